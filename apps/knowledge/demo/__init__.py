@@ -1,0 +1,1 @@
+"""Demo tenants' data and knowledge, as pure Python (no Django import)."""
