@@ -1,0 +1,77 @@
+"""The answer object of the public contract (shared/CONTRACT.md), as one dataclass.
+
+Every path (web chat, API, `manage.py ask`/`query`) returns exactly this shape; fields may be
+added, never renamed or dropped.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+ANSWER_TYPES = ("SQL", "RAG", "HYBRID", "CLARIFY", "REFUSED", "ERROR")
+INTENT_TYPES = ("SCHEMA", "QUERY", "AGGREGATION", "COMPARISON", "TREND", "AMBIGUOUS")
+
+
+@dataclass
+class LLMUsage:
+    provider: str = "offline"
+    calls: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: float = 0.0
+
+
+@dataclass
+class Answer:
+    type: str
+    answer: str = ""
+    intent: dict[str, Any] | None = None
+    sql: str | None = None
+    columns: list[str] = field(default_factory=list)
+    rows: list[list[Any]] = field(default_factory=list)
+    row_count: int = 0
+    truncated: bool = False
+    chart: dict[str, Any] | None = None
+    sources: list[dict[str, Any]] = field(default_factory=list)
+    suggestions: list[str] = field(default_factory=list)
+    error: dict[str, str] | None = None
+    cached: bool = False
+    timings_ms: dict[str, float] = field(default_factory=dict)
+    llm: LLMUsage = field(default_factory=LLMUsage)
+    conversation_id: int | None = None
+    message_id: int | None = None
+    # Additions beyond the contract's minimum (allowed: "add fields freely").
+    lang: str = "es"
+    source: str | None = None
+    scope: list[str] = field(default_factory=list)  # row filters applied, human readable
+    masked_columns: list[str] = field(default_factory=list)
+    count_capped: bool = False
+
+    def __post_init__(self) -> None:
+        if self.type not in ANSWER_TYPES:
+            raise ValueError(f"unknown answer type {self.type!r}")
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["rows"] = [[json_value(v) for v in row] for row in self.rows]
+        return data
+
+
+def json_value(value: Any) -> Any:
+    """A result cell as JSON: numbers stay numbers, dates become ISO strings, NULL is None."""
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, decimal.Decimal):
+        return float(value)
+    if isinstance(value, (dt.datetime, dt.date, dt.time)):
+        return value.isoformat()
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return bytes(value).hex()
+    return str(value)
+
+
+def intent_dict(type_: str, confidence: float, reasoning: str) -> dict[str, Any]:
+    return {"type": type_, "confidence": round(float(confidence), 3), "reasoning": reasoning}

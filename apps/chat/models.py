@@ -1,0 +1,63 @@
+"""Conversations and their messages (one message per question and its answer)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from apps.governance.tenancy import TenantOwnedModel
+
+
+class Conversation(TenantOwnedModel):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="conversations"
+    )
+    data_source = models.ForeignKey(
+        "knowledge.DataSource", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    title = models.CharField(max_length=200, blank=True)
+    archived = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta(TenantOwnedModel.Meta):
+        ordering = ["-updated_at"]
+        indexes = [models.Index(fields=["organization", "user", "-updated_at"])]
+
+    def __str__(self) -> str:
+        return self.title or f"Conversation {self.pk}"
+
+
+class Message(TenantOwnedModel):
+    """A turn: the question asked and the full answer object returned for it."""
+
+    class Kind(models.TextChoices):
+        ASK = "ask", "ask"
+        QUERY = "query", "query"
+
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="messages"
+    )
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.ASK)
+    question = models.TextField()
+    answer_type = models.CharField(max_length=10)  # SQL, RAG, HYBRID, CLARIFY, REFUSED, ERROR
+    intent = models.JSONField(null=True, blank=True)
+    sql = models.TextField(blank=True)
+    # The structured plan the offline engine built: follow-ups rewrite it.
+    plan = models.JSONField(null=True, blank=True)
+    answer = models.JSONField(default=dict)
+    error_code = models.CharField(max_length=50, blank=True)
+    row_count = models.PositiveIntegerField(default=0)
+    cached = models.BooleanField(default=False)
+    timings_ms = models.JSONField(default=dict)
+    llm = models.JSONField(default=dict)
+    feedback_rating = models.CharField(max_length=4, blank=True)  # up, down
+    feedback_comment = models.TextField(blank=True)
+    feedback_tags = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta(TenantOwnedModel.Meta):
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.question[:80]

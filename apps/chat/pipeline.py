@@ -1,0 +1,462 @@
+"""The assistant pipeline: one code path for the web chat, the API and `manage.py ask`/`query`.
+
+    screen → context → cache → intent/plan → retrieve → SQL → guard → execute → format → record
+
+Each stage is a small function over plain data; the pure engines do the thinking
+(governance.engine: screening, guard, executor; chat.engine: offline NL2SQL, narrate, charts;
+knowledge.engine: retrieval, RAG answers). This module wires them to the org's models, the cache
+and the audit log, and turns every outcome, refusals and errors included, into the contract's
+answer object.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+
+from apps.chat.engine import charts, narrate
+from apps.chat.engine.answer import Answer, intent_dict
+from apps.chat.engine.offline import interpret
+from apps.chat.engine.offline.plan import QueryPlan, plan_from_dict, plan_to_dict
+from apps.chat.models import Conversation, Message
+from apps.chat.semantic import semantic_model_for
+from apps.chat.texts import text
+from apps.governance.engine.errors import SqlRefusal
+from apps.governance.engine.executor import SourceConnection, execute
+from apps.governance.engine.guard import guard_sql
+from apps.governance.engine.policy import DataPolicy
+from apps.governance.engine.screening import detect_language, screen_question
+from apps.governance.models import Membership
+from apps.governance.services import audit_record, policy_resolve
+from apps.governance.tenancy import tenant_scope
+from apps.knowledge import retrieval as knowledge_retrieval
+from apps.knowledge.engine.catalog import CatalogSnapshot
+from apps.knowledge.models import DataSource
+from apps.knowledge.selectors import catalog_snapshot, datasource_get
+
+logger = logging.getLogger(__name__)
+
+
+class Timer:
+    """Milliseconds per stage; `total` is added at the end."""
+
+    def __init__(self) -> None:
+        self.started = time.perf_counter()
+        self.stages: dict[str, float] = {}
+        self._mark = self.started
+
+    def lap(self, stage: str) -> None:
+        now = time.perf_counter()
+        self.stages[stage] = round(self.stages.get(stage, 0.0) + (now - self._mark) * 1000, 3)
+        self._mark = now
+
+    def result(self) -> dict[str, float]:
+        return {**self.stages, "total": round((time.perf_counter() - self.started) * 1000, 3)}
+
+
+@dataclass
+class Turn:
+    """Everything one question carries through the stages."""
+
+    membership: Membership
+    question: str
+    channel: str
+    kind: str = Message.Kind.ASK
+    source: DataSource | None = None
+    conversation: Conversation | None = None
+    policy: DataPolicy | None = None
+    catalog: CatalogSnapshot | None = None
+    lang: str = "es"
+    timer: Timer = field(default_factory=Timer)
+    previous_plan: QueryPlan | None = None
+    plan: QueryPlan | None = None
+    audit_sql: str = ""
+    refusal_rule: str = ""
+
+    @property
+    def org(self):  # noqa: ANN201
+        return self.membership.organization
+
+    @property
+    def user(self):  # noqa: ANN201
+        return self.membership.user
+
+
+class ConversationNotFound(Exception):
+    pass
+
+
+def ask(
+    *,
+    membership: Membership,
+    question: str,
+    source_name: str | None = None,
+    conversation_id: int | None = None,
+    channel: str = "cli",
+) -> dict[str, Any]:
+    """Answer a natural-language question for a member; always returns the answer object."""
+    turn = Turn(membership=membership, question=question or "", channel=channel)
+    with tenant_scope(membership.organization):
+        answer = _run(turn, source_name, conversation_id, _ask_stages)
+    return answer.to_dict()
+
+
+def run_query(
+    *,
+    membership: Membership,
+    sql: str,
+    source_name: str | None = None,
+    conversation_id: int | None = None,
+    channel: str = "cli",
+) -> dict[str, Any]:
+    """Run hand-written SQL ("edit and re-run") through the same guard, executor and audit."""
+    turn = Turn(
+        membership=membership, question=sql or "", channel=channel, kind=Message.Kind.QUERY
+    )
+    with tenant_scope(membership.organization):
+        answer = _run(turn, source_name, conversation_id, _query_stages)
+    return answer.to_dict()
+
+
+def _run(turn: Turn, source_name: str | None, conversation_id: int | None, stages) -> Answer:  # noqa: ANN001
+    try:
+        answer = _prepare(turn, source_name, conversation_id)
+        if answer is None:
+            answer = stages(turn)
+    except ConversationNotFound:
+        answer = _error(turn, "conversation_not_found", text("conversation_not_found", turn.lang))
+    except Exception as exc:  # noqa: BLE001 - the contract: an answer object, never a crash
+        logger.exception("pipeline failure")
+        answer = _error(turn, "internal_error", text("internal_error", turn.lang), detail=exc)
+    return _record(turn, answer)
+
+
+def _prepare(turn: Turn, source_name: str | None, conversation_id: int | None) -> Answer | None:
+    """Language, data source, conversation and the caller's policy."""
+    turn.lang = detect_language(turn.question) if turn.kind == Message.Kind.ASK else "es"
+    turn.source = datasource_get(org=turn.org, name=source_name)
+    if conversation_id is not None:
+        turn.conversation = _conversation_for(turn, conversation_id)
+        if source_name is None and turn.conversation.data_source_id:
+            turn.source = turn.conversation.data_source
+    if turn.source is None:
+        return _error(turn, "unknown_source", text("unknown_source", turn.lang, name=source_name))
+    if turn.source.restricted and not turn.user.has_perm("knowledge.use_datasource", turn.source):
+        turn.refusal_rule = "datasource.restricted"
+        return _refused(turn, "not_authorized", text("source_restricted", turn.lang))
+    turn.catalog = catalog_snapshot(data_source=turn.source)
+    turn.policy = policy_resolve(
+        membership=turn.membership, table_names=[t.name for t in turn.catalog.tables]
+    )
+    turn.timer.lap("context")
+    if not turn.policy.can_query:
+        turn.refusal_rule = f"policy.{turn.policy.role}.no_data_questions"
+        return _refused(turn, "not_authorized", text("role_no_data", turn.lang))
+    return None
+
+
+def _conversation_for(turn: Turn, conversation_id: int) -> Conversation:
+    conversation = (
+        Conversation.objects.select_related("data_source")
+        .filter(pk=conversation_id, user=turn.user)
+        .first()
+    )
+    if conversation is None:
+        raise ConversationNotFound
+    last = (
+        Message.objects.filter(conversation=conversation, kind=Message.Kind.ASK)
+        .exclude(plan=None)
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    if last is not None:
+        turn.previous_plan = plan_from_dict(last.plan)
+    return conversation
+
+
+# --- ask ------------------------------------------------------------------------------------
+
+
+def _ask_stages(turn: Turn) -> Answer:
+    screen = screen_question(turn.question, max_length=settings.DATACHAT["QUESTION_MAX_CHARS"])
+    turn.timer.lap("screen")
+    if not screen.ok:
+        turn.refusal_rule = f"screening.{screen.code}"
+        return _refused(turn, screen.code or "prompt_injection", text(screen.code, turn.lang))
+
+    key = _cache_key(turn, "answer", turn.question)
+    cached = _cache_get(key)
+    turn.timer.lap("cache")
+    if cached is not None:
+        payload = dict(cached)
+        turn.plan = plan_from_dict(payload.pop("_plan", None))
+        answer = Answer(**payload)
+        answer.cached = True
+        turn.audit_sql = answer.sql or ""
+        return answer
+
+    model = semantic_model_for(turn.source, turn.catalog)
+    interpretation = interpret(turn.question, model, previous=turn.previous_plan)
+    turn.lang = interpretation.lang or turn.lang
+    turn.timer.lap("intent")
+    intent = intent_dict(
+        interpretation.intent.type, interpretation.intent.confidence, interpretation.intent.reasoning
+    )
+
+    if interpretation.route == "CLARIFY":
+        return Answer(
+            type="CLARIFY",
+            intent=intent,
+            answer=interpretation.clarify or text("clarify", turn.lang),
+            suggestions=list(interpretation.suggestions),
+        )
+    if interpretation.route == "RAG":
+        answer = _rag_answer(turn, interpretation, intent)
+    else:
+        turn.plan = interpretation.plan
+        answer = _sql_answer(turn, interpretation.sql or "", intent, interpretation.plan)
+    if answer.type in ("SQL", "RAG"):
+        _cache_set(key, answer, turn.plan)
+    return answer
+
+
+def _rag_answer(turn: Turn, interpretation, intent: dict) -> Answer:  # noqa: ANN001
+    request = interpretation.schema_request
+    result = knowledge_retrieval.answer_schema_question(
+        org=turn.org,
+        question=turn.question,
+        catalog=turn.catalog,
+        policy=turn.policy,
+        lang=turn.lang,
+        kind=getattr(request, "kind", None),
+        table=getattr(request, "table", None),
+        column=getattr(request, "column", None),
+        metric=getattr(request, "metric", None),
+    )
+    turn.timer.lap("retrieve")
+    if not result.found:
+        return Answer(
+            type="CLARIFY",
+            intent=intent,
+            answer=result.text or text("clarify", turn.lang),
+            suggestions=list(interpretation.suggestions),
+        )
+    return Answer(
+        type="RAG",
+        intent=intent,
+        answer=result.text,
+        sources=[{"id": doc_id, "title": title} for doc_id, title in result.sources],
+    )
+
+
+def _sql_answer(turn: Turn, sql: str, intent: dict | None, plan: QueryPlan | None) -> Answer:
+    turn.audit_sql = sql
+    turn.timer.lap("sql")
+    try:
+        guarded = guard_sql(
+            sql,
+            dialect=turn.source.dialect,
+            schema=turn.catalog.schema_mapping(),
+            policy=turn.policy,
+            lang=turn.lang,
+        )
+        turn.timer.lap("guard")
+        turn.audit_sql = guarded.sql
+        result = execute(guarded, source=_connection(turn.source), lang=turn.lang)
+        turn.timer.lap("execute")
+    except SqlRefusal as refusal:
+        turn.timer.lap("guard")
+        turn.refusal_rule = getattr(refusal, "detail", "") or refusal.code
+        kind = "ERROR" if refusal.code in ("timeout", "execution_error") else "REFUSED"
+        answer = Answer(
+            type=kind,
+            intent=intent,
+            answer=refusal.message,
+            error={"code": refusal.code, "message": refusal.message},
+            sql=None,
+        )
+        if refusal.code == "timeout":
+            answer.suggestions = [text("timeout_advice", turn.lang)]
+        return answer
+    columns = list(result.columns)
+    rows = [list(r) for r in result.rows]
+    spec = charts.choose_chart(columns, rows, lang=turn.lang)
+    figure = charts.render_figure(spec, columns, rows, lang=turn.lang)
+    body = narrate.narrate(
+        plan, columns, rows, lang=turn.lang, row_count=result.row_count, truncated=result.truncated
+    )
+    turn.timer.lap("format")
+    return Answer(
+        type="SQL",
+        intent=intent,
+        answer=body,
+        sql=guarded.sql,
+        columns=columns,
+        rows=rows,
+        row_count=result.row_count,
+        truncated=result.truncated,
+        count_capped=result.count_capped,
+        chart={"type": spec.type, "figure": figure},
+        scope=list(guarded.applied_filters),
+        masked_columns=list(guarded.masked_outputs),
+    )
+
+
+# --- query ----------------------------------------------------------------------------------
+
+
+def _query_stages(turn: Turn) -> Answer:
+    if not turn.policy.can_edit_sql:
+        turn.refusal_rule = f"policy.{turn.policy.role}.no_sql_editing"
+        return _refused(turn, "not_authorized", text("role_no_sql", turn.lang))
+    if not turn.question.strip():
+        return _refused(turn, "empty_query", text("empty_query", turn.lang))
+    answer = _sql_answer(turn, turn.question, None, None)
+    return answer
+
+
+# --- shared ---------------------------------------------------------------------------------
+
+
+def _connection(source: DataSource) -> SourceConnection:
+    if source.kind == DataSource.Kind.SQLITE:
+        return SourceConnection(dialect="sqlite", sqlite_path=source.location())
+    return SourceConnection(dialect="postgres", pg_dsn=source.location())
+
+
+def _refused(turn: Turn, code: str, message: str) -> Answer:
+    return Answer(type="REFUSED", answer=message, error={"code": code, "message": message})
+
+
+def _error(turn: Turn, code: str, message: str, detail: Exception | None = None) -> Answer:
+    return Answer(type="ERROR", answer=message, error={"code": code, "message": message})
+
+
+def normalise_question(question: str) -> str:
+    folded = unicodedata.normalize("NFKD", question.lower())
+    folded = "".join(c for c in folded if not unicodedata.combining(c))
+    return " ".join(folded.replace("¿", " ").replace("?", " ").split())
+
+
+def _cache_key(turn: Turn, kind: str, question: str) -> str:
+    """Org, source (and its schema version), the caller's policy fingerprint, the knowledge
+    version, the conversation context and the normalised question: a cached answer can never
+    cross a row filter or a mask (DESIGN: caching)."""
+    context = json.dumps(plan_to_dict(turn.previous_plan), sort_keys=True, default=str)
+    raw = "|".join(
+        [
+            kind,
+            str(turn.org.pk),
+            str(turn.source.pk),
+            str(turn.source.schema_version),
+            turn.policy.fingerprint(),
+            str(turn.org.knowledge_version),
+            hashlib.sha256(context.encode()).hexdigest()[:16],
+            normalise_question(question),
+        ]
+    )
+    return "dc:" + hashlib.sha256(raw.encode()).hexdigest()
+
+
+def _cache_get(key: str) -> dict | None:
+    try:
+        return cache.get(key)
+    except Exception:  # noqa: BLE001 - a cache fault is a miss
+        logger.warning("cache read failed", exc_info=True)
+        return None
+
+
+def _cache_set(key: str, answer: Answer, plan: QueryPlan | None) -> None:
+    payload = answer.to_dict()
+    for transient in ("cached", "timings_ms", "llm", "conversation_id", "message_id"):
+        payload.pop(transient, None)
+    payload["_plan"] = plan_to_dict(plan)
+    ttl = settings.DATACHAT["CACHE_TTL"]["rag" if answer.type == "RAG" else "result"]
+    try:
+        cache.set(key, payload, ttl)
+    except Exception:  # noqa: BLE001
+        logger.warning("cache write failed", exc_info=True)
+
+
+def _record(turn: Turn, answer: Answer) -> Answer:
+    """Store the message and append the audit entry; both in one transaction."""
+    answer.lang = turn.lang
+    answer.source = turn.source.name if turn.source else None
+    outcome = {
+        "SQL": "answered",
+        "RAG": "answered",
+        "HYBRID": "answered",
+        "CLARIFY": "clarify",
+        "REFUSED": "refused",
+        "ERROR": "error",
+    }[answer.type]
+    with transaction.atomic():
+        if turn.conversation is None:
+            turn.conversation = Conversation.objects.create(
+                organization=turn.org,
+                user=turn.user,
+                data_source=turn.source,
+                title=turn.question[:80] if turn.kind == Message.Kind.ASK else "SQL",
+            )
+            _grant_owner(turn.conversation, turn.user)
+        turn.timer.lap("record")
+        answer.timings_ms = turn.timer.result()
+        message = Message.objects.create(
+            organization=turn.org,
+            conversation=turn.conversation,
+            kind=turn.kind,
+            question=turn.question,
+            answer_type=answer.type,
+            intent=answer.intent,
+            sql=answer.sql or "",
+            plan=plan_to_dict(turn.plan),
+            error_code=(answer.error or {}).get("code", ""),
+            row_count=answer.row_count,
+            cached=answer.cached,
+            timings_ms=answer.timings_ms,
+            llm=answer.to_dict()["llm"],
+        )
+        answer.conversation_id = turn.conversation.pk
+        answer.message_id = message.pk
+        Message.objects.filter(pk=message.pk).update(answer=answer.to_dict())
+        Conversation.objects.filter(pk=turn.conversation.pk).update(updated_at=message.created_at)
+        audit_record(
+            org=turn.org,
+            user=turn.user,
+            role=turn.membership.role,
+            action=turn.kind,
+            channel=turn.channel,
+            source=answer.source or "",
+            question=turn.question,
+            sql=turn.audit_sql,
+            outcome=outcome,
+            code=(answer.error or {}).get("code", ""),
+            rule=turn.refusal_rule,
+            row_count=answer.row_count,
+            duration_ms=answer.timings_ms["total"],
+            policy_fingerprint=turn.policy.fingerprint() if turn.policy else "",
+            details={
+                "message_id": message.pk,
+                "type": answer.type,
+                "cached": answer.cached,
+                "intent": (answer.intent or {}).get("type"),
+                "filters": answer.scope,
+            },
+        )
+    return answer
+
+
+def _grant_owner(conversation: Conversation, user) -> None:  # noqa: ANN001
+    from guardian.shortcuts import assign_perm
+
+    for perm in ("view_conversation", "change_conversation", "delete_conversation"):
+        assign_perm(f"chat.{perm}", user, conversation)

@@ -1,0 +1,67 @@
+"""The pipeline's own sentences, in Spanish and English (the question's language decides)."""
+
+from __future__ import annotations
+
+TEXTS: dict[str, dict[str, str]] = {
+    "clarify": {
+        "es": "No estoy seguro de haber entendido la pregunta. ¿Puedes concretarla?",
+        "en": "I am not sure I understood the question. Could you make it more specific?",
+    },
+    "prompt_injection": {
+        "es": "No puedo procesar esta petición: contiene instrucciones para el asistente o "
+        "comandos que no están permitidos. Formula una pregunta sobre tus datos.",
+        "en": "I can't process this request: it contains instructions for the assistant or "
+        "commands that are not allowed. Please ask a question about your data.",
+    },
+    "question_too_long": {
+        "es": "La pregunta es demasiado larga. Acórtala e inténtalo de nuevo.",
+        "en": "The question is too long. Please shorten it and try again.",
+    },
+    "empty_question": {
+        "es": "La pregunta está vacía. Escribe qué quieres saber de tus datos.",
+        "en": "The question is empty. Write what you want to know about your data.",
+    },
+    "control_characters": {
+        "es": "La pregunta contiene caracteres de control no permitidos.",
+        "en": "The question contains control characters that are not allowed.",
+    },
+    "role_no_data": {
+        "es": "Tu rol (cumplimiento) no permite hacer preguntas sobre los datos. Puedes consultar "
+        "el registro de auditoría y los informes de anomalías.",
+        "en": "Your role (compliance) does not allow questions about the data. You can review the "
+        "audit log and the anomaly reports.",
+    },
+    "role_no_sql": {
+        "es": "Tu rol no permite ejecutar SQL escrito a mano. Haz la pregunta en lenguaje natural.",
+        "en": "Your role does not allow running hand-written SQL. Ask the question in plain words.",
+    },
+    "empty_query": {
+        "es": "La consulta SQL está vacía.",
+        "en": "The SQL query is empty.",
+    },
+    "source_restricted": {
+        "es": "No tienes acceso a esta fuente de datos. Pide acceso a un administrador.",
+        "en": "You don't have access to this data source. Ask an administrator for access.",
+    },
+    "unknown_source": {
+        "es": "No existe la fuente de datos «{name}» en tu organización.",
+        "en": "There is no data source named '{name}' in your organization.",
+    },
+    "conversation_not_found": {
+        "es": "No se encontró la conversación.",
+        "en": "The conversation was not found.",
+    },
+    "internal_error": {
+        "es": "Algo falló al responder. El error quedó registrado; inténtalo de nuevo.",
+        "en": "Something went wrong while answering. The error was logged; please try again.",
+    },
+    "timeout_advice": {
+        "es": "Añade un filtro (por ejemplo un año o una región) para que la consulta sea más rápida.",
+        "en": "Add a filter (for example a year or a region) so the query runs faster.",
+    },
+}
+
+
+def text(key: str | None, lang: str, **params: object) -> str:
+    entry = TEXTS.get(key or "", TEXTS["internal_error"])
+    return entry.get(lang, entry["es"]).format(**params)

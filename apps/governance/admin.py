@@ -1,0 +1,43 @@
+from django.contrib import admin
+
+from apps.governance.admin_scoping import OrgScopedAdmin, admin_orgs
+from apps.governance.models import AccessPolicy, AuditEntry, Membership, Organization
+
+
+@admin.register(Organization)
+class OrganizationAdmin(admin.ModelAdmin):
+    list_display = ("slug", "name", "row_cap", "query_timeout_ms", "knowledge_version")
+    readonly_fields = ("knowledge_version",)
+
+    def get_queryset(self, request):  # noqa: ANN001, ANN201
+        return admin_orgs(request)
+
+
+@admin.register(Membership)
+class MembershipAdmin(OrgScopedAdmin):
+    list_display = ("user", "organization", "role", "attributes")
+    list_filter = ("role",)
+
+
+@admin.register(AccessPolicy)
+class AccessPolicyAdmin(OrgScopedAdmin):
+    list_display = ("organization", "role", "can_query_data", "can_export", "can_edit_sql")
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(OrgScopedAdmin):
+    """Read-only: the audit log is append-only, even for administrators."""
+
+    list_display = ("created_at", "organization", "username", "action", "outcome", "code",
+                    "row_count", "duration_ms")
+    list_filter = ("outcome", "action", "channel")
+    search_fields = ("username", "question", "sql")
+
+    def has_add_permission(self, request):  # noqa: ANN001, ANN201
+        return False
+
+    def has_change_permission(self, request, obj=None):  # noqa: ANN001, ANN201
+        return False
+
+    def has_delete_permission(self, request, obj=None):  # noqa: ANN001, ANN201
+        return False

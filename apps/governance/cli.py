@@ -1,0 +1,19 @@
+"""Shared argument handling of the contract's commands (`ask`, `query`, `evaluate`, …)."""
+
+from __future__ import annotations
+
+from django.core.management.base import CommandError
+
+from apps.governance.models import Membership
+from apps.governance.selectors import membership_get, organization_get
+
+
+def membership_from_args(org_slug: str, username: str) -> Membership:
+    """The member a command acts as; an unknown org or user is a usage error (non-zero exit)."""
+    org = organization_get(slug=org_slug)
+    if org is None:
+        raise CommandError(f"unknown organization: {org_slug}")
+    membership = membership_get(org=org, username=username)
+    if membership is None:
+        raise CommandError(f"unknown user in organization {org_slug}: {username}")
+    return membership

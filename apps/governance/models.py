@@ -1,0 +1,171 @@
+"""Tenants, memberships, access policies and the append-only audit log."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from apps.governance.tenancy import TenantOwnedModel
+
+
+class Organization(models.Model):
+    """The tenant. Limits that govern every query of the org live here."""
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=64, unique=True)
+    row_cap = models.PositiveIntegerField(
+        default=1000, help_text=_("Rows returned in an answer (the table pages them).")
+    )
+    count_cap = models.PositiveIntegerField(
+        default=100_000, help_text=_("Rows read at most to count a result.")
+    )
+    query_timeout_ms = models.PositiveIntegerField(default=5000)
+    knowledge_version = models.PositiveIntegerField(
+        default=1, help_text=_("Bumped on every knowledge change; part of every cache key.")
+    )
+    llm_sample_rows = models.BooleanField(
+        default=False,
+        help_text=_("Allow sending a small sample of masked rows to the LLM for richer answers."),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["slug"]
+
+    def __str__(self) -> str:
+        return self.slug
+
+
+class Role(models.TextChoices):
+    VIEWER = "VIEWER", _("Viewer")
+    ANALYST = "ANALYST", _("Analyst")
+    DATA_SCIENTIST = "DATA_SCIENTIST", _("Data scientist")
+    ADMIN = "ADMIN", _("Administrator")
+    STEWARD = "STEWARD", _("Data steward")
+    COMPLIANCE = "COMPLIANCE", _("Compliance")
+
+
+class Membership(TenantOwnedModel):
+    """A user's role in an organization, with attributes row filters may use (`region`)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(max_length=20, choices=Role.choices)
+    attributes = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta(TenantOwnedModel.Meta):
+        constraints = [
+            models.UniqueConstraint(fields=["user", "organization"], name="uniq_membership")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.organization_id} ({self.role})"
+
+
+class AccessPolicy(TenantOwnedModel):
+    """What one role of one org may see and do.
+
+    - `allowed_tables`: table names, or ["*"] for every table of the data source.
+    - `masked_columns`: "table.column" entries shown as the mask string.
+    - `row_filters`: [{"table": t, "column": c, "value": v}], where v may reference a membership
+      attribute as "{user.region}"; a missing attribute denies every row (fails closed).
+    """
+
+    role = models.CharField(max_length=20, choices=Role.choices)
+    allowed_tables = models.JSONField(default=list, blank=True)
+    masked_columns = models.JSONField(default=list, blank=True)
+    row_filters = models.JSONField(default=list, blank=True)
+    can_query_data = models.BooleanField(default=True)
+    can_export = models.BooleanField(default=False)
+    can_edit_sql = models.BooleanField(default=False)
+    can_view_audit = models.BooleanField(default=False)
+    can_edit_knowledge = models.BooleanField(default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta(TenantOwnedModel.Meta):
+        verbose_name_plural = "access policies"
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "role"], name="uniq_policy_role")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization_id}:{self.role}"
+
+
+class AuditQuerySet(models.QuerySet):
+    """No bulk update or delete through the app: the log is append-only."""
+
+    def update(self, **kwargs):  # noqa: ANN003
+        raise PermissionError("The audit log is append-only.")
+
+    def delete(self):
+        raise PermissionError("The audit log is append-only.")
+
+    def for_org(self, org: Organization) -> AuditQuerySet:
+        return self.filter(organization=org)
+
+
+class AuditEntry(models.Model):
+    """One attempt (ask, query, export, …): who, what, the verdict and the numbers.
+
+    Each entry is chained to the previous entry of its org by `entry_hash =
+    sha256(prev_hash || canonical_json(fields))`; `manage.py verify_audit` walks the chain.
+    """
+
+    class Outcome(models.TextChoices):
+        ANSWERED = "answered", _("Answered")
+        CLARIFY = "clarify", _("Clarification")
+        REFUSED = "refused", _("Refused")
+        ERROR = "error", _("Error")
+
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+    seq = models.PositiveBigIntegerField()
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    username = models.CharField(max_length=150)
+    role = models.CharField(max_length=20, blank=True)
+    action = models.CharField(max_length=20)  # ask, query, export, login, …
+    channel = models.CharField(max_length=10, default="cli")  # web, api, cli, task
+    source = models.CharField(max_length=100, blank=True)
+    question = models.TextField(blank=True)
+    sql = models.TextField(blank=True)
+    outcome = models.CharField(max_length=10, choices=Outcome.choices)
+    code = models.CharField(max_length=50, blank=True)  # stable refusal/error code
+    rule = models.CharField(max_length=200, blank=True)  # the rule that decided, when refused
+    row_count = models.PositiveIntegerField(default=0)
+    duration_ms = models.FloatField(default=0)
+    policy_fingerprint = models.CharField(max_length=40, blank=True)
+    details = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField()
+    prev_hash = models.CharField(max_length=64)
+    entry_hash = models.CharField(max_length=64, unique=True)
+
+    objects = AuditQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["organization_id", "seq"]
+        verbose_name_plural = "audit entries"
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "seq"], name="uniq_audit_seq")
+        ]
+        indexes = [models.Index(fields=["organization", "created_at"])]
+
+    def save(self, *args, **kwargs):  # noqa: ANN002, ANN003
+        if self.pk is not None:
+            raise PermissionError("The audit log is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):  # noqa: ANN002, ANN003
+        raise PermissionError("The audit log is append-only.")
+
+
+class AuditChainHead(models.Model):
+    """The last link of an org's audit chain; locking it serialises appends per org."""
+
+    organization = models.OneToOneField(Organization, on_delete=models.CASCADE, related_name="+")
+    seq = models.PositiveBigIntegerField(default=0)
+    last_hash = models.CharField(max_length=64, default="0" * 64)

@@ -1,0 +1,83 @@
+"""The tenant scope: which organization the current code runs for.
+
+Modelled on PostHog's scoping: the current org lives in a context variable, set in few places
+(the web middleware from the user's membership, the API mixin, management commands, Celery tasks),
+and every tenant-owned model's `objects` manager filters by it. With no org set the manager returns
+nothing: the scope fails closed. Code that must see every tenant (migrations, the seed, admin for
+superusers) says so by using the explicitly named `all_tenants` manager.
+"""
+
+from __future__ import annotations
+
+import contextvars
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+from django.db import models
+
+if TYPE_CHECKING:
+    from apps.governance.models import Organization
+
+_current_org: contextvars.ContextVar[Organization | None] = contextvars.ContextVar(
+    "datachat_current_org", default=None
+)
+
+
+def current_org() -> Organization | None:
+    return _current_org.get()
+
+
+@contextmanager
+def tenant_scope(org: Organization) -> Iterator[Organization]:
+    """Run a block for one organization: every scoped manager inside sees only its rows."""
+    token = _current_org.set(org)
+    try:
+        yield org
+    finally:
+        _current_org.reset(token)
+
+
+def activate_tenant(org: Organization | None) -> contextvars.Token:
+    """Set the scope for the rest of a request; pair with `deactivate_tenant(token)`."""
+    return _current_org.set(org)
+
+
+def deactivate_tenant(token: contextvars.Token) -> None:
+    _current_org.reset(token)
+
+
+class TenantQuerySet(models.QuerySet):
+    def for_org(self, org: Organization) -> TenantQuerySet:
+        return self.filter(organization=org)
+
+
+class TenantManager(models.Manager.from_queryset(TenantQuerySet)):
+    """Rows of the current organization only; none at all when no organization is set."""
+
+    def get_queryset(self) -> TenantQuerySet:
+        qs = super().get_queryset()
+        org = current_org()
+        if org is None:
+            return qs.none()
+        return qs.filter(organization=org)
+
+
+class TenantOwnedModel(models.Model):
+    """Base for every tenant-owned model: an `organization` and the two managers.
+
+    `all_tenants` is the default manager so Django's machinery (admin, related managers,
+    migrations) keeps working; application code reads through `objects` or `for_org`.
+    """
+
+    organization = models.ForeignKey(
+        "governance.Organization", on_delete=models.CASCADE, related_name="+"
+    )
+
+    all_tenants = TenantQuerySet.as_manager()
+    objects = TenantManager()
+
+    class Meta:
+        abstract = True
+        default_manager_name = "all_tenants"
+        base_manager_name = "all_tenants"

@@ -1,0 +1,192 @@
+"""`manage.py seed_demo`: the demo tenants, users, data sources and knowledge (DEMO_DATA.md).
+
+Idempotent: a second run with the same arguments changes nothing and says so. Deterministic for a
+`--seed`. The data files are streamed, so `--rows 10000000` runs in bounded memory.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from apps.governance.models import Organization, Role
+from apps.governance.services import membership_create, organization_create
+from apps.knowledge.demo import content as demo_content
+from apps.knowledge.demo import generate
+from apps.knowledge.models import CatalogTable, DataSource
+from apps.knowledge.services import (
+    catalog_refresh,
+    datasource_create,
+    document_upsert,
+    example_upsert,
+    metric_upsert,
+)
+
+DEMO_PASSWORD = "datachat-demo"
+
+ORGS = (
+    {
+        "slug": "acme",
+        "name": "ACME Retail",
+        "source": "empresa",
+        "display": "Empresa · SQLite",
+        "file": "empresa.db",
+        "generator": generate.generate_empresa,
+        "content": demo_content.acme_content,
+        "users": (
+            ("admin", Role.ADMIN, {}),
+            ("analista", Role.ANALYST, {}),
+            ("cientifica", Role.DATA_SCIENTIST, {}),
+            ("visor", Role.VIEWER, {"region": "Norte"}),
+            ("steward", Role.STEWARD, {}),
+            ("auditor", Role.COMPLIANCE, {}),
+        ),
+    },
+    {
+        "slug": "globex",
+        "name": "Globex Corp",
+        "source": "globex",
+        "display": "Globex · SQLite",
+        "file": "globex.db",
+        "generator": generate.generate_globex,
+        "content": demo_content.globex_content,
+        "users": (("globex_analyst", Role.ANALYST, {}),),
+    },
+)
+
+
+class Command(BaseCommand):
+    help = "Create or update the demo organizations, users, data sources and knowledge."
+
+    def add_arguments(self, parser) -> None:  # noqa: ANN001
+        parser.add_argument(
+            "--rows", type=int, default=20_000, help="Rows in acme's `ventas` (default 20,000)."
+        )
+        parser.add_argument("--seed", type=int, default=42, help="Random seed (default 42).")
+        parser.add_argument(
+            "--force", action="store_true", help="Regenerate the data files even if unchanged."
+        )
+
+    def handle(self, *args, **options) -> None:  # noqa: ANN002, ANN003
+        rows, seed = options["rows"], options["seed"]
+        if rows < 1:
+            raise CommandError("--rows must be at least 1")
+        demo_dir = Path(settings.DATA_DIR) / "demo"
+        demo_dir.mkdir(parents=True, exist_ok=True)
+        changes = 0
+        for spec in ORGS:
+            spec_rows = rows if spec["slug"] == "acme" else max(200, min(rows // 10, 2000))
+            changes += self._seed_org(spec, demo_dir, spec_rows, seed, options["force"])
+        if changes:
+            self.stdout.write(self.style.SUCCESS(f"Demo ready ({changes} changes)."))
+        else:
+            self.stdout.write(self.style.SUCCESS("Demo already up to date: nothing changed."))
+        self.stdout.write(
+            f"Users: admin, analista, cientifica, visor, steward, auditor (acme), globex_analyst "
+            f"(globex). Password for every demo user: {DEMO_PASSWORD} (demo only)."
+        )
+
+    def _seed_org(self, spec: dict, demo_dir: Path, rows: int, seed: int, force: bool) -> int:
+        slug = spec["slug"]
+        changes = 0
+        path = demo_dir / spec["file"]
+        marker = path.with_suffix(".seed.json")
+        wanted = {"rows": rows, "seed": seed}
+        current = json.loads(marker.read_text()) if marker.exists() else None
+        regenerated = force or current != wanted or not path.exists()
+        if regenerated:
+            self.stdout.write(f"[{slug}] generating {path.name}: {rows:,} rows, seed {seed}")
+            started = time.perf_counter()
+            spec["generator"](path, rows=rows, seed=seed, progress=self._progress(slug))
+            marker.write_text(json.dumps(wanted))
+            self.stdout.write(f"[{slug}] data written in {time.perf_counter() - started:.1f} s")
+            changes += 1
+        else:
+            self.stdout.write(f"[{slug}] {path.name} unchanged ({rows:,} rows, seed {seed})")
+
+        existed = Organization.objects.filter(slug=slug).exists()
+        org = organization_create(name=spec["name"], slug=slug)
+        changes += 0 if existed else 1
+        for username, role, attributes in spec["users"]:
+            _, created = membership_create(
+                org=org, username=username, password=DEMO_PASSWORD, role=role,
+                attributes=attributes, email=f"{username}@{slug}.example",
+            )
+            changes += int(created)
+        self.stdout.write(f"[{slug}] organization and {len(spec['users'])} users ready")
+
+        content = spec["content"]()
+        source_existed = DataSource.all_tenants.filter(organization=org, name=spec["source"]).exists()
+        source = datasource_create(
+            org=org, name=spec["source"], kind=DataSource.Kind.SQLITE,
+            location=f"demo/{spec['file']}", display_name=spec["display"], is_default=True,
+        )
+        changes += 0 if source_existed else 1
+        catalog_empty = not CatalogTable.all_tenants.filter(data_source=source).exists()
+        if regenerated or catalog_empty:
+            summary = catalog_refresh(
+                data_source=source,
+                table_meta={
+                    t.name: {"description": t.description, "synonyms": list(t.synonyms)}
+                    for t in content.table_meta
+                },
+                column_meta={
+                    (c.table, c.column): {
+                        "description": c.description,
+                        "synonyms": list(c.synonyms),
+                        "pii": c.pii,
+                    }
+                    for c in content.column_meta
+                },
+            )
+            self.stdout.write(
+                f"[{slug}] catalog: {summary['tables']} tables, {summary['columns']} columns"
+            )
+            changes += 1
+
+        changed_docs = 0
+        documents = {}
+        for doc in content.documents:
+            document, changed = document_upsert(
+                org=org, title=doc.title, body=doc.body, kind=doc.kind, data_source=source,
+                table_name=doc.table,
+            )
+            documents[doc.title] = document
+            changed_docs += int(changed)
+        for metric in content.metrics:
+            linked = next(
+                (d for title, d in documents.items() if d.kind == "METRIC" and metric.name in title),
+                None,
+            )
+            _, changed = metric_upsert(
+                data_source=source, name=metric.name, expression=metric.expression,
+                table_name=metric.table, synonyms=list(metric.synonyms),
+                description=metric.description, document=linked,
+            )
+            changed_docs += int(changed)
+        for example in content.examples:
+            _, changed = example_upsert(
+                data_source=source, question=example.question, sql=example.sql,
+                tables_used=list(example.tables),
+            )
+            changed_docs += int(changed)
+        self.stdout.write(
+            f"[{slug}] knowledge: {len(content.documents)} documents, {len(content.metrics)} "
+            f"metrics, {len(content.examples)} examples ({changed_docs} changed)"
+        )
+        return changes + changed_docs
+
+    def _progress(self, slug: str):  # noqa: ANN202
+        last = {"pct": -1}
+
+        def report(done: int, total: int) -> None:
+            pct = int(done * 100 / total) if total else 100
+            if pct >= last["pct"] + 10 or done == total:
+                last["pct"] = pct
+                self.stdout.write(f"[{slug}]   {done:,}/{total:,} rows ({pct}%)")
+
+        return report

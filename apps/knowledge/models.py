@@ -1,0 +1,224 @@
+"""Data sources, their schema catalog, and the curated knowledge about them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from apps.governance.tenancy import TenantOwnedModel
+from apps.knowledge import secrets
+
+
+class DataSource(TenantOwnedModel):
+    """A team database DataChat queries read-only: a SQLite file or a PostgreSQL URL.
+
+    The location (path or URL, with any password) is stored encrypted. A relative SQLite path is
+    resolved under DATACHAT_DATA_DIR, so the data directory can move.
+    """
+
+    class Kind(models.TextChoices):
+        SQLITE = "sqlite", "SQLite"
+        POSTGRES = "postgres", "PostgreSQL"
+
+    name = models.SlugField(max_length=100)
+    display_name = models.CharField(max_length=200, blank=True)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    location_encrypted = models.TextField(editable=False)
+    is_default = models.BooleanField(default=False)
+    restricted = models.BooleanField(
+        default=False,
+        help_text=_("Only users granted 'use_datasource' on this source may query it."),
+    )
+    schema_version = models.PositiveIntegerField(default=0)
+    refreshed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta(TenantOwnedModel.Meta):
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "name"], name="uniq_source_name")
+        ]
+        permissions = [("use_datasource", "Can query this data source")]
+
+    def __str__(self) -> str:
+        return self.display_name or self.name
+
+    @property
+    def dialect(self) -> str:
+        return self.kind
+
+    def set_location(self, location: str) -> None:
+        self.location_encrypted = secrets.encrypt(location)
+
+    def location(self) -> str:
+        """The decrypted path (absolute) or URL. Never log or display it: see `display_location`."""
+        raw = secrets.decrypt(self.location_encrypted)
+        if self.kind == self.Kind.SQLITE:
+            path = Path(raw)
+            return str(path if path.is_absolute() else Path(settings.DATA_DIR) / path)
+        return raw
+
+    def display_location(self) -> str:
+        raw = secrets.decrypt(self.location_encrypted)
+        return raw if self.kind == self.Kind.SQLITE else secrets.redact_url(raw)
+
+
+class CatalogTable(TenantOwnedModel):
+    data_source = models.ForeignKey(DataSource, on_delete=models.CASCADE, related_name="tables")
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    synonyms = models.JSONField(default=list, blank=True)
+    row_estimate = models.BigIntegerField(default=0)
+
+    class Meta(TenantOwnedModel.Meta):
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["data_source", "name"], name="uniq_catalog_table")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CatalogColumn(TenantOwnedModel):
+    table = models.ForeignKey(CatalogTable, on_delete=models.CASCADE, related_name="columns")
+    name = models.CharField(max_length=200)
+    data_type = models.CharField(max_length=100, blank=True)
+    position = models.PositiveIntegerField(default=0)
+    primary_key = models.BooleanField(default=False)
+    nullable = models.BooleanField(default=True)
+    pii = models.BooleanField(default=False)
+    description = models.TextField(blank=True)
+    synonyms = models.JSONField(default=list, blank=True)
+    # Distinct values of a low-cardinality text column; null when not indexed (or PII).
+    distinct_values = models.JSONField(null=True, blank=True)
+
+    class Meta(TenantOwnedModel.Meta):
+        ordering = ["table_id", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["table", "name"], name="uniq_catalog_column")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.table.name}.{self.name}"
+
+
+class CatalogForeignKey(TenantOwnedModel):
+    data_source = models.ForeignKey(
+        DataSource, on_delete=models.CASCADE, related_name="foreign_keys"
+    )
+    table = models.CharField(max_length=200)
+    column = models.CharField(max_length=200)
+    ref_table = models.CharField(max_length=200)
+    ref_column = models.CharField(max_length=200)
+
+    def __str__(self) -> str:
+        return f"{self.table}.{self.column} → {self.ref_table}.{self.ref_column}"
+
+
+class Document(TenantOwnedModel):
+    """Curated documentation: a table's doc, a metric definition, the glossary, a free note."""
+
+    class Kind(models.TextChoices):
+        TABLE = "TABLE", _("Table documentation")
+        METRIC = "METRIC", _("Metric definition")
+        GLOSSARY = "GLOSSARY", _("Glossary")
+        EXAMPLE = "EXAMPLE", _("Verified example")
+        NOTE = "NOTE", _("Note")
+
+    data_source = models.ForeignKey(
+        DataSource, null=True, blank=True, on_delete=models.CASCADE, related_name="documents"
+    )
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    title = models.CharField(max_length=300)
+    body = models.TextField()
+    # The table a document is about: retrieval hides it from callers who may not see the table.
+    table_name = models.CharField(max_length=200, blank=True)
+    version = models.PositiveIntegerField(default=1)
+    generated = models.BooleanField(default=False, help_text=_("Created from introspection."))
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta(TenantOwnedModel.Meta):
+        ordering = ["kind", "title"]
+        permissions = [("view_restricted_document", "Can view a restricted document")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Metric(TenantOwnedModel):
+    data_source = models.ForeignKey(DataSource, on_delete=models.CASCADE, related_name="metrics")
+    name = models.CharField(max_length=200)
+    synonyms = models.JSONField(default=list, blank=True)
+    expression = models.TextField(help_text=_("SQL expression, e.g. SUM(ventas.total)."))
+    table_name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    document = models.OneToOneField(
+        Document, null=True, blank=True, on_delete=models.SET_NULL, related_name="metric"
+    )
+
+    class Meta(TenantOwnedModel.Meta):
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["data_source", "name"], name="uniq_metric_name")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class VerifiedExample(TenantOwnedModel):
+    """A question and the SQL that answers it, reviewed by a steward; goes stale on schema change."""
+
+    class Status(models.TextChoices):
+        PROPOSED = "PROPOSED", _("Proposed")
+        APPROVED = "APPROVED", _("Approved")
+        REJECTED = "REJECTED", _("Rejected")
+        STALE = "STALE", _("Stale")
+
+    data_source = models.ForeignKey(DataSource, on_delete=models.CASCADE, related_name="examples")
+    question = models.TextField()
+    sql = models.TextField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PROPOSED)
+    tables_used = models.JSONField(default=list, blank=True)
+    columns_used = models.JSONField(default=list, blank=True)
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    # Provenance: the chat message it came from (an id, not a FK: knowledge sits below chat).
+    source_message_id = models.BigIntegerField(null=True, blank=True)
+    stale_reason = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta(TenantOwnedModel.Meta):
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.question[:80]
+
+
+class KnowledgeChange(TenantOwnedModel):
+    """Who changed which piece of knowledge, when, and how: the steward's version history."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    object_type = models.CharField(max_length=50)
+    object_id = models.BigIntegerField()
+    action = models.CharField(max_length=20)  # created, updated, deleted, approved, …
+    changes = models.JSONField(default=dict, blank=True)
+    knowledge_version = models.PositiveIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta(TenantOwnedModel.Meta):
+        ordering = ["-created_at"]

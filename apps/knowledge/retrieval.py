@@ -1,0 +1,76 @@
+"""Retrieval over an org's knowledge, filtered by the caller's policy, and offline RAG answers.
+
+The lexical index of an org is built from its documents once per knowledge version (any change a
+steward makes bumps it, so a stale index is never used). The vector side is added when the org's
+Chroma collection is populated by the indexing tasks.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from apps.governance.engine.policy import DataPolicy
+from apps.governance.models import Organization
+from apps.knowledge.engine.catalog import CatalogSnapshot
+from apps.knowledge.engine.chunking import chunk_document
+from apps.knowledge.engine.rag_answer import RagAnswer, compose_schema_answer
+from apps.knowledge.engine.retrieval import LexicalIndex, retrieve
+from apps.knowledge.models import Document
+
+_indexes: dict[tuple[int, int], LexicalIndex] = {}
+_lock = threading.Lock()
+
+
+def lexical_index_for(org: Organization) -> LexicalIndex:
+    """The org's BM25 index at its current knowledge version (built on first use)."""
+    key = (org.pk, org.knowledge_version)
+    index = _indexes.get(key)
+    if index is None:
+        chunks = []
+        for doc in Document.all_tenants.filter(organization=org).order_by("pk"):
+            chunks.extend(
+                chunk_document(doc.pk, doc.title, doc.body, kind=doc.kind, table=doc.table_name)
+            )
+        index = LexicalIndex(chunks)
+        with _lock:
+            for stale in [k for k in _indexes if k[0] == org.pk]:
+                _indexes.pop(stale, None)
+            _indexes[key] = index
+    return index
+
+
+def answer_schema_question(
+    *,
+    org: Organization,
+    question: str,
+    catalog: CatalogSnapshot,
+    policy: DataPolicy,
+    lang: str,
+    kind: str | None = None,
+    table: str | None = None,
+    column: str | None = None,
+    metric: str | None = None,
+    k: int = 5,
+) -> RagAnswer:
+    """Answer a question about the data's structure or meaning from documents and the catalog."""
+    hits = retrieve(
+        question,
+        lexical=lexical_index_for(org),
+        store=None,
+        embedder=None,
+        org=org.slug,
+        k=k,
+        allowed_tables=policy.allowed_tables,
+    )
+    return compose_schema_answer(
+        question,
+        catalog=catalog,
+        hits=hits,
+        lang=lang,
+        allowed_tables=policy.allowed_tables,
+        masked_columns=policy.masked_columns,
+        kind=kind,
+        table=table,
+        column=column,
+        metric=metric,
+    )

@@ -1,0 +1,266 @@
+"""Knowledge writes: data sources, catalog refresh, documents, metrics, examples, versions."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from apps.governance.models import Organization
+from apps.knowledge.engine import introspection
+from apps.knowledge.models import (
+    CatalogColumn,
+    CatalogForeignKey,
+    CatalogTable,
+    DataSource,
+    Document,
+    KnowledgeChange,
+    Metric,
+    VerifiedExample,
+)
+
+
+@transaction.atomic
+def knowledge_version_bump(
+    *,
+    org: Organization,
+    user: Any = None,
+    object_type: str,
+    object_id: int,
+    action: str,
+    changes: Mapping[str, Any] | None = None,
+) -> int:
+    """Record a knowledge change and bump the org's version (every dependent cache entry dies)."""
+    Organization.objects.filter(pk=org.pk).update(knowledge_version=F("knowledge_version") + 1)
+    org.refresh_from_db(fields=["knowledge_version"])
+    KnowledgeChange.all_tenants.create(
+        organization=org,
+        user=user if getattr(user, "pk", None) else None,
+        object_type=object_type,
+        object_id=object_id,
+        action=action,
+        changes=dict(changes or {}),
+        knowledge_version=org.knowledge_version,
+    )
+    return org.knowledge_version
+
+
+@transaction.atomic
+def datasource_create(
+    *,
+    org: Organization,
+    name: str,
+    kind: str,
+    location: str,
+    display_name: str = "",
+    is_default: bool = False,
+) -> DataSource:
+    """Register a data source (or update the location of an existing one of that name)."""
+    source = DataSource.all_tenants.filter(organization=org, name=name).first()
+    if source is None:
+        source = DataSource(organization=org, name=name)
+    source.kind = kind
+    source.display_name = display_name or source.display_name or name
+    source.is_default = is_default or source.is_default
+    source.set_location(location)
+    source.save()
+    if source.is_default:
+        DataSource.all_tenants.filter(organization=org).exclude(pk=source.pk).update(
+            is_default=False
+        )
+    return source
+
+
+@transaction.atomic
+def catalog_refresh(
+    *,
+    data_source: DataSource,
+    table_meta: Mapping[str, Mapping[str, Any]] | None = None,
+    column_meta: Mapping[tuple[str, str], Mapping[str, Any]] | None = None,
+    user: Any = None,
+) -> dict[str, int]:
+    """Introspect the source into the catalog.
+
+    Curated fields (descriptions, synonyms, PII flags) already in the catalog survive a refresh;
+    `table_meta`/`column_meta` (e.g. from the demo content) fill them where empty. Tables and
+    columns that disappeared are removed, and verified examples that used them go stale.
+    """
+    if data_source.kind == DataSource.Kind.SQLITE:
+        tables, fks, counts = introspection.introspect_sqlite(data_source.location())
+    else:
+        tables, fks, counts = introspection.introspect_postgres(data_source.location())
+    org = data_source.organization
+    table_meta = table_meta or {}
+    column_meta = column_meta or {}
+    seen_tables = set()
+    seen_columns: set[tuple[str, str]] = set()
+    for info in tables:
+        seen_tables.add(info.name)
+        meta = table_meta.get(info.name, {})
+        table, _ = CatalogTable.all_tenants.get_or_create(
+            organization=org, data_source=data_source, name=info.name
+        )
+        table.description = table.description or meta.get("description", "")
+        table.synonyms = table.synonyms or list(meta.get("synonyms", []))
+        table.row_estimate = counts.get(info.name, 0)
+        table.save()
+        for position, col in enumerate(info.columns):
+            seen_columns.add((info.name, col.name))
+            cmeta = column_meta.get((info.name, col.name), {})
+            column, created = CatalogColumn.all_tenants.get_or_create(
+                organization=org, table=table, name=col.name,
+                defaults={"pii": bool(cmeta.get("pii", col.pii))},
+            )
+            column.data_type = col.type
+            column.position = position
+            column.primary_key = col.primary_key
+            column.description = column.description or cmeta.get("description", "")
+            column.synonyms = column.synonyms or list(cmeta.get("synonyms", []))
+            column.distinct_values = None if column.pii else (
+                list(col.values) if col.values is not None else None
+            )
+            column.save()
+        CatalogColumn.all_tenants.filter(table=table).exclude(
+            name__in=[c.name for c in info.columns]
+        ).delete()
+    CatalogTable.all_tenants.filter(data_source=data_source).exclude(name__in=seen_tables).delete()
+    CatalogForeignKey.all_tenants.filter(data_source=data_source).delete()
+    CatalogForeignKey.all_tenants.bulk_create(
+        CatalogForeignKey(
+            organization=org, data_source=data_source, table=fk.table, column=fk.column,
+            ref_table=fk.ref_table, ref_column=fk.ref_column,
+        )
+        for fk in fks
+    )
+    stale = example_mark_stale(data_source=data_source, tables=seen_tables, columns=seen_columns)
+    DataSource.all_tenants.filter(pk=data_source.pk).update(
+        schema_version=F("schema_version") + 1, refreshed_at=timezone.now()
+    )
+    data_source.refresh_from_db()
+    knowledge_version_bump(
+        org=org, user=user, object_type="datasource", object_id=data_source.pk,
+        action="schema_refreshed", changes={"tables": sorted(seen_tables)},
+    )
+    return {"tables": len(seen_tables), "columns": len(seen_columns), "stale_examples": stale}
+
+
+def example_mark_stale(
+    *, data_source: DataSource, tables: set[str], columns: set[tuple[str, str]]
+) -> int:
+    """Mark approved examples stale when a table or column they use no longer exists."""
+    stale = 0
+    for example in VerifiedExample.all_tenants.filter(
+        data_source=data_source, status=VerifiedExample.Status.APPROVED
+    ):
+        missing = [t for t in example.tables_used if t not in tables] + [
+            c for c in example.columns_used if tuple(c.split(".", 1)) not in columns
+        ]
+        if missing:
+            example.status = VerifiedExample.Status.STALE
+            example.stale_reason = "No longer in the schema: " + ", ".join(missing)
+            example.save(update_fields=["status", "stale_reason"])
+            stale += 1
+    return stale
+
+
+@transaction.atomic
+def document_upsert(
+    *,
+    org: Organization,
+    title: str,
+    body: str,
+    kind: str,
+    data_source: DataSource | None = None,
+    table_name: str = "",
+    user: Any = None,
+    generated: bool = False,
+) -> tuple[Document, bool]:
+    """Create a document or update the one with this title; returns (document, changed)."""
+    doc = Document.all_tenants.filter(organization=org, title=title, kind=kind).first()
+    if doc is not None and doc.body == body and doc.table_name == table_name:
+        return doc, False
+    if doc is None:
+        doc = Document(organization=org, title=title, kind=kind, generated=generated)
+        action = "created"
+    else:
+        doc.version += 1
+        action = "updated"
+    doc.body = body
+    doc.data_source = data_source
+    doc.table_name = table_name
+    doc.updated_by = user if getattr(user, "pk", None) else None
+    doc.save()
+    knowledge_version_bump(
+        org=org, user=user, object_type="document", object_id=doc.pk, action=action,
+        changes={"title": title},
+    )
+    return doc, True
+
+
+@transaction.atomic
+def metric_upsert(
+    *,
+    data_source: DataSource,
+    name: str,
+    expression: str,
+    table_name: str,
+    synonyms: list[str],
+    description: str = "",
+    document: Document | None = None,
+) -> tuple[Metric, bool]:
+    metric = Metric.all_tenants.filter(data_source=data_source, name=name).first()
+    values = {
+        "expression": expression,
+        "table_name": table_name,
+        "synonyms": list(synonyms),
+        "description": description,
+        "document": document,
+    }
+    if metric is not None and all(getattr(metric, k) == v for k, v in values.items()):
+        return metric, False
+    if metric is None:
+        metric = Metric(organization=data_source.organization, data_source=data_source, name=name)
+    for key, value in values.items():
+        setattr(metric, key, value)
+    metric.save()
+    knowledge_version_bump(
+        org=data_source.organization, object_type="metric", object_id=metric.pk,
+        action="upserted", changes={"name": name},
+    )
+    return metric, True
+
+
+@transaction.atomic
+def example_upsert(
+    *,
+    data_source: DataSource,
+    question: str,
+    sql: str,
+    tables_used: list[str],
+    status: str = VerifiedExample.Status.APPROVED,
+    user: Any = None,
+) -> tuple[VerifiedExample, bool]:
+    example = VerifiedExample.all_tenants.filter(
+        data_source=data_source, question=question
+    ).first()
+    if example is not None and example.sql == sql:
+        return example, False
+    if example is None:
+        example = VerifiedExample(
+            organization=data_source.organization, data_source=data_source, question=question
+        )
+    example.sql = sql
+    example.tables_used = tables_used
+    example.status = status
+    if status == VerifiedExample.Status.APPROVED:
+        example.reviewed_by = user if getattr(user, "pk", None) else None
+        example.reviewed_at = timezone.now()
+    example.save()
+    knowledge_version_bump(
+        org=data_source.organization, user=user, object_type="example", object_id=example.pk,
+        action="upserted", changes={"question": question[:200]},
+    )
+    return example, True

@@ -1,0 +1,72 @@
+"""Gates for tests that need real services (PostgreSQL, Redis, a Celery worker).
+
+Without the service a test skips with the reason shown; with DATACHAT_REQUIRE_SERVICES=1 (CI) it
+fails instead, so a green CI run means the service-backed tests really ran.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from collections.abc import Iterator
+from urllib.parse import urlparse
+
+import pytest
+
+POSTGRES_URL = os.environ.get(
+    "DATACHAT_TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres"
+)
+REDIS_URL = os.environ.get("DATACHAT_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def services_required() -> bool:
+    return os.environ.get("DATACHAT_REQUIRE_SERVICES") == "1"
+
+
+def _reachable(url: str) -> bool:
+    parsed = urlparse(url)
+    try:
+        with socket.create_connection((parsed.hostname, parsed.port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def need_service(name: str, url: str) -> None:
+    """Skip (or, in CI, fail) when the service at `url` does not answer."""
+    if _reachable(url):
+        return
+    message = f"{name} is not reachable at {urlparse(url).netloc}"
+    if services_required():
+        pytest.fail(f"{message} and DATACHAT_REQUIRE_SERVICES=1")
+    pytest.skip(f"{message}; set DATACHAT_TEST_DATABASE_URL / DATACHAT_TEST_REDIS_URL")
+
+
+@pytest.fixture
+def postgres_url() -> str:
+    need_service("PostgreSQL", POSTGRES_URL)
+    return POSTGRES_URL
+
+
+@pytest.fixture
+def redis_url() -> str:
+    need_service("Redis", REDIS_URL)
+    return REDIS_URL
+
+
+@pytest.fixture
+def scratch_postgres_db(postgres_url: str) -> Iterator[str]:
+    """A fresh, empty PostgreSQL database for one test; dropped afterwards."""
+    import psycopg
+
+    name = f"datachat_t_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    parsed = urlparse(postgres_url)
+    url = parsed._replace(path=f"/{name}").geturl()
+    try:
+        yield url
+    finally:
+        with psycopg.connect(postgres_url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
