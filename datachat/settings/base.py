@@ -14,6 +14,7 @@ BASE_DIR = Path(__file__).resolve().parent.parent.parent
 env = environ.Env()
 
 DATA_DIR = Path(env.str("DATACHAT_DATA_DIR", default=str(BASE_DIR / "var"))).resolve()
+DATA_DIR.mkdir(parents=True, exist_ok=True)
 
 SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="datachat-insecure-dev-key-change-me")
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
