@@ -271,7 +271,7 @@ def _sql_answer(turn: Turn, sql: str, intent: dict | None, plan: QueryPlan | Non
         )
         turn.timer.lap("guard")
         turn.audit_sql = guarded.sql
-        result = execute(guarded, source=_connection(turn.source), lang=turn.lang)
+        result = execute(guarded, source=connection_for(turn.source), lang=turn.lang)
         turn.timer.lap("execute")
     except SqlRefusal as refusal:
         turn.timer.lap("guard")
@@ -327,7 +327,8 @@ def _query_stages(turn: Turn) -> Answer:
 # --- shared ---------------------------------------------------------------------------------
 
 
-def _connection(source: DataSource) -> SourceConnection:
+def connection_for(source: DataSource) -> SourceConnection:
+    """The executor's connection spec for a data source (the location decrypted here only)."""
     if source.kind == DataSource.Kind.SQLITE:
         return SourceConnection(dialect="sqlite", sqlite_path=source.location())
     return SourceConnection(dialect="postgres", pg_dsn=source.location())

@@ -1,7 +1,13 @@
 from django.contrib import admin
 
 from apps.governance.admin_scoping import OrgScopedAdmin, admin_orgs
-from apps.governance.models import AccessPolicy, AuditEntry, Membership, Organization
+from apps.governance.models import (
+    AccessPolicy,
+    AnomalyReport,
+    AuditEntry,
+    Membership,
+    Organization,
+)
 
 
 @admin.register(Organization)
@@ -41,3 +47,12 @@ class AuditEntryAdmin(OrgScopedAdmin):
 
     def has_delete_permission(self, request, obj=None):  # noqa: ANN001, ANN201
         return False
+
+
+@admin.register(AnomalyReport)
+class AnomalyReportAdmin(OrgScopedAdmin):
+    list_display = ("window_start", "username", "kind", "severity", "observed", "threshold",
+                    "status")
+    list_filter = ("kind", "severity", "status")
+    readonly_fields = ("username", "kind", "window_start", "window_end", "observed", "baseline",
+                       "threshold", "severity", "details")

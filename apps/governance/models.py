@@ -24,6 +24,13 @@ class Organization(models.Model):
     knowledge_version = models.PositiveIntegerField(
         default=1, help_text=_("Bumped on every knowledge change; part of every cache key.")
     )
+    # Anomaly thresholds per user and hour (compliance reports).
+    anomaly_max_questions = models.PositiveIntegerField(default=120)
+    anomaly_max_rows = models.PositiveIntegerField(default=50_000)
+    anomaly_max_refusals = models.PositiveIntegerField(default=5)
+    business_hours = models.CharField(
+        max_length=11, default="07:00-20:00", help_text=_("Local time, HH:MM-HH:MM.")
+    )
     llm_sample_rows = models.BooleanField(
         default=False,
         help_text=_("Allow sending a small sample of masked rows to the LLM for richer answers."),
@@ -169,3 +176,51 @@ class AuditChainHead(models.Model):
     organization = models.OneToOneField(Organization, on_delete=models.CASCADE, related_name="+")
     seq = models.PositiveBigIntegerField(default=0)
     last_hash = models.CharField(max_length=64, default="0" * 64)
+
+
+class AnomalyReport(TenantOwnedModel):
+    """Unusual activity of one user in one window, for compliance to review."""
+
+    class Kind(models.TextChoices):
+        VOLUME = "volume", _("Unusual number of questions")
+        ROWS = "rows", _("Unusual number of rows returned")
+        REFUSALS = "refusals", _("Repeated refusals")
+        OFF_HOURS = "off_hours", _("Activity outside business hours")
+
+    class Severity(models.TextChoices):
+        LOW = "low", _("Low")
+        MEDIUM = "medium", _("Medium")
+        HIGH = "high", _("High")
+
+    class Status(models.TextChoices):
+        NEW = "new", _("New")
+        ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+        CLOSED = "closed", _("Closed")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    username = models.CharField(max_length=150)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    window_start = models.DateTimeField()
+    window_end = models.DateTimeField()
+    observed = models.FloatField()
+    baseline = models.FloatField(default=0)
+    threshold = models.FloatField()
+    severity = models.CharField(max_length=6, choices=Severity.choices)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.NEW)
+    details = models.JSONField(default=dict, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta(TenantOwnedModel.Meta):
+        ordering = ["-window_start", "-severity"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "username", "kind", "window_start"],
+                name="uniq_anomaly_window",
+            )
+        ]

@@ -172,6 +172,12 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_SOFT_TIME_LIMIT = 120
 CELERY_TASK_TIME_LIMIT = 150
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+CELERY_BEAT_SCHEDULE = {
+    "anomalies-hourly": {
+        "task": "apps.governance.tasks.anomalies_detect_task",
+        "schedule": 3600.0,
+    },
+}
 
 # The assistant.
 DATACHAT = {

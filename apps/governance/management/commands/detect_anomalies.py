@@ -1,0 +1,31 @@
+"""`manage.py detect_anomalies`: run the anomaly detection now (Celery beat runs it hourly)."""
+
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand, CommandError
+
+from apps.governance.anomalies import anomalies_detect
+from apps.governance.models import Organization
+
+
+class Command(BaseCommand):
+    help = "Detect unusual activity per user for the last window and record anomaly reports."
+
+    def add_arguments(self, parser) -> None:  # noqa: ANN001
+        parser.add_argument("--org", help="Organization slug (default: every organization).")
+        parser.add_argument("--hours", type=int, default=1, help="Window length in hours.")
+
+    def handle(self, *args, **options) -> None:  # noqa: ANN002, ANN003
+        orgs = Organization.objects.all()
+        if options["org"]:
+            orgs = orgs.filter(slug=options["org"])
+            if not orgs.exists():
+                raise CommandError(f"unknown organization: {options['org']}")
+        for org in orgs:
+            reports = anomalies_detect(org=org, hours=options["hours"])
+            self.stdout.write(f"{org.slug}: {len(reports)} new anomaly report(s)")
+            for report in reports:
+                self.stdout.write(
+                    f"  [{report.severity}] {report.username}: {report.kind} "
+                    f"observed {report.observed:g} > {report.threshold:g}"
+                )
