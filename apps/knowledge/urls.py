@@ -1,0 +1,5 @@
+"""Page routes of this app."""
+
+app_name = "knowledge"
+
+urlpatterns: list = []
