@@ -1,0 +1,1 @@
+"""Thin adapters to outside services (embeddings, vector store), behind small interfaces."""

@@ -1,0 +1,28 @@
+"""Pytest fixtures shared across the test-suite (the project conftest imports them).
+
+`openai_stub` is the only stand-in for an outside service: a real OpenAI-compatible HTTP server on
+127.0.0.1 (see tests/support/openai_stub.py). Point the code under test at `openai_stub.base_url`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.support.openai_stub import OpenAIStub
+
+
+@pytest.fixture
+def openai_stub() -> Iterator[OpenAIStub]:
+    """A started stub server; its `base_url` goes where OPENAI_BASE_URL would."""
+    from datachat.providers.llm import reset_breakers
+
+    # A new server may get a port an earlier test used: start from closed breakers either way.
+    reset_breakers()
+    stub = OpenAIStub().start()
+    try:
+        yield stub
+    finally:
+        stub.stop()
+        reset_breakers()
