@@ -47,7 +47,11 @@ def _check(fn) -> dict:  # noqa: ANN001
         status = "ok"
     except Exception as exc:  # noqa: BLE001 - a health check reports, it doesn't raise
         status, detail = "error", f"{type(exc).__name__}: {exc}"[:200]
-    return {"status": status, "detail": detail, "ms": round((time.perf_counter() - started) * 1000, 2)}
+    return {
+        "status": status,
+        "detail": detail,
+        "ms": round((time.perf_counter() - started) * 1000, 2),
+    }
 
 
 def _database() -> str:
@@ -86,8 +90,11 @@ def _broker() -> str:
 
 def health(request: HttpRequest) -> JsonResponse:
     """Liveness: 200 while the process serves, with the state of each dependency."""
-    checks = {"database": _check(_database), "cache": _check(_cache),
-              "vector_store": _check(_vector_store)}
+    checks = {
+        "database": _check(_database),
+        "cache": _check(_cache),
+        "vector_store": _check(_vector_store),
+    }
     if settings.REDIS_URL:
         checks["broker"] = _check(_broker)
     overall = "ok" if all(c["status"] == "ok" for c in checks.values()) else "degraded"
@@ -107,8 +114,9 @@ def ready(request: HttpRequest) -> JsonResponse:
 
     checks["migrations"] = _check(migrations)
     ok = all(c["status"] == "ok" for c in checks.values())
-    return JsonResponse({"status": "ready" if ok else "not ready", "checks": checks},
-                        status=200 if ok else 503)
+    return JsonResponse(
+        {"status": "ready" if ok else "not ready", "checks": checks}, status=200 if ok else 503
+    )
 
 
 def metrics(request: HttpRequest) -> HttpResponse:

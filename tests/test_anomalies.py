@@ -22,8 +22,13 @@ def test_refusals_and_volume_are_reported_once_per_window(member):
     org.business_hours = "00:00-23:59"
     org.save()
     for n in range(12):
-        audit_record(org=org, user=analista.user, action="query",
-                     outcome="refused" if n % 2 else "answered", code="table_not_allowed")
+        audit_record(
+            org=org,
+            user=analista.user,
+            action="query",
+            outcome="refused" if n % 2 else "answered",
+            code="table_not_allowed",
+        )
     end = timezone.now() + dt.timedelta(hours=1)
     reports = anomalies_detect(org=org, window_end=end)
     kinds = {(r.username, r.kind) for r in reports}
@@ -44,8 +49,11 @@ def test_quiet_users_and_other_orgs_are_not_reported(member):
     globex.organization.business_hours = "00:00-23:59"
     globex.organization.save()
     for _ in range(3):
-        audit_record(org=analista.organization, user=analista.user, action="ask", outcome="answered")
-    reports = anomalies_detect(org=globex.organization,
-                               window_end=timezone.now() + dt.timedelta(hours=1))
+        audit_record(
+            org=analista.organization, user=analista.user, action="ask", outcome="answered"
+        )
+    reports = anomalies_detect(
+        org=globex.organization, window_end=timezone.now() + dt.timedelta(hours=1)
+    )
     assert reports == []
     assert not AnomalyReport.all_tenants.filter(organization=globex.organization).exists()

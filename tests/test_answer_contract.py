@@ -11,11 +11,23 @@ from apps.chat.pipeline import ask, run_query
 pytestmark = pytest.mark.django_db
 
 FIELDS = {
-    "type": str, "intent": (dict, type(None)), "answer": str, "sql": (str, type(None)),
-    "columns": list, "rows": list, "row_count": int, "truncated": bool,
-    "chart": (dict, type(None)), "sources": list, "suggestions": list,
-    "error": (dict, type(None)), "cached": bool, "timings_ms": dict, "llm": dict,
-    "conversation_id": int, "message_id": int,
+    "type": str,
+    "intent": (dict, type(None)),
+    "answer": str,
+    "sql": (str, type(None)),
+    "columns": list,
+    "rows": list,
+    "row_count": int,
+    "truncated": bool,
+    "chart": (dict, type(None)),
+    "sources": list,
+    "suggestions": list,
+    "error": (dict, type(None)),
+    "cached": bool,
+    "timings_ms": dict,
+    "llm": dict,
+    "conversation_id": int,
+    "message_id": int,
 }
 
 
@@ -25,12 +37,22 @@ def assert_contract(answer: dict) -> None:
         assert name in answer, name
         assert isinstance(answer[name], kind), (name, answer[name])
     assert answer["type"] in {"SQL", "RAG", "HYBRID", "CLARIFY", "REFUSED", "ERROR"}
-    assert set(answer["llm"]) >= {"provider", "calls", "prompt_tokens", "completion_tokens",
-                                  "cost_usd"}
+    assert set(answer["llm"]) >= {
+        "provider",
+        "calls",
+        "prompt_tokens",
+        "completion_tokens",
+        "cost_usd",
+    }
     assert "total" in answer["timings_ms"]
     if answer["intent"] is not None:
         assert answer["intent"]["type"] in {
-            "SCHEMA", "QUERY", "AGGREGATION", "COMPARISON", "TREND", "AMBIGUOUS"
+            "SCHEMA",
+            "QUERY",
+            "AGGREGATION",
+            "COMPARISON",
+            "TREND",
+            "AMBIGUOUS",
         }
         assert 0 <= answer["intent"]["confidence"] <= 1
         assert isinstance(answer["intent"]["reasoning"], str)
@@ -65,7 +87,9 @@ def test_every_answer_kind_has_every_field(member, username, question, expected_
 
 def test_query_answers_have_every_field_and_null_intent(member):
     analista = member("acme", "analista")
-    ok = run_query(membership=analista, sql="SELECT canal, COUNT(*) AS n FROM ventas GROUP BY canal")
+    ok = run_query(
+        membership=analista, sql="SELECT canal, COUNT(*) AS n FROM ventas GROUP BY canal"
+    )
     assert ok["type"] == "SQL" and ok["intent"] is None
     assert_contract(ok)
     refused = run_query(membership=analista, sql="DROP TABLE ventas")

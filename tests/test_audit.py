@@ -30,7 +30,9 @@ def test_every_ask_and_query_is_audited_with_its_outcome(member):
     assert answered.row_count == 1 and "COUNT" in answered.sql.upper()
     assert answered.duration_ms > 0
     assert (refused_role.username, refused_role.outcome, refused_role.code) == (
-        "auditor", "refused", "not_authorized"
+        "auditor",
+        "refused",
+        "not_authorized",
     )
     assert refused_role.rule
     assert (refused_sql.action, refused_sql.outcome) == ("query", "refused")

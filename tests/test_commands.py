@@ -17,15 +17,20 @@ ROOT = Path(__file__).resolve().parent.parent
 def cli(tmp_path_factory):  # noqa: ANN001, ANN201
     data_dir = tmp_path_factory.mktemp("cli-data")
     env = {
-        k: v for k, v in os.environ.items()
+        k: v
+        for k, v in os.environ.items()
         if k not in ("DATABASE_URL", "REDIS_URL", "OPENAI_API_KEY", "DJANGO_SETTINGS_MODULE")
     }
     env["DATACHAT_DATA_DIR"] = str(data_dir)
 
     def run(*args: str, check: bool = True) -> subprocess.CompletedProcess:
         result = subprocess.run(
-            [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True,
-            text=True, timeout=300,
+            [sys.executable, "manage.py", *args],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
         )
         if check and result.returncode != 0:
             raise AssertionError(f"{args} failed: {result.stderr[-2000:]}")
@@ -46,15 +51,32 @@ def test_seed_prints_progress_and_the_demo_password(cli):
 
 
 def test_ask_json_prints_the_answer_object(cli):
-    result = cli("ask", "--org", "acme", "--user", "analista", "--json",
-                 "¿Cuál fue el total de ventas por región?")
+    result = cli(
+        "ask",
+        "--org",
+        "acme",
+        "--user",
+        "analista",
+        "--json",
+        "¿Cuál fue el total de ventas por región?",
+    )
     answer = json.loads(result.stdout)
     assert answer["type"] == "SQL" and len(answer["rows"]) == 4
-    visor = json.loads(cli("ask", "--org", "acme", "--user", "visor", "--json",
-                           "¿Cuál fue el total de ventas por región?").stdout)
+    visor = json.loads(
+        cli(
+            "ask",
+            "--org",
+            "acme",
+            "--user",
+            "visor",
+            "--json",
+            "¿Cuál fue el total de ventas por región?",
+        ).stdout
+    )
     assert [row[0] for row in visor["rows"]] == ["Norte"]
-    auditor = cli("ask", "--org", "acme", "--user", "auditor", "--json", "Total de ventas",
-                  check=False)
+    auditor = cli(
+        "ask", "--org", "acme", "--user", "auditor", "--json", "Total de ventas", check=False
+    )
     assert auditor.returncode == 0
     assert json.loads(auditor.stdout)["type"] == "REFUSED"
 
@@ -70,13 +92,18 @@ def test_ask_batch_prints_jsonl_in_order(cli, tmp_path):
 
 
 def test_query_single_and_batch(cli, tmp_path):
-    single = json.loads(cli("query", "--org", "acme", "--user", "analista", "--json",
-                            "SELECT COUNT(*) FROM ventas").stdout)
+    single = json.loads(
+        cli(
+            "query", "--org", "acme", "--user", "analista", "--json", "SELECT COUNT(*) FROM ventas"
+        ).stdout
+    )
     assert single["rows"] == [[3000]] and single["intent"] is None
     batch = tmp_path / "q.jsonl"
     batch.write_text(
-        json.dumps({"sql": "SELECT region,\n COUNT(*) FROM ventas GROUP BY region"}) + "\n"
-        + json.dumps({"sql": "DROP TABLE ventas"}) + "\n"
+        json.dumps({"sql": "SELECT region,\n COUNT(*) FROM ventas GROUP BY region"})
+        + "\n"
+        + json.dumps({"sql": "DROP TABLE ventas"})
+        + "\n"
         + "not json\n",
         encoding="utf-8",
     )

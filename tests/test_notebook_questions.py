@@ -70,8 +70,16 @@ def test_columns_of_the_ventas_table(member):
     )
     assert answer["type"] == "RAG"
     assert answer["intent"]["type"] == "SCHEMA"
-    for column in ("venta_id", "fecha", "producto", "cantidad", "descuento", "total", "region",
-                   "canal"):
+    for column in (
+        "venta_id",
+        "fecha",
+        "producto",
+        "cantidad",
+        "descuento",
+        "total",
+        "region",
+        "canal",
+    ):
         assert column in answer["answer"]
     assert answer["sources"], "a RAG answer always cites a source"
 

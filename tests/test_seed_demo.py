@@ -37,20 +37,29 @@ def test_orgs_users_roles_and_passwords():
     assert found == USERS
     visor = Membership.all_tenants.get(user__username="visor")
     assert visor.attributes == {"region": "Norte"}
-    for (_, username) in USERS:
+    for _, username in USERS:
         assert authenticate(username=username, password="datachat-demo") is not None
 
 
 def test_default_policies_per_role():
     acme = Organization.objects.get(slug="acme")
     policies = {p.role: p for p in AccessPolicy.all_tenants.filter(organization=acme)}
-    assert set(policies) == {"VIEWER", "ANALYST", "DATA_SCIENTIST", "ADMIN", "STEWARD", "COMPLIANCE"}
+    assert set(policies) == {
+        "VIEWER",
+        "ANALYST",
+        "DATA_SCIENTIST",
+        "ADMIN",
+        "STEWARD",
+        "COMPLIANCE",
+    }
     assert policies["VIEWER"].allowed_tables == ["ventas", "productos"]
     assert not policies["VIEWER"].can_export
     assert policies["DATA_SCIENTIST"].can_export and not policies["ANALYST"].can_export
     assert not policies["COMPLIANCE"].can_query_data
     assert set(policies["ANALYST"].masked_columns) == {
-        "clientes.email", "clientes.telefono", "clientes.direccion"
+        "clientes.email",
+        "clientes.telefono",
+        "clientes.direccion",
     }
 
 
@@ -66,13 +75,18 @@ def test_data_sources_catalog_and_location_encrypted(settings):
             "table", "column", "ref_table"
         )
     )
-    assert {("ventas", "cliente_id", "clientes"), ("ventas", "producto_id", "productos"),
-            ("ventas", "empleado_id", "empleados")} <= fks
-    canal = CatalogColumn.all_tenants.get(table__data_source=acme_source, table__name="ventas",
-                                          name="canal")
+    assert {
+        ("ventas", "cliente_id", "clientes"),
+        ("ventas", "producto_id", "productos"),
+        ("ventas", "empleado_id", "empleados"),
+    } <= fks
+    canal = CatalogColumn.all_tenants.get(
+        table__data_source=acme_source, table__name="ventas", name="canal"
+    )
     assert sorted(canal.distinct_values) == ["Distribuidor", "Online", "Tienda"]
-    email = CatalogColumn.all_tenants.get(table__data_source=acme_source, table__name="clientes",
-                                          name="email")
+    email = CatalogColumn.all_tenants.get(
+        table__data_source=acme_source, table__name="clientes", name="email"
+    )
     assert email.pii and email.distinct_values is None
     globex = DataSource.all_tenants.get(organization__slug="globex")
     assert "pedidos" in set(globex.tables.values_list("name", flat=True))
@@ -94,12 +108,22 @@ def test_knowledge_documents_metrics_and_examples():
     acme = Organization.objects.get(slug="acme")
     docs = Document.all_tenants.filter(organization=acme)
     assert {d.table_name for d in docs.filter(kind="TABLE")} == {
-        "productos", "clientes", "empleados", "ventas"
+        "productos",
+        "clientes",
+        "empleados",
+        "ventas",
     }
     assert docs.filter(kind="GLOSSARY").exists()
     metrics = {m.name: m for m in Metric.all_tenants.filter(organization=acme)}
-    assert {"Revenue Total", "Número de ventas", "Unidades vendidas", "Ticket promedio",
-            "Margen bruto", "Clientes activos", "Descuento promedio"} <= set(metrics)
+    assert {
+        "Revenue Total",
+        "Número de ventas",
+        "Unidades vendidas",
+        "Ticket promedio",
+        "Margen bruto",
+        "Clientes activos",
+        "Descuento promedio",
+    } <= set(metrics)
     assert "ingresos" in metrics["Revenue Total"].synonyms
     assert acme.knowledge_version > 1
 

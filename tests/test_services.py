@@ -94,8 +94,12 @@ def test_app_database_on_postgres_and_cache_on_redis(scratch_postgres_db, redis_
 
     def manage(*args: str) -> str:
         result = subprocess.run(
-            [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True,
-            text=True, timeout=300,
+            [sys.executable, "manage.py", *args],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
         )
         assert result.returncode == 0, result.stderr[-3000:]
         return result.stdout

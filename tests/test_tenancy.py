@@ -90,7 +90,9 @@ def test_a_shared_conversation_is_visible_through_a_guardian_permission(member):
 def test_asking_for_another_orgs_source_by_name_is_unknown(member):
     from apps.chat.pipeline import ask
 
-    answer = ask(membership=member("acme", "analista"), question="Total de ventas", source_name="globex")
+    answer = ask(
+        membership=member("acme", "analista"), question="Total de ventas", source_name="globex"
+    )
     assert answer["type"] == "ERROR"
     assert answer["error"]["code"] == "unknown_source"
     assert answer["rows"] == []

@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 import sqlglot
-from sqlglot import exp
 
 from apps.chat.engine.offline.evaluation import results_match
 from apps.chat.pipeline import ask, connection_for
@@ -150,8 +149,9 @@ def _evaluate(case: Case) -> CaseResult:
     wrong = (not ok) and answer["type"] in ("SQL", "HYBRID", "RAG") and case.expect != "answer"
     if not ok and case.expect == "answer" and answer["type"] in ("SQL", "HYBRID"):
         wrong = True  # a table was shown, and it was the wrong one
-    return CaseResult(case, answer["type"], got_intent, ok, intent_ok, wrong, reason, ms,
-                      answer.get("sql"))
+    return CaseResult(
+        case, answer["type"], got_intent, ok, intent_ok, wrong, reason, ms, answer.get("sql")
+    )
 
 
 def _judge(case: Case, answer: dict[str, Any], membership) -> tuple[bool, str]:  # noqa: ANN001
@@ -161,13 +161,18 @@ def _judge(case: Case, answer: dict[str, Any], membership) -> tuple[bool, str]: 
     if case.expect == "refuse":
         return (kind == "REFUSED", f"expected REFUSED, got {kind}")
     if kind in ("CLARIFY", "REFUSED", "ERROR"):
-        return False, f"expected an answer, got {kind}: {(answer.get('error') or {}).get('code', '')}"
+        return (
+            False,
+            f"expected an answer, got {kind}: {(answer.get('error') or {}).get('code', '')}",
+        )
     text = (answer.get("answer") or "").lower()
     missing = [m for m in case.must_mention if m.lower() not in text]
     if missing:
         return False, f"answer does not mention {missing}"
     titles = [s.get("title", "") for s in answer.get("sources") or []]
-    if case.must_cite and not all(any(c.lower() in t.lower() for t in titles) for c in case.must_cite):
+    if case.must_cite and not all(
+        any(c.lower() in t.lower() for t in titles) for c in case.must_cite
+    ):
         return False, f"sources {titles} miss {list(case.must_cite)}"
     if (case.must_mention or case.must_cite) and not answer.get("sources") and kind == "RAG":
         return False, "RAG answer without a source"

@@ -119,9 +119,7 @@ def run_query(
     channel: str = "cli",
 ) -> dict[str, Any]:
     """Run hand-written SQL ("edit and re-run") through the same guard, executor and audit."""
-    turn = Turn(
-        membership=membership, question=sql or "", channel=channel, kind=Message.Kind.QUERY
-    )
+    turn = Turn(membership=membership, question=sql or "", channel=channel, kind=Message.Kind.QUERY)
     with tenant_scope(membership.organization):
         answer = _run(turn, source_name, conversation_id, _query_stages)
     return answer.to_dict()
@@ -209,7 +207,9 @@ def _ask_stages(turn: Turn) -> Answer:
     turn.lang = interpretation.lang or turn.lang
     turn.timer.lap("intent")
     intent = intent_dict(
-        interpretation.intent.type, interpretation.intent.confidence, interpretation.intent.reasoning
+        interpretation.intent.type,
+        interpretation.intent.confidence,
+        interpretation.intent.reasoning,
     )
 
     if interpretation.route == "CLARIFY":

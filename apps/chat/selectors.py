@@ -29,7 +29,9 @@ def access_conversation_by_id(*, membership: Membership, pk: int) -> Conversatio
     if conversation is None:
         raise Http404
     user = membership.user
-    if conversation.user_id != user.pk and not user.has_perm("chat.view_conversation", conversation):
+    if conversation.user_id != user.pk and not user.has_perm(
+        "chat.view_conversation", conversation
+    ):
         raise Http404
     return conversation
 

@@ -34,8 +34,16 @@ class AccessPolicyAdmin(OrgScopedAdmin):
 class AuditEntryAdmin(OrgScopedAdmin):
     """Read-only: the audit log is append-only, even for administrators."""
 
-    list_display = ("created_at", "organization", "username", "action", "outcome", "code",
-                    "row_count", "duration_ms")
+    list_display = (
+        "created_at",
+        "organization",
+        "username",
+        "action",
+        "outcome",
+        "code",
+        "row_count",
+        "duration_ms",
+    )
     list_filter = ("outcome", "action", "channel")
     search_fields = ("username", "question", "sql")
 
@@ -51,8 +59,24 @@ class AuditEntryAdmin(OrgScopedAdmin):
 
 @admin.register(AnomalyReport)
 class AnomalyReportAdmin(OrgScopedAdmin):
-    list_display = ("window_start", "username", "kind", "severity", "observed", "threshold",
-                    "status")
+    list_display = (
+        "window_start",
+        "username",
+        "kind",
+        "severity",
+        "observed",
+        "threshold",
+        "status",
+    )
     list_filter = ("kind", "severity", "status")
-    readonly_fields = ("username", "kind", "window_start", "window_end", "observed", "baseline",
-                       "threshold", "severity", "details")
+    readonly_fields = (
+        "username",
+        "kind",
+        "window_start",
+        "window_end",
+        "observed",
+        "baseline",
+        "threshold",
+        "severity",
+        "details",
+    )

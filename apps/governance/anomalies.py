@@ -56,7 +56,9 @@ def anomalies_detect(
         row["username"]: row["n"] / windows
         for row in AuditEntry.objects.filter(
             organization=org, created_at__gte=baseline_start, created_at__lt=start
-        ).values("username").annotate(n=Count("id"))
+        )
+        .values("username")
+        .annotate(n=Count("id"))
     }
     off_hours: dict[str, int] = defaultdict(int)
     for username, created in entries.values_list("username", "created_at"):

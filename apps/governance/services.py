@@ -111,8 +111,12 @@ def policy_resolve(*, membership: Membership, table_names: Iterable[str]) -> Dat
     row = AccessPolicy.all_tenants.filter(organization=org, role=membership.role).first()
     if row is None:
         return DataPolicy(
-            role=membership.role, can_query=False, allowed_tables=frozenset(),
-            masked_columns=frozenset(), row_cap=org.row_cap, count_cap=org.count_cap,
+            role=membership.role,
+            can_query=False,
+            allowed_tables=frozenset(),
+            masked_columns=frozenset(),
+            row_cap=org.row_cap,
+            count_cap=org.count_cap,
             timeout_ms=org.query_timeout_ms,
         )
     allowed: set[str] = set()
@@ -124,9 +128,7 @@ def policy_resolve(*, membership: Membership, table_names: Iterable[str]) -> Dat
         elif entry in tables:
             allowed.add(entry)
     allowed -= {entry[1:] for entry in row.allowed_tables if entry.startswith("-")}
-    masked = frozenset(
-        tuple(item.split(".", 1)) for item in row.masked_columns if "." in item
-    )
+    masked = frozenset(tuple(item.split(".", 1)) for item in row.masked_columns if "." in item)
     filters = []
     for spec in row.row_filters:
         value = str(spec.get("value", ""))

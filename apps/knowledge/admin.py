@@ -12,6 +12,41 @@ from apps.knowledge.models import (
     Metric,
     VerifiedExample,
 )
+from apps.knowledge.services import catalog_refresh, knowledge_version_bump
+
+
+class KnowledgeVersionedAdmin(OrgScopedAdmin):
+    """Every steward edit is recorded (who, when, what) and bumps the org's knowledge version,
+    so answers cached against the old knowledge are never served again."""
+
+    def save_model(self, request, obj, form, change):  # noqa: ANN001
+        if isinstance(obj, Document) and change:
+            obj.version += 1
+            obj.updated_by = request.user
+        super().save_model(request, obj, form, change)
+        knowledge_version_bump(
+            org=obj.organization,
+            user=request.user,
+            object_type=obj._meta.model_name,
+            object_id=obj.pk,
+            action="updated" if change else "created",
+            changes={name: str(form.cleaned_data.get(name))[:500] for name in form.changed_data},
+        )
+
+    def delete_model(self, request, obj):  # noqa: ANN001
+        org, pk = obj.organization, obj.pk
+        super().delete_model(request, obj)
+        knowledge_version_bump(
+            org=org,
+            user=request.user,
+            object_type=obj._meta.model_name,
+            object_id=pk,
+            action="deleted",
+        )
+
+    def delete_queryset(self, request, queryset):  # noqa: ANN001
+        for obj in queryset:
+            self.delete_model(request, obj)
 
 
 class DataSourceForm(forms.ModelForm):
@@ -40,6 +75,17 @@ class DataSourceAdmin(OrgScopedAdmin):
     form = DataSourceForm
     list_display = ("name", "organization", "kind", "is_default", "schema_version", "refreshed_at")
     readonly_fields = ("schema_version", "refreshed_at")
+    actions = ["refresh_schema"]
+
+    @admin.action(description="Refresh schema (introspect tables, columns, keys and values)")
+    def refresh_schema(self, request, queryset):  # noqa: ANN001
+        for source in queryset:
+            summary = catalog_refresh(data_source=source, user=request.user)
+            self.message_user(
+                request,
+                f"{source}: {summary['tables']} tables, {summary['columns']} columns, "
+                f"{summary['stale_examples']} examples marked stale",
+            )
 
 
 class CatalogColumnInline(admin.TabularInline):
@@ -51,7 +97,7 @@ class CatalogColumnInline(admin.TabularInline):
 
 
 @admin.register(CatalogTable)
-class CatalogTableAdmin(OrgScopedAdmin):
+class CatalogTableAdmin(KnowledgeVersionedAdmin):
     list_display = ("name", "data_source", "row_estimate")
     inlines = [CatalogColumnInline]
 
@@ -62,7 +108,7 @@ class CatalogForeignKeyAdmin(OrgScopedAdmin):
 
 
 @admin.register(Document)
-class DocumentAdmin(OrgScopedAdmin):
+class DocumentAdmin(KnowledgeVersionedAdmin):
     list_display = ("title", "kind", "table_name", "version", "updated_at")
     list_filter = ("kind",)
     search_fields = ("title", "body")
@@ -70,12 +116,12 @@ class DocumentAdmin(OrgScopedAdmin):
 
 
 @admin.register(Metric)
-class MetricAdmin(OrgScopedAdmin):
+class MetricAdmin(KnowledgeVersionedAdmin):
     list_display = ("name", "expression", "table_name", "data_source")
 
 
 @admin.register(VerifiedExample)
-class VerifiedExampleAdmin(OrgScopedAdmin):
+class VerifiedExampleAdmin(KnowledgeVersionedAdmin):
     list_display = ("question", "status", "data_source", "created_at")
     list_filter = ("status",)
 

@@ -5,3 +5,9 @@ class KnowledgeConfig(AppConfig):
     name = "apps.knowledge"
     label = "knowledge"
     verbose_name = "Knowledge"
+
+    def ready(self) -> None:
+        # Registers our Chroma embedding function in every process (web, worker, commands):
+        # without it a collection query fails with "Embedding function … not found".
+        import datachat.providers.embeddings  # noqa: F401
+        from apps.knowledge import signals  # noqa: F401

@@ -1,8 +1,9 @@
 """Retrieval over an org's knowledge, filtered by the caller's policy, and offline RAG answers.
 
 The lexical index of an org is built from its documents once per knowledge version (any change a
-steward makes bumps it, so a stale index is never used). The vector side is added when the org's
-Chroma collection is populated by the indexing tasks.
+steward makes bumps it, so a stale index is never used). The vector side joins once the org's
+Chroma collection has been filled by the indexing tasks; with the store down, retrieval is
+lexical only.
 """
 
 from __future__ import annotations
@@ -12,9 +13,9 @@ import threading
 from apps.governance.engine.policy import DataPolicy
 from apps.governance.models import Organization
 from apps.knowledge.engine.catalog import CatalogSnapshot
-from apps.knowledge.engine.chunking import chunk_document
 from apps.knowledge.engine.rag_answer import RagAnswer, compose_schema_answer
 from apps.knowledge.engine.retrieval import LexicalIndex, retrieve
+from apps.knowledge.indexing import document_chunks, org_vector_count, vector_store
 from apps.knowledge.models import Document
 
 _indexes: dict[tuple[int, int], LexicalIndex] = {}
@@ -28,9 +29,7 @@ def lexical_index_for(org: Organization) -> LexicalIndex:
     if index is None:
         chunks = []
         for doc in Document.all_tenants.filter(organization=org).order_by("pk"):
-            chunks.extend(
-                chunk_document(doc.pk, doc.title, doc.body, kind=doc.kind, table=doc.table_name)
-            )
+            chunks.extend(document_chunks(doc))
         index = LexicalIndex(chunks)
         with _lock:
             for stale in [k for k in _indexes if k[0] == org.pk]:
@@ -53,14 +52,16 @@ def answer_schema_question(
     k: int = 5,
 ) -> RagAnswer:
     """Answer a question about the data's structure or meaning from documents and the catalog."""
+    store = vector_store() if org_vector_count(org) else None
     hits = retrieve(
         question,
         lexical=lexical_index_for(org),
-        store=None,
-        embedder=None,
+        store=store,
+        embedder=store.embedder if store else None,
         org=org.slug,
         k=k,
         allowed_tables=policy.allowed_tables,
+        schema=catalog.schema_mapping(),
     )
     return compose_schema_answer(
         question,

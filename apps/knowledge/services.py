@@ -111,7 +111,9 @@ def catalog_refresh(
             seen_columns.add((info.name, col.name))
             cmeta = column_meta.get((info.name, col.name), {})
             column, created = CatalogColumn.all_tenants.get_or_create(
-                organization=org, table=table, name=col.name,
+                organization=org,
+                table=table,
+                name=col.name,
                 defaults={"pii": bool(cmeta.get("pii", col.pii))},
             )
             column.data_type = col.type
@@ -119,8 +121,8 @@ def catalog_refresh(
             column.primary_key = col.primary_key
             column.description = column.description or cmeta.get("description", "")
             column.synonyms = column.synonyms or list(cmeta.get("synonyms", []))
-            column.distinct_values = None if column.pii else (
-                list(col.values) if col.values is not None else None
+            column.distinct_values = (
+                None if column.pii else (list(col.values) if col.values is not None else None)
             )
             column.save()
         CatalogColumn.all_tenants.filter(table=table).exclude(
@@ -130,8 +132,12 @@ def catalog_refresh(
     CatalogForeignKey.all_tenants.filter(data_source=data_source).delete()
     CatalogForeignKey.all_tenants.bulk_create(
         CatalogForeignKey(
-            organization=org, data_source=data_source, table=fk.table, column=fk.column,
-            ref_table=fk.ref_table, ref_column=fk.ref_column,
+            organization=org,
+            data_source=data_source,
+            table=fk.table,
+            column=fk.column,
+            ref_table=fk.ref_table,
+            ref_column=fk.ref_column,
         )
         for fk in fks
     )
@@ -141,8 +147,12 @@ def catalog_refresh(
     )
     data_source.refresh_from_db()
     knowledge_version_bump(
-        org=org, user=user, object_type="datasource", object_id=data_source.pk,
-        action="schema_refreshed", changes={"tables": sorted(seen_tables)},
+        org=org,
+        user=user,
+        object_type="datasource",
+        object_id=data_source.pk,
+        action="schema_refreshed",
+        changes={"tables": sorted(seen_tables)},
     )
     return {"tables": len(seen_tables), "columns": len(seen_columns), "stale_examples": stale}
 
@@ -194,7 +204,11 @@ def document_upsert(
     doc.updated_by = user if getattr(user, "pk", None) else None
     doc.save()
     knowledge_version_bump(
-        org=org, user=user, object_type="document", object_id=doc.pk, action=action,
+        org=org,
+        user=user,
+        object_type="document",
+        object_id=doc.pk,
+        action=action,
         changes={"title": title},
     )
     return doc, True
@@ -227,8 +241,11 @@ def metric_upsert(
         setattr(metric, key, value)
     metric.save()
     knowledge_version_bump(
-        org=data_source.organization, object_type="metric", object_id=metric.pk,
-        action="upserted", changes={"name": name},
+        org=data_source.organization,
+        object_type="metric",
+        object_id=metric.pk,
+        action="upserted",
+        changes={"name": name},
     )
     return metric, True
 
@@ -243,9 +260,7 @@ def example_upsert(
     status: str = VerifiedExample.Status.APPROVED,
     user: Any = None,
 ) -> tuple[VerifiedExample, bool]:
-    example = VerifiedExample.all_tenants.filter(
-        data_source=data_source, question=question
-    ).first()
+    example = VerifiedExample.all_tenants.filter(data_source=data_source, question=question).first()
     if example is not None and example.sql == sql:
         return example, False
     if example is None:
@@ -260,7 +275,11 @@ def example_upsert(
         example.reviewed_at = timezone.now()
     example.save()
     knowledge_version_bump(
-        org=data_source.organization, user=user, object_type="example", object_id=example.pk,
-        action="upserted", changes={"question": question[:200]},
+        org=data_source.organization,
+        user=user,
+        object_type="example",
+        object_id=example.pk,
+        action="upserted",
+        changes={"question": question[:200]},
     )
     return example, True

@@ -77,9 +77,7 @@ TEMPLATES = [
 ]
 
 DATABASES = {
-    "default": env.db(
-        "DATABASE_URL", default=f"sqlite:///{DATA_DIR / 'datachat.sqlite3'}"
-    )
+    "default": env.db("DATABASE_URL", default=f"sqlite:///{DATA_DIR / 'datachat.sqlite3'}")
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL + a busy timeout: the dev server, Celery eager tasks and commands share one file.
@@ -151,7 +149,13 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 25,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.UserRateThrottle"],
-    "DEFAULT_THROTTLE_RATES": {"user": env.str("DATACHAT_API_RATE", default="600/min")},
+    "DEFAULT_THROTTLE_RATES": {
+        "user": env.str("DATACHAT_API_RATE", default="600/min"),
+        # Per-user scopes of the expensive endpoints (apps/governance/api_access.py).
+        "chat": env.str("DATACHAT_API_CHAT_RATE", default="30/min"),
+        "query": env.str("DATACHAT_API_QUERY_RATE", default="30/min"),
+        "export": env.str("DATACHAT_API_EXPORT_RATE", default="10/min"),
+    },
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "DataChat API",
@@ -181,7 +185,9 @@ CELERY_BEAT_SCHEDULE = {
 
 # The assistant.
 DATACHAT = {
-    "LLM": env.str("DATACHAT_LLM", default="openai" if env.str("OPENAI_API_KEY", default="") else "offline"),
+    "LLM": env.str(
+        "DATACHAT_LLM", default="openai" if env.str("OPENAI_API_KEY", default="") else "offline"
+    ),
     "LLM_MODEL": env.str("DATACHAT_LLM_MODEL", default="gpt-4o-mini"),
     "EMBEDDINGS": env.str("DATACHAT_EMBEDDINGS", default="local"),
     "CHROMA_URL": env.str("DATACHAT_CHROMA_URL", default=""),

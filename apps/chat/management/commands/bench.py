@@ -21,8 +21,19 @@ from apps.governance.selectors import membership_get, organization_get
 from apps.knowledge.selectors import catalog_snapshot, datasource_get
 
 DEFAULT_CASES = Path(__file__).resolve().parents[2] / "tests" / "data" / "eval_nl2sql.jsonl"
-STAGES = ("context", "screen", "cache", "intent", "retrieve", "sql", "guard", "execute", "format",
-          "record", "total")
+STAGES = (
+    "context",
+    "screen",
+    "cache",
+    "intent",
+    "retrieve",
+    "sql",
+    "guard",
+    "execute",
+    "format",
+    "record",
+    "total",
+)
 
 
 def percentile(values: list[float], pct: float) -> float:
@@ -37,8 +48,9 @@ def table(title: str, header: tuple[str, ...], rows: list[tuple]) -> str:
     widths = [max(len(str(x)) for x in col) for col in zip(header, *rows, strict=False)]
     fmt = "  ".join(f"{{:<{w}}}" if i == 0 else f"{{:>{w}}}" for i, w in enumerate(widths))
     line = "-" * (sum(widths) + 2 * (len(widths) - 1))
-    return "\n".join([title, line, fmt.format(*header), line]
-                     + [fmt.format(*r) for r in rows] + [line])
+    return "\n".join(
+        [title, line, fmt.format(*header), line] + [fmt.format(*r) for r in rows] + [line]
+    )
 
 
 class Command(BaseCommand):
@@ -70,15 +82,22 @@ class Command(BaseCommand):
             c, w = cold["stages"].get(stage, []), warm["stages"].get(stage, [])
             if not c and not w:
                 continue
-            rows.append((
-                stage,
-                f"{percentile(c, 50):.2f}", f"{percentile(c, 95):.2f}",
-                f"{percentile(w, 50):.2f}", f"{percentile(w, 95):.2f}",
-            ))
-        self.stdout.write(table(
-            "Pipeline stage timings (ms): cold cache vs repeated question",
-            ("stage", "cold p50", "cold p95", "cached p50", "cached p95"), rows,
-        ))
+            rows.append(
+                (
+                    stage,
+                    f"{percentile(c, 50):.2f}",
+                    f"{percentile(c, 95):.2f}",
+                    f"{percentile(w, 50):.2f}",
+                    f"{percentile(w, 95):.2f}",
+                )
+            )
+        self.stdout.write(
+            table(
+                "Pipeline stage timings (ms): cold cache vs repeated question",
+                ("stage", "cold p50", "cold p95", "cached p50", "cached p95"),
+                rows,
+            )
+        )
         self.stdout.write(f"cache hits on the repeat pass: {hits}/{len(questions)}")
 
         source = datasource_get(org=org)
@@ -93,19 +112,22 @@ class Command(BaseCommand):
             started = time.perf_counter()
             interpret(question, model)
             per_question.append((time.perf_counter() - started) * 1000)
-        self.stdout.write(table(
-            "Offline engine alone (ms)",
-            ("measure", "value"),
-            [
-                ("semantic model build (memoised)", f"{build_ms:.2f}"),
-                ("interpret + SQL, p50", f"{percentile(per_question, 50):.3f}"),
-                ("interpret + SQL, p95", f"{percentile(per_question, 95):.3f}"),
-                ("interpret + SQL, mean", f"{statistics.fmean(per_question):.3f}"),
-            ],
-        ))
+        self.stdout.write(
+            table(
+                "Offline engine alone (ms)",
+                ("measure", "value"),
+                [
+                    ("semantic model build (memoised)", f"{build_ms:.2f}"),
+                    ("interpret + SQL, p50", f"{percentile(per_question, 50):.3f}"),
+                    ("interpret + SQL, p95", f"{percentile(per_question, 95):.3f}"),
+                    ("interpret + SQL, mean", f"{statistics.fmean(per_question):.3f}"),
+                ],
+            )
+        )
         overhead = [
-            a["timings_ms"]["total"] - a["timings_ms"].get("execute", 0) - a["timings_ms"].get(
-                "record", 0)
+            a["timings_ms"]["total"]
+            - a["timings_ms"].get("execute", 0)
+            - a["timings_ms"].get("record", 0)
             for a in cold["answers"]
         ]
         self.stdout.write(

@@ -42,11 +42,21 @@ class Command(BaseCommand):
         for number, result in enumerate(evaluate_cases(cases), start=1):
             summary.results.append(result)
             if options["json"]:
-                self.stdout.write(json.dumps({
-                    "id": result.case.id, "ok": result.ok, "type": result.answer_type,
-                    "intent": result.intent, "expected_intent": result.case.intent,
-                    "reason": result.reason, "ms": round(result.ms, 1), "sql": result.sql,
-                }, ensure_ascii=False))
+                self.stdout.write(
+                    json.dumps(
+                        {
+                            "id": result.case.id,
+                            "ok": result.ok,
+                            "type": result.answer_type,
+                            "intent": result.intent,
+                            "expected_intent": result.case.intent,
+                            "reason": result.reason,
+                            "ms": round(result.ms, 1),
+                            "sql": result.sql,
+                        },
+                        ensure_ascii=False,
+                    )
+                )
             else:
                 mark = "ok  " if result.ok else "FAIL"
                 detail = "" if result.ok else f"  ← {result.reason}"

@@ -114,17 +114,27 @@ class Command(BaseCommand):
         changes += 0 if existed else 1
         for username, role, attributes in spec["users"]:
             _, created = membership_create(
-                org=org, username=username, password=DEMO_PASSWORD, role=role,
-                attributes=attributes, email=f"{username}@{slug}.example",
+                org=org,
+                username=username,
+                password=DEMO_PASSWORD,
+                role=role,
+                attributes=attributes,
+                email=f"{username}@{slug}.example",
             )
             changes += int(created)
         self.stdout.write(f"[{slug}] organization and {len(spec['users'])} users ready")
 
         content = spec["content"]()
-        source_existed = DataSource.all_tenants.filter(organization=org, name=spec["source"]).exists()
+        source_existed = DataSource.all_tenants.filter(
+            organization=org, name=spec["source"]
+        ).exists()
         source = datasource_create(
-            org=org, name=spec["source"], kind=DataSource.Kind.SQLITE,
-            location=f"demo/{spec['file']}", display_name=spec["display"], is_default=True,
+            org=org,
+            name=spec["source"],
+            kind=DataSource.Kind.SQLITE,
+            location=f"demo/{spec['file']}",
+            display_name=spec["display"],
+            is_default=True,
         )
         changes += 0 if source_existed else 1
         catalog_empty = not CatalogTable.all_tenants.filter(data_source=source).exists()
@@ -153,25 +163,39 @@ class Command(BaseCommand):
         documents = {}
         for doc in content.documents:
             document, changed = document_upsert(
-                org=org, title=doc.title, body=doc.body, kind=doc.kind, data_source=source,
+                org=org,
+                title=doc.title,
+                body=doc.body,
+                kind=doc.kind,
+                data_source=source,
                 table_name=doc.table,
             )
             documents[doc.title] = document
             changed_docs += int(changed)
         for metric in content.metrics:
             linked = next(
-                (d for title, d in documents.items() if d.kind == "METRIC" and metric.name in title),
+                (
+                    d
+                    for title, d in documents.items()
+                    if d.kind == "METRIC" and metric.name in title
+                ),
                 None,
             )
             _, changed = metric_upsert(
-                data_source=source, name=metric.name, expression=metric.expression,
-                table_name=metric.table, synonyms=list(metric.synonyms),
-                description=metric.description, document=linked,
+                data_source=source,
+                name=metric.name,
+                expression=metric.expression,
+                table_name=metric.table,
+                synonyms=list(metric.synonyms),
+                description=metric.description,
+                document=linked,
             )
             changed_docs += int(changed)
         for example in content.examples:
             _, changed = example_upsert(
-                data_source=source, question=example.question, sql=example.sql,
+                data_source=source,
+                question=example.question,
+                sql=example.sql,
                 tables_used=list(example.tables),
             )
             changed_docs += int(changed)

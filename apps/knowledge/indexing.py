@@ -1,0 +1,116 @@
+"""The org's vector index: chunk, embed and upsert documents into Chroma; remove them on delete.
+
+Called by the Celery tasks (`knowledge.tasks`), enqueued after the transaction that changed a
+document commits; idempotent (upsert by stable chunk ids, so a retried task does no harm).
+One collection per org and per embedder; a Chroma server by URL or a persistent local store under
+DATACHAT_DATA_DIR.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+from django.conf import settings
+
+from apps.governance.models import Organization
+from apps.knowledge.engine.chunking import Chunk, chunk_document
+from apps.knowledge.models import CatalogColumn, Document
+from datachat.providers.embeddings import Embedder, embedder_from_settings
+from datachat.providers.vectorstore import VectorStore
+
+_store: VectorStore | None = None
+_lock = threading.Lock()
+
+
+def embedder() -> Embedder:
+    """The configured embedder (`DATACHAT_EMBEDDINGS`: local, the default, or openai)."""
+    kind = settings.DATACHAT["EMBEDDINGS"]
+    if kind == "openai":
+        import os
+
+        return embedder_from_settings(
+            "openai",
+            model=os.environ.get("DATACHAT_EMBEDDINGS_MODEL", "text-embedding-3-small"),
+            base_url=os.environ.get("OPENAI_BASE_URL") or None,
+            api_key=os.environ.get("OPENAI_API_KEY"),
+            timeout=float(os.environ.get("DATACHAT_LLM_TIMEOUT", "20")),
+        )
+    return embedder_from_settings(kind)
+
+
+def vector_store() -> VectorStore:
+    """One store per process (Chroma clients are heavy to open)."""
+    global _store
+    if _store is None:
+        with _lock:
+            if _store is None:
+                url = settings.DATACHAT["CHROMA_URL"]
+                if url:
+                    _store = VectorStore.remote(url, embedder())
+                else:
+                    path = Path(settings.DATA_DIR) / "chroma"
+                    path.mkdir(parents=True, exist_ok=True)
+                    _store = VectorStore.local(str(path), embedder())
+    return _store
+
+
+def reset_vector_store() -> None:
+    """Forget the process's store (tests switch data directories)."""
+    global _store
+    with _lock:
+        _store = None
+
+
+def document_chunks(document: Document) -> list[Chunk]:
+    columns: tuple[str, ...] = ()
+    if document.table_name:
+        columns = tuple(
+            CatalogColumn.all_tenants.filter(
+                organization_id=document.organization_id, table__name=document.table_name
+            ).values_list("name", flat=True)
+        )
+    return chunk_document(
+        document.pk,
+        document.title,
+        document.body,
+        kind=document.kind,
+        table=document.table_name,
+        columns=columns,
+        version=document.version,
+    )
+
+
+def document_index(*, document: Document) -> int:
+    """(Re)index one document: old chunks removed first, so a shorter body leaves no orphans."""
+    store = vector_store()
+    org = document.organization.slug
+    store.delete_document(org, str(document.pk))
+    return store.upsert(org, document_chunks(document))
+
+
+def document_unindex(*, org_slug: str, document_id: int) -> None:
+    vector_store().delete_document(org_slug, str(document_id))
+
+
+def org_reindex(
+    *, org: Organization, progress: Callable[[int, int], None] | None = None
+) -> dict[str, int]:
+    """Drop and rebuild the org's collection from its documents, reporting progress."""
+    store = vector_store()
+    store.reset_org(org.slug)
+    documents = list(Document.all_tenants.filter(organization=org).order_by("pk"))
+    chunks = 0
+    for done, document in enumerate(documents, start=1):
+        chunks += store.upsert(org.slug, document_chunks(document))
+        if progress:
+            progress(done, len(documents))
+    return {"documents": len(documents), "chunks": chunks}
+
+
+def org_vector_count(org: Organization) -> int:
+    try:
+        return vector_store().count(org.slug)
+    except Exception:  # noqa: BLE001 - retrieval degrades to lexical when the store is down
+        return 0
