@@ -84,6 +84,18 @@ _MESSAGES: Mapping[str, Mapping[str, str]] = {
         "es": "Tu rol no permite hacer consultas de datos.",
         "en": "Your role does not allow data queries.",
     },
+    "question_too_long": {
+        "es": "La pregunta es demasiado larga; resúmela en menos palabras.",
+        "en": "The question is too long; please shorten it.",
+    },
+    "empty_question": {
+        "es": "La pregunta está vacía.",
+        "en": "The question is empty.",
+    },
+    "control_characters": {
+        "es": "La pregunta contiene caracteres de control no permitidos.",
+        "en": "The question contains control characters that are not allowed.",
+    },
     "prompt_injection": {
         "es": (
             "La pregunta contiene instrucciones o comandos que no puedo seguir. Reformúlala como "

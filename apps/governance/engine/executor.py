@@ -23,6 +23,7 @@ import math
 import os
 import re
 import sqlite3
+import threading
 import time
 import uuid
 from collections.abc import Iterable, Mapping
@@ -249,6 +250,7 @@ def _sqlite_refusal(
 
 _PG_CONNECT_TIMEOUT_S = 5
 _PG_LOCK_TIMEOUT_MS = 1_000
+_PG_CANCEL_GRACE_S = 1.0
 _SQLSTATE_CODES = {
     "57014": "timeout",  # query_canceled (statement_timeout)
     "55P03": "timeout",  # lock_not_available (lock_timeout)
@@ -271,6 +273,11 @@ def _execute_postgres(query: GuardedQuery, source: SourceConnection, lang: str) 
         conn = psycopg.connect(source.pg_dsn, connect_timeout=_PG_CONNECT_TIMEOUT_S)
     except psycopg.Error:
         raise SqlRefusal("execution_error", lang=lang, detail="cannot connect") from None
+    # App-side deadline as well: statement_timeout is a setting, and settings can be changed
+    # from inside a query by a role that still has set_config.
+    watchdog = threading.Timer(policy.timeout_ms / 1000 + _PG_CANCEL_GRACE_S, _cancel, (conn,))
+    watchdog.daemon = True
+    watchdog.start()
     try:
         conn.read_only = True  # the first statement opens BEGIN READ ONLY
         for setting, value in (
@@ -291,12 +298,18 @@ def _execute_postgres(query: GuardedQuery, source: SourceConnection, lang: str) 
         except psycopg.Error as error:
             raise _pg_refusal(error, policy, lang) from None
     finally:
+        watchdog.cancel()
         # The connection may already be broken: close it whatever rollback says.
         with contextlib.suppress(Exception):
             conn.rollback()
         conn.close()
     duration = (time.monotonic() - started) * 1000
     return QueryResult(columns, rows, row_count, len(rows) < row_count, capped, duration)
+
+
+def _cancel(conn) -> None:
+    with contextlib.suppress(Exception):
+        conn.cancel_safe(timeout=2.0)
 
 
 def _pg_refusal(error, policy: DataPolicy, lang: str) -> SqlRefusal:

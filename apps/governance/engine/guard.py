@@ -9,10 +9,12 @@ executor runs. The guard:
    included), and walks the whole tree against an allowlist of node types and functions;
 3. resolves every table and column through aliases, CTEs and derived tables
    (`qualify` + `traverse_scope`) and checks them against the schema and the policy;
-4. masks: a projection fed by a masked column becomes the mask literal under the same output name;
-   a masked column used to filter, join, group, sort or partition is refused (it would leak by
-   oracle). The rewritten SQL never reads a masked column at all, so the engine layer can deny
-   those reads outright;
+4. masks: a projection fed by a masked column (directly, through `*`, a CTE or derived-table
+   alias, a scalar subquery, or inside any expression or aggregate) becomes the mask literal under
+   the same output name; a masked column used to filter, join, group, sort, partition or feed a
+   predicate subquery is refused (`column_masked`: it would leak by oracle). COUNT(masked) is
+   masked too, deliberately: the rewritten SQL then never reads a masked column at all, so the
+   engine layer (SQLite authorizer, PostgreSQL column GRANTs) can deny those reads outright;
 5. applies row-level security by replacing every reference to a filtered table with
    `(SELECT <columns> FROM t WHERE <filter>) AS <alias>`, built from sqlglot nodes and literals;
 6. caps the rows the database can return (`count_cap + 1`), and re-prints the checked tree: that
@@ -271,7 +273,18 @@ def guard_sql(
     if not policy.can_query:
         raise SqlRefusal("not_authorized", lang=lang)
     ctx = _Context(dialect=dialect, schema=schema, policy=policy, lang=lang, limits=limits)
+    try:
+        return _guard(sql, ctx)
+    except SqlRefusal:
+        raise
+    except RecursionError:
+        raise ctx.refuse("too_complex", what="nesting") from None
+    except Exception as error:  # fail closed: an internal surprise is a refusal, never a pass
+        raise ctx.refuse("parse_error", detail=f"guard: {type(error).__name__}") from None
 
+
+def _guard(sql: str, ctx: _Context) -> GuardedQuery:
+    dialect, policy, lang = ctx.dialect, ctx.policy, ctx.lang
     tree = _parse_one(sql, ctx)
     _check_tree(tree, ctx)
     pretty_names = _output_names_before_qualify(tree, ctx)

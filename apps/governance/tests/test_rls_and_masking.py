@@ -214,3 +214,80 @@ def test_masked_values_never_in_errors(demo_db):
             _assert_no_pii(refusal.message, str(refusal), refusal.detail)
         else:
             _assert_no_pii(result.rows, query.sql)
+
+
+# ---------------------------------------------------------------------------------------------
+# Differential invariants, over the fixed queries and a seeded batch of mutations of them:
+#   VIEWER: a guarded query's result does not depend on non-Norte ventas rows;
+#   ANALYST: a guarded query's result does not depend on the masked columns' contents.
+
+
+@pytest.fixture(scope="module")
+def scrambled_pii_db(tmp_path_factory):
+    from .conftest import build_demo_db
+
+    path = build_demo_db(tmp_path_factory.mktemp("scrambled") / "empresa.db")
+    conn = sqlite3.connect(path)
+    conn.execute(
+        "UPDATE clientes SET email = 'zz' || (cliente_id * 7 % 5), telefono = NULL, "
+        "direccion = cliente_id % 2"
+    )
+    conn.commit()
+    conn.close()
+    return path
+
+
+def _seed_queries() -> list[str]:
+    from .appendix import ACCEPTED
+
+    return (
+        [case[1] for case in ACCEPTED]
+        + RLS_QUERIES
+        + [sql for sql, _ in MASK_PROJECTIONS]
+        + MASK_PREDICATES
+    )
+
+
+def _mutations(seeds: list[str], count: int, seed: int = 20240601) -> list[str]:
+    import random
+
+    rnd = random.Random(seed)
+    out = []
+    for _ in range(count):
+        words, donor = rnd.choice(seeds).split(" "), rnd.choice(seeds).split(" ")
+        op = rnd.randrange(3)
+        if op == 0 and len(words) > 1:
+            del words[rnd.randrange(len(words))]
+        elif op == 1:
+            words.insert(rnd.randrange(len(words) + 1), rnd.choice(donor))
+        else:
+            words[rnd.randrange(len(words))] = rnd.choice(donor)
+        out.append(" ".join(words))
+    return out
+
+
+def _rows_or_code(query, path):
+    try:
+        return execute(query, source=SourceConnection("sqlite", sqlite_path=str(path))).rows
+    except SqlRefusal as refusal:
+        return refusal.code
+
+
+def test_guarded_results_ignore_hidden_rows_and_masked_values(
+    demo_db, norte_only_db, scrambled_pii_db
+):
+    seeds = _seed_queries()
+    checked = 0
+    for sql in seeds + _mutations(seeds, 600):
+        if "random" in sql.lower() or "now" in sql.lower():
+            continue
+        for policy, other in ((VIEWER, norte_only_db), (ANALYST, scrambled_pii_db)):
+            try:
+                query = guard_sql(sql, dialect="sqlite", schema=SCHEMA, policy=policy)
+            except SqlRefusal:
+                continue
+            full = _rows_or_code(query, demo_db)
+            assert full == _rows_or_code(query, other), (policy.role, sql, query.sql)
+            _assert_no_pii(full)
+            checked += 1
+    assert checked > 100
