@@ -593,7 +593,9 @@ def _cte_names(tree: exp.Expr) -> set[str]:
 def _precheck_tables(tree: exp.Expr, ctx: _Context) -> None:
     """Refuse unknown or forbidden tables before qualification, with a clear message."""
     ctes = {ctx.norm(name) for name in _cte_names(tree)}
-    shadowing = ctes & set(ctx.tables)
+    # Only allowed tables can be filtered or read, and naming only them avoids an existence
+    # oracle for the others (a forbidden table's name used as a CTE is simply a CTE).
+    shadowing = ctes & ctx.allowed
     if shadowing:
         # A CTE named like a real table makes "which one is read" depend on scoping rules that
         # differ between engines; the row-level-security rewrite must never guess.

@@ -214,3 +214,47 @@ def test_guard_is_fast():
 def test_mask_literal_is_policy_mask():
     query = _guard("SELECT telefono AS t FROM clientes", "sqlite")
     assert f"'{MASK}' AS \"t\"" in query.sql
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT nom\u200bbre FROM productos",  # zero-width inside an identifier
+        "SELECT ｎｏｍｂｒｅ FROM productos",  # fullwidth identifier
+        "SELECT nombre FROM ｐｒｏｄｕｃｔｏｓ",
+        "ＳＥＬＥＣＴ nombre FROM productos",
+        "SEL\u200bECT nombre FROM productos",
+    ],
+)
+def test_unicode_tricks_fail_closed(sql):
+    for dialect in DIALECTS:
+        with pytest.raises(SqlRefusal):
+            _guard(sql, dialect)
+
+
+def test_string_literals_are_kept_verbatim_not_normalised():
+    query = _guard("SELECT 'a\u200bb' AS x, 'ｆｕｌｌ' AS y", "sqlite")
+    assert "'a\u200bb'" in query.sql and "'ｆｕｌｌ'" in query.sql
+
+
+def test_comments_are_not_reprinted():
+    # A line comment holding "*/" must never come back as a block comment that closes early.
+    query = _guard("SELECT nombre -- x */ DROP TABLE ventas\nFROM productos /* c */", "sqlite")
+    assert "/*" not in query.sql and "--" not in query.sql and "DROP" not in query.sql
+
+
+def test_cte_named_like_a_forbidden_table_is_just_a_cte():
+    query = _guard("WITH empleados AS (SELECT 1 AS x) SELECT x FROM empleados", "sqlite")
+    assert query.tables == frozenset()
+
+
+def test_refusal_pickles_and_hides_detail():
+    import pickle
+
+    refusal = SqlRefusal("timeout", lang="en", seconds="5", detail="57014")
+    clone = pickle.loads(pickle.dumps(refusal))
+    assert (clone.code, clone.message, clone.detail) == (refusal.code, refusal.message, "57014")
+    assert "57014" not in str(refusal) and str(refusal).startswith("timeout: ")
+    assert SqlRefusal("timeout", lang="fr", seconds="1").lang == "es"
+    with pytest.raises(ValueError):
+        SqlRefusal("no_such_code")
