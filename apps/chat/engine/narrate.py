@@ -1,0 +1,327 @@
+"""Templated short answers (1-3 sentences) from a query's plan and its result rows, es/en.
+
+Pure: no Django, no LLM. Every number in the text comes from `rows`; nothing is estimated.
+Numbers follow the language (es `1.234,56`, en `1,234.56`); money metrics say USD; ratios
+(fractions such as an average discount) are shown as percentages.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+
+from apps.chat.engine.offline.plan import QueryPlan
+
+_TEXT = {
+    "empty": ("La consulta no devolvió datos.", "The query returned no data."),
+    "rows": ("La consulta devolvió {n} filas.", "The query returned {n} rows."),
+    "one_row": ("La consulta devolvió 1 fila.", "The query returned 1 row."),
+    "result": ("Resultado: {value}.", "Result: {value}."),
+    "truncated": (" (se muestran {shown} de {total} filas)", " (showing {shown} of {total} rows)"),
+    "highest": (
+        "Mayor {metric}: **{item}** con {value}",
+        "Highest {metric}: **{item}** with {value}",
+    ),
+    "lowest": (
+        "Menor {metric}: **{item}** con {value}",
+        "Lowest {metric}: **{item}** with {value}",
+    ),
+    "groups": (" (de {n} grupos).", " (out of {n} groups)."),
+    "next": (" Le sigue **{item}** con {value}.", " Next is **{item}** with {value}."),
+    "trend": (
+        "{metric} pasó de {first} en {p1} a {last} en {p2} ({change}).",
+        "{metric} went from {first} in {p1} to {last} in {p2} ({change}).",
+    ),
+    "peak": (" El máximo fue {value} en {period}.", " The peak was {value} in {period}."),
+    "single_period": ("{metric} en {period}: {value}.", "{metric} in {period}: {value}."),
+    "series": (
+        "Serie de {n} periodos ({p1} a {p2}) para {k} grupos.",
+        "Series of {n} periods ({p1} to {p2}) for {k} groups.",
+    ),
+    "compare": (
+        "**{a}** supera a **{b}** en {metric}: {va} frente a {vb} (diferencia {gap}{pct}).",
+        "**{a}** beats **{b}** on {metric}: {va} vs {vb} (difference {gap}{pct}).",
+    ),
+    "tie": (
+        "**{a}** y **{b}** empatan en {metric}: {va}.",
+        "**{a}** and **{b}** tie on {metric}: {va}.",
+    ),
+    "listing": ("{n} resultados: {items}.", "{n} results: {items}."),
+    "listing_one": ("1 resultado: {items}.", "1 result: {items}."),
+}
+
+
+def _t(key: str, lang: str, **values: Any) -> str:
+    es, en = _TEXT[key]
+    return (es if lang == "es" else en).format(**values)
+
+
+# --- numbers ----------------------------------------------------------------------------------
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float, Decimal)) and not isinstance(value, bool)
+
+
+def format_number(value: Any, lang: str, *, decimals: int | None = None) -> str:
+    """es `1.234,56`, en `1,234.56`; integers without decimals unless `decimals` says so."""
+    if not _is_number(value):
+        return str(value)
+    number = float(value)
+    if math.isnan(number) or math.isinf(number):
+        return str(value)
+    if decimals is None:
+        if number.is_integer():
+            decimals = 0
+        elif abs(number) < 1:
+            decimals = 4
+        else:
+            decimals = 2
+    text = f"{number:,.{decimals}f}"
+    if lang == "es":
+        text = text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+    return text
+
+
+def format_value(value: Any, unit: str, lang: str) -> str:
+    """A metric value with its unit: money in USD, ratios as percentages, counts as integers."""
+    if value is None:
+        return "—"
+    if not _is_number(value):
+        return str(value)
+    if unit == "money":
+        return f"{format_number(value, lang, decimals=2)} USD"
+    if unit == "ratio":
+        percent = format_number(float(value) * 100, lang, decimals=2)
+        return f"{percent} %" if lang == "es" else f"{percent}%"
+    if unit == "count":
+        return format_number(value, lang, decimals=0 if float(value).is_integer() else 2)
+    return format_number(value, lang)
+
+
+def _change(first: Any, last: Any, lang: str) -> str:
+    if not (_is_number(first) and _is_number(last)) or float(first) == 0:
+        return "—"
+    pct = (float(last) - float(first)) / abs(float(first)) * 100
+    sign = "+" if pct >= 0 else "−"
+    text = format_number(abs(pct), lang, decimals=1)
+    return f"{sign}{text} %" if lang == "es" else f"{sign}{text}%"
+
+
+def _label(value: Any, grain: str | None, lang: str) -> str:
+    """A period or category label as text: quarters as T3/Q3, years without separators."""
+    if grain == "quarter" and isinstance(value, int) and 1 <= value <= 4:
+        return f"T{value}" if lang == "es" else f"Q{value}"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+# --- answers ----------------------------------------------------------------------------------
+
+
+def narrate(
+    plan: QueryPlan | None,
+    columns: list[str],
+    rows: list[list],
+    *,
+    lang: str,
+    row_count: int,
+    truncated: bool,
+) -> str:
+    """A short answer in `lang` ("es"/"en") describing `rows` as `plan` asked for them."""
+    lang = "es" if lang == "es" else "en"
+    if not rows or row_count == 0 or all(all(v is None for v in row) for row in rows):
+        return _t("empty", lang)
+    try:
+        text = _describe(plan, columns, rows, lang, row_count)
+    except (ValueError, TypeError, IndexError, ZeroDivisionError):
+        text = _generic(columns, rows, lang, row_count)
+    if truncated:
+        text = text.rstrip(".") + _t("truncated", lang, shown=len(rows), total=row_count) + "."
+    return text
+
+
+def _generic(columns: list[str], rows: list[list], lang: str, row_count: int) -> str:
+    if len(rows) == 1 and len(rows[0]) == 1:
+        return _t("result", lang, value=format_value(rows[0][0], "number", lang))
+    if row_count == 1:
+        return _t("one_row", lang)
+    return _t("rows", lang, n=format_number(row_count, lang))
+
+
+def _describe(
+    plan: QueryPlan | None, columns: list[str], rows: list[list], lang: str, row_count: int
+) -> str:
+    if plan is None:
+        return _generic(columns, rows, lang, row_count)
+    if plan.listing:
+        return _listing(rows, lang, max(row_count, len(rows)))
+    keys = (1 if plan.grain else 0) + len(plan.dimensions)
+    if len(columns) != keys + len(plan.metrics) or not plan.metrics:
+        return _generic(columns, rows, lang, len(rows))
+    if keys == 0:
+        return _single(plan, rows[0], lang)
+    if plan.comparison is not None and keys == 1:
+        return _comparison(plan, rows, lang)
+    if plan.grain and keys == 1 and not (plan.order and plan.limit):
+        return _trend(plan, rows, lang)
+    if plan.grain and not (plan.order and plan.limit):
+        return _series(plan, rows, lang)
+    return _ranking(plan, rows, keys, lang)
+
+
+def _context(plan: QueryPlan) -> str:
+    bits = [", ".join(str(v) for v in f.values) for f in plan.filters if f.op in ("=", "in")]
+    bits += [
+        f"≠ {', '.join(str(v) for v in f.values)}" for f in plan.filters if f.op in ("!=", "not in")
+    ]
+    if plan.time_range is not None and plan.time_range.label:
+        bits.append(plan.time_range.label)
+    return f" ({'; '.join(bits)})" if bits else ""
+
+
+def _single(plan: QueryPlan, row: list, lang: str) -> str:
+    parts = [
+        f"**{m.label}**: {format_value(v, m.unit, lang)}"
+        for m, v in zip(plan.metrics, row, strict=True)
+    ]
+    head = parts[0] if len(parts) == 1 else "; ".join(parts)
+    context = _context(plan)
+    if context and len(parts) == 1:
+        label, value = head.split(": ", 1)
+        return f"{label}{context}: {value}."
+    return f"{head}{context}."
+
+
+def _item(row: list, keys: int, grain: str | None, lang: str) -> str:
+    return " / ".join(_label(v, grain if n == 0 else None, lang) for n, v in enumerate(row[:keys]))
+
+
+def _ranking(plan: QueryPlan, rows: list[list], keys: int, lang: str) -> str:
+    index = plan.order.metric if plan.order else 0
+    metric = plan.metrics[index]
+    column = keys + index
+    ascending = plan.order is not None and not plan.order.desc
+    if plan.order is not None:
+        ordered = rows
+    else:
+        numeric = [r for r in rows if _is_number(r[column])]
+        ordered = sorted(numeric, key=lambda r: float(r[column]), reverse=True)
+    if not ordered:
+        return _generic([], rows, lang, len(rows))
+    grain = plan.grain
+    top = ordered[0]
+    text = _t(
+        "lowest" if ascending else "highest",
+        lang,
+        metric=metric.label,
+        item=_item(top, keys, grain, lang),
+        value=format_value(top[column], metric.unit, lang),
+    )
+    text += _t("groups", lang, n=format_number(len(rows), lang)) if len(rows) > 1 else "."
+    if len(ordered) > 1:
+        second = ordered[1]
+        text += _t(
+            "next",
+            lang,
+            item=_item(second, keys, grain, lang),
+            value=format_value(second[column], metric.unit, lang),
+        )
+    return text
+
+
+def _trend(plan: QueryPlan, rows: list[list], lang: str) -> str:
+    metric = plan.metrics[0]
+    first, last = rows[0], rows[-1]
+    if len(rows) == 1:
+        return _t(
+            "single_period",
+            lang,
+            metric=metric.label,
+            period=_label(first[0], plan.grain, lang),
+            value=format_value(first[1], metric.unit, lang),
+        )
+    text = _t(
+        "trend",
+        lang,
+        metric=metric.label,
+        first=format_value(first[1], metric.unit, lang),
+        p1=_label(first[0], plan.grain, lang),
+        last=format_value(last[1], metric.unit, lang),
+        p2=_label(last[0], plan.grain, lang),
+        change=_change(first[1], last[1], lang),
+    )
+    numeric = [r for r in rows if _is_number(r[1])]
+    if numeric:
+        peak = max(numeric, key=lambda r: float(r[1]))
+        text += _t(
+            "peak",
+            lang,
+            value=format_value(peak[1], metric.unit, lang),
+            period=_label(peak[0], plan.grain, lang),
+        )
+    return text
+
+
+def _series(plan: QueryPlan, rows: list[list], lang: str) -> str:
+    periods = [r[0] for r in rows]
+    groups = {tuple(r[1 : 1 + len(plan.dimensions)]) for r in rows}
+    return _t(
+        "series",
+        lang,
+        n=format_number(len(set(periods)), lang),
+        p1=_label(min(periods), plan.grain, lang),
+        p2=_label(max(periods), plan.grain, lang),
+        k=format_number(len(groups), lang),
+    )
+
+
+def _comparison(plan: QueryPlan, rows: list[list], lang: str) -> str:
+    metric = plan.metrics[0]
+    numeric = sorted((r for r in rows if _is_number(r[1])), key=lambda r: float(r[1]), reverse=True)
+    if len(numeric) < 2:
+        return _ranking(plan, rows, 1, lang)
+    a, b = numeric[0], numeric[1]
+    grain = plan.grain
+    if float(a[1]) == float(b[1]):
+        return _t(
+            "tie",
+            lang,
+            a=_label(a[0], grain, lang),
+            b=_label(b[0], grain, lang),
+            metric=metric.label,
+            va=format_value(a[1], metric.unit, lang),
+        )
+    gap = float(a[1]) - float(b[1])
+    pct = _change(b[1], a[1], lang)
+    return _t(
+        "compare",
+        lang,
+        a=_label(a[0], grain, lang),
+        b=_label(b[0], grain, lang),
+        metric=metric.label,
+        va=format_value(a[1], metric.unit, lang),
+        vb=format_value(b[1], metric.unit, lang),
+        gap=format_value(gap, metric.unit, lang),
+        pct="" if pct == "—" else f", {pct}",
+    )
+
+
+def _listing(rows: list[list], lang: str, total: int) -> str:
+    shown = [" · ".join(_plain(v, lang) for v in row) for row in rows[:5]]
+    items = ", ".join(shown) + ("…" if len(rows) > 5 else "")
+    if total == 1:
+        return _t("listing_one", lang, items=items)
+    return _t("listing", lang, n=format_number(total, lang), items=items)
+
+
+def _plain(value: Any, lang: str) -> str:
+    if _is_number(value):
+        return format_number(value, lang)
+    return "—" if value is None else str(value)
+
+
+__all__: Sequence[str] = ("format_number", "format_value", "narrate")

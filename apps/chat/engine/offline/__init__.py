@@ -1,0 +1,293 @@
+"""The built-in offline NL2SQL engine: a semantic-layer parser, no LLM (pure Python, no Django).
+
+    model = build_semantic_model(catalog)          # once per catalog version
+    result = interpret("Ingresos por región en 2025", model, previous=last_plan)
+    result.route  -> "SQL" | "RAG" | "CLARIFY"
+    result.sql    -> SQL in the catalog's dialect (route SQL)
+
+The question is tokenised and matched against a lexicon compiled from the catalog (tables,
+columns, synonyms, metric definitions, column values) plus a generic bilingual vocabulary; the
+mentions fill a QueryPlan, which `compile_sql` turns into SQL with sqlglot. Anything the engine
+cannot map completely becomes CLARIFY with suggested rewrites it has checked it can answer.
+Relative periods ("el último trimestre") are anchored at the latest date in the data: literal
+dates when the model was built with `date_bounds`, else computed in SQL from MAX(date).
+"""
+
+from __future__ import annotations
+
+from . import lexicon as lx
+from . import measures as ms
+from .parser import Context, Unclear, schema_request
+from .plan import (
+    Intent,
+    Interpretation,
+    QueryPlan,
+    SchemaRequest,
+    plan_from_dict,
+    plan_to_dict,
+)
+from .planner import NeedsFact, Parts, followup_plan, fresh_plan, read_parts
+from .scan import scan
+from .semantic import SemanticModel, build_semantic_model
+from .sqlgen import PlanError, compile_sql
+from .suggest import clarify_message, suggestions
+
+__all__ = [
+    "Intent",
+    "Interpretation",
+    "QueryPlan",
+    "SchemaRequest",
+    "SemanticModel",
+    "build_semantic_model",
+    "compile_sql",
+    "interpret",
+    "plan_from_dict",
+    "plan_to_dict",
+]
+
+_FOLLOWUP_OPENERS = ("what about", "how about", "and what about", "y que tal", "lo mismo")
+
+
+def interpret(
+    question: str, model: SemanticModel, *, previous: QueryPlan | None = None
+) -> Interpretation:
+    """Map a question (es/en) to SQL, a schema request (RAG) or a clarify question.
+
+    `previous` is the plan of the conversation's previous answer: a follow-up ("¿y en 2024?",
+    "now by channel", "solo Online", "and only the top 3") rewrites it.
+    """
+    return _interpret(question, model, previous=previous, with_suggestions=True)
+
+
+def _interpret(
+    question: str, model: SemanticModel, *, previous: QueryPlan | None, with_suggestions: bool
+) -> Interpretation:
+    tokens = lx.tokenize(question)
+    lang = lx.detect_language(tokens)
+    mentions, unmapped = scan(model, tokens)
+    ctx = Context(model, tokens, mentions, lang)
+    request = schema_request(ctx)
+    if request is not None:
+        return Interpretation(
+            route="RAG",
+            intent=Intent("SCHEMA", 0.85, _schema_reasoning(request, lang)),
+            lang=lang,
+            schema_request=request,
+            unmapped=tuple(unmapped),
+        )
+    try:
+        if ctx.has("forecast"):
+            raise Unclear("forecast")
+        if ctx.has("why"):
+            raise Unclear("why")
+        if unmapped:
+            raise Unclear("unmapped", ", ".join(unmapped))
+        if not any(m.kind in ("schema", "time", "number") for m in mentions) and not (
+            previous is not None and ctx.has("rank", "most", "least", "group")
+        ):
+            raise Unclear("vague")
+        plan, parts, said_metric = _plan(question, model, tokens, lang, previous)
+        sql = compile_sql(plan, model)
+    except Unclear as unclear:
+        return _clarify(question, model, ctx, lang, unclear, unmapped, with_suggestions)
+    except (PlanError, ms.UnknownMetric) as error:
+        unclear = Unclear("generic", question.strip())
+        result = _clarify(question, model, ctx, lang, unclear, unmapped, with_suggestions)
+        return Interpretation(**{**result.__dict__, "notes": (str(error),)})
+    intent = _intent(plan, parts, lang, ctx, said_metric)
+    return Interpretation(
+        route="SQL", intent=intent, lang=lang, plan=plan, sql=sql, notes=tuple(ctx.notes)
+    )
+
+
+def _is_followup(tokens: list[lx.Token], previous: QueryPlan | None) -> bool:
+    if previous is None or not tokens:
+        return False
+    head = " ".join(t.norm for t in tokens[:3])
+    return tokens[0].norm in lx.FOLLOWUP_LEADS or head.startswith(_FOLLOWUP_OPENERS)
+
+
+def _fresh_ctx(model: SemanticModel, tokens: list[lx.Token], lang: str) -> Context:
+    mentions, _unmapped = scan(model, tokens)
+    return Context(model, tokens, mentions, lang)
+
+
+def _plan(
+    question: str,
+    model: SemanticModel,
+    tokens: list[lx.Token],
+    lang: str,
+    previous: QueryPlan | None,
+) -> tuple[QueryPlan, Parts, bool]:
+    """(plan, what the question said, whether it named its metric)."""
+    if previous is not None:
+        ctx = _fresh_ctx(model, tokens, lang)
+        try:
+            parts = read_parts(ctx, base_hint=previous.table)
+        except (NeedsFact, Unclear):
+            parts = None  # not readable as a follow-up: read it as a new question
+        self_contained = parts is not None and (
+            parts.metrics_said and any(s.kind == "schema" for s in ctx.mentions)
+        )
+        followup = parts is not None and (_is_followup(tokens, previous) or not self_contained)
+        if followup and (not parts.metrics or _same_table(model, parts, previous)):
+            plan = followup_plan(previous, parts)
+            if parts.metrics_said:
+                plan = plan.with_changes(metrics=_refs(model, parts.metrics, lang))
+            elif not plan.metrics and not plan.listing:
+                raise Unclear("no_metric")
+            return _finish(plan), parts, True
+    ctx = _fresh_ctx(model, tokens, lang)
+    try:
+        parts = read_parts(ctx)
+    except NeedsFact:
+        ctx = _fresh_ctx(model, tokens, lang)
+        parts = read_parts(ctx, force_fact=True)
+    if not parts.metrics and ctx.has("buy") and parts.listing_table:
+        raise Unclear("generic", question.strip())
+    if parts.metrics and ctx.has("buy") and parts.base != model.fact:
+        ctx = _fresh_ctx(model, tokens, lang)
+        parts = read_parts(ctx, force_fact=True)
+    plan = fresh_plan(parts)
+    plan = plan.with_changes(metrics=_refs(model, parts.metrics, lang))
+    said = any(m.kind == "schema" and m.has("metric") for m in ctx.mentions)
+    return _finish(plan), parts, said
+
+
+def _same_table(model: SemanticModel, parts: Parts, previous: QueryPlan) -> bool:
+    return {ms.metric_table(model, k) for k in parts.metrics} == {previous.table}
+
+
+def _finish(plan: QueryPlan) -> QueryPlan:
+    if plan.order is not None and plan.metrics and plan.order.metric >= len(plan.metrics):
+        plan = plan.with_changes(order=plan.order.__class__(0, plan.order.desc))
+    return plan
+
+
+def _refs(model: SemanticModel, keys: list[str], lang: str) -> tuple:
+    refs = []
+    for key in dict.fromkeys(keys):
+        refs.append(ms.metric_ref(model, key, lang))
+    return tuple(refs)
+
+
+# --- intent -----------------------------------------------------------------------------------
+
+
+def _intent(plan: QueryPlan, parts: Parts, lang: str, ctx: Context, said: bool) -> Intent:
+    if plan.comparison is not None:
+        kind = "COMPARISON"
+    elif plan.grain and not (plan.order and plan.limit):
+        kind = "TREND"
+    elif plan.dimensions or plan.grain:
+        kind = "AGGREGATION"
+    else:
+        kind = "QUERY"
+    confidence = 0.92 - 0.08 * ctx.guesses - (0.0 if said or plan.listing else 0.04)
+    return Intent(kind, round(max(0.5, min(confidence, 0.95)), 2), _reasoning(plan, lang))
+
+
+def _reasoning(plan: QueryPlan, lang: str) -> str:
+    es = lang == "es"
+    bits = []
+    if plan.listing:
+        cols = ", ".join(c.column for c in plan.listing)
+        bits.append(f"{'listado de' if es else 'listing'} {plan.table} ({cols})")
+    if plan.metrics:
+        label = "métricas" if es else "metrics"
+        bits.append(f"{label}: " + ", ".join(m.label for m in plan.metrics))
+    if plan.dimensions:
+        label = "agrupado por" if es else "grouped by"
+        bits.append(f"{label} " + ", ".join(d.column for d in plan.dimensions))
+    if plan.grain:
+        bits.append(f"{'periodo' if es else 'grain'}: {plan.grain}")
+    conditions = [f"{f.column} {f.op} {', '.join(f.values)}" for f in plan.filters]
+    conditions += [f"{f.column} {f.op} {f.value:g}" for f in plan.numeric_filters]
+    if plan.time_range:
+        conditions.append(plan.time_range.label or f"{plan.time_range.start}–{plan.time_range.end}")
+    if conditions:
+        bits.append(f"{'filtros' if es else 'filters'}: " + "; ".join(conditions))
+    if plan.order is not None:
+        way = "desc" if plan.order.desc else "asc"
+        bits.append(
+            f"{'orden' if es else 'order'} {way}" + (f", top {plan.limit}" if plan.limit else "")
+        )
+    if plan.comparison is not None:
+        bits.append(f"{'compara' if es else 'compares'} {plan.comparison.dimension}")
+    return "; ".join(bits)
+
+
+def _schema_reasoning(request: SchemaRequest, lang: str) -> str:
+    target = request.metric or ".".join(p for p in (request.table, request.column) if p) or "-"
+    if lang == "es":
+        return f"Pregunta sobre la estructura o el significado ({request.kind}: {target})."
+    return f"Question about structure or meaning ({request.kind}: {target})."
+
+
+# --- clarify ----------------------------------------------------------------------------------
+
+
+def _clarify(
+    question: str,
+    model: SemanticModel,
+    ctx: Context,
+    lang: str,
+    unclear: Unclear,
+    unmapped: list[str],
+    with_suggestions: bool,
+) -> Interpretation:
+    message = clarify_message(
+        unclear.reason, lang, detail=unclear.detail or question.strip(), model=model
+    )
+    offered: tuple[str, ...] = ()
+    if with_suggestions:
+        offered = suggestions(
+            model,
+            lang,
+            metric_keys=_said_metrics(ctx),
+            dimension_words=_said_dimensions(ctx),
+            reason=unclear.reason,
+            stripped_question=_without(question, unmapped) if unmapped else None,
+            accepts=lambda text: (
+                _interpret(text, model, previous=None, with_suggestions=False).route == "SQL"
+            ),
+        )
+    reasoning = (
+        f"No se pudo interpretar por completo ({unclear.reason})."
+        if lang == "es"
+        else f"Could not map the question completely ({unclear.reason})."
+    )
+    return Interpretation(
+        route="CLARIFY",
+        intent=Intent("AMBIGUOUS", 0.3, reasoning),
+        lang=lang,
+        clarify=message,
+        suggestions=offered,
+        unmapped=tuple(unmapped),
+        notes=(unclear.reason,),
+    )
+
+
+def _said_metrics(ctx: Context) -> list[str]:
+    keys = []
+    for m in ctx.mentions:
+        if m.kind == "schema":
+            keys += [e.ref[0] for e in m.of("metric")]
+    return keys
+
+
+def _said_dimensions(ctx: Context) -> list[str]:
+    model = ctx.model
+    words = []
+    for m in ctx.mentions:
+        if m.kind != "schema" or m.has("value") or m.has("metric") or m.has("table"):
+            continue
+        if any(model.column(*e.ref).kind == "text" for e in m.of("column")):
+            words.append(m.text)
+    return words[:1]
+
+
+def _without(question: str, words: list[str]) -> str:
+    drop = {lx.fold(w) for w in words}
+    kept = [t.text for t in lx.tokenize(question) if t.norm not in drop]
+    return " ".join(kept)

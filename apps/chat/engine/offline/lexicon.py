@@ -1,0 +1,987 @@
+"""Generic bilingual (es/en) vocabulary: normalisation, tokens, stems and the function words.
+
+Nothing here knows a schema: table, column, metric and value words come from the catalog (see
+`semantic.py`). This module only holds the language: how to fold accents, split a question into
+tokens, reduce plurals to a shared key, and the words that carry grammar (aggregations,
+comparatives, time units, months, numbers, request verbs, stopwords).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+
+def words(text: str) -> frozenset[str]:
+    """The whitespace-separated words of `text`: keeps the long word lists readable."""
+    return frozenset(text.split())
+
+
+# --- normalisation --------------------------------------------------------------------------
+
+_QUOTES = str.maketrans({"“": '"', "”": '"', "″": '"', "‘": "'", "’": "'", "´": "'"})
+
+
+def fold(text: str) -> str:
+    """Lower-case and strip accents: the form every match is made on (values keep originals)."""
+    decomposed = unicodedata.normalize("NFKD", text.translate(_QUOTES).lower())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def stem(word: str) -> str:
+    """Plural-insensitive key for a folded word ("regiones"/"region", "sales"/"sale").
+
+    Deliberately crude: the same function keys both the vocabulary and the question, so it only
+    has to be consistent, not linguistically right ("clientes" and "cliente" both become
+    "client").
+    """
+    if not word.isalpha() or len(word) <= 3:
+        return word
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if word.endswith("s") and not word.endswith("ss"):
+        word = word[:-1]
+    if len(word) > 3 and word.endswith("e"):
+        word = word[:-1]
+    return word
+
+
+@dataclass(frozen=True)
+class Token:
+    text: str  # as written
+    norm: str  # folded
+    key: str  # stem of the folded form
+    start: int
+    end: int
+    kind: str  # "word", "number", "date", "symbol"
+
+
+_TOKEN_RE = re.compile(
+    r"(?P<date>\d{4}-\d{1,2}-\d{1,2}|\d{1,2}/\d{1,2}/\d{4})"
+    r"|(?P<number>\d+(?:[.,]\d+)*(?![\w]))"
+    r"|(?P<word>[^\W_](?:[\w]|'(?=[a-z]))*)"
+    r"|(?P<symbol>>=|<=|<>|!=|[<>=%$€])"
+)
+
+
+def tokenize(text: str) -> list[Token]:
+    """Split a question into word, number, date and symbol tokens with their positions.
+
+    Hyphenated words ("best-selling", "year-over-year") come out as separate words; underscores
+    stay inside a word so a column written as `precio_lista` is one token.
+    """
+    tokens: list[Token] = []
+    clean = text.translate(_QUOTES)
+    for match in _TOKEN_RE.finditer(clean):
+        kind = match.lastgroup or "word"
+        raw = match.group()
+        norm = fold(raw)
+        if kind == "word" and "'" in norm:
+            norm = norm.split("'")[0]  # "month's" -> "month"
+        key = stem(norm) if kind == "word" else norm
+        if kind == "word" and "_" in norm:  # a column written as `precio_lista`
+            key = " ".join(stem(part) for part in norm.split("_") if part)
+        tokens.append(Token(raw, norm, key, match.start(), match.end(), kind))
+    return tokens
+
+
+def phrase_key(text: str) -> str:
+    """The matching key of a multi-word name: stems of its non-filler words, space-joined."""
+    words = []
+    for token in tokenize(text.replace("_", " ")):
+        if token.kind == "symbol" or token.norm in FILLER:
+            continue
+        words.append(token.key)
+    return " ".join(words)
+
+
+# --- language detection ---------------------------------------------------------------------
+
+_ES_HINTS = words(
+    """
+    el la los las de del que cual cuales cuanto cuantos cuantas cuantos por para con sin en y es
+    son fue hubo hay ventas ingresos unidades region mes ano anos trimestre evolucion mensual
+    compara lista muestra dame cual como se qué donde cuando entre hasta desde promedio total
+    tiene tienen tenemos producto productos clientes cliente categoria canal segmento
+    facturacion margen mayor menor mas menos mejores peores
+    """
+)
+_EN_HINTS = words(
+    """
+    the of what which how many much by per with without in on for from is are was were sales
+    revenue units region month year quarter monthly compare list show me give total average top
+    most least highest lowest between and or do does did have has there customers customer
+    products product category channel segment orders order predict next weather tell who when
+    where why over under than trend evolve evolved
+    """
+)
+
+
+def detect_language(tokens: list[Token]) -> str:
+    """ "es" or "en" by function-word votes; accents and ¿/¡ count for Spanish; ties go to es."""
+    es = sum(1 for t in tokens if t.norm in _ES_HINTS)
+    en = sum(1 for t in tokens if t.norm in _EN_HINTS)
+    es += sum(1 for t in tokens if t.text != t.norm and t.text.lower() != t.norm) * 2
+    return "en" if en > es else "es"
+
+
+# --- function words -------------------------------------------------------------------------
+
+# Dropped before phrase matching, on both sides: "número de ventas" keys as "numero venta".
+FILLER = words(
+    """
+    el la los las lo un una unos unas de del al a the of an its it's
+    """
+)
+
+# Words that carry no meaning for the query (after the grammar words below are taken out).
+STOPWORDS = words(
+    """
+    y e o u ni que quien quienes cual cuales como donde cuanto cuanta me te se nos le les mi mis
+    tu tus su sus nuestro nuestra nuestros nuestras yo nosotros ellos ellas ella usted ustedes
+    este esta estos estas ese esa esos esas eso esto aquel aquella ello algo es son fue fueron
+    era eran ser sido sea sean esta estan estuvo estado hay habia hubo ha han he hemos haber
+    tiene tienen tuvo tuvieron tenemos tengo tenia tener tenido quiero quisiera queria necesito
+    necesitamos dame dime damelo muestrame muestra mostrar muestrenme ensename ver veo saber
+    conocer obtener obten haz hazme puedes podrias puedo podemos indica indicame consulta
+    consultar busca buscar dar da genera calcula calcular calculame trae traeme sacame saca
+    desglosa desglose analiza revisar revisa listado favor porfa gracias hola buenas buenos dias
+    tardes noches oye vale ok okay bueno en para sobre durante dentro fue general global totales
+    total conjunto todo todos toda todas solo solamente unicamente tambien ademas
+    aproximadamente cerca exactamente respectivamente hubieron hicieron hizo hecho realizadas
+    realizados realizaron registradas registrados registro registros fila filas dato datos
+    informacion cifra cifras numeros resultado resultados actualmente cada uno una a an and or
+    the of is are was were be been being am do does did done have has had having what whats
+    which who whom whose how where i we you they he she it us our ours my your their them me
+    this that these those there here some any all both either such so very really just only also
+    too please thanks thank hi hello hey ok okay show tell give get got find display see want
+    need like would could can should let know provide return fetch pull compute calculate
+    calculated list overall total totals in on at to into for within during per via as s made
+    make data info information figure figures number numbers value record records row rows entry
+    entries result results altogether combined about from entre desde hasta between since until
+    after before aplicado aplicada aplicados aplicadas applied decir dices digas contar cuentame
+    cuenteme averiguar mirar ensename informame informar reporta reporte report summary resumen
+    resume tell quisieras dolares dolar dollars dollar usd euros euro eur monto now ahora then
+    luego entonces pero but podrias podria puede pueden podes quieres deseo gustaria saberlo
+    necesitaria
+    """
+)
+
+# Group-by markers.
+GROUP_WORDS = words(
+    """
+    por per by segun cada each desglosado desglosada broken split
+    """
+)
+GROUP_PHRASES = (
+    "para cada",
+    "for each",
+    "for every",
+    "broken down by",
+    "split by",
+    "desglosado por",
+    "agrupado por",
+    "grouped by",
+    "en cada",
+    "in each",
+)
+
+# Aggregation words (soft: "total" is a no-op next to a metric).
+AGG_WORDS: dict[str, str] = {
+    "suma": "sum",
+    "sum": "sum",
+    "sumatoria": "sum",
+    "promedio": "avg",
+    "promedia": "avg",
+    "media": "avg",
+    "medio": "avg",
+    "average": "avg",
+    "avg": "avg",
+    "mean": "avg",
+    "medios": "avg",
+    "medias": "avg",
+    "promedios": "avg",
+    "maximo": "max",
+    "maxima": "max",
+    "max": "max",
+    "maximum": "max",
+    "minimo": "min",
+    "minima": "min",
+    "min": "min",
+    "minimum": "min",
+}
+COUNT_WORDS = words(
+    """
+    cuantos cuantas cuanto count numero number conteo
+    """
+)
+COUNT_PHRASES = ("how many", "numero de", "number of", "count of", "cantidad de")
+# "cuánto facturó" / "how much": money, not a count.
+HOW_MUCH = ("how much", "cuanto", "cuanta")
+
+DISTINCT_WORDS = words(
+    """
+    distinto distintos distintas diferentes unique distinct unicos
+    """
+)
+
+# Superlatives and ordering.
+MOST_WORDS = words(
+    """
+    mas mayor mayores maximo mejor mejores highest most largest biggest greatest best top
+    principales lideres lider higher bigger larger more
+    """
+)
+LEAST_WORDS = words(
+    """
+    menos menor menores peor peores lowest least fewest smallest worst bottom lower fewer
+    smaller less
+    """
+)
+# "la venta más alta", "the biggest order": superlatives of size.
+MOST_PHRASES = (
+    "mas alta",
+    "mas alto",
+    "mas altas",
+    "mas altos",
+    "mas grande",
+    "mas grandes",
+    "mas caro",
+    "mas cara",
+    "mas caros",
+    "mas caras",
+    "mas elevado",
+    "mas elevada",
+)
+LEAST_PHRASES = (
+    "mas baja",
+    "mas bajo",
+    "mas bajas",
+    "mas bajos",
+    "mas pequena",
+    "mas pequeno",
+    "mas pequenas",
+    "mas pequenos",
+    "mas barato",
+    "mas barata",
+    "mas baratos",
+    "mas baratas",
+)
+TOP_WORDS = words(
+    """
+    top mejores principales primeros primeras best
+    """
+)
+BOTTOM_WORDS = words(
+    """
+    bottom peores ultimos ultimas worst
+    """
+)
+ORDER_WORDS = words(
+    """
+    ordena ordenar ordenado ordenados ordenadas ordenada sorted sort order ordered ranking rank
+    ranked clasificacion ranquea
+    """
+)
+ASC_PHRASES = (
+    "de menor a mayor",
+    "ascendente",
+    "ascending",
+    "asc",
+    "lowest to highest",
+    "smallest to largest",
+    "least to most",
+)
+DESC_PHRASES = (
+    "de mayor a menor",
+    "descendente",
+    "descending",
+    "desc",
+    "highest to lowest",
+    "largest to smallest",
+    "most to least",
+)
+
+# Numeric comparison phrases (longest first when matched).
+CMP_PHRASES: dict[str, str] = {
+    "mayor o igual a": ">=",
+    "mayor o igual que": ">=",
+    "al menos": ">=",
+    "at least": ">=",
+    "greater than or equal to": ">=",
+    "no menos de": ">=",
+    "menor o igual a": "<=",
+    "menor o igual que": "<=",
+    "como maximo": "<=",
+    "at most": "<=",
+    "less than or equal to": "<=",
+    "no mas de": "<=",
+    "mas de": ">",
+    "mas que": ">",
+    "mayor a": ">",
+    "mayor que": ">",
+    "mayores a": ">",
+    "mayores que": ">",
+    "superior a": ">",
+    "superiores a": ">",
+    "por encima de": ">",
+    "more than": ">",
+    "greater than": ">",
+    "higher than": ">",
+    "larger than": ">",
+    "bigger than": ">",
+    "over": ">",
+    "above": ">",
+    "exceeding": ">",
+    "exceed": ">",
+    "exceeds": ">",
+    "exceeded": ">",
+    "supera": ">",
+    "superan": ">",
+    "superaron": ">",
+    "supero": ">",
+    "superen": ">",
+    "superando": ">",
+    "menos de": "<",
+    "menos que": "<",
+    "menor a": "<",
+    "menor que": "<",
+    "menores a": "<",
+    "menores que": "<",
+    "inferior a": "<",
+    "inferiores a": "<",
+    "por debajo de": "<",
+    "less than": "<",
+    "lower than": "<",
+    "smaller than": "<",
+    "fewer than": "<",
+    "under": "<",
+    "below": "<",
+    "igual a": "=",
+    "equal to": "=",
+    "exactamente": "=",
+    "exactly": "=",
+}
+# "mayor al 10%": the contracted article reads like "a".
+for _phrase, _op in list(CMP_PHRASES.items()):
+    if _phrase.endswith(" a"):
+        CMP_PHRASES[_phrase[:-2] + " al"] = _op
+SYMBOL_CMP = {">": ">", "<": "<", ">=": ">=", "<=": "<=", "=": "=", "<>": "!=", "!=": "!="}
+
+# Presence: "con descuento" -> column > 0, "sin descuento" -> column = 0.
+WITH_WORDS = words(
+    """
+    con with having tengan tienen tiene tuvieron tuvo tenian tenia llevan llevaron incluyen
+    incluyeron had
+    """
+)
+WITHOUT_WORDS = frozenset(["sin", "without"])
+NEG_WORDS = words(
+    """
+    excepto except excluding excluyendo salvo exceptuando no not
+    """
+)
+NEG_PHRASES = (
+    "sin contar",
+    "fuera de",
+    "other than",
+    "distinto de",
+    "distinta de",
+    "diferente de",
+    "aside from",
+    "apart from",
+    "a excepcion de",
+)
+
+COMPARE_WORDS = words(
+    """
+    vs versus contra compara comparar compare comparison comparacion comparativa comparado
+    comparada comparados compared comparing diferencia difference
+    """
+)
+COMPARE_PHRASES = (
+    "frente a",
+    "comparado con",
+    "compared to",
+    "compared with",
+    "en comparacion",
+    "vs.",
+    "respecto a",
+    "against",
+)
+
+TREND_WORDS = words(
+    """
+    evolucion evoluciono evolucionado tendencia tendencias trend trends evolve evolved evolution
+    historico historica historia history trayectoria progression progresion timeline serie
+    series
+    """
+)
+# Any form of "evolucionar", "tendencia", "trend", "crecer", "growth".
+TREND_PREFIXES = (
+    "evoluc",
+    "evolv",
+    "tendenc",
+    "trend",
+    "crecimiento",
+    "crecieron",
+    "crecio",
+    "growth",
+    "grew",
+    "grown",
+)
+TREND_PHRASES = (
+    "over time",
+    "a lo largo del tiempo",
+    "en el tiempo",
+    "through time",
+    "across time",
+    "como ha evolucionado",
+    "how has",
+    "how did",
+)
+
+LIST_WORDS = words(
+    """
+    lista listar listame enumera enumerar list listing which cuales muestra mostrar show display
+    """
+)
+EXIST_WORDS = words(
+    """
+    hay existen existe tenemos have there
+    """
+)
+
+# "más vendido", "best-selling": the metric that counts things sold (units).
+SOLD_WORDS = words(
+    """
+    vendido vendidos vendida vendidas sold selling seller sellers
+    """
+)
+# Verbs that mean "bring money in": the revenue-like metric.
+SELL_VERBS = words(
+    """
+    vende venden vendio vendieron vendimos vender vendemos sell sells sold facturo facturaron
+    facturamos facturar factura facturado facturan ingreso ingresamos ingresaron gano gano
+    ganamos ganaron earn earned earns generate generated generaron genero generamos made make
+    brought
+    """
+)
+# Verbs that put an entity count on the fact table ("clientes que compraron").
+BUY_VERBS = words(
+    """
+    compro compraron compra compran comprado compraban compramos bought buy buys purchased
+    purchase purchases ordered
+    """
+)
+
+# Out of scope: predictions, causes.
+FORECAST_WORDS = words(
+    """
+    predice predecir prediccion predicciones pronostico pronosticos pronostica pronosticar
+    forecast forecasts forecasting predict predicts prediction predictions proyeccion
+    proyecciones proyecta proyectar projection project projected estimate estimated estimacion
+    estimada estimadas estimado estimados estima futuro futura future will sera seran habra
+    tendremos venderemos vendera proximo proxima proximos proximas siguiente siguientes next
+    upcoming coming
+    """
+)
+FORECAST_PHRASES = ("que viene", "el ano que viene", "el mes que viene", "going to")
+WHY_PHRASES = (
+    "por que",
+    "why",
+    "porque",
+    "causa",
+    "causas",
+    "motivo",
+    "motivos",
+    "reason",
+    "reasons",
+    "cause",
+    "causes",
+)
+
+FOLLOWUP_LEADS = words(
+    """
+    y e and also tambien ahora now solo solamente only just pero but then luego entonces
+    """
+)
+FOLLOWUP_PHRASES = (
+    "what about",
+    "how about",
+    "and for",
+    "y para",
+    "y en",
+    "and in",
+    "y por",
+    "and by",
+    "y de",
+    "y del",
+    "y el",
+    "y la",
+    "y los",
+    "y las",
+    "now by",
+    "ahora por",
+    "lo mismo",
+    "the same",
+    "same for",
+    "igual para",
+)
+ADD_WORDS = words(
+    """
+    tambien also ademas too additionally
+    """
+)
+
+# Schema questions.
+SCHEMA_WORDS = words(
+    """
+    columna columnas campo campos column columns field fields tabla tablas table tables
+    estructura structure esquema schema
+    """
+)
+MEANING_PHRASES = (
+    "que significa",
+    "que quiere decir",
+    "what does",
+    "what do",
+    "meaning",
+    "significado",
+    "significa",
+    "means",
+    "mean",
+    "definicion",
+    "definition",
+    "define",
+    "defined",
+    "definen",
+    "definido",
+    "se define",
+    "como se calcula",
+    "se calcula",
+    "como se mide",
+    "calculated",
+    "computed",
+    "formula",
+    "se computa",
+    "se obtiene",
+    "describe",
+    "describir",
+    "descripcion",
+    "description",
+    "explica",
+    "explain",
+    "que es",
+    "que son",
+)
+VALUES_PHRASES = (
+    "valores posibles",
+    "posibles valores",
+    "possible values",
+    "puede tomar",
+    "pueden tomar",
+    "can take",
+    "valores puede",
+    "valores tiene",
+    "valid values",
+    "valores validos",
+    "opciones",
+    "options",
+    "valores",
+    "values",
+)
+JOIN_PHRASES = (
+    "relacion",
+    "relaciona",
+    "relacionan",
+    "relacionada",
+    "relacionado",
+    "relaciones",
+    "related",
+    "relationship",
+    "relationships",
+    "join",
+    "joins",
+    "unir",
+    "une",
+    "unen",
+    "se une",
+    "conecta",
+    "connect",
+    "connected",
+    "link",
+    "linked",
+    "cruzar",
+    "cruza",
+)
+INFO_WORDS = words(
+    """
+    informacion information contiene contain contains hay guarda almacena stores store
+    """
+)
+
+# --- numbers --------------------------------------------------------------------------------
+
+NUMBER_WORDS: dict[str, int] = {
+    "uno": 1,
+    "una": 1,
+    "one": 1,
+    "dos": 2,
+    "two": 2,
+    "tres": 3,
+    "three": 3,
+    "cuatro": 4,
+    "four": 4,
+    "cinco": 5,
+    "five": 5,
+    "seis": 6,
+    "six": 6,
+    "siete": 7,
+    "seven": 7,
+    "ocho": 8,
+    "eight": 8,
+    "nueve": 9,
+    "nine": 9,
+    "diez": 10,
+    "ten": 10,
+    "once": 11,
+    "eleven": 11,
+    "doce": 12,
+    "twelve": 12,
+    "quince": 15,
+    "fifteen": 15,
+    "veinte": 20,
+    "twenty": 20,
+    "treinta": 30,
+    "thirty": 30,
+    "cincuenta": 50,
+    "fifty": 50,
+    "cien": 100,
+    "hundred": 100,
+}
+MULTIPLIERS: dict[str, float] = {
+    "mil": 1e3,
+    "thousand": 1e3,
+    "k": 1e3,
+    "millon": 1e6,
+    "millones": 1e6,
+    "million": 1e6,
+    "millions": 1e6,
+    "m": 1e6,
+    "mm": 1e6,
+}
+
+
+def parse_number(text: str) -> float | None:
+    """A number as written in either language: "1.000" and "1,000" are a thousand, "2,5" is 2.5.
+
+    A separator followed by exactly three digits groups thousands; otherwise it is decimal.
+    """
+    if not re.fullmatch(r"\d+(?:[.,]\d+)*", text):
+        return None
+    parts = re.split(r"[.,]", text)
+    if len(parts) == 1:
+        return float(text)
+    if all(len(p) == 3 for p in parts[1:]):
+        return float("".join(parts))
+    head = "".join(parts[:-1])
+    return float(f"{head}.{parts[-1]}")
+
+
+# --- time -----------------------------------------------------------------------------------
+
+MONTHS: dict[str, int] = {
+    "enero": 1,
+    "febrero": 2,
+    "marzo": 3,
+    "abril": 4,
+    "mayo": 5,
+    "junio": 6,
+    "julio": 7,
+    "agosto": 8,
+    "septiembre": 9,
+    "setiembre": 9,
+    "octubre": 10,
+    "noviembre": 11,
+    "diciembre": 12,
+    "january": 1,
+    "february": 2,
+    "march": 3,
+    "april": 4,
+    "may": 5,
+    "june": 6,
+    "july": 7,
+    "august": 8,
+    "september": 9,
+    "october": 10,
+    "november": 11,
+    "december": 12,
+    "ene": 1,
+    "jan": 1,
+    "feb": 2,
+    "mar": 3,
+    "abr": 4,
+    "apr": 4,
+    "jun": 6,
+    "jul": 7,
+    "ago": 8,
+    "aug": 8,
+    "sep": 9,
+    "sept": 9,
+    "oct": 10,
+    "nov": 11,
+    "dic": 12,
+    "dec": 12,
+}
+# Abbreviations and English "may" are months only next to a day or a year.
+WEAK_MONTHS = words(
+    """
+    ene jan feb mar abr apr jun jul ago aug sep sept oct nov dic dec may
+    """
+)
+
+ORDINALS: dict[str, int] = {
+    "primer": 1,
+    "primero": 1,
+    "primera": 1,
+    "first": 1,
+    "1st": 1,
+    "1er": 1,
+    "1ro": 1,
+    "segundo": 2,
+    "segunda": 2,
+    "second": 2,
+    "2nd": 2,
+    "2do": 2,
+    "tercer": 3,
+    "tercero": 3,
+    "tercera": 3,
+    "third": 3,
+    "3rd": 3,
+    "3er": 3,
+    "3ro": 3,
+    "cuarto": 4,
+    "cuarta": 4,
+    "fourth": 4,
+    "4th": 4,
+    "4to": 4,
+}
+LAST_WORDS = words(
+    """
+    ultimo ultima ultimos ultimas last latest recent reciente mas
+    """
+)
+PREVIOUS_WORDS = words(
+    """
+    pasado pasada anterior previous prior
+    """
+)
+THIS_WORDS = words(
+    """
+    este esta this current actual presente
+    """
+)
+
+# Time units: singular/plural, es/en, and the adjectives that make a grain.
+UNIT_WORDS: dict[str, str] = {
+    "dia": "day",
+    "dias": "day",
+    "day": "day",
+    "days": "day",
+    "fecha": "day",
+    "date": "day",
+    "semana": "week",
+    "semanas": "week",
+    "week": "week",
+    "weeks": "week",
+    "mes": "month",
+    "meses": "month",
+    "month": "month",
+    "months": "month",
+    "trimestre": "quarter",
+    "trimestres": "quarter",
+    "quarter": "quarter",
+    "quarters": "quarter",
+    "semestre": "half",
+    "semestres": "half",
+    "half": "half",
+    "ano": "year",
+    "anos": "year",
+    "year": "year",
+    "years": "year",
+    "ejercicio": "year",
+}
+GRAIN_ADJECTIVES: dict[str, str] = {
+    "diario": "day",
+    "diaria": "day",
+    "diarios": "day",
+    "diarias": "day",
+    "daily": "day",
+    "semanal": "week",
+    "semanales": "week",
+    "weekly": "week",
+    "mensual": "month",
+    "mensuales": "month",
+    "monthly": "month",
+    "mensualmente": "month",
+    "trimestral": "quarter",
+    "trimestrales": "quarter",
+    "quarterly": "quarter",
+    "anual": "year",
+    "anuales": "year",
+    "yearly": "year",
+    "annual": "year",
+    "annually": "year",
+}
+GRAIN_PHRASES: dict[str, str] = {
+    "mes a mes": "month",
+    "month over month": "month",
+    "month by month": "month",
+    "ano a ano": "year",
+    "year over year": "year",
+    "year by year": "year",
+    "yoy": "year",
+    "dia a dia": "day",
+    "day by day": "day",
+    "semana a semana": "week",
+    "week by week": "week",
+    "trimestre a trimestre": "quarter",
+    "quarter over quarter": "quarter",
+}
+
+RANGE_START_WORDS = words(
+    """
+    entre between desde from since
+    """
+)
+RANGE_END_WORDS = words(
+    """
+    y and hasta until till to through a al
+    """
+)
+SINCE_PHRASES = (
+    "a partir de",
+    "desde",
+    "since",
+    "after",
+    "despues de",
+    "posterior a",
+    "posteriores a",
+    "starting",
+)
+UNTIL_PHRASES = ("antes de", "before", "previo a", "anterior a", "anteriores a", "prior to")
+UPTO_PHRASES = ("hasta", "until", "up to", "through")
+
+# Concepts used to find the revenue-like and units-like metrics without naming them.
+REVENUE_CONCEPT = words(
+    """
+    ingreso ingresos facturacion revenue revenues sales sale ventas turnover importe amount
+    income
+    """
+)
+UNITS_CONCEPT = words(
+    """
+    unidades unidad units unit cantidad quantity qty vendidas sold
+    """
+)
+
+# Generic bilingual glossary for schema identifiers: lets "customers" find `clientes` when
+# the catalog carries no English synonyms. Folded, singular.
+GLOSS: dict[str, tuple[str, ...]] = {
+    "venta": ("sale", "sales"),
+    "producto": ("product",),
+    "cliente": ("customer", "client"),
+    "empleado": ("employee", "staff"),
+    "region": ("region",),
+    "categoria": ("category",),
+    "canal": ("channel",),
+    "segmento": ("segment",),
+    "ciudad": ("city",),
+    "pais": ("country",),
+    "precio": ("price",),
+    "costo": ("cost",),
+    "coste": ("cost",),
+    "cantidad": ("quantity",),
+    "descuento": ("discount",),
+    "fecha": ("date",),
+    "nombre": ("name",),
+    "salario": ("salary",),
+    "sueldo": ("salary", "wage"),
+    "cargo": ("position", "role", "title"),
+    "direccion": ("address",),
+    "telefono": ("phone",),
+    "correo": ("email",),
+    "activo": ("active",),
+    "unitario": ("unit",),
+    "lista": ("list",),
+    "alta": ("signup",),
+    "cuenta": ("account",),
+    "bancaria": ("bank",),
+    "importe": ("amount",),
+    "monto": ("amount",),
+    "proveedor": ("supplier", "vendor"),
+    "pedido": ("order",),
+    "estado": ("status", "state"),
+    "tienda": ("store", "shop"),
+    "almacen": ("warehouse",),
+    "inventario": ("inventory",),
+    "factura": ("invoice",),
+    "pago": ("payment",),
+    "marca": ("brand",),
+    "modelo": ("model",),
+    "tipo": ("type",),
+    "departamento": ("department",),
+    "zona": ("zone", "area"),
+    "provincia": ("province",),
+    "codigo": ("code",),
+    "descripcion": ("description",),
+    "peso": ("weight",),
+    "edad": ("age",),
+    "genero": ("gender",),
+    "margen": ("margin",),
+    "beneficio": ("profit",),
+    "ganancia": ("profit",),
+    "impuesto": ("tax",),
+    "moneda": ("currency",),
+    "unidad": ("unit",),
+    "usuario": ("user",),
+    "compra": ("purchase",),
+    "devolucion": ("return",),
+    "envio": ("shipping",),
+    "ingreso": ("hire",),
+    "total": ("total",),
+    "stock": ("stock",),
+}
+
+
+def gloss_variants(name: str) -> list[str]:
+    """English (or Spanish) renderings of a snake_case identifier through GLOSS, both orders."""
+    words = [w for w in fold(name).split("_") if w]
+    if not words or len(words) > 3:
+        return []
+    options: list[list[str]] = []
+    for w in words:
+        key = stem(w)
+        translations = list(GLOSS.get(key, ()))
+        for es, ens in GLOSS.items():
+            if key in (stem(e) for e in ens):
+                translations.append(es)
+        if not translations:
+            translations = [w]
+        options.append(translations)
+    variants: set[str] = set()
+
+    def walk(i: int, acc: list[str]) -> None:
+        if i == len(options):
+            variants.add(" ".join(acc))
+            if len(acc) == 2:
+                variants.add(" ".join(reversed(acc)))  # "precio lista" -> "list price"
+            return
+        for option in options[i][:3]:
+            walk(i + 1, [*acc, option])
+
+    walk(0, [])
+    variants.discard(" ".join(words))
+    return sorted(variants)

@@ -1,0 +1,177 @@
+"""Metric keys: catalog metrics and the generic ones (counts, aggregates of a numeric column).
+
+A key is the only thing a QueryPlan stores about a measure, so a plan stays valid JSON and is
+re-compiled against the current semantic model (see plan.MetricRef for the key forms).
+"""
+
+from __future__ import annotations
+
+from sqlglot import exp
+
+from . import lexicon as lx
+from .lexicon import words
+from .plan import MetricRef
+from .semantic import SemanticModel
+
+_AGG_NODES = {"sum": exp.Sum, "avg": exp.Avg, "min": exp.Min, "max": exp.Max}
+_AGG_LABELS = {
+    "es": {"sum": "total de", "avg": "promedio de", "min": "mínimo de", "max": "máximo de"},
+    "en": {"sum": "total", "avg": "average", "min": "minimum", "max": "maximum"},
+}
+# Columns whose natural aggregate is an average (a price is not summed across rows).
+_AVERAGED = words(
+    """
+    precio price costo coste cost salario sueldo salary tasa rate porcentaje percent edad age
+    descuento discount
+    """
+)
+
+
+class UnknownMetric(ValueError):
+    pass
+
+
+def _parts(key: str) -> list[str]:
+    return key.split(":")
+
+
+def metric_table(model: SemanticModel, key: str) -> str:
+    """The table a metric is computed over (its FROM table)."""
+    kind, *rest = _parts(key)
+    if kind == "metric":
+        return model.metrics[key].table
+    if kind == "count":
+        return rest[0]
+    return rest[-1].split(".")[0]
+
+
+def metric_column(model: SemanticModel, key: str) -> tuple[str, str] | None:
+    """The measured column when the metric is AGG(column), else None."""
+    kind, *rest = _parts(key)
+    if kind == "metric":
+        return model.metrics[key].column
+    if kind in ("agg", "countd"):
+        table, column = rest[-1].split(".", 1)
+        return table, column
+    return None
+
+
+def metric_agg(model: SemanticModel, key: str) -> str:
+    kind, *rest = _parts(key)
+    if kind == "metric":
+        return model.metrics[key].agg
+    if kind == "agg":
+        return rest[0]
+    return kind  # "count" or "countd"
+
+
+def metric_ref(model: SemanticModel, key: str, lang: str) -> MetricRef:
+    """A MetricRef (label, unit, output alias) for a metric key; raises UnknownMetric."""
+    kind, *rest = _parts(key)
+    if kind == "metric":
+        if key not in model.metrics:
+            raise UnknownMetric(key)
+        m = model.metrics[key]
+        return MetricRef(key, metric_label(model, key, lang), m.unit, m.alias)
+    if kind == "count":
+        table = rest[0]
+        if table not in model.tables:
+            raise UnknownMetric(key)
+        label = f"número de {table}" if lang == "es" else f"number of {table}"
+        return MetricRef(key, label, "count", f"n_{table}")
+    table, column = rest[-1].split(".", 1)
+    col = model.column(table, column)
+    if col is None:
+        raise UnknownMetric(key)
+    if kind == "countd":
+        label = f"{column} distintos" if lang == "es" else f"distinct {column}"
+        return MetricRef(key, label, "count", f"n_{column}")
+    fn = rest[0]
+    if fn not in _AGG_NODES:
+        raise UnknownMetric(key)
+    unit = "money" if col.money else "ratio" if col.ratio else "number"
+    label = f"{_AGG_LABELS.get(lang, _AGG_LABELS['en'])[fn]} {column}"
+    return MetricRef(key, label, unit, f"{fn}_{column}")
+
+
+def metric_label(model: SemanticModel, key: str, lang: str) -> str:
+    """The metric's name, or the synonym that reads in `lang` when the name does not."""
+    from .suggest import metric_phrase  # the same wording the suggestions use
+
+    return metric_phrase(model, key, lang)
+
+
+def metric_expression(model: SemanticModel, key: str) -> tuple[exp.Expression, frozenset[str]]:
+    """(aggregate expression with table-qualified columns, tables it reads)."""
+    kind, *rest = _parts(key)
+    if kind == "metric":
+        m = model.metrics[key]
+        return m.expression.copy(), m.tables
+    if kind == "count":
+        return exp.Count(this=exp.Star()), frozenset({rest[0]})
+    table, column = rest[-1].split(".", 1)
+    col = exp.column(column, table=table)
+    if kind == "countd":
+        return exp.Count(this=exp.Distinct(expressions=[col])), frozenset({table})
+    return _AGG_NODES[rest[0]](this=col), frozenset({table})
+
+
+def revenue_key(model: SemanticModel) -> str | None:
+    """What "ventas"/"sales"/"cuánto facturó" means: the revenue-like metric, else SUM(money)."""
+    if model.revenue_metric:
+        return model.revenue_metric
+    if model.row_measure:
+        table, column = model.row_measure
+        return f"agg:sum:{table}.{column}"
+    return fact_count_key(model)
+
+
+def units_key(model: SemanticModel) -> str | None:
+    """What "más vendido"/"best-selling" ranks by: the units-like metric or SUM(quantity)."""
+    if model.units_metric:
+        return model.units_metric
+    fact = model.tables.get(model.fact)
+    if fact is None:
+        return None
+    for name in fact.columns:
+        col = model.column(model.fact, name)
+        if (
+            col
+            and col.kind == "number"
+            and lx.stem(lx.fold(name)) in {lx.stem(w) for w in lx.UNITS_CONCEPT}
+        ):
+            return f"agg:sum:{model.fact}.{name}"
+    return None
+
+
+def fact_count_key(model: SemanticModel) -> str:
+    return model.count_metric or f"count:{model.fact}"
+
+
+def count_key(model: SemanticModel, table: str) -> str:
+    """Rows of `table`: the catalog's COUNT(*) metric for the fact table, a generic count else."""
+    return fact_count_key(model) if table == model.fact else f"count:{table}"
+
+
+def column_metric_key(model: SemanticModel, table: str, column: str, agg: str | None) -> str:
+    """A metric over one numeric column: the catalog metric that aggregates it if `agg` agrees
+    (so "descuento" is the catalog's "Descuento promedio"), else a generic aggregate."""
+    col = model.column(table, column)
+    words = set(lx.fold(column).split("_"))
+    natural = "avg" if (col is not None and col.ratio) or words & _AVERAGED else "sum"
+    wanted = agg or natural
+    for m in model.metrics.values():
+        if m.column == (table, column) and m.agg == wanted:
+            return m.key
+    return f"agg:{wanted}:{table}.{column}"
+
+
+def retarget_agg(model: SemanticModel, key: str, agg: str) -> str:
+    """ "ingreso promedio": an aggregate word applied to a SUM(column) metric re-aggregates the
+    column (AVG(total)), preferring a catalog metric that already does so."""
+    column = metric_column(model, key)
+    if column is None or metric_agg(model, key) not in ("sum", "avg", "min", "max"):
+        return key
+    if metric_agg(model, key) == agg:
+        return key
+    return column_metric_key(model, column[0], column[1], agg)

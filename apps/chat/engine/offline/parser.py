@@ -1,0 +1,444 @@
+"""Mentions -> QueryPlan or SchemaRequest: the grammar of the offline engine.
+
+The parser fills the slots of a plan from the mentions found by `scan`: metrics, base table,
+group-by dimensions, value filters, numeric filters, time range and grain, order and limit,
+comparison, or an entity listing. Every rule that cannot decide raises `Unclear`, which becomes a
+CLARIFY answer: a wrong table is worse than a question back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from . import lexicon as lx
+from . import measures as ms
+from .lexicon import Token
+from .plan import (
+    SchemaRequest,
+)
+from .scan import Mention
+from .semantic import EXACT, SYNONYM, Entry, SemanticModel
+
+_SOFT_TOTAL = frozenset({"total", "totales", "totals", "overall"})
+
+
+class Unclear(Exception):
+    """The question cannot be mapped completely; `reason` picks the clarify message."""
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(reason, detail)
+        self.reason = reason
+        self.detail = detail
+
+
+@dataclass
+class Context:
+    """Working state of one parse (mutable, local to interpret())."""
+
+    model: SemanticModel
+    tokens: list[Token]
+    mentions: list[Mention]
+    lang: str
+    used: set[int] = field(default_factory=set)
+    value_column: dict[int, set[str]] = field(default_factory=dict)  # value -> column names
+    value_table: dict[int, str] = field(default_factory=dict)  # value mention -> table
+    column_table: dict[int, str] = field(default_factory=dict)  # column mention -> table
+    qualifiers: set[int] = field(default_factory=set)  # mentions that only qualify another
+    rejected: set[int] = field(default_factory=set)  # weak values without evidence
+    notes: list[str] = field(default_factory=list)
+    guesses: int = 0  # partial matches and defaults taken: lowers confidence
+
+    def kinds(self, *kinds: str) -> list[int]:
+        return [i for i, m in enumerate(self.mentions) if m.kind in kinds]
+
+    def has(self, *kinds: str) -> bool:
+        return any(m.kind in kinds for m in self.mentions)
+
+
+# --- small predicates --------------------------------------------------------------------------
+
+
+def _schema(ctx: Context, i: int) -> Mention | None:
+    if 0 <= i < len(ctx.mentions) and ctx.mentions[i].kind == "schema":
+        return ctx.mentions[i]
+    return None
+
+
+def _value_entries(ctx: Context, i: int) -> tuple[Entry, ...]:
+    m = _schema(ctx, i)
+    if m is None or i in ctx.rejected:
+        return ()
+    return m.of("value")
+
+
+def _column_names(m: Mention) -> set[str]:
+    return {e.ref[1] for e in m.of("column")}
+
+
+def _is_value(ctx: Context, i: int) -> bool:
+    m = _schema(ctx, i)
+    if m is None or i in ctx.rejected or not m.has("value"):
+        return False
+    best = max(e.quality for e in m.entries)
+    return max(e.quality for e in m.of("value")) >= best
+
+
+def _reachable(ctx: Context, base: str, table: str) -> int | None:
+    path = ctx.model.path(base, table)
+    return None if path is None else len(path)
+
+
+# --- weak values and qualifiers -------------------------------------------------------------
+
+
+def resolve_weak_values(ctx: Context) -> None:
+    """A value that is also a common word ("Este", "este año") needs evidence to be a value:
+    capitalised mid-sentence, next to its column's name, or listed with a sibling value."""
+    columns_of = {}
+    for i, m in enumerate(ctx.mentions):
+        if m.kind == "schema":
+            columns_of[i] = {(e.ref[0], e.ref[1]) for e in m.of("value")}
+    for i, m in enumerate(ctx.mentions):
+        if m.kind != "schema" or not m.has("value") or not all(e.weak for e in m.of("value")):
+            continue
+        token = ctx.tokens[m.start]
+        evidence = token.text[:1].isupper() and m.start > 0
+        mine = columns_of.get(i, set())
+        for j in (i - 1, i + 1):
+            other = _schema(ctx, j)
+            if other is not None and _column_names(other) & {c for _, c in mine}:
+                evidence = True
+        for j, cols in columns_of.items():
+            if j != i and cols & mine and not all(e.weak for e in ctx.mentions[j].of("value")):
+                evidence = True
+        if not evidence:
+            ctx.rejected.add(i)
+
+
+def pair_qualifiers(ctx: Context) -> None:
+    """Adjacent catalog mentions that qualify each other: "región Norte", "Pyme customers",
+    "región del cliente", "customer city", "productos de Software"."""
+    n = len(ctx.mentions)
+    for i in range(n - 1):
+        a, b = _schema(ctx, i), _schema(ctx, i + 1)
+        if a is None or b is None:
+            continue
+        for col_i, val_i in ((i, i + 1), (i + 1, i)):
+            col_m = ctx.mentions[col_i]
+            if _is_value(ctx, col_i) or not col_m.has("column"):
+                continue
+            names = _column_names(col_m)
+            shared = {e.ref[1] for e in _value_entries(ctx, val_i)} & names
+            if shared and _is_value(ctx, val_i):
+                ctx.value_column[val_i] = shared
+                ctx.qualifiers.add(col_i)
+        for tab_i, val_i in ((i, i + 1), (i + 1, i)):
+            tab_m = ctx.mentions[tab_i]
+            if not tab_m.has("table") or not _is_value(ctx, val_i) or _is_value(ctx, tab_i):
+                continue
+            if tab_i < val_i and _group_subject(ctx, tab_i):
+                continue
+            tables = {e.ref[0] for e in tab_m.of("table")}
+            owners = {e.ref[0] for e in _value_entries(ctx, val_i)}
+            if tables & owners:
+                ctx.value_table[val_i] = sorted(tables & owners)[0]
+                ctx.qualifiers.add(tab_i)
+        for col_i, tab_i in ((i, i + 1), (i + 1, i)):
+            col_m, tab_m = ctx.mentions[col_i], ctx.mentions[tab_i]
+            if col_i in ctx.qualifiers or _is_value(ctx, col_i) or _is_value(ctx, tab_i):
+                continue
+            if not tab_m.has("table") or not col_m.has("column") or col_m.has("metric"):
+                continue
+            if tab_m.has("column") and tab_i < col_i and _best_column_quality(tab_m) >= EXACT:
+                continue
+            tables = {e.ref[0] for e in tab_m.of("table")}
+            owners = {e.ref[0] for e in col_m.of("column")}
+            if tables & owners and tab_i not in ctx.qualifiers:
+                ctx.column_table[col_i] = sorted(tables & owners)[0]
+                ctx.qualifiers.add(tab_i)
+
+
+def _group_subject(ctx: Context, i: int) -> bool:
+    """Right after "por"/"by"/"top"/a number: the mention is what to group by."""
+    return i > 0 and ctx.mentions[i - 1].kind in ("group", "rank", "number")
+
+
+def _best_column_quality(m: Mention) -> int:
+    return max((e.quality for e in m.of("column")), default=0)
+
+
+# --- choosing among candidates --------------------------------------------------------------
+
+
+def pick_column(
+    ctx: Context,
+    i: int,
+    base: str,
+    *,
+    kinds: tuple[str, ...] = ("text",),
+    allow_display: bool = True,
+) -> tuple[str, str] | None:
+    """The column a mention names, seen from `base`: a base column by name or synonym first,
+    then a table's display column ("por cliente" -> clientes.nombre), then a joinable column."""
+    m = ctx.mentions[i]
+    model = ctx.model
+    prefer = ctx.column_table.get(i)
+    scored = []
+    for e in m.of("column"):
+        table, column = e.ref
+        sem = model.column(table, column)
+        if sem is None or sem.kind not in kinds:
+            continue
+        distance = _reachable(ctx, base, table)
+        if distance is None:
+            continue
+        score = e.quality * 10 - distance * 5
+        if table == prefer:
+            score += 100
+        if table == base and e.quality >= SYNONYM:
+            score += 40
+        scored.append((score, table, column))
+    if allow_display and "text" in kinds and prefer is None:
+        for e in m.of("table"):
+            table = e.ref[0]
+            display = model.tables[table].display
+            distance = _reachable(ctx, base, table)
+            if display is None or distance is None or table == base and not scored:
+                continue
+            if table == base:
+                continue
+            score = e.quality * 10 - distance * 5 + 20
+            scored.append((score, table, display))
+    if not scored:
+        return None
+    scored.sort(key=lambda s: (-s[0], s[1], s[2]))
+    tie = len(scored) > 1 and scored[0][0] == scored[1][0]
+    if tie and scored[0][2] != scored[1][2]:
+        raise Unclear("ambiguous_column", m.text)
+    return scored[0][1], scored[0][2]
+
+
+def pick_value(ctx: Context, i: int, base: str) -> tuple[str, str, str] | None:
+    """(table, column, value) of a value mention, preferring its qualifiers, then the base table,
+    then the nearest joinable table."""
+    entries = _value_entries(ctx, i)
+    want_column = ctx.value_column.get(i, set())
+    want_table = ctx.value_table.get(i)
+    scored = []
+    for e in entries:
+        table, column, value = e.ref
+        distance = _reachable(ctx, base, table)
+        if distance is None:
+            continue
+        score = e.quality * 10 - distance * 5
+        if column in want_column:
+            score += 50
+        if table == want_table:
+            score += 25  # below the base table: "Software products" is ventas.categoria
+        if table == base:
+            score += 30
+        scored.append((score, table, column, value))
+    if not scored:
+        return None
+    scored.sort(key=lambda s: (-s[0], s[1], s[2], s[3]))
+    top = scored[0]
+    if any(e.quality < EXACT for e in entries):
+        ctx.guesses += 1
+    return top[1], top[2], top[3]
+
+
+# --- schema questions -----------------------------------------------------------------------
+
+
+def schema_request(ctx: Context) -> SchemaRequest | None:
+    """A question about structure or meaning, not data: which columns, how a metric is
+    calculated, what a column means, which values it takes, how tables join."""
+    kinds = {m.kind for m in ctx.mentions}
+    data_words = {"group", "cmp", "number", "rank", "most", "least", "time", "count", "compare"}
+    if kinds & data_words and not ({"values", "join"} & kinds and "count" not in kinds):
+        return None
+    schema = [i for i, m in enumerate(ctx.mentions) if m.kind == "schema"]
+    tables = [ctx.mentions[i] for i in schema if ctx.mentions[i].has("table")]
+    metrics = [ctx.mentions[i] for i in schema if ctx.mentions[i].has("metric")]
+    columns = [ctx.mentions[i] for i in schema if ctx.mentions[i].has("column")]
+    first_table = tables[0].of("table")[0].ref[0] if tables else None
+    if "join" in kinds and len(tables) + len(columns) >= 1 and not metrics:
+        return SchemaRequest("join", table=first_table or _column_table(ctx, columns[0]))
+    if "values" in kinds and columns and "meaning" not in kinds:
+        table, column = _schema_column(ctx, columns[0])
+        return SchemaRequest("column_values", table=table, column=column)
+    if "metrics_word" in kinds and not metrics and not columns:
+        return SchemaRequest("metric_definition")
+    if "schema_word" in kinds or "database" in kinds:
+        words = {ctx.tokens[m.start].norm for m in ctx.mentions if m.kind == "schema_word"}
+        if not tables and words & {"tablas", "tables", "tabla", "table"} and not columns:
+            return SchemaRequest("tables")
+        if not tables and "database" in kinds:
+            return SchemaRequest("tables")
+        if columns and words & {"columna", "column", "campo", "field"} and not tables:
+            table, column = _schema_column(ctx, columns[0])
+            return SchemaRequest("column_meaning", table=table, column=column)
+        if tables and not (kinds & {"meaning"} and metrics):
+            if columns and words & {"columna", "column", "campo", "field"} and "meaning" in kinds:
+                table, column = _schema_column(ctx, columns[0])
+                return SchemaRequest("column_meaning", table=table, column=column)
+            return SchemaRequest("table_columns", table=first_table)
+    if "meaning" in kinds:
+        if _meaning_is_data_question(ctx):
+            return None
+        if metrics:
+            key = max(metrics[0].of("metric"), key=lambda e: e.quality).ref[0]
+            return SchemaRequest("metric_definition", metric=ctx.model.metrics[key].name)
+        if columns:
+            table, column = _schema_column(ctx, columns[0])
+            return SchemaRequest("column_meaning", table=table, column=column)
+        if tables:
+            return SchemaRequest("table_columns", table=first_table)
+    info = any(ctx.tokens[m.start].norm in ("informacion", "information") for m in ctx.mentions)
+    if info and tables and not metrics and "list" not in kinds:
+        return SchemaRequest("table_columns", table=first_table)
+    return None
+
+
+def _meaning_is_data_question(ctx: Context) -> bool:
+    """ "¿Qué es el margen bruto?" asks for a definition; "what is the revenue in 2024?" and
+    anything with filters asks for data."""
+    phrases = {m.text.lower() for m in ctx.mentions if m.kind == "meaning"}
+    weak = {"que es", "qué es", "que son", "qué son", "describe", "describir"}
+    if phrases and all(lx.fold(p) in {lx.fold(w) for w in weak} for p in phrases):
+        schema = [m for m in ctx.mentions if m.kind == "schema"]
+        return len(schema) != 1 or any(m.has("value") for m in schema)
+    return False
+
+
+def _column_table(ctx: Context, m: Mention) -> str:
+    return _schema_column(ctx, m)[0]
+
+
+def _schema_column(ctx: Context, m: Mention) -> tuple[str, str]:
+    """The column a schema question names: the fact table's when it has it, else the best."""
+    entries = sorted(
+        m.of("column"),
+        key=lambda e: (-e.quality, e.ref[0] != ctx.model.fact, e.ref[0], e.ref[1]),
+    )
+    table, column = entries[0].ref
+    return table, column
+
+
+# --- metrics --------------------------------------------------------------------------------
+
+
+@dataclass
+class MetricSlot:
+    key: str
+    mention: int | None  # where it was said (None: implied by a verb or a default)
+    implied: bool = False  # from a verb or the fact table's noun, not a metric's name
+
+
+def _next_schema(ctx: Context, i: int, skip: tuple[str, ...] = ()) -> int | None:
+    j = i + 1
+    while j < len(ctx.mentions) and ctx.mentions[j].kind in skip:
+        j += 1
+    return j if _schema(ctx, j) is not None else None
+
+
+def collect_metrics(ctx: Context) -> tuple[list[MetricSlot], int | None, int | None]:
+    """Metrics in question order, plus the mention of a counted table ("cuántos clientes")
+    and of a distinct-counted column ("cuántas ciudades")."""
+    model = ctx.model
+    slots: list[MetricSlot] = []
+    counted_table: int | None = None
+    counted_column: int | None = None
+    for i, m in enumerate(ctx.mentions):
+        if m.kind != "count":
+            continue
+        j = i + 1
+        while _schema(ctx, j) is not None and lx.fold(ctx.mentions[j].text) in _SOFT_TOTAL:
+            j += 1  # "número total de unidades"
+        if j < len(ctx.mentions) and ctx.mentions[j].kind == "distinct":
+            j += 1
+        if _schema(ctx, j) is None:
+            continue
+        target = ctx.mentions[j]
+        if target.has("table") and (not target.has("metric") or _count_prefers_table(target)):
+            table = max(target.of("table"), key=lambda e: e.quality).ref[0]
+            slots.append(MetricSlot(ms.count_key(model, table), j))
+            ctx.used.add(j)
+            counted_table = j if table != model.fact else None
+        elif target.has("metric"):
+            continue
+        elif target.has("column") and not _is_value(ctx, j):
+            counted_column = j
+            ctx.used.add(j)
+    for i, m in enumerate(ctx.mentions):
+        if m.kind != "schema" or i in ctx.used or i in ctx.qualifiers:
+            continue
+        metric_entries = m.of("metric")
+        if not metric_entries:
+            continue
+        best = max(metric_entries, key=lambda e: e.quality)
+        others = [e for e in m.entries if e.kind != "metric" and e.quality > best.quality]
+        if others and not (m.has("table") and ctx.model.fact in {e.ref[0] for e in m.of("table")}):
+            continue
+        slots.append(MetricSlot(best.ref[0], i))
+        ctx.used.add(i)
+        if best.quality < SYNONYM:
+            ctx.guesses += 1
+    _apply_aggregates(ctx, slots)
+    slots.sort(key=lambda s: (s.mention is None, s.mention or 0))
+    return slots, counted_table, counted_column
+
+
+def _count_prefers_table(m: Mention) -> bool:
+    """ "cuántas ventas": a count of rows even though "ventas" also names a metric; but
+    "número de pedidos" is the catalog metric whose synonym is "pedidos"."""
+    best_table = max(e.quality for e in m.of("table"))
+    best_metric = max(e.quality for e in m.of("metric"))
+    return best_table >= best_metric
+
+
+def _apply_aggregates(ctx: Context, slots: list[MetricSlot]) -> None:
+    """ "precio promedio", "average list price", "descuento máximo", "ingreso promedio"."""
+    model = ctx.model
+    for i, m in enumerate(ctx.mentions):
+        if m.kind != "agg":
+            continue
+        fn = str(m.value)
+        for j in (i + 1, i - 1):
+            target = _schema(ctx, j)
+            if target is None:
+                continue
+            slot = next((s for s in slots if s.mention == j), None)
+            if slot is not None:
+                slot.key = ms.retarget_agg(model, slot.key, fn)
+                break
+            if j in ctx.used or _is_value(ctx, j):
+                continue
+            numeric = [e for e in target.of("column") if _kind(ctx, e) == "number"]
+            if numeric:
+                table, column = _pick_numeric(ctx, j, numeric)
+                slots.append(MetricSlot(ms.column_metric_key(model, table, column, fn), j))
+                ctx.used.add(j)
+                break
+
+
+def _kind(ctx: Context, e: Entry) -> str:
+    sem = ctx.model.column(e.ref[0], e.ref[1])
+    return sem.kind if sem else ""
+
+
+def _pick_numeric(ctx: Context, i: int, entries) -> tuple[str, str]:  # noqa: ANN001
+    """Among numeric column candidates: the qualified table's, a mentioned table's, the fact's."""
+    prefer = ctx.column_table.get(i)
+    mentioned = {e.ref[0] for m in ctx.mentions if m.kind == "schema" for e in m.of("table")}
+    ranked = sorted(
+        entries,
+        key=lambda e: (
+            e.ref[0] != prefer,
+            -e.quality,
+            e.ref[0] not in mentioned,
+            e.ref[0] != ctx.model.fact,
+            e.ref,
+        ),
+    )
+    return ranked[0].ref

@@ -1,0 +1,216 @@
+"""The offline engine's plain data: intent, query plan, schema request, interpretation.
+
+A `QueryPlan` is dialect-free: it names tables, columns and metric keys of the semantic model;
+`sqlgen.compile_sql` turns it into SQL for the catalog's dialect. Plans are stored with each
+message (`plan_to_dict`) so a follow-up can rewrite the previous one (`plan_from_dict`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields, replace
+from typing import Any
+
+INTENTS = ("SCHEMA", "QUERY", "AGGREGATION", "COMPARISON", "TREND", "AMBIGUOUS")
+ROUTES = ("SQL", "RAG", "CLARIFY")
+GRAINS = ("day", "week", "month", "quarter", "year")
+SCHEMA_KINDS = (
+    "table_columns",
+    "metric_definition",
+    "column_values",
+    "column_meaning",
+    "join",
+    "tables",
+)
+
+
+@dataclass(frozen=True)
+class Intent:
+    type: str  # one of INTENTS
+    confidence: float
+    reasoning: str
+
+
+@dataclass(frozen=True)
+class MetricRef:
+    """A measure of the plan. `key` is resolved by the semantic model:
+
+    "metric:<slug>" a catalog MetricDef; "agg:<fn>:<table>.<column>" a generic aggregate;
+    "count:<table>" rows of a table; "countd:<table>.<column>" distinct values.
+    """
+
+    key: str
+    label: str
+    unit: str = "number"  # "money", "count", "ratio" or "number": how narrate formats it
+    alias: str = "value"
+
+
+@dataclass(frozen=True)
+class ColumnRef:
+    table: str
+    column: str
+
+
+@dataclass(frozen=True)
+class Filter:
+    table: str
+    column: str
+    op: str  # "=", "!=", "in", "not in"
+    values: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class NumericFilter:
+    table: str
+    column: str
+    op: str  # ">", ">=", "<", "<=", "=", "!="
+    value: float
+
+
+@dataclass(frozen=True)
+class HavingFilter:
+    metric: int  # index into QueryPlan.metrics
+    op: str
+    value: float
+
+
+@dataclass(frozen=True)
+class TimeRange:
+    """Inclusive ISO dates on `table.column`; `start`/`end` may be open (None).
+
+    `relative` ("quarter:1", "month:3", "year:1", "day:7", ...) marks a range anchored at the
+    latest date in the data, used when the model does not know the data's dates: sqlgen then
+    computes it in SQL from MAX(column).
+    """
+
+    table: str
+    column: str
+    start: str | None = None
+    end: str | None = None
+    label: str = ""
+    relative: str | None = None
+
+
+@dataclass(frozen=True)
+class DatePart:
+    """A recurring calendar part without a year: "en marzo" -> month 3, "Q3" -> months 7-9."""
+
+    table: str
+    column: str
+    part: str  # "month" or "quarter"
+    values: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Order:
+    metric: int  # index into QueryPlan.metrics
+    desc: bool = True
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """What is compared: "table.column" and its values, or "period:<grain>" and period labels."""
+
+    dimension: str
+    values: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class QueryPlan:
+    table: str  # the FROM table
+    metrics: tuple[MetricRef, ...] = ()
+    dimensions: tuple[ColumnRef, ...] = ()
+    filters: tuple[Filter, ...] = ()
+    numeric_filters: tuple[NumericFilter, ...] = ()
+    having: tuple[HavingFilter, ...] = ()
+    time_range: TimeRange | None = None
+    time_periods: tuple[TimeRange, ...] = ()  # OR-ed: periods being compared
+    date_parts: tuple[DatePart, ...] = ()
+    grain: str | None = None  # one of GRAINS
+    time_column: ColumnRef | None = None  # where the grain applies
+    order: Order | None = None
+    limit: int | None = None
+    comparison: Comparison | None = None
+    listing: tuple[ColumnRef, ...] = ()  # entity listings: SELECT these columns, no metric
+    distinct: bool = False
+
+    @property
+    def is_listing(self) -> bool:
+        return bool(self.listing)
+
+    def with_changes(self, **changes: Any) -> QueryPlan:
+        return replace(self, **changes)
+
+
+@dataclass(frozen=True)
+class SchemaRequest:
+    kind: str  # one of SCHEMA_KINDS
+    table: str | None = None
+    column: str | None = None
+    metric: str | None = None
+
+
+@dataclass(frozen=True)
+class Interpretation:
+    route: str  # "SQL", "RAG" or "CLARIFY"
+    intent: Intent
+    lang: str  # "es" or "en"
+    plan: QueryPlan | None = None
+    sql: str | None = None
+    schema_request: SchemaRequest | None = None
+    clarify: str = ""
+    suggestions: tuple[str, ...] = ()
+    unmapped: tuple[str, ...] = ()
+    notes: tuple[str, ...] = field(default=())
+
+
+# --- (de)serialisation: plans are stored as JSON with each message ---------------------------
+
+_NESTED: dict[str, Any] = {
+    "metrics": MetricRef,
+    "dimensions": ColumnRef,
+    "filters": Filter,
+    "numeric_filters": NumericFilter,
+    "having": HavingFilter,
+    "time_periods": TimeRange,
+    "date_parts": DatePart,
+    "listing": ColumnRef,
+}
+_SINGLE: dict[str, Any] = {
+    "time_range": TimeRange,
+    "time_column": ColumnRef,
+    "order": Order,
+    "comparison": Comparison,
+}
+
+
+def plan_to_dict(plan: QueryPlan | None) -> dict | None:
+    """JSON-ready dict of a plan (tuples become lists); None stays None."""
+    return None if plan is None else asdict(plan)
+
+
+def _build(cls: Any, data: dict) -> Any:
+    names = {f.name for f in fields(cls)}
+    kwargs = {}
+    for key, value in data.items():
+        if key not in names:
+            continue  # a field written by a newer version: ignore rather than fail
+        kwargs[key] = tuple(value) if isinstance(value, list) else value
+    return cls(**kwargs)
+
+
+def plan_from_dict(data: dict | None) -> QueryPlan | None:
+    """Inverse of plan_to_dict; returns None for None, empty or unreadable input."""
+    if not data or not isinstance(data, dict) or "table" not in data:
+        return None
+    try:
+        kwargs: dict[str, Any] = {}
+        for key, value in data.items():
+            if key in _NESTED:
+                kwargs[key] = tuple(_build(_NESTED[key], item) for item in value or ())
+            elif key in _SINGLE:
+                kwargs[key] = _build(_SINGLE[key], value) if value else None
+            else:
+                kwargs[key] = value
+        return _build(QueryPlan, kwargs)
+    except (TypeError, ValueError, KeyError):
+        return None

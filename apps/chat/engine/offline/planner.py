@@ -1,0 +1,907 @@
+"""Fill a plan's slots from the mentions: base table, dimensions, filters, time, order, comparison.
+
+`read_parts` reads what the question itself says into `Parts`; `fresh_plan` turns Parts into a
+QueryPlan, and `followup_plan` lays them over the previous plan ("¿y en 2024?", "now by channel",
+"solo Online", "and only the top 3").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from . import lexicon as lx
+from . import measures as ms
+from .parser import (
+    _SOFT_TOTAL,
+    Context,
+    MetricSlot,
+    Unclear,
+    _is_value,
+    _kind,
+    _pick_numeric,
+    _schema,
+    collect_metrics,
+    pair_qualifiers,
+    pick_column,
+    pick_value,
+    resolve_weak_values,
+)
+from .plan import (
+    ColumnRef,
+    Comparison,
+    DatePart,
+    Filter,
+    HavingFilter,
+    NumericFilter,
+    Order,
+    QueryPlan,
+    TimeRange,
+)
+from .scan import Mention
+from .timeparse import TimeSpan, month_period, quarter_period
+
+
+class NeedsFact(Exception):
+    """An entity count whose filters live on the fact table ("clientes que compraron X")."""
+
+
+@dataclass
+class Parts:
+    base: str
+    metrics: list[str] = field(default_factory=list)
+    metrics_said: bool = False
+    listing_table: str | None = None
+    listing: list[ColumnRef] = field(default_factory=list)
+    distinct: bool = False
+    dims: list[ColumnRef] = field(default_factory=list)
+    dims_said: bool = False
+    dims_add: bool = False
+    grain: str | None = None
+    filters: list[Filter] = field(default_factory=list)
+    numeric: list[NumericFilter] = field(default_factory=list)
+    having: list[HavingFilter] = field(default_factory=list)
+    time_range: TimeRange | None = None
+    time_periods: list[TimeRange] = field(default_factory=list)
+    date_parts: list[DatePart] = field(default_factory=list)
+    time_said: bool = False
+    time_column: ColumnRef | None = None
+    order: Order | None = None
+    limit: int | None = None
+    comparison: Comparison | None = None
+    compare: bool = False
+    trend: bool = False
+    implied: bool = False  # the only metrics come from verbs or the fact table's noun
+
+
+# --- metrics and subject --------------------------------------------------------------------
+
+
+def _fact_nouns(ctx: Context) -> list[int]:
+    fact = ctx.model.fact
+    return [
+        i
+        for i, m in enumerate(ctx.mentions)
+        if m.kind == "schema"
+        and i not in ctx.used
+        and any(e.ref[0] == fact for e in m.of("table"))
+        and not _is_value(ctx, i)
+    ]
+
+
+def _implied_metrics(ctx: Context, slots: list[MetricSlot]) -> None:
+    """Verbs and nouns that imply a metric when none is named: "más vendido" -> units,
+    "cuánto facturó" -> revenue, "ventas de X" -> revenue."""
+    model = ctx.model
+    nouns = _fact_nouns(ctx)
+    if not slots:
+        key = None
+        if ctx.has("sold"):
+            key = ms.units_key(model)
+        ranked = ctx.has("most", "least", "rank") and (
+            ctx.has("buy") or any(_entity_like(ctx, i) for i in range(len(ctx.mentions)))
+        )
+        money_noun = any(_names_revenue(ctx, i) for i in nouns)
+        if key is None and nouns and not money_noun and not ctx.has("sell", "howmuch"):
+            key = ms.fact_count_key(model)  # "pedidos por estado": orders are counted
+        if key is None and (ctx.has("sell") or ctx.has("howmuch") or nouns or ranked):
+            key = ms.revenue_key(model)
+        if key is not None:
+            slots.append(MetricSlot(key, nouns[0] if nouns else None, implied=True))
+    for i in nouns:
+        ctx.used.add(i)
+    if slots:
+        for i, m in enumerate(ctx.mentions):
+            if m.kind == "schema" and i not in ctx.used and lx.fold(m.text) in _SOFT_TOTAL:
+                ctx.used.add(i)  # "total revenue", "en total": no extra column
+
+
+def _names_revenue(ctx: Context, i: int) -> bool:
+    """ "ventas"/"sales" mean money; "pedidos"/"orders" mean rows."""
+    words = {t.norm for t in ctx.tokens[ctx.mentions[i].start : ctx.mentions[i].end]}
+    return bool(words & lx.REVENUE_CONCEPT)
+
+
+def _entity_like(ctx: Context, i: int) -> bool:
+    """A table other than the fact table, or a text column: something a ranking can rank."""
+    m = ctx.mentions[i]
+    if m.kind != "schema" or _is_value(ctx, i):
+        return False
+    return any(e.ref[0] != ctx.model.fact for e in m.of("table")) or any(
+        _kind(ctx, e) == "text" for e in m.of("column")
+    )
+
+
+def _listing_subject(ctx: Context) -> tuple[int | None, int | None]:
+    """(table mention, column mention) a listing is about: "productos de Software",
+    "¿qué ciudades tienen clientes?", "List the employees and their salaries"."""
+    table_i = column_i = None
+    for i, m in enumerate(ctx.mentions):
+        if m.kind != "schema" or i in ctx.used or _is_value(ctx, i):
+            continue
+        if m.has("table") and table_i is None:
+            best_table = max(e.quality for e in m.of("table"))
+            best_col = max((e.quality for e in m.of("column")), default=0)
+            if best_table >= best_col or column_i is not None:
+                table_i = i
+                continue
+        if m.has("column") and column_i is None and table_i is None:
+            column_i = i
+    # "¿qué ciudades tienen clientes?": the column is what is listed; but in
+    # "the email of the customers" the table qualifies the column: list the table.
+    column_first = column_i is not None and table_i is not None and column_i < table_i
+    if column_first and ctx.column_table.get(column_i) is None:
+        return None, column_i
+    return table_i, column_i
+
+
+# --- reading the question ---------------------------------------------------------------------
+
+
+def read_parts(ctx: Context, *, base_hint: str | None = None, force_fact: bool = False) -> Parts:
+    """Everything the question says, resolved against its base table."""
+    resolve_weak_values(ctx)
+    pair_qualifiers(ctx)
+    slots, counted_table, counted_column = collect_metrics(ctx)
+    _implied_metrics(ctx, slots)
+    model = ctx.model
+    keys = [s.key for s in slots]
+    if counted_column is not None:
+        keys.append(_countd_key(ctx, counted_column))
+        slots.append(MetricSlot(keys[-1], counted_column))
+    if force_fact and counted_table is not None:
+        keys, slots = _via_fact(ctx, slots, counted_table)
+    parts = Parts(base=base_hint or model.fact, metrics=keys, metrics_said=bool(keys))
+    parts.implied = bool(slots) and all(s.implied for s in slots)
+    if keys:
+        tables = {ms.metric_table(model, k) for k in keys}
+        if len(tables) > 1:
+            raise Unclear("mixed_tables")
+        parts.base = tables.pop()
+    elif base_hint is None:
+        _read_listing(ctx, parts)
+    _read_dimensions(ctx, parts, slots)
+    _read_with(ctx, parts)
+    _read_values(ctx, parts)
+    pending, row_nouns = _read_numeric(ctx, parts, slots)
+    _read_time(ctx, parts)
+    _read_order(ctx, parts, slots, followup=base_hint is not None)
+    _read_comparison(ctx, parts)
+    _read_leftovers(ctx, parts)
+    for target, op, value, percent in pending:
+        _apply_numeric(ctx, parts, target, op, value, percent)
+    if row_nouns and len(parts.metrics) > len(row_nouns):
+        # "revenue from orders above 10000": "orders" names the rows filtered, not a measure
+        parts.metrics = [k for n, k in enumerate(parts.metrics) if n not in row_nouns]
+    if parts.order is not None and not (parts.dims or parts.grain) and base_hint is None:
+        _extreme_row(ctx, parts)
+    if parts.grain and parts.time_column is None:
+        main = model.main_date(parts.base)
+        if main is None:
+            raise Unclear("no_date")
+        parts.time_column = ColumnRef(parts.base, main)
+    if parts.listing_table and parts.dims and not parts.metrics:
+        # "productos por categoría": count the listed entity per group
+        parts.metrics = [ms.count_key(model, parts.listing_table)]
+        parts.metrics_said = True
+        parts.listing = []
+    return parts
+
+
+def _extreme_row(ctx: Context, parts: Parts) -> None:
+    """ "la venta más alta", "the biggest order": a superlative over rows, not groups, is the
+    MAX (or MIN) of the row measure."""
+    model = ctx.model
+    row_keys = {ms.revenue_key(model), ms.fact_count_key(model)}
+    if model.row_measure is None or not set(parts.metrics) <= row_keys:
+        raise Unclear("rank_without_dimension")
+    fn = "max" if parts.order.desc else "min"
+    table, column = model.row_measure
+    parts.metrics = [f"agg:{fn}:{table}.{column}"]
+    parts.order, parts.limit = None, None
+
+
+def _countd_key(ctx: Context, i: int) -> str:
+    m = ctx.mentions[i]
+    mentioned = {e.ref[0] for mm in ctx.mentions if mm.kind == "schema" for e in mm.of("table")}
+    entries = sorted(
+        (e for e in m.of("column") if _kind(ctx, e) == "text"),
+        key=lambda e: (e.ref[0] not in mentioned, e.ref[0] != ctx.model.fact, -e.quality, e.ref),
+    )
+    if not entries:
+        raise Unclear("count_what", m.text)
+    table, column = entries[0].ref
+    return f"countd:{table}.{column}"
+
+
+def _via_fact(ctx: Context, slots: list[MetricSlot], counted: int) -> tuple[list, list]:
+    """Count an entity through the fact table, COUNT(DISTINCT fact.fk): "clientes que compraron"."""
+    model = ctx.model
+    table = max(ctx.mentions[counted].of("table"), key=lambda e: e.quality).ref[0]
+    step = model.path(model.fact, table)
+    if not step or len(step) != 1 or step[0][0] != model.fact:
+        raise Unclear("count_what", ctx.mentions[counted].text)
+    key = f"countd:{model.fact}.{step[0][1]}"
+    new_slots = [MetricSlot(key, s.mention) if s.mention == counted else s for s in slots]
+    return [s.key for s in new_slots], new_slots
+
+
+def _read_listing(ctx: Context, parts: Parts) -> None:
+    model = ctx.model
+    table_i, column_i = _listing_subject(ctx)
+    if table_i is not None:
+        table = max(ctx.mentions[table_i].of("table"), key=lambda e: e.quality).ref[0]
+        ctx.used.add(table_i)
+        parts.base = parts.listing_table = table
+        info = model.tables[table]
+        if table == model.fact:
+            cols = [c for c in info.columns if model.column(table, c).kind != "id"]
+        else:
+            cols = [info.display] if info.display else list(info.columns[:1])
+        parts.listing = [ColumnRef(table, c) for c in cols]
+        return
+    if column_i is not None:
+        m = ctx.mentions[column_i]
+        mentioned = {e.ref[0] for mm in ctx.mentions if mm.kind == "schema" for e in mm.of("table")}
+        entries = sorted(
+            (e for e in m.of("column") if _kind(ctx, e) in ("text", "date")),
+            key=lambda e: (e.ref[0] not in mentioned, -e.quality, e.ref[0] != model.fact, e.ref),
+        )
+        if entries:
+            table, column = entries[0].ref
+            ctx.used.add(column_i)
+            parts.base = parts.listing_table = table
+            parts.listing = [ColumnRef(table, column)]
+            parts.distinct = True
+            return
+    lookup = _numeric_lookup(ctx, parts)
+    if lookup:
+        return
+    raise Unclear("no_metric")
+
+
+def _numeric_lookup(ctx: Context, parts: Parts) -> bool:
+    """ "¿Cuál es el precio de lista de la Laptop Pro?": a numeric column of the table whose
+    display value is named is listed; otherwise the column is aggregated (AVG/SUM)."""
+    model = ctx.model
+    for i, m in enumerate(ctx.mentions):
+        if m.kind != "schema" or i in ctx.used or _is_value(ctx, i):
+            continue
+        numeric = [e for e in m.of("column") if _kind(ctx, e) == "number"]
+        if not numeric:
+            continue
+        table, column = _pick_numeric(ctx, i, numeric)
+        ctx.used.add(i)
+        parts.base = table
+        display = model.tables[table].display
+        named = any(
+            e.ref[0] == table and e.ref[1] == display
+            for j, v in enumerate(ctx.mentions)
+            if v.kind == "schema" and _is_value(ctx, j)
+            for e in v.of("value")
+        )
+        if named:
+            parts.listing_table = table
+            parts.listing = [ColumnRef(table, column)]
+        else:
+            parts.metrics = [ms.column_metric_key(model, table, column, None)]
+            parts.metrics_said = True
+        return True
+    return False
+
+
+def _dim_capable(ctx: Context, i: int) -> bool:
+    m = ctx.mentions[i] if 0 <= i < len(ctx.mentions) else None
+    if m is None:
+        return False
+    if m.kind == "time" and m.time.kind in ("unit", "grain"):
+        return True
+    if m.kind != "schema" or i in ctx.used or _is_value(ctx, i) or i in ctx.qualifiers:
+        return m is not None and m.kind == "schema" and i in ctx.qualifiers and m.has("table")
+    return m.has("table") or any(_kind(ctx, e) == "text" for e in m.of("column"))
+
+
+def _add_dim(ctx: Context, parts: Parts, i: int) -> None:
+    m = ctx.mentions[i]
+    if m.kind == "time":
+        parts.grain = m.time.grain
+        ctx.used.add(i)
+        return
+    picked = pick_column(ctx, i, parts.base)
+    if picked is None:
+        raise Unclear("unknown_dimension", m.text)
+    ref = ColumnRef(*picked)
+    if ref not in parts.dims:
+        parts.dims.append(ref)
+    parts.dims_said = True
+    ctx.used.add(i)
+
+
+def _read_dimensions(ctx: Context, parts: Parts, slots: list[MetricSlot]) -> None:
+    """ "por región y canal", "by customer segment", "cada mes"; "por ingresos" orders."""
+    slot_at = {s.mention: n for n, s in enumerate(slots) if s.mention is not None}
+    for i, m in enumerate(ctx.mentions):
+        if m.kind != "group":
+            continue
+        j = i + 1
+        while j < len(ctx.mentions):
+            target = ctx.mentions[j]
+            if j in slot_at:
+                parts.order = Order(slot_at[j], True)
+            elif target.kind == "time" and target.time.kind in ("unit", "grain"):
+                parts.grain = target.time.grain
+                ctx.used.add(j)
+            elif target.kind == "schema" and _names_base_rows(ctx, j, parts.base):
+                # "ingresos medios por venta", "unidades por pedido": per row is an average
+                parts.metrics = [ms.retarget_agg(ctx.model, k, "avg") for k in parts.metrics]
+                ctx.used.add(j)
+            elif target.kind == "schema" and (not _is_value(ctx, j) or _has_dim_entry(ctx, j)):
+                if (
+                    j in ctx.qualifiers
+                    and j + 1 < len(ctx.mentions)
+                    and (_schema(ctx, j + 1) is not None and j + 1 not in ctx.used)
+                ):
+                    j += 1  # "by customer city": the qualifier then its column
+                    continue
+                _add_dim(ctx, parts, j)
+            else:
+                break
+            if j + 2 < len(ctx.mentions) and ctx.mentions[j + 1].kind == "conj":
+                j += 2
+            else:
+                break
+    if any(m.kind == "add" for m in ctx.mentions):
+        parts.dims_add = True
+
+
+def _names_base_rows(ctx: Context, i: int, base: str) -> bool:
+    m = ctx.mentions[i]
+    if not m.has("table") or _is_value(ctx, i):
+        return False
+    best = max(m.entries, key=lambda e: (e.quality, e.kind == "table"))
+    return (
+        best.kind in ("table", "metric")
+        and base in {e.ref[0] for e in m.of("table")}
+        and (base == ctx.model.fact)
+    )
+
+
+def _has_dim_entry(ctx: Context, i: int) -> bool:
+    m = ctx.mentions[i]
+    return m.has("table") or any(_kind(ctx, e) == "text" for e in m.of("column"))
+
+
+def _read_with(ctx: Context, parts: Parts) -> None:
+    """ "con descuento" -> descuento > 0, "sin descuento" -> descuento = 0."""
+    for i, m in enumerate(ctx.mentions):
+        if m.kind not in ("with", "without"):
+            continue
+        j = i + 1
+        target = _schema(ctx, j)
+        if target is None or j in ctx.used or target.has("metric"):
+            continue
+        if j + 1 < len(ctx.mentions) and ctx.mentions[j + 1].kind == "cmp":
+            continue  # "con precio mayor a 300" is a comparison
+        numeric = [e for e in target.of("column") if _kind(ctx, e) == "number"]
+        if not numeric:
+            continue
+        table, column = _pick_numeric(ctx, j, numeric)
+        if ctx.model.path(parts.base, table) is None:
+            continue
+        op = ">" if m.kind == "with" else "="
+        parts.numeric.append(NumericFilter(table, column, op, 0.0))
+        ctx.used.add(j)
+
+
+def _negated(ctx: Context, i: int) -> bool:
+    j = i - 1
+    while j >= 0:
+        m = ctx.mentions[j]
+        if m.kind == "neg" or m.kind == "without" and j == i - 1:
+            return True
+        if j in ctx.qualifiers or m.kind == "conj" or _is_value(ctx, j):
+            j -= 1
+            continue
+        return False
+    return False
+
+
+def _read_values(ctx: Context, parts: Parts) -> None:
+    grouped: dict[tuple[str, str, bool], list[str]] = {}
+    order: list[tuple[str, str, bool]] = []
+    for i, m in enumerate(ctx.mentions):
+        if m.kind != "schema" or i in ctx.used or not _is_value(ctx, i):
+            continue
+        picked = pick_value(ctx, i, parts.base)
+        if picked is None:
+            if parts.base != ctx.model.fact:
+                raise NeedsFact
+            raise Unclear("value_unreachable", m.text)
+        table, column, value = picked
+        key = (table, column, _negated(ctx, i))
+        if key not in grouped:
+            grouped[key] = []
+            order.append(key)
+        if value not in grouped[key]:
+            grouped[key].append(value)
+        ctx.used.add(i)
+    for table, column, negated in order:
+        values = tuple(grouped[(table, column, negated)])
+        ops = ("!=", "not in") if negated else ("=", "in")
+        op = ops[0] if len(values) == 1 else ops[1]
+        parts.filters.append(Filter(table, column, op, values))
+
+
+def _cmp_number(ctx: Context, k: int) -> tuple[float, bool] | None:
+    if k + 1 < len(ctx.mentions) and ctx.mentions[k + 1].kind == "number":
+        ctx.used.add(k + 1)
+        return ctx.mentions[k + 1].value
+    return None
+
+
+def _read_numeric(
+    ctx: Context, parts: Parts, slots: list[MetricSlot]
+) -> tuple[list[tuple], set[int]]:
+    """ "mayores a 1000", "> 500", "con precio de lista mayor a 300", "ingresos superiores a X",
+    "con más de 500 pedidos". Column targets apply now; metric targets wait for the dimensions
+    (HAVING when grouped, a row filter otherwise) and are returned."""
+    slot_at = {s.mention: n for n, s in enumerate(slots) if s.mention is not None}
+    pending: list[tuple] = []
+    row_nouns: set[int] = set()
+    for k, m in enumerate(ctx.mentions):
+        if m.kind != "cmp":
+            continue
+        number = _cmp_number(ctx, k)
+        if number is None:
+            raise Unclear("numeric_filter", m.text)
+        value, percent = number
+        op = str(m.value)
+        target = None
+        if k + 2 in slot_at:  # "con más de 500 pedidos": the metric follows the number
+            target = ("having", slot_at[k + 2])
+        ahead = _schema(ctx, k + 2)
+        if target is None and ahead is not None and k + 2 not in ctx.used:
+            numeric = [e for e in ahead.of("column") if _kind(ctx, e) == "number"]
+            if numeric and not ahead.has("metric"):  # "orders with more than 5 units"
+                target = ("column", _pick_numeric(ctx, k + 2, numeric))
+                ctx.used.add(k + 2)
+        for j in range(k - 1, -1, -1):
+            if target is not None:
+                break
+            a = ctx.mentions[j]
+            if j in slot_at:
+                count = ms.metric_agg(ctx.model, slots[slot_at[j]].key) in ("count", "countd")
+                target = ("rows", None) if count else ("metric", slot_at[j])
+                if count and j == k - 1:
+                    row_nouns.add(slot_at[j])
+                break
+            if a.kind == "schema" and any(_kind(ctx, e) == "number" for e in a.of("column")):
+                numeric = [e for e in a.of("column") if _kind(ctx, e) == "number"]
+                target = ("column", _pick_numeric(ctx, j, numeric))
+                ctx.used.add(j)
+                break
+            if a.kind == "count":
+                target = ("rows", None)
+                break
+            if a.kind in ("with", "conj", "most", "least", "schema") or j in ctx.used:
+                continue
+            break
+        if target is None:
+            target = ("metric", 0) if parts.metrics else ("rows", None)
+        if target[0] in ("metric", "having"):
+            pending.append((target, op, value, percent))
+        else:
+            _apply_numeric(ctx, parts, target, op, value, percent)
+    return pending, row_nouns
+
+
+def _apply_numeric(ctx: Context, parts: Parts, target, op: str, value: float, pct: bool) -> None:  # noqa: ANN001
+    model = ctx.model
+    kind, ref = target
+    if kind in ("metric", "having"):
+        if not parts.metrics:
+            raise Unclear("numeric_filter")
+        key = parts.metrics[ref]
+        if parts.dims or parts.grain:
+            unit = ms.metric_ref(model, key, ctx.lang).unit
+            parts.having.append(
+                HavingFilter(ref, op, value / 100 if pct and unit == "ratio" else value)
+            )
+            return
+        if kind == "having":
+            raise Unclear("numeric_filter")
+        column = ms.metric_column(model, key)
+        if column is None or ms.metric_agg(model, key) in ("count", "countd"):
+            kind, ref = "rows", None
+        else:
+            kind, ref = "column", column
+    if kind == "rows":
+        if model.row_measure is None or parts.base != model.row_measure[0]:
+            raise Unclear("numeric_filter")
+        ref = model.row_measure
+    table, column = ref
+    if model.path(parts.base, table) is None:
+        raise Unclear("numeric_filter")
+    sem = model.column(table, column)
+    if pct and sem is not None and sem.ratio:
+        value = value / 100
+    parts.numeric.append(NumericFilter(table, column, op, value))
+
+
+# --- time -------------------------------------------------------------------------------------
+
+
+def _date_column(ctx: Context, parts: Parts, i: int) -> ColumnRef:
+    """An explicitly named date column right before the time ("fecha de alta en 2024"),
+    else the base table's main date."""
+    model = ctx.model
+    prev = _schema(ctx, i - 1)
+    if prev is not None and i - 1 not in ctx.used:
+        dates = [e for e in prev.of("column") if _kind(ctx, e) == "date"]
+        best = max(e.quality for e in prev.entries)
+        if dates and max(e.quality for e in dates) >= best:
+            table, column = sorted(dates, key=lambda e: -e.quality)[0].ref
+            if model.path(parts.base, table) is not None:
+                ctx.used.add(i - 1)
+                return ColumnRef(table, column)
+    main = model.main_date(parts.base)
+    if main is None:
+        if parts.base != model.fact and model.path(model.fact, parts.base):
+            raise NeedsFact
+        raise Unclear("no_date")
+    return ColumnRef(parts.base, main)
+
+
+def _resolve_relative(ctx: Context, span: TimeSpan, col: ColumnRef) -> TimeRange:
+    bounds = ctx.model.date_bounds.get((col.table, col.column))
+    if not bounds:
+        return TimeRange(col.table, col.column, label=span.label, relative=span.relative)
+    unit, count, _mode = span.relative.split(":")
+    latest = date.fromisoformat(bounds[1][:10])
+    start = _period_start(latest, unit, int(count))
+    return TimeRange(col.table, col.column, start.isoformat(), latest.isoformat(), span.label)
+
+
+def _period_start(latest: date, unit: str, count: int) -> date:
+    from datetime import timedelta
+
+    if unit == "day":
+        return latest - timedelta(days=count - 1)
+    if unit == "week":
+        return latest - timedelta(days=7 * count - 1)
+    month_index = latest.year * 12 + latest.month - 1
+    if unit == "month":
+        month_index -= count - 1
+    elif unit == "quarter":
+        month_index -= (latest.month - 1) % 3 + 3 * (count - 1)
+    elif unit == "year":
+        return date(latest.year - count + 1, 1, 1)
+    return date(month_index // 12, month_index % 12 + 1, 1)
+
+
+def _read_time(ctx: Context, parts: Parts) -> None:
+    periods: list[tuple[TimeSpan, ColumnRef]] = []
+    for i, m in enumerate(ctx.mentions):
+        if m.kind == "trend":
+            parts.trend = True
+        if m.kind != "time":
+            continue
+        span = m.time
+        if span.kind == "grain":
+            parts.grain = span.grain
+            ctx.used.add(i)
+            continue
+        if span.kind == "unit":
+            continue  # a bare "mes": only meaningful as a group subject (see _read_order)
+        col = _date_column(ctx, parts, i)
+        parts.time_said = True
+        parts.time_column = col
+        ctx.used.add(i)
+        if span.kind in ("period",):
+            periods.append((span, col))
+        elif span.kind == "range":
+            parts.time_range = TimeRange(col.table, col.column, span.start, span.end, span.label)
+        elif span.kind == "relative":
+            parts.time_range = _resolve_relative(ctx, span, col)
+        elif span.kind == "part":
+            parts.date_parts.append(DatePart(col.table, col.column, "month", span.part_values))
+    periods = _merge_parts_with_years(parts, periods)
+    if len(periods) == 1:
+        span, col = periods[0]
+        parts.time_range = TimeRange(col.table, col.column, span.start, span.end, span.label)
+    elif len(periods) > 1:
+        grains = {span.granularity for span, _ in periods}
+        if len(grains) != 1 or grains & {"half", "day"}:
+            raise Unclear("time_mix")
+        parts.time_periods = [
+            TimeRange(col.table, col.column, span.start, span.end, span.label)
+            for span, col in sorted(periods, key=lambda p: p[0].start)
+        ]
+        parts.grain = grains.pop()
+        parts.comparison = Comparison(
+            f"period:{parts.grain}", tuple(r.label for r in parts.time_periods)
+        )
+    if parts.grain == "half":
+        raise Unclear("time_mix")
+    if parts.trend and parts.grain is None:
+        parts.grain = "month"
+    if parts.grain and parts.time_column is None:
+        main = ctx.model.main_date(parts.base)
+        if main is None:
+            raise Unclear("no_date")
+        parts.time_column = ColumnRef(parts.base, main)
+
+
+def _merge_parts_with_years(parts: Parts, periods: list) -> list:  # noqa: ANN001
+    """A recurring part and a single year said apart ("Q1 ... de 2024"): that part of the year."""
+    years = [(s, c) for s, c in periods if s.granularity == "year"]
+    if len(parts.date_parts) == 1 and len(years) == 1 and len(periods) == 1:
+        part = parts.date_parts[0]
+        year = int(years[0][0].start[:4])
+        months = part.values
+        if len(months) == 1:
+            span = month_period(year, months[0])
+        elif len(months) == 3 and months[0] % 3 == 1:
+            span = quarter_period(year, (months[0] + 2) // 3)
+        else:
+            return periods
+        parts.date_parts = []
+        return [(span, years[0][1])]
+    return periods
+
+
+# --- order, comparison, leftovers -----------------------------------------------------------
+
+
+def _read_order(
+    ctx: Context, parts: Parts, slots: list[MetricSlot], *, followup: bool = False
+) -> None:
+    """ "top 5", "los 3 más vendidos", "¿qué región tiene más...?", "ordenados de mayor a menor"."""
+    slot_at = {s.mention: n for n, s in enumerate(slots) if s.mention is not None}
+    direction: bool | None = None
+    limit: int | None = None
+    subject: int | None = None
+    ranked = False
+    for k, m in enumerate(ctx.mentions):
+        if m.kind not in ("rank", "most", "least"):
+            continue
+        ranked = True
+        if direction is None:
+            direction = m.kind == "most" or (m.kind == "rank" and m.value == "desc")
+        if m.kind == "rank":
+            for j in (k + 1, k - 1):
+                if 0 <= j < len(ctx.mentions) and ctx.mentions[j].kind == "number":
+                    limit = int(ctx.mentions[j].value[0])
+                    ctx.used.add(j)
+                    break
+        for j in (k + 1, k + 2):
+            if j in slot_at:
+                parts.order = Order(slot_at[j], direction)
+        if subject is None:
+            subject = _rank_subject(ctx, k)
+    for k, m in enumerate(ctx.mentions):
+        if m.kind in ("dir", "order"):
+            if m.kind == "dir":
+                direction = m.value == "desc"
+            ranked = True
+            if subject is None:
+                subject = _rank_subject(ctx, k)
+    if not ranked:
+        return
+    if subject is not None:
+        j = subject - 1
+        if limit is None and j >= 0 and ctx.mentions[j].kind == "number" and j not in ctx.used:
+            limit = int(ctx.mentions[j].value[0])
+            ctx.used.add(j)
+        if subject not in ctx.used or ctx.mentions[subject].kind == "time":
+            _add_dim(ctx, parts, subject)
+        if limit is None and ctx.has("rank", "most", "least") and not ctx.mentions[subject].plural:
+            limit = 1
+    if not parts.metrics and not followup:
+        raise Unclear("rank_without_dimension")
+    if parts.order is None:
+        parts.order = Order(0, direction if direction is not None else True)
+    else:
+        parts.order = Order(parts.order.metric, direction if direction is not None else True)
+    parts.limit = limit
+
+
+def _rank_subject(ctx: Context, k: int) -> int | None:
+    """What a superlative ranks: the nearest group-able mention before it, else after it."""
+    for j in range(k - 1, -1, -1):
+        m = ctx.mentions[j]
+        if m.kind in ("group", "compare", "cmp"):
+            break
+        if _dim_capable(ctx, j) and j not in ctx.used:
+            return j
+        if m.kind == "schema" and j in ctx.used and ctx.mentions[j].has("metric"):
+            continue
+    for j in range(k + 1, len(ctx.mentions)):
+        m = ctx.mentions[j]
+        if m.kind == "group":
+            break
+        if _dim_capable(ctx, j) and j not in ctx.used:
+            return j
+    return None
+
+
+def _read_comparison(ctx: Context, parts: Parts) -> None:
+    parts.compare = ctx.has("compare")
+    multi = [f for f in parts.filters if f.op == "in"]
+    if parts.compare:
+        for k, m in enumerate(ctx.mentions):
+            follows = m.kind == "compare" and _dim_capable(ctx, k + 1) and k + 1 not in ctx.used
+            if follows and not multi and parts.comparison is None:
+                _add_dim(ctx, parts, k + 1)
+        if multi:
+            f = multi[0]
+            ref = ColumnRef(f.table, f.column)
+            if ref not in parts.dims:
+                parts.dims.insert(0, ref)
+            parts.comparison = Comparison(f"{f.table}.{f.column}", f.values)
+        elif parts.comparison is None:
+            if not parts.dims:
+                raise Unclear("compare_what")
+            d = parts.dims[0]
+            parts.comparison = Comparison(f"{d.table}.{d.column}", ())
+        return
+    for f in multi:
+        ref = ColumnRef(f.table, f.column)
+        if ref not in parts.dims and parts.metrics:
+            parts.dims.append(ref)
+
+
+def _is_context_table(ctx: Context, m: Mention, base: str) -> bool:
+    """A table named as context ("precio promedio de los productos"): nothing to add."""
+    tables = m.of("table")
+    if not tables:
+        return False
+    best_column = max((e.quality for e in m.of("column")), default=0)
+    best_table = max(e.quality for e in tables)
+    return best_table >= best_column and all(
+        ctx.model.path(base, e.ref[0]) is not None for e in tables
+    )
+
+
+def _read_leftovers(ctx: Context, parts: Parts) -> None:
+    """Catalog words no slot took: text columns group, numeric columns measure or are listed,
+    tables already joined are context; anything else is not understood."""
+    model = ctx.model
+    for i, m in enumerate(ctx.mentions):
+        if m.kind != "schema" or i in ctx.used or i in ctx.rejected:
+            continue
+        if i in ctx.qualifiers:
+            continue
+        if _is_context_table(ctx, m, parts.base):
+            continue
+        if parts.listing_table and not parts.metrics:
+            extra = [e for e in m.of("column") if e.ref[0] == parts.listing_table]
+            if extra:
+                ref = ColumnRef(*max(extra, key=lambda e: e.quality).ref)
+                if ref not in parts.listing:
+                    parts.listing.append(ref)
+                ctx.used.add(i)
+                continue
+        numeric = [e for e in m.of("column") if _kind(ctx, e) == "number"]
+        texts = [e for e in m.of("column") if _kind(ctx, e) == "text"]
+        if numeric and parts.metrics:
+            table, column = _pick_numeric(ctx, i, numeric)
+            key = ms.column_metric_key(model, table, column, None)
+            same = key in parts.metrics or any(
+                ms.metric_column(model, k) == (table, column) for k in parts.metrics
+            )
+            if same or parts.implied:
+                if not same:  # "which product sold the most X": X is what is measured
+                    parts.metrics = [key if k == parts.metrics[0] else k for k in parts.metrics]
+                ctx.used.add(i)
+                continue
+        if numeric and not parts.metrics and not parts.listing:
+            table, column = _pick_numeric(ctx, i, numeric)
+            parts.metrics.append(ms.column_metric_key(model, table, column, None))
+            parts.metrics_said = True
+            ctx.used.add(i)
+            continue
+        if texts and parts.metrics:
+            _add_dim(ctx, parts, i)
+            continue
+        if m.has("table") and parts.metrics:
+            continue
+        raise Unclear("unused_word", m.text)
+
+
+# --- plans ------------------------------------------------------------------------------------
+
+
+def fresh_plan(parts: Parts) -> QueryPlan:
+    if not parts.metrics and not parts.listing:
+        raise Unclear("no_metric")
+    return QueryPlan(
+        table=parts.base,
+        metrics=(),  # filled by the caller with MetricRefs in the question's language
+        dimensions=tuple(parts.dims),
+        filters=tuple(parts.filters),
+        numeric_filters=tuple(parts.numeric),
+        having=tuple(parts.having),
+        time_range=parts.time_range,
+        time_periods=tuple(parts.time_periods),
+        date_parts=tuple(parts.date_parts),
+        grain=parts.grain,
+        time_column=parts.time_column if (parts.grain or parts.time_said) else None,
+        order=parts.order,
+        limit=parts.limit,
+        comparison=parts.comparison,
+        listing=tuple(parts.listing) if not parts.metrics else (),
+        distinct=parts.distinct if not parts.metrics else False,
+    )
+
+
+def followup_plan(previous: QueryPlan, parts: Parts) -> QueryPlan:
+    """Lay what the follow-up says over the previous plan; raise Unclear if it says nothing."""
+    plan = previous
+    changed = False
+    if parts.dims_said or parts.grain and parts.grain != previous.grain:
+        dims = list(previous.dimensions) + parts.dims if parts.dims_add else parts.dims
+        if parts.dims_said or not parts.dims_add:
+            plan = plan.with_changes(dimensions=tuple(dict.fromkeys(dims)))
+        changed = True
+    if parts.grain:
+        plan = plan.with_changes(grain=parts.grain, time_column=parts.time_column)
+        changed = True
+    elif parts.dims_said and not parts.dims_add and previous.grain and not previous.order:
+        plan = plan.with_changes(grain=None)
+    if parts.filters:
+        replaced = {(f.table, f.column) for f in parts.filters}
+        kept = tuple(f for f in previous.filters if (f.table, f.column) not in replaced)
+        plan = plan.with_changes(filters=kept + tuple(parts.filters))
+        changed = True
+    if parts.numeric:
+        plan = plan.with_changes(numeric_filters=previous.numeric_filters + tuple(parts.numeric))
+        changed = True
+    if parts.time_said:
+        plan = plan.with_changes(
+            time_range=parts.time_range,
+            time_periods=tuple(parts.time_periods),
+            date_parts=tuple(parts.date_parts),
+            time_column=parts.time_column if parts.time_column else previous.time_column,
+        )
+        if parts.comparison is not None:
+            plan = plan.with_changes(comparison=parts.comparison, grain=parts.grain)
+        elif previous.comparison and previous.comparison.dimension.startswith("period:"):
+            plan = plan.with_changes(comparison=None, grain=None)
+        changed = True
+    if parts.order is not None:
+        plan = plan.with_changes(order=parts.order, limit=parts.limit)
+        changed = True
+    if parts.comparison is not None and not parts.time_said:
+        plan = plan.with_changes(comparison=parts.comparison)
+        changed = True
+    if parts.having:
+        plan = plan.with_changes(having=previous.having + tuple(parts.having))
+        changed = True
+    if parts.metrics_said:
+        changed = True  # metrics are swapped in by the caller
+    if not changed:
+        raise Unclear("followup_nothing")
+    if plan.order and not (plan.dimensions or plan.grain):
+        raise Unclear("rank_without_dimension")
+    return plan

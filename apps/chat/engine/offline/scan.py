@@ -1,0 +1,273 @@
+"""Turn a question's tokens into mentions: catalog phrases, time expressions and grammar words.
+
+At each position the longest reading wins; ties between a catalog phrase and a grammar word go
+to the catalog when the catalog match is a name or synonym (a column called `total` beats the
+soft "total"), and to the grammar otherwise. Words that are neither, nor stopwords, are
+returned as unmapped: the parser refuses to guess past them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from . import lexicon as lx
+from .lexicon import Token
+from .semantic import SYNONYM, Entry, SemanticModel
+from .timeparse import TimeSpan, scan_time
+
+
+@dataclass(frozen=True)
+class Mention:
+    kind: str  # "schema", "time", a grammar kind (see _MARKERS), "number" or "conj"
+    start: int  # first token
+    end: int  # one past the last token
+    text: str  # as written
+    entries: tuple[Entry, ...] = ()
+    time: TimeSpan | None = None
+    value: object = None
+    plural: bool = False
+
+    def has(self, kind: str) -> bool:
+        return any(e.kind == kind for e in self.entries)
+
+    def of(self, kind: str) -> tuple[Entry, ...]:
+        return tuple(e for e in self.entries if e.kind == kind)
+
+
+def _marker_table() -> dict[tuple[str, ...], tuple[str, object]]:
+    table: dict[tuple[str, ...], tuple[str, object]] = {}
+
+    def put(words: str, kind: str, value: object = None) -> None:
+        table.setdefault(tuple(words.split()), (kind, value))
+
+    for phrase, op in lx.CMP_PHRASES.items():
+        put(phrase, "cmp", op)
+    for phrase in lx.ASC_PHRASES:
+        put(phrase, "dir", "asc")
+    for phrase in lx.DESC_PHRASES:
+        put(phrase, "dir", "desc")
+    for phrase in lx.NEG_PHRASES:
+        put(phrase, "neg")
+    for phrase in lx.COMPARE_PHRASES:
+        put(phrase, "compare")
+    for phrase in lx.TREND_PHRASES:
+        put(phrase, "trend")
+    for phrase in lx.GROUP_PHRASES:
+        put(phrase, "group")
+    for phrase in lx.COUNT_PHRASES:
+        put(phrase, "count")
+    for phrase in lx.FORECAST_PHRASES:
+        put(phrase, "forecast")
+    for phrase in lx.WHY_PHRASES:
+        put(phrase, "why")
+    for phrase in lx.MEANING_PHRASES:
+        put(phrase, "meaning")
+    for phrase in lx.VALUES_PHRASES:
+        put(phrase, "values")
+    for phrase in lx.JOIN_PHRASES:
+        put(phrase, "join")
+    for phrase in ("base de datos", "database", "db", "bd", "esquema", "schema"):
+        put(phrase, "database")
+    for phrase in ("metrica", "metricas", "metric", "metrics", "kpi", "kpis", "indicadores"):
+        put(phrase, "metrics_word")
+    for phrase in ("how much", "cuanto", "cuanta"):
+        put(phrase, "howmuch")
+    for phrase in ("por ciento", "percent", "por cien", "pct"):
+        put(phrase, "percent")
+    singles = (
+        (lx.GROUP_WORDS, "group"),
+        (lx.COUNT_WORDS, "count"),
+        (lx.DISTINCT_WORDS, "distinct"),
+        (lx.ORDER_WORDS, "order"),
+        (lx.WITH_WORDS, "with"),
+        (lx.WITHOUT_WORDS, "without"),
+        (lx.NEG_WORDS, "neg"),
+        (lx.COMPARE_WORDS, "compare"),
+        (lx.TREND_WORDS, "trend"),
+        (lx.LIST_WORDS, "list"),
+        (lx.EXIST_WORDS, "exist"),
+        (lx.SOLD_WORDS, "sold"),
+        (lx.SELL_VERBS, "sell"),
+        (lx.BUY_VERBS, "buy"),
+        (lx.FORECAST_WORDS, "forecast"),
+        (lx.SCHEMA_WORDS, "schema_word"),
+        (lx.INFO_WORDS, "info"),
+        (lx.ADD_WORDS, "add"),
+    )
+    for words, kind in singles:
+        for word in words:
+            put(word, kind)
+    for word, fn in lx.AGG_WORDS.items():
+        put(word, "agg", fn)
+    for word in lx.TOP_WORDS:
+        put(word, "rank", "desc")
+    for word in lx.BOTTOM_WORDS:
+        put(word, "rank", "asc")
+    for phrase in lx.MOST_PHRASES:
+        put(phrase, "most")
+    for phrase in lx.LEAST_PHRASES:
+        put(phrase, "least")
+    for word in lx.MOST_WORDS:
+        put(word, "most")
+    for word in lx.LEAST_WORDS:
+        put(word, "least")
+    for word in ("y", "and", "e", "o", "or", "u"):
+        put(word, "conj")
+    return table
+
+
+MARKERS = _marker_table()
+_MAX_MARKER = max(len(k) for k in MARKERS)
+# Grammar words that need a number right after them to mean anything.
+_NEEDS_NUMBER = frozenset({"cmp"})
+
+
+def _next_is_number(tokens: list[Token], i: int) -> bool:
+    while i < len(tokens) and (tokens[i].norm in lx.FILLER or tokens[i].norm in ("$", "€")):
+        i += 1
+    return i < len(tokens) and (
+        tokens[i].kind == "number"
+        or (tokens[i].norm in lx.NUMBER_WORDS and tokens[i].norm not in lx.STOPWORDS)
+    )
+
+
+def _marker_at(tokens: list[Token], i: int) -> tuple[int, str, object] | None:
+    for n in range(min(_MAX_MARKER, len(tokens) - i), 0, -1):
+        words = tuple(t.norm for t in tokens[i : i + n])
+        found = MARKERS.get(words)
+        if found is None:
+            continue
+        kind, value = found
+        if kind in _NEEDS_NUMBER and not _next_is_number(tokens, i + n):
+            continue
+        return n, kind, value
+    if tokens[i].norm.startswith(lx.TREND_PREFIXES):
+        return 1, "trend", None
+    return None
+
+
+def _schema_at(model: SemanticModel, tokens: list[Token], i: int) -> tuple[int, tuple[Entry, ...]]:
+    """Longest catalog phrase starting at token i: (tokens used, entries) or (0, ())."""
+    if tokens[i].norm in lx.FILLER or tokens[i].kind == "symbol":
+        return 0, ()
+    keys: list[str] = []
+    ends: list[int] = []
+    j = i
+    while j < len(tokens) and len(keys) < model.max_phrase:
+        tok = tokens[j]
+        j += 1
+        if tok.norm in lx.FILLER or tok.kind == "symbol":
+            continue
+        keys.append(tok.key)
+        ends.append(j)
+    for n in range(len(keys), 0, -1):
+        entries = model.phrases.get(" ".join(keys[:n]))
+        if entries:
+            return ends[n - 1] - i, entries
+    partial = model.phrases.get(f"~{keys[0]}") if keys else None
+    if partial:
+        return 1, partial
+    return 0, ()
+
+
+def _number_at(tokens: list[Token], i: int) -> tuple[int, float, bool] | None:
+    """A number with its multiplier and percent sign: (tokens used, value, is_percent)."""
+    tok = tokens[i]
+    if tok.kind == "number":
+        value = lx.parse_number(tok.norm)
+    elif tok.norm in lx.NUMBER_WORDS and tok.norm not in lx.STOPWORDS and tok.norm != "once":
+        value = float(lx.NUMBER_WORDS[tok.norm])
+    else:
+        return None
+    if value is None:
+        return None
+    n = 1
+    if i + n < len(tokens) and tokens[i + n].norm in lx.MULTIPLIERS:
+        value *= lx.MULTIPLIERS[tokens[i + n].norm]
+        n += 1
+    if i + n < len(tokens) and tokens[i + n].norm in ("de",) and value >= 1e6:
+        n += 1  # "2 millones de dólares"
+    percent = False
+    if i + n < len(tokens) and tokens[i + n].norm == "%":
+        percent, n = True, n + 1
+    else:
+        marker = _marker_at(tokens, i + n) if i + n < len(tokens) else None
+        if marker and marker[1] == "percent":
+            percent, n = True, n + marker[0]
+    return n, value, percent
+
+
+def _is_plural(tokens: list[Token], start: int, end: int) -> bool:
+    words = [t for t in tokens[start:end] if t.norm not in lx.FILLER]
+    if not words:
+        return False
+    head = words[0] if len(words) == 1 else words[0]
+    return head.norm != head.key and head.norm.endswith("s")
+
+
+def _text(tokens: list[Token], i: int, n: int) -> str:
+    return " ".join(t.text for t in tokens[i : i + n])
+
+
+def scan(model: SemanticModel, tokens: list[Token]) -> tuple[list[Mention], list[str]]:
+    """Mentions in question order, and the content words nothing could explain."""
+    mentions: list[Mention] = []
+    unmapped: list[str] = []
+    i = 0
+    while i < len(tokens):
+        tok = tokens[i]
+        after_cmp = bool(mentions) and mentions[-1].kind in ("cmp", "rank")
+        span = scan_time(tokens, i, after_comparator=after_cmp)
+        schema_len, entries = _schema_at(model, tokens, i)
+        marker = _marker_at(tokens, i)
+        marker_len = marker[0] if marker else 0
+        if (
+            span is not None
+            and span.length >= max(schema_len, marker_len)
+            and not (span.kind == "unit" and (schema_len or marker_len))
+        ):
+            mentions.append(
+                Mention("time", i, i + span.length, _text(tokens, i, span.length), time=span)
+            )
+            i += span.length
+            continue
+        if schema_len and (
+            schema_len > marker_len
+            or (schema_len == marker_len and max(e.quality for e in entries) >= SYNONYM)
+        ):
+            plural = _is_plural(tokens, i, i + schema_len)
+            mentions.append(
+                Mention(
+                    "schema",
+                    i,
+                    i + schema_len,
+                    _text(tokens, i, schema_len),
+                    entries,
+                    plural=plural,
+                )
+            )
+            i += schema_len
+            continue
+        if marker:
+            n, kind, value = marker
+            mentions.append(Mention(kind, i, i + n, _text(tokens, i, n), value=value))
+            i += n
+            continue
+        number = _number_at(tokens, i)
+        if number is not None:
+            n, value, percent = number
+            mentions.append(
+                Mention("number", i, i + n, _text(tokens, i, n), value=(value, percent))
+            )
+            i += n
+            continue
+        if tok.kind == "symbol":
+            op = lx.SYMBOL_CMP.get(tok.norm)
+            if op and _next_is_number(tokens, i + 1):
+                mentions.append(Mention("cmp", i, i + 1, tok.text, value=op))
+            i += 1
+            continue
+        if tok.norm not in lx.STOPWORDS and tok.norm not in lx.FILLER:
+            unmapped.append(tok.text)
+        i += 1
+    return mentions, unmapped

@@ -1,0 +1,506 @@
+"""Compile a CatalogSnapshot into the offline engine's semantic model.
+
+Everything the parser matches comes from here: metric names and synonyms, table and column names
+(with their synonyms and a generic bilingual gloss), the distinct values of low-cardinality text
+columns, the join paths given by the foreign keys, and the date columns. The model is built once
+per catalog version and then only read, so `interpret()` does dictionary look-ups, not scans.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import deque
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import sqlglot
+from sqlglot import exp
+
+from apps.knowledge.engine.catalog import CatalogSnapshot, ColumnInfo, TableInfo
+
+from . import lexicon as lx
+from .lexicon import words
+
+# Match qualities, best first: a name, then a synonym, then a gloss or a single word of a name.
+EXACT, SYNONYM, GLOSS, PARTIAL = 4, 3, 2, 1
+
+_MONEY_HINTS = re.compile(r"\b(usd|eur|euros?|d[oó]lares|dollars?|moneda|currency)\b|\$|€", re.I)
+_MONEY_NAMES = words(
+    """
+    precio price costo coste cost total importe amount monto salario sueldo salary revenue
+    ingreso ingresos facturacion pago payment
+    """
+)
+_RATIO_HINTS = re.compile(
+    r"fracci[oó]n|fraction|porcentaje|percent|\brate\b|\btasa\b|0\.1 = 10", re.I
+)
+_DISPLAY_NAMES = ("nombre", "name", "titulo", "title", "razon_social", "descripcion", "label")
+_DATE_TYPES = ("DATE", "TIME")
+
+
+@dataclass(frozen=True)
+class ColumnSem:
+    table: str
+    name: str
+    kind: str  # "text", "number", "date", "id"
+    values: tuple[str, ...] = ()
+    money: bool = False
+    ratio: bool = False
+    pii: bool = False
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class TableSem:
+    name: str
+    columns: tuple[str, ...]
+    display: str | None  # the column that names a row (nombre, name, ...)
+    dates: tuple[str, ...]  # date columns, the main one first
+    label: str  # a human word for the table
+
+
+@dataclass(frozen=True)
+class MetricSem:
+    key: str  # "metric:<slug>"
+    name: str
+    table: str
+    expression: exp.Expression  # columns qualified with their table
+    tables: frozenset[str]
+    agg: str  # "sum", "avg", "count", "countd", "min", "max" or "other"
+    column: tuple[str, str] | None  # the measured column when the metric is AGG(column)
+    unit: str  # "money", "count", "ratio", "number"
+    alias: str
+    words: frozenset[str]  # stems of the name and synonyms, for concept look-ups
+    synonyms: tuple[str, ...] = ()
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One meaning of a phrase: a metric, table, column or value of the catalog."""
+
+    kind: str  # "metric", "table", "column", "value"
+    ref: tuple  # (key,), (table,), (table, column), (table, column, value)
+    quality: int
+    weak: bool = False  # a value that is also a common word ("Este"): needs evidence
+
+
+@dataclass(frozen=True)
+class SemanticModel:
+    dialect: str
+    catalog: CatalogSnapshot
+    fact: str
+    tables: Mapping[str, TableSem]
+    columns: Mapping[tuple[str, str], ColumnSem]
+    metrics: Mapping[str, MetricSem]
+    metric_order: tuple[str, ...]
+    phrases: Mapping[str, tuple[Entry, ...]]
+    max_phrase: int
+    # (from_table, to_table) -> join steps (left_table, left_col, right_table, right_col)
+    paths: Mapping[tuple[str, str], tuple[tuple[str, str, str, str], ...]]
+    revenue_metric: str | None
+    units_metric: str | None
+    count_metric: str | None  # COUNT(*) over the fact table, if the catalog defines one
+    row_measure: tuple[str, str] | None  # "ventas mayores a 1000" compares this column
+    date_bounds: Mapping[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
+
+    def column(self, table: str, name: str) -> ColumnSem | None:
+        return self.columns.get((table, name))
+
+    def path(self, source: str, target: str) -> tuple[tuple[str, str, str, str], ...] | None:
+        if source == target:
+            return ()
+        return self.paths.get((source, target))
+
+    def main_date(self, table: str) -> str | None:
+        info = self.tables.get(table)
+        return info.dates[0] if info and info.dates else None
+
+
+# --- building ---------------------------------------------------------------------------------
+
+
+def build_semantic_model(
+    catalog: CatalogSnapshot,
+    *,
+    date_bounds: Mapping[tuple[str, str], tuple[str, str]] | None = None,
+) -> SemanticModel:
+    """Compile `catalog` into a SemanticModel (pure, deterministic, built once per catalog).
+
+    `date_bounds` optionally gives (min, max) ISO dates per (table, date column); with it,
+    relative periods ("el último trimestre") resolve to literal dates, without it the SQL
+    computes them from MAX(date column).
+    """
+    columns = {
+        (t.name, c.name): _column_sem(t, c, catalog) for t in catalog.tables for c in t.columns
+    }
+    tables = {t.name: _table_sem(t, columns) for t in catalog.tables}
+    metrics: dict[str, MetricSem] = {}
+    for metric in catalog.metrics:
+        sem = _metric_sem(metric, catalog, columns)
+        if sem is not None and sem.key not in metrics:
+            metrics[sem.key] = sem
+    fact = _fact_table(catalog, metrics)
+    paths = _join_paths(catalog)
+    phrases: dict[str, list[Entry]] = {}
+    _index_metrics(phrases, metrics)
+    _index_tables(phrases, catalog)
+    _index_columns(phrases, catalog, columns)
+    _index_values(phrases, columns)
+    _index_metric_words(phrases, metrics)
+    frozen = {k: tuple(sorted(set(v), key=lambda e: -e.quality)) for k, v in phrases.items()}
+    revenue, units, count = _concept_metrics(metrics, fact)
+    return SemanticModel(
+        dialect=catalog.dialect,
+        catalog=catalog,
+        fact=fact,
+        tables=tables,
+        columns=columns,
+        metrics=metrics,
+        metric_order=tuple(metrics),
+        phrases=frozen,
+        max_phrase=max((len(k.split()) for k in frozen), default=1),
+        paths=paths,
+        revenue_metric=revenue,
+        units_metric=units,
+        count_metric=count,
+        row_measure=_row_measure(metrics, revenue, fact, tables, columns),
+        date_bounds=dict(date_bounds or {}),
+    )
+
+
+def _column_sem(table: TableInfo, col: ColumnInfo, catalog: CatalogSnapshot) -> ColumnSem:
+    declared = (col.type or "").upper()
+    folded = lx.fold(col.name)
+    is_fk = any(fk.table == table.name and fk.column == col.name for fk in catalog.foreign_keys)
+    if col.primary_key or is_fk or folded == "id" or folded.endswith("_id"):
+        kind = "id"
+    elif (
+        any(t in declared for t in _DATE_TYPES)
+        or folded in ("fecha", "date")
+        or (folded.startswith(("fecha_", "date_")) or folded.endswith(("_date", "_at", "_fecha")))
+    ):
+        kind = "date"
+    elif any(t in declared for t in ("INT", "REAL", "NUM", "DEC", "FLOA", "DOUB")):
+        kind = "number"
+    else:
+        kind = "text"
+    words = set(folded.split("_"))
+    money = kind == "number" and (
+        bool(_MONEY_HINTS.search(col.description)) or bool(words & _MONEY_NAMES)
+    )
+    ratio = kind == "number" and not money and bool(_RATIO_HINTS.search(col.description))
+    values = tuple(col.values or ()) if kind == "text" else ()
+    return ColumnSem(table.name, col.name, kind, values, money, ratio, col.pii, col.description)
+
+
+def _table_sem(table: TableInfo, columns: Mapping[tuple[str, str], ColumnSem]) -> TableSem:
+    cols = [columns[(table.name, c.name)] for c in table.columns]
+    display = next(
+        (
+            c.name
+            for name in _DISPLAY_NAMES
+            for c in cols
+            if lx.fold(c.name) == name and c.kind == "text"
+        ),
+        None,
+    )
+    if display is None:
+        display = next((c.name for c in cols if c.kind == "text" and not c.pii), None)
+    dates = sorted(
+        (c.name for c in cols if c.kind == "date"),
+        key=lambda n: (lx.fold(n) not in ("fecha", "date"), n),
+    )
+    return TableSem(table.name, tuple(c.name for c in cols), display, tuple(dates), table.name)
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", lx.fold(text)).strip("_") or "value"
+
+
+def _metric_sem(metric, catalog: CatalogSnapshot, columns) -> MetricSem | None:  # noqa: ANN001
+    try:
+        expression = sqlglot.parse_one(metric.expression, read=catalog.dialect)
+    except sqlglot.errors.ParseError:
+        return None
+    for col in expression.find_all(exp.Column):
+        if not col.table:
+            col.set("table", exp.to_identifier(metric.table))
+    tables = frozenset(c.table for c in expression.find_all(exp.Column)) | {metric.table}
+    if any(catalog.table(t) is None for t in tables):
+        return None
+    agg, column = _shape(expression)
+    referenced = [columns.get((c.table, c.name)) for c in expression.find_all(exp.Column)]
+    if agg in ("count", "countd"):
+        unit = "count"
+    elif any(c is not None and c.money for c in referenced):
+        unit = "money"
+    elif any(c is not None and c.ratio for c in referenced):
+        unit = "ratio"
+    else:
+        unit = "number"
+    words = frozenset(
+        w for phrase in (metric.name, *metric.synonyms) for w in lx.phrase_key(phrase).split()
+    )
+    return MetricSem(
+        key=f"metric:{slug(metric.name)}",
+        name=metric.name,
+        table=metric.table,
+        expression=expression,
+        tables=tables,
+        agg=agg,
+        column=column,
+        unit=unit,
+        alias=slug(metric.name),
+        words=words,
+        synonyms=tuple(metric.synonyms),
+        description=metric.description,
+    )
+
+
+def _shape(expression: exp.Expression) -> tuple[str, tuple[str, str] | None]:
+    """("sum", (table, column)) for SUM(t.c), ("count", None) for COUNT(*), and so on."""
+    node = expression
+    simple = {exp.Sum: "sum", exp.Avg: "avg", exp.Min: "min", exp.Max: "max"}
+    for cls, name in simple.items():
+        if isinstance(node, cls):
+            arg = node.this
+            if isinstance(arg, exp.Column):
+                return name, (arg.table, arg.name)
+            return name, None
+    if isinstance(node, exp.Count):
+        arg = node.this
+        if isinstance(arg, exp.Distinct):
+            inner = arg.expressions[0] if arg.expressions else None
+            if isinstance(inner, exp.Column):
+                return "countd", (inner.table, inner.name)
+            return "countd", None
+        return "count", None
+    return "other", None
+
+
+def _fact_table(catalog: CatalogSnapshot, metrics: Mapping[str, MetricSem]) -> str:
+    """The metrics' base table; without metrics, the table with most outgoing foreign keys."""
+    if metrics:
+        counts: dict[str, int] = {}
+        for m in metrics.values():
+            counts[m.table] = counts.get(m.table, 0) + 1
+        return max(counts, key=lambda t: (counts[t], t))
+    fks: dict[str, int] = {t.name: 0 for t in catalog.tables}
+    for fk in catalog.foreign_keys:
+        fks[fk.table] = fks.get(fk.table, 0) + 1
+    if not fks:
+        return ""
+
+    def score(name: str) -> tuple:
+        table = catalog.table(name)
+        has_date = any(any(x in (c.type or "").upper() for x in _DATE_TYPES) for c in table.columns)
+        return (fks[name], has_date, len(table.columns))
+
+    return max(fks, key=score)
+
+
+def _join_paths(catalog: CatalogSnapshot) -> dict[tuple[str, str], tuple]:
+    """Shortest FK path between every pair of tables (BFS; each step is an equi-join)."""
+    adjacency: dict[str, list[tuple[str, tuple[str, str, str, str]]]] = {
+        t.name: [] for t in catalog.tables
+    }
+    for fk in catalog.foreign_keys:
+        if fk.table not in adjacency or fk.ref_table not in adjacency:
+            continue
+        step = (fk.table, fk.column, fk.ref_table, fk.ref_column)
+        adjacency[fk.table].append((fk.ref_table, step))
+        adjacency[fk.ref_table].append((fk.table, step))
+    paths: dict[tuple[str, str], tuple] = {}
+    for source in adjacency:
+        seen = {source: ()}
+        queue = deque([source])
+        while queue:
+            here = queue.popleft()
+            for there, step in adjacency[here]:
+                if there not in seen:
+                    seen[there] = (*seen[here], step)
+                    queue.append(there)
+        for target, steps in seen.items():
+            if target != source:
+                paths[(source, target)] = steps
+    return paths
+
+
+# --- the phrase index ---------------------------------------------------------------------------
+
+
+def _add(phrases: dict[str, list[Entry]], text: str, entry: Entry) -> None:
+    key = lx.phrase_key(text)
+    if key:
+        phrases.setdefault(key, []).append(entry)
+
+
+def _index_metrics(phrases: dict[str, list[Entry]], metrics: Mapping[str, MetricSem]) -> None:
+    for m in metrics.values():
+        _add(phrases, m.name, Entry("metric", (m.key,), EXACT))
+        for synonym in m.synonyms:
+            _add(phrases, synonym, Entry("metric", (m.key,), SYNONYM))
+
+
+def _index_tables(phrases: dict[str, list[Entry]], catalog: CatalogSnapshot) -> None:
+    for t in catalog.tables:
+        _add(phrases, t.name, Entry("table", (t.name,), EXACT))
+        for synonym in t.synonyms:
+            _add(phrases, synonym, Entry("table", (t.name,), SYNONYM))
+        for variant in lx.gloss_variants(t.name):
+            _add(phrases, variant, Entry("table", (t.name,), GLOSS))
+
+
+# Column synonyms that are time words belong to the time grammar, not to the column.
+_TIME_WORDS = frozenset(lx.stem(w) for w in (*lx.UNIT_WORDS, *lx.MONTHS, "periodo", "period"))
+
+
+def _index_columns(phrases, catalog: CatalogSnapshot, columns) -> None:  # noqa: ANN001
+    for t in catalog.tables:
+        for c in t.columns:
+            sem = columns[(t.name, c.name)]
+            ref = (t.name, c.name)
+            _add(phrases, c.name, Entry("column", ref, EXACT))
+            if "_" in c.name:
+                _add(phrases, c.name.replace("_", " "), Entry("column", ref, EXACT))
+            for synonym in c.synonyms:
+                if lx.phrase_key(synonym) in _TIME_WORDS:
+                    continue
+                _add(phrases, synonym, Entry("column", ref, SYNONYM))
+            for variant in lx.gloss_variants(c.name):
+                _add(phrases, variant, Entry("column", ref, GLOSS))
+            words = [w for w in lx.fold(c.name).split("_") if w]
+            if sem.kind != "id" and len(words) > 1:
+                for w in words:
+                    if len(w) >= 4 and lx.stem(w) not in _TIME_WORDS:
+                        _add(phrases, w, Entry("column", ref, PARTIAL))
+
+
+_RESERVED = frozenset(
+    lx.stem(w)
+    for group in (
+        lx.STOPWORDS,
+        lx.FILLER,
+        lx.GROUP_WORDS,
+        lx.MOST_WORDS,
+        lx.LEAST_WORDS,
+        lx.TOP_WORDS,
+        lx.COMPARE_WORDS,
+        lx.TREND_WORDS,
+        lx.LIST_WORDS,
+        lx.EXIST_WORDS,
+        lx.THIS_WORDS,
+        lx.LAST_WORDS,
+        lx.PREVIOUS_WORDS,
+        lx.NEG_WORDS,
+        lx.WITH_WORDS,
+        lx.WITHOUT_WORDS,
+        tuple(lx.MONTHS),
+        tuple(lx.UNIT_WORDS),
+        tuple(lx.NUMBER_WORDS),
+        tuple(lx.AGG_WORDS),
+        lx.COUNT_WORDS,
+        lx.SOLD_WORDS,
+        lx.SELL_VERBS,
+        lx.BUY_VERBS,
+        lx.FORECAST_WORDS,
+        lx.SCHEMA_WORDS,
+        lx.ORDER_WORDS,
+        lx.TREND_WORDS,
+        lx.DISTINCT_WORDS,
+    )
+    for w in group
+)
+
+
+def _index_values(
+    phrases: dict[str, list[Entry]], columns: Mapping[tuple[str, str], ColumnSem]
+) -> None:
+    token_owners: dict[str, set[str]] = {}
+    for sem in columns.values():
+        for value in sem.values:
+            key = lx.phrase_key(value)
+            if not key:
+                continue
+            weak = key in _RESERVED
+            phrases.setdefault(key, []).append(
+                Entry("value", (sem.table, sem.name, value), EXACT, weak)
+            )
+            for word in set(key.split()):
+                token_owners.setdefault(word, set()).add(value)
+    # A single distinctive word of a multi-word value finds it ("monitor" -> 'Monitor 27"'),
+    # only when no other value shares the word and it is not a grammar word.
+    for sem in columns.values():
+        for value in sem.values:
+            words = lx.phrase_key(value).split()
+            if len(words) < 2:
+                continue
+            for word in words:
+                if (
+                    len(word) >= 4
+                    and not word.isdigit()
+                    and word not in _RESERVED
+                    and len(token_owners.get(word, ())) == 1
+                    and word not in phrases
+                ):
+                    phrases.setdefault(f"~{word}", []).append(
+                        Entry("value", (sem.table, sem.name, value), PARTIAL)
+                    )
+
+
+# Words too generic to name one metric on their own ("valor", "order", "number").
+_GENERIC_METRIC_WORDS = frozenset(
+    lx.stem(w)
+    for w in words(
+        "valor value order average number venta sale total cantidad medio count rate per por media"
+    )
+)
+
+
+def _index_metric_words(phrases: dict[str, list[Entry]], metrics: Mapping[str, MetricSem]) -> None:
+    """A distinctive word of one metric's name or synonyms finds it: "gross profit" and
+    "ticket medio" reach "Margen bruto" and "Ticket promedio"."""
+    owners: dict[str, set[str]] = {}
+    for m in metrics.values():
+        for word in m.words:
+            owners.setdefault(word, set()).add(m.key)
+    for word, keys in sorted(owners.items()):
+        if (
+            len(keys) == 1
+            and len(word) >= 4
+            and word not in _RESERVED
+            and word not in _GENERIC_METRIC_WORDS
+            and word not in phrases
+            and f"~{word}" not in phrases
+        ):
+            phrases[f"~{word}"] = [Entry("metric", (next(iter(keys)),), PARTIAL)]
+
+
+# --- concepts -------------------------------------------------------------------------------
+
+
+def _concept_metrics(metrics: Mapping[str, MetricSem], fact: str) -> tuple:
+    """The revenue-like, units-like and row-count metrics of the fact table, if any."""
+    on_fact = [m for m in metrics.values() if m.table == fact]
+    revenue_words = {lx.stem(w) for w in lx.REVENUE_CONCEPT}
+    units_words = {lx.stem(w) for w in lx.UNITS_CONCEPT}
+    revenue = next((m.key for m in on_fact if m.words & revenue_words and m.agg == "sum"), None)
+    if revenue is None:
+        revenue = next((m.key for m in on_fact if m.agg == "sum" and m.unit == "money"), None)
+    units = next(
+        (m.key for m in on_fact if m.words & units_words and m.agg == "sum" and m.unit != "money"),
+        None,
+    )
+    count = next((m.key for m in on_fact if m.agg == "count"), None)
+    return revenue, units, count
+
+
+def _row_measure(metrics, revenue, fact, tables, columns) -> tuple[str, str] | None:  # noqa: ANN001
+    if revenue and metrics[revenue].column:
+        return metrics[revenue].column
+    info = tables.get(fact)
+    if info is None:
+        return None
+    money = [c for c in info.columns if columns[(fact, c)].money]
+    return (fact, money[0]) if money else None

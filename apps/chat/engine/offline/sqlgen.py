@@ -1,0 +1,338 @@
+"""QueryPlan -> SQL, built with sqlglot expressions for the catalog's dialect (sqlite, postgres).
+
+Joins follow the foreign-key paths of the semantic model; columns are table-qualified only when
+the query reads more than one table, so simple questions give simple SQL. Time buckets:
+sqlite uses strftime ('%Y-%m' for months, as the verified examples do); postgres uses to_char.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import sqlglot
+from sqlglot import exp
+
+from .measures import metric_expression
+from .plan import QueryPlan, TimeRange
+from .semantic import SemanticModel
+
+
+class PlanError(ValueError):
+    """The plan cannot be compiled against this model (unknown column, no join path...)."""
+
+
+_PERIOD_SQL = {
+    "sqlite": {
+        "day": "{c}",
+        "week": "STRFTIME('%Y-%W', {c})",
+        "month": "STRFTIME('%Y-%m', {c})",
+        "quarter_in_year": "(CAST(STRFTIME('%m', {c}) AS INTEGER) + 2) / 3",
+        "quarter": "STRFTIME('%Y', {c}) || '-Q' || "
+        "((CAST(STRFTIME('%m', {c}) AS INTEGER) + 2) / 3)",
+        "year": "STRFTIME('%Y', {c})",
+        "month_of_year": "CAST(STRFTIME('%m', {c}) AS INTEGER)",
+    },
+    "postgres": {
+        "day": "CAST({c} AS DATE)",
+        "week": "TO_CHAR({c}, 'IYYY-\"W\"IW')",
+        "month": "TO_CHAR({c}, 'YYYY-MM')",
+        "quarter_in_year": "CAST(EXTRACT(QUARTER FROM {c}) AS INT)",
+        "quarter": "TO_CHAR({c}, 'YYYY-\"Q\"Q')",
+        "year": "TO_CHAR({c}, 'YYYY')",
+        "month_of_year": "CAST(EXTRACT(MONTH FROM {c}) AS INT)",
+    },
+}
+# Start of the latest period, from the latest date {m} = MAX(column); {n} periods back.
+_ANCHOR_SQL = {
+    "sqlite": {
+        "day": "DATE({m}, '-{d} days')",
+        "week": "DATE({m}, '-{w} days')",
+        "month": "DATE({m}, 'start of month', '-{n} months')",
+        "month0": "DATE({m}, 'start of month')",
+        "year0": "DATE({m}, 'start of year')",
+        "quarter": "DATE({m}, 'start of month', '-' || "
+        "(((CAST(STRFTIME('%m', {m}) AS INTEGER) - 1) % 3) + {q}) || ' months')",
+        "year": "DATE({m}, 'start of year', '-{n} years')",
+    },
+    "postgres": {
+        "day": "CAST({m} AS DATE) - {d}",
+        "week": "CAST({m} AS DATE) - {w}",
+        "month": "CAST(DATE_TRUNC('month', {m}) - INTERVAL '{n} months' AS DATE)",
+        "quarter": "CAST(DATE_TRUNC('quarter', {m}) - INTERVAL '{q} months' AS DATE)",
+        "year": "CAST(DATE_TRUNC('year', {m}) - INTERVAL '{n} years' AS DATE)",
+        "month0": "CAST(DATE_TRUNC('month', {m}) AS DATE)",
+        "year0": "CAST(DATE_TRUNC('year', {m}) AS DATE)",
+    },
+}
+_PLACEHOLDER = "__datachat_col__"
+
+
+def _dialect(model: SemanticModel) -> str:
+    return "postgres" if model.dialect in ("postgres", "postgresql") else "sqlite"
+
+
+def _template(model: SemanticModel, sql: str, column: exp.Expression) -> exp.Expression:
+    parsed = sqlglot.parse_one(sql.format(c=_PLACEHOLDER, m=_PLACEHOLDER), read=_dialect(model))
+
+    def swap(node: exp.Expression) -> exp.Expression:
+        if isinstance(node, exp.Column) and node.name == _PLACEHOLDER:
+            return column.copy()
+        return node
+
+    return parsed.transform(swap)
+
+
+class _Builder:
+    def __init__(self, plan: QueryPlan, model: SemanticModel) -> None:
+        self.plan = plan
+        self.model = model
+        self.dialect = _dialect(model)
+        self.metrics = [metric_expression(model, m.key) for m in plan.metrics]
+        self.joins = self._joins()
+        self.qualify = bool(self.joins)
+
+    # --- tables and columns ---------------------------------------------------------------
+
+    def _needed(self) -> list[str]:
+        p = self.plan
+        tables: list[str] = []
+        refs = [
+            *(t for _, ts in self.metrics for t in sorted(ts)),
+            *(d.table for d in p.dimensions),
+            *(f.table for f in p.filters),
+            *(f.table for f in p.numeric_filters),
+            *(r.table for r in ([p.time_range] if p.time_range else [])),
+            *(r.table for r in p.time_periods),
+            *(d.table for d in p.date_parts),
+            *([p.time_column.table] if p.time_column and p.grain else []),
+            *(c.table for c in p.listing),
+        ]
+        for table in refs:
+            if table not in tables:
+                tables.append(table)
+        return tables
+
+    def _joins(self) -> list[tuple[str, str, str, str, str]]:
+        """(joined table, its column, other table, other column) in join order."""
+        base = self.plan.table
+        if base not in self.model.tables:
+            raise PlanError(f"unknown table {base}")
+        present = {base}
+        joins = []
+        for table in self._needed():
+            if table not in self.model.tables:
+                raise PlanError(f"unknown table {table}")
+            if table in present:
+                continue
+            path = self.model.path(base, table)
+            if path is None:
+                raise PlanError(f"no join path from {base} to {table}")
+            for left, left_col, right, right_col in path:
+                if left in present and right not in present:
+                    joins.append((right, right_col, left, left_col))
+                    present.add(right)
+                elif right in present and left not in present:
+                    joins.append((left, left_col, right, right_col))
+                    present.add(left)
+        return joins
+
+    def col(self, table: str, column: str) -> exp.Column:
+        if self.model.column(table, column) is None:
+            raise PlanError(f"unknown column {table}.{column}")
+        return exp.column(column, table=table if self.qualify else None)
+
+    def _unqualify(self, node: exp.Expression) -> exp.Expression:
+        if self.qualify:
+            return node
+        for column in node.find_all(exp.Column):
+            column.set("table", None)
+        return node
+
+    # --- time -----------------------------------------------------------------------------
+
+    def _single_year(self) -> bool:
+        p = self.plan
+        ranges = [p.time_range] if p.time_range else list(p.time_periods)
+        if not ranges:
+            bounds = self.model.date_bounds.get(
+                (p.time_column.table, p.time_column.column) if p.time_column else ("", "")
+            )
+            return bool(bounds) and bounds[0][:4] == bounds[1][:4]
+        for r in ranges:
+            if r.relative:
+                unit, count = r.relative.split(":")[:2]
+                if not (unit in ("quarter", "year") and count == "1"):
+                    return False
+            elif not (r.start and r.end and r.start[:4] == r.end[:4]):
+                return False
+        return len({(r.start or "")[:4] for r in ranges}) == 1
+
+    def period(self) -> exp.Expression | None:
+        p = self.plan
+        if not p.grain or not p.time_column:
+            return None
+        column = self.col(p.time_column.table, p.time_column.column)
+        name = p.grain
+        if name == "quarter" and self._single_year() and p.comparison is None:
+            name = "quarter_in_year"
+        sql = _PERIOD_SQL[self.dialect][name]
+        if name == "day" and self.dialect == "sqlite" and self._is_timestamp(p.time_column):
+            sql = "DATE({c})"
+        return _template(self.model, sql, column)
+
+    def _is_timestamp(self, ref) -> bool:  # noqa: ANN001
+        info = self.model.catalog.table(ref.table)
+        declared = (info.column(ref.column).type or "").upper() if info else ""
+        return "TIME" in declared
+
+    def _range_condition(self, r: TimeRange) -> exp.Expression | None:
+        column = self.col(r.table, r.column)
+        if r.relative:
+            return self._relative_condition(r, column)
+        timestamp = self._is_timestamp(r)
+        if r.start and r.end and not timestamp:
+            return exp.Between(
+                this=column, low=exp.Literal.string(r.start), high=exp.Literal.string(r.end)
+            )
+        parts: list[exp.Expression] = []
+        if r.start:
+            parts.append(exp.GTE(this=column.copy(), expression=exp.Literal.string(r.start)))
+        if r.end:
+            if timestamp:
+                after = (date.fromisoformat(r.end) + timedelta(days=1)).isoformat()
+                parts.append(exp.LT(this=column.copy(), expression=exp.Literal.string(after)))
+            else:
+                parts.append(exp.LTE(this=column.copy(), expression=exp.Literal.string(r.end)))
+        return exp.and_(*parts) if parts else None
+
+    def _relative_condition(self, r: TimeRange, column: exp.Expression) -> exp.Expression:
+        unit, count = r.relative.split(":")[:2]
+        n = max(int(count), 1)
+        latest = exp.Max(this=exp.column(r.column))
+        if n == 1 and f"{unit}0" in _ANCHOR_SQL[self.dialect]:
+            unit = f"{unit}0"
+        template = _ANCHOR_SQL[self.dialect][unit].format(
+            m="{m}", n=n - 1, d=n - 1, w=7 * n - 1, q=3 * (n - 1)
+        )
+        start = _template(self.model, template, latest)
+        subquery = exp.select(start).from_(exp.to_table(r.table)).subquery()
+        return exp.GTE(this=column, expression=subquery)
+
+    # --- clauses --------------------------------------------------------------------------
+
+    def where(self) -> list[exp.Expression]:
+        p = self.plan
+        conditions: list[exp.Expression] = []
+        for f in p.filters:
+            column = self.col(f.table, f.column)
+            literals = [exp.Literal.string(str(v)) for v in f.values]
+            if f.op in ("=", "!=") and len(literals) == 1:
+                node = exp.EQ if f.op == "=" else exp.NEQ
+                conditions.append(node(this=column, expression=literals[0]))
+            elif f.op in ("in", "=", "not in", "!="):
+                node = exp.In(this=column, expressions=literals)
+                conditions.append(node if f.op in ("in", "=") else exp.Not(this=node))
+            else:
+                raise PlanError(f"unknown filter op {f.op}")
+        for f in p.numeric_filters:
+            conditions.append(_compare(self.col(f.table, f.column), f.op, f.value))
+        if p.time_range:
+            condition = self._range_condition(p.time_range)
+            if condition is not None:
+                conditions.append(condition)
+        if p.time_periods:
+            ranges = [self._range_condition(r) for r in p.time_periods]
+            conditions.append(exp.paren(exp.or_(*[r for r in ranges if r is not None])))
+        for part in p.date_parts:
+            column = self.col(part.table, part.column)
+            expr = _template(self.model, _PERIOD_SQL[self.dialect]["month_of_year"], column)
+            values = [exp.Literal.number(v) for v in part.values]
+            conditions.append(
+                exp.EQ(this=expr, expression=values[0])
+                if len(values) == 1
+                else exp.In(this=expr, expressions=values)
+            )
+        return conditions
+
+    def build(self) -> exp.Select:
+        p = self.plan
+        if p.listing:
+            select = exp.select(*[self.col(c.table, c.column) for c in p.listing])
+            if p.distinct:
+                select = select.distinct()
+        else:
+            select = self._aggregate_select()
+        select = select.from_(exp.to_table(p.table))
+        for table, column, other, other_column in self.joins:
+            on = exp.EQ(
+                this=exp.column(column, table=table),
+                expression=exp.column(other_column, table=other),
+            )
+            select = select.join(exp.to_table(table), on=on)
+        conditions = self.where()
+        if conditions:
+            select = select.where(exp.and_(*conditions))
+        if not p.listing:
+            select = self._group_order(select)
+        if p.limit:
+            select = select.limit(int(p.limit))
+        return select
+
+    def _aggregate_select(self) -> exp.Select:
+        p = self.plan
+        items: list[exp.Expression] = []
+        self.group: list[exp.Expression] = []
+        self.period_alias = None
+        period = self.period()
+        if period is not None:
+            self.period_alias = p.grain
+            items.append(exp.alias_(period, p.grain))
+            self.group.append(period.copy())
+        names = [d.column for d in p.dimensions]
+        for d in p.dimensions:
+            column = self.col(d.table, d.column)
+            alias = d.column if names.count(d.column) == 1 else f"{d.table}_{d.column}"
+            items.append(exp.alias_(column, alias) if alias != d.column else column)
+            self.group.append(column.copy())
+        self.metric_aliases = []
+        for ref, (expression, _tables) in zip(p.metrics, self.metrics, strict=True):
+            alias = ref.alias
+            while alias in self.metric_aliases:
+                alias += "_2"
+            self.metric_aliases.append(alias)
+            items.append(exp.alias_(self._unqualify(expression.copy()), alias))
+        return exp.select(*items)
+
+    def _group_order(self, select: exp.Select) -> exp.Select:
+        p = self.plan
+        if self.group:
+            select = select.group_by(*self.group)
+        for h in p.having:
+            expression = self._unqualify(self.metrics[h.metric][0].copy())
+            select = select.having(_compare(expression, h.op, h.value))
+        if p.order is not None and p.metrics:
+            alias = self.metric_aliases[min(p.order.metric, len(p.metrics) - 1)]
+            desc = p.order.desc
+            # NULL placement as the dialect's default, so no NULLS FIRST/LAST is printed.
+            nulls_first = desc if self.dialect == "postgres" else not desc
+            select = select.order_by(
+                exp.Ordered(this=exp.column(alias), desc=desc, nulls_first=nulls_first)
+            )
+        elif self.period_alias and p.comparison is None:
+            keys = [exp.column(self.period_alias)] + [g.copy() for g in self.group[1:]]
+            select = select.order_by(*keys)
+        return select
+
+
+def _compare(column: exp.Expression, op: str, value: float) -> exp.Expression:
+    literal = exp.Literal.number(int(value) if float(value).is_integer() else value)
+    nodes = {">": exp.GT, ">=": exp.GTE, "<": exp.LT, "<=": exp.LTE, "=": exp.EQ, "!=": exp.NEQ}
+    if op not in nodes:
+        raise PlanError(f"unknown comparison {op}")
+    return nodes[op](this=column, expression=literal)
+
+
+def compile_sql(plan: QueryPlan, model: SemanticModel) -> str:
+    """The SQL of `plan` in the model's dialect; raises PlanError when it cannot be built."""
+    select = _Builder(plan, model).build()
+    return select.sql(dialect=_dialect(model))

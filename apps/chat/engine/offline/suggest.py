@@ -1,0 +1,194 @@
+"""Clarify questions and suggested rewrites, in the question's language.
+
+Suggestions are built from the model's own vocabulary (metric names, grouping columns, the
+question's recognised parts) and each one is re-interpreted before it is offered: only rewrites
+that this engine answers with SQL are returned.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from . import lexicon as lx
+from .lexicon import words
+from .semantic import SemanticModel
+
+_MESSAGES = {
+    "unmapped": (
+        "No encuentro «{detail}» en los datos de esta fuente. ¿Puedes reformular la pregunta "
+        "con las métricas, columnas o valores disponibles?",
+        "I can't find “{detail}” in this data source. Could you rephrase the question with the "
+        "metrics, columns or values it has?",
+    ),
+    "forecast": (
+        "Solo respondo con datos históricos: no hago predicciones ni pronósticos. "
+        "¿Te sirve ver la evolución histórica?",
+        "I only answer from historical data and don't make predictions or forecasts. "
+        "Would the historical trend help?",
+    ),
+    "why": (
+        "Puedo mostrar qué cambió en los datos, pero no explicar sus causas. "
+        "¿Quieres ver la evolución o un desglose?",
+        "I can show what changed in the data, but not explain why. "
+        "Would a trend or a breakdown help?",
+    ),
+    "no_metric": (
+        "¿Qué quieres medir? Por ejemplo: {metrics}.",
+        "What would you like to measure? For example: {metrics}.",
+    ),
+    "compare_what": (
+        "¿Qué quieres comparar? Indica dos valores o periodos (por ejemplo «Norte vs Sur» o "
+        "«2024 vs 2025») y la métrica.",
+        "What should I compare? Name two values or periods (e.g. “Norte vs Sur” or "
+        "“2024 vs 2025”) and the metric.",
+    ),
+    "ambiguous_column": (
+        "«{detail}» puede referirse a varias columnas. ¿De qué tabla lo quieres?",
+        "“{detail}” could mean several columns. Which table do you mean?",
+    ),
+    "rank_without_dimension": (
+        "¿Qué quieres ordenar? Indica qué comparar en el ranking, por ejemplo productos o "
+        "regiones.",
+        "What should I rank? Say what to rank, for example products or regions.",
+    ),
+    "numeric_filter": (
+        "No sé a qué columna aplicar esa condición numérica. ¿Puedes indicarla?",
+        "I'm not sure which column that numeric condition applies to. Could you name it?",
+    ),
+    "followup_nothing": (
+        "No entendí qué cambiar respecto a la pregunta anterior. ¿Puedes formular la pregunta "
+        "completa?",
+        "I didn't get what to change from the previous question. Could you ask the full question?",
+    ),
+    "vague": (
+        "No entendí la pregunta. ¿Qué dato necesitas? Puedo calcular métricas como {metrics}, "
+        "con filtros, periodos y agrupaciones.",
+        "I didn't understand the question. What data do you need? I can compute metrics like "
+        "{metrics}, with filters, periods and groupings.",
+    ),
+    "generic": (
+        "No estoy seguro de cómo responder «{detail}» con estos datos. ¿Puedes concretar "
+        "la métrica, el filtro o el periodo?",
+        "I'm not sure how to answer “{detail}” with this data. Could you specify the metric, "
+        "filter or period?",
+    ),
+}
+
+
+def clarify_message(reason: str, lang: str, *, detail: str, model: SemanticModel) -> str:
+    """The question back to the user, in `lang`."""
+    templates = _MESSAGES.get(reason, _MESSAGES["generic"])
+    template = templates[0] if lang == "es" else templates[1]
+    metrics = ", ".join(metric_phrase(model, k, lang) for k in model.metric_order[:3])
+    if not metrics:
+        metrics = "número de filas" if lang == "es" else "row counts"
+    return template.format(detail=detail, metrics=metrics)
+
+
+_ES_VOCAB = words(
+    """
+    ingresos ingreso facturacion ventas venta totales unidades vendidas numero ticket promedio
+    medio margen bruto ganancia clientes activos compradores descuento pedidos transacciones
+    cantidad valor importe
+    """
+)
+_EN_VOCAB = words(
+    """
+    revenue sales units sold number of orders average order value aov gross margin profit active
+    customers discount amount count total transactions
+    """
+)
+
+
+def metric_phrase(model: SemanticModel, key: str, lang: str) -> str:
+    """How to say a metric in `lang`: the synonym that reads most like that language."""
+    metric = model.metrics.get(key)
+    if metric is None:
+        return key.split(":")[-1]
+    vocab = _ES_VOCAB if lang == "es" else _EN_VOCAB
+    other = _EN_VOCAB if lang == "es" else _ES_VOCAB
+
+    def score(text: str) -> int:
+        words = lx.fold(text).split()
+        return sum(w in vocab for w in words) - sum(w in other for w in words)
+
+    if score(metric.name) > 0:
+        return metric.name
+    fitting = [s for s in metric.synonyms if score(s) > 0 and len(s) >= 4]
+    if not fitting:
+        return metric.name
+    return min(fitting, key=lambda s: (-score(s), len(s.split()), s))
+
+
+def _dimension_words(model: SemanticModel, lang: str) -> list[str]:
+    """Grouping words that read well: the fact table's low-cardinality text columns."""
+    fact = model.tables.get(model.fact)
+    if fact is None:
+        return []
+    words = []
+    for name in fact.columns:
+        col = model.column(model.fact, name)
+        if col and col.kind == "text" and col.values and 1 < len(col.values) <= 12:
+            if lang == "en":
+                glossed = lx.GLOSS.get(lx.stem(lx.fold(name)))
+                words.append(glossed[0] if glossed else name)
+            else:
+                words.append(name.replace("_", " "))
+    return words
+
+
+def _latest_year(model: SemanticModel) -> str | None:
+    years = [bounds[1][:4] for bounds in model.date_bounds.values() if bounds and bounds[1]]
+    return max(years) if years else None
+
+
+def suggestions(
+    model: SemanticModel,
+    lang: str,
+    *,
+    metric_keys: list[str],
+    dimension_words: list[str],
+    reason: str,
+    stripped_question: str | None,
+    accepts: Callable[[str], bool],
+) -> tuple[str, ...]:
+    """2-3 rewrites this engine answers with SQL (each one checked with `accepts`)."""
+    keys = (
+        [k for k in metric_keys if k in model.metrics]
+        or [k for k in (model.revenue_metric, model.count_metric, model.units_metric) if k]
+        or list(model.metric_order[:2])
+    )
+    phrases = [metric_phrase(model, k, lang) for k in keys[:2]]
+    if not phrases:
+        phrases = ["número de " + model.fact] if lang == "es" else ["number of " + model.fact]
+    dims = dimension_words + [d for d in _dimension_words(model, lang) if d not in dimension_words]
+    year = _latest_year(model)
+    by = "por" if lang == "es" else "by"
+    candidates: list[str] = []
+    if stripped_question:
+        candidates.append(stripped_question)
+    first = phrases[0]
+    if reason in ("forecast", "why"):
+        if lang == "es":
+            candidates.append(f"Evolución mensual de {first}")
+            candidates.append(f"{first} por año")
+        else:
+            candidates.append(f"Monthly {first}")
+            candidates.append(f"{first} by year")
+    for dim in dims[:2]:
+        candidates.append(f"{first} {by} {dim}")
+    if year:
+        candidates.append(f"{first} {'en' if lang == 'es' else 'in'} {year}")
+    candidates.append(f"{first} {'por mes' if lang == 'es' else 'by month'}")
+    for phrase in phrases[1:]:
+        if dims:
+            candidates.append(f"{phrase} {by} {dims[0]}")
+    chosen: list[str] = []
+    for text in candidates:
+        text = text[:1].upper() + text[1:]
+        if text in chosen or not accepts(text):
+            continue
+        chosen.append(text)
+        if len(chosen) == 3:
+            break
+    return tuple(chosen)
