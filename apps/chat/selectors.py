@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from apps.chat.models import Conversation, Message
@@ -46,3 +46,49 @@ def access_message_by_id(*, membership: Membership, pk: int) -> Message:
         raise Http404
     access_conversation_by_id(membership=membership, pk=message.conversation_id)
     return message
+
+
+def conversation_search(
+    *, membership: Membership, q: str | None = None, archived: bool = False
+) -> QuerySet[Conversation]:
+    """The member's own conversations (archived or not), newest first, optionally searched.
+
+    `q` matches the title or any question asked in the conversation (case-insensitive).
+    """
+    qs = Conversation.all_tenants.filter(
+        organization=membership.organization, user=membership.user, archived=archived
+    )
+    if q:
+        asked = Message.all_tenants.filter(
+            organization=membership.organization,
+            conversation=OuterRef("pk"),
+            question__icontains=q,
+        )
+        qs = qs.filter(Q(title__icontains=q) | Exists(asked))
+    return (
+        qs.select_related("data_source")
+        .annotate(message_count=Count("messages"))
+        .order_by("-updated_at", "-pk")
+    )
+
+
+def conversation_messages(*, conversation: Conversation) -> QuerySet[Message]:
+    """The turns of a conversation, oldest first."""
+    return Message.all_tenants.filter(
+        organization_id=conversation.organization_id, conversation=conversation
+    ).order_by("created_at", "id")
+
+
+def message_answer_for(*, message: Message, membership: Membership) -> dict:
+    """The stored answer object as this member may see it.
+
+    The rows of a stored answer were computed under its owner's policy; someone the
+    conversation is shared with may have a narrower one (row filters, masks), so they get the
+    answer without its data: to see rows they re-run the SQL under their own policy.
+    """
+    answer = dict(message.answer or {})
+    if message.conversation.user_id == membership.user_id:
+        return answer
+    if answer.get("rows") or answer.get("chart"):
+        answer.update(rows=[], chart=None, rows_withheld=True)
+    return answer

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
+from django.db.models import QuerySet
 from django.http import Http404
 
-from apps.governance.models import Membership, Organization
+from apps.governance.models import AnomalyReport, AuditEntry, Membership, Organization
 
 
 def organization_get(*, slug: str) -> Organization | None:
@@ -34,3 +37,42 @@ def access_membership_or_404(*, user, org_slug: str | None = None) -> Membership
     if membership is None:
         raise Http404
     return membership
+
+
+def audit_entry_list(
+    *,
+    org: Organization,
+    username: str | None = None,
+    outcome: str | None = None,
+    code: str | None = None,
+    action: str | None = None,
+    source: str | None = None,
+    since: dt.datetime | None = None,
+    until: dt.datetime | None = None,
+) -> QuerySet[AuditEntry]:
+    """An org's audit entries, newest first, filtered (`until` is exclusive)."""
+    qs = AuditEntry.objects.filter(organization=org)
+    exact = {"username": username, "outcome": outcome, "code": code, "action": action}
+    qs = qs.filter(**{k: v for k, v in exact.items() if v})
+    if source:
+        qs = qs.filter(source=source)
+    if since is not None:
+        qs = qs.filter(created_at__gte=since)
+    if until is not None:
+        qs = qs.filter(created_at__lt=until)
+    return qs.order_by("-seq")
+
+
+def anomaly_list(
+    *,
+    org: Organization,
+    status: str | None = None,
+    severity: str | None = None,
+    kind: str | None = None,
+    username: str | None = None,
+) -> QuerySet[AnomalyReport]:
+    """An org's anomaly reports, newest window first, filtered."""
+    qs = AnomalyReport.all_tenants.filter(organization=org).select_related("acknowledged_by")
+    exact = {"status": status, "severity": severity, "kind": kind, "username": username}
+    qs = qs.filter(**{k: v for k, v in exact.items() if v})
+    return qs.order_by("-window_start", "-pk")

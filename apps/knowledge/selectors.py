@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
-from apps.governance.models import Organization
+from apps.governance.engine.policy import DataPolicy
+from apps.governance.models import Membership, Organization
 from apps.knowledge.engine.catalog import (
     CatalogSnapshot,
     ColumnInfo,
@@ -14,6 +16,7 @@ from apps.knowledge.engine.catalog import (
     MetricDef,
     TableInfo,
 )
+from apps.knowledge.engine.retrieval import denied_terms, redact_lines
 from apps.knowledge.models import (
     CatalogColumn,
     CatalogForeignKey,
@@ -108,3 +111,92 @@ def document_list(*, org: Organization) -> QuerySet[Document]:
 def example_list(*, data_source: DataSource, status: str | None = None) -> QuerySet:
     qs = VerifiedExample.all_tenants.filter(data_source=data_source)
     return qs.filter(status=status) if status else qs
+
+
+@dataclass(frozen=True)
+class SourceAccess:
+    """One data source as a member may see it: the tables their current policy allows."""
+
+    source: DataSource
+    catalog: CatalogSnapshot
+    policy: DataPolicy
+
+    @property
+    def tables(self) -> tuple[TableInfo, ...]:
+        return tuple(t for t in self.catalog.tables if t.name in self.policy.allowed_tables)
+
+    @property
+    def denied_terms(self) -> frozenset[str]:
+        """Hidden tables, and columns only hidden tables have: names a document must not show."""
+        schema = {t.name: [c.name for c in t.columns] for t in self.catalog.tables}
+        return denied_terms(schema, self.policy.allowed_tables)
+
+
+def datasource_access_list(*, membership: Membership) -> list[SourceAccess]:
+    """The org's data sources the member may use, each with the tables their policy allows.
+
+    A restricted source needs the member's `use_datasource` grant; without it the source is not
+    listed at all (the same rule the pipeline applies before answering).
+    """
+    from apps.governance.services import policy_resolve
+
+    user = membership.user
+    result = []
+    for source in datasource_list(org=membership.organization):
+        if source.restricted and not user.has_perm("knowledge.use_datasource", source):
+            continue
+        catalog = catalog_snapshot(data_source=source)
+        policy = policy_resolve(membership=membership, table_names=[t.name for t in catalog.tables])
+        result.append(SourceAccess(source=source, catalog=catalog, policy=policy))
+    return result
+
+
+def document_visible_list(
+    *,
+    membership: Membership,
+    access: list[SourceAccess] | None = None,
+    q: str | None = None,
+    kind: str | None = None,
+) -> QuerySet[Document]:
+    """The org's documents this member may read, by kind and title.
+
+    Visible: a document of a usable source (or of none) that is about no particular table, or
+    about a table the member's policy allows on that source (for a document with no source:
+    on any source). The same rule retrieval applies, so the browser never shows what the
+    assistant would not use.
+    """
+    access = datasource_access_list(membership=membership) if access is None else access
+    allowed_anywhere: set[str] = set()
+    about_allowed_table = Q(pk__in=[])
+    for entry in access:
+        allowed = entry.policy.allowed_tables
+        allowed_anywhere |= allowed
+        about_allowed_table |= Q(data_source_id=entry.source.pk, table_name__in=allowed)
+    about_allowed_table |= Q(data_source__isnull=True, table_name__in=allowed_anywhere)
+    usable_source = Q(data_source__isnull=True) | Q(
+        data_source_id__in=[entry.source.pk for entry in access]
+    )
+    qs = Document.all_tenants.filter(organization=membership.organization).filter(
+        usable_source & (Q(table_name="") | about_allowed_table)
+    )
+    if kind:
+        qs = qs.filter(kind=kind)
+    if q:
+        qs = qs.filter(Q(title__icontains=q) | Q(body__icontains=q))
+    return qs.select_related("data_source").order_by("kind", "title", "pk")
+
+
+def document_body_visible(*, document: Document, access: list[SourceAccess]) -> str:
+    """The document's text without the lines naming a table or column hidden from the member.
+
+    A glossary or a note is about no table, yet a line of it may describe one the member may
+    not see ("empleados.salario …"): those lines are dropped, as retrieval drops them.
+    """
+    if document.data_source_id:
+        entries = [e for e in access if e.source.pk == document.data_source_id]
+    else:  # about no source: hidden from the member on any source means hidden here
+        entries = access
+    denied: set[str] = set()
+    for entry in entries:
+        denied |= entry.denied_terms
+    return redact_lines(document.body, denied)

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from apps.governance.models import Organization
@@ -281,5 +281,52 @@ def example_upsert(
         object_id=example.pk,
         action="upserted",
         changes={"question": question[:200]},
+    )
+    return example, True
+
+
+@transaction.atomic
+def example_propose(
+    *,
+    data_source: DataSource,
+    question: str,
+    sql: str,
+    tables_used: list[str],
+    user: Any,
+    source_message_id: int,
+) -> tuple[VerifiedExample, bool]:
+    """Propose a question→SQL pair for a steward's review (a 👍 on an answer does this).
+
+    Never touches an existing example: upserting by question could demote an approved one.
+    Idempotent per message, and a pair already known with the same SQL is not proposed again.
+    A proposal changes no answer, so the knowledge version (and every cache) stays as it is;
+    the change is still recorded in the steward's history.
+    """
+    org = data_source.organization
+    existing = (
+        VerifiedExample.all_tenants.filter(organization=org, data_source=data_source)
+        .filter(Q(source_message_id=source_message_id) | Q(question=question, sql=sql))
+        .first()
+    )
+    if existing is not None:
+        return existing, False
+    example = VerifiedExample.all_tenants.create(
+        organization=org,
+        data_source=data_source,
+        question=question,
+        sql=sql,
+        tables_used=tables_used,
+        status=VerifiedExample.Status.PROPOSED,
+        proposed_by=user if getattr(user, "pk", None) else None,
+        source_message_id=source_message_id,
+    )
+    KnowledgeChange.all_tenants.create(
+        organization=org,
+        user=example.proposed_by,
+        object_type="example",
+        object_id=example.pk,
+        action="proposed",
+        changes={"question": question[:200], "source_message_id": source_message_id},
+        knowledge_version=org.knowledge_version,
     )
     return example, True

@@ -1,3 +1,15 @@
-"""API routes of this app (mounted under /api/v1/ by datachat/urls.py)."""
+"""Compliance API routes (mounted under /api/v1/ by datachat/urls.py)."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from apps.governance.api import views
+
+urlpatterns = [
+    path("audit/", views.AuditListApi.as_view(), name="api-audit"),
+    path("anomalies/", views.AnomalyListApi.as_view(), name="api-anomalies"),
+    path(
+        "anomalies/<int:pk>/acknowledge/",
+        views.AnomalyAcknowledgeApi.as_view(),
+        name="api-anomaly-acknowledge",
+    ),
+]

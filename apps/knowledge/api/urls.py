@@ -1,3 +1,15 @@
-"""API routes of this app (mounted under /api/v1/ by datachat/urls.py)."""
+"""Knowledge API routes (mounted under /api/v1/ by datachat/urls.py)."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from apps.knowledge.api import views
+
+urlpatterns = [
+    path("knowledge/documents/", views.DocumentListApi.as_view(), name="api-documents"),
+    path(
+        "knowledge/documents/<int:pk>/",
+        views.DocumentDetailApi.as_view(),
+        name="api-document",
+    ),
+    path("datasources/", views.DataSourceListApi.as_view(), name="api-datasources"),
+]

@@ -1,0 +1,679 @@
+"""Exporting an answer's full result as CSV or Excel, re-run under the caller's current policy.
+
+An export never replays stored rows: the message's SQL (as stored, i.e. already rewritten by the
+policy of the moment it was answered) goes through the guard again with the policy the caller has
+*now* (an export right granted, a row filter added or a table withdrawn since then all apply),
+then through the read-only executor. So an export never holds more than the answer could show,
+nor more than the caller's policy allows today. The flow:
+
+1. resolve the data source, the catalog and the caller's `DataPolicy`; no `can_export`, no
+   export (refused and audited as `export_not_allowed`);
+2. guard the SQL and run it once with `executor.execute`: the policy's timeout and caps hold,
+   refusals come back as clean JSON errors, and the count (up to `count_cap`) is known before any
+   byte is sent;
+3. append the audit entry (before the data leaves: if auditing fails, nothing is exported);
+4. write the rows: from that first run when it already holds them all, otherwise from a second,
+   streamed run (`open_row_stream`: the executor's read-only opening, batch by batch, never the
+   whole result in memory) up to `count_cap` rows.
+
+CSV (UX.md): UTF-8 with BOM, `;` for Spanish and `,` for English (overridable), a first comment
+line stating source, scope, masks, row count and the export cap; cells that a spreadsheet would
+run as a formula are neutralised. Excel: a write-only workbook with real numbers and dates, and a
+second sheet recording question, SQL, scope, time and who exported.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+import sqlite3
+import tempfile
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+from django.utils import timezone
+from django.utils.text import slugify
+
+from apps.chat.models import Message
+from apps.chat.pipeline import connection_for
+from apps.governance.engine import executor
+from apps.governance.engine.errors import SqlRefusal
+from apps.governance.engine.executor import SourceConnection, execute
+from apps.governance.engine.guard import GuardedQuery, guard_sql
+from apps.governance.engine.policy import DataPolicy
+from apps.governance.models import Membership
+from apps.governance.services import audit_record, policy_resolve
+from apps.knowledge.models import DataSource
+from apps.knowledge.selectors import catalog_snapshot, datasource_get
+
+EXPORT_FORMATS = ("csv", "xlsx")
+CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# The streamed run may last longer than an answer's query (a slow client reads a big file);
+# the first run already proved the query itself fits the policy's timeout.
+EXPORT_STREAM_SECONDS = 300
+# Keep small in-memory workbooks in memory, spill bigger ones to a temporary file.
+XLSX_SPOOL_BYTES = 8 * 1024 * 1024
+_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_ISO_DATETIME = re.compile(
+    r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:?\d{2}|Z)?$"
+)
+
+_TEXTS = {
+    "es": {
+        "source": "fuente",
+        "scope": "alcance",
+        "no_filters": "sin filtros de filas",
+        "masked": "columnas enmascaradas",
+        "rows": "filas",
+        "cap": "límite de exportación",
+        "capped": "el resultado tiene más filas: recortado al límite",
+        "exported": "exportado",
+        "by": "por",
+        "interrupted": "exportación interrumpida",
+        "data_sheet": "Datos",
+        "meta_sheet": "Exportación",
+        "question": "Pregunta",
+        "sql": "SQL ejecutado",
+        "message": "Mensaje",
+        "conversation": "Conversación",
+        "yes": "sí",
+        "no": "no",
+        "truncated": "Recortado",
+    },
+    "en": {
+        "source": "source",
+        "scope": "scope",
+        "no_filters": "no row filters",
+        "masked": "masked columns",
+        "rows": "rows",
+        "cap": "export cap",
+        "capped": "the result has more rows: cut at the cap",
+        "exported": "exported",
+        "by": "by",
+        "interrupted": "export interrupted",
+        "data_sheet": "Data",
+        "meta_sheet": "Export",
+        "question": "Question",
+        "sql": "SQL run",
+        "message": "Message",
+        "conversation": "Conversation",
+        "yes": "yes",
+        "no": "no",
+        "truncated": "Truncated",
+    },
+}
+
+
+class ExportRefused(Exception):
+    """The export cannot be made; `code` is stable (`export_not_allowed`, `not_exportable`, the
+    guard's and executor's refusal codes), `status` the HTTP status an API answers with."""
+
+    def __init__(self, code: str, message: str, *, status: int = 403) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+        self.status = status
+
+
+@dataclass(frozen=True)
+class ExportFile:
+    """A finished export: either `chunks` (CSV, streamed) or `file` (Excel, built), never both."""
+
+    filename: str
+    content_type: str
+    row_count: int
+    count_capped: bool
+    chunks: Iterator[bytes] | None = None
+    file: IO[bytes] | None = None
+
+
+@dataclass
+class _Export:
+    """Everything one export carries from policy to file."""
+
+    membership: Membership
+    message: Message
+    fmt: str
+    lang: str
+    delimiter: str
+    channel: str
+    started: float = field(default_factory=time.perf_counter)
+    exported_at: dt.datetime = field(default_factory=timezone.now)
+    source: DataSource | None = None
+    policy: DataPolicy | None = None
+    guarded: GuardedQuery | None = None
+
+    @property
+    def texts(self) -> dict[str, str]:
+        return _TEXTS[self.lang]
+
+    @property
+    def scope(self) -> tuple[str, ...]:
+        """Row filters in force: today's policy, plus any the stored SQL already carries."""
+        stored = (self.message.answer or {}).get("scope") or []
+        current = self.guarded.applied_filters if self.guarded else ()
+        return tuple(dict.fromkeys([*current, *stored]))
+
+    @property
+    def masked(self) -> tuple[str, ...]:
+        """Masked outputs: today's policy, plus masks already written into the stored SQL."""
+        stored = (self.message.answer or {}).get("masked_columns") or []
+        current = self.guarded.masked_outputs if self.guarded else ()
+        return tuple(dict.fromkeys([*current, *stored]))
+
+
+def message_export(
+    *,
+    membership: Membership,
+    message: Message,
+    fmt: str,
+    lang: str = "es",
+    delimiter: str | None = None,
+    channel: str = "api",
+) -> ExportFile:
+    """Export a message's full result as `csv` or `xlsx` under the caller's current policy.
+
+    The caller must already have access to the message (`access_message_by_id`). Every outcome
+    is audited (`action="export"`); refusals raise `ExportRefused` before any data is produced.
+    """
+    if fmt not in EXPORT_FORMATS:
+        raise ValueError(f"unknown export format {fmt!r}")
+    lang = "en" if lang == "en" else "es"
+    job = _Export(
+        membership=membership,
+        message=message,
+        fmt=fmt,
+        lang=lang,
+        delimiter=delimiter or (";" if lang == "es" else ","),
+        channel=channel,
+    )
+    stream: RowStream | None = None
+    book: IO[bytes] | None = None
+    try:
+        connection = _prepare(job)
+        first = execute(job.guarded, source=connection, lang=lang)
+        rows: Any = first.rows
+        if first.row_count > len(first.rows):  # the first run kept only row_cap rows
+            rows = stream = open_row_stream(
+                job.guarded, connection, limit=job.policy.count_cap, lang=lang
+            )
+        written = first.row_count
+        if fmt == "xlsx":
+            book, written = _xlsx_file(
+                job, first.columns, rows, first.row_count, first.count_capped
+            )
+    except ExportRefused as refusal:
+        _audit(job, outcome="refused" if refusal.status == 403 else "error", code=refusal.code)
+        raise
+    except SqlRefusal as refusal:
+        if stream is not None:
+            stream.close()
+        error = _status(refusal.code) != 403
+        _audit(
+            job,
+            outcome="error" if error else "refused",
+            code=refusal.code,
+            rule=refusal.detail or refusal.code,
+        )
+        raise ExportRefused(refusal.code, refusal.message, status=_status(refusal.code)) from None
+
+    try:
+        _audit(job, outcome="answered", row_count=written, capped=first.count_capped)
+    except BaseException:
+        # Not audited, not exported.
+        if stream is not None:
+            stream.close()
+        if book is not None:
+            book.close()
+        raise
+    filename = _filename(job)
+    if book is not None:
+        return ExportFile(
+            filename=filename + ".xlsx",
+            content_type=XLSX_CONTENT_TYPE,
+            row_count=written,
+            count_capped=first.count_capped,
+            file=book,
+        )
+    return ExportFile(
+        filename=filename + ".csv",
+        content_type=CSV_CONTENT_TYPE,
+        row_count=first.row_count,
+        count_capped=first.count_capped,
+        chunks=_csv_chunks(job, first.columns, rows, first.row_count, first.count_capped),
+    )
+
+
+# Refusals that mean "your policy says no" (403); timeouts are 503; anything else about the SQL
+# itself (it no longer parses, grew too complex, failed to run) is 422.
+_POLICY_CODES = frozenset(
+    {
+        "not_authorized",
+        "table_not_allowed",
+        "column_not_allowed",
+        "column_masked",
+        "function_not_allowed",
+        "sql_not_read_only",
+    }
+)
+
+
+def _status(code: str) -> int:
+    if code in _POLICY_CODES:
+        return 403
+    return 503 if code == "timeout" else 422
+
+
+def _prepare(job: _Export) -> SourceConnection:
+    """Source, policy and guarded SQL; refuses what the caller may not export."""
+    message, membership = job.message, job.membership
+    if message.answer_type not in ("SQL", "HYBRID") or not message.sql:
+        raise ExportRefused(
+            "not_exportable",
+            "Esta respuesta no tiene datos que exportar."
+            if job.lang == "es"
+            else "This answer has no data to export.",
+            status=400,
+        )
+    source_name = (message.answer or {}).get("source")
+    job.source = (
+        datasource_get(org=membership.organization, name=source_name)
+        if source_name
+        else message.conversation.data_source
+    )
+    if job.source is None or job.source.organization_id != membership.organization_id:
+        raise ExportRefused(
+            "unknown_source",
+            "La fuente de datos ya no existe."
+            if job.lang == "es"
+            else "The data source no longer exists.",
+            status=400,
+        )
+    user = membership.user
+    if job.source.restricted and not user.has_perm("knowledge.use_datasource", job.source):
+        raise SqlRefusal("not_authorized", lang=job.lang, detail="datasource.restricted")
+    catalog = catalog_snapshot(data_source=job.source)
+    job.policy = policy_resolve(membership=membership, table_names=[t.name for t in catalog.tables])
+    if not (job.policy.can_export and job.policy.can_query):
+        raise ExportRefused(
+            "export_not_allowed",
+            "Tu rol no puede exportar datos."
+            if job.lang == "es"
+            else "Your role cannot export data.",
+        )
+    job.guarded = guard_sql(
+        message.sql,
+        dialect=job.source.dialect,
+        schema=catalog.schema_mapping(),
+        policy=job.policy,
+        lang=job.lang,
+    )
+    return connection_for(job.source)
+
+
+def _audit(
+    job: _Export,
+    *,
+    outcome: str,
+    code: str = "",
+    rule: str = "",
+    row_count: int = 0,
+    capped: bool = False,
+) -> None:
+    membership, message = job.membership, job.message
+    audit_record(
+        org=membership.organization,
+        user=membership.user,
+        role=membership.role,
+        action="export",
+        channel=job.channel,
+        source=job.source.name if job.source else "",
+        question=message.question,
+        sql=job.guarded.sql if job.guarded else message.sql,
+        outcome=outcome,
+        code=code,
+        rule=rule,
+        row_count=row_count,
+        duration_ms=(time.perf_counter() - job.started) * 1000,
+        policy_fingerprint=job.policy.fingerprint() if job.policy else "",
+        details={
+            "message_id": message.pk,
+            "conversation_id": message.conversation_id,
+            "format": job.fmt,
+            "filters": list(job.scope),
+            "masked_columns": list(job.masked),
+            "count_capped": capped,
+        },
+    )
+
+
+def _filename(job: _Export) -> str:
+    """`<source>[_<scope>]_<date>`, e.g. `empresa_norte_2026-11-25`: the scope is visible."""
+    values = [
+        str(value)
+        for row_filter in job.policy.row_filters
+        if row_filter.table in job.guarded.tables
+        for value in row_filter.values
+    ]
+    parts = [slugify(job.source.name) or "datos"]
+    scope = slugify("-".join(values))[:60]
+    if scope:
+        parts.append(scope)
+    elif job.guarded.applied_filters:  # a filter admitting nothing (missing attribute)
+        parts.append("sin-filas" if job.lang == "es" else "no-rows")
+    parts.append(timezone.localdate(job.exported_at).isoformat())
+    return "_".join(parts)
+
+
+def _summary(job: _Export, row_count: int, capped: bool) -> list[tuple[str, str]]:
+    """The scope line's facts, also written on the Excel metadata sheet."""
+    t = job.texts
+    masked = ", ".join(job.masked)
+    user = job.membership.user
+    facts = [
+        (t["source"], job.source.name),
+        (t["scope"], " AND ".join(job.scope) or t["no_filters"]),
+        (t["rows"], str(row_count)),
+        (t["cap"], f"{job.policy.count_cap} {t['rows']}"),
+        (t["exported"], job.exported_at.isoformat()),
+        (t["by"], f"{user.get_username()} ({job.membership.role})"),
+    ]
+    if masked:
+        facts.insert(2, (t["masked"], masked))
+    if capped:
+        facts.insert(4, (t["truncated"], t["capped"]))
+    return facts
+
+
+# --- streaming the rows ---------------------------------------------------------------------
+
+
+class RowStream:
+    """A guarded query opened read-only, read batch by batch: columns now, rows on iteration.
+
+    Opened the way `executor.execute` opens it (SQLite `mode=ro` + the executor's authorizer
+    and limits; PostgreSQL READ ONLY transaction + server-side cursor), reusing the executor's
+    own pieces so the engine layer stays the same second line of defence. Reads at most
+    `limit` rows; `close()` (or exhausting the stream) releases the connection.
+    """
+
+    def __init__(self, query: GuardedQuery, source: SourceConnection, *, limit: int, lang: str):
+        if not isinstance(query, GuardedQuery) or not query.checked:
+            raise TypeError("RowStream only runs a checked GuardedQuery")
+        if not query.policy.can_query:
+            raise SqlRefusal("not_authorized", lang=lang)
+        self.query, self.limit, self.lang = query, limit, lang
+        self.deadline = time.monotonic() + EXPORT_STREAM_SECONDS
+        self.columns: tuple[str, ...] = ()
+        self._conn: Any = None
+        self._cursor: Any = None
+        self._watchdog: threading.Timer | None = None
+        self._denial = executor._Denial()
+        if source.dialect == "sqlite":
+            self._open_sqlite(source)
+        else:
+            self._open_postgres(source)
+
+    def _open_sqlite(self, source: SourceConnection) -> None:
+        policy = self.query.policy
+        try:
+            # The rows may be read from another thread than the one that opened the stream
+            # (WSGI servers and ASGI adapters differ); only this object touches the connection.
+            self._conn = sqlite3.connect(
+                executor._sqlite_uri(source.sqlite_path or ""),
+                uri=True,
+                timeout=1.0,
+                check_same_thread=False,
+            )
+        except sqlite3.Error:
+            raise SqlRefusal(
+                "execution_error", lang=self.lang, detail="cannot open data source"
+            ) from None
+        for name, value in executor._SQLITE_LIMITS.items():
+            if hasattr(sqlite3, name):
+                self._conn.setlimit(getattr(sqlite3, name), value)
+        # As the executor does: the file's own object names, read before the authorizer exists
+        # (it tells a CTE from a real table).
+        schema_objects = frozenset(
+            str(name).lower()
+            for (name,) in self._conn.execute("SELECT name FROM sqlite_master").fetchall()
+        ) | {"sqlite_master", "sqlite_schema", "sqlite_temp_master", "sqlite_temp_schema"}
+        self._conn.set_authorizer(executor._sqlite_authorizer(policy, self._denial, schema_objects))
+        self._conn.set_progress_handler(
+            lambda: time.monotonic() > self.deadline, executor._PROGRESS_STEPS
+        )
+        try:
+            self._cursor = self._conn.execute(self.query.sql)
+        except (sqlite3.Error, sqlite3.Warning) as error:
+            self.close()
+            raise self._refusal(error) from None
+        self.columns = tuple(d[0] for d in self._cursor.description or ())
+
+    def _open_postgres(self, source: SourceConnection) -> None:
+        import psycopg
+        from psycopg import sql as pgsql
+
+        policy = self.query.policy
+        try:
+            self._conn = psycopg.connect(
+                source.pg_dsn or "", connect_timeout=executor._PG_CONNECT_TIMEOUT_S
+            )
+        except psycopg.Error:
+            raise SqlRefusal("execution_error", lang=self.lang, detail="cannot connect") from None
+        # The executor's app-side deadline as well (a setting can be changed from inside a
+        # query); here it bounds the whole export, slow readers included.
+        self._watchdog = threading.Timer(EXPORT_STREAM_SECONDS, executor._cancel, (self._conn,))
+        self._watchdog.daemon = True
+        self._watchdog.start()
+        try:
+            self._conn.read_only = True
+            for setting, value in (
+                ("statement_timeout", f"{int(policy.timeout_ms)}ms"),  # per FETCH
+                ("lock_timeout", f"{executor._PG_LOCK_TIMEOUT_MS}ms"),
+                ("idle_in_transaction_session_timeout", f"{EXPORT_STREAM_SECONDS * 1000}ms"),
+            ):
+                self._conn.execute(
+                    pgsql.SQL("SET LOCAL {} = {}").format(
+                        pgsql.Identifier(setting), pgsql.Literal(value)
+                    )
+                )
+            self._cursor = self._conn.cursor(
+                name="datachat_export", scrollable=False, withhold=False
+            )
+            self._cursor.execute(self.query.sql)
+        except psycopg.Error as error:
+            self.close()
+            raise executor._pg_refusal(error, policy, self.lang) from None
+        self.columns = tuple(c.name for c in self._cursor.description or ())
+
+    def _refusal(self, error: Exception) -> SqlRefusal:
+        if isinstance(error, (sqlite3.Error, sqlite3.Warning)):
+            return executor._sqlite_refusal(
+                error, self._denial, self.query.policy, self.deadline, self.lang
+            )
+        return executor._pg_refusal(error, self.query.policy, self.lang)
+
+    def __iter__(self) -> Iterator[tuple]:
+        read = 0
+        try:
+            while read < self.limit:
+                if time.monotonic() > self.deadline:
+                    raise SqlRefusal("timeout", lang=self.lang, seconds=str(EXPORT_STREAM_SECONDS))
+                try:
+                    batch = self._cursor.fetchmany(min(executor.FETCH_BATCH, self.limit - read))
+                except Exception as error:  # noqa: BLE001 - mapped to a refusal below
+                    raise self._refusal(error) from None
+                if not batch:
+                    break
+                read += len(batch)
+                for row in batch:
+                    yield tuple(executor._json_value(value) for value in row)
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        if self._watchdog is not None:
+            self._watchdog.cancel()
+        conn, self._conn = self._conn, None
+        if conn is None:
+            return
+        try:
+            if not isinstance(conn, sqlite3.Connection):
+                conn.rollback()
+        except Exception:  # noqa: BLE001 - closing a broken connection anyway
+            pass
+        conn.close()
+
+
+def open_row_stream(
+    query: GuardedQuery, source: SourceConnection, *, limit: int, lang: str = "es"
+) -> RowStream:
+    """Open a guarded query for streaming (see `RowStream`); refusals raise `SqlRefusal`."""
+    return RowStream(query, source, limit=limit, lang=lang)
+
+
+# --- CSV ------------------------------------------------------------------------------------
+
+
+class _Line:
+    """A file-like sink for csv.writer that hands back what was written."""
+
+    def __init__(self) -> None:
+        self.buffer = io.StringIO()
+
+    def write(self, text: str) -> int:
+        return self.buffer.write(text)
+
+    def take(self) -> str:
+        value = self.buffer.getvalue()
+        self.buffer.seek(0)
+        self.buffer.truncate()
+        return value
+
+
+def _csv_cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str) and value.startswith(_FORMULA_PREFIXES):
+        # A spreadsheet would run "=HYPERLINK(...)" as a formula (CSV injection): quote it.
+        return "'" + value
+    return value
+
+
+def _csv_chunks(
+    job: _Export, columns: tuple[str, ...], rows: Iterable[tuple], row_count: int, capped: bool
+) -> Iterator[bytes]:
+    """BOM + scope comment line + header + rows, in chunks of a few hundred rows.
+
+    Runs after the response has started, outside the request's tenant scope: it touches only
+    the already-open row stream, never the ORM.
+    """
+    try:
+        yield from _csv_lines(job, columns, rows, row_count, capped)
+    finally:
+        # A client that goes away closes this generator: release the source connection now.
+        close = getattr(rows, "close", None)
+        if close is not None:
+            close()
+
+
+def _csv_lines(
+    job: _Export, columns: tuple[str, ...], rows: Iterable[tuple], row_count: int, capped: bool
+) -> Iterator[bytes]:
+    sink = _Line()
+    writer = csv.writer(sink, delimiter=job.delimiter, lineterminator="\r\n")
+    facts = " · ".join(f"{k}: {v}" for k, v in _summary(job, row_count, capped))
+    yield ("\ufeff# DataChat · " + facts.replace("\r", " ").replace("\n", " ") + "\r\n").encode()
+    writer.writerow(columns)
+    pending = 0
+    try:
+        for row in rows:
+            writer.writerow([_csv_cell(v) for v in row])
+            pending += 1
+            if pending >= executor.FETCH_BATCH:
+                yield sink.take().encode()
+                pending = 0
+    except SqlRefusal as refusal:
+        # Headers are gone already: say so in the file itself rather than end it silently.
+        sink.write(f"# {job.texts['interrupted']}: {refusal.code}\r\n")
+    yield sink.take().encode()
+
+
+# --- Excel ----------------------------------------------------------------------------------
+
+
+def _xlsx_value(value: Any) -> Any:
+    """A cell value Excel understands natively: numbers stay numbers, ISO dates become dates."""
+    if isinstance(value, str):
+        if _ISO_DATE.match(value):
+            try:
+                return dt.date.fromisoformat(value)
+            except ValueError:
+                return value
+        if _ISO_DATETIME.match(value):
+            try:
+                moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+            except ValueError:
+                return value
+            if moment.tzinfo is not None:  # Excel has no time zones: store UTC
+                moment = moment.astimezone(dt.UTC).replace(tzinfo=None)
+            return moment
+    return value
+
+
+def _xlsx_file(
+    job: _Export, columns: tuple[str, ...], rows: Iterable[tuple], row_count: int, capped: bool
+) -> tuple[IO[bytes], int]:
+    """A write-only workbook (rows never all in memory) in a spooled temporary file."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+    from openpyxl.styles import Font
+
+    t = job.texts
+    book = Workbook(write_only=True)
+    data = book.create_sheet(t["data_sheet"])
+    bold = Font(bold=True)
+
+    def text_cell(sheet: Any, value: str, *, font: Font | None = None) -> WriteOnlyCell:
+        cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", value)[:32_767])
+        cell.data_type = "s"  # never a formula, whatever the text starts with
+        if font is not None:
+            cell.font = font
+        return cell
+
+    data.append([text_cell(data, str(name), font=bold) for name in columns])
+    written = 0
+    for row in rows:
+        cells = []
+        for raw in row:
+            value = _xlsx_value(raw)
+            cells.append(text_cell(data, value) if isinstance(value, str) else value)
+        data.append(cells)
+        written += 1
+
+    meta = book.create_sheet(t["meta_sheet"])
+    message = job.message
+    facts = [
+        (t["question"], message.question),
+        (t["sql"], job.guarded.sql),
+        *_summary(job, written, capped),
+        (t["message"], str(message.pk)),
+        (t["conversation"], str(message.conversation_id)),
+    ]
+    for key, value in facts:
+        meta.append([text_cell(meta, key, font=bold), text_cell(meta, value)])
+
+    target = tempfile.SpooledTemporaryFile(max_size=XLSX_SPOOL_BYTES)  # noqa: SIM115 - returned open
+    book.save(target)
+    target.seek(0)
+    return target, written

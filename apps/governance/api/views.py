@@ -1,0 +1,215 @@
+"""The compliance API: the audit log and anomaly reports (COMPLIANCE and ADMIN only).
+
+Audit entries carry the SQL as executed (after masking and row filters), never result values, so
+nothing masked can surface here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from apps.governance.anomalies import anomaly_acknowledge
+from apps.governance.api_access import (
+    ApiPagination,
+    CanViewAudit,
+    ErrorSerializer,
+    TenantApi,
+)
+from apps.governance.models import AnomalyReport, AuditEntry
+from apps.governance.selectors import anomaly_list, audit_entry_list
+
+ERRORS = {
+    401: OpenApiResponse(ErrorSerializer, description="Not authenticated"),
+    403: OpenApiResponse(ErrorSerializer, description="Not COMPLIANCE or ADMIN"),
+}
+NOT_FOUND = {404: OpenApiResponse(ErrorSerializer, description="Missing, or another org's")}
+
+
+@extend_schema_field(OpenApiTypes.DATETIME)
+class DateBoundField(serializers.Field):
+    """A date (`2026-11-25`) or an ISO date-time; as an upper bound a bare date means its end.
+
+    Returns an aware datetime: the start of the range (inclusive) or its end (exclusive).
+    """
+
+    def __init__(self, *, upper: bool = False, **kwargs: Any) -> None:
+        self.upper = upper
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> dt.datetime:
+        text = str(data).strip()
+        try:
+            if len(text) == 10:
+                day = dt.date.fromisoformat(text)
+                moment = dt.datetime.combine(day, dt.time.min)
+                if self.upper:
+                    moment += dt.timedelta(days=1)
+            else:
+                moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            raise serializers.ValidationError("Use YYYY-MM-DD or an ISO 8601 date-time.") from None
+        if timezone.is_naive(moment):
+            moment = timezone.make_aware(moment)
+        return moment
+
+    def to_representation(self, value: Any) -> str:
+        return value.isoformat()
+
+
+class AuditListApi(TenantApi):
+    """The org's audit log, newest first (COMPLIANCE and ADMIN). Filters: `user`, `outcome`,
+    `code`, `action`, `source`, `from`, `to`."""
+
+    model = AuditEntry
+    pagination_class = ApiPagination
+    extra_permission_classes = (CanViewAudit,)
+
+    class FilterSerializer(serializers.Serializer):
+        user = serializers.CharField(required=False, max_length=150, help_text="username")
+        outcome = serializers.ChoiceField(choices=AuditEntry.Outcome.choices, required=False)
+        code = serializers.CharField(required=False, max_length=50)
+        action = serializers.CharField(required=False, max_length=20)
+        source = serializers.CharField(required=False, max_length=100)
+
+        def get_fields(self) -> dict[str, serializers.Field]:
+            # `from` is a Python keyword: declared here rather than as a class attribute.
+            fields = super().get_fields()
+            fields["from"] = DateBoundField(required=False, help_text="inclusive")
+            fields["to"] = DateBoundField(
+                required=False, upper=True, help_text="exclusive; a bare date includes that day"
+            )
+            return fields
+
+    class OutputSerializer(serializers.Serializer):
+        id = serializers.IntegerField()
+        seq = serializers.IntegerField()
+        created_at = serializers.DateTimeField()
+        username = serializers.CharField()
+        role = serializers.CharField()
+        action = serializers.CharField()
+        channel = serializers.CharField()
+        source = serializers.CharField()
+        question = serializers.CharField()
+        sql = serializers.CharField()
+        outcome = serializers.CharField()
+        code = serializers.CharField()
+        rule = serializers.CharField()
+        row_count = serializers.IntegerField()
+        duration_ms = serializers.FloatField()
+        policy_fingerprint = serializers.CharField()
+        details = serializers.JSONField()
+        prev_hash = serializers.CharField()
+        entry_hash = serializers.CharField()
+
+    @extend_schema(
+        summary="The audit log, newest first",
+        parameters=[FilterSerializer],
+        responses={200: OutputSerializer(many=True), 400: ErrorSerializer, **ERRORS},
+    )
+    def get(self, request: Request) -> Response:
+        filters = self.FilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        self.filters = filters.validated_data
+        return self.paginated(self.get_queryset(), self.OutputSerializer)
+
+    def tenant_queryset(self):  # noqa: ANN201
+        f = self.filters
+        return audit_entry_list(
+            org=self.membership.organization,
+            username=f.get("user"),
+            outcome=f.get("outcome"),
+            code=f.get("code"),
+            action=f.get("action"),
+            source=f.get("source"),
+            since=f.get("from"),
+            until=f.get("to"),
+        )
+
+
+class AnomalyOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    kind = serializers.CharField()
+    window_start = serializers.DateTimeField()
+    window_end = serializers.DateTimeField()
+    observed = serializers.FloatField()
+    baseline = serializers.FloatField()
+    threshold = serializers.FloatField()
+    severity = serializers.CharField()
+    status = serializers.CharField()
+    details = serializers.JSONField()
+    acknowledged_by = serializers.CharField(
+        source="acknowledged_by.username", allow_null=True, default=None
+    )
+    acknowledged_at = serializers.DateTimeField(allow_null=True)
+    created_at = serializers.DateTimeField()
+
+
+class AnomalyListApi(TenantApi):
+    """The org's anomaly reports (COMPLIANCE and ADMIN); filter by `status`, `severity`,
+    `kind`, `user`."""
+
+    model = AnomalyReport
+    pagination_class = ApiPagination
+    extra_permission_classes = (CanViewAudit,)
+
+    class FilterSerializer(serializers.Serializer):
+        status = serializers.ChoiceField(choices=AnomalyReport.Status.choices, required=False)
+        severity = serializers.ChoiceField(choices=AnomalyReport.Severity.choices, required=False)
+        kind = serializers.ChoiceField(choices=AnomalyReport.Kind.choices, required=False)
+        user = serializers.CharField(required=False, max_length=150, help_text="username")
+
+    @extend_schema(
+        summary="Anomaly reports, newest window first",
+        parameters=[FilterSerializer],
+        responses={200: AnomalyOutputSerializer(many=True), 400: ErrorSerializer, **ERRORS},
+    )
+    def get(self, request: Request) -> Response:
+        filters = self.FilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        self.filters = filters.validated_data
+        return self.paginated(self.get_queryset(), AnomalyOutputSerializer)
+
+    def tenant_queryset(self):  # noqa: ANN201
+        f = self.filters
+        return anomaly_list(
+            org=self.membership.organization,
+            status=f.get("status"),
+            severity=f.get("severity"),
+            kind=f.get("kind"),
+            username=f.get("user"),
+        )
+
+
+class AnomalyAcknowledgeApi(TenantApi):
+    """Mark an anomaly report as acknowledged (or closed), recording who and when."""
+
+    model = AnomalyReport
+    extra_permission_classes = (CanViewAudit,)
+
+    class InputSerializer(serializers.Serializer):
+        close = serializers.BooleanField(
+            required=False, default=False, help_text="close the report instead of acknowledging"
+        )
+
+    @extend_schema(
+        summary="Acknowledge (or close) an anomaly report",
+        request=InputSerializer,
+        responses={200: AnomalyOutputSerializer, 400: ErrorSerializer, **ERRORS, **NOT_FOUND},
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        report = self.get_object(pk)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        report = anomaly_acknowledge(
+            report=report, user=request.user, close=data.validated_data["close"]
+        )
+        return Response(AnomalyOutputSerializer(report).data)
