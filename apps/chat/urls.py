@@ -1,3 +1,5 @@
+"""Chat page routes (mounted at /chat/)."""
+
 from django.urls import path
 
 from apps.chat import views
@@ -6,5 +8,14 @@ app_name = "chat"
 
 urlpatterns = [
     path("", views.chat_page, name="new"),
+    path("last/", views.chat_last, name="last"),
     path("c/<int:conversation_id>/", views.chat_page, name="conversation"),
+    path("c/<int:conversation_id>/rename/", views.conversation_rename, name="rename"),
+    path("c/<int:conversation_id>/archive/", views.conversation_archive, name="archive"),
+    path("c/<int:conversation_id>/delete/", views.conversation_delete, name="delete"),
+    path("conversations/", views.sidebar_search, name="search"),
+    path("sql/", views.sql_run, name="run-sql"),
+    path("m/<int:message_id>/table/", views.message_table, name="message-table"),
+    path("m/<int:message_id>/chart/", views.message_chart, name="message-chart"),
+    path("m/<int:message_id>/feedback/", views.message_feedback, name="message-feedback"),
 ]

@@ -1,29 +1,100 @@
-"""Chat pages: the conversation view and the question form (same pipeline as the API and CLI)."""
+"""Chat pages: the conversation view, the question form and the answer card's fragments.
+
+Every answer comes from `apps.chat.pipeline` (the same code path as the API and `manage.py ask`);
+these views only decide how the stored answer object is shown: which page of the table, which of
+the chart types that fit the data, which actions the caller's policy allows. Paging, sorting and
+the chart switcher re-read the stored answer of the message, so they never run a query again.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from apps.chat.pipeline import ask
-from apps.chat.selectors import access_conversation_by_id, conversation_list
+from apps.chat.engine import charts
+from apps.chat.models import Conversation, Message
+from apps.chat.pipeline import ask, run_query
+from apps.chat.selectors import (
+    access_conversation_by_id,
+    access_message_by_id,
+    conversation_messages,
+    conversation_search,
+    message_answer_for,
+)
+from apps.chat.services import NotOwner, conversation_update, message_feedback_record
+from apps.chat.services import conversation_delete as conversation_delete_service
+from apps.governance.models import Membership
+from apps.governance.services import policy_resolve
+from apps.governance.templatetags.datachat import (
+    column_decimals,
+    column_kind,
+    format_cell,
+    member_capabilities,
+)
+from apps.knowledge.selectors import datasource_get
 from datachat.observability import observe_answer
+
+PAGE_SIZES = (25, 50, 100)
+DEFAULT_PAGE_SIZE = 25
+MAX_FOLLOWUPS = 3  # UX.md: at most three chips, and only under the last answer
+MAX_CLARIFY_OPTIONS = 4
+LONG_THREAD = 20  # turns after which the page suggests starting a new conversation
+SIDEBAR_LIMIT = 100
+EXAMPLES_ES = {
+    "sales": ["¿Cuál fue el total de ventas por región?", "Top 3 productos por ingresos"],
+    "trends": ["Ventas por mes en 2025", "Ticket promedio por canal"],
+    "definitions": ["¿Qué significa margen bruto?"],
+}
+EXAMPLES_EN = {
+    "sales": ["What were total sales by region?", "Top 3 products by revenue"],
+    "trends": ["Sales by month in 2025", "Average order value by channel"],
+    "definitions": ["What does gross margin mean?"],
+}
+
+
+def _membership(request: HttpRequest) -> Membership:
+    """The caller's membership; a logged-in user without one sees the same 404 as a stranger."""
+    membership = getattr(request, "membership", None)
+    if membership is None:
+        raise Http404
+    return membership
+
+
+# --- pages ----------------------------------------------------------------------------------
+
+
+@login_required
+def chat_last(request: HttpRequest) -> HttpResponse:
+    """After login: reopen the member's most recent conversation (or start a new one)."""
+    membership = _membership(request)
+    latest = conversation_search(membership=membership).first()
+    if latest is None:
+        return redirect("chat:new")
+    return redirect("chat:conversation", conversation_id=latest.pk)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def chat_page(request: HttpRequest, conversation_id: int | None = None) -> HttpResponse:
     """Show a conversation (or a new one) and answer the question posted to it."""
-    membership = request.membership
-    if membership is None:
-        raise Http404
+    membership = _membership(request)
     conversation = None
     if conversation_id is not None:
         conversation = access_conversation_by_id(membership=membership, pk=conversation_id)
     if request.method == "POST":
-        question = request.POST.get("question", "")
+        conversation = conversation or _posted_conversation(request, membership)
+        question = request.POST.get("question", "").strip()
         answer = ask(
             membership=membership,
             question=question,
@@ -31,23 +102,511 @@ def chat_page(request: HttpRequest, conversation_id: int | None = None) -> HttpR
             channel="web",
         )
         observe_answer(answer, "web")
-        if not request.htmx:
-            return redirect("chat:conversation", conversation_id=answer["conversation_id"])
-        return render(request, "chat/_answer.html", {"message": {"question": question,
-                                                                 "answer": answer}})
-    messages = []
-    if conversation is not None:
-        messages = [
-            {"question": m.question, "answer": m.answer, "id": m.pk}
-            for m in conversation.messages.order_by("created_at", "id")
-        ]
+        return _turn_response(
+            request, membership, answer, question=question, kind=Message.Kind.ASK,
+            new_conversation=conversation is None,
+        )  # fmt: skip
+
+    caps = member_capabilities(membership)
+    messages = list(conversation_messages(conversation=conversation)) if conversation else []
+    owner = conversation is None or conversation.user_id == membership.user_id
+    table_request = _table_request(request)
+    cards = [
+        _card(
+            membership,
+            # Someone a conversation is shared with gets the answers without the owner's rows.
+            message_answer_for(message=m, membership=membership),
+            question=m.question,
+            kind=m.kind,
+            last=index == len(messages) - 1,
+            feedback=m.feedback_rating,
+            owner=owner,
+            table_request=table_request if table_request.get("message") == m.pk else None,
+        )
+        for index, m in enumerate(messages)
+    ]
+    source = conversation.data_source if conversation and conversation.data_source else None
     return render(
         request,
         "chat/chat_page.html",
         {
             "conversation": conversation,
-            "conversations": conversation_list(membership=membership)[:50],
-            "messages": messages,
+            "groups": _conversation_groups(conversation_search(membership=membership)),
+            "cards": cards,
             "membership": membership,
+            "caps": caps,
+            "source": source or datasource_get(org=membership.organization),
+            "scope": _scope_label(membership),
+            "examples": _examples(),
+            "long_thread": len(cards) >= LONG_THREAD,
         },
     )
+
+
+@login_required
+@require_POST
+def sql_run(request: HttpRequest) -> HttpResponse:
+    """ "Edit & re-run": hand-written SQL through `pipeline.run_query`, shown as a new turn.
+
+    The pipeline itself refuses roles whose policy does not allow editing SQL; the page only
+    hides the editor from them.
+    """
+    membership = _membership(request)
+    conversation = _posted_conversation(request, membership)
+    sql = request.POST.get("sql", "")
+    answer = run_query(
+        membership=membership,
+        sql=sql,
+        conversation_id=conversation.pk if conversation else None,
+        channel="web",
+    )
+    observe_answer(answer, "web")
+    return _turn_response(
+        request, membership, answer, question=sql, kind=Message.Kind.QUERY,
+        new_conversation=conversation is None,
+    )  # fmt: skip
+
+
+# --- the answer card's fragments ------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def message_table(request: HttpRequest, message_id: int) -> HttpResponse:
+    """One page of a stored result, sorted as asked: swaps only that card's table."""
+    membership = _membership(request)
+    message = access_message_by_id(membership=membership, pk=message_id)
+    answer = message_answer_for(message=message, membership=membership)
+    table = _table(answer, message.pk, **_table_args(_table_request(request)))
+    if table is None:
+        raise Http404
+    return render(request, "chat/_answer_table.html", {"table": table})
+
+
+@login_required
+@require_GET
+def message_chart(request: HttpRequest, message_id: int) -> HttpResponse:
+    """The chart of a stored result drawn as another type that fits the same data."""
+    membership = _membership(request)
+    message = access_message_by_id(membership=membership, pk=message_id)
+    answer = message_answer_for(message=message, membership=membership)
+    chart = _chart(answer, message.pk, chart_type=request.GET.get("type"))
+    if chart is None:
+        raise Http404
+    return render(request, "chat/_answer_chart.html", {"chart": chart})
+
+
+@login_required
+@require_POST
+def message_feedback(request: HttpRequest, message_id: int) -> HttpResponse:
+    """👍 / 👎 with optional reason tags and a comment; the first rating sticks (buttons lock)."""
+    membership = _membership(request)
+    message = access_message_by_id(membership=membership, pk=message_id)
+    rating = request.POST.get("rating", "")
+    if rating not in ("up", "down"):
+        return HttpResponse(status=400)
+    if not message.feedback_rating:  # the first rating sticks: the buttons are locked after it
+        try:
+            message = message_feedback_record(
+                message=message,
+                user=membership.user,
+                rating=rating,
+                comment=request.POST.get("comment", ""),
+                tags=request.POST.getlist("tags"),
+            ).message
+        except NotOwner:
+            raise Http404 from None
+    if not request.htmx:
+        return redirect("chat:conversation", conversation_id=message.conversation_id)
+    return render(
+        request,
+        "chat/_feedback.html",
+        {"card": {"id": message.pk, "feedback": message.feedback_rating, "just_sent": True}},
+    )
+
+
+# --- the sidebar ----------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def sidebar_search(request: HttpRequest) -> HttpResponse:
+    """The sidebar list filtered by title and question text."""
+    membership = _membership(request)
+    query = request.GET.get("q", "").strip()
+    return render(
+        request,
+        "chat/_conversation_list.html",
+        {
+            "groups": _conversation_groups(
+                conversation_search(membership=membership, q=query or None)
+            ),
+            "query": query,
+            "current_id": _current_id(request),
+        },
+    )
+
+
+@login_required
+@require_POST
+def conversation_rename(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    """Inline rename from the sidebar (Enter saves, Esc cancels on the page)."""
+    membership = _membership(request)
+    conversation = access_conversation_by_id(membership=membership, pk=conversation_id)
+    title = " ".join(request.POST.get("title", "").split())
+    if title:
+        try:
+            conversation_update(conversation=conversation, user=membership.user, title=title)
+        except NotOwner:
+            raise Http404 from None
+    return _sidebar_response(request, membership, current=_current_id(request))
+
+
+@login_required
+@require_POST
+def conversation_archive(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    """Hide a conversation from the list without deleting it."""
+    membership = _membership(request)
+    conversation = access_conversation_by_id(membership=membership, pk=conversation_id)
+    try:
+        conversation_update(conversation=conversation, user=membership.user, archived=True)
+    except NotOwner:
+        raise Http404 from None
+    return _leave_if_current(request, membership, conversation.pk)
+
+
+@login_required
+@require_POST
+def conversation_delete(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    """Delete a conversation and its messages (the page asked for confirmation first).
+
+    Only the owner may delete; the audit log keeps its own record of every question either way.
+    """
+    membership = _membership(request)
+    conversation = access_conversation_by_id(membership=membership, pk=conversation_id)
+    pk = conversation.pk
+    try:
+        conversation_delete_service(conversation=conversation, user=membership.user)
+    except NotOwner:
+        raise Http404 from None
+    return _leave_if_current(request, membership, pk)
+
+
+# --- helpers: conversations -----------------------------------------------------------------
+
+
+def _posted_conversation(request: HttpRequest, membership: Membership) -> Conversation | None:
+    raw = request.POST.get("conversation_id", "")
+    if not raw.isdigit():
+        return None
+    return access_conversation_by_id(membership=membership, pk=int(raw))
+
+
+def _current_id(request: HttpRequest) -> int | None:
+    raw = request.POST.get("current") or request.GET.get("current") or ""
+    return int(raw) if raw.isdigit() else None
+
+
+def _conversation_groups(conversations: QuerySet[Conversation]) -> list[dict[str, Any]]:
+    """Today / Last 7 days / Older, by the local date of the last activity."""
+    today = timezone.localdate()
+    groups: dict[str, list[Conversation]] = {"today": [], "week": [], "older": []}
+    for conversation in conversations[:SIDEBAR_LIMIT]:
+        day = timezone.localtime(conversation.updated_at).date()
+        if day >= today:
+            groups["today"].append(conversation)
+        elif day > today - dt.timedelta(days=7):
+            groups["week"].append(conversation)
+        else:
+            groups["older"].append(conversation)
+    labels = {"today": _("Today"), "week": _("Last 7 days"), "older": _("Older")}
+    return [
+        {"key": key, "label": labels[key], "items": items} for key, items in groups.items() if items
+    ]
+
+
+def _sidebar_response(
+    request: HttpRequest, membership: Membership, current: int | None
+) -> HttpResponse:
+    if not request.htmx:
+        return (
+            redirect("chat:conversation", conversation_id=current)
+            if current
+            else redirect("chat:last")
+        )
+    return render(
+        request,
+        "chat/_conversation_list.html",
+        {"groups": _conversation_groups(conversation_search(membership=membership)),
+         "current_id": current},
+    )  # fmt: skip
+
+
+def _leave_if_current(
+    request: HttpRequest, membership: Membership, conversation_id: int
+) -> HttpResponse:
+    """After archive/delete: stay where we are, unless the page showed that conversation."""
+    current = _current_id(request)
+    if current == conversation_id:
+        if request.htmx:
+            response = HttpResponse(status=204)
+            response["HX-Redirect"] = reverse("chat:new")
+            return response
+        return redirect("chat:new")
+    return _sidebar_response(request, membership, current)
+
+
+# --- helpers: the answer card ---------------------------------------------------------------
+
+
+def _turn_response(
+    request: HttpRequest,
+    membership: Membership,
+    answer: dict[str, Any],
+    *,
+    question: str,
+    kind: str,
+    new_conversation: bool,
+) -> HttpResponse:
+    """The new turn: a card appended to the stream (htmx), or the conversation page."""
+    conversation_id = answer.get("conversation_id")
+    if not request.htmx:
+        if conversation_id is None:
+            return redirect("chat:new")
+        return redirect("chat:conversation", conversation_id=conversation_id)
+    card = _card(membership, answer, question=question, kind=kind, last=True)
+    conversation = (
+        Conversation.all_tenants.filter(pk=conversation_id).first() if conversation_id else None
+    )
+    response = render(
+        request,
+        "chat/_turn.html",
+        {
+            "card": card,
+            "conversation": conversation,
+            "groups": _conversation_groups(conversation_search(membership=membership)),
+            "current_id": conversation_id,
+            "new_conversation": new_conversation,
+        },
+    )
+    if new_conversation and conversation_id is not None:
+        # The conversation has its own URL from the first answer on: a refresh keeps it.
+        response["HX-Push-Url"] = reverse("chat:conversation", args=[conversation_id])
+    return response
+
+
+def _card(
+    membership: Membership,
+    answer: dict[str, Any],
+    *,
+    question: str,
+    kind: str,
+    last: bool,
+    feedback: str = "",
+    owner: bool = True,
+    table_request: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Everything the answer card shows, in UX order, for one stored answer object."""
+    kind_of_answer = answer.get("type", "ERROR")
+    message_id = answer.get("message_id")
+    suggestions = [s for s in answer.get("suggestions") or [] if s]
+    is_data = bool(answer.get("columns"))
+    table_args = _table_args(table_request or {})
+    return {
+        "id": message_id,
+        "conversation_id": answer.get("conversation_id"),
+        "question": question,
+        "kind": kind,
+        "type": kind_of_answer,
+        "answer": answer,
+        "last": last,
+        "feedback": feedback,
+        "duration_ms": (answer.get("timings_ms") or {}).get("total"),
+        "table": _table(answer, message_id, **table_args) if is_data else None,
+        "chart": _chart(answer, message_id) if is_data else None,
+        "followups": suggestions[:MAX_FOLLOWUPS] if last and kind_of_answer != "CLARIFY" else [],
+        "clarify_options": suggestions[:MAX_CLARIFY_OPTIONS] if kind_of_answer == "CLARIFY" else [],
+        "scope": answer.get("scope") or [],
+        "row_cap": membership.organization.row_cap,
+        "caps": member_capabilities(membership),
+        # Only the asker rates an answer; a reader of a shared conversation does not.
+        "rateable": message_id is not None and owner,
+        "rows_withheld": bool(answer.get("rows_withheld")),
+    }
+
+
+def _table_request(request: HttpRequest) -> dict[str, Any]:
+    """Paging/sorting parameters from the query string (the fragment and the no-JS page)."""
+    params = request.GET
+
+    def as_int(name: str) -> int | None:
+        raw = params.get(name, "")
+        return int(raw) if raw.lstrip("-").isdigit() else None
+
+    return {
+        "message": as_int("m"),
+        "page": as_int("page") or 1,
+        "size": as_int("size") or DEFAULT_PAGE_SIZE,
+        "sort": as_int("sort"),
+        "dir": "desc" if params.get("dir") == "desc" else "asc",
+    }
+
+
+def _table_args(table_request: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "page": table_request.get("page") or 1,
+        "size": table_request.get("size") or DEFAULT_PAGE_SIZE,
+        "sort": table_request.get("sort"),
+        "direction": table_request.get("dir") or "asc",
+    }
+
+
+def _sort_key(value: Any) -> tuple[int, Any]:
+    # NULLs last in either direction would need two keys; first-in-group is good enough and
+    # keeps numbers and text from being compared with each other.
+    if value is None:
+        return (2, 0)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return (0, value)
+    return (1, str(value).casefold())
+
+
+def _table(
+    answer: dict[str, Any],
+    message_id: int | None,
+    *,
+    page: int = 1,
+    size: int = DEFAULT_PAGE_SIZE,
+    sort: int | None = None,
+    direction: str = "asc",
+) -> dict[str, Any] | None:
+    """One page of the answer's rows, formatted for the active language."""
+    columns = list(answer.get("columns") or [])
+    if not columns:
+        return None
+    rows = list(answer.get("rows") or [])
+    size = size if size in PAGE_SIZES else DEFAULT_PAGE_SIZE
+    values = [[r[i] for r in rows if i < len(r)] for i in range(len(columns))]
+    kinds = [column_kind(name, values[i]) for i, name in enumerate(columns)]
+    decimals = [column_decimals(values[i]) for i in range(len(columns))]
+    if sort is not None and 0 <= sort < len(columns):
+        rows.sort(key=lambda r: _sort_key(r[sort]), reverse=direction == "desc")
+    else:
+        sort = None
+    paginator = Paginator(rows, size)
+    page_obj = paginator.get_page(page)
+    return {
+        "id": message_id,
+        "columns": [
+            {
+                "index": i,
+                "name": name,
+                "kind": kinds[i],
+                "numeric": kinds[i] in ("number", "code"),
+                "aria_sort": (
+                    ("ascending" if direction == "asc" else "descending") if sort == i else "none"
+                ),
+                "next_dir": "desc" if sort == i and direction == "asc" else "asc",
+            }
+            for i, name in enumerate(columns)
+        ],
+        "rows": [
+            [
+                {
+                    "text": format_cell(v, kinds[i], decimals[i]),
+                    "numeric": kinds[i] in ("number", "code"),
+                }
+                for i, v in enumerate(row)
+            ]
+            for row in page_obj.object_list
+        ],
+        "page": page_obj,
+        "size": size,
+        "sizes": PAGE_SIZES,
+        "sort": sort,
+        "dir": direction,
+        "row_count": answer.get("row_count") or len(rows),
+        "returned": len(rows),
+        "truncated": bool(answer.get("truncated")),
+        "scope": answer.get("scope") or [],
+        "count_capped": bool(answer.get("count_capped")),
+        "first": page_obj.start_index(),
+        "last": page_obj.end_index(),
+    }
+
+
+def _chart_label(chart_type: str) -> str:
+    labels = {
+        "kpi": _("Number"),
+        "line": _("Line"),
+        "bar": _("Bars"),
+        "pie": _("Pie"),
+        "scatter": _("Scatter"),
+        "table": _("Table only"),
+    }
+    return labels.get(chart_type, chart_type)
+
+
+def _chart(
+    answer: dict[str, Any], message_id: int | None, *, chart_type: str | None = None
+) -> dict[str, Any] | None:
+    """The answer's chart, its light and dark variants, the switcher and the text alternative.
+
+    The stored figure is used as it is when it is what was asked for; the other types (only
+    those `choose_chart` says fit the data) and the dark variant are drawn by the same engine.
+    """
+    columns = list(answer.get("columns") or [])
+    rows = list(answer.get("rows") or [])
+    if not columns:
+        return None
+    stored = answer.get("chart") or {}
+    lang = "en" if (get_language() or "es").startswith("en") else "es"
+    wanted = charts.validate_hint(chart_type) or stored.get("type")
+    spec = charts.choose_chart(columns, rows, hint=wanted, lang=lang)
+    same_as_stored = spec.type == stored.get("type") and answer.get("lang", lang) == lang
+    light = stored.get("figure") if same_as_stored and stored.get("figure") else None
+    if light is None:
+        light = charts.render_figure(spec, columns, rows, lang=lang, theme="light")
+    dark = charts.render_figure(spec, columns, rows, lang=lang, theme="dark") if light else None
+    options = [t for t in charts.CHART_TYPES if t == spec.type or t in spec.alternatives]
+    dom = f"{message_id or 'new'}"
+    return {
+        "id": message_id,
+        # Element ids of the figure JSON: unique per card, stable across chart-type swaps.
+        "dom": {"light": f"fig-{dom}-light", "dark": f"fig-{dom}-dark", "config": f"cfg-{dom}"},
+        "type": spec.type,
+        "figure_light": light,
+        "figure_dark": dark,
+        "config": charts.plotly_config(lang),
+        "options": [
+            {"type": t, "label": _chart_label(t), "current": t == spec.type} for t in options
+        ],
+        "summary": charts.chart_summary(spec, columns, rows, lang),
+        "title": spec.title,
+    }
+
+
+def _scope_label(membership: Membership) -> str:
+    """ "Solo ves la región Norte": the row filters the caller's policy applies, in words."""
+    policy = policy_resolve(membership=membership, table_names=[])
+    if not policy.can_query:
+        return ""
+    parts = []
+    for row_filter in policy.row_filters:
+        values = ", ".join(str(v) for v in row_filter.values) or "—"
+        if row_filter.column == "region":
+            parts.append(_("You are seeing only region %(values)s") % {"values": values})
+        else:
+            parts.append(
+                _("You are seeing only rows where %(column)s is %(values)s")
+                % {"column": row_filter.column, "values": values}
+            )
+    return " · ".join(dict.fromkeys(parts))
+
+
+def _examples() -> list[dict[str, Any]]:
+    """Example questions for the empty state, grouped by topic, in the UI language."""
+    # The questions are data, not UI strings: each language has its own, phrased as people ask.
+    questions = EXAMPLES_EN if (get_language() or "es").startswith("en") else EXAMPLES_ES
+    topics = {"sales": _("Sales"), "trends": _("Trends"), "definitions": _("Definitions")}
+    return [{"topic": topics[key], "questions": items} for key, items in questions.items()]

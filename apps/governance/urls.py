@@ -1,5 +1,15 @@
-"""Page routes of this app."""
+"""Compliance page routes (mounted at /compliance/)."""
+
+from django.urls import path
+
+from apps.governance import views
 
 app_name = "governance"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("audit/", views.audit_list, name="audit"),
+    path("audit/export/", views.audit_export, name="audit-export"),
+    path("audit/<int:seq>/", views.audit_detail, name="audit-detail"),
+    path("anomalies/", views.anomaly_list, name="anomalies"),
+    path("anomalies/<int:report_id>/<str:action>/", views.anomaly_update, name="anomaly-update"),
+]

@@ -1,0 +1,328 @@
+"""Compliance pages (mounted at /compliance/): the audit log and the anomaly reports.
+
+Only roles whose policy grants `can_view_audit` (COMPLIANCE and ADMIN by default) see them; for
+everyone else they do not exist (404, the same answer as for a missing page). Filters live in the
+query string, so a filtered view can be bookmarked, shared and exported as it is shown, and the
+export itself is recorded in the audit log.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from typing import Any
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Q, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from apps.governance.anomalies import anomaly_acknowledge
+from apps.governance.models import AnomalyReport, AuditEntry, Membership
+from apps.governance.services import audit_record
+from apps.governance.templatetags.datachat import member_capabilities
+
+AUDIT_PAGE_SIZE = 50
+EXPORT_MAX_ROWS = 100_000
+SEVERITY_ORDER = (
+    AnomalyReport.Severity.HIGH,
+    AnomalyReport.Severity.MEDIUM,
+    AnomalyReport.Severity.LOW,
+)
+
+
+def _auditor(request: HttpRequest) -> Membership:
+    """The caller, if their policy lets them read the audit log; otherwise a plain 404."""
+    membership = getattr(request, "membership", None)
+    if membership is None or not member_capabilities(membership)["can_view_audit"]:
+        raise Http404
+    return membership
+
+
+class AuditFilterForm(forms.Form):
+    """The audit log's filters; every one optional, all of them kept in the URL."""
+
+    date_from = forms.DateField(
+        required=False, label=gettext_lazy("From"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        required=False, label=gettext_lazy("To"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    user = forms.CharField(required=False, label=gettext_lazy("User"), max_length=150)
+    outcome = forms.ChoiceField(
+        required=False,
+        label=gettext_lazy("Outcome"),
+        choices=[("", gettext_lazy("Any"))] + list(AuditEntry.Outcome.choices),
+    )
+    action = forms.ChoiceField(
+        required=False,
+        label=gettext_lazy("Action"),
+        choices=[
+            ("", gettext_lazy("Any")),
+            ("ask", gettext_lazy("Question")),
+            ("query", gettext_lazy("Edited SQL")),
+            ("export", gettext_lazy("Export")),
+        ],
+    )
+    source = forms.CharField(required=False, label=gettext_lazy("Data source"), max_length=100)
+    code = forms.CharField(required=False, label=gettext_lazy("Code"), max_length=50)
+    q = forms.CharField(required=False, label=gettext_lazy("Text"), max_length=200)
+
+    def applied(self) -> dict[str, str]:
+        """The filters in effect, as text (for the export's second sheet and its audit entry)."""
+        if not self.is_valid():
+            return {}
+        return {k: str(v) for k, v in self.cleaned_data.items() if v not in (None, "")}
+
+
+def _audit_entries(*, org, filters: dict[str, Any]) -> QuerySet[AuditEntry]:  # noqa: ANN001
+    """The org's audit entries matching the cleaned filters, newest first."""
+    entries = AuditEntry.objects.filter(organization=org).select_related("user")
+    if filters.get("date_from"):
+        entries = entries.filter(created_at__date__gte=filters["date_from"])
+    if filters.get("date_to"):
+        entries = entries.filter(created_at__date__lte=filters["date_to"])
+    if filters.get("user"):
+        entries = entries.filter(username__iexact=filters["user"])
+    if filters.get("outcome"):
+        entries = entries.filter(outcome=filters["outcome"])
+    if filters.get("action"):
+        entries = entries.filter(action=filters["action"])
+    if filters.get("source"):
+        entries = entries.filter(source__iexact=filters["source"])
+    if filters.get("code"):
+        entries = entries.filter(code__iexact=filters["code"])
+    if filters.get("q"):
+        text = filters["q"]
+        entries = entries.filter(
+            Q(question__icontains=text) | Q(sql__icontains=text) | Q(rule__icontains=text)
+        )
+    return entries.order_by("-seq")
+
+
+def _filters(request: HttpRequest) -> AuditFilterForm:
+    form = AuditFilterForm(request.GET or None)
+    if form.is_bound:
+        form.is_valid()
+    return form
+
+
+def _cleaned(form: AuditFilterForm) -> dict[str, Any]:
+    return form.cleaned_data if form.is_bound and form.is_valid() else {}
+
+
+@login_required
+@require_GET
+def audit_list(request: HttpRequest) -> HttpResponse:
+    """The audit log with filters; htmx filter changes swap only the results."""
+    membership = _auditor(request)
+    org = membership.organization
+    form = _filters(request)
+    entries = _audit_entries(org=org, filters=_cleaned(form))
+    page = Paginator(entries, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "form": form,
+        "page": page,
+        "query": query.urlencode(),
+        "usernames": AuditEntry.objects.filter(organization=org)
+        .order_by("username")
+        .values_list("username", flat=True)
+        .distinct(),
+        "codes": AuditEntry.objects.filter(organization=org)
+        .exclude(code="")
+        .order_by("code")
+        .values_list("code", flat=True)
+        .distinct(),
+    }
+    template = "governance/_audit_results.html" if request.htmx else "governance/audit_list.html"
+    return render(request, template, context)
+
+
+@login_required
+@require_GET
+def audit_detail(request: HttpRequest, seq: int) -> HttpResponse:
+    """One entry in full: the SQL as executed, the row filters applied, the rule, the hash."""
+    membership = _auditor(request)
+    entry = AuditEntry.objects.filter(organization=membership.organization, seq=seq).first()
+    if entry is None:
+        raise Http404
+    template = "governance/_audit_detail.html" if request.htmx else "governance/audit_detail.html"
+    return render(request, template, {"entry": entry})
+
+
+@login_required
+@require_GET
+def audit_export(request: HttpRequest) -> HttpResponse:
+    """The current filter as CSV or Excel, with who exported it and when; the export is audited."""
+    membership = _auditor(request)
+    fmt = request.GET.get("format", "csv")
+    if fmt not in ("csv", "xlsx"):
+        return HttpResponse(status=400)
+    form = _filters(request)
+    entries = list(_audit_entries(org=membership.organization, filters=_cleaned(form))[
+        :EXPORT_MAX_ROWS
+    ])  # fmt: skip
+    exported_at = timezone.now()
+    applied = form.applied()
+    audit_record(
+        org=membership.organization,
+        user=membership.user,
+        role=membership.role,
+        action="export",
+        channel="web",
+        question=_("Audit log export (%(format)s)") % {"format": fmt},
+        outcome=AuditEntry.Outcome.ANSWERED,
+        row_count=len(entries),
+        details={"target": "audit_log", "format": fmt, "filters": applied},
+    )
+    stamp = exported_at.strftime("%Y%m%dT%H%M%SZ")
+    name = f"datachat-audit-{membership.organization.slug}-{stamp}.{fmt}"
+    if fmt == "csv":
+        body = _audit_csv(entries)
+        content_type = "text/csv; charset=utf-8"
+    else:
+        body = _audit_xlsx(entries, applied, exported_at, membership)
+        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    response = HttpResponse(body, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+EXPORT_COLUMNS = (
+    "seq", "time", "user", "role", "action", "channel", "source", "outcome", "code", "rule",
+    "rows", "duration_ms", "question", "sql", "filters", "entry_hash",
+)  # fmt: skip
+
+
+def _export_row(entry: AuditEntry) -> list[Any]:
+    return [
+        entry.seq,
+        entry.created_at,
+        entry.username,
+        entry.role,
+        entry.action,
+        entry.channel,
+        entry.source,
+        entry.outcome,
+        entry.code,
+        entry.rule,
+        entry.row_count,
+        entry.duration_ms,
+        entry.question,
+        entry.sql,
+        "; ".join(str(f) for f in (entry.details or {}).get("filters") or []),
+        entry.entry_hash,
+    ]
+
+
+def _audit_csv(entries: list[AuditEntry]) -> bytes:
+    """UTF-8 with BOM (Excel opens it right); `;` in Spanish, where `,` is the decimal mark."""
+    delimiter = ";" if (get_language() or "es").startswith("es") else ","
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=delimiter)
+    writer.writerow(EXPORT_COLUMNS)
+    for entry in entries:
+        row = _export_row(entry)
+        row[1] = entry.created_at.isoformat()  # ISO 8601 with the time zone
+        writer.writerow(row)
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def _audit_xlsx(
+    entries: list[AuditEntry],
+    applied: dict[str, str],
+    exported_at: dt.datetime,
+    membership: Membership,
+) -> bytes:
+    """Real numbers and dates with number formats, and a second sheet recording the export."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "audit"
+    zone = timezone.get_current_timezone_name()
+    header = list(EXPORT_COLUMNS)
+    header[1] = f"time ({zone})"
+    sheet.append(header)
+    for entry in entries:
+        row = _export_row(entry)
+        # Excel has no time zones: local time, with the zone named in the header.
+        row[1] = timezone.localtime(entry.created_at).replace(tzinfo=None)
+        sheet.append(row)
+    for cell in sheet["B"][1:]:
+        cell.number_format = "yyyy-mm-dd hh:mm:ss"
+    for cell in sheet["L"][1:]:
+        cell.number_format = "#,##0.0"
+    sheet.freeze_panes = "A2"
+    info = book.create_sheet("export")
+    info.append(["exported_at", exported_at.isoformat()])
+    info.append(["exported_by", membership.user.username])
+    info.append(["organization", membership.organization.slug])
+    info.append(["rows", len(entries)])
+    info.append(["row_limit", EXPORT_MAX_ROWS])
+    for key, value in sorted(applied.items()):
+        info.append([f"filter.{key}", value])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+# --- anomalies ------------------------------------------------------------------------------
+
+
+def _anomaly_view(report: AnomalyReport) -> dict[str, Any]:
+    change = None
+    if report.baseline:
+        change = (report.observed - report.baseline) / report.baseline * 100
+    return {"report": report, "change": change}
+
+
+@login_required
+@require_GET
+def anomaly_list(request: HttpRequest) -> HttpResponse:
+    """Anomaly reports as cards, grouped by severity; closed ones only when asked for."""
+    membership = _auditor(request)
+    show_closed = request.GET.get("status") == "all"
+    reports = AnomalyReport.all_tenants.filter(organization=membership.organization)
+    if not show_closed:
+        reports = reports.exclude(status=AnomalyReport.Status.CLOSED)
+    by_severity: dict[str, list[dict[str, Any]]] = {s: [] for s in SEVERITY_ORDER}
+    for report in reports.order_by("-window_start", "username"):
+        by_severity.setdefault(report.severity, []).append(_anomaly_view(report))
+    groups = [
+        {"severity": s, "label": AnomalyReport.Severity(s).label, "items": by_severity[s]}
+        for s in SEVERITY_ORDER
+        if by_severity.get(s)
+    ]
+    return render(
+        request,
+        "governance/anomaly_list.html",
+        {"groups": groups, "show_closed": show_closed},
+    )
+
+
+@login_required
+@require_POST
+def anomaly_update(request: HttpRequest, report_id: int, action: str) -> HttpResponse:
+    """Acknowledge or close a report; htmx gets the updated card back."""
+    membership = _auditor(request)
+    if action not in ("acknowledge", "close"):
+        raise Http404
+    report = AnomalyReport.all_tenants.filter(
+        organization=membership.organization, pk=report_id
+    ).first()
+    if report is None:
+        raise Http404
+    report = anomaly_acknowledge(report=report, user=membership.user, close=action == "close")
+    if not request.htmx:
+        return redirect("governance:anomalies")
+    return render(request, "governance/_anomaly_card.html", {"item": _anomaly_view(report)})
