@@ -45,7 +45,9 @@ def product(scratch_postgres_db, redis_url, tmp_path):  # noqa: ANN001, ANN201
         return result.stdout
 
     def shell(code: str) -> str:
-        return manage("shell", "-c", code).strip()
+        # Django's shell may print a banner line first: the answer is the last line.
+        lines = manage("shell", "--no-imports", "-c", code).strip().splitlines()
+        return lines[-1] if lines else ""
 
     manage("migrate", "--noinput")
     manage("seed_demo", "--rows", "2000")
