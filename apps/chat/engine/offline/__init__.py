@@ -82,7 +82,7 @@ def _interpret(
             raise Unclear("why")
         if unmapped:
             raise Unclear("unmapped", ", ".join(unmapped))
-        if not any(m.kind in ("schema", "time", "number") for m in mentions) and not (
+        if not any(m.kind in ("schema", "time", "number", "concept") for m in mentions) and not (
             previous is not None and ctx.has("rank", "most", "least", "group")
         ):
             raise Unclear("vague")
@@ -246,8 +246,9 @@ def _clarify(
             lang,
             metric_keys=_said_metrics(ctx),
             dimension_words=_said_dimensions(ctx),
+            values=_said_values(ctx),
+            period=_said_period(ctx),
             reason=unclear.reason,
-            stripped_question=_without(question, unmapped) if unmapped else None,
             accepts=lambda text: (
                 _interpret(text, model, previous=None, with_suggestions=False).route == "SQL"
             ),
@@ -283,11 +284,22 @@ def _said_dimensions(ctx: Context) -> list[str]:
         if m.kind != "schema" or m.has("value") or m.has("metric") or m.has("table"):
             continue
         if any(model.column(*e.ref).kind == "text" for e in m.of("column")):
-            words.append(m.text)
+            words.append(m.text.lower())
     return words[:1]
 
 
-def _without(question: str, words: list[str]) -> str:
-    drop = {lx.fold(w) for w in words}
-    kept = [t.text for t in lx.tokenize(question) if t.norm not in drop]
-    return " ".join(kept)
+def _said_values(ctx: Context) -> list[str]:
+    found = []
+    for m in ctx.mentions:
+        if m.kind == "schema" and m.has("value"):
+            value = max(m.of("value"), key=lambda e: e.quality).ref[2]
+            if value not in found and not all(e.weak for e in m.of("value")):
+                found.append(value)
+    return found[:2]
+
+
+def _said_period(ctx: Context) -> str | None:
+    for m in ctx.mentions:
+        if m.kind == "time" and m.time.kind == "period" and m.time.granularity == "year":
+            return m.time.label
+    return None

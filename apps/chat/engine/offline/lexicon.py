@@ -18,6 +18,11 @@ def words(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
+def phrases(text: str) -> tuple[str, ...]:
+    """The "|"-separated phrases of `text`, in order, with spaces normalised."""
+    return tuple(" ".join(p.split()) for p in text.split("|") if p.strip())
+
+
 # --- normalisation --------------------------------------------------------------------------
 
 _QUOTES = str.maketrans({"“": '"', "”": '"', "″": '"', "‘": "'", "’": "'", "´": "'"})
@@ -129,11 +134,7 @@ def detect_language(tokens: list[Token]) -> str:
 # --- function words -------------------------------------------------------------------------
 
 # Dropped before phrase matching, on both sides: "número de ventas" keys as "numero venta".
-FILLER = words(
-    """
-    el la los las lo un una unos unas de del al a the of an its it's
-    """
-)
+FILLER = words("el la los las lo un una unos unas de del al a the of an its it's")
 
 # Words that carry no meaning for the query (after the grammar words below are taken out).
 STOPWORDS = words(
@@ -162,69 +163,37 @@ STOPWORDS = words(
     entries result results altogether combined about from entre desde hasta between since until
     after before aplicado aplicada aplicados aplicadas applied decir dices digas contar cuentame
     cuenteme averiguar mirar ensename informame informar reporta reporte report summary resumen
-    resume tell quisieras dolares dolar dollars dollar usd euros euro eur monto now ahora then
+    resume tell quisieras tal estas saludos hey dolares dolar dollars dollar usd euros euro eur
+    monto now ahora then
     luego entonces pero but podrias podria puede pueden podes quieres deseo gustaria saberlo
     necesitaria
     """
 )
 
 # Group-by markers.
-GROUP_WORDS = words(
+GROUP_WORDS = words("por per by segun cada each desglosado desglosada broken split")
+GROUP_PHRASES = phrases(
     """
-    por per by segun cada each desglosado desglosada broken split
+    para cada | for each | for every | broken down by | split by | desglosado por | agrupado por
+    | grouped by | en cada | in each
     """
-)
-GROUP_PHRASES = (
-    "para cada",
-    "for each",
-    "for every",
-    "broken down by",
-    "split by",
-    "desglosado por",
-    "agrupado por",
-    "grouped by",
-    "en cada",
-    "in each",
 )
 
 # Aggregation words (soft: "total" is a no-op next to a metric).
+# fmt: off
 AGG_WORDS: dict[str, str] = {
-    "suma": "sum",
-    "sum": "sum",
-    "sumatoria": "sum",
-    "promedio": "avg",
-    "promedia": "avg",
-    "media": "avg",
-    "medio": "avg",
-    "average": "avg",
-    "avg": "avg",
-    "mean": "avg",
-    "medios": "avg",
-    "medias": "avg",
-    "promedios": "avg",
-    "maximo": "max",
-    "maxima": "max",
-    "max": "max",
-    "maximum": "max",
-    "minimo": "min",
-    "minima": "min",
-    "min": "min",
-    "minimum": "min",
+    'suma': 'sum', 'sum': 'sum', 'sumatoria': 'sum', 'promedio': 'avg', 'promedia': 'avg',
+    'media': 'avg', 'medio': 'avg', 'average': 'avg', 'avg': 'avg', 'mean': 'avg', 'medios': 'avg',
+    'medias': 'avg', 'promedios': 'avg', 'maximo': 'max', 'maxima': 'max', 'max': 'max',
+    'maximum': 'max', 'minimo': 'min', 'minima': 'min', 'min': 'min', 'minimum': 'min',
 }
-COUNT_WORDS = words(
-    """
-    cuantos cuantas cuanto count numero number conteo
-    """
-)
-COUNT_PHRASES = ("how many", "numero de", "number of", "count of", "cantidad de")
+# fmt: on
+COUNT_WORDS = words("cuantos cuantas cuanto count numero number conteo")
+COUNT_PHRASES = phrases("how many | numero de | number of | count of | cantidad de")
 # "cuánto facturó" / "how much": money, not a count.
 HOW_MUCH = ("how much", "cuanto", "cuanta")
 
-DISTINCT_WORDS = words(
-    """
-    distinto distintos distintas diferentes unique distinct unicos
-    """
-)
+DISTINCT_WORDS = words("distinto distintos distintas diferentes unique distinct unicos")
 
 # Superlatives and ordering.
 MOST_WORDS = words(
@@ -240,134 +209,66 @@ LEAST_WORDS = words(
     """
 )
 # "la venta más alta", "the biggest order": superlatives of size.
-MOST_PHRASES = (
-    "mas alta",
-    "mas alto",
-    "mas altas",
-    "mas altos",
-    "mas grande",
-    "mas grandes",
-    "mas caro",
-    "mas cara",
-    "mas caros",
-    "mas caras",
-    "mas elevado",
-    "mas elevada",
-)
-LEAST_PHRASES = (
-    "mas baja",
-    "mas bajo",
-    "mas bajas",
-    "mas bajos",
-    "mas pequena",
-    "mas pequeno",
-    "mas pequenas",
-    "mas pequenos",
-    "mas barato",
-    "mas barata",
-    "mas baratos",
-    "mas baratas",
-)
-TOP_WORDS = words(
+MOST_PHRASES = phrases(
     """
-    top mejores principales primeros primeras best
+    mas alta | mas alto | mas altas | mas altos | mas grande | mas grandes | mas caro | mas cara
+    | mas caros | mas caras | mas elevado | mas elevada
     """
 )
-BOTTOM_WORDS = words(
+LEAST_PHRASES = phrases(
     """
-    bottom peores ultimos ultimas worst
+    mas baja | mas bajo | mas bajas | mas bajos | mas pequena | mas pequeno | mas pequenas | mas
+    pequenos | mas barato | mas barata | mas baratos | mas baratas
     """
 )
+TOP_WORDS = words("top mejores principales primeros primeras best")
+BOTTOM_WORDS = words("bottom peores ultimos ultimas worst")
 ORDER_WORDS = words(
     """
     ordena ordenar ordenado ordenados ordenadas ordenada sorted sort order ordered ranking rank
     ranked clasificacion ranquea
     """
 )
-ASC_PHRASES = (
-    "de menor a mayor",
-    "ascendente",
-    "ascending",
-    "asc",
-    "lowest to highest",
-    "smallest to largest",
-    "least to most",
+ASC_PHRASES = phrases(
+    """
+    de menor a mayor | ascendente | ascending | asc | lowest to highest | smallest to largest |
+    least to most
+    """
 )
-DESC_PHRASES = (
-    "de mayor a menor",
-    "descendente",
-    "descending",
-    "desc",
-    "highest to lowest",
-    "largest to smallest",
-    "most to least",
+DESC_PHRASES = phrases(
+    """
+    de mayor a menor | descendente | descending | desc | highest to lowest | largest to smallest
+    | most to least
+    """
 )
 
 # Numeric comparison phrases (longest first when matched).
+# fmt: off
 CMP_PHRASES: dict[str, str] = {
-    "mayor o igual a": ">=",
-    "mayor o igual que": ">=",
-    "al menos": ">=",
-    "at least": ">=",
-    "greater than or equal to": ">=",
-    "no menos de": ">=",
-    "menor o igual a": "<=",
-    "menor o igual que": "<=",
-    "como maximo": "<=",
-    "at most": "<=",
-    "less than or equal to": "<=",
-    "no mas de": "<=",
-    "mas de": ">",
-    "mas que": ">",
-    "mayor a": ">",
-    "mayor que": ">",
-    "mayores a": ">",
-    "mayores que": ">",
-    "superior a": ">",
-    "superiores a": ">",
-    "por encima de": ">",
-    "more than": ">",
-    "greater than": ">",
-    "higher than": ">",
-    "larger than": ">",
-    "bigger than": ">",
-    "over": ">",
-    "above": ">",
-    "exceeding": ">",
-    "exceed": ">",
-    "exceeds": ">",
-    "exceeded": ">",
-    "supera": ">",
-    "superan": ">",
-    "superaron": ">",
-    "supero": ">",
-    "superen": ">",
-    "superando": ">",
-    "menos de": "<",
-    "menos que": "<",
-    "menor a": "<",
-    "menor que": "<",
-    "menores a": "<",
-    "menores que": "<",
-    "inferior a": "<",
-    "inferiores a": "<",
-    "por debajo de": "<",
-    "less than": "<",
-    "lower than": "<",
-    "smaller than": "<",
-    "fewer than": "<",
-    "under": "<",
-    "below": "<",
-    "igual a": "=",
-    "equal to": "=",
-    "exactamente": "=",
-    "exactly": "=",
+    'mayor o igual a': '>=', 'mayor o igual que': '>=', 'al menos': '>=', 'at least': '>=',
+    'greater than or equal to': '>=', 'no menos de': '>=', 'menor o igual a': '<=',
+    'menor o igual que': '<=', 'como maximo': '<=', 'at most': '<=', 'less than or equal to': '<=',
+    'no mas de': '<=', 'mas de': '>', 'mas que': '>', 'mayor a': '>', 'mayor que': '>',
+    'mayores a': '>', 'mayores que': '>', 'superior a': '>', 'superiores a': '>',
+    'por encima de': '>', 'more than': '>', 'greater than': '>', 'higher than': '>',
+    'larger than': '>', 'bigger than': '>', 'over': '>', 'above': '>', 'exceeding': '>',
+    'exceed': '>', 'exceeds': '>', 'exceeded': '>', 'supera': '>', 'superan': '>',
+    'superaron': '>', 'supero': '>', 'superen': '>', 'superando': '>', 'menos de': '<',
+    'menos que': '<', 'menor a': '<', 'menor que': '<', 'menores a': '<', 'menores que': '<',
+    'inferior a': '<', 'inferiores a': '<', 'por debajo de': '<', 'less than': '<',
+    'lower than': '<', 'smaller than': '<', 'fewer than': '<', 'under': '<', 'below': '<',
+    'igual a': '=', 'equal to': '=', 'exactamente': '=', 'exactly': '=',
 }
+# fmt: on
 # "mayor al 10%": the contracted article reads like "a".
 for _phrase, _op in list(CMP_PHRASES.items()):
     if _phrase.endswith(" a"):
         CMP_PHRASES[_phrase[:-2] + " al"] = _op
-SYMBOL_CMP = {">": ">", "<": "<", ">=": ">=", "<=": "<=", "=": "=", "<>": "!=", "!=": "!="}
+# fmt: off
+SYMBOL_CMP = {
+    '>': '>', '<': '<', '>=': '>=', '<=': '<=', '=': '=', '<>': '!=', '!=': '!=',
+}
+# fmt: on
 
 # Presence: "con descuento" -> column > 0, "sin descuento" -> column = 0.
 WITH_WORDS = words(
@@ -377,21 +278,12 @@ WITH_WORDS = words(
     """
 )
 WITHOUT_WORDS = frozenset(["sin", "without"])
-NEG_WORDS = words(
+NEG_WORDS = words("excepto except excluding excluyendo salvo exceptuando no not")
+NEG_PHRASES = phrases(
     """
-    excepto except excluding excluyendo salvo exceptuando no not
+    sin contar | fuera de | other than | distinto de | distinta de | diferente de | aside from |
+    apart from | a excepcion de
     """
-)
-NEG_PHRASES = (
-    "sin contar",
-    "fuera de",
-    "other than",
-    "distinto de",
-    "distinta de",
-    "diferente de",
-    "aside from",
-    "apart from",
-    "a excepcion de",
 )
 
 COMPARE_WORDS = words(
@@ -400,15 +292,11 @@ COMPARE_WORDS = words(
     comparada comparados compared comparing diferencia difference
     """
 )
-COMPARE_PHRASES = (
-    "frente a",
-    "comparado con",
-    "compared to",
-    "compared with",
-    "en comparacion",
-    "vs.",
-    "respecto a",
-    "against",
+COMPARE_PHRASES = phrases(
+    """
+    frente a | comparado con | compared to | compared with | en comparacion | vs. | respecto a |
+    against
+    """
 )
 
 TREND_WORDS = words(
@@ -419,27 +307,16 @@ TREND_WORDS = words(
     """
 )
 # Any form of "evolucionar", "tendencia", "trend", "crecer", "growth".
-TREND_PREFIXES = (
-    "evoluc",
-    "evolv",
-    "tendenc",
-    "trend",
-    "crecimiento",
-    "crecieron",
-    "crecio",
-    "growth",
-    "grew",
-    "grown",
+TREND_PREFIXES = phrases(
+    """
+    evoluc | evolv | tendenc | trend | crecimiento | crecieron | crecio | growth | grew | grown
+    """
 )
-TREND_PHRASES = (
-    "over time",
-    "a lo largo del tiempo",
-    "en el tiempo",
-    "through time",
-    "across time",
-    "como ha evolucionado",
-    "how has",
-    "how did",
+TREND_PHRASES = phrases(
+    """
+    over time | a lo largo del tiempo | en el tiempo | through time | across time | como ha
+    evolucionado | how has | how did
+    """
 )
 
 LIST_WORDS = words(
@@ -447,18 +324,10 @@ LIST_WORDS = words(
     lista listar listame enumera enumerar list listing which cuales muestra mostrar show display
     """
 )
-EXIST_WORDS = words(
-    """
-    hay existen existe tenemos have there
-    """
-)
+EXIST_WORDS = words("hay existen existe tenemos have there")
 
 # "más vendido", "best-selling": the metric that counts things sold (units).
-SOLD_WORDS = words(
-    """
-    vendido vendidos vendida vendidas sold selling seller sellers
-    """
-)
+SOLD_WORDS = words("vendido vendidos vendida vendidas sold selling seller sellers")
 # Verbs that mean "bring money in": the revenue-like metric.
 SELL_VERBS = words(
     """
@@ -476,6 +345,10 @@ BUY_VERBS = words(
     """
 )
 
+# "¿qué productos cuestan más de 500?": the price column of what is asked about.
+PRICE_VERBS = words("cuesta cuestan costaba costaban vale valen cost costs priced")
+PRICE_NAMES = ("precio", "price")
+
 # Out of scope: predictions, causes.
 FORECAST_WORDS = words(
     """
@@ -488,18 +361,11 @@ FORECAST_WORDS = words(
     """
 )
 FORECAST_PHRASES = ("que viene", "el ano que viene", "el mes que viene", "going to")
-WHY_PHRASES = (
-    "por que",
-    "why",
-    "porque",
-    "causa",
-    "causas",
-    "motivo",
-    "motivos",
-    "reason",
-    "reasons",
-    "cause",
-    "causes",
+WHY_PHRASES = phrases(
+    """
+    por que | why | porque | causa | causas | motivo | motivos | reason | reasons | cause |
+    causes
+    """
 )
 
 FOLLOWUP_LEADS = words(
@@ -507,33 +373,14 @@ FOLLOWUP_LEADS = words(
     y e and also tambien ahora now solo solamente only just pero but then luego entonces
     """
 )
-FOLLOWUP_PHRASES = (
-    "what about",
-    "how about",
-    "and for",
-    "y para",
-    "y en",
-    "and in",
-    "y por",
-    "and by",
-    "y de",
-    "y del",
-    "y el",
-    "y la",
-    "y los",
-    "y las",
-    "now by",
-    "ahora por",
-    "lo mismo",
-    "the same",
-    "same for",
-    "igual para",
-)
-ADD_WORDS = words(
+FOLLOWUP_PHRASES = phrases(
     """
-    tambien also ademas too additionally
+    what about | how about | and for | y para | y en | and in | y por | and by | y de | y del |
+    y el | y la | y los | y las | now by | ahora por | lo mismo | the same | same for | igual
+    para
     """
 )
+ADD_WORDS = words("tambien also ademas too additionally")
 
 # Schema questions.
 SCHEMA_WORDS = words(
@@ -542,79 +389,28 @@ SCHEMA_WORDS = words(
     estructura structure esquema schema
     """
 )
-MEANING_PHRASES = (
-    "que significa",
-    "que quiere decir",
-    "what does",
-    "what do",
-    "meaning",
-    "significado",
-    "significa",
-    "means",
-    "mean",
-    "definicion",
-    "definition",
-    "define",
-    "defined",
-    "definen",
-    "definido",
-    "se define",
-    "como se calcula",
-    "se calcula",
-    "como se mide",
-    "calculated",
-    "computed",
-    "formula",
-    "se computa",
-    "se obtiene",
-    "describe",
-    "describir",
-    "descripcion",
-    "description",
-    "explica",
-    "explain",
-    "que es",
-    "que son",
+MEANING_PHRASES = phrases(
+    """
+    que significa | que quiere decir | what does | what do | meaning | significado | significa |
+    means | mean | definicion | definition | define | defined | definen | definido | se define |
+    como se calcula | se calcula | como se mide | calculated | computed | formula | se computa |
+    se obtiene | describe | describir | descripcion | description | explica | explain | que es |
+    que son
+    """
 )
-VALUES_PHRASES = (
-    "valores posibles",
-    "posibles valores",
-    "possible values",
-    "puede tomar",
-    "pueden tomar",
-    "can take",
-    "valores puede",
-    "valores tiene",
-    "valid values",
-    "valores validos",
-    "opciones",
-    "options",
-    "valores",
-    "values",
+VALUES_PHRASES = phrases(
+    """
+    valores posibles | posibles valores | possible values | puede tomar | pueden tomar | can
+    take | valores puede | valores tiene | valid values | valores validos | opciones | options |
+    valores | values
+    """
 )
-JOIN_PHRASES = (
-    "relacion",
-    "relaciona",
-    "relacionan",
-    "relacionada",
-    "relacionado",
-    "relaciones",
-    "related",
-    "relationship",
-    "relationships",
-    "join",
-    "joins",
-    "unir",
-    "une",
-    "unen",
-    "se une",
-    "conecta",
-    "connect",
-    "connected",
-    "link",
-    "linked",
-    "cruzar",
-    "cruza",
+JOIN_PHRASES = phrases(
+    """
+    relacion | relaciona | relacionan | relacionada | relacionado | relaciones | related |
+    relationship | relationships | join | joins | unir | une | unen | se une | conecta | connect
+    | connected | link | linked | cruzar | cruza
+    """
 )
 INFO_WORDS = words(
     """
@@ -624,54 +420,21 @@ INFO_WORDS = words(
 
 # --- numbers --------------------------------------------------------------------------------
 
+# fmt: off
 NUMBER_WORDS: dict[str, int] = {
-    "uno": 1,
-    "una": 1,
-    "one": 1,
-    "dos": 2,
-    "two": 2,
-    "tres": 3,
-    "three": 3,
-    "cuatro": 4,
-    "four": 4,
-    "cinco": 5,
-    "five": 5,
-    "seis": 6,
-    "six": 6,
-    "siete": 7,
-    "seven": 7,
-    "ocho": 8,
-    "eight": 8,
-    "nueve": 9,
-    "nine": 9,
-    "diez": 10,
-    "ten": 10,
-    "once": 11,
-    "eleven": 11,
-    "doce": 12,
-    "twelve": 12,
-    "quince": 15,
-    "fifteen": 15,
-    "veinte": 20,
-    "twenty": 20,
-    "treinta": 30,
-    "thirty": 30,
-    "cincuenta": 50,
-    "fifty": 50,
-    "cien": 100,
-    "hundred": 100,
+    'uno': 1, 'una': 1, 'one': 1, 'dos': 2, 'two': 2, 'tres': 3, 'three': 3, 'cuatro': 4,
+    'four': 4, 'cinco': 5, 'five': 5, 'seis': 6, 'six': 6, 'siete': 7, 'seven': 7, 'ocho': 8,
+    'eight': 8, 'nueve': 9, 'nine': 9, 'diez': 10, 'ten': 10, 'once': 11, 'eleven': 11, 'doce': 12,
+    'twelve': 12, 'quince': 15, 'fifteen': 15, 'veinte': 20, 'twenty': 20, 'treinta': 30,
+    'thirty': 30, 'cincuenta': 50, 'fifty': 50, 'cien': 100, 'hundred': 100,
 }
+# fmt: on
+# fmt: off
 MULTIPLIERS: dict[str, float] = {
-    "mil": 1e3,
-    "thousand": 1e3,
-    "k": 1e3,
-    "millon": 1e6,
-    "millones": 1e6,
-    "million": 1e6,
-    "millions": 1e6,
-    "m": 1e6,
-    "mm": 1e6,
+    'mil': 1000.0, 'thousand': 1000.0, 'k': 1000.0, 'millon': 1000000.0, 'millones': 1000000.0,
+    'million': 1000000.0, 'millions': 1000000.0, 'm': 1000000.0, 'mm': 1000000.0,
 }
+# fmt: on
 
 
 def parse_number(text: str) -> float | None:
@@ -692,187 +455,133 @@ def parse_number(text: str) -> float | None:
 
 # --- time -----------------------------------------------------------------------------------
 
+# fmt: off
 MONTHS: dict[str, int] = {
-    "enero": 1,
-    "febrero": 2,
-    "marzo": 3,
-    "abril": 4,
-    "mayo": 5,
-    "junio": 6,
-    "julio": 7,
-    "agosto": 8,
-    "septiembre": 9,
-    "setiembre": 9,
-    "octubre": 10,
-    "noviembre": 11,
-    "diciembre": 12,
-    "january": 1,
-    "february": 2,
-    "march": 3,
-    "april": 4,
-    "may": 5,
-    "june": 6,
-    "july": 7,
-    "august": 8,
-    "september": 9,
-    "october": 10,
-    "november": 11,
-    "december": 12,
-    "ene": 1,
-    "jan": 1,
-    "feb": 2,
-    "mar": 3,
-    "abr": 4,
-    "apr": 4,
-    "jun": 6,
-    "jul": 7,
-    "ago": 8,
-    "aug": 8,
-    "sep": 9,
-    "sept": 9,
-    "oct": 10,
-    "nov": 11,
-    "dic": 12,
-    "dec": 12,
+    'enero': 1, 'febrero': 2, 'marzo': 3, 'abril': 4, 'mayo': 5, 'junio': 6, 'julio': 7,
+    'agosto': 8, 'septiembre': 9, 'setiembre': 9, 'octubre': 10, 'noviembre': 11, 'diciembre': 12,
+    'january': 1, 'february': 2, 'march': 3, 'april': 4, 'may': 5, 'june': 6, 'july': 7,
+    'august': 8, 'september': 9, 'october': 10, 'november': 11, 'december': 12, 'ene': 1, 'jan': 1,
+    'feb': 2, 'mar': 3, 'abr': 4, 'apr': 4, 'jun': 6, 'jul': 7, 'ago': 8, 'aug': 8, 'sep': 9,
+    'sept': 9, 'oct': 10, 'nov': 11, 'dic': 12, 'dec': 12,
 }
+# fmt: on
 # Abbreviations and English "may" are months only next to a day or a year.
-WEAK_MONTHS = words(
-    """
-    ene jan feb mar abr apr jun jul ago aug sep sept oct nov dic dec may
-    """
-)
+WEAK_MONTHS = words("ene jan feb mar abr apr jun jul ago aug sep sept oct nov dic dec may")
 
+# fmt: off
 ORDINALS: dict[str, int] = {
-    "primer": 1,
-    "primero": 1,
-    "primera": 1,
-    "first": 1,
-    "1st": 1,
-    "1er": 1,
-    "1ro": 1,
-    "segundo": 2,
-    "segunda": 2,
-    "second": 2,
-    "2nd": 2,
-    "2do": 2,
-    "tercer": 3,
-    "tercero": 3,
-    "tercera": 3,
-    "third": 3,
-    "3rd": 3,
-    "3er": 3,
-    "3ro": 3,
-    "cuarto": 4,
-    "cuarta": 4,
-    "fourth": 4,
-    "4th": 4,
-    "4to": 4,
+    'primer': 1, 'primero': 1, 'primera': 1, 'first': 1, '1st': 1, '1er': 1, '1ro': 1,
+    'segundo': 2, 'segunda': 2, 'second': 2, '2nd': 2, '2do': 2, 'tercer': 3, 'tercero': 3,
+    'tercera': 3, 'third': 3, '3rd': 3, '3er': 3, '3ro': 3, 'cuarto': 4, 'cuarta': 4, 'fourth': 4,
+    '4th': 4, '4to': 4,
 }
-LAST_WORDS = words(
-    """
-    ultimo ultima ultimos ultimas last latest recent reciente mas
-    """
-)
-PREVIOUS_WORDS = words(
-    """
-    pasado pasada anterior previous prior
-    """
-)
-THIS_WORDS = words(
-    """
-    este esta this current actual presente
-    """
-)
+# fmt: on
+LAST_WORDS = words("ultimo ultima ultimos ultimas last latest recent reciente mas")
+PREVIOUS_WORDS = words("pasado pasada anterior previous prior")
+THIS_WORDS = words("este esta this current actual presente")
 
 # Time units: singular/plural, es/en, and the adjectives that make a grain.
+# fmt: off
 UNIT_WORDS: dict[str, str] = {
-    "dia": "day",
-    "dias": "day",
-    "day": "day",
-    "days": "day",
-    "fecha": "day",
-    "date": "day",
-    "semana": "week",
-    "semanas": "week",
-    "week": "week",
-    "weeks": "week",
-    "mes": "month",
-    "meses": "month",
-    "month": "month",
-    "months": "month",
-    "trimestre": "quarter",
-    "trimestres": "quarter",
-    "quarter": "quarter",
-    "quarters": "quarter",
-    "semestre": "half",
-    "semestres": "half",
-    "half": "half",
-    "ano": "year",
-    "anos": "year",
-    "year": "year",
-    "years": "year",
-    "ejercicio": "year",
+    'dia': 'day', 'dias': 'day', 'day': 'day', 'days': 'day', 'fecha': 'day', 'date': 'day',
+    'semana': 'week', 'semanas': 'week', 'week': 'week', 'weeks': 'week', 'mes': 'month',
+    'meses': 'month', 'month': 'month', 'months': 'month', 'trimestre': 'quarter',
+    'trimestres': 'quarter', 'quarter': 'quarter', 'quarters': 'quarter', 'semestre': 'half',
+    'semestres': 'half', 'half': 'half', 'ano': 'year', 'anos': 'year', 'year': 'year',
+    'years': 'year', 'ejercicio': 'year',
 }
+# fmt: on
+# fmt: off
 GRAIN_ADJECTIVES: dict[str, str] = {
-    "diario": "day",
-    "diaria": "day",
-    "diarios": "day",
-    "diarias": "day",
-    "daily": "day",
-    "semanal": "week",
-    "semanales": "week",
-    "weekly": "week",
-    "mensual": "month",
-    "mensuales": "month",
-    "monthly": "month",
-    "mensualmente": "month",
-    "trimestral": "quarter",
-    "trimestrales": "quarter",
-    "quarterly": "quarter",
-    "anual": "year",
-    "anuales": "year",
-    "yearly": "year",
-    "annual": "year",
-    "annually": "year",
+    'diario': 'day', 'diaria': 'day', 'diarios': 'day', 'diarias': 'day', 'daily': 'day',
+    'semanal': 'week', 'semanales': 'week', 'weekly': 'week', 'mensual': 'month',
+    'mensuales': 'month', 'monthly': 'month', 'mensualmente': 'month', 'trimestral': 'quarter',
+    'trimestrales': 'quarter', 'quarterly': 'quarter', 'anual': 'year', 'anuales': 'year',
+    'yearly': 'year', 'annual': 'year', 'annually': 'year',
 }
+# fmt: on
+# fmt: off
 GRAIN_PHRASES: dict[str, str] = {
-    "mes a mes": "month",
-    "month over month": "month",
-    "month by month": "month",
-    "ano a ano": "year",
-    "year over year": "year",
-    "year by year": "year",
-    "yoy": "year",
-    "dia a dia": "day",
-    "day by day": "day",
-    "semana a semana": "week",
-    "week by week": "week",
-    "trimestre a trimestre": "quarter",
-    "quarter over quarter": "quarter",
+    'mes a mes': 'month', 'month over month': 'month', 'month by month': 'month',
+    'ano a ano': 'year', 'year over year': 'year', 'year by year': 'year', 'yoy': 'year',
+    'dia a dia': 'day', 'day by day': 'day', 'semana a semana': 'week', 'week by week': 'week',
+    'trimestre a trimestre': 'quarter', 'quarter over quarter': 'quarter',
 }
+# fmt: on
 
-RANGE_START_WORDS = words(
+RANGE_START_WORDS = words("entre between desde from since")
+RANGE_END_WORDS = words("y and hasta until till to through a al")
+SINCE_PHRASES = phrases(
     """
-    entre between desde from since
-    """
-)
-RANGE_END_WORDS = words(
-    """
-    y and hasta until till to through a al
+    a partir de | desde | since | after | despues de | posterior a | posteriores a | starting
     """
 )
-SINCE_PHRASES = (
-    "a partir de",
-    "desde",
-    "since",
-    "after",
-    "despues de",
-    "posterior a",
-    "posteriores a",
-    "starting",
-)
-UNTIL_PHRASES = ("antes de", "before", "previo a", "anterior a", "anteriores a", "prior to")
+UNTIL_PHRASES = phrases("antes de | before | previo a | anterior a | anteriores a | prior to")
 UPTO_PHRASES = ("hasta", "until", "up to", "through")
+
+# "clientes activos", "active customers": entities with at least one fact row.
+ACTIVE_WORDS = words("activo activos activa activas active compradores compradoras buying")
+
+# Business concepts that work without catalog synonyms: each names the fact table's
+# revenue-like measure, its units measure or its row count (see measures.py).
+CONCEPT_PHRASES: dict[str, str] = {
+    **dict.fromkeys(
+        (
+            "ingresos",
+            "ingreso",
+            "facturacion",
+            "revenue",
+            "revenues",
+            "turnover",
+            "sales",
+            "ventas totales",
+            "total sales",
+            "sales amount",
+            "importe vendido",
+        ),
+        "revenue",
+    ),
+    **dict.fromkeys(
+        (
+            "unidades",
+            "units",
+            "unidades vendidas",
+            "units sold",
+            "cantidad vendida",
+            "quantity sold",
+            "piezas",
+            "items sold",
+        ),
+        "units",
+    ),
+    **dict.fromkeys(
+        (
+            "ticket promedio",
+            "ticket medio",
+            "average order value",
+            "average ticket",
+            "aov",
+            "valor medio por venta",
+            "importe medio",
+            "average sale",
+        ),
+        "aov",
+    ),
+    **dict.fromkeys(
+        (
+            "pedidos",
+            "orders",
+            "transacciones",
+            "transactions",
+            "operaciones",
+            "numero de ventas",
+            "number of sales",
+            "number of orders",
+            "numero de pedidos",
+        ),
+        "orders",
+    ),
+}
 
 # Concepts used to find the revenue-like and units-like metrics without naming them.
 REVENUE_CONCEPT = words(
@@ -881,11 +590,7 @@ REVENUE_CONCEPT = words(
     income
     """
 )
-UNITS_CONCEPT = words(
-    """
-    unidades unidad units unit cantidad quantity qty vendidas sold
-    """
-)
+UNITS_CONCEPT = words("unidades unidad units unit cantidad quantity qty vendidas sold")
 
 # Generic bilingual glossary for schema identifiers: lets "customers" find `clientes` when
 # the catalog carries no English synonyms. Folded, singular.
@@ -956,6 +661,13 @@ GLOSS: dict[str, tuple[str, ...]] = {
 }
 
 
+_GLOSS_BY_STEM: dict[str, tuple[str, ...]] = {stem(k): v for k, v in GLOSS.items()}
+_GLOSS_REVERSE: dict[str, list[str]] = {}
+for _es, _ens in GLOSS.items():
+    for _en in _ens:
+        _GLOSS_REVERSE.setdefault(stem(_en), []).append(_es)
+
+
 def gloss_variants(name: str) -> list[str]:
     """English (or Spanish) renderings of a snake_case identifier through GLOSS, both orders."""
     words = [w for w in fold(name).split("_") if w]
@@ -964,10 +676,7 @@ def gloss_variants(name: str) -> list[str]:
     options: list[list[str]] = []
     for w in words:
         key = stem(w)
-        translations = list(GLOSS.get(key, ()))
-        for es, ens in GLOSS.items():
-            if key in (stem(e) for e in ens):
-                translations.append(es)
+        translations = list(_GLOSS_BY_STEM.get(key, ())) + list(_GLOSS_REVERSE.get(key, ()))
         if not translations:
             translations = [w]
         options.append(translations)

@@ -47,6 +47,7 @@ class Context:
     rejected: set[int] = field(default_factory=set)  # weak values without evidence
     notes: list[str] = field(default_factory=list)
     guesses: int = 0  # partial matches and defaults taken: lowers confidence
+    noun_key: str | None = None  # what the fact table's noun measures ("ventas" -> revenue)
 
     def kinds(self, *kinds: str) -> list[int]:
         return [i for i, m in enumerate(self.mentions) if m.kind in kinds]
@@ -213,7 +214,7 @@ def pick_column(
         return None
     scored.sort(key=lambda s: (-s[0], s[1], s[2]))
     tie = len(scored) > 1 and scored[0][0] == scored[1][0]
-    if tie and scored[0][2] != scored[1][2]:
+    if tie and scored[0][1:] != scored[1][1:]:
         raise Unclear("ambiguous_column", m.text)
     return scored[0][1], scored[0][2]
 
@@ -349,6 +350,7 @@ def collect_metrics(ctx: Context) -> tuple[list[MetricSlot], int | None, int | N
     slots: list[MetricSlot] = []
     counted_table: int | None = None
     counted_column: int | None = None
+    _active_entities(ctx, slots)
     for i, m in enumerate(ctx.mentions):
         if m.kind != "count":
             continue
@@ -357,7 +359,12 @@ def collect_metrics(ctx: Context) -> tuple[list[MetricSlot], int | None, int | N
             j += 1  # "número total de unidades"
         if j < len(ctx.mentions) and ctx.mentions[j].kind == "distinct":
             j += 1
-        if _schema(ctx, j) is None:
+        if j < len(ctx.mentions) and ctx.mentions[j].kind == "concept":
+            if ctx.mentions[j].value in ("orders", "revenue"):  # "how many sales/orders"
+                slots.append(MetricSlot(ms.fact_count_key(model), j))
+                ctx.used.add(j)
+            continue
+        if _schema(ctx, j) is None or j in ctx.used:
             continue
         target = ctx.mentions[j]
         if target.has("table") and (not target.has("metric") or _count_prefers_table(target)):
@@ -371,6 +378,12 @@ def collect_metrics(ctx: Context) -> tuple[list[MetricSlot], int | None, int | N
             counted_column = j
             ctx.used.add(j)
     for i, m in enumerate(ctx.mentions):
+        if m.kind == "concept" and i not in ctx.used:
+            key = concept_key(model, str(m.value))
+            if key is not None:
+                slots.append(MetricSlot(key, i))
+                ctx.used.add(i)
+            continue
         if m.kind != "schema" or i in ctx.used or i in ctx.qualifiers:
             continue
         metric_entries = m.of("metric")
@@ -387,6 +400,38 @@ def collect_metrics(ctx: Context) -> tuple[list[MetricSlot], int | None, int | N
     _apply_aggregates(ctx, slots)
     slots.sort(key=lambda s: (s.mention is None, s.mention or 0))
     return slots, counted_table, counted_column
+
+
+def _active_entities(ctx: Context, slots: list[MetricSlot]) -> None:
+    """ "clientes activos" / "active customers": COUNT(DISTINCT fact.fk) of that entity, when
+    the catalog defines no such metric (a catalog metric phrase is matched first)."""
+    model = ctx.model
+    for i, m in enumerate(ctx.mentions):
+        if i in ctx.used or m.kind != "schema" or not m.has("table") or m.has("metric"):
+            continue
+        for j in (i + 1, i - 1):
+            other = ctx.mentions[j] if 0 <= j < len(ctx.mentions) else None
+            if other is None or j in ctx.used or lx.fold(other.text) not in lx.ACTIVE_WORDS:
+                continue
+            table = max(m.of("table"), key=lambda e: e.quality).ref[0]
+            path = model.path(model.fact, table)
+            if table == model.fact or not path or len(path) != 1 or path[0][0] != model.fact:
+                continue
+            slots.append(MetricSlot(f"countd:{model.fact}.{path[0][1]}", i))
+            ctx.used.update({i, j})
+            break
+
+
+def concept_key(model: SemanticModel, concept: str) -> str | None:
+    """The metric a generic business word means on this model (no catalog synonym needed)."""
+    if concept == "revenue":
+        return ms.revenue_key(model)
+    if concept == "units":
+        return ms.units_key(model)
+    if concept == "aov":
+        revenue = ms.revenue_key(model)
+        return ms.retarget_agg(model, revenue, "avg") if revenue else None
+    return ms.fact_count_key(model)
 
 
 def _count_prefers_table(m: Mention) -> bool:

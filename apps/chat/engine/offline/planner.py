@@ -72,6 +72,8 @@ class Parts:
     compare: bool = False
     trend: bool = False
     implied: bool = False  # the only metrics come from verbs or the fact table's noun
+    row_filter_metrics: set[int] = field(default_factory=set)  # metrics said as row filters
+    noun_key: str | None = None  # what the fact table's noun alone would measure
 
 
 # --- metrics and subject --------------------------------------------------------------------
@@ -94,6 +96,9 @@ def _implied_metrics(ctx: Context, slots: list[MetricSlot]) -> None:
     "cuánto facturó" -> revenue, "ventas de X" -> revenue."""
     model = ctx.model
     nouns = _fact_nouns(ctx)
+    if nouns:
+        money = any(_names_revenue(ctx, i) for i in nouns)
+        ctx.noun_key = ms.revenue_key(model) if money else ms.fact_count_key(model)
     if not slots:
         key = None
         if ctx.has("sold"):
@@ -193,6 +198,9 @@ def read_parts(ctx: Context, *, base_hint: str | None = None, force_fact: bool =
     if row_nouns and len(parts.metrics) > len(row_nouns):
         # "revenue from orders above 10000": "orders" names the rows filtered, not a measure
         parts.metrics = [k for n, k in enumerate(parts.metrics) if n not in row_nouns]
+    if parts.row_filter_metrics:
+        kept = [k for n, k in enumerate(parts.metrics) if n not in parts.row_filter_metrics]
+        parts.metrics = kept or [ctx.noun_key or ms.fact_count_key(model)]
     if parts.order is not None and not (parts.dims or parts.grain) and base_hint is None:
         _extreme_row(ctx, parts)
     if parts.grain and parts.time_column is None:
@@ -503,6 +511,12 @@ def _read_numeric(
             if a.kind == "count":
                 target = ("rows", None)
                 break
+            if a.kind == "price_verb":
+                price = _price_column(ctx, parts.base)
+                if price is None:
+                    raise Unclear("numeric_filter", a.text)
+                target = ("column", price)
+                break
             if a.kind in ("with", "conj", "most", "least", "schema") or j in ctx.used:
                 continue
             break
@@ -513,6 +527,15 @@ def _read_numeric(
         else:
             _apply_numeric(ctx, parts, target, op, value, percent)
     return pending, row_nouns
+
+
+def _price_column(ctx: Context, table: str) -> tuple[str, str] | None:
+    info = ctx.model.tables.get(table)
+    for name in info.columns if info else ():
+        col = ctx.model.column(table, name)
+        if col.kind == "number" and any(p in lx.fold(name) for p in lx.PRICE_NAMES):
+            return table, name
+    return None
 
 
 def _apply_numeric(ctx: Context, parts: Parts, target, op: str, value: float, pct: bool) -> None:  # noqa: ANN001
@@ -528,9 +551,12 @@ def _apply_numeric(ctx: Context, parts: Parts, target, op: str, value: float, pc
                 HavingFilter(ref, op, value / 100 if pct and unit == "ratio" else value)
             )
             return
-        if kind == "having":
-            raise Unclear("numeric_filter")
         column = ms.metric_column(model, key)
+        if kind == "having":
+            # "ventas con más de 10 unidades": ungrouped, the number qualifies each row
+            if column is None or ms.metric_agg(model, key) not in ("sum", "avg", "min", "max"):
+                raise Unclear("numeric_filter")
+            parts.row_filter_metrics.add(ref)
         if column is None or ms.metric_agg(model, key) in ("count", "countd"):
             kind, ref = "rows", None
         else:
@@ -890,7 +916,9 @@ def followup_plan(previous: QueryPlan, parts: Parts) -> QueryPlan:
             plan = plan.with_changes(comparison=None, grain=None)
         changed = True
     if parts.order is not None:
-        plan = plan.with_changes(order=parts.order, limit=parts.limit)
+        # "¿y los peores?" after a top 5: the same number of rows, the other end
+        limit = parts.limit if parts.limit is not None else previous.limit
+        plan = plan.with_changes(order=parts.order, limit=limit)
         changed = True
     if parts.comparison is not None and not parts.time_said:
         plan = plan.with_changes(comparison=parts.comparison)

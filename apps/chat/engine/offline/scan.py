@@ -93,6 +93,7 @@ def _marker_table() -> dict[tuple[str, ...], tuple[str, object]]:
         (lx.SCHEMA_WORDS, "schema_word"),
         (lx.INFO_WORDS, "info"),
         (lx.ADD_WORDS, "add"),
+        (lx.PRICE_VERBS, "price_verb"),
     )
     for words, kind in singles:
         for word in words:
@@ -103,6 +104,8 @@ def _marker_table() -> dict[tuple[str, ...], tuple[str, object]]:
         put(word, "rank", "desc")
     for word in lx.BOTTOM_WORDS:
         put(word, "rank", "asc")
+    for phrase, concept in lx.CONCEPT_PHRASES.items():
+        put(phrase, "concept", concept)
     for phrase in lx.MOST_PHRASES:
         put(phrase, "most")
     for phrase in lx.LEAST_PHRASES:

@@ -31,6 +31,8 @@ _MONEY_NAMES = words(
     ingreso ingresos facturacion pago payment
     """
 )
+_AMOUNT_NAMES = words("total importe amount monto revenue ingresos ingreso facturacion valor value")
+_UNIT_VALUE_NAMES = words("precio price costo coste cost unitario unit")
 _RATIO_HINTS = re.compile(
     r"fracci[oó]n|fraction|porcentaje|percent|\brate\b|\btasa\b|0\.1 = 10", re.I
 )
@@ -503,4 +505,8 @@ def _row_measure(metrics, revenue, fact, tables, columns) -> tuple[str, str] | N
     if info is None:
         return None
     money = [c for c in info.columns if columns[(fact, c)].money]
-    return (fact, money[0]) if money else None
+    # An amount ("total", "importe") measures a row; a price or a cost is per unit.
+    amounts = [c for c in money if set(lx.fold(c).split("_")) & _AMOUNT_NAMES]
+    chosen = amounts or [c for c in money if not set(lx.fold(c).split("_")) & _UNIT_VALUE_NAMES]
+    chosen = chosen or money
+    return (fact, chosen[0]) if chosen else None

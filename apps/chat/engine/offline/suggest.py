@@ -120,21 +120,33 @@ def metric_phrase(model: SemanticModel, key: str, lang: str) -> str:
     return min(fitting, key=lambda s: (-score(s), len(s.split()), s))
 
 
+def column_word(model: SemanticModel, table: str, name: str, lang: str) -> str:
+    """How to say a column in `lang`: its glossed English name, or its accented Spanish
+    spelling when a synonym has one ("categoria" -> "categoría")."""
+    if lang == "en":
+        glossed = lx.gloss_variants(name)
+        english = [g for g in glossed if all(w.isascii() for w in g.split())]
+        simple = lx.GLOSS.get(lx.fold(name))
+        return simple[0] if simple else (english[0] if english else name.replace("_", " "))
+    info = model.catalog.table(table)
+    column = info.column(name) if info else None
+    for synonym in column.synonyms if column else ():
+        if lx.fold(synonym) == lx.fold(name.replace("_", " ")):
+            return synonym
+    return name.replace("_", " ")
+
+
 def _dimension_words(model: SemanticModel, lang: str) -> list[str]:
     """Grouping words that read well: the fact table's low-cardinality text columns."""
     fact = model.tables.get(model.fact)
     if fact is None:
         return []
-    words = []
+    found = []
     for name in fact.columns:
         col = model.column(model.fact, name)
         if col and col.kind == "text" and col.values and 1 < len(col.values) <= 12:
-            if lang == "en":
-                glossed = lx.GLOSS.get(lx.stem(lx.fold(name)))
-                words.append(glossed[0] if glossed else name)
-            else:
-                words.append(name.replace("_", " "))
-    return words
+            found.append(column_word(model, model.fact, name, lang))
+    return found
 
 
 def _latest_year(model: SemanticModel) -> str | None:
@@ -148,41 +160,40 @@ def suggestions(
     *,
     metric_keys: list[str],
     dimension_words: list[str],
+    values: list[str],
+    period: str | None,
     reason: str,
-    stripped_question: str | None,
     accepts: Callable[[str], bool],
 ) -> tuple[str, ...]:
-    """2-3 rewrites this engine answers with SQL (each one checked with `accepts`)."""
+    """2-3 rewrites this engine answers with SQL (each one checked with `accepts`), built from
+    what the question did say: its metric, grouping words, values and period."""
+    es = lang == "es"
     keys = (
         [k for k in metric_keys if k in model.metrics]
         or [k for k in (model.revenue_metric, model.count_metric, model.units_metric) if k]
         or list(model.metric_order[:2])
     )
-    phrases = [metric_phrase(model, k, lang) for k in keys[:2]]
+    phrases = list(dict.fromkeys(metric_phrase(model, k, lang) for k in keys[:2]))
     if not phrases:
-        phrases = ["número de " + model.fact] if lang == "es" else ["number of " + model.fact]
+        phrases = [f"número de {model.fact}" if es else f"number of {model.fact}"]
     dims = dimension_words + [d for d in _dimension_words(model, lang) if d not in dimension_words]
-    year = _latest_year(model)
-    by = "por" if lang == "es" else "by"
-    candidates: list[str] = []
-    if stripped_question:
-        candidates.append(stripped_question)
+    by = "por" if es else "by"
+    when = f" {'en' if es else 'in'} {period}" if period else ""
     first = phrases[0]
+    candidates: list[str] = []
+    if len(values) >= 2:
+        candidates.append(f"{first}: {values[0]} vs {values[1]}{when}")
+    elif values:
+        candidates.append(f"{first} {'de' if es else 'for'} {values[0]}{when}")
     if reason in ("forecast", "why"):
-        if lang == "es":
-            candidates.append(f"Evolución mensual de {first}")
-            candidates.append(f"{first} por año")
-        else:
-            candidates.append(f"Monthly {first}")
-            candidates.append(f"{first} by year")
-    for dim in dims[:2]:
-        candidates.append(f"{first} {by} {dim}")
-    if year:
-        candidates.append(f"{first} {'en' if lang == 'es' else 'in'} {year}")
-    candidates.append(f"{first} {'por mes' if lang == 'es' else 'by month'}")
-    for phrase in phrases[1:]:
-        if dims:
-            candidates.append(f"{phrase} {by} {dims[0]}")
+        candidates.append(f"Evolución mensual de {first}" if es else f"Monthly {first}")
+        candidates.append(f"{first} por año" if es else f"{first} by year")
+    candidates += [f"{first} {by} {dim}{when}" for dim in dims[:3]]
+    year = _latest_year(model)
+    if year and not period:
+        candidates.append(f"{first} {'en' if es else 'in'} {year}")
+    candidates.append(f"{first} {'por mes' if es else 'by month'}{when}")
+    candidates += [f"{phrase} {by} {dims[0]}{when}" for phrase in phrases[1:] if dims]
     chosen: list[str] = []
     for text in candidates:
         text = text[:1].upper() + text[1:]
