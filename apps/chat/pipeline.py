@@ -141,6 +141,9 @@ def _run(turn: Turn, source_name: str | None, conversation_id: int | None, stage
 def _prepare(turn: Turn, source_name: str | None, conversation_id: int | None) -> Answer | None:
     """Language, data source, conversation and the caller's policy."""
     turn.lang = detect_language(turn.question) if turn.kind == Message.Kind.ASK else "es"
+    # The member object may outlive a knowledge edit (a batch, a long-lived worker): read the
+    # org's limits and knowledge version afresh, so the cache key and policy are current.
+    turn.org.refresh_from_db()
     turn.source = datasource_get(org=turn.org, name=source_name)
     if conversation_id is not None:
         turn.conversation = _conversation_for(turn, conversation_id)

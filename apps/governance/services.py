@@ -89,12 +89,55 @@ def membership_create(
     )
     if user_created:
         user.set_password(password)
-        user.is_staff = role in (Role.ADMIN, Role.STEWARD)
+        user.is_staff = role in STAFF_GROUPS
         user.save()
     membership, created = Membership.all_tenants.get_or_create(
         user=user, organization=org, defaults={"role": role, "attributes": attributes or {}}
     )
+    if role in STAFF_GROUPS:
+        user.groups.add(staff_group_ensure(role=role))
     return membership, created or user_created
+
+
+# The Django admin is where stewards curate knowledge and admins govern their org; these groups
+# carry the model permissions, and OrgScopedAdmin confines them to their own organization.
+_KNOWLEDGE_EDIT = ("document", "metric", "verifiedexample", "catalogtable", "catalogcolumn")
+STAFF_GROUPS: dict[str, dict[str, tuple[str, ...]]] = {
+    Role.STEWARD: {
+        "knowledge": _KNOWLEDGE_EDIT,
+        "view": ("datasource", "catalogforeignkey", "knowledgechange"),
+    },
+    Role.ADMIN: {
+        "knowledge": (*_KNOWLEDGE_EDIT, "datasource"),
+        "governance": ("accesspolicy", "membership"),
+        "view": (
+            "catalogforeignkey",
+            "knowledgechange",
+            "auditentry",
+            "anomalyreport",
+            "organization",
+        ),
+    },
+}
+
+
+def staff_group_ensure(*, role: str):  # noqa: ANN201
+    """The admin group of a staff role, with exactly its model permissions (idempotent)."""
+    from django.contrib.auth.models import Group, Permission
+
+    spec = STAFF_GROUPS[role]
+    group, _ = Group.objects.get_or_create(name=f"DataChat {Role(role).label}")
+    codenames = [
+        f"{action}_{model}"
+        for app in ("knowledge", "governance")
+        for model in spec.get(app, ())
+        for action in ("add", "change", "delete", "view")
+    ] + [f"view_{model}" for model in spec.get("view", ())]
+    perms = Permission.objects.filter(
+        content_type__app_label__in=("knowledge", "governance"), codename__in=codenames
+    )
+    group.permissions.set(perms)
+    return group
 
 
 _ATTR_REF = re.compile(r"^\{user\.([a-zA-Z_][a-zA-Z0-9_]*)\}$")

@@ -12,7 +12,12 @@ from apps.knowledge.models import (
     Metric,
     VerifiedExample,
 )
-from apps.knowledge.services import catalog_refresh, knowledge_version_bump
+from apps.knowledge.services import (
+    catalog_refresh,
+    example_review,
+    knowledge_version_bump,
+    table_document_generate,
+)
 
 
 class KnowledgeVersionedAdmin(OrgScopedAdmin):
@@ -81,10 +86,12 @@ class DataSourceAdmin(OrgScopedAdmin):
     def refresh_schema(self, request, queryset):  # noqa: ANN001
         for source in queryset:
             summary = catalog_refresh(data_source=source, user=request.user)
+            generated = table_document_generate(data_source=source, user=request.user)
             self.message_user(
                 request,
                 f"{source}: {summary['tables']} tables, {summary['columns']} columns, "
-                f"{summary['stale_examples']} examples marked stale",
+                f"{summary['stale_examples']} examples marked stale, {generated} table "
+                "documents generated",
             )
 
 
@@ -122,8 +129,38 @@ class MetricAdmin(KnowledgeVersionedAdmin):
 
 @admin.register(VerifiedExample)
 class VerifiedExampleAdmin(KnowledgeVersionedAdmin):
-    list_display = ("question", "status", "data_source", "created_at")
+    """The stewards' review queue: proposed examples (from 👍 on answers) wait here."""
+
+    list_display = (
+        "question",
+        "status",
+        "proposed_by",
+        "reviewed_by",
+        "source_message_id",
+        "created_at",
+    )
     list_filter = ("status",)
+    search_fields = ("question", "sql")
+    readonly_fields = (
+        "proposed_by",
+        "reviewed_by",
+        "reviewed_at",
+        "source_message_id",
+        "stale_reason",
+    )
+    actions = ["approve", "reject"]
+
+    @admin.action(description="Approve the selected examples")
+    def approve(self, request, queryset):  # noqa: ANN001
+        for example in queryset:
+            example_review(example=example, user=request.user, approve=True)
+        self.message_user(request, f"{queryset.count()} example(s) approved.")
+
+    @admin.action(description="Reject the selected examples")
+    def reject(self, request, queryset):  # noqa: ANN001
+        for example in queryset:
+            example_review(example=example, user=request.user, approve=False)
+        self.message_user(request, f"{queryset.count()} example(s) rejected.")
 
 
 @admin.register(KnowledgeChange)

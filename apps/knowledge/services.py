@@ -330,3 +330,79 @@ def example_propose(
         knowledge_version=org.knowledge_version,
     )
     return example, True
+
+
+@transaction.atomic
+def example_review(*, example: VerifiedExample, user: Any, approve: bool) -> VerifiedExample:
+    """A steward approves or rejects a (proposed) example; approval makes it retrievable."""
+    import sqlglot
+    from sqlglot import exp
+
+    example.status = VerifiedExample.Status.APPROVED if approve else VerifiedExample.Status.REJECTED
+    example.reviewed_by = user if getattr(user, "pk", None) else None
+    example.reviewed_at = timezone.now()
+    if approve and not example.tables_used:
+        try:
+            tree = sqlglot.parse_one(example.sql, read=example.data_source.dialect)
+            example.tables_used = sorted({t.name for t in tree.find_all(exp.Table)})
+        except sqlglot.errors.ParseError:
+            pass
+    example.stale_reason = ""
+    example.save()
+    knowledge_version_bump(
+        org=example.organization,
+        user=user,
+        object_type="verifiedexample",
+        object_id=example.pk,
+        action="approved" if approve else "rejected",
+    )
+    return example
+
+
+def table_document_generate(*, data_source: DataSource, user: Any = None) -> int:
+    """Create an editable TABLE document for each catalog table that has none yet.
+
+    Generated from introspection (columns, types, keys, known values); stewards then edit it.
+    """
+    org = data_source.organization
+    documented = set(
+        Document.all_tenants.filter(
+            organization=org, data_source=data_source, kind=Document.Kind.TABLE
+        ).values_list("table_name", flat=True)
+    )
+    fks = list(CatalogForeignKey.all_tenants.filter(data_source=data_source))
+    created = 0
+    for table in CatalogTable.all_tenants.filter(data_source=data_source).prefetch_related(
+        "columns"
+    ):
+        if table.name in documented:
+            continue
+        lines = [f"# Tabla {table.name}", "", table.description or "", "", "## Columnas", ""]
+        for column in table.columns.all():
+            extra = []
+            if column.primary_key:
+                extra.append("clave primaria")
+            if column.pii:
+                extra.append("dato personal")
+            if column.distinct_values:
+                extra.append("valores: " + ", ".join(column.distinct_values[:20]))
+            note = f" ({'; '.join(extra)})" if extra else ""
+            lines.append(
+                f"- {column.name} ({column.data_type}){note} {column.description}".rstrip()
+            )
+        joins = [fk for fk in fks if fk.table == table.name]
+        if joins:
+            lines += ["", "## Relaciones", ""]
+            lines += [f"- {fk.column} → {fk.ref_table}.{fk.ref_column}" for fk in joins]
+        document_upsert(
+            org=org,
+            title=f"Tabla {table.name}",
+            body="\n".join(lines).strip(),
+            kind=Document.Kind.TABLE,
+            data_source=data_source,
+            table_name=table.name,
+            user=user,
+            generated=True,
+        )
+        created += 1
+    return created
