@@ -47,6 +47,11 @@
     return messages.scrollHeight - messages.scrollTop - messages.clientHeight < 120;
   }
 
+  function fillBelow(card) {
+    var room = messages.clientHeight - card.offsetHeight - 32;
+    messages.style.paddingBottom = Math.max(32, room) + "px";
+  }
+
   function updateSendState() {
     if (!textarea) return;
     var empty = textarea.value.trim() === "";
@@ -146,6 +151,8 @@
     };
     state.pending = pendingCard(question);
     messages.append(state.pending);
+    // Room below the new question so it can sit at the top while its answer grows under it.
+    if (state.stickToBottom || state.fromComposer) fillBelow(state.pending);
     // The new question goes to the top of the view; a reader who scrolled up stays put.
     if (state.stickToBottom || state.fromComposer) {
       state.pending.scrollIntoView({ block: "start", behavior: "smooth" });
@@ -172,6 +179,7 @@
     var cards = messages.querySelectorAll("article.answer[data-message]");
     var card = cards[cards.length - 1];
     if (card && (state.stickToBottom || state.fromComposer)) {
+      fillBelow(card);
       card.scrollIntoView({ block: "start" });
     }
     // Follow-up chips belong to the last answer only.

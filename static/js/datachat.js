@@ -93,6 +93,15 @@
     }
   });
 
+  // The language switch returns to the page as it is now (htmx may have pushed a new URL, e.g.
+  // the conversation's own address after its first answer).
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!(form instanceof HTMLFormElement) || !form.classList.contains("lang-switch")) return;
+    var next = form.querySelector("input[name=next]");
+    if (next) next.value = location.pathname + location.search;
+  });
+
   // A fragment loaded into a dialog (the audit "View" drawer) opens it.
   document.addEventListener("htmx:afterSwap", function (event) {
     var dialog = event.target instanceof Element && event.target.closest("dialog");

@@ -306,3 +306,28 @@ def test_last_conversation_opens_after_login(login, ask_htmx, client):
     assert client.get("/chat/last/")["Location"] == "/chat/"
     first, _ = ask_htmx(REGION_QUESTION)
     assert client.get("/chat/last/")["Location"] == first["HX-Push-Url"]
+
+
+def test_error_card_has_code_detail_and_retry(login, client, monkeypatch):
+    """A pipeline ERROR (here a stand-in answer object) renders red, with a reference and Retry."""
+
+    def failing_ask(**kwargs):  # noqa: ANN003, ANN202
+        return {
+            "type": "ERROR",
+            "answer": "La consulta tardó demasiado.",
+            "error": {"code": "timeout", "message": "statement timeout after 5000 ms"},
+            "sql": None, "columns": [], "rows": [], "row_count": 0, "truncated": False,
+            "chart": None, "sources": [], "suggestions": ["Añade un filtro de año."],
+            "cached": False, "timings_ms": {"total": 5001.0}, "conversation_id": None,
+            "message_id": 4242, "lang": "es",
+        }  # fmt: skip
+
+    monkeypatch.setattr("apps.chat.views.ask", failing_ask)
+    login("analista")
+    html = client.post("/chat/", {"question": "ventas por día"}, **HTMX).content.decode()
+    assert "answer-error" in html and "No se pudo responder la pregunta" in html
+    assert "TIMEOUT · req 4242" in html and "statement timeout" in html
+    assert '<details class="error-detail">' in html and 'data-copy="error-4242"' in html
+    retry = html.split('class="actions"', 1)[1]
+    assert 'name="question" value="ventas por día"' in retry and "Reintentar" in retry
+    assert "5,0 s" in html  # the duration, localised

@@ -189,6 +189,15 @@ def when(value: dt.datetime | None) -> str:
 
 
 @register.filter
+def role_label(code: str) -> str:
+    """A role code as people read it, in the active language ("ANALYST" → "Analista")."""
+    try:
+        return str(Role(code).label)
+    except ValueError:
+        return code
+
+
+@register.filter
 def short_date(value: dt.datetime | dt.date | None) -> str:
     if value is None:
         return ""
@@ -245,6 +254,8 @@ _ICONS = {
     ' 17 10"/><line x1="12" y1="15" x2="12" y2="3"/>',
     "copy": '<rect x="9" y="9" width="13" height="13" rx="2"/><path d="M5 15H4a2 2 0 0 1-2-2V4a2'
     ' 2 0 0 1 2-2h9a2 2 0 0 1 2 2v1"/>',
+    "logout": '<path d="M9 21H5a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2h4"/><polyline points="16 17 21 12'
+    ' 16 7"/><line x1="21" y1="12" x2="9" y2="12"/>',
     "search": '<circle cx="11" cy="11" r="8"/><line x1="21" y1="21" x2="16.65" y2="16.65"/>',
     "filter": '<polygon points="22 3 2 3 10 12.46 10 19 14 21 14 12.46 22 3"/>',
 }

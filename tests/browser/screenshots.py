@@ -1,0 +1,105 @@
+"""Screenshots of the main pages into docs/screenshots/ (run on purpose, not by `make test`).
+
+    .venv/bin/python -m pytest tests/browser/screenshots.py
+
+The file name does not match `test_*.py`, so the suite never rewrites the images; naming the file
+on the command line collects it. Same live server, demo data and Chromium as the browser tests.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.browser.conftest import PASSWORD, ask
+
+pytestmark = pytest.mark.browser
+
+OUT = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+REGION_QUESTION = "¿Cuál fue el total de ventas por región?"
+
+
+def _context(browser, *, dark: bool = False, width: int = 1280, height: int = 900):  # noqa: ANN001, ANN202
+    context = browser.new_context(
+        locale="es-ES",
+        viewport={"width": width, "height": height},
+        color_scheme="dark" if dark else "light",
+    )
+    context.set_default_timeout(20_000)
+    return context, context.new_page()
+
+
+def _login(page, base: str, username: str) -> None:  # noqa: ANN001
+    page.goto(f"{base}/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("form.stack button[type=submit]")
+    page.wait_for_url("**/chat/**")
+
+
+def _top_of(page, card) -> None:  # noqa: ANN001
+    card.evaluate("el => el.scrollIntoView({block: 'start'})")
+    page.wait_for_timeout(400)
+
+
+def test_screenshots(browser, live_server, demo):  # noqa: ANN001
+    OUT.mkdir(parents=True, exist_ok=True)
+    base = live_server.url
+
+    context, page = _context(browser)
+    page.goto(f"{base}/accounts/login/")
+    page.screenshot(path=OUT / "login.png")
+
+    _login(page, base, "analista")
+    page.screenshot(path=OUT / "chat-empty.png")
+    context.close()
+
+    context, page = _context(browser, height=1500)
+    _login(page, base, "analista")
+    card = ask(page, REGION_QUESTION)
+    card.locator(".chart svg").first.wait_for()
+    card.locator("details.sql-block summary").click()
+    _top_of(page, card)
+    page.screenshot(path=OUT / "chat-answer.png")
+
+    card = ask(page, "¿Cómo va el negocio?")
+    _top_of(page, card)
+    page.screenshot(path=OUT / "chat-clarify.png")
+
+    card = ask(page, "salario promedio de empleados")
+    _top_of(page, card)
+    page.screenshot(path=OUT / "chat-refused.png")
+
+    page.goto(f"{base}/knowledge/?tab=tables")
+    page.locator("li.item-table details").first.locator("summary").click()
+    page.screenshot(path=OUT / "knowledge.png")
+    context.close()
+
+    context, page = _context(browser, dark=True, height=1300)
+    _login(page, base, "visor")
+    card = ask(page, REGION_QUESTION)
+    card.locator(".chart svg").first.wait_for()
+    _top_of(page, card)
+    page.screenshot(path=OUT / "chat-answer-dark.png")
+    context.close()
+
+    context, page = _context(browser, width=390, height=844)
+    _login(page, base, "cientifica")
+    card = ask(page, "Top 3 productos por ingresos")
+    card.locator(".chart svg").first.wait_for()
+    page.screenshot(path=OUT / "chat-mobile.png")
+    page.click("#sidebar-toggle")
+    page.wait_for_timeout(400)
+    page.screenshot(path=OUT / "chat-mobile-drawer.png")
+    context.close()
+
+    context, page = _context(browser)
+    _login(page, base, "auditor")
+    page.goto(f"{base}/compliance/audit/")
+    page.screenshot(path=OUT / "audit.png")
+    page.locator("a[data-opens-dialog]").nth(1).click()
+    page.locator("#audit-drawer[open]").wait_for()
+    page.wait_for_timeout(300)
+    page.screenshot(path=OUT / "audit-detail.png")
+    context.close()
