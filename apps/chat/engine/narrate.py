@@ -159,13 +159,15 @@ def _describe(
         return _generic(columns, rows, lang, row_count)
     if plan.listing:
         return _listing(rows, lang, max(row_count, len(rows)))
-    keys = (1 if plan.grain else 0) + len(plan.dimensions)
+    keys = (1 if plan.grain and not plan.average_over else 0) + len(plan.dimensions)
     if len(columns) != keys + len(plan.metrics) or not plan.metrics:
         return _generic(columns, rows, lang, len(rows))
     if keys == 0:
         return _single(plan, rows[0], lang)
     if plan.comparison is not None and keys == 1:
         return _comparison(plan, rows, lang)
+    if plan.average_over:
+        return _ranking(plan, rows, keys, lang)
     if plan.grain and keys == 1 and not (plan.order and plan.limit):
         return _trend(plan, rows, lang)
     if plan.grain and not (plan.order and plan.limit):

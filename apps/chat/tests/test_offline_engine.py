@@ -579,3 +579,74 @@ def test_interpret_and_compile_are_fast(model, capsys):
             f"mean {statistics.mean(timings):.2f} ms"
         )
     assert p50 < 5 and p95 < 10
+
+
+# --- the same plans on PostgreSQL ---------------------------------------------------------------
+
+
+def _postgres_url() -> str | None:
+    import os
+    import socket
+    from urllib.parse import urlparse
+
+    url = os.environ.get(
+        "DATACHAT_TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres"
+    )
+    parsed = urlparse(url)
+    try:
+        with socket.create_connection((parsed.hostname, parsed.port or 5432), timeout=1):
+            return url
+    except OSError:
+        return None
+
+
+def test_postgres_answers_like_sqlite(catalog, demo_db, conn, capsys):
+    """Every answer case compiled for PostgreSQL and run on a copy of the demo data gives the
+    rows SQLite gives (skips without a PostgreSQL server)."""
+    import uuid
+    from urllib.parse import urlparse
+
+    psycopg = pytest.importorskip("psycopg")
+    url = _postgres_url()
+    if url is None:
+        pytest.skip("PostgreSQL is not reachable")
+    from apps.knowledge.demo.postgres import load_into_postgres
+
+    name = f"offline_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(url, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    dsn = urlparse(url)._replace(path=f"/{name}").geturl()
+    try:
+        load_into_postgres(demo_db, dsn)
+        lite = build_semantic_model(catalog)
+        pg = build_semantic_model(
+            CatalogSnapshot("postgres", catalog.tables, catalog.foreign_keys, catalog.metrics)
+        )
+        checked, mismatches = 0, []
+        extra = [
+            "Ingresos semanales en el Q1 2025",
+            "Ventas por día en la última semana de 2025",
+            "Ingresos en el último trimestre",
+            "Unidades vendidas en los últimos 3 meses",
+        ]
+        questions = [c["question"] for c in load_cases() if c.get("gold_sql")] + extra
+        with psycopg.connect(dsn) as pg_conn:
+            for question in questions:
+                on_lite, on_pg = interpret(question, lite), interpret(question, pg)
+                if on_lite.route != "SQL":
+                    continue
+                assert on_pg.route == "SQL", question
+                got = [tuple(r) for r in pg_conn.execute(on_pg.sql).fetchall()]
+                got = [
+                    tuple(v.isoformat() if hasattr(v, "isoformat") else v for v in r) for r in got
+                ]
+                checked += 1
+                # unordered: ties inside a top-N may come in either order on two engines
+                if not results_match(run(conn, on_lite.sql), got, ordered=False):
+                    mismatches.append(f"{question!r}: {on_pg.sql}")
+        with capsys.disabled():
+            print(f"\npostgres: {checked - len(mismatches)}/{checked} plans agree with SQLite")
+        assert not mismatches, "\n".join(mismatches)
+    finally:
+        with psycopg.connect(url, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -67,6 +67,8 @@ def _interpret(
     mentions, unmapped = scan(model, tokens)
     ctx = Context(model, tokens, mentions, lang)
     request = schema_request(ctx)
+    if request is not None and unmapped and not ctx.has("meaning", "values", "join"):
+        request = None  # "DROP TABLE ventas" is not a question about the table
     if request is not None:
         return Interpretation(
             route="RAG",
@@ -177,6 +179,8 @@ def _refs(model: SemanticModel, keys: list[str], lang: str) -> tuple:
 def _intent(plan: QueryPlan, parts: Parts, lang: str, ctx: Context, said: bool) -> Intent:
     if plan.comparison is not None:
         kind = "COMPARISON"
+    elif plan.average_over:
+        kind = "AGGREGATION" if plan.dimensions else "QUERY"
     elif plan.grain and not (plan.order and plan.limit):
         kind = "TREND"
     elif plan.dimensions or plan.grain:

@@ -164,14 +164,14 @@ STOPWORDS = words(
     after before aplicado aplicada aplicados aplicadas applied decir dices digas contar cuentame
     cuenteme averiguar mirar ensename informame informar reporta reporte report summary resumen
     resume tell quisieras tal estas saludos hey dolares dolar dollars dollar usd euros euro eur
-    monto now ahora then
+    monto now ahora then tomar toma take takes distribucion distribution desglose breakdown reparto
     luego entonces pero but podrias podria puede pueden podes quieres deseo gustaria saberlo
     necesitaria
     """
 )
 
 # Group-by markers.
-GROUP_WORDS = words("por per by segun cada each desglosado desglosada broken split")
+GROUP_WORDS = words("por per by segun cada each desglosado desglosada broken split x")
 GROUP_PHRASES = phrases(
     """
     para cada | for each | for every | broken down by | split by | desglosado por | agrupado por
@@ -307,11 +307,9 @@ TREND_WORDS = words(
     """
 )
 # Any form of "evolucionar", "tendencia", "trend", "crecer", "growth".
-TREND_PREFIXES = phrases(
-    """
-    evoluc | evolv | tendenc | trend | crecimiento | crecieron | crecio | growth | grew | grown
-    """
-)
+TREND_PREFIXES = ("evoluc", "evolv", "tendenc", "trend")
+# "crecimiento", "cuánto creció", "growth": a trend, or a comparison when two periods are named.
+GROWTH_PREFIXES = ("crecimiento", "crecio", "crecieron", "crecer", "growth", "grew", "grown")
 TREND_PHRASES = phrases(
     """
     over time | a lo largo del tiempo | en el tiempo | through time | across time | como ha

@@ -48,6 +48,7 @@ class Context:
     notes: list[str] = field(default_factory=list)
     guesses: int = 0  # partial matches and defaults taken: lowers confidence
     noun_key: str | None = None  # what the fact table's noun measures ("ventas" -> revenue)
+    average_over: bool = False  # "promedio mensual de ventas": average the per-period totals
 
     def kinds(self, *kinds: str) -> list[int]:
         return [i for i, m in enumerate(self.mentions) if m.kind in kinds]
@@ -414,6 +415,8 @@ def _active_entities(ctx: Context, slots: list[MetricSlot]) -> None:
             if other is None or j in ctx.used or lx.fold(other.text) not in lx.ACTIVE_WORDS:
                 continue
             table = max(m.of("table"), key=lambda e: e.quality).ref[0]
+            if any(e.ref[0] == table for e in other.of("column")):
+                continue  # "productos activos": the table's own flag column (see planner)
             path = model.path(model.fact, table)
             if table == model.fact or not path or len(path) != 1 or path[0][0] != model.fact:
                 continue
@@ -445,18 +448,26 @@ def _count_prefers_table(m: Mention) -> bool:
 def _apply_aggregates(ctx: Context, slots: list[MetricSlot]) -> None:
     """ "precio promedio", "average list price", "descuento máximo", "ingreso promedio"."""
     model = ctx.model
+    grain_said = any(m.kind == "time" and m.time.kind == "grain" for m in ctx.mentions)
     for i, m in enumerate(ctx.mentions):
         if m.kind != "agg":
             continue
         fn = str(m.value)
-        for j in (i + 1, i - 1):
-            target = _schema(ctx, j)
-            if target is None:
-                continue
+        for j in _agg_targets(ctx, i):
             slot = next((s for s in slots if s.mention == j), None)
+            additive = slot is not None and ms.metric_agg(model, slot.key) in ("sum", "count")
+            noun = _schema(ctx, j) is not None and any(
+                e.ref[0] == model.fact for e in ctx.mentions[j].of("table")
+            )
+            if fn == "avg" and grain_said and (additive or (slot is None and noun)):
+                ctx.average_over = True  # "ventas promedio por mes": the mean of monthly sums
+                break
             if slot is not None:
                 slot.key = ms.retarget_agg(model, slot.key, fn)
                 break
+            target = _schema(ctx, j)
+            if target is None:
+                continue
             if j in ctx.used or _is_value(ctx, j):
                 continue
             numeric = [e for e in target.of("column") if _kind(ctx, e) == "number"]
@@ -465,6 +476,20 @@ def _apply_aggregates(ctx: Context, slots: list[MetricSlot]) -> None:
                 slots.append(MetricSlot(ms.column_metric_key(model, table, column, fn), j))
                 ctx.used.add(j)
                 break
+
+
+def _agg_targets(ctx: Context, i: int) -> list[int]:
+    """Mentions an aggregate word can apply to: its neighbours, looking past a grain word
+    ("average monthly revenue", "ingresos diarios promedio")."""
+    found = []
+    for step in (1, -1):
+        j = i + step
+        m = ctx.mentions[j] if 0 <= j < len(ctx.mentions) else None
+        if m is not None and m.kind == "time" and m.time.kind == "grain":
+            j += step
+        if 0 <= j < len(ctx.mentions):
+            found.append(j)
+    return found
 
 
 def _kind(ctx: Context, e: Entry) -> str:

@@ -132,6 +132,7 @@ class QueryPlan:
     comparison: Comparison | None = None
     listing: tuple[ColumnRef, ...] = ()  # entity listings: SELECT these columns, no metric
     distinct: bool = False
+    average_over: str | None = None  # a grain: the metrics are averaged over its periods
 
     @property
     def is_listing(self) -> bool:

@@ -72,6 +72,7 @@ class Parts:
     compare: bool = False
     trend: bool = False
     implied: bool = False  # the only metrics come from verbs or the fact table's noun
+    average_over: str | None = None
     row_filter_metrics: set[int] = field(default_factory=set)  # metrics said as row filters
     noun_key: str | None = None  # what the fact table's noun alone would measure
 
@@ -176,6 +177,14 @@ def read_parts(ctx: Context, *, base_hint: str | None = None, force_fact: bool =
         slots.append(MetricSlot(keys[-1], counted_column))
     if force_fact and counted_table is not None:
         keys, slots = _via_fact(ctx, slots, counted_table)
+    elif force_fact and not keys:  # "clientes por canal": the listed entity, counted via sales
+        table_i, _column = _listing_subject(ctx)
+        if table_i is not None:
+            table = max(ctx.mentions[table_i].of("table"), key=lambda e: e.quality).ref[0]
+            via = _count_via_fact(model, table)
+            if via is not None:
+                keys, slots = [via], [MetricSlot(via, table_i)]
+                ctx.used.add(table_i)
     parts = Parts(base=base_hint or model.fact, metrics=keys, metrics_said=bool(keys))
     parts.implied = bool(slots) and all(s.implied for s in slots)
     if keys:
@@ -192,6 +201,7 @@ def read_parts(ctx: Context, *, base_hint: str | None = None, force_fact: bool =
     _read_time(ctx, parts)
     _read_order(ctx, parts, slots, followup=base_hint is not None)
     _read_comparison(ctx, parts)
+    _read_flags(ctx, parts)
     _read_leftovers(ctx, parts)
     for target, op, value, percent in pending:
         _apply_numeric(ctx, parts, target, op, value, percent)
@@ -203,16 +213,26 @@ def read_parts(ctx: Context, *, base_hint: str | None = None, force_fact: bool =
         parts.metrics = kept or [ctx.noun_key or ms.fact_count_key(model)]
     if parts.order is not None and not (parts.dims or parts.grain) and base_hint is None:
         _extreme_row(ctx, parts)
+    additive = all(ms.metric_agg(model, k) in ("sum", "count") for k in parts.metrics)
+    if ctx.average_over and parts.grain and parts.metrics and additive and not parts.comparison:
+        parts.average_over = parts.grain
     if parts.grain and parts.time_column is None:
         main = model.main_date(parts.base)
         if main is None:
             raise Unclear("no_date")
         parts.time_column = ColumnRef(parts.base, main)
+    if parts.listing_table and parts.dims and not parts.metrics and parts.distinct:
+        raise Unclear("no_metric")  # "por región" alone: grouped, but measuring nothing
     if parts.listing_table and parts.dims and not parts.metrics:
         # "productos por categoría": count the listed entity per group
         parts.metrics = [ms.count_key(model, parts.listing_table)]
         parts.metrics_said = True
         parts.listing = []
+    if parts.metrics and parts.base != model.fact and _fans_out(model, parts):
+        counts = parts.metrics == [ms.count_key(model, parts.base)]
+        if counts and not force_fact and _count_via_fact(model, parts.base):
+            raise NeedsFact
+        raise Unclear("generic", " ".join(t.text for t in ctx.tokens))
     return parts
 
 
@@ -242,14 +262,39 @@ def _countd_key(ctx: Context, i: int) -> str:
     return f"countd:{table}.{column}"
 
 
+def _count_via_fact(model, table: str) -> str | None:  # noqa: ANN001
+    """COUNT(DISTINCT fact.fk) for an entity the fact table references directly."""
+    step = model.path(model.fact, table)
+    if not step or len(step) != 1 or step[0][0] != model.fact:
+        return None
+    return f"countd:{model.fact}.{step[0][1]}"
+
+
+def _fans_out(model, parts: Parts) -> bool:  # noqa: ANN001
+    """Whether reaching a dimension, filter or date from the base table goes from a row to many
+    rows (an entity table joined to the fact table): counts and averages would be inflated."""
+    tables = {d.table for d in parts.dims} | {f.table for f in parts.filters}
+    tables |= {f.table for f in parts.numeric}
+    tables |= {r.table for r in ([parts.time_range] if parts.time_range else [])}
+    tables |= {r.table for r in parts.time_periods} | {d.table for d in parts.date_parts}
+    if parts.time_column is not None:
+        tables.add(parts.time_column.table)
+    for table in tables - {parts.base}:
+        here = parts.base
+        for left, _lc, right, _rc in model.path(parts.base, table) or ():
+            if here == right:  # from the referenced side to the referencing side
+                return True
+            here = left if here == right else right
+    return False
+
+
 def _via_fact(ctx: Context, slots: list[MetricSlot], counted: int) -> tuple[list, list]:
     """Count an entity through the fact table, COUNT(DISTINCT fact.fk): "clientes que compraron"."""
     model = ctx.model
     table = max(ctx.mentions[counted].of("table"), key=lambda e: e.quality).ref[0]
-    step = model.path(model.fact, table)
-    if not step or len(step) != 1 or step[0][0] != model.fact:
+    key = _count_via_fact(model, table)
+    if key is None:
         raise Unclear("count_what", ctx.mentions[counted].text)
-    key = f"countd:{model.fact}.{step[0][1]}"
     new_slots = [MetricSlot(key, s.mention) if s.mention == counted else s for s in slots]
     return [s.key for s in new_slots], new_slots
 
@@ -351,6 +396,8 @@ def _read_dimensions(ctx: Context, parts: Parts, slots: list[MetricSlot]) -> Non
     for i, m in enumerate(ctx.mentions):
         if m.kind != "group":
             continue
+        if i + 1 >= len(ctx.mentions):
+            raise Unclear("unknown_dimension", m.text)  # "ventas por" and nothing after
         j = i + 1
         while j < len(ctx.mentions):
             target = ctx.mentions[j]
@@ -627,8 +674,9 @@ def _period_start(latest: date, unit: str, count: int) -> date:
 
 def _read_time(ctx: Context, parts: Parts) -> None:
     periods: list[tuple[TimeSpan, ColumnRef]] = []
+    contrast = ctx.has("compare", "growth")
     for i, m in enumerate(ctx.mentions):
-        if m.kind == "trend":
+        if m.kind in ("trend", "growth"):
             parts.trend = True
         if m.kind != "time":
             continue
@@ -645,6 +693,8 @@ def _read_time(ctx: Context, parts: Parts) -> None:
         ctx.used.add(i)
         if span.kind in ("period",):
             periods.append((span, col))
+        elif span.kind == "range" and contrast and span.pieces:
+            periods += [(piece, col) for piece in span.pieces]  # "compara entre 2024 y 2025"
         elif span.kind == "range":
             parts.time_range = TimeRange(col.table, col.column, span.start, span.end, span.label)
         elif span.kind == "relative":
@@ -797,6 +847,22 @@ def _read_comparison(ctx: Context, parts: Parts) -> None:
             parts.dims.append(ref)
 
 
+def _read_flags(ctx: Context, parts: Parts) -> None:
+    """ "productos activos" / "active products": a 0/1 flag column of a table in the query is a
+    filter `flag = 1`, not a measure."""
+    for i, m in enumerate(ctx.mentions):
+        if m.kind != "schema" or i in ctx.used or m.has("metric"):
+            continue
+        for e in m.of("column"):
+            table, column = e.ref
+            name = lx.fold(column)
+            flag = name in lx.ACTIVE_WORDS or name.startswith(("is_", "es_", "has_", "tiene_"))
+            if flag and _kind(ctx, e) == "number" and ctx.model.path(parts.base, table) is not None:
+                parts.numeric.append(NumericFilter(table, column, "=", 1.0))
+                ctx.used.add(i)
+                break
+
+
 def _is_context_table(ctx: Context, m: Mention, base: str) -> bool:
     """A table named as context ("precio promedio de los productos"): nothing to add."""
     tables = m.of("table")
@@ -878,6 +944,7 @@ def fresh_plan(parts: Parts) -> QueryPlan:
         comparison=parts.comparison,
         listing=tuple(parts.listing) if not parts.metrics else (),
         distinct=parts.distinct if not parts.metrics else False,
+        average_over=parts.average_over,
     )
 
 

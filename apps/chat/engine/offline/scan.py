@@ -146,6 +146,8 @@ def _marker_at(tokens: list[Token], i: int) -> tuple[int, str, object] | None:
         return n, kind, value
     if tokens[i].norm.startswith(lx.TREND_PREFIXES):
         return 1, "trend", None
+    if tokens[i].norm.startswith(lx.GROWTH_PREFIXES):
+        return 1, "growth", None
     return None
 
 

@@ -34,7 +34,9 @@ _PERIOD_SQL = {
     },
     "postgres": {
         "day": "CAST({c} AS DATE)",
-        "week": "TO_CHAR({c}, 'IYYY-\"W\"IW')",
+        # the same label as SQLite's %W (weeks start on Monday, days before it are week 00)
+        "week": "TO_CHAR({c}, 'YYYY') || '-' || LPAD(CAST(FLOOR((EXTRACT(DOY FROM {c}) + 6 - "
+        "MOD(CAST(EXTRACT(ISODOW FROM {c}) AS INT) - 1, 7)) / 7) AS INT)::TEXT, 2, '0')",
         "month": "TO_CHAR({c}, 'YYYY-MM')",
         "quarter_in_year": "CAST(EXTRACT(QUARTER FROM {c}) AS INT)",
         "quarter": "TO_CHAR({c}, 'YYYY-\"Q\"Q')",
@@ -274,9 +276,35 @@ class _Builder:
             select = select.where(exp.and_(*conditions))
         if not p.listing:
             select = self._group_order(select)
+        if p.average_over and not p.listing:
+            select = self._average_over(select)
         if p.limit:
             select = select.limit(int(p.limit))
         return select
+
+    def _average_over(self, inner: exp.Select) -> exp.Select:
+        """SELECT dims, AVG(m) FROM (the per-period totals) GROUP BY dims."""
+        inner.set("order", None)
+        dims = [
+            exp.column(
+                d.column
+                if [x.column for x in self.plan.dimensions].count(d.column) == 1
+                else f"{d.table}_{d.column}"
+            )
+            for d in self.plan.dimensions
+        ]
+        metrics = [exp.alias_(exp.Avg(this=exp.column(a)), a) for a in self.metric_aliases]
+        outer = exp.select(*dims, *metrics).from_(inner.subquery("per_period"))
+        if dims:
+            outer = outer.group_by(*[d.copy() for d in dims])
+        if self.plan.order is not None:
+            alias = self.metric_aliases[min(self.plan.order.metric, len(self.metric_aliases) - 1)]
+            desc = self.plan.order.desc
+            nulls_first = desc if self.dialect == "postgres" else not desc
+            outer = outer.order_by(
+                exp.Ordered(this=exp.column(alias), desc=desc, nulls_first=nulls_first)
+            )
+        return outer
 
     def _aggregate_select(self) -> exp.Select:
         p = self.plan

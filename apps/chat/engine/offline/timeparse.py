@@ -27,8 +27,9 @@ class TimeSpan:
     label: str = ""
     part: str | None = None  # for kind "part": "month" or "quarter"
     part_values: tuple[int, ...] = ()
-    relative: str | None = None  # "<unit>:<count>:<mode>" with mode "latest" or "previous"
+    relative: str | None = None  # "<unit>:<count>:<mode>" with mode "latest" or "current"
     grain: str | None = None  # for kind "grain" / "unit"
+    pieces: tuple = ()  # for a range between two periods of one granularity: both periods
 
 
 _YEAR_RE = re.compile(r"(19|20|21)\d\d$")
@@ -272,7 +273,9 @@ def _range_at(cur: _Cursor, i: int) -> TimeSpan | None:
         return None
     end = m + second.length
     label = f"{first.label} – {second.label}"
-    return TimeSpan("range", end - i, first.start, second.end, "day", label)
+    same = first.granularity == second.granularity and first.granularity != "day"
+    pieces = (first, second) if same else ()
+    return TimeSpan("range", end - i, first.start, second.end, "day", label, pieces=pieces)
 
 
 def _bound_at(cur: _Cursor, i: int) -> TimeSpan | None:
