@@ -164,7 +164,9 @@ STOPWORDS = words(
     after before aplicado aplicada aplicados aplicadas applied decir dices digas contar cuentame
     cuenteme averiguar mirar ensename informame informar reporta reporte report summary resumen
     resume tell quisieras tal estas saludos hey dolares dolar dollars dollar usd euros euro eur
-    monto now ahora then tomar toma take takes distribucion distribution desglose breakdown reparto
+    monto now ahora then tomar toma take takes came come comes coming belong belongs
+    belonging given gave granted otorgado otorgados dado dados concedido break down van va
+    going goes distribucion distribution desglose breakdown reparto
     luego entonces pero but podrias podria puede pueden podes quieres deseo gustaria saberlo
     necesitaria
     """
@@ -332,8 +334,8 @@ SELL_VERBS = words(
     vende venden vendio vendieron vendimos vender vendemos sell sells sold facturo facturaron
     facturamos facturar factura facturado facturan ingreso ingresamos ingresaron gano gano
     ganamos ganaron earn earned earns generate generated generaron genero generamos made make
-    brought
-    """
+    brought generates generating bring brings
+"""
 )
 # Verbs that put an entity count on the fact table ("clientes que compraron").
 BUY_VERBS = words(

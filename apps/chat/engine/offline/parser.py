@@ -353,6 +353,16 @@ def collect_metrics(ctx: Context) -> tuple[list[MetricSlot], int | None, int | N
     counted_column: int | None = None
     _active_entities(ctx, slots)
     for i, m in enumerate(ctx.mentions):
+        total_of_entity = (
+            m.kind == "schema"
+            and lx.fold(m.text) in _SOFT_TOTAL
+            and _schema(ctx, i + 1) is not None
+            and _entity_table(ctx, i + 1) is not None
+        )
+        if total_of_entity:  # "total de clientes": how many
+            slots.append(MetricSlot(ms.count_key(model, _entity_table(ctx, i + 1)), i + 1))
+            ctx.used.update({i, i + 1})
+            continue
         if m.kind != "count":
             continue
         j = i + 1
@@ -363,6 +373,9 @@ def collect_metrics(ctx: Context) -> tuple[list[MetricSlot], int | None, int | N
         if j < len(ctx.mentions) and ctx.mentions[j].kind == "concept":
             if ctx.mentions[j].value in ("orders", "revenue"):  # "how many sales/orders"
                 slots.append(MetricSlot(ms.fact_count_key(model), j))
+                ctx.used.add(j)
+            elif ctx.mentions[j].value == "units" and ms.units_key(model):  # "how many units"
+                slots.append(MetricSlot(ms.units_key(model), j))
                 ctx.used.add(j)
             continue
         if _schema(ctx, j) is None or j in ctx.used:
@@ -376,7 +389,12 @@ def collect_metrics(ctx: Context) -> tuple[list[MetricSlot], int | None, int | N
         elif target.has("metric"):
             continue
         elif target.has("column") and not _is_value(ctx, j):
-            counted_column = j
+            numeric = [e for e in target.of("column") if _kind(ctx, e) == "number"]
+            if numeric and not any(_kind(ctx, e) == "text" for e in target.of("column")):
+                table, column = _pick_numeric(ctx, j, numeric)  # "how many units": a sum
+                slots.append(MetricSlot(ms.column_metric_key(model, table, column, "sum"), j))
+            else:
+                counted_column = j
             ctx.used.add(j)
     for i, m in enumerate(ctx.mentions):
         if m.kind == "concept" and i not in ctx.used:
@@ -437,6 +455,17 @@ def concept_key(model: SemanticModel, concept: str) -> str | None:
     return ms.fact_count_key(model)
 
 
+def _entity_table(ctx: Context, i: int) -> str | None:
+    """The non-fact table a mention names first (not a value, not a metric)."""
+    m = ctx.mentions[i]
+    if _is_value(ctx, i) or m.has("metric") or i in ctx.used:
+        return None
+    tables = [e for e in m.of("table") if e.ref[0] != ctx.model.fact]
+    if not tables or max(e.quality for e in tables) < max(e.quality for e in m.entries):
+        return None
+    return max(tables, key=lambda e: e.quality).ref[0]
+
+
 def _count_prefers_table(m: Mention) -> bool:
     """ "cuántas ventas": a count of rows even though "ventas" also names a metric; but
     "número de pedidos" is the catalog metric whose synonym is "pedidos"."""
@@ -450,10 +479,15 @@ def _apply_aggregates(ctx: Context, slots: list[MetricSlot]) -> None:
     model = ctx.model
     grain_said = any(m.kind == "time" and m.time.kind == "grain" for m in ctx.mentions)
     for i, m in enumerate(ctx.mentions):
-        if m.kind != "agg":
+        soft = m.kind == "schema" and i not in ctx.used and lx.fold(m.text) in _SOFT_TOTAL
+        if m.kind != "agg" and not soft:
             continue
-        fn = str(m.value)
+        fn = "sum" if soft else str(m.value)
         for j in _agg_targets(ctx, i):
+            if soft and not _measurable(ctx, j, slots):
+                continue
+            if soft:
+                ctx.used.add(i)  # "total discount", "total de unidades": a sum
             slot = next((s for s in slots if s.mention == j), None)
             additive = slot is not None and ms.metric_agg(model, slot.key) in ("sum", "count")
             noun = _schema(ctx, j) is not None and any(
@@ -476,6 +510,19 @@ def _apply_aggregates(ctx: Context, slots: list[MetricSlot]) -> None:
                 slots.append(MetricSlot(ms.column_metric_key(model, table, column, fn), j))
                 ctx.used.add(j)
                 break
+
+
+def _measurable(ctx: Context, j: int, slots: list[MetricSlot]) -> bool:
+    if any(s.mention == j for s in slots):
+        return True
+    m = _schema(ctx, j)
+    return (
+        m is not None
+        and j not in ctx.used
+        and not _is_value(ctx, j)
+        and any(_kind(ctx, e) == "number" for e in m.of("column"))
+        and lx.fold(m.text) not in _SOFT_TOTAL
+    )
 
 
 def _agg_targets(ctx: Context, i: int) -> list[int]:

@@ -41,6 +41,8 @@ from .plan import (
 from .scan import Mention
 from .timeparse import TimeSpan, month_period, quarter_period
 
+_POSSESSIVES = frozenset({"their", "its", "his", "her", "su", "sus"})
+
 
 class NeedsFact(Exception):
     """An entity count whose filters live on the fact table ("clientes que compraron X")."""
@@ -101,6 +103,12 @@ def _implied_metrics(ctx: Context, slots: list[MetricSlot]) -> None:
         money = any(_names_revenue(ctx, i) for i in nouns)
         ctx.noun_key = ms.revenue_key(model) if money else ms.fact_count_key(model)
     if not slots:
+        counted = _counted_by_superlative(ctx)
+        if counted is not None:  # "¿qué ciudad tiene más clientes?": count the clients
+            table = max(ctx.mentions[counted].of("table"), key=lambda e: e.quality).ref[0]
+            slots.append(MetricSlot(ms.count_key(model, table), counted))
+            ctx.used.add(counted)
+            return
         key = None
         if ctx.has("sold"):
             key = ms.units_key(model)
@@ -120,6 +128,25 @@ def _implied_metrics(ctx: Context, slots: list[MetricSlot]) -> None:
         for i, m in enumerate(ctx.mentions):
             if m.kind == "schema" and i not in ctx.used and lx.fold(m.text) in _SOFT_TOTAL:
                 ctx.used.add(i)  # "total revenue", "en total": no extra column
+
+
+def _counted_by_superlative(ctx: Context) -> int | None:
+    """The table right after "más"/"most"/"menos"/"fewest", when it is not the fact table."""
+    for k, m in enumerate(ctx.mentions[:-1]):
+        if m.kind not in ("most", "least"):
+            continue
+        target = ctx.mentions[k + 1]
+        if target.kind != "schema" or k + 1 in ctx.used or _is_value(ctx, k + 1):
+            continue
+        tables = {e.ref[0] for e in target.of("table")}
+        best_table = max((e.quality for e in target.of("table")), default=0)
+        if (
+            tables
+            and ctx.model.fact not in tables
+            and best_table >= max((e.quality for e in target.of("column")), default=0)
+        ):
+            return k + 1
+    return None
 
 
 def _names_revenue(ctx: Context, i: int) -> bool:
@@ -175,8 +202,14 @@ def read_parts(ctx: Context, *, base_hint: str | None = None, force_fact: bool =
     if counted_column is not None:
         keys.append(_countd_key(ctx, counted_column))
         slots.append(MetricSlot(keys[-1], counted_column))
-    if force_fact and counted_table is not None:
-        keys, slots = _via_fact(ctx, slots, counted_table)
+    if force_fact and any(k.startswith("count:") and k != f"count:{model.fact}" for k in keys):
+        slots = [
+            MetricSlot(_count_via_fact(model, s.key[6:]) or s.key, s.mention)
+            if s.key.startswith("count:")
+            else s
+            for s in slots
+        ]
+        keys = [s.key for s in slots]
     elif force_fact and not keys:  # "clientes por canal": the listed entity, counted via sales
         table_i, _column = _listing_subject(ctx)
         if table_i is not None:
@@ -288,17 +321,6 @@ def _fans_out(model, parts: Parts) -> bool:  # noqa: ANN001
     return False
 
 
-def _via_fact(ctx: Context, slots: list[MetricSlot], counted: int) -> tuple[list, list]:
-    """Count an entity through the fact table, COUNT(DISTINCT fact.fk): "clientes que compraron"."""
-    model = ctx.model
-    table = max(ctx.mentions[counted].of("table"), key=lambda e: e.quality).ref[0]
-    key = _count_via_fact(model, table)
-    if key is None:
-        raise Unclear("count_what", ctx.mentions[counted].text)
-    new_slots = [MetricSlot(key, s.mention) if s.mention == counted else s for s in slots]
-    return [s.key for s in new_slots], new_slots
-
-
 def _read_listing(ctx: Context, parts: Parts) -> None:
     model = ctx.model
     table_i, column_i = _listing_subject(ctx)
@@ -347,7 +369,7 @@ def _numeric_lookup(ctx: Context, parts: Parts) -> bool:
         ctx.used.add(i)
         parts.base = table
         display = model.tables[table].display
-        named = any(
+        named = table != model.fact and any(
             e.ref[0] == table and e.ref[1] == display
             for j, v in enumerate(ctx.mentions)
             if v.kind == "schema" and _is_value(ctx, j)
@@ -401,7 +423,18 @@ def _read_dimensions(ctx: Context, parts: Parts, slots: list[MetricSlot]) -> Non
         j = i + 1
         while j < len(ctx.mentions):
             target = ctx.mentions[j]
-            if j in slot_at:
+            per_row = j in slot_at and parts.metrics[slot_at[j]] == ms.fact_count_key(ctx.model)
+            if per_row and len(parts.metrics) > 1:
+                # "average quantity per order": per row of the fact table, not a second metric
+                index = slot_at.pop(j)
+                parts.metrics = [
+                    ms.retarget_agg(ctx.model, k, "avg")
+                    for n, k in enumerate(parts.metrics)
+                    if n != index
+                ]
+                slot_at = {m_: (n - 1 if n > index else n) for m_, n in slot_at.items()}
+                ctx.used.add(j)
+            elif j in slot_at:
                 parts.order = Order(slot_at[j], True)
             elif target.kind == "time" and target.time.kind in ("unit", "grain"):
                 parts.grain = target.time.grain
@@ -458,9 +491,12 @@ def _read_with(ctx: Context, parts: Parts) -> None:
         if j + 1 < len(ctx.mentions) and ctx.mentions[j + 1].kind == "cmp":
             continue  # "con precio mayor a 300" is a comparison
         numeric = [e for e in target.of("column") if _kind(ctx, e) == "number"]
-        if not numeric:
-            continue
+        between = {t.norm for t in ctx.tokens[m.end : target.start]}
+        if not numeric or between & _POSSESSIVES:
+            continue  # "with their list price": a column to show, not a condition
         table, column = _pick_numeric(ctx, j, numeric)
+        if parts.listing_table == table and not parts.metrics:
+            continue
         if ctx.model.path(parts.base, table) is None:
             continue
         op = ">" if m.kind == "with" else "="
