@@ -67,6 +67,21 @@
       if (source) copyText(source.textContent.trim(), copy);
       return;
     }
+    var copyTable = target.closest("[data-copy-table]");
+    if (copyTable) {
+      // The page of rows on screen as tab-separated text: pastes into a spreadsheet as cells.
+      var caption = document.getElementById(copyTable.getAttribute("data-copy-table"));
+      var table = caption && caption.closest("table");
+      if (table) {
+        var lines = Array.prototype.map.call(table.querySelectorAll("thead tr, tbody tr"), function (tr) {
+          return Array.prototype.map.call(tr.children, function (cell) {
+            return cell.textContent.replace(/[↕▲▼]/g, "").trim();
+          }).join("\t");
+        });
+        copyText(lines.join("\n"), copyTable);
+      }
+      return;
+    }
     var toggler = target.closest("[data-toggle]");
     if (toggler) {
       var panel = document.getElementById(toggler.getAttribute("data-toggle"));

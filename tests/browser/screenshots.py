@@ -20,9 +20,16 @@ OUT = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 REGION_QUESTION = "¿Cuál fue el total de ventas por región?"
 
 
-def _context(browser, *, dark: bool = False, width: int = 1280, height: int = 900):  # noqa: ANN001, ANN202
+def _context(  # noqa: ANN202
+    browser,  # noqa: ANN001
+    *,
+    dark: bool = False,
+    width: int = 1280,
+    height: int = 900,
+    locale: str = "es-ES",
+):
     context = browser.new_context(
-        locale="es-ES",
+        locale=locale,
         viewport={"width": width, "height": height},
         color_scheme="dark" if dark else "light",
     )
@@ -41,6 +48,36 @@ def _login(page, base: str, username: str) -> None:  # noqa: ANN001
 def _top_of(page, card) -> None:  # noqa: ANN001
     card.evaluate("el => el.scrollIntoView({block: 'start'})")
     page.wait_for_timeout(400)
+
+
+def _anomalies() -> None:
+    """A few reports to show (detection needs an hour of history the test data does not have)."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from apps.governance.models import AnomalyReport, Organization
+
+    org = Organization.objects.get(slug="acme")
+    end = timezone.now().replace(minute=0, second=0, microsecond=0)
+    for kind, severity, user, observed, baseline, threshold in (
+        (AnomalyReport.Kind.VOLUME, "high", "analista", 420, 95, 120),
+        (AnomalyReport.Kind.REFUSALS, "medium", "visor", 9, 1, 5),
+        (AnomalyReport.Kind.OFF_HOURS, "low", "cientifica", 3, 0, 1),
+    ):
+        AnomalyReport.all_tenants.get_or_create(
+            organization=org,
+            username=user,
+            kind=kind,
+            window_start=end - dt.timedelta(hours=1),
+            defaults={
+                "window_end": end,
+                "observed": observed,
+                "baseline": baseline,
+                "threshold": threshold,
+                "severity": severity,
+            },
+        )
 
 
 def test_screenshots(browser, live_server, demo):  # noqa: ANN001
@@ -94,8 +131,20 @@ def test_screenshots(browser, live_server, demo):  # noqa: ANN001
     page.screenshot(path=OUT / "chat-mobile-drawer.png")
     context.close()
 
+    context, page = _context(browser, locale="en-US", height=1400)
+    _login(page, base, "cientifica")
+    card = ask(page, "What were total sales by region?")
+    card.locator(".chart svg").first.wait_for()
+    card.locator(".export-menu summary").click()
+    _top_of(page, card)
+    page.screenshot(path=OUT / "chat-answer-en.png")
+    context.close()
+
+    _anomalies()
     context, page = _context(browser)
     _login(page, base, "auditor")
+    page.goto(f"{base}/compliance/anomalies/")
+    page.screenshot(path=OUT / "anomalies.png")
     page.goto(f"{base}/compliance/audit/")
     page.screenshot(path=OUT / "audit.png")
     page.locator("a[data-opens-dialog]").nth(1).click()
