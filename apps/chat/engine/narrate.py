@@ -93,6 +93,9 @@ def format_value(value: Any, unit: str, lang: str) -> str:
         return str(value)
     if unit == "money":
         return f"{format_number(value, lang, decimals=2)} USD"
+    if unit == "percent":
+        text = format_number(value, lang, decimals=2)
+        return f"{text} %" if lang == "es" else f"{text}%"
     if unit == "ratio":
         percent = format_number(float(value) * 100, lang, decimals=2)
         return f"{percent} %" if lang == "es" else f"{percent}%"

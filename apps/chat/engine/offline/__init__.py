@@ -135,7 +135,9 @@ def _plan(
         if followup and (not parts.metrics or _same_table(model, parts, previous)):
             plan = followup_plan(previous, parts)
             if parts.metrics_said:
-                plan = plan.with_changes(metrics=_refs(model, parts.metrics, lang))
+                plan = _as_shares(
+                    plan.with_changes(metrics=_refs(model, parts.metrics, lang)), lang
+                )
             elif not plan.metrics and not plan.listing:
                 raise Unclear("no_metric")
             return _finish(plan), parts, True
@@ -151,7 +153,7 @@ def _plan(
         ctx = _fresh_ctx(model, tokens, lang)
         parts = read_parts(ctx, force_fact=True)
     plan = fresh_plan(parts)
-    plan = plan.with_changes(metrics=_refs(model, parts.metrics, lang))
+    plan = _as_shares(plan.with_changes(metrics=_refs(model, parts.metrics, lang)), lang)
     said = any(m.kind == "schema" and m.has("metric") for m in ctx.mentions)
     return _finish(plan), parts, said
 
@@ -171,6 +173,20 @@ def _refs(model: SemanticModel, keys: list[str], lang: str) -> tuple:
     for key in dict.fromkeys(keys):
         refs.append(ms.metric_ref(model, key, lang))
     return tuple(refs)
+
+
+def _as_shares(plan: QueryPlan, lang: str) -> QueryPlan:
+    """Percent metrics read and print as percentages of their metric."""
+    if not plan.share:
+        return plan
+    label = "% de {}" if lang == "es" else "% of {}"
+    refs = tuple(
+        m
+        if m.unit == "percent"
+        else m.__class__(m.key, label.format(m.label), "percent", f"pct_{m.alias}")
+        for m in plan.metrics
+    )
+    return plan.with_changes(metrics=refs)
 
 
 # --- intent -----------------------------------------------------------------------------------

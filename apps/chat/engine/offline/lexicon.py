@@ -349,6 +349,12 @@ BUY_VERBS = words(
 PRICE_VERBS = words("cuesta cuestan costaba costaban vale valen cost costs priced")
 PRICE_NAMES = ("precio", "price")
 
+# "¿qué porcentaje de las ventas fue online?", "share of revenue by channel".
+SHARE_WORDS = words(
+    "porcentaje porcentajes percentage percentages share participacion proporcion proportion "
+    "cuota fraccion fraction peso"
+)
+
 # Out of scope: predictions, causes.
 FORECAST_WORDS = words(
     """

@@ -133,6 +133,11 @@ class QueryPlan:
     listing: tuple[ColumnRef, ...] = ()  # entity listings: SELECT these columns, no metric
     distinct: bool = False
     average_over: str | None = None  # a grain: the metrics are averaged over its periods
+    # Percentages: with groups, each group's share of the total; without, the share of the rows
+    # matching `share_of` (conditions moved out of WHERE into the numerator).
+    share: bool = False
+    share_of: tuple[Filter, ...] = ()
+    share_numeric: tuple[NumericFilter, ...] = ()
 
     @property
     def is_listing(self) -> bool:
@@ -175,6 +180,8 @@ _NESTED: dict[str, Any] = {
     "time_periods": TimeRange,
     "date_parts": DatePart,
     "listing": ColumnRef,
+    "share_of": Filter,
+    "share_numeric": NumericFilter,
 }
 _SINGLE: dict[str, Any] = {
     "time_range": TimeRange,

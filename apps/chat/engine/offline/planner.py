@@ -75,6 +75,9 @@ class Parts:
     trend: bool = False
     implied: bool = False  # the only metrics come from verbs or the fact table's noun
     average_over: str | None = None
+    share: bool = False
+    share_of: list[Filter] = field(default_factory=list)
+    share_numeric: list[NumericFilter] = field(default_factory=list)
     row_filter_metrics: set[int] = field(default_factory=set)  # metrics said as row filters
     noun_key: str | None = None  # what the fact table's noun alone would measure
 
@@ -246,6 +249,8 @@ def read_parts(ctx: Context, *, base_hint: str | None = None, force_fact: bool =
         parts.metrics = kept or [ctx.noun_key or ms.fact_count_key(model)]
     if parts.order is not None and not (parts.dims or parts.grain) and base_hint is None:
         _extreme_row(ctx, parts)
+    if ctx.has("share"):
+        _read_share(ctx, parts)
     additive = all(ms.metric_agg(model, k) in ("sum", "count") for k in parts.metrics)
     if ctx.average_over and parts.grain and parts.metrics and additive and not parts.comparison:
         parts.average_over = parts.grain
@@ -280,6 +285,25 @@ def _extreme_row(ctx: Context, parts: Parts) -> None:
     table, column = model.row_measure
     parts.metrics = [f"agg:{fn}:{table}.{column}"]
     parts.order, parts.limit = None, None
+
+
+def _read_share(ctx: Context, parts: Parts) -> None:
+    """Percentages of a total: per group when grouped ("participación de cada canal"), else the
+    share of the rows a condition selects ("qué porcentaje de las ventas fue online")."""
+    model = ctx.model
+    if not parts.metrics or parts.listing or parts.comparison or parts.average_over:
+        raise Unclear("share")
+    if not all(ms.metric_agg(model, k) in ("sum", "count", "countd") for k in parts.metrics):
+        raise Unclear("share")
+    parts.share = True
+    if parts.dims or parts.grain:
+        parts.order = parts.order
+        return
+    conditions = len(parts.filters) + len(parts.numeric)
+    if conditions != 1:
+        raise Unclear("share")
+    parts.share_of, parts.filters = parts.filters, []
+    parts.share_numeric, parts.numeric = parts.numeric, []
 
 
 def _countd_key(ctx: Context, i: int) -> str:
@@ -981,6 +1005,9 @@ def fresh_plan(parts: Parts) -> QueryPlan:
         listing=tuple(parts.listing) if not parts.metrics else (),
         distinct=parts.distinct if not parts.metrics else False,
         average_over=parts.average_over,
+        share=parts.share,
+        share_of=tuple(parts.share_of),
+        share_numeric=tuple(parts.share_numeric),
     )
 
 

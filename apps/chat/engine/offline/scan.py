@@ -94,6 +94,7 @@ def _marker_table() -> dict[tuple[str, ...], tuple[str, object]]:
         (lx.INFO_WORDS, "info"),
         (lx.ADD_WORDS, "add"),
         (lx.PRICE_VERBS, "price_verb"),
+        (lx.SHARE_WORDS, "share"),
     )
     for words, kind in singles:
         for word in words:
@@ -265,6 +266,10 @@ def scan(model: SemanticModel, tokens: list[Token]) -> tuple[list[Mention], list
                 Mention("number", i, i + n, _text(tokens, i, n), value=(value, percent))
             )
             i += n
+            continue
+        if tok.kind == "symbol" and tok.norm == "%":  # "¿qué % de las ventas...?"
+            mentions.append(Mention("share", i, i + 1, tok.text))
+            i += 1
             continue
         if tok.kind == "symbol":
             op = lx.SYMBOL_CMP.get(tok.norm)

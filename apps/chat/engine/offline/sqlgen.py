@@ -108,6 +108,8 @@ class _Builder:
             *(d.table for d in p.date_parts),
             *([p.time_column.table] if p.time_column and p.grain else []),
             *(c.table for c in p.listing),
+            *(f.table for f in p.share_of),
+            *(f.table for f in p.share_numeric),
         ]
         for table in refs:
             if table not in tables:
@@ -325,11 +327,51 @@ class _Builder:
         self.metric_aliases = []
         for ref, (expression, _tables) in zip(p.metrics, self.metrics, strict=True):
             alias = ref.alias
+            if p.share:
+                expression = self._share(expression)
             while alias in self.metric_aliases:
                 alias += "_2"
             self.metric_aliases.append(alias)
             items.append(exp.alias_(self._unqualify(expression.copy()), alias))
         return exp.select(*items)
+
+    def _share(self, expression: exp.Expression) -> exp.Expression:
+        """metric * 100.0 / total: the total over all groups (a window), or over all rows with
+        the conditions moved into the numerator (CASE WHEN)."""
+        hundred = exp.Literal.number("100.0")
+        if not (self.plan.share_of or self.plan.share_numeric):
+            total = exp.Window(this=exp.Sum(this=expression.copy()))
+            return exp.Div(this=exp.Mul(this=expression, expression=hundred), expression=total)
+        conditions = []
+        for f in self.plan.share_of:
+            column = self.col(f.table, f.column)
+            literals = [exp.Literal.string(str(v)) for v in f.values]
+            node = exp.In(this=column, expressions=literals)
+            conditions.append(exp.Not(this=node) if f.op in ("!=", "not in") else node)
+        for f in self.plan.share_numeric:
+            conditions.append(_compare(self.col(f.table, f.column), f.op, f.value))
+        condition = exp.and_(*conditions)
+        numerator = expression.copy()
+        agg = numerator if isinstance(numerator, exp.AggFunc) else numerator.find(exp.AggFunc)
+        if isinstance(agg, exp.Count) and isinstance(agg.this, exp.Distinct):
+            inner = agg.this.expressions[0]
+            case = exp.Case(ifs=[exp.If(this=condition, true=inner.copy())])
+            agg.this.set("expressions", [case])
+        elif isinstance(agg, exp.Count):
+            case = exp.Case(
+                ifs=[exp.If(this=condition, true=exp.Literal.number(1))],
+                default=exp.Literal.number(0),
+            )
+            agg.replace(exp.Sum(this=case))
+            numerator = numerator if numerator is not agg else exp.Sum(this=case)
+        elif isinstance(agg, exp.Sum):
+            case = exp.Case(
+                ifs=[exp.If(this=condition, true=agg.this.copy())], default=exp.Literal.number(0)
+            )
+            agg.set("this", case)
+        else:
+            raise PlanError("share of a non-additive metric")
+        return exp.Div(this=exp.Mul(this=numerator, expression=hundred), expression=expression)
 
     def _group_order(self, select: exp.Select) -> exp.Select:
         p = self.plan

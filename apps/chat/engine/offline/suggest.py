@@ -66,6 +66,12 @@ _MESSAGES = {
         "I didn't understand the question. What data do you need? I can compute metrics like "
         "{metrics}, with filters, periods and groupings.",
     ),
+    "share": (
+        "Puedo calcular porcentajes de métricas que se suman (ingresos, unidades, número de "
+        "ventas) por grupo, o de una sola condición. ¿Puedes concretarlo?",
+        "I can compute percentages of additive metrics (revenue, units, number of sales) per "
+        "group, or of a single condition. Could you be more specific?",
+    ),
     "generic": (
         "No estoy seguro de cómo responder «{detail}» con estos datos. ¿Puedes concretar "
         "la métrica, el filtro o el periodo?",
