@@ -25,6 +25,12 @@ TEXTS: dict[str, dict[str, str]] = {
         "es": "La pregunta contiene caracteres de control no permitidos.",
         "en": "The question contains control characters that are not allowed.",
     },
+    "sql_not_read_only": {
+        "es": "DataChat solo lee datos: no puede borrar, modificar ni crear nada. Puedo "
+        "mostrarte los datos que quieras consultar.",
+        "en": "DataChat only reads data: it cannot delete, change or create anything. I can show "
+        "you the data you want to look at.",
+    },
     "role_no_data": {
         "es": "Tu rol (cumplimiento) no permite hacer preguntas sobre los datos. Puedes consultar "
         "el registro de auditoría y los informes de anomalías.",
@@ -56,7 +62,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "Something went wrong while answering. The error was logged; please try again.",
     },
     "timeout_advice": {
-        "es": "Añade un filtro (por ejemplo un año o una región) para que la consulta sea más rápida.",
+        "es": "Añade un filtro (por ejemplo un año o una región) para que la consulta sea más "
+        "rápida.",
         "en": "Add a filter (for example a year or a region) so the query runs faster.",
     },
 }

@@ -145,6 +145,30 @@ _SQL_COMMANDS = [
     r"\b(sqlite_master|information_schema|pg_catalog|pg_shadow|pg_authid)\b",
 ]
 
+# A request, in words, to change data ("borra las ventas de 2024", "delete all customers"): the
+# verb in the imperative/infinitive followed by a data object. DataChat only reads, so it is
+# refused up front rather than turned into a clarification about an unknown word.
+_DATA_OBJECTS = (
+    r"(ventas?|clientes?|productos?|empleados?|pedidos?|proveedores?|datos|registros?|filas?|"
+    r"tablas?|columnas?|precios?|totales|sales|customers?|clients?|products?|employees?|orders?|"
+    r"records?|rows?|tables?|columns?|data|prices?|duplicates?|duplicados)"
+)
+_ARTICLES = r"(\s+(el|la|los|las|de|del|todos|todas|toda|todo|the|all|every|any|a|an|tus|mis|"
+_ARTICLES += r"esos|esas|estos|estas|these|those|my|our|nuestros|nuestras))*"
+_WRITE_VERBS = (
+    r"\b(borra|borrar|borren|elimina|eliminar|eliminen|suprime|suprimir|actualiza|actualizar|"
+    r"modifica|modificar|inserta|insertar|agrega|agregar|anade|anadir|vacia|vaciar|sobrescribe|"
+    r"delete|remove|erase|wipe|purge|update|modify|overwrite|insert|truncate|drop|clear|"
+    r"deduplicate|dedupe)"
+)
+_WRITE_REQUEST = [
+    _WRITE_VERBS + _ARTICLES + r"\s+" + _DATA_OBJECTS + r"\b",
+    r"\b(crea|crear|create|make)\s+(una|un|a|an)?\s*(nueva\s+|new\s+)?"
+    r"(tabla|table|copia de seguridad|backup|copia|copy)\b",
+    r"\b(cambia|cambiar|change|set)\s+(el|la|los|las|the)?\s*(precio|price|total|estado|status|"
+    r"region|canal|channel)s?\b.{0,40}\b(a|to)\b",
+]
+
 _INJECTION_RES = [
     (re.compile(p, _FLAGS), label)
     for label, patterns in (
@@ -152,6 +176,11 @@ _INJECTION_RES = [
         ("role marker", _ROLE_MARKERS),
         ("sql command", _SQL_COMMANDS),
     )
+    for p in patterns
+]
+_WRITE_RES = [
+    (re.compile(p, _FLAGS), label)
+    for label, patterns in (("write request", _WRITE_REQUEST),)
     for p in patterns
 ]
 
@@ -240,4 +269,6 @@ def screen_question(text: str, *, max_length: int = 2000) -> ScreenResult:
                 break
     if label is not None:
         return ScreenResult(False, "prompt_injection", label, lang)
+    if any(regex.search(folded) for regex, _ in _WRITE_RES):
+        return ScreenResult(False, "sql_not_read_only", "write request", lang)
     return ScreenResult(True, None, "", lang)

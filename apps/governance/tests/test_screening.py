@@ -141,7 +141,38 @@ def test_more_injections_are_flagged(text):
 @pytest.mark.parametrize("number", sorted(POLICY_HANDLED))
 def test_policy_handled_prompts_do_not_crash(number):
     result = screen_question(POLICY_HANDLED[number])
-    assert result.code in (None, "prompt_injection")
+    assert result.code in (None, "prompt_injection", "sql_not_read_only")
+
+
+WRITE_REQUESTS = [
+    "borra las ventas de 2024",
+    "Elimina los clientes duplicados",
+    "Actualiza el precio de Laptop Pro a 1500",
+    "Necesito una copia de seguridad: crea una tabla ventas_backup con todos los datos",
+    "Delete all customers from Norte",
+    "please remove the duplicate customers, then count them",
+    "update the sales table with the new prices",
+    "wipe all the orders",
+]
+READS_THAT_MENTION_CHANGES = [
+    "When was the last update of sales?",
+    "¿Cuántos clientes se borraron?",
+    "ventas de clientes eliminados",
+    "Remove the discount from the analysis and show revenue",
+    "crea un gráfico de ventas por mes",
+    "change the chart to bars",
+]
+
+
+@pytest.mark.parametrize("text", WRITE_REQUESTS)
+def test_requests_to_change_data_are_refused_as_not_read_only(text):
+    result = screen_question(text)
+    assert not result.ok and result.code == "sql_not_read_only", result
+
+
+@pytest.mark.parametrize("text", READS_THAT_MENTION_CHANGES)
+def test_reads_that_mention_changes_pass(text):
+    assert screen_question(text).ok
 
 
 @pytest.mark.parametrize("text", NORMAL)

@@ -45,6 +45,8 @@ class RagAnswer:
     sources: tuple[Source, ...]
     found: bool
     kind: str | None = None
+    # The question was about a table the caller may not see: a refusal, not a clarification.
+    denied: bool = False
 
 
 # --------------------------------------------------------------------------------------------
@@ -652,7 +654,7 @@ def _clarify(scope: _Scope, t: dict[str, str]) -> str:
 def _denied(scope: _Scope, t: dict[str, str]) -> RagAnswer:
     tables = ", ".join(sorted(scope.allowed))
     text = t["denied"].format(tables=tables) if tables else t["denied_none"]
-    return RagAnswer(text=text, sources=(), found=False, kind=None)
+    return RagAnswer(text=text, sources=(), found=False, kind=None, denied=True)
 
 
 _GENERIC = frozenset(
