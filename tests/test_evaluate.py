@@ -1,0 +1,55 @@
+"""The evaluation sets, end to end through the pipeline (`manage.py evaluate`), with floors.
+
+Floors only rise: when the product gets better, raise them so a regression cannot hide.
+- dev_*: the shared sample cases (copied into the project), all must pass;
+- apps/chat/tests/data/eval_nl2sql.jsonl: the project's own bilingual set;
+- tests/eval/heldout_*: written blind to the engine, the closest thing to unseen questions.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+from apps.chat.evaluation import Summary, evaluate_cases, load_cases
+
+ROOT = Path(__file__).resolve().parent.parent
+
+pytestmark = pytest.mark.django_db
+
+FLOORS = {
+    "tests/eval/dev_nl2sql.jsonl": 1.0,
+    "tests/eval/dev_rag.jsonl": 1.0,
+    "apps/chat/tests/data/eval_nl2sql.jsonl": 0.98,
+    "tests/eval/heldout_nl2sql.jsonl": 0.92,
+    "tests/eval/heldout_rag.jsonl": 0.68,
+}
+MAX_CONFIDENTLY_WRONG = {"tests/eval/heldout_nl2sql.jsonl": 2}
+
+
+@pytest.mark.parametrize("path", sorted(FLOORS))
+def test_accuracy_floor(path):
+    summary = Summary(results=list(evaluate_cases(load_cases(ROOT / path))))
+    failures = [f"{r.case.id}: {r.reason}" for r in summary.results if not r.ok]
+    assert summary.accuracy >= FLOORS[path], failures
+    if path in MAX_CONFIDENTLY_WRONG:
+        assert summary.confidently_wrong <= MAX_CONFIDENTLY_WRONG[path], failures
+    if "nl2sql" in path:
+        assert summary.routing_accuracy >= 0.95
+
+
+def test_the_command_prints_a_summary_table_and_enforces_a_floor():
+    out = io.StringIO()
+    call_command("evaluate", str(ROOT / "tests/eval/dev_nl2sql.jsonl"), stdout=out)
+    text = out.getvalue()
+    assert "execution accuracy" in text and "100.0%" in text and "[ 25/25]" in text
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError):
+        call_command(
+            "evaluate", str(ROOT / "tests/eval/heldout_rag.jsonl"), "--min-accuracy", "1.0",
+            stdout=io.StringIO(),
+        )
