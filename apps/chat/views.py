@@ -139,6 +139,8 @@ def chat_page(request: HttpRequest, conversation_id: int | None = None) -> HttpR
             "scope": _scope_label(membership),
             "examples": _examples(),
             "long_thread": len(cards) >= LONG_THREAD,
+            # A reader of a shared conversation asks in a new one of their own.
+            "composer_conversation": conversation.pk if conversation and owner else "",
         },
     )
 
