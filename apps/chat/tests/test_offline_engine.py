@@ -461,36 +461,57 @@ def test_postgres_dialect_builds_valid_postgres(catalog):
         assert "STRFTIME" not in result.sql.upper()
 
 
-def test_another_schema_without_metrics(tmp_path):
+GLOBEX_QUESTIONS = [
+    ("¿Cuántos pedidos hay?", "SELECT COUNT(*) FROM pedidos"),
+    ("Importe por país", "SELECT pais, SUM(importe) FROM pedidos GROUP BY pais"),
+    (
+        "Pedidos por estado en 2025",
+        "SELECT estado, COUNT(*) FROM pedidos WHERE fecha BETWEEN '2025-01-01' AND "
+        "'2025-12-31' GROUP BY estado",
+    ),
+    (
+        "Cantidad total por producto",
+        "SELECT producto, SUM(cantidad) FROM pedidos GROUP BY producto",
+    ),
+    (
+        "¿Cuántos pedidos se cancelaron en Japón?",
+        "SELECT COUNT(*) FROM pedidos WHERE estado = 'Cancelado' AND pais = 'Japón'",
+    ),
+    (
+        "Top 3 clientes por importe",
+        "SELECT cliente, SUM(importe) AS s FROM pedidos GROUP BY cliente ORDER BY s DESC LIMIT 3",
+    ),
+    (
+        "Importe por proveedor",
+        "SELECT pr.nombre, SUM(p.importe) FROM pedidos p JOIN proveedores pr "
+        "ON pr.proveedor_id = p.proveedor_id GROUP BY pr.nombre",
+    ),
+    (
+        "Evolución mensual del importe en 2025",
+        "SELECT strftime('%Y-%m', fecha) AS m, SUM(importe) FROM pedidos WHERE fecha BETWEEN "
+        "'2025-01-01' AND '2025-12-31' GROUP BY m ORDER BY m",
+    ),
+]
+
+
+@pytest.mark.parametrize("with_knowledge", [True, False], ids=["knowledge", "bare"])
+def test_another_schema(tmp_path, with_knowledge):
+    """Globex's schema (pedidos, proveedores), with its own knowledge and with names only."""
     from apps.knowledge.demo.generate import generate_globex
 
     path = tmp_path / "globex.db"
     generate_globex(path, rows=500, seed=7)
-    bare = introspect_sqlite(path, content=None)  # no synonyms, no metrics: names only
-    model = build_semantic_model(bare)
+    content = demo_content("globex") if with_knowledge else None
+    model = build_semantic_model(introspect_sqlite(path, content=content))
     assert model.fact == "pedidos"
     connection = sqlite3.connect(path)
     try:
-        for question, gold in [
-            ("¿Cuántos pedidos hay?", "SELECT COUNT(*) FROM pedidos"),
-            ("Importe por país", "SELECT pais, SUM(importe) FROM pedidos GROUP BY pais"),
-            (
-                "Pedidos por estado en 2025",
-                "SELECT estado, COUNT(*) FROM pedidos WHERE fecha BETWEEN '2025-01-01' AND "
-                "'2025-12-31' GROUP BY estado",
-            ),
-            (
-                "Cantidad total por producto",
-                "SELECT producto, SUM(cantidad) FROM pedidos GROUP BY producto",
-            ),
-        ]:
+        for question, gold in GLOBEX_QUESTIONS:
             result = interpret(question, model)
             assert result.route == "SQL", (question, result.clarify)
             got = connection.execute(result.sql).fetchall()
-            assert results_match(connection.execute(gold).fetchall(), got, ordered=False), (
-                question,
-                result.sql,
-            )
+            expected = connection.execute(gold).fetchall()
+            assert results_match(expected, got, gold_is_ordered(gold)), (question, result.sql)
     finally:
         connection.close()
 
@@ -558,25 +579,26 @@ def test_narrate_empty_and_truncated(model):
 
 
 def test_interpret_and_compile_are_fast(model, capsys):
+    """Per question: interpret (which compiles the SQL). The best of 3 runs is the cost of the
+    code itself; a busy machine adds noise to single runs, so the assertion uses the best."""
     questions = [c["question"] for c in load_cases()]
-    for question in questions[:20]:  # warm up
-        interpret(question, model)
-    timings = []
-    sql_timings = []
+    best, sql_best = [], []
     for question in questions:
-        started = time.perf_counter()
-        result = interpret(question, model)
-        elapsed = (time.perf_counter() - started) * 1000
-        timings.append(elapsed)
+        runs = []
+        for _ in range(3):
+            started = time.perf_counter()
+            result = interpret(question, model)
+            runs.append((time.perf_counter() - started) * 1000)
+        best.append(min(runs))
         if result.route == "SQL":
-            sql_timings.append(elapsed)
-    p50 = statistics.median(sql_timings)
-    p95 = sorted(sql_timings)[int(len(sql_timings) * 0.95) - 1]
+            sql_best.append(min(runs))
+    p50 = statistics.median(sql_best)
+    p95 = sorted(sql_best)[int(len(sql_best) * 0.95) - 1]
     with capsys.disabled():
         print(
-            f"\ninterpret+compile per question (SQL route): p50 {p50:.2f} ms, p95 {p95:.2f} ms, "
-            f"max {max(sql_timings):.2f} ms; all routes incl. clarify suggestions: "
-            f"mean {statistics.mean(timings):.2f} ms"
+            f"\ninterpret+compile per question (SQL route, best of 3): p50 {p50:.2f} ms, "
+            f"p95 {p95:.2f} ms, max {max(sql_best):.2f} ms; all routes incl. clarify "
+            f"suggestions: mean {statistics.mean(best):.2f} ms"
         )
     assert p50 < 5 and p95 < 10
 

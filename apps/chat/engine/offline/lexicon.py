@@ -227,10 +227,11 @@ TOP_WORDS = words("top mejores principales primeros primeras best")
 BOTTOM_WORDS = words("bottom peores ultimos ultimas worst")
 ORDER_WORDS = words(
     """
-    ordena ordenar ordenado ordenados ordenadas ordenada sorted sort order ordered ranking rank
+    ordena ordenar ordenado ordenados ordenadas ordenada sorted sort ranking rank
     ranked clasificacion ranquea
     """
 )
+ORDER_PHRASES = ("order by", "ordered by", "in order of", "sort by", "sorted by")
 ASC_PHRASES = phrases(
     """
     de menor a mayor | ascendente | ascending | asc | lowest to highest | smallest to largest |
@@ -532,58 +533,30 @@ ACTIVE_WORDS = words("activo activos activa activas active compradores comprador
 # revenue-like measure, its units measure or its row count (see measures.py).
 CONCEPT_PHRASES: dict[str, str] = {
     **dict.fromkeys(
-        (
-            "ingresos",
-            "ingreso",
-            "facturacion",
-            "revenue",
-            "revenues",
-            "turnover",
-            "sales",
-            "ventas totales",
-            "total sales",
-            "sales amount",
-            "importe vendido",
+        phrases(
+            "ingresos | ingreso | facturacion | revenue | revenues | turnover | sales | sale | "
+            "ventas | venta | ventas totales | total sales | sales amount | importe vendido"
         ),
         "revenue",
     ),
     **dict.fromkeys(
-        (
-            "unidades",
-            "units",
-            "unidades vendidas",
-            "units sold",
-            "cantidad vendida",
-            "quantity sold",
-            "piezas",
-            "items sold",
+        phrases(
+            "unidades | units | unidades vendidas | units sold | cantidad vendida | "
+            "quantity sold | piezas | items sold"
         ),
         "units",
     ),
     **dict.fromkeys(
-        (
-            "ticket promedio",
-            "ticket medio",
-            "average order value",
-            "average ticket",
-            "aov",
-            "valor medio por venta",
-            "importe medio",
-            "average sale",
+        phrases(
+            "ticket promedio | ticket medio | average order value | average ticket | aov | "
+            "valor medio por venta | importe medio | average sale"
         ),
         "aov",
     ),
     **dict.fromkeys(
-        (
-            "pedidos",
-            "orders",
-            "transacciones",
-            "transactions",
-            "operaciones",
-            "numero de ventas",
-            "number of sales",
-            "number of orders",
-            "numero de pedidos",
+        phrases(
+            "pedidos | orders | transacciones | transactions | operaciones | numero de ventas | "
+            "number of sales | number of orders | numero de pedidos"
         ),
         "orders",
     ),

@@ -463,6 +463,16 @@ def _read_dimensions(ctx: Context, parts: Parts, slots: list[MetricSlot]) -> Non
             elif target.kind == "time" and target.time.kind in ("unit", "grain"):
                 parts.grain = target.time.grain
                 ctx.used.add(j)
+            elif target.kind == "schema" and _measure_only(ctx, j):
+                # "top 3 clientes por importe": ranked by a numeric column
+                numeric = [e for e in target.of("column") if _kind(ctx, e) == "number"]
+                table, column = _pick_numeric(ctx, j, numeric)
+                key = ms.column_metric_key(ctx.model, table, column, None)
+                if key not in parts.metrics:
+                    parts.metrics.append(key)
+                    parts.metrics_said = True
+                parts.order = Order(parts.metrics.index(key), True)
+                ctx.used.add(j)
             elif target.kind == "schema" and _names_base_rows(ctx, j, parts.base):
                 # "ingresos medios por venta", "unidades por pedido": per row is an average
                 parts.metrics = [ms.retarget_agg(ctx.model, k, "avg") for k in parts.metrics]
@@ -484,6 +494,14 @@ def _read_dimensions(ctx: Context, parts: Parts, slots: list[MetricSlot]) -> Non
                 break
     if any(m.kind == "add" for m in ctx.mentions):
         parts.dims_add = True
+
+
+def _measure_only(ctx: Context, i: int) -> bool:
+    m = ctx.mentions[i]
+    if i in ctx.used or _is_value(ctx, i) or m.has("table") or m.has("metric"):
+        return False
+    kinds = {_kind(ctx, e) for e in m.of("column")}
+    return "number" in kinds and "text" not in kinds
 
 
 def _names_base_rows(ctx: Context, i: int, base: str) -> bool:

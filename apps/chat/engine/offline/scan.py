@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from . import lexicon as lx
 from .lexicon import Token
-from .semantic import SYNONYM, Entry, SemanticModel
+from .semantic import PARTIAL, SYNONYM, Entry, SemanticModel
 from .timeparse import TimeSpan, scan_time
 
 
@@ -42,6 +42,8 @@ def _marker_table() -> dict[tuple[str, ...], tuple[str, object]]:
 
     for phrase, op in lx.CMP_PHRASES.items():
         put(phrase, "cmp", op)
+    for phrase in lx.ORDER_PHRASES:
+        put(phrase, "order")
     for phrase in lx.ASC_PHRASES:
         put(phrase, "dir", "asc")
     for phrase in lx.DESC_PHRASES:
@@ -211,6 +213,26 @@ def _is_plural(tokens: list[Token], start: int, end: int) -> bool:
     return head.norm != head.key and head.norm.endswith("s")
 
 
+def _value_by_prefix(model: SemanticModel, word: str) -> tuple[Entry, ...]:
+    """A one-word value another form of the word names ("cancelaron" -> 'Cancelado'): the
+    longest shared prefix must cover all but the last 3 letters of the value, and be unique."""
+    if len(word) < 5 or not word.isalpha():
+        return ()
+    found: list[Entry] = []
+    for key, entries in model.single_values:
+        shared = 0
+        for a, b in zip(word, key, strict=False):
+            if a != b:
+                break
+            shared += 1
+        if shared >= 5 and shared >= len(key) - 3:
+            found.extend(e for e in entries if e.kind == "value")
+    values = {e.ref for e in found}
+    if len({ref[2] for ref in values}) != 1:
+        return ()
+    return tuple(Entry("value", e.ref, PARTIAL) for e in found)
+
+
 def _text(tokens: list[Token], i: int, n: int) -> str:
     return " ".join(t.text for t in tokens[i : i + n])
 
@@ -241,7 +263,9 @@ def scan(model: SemanticModel, tokens: list[Token]) -> tuple[list[Mention], list
             schema_len > marker_len
             or (schema_len == marker_len and max(e.quality for e in entries) >= SYNONYM)
         ):
-            plural = _is_plural(tokens, i, i + schema_len)
+            plural = _is_plural(tokens, i, i + schema_len) and not any(
+                lx.fold(str(e.ref[-1])).replace("_", " ") == tokens[i].norm for e in entries
+            )
             mentions.append(
                 Mention(
                     "schema",
@@ -278,6 +302,10 @@ def scan(model: SemanticModel, tokens: list[Token]) -> tuple[list[Mention], list
             i += 1
             continue
         if tok.norm not in lx.STOPWORDS and tok.norm not in lx.FILLER:
-            unmapped.append(tok.text)
+            entries = _value_by_prefix(model, tok.norm)
+            if entries:  # "se cancelaron" -> 'Cancelado'
+                mentions.append(Mention("schema", i, i + 1, tok.text, entries))
+            else:
+                unmapped.append(tok.text)
         i += 1
     return mentions, unmapped

@@ -105,6 +105,8 @@ class SemanticModel:
     count_metric: str | None  # COUNT(*) over the fact table, if the catalog defines one
     row_measure: tuple[str, str] | None  # "ventas mayores a 1000" compares this column
     date_bounds: Mapping[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
+    # (folded one-word value, its entries): for matching other forms of the word
+    single_values: tuple[tuple[str, tuple[Entry, ...]], ...] = ()
 
     def column(self, table: str, name: str) -> ColumnSem | None:
         return self.columns.get((table, name))
@@ -150,7 +152,7 @@ def build_semantic_model(
     _index_columns(phrases, catalog, columns)
     _index_values(phrases, columns)
     _index_metric_words(phrases, metrics)
-    frozen = {k: tuple(sorted(set(v), key=lambda e: -e.quality)) for k, v in phrases.items()}
+    frozen = {k: _best_entries(v) for k, v in phrases.items()}
     revenue, units, count = _concept_metrics(metrics, fact)
     return SemanticModel(
         dialect=catalog.dialect,
@@ -168,7 +170,24 @@ def build_semantic_model(
         count_metric=count,
         row_measure=_row_measure(metrics, revenue, fact, tables, columns),
         date_bounds=dict(date_bounds or {}),
+        single_values=tuple(
+            (key, entries)
+            for key, entries in frozen.items()
+            if " " not in key
+            and not key.startswith("~")
+            and any(e.kind == "value" for e in entries)
+        ),
     )
+
+
+def _best_entries(entries: list[Entry]) -> tuple[Entry, ...]:
+    """One entry per meaning (the best quality it was indexed with), best first."""
+    best: dict[tuple, Entry] = {}
+    for e in entries:
+        key = (e.kind, e.ref)
+        if key not in best or e.quality > best[key].quality:
+            best[key] = e
+    return tuple(sorted(best.values(), key=lambda e: (-e.quality, e.kind, e.ref)))
 
 
 def _column_sem(table: TableInfo, col: ColumnInfo, catalog: CatalogSnapshot) -> ColumnSem:
