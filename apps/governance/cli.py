@@ -17,3 +17,15 @@ def membership_from_args(org_slug: str, username: str) -> Membership:
     if membership is None:
         raise CommandError(f"unknown user in organization {org_slug}: {username}")
     return membership
+
+
+def organizations_from_option(org_slug: str | None):  # noqa: ANN201
+    """`--org SLUG` → that organization; no `--org` → every organization. Unknown is an error."""
+    from apps.governance.models import Organization
+
+    orgs = Organization.objects.all()
+    if org_slug:
+        orgs = orgs.filter(slug=org_slug)
+        if not orgs.exists():
+            raise CommandError(f"unknown organization: {org_slug}")
+    return orgs

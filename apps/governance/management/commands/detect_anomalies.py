@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
 from apps.governance.anomalies import anomalies_detect
-from apps.governance.models import Organization
+from apps.governance.cli import organizations_from_option
 
 
 class Command(BaseCommand):
@@ -16,11 +16,7 @@ class Command(BaseCommand):
         parser.add_argument("--hours", type=int, default=1, help="Window length in hours.")
 
     def handle(self, *args, **options) -> None:  # noqa: ANN002, ANN003
-        orgs = Organization.objects.all()
-        if options["org"]:
-            orgs = orgs.filter(slug=options["org"])
-            if not orgs.exists():
-                raise CommandError(f"unknown organization: {options['org']}")
+        orgs = organizations_from_option(options["org"])
         for org in orgs:
             reports = anomalies_detect(org=org, hours=options["hours"])
             self.stdout.write(f"{org.slug}: {len(reports)} new anomaly report(s)")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
-from apps.governance.models import Organization
+from apps.governance.cli import organizations_from_option
 from apps.governance.services import audit_verify
 
 
@@ -15,11 +15,7 @@ class Command(BaseCommand):
         parser.add_argument("--org", help="Organization slug (default: every organization).")
 
     def handle(self, *args, **options) -> None:  # noqa: ANN002, ANN003
-        orgs = Organization.objects.all()
-        if options["org"]:
-            orgs = orgs.filter(slug=options["org"])
-            if not orgs.exists():
-                raise CommandError(f"unknown organization: {options['org']}")
+        orgs = organizations_from_option(options["org"])
         broken = 0
         for org in orgs:
             report = audit_verify(org=org)

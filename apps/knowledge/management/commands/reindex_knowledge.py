@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
-from apps.governance.models import Organization
+from apps.governance.cli import organizations_from_option
 from apps.knowledge.indexing import org_reindex
 
 
@@ -15,11 +15,7 @@ class Command(BaseCommand):
         parser.add_argument("--org", help="Organization slug (default: every organization).")
 
     def handle(self, *args, **options) -> None:  # noqa: ANN002, ANN003
-        orgs = Organization.objects.all()
-        if options["org"]:
-            orgs = orgs.filter(slug=options["org"])
-            if not orgs.exists():
-                raise CommandError(f"unknown organization: {options['org']}")
+        orgs = organizations_from_option(options["org"])
         for org in orgs:
 
             def progress(done: int, total: int, slug: str = org.slug) -> None:
