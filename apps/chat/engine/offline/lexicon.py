@@ -164,6 +164,7 @@ STOPWORDS = words(
     after before aplicado aplicada aplicados aplicadas applied decir dices digas contar cuentame
     cuenteme averiguar mirar ensename informame informar reporta reporte report summary resumen
     resume tell quisieras tal estas saludos hey dolares dolar dollars dollar usd euros euro eur
+    available disponible disponibles existentes exist exists existing
     monto now ahora then tomar toma take takes came come comes coming belong belongs
     belonging given gave granted otorgado otorgados dado dados concedido break down van va
     going goes distribucion distribution desglose breakdown reparto
@@ -402,8 +403,8 @@ MEANING_PHRASES = phrases(
     means | mean | definicion | definition | define | defined | definen | definido | se define |
     como se calcula | se calcula | como se mide | calculated | computed | formula | se computa |
     se obtiene | describe | describir | descripcion | description | explica | explain | que es |
-    que son
-    """
+    que son | moneda | currency | tipo de dato | data type | formato | format
+"""
 )
 VALUES_PHRASES = phrases(
     """
@@ -422,6 +423,7 @@ JOIN_PHRASES = phrases(
 INFO_WORDS = words(
     """
     informacion information contiene contain contains hay guarda almacena stores store
+    stored almacenado almacenados guardado guardados
     """
 )
 

@@ -264,8 +264,11 @@ def schema_request(ctx: Context) -> SchemaRequest | None:
     metrics = [ctx.mentions[i] for i in schema if ctx.mentions[i].has("metric")]
     columns = [ctx.mentions[i] for i in schema if ctx.mentions[i].has("column")]
     first_table = tables[0].of("table")[0].ref[0] if tables else None
-    if "join" in kinds and len(tables) + len(columns) >= 1 and not metrics:
+    if "join" in kinds and (tables or columns and not metrics):
         return SchemaRequest("join", table=first_table or _column_table(ctx, columns[0]))
+    if "includes" in kinds and len(columns) >= 2 and not tables:  # "¿el total incluye el IVA?"
+        table, column = _schema_column(ctx, columns[0])
+        return SchemaRequest("column_meaning", table=table, column=column)
     if "values" in kinds and columns and "meaning" not in kinds:
         table, column = _schema_column(ctx, columns[0])
         return SchemaRequest("column_values", table=table, column=column)
@@ -285,12 +288,16 @@ def schema_request(ctx: Context) -> SchemaRequest | None:
                 table, column = _schema_column(ctx, columns[0])
                 return SchemaRequest("column_meaning", table=table, column=column)
             return SchemaRequest("table_columns", table=first_table)
-    if "meaning" in kinds:
-        if _meaning_is_data_question(ctx):
+    if "meaning" in kinds or _definition_question(ctx):
+        if "meaning" in kinds and _meaning_is_data_question(ctx):
             return None
         if metrics:
             key = max(metrics[0].of("metric"), key=lambda e: e.quality).ref[0]
             return SchemaRequest("metric_definition", metric=ctx.model.metrics[key].name)
+        values = [m for m in ctx.mentions if m.kind == "schema" and m.has("value")]
+        if values and len(values) == 1:  # "¿qué significa Pyme?": the column it belongs to
+            table, column, _value = max(values[0].of("value"), key=lambda e: e.quality).ref
+            return SchemaRequest("column_meaning", table=table, column=column)
         if columns:
             table, column = _schema_column(ctx, columns[0])
             return SchemaRequest("column_meaning", table=table, column=column)
@@ -308,9 +315,43 @@ def _meaning_is_data_question(ctx: Context) -> bool:
     phrases = {m.text.lower() for m in ctx.mentions if m.kind == "meaning"}
     weak = {"que es", "qué es", "que son", "qué son", "describe", "describir"}
     if phrases and all(lx.fold(p) in {lx.fold(w) for w in weak} for p in phrases):
-        schema = [m for m in ctx.mentions if m.kind == "schema"]
-        return len(schema) != 1 or any(m.has("value") for m in schema)
+        return not _single_subject(ctx)
     return False
+
+
+def _single_subject(ctx: Context) -> bool:
+    """Only one thing is named (a metric, a column, a table, or a value with its column)."""
+    schema = [i for i, m in enumerate(ctx.mentions) if m.kind == "schema"]
+    other = [m for m in ctx.mentions if m.kind not in ("schema", "meaning", "conj")]
+    if other:
+        return False
+    if len(schema) == 1:
+        return True
+    if len(schema) == 2:  # "the Distribuidor channel": a value and its column
+        a, b = (ctx.mentions[i] for i in schema)
+        value, column = (a, b) if a.has("value") else (b, a)
+        names = {e.ref[1] for e in value.of("value")}
+        return value.has("value") and bool(names & {e.ref[1] for e in column.of("column")})
+    return False
+
+
+_DETERMINERS = frozenset({"the", "our", "my", "your", "this", "that", "total", "overall"})
+
+
+def _definition_question(ctx: Context) -> bool:
+    """ "What is gross margin?" (a definition) but not "What is the total revenue?" (data);
+    "What is the Distribuidor channel?" names a value and its column: a definition too."""
+    norms = [t.norm for t in ctx.tokens]
+    if norms[:2] in (["what", "is"], ["what", "are"]):
+        rest = norms[2:]
+    elif norms[:1] in (["what's"], ["whats"]):
+        rest = norms[1:]
+    else:
+        return False
+    if not rest or not _single_subject(ctx):
+        return False
+    schema = [m for m in ctx.mentions if m.kind == "schema"]
+    return rest[0] not in _DETERMINERS or len(schema) == 2
 
 
 def _column_table(ctx: Context, m: Mention) -> str:

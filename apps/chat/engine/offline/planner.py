@@ -186,8 +186,11 @@ def _listing_subject(ctx: Context) -> tuple[int | None, int | None]:
     # "¿qué ciudades tienen clientes?": the column is what is listed; but in
     # "the email of the customers" the table qualifies the column: list the table.
     column_first = column_i is not None and table_i is not None and column_i < table_i
-    if column_first and ctx.column_table.get(column_i) is None:
-        return None, column_i
+    categorical = column_i is not None and any(
+        ctx.model.column(*e.ref).values for e in ctx.mentions[column_i].of("column")
+    )
+    if column_first and (ctx.column_table.get(column_i) is None or categorical):
+        return None, column_i  # "¿qué categorías de productos hay?": the distinct values
     return table_i, column_i
 
 

@@ -70,6 +70,8 @@ def _marker_table() -> dict[tuple[str, ...], tuple[str, object]]:
         put(phrase, "join")
     for phrase in ("base de datos", "database", "db", "bd", "esquema", "schema"):
         put(phrase, "database")
+    for phrase in ("incluye", "incluyen", "include", "includes", "incluido", "included"):
+        put(phrase, "includes")
     for phrase in ("metrica", "metricas", "metric", "metrics", "kpi", "kpis", "indicadores"):
         put(phrase, "metrics_word")
     for phrase in ("how much", "cuanto", "cuanta"):
