@@ -353,6 +353,25 @@ def test_plans_round_trip_through_json(model):
     assert plan_from_dict(None) is None and plan_from_dict({"nonsense": 1}) is None
 
 
+def test_scrambled_questions_never_crash_and_their_sql_runs(model, conn):
+    """Word salads from the evaluation vocabulary, alone and as follow-ups: every answer is a
+    clarify, a schema request or SQL that runs; no internal error is hidden behind a clarify."""
+    import random
+
+    cases = [c["question"] for c in load_cases()]
+    vocabulary = " ".join(cases).split()
+    plans = [p for p in (interpret(q, model).plan for q in cases[:60]) if p is not None]
+    rnd = random.Random(7)
+    for n in range(400):
+        words = " ".join(rnd.choice(vocabulary) for _ in range(rnd.randint(1, 10)))
+        question = f"{rnd.choice(cases)} {words}" if n % 3 == 0 else words
+        previous = rnd.choice(plans) if n % 2 else None
+        result = interpret(question, model, previous=previous)
+        assert not any(note.startswith("internal_error") for note in result.notes), question
+        if result.route == "SQL":
+            run(conn, result.sql)
+
+
 # --- lexicon, values, time ----------------------------------------------------------------------
 
 

@@ -56,7 +56,18 @@ def interpret(
     `previous` is the plan of the conversation's previous answer: a follow-up ("¿y en 2024?",
     "now by channel", "solo Online", "and only the top 3") rewrites it.
     """
-    return _interpret(question, model, previous=previous, with_suggestions=True)
+    try:
+        return _interpret(question, model, previous=previous, with_suggestions=True)
+    except Exception as error:  # noqa: BLE001 - an engine bug must not become a 500: abstain
+        lang = lx.detect_language(lx.tokenize(question))
+        message = clarify_message("generic", lang, detail=question.strip()[:80], model=model)
+        return Interpretation(
+            route="CLARIFY",
+            intent=Intent("AMBIGUOUS", 0.0, f"internal error: {type(error).__name__}"),
+            lang=lang,
+            clarify=message,
+            notes=(f"internal_error: {type(error).__name__}: {error}",),
+        )
 
 
 def _interpret(
@@ -146,12 +157,18 @@ def _plan(
         parts = read_parts(ctx)
     except NeedsFact:
         ctx = _fresh_ctx(model, tokens, lang)
-        parts = read_parts(ctx, force_fact=True)
+        try:
+            parts = read_parts(ctx, force_fact=True)
+        except NeedsFact:
+            raise Unclear("generic", question.strip()) from None
     if not parts.metrics and ctx.has("buy") and parts.listing_table:
         raise Unclear("generic", question.strip())
     if parts.metrics and ctx.has("buy") and parts.base != model.fact:
         ctx = _fresh_ctx(model, tokens, lang)
-        parts = read_parts(ctx, force_fact=True)
+        try:
+            parts = read_parts(ctx, force_fact=True)
+        except NeedsFact:
+            raise Unclear("generic", question.strip()) from None
     plan = fresh_plan(parts)
     plan = _as_shares(plan.with_changes(metrics=_refs(model, parts.metrics, lang)), lang)
     said = any(m.kind == "schema" and m.has("metric") for m in ctx.mentions)
@@ -175,8 +192,22 @@ def _refs(model: SemanticModel, keys: list[str], lang: str) -> tuple:
     return tuple(refs)
 
 
+_GRAIN_WORDS = {
+    "es": {"day": "día", "week": "semana", "month": "mes", "quarter": "trimestre", "year": "año"},
+    "en": {"day": "day", "week": "week", "month": "month", "quarter": "quarter", "year": "year"},
+}
+
+
 def _as_shares(plan: QueryPlan, lang: str) -> QueryPlan:
-    """Percent metrics read and print as percentages of their metric."""
+    """Percent metrics read and print as percentages of their metric; averages over periods
+    say so ("promedio por mes de ingresos")."""
+    if plan.average_over:
+        word = _GRAIN_WORDS["es" if lang == "es" else "en"][plan.average_over]
+        label = "promedio por {} de {}" if lang == "es" else "average per {} of {}"
+        refs = tuple(
+            m.__class__(m.key, label.format(word, m.label), m.unit, m.alias) for m in plan.metrics
+        )
+        return plan.with_changes(metrics=refs)
     if not plan.share:
         return plan
     label = "% de {}" if lang == "es" else "% of {}"

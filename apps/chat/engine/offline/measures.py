@@ -39,6 +39,8 @@ def metric_table(model: SemanticModel, key: str) -> str:
     """The table a metric is computed over (its FROM table)."""
     kind, *rest = _parts(key)
     if kind == "metric":
+        if key not in model.metrics:
+            raise UnknownMetric(key)
         return model.metrics[key].table
     if kind == "count":
         return rest[0]
@@ -105,6 +107,8 @@ def metric_expression(model: SemanticModel, key: str) -> tuple[exp.Expression, f
     """(aggregate expression with table-qualified columns, tables it reads)."""
     kind, *rest = _parts(key)
     if kind == "metric":
+        if key not in model.metrics:
+            raise UnknownMetric(key)  # a stored plan from an older knowledge version
         m = model.metrics[key]
         return m.expression.copy(), m.tables
     if kind == "count":

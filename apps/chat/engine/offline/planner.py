@@ -269,6 +269,7 @@ def read_parts(ctx: Context, *, base_hint: str | None = None, force_fact: bool =
         parts.metrics = [ms.count_key(model, parts.listing_table)]
         parts.metrics_said = True
         parts.listing = []
+    _dedupe_metrics(parts)
     if parts.metrics and parts.base != model.fact and _fans_out(model, parts):
         counts = parts.metrics == [ms.count_key(model, parts.base)]
         if counts and not force_fact and _count_via_fact(model, parts.base):
@@ -288,6 +289,18 @@ def _extreme_row(ctx: Context, parts: Parts) -> None:
     table, column = model.row_measure
     parts.metrics = [f"agg:{fn}:{table}.{column}"]
     parts.order, parts.limit = None, None
+
+
+def _dedupe_metrics(parts: Parts) -> None:
+    """ "ingresos ... revenue": one metric said twice; HAVING and ORDER follow the survivor."""
+    unique = list(dict.fromkeys(parts.metrics))
+    if len(unique) == len(parts.metrics):
+        return
+    remap = {n: unique.index(k) for n, k in enumerate(parts.metrics)}
+    parts.having = [HavingFilter(remap[h.metric], h.op, h.value) for h in parts.having]
+    if parts.order is not None:
+        parts.order = Order(remap.get(parts.order.metric, 0), parts.order.desc)
+    parts.metrics = unique
 
 
 def _read_share(ctx: Context, parts: Parts) -> None:
