@@ -18,6 +18,7 @@ from __future__ import annotations
 from . import lexicon as lx
 from . import measures as ms
 from .parser import Context, Unclear, schema_request
+from .parts import NeedsFact, Parts
 from .plan import (
     Intent,
     Interpretation,
@@ -26,7 +27,7 @@ from .plan import (
     plan_from_dict,
     plan_to_dict,
 )
-from .planner import NeedsFact, Parts, followup_plan, fresh_plan, read_parts
+from .planner import followup_plan, fresh_plan, read_parts
 from .scan import scan
 from .semantic import SemanticModel, build_semantic_model
 from .sqlgen import PlanError, compile_sql

@@ -19,7 +19,7 @@ from .plan import (
 from .scan import Mention
 from .semantic import EXACT, SYNONYM, Entry, SemanticModel
 
-_SOFT_TOTAL = frozenset({"total", "totales", "totals", "overall"})
+SOFT_TOTAL = frozenset({"total", "totales", "totals", "overall"})
 
 
 class Unclear(Exception):
@@ -60,14 +60,14 @@ class Context:
 # --- small predicates --------------------------------------------------------------------------
 
 
-def _schema(ctx: Context, i: int) -> Mention | None:
+def schema_mention(ctx: Context, i: int) -> Mention | None:
     if 0 <= i < len(ctx.mentions) and ctx.mentions[i].kind == "schema":
         return ctx.mentions[i]
     return None
 
 
 def _value_entries(ctx: Context, i: int) -> tuple[Entry, ...]:
-    m = _schema(ctx, i)
+    m = schema_mention(ctx, i)
     if m is None or i in ctx.rejected:
         return ()
     return m.of("value")
@@ -77,8 +77,8 @@ def _column_names(m: Mention) -> set[str]:
     return {e.ref[1] for e in m.of("column")}
 
 
-def _is_value(ctx: Context, i: int) -> bool:
-    m = _schema(ctx, i)
+def is_value(ctx: Context, i: int) -> bool:
+    m = schema_mention(ctx, i)
     if m is None or i in ctx.rejected or not m.has("value"):
         return False
     best = max(e.quality for e in m.entries)
@@ -107,7 +107,7 @@ def resolve_weak_values(ctx: Context) -> None:
         evidence = token.text[:1].isupper() and m.start > 0
         mine = columns_of.get(i, set())
         for j in (i - 1, i + 1):
-            other = _schema(ctx, j)
+            other = schema_mention(ctx, j)
             if other is not None and _column_names(other) & {c for _, c in mine}:
                 evidence = True
         for j, cols in columns_of.items():
@@ -122,21 +122,21 @@ def pair_qualifiers(ctx: Context) -> None:
     "región del cliente", "customer city", "productos de Software"."""
     n = len(ctx.mentions)
     for i in range(n - 1):
-        a, b = _schema(ctx, i), _schema(ctx, i + 1)
+        a, b = schema_mention(ctx, i), schema_mention(ctx, i + 1)
         if a is None or b is None:
             continue
         for col_i, val_i in ((i, i + 1), (i + 1, i)):
             col_m = ctx.mentions[col_i]
-            if _is_value(ctx, col_i) or not col_m.has("column"):
+            if is_value(ctx, col_i) or not col_m.has("column"):
                 continue
             names = _column_names(col_m)
             shared = {e.ref[1] for e in _value_entries(ctx, val_i)} & names
-            if shared and _is_value(ctx, val_i):
+            if shared and is_value(ctx, val_i):
                 ctx.value_column[val_i] = shared
                 ctx.qualifiers.add(col_i)
         for tab_i, val_i in ((i, i + 1), (i + 1, i)):
             tab_m = ctx.mentions[tab_i]
-            if not tab_m.has("table") or not _is_value(ctx, val_i) or _is_value(ctx, tab_i):
+            if not tab_m.has("table") or not is_value(ctx, val_i) or is_value(ctx, tab_i):
                 continue
             if tab_i < val_i and _group_subject(ctx, tab_i):
                 continue
@@ -147,7 +147,7 @@ def pair_qualifiers(ctx: Context) -> None:
                 ctx.qualifiers.add(tab_i)
         for col_i, tab_i in ((i, i + 1), (i + 1, i)):
             col_m, tab_m = ctx.mentions[col_i], ctx.mentions[tab_i]
-            if col_i in ctx.qualifiers or _is_value(ctx, col_i) or _is_value(ctx, tab_i):
+            if col_i in ctx.qualifiers or is_value(ctx, col_i) or is_value(ctx, tab_i):
                 continue
             if not tab_m.has("table") or not col_m.has("column") or col_m.has("metric"):
                 continue
@@ -382,7 +382,7 @@ def _next_schema(ctx: Context, i: int, skip: tuple[str, ...] = ()) -> int | None
     j = i + 1
     while j < len(ctx.mentions) and ctx.mentions[j].kind in skip:
         j += 1
-    return j if _schema(ctx, j) is not None else None
+    return j if schema_mention(ctx, j) is not None else None
 
 
 def collect_metrics(ctx: Context) -> tuple[list[MetricSlot], int | None, int | None]:
@@ -396,8 +396,8 @@ def collect_metrics(ctx: Context) -> tuple[list[MetricSlot], int | None, int | N
     for i, m in enumerate(ctx.mentions):
         total_of_entity = (
             m.kind == "schema"
-            and lx.fold(m.text) in _SOFT_TOTAL
-            and _schema(ctx, i + 1) is not None
+            and lx.fold(m.text) in SOFT_TOTAL
+            and schema_mention(ctx, i + 1) is not None
             and _entity_table(ctx, i + 1) is not None
         )
         if total_of_entity:  # "total de clientes": how many
@@ -407,7 +407,7 @@ def collect_metrics(ctx: Context) -> tuple[list[MetricSlot], int | None, int | N
         if m.kind != "count":
             continue
         j = i + 1
-        while _schema(ctx, j) is not None and lx.fold(ctx.mentions[j].text) in _SOFT_TOTAL:
+        while schema_mention(ctx, j) is not None and lx.fold(ctx.mentions[j].text) in SOFT_TOTAL:
             j += 1  # "número total de unidades"
         if j < len(ctx.mentions) and ctx.mentions[j].kind == "distinct":
             j += 1
@@ -419,7 +419,7 @@ def collect_metrics(ctx: Context) -> tuple[list[MetricSlot], int | None, int | N
                 slots.append(MetricSlot(ms.units_key(model), j))
                 ctx.used.add(j)
             continue
-        if _schema(ctx, j) is None or j in ctx.used:
+        if schema_mention(ctx, j) is None or j in ctx.used:
             continue
         target = ctx.mentions[j]
         if target.has("table") and (not target.has("metric") or _count_prefers_table(target)):
@@ -429,10 +429,10 @@ def collect_metrics(ctx: Context) -> tuple[list[MetricSlot], int | None, int | N
             counted_table = j if table != model.fact else None
         elif target.has("metric"):
             continue
-        elif target.has("column") and not _is_value(ctx, j):
-            numeric = [e for e in target.of("column") if _kind(ctx, e) == "number"]
-            if numeric and not any(_kind(ctx, e) == "text" for e in target.of("column")):
-                table, column = _pick_numeric(ctx, j, numeric)  # "how many units": a sum
+        elif target.has("column") and not is_value(ctx, j):
+            numeric = [e for e in target.of("column") if column_kind(ctx, e) == "number"]
+            if numeric and not any(column_kind(ctx, e) == "text" for e in target.of("column")):
+                table, column = pick_numeric(ctx, j, numeric)  # "how many units": a sum
                 slots.append(MetricSlot(ms.column_metric_key(model, table, column, "sum"), j))
             else:
                 counted_column = j
@@ -499,7 +499,7 @@ def concept_key(model: SemanticModel, concept: str) -> str | None:
 def _entity_table(ctx: Context, i: int) -> str | None:
     """The non-fact table a mention names first (not a value, not a metric)."""
     m = ctx.mentions[i]
-    if _is_value(ctx, i) or m.has("metric") or i in ctx.used:
+    if is_value(ctx, i) or m.has("metric") or i in ctx.used:
         return None
     tables = [e for e in m.of("table") if e.ref[0] != ctx.model.fact]
     if not tables or max(e.quality for e in tables) < max(e.quality for e in m.entries):
@@ -520,7 +520,7 @@ def _apply_aggregates(ctx: Context, slots: list[MetricSlot]) -> None:
     model = ctx.model
     grain_said = any(m.kind == "time" and m.time.kind == "grain" for m in ctx.mentions)
     for i, m in enumerate(ctx.mentions):
-        soft = m.kind == "schema" and i not in ctx.used and lx.fold(m.text) in _SOFT_TOTAL
+        soft = m.kind == "schema" and i not in ctx.used and lx.fold(m.text) in SOFT_TOTAL
         if m.kind != "agg" and not soft:
             continue
         fn = "sum" if soft else str(m.value)
@@ -531,7 +531,7 @@ def _apply_aggregates(ctx: Context, slots: list[MetricSlot]) -> None:
                 ctx.used.add(i)  # "total discount", "total de unidades": a sum
             slot = next((s for s in slots if s.mention == j), None)
             additive = slot is not None and ms.metric_agg(model, slot.key) in ("sum", "count")
-            noun = _schema(ctx, j) is not None and any(
+            noun = schema_mention(ctx, j) is not None and any(
                 e.ref[0] == model.fact for e in ctx.mentions[j].of("table")
             )
             if fn == "avg" and grain_said and (additive or (slot is None and noun)):
@@ -540,14 +540,14 @@ def _apply_aggregates(ctx: Context, slots: list[MetricSlot]) -> None:
             if slot is not None:
                 slot.key = ms.retarget_agg(model, slot.key, fn)
                 break
-            target = _schema(ctx, j)
+            target = schema_mention(ctx, j)
             if target is None:
                 continue
-            if j in ctx.used or _is_value(ctx, j):
+            if j in ctx.used or is_value(ctx, j):
                 continue
-            numeric = [e for e in target.of("column") if _kind(ctx, e) == "number"]
+            numeric = [e for e in target.of("column") if column_kind(ctx, e) == "number"]
             if numeric:
-                table, column = _pick_numeric(ctx, j, numeric)
+                table, column = pick_numeric(ctx, j, numeric)
                 slots.append(MetricSlot(ms.column_metric_key(model, table, column, fn), j))
                 ctx.used.add(j)
                 break
@@ -556,13 +556,13 @@ def _apply_aggregates(ctx: Context, slots: list[MetricSlot]) -> None:
 def _measurable(ctx: Context, j: int, slots: list[MetricSlot]) -> bool:
     if any(s.mention == j for s in slots):
         return True
-    m = _schema(ctx, j)
+    m = schema_mention(ctx, j)
     return (
         m is not None
         and j not in ctx.used
-        and not _is_value(ctx, j)
-        and any(_kind(ctx, e) == "number" for e in m.of("column"))
-        and lx.fold(m.text) not in _SOFT_TOTAL
+        and not is_value(ctx, j)
+        and any(column_kind(ctx, e) == "number" for e in m.of("column"))
+        and lx.fold(m.text) not in SOFT_TOTAL
     )
 
 
@@ -580,12 +580,12 @@ def _agg_targets(ctx: Context, i: int) -> list[int]:
     return found
 
 
-def _kind(ctx: Context, e: Entry) -> str:
+def column_kind(ctx: Context, e: Entry) -> str:
     sem = ctx.model.column(e.ref[0], e.ref[1])
     return sem.kind if sem else ""
 
 
-def _pick_numeric(ctx: Context, i: int, entries) -> tuple[str, str]:  # noqa: ANN001
+def pick_numeric(ctx: Context, i: int, entries) -> tuple[str, str]:  # noqa: ANN001
     """Among numeric column candidates: the qualified table's, a mentioned table's, the fact's."""
     prefer = ctx.column_table.get(i)
     mentioned = {e.ref[0] for m in ctx.mentions if m.kind == "schema" for e in m.of("table")}

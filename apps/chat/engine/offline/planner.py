@@ -7,80 +7,40 @@ QueryPlan, and `followup_plan` lays them over the previous plan ("¿y en 2024?",
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import date
-
 from . import lexicon as lx
 from . import measures as ms
+from .conditions import (
+    apply_numeric,
+    read_flags,
+    read_numeric,
+    read_share,
+    read_time,
+    read_values,
+    read_with,
+)
 from .parser import (
-    _SOFT_TOTAL,
+    SOFT_TOTAL,
     Context,
     MetricSlot,
     Unclear,
-    _is_value,
-    _kind,
-    _pick_numeric,
-    _schema,
     collect_metrics,
+    column_kind,
+    is_value,
     pair_qualifiers,
     pick_column,
-    pick_value,
+    pick_numeric,
     resolve_weak_values,
+    schema_mention,
 )
+from .parts import NeedsFact, Parts
 from .plan import (
     ColumnRef,
     Comparison,
-    DatePart,
-    Filter,
     HavingFilter,
-    NumericFilter,
     Order,
     QueryPlan,
-    TimeRange,
 )
 from .scan import Mention
-from .timeparse import TimeSpan, month_period, quarter_period
-
-_POSSESSIVES = frozenset({"their", "its", "his", "her", "su", "sus"})
-
-
-class NeedsFact(Exception):
-    """An entity count whose filters live on the fact table ("clientes que compraron X")."""
-
-
-@dataclass
-class Parts:
-    base: str
-    metrics: list[str] = field(default_factory=list)
-    metrics_said: bool = False
-    listing_table: str | None = None
-    listing: list[ColumnRef] = field(default_factory=list)
-    distinct: bool = False
-    dims: list[ColumnRef] = field(default_factory=list)
-    dims_said: bool = False
-    dims_add: bool = False
-    grain: str | None = None
-    filters: list[Filter] = field(default_factory=list)
-    numeric: list[NumericFilter] = field(default_factory=list)
-    having: list[HavingFilter] = field(default_factory=list)
-    time_range: TimeRange | None = None
-    time_periods: list[TimeRange] = field(default_factory=list)
-    date_parts: list[DatePart] = field(default_factory=list)
-    time_said: bool = False
-    time_column: ColumnRef | None = None
-    order: Order | None = None
-    limit: int | None = None
-    comparison: Comparison | None = None
-    compare: bool = False
-    trend: bool = False
-    implied: bool = False  # the only metrics come from verbs or the fact table's noun
-    average_over: str | None = None
-    share: bool = False
-    share_of: list[Filter] = field(default_factory=list)
-    share_numeric: list[NumericFilter] = field(default_factory=list)
-    row_filter_metrics: set[int] = field(default_factory=set)  # metrics said as row filters
-    noun_key: str | None = None  # what the fact table's noun alone would measure
-
 
 # --- metrics and subject --------------------------------------------------------------------
 
@@ -93,7 +53,7 @@ def _fact_nouns(ctx: Context) -> list[int]:
         if m.kind == "schema"
         and i not in ctx.used
         and any(e.ref[0] == fact for e in m.of("table"))
-        and not _is_value(ctx, i)
+        and not is_value(ctx, i)
     ]
 
 
@@ -129,7 +89,7 @@ def _implied_metrics(ctx: Context, slots: list[MetricSlot]) -> None:
         ctx.used.add(i)
     if slots:
         for i, m in enumerate(ctx.mentions):
-            if m.kind == "schema" and i not in ctx.used and lx.fold(m.text) in _SOFT_TOTAL:
+            if m.kind == "schema" and i not in ctx.used and lx.fold(m.text) in SOFT_TOTAL:
                 ctx.used.add(i)  # "total revenue", "en total": no extra column
 
 
@@ -139,7 +99,7 @@ def _counted_by_superlative(ctx: Context) -> int | None:
         if m.kind not in ("most", "least"):
             continue
         target = ctx.mentions[k + 1]
-        if target.kind != "schema" or k + 1 in ctx.used or _is_value(ctx, k + 1):
+        if target.kind != "schema" or k + 1 in ctx.used or is_value(ctx, k + 1):
             continue
         tables = {e.ref[0] for e in target.of("table")}
         best_table = max((e.quality for e in target.of("table")), default=0)
@@ -161,10 +121,10 @@ def _names_revenue(ctx: Context, i: int) -> bool:
 def _entity_like(ctx: Context, i: int) -> bool:
     """A table other than the fact table, or a text column: something a ranking can rank."""
     m = ctx.mentions[i]
-    if m.kind != "schema" or _is_value(ctx, i):
+    if m.kind != "schema" or is_value(ctx, i):
         return False
     return any(e.ref[0] != ctx.model.fact for e in m.of("table")) or any(
-        _kind(ctx, e) == "text" for e in m.of("column")
+        column_kind(ctx, e) == "text" for e in m.of("column")
     )
 
 
@@ -173,7 +133,7 @@ def _listing_subject(ctx: Context) -> tuple[int | None, int | None]:
     "¿qué ciudades tienen clientes?", "List the employees and their salaries"."""
     table_i = column_i = None
     for i, m in enumerate(ctx.mentions):
-        if m.kind != "schema" or i in ctx.used or _is_value(ctx, i):
+        if m.kind != "schema" or i in ctx.used or is_value(ctx, i):
             continue
         if m.has("table") and table_i is None:
             best_table = max(e.quality for e in m.of("table"))
@@ -234,16 +194,16 @@ def read_parts(ctx: Context, *, base_hint: str | None = None, force_fact: bool =
     elif base_hint is None:
         _read_listing(ctx, parts)
     _read_dimensions(ctx, parts, slots)
-    _read_with(ctx, parts)
-    _read_values(ctx, parts)
-    pending, row_nouns = _read_numeric(ctx, parts, slots)
-    _read_time(ctx, parts)
+    read_with(ctx, parts)
+    read_values(ctx, parts)
+    pending, row_nouns = read_numeric(ctx, parts, slots)
+    read_time(ctx, parts)
     _read_order(ctx, parts, slots, followup=base_hint is not None)
     _read_comparison(ctx, parts)
-    _read_flags(ctx, parts)
+    read_flags(ctx, parts)
     _read_leftovers(ctx, parts)
     for target, op, value, percent in pending:
-        _apply_numeric(ctx, parts, target, op, value, percent)
+        apply_numeric(ctx, parts, target, op, value, percent)
     if row_nouns and len(parts.metrics) > len(row_nouns):
         # "revenue from orders above 10000": "orders" names the rows filtered, not a measure
         parts.metrics = [k for n, k in enumerate(parts.metrics) if n not in row_nouns]
@@ -253,7 +213,7 @@ def read_parts(ctx: Context, *, base_hint: str | None = None, force_fact: bool =
     if parts.order is not None and not (parts.dims or parts.grain) and base_hint is None:
         _extreme_row(ctx, parts)
     if ctx.has("share"):
-        _read_share(ctx, parts)
+        read_share(ctx, parts)
     additive = all(ms.metric_agg(model, k) in ("sum", "count") for k in parts.metrics)
     if ctx.average_over and parts.grain and parts.metrics and additive and not parts.comparison:
         parts.average_over = parts.grain
@@ -303,30 +263,11 @@ def _dedupe_metrics(parts: Parts) -> None:
     parts.metrics = unique
 
 
-def _read_share(ctx: Context, parts: Parts) -> None:
-    """Percentages of a total: per group when grouped ("participación de cada canal"), else the
-    share of the rows a condition selects ("qué porcentaje de las ventas fue online")."""
-    model = ctx.model
-    if not parts.metrics or parts.listing or parts.comparison or parts.average_over:
-        raise Unclear("share")
-    if not all(ms.metric_agg(model, k) in ("sum", "count", "countd") for k in parts.metrics):
-        raise Unclear("share")
-    parts.share = True
-    if parts.dims or parts.grain:
-        parts.order = parts.order
-        return
-    conditions = len(parts.filters) + len(parts.numeric)
-    if conditions != 1:
-        raise Unclear("share")
-    parts.share_of, parts.filters = parts.filters, []
-    parts.share_numeric, parts.numeric = parts.numeric, []
-
-
 def _countd_key(ctx: Context, i: int) -> str:
     m = ctx.mentions[i]
     mentioned = {e.ref[0] for mm in ctx.mentions if mm.kind == "schema" for e in mm.of("table")}
     entries = sorted(
-        (e for e in m.of("column") if _kind(ctx, e) == "text"),
+        (e for e in m.of("column") if column_kind(ctx, e) == "text"),
         key=lambda e: (e.ref[0] not in mentioned, e.ref[0] != ctx.model.fact, -e.quality, e.ref),
     )
     if not entries:
@@ -379,7 +320,7 @@ def _read_listing(ctx: Context, parts: Parts) -> None:
         m = ctx.mentions[column_i]
         mentioned = {e.ref[0] for mm in ctx.mentions if mm.kind == "schema" for e in mm.of("table")}
         entries = sorted(
-            (e for e in m.of("column") if _kind(ctx, e) in ("text", "date")),
+            (e for e in m.of("column") if column_kind(ctx, e) in ("text", "date")),
             key=lambda e: (e.ref[0] not in mentioned, -e.quality, e.ref[0] != model.fact, e.ref),
         )
         if entries:
@@ -400,19 +341,19 @@ def _numeric_lookup(ctx: Context, parts: Parts) -> bool:
     display value is named is listed; otherwise the column is aggregated (AVG/SUM)."""
     model = ctx.model
     for i, m in enumerate(ctx.mentions):
-        if m.kind != "schema" or i in ctx.used or _is_value(ctx, i):
+        if m.kind != "schema" or i in ctx.used or is_value(ctx, i):
             continue
-        numeric = [e for e in m.of("column") if _kind(ctx, e) == "number"]
+        numeric = [e for e in m.of("column") if column_kind(ctx, e) == "number"]
         if not numeric:
             continue
-        table, column = _pick_numeric(ctx, i, numeric)
+        table, column = pick_numeric(ctx, i, numeric)
         ctx.used.add(i)
         parts.base = table
         display = model.tables[table].display
         named = table != model.fact and any(
             e.ref[0] == table and e.ref[1] == display
             for j, v in enumerate(ctx.mentions)
-            if v.kind == "schema" and _is_value(ctx, j)
+            if v.kind == "schema" and is_value(ctx, j)
             for e in v.of("value")
         )
         if named:
@@ -431,9 +372,9 @@ def _dim_capable(ctx: Context, i: int) -> bool:
         return False
     if m.kind == "time" and m.time.kind in ("unit", "grain"):
         return True
-    if m.kind != "schema" or i in ctx.used or _is_value(ctx, i) or i in ctx.qualifiers:
+    if m.kind != "schema" or i in ctx.used or is_value(ctx, i) or i in ctx.qualifiers:
         return m is not None and m.kind == "schema" and i in ctx.qualifiers and m.has("table")
-    return m.has("table") or any(_kind(ctx, e) == "text" for e in m.of("column"))
+    return m.has("table") or any(column_kind(ctx, e) == "text" for e in m.of("column"))
 
 
 def _add_dim(ctx: Context, parts: Parts, i: int) -> None:
@@ -481,8 +422,8 @@ def _read_dimensions(ctx: Context, parts: Parts, slots: list[MetricSlot]) -> Non
                 ctx.used.add(j)
             elif target.kind == "schema" and _measure_only(ctx, j):
                 # "top 3 clientes por importe": ranked by a numeric column
-                numeric = [e for e in target.of("column") if _kind(ctx, e) == "number"]
-                table, column = _pick_numeric(ctx, j, numeric)
+                numeric = [e for e in target.of("column") if column_kind(ctx, e) == "number"]
+                table, column = pick_numeric(ctx, j, numeric)
                 key = ms.column_metric_key(ctx.model, table, column, None)
                 if key not in parts.metrics:
                     parts.metrics.append(key)
@@ -493,11 +434,11 @@ def _read_dimensions(ctx: Context, parts: Parts, slots: list[MetricSlot]) -> Non
                 # "ingresos medios por venta", "unidades por pedido": per row is an average
                 parts.metrics = [ms.retarget_agg(ctx.model, k, "avg") for k in parts.metrics]
                 ctx.used.add(j)
-            elif target.kind == "schema" and (not _is_value(ctx, j) or _has_dim_entry(ctx, j)):
+            elif target.kind == "schema" and (not is_value(ctx, j) or _has_dim_entry(ctx, j)):
                 if (
                     j in ctx.qualifiers
                     and j + 1 < len(ctx.mentions)
-                    and (_schema(ctx, j + 1) is not None and j + 1 not in ctx.used)
+                    and (schema_mention(ctx, j + 1) is not None and j + 1 not in ctx.used)
                 ):
                     j += 1  # "by customer city": the qualifier then its column
                     continue
@@ -514,15 +455,15 @@ def _read_dimensions(ctx: Context, parts: Parts, slots: list[MetricSlot]) -> Non
 
 def _measure_only(ctx: Context, i: int) -> bool:
     m = ctx.mentions[i]
-    if i in ctx.used or _is_value(ctx, i) or m.has("table") or m.has("metric"):
+    if i in ctx.used or is_value(ctx, i) or m.has("table") or m.has("metric"):
         return False
-    kinds = {_kind(ctx, e) for e in m.of("column")}
+    kinds = {column_kind(ctx, e) for e in m.of("column")}
     return "number" in kinds and "text" not in kinds
 
 
 def _names_base_rows(ctx: Context, i: int, base: str) -> bool:
     m = ctx.mentions[i]
-    if not m.has("table") or _is_value(ctx, i):
+    if not m.has("table") or is_value(ctx, i):
         return False
     best = max(m.entries, key=lambda e: (e.quality, e.kind == "table"))
     return (
@@ -534,310 +475,10 @@ def _names_base_rows(ctx: Context, i: int, base: str) -> bool:
 
 def _has_dim_entry(ctx: Context, i: int) -> bool:
     m = ctx.mentions[i]
-    return m.has("table") or any(_kind(ctx, e) == "text" for e in m.of("column"))
-
-
-def _read_with(ctx: Context, parts: Parts) -> None:
-    """ "con descuento" -> descuento > 0, "sin descuento" -> descuento = 0."""
-    for i, m in enumerate(ctx.mentions):
-        if m.kind not in ("with", "without"):
-            continue
-        j = i + 1
-        target = _schema(ctx, j)
-        if target is None or j in ctx.used or target.has("metric"):
-            continue
-        if j + 1 < len(ctx.mentions) and ctx.mentions[j + 1].kind == "cmp":
-            continue  # "con precio mayor a 300" is a comparison
-        numeric = [e for e in target.of("column") if _kind(ctx, e) == "number"]
-        between = {t.norm for t in ctx.tokens[m.end : target.start]}
-        if not numeric or between & _POSSESSIVES:
-            continue  # "with their list price": a column to show, not a condition
-        table, column = _pick_numeric(ctx, j, numeric)
-        if parts.listing_table == table and not parts.metrics:
-            continue
-        if ctx.model.path(parts.base, table) is None:
-            continue
-        op = ">" if m.kind == "with" else "="
-        parts.numeric.append(NumericFilter(table, column, op, 0.0))
-        ctx.used.add(j)
-
-
-def _negated(ctx: Context, i: int) -> bool:
-    j = i - 1
-    while j >= 0:
-        m = ctx.mentions[j]
-        if m.kind == "neg" or m.kind == "without" and j == i - 1:
-            return True
-        if j in ctx.qualifiers or m.kind == "conj" or _is_value(ctx, j):
-            j -= 1
-            continue
-        return False
-    return False
-
-
-def _read_values(ctx: Context, parts: Parts) -> None:
-    grouped: dict[tuple[str, str, bool], list[str]] = {}
-    order: list[tuple[str, str, bool]] = []
-    for i, m in enumerate(ctx.mentions):
-        if m.kind != "schema" or i in ctx.used or not _is_value(ctx, i):
-            continue
-        picked = pick_value(ctx, i, parts.base)
-        if picked is None:
-            if parts.base != ctx.model.fact:
-                raise NeedsFact
-            raise Unclear("value_unreachable", m.text)
-        table, column, value = picked
-        key = (table, column, _negated(ctx, i))
-        if key not in grouped:
-            grouped[key] = []
-            order.append(key)
-        if value not in grouped[key]:
-            grouped[key].append(value)
-        ctx.used.add(i)
-    for table, column, negated in order:
-        values = tuple(grouped[(table, column, negated)])
-        ops = ("!=", "not in") if negated else ("=", "in")
-        op = ops[0] if len(values) == 1 else ops[1]
-        parts.filters.append(Filter(table, column, op, values))
-
-
-def _cmp_number(ctx: Context, k: int) -> tuple[float, bool] | None:
-    if k + 1 < len(ctx.mentions) and ctx.mentions[k + 1].kind == "number":
-        ctx.used.add(k + 1)
-        return ctx.mentions[k + 1].value
-    return None
-
-
-def _read_numeric(
-    ctx: Context, parts: Parts, slots: list[MetricSlot]
-) -> tuple[list[tuple], set[int]]:
-    """ "mayores a 1000", "> 500", "con precio de lista mayor a 300", "ingresos superiores a X",
-    "con más de 500 pedidos". Column targets apply now; metric targets wait for the dimensions
-    (HAVING when grouped, a row filter otherwise) and are returned."""
-    slot_at = {s.mention: n for n, s in enumerate(slots) if s.mention is not None}
-    pending: list[tuple] = []
-    row_nouns: set[int] = set()
-    for k, m in enumerate(ctx.mentions):
-        if m.kind != "cmp":
-            continue
-        number = _cmp_number(ctx, k)
-        if number is None:
-            raise Unclear("numeric_filter", m.text)
-        value, percent = number
-        op = str(m.value)
-        target = None
-        if k + 2 in slot_at:  # "con más de 500 pedidos": the metric follows the number
-            target = ("having", slot_at[k + 2])
-        ahead = _schema(ctx, k + 2)
-        if target is None and ahead is not None and k + 2 not in ctx.used:
-            numeric = [e for e in ahead.of("column") if _kind(ctx, e) == "number"]
-            if numeric and not ahead.has("metric"):  # "orders with more than 5 units"
-                target = ("column", _pick_numeric(ctx, k + 2, numeric))
-                ctx.used.add(k + 2)
-        for j in range(k - 1, -1, -1):
-            if target is not None:
-                break
-            a = ctx.mentions[j]
-            if j in slot_at:
-                count = ms.metric_agg(ctx.model, slots[slot_at[j]].key) in ("count", "countd")
-                target = ("rows", None) if count else ("metric", slot_at[j])
-                if count and j == k - 1:
-                    row_nouns.add(slot_at[j])
-                break
-            if a.kind == "schema" and any(_kind(ctx, e) == "number" for e in a.of("column")):
-                numeric = [e for e in a.of("column") if _kind(ctx, e) == "number"]
-                target = ("column", _pick_numeric(ctx, j, numeric))
-                ctx.used.add(j)
-                break
-            if a.kind == "count":
-                target = ("rows", None)
-                break
-            if a.kind == "price_verb":
-                price = _price_column(ctx, parts.base)
-                if price is None:
-                    raise Unclear("numeric_filter", a.text)
-                target = ("column", price)
-                break
-            if a.kind in ("with", "conj", "most", "least", "schema") or j in ctx.used:
-                continue
-            break
-        if target is None:
-            target = ("metric", 0) if parts.metrics else ("rows", None)
-        if target[0] in ("metric", "having"):
-            pending.append((target, op, value, percent))
-        else:
-            _apply_numeric(ctx, parts, target, op, value, percent)
-    return pending, row_nouns
-
-
-def _price_column(ctx: Context, table: str) -> tuple[str, str] | None:
-    info = ctx.model.tables.get(table)
-    for name in info.columns if info else ():
-        col = ctx.model.column(table, name)
-        if col.kind == "number" and any(p in lx.fold(name) for p in lx.PRICE_NAMES):
-            return table, name
-    return None
-
-
-def _apply_numeric(ctx: Context, parts: Parts, target, op: str, value: float, pct: bool) -> None:  # noqa: ANN001
-    model = ctx.model
-    kind, ref = target
-    if kind in ("metric", "having"):
-        if not parts.metrics:
-            raise Unclear("numeric_filter")
-        key = parts.metrics[ref]
-        if parts.dims or parts.grain:
-            unit = ms.metric_ref(model, key, ctx.lang).unit
-            parts.having.append(
-                HavingFilter(ref, op, value / 100 if pct and unit == "ratio" else value)
-            )
-            return
-        column = ms.metric_column(model, key)
-        if kind == "having":
-            # "ventas con más de 10 unidades": ungrouped, the number qualifies each row
-            if column is None or ms.metric_agg(model, key) not in ("sum", "avg", "min", "max"):
-                raise Unclear("numeric_filter")
-            parts.row_filter_metrics.add(ref)
-        if column is None or ms.metric_agg(model, key) in ("count", "countd"):
-            kind, ref = "rows", None
-        else:
-            kind, ref = "column", column
-    if kind == "rows":
-        if model.row_measure is None or parts.base != model.row_measure[0]:
-            raise Unclear("numeric_filter")
-        ref = model.row_measure
-    table, column = ref
-    if model.path(parts.base, table) is None:
-        raise Unclear("numeric_filter")
-    sem = model.column(table, column)
-    if pct and sem is not None and sem.ratio:
-        value = value / 100
-    parts.numeric.append(NumericFilter(table, column, op, value))
+    return m.has("table") or any(column_kind(ctx, e) == "text" for e in m.of("column"))
 
 
 # --- time -------------------------------------------------------------------------------------
-
-
-def _date_column(ctx: Context, parts: Parts, i: int) -> ColumnRef:
-    """An explicitly named date column right before the time ("fecha de alta en 2024"),
-    else the base table's main date."""
-    model = ctx.model
-    prev = _schema(ctx, i - 1)
-    if prev is not None and i - 1 not in ctx.used:
-        dates = [e for e in prev.of("column") if _kind(ctx, e) == "date"]
-        best = max(e.quality for e in prev.entries)
-        if dates and max(e.quality for e in dates) >= best:
-            table, column = sorted(dates, key=lambda e: -e.quality)[0].ref
-            if model.path(parts.base, table) is not None:
-                ctx.used.add(i - 1)
-                return ColumnRef(table, column)
-    main = model.main_date(parts.base)
-    if main is None:
-        if parts.base != model.fact and model.path(model.fact, parts.base):
-            raise NeedsFact
-        raise Unclear("no_date")
-    return ColumnRef(parts.base, main)
-
-
-def _resolve_relative(ctx: Context, span: TimeSpan, col: ColumnRef) -> TimeRange:
-    bounds = ctx.model.date_bounds.get((col.table, col.column))
-    if not bounds:
-        return TimeRange(col.table, col.column, label=span.label, relative=span.relative)
-    unit, count, _mode = span.relative.split(":")
-    latest = date.fromisoformat(bounds[1][:10])
-    start = _period_start(latest, unit, int(count))
-    return TimeRange(col.table, col.column, start.isoformat(), latest.isoformat(), span.label)
-
-
-def _period_start(latest: date, unit: str, count: int) -> date:
-    from datetime import timedelta
-
-    if unit == "day":
-        return latest - timedelta(days=count - 1)
-    if unit == "week":
-        return latest - timedelta(days=7 * count - 1)
-    month_index = latest.year * 12 + latest.month - 1
-    if unit == "month":
-        month_index -= count - 1
-    elif unit == "quarter":
-        month_index -= (latest.month - 1) % 3 + 3 * (count - 1)
-    elif unit == "year":
-        return date(latest.year - count + 1, 1, 1)
-    return date(month_index // 12, month_index % 12 + 1, 1)
-
-
-def _read_time(ctx: Context, parts: Parts) -> None:
-    periods: list[tuple[TimeSpan, ColumnRef]] = []
-    contrast = ctx.has("compare", "growth")
-    for i, m in enumerate(ctx.mentions):
-        if m.kind in ("trend", "growth"):
-            parts.trend = True
-        if m.kind != "time":
-            continue
-        span = m.time
-        if span.kind == "grain":
-            parts.grain = span.grain
-            ctx.used.add(i)
-            continue
-        if span.kind == "unit":
-            continue  # a bare "mes": only meaningful as a group subject (see _read_order)
-        col = _date_column(ctx, parts, i)
-        parts.time_said = True
-        parts.time_column = col
-        ctx.used.add(i)
-        if span.kind in ("period",):
-            periods.append((span, col))
-        elif span.kind == "range" and contrast and span.pieces:
-            periods += [(piece, col) for piece in span.pieces]  # "compara entre 2024 y 2025"
-        elif span.kind == "range":
-            parts.time_range = TimeRange(col.table, col.column, span.start, span.end, span.label)
-        elif span.kind == "relative":
-            parts.time_range = _resolve_relative(ctx, span, col)
-        elif span.kind == "part":
-            parts.date_parts.append(DatePart(col.table, col.column, "month", span.part_values))
-    periods = _merge_parts_with_years(parts, periods)
-    if len(periods) == 1:
-        span, col = periods[0]
-        parts.time_range = TimeRange(col.table, col.column, span.start, span.end, span.label)
-    elif len(periods) > 1:
-        grains = {span.granularity for span, _ in periods}
-        if len(grains) != 1 or grains & {"half", "day"}:
-            raise Unclear("time_mix")
-        parts.time_periods = [
-            TimeRange(col.table, col.column, span.start, span.end, span.label)
-            for span, col in sorted(periods, key=lambda p: p[0].start)
-        ]
-        parts.grain = grains.pop()
-        parts.comparison = Comparison(
-            f"period:{parts.grain}", tuple(r.label for r in parts.time_periods)
-        )
-    if parts.grain == "half":
-        raise Unclear("time_mix")
-    if parts.trend and parts.grain is None:
-        parts.grain = "month"
-    if parts.grain and parts.time_column is None:
-        main = ctx.model.main_date(parts.base)
-        if main is None:
-            raise Unclear("no_date")
-        parts.time_column = ColumnRef(parts.base, main)
-
-
-def _merge_parts_with_years(parts: Parts, periods: list) -> list:  # noqa: ANN001
-    """A recurring part and a single year said apart ("Q1 ... de 2024"): that part of the year."""
-    years = [(s, c) for s, c in periods if s.granularity == "year"]
-    if len(parts.date_parts) == 1 and len(years) == 1 and len(periods) == 1:
-        part = parts.date_parts[0]
-        year = int(years[0][0].start[:4])
-        months = part.values
-        if len(months) == 1:
-            span = month_period(year, months[0])
-        elif len(months) == 3 and months[0] % 3 == 1:
-            span = quarter_period(year, (months[0] + 2) // 3)
-        else:
-            return periods
-        parts.date_parts = []
-        return [(span, years[0][1])]
-    return periods
 
 
 # --- order, comparison, leftovers -----------------------------------------------------------
@@ -941,22 +582,6 @@ def _read_comparison(ctx: Context, parts: Parts) -> None:
             parts.dims.append(ref)
 
 
-def _read_flags(ctx: Context, parts: Parts) -> None:
-    """ "productos activos" / "active products": a 0/1 flag column of a table in the query is a
-    filter `flag = 1`, not a measure."""
-    for i, m in enumerate(ctx.mentions):
-        if m.kind != "schema" or i in ctx.used or m.has("metric"):
-            continue
-        for e in m.of("column"):
-            table, column = e.ref
-            name = lx.fold(column)
-            flag = name in lx.ACTIVE_WORDS or name.startswith(("is_", "es_", "has_", "tiene_"))
-            if flag and _kind(ctx, e) == "number" and ctx.model.path(parts.base, table) is not None:
-                parts.numeric.append(NumericFilter(table, column, "=", 1.0))
-                ctx.used.add(i)
-                break
-
-
 def _is_context_table(ctx: Context, m: Mention, base: str) -> bool:
     """A table named as context ("precio promedio de los productos"): nothing to add."""
     tables = m.of("table")
@@ -988,10 +613,10 @@ def _read_leftovers(ctx: Context, parts: Parts) -> None:
                     parts.listing.append(ref)
                 ctx.used.add(i)
                 continue
-        numeric = [e for e in m.of("column") if _kind(ctx, e) == "number"]
-        texts = [e for e in m.of("column") if _kind(ctx, e) == "text"]
+        numeric = [e for e in m.of("column") if column_kind(ctx, e) == "number"]
+        texts = [e for e in m.of("column") if column_kind(ctx, e) == "text"]
         if numeric and parts.metrics:
-            table, column = _pick_numeric(ctx, i, numeric)
+            table, column = pick_numeric(ctx, i, numeric)
             key = ms.column_metric_key(model, table, column, None)
             same = key in parts.metrics or any(
                 ms.metric_column(model, k) == (table, column) for k in parts.metrics
@@ -1002,7 +627,7 @@ def _read_leftovers(ctx: Context, parts: Parts) -> None:
                 ctx.used.add(i)
                 continue
         if numeric and not parts.metrics and not parts.listing:
-            table, column = _pick_numeric(ctx, i, numeric)
+            table, column = pick_numeric(ctx, i, numeric)
             parts.metrics.append(ms.column_metric_key(model, table, column, None))
             parts.metrics_said = True
             ctx.used.add(i)

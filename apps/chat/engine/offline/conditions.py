@@ -1,0 +1,367 @@
+"""Conditions a question puts on the rows: value filters, numeric comparisons, presence and
+flag filters, time ranges and grains, and percentages of a total."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from . import lexicon as lx
+from . import measures as ms
+from .parser import (
+    Context,
+    MetricSlot,
+    Unclear,
+    column_kind,
+    is_value,
+    pick_numeric,
+    pick_value,
+    schema_mention,
+)
+from .parts import POSSESSIVES, NeedsFact, Parts
+from .plan import (
+    ColumnRef,
+    Comparison,
+    DatePart,
+    Filter,
+    HavingFilter,
+    NumericFilter,
+    TimeRange,
+)
+from .timeparse import TimeSpan, month_period, quarter_period
+
+
+def read_share(ctx: Context, parts: Parts) -> None:
+    """Percentages of a total: per group when grouped ("participación de cada canal"), else the
+    share of the rows a condition selects ("qué porcentaje de las ventas fue online")."""
+    model = ctx.model
+    if not parts.metrics or parts.listing or parts.comparison or parts.average_over:
+        raise Unclear("share")
+    if not all(ms.metric_agg(model, k) in ("sum", "count", "countd") for k in parts.metrics):
+        raise Unclear("share")
+    parts.share = True
+    if parts.dims or parts.grain:
+        parts.order = parts.order
+        return
+    conditions = len(parts.filters) + len(parts.numeric)
+    if conditions != 1:
+        raise Unclear("share")
+    parts.share_of, parts.filters = parts.filters, []
+    parts.share_numeric, parts.numeric = parts.numeric, []
+
+
+def read_with(ctx: Context, parts: Parts) -> None:
+    """ "con descuento" -> descuento > 0, "sin descuento" -> descuento = 0."""
+    for i, m in enumerate(ctx.mentions):
+        if m.kind not in ("with", "without"):
+            continue
+        j = i + 1
+        target = schema_mention(ctx, j)
+        if target is None or j in ctx.used or target.has("metric"):
+            continue
+        if j + 1 < len(ctx.mentions) and ctx.mentions[j + 1].kind == "cmp":
+            continue  # "con precio mayor a 300" is a comparison
+        numeric = [e for e in target.of("column") if column_kind(ctx, e) == "number"]
+        between = {t.norm for t in ctx.tokens[m.end : target.start]}
+        if not numeric or between & POSSESSIVES:
+            continue  # "with their list price": a column to show, not a condition
+        table, column = pick_numeric(ctx, j, numeric)
+        if parts.listing_table == table and not parts.metrics:
+            continue
+        if ctx.model.path(parts.base, table) is None:
+            continue
+        op = ">" if m.kind == "with" else "="
+        parts.numeric.append(NumericFilter(table, column, op, 0.0))
+        ctx.used.add(j)
+
+
+def _negated(ctx: Context, i: int) -> bool:
+    j = i - 1
+    while j >= 0:
+        m = ctx.mentions[j]
+        if m.kind == "neg" or m.kind == "without" and j == i - 1:
+            return True
+        if j in ctx.qualifiers or m.kind == "conj" or is_value(ctx, j):
+            j -= 1
+            continue
+        return False
+    return False
+
+
+def read_values(ctx: Context, parts: Parts) -> None:
+    grouped: dict[tuple[str, str, bool], list[str]] = {}
+    order: list[tuple[str, str, bool]] = []
+    for i, m in enumerate(ctx.mentions):
+        if m.kind != "schema" or i in ctx.used or not is_value(ctx, i):
+            continue
+        picked = pick_value(ctx, i, parts.base)
+        if picked is None:
+            if parts.base != ctx.model.fact:
+                raise NeedsFact
+            raise Unclear("value_unreachable", m.text)
+        table, column, value = picked
+        key = (table, column, _negated(ctx, i))
+        if key not in grouped:
+            grouped[key] = []
+            order.append(key)
+        if value not in grouped[key]:
+            grouped[key].append(value)
+        ctx.used.add(i)
+    for table, column, negated in order:
+        values = tuple(grouped[(table, column, negated)])
+        ops = ("!=", "not in") if negated else ("=", "in")
+        op = ops[0] if len(values) == 1 else ops[1]
+        parts.filters.append(Filter(table, column, op, values))
+
+
+def _cmp_number(ctx: Context, k: int) -> tuple[float, bool] | None:
+    if k + 1 < len(ctx.mentions) and ctx.mentions[k + 1].kind == "number":
+        ctx.used.add(k + 1)
+        return ctx.mentions[k + 1].value
+    return None
+
+
+def read_numeric(
+    ctx: Context, parts: Parts, slots: list[MetricSlot]
+) -> tuple[list[tuple], set[int]]:
+    """ "mayores a 1000", "> 500", "con precio de lista mayor a 300", "ingresos superiores a X",
+    "con más de 500 pedidos". Column targets apply now; metric targets wait for the dimensions
+    (HAVING when grouped, a row filter otherwise) and are returned."""
+    slot_at = {s.mention: n for n, s in enumerate(slots) if s.mention is not None}
+    pending: list[tuple] = []
+    row_nouns: set[int] = set()
+    for k, m in enumerate(ctx.mentions):
+        if m.kind != "cmp":
+            continue
+        number = _cmp_number(ctx, k)
+        if number is None:
+            raise Unclear("numeric_filter", m.text)
+        value, percent = number
+        op = str(m.value)
+        target = None
+        if k + 2 in slot_at:  # "con más de 500 pedidos": the metric follows the number
+            target = ("having", slot_at[k + 2])
+        ahead = schema_mention(ctx, k + 2)
+        if target is None and ahead is not None and k + 2 not in ctx.used:
+            numeric = [e for e in ahead.of("column") if column_kind(ctx, e) == "number"]
+            if numeric and not ahead.has("metric"):  # "orders with more than 5 units"
+                target = ("column", pick_numeric(ctx, k + 2, numeric))
+                ctx.used.add(k + 2)
+        for j in range(k - 1, -1, -1):
+            if target is not None:
+                break
+            a = ctx.mentions[j]
+            if j in slot_at:
+                count = ms.metric_agg(ctx.model, slots[slot_at[j]].key) in ("count", "countd")
+                target = ("rows", None) if count else ("metric", slot_at[j])
+                if count and j == k - 1:
+                    row_nouns.add(slot_at[j])
+                break
+            if a.kind == "schema" and any(column_kind(ctx, e) == "number" for e in a.of("column")):
+                numeric = [e for e in a.of("column") if column_kind(ctx, e) == "number"]
+                target = ("column", pick_numeric(ctx, j, numeric))
+                ctx.used.add(j)
+                break
+            if a.kind == "count":
+                target = ("rows", None)
+                break
+            if a.kind == "price_verb":
+                price = _price_column(ctx, parts.base)
+                if price is None:
+                    raise Unclear("numeric_filter", a.text)
+                target = ("column", price)
+                break
+            if a.kind in ("with", "conj", "most", "least", "schema") or j in ctx.used:
+                continue
+            break
+        if target is None:
+            target = ("metric", 0) if parts.metrics else ("rows", None)
+        if target[0] in ("metric", "having"):
+            pending.append((target, op, value, percent))
+        else:
+            apply_numeric(ctx, parts, target, op, value, percent)
+    return pending, row_nouns
+
+
+def _price_column(ctx: Context, table: str) -> tuple[str, str] | None:
+    info = ctx.model.tables.get(table)
+    for name in info.columns if info else ():
+        col = ctx.model.column(table, name)
+        if col.kind == "number" and any(p in lx.fold(name) for p in lx.PRICE_NAMES):
+            return table, name
+    return None
+
+
+def apply_numeric(ctx: Context, parts: Parts, target, op: str, value: float, pct: bool) -> None:  # noqa: ANN001
+    model = ctx.model
+    kind, ref = target
+    if kind in ("metric", "having"):
+        if not parts.metrics:
+            raise Unclear("numeric_filter")
+        key = parts.metrics[ref]
+        if parts.dims or parts.grain:
+            unit = ms.metric_ref(model, key, ctx.lang).unit
+            parts.having.append(
+                HavingFilter(ref, op, value / 100 if pct and unit == "ratio" else value)
+            )
+            return
+        column = ms.metric_column(model, key)
+        if kind == "having":
+            # "ventas con más de 10 unidades": ungrouped, the number qualifies each row
+            if column is None or ms.metric_agg(model, key) not in ("sum", "avg", "min", "max"):
+                raise Unclear("numeric_filter")
+            parts.row_filter_metrics.add(ref)
+        if column is None or ms.metric_agg(model, key) in ("count", "countd"):
+            kind, ref = "rows", None
+        else:
+            kind, ref = "column", column
+    if kind == "rows":
+        if model.row_measure is None or parts.base != model.row_measure[0]:
+            raise Unclear("numeric_filter")
+        ref = model.row_measure
+    table, column = ref
+    if model.path(parts.base, table) is None:
+        raise Unclear("numeric_filter")
+    sem = model.column(table, column)
+    if pct and sem is not None and sem.ratio:
+        value = value / 100
+    parts.numeric.append(NumericFilter(table, column, op, value))
+
+
+def _date_column(ctx: Context, parts: Parts, i: int) -> ColumnRef:
+    """An explicitly named date column right before the time ("fecha de alta en 2024"),
+    else the base table's main date."""
+    model = ctx.model
+    prev = schema_mention(ctx, i - 1)
+    if prev is not None and i - 1 not in ctx.used:
+        dates = [e for e in prev.of("column") if column_kind(ctx, e) == "date"]
+        best = max(e.quality for e in prev.entries)
+        if dates and max(e.quality for e in dates) >= best:
+            table, column = sorted(dates, key=lambda e: -e.quality)[0].ref
+            if model.path(parts.base, table) is not None:
+                ctx.used.add(i - 1)
+                return ColumnRef(table, column)
+    main = model.main_date(parts.base)
+    if main is None:
+        if parts.base != model.fact and model.path(model.fact, parts.base):
+            raise NeedsFact
+        raise Unclear("no_date")
+    return ColumnRef(parts.base, main)
+
+
+def _resolve_relative(ctx: Context, span: TimeSpan, col: ColumnRef) -> TimeRange:
+    bounds = ctx.model.date_bounds.get((col.table, col.column))
+    if not bounds:
+        return TimeRange(col.table, col.column, label=span.label, relative=span.relative)
+    unit, count, _mode = span.relative.split(":")
+    latest = date.fromisoformat(bounds[1][:10])
+    start = _period_start(latest, unit, int(count))
+    return TimeRange(col.table, col.column, start.isoformat(), latest.isoformat(), span.label)
+
+
+def _period_start(latest: date, unit: str, count: int) -> date:
+    if unit == "day":
+        return latest - timedelta(days=count - 1)
+    if unit == "week":
+        return latest - timedelta(days=7 * count - 1)
+    month_index = latest.year * 12 + latest.month - 1
+    if unit == "month":
+        month_index -= count - 1
+    elif unit == "quarter":
+        month_index -= (latest.month - 1) % 3 + 3 * (count - 1)
+    elif unit == "year":
+        return date(latest.year - count + 1, 1, 1)
+    return date(month_index // 12, month_index % 12 + 1, 1)
+
+
+def read_time(ctx: Context, parts: Parts) -> None:
+    periods: list[tuple[TimeSpan, ColumnRef]] = []
+    contrast = ctx.has("compare", "growth")
+    for i, m in enumerate(ctx.mentions):
+        if m.kind in ("trend", "growth"):
+            parts.trend = True
+        if m.kind != "time":
+            continue
+        span = m.time
+        if span.kind == "grain":
+            parts.grain = span.grain
+            ctx.used.add(i)
+            continue
+        if span.kind == "unit":
+            continue  # a bare "mes": only meaningful as a group subject (see _read_order)
+        col = _date_column(ctx, parts, i)
+        parts.time_said = True
+        parts.time_column = col
+        ctx.used.add(i)
+        if span.kind in ("period",):
+            periods.append((span, col))
+        elif span.kind == "range" and contrast and span.pieces:
+            periods += [(piece, col) for piece in span.pieces]  # "compara entre 2024 y 2025"
+        elif span.kind == "range":
+            parts.time_range = TimeRange(col.table, col.column, span.start, span.end, span.label)
+        elif span.kind == "relative":
+            parts.time_range = _resolve_relative(ctx, span, col)
+        elif span.kind == "part":
+            parts.date_parts.append(DatePart(col.table, col.column, "month", span.part_values))
+    periods = _merge_parts_with_years(parts, periods)
+    if len(periods) == 1:
+        span, col = periods[0]
+        parts.time_range = TimeRange(col.table, col.column, span.start, span.end, span.label)
+    elif len(periods) > 1:
+        grains = {span.granularity for span, _ in periods}
+        if len(grains) != 1 or grains & {"half", "day"}:
+            raise Unclear("time_mix")
+        parts.time_periods = [
+            TimeRange(col.table, col.column, span.start, span.end, span.label)
+            for span, col in sorted(periods, key=lambda p: p[0].start)
+        ]
+        parts.grain = grains.pop()
+        parts.comparison = Comparison(
+            f"period:{parts.grain}", tuple(r.label for r in parts.time_periods)
+        )
+    if parts.grain == "half":
+        raise Unclear("time_mix")
+    if parts.trend and parts.grain is None:
+        parts.grain = "month"
+    if parts.grain and parts.time_column is None:
+        main = ctx.model.main_date(parts.base)
+        if main is None:
+            raise Unclear("no_date")
+        parts.time_column = ColumnRef(parts.base, main)
+
+
+def _merge_parts_with_years(parts: Parts, periods: list) -> list:  # noqa: ANN001
+    """A recurring part and a single year said apart ("Q1 ... de 2024"): that part of the year."""
+    years = [(s, c) for s, c in periods if s.granularity == "year"]
+    if len(parts.date_parts) == 1 and len(years) == 1 and len(periods) == 1:
+        part = parts.date_parts[0]
+        year = int(years[0][0].start[:4])
+        months = part.values
+        if len(months) == 1:
+            span = month_period(year, months[0])
+        elif len(months) == 3 and months[0] % 3 == 1:
+            span = quarter_period(year, (months[0] + 2) // 3)
+        else:
+            return periods
+        parts.date_parts = []
+        return [(span, years[0][1])]
+    return periods
+
+
+def read_flags(ctx: Context, parts: Parts) -> None:
+    """ "productos activos" / "active products": a 0/1 flag column of a table in the query is a
+    filter `flag = 1`, not a measure."""
+    for i, m in enumerate(ctx.mentions):
+        if m.kind != "schema" or i in ctx.used or m.has("metric"):
+            continue
+        for e in m.of("column"):
+            table, column = e.ref
+            name = lx.fold(column)
+            flag = name in lx.ACTIVE_WORDS or name.startswith(("is_", "es_", "has_", "tiene_"))
+            if (
+                flag
+                and column_kind(ctx, e) == "number"
+                and ctx.model.path(parts.base, table) is not None
+            ):
+                parts.numeric.append(NumericFilter(table, column, "=", 1.0))
+                ctx.used.add(i)
+                break
