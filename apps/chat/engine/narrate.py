@@ -201,8 +201,8 @@ def _single(plan: QueryPlan, row: list, lang: str) -> str:
     return f"{head}{context}."
 
 
-def _item(row: list, keys: int, grain: str | None, lang: str) -> str:
-    return " / ".join(_label(v, grain if n == 0 else None, lang) for n, v in enumerate(row[:keys]))
+def _item(row: list, keys: int, grain: str | None, lang: str, at: int = 0) -> str:
+    return " / ".join(_label(v, grain if n == at else None, lang) for n, v in enumerate(row[:keys]))
 
 
 def _ranking(plan: QueryPlan, rows: list[list], keys: int, lang: str) -> str:
@@ -217,13 +217,14 @@ def _ranking(plan: QueryPlan, rows: list[list], keys: int, lang: str) -> str:
         ordered = sorted(numeric, key=lambda r: float(r[column]), reverse=True)
     if not ordered:
         return _generic([], rows, lang, len(rows))
-    grain = plan.grain
+    grain = None if plan.average_over else plan.grain
+    at = plan.period_position
     top = ordered[0]
     text = _t(
         "lowest" if ascending else "highest",
         lang,
         metric=metric.label,
-        item=_item(top, keys, grain, lang),
+        item=_item(top, keys, grain, lang, at),
         value=format_value(top[column], metric.unit, lang),
     )
     text += _t("groups", lang, n=format_number(len(rows), lang)) if len(rows) > 1 else "."
@@ -232,7 +233,7 @@ def _ranking(plan: QueryPlan, rows: list[list], keys: int, lang: str) -> str:
         text += _t(
             "next",
             lang,
-            item=_item(second, keys, grain, lang),
+            item=_item(second, keys, grain, lang, at),
             value=format_value(second[column], metric.unit, lang),
         )
     return text
@@ -272,8 +273,10 @@ def _trend(plan: QueryPlan, rows: list[list], lang: str) -> str:
 
 
 def _series(plan: QueryPlan, rows: list[list], lang: str) -> str:
-    periods = [r[0] for r in rows]
-    groups = {tuple(r[1 : 1 + len(plan.dimensions)]) for r in rows}
+    at = plan.period_position
+    keys = 1 + len(plan.dimensions)
+    periods = [r[at] for r in rows]
+    groups = {tuple(v for n, v in enumerate(r[:keys]) if n != at) for r in rows}
     return _t(
         "series",
         lang,

@@ -48,6 +48,8 @@ class Parts:
     compare: bool = False
     trend: bool = False
     implied: bool = False  # the only metrics come from verbs or the fact table's noun
+    metric_mentions: list[int | None] = field(default_factory=list)  # where each was said
+    period_position: int = 0  # where the period column goes among the grouping columns
     average_over: str | None = None
     share: bool = False
     share_of: list[Filter] = field(default_factory=list)

@@ -133,6 +133,7 @@ class QueryPlan:
     listing: tuple[ColumnRef, ...] = ()  # entity listings: SELECT these columns, no metric
     distinct: bool = False
     average_over: str | None = None  # a grain: the metrics are averaged over its periods
+    period_position: int = 0  # index of the period column among the grouping columns
     # Percentages: with groups, each group's share of the total; without, the share of the rows
     # matching `share_of` (conditions moved out of WHERE into the numerator).
     share: bool = False

@@ -186,6 +186,7 @@ def read_parts(ctx: Context, *, base_hint: str | None = None, force_fact: bool =
                 ctx.used.add(table_i)
     parts = Parts(base=base_hint or model.fact, metrics=keys, metrics_said=bool(keys))
     parts.implied = bool(slots) and all(s.implied for s in slots)
+    parts.metric_mentions = [s.mention for s in slots]
     if keys:
         tables = {ms.metric_table(model, k) for k in keys}
         if len(tables) > 1:
@@ -419,6 +420,7 @@ def _read_dimensions(ctx: Context, parts: Parts, slots: list[MetricSlot]) -> Non
                 parts.order = Order(slot_at[j], True)
             elif target.kind == "time" and target.time.kind in ("unit", "grain"):
                 parts.grain = target.time.grain
+                parts.period_position = len(parts.dims)  # "por región y año": region first
                 ctx.used.add(j)
             elif target.kind == "schema" and _measure_only(ctx, j):
                 # "top 3 clientes por importe": ranked by a numeric column
@@ -621,8 +623,15 @@ def _read_leftovers(ctx: Context, parts: Parts) -> None:
             same = key in parts.metrics or any(
                 ms.metric_column(model, k) == (table, column) for k in parts.metrics
             )
-            if same or parts.implied:
-                if not same:  # "which product sold the most X": X is what is measured
+            listed = any(
+                0 <= j < len(ctx.mentions) and ctx.mentions[j].kind == "conj"
+                for j in (i - 1, i + 1)
+            )
+            if same or parts.implied or listed:
+                if listed and not same and not parts.implied:  # "revenue and units"
+                    before = sum(1 for p in parts.metric_mentions if p is not None and p < i)
+                    parts.metrics.insert(min(before, len(parts.metrics)), key)
+                elif not same:  # "which product sold the most X": X is what is measured
                     parts.metrics = [key if k == parts.metrics[0] else k for k in parts.metrics]
                 ctx.used.add(i)
                 continue
@@ -664,6 +673,7 @@ def fresh_plan(parts: Parts) -> QueryPlan:
         listing=tuple(parts.listing) if not parts.metrics else (),
         distinct=parts.distinct if not parts.metrics else False,
         average_over=parts.average_over,
+        period_position=min(parts.period_position, len(parts.dims)),
         share=parts.share,
         share_of=tuple(parts.share_of),
         share_numeric=tuple(parts.share_numeric),

@@ -313,17 +313,20 @@ class _Builder:
         items: list[exp.Expression] = []
         self.group: list[exp.Expression] = []
         self.period_alias = None
-        period = self.period()
-        if period is not None:
-            self.period_alias = p.grain
-            items.append(exp.alias_(period, p.grain))
-            self.group.append(period.copy())
         names = [d.column for d in p.dimensions]
         for d in p.dimensions:
             column = self.col(d.table, d.column)
             alias = d.column if names.count(d.column) == 1 else f"{d.table}_{d.column}"
             items.append(exp.alias_(column, alias) if alias != d.column else column)
             self.group.append(column.copy())
+        period = self.period()
+        if period is not None:
+            # the period column where the question put it ("por región y año": after region)
+            at = min(max(p.period_position, 0), len(items))
+            self.period_alias = p.grain
+            items.insert(at, exp.alias_(period, p.grain))
+            self.group.insert(at, period.copy())
+            self.period_group = self.group[at]
         self.metric_aliases = []
         for ref, (expression, _tables) in zip(p.metrics, self.metrics, strict=True):
             alias = ref.alias
@@ -389,8 +392,8 @@ class _Builder:
                 exp.Ordered(this=exp.column(alias), desc=desc, nulls_first=nulls_first)
             )
         elif self.period_alias and p.comparison is None:
-            keys = [exp.column(self.period_alias)] + [g.copy() for g in self.group[1:]]
-            select = select.order_by(*keys)
+            others = [g.copy() for g in self.group if g is not self.period_group]
+            select = select.order_by(exp.column(self.period_alias), *others)
         return select
 
 
