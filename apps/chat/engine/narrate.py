@@ -171,6 +171,8 @@ def _describe(
         return _comparison(plan, rows, lang)
     if plan.average_over:
         return _ranking(plan, rows, keys, lang)
+    if plan.rank_within:
+        return _per_group(plan, rows, keys, lang)
     if plan.grain and keys == 1 and not (plan.order and plan.limit):
         return _trend(plan, rows, lang)
     if plan.grain and not (plan.order and plan.limit):
@@ -237,6 +239,19 @@ def _ranking(plan: QueryPlan, rows: list[list], keys: int, lang: str) -> str:
             value=format_value(second[column], metric.unit, lang),
         )
     return text
+
+
+def _per_group(plan: QueryPlan, rows: list[list], keys: int, lang: str) -> str:
+    """ "Norte: Mouse Wireless (4.123); Sur: ..." for a top N within each group."""
+    index = plan.order.metric if plan.order else 0
+    metric = plan.metrics[index]
+    groups = len(plan.rank_within)
+    shown = []
+    for r in rows[:6]:
+        group = " / ".join(str(v) for v in r[:groups])
+        item = _item(r[groups:], keys - groups, None, lang)
+        shown.append(f"{group}: **{item}** ({format_value(r[keys + index], metric.unit, lang)})")
+    return f"{metric.label} — " + "; ".join(shown) + ("…" if len(rows) > 6 else "") + "."
 
 
 def _trend(plan: QueryPlan, rows: list[list], lang: str) -> str:

@@ -71,7 +71,7 @@ def read_with(ctx: Context, parts: Parts) -> None:
             continue
         op = ">" if m.kind == "with" else "="
         parts.numeric.append(NumericFilter(table, column, op, 0.0))
-        ctx.used.add(j)
+        ctx.used.update({i, j})
 
 
 def _negated(ctx: Context, i: int) -> bool:
@@ -79,6 +79,7 @@ def _negated(ctx: Context, i: int) -> bool:
     while j >= 0:
         m = ctx.mentions[j]
         if m.kind == "neg" or m.kind == "without" and j == i - 1:
+            ctx.used.add(j)
             return True
         if j in ctx.qualifiers or m.kind == "conj" or is_value(ctx, j):
             j -= 1
@@ -330,7 +331,23 @@ def read_time(ctx: Context, parts: Parts) -> None:
 
 
 def _merge_parts_with_years(parts: Parts, periods: list) -> list:  # noqa: ANN001
-    """A recurring part and a single year said apart ("Q1 ... de 2024"): that part of the year."""
+    """A recurring part and a single year said apart ("Q1 ... de 2024"): that part of the year;
+    a list of months or quarters ending in a year ("enero y febrero de 2025"): each in it."""
+    dated = [(s, c) for s, c in periods if s.granularity in ("month", "quarter")]
+    years_of = {s.start[:4] for s, _ in dated}
+    if parts.date_parts and dated and len(years_of) == 1 and len(periods) == len(dated):
+        year = int(years_of.pop())
+        merged = list(periods)
+        for part in parts.date_parts:
+            months = part.values
+            if len(months) == 1:
+                merged.append((month_period(year, months[0]), dated[0][1]))
+            elif len(months) == 3 and months[0] % 3 == 1:
+                merged.append((quarter_period(year, (months[0] + 2) // 3), dated[0][1]))
+            else:
+                return periods
+        parts.date_parts = []
+        return merged
     years = [(s, c) for s, c in periods if s.granularity == "year"]
     if len(parts.date_parts) == 1 and len(years) == 1 and len(periods) == 1:
         part = parts.date_parts[0]

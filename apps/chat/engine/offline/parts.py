@@ -50,6 +50,7 @@ class Parts:
     implied: bool = False  # the only metrics come from verbs or the fact table's noun
     metric_mentions: list[int | None] = field(default_factory=list)  # where each was said
     period_position: int = 0  # where the period column goes among the grouping columns
+    rank_within: list[ColumnRef] = field(default_factory=list)  # top N per group of these
     average_over: str | None = None
     share: bool = False
     share_of: list[Filter] = field(default_factory=list)

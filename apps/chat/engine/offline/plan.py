@@ -134,6 +134,7 @@ class QueryPlan:
     distinct: bool = False
     average_over: str | None = None  # a grain: the metrics are averaged over its periods
     period_position: int = 0  # index of the period column among the grouping columns
+    rank_within: tuple[ColumnRef, ...] = ()  # order/limit apply per group of these dimensions
     # Percentages: with groups, each group's share of the total; without, the share of the rows
     # matching `share_of` (conditions moved out of WHERE into the numerator).
     share: bool = False
@@ -183,6 +184,7 @@ _NESTED: dict[str, Any] = {
     "listing": ColumnRef,
     "share_of": Filter,
     "share_numeric": NumericFilter,
+    "rank_within": ColumnRef,
 }
 _SINGLE: dict[str, Any] = {
     "time_range": TimeRange,

@@ -231,6 +231,9 @@ def read_parts(ctx: Context, *, base_hint: str | None = None, force_fact: bool =
         parts.metrics_said = True
         parts.listing = []
     _dedupe_metrics(parts)
+    if any(m.kind == "neg" and i not in ctx.used for i, m in enumerate(ctx.mentions)):
+        # "¿qué productos no se vendieron?": a negation that filters nothing we can express
+        raise Unclear("generic", " ".join(t.text for t in ctx.tokens))
     if parts.metrics and parts.base != model.fact and _fans_out(model, parts):
         counts = parts.metrics == [ms.count_key(model, parts.base)]
         if counts and not force_fact and _count_via_fact(model, parts.base):
@@ -526,8 +529,12 @@ def _read_order(
         if limit is None and j >= 0 and ctx.mentions[j].kind == "number" and j not in ctx.used:
             limit = int(ctx.mentions[j].value[0])
             ctx.used.add(j)
+        others = list(parts.dims)
         if subject not in ctx.used or ctx.mentions[subject].kind == "time":
             _add_dim(ctx, parts, subject)
+        ranked_dim = [d for d in parts.dims if d not in others]
+        if others and ranked_dim and not parts.grain:
+            parts.rank_within = others  # "el producto más vendido de cada región"
         if limit is None and ctx.has("rank", "most", "least") and not ctx.mentions[subject].plural:
             limit = 1
     if not parts.metrics and not followup:
@@ -674,6 +681,7 @@ def fresh_plan(parts: Parts) -> QueryPlan:
         distinct=parts.distinct if not parts.metrics else False,
         average_over=parts.average_over,
         period_position=min(parts.period_position, len(parts.dims)),
+        rank_within=tuple(parts.rank_within) if parts.limit else (),
         share=parts.share,
         share_of=tuple(parts.share_of),
         share_numeric=tuple(parts.share_numeric),

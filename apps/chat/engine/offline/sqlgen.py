@@ -177,7 +177,8 @@ class _Builder:
             return None
         column = self.col(p.time_column.table, p.time_column.column)
         name = p.grain
-        if name == "quarter" and self._single_year() and p.comparison is None:
+        by_period = p.comparison is not None and p.comparison.dimension.startswith("period:")
+        if name == "quarter" and self._single_year() and not by_period:
             name = "quarter_in_year"
         sql = _PERIOD_SQL[self.dialect][name]
         if name == "day" and self.dialect == "sqlite" and self._is_timestamp(p.time_column):
@@ -280,9 +281,45 @@ class _Builder:
             select = self._group_order(select)
         if p.average_over and not p.listing:
             select = self._average_over(select)
+        if p.rank_within and p.limit and p.order is not None and not p.listing:
+            return self._top_per_group(select)
         if p.limit:
             select = select.limit(int(p.limit))
         return select
+
+    def _top_per_group(self, inner: exp.Select) -> exp.Select:
+        """Top N of each group: ROW_NUMBER() over the groups, then rank <= N."""
+        p = self.plan
+        metric = self._unqualify(self.metrics[p.order.metric][0].copy())
+        partition = [self.col(d.table, d.column) for d in p.rank_within]
+        ordered = exp.Ordered(this=metric, desc=p.order.desc, nulls_first=self._nulls(p.order.desc))
+        window = exp.Window(
+            this=exp.RowNumber(), partition_by=partition, order=exp.Order(expressions=[ordered])
+        )
+        inner.set("order", None)
+        inner = inner.select(exp.alias_(window, "rank_in_group"))
+        names = [d.column for d in p.dimensions]
+        outputs = [
+            exp.column(d.column if names.count(d.column) == 1 else f"{d.table}_{d.column}")
+            for d in p.dimensions
+        ] + [exp.column(a) for a in self.metric_aliases]
+        groups = [exp.column(d.column) for d in p.rank_within]
+        alias = self.metric_aliases[p.order.metric]
+        last = exp.Ordered(
+            this=exp.column(alias), desc=p.order.desc, nulls_first=self._nulls(p.order.desc)
+        )
+        return (
+            exp.select(*outputs)
+            .from_(inner.subquery("ranked"))
+            .where(
+                exp.LTE(this=exp.column("rank_in_group"), expression=exp.Literal.number(p.limit))
+            )
+            .order_by(*groups, last)
+        )
+
+    def _nulls(self, desc: bool) -> bool:
+        """NULL placement as the dialect's default, so no NULLS FIRST/LAST is printed."""
+        return desc if self.dialect == "postgres" else not desc
 
     def _average_over(self, inner: exp.Select) -> exp.Select:
         """SELECT dims, AVG(m) FROM (the per-period totals) GROUP BY dims."""
@@ -391,7 +428,9 @@ class _Builder:
             select = select.order_by(
                 exp.Ordered(this=exp.column(alias), desc=desc, nulls_first=nulls_first)
             )
-        elif self.period_alias and p.comparison is None:
+        elif self.period_alias and not (
+            p.comparison is not None and p.comparison.dimension.startswith("period:")
+        ):
             others = [g.copy() for g in self.group if g is not self.period_group]
             select = select.order_by(exp.column(self.period_alias), *others)
         return select
