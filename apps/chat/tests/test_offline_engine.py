@@ -362,7 +362,7 @@ def test_scrambled_questions_never_crash_and_their_sql_runs(model, conn):
     vocabulary = " ".join(cases).split()
     plans = [p for p in (interpret(q, model).plan for q in cases[:60]) if p is not None]
     rnd = random.Random(7)
-    for n in range(400):
+    for n in range(800):
         words = " ".join(rnd.choice(vocabulary) for _ in range(rnd.randint(1, 10)))
         question = f"{rnd.choice(cases)} {words}" if n % 3 == 0 else words
         previous = rnd.choice(plans) if n % 2 else None

@@ -737,6 +737,8 @@ def followup_plan(previous: QueryPlan, parts: Parts) -> QueryPlan:
         changed = True  # metrics are swapped in by the caller
     if not changed:
         raise Unclear("followup_nothing")
+    if plan.rank_within and not set(plan.rank_within) < set(plan.dimensions):
+        plan = plan.with_changes(rank_within=())  # regrouped: the per-group ranking is gone
     if plan.order and not (plan.dimensions or plan.grain):
         raise Unclear("rank_without_dimension")
     return plan

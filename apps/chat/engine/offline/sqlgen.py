@@ -281,7 +281,8 @@ class _Builder:
             select = self._group_order(select)
         if p.average_over and not p.listing:
             select = self._average_over(select)
-        if p.rank_within and p.limit and p.order is not None and not p.listing:
+        per_group = set(p.rank_within) < set(p.dimensions)
+        if per_group and p.limit and p.order is not None and not p.listing:
             return self._top_per_group(select)
         if p.limit:
             select = select.limit(int(p.limit))
@@ -298,12 +299,9 @@ class _Builder:
         )
         inner.set("order", None)
         inner = inner.select(exp.alias_(window, "rank_in_group"))
-        names = [d.column for d in p.dimensions]
-        outputs = [
-            exp.column(d.column if names.count(d.column) == 1 else f"{d.table}_{d.column}")
-            for d in p.dimensions
-        ] + [exp.column(a) for a in self.metric_aliases]
-        groups = [exp.column(d.column) for d in p.rank_within]
+        outputs = [exp.column(self.dim_alias(d)) for d in p.dimensions]
+        outputs += [exp.column(a) for a in self.metric_aliases]
+        groups = [exp.column(self.dim_alias(d)) for d in p.rank_within]
         alias = self.metric_aliases[p.order.metric]
         last = exp.Ordered(
             this=exp.column(alias), desc=p.order.desc, nulls_first=self._nulls(p.order.desc)
@@ -317,6 +315,11 @@ class _Builder:
             .order_by(*groups, last)
         )
 
+    def dim_alias(self, d) -> str:  # noqa: ANN001
+        """A dimension's output name: its column, or table_column when two tables share it."""
+        names = [x.column for x in self.plan.dimensions]
+        return d.column if names.count(d.column) == 1 else f"{d.table}_{d.column}"
+
     def _nulls(self, desc: bool) -> bool:
         """NULL placement as the dialect's default, so no NULLS FIRST/LAST is printed."""
         return desc if self.dialect == "postgres" else not desc
@@ -324,14 +327,7 @@ class _Builder:
     def _average_over(self, inner: exp.Select) -> exp.Select:
         """SELECT dims, AVG(m) FROM (the per-period totals) GROUP BY dims."""
         inner.set("order", None)
-        dims = [
-            exp.column(
-                d.column
-                if [x.column for x in self.plan.dimensions].count(d.column) == 1
-                else f"{d.table}_{d.column}"
-            )
-            for d in self.plan.dimensions
-        ]
+        dims = [exp.column(self.dim_alias(d)) for d in self.plan.dimensions]
         metrics = [exp.alias_(exp.Avg(this=exp.column(a)), a) for a in self.metric_aliases]
         outer = exp.select(*dims, *metrics).from_(inner.subquery("per_period"))
         if dims:
@@ -350,10 +346,9 @@ class _Builder:
         items: list[exp.Expression] = []
         self.group: list[exp.Expression] = []
         self.period_alias = None
-        names = [d.column for d in p.dimensions]
         for d in p.dimensions:
             column = self.col(d.table, d.column)
-            alias = d.column if names.count(d.column) == 1 else f"{d.table}_{d.column}"
+            alias = self.dim_alias(d)
             items.append(exp.alias_(column, alias) if alias != d.column else column)
             self.group.append(column.copy())
         period = self.period()
