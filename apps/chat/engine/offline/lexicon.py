@@ -165,6 +165,7 @@ STOPWORDS = words(
     cuenteme averiguar mirar ensename informame informar reporta reporte report summary resumen
     resume tell quisieras tal estas saludos hey dolares dolar dollars dollar usd euros euro eur
     available disponible disponibles existentes exist exists existing
+    through mediante traves
     monto now ahora then tomar toma take takes came come comes coming belong belongs
     belonging given gave granted otorgado otorgados dado dados concedido break down van va
     going goes distribucion distribution desglose breakdown reparto

@@ -127,8 +127,8 @@ def pair_qualifiers(ctx: Context) -> None:
             continue
         for col_i, val_i in ((i, i + 1), (i + 1, i)):
             col_m = ctx.mentions[col_i]
-            if is_value(ctx, col_i) or not col_m.has("column"):
-                continue
+            if is_value(ctx, col_i) or not col_m.has("column") or col_m.has("metric"):
+                continue  # a metric's name ("Revenue") measures, it does not qualify
             names = _column_names(col_m)
             shared = {e.ref[1] for e in _value_entries(ctx, val_i)} & names
             if shared and is_value(ctx, val_i):
@@ -137,6 +137,8 @@ def pair_qualifiers(ctx: Context) -> None:
         for tab_i, val_i in ((i, i + 1), (i + 1, i)):
             tab_m = ctx.mentions[tab_i]
             if not tab_m.has("table") or not is_value(ctx, val_i) or is_value(ctx, tab_i):
+                continue
+            if tab_m.has("metric"):
                 continue
             if tab_i < val_i and _group_subject(ctx, tab_i):
                 continue

@@ -408,7 +408,10 @@ def _read_dimensions(ctx: Context, parts: Parts, slots: list[MetricSlot]) -> Non
         j = i + 1
         while j < len(ctx.mentions):
             target = ctx.mentions[j]
-            per_row = j in slot_at and parts.metrics[slot_at[j]] == ms.fact_count_key(ctx.model)
+            per_row = j in slot_at and (
+                parts.metrics[slot_at[j]] == ms.fact_count_key(ctx.model)
+                or _singular_row_noun(ctx, j)
+            )
             if per_row and len(parts.metrics) > 1:
                 # "average quantity per order": per row of the fact table, not a second metric
                 index = slot_at.pop(j)
@@ -464,6 +467,18 @@ def _measure_only(ctx: Context, i: int) -> bool:
         return False
     kinds = {column_kind(ctx, e) for e in m.of("column")}
     return "number" in kinds and "text" not in kinds
+
+
+def _singular_row_noun(ctx: Context, i: int) -> bool:
+    """ "per sale", "por venta", "per order": one row of the fact table (singular), unlike
+    "por ventas"/"by revenue", which rank by a metric."""
+    m = ctx.mentions[i]
+    words = [t for t in ctx.tokens[m.start : m.end] if t.norm not in lx.FILLER]
+    if len(words) != 1 or words[0].norm.endswith("s"):
+        return False
+    if m.kind == "concept":
+        return m.value in ("revenue", "orders")
+    return any(e.ref[0] == ctx.model.fact for e in m.of("table"))
 
 
 def _names_base_rows(ctx: Context, i: int, base: str) -> bool:

@@ -281,7 +281,7 @@ class _Builder:
             select = self._group_order(select)
         if p.average_over and not p.listing:
             select = self._average_over(select)
-        per_group = set(p.rank_within) < set(p.dimensions)
+        per_group = bool(p.rank_within) and set(p.rank_within) < set(p.dimensions)
         if per_group and p.limit and p.order is not None and not p.listing:
             return self._top_per_group(select)
         if p.limit:
