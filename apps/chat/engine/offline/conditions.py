@@ -225,6 +225,8 @@ def apply_numeric(ctx: Context, parts: Parts, target, op: str, value: float, pct
     sem = model.column(table, column)
     if pct and sem is not None and sem.ratio:
         value = value / 100
+    elif pct and (sem is None or not sem.percent):
+        raise Unclear("numeric_filter")  # "15 %" of a column whose scale nobody documented
     parts.numeric.append(NumericFilter(table, column, op, value))
 
 

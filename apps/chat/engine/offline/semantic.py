@@ -33,9 +33,12 @@ _MONEY_NAMES = words(
 )
 _AMOUNT_NAMES = words("total importe amount monto revenue ingresos ingreso facturacion valor value")
 _UNIT_VALUE_NAMES = words("precio price costo coste cost unitario unit")
+# A fraction (0.1 means 10 %): "10 %" in a question compares with 0.1.
 _RATIO_HINTS = re.compile(
-    r"fracci[oó]n|fraction|porcentaje|percent|\brate\b|\btasa\b|0\.1 = 10", re.I
+    r"fracci[oó]n|fraction|0\.1 = 10|entre 0 y 1\b|between 0 and 1\b|0 (?:to|a) 1\b", re.I
 )
+# Already in percent points (10 means 10 %): "10 %" compares with 10.
+_PERCENT_HINTS = re.compile(r"porcentaje|percent(?:age)?|\b0 ?- ?100\b|%", re.I)
 _DISPLAY_NAMES = ("nombre", "name", "titulo", "title", "razon_social", "descripcion", "label")
 _DATE_TYPES = ("DATE", "TIME")
 
@@ -50,6 +53,7 @@ class ColumnSem:
     ratio: bool = False
     pii: bool = False
     description: str = ""
+    percent: bool = False  # stored in percent points (0-100)
 
 
 @dataclass(frozen=True)
@@ -211,8 +215,11 @@ def _column_sem(table: TableInfo, col: ColumnInfo, catalog: CatalogSnapshot) -> 
         bool(_MONEY_HINTS.search(col.description)) or bool(words & _MONEY_NAMES)
     )
     ratio = kind == "number" and not money and bool(_RATIO_HINTS.search(col.description))
+    percent = kind == "number" and not ratio and bool(_PERCENT_HINTS.search(col.description))
     values = tuple(col.values or ()) if kind == "text" else ()
-    return ColumnSem(table.name, col.name, kind, values, money, ratio, col.pii, col.description)
+    return ColumnSem(
+        table.name, col.name, kind, values, money, ratio, col.pii, col.description, percent
+    )
 
 
 def _table_sem(table: TableInfo, columns: Mapping[tuple[str, str], ColumnSem]) -> TableSem:
