@@ -253,6 +253,9 @@ def test_schema_questions_go_to_rag(model, question, kind, target):
     assert request.kind == kind
     if target is not None:
         assert target in (request.table, request.column, request.metric)
+    # if the documents do not answer, the pipeline clarifies with these: checked data questions
+    assert len(result.suggestions) >= 2
+    assert all(interpret(text, model).route == "SQL" for text in result.suggestions)
 
 
 # --- follow-ups ---------------------------------------------------------------------------------

@@ -82,11 +82,27 @@ def _interpret(
     if request is not None and unmapped and not ctx.has("meaning", "values", "join"):
         request = None  # "DROP TABLE ventas" is not a question about the table
     if request is not None:
+        # Data questions to offer if the documents do not answer (the pipeline then clarifies).
+        offered = ()
+        if with_suggestions:
+            offered = suggestions(
+                model,
+                lang,
+                metric_keys=_said_metrics(ctx),
+                dimension_words=_said_dimensions(ctx),
+                values=_said_values(ctx),
+                period=None,
+                reason="schema",
+                accepts=lambda text: (
+                    _interpret(text, model, previous=None, with_suggestions=False).route == "SQL"
+                ),
+            )
         return Interpretation(
             route="RAG",
             intent=Intent("SCHEMA", 0.85, _schema_reasoning(request, lang)),
             lang=lang,
             schema_request=request,
+            suggestions=offered,
             unmapped=tuple(unmapped),
         )
     try:
