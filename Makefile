@@ -35,7 +35,7 @@ format: install
 	$(VENV)/bin/ruff check --fix .
 
 bench: install
-	$(PY) manage.py bench
+	$(PY) manage.py bench --llm-stub
 
 seed: install
 	$(PY) manage.py migrate --noinput

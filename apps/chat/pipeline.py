@@ -6,7 +6,8 @@ Each stage is a small function over plain data; the pure engines do the thinking
 (governance.engine: screening, guard, executor; chat.engine: offline NL2SQL, narrate, charts;
 knowledge.engine: retrieval, RAG answers). This module wires them to the org's models, the cache
 and the audit log, and turns every outcome, refusals and errors included, into the contract's
-answer object.
+answer object. With an LLM configured, intent/plan/SQL come from one structured call instead
+(apps/chat/llm_path.py), with the offline engine as the fallback; everything after is shared.
 """
 
 from __future__ import annotations
@@ -23,8 +24,9 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 
+from apps.chat import llm_path
 from apps.chat.engine import charts, narrate
-from apps.chat.engine.answer import Answer, intent_dict
+from apps.chat.engine.answer import Answer, LLMUsage, intent_dict
 from apps.chat.engine.offline import interpret
 from apps.chat.engine.offline.plan import QueryPlan, plan_from_dict, plan_to_dict
 from apps.chat.models import Conversation, Message
@@ -42,12 +44,15 @@ from apps.knowledge import retrieval as knowledge_retrieval
 from apps.knowledge.engine.catalog import CatalogSnapshot
 from apps.knowledge.models import DataSource
 from apps.knowledge.selectors import catalog_snapshot, datasource_get
+from datachat.providers.llm import LLMError
 
 logger = logging.getLogger(__name__)
 
 
 class Timer:
-    """Milliseconds per stage; `total` is added at the end."""
+    """Milliseconds per stage; `total` is added at the end. Stages are consecutive laps, except
+    the `note`d ones: `llm` is the time spent waiting for the model, inside the stages that
+    called it (so `total - llm` is the pipeline's own overhead)."""
 
     def __init__(self) -> None:
         self.started = time.perf_counter()
@@ -58,6 +63,9 @@ class Timer:
         now = time.perf_counter()
         self.stages[stage] = round(self.stages.get(stage, 0.0) + (now - self._mark) * 1000, 3)
         self._mark = now
+
+    def note(self, stage: str, ms: float) -> None:
+        self.stages[stage] = round(self.stages.get(stage, 0.0) + ms, 3)
 
     def result(self) -> dict[str, float]:
         return {**self.stages, "total": round((time.perf_counter() - self.started) * 1000, 3)}
@@ -81,6 +89,11 @@ class Turn:
     plan: QueryPlan | None = None
     audit_sql: str = ""
     refusal_rule: str = ""
+    last_refusal: SqlRefusal | None = None
+    # The LLM path only: the previous answered turn (question, SQL) for follow-ups, and the
+    # question's calls, tokens, corrections and fallback.
+    previous_turn: tuple[str, str | None] | None = None
+    llm: llm_path.LLMSession | None = None
 
     @property
     def org(self):  # noqa: ANN201
@@ -181,6 +194,21 @@ def _conversation_for(turn: Turn, conversation_id: int) -> Conversation:
     )
     if last is not None:
         turn.previous_plan = plan_from_dict(last.plan)
+    if llm_path.llm_enabled():
+        # The model rewrites a follow-up from the previous question and its SQL (an LLM answer
+        # has no offline plan to rewrite).
+        answered = (
+            Message.objects.filter(
+                conversation=conversation,
+                kind=Message.Kind.ASK,
+                answer_type__in=("SQL", "HYBRID", "RAG"),
+            )
+            .order_by("-created_at", "-id")
+            .values_list("question", "sql")
+            .first()
+        )
+        if answered is not None:
+            turn.previous_turn = (answered[0], answered[1] or None)
     return conversation
 
 
@@ -202,9 +230,22 @@ def _ask_stages(turn: Turn) -> Answer:
         turn.plan = plan_from_dict(payload.pop("_plan", None))
         answer = Answer(**payload)
         answer.cached = True
+        if llm_path.llm_enabled():
+            answer.llm = LLMUsage(provider=llm_path.PROVIDER)  # a hit costs no call
         turn.audit_sql = answer.sql or ""
         return answer
 
+    answer = _llm_or_offline_answer(turn) if llm_path.llm_enabled() else _offline_answer(turn)
+    # A fallback is not cached: recomputing it offline costs milliseconds, and a cached copy
+    # would go on hiding the model's answer after the endpoint recovers.
+    fell_back = turn.llm is not None and turn.llm.fallback is not None
+    if not fell_back and answer.type in ("SQL", "RAG", "HYBRID"):
+        _cache_set(key, answer, turn.plan)
+    return answer
+
+
+def _offline_answer(turn: Turn) -> Answer:
+    """The built-in engine: intent, plan and SQL without a model."""
     model = semantic_model_for(turn.source, turn.catalog)
     interpretation = interpret(turn.question, model, previous=turn.previous_plan)
     turn.lang = interpretation.lang or turn.lang
@@ -223,13 +264,104 @@ def _ask_stages(turn: Turn) -> Answer:
             suggestions=list(interpretation.suggestions),
         )
     if interpretation.route == "RAG":
-        answer = _rag_answer(turn, interpretation, intent)
-    else:
-        turn.plan = interpretation.plan
-        answer = _sql_answer(turn, interpretation.sql or "", intent, interpretation.plan)
-    if answer.type in ("SQL", "RAG"):
-        _cache_set(key, answer, turn.plan)
+        return _rag_answer(turn, interpretation, intent)
+    turn.plan = interpretation.plan
+    return _sql_answer(turn, interpretation.sql or "", intent, interpretation.plan)
+
+
+# --- ask, with an LLM ---------------------------------------------------------------------------
+
+
+def _llm_or_offline_answer(turn: Turn) -> Answer:
+    """The LLM path; on any provider error (down, circuit open, unusable output, rejected) the
+    offline engine answers the question instead and `llm.provider` says so."""
+    turn.llm = session = llm_path.LLMSession()
+    try:
+        answer = _llm_answer(turn, session)
+    except LLMError as exc:
+        logger.warning("LLM path failed (%s): answering offline", exc.reason)
+        session.fallback = exc.reason
+        turn.plan, turn.audit_sql, turn.refusal_rule, turn.last_refusal = None, "", "", None
+        turn.timer.lap("intent")
+        answer = _offline_answer(turn)
+    answer.llm = LLMUsage(**session.usage())
     return answer
+
+
+def _llm_answer(turn: Turn, session: llm_path.LLMSession) -> Answer:
+    """One structured call decides the plan; only RAG and SQL corrections make another."""
+    structured = llm_path.structured_interpret(
+        session=session,
+        source=turn.source,
+        catalog=turn.catalog,
+        policy=turn.policy,
+        question=turn.question,
+        lang=turn.lang,
+        previous=turn.previous_turn,
+        sample_connection=lambda: connection_for(turn.source),
+    )
+    turn.timer.lap("intent")
+    intent = intent_dict(structured.intent, structured.confidence, structured.reasoning)
+    if structured.plan == "CLARIFY" or structured.confidence < llm_path.MIN_CONFIDENCE:
+        return Answer(
+            type="CLARIFY",
+            intent=intent,
+            answer=structured.clarify_question or text("clarify", turn.lang),
+            suggestions=list(structured.suggestions),
+        )
+    if structured.plan == "RAG":
+        return _llm_rag_answer(turn, session, intent, structured.suggestions)
+    hint = None if structured.chart == "auto" else structured.chart
+    answer = _llm_sql_answer(turn, session, structured.sql or "", intent, hint)
+    if structured.plan == "HYBRID" and answer.type == "SQL":
+        sources = llm_path.related_sources(
+            org=turn.org, catalog=turn.catalog, policy=turn.policy, question=turn.question
+        )
+        turn.timer.lap("retrieve")
+        if sources:
+            answer.type = "HYBRID"
+            answer.sources = sources
+            answer.answer += "\n\n" + llm_path.related_line(sources, turn.lang)
+    return answer
+
+
+def _llm_sql_answer(
+    turn: Turn, session: llm_path.LLMSession, sql: str, intent: dict, hint: str | None
+) -> Answer:
+    """The model's SQL through the same guard and executor as any other; a correctable refusal
+    goes back to the model, at most `MAX_CORRECTIONS` times (each attempt is in the audit)."""
+    answer = _sql_answer(turn, sql, intent, None, chart_hint=hint, narrate_shape=True)
+    for _ in range(llm_path.MAX_CORRECTIONS):
+        refusal = turn.last_refusal
+        if refusal is None or not llm_path.correctable(refusal):
+            break
+        sql = llm_path.correct_sql(session=session, failed_sql=sql, refusal=refusal)
+        turn.timer.lap("sql")
+        answer = _sql_answer(turn, sql, intent, None, chart_hint=hint, narrate_shape=True)
+    return answer
+
+
+def _llm_rag_answer(
+    turn: Turn, session: llm_path.LLMSession, intent: dict, suggestions: list[str]
+) -> Answer:
+    outcome = llm_path.rag_answer(
+        session=session,
+        org=turn.org,
+        catalog=turn.catalog,
+        policy=turn.policy,
+        question=turn.question,
+        lang=turn.lang,
+    )
+    turn.timer.lap("retrieve")
+    if outcome is None or not outcome.sources:
+        # Nothing retrieved, or an answer resting on no document: ask back rather than assert.
+        return Answer(
+            type="CLARIFY",
+            intent=intent,
+            answer=(outcome.text if outcome else "") or text("clarify", turn.lang),
+            suggestions=list(suggestions),
+        )
+    return Answer(type="RAG", intent=intent, answer=outcome.text, sources=list(outcome.sources))
 
 
 def _rag_answer(turn: Turn, interpretation, intent: dict) -> Answer:  # noqa: ANN001
@@ -246,6 +378,14 @@ def _rag_answer(turn: Turn, interpretation, intent: dict) -> Answer:  # noqa: AN
         metric=getattr(request, "metric", None),
     )
     turn.timer.lap("retrieve")
+    if result.denied:
+        turn.refusal_rule = "policy.table_not_allowed"
+        return Answer(
+            type="REFUSED",
+            intent=intent,
+            answer=result.text,
+            error={"code": "table_not_allowed", "message": result.text},
+        )
     if not result.found:
         return Answer(
             type="CLARIFY",
@@ -261,8 +401,20 @@ def _rag_answer(turn: Turn, interpretation, intent: dict) -> Answer:  # noqa: AN
     )
 
 
-def _sql_answer(turn: Turn, sql: str, intent: dict | None, plan: QueryPlan | None) -> Answer:
+def _sql_answer(
+    turn: Turn,
+    sql: str,
+    intent: dict | None,
+    plan: QueryPlan | None,
+    *,
+    chart_hint: str | None = None,
+    narrate_shape: bool = False,
+) -> Answer:
+    """Guard, execute and format `sql`. `chart_hint` is a preferred chart type (it wins only when
+    it fits the data); `narrate_shape` narrates SQL that has no plan (the model's) from the
+    result's shape."""
     turn.audit_sql = sql
+    turn.last_refusal, turn.refusal_rule = None, ""
     turn.timer.lap("sql")
     try:
         guarded = guard_sql(
@@ -278,6 +430,7 @@ def _sql_answer(turn: Turn, sql: str, intent: dict | None, plan: QueryPlan | Non
         turn.timer.lap("execute")
     except SqlRefusal as refusal:
         turn.timer.lap("guard")
+        turn.last_refusal = refusal
         turn.refusal_rule = getattr(refusal, "detail", "") or refusal.code
         kind = "ERROR" if refusal.code in ("timeout", "execution_error") else "REFUSED"
         answer = Answer(
@@ -292,8 +445,10 @@ def _sql_answer(turn: Turn, sql: str, intent: dict | None, plan: QueryPlan | Non
         return answer
     columns = list(result.columns)
     rows = [list(r) for r in result.rows]
-    spec = charts.choose_chart(columns, rows, lang=turn.lang)
+    spec = charts.choose_chart(columns, rows, hint=chart_hint, lang=turn.lang)
     figure = charts.render_figure(spec, columns, rows, lang=turn.lang)
+    if plan is None and narrate_shape:
+        plan = llm_path.narration_plan(columns, rows)
     body = narrate.narrate(
         plan, columns, rows, lang=turn.lang, row_count=result.row_count, truncated=result.truncated
     )
@@ -354,11 +509,15 @@ def normalise_question(question: str) -> str:
 def _cache_key(turn: Turn, kind: str, question: str) -> str:
     """Org, source (and its schema version), the caller's policy fingerprint, the knowledge
     version, the conversation context and the normalised question: a cached answer can never
-    cross a row filter or a mask (DESIGN: caching)."""
+    cross a row filter or a mask (DESIGN: caching). The provider mode (offline, or which model at
+    which endpoint) keeps one producer's answers from being served as another's."""
     context = json.dumps(plan_to_dict(turn.previous_plan), sort_keys=True, default=str)
+    if turn.previous_turn is not None:
+        context += json.dumps(turn.previous_turn, ensure_ascii=False)
     raw = "|".join(
         [
             kind,
+            llm_path.cache_mode(),
             str(turn.org.pk),
             str(turn.source.pk),
             str(turn.source.schema_version),
@@ -413,6 +572,8 @@ def _record(turn: Turn, answer: Answer) -> Answer:
             )
             _grant_owner(turn.conversation, turn.user)
         turn.timer.lap("record")
+        if turn.llm is not None:
+            turn.timer.note("llm", turn.llm.model_ms)
         answer.timings_ms = turn.timer.result()
         message = Message.objects.create(
             organization=turn.org,
@@ -448,15 +609,22 @@ def _record(turn: Turn, answer: Answer) -> Answer:
             row_count=answer.row_count,
             duration_ms=answer.timings_ms["total"],
             policy_fingerprint=turn.policy.fingerprint() if turn.policy else "",
-            details={
-                "message_id": message.pk,
-                "type": answer.type,
-                "cached": answer.cached,
-                "intent": (answer.intent or {}).get("type"),
-                "filters": answer.scope,
-            },
+            details=_audit_details(turn, answer, message.pk),
         )
     return answer
+
+
+def _audit_details(turn: Turn, answer: Answer, message_id: int) -> dict[str, Any]:
+    details: dict[str, Any] = {
+        "message_id": message_id,
+        "type": answer.type,
+        "cached": answer.cached,
+        "intent": (answer.intent or {}).get("type"),
+        "filters": answer.scope,
+    }
+    if turn.llm is not None:
+        details["llm"] = turn.llm.audit_details()
+    return details
 
 
 def _grant_owner(conversation: Conversation, user) -> None:  # noqa: ANN001

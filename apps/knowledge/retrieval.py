@@ -14,7 +14,7 @@ from apps.governance.engine.policy import DataPolicy
 from apps.governance.models import Organization
 from apps.knowledge.engine.catalog import CatalogSnapshot
 from apps.knowledge.engine.rag_answer import RagAnswer, compose_schema_answer
-from apps.knowledge.engine.retrieval import LexicalIndex, retrieve
+from apps.knowledge.engine.retrieval import Hit, LexicalIndex, retrieve
 from apps.knowledge.indexing import document_chunks, org_vector_count, vector_store
 from apps.knowledge.models import Document
 
@@ -38,6 +38,29 @@ def lexical_index_for(org: Organization) -> LexicalIndex:
     return index
 
 
+def knowledge_search(
+    *,
+    org: Organization,
+    question: str,
+    catalog: CatalogSnapshot,
+    policy: DataPolicy,
+    k: int = 5,
+) -> list[Hit]:
+    """The org's top-`k` knowledge chunks for `question` that the caller's policy lets them see
+    (hidden tables' documents never ranked, lines naming hidden tables or columns removed)."""
+    store = vector_store() if org_vector_count(org) else None
+    return retrieve(
+        question,
+        lexical=lexical_index_for(org),
+        store=store,
+        embedder=store.embedder if store else None,
+        org=org.slug,
+        k=k,
+        allowed_tables=policy.allowed_tables,
+        schema=catalog.schema_mapping(),
+    )
+
+
 def answer_schema_question(
     *,
     org: Organization,
@@ -52,17 +75,7 @@ def answer_schema_question(
     k: int = 5,
 ) -> RagAnswer:
     """Answer a question about the data's structure or meaning from documents and the catalog."""
-    store = vector_store() if org_vector_count(org) else None
-    hits = retrieve(
-        question,
-        lexical=lexical_index_for(org),
-        store=store,
-        embedder=store.embedder if store else None,
-        org=org.slug,
-        k=k,
-        allowed_tables=policy.allowed_tables,
-        schema=catalog.schema_mapping(),
-    )
+    hits = knowledge_search(org=org, question=question, catalog=catalog, policy=policy, k=k)
     return compose_schema_answer(
         question,
         catalog=catalog,

@@ -1,7 +1,8 @@
 """Pytest fixtures shared across the test-suite (the project conftest imports them).
 
 `openai_stub` is the only stand-in for an outside service: a real OpenAI-compatible HTTP server on
-127.0.0.1 (see tests/support/openai_stub.py). Point the code under test at `openai_stub.base_url`.
+127.0.0.1 (datachat/providers/openai_stub.py, where `manage.py bench --llm-stub` also finds it).
+Point the code under test at `openai_stub.base_url`.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.support.openai_stub import OpenAIStub
+from datachat.providers.openai_stub import OpenAIStub
 
 
 @pytest.fixture

@@ -2,23 +2,42 @@
 
 Speed targets are measured here, not asserted by timed tests. The questions are the project's
 evaluation set; each runs cold (a fresh cache) and then again (a cache hit).
+
+With `--llm-stub` a second part runs the same questions through the LLM path against a scripted
+OpenAI-compatible server started in-process on 127.0.0.1 (datachat/providers/openai_stub.py): it
+answers each question with the evaluation file's gold SQL (or, without one, a RAG plan citing the
+first document it was shown), instantly. It reports what the LLM path costs: calls, prompt tokens
+and dollars per question, and the pipeline's latency with the model's own time taken out.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
+import re
 import statistics
 import time
 from collections import defaultdict
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 from django.core.cache import cache
 from django.core.management.base import BaseCommand, CommandError
 
+from apps.chat import llm_path
+from apps.chat.engine.llm_prompt import (
+    RAG_SYSTEM_PROMPT,
+    SYSTEM_PROMPT,
+    estimate_messages_tokens,
+)
 from apps.chat.evaluation import load_cases
 from apps.chat.pipeline import ask
 from apps.chat.semantic import semantic_model_for
 from apps.governance.selectors import membership_get, organization_get
 from apps.knowledge.selectors import catalog_snapshot, datasource_get
+from datachat.providers.llm import reset_breakers
+from datachat.providers.openai_stub import OpenAIStub, Reply
 
 DEFAULT_CASES = Path(__file__).resolve().parents[2] / "tests" / "data" / "eval_nl2sql.jsonl"
 STAGES = (
@@ -61,6 +80,11 @@ class Command(BaseCommand):
         parser.add_argument("--org", default="acme")
         parser.add_argument("--user", default="analista")
         parser.add_argument("--limit", type=int, default=0, help="Use only the first N questions.")
+        parser.add_argument(
+            "--llm-stub",
+            action="store_true",
+            help="Also benchmark the LLM path against a scripted local OpenAI-compatible server.",
+        )
 
     def handle(self, *args, **options) -> None:  # noqa: ANN002, ANN003
         org = organization_get(slug=options["org"])
@@ -72,6 +96,13 @@ class Command(BaseCommand):
             cases = cases[: options["limit"]]
         questions = [c.question for c in cases]
         self.stdout.write(f"{len(questions)} questions from {options['file']}")
+        self._offline(org, membership, questions)
+        if options["llm_stub"]:
+            gold = {" ".join(c.question.split()): c.gold_sql for c in cases if c.gold_sql}
+            self._llm(membership, questions, gold)
+
+    def _offline(self, org, membership, questions: list[str]) -> None:  # noqa: ANN001
+        """The pipeline as configured (offline by default), cold then cached; the engine alone."""
 
         cache.clear()
         cold = self._run(membership, questions)
@@ -135,6 +166,77 @@ class Command(BaseCommand):
             f"{percentile(overhead, 50):.2f} ms, p95 {percentile(overhead, 95):.2f} ms"
         )
 
+    def _llm(self, membership, questions: list[str], gold: dict[str, str]) -> None:  # noqa: ANN001
+        """The LLM path against the scripted server: a cold pass, then the same questions again
+        (every one should be a cache hit making no call)."""
+        with OpenAIStub() as stub, _llm_endpoint(stub.base_url):
+            stub.set_handler(scripted_model(gold))
+            ask(membership=membership, question="warm-up", channel="bench")  # imports, pools
+            cache.clear()
+            stub.reset()
+            stub.set_handler(scripted_model(gold))
+            cold = self._run(membership, questions)
+            structured_requests = [
+                r for r in stub.requests if _system_prompt(r.body) == SYSTEM_PROMPT
+            ]
+            calls_cold = stub.chat_calls
+            warm = self._run(membership, questions)
+            calls_warm = stub.chat_calls - calls_cold
+        answers = cold["answers"]
+        n = len(answers) or 1
+        llm = [a["llm"] for a in answers]
+        prompt = [u["prompt_tokens"] for u in llm]
+        estimated = [estimate_messages_tokens(r.body["messages"]) for r in structured_requests]
+        calls = [u["calls"] for u in llm]
+        cost = [u["cost_usd"] for u in llm]
+        totals = [a["timings_ms"]["total"] for a in answers]
+        model = [a["timings_ms"].get("llm", 0.0) for a in answers]
+        overhead = [t - m for t, m in zip(totals, model, strict=True)]
+        own = [
+            a["timings_ms"]["total"]
+            - a["timings_ms"].get("llm", 0.0)
+            - a["timings_ms"].get("execute", 0.0)
+            - a["timings_ms"].get("record", 0.0)
+            for a in answers
+        ]
+        kinds = defaultdict(int)
+        for answer in answers:
+            kinds[answer["type"]] += 1
+        fallbacks = sum(1 for u in llm if u["provider"] != llm_path.PROVIDER)
+        hits = sum(1 for a in warm["answers"] if a["cached"])
+        rows = [
+            ("answers by type", ", ".join(f"{k} {v}" for k, v in sorted(kinds.items()))),
+            ("fallbacks to the offline engine", str(fallbacks)),
+            ("LLM calls per question, mean", f"{sum(calls) / n:.2f}"),
+            ("questions needing more than one call", str(sum(1 for c in calls if c > 1))),
+            ("prompt tokens per question, mean (endpoint)", f"{statistics.fmean(prompt):.0f}"),
+            ("prompt tokens per question, p95 (endpoint)", f"{percentile(prompt, 95):.0f}"),
+            (
+                "structured-call prompt, mean / p95 / max (estimate)",
+                f"{statistics.fmean(estimated):.0f} / {percentile(estimated, 95):.0f} / "
+                f"{max(estimated):.0f}",
+            ),
+            ("cost per question, mean (USD)", f"{statistics.fmean(cost):.6f}"),
+            ("cost per 1,000 questions (USD)", f"{statistics.fmean(cost) * 1000:.3f}"),
+            ("total latency p50 / p95 (ms)", f"{percentile(totals, 50):.1f} / "
+             f"{percentile(totals, 95):.1f}"),
+            ("model's own time p50 / p95 (ms)", f"{percentile(model, 50):.1f} / "
+             f"{percentile(model, 95):.1f}"),
+            ("pipeline overhead excl. model p50 / p95 (ms)", f"{percentile(overhead, 50):.1f} / "
+             f"{percentile(overhead, 95):.1f}"),
+            ("  … excl. model, SQL execution, storage p50 / p95", f"{percentile(own, 50):.1f} / "
+             f"{percentile(own, 95):.1f}"),
+            ("repeat pass: cache hits / LLM calls", f"{hits}/{len(questions)} / {calls_warm}"),
+        ]  # fmt: skip
+        self.stdout.write(
+            table(
+                "LLM path against the scripted server (gpt-4o-mini list prices; the endpoint "
+                "counts prompt tokens as chars/4, the estimate errs high)",
+                ("measure", "value"),
+                rows,
+            )
+        )
+
     def _run(self, membership, questions: list[str]) -> dict:  # noqa: ANN001
         stages: dict[str, list[float]] = defaultdict(list)
         answers = []
@@ -144,3 +246,69 @@ class Command(BaseCommand):
             for stage, ms in answer["timings_ms"].items():
                 stages[stage].append(ms)
         return {"stages": stages, "answers": answers}
+
+
+# -- the scripted model ---------------------------------------------------------------------------
+_VARS = ("DATACHAT_LLM", "OPENAI_API_KEY", "OPENAI_BASE_URL", "DATACHAT_LLM_MODEL")
+_QUESTION = re.compile(r"^QUESTION: (.*)$", re.MULTILINE)
+_TITLE = re.compile(r"^## (.+)$", re.MULTILINE)
+
+
+@contextlib.contextmanager
+def _llm_endpoint(base_url: str) -> Iterator[None]:
+    """Point this process's LLM configuration at `base_url` for the block, then restore it."""
+    saved = {name: os.environ.get(name) for name in _VARS}
+    os.environ.update(
+        DATACHAT_LLM="openai",
+        OPENAI_API_KEY="bench",
+        OPENAI_BASE_URL=base_url,
+        DATACHAT_LLM_MODEL="gpt-4o-mini",
+    )
+    llm_path.reset()
+    reset_breakers()
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        llm_path.reset()
+        reset_breakers()
+
+
+def _system_prompt(body: Any) -> str:
+    messages = body.get("messages") if isinstance(body, dict) else None
+    return str((messages or [{}])[0].get("content") or "")
+
+
+def _last_message(body: Any) -> str:
+    messages = body.get("messages") if isinstance(body, dict) else None
+    return str((messages or [{}])[-1].get("content") or "")
+
+
+def scripted_model(gold: dict[str, str]) -> Callable[[dict], Reply]:
+    """A model that knows the answers: the gold SQL of a question it recognises, else a RAG
+    plan; RAG calls cite the first document of their context."""
+
+    def reply(body: dict) -> Reply:
+        text = _last_message(body)
+        if _system_prompt(body) == RAG_SYSTEM_PROMPT:
+            titles = _TITLE.findall(text)[:1]
+            return Reply.json({"answer": "Según la documentación: …", "used_sources": titles})
+        match = _QUESTION.search(text)
+        sql = gold.get(" ".join(match.group(1).split())) if match else None
+        plan = {"plan": "SQL", "sql": sql} if sql else {"plan": "RAG", "sql": None}
+        return Reply.json(
+            {
+                "intent": "AGGREGATION" if sql else "SCHEMA",
+                "confidence": 0.9,
+                "reasoning": "scripted",
+                "chart": "auto",
+                "suggestions": [],
+                **plan,
+            }
+        )
+
+    return reply

@@ -1,7 +1,10 @@
-"""A real OpenAI-compatible HTTP server with scripted answers, for tests.
+"""A real OpenAI-compatible HTTP server with scripted answers, for tests and the benchmark.
 
 The LLM is the only thing the test-suite replaces, and it is replaced by this server, not by a mock:
 the client code path (the `openai` SDK, httpx, JSON over a socket) runs exactly as in production.
+It lives in the product package (not under tests/) because `manage.py bench --llm-stub` runs the
+pipeline against it too, and the product must not import its tests. Nothing else uses it.
+
 The server listens on 127.0.0.1 on a free port, in a background thread, and speaks:
 
 - ``POST /v1/chat/completions``: answers from a queue of `Reply` objects, then from `handler`
