@@ -35,6 +35,8 @@ format: install
 	$(VENV)/bin/ruff check --fix .
 
 bench: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo
 	$(PY) manage.py bench --llm-stub
 
 seed: install
