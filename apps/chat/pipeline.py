@@ -27,6 +27,7 @@ from django.db import transaction
 from apps.chat import llm_path
 from apps.chat.engine import charts, narrate
 from apps.chat.engine.answer import Answer, LLMUsage, intent_dict
+from apps.chat.engine.followups import followups
 from apps.chat.engine.offline import interpret
 from apps.chat.engine.offline.plan import QueryPlan, plan_from_dict, plan_to_dict
 from apps.chat.models import Conversation, Message
@@ -266,7 +267,11 @@ def _offline_answer(turn: Turn) -> Answer:
     if interpretation.route == "RAG":
         return _rag_answer(turn, interpretation, intent)
     turn.plan = interpretation.plan
-    return _sql_answer(turn, interpretation.sql or "", intent, interpretation.plan)
+    answer = _sql_answer(turn, interpretation.sql or "", intent, interpretation.plan)
+    if answer.type == "SQL":
+        answer.suggestions = followups(turn.plan, model, lang=turn.lang)
+        turn.timer.lap("format")
+    return answer
 
 
 # --- ask, with an LLM ---------------------------------------------------------------------------

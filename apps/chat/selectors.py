@@ -92,3 +92,26 @@ def message_answer_for(*, message: Message, membership: Membership) -> dict:
     if answer.get("rows") or answer.get("chart"):
         answer.update(rows=[], chart=None, rows_withheld=True)
     return answer
+
+
+def frequent_questions(*, org, lang: str, limit: int = 3) -> list[str]:  # noqa: ANN001
+    """The org's most asked answered questions in a language, for the empty state's chips.
+
+    Only questions that at least two different people asked: a colleague's one-off question
+    (which may be about data the viewer cannot see) is never shown to others.
+    """
+    from django.db.models import Count
+
+    rows = (
+        Message.all_tenants.filter(
+            organization=org,
+            kind=Message.Kind.ASK,
+            answer_type__in=("SQL", "RAG", "HYBRID"),
+            answer__lang=lang,
+        )
+        .values("question")
+        .annotate(n=Count("id"), people=Count("conversation__user", distinct=True))
+        .filter(people__gte=2)
+        .order_by("-n", "question")[:limit]
+    )
+    return [row["question"] for row in rows]

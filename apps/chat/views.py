@@ -30,6 +30,7 @@ from apps.chat.selectors import (
     access_message_by_id,
     conversation_messages,
     conversation_search,
+    frequent_questions,
     message_answer_for,
 )
 from apps.chat.services import NotOwner, conversation_update, message_feedback_record
@@ -137,7 +138,7 @@ def chat_page(request: HttpRequest, conversation_id: int | None = None) -> HttpR
             "caps": caps,
             "source": source or datasource_get(org=membership.organization),
             "scope": _scope_label(membership),
-            "examples": _examples(),
+            "examples": _examples(membership),
             "long_thread": len(cards) >= LONG_THREAD,
             # A reader of a shared conversation asks in a new one of their own.
             "composer_conversation": conversation.pk if conversation and owner else "",
@@ -606,9 +607,15 @@ def _scope_label(membership: Membership) -> str:
     return " · ".join(dict.fromkeys(parts))
 
 
-def _examples() -> list[dict[str, Any]]:
-    """Example questions for the empty state, grouped by topic, in the UI language."""
+def _examples(membership: Membership) -> list[dict[str, Any]]:
+    """Example questions for the empty state, grouped by topic, in the UI language: what the
+    org asks most often first, then the built-in examples."""
     # The questions are data, not UI strings: each language has its own, phrased as people ask.
-    questions = EXAMPLES_EN if (get_language() or "es").startswith("en") else EXAMPLES_ES
+    lang = "en" if (get_language() or "es").startswith("en") else "es"
+    questions = EXAMPLES_EN if lang == "en" else EXAMPLES_ES
     topics = {"sales": _("Sales"), "trends": _("Trends"), "definitions": _("Definitions")}
-    return [{"topic": topics[key], "questions": items} for key, items in questions.items()]
+    groups = [{"topic": topics[key], "questions": items} for key, items in questions.items()]
+    frequent = frequent_questions(org=membership.organization, lang=lang, limit=3)
+    if frequent:
+        groups.insert(0, {"topic": _("Frequent in your organization"), "questions": frequent})
+    return groups
