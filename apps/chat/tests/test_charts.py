@@ -582,3 +582,27 @@ def test_ensure_vendor_assets_writes_plotly_js_once(tmp_path):
     target.write_text("stale")  # another plotly version, or a torn write
     assert ensure_vendor_assets(tmp_path) == [target]
     assert target.stat().st_size > 1_000_000
+
+
+VALIDATION_SHAPES = [
+    (["n"], [[20000]]),
+    (["region", "revenue"], [["Norte", 1.5], ["Sur", 2.5], ["Este", 3.0], ["Oeste", 0.5]]),
+    (["mes", "revenue"], [["2025-01", 10.0], ["2025-02", 12.0], ["2025-03", 9.5]]),
+    (["canal", "region", "revenue"], [["Online", "Norte", 1.0], ["Tienda", "Sur", 2.0]]),
+    (["precio", "unidades"], [[10.0, 3], [20.0, 5], [30.0, 1]]),
+    (["producto", "revenue"], [[f"Producto número {i}", float(i)] for i in range(30)]),
+]
+
+
+@pytest.mark.parametrize(("columns", "rows"), VALIDATION_SHAPES)
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_every_figure_is_valid_plotly_json(columns, rows, theme):
+    # The figures are built as plain dicts for speed; plotly's own validator must accept them.
+    import plotly.graph_objects as go
+
+    spec = choose_chart(columns, rows, lang="es")
+    for kind in (spec.type, *spec.alternatives):
+        alt = choose_chart(columns, rows, hint=kind, lang="es")
+        figure = render_figure(alt, columns, rows, lang="es", theme=theme)
+        if figure is not None:
+            go.Figure(figure)  # raises ValueError on any invalid property
