@@ -91,3 +91,12 @@ def test_api_schema_and_docs_are_served_offline(client):
     docs = client.get("/api/docs/")
     assert docs.status_code == 200
     assert b"cdn" not in docs.content.lower()
+
+
+def test_static_assets_are_served_by_the_app_itself(client):
+    # `make run` serves with DEBUG off: the app (WhiteNoise) must serve its vendored assets.
+    for path in ("/static/css/datachat.css", "/static/vendor/htmx/htmx.min.js"):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        body = b"".join(response.streaming_content) if response.streaming else response.content
+        assert len(body) > 100

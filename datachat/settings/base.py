@@ -46,6 +46,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files (vendored htmx, plotly.js, CSS) served by the app itself, compressed and
+    # cached, in the demo and in production alike: no CDN and no separate web server needed.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "datachat.middleware.SpanishByDefaultMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -140,6 +143,8 @@ FORMAT_MODULE_PATH = ["datachat.formats"]
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# Without `collectstatic` (a developer's checkout), serve straight from static/ and the apps.
+WHITENOISE_USE_FINDERS = env.bool("DATACHAT_STATIC_FROM_SOURCE", default=True)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
