@@ -142,7 +142,8 @@ FORMAT_MODULE_PATH = ["datachat.formats"]
 
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = DATA_DIR / "staticfiles"  # `collectstatic` target in production
+STATIC_ROOT.mkdir(exist_ok=True)
 # Without `collectstatic` (a developer's checkout), serve straight from static/ and the apps.
 WHITENOISE_USE_FINDERS = env.bool("DATACHAT_STATIC_FROM_SOURCE", default=True)
 
