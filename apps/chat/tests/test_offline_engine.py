@@ -33,11 +33,12 @@ from apps.chat.tests.support import (
     tables_of,
     with_row_filters,
 )
+from apps.governance.engine.screening import screen_question
 from apps.knowledge.engine.catalog import CatalogSnapshot
 
 # Floors only rise: raise them when the engine gets better, never lower them to pass.
-ACCURACY_FLOOR = 0.99  # answer/clarify/refuse/schema cases of eval_nl2sql.jsonl
-INTENT_FLOOR = 0.98
+ACCURACY_FLOOR = 1.0  # answer/clarify/refuse/schema cases of eval_nl2sql.jsonl
+INTENT_FLOOR = 0.995
 DEV_ACCURACY = 1.0  # the shared dev cases must all pass
 BARE_FLOOR = 0.93  # answer cases solved on a catalog without synonyms or metrics
 
@@ -95,7 +96,11 @@ def _judge(case: dict, model, conn) -> tuple[bool, str]:  # noqa: ANN001
         ok = result.route == "CLARIFY" and len(result.suggestions) >= 2
         return ok, f"{result.route} {result.sql} {result.suggestions}"
     if expect == "refuse":
-        ok = result.route == "SQL" and bool(tables_of(result.sql) & policy["denied"])
+        # Either the guard refuses the SQL (a denied table) or screening stops the question
+        # before the engine runs ("DROP TABLE ventas"), and then the engine must not answer it.
+        denied = result.route == "SQL" and bool(tables_of(result.sql) & policy["denied"])
+        screened = not screen_question(case["question"]).ok and result.route != "SQL"
+        ok = denied or screened
         return ok, f"{result.route} {result.sql}"
     if result.route != "SQL":
         return False, f"{result.route}: {result.clarify}"
@@ -222,6 +227,90 @@ def test_clarify_speaks_the_question_language(model):
     assert es.lang == "es" and "¿" in es.clarify
     assert en.lang == "en" and "?" in en.clarify and "¿" not in en.clarify
     assert "conversión" in es.clarify or "tasa" in es.clarify
+
+
+@pytest.mark.parametrize(
+    ("question", "written", "fixed"),
+    [
+        ("facturacion de la regoin sur en 2025", "regoin", "region"),
+        ("cuantos clientes hay por segmeto", "segmeto", "segmento"),
+        ("revenue by categroy", "categroy", "category"),
+    ],
+)
+def test_misspelt_words_are_corrected_and_the_reasoning_says_so(model, question, written, fixed):
+    result = interpret(question, model)
+    assert result.route == "SQL", result.clarify
+    assert f"«{written}» → «{fixed}»" in result.intent.reasoning
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Ingresos por marca",  # one letter from "march" and from a person's name
+        "ventas de iPhone en 2024",  # "iphone" is not "phone" (a typo keeps the first letter)
+        "ingresos por sabor del producto",
+        "Revenue in the Centro region",
+    ],
+)
+def test_spelling_correction_never_guesses_a_different_word(model, question):
+    result = interpret(question, model)
+    assert result.route == "CLARIFY", result.sql
+    assert not any(n.startswith("typo:") for n in result.notes)
+
+
+def test_spelling_vocabulary_leaves_out_peoples_names(model, conn):
+    from apps.chat.engine.offline.typos import _vocabulary
+
+    words = {form for forms in _vocabulary(model).values() for form, _n, _k in forms}
+    names = {w.lower() for (n,) in run(conn, "SELECT nombre FROM empleados") for w in n.split()}
+    assert not {fold(w) for w in names} & words
+
+
+@pytest.mark.parametrize(
+    ("question", "start", "end"),
+    [
+        ("Ingresos entre el 1 de enero y el 15 de febrero de 2025", "2025-01-01", "2025-02-15"),
+        ("Revenue from March 3 to April 10, 2024", "2024-03-03", "2024-04-10"),
+        ("Unidades del 1 al 15 de marzo de 2025", "2025-03-01", "2025-03-15"),
+        ("Revenue from December 15 to January 10, 2025", "2024-12-15", "2025-01-10"),
+    ],
+)
+def test_day_ranges_whose_first_end_has_no_year(model, question, start, end):
+    result = interpret(question, model)
+    assert f"BETWEEN '{start}' AND '{end}'" in result.sql
+    assert "STRFTIME('%m'" not in result.sql  # no stray month filter from the first end
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Revenue by customer segment for orders with a discount",
+        "Profit from Laptop Pro sales in 2025",
+        "Ingresos por región de las ventas con descuento",
+    ],
+)
+def test_the_noun_of_the_filtered_rows_is_not_a_second_metric(model, question):
+    result = interpret(question, model)
+    assert len(result.plan.metrics) == 1, result.sql
+
+
+def test_metrics_listed_together_stay_two(model):
+    assert len(interpret("Ingresos y pedidos por región", model).plan.metrics) == 2
+    assert len(interpret("Revenue and orders by channel", model).plan.metrics) == 2
+
+
+def test_pay_verbs_mean_salary_only_when_people_are_asked_about(model):
+    paid = interpret("¿Cuánto cobra cada gerente?", model)
+    assert paid.route == "SQL" and "empleados" in tables_of(paid.sql)
+    assert "ventas" not in tables_of(paid.sql)
+    assert interpret("¿Qué producto gana más?", model).route == "CLARIFY"
+    earned = interpret("How much did we earn in 2024?", model)
+    assert earned.route == "SQL" and "empleados" not in tables_of(earned.sql)
+
+
+def test_suggestions_never_group_by_a_sensitive_column(model):
+    result = interpret("Ventas por cuenta bancaria y color", model)
+    assert not any("cuenta" in s.lower() for s in result.suggestions)
 
 
 def test_tables_the_caller_cannot_see_still_get_sql_for_the_guard(model):

@@ -880,3 +880,47 @@ def test_performance_1000_chunks(tmp_path):
     assert store.count("perf") == 1000
     assert index_s < 30
     assert p50["fused"] < 250
+
+
+@pytest.mark.parametrize(
+    ("question", "lang", "hints", "must"),
+    [
+        # Two columns named, no hint: the composer describes both (the engine sends no column).
+        (
+            "What is the difference between precio_lista and precio_unitario?",
+            "en",
+            {"kind": "column_meaning"},
+            ("precio_lista", "precio_unitario"),
+        ),
+        (
+            "¿Qué diferencia hay entre costo_unitario y precio_lista?",
+            "es",
+            {"kind": "column_meaning"},
+            ("costo_unitario", "precio_lista"),
+        ),
+        # The period the data covers: the date column's documentation states it.
+        (
+            "¿Qué rango de fechas cubre la tabla ventas?",
+            "es",
+            {"kind": "column_meaning", "table": "ventas", "column": "fecha"},
+            ("2024-01-01", "2025-12-31"),
+        ),
+    ],
+)
+def test_schema_answers_from_engine_requests(question, lang, hints, must, catalog, lexical):
+    answer = _answer(question, catalog=catalog, lexical=lexical, lang=lang, **hints)
+    assert answer.found and answer.sources, answer.text
+    for word in must:
+        assert word in answer.text, (word, answer.text)
+
+
+def test_a_schema_question_about_employee_data_is_denied_to_the_analyst(catalog, lexical):
+    answer = _answer(
+        "¿Qué información guardamos de los empleados, como el salario o la cuenta bancaria?",
+        catalog=catalog,
+        lexical=lexical,
+        kind="table_columns",
+        table="empleados",
+    )
+    assert answer.denied and not answer.found
+    assert "salario" not in fold(answer.text)

@@ -15,6 +15,8 @@ dates when the model was built with `date_bounds`, else computed in SQL from MAX
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from . import lexicon as lx
 from . import measures as ms
 from .parser import Context, Unclear, schema_request
@@ -32,6 +34,7 @@ from .scan import scan
 from .semantic import SemanticModel, build_semantic_model
 from .sqlgen import PlanError, compile_sql
 from .suggest import clarify_message, suggestions
+from .typos import correct as correct_typos
 
 __all__ = [
     "Intent",
@@ -77,7 +80,15 @@ def _interpret(
     tokens = lx.tokenize(question)
     lang = lx.detect_language(tokens)
     mentions, unmapped = scan(model, tokens)
+    paid = _read_pay_verbs(model, tokens, mentions)
+    if paid is not tokens:  # "cobra" -> "salario": read the question again
+        tokens = paid
+        mentions, unmapped = scan(model, tokens)
+    tokens, fixes = correct_typos(model, tokens, unmapped)
+    if fixes:  # "regoin" -> "region": read the question again with the corrected words
+        mentions, unmapped = scan(model, tokens)
     ctx = Context(model, tokens, mentions, lang)
+    ctx.notes += [f"typo: {written} -> {fixed}" for written, fixed in fixes]
     request = schema_request(ctx)
     if request is not None and unmapped and not ctx.has("meaning", "values", "join"):
         request = None  # "DROP TABLE ventas" is not a question about the table
@@ -99,7 +110,9 @@ def _interpret(
             )
         return Interpretation(
             route="RAG",
-            intent=Intent("SCHEMA", 0.85, _schema_reasoning(request, lang)),
+            intent=Intent(
+                "SCHEMA", 0.85, _schema_reasoning(request, lang) + _fixes_said(fixes, lang)
+            ),
             lang=lang,
             schema_request=request,
             suggestions=offered,
@@ -125,9 +138,42 @@ def _interpret(
         result = _clarify(question, model, ctx, lang, unclear, unmapped, with_suggestions)
         return Interpretation(**{**result.__dict__, "notes": (str(error),)})
     intent = _intent(plan, parts, lang, ctx, said_metric)
+    if fixes:  # say what was corrected, and be a little less sure
+        confidence = round(max(0.5, intent.confidence - 0.04), 2)
+        intent = Intent(intent.type, confidence, intent.reasoning + _fixes_said(fixes, lang))
     return Interpretation(
         route="SQL", intent=intent, lang=lang, plan=plan, sql=sql, notes=tuple(ctx.notes)
     )
+
+
+def _fixes_said(fixes: list[tuple[str, str]], lang: str) -> str:
+    """The spelling corrections, for the reasoning shown with the answer."""
+    if not fixes:
+        return ""
+    pairs = ", ".join(f"«{written}» → «{fixed}»" for written, fixed in fixes)
+    return f"; {'corregido' if lang == 'es' else 'corrected'}: {pairs}"
+
+
+def _read_pay_verbs(model: SemanticModel, tokens: list[lx.Token], mentions: list) -> list[lx.Token]:
+    """A pay verb ("cobra", "gana", "earn", "paid") names the pay column (salario) when the
+    question is about the people paid ("¿cuánto cobra cada gerente?", "how much do employees
+    earn?"); otherwise it keeps its ordinary reading ("¿qué producto gana más?" still asks,
+    "how much did we earn?" is revenue)."""
+    if not any(t.norm in lx.PAY_VERBS for t in tokens):
+        return tokens
+    pay = {
+        table: column
+        for (table, column), sem in model.columns.items()
+        if lx.fold(column) in lx.PAY_COLUMNS and sem.kind == "number"
+    }
+    about = {e.ref[0] for m in mentions if m.kind == "schema" for e in m.entries} & set(pay)
+    if len(about) != 1:
+        return tokens
+    column = lx.fold(pay[about.pop()])
+    return [
+        replace(t, norm=column, key=lx.stem(column)) if t.norm in lx.PAY_VERBS else t
+        for t in tokens
+    ]
 
 
 def _is_followup(tokens: list[lx.Token], previous: QueryPlan | None) -> bool:
@@ -351,7 +397,10 @@ def _said_dimensions(ctx: Context) -> list[str]:
     for m in ctx.mentions:
         if m.kind != "schema" or m.has("value") or m.has("metric") or m.has("table"):
             continue
-        if any(model.column(*e.ref).kind == "text" for e in m.of("column")):
+        columns = [model.column(*e.ref) for e in m.of("column")]
+        if any(c.pii for c in columns):
+            continue  # never offer to group by a sensitive column ("por cuenta bancaria")
+        if any(c.kind == "text" for c in columns):
             words.append(m.text.lower())
     return words[:1]
 

@@ -318,6 +318,11 @@ def read_time(ctx: Context, parts: Parts) -> None:
             for span, col in sorted(periods, key=lambda p: p[0].start)
         ]
         parts.grain = grains.pop()
+        starts = {span.start[5:] for span, _ in periods}
+        years = {span.start[:4] for span, _ in periods}
+        if len(starts) == 1 and len(years) == len(periods) and parts.grain != "year":
+            # "Q1 2025 frente a Q1 2024": the same part of different years, one row per year
+            parts.grain = "year"
         parts.comparison = Comparison(
             f"period:{parts.grain}", tuple(r.label for r in parts.time_periods)
         )

@@ -165,7 +165,10 @@ STOPWORDS = words(
     cuenteme averiguar mirar ensename informame informar reporta reporte report summary resumen
     resume tell quisieras tal estas saludos hey dolares dolar dollars dollar usd euros euro eur
     available disponible disponibles existentes exist exists existing
-    through mediante traves
+    through mediante traves using usando utilizando
+    placed place recorded registered generated generadas generados generado generada hechas
+    hechos efectuadas efectuados efectuado realizado realizada registrado registrada processed
+    procesadas procesados completed completadas completados
     monto now ahora then tomar toma take takes came come comes coming belong belongs
     belonging given gave granted otorgado otorgados dado dados concedido break down van va
     going goes distribucion distribution desglose breakdown reparto
@@ -192,6 +195,16 @@ AGG_WORDS: dict[str, str] = {
     'maximum': 'max', 'minimo': 'min', 'minima': 'min', 'min': 'min', 'minimum': 'min',
 }
 # fmt: on
+# Nouns that name the fact rows themselves: next to another metric they say which rows are
+# measured ("profit from Laptop Pro sales"), not a second measure (see planner).
+ROW_NOUNS = words(
+    """
+    orders order pedidos pedido ventas venta sales sale transacciones transaccion transactions
+    transaction operaciones operacion compras purchases
+    """
+)
+LIST_JOINERS = frozenset(["y", "e", "and", ",", "&", "plus"])
+COUNT_LEADS = words("cuantos cuantas count numero number many conteo cantidad")
 COUNT_WORDS = words("cuantos cuantas cuanto count numero number conteo")
 COUNT_PHRASES = phrases("how many | numero de | number of | count of | cantidad de")
 # "cuánto facturó" / "how much": money, not a count.
@@ -299,8 +312,9 @@ COMPARE_WORDS = words(
 )
 COMPARE_PHRASES = phrases(
     """
-    frente a | comparado con | compared to | compared with | en comparacion | vs. | respecto a |
-    against
+    frente a | frente al | comparado con | comparada con | compared to | compared with |
+    en comparacion | vs. | respecto a | respecto al | against | relative to | compared against |
+    en relacion con | en relacion a
     """
 )
 
@@ -424,9 +438,21 @@ JOIN_PHRASES = phrases(
 INFO_WORDS = words(
     """
     informacion information contiene contain contains hay guarda almacena stores store
-    stored almacenado almacenados guardado guardados
+    stored almacenado almacenados guardado guardados guardamos guardan almacenamos almacenan
+    registramos keep keeps hold holds
     """
 )
+# "¿Qué rango de fechas cubre la tabla ventas?": the period the data covers, a schema question
+# the date column's documentation answers.
+COVERAGE_PHRASES = phrases(
+    """
+    rango de fechas | rango de fecha | periodo de fechas | periodo cubre | periodo cubren |
+    date range | range of dates | time range | time span | cubre | cubren | abarca | abarcan |
+    cover | covers | covered | spans | desde cuando | since when | hasta cuando | until when
+    """
+)
+# "diferencia entre precio_lista y precio_unitario": what two columns or metrics mean.
+DIFFERENCE_WORDS = words("diferencia diferencias difference differences")
 
 # --- numbers --------------------------------------------------------------------------------
 
@@ -573,6 +599,28 @@ REVENUE_CONCEPT = words(
     """
 )
 UNITS_CONCEPT = words("unidades unidad units unit cantidad quantity qty vendidas sold")
+
+# Words for what a pay column holds, as people ask it ("¿cuánto cobra cada gerente?", "how
+# much are the managers paid?"): they name a column called salario/sueldo/salary/wage.
+PAY_COLUMNS = words("salario salarios sueldo sueldos salary salaries wage wages pay")
+PAY_WORDS = words(
+    """
+    cobra cobran cobrar cobro gana ganan ganar sueldo sueldos salario salarios paid pay payed
+    earn earns earning earnings salary salaries wage wages
+    """
+)
+# The verbs among them: they mean pay only when the question is about people who are paid
+# ("¿cuánto cobra cada gerente?"), not in "¿qué producto gana más?" (see interpret).
+PAY_VERBS = words("cobra cobran cobrar gana ganan ganar paid pay payed earn earns earning")
+
+# English names of common Spanish category values ("the managers" -> 'Gerente'), used only
+# when the catalog gives the phrase no other meaning.
+VALUE_GLOSS: dict[str, tuple[str, ...]] = {
+    "gerente": ("manager", "managers"),
+    "vendedor": ("salesperson", "salespeople", "sales rep", "sales reps"),
+    "distribuidor": ("distributor", "distributors"),
+    "consumidor": ("consumer", "consumers"),
+}
 
 # Generic bilingual glossary for schema identifiers: lets "customers" find `clientes` when
 # the catalog carries no English synonyms. Folded, singular.

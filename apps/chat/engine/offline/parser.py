@@ -258,6 +258,13 @@ def schema_request(ctx: Context) -> SchemaRequest | None:
     """A question about structure or meaning, not data: which columns, how a metric is
     calculated, what a column means, which values it takes, how tables join."""
     kinds = {m.kind for m in ctx.mentions}
+    early = (
+        _coverage_request(ctx, kinds)
+        or _difference_request(ctx, kinds)
+        or _existing_values_request(ctx, kinds)
+    )
+    if early is not None:
+        return early
     data_words = {"group", "cmp", "number", "rank", "most", "least", "time", "count", "compare"}
     if kinds & data_words and not ({"values", "join"} & kinds and "count" not in kinds):
         return None
@@ -306,9 +313,93 @@ def schema_request(ctx: Context) -> SchemaRequest | None:
         if tables:
             return SchemaRequest("table_columns", table=first_table)
     info = any(ctx.tokens[m.start].norm in ("informacion", "information") for m in ctx.mentions)
+    # "¿Qué datos tenemos/guardamos de los empleados?": what the table holds
+    norms = {t.norm for t in ctx.tokens}
+    info = info or bool(norms & {"datos", "data"} and norms & (lx.INFO_WORDS | lx.EXIST_WORDS))
     if info and tables and not metrics and "list" not in kinds:
         return SchemaRequest("table_columns", table=first_table)
     return None
+
+
+_SHAPING = frozenset({"group", "cmp", "number", "rank", "most", "least", "agg", "order"})
+
+
+def _coverage_request(ctx: Context, kinds: set[str]) -> SchemaRequest | None:
+    """ "¿Qué rango de fechas cubre la tabla ventas?", "what date range does the data cover?":
+    the meaning of the table's date column, whose documentation states the span."""
+    if "coverage" not in kinds or kinds & _SHAPING:
+        return None
+    if any(m.kind == "time" and m.time.kind not in ("unit", "grain") for m in ctx.mentions):
+        return None  # "¿cuánto cubre 2024?" names a period: not about the data's span
+    if any(m.kind == "schema" and (m.has("metric") or m.has("value")) for m in ctx.mentions):
+        return None
+    tables = [e.ref[0] for m in ctx.mentions if m.kind == "schema" for e in m.of("table")] + [
+        e.ref[0] for m in ctx.mentions if m.kind == "schema" for e in m.of("column")
+    ]
+    table = tables[0] if tables else ctx.model.fact
+    column = ctx.model.main_date(table) or ctx.model.main_date(ctx.model.fact)
+    if column is None:
+        return None
+    if ctx.model.main_date(table) is None:
+        table = ctx.model.fact
+    return SchemaRequest("column_meaning", table=table, column=column)
+
+
+def _existing_values_request(ctx: Context, kinds: set[str]) -> SchemaRequest | None:
+    """ "Which regions exist in the data?", "¿Qué categorías de productos hay?": the values a
+    category column takes, which the catalog lists. Anything more ("¿qué productos hay en
+    Accesorios?", a period, a metric) is a data question."""
+    norms = {t.norm for t in ctx.tokens}
+    said = "exist" in kinds or bool(norms & {"exist", "exists", "available", "disponibles"})
+    if not said or kinds - {"schema", "exist", "conj", "list"}:
+        return None
+    found, named = None, set()
+    for m in ctx.mentions:
+        if m.kind != "schema":
+            continue
+        if m.has("value") or m.has("metric"):
+            return None
+        columns = [e for e in m.of("column") if column_kind(ctx, e) == "text"]
+        best_table = max((e.quality for e in m.of("table")), default=0)
+        if not columns or best_table >= max(e.quality for e in columns):
+            named |= {e.ref[0] for e in m.of("table")}  # a table named as context
+            continue
+        if found is not None:
+            return None
+        found = columns
+    if found is not None:
+        # the named table's column ("categorías de productos"), else the fact table's copy of a
+        # shared column ("region")
+        fact = ctx.model.fact
+        found = max(found, key=lambda e: (e.quality, e.ref[0] in named, e.ref[0] == fact))
+    if found is None:
+        return None
+    table, column = found.ref[0], found.ref[1]
+    sem = ctx.model.column(table, column)
+    if sem is None or not sem.values or len(sem.values) > 30:
+        return None
+    return SchemaRequest("column_values", table=table, column=column)
+
+
+def _difference_request(ctx: Context, kinds: set[str]) -> SchemaRequest | None:
+    """ "What is the difference between precio_lista and precio_unitario?": what the named
+    columns (or metrics) mean, not a comparison of data. The targets are left to the schema
+    composer, which describes every column the question names."""
+    words = [i for i, t in enumerate(ctx.tokens) if t.norm in lx.DIFFERENCE_WORDS]
+    if not words or kinds & _SHAPING or "time" in kinds:
+        return None
+    after = {t.norm for t in ctx.tokens[words[0] + 1 : words[0] + 4]}  # "diferencia hay entre"
+    if not after & {"entre", "between"}:
+        return None
+    schema = [m for m in ctx.mentions if m.kind == "schema"]
+    if not schema or any(m.has("value") and not m.has("column") for m in schema):
+        return None
+    if all(m.has("metric") for m in schema):
+        key = max(schema[0].of("metric"), key=lambda e: e.quality).ref[0]
+        return SchemaRequest("metric_definition", metric=ctx.model.metrics[key].name)
+    if not any(m.has("column") for m in schema):
+        return None
+    return SchemaRequest("column_meaning")
 
 
 def _meaning_is_data_question(ctx: Context) -> bool:

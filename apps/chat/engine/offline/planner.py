@@ -81,7 +81,8 @@ def _implied_metrics(ctx: Context, slots: list[MetricSlot]) -> None:
         money_noun = any(_names_revenue(ctx, i) for i in nouns)
         if key is None and nouns and not money_noun and not ctx.has("sell", "howmuch"):
             key = ms.fact_count_key(model)  # "pedidos por estado": orders are counted
-        if key is None and (ctx.has("sell") or ctx.has("howmuch") or nouns or ranked):
+        howmuch = ctx.has("howmuch") and not _names_other_measure(ctx)
+        if key is None and (ctx.has("sell") or howmuch or nouns or ranked):
             key = ms.revenue_key(model)
         if key is not None:
             slots.append(MetricSlot(key, nouns[0] if nouns else None, implied=True))
@@ -91,6 +92,19 @@ def _implied_metrics(ctx: Context, slots: list[MetricSlot]) -> None:
         for i, m in enumerate(ctx.mentions):
             if m.kind == "schema" and i not in ctx.used and lx.fold(m.text) in SOFT_TOTAL:
                 ctx.used.add(i)  # "total revenue", "en total": no extra column
+
+
+def _names_other_measure(ctx: Context) -> bool:
+    """ "¿Cuánto <salario> cada gerente?": "cuánto" asks for that numeric column of another
+    table, not for revenue (which would put the fact table under it)."""
+    fact = ctx.model.fact
+    for i, m in enumerate(ctx.mentions):
+        if m.kind != "schema" or i in ctx.used or m.has("value") or m.has("table"):
+            continue
+        columns = [e for e in m.of("column") if column_kind(ctx, e) == "number"]
+        if columns and all(e.ref[0] != fact for e in columns):
+            return True
+    return False
 
 
 def _counted_by_superlative(ctx: Context) -> int | None:
@@ -205,6 +219,7 @@ def read_parts(ctx: Context, *, base_hint: str | None = None, force_fact: bool =
     _read_leftovers(ctx, parts)
     for target, op, value, percent in pending:
         apply_numeric(ctx, parts, target, op, value, percent)
+    row_nouns |= _row_noun_slots(ctx, slots, parts)
     if row_nouns and len(parts.metrics) > len(row_nouns):
         # "revenue from orders above 10000": "orders" names the rows filtered, not a measure
         parts.metrics = [k for n, k in enumerate(parts.metrics) if n not in row_nouns]
@@ -253,6 +268,30 @@ def _extreme_row(ctx: Context, parts: Parts) -> None:
     table, column = model.row_measure
     parts.metrics = [f"agg:{fn}:{table}.{column}"]
     parts.order, parts.limit = None, None
+
+
+def _row_noun_slots(ctx: Context, slots: list[MetricSlot], parts: Parts) -> set[int]:
+    """Metrics said only as the noun of the rows being filtered: "revenue by segment for
+    orders with a discount", "profit from Laptop Pro sales", "ingresos de las ventas con
+    descuento". A bare "orders/ventas/sales" next to another metric is such a noun unless it
+    is listed with it ("revenue and orders", "ingresos, pedidos") or counted ("number of")."""
+    if len(parts.metrics) < 2 or len(slots) != len(parts.metrics):
+        return set()
+    tokens = ctx.tokens
+    found: set[int] = set()
+    for n, slot in enumerate(slots):
+        if slot.mention is None or slot.implied:
+            continue
+        m = ctx.mentions[slot.mention]
+        if not all(t.norm in lx.ROW_NOUNS for t in tokens[m.start : m.end]):
+            continue
+        before = {t.norm for t in tokens[max(0, m.start - 2) : m.start]}
+        after = tokens[m.end].norm if m.end < len(tokens) else ""
+        listed = (tokens[m.start - 1].norm if m.start else "") in lx.LIST_JOINERS
+        if listed or after in lx.LIST_JOINERS or before & lx.COUNT_LEADS:
+            continue
+        found.add(n)
+    return found if len(found) < len(parts.metrics) else set()
 
 
 def _dedupe_metrics(parts: Parts) -> None:

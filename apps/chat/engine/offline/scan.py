@@ -68,6 +68,10 @@ def _marker_table() -> dict[tuple[str, ...], tuple[str, object]]:
         put(phrase, "values")
     for phrase in lx.JOIN_PHRASES:
         put(phrase, "join")
+    for phrase in lx.COVERAGE_PHRASES:
+        put(phrase, "coverage")
+    for phrase in ("por ejemplo", "for example", "for instance", "such as", "como por ejemplo"):
+        put(phrase, "example")  # "por ejemplo el sueldo": not a group-by
     for phrase in ("base de datos", "database", "db", "bd", "esquema", "schema"):
         put(phrase, "database")
     for phrase in ("incluye", "incluyen", "include", "includes", "incluido", "included"):

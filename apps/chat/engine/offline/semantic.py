@@ -398,6 +398,9 @@ def _index_columns(phrases, catalog: CatalogSnapshot, columns) -> None:  # noqa:
                 _add(phrases, synonym, Entry("column", ref, SYNONYM))
             for variant in lx.gloss_variants(c.name):
                 _add(phrases, variant, Entry("column", ref, GLOSS))
+            if lx.fold(c.name) in lx.PAY_COLUMNS and sem.kind == "number":
+                for word in lx.PAY_WORDS - lx.PAY_VERBS:  # verbs: see interpret
+                    _add(phrases, word, Entry("column", ref, GLOSS))
             words = [w for w in lx.fold(c.name).split("_") if w]
             if sem.kind != "id" and len(words) > 1:
                 for w in words:
@@ -457,6 +460,12 @@ def _index_values(
             )
             for word in set(key.split()):
                 token_owners.setdefault(word, set()).add(value)
+    for sem in columns.values():
+        for value in sem.values:
+            for gloss in lx.VALUE_GLOSS.get(lx.fold(value), ()):
+                key = lx.phrase_key(gloss)
+                if key and key not in phrases:
+                    phrases[key] = [Entry("value", (sem.table, sem.name, value), GLOSS)]
     # A single distinctive word of a multi-word value finds it ("monitor" -> 'Monitor 27"'),
     # only when no other value shares the word and it is not a grammar word.
     for sem in columns.values():

@@ -12,8 +12,10 @@ from datetime import date, timedelta
 import sqlglot
 from sqlglot import exp
 
+from . import lexicon as lx
 from .measures import metric_expression
 from .plan import QueryPlan, TimeRange
+from .semantic import _DISPLAY_NAMES as DISPLAY_NAMES
 from .semantic import SemanticModel
 
 
@@ -350,6 +352,9 @@ class _Builder:
             column = self.col(d.table, d.column)
             alias = self.dim_alias(d)
             items.append(exp.alias_(column, alias) if alias != d.column else column)
+            key = self._row_key(d.table, d.column)
+            if key is not None:  # two customers may share a name: one row per customer
+                self.group.append(self.col(d.table, key))
             self.group.append(column.copy())
         period = self.period()
         if period is not None:
@@ -407,6 +412,19 @@ class _Builder:
         else:
             raise PlanError("share of a non-additive metric")
         return exp.Div(this=exp.Mul(this=numerator, expression=hundred), expression=expression)
+
+    def _row_key(self, table: str, column: str) -> str | None:
+        """The key of a joined table grouped by its naming column (clientes.nombre ->
+        cliente_id, the column the join reaches it by), else None."""
+        info = self.model.tables.get(table)
+        if table == self.plan.table or info is None or info.display != column:
+            return None
+        if lx.fold(column) not in DISPLAY_NAMES:
+            return None
+        steps = self.model.path(self.plan.table, table)
+        if not steps or steps[-1][2] != table:
+            return None
+        return steps[-1][3]
 
     def _group_order(self, select: exp.Select) -> exp.Select:
         p = self.plan

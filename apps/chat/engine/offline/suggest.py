@@ -150,7 +150,7 @@ def _dimension_words(model: SemanticModel, lang: str) -> list[str]:
     found = []
     for name in fact.columns:
         col = model.column(model.fact, name)
-        if col and col.kind == "text" and col.values and 1 < len(col.values) <= 12:
+        if col and col.kind == "text" and not col.pii and col.values and 1 < len(col.values) <= 12:
             found.append(column_word(model, model.fact, name, lang))
     return found
 

@@ -252,6 +252,9 @@ def _range_at(cur: _Cursor, i: int) -> TimeSpan | None:
     word = cur.norm(i)
     starts_with_marker = word in ("entre", "between", "desde", "from", "de", "del")
     j = cur.skip(i + 1) if starts_with_marker else i
+    day_range = _day_range_at(cur, i, j, starts_with_marker=starts_with_marker)
+    if day_range is not None:
+        return day_range
     first = _period_at(cur, j)
     if first is None:
         return None
@@ -276,6 +279,66 @@ def _range_at(cur: _Cursor, i: int) -> TimeSpan | None:
     same = first.granularity == second.granularity and first.granularity != "day"
     pieces = (first, second) if same else ()
     return TimeSpan("range", end - i, first.start, second.end, "day", label, pieces=pieces)
+
+
+_RANGE_SEPARATORS = ("y", "and", "hasta", "a", "al", "to", "until", "till", "through")
+
+
+def _yearless_day_at(cur: _Cursor, i: int) -> tuple[int, int | None, int] | None:
+    """(day, month or None, index after) for a day without a year at i: "1 de enero",
+    "March 3", or a bare day "1" (as in "del 1 al 15 de marzo"); only a range's first end
+    uses it, and only when the other end is a full date, so "de 2 a 5" is never a date."""
+    word = cur.norm(i)
+    if word is None:
+        return None
+    month = lx.MONTHS.get(word)
+    if month:  # "March 3"
+        day = cur.small_int(i + 1, 1, 31)
+        if day is not None and cur.tokens[i + 1].kind == "number":
+            return day, month, i + 2
+        return None
+    day = cur.small_int(i, 1, 31)
+    if day is None or cur.tokens[i].kind != "number":
+        return None
+    j = cur.skip(i + 1)
+    month = lx.MONTHS.get(cur.norm(j) or "")
+    if month:  # "1 de enero"
+        return day, month, j + 1
+    return day, None, i + 1
+
+
+def _day_range_at(cur: _Cursor, i: int, j: int, *, starts_with_marker: bool) -> TimeSpan | None:
+    """A range of days whose first end has no year (it takes the second end's year and, for a
+    bare day, its month): "entre el 1 de enero y el 15 de febrero de 2025", "from March 3 to
+    April 10, 2024", "del 1 al 15 de marzo de 2025". Without this the first end read as a
+    recurring month and the range collapsed to its last day."""
+    found = _yearless_day_at(cur, j)
+    if found is None:
+        return None
+    day, month, k = found
+    sep = cur.norm(k)
+    if sep not in _RANGE_SEPARATORS:
+        return None
+    if sep in ("y", "and") and cur.norm(i) not in ("entre", "between"):
+        return None
+    if month is None and not starts_with_marker:
+        return None  # a bare number needs "del"/"from"/"entre" before it to be a day
+    m = cur.skip(k + 1)
+    end = _date_at(cur, m)
+    if end is None:
+        return None
+    last, after = end
+    try:
+        first = date(last.year, month or last.month, day)
+    except ValueError:
+        return None
+    if first > last:  # "from December 15 to January 10, 2025"
+        try:
+            first = date(last.year - 1, first.month, first.day)
+        except ValueError:
+            return None
+    label = f"{_iso(first)} – {_iso(last)}"
+    return TimeSpan("range", after - i, _iso(first), _iso(last), "day", label)
 
 
 def _bound_at(cur: _Cursor, i: int) -> TimeSpan | None:

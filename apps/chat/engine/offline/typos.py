@@ -1,0 +1,142 @@
+"""Conservative spelling correction of words nothing else could explain ("regoin", "segmeto").
+
+Only tokens the scanner left unmapped are candidates, so a word the engine already knows is
+never turned into a different one. A candidate is corrected to the single closest word of the
+vocabulary (catalog names, synonyms and values; the engine's grammar words) when the
+optimal-string-alignment (Damerau–Levenshtein) distance is 1 for words of 5-7 letters or at
+most 2 from 8 letters on, and the first letter agrees. Numbers, short words and ties are
+left alone: a wrong correction
+would answer a different question confidently, a missed one only asks to rephrase.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from . import lexicon as lx
+from .lexicon import Token
+from .scan import MARKERS
+from .semantic import _DISPLAY_NAMES as DISPLAY_NAMES
+from .semantic import SemanticModel
+
+_MIN_LENGTH = 5
+_CACHE: dict[int, tuple[SemanticModel, dict[int, list[tuple[str, str, str]]]]] = {}
+
+
+def _max_distance(word: str) -> int:
+    return 2 if len(word) >= 8 else 1
+
+
+def distance(a: str, b: str, limit: int) -> int:
+    """Optimal string alignment distance (adjacent transpositions count 1), or limit + 1 as
+    soon as it must exceed `limit`."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        cur = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                cur[j] = min(cur[j], prev2[j - 2] + 1)
+        if min(cur) > limit:
+            return limit + 1
+        prev2, prev = prev, cur
+    return prev[-1]
+
+
+_MAX_VALUES = 30
+
+
+def _category_like(model: SemanticModel, entry) -> bool:  # noqa: ANN001
+    """Names of tables, columns and metrics, and values of category columns with a few
+    distinct values (regions, channels, ventas.producto). The values of a table's naming
+    column (people's names) and of sensitive columns are left out: "marca" is one letter from
+    "Marta", and a filter on a person nobody asked about is a wrong answer."""
+    if entry.kind != "value":
+        return True
+    table, name = entry.ref[0], entry.ref[1]
+    column = model.column(table, name)
+    info = model.tables.get(table)
+    naming = info is not None and info.display == name and lx.fold(name) in DISPLAY_NAMES
+    if column is None or column.pii or naming:
+        return False
+    return 0 < len(column.values) <= _MAX_VALUES
+
+
+def _vocabulary(model: SemanticModel) -> dict[int, list[tuple[str, str, str]]]:
+    """(compared form, norm, key) of every known word, by length of the compared form.
+
+    Catalog words are compared in the stemmed space the catalog phrases are keyed in; grammar
+    words in their folded form."""
+    cached = _CACHE.get(id(model))
+    if cached is not None and cached[0] is model:
+        return cached[1]
+    seen: dict[str, tuple[str, str]] = {}
+    for phrase, entries in model.phrases.items():
+        if phrase.startswith("~") or not any(_category_like(model, e) for e in entries):
+            continue
+        for word in phrase.split():
+            if word.isalpha() and len(word) >= _MIN_LENGTH:
+                seen.setdefault(word, (word, word))
+    grammar = [w for key in MARKERS if len(key) == 1 for w in key]
+    # Months are left out on purpose: "marca" is one letter from "march", and a silent date
+    # filter is the worst kind of wrong answer.
+    for word in grammar:
+        if word.isalpha() and len(word) >= _MIN_LENGTH and word not in lx.STOPWORDS:
+            seen.setdefault(word, (word, lx.stem(word)))
+    by_length: dict[int, list[tuple[str, str, str]]] = {}
+    for form, (norm, key) in seen.items():
+        by_length.setdefault(len(form), []).append((form, norm, key))
+    if len(_CACHE) > 16:
+        _CACHE.clear()
+    _CACHE[id(model)] = (model, by_length)
+    return by_length
+
+
+def _best(model: SemanticModel, token: Token) -> tuple[str, str] | None:
+    """The unique closest known word (norm, key) for an unknown token, or None."""
+    word = token.norm
+    if token.kind != "word" or not word.isalpha() or len(word) < _MIN_LENGTH:
+        return None
+    limit = _max_distance(word)
+    vocab = _vocabulary(model)
+    best: dict[tuple[str, str], int] = {}
+    for probe in {word, token.key}:
+        for length in range(len(probe) - limit, len(probe) + limit + 1):
+            for form, norm, key in vocab.get(length, ()):
+                if form[0] != probe[0]:
+                    continue  # typos rarely hit the first letter; "iphone" is not "phone"
+                d = distance(probe, form, limit)
+                if d <= limit and d < best.get((norm, key), limit + 1):
+                    best[(norm, key)] = d
+    if not best:
+        return None
+    low = min(best.values())
+    winners = {k for k, d in best.items() if d == low}
+    if len({key for _norm, key in winners}) != 1:
+        return None  # a tie: guessing would pick a meaning the user may not have meant
+    return next(iter(winners))
+
+
+def correct(
+    model: SemanticModel, tokens: list[Token], unmapped: list[str]
+) -> tuple[list[Token], list[tuple[str, str]]]:
+    """Tokens with the unmapped words corrected where that is safe, and (written, corrected)
+    for each correction made."""
+    if not unmapped:
+        return tokens, []
+    wanted = set(unmapped)
+    fixed: list[Token] = []
+    made: list[tuple[str, str]] = []
+    for token in tokens:
+        found = _best(model, token) if token.text in wanted else None
+        if found is None:
+            fixed.append(token)
+            continue
+        norm, key = found
+        fixed.append(replace(token, norm=norm, key=key))
+        made.append((token.text, norm))
+    return fixed, made
