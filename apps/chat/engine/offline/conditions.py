@@ -153,6 +153,9 @@ def read_numeric(
             a = ctx.mentions[j]
             if j in slot_at:
                 count = ms.metric_agg(ctx.model, slots[slot_at[j]].key) in ("count", "countd")
+                # "revenue from sales over 1000": beside another metric, "sales" names the rows
+                words = {t.norm for t in ctx.tokens[a.start : a.end]}
+                count = count or (len(slots) > 1 and words <= lx.ROW_NOUNS)
                 target = ("rows", None) if count else ("metric", slot_at[j])
                 if count and j == k - 1:
                     row_nouns.add(slot_at[j])
@@ -164,6 +167,13 @@ def read_numeric(
                 break
             if a.kind == "count":
                 target = ("rows", None)
+                break
+            if a.kind == "schema" and j == k - 1 and ctx.tokens[a.end - 1].norm in lx.ROW_NOUNS:
+                # "revenue by region for orders above 2000", "por canal de las ventas mayores
+                # a 1500": the rows are compared, not a total
+                target = ("rows", None)
+                if {t.norm for t in ctx.tokens[a.start : a.end]} <= lx.ROW_NOUNS:
+                    ctx.used.add(j)  # the bare noun says nothing more
                 break
             if a.kind == "price_verb":
                 price = _price_column(ctx, parts.base)

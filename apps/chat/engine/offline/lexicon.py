@@ -168,7 +168,8 @@ STOPWORDS = words(
     through mediante traves using usando utilizando
     placed place recorded registered generated generadas generados generado generada hechas
     hechos efectuadas efectuados efectuado realizado realizada registrado registrada processed
-    procesadas procesados completed completadas completados
+    procesadas procesados completed completadas completados registraron generaron efectuaron
+    procesaron completaron realizo registro genero efectuo
     monto now ahora then tomar toma take takes came come comes coming belong belongs
     belonging given gave granted otorgado otorgados dado dados concedido break down van va
     going goes distribucion distribution desglose breakdown reparto
@@ -448,7 +449,8 @@ COVERAGE_PHRASES = phrases(
     """
     rango de fechas | rango de fecha | periodo de fechas | periodo cubre | periodo cubren |
     date range | range of dates | time range | time span | cubre | cubren | abarca | abarcan |
-    cover | covers | covered | spans | desde cuando | since when | hasta cuando | until when
+    cover | covers | covered | spans | desde cuando | since when | hasta cuando | until when |
+    what period | which period | que periodo | time period | periodo de tiempo
     """
 )
 # "diferencia entre precio_lista y precio_unitario": what two columns or metrics mean.

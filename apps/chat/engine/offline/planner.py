@@ -285,6 +285,9 @@ def _row_noun_slots(ctx: Context, slots: list[MetricSlot], parts: Parts) -> set[
         m = ctx.mentions[slot.mention]
         if not all(t.norm in lx.ROW_NOUNS for t in tokens[m.start : m.end]):
             continue
+        following = ctx.mentions[slot.mention + 1] if slot.mention + 1 < len(ctx.mentions) else None
+        if following is not None and following.kind == "cmp":
+            continue  # "sales over 1000": a compared measure, read by read_numeric
         before = {t.norm for t in tokens[max(0, m.start - 2) : m.start]}
         after = tokens[m.end].norm if m.end < len(tokens) else ""
         listed = (tokens[m.start - 1].norm if m.start else "") in lx.LIST_JOINERS
