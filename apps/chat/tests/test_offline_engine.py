@@ -250,6 +250,9 @@ def test_misspelt_words_are_corrected_and_the_reasoning_says_so(model, question,
         "ventas de iPhone en 2024",  # "iphone" is not "phone" (a typo keeps the first letter)
         "ingresos por sabor del producto",
         "Revenue in the Centro region",
+        "Median revenue by region",  # "median" is not "media" (the average)
+        "clientes perdidos por región",  # lost customers are not "pedidos"
+        "contratos por región",  # "contrato" is not "contra" (versus)
     ],
 )
 def test_spelling_correction_never_guesses_a_different_word(model, question):

@@ -20,6 +20,21 @@ from .semantic import _DISPLAY_NAMES as DISPLAY_NAMES
 from .semantic import SemanticModel
 
 _MIN_LENGTH = 5
+_MIN_GRAMMAR = 7
+# Ordinary words one or two letters from a vocabulary word, which are not typos of it: they
+# mean something the data does not hold, and the engine must say so rather than guess.
+KNOWN_WORDS = lx.words(
+    """
+    mediana median medians percentil percentile percentiles perdido perdidos perdida perdidas
+    lost contrato contratos contract contracts opinion opiniones opinions score scores fieles
+    loyal raton segundo segundos second seconds almacen almacenes devolucion devoluciones
+    returns refunds reembolsos pedir ordenar ordered clientela proveedor proveedores supplier
+    suppliers marca marcas brand brands sabor sabores color colores stock inventario
+    inventory envio envios shipping entregas delivery impuesto impuestos taxes gastos
+    expenses presupuesto budget objetivo objetivos target targets meta metas cuotas quotas
+    moda mode varianza variance desviacion deviation costa coast
+    """
+)
 _CACHE: dict[int, tuple[SemanticModel, dict[int, list[tuple[str, str, str]]]]] = {}
 
 
@@ -81,7 +96,9 @@ def _vocabulary(model: SemanticModel) -> dict[int, list[tuple[str, str, str]]]:
         for word in phrase.split():
             if word.isalpha() and len(word) >= _MIN_LENGTH:
                 seen.setdefault(word, (word, word))
-    grammar = [w for key in MARKERS if len(key) == 1 for w in key]
+    # Grammar words only when long: short ones ("media", "contra", "segun", "store") sit one
+    # letter from ordinary words ("median", "contrato", "segundos", "score").
+    grammar = [w for key in MARKERS if len(key) == 1 for w in key if len(w) >= _MIN_GRAMMAR]
     # Months are left out on purpose: "marca" is one letter from "march", and a silent date
     # filter is the worst kind of wrong answer.
     for word in grammar:
@@ -100,6 +117,8 @@ def _best(model: SemanticModel, token: Token) -> tuple[str, str] | None:
     """The unique closest known word (norm, key) for an unknown token, or None."""
     word = token.norm
     if token.kind != "word" or not word.isalpha() or len(word) < _MIN_LENGTH:
+        return None
+    if word in KNOWN_WORDS or token.key in KNOWN_WORDS:
         return None
     limit = _max_distance(word)
     vocab = _vocabulary(model)
