@@ -800,8 +800,9 @@ def compose_schema_answer(
             return RagAnswer(excerpt, tuple(src.items), True, None)
         return RagAnswer(_clarify(scope, t), (), False, None)
 
+    several = bool(_DIFFERENCE.search(fold(question))) and not metric
     answer = _answer_kind(
-        chosen, scope, src, t, table_groups, metric_groups, column_groups, value_groups
+        chosen, scope, src, t, table_groups, metric_groups, column_groups, value_groups, several
     )
     weak = kind is None and (
         (keyword is None and chosen == "table_columns" and not _TABLE_WORD.search(fold(question)))
@@ -828,8 +829,10 @@ def _answer_kind(
     metric_groups: list[list[MetricDef]],
     column_groups: list[list[tuple[str, str]]],
     value_groups: list[list[tuple[str, str, str]]],
+    several: bool = False,
 ) -> RagAnswer:
-    """Apply the policy to the chosen subject, then build the answer of that kind."""
+    """Apply the policy to the chosen subject, then build the answer of that kind. `several`:
+    the question asks how named metrics differ, so each is defined."""
     if chosen == "tables":
         return RagAnswer(_answer_tables(scope, src, t), tuple(src.items), True, chosen)
 
@@ -848,8 +851,13 @@ def _answer_kind(
         allowed_metrics = [m for m in metric_groups[0] if scope.metric_ok(m)]
         if not allowed_metrics:
             return _denied(scope, t)
-        text = _answer_metric(allowed_metrics[0], scope, src, t)
-        return RagAnswer(text, tuple(src.items), True, chosen)
+        texts = [_answer_metric(allowed_metrics[0], scope, src, t)]
+        if several:  # "difference between gross margin and revenue": define each one named
+            for group in metric_groups[1:]:
+                ok = [m for m in group if scope.metric_ok(m)]
+                if ok and ok[0] is not allowed_metrics[0]:
+                    texts.append(_answer_metric(ok[0], scope, src, t))
+        return RagAnswer("\n\n".join(texts), tuple(src.items), True, chosen)
 
     if chosen in ("column_values", "column_meaning"):
         value = None
@@ -884,6 +892,10 @@ def _answer_kind(
         return RagAnswer(_clarify(scope, t), (), False, None)
     text = _answer_join(join_tables, scope, src, t)
     return RagAnswer(text, tuple(src.items), True, "join")
+
+
+# "¿Qué diferencia hay entre X e Y?", "difference between X and Y" (folded)
+_DIFFERENCE = re.compile(r"\b(diferencias?|differences?|distinguish|distingue)\b")
 
 
 def _settle_kind(

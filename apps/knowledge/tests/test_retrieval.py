@@ -924,3 +924,15 @@ def test_a_schema_question_about_employee_data_is_denied_to_the_analyst(catalog,
     )
     assert answer.denied and not answer.found
     assert "salario" not in fold(answer.text)
+
+
+def test_a_difference_between_two_metrics_defines_both(catalog, lexical):
+    answer = _answer(
+        "Difference between gross margin and revenue",
+        catalog=catalog,
+        lexical=lexical,
+        lang="en",
+        kind="metric_definition",
+    )
+    assert answer.found and len(answer.sources) >= 2
+    assert "Margen bruto" in answer.text and "Revenue Total" in answer.text

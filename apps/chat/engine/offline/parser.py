@@ -395,6 +395,8 @@ def _difference_request(ctx: Context, kinds: set[str]) -> SchemaRequest | None:
     if not schema or any(m.has("value") and not m.has("column") for m in schema):
         return None
     if all(m.has("metric") for m in schema):
+        if len(schema) > 1:  # the composer defines every metric the question names
+            return SchemaRequest("metric_definition")
         key = max(schema[0].of("metric"), key=lambda e: e.quality).ref[0]
         return SchemaRequest("metric_definition", metric=ctx.model.metrics[key].name)
     if not any(m.has("column") for m in schema):
