@@ -756,6 +756,18 @@ def _analyse(tree: exp.Expr, ctx: _Context) -> _Analysis:
         if id(table) not in accounted:  # fail closed: a table the scope model did not explain
             raise ctx.refuse("table_not_allowed", table=table.name)
 
+    for scope in scopes:
+        select = scope.expression
+        if isinstance(select, exp.Select) and _collapses_rows(select):
+            tainted = [name for name, lineage in outputs.get(id(select), []) if lineage.tainted]
+            if tainted:
+                # A mask is a constant: DISTINCT or an aggregate over it would return a
+                # different number of rows (or a fake count) than the real column. Refuse
+                # rather than answer with a result of the wrong shape.
+                raise ctx.refuse(
+                    "column_masked", column=tainted[0], detail="aggregate or DISTINCT over a mask"
+                )
+
     root_outputs = outputs.get(id(tree), [])
     analysis.masked_outputs = tuple(name for name, lineage in root_outputs if lineage.tainted)
     analysis.masked_projections = list(to_mask.values())
@@ -764,6 +776,17 @@ def _analyse(tree: exp.Expr, ctx: _Context) -> _Analysis:
         if not _inside_any(column, masked_nodes):
             analysis.reads.add(origin)
     return analysis
+
+
+def _collapses_rows(select: exp.Select) -> bool:
+    """DISTINCT, GROUP BY or an aggregate: rows are merged, so a masked input changes the shape."""
+    if select.args.get("distinct") or select.args.get("group"):
+        return True
+    return any(
+        isinstance(node, exp.AggFunc) and not node.find_ancestor(exp.Window)
+        for projection in select.expressions
+        for node in projection.walk()
+    )
 
 
 def _scope_depth(scope: Scope) -> int:

@@ -165,8 +165,9 @@ _WRITE_REQUEST = [
     _WRITE_VERBS + _ARTICLES + r"\s+" + _DATA_OBJECTS + r"\b",
     r"\b(crea|crear|create|make)\s+(una|un|a|an)?\s*(nueva\s+|new\s+)?"
     r"(tabla|table|copia de seguridad|backup|copia|copy)\b",
-    r"\b(cambia|cambiar|change|set)\s+(el|la|los|las|the)?\s*(precio|price|total|estado|status|"
-    r"region|canal|channel)s?\b.{0,40}\b(a|to)\b",
+    r"\b(cambia|cambiar|change|set|update|actualiza|actualizar|modify|modifica|modificar)\s+"
+    r"(el|la|los|las|the)?\s*(list\s+)?(precio|price|total|estado|status|region|canal|channel|"
+    r"descuento|discount|nombre|name|salario|salary)s?\b.{0,60}\b(a|to|en|by)\b",
 ]
 
 _INJECTION_RES = [

@@ -153,6 +153,8 @@ WRITE_REQUESTS = [
     "please remove the duplicate customers, then count them",
     "update the sales table with the new prices",
     "wipe all the orders",
+    "Update the list price of Laptop Pro to 999",
+    "cambia el descuento de las ventas online a 0",
 ]
 READS_THAT_MENTION_CHANGES = [
     "When was the last update of sales?",
