@@ -87,6 +87,14 @@ def _interpret(
     tokens, fixes = correct_typos(model, tokens, unmapped)
     if fixes:  # "regoin" -> "region": read the question again with the corrected words
         mentions, unmapped = scan(model, tokens)
+    placed = _where_as_place(model, tokens, mentions)
+    if placed is not None:  # "¿Dónde vendimos más?" -> "región vendimos más"
+        tokens = placed
+        mentions, unmapped = scan(model, tokens)
+    counted = _rows_of_a_table(tokens, mentions)
+    if counted is not None:  # "¿Cuántas filas tiene la tabla ventas?" -> "cuántas ventas"
+        tokens = counted
+        mentions, unmapped = scan(model, tokens)
     ctx = Context(model, tokens, mentions, lang)
     ctx.notes += [f"typo: {written} -> {fixed}" for written, fixed in fixes]
     request = schema_request(ctx)
@@ -152,6 +160,51 @@ def _fixes_said(fixes: list[tuple[str, str]], lang: str) -> str:
         return ""
     pairs = ", ".join(f"«{written}» → «{fixed}»" for written, fixed in fixes)
     return f"; {'corregido' if lang == 'es' else 'corrected'}: {pairs}"
+
+
+_PLACE_COLUMNS = ("region", "ciudad", "city", "zona", "zone", "pais", "country")
+
+
+def _where_as_place(
+    model: SemanticModel, tokens: list[lx.Token], mentions: list
+) -> list[lx.Token] | None:
+    """ "¿Dónde vendimos más en 2024?", "where did we sell the most Laptop Pro?": "where" with a
+    superlative asks for the place (the fact table's region column) that ranks first, not for
+    the largest single sale."""
+    words = [i for i, t in enumerate(tokens[:3]) if t.norm in ("donde", "where")]
+    kinds = {m.kind for m in mentions}
+    if not words or not kinds & {"most", "least"} or kinds & {"group", "schema_word"}:
+        return None
+    fact = model.tables.get(model.fact)
+    place = next(
+        (
+            c
+            for name in _PLACE_COLUMNS
+            for c in (fact.columns if fact else ())
+            if lx.fold(c) == name
+        ),
+        None,
+    )
+    if place is None:
+        return None
+    at = words[0]
+    return [*tokens[:at], replace(tokens[at], norm=place, key=lx.stem(place)), *tokens[at + 1 :]]
+
+
+def _rows_of_a_table(tokens: list[lx.Token], mentions: list) -> list[lx.Token] | None:
+    """The tokens "<count word> <table>" when the question only asks how many rows a table
+    has ("¿cuántas filas tiene la tabla clientes?", "how many records are in ventas?"); the
+    row word would otherwise leave "tiene la tabla clientes" to be read as a listing."""
+    if not any(t.norm in lx.ROW_WORDS for t in tokens):
+        return None
+    kinds = {m.kind for m in mentions}
+    if "count" not in kinds or kinds - {"count", "with", "schema_word", "schema", "exist"}:
+        return None
+    schema = [m for m in mentions if m.kind == "schema"]
+    if len(schema) != 1 or not schema[0].has("table") or schema[0].has("value"):
+        return None
+    count = next(m for m in mentions if m.kind == "count")
+    return tokens[count.start : count.end] + tokens[schema[0].start : schema[0].end]
 
 
 def _read_pay_verbs(model: SemanticModel, tokens: list[lx.Token], mentions: list) -> list[lx.Token]:

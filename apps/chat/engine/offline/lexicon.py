@@ -165,7 +165,7 @@ STOPWORDS = words(
     cuenteme averiguar mirar ensename informame informar reporta reporte report summary resumen
     resume tell quisieras tal estas saludos hey dolares dolar dollars dollar usd euros euro eur
     available disponible disponibles existentes exist exists existing
-    through mediante traves using usando utilizando
+    through mediante traves using usando utilizando used usa usan utiliza utilizan
     placed place recorded registered generated generadas generados generado generada hechas
     hechos efectuadas efectuados efectuado realizado realizada registrado registrada processed
     procesadas procesados completed completadas completados registraron generaron efectuaron
@@ -611,6 +611,9 @@ PAY_WORDS = words(
     earn earns earning earnings salary salaries wage wages
     """
 )
+# "¿Cuántas filas tiene la tabla ventas?", "how many records are in clientes?": rows counted.
+ROW_WORDS = words("filas fila registros registro rows row records record lineas entries")
+
 # The verbs among them: they mean pay only when the question is about people who are paid
 # ("¿cuánto cobra cada gerente?"), not in "¿qué producto gana más?" (see interpret).
 PAY_VERBS = words("cobra cobran cobrar gana ganan ganar paid pay payed earn earns earning")

@@ -259,7 +259,8 @@ def schema_request(ctx: Context) -> SchemaRequest | None:
     calculated, what a column means, which values it takes, how tables join."""
     kinds = {m.kind for m in ctx.mentions}
     early = (
-        _coverage_request(ctx, kinds)
+        _location_request(ctx, kinds)
+        or _coverage_request(ctx, kinds)
         or _difference_request(ctx, kinds)
         or _existing_values_request(ctx, kinds)
     )
@@ -312,6 +313,11 @@ def schema_request(ctx: Context) -> SchemaRequest | None:
             return SchemaRequest("column_meaning", table=table, column=column)
         if tables:
             return SchemaRequest("table_columns", table=first_table)
+        said = {lx.fold(m.text) for m in ctx.mentions if m.kind == "meaning"}
+        revenue = ctx.model.revenue_metric
+        money = ms.metric_column(ctx.model, revenue) if revenue else None
+        if said & {"moneda", "currency"} and money:  # "what currency is used?": the amounts'
+            return SchemaRequest("column_meaning", table=money[0], column=money[1])
     info = any(ctx.tokens[m.start].norm in ("informacion", "information") for m in ctx.mentions)
     # "¿Qué datos tenemos/guardamos de los empleados?": what the table holds
     norms = {t.norm for t in ctx.tokens}
@@ -322,6 +328,34 @@ def schema_request(ctx: Context) -> SchemaRequest | None:
 
 
 _SHAPING = frozenset({"group", "cmp", "number", "rank", "most", "least", "agg", "order"})
+
+
+_WHERE_WORDS = frozenset({"donde", "where"})
+_TABLE_WORDS = frozenset({"tabla", "table"})
+
+
+def _location_request(ctx: Context, kinds: set[str]) -> SchemaRequest | None:
+    """ "¿En qué tabla está el precio de lista?", "where is the discount stored?": the column's
+    meaning, which names its table; not the column's average."""
+    norms = [t.norm for t in ctx.tokens]
+    asks_table = any(
+        a in ("que", "which", "what") and b in _TABLE_WORDS
+        for a, b in zip(norms, norms[1:], strict=False)
+    )
+    if not (asks_table or _WHERE_WORDS & set(norms)) or kinds & _SHAPING or "time" in kinds:
+        return None
+    schema = [m for m in ctx.mentions if m.kind == "schema"]
+    columns = [
+        m
+        for m in schema
+        if m.has("column")
+        and max(e.quality for e in m.of("column"))
+        > max((e.quality for e in m.of("table")), default=0)
+    ]  # "de los clientes" names the table: context, not the column asked about
+    if len(columns) != 1 or any(m.has("value") or m.has("metric") for m in schema):
+        return None
+    table, column = _schema_column(ctx, columns[0])
+    return SchemaRequest("column_meaning", table=table, column=column)
 
 
 def _coverage_request(ctx: Context, kinds: set[str]) -> SchemaRequest | None:
@@ -386,10 +420,11 @@ def _difference_request(ctx: Context, kinds: set[str]) -> SchemaRequest | None:
     columns (or metrics) mean, not a comparison of data. The targets are left to the schema
     composer, which describes every column the question names."""
     words = [i for i, t in enumerate(ctx.tokens) if t.norm in lx.DIFFERENCE_WORDS]
-    if not words or kinds & _SHAPING or "time" in kinds:
+    versus = "meaning" in kinds and "compare" in kinds  # "the meaning of X vs Y"
+    if not (words or versus) or kinds & _SHAPING or "time" in kinds:
         return None
-    after = {t.norm for t in ctx.tokens[words[0] + 1 : words[0] + 4]}  # "diferencia hay entre"
-    if not after & {"entre", "between"}:
+    after = {t.norm for t in ctx.tokens[words[0] + 1 : words[0] + 4]} if words else set()
+    if not versus and not after & {"entre", "between"}:  # "diferencia hay entre"
         return None
     schema = [m for m in ctx.mentions if m.kind == "schema"]
     if not schema or any(m.has("value") and not m.has("column") for m in schema):
