@@ -26,3 +26,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]
+
+handler404 = "datachat.errors.not_found"
+handler500 = "datachat.errors.server_error"

@@ -131,9 +131,18 @@ def run_query(
     source_name: str | None = None,
     conversation_id: int | None = None,
     channel: str = "cli",
+    lang: str = "es",
 ) -> dict[str, Any]:
-    """Run hand-written SQL ("edit and re-run") through the same guard, executor and audit."""
-    turn = Turn(membership=membership, question=sql or "", channel=channel, kind=Message.Kind.QUERY)
+    """Run hand-written SQL ("edit and re-run") through the same guard, executor and audit.
+
+    SQL has no language of its own: messages use `lang` (the caller's UI or API language)."""
+    turn = Turn(
+        membership=membership,
+        question=sql or "",
+        channel=channel,
+        kind=Message.Kind.QUERY,
+        lang=lang if lang in ("es", "en") else "es",
+    )
     with tenant_scope(membership.organization):
         answer = _run(turn, source_name, conversation_id, _query_stages)
     return answer.to_dict()
@@ -154,7 +163,8 @@ def _run(turn: Turn, source_name: str | None, conversation_id: int | None, stage
 
 def _prepare(turn: Turn, source_name: str | None, conversation_id: int | None) -> Answer | None:
     """Language, data source, conversation and the caller's policy."""
-    turn.lang = detect_language(turn.question) if turn.kind == Message.Kind.ASK else "es"
+    if turn.kind == Message.Kind.ASK:
+        turn.lang = detect_language(turn.question)
     # The member object may outlive a knowledge edit (a batch, a long-lived worker): read the
     # org's limits and knowledge version afresh, so the cache key and policy are current.
     turn.org.refresh_from_db()
@@ -457,6 +467,10 @@ def _sql_answer(
     body = narrate.narrate(
         plan, columns, rows, lang=turn.lang, row_count=result.row_count, truncated=result.truncated
     )
+    if guarded.applied_filters:
+        # Row-level security applied: say so in the answer itself (API and CLI too), so a 0 or
+        # an empty result is read as "none that you can see", not "none at all".
+        body += " " + text("scope_note", turn.lang, filters=scope_phrase(guarded.applied_filters))
     turn.timer.lap("format")
     return Answer(
         type="SQL",
@@ -488,6 +502,16 @@ def _query_stages(turn: Turn) -> Answer:
 
 
 # --- shared ---------------------------------------------------------------------------------
+
+
+def scope_phrase(filters: tuple[str, ...] | list[str]) -> str:
+    """`ventas.region IN ('Norte')` → `region Norte`: the row filters as a person reads them."""
+    parts = []
+    for item in filters:
+        column, _, values = item.partition(" IN ")
+        name = column.rsplit(".", 1)[-1]
+        parts.append(f"{name} {values.strip('()').replace(chr(39), '')}".strip())
+    return "; ".join(dict.fromkeys(parts))
 
 
 def connection_for(source: DataSource) -> SourceConnection:

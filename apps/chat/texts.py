@@ -31,6 +31,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "DataChat only reads data: it cannot delete, change or create anything. I can show "
         "you the data you want to look at.",
     },
+    "scope_note": {
+        "es": "_(Solo ves los datos de {filters}.)_",
+        "en": "_(You only see data for {filters}.)_",
+    },
     "role_no_data": {
         "es": "Tu rol (cumplimiento) no permite hacer preguntas sobre los datos. Puedes consultar "
         "el registro de auditoría y los informes de anomalías.",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 from django.core.management.base import CommandError
 
 from apps.governance.models import Membership
@@ -29,3 +31,18 @@ def organizations_from_option(org_slug: str | None):  # noqa: ANN201
         if not orgs.exists():
             raise CommandError(f"unknown organization: {org_slug}")
     return orgs
+
+
+class OneLineErrors:
+    """Mixin for the contract's commands: a usage error is one line on stderr (exit 2), not the
+    whole usage text, so callers can show it as it is."""
+
+    def create_parser(self, prog_name: str, subcommand: str, **kwargs):  # noqa: ANN003, ANN201
+        parser = super().create_parser(prog_name, subcommand, **kwargs)
+
+        def error(message: str) -> None:
+            sys.stderr.write(f"{subcommand}: error: {message}\n")
+            sys.exit(2)
+
+        parser.error = error
+        return parser

@@ -61,6 +61,15 @@ def _not_owner() -> ApiError:
     )
 
 
+
+class TextField(serializers.CharField):
+    """A string that must be sent as a string: `{"sql": 1}` is a 400, not the SQL `1`."""
+
+    def to_internal_value(self, data):  # noqa: ANN001, ANN201
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
 class AnswerSerializer(serializers.Serializer):
     """The contract's answer object (documented for OpenAPI; produced by the pipeline)."""
 
@@ -85,7 +94,7 @@ class AnswerSerializer(serializers.Serializer):
 
 class FeedbackSerializer(serializers.Serializer):
     rating = serializers.ChoiceField(choices=FEEDBACK_RATINGS)
-    comment = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    comment = TextField(required=False, allow_blank=True, max_length=2000)
     tags = serializers.ListField(
         child=serializers.ChoiceField(choices=FEEDBACK_TAGS), required=False, max_length=10
     )
@@ -110,9 +119,9 @@ class ChatApi(TenantApi):
     throttle_scope = "chat"
 
     class InputSerializer(serializers.Serializer):
-        question = serializers.CharField(allow_blank=True, trim_whitespace=False)
+        question = TextField(allow_blank=True, trim_whitespace=False)
         conversation_id = serializers.IntegerField(required=False, allow_null=True)
-        source = serializers.CharField(required=False, allow_null=True, allow_blank=True)
+        source = TextField(required=False, allow_null=True, allow_blank=True)
 
     @extend_schema(
         summary="Ask a question",
@@ -139,8 +148,8 @@ class QueryApi(TenantApi):
     throttle_scope = "query"
 
     class InputSerializer(serializers.Serializer):
-        sql = serializers.CharField(allow_blank=True, trim_whitespace=False)
-        source = serializers.CharField(required=False, allow_null=True, allow_blank=True)
+        sql = TextField(allow_blank=True, trim_whitespace=False)
+        source = TextField(required=False, allow_null=True, allow_blank=True)
 
     @extend_schema(
         summary="Run SQL through the guard",
@@ -155,6 +164,7 @@ class QueryApi(TenantApi):
             sql=data.validated_data["sql"],
             source_name=data.validated_data.get("source") or None,
             channel="api",
+            lang=(getattr(request, "LANGUAGE_CODE", "") or "es")[:2],
         )
         observe_answer(answer, "api")
         return Response(answer)

@@ -70,8 +70,12 @@ def followups(plan: QueryPlan | None, model: SemanticModel, *, lang: str) -> lis
     for group in _candidate_groups(model, plan, lang):
         for candidate in group:
             result = interpret(candidate, model, previous=plan)
-            if result.route == "SQL" and result.plan is not None and result.plan not in seen_plans:
-                seen_plans.add(result.plan)
+            new = result.plan
+            # A series cut to its top N is not a trend: never offer that combination.
+            if new is not None and new.grain is not None and new.limit is not None:
+                continue
+            if result.route == "SQL" and new is not None and new not in seen_plans:
+                seen_plans.add(new)
                 chosen.append(candidate)
                 break
         if len(chosen) >= MAX_FOLLOWUPS:

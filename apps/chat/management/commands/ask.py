@@ -8,10 +8,10 @@ import sys
 from django.core.management.base import BaseCommand, CommandError
 
 from apps.chat.pipeline import ask
-from apps.governance.cli import membership_from_args
+from apps.governance.cli import OneLineErrors, membership_from_args
 
 
-class Command(BaseCommand):
+class Command(OneLineErrors, BaseCommand):
     help = "Ask a question as a member of an organization; prints the answer object."
 
     def add_arguments(self, parser) -> None:  # noqa: ANN001

@@ -7,9 +7,10 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 
 from apps.chat.evaluation import Summary, evaluate_cases, load_cases, summary_table
+from apps.governance.cli import OneLineErrors
 
 
-class Command(BaseCommand):
+class Command(OneLineErrors, BaseCommand):
     help = "Run each case of a JSONL evaluation file through the pipeline and report accuracy."
 
     def add_arguments(self, parser) -> None:  # noqa: ANN001

@@ -10,10 +10,10 @@ from django.core.management.base import BaseCommand, CommandError
 from apps.chat.engine.answer import Answer
 from apps.chat.management.commands.ask import render_text
 from apps.chat.pipeline import run_query
-from apps.governance.cli import membership_from_args
+from apps.governance.cli import OneLineErrors, membership_from_args
 
 
-class Command(BaseCommand):
+class Command(OneLineErrors, BaseCommand):
     help = "Run a SQL query as a member of an organization; prints the answer object."
 
     def add_arguments(self, parser) -> None:  # noqa: ANN001
@@ -64,7 +64,9 @@ def _read_batch(path: str) -> list[tuple[str, str]]:
                 continue
             try:
                 item = json.loads(line)
-                items.append((str(item["sql"]), ""))
+                if not isinstance(item["sql"], str):
+                    raise TypeError("sql must be a string")
+                items.append((item["sql"], ""))
             except (ValueError, KeyError, TypeError):
                 items.append(("", f'line {number}: expected a JSON object {{"sql": "..."}}'))
     return items

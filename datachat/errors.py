@@ -1,0 +1,29 @@
+"""Error pages: JSON with a stable code under /api/, the usual HTML elsewhere."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views import defaults
+
+
+def _api(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/")
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if _api(request):
+        return JsonResponse(
+            {"detail": "Not found.", "error": {"code": "not_found", "message": "Not found."}},
+            status=404,
+        )
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    if _api(request):
+        message = "Internal error; it was logged."
+        return JsonResponse(
+            {"detail": message, "error": {"code": "internal_error", "message": message}},
+            status=500,
+        )
+    return defaults.server_error(request)
