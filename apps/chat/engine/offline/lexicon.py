@@ -165,7 +165,8 @@ STOPWORDS = words(
     cuenteme averiguar mirar ensename informame informar reporta reporte report summary resumen
     resume tell quisieras tal estas saludos hey dolares dolar dollars dollar usd euros euro eur
     available disponible disponibles existentes exist exists existing
-    through mediante traves using usando utilizando used usa usan utiliza utilizan
+    through mediante traves using usando utilizando used usa usan utiliza utilizan viene
+    vienen proviene provienen procede proceden
     placed place recorded registered generated generadas generados generado generada hechas
     hechos efectuadas efectuados efectuado realizado realizada registrado registrada processed
     procesadas procesados completed completadas completados registraron generaron efectuaron
@@ -611,6 +612,21 @@ PAY_WORDS = words(
     earn earns earning earnings salary salaries wage wages
     """
 )
+PROFIT_WORDS = words("beneficio beneficios ganancia ganancias utilidad utilidades profit profits")
+
+# Price adjectives say which way a price ranks or compares: "el producto más caro" is the
+# highest price, not the best seller (folded words -> the words the engine already reads).
+PRICE_ADJECTIVES: dict[tuple[str, ...], tuple[str, ...]] = {
+    **{("mas", w): ("mayor", "precio") for w in ("caro", "cara", "caros", "caras")},
+    **{("mas", w): ("menor", "precio") for w in ("barato", "barata", "baratos", "baratas")},
+    ("most", "expensive"): ("highest", "price"),
+    ("least", "expensive"): ("lowest", "price"),
+    ("priciest",): ("highest", "price"),
+    ("cheapest",): ("lowest", "price"),
+    ("more", "expensive", "than"): ("price", "above"),
+    ("cheaper", "than"): ("price", "below"),
+}
+
 # "¿Cuántas filas tiene la tabla ventas?", "how many records are in clientes?": rows counted.
 ROW_WORDS = words("filas fila registros registro rows row records record lineas entries")
 

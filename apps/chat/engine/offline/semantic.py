@@ -369,6 +369,15 @@ def _index_metrics(phrases: dict[str, list[Entry]], metrics: Mapping[str, Metric
         _add(phrases, m.name, Entry("metric", (m.key,), EXACT))
         for synonym in m.synonyms:
             _add(phrases, synonym, Entry("metric", (m.key,), SYNONYM))
+    # The other everyday words for profit ("beneficio", "utilidad") name the one metric the
+    # catalog calls profit, when exactly one does.
+    profit = [
+        m for m in metrics.values() if {lx.fold(w) for w in (m.name, *m.synonyms)} & lx.PROFIT_WORDS
+    ]
+    if len(profit) == 1:
+        for word in sorted(lx.PROFIT_WORDS):
+            if lx.phrase_key(word) not in phrases:
+                _add(phrases, word, Entry("metric", (profit[0].key,), GLOSS))
 
 
 def _index_tables(phrases: dict[str, list[Entry]], catalog: CatalogSnapshot) -> None:
