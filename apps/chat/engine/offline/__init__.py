@@ -77,7 +77,7 @@ def interpret(
 def _interpret(
     question: str, model: SemanticModel, *, previous: QueryPlan | None, with_suggestions: bool
 ) -> Interpretation:
-    tokens = _price_adjectives(lx.tokenize(question))
+    tokens = _rewrite_phrases(lx.tokenize(question))
     lang = lx.detect_language(tokens)
     mentions, unmapped = scan(model, tokens)
     paid = _read_pay_verbs(model, tokens, mentions)
@@ -162,32 +162,18 @@ def _fixes_said(fixes: list[tuple[str, str]], lang: str) -> str:
     return f"; {'corregido' if lang == 'es' else 'corrected'}: {pairs}"
 
 
-def _price_adjectives(tokens: list[lx.Token]) -> list[lx.Token]:
-    """ "el producto más caro" -> "el producto mayor precio", "cheapest" -> "lowest price": the
-    words the engine reads as a ranking or a comparison on the price column."""
-    if not any(
-        t.norm
-        in (
-            "caro",
-            "cara",
-            "caros",
-            "caras",
-            "barato",
-            "barata",
-            "baratos",
-            "baratas",
-            "expensive",
-            "priciest",
-            "cheapest",
-            "cheaper",
-        )
-        for t in tokens
-    ):
+_REWRITE_FIRSTS = frozenset(phrase[0] for phrase in lx.REWRITES)
+
+
+def _rewrite_phrases(tokens: list[lx.Token]) -> list[lx.Token]:
+    """Phrases said in words the engine reads another way: "el producto más caro" -> "mayor
+    precio", "cheapest" -> "lowest price", "had no discount" -> "without discount"."""
+    if not any(t.norm in _REWRITE_FIRSTS for t in tokens):
         return tokens
     out: list[lx.Token] = []
     i = 0
     while i < len(tokens):
-        for phrase, words in lx.PRICE_ADJECTIVES.items():
+        for phrase, words in lx.REWRITES.items():
             if tuple(t.norm for t in tokens[i : i + len(phrase)]) == phrase:
                 first = tokens[i]
                 out += [replace(first, text=w, norm=w, key=lx.stem(w)) for w in words]

@@ -166,7 +166,8 @@ STOPWORDS = words(
     resume tell quisieras tal estas saludos hey dolares dolar dollars dollar usd euros euro eur
     available disponible disponibles existentes exist exists existing
     through mediante traves using usando utilizando used usa usan utiliza utilizan viene
-    vienen proviene provienen procede proceden
+    vienen proviene provienen procede proceden alcanzaron alcanzan alcanzo sumaron suman
+    sumo sumaba sumaban totalizaron totalizan totalizo
     placed place recorded registered generated generadas generados generado generada hechas
     hechos efectuadas efectuados efectuado realizado realizada registrado registrada processed
     procesadas procesados completed completadas completados registraron generaron efectuaron
@@ -418,7 +419,8 @@ MEANING_PHRASES = phrases(
     """
     que significa | que quiere decir | what does | what do | meaning | significado | significa |
     means | mean | definicion | definition | define | defined | definen | definido | se define |
-    como se calcula | se calcula | como se mide | calculated | computed | formula | se computa |
+    como se calcula | se calcula | como se calculan | se calculan | como se mide | se miden |
+    calculated | computed | formula | se computa | se computan | se obtienen |
     se obtiene | describe | describir | descripcion | description | explica | explain | que es |
     que son | moneda | currency | tipo de dato | data type | formato | format
 """
@@ -626,6 +628,17 @@ PRICE_ADJECTIVES: dict[tuple[str, ...], tuple[str, ...]] = {
     ("more", "expensive", "than"): ("price", "above"),
     ("cheaper", "than"): ("price", "below"),
 }
+
+# "sales that had no discount", "with no discount", "con ningún descuento": without.
+NEGATED_WITH: dict[tuple[str, ...], tuple[str, ...]] = {
+    **{(w, "no"): ("without",) for w in ("had", "has", "have", "with")},
+    ("con", "ningun"): ("sin",),
+    ("sin", "ningun"): ("sin",),
+}
+REWRITES: dict[tuple[str, ...], tuple[str, ...]] = {**PRICE_ADJECTIVES, **NEGATED_WITH}
+
+# "¿Cuánto sumaron los pedidos?": an amount added up, so money even when rows are named.
+SUM_VERBS = words("sumaron suman sumo sumaba sumaban totalizaron totalizan totalizo")
 
 # "¿Cuántas filas tiene la tabla ventas?", "how many records are in clientes?": rows counted.
 ROW_WORDS = words("filas fila registros registro rows row records record lineas entries")

@@ -280,7 +280,15 @@ def schema_request(ctx: Context) -> SchemaRequest | None:
         table, column = _schema_column(ctx, columns[0])
         return SchemaRequest("column_meaning", table=table, column=column)
     if "values" in kinds and columns and "meaning" not in kinds:
-        table, column = _schema_column(ctx, columns[0])
+        # the column that has values, not a qualifier before it ("the customer segmento")
+        pair_qualifiers(ctx)  # "the product categoria": "product" qualifies, it is not asked
+        listed = [
+            m
+            for m in columns
+            if any(_has_values(ctx, e) for e in m.of("column"))
+            and ctx.mentions.index(m) not in ctx.qualifiers
+        ]
+        table, column = _schema_column(ctx, (listed or columns)[0])
         return SchemaRequest("column_values", table=table, column=column)
     if "metrics_word" in kinds and not metrics and not columns:
         return SchemaRequest("metric_definition")
@@ -332,6 +340,11 @@ _SHAPING = frozenset({"group", "cmp", "number", "rank", "most", "least", "agg", 
 
 _WHERE_WORDS = frozenset({"donde", "where"})
 _TABLE_WORDS = frozenset({"tabla", "table"})
+
+
+def _has_values(ctx: Context, entry: Entry) -> bool:
+    column = ctx.model.column(entry.ref[0], entry.ref[1])
+    return column is not None and bool(column.values) and not column.pii
 
 
 def _location_request(ctx: Context, kinds: set[str]) -> SchemaRequest | None:

@@ -220,6 +220,12 @@ def read_parts(ctx: Context, *, base_hint: str | None = None, force_fact: bool =
     for target, op, value, percent in pending:
         apply_numeric(ctx, parts, target, op, value, percent)
     row_nouns |= _row_noun_slots(ctx, slots, parts)
+    if (
+        parts.metrics == [ms.fact_count_key(model)]
+        and any(t.norm in lx.SUM_VERBS for t in ctx.tokens)
+        and ms.revenue_key(model)
+    ):
+        parts.metrics = [ms.revenue_key(model)]  # "¿cuánto sumaron los pedidos?": money
     if row_nouns and len(parts.metrics) > len(row_nouns):
         # "revenue from orders above 10000": "orders" names the rows filtered, not a measure
         parts.metrics = [k for n, k in enumerate(parts.metrics) if n not in row_nouns]
@@ -618,6 +624,9 @@ def _rank_subject(ctx: Context, k: int) -> int | None:
         if m.kind == "group":
             break
         if _dim_capable(ctx, j) and j not in ctx.used:
+            qualified = j + 1 in ctx.column_table and j in ctx.qualifiers
+            if qualified and j + 1 not in ctx.used:
+                return j + 1  # "top 3 customer cities": the qualifier then its column
             return j
     return None
 
