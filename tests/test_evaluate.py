@@ -26,8 +26,13 @@ FLOORS = {
     "apps/chat/tests/data/eval_nl2sql.jsonl": 1.0,
     "tests/eval/heldout_nl2sql.jsonl": 1.0,
     "tests/eval/heldout_rag.jsonl": 1.0,
+    "tests/eval/heldout2_nl2sql.jsonl": 1.0,
+    "tests/eval/heldout2_rag.jsonl": 1.0,
 }
-MAX_CONFIDENTLY_WRONG = {"tests/eval/heldout_nl2sql.jsonl": 0}
+MAX_CONFIDENTLY_WRONG = {
+    "tests/eval/heldout_nl2sql.jsonl": 0,
+    "tests/eval/heldout2_nl2sql.jsonl": 0,
+}
 
 
 @pytest.mark.parametrize("path", sorted(FLOORS))
