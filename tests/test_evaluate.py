@@ -3,7 +3,8 @@
 Floors only rise: when the product gets better, raise them so a regression cannot hide.
 - dev_*: the shared sample cases (copied into the project), all must pass;
 - apps/chat/tests/data/eval_nl2sql.jsonl: the project's own bilingual set;
-- tests/eval/heldout_*: written blind to the engine, the closest thing to unseen questions.
+- tests/eval/heldout_*, heldout2_*: written blind to the engine, the closest thing to unseen
+  questions.
 """
 
 from __future__ import annotations
@@ -19,6 +20,17 @@ from apps.chat.evaluation import Summary, evaluate_cases, load_cases
 ROOT = Path(__file__).resolve().parent.parent
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _fresh_answer_cache():
+    """Hundreds of pipeline answers are cached here; other tests in the same worker check
+    cache hits and misses ("Ingresos por canal" as visor), so none may leak out."""
+    from django.core.cache import cache
+
+    yield
+    cache.clear()
+
 
 FLOORS = {
     "tests/eval/dev_nl2sql.jsonl": 1.0,
