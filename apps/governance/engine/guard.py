@@ -361,7 +361,8 @@ def _parse_one(sql: str, ctx: _Context) -> exp.Expr:
         raise ctx.refuse("too_complex", what="nesting") from None
     except SqlglotError as error:
         raise ctx.refuse("parse_error", detail=type(error).__name__) from None
-    statements = [s for s in statements if s is not None]
+    # A trailing ";" (with or without a comment after it) is not a second statement.
+    statements = [s for s in statements if s is not None and not isinstance(s, exp.Semicolon)]
     if not statements:
         raise ctx.refuse("empty_query")
     if len(statements) > 1:

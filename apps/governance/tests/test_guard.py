@@ -9,7 +9,7 @@ import sqlglot
 
 from apps.governance.engine.errors import SqlRefusal
 from apps.governance.engine.guard import GuardedQuery, GuardLimits, guard_sql
-from apps.governance.engine.policy import MASK
+from apps.governance.engine.policy import MASK, DataPolicy
 
 from .appendix import ACCEPTED, ALL_ATTACKS, MASKED, POSTGRES_ONLY_ACCEPTED
 from .conftest import ADMIN, ANALYST, COMPLIANCE, SCHEMA, VIEWER
@@ -258,3 +258,16 @@ def test_refusal_pickles_and_hides_detail():
     assert SqlRefusal("timeout", lang="fr", seconds="1").lang == "es"
     with pytest.raises(ValueError):
         SqlRefusal("no_such_code")
+
+
+def test_a_trailing_semicolon_with_a_comment_is_one_statement():
+    policy = DataPolicy(
+        role="A", can_query=True, allowed_tables=frozenset({"t"}), masked_columns=frozenset()
+    )
+    schema = {"t": {"a": "INT"}}
+    assert guard_sql("SELECT a FROM t; -- fin", dialect="sqlite", schema=schema, policy=policy)
+    with pytest.raises(SqlRefusal) as caught:
+        guard_sql(
+            "SELECT a FROM t; -- x\nDROP TABLE t", dialect="sqlite", schema=schema, policy=policy
+        )
+    assert caught.value.code == "multiple_statements"
