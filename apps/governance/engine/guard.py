@@ -682,6 +682,9 @@ def _qualify(tree: exp.Expr, ctx: _Context) -> exp.Expr:
                 column=match.group(1)[:80],
                 hint=_columns_hint(ctx, _table_names(tree, ctx)),
             ) from None
+        position = re.search(r"Unknown output column: (\d+)", text)
+        if position:  # ORDER BY 5 / GROUP BY 2 past the last output column: not a table issue
+            raise ctx.refuse("column_not_allowed", column=position.group(1)) from None
         if "Unknown table" in text or "Unknown" in text:
             raise ctx.refuse("table_not_allowed", table="?", hint=_tables_hint(ctx)) from None
         raise ctx.refuse("column_not_allowed", column="?", detail=text[:200]) from None
