@@ -95,6 +95,10 @@ def _interpret(
     if counted is not None:  # "¿Cuántas filas tiene la tabla ventas?" -> "cuántas ventas"
         tokens = counted
         mentions, unmapped = scan(model, tokens)
+    offered_rows = _what_we_sell(tokens, mentions)
+    if offered_rows is not None:  # "¿Qué productos vendemos?" -> "qué productos"
+        tokens = offered_rows
+        mentions, unmapped = scan(model, tokens)
     ctx = Context(model, tokens, mentions, lang)
     ctx.notes += [f"typo: {written} -> {fixed}" for written, fixed in fixes]
     request = schema_request(ctx)
@@ -131,6 +135,8 @@ def _interpret(
             raise Unclear("forecast")
         if ctx.has("why"):
             raise Unclear("why")
+        if _says_weekday(tokens):
+            raise Unclear("weekday")
         if unmapped:
             raise Unclear("unmapped", ", ".join(unmapped))
         if not any(m.kind in ("schema", "time", "number", "concept") for m in mentions) and not (
@@ -228,6 +234,35 @@ def _rows_of_a_table(tokens: list[lx.Token], mentions: list) -> list[lx.Token] |
         return None
     count = next(m for m in mentions if m.kind == "count")
     return tokens[count.start : count.end] + tokens[schema[0].start : schema[0].end]
+
+
+_WHICH = lx.words("que what which cuales")
+_WE = lx.words("do does we you nosotros")
+_OFFER_VERBS = lx.SELL_VERBS | lx.words(
+    "ofrecemos ofrece ofrecen offer offers tenemos tienen have has manejamos carry carries"
+)
+
+
+def _what_we_sell(tokens: list[lx.Token], mentions: list) -> list[lx.Token] | None:
+    """The tokens without the verb when the question asks which rows of a table there are
+    through what the business does with them ("¿Qué productos vendemos?", "what products do we
+    sell?"): a list of products, not the revenue the sell verb would otherwise measure."""
+    words = [t.norm for t in tokens if t.kind != "symbol"]
+    if len(words) < 3 or words[0] not in _WHICH or words[-1] not in _OFFER_VERBS:
+        return None
+    schema = [m for m in mentions if m.kind == "schema"]
+    if len(schema) != 1 or not schema[0].has("table") or schema[0].has("value"):
+        return None
+    allowed = {schema[0].start + n for n in range(schema[0].end - schema[0].start)}
+    keep = []
+    for n, t in enumerate(tokens):
+        if t.kind == "symbol":
+            continue
+        if n in allowed or t.norm in _WHICH or t.norm in lx.FILLER:
+            keep.append(t)
+        elif t.norm not in _WE and t.norm not in _OFFER_VERBS:
+            return None  # anything else ("más", a period, a value) keeps the verb's meaning
+    return keep
 
 
 def _read_pay_verbs(model: SemanticModel, tokens: list[lx.Token], mentions: list) -> list[lx.Token]:
@@ -456,6 +491,19 @@ def _clarify(
         suggestions=offered,
         unmapped=tuple(unmapped),
         notes=(unclear.reason,),
+    )
+
+
+def _says_weekday(tokens: list[lx.Token]) -> bool:
+    """Whether the question is about days of the week ("por día de la semana", "los lunes",
+    "sales by weekday"): the engine has no such grouping, and must not group by the date."""
+    words = [t.norm for t in tokens]
+    if any(w in lx.WEEKDAY_WORDS for w in words):
+        return True
+    return any(
+        tuple(words[i : i + len(phrase)]) == phrase
+        for phrase in lx.WEEKDAY_PHRASES
+        for i in range(len(words) - len(phrase) + 1)
     )
 
 

@@ -265,8 +265,12 @@ def _resolve_relative(ctx: Context, span: TimeSpan, col: ColumnRef) -> TimeRange
     bounds = ctx.model.date_bounds.get((col.table, col.column))
     if not bounds:
         return TimeRange(col.table, col.column, label=span.label, relative=span.relative)
-    unit, count, _mode = span.relative.split(":")
+    unit, count, mode = span.relative.split(":")
     latest = date.fromisoformat(bounds[1][:10])
+    if mode == "previous":
+        # the N periods before the one holding the latest date: "el año pasado" is 2024 when
+        # the data ends in 2025, "last month" is November when it ends in December
+        latest = _period_start(latest, unit, 1) - timedelta(days=1)
     start = _period_start(latest, unit, int(count))
     return TimeRange(col.table, col.column, start.isoformat(), latest.isoformat(), span.label)
 

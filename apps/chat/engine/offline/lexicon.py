@@ -517,6 +517,39 @@ ORDINALS: dict[str, int] = {
     '4th': 4, '4to': 4,
 }
 # fmt: on
+# The organisation asking: "en total en la empresa", "our company", "toda la compañía". These
+# nouns can also be catalog values (segment 'Empresa', channel 'Tienda'), but after an article or
+# a possessive they name the business itself, so they filter nothing. "segmento Empresa",
+# "clientes Empresa", "ventas a empresas" and "en tienda" (no determiner, or a plural) still
+# name the value; "la tienda" stays the channel: only a possessive makes a store the business.
+# Each language's nouns take that language's determiners: "the Empresa segment" is the value.
+ORG_NOUNS = {
+    **dict.fromkeys(words("empresa compania organizacion negocio corporacion"), "es"),
+    **dict.fromkeys(words("company organization organisation business firm corporation"), "en"),
+}
+STORE_NOUNS = {"tienda": "es", "store": "en", "shop": "en"}
+ORG_DETERMINERS = {
+    "es": words("la el nuestra nuestro mi esta este toda todo"),
+    "en": words("the our my this whole entire"),
+}
+POSSESSIVES = {"es": words("nuestra nuestro mi"), "en": words("our my")}
+# Days of the week. The engine has no day-of-week grouping or filter, and reading "por día de
+# la semana" as "por día" grouped by the date (730 rows), so these questions clarify instead.
+WEEKDAY_WORDS = words(
+    "lunes martes miercoles jueves viernes sabado sabados domingo domingos monday mondays "
+    "tuesday tuesdays wednesday wednesdays thursday thursdays friday fridays saturday saturdays "
+    "sunday sundays weekday weekdays weekend weekends finde laborable laborables"
+)
+WEEKDAY_PHRASES = (
+    ("dia", "de", "la", "semana"),
+    ("dias", "de", "la", "semana"),
+    ("day", "of", "the", "week"),
+    ("days", "of", "the", "week"),
+    ("day", "of", "week"),
+    ("fin", "de", "semana"),
+    ("fines", "de", "semana"),
+    ("entre", "semana"),
+)
 LAST_WORDS = words("ultimo ultima ultimos ultimas last latest recent reciente mas")
 PREVIOUS_WORDS = words("pasado pasada anterior previous prior")
 THIS_WORDS = words("este esta this current actual presente")

@@ -36,6 +36,7 @@ from .parts import NeedsFact, Parts
 from .plan import (
     ColumnRef,
     Comparison,
+    Filter,
     HavingFilter,
     Order,
     QueryPlan,
@@ -443,6 +444,24 @@ def _add_dim(ctx: Context, parts: Parts, i: int) -> None:
         parts.dims.append(ref)
     parts.dims_said = True
     ctx.used.add(i)
+    _keep_naming_value(ctx, parts, m, ref)
+
+
+def _keep_naming_value(ctx: Context, parts: Parts, m: Mention, ref: ColumnRef) -> None:
+    """ "¿Cuánto gana cada vendedor?": the word is both a way to name the rows (grouped by
+    name) and, better, a value of another column of the same table (cargo 'Vendedor'); the
+    people it names are those rows, so the grouping keeps the value as a filter."""
+    values = m.of("value")
+    columns = max((e.quality for e in m.of("column")), default=0)
+    if not values or max(e.quality for e in values) <= columns:
+        return
+    best = max(values, key=lambda e: e.quality)
+    table, column, value = best.ref
+    if table != ref.table or column == ref.column:
+        return
+    if any(f.table == table and f.column == column for f in parts.filters):
+        return
+    parts.filters.append(Filter(table, column, "=", (value,)))
 
 
 def _read_dimensions(ctx: Context, parts: Parts, slots: list[MetricSlot]) -> None:

@@ -239,6 +239,28 @@ def _value_by_prefix(model: SemanticModel, word: str) -> tuple[Entry, ...]:
     return tuple(Entry("value", e.ref, PARTIAL) for e in found)
 
 
+def _names_the_organisation(model: SemanticModel, tokens: list[Token], i: int) -> bool:
+    """Whether token i is the organisation itself ("en la empresa", "the company", "nuestra
+    tienda"): a company noun after an article or possessive of its language, or a store noun
+    after a possessive (see lexicon.ORG_NOUNS). A following word naming the value's column
+    ("la empresa segmento") keeps the value."""
+    if i == 0:
+        return False
+    word, before = tokens[i].norm, tokens[i - 1].norm
+    if word in lx.ORG_NOUNS:
+        found = before in lx.ORG_DETERMINERS[lx.ORG_NOUNS[word]]
+    elif word in lx.STORE_NOUNS:
+        found = before in lx.POSSESSIVES[lx.STORE_NOUNS[word]]
+    else:
+        return False
+    if not found:
+        return False
+    _, here = _schema_at(model, tokens, i)
+    columns = {e.ref[:2] for e in here if e.kind == "value"}
+    _, after = _schema_at(model, tokens, i + 1) if i + 1 < len(tokens) else (0, ())
+    return not any(e.kind == "column" and e.ref[:2] in columns for e in after)
+
+
 def _text(tokens: list[Token], i: int, n: int) -> str:
     return " ".join(t.text for t in tokens[i : i + n])
 
@@ -250,6 +272,9 @@ def scan(model: SemanticModel, tokens: list[Token]) -> tuple[list[Mention], list
     i = 0
     while i < len(tokens):
         tok = tokens[i]
+        if _names_the_organisation(model, tokens, i):
+            i += 1  # "la empresa", "our company": the business asking, not a value
+            continue
         after_cmp = bool(mentions) and mentions[-1].kind in ("cmp", "rank")
         span = scan_time(tokens, i, after_comparator=after_cmp)
         schema_len, entries = _schema_at(model, tokens, i)

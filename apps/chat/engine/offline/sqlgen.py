@@ -213,8 +213,21 @@ class _Builder:
         return exp.and_(*parts) if parts else None
 
     def _relative_condition(self, r: TimeRange, column: exp.Expression) -> exp.Expression:
-        unit, count = r.relative.split(":")[:2]
+        unit, count, *rest = r.relative.split(":")
         n = max(int(count), 1)
+        if rest and rest[0] == "previous":
+            # the n periods before the current one: from n+1 periods back up to (not
+            # including) the start of the current period
+            start = self._anchor(r, unit, n + 1)
+            end = self._anchor(r, unit, 1)
+            return exp.and_(
+                exp.GTE(this=column, expression=start),
+                exp.LT(this=column.copy(), expression=end),
+            )
+        return exp.GTE(this=column, expression=self._anchor(r, unit, n))
+
+    def _anchor(self, r: TimeRange, unit: str, n: int) -> exp.Expression:
+        """A subquery giving the first day of the latest n periods (anchored at MAX(date))."""
         latest = exp.Max(this=exp.column(r.column))
         if n == 1 and f"{unit}0" in _ANCHOR_SQL[self.dialect]:
             unit = f"{unit}0"
@@ -222,8 +235,7 @@ class _Builder:
             m="{m}", n=n - 1, d=n - 1, w=7 * n - 1, q=3 * (n - 1)
         )
         start = _template(self.model, template, latest)
-        subquery = exp.select(start).from_(exp.to_table(r.table)).subquery()
-        return exp.GTE(this=column, expression=subquery)
+        return exp.select(start).from_(exp.to_table(r.table)).subquery()
 
     # --- clauses --------------------------------------------------------------------------
 

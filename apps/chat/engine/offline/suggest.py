@@ -32,6 +32,12 @@ _MESSAGES = {
         "I can show what changed in the data, but not explain why. "
         "Would a trend or a breakdown help?",
     ),
+    "weekday": (
+        "Todavía no puedo agrupar ni filtrar por día de la semana. Puedo mostrarlo por día, "
+        "semana o mes, por ejemplo «ventas por mes».",
+        "I can't group or filter by day of the week yet. I can show it by day, week or month, "
+        "for example “sales by month”.",
+    ),
     "no_metric": (
         "¿Qué quieres medir? Por ejemplo: {metrics}.",
         "What would you like to measure? For example: {metrics}.",

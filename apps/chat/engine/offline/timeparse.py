@@ -3,7 +3,9 @@
 `scan_time(tokens, i)` recognises the longest time expression starting at token i and returns a
 `TimeSpan` with the number of tokens it used. Periods carry inclusive ISO dates; a period without
 a year ("en marzo", "Q3") is a recurring calendar part; relative periods ("el último trimestre",
-"last 3 months") are anchored at the data's latest date, later (see parser).
+"last 3 months") are anchored at the data's latest date, later (see parser): "este año / this
+year" is the latest year in the data, "el año pasado / last year" the one before it, "el último
+trimestre / the last quarter" the latest quarter and "last 3 months" the latest three months.
 """
 
 from __future__ import annotations
@@ -27,7 +29,9 @@ class TimeSpan:
     label: str = ""
     part: str | None = None  # for kind "part": "month" or "quarter"
     part_values: tuple[int, ...] = ()
-    relative: str | None = None  # "<unit>:<count>:<mode>" with mode "latest" or "current"
+    # "<unit>:<count>:<mode>", mode "latest" (the latest N periods, ending at the data's latest
+    # date), "current" (the period holding it) or "previous" (the N periods before that one)
+    relative: str | None = None
     grain: str | None = None  # for kind "grain" / "unit"
     pieces: tuple = ()  # for a range between two periods of one granularity: both periods
 
@@ -397,6 +401,25 @@ def _week_of_month_at(cur: _Cursor, i: int) -> TimeSpan | None:
     )
 
 
+def _leading_mode(cur: _Cursor, i: int, word: str, count: int | None) -> str:
+    """The mode of a relative period whose qualifier comes first.
+
+    The convention: relative periods are anchored at the
+    data's latest date. "este/this <unit>" is the period holding it ("current"); "último/latest
+    <unit>", "the last <unit>" and "last/past N <units>" are the latest N periods ("latest",
+    trailing); "previous/prior <unit>" and English "last/past <unit>" without a number or an
+    article are the period before the current one ("previous"), because "last year" means the
+    year before this one, while "the last quarter" reads as the most recent quarter.
+    """
+    if word in lx.THIS_WORDS:
+        return "current"
+    if word in ("previous", "prior"):
+        return "previous"
+    if word in ("last", "past") and count is None and cur.norm(i - 1) not in ("the", "this"):
+        return "previous"
+    return "latest"
+
+
 def _relative_at(cur: _Cursor, i: int) -> TimeSpan | None:
     """ "el último trimestre", "last 3 months", "el año pasado", "este mes", "this year"."""
     word = cur.norm(i)
@@ -405,8 +428,8 @@ def _relative_at(cur: _Cursor, i: int) -> TimeSpan | None:
     if word in lx.LAST_WORDS or word in ("past", "previous", "prior") or word in lx.THIS_WORDS:
         if word == "mas":  # "el mes más reciente" is read by the unit-first branch below
             return None
-        mode = "current" if word in lx.THIS_WORDS else "latest"
         count = cur.small_int(i + 1, 1, 366)
+        mode = _leading_mode(cur, i, word, count)
         j = i + 2 if count is not None else i + 1
         unit = lx.UNIT_WORDS.get(cur.norm(j) or "")
         if unit and unit not in ("half",) and (cur.norm(j) not in ("fecha", "date")):
@@ -425,7 +448,8 @@ def _relative_at(cur: _Cursor, i: int) -> TimeSpan | None:
             if nxt == "en" and cur.norm(i + 2) != "curso":
                 return None
             length = 3 if nxt == "en" else 2
-            mode = "latest" if nxt in lx.PREVIOUS_WORDS else "current"
+            # "el año pasado", "el mes anterior": the period before the current (latest) one
+            mode = "previous" if nxt in lx.PREVIOUS_WORDS else "current"
             return TimeSpan(
                 "relative",
                 length,
