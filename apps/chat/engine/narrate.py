@@ -20,18 +20,27 @@ _TEXT = {
     "one_row": ("La consulta devolvió 1 fila.", "The query returned 1 row."),
     "result": ("Resultado: {value}.", "Result: {value}."),
     "truncated": (" (se muestran {shown} de {total} filas)", " (showing {shown} of {total} rows)"),
+    # {most}: "el mayor" / "las mayores" ... agreeing with the metric (see _superlative)
     "highest": (
-        "Mayor {metric}: **{item}** con {value}",
-        "Highest {metric}: **{item}** with {value}",
+        "{item} tiene {most} {metric}: {value}",
+        "{item} has the highest {metric}: {value}",
     ),
     "lowest": (
-        "Menor {metric}: **{item}** con {value}",
-        "Lowest {metric}: **{item}** with {value}",
+        "{item} tiene {most} {metric}: {value}",
+        "{item} has the lowest {metric}: {value}",
+    ),
+    "tied_highest": (
+        "{items} empatan con {most} {metric}: {value}",
+        "{items} tie for the highest {metric}: {value}",
+    ),
+    "tied_lowest": (
+        "{items} empatan con {most} {metric}: {value}",
+        "{items} tie for the lowest {metric}: {value}",
     ),
     "groups": (" (de {n} grupos).", " (out of {n} groups)."),
     "next": (" Le sigue **{item}** con {value}.", " Next is **{item}** with {value}."),
     "trend": (
-        "{metric} pasó de {first} en {p1} a {last} en {p2} ({change}).",
+        "{metric} {verb} de {first} en {p1} a {last} en {p2} ({change}).",
         "{metric} went from {first} in {p1} to {last} in {p2} ({change}).",
     ),
     "peak": (" El máximo fue {value} en {period}.", " The peak was {value} in {period}."),
@@ -111,6 +120,56 @@ def _change(first: Any, last: Any, lang: str) -> str:
     sign = "+" if pct >= 0 else "−"
     text = format_number(abs(pct), lang, decimals=1)
     return f"{sign}{text} %" if lang == "es" else f"{sign}{text}%"
+
+
+# --- wording ----------------------------------------------------------------------------------
+
+
+def _mid(label: str) -> str:
+    """A metric name inside a sentence: "Unidades vendidas" -> "unidades vendidas", but
+    acronyms and proper names in capitals ("AOV", "EBITDA") stay as written."""
+    first = label.split(" ", 1)[0]
+    if len(first) > 1 and (first.isupper() or first[1:2].isupper()):
+        return label
+    return label[:1].lower() + label[1:]
+
+
+def _cap(text: str) -> str:
+    """A sentence starts with a capital, even after markdown bold ("**ventas** ...")."""
+    for n, char in enumerate(text):
+        if char.isalpha():
+            return text[:n] + char.upper() + text[n + 1 :]
+        if char not in "*_ ":
+            return text
+    return text
+
+
+def _es_form(label: str) -> tuple[bool, bool]:
+    """(feminine, plural) of a Spanish metric name, from its head noun: "ventas totales"
+    (f, pl), "número de ventas" (m, sg), "facturación" (f, sg), "unidades vendidas" (f, pl)."""
+    head = label.split(" ", 1)[0].lower()
+    plural = head.endswith("s") and not head.endswith(("is", "us"))
+    stem = head[:-2] if head.endswith("es") and plural else head[:-1] if plural else head
+    feminine = stem.endswith(("a", "dad", "tad", "ión", "ion", "ud", "ie")) or head.endswith("as")
+    return feminine, plural
+
+
+def _superlative(label: str, lowest: bool) -> str:
+    """ "el mayor" / "la mayor" / "los mayores" / "las mayores" (or menor) for the metric."""
+    feminine, plural = _es_form(label)
+    article = ("las" if feminine else "los") if plural else ("la" if feminine else "el")
+    word = "menor" if lowest else "mayor"
+    return f"{article} {word}{'es' if plural else ''}"
+
+
+def _names(items: list[str], lang: str) -> str:
+    """ "**A**, **B** y **C**" (at most four names, then how many more)."""
+    bold = [f"**{i}**" for i in items[:4]]
+    more = len(items) - len(bold)
+    if more:
+        bold.append(f"{more} más" if lang == "es" else f"{more} more")
+    joiner = " y " if lang == "es" else " and "
+    return ", ".join(bold[:-1]) + joiner + bold[-1]
 
 
 def _label(value: Any, grain: str | None, lang: str) -> str:
@@ -199,8 +258,8 @@ def _single(plan: QueryPlan, row: list, lang: str) -> str:
     context = _context(plan)
     if context and len(parts) == 1:
         label, value = head.split(": ", 1)
-        return f"{label}{context}: {value}."
-    return f"{head}{context}."
+        return _cap(f"{label}{context}: {value}.")
+    return _cap(f"{head}{context}.")
 
 
 def _item(row: list, keys: int, grain: str | None, lang: str, at: int = 0) -> str:
@@ -222,16 +281,28 @@ def _ranking(plan: QueryPlan, rows: list[list], keys: int, lang: str) -> str:
     grain = None if plan.average_over else plan.grain
     at = plan.period_position
     top = ordered[0]
-    text = _t(
-        "lowest" if ascending else "highest",
-        lang,
-        metric=metric.label,
-        item=_item(top, keys, grain, lang, at),
-        value=format_value(top[column], metric.unit, lang),
-    )
-    text += _t("groups", lang, n=format_number(len(rows), lang)) if len(rows) > 1 else "."
-    if len(ordered) > 1:
-        second = ordered[1]
+    tied = [r for r in ordered if r[column] == top[column]]
+    label = _mid(metric.label)
+    most = _superlative(label, ascending) if lang == "es" else ""
+    value = format_value(top[column], metric.unit, lang)
+    if len(tied) > 1:  # "Este y Norte empatan con el mayor número de clientes: 30"
+        items = _names([_item(r, keys, grain, lang, at) for r in tied], lang)
+        key = "tied_lowest" if ascending else "tied_highest"
+        text = _t(key, lang, items=items, most=most, metric=label, value=value)
+    else:
+        item = f"**{_item(top, keys, grain, lang, at)}**"
+        key = "lowest" if ascending else "highest"
+        text = _t(key, lang, item=item, most=most, metric=label, value=value)
+    # "de N grupos" only when the rows are all the groups: a top N does not know how many
+    # there were, and "(de 3 grupos)" for the 3 first of 120 customers misleads
+    complete = not plan.limit or len(rows) < plan.limit
+    if len(rows) > 1 and complete:
+        text += _t("groups", lang, n=format_number(len(rows), lang))
+    else:
+        text += "."
+    rest = ordered[len(tied) :]
+    if rest:
+        second = rest[0]
         text += _t(
             "next",
             lang,
@@ -251,7 +322,7 @@ def _per_group(plan: QueryPlan, rows: list[list], keys: int, lang: str) -> str:
         group = " / ".join(str(v) for v in r[:groups])
         item = _item(r[groups:], keys - groups, None, lang)
         shown.append(f"{group}: **{item}** ({format_value(r[keys + index], metric.unit, lang)})")
-    return f"{metric.label} — " + "; ".join(shown) + ("…" if len(rows) > 6 else "") + "."
+    return _cap(f"{metric.label} — ") + "; ".join(shown) + ("…" if len(rows) > 6 else "") + "."
 
 
 def _trend(plan: QueryPlan, rows: list[list], lang: str) -> str:
@@ -261,14 +332,15 @@ def _trend(plan: QueryPlan, rows: list[list], lang: str) -> str:
         return _t(
             "single_period",
             lang,
-            metric=metric.label,
+            metric=_cap(metric.label),
             period=_label(first[0], plan.grain, lang),
             value=format_value(first[1], metric.unit, lang),
         )
     text = _t(
         "trend",
         lang,
-        metric=metric.label,
+        metric=_cap(metric.label),
+        verb="pasaron" if _es_form(metric.label)[1] else "pasó",
         first=format_value(first[1], metric.unit, lang),
         p1=_label(first[0], plan.grain, lang),
         last=format_value(last[1], metric.unit, lang),
@@ -315,7 +387,7 @@ def _comparison(plan: QueryPlan, rows: list[list], lang: str) -> str:
             lang,
             a=_label(a[0], grain, lang),
             b=_label(b[0], grain, lang),
-            metric=metric.label,
+            metric=_mid(metric.label),
             va=format_value(a[1], metric.unit, lang),
         )
     gap = float(a[1]) - float(b[1])
@@ -325,7 +397,7 @@ def _comparison(plan: QueryPlan, rows: list[list], lang: str) -> str:
         lang,
         a=_label(a[0], grain, lang),
         b=_label(b[0], grain, lang),
-        metric=metric.label,
+        metric=_mid(metric.label),
         va=format_value(a[1], metric.unit, lang),
         vb=format_value(b[1], metric.unit, lang),
         gap=format_value(gap, metric.unit, lang),

@@ -677,6 +677,50 @@ def test_narrate_names_the_top_group_the_trend_and_the_winner(model, conn):
     assert format_value(winner[1] - loser[1], "money", "es") in text
 
 
+def test_narrate_speaks_the_answers_language(model, conn):
+    """English answers name Spanish tables and columns by their English synonyms; Spanish ones
+    agree with the metric and start sentences with a capital."""
+    text, _ = _answer(model, conn, "number of customers by region")
+    assert "customers" in text and "clientes" not in text
+    text, _ = _answer(model, conn, "average list price by category")
+    assert "list price" in text and "precio_lista" not in text
+    text, _ = _answer(model, conn, "How many products are there?")
+    assert "products" in text and "productos" not in text
+    text, _ = _answer(model, conn, "Total revenue by region")
+    assert "Revenue Total" not in text and "total revenue" in text
+    text, rows = _answer(model, conn, "Ingresos por región")
+    top = max(rows, key=lambda r: r[1])
+    assert text.startswith(f"**{top[0]}** tiene las mayores ventas totales")
+    text, _ = _answer(model, conn, "Ticket promedio por canal")
+    assert "el mayor ticket promedio" in text and "Mayor Ticket" not in text
+    text, _ = _answer(model, conn, "Ingresos mensuales en 2025")
+    assert text[0].isupper() and "pasaron de" in text
+    text, _ = _answer(model, conn, "precio de lista promedio por categoría")
+    assert "precio de lista promedio" in text and "precio_lista" not in text
+
+
+def test_narrate_ties_and_top_n(model, conn):
+    """Equal leaders are said to tie; a top N does not claim to know how many groups exist."""
+    text, rows = _answer(model, conn, "número de clientes por región")
+    values = sorted((r[1] for r in rows), reverse=True)
+    if values[0] == values[1]:
+        assert "empatan" in text
+    text, rows = _answer(model, conn, "top 3 clientes por ingresos")
+    assert len(rows) == 3 and "grupos" not in text and "(de 3" not in text
+
+
+def test_each_salesperson_keeps_the_cargo_that_names_them(model):
+    """ "cada vendedor" groups people by name and keeps only those whose cargo is Vendedor."""
+    result = interpret("¿Cuánto gana cada vendedor?", model)
+    assert result.route == "SQL" and "'Vendedor'" in result.sql and "GROUP BY" in result.sql
+
+
+def test_follow_up_in_another_language_relabels_the_metric(model):
+    previous = interpret("ventas por región", model).plan
+    result = interpret("and by channel?", model, previous=previous)
+    assert result.lang == "en" and result.plan.metrics[0].label == "total revenue"
+
+
 def test_narrate_empty_and_truncated(model):
     plan = QueryPlan(table="ventas")
     assert narrate(plan, ["x"], [], lang="es", row_count=0, truncated=False) == (

@@ -325,6 +325,8 @@ def _plan(
                 )
             elif not plan.metrics and not plan.listing:
                 raise Unclear("no_metric")
+            else:
+                plan = _relabel(model, plan, lang)
             return _finish(plan), parts, True
     ctx = _fresh_ctx(model, tokens, lang)
     try:
@@ -347,6 +349,30 @@ def _plan(
     plan = _as_shares(plan.with_changes(metrics=_refs(model, parts.metrics, lang)), lang)
     said = any(m.kind == "schema" and m.has("metric") for m in ctx.mentions)
     return _finish(plan), parts, said
+
+
+def _relabel(model: SemanticModel, plan: QueryPlan, lang: str) -> QueryPlan:
+    """The kept metrics named in the follow-up's language: "and by channel?" after "ventas
+    por región" answers about "total revenue", not "ventas totales"."""
+    other = "en" if lang == "es" else "es"
+    refs = []
+    for m in plan.metrics:
+        try:
+            theirs = ms.metric_ref(model, m.key, other)
+            mine = ms.metric_ref(model, m.key, lang)
+        except ms.UnknownMetric:
+            refs.append(m)
+            continue
+        label = m.label
+        if label == theirs.label:
+            label = mine.label
+        elif label.endswith(theirs.label):  # "% de ventas totales", "promedio por mes de ..."
+            prefix = label[: -len(theirs.label)]
+            shared = {"% de ": "% of ", "% of ": "% de "}
+            if prefix in shared:
+                label = shared[prefix] + mine.label
+        refs.append(m.__class__(m.key, label, m.unit, m.alias))
+    return plan.with_changes(metrics=tuple(refs))
 
 
 def _same_table(model: SemanticModel, parts: Parts, previous: QueryPlan) -> bool:

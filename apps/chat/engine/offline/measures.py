@@ -79,28 +79,113 @@ def metric_ref(model: SemanticModel, key: str, lang: str) -> MetricRef:
         table = rest[0]
         if table not in model.tables:
             raise UnknownMetric(key)
-        label = f"número de {table}" if lang == "es" else f"number of {table}"
+        name = display_name(model, table, None, lang, plural=True)
+        label = f"número de {name}" if lang == "es" else f"number of {name}"
         return MetricRef(key, label, "count", f"n_{table}")
     table, column = rest[-1].split(".", 1)
     col = model.column(table, column)
     if col is None:
         raise UnknownMetric(key)
+    name = display_name(model, table, column, lang)
     if kind == "countd":
-        label = f"{column} distintos" if lang == "es" else f"distinct {column}"
+        label = f"valores distintos de {name}" if lang == "es" else f"distinct {name} values"
         return MetricRef(key, label, "count", f"n_{column}")
     fn = rest[0]
     if fn not in _AGG_NODES:
         raise UnknownMetric(key)
     unit = "money" if col.money else "ratio" if col.ratio else "number"
-    label = f"{_AGG_LABELS.get(lang, _AGG_LABELS['en'])[fn]} {column}"
+    if lang == "es":  # "precio de lista promedio", "cantidad total", "salario máximo"
+        adjective = _ES_AGG_ADJECTIVES[fn][1 if _feminine(name.split()[0]) else 0]
+        label = f"{name} {adjective}"
+    else:
+        adjective = _AGG_LABELS["en"][fn]
+        label = f"{adjective} {name}"
+    if lx.fold(adjective) in lx.fold(name).split():
+        label = name  # a column called "total" is not a "total total"
     return MetricRef(key, label, unit, f"{fn}_{column}")
+
+
+_ES_AGG_ADJECTIVES = {
+    "sum": ("total", "total"),
+    "avg": ("promedio", "promedio"),
+    "min": ("mínimo", "mínima"),
+    "max": ("máximo", "máxima"),
+}
+
+
+def _feminine(word: str) -> bool:
+    """A rough Spanish gender guess for agreement ("cantidad mínima", "precio mínimo")."""
+    folded = lx.fold(word).rstrip("s")
+    return folded.endswith(("a", "dad", "tad", "ion", "ud", "ie")) and folded not in (
+        "dia",
+        "mapa",
+        "sistema",
+        "tema",
+        "clima",
+    )
+
+
+def _singular(word: str) -> str:
+    for cut in ("es", "s"):
+        if word.endswith(cut) and word[: -len(cut)] in lx.GLOSS:
+            return word[: -len(cut)]
+    return word
+
+
+def display_name(
+    model: SemanticModel, table: str, column: str | None, lang: str, *, plural: bool = False
+) -> str:
+    """How to name a table or column in an answer in `lang`: identifiers are Spanish in the
+    demo catalog, so English answers use the catalog's English synonym (found through the
+    generic glossary: "clientes" -> "customers", "precio_lista" -> "list price"), and Spanish
+    ones its spelled-out synonym ("precio de lista"); the identifier otherwise."""
+    ident = column or table
+    info = model.catalog.table(table) if getattr(model, "catalog", None) else None
+    if info is not None and column is not None:
+        info = info.column(column)
+    synonyms = tuple(getattr(info, "synonyms", ()) or ())
+    parts = [_singular(p) for p in lx.fold(ident).split("_") if p]
+    if lang == "es":
+        for s in synonyms:
+            folded = [w for w in lx.fold(s).split() if w not in ("de", "del")]
+            if folded == lx.fold(ident).split("_"):
+                return s
+        return ident.replace("_", " ")
+    glosses = [lx.GLOSS.get(p) for p in parts]
+    if not parts or not all(glosses):
+        return ident.replace("_", " ")
+    head = glosses[0]
+    best, best_cover = None, 0
+    for s in synonyms:
+        words = lx.fold(s).split()
+        if any(
+            _singular(w) in lx.GLOSS and _singular(w) not in lx.GLOSS[_singular(w)] for w in words
+        ):
+            continue  # a Spanish synonym ("productos", "coste unitario")
+        if not s.isascii() or not any(w.startswith(g) for w in words for g in head):
+            continue
+        cover = sum(any(w.startswith(g) for w in words for g in gl) for gl in glosses)
+        if cover > best_cover:
+            best, best_cover = s, cover
+    if best is not None and best_cover == len(parts):
+        return best
+    # English puts the modifier first: precio_lista -> "list price"
+    words = [g[0] for g in reversed(glosses)]
+    if plural and not words[-1].endswith("s"):
+        words[-1] += "s"
+    return " ".join(words)
 
 
 def metric_label(model: SemanticModel, key: str, lang: str) -> str:
     """The metric's name, or the synonym that reads in `lang` when the name does not."""
     from .suggest import metric_phrase  # the same wording the suggestions use
 
-    return metric_phrase(model, key, lang)
+    phrase = metric_phrase(model, key, lang)
+    words = phrase.split()
+    if lang != "es" and len(words) > 1 and lx.fold(words[-1]) == "total":
+        # a name in Spanish word order ("Revenue Total") reads "total revenue" in English
+        phrase = " ".join(["total", *(w.lower() if not w.isupper() else w for w in words[:-1])])
+    return phrase
 
 
 def metric_expression(model: SemanticModel, key: str) -> tuple[exp.Expression, frozenset[str]]:
