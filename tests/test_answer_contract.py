@@ -83,6 +83,7 @@ def test_every_answer_kind_has_every_field(member, username, question, expected_
     answer = ask(membership=member("acme", username), question=question)
     assert answer["type"] == expected_type, answer["answer"]
     assert_contract(answer)
+    assert isinstance(answer["intent"], dict), "ask always reports an intent (null only for query)"
 
 
 def test_query_answers_have_every_field_and_null_intent(member):

@@ -185,8 +185,22 @@ def _prepare(turn: Turn, source_name: str | None, conversation_id: int | None) -
     turn.timer.lap("context")
     if not turn.policy.can_query:
         turn.refusal_rule = f"policy.{turn.policy.role}.no_data_questions"
-        return _refused(turn, "not_authorized", text("role_no_data", turn.lang))
+        answer = _refused(turn, "not_authorized", text("role_no_data", turn.lang))
+        if turn.kind == Message.Kind.ASK:
+            answer.intent = _refusal_intent(turn, "refused: the role asks no data questions")
+        return answer
     return None
+
+
+def _refusal_intent(turn: Turn, why: str) -> dict:
+    """`ask` always reports an intent (the contract leaves it null only for `query`): for a
+    question refused before interpretation, the offline engine's reading of it (pure and local,
+    nothing leaves the process), with the refusal as the reasoning."""
+    try:
+        reading = interpret(turn.question, semantic_model_for(turn.source, turn.catalog)).intent
+        return intent_dict(reading.type, reading.confidence, f"{why}; {reading.reasoning}")
+    except Exception:  # noqa: BLE001 - a refusal must not fail on its annotation
+        return intent_dict("AMBIGUOUS", 0.0, why)
 
 
 def _conversation_for(turn: Turn, conversation_id: int) -> Conversation:
@@ -231,7 +245,9 @@ def _ask_stages(turn: Turn) -> Answer:
     turn.timer.lap("screen")
     if not screen.ok:
         turn.refusal_rule = f"screening.{screen.code}"
-        return _refused(turn, screen.code or "prompt_injection", text(screen.code, turn.lang))
+        answer = _refused(turn, screen.code or "prompt_injection", text(screen.code, turn.lang))
+        answer.intent = _refusal_intent(turn, f"refused by screening ({screen.code})")
+        return answer
 
     key = _cache_key(turn, "answer", turn.question)
     cached = _cache_get(key)
