@@ -721,6 +721,39 @@ def test_follow_up_in_another_language_relabels_the_metric(model):
     assert result.lang == "en" and result.plan.metrics[0].label == "total revenue"
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "¿Qué datos hay de ventas por región?",  # "por" shapes data: not the table's columns
+        "¿Qué datos tenemos de ventas en 2025?",  # a period: data
+        "¿Cuántos productos hay en cada categoría?",
+        "Revenue by each channel",
+        "¿Dónde vendimos más?",
+        "ingresos por cliente y producto",
+    ],
+)
+def test_holdings_and_link_questions_leave_data_questions_alone(model, question):
+    """ "qué datos guardamos de cada X" asks for X's columns and "where is the customer of a
+    sale stored" for a join; questions that shape data stay data questions."""
+    assert interpret(question, model).route != "RAG", question
+
+
+@pytest.mark.parametrize(
+    ("question", "kind", "target"),
+    [
+        ("How is revenue computed?", "metric_definition", "Revenue Total"),
+        ("¿Cómo se calcula el revenue total?", "metric_definition", "Revenue Total"),
+        ("How is the total column computed?", "column_meaning", "total"),
+        ("¿Qué valores puede tomar la columna segmento?", "column_values", "segmento"),
+    ],
+)
+def test_a_named_column_is_not_the_metric_built_on_it(model, question, kind, target):
+    """ "the total column" is ventas.total's meaning; "revenue" names the metric."""
+    request = interpret(question, model).schema_request
+    assert request is not None and request.kind == kind, question
+    assert target in (request.metric, request.column), request
+
+
 def test_narrate_empty_and_truncated(model):
     plan = QueryPlan(table="ventas")
     assert narrate(plan, ["x"], [], lang="es", row_count=0, truncated=False) == (

@@ -759,7 +759,13 @@ def compose_schema_answer(
         found = [m for m in catalog.metrics if fold(m.name) == fold(metric)]
         metric_groups = [found] if found else [[]]
     if table:
-        table_groups = [[table]]
+        named, table_groups = table_groups, [[table]]
+        if kind == "join":
+            # "Which table links a sale to the customer?": the pair asked about, not every
+            # relationship of the given table (a table the user may not see is not added)
+            table_groups += [
+                g for g in named if table not in g and any(scope.table_ok(x) for x in g)
+            ][:1]
     if column:
         if "." in column:
             c_table, c_name = column.split(".", 1)

@@ -777,6 +777,27 @@ def test_join_answer_uses_foreign_keys(catalog, lexical):
     assert "JOIN clientes ON clientes.cliente_id = ventas.cliente_id" in answer.text
 
 
+def test_a_join_hint_answers_the_pair_the_question_names(catalog, lexical):
+    """The engine names one table ("join: ventas"); the question names the other ("the
+    customer"): the answer is that pair's key, not every relationship of ventas."""
+    question = "Which table links a sale to the customer who bought it?"
+    answer = _answer(
+        question, catalog=catalog, lexical=lexical, lang="en", kind="join", table="ventas"
+    )
+    assert answer.kind == "join" and answer.sources
+    assert "`ventas.cliente_id` = `clientes.cliente_id`" in answer.text
+    assert "productos" not in answer.text
+    # a table the user may not see is not added to the answer
+    hidden = _answer(
+        "¿Cómo se relaciona ventas con empleados?",
+        catalog=catalog,
+        lexical=lexical,
+        kind="join",
+        table="ventas",
+    )
+    assert hidden.found and "empleados" not in hidden.text
+
+
 def test_hints_override_detection(catalog, lexical):
     answer = _answer(
         "dime algo", catalog=catalog, lexical=lexical, kind="column_values", column="ventas.canal"

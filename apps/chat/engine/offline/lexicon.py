@@ -177,6 +177,8 @@ STOPWORDS = words(
     going goes distribucion distribution desglose breakdown reparto
     luego entonces pero but podrias podria puede pueden podes quieres deseo gustaria saberlo
     necesitaria
+    pasame pasamelo pasamela pasamelos pasamelas pasenme mandame enviame muestrenme
+    traigame mostrame gimme lemme
     """
 )
 
@@ -436,7 +438,9 @@ JOIN_PHRASES = phrases(
     """
     relacion | relaciona | relacionan | relacionada | relacionado | relaciones | related |
     relationship | relationships | join | joins | unir | une | unen | se une | conecta | connect
-    | connected | link | linked | cruzar | cruza
+    | connected | link | linked | cruzar | cruza | links | linking | connects | connecting |
+    relate | relates | relacionar | relacionamos | conectan | conectar | conectamos | vincula |
+    vinculan | vincular | enlaza | enlazan | enlazar | joined | joining
     """
 )
 INFO_WORDS = words(

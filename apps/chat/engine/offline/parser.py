@@ -259,7 +259,10 @@ def schema_request(ctx: Context) -> SchemaRequest | None:
     calculated, what a column means, which values it takes, how tables join."""
     kinds = {m.kind for m in ctx.mentions}
     early = (
-        _location_request(ctx, kinds)
+        _holdings_request(ctx, kinds)
+        or _named_column_request(ctx, kinds)
+        or _stored_link_request(ctx, kinds)
+        or _location_request(ctx, kinds)
         or _coverage_request(ctx, kinds)
         or _difference_request(ctx, kinds)
         or _existing_values_request(ctx, kinds)
@@ -345,6 +348,84 @@ _TABLE_WORDS = frozenset({"tabla", "table"})
 def _has_values(ctx: Context, entry: Entry) -> bool:
     column = ctx.model.column(entry.ref[0], entry.ref[1])
     return column is not None and bool(column.values) and not column.pii
+
+
+_DATA_NOUNS = frozenset({"datos", "dato", "data", "informacion", "information", "info"})
+_KNOW_WORDS = frozenset({"know", "sabemos", "conocemos", "sabe", "conoce"})
+_EACH_WORDS = frozenset({"cada", "each", "every"})
+# What a holdings question may say besides its table: "each" and the verbs are not a group-by.
+_HOLDINGS_KINDS = frozenset({"schema", "info", "exist", "group", "meaning", "list", "conj"})
+
+
+def _holdings_request(ctx: Context, kinds: set[str]) -> SchemaRequest | None:
+    """ "¿Qué datos guardamos de cada producto?", "what do we know about customers?": what the
+    table holds, its columns. Without this "cada producto" read as a group-by and the question
+    became a count per product name, a confident answer to something nobody asked."""
+    norms = {t.norm for t in ctx.tokens}
+    verbs = lx.INFO_WORDS | lx.EXIST_WORDS
+    asked = bool(norms & _DATA_NOUNS and norms & (verbs | _KNOW_WORDS)) or bool(
+        norms & _KNOW_WORDS and norms & {"que", "what"}
+    )
+    if not asked or kinds - _HOLDINGS_KINDS:
+        return None
+    groups = {ctx.tokens[m.start].norm for m in ctx.mentions if m.kind == "group"}
+    if groups - _EACH_WORDS:  # "por región" shapes data: not a question about the table
+        return None
+    schema = [m for m in ctx.mentions if m.kind == "schema"]
+    if len(schema) != 1 or schema[0].has("value") or not schema[0].has("table"):
+        return None
+    table = max(schema[0].of("table"), key=lambda e: e.quality).ref[0]
+    return SchemaRequest("table_columns", table=table)
+
+
+_COLUMN_WORDS = frozenset({"columna", "column", "campo", "field"})
+
+
+def _named_column_request(ctx: Context, kinds: set[str]) -> SchemaRequest | None:
+    """ "How is the total column of a sale computed?", "¿qué significa el campo descuento?":
+    the word "column" next to a name says the column is asked about, not a metric built on it
+    (the Revenue Total metric sums ventas.total, but its definition is not the column's)."""
+    if "meaning" not in kinds or "values" in kinds or kinds & _SHAPING:
+        return None
+    for i, m in enumerate(ctx.mentions):
+        if m.kind != "schema_word" or ctx.tokens[m.start].norm not in _COLUMN_WORDS:
+            continue
+        for j in (i - 1, i + 1):  # "the total column", "la columna total"
+            if not 0 <= j < len(ctx.mentions):
+                continue
+            named = ctx.mentions[j]
+            if named.kind != "schema" or not named.has("column") or named.has("value"):
+                continue
+            table, column = _schema_column(ctx, named)
+            tables = {e.ref[0] for n in ctx.mentions if n.kind == "schema" for e in n.of("table")}
+            for other in sorted(tables):  # "la columna total de ventas": that table's column
+                if other != table and ctx.model.column(other, column) is not None:
+                    table = other
+                    break
+            return SchemaRequest("column_meaning", table=table, column=column)
+    return None
+
+
+def _stored_link_request(ctx: Context, kinds: set[str]) -> SchemaRequest | None:
+    """ "Where is the customer of a sale stored?", "¿dónde se guarda el cliente de cada venta?":
+    two entities, one kept in the other, is a relationship; the foreign key answers it. It was
+    read as a data question (the sales' total revenue)."""
+    norms = {t.norm for t in ctx.tokens}
+    if not (_WHERE_WORDS & norms and norms & lx.INFO_WORDS):
+        return None
+    if kinds - {"schema", "info", "group", "conj", "with", "buy", "sell"} or "time" in kinds:
+        return None
+    groups = {ctx.tokens[m.start].norm for m in ctx.mentions if m.kind == "group"}
+    schema = [m for m in ctx.mentions if m.kind == "schema"]
+    if groups - _EACH_WORDS or len(schema) != 2 or any(m.has("value") for m in schema):
+        return None
+    if not all(m.has("table") for m in schema):
+        return None
+    first, second = (max(m.of("table"), key=lambda e: e.quality).ref[0] for m in schema)
+    steps = ctx.model.path(first, second)
+    if first == second or not steps:
+        return None
+    return SchemaRequest("join", table=steps[0][0])  # the table that holds the foreign key
 
 
 def _location_request(ctx: Context, kinds: set[str]) -> SchemaRequest | None:
