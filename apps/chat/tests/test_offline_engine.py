@@ -730,6 +730,8 @@ def test_follow_up_in_another_language_relabels_the_metric(model):
         "Revenue by each channel",
         "¿Dónde vendimos más?",
         "ingresos por cliente y producto",
+        "¿Qué productos guardamos en la categoría Software?",  # a value: data
+        "Revenue for each channel",
     ],
 )
 def test_holdings_and_link_questions_leave_data_questions_alone(model, question):

@@ -178,7 +178,7 @@ STOPWORDS = words(
     luego entonces pero but podrias podria puede pueden podes quieres deseo gustaria saberlo
     necesitaria
     pasame pasamelo pasamela pasamelos pasamelas pasenme mandame enviame muestrenme
-    traigame mostrame gimme lemme
+    traigame mostrame gimme lemme sabemos conocemos
     """
 )
 

@@ -363,19 +363,45 @@ def _holdings_request(ctx: Context, kinds: set[str]) -> SchemaRequest | None:
     became a count per product name, a confident answer to something nobody asked."""
     norms = {t.norm for t in ctx.tokens}
     verbs = lx.INFO_WORDS | lx.EXIST_WORDS
-    asked = bool(norms & _DATA_NOUNS and norms & (verbs | _KNOW_WORDS)) or bool(
-        norms & _KNOW_WORDS and norms & {"que", "what"}
-    )
+    asked = bool(norms & _DATA_NOUNS and norms & (verbs | _KNOW_WORDS)) or _what_we_keep(ctx)
     if not asked or kinds - _HOLDINGS_KINDS:
         return None
-    groups = {ctx.tokens[m.start].norm for m in ctx.mentions if m.kind == "group"}
-    if groups - _EACH_WORDS:  # "por región" shapes data: not a question about the table
+    if not _only_each(ctx):  # "por región" shapes data: not a question about the table
         return None
     schema = [m for m in ctx.mentions if m.kind == "schema"]
     if len(schema) != 1 or schema[0].has("value") or not schema[0].has("table"):
         return None
     table = max(schema[0].of("table"), key=lambda e: e.quality).ref[0]
     return SchemaRequest("table_columns", table=table)
+
+
+def _only_each(ctx: Context) -> bool:
+    """Every group marker is "cada / each / for each", which says "per row", not "by"."""
+    return all(
+        _EACH_WORDS & {t.norm for t in ctx.tokens[m.start : m.end]}
+        for m in ctx.mentions
+        if m.kind == "group"
+    )
+
+
+_KEEP_VERBS = _KNOW_WORDS | (lx.INFO_WORDS - {"hay", "contiene", "contain", "contains"})
+_AUXILIARIES = frozenset({"se", "do", "does", "did", "we", "you", "is", "are", "nosotros"})
+
+
+def _what_we_keep(ctx: Context) -> bool:
+    """ "¿Qué guardamos de...?", "what do we store for...", "qué sabemos de...": the verb right
+    after "qué / what" asks what is kept. Elsewhere ("¿qué productos guardamos?") the noun
+    after "qué" is what is asked for, and that is data."""
+    norms = [t.norm for t in ctx.tokens]
+    for i, norm in enumerate(norms):
+        if norm not in ("que", "what"):
+            continue
+        j = i + 1
+        while j < len(norms) and norms[j] in _AUXILIARIES:
+            j += 1
+        if j < len(norms) and norms[j] in _KEEP_VERBS:
+            return True
+    return False
 
 
 _COLUMN_WORDS = frozenset({"columna", "column", "campo", "field"})
@@ -415,9 +441,8 @@ def _stored_link_request(ctx: Context, kinds: set[str]) -> SchemaRequest | None:
         return None
     if kinds - {"schema", "info", "group", "conj", "with", "buy", "sell"} or "time" in kinds:
         return None
-    groups = {ctx.tokens[m.start].norm for m in ctx.mentions if m.kind == "group"}
     schema = [m for m in ctx.mentions if m.kind == "schema"]
-    if groups - _EACH_WORDS or len(schema) != 2 or any(m.has("value") for m in schema):
+    if not _only_each(ctx) or len(schema) != 2 or any(m.has("value") for m in schema):
         return None
     if not all(m.has("table") for m in schema):
         return None
