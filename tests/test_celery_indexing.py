@@ -38,8 +38,12 @@ def product(scratch_postgres_db, redis_url, tmp_path):  # noqa: ANN001, ANN201
 
     def manage(*args: str) -> str:
         result = subprocess.run(
-            [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True,
-            text=True, timeout=300,
+            [sys.executable, "manage.py", *args],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
         )
         assert result.returncode == 0, result.stderr[-3000:]
         return result.stdout
@@ -52,9 +56,26 @@ def product(scratch_postgres_db, redis_url, tmp_path):  # noqa: ANN001, ANN201
     manage("migrate", "--noinput")
     manage("seed_demo", "--rows", "2000")
     worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "datachat", "worker", "--pool", "solo",
-         "--loglevel", "WARNING", "--without-gossip", "--without-mingle", "--without-heartbeat"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "datachat",
+            "worker",
+            "--pool",
+            "solo",
+            "--loglevel",
+            "WARNING",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
         start_new_session=True,
     )
     manage.shell = shell  # type: ignore[attr-defined]

@@ -69,9 +69,10 @@ def test_analysts_have_no_admin(client, member):
 
 def test_review_queue_and_stale_examples(member):
     steward = member("acme", "steward")
-    source = steward.organization and Document.all_tenants.filter(
-        organization=steward.organization
-    ).first().data_source
+    source = (
+        steward.organization
+        and Document.all_tenants.filter(organization=steward.organization).first().data_source
+    )
     proposed, _ = example_upsert(
         data_source=source,
         question="Ventas por canal en 2025",

@@ -161,6 +161,9 @@ class AuditEntry(models.Model):
         ]
         indexes = [models.Index(fields=["organization", "created_at"])]
 
+    def __str__(self) -> str:
+        return f"{self.organization_id}#{self.seq} {self.username} {self.action} {self.outcome}"
+
     def save(self, *args, **kwargs):  # noqa: ANN002, ANN003
         if self.pk is not None:
             raise PermissionError("The audit log is append-only.")
@@ -176,6 +179,9 @@ class AuditChainHead(models.Model):
     organization = models.OneToOneField(Organization, on_delete=models.CASCADE, related_name="+")
     seq = models.PositiveBigIntegerField(default=0)
     last_hash = models.CharField(max_length=64, default="0" * 64)
+
+    def __str__(self) -> str:
+        return f"{self.organization_id}#{self.seq}"
 
 
 class AnomalyReport(TenantOwnedModel):

@@ -174,7 +174,7 @@ class Metric(TenantOwnedModel):
 
 
 class VerifiedExample(TenantOwnedModel):
-    """A question and the SQL that answers it, reviewed by a steward; goes stale on schema change."""
+    """A question and the SQL answering it, reviewed by a steward; stale on a schema change."""
 
     class Status(models.TextChoices):
         PROPOSED = "PROPOSED", _("Proposed")

@@ -34,8 +34,11 @@ def test_non_string_text_is_a_400(client, headers, path, body):
 
 def test_query_messages_follow_the_api_language(client, headers):
     response = client.post(
-        "/api/v1/query/", {"sql": "DELETE FROM ventas"}, content_type="application/json",
-        HTTP_ACCEPT_LANGUAGE="en", **headers,
+        "/api/v1/query/",
+        {"sql": "DELETE FROM ventas"},
+        content_type="application/json",
+        HTTP_ACCEPT_LANGUAGE="en",
+        **headers,
     )
     body = response.json()
     assert body["type"] == "REFUSED"

@@ -61,7 +61,6 @@ def _not_owner() -> ApiError:
     )
 
 
-
 class TextField(serializers.CharField):
     """A string that must be sent as a string: `{"sql": 1}` is a 400, not the SQL `1`."""
 
@@ -69,6 +68,7 @@ class TextField(serializers.CharField):
         if not isinstance(data, str):
             self.fail("invalid")
         return super().to_internal_value(data)
+
 
 class AnswerSerializer(serializers.Serializer):
     """The contract's answer object (documented for OpenAPI; produced by the pipeline)."""

@@ -962,7 +962,6 @@ def _bar_or_line(
     return traces, axes
 
 
-
 def plotly_config(lang: str = "es") -> dict[str, Any]:
     """The `config` argument for `Plotly.newPlot` (needs plotly-locale-es.js loaded for "es")."""
     return {

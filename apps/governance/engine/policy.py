@@ -40,7 +40,7 @@ class DataPolicy:
         return tuple(f for f in self.row_filters if f.table == table)
 
     def fingerprint(self) -> str:
-        """Stable digest of everything that changes what a query may return: part of every cache key."""
+        """Stable digest of all that changes what a query may return: part of every cache key."""
         payload = {
             "role": self.role,
             "can_query": self.can_query,

@@ -107,9 +107,11 @@ def introspect_postgres(
             )
             names = [r[0] for r in cur.fetchall()]
             cur.execute(
-                "SELECT kcu.table_name, kcu.column_name FROM information_schema.table_constraints tc "
+                "SELECT kcu.table_name, kcu.column_name "
+                "FROM information_schema.table_constraints tc "
                 "JOIN information_schema.key_column_usage kcu "
-                "ON tc.constraint_name = kcu.constraint_name AND tc.table_schema = kcu.table_schema "
+                "ON tc.constraint_name = kcu.constraint_name "
+                "AND tc.table_schema = kcu.table_schema "
                 "WHERE tc.constraint_type = 'PRIMARY KEY' AND tc.table_schema = %s",
                 (schema,),
             )
@@ -118,9 +120,11 @@ def introspect_postgres(
                 "SELECT kcu.table_name, kcu.column_name, ccu.table_name, ccu.column_name "
                 "FROM information_schema.table_constraints tc "
                 "JOIN information_schema.key_column_usage kcu "
-                "ON tc.constraint_name = kcu.constraint_name AND tc.table_schema = kcu.table_schema "
+                "ON tc.constraint_name = kcu.constraint_name "
+                "AND tc.table_schema = kcu.table_schema "
                 "JOIN information_schema.constraint_column_usage ccu "
-                "ON ccu.constraint_name = tc.constraint_name AND ccu.table_schema = tc.table_schema "
+                "ON ccu.constraint_name = tc.constraint_name "
+                "AND ccu.table_schema = tc.table_schema "
                 "WHERE tc.constraint_type = 'FOREIGN KEY' AND tc.table_schema = %s "
                 "ORDER BY 1, 2",
                 (schema,),
@@ -139,7 +143,8 @@ def introspect_postgres(
                     if _is_text(declared) and not looks_pii(col):
                         cur.execute(
                             pgsql.SQL(
-                                "SELECT {c} FROM {s}.{t} WHERE {c} IS NOT NULL GROUP BY {c} LIMIT %s"
+                                "SELECT {c} FROM {s}.{t} WHERE {c} IS NOT NULL "
+                                "GROUP BY {c} LIMIT %s"
                             ).format(
                                 c=pgsql.Identifier(col),
                                 s=pgsql.Identifier(schema),
