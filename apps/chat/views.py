@@ -96,6 +96,12 @@ def chat_page(request: HttpRequest, conversation_id: int | None = None) -> HttpR
     if request.method == "POST":
         conversation = conversation or _posted_conversation(request, membership)
         question = request.POST.get("question", "").strip()
+        if not question:
+            # Nothing to ask: no conversation is created and nothing is audited; the composer
+            # keeps its (empty) state. The API still answers an empty question with a refusal.
+            if request.htmx:
+                return HttpResponse(status=204)
+            return redirect(request.path)
         answer = ask(
             membership=membership,
             question=question,
