@@ -383,6 +383,13 @@ def test_follow_up_keeps_only_the_top_n(model, conn):
     assert results_match(run(conn, expected), run(conn, follow.sql), ordered=True)
 
 
+def test_a_trend_after_a_top_n_is_the_whole_series(model, conn):
+    *_, trend = _chain(model, conn, ["Ventas por región", "Solo el top 3", "Evolución mensual"])
+    assert trend.plan.grain == "month" and trend.plan.limit is None
+    expected = "SELECT strftime('%Y-%m', fecha) AS m, SUM(total) FROM ventas GROUP BY m ORDER BY m"
+    assert results_match(run(conn, expected), run(conn, trend.sql), ordered=True)
+
+
 def test_follow_up_regroups_and_filters(model, conn):
     results = _chain(
         model,

@@ -784,6 +784,9 @@ def followup_plan(previous: QueryPlan, parts: Parts) -> QueryPlan:
         changed = True
     if parts.grain:
         plan = plan.with_changes(grain=parts.grain, time_column=parts.time_column)
+        if parts.order is None and previous.limit is not None and not previous.grain:
+            # "Evolución mensual" after "solo el top 3": a series, not the top 3 periods.
+            plan = plan.with_changes(order=None, limit=None)
         changed = True
     elif parts.dims_said and not parts.dims_add and previous.grain and not previous.order:
         plan = plan.with_changes(grain=None)
