@@ -13,11 +13,10 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.support.services import ROOT, manage_runner
 
 pytestmark = [pytest.mark.services, pytest.mark.slow]
 
@@ -28,8 +27,7 @@ def product(scratch_postgres_db, redis_url, tmp_path):  # noqa: ANN001, ANN201
 
     redis_db = redis_url.rsplit("/", 1)[0] + "/14"
     redis.Redis.from_url(redis_db).flushdb()
-    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
-    env.update(
+    run = manage_runner(
         DATABASE_URL=scratch_postgres_db,
         REDIS_URL=redis_db,
         DATACHAT_DATA_DIR=str(tmp_path),
@@ -37,16 +35,7 @@ def product(scratch_postgres_db, redis_url, tmp_path):  # noqa: ANN001, ANN201
     )
 
     def manage(*args: str) -> str:
-        result = subprocess.run(
-            [sys.executable, "manage.py", *args],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-        assert result.returncode == 0, result.stderr[-3000:]
-        return result.stdout
+        return run(*args).stdout
 
     def shell(code: str) -> str:
         # Django's shell may print a banner line first: the answer is the last line.
@@ -72,7 +61,7 @@ def product(scratch_postgres_db, redis_url, tmp_path):  # noqa: ANN001, ANN201
             "--without-heartbeat",
         ],
         cwd=ROOT,
-        env=env,
+        env=run.env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,

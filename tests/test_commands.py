@@ -3,39 +3,16 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.support.services import manage_runner
 
 
 @pytest.fixture(scope="module")
 def cli(tmp_path_factory):  # noqa: ANN001, ANN201
     data_dir = tmp_path_factory.mktemp("cli-data")
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in ("DATABASE_URL", "REDIS_URL", "OPENAI_API_KEY", "DJANGO_SETTINGS_MODULE")
-    }
-    env["DATACHAT_DATA_DIR"] = str(data_dir)
-
-    def run(*args: str, check: bool = True) -> subprocess.CompletedProcess:
-        result = subprocess.run(
-            [sys.executable, "manage.py", *args],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-        if check and result.returncode != 0:
-            raise AssertionError(f"{args} failed: {result.stderr[-2000:]}")
-        return result
-
+    run = manage_runner(DATACHAT_DATA_DIR=str(data_dir))
     run("migrate", "--noinput")
     seeded = run("seed_demo", "--rows", "3000")
     run.seed_output = seeded.stdout  # type: ignore[attr-defined]

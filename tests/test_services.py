@@ -6,10 +6,6 @@ These skip without the services (with the reason) and must run in CI (DATACHAT_R
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
@@ -17,8 +13,7 @@ from apps.chat.pipeline import ask, run_query
 from apps.knowledge.demo.postgres import load_into_postgres
 from apps.knowledge.models import DataSource
 from apps.knowledge.services import catalog_refresh, datasource_create
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.support.services import manage_runner
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db]
 
@@ -84,8 +79,7 @@ def test_app_database_on_postgres_and_cache_on_redis(scratch_postgres_db, redis_
     import redis
 
     redis.Redis.from_url(redis_url).flushdb()
-    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
-    env.update(
+    run = manage_runner(
         DATABASE_URL=scratch_postgres_db,
         REDIS_URL=redis_url,
         DATACHAT_DATA_DIR=str(tmp_path),
@@ -93,16 +87,7 @@ def test_app_database_on_postgres_and_cache_on_redis(scratch_postgres_db, redis_
     )
 
     def manage(*args: str) -> str:
-        result = subprocess.run(
-            [sys.executable, "manage.py", *args],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-        assert result.returncode == 0, result.stderr[-3000:]
-        return result.stdout
+        return run(*args).stdout
 
     manage("migrate", "--noinput")
     manage("seed_demo", "--rows", "2000")

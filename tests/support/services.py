@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import os
 import socket
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
@@ -70,3 +73,36 @@ def scratch_postgres_db(postgres_url: str) -> Iterator[str]:
     finally:
         with psycopg.connect(postgres_url, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def manage_runner(**variables: str):  # noqa: ANN201
+    """`run(*args, check=True)` → a finished `manage.py` subprocess, the way a user runs it.
+
+    The environment is this one without the suite's own settings module and service URLs, plus
+    `variables` (DATACHAT_DATA_DIR, DATABASE_URL, REDIS_URL, …).
+    """
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DATABASE_URL", "REDIS_URL", "OPENAI_API_KEY", "DJANGO_SETTINGS_MODULE")
+    }
+    env.update(variables)
+
+    def run(*args: str, check: bool = True) -> subprocess.CompletedProcess:
+        result = subprocess.run(
+            [sys.executable, "manage.py", *args],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        if check and result.returncode != 0:
+            raise AssertionError(f"{args} failed: {result.stderr[-3000:]}")
+        return result
+
+    run.env = env  # type: ignore[attr-defined]
+    return run

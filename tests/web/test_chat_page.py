@@ -1,5 +1,3 @@
-
-
 def test_an_empty_question_creates_nothing(client, member):
     from apps.chat.models import Conversation
 
