@@ -175,7 +175,7 @@ def test_an_answer_without_data_is_not_exportable(api, stored_answer):
         "acme", "cientifica", "", answer_type="REFUSED", error={"code": "table_not_allowed"}
     )
     response = api("acme", "cientifica").get(export_url(message.pk))
-    assert response.status_code == 400
+    assert response.status_code == 409
     assert response.json()["error"]["code"] == "not_exportable"
 
 
