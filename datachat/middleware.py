@@ -15,8 +15,8 @@ BAD_INPUT = "bad_input"
 # Request bodies of this API are flat objects (depth 2 at most); 32 levels leave room for any
 # JSON a client sends on purpose and stop a parser long before Python's recursion limit.
 JSON_MAX_DEPTH = 32
-_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
-_JSON_NUL = re.compile(r"(?<!\\)(?:\\\\)*\\u0000", re.IGNORECASE)
+_JSON_SPECIAL = re.compile(r'[\[\]{}"\\]')
+_JSON_NUL = re.compile(r"(?<!\\)(?:\\\\)*\\u0000")
 # The messages, in the two languages of the product (as apps/chat/texts.py does: no catalogue
 # entry needed for a handful of sentences).
 _MESSAGES = {
@@ -91,7 +91,9 @@ class BadInputMiddleware:
                 return None
             if _is_json(request):
                 return _json_problem(request.body)
-            if _has_nul(_query_items(request.POST)):
+            # The API reads JSON only and answers anything else with its own 415: its stream
+            # is left unread for DRF to see.
+            if not _api(request) and _has_nul(_query_items(request.POST)):
                 return _message("nul")
         except (RequestDataTooBig, _TooManyFields):
             return _message("too_large")
@@ -124,40 +126,57 @@ def _has_nul(texts: Iterator[str]) -> bool:
     return any("\x00" in text for text in texts)
 
 
+def _api(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/")
+
+
 def _is_json(request: HttpRequest) -> bool:
     content_type = request.content_type or ""
     return content_type == "application/json" or content_type.endswith("+json")
 
 
-def json_depth(text: str) -> int:
-    """How deeply the arrays and objects of a JSON text nest (strings ignored), without parsing
-    it: a body too deep for a recursive parser is measured safely. Invalid JSON is measured as
-    well as possible and left to the parser to refuse."""
-    depth = deepest = 0
-    for char in _JSON_STRING.sub("", text):
-        if char in "[{":
+def json_too_deep(text: str, limit: int = JSON_MAX_DEPTH) -> bool:
+    """Whether the arrays and objects of a JSON text nest deeper than `limit` (brackets inside
+    strings ignored), found without parsing it: a body too deep for a recursive parser is
+    measured safely, and in one pass over its brackets, quotes and backslashes only. Invalid
+    JSON is measured as well as possible and left to the parser to refuse."""
+    if text.count("[") + text.count("{") <= limit:
+        return False
+    depth, in_string, skip = 0, False, -1
+    for match in _JSON_SPECIAL.finditer(text):
+        position, char = match.start(), match.group()
+        if position == skip:  # the character after a backslash in a string
+            continue
+        if in_string:
+            if char == "\\":
+                skip = position + 1
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
             depth += 1
-            if depth > deepest:
-                deepest = depth
-                if deepest > JSON_MAX_DEPTH:
-                    break
+            if depth > limit:
+                return True
         elif char in "]}":
             depth -= 1
-    return deepest
+    return False
 
 
 def _json_problem(body: bytes) -> str | None:
     text = body.decode("utf-8")
-    if json_depth(text) > JSON_MAX_DEPTH:
+    if json_too_deep(text):
         return _message("depth")
-    if "\x00" in text or _JSON_NUL.search(text):
+    # JSON writes NUL as \u0000 (the `u` is always lower-case); the regex, slower, only tells
+    # it from an escaped backslash followed by the letters "u0000".
+    if "\x00" in text or ("\\u0000" in text and _JSON_NUL.search(text)):
         return _message("nul")
     return None
 
 
 def bad_input_response(request: HttpRequest, message: str) -> HttpResponse:
     """400 `bad_input`: the API's JSON error shape under /api/, plain text elsewhere."""
-    if request.path.startswith("/api/"):
+    if _api(request):
         return JsonResponse(
             {"detail": message, "error": {"code": BAD_INPUT, "message": message}}, status=400
         )

@@ -127,7 +127,9 @@ class ChatApi(TenantApi):
 
     class InputSerializer(serializers.Serializer):
         question = TextField(allow_blank=True, trim_whitespace=False)
-        conversation_id = serializers.IntegerField(required=False, allow_null=True)
+        conversation_id = serializers.IntegerField(
+            required=False, allow_null=True, min_value=1, max_value=2**63 - 1
+        )
         source = TextField(required=False, allow_null=True, allow_blank=True)
 
     @extend_schema(
