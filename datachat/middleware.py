@@ -63,9 +63,9 @@ class SpanishByDefaultMiddleware:
 class BadInputMiddleware:
     """Input no view can use is refused at the door with a 400 and the stable code `bad_input`.
 
-    - a NUL character in the path, a query parameter, a form field (name or value) or a JSON
-      string: PostgreSQL cannot store one in text and refuses the whole statement, so it would
-      surface as a 500 from whichever query first met it;
+    - a NUL character in the path, a query parameter, a header, a form field (name or value) or
+      a JSON string: PostgreSQL cannot store one in text and refuses the whole statement, so it
+      would surface as a 500 from whichever query first met it;
     - JSON nested deeper than `JSON_MAX_DEPTH`: a recursive parser would hit the recursion
       limit (a `RecursionError` 500) long before such a body meant anything;
     - a body over Django's `DATA_UPLOAD_MAX_MEMORY_SIZE` (or too many fields).
@@ -85,7 +85,11 @@ class BadInputMiddleware:
 
     def _problem(self, request: HttpRequest) -> str | None:
         try:
-            if "\x00" in request.path or _has_nul(_query_items(request.GET)):
+            if (
+                "\x00" in request.path
+                or _has_nul(_query_items(request.GET))
+                or _has_nul(_header_values(request))
+            ):
                 return _message("nul")
             if request.method in ("GET", "HEAD", "OPTIONS"):
                 return None
@@ -120,6 +124,11 @@ def _query_items(data: Any) -> Iterator[str]:
             yield from (v for v in values if isinstance(v, str))
     except TooManyFieldsSent:
         raise _TooManyFields from None
+
+
+def _header_values(request: HttpRequest) -> Iterator[str]:
+    # Headers reach queries too (the org a member acts in, the session cookie).
+    return (v for k, v in request.META.items() if k.startswith("HTTP_") and isinstance(v, str))
 
 
 def _has_nul(texts: Iterator[str]) -> bool:

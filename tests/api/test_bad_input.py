@@ -150,6 +150,13 @@ def test_nul_anywhere_in_an_api_request_is_a_400_bad_input(api, method, url, bod
     assert _messages() == before
 
 
+def test_nul_in_a_header_or_a_login_form_is_a_400(api, client):
+    response = api("acme", "admin").get("/api/v1/audit/", HTTP_X_DATACHAT_ORG="acme\x00")
+    assert response.status_code == 400 and response.json()["error"]["code"] == "bad_input"
+    login = client.post("/accounts/login/", {"username": "admin\x00", "password": "x"})
+    assert login.status_code == 400
+
+
 def test_nul_in_feedback_over_the_api_is_a_400(api, own_message):
     response = api("acme", "analista").post(
         f"/api/v1/messages/{own_message}/feedback/",
