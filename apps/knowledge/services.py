@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from django.db import transaction
@@ -10,6 +10,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from apps.governance.models import Organization
+from apps.knowledge import secrets
 from apps.knowledge.engine import introspection
 from apps.knowledge.models import (
     CatalogColumn,
@@ -406,3 +407,42 @@ def table_document_generate(*, data_source: DataSource, user: Any = None) -> int
         )
         created += 1
     return created
+
+
+def datasource_locations_rekey(
+    *, progress: Callable[[int, int, str], None] | None = None
+) -> dict[str, int]:
+    """Re-encrypt every data source's location with the first key of DATACHAT_FIELD_KEY.
+
+    Every organization's sources, one row at a time, each written only if nobody changed it in
+    the meantime (compare and set). A location already under the first key is left alone, so a
+    second run changes nothing. One that no configured key decrypts is counted as `failed` and
+    left as it is (the old key was dropped too early: put it back and run again).
+    Returns the counts: `total`, `rekeyed`, `current`, `failed`.
+    """
+    rows = list(
+        DataSource.all_tenants.order_by("pk").values_list(
+            "pk", "organization__slug", "name", "location_encrypted"
+        )
+    )
+    counts = {"total": len(rows), "rekeyed": 0, "current": 0, "failed": 0}
+    for done, (pk, slug, name, token) in enumerate(rows, start=1):
+        label = f"{slug}/{name}"
+        if secrets.is_current(token):
+            counts["current"] += 1
+            outcome = "already current"
+        else:
+            try:
+                fresh = secrets.reencrypt(token)
+            except ValueError:
+                counts["failed"] += 1
+                outcome = "FAILED: no configured key decrypts it"
+            else:
+                DataSource.all_tenants.filter(pk=pk, location_encrypted=token).update(
+                    location_encrypted=fresh
+                )
+                counts["rekeyed"] += 1
+                outcome = "re-encrypted"
+        if progress:
+            progress(done, len(rows), f"{label}: {outcome}")
+    return counts

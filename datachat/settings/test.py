@@ -1,7 +1,9 @@
 """Settings for the test suite: fast hashing, no throttling surprises, eager Celery by default."""
 
 from datachat.settings.base import *  # noqa: F403
-from datachat.settings.base import REST_FRAMEWORK, env
+from datachat.settings.base import REST_FRAMEWORK, SECRET_KEY, env
+
+SECRET_KEY = SECRET_KEY or "datachat-insecure-dev-key-change-me"
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 REST_FRAMEWORK = {
