@@ -11,7 +11,10 @@ masked columns, unlisted functions and runaway queries:
 - PostgreSQL: a READ ONLY transaction with local statement/lock/idle timeouts, the query sent as
   a server-side cursor (DECLARE over the extended protocol: one statement, SELECT only, no
   data-modifying CTE), always rolled back. The least-privilege role (`readonly_role_sql`) is the
-  boundary for file, network and side-effect functions.
+  boundary for file, network and side-effect functions. On a source with per-role enforcement
+  (`SourceConnection.pg_role_org`, see `engine.pg_roles`) the transaction writes the caller's
+  attribute settings and `SET LOCAL ROLE`s to the policy's own database role first, so the
+  database checks that role's tables, columns and row-level security policies by itself.
 """
 
 from __future__ import annotations
@@ -40,11 +43,16 @@ FETCH_BATCH = 500
 
 @dataclass(frozen=True)
 class SourceConnection:
-    """Where a data source lives: a SQLite file path or a PostgreSQL DSN."""
+    """Where a data source lives: a SQLite file path or a PostgreSQL DSN.
+
+    `pg_role_org`: the org slug when the source enforces each role in the database (policy roles
+    created by `create_readonly_role`): every query then runs as that org's policy role.
+    """
 
     dialect: str  # "sqlite" or "postgres"
     sqlite_path: str | None = None
     pg_dsn: str | None = None
+    pg_role_org: str | None = None
 
 
 @dataclass(frozen=True)
@@ -290,6 +298,7 @@ def _execute_postgres(query: GuardedQuery, source: SourceConnection, lang: str) 
                     pgsql.Identifier(setting), pgsql.Literal(value)
                 )
             )
+        enter_policy_role(conn, policy, source, lang)
         try:
             with conn.cursor(name="datachat_query", scrollable=False, withhold=False) as cursor:
                 cursor.execute(query.sql)  # DECLARE ... CURSOR FOR <sql>, extended protocol
@@ -305,6 +314,39 @@ def _execute_postgres(query: GuardedQuery, source: SourceConnection, lang: str) 
         conn.close()
     duration = (time.monotonic() - started) * 1000
     return QueryResult(columns, rows, row_count, len(rows) < row_count, capped, duration)
+
+
+def enter_policy_role(conn, policy: DataPolicy, source: SourceConnection, lang: str) -> None:
+    """On a source with per-role enforcement: write the caller's attributes, then become the
+    policy's database role for the rest of the transaction (both undone by the rollback).
+
+    The settings go through `set_config(name, value, true)` with bound parameters; only then
+    `SET LOCAL ROLE`, after which the query can no longer write a setting or switch back (see
+    `engine.pg_roles`). Any failure (e.g. the role was never created) refuses the query: it
+    never runs as the login role instead.
+    """
+    if not source.pg_role_org:
+        return
+    import json
+
+    import psycopg
+    from psycopg import sql as pgsql
+
+    from .pg_roles import attribute_values, policy_role_name
+
+    role = policy_role_name(source.pg_role_org, policy.role)
+    try:
+        for setting, values in attribute_values(policy).items():
+            conn.execute(
+                "SELECT pg_catalog.set_config(%s, %s, true)",
+                (setting, json.dumps(values, ensure_ascii=False)),
+            )
+        conn.execute(pgsql.SQL("SET LOCAL ROLE {}").format(pgsql.Identifier(role)))
+    except (psycopg.Error, ValueError) as error:
+        sqlstate = getattr(error, "sqlstate", None) or ""
+        raise SqlRefusal(
+            "not_authorized", lang=lang, detail=f"database role {role} unusable {sqlstate}"
+        ) from None
 
 
 def _cancel(conn) -> None:
