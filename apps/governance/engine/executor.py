@@ -53,6 +53,7 @@ class SourceConnection:
     sqlite_path: str | None = None
     pg_dsn: str | None = None
     pg_role_org: str | None = None
+    pg_role_prefix: str = "dc_"
 
 
 @dataclass(frozen=True)
@@ -334,7 +335,10 @@ def enter_policy_role(conn, policy: DataPolicy, source: SourceConnection, lang: 
 
     from .pg_roles import attribute_values, policy_role_name
 
-    role = policy_role_name(source.pg_role_org, policy.role)
+    try:
+        role = policy_role_name(source.pg_role_org, policy.role, source.pg_role_prefix)
+    except ValueError:
+        raise SqlRefusal("not_authorized", lang=lang, detail="bad database role") from None
     try:
         for setting, values in attribute_values(policy).items():
             conn.execute(

@@ -37,26 +37,29 @@ from .executor import DANGEROUS_PG_FUNCTIONS, DANGEROUS_PG_VIEWS, RECON_PG_SCHEM
 from .policy import DataPolicy
 
 ATTR_SETTING_PREFIX = "datachat.attr."
-ROLE_PREFIX = "dc_"
+ROLE_PREFIX = "dc_"  # default; DATACHAT_PG_ROLE_PREFIX keeps installs sharing a cluster apart
+_PREFIX_RE = re.compile(r"[a-z_][a-z0-9_]{0,15}\Z")
 _MAX_IDENT = 63
 _ATTR_RE = re.compile(r"[a-z_][a-z0-9_]{0,40}\Z")
 _LOGIN_RE = re.compile(r"[a-z_][a-z0-9_]{0,62}\Z")
 _ROLE_ATTRIBUTES = "NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE NOREPLICATION NOINHERIT"
 
 
-def policy_role_name(org_slug: str, role: str) -> str:
+def policy_role_name(org_slug: str, role: str, prefix: str = ROLE_PREFIX) -> str:
     """`dc_<org>_<role>`, lower-case and safe as a bare identifier; never longer than 63 bytes.
 
     A slug that had to be changed to fit (upper case, hyphens, length) gets a short digest of
     the original, so `a-b` and `a_b` never share a role.
     """
+    if not _PREFIX_RE.match(prefix):
+        raise ValueError("the role prefix must be a short lower-case identifier")
     safe = re.sub(r"[^a-z0-9_]", "_", org_slug.lower())
     role_part = re.sub(r"[^a-z0-9_]", "_", role.lower())
-    budget = _MAX_IDENT - len(ROLE_PREFIX) - len(role_part) - 1
+    budget = _MAX_IDENT - len(prefix) - len(role_part) - 1
     if safe != org_slug or len(safe) > budget:
         digest = hashlib.sha256(org_slug.encode()).hexdigest()[:8]
         safe = f"{safe[: max(1, budget - 9)]}_{digest}"
-    return f"{ROLE_PREFIX}{safe}_{role_part}"
+    return f"{prefix}{safe}_{role_part}"
 
 
 def attribute_setting(name: str) -> str:
@@ -171,6 +174,7 @@ def policy_roles_sql(
     roles: Iterable[str] = (),
     create_login: bool = False,
     schema: str = "public",
+    prefix: str = ROLE_PREFIX,
 ) -> list[str]:
     """Statements (run by the tables' owner with CREATEROLE, or a superuser) that create or bring
     in sync the org's policy roles and row-level security policies. Idempotent.
@@ -200,9 +204,9 @@ def policy_roles_sql(
     statements.append(
         f"GRANT EXECUTE ON FUNCTION pg_catalog.set_config(text, text, boolean) TO {login}"
     )
-    names = {g.role: policy_role_name(org_slug, g.role) for g in grants}
+    names = {g.role: policy_role_name(org_slug, g.role, prefix) for g in grants}
     others = [r for r in dict.fromkeys(roles) if r not in names]
-    every = [*names.values(), *(policy_role_name(org_slug, r) for r in others)]
+    every = [*names.values(), *(policy_role_name(org_slug, r, prefix) for r in others)]
     for name in every:
         role = _ident(name)
         statements += _create_role(name, f"NOLOGIN {_ROLE_ATTRIBUTES}")
