@@ -450,6 +450,24 @@ def _ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def hardening_sql(schema: str = "public") -> list[str]:
+    """What PUBLIC loses in a source database: CREATE on the schema, EXECUTE on the dangerous
+    built-ins, SELECT on other sessions' activity, USAGE on information_schema."""
+    functions = ", ".join(f"'{name}'" for name in DANGEROUS_PG_FUNCTIONS)
+    statements = [
+        f"REVOKE CREATE ON SCHEMA {_ident(schema)} FROM PUBLIC",
+        (
+            "DO $$ DECLARE f regprocedure; BEGIN FOR f IN SELECT p.oid::regprocedure FROM "
+            "pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace "
+            f"WHERE n.nspname = 'pg_catalog' AND p.proname IN ({functions}) LOOP "
+            "EXECUTE format('REVOKE EXECUTE ON FUNCTION %s FROM PUBLIC', f); END LOOP; END $$"
+        ),
+    ]
+    statements += [f"REVOKE SELECT ON {view} FROM PUBLIC" for view in DANGEROUS_PG_VIEWS]
+    statements += [f"REVOKE USAGE ON SCHEMA {name} FROM PUBLIC" for name in RECON_PG_SCHEMAS]
+    return statements
+
+
 def readonly_role_sql(
     role: str,
     tables: Iterable[str],
@@ -472,7 +490,6 @@ def readonly_role_sql(
     columns = columns or {}
     r, s = _ident(role), _ident(schema)
     attributes = "LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE NOREPLICATION NOINHERIT"
-    functions = ", ".join(f"'{name}'" for name in DANGEROUS_PG_FUNCTIONS)
     statements = [
         (
             "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = "
@@ -483,20 +500,12 @@ def readonly_role_sql(
         # Convenience only (the role could SET it back): the executor opens READ ONLY itself.
         f"ALTER ROLE {r} SET default_transaction_read_only = on",
         f"ALTER ROLE {r} SET statement_timeout = '30s'",
-        f"REVOKE CREATE ON SCHEMA {s} FROM PUBLIC",
         f"REVOKE ALL ON SCHEMA {s} FROM {r}",
         f"GRANT USAGE ON SCHEMA {s} TO {r}",
         f"REVOKE ALL ON ALL TABLES IN SCHEMA {s} FROM {r}",
         f"REVOKE ALL ON ALL SEQUENCES IN SCHEMA {s} FROM {r}",
-        (
-            "DO $$ DECLARE f regprocedure; BEGIN FOR f IN SELECT p.oid::regprocedure FROM "
-            "pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace "
-            f"WHERE n.nspname = 'pg_catalog' AND p.proname IN ({functions}) LOOP "
-            "EXECUTE format('REVOKE EXECUTE ON FUNCTION %s FROM PUBLIC', f); END LOOP; END $$"
-        ),
+        *hardening_sql(schema),
     ]
-    statements += [f"REVOKE SELECT ON {view} FROM PUBLIC" for view in DANGEROUS_PG_VIEWS]
-    statements += [f"REVOKE USAGE ON SCHEMA {name} FROM PUBLIC" for name in RECON_PG_SCHEMAS]
     for table in sorted(set(tables)):
         target = f"{s}.{_ident(table)}"
         cols = sorted(set(columns.get(table, ())))

@@ -33,7 +33,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from .executor import DANGEROUS_PG_FUNCTIONS, DANGEROUS_PG_VIEWS, RECON_PG_SCHEMAS
+from .executor import hardening_sql
 from .policy import DataPolicy
 
 ATTR_SETTING_PREFIX = "datachat.attr."
@@ -136,23 +136,6 @@ def _filter_expression(column: str, attribute: str, values: tuple[str, ...]) -> 
     if not values:
         return "false"
     return f"{col} IN ({', '.join(_literal(v) for v in values)})"
-
-
-def hardening_sql(schema: str = "public") -> list[str]:
-    """What PUBLIC loses in the source database (shared with `readonly_role_sql`)."""
-    functions = ", ".join(_literal(name) for name in DANGEROUS_PG_FUNCTIONS)
-    statements = [
-        f"REVOKE CREATE ON SCHEMA {_ident(schema)} FROM PUBLIC",
-        (
-            "DO $$ DECLARE f regprocedure; BEGIN FOR f IN SELECT p.oid::regprocedure FROM "
-            "pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace "
-            f"WHERE n.nspname = 'pg_catalog' AND p.proname IN ({functions}) LOOP "
-            "EXECUTE format('REVOKE EXECUTE ON FUNCTION %s FROM PUBLIC', f); END LOOP; END $$"
-        ),
-    ]
-    statements += [f"REVOKE SELECT ON {view} FROM PUBLIC" for view in DANGEROUS_PG_VIEWS]
-    statements += [f"REVOKE USAGE ON SCHEMA {name} FROM PUBLIC" for name in RECON_PG_SCHEMAS]
-    return statements
 
 
 def _create_role(name: str, attributes: str) -> list[str]:

@@ -544,6 +544,15 @@ def test_row_filter_bypass_is_refused_by_the_database_alone(case, pg, roles):
     assert _snapshot(pg) == before
 
 
+@pytest.mark.parametrize("case", ROW_FILTER_REFUSED, ids=lambda c: c[0])
+def test_row_filter_bypass_is_refused_by_the_guard_too(case):
+    """The other layer: the guard refuses every one of them before any database sees it."""
+    _id, sql = case
+    sql = sql.replace("{login}", "dc_login").replace("{admin_role}", "dc_acme_admin")
+    with pytest.raises(SqlRefusal):
+        guard_sql(sql, dialect="postgres", schema=SCHEMA, policy=VIEWER)
+
+
 def test_row_filter_follows_the_attribute_and_fails_closed_without_it(roles):
     sur = dataclasses.replace(
         VIEWER, row_filters=(RowFilter("ventas", "region", ("Sur",), attribute="region"),)
