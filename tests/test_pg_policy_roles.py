@@ -74,9 +74,9 @@ def pg_source(prefix, member, scratch_postgres_db, demo_db_path):  # noqa: ANN00
     return source
 
 
-def _run(*args: str) -> str:
+def _run(*args: str, stderr: io.StringIO | None = None) -> str:
     out = io.StringIO()
-    call_command("create_readonly_role", *args, stdout=out)
+    call_command("create_readonly_role", *args, stdout=out, stderr=stderr or io.StringIO())
     return out.getvalue()
 
 
@@ -113,8 +113,10 @@ def test_answers_unchanged_and_each_role_enforced_through_its_database_role(memb
     before = {
         q: ask(membership=analista, question=q, source_name="empresa_pg")["rows"] for q in NOTEBOOK
     }
-    output = _run("--org", "acme", "--source", "empresa_pg")
+    err = io.StringIO()
+    output = _run("--org", "acme", "--source", "empresa_pg", stderr=err)
     assert "VIEWER" in output and "1 row filter(s)" in output
+    assert "is a superuser" in err.getvalue()  # this test connects as postgres
     assert "_acme_viewer: SELECT on 2 table(s)" in output
     # idempotent: the second run succeeds and changes nothing that matters
     _run("--org", "acme", "--source", "empresa_pg")
@@ -227,3 +229,58 @@ def test_a_connection_that_cannot_manage_roles_is_a_clear_error(member, pg_sourc
         )
     pg_source.refresh_from_db()
     assert not pg_source.db_roles_enabled
+
+
+def test_the_recommended_least_privilege_login(
+    member, pg_source, prefix, caplog, django_capture_on_commit_callbacks
+):  # noqa: ANN001
+    """`--role` creates a NOINHERIT login that reads nothing by itself; the source connects with
+    it; answers are unchanged; a policy edit cannot be re-applied over that connection, which is
+    logged and reported until the operator re-runs the command with `--admin-url`."""
+    import psycopg
+
+    admin_url = pg_source.location()
+    login = f"{prefix}login"
+    err = io.StringIO()
+    _run("--org", "acme", "--source", "empresa_pg", "--role", login, stderr=err)
+    assert "superuser" not in err.getvalue() and "inherits" not in err.getvalue()
+    password = uuid.uuid4().hex
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f"ALTER ROLE \"{login}\" PASSWORD '{password}'")
+    login_url = admin_url.replace("//postgres@", f"//{login}:{password}@")
+    assert login_url != admin_url
+    datasource_create(
+        org=pg_source.organization,
+        name="empresa_pg",
+        kind=DataSource.Kind.POSTGRES,
+        location=login_url,
+    )
+    pg_source.refresh_from_db()
+    with psycopg.connect(login_url, autocommit=True) as conn, pytest.raises(psycopg.Error):
+        conn.execute("SELECT count(*) FROM productos")  # nothing on its own
+
+    cache.clear()
+    visor = ask(
+        membership=member("acme", "visor"),
+        question="¿Cuál fue el total de ventas por región?",
+        source_name="empresa_pg",
+    )
+    assert visor["type"] == "SQL" and [row[0] for row in visor["rows"]] == ["Norte"]
+    masked = run_query(
+        membership=member("acme", "analista"),
+        sql="SELECT nombre, email FROM clientes",
+        source_name="empresa_pg",
+    )
+    assert masked["type"] == "SQL" and {row[1] for row in masked["rows"]} == {"***"}
+
+    policy = AccessPolicy.all_tenants.get(organization__slug="acme", role=Role.VIEWER)
+    try:
+        with caplog.at_level("WARNING"), django_capture_on_commit_callbacks(execute=True):
+            policy.save()
+        assert "create_readonly_role --org acme --source empresa_pg" in caplog.text
+        with pytest.raises(CommandError, match="policies changed"):
+            _run("--org", "acme", "--source", "empresa_pg", "--check")
+        _run("--org", "acme", "--source", "empresa_pg", "--admin-url", admin_url)
+        assert "in sync" in _run("--org", "acme", "--source", "empresa_pg", "--check")
+    finally:
+        DataSource.all_tenants.filter(pk=pg_source.pk).update(db_roles_enabled=False)

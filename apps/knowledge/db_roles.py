@@ -38,6 +38,7 @@ class DbRolesPlan:
     statements: list[str]
     # DataChat role -> (database role, tables granted whole, tables granted by column, filters)
     roles: dict[str, tuple[str, int, int, int]] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
 
 
 def role_prefix() -> str:
@@ -129,11 +130,26 @@ def datasource_db_roles_sync(
         ):
             for statement in plan.statements:
                 conn.execute(statement)
+            login = conn.execute(
+                "SELECT rolsuper, rolinherit, rolbypassrls FROM pg_catalog.pg_roles "
+                "WHERE rolname = %s",
+                (plan.login_role,),
+            ).fetchone()
     except psycopg.Error as error:
         diag = getattr(error, "diag", None)
         primary = (getattr(diag, "message_primary", None) or "") if diag else ""
         sqlstate = getattr(error, "sqlstate", None) or type(error).__name__
         raise DbRolesError(f"{sqlstate} {primary}".strip()[:300]) from None
+    if login and (login[0] or login[2]):
+        plan.warnings.append(
+            f"login role {plan.login_role} is a superuser or bypasses RLS: queries are confined "
+            "by SET ROLE alone; connect with a least-privilege login (--role)"
+        )
+    elif login and login[1]:
+        plan.warnings.append(
+            f"login role {plan.login_role} inherits the policy roles' privileges: it can read "
+            f"on its own; ALTER ROLE {plan.login_role} NOINHERIT (or use --role)"
+        )
     DataSource.all_tenants.filter(pk=data_source.pk).update(
         db_roles_enabled=True, db_roles_synced_at=timezone.now()
     )

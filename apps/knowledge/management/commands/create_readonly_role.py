@@ -108,6 +108,8 @@ class Command(BaseCommand):
                 f"  {role:<15} {name}: SELECT on {whole} table(s), column grants on "
                 f"{by_column}, {filters} row filter(s)"
             )
+        for warning in plan.warnings:
+            self.stderr.write(f"warning: {warning}")
         self.stdout.write(
             f"{len(plan.statements)} statement(s) applied; login role {plan.login_role} is a "
             "member of each; queries on this source now SET LOCAL ROLE per policy."
