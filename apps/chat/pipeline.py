@@ -531,9 +531,20 @@ def scope_phrase(filters: tuple[str, ...] | list[str]) -> str:
 
 
 def connection_for(source: DataSource) -> SourceConnection:
-    """The executor's connection spec for a data source (the location decrypted here only)."""
+    """The executor's connection spec for a data source (the location decrypted here only).
+
+    A PostgreSQL source with per-role enforcement names the org, so every query runs as its
+    policy's own database role (`create_readonly_role`, docs/security.md).
+    """
     if source.kind == DataSource.Kind.SQLITE:
         return SourceConnection(dialect="sqlite", sqlite_path=source.location())
+    if source.db_roles_enabled:
+        return SourceConnection(
+            dialect="postgres",
+            pg_dsn=source.location(),
+            pg_role_org=source.organization.slug,
+            pg_role_prefix=settings.DATACHAT.get("PG_ROLE_PREFIX", "dc_"),
+        )
     return SourceConnection(dialect="postgres", pg_dsn=source.location())
 
 

@@ -34,6 +34,15 @@ class DataSource(TenantOwnedModel):
     )
     schema_version = models.PositiveIntegerField(default=0)
     refreshed_at = models.DateTimeField(null=True, blank=True)
+    db_roles_enabled = models.BooleanField(
+        default=False,
+        editable=False,
+        help_text=_(
+            "PostgreSQL: every query runs as its role's own database role (set by "
+            "manage.py create_readonly_role)."
+        ),
+    )
+    db_roles_synced_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta(TenantOwnedModel.Meta):

@@ -236,6 +236,9 @@ DATACHAT = {
     "EMBEDDINGS": env.str("DATACHAT_EMBEDDINGS", default="local"),
     "CHROMA_URL": env.str("DATACHAT_CHROMA_URL", default=""),
     "QUESTION_MAX_CHARS": env.int("DATACHAT_QUESTION_MAX_CHARS", default=2000),
+    # PostgreSQL policy roles are named <prefix><org>_<role> (docs/security.md): a prefix per
+    # installation keeps two installs that share a database cluster apart.
+    "PG_ROLE_PREFIX": env.str("DATACHAT_PG_ROLE_PREFIX", default="dc_"),
     # Cache lifetimes (seconds): DESIGN.md "Caching".
     "CACHE_TTL": {"intent": 3600, "sql": 86400, "result": 300, "rag": 7 * 86400},
 }
