@@ -25,6 +25,10 @@ CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 # the embedded demo needs no setup; production sets its own and rotates it on purpose.
 DATACHAT_FIELD_KEY = env.str("DATACHAT_FIELD_KEY", default="")
 
+# Database servers a data source may point at (`host` or `host:port`, comma-separated). Empty:
+# none, only SQLite files under DATACHAT_DATA_DIR/sources/<org>/ (docs/security.md).
+DATACHAT_SOURCE_HOSTS = env.list("DATACHAT_SOURCE_HOSTS", default=[])
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",

@@ -14,6 +14,7 @@ from django.core.management.base import BaseCommand, CommandError
 from apps.governance.engine.executor import readonly_role_sql
 from apps.governance.models import AccessPolicy
 from apps.governance.selectors import organization_get
+from apps.knowledge.locations import LocationError
 from apps.knowledge.models import CatalogColumn, CatalogTable, DataSource
 from apps.knowledge.selectors import datasource_get
 
@@ -57,7 +58,11 @@ class Command(BaseCommand):
             return
         import psycopg
 
-        with psycopg.connect(source.location(), autocommit=True) as conn:
+        try:
+            dsn = source.location()
+        except LocationError as exc:
+            raise CommandError(f"{exc.code}: {exc.message}") from exc
+        with psycopg.connect(dsn, autocommit=True) as conn:
             for statement in statements:
                 conn.execute(statement)
         self.stdout.write(
