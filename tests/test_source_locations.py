@@ -275,6 +275,36 @@ def test_the_app_postgresql_database_is_refused(platform, acme, scratch_postgres
     assert not DataSource.all_tenants.filter(name="leak_appdb").exists()
 
 
+@pytest.mark.services
+def test_the_app_database_from_database_url_is_refused(postgres_url, tmp_path):
+    """The same, with the app database configured the way production does it (DATABASE_URL)."""
+    from urllib.parse import urlparse
+
+    from tests.support.services import manage_runner
+
+    app = urlparse(postgres_url)
+    app_url = f"postgresql://{app.username}@{app.hostname}:{app.port or 5432}/datachat_app"
+    run = manage_runner(
+        DATABASE_URL=app_url.replace("postgresql://", "postgres://"),
+        DATACHAT_DATA_DIR=str(tmp_path),
+        DATACHAT_SOURCE_HOSTS=app.hostname,
+    )
+    script = (
+        "from types import SimpleNamespace as O\n"
+        "from apps.knowledge.locations import LocationError, location_check\n"
+        f"for url in ({app_url!r}, {app_url.replace(app.hostname, 'localhost')!r}, "
+        f"{app_url.rsplit('/', 1)[0] + '/otra'!r}):\n"
+        "    try:\n"
+        "        location_check(org=O(slug='acme'), kind='postgres', location=url)\n"
+        "        print('accepted')\n"
+        "    except LocationError as exc:\n"
+        "        print(exc.code)\n"
+    )
+    out = run("shell", "--verbosity", "0", "-c", script).stdout.split()
+    # The app database by any spelling of its host; another database with the app's role.
+    assert out == ["location_is_platform", "host_not_allowed", "location_is_platform"], out
+
+
 # --- variants: symlinks, `..`, absolute paths -------------------------------------------------
 
 
@@ -484,6 +514,26 @@ def test_platform_staff_configure_a_postgresql_source_and_query_it(
         with psycopg.connect(base, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
             conn.execute(f'DROP ROLE IF EXISTS "{role}"')
+
+
+def test_new_sources_are_restricted_unless_opened(platform, acme, member):
+    """Outside seed_demo, a new source is closed to plain analysts until an admin opens it."""
+    form = platform.get(ADD_URL).context["adminform"].form
+    assert form.fields["restricted"].initial is True
+    source = datasource_create(org=acme, name="nueva", kind="sqlite", location="empresa.db")
+    assert source.restricted
+    entry = AuditEntry.objects.filter(organization=acme).order_by("-seq").first()
+    assert (entry.action, entry.source, entry.channel) == ("datasource_create", "nueva", "cli")
+    assert entry.details["restricted"] is True and entry.details["location"] == "empresa.db"
+    catalog_refresh(data_source=source)
+    analista = token_client(member("acme", "analista").user)
+    answer = analista.post(
+        "/api/v1/query/", {"sql": "SELECT COUNT(*) FROM ventas", "source": "nueva"}, format="json"
+    ).json()
+    assert answer["type"] == "REFUSED" and answer["error"]["code"] == "not_authorized"
+    names = [s["name"] for s in analista.get("/api/v1/datasources/").json()["results"]]
+    assert "nueva" not in names and "empresa" in names
+    assert DataSource.all_tenants.get(organization=acme, name="empresa").restricted is False
 
 
 # --- memberships: the user drop-down -----------------------------------------------------------

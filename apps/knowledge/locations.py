@@ -24,6 +24,7 @@ import os
 import re
 import socket
 import sqlite3
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -348,8 +349,19 @@ def _same_server(host: str, port: str, app_host: str, app_port: str) -> bool:
     return bool(_addresses(host) & _addresses(app_host))
 
 
-def _addresses(host: str) -> set[str]:
+_ADDRESS_TTL_S = 60.0
+_address_cache: dict[str, tuple[float, frozenset[str]]] = {}
+
+
+def _addresses(host: str) -> frozenset[str]:
+    """The host's addresses, remembered for a minute: the check runs at every opening."""
+    now = time.monotonic()
+    cached = _address_cache.get(host)
+    if cached is not None and now - cached[0] < _ADDRESS_TTL_S:
+        return cached[1]
     try:
-        return {info[4][0] for info in socket.getaddrinfo(host.strip("[]"), None)}
+        found = frozenset(info[4][0] for info in socket.getaddrinfo(host.strip("[]"), None))
     except (OSError, UnicodeError):
-        return set()
+        found = frozenset()
+    _address_cache[host] = (now, found)
+    return found

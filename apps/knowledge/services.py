@@ -115,7 +115,7 @@ def datasource_save(
     location_changed = False
     if location:
         checked = location_check(org=org, kind=source.kind, location=location)
-        location_changed = before is None or moved or before.stored_location() != checked.stored
+        location_changed = before is None or moved or _stored(before) != checked.stored
     elif before is None:
         raise LocationError("location_invalid", "A new data source needs a location.")
     elif moved:
@@ -202,6 +202,13 @@ def datasource_location_refused(
         rule=f"datasource.location.{error.code}",
         details={"kind": kind},
     )
+
+
+def _stored(source: DataSource) -> str | None:
+    try:
+        return source.stored_location()
+    except ValueError:  # encrypted under another key: whatever it was, it is replaced
+        return None
 
 
 def _actor_role(org: Organization, user: Any) -> str:
