@@ -315,7 +315,7 @@ def _prepare(job: _Export) -> SourceConnection:
         policy=job.policy,
         lang=job.lang,
     )
-    return connection_for(job.source)
+    return connection_for(job.source, job.lang)
 
 
 def _audit(

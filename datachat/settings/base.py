@@ -36,6 +36,10 @@ DATACHAT_AUDIT_KEY = env.str("DATACHAT_AUDIT_KEY", default="")
 DATACHAT_HEALTH_TOKEN = env.str("DATACHAT_HEALTH_TOKEN", default="")
 DATACHAT_METRICS_TOKEN = env.str("DATACHAT_METRICS_TOKEN", default="")
 
+# Database servers a data source may point at (`host` or `host:port`, comma-separated). Empty:
+# none, only SQLite files under DATACHAT_DATA_DIR/sources/<org>/ (docs/security.md).
+DATACHAT_SOURCE_HOSTS = env.list("DATACHAT_SOURCE_HOSTS", default=[])
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",

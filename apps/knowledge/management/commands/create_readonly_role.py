@@ -32,6 +32,7 @@ from apps.knowledge.db_roles import (
     datasource_db_roles_status,
     datasource_db_roles_sync,
 )
+from apps.knowledge.locations import LocationError
 from apps.knowledge.models import DataSource
 from apps.knowledge.selectors import datasource_get
 
@@ -101,6 +102,8 @@ class Command(BaseCommand):
                 admin_url=options["admin_url"],
                 create_login=create_login,
             )
+        except LocationError as exc:
+            raise CommandError(f"{exc.code}: {exc.message}") from exc
         except DbRolesError as exc:
             raise CommandError(f"database roles not applied: {exc}") from exc
         for role, (name, whole, by_column, filters) in sorted(plan.roles.items()):
