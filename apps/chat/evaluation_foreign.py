@@ -200,7 +200,8 @@ def database_place(database: ForeignDatabase, slug: str) -> tuple[str, Path]:
     location = f"sources/{slug}/{database.name}.db"
     target = Path(settings.DATA_DIR) / location
     marker = target.with_name(target.name + ".from")
-    origin = _sha256_file(database.path)
+    # The content and the manifest it is checked against: either changing rebuilds (and checks).
+    origin = _sha256_file(database.path) + " " + json.dumps(database.manifest, sort_keys=True)
     if target.exists() and marker.exists() and marker.read_text().strip() == origin:
         return location, target
     if database.path.name.endswith(".sql.gz"):
