@@ -132,6 +132,12 @@ def test_the_evaluation_org_sees_every_table_unmasked_and_a_rerun_changes_nothin
     policy = AccessPolicy.all_tenants.get(organization=org, role=membership.role)
     assert policy.allowed_tables == ["*"] and policy.masked_columns == []
     assert policy.row_filters == []
+    assert Organization.objects.filter(slug__startswith="foreign-car-1").count() == 1
+    # A variant (say, with a semantic layer imported) is an org of its own.
+    _evaluate(
+        "--database", str(CAR_1 / "car_1.sql.gz"), "--cases", str(car_cases), "--variant", "sl"
+    )
+    assert DataSource.all_tenants.filter(organization__slug="foreign-car-1-sl").count() == 1
 
 
 def test_totals_only_prints_no_case_and_lang_selects_the_cases(car_cases, tmp_path):

@@ -337,15 +337,17 @@ def foreign_org_slug(name: str, suffix: str = "") -> str:
     return slugify(f"foreign-{name}{'-' + suffix if suffix else ''}".replace("_", "-"))
 
 
-def foreign_org_prepare(database: ForeignDatabase) -> Membership:
+def foreign_org_prepare(database: ForeignDatabase, *, variant: str = "") -> Membership:
     """The evaluation org of a database, created or brought up to date (idempotent): the SQLite
     file in place, the default data source, the catalog refreshed from the file, and the
-    evaluation user. Returns that user's membership.
+    evaluation user. Returns that user's membership. A `variant` is an org of its own
+    (`foreign-<db>-<variant>`), e.g. one whose steward imported a semantic layer, so the
+    schema-only org stays schema-only.
 
     The user is an ANALYST whose org policy is widened to every table, no mask and no row
     filter, so the figure measures the engine, not a policy (a customer's analysts would lose
     the tables and columns their admin withholds)."""
-    slug = foreign_org_slug(database.name)
+    slug = foreign_org_slug(database.name, variant)
     location, _ = database_place(database, slug)
     with transaction.atomic():
         org = organization_create(name=f"Foreign database {database.name}", slug=slug)
@@ -382,6 +384,7 @@ class ForeignResult:
     reason: str
     ms: float
     sql: str | None = None
+    answer_text: str = ""
     columns: list[str] = field(default_factory=list)
     rows_returned: int | None = None
     gold_rows: int | None = None
@@ -397,6 +400,7 @@ class ForeignResult:
             "right": self.right,
             "right_lenient": self.right_lenient,
             "type": self.answer_type,
+            "answer": self.answer_text[:500],
             "reason": self.reason,
             "sql": self.sql,
             "columns": self.columns,
@@ -440,6 +444,7 @@ def evaluate_foreign(
                 database=database.name,
                 case=case,
                 answer_type=answer["type"],
+                answer_text=answer.get("answer") or "",
                 outcome=outcome,
                 right=right,
                 right_lenient=lenient,

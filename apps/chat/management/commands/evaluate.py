@@ -3,6 +3,7 @@
     manage.py evaluate FILE [--org SLUG] [--user NAME] [--json] [--min-accuracy X]
     manage.py evaluate --corpus DIR [--only DB ...] [--lang en|es] [--output FILE] [--json]
     manage.py evaluate --database PATH.db|PATH.sql.gz --cases QUESTIONS.jsonl [--lang en|es] ...
+    (either form: [--variant NAME] [--totals-only] [--min-accuracy X])
 
 The second and third forms run public databases the product was not built around (see
 `apps/chat/evaluation_foreign.py`): each gets an evaluation org `foreign-<db>` with the file as its
@@ -54,6 +55,11 @@ class Command(OneLineErrors, BaseCommand):
         foreign.add_argument("--database", help="One foreign database: a SQLite .db or .sql.gz.")
         foreign.add_argument("--cases", help="With --database: its questions.jsonl.")
         foreign.add_argument("--lang", choices=("en", "es"), help="Only the cases of a language.")
+        foreign.add_argument(
+            "--variant",
+            default="",
+            help="Evaluate in the org foreign-<db>-<variant> (e.g. one with a semantic layer).",
+        )
         foreign.add_argument("--output", help="Write one JSON result per case to this file.")
         foreign.add_argument(
             "--totals-only",
@@ -145,7 +151,7 @@ class Command(OneLineErrors, BaseCommand):
 
     def _foreign_database(self, database, cases, summary, output, options) -> None:  # noqa: ANN001
         try:
-            membership = foreign_org_prepare(database)
+            membership = foreign_org_prepare(database, variant=options["variant"])
         except (OSError, ValueError) as exc:
             raise CommandError(f"{database.name}: {exc}") from exc
         self.stdout.write(
