@@ -169,6 +169,20 @@ def test_totals_only_prints_no_case_and_lang_selects_the_cases(car_cases, tmp_pa
         )
 
 
+def test_an_org_with_other_members_is_never_widened_into_an_evaluation_org(car_cases):
+    from apps.governance.models import Role
+    from apps.governance.services import membership_create, organization_create
+
+    org = organization_create(name="Real people", slug="foreign-car-1")
+    membership_create(org=org, username="real-analyst", password="x" * 20, role=Role.ANALYST)
+    before = AccessPolicy.all_tenants.get(organization=org, role=Role.ANALYST).allowed_tables
+    with pytest.raises(CommandError, match="not an evaluation org"):
+        _evaluate("--database", str(CAR_1 / "car_1.sql.gz"), "--cases", str(car_cases))
+    policy = AccessPolicy.all_tenants.get(organization=org, role=Role.ANALYST)
+    assert policy.allowed_tables == before != ["*"]
+    assert not DataSource.all_tenants.filter(organization=org).exists()
+
+
 def test_a_dump_that_differs_from_its_manifest_is_refused(tmp_path):
     (tmp_path / "car_1.sql.gz").write_bytes((CAR_1 / "car_1.sql.gz").read_bytes())
     manifest = json.loads((CAR_1 / "manifest.json").read_text(encoding="utf-8"))

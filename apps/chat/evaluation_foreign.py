@@ -348,6 +348,11 @@ def foreign_org_prepare(database: ForeignDatabase, *, variant: str = "") -> Memb
     filter, so the figure measures the engine, not a policy (a customer's analysts would lose
     the tables and columns their admin withholds)."""
     slug = foreign_org_slug(database.name, variant)
+    username = f"{slug}-{EVALUATION_USER_SUFFIX}"
+    # The policy below is widened to everything: never do that to an org real people use.
+    others = Membership.all_tenants.filter(organization__slug=slug).exclude(user__username=username)
+    if others.exists():
+        raise ValueError(f"the org {slug} has members other than {username}: not an evaluation org")
     location, _ = database_place(database, slug)
     with transaction.atomic():
         org = organization_create(name=f"Foreign database {database.name}", slug=slug)
@@ -356,7 +361,7 @@ def foreign_org_prepare(database: ForeignDatabase, *, variant: str = "") -> Memb
         )
         membership, _ = membership_create(
             org=org,
-            username=f"{slug}-{EVALUATION_USER_SUFFIX}",
+            username=username,
             password=hashlib.sha256(os.urandom(32)).hexdigest(),
             role=Role.ANALYST,
         )
