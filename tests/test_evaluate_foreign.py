@@ -237,3 +237,56 @@ def test_the_lenient_score_allows_extra_columns_but_not_missing_ones():
     assert not accepts(_plain(), gold, answer)
     assert accepts_lenient(_plain(), gold, answer)
     assert not accepts_lenient(_plain(), Gold(rows=[("France", 1, 9)]), [("France", 1)])
+
+
+SEMANTIC = """
+tables:
+  cars_data:
+    description: One row per car, with its technical data
+    synonyms: [car, cars, coches]
+metrics:
+  - {name: Number of cars, expression: COUNT(*), table: cars_data, synonyms: [number of cars]}
+"""
+
+
+def test_a_semantic_layer_is_applied_in_its_own_org_and_only_while_given(tmp_path):
+    from apps.knowledge.models import Metric
+
+    cases = tmp_path / "cases.jsonl"
+    cases.write_text(
+        _case("cars", "How many cars are there?", "SELECT count(*) FROM cars_data") + "\n",
+        encoding="utf-8",
+    )
+    layer = tmp_path / "car_1.yaml"
+    layer.write_text(SEMANTIC, encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    dump = str(CAR_1 / "car_1.sql.gz")
+
+    def outcome(*extra: str) -> str:
+        _evaluate("--database", dump, "--cases", str(cases), "--output", str(out), *extra)
+        return json.loads(out.read_text(encoding="utf-8"))["outcome"]
+
+    # Given the schema only, "cars" names nothing; with a steward's synonym it is cars_data.
+    assert outcome() == "asked_back"
+    assert outcome("--semantic", str(layer)) == "right"
+    table = CatalogTable.all_tenants.get(
+        data_source__organization__slug="foreign-car-1-semantic", name="cars_data"
+    )
+    assert table.synonyms == ["car", "cars", "coches"]
+    assert Metric.all_tenants.filter(data_source=table.data_source).count() == 1
+    # The schema-only org kept no annotation, and a run without the file resets the variant.
+    assert not CatalogTable.all_tenants.get(
+        data_source__organization__slug="foreign-car-1", name="cars_data"
+    ).synonyms
+    assert outcome("--variant", "semantic") == "asked_back"
+    assert not Metric.all_tenants.filter(data_source=table.data_source).exists()
+    # A file naming what the schema lacks is refused, before anything changes.
+    layer.write_text("tables:\n  trucks: {description: none here}\n", encoding="utf-8")
+    with pytest.raises(CommandError, match="no table trucks"):
+        outcome("--semantic", str(layer))
+    layer.write_text("tables: [1, 2]\nextra: 1\n", encoding="utf-8")
+    with pytest.raises(CommandError, match="tables and metrics"):
+        outcome("--semantic", str(layer))
+    layer.write_text("tables: [1, 2]\n", encoding="utf-8")
+    with pytest.raises(CommandError, match="mapping"):
+        outcome("--semantic", str(layer))

@@ -3,7 +3,7 @@
     manage.py evaluate FILE [--org SLUG] [--user NAME] [--json] [--min-accuracy X]
     manage.py evaluate --corpus DIR [--only DB ...] [--lang en|es] [--output FILE] [--json]
     manage.py evaluate --database PATH.db|PATH.sql.gz --cases QUESTIONS.jsonl [--lang en|es] ...
-    (either form: [--variant NAME] [--totals-only] [--min-accuracy X])
+    (either form: [--semantic FILE|DIR] [--variant NAME] [--totals-only] [--min-accuracy X])
 
 The second and third forms run public databases the product was not built around (see
 `apps/chat/evaluation_foreign.py`): each gets an evaluation org `foreign-<db>` with the file as its
@@ -30,6 +30,7 @@ from apps.chat.evaluation_foreign import (
     foreign_org_prepare,
     foreign_summary_table,
     load_foreign_cases,
+    semantic_layer_load,
 )
 from apps.governance.cli import OneLineErrors
 
@@ -55,6 +56,11 @@ class Command(OneLineErrors, BaseCommand):
         foreign.add_argument("--database", help="One foreign database: a SQLite .db or .sql.gz.")
         foreign.add_argument("--cases", help="With --database: its questions.jsonl.")
         foreign.add_argument("--lang", choices=("en", "es"), help="Only the cases of a language.")
+        foreign.add_argument(
+            "--semantic",
+            help="A semantic-layer YAML file (with --database), or a folder of <db>.yaml (with "
+            "--corpus), applied in the org foreign-<db>-semantic (or -<variant>).",
+        )
         foreign.add_argument(
             "--variant",
             default="",
@@ -131,7 +137,12 @@ class Command(OneLineErrors, BaseCommand):
             else:
                 databases = [self._single_database(options)]
             plans = [
-                (db, load_foreign_cases(db.cases_path, lang=options["lang"])) for db in databases
+                (
+                    db,
+                    load_foreign_cases(db.cases_path, lang=options["lang"]),
+                    self._semantic_layer(options, db),
+                )
+                for db in databases
             ]
         except (OSError, ValueError, KeyError) as exc:
             raise CommandError(str(exc)) from exc
@@ -142,16 +153,17 @@ class Command(OneLineErrors, BaseCommand):
                 if options["output"]
                 else None
             )
-            for database, cases in plans:
-                self._foreign_database(database, cases, summary, output, options)
+            for database, cases, semantic in plans:
+                self._foreign_database(database, cases, semantic, summary, output, options)
         self.stdout.write(foreign_summary_table(summary))
         floor = options["min_accuracy"]
         if floor is not None and summary.accuracy < floor:
             raise CommandError(f"accuracy {summary.accuracy:.1%} is below {floor:.1%}")
 
-    def _foreign_database(self, database, cases, summary, output, options) -> None:  # noqa: ANN001
+    def _foreign_database(self, database, cases, semantic, summary, output, options) -> None:  # noqa: ANN001
+        variant = options["variant"] or ("semantic" if semantic else "")
         try:
-            membership = foreign_org_prepare(database, variant=options["variant"])
+            membership = foreign_org_prepare(database, variant=variant, semantic=semantic)
         except (OSError, ValueError) as exc:
             raise CommandError(f"{database.name}: {exc}") from exc
         self.stdout.write(
@@ -173,6 +185,19 @@ class Command(OneLineErrors, BaseCommand):
                     f"[{database.name} {number:>3}/{total}] {result.outcome:<17} "
                     f"{result.answer_type:<7} {result.case.id:<16} {result.case.question[:70]}"
                 )
+
+    @staticmethod
+    def _semantic_layer(options: dict, database: ForeignDatabase):  # noqa: ANN205
+        if not options["semantic"]:
+            return None
+        path = Path(options["semantic"])
+        if path.is_dir():
+            path = path / f"{database.name}.yaml"
+        elif options["corpus"]:
+            raise CommandError("with --corpus, --semantic is a folder of <db>.yaml files")
+        if not path.is_file():
+            raise CommandError(f"{path}: no such semantic-layer file")
+        return semantic_layer_load(path)
 
     @staticmethod
     def _single_database(options: dict) -> ForeignDatabase:
