@@ -41,7 +41,7 @@ def test_a_megabyte_question_over_the_api_is_refused_at_once_and_stored_bounded(
     assert body["type"] == "REFUSED" and body["error"]["code"] == "question_too_long"
     # Before: 12 s in the interpreter. The bound is generous for a loaded CI machine; the
     # work is a length check and two inserts.
-    assert elapsed < 1.0, f"{elapsed:.2f} s"
+    assert elapsed < 2.0, f"{elapsed:.2f} s"
     message = Message.all_tenants.get(pk=body["message_id"])
     assert len(message.question) == 2001 and message.question.endswith("…")
     assert message.question[:2000] == MEGABYTE_QUESTION[:2000]
@@ -61,7 +61,7 @@ def test_a_megabyte_question_on_the_chat_page_is_refused_and_echoed_bounded(clie
     response = client.post("/chat/", {"question": MEGABYTE_QUESTION}, HTTP_HX_REQUEST="true")
     elapsed = time.perf_counter() - started
     assert response.status_code == 200
-    assert elapsed < 1.0, f"{elapsed:.2f} s"
+    assert elapsed < 2.0, f"{elapsed:.2f} s"
     assert len(response.content) < 200_000  # the card shows the stored prefix, not 1 MB
     assert Message.all_tenants.latest("pk").error_code == "question_too_long"
 
