@@ -9,6 +9,8 @@ from pathlib import Path
 
 import environ
 
+from apps.governance.engine.audit_chain import keyring_derived
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 env = environ.Env()
@@ -24,6 +26,15 @@ CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 # Key for encrypting data-source credentials at rest. Defaults to one derived from SECRET_KEY so
 # the embedded demo needs no setup; production sets its own and rotates it on purpose.
 DATACHAT_FIELD_KEY = env.str("DATACHAT_FIELD_KEY", default="")
+
+# The audit chain's HMAC key(s), kept out of the database: `kid:secret,kid:secret,…` (the first
+# signs, all verify: rotate by putting a new key first) or one secret (key id `k1`). Local and
+# test runs derive a `dev` key from SECRET_KEY; production refuses to start without one.
+DATACHAT_AUDIT_KEY = env.str("DATACHAT_AUDIT_KEY", default="") or keyring_derived(SECRET_KEY)
+# Signed audit checkpoints (append-only JSONL), outside the app database: put it on other storage.
+DATACHAT_AUDIT_CHECKPOINT_DIR = Path(
+    env.str("DATACHAT_AUDIT_CHECKPOINT_DIR", default=str(DATA_DIR / "audit-checkpoints"))
+)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -56,10 +67,14 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "apps.governance.middleware.TenantMiddleware",
+    "apps.governance.middleware.RefusalAuditMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
+
+# The usual 403 page, with the failure recorded in the audit log.
+CSRF_FAILURE_VIEW = "datachat.errors.csrf_failure"
 
 ROOT_URLCONF = "datachat.urls"
 WSGI_APPLICATION = "datachat.wsgi.application"
@@ -189,6 +204,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "apps.governance.tasks.anomalies_detect_task",
         "schedule": 3600.0,
     },
+    # Refused requests counted per minute become chained entries once their minute is over.
+    "audit-refusals-every-minute": {
+        "task": "apps.governance.tasks.audit_refusals_flush_task",
+        "schedule": 60.0,
+    },
+    # A signed checkpoint of every chain's head, outside the database (and in the log).
+    "audit-checkpoint": {
+        "task": "apps.governance.tasks.audit_checkpoint_task",
+        "schedule": env.float("DATACHAT_AUDIT_CHECKPOINT_SECONDS", default=900.0),
+    },
 }
 
 # The assistant.
@@ -210,4 +235,6 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("DATACHAT_LOG_LEVEL", default="WARNING")},
+    # Audit checkpoints go to the log stream whatever the root level: a copy outside the host.
+    "loggers": {"datachat.audit": {"level": "INFO"}},
 }
