@@ -89,7 +89,12 @@ def test_login_bursts_per_username_and_per_address_are_reported(member, caplog):
     org = analista.organization
     at = timezone.now() - dt.timedelta(minutes=2)
     _refusals(
-        org=org, user=analista.user, actor="analista", kind="login_failed", count=12, at=at,
+        org=org,
+        user=analista.user,
+        actor="analista",
+        kind="login_failed",
+        count=12,
+        at=at,
         ip="198.51.100.4",
     )
     # One address tries two acme users a little and many unknown names.
@@ -98,7 +103,12 @@ def test_login_bursts_per_username_and_per_address_are_reported(member, caplog):
     )
     for n in range(9):
         _refusals(
-            org=None, user=None, actor=f"guess{n}", kind="login_failed", count=1, at=at,
+            org=None,
+            user=None,
+            actor=f"guess{n}",
+            kind="login_failed",
+            count=1,
+            at=at,
             ip="203.0.113.9",
         )
     end = at + dt.timedelta(hours=1)

@@ -107,7 +107,9 @@ def test_failed_logins_go_to_the_users_org_or_the_platform_chain(member, client)
     analista = member("acme", "analista")
     for _ in range(3):
         response = client.post(
-            "/accounts/login/", {"username": "analista", "password": "wrong"}, REMOTE_ADDR="10.1.2.3"
+            "/accounts/login/",
+            {"username": "analista", "password": "wrong"},
+            REMOTE_ADDR="10.1.2.3",
         )
         assert response.status_code == 200  # the form again, with its error
     client.post("/accounts/login/", {"username": "no-such-user", "password": "x"})
@@ -165,14 +167,21 @@ def test_a_new_minute_rolls_the_closed_ones_without_beat(member):
 
     for _ in range(4):
         refusal_record(
-            org=analista.organization, user=analista.user, actor="analista",
-            kind="not_found", channel="web", now=earlier,
+            org=analista.organization,
+            user=analista.user,
+            actor="analista",
+            kind="not_found",
+            channel="web",
+            now=earlier,
         )
     assert not refusals(analista.organization, "not_found")
     # The first refusal of a later minute opens a bucket, and closed minutes are rolled.
     refusal_record(
-        org=analista.organization, user=analista.user, actor="analista",
-        kind="not_found", channel="web",
+        org=analista.organization,
+        user=analista.user,
+        actor="analista",
+        kind="not_found",
+        channel="web",
     )
     (entry,) = refusals(analista.organization, "not_found")
     assert entry.details["count"] == 4

@@ -153,8 +153,10 @@ def test_checkpoints_go_to_the_file_and_the_log_and_verify(chain, caplog):
     mine = next(c for c in signed["chains"] if c["org_id"] == chain.pk)
     last = AuditEntry.objects.get(organization=chain, seq=6)
     assert (mine["org"], mine["seq"], mine["hash"]) == (chain.slug, 6, last.entry_hash)
-    assert any("audit checkpoint" in r.getMessage() and signed["sig"] in r.getMessage()
-               for r in caplog.records)
+    assert any(
+        "audit checkpoint" in r.getMessage() and signed["sig"] in r.getMessage()
+        for r in caplog.records
+    )
     ok, out = verify_command("--org", chain.slug)
     assert ok and "checkpoint at entry 6 matches" in out
     # Later appends are fine: the checkpointed entry is still there, unchanged.
@@ -191,9 +193,11 @@ def test_key_rotation_old_entries_verify_after_a_new_key_is_added_first(chain, s
     settings.DATACHAT_AUDIT_KEY = f"{KEY_2},{KEY_1},{suite_key}"
     audit_record(org=chain, user=None, action="ask", outcome="answered", question="after")
     audit_checkpoint_write()
-    key_ids = list(AuditEntry.objects.filter(organization=chain).order_by("seq").values_list(
-        "key_id", flat=True
-    ))
+    key_ids = list(
+        AuditEntry.objects.filter(organization=chain)
+        .order_by("seq")
+        .values_list("key_id", flat=True)
+    )
     assert key_ids == ["k1"] * 6 + ["k2"]
     assert audit_verify(org=chain).ok
     assert json.loads(audit_checkpoint_path().read_text().splitlines()[-1])["key_id"] == "k2"
@@ -255,3 +259,17 @@ def test_production_refuses_to_start_without_an_audit_key(tmp_path):
     keyed = manage_runner(**common, DATACHAT_AUDIT_KEY=KEY_1)("check", check=False)
     # Other production requirements may still stop `check`; the audit key is not among them.
     assert "DATACHAT_AUDIT_KEY" not in keyed.stderr
+
+
+def test_beat_writes_checkpoints_through_the_task(chain, settings):
+    from apps.governance.tasks import audit_checkpoint_task
+
+    schedule = {
+        entry["task"]: entry["schedule"] for entry in settings.CELERY_BEAT_SCHEDULE.values()
+    }
+    assert schedule["apps.governance.tasks.audit_checkpoint_task"] == 900.0
+    assert schedule["apps.governance.tasks.audit_refusals_flush_task"] == 60.0
+    chains = audit_checkpoint_task.delay().get()
+    assert chains >= 1
+    assert len(audit_checkpoint_path().read_text().splitlines()) == 1
+    assert verify_command("--org", chain.slug, "--require-checkpoint")[0]
