@@ -66,7 +66,7 @@ def _refusals(*, org, user, actor: str, kind: str, count: int, at, ip: str = "")
         refusal_record(org=org, user=user, actor=actor, kind=kind, channel="api", ip=ip, now=at)
 
 
-def test_id_probing_is_reported(member):
+def test_id_probing_is_reported(member, client):
     """Many refused object ids from one user in the window (aggregated entries, weighted)."""
     analista = member("acme", "analista")
     org = analista.organization
@@ -80,6 +80,10 @@ def test_id_probing_is_reported(member):
     assert probing[0].user == analista.user and probing[0].severity == "low"
     # The 25 refusals are one aggregated entry: they do not count as 25 "refusals" or questions.
     assert not [r for r in reports if r.kind in ("refusals", "volume")]
+    # Compliance sees it on its page (Spanish by default).
+    assert client.login(username="auditor", password="datachat-demo")
+    page = client.get("/compliance/anomalies/").content.decode()
+    assert "Sondeo de identificadores" in page and "analista" in page
 
 
 def test_login_bursts_per_username_and_per_address_are_reported(member, caplog):

@@ -204,7 +204,7 @@ def refusal_from_request(*, request: HttpRequest, kind: str, status: int) -> Non
             kind=kind,
             channel=_channel(request),
             ip=_client_ip(request),
-            path=request.get_full_path(),
+            path=request.path,  # no query string: it may carry search terms
             status=status,
         )
         request._refusal_audited = True  # type: ignore[attr-defined]
