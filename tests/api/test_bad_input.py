@@ -70,8 +70,11 @@ def test_a_question_at_the_limit_is_still_answered(member):
     from apps.chat.pipeline import ask
 
     question = "¿Cuál fue el total de ventas por región?"
-    answer = ask(membership=member("acme", "analista"), question=question + " " * (2000 - 41))
+    question += " " * (2000 - len(question))  # exactly DATACHAT_QUESTION_MAX_CHARS
+    answer = ask(membership=member("acme", "analista"), question=question)
     assert answer["type"] == "SQL"
+    over = ask(membership=member("acme", "analista"), question=question + "?")
+    assert over["error"]["code"] == "question_too_long"
 
 
 def test_over_long_sql_is_refused_by_the_guard_and_stored_bounded(api):
