@@ -271,3 +271,31 @@ def test_create_org_defaults_name_no_demo_table(new_org):
     assert policies[Role.ADMIN].masked_columns == []
     assert new_org.language == "en"
     assert CatalogTable.all_tenants.filter(organization=new_org).count() == 0
+
+
+def test_chat_page_switches_between_the_org_sources(new_org, tmp_path):
+    from django.test import Client
+
+    from apps.chat.models import Message
+
+    datasource_connect(new_org, "shop", file=shop_db(tmp_path / "a.db"), user=None, default=True)
+    other = tmp_path / "b.db"
+    con = sqlite3.connect(other)
+    con.executescript(
+        "CREATE TABLE Stores (StoreID INTEGER PRIMARY KEY, City TEXT);"
+        "INSERT INTO Stores VALUES (1, 'Oslo'), (2, 'Rome'), (3, 'Lima');"
+    )
+    con.commit()
+    con.close()
+    datasource_connect(new_org, "stores", file=other, user=None)
+    analyst, _ = membership_create(
+        org=new_org, username=f"{new_org.slug}-web", password="x", role=Role.ANALYST
+    )
+    client = Client()
+    client.force_login(analyst.user)
+    page = client.get("/chat/").content.decode()
+    assert 'name="source"' in page and 'value="stores"' in page and 'value="shop"' in page
+    client.post("/chat/", {"question": "How many stores are there?", "source": "stores"})
+    message = Message.all_tenants.filter(conversation__user=analyst.user).last()
+    assert message.answer["type"] == "SQL" and message.answer["rows"] == [[3]]
+    assert message.conversation.data_source.name == "stores"
