@@ -89,10 +89,10 @@ class HashingEmbedder:
     """Offline, deterministic feature-hashing embedder (L2-normalised, default 384 dims).
 
     Features: the search terms of `datachat.text.index_terms` (folded words, Snowball-stemmed
-    in English whatever the text's language) as unigrams, term bigrams and character 3/4-grams of each term (with word-boundary markers),
-    each hashed with blake2b into a signed bucket. Changing any of this changes the vector
-    space: bump `VERSION` so the collection name changes too (then `manage.py
-    reindex_knowledge` fills the new collection).
+    in English whatever the text's language) as unigrams, term bigrams and character 3/4-grams
+    of each term (with word-boundary markers), each hashed with blake2b into a signed bucket.
+    Changing any of this changes the vector space: bump `VERSION` so the collection name
+    changes too (then `manage.py reindex_knowledge` fills the new collection).
     """
 
     # 2: Snowball stems (datachat.text) instead of the hand plural stemmer.
