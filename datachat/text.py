@@ -40,6 +40,7 @@ __all__ = [
     "stem",
     "stems",
     "stopword",
+    "visible_text",
     "words",
 ]
 
@@ -80,6 +81,16 @@ def strip_accents(text: str) -> str:
         return text
     decomposed = unicodedata.normalize("NFKD", text.translate(_QUOTES))
     return "".join(ch for ch in decomposed if _keep(ch))
+
+
+def visible_text(text: str) -> str:
+    """The text as a reader sees it: compatibility forms unified (full-width letters, ligatures)
+    and invisible format characters removed; case and accents kept (for base64, say)."""
+    if text.isascii():
+        return text
+    return "".join(
+        ch for ch in unicodedata.normalize("NFKC", text) if unicodedata.category(ch) != "Cf"
+    )
 
 
 _WORD_RE = re.compile(r"[^\W_]+")

@@ -16,7 +16,6 @@ import hashlib
 import json
 import logging
 import time
-import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,7 +36,7 @@ from apps.governance.engine.errors import SqlRefusal
 from apps.governance.engine.executor import SourceConnection, execute
 from apps.governance.engine.guard import guard_sql
 from apps.governance.engine.policy import DataPolicy
-from apps.governance.engine.screening import detect_language, screen_question
+from apps.governance.engine.screening import screen_question
 from apps.governance.models import Membership
 from apps.governance.services import audit_record, policy_resolve
 from apps.governance.tenancy import tenant_scope
@@ -46,6 +45,7 @@ from apps.knowledge.engine.catalog import CatalogSnapshot
 from apps.knowledge.models import DataSource
 from apps.knowledge.selectors import catalog_snapshot, datasource_get
 from datachat.providers.llm import LLMError
+from datachat.text import detect_language, fold
 
 logger = logging.getLogger(__name__)
 
@@ -546,9 +546,7 @@ def _error(turn: Turn, code: str, message: str, detail: Exception | None = None)
 
 
 def normalise_question(question: str) -> str:
-    folded = unicodedata.normalize("NFKD", question.lower())
-    folded = "".join(c for c in folded if not unicodedata.combining(c))
-    return " ".join(folded.replace("¿", " ").replace("?", " ").split())
+    return " ".join(fold(question).replace("¿", " ").replace("?", " ").split())
 
 
 def _cache_key(turn: Turn, kind: str, question: str) -> str:
