@@ -1,9 +1,10 @@
 """Screening of a question before it reaches the LLM: length, control characters, injection.
 
 A hit is a refusal (`prompt_injection`), audited by the caller; the text never reaches the model.
-Detection runs on a normalised copy (NFKC, zero-width characters removed, lower-cased, accents
-folded) so fullwidth or zero-width spellings cannot dodge a pattern; the normalised copy is used
-for detection only and is never passed on.
+Detection runs on a normalised copy (`datachat.text.fold`: compatibility forms unified, zero-width
+and other invisible characters removed, lower-cased, accents folded) so fullwidth or zero-width
+spellings cannot dodge a pattern; the normalised copy is used for detection only and is never
+passed on.
 
 The patterns target instructions to the assistant, role markers, requests for the system prompt,
 explicit SQL write/admin commands and known dangerous functions, and base64 blobs that decode to
