@@ -136,12 +136,14 @@ _SNOWBALL = {"es": snowballstemmer.stemmer("spanish"), "en": snowballstemmer.ste
 # Snowball's Spanish stemmer removes a suffix only inside the word's RV/R2 regions, so a short
 # plural keeps its "s" ("años" -> "anos" but "año" -> "ano"; "días"/"día", "usos"/"uso"), and a
 # "-dad" singular loses "ad" as if it were a verb ending while its plural does not ("unidad" ->
-# "unid", "unidades" -> "unidad"; "ciudad"/"ciudades"). A plural is therefore reduced to its
-# singular before stemming, by the regular rules of Spanish plurals:
-#   -ces -> -z (luces, veces); consonant + -es -> consonant (valores, ciudades, meses, países);
-#   a/e/o + -s -> the vowel (ventas, clientes, años).
-# "-is" and "-us" words are left alone (país, virus): in Spanish they are singulars.
-_ES_CONSONANT_PLURAL = frozenset("dlnrsjyz")
+# "unid", "unidades" -> "unidad"; "ciudad"/"ciudades"; "mujer" -> "muj", "mujeres" ->
+# "mujer"). A plural is therefore reduced to its singular before stemming, by the rules of
+# Spanish plurals: -ces -> -z (luces, veces); -es after a vowel and one of the consonants a
+# Spanish word can end in -> that consonant (valores, ciudades, mujeres, países, meses);
+# otherwise a/e/o + s -> the vowel (ventas, clientes, años, and "disponibles" -> "disponible",
+# since no Spanish word ends in "-bl"). "-is" and "-us" words are left alone (país, virus):
+# in Spanish they are singulars.
+_ES_FINAL_CONSONANTS = frozenset("dlnrsjyz")
 
 
 def _singular_es(word: str) -> str:
@@ -149,8 +151,10 @@ def _singular_es(word: str) -> str:
         return word
     if word.endswith("ces") and len(word) > 4:
         return word[:-3] + "z"
-    if word.endswith("es") and word[-3] in _ES_CONSONANT_PLURAL and len(word) > 4:
-        return word[:-2]
+    if word.endswith("es") and len(word) > 4:
+        base = word[:-2]
+        if base[-1] in _ES_FINAL_CONSONANTS and base[-2] in "aeiou":
+            return base
     if word[-2] in "aeo":
         return word[:-1]
     return word

@@ -98,6 +98,11 @@ def test_identifier_words_in_any_style(name, words):
         ("es", ("cliente", "clientes")),
         ("es", ("venta", "ventas")),
         ("es", ("valor", "valores")),
+        ("es", ("mujer", "mujeres")),  # Snowball alone: "muj" vs "mujer"
+        ("es", ("margen", "margenes")),
+        ("es", ("disponible", "disponibles")),  # not "disponibl": no word ends in "-bl"
+        ("es", ("detalle", "detalles")),
+        ("es", ("interes", "intereses")),
         ("es", ("vendido", "vendida", "vendidos", "vendidas")),
         ("en", ("diagnosis", "diagnoses")),  # Snowball alone: "diagnosi" vs "diagnos"
         ("en", ("analysis", "analyses")),

@@ -179,12 +179,21 @@ def _schema_at(model: SemanticModel, tokens: list[Token], i: int) -> tuple[int, 
     lang = tokens[i].lang
     for n in range(len(keys), 0, -1):
         entries = model.lookup(" ".join(keys[:n]), lang)
+        if entries and n == 1 and tokens[i].norm in lx.STOPWORDS and _only_partial(entries):
+            # A filler word is not one word of a longer name by its stem alone: Snowball gives
+            # "listado" the stem of "lista" (in `precio_lista`), but "listado de clientes" asks
+            # for a list.
+            continue
         if entries:
             return ends[n - 1] - i, entries
     partial = model.lookup(f"~{keys[0]}", lang) if keys else None
     if partial:
         return 1, partial
     return 0, ()
+
+
+def _only_partial(entries: tuple[Entry, ...]) -> bool:
+    return all(e.quality <= PARTIAL for e in entries)
 
 
 def _number_at(tokens: list[Token], i: int) -> tuple[int, float, bool] | None:
