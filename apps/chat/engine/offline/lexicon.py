@@ -1,9 +1,10 @@
-"""Generic bilingual (es/en) vocabulary: normalisation, tokens, stems and the function words.
+"""Generic bilingual (es/en) vocabulary: tokens, matching keys and the grammar words.
 
 Nothing here knows a schema: table, column, metric and value words come from the catalog (see
-`semantic.py`). This module only holds the language: how to fold accents, split a question into
-tokens, reduce plurals to a shared key, and the words that carry grammar (aggregations,
-comparatives, time units, months, numbers, request verbs, stopwords).
+`semantic.py`). Folding, stemming and language detection are the project's text module
+(`datachat.text`); this module splits a question into tokens keyed by the stems of the
+question's language, and holds the words that carry grammar (aggregations, comparatives, time
+units, months, numbers, request verbs, stopwords).
 """
 
 from __future__ import annotations
