@@ -42,6 +42,8 @@ _RATIO_HINTS = re.compile(
 _PERCENT_HINTS = re.compile(r"porcentaje|percent(?:age)?|\b0 ?- ?100\b|%", re.I)
 _DISPLAY_NAMES = ("nombre", "name", "titulo", "title", "razon_social", "descripcion", "label")
 _DATE_TYPES = ("DATE", "TIME")
+# Words that name a row's label in any table: never a column by themselves.
+_NAMING_WORDS = frozenset((*_DISPLAY_NAMES, "description", "nombres", "names", "titles", "titulos"))
 
 
 @dataclass(frozen=True)
@@ -474,6 +476,10 @@ def _index_columns(phrases, catalog: CatalogSnapshot, columns, lang: str) -> Non
             words = tx.identifier_words(c.name)
             if sem.kind != "id" and len(words) > 1:
                 for w in words:
+                    # "name" alone is the name of whatever was mentioned ("the continent name"),
+                    # not the one column that has it as a word (`FullName`)
+                    if w in _NAMING_WORDS:
+                        continue
                     if len(w) >= 4 and lx.stem(w, lang) not in time_words:
                         _add(phrases, w, Entry("column", ref, PARTIAL), lang)
 
