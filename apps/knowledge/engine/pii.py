@@ -21,30 +21,11 @@ non-key columns are personal.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-# --- identifier words --------------------------------------------------------------------------
-# A local splitter: `datachat.text.identifier_words` (arch-text branch) does the same for the
-# whole project; when it lands on main this should call it instead.
-
-_RUN = re.compile(r"[^\W_]+")
-_PART = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+|[^\W\d_]+")
-
-
-def _strip_accents(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-
-
-def identifier_words(name: str) -> list[str]:
-    """`FirstName`, `first_name`, `FIRST_NAME`, `"First Name"` -> `["first", "name"]`."""
-    out: list[str] = []
-    for run in _RUN.findall(_strip_accents(str(name))):
-        out.extend(part.lower() for part in _PART.findall(run))
-    return out
-
+# The project's one splitter of identifiers (any naming style, accents folded).
+from datachat.text import identifier_words
 
 # --- names -------------------------------------------------------------------------------------
 
