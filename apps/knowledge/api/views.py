@@ -111,6 +111,18 @@ _CONNECT_STATUS = {
 }
 
 
+class UploadField(serializers.FileField):
+    """The uploaded file; a multipart part sent as a plain field (no filename) is taken as the
+    file's content too, so what it holds is judged by the service (`file_not_sqlite`)."""
+
+    def to_internal_value(self, data):  # noqa: ANN001, ANN201
+        if isinstance(data, str):
+            from django.core.files.uploadedfile import SimpleUploadedFile
+
+            data = SimpleUploadedFile("upload.db", data.encode("utf-8", "surrogatepass"))
+        return super().to_internal_value(data)
+
+
 class DataSourceStatusOutput(serializers.Serializer):
     """A connected source and how far its set-up got (never its location)."""
 
@@ -142,17 +154,23 @@ class DataSourceListApi(TenantApi):
 
     class UploadInput(serializers.Serializer):
         name = serializers.SlugField(max_length=100)
-        file = serializers.FileField(help_text="A SQLite database file.")
+        file = UploadField(help_text="A SQLite database file.")
         default = serializers.BooleanField(default=False)
-        display_name = serializers.CharField(max_length=200, required=False, default="")
+        display_name = serializers.CharField(
+            max_length=200, required=False, default="", allow_blank=True
+        )
 
     class UrlInput(serializers.Serializer):
         name = serializers.SlugField(max_length=100)
         url = serializers.CharField(
-            max_length=2000, help_text="postgresql://user:password@host:port/database"
+            min_length=1,
+            max_length=2000,
+            help_text="postgresql://user:password@host:port/database",
         )
         default = serializers.BooleanField(default=False)
-        display_name = serializers.CharField(max_length=200, required=False, default="")
+        display_name = serializers.CharField(
+            max_length=200, required=False, default="", allow_blank=True
+        )
 
     class OutputSerializer(serializers.Serializer):
         class TableOutput(serializers.Serializer):
