@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from django.http import HttpRequest
+from django.test import RequestFactory
 
 from datachat.providers.openai_stub import OpenAIStub
 
@@ -27,3 +29,13 @@ def openai_stub() -> Iterator[OpenAIStub]:
     finally:
         stub.stop()
         reset_breakers()
+
+
+def login_request() -> HttpRequest:
+    """The request django-axes needs to check a password login outside a view.
+
+    axes' backend refuses `authenticate()` calls without a request (it could not count the
+    attempt), and `Client.login(**credentials)` passes none of its own:
+    `client.login(request=login_request(), username=…, password=…)`.
+    """
+    return RequestFactory().post("/accounts/login/", REMOTE_ADDR="127.0.0.1")
