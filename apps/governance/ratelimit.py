@@ -12,14 +12,15 @@ against two limits:
 
 Every API request also counts against the user's general `user` rate (`DATACHAT_API_RATE`).
 
-The counter is a sliding window over two fixed windows (the previous window's count, weighted by
-how much of it still overlaps, plus the current one's): no burst of twice the rate at a window
-boundary (at most one request over the rate in any rolling window), and two cache keys per limit
-whatever the rate. Counting is `incr` first and check
-after, so concurrent requests cannot all slip through on the same count (Redis and the
-local-memory cache both increment atomically); a refused request is not counted, so waiting for
-`Retry-After` is enough to get through. A cache fault lets the request through (logged): these
-limits protect capacity and cost, they are not an access control (docs/security.md).
+The counter is a sliding window kept as `SLOTS` + 1 counters per limit, each covering a sixth of
+the period: a request counts the current slot and the six before it, a span of at least the whole
+period, so no rolling period ever holds more than the rate (no double burst at a window boundary,
+unlike fixed windows), and a refused client waits at most a sixth of the period longer than
+strictly needed. Counting is `incr` first and check after, so concurrent requests cannot all slip
+through on the same count (Redis and the local-memory cache both increment atomically); a refused
+request is not counted, so waiting for `Retry-After` is enough to get through. A cache fault lets
+the request through (logged): these limits protect capacity and cost, they are not an access
+control (docs/security.md).
 
 The DRF throttle classes (`UserRateLimit`, `ScopedUserThrottle`) and the page decorator
 (`limit_page`) are thin adapters over `rate_check`. A refusal is a 429 with `Retry-After`: the
@@ -51,6 +52,7 @@ logger = logging.getLogger(__name__)
 RATE_SCOPES = ("chat", "query", "export")
 _PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _KEY_PREFIX = "dc:rl"
+SLOTS = 6
 
 
 @dataclass(frozen=True)
@@ -118,49 +120,48 @@ class Limited:
 # --- the counter ----------------------------------------------------------------------------
 
 
-def _weighted(previous: int, current: int, elapsed: float) -> int:
-    """The sliding window's count: the previous window's share still inside it, rounded down
-    (so a limit of 1 per minute means one per rolling minute, not one per two), plus this one."""
-    return math.floor(previous * (1 - elapsed)) + current
+def _slot_keys(key: str, rate: Rate, now: float) -> tuple[list[str], int, int]:
+    """The cache keys of the window's slots (oldest first, the current one last), the current
+    slot's index and the slot length in milliseconds (integers: no float drift at boundaries)."""
+    slot_ms = max(1, rate.seconds * 1000 // SLOTS)
+    index = int(now * 1000) // slot_ms
+    keys = [f"{_KEY_PREFIX}:{key}:{rate.seconds}:{i}" for i in range(index - SLOTS, index + 1)]
+    return keys, index, slot_ms
 
 
-def _wait_seconds(previous: int, current: int, rate: Rate, elapsed: float) -> int:
-    """Seconds until one more request fits, given the counts without the refused one."""
-    window, limit = rate.seconds, rate.count
-    room = limit - current  # requests this window may still hold, were the previous one gone
-    if room >= 1 and previous > 0:
-        # floor(previous * (1 - e)) <= room - 1  <=>  e > 1 - room / previous
-        needed = 1 - room / previous
-        return max(1, math.ceil((needed - elapsed) * window + 1e-9))
-    # Not before the next window, where this window's count weighs as the previous one did.
-    needed_next = max(0.0, 1 - limit / current) if current else 0.0
-    return max(1, math.ceil((1 - elapsed + needed_next) * window))
+def _wait_seconds(counts: list[int], rate: Rate, index: int, slot_ms: int, now: float) -> int:
+    """Seconds until one more request fits: until enough of the oldest slots have left."""
+    for ahead in range(1, SLOTS + 2):
+        # From slot index + ahead on, the window no longer holds the `ahead` oldest slots.
+        if sum(counts[ahead:]) + 1 <= rate.count:
+            return max(1, math.ceil(((index + ahead) * slot_ms - int(now * 1000)) / 1000))
+    return rate.seconds  # unreachable: with every slot gone a request always fits
 
 
 def _hit(key: str, rate: Rate, now: float) -> int | None:
     """Count one request under `key`; None if it fits, else the seconds to wait (not counted)."""
-    window = rate.seconds
-    index = int(now // window)
-    elapsed = (now % window) / window
-    current_key = f"{_KEY_PREFIX}:{key}:{window}:{index}"
-    previous_key = f"{_KEY_PREFIX}:{key}:{window}:{index - 1}"
-    cache.add(current_key, 0, timeout=window * 2 + 1)
+    keys, index, slot_ms = _slot_keys(key, rate, now)
+    current_key = keys[-1]
+    timeout = rate.seconds + math.ceil(2 * slot_ms / 1000) + 1
+    cache.add(current_key, 0, timeout=timeout)
     try:
         current = cache.incr(current_key)
     except ValueError:  # expired between add and incr
-        cache.set(current_key, 1, timeout=window * 2 + 1)
+        cache.set(current_key, 1, timeout=timeout)
         current = 1
-    previous = cache.get(previous_key) or 0
-    if _weighted(previous, current, elapsed) <= rate.count:
+    found = cache.get_many(keys[:-1])
+    counts = [int(found.get(k) or 0) for k in keys[:-1]] + [current]
+    if sum(counts) <= rate.count:
         return None
     with contextlib.suppress(ValueError):
         cache.decr(current_key)
-    return _wait_seconds(previous, current - 1, rate, elapsed)
+    counts[-1] -= 1
+    return _wait_seconds(counts, rate, index, slot_ms, now)
 
 
 def _undo(key: str, rate: Rate, now: float) -> None:
     with contextlib.suppress(ValueError):
-        cache.decr(f"{_KEY_PREFIX}:{key}:{rate.seconds}:{int(now // rate.seconds)}")
+        cache.decr(_slot_keys(key, rate, now)[0][-1])
 
 
 def user_rate(scope: str) -> Rate | None:

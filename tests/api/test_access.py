@@ -195,7 +195,7 @@ def test_expensive_endpoints_have_a_per_user_throttle(api, settings):
     second = analista.get("/api/v1/messages/999999/export/")
     assert second.status_code == 429
     assert second.json()["error"]["code"] == "rate_limited"
-    assert 1 <= int(second["Retry-After"]) <= 60
+    assert 1 <= int(second["Retry-After"]) <= 70
     # per user: a colleague is not slowed down by it, and other scopes count apart
     assert cientifica.get("/api/v1/messages/999999/export/").status_code == 404
     assert analista.post("/api/v1/query/", {"sql": "SELECT 1"}, format="json").status_code == 200
