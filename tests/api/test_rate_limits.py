@@ -281,3 +281,29 @@ def test_a_cache_fault_lets_requests_through(monkeypatch, rates):
     monkeypatch.setattr(cache, "add", broken)
     assert rate_check(scope="chat", user_id=1) is None
     assert rate_check(scope="chat", user_id=1) is None
+
+
+def test_only_platform_staff_set_an_orgs_budget_and_rates(client, django_user_model):
+    # An org's own administrator cannot raise what their org may spend or how fast it may ask
+    acme = Organization.objects.get(slug="acme")
+    admin_user = django_user_model.objects.get(username="admin")
+    assert admin_user.is_staff and not admin_user.is_superuser
+    client.force_login(admin_user)
+    page = client.get(f"/admin/governance/organization/{acme.pk}/change/").content.decode()
+    assert 'name="llm_monthly_token_budget"' not in page and 'name="rate_limits"' not in page
+    root = django_user_model.objects.create_superuser("root", password="x")
+    client.force_login(root)
+    page = client.get(f"/admin/governance/organization/{acme.pk}/change/").content.decode()
+    assert 'name="llm_monthly_token_budget"' in page and 'name="rate_limits"' in page
+
+
+def test_the_openapi_document_lists_429_for_the_limited_endpoints(client, member):
+    client.force_login(member("acme", "analista").user)
+    schema = client.get("/api/schema/?format=json").json()
+    for path, method in (
+        ("/api/v1/chat/", "post"),
+        ("/api/v1/query/", "post"),
+        ("/api/v1/messages/{id}/export/", "get"),
+        ("/api/v1/tokens/", "post"),
+    ):
+        assert "429" in schema["paths"][path][method]["responses"], path

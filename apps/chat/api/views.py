@@ -51,6 +51,9 @@ ERRORS = {
     403: OpenApiResponse(ErrorSerializer, description="Not allowed"),
     404: OpenApiResponse(ErrorSerializer, description="Missing, or another organization's"),
 }
+RATE_LIMITED = OpenApiResponse(
+    ErrorSerializer, description="Rate limited (`rate_limited`, with `Retry-After`)"
+)
 
 
 def _not_owner() -> ApiError:
@@ -126,7 +129,7 @@ class ChatApi(TenantApi):
     @extend_schema(
         summary="Ask a question",
         request=InputSerializer,
-        responses={200: AnswerSerializer, 400: ErrorSerializer, **ERRORS},
+        responses={200: AnswerSerializer, 400: ErrorSerializer, **ERRORS, 429: RATE_LIMITED},
     )
     def post(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data)
@@ -154,7 +157,7 @@ class QueryApi(TenantApi):
     @extend_schema(
         summary="Run SQL through the guard",
         request=InputSerializer,
-        responses={200: AnswerSerializer, 400: ErrorSerializer, **ERRORS},
+        responses={200: AnswerSerializer, 400: ErrorSerializer, **ERRORS, 429: RATE_LIMITED},
     )
     def post(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data)
@@ -378,6 +381,7 @@ class MessageExportApi(TenantApi):
             ),
             (404, "application/json"): ErrorSerializer,
             (422, "application/json"): ErrorSerializer,
+            (429, "application/json"): RATE_LIMITED,
             (503, "application/json"): OpenApiResponse(ErrorSerializer, description="timeout"),
         },
     )
