@@ -35,6 +35,7 @@ from apps.governance.models import ApiToken, Membership
 
 # Writing `last_used_at` on every request would be a database write per API call.
 LAST_USED_RESOLUTION = dt.timedelta(minutes=1)
+MAX_ID = 2**63 - 1
 
 
 class TokenError(ValueError):
@@ -58,6 +59,8 @@ def api_token_list(*, user: Any) -> QuerySet[ApiToken]:
 
 def access_api_token_by_id(*, user: Any, pk: int) -> ApiToken | None:
     """The user's own token with this id; another user's token is the same None as none."""
+    if not 0 < pk <= MAX_ID:  # an id no row can have (PostgreSQL would reject it loudly)
+        return None
     return api_token_list(user=user).filter(pk=pk).first()
 
 

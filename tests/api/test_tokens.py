@@ -75,6 +75,8 @@ def test_another_users_token_answers_404(api, member):
         got = client.get(f"/api/v1/tokens/{token.pk}/")
         gone = client.delete(f"/api/v1/tokens/{token.pk}/")
         missing = client.delete("/api/v1/tokens/999999/")
+        huge = client.delete(f"/api/v1/tokens/{10**30}/")
+        assert huge.status_code == 404
         assert got.status_code == gone.status_code == missing.status_code == 404
         assert gone.json() == missing.json()
     assert ApiToken.objects.filter(pk__in=[mine.pk, theirs.pk]).count() == 2
