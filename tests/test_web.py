@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from apps.governance.api_tokens import api_token_create
-from tests.support.fixtures import login_request
+from tests.support.fixtures import api_key_for, login_request
 
 pytestmark = pytest.mark.django_db
 
@@ -62,7 +61,7 @@ def test_visor_sees_only_norte_on_the_page(client):
 
 
 def test_api_chat_and_query_with_a_token(client, member):
-    _token, key = api_token_create(user=member("acme", "analista").user, channel="cli")
+    key = api_key_for(member("acme", "analista").user)
     headers = {"HTTP_AUTHORIZATION": f"Token {key}"}
     chat = client.post(
         "/api/v1/chat/",

@@ -8,8 +8,8 @@ import pytest
 from rest_framework.test import APIClient
 
 from apps.chat.models import Conversation, Message
-from apps.governance.api_tokens import api_token_create
 from apps.knowledge.selectors import datasource_get
+from tests.support.fixtures import api_key_for
 
 
 @pytest.fixture
@@ -18,7 +18,7 @@ def api(member):  # noqa: ANN001, ANN201
 
     def client_for(org: str, username: str) -> APIClient:
         membership = member(org, username)
-        _token, key = api_token_create(user=membership.user, name="tests", channel="cli")
+        key = api_key_for(membership.user)
         client = APIClient()
         client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
         client.membership = membership

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from apps.governance.api_tokens import api_token_create
+from tests.support.fixtures import api_key_for
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def headers(member):  # noqa: ANN001, ANN201
-    _token, key = api_token_create(user=member("acme", "analista").user, channel="cli")
+    key = api_key_for(member("acme", "analista").user)
     return {"HTTP_AUTHORIZATION": f"Token {key}"}
 
 
