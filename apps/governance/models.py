@@ -78,6 +78,8 @@ class Organization(models.Model):
                     }
                 )
             try:
+                if not isinstance(rate, str):
+                    raise ValueError(_('Write each rate as text, e.g. "30/min".'))
                 Rate.parse(rate)
             except ValueError as exc:
                 raise ValidationError({"rate_limits": str(exc)}) from None

@@ -172,11 +172,11 @@ def user_rate(scope: str) -> Rate | None:
 
 def org_rate(scope: str, org: Any) -> Rate | None:
     """The organization-wide rate of a scope: the org's own override, else the platform's."""
-    text = (getattr(org, "rate_limits", None) or {}).get(scope) or getattr(
-        settings, "DATACHAT_ORG_RATES", {}
-    ).get(scope)
+    overrides = getattr(org, "rate_limits", None)
+    override = overrides.get(scope) if isinstance(overrides, dict) else None
+    text = override or getattr(settings, "DATACHAT_ORG_RATES", {}).get(scope)
     try:
-        return Rate.parse(text) if text else None
+        return Rate.parse(str(text)) if text else None
     except ValueError:  # a bad override saved around the admin's validation: use the default
         logger.warning("ignoring the invalid rate %r of org %s", text, getattr(org, "pk", None))
         default = getattr(settings, "DATACHAT_ORG_RATES", {}).get(scope)

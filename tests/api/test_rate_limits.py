@@ -261,7 +261,8 @@ def test_an_org_override_in_the_admin_applies(api, rates):
 
 
 @pytest.mark.parametrize(
-    "limits", [{"chat": "lots"}, {"chat": "0/min"}, {"everything": "1/min"}, ["1/min"]]
+    "limits",
+    [{"chat": "lots"}, {"chat": "0/min"}, {"everything": "1/min"}, ["1/min"], {"chat": ["1/min"]}],
 )
 def test_a_bad_org_override_is_a_validation_error(limits):
     acme = Organization.objects.get(slug="acme")
