@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hmac
+import logging
 import time
 from pathlib import Path
 
@@ -11,6 +13,8 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+
+logger = logging.getLogger(__name__)
 
 STAGE_LATENCY = Histogram(
     "datachat_stage_seconds",
@@ -40,13 +44,22 @@ def observe_answer(answer: dict, channel: str) -> None:
     LLM_COST.inc(llm.get("cost_usd", 0.0))
 
 
+class HealthProblem(RuntimeError):
+    """A check's own finding, safe to show to an authorised caller as it is."""
+
+
 def _check(fn) -> dict:  # noqa: ANN001
     started = time.perf_counter()
     try:
         detail = fn() or "ok"
         status = "ok"
+    except HealthProblem as exc:
+        status, detail = "error", str(exc)[:200]
     except Exception as exc:  # noqa: BLE001 - a health check reports, it doesn't raise
-        status, detail = "error", f"{type(exc).__name__}: {exc}"[:200]
+        # Driver messages name hosts, ports, paths and users ("connection to server at …"):
+        # they go to the log, the response only names the kind of failure.
+        logger.warning("health check %s failed", getattr(fn, "__name__", fn), exc_info=True)
+        status, detail = "error", type(exc).__name__
     return {
         "status": status,
         "detail": detail,
@@ -63,7 +76,7 @@ def _database() -> str:
 def _cache() -> str:
     cache.set("datachat:health", "1", 10)
     if cache.get("datachat:health") != "1":
-        raise RuntimeError("cache read-back failed")
+        raise HealthProblem("cache read-back failed")
     return settings.CACHES["default"]["BACKEND"].rsplit(".", 1)[-1]
 
 
@@ -88,8 +101,55 @@ def _broker() -> str:
     return "redis"
 
 
+def _migrations() -> str:
+    executor = MigrationExecutor(connection)
+    pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    if pending:
+        raise HealthProblem(f"{len(pending)} migrations pending")
+    return "applied"
+
+
+def _bearer(request: HttpRequest) -> str:
+    scheme, _, value = request.headers.get("Authorization", "").partition(" ")
+    return value.strip() if scheme.lower() == "bearer" else ""
+
+
+def _token_matches(given: str, expected: str) -> bool:
+    return bool(expected and given) and hmac.compare_digest(given.encode(), expected.encode())
+
+
+def _staff_api_user(request: HttpRequest) -> bool:
+    """Whether the request carries a staff user's API token (the API's own authenticators)."""
+    from rest_framework.exceptions import APIException
+    from rest_framework.request import Request
+    from rest_framework.settings import api_settings
+
+    drf_request = Request(
+        request, authenticators=[cls() for cls in api_settings.DEFAULT_AUTHENTICATION_CLASSES]
+    )
+    try:
+        user = drf_request.user
+    except APIException:  # a bad or expired token: simply not authorised for details
+        return False
+    return bool(user and user.is_authenticated and user.is_staff)
+
+
+def may_see_details(request: HttpRequest) -> bool:
+    """Staff (session or API token) or the DATACHAT_HEALTH_TOKEN bearer see per-dependency state."""
+    if _token_matches(_bearer(request), settings.DATACHAT_HEALTH_TOKEN):
+        return True
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated and user.is_staff:
+        return True
+    return "Authorization" in request.headers and _staff_api_user(request)
+
+
 def health(request: HttpRequest) -> JsonResponse:
-    """Liveness: 200 while the process serves, with the state of each dependency."""
+    """Liveness: 200 `{"status": "ok"}` when every dependency answers, else 503.
+
+    The public learns only that; staff and holders of DATACHAT_HEALTH_TOKEN also get `checks`,
+    the state of each dependency (never a host, port, path or driver message).
+    """
     checks = {
         "database": _check(_database),
         "cache": _check(_cache),
@@ -97,27 +157,39 @@ def health(request: HttpRequest) -> JsonResponse:
     }
     if settings.REDIS_URL:
         checks["broker"] = _check(_broker)
-    overall = "ok" if all(c["status"] == "ok" for c in checks.values()) else "degraded"
-    return JsonResponse({"status": overall, "checks": checks})
-
-
-def ready(request: HttpRequest) -> JsonResponse:
-    """Readiness: the database answers and every migration is applied."""
-    checks = {"database": _check(_database)}
-
-    def migrations() -> str:
-        executor = MigrationExecutor(connection)
-        pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
-        if pending:
-            raise RuntimeError(f"{len(pending)} migrations pending")
-        return "applied"
-
-    checks["migrations"] = _check(migrations)
     ok = all(c["status"] == "ok" for c in checks.values())
+    if not may_see_details(request):
+        return JsonResponse({"status": "ok" if ok else "unavailable"}, status=200 if ok else 503)
     return JsonResponse(
-        {"status": "ready" if ok else "not ready", "checks": checks}, status=200 if ok else 503
+        {"status": "ok" if ok else "degraded", "checks": checks}, status=200 if ok else 503
     )
 
 
+def ready(request: HttpRequest) -> JsonResponse:
+    """Readiness: the database answers and every migration is applied (details as for /health)."""
+    checks = {"database": _check(_database), "migrations": _check(_migrations)}
+    ok = all(c["status"] == "ok" for c in checks.values())
+    body: dict = {"status": "ready" if ok else "not ready"}
+    if may_see_details(request):
+        body["checks"] = checks
+    return JsonResponse(body, status=200 if ok else 503)
+
+
 def metrics(request: HttpRequest) -> HttpResponse:
+    """Prometheus text; with DATACHAT_METRICS_TOKEN set, only for `Authorization: Bearer <it>`."""
+    expected = settings.DATACHAT_METRICS_TOKEN
+    if expected:
+        given = _bearer(request)
+        if not given:
+            response = JsonResponse(
+                {"error": {"code": "not_authenticated", "message": "Bearer token required."}},
+                status=401,
+            )
+            response["WWW-Authenticate"] = 'Bearer realm="metrics"'
+            return response
+        if not _token_matches(given, expected):
+            return JsonResponse(
+                {"error": {"code": "permission_denied", "message": "Wrong metrics token."}},
+                status=403,
+            )
     return HttpResponse(generate_latest(), content_type=CONTENT_TYPE_LATEST)

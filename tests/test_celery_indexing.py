@@ -61,7 +61,8 @@ def product(scratch_postgres_db, redis_url, tmp_path):  # noqa: ANN001, ANN201
             "--without-heartbeat",
         ],
         cwd=ROOT,
-        env=run.env,
+        # The Celery app defaults to production settings; a developer's worker names local ones.
+        env={**run.env, "DJANGO_SETTINGS_MODULE": "datachat.settings.local"},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,

@@ -68,7 +68,8 @@ def test_data_sources_catalog_and_location_encrypted(settings):
     acme_source = DataSource.all_tenants.get(organization__slug="acme", name="empresa")
     assert acme_source.is_default and acme_source.kind == "sqlite"
     assert "empresa.db" not in acme_source.location_encrypted  # encrypted at rest
-    assert acme_source.location() == str(settings.DATA_DIR / "demo" / "empresa.db")
+    assert acme_source.location() == str(settings.DATA_DIR / "sources" / "acme" / "empresa.db")
+    assert acme_source.stored_location() == "empresa.db"  # relative to the org folder
     tables = set(acme_source.tables.values_list("name", flat=True))
     assert tables == {"productos", "clientes", "empleados", "ventas"}
     fks = set(

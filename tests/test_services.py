@@ -36,7 +36,11 @@ def pg_source(member, scratch_postgres_db, demo_db_path):  # noqa: ANN001, ANN20
     load_into_postgres(demo_db_path, scratch_postgres_db)
     org = member("acme", "analista").organization
     source = datasource_create(
-        org=org, name="empresa_pg", kind=DataSource.Kind.POSTGRES, location=scratch_postgres_db
+        org=org,
+        name="empresa_pg",
+        kind=DataSource.Kind.POSTGRES,
+        location=scratch_postgres_db,
+        restricted=False,  # opened to the org's roles, as its admin would
     )
     catalog_refresh(data_source=source)
     return source

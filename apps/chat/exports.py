@@ -315,7 +315,7 @@ def _prepare(job: _Export) -> SourceConnection:
         policy=job.policy,
         lang=job.lang,
     )
-    return connection_for(job.source)
+    return connection_for(job.source, job.lang)
 
 
 def _audit(
@@ -484,6 +484,7 @@ class RowStream:
                         pgsql.Identifier(setting), pgsql.Literal(value)
                     )
                 )
+            executor.enter_policy_role(self._conn, policy, source, self.lang)
             self._cursor = self._conn.cursor(
                 name="datachat_export", scrollable=False, withhold=False
             )
@@ -491,6 +492,9 @@ class RowStream:
         except psycopg.Error as error:
             self.close()
             raise executor._pg_refusal(error, policy, self.lang) from None
+        except SqlRefusal:
+            self.close()
+            raise
         self.columns = tuple(c.name for c in self._cursor.description or ())
 
     def _refusal(self, error: Exception) -> SqlRefusal:

@@ -43,6 +43,7 @@ from apps.governance.services import audit_record, policy_resolve
 from apps.governance.tenancy import tenant_scope
 from apps.knowledge import retrieval as knowledge_retrieval
 from apps.knowledge.engine.catalog import CatalogSnapshot
+from apps.knowledge.locations import LocationError
 from apps.knowledge.models import DataSource
 from apps.knowledge.selectors import catalog_snapshot, datasource_get
 from datachat.providers.llm import LLMError
@@ -348,7 +349,7 @@ def _llm_answer(turn: Turn, session: llm_path.LLMSession) -> Answer:
         question=turn.question,
         lang=turn.lang,
         previous=turn.previous_turn,
-        sample_connection=lambda: connection_for(turn.source),
+        sample_connection=lambda: connection_for(turn.source, turn.lang),
     )
     turn.timer.lap("intent")
     intent = intent_dict(structured.intent, structured.confidence, structured.reasoning)
@@ -476,7 +477,7 @@ def _sql_answer(
         )
         turn.timer.lap("guard")
         turn.audit_sql = guarded.sql
-        result = execute(guarded, source=connection_for(turn.source), lang=turn.lang)
+        result = execute(guarded, source=connection_for(turn.source, turn.lang), lang=turn.lang)
         turn.timer.lap("execute")
     except SqlRefusal as refusal:
         turn.timer.lap("guard")
@@ -549,11 +550,28 @@ def scope_phrase(filters: tuple[str, ...] | list[str]) -> str:
     return "; ".join(dict.fromkeys(parts))
 
 
-def connection_for(source: DataSource) -> SourceConnection:
-    """The executor's connection spec for a data source (the location decrypted here only)."""
+def connection_for(source: DataSource, lang: str = "es") -> SourceConnection:
+    """The executor's connection spec for a data source (the location decrypted here only).
+
+    The location rules are applied again here, at every opening: a location stored before them,
+    or a symlink changed since, is refused with its code (`location_outside_org`, …). A
+    PostgreSQL source with per-role enforcement names the org, so every query runs as its
+    policy's own database role (`create_readonly_role`, docs/security.md).
+    """
+    try:
+        location = source.location()
+    except LocationError as exc:
+        raise SqlRefusal(exc.code, lang=lang, detail=exc.detail or exc.code) from None
     if source.kind == DataSource.Kind.SQLITE:
-        return SourceConnection(dialect="sqlite", sqlite_path=source.location())
-    return SourceConnection(dialect="postgres", pg_dsn=source.location())
+        return SourceConnection(dialect="sqlite", sqlite_path=location)
+    if source.db_roles_enabled:
+        return SourceConnection(
+            dialect="postgres",
+            pg_dsn=location,
+            pg_role_org=source.organization.slug,
+            pg_role_prefix=settings.DATACHAT.get("PG_ROLE_PREFIX", "dc_"),
+        )
+    return SourceConnection(dialect="postgres", pg_dsn=location)
 
 
 def _refused(turn: Turn, code: str, message: str) -> Answer:

@@ -149,12 +149,37 @@ def policy_resolve(*, membership: Membership, table_names: Iterable[str]) -> Dat
     Fails closed: no AccessPolicy row means no tables; a row filter referencing an attribute the
     member lacks matches no rows; masks and filters on tables of other sources are harmless.
     """
-    org = membership.organization
+    return _policy_from_row(
+        org=membership.organization,
+        role=membership.role,
+        table_names=table_names,
+        attributes=membership.attributes,
+    )
+
+
+def policy_resolve_for_role(
+    *, org: Organization, role: str, table_names: Iterable[str]
+) -> DataPolicy:
+    """A role's DataPolicy without a member: what the database enforces for every member.
+
+    Filters on a user attribute keep the attribute's name (`RowFilter.attribute`) and no values;
+    the database reads the member's values per query (see `engine.pg_roles`).
+    """
+    return _policy_from_row(org=org, role=role, table_names=table_names, attributes=None)
+
+
+def _policy_from_row(
+    *,
+    org: Organization,
+    role: str,
+    table_names: Iterable[str],
+    attributes: dict[str, Any] | None,
+) -> DataPolicy:
     tables = set(table_names)
-    row = AccessPolicy.all_tenants.filter(organization=org, role=membership.role).first()
+    row = AccessPolicy.all_tenants.filter(organization=org, role=role).first()
     if row is None:
         return DataPolicy(
-            role=membership.role,
+            role=role,
             can_query=False,
             allowed_tables=frozenset(),
             masked_columns=frozenset(),
@@ -176,14 +201,20 @@ def policy_resolve(*, membership: Membership, table_names: Iterable[str]) -> Dat
     for spec in row.row_filters:
         value = str(spec.get("value", ""))
         match = _ATTR_REF.match(value)
+        attribute = ""
         if match:
-            attr = membership.attributes.get(match.group(1))
+            attribute = match.group(1)
+            attr = (attributes or {}).get(attribute)
             values: tuple = tuple(attr) if isinstance(attr, list) else ((attr,) if attr else ())
         else:
             values = (spec.get("value"),)
-        filters.append(RowFilter(table=spec["table"], column=spec["column"], values=values))
+        filters.append(
+            RowFilter(
+                table=spec["table"], column=spec["column"], values=values, attribute=attribute
+            )
+        )
     return DataPolicy(
-        role=membership.role,
+        role=role,
         can_query=row.can_query_data,
         allowed_tables=frozenset(allowed),
         masked_columns=masked,  # type: ignore[arg-type]

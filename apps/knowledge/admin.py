@@ -1,7 +1,9 @@
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
 
 from apps.governance.admin_scoping import OrgScopedAdmin
+from apps.knowledge.locations import LocationError, location_check, location_probe
 from apps.knowledge.models import (
     CatalogColumn,
     CatalogForeignKey,
@@ -14,6 +16,9 @@ from apps.knowledge.models import (
 )
 from apps.knowledge.services import (
     catalog_refresh,
+    datasource_delete,
+    datasource_location_refused,
+    datasource_save,
     example_review,
     knowledge_version_bump,
     table_document_generate,
@@ -55,10 +60,16 @@ class KnowledgeVersionedAdmin(OrgScopedAdmin):
 
 
 class DataSourceForm(forms.ModelForm):
+    """Platform staff (superusers): every field, the location checked and opened before saving."""
+
     location = forms.CharField(
         required=False,
-        help_text="SQLite path (relative to DATACHAT_DATA_DIR) or postgresql:// URL. Stored "
-        "encrypted; leave empty to keep the current one.",
+        help_text=_(
+            "SQLite: a file name inside the organization's folder, "
+            "DATACHAT_DATA_DIR/sources/<org>/ (e.g. ventas.db). PostgreSQL: "
+            "postgresql://user:password@host:port/database, on a host listed in "
+            "DATACHAT_SOURCE_HOSTS. Stored encrypted; leave empty to keep the current one."
+        ),
         widget=forms.PasswordInput(render_value=False),
     )
 
@@ -66,26 +77,135 @@ class DataSourceForm(forms.ModelForm):
         model = DataSource
         fields = ("organization", "name", "display_name", "kind", "is_default", "restricted")
 
-    def save(self, commit=True):  # noqa: ANN001, ANN201
-        source = super().save(commit=False)
-        if self.cleaned_data.get("location"):
-            source.set_location(self.cleaned_data["location"])
-        if commit:
-            source.save()
-        return source
+    request = None  # set by DataSourceAdmin.get_form: refused attempts are audited as the user
+
+    def clean(self):  # noqa: ANN201
+        cleaned = super().clean()
+        instance = self.instance if self.instance.pk else None
+        org = cleaned.get("organization") or (instance.organization if instance else None)
+        kind = cleaned.get("kind") or (instance.kind if instance else "")
+        location = (cleaned.get("location") or "").strip()
+        if org is None or not kind:
+            return cleaned  # the field errors say what is missing
+        if not location:
+            if instance is None:
+                self.add_error("location", _("A new data source needs a location."))
+            elif kind != instance.kind:
+                self.add_error("location", _("Changing the kind needs a new location."))
+            return cleaned
+        try:
+            checked = location_check(org=org, kind=kind, location=location)
+            location_probe(checked)
+        except LocationError as exc:
+            message = f"{exc.message} ({exc.code})"
+            if exc.detail and exc.code == "location_unavailable":
+                message += f" {exc.detail}"
+            self.add_error("location", forms.ValidationError(message, code=exc.code))
+            datasource_location_refused(
+                org=org,
+                user=getattr(self.request, "user", None),
+                name=cleaned.get("name") or (instance.name if instance else ""),
+                kind=kind,
+                error=exc,
+                channel="web",
+            )
+        else:
+            cleaned["location"] = checked.stored
+        return cleaned
+
+
+class DataSourceOrgAdminForm(forms.ModelForm):
+    """An org's admin: rename, describe, choose the default, open or restrict. No location."""
+
+    class Meta:
+        model = DataSource
+        fields = ("name", "display_name", "is_default", "restricted")
 
 
 @admin.register(DataSource)
 class DataSourceAdmin(OrgScopedAdmin):
-    form = DataSourceForm
-    list_display = ("name", "organization", "kind", "is_default", "schema_version", "refreshed_at")
-    readonly_fields = ("schema_version", "refreshed_at")
+    """Only platform staff (superusers) add sources or set a location: a location decides what
+    the platform's own process reads. An org's admin edits the rest and refreshes the schema."""
+
+    list_display = ("name", "organization", "kind", "is_default", "restricted", "schema_version")
     actions = ["refresh_schema"]
+
+    def has_add_permission(self, request):  # noqa: ANN001, ANN201
+        return request.user.is_superuser and super().has_add_permission(request)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):  # noqa: ANN001, ANN003, ANN201
+        kwargs["form"] = DataSourceForm if request.user.is_superuser else DataSourceOrgAdminForm
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.request = request
+        return form
+
+    def get_fields(self, request, obj=None):  # noqa: ANN001, ANN201
+        if obj is None:
+            return [
+                "organization",
+                "name",
+                "display_name",
+                "kind",
+                "location",
+                "is_default",
+                "restricted",
+            ]
+        editable = ["location"] if request.user.is_superuser else []
+        return [
+            "organization",
+            "name",
+            "display_name",
+            "kind",
+            "current_location",
+            *editable,
+            "is_default",
+            "restricted",
+            "schema_version",
+            "refreshed_at",
+        ]
+
+    def get_readonly_fields(self, request, obj=None):  # noqa: ANN001, ANN201
+        if obj is None:
+            return []
+        readonly = ["organization", "current_location", "schema_version", "refreshed_at"]
+        return readonly if request.user.is_superuser else [*readonly, "kind"]
+
+    @admin.display(description=_("Location"))
+    def current_location(self, obj):  # noqa: ANN001, ANN201
+        try:
+            return obj.display_location()
+        except ValueError:
+            return "—"
+
+    def save_model(self, request, obj, form, change):  # noqa: ANN001
+        # The form already checked (and opened) a new location; the service checks again.
+        datasource_save(
+            source=obj,
+            location=form.cleaned_data.get("location") or None,
+            user=request.user,
+            channel="web",
+            probe=False,
+        )
+
+    def delete_model(self, request, obj):  # noqa: ANN001
+        datasource_delete(source=obj, user=request.user, channel="web")
+
+    def delete_queryset(self, request, queryset):  # noqa: ANN001
+        for obj in queryset:
+            self.delete_model(request, obj)
 
     @admin.action(description="Refresh schema (introspect tables, columns, keys and values)")
     def refresh_schema(self, request, queryset):  # noqa: ANN001
         for source in queryset:
-            summary = catalog_refresh(data_source=source, user=request.user)
+            try:
+                summary = catalog_refresh(data_source=source, user=request.user)
+            except LocationError as exc:
+                self.message_user(
+                    request,
+                    f"{source}: {exc.message} ({exc.code})",
+                    level=messages.ERROR,
+                )
+                continue
             generated = table_document_generate(data_source=source, user=request.user)
             self.message_user(
                 request,

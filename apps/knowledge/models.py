@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from apps.governance.tenancy import TenantOwnedModel
-from apps.knowledge import secrets
+from apps.knowledge import locations, secrets
 
 
 class DataSource(TenantOwnedModel):
     """A team database DataChat queries read-only: a SQLite file or a PostgreSQL URL.
 
-    The location (path or URL, with any password) is stored encrypted. A relative SQLite path is
-    resolved under DATACHAT_DATA_DIR, so the data directory can move.
+    The location (path or URL, with any password) is stored encrypted. A SQLite location is a
+    name relative to the org's folder, `DATACHAT_DATA_DIR/sources/<org-slug>/`, so the data
+    directory can move; every location is checked against the rules of `knowledge/locations.py`
+    when it is set and again whenever it is opened.
     """
 
     class Kind(models.TextChoices):
@@ -28,12 +28,22 @@ class DataSource(TenantOwnedModel):
     kind = models.CharField(max_length=10, choices=Kind.choices)
     location_encrypted = models.TextField(editable=False)
     is_default = models.BooleanField(default=False)
+    # New sources are closed until an admin opens them (or grants `use_datasource`).
     restricted = models.BooleanField(
-        default=False,
+        default=True,
         help_text=_("Only users granted 'use_datasource' on this source may query it."),
     )
     schema_version = models.PositiveIntegerField(default=0)
     refreshed_at = models.DateTimeField(null=True, blank=True)
+    db_roles_enabled = models.BooleanField(
+        default=False,
+        editable=False,
+        help_text=_(
+            "PostgreSQL: every query runs as its role's own database role (set by "
+            "manage.py create_readonly_role)."
+        ),
+    )
+    db_roles_synced_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta(TenantOwnedModel.Meta):
@@ -50,19 +60,31 @@ class DataSource(TenantOwnedModel):
         return self.kind
 
     def set_location(self, location: str) -> None:
+        """Store a location as given: callers pass one `locations.location_check` returned
+        (`services.datasource_save` does)."""
         self.location_encrypted = secrets.encrypt(location)
 
+    def stored_location(self) -> str:
+        """The decrypted location as stored (a relative file name or a URL), unchecked."""
+        return secrets.decrypt(self.location_encrypted)
+
+    def checked_location(self) -> locations.CheckedLocation:
+        """The stored location, re-checked now: raises `locations.LocationError` when it breaks
+        the rules (stored before them, or a symlink changed since)."""
+        return locations.location_check(
+            org=self.organization, kind=self.kind, location=self.stored_location()
+        )
+
     def location(self) -> str:
-        """The decrypted path (absolute) or URL. Never log or display it: see `display_location`."""
-        raw = secrets.decrypt(self.location_encrypted)
-        if self.kind == self.Kind.SQLITE:
-            path = Path(raw)
-            return str(path if path.is_absolute() else Path(settings.DATA_DIR) / path)
-        return raw
+        """The absolute file path or the connection string to open, after the location rules.
+
+        Never log or display it: see `display_location`. Raises `locations.LocationError`.
+        """
+        checked = self.checked_location()
+        return checked.sqlite_path if self.kind == self.Kind.SQLITE else checked.pg_dsn
 
     def display_location(self) -> str:
-        raw = secrets.decrypt(self.location_encrypted)
-        return raw if self.kind == self.Kind.SQLITE else secrets.redact_url(raw)
+        return locations.location_display(kind=self.kind, stored=self.stored_location())
 
 
 class CatalogTable(TenantOwnedModel):

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import sqlite3
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from apps.governance.models import Organization
+from apps.governance.models import AuditEntry, Membership, Organization
+from apps.governance.services import audit_record
+from apps.knowledge import secrets
 from apps.knowledge.engine import introspection
+from apps.knowledge.locations import LocationError, location_check, location_probe
 from apps.knowledge.models import (
     CatalogColumn,
     CatalogForeignKey,
@@ -57,21 +61,164 @@ def datasource_create(
     location: str,
     display_name: str = "",
     is_default: bool = False,
+    restricted: bool | None = None,
+    user: Any = None,
+    channel: str = "cli",
+    probe: bool = True,
 ) -> DataSource:
-    """Register a data source (or update the location of an existing one of that name)."""
+    """Register a data source (or update the location of an existing one of that name).
+
+    The location must pass the location rules (`knowledge/locations.py`) and, with `probe`, open;
+    otherwise `LocationError` (nothing is saved). A new source is `restricted` unless told
+    otherwise: nobody but the users granted `use_datasource` may query it until an admin opens it.
+    Creating or changing it appends an entry to the org's audit chain.
+    """
     source = DataSource.all_tenants.filter(organization=org, name=name).first()
     if source is None:
-        source = DataSource(organization=org, name=name)
+        source = DataSource(organization=org, name=name, restricted=restricted is not False)
+    elif restricted is not None:
+        source.restricted = restricted
     source.kind = kind
     source.display_name = display_name or source.display_name or name
     source.is_default = is_default or source.is_default
-    source.set_location(location)
+    return datasource_save(
+        source=source, location=location, user=user, channel=channel, probe=probe
+    )
+
+
+_AUDITED_FIELDS = ("organization_id", "name", "display_name", "kind", "is_default", "restricted")
+
+
+@transaction.atomic
+def datasource_save(
+    *,
+    source: DataSource,
+    location: str | None = None,
+    user: Any = None,
+    channel: str = "web",
+    probe: bool = True,
+) -> DataSource:
+    """Save a data source, with its new `location` when one is given, and audit what changed.
+
+    Only platform staff set locations: with a `user` who is not a superuser, a location, a kind
+    or an organization change is refused (`location_superuser_only`); commands (no user) run as
+    the platform operator. A kind or organization change re-checks the stored location under the
+    new meaning. A changed location bumps the org's knowledge version (no cached answer from the
+    old one survives).
+    """
+    before = DataSource.all_tenants.filter(pk=source.pk).first() if source.pk else None
+    org = source.organization
+    moved = before is not None and (
+        before.kind != source.kind or before.organization_id != source.organization_id
+    )
+    if user is not None and not getattr(user, "is_superuser", False) and (location or moved):
+        raise LocationError("location_superuser_only")
+    location_changed = False
+    if location:
+        checked = location_check(org=org, kind=source.kind, location=location)
+        location_changed = before is None or moved or _stored(before) != checked.stored
+    elif before is None:
+        raise LocationError("location_invalid", "A new data source needs a location.")
+    elif moved:
+        checked = location_check(org=org, kind=source.kind, location=before.stored_location())
+        location_changed = True
+    if location_changed:
+        if probe:
+            location_probe(checked)
+        source.set_location(checked.stored)
+    changed = [
+        field
+        for field in _AUDITED_FIELDS
+        if before is None or getattr(before, field) != getattr(source, field)
+    ]
+    if location_changed:
+        changed.append("location")
     source.save()
     if source.is_default:
         DataSource.all_tenants.filter(organization=org).exclude(pk=source.pk).update(
             is_default=False
         )
+    if before is not None and not changed:
+        return source
+    if before is not None and location_changed:
+        knowledge_version_bump(
+            org=org,
+            user=user,
+            object_type="datasource",
+            object_id=source.pk,
+            action="location_changed",
+            changes={"location": source.display_location()},
+        )
+    audit_record(
+        org=org,
+        user=user,
+        role=_actor_role(org, user),
+        action="datasource_create" if before is None else "datasource_update",
+        channel=channel,
+        source=source.name,
+        outcome=AuditEntry.Outcome.ANSWERED,
+        details={
+            "datasource_id": source.pk,
+            "changed": changed,
+            "kind": source.kind,
+            "location": source.display_location(),
+            "restricted": source.restricted,
+            "is_default": source.is_default,
+        },
+    )
     return source
+
+
+@transaction.atomic
+def datasource_delete(*, source: DataSource, user: Any = None, channel: str = "web") -> None:
+    """Delete a data source (its catalog and knowledge go with it) and audit it."""
+    org, name, pk = source.organization, source.name, source.pk
+    source.delete()
+    audit_record(
+        org=org,
+        user=user,
+        role=_actor_role(org, user),
+        action="datasource_delete",
+        channel=channel,
+        source=name,
+        outcome=AuditEntry.Outcome.ANSWERED,
+        details={"datasource_id": pk},
+    )
+
+
+def datasource_location_refused(
+    *, org: Organization, user: Any, name: str, kind: str, error: LocationError, channel: str
+) -> None:
+    """Audit a refused attempt to set a location (the code, never the location itself: it may
+    hold a password)."""
+    audit_record(
+        org=org,
+        user=user,
+        role=_actor_role(org, user),
+        action="datasource_location",
+        channel=channel,
+        source=(name or "")[:100],
+        outcome=AuditEntry.Outcome.REFUSED,
+        code=error.code,
+        rule=f"datasource.location.{error.code}",
+        details={"kind": kind},
+    )
+
+
+def _stored(source: DataSource) -> str | None:
+    try:
+        return source.stored_location()
+    except ValueError:  # encrypted under another key: whatever it was, it is replaced
+        return None
+
+
+def _actor_role(org: Organization, user: Any) -> str:
+    if getattr(user, "pk", None) is None:
+        return ""
+    membership = Membership.all_tenants.filter(organization=org, user=user).first()
+    if membership is not None:
+        return membership.role
+    return "PLATFORM" if getattr(user, "is_superuser", False) else ""
 
 
 @transaction.atomic
@@ -84,14 +231,13 @@ def catalog_refresh(
 ) -> dict[str, int]:
     """Introspect the source into the catalog.
 
-    Curated fields (descriptions, synonyms, PII flags) already in the catalog survive a refresh;
+    Raises `LocationError` when the location breaks the rules or cannot be opened (nothing
+    changes then). Curated fields (descriptions, synonyms, PII flags) already in the catalog
+    survive a refresh;
     `table_meta`/`column_meta` (e.g. from the demo content) fill them where empty. Tables and
     columns that disappeared are removed, and verified examples that used them go stale.
     """
-    if data_source.kind == DataSource.Kind.SQLITE:
-        tables, fks, counts = introspection.introspect_sqlite(data_source.location())
-    else:
-        tables, fks, counts = introspection.introspect_postgres(data_source.location())
+    tables, fks, counts = _introspect(data_source)
     org = data_source.organization
     table_meta = table_meta or {}
     column_meta = column_meta or {}
@@ -155,6 +301,19 @@ def catalog_refresh(
         changes={"tables": sorted(seen_tables)},
     )
     return {"tables": len(seen_tables), "columns": len(seen_columns), "stale_examples": stale}
+
+
+def _introspect(data_source: DataSource):  # noqa: ANN202
+    import psycopg
+
+    checked = data_source.checked_location()  # the location rules, again, before opening
+    location_probe(checked)
+    try:
+        if data_source.kind == DataSource.Kind.SQLITE:
+            return introspection.introspect_sqlite(checked.sqlite_path)
+        return introspection.introspect_postgres(checked.pg_dsn)
+    except (sqlite3.Error, psycopg.Error, OSError) as exc:
+        raise LocationError("location_unavailable", detail=str(exc)[:300]) from None
 
 
 def example_mark_stale(
@@ -406,3 +565,42 @@ def table_document_generate(*, data_source: DataSource, user: Any = None) -> int
         )
         created += 1
     return created
+
+
+def datasource_locations_rekey(
+    *, progress: Callable[[int, int, str], None] | None = None
+) -> dict[str, int]:
+    """Re-encrypt every data source's location with the first key of DATACHAT_FIELD_KEY.
+
+    Every organization's sources, one row at a time, each written only if nobody changed it in
+    the meantime (compare and set). A location already under the first key is left alone, so a
+    second run changes nothing. One that no configured key decrypts is counted as `failed` and
+    left as it is (the old key was dropped too early: put it back and run again).
+    Returns the counts: `total`, `rekeyed`, `current`, `failed`.
+    """
+    rows = list(
+        DataSource.all_tenants.order_by("pk").values_list(
+            "pk", "organization__slug", "name", "location_encrypted"
+        )
+    )
+    counts = {"total": len(rows), "rekeyed": 0, "current": 0, "failed": 0}
+    for done, (pk, slug, name, token) in enumerate(rows, start=1):
+        label = f"{slug}/{name}"
+        if secrets.is_current(token):
+            counts["current"] += 1
+            outcome = "already current"
+        else:
+            try:
+                fresh = secrets.reencrypt(token)
+            except ValueError:
+                counts["failed"] += 1
+                outcome = "FAILED: no configured key decrypts it"
+            else:
+                DataSource.all_tenants.filter(pk=pk, location_encrypted=token).update(
+                    location_encrypted=fresh
+                )
+                counts["rekeyed"] += 1
+                outcome = "re-encrypted"
+        if progress:
+            progress(done, len(rows), f"{label}: {outcome}")
+    return counts

@@ -9,6 +9,7 @@ import datetime as dt
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -17,14 +18,28 @@ env = environ.Env()
 DATA_DIR = Path(env.str("DATACHAT_DATA_DIR", default=str(BASE_DIR / "var"))).resolve()
 DATA_DIR.mkdir(parents=True, exist_ok=True)
 
-SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="datachat-insecure-dev-key-change-me")
+# Secrets have no usable default here: local.py and test.py fill in development values, and
+# production.py refuses to start without them (docs/deploy.md).
+SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="")
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
-# Key for encrypting data-source credentials at rest. Defaults to one derived from SECRET_KEY so
-# the embedded demo needs no setup; production sets its own and rotates it on purpose.
+# Keys for encrypting data-source locations at rest: a comma-separated list, the first encrypts,
+# every one decrypts (`manage.py rotate_field_key` re-encrypts with the first). Empty in local and
+# test settings means "derive one from SECRET_KEY" so the embedded demo needs no setup.
 DATACHAT_FIELD_KEY = env.str("DATACHAT_FIELD_KEY", default="")
+# Key for the audit chain's HMACs (apps/governance); required in production.
+DATACHAT_AUDIT_KEY = env.str("DATACHAT_AUDIT_KEY", default="")
+
+# /health and /ready give details (per dependency) only to staff sessions, staff API tokens or
+# this bearer token; /metrics requires its own bearer token when one is set.
+DATACHAT_HEALTH_TOKEN = env.str("DATACHAT_HEALTH_TOKEN", default="")
+DATACHAT_METRICS_TOKEN = env.str("DATACHAT_METRICS_TOKEN", default="")
+
+# Database servers a data source may point at (`host` or `host:port`, comma-separated). Empty:
+# none, only SQLite files under DATACHAT_DATA_DIR/sources/<org>/ (docs/security.md).
+DATACHAT_SOURCE_HOSTS = env.list("DATACHAT_SOURCE_HOSTS", default=[])
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -41,6 +56,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "guardian",
     "django_htmx",
+    "csp",
     # Login throttling and lockout; last of the libraries so its signal handlers see every login.
     "axes",
     "apps.governance",
@@ -53,6 +69,7 @@ MIDDLEWARE = [
     # Static files (vendored htmx, plotly.js, CSS) served by the app itself, compressed and
     # cached, in the demo and in production alike: no CDN and no separate web server needed.
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "datachat.middleware.SpanishByDefaultMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -63,9 +80,33 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    # Last: turns a login refused by axes (AxesBackend below) into the lockout page.
+    # Last, so it sees every view's response (static files are served above, by WhiteNoise).
+    "datachat.middleware.NoStoreMiddleware",
+    # Innermost: turns a login refused by axes (AxesStandaloneBackend below) into the lockout
+    # page, which the middleware above then sees like any other response.
     "axes.middleware.AxesMiddleware",
 ]
+
+# Content-Security-Policy (django-csp 4 format), in every environment so a developer meets a
+# violation before production does. No inline script anywhere: templates load static files and
+# pass data through `json_script` blocks (type application/json, which are not executed).
+# style-src allows inline styles because plotly.js and htmx insert <style> elements and style
+# attributes at run time; plotly.js needs no eval for the chart types the product draws.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, UNSAFE_INLINE],
+        # data:/blob: for the favicon and plotly's "download as PNG" (an SVG rendered via <img>).
+        "img-src": [SELF, "data:", "blob:"],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
 
 ROOT_URLCONF = "datachat.urls"
 WSGI_APPLICATION = "datachat.wsgi.application"
@@ -252,6 +293,9 @@ DATACHAT = {
     "EMBEDDINGS": env.str("DATACHAT_EMBEDDINGS", default="local"),
     "CHROMA_URL": env.str("DATACHAT_CHROMA_URL", default=""),
     "QUESTION_MAX_CHARS": env.int("DATACHAT_QUESTION_MAX_CHARS", default=2000),
+    # PostgreSQL policy roles are named <prefix><org>_<role> (docs/security.md): a prefix per
+    # installation keeps two installs that share a database cluster apart.
+    "PG_ROLE_PREFIX": env.str("DATACHAT_PG_ROLE_PREFIX", default="dc_"),
     # Cache lifetimes (seconds): DESIGN.md "Caching".
     "CACHE_TTL": {"intent": 3600, "sql": 86400, "result": 300, "rag": 7 * 86400},
 }

@@ -7,7 +7,20 @@ them with `override_settings`.
 """
 
 from datachat.settings.base import *  # noqa: F403
-from datachat.settings.base import REST_FRAMEWORK, env
+from datachat.settings.base import REST_FRAMEWORK, SECRET_KEY, env
+
+SECRET_KEY = SECRET_KEY or "datachat-insecure-dev-key-change-me"
+
+# The suite's PostgreSQL (DATACHAT_TEST_DATABASE_URL) is an allowed data-source host, as an
+# operator would list theirs; tests of the allow-list itself override this.
+DATACHAT_SOURCE_HOSTS = env.list(
+    "DATACHAT_SOURCE_HOSTS",
+    default=[
+        env.url(
+            "DATACHAT_TEST_DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/"
+        ).hostname
+    ],
+)
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 REST_FRAMEWORK = {

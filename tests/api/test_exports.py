@@ -293,6 +293,7 @@ def test_exports_stream_from_postgresql_sources_too(api, member, scratch_postgre
         name="empresa_pg",
         kind=DataSource.Kind.POSTGRES,
         location=scratch_postgres_db,
+        restricted=False,  # opened to the org's roles, as its admin would
     )
     catalog_refresh(data_source=source)
     answer = run_query(

@@ -30,7 +30,7 @@ def test_analyst_asks_sees_table_and_chart_rates_and_switches_language(login):
     assert card.locator(".feedback button[disabled]").count() == 2  # the buttons lock
 
     page.click("button[name=language][value=en]")
-    page.wait_for_function("document.documentElement.lang === 'en'")
+    page.locator("html[lang=en]").wait_for(state="attached")
     assert page.locator("text=New conversation").count() >= 1
     assert page.locator("article.answer[data-message] .chart svg").count() >= 1
     assert not page.js_errors, page.js_errors

@@ -37,4 +37,4 @@ def member(db):  # noqa: ANN001, ANN201
 def demo_db_path() -> str:
     from django.conf import settings
 
-    return str(settings.DATA_DIR / "demo" / "empresa.db")
+    return str(settings.DATA_DIR / "sources" / "acme" / "empresa.db")

@@ -106,6 +106,31 @@ _MESSAGES: Mapping[str, Mapping[str, str]] = {
             "as a question about the data."
         ),
     },
+    # A data source whose stored location breaks the location rules (knowledge/locations.py):
+    # refused when opening, whatever was stored before.
+    "location_invalid": {
+        "es": "La ubicación de esta fuente de datos no es válida; avisa a la plataforma.",
+        "en": "This data source's location is not valid; tell the platform team.",
+    },
+    "location_outside_org": {
+        "es": (
+            "La ubicación de esta fuente de datos está fuera de la carpeta de tu organización y "
+            "no se abre."
+        ),
+        "en": "This data source's location is outside your organization's folder; not opened.",
+    },
+    "location_is_platform": {
+        "es": "Esta fuente de datos apunta a la propia plataforma y no se abre.",
+        "en": "This data source points at the platform itself; it is not opened.",
+    },
+    "host_not_allowed": {
+        "es": "El servidor de esta fuente de datos no está en la lista de servidores permitidos.",
+        "en": "This data source's server is not in the list of allowed hosts.",
+    },
+    "location_unavailable": {
+        "es": "No se pudo abrir esta fuente de datos.",
+        "en": "This data source could not be opened.",
+    },
 }
 
 CODES = frozenset(_MESSAGES)

@@ -11,7 +11,10 @@ masked columns, unlisted functions and runaway queries:
 - PostgreSQL: a READ ONLY transaction with local statement/lock/idle timeouts, the query sent as
   a server-side cursor (DECLARE over the extended protocol: one statement, SELECT only, no
   data-modifying CTE), always rolled back. The least-privilege role (`readonly_role_sql`) is the
-  boundary for file, network and side-effect functions.
+  boundary for file, network and side-effect functions. On a source with per-role enforcement
+  (`SourceConnection.pg_role_org`, see `engine.pg_roles`) the transaction writes the caller's
+  attribute settings and `SET LOCAL ROLE`s to the policy's own database role first, so the
+  database checks that role's tables, columns and row-level security policies by itself.
 """
 
 from __future__ import annotations
@@ -40,11 +43,17 @@ FETCH_BATCH = 500
 
 @dataclass(frozen=True)
 class SourceConnection:
-    """Where a data source lives: a SQLite file path or a PostgreSQL DSN."""
+    """Where a data source lives: a SQLite file path or a PostgreSQL DSN.
+
+    `pg_role_org`: the org slug when the source enforces each role in the database (policy roles
+    created by `create_readonly_role`): every query then runs as that org's policy role.
+    """
 
     dialect: str  # "sqlite" or "postgres"
     sqlite_path: str | None = None
     pg_dsn: str | None = None
+    pg_role_org: str | None = None
+    pg_role_prefix: str = "dc_"
 
 
 @dataclass(frozen=True)
@@ -290,6 +299,7 @@ def _execute_postgres(query: GuardedQuery, source: SourceConnection, lang: str) 
                     pgsql.Identifier(setting), pgsql.Literal(value)
                 )
             )
+        enter_policy_role(conn, policy, source, lang)
         try:
             with conn.cursor(name="datachat_query", scrollable=False, withhold=False) as cursor:
                 cursor.execute(query.sql)  # DECLARE ... CURSOR FOR <sql>, extended protocol
@@ -305,6 +315,42 @@ def _execute_postgres(query: GuardedQuery, source: SourceConnection, lang: str) 
         conn.close()
     duration = (time.monotonic() - started) * 1000
     return QueryResult(columns, rows, row_count, len(rows) < row_count, capped, duration)
+
+
+def enter_policy_role(conn, policy: DataPolicy, source: SourceConnection, lang: str) -> None:
+    """On a source with per-role enforcement: write the caller's attributes, then become the
+    policy's database role for the rest of the transaction (both undone by the rollback).
+
+    The settings go through `set_config(name, value, true)` with bound parameters; only then
+    `SET LOCAL ROLE`, after which the query can no longer write a setting or switch back (see
+    `engine.pg_roles`). Any failure (e.g. the role was never created) refuses the query: it
+    never runs as the login role instead.
+    """
+    if not source.pg_role_org:
+        return
+    import json
+
+    import psycopg
+    from psycopg import sql as pgsql
+
+    from .pg_roles import attribute_values, policy_role_name
+
+    try:
+        role = policy_role_name(source.pg_role_org, policy.role, source.pg_role_prefix)
+    except ValueError:
+        raise SqlRefusal("not_authorized", lang=lang, detail="bad database role") from None
+    try:
+        for setting, values in attribute_values(policy).items():
+            conn.execute(
+                "SELECT pg_catalog.set_config(%s, %s, true)",
+                (setting, json.dumps(values, ensure_ascii=False)),
+            )
+        conn.execute(pgsql.SQL("SET LOCAL ROLE {}").format(pgsql.Identifier(role)))
+    except (psycopg.Error, ValueError) as error:
+        sqlstate = getattr(error, "sqlstate", None) or ""
+        raise SqlRefusal(
+            "not_authorized", lang=lang, detail=f"database role {role} unusable {sqlstate}"
+        ) from None
 
 
 def _cancel(conn) -> None:
@@ -404,6 +450,24 @@ def _ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def hardening_sql(schema: str = "public") -> list[str]:
+    """What PUBLIC loses in a source database: CREATE on the schema, EXECUTE on the dangerous
+    built-ins, SELECT on other sessions' activity, USAGE on information_schema."""
+    functions = ", ".join(f"'{name}'" for name in DANGEROUS_PG_FUNCTIONS)
+    statements = [
+        f"REVOKE CREATE ON SCHEMA {_ident(schema)} FROM PUBLIC",
+        (
+            "DO $$ DECLARE f regprocedure; BEGIN FOR f IN SELECT p.oid::regprocedure FROM "
+            "pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace "
+            f"WHERE n.nspname = 'pg_catalog' AND p.proname IN ({functions}) LOOP "
+            "EXECUTE format('REVOKE EXECUTE ON FUNCTION %s FROM PUBLIC', f); END LOOP; END $$"
+        ),
+    ]
+    statements += [f"REVOKE SELECT ON {view} FROM PUBLIC" for view in DANGEROUS_PG_VIEWS]
+    statements += [f"REVOKE USAGE ON SCHEMA {name} FROM PUBLIC" for name in RECON_PG_SCHEMAS]
+    return statements
+
+
 def readonly_role_sql(
     role: str,
     tables: Iterable[str],
@@ -426,7 +490,6 @@ def readonly_role_sql(
     columns = columns or {}
     r, s = _ident(role), _ident(schema)
     attributes = "LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE NOREPLICATION NOINHERIT"
-    functions = ", ".join(f"'{name}'" for name in DANGEROUS_PG_FUNCTIONS)
     statements = [
         (
             "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = "
@@ -437,20 +500,12 @@ def readonly_role_sql(
         # Convenience only (the role could SET it back): the executor opens READ ONLY itself.
         f"ALTER ROLE {r} SET default_transaction_read_only = on",
         f"ALTER ROLE {r} SET statement_timeout = '30s'",
-        f"REVOKE CREATE ON SCHEMA {s} FROM PUBLIC",
         f"REVOKE ALL ON SCHEMA {s} FROM {r}",
         f"GRANT USAGE ON SCHEMA {s} TO {r}",
         f"REVOKE ALL ON ALL TABLES IN SCHEMA {s} FROM {r}",
         f"REVOKE ALL ON ALL SEQUENCES IN SCHEMA {s} FROM {r}",
-        (
-            "DO $$ DECLARE f regprocedure; BEGIN FOR f IN SELECT p.oid::regprocedure FROM "
-            "pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace "
-            f"WHERE n.nspname = 'pg_catalog' AND p.proname IN ({functions}) LOOP "
-            "EXECUTE format('REVOKE EXECUTE ON FUNCTION %s FROM PUBLIC', f); END LOOP; END $$"
-        ),
+        *hardening_sql(schema),
     ]
-    statements += [f"REVOKE SELECT ON {view} FROM PUBLIC" for view in DANGEROUS_PG_VIEWS]
-    statements += [f"REVOKE USAGE ON SCHEMA {name} FROM PUBLIC" for name in RECON_PG_SCHEMAS]
     for table in sorted(set(tables)):
         target = f"{s}.{_ident(table)}"
         cols = sorted(set(columns.get(table, ())))

@@ -16,11 +16,17 @@ MASK = "***"
 
 @dataclass(frozen=True)
 class RowFilter:
-    """Rows of `table` visible to the caller: `column IN values` (one value means `=`)."""
+    """Rows of `table` visible to the caller: `column IN values` (one value means `=`).
+
+    `attribute` names the membership attribute the values came from (`region` for
+    "{user.region}"), empty for a fixed value: the database's own row-level security policy is
+    keyed on that attribute (see `engine.pg_roles`).
+    """
 
     table: str
     column: str
     values: tuple[str | int | float, ...]
+    attribute: str = ""
 
 
 @dataclass(frozen=True)

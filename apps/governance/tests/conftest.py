@@ -113,12 +113,21 @@ ANALYST = DataPolicy(
     timeout_ms=1500,
     can_edit_sql=True,
 )
+DATA_SCIENTIST = DataPolicy(
+    role="DATA_SCIENTIST",
+    can_query=True,
+    allowed_tables=frozenset({"productos", "clientes", "ventas"}),
+    masked_columns=MASKED,
+    timeout_ms=1500,
+    can_edit_sql=True,
+    can_export=True,
+)
 VIEWER = DataPolicy(
     role="VIEWER",
     can_query=True,
     allowed_tables=frozenset({"ventas", "productos"}),
     masked_columns=frozenset(),
-    row_filters=(RowFilter("ventas", "region", ("Norte",)),),
+    row_filters=(RowFilter("ventas", "region", ("Norte",), attribute="region"),),
     timeout_ms=1500,
 )
 ADMIN = DataPolicy(

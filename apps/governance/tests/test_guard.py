@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 import sqlglot
 
@@ -198,17 +196,6 @@ def test_quoted_and_cased_identifiers_resolve():
     query = _guard('SELECT "Producto", Total FROM VENTAS', "sqlite")
     assert query.tables == frozenset({"ventas"})
     assert ("ventas", "total") in query.columns
-
-
-def test_guard_is_fast():
-    sql = ACCEPTED[0][1]
-    _guard(sql, "sqlite", policy=VIEWER)  # warm caches
-    runs = 50
-    started = time.perf_counter()
-    for _ in range(runs):
-        _guard(sql, "sqlite", policy=VIEWER)
-    per_query_ms = (time.perf_counter() - started) * 1000 / runs
-    assert per_query_ms < 25, per_query_ms  # ~2-3 ms here; generous for slow CI machines
 
 
 def test_mask_literal_is_policy_mask():

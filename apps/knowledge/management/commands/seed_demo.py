@@ -75,13 +75,11 @@ class Command(BaseCommand):
         rows, seed = options["rows"], options["seed"]
         if rows < 1:
             raise CommandError("--rows must be at least 1")
-        demo_dir = Path(settings.DATA_DIR) / "demo"
-        demo_dir.mkdir(parents=True, exist_ok=True)
         changes = 0
         for spec in ORGS:
             # --rows sizes acme's `ventas`; globex's data stays small and fixed.
             spec_rows = rows if spec["slug"] == "acme" else 2000
-            changes += self._seed_org(spec, demo_dir, spec_rows, seed, options["force"])
+            changes += self._seed_org(spec, spec_rows, seed, options["force"])
         if changes:
             self.stdout.write(self.style.SUCCESS(f"Demo ready ({changes} changes)."))
         else:
@@ -91,10 +89,13 @@ class Command(BaseCommand):
             f"(globex). Password for every demo user: {DEMO_PASSWORD} (demo only)."
         )
 
-    def _seed_org(self, spec: dict, demo_dir: Path, rows: int, seed: int, force: bool) -> int:
+    def _seed_org(self, spec: dict, rows: int, seed: int, force: bool) -> int:
         slug = spec["slug"]
         changes = 0
-        path = demo_dir / spec["file"]
+        # Each org's files live in its own folder, the only place its SQLite sources may be.
+        org_dir = Path(settings.DATA_DIR) / "sources" / slug
+        org_dir.mkdir(parents=True, exist_ok=True)
+        path = org_dir / spec["file"]
         marker = path.with_suffix(".seed.json")
         wanted = {"rows": rows, "seed": seed}
         current = json.loads(marker.read_text()) if marker.exists() else None
@@ -132,9 +133,10 @@ class Command(BaseCommand):
             org=org,
             name=spec["source"],
             kind=DataSource.Kind.SQLITE,
-            location=f"demo/{spec['file']}",
+            location=spec["file"],  # relative to sources/<slug>/
             display_name=spec["display"],
             is_default=True,
+            restricted=False,  # the demo's sources are open to every role of the org
         )
         changes += 0 if source_existed else 1
         catalog_empty = not CatalogTable.all_tenants.filter(data_source=source).exists()

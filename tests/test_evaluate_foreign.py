@@ -1,0 +1,292 @@
+"""`manage.py evaluate` on a foreign database: the harness, not the engine's accuracy.
+
+car_1 (Spider 1.0, CC BY-SA 4.0: tests/eval/foreign/README.md) is built from its dump into the
+data directory, an evaluation org is prepared for it, and a handful of cases (some taken from its
+questions, some made to exercise one scoring rule each) go through the real pipeline. The
+accuracy itself will change as the engine learns foreign schemas; what must not change is that
+every case gets exactly one outcome, by the corpus README's rules.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from apps.chat.evaluation_foreign import (
+    OUTCOMES,
+    ForeignCase,
+    Gold,
+    accepts,
+    accepts_lenient,
+    load_foreign_cases,
+    normalize,
+)
+from apps.governance.models import AccessPolicy, Membership, Organization
+from apps.knowledge.models import CatalogTable, DataSource
+
+ROOT = Path(__file__).resolve().parent.parent
+CAR_1 = ROOT / "tests/eval/foreign/car_1"
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _fresh_answer_cache():
+    from django.core.cache import cache
+
+    yield
+    cache.clear()
+
+
+def _case(case_id: str, question: str, gold_sql: str, **extra) -> str:  # noqa: ANN003
+    return json.dumps({"id": case_id, "question": question, "gold_sql": gold_sql, **extra})
+
+
+@pytest.fixture
+def car_cases(tmp_path: Path) -> Path:
+    """Two of car_1's own cases and three made for one rule each."""
+    own = {
+        json.loads(line)["id"]: line
+        for line in (CAR_1 / "questions.jsonl").read_text(encoding="utf-8").splitlines()
+    }
+    lines = [
+        own["car_1-0087"],  # "How many continents are there?": a count the engine answers
+        own["car_1-0088"],
+        # The same question against another table's count: the table shown is wrong.
+        _case("wrong-1", "How many continents are there?", "SELECT count(*) FROM countries"),
+        # A clarify case: the right behaviour is to ask; a nonsense word makes the engine ask.
+        _case(
+            "clarify-asks",
+            "How many zorblaxes are there?",
+            "SELECT count(*) FROM continents WHERE 0",
+            expect="clarify",
+        ),
+        # A clarify case answered with a table: wrong, whatever the rows.
+        _case(
+            "clarify-answered",
+            "How many continents are there?",
+            "SELECT count(*) FROM continents WHERE 0",
+            expect="clarify",
+        ),
+    ]
+    path = tmp_path / "cases.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def _evaluate(*args: str) -> str:
+    out = io.StringIO()
+    call_command("evaluate", *args, stdout=out)
+    return out.getvalue()
+
+
+def test_evaluate_scores_each_case_once_by_the_corpus_rules(car_cases, tmp_path):
+    results_file = tmp_path / "results.jsonl"
+    text = _evaluate(
+        "--database",
+        str(CAR_1 / "car_1.sql.gz"),
+        "--cases",
+        str(car_cases),
+        "--output",
+        str(results_file),
+    )
+    results = {
+        r["id"]: r for r in map(json.loads, results_file.read_text(encoding="utf-8").splitlines())
+    }
+    assert len(results) == 5 and all(r["outcome"] in OUTCOMES for r in results.values())
+    assert results["car_1-0087"]["outcome"] == "right" and results["car_1-0087"]["right"]
+    assert results["wrong-1"]["type"] == "SQL"
+    assert results["wrong-1"]["outcome"] == "confidently_wrong"
+    assert not results["wrong-1"]["right_lenient"]
+    assert results["clarify-asks"]["type"] == "CLARIFY"
+    assert results["clarify-asks"]["outcome"] == "right"
+    assert results["clarify-answered"]["outcome"] == "confidently_wrong"
+    # The table: one line for car_1 in English whose counts add up to n.
+    line = next(row for row in text.splitlines() if row.startswith("car_1"))
+    cells = line.split()
+    assert cells[1] == "en" and cells[2] == "5"
+    counts = [int(cell) for cell in cells[3:] if cell.isdigit()]
+    right_strict, right_lenient, *others = counts
+    assert right_lenient + sum(others) == 5
+    assert right_strict == sum(r["right"] for r in results.values())
+    assert "[car_1   1/5]" in text  # progress while running
+
+
+def test_the_evaluation_org_sees_every_table_unmasked_and_a_rerun_changes_nothing(car_cases):
+    _evaluate("--database", str(CAR_1 / "car_1.sql.gz"), "--cases", str(car_cases))
+    _evaluate("--database", str(CAR_1 / "car_1.sql.gz"), "--cases", str(car_cases))
+    org = Organization.objects.get(slug="foreign-car-1")
+    source = DataSource.all_tenants.get(organization=org)
+    assert source.name == "car_1" and source.is_default
+    # Where SQLite data sources live: DATACHAT_DATA_DIR/sources/<org-slug>/.
+    assert Path(source.location()) == Path(settings.DATA_DIR) / "sources/foreign-car-1/car_1.db"
+    assert Path(source.location()).is_file()
+    assert CatalogTable.all_tenants.filter(data_source=source).count() == 6
+    membership = Membership.all_tenants.get(organization=org)
+    policy = AccessPolicy.all_tenants.get(organization=org, role=membership.role)
+    assert policy.allowed_tables == ["*"] and policy.masked_columns == []
+    assert policy.row_filters == []
+    assert Organization.objects.filter(slug__startswith="foreign-car-1").count() == 1
+    # A variant (say, with a semantic layer imported) is an org of its own.
+    _evaluate(
+        "--database", str(CAR_1 / "car_1.sql.gz"), "--cases", str(car_cases), "--variant", "sl"
+    )
+    assert DataSource.all_tenants.filter(organization__slug="foreign-car-1-sl").count() == 1
+
+
+def test_totals_only_prints_no_case_and_lang_selects_the_cases(car_cases, tmp_path):
+    spanish = tmp_path / "es.jsonl"
+    spanish.write_text(
+        car_cases.read_text(encoding="utf-8")
+        + _case("car_1-0087-es", "¿Cuántos continentes hay?", "SELECT count(*) FROM CONTINENTS;")
+        + "\n",
+        encoding="utf-8",
+    )
+    text = _evaluate(
+        "--database", str(CAR_1 / "car_1.sql.gz"), "--cases", str(spanish), "--totals-only"
+    )
+    assert "car_1-00" not in text and "continents" not in text.lower()
+    assert any(row.startswith("car_1") and " es " in row for row in text.splitlines())
+    assert any(row.startswith("TOTAL") for row in text.splitlines())
+    only_es = _evaluate(
+        "--database", str(CAR_1 / "car_1.sql.gz"), "--cases", str(spanish), "--lang", "es"
+    )
+    assert "[car_1   1/1]" in only_es and "car_1-0087-es" in only_es
+    with pytest.raises(CommandError, match="totals-only"):
+        _evaluate(
+            "--database",
+            str(CAR_1 / "car_1.sql.gz"),
+            "--cases",
+            str(spanish),
+            "--totals-only",
+            "--json",
+        )
+
+
+def test_an_org_with_other_members_is_never_widened_into_an_evaluation_org(car_cases):
+    from apps.governance.models import Role
+    from apps.governance.services import membership_create, organization_create
+
+    org = organization_create(name="Real people", slug="foreign-car-1")
+    membership_create(org=org, username="real-analyst", password="x" * 20, role=Role.ANALYST)
+    before = AccessPolicy.all_tenants.get(organization=org, role=Role.ANALYST).allowed_tables
+    with pytest.raises(CommandError, match="not an evaluation org"):
+        _evaluate("--database", str(CAR_1 / "car_1.sql.gz"), "--cases", str(car_cases))
+    policy = AccessPolicy.all_tenants.get(organization=org, role=Role.ANALYST)
+    assert policy.allowed_tables == before != ["*"]
+    assert not DataSource.all_tenants.filter(organization=org).exists()
+
+
+def test_a_dump_that_differs_from_its_manifest_is_refused(tmp_path):
+    (tmp_path / "car_1.sql.gz").write_bytes((CAR_1 / "car_1.sql.gz").read_bytes())
+    manifest = json.loads((CAR_1 / "manifest.json").read_text(encoding="utf-8"))
+    manifest["sql_sha256"] = "0" * 64
+    (tmp_path / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    with pytest.raises(CommandError, match="sha256"):
+        _evaluate(
+            "--database",
+            str(tmp_path / "car_1.sql.gz"),
+            "--cases",
+            str(CAR_1 / "questions.jsonl"),
+        )
+    with pytest.raises(CommandError, match="--cases"):
+        _evaluate("--database", str(CAR_1 / "car_1.sql.gz"))
+
+
+def test_every_corpus_case_loads_with_its_language():
+    for folder in sorted((ROOT / "tests/eval/foreign").glob("*/questions.jsonl")):
+        cases = load_foreign_cases(folder)
+        assert cases and all(c.lang in ("en", "es") for c in cases)
+        assert all(c.lang == "es" for c in cases if c.id.endswith("-es"))
+
+
+# --- the comparison rules, on plain rows ---------------------------------------------------------
+
+
+def _plain(**kwargs) -> ForeignCase:  # noqa: ANN003
+    return ForeignCase(id="x", question="q", gold_sql="SELECT 1", **kwargs)
+
+
+def test_rows_compare_as_multisets_with_floats_to_four_places_in_any_column_order():
+    gold = Gold(rows=[("France", 1.23456), ("Spain", 2)])
+    assert accepts(_plain(), gold, [(2.0, "Spain"), (1.23461, "France")])
+    assert not accepts(_plain(), gold, [("France", 1.2346)] * 2)  # a multiset, not a set
+    assert not accepts(_plain(), gold, [("France", 1.23456)])
+    assert normalize([(1.0,), (0.33333333,)]) == [(0.3333,), (1,)]
+
+
+def test_ties_accept_any_rows_drawn_from_the_tied_ones_and_clarify_accepts_no_rows():
+    tied = _plain(tie_dependent=True, gold_sql_all_ties="SELECT 2")
+    gold = Gold(rows=[("a",)], ties=[("a",), ("b",), ("c",)])
+    assert accepts(tied, gold, [("b",)])
+    assert accepts(tied, gold, [("a",), ("b",), ("c",)])
+    assert not accepts(tied, gold, [("a",), ("b",)])
+    assert not accepts(tied, gold, [("z",)])
+    assert not accepts(_plain(expect="clarify"), Gold(rows=[]), [])
+
+
+def test_the_lenient_score_allows_extra_columns_but_not_missing_ones():
+    gold = Gold(rows=[("France",), ("Spain",)])
+    answer = [(1, "France", 67.4), (2, "Spain", 47.4)]
+    assert not accepts(_plain(), gold, answer)
+    assert accepts_lenient(_plain(), gold, answer)
+    assert not accepts_lenient(_plain(), Gold(rows=[("France", 1, 9)]), [("France", 1)])
+
+
+SEMANTIC = """
+tables:
+  cars_data:
+    description: One row per car, with its technical data
+    synonyms: [car, cars, coches]
+metrics:
+  - {name: Number of cars, expression: COUNT(*), table: cars_data, synonyms: [number of cars]}
+"""
+
+
+def test_a_semantic_layer_is_applied_in_its_own_org_and_only_while_given(tmp_path):
+    from apps.knowledge.models import Metric
+
+    cases = tmp_path / "cases.jsonl"
+    cases.write_text(
+        _case("cars", "How many cars are there?", "SELECT count(*) FROM cars_data") + "\n",
+        encoding="utf-8",
+    )
+    layer = tmp_path / "car_1.yaml"
+    layer.write_text(SEMANTIC, encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    dump = str(CAR_1 / "car_1.sql.gz")
+
+    def outcome(*extra: str) -> str:
+        _evaluate("--database", dump, "--cases", str(cases), "--output", str(out), *extra)
+        return json.loads(out.read_text(encoding="utf-8"))["outcome"]
+
+    # Given the schema only, "cars" names nothing; with a steward's synonym it is cars_data.
+    assert outcome() == "asked_back"
+    assert outcome("--semantic", str(layer)) == "right"
+    table = CatalogTable.all_tenants.get(
+        data_source__organization__slug="foreign-car-1-semantic", name="cars_data"
+    )
+    assert table.synonyms == ["car", "cars", "coches"]
+    assert Metric.all_tenants.filter(data_source=table.data_source).count() == 1
+    # The schema-only org kept no annotation, and a run without the file resets the variant.
+    assert not CatalogTable.all_tenants.get(
+        data_source__organization__slug="foreign-car-1", name="cars_data"
+    ).synonyms
+    assert outcome("--variant", "semantic") == "asked_back"
+    assert not Metric.all_tenants.filter(data_source=table.data_source).exists()
+    # A file naming what the schema lacks is refused, before anything changes.
+    layer.write_text("tables:\n  trucks: {description: none here}\n", encoding="utf-8")
+    with pytest.raises(CommandError, match="no table trucks"):
+        outcome("--semantic", str(layer))
+    layer.write_text("tables: [1, 2]\nextra: 1\n", encoding="utf-8")
+    with pytest.raises(CommandError, match="tables and metrics"):
+        outcome("--semantic", str(layer))
+    layer.write_text("tables: [1, 2]\n", encoding="utf-8")
+    with pytest.raises(CommandError, match="mapping"):
+        outcome("--semantic", str(layer))
