@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.views import defaults
+from django.views import csrf, defaults
 
 
 def _api(request: HttpRequest) -> bool:
@@ -27,3 +27,11 @@ def server_error(request: HttpRequest) -> HttpResponse:
             status=500,
         )
     return defaults.server_error(request)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """`CSRF_FAILURE_VIEW`: the usual 403 page, and the failure in the audit log (aggregated)."""
+    from apps.governance.refusals import Kind, refusal_from_request
+
+    refusal_from_request(request=request, kind=Kind.CSRF_FAILED, status=403)
+    return csrf.csrf_failure(request, reason=reason)

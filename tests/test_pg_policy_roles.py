@@ -21,6 +21,7 @@ from apps.chat.pipeline import ask, connection_for, run_query
 from apps.governance.engine.guard import guard_sql
 from apps.governance.models import AccessPolicy, Role
 from apps.governance.services import policy_resolve
+from apps.knowledge import secrets
 from apps.knowledge.demo.postgres import load_into_postgres
 from apps.knowledge.models import DataSource
 from apps.knowledge.selectors import catalog_snapshot
@@ -68,7 +69,11 @@ def pg_source(prefix, member, scratch_postgres_db, demo_db_path):  # noqa: ANN00
     load_into_postgres(demo_db_path, scratch_postgres_db)
     org = member("acme", "analista").organization
     source = datasource_create(
-        org=org, name="empresa_pg", kind=DataSource.Kind.POSTGRES, location=scratch_postgres_db
+        org=org,
+        name="empresa_pg",
+        kind=DataSource.Kind.POSTGRES,
+        location=scratch_postgres_db,
+        restricted=False,
     )
     catalog_refresh(data_source=source)
     return source
@@ -239,7 +244,7 @@ def test_the_recommended_least_privilege_login(
     logged and reported until the operator re-runs the command with `--admin-url`."""
     import psycopg
 
-    admin_url = pg_source.location()
+    admin_url = secrets.decrypt(pg_source.location_encrypted)  # the URL as configured
     login = f"{prefix}login"
     err = io.StringIO()
     _run("--org", "acme", "--source", "empresa_pg", "--role", login, stderr=err)

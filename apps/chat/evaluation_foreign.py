@@ -197,9 +197,10 @@ def _sha256_file(path: Path) -> str:
 def database_place(database: ForeignDatabase, slug: str) -> tuple[str, Path]:
     """Put the database's SQLite file under `DATA_DIR/sources/<slug>/` (built from the dump, or
     copied from a .db), unless the same content is already there. Returns the data source
-    location (relative to the data dir) and the absolute path."""
-    location = f"sources/{slug}/{database.name}.db"
-    target = Path(settings.DATA_DIR) / location
+    location (a file name inside the org's folder, the data-source location rule) and the
+    absolute path."""
+    location = f"{database.name}.db"
+    target = Path(settings.DATA_DIR) / "sources" / slug / location
     marker = target.with_name(target.name + ".from")
     # The content and the manifest it is checked against: either changing rebuilds (and checks).
     origin = _sha256_file(database.path) + " " + json.dumps(database.manifest, sort_keys=True)
@@ -484,6 +485,7 @@ def foreign_org_prepare(
             location=location,
             display_name=f"{database.name} · SQLite",
             is_default=True,
+            restricted=False,
         )
     with transaction.atomic():
         CatalogTable.all_tenants.filter(data_source=source).delete()

@@ -2,20 +2,33 @@
 
 Runs hourly from Celery beat (`governance.tasks.anomalies_detect_task`) or by hand
 (`manage.py detect_anomalies`). Idempotent: a window already reported is not reported twice.
+
+Besides the activity checks (volume, rows, refusals, off hours), two read the aggregated
+refusal entries (`governance.refusals`; each carries `details.count`):
+- id probing: many refused object ids (404) from one user in the window;
+- login bursts: many failed logins for one username of the org, or from one address against
+  the org's users (that address's failures in every chain, the platform's included, count).
+Failed logins that concern no organization (unknown usernames) are checked by
+`anomalies_detect_platform`, which reports them to the log stream.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections import defaultdict
+from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from apps.governance.models import AnomalyReport, AuditEntry, Organization
+from apps.governance.refusals import KINDS as REFUSAL_KINDS
+from apps.governance.refusals import Kind, refusal_buckets_flush
 
 BASELINE_WEEKS = 4
+logger = logging.getLogger("datachat.audit")
 
 
 def _severity(observed: float, threshold: float) -> str:
@@ -42,9 +55,12 @@ def anomalies_detect(
     length over the previous four weeks (whichever is larger, so a habitually busy analyst is
     not flagged every hour).
     """
+    refusal_buckets_flush()
     end = (window_end or timezone.now()).replace(minute=0, second=0, microsecond=0)
     start = end - dt.timedelta(hours=hours)
-    entries = AuditEntry.objects.filter(organization=org, created_at__gte=start, created_at__lt=end)
+    window = AuditEntry.objects.filter(organization=org, created_at__gte=start, created_at__lt=end)
+    # Aggregated HTTP refusals have checks of their own (below), weighted by their counts.
+    entries = window.exclude(action__in=REFUSAL_KINDS)
     per_user = entries.values("username").annotate(
         n=Count("id"),
         rows=Sum("row_count"),
@@ -57,6 +73,7 @@ def anomalies_detect(
         for row in AuditEntry.objects.filter(
             organization=org, created_at__gte=baseline_start, created_at__lt=start
         )
+        .exclude(action__in=REFUSAL_KINDS)
         .values("username")
         .annotate(n=Count("id"))
     }
@@ -78,10 +95,14 @@ def anomalies_detect(
                 found.append((user, kind, observed, threshold, _severity(observed, threshold)))
         if off_hours.get(user):
             found.append((user, "off_hours", off_hours[user], 0, "low"))
+    found += [
+        (finding.subject, finding.kind, finding.observed, finding.threshold, finding.severity)
+        for finding in _refusal_findings(org=org, start=start, end=end, hours=hours)
+    ]
 
     reports = []
     for user, kind, observed, threshold, severity in found:
-        entry = entries.filter(username=user).exclude(user=None).first()
+        entry = window.filter(username=user).exclude(user=None).first()
         try:
             with transaction.atomic():
                 reports.append(
@@ -101,6 +122,106 @@ def anomalies_detect(
         except IntegrityError:
             continue  # this window was already reported
     return reports
+
+
+@dataclass(frozen=True)
+class RefusalFinding:
+    """A burst of refusals: `subject` is a username, or `ip:<address>` for a login burst."""
+
+    subject: str
+    kind: str
+    observed: int
+    threshold: int
+    severity: str
+
+
+def _counted(entries) -> dict[str, int]:  # noqa: ANN001
+    """Refusals per key of an aggregated entry (`username` or `ip`), weighted by their count."""
+    totals: dict[str, int] = defaultdict(int)
+    for username, details in entries:
+        totals[username] += int((details or {}).get("count", 1))
+    return totals
+
+
+def _refusal_findings(
+    *, org: Organization | None, start: dt.datetime, end: dt.datetime, hours: int
+) -> list[RefusalFinding]:
+    window = AuditEntry.objects.filter(organization=org, created_at__gte=start, created_at__lt=end)
+    max_not_found = (org.anomaly_max_not_found if org else 20) * hours
+    max_logins = (org.anomaly_max_failed_logins if org else 10) * hours
+    found = []
+    probes = _counted(
+        window.filter(action=Kind.NOT_FOUND).exclude(user=None).values_list("username", "details")
+    )
+    for username, observed in probes.items():
+        if observed > max_not_found:
+            found.append(
+                RefusalFinding(
+                    username,
+                    AnomalyReport.Kind.PROBING,
+                    observed,
+                    max_not_found,
+                    _severity(observed, max_not_found),
+                )
+            )
+    logins = list(window.filter(action=Kind.LOGIN_FAILED).values_list("username", "details"))
+    for username, observed in _counted(logins).items():
+        if observed > max_logins:
+            found.append(
+                RefusalFinding(
+                    username,
+                    AnomalyReport.Kind.LOGINS,
+                    observed,
+                    max_logins,
+                    _severity(observed, max_logins),
+                )
+            )
+    # An address counts with its failures everywhere: spraying unknown names (platform chain)
+    # and this org's users from one address is one burst against this org.
+    addresses = {(details or {}).get("ip") for _, details in logins} - {None, ""}
+    if addresses:
+        everywhere = AuditEntry.objects.filter(
+            action=Kind.LOGIN_FAILED, created_at__gte=start, created_at__lt=end
+        ).values_list("details", flat=True)
+        per_ip: dict[str, int] = defaultdict(int)
+        for details in everywhere:
+            ip = (details or {}).get("ip")
+            if ip in addresses:
+                per_ip[ip] += int(details.get("count", 1))
+        for ip, observed in per_ip.items():
+            if observed > max_logins:
+                found.append(
+                    RefusalFinding(
+                        f"ip:{ip}",
+                        AnomalyReport.Kind.LOGINS,
+                        observed,
+                        max_logins,
+                        _severity(observed, max_logins),
+                    )
+                )
+    return found
+
+
+def anomalies_detect_platform(
+    *, window_end: dt.datetime | None = None, hours: int = 1
+) -> list[RefusalFinding]:
+    """Login bursts and id probing in the platform chain (no organization to report them to):
+    each finding is logged as a warning on `datachat.audit` and returned."""
+    refusal_buckets_flush()
+    end = (window_end or timezone.now()).replace(minute=0, second=0, microsecond=0)
+    start = end - dt.timedelta(hours=hours)
+    findings = _refusal_findings(org=None, start=start, end=end, hours=hours)
+    for finding in findings:
+        logger.warning(
+            "platform anomaly %s: %s observed %s > %s in %s..%s",
+            finding.kind,
+            finding.subject,
+            finding.observed,
+            finding.threshold,
+            start.isoformat(),
+            end.isoformat(),
+        )
+    return findings
 
 
 @transaction.atomic

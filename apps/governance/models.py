@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 from knox.models import AbstractAuthToken
 from knox.settings import CONSTANTS as KNOX
@@ -31,6 +32,12 @@ class Organization(models.Model):
     anomaly_max_questions = models.PositiveIntegerField(default=120)
     anomaly_max_rows = models.PositiveIntegerField(default=50_000)
     anomaly_max_refusals = models.PositiveIntegerField(default=5)
+    anomaly_max_not_found = models.PositiveIntegerField(
+        default=20, help_text=_("Refused object ids (404) per user and hour: id probing.")
+    )
+    anomaly_max_failed_logins = models.PositiveIntegerField(
+        default=10, help_text=_("Failed logins per username or address and hour.")
+    )
     business_hours = models.CharField(
         max_length=11, default="07:00-20:00", help_text=_("Local time, HH:MM-HH:MM.")
     )
@@ -159,8 +166,11 @@ class AuditQuerySet(models.QuerySet):
 class AuditEntry(models.Model):
     """One attempt (ask, query, export, …): who, what, the verdict and the numbers.
 
-    Each entry is chained to the previous entry of its org by `entry_hash =
-    sha256(prev_hash || canonical_json(fields))`; `manage.py verify_audit` walks the chain.
+    Each entry is chained to the previous entry of its chain by `entry_hash =
+    HMAC(key[key_id], prev_hash || canonical_json(fields))` (governance/engine/audit_chain.py);
+    `manage.py verify_audit` walks the chain. One chain per organization, and one platform chain
+    (`organization` empty) for what belongs to no organization (failed logins of unknown users).
+    An empty `key_id` marks an entry from before keys existed (plain SHA-256).
     """
 
     class Outcome(models.TextChoices):
@@ -169,14 +179,16 @@ class AuditEntry(models.Model):
         REFUSED = "refused", _("Refused")
         ERROR = "error", _("Error")
 
-    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+    organization = models.ForeignKey(
+        Organization, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     seq = models.PositiveBigIntegerField()
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     username = models.CharField(max_length=150)
     role = models.CharField(max_length=20, blank=True)
-    action = models.CharField(max_length=20)  # ask, query, export, login, …
+    action = models.CharField(max_length=20)  # ask, query, export, login_failed, not_found, …
     channel = models.CharField(max_length=10, default="cli")  # web, api, cli, task
     source = models.CharField(max_length=100, blank=True)
     question = models.TextField(blank=True)
@@ -189,6 +201,7 @@ class AuditEntry(models.Model):
     policy_fingerprint = models.CharField(max_length=40, blank=True)
     details = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField()
+    key_id = models.CharField(max_length=16, blank=True, default="")
     prev_hash = models.CharField(max_length=64)
     entry_hash = models.CharField(max_length=64, unique=True)
 
@@ -198,7 +211,12 @@ class AuditEntry(models.Model):
         ordering = ["organization_id", "seq"]
         verbose_name_plural = "audit entries"
         constraints = [
-            models.UniqueConstraint(fields=["organization", "seq"], name="uniq_audit_seq")
+            models.UniqueConstraint(fields=["organization", "seq"], name="uniq_audit_seq"),
+            models.UniqueConstraint(
+                fields=["seq"],
+                condition=models.Q(organization__isnull=True),
+                name="uniq_platform_audit_seq",
+            ),
         ]
         indexes = [models.Index(fields=["organization", "created_at"])]
 
@@ -215,14 +233,66 @@ class AuditEntry(models.Model):
 
 
 class AuditChainHead(models.Model):
-    """The last link of an org's audit chain; locking it serialises appends per org."""
+    """The last link of a chain (an org's, or the platform's when `organization` is empty).
 
-    organization = models.OneToOneField(Organization, on_delete=models.CASCADE, related_name="+")
+    Locking it serialises appends. `legacy_seq` is the last entry written before keys existed,
+    and `legacy_seal` a keyed seal over its hash: unkeyed entries are accepted up to it only.
+    """
+
+    organization = models.OneToOneField(
+        Organization, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     seq = models.PositiveBigIntegerField(default=0)
     last_hash = models.CharField(max_length=64, default="0" * 64)
+    legacy_seq = models.PositiveBigIntegerField(default=0)
+    legacy_key_id = models.CharField(max_length=16, blank=True, default="")
+    legacy_seal = models.CharField(max_length=64, blank=True, default="")
+
+    class Meta:
+        constraints = [
+            # One platform head too (a plain unique column lets NULLs repeat).
+            models.UniqueConstraint(
+                Coalesce("organization", models.Value(0), output_field=models.BigIntegerField()),
+                name="uniq_audit_chain_head",
+            )
+        ]
 
     def __str__(self) -> str:
-        return f"{self.organization_id}#{self.seq}"
+        return f"{self.organization_id or 'platform'}#{self.seq}"
+
+
+class RefusalBucket(models.Model):
+    """Refused HTTP requests counted per (chain, actor, address, kind, channel, minute).
+
+    Not chained: a flood of refusals updates one counter row instead of growing the audit chain;
+    `governance.refusals.refusal_buckets_flush` rolls each closed minute into one chained entry
+    and deletes the row. `key` is the bucket's identity (unique, so concurrent first hits of a
+    bucket cannot create two rows).
+    """
+
+    key = models.CharField(max_length=64, unique=True)
+    organization = models.ForeignKey(
+        Organization, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor = models.CharField(max_length=150)  # username (as typed, for a failed login) or "*"
+    role = models.CharField(max_length=20, blank=True)
+    ip = models.CharField(max_length=45, blank=True)
+    kind = models.CharField(max_length=20)
+    channel = models.CharField(max_length=10)
+    minute = models.DateTimeField()
+    count = models.PositiveIntegerField(default=1)
+    first_path = models.CharField(max_length=200, blank=True)
+    last_path = models.CharField(max_length=200, blank=True)
+    status = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["minute"]), models.Index(fields=["kind", "minute"])]
+
+    def __str__(self) -> str:
+        return f"{self.organization_id or 'platform'} {self.actor} {self.kind} {self.minute}"
 
 
 class AnomalyReport(TenantOwnedModel):
@@ -233,6 +303,8 @@ class AnomalyReport(TenantOwnedModel):
         ROWS = "rows", _("Unusual number of rows returned")
         REFUSALS = "refusals", _("Repeated refusals")
         OFF_HOURS = "off_hours", _("Activity outside business hours")
+        PROBING = "probing", _("Probing object ids (many refused ids)")
+        LOGINS = "logins", _("Burst of failed logins")
 
     class Severity(models.TextChoices):
         LOW = "low", _("Low")

@@ -2,18 +2,31 @@
 
 from __future__ import annotations
 
-import hashlib
+import datetime as dt
+import functools
+import hmac
 import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from apps.governance.engine.audit_chain import (
+    GENESIS,
+    LEGACY_KEY_ID,
+    AuditKeyring,
+    canonical_json,
+    chain_label,
+    entry_digest,
+    keyring_parse,
+    legacy_seal,
+)
 from apps.governance.engine.policy import DataPolicy, RowFilter
 from apps.governance.models import (
     AccessPolicy,
@@ -23,6 +36,11 @@ from apps.governance.models import (
     Organization,
     Role,
 )
+
+if TYPE_CHECKING:
+    from apps.governance.checkpoints import CheckpointChain
+
+PLATFORM_CHAIN = "(platform)"
 
 # The default policy of each role (DEMO_DATA.md "Role capabilities"); admins edit them per org.
 PII_MASKS = ["clientes.email", "clientes.telefono", "clientes.direccion"]
@@ -227,6 +245,21 @@ def _policy_from_row(
     )
 
 
+@functools.lru_cache(maxsize=8)
+def _keyring_for(spec: str) -> AuditKeyring:
+    return keyring_parse(spec)
+
+
+def audit_keyring() -> AuditKeyring:
+    """The audit keys from `DATACHAT_AUDIT_KEY` (the first signs, every one verifies)."""
+    return _keyring_for(settings.DATACHAT_AUDIT_KEY)
+
+
+def audit_chain_name(org: Organization | None) -> str:
+    """How reports and checkpoints name a chain: the org's slug, or `(platform)`."""
+    return PLATFORM_CHAIN if org is None else org.slug
+
+
 def _canonical(entry: AuditEntry) -> bytes:
     payload = {
         "org": entry.organization_id,
@@ -247,17 +280,27 @@ def _canonical(entry: AuditEntry) -> bytes:
         "details": entry.details,
         "at": entry.created_at.isoformat(),
     }
-    return json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str).encode()
+    if entry.key_id != LEGACY_KEY_ID:
+        # Bound into the keyed hash so an entry cannot be moved under another key; legacy
+        # entries keep the exact payload they were hashed with.
+        payload["kid"] = entry.key_id
+    return canonical_json(payload)
 
 
-def audit_hash(entry: AuditEntry, prev_hash: str) -> str:
-    return hashlib.sha256(prev_hash.encode() + _canonical(entry)).hexdigest()
+def audit_hash(entry: AuditEntry, prev_hash: str, keyring: AuditKeyring | None = None) -> str:
+    """The entry's hash under its own key id (KeyError for a key id the keyring lacks)."""
+    return entry_digest(
+        keyring=keyring or audit_keyring(),
+        key_id=entry.key_id,
+        prev_hash=prev_hash,
+        payload=_canonical(entry),
+    )
 
 
 @transaction.atomic
 def audit_record(
     *,
-    org: Organization,
+    org: Organization | None,
     user: Any,
     action: str,
     outcome: str,
@@ -272,12 +315,17 @@ def audit_record(
     duration_ms: float = 0.0,
     policy_fingerprint: str = "",
     details: dict[str, Any] | None = None,
+    username: str | None = None,
+    created_at: dt.datetime | None = None,
 ) -> AuditEntry:
-    """Append one entry to the org's hash chain.
+    """Append one entry to the org's chain (`org=None`: the platform chain), keyed-hashed.
 
     The head row is bumped first: that takes the row lock on PostgreSQL and the write lock on
-    SQLite, so concurrent appends of one org are serialised and the chain never forks.
+    SQLite, so concurrent appends of one chain are serialised and the chain never forks.
+    `username` overrides the user's (a failed login's typed name); `created_at` dates an
+    aggregated entry at its minute.
     """
+    keyring = audit_keyring()
     AuditChainHead.objects.get_or_create(organization=org)
     AuditChainHead.objects.filter(organization=org).update(seq=F("seq") + 1)
     head = AuditChainHead.objects.select_for_update().get(organization=org)
@@ -285,7 +333,7 @@ def audit_record(
         organization=org,
         seq=head.seq,
         user=user if getattr(user, "pk", None) else None,
-        username=getattr(user, "username", "") or "",
+        username=(username if username is not None else getattr(user, "username", "") or "")[:150],
         role=role,
         action=action,
         channel=channel,
@@ -299,10 +347,11 @@ def audit_record(
         duration_ms=round(float(duration_ms), 3),
         policy_fingerprint=policy_fingerprint,
         details=json.loads(json.dumps(details or {}, default=str)),
-        created_at=timezone.now(),
+        created_at=created_at or timezone.now(),
+        key_id=keyring.signing_key_id,
         prev_hash=head.last_hash,
     )
-    entry.entry_hash = audit_hash(entry, head.last_hash)
+    entry.entry_hash = audit_hash(entry, head.last_hash, keyring)
     entry.save()
     AuditChainHead.objects.filter(pk=head.pk).update(last_hash=entry.entry_hash)
     return entry
@@ -310,29 +359,134 @@ def audit_record(
 
 @dataclass(frozen=True)
 class ChainReport:
+    """What `audit_verify` found. `kind` says which check failed: `chain` (an entry), `head` (the
+    stored head), `checkpoint` (the chain disagrees with the latest signed checkpoint)."""
+
     org: str
     entries: int
     ok: bool
     first_broken_seq: int | None = None
     reason: str = ""
+    kind: str = ""
+    last_seq: int = 0
+    last_hash: str = GENESIS
+    checkpoint_seq: int | None = None
 
 
-def audit_verify(*, org: Organization) -> ChainReport:
-    """Walk an org's chain in order; report the first entry whose link or content does not hold."""
-    prev = "0" * 64
-    count = 0
-    expected_seq = 1
-    for entry in AuditEntry.objects.filter(organization=org).order_by("seq").iterator():
-        count += 1
-        if entry.seq != expected_seq:
-            return ChainReport(org.slug, count, False, expected_seq, "missing entry")
-        if entry.prev_hash != prev:
-            return ChainReport(org.slug, count, False, entry.seq, "prev_hash does not link")
-        if audit_hash(entry, prev) != entry.entry_hash:
-            return ChainReport(org.slug, count, False, entry.seq, "content was altered")
-        prev = entry.entry_hash
-        expected_seq += 1
+def audit_verify(
+    *, org: Organization | None, checkpoint: CheckpointChain | None = None
+) -> ChainReport:
+    """Walk a chain in order and report the first entry, head or checkpoint that does not hold.
+
+    Each entry must follow the previous one (seq and prev_hash) and carry the keyed hash of its
+    own content; unkeyed (legacy SHA-256) entries are accepted only up to the chain's sealed
+    legacy boundary. Then the stored head must name the last entry (seq and hash), and the entry
+    a signed checkpoint recorded must still be there with the same hash.
+    """
+    keyring = audit_keyring()
+    name = audit_chain_name(org)
     head = AuditChainHead.objects.filter(organization=org).first()
-    if head is not None and head.seq != count:
-        return ChainReport(org.slug, count, False, count + 1, "entries missing at the end")
-    return ChainReport(org.slug, count, True)
+    legacy_seq = head.legacy_seq if head is not None and head.legacy_seal else 0
+    prev = GENESIS
+    count = 0
+    checkpoint_hash: str | None = None
+
+    def broken(seq: int, reason: str, kind: str = "chain") -> ChainReport:
+        return ChainReport(name, count, False, seq, reason, kind, count, prev)
+
+    for entry in AuditEntry.objects.filter(organization=org).order_by("seq").iterator():
+        expected = count + 1
+        if entry.seq != expected:
+            return broken(expected, f"entry missing (the next entry is {entry.seq})")
+        if entry.prev_hash != prev:
+            return broken(entry.seq, "prev_hash does not link to the previous entry")
+        if entry.key_id == LEGACY_KEY_ID and entry.seq > legacy_seq:
+            return broken(entry.seq, "unkeyed (plain SHA-256) entry after the legacy boundary")
+        if entry.key_id != LEGACY_KEY_ID and keyring.secret(entry.key_id) is None:
+            return broken(entry.seq, f"signed with unknown key id {entry.key_id!r}")
+        if not hmac.compare_digest(audit_hash(entry, prev, keyring), entry.entry_hash):
+            return broken(entry.seq, "content was altered (the keyed hash does not match)")
+        if entry.seq == legacy_seq and not _legacy_seal_ok(head, org, entry, keyring):
+            return broken(entry.seq, "the legacy entries do not match their seal")
+        if checkpoint is not None and entry.seq == checkpoint.seq:
+            checkpoint_hash = entry.entry_hash
+        count += 1
+        prev = entry.entry_hash
+    if legacy_seq > count:
+        return broken(count + 1, f"entries missing before the legacy boundary ({legacy_seq})")
+    if head is None:
+        if count:
+            return broken(count, "the chain head is missing", "head")
+    elif head.seq > count:
+        return broken(count + 1, f"entries missing at the end (the head says {head.seq})", "head")
+    elif head.seq < count:
+        return broken(head.seq + 1, f"the head is behind the last entry ({head.seq})", "head")
+    elif not hmac.compare_digest(head.last_hash, prev):
+        return broken(count, "the head's hash is not the last entry's", "head")
+    if checkpoint is not None:
+        if checkpoint.seq > count:
+            return broken(
+                count + 1,
+                f"entries missing at the end: the checkpoint of {checkpoint.at} recorded "
+                f"{checkpoint.seq}, the chain has {count}",
+                "checkpoint",
+            )
+        if checkpoint.seq and not hmac.compare_digest(checkpoint_hash or "", checkpoint.hash):
+            return broken(
+                checkpoint.seq,
+                f"the entry differs from the checkpoint of {checkpoint.at}",
+                "checkpoint",
+            )
+    return ChainReport(
+        name,
+        count,
+        True,
+        last_seq=count,
+        last_hash=prev,
+        checkpoint_seq=checkpoint.seq if checkpoint is not None else None,
+    )
+
+
+def _legacy_seal_ok(
+    head: AuditChainHead, org: Organization | None, entry: AuditEntry, keyring: AuditKeyring
+) -> bool:
+    try:
+        expected = legacy_seal(
+            keyring=keyring,
+            key_id=head.legacy_key_id,
+            chain=chain_label(org.pk if org is not None else None),
+            seq=entry.seq,
+            last_hash=entry.entry_hash,
+        )
+    except KeyError:
+        return False
+    return hmac.compare_digest(expected, head.legacy_seal)
+
+
+@transaction.atomic
+def audit_legacy_seal(*, org: Organization | None) -> int:
+    """Seal a chain's unkeyed (pre-HMAC) entries: the last one's hash, keyed, on the head.
+
+    The migration that introduced keys does this for every chain (with the historical models;
+    this is the same computation). Returns the sealed boundary (0: nothing unkeyed).
+    """
+    last = (
+        AuditEntry.objects.filter(organization=org, key_id=LEGACY_KEY_ID).order_by("-seq").first()
+    )
+    if last is None:
+        return 0
+    keyring = audit_keyring()
+    head, _ = AuditChainHead.objects.get_or_create(
+        organization=org, defaults={"seq": last.seq, "last_hash": last.entry_hash}
+    )
+    seal = legacy_seal(
+        keyring=keyring,
+        key_id=keyring.signing_key_id,
+        chain=chain_label(org.pk if org is not None else None),
+        seq=last.seq,
+        last_hash=last.entry_hash,
+    )
+    AuditChainHead.objects.filter(pk=head.pk).update(
+        legacy_seq=last.seq, legacy_key_id=keyring.signing_key_id, legacy_seal=seal
+    )
+    return last.seq

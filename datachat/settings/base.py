@@ -29,8 +29,6 @@ CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 # every one decrypts (`manage.py rotate_field_key` re-encrypts with the first). Empty in local and
 # test settings means "derive one from SECRET_KEY" so the embedded demo needs no setup.
 DATACHAT_FIELD_KEY = env.str("DATACHAT_FIELD_KEY", default="")
-# Key for the audit chain's HMACs (apps/governance); required in production.
-DATACHAT_AUDIT_KEY = env.str("DATACHAT_AUDIT_KEY", default="")
 
 # /health and /ready give details (per dependency) only to staff sessions, staff API tokens or
 # this bearer token; /metrics requires its own bearer token when one is set.
@@ -40,6 +38,15 @@ DATACHAT_METRICS_TOKEN = env.str("DATACHAT_METRICS_TOKEN", default="")
 # Database servers a data source may point at (`host` or `host:port`, comma-separated). Empty:
 # none, only SQLite files under DATACHAT_DATA_DIR/sources/<org>/ (docs/security.md).
 DATACHAT_SOURCE_HOSTS = env.list("DATACHAT_SOURCE_HOSTS", default=[])
+
+# The audit chain's HMAC key(s), kept out of the database: `kid:secret,kid:secret,…` (the first
+# signs, all verify: rotate by putting a new key first) or one secret (key id `k1`). Local and
+# test settings derive a `dev` key from SECRET_KEY; production refuses to start without one.
+DATACHAT_AUDIT_KEY = env.str("DATACHAT_AUDIT_KEY", default="")
+# Signed audit checkpoints (append-only JSONL), outside the app database: put it on other storage.
+DATACHAT_AUDIT_CHECKPOINT_DIR = Path(
+    env.str("DATACHAT_AUDIT_CHECKPOINT_DIR", default=str(DATA_DIR / "audit-checkpoints"))
+)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -77,6 +84,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "apps.governance.middleware.TenantMiddleware",
+    "apps.governance.middleware.RefusalAuditMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -107,6 +115,9 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": [NONE],
     },
 }
+
+# The usual 403 page, with the failure recorded in the audit log.
+CSRF_FAILURE_VIEW = "datachat.errors.csrf_failure"
 
 ROOT_URLCONF = "datachat.urls"
 WSGI_APPLICATION = "datachat.wsgi.application"
@@ -282,6 +293,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "apps.governance.tasks.anomalies_detect_task",
         "schedule": 3600.0,
     },
+    # Refused requests counted per minute become chained entries once their minute is over.
+    "audit-refusals-every-minute": {
+        "task": "apps.governance.tasks.audit_refusals_flush_task",
+        "schedule": 60.0,
+    },
+    # A signed checkpoint of every chain's head, outside the database (and in the log).
+    "audit-checkpoint": {
+        "task": "apps.governance.tasks.audit_checkpoint_task",
+        "schedule": env.float("DATACHAT_AUDIT_CHECKPOINT_SECONDS", default=900.0),
+    },
 }
 
 # The assistant.
@@ -306,4 +327,6 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("DATACHAT_LOG_LEVEL", default="WARNING")},
+    # Audit checkpoints go to the log stream whatever the root level: a copy outside the host.
+    "loggers": {"datachat.audit": {"level": "INFO"}},
 }

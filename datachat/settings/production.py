@@ -7,6 +7,7 @@ would sign sessions anyone can forge.
 
 from django.core.exceptions import ImproperlyConfigured
 
+from apps.governance.engine.audit_chain import AuditKeyError, keyring_parse
 from datachat.settings.base import *  # noqa: F403
 from datachat.settings.base import env
 
@@ -26,7 +27,16 @@ if _missing:
 
 SECRET_KEY = env.str("DJANGO_SECRET_KEY")
 DATACHAT_FIELD_KEY = env.str("DATACHAT_FIELD_KEY")
+# No derived default here: production's audit key is its own secret, set on purpose and rotated
+# by key id. Checked at start-up, not at the first audit entry.
 DATACHAT_AUDIT_KEY = env.str("DATACHAT_AUDIT_KEY")
+try:
+    keyring_parse(DATACHAT_AUDIT_KEY)
+except AuditKeyError as exc:
+    raise ImproperlyConfigured(
+        f"{exc}: production needs DATACHAT_AUDIT_KEY (kid:secret,… or one secret)"
+    ) from exc
+
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 

@@ -6,10 +6,13 @@ uses `client.force_login`. The request rates are out of reach here; the rate-lim
 them with `override_settings`.
 """
 
+from apps.governance.engine.audit_chain import keyring_derived
 from datachat.settings.base import *  # noqa: F403
-from datachat.settings.base import REST_FRAMEWORK, SECRET_KEY, env
+from datachat.settings.base import DATACHAT_AUDIT_KEY, REST_FRAMEWORK, SECRET_KEY, env
 
 SECRET_KEY = SECRET_KEY or "datachat-insecure-dev-key-change-me"
+# The audit chain's key: a `dev` key derived from the secret key unless one is set.
+DATACHAT_AUDIT_KEY = DATACHAT_AUDIT_KEY or keyring_derived(SECRET_KEY)
 
 # The suite's PostgreSQL (DATACHAT_TEST_DATABASE_URL) is an allowed data-source host, as an
 # operator would list theirs; tests of the allow-list itself override this.

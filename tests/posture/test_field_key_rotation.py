@@ -25,7 +25,11 @@ def rotate() -> str:
 
 
 def locations() -> dict[int, str]:
-    return {ds.pk: ds.location() for ds in DataSource.all_tenants.order_by("pk")}
+    """Every stored location, decrypted as stored (not resolved: a file name stays a name)."""
+    return {
+        ds.pk: secrets.decrypt(ds.location_encrypted)
+        for ds in DataSource.all_tenants.order_by("pk")
+    }
 
 
 @pytest.fixture
@@ -33,6 +37,7 @@ def under_key_a(settings):  # noqa: ANN001, ANN201
     """Every stored location (the demo's and one with a password) encrypted with key A only."""
     # The demo was seeded under the implicit key (derived from SECRET_KEY): A first, it second
     settings.DATACHAT_FIELD_KEY = f"{KEY_A},{settings.SECRET_KEY}"
+    settings.DATACHAT_SOURCE_HOSTS = [*settings.DATACHAT_SOURCE_HOSTS, "db.internal"]
     rotate()
     source = DataSource(
         organization=Organization.objects.get(slug="globex"), name="rotation_pg", kind="postgres"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand
 
-from apps.governance.anomalies import anomalies_detect
+from apps.governance.anomalies import anomalies_detect, anomalies_detect_platform
 from apps.governance.cli import organizations_from_option
 
 
@@ -24,4 +24,12 @@ class Command(BaseCommand):
                 self.stdout.write(
                     f"  [{report.severity}] {report.username}: {report.kind} "
                     f"observed {report.observed:g} > {report.threshold:g}"
+                )
+        if not options["org"]:
+            findings = anomalies_detect_platform(hours=options["hours"])
+            self.stdout.write(f"(platform): {len(findings)} finding(s), logged")
+            for finding in findings:
+                self.stdout.write(
+                    f"  [{finding.severity}] {finding.subject}: {finding.kind} "
+                    f"observed {finding.observed:g} > {finding.threshold:g}"
                 )
