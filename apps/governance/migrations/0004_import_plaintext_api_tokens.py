@@ -42,7 +42,7 @@ def import_tokens(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("governance", "0002_api_tokens_and_org_limits"),
+        ("governance", "0003_api_tokens_and_org_limits"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('governance', '0001_initial'),
+        ('governance', '0002_audit_keys_checkpoints_refusals'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
