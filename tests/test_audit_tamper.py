@@ -249,6 +249,7 @@ def test_production_refuses_to_start_without_an_audit_key(tmp_path):
         "DJANGO_SETTINGS_MODULE": "datachat.settings.production",
         "DJANGO_SECRET_KEY": "a-production-secret-key-for-the-test-0123456789",
         "DATACHAT_FIELD_KEY": "a-field-key-for-the-test-0123456789",
+        "DJANGO_ALLOWED_HOSTS": "datachat.example.com",
         "DATACHAT_DATA_DIR": str(tmp_path),
     }
     without = manage_runner(**common)("check", check=False)

@@ -11,7 +11,7 @@ pytestmark = pytest.mark.django_db
 
 def test_health_reports_each_dependency(client):
     # The per-dependency detail is for staff (the public sees only up/down: test_posture_health)
-    client.login(username="admin", password="datachat-demo")
+    client.login(request=login_request(), username="admin", password="datachat-demo")
     response = client.get("/health")
     assert response.status_code == 200
     body = response.json()

@@ -17,9 +17,11 @@ nor more than the caller's policy allows today. The flow:
    whole result in memory) up to `count_cap` rows.
 
 CSV (UX.md): UTF-8 with BOM, `;` for Spanish and `,` for English (overridable), a first comment
-line stating source, scope, masks, row count and the export cap; cells that a spreadsheet would
-run as a formula are neutralised. Excel: a write-only workbook with real numbers and dates, and a
-second sheet recording question, SQL, scope, time and who exported.
+line stating source, scope, masks, row count and the export cap. Excel: a write-only workbook
+with real numbers and dates, and a second sheet recording question, SQL, scope, time and who
+exported. Every cell, header rows included (a column alias of hand-written SQL is text from a
+person), goes through the shared sanitizer (`governance.engine.spreadsheet`): nothing a
+spreadsheet would run as a formula, no control character that breaks the workbook.
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ from django.utils.text import slugify
 
 from apps.chat.models import Message
 from apps.chat.pipeline import connection_for
-from apps.governance.engine import executor
+from apps.governance.engine import executor, spreadsheet
 from apps.governance.engine.errors import SqlRefusal
 from apps.governance.engine.executor import SourceConnection, execute
 from apps.governance.engine.guard import GuardedQuery, guard_sql
@@ -59,7 +61,6 @@ XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml
 EXPORT_STREAM_SECONDS = 300
 # Keep small in-memory workbooks in memory, spill bigger ones to a temporary file.
 XLSX_SPOOL_BYTES = 8 * 1024 * 1024
-_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _ISO_DATETIME = re.compile(
     r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:?\d{2}|Z)?$"
@@ -274,13 +275,15 @@ def _status(code: str) -> int:
 def _prepare(job: _Export) -> SourceConnection:
     """Source, policy and guarded SQL; refuses what the caller may not export."""
     message, membership = job.message, job.membership
+    # The request is well-formed; the answer has nothing to export (or its source is gone): a
+    # conflict with the message's state (409), not bad input.
     if message.answer_type not in ("SQL", "HYBRID") or not message.sql:
         raise ExportRefused(
             "not_exportable",
             "Esta respuesta no tiene datos que exportar."
             if job.lang == "es"
             else "This answer has no data to export.",
-            status=400,
+            status=409,
         )
     source_name = (message.answer or {}).get("source")
     job.source = (
@@ -294,7 +297,7 @@ def _prepare(job: _Export) -> SourceConnection:
             "La fuente de datos ya no existe."
             if job.lang == "es"
             else "The data source no longer exists.",
-            status=400,
+            status=409,
         )
     user = membership.user
     if job.source.restricted and not user.has_perm("knowledge.use_datasource", job.source):
@@ -567,10 +570,7 @@ def _csv_cell(value: Any) -> Any:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, str) and value.startswith(_FORMULA_PREFIXES):
-        # A spreadsheet would run "=HYPERLINK(...)" as a formula (CSV injection): quote it.
-        return "'" + value
-    return value
+    return spreadsheet.csv_cell(value)
 
 
 def _csv_chunks(
@@ -597,7 +597,7 @@ def _csv_lines(
     writer = csv.writer(sink, delimiter=job.delimiter, lineterminator="\r\n")
     facts = " · ".join(f"{k}: {v}" for k, v in _summary(job, row_count, capped))
     yield ("\ufeff# DataChat · " + facts.replace("\r", " ").replace("\n", " ") + "\r\n").encode()
-    writer.writerow(columns)
+    writer.writerow(spreadsheet.csv_row(columns))
     pending = 0
     try:
         for row in rows:
@@ -634,35 +634,28 @@ def _xlsx_value(value: Any) -> Any:
     return value
 
 
+def _xlsx_data_cell(sheet: Any, raw: Any) -> Any:
+    value = _xlsx_value(raw)
+    # Numbers, dates and NULLs as they are (cheaper than a cell object per value); text through
+    # the sanitizer.
+    return spreadsheet.xlsx_cell(sheet, value) if isinstance(value, str) else value
+
+
 def _xlsx_file(
     job: _Export, columns: tuple[str, ...], rows: Iterable[tuple], row_count: int, capped: bool
 ) -> tuple[IO[bytes], int]:
     """A write-only workbook (rows never all in memory) in a spooled temporary file."""
     from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
     from openpyxl.styles import Font
 
     t = job.texts
     book = Workbook(write_only=True)
     data = book.create_sheet(t["data_sheet"])
     bold = Font(bold=True)
-
-    def text_cell(sheet: Any, value: str, *, font: Font | None = None) -> WriteOnlyCell:
-        cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", value)[:32_767])
-        cell.data_type = "s"  # never a formula, whatever the text starts with
-        if font is not None:
-            cell.font = font
-        return cell
-
-    data.append([text_cell(data, str(name), font=bold) for name in columns])
+    data.append(spreadsheet.xlsx_row(data, [str(name) for name in columns], font=bold))
     written = 0
     for row in rows:
-        cells = []
-        for raw in row:
-            value = _xlsx_value(raw)
-            cells.append(text_cell(data, value) if isinstance(value, str) else value)
-        data.append(cells)
+        data.append([_xlsx_data_cell(data, raw) for raw in row])
         written += 1
 
     meta = book.create_sheet(t["meta_sheet"])
@@ -675,7 +668,8 @@ def _xlsx_file(
         (t["conversation"], str(message.conversation_id)),
     ]
     for key, value in facts:
-        meta.append([text_cell(meta, key, font=bold), text_cell(meta, value)])
+        key_cell = spreadsheet.xlsx_cell(meta, key, font=bold)
+        meta.append([key_cell, spreadsheet.xlsx_cell(meta, value)])
 
     target = tempfile.SpooledTemporaryFile(max_size=XLSX_SPOOL_BYTES)  # noqa: SIM115 - returned open
     book.save(target)

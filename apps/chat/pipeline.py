@@ -31,13 +31,14 @@ from apps.chat.engine.followups import followups
 from apps.chat.engine.offline import interpret
 from apps.chat.engine.offline.plan import QueryPlan, plan_from_dict, plan_to_dict
 from apps.chat.models import Conversation, Message
+from apps.chat.selectors import conversation_owned_get
 from apps.chat.semantic import semantic_model_for
 from apps.chat.texts import text
 from apps.governance.engine.errors import SqlRefusal
 from apps.governance.engine.executor import SourceConnection, execute
-from apps.governance.engine.guard import guard_sql
+from apps.governance.engine.guard import GuardLimits, guard_sql
 from apps.governance.engine.policy import DataPolicy
-from apps.governance.engine.screening import detect_language, screen_question
+from apps.governance.engine.screening import bounded, detect_language, screen_question
 from apps.governance.models import Membership
 from apps.governance.services import audit_record, policy_resolve
 from apps.governance.tenancy import tenant_scope
@@ -96,6 +97,9 @@ class Turn:
     # question's calls, tokens, corrections and fallback.
     previous_turn: tuple[str, str | None] | None = None
     llm: llm_path.LLMSession | None = None
+    # The length of an over-long input, cut at the door (0 when it fit): `question` then holds
+    # only the bounded prefix, and the refusal is all that happens to it.
+    received_chars: int = 0
 
     @property
     def org(self):  # noqa: ANN201
@@ -110,6 +114,35 @@ class ConversationNotFound(Exception):
     pass
 
 
+def input_limit(kind: str) -> int:
+    """The most characters of a question (`ask`) or of SQL (`query`) the pipeline accepts."""
+    if kind == Message.Kind.QUERY:
+        return GuardLimits().max_sql_length
+    return settings.DATACHAT["QUESTION_MAX_CHARS"]
+
+
+def stored_text(text: str, *, kind: str = Message.Kind.ASK) -> str:
+    """What the pipeline keeps of an input (the message, the audit entry, the page's echo): the
+    input itself, or a bounded prefix with an ellipsis when it is over the limit."""
+    return bounded(text or "", input_limit(kind))
+
+
+def _turn(membership: Membership, text: str, channel: str, kind: str, **extra: Any) -> Turn:
+    """A turn whose input is cut at the door: an over-long question or SQL is never read past
+    the limit (no language detection, interpretation, cache key or storage of the rest)."""
+    text = text or ""
+    limit = input_limit(kind)
+    received = len(text) if len(text) > limit else 0
+    return Turn(
+        membership=membership,
+        question=bounded(text, limit),
+        channel=channel,
+        kind=kind,
+        received_chars=received,
+        **extra,
+    )
+
+
 def ask(
     *,
     membership: Membership,
@@ -118,8 +151,12 @@ def ask(
     conversation_id: int | None = None,
     channel: str = "cli",
 ) -> dict[str, Any]:
-    """Answer a natural-language question for a member; always returns the answer object."""
-    turn = Turn(membership=membership, question=question or "", channel=channel)
+    """Answer a natural-language question for a member; always returns the answer object.
+
+    A `conversation_id` that is not the member's own is an ERROR answer here
+    (`conversation_not_found`); the API checks it first (`conversation_owned_get`) and answers
+    404 instead, like every other foreign id."""
+    turn = _turn(membership, question, channel, Message.Kind.ASK)
     with tenant_scope(membership.organization):
         answer = _run(turn, source_name, conversation_id, _ask_stages)
     return answer.to_dict()
@@ -137,12 +174,10 @@ def run_query(
     """Run hand-written SQL ("edit and re-run") through the same guard, executor and audit.
 
     SQL has no language of its own: messages use `lang` (the caller's UI or API language)."""
-    turn = Turn(
-        membership=membership,
-        question=sql or "",
-        channel=channel,
-        kind=Message.Kind.QUERY,
-        lang=lang if lang in ("es", "en") else "es",
+    # Over-long SQL keeps its bounded prefix, which is itself over the guard's length limit:
+    # the guard refuses it (`too_complex`) on its length before parsing anything.
+    turn = _turn(
+        membership, sql, channel, Message.Kind.QUERY, lang=lang if lang in ("es", "en") else "es"
     )
     with tenant_scope(membership.organization):
         answer = _run(turn, source_name, conversation_id, _query_stages)
@@ -205,11 +240,7 @@ def _refusal_intent(turn: Turn, why: str) -> dict:
 
 
 def _conversation_for(turn: Turn, conversation_id: int) -> Conversation:
-    conversation = (
-        Conversation.objects.select_related("data_source")
-        .filter(pk=conversation_id, user=turn.user)
-        .first()
-    )
+    conversation = conversation_owned_get(membership=turn.membership, pk=conversation_id)
     if conversation is None:
         raise ConversationNotFound
     last = (
@@ -247,7 +278,12 @@ def _ask_stages(turn: Turn) -> Answer:
     if not screen.ok:
         turn.refusal_rule = f"screening.{screen.code}"
         answer = _refused(turn, screen.code or "prompt_injection", text(screen.code, turn.lang))
-        answer.intent = _refusal_intent(turn, f"refused by screening ({screen.code})")
+        why = f"refused by screening ({screen.code})"
+        if screen.code == "question_too_long":
+            # Not interpreted at all: an over-long question costs nothing past the door.
+            answer.intent = intent_dict("AMBIGUOUS", 0.0, why)
+        else:
+            answer.intent = _refusal_intent(turn, why)
         return answer
 
     key = _cache_key(turn, "answer", turn.question)
@@ -710,6 +746,8 @@ def _audit_details(turn: Turn, answer: Answer, message_id: int) -> dict[str, Any
     }
     if turn.llm is not None:
         details["llm"] = turn.llm.audit_details()
+    if turn.received_chars:
+        details["received_chars"] = turn.received_chars  # the question stored is a prefix
     return details
 
 

@@ -16,6 +16,16 @@ def conversation_list(*, membership: Membership) -> QuerySet[Conversation]:
     ).order_by("-updated_at")
 
 
+def conversation_owned_get(*, membership: Membership, pk: int) -> Conversation | None:
+    """The member's own conversation with this id in their org (the only kind a question may
+    continue), or None: missing, another member's, shared with them, or another org's alike."""
+    return (
+        Conversation.all_tenants.select_related("data_source")
+        .filter(pk=pk, organization=membership.organization, user=membership.user)
+        .first()
+    )
+
+
 def access_conversation_by_id(*, membership: Membership, pk: int) -> Conversation:
     """The conversation if it is the member's (or shared with them), in their org; else 404.
 

@@ -24,7 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from apps.chat.engine import charts
 from apps.chat.models import Conversation, Message
-from apps.chat.pipeline import ask, run_query
+from apps.chat.pipeline import ask, run_query, stored_text
 from apps.chat.selectors import (
     access_conversation_by_id,
     access_message_by_id,
@@ -116,7 +116,7 @@ def chat_page(request: HttpRequest, conversation_id: int | None = None) -> HttpR
         )
         observe_answer(answer, "web")
         return _turn_response(
-            request, membership, answer, question=question, kind=Message.Kind.ASK,
+            request, membership, answer, question=stored_text(question), kind=Message.Kind.ASK,
             new_conversation=conversation is None,
         )  # fmt: skip
 
@@ -178,8 +178,8 @@ def sql_run(request: HttpRequest) -> HttpResponse:
     )
     observe_answer(answer, "web")
     return _turn_response(
-        request, membership, answer, question=sql, kind=Message.Kind.QUERY,
-        new_conversation=conversation is None,
+        request, membership, answer, question=stored_text(sql, kind=Message.Kind.QUERY),
+        kind=Message.Kind.QUERY, new_conversation=conversation is None,
     )  # fmt: skip
 
 

@@ -43,6 +43,7 @@ from rest_framework import serializers
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.exceptions import APIException, NotFound, PermissionDenied
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.parsers import JSONParser
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -89,6 +90,17 @@ class ErrorSerializer(serializers.Serializer):
 
     detail = serializers.JSONField(required=False)
     error = ErrorBody()
+
+
+class JsonBooleanField(serializers.BooleanField):
+    """A JSON body's boolean: `true` or `false` only. DRF's own also takes 0, 1, "yes", "on"…,
+    which the OpenAPI document (`type: boolean`) does not promise and a client should not
+    rely on."""
+
+    def to_internal_value(self, data: Any) -> bool:
+        if not isinstance(data, bool):
+            self.fail("invalid", input=data)
+        return data
 
 
 class IsTenantMember(BasePermission):
@@ -152,10 +164,73 @@ class TenantApiSchema(AutoSchema):
 
 
 class ApiPagination(PageNumberPagination):
-    """`?page=` and `?page_size=` (at most 100); `count`, `next`, `previous`, `results`."""
+    """`?page=` and `?page_size=` (at most 100); `count`, `next`, `previous`, `results`.
+
+    Stricter than DRF's: a page or page size that is not a positive integer is a 400
+    (`bad_input`) rather than silently the default; a page past the last one stays DRF's 404; a
+    page size over 100 is served as 100."""
 
     page_size_query_param = "page_size"
     max_page_size = 100
+
+    def get_page_size(self, request: Request) -> int:
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        return min(_positive_int(self.page_size_query_param, raw), self.max_page_size)
+
+    def get_page_number(self, request: Request, paginator: Any) -> Any:
+        raw = request.query_params.get(self.page_query_param) or 1
+        if raw in self.last_page_strings:
+            return paginator.num_pages
+        return _positive_int(self.page_query_param, raw)
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            parameter["schema"]["minimum"] = 1
+        return parameters
+
+
+_DIGITS = re.compile(r"[0-9]{1,100}")
+
+
+def _positive_int(name: str, raw: Any) -> int:
+    text = str(raw).strip()
+    if not _DIGITS.fullmatch(text) or int(text) < 1:
+        raise ApiError(code="bad_input", message=f"`{name}` must be a positive integer.")
+    return int(text)
+
+
+# Errors any operation of the API can answer, whatever its view declares: the middleware's 400
+# (`bad_input`: a NUL character, JSON nested too deep), the authentication's 401 and the
+# throttles' 429; 415 wherever a body is read (JSON only); 404 for a page past the last one.
+COMMON_ERRORS = {
+    "400": "Bad input: `bad_input` (a NUL character, JSON nested too deep, a bad page number), "
+    "or `invalid` with the per-field messages",
+    "401": "Not authenticated",
+    "429": "Too many requests (`rate_limited`, with `Retry-After`)",
+}
+
+
+def document_common_errors(result: dict, generator: Any, request: Any, public: bool) -> dict:
+    """drf-spectacular postprocessing hook: adds `COMMON_ERRORS` (and 415 for operations with a
+    body, 404 for paginated lists) to every /api/v1/ operation that does not document them, so
+    the OpenAPI document lists every status code the API really answers with."""
+    error = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    for path, operations in result.get("paths", {}).items():
+        if not path.startswith("/api/v1/"):
+            continue
+        for operation in operations.values():
+            extra = dict(COMMON_ERRORS)
+            if "requestBody" in operation:
+                extra["415"] = "The body is not JSON (`unsupported_media_type`)"
+            if any(p.get("name") == "page" for p in operation.get("parameters", [])):
+                extra["404"] = "A page past the last one (`not_found`)"
+            responses = operation.setdefault("responses", {})
+            for code, description in extra.items():
+                responses.setdefault(code, {"content": error, "description": description})
+    return result
 
 
 def _error_shape(exc: Exception, context: dict[str, Any]) -> Response | None:
@@ -200,6 +275,9 @@ class TenantApi(APIView):
     """
 
     authentication_classes = (ApiTokenAuthentication, SessionAuthentication)
+    # The API speaks JSON (the contract's bodies); a form or multipart body is a 415, and the
+    # OpenAPI document names the one media type a client may send.
+    parser_classes = (JSONParser,)
     schema = TenantApiSchema()
     extra_permission_classes: ClassVar[tuple[type[BasePermission], ...]] = ()
     throttle_scope: ClassVar[str | None] = None

@@ -34,6 +34,7 @@ from apps.governance.api_tokens import (
     api_token_list,
     api_token_revoke,
 )
+from apps.governance.engine import spreadsheet
 from apps.governance.models import AnomalyReport, AuditEntry, Membership
 from apps.governance.ratelimit import limit_page
 from apps.governance.services import audit_record
@@ -236,15 +237,18 @@ def _export_row(entry: AuditEntry) -> list[Any]:
 
 
 def _audit_csv(entries: list[AuditEntry]) -> bytes:
-    """UTF-8 with BOM (Excel opens it right); `;` in Spanish, where `,` is the decimal mark."""
+    """UTF-8 with BOM (Excel opens it right); `;` in Spanish, where `,` is the decimal mark.
+
+    Questions and SQL are text from people: every cell goes through the shared sanitizer, so a
+    question like `=HYPERLINK(…)` reaches the auditor's spreadsheet as inert text."""
     delimiter = ";" if (get_language() or "es").startswith("es") else ","
     out = io.StringIO()
     writer = csv.writer(out, delimiter=delimiter)
-    writer.writerow(EXPORT_COLUMNS)
+    writer.writerow(spreadsheet.csv_row(EXPORT_COLUMNS))
     for entry in entries:
         row = _export_row(entry)
         row[1] = entry.created_at.isoformat()  # ISO 8601 with the time zone
-        writer.writerow(row)
+        writer.writerow(spreadsheet.csv_row(row))
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
@@ -254,7 +258,10 @@ def _audit_xlsx(
     exported_at: dt.datetime,
     membership: Membership,
 ) -> bytes:
-    """Real numbers and dates with number formats, and a second sheet recording the export."""
+    """Real numbers and dates with number formats, and a second sheet recording the export.
+
+    Every cell through the shared sanitizer: text is text (never a formula) and control
+    characters in a question no longer break the workbook."""
     from openpyxl import Workbook
 
     book = Workbook()
@@ -263,25 +270,30 @@ def _audit_xlsx(
     zone = timezone.get_current_timezone_name()
     header = list(EXPORT_COLUMNS)
     header[1] = f"time ({zone})"
-    sheet.append(header)
+    sheet.append(spreadsheet.xlsx_row(sheet, header))
+    formats = {1: "yyyy-mm-dd hh:mm:ss", 11: "#,##0.0"}  # time, duration_ms
     for entry in entries:
         row = _export_row(entry)
         # Excel has no time zones: local time, with the zone named in the header.
         row[1] = timezone.localtime(entry.created_at).replace(tzinfo=None)
-        sheet.append(row)
-    for cell in sheet["B"][1:]:
-        cell.number_format = "yyyy-mm-dd hh:mm:ss"
-    for cell in sheet["L"][1:]:
-        cell.number_format = "#,##0.0"
+        sheet.append(
+            [
+                spreadsheet.xlsx_cell(sheet, value, number_format=formats.get(index))
+                for index, value in enumerate(row)
+            ]
+        )
     sheet.freeze_panes = "A2"
     info = book.create_sheet("export")
-    info.append(["exported_at", exported_at.isoformat()])
-    info.append(["exported_by", membership.user.username])
-    info.append(["organization", membership.organization.slug])
-    info.append(["rows", len(entries)])
-    info.append(["row_limit", EXPORT_MAX_ROWS])
-    for key, value in sorted(applied.items()):
-        info.append([f"filter.{key}", value])
+    facts: list[tuple[str, Any]] = [
+        ("exported_at", exported_at.isoformat()),
+        ("exported_by", membership.user.username),
+        ("organization", membership.organization.slug),
+        ("rows", len(entries)),
+        ("row_limit", EXPORT_MAX_ROWS),
+        *((f"filter.{key}", value) for key, value in sorted(applied.items())),
+    ]
+    for fact in facts:
+        info.append(spreadsheet.xlsx_row(info, fact))
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -80,6 +80,8 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "datachat.middleware.SpanishByDefaultMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # NUL characters, JSON nested too deep, bodies over the size limit: 400 `bad_input`.
+    "datachat.middleware.BadInputMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -277,6 +279,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        # The errors every operation can answer (middleware, auth, throttles, pagination).
+        "apps.governance.api_access.document_common_errors",
+    ],
 }
 
 # Celery: eager in-process unless a broker is configured.

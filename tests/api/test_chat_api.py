@@ -13,17 +13,18 @@ pytestmark = pytest.mark.django_db
 def test_chat_cannot_continue_another_orgs_conversation(api, run_sql):
     foreign = run_sql("globex", "globex_analyst", "SELECT COUNT(*) FROM pedidos")
     before = Message.all_tenants.filter(conversation_id=foreign["conversation_id"]).count()
+    messages = Message.all_tenants.count()
     response = api("acme", "analista").post(
         "/api/v1/chat/",
         {"question": "Total de ventas", "conversation_id": foreign["conversation_id"]},
         format="json",
     )
-    assert response.status_code == 200
-    body = response.json()
-    assert body["type"] == "ERROR" and body["error"]["code"] == "conversation_not_found"
-    assert body["conversation_id"] != foreign["conversation_id"]
+    # Like every other foreign id: 404, and no conversation or message is made for it.
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
     after = Message.all_tenants.filter(conversation_id=foreign["conversation_id"]).count()
     assert after == before
+    assert Message.all_tenants.count() == messages
 
 
 def test_query_cannot_name_another_orgs_source(api):

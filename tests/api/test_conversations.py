@@ -99,7 +99,10 @@ def test_rename_and_archive(api, run_sql):
     url = f"/api/v1/conversations/{pk}/"
     renamed = client.patch(url, {"title": "  Ventas 2025  "}, format="json")
     assert renamed.status_code == 200 and renamed.json()["title"] == "Ventas 2025"
-    assert client.patch(url, {}, format="json").status_code == 400
+    unchanged = client.patch(url, {}, format="json")  # nothing to change: a no-op
+    assert unchanged.status_code == 200 and unchanged.json()["title"] == "Ventas 2025"
+    assert client.patch(url, {"title": ""}, format="json").status_code == 400
+    assert client.patch(url, {"archived": "yes"}, format="json").status_code == 400
     archived = client.patch(url, {"archived": True}, format="json")
     assert archived.status_code == 200 and archived.json()["archived"] is True
     assert pk not in ids(client.get("/api/v1/conversations/"))

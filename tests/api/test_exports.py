@@ -175,7 +175,7 @@ def test_an_answer_without_data_is_not_exportable(api, stored_answer):
         "acme", "cientifica", "", answer_type="REFUSED", error={"code": "table_not_allowed"}
     )
     response = api("acme", "cientifica").get(export_url(message.pk))
-    assert response.status_code == 400
+    assert response.status_code == 409
     assert response.json()["error"]["code"] == "not_exportable"
 
 
@@ -326,3 +326,36 @@ def test_a_viewers_real_answer_exports_the_same_norte_rows(api):
     assert rows[0] == answer["columns"]
     assert [[r[0], float(r[1])] for r in rows[1:]] == [[r[0], r[1]] for r in answer["rows"]]
     assert "empresa_norte_" in response["Content-Disposition"]
+
+
+# --- payloads in headers and metadata (issue 10, section 6) ------------------------------------
+
+
+def test_a_query_alias_cannot_put_a_formula_in_the_header_row(api, run_sql):
+    sql = "SELECT 1 AS \"=cmd|' /C calc'!A0\", -5 AS \"@x\", '-7' AS texto FROM productos LIMIT 1"
+    answer = run_sql("acme", "cientifica", sql)
+    assert answer["columns"][0].startswith("=cmd")
+    client = api("acme", "cientifica")
+    _, rows, _ = read_csv(client.get(export_url(answer["message_id"])))
+    alias = answer["columns"][0]
+    assert rows[0] == ["'" + alias, "'@x", "texto"]
+    assert rows[1] == ["1", "-5", "'-7"]
+    response = client.get(export_url(answer["message_id"], "xlsx"))
+    sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).worksheets[0]
+    header, values = list(sheet.iter_rows(max_row=2))
+    assert all(cell.data_type == "s" for cell in header)
+    assert header[0].value == alias and header[0].quotePrefix
+    assert header[1].quotePrefix and not header[2].quotePrefix
+    assert values[1].data_type == "n" and values[1].value == -5  # a real number stays one
+    assert values[2].data_type == "s" and values[2].value == "-7" and values[2].quotePrefix
+
+
+def test_a_question_with_control_characters_exports_to_excel(api, stored_answer):
+    message = stored_answer(
+        "acme", "cientifica", "SELECT region FROM ventas LIMIT 2", question="ventas\x01\x1b[0m"
+    )
+    response = api("acme", "cientifica").get(export_url(message.pk, "xlsx"))
+    assert response.status_code == 200
+    book = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    facts = {row[0]: row[1] for row in book.worksheets[1].iter_rows(values_only=True)}
+    assert facts["Pregunta"] == "ventas\\x01\\x1b[0m"

@@ -98,7 +98,7 @@ def test_audit_filters_user_outcome_code_and_dates(api, run_sql, member):
     past = "2000-01-01T00:00:00+00:00"
     assert client.get("/api/v1/audit/", {"to": past}).json()["count"] == 0
     bad = client.get("/api/v1/audit/", {"from": "yesterday"})
-    assert bad.status_code == 400 and bad.json()["error"]["code"] == "invalid"
+    assert bad.status_code == 400 and bad.json()["error"]["code"] == "bad_input"
     assert client.get("/api/v1/audit/", {"outcome": "maybe"}).status_code == 400
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import FileResponse, StreamingHttpResponse
+from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.utils import translation
 from django.utils.http import content_disposition_header
 from drf_spectacular.types import OpenApiTypes
@@ -32,6 +32,7 @@ from apps.chat.selectors import (
     access_conversation_by_id,
     access_message_by_id,
     conversation_messages,
+    conversation_owned_get,
     conversation_search,
     message_answer_for,
 )
@@ -43,7 +44,13 @@ from apps.chat.services import (
     conversation_update,
     message_feedback_record,
 )
-from apps.governance.api_access import ApiError, ApiPagination, ErrorSerializer, TenantApi
+from apps.governance.api_access import (
+    ApiError,
+    ApiPagination,
+    ErrorSerializer,
+    JsonBooleanField,
+    TenantApi,
+)
 from datachat.observability import observe_answer
 
 ERRORS = {
@@ -123,7 +130,9 @@ class ChatApi(TenantApi):
 
     class InputSerializer(serializers.Serializer):
         question = TextField(allow_blank=True, trim_whitespace=False)
-        conversation_id = serializers.IntegerField(required=False, allow_null=True)
+        conversation_id = serializers.IntegerField(
+            required=False, allow_null=True, min_value=1, max_value=2**63 - 1
+        )
         source = TextField(required=False, allow_null=True, allow_blank=True)
 
     @extend_schema(
@@ -134,10 +143,16 @@ class ChatApi(TenantApi):
     def post(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        conversation_id = data.validated_data.get("conversation_id")
+        if conversation_id is not None and (
+            conversation_owned_get(membership=self.membership, pk=conversation_id) is None
+        ):
+            # Missing, a colleague's or another org's: the same 404, and nothing is created.
+            raise Http404
         answer = ask(
             membership=self.membership,
             question=data.validated_data["question"],
-            conversation_id=data.validated_data.get("conversation_id"),
+            conversation_id=conversation_id,
             source_name=data.validated_data.get("source") or None,
             channel="api",
         )
@@ -235,13 +250,9 @@ class ConversationDetailApi(TenantApi):
     model = Conversation
 
     class InputSerializer(serializers.Serializer):
-        title = serializers.CharField(required=False, max_length=200)
-        archived = serializers.BooleanField(required=False)
-
-        def validate(self, attrs: dict) -> dict:
-            if not attrs:
-                raise serializers.ValidationError("Send `title` and/or `archived`.")
-            return attrs
+        # Both optional, as the OpenAPI document says: a PATCH naming neither changes nothing.
+        title = TextField(required=False, min_length=1, max_length=200)
+        archived = JsonBooleanField(required=False)
 
     class OutputSerializer(ConversationListApi.OutputSerializer):
         message_count = None
@@ -380,6 +391,10 @@ class MessageExportApi(TenantApi):
                 ErrorSerializer, description="`export_not_allowed` or a policy refusal"
             ),
             (404, "application/json"): ErrorSerializer,
+            (409, "application/json"): OpenApiResponse(
+                ErrorSerializer,
+                description="`not_exportable` (the answer has no data) or `unknown_source`",
+            ),
             (422, "application/json"): ErrorSerializer,
             (429, "application/json"): RATE_LIMITED,
             (503, "application/json"): OpenApiResponse(ErrorSerializer, description="timeout"),

@@ -11,7 +11,6 @@ from typing import Any
 
 from django.http import Http404
 from django.utils import timezone
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.request import Request
@@ -23,6 +22,7 @@ from apps.governance.api_access import (
     ApiPagination,
     CanViewAudit,
     ErrorSerializer,
+    JsonBooleanField,
     TenantApi,
 )
 from apps.governance.api_tokens import (
@@ -42,16 +42,37 @@ ERRORS = {
 NOT_FOUND = {404: OpenApiResponse(ErrorSerializer, description="Missing, or another org's")}
 
 
-@extend_schema_field(OpenApiTypes.DATETIME)
+MAX_UTC_OFFSET = dt.timedelta(hours=14)
+# What the OpenAPI document says a bound is: a date, or a date-time whose offset is within
+# ±14:00 (a naive one is read in the server's time zone).
+DATE_BOUND_SCHEMA = {
+    "anyOf": [
+        {"type": "string", "format": "date"},
+        {
+            "type": "string",
+            "format": "date-time",
+            "pattern": r"(Z|z|[+-](0[0-9]|1[0-3]):?[0-5][0-9]|[+-]14:?00)$",
+        },
+    ]
+}
+
+
+@extend_schema_field(DATE_BOUND_SCHEMA)
 class DateBoundField(serializers.Field):
     """A date (`2026-11-25`) or an ISO date-time; as an upper bound a bare date means its end.
 
-    Returns an aware datetime: the start of the range (inclusive) or its end (exclusive).
+    Returns an aware datetime: the start of the range (inclusive) or its end (exclusive). An
+    offset past ±14:00 (Python reads up to ±23:59, PostgreSQL refuses past ±15:59) or a moment
+    with no UTC time is a 400 `bad_input`, never a database error.
     """
 
     def __init__(self, *, upper: bool = False, **kwargs: Any) -> None:
         self.upper = upper
         super().__init__(**kwargs)
+
+    def get_value(self, dictionary: Any) -> Any:
+        # DRF reads `?to=` as not sent; an empty bound is not a date, so it is refused.
+        return dictionary.get(self.field_name, serializers.empty)
 
     def to_internal_value(self, data: Any) -> dt.datetime:
         text = str(data).strip()
@@ -63,10 +84,17 @@ class DateBoundField(serializers.Field):
                     moment += dt.timedelta(days=1)
             else:
                 moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
-        except ValueError:
-            raise serializers.ValidationError("Use YYYY-MM-DD or an ISO 8601 date-time.") from None
-        if timezone.is_naive(moment):
-            moment = timezone.make_aware(moment)
+            if timezone.is_naive(moment):
+                moment = timezone.make_aware(moment)
+            offset = moment.utcoffset() or dt.timedelta(0)
+            if abs(offset) > MAX_UTC_OFFSET:  # no zone on Earth is past ±14:00
+                raise ValueError("offset out of range")
+            moment.astimezone(dt.UTC)  # 0001-01-01T00:00+01:00 has no UTC time
+        except (ValueError, OverflowError):
+            raise ApiError(
+                code="bad_input",
+                message="Use YYYY-MM-DD or an ISO 8601 date-time with an offset within ±14:00.",
+            ) from None
         return moment
 
     def to_representation(self, value: Any) -> str:
@@ -82,11 +110,16 @@ class AuditListApi(TenantApi):
     extra_permission_classes = (CanViewAudit,)
 
     class FilterSerializer(serializers.Serializer):
-        user = serializers.CharField(required=False, max_length=150, help_text="username")
-        outcome = serializers.ChoiceField(choices=AuditEntry.Outcome.choices, required=False)
-        code = serializers.CharField(required=False, max_length=50)
-        action = serializers.CharField(required=False, max_length=20)
-        source = serializers.CharField(required=False, max_length=100)
+        # Every filter may be sent empty, meaning no filter (DRF reads `?user=` as not sent).
+        user = serializers.CharField(
+            required=False, allow_blank=True, max_length=150, help_text="username"
+        )
+        outcome = serializers.ChoiceField(
+            choices=AuditEntry.Outcome.choices, required=False, allow_blank=True
+        )
+        code = serializers.CharField(required=False, allow_blank=True, max_length=50)
+        action = serializers.CharField(required=False, allow_blank=True, max_length=20)
+        source = serializers.CharField(required=False, allow_blank=True, max_length=100)
 
         def get_fields(self) -> dict[str, serializers.Field]:
             # `from` is a Python keyword: declared here rather than as a class attribute.
@@ -171,10 +204,19 @@ class AnomalyListApi(TenantApi):
     extra_permission_classes = (CanViewAudit,)
 
     class FilterSerializer(serializers.Serializer):
-        status = serializers.ChoiceField(choices=AnomalyReport.Status.choices, required=False)
-        severity = serializers.ChoiceField(choices=AnomalyReport.Severity.choices, required=False)
-        kind = serializers.ChoiceField(choices=AnomalyReport.Kind.choices, required=False)
-        user = serializers.CharField(required=False, max_length=150, help_text="username")
+        # Empty values are no filter, as on the audit log.
+        status = serializers.ChoiceField(
+            choices=AnomalyReport.Status.choices, required=False, allow_blank=True
+        )
+        severity = serializers.ChoiceField(
+            choices=AnomalyReport.Severity.choices, required=False, allow_blank=True
+        )
+        kind = serializers.ChoiceField(
+            choices=AnomalyReport.Kind.choices, required=False, allow_blank=True
+        )
+        user = serializers.CharField(
+            required=False, allow_blank=True, max_length=150, help_text="username"
+        )
 
     @extend_schema(
         summary="Anomaly reports, newest window first",
@@ -205,7 +247,7 @@ class AnomalyAcknowledgeApi(TenantApi):
     extra_permission_classes = (CanViewAudit,)
 
     class InputSerializer(serializers.Serializer):
-        close = serializers.BooleanField(
+        close = JsonBooleanField(
             required=False, default=False, help_text="close the report instead of acknowledging"
         )
 

@@ -250,14 +250,31 @@ def _decoded_blobs(text: str) -> list[str]:
     return blobs
 
 
+TRUNCATION_MARK = "…"
+
+
+def bounded(text: str, max_length: int) -> str:
+    """What is kept of an input: `text` itself, or its first `max_length` characters and an
+    ellipsis when it is longer. Over-long input is refused, and only this prefix is stored (in
+    the message and the audit log) or looked at further; it is always longer than
+    `max_length` when cut, so screening refuses it for its length."""
+    if len(text) <= max_length:
+        return text
+    return text[:max_length] + TRUNCATION_MARK
+
+
 def screen_question(text: str, *, max_length: int = 2000) -> ScreenResult:
-    """Screen a user question: empty, too long, control characters, prompt injection."""
+    """Screen a user question: empty, too long, control characters, prompt injection.
+
+    The length is checked first, and nothing else reads more than `max_length` characters of
+    an over-long text: refusing a megabyte costs what refusing a line does."""
     if text is None or not str(text).strip():
         return ScreenResult(False, "empty_question", "empty", "es")
     text = str(text)
-    lang = detect_language(text)
     if len(text) > max_length:
+        lang = detect_language(text[:max_length])
         return ScreenResult(False, "question_too_long", f"longer than {max_length}", lang)
+    lang = detect_language(text)
     if _CONTROL_RE.search(text):
         return ScreenResult(False, "control_characters", "control or bidi characters", lang)
     folded = _fold(text)

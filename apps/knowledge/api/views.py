@@ -37,7 +37,10 @@ class DocumentListApi(TenantApi):
 
     class FilterSerializer(serializers.Serializer):
         q = serializers.CharField(required=False, allow_blank=True, max_length=200)
-        kind = serializers.ChoiceField(choices=Document.Kind.choices, required=False)
+        # An empty value is no filter (DRF reads `?kind=` as not sent): documented as such.
+        kind = serializers.ChoiceField(
+            choices=Document.Kind.choices, required=False, allow_blank=True
+        )
 
     class OutputSerializer(serializers.Serializer):
         id = serializers.IntegerField()
