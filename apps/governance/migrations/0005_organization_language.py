@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('governance', '0002_audit_keys_checkpoints_refusals'),
+        ('governance', '0004_import_plaintext_api_tokens'),
     ]
 
     operations = [
