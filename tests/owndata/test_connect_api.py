@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from apps.governance.models import Organization, Role
 from apps.governance.services import membership_create
 from apps.knowledge.models import DataSource
+from tests.support.fixtures import api_key_for
 
 pytestmark = pytest.mark.django_db
 
@@ -35,9 +35,8 @@ def client_for(org: Organization, username: str, role: str, *, superuser: bool =
     if superuser:
         membership.user.is_superuser = True
         membership.user.save()
-    token, _ = Token.objects.get_or_create(user=membership.user)
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_key_for(membership.user)}")
     return client
 
 
