@@ -303,7 +303,7 @@ def _prepare(job: _Export) -> SourceConnection:
     if job.source.restricted and not user.has_perm("knowledge.use_datasource", job.source):
         raise SqlRefusal("not_authorized", lang=job.lang, detail="datasource.restricted")
     catalog = catalog_snapshot(data_source=job.source)
-    job.policy = policy_resolve(membership=membership, table_names=[t.name for t in catalog.tables])
+    job.policy = policy_resolve(membership=membership, catalog=catalog.policy_flags())
     if not (job.policy.can_export and job.policy.can_query):
         raise ExportRefused(
             "export_not_allowed",

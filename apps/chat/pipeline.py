@@ -215,9 +215,7 @@ def _prepare(turn: Turn, source_name: str | None, conversation_id: int | None) -
         turn.refusal_rule = "datasource.restricted"
         return _refused(turn, "not_authorized", text("source_restricted", turn.lang))
     turn.catalog = catalog_snapshot(data_source=turn.source)
-    turn.policy = policy_resolve(
-        membership=turn.membership, table_names=[t.name for t in turn.catalog.tables]
-    )
+    turn.policy = policy_resolve(membership=turn.membership, catalog=turn.catalog.policy_flags())
     turn.timer.lap("context")
     if not turn.policy.can_query:
         turn.refusal_rule = f"policy.{turn.policy.role}.no_data_questions"

@@ -44,7 +44,7 @@ from apps.governance.templatetags.datachat import (
     format_cell,
     member_capabilities,
 )
-from apps.knowledge.selectors import datasource_get
+from apps.knowledge.selectors import datasource_access_list, datasource_get
 from datachat.observability import observe_answer
 
 PAGE_SIZES = (25, 50, 100)
@@ -113,6 +113,8 @@ def chat_page(request: HttpRequest, conversation_id: int | None = None) -> HttpR
             question=question,
             conversation_id=conversation.pk if conversation else None,
             channel="web",
+            # The composer's source switcher; empty: the conversation's, else the default.
+            source_name=request.POST.get("source", "").strip()[:100] or None,
         )
         observe_answer(answer, "web")
         return _turn_response(
@@ -139,6 +141,9 @@ def chat_page(request: HttpRequest, conversation_id: int | None = None) -> HttpR
         for index, m in enumerate(messages)
     ]
     source = conversation.data_source if conversation and conversation.data_source else None
+    source = source or datasource_get(org=membership.organization)
+    # The sources the member may query: a switcher in the composer when there are several.
+    sources = [entry.source for entry in datasource_access_list(membership=membership)]
     return render(
         request,
         "chat/chat_page.html",
@@ -148,7 +153,8 @@ def chat_page(request: HttpRequest, conversation_id: int | None = None) -> HttpR
             "cards": cards,
             "membership": membership,
             "caps": caps,
-            "source": source or datasource_get(org=membership.organization),
+            "source": source,
+            "sources": sources if len(sources) > 1 else [],
             "scope": _scope_label(membership),
             "examples": _examples(membership),
             "long_thread": len(cards) >= LONG_THREAD,

@@ -9,11 +9,15 @@ from apps.governance.models import (
     Membership,
     Organization,
 )
+from apps.governance.services import organization_create
 
 
 @admin.register(Organization)
 class OrganizationAdmin(admin.ModelAdmin):
-    list_display = ("slug", "name", "row_cap", "query_timeout_ms", "knowledge_version")
+    """A new organization gets the default policies derived from the catalog (as `manage.py
+    create_org` does): its users can ask as soon as a source is connected."""
+
+    list_display = ("slug", "name", "language", "row_cap", "query_timeout_ms", "knowledge_version")
     readonly_fields = ("knowledge_version",)
     # What the org may spend (LLM tokens) and how fast it may ask: set by the platform's staff,
     # not by the org's own administrators.
@@ -25,6 +29,11 @@ class OrganizationAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):  # noqa: ANN001, ANN201
         return admin_orgs(request)
+
+    def save_model(self, request, obj, form, change):  # noqa: ANN001
+        super().save_model(request, obj, form, change)
+        if not change:
+            organization_create(name=obj.name, slug=obj.slug, language=obj.language)
 
 
 @admin.register(Membership)

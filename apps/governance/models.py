@@ -16,8 +16,18 @@ from apps.governance.tenancy import TenantOwnedModel
 class Organization(models.Model):
     """The tenant. Limits that govern every query of the org live here."""
 
+    class Language(models.TextChoices):
+        ES = "es", "Español"
+        EN = "en", "English"
+
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=64, unique=True)
+    language = models.CharField(
+        max_length=2,
+        choices=Language.choices,
+        default=Language.ES,
+        help_text=_("The language of generated documentation (table docs)."),
+    )
     row_cap = models.PositiveIntegerField(
         default=1000, help_text=_("Rows returned in an answer (the table pages them).")
     )

@@ -27,7 +27,14 @@ from apps.governance.engine.audit_chain import (
     keyring_parse,
     legacy_seal,
 )
-from apps.governance.engine.policy import DataPolicy, RowFilter
+from apps.governance.engine.policy import (
+    PII_RULE,
+    SENSITIVE_RULE,
+    CatalogFlags,
+    DataPolicy,
+    RowFilter,
+    rules_resolve,
+)
 from apps.governance.models import (
     AccessPolicy,
     AuditChainHead,
@@ -42,21 +49,25 @@ if TYPE_CHECKING:
 
 PLATFORM_CHAIN = "(platform)"
 
-# The default policy of each role (DEMO_DATA.md "Role capabilities"); admins edit them per org.
-PII_MASKS = ["clientes.email", "clientes.telefono", "clientes.direccion"]
+# The default policy of each role of a new organization, derived from the catalog's flags at
+# every resolution (never from table names): personal columns masked for every role but ADMIN;
+# sensitive tables (personal data, salaries, bank details) kept from VIEWER and ANALYST until an
+# admin names them in the role's `allowed_tables`; every other table readable. The demo's own
+# policies (which name its tables) live in seed_demo. docs/your-own-data.md explains them.
+_EVERY_TABLE_BUT_SENSITIVE = ["*", "-" + SENSITIVE_RULE]
 DEFAULT_POLICIES: dict[str, dict[str, Any]] = {
     Role.VIEWER: {
-        "allowed_tables": ["ventas", "productos"],
-        "row_filters": [{"table": "ventas", "column": "region", "value": "{user.region}"}],
+        "allowed_tables": _EVERY_TABLE_BUT_SENSITIVE,
+        "masked_columns": [PII_RULE],
     },
     Role.ANALYST: {
-        "allowed_tables": ["*", "-empleados"],
-        "masked_columns": PII_MASKS,
+        "allowed_tables": _EVERY_TABLE_BUT_SENSITIVE,
+        "masked_columns": [PII_RULE],
         "can_edit_sql": True,
     },
     Role.DATA_SCIENTIST: {
-        "allowed_tables": ["*", "-empleados"],
-        "masked_columns": PII_MASKS,
+        "allowed_tables": ["*"],
+        "masked_columns": [PII_RULE],
         "can_edit_sql": True,
         "can_export": True,
     },
@@ -68,8 +79,8 @@ DEFAULT_POLICIES: dict[str, dict[str, Any]] = {
         "can_edit_knowledge": True,
     },
     Role.STEWARD: {
-        "allowed_tables": ["*", "-empleados"],
-        "masked_columns": PII_MASKS,
+        "allowed_tables": ["*"],
+        "masked_columns": [PII_RULE],
         "can_edit_sql": True,
         "can_edit_knowledge": True,
     },
@@ -82,11 +93,26 @@ DEFAULT_POLICIES: dict[str, dict[str, Any]] = {
 
 
 @transaction.atomic
-def organization_create(*, name: str, slug: str) -> Organization:
-    """Create an org (or return the existing one) with the default policy for every role."""
-    org, _ = Organization.objects.get_or_create(slug=slug, defaults={"name": name})
-    for role, spec in DEFAULT_POLICIES.items():
-        AccessPolicy.all_tenants.get_or_create(organization=org, role=role, defaults=spec)
+def organization_create(
+    *,
+    name: str,
+    slug: str,
+    language: str = Organization.Language.ES,
+    policies: dict[str, dict[str, Any]] | None = None,
+) -> Organization:
+    """Create an org (or return the existing one) with a policy for every role.
+
+    `policies` defaults to `DEFAULT_POLICIES` (rules over the catalog's flags, so they follow
+    every source and refresh); a role that already has a policy keeps it. An existing org keeps
+    its language.
+    """
+    org, created = Organization.objects.get_or_create(
+        slug=slug, defaults={"name": name, "language": language}
+    )
+    for role, spec in (policies or DEFAULT_POLICIES).items():
+        AccessPolicy.all_tenants.get_or_create(
+            organization=org, role=role, defaults=json.loads(json.dumps(spec))
+        )
     return org
 
 
@@ -161,29 +187,48 @@ def staff_group_ensure(*, role: str):  # noqa: ANN201
 _ATTR_REF = re.compile(r"^\{user\.([a-zA-Z_][a-zA-Z0-9_]*)\}$")
 
 
-def policy_resolve(*, membership: Membership, table_names: Iterable[str]) -> DataPolicy:
+def policy_resolve(
+    *,
+    membership: Membership,
+    table_names: Iterable[str] = (),
+    catalog: CatalogFlags | None = None,
+) -> DataPolicy:
     """Resolve the caller's effective DataPolicy for a data source with these tables.
 
-    Fails closed: no AccessPolicy row means no tables; a row filter referencing an attribute the
-    member lacks matches no rows; masks and filters on tables of other sources are harmless.
+    `catalog` (the source's tables, personal columns and sensitive tables) resolves the rule
+    entries (`@pii`, `-@sensitive`) of the default policies; its tables stand in for
+    `table_names`. Fails closed: no AccessPolicy row means no tables; a rule without the
+    catalog's flags allows no table; a row filter referencing an attribute the member lacks
+    matches no rows; masks and filters on tables of other sources are harmless.
     """
     return _policy_from_row(
         org=membership.organization,
         role=membership.role,
-        table_names=table_names,
+        table_names=catalog.tables if catalog is not None else table_names,
         attributes=membership.attributes,
+        flags=catalog,
     )
 
 
 def policy_resolve_for_role(
-    *, org: Organization, role: str, table_names: Iterable[str]
+    *,
+    org: Organization,
+    role: str,
+    table_names: Iterable[str] = (),
+    catalog: CatalogFlags | None = None,
 ) -> DataPolicy:
     """A role's DataPolicy without a member: what the database enforces for every member.
 
     Filters on a user attribute keep the attribute's name (`RowFilter.attribute`) and no values;
     the database reads the member's values per query (see `engine.pg_roles`).
     """
-    return _policy_from_row(org=org, role=role, table_names=table_names, attributes=None)
+    return _policy_from_row(
+        org=org,
+        role=role,
+        table_names=catalog.tables if catalog is not None else table_names,
+        attributes=None,
+        flags=catalog,
+    )
 
 
 def _policy_from_row(
@@ -192,8 +237,9 @@ def _policy_from_row(
     role: str,
     table_names: Iterable[str],
     attributes: dict[str, Any] | None,
+    flags: CatalogFlags | None = None,
 ) -> DataPolicy:
-    tables = set(table_names)
+    tables = frozenset(table_names)
     row = AccessPolicy.all_tenants.filter(organization=org, role=role).first()
     if row is None:
         return DataPolicy(
@@ -205,16 +251,12 @@ def _policy_from_row(
             count_cap=org.count_cap,
             timeout_ms=org.query_timeout_ms,
         )
-    allowed: set[str] = set()
-    for entry in row.allowed_tables:
-        if entry == "*":
-            allowed |= tables
-        elif entry.startswith("-"):
-            continue
-        elif entry in tables:
-            allowed.add(entry)
-    allowed -= {entry[1:] for entry in row.allowed_tables if entry.startswith("-")}
-    masked = frozenset(tuple(item.split(".", 1)) for item in row.masked_columns if "." in item)
+    allowed, masked = rules_resolve(
+        allowed_entries=list(row.allowed_tables),
+        masked_entries=list(row.masked_columns),
+        tables=tables,
+        flags=flags,
+    )
     filters = []
     for spec in row.row_filters:
         value = str(spec.get("value", ""))
@@ -234,8 +276,8 @@ def _policy_from_row(
     return DataPolicy(
         role=role,
         can_query=row.can_query_data,
-        allowed_tables=frozenset(allowed),
-        masked_columns=masked,  # type: ignore[arg-type]
+        allowed_tables=allowed,
+        masked_columns=masked,
         row_filters=tuple(filters),
         row_cap=org.row_cap,
         count_cap=org.count_cap,

@@ -1,8 +1,13 @@
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
-from apps.governance.admin_scoping import OrgScopedAdmin
+from apps.governance.admin_scoping import OrgScopedAdmin, admin_orgs
+from apps.governance.models import Membership, Organization, Role
 from apps.knowledge.locations import LocationError, location_check, location_probe
 from apps.knowledge.models import (
     CatalogColumn,
@@ -10,12 +15,14 @@ from apps.knowledge.models import (
     CatalogTable,
     DataSource,
     Document,
+    FlagSource,
     KnowledgeChange,
     Metric,
     VerifiedExample,
 )
 from apps.knowledge.services import (
     catalog_refresh,
+    datasource_connect,
     datasource_delete,
     datasource_location_refused,
     datasource_save,
@@ -122,13 +129,135 @@ class DataSourceOrgAdminForm(forms.ModelForm):
         fields = ("name", "display_name", "is_default", "restricted")
 
 
+class DataSourceConnectForm(forms.Form):
+    """Connect a source in one step (`services.datasource_connect`): upload a SQLite file (org
+    admins and platform staff) or give a PostgreSQL URL (platform staff only)."""
+
+    organization = forms.ModelChoiceField(queryset=Organization.objects.none())
+    name = forms.SlugField(max_length=100, help_text=_("Letters, digits, '-' and '_'."))
+    display_name = forms.CharField(max_length=200, required=False)
+    file = forms.FileField(
+        required=False,
+        help_text=_(
+            "A SQLite database file. It is copied into the organization's own folder and checked."
+        ),
+    )
+    url = forms.CharField(
+        required=False,
+        label=_("PostgreSQL URL"),
+        widget=forms.PasswordInput(render_value=False),
+        help_text=_(
+            "postgresql://user:password@host:port/database, on a host listed in "
+            "DATACHAT_SOURCE_HOSTS (platform staff only)."
+        ),
+    )
+    default = forms.BooleanField(required=False, label=_("Default source of the organization"))
+
+    def __init__(self, *args, request=None, **kwargs) -> None:  # noqa: ANN001, ANN002, ANN003
+        super().__init__(*args, **kwargs)
+        self.request = request
+        if request.user.is_superuser:
+            self.fields["organization"].queryset = Organization.objects.all()
+        else:
+            self.fields["organization"].queryset = admin_orgs(request).filter(
+                pk__in=Membership.all_tenants.filter(user=request.user, role=Role.ADMIN).values(
+                    "organization_id"
+                )
+            )
+            del self.fields["url"]
+
+    def clean(self):  # noqa: ANN201
+        cleaned = super().clean()
+        if bool(cleaned.get("file")) == bool(cleaned.get("url")):
+            raise forms.ValidationError(
+                _("Upload a SQLite file or give a PostgreSQL URL (one of the two)."),
+                code="connect_bad_input",
+            )
+        return cleaned
+
+
 @admin.register(DataSource)
 class DataSourceAdmin(OrgScopedAdmin):
     """Only platform staff (superusers) add sources or set a location: a location decides what
-    the platform's own process reads. An org's admin edits the rest and refreshes the schema."""
+    the platform's own process reads. An org's admin edits the rest and refreshes the schema,
+    and connects a new source by uploading a SQLite file ("Connect a data source"), which the
+    platform copies into the org's own folder under a name it chooses."""
 
-    list_display = ("name", "organization", "kind", "is_default", "restricted", "schema_version")
+    list_display = (
+        "name",
+        "organization",
+        "kind",
+        "is_default",
+        "restricted",
+        "setup_status",
+        "schema_version",
+    )
     actions = ["refresh_schema"]
+    change_list_template = "admin/knowledge/datasource/change_list.html"
+
+    def get_urls(self):  # noqa: ANN201
+        connect = path(
+            "connect/",
+            self.admin_site.admin_view(self.connect_view),
+            name="knowledge_datasource_connect",
+        )
+        return [connect, *super().get_urls()]
+
+    def may_connect(self, request) -> bool:  # noqa: ANN001
+        return (
+            request.user.is_superuser
+            or Membership.all_tenants.filter(user=request.user, role=Role.ADMIN).exists()
+        )
+
+    def changelist_view(self, request, extra_context=None):  # noqa: ANN001, ANN201
+        extra_context = {**(extra_context or {}), "may_connect": self.may_connect(request)}
+        return super().changelist_view(request, extra_context=extra_context)
+
+    def connect_view(self, request):  # noqa: ANN001, ANN201
+        """Upload a SQLite file or give a URL: tested, introspected, documented, indexed."""
+        if not self.may_connect(request):
+            raise PermissionDenied
+        form = DataSourceConnectForm(request.POST or None, request.FILES or None, request=request)
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            try:
+                result = datasource_connect(
+                    data["organization"],
+                    data["name"],
+                    file=data.get("file"),
+                    url=data.get("url") or None,
+                    user=request.user,
+                    default=data["default"],
+                    display_name=data["display_name"],
+                    channel="web",
+                )
+            except LocationError as exc:
+                form.add_error(None, forms.ValidationError(f"{exc.message} ({exc.code})"))
+            else:
+                source = result.source
+                if result.queued:
+                    text = _("%(name)s connected: the schema is being introspected.")
+                else:
+                    text = _(
+                        "%(name)s connected: %(tables)s tables, %(documents)s table documents."
+                    )
+                self.message_user(
+                    request,
+                    text
+                    % {
+                        "name": source,
+                        "tables": result.summary.get("tables", 0),
+                        "documents": result.summary.get("documents", 0),
+                    },
+                )
+                return redirect(reverse("admin:knowledge_datasource_change", args=[source.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Connect a data source"),
+            "form": form,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/knowledge/datasource/connect.html", context)
 
     def has_add_permission(self, request):  # noqa: ANN001, ANN201
         return request.user.is_superuser and super().has_add_permission(request)
@@ -216,17 +345,55 @@ class DataSourceAdmin(OrgScopedAdmin):
 
 
 class CatalogColumnInline(admin.TabularInline):
+    """A steward flags or unflags personal data; their choice is kept across refreshes."""
+
     model = CatalogColumn
-    fields = ("name", "data_type", "pii", "description", "synonyms", "distinct_values")
-    readonly_fields = ("name", "data_type", "distinct_values")
+    fields = (
+        "name",
+        "data_type",
+        "pii",
+        "pii_source",
+        "description",
+        "synonyms",
+        "distinct_values",
+    )
+    readonly_fields = ("name", "data_type", "pii_source", "distinct_values")
     extra = 0
     can_delete = False
 
 
 @admin.register(CatalogTable)
 class CatalogTableAdmin(KnowledgeVersionedAdmin):
-    list_display = ("name", "data_source", "row_estimate")
+    list_display = ("name", "data_source", "sensitive", "row_estimate")
+    list_filter = ("sensitive",)
+    readonly_fields = ("sensitive_source",)
     inlines = [CatalogColumnInline]
+
+    def save_model(self, request, obj, form, change):  # noqa: ANN001
+        if "sensitive" in form.changed_data:
+            obj.sensitive_source = FlagSource.STEWARD
+        super().save_model(request, obj, form, change)
+
+    def save_formset(self, request, form, formset, change):  # noqa: ANN001
+        for inline_form in formset.forms:
+            if "pii" in inline_form.changed_data:
+                inline_form.instance.pii_source = FlagSource.STEWARD
+                if inline_form.instance.pii:
+                    inline_form.instance.distinct_values = None  # never value-indexed
+        super().save_formset(request, form, formset, change)
+        if any("pii" in f.changed_data for f in formset.forms):
+            knowledge_version_bump(
+                org=form.instance.organization,
+                user=request.user,
+                object_type="catalogtable",
+                object_id=form.instance.pk,
+                action="pii_flags",
+                changes={
+                    f.instance.name: f.instance.pii
+                    for f in formset.forms
+                    if "pii" in f.changed_data
+                },
+            )
 
 
 @admin.register(CatalogForeignKey)

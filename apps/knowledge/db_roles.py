@@ -23,6 +23,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from apps.governance.engine.pg_roles import policy_role_name, policy_roles_sql, role_grant
+from apps.governance.engine.policy import CatalogFlags
 from apps.governance.models import AccessPolicy, Role
 from apps.governance.services import policy_resolve_for_role
 from apps.knowledge.models import CatalogColumn, DataSource
@@ -71,17 +72,26 @@ def datasource_db_roles_sql(
     org = data_source.organization
     login = login_role or source_login_role(data_source)
     columns: dict[str, list[str]] = {}
-    for table, column in (
+    personal: set[tuple[str, str]] = set()
+    sensitive: set[str] = set()
+    for table, column, pii, table_sensitive in (
         CatalogColumn.all_tenants.filter(table__data_source=data_source)
         .order_by("table__name", "position")
-        .values_list("table__name", "name")
+        .values_list("table__name", "name", "pii", "table__sensitive")
     ):
         columns.setdefault(table, []).append(column)
+        if pii:
+            personal.add((table, column))
+        if table_sensitive:
+            sensitive.add(table)
+    flags = CatalogFlags(
+        tables=frozenset(columns), personal=frozenset(personal), sensitive=frozenset(sensitive)
+    )
     prefix = role_prefix()
     grants, summary = [], {}
     policy_roles = AccessPolicy.all_tenants.filter(organization=org).values_list("role", flat=True)
     for role in sorted(policy_roles):
-        policy = policy_resolve_for_role(org=org, role=role, table_names=columns)
+        policy = policy_resolve_for_role(org=org, role=role, catalog=flags)
         grant = role_grant(policy, columns)
         grants.append(grant)
         whole = sum(1 for _t, cols in grant.tables if cols is None)

@@ -23,6 +23,12 @@ class DataSource(TenantOwnedModel):
         SQLITE = "sqlite", "SQLite"
         POSTGRES = "postgres", "PostgreSQL"
 
+    class SetupStatus(models.TextChoices):
+        READY = "ready", _("Ready")
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Introspecting")
+        FAILED = "failed", _("Failed")
+
     name = models.SlugField(max_length=100)
     display_name = models.CharField(max_length=200, blank=True)
     kind = models.CharField(max_length=10, choices=Kind.choices)
@@ -44,6 +50,12 @@ class DataSource(TenantOwnedModel):
         ),
     )
     db_roles_synced_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Connecting (`services.datasource_connect`): the schema is introspected, documented and
+    # indexed, in a task for a large schema; `setup` says how far it got.
+    setup_status = models.CharField(
+        max_length=10, choices=SetupStatus.choices, default=SetupStatus.READY, editable=False
+    )
+    setup = models.JSONField(default=dict, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta(TenantOwnedModel.Meta):
@@ -87,12 +99,29 @@ class DataSource(TenantOwnedModel):
         return locations.location_display(kind=self.kind, stored=self.stored_location())
 
 
+class FlagSource(models.TextChoices):
+    """Who set a catalog flag: introspection (re-decided at every refresh) or a steward (kept)."""
+
+    AUTO = "auto", _("Detected")
+    STEWARD = "steward", _("Set by a steward")
+
+
 class CatalogTable(TenantOwnedModel):
     data_source = models.ForeignKey(DataSource, on_delete=models.CASCADE, related_name="tables")
     name = models.CharField(max_length=200)
     description = models.TextField(blank=True)
     synonyms = models.JSONField(default=list, blank=True)
     row_estimate = models.BigIntegerField(default=0)
+    sensitive = models.BooleanField(
+        default=False,
+        help_text=_(
+            "Personal data, salaries, bank details: the default policies keep it from viewers "
+            "and analysts until an admin allows it."
+        ),
+    )
+    sensitive_source = models.CharField(
+        max_length=10, choices=FlagSource.choices, default=FlagSource.AUTO
+    )
 
     class Meta(TenantOwnedModel.Meta):
         ordering = ["name"]
@@ -111,7 +140,13 @@ class CatalogColumn(TenantOwnedModel):
     position = models.PositiveIntegerField(default=0)
     primary_key = models.BooleanField(default=False)
     nullable = models.BooleanField(default=True)
-    pii = models.BooleanField(default=False)
+    pii = models.BooleanField(
+        default=False,
+        help_text=_("Personal data: masked by the default policies and never value-indexed."),
+    )
+    pii_source = models.CharField(
+        max_length=10, choices=FlagSource.choices, default=FlagSource.AUTO
+    )
     description = models.TextField(blank=True)
     synonyms = models.JSONField(default=list, blank=True)
     # Distinct values of a low-cardinality text column; null when not indexed (or PII).

@@ -65,6 +65,7 @@ def catalog_snapshot(*, data_source: DataSource) -> CatalogSnapshot:
                 name=t.name,
                 description=t.description,
                 synonyms=tuple(t.synonyms or ()),
+                sensitive=t.sensitive,
                 columns=tuple(
                     ColumnInfo(
                         name=c.name,
@@ -146,7 +147,7 @@ def datasource_access_list(*, membership: Membership) -> list[SourceAccess]:
         if source.restricted and not user.has_perm("knowledge.use_datasource", source):
             continue
         catalog = catalog_snapshot(data_source=source)
-        policy = policy_resolve(membership=membership, table_names=[t.name for t in catalog.tables])
+        policy = policy_resolve(membership=membership, catalog=catalog.policy_flags())
         result.append(SourceAccess(source=source, catalog=catalog, policy=policy))
     return result
 

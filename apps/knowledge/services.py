@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import re
 import sqlite3
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from secrets import token_hex
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -14,6 +20,7 @@ from apps.governance.models import AuditEntry, Membership, Organization
 from apps.governance.services import audit_record
 from apps.knowledge import secrets
 from apps.knowledge.engine import introspection
+from apps.knowledge.engine import pii as pii_rules
 from apps.knowledge.locations import LocationError, location_check, location_probe
 from apps.knowledge.models import (
     CatalogColumn,
@@ -21,6 +28,7 @@ from apps.knowledge.models import (
     CatalogTable,
     DataSource,
     Document,
+    FlagSource,
     KnowledgeChange,
     Metric,
     VerifiedExample,
@@ -65,6 +73,7 @@ def datasource_create(
     user: Any = None,
     channel: str = "cli",
     probe: bool = True,
+    location_generated: bool = False,
 ) -> DataSource:
     """Register a data source (or update the location of an existing one of that name).
 
@@ -82,7 +91,12 @@ def datasource_create(
     source.display_name = display_name or source.display_name or name
     source.is_default = is_default or source.is_default
     return datasource_save(
-        source=source, location=location, user=user, channel=channel, probe=probe
+        source=source,
+        location=location,
+        user=user,
+        channel=channel,
+        probe=probe,
+        location_generated=location_generated,
     )
 
 
@@ -97,12 +111,16 @@ def datasource_save(
     user: Any = None,
     channel: str = "web",
     probe: bool = True,
+    location_generated: bool = False,
 ) -> DataSource:
     """Save a data source, with its new `location` when one is given, and audit what changed.
 
     Only platform staff set locations: with a `user` who is not a superuser, a location, a kind
     or an organization change is refused (`location_superuser_only`); commands (no user) run as
-    the platform operator. A kind or organization change re-checks the stored location under the
+    the platform operator. `location_generated` is the one exception: a SQLite file name the
+    platform generated itself for an upload into the org's own folder
+    (`datasource_connect`), which the org's admin chose no part of. A kind or organization
+    change re-checks the stored location under the
     new meaning. A changed location bumps the org's knowledge version (no cached answer from the
     old one survives).
     """
@@ -111,7 +129,13 @@ def datasource_save(
     moved = before is not None and (
         before.kind != source.kind or before.organization_id != source.organization_id
     )
-    if user is not None and not getattr(user, "is_superuser", False) and (location or moved):
+    generated = (
+        location_generated
+        and source.kind == DataSource.Kind.SQLITE
+        and not (before is not None and before.organization_id != source.organization_id)
+    )
+    staff = user is None or getattr(user, "is_superuser", False)
+    if not staff and (location or moved) and not generated:
         raise LocationError("location_superuser_only")
     location_changed = False
     if location:
@@ -228,14 +252,18 @@ def catalog_refresh(
     table_meta: Mapping[str, Mapping[str, Any]] | None = None,
     column_meta: Mapping[tuple[str, str], Mapping[str, Any]] | None = None,
     user: Any = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, int]:
     """Introspect the source into the catalog.
 
     Raises `LocationError` when the location breaks the rules or cannot be opened (nothing
-    changes then). Curated fields (descriptions, synonyms, PII flags) already in the catalog
-    survive a refresh;
-    `table_meta`/`column_meta` (e.g. from the demo content) fill them where empty. Tables and
-    columns that disappeared are removed, and verified examples that used them go stale.
+    changes then). Curated fields (descriptions, synonyms) already in the catalog survive a
+    refresh; `table_meta`/`column_meta` (e.g. from the demo content) fill them where empty, and
+    a `pii`/`sensitive` given there counts as a steward's. Personal-data flags (`pii`, a table's
+    `sensitive`) are re-detected at every refresh unless a steward set them (`pii_source`,
+    `sensitive_source` = steward): then they are kept. Personal columns are never
+    value-indexed. Tables and columns that disappeared are removed, and verified examples that
+    used them go stale. `progress(done, total)` is called after each table.
     """
     tables, fks, counts = _introspect(data_source)
     org = data_source.organization
@@ -243,7 +271,7 @@ def catalog_refresh(
     column_meta = column_meta or {}
     seen_tables = set()
     seen_columns: set[tuple[str, str]] = set()
-    for info in tables:
+    for done, info in enumerate(tables, start=1):
         seen_tables.add(info.name)
         meta = table_meta.get(info.name, {})
         table, _ = CatalogTable.all_tenants.get_or_create(
@@ -252,16 +280,17 @@ def catalog_refresh(
         table.description = table.description or meta.get("description", "")
         table.synonyms = table.synonyms or list(meta.get("synonyms", []))
         table.row_estimate = counts.get(info.name, 0)
-        table.save()
+        flags = []
         for position, col in enumerate(info.columns):
             seen_columns.add((info.name, col.name))
             cmeta = column_meta.get((info.name, col.name), {})
-            column, created = CatalogColumn.all_tenants.get_or_create(
-                organization=org,
-                table=table,
-                name=col.name,
-                defaults={"pii": bool(cmeta.get("pii", col.pii))},
+            column, _created = CatalogColumn.all_tenants.get_or_create(
+                organization=org, table=table, name=col.name
             )
+            if "pii" in cmeta:
+                column.pii, column.pii_source = bool(cmeta["pii"]), FlagSource.STEWARD
+            elif column.pii_source != FlagSource.STEWARD:
+                column.pii = col.pii
             column.data_type = col.type
             column.position = position
             column.primary_key = col.primary_key
@@ -271,9 +300,18 @@ def catalog_refresh(
                 None if column.pii else (list(col.values) if col.values is not None else None)
             )
             column.save()
+            flags.append(pii_rules.ColumnFlag(col.name, column.pii, col.primary_key))
+        if "sensitive" in meta:
+            table.sensitive, table.sensitive_source = bool(meta["sensitive"]), FlagSource.STEWARD
+        elif table.sensitive_source != FlagSource.STEWARD:
+            # Decided on the columns' flags as they stand (a steward's unflagging counts).
+            table.sensitive = pii_rules.table_sensitive(info.name, flags)
+        table.save()
         CatalogColumn.all_tenants.filter(table=table).exclude(
             name__in=[c.name for c in info.columns]
         ).delete()
+        if progress is not None:
+            progress(done, len(tables))
     CatalogTable.all_tenants.filter(data_source=data_source).exclude(name__in=seen_tables).delete()
     CatalogForeignKey.all_tenants.filter(data_source=data_source).delete()
     CatalogForeignKey.all_tenants.bulk_create(
@@ -518,12 +556,37 @@ def example_review(*, example: VerifiedExample, user: Any, approve: bool) -> Ver
     return example
 
 
+# The words of a generated table document, per organization language.
+_TABLE_DOC_WORDS = {
+    "es": {
+        "table": "Tabla",
+        "columns": "Columnas",
+        "primary_key": "clave primaria",
+        "personal": "dato personal",
+        "values": "valores",
+        "relations": "Relaciones",
+        "sensitive": "Tabla sensible (datos personales, salariales o bancarios).",
+    },
+    "en": {
+        "table": "Table",
+        "columns": "Columns",
+        "primary_key": "primary key",
+        "personal": "personal data",
+        "values": "values",
+        "relations": "Relationships",
+        "sensitive": "Sensitive table (personal, salary or bank data).",
+    },
+}
+
+
 def table_document_generate(*, data_source: DataSource, user: Any = None) -> int:
     """Create an editable TABLE document for each catalog table that has none yet.
 
-    Generated from introspection (columns, types, keys, known values); stewards then edit it.
+    Generated from introspection (columns, types, keys, known values), in the organization's
+    language (`Organization.language`); stewards then edit it.
     """
     org = data_source.organization
+    words = _TABLE_DOC_WORDS.get(org.language, _TABLE_DOC_WORDS["es"])
     documented = set(
         Document.all_tenants.filter(
             organization=org, data_source=data_source, kind=Document.Kind.TABLE
@@ -536,26 +599,29 @@ def table_document_generate(*, data_source: DataSource, user: Any = None) -> int
     ):
         if table.name in documented:
             continue
-        lines = [f"# Tabla {table.name}", "", table.description or "", "", "## Columnas", ""]
+        lines = [f"# {words['table']} {table.name}", "", table.description or ""]
+        if table.sensitive:
+            lines += ["", words["sensitive"]]
+        lines += ["", f"## {words['columns']}", ""]
         for column in table.columns.all():
             extra = []
             if column.primary_key:
-                extra.append("clave primaria")
+                extra.append(words["primary_key"])
             if column.pii:
-                extra.append("dato personal")
+                extra.append(words["personal"])
             if column.distinct_values:
-                extra.append("valores: " + ", ".join(column.distinct_values[:20]))
+                extra.append(f"{words['values']}: " + ", ".join(column.distinct_values[:20]))
             note = f" ({'; '.join(extra)})" if extra else ""
             lines.append(
                 f"- {column.name} ({column.data_type}){note} {column.description}".rstrip()
             )
         joins = [fk for fk in fks if fk.table == table.name]
         if joins:
-            lines += ["", "## Relaciones", ""]
+            lines += ["", f"## {words['relations']}", ""]
             lines += [f"- {fk.column} → {fk.ref_table}.{fk.ref_column}" for fk in joins]
         document_upsert(
             org=org,
-            title=f"Tabla {table.name}",
+            title=f"{words['table']} {table.name}",
             body="\n".join(lines).strip(),
             kind=Document.Kind.TABLE,
             data_source=data_source,
@@ -604,3 +670,271 @@ def datasource_locations_rekey(
         if progress:
             progress(done, len(rows), f"{label}: {outcome}")
     return counts
+
+
+# --- connecting a data source (admin, API, `manage.py add_datasource`) --------------------------
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+CONNECT_MESSAGES = {
+    "connect_bad_input": "Give exactly one of a SQLite file or a PostgreSQL URL.",
+    "connect_not_allowed": (
+        "Only the organization's administrators (or platform staff) may connect a data source."
+    ),
+    "file_too_large": "The file is larger than the upload limit ({limit} MB).",
+    "file_not_sqlite": "The file is not a SQLite database (or it is damaged).",
+    "file_unreadable": "The file could not be read.",
+}
+
+
+class ConnectError(LocationError):
+    """A connection refused before or while testing it; `code` is stable (the location codes of
+    `knowledge/locations.py` plus those of `CONNECT_MESSAGES`)."""
+
+    def __init__(self, code: str, message: str | None = None, *, detail: str = "") -> None:
+        if message is None:
+            limit = settings.DATACHAT_UPLOAD_MAX_MB
+            message = CONNECT_MESSAGES[code].format(limit=limit)
+        super().__init__(code, message, detail=detail)
+
+
+@dataclass(frozen=True)
+class ConnectResult:
+    """What `datasource_connect` did: the source, and whether its introspection was queued
+    (`queued`: follow `source.setup_status`) or done (`summary`: tables, columns, documents)."""
+
+    source: DataSource
+    queued: bool
+    summary: dict[str, int]
+
+
+def datasource_connect(
+    org: Organization,
+    name: str,
+    *,
+    file: Any = None,
+    url: str | None = None,
+    user: Any,
+    default: bool = False,
+    display_name: str = "",
+    restricted: bool | None = None,
+    channel: str = "cli",
+) -> ConnectResult:
+    """Connect a data source in one step: checked, tested, introspected, documented, indexed.
+
+    `file` (a path, or an uploaded file) is copied into the org's folder under a generated name
+    and must be a SQLite database (header and `PRAGMA quick_check`, read-only) within
+    `DATACHAT_UPLOAD_MAX_MB`; `url` is a PostgreSQL URL (platform staff only, the location
+    rules of `knowledge/locations.py`). Who may: a superuser (file or URL), an ADMIN of the org
+    (a file only: the platform chooses where it lives, not them), `user=None` (a command: the
+    platform operator). The location goes through `datasource_create` (rules, connection test,
+    audit entry). Then the schema is introspected, table documents generated in the org's
+    language and indexed: inline when Celery is eager or the schema is small, else in
+    `knowledge.tasks.datasource_setup_task` (`setup_status`/`setup` say how far it got).
+
+    `restricted=None` opens a new source when the org's policies protect personal data by rule
+    (every role that queries masks `@pii`, as the default policies do), else keeps it restricted;
+    an existing source keeps its setting. Raises `ConnectError`/`LocationError` (stable codes;
+    a refused attempt is audited) and never leaves a half-copied file behind.
+    """
+    if (file is None) == (not url):
+        raise ConnectError("connect_bad_input")
+    superuser = user is None or getattr(user, "is_superuser", False)
+    if not superuser and not _org_admin(org, user):
+        _connect_refused(org, user, name, "connect_not_allowed", channel)
+        raise ConnectError("connect_not_allowed")
+    if url and not superuser:
+        _connect_refused(org, user, name, "location_superuser_only", channel)
+        raise LocationError("location_superuser_only")
+    copied: Path | None = None
+    try:
+        if file is not None:
+            copied = _sqlite_upload_place(org=org, name=name, file=file)
+            kind, location = DataSource.Kind.SQLITE, copied.name
+        else:
+            kind, location = DataSource.Kind.POSTGRES, str(url)
+        existing = DataSource.all_tenants.filter(organization=org, name=name).first()
+        if restricted is None and existing is None:
+            restricted = not policies_protect_personal_data(org=org)
+        source = datasource_create(
+            org=org,
+            name=name,
+            kind=kind,
+            location=location,
+            display_name=display_name,
+            is_default=default,
+            restricted=restricted,
+            user=user,
+            channel=channel,
+            probe=True,
+            location_generated=file is not None,
+        )
+    except LocationError as exc:
+        if copied is not None:
+            copied.unlink(missing_ok=True)
+        if not isinstance(exc, ConnectError) or exc.code in ("file_not_sqlite", "file_too_large"):
+            _connect_refused(org, user, name, exc.code, channel)
+        raise
+    DataSource.all_tenants.filter(pk=source.pk).update(
+        setup_status=DataSource.SetupStatus.QUEUED, setup={"step": "queued"}
+    )
+    source.refresh_from_db()
+    if _setup_inline(source):
+        summary = datasource_setup(source=source, user=user)
+        source.refresh_from_db()
+        return ConnectResult(source=source, queued=False, summary=summary)
+    from apps.knowledge.tasks import datasource_setup_task
+
+    user_id = getattr(user, "pk", None)
+    transaction.on_commit(lambda: datasource_setup_task.delay(source.pk, user_id))
+    return ConnectResult(source=source, queued=True, summary={})
+
+
+def datasource_setup(*, source: DataSource, user: Any = None) -> dict[str, int]:
+    """Introspect, document and index a connected source, recording progress in `setup`.
+
+    Idempotent (a refresh, then documents for tables that have none). On failure the source is
+    marked `failed` with the error's code and message, and the error is raised again.
+    """
+
+    def report(step: str, done: int = 0, total: int = 0) -> None:
+        DataSource.all_tenants.filter(pk=source.pk).update(
+            setup_status=DataSource.SetupStatus.RUNNING,
+            setup={"step": step, "done": done, "total": total},
+        )
+
+    report("introspecting")
+    try:
+        summary = catalog_refresh(
+            data_source=source,
+            user=user,
+            progress=lambda done, total: report("introspecting", done, total),
+        )
+        report("documenting", summary["tables"], summary["tables"])
+        summary["documents"] = table_document_generate(data_source=source, user=user)
+    except LocationError as exc:
+        DataSource.all_tenants.filter(pk=source.pk).update(
+            setup_status=DataSource.SetupStatus.FAILED,
+            setup={"step": "failed", "error": {"code": exc.code, "message": exc.message}},
+        )
+        raise
+    # The documents are indexed by their post_save signal (on commit: eager here, a worker else).
+    DataSource.all_tenants.filter(pk=source.pk).update(
+        setup_status=DataSource.SetupStatus.READY, setup={"step": "ready", **summary}
+    )
+    return summary
+
+
+def policies_protect_personal_data(*, org: Organization) -> bool:
+    """Whether every role of the org that may query data masks personal columns by rule (the
+    default policies do; the demo's hand-written ones do not): then a newly connected source can
+    be open to the org at once."""
+    from apps.governance.engine.policy import PII_RULE
+    from apps.governance.models import AccessPolicy, Role
+
+    policies = AccessPolicy.all_tenants.filter(organization=org, can_query_data=True)
+    return policies.exists() and all(
+        p.role == Role.ADMIN or PII_RULE in (p.masked_columns or []) for p in policies
+    )
+
+
+def _org_admin(org: Organization, user: Any) -> bool:
+    from apps.governance.models import Role
+
+    if getattr(user, "pk", None) is None:
+        return False
+    return Membership.all_tenants.filter(organization=org, user=user, role=Role.ADMIN).exists()
+
+
+def _connect_refused(org: Organization, user: Any, name: str, code: str, channel: str) -> None:
+    datasource_location_refused(
+        org=org,
+        user=user,
+        name=name,
+        kind="upload",
+        error=LocationError(code, "refused"),
+        channel=channel,
+    )
+
+
+def _setup_inline(source: DataSource) -> bool:
+    """Inline when Celery is eager (the embedded default) or the schema is small."""
+    if getattr(settings, "CELERY_TASK_ALWAYS_EAGER", False):
+        return True
+    try:
+        tables = _table_count(source)
+    except Exception:  # noqa: BLE001 - the task will report the real error
+        return False
+    return tables <= settings.DATACHAT_CONNECT_INLINE_TABLES
+
+
+def _table_count(source: DataSource) -> int:
+    checked = source.checked_location()
+    if source.kind == DataSource.Kind.SQLITE:
+        conn = sqlite3.connect(introspection.sqlite_readonly_uri(checked.sqlite_path), uri=True)
+        try:
+            query = "SELECT count(*) FROM sqlite_master WHERE type IN ('table', 'view')"
+            return int(conn.execute(query).fetchone()[0])
+        finally:
+            conn.close()
+    import psycopg
+
+    with psycopg.connect(checked.pg_dsn or "", connect_timeout=5) as conn:
+        row = conn.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'"
+        ).fetchone()
+        return int(row[0])
+
+
+def _sqlite_upload_place(*, org: Organization, name: str, file: Any) -> Path:
+    """Copy an uploaded (or local) file into the org's folder under a generated name, within the
+    size limit, and check it is a SQLite database. Returns the final path."""
+    from apps.knowledge.locations import org_sources_dir
+
+    limit = settings.DATACHAT_UPLOAD_MAX_MB * 1024 * 1024
+    folder = org_sources_dir(org)
+    folder.mkdir(parents=True, exist_ok=True)
+    stem = re.sub(r"[^A-Za-z0-9_-]+", "-", name).strip("-")[:60] or "source"
+    final = folder / f"{stem}-{token_hex(4)}.db"
+    partial = folder / f".upload-{token_hex(8)}.part"  # a dot name is never a valid location
+    try:
+        written = 0
+        with partial.open("wb") as out:
+            for chunk in _chunks(file):
+                written += len(chunk)
+                if written > limit:
+                    raise ConnectError("file_too_large")
+                out.write(chunk)
+        with partial.open("rb") as handle:
+            if handle.read(len(SQLITE_HEADER)) != SQLITE_HEADER:
+                raise ConnectError("file_not_sqlite")
+        _sqlite_quick_check(partial)
+        os.replace(partial, final)
+    except OSError as exc:
+        raise ConnectError("file_unreadable", detail=str(exc)[:300]) from None
+    finally:
+        partial.unlink(missing_ok=True)
+    return final
+
+
+def _chunks(file: Any):  # noqa: ANN202
+    if isinstance(file, (str, Path)):
+        with open(file, "rb") as handle:
+            yield from iter(lambda: handle.read(1 << 20), b"")
+        return
+    if hasattr(file, "chunks"):  # a Django UploadedFile
+        yield from file.chunks()
+        return
+    yield from iter(lambda: file.read(1 << 20), b"")
+
+
+def _sqlite_quick_check(path: Path) -> None:
+    try:
+        conn = sqlite3.connect(introspection.sqlite_readonly_uri(path), uri=True, timeout=1.0)
+        try:
+            result = conn.execute("PRAGMA quick_check").fetchone()
+        finally:
+            conn.close()
+    except sqlite3.Error as exc:
+        raise ConnectError("file_not_sqlite", detail=str(exc)[:300]) from None
+    if not result or result[0] != "ok":
+        raise ConnectError("file_not_sqlite", detail=str(result)[:300])

@@ -38,6 +38,10 @@ DATACHAT_METRICS_TOKEN = env.str("DATACHAT_METRICS_TOKEN", default="")
 # Database servers a data source may point at (`host` or `host:port`, comma-separated). Empty:
 # none, only SQLite files under DATACHAT_DATA_DIR/sources/<org>/ (docs/security.md).
 DATACHAT_SOURCE_HOSTS = env.list("DATACHAT_SOURCE_HOSTS", default=[])
+# Connecting a data source (docs/your-own-data.md): the largest SQLite file an upload may be, in
+# MB, and the schema size (tables) introspected inline; a larger one goes to a Celery task.
+DATACHAT_UPLOAD_MAX_MB = env.int("DATACHAT_UPLOAD_MAX_MB", default=200)
+DATACHAT_CONNECT_INLINE_TABLES = env.int("DATACHAT_CONNECT_INLINE_TABLES", default=50)
 
 # The audit chain's HMAC key(s), kept out of the database: `kid:secret,kid:secret,…` (the first
 # signs, all verify: rotate by putting a new key first) or one secret (key id `k1`). Local and

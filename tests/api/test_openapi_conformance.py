@@ -56,6 +56,22 @@ def _app_on_this_connection() -> Any:
     return app
 
 
+# A schema-valid upload whose content is not a usable SQLite database is refused by design with
+# a documented 400/413 and one of these codes: what a file holds is checked by the service
+# (docs/your-own-data.md), it cannot be said in the schema.
+_UPLOAD_CONTENT_CODES = (b'"file_not_sqlite"', b'"file_too_large"', b'"file_unreadable"')
+
+
+def _upload_content_refusal(check_name: str, case: Any, status: Any, body: bytes) -> bool:
+    return (
+        check_name == "positive_data_acceptance"
+        and case.method.upper() == "POST"
+        and case.formatted_path == "/api/v1/datasources/"
+        and status in (400, 413)
+        and any(code in body for code in _UPLOAD_CONTENT_CODES)
+    )
+
+
 def _failure_lines(event: events.ScenarioFinished) -> list[str]:
     recorder = event.recorder
     lines = []
@@ -68,6 +84,8 @@ def _failure_lines(event: events.ScenarioFinished) -> list[str]:
             response = interaction.response if interaction else None
             status = response.status_code if response is not None else "no response"
             body = response.content[:300] if response is not None else b""
+            if _upload_content_refusal(check.name, case, status, body):
+                continue
             lines.append(
                 f"{recorder.label} [{check.name}] {case.method} {case.formatted_path} "
                 f"query={case.query!r} body={str(case.body)[:200]!r} -> {status} {body!r}"

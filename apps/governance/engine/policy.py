@@ -13,6 +13,67 @@ from dataclasses import dataclass
 
 MASK = "***"
 
+# Rule entries of an AccessPolicy, resolved against the catalog's flags at every resolution, so
+# a table or column added by a later refresh follows the rule instead of a frozen list:
+# `allowed_tables: ["*", "-@sensitive"]` (every table but the sensitive ones; a sensitive table
+# named explicitly is allowed), `masked_columns: ["@pii"]` (every personal column; an entry
+# `-table.column` leaves that one unmasked).
+PII_RULE = "@pii"
+SENSITIVE_RULE = "@sensitive"
+
+
+@dataclass(frozen=True)
+class CatalogFlags:
+    """What the rules need from a source's catalog: its tables, personal columns, sensitive
+    tables (plain data: governance sits below the knowledge app that owns the catalog)."""
+
+    tables: frozenset[str]
+    personal: frozenset[tuple[str, str]] = frozenset()
+    sensitive: frozenset[str] = frozenset()
+
+
+def rules_resolve(
+    *,
+    allowed_entries: list[str],
+    masked_entries: list[str],
+    tables: frozenset[str],
+    flags: CatalogFlags | None,
+) -> tuple[frozenset[str], frozenset[tuple[str, str]]]:
+    """Allowed tables and masked columns from a policy's entries and the catalog's flags.
+
+    Fails closed: a policy using a rule (`@pii`, `@sensitive`) resolved without the catalog's
+    flags allows no table at all, rather than leaving personal columns unmasked.
+    """
+    uses_rules = any(PII_RULE in e or SENSITIVE_RULE in e for e in allowed_entries) or any(
+        PII_RULE in e for e in masked_entries
+    )
+    if uses_rules and flags is None:
+        return frozenset(), frozenset()
+    named = {e for e in allowed_entries if e and not e.startswith(("-", "@")) and e != "*"}
+    allowed: set[str] = set()
+    for entry in allowed_entries:
+        if entry == "*":
+            allowed |= tables
+        elif entry in tables:
+            allowed.add(entry)
+    for entry in allowed_entries:
+        if entry == "-" + SENSITIVE_RULE and flags is not None:
+            allowed -= flags.sensitive - named  # an admin allows one by naming it
+        elif entry.startswith("-"):
+            allowed.discard(entry[1:])
+    masked: set[tuple[str, str]] = set()
+    for entry in masked_entries:
+        if entry == PII_RULE and flags is not None:
+            masked |= flags.personal
+        elif "." in entry and not entry.startswith("-"):
+            table, column = entry.split(".", 1)
+            masked.add((table, column))
+    for entry in masked_entries:
+        if entry.startswith("-") and "." in entry:
+            table, column = entry[1:].split(".", 1)
+            masked.discard((table, column))
+    return frozenset(allowed), frozenset(masked)
+
 
 @dataclass(frozen=True)
 class RowFilter:

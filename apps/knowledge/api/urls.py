@@ -12,4 +12,5 @@ urlpatterns = [
         name="api-document",
     ),
     path("datasources/", views.DataSourceListApi.as_view(), name="api-datasources"),
+    path("datasources/<int:pk>/", views.DataSourceDetailApi.as_view(), name="api-datasource"),
 ]

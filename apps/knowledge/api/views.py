@@ -8,11 +8,15 @@ the caller may query, and never its location or credentials.
 from __future__ import annotations
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import serializers
+from rest_framework import serializers, status
+from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.reverse import reverse
 
-from apps.governance.api_access import ApiPagination, ErrorSerializer, TenantApi
+from apps.governance.api_access import ApiError, ApiPagination, ErrorSerializer, TenantApi
+from apps.governance.models import Role
+from apps.knowledge.locations import LocationError
 from apps.knowledge.models import DataSource, Document
 from apps.knowledge.selectors import (
     SourceAccess,
@@ -20,6 +24,7 @@ from apps.knowledge.selectors import (
     document_body_visible,
     document_visible_list,
 )
+from apps.knowledge.services import datasource_connect
 
 ERRORS = {
     401: OpenApiResponse(ErrorSerializer, description="Not authenticated"),
@@ -98,12 +103,74 @@ class DocumentDetailApi(TenantApi):
         return Response(self.OutputSerializer(document, context={"access": self.access}).data)
 
 
+# How a refused connection answers: who may not (403), too big (413), else a bad request.
+_CONNECT_STATUS = {
+    "connect_not_allowed": 403,
+    "location_superuser_only": 403,
+    "file_too_large": 413,
+}
+
+
+class UploadField(serializers.FileField):
+    """The uploaded file; a multipart part sent as a plain field (no filename) is taken as the
+    file's content too, so what it holds is judged by the service (`file_not_sqlite`)."""
+
+    def to_internal_value(self, data):  # noqa: ANN001, ANN201
+        if isinstance(data, str):
+            from django.core.files.uploadedfile import SimpleUploadedFile
+
+            data = SimpleUploadedFile("upload.db", data.encode("utf-8", "surrogatepass"))
+        return super().to_internal_value(data)
+
+
+class DataSourceStatusOutput(serializers.Serializer):
+    """A connected source and how far its set-up got (never its location)."""
+
+    id = serializers.IntegerField(source="pk")
+    name = serializers.CharField()
+    display_name = serializers.CharField()
+    kind = serializers.CharField()
+    is_default = serializers.BooleanField()
+    restricted = serializers.BooleanField()
+    schema_version = serializers.IntegerField()
+    status = serializers.CharField(source="setup_status")
+    progress = serializers.JSONField(source="setup")
+    status_url = serializers.SerializerMethodField()
+
+    def get_status_url(self, source: DataSource) -> str:
+        return reverse(
+            "api-datasource", kwargs={"pk": source.pk}, request=self.context.get("request")
+        )
+
+
 class DataSourceListApi(TenantApi):
     """The org's data sources the caller may use, with the tables (and masked columns) their
-    policy allows. Never the location or credentials."""
+    policy allows. Never the location or credentials. `POST` connects a new one (org admins)."""
 
     model = DataSource
     pagination_class = ApiPagination
+    # This one view also takes a multipart body: the SQLite file being uploaded.
+    parser_classes = (JSONParser, MultiPartParser)
+
+    class UploadInput(serializers.Serializer):
+        name = serializers.SlugField(max_length=100)
+        file = UploadField(help_text="A SQLite database file.")
+        default = serializers.BooleanField(default=False)
+        display_name = serializers.CharField(
+            max_length=200, required=False, default="", allow_blank=True
+        )
+
+    class UrlInput(serializers.Serializer):
+        name = serializers.SlugField(max_length=100)
+        url = serializers.CharField(
+            min_length=1,
+            max_length=2000,
+            help_text="postgresql://user:password@host:port/database",
+        )
+        default = serializers.BooleanField(default=False)
+        display_name = serializers.CharField(
+            max_length=200, required=False, default="", allow_blank=True
+        )
 
     class OutputSerializer(serializers.Serializer):
         class TableOutput(serializers.Serializer):
@@ -161,3 +228,78 @@ class DataSourceListApi(TenantApi):
             if entry.source.organization_id == self.membership.organization_id
         ]
         return self.paginated(entries, self.OutputSerializer)
+
+    @extend_schema(
+        summary="Connect a data source (org admins): upload a SQLite file, or a PostgreSQL URL",
+        description=(
+            "`multipart/form-data` with `name` and `file` (a SQLite database, copied into the "
+            "organization's folder, checked, size-limited by DATACHAT_UPLOAD_MAX_MB), or JSON "
+            "with `name` and `url` (platform staff only; the host must be in "
+            "DATACHAT_SOURCE_HOSTS). The connection is tested, the schema introspected, table "
+            "documents generated and indexed: `201` when done at once, `202` with the "
+            "`status_url` to poll when the introspection was queued."
+        ),
+        request={"multipart/form-data": UploadInput, "application/json": UrlInput},
+        responses={
+            201: DataSourceStatusOutput,
+            202: DataSourceStatusOutput,
+            400: OpenApiResponse(
+                ErrorSerializer,
+                description="`file_not_sqlite`, `location_unavailable`, `host_not_allowed`, "
+                "`location_invalid`, `connect_bad_input`, `invalid`",
+            ),
+            **ERRORS,
+            413: OpenApiResponse(ErrorSerializer, description="`file_too_large`"),
+        },
+    )
+    def post(self, request: Request) -> Response:
+        if self.membership.role != Role.ADMIN:
+            raise ApiError(
+                code="connect_not_allowed",
+                message="Only the organization's administrators may connect a data source.",
+                status_code=403,
+            )
+        upload = "file" in request.FILES or "multipart" in (request.content_type or "")
+        serializer = (self.UploadInput if upload else self.UrlInput)(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        try:
+            result = datasource_connect(
+                self.membership.organization,
+                data["name"],
+                file=data.get("file"),
+                url=data.get("url"),
+                user=request.user,
+                default=data["default"],
+                display_name=data["display_name"],
+                channel="api",
+            )
+        except LocationError as exc:
+            raise ApiError(
+                code=exc.code, message=exc.message, status_code=_CONNECT_STATUS.get(exc.code, 400)
+            ) from None
+        body = DataSourceStatusOutput(result.source, context={"request": request}).data
+        code = status.HTTP_202_ACCEPTED if result.queued else status.HTTP_201_CREATED
+        return Response(body, status=code, headers={"Location": body["status_url"]})
+
+
+class DataSourceDetailApi(TenantApi):
+    """One data source and its set-up status: org admins see every source of the org, other
+    members the sources they may query. Another org's source is a 404."""
+
+    model = DataSource
+
+    def access_object(self, pk: int):  # noqa: ANN201
+        source = self.get_queryset().filter(pk=pk).first()
+        if source is None or self.membership.role == Role.ADMIN:
+            return source
+        visible = {entry.source.pk for entry in datasource_access_list(membership=self.membership)}
+        return source if source.pk in visible else None
+
+    @extend_schema(
+        summary="One data source and how far its set-up got",
+        responses={200: DataSourceStatusOutput, **ERRORS, **NOT_FOUND},
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        source = self.get_object(pk)
+        return Response(DataSourceStatusOutput(source, context={"request": request}).data)

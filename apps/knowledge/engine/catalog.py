@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from apps.governance.engine.policy import CatalogFlags
+
 
 @dataclass(frozen=True)
 class ColumnInfo:
@@ -36,6 +38,9 @@ class TableInfo:
     columns: tuple[ColumnInfo, ...]
     description: str = ""
     synonyms: tuple[str, ...] = ()
+    # Personal data, pay, banking or identity documents: kept from viewers and analysts by the
+    # default policies (`engine.pii.table_sensitive`, or a steward's choice).
+    sensitive: bool = False
 
     def column(self, name: str) -> ColumnInfo | None:
         for col in self.columns:
@@ -67,6 +72,15 @@ class CatalogSnapshot:
             if table.name == name:
                 return table
         return None
+
+    def policy_flags(self) -> CatalogFlags:
+        """Tables, personal columns and sensitive tables: what the policy rules resolve against
+        (`governance.services.policy_resolve(catalog=...)`)."""
+        return CatalogFlags(
+            tables=frozenset(t.name for t in self.tables),
+            personal=frozenset((t.name, c.name) for t in self.tables for c in t.columns if c.pii),
+            sensitive=frozenset(t.name for t in self.tables if t.sensitive),
+        )
 
     def schema_mapping(self) -> dict[str, dict[str, str]]:
         """{table: {column: type}}: the shape sqlglot's qualifier and the guard expect."""

@@ -6,26 +6,28 @@ transaction. Only catalog queries written in this module run through them.
 
 from __future__ import annotations
 
-import re
 import sqlite3
 from pathlib import Path
 from urllib.parse import quote
 
+from apps.knowledge.engine import pii
 from apps.knowledge.engine.catalog import ColumnInfo, ForeignKeyInfo, TableInfo
 
 # A text column with at most this many distinct values gets a value index (Norte, Online, …).
 MAX_DISTINCT_VALUES = 50
-# Names that usually hold personal data: flagged PII by default, never value-indexed.
-PII_NAME = re.compile(
-    r"(email|e_mail|correo|phone|telefono|tel[eé]fono|direccion|address|salario|salary|"
-    r"cuenta|iban|account|password|dni|ssn|passport)",
-    re.IGNORECASE,
-)
+# Values of a text column read to recognise personal data by its shape (e-mail, phone, …).
+PII_SAMPLE_ROWS = 100
 TEXT_TYPES = ("TEXT", "CHAR", "VARCHAR", "CHARACTER", "CLOB", "STRING")
 
 
-def looks_pii(column: str) -> bool:
-    return bool(PII_NAME.search(column))
+def looks_pii(column: str, table: str = "") -> bool:
+    """Personal data by the column's name (see `engine.pii`); a bare `name` needs the table."""
+    return pii.name_is_pii(table, column)
+
+
+def _table(name: str, columns: list[ColumnInfo]) -> TableInfo:
+    flags = [pii.ColumnFlag(c.name, c.pii, c.primary_key) for c in columns]
+    return TableInfo(name=name, columns=tuple(columns), sensitive=pii.table_sensitive(name, flags))
 
 
 def _is_text(declared: str) -> bool:
@@ -57,18 +59,21 @@ def introspect_sqlite(path: str | Path) -> tuple[list[TableInfo], list[ForeignKe
             columns = []
             for _cid, col, declared, _notnull, _default, pk in cols:
                 values = None
-                if _is_text(declared) and not looks_pii(col):
+                personal = looks_pii(col, name)
+                if _is_text(declared) and not personal and not pk:
+                    personal = bool(pii.values_pii_kind(_sample_sqlite(conn, quoted, col)))
+                if _is_text(declared) and not personal:
                     values = _distinct_sqlite(conn, quoted, col)
                 columns.append(
                     ColumnInfo(
                         name=col,
                         type=(declared or "TEXT").upper(),
                         primary_key=bool(pk),
-                        pii=looks_pii(col),
+                        pii=personal,
                         values=values,
                     )
                 )
-            tables.append(TableInfo(name=name, columns=tuple(columns)))
+            tables.append(_table(name, columns))
             for row in conn.execute(f"PRAGMA foreign_key_list({quoted})"):
                 fks.append(
                     ForeignKeyInfo(table=name, column=row[3], ref_table=row[2], ref_column=row[4])
@@ -77,6 +82,15 @@ def introspect_sqlite(path: str | Path) -> tuple[list[TableInfo], list[ForeignKe
         return tables, fks, counts
     finally:
         conn.close()
+
+
+def _sample_sqlite(conn: sqlite3.Connection, quoted_table: str, column: str) -> list:
+    quoted_col = '"' + column.replace('"', '""') + '"'
+    rows = conn.execute(
+        f"SELECT {quoted_col} FROM {quoted_table} WHERE {quoted_col} IS NOT NULL "
+        f"LIMIT {PII_SAMPLE_ROWS}"
+    ).fetchall()
+    return [r[0] for r in rows]
 
 
 def _distinct_sqlite(conn: sqlite3.Connection, quoted_table: str, column: str) -> tuple | None:
@@ -140,7 +154,20 @@ def introspect_postgres(
                 columns = []
                 for col, declared in cur.fetchall():
                     values = None
-                    if _is_text(declared) and not looks_pii(col):
+                    personal = looks_pii(col, name)
+                    if _is_text(declared) and not personal and (name, col) not in pks:
+                        cur.execute(
+                            pgsql.SQL(
+                                "SELECT {c} FROM {s}.{t} WHERE {c} IS NOT NULL LIMIT %s"
+                            ).format(
+                                c=pgsql.Identifier(col),
+                                s=pgsql.Identifier(schema),
+                                t=pgsql.Identifier(name),
+                            ),
+                            (PII_SAMPLE_ROWS,),
+                        )
+                        personal = bool(pii.values_pii_kind(r[0] for r in cur.fetchall()))
+                    if _is_text(declared) and not personal:
                         cur.execute(
                             pgsql.SQL(
                                 "SELECT {c} FROM {s}.{t} WHERE {c} IS NOT NULL "
@@ -159,11 +186,11 @@ def introspect_postgres(
                             name=col,
                             type=_pg_type(declared),
                             primary_key=(name, col) in pks,
-                            pii=looks_pii(col),
+                            pii=personal,
                             values=values,
                         )
                     )
-                tables.append(TableInfo(name=name, columns=tuple(columns)))
+                tables.append(_table(name, columns))
                 cur.execute(
                     pgsql.SQL("SELECT COUNT(*) FROM {s}.{t}").format(
                         s=pgsql.Identifier(schema), t=pgsql.Identifier(name)

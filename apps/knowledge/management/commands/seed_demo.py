@@ -28,6 +28,45 @@ from apps.knowledge.services import (
 
 DEMO_PASSWORD = "datachat-demo"
 
+# The demo's own policies (DEMO_DATA.md "Role capabilities"): they name the demo's tables, so
+# they belong here, not in the defaults a new organization gets (governance.DEFAULT_POLICIES).
+_DEMO_PII = ["clientes.email", "clientes.telefono", "clientes.direccion"]
+DEMO_POLICIES: dict[str, dict] = {
+    Role.VIEWER: {
+        "allowed_tables": ["ventas", "productos"],
+        "row_filters": [{"table": "ventas", "column": "region", "value": "{user.region}"}],
+    },
+    Role.ANALYST: {
+        "allowed_tables": ["*", "-empleados"],
+        "masked_columns": _DEMO_PII,
+        "can_edit_sql": True,
+    },
+    Role.DATA_SCIENTIST: {
+        "allowed_tables": ["*", "-empleados"],
+        "masked_columns": _DEMO_PII,
+        "can_edit_sql": True,
+        "can_export": True,
+    },
+    Role.ADMIN: {
+        "allowed_tables": ["*"],
+        "can_edit_sql": True,
+        "can_export": True,
+        "can_view_audit": True,
+        "can_edit_knowledge": True,
+    },
+    Role.STEWARD: {
+        "allowed_tables": ["*", "-empleados"],
+        "masked_columns": _DEMO_PII,
+        "can_edit_sql": True,
+        "can_edit_knowledge": True,
+    },
+    Role.COMPLIANCE: {
+        "allowed_tables": [],
+        "can_query_data": False,
+        "can_view_audit": True,
+    },
+}
+
 ORGS = (
     {
         "slug": "acme",
@@ -111,7 +150,9 @@ class Command(BaseCommand):
             self.stdout.write(f"[{slug}] {path.name} unchanged ({rows:,} rows, seed {seed})")
 
         existed = Organization.objects.filter(slug=slug).exists()
-        org = organization_create(name=spec["name"], slug=slug)
+        org = organization_create(
+            name=spec["name"], slug=slug, language="es", policies=DEMO_POLICIES
+        )
         changes += 0 if existed else 1
         for username, role, attributes in spec["users"]:
             _, created = membership_create(

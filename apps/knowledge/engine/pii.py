@@ -1,0 +1,234 @@
+"""Personal data in a schema: which columns hold it, which tables are sensitive.
+
+Pure (no Django): introspection calls it with names and a sample of values, the catalog refresh
+with the flags it found. Two signals, either one flags a column:
+
+- **the name**, split into words whatever its style (`FirstName`, `first_name`, `FIRST NAME`,
+  `HomePhone`, `fecha_nacimiento`), in English and Spanish: e-mail, phone, fax, address,
+  postal code, birth date, first/last name, DNI/NIE/NIF, SSN, passport, IBAN, bank account,
+  card number, salary, password. A bare `name`/`nombre`/`full name` is a person's name only in
+  a person-like table (customers, employees, staff, owners, contacts, …): a product's or a
+  country's name is not personal. Keys (`address_id`, `customer_key`) never are.
+- **the values**, on a sample of a text column: most values look like an e-mail address, a
+  phone number, an IBAN (mod-97 checked) or a payment card number (Luhn checked).
+
+A table is **sensitive** (kept from viewers and analysts by the default policies) when its name
+or one of its personal columns is about pay, banking or identity documents (salary, salario,
+nómina, payroll, IBAN, bank, cuenta, SSN, DNI, passport, password), or when most of its
+non-key columns are personal.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+# The project's one splitter of identifiers (any naming style, accents folded).
+from datachat.text import identifier_words
+
+# --- names -------------------------------------------------------------------------------------
+
+
+def _wordlist(text: str) -> list[str]:
+    return text.split()
+
+
+def _phrases(text: str) -> tuple[tuple[str, ...], ...]:
+    return tuple(tuple(p.split()) for p in text.split(",") if p.strip())
+
+
+# One word is enough (after splitting): the column holds personal data.
+_PII_WORDS = frozenset(
+    _wordlist(
+        """
+        email emails mail correo correos phone phones telephone telefono telefonos tel movil
+        mobile cellphone cell celular fax address addresses direccion direcciones domicilio
+        street calle zip zipcode postcode postalcode surname surnames apellido apellidos
+        firstname lastname birthdate birthday dob nacimiento dni nie nif ssn passport pasaporte
+        password passwd contrasena iban salary salaries salario salarios sueldo sueldos nomina
+        nominas payroll wage wages
+        """
+    )
+)
+# Several words together.
+_PII_PHRASES = _phrases(
+    """
+    first name, last name, given name, family name, middle name, maiden name, contact name,
+    contact person, birth date, date of birth, fecha nac, postal code, codigo postal,
+    cod postal, bank account, account number, cuenta bancaria, numero cuenta, card number,
+    credit card, tarjeta credito, social security, seguridad social, tax id, national id,
+    id card,
+    """
+)
+# A person's name: only personal in a table about people.
+_NAME_WORDS = frozenset({"name", "names", "nombre", "nombres", "fullname"})
+_PERSON_TABLE_WORDS = frozenset(
+    _wordlist(
+        """
+        customer customers client clients cliente clientes employee employees empleado empleados
+        staff person persons people persona personas user users usuario usuarios contact
+        contacts contacto contactos owner owners propietario propietarios professional
+        professionals student students alumno alumnos patient patients paciente pacientes member
+        members socio socios worker workers trabajador trabajadores driver drivers teacher
+        teachers profesor profesores author authors autor autores actor actors guest guests
+        passenger passengers candidate candidates applicant applicants seller sellers vendedor
+        vendedores buyer buyers subscriber subscribers representative representatives pilot
+        pilots singer singers player players manager managers
+        """
+    )
+)
+# Words that make a column a key or a code of something else, never personal by its name.
+_KEY_WORDS = frozenset({"id", "key", "fk", "pk", "ref", "code"})
+# Sensitive: pay, banking, identity documents, credentials.
+_SENSITIVE_WORDS = frozenset(
+    _wordlist(
+        """
+        salary salaries salario salarios sueldo sueldos nomina nominas payroll wage wages iban
+        bank banco bancaria bancario cuenta ssn dni nie nif passport pasaporte password passwd
+        contrasena
+        """
+    )
+)
+_SENSITIVE_PHRASES = _phrases(
+    """
+    social security, seguridad social, credit card, card number, tarjeta credito,
+    bank account,
+    """
+)
+
+
+def _has_phrase(words: Sequence[str], phrases: Iterable[tuple[str, ...]]) -> bool:
+    for phrase in phrases:
+        size = len(phrase)
+        for start in range(len(words) - size + 1):
+            if tuple(words[start : start + size]) == phrase:
+                return True
+    return False
+
+
+def person_table(table: str) -> bool:
+    """Whether a table's name says its rows are people (customers, employees, owners, …)."""
+    return any(word in _PERSON_TABLE_WORDS for word in identifier_words(table))
+
+
+def name_is_pii(table: str, column: str) -> bool:
+    """Whether a column's name says it holds personal data (see the module docstring)."""
+    words = identifier_words(column)
+    if not words:
+        return False
+    if words[-1] in _KEY_WORDS:
+        # address_id, customer_key, country_code: keys and codes (but a postal code is personal)
+        return words[-2:] in (
+            ["postal", "code"],
+            ["zip", "code"],
+            ["tax", "id"],
+            ["national", "id"],
+        )
+    if any(word in _PII_WORDS for word in words) or _has_phrase(words, _PII_PHRASES):
+        return True
+    if words in (["e", "mail"], ["e", "mail", "address"]):
+        return True
+    if any(word in _NAME_WORDS for word in words) or words[-2:] == ["full", "name"]:
+        # "name", "customer name", "full name" of a person; "company name" is a firm's.
+        business = {"company", "compania", "empresa", "business", "firm", "store", "shop"}
+        return person_table(table) and not business & set(words)
+    return False
+
+
+def name_is_sensitive(name: str) -> bool:
+    """Whether a table or column name is about pay, banking, identity documents or credentials."""
+    words = identifier_words(name)
+    return any(word in _SENSITIVE_WORDS for word in words) or _has_phrase(words, _SENSITIVE_PHRASES)
+
+
+# --- values ------------------------------------------------------------------------------------
+
+_EMAIL = re.compile(r"^[A-Za-z0-9._%+'-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
+_PHONE = re.compile(r"^\+?[\d\s().\-/]{7,24}(\s*(x|ext\.?)\s*\d{1,6})?$", re.IGNORECASE)
+_DATE_LIKE = re.compile(r"^\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}([ T].*)?$")
+_DECIMAL_LIKE = re.compile(r"^-?\d{1,3}([.,]\d{3})*([.,]\d{1,2})?$")
+_IBAN = re.compile(r"^[A-Z]{2}\d{2}[A-Z0-9]{11,30}$")
+# A column is personal by its values when this share of the sampled values matches one kind.
+VALUE_SHARE = 0.6
+
+
+def _luhn(digits: str) -> bool:
+    total = 0
+    for index, char in enumerate(reversed(digits)):
+        value = int(char)
+        if index % 2:
+            value *= 2
+            if value > 9:
+                value -= 9
+        total += value
+    return total % 10 == 0
+
+
+def _iban_ok(compact: str) -> bool:
+    rearranged = compact[4:] + compact[:4]
+    number = "".join(str(int(ch, 36)) for ch in rearranged)
+    return int(number) % 97 == 1
+
+
+def value_kind(value: str) -> str:
+    """`email`, `phone`, `iban`, `card` or "" for one value."""
+    text = value.strip()
+    if not text or len(text) > 64:
+        return ""
+    if _EMAIL.match(text):
+        return "email"
+    compact = re.sub(r"[\s-]", "", text).upper()
+    if _IBAN.match(compact) and _iban_ok(compact):
+        return "iban"
+    # A long number passing Luhn, written like a card (in groups, or 15-16 digits).
+    card_like = text != compact or len(compact) in (15, 16)
+    if compact.isdigit() and 13 <= len(compact) <= 19 and card_like and _luhn(compact):
+        return "card"
+    if _PHONE.match(text) and not _DATE_LIKE.match(text) and not _DECIMAL_LIKE.match(text):
+        digits = re.sub(r"\D", "", text.split("x")[0].split("X")[0])
+        has_separator = text.startswith("+") or any(ch in text for ch in " ()-./")
+        if 7 <= len(digits) <= 15 and has_separator:
+            return "phone"
+    return ""
+
+
+def values_pii_kind(values: Iterable[object]) -> str:
+    """The kind of personal data most sampled values are (e-mail, phone, IBAN, card), or ""."""
+    texts = [str(v) for v in values if v is not None and str(v).strip()]
+    if len(texts) < 3:
+        return ""
+    counts: dict[str, int] = {}
+    for text in texts:
+        kind = value_kind(text)
+        if kind:
+            counts[kind] = counts.get(kind, 0) + 1
+    if not counts:
+        return ""
+    kind, hits = max(counts.items(), key=lambda item: item[1])
+    return kind if hits >= VALUE_SHARE * len(texts) else ""
+
+
+# --- tables ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ColumnFlag:
+    name: str
+    pii: bool
+    primary_key: bool = False
+
+
+def table_sensitive(table: str, columns: Sequence[ColumnFlag]) -> bool:
+    """Whether a table is sensitive (see the module docstring): named after pay, banking or
+    identity documents, holding such a personal column, or mostly personal columns."""
+    if name_is_sensitive(table):
+        return True
+    if any(c.pii and name_is_sensitive(c.name) for c in columns):
+        return True
+    data = [
+        c
+        for c in columns
+        if not c.primary_key and (identifier_words(c.name)[-1:] or [""])[0] not in _KEY_WORDS
+    ]
+    return bool(data) and sum(c.pii for c in data) * 2 > len(data)

@@ -1,0 +1,131 @@
+"""On a freshly connected foreign database, an analyst sees no personal column unmasked.
+
+Each public database of the corpus (tests/eval/foreign: Spider's sakila, world_1, car_1,
+dog_kennels, and Northwind's dump) is built into a SQLite file, connected to a new org with
+`manage.py add_datasource` exactly as a customer would, and an ANALYST of that org reads every
+table their default policy allows (`SELECT *`). Then:
+
+- every column this test knows to be personal (customers' and staff's names, e-mails, phones,
+  addresses, postal codes, fax numbers, birth dates, passwords) comes back as the mask, or its
+  table is not allowed at all;
+- no value the analyst does see looks like an e-mail address, a phone number, an IBAN or a card
+  number (the product's own value check, applied to the output: an independent net for
+  columns this list forgot).
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+from apps.chat.evaluation_foreign import sqlite_build_from_dump
+from apps.chat.pipeline import run_query
+from apps.governance.engine.policy import MASK
+from apps.governance.models import Organization, Role
+from apps.governance.services import membership_create, policy_resolve
+from apps.knowledge.engine.pii import value_kind
+from apps.knowledge.selectors import catalog_snapshot, datasource_get
+
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
+
+FOREIGN = Path(__file__).resolve().parents[1] / "eval" / "foreign"
+
+# table -> columns that hold personal data, per database (by reading each schema).
+PERSONAL = {
+    "sakila": {
+        "customer": {"first_name", "last_name", "email"},
+        "staff": {"first_name", "last_name", "email", "password"},
+        "address": {"address", "address2", "postal_code", "phone"},
+        "actor": {"first_name", "last_name"},
+    },
+    "dog_kennels": {
+        "Owners": {
+            "first_name", "last_name", "street", "zip_code", "email_address", "home_phone",
+            "cell_number",
+        },
+        "Professionals": {
+            "first_name", "last_name", "street", "zip_code", "email_address", "home_phone",
+            "cell_number",
+        },
+    },
+    "northwind": {
+        "Customers": {"ContactName", "Address", "PostalCode", "Phone", "Fax"},
+        "Employees": {
+            "FirstName", "LastName", "BirthDate", "Address", "PostalCode", "HomePhone",
+        },
+        "Suppliers": {"ContactName", "Address", "PostalCode", "Phone", "Fax"},
+        "Shippers": {"Phone"},
+    },
+    "world_1": {},
+    "car_1": {},
+}  # fmt: skip
+# Columns that must stay readable (no false positive that would cripple the database).
+NOT_PERSONAL = {
+    "world_1": {"country": {"Name", "Continent"}, "city": {"Name", "District"}},
+    "car_1": {"car_makers": {"FullName", "Maker"}, "countries": {"CountryName"}},
+    "northwind": {"Customers": {"CompanyName", "City", "Country"}, "Products": {"ProductName"}},
+    "sakila": {"film": {"title"}, "city": {"city"}},
+    "dog_kennels": {"Dogs": {"name"}, "Breeds": {"breed_name"}},
+}
+
+
+def _connect(database: str, tmp_path: Path):  # noqa: ANN202
+    dump = FOREIGN / database / f"{database}.sql.gz"
+    built = tmp_path / f"{database}.db"
+    sqlite_build_from_dump(dump, built)
+    slug = f"own-{database.replace('_', '-')}"
+    call_command("create_org", slug=slug, name=database, language="en", stdout=io.StringIO())
+    org = Organization.objects.get(slug=slug)
+    call_command(
+        "add_datasource", org=slug, name=database, file=str(built), default=True,
+        stdout=io.StringIO(),
+    )  # fmt: skip
+    analyst, _ = membership_create(
+        org=org, username=f"{slug}-analyst", password="x", role=Role.ANALYST
+    )
+    return org, analyst
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+@pytest.mark.parametrize("database", sorted(PERSONAL))
+def test_an_analyst_sees_no_personal_column_unmasked(database, tmp_path):
+    org, analyst = _connect(database, tmp_path)
+    source = datasource_get(org=org)
+    catalog = catalog_snapshot(data_source=source)
+    policy = policy_resolve(membership=analyst, catalog=catalog.policy_flags())
+    assert policy.allowed_tables, "the analyst can read something"
+    flagged = {(t, c) for t, c in catalog.policy_flags().personal}
+    names = {t.name.lower(): t.name for t in catalog.tables}
+    for table, columns in PERSONAL[database].items():
+        real = names[table.lower()]
+        for column in columns:
+            assert (real, column) in flagged, f"{real}.{column} not flagged personal"
+    for table, columns in NOT_PERSONAL[database].items():
+        for column in columns:
+            assert (names[table.lower()], column) not in flagged, f"{table}.{column} flagged"
+    leaks, refused = [], []
+    for table in sorted(policy.allowed_tables):
+        answer = run_query(membership=analyst, sql=f"SELECT * FROM {_quoted(table)} LIMIT 200")
+        if answer["type"] == "REFUSED":
+            # A view reading a masked column of its base table: the executor refuses the read
+            # (nothing is shown), it never returns the column's values.
+            assert answer["error"]["code"] in ("column_not_allowed", "column_masked"), answer
+            refused.append(table)
+            continue
+        assert answer["type"] == "SQL", (table, answer.get("error"))
+        columns = [c.lower() for c in answer["columns"]]
+        for column in PERSONAL[database].get(table, ()):
+            index = columns.index(column.lower())
+            assert {row[index] for row in answer["rows"]} <= {MASK, None}, f"{table}.{column}"
+        for row in answer["rows"]:
+            for column, value in zip(answer["columns"], row, strict=True):
+                if isinstance(value, str) and value != MASK and value_kind(value):
+                    leaks.append((table, column, value))
+    assert not leaks, leaks[:10]
+    assert len(refused) < len(policy.allowed_tables) / 2, refused  # the database stays usable
