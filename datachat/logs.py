@@ -29,9 +29,25 @@ REQUEST_ID_HEADER = "X-Request-ID"
 _SANE_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 
 # {"request_id": …, "org": …, "user": …} of the request being served (empty outside one).
-request_context: contextvars.ContextVar[dict[str, Any]] = contextvars.ContextVar(
-    "datachat_request_context", default={}
+_request_context: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar(
+    "datachat_request_context", default=None
 )
+
+
+class _Context:
+    """`request_context.get()` is the request's dict, or an empty one outside a request."""
+
+    def get(self) -> dict[str, Any]:
+        return _request_context.get() or {}
+
+    def set(self, value: dict[str, Any]) -> contextvars.Token:
+        return _request_context.set(value)
+
+    def reset(self, token: contextvars.Token) -> None:
+        _request_context.reset(token)
+
+
+request_context = _Context()
 
 
 def current_request_id() -> str:

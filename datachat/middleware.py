@@ -236,7 +236,8 @@ def database_unavailable_response(request: HttpRequest, exc: BaseException) -> H
     retry_after = str(getattr(settings, "DATACHAT_DB_RETRY_AFTER", 10))
     language = "en" if str(getattr(request, "LANGUAGE_CODE", "es")).startswith("en") else "es"
     message = {
-        "es": "El servicio no está disponible en este momento. Inténtalo de nuevo en unos segundos.",
+        "es": "El servicio no está disponible en este momento. "
+        "Inténtalo de nuevo en unos segundos.",
         "en": "The service is unavailable right now. Try again in a few seconds.",
     }[language]
     if request.path.startswith("/api/"):
