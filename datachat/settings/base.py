@@ -336,14 +336,27 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_timeout": 2,
     "socket_connect_timeout": 2,
 }
-CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"visibility_timeout": 300}
+# A result store that is down costs a publisher two quick tries, not Celery's 20 reconnects.
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {
+    "retry_policy": {"max_retries": 1, "interval_start": 0, "interval_step": 0.2}
+}
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 2
+CELERY_REDIS_SOCKET_TIMEOUT = 5
 # Enqueueing with the broker down fails after a few quick tries: the outbox keeps the work.
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2}
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TASK_SOFT_TIME_LIMIT = 120
 CELERY_TASK_TIME_LIMIT = 150
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# The index outbox (apps/knowledge/outbox.py): how often beat re-enqueues pending rows, and how
+# long after its last enqueue a pending row is sent again.
+DATACHAT_OUTBOX_SECONDS = env.float("DATACHAT_OUTBOX_SECONDS", default=30.0)
+DATACHAT_OUTBOX_REDELIVER_SECONDS = env.float("DATACHAT_OUTBOX_REDELIVER_SECONDS", default=120.0)
 CELERY_BEAT_SCHEDULE = {
+    "index-outbox": {
+        "task": "apps.knowledge.tasks.index_outbox_flush_task",
+        "schedule": DATACHAT_OUTBOX_SECONDS,
+    },
     "anomalies-hourly": {
         "task": "apps.governance.tasks.anomalies_detect_task",
         "schedule": 3600.0,
