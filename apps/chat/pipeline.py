@@ -31,6 +31,7 @@ from apps.chat.engine.followups import followups
 from apps.chat.engine.offline import interpret
 from apps.chat.engine.offline.plan import QueryPlan, plan_from_dict, plan_to_dict
 from apps.chat.models import Conversation, Message
+from apps.chat.question_stats import counted, question_stat_record
 from apps.chat.selectors import conversation_owned_get
 from apps.chat.semantic import semantic_model_for
 from apps.chat.texts import text
@@ -711,6 +712,10 @@ def _record(turn: Turn, answer: Answer) -> Answer:
         answer.conversation_id = turn.conversation.pk
         answer.message_id = message.pk
         Message.objects.filter(pk=message.pk).update(answer=answer.to_dict())
+        if counted(kind=turn.kind, answer_type=answer.type):
+            question_stat_record(
+                org=turn.org, user=turn.user, question=turn.question, lang=answer.lang
+            )
         Conversation.objects.filter(pk=turn.conversation.pk).update(updated_at=message.created_at)
         audit_record(
             org=turn.org,
