@@ -36,6 +36,9 @@ DATACHAT_FIELD_KEY = env.str("DATACHAT_FIELD_KEY", default="")
 # this bearer token; /metrics requires its own bearer token when one is set.
 DATACHAT_HEALTH_TOKEN = env.str("DATACHAT_HEALTH_TOKEN", default="")
 DATACHAT_METRICS_TOKEN = env.str("DATACHAT_METRICS_TOKEN", default="")
+# /health with a broker: how long to wait for a worker's ping, how many queued tasks are too many.
+DATACHAT_HEALTH_PING_SECONDS = env.float("DATACHAT_HEALTH_PING_SECONDS", default=1.0)
+DATACHAT_HEALTH_MAX_QUEUE = env.int("DATACHAT_HEALTH_MAX_QUEUE", default=1000)
 
 # Database servers a data source may point at (`host` or `host:port`, comma-separated). Empty:
 # none, only SQLite files under DATACHAT_DATA_DIR/sources/<org>/ (docs/security.md).
@@ -76,6 +79,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First: a request id on every log line of the request and in the X-Request-ID header.
     "datachat.logs.RequestIdMiddleware",
+    # Requests counted by method and status, timed by route (/metrics).
+    "datachat.observability.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Static files (vendored htmx, plotly.js, CSS) served by the app itself, compressed and
     # cached, in the demo and in production alike: no CDN and no separate web server needed.
@@ -365,6 +370,11 @@ CELERY_BEAT_SCHEDULE = {
     "audit-refusals-every-minute": {
         "task": "apps.governance.tasks.audit_refusals_flush_task",
         "schedule": 60.0,
+    },
+    # Every audit chain verified; the outcome is a gauge on /metrics (an alert when it fails).
+    "audit-verify": {
+        "task": "apps.governance.tasks.audit_verify_task",
+        "schedule": env.float("DATACHAT_AUDIT_VERIFY_SECONDS", default=3600.0),
     },
     # A signed checkpoint of every chain's head, outside the database (and in the log).
     "audit-checkpoint": {
