@@ -43,6 +43,7 @@ from apps.governance.engine.screening import bounded, detect_language, screen_qu
 from apps.governance.models import Membership
 from apps.governance.services import audit_record, policy_resolve
 from apps.governance.tenancy import tenant_scope
+from datachat.tracing import record_question
 from apps.knowledge import retrieval as knowledge_retrieval
 from apps.knowledge.engine.catalog import CatalogSnapshot
 from apps.knowledge.locations import LocationError
@@ -62,11 +63,17 @@ class Timer:
         self.started = time.perf_counter()
         self.stages: dict[str, float] = {}
         self._mark = self.started
+        # Wall-clock laps for the trace (datachat/tracing.py): (stage, start ns, end ns).
+        self.started_ns = self._mark_ns = time.time_ns()
+        self.laps: list[tuple[str, int, int]] = []
 
     def lap(self, stage: str) -> None:
         now = time.perf_counter()
         self.stages[stage] = round(self.stages.get(stage, 0.0) + (now - self._mark) * 1000, 3)
         self._mark = now
+        now_ns = time.time_ns()
+        self.laps.append((stage, self._mark_ns, now_ns))
+        self._mark_ns = now_ns
 
     def note(self, stage: str, ms: float) -> None:
         self.stages[stage] = round(self.stages.get(stage, 0.0) + ms, 3)
@@ -694,6 +701,14 @@ def _record(turn: Turn, answer: Answer) -> Answer:
         if turn.llm is not None:
             turn.timer.note("llm", turn.llm.model_ms)
         answer.timings_ms = turn.timer.result()
+        record_question(
+            started_ns=turn.timer.started_ns,
+            ended_ns=time.time_ns(),
+            stages=turn.timer.laps,
+            channel=turn.channel,
+            type=answer.type,
+            org=turn.org.slug,
+        )
         message = Message.objects.create(
             organization=turn.org,
             conversation=turn.conversation,

@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import re
+import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, NamedTuple, Protocol
 from urllib.parse import urlparse
@@ -33,7 +34,8 @@ from datachat.providers.embeddings import (
 __all__ = ["ChunkLike", "VectorMatch", "VectorStore", "collection_name"]
 
 _MAX_NAME = 63  # Chroma: 3-63 chars, [a-zA-Z0-9._-], alphanumeric at both ends, no ".."
-_UPSERT_BATCH = 1000  # keeps each request well under Chroma's max batch size
+_UPSERT_BATCH = 1000
+_ATTEMPTS = 4  # a handle re-resolved this many times at most (another process rebuilding)  # keeps each request well under Chroma's max batch size
 
 
 class ChunkLike(Protocol):
@@ -85,7 +87,8 @@ def _collection_gone(exc: Exception) -> bool:
     if isinstance(exc, NotFoundError):
         return True
     text = str(exc).lower()
-    return "does not exist" in text or "not found" in text
+    # "Missing metadata segment": read while another process is creating the collection.
+    return "does not exist" in text or "not found" in text or "missing" in text
 
 
 def chunk_metadata(chunk: ChunkLike) -> dict[str, Any]:
@@ -171,16 +174,18 @@ class VectorStore:
         """`fn(collection)`, re-resolving the cached handle once if the collection it names is
         gone (another process rebuilt the index: `rebuild_org`, `reset_org`). None when the org
         has no collection and `create` is false."""
-        for attempt in (1, 2):
-            collection = self._collection(org, create=create)
-            if collection is None:
-                return None
+        for attempt in range(1, _ATTEMPTS + 1):
             try:
+                collection = self._collection(org, create=create)
+                if collection is None:
+                    return None
                 return fn(collection)
             except Exception as exc:
-                if attempt == 2 or not _collection_gone(exc):
+                if attempt == _ATTEMPTS or not _collection_gone(exc):
                     raise
                 self._forget(org)
+                if attempt > 1:  # mid-swap in another process: give it a moment
+                    time.sleep(0.05 * attempt)
         return None  # unreachable
 
     # -- writes -----------------------------------------------------------------------------
@@ -302,7 +307,7 @@ class VectorStore:
         `where` is a Chroma metadata filter, applied inside the search so that filtered-out
         chunks do not take places in the top k.
         """
-        if k <= 0 or self._collection(org, create=False) is None:
+        if k <= 0:
             return []
         if isinstance(text_or_embedding, str):
             embedding = self.embedder.embed([text_or_embedding])[0]

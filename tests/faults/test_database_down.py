@@ -14,7 +14,7 @@ import pytest
 from tests.faults.conftest import free_port
 from tests.support.services import manage_runner
 
-pytestmark = [pytest.mark.services]
+pytestmark = [pytest.mark.services, pytest.mark.drill]
 
 REQUESTS = """
 import json

@@ -19,7 +19,7 @@ import pytest
 
 from tests.support.services import ROOT, manage_runner
 
-pytestmark = [pytest.mark.services, pytest.mark.slow]
+pytestmark = [pytest.mark.services, pytest.mark.slow, pytest.mark.drill]
 
 PENDING = (
     "from apps.knowledge.models import IndexOutbox; "

@@ -17,7 +17,7 @@ from apps.governance.ratelimit import _LOCAL, rate_check
 from datachat.logs import OncePerMinuteFilter
 from tests.faults.conftest import free_port, redis_caches
 
-pytestmark = [pytest.mark.django_db, pytest.mark.services]
+pytestmark = [pytest.mark.django_db, pytest.mark.services, pytest.mark.drill]
 
 PASSWORD = "datachat-demo"
 RATES = {"user": "100000/min", "chat": "30/min", "query": "30/min", "export": "30/min"}

@@ -53,6 +53,40 @@ def _rebuild_in_another_process(path: str) -> int:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+@pytest.mark.drill
+def test_reindex_under_load_keeps_answering(tmp_path):
+    """The drill: queries keep coming in one process while another rebuilds the index."""
+    import threading
+
+    store = VectorStore.local(str(tmp_path))
+    store.upsert("acme", chunks("1", ["margen bruto por producto"]))
+    results: list[int] = []
+    errors: list[BaseException] = []
+    stop = threading.Event()
+
+    def query_loop() -> None:
+        for _ in range(2000):  # bounded
+            if stop.is_set():
+                return
+            try:
+                results.append(len(store.query("acme", "margen bruto", k=2)))
+            except BaseException as exc:  # noqa: BLE001 - recorded for the assertion
+                errors.append(exc)
+
+    worker = threading.Thread(target=query_loop)
+    worker.start()
+    try:
+        for _ in range(2):
+            assert _rebuild_in_another_process(str(tmp_path)) == 3
+    finally:
+        stop.set()
+        worker.join(timeout=60)
+    assert not errors, errors[:3]
+    assert results and sum(1 for n in results if n > 0) >= 0.95 * len(results)
+    assert store.query("acme", "inventario almacenes", k=1)
+
+
+@pytest.mark.drill
 def test_a_rebuild_in_another_process_does_not_break_this_ones_handles(tmp_path):
     # Given a web process that has queried the org's collection (its handle is cached)
     store = VectorStore.local(str(tmp_path))
