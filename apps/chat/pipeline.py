@@ -43,13 +43,13 @@ from apps.governance.engine.screening import bounded, detect_language, screen_qu
 from apps.governance.models import Membership
 from apps.governance.services import audit_record, policy_resolve
 from apps.governance.tenancy import tenant_scope
-from datachat.tracing import record_question
 from apps.knowledge import retrieval as knowledge_retrieval
 from apps.knowledge.engine.catalog import CatalogSnapshot
 from apps.knowledge.locations import LocationError
 from apps.knowledge.models import DataSource
 from apps.knowledge.selectors import catalog_snapshot, datasource_get
 from datachat.providers.llm import LLMError
+from datachat.tracing import record_question
 
 logger = logging.getLogger(__name__)
 

@@ -34,8 +34,8 @@ from datachat.providers.embeddings import (
 __all__ = ["ChunkLike", "VectorMatch", "VectorStore", "collection_name"]
 
 _MAX_NAME = 63  # Chroma: 3-63 chars, [a-zA-Z0-9._-], alphanumeric at both ends, no ".."
-_UPSERT_BATCH = 1000
-_ATTEMPTS = 4  # a handle re-resolved this many times at most (another process rebuilding)  # keeps each request well under Chroma's max batch size
+_UPSERT_BATCH = 1000  # keeps each request well under Chroma's max batch size
+_ATTEMPTS = 4  # a handle re-resolved this many times at most (another process rebuilding)
 
 
 class ChunkLike(Protocol):
