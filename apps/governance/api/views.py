@@ -29,6 +29,7 @@ from apps.governance.api_tokens import (
     TokenError,
     access_api_token_by_id,
     api_token_create,
+    api_token_days,
     api_token_list,
     api_token_revoke,
 )
@@ -297,18 +298,28 @@ def _token_error(exc: TokenError) -> ApiError:
     return ApiError(code=exc.code, message=exc.message, status_code=status_code)
 
 
+class _TokenName(serializers.CharField):
+    """A name sent as a string: `{"name": 0}` is a 400, not the name "0"."""
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class TokenListApi(TenantApi):
     """The caller's own API tokens: list them, or create one (its key is shown once)."""
 
     pagination_class = ApiPagination
 
     class InputSerializer(serializers.Serializer):
-        name = serializers.CharField(
+        name = _TokenName(
             required=False, allow_blank=True, max_length=100, help_text="what the token is for"
         )
         days = serializers.IntegerField(
             required=False,
             min_value=1,
+            max_value=api_token_days()[1],
             help_text="lifetime in days (default DATACHAT_API_TOKEN_DAYS, at most "
             "DATACHAT_API_TOKEN_MAX_DAYS; a token-authenticated request cannot outlive its token)",
         )
