@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views import csrf, defaults
 
@@ -20,6 +22,11 @@ def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpR
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
+    from datachat.middleware import database_unavailable, database_unavailable_response
+
+    exc = sys.exc_info()[1]  # handler500 runs inside Django's `except`
+    if database_unavailable(exc):
+        return database_unavailable_response(request, exc)
     if _api(request):
         message = "Internal error; it was logged."
         return JsonResponse(

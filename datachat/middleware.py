@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterator
 from typing import Any
 
+from django import db
+from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.multipartparser import MultiPartParserError
@@ -210,3 +213,61 @@ def bad_input_response(request: HttpRequest, message: str) -> HttpResponse:
             {"detail": message, "error": {"code": BAD_INPUT, "message": message}}, status=400
         )
     return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
+
+
+# --- the app database is down ------------------------------------------------------------------
+
+DB_UNAVAILABLE = "service_unavailable"
+_db_logger = logging.getLogger("datachat.database")
+
+
+def database_unavailable(exc: BaseException | None) -> bool:
+    """Whether `exc` is the app database being unreachable (connection refused or lost, server
+    shutting down), as opposed to a bug in a query."""
+    return isinstance(exc, (db.OperationalError, db.InterfaceError))
+
+
+def database_unavailable_response(request: HttpRequest, exc: BaseException) -> HttpResponse:
+    """503 with `Retry-After`: the API's JSON error shape under /api/, a short page elsewhere.
+
+    Rendered without the database (no context processors, no session): it is down. Logged as
+    one line (no traceback) per exception type, thinned to one a minute by the log filter."""
+    _db_logger.error("app database unavailable: %s", type(exc).__name__)
+    retry_after = str(getattr(settings, "DATACHAT_DB_RETRY_AFTER", 10))
+    language = "en" if str(getattr(request, "LANGUAGE_CODE", "es")).startswith("en") else "es"
+    message = {
+        "es": "El servicio no está disponible en este momento. "
+        "Inténtalo de nuevo en unos segundos.",
+        "en": "The service is unavailable right now. Try again in a few seconds.",
+    }[language]
+    if request.path.startswith("/api/"):
+        response: HttpResponse = JsonResponse(
+            {"detail": message, "error": {"code": DB_UNAVAILABLE, "message": message}}, status=503
+        )
+    else:
+        page = (
+            f'<!doctype html><html lang="{language}"><head><meta charset="utf-8">'
+            f"<title>DataChat</title></head><body><h1>503</h1><p>{message}</p></body></html>"
+        )
+        response = HttpResponse(page, status=503, content_type="text/html; charset=utf-8")
+    response["Retry-After"] = retry_after
+    add_never_cache_headers(response)
+    return response
+
+
+class DatabaseUnavailableMiddleware:
+    """A view that fails because the app database is unreachable answers 503 + Retry-After.
+
+    Failures in other middleware (the session or user lookup) reach `handler500`
+    (datachat.errors.server_error), which answers the same way."""
+
+    def __init__(self, get_response: Any) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if database_unavailable(exception):
+            return database_unavailable_response(request, exception)
+        return None

@@ -1,18 +1,35 @@
-"""Prometheus metrics and the /health, /ready and /metrics endpoints."""
+"""Prometheus metrics and the /health, /ready and /metrics endpoints.
+
+Metrics are correct across processes: with `PROMETHEUS_MULTIPROC_DIR` set (a directory shared by
+the web workers, emptied at each start, docs/deploy.md "Observability"), every process writes its
+samples there and /metrics sums them (prometheus_client's multiprocess mode); without it the one
+process's own registry is served. State that lives elsewhere (the index outbox, the broker's
+queue, the last audit verification) is read at scrape time (`StateCollector`).
+"""
 
 from __future__ import annotations
 
 import hmac
 import logging
+import os
 import time
-from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+)
+from prometheus_client.core import GaugeMetricFamily
 
 logger = logging.getLogger(__name__)
 
@@ -23,15 +40,47 @@ STAGE_LATENCY = Histogram(
     buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
 )
 ANSWERS = Counter("datachat_answers_total", "Answers by type and channel", ["type", "channel"])
+ANSWERS_BY_INTENT = Counter(
+    "datachat_answers_by_intent_total", "Answers by type and the intent found", ["type", "intent"]
+)
 REFUSALS = Counter("datachat_refusals_total", "Refusals and errors by code", ["code"])
 CACHE_HITS = Counter("datachat_cache_hits_total", "Answers served from the cache")
+LLM_CALLS = Counter("datachat_llm_calls_total", "LLM requests made (retries included)")
 LLM_TOKENS = Counter("datachat_llm_tokens_total", "LLM tokens", ["kind"])
 LLM_COST = Counter("datachat_llm_cost_usd_total", "LLM cost in USD")
+LLM_BREAKER_OPEN = Gauge(
+    "datachat_llm_breaker_open",
+    "1 while a process's LLM circuit breaker is open (the answers fall back to offline)",
+    multiprocess_mode="livemax",
+)
+REQUESTS = Counter(
+    "datachat_http_requests_total",
+    "HTTP requests by method, route and status",
+    ["method", "status"],
+)
+REQUEST_LATENCY = Histogram(
+    "datachat_http_request_seconds",
+    "HTTP request latency",
+    ["route"],
+    buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 3, 5, 10, 30),
+)
+
+# What the dashboard and the alert rules may reference (tests/faults/test_observability.py).
+STATE_METRICS = (
+    "datachat_index_outbox_pending",
+    "datachat_index_lag_seconds",
+    "datachat_queue_depth",
+    "datachat_audit_verify_ok",
+    "datachat_audit_verify_age_seconds",
+)
+AUDIT_VERIFY_CACHE_KEY = "dc:audit-verify"
 
 
 def observe_answer(answer: dict, channel: str) -> None:
     """Count one answer and its stage timings."""
     ANSWERS.labels(answer["type"], channel).inc()
+    intent = (answer.get("intent") or {}).get("type") or "none"
+    ANSWERS_BY_INTENT.labels(answer["type"], str(intent)[:20]).inc()
     if answer.get("error"):
         REFUSALS.labels(answer["error"]["code"]).inc()
     if answer.get("cached"):
@@ -39,9 +88,116 @@ def observe_answer(answer: dict, channel: str) -> None:
     for stage, ms in (answer.get("timings_ms") or {}).items():
         STAGE_LATENCY.labels(stage, channel).observe(ms / 1000)
     llm = answer.get("llm") or {}
+    LLM_CALLS.inc(llm.get("calls", 0) or 0)
     LLM_TOKENS.labels("prompt").inc(llm.get("prompt_tokens", 0))
     LLM_TOKENS.labels("completion").inc(llm.get("completion_tokens", 0))
     LLM_COST.inc(llm.get("cost_usd", 0.0))
+    LLM_BREAKER_OPEN.set(1 if breaker_open() else 0)
+
+
+def breaker_open() -> bool:
+    """Whether any of this process's LLM circuit breakers is open."""
+    from datachat.providers import llm
+
+    with llm._BREAKERS_LOCK:
+        breakers = list(llm._BREAKERS.values())
+    return any(b.state != "closed" for b in breakers)
+
+
+class MetricsMiddleware:
+    """Counts every request by method and status, and times it by route (the URL pattern's
+    name, so the label set stays small)."""
+
+    def __init__(self, get_response: Any) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        started = time.perf_counter()
+        response = self.get_response(request)
+        match = getattr(request, "resolver_match", None)
+        route = (match.view_name if match is not None else "") or "unmatched"
+        REQUESTS.labels(request.method, str(response.status_code)).inc()
+        REQUEST_LATENCY.labels(route[:60]).observe(time.perf_counter() - started)
+        return response
+
+
+class StateCollector:
+    """Gauges read at scrape time from where the state lives (database, broker, cache)."""
+
+    def collect(self):  # noqa: ANN201
+        try:
+            from apps.knowledge.outbox import outbox_pending
+
+            pending, lag = outbox_pending()
+            yield GaugeMetricFamily(
+                "datachat_index_outbox_pending", "Index outbox rows not done yet", value=pending
+            )
+            yield GaugeMetricFamily(
+                "datachat_index_lag_seconds",
+                "Age of the oldest knowledge edit not yet in the vector index",
+                value=lag,
+            )
+        except Exception as exc:  # noqa: BLE001 - a scrape must not fail on one source
+            logger.warning("index lag not measured (%s)", type(exc).__name__)
+        depth = queue_depth()
+        if depth is not None:
+            yield GaugeMetricFamily(
+                "datachat_queue_depth", "Tasks waiting in the broker's queue", value=depth
+            )
+        try:
+            verified = cache.get(AUDIT_VERIFY_CACHE_KEY)
+        except Exception:  # noqa: BLE001
+            verified = None
+        if verified:
+            yield GaugeMetricFamily(
+                "datachat_audit_verify_ok",
+                "1 when the last verification of every audit chain held",
+                value=1 if verified.get("ok") else 0,
+            )
+            yield GaugeMetricFamily(
+                "datachat_audit_verify_age_seconds",
+                "Seconds since the audit chains were last verified",
+                value=max(time.time() - float(verified.get("at", 0)), 0.0),
+            )
+
+
+_STATE_REGISTRY = CollectorRegistry(auto_describe=False)
+_STATE_REGISTRY.register(StateCollector())
+
+
+def queue_depth() -> int | None:
+    """Messages waiting in the Celery queue (Redis broker only; None otherwise or unreachable)."""
+    url = getattr(settings, "CELERY_BROKER_URL", "")
+    if not url.startswith(("redis://", "rediss://")):
+        return None
+    try:
+        import redis
+
+        client = redis.Redis.from_url(url, socket_connect_timeout=0.5, socket_timeout=0.5)
+        return int(client.llen("celery"))
+    except Exception as exc:  # noqa: BLE001
+        logger.warning("queue depth not measured (%s)", type(exc).__name__)
+        return None
+
+
+def metrics_text() -> bytes:
+    """Every process's metrics (multiprocess mode) or this one's, and the scrape-time state."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+    else:
+        registry = REGISTRY
+    return generate_latest(registry) + generate_latest(_STATE_REGISTRY)
+
+
+def child_exit(server: Any, worker: Any) -> None:
+    """gunicorn's `child_exit` hook in multiprocess mode: forget a dead worker's live gauges."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)
 
 
 class HealthProblem(RuntimeError):
@@ -80,25 +236,67 @@ def _cache() -> str:
     return settings.CACHES["default"]["BACKEND"].rsplit(".", 1)[-1]
 
 
-def _vector_store() -> str:
-    url = settings.DATACHAT["CHROMA_URL"]
-    if url:
-        import chromadb
+# Not a valid org slug (a space), so never an org's collection.
+HEALTH_COLLECTION = "health probe"
 
-        host = url.split("://", 1)[-1]
-        name, _, port = host.partition(":")
-        chromadb.HttpClient(host=name, port=int(port or 8000)).heartbeat()
-        return "chroma server"
-    path = Path(settings.DATA_DIR) / "chroma"
-    path.mkdir(parents=True, exist_ok=True)
-    return "local chroma"
+
+def _vector_store() -> str:
+    """A real round trip: write one vector to a tiny collection of its own and find it again."""
+    store = _health_store()
+    chunk = _HealthChunk()
+    store.upsert(HEALTH_COLLECTION, [chunk])
+    found = store.query(HEALTH_COLLECTION, chunk.text, k=1)
+    if not found or found[0].chunk_id != chunk.chunk_id:
+        raise HealthProblem("vector store did not find what it just stored")
+    return "chroma server" if settings.DATACHAT["CHROMA_URL"] else "local chroma"
+
+
+class _HealthChunk:
+    chunk_id = "health:0"
+    document_id = "health"
+    title = "health"
+    kind = "health"
+    table = ""
+    text = "datachat health check"
+    columns: tuple[str, ...] = ()
+    version = 1
+
+
+def _health_store():  # noqa: ANN202
+    """The process's store (the one answers use), offline embedder for the probe collection."""
+    from apps.knowledge.indexing import vector_store
+
+    return vector_store()
 
 
 def _broker() -> str:
     import redis
 
-    redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=1).ping()
+    redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=1, socket_timeout=1).ping()
     return "redis"
+
+
+def _broker_configured() -> bool:
+    return bool(settings.REDIS_URL) and not settings.CELERY_TASK_ALWAYS_EAGER
+
+
+def _workers() -> str:
+    """At least one Celery worker answers a ping within a second."""
+    from datachat.celery import app
+
+    replies = app.control.inspect(timeout=settings.DATACHAT_HEALTH_PING_SECONDS).ping() or {}
+    if not replies:
+        raise HealthProblem("no worker answered")
+    return f"{len(replies)} worker(s)"
+
+
+def _queue() -> str:
+    depth = queue_depth()
+    if depth is None:
+        raise HealthProblem("queue depth unknown")
+    if depth > settings.DATACHAT_HEALTH_MAX_QUEUE:
+        raise HealthProblem(f"{depth} tasks waiting")
+    return f"{depth} waiting"
 
 
 def _migrations() -> str:
@@ -157,6 +355,9 @@ def health(request: HttpRequest) -> JsonResponse:
     }
     if settings.REDIS_URL:
         checks["broker"] = _check(_broker)
+    if _broker_configured():
+        checks["workers"] = _check(_workers)
+        checks["queue"] = _check(_queue)
     ok = all(c["status"] == "ok" for c in checks.values())
     if not may_see_details(request):
         return JsonResponse({"status": "ok" if ok else "unavailable"}, status=200 if ok else 503)
@@ -192,4 +393,4 @@ def metrics(request: HttpRequest) -> HttpResponse:
                 {"error": {"code": "permission_denied", "message": "Wrong metrics token."}},
                 status=403,
             )
-    return HttpResponse(generate_latest(), content_type=CONTENT_TYPE_LATEST)
+    return HttpResponse(metrics_text(), content_type=CONTENT_TYPE_LATEST)

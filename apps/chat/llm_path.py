@@ -64,7 +64,13 @@ from apps.knowledge.models import DataSource
 from apps.knowledge.models import VerifiedExample as VerifiedExampleModel
 from apps.knowledge.retrieval import knowledge_search
 from apps.knowledge.selectors import example_list
-from datachat.providers.llm import LLMConfig, LLMError, UsageMeter, client_for
+from datachat.providers.llm import (
+    LLMConfig,
+    LLMError,
+    UsageMeter,
+    client_for,
+    deadline_scope,
+)
 from datachat.text import fold, index_terms
 
 logger = logging.getLogger(__name__)
@@ -161,6 +167,10 @@ class LLMSession:
     rewritten_question: str | None = None
     corrections: list[dict[str, Any]] = field(default_factory=list)
     fallback: str | None = None
+    # Every model call of this question ends by then (DATACHAT_LLM_REQUEST_BUDGET from now).
+    deadline: float = field(
+        default_factory=lambda: time.monotonic() + llm_config().request_budget_s
+    )
 
     def usage(self) -> dict[str, Any]:
         """The answer object's `llm` field."""
@@ -192,7 +202,8 @@ def _complete(
     client = client_for(llm_config())
     started = time.perf_counter()
     try:
-        result = client.complete_json(task, messages, schema)
+        with deadline_scope(session.deadline):
+            result = client.complete_json(task, messages, schema)
     except LLMError as exc:
         session.meter.add(exc)
         raise

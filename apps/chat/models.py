@@ -61,3 +61,43 @@ class Message(TenantOwnedModel):
 
     def __str__(self) -> str:
         return self.question[:80]
+
+
+class QuestionStat(TenantOwnedModel):
+    """How often an answered question was asked in an org, in one language, and by how many
+    people: the chat page's frequent questions, maintained as messages are recorded (and
+    forgotten with their conversation), so reading them is one indexed query whatever the
+    history's size. Counts answered questions only (SQL, RAG, HYBRID), as the chips offer."""
+
+    lang = models.CharField(max_length=8)
+    question = models.TextField()
+    question_hash = models.CharField(max_length=64)
+    asked = models.PositiveIntegerField(default=0)
+    people = models.PositiveIntegerField(default=0)
+
+    class Meta(TenantOwnedModel.Meta):
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "lang", "question_hash"], name="chat_questionstat_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["organization", "lang", "-asked"])]
+
+    def __str__(self) -> str:
+        return f"{self.question[:60]} ×{self.asked}"
+
+
+class QuestionAsker(models.Model):
+    """How many times one person asked one `QuestionStat`'s question (its `people` count)."""
+
+    stat = models.ForeignKey(QuestionStat, on_delete=models.CASCADE, related_name="askers")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    asked = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["stat", "user"], name="chat_questionasker_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} ×{self.asked}"

@@ -30,6 +30,7 @@ from apps.chat.engine.followups import followups
 from apps.chat.engine.offline import interpret
 from apps.chat.engine.offline.plan import QueryPlan, plan_from_dict, plan_to_dict
 from apps.chat.models import Conversation, Message
+from apps.chat.question_stats import counted, question_stat_record
 from apps.chat.selectors import conversation_owned_get
 from apps.chat.semantic import semantic_model_for
 from apps.chat.texts import text
@@ -48,6 +49,7 @@ from apps.knowledge.models import DataSource
 from apps.knowledge.selectors import catalog_snapshot, datasource_get
 from datachat.providers.llm import LLMError
 from datachat.text import detect_language, fold
+from datachat.tracing import record_question
 
 logger = logging.getLogger(__name__)
 
@@ -61,11 +63,17 @@ class Timer:
         self.started = time.perf_counter()
         self.stages: dict[str, float] = {}
         self._mark = self.started
+        # Wall-clock laps for the trace (datachat/tracing.py): (stage, start ns, end ns).
+        self.started_ns = self._mark_ns = time.time_ns()
+        self.laps: list[tuple[str, int, int]] = []
 
     def lap(self, stage: str) -> None:
         now = time.perf_counter()
         self.stages[stage] = round(self.stages.get(stage, 0.0) + (now - self._mark) * 1000, 3)
         self._mark = now
+        now_ns = time.time_ns()
+        self.laps.append((stage, self._mark_ns, now_ns))
+        self._mark_ns = now_ns
 
     def note(self, stage: str, ms: float) -> None:
         self.stages[stage] = round(self.stages.get(stage, 0.0) + ms, 3)
@@ -689,6 +697,14 @@ def _record(turn: Turn, answer: Answer) -> Answer:
         if turn.llm is not None:
             turn.timer.note("llm", turn.llm.model_ms)
         answer.timings_ms = turn.timer.result()
+        record_question(
+            started_ns=turn.timer.started_ns,
+            ended_ns=time.time_ns(),
+            stages=turn.timer.laps,
+            channel=turn.channel,
+            type=answer.type,
+            org=turn.org.slug,
+        )
         message = Message.objects.create(
             organization=turn.org,
             conversation=turn.conversation,
@@ -707,6 +723,10 @@ def _record(turn: Turn, answer: Answer) -> Answer:
         answer.conversation_id = turn.conversation.pk
         answer.message_id = message.pk
         Message.objects.filter(pk=message.pk).update(answer=answer.to_dict())
+        if counted(kind=turn.kind, answer_type=answer.type):
+            question_stat_record(
+                org=turn.org, user=turn.user, question=turn.question, lang=answer.lang
+            )
         Conversation.objects.filter(pk=turn.conversation.pk).update(updated_at=message.created_at)
         audit_record(
             org=turn.org,

@@ -108,20 +108,9 @@ def frequent_questions(*, org, lang: str, limit: int = 3) -> list[str]:  # noqa:
     """The org's most asked answered questions in a language, for the empty state's chips.
 
     Only questions that at least two different people asked: a colleague's one-off question
-    (which may be about data the viewer cannot see) is never shown to others.
+    (which may be about data the viewer cannot see) is never shown to others. Read from the
+    maintained aggregate (apps/chat/question_stats.py), not a scan of the messages.
     """
-    from django.db.models import Count
+    from apps.chat.question_stats import frequent_questions as from_aggregate
 
-    rows = (
-        Message.all_tenants.filter(
-            organization=org,
-            kind=Message.Kind.ASK,
-            answer_type__in=("SQL", "RAG", "HYBRID"),
-            answer__lang=lang,
-        )
-        .values("question")
-        .annotate(n=Count("id"), people=Count("conversation__user", distinct=True))
-        .filter(people__gte=2)
-        .order_by("-n", "question")[:limit]
-    )
-    return [row["question"] for row in rows]
+    return from_aggregate(org=org, lang=lang, limit=limit)

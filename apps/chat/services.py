@@ -65,8 +65,12 @@ def conversation_delete(*, conversation: Conversation, user: Any) -> None:
     The audit log keeps its entries (it is append-only and names the message ids), so what was
     asked and run stays on record for compliance.
     """
+    from apps.chat.question_stats import question_stats_forget
+
     _require_owner(conversation, user)
-    conversation.delete()
+    with transaction.atomic():
+        question_stats_forget(messages=conversation.messages.select_related("conversation"))
+        conversation.delete()
 
 
 @transaction.atomic

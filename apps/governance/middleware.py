@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from apps.governance.selectors import membership_for_user
 from apps.governance.tenancy import activate_tenant, deactivate_tenant
+from datachat.logs import request_context_note
 
 
 class TenantMiddleware:
@@ -15,6 +16,7 @@ class TenantMiddleware:
     def __call__(self, request):  # noqa: ANN001, ANN204
         membership = membership_for_user(user=request.user, org_slug=request.session.get("org"))
         request.membership = membership
+        request_context_note(request)  # the org and user on the request's log lines
         token = activate_tenant(membership.organization if membership else None)
         try:
             return self.get_response(request)

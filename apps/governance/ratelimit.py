@@ -18,9 +18,13 @@ period, so no rolling period ever holds more than the rate (no double burst at a
 unlike fixed windows), and a refused client waits at most a sixth of the period longer than
 strictly needed. Counting is `incr` first and check after, so concurrent requests cannot all slip
 through on the same count (Redis and the local-memory cache both increment atomically); a refused
-request is not counted, so waiting for `Retry-After` is enough to get through. A cache fault lets
-the request through (logged): these limits protect capacity and cost, they are not an access
-control (docs/security.md).
+request is not counted, so waiting for `Retry-After` is enough to get through.
+
+When the shared cache (Redis) fails, the limits do not fail open: by default
+(`DATACHAT_RATE_LIMIT_FALLBACK=local`) the same counter runs on an in-process local-memory store,
+so each web process enforces the rates on its own (an outage admits at most the rate times the
+number of processes); `closed` refuses every limited request until the cache answers again.
+The fault is logged once per minute per kind (datachat/logs.py).
 
 The DRF throttle classes (`UserRateLimit`, `ScopedUserThrottle`) and the page decorator
 (`limit_page`) are thin adapters over `rate_check`. A refusal is a 429 with `Retry-After`: the
@@ -40,6 +44,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.cache.backends.locmem import LocMemCache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -138,30 +143,42 @@ def _wait_seconds(counts: list[int], rate: Rate, index: int, slot_ms: int, now: 
     return rate.seconds  # unreachable: with every slot gone a request always fits
 
 
-def _hit(key: str, rate: Rate, now: float) -> int | None:
+class CacheUnavailable(RuntimeError):
+    """The shared cache did not count (django-redis answers None when it ignores a fault)."""
+
+
+# The fallback store when the shared cache fails: this process's memory, same algorithm.
+_LOCAL = LocMemCache("datachat-ratelimit-fallback", {"OPTIONS": {"MAX_ENTRIES": 20000}})
+
+
+def _hit(key: str, rate: Rate, now: float, store: Any = None) -> int | None:
     """Count one request under `key`; None if it fits, else the seconds to wait (not counted)."""
+    store = cache if store is None else store
     keys, index, slot_ms = _slot_keys(key, rate, now)
     current_key = keys[-1]
     timeout = rate.seconds + math.ceil(2 * slot_ms / 1000) + 1
-    cache.add(current_key, 0, timeout=timeout)
+    store.add(current_key, 0, timeout=timeout)
     try:
-        current = cache.incr(current_key)
+        current = store.incr(current_key)
     except ValueError:  # expired between add and incr
-        cache.set(current_key, 1, timeout=timeout)
-        current = 1
-    found = cache.get_many(keys[:-1])
+        store.set(current_key, 1, timeout=timeout)
+        current = store.get(current_key)
+    if not isinstance(current, int):
+        raise CacheUnavailable(key)
+    found = store.get_many(keys[:-1])
     counts = [int(found.get(k) or 0) for k in keys[:-1]] + [current]
     if sum(counts) <= rate.count:
         return None
     with contextlib.suppress(ValueError):
-        cache.decr(current_key)
+        store.decr(current_key)
     counts[-1] -= 1
     return _wait_seconds(counts, rate, index, slot_ms, now)
 
 
-def _undo(key: str, rate: Rate, now: float) -> None:
+def _undo(key: str, rate: Rate, now: float, store: Any = None) -> None:
+    store = cache if store is None else store
     with contextlib.suppress(ValueError):
-        cache.decr(_slot_keys(key, rate, now)[0][-1])
+        store.decr(_slot_keys(key, rate, now)[0][-1])
 
 
 def user_rate(scope: str) -> Rate | None:
@@ -187,26 +204,38 @@ def rate_check(*, scope: str, user_id: int, org: Any = None) -> Limited | None:
     """Count one request of `scope` by this user (and their org); None when it may go ahead.
 
     The user's limit is checked first; when the org's limit then refuses, the user's count is
-    given back, so a refused request costs nothing anywhere.
+    given back, so a refused request costs nothing anywhere. A shared-cache fault switches to
+    the local fallback (or refuses, `DATACHAT_RATE_LIMIT_FALLBACK=closed`): see the docstring.
     """
     now = time.time()
     try:
-        rate = user_rate(scope)
-        user_key = f"{scope}:u:{user_id}"
-        if rate is not None:
-            wait = _hit(user_key, rate, now)
+        return _rate_check(scope=scope, user_id=user_id, org=org, now=now, store=cache)
+    except Exception as exc:  # noqa: BLE001 - Redis down, or a fault django-redis ignored
+        logger.warning("rate limit cache unavailable (%s): using the fallback", type(exc).__name__)
+    if getattr(settings, "DATACHAT_RATE_LIMIT_FALLBACK", "local") == "closed":
+        rate = user_rate(scope) or Rate(count=1, seconds=60)
+        return Limited(scope=scope, level="user", rate=rate, retry_after=FALLBACK_RETRY_AFTER)
+    return _rate_check(scope=scope, user_id=user_id, org=org, now=now, store=_LOCAL)
+
+
+FALLBACK_RETRY_AFTER = 10
+
+
+def _rate_check(*, scope: str, user_id: int, org: Any, now: float, store: Any) -> Limited | None:
+    rate = user_rate(scope)
+    user_key = f"{scope}:u:{user_id}"
+    if rate is not None:
+        wait = _hit(user_key, rate, now, store)
+        if wait is not None:
+            return Limited(scope=scope, level="user", rate=rate, retry_after=wait)
+    if org is not None and scope in RATE_SCOPES:
+        orate = org_rate(scope, org)
+        if orate is not None:
+            wait = _hit(f"{scope}:o:{org.pk}", orate, now, store)
             if wait is not None:
-                return Limited(scope=scope, level="user", rate=rate, retry_after=wait)
-        if org is not None and scope in RATE_SCOPES:
-            orate = org_rate(scope, org)
-            if orate is not None:
-                wait = _hit(f"{scope}:o:{org.pk}", orate, now)
-                if wait is not None:
-                    if rate is not None:
-                        _undo(user_key, rate, now)
-                    return Limited(scope=scope, level="org", rate=orate, retry_after=wait)
-    except Exception:  # noqa: BLE001 - a cache fault must not take the product down
-        logger.warning("rate limit check failed; letting the request through", exc_info=True)
+                if rate is not None:
+                    _undo(user_key, rate, now, store)
+                return Limited(scope=scope, level="org", rate=orate, retry_after=wait)
     return None
 
 

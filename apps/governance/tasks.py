@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import logging
+
 from celery import shared_task
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(autoretry_for=(Exception,), retry_backoff=True, max_retries=3)
@@ -32,3 +36,30 @@ def audit_checkpoint_task() -> int:
     from apps.governance.checkpoints import audit_checkpoint_write
 
     return len(audit_checkpoint_write()["chains"])
+
+
+@shared_task(ignore_result=True)
+def audit_verify_task() -> bool:
+    """Verify every audit chain (beat: hourly) and keep the outcome for /metrics
+    (`datachat_audit_verify_ok`, `datachat_audit_verify_age_seconds`): an alert fires when a
+    chain does not hold or the verification stopped running. Returns whether all held."""
+    import time
+
+    from django.core.cache import cache
+
+    from apps.governance.models import AuditChainHead, AuditEntry, Organization
+    from apps.governance.services import audit_verify
+
+    orgs: list = list(Organization.objects.order_by("pk"))
+    if (
+        AuditChainHead.objects.filter(organization=None).exists()
+        or AuditEntry.objects.filter(organization=None).exists()
+    ):
+        orgs.append(None)
+    broken = [report.org for report in (audit_verify(org=org) for org in orgs) if not report.ok]
+    if broken:
+        logger.error("audit verification failed for %s", ", ".join(broken))
+    cache.set(
+        "dc:audit-verify", {"ok": not broken, "at": time.time(), "broken": broken}, timeout=None
+    )
+    return not broken

@@ -83,11 +83,11 @@ def document_chunks(document: Document) -> list[Chunk]:
 
 
 def document_index(*, document: Document) -> int:
-    """(Re)index one document: old chunks removed first, so a shorter body leaves no orphans."""
-    store = vector_store()
-    org = document.organization.slug
-    store.delete_document(org, str(document.pk))
-    return store.upsert(org, document_chunks(document))
+    """(Re)index one document: its new chunks written first, then its stale ones removed, so a
+    shorter body leaves no orphans and a crash in between leaves the document findable."""
+    return vector_store().replace_document(
+        document.organization.slug, str(document.pk), document_chunks(document)
+    )
 
 
 def document_unindex(*, org_slug: str, document_id: int) -> None:
@@ -97,15 +97,28 @@ def document_unindex(*, org_slug: str, document_id: int) -> None:
 def org_reindex(
     *, org: Organization, progress: Callable[[int, int], None] | None = None
 ) -> dict[str, int]:
-    """Drop and rebuild the org's collection from its documents, reporting progress."""
+    """Rebuild the org's collection from its documents, reporting progress, while the service
+    runs: the new collection is built aside and swapped in (VectorStore.rebuild_org); documents
+    edited during the rebuild are indexed again into the new collection afterwards."""
+    from django.utils import timezone
+
     store = vector_store()
-    store.reset_org(org.slug)
+    started = timezone.now()
     documents = list(Document.all_tenants.filter(organization=org).order_by("pk"))
-    chunks = 0
-    for done, document in enumerate(documents, start=1):
-        chunks += store.upsert(org.slug, document_chunks(document))
-        if progress:
-            progress(done, len(documents))
+
+    def batches():  # noqa: ANN202
+        for done, document in enumerate(documents, start=1):
+            yield document_chunks(document)
+            if progress:
+                progress(done, len(documents))
+
+    chunks = store.rebuild_org(org.slug, batches())
+    for document in Document.all_tenants.filter(organization=org, updated_at__gte=started):
+        document_index(document=document)
+    remaining = set(Document.all_tenants.filter(organization=org).values_list("pk", flat=True))
+    for document in documents:
+        if document.pk not in remaining:  # deleted during the rebuild
+            store.delete_document(org.slug, str(document.pk))
     return {"documents": len(documents), "chunks": chunks}
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from apps.governance.tenancy import TenantOwnedModel
@@ -279,3 +280,37 @@ class KnowledgeChange(TenantOwnedModel):
 
     class Meta(TenantOwnedModel.Meta):
         ordering = ["-created_at"]
+
+
+class IndexOutbox(models.Model):
+    """A document's index work, written in the transaction that changed the document.
+
+    The transactional outbox of the vector index (docs/deploy.md, "Faults"): the row commits or
+    rolls back with the edit, so an edit is never lost when the broker is down at commit time.
+    After commit the task is enqueued at once; the beat task `index_outbox_flush_task`
+    re-enqueues rows still pending (the broker was down, the message was lost); the worker marks
+    the rows done when the document's index is up to date. Not tenant-scoped through a foreign
+    key: a row must outlive its document (and the organization deleting it) to unindex it.
+    """
+
+    class Action(models.TextChoices):
+        INDEX = "index", "index"
+        UNINDEX = "unindex", "unindex"
+
+    org_slug = models.CharField(max_length=100)
+    document_id = models.BigIntegerField()
+    action = models.CharField(max_length=10, choices=Action.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+    enqueued_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["done_at", "created_at"], name="knowledge_outbox_pending"),
+            models.Index(fields=["document_id", "action"], name="knowledge_outbox_document"),
+        ]
+
+    def __str__(self) -> str:
+        state = "done" if self.done_at else "pending"
+        return f"{self.action} {self.org_slug}/{self.document_id} ({state})"

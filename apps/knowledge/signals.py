@@ -1,10 +1,11 @@
 """Keep the vector index in step with documents, and a PostgreSQL source's per-role database
 roles in step with the access policies, however they change (services, admin, shell).
 
-The index task is enqueued on commit: a rolled-back edit never reaches the index, and a worker
-never reads a document before it exists. Enqueueing is best-effort: a broker or vector-store
-fault must not undo or fail the steward's edit (retrieval falls back to the lexical index, and
-`manage.py reindex_knowledge` rebuilds the vectors).
+Index work goes through a transactional outbox (apps/knowledge/outbox.py): a row is written in
+the transaction of the edit, and the task is enqueued once it commits. A rolled-back edit leaves
+no row and reaches no index; a broker down at commit time leaves the row pending, and the beat
+task re-enqueues it, so no edit is lost. A broker or vector-store fault never undoes or fails
+the steward's edit (retrieval falls back to the lexical index meanwhile).
 """
 
 from __future__ import annotations
@@ -16,32 +17,26 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from apps.governance.models import AccessPolicy
-from apps.knowledge.models import Document
+from apps.knowledge.models import Document, IndexOutbox
 
 logger = logging.getLogger(__name__)
 
 
-def _enqueue(task, *args) -> None:  # noqa: ANN001, ANN002
-    try:
-        task.delay(*args)
-    except Exception:  # noqa: BLE001 - see the module docstring
-        logger.warning("could not index document %s", args[-1], exc_info=True)
+def _record(org_slug: str, document_id: int, action: str) -> None:
+    from apps.knowledge.outbox import outbox_dispatch, outbox_record
+
+    row = outbox_record(org_slug=org_slug, document_id=document_id, action=action)
+    transaction.on_commit(lambda: outbox_dispatch(row))
 
 
 @receiver(post_save, sender=Document, dispatch_uid="knowledge_document_saved")
 def document_saved(sender, instance: Document, **kwargs) -> None:  # noqa: ANN001, ANN003
-    from apps.knowledge.tasks import document_index_task
-
-    document_id = instance.pk
-    transaction.on_commit(lambda: _enqueue(document_index_task, document_id))
+    _record(instance.organization.slug, instance.pk, IndexOutbox.Action.INDEX)
 
 
 @receiver(post_delete, sender=Document, dispatch_uid="knowledge_document_deleted")
 def document_deleted(sender, instance: Document, **kwargs) -> None:  # noqa: ANN001, ANN003
-    from apps.knowledge.tasks import document_unindex_task
-
-    org_slug, document_id = instance.organization.slug, instance.pk
-    transaction.on_commit(lambda: _enqueue(document_unindex_task, org_slug, document_id))
+    _record(instance.organization.slug, instance.pk, IndexOutbox.Action.UNINDEX)
 
 
 # --- per-role PostgreSQL roles follow the access policies ------------------------------------

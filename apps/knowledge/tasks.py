@@ -1,27 +1,63 @@
-"""Knowledge tasks: thin, take ids, idempotent, retried; enqueued after commit."""
+"""Knowledge tasks: thin, take ids, idempotent, retried; enqueued through the outbox.
+
+`acks_late` (settings) with `task_reject_on_worker_lost`: a task whose worker is killed goes back
+to the queue (after the broker's visibility timeout), and an index task leaves the document
+findable at any point (new chunks are written before old ones are removed).
+"""
 
 from __future__ import annotations
 
 from celery import shared_task
 
 
-@shared_task(autoretry_for=(Exception,), retry_backoff=True, retry_jitter=True, max_retries=5)
-def document_index_task(document_id: int) -> int:
-    """Chunk, embed and upsert one document; a document deleted meanwhile is a no-op."""
+@shared_task(
+    autoretry_for=(Exception,),
+    retry_backoff=True,
+    retry_jitter=True,
+    max_retries=5,
+    ignore_result=True,
+)
+def document_index_task(document_id: int, outbox_id: int | None = None) -> int:
+    """Chunk, embed and upsert one document; a document deleted meanwhile is a no-op. Marks the
+    document's outbox rows done up to the newest at start."""
     from apps.knowledge.indexing import document_index
-    from apps.knowledge.models import Document
+    from apps.knowledge.models import Document, IndexOutbox
+    from apps.knowledge.outbox import outbox_complete, outbox_high_water
 
+    action = IndexOutbox.Action.INDEX
+    up_to = outbox_high_water(document_id=document_id, action=action)
     document = Document.all_tenants.select_related("organization").filter(pk=document_id).first()
-    if document is None:
-        return 0
-    return document_index(document=document)
+    written = 0 if document is None else document_index(document=document)
+    outbox_complete(document_id=document_id, action=action, up_to=up_to)
+    return written
 
 
-@shared_task(autoretry_for=(Exception,), retry_backoff=True, retry_jitter=True, max_retries=5)
-def document_unindex_task(org_slug: str, document_id: int) -> None:
+@shared_task(
+    autoretry_for=(Exception,),
+    retry_backoff=True,
+    retry_jitter=True,
+    max_retries=5,
+    ignore_result=True,
+)
+def document_unindex_task(org_slug: str, document_id: int, outbox_id: int | None = None) -> None:
     from apps.knowledge.indexing import document_unindex
+    from apps.knowledge.models import IndexOutbox
+    from apps.knowledge.outbox import outbox_complete, outbox_high_water
 
+    action = IndexOutbox.Action.UNINDEX
+    up_to = outbox_high_water(document_id=document_id, action=action)
     document_unindex(org_slug=org_slug, document_id=document_id)
+    outbox_complete(document_id=document_id, action=action, up_to=up_to)
+
+
+@shared_task(ignore_result=True)
+def index_outbox_flush_task() -> int:
+    """Beat: re-enqueue the outbox rows still pending; prune old done rows."""
+    from apps.knowledge.outbox import outbox_flush, outbox_prune
+
+    sent = outbox_flush()
+    outbox_prune()
+    return sent
 
 
 @shared_task(autoretry_for=(Exception,), retry_backoff=True, max_retries=3)

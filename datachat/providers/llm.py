@@ -33,13 +33,15 @@ cost is reported as 0.0 with `Usage.priced = False`.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import json
 import logging
 import random
 import re
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Literal, TypeVar
@@ -53,6 +55,7 @@ log = logging.getLogger(__name__)
 TASKS = ("intent", "sql", "answer")
 DEFAULT_MODEL = "gpt-4o-mini"
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
+_MIN_CALL_S = 0.2  # a request with less time left than this is not started
 
 # USD per 1M tokens (prompt, completion): OpenAI's standard-tier list prices when this was written.
 # Prices change: override or extend with DATACHAT_LLM_PRICES='{"model": [in, out], ...}'.
@@ -140,6 +143,30 @@ def _frozen_map(value: Mapping[str, Any]) -> Mapping[str, Any]:
     return MappingProxyType(dict(value))
 
 
+# The monotonic time by which the current question's model calls must be over (None: no limit).
+_deadline: contextvars.ContextVar[float | None] = contextvars.ContextVar(
+    "datachat_llm_deadline", default=None
+)
+
+
+@contextlib.contextmanager
+def deadline_scope(deadline: float | None) -> Iterator[None]:
+    """Calls made inside end by `deadline` (`time.monotonic()` seconds): each request's timeout
+    is cut to the time left, no retry starts that could not finish, and a call with no time left
+    fails at once with `LLMUnavailable("timeout")` (the caller falls back to the offline engine).
+    """
+    token = _deadline.set(deadline)
+    try:
+        yield
+    finally:
+        _deadline.reset(token)
+
+
+def _time_left() -> float | None:
+    deadline = _deadline.get()
+    return None if deadline is None else deadline - time.monotonic()
+
+
 @dataclass(frozen=True)
 class LLMConfig:
     """Everything the provider needs, as plain data. Build it with `from_env`."""
@@ -155,6 +182,9 @@ class LLMConfig:
     backoff_max_s: float = 8.0
     breaker_failures: int = 3
     breaker_cooldown_s: float = 30.0
+    # All the model calls of one question (retries and backoff included) end within this many
+    # seconds, so the answer and its audit entry are written before the web server's timeout.
+    request_budget_s: float = 25.0
     temperature: float | None = 0.0  # None: not sent (some reasoning models refuse it)
     max_output_tokens: int | None = 1024  # None: not sent; bounds the cost of one answer
     prices: Mapping[str, tuple[float, float]] = field(
@@ -243,6 +273,7 @@ class LLMConfig:
             max_retries=int(number("DATACHAT_LLM_MAX_RETRIES", 2, 0, 10)),
             breaker_failures=int(number("DATACHAT_LLM_BREAKER_FAILURES", 3, 1, 1000)),
             breaker_cooldown_s=number("DATACHAT_LLM_BREAKER_COOLDOWN", 30.0, 0.0, 86400.0),
+            request_budget_s=number("DATACHAT_LLM_REQUEST_BUDGET", 25.0, 0.1, 3600.0),
             temperature=temperature,
             max_output_tokens=max_tokens or None,  # 0 means: do not send a limit
             prices=prices,
@@ -560,6 +591,16 @@ class LLMClient:
         calls = 0
         reason = "unknown"
         for attempt in range(self.config.max_retries + 1):
+            left = _time_left()
+            if left is not None and left < _MIN_CALL_S:
+                raise LLMUnavailable(
+                    "timeout",
+                    f"LLM request budget spent after {calls} request(s)",
+                    calls=spent_calls + calls,
+                    usage=spent_usage,
+                )
+            if left is not None:
+                kwargs["timeout"] = min(self.config.timeout_s, left)
             try:
                 self.breaker.acquire()
             except LLMUnavailable as exc:
@@ -621,6 +662,9 @@ class LLMClient:
                 return reply, calls
             if attempt >= self.config.max_retries or delay is None:
                 break
+            left = _time_left()
+            if left is not None and delay + _MIN_CALL_S > left:
+                break  # no time for another request within the question's budget
             log.warning(
                 "LLM request failed (%s), retry %d/%d in %.2fs",
                 reason,

@@ -12,9 +12,11 @@ Pure module: no Django imports; paths, URLs and the embedder come in as argument
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, NamedTuple, Protocol
 from urllib.parse import urlparse
 
@@ -33,6 +35,7 @@ __all__ = ["ChunkLike", "VectorMatch", "VectorStore", "collection_name"]
 
 _MAX_NAME = 63  # Chroma: 3-63 chars, [a-zA-Z0-9._-], alphanumeric at both ends, no ".."
 _UPSERT_BATCH = 1000  # keeps each request well under Chroma's max batch size
+_ATTEMPTS = 4  # a handle re-resolved this many times at most (another process rebuilding)
 
 
 class ChunkLike(Protocol):
@@ -76,6 +79,16 @@ def collection_name(org_slug: str, embedder_name: str) -> str:
     readable = f"dc-{_slug(org_slug) or 'org'}-{_slug(embedder_name) or 'emb'}"
     readable = readable[: _MAX_NAME - len(digest) - 1].rstrip("-")
     return f"{readable}-{digest}"
+
+
+def _collection_gone(exc: Exception) -> bool:
+    """Whether a Chroma call failed because its collection no longer exists (dropped or swapped
+    by a rebuild in another process)."""
+    if isinstance(exc, NotFoundError):
+        return True
+    text = str(exc).lower()
+    # "Missing metadata segment": read while another process is creating the collection.
+    return "does not exist" in text or "not found" in text or "missing" in text
 
 
 def chunk_metadata(chunk: ChunkLike) -> dict[str, Any]:
@@ -154,29 +167,117 @@ class VectorStore:
         self._collections[name] = collection
         return collection
 
+    def _forget(self, org: str) -> None:
+        self._collections.pop(self.collection_name(org), None)
+
+    def _on_collection(self, org: str, fn: Callable[[Any], Any], *, create: bool) -> Any:
+        """`fn(collection)`, re-resolving the cached handle once if the collection it names is
+        gone (another process rebuilt the index: `rebuild_org`, `reset_org`). None when the org
+        has no collection and `create` is false."""
+        for attempt in range(1, _ATTEMPTS + 1):
+            try:
+                collection = self._collection(org, create=create)
+                if collection is None:
+                    return None
+                return fn(collection)
+            except Exception as exc:
+                if attempt == _ATTEMPTS or not _collection_gone(exc):
+                    raise
+                self._forget(org)
+                if attempt > 1:  # mid-swap in another process: give it a moment
+                    time.sleep(0.05 * attempt)
+        return None  # unreachable
+
     # -- writes -----------------------------------------------------------------------------
 
     def upsert(self, org: str, chunks: Sequence[ChunkLike]) -> int:
         """Embed and write `chunks` into the org's collection; returns how many were written."""
         if not chunks:
             return 0
-        collection = self._collection(org, create=True)
         for start in range(0, len(chunks), _UPSERT_BATCH):
             batch = chunks[start : start + _UPSERT_BATCH]
             texts = [c.text for c in batch]
-            collection.upsert(
-                ids=[c.chunk_id for c in batch],
-                embeddings=self.embedder.embed(texts),
-                documents=texts,
-                metadatas=[chunk_metadata(c) for c in batch],
+            embeddings = self.embedder.embed(texts)
+            self._on_collection(
+                org,
+                lambda collection, batch=batch, texts=texts, embeddings=embeddings: (
+                    collection.upsert(
+                        ids=[c.chunk_id for c in batch],
+                        embeddings=embeddings,
+                        documents=texts,
+                        metadatas=[chunk_metadata(c) for c in batch],
+                    )
+                ),
+                create=True,
             )
         return len(chunks)
 
+    def replace_document(self, org: str, document_id: str, chunks: Sequence[ChunkLike]) -> int:
+        """Write a document's new chunks, then remove its chunks that are no longer among them.
+
+        In that order, so a process killed in between leaves the document findable (with a
+        leftover chunk or two of the old version, removed by the next indexing), never absent.
+        """
+        written = self.upsert(org, chunks)
+        keep = {c.chunk_id for c in chunks}
+
+        def drop_stale(collection: Any) -> None:
+            found = collection.get(where={"document_id": str(document_id)}, include=[])
+            stale = [chunk_id for chunk_id in found["ids"] if chunk_id not in keep]
+            if stale:
+                collection.delete(ids=stale)
+
+        self._on_collection(org, drop_stale, create=False)
+        return written
+
     def delete_document(self, org: str, document_id: str) -> None:
         """Remove every chunk of one document (all its versions) from the org's collection."""
-        collection = self._collection(org, create=False)
-        if collection is not None:
-            collection.delete(where={"document_id": str(document_id)})
+        self._on_collection(
+            org,
+            lambda collection: collection.delete(where={"document_id": str(document_id)}),
+            create=False,
+        )
+
+    def rebuild_org(self, org: str, batches: Iterable[Sequence[ChunkLike]]) -> int:
+        """Rebuild the org's collection while it keeps serving: the chunks go into a staging
+        collection, which then takes the live one's name (the old one dropped just before).
+        Handles other processes hold on the old collection fail with NotFoundError and are
+        re-resolved (`_on_collection`). Returns how many chunks were written."""
+        name = self.collection_name(org)
+        staging_name = f"{name[: _MAX_NAME - 5]}-next"
+        with contextlib.suppress(NotFoundError, ValueError):
+            self.client.delete_collection(staging_name)  # a crashed rebuild's leftover
+        adapter = ChromaEmbeddingAdapter(self.embedder)
+        staging = self.client.create_collection(
+            name=staging_name,
+            embedding_function=adapter,
+            configuration={"hnsw": {"space": "cosine"}},
+            metadata={"org": org, "embedder": self.embedder.name},
+        )
+        written = 0
+        for chunks in batches:
+            for start in range(0, len(chunks), _UPSERT_BATCH):
+                batch = chunks[start : start + _UPSERT_BATCH]
+                texts = [c.text for c in batch]
+                staging.upsert(
+                    ids=[c.chunk_id for c in batch],
+                    embeddings=self.embedder.embed(texts),
+                    documents=texts,
+                    metadatas=[chunk_metadata(c) for c in batch],
+                )
+                written += len(batch)
+        # The swap: the org's collections of other embedders go too (as reset_org drops them).
+        for collection in self.client.list_collections():
+            meta = collection.metadata or {}
+            if collection.name != staging_name and (
+                meta.get("org") == org or collection.name == name
+            ):
+                with contextlib.suppress(NotFoundError, ValueError):
+                    self.client.delete_collection(collection.name)
+                self._collections.pop(collection.name, None)
+        staging.modify(name=name)
+        self._collections.pop(name, None)
+        return written
 
     def reset_org(self, org: str) -> int:
         """Drop all of the org's collections (every embedder); returns how many were dropped."""
@@ -192,8 +293,7 @@ class VectorStore:
     # -- reads ------------------------------------------------------------------------------
 
     def count(self, org: str) -> int:
-        collection = self._collection(org, create=False)
-        return 0 if collection is None else int(collection.count())
+        return int(self._on_collection(org, lambda c: c.count(), create=False) or 0)
 
     def query(
         self,
@@ -207,8 +307,7 @@ class VectorStore:
         `where` is a Chroma metadata filter, applied inside the search so that filtered-out
         chunks do not take places in the top k.
         """
-        collection = self._collection(org, create=False)
-        if collection is None or k <= 0:
+        if k <= 0:
             return []
         if isinstance(text_or_embedding, str):
             embedding = self.embedder.embed([text_or_embedding])[0]
@@ -218,15 +317,21 @@ class VectorStore:
             raise ValueError(
                 f"query vector has {len(embedding)} dims, collection expects {self.embedder.dim}"
             )
-        size = collection.count()
-        if size == 0:
+
+        def search(collection: Any) -> dict | None:
+            size = collection.count()
+            if size == 0:
+                return None
+            return collection.query(
+                query_embeddings=[embedding],
+                n_results=min(k, size),
+                where=dict(where) if where else None,
+                include=["metadatas", "documents", "distances"],
+            )
+
+        result = self._on_collection(org, search, create=False)
+        if result is None:
             return []
-        result = collection.query(
-            query_embeddings=[embedding],
-            n_results=min(k, size),
-            where=dict(where) if where else None,
-            include=["metadatas", "documents", "distances"],
-        )
         ids = result["ids"][0]
         distances = result["distances"][0]
         metadatas = result["metadatas"][0]

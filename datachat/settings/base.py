@@ -10,6 +10,8 @@ from pathlib import Path
 
 import environ
 from csp.constants import NONE, SELF, UNSAFE_INLINE
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -34,6 +36,9 @@ DATACHAT_FIELD_KEY = env.str("DATACHAT_FIELD_KEY", default="")
 # this bearer token; /metrics requires its own bearer token when one is set.
 DATACHAT_HEALTH_TOKEN = env.str("DATACHAT_HEALTH_TOKEN", default="")
 DATACHAT_METRICS_TOKEN = env.str("DATACHAT_METRICS_TOKEN", default="")
+# /health with a broker: how long to wait for a worker's ping, how many queued tasks are too many.
+DATACHAT_HEALTH_PING_SECONDS = env.float("DATACHAT_HEALTH_PING_SECONDS", default=1.0)
+DATACHAT_HEALTH_MAX_QUEUE = env.int("DATACHAT_HEALTH_MAX_QUEUE", default=1000)
 
 # Database servers a data source may point at (`host` or `host:port`, comma-separated). Empty:
 # none, only SQLite files under DATACHAT_DATA_DIR/sources/<org>/ (docs/security.md).
@@ -76,6 +81,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: a request id on every log line of the request and in the X-Request-ID header.
+    "datachat.logs.RequestIdMiddleware",
+    # Requests counted by method and status, timed by route (/metrics).
+    "datachat.observability.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Static files (vendored htmx, plotly.js, CSS) served by the app itself, compressed and
     # cached, in the demo and in production alike: no CDN and no separate web server needed.
@@ -96,6 +105,9 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     # Last, so it sees every view's response (static files are served above, by WhiteNoise).
     "datachat.middleware.NoStoreMiddleware",
+    # A view failing on an unreachable app database answers 503 + Retry-After (handler500 does
+    # the same for failures in the middleware above).
+    "datachat.middleware.DatabaseUnavailableMiddleware",
     # Innermost: turns a login refused by axes (AxesStandaloneBackend below) into the lockout
     # page, which the middleware above then sees like any other response.
     "axes.middleware.AxesMiddleware",
@@ -152,6 +164,20 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL;"}
     )
+# Persistent connections (a new connection per request costs a round trip and a backend process),
+# checked before reuse so a connection the server dropped is replaced, not failed on.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATACHAT_DB_CONN_MAX_AGE", default=0)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql"):
+    # No statement on the app database runs longer than this (milliseconds; 0: no limit), and a
+    # connection attempt gives up quickly so an outage answers 503 at once (docs/deploy.md).
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _statement_ms = env.int("DATACHAT_DB_STATEMENT_TIMEOUT_MS", default=30000)
+    if _statement_ms:
+        _options["options"] = (
+            _options.get("options", "") + f" -c statement_timeout={_statement_ms}"
+        ).strip()
+    _options.setdefault("connect_timeout", env.int("DATACHAT_DB_CONNECT_TIMEOUT", default=3))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")
@@ -165,14 +191,17 @@ if REDIS_URL:
                 "CLIENT_CLASS": "django_redis.client.DefaultClient",
                 # A cache fault is a miss, never an error (DESIGN: caching).
                 "IGNORE_EXCEPTIONS": True,
-                "SOCKET_CONNECT_TIMEOUT": 1,
-                "SOCKET_TIMEOUT": 1,
+                # A Redis outage costs each call at most one short timeout: no retries (redis-py
+                # would otherwise retry with backoff), health-checked pooled connections.
+                "SOCKET_CONNECT_TIMEOUT": env.float("DATACHAT_REDIS_TIMEOUT", default=0.5),
+                "SOCKET_TIMEOUT": env.float("DATACHAT_REDIS_TIMEOUT", default=0.5),
+                "CONNECTION_POOL_KWARGS": {
+                    "retry": Retry(NoBackoff(), 0),
+                    "health_check_interval": 30,
+                },
             },
         }
     }
-    DJANGO_REDIS_IGNORE_EXCEPTIONS = True
-    DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
-    SESSION_ENGINE = "django.contrib.sessions.backends.cache"
 else:
     CACHES = {
         "default": {
@@ -181,6 +210,15 @@ else:
             "OPTIONS": {"MAX_ENTRIES": 5000},
         }
     }
+DJANGO_REDIS_IGNORE_EXCEPTIONS = True
+# A fault django-redis ignores is logged, thinned to one line per kind per minute (LOGGING).
+DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+DJANGO_REDIS_LOGGER = "datachat.cache"
+# Sessions live in the app database, with the cache in front: a cache outage costs a database
+# read per request, never a logout (a session written meanwhile is in the database).
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# Seconds a client is asked to wait (Retry-After) when the app database is unreachable.
+DATACHAT_DB_RETRY_AFTER = env.int("DATACHAT_DB_RETRY_AFTER", default=10)
 
 AUTHENTICATION_BACKENDS = [
     # First: refuses a locked-out client before any password is checked (docs/security.md).
@@ -258,6 +296,8 @@ REST_FRAMEWORK = {
 }
 # Per organization, in addition to each user's rate: all of an org's members together. An
 # organization may override these in the admin (Organization.rate_limits).
+# When Redis fails, rate limits run on each process's own memory (`local`) or refuse (`closed`).
+DATACHAT_RATE_LIMIT_FALLBACK = env.str("DATACHAT_RATE_LIMIT_FALLBACK", default="local")
 DATACHAT_ORG_RATES = {
     "chat": env.str("DATACHAT_ORG_CHAT_RATE", default="300/min"),
     "query": env.str("DATACHAT_ORG_QUERY_RATE", default="300/min"),
@@ -296,10 +336,36 @@ CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=REDIS_URL or "c
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
+# A task whose worker died (killed, OOM) goes back to the queue, not to the failed results.
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# A task taken by a worker that died is handed out again after this many seconds (Redis broker):
+# longer than the longest task (the hard time limit below), far shorter than the default hour.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("DATACHAT_BROKER_VISIBILITY_TIMEOUT", default=300),
+    "socket_timeout": 2,
+    "socket_connect_timeout": 2,
+}
+# A result store that is down costs a publisher two quick tries, not Celery's 20 reconnects.
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {
+    "retry_policy": {"max_retries": 1, "interval_start": 0, "interval_step": 0.2}
+}
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 2
+CELERY_REDIS_SOCKET_TIMEOUT = 5
+# Enqueueing with the broker down fails after a few quick tries: the outbox keeps the work.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2}
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TASK_SOFT_TIME_LIMIT = 120
 CELERY_TASK_TIME_LIMIT = 150
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# The index outbox (apps/knowledge/outbox.py): how often beat re-enqueues pending rows, and how
+# long after its last enqueue a pending row is sent again.
+DATACHAT_OUTBOX_SECONDS = env.float("DATACHAT_OUTBOX_SECONDS", default=30.0)
+DATACHAT_OUTBOX_REDELIVER_SECONDS = env.float("DATACHAT_OUTBOX_REDELIVER_SECONDS", default=120.0)
 CELERY_BEAT_SCHEDULE = {
+    "index-outbox": {
+        "task": "apps.knowledge.tasks.index_outbox_flush_task",
+        "schedule": DATACHAT_OUTBOX_SECONDS,
+    },
     "anomalies-hourly": {
         "task": "apps.governance.tasks.anomalies_detect_task",
         "schedule": 3600.0,
@@ -308,6 +374,11 @@ CELERY_BEAT_SCHEDULE = {
     "audit-refusals-every-minute": {
         "task": "apps.governance.tasks.audit_refusals_flush_task",
         "schedule": 60.0,
+    },
+    # Every audit chain verified; the outcome is a gauge on /metrics (an alert when it fails).
+    "audit-verify": {
+        "task": "apps.governance.tasks.audit_verify_task",
+        "schedule": env.float("DATACHAT_AUDIT_VERIFY_SECONDS", default=3600.0),
     },
     # A signed checkpoint of every chain's head, outside the database (and in the log).
     "audit-checkpoint": {
@@ -332,11 +403,26 @@ DATACHAT = {
     "CACHE_TTL": {"intent": 3600, "sql": 86400, "result": 300, "rag": 7 * 86400},
 }
 
+# Log lines carry the request id, org and user; `DATACHAT_LOG_FORMAT=json` writes JSON lines
+# (production's default). Faults are thinned to one line per kind per minute (datachat/logs.py).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {
+        "context": {"()": "datachat.logs.RequestContextFilter"},
+        "once_per_minute": {"()": "datachat.logs.OncePerMinuteFilter", "seconds": 60},
+    },
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "datachat.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": env.str("DATACHAT_LOG_FORMAT", default="plain"),
+            "filters": ["context", "once_per_minute"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("DATACHAT_LOG_LEVEL", default="WARNING")},
     # Audit checkpoints go to the log stream whatever the root level: a copy outside the host.
     "loggers": {"datachat.audit": {"level": "INFO"}},

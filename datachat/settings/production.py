@@ -66,3 +66,9 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SESSION_COOKIE_HTTPONLY = True
 # Pages send the CSRF token from the template (htmx's hx-headers); no script reads the cookie.
 CSRF_COOKIE_HTTPONLY = True
+
+# Persistent, health-checked app-database connections (base.py) and JSON log lines.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATACHAT_DB_CONN_MAX_AGE", default=60)  # noqa: F405
+LOGGING["handlers"]["console"]["formatter"] = env.str(  # noqa: F405
+    "DATACHAT_LOG_FORMAT", default="json"
+)

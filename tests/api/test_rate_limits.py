@@ -272,8 +272,12 @@ def test_a_bad_org_override_is_a_validation_error(limits):
     assert "rate_limits" in error.value.message_dict
 
 
-def test_a_cache_fault_lets_requests_through(monkeypatch, rates):
-    # These limits protect capacity, not data: a broken cache must not take the product down.
+def test_a_cache_fault_falls_back_to_a_local_limiter(monkeypatch, rates):
+    # A broken cache must not take the product down, nor open the limits (issue 15): the same
+    # counter runs in this process's memory (tests/faults/test_redis_down.py with a real Redis).
+    from apps.governance.ratelimit import _LOCAL
+
+    _LOCAL.clear()
     rates(user={"chat": "1/min"})
 
     def broken(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
@@ -281,7 +285,8 @@ def test_a_cache_fault_lets_requests_through(monkeypatch, rates):
 
     monkeypatch.setattr(cache, "add", broken)
     assert rate_check(scope="chat", user_id=1) is None
-    assert rate_check(scope="chat", user_id=1) is None
+    assert rate_check(scope="chat", user_id=1) is not None
+    _LOCAL.clear()
 
 
 def test_only_platform_staff_set_an_orgs_budget_and_rates(client, django_user_model):
