@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('knowledge', '0003_datasource_restricted_by_default'),
+        ('knowledge', '0004_catalog_flag_sources_datasource_setup'),
     ]
 
     operations = [
