@@ -233,9 +233,15 @@ def semantic_layer_check(
         if metric.table not in known:
             problem(("metrics", index, "table"), f"no table {metric.table} in the source")
             continue
-        refused = _guard_problem(_metric_sql(metric, catalog), catalog, policy)
+        # The expression alone first, so the problem is pinned on the part that has it.
+        bare = metric.model_copy(update={"filters": []})
+        refused = _guard_problem(_metric_sql(bare, catalog), catalog, policy)
+        path: tuple[Any, ...] = ("metrics", index, "expression")
+        if not refused and metric.filters:
+            refused = _guard_problem(_metric_sql(metric, catalog), catalog, policy)
+            path = ("metrics", index, "filters")
         if refused:
-            problem(("metrics", index, "expression"), f"metric {metric.name}: {refused}")
+            problem(path, f"metric {metric.name}: {refused}")
     for index, example in enumerate(data.examples):
         refused = _guard_problem(example.sql, catalog, policy)
         if refused:
@@ -398,14 +404,19 @@ def semantic_layer_apply(
             user=user,
         )
         summary.examples += int(changed)
-    summary.knowledge_version = knowledge_version_bump(
-        org=org,
-        user=user,
-        object_type="datasource",
-        object_id=data_source.pk,
-        action="semantic_layer_imported",
-        changes={"summary": summary.line(), "via": channel},
-    )
+    counts = (summary.tables, summary.columns, summary.relationships, summary.metrics)
+    if any(counts) or summary.documents or summary.examples:
+        summary.knowledge_version = knowledge_version_bump(
+            org=org,
+            user=user,
+            object_type="datasource",
+            object_id=data_source.pk,
+            action="semantic_layer_imported",
+            changes={"summary": summary.line(), "via": channel},
+        )
+    else:  # the same file again: nothing changed, no cached answer needs to die
+        org.refresh_from_db(fields=["knowledge_version"])
+        summary.knowledge_version = org.knowledge_version
     return summary
 
 

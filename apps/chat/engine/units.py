@@ -84,6 +84,15 @@ def _unit(
         left = _unit(node.left, sources, labelled, catalog)
         right = _unit(node.right, sources, labelled, catalog)
         return left if left == right or not right and _is_literal(node.right) else ""
+    if isinstance(node, exp.Case):  # a filtered metric: SUM(CASE WHEN … THEN total END)
+        branches = [i.args.get("true") for i in node.args.get("ifs") or []]
+        branches += [node.args["default"]] if node.args.get("default") is not None else []
+        found = {
+            _unit(b, sources, labelled, catalog)
+            for b in branches
+            if not (_is_literal(b) or isinstance(b, exp.Null))  # THEN 0 / ELSE NULL: no unit
+        }
+        return found.pop() if len(found) == 1 else ""
     if isinstance(node, exp.Mul):
         sides = [
             _unit(node.left, sources, labelled, catalog),

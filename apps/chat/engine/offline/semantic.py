@@ -79,6 +79,7 @@ class MetricSem:
     words: frozenset[str]  # stems of the name and synonyms, for concept look-ups
     synonyms: tuple[str, ...] = ()
     description: str = ""
+    filtered: bool = False  # counts only the rows its filters keep: never the generic concept
 
 
 @dataclass(frozen=True)
@@ -297,6 +298,7 @@ def _metric_sem(metric, catalog: CatalogSnapshot, columns) -> MetricSem | None: 
         words=words,
         synonyms=tuple(metric.synonyms),
         description=metric.description,
+        filtered=bool(metric.filters),
     )
 
 
@@ -583,7 +585,7 @@ def _index_metric_words(phrases: dict[str, list[Entry]], metrics: Mapping[str, M
 
 def _concept_metrics(metrics: Mapping[str, MetricSem], fact: str) -> tuple:
     """The revenue-like, units-like and row-count metrics of the fact table, if any."""
-    on_fact = [m for m in metrics.values() if m.table == fact]
+    on_fact = [m for m in metrics.values() if m.table == fact and not m.filtered]
     revenue_words = {lx.stem(w) for w in lx.REVENUE_CONCEPT}
     units_words = {lx.stem(w) for w in lx.UNITS_CONCEPT}
     revenue = next((m.key for m in on_fact if m.words & revenue_words and m.agg == "sum"), None)
