@@ -217,6 +217,10 @@ def semantic_file_parse(text: str, *, name: str = "file") -> tuple[SemanticFile,
                 message = "a currency is an ISO 4217 code in capitals (EUR, USD, MXN)"
             elif error["type"] == "string_pattern_mismatch" and path[-1:] in (("from",), ("to",)):
                 message = "write the column as table.column"
+            elif error["type"] == "dict_type":
+                message = "must be a mapping (name: its description), not a list or a value"
+            elif error["type"] == "list_type":
+                message = "must be a list (one '- ' item per line)"
             problems.append(f"{name}: {where(root, path)}: {message}")
         raise SemanticFileError(problems) from None
 
