@@ -319,3 +319,66 @@ def test_the_export_is_yaml_a_person_can_read():
     assert raw["tables"]["clientes"]["columns"]["email"]["pii"] is True
     revenue = next(m for m in raw["metrics"] if m["name"] == "Revenue Total")
     assert revenue["expression"] == "SUM(ventas.total)"
+
+
+# --- the admin ---------------------------------------------------------------------------------
+
+
+def test_a_steward_downloads_and_uploads_the_file_in_the_admin(client, member, demo_db_path):
+    steward = member("acme", "steward")
+    source = datasource_get(org=steward.organization)
+    client.force_login(steward.user)
+    # The change page links to both
+    page = client.get(f"/admin/knowledge/datasource/{source.pk}/change/")
+    assert page.status_code == 200
+    assert f"/admin/knowledge/datasource/{source.pk}/semantic-layer/export/" in page.text
+    # Download: the same text as the command's export
+    download = client.get(f"/admin/knowledge/datasource/{source.pk}/semantic-layer/export/")
+    assert download.status_code == 200
+    assert download["Content-Disposition"].endswith('-semantic-layer.yaml"')
+    assert download.content.decode() == semantic_layer_export(data_source=source)
+    # Upload a change: applied, versioned as the steward
+    upload_url = f"/admin/knowledge/datasource/{source.pk}/semantic-layer/import/"
+    assert client.get(upload_url).status_code == 200
+    edited = download.content.decode().replace(
+        "Ingresos totales en USD", "Ingresos totales (USD)", 1
+    )
+    assert edited != download.content.decode()
+    response = client.post(upload_url, {"file": io.BytesIO(edited.encode()) | _named("acme.yaml")})
+    assert response.status_code == 302
+    change = KnowledgeChange.all_tenants.filter(
+        organization=steward.organization, action="semantic_layer_imported"
+    ).first()
+    assert change is not None and change.user == steward.user
+    # A bad file: every problem shown with its line, nothing changed
+    version = Organization.objects.get(pk=steward.organization.pk).knowledge_version
+    bad = client.post(
+        upload_url,
+        {"file": io.BytesIO(b"tables:\n  trucks: {description: x}\n") | _named("bad.yaml")},
+    )
+    assert bad.status_code == 200
+    assert "bad.yaml: line 2: tables.trucks: no table trucks in the source" in bad.text
+    assert Organization.objects.get(pk=steward.organization.pk).knowledge_version == version
+
+
+def test_another_orgs_source_is_a_404_in_the_admin(client, member):
+    globex = datasource_get(org=Organization.objects.get(slug="globex"))
+    client.force_login(member("acme", "steward").user)
+    for action in ("export", "import"):
+        url = f"/admin/knowledge/datasource/{globex.pk}/semantic-layer/{action}/"
+        assert client.get(url).status_code == 404
+    client.force_login(member("acme", "analista").user)
+    acme = datasource_get(org=Organization.objects.get(slug="acme"))
+    response = client.get(f"/admin/knowledge/datasource/{acme.pk}/semantic-layer/export/")
+    assert response.status_code == 302  # not staff: to the admin login
+
+
+class _named:
+    """`BytesIO(...) | _named("x.yaml")`: an upload with a file name, as a browser sends it."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __ror__(self, handle: io.BytesIO) -> io.BytesIO:
+        handle.name = self.name
+        return handle
