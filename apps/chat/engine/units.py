@@ -46,7 +46,7 @@ def _sources(select: exp.Select, catalog: CatalogSnapshot) -> dict[str, str]:
     """{name or alias in the FROM/JOINs: catalog table}; a subquery over one table (the row
     filter's rewrite) counts as that table."""
     found: dict[str, str] = {}
-    from_ = select.args.get("from")
+    from_ = select.args.get("from_") or select.args.get("from")  # the key's name by version
     nodes = ([from_.this] if from_ is not None else []) + [
         j.this for j in select.args.get("joins") or []
     ]
