@@ -382,3 +382,15 @@ class _named:
     def __ror__(self, handle: io.BytesIO) -> io.BytesIO:
         handle.name = self.name
         return handle
+
+
+def test_the_documented_example_imports_as_written(demo_db_path):
+    """docs/semantic-layer.md's full example is a file the importer accepts."""
+    doc = (Path(__file__).parent.parent / "docs" / "semantic-layer.md").read_text("utf-8")
+    example = doc.split("## The format", 1)[1].split("```yaml\n", 1)[1].split("\n```", 1)[0]
+    source = _fresh_org("documented", demo_db_path)
+    summary = semantic_layer_import(data_source=source, text=example, name="example.yaml")
+    assert summary.metrics == 3 and summary.examples == 1 and summary.documents == 4
+    exported = semantic_layer_export(data_source=source)
+    assert "filters:\n  - ventas.canal = 'Online'" in exported
+    assert "label_column: producto" in exported
