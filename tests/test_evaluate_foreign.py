@@ -285,7 +285,7 @@ def test_a_semantic_layer_is_applied_in_its_own_org_and_only_while_given(tmp_pat
     with pytest.raises(CommandError, match="no table trucks"):
         outcome("--semantic", str(layer))
     layer.write_text("tables: [1, 2]\nextra: 1\n", encoding="utf-8")
-    with pytest.raises(CommandError, match="tables and metrics"):
+    with pytest.raises(CommandError, match="line 2: extra: unknown key"):
         outcome("--semantic", str(layer))
     layer.write_text("tables: [1, 2]\n", encoding="utf-8")
     with pytest.raises(CommandError, match="mapping"):

@@ -44,7 +44,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
 from django.conf import settings
 from django.db import transaction
 from django.utils.text import slugify
@@ -52,9 +51,18 @@ from django.utils.text import slugify
 from apps.chat.pipeline import ask
 from apps.governance.models import AccessPolicy, Membership, Role
 from apps.governance.services import membership_create, organization_create
-from apps.knowledge.models import CatalogTable, DataSource, Metric
+from apps.knowledge.engine.semantic_file import SemanticFile, semantic_file_parse
+from apps.knowledge.models import (
+    CatalogForeignKey,
+    CatalogTable,
+    DataSource,
+    Document,
+    Metric,
+    VerifiedExample,
+)
 from apps.knowledge.selectors import datasource_get
-from apps.knowledge.services import catalog_refresh, datasource_create, metric_upsert
+from apps.knowledge.semantic_layer import semantic_layer_import
+from apps.knowledge.services import catalog_refresh, datasource_create
 
 OUTCOMES = (
     "right",
@@ -337,105 +345,22 @@ def classify(
 
 @dataclass(frozen=True)
 class SemanticLayer:
-    """What a steward writes about a database from its schema alone: table and column
-    descriptions and synonyms, and metrics. The file (YAML) looks like
+    """A semantic-layer file (docs/semantic-layer.md) read for an evaluation org: its name, its
+    text and the checked model. Applied with the product's own importer, exactly as
+    `manage.py knowledge import` applies it."""
 
-        tables:
-          country:
-            description: Countries of the world
-            synonyms: [nation, state, país]
-            columns:
-              SurfaceArea: {description: Area in km², synonyms: [area, superficie]}
-        metrics:
-          - {name: Population, expression: SUM(country.Population), table: country,
-             synonyms: [inhabitants, población], description: People living there}
-    """
-
-    table_meta: dict[str, dict[str, Any]]
-    column_meta: dict[tuple[str, str], dict[str, Any]]
-    metrics: tuple[dict[str, Any], ...]
-
-
-def _words(value: Any, where: str) -> list[str]:
-    if value is None:
-        return []
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise ValueError(f"{where}: synonyms must be a list of strings")
-    return list(value)
-
-
-def _text(value: Any, where: str) -> str:
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        raise ValueError(f"{where}: must be a string")
-    return value
+    name: str
+    text: str
+    data: SemanticFile
 
 
 def semantic_layer_load(path: str | Path) -> SemanticLayer:
-    """Read and check the shape of a semantic-layer file (ValueError names what is wrong)."""
-    try:
-        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        raise ValueError(f"{path}: not YAML ({exc})") from exc
-    if not isinstance(raw, dict) or set(raw) - {"tables", "metrics"}:
-        raise ValueError(f"{path}: expected only the keys tables and metrics")
-    if not isinstance(raw.get("tables") or {}, dict):
-        raise ValueError(f"{path}: tables must be a mapping of table name to its description")
-    if not isinstance(raw.get("metrics") or [], list):
-        raise ValueError(f"{path}: metrics must be a list")
-    tables: dict[str, dict[str, Any]] = {}
-    columns: dict[tuple[str, str], dict[str, Any]] = {}
-    for table, spec in (raw.get("tables") or {}).items():
-        spec = spec or {}
-        if not isinstance(spec, dict) or set(spec) - {"description", "synonyms", "columns"}:
-            raise ValueError(f"{path}: table {table}: description, synonyms, columns only")
-        tables[str(table)] = {
-            "description": _text(spec.get("description"), f"{path}: {table}"),
-            "synonyms": _words(spec.get("synonyms"), f"{path}: {table}"),
-        }
-        if not isinstance(spec.get("columns") or {}, dict):
-            raise ValueError(f"{path}: table {table}: columns must be a mapping")
-        for column, cspec in (spec.get("columns") or {}).items():
-            cspec = cspec or {}
-            where = f"{path}: {table}.{column}"
-            if not isinstance(cspec, dict) or set(cspec) - {"description", "synonyms"}:
-                raise ValueError(f"{where}: description and synonyms only")
-            columns[(str(table), str(column))] = {
-                "description": _text(cspec.get("description"), where),
-                "synonyms": _words(cspec.get("synonyms"), where),
-            }
-    metrics = []
-    for number, metric in enumerate(raw.get("metrics") or [], start=1):
-        where = f"{path}: metric {number}"
-        if not isinstance(metric, dict) or not {"name", "expression", "table"} <= set(metric):
-            raise ValueError(f"{where}: needs name, expression and table")
-        metrics.append(
-            {
-                "name": _text(metric["name"], where),
-                "expression": _text(metric["expression"], where),
-                "table_name": _text(metric["table"], where),
-                "synonyms": _words(metric.get("synonyms"), where),
-                "description": _text(metric.get("description"), where),
-            }
-        )
-    return SemanticLayer(tables, columns, tuple(metrics))
-
-
-def _semantic_layer_check(layer: SemanticLayer, source: DataSource) -> None:
-    known = {
-        table.name: {column.name for column in table.columns.all()}
-        for table in CatalogTable.all_tenants.filter(data_source=source).prefetch_related("columns")
-    }
-    for table in layer.table_meta:
-        if table not in known:
-            raise ValueError(f"semantic layer: no table {table} in {source.name}")
-    for table, column in layer.column_meta:
-        if column not in known.get(table, ()):
-            raise ValueError(f"semantic layer: no column {table}.{column} in {source.name}")
-    for metric in layer.metrics:
-        if metric["table_name"] not in known:
-            raise ValueError(f"semantic layer: metric {metric['name']}: no table there")
+    """Read and check the shape of a semantic-layer file (ValueError names each problem's line
+    and path); the names are checked against the database when it is applied."""
+    path = Path(path)
+    text = path.read_text(encoding="utf-8")
+    data, _ = semantic_file_parse(text, name=path.name)  # SemanticFileError is a ValueError
+    return SemanticLayer(name=path.name, text=text, data=data)
 
 
 # --- the run ------------------------------------------------------------------------------------
@@ -489,15 +414,15 @@ def foreign_org_prepare(
         )
     with transaction.atomic():
         CatalogTable.all_tenants.filter(data_source=source).delete()
+        CatalogForeignKey.all_tenants.filter(data_source=source).delete()
         Metric.all_tenants.filter(data_source=source).delete()
+        VerifiedExample.all_tenants.filter(data_source=source).delete()
+        Document.all_tenants.filter(organization=org).delete()
         catalog_refresh(data_source=source)
         if semantic is not None:
-            _semantic_layer_check(semantic, source)
-            catalog_refresh(
-                data_source=source, table_meta=semantic.table_meta, column_meta=semantic.column_meta
+            semantic_layer_import(
+                data_source=source, text=semantic.text, channel="eval", name=semantic.name
             )
-            for metric in semantic.metrics:
-                metric_upsert(data_source=source, **metric)
     membership.refresh_from_db()
     return membership
 

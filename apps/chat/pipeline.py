@@ -29,6 +29,7 @@ from apps.chat.engine.answer import Answer, LLMUsage, intent_dict
 from apps.chat.engine.followups import followups
 from apps.chat.engine.offline import interpret
 from apps.chat.engine.offline.plan import QueryPlan, plan_from_dict, plan_to_dict
+from apps.chat.engine.units import result_units
 from apps.chat.models import Conversation, Message
 from apps.chat.question_stats import counted, question_stat_record
 from apps.chat.selectors import conversation_owned_get
@@ -538,12 +539,19 @@ def _sql_answer(
         return answer
     columns = list(result.columns)
     rows = [list(r) for r in result.rows]
+    units = result_units(guarded.sql, turn.source.dialect, turn.catalog)
     spec = charts.choose_chart(columns, rows, hint=chart_hint, lang=turn.lang)
-    figure = charts.render_figure(spec, columns, rows, lang=turn.lang)
+    figure = charts.render_figure(spec, columns, rows, lang=turn.lang, units=units)
     if plan is None and narrate_shape:
         plan = llm_path.narration_plan(columns, rows)
     body = narrate.narrate(
-        plan, columns, rows, lang=turn.lang, row_count=result.row_count, truncated=result.truncated
+        plan,
+        columns,
+        rows,
+        lang=turn.lang,
+        row_count=result.row_count,
+        truncated=result.truncated,
+        units=units,
     )
     if guarded.applied_filters:
         # Row-level security applied: say so in the answer itself (API and CLI too), so a 0 or
@@ -563,6 +571,7 @@ def _sql_answer(
         chart={"type": spec.type, "figure": figure},
         scope=list(guarded.applied_filters),
         masked_columns=list(guarded.masked_outputs),
+        units=units,
     )
 
 

@@ -523,6 +523,7 @@ def _table(
             {
                 "index": i,
                 "name": name,
+                "unit": (answer.get("units") or {}).get(name, ""),
                 "kind": kinds[i],
                 "numeric": kinds[i] in ("number", "code"),
                 "aria_sort": (
@@ -583,13 +584,18 @@ def _chart(
         return None
     stored = answer.get("chart") or {}
     lang = "en" if (get_language() or "es").startswith("en") else "es"
+    units = answer.get("units") or {}
     wanted = charts.validate_hint(chart_type) or stored.get("type")
     spec = charts.choose_chart(columns, rows, hint=wanted, lang=lang)
     same_as_stored = spec.type == stored.get("type") and answer.get("lang", lang) == lang
     light = stored.get("figure") if same_as_stored and stored.get("figure") else None
     if light is None:
-        light = charts.render_figure(spec, columns, rows, lang=lang, theme="light")
-    dark = charts.render_figure(spec, columns, rows, lang=lang, theme="dark") if light else None
+        light = charts.render_figure(spec, columns, rows, lang=lang, theme="light", units=units)
+    dark = (
+        charts.render_figure(spec, columns, rows, lang=lang, theme="dark", units=units)
+        if light
+        else None
+    )
     options = [t for t in charts.CHART_TYPES if t == spec.type or t in spec.alternatives]
     dom = f"{message_id or 'new'}"
     return {

@@ -1,13 +1,16 @@
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from apps.governance.admin_scoping import OrgScopedAdmin, admin_orgs
 from apps.governance.models import Membership, Organization, Role
+from apps.knowledge.engine.semantic_file import SemanticFileError
 from apps.knowledge.locations import LocationError, location_check, location_probe
 from apps.knowledge.models import (
     CatalogColumn,
@@ -20,6 +23,7 @@ from apps.knowledge.models import (
     Metric,
     VerifiedExample,
 )
+from apps.knowledge.semantic_layer import semantic_layer_export, semantic_layer_import
 from apps.knowledge.services import (
     catalog_refresh,
     datasource_connect,
@@ -176,6 +180,25 @@ class DataSourceConnectForm(forms.Form):
         return cleaned
 
 
+SEMANTIC_FILE_MAX_BYTES = 2 * 1024 * 1024
+
+
+class SemanticLayerUploadForm(forms.Form):
+    file = forms.FileField(
+        label=_("Semantic-layer file (YAML)"),
+        help_text=_("The format of docs/semantic-layer.md; at most 2 MB."),
+    )
+
+    def clean_file(self):  # noqa: ANN201
+        upload = self.cleaned_data["file"]
+        if upload.size > SEMANTIC_FILE_MAX_BYTES:
+            raise forms.ValidationError(_("The file is larger than 2 MB."), code="too_large")
+        try:
+            return upload.name, upload.read().decode("utf-8")
+        except UnicodeDecodeError:
+            raise forms.ValidationError(_("The file is not UTF-8 text."), code="not_text") from None
+
+
 @admin.register(DataSource)
 class DataSourceAdmin(OrgScopedAdmin):
     """Only platform staff (superusers) add sources or set a location: a location decides what
@@ -194,14 +217,6 @@ class DataSourceAdmin(OrgScopedAdmin):
     )
     actions = ["refresh_schema"]
     change_list_template = "admin/knowledge/datasource/change_list.html"
-
-    def get_urls(self):  # noqa: ANN201
-        connect = path(
-            "connect/",
-            self.admin_site.admin_view(self.connect_view),
-            name="knowledge_datasource_connect",
-        )
-        return [connect, *super().get_urls()]
 
     def may_connect(self, request) -> bool:  # noqa: ANN001
         return (
@@ -291,13 +306,97 @@ class DataSourceAdmin(OrgScopedAdmin):
             "restricted",
             "schema_version",
             "refreshed_at",
+            "semantic_layer",
         ]
 
     def get_readonly_fields(self, request, obj=None):  # noqa: ANN001, ANN201
         if obj is None:
             return []
-        readonly = ["organization", "current_location", "schema_version", "refreshed_at"]
+        readonly = [
+            "organization",
+            "current_location",
+            "schema_version",
+            "refreshed_at",
+            "semantic_layer",
+        ]
         return readonly if request.user.is_superuser else [*readonly, "kind"]
+
+    @admin.display(description=_("Semantic layer"))
+    def semantic_layer(self, obj):  # noqa: ANN001, ANN201
+        if obj is None or obj.pk is None:
+            return "—"
+        return format_html(
+            '<a href="{}">{}</a> · <a href="{}">{}</a>',
+            reverse("admin:knowledge_datasource_semantic_export", args=[obj.pk]),
+            _("Download the semantic-layer file (YAML)"),
+            reverse("admin:knowledge_datasource_semantic_import", args=[obj.pk]),
+            _("Import a semantic-layer file"),
+        )
+
+    def get_urls(self):  # noqa: ANN201
+        wrap = self.admin_site.admin_view
+        return [
+            path("connect/", wrap(self.connect_view), name="knowledge_datasource_connect"),
+            path(
+                "<int:pk>/semantic-layer/export/",
+                wrap(self.semantic_export_view),
+                name="knowledge_datasource_semantic_export",
+            ),
+            path(
+                "<int:pk>/semantic-layer/import/",
+                wrap(self.semantic_import_view),
+                name="knowledge_datasource_semantic_import",
+            ),
+            *super().get_urls(),
+        ]
+
+    def _scoped_source(self, request, pk: int) -> DataSource:  # noqa: ANN001
+        """The source if it is of the staff member's orgs; the same 404 otherwise."""
+        source = self.get_queryset(request).filter(pk=pk).first()
+        if source is None or not self.has_view_permission(request, source):
+            raise Http404
+        return source
+
+    def semantic_export_view(self, request, pk: int):  # noqa: ANN001, ANN201
+        source = self._scoped_source(request, pk)
+        text = semantic_layer_export(data_source=source)
+        response = HttpResponse(text, content_type="application/yaml; charset=utf-8")
+        filename = f"{source.organization.slug}-{source.name}-semantic-layer.yaml"
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
+
+    def semantic_import_view(self, request, pk: int):  # noqa: ANN001, ANN201
+        """Upload a file: checked whole, then applied as the steward's edits (versioned,
+        re-indexed); every problem is shown with its line, and nothing changes then."""
+        source = self._scoped_source(request, pk)
+        if not request.user.has_perm("knowledge.change_metric"):  # stewards and admins
+            raise PermissionDenied
+        problems: list[str] = []
+        form = SemanticLayerUploadForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            name, text = form.cleaned_data["file"]
+            try:
+                summary = semantic_layer_import(
+                    data_source=source, text=text, user=request.user, channel="web", name=name
+                )
+            except SemanticFileError as exc:
+                problems = exc.problems
+            else:
+                self.message_user(request, f"{source}: {summary.line()}")
+                return HttpResponseRedirect(
+                    reverse("admin:knowledge_datasource_change", args=[source.pk])
+                )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "original": source,
+            "title": _("Import a semantic-layer file into %(source)s") % {"source": source},
+            "form": form,
+            "problems": problems,
+        }
+        return TemplateResponse(
+            request, "admin/knowledge/datasource/semantic_layer_import.html", context
+        )
 
     @admin.display(description=_("Location"))
     def current_location(self, obj):  # noqa: ANN001, ANN201
@@ -355,6 +454,8 @@ class CatalogColumnInline(admin.TabularInline):
         "pii_source",
         "description",
         "synonyms",
+        "currency",
+        "unit",
         "distinct_values",
     )
     readonly_fields = ("name", "data_type", "pii_source", "distinct_values")
@@ -398,7 +499,15 @@ class CatalogTableAdmin(KnowledgeVersionedAdmin):
 
 @admin.register(CatalogForeignKey)
 class CatalogForeignKeyAdmin(OrgScopedAdmin):
-    list_display = ("table", "column", "ref_table", "ref_column", "data_source")
+    list_display = (
+        "table",
+        "column",
+        "ref_table",
+        "ref_column",
+        "cardinality",
+        "declared",
+        "data_source",
+    )
 
 
 @admin.register(Document)

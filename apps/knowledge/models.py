@@ -112,6 +112,8 @@ class CatalogTable(TenantOwnedModel):
     name = models.CharField(max_length=200)
     description = models.TextField(blank=True)
     synonyms = models.JSONField(default=list, blank=True)
+    # The column that names a row ("nombre", "title"): what a listing or a ranking shows.
+    label_column = models.CharField(max_length=200, blank=True)
     row_estimate = models.BigIntegerField(default=0)
     sensitive = models.BooleanField(
         default=False,
@@ -150,6 +152,10 @@ class CatalogColumn(TenantOwnedModel):
     )
     description = models.TextField(blank=True)
     synonyms = models.JSONField(default=list, blank=True)
+    # What a number of this column is in: an ISO 4217 currency ("EUR") or a unit ("km²", "kg").
+    # Answers, tables and charts show it; nothing is assumed when both are empty.
+    currency = models.CharField(max_length=3, blank=True, help_text=_("ISO 4217 code, e.g. EUR."))
+    unit = models.CharField(max_length=30, blank=True, help_text=_("e.g. km², kg, years."))
     # Distinct values of a low-cardinality text column; null when not indexed (or PII).
     distinct_values = models.JSONField(null=True, blank=True)
 
@@ -164,6 +170,19 @@ class CatalogColumn(TenantOwnedModel):
 
 
 class CatalogForeignKey(TenantOwnedModel):
+    """A join path: `table.column` refers to `ref_table.ref_column`.
+
+    Introspected from the database's foreign keys, or declared by a steward (the semantic-layer
+    file, the admin) where the database declares none; a schema refresh replaces only the
+    introspected ones. `cardinality` reads from `table` to `ref_table`.
+    """
+
+    class Cardinality(models.TextChoices):
+        MANY_TO_ONE = "many_to_one", _("many to one")
+        ONE_TO_ONE = "one_to_one", _("one to one")
+        ONE_TO_MANY = "one_to_many", _("one to many")
+        MANY_TO_MANY = "many_to_many", _("many to many")
+
     data_source = models.ForeignKey(
         DataSource, on_delete=models.CASCADE, related_name="foreign_keys"
     )
@@ -171,6 +190,12 @@ class CatalogForeignKey(TenantOwnedModel):
     column = models.CharField(max_length=200)
     ref_table = models.CharField(max_length=200)
     ref_column = models.CharField(max_length=200)
+    cardinality = models.CharField(
+        max_length=12, choices=Cardinality.choices, default=Cardinality.MANY_TO_ONE
+    )
+    declared = models.BooleanField(
+        default=False, help_text=_("Declared by a steward, not found in the database.")
+    )
 
     def __str__(self) -> str:
         return f"{self.table}.{self.column} → {self.ref_table}.{self.ref_column}"
@@ -211,11 +236,23 @@ class Document(TenantOwnedModel):
 
 
 class Metric(TenantOwnedModel):
+    class Format(models.TextChoices):
+        NUMBER = "number", _("Number")
+        INTEGER = "integer", _("Integer")
+        MONEY = "money", _("Money")
+        PERCENT = "percent", _("Percent (0-100)")
+        RATIO = "ratio", _("Ratio (0-1, shown as %)")
+
     data_source = models.ForeignKey(DataSource, on_delete=models.CASCADE, related_name="metrics")
     name = models.CharField(max_length=200)
     synonyms = models.JSONField(default=list, blank=True)
     expression = models.TextField(help_text=_("SQL expression, e.g. SUM(ventas.total)."))
     table_name = models.CharField(max_length=200)
+    # SQL conditions over the metric's tables, all of which a counted row meets.
+    filters = models.JSONField(default=list, blank=True)
+    format = models.CharField(max_length=10, choices=Format.choices, blank=True)
+    # Shown after the value: a currency code or a unit; empty: the measured column's, if any.
+    unit = models.CharField(max_length=30, blank=True)
     description = models.TextField(blank=True)
     document = models.OneToOneField(
         Document, null=True, blank=True, on_delete=models.SET_NULL, related_name="metric"

@@ -66,6 +66,7 @@ def catalog_snapshot(*, data_source: DataSource) -> CatalogSnapshot:
                 description=t.description,
                 synonyms=tuple(t.synonyms or ()),
                 sensitive=t.sensitive,
+                label_column=t.label_column,
                 columns=tuple(
                     ColumnInfo(
                         name=c.name,
@@ -75,6 +76,8 @@ def catalog_snapshot(*, data_source: DataSource) -> CatalogSnapshot:
                         description=c.description,
                         synonyms=tuple(c.synonyms or ()),
                         values=tuple(c.distinct_values) if c.distinct_values is not None else None,
+                        currency=c.currency,
+                        unit=c.unit,
                     )
                     for c in t.columns.all()
                 ),
@@ -82,7 +85,7 @@ def catalog_snapshot(*, data_source: DataSource) -> CatalogSnapshot:
             for t in tables
         ),
         foreign_keys=tuple(
-            ForeignKeyInfo(fk.table, fk.column, fk.ref_table, fk.ref_column)
+            ForeignKeyInfo(fk.table, fk.column, fk.ref_table, fk.ref_column, fk.cardinality)
             for fk in CatalogForeignKey.all_tenants.filter(data_source=data_source).order_by(
                 "table", "column"
             )
@@ -94,6 +97,9 @@ def catalog_snapshot(*, data_source: DataSource) -> CatalogSnapshot:
                 table=m.table_name,
                 synonyms=tuple(m.synonyms or ()),
                 description=m.description,
+                filters=tuple(m.filters or ()),
+                format=m.format,
+                unit=m.unit,
             )
             for m in Metric.all_tenants.filter(data_source=data_source).order_by("name")
         ),

@@ -279,6 +279,7 @@ def catalog_refresh(
         )
         table.description = table.description or meta.get("description", "")
         table.synonyms = table.synonyms or list(meta.get("synonyms", []))
+        table.label_column = table.label_column or meta.get("label_column", "")
         table.row_estimate = counts.get(info.name, 0)
         flags = []
         for position, col in enumerate(info.columns):
@@ -296,6 +297,8 @@ def catalog_refresh(
             column.primary_key = col.primary_key
             column.description = column.description or cmeta.get("description", "")
             column.synonyms = column.synonyms or list(cmeta.get("synonyms", []))
+            column.currency = column.currency or cmeta.get("currency", "")
+            column.unit = column.unit or cmeta.get("unit", "")
             column.distinct_values = (
                 None if column.pii else (list(col.values) if col.values is not None else None)
             )
@@ -313,7 +316,12 @@ def catalog_refresh(
         if progress is not None:
             progress(done, len(tables))
     CatalogTable.all_tenants.filter(data_source=data_source).exclude(name__in=seen_tables).delete()
-    CatalogForeignKey.all_tenants.filter(data_source=data_source).delete()
+    # The database's own keys are re-read; a steward's declared ones (and the cardinality a
+    # steward gave an introspected one) survive.
+    known = CatalogForeignKey.all_tenants.filter(data_source=data_source)
+    cardinality = {(k.table, k.column, k.ref_table, k.ref_column): k.cardinality for k in known}
+    declared = {(k.table, k.column, k.ref_table, k.ref_column) for k in known.filter(declared=True)}
+    known.filter(declared=False).delete()
     CatalogForeignKey.all_tenants.bulk_create(
         CatalogForeignKey(
             organization=org,
@@ -322,8 +330,13 @@ def catalog_refresh(
             column=fk.column,
             ref_table=fk.ref_table,
             ref_column=fk.ref_column,
+            cardinality=cardinality.get(
+                (fk.table, fk.column, fk.ref_table, fk.ref_column),
+                CatalogForeignKey.Cardinality.MANY_TO_ONE,
+            ),
         )
         for fk in fks
+        if (fk.table, fk.column, fk.ref_table, fk.ref_column) not in declared
     )
     stale = example_mark_stale(data_source=data_source, tables=seen_tables, columns=seen_columns)
     DataSource.all_tenants.filter(pk=data_source.pk).update(
@@ -421,7 +434,12 @@ def metric_upsert(
     synonyms: list[str],
     description: str = "",
     document: Document | None = None,
+    filters: list[str] | None = None,
+    format: str = "",  # noqa: A002 - the field's name
+    unit: str = "",
+    user: Any = None,
 ) -> tuple[Metric, bool]:
+    """Create or update the source's metric called `name`; returns (metric, changed)."""
     metric = Metric.all_tenants.filter(data_source=data_source, name=name).first()
     values = {
         "expression": expression,
@@ -429,6 +447,9 @@ def metric_upsert(
         "synonyms": list(synonyms),
         "description": description,
         "document": document,
+        "filters": list(filters or []),
+        "format": format,
+        "unit": unit,
     }
     if metric is not None and all(getattr(metric, k) == v for k, v in values.items()):
         return metric, False
@@ -439,6 +460,7 @@ def metric_upsert(
     metric.save()
     knowledge_version_bump(
         org=data_source.organization,
+        user=user,
         object_type="metric",
         object_id=metric.pk,
         action="upserted",

@@ -49,6 +49,8 @@ class Answer:
     scope: list[str] = field(default_factory=list)  # row filters applied, human readable
     masked_columns: list[str] = field(default_factory=list)
     count_capped: bool = False
+    # {result column: currency or unit} for the columns whose catalog column documents one.
+    units: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.type not in ANSWER_TYPES:

@@ -777,8 +777,12 @@ def render_figure(
     *,
     lang: str = "es",
     theme: str = "light",
+    units: dict[str, str] | None = None,
 ) -> dict | None:
     """Plotly figure JSON (`{"data": [...], "layout": {...}}`) for `spec` over the data.
+
+    `units` ({column: "EUR"}, from `engine/units.py`) labels the value axes and the KPI with
+    each column's documented currency or unit; a column without one gets none.
 
     Built only from the spec and the rows: plain lists, JSON-serialisable, no numpy. Returns None
     for "table" (the results table is the chart). `theme` "light"/"dark" picks the template and
@@ -858,7 +862,22 @@ def render_figure(
         traces, layout_axes = _bar_or_line(spec, data, xi, yis, ci, lang)
         layout.update(layout_axes)
     layout["template"] = _template(TEMPLATES[theme], {t["type"] for t in traces})
+    if units:
+        _label_units(layout, traces, spec, units)
     return _json_safe({"data": traces, "layout": layout})
+
+
+def _label_units(
+    layout: dict[str, Any], traces: list[Any], spec: ChartSpec, units: dict[str, str]
+) -> None:
+    """ "total" → "total (EUR)" on the axes; the KPI's number gets the unit after it."""
+    for key in ("xaxis", "yaxis"):
+        title = (layout.get(key) or {}).get("title") or {}
+        name = title.get("text")
+        if name in units:
+            title["text"] = f"{name} ({units[name]})"
+    if spec.type == "kpi" and traces and spec.y and spec.y[0] in units:
+        traces[0].setdefault("number", {})["suffix"] = f" {units[spec.y[0]]}"
 
 
 def _trace(kind: str, **props: Any) -> dict[str, Any]:

@@ -344,6 +344,7 @@ def _render_user(
     kept = {t.name for t in work.tables}
     refs = {
         (fk.table, fk.column): f"{fk.ref_table}.{fk.ref_column}"
+        + ("" if fk.cardinality == "many_to_one" else f" ({fk.cardinality})")
         for fk in foreign_keys
         if fk.table in kept and fk.ref_table in kept
     }
@@ -353,6 +354,8 @@ def _render_user(
         head = f"table {table.name}"
         if table.description:
             head += f": {_clean(table.description, _TABLE_DESC_CHARS)}"
+        if table.label_column:
+            head += f" [label: {_clean(table.label_column, 100)}]"
         lines.append(head)
         columns = table.columns
         if index == 0 and work.column_limit is not None:
@@ -366,6 +369,8 @@ def _render_user(
                 line += " pk"
             if ref := refs.get((table.name, column.name)):
                 line += f" -> {ref}"
+            if column.unit_label:
+                line += f" [{_clean(column.unit_label, 30)}]"
             if column.description and table.name in work.described:
                 line += f": {_clean(column.description, _COLUMN_DESC_CHARS)}"
             lines.append(line)
@@ -374,6 +379,9 @@ def _render_user(
         lines.append("METRICS")
         for metric in metrics:
             line = f"{metric.name} = {_clean(metric.expression, 300)} (table {metric.table})"
+            if metric.filters:
+                where = " AND ".join(_clean(f, 200) for f in metric.filters)
+                line += f" WHERE {_clean(where, 300)}"
             if metric.description:
                 line += f": {_clean(metric.description, _COLUMN_DESC_CHARS)}"
             lines.append(line)

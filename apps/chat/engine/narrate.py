@@ -1,14 +1,16 @@
 """Templated short answers (1-3 sentences) from a query's plan and its result rows, es/en.
 
 Pure: no Django, no LLM. Every number in the text comes from `rows`; nothing is estimated.
-Numbers follow the language (es `1.234,56`, en `1,234.56`); money metrics say USD; ratios
-(fractions such as an average discount) are shown as percentages.
+Numbers follow the language (es `1.234,56`, en `1,234.56`); a value is followed by its column's
+documented currency or unit (`units`, from `engine/units.py`), and by nothing when none is known;
+ratios (fractions such as an average discount) are shown as percentages.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -94,14 +96,22 @@ def format_number(value: Any, lang: str, *, decimals: int | None = None) -> str:
     return text
 
 
-def format_value(value: Any, unit: str, lang: str) -> str:
-    """A metric value with its unit: money in USD, ratios as percentages, counts as integers."""
+def format_value(value: Any, unit: str, lang: str, label: str = "") -> str:
+    """A metric value in its kind: money with two decimals, ratios as percentages, counts as
+    integers; followed by `label`, the documented currency or unit, when there is one."""
+    text = _format_kind(value, unit, lang)
+    if label and _is_number(value) and unit not in ("percent", "ratio"):
+        return f"{text} {label}"
+    return text
+
+
+def _format_kind(value: Any, unit: str, lang: str) -> str:
     if value is None:
         return "—"
     if not _is_number(value):
         return str(value)
     if unit == "money":
-        return f"{format_number(value, lang, decimals=2)} USD"
+        return format_number(value, lang, decimals=2)
     if unit == "percent":
         text = format_number(value, lang, decimals=2)
         return f"{text} %" if lang == "es" else f"{text}%"
@@ -192,11 +202,19 @@ def narrate(
     lang: str,
     row_count: int,
     truncated: bool,
+    units: dict[str, str] | None = None,
 ) -> str:
-    """A short answer in `lang` ("es"/"en") describing `rows` as `plan` asked for them."""
+    """A short answer in `lang` ("es"/"en") describing `rows` as `plan` asked for them.
+
+    `units` ({column: "EUR"}) says what each result column is counted in; values of the
+    other columns get no currency or unit at all."""
     lang = "es" if lang == "es" else "en"
     if not rows or row_count == 0 or all(all(v is None for v in row) for row in rows):
         return _t("empty", lang)
+    plan = _with_units(plan, columns, units or {})
+    if plan is None and units and len(columns) == 1 and len(rows) == 1:
+        value = format_value(rows[0][0], "number", lang, units.get(columns[0], ""))
+        return _t("result", lang, value=value)
     try:
         text = _describe(plan, columns, rows, lang, row_count)
     except (ValueError, TypeError, IndexError, ZeroDivisionError):
@@ -204,6 +222,19 @@ def narrate(
     if truncated:
         text = text.rstrip(".") + _t("truncated", lang, shown=len(rows), total=row_count) + "."
     return text
+
+
+def _with_units(plan: QueryPlan | None, columns: list[str], units: dict[str, str]):  # noqa: ANN202
+    """The plan with each metric's unit label taken from its result column."""
+    if plan is None:
+        return None
+    keys = (1 if plan.grain and not plan.average_over else 0) + len(plan.dimensions)
+    if plan.listing or len(columns) != keys + len(plan.metrics):
+        return plan
+    metrics = tuple(
+        replace(m, unit_label=units.get(columns[keys + i], "")) for i, m in enumerate(plan.metrics)
+    )
+    return replace(plan, metrics=metrics)
 
 
 def _generic(columns: list[str], rows: list[list], lang: str, row_count: int) -> str:
@@ -251,7 +282,7 @@ def _context(plan: QueryPlan) -> str:
 
 def _single(plan: QueryPlan, row: list, lang: str) -> str:
     parts = [
-        f"**{m.label}**: {format_value(v, m.unit, lang)}"
+        f"**{m.label}**: {format_value(v, m.unit, lang, m.unit_label)}"
         for m, v in zip(plan.metrics, row, strict=True)
     ]
     head = parts[0] if len(parts) == 1 else "; ".join(parts)
@@ -284,7 +315,7 @@ def _ranking(plan: QueryPlan, rows: list[list], keys: int, lang: str) -> str:
     tied = [r for r in ordered if r[column] == top[column]]
     label = _mid(metric.label)
     most = _superlative(label, ascending) if lang == "es" else ""
-    value = format_value(top[column], metric.unit, lang)
+    value = format_value(top[column], metric.unit, lang, metric.unit_label)
     if len(tied) > 1:  # "Este y Norte empatan con el mayor número de clientes: 30"
         items = _names([_item(r, keys, grain, lang, at) for r in tied], lang)
         key = "tied_lowest" if ascending else "tied_highest"
@@ -307,7 +338,7 @@ def _ranking(plan: QueryPlan, rows: list[list], keys: int, lang: str) -> str:
             "next",
             lang,
             item=_item(second, keys, grain, lang, at),
-            value=format_value(second[column], metric.unit, lang),
+            value=format_value(second[column], metric.unit, lang, metric.unit_label),
         )
     return text
 
@@ -321,7 +352,8 @@ def _per_group(plan: QueryPlan, rows: list[list], keys: int, lang: str) -> str:
     for r in rows[:6]:
         group = " / ".join(str(v) for v in r[:groups])
         item = _item(r[groups:], keys - groups, None, lang)
-        shown.append(f"{group}: **{item}** ({format_value(r[keys + index], metric.unit, lang)})")
+        value = format_value(r[keys + index], metric.unit, lang, metric.unit_label)
+        shown.append(f"{group}: **{item}** ({value})")
     return _cap(f"{metric.label} — ") + "; ".join(shown) + ("…" if len(rows) > 6 else "") + "."
 
 
@@ -334,16 +366,16 @@ def _trend(plan: QueryPlan, rows: list[list], lang: str) -> str:
             lang,
             metric=_cap(metric.label),
             period=_label(first[0], plan.grain, lang),
-            value=format_value(first[1], metric.unit, lang),
+            value=format_value(first[1], metric.unit, lang, metric.unit_label),
         )
     text = _t(
         "trend",
         lang,
         metric=_cap(metric.label),
         verb="pasaron" if _es_form(metric.label)[1] else "pasó",
-        first=format_value(first[1], metric.unit, lang),
+        first=format_value(first[1], metric.unit, lang, metric.unit_label),
         p1=_label(first[0], plan.grain, lang),
-        last=format_value(last[1], metric.unit, lang),
+        last=format_value(last[1], metric.unit, lang, metric.unit_label),
         p2=_label(last[0], plan.grain, lang),
         change=_change(first[1], last[1], lang),
     )
@@ -353,7 +385,7 @@ def _trend(plan: QueryPlan, rows: list[list], lang: str) -> str:
         text += _t(
             "peak",
             lang,
-            value=format_value(peak[1], metric.unit, lang),
+            value=format_value(peak[1], metric.unit, lang, metric.unit_label),
             period=_label(peak[0], plan.grain, lang),
         )
     return text
@@ -388,7 +420,7 @@ def _comparison(plan: QueryPlan, rows: list[list], lang: str) -> str:
             a=_label(a[0], grain, lang),
             b=_label(b[0], grain, lang),
             metric=_mid(metric.label),
-            va=format_value(a[1], metric.unit, lang),
+            va=format_value(a[1], metric.unit, lang, metric.unit_label),
         )
     gap = float(a[1]) - float(b[1])
     pct = _change(b[1], a[1], lang)
@@ -398,9 +430,9 @@ def _comparison(plan: QueryPlan, rows: list[list], lang: str) -> str:
         a=_label(a[0], grain, lang),
         b=_label(b[0], grain, lang),
         metric=_mid(metric.label),
-        va=format_value(a[1], metric.unit, lang),
-        vb=format_value(b[1], metric.unit, lang),
-        gap=format_value(gap, metric.unit, lang),
+        va=format_value(a[1], metric.unit, lang, metric.unit_label),
+        vb=format_value(b[1], metric.unit, lang, metric.unit_label),
+        gap=format_value(gap, metric.unit, lang, metric.unit_label),
         pct="" if pct == "—" else f", {pct}",
     )
 

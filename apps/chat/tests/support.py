@@ -86,6 +86,7 @@ def introspect_sqlite(path: Path, *, content=None) -> CatalogSnapshot:  # noqa: 
                         description=meta.description if meta else "",
                         synonyms=meta.synonyms if meta else (),
                         values=values,
+                        currency=meta.unit if meta else "",  # the demo's one unit is USD
                     )
                 )
             table_meta = (

@@ -21,6 +21,7 @@ from apps.chat.engine.offline.lexicon import detect_language, fold, parse_number
 from apps.chat.engine.offline.plan import QueryPlan, plan_from_dict, plan_to_dict
 from apps.chat.engine.offline.scan import scan
 from apps.chat.engine.offline.timeparse import scan_time
+from apps.chat.engine.units import result_units
 from apps.chat.tests.support import (
     DEMO_POLICIES,
     build_demo_db,
@@ -658,7 +659,10 @@ def test_number_formats_per_language():
     assert format_number(1234.5, "es", decimals=2) == "1.234,50"
     assert format_number(1234.5, "en", decimals=2) == "1,234.50"
     assert format_value(20000, "count", "es") == "20.000"
-    assert format_value(1234.5, "money", "en") == "1,234.50 USD"
+    assert format_value(1234.5, "money", "en") == "1,234.50"  # no currency documented
+    assert format_value(1234.5, "money", "en", "USD") == "1,234.50 USD"
+    assert format_value(1234.5, "money", "es", "EUR") == "1.234,50 EUR"
+    assert format_value(0.0625, "ratio", "es", "EUR") == "6,25 %"
     assert format_value(0.0625, "ratio", "es") == "6,25 %"
 
 
@@ -668,7 +672,13 @@ def _answer(model, conn, question):  # noqa: ANN001, ANN202
     columns = [d[0] for d in cursor.description]
     rows = [list(r) for r in cursor.fetchall()]
     text = narrate(
-        result.plan, columns, rows, lang=result.lang, row_count=len(rows), truncated=False
+        result.plan,
+        columns,
+        rows,
+        lang=result.lang,
+        row_count=len(rows),
+        truncated=False,
+        units=result_units(result.sql, "sqlite", model.catalog),  # as the pipeline does
     )
     return text, rows
 
@@ -677,7 +687,7 @@ def test_narrate_a_single_value_in_both_languages(model, conn):
     text, rows = _answer(model, conn, "¿Cuántas ventas hubo en total?")
     assert format_number(rows[0][0], "es") in text
     text, rows = _answer(model, conn, "Total revenue in 2025")
-    assert format_value(rows[0][0], "money", "en") in text and "USD" in text
+    assert format_value(rows[0][0], "money", "en", "USD") in text
 
 
 def test_narrate_names_the_top_group_the_trend_and_the_winner(model, conn):

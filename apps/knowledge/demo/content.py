@@ -96,6 +96,7 @@ class ColumnMeta:
             description=self.description,
             synonyms=self.synonyms,
             values=self.values,
+            currency=self.unit,  # the demo's one unit is a currency (USD)
         )
 
 

@@ -22,6 +22,13 @@ class ColumnInfo:
     synonyms: tuple[str, ...] = ()
     # Distinct values of a low-cardinality text column (None when not indexed).
     values: tuple[str, ...] | None = None
+    currency: str = ""  # ISO 4217 code of a money column, as documented ("" when unknown)
+    unit: str = ""  # the unit of a measure ("km²", "kg"), as documented
+
+    @property
+    def unit_label(self) -> str:
+        """What a value of this column is counted in, shown after it ("EUR", "km²") or ""."""
+        return self.currency or self.unit
 
 
 @dataclass(frozen=True)
@@ -30,6 +37,8 @@ class ForeignKeyInfo:
     column: str
     ref_table: str
     ref_column: str
+    # From `table` to `ref_table`: many_to_one (a foreign key), one_to_one, one_to_many, …
+    cardinality: str = "many_to_one"
 
 
 @dataclass(frozen=True)
@@ -41,6 +50,7 @@ class TableInfo:
     # Personal data, pay, banking or identity documents: kept from viewers and analysts by the
     # default policies (`engine.pii.table_sensitive`, or a steward's choice).
     sensitive: bool = False
+    label_column: str = ""  # the column that names a row, as a steward chose it
 
     def column(self, name: str) -> ColumnInfo | None:
         for col in self.columns:
@@ -58,6 +68,9 @@ class MetricDef:
     table: str
     synonyms: tuple[str, ...] = ()
     description: str = ""
+    filters: tuple[str, ...] = ()  # SQL conditions every counted row meets
+    format: str = ""  # "number", "integer", "money", "percent", "ratio" or "" (inferred)
+    unit: str = ""  # shown after the value (a currency code or a unit); "" → the column's
 
 
 @dataclass(frozen=True)

@@ -88,7 +88,7 @@ _T = {
         "ask_values": "¿Qué valores puede tomar {c}?",
         "ask_tables": "¿Qué tablas puedo consultar?",
         "excerpt": "Según **{title}**:",
-        "usd": "USD",
+        "unit": "Moneda o unidad",
     },
     "en": {
         "table_intro": "Table **{t}** has {n} columns.",
@@ -123,7 +123,7 @@ _T = {
         "ask_values": "What values can {c} take?",
         "ask_tables": "Which tables can I query?",
         "excerpt": "According to **{title}**:",
-        "usd": "USD",
+        "unit": "Currency or unit",
     },
 }
 
@@ -430,6 +430,8 @@ def _column_line(
     table: str, col: ColumnInfo, scope: _Scope, t: dict[str, str], fks: list[ForeignKeyInfo]
 ) -> str:
     tags = [col.type or "TEXT"]
+    if col.unit_label:  # documented (semantic layer, admin); nothing is assumed otherwise
+        tags.append(col.unit_label)
     if col.primary_key:
         tags.append(t["pk"])
     if (table, col.name) in scope.masked:
@@ -558,6 +560,8 @@ def _answer_column_meaning(
         block = [head + (f": {desc}" if desc else ".")]
         if (table, name) in scope.masked:
             block.append(f"- {t['masked'].capitalize()}.")
+        if col.unit_label:
+            block.append(f"- {t['unit']}: {col.unit_label}")
         if col.synonyms:
             block.append(f"- {t['synonyms']}: {', '.join(col.synonyms)}")
         if col.values and not col.pii and (table, name) not in scope.masked:

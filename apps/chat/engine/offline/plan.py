@@ -42,6 +42,7 @@ class MetricRef:
     label: str
     unit: str = "number"  # "money", "count", "ratio" or "number": how narrate formats it
     alias: str = "value"
+    unit_label: str = ""  # the documented currency or unit shown after the value ("EUR", "km²")
 
 
 @dataclass(frozen=True)

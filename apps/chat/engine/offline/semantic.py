@@ -82,6 +82,7 @@ class MetricSem:
     words: frozenset[str]  # stems of the name and synonyms, for concept look-ups
     synonyms: tuple[str, ...] = ()
     description: str = ""
+    filtered: bool = False  # counts only the rows its filters keep: never the generic concept
 
 
 @dataclass(frozen=True)
@@ -249,10 +250,16 @@ def _column_sem(table: TableInfo, col: ColumnInfo, catalog: CatalogSnapshot) -> 
     else:
         kind = "text"
     money = kind == "number" and (
-        bool(_MONEY_HINTS.search(col.description)) or names_any(parts, _MONEY_STEMS)
+        bool(col.currency)  # documented (semantic layer, admin): no guessing needed
+        or bool(_MONEY_HINTS.search(col.description))
+        or names_any(parts, _MONEY_STEMS)
     )
     ratio = kind == "number" and not money and bool(_RATIO_HINTS.search(col.description))
-    percent = kind == "number" and not ratio and bool(_PERCENT_HINTS.search(col.description))
+    percent = (
+        kind == "number"
+        and not ratio
+        and (col.unit.strip() == "%" or bool(_PERCENT_HINTS.search(col.description)))
+    )
     values = tuple(col.values or ()) if kind == "text" else ()
     return ColumnSem(
         table.name, col.name, kind, values, money, ratio, col.pii, col.description, percent
@@ -261,7 +268,9 @@ def _column_sem(table: TableInfo, col: ColumnInfo, catalog: CatalogSnapshot) -> 
 
 def _table_sem(table: TableInfo, columns: Mapping[tuple[str, str], ColumnSem]) -> TableSem:
     cols = [columns[(table.name, c.name)] for c in table.columns]
-    display = next(
+    # A steward's label column wins; else the first column named like a name, else text.
+    chosen = table.label_column if table.column(table.label_column) is not None else None
+    display = chosen or next(
         (
             c.name
             for name in _DISPLAY_NAMES
@@ -291,12 +300,18 @@ def _metric_sem(metric, catalog: CatalogSnapshot, columns) -> MetricSem | None: 
     for col in expression.find_all(exp.Column):
         if not col.table:
             col.set("table", exp.to_identifier(metric.table))
+    if metric.filters:
+        expression = _filtered(expression, metric, catalog.dialect)
+        if expression is None:
+            return None
     tables = frozenset(c.table for c in expression.find_all(exp.Column)) | {metric.table}
     if any(catalog.table(t) is None for t in tables):
         return None
     agg, column = _shape(expression)
     referenced = [columns.get((c.table, c.name)) for c in expression.find_all(exp.Column)]
-    if agg in ("count", "countd"):
+    if metric.format in _FORMAT_UNITS:  # the steward's format wins over the inference
+        unit = _FORMAT_UNITS[metric.format]
+    elif agg in ("count", "countd"):
         unit = "count"
     elif any(c is not None and c.money for c in referenced):
         unit = "money"
@@ -323,7 +338,49 @@ def _metric_sem(metric, catalog: CatalogSnapshot, columns) -> MetricSem | None: 
         words=words,
         synonyms=tuple(metric.synonyms),
         description=metric.description,
+        filtered=bool(metric.filters),
     )
+
+
+_FORMAT_UNITS = {
+    "money": "money",
+    "integer": "count",
+    "number": "number",
+    "percent": "percent",
+    "ratio": "ratio",
+}
+
+
+def _filtered(expression: exp.Expression, metric, dialect: str) -> exp.Expression | None:  # noqa: ANN001
+    """The metric with its filters inside each aggregate: SUM(x) over rows meeting `f` is
+    SUM(CASE WHEN f THEN x END), COUNT(*) is COUNT(CASE WHEN f THEN 1 END). None when a filter
+    does not parse."""
+    try:
+        conditions = [sqlglot.parse_one(f, read=dialect) for f in metric.filters]
+    except sqlglot.errors.ParseError:
+        return None
+    for condition in conditions:
+        for col in condition.find_all(exp.Column):
+            if not col.table:
+                col.set("table", exp.to_identifier(metric.table))
+    condition = exp.and_(*conditions) if len(conditions) > 1 else conditions[0]
+
+    def when(value: exp.Expression) -> exp.Expression:
+        return exp.Case(ifs=[exp.If(this=condition.copy(), true=value)])
+
+    def rewrite(node: exp.Expression) -> exp.Expression:
+        if not isinstance(node, (exp.Sum, exp.Avg, exp.Min, exp.Max, exp.Count)):
+            return node
+        arg = node.this
+        if isinstance(arg, exp.Star) or (isinstance(node, exp.Count) and arg is None):
+            node.set("this", when(exp.Literal.number(1)))
+        elif isinstance(arg, exp.Distinct) and arg.expressions:
+            arg.set("expressions", [when(arg.expressions[0].copy())])
+        elif arg is not None:
+            node.set("this", when(arg.copy()))
+        return node
+
+    return expression.copy().transform(rewrite, copy=False)
 
 
 def _shape(expression: exp.Expression) -> tuple[str, tuple[str, str] | None]:
@@ -599,7 +656,7 @@ def _index_metric_words(phrases: _Phrases, metrics: Mapping[str, MetricSem], lan
 
 def _concept_metrics(metrics: Mapping[str, MetricSem], fact: str) -> tuple:
     """The revenue-like, units-like and row-count metrics of the fact table, if any."""
-    on_fact = [m for m in metrics.values() if m.table == fact]
+    on_fact = [m for m in metrics.values() if m.table == fact and not m.filtered]
     revenue_words = {s for w in lx.REVENUE_CONCEPT for s in lx.stems(w)}
     units_words = {s for w in lx.UNITS_CONCEPT for s in lx.stems(w)}
     revenue = next((m.key for m in on_fact if m.words & revenue_words and m.agg == "sum"), None)

@@ -17,12 +17,13 @@ from apps.governance.models import Organization, Role
 from apps.governance.services import membership_create, organization_create
 from apps.knowledge.demo import content as demo_content
 from apps.knowledge.demo import generate
-from apps.knowledge.models import CatalogTable, DataSource
+from apps.knowledge.models import CatalogColumn, CatalogTable, DataSource
 from apps.knowledge.services import (
     catalog_refresh,
     datasource_create,
     document_upsert,
     example_upsert,
+    knowledge_version_bump,
     metric_upsert,
 )
 
@@ -193,6 +194,7 @@ class Command(BaseCommand):
                         "description": c.description,
                         "synonyms": list(c.synonyms),
                         "pii": c.pii,
+                        **_unit_meta(c.unit),
                     }
                     for c in content.column_meta
                 },
@@ -201,6 +203,7 @@ class Command(BaseCommand):
                 f"[{slug}] catalog: {summary['tables']} tables, {summary['columns']} columns"
             )
             changes += 1
+        changes += self._declare_units(source, content)
 
         changed_docs = 0
         documents = {}
@@ -248,6 +251,32 @@ class Command(BaseCommand):
         )
         return changes + changed_docs
 
+    @staticmethod
+    def _declare_units(source: DataSource, content) -> int:  # noqa: ANN001
+        """The demo's semantic layer declares what its amounts are in (USD): a catalog seeded
+        before columns had a currency gets it without a regeneration."""
+        changed = 0
+        for meta in content.column_meta:
+            if not meta.unit:
+                continue
+            updated = CatalogColumn.all_tenants.filter(
+                table__data_source=source,
+                table__name=meta.table,
+                name=meta.column,
+                currency="",
+                unit="",
+            ).update(**_unit_meta(meta.unit))
+            changed += updated
+        if changed:
+            knowledge_version_bump(
+                org=source.organization,
+                object_type="datasource",
+                object_id=source.pk,
+                action="units_declared",
+                changes={"columns": changed},
+            )
+        return changed
+
     def _progress(self, slug: str):  # noqa: ANN202
         last = {"pct": -1}
 
@@ -258,3 +287,12 @@ class Command(BaseCommand):
                 self.stdout.write(f"[{slug}]   {done:,}/{total:,} rows ({pct}%)")
 
         return report
+
+
+def _unit_meta(unit: str) -> dict[str, str]:
+    """A demo column's unit as the catalog keeps it: an ISO 4217 code is a currency."""
+    if not unit:
+        return {}
+    if len(unit) == 3 and unit.isalpha() and unit.isupper():
+        return {"currency": unit}
+    return {"unit": unit}
