@@ -154,6 +154,17 @@ def test_kubernetes_deployments_run_the_procfile_commands_with_limits():
     assert beat["replicas"] == 1 and beat["strategy"]["type"] == "Recreate"
 
 
+def test_kubernetes_migrates_once_per_release_in_a_job():
+    (job,) = of_kind("Job").values()
+    (container,) = job["spec"]["template"]["spec"]["containers"]
+    assert container["command"] == ["python", "manage.py", "migrate", "--noinput"]
+    assert {"cpu", "memory"} <= set(container["resources"]["limits"])
+    compose = yaml.safe_load((ROOT / "deploy" / "compose.yaml").read_text())
+    assert compose["services"]["migrate"]["command"] == container["command"]
+    for deployment in of_kind("Deployment").values():
+        assert "initContainers" not in deployment["spec"]["template"]["spec"]
+
+
 def test_kubernetes_probes_hit_real_urls_with_an_allowed_host():
     web = of_kind("Deployment")["datachat-web"]["spec"]["template"]["spec"]["containers"][0]
     secret = of_kind("Secret")["datachat-secrets"]["stringData"]
