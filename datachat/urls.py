@@ -6,12 +6,19 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from apps.governance import views as governance_views
 from datachat import observability
 
 urlpatterns = [
     path("", RedirectView.as_view(url="/chat/", permanent=False)),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("account/tokens/", governance_views.account_tokens, name="account-tokens"),
+    path(
+        "account/tokens/<int:pk>/revoke/",
+        governance_views.account_token_revoke,
+        name="account-token-revoke",
+    ),
     path("chat/", include("apps.chat.urls")),
     path("knowledge/", include("apps.knowledge.urls")),
     path("compliance/", include("apps.governance.urls")),

@@ -10,6 +10,7 @@ from django.utils import timezone
 from apps.governance.anomalies import anomalies_detect, anomaly_acknowledge
 from apps.governance.models import AnomalyReport
 from apps.governance.services import audit_record
+from tests.support.fixtures import login_request
 
 pytestmark = pytest.mark.django_db
 
@@ -81,7 +82,7 @@ def test_id_probing_is_reported(member, client):
     # The 25 refusals are one aggregated entry: they do not count as 25 "refusals" or questions.
     assert not [r for r in reports if r.kind in ("refusals", "volume")]
     # Compliance sees it on its page (Spanish by default).
-    assert client.login(username="auditor", password="datachat-demo")
+    assert client.login(request=login_request(), username="auditor", password="datachat-demo")
     page = client.get("/compliance/anomalies/").content.decode()
     assert "Sondeo de identificadores" in page and "analista" in page
 

@@ -8,9 +8,7 @@ import datetime as dt
 import pytest
 from django.test import Client, RequestFactory
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
-from rest_framework.throttling import UserRateThrottle
 
 from apps.chat.models import Conversation
 from apps.governance.models import AuditEntry, RefusalBucket
@@ -21,15 +19,15 @@ from apps.governance.refusals import (
 )
 from apps.governance.services import audit_verify
 from apps.knowledge.selectors import datasource_get
+from tests.support.fixtures import api_key_for, login_request
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "datachat-demo"
 
 
 def token_client(membership) -> APIClient:  # noqa: ANN001
-    token, _ = Token.objects.get_or_create(user=membership.user)
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_key_for(membership.user)}")
     return client
 
 
@@ -80,7 +78,7 @@ def test_probing_another_orgs_ids_through_the_api_is_one_entry_per_minute(member
 
 def test_another_users_conversation_page_is_audited(member, client):
     own = conversation_of(member("acme", "cientifica"))
-    assert client.login(username="analista", password=PASSWORD)
+    assert client.login(request=login_request(), username="analista", password=PASSWORD)
     assert client.get(f"/chat/c/{own.pk}/").status_code == 404
     assert client.get("/no-such-page/").status_code == 404  # an unknown URL is not a refusal
     flush_all()
@@ -89,11 +87,17 @@ def test_another_users_conversation_page_is_audited(member, client):
     assert entry.details == {**entry.details, "count": 1, "first_path": f"/chat/c/{own.pk}/"}
 
 
-def test_forbidden_and_throttled_api_answers_are_audited(member, monkeypatch):
+def test_forbidden_and_throttled_api_answers_are_audited(member, settings):
     analista = member("acme", "analista")
     client = token_client(analista)
     assert client.get("/api/v1/audit/").status_code == 403  # not compliance, not admin
-    monkeypatch.setattr(UserRateThrottle, "THROTTLE_RATES", {"user": "3/min"})
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {
+            **settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"],
+            "user": "3/min",
+        },
+    }
     statuses = [client.get("/api/v1/conversations/").status_code for _ in range(6)]
     assert statuses.count(429) >= 2
     flush_all()
@@ -128,7 +132,7 @@ def test_failed_logins_go_to_the_users_org_or_the_platform_chain(member, client)
 
 def test_csrf_failures_are_audited_and_answer_the_normal_403(member):
     client = Client(enforce_csrf_checks=True)
-    assert client.login(username="analista", password=PASSWORD)
+    assert client.login(request=login_request(), username="analista", password=PASSWORD)
     response = client.post("/chat/", {"question": "Total de ventas"})
     assert response.status_code == 403
     assert b"CSRF" in response.content  # Django's own failure page

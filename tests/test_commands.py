@@ -105,3 +105,22 @@ def test_unusable_arguments_exit_non_zero_with_one_line(cli, args):
     assert result.returncode != 0
     assert result.stdout == ""
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_drf_create_token_prints_a_hashed_token_that_authenticates(cli):
+    # The contract's `drf_create_token USERNAME`, now a knox token: printed once, stored hashed.
+    result = cli("drf_create_token", "analista")
+    line = result.stdout.strip()
+    assert line.startswith("Generated token ") and line.endswith(" for user analista")
+    key = line.split()[2]
+    check = cli(
+        "shell",
+        "-c",
+        "from apps.governance.api_tokens import ApiTokenAuthentication as A; "
+        "from apps.governance.models import ApiToken as T; "
+        f"print(A().authenticate_credentials(b'{key}')[0].username, "
+        f"T.objects.filter(digest='{key}').exists())",
+    )
+    assert check.stdout.strip().splitlines()[-1].split() == ["analista", "False"]
+    missing = cli("drf_create_token", "ghost", check=False)
+    assert missing.returncode != 0 and "does not exist" in missing.stderr

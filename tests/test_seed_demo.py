@@ -11,6 +11,7 @@ from django.core.management import call_command
 
 from apps.governance.models import AccessPolicy, Membership, Organization
 from apps.knowledge.models import CatalogColumn, CatalogForeignKey, DataSource, Document, Metric
+from tests.support.fixtures import login_request
 
 pytestmark = pytest.mark.django_db
 
@@ -38,7 +39,7 @@ def test_orgs_users_roles_and_passwords():
     visor = Membership.all_tenants.get(user__username="visor")
     assert visor.attributes == {"region": "Norte"}
     for _, username in USERS:
-        assert authenticate(username=username, password="datachat-demo") is not None
+        assert authenticate(login_request(), username=username, password="datachat-demo")
 
 
 def test_default_policies_per_role():

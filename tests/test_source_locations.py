@@ -19,13 +19,13 @@ import pytest
 from django.conf import settings
 from django.contrib.messages import get_messages
 from django.test import override_settings
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from apps.governance.models import AuditEntry, Membership
 from apps.knowledge.locations import LocationError, location_check
 from apps.knowledge.models import CatalogTable, DataSource
 from apps.knowledge.services import catalog_refresh, datasource_create, datasource_save
+from tests.support.fixtures import api_key_for
 
 pytestmark = pytest.mark.django_db
 
@@ -93,9 +93,9 @@ def org_files():  # noqa: ANN201
 
 
 def token_client(user) -> APIClient:  # noqa: ANN001
-    token, _ = Token.objects.get_or_create(user=user)
+    key = api_key_for(user)
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     return client
 
 

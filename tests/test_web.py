@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import pytest
-from rest_framework.authtoken.models import Token
+
+from tests.support.fixtures import api_key_for, login_request
 
 pytestmark = pytest.mark.django_db
 
 
 def test_health_reports_each_dependency(client):
     # The per-dependency detail is for staff (the public sees only up/down: test_posture_health)
-    client.login(username="admin", password="datachat-demo")
+    client.login(request=login_request(), username="admin", password="datachat-demo")
     response = client.get("/health")
     assert response.status_code == 200
     body = response.json()
@@ -21,7 +22,7 @@ def test_health_reports_each_dependency(client):
 
 def test_ready_and_metrics(client):
     assert client.get("/ready").json()["status"] == "ready"
-    client.login(username="analista", password="datachat-demo")
+    client.login(request=login_request(), username="analista", password="datachat-demo")
     client.post("/chat/", {"question": "Total de ventas"})
     metrics = client.get("/metrics")
     assert metrics.status_code == 200
@@ -42,7 +43,7 @@ def test_login_page_and_redirect_for_anonymous(client):
 
 
 def test_chat_page_asks_and_shows_table_and_chart(client):
-    client.login(username="analista", password="datachat-demo")
+    client.login(request=login_request(), username="analista", password="datachat-demo")
     page = client.get("/chat/")
     assert b'name="question"' in page.content
     response = client.post(
@@ -54,7 +55,7 @@ def test_chat_page_asks_and_shows_table_and_chart(client):
 
 
 def test_visor_sees_only_norte_on_the_page(client):
-    client.login(username="visor", password="datachat-demo")
+    client.login(request=login_request(), username="visor", password="datachat-demo")
     html = client.post(
         "/chat/", {"question": "¿Cuál fue el total de ventas por región?"}, follow=True
     ).content.decode()
@@ -62,8 +63,8 @@ def test_visor_sees_only_norte_on_the_page(client):
 
 
 def test_api_chat_and_query_with_a_token(client, member):
-    token = Token.objects.create(user=member("acme", "analista").user)
-    headers = {"HTTP_AUTHORIZATION": f"Token {token.key}"}
+    key = api_key_for(member("acme", "analista").user)
+    headers = {"HTTP_AUTHORIZATION": f"Token {key}"}
     chat = client.post(
         "/api/v1/chat/",
         {"question": "Top 3 productos por ingresos"},
@@ -87,7 +88,7 @@ def test_api_chat_and_query_with_a_token(client, member):
 
 
 def test_api_schema_and_docs_are_served_offline(client):
-    client.login(username="analista", password="datachat-demo")
+    client.login(request=login_request(), username="analista", password="datachat-demo")
     schema = client.get("/api/schema/")
     assert schema.status_code == 200 and b"/api/v1/chat/" in schema.content
     docs = client.get("/api/docs/")

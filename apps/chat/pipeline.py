@@ -23,7 +23,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 
-from apps.chat import llm_path
+from apps.chat import llm_budget, llm_path
 from apps.chat.engine import charts, narrate
 from apps.chat.engine.answer import Answer, LLMUsage, intent_dict
 from apps.chat.engine.followups import followups
@@ -299,7 +299,12 @@ def _ask_stages(turn: Turn) -> Answer:
         turn.audit_sql = answer.sql or ""
         return answer
 
-    answer = _llm_or_offline_answer(turn) if llm_path.llm_enabled() else _offline_answer(turn)
+    if not llm_path.llm_enabled():
+        answer = _offline_answer(turn)
+    elif llm_budget.llm_budget_exhausted(org=turn.org):
+        answer = _budget_exhausted_answer(turn)
+    else:
+        answer = _llm_or_offline_answer(turn)
     # A fallback is not cached: recomputing it offline costs milliseconds, and a cached copy
     # would go on hiding the model's answer after the endpoint recovers.
     fell_back = turn.llm is not None and turn.llm.fallback is not None
@@ -352,6 +357,20 @@ def _llm_or_offline_answer(turn: Turn) -> Answer:
         turn.plan, turn.audit_sql, turn.refusal_rule, turn.last_refusal = None, "", "", None
         turn.timer.lap("intent")
         answer = _offline_answer(turn)
+    answer.llm = LLMUsage(**session.usage())
+    return answer
+
+
+def _budget_exhausted_answer(turn: Turn) -> Answer:
+    """The org's monthly LLM budget is used up: no call; the offline engine answers (whatever it
+    answers: data, documentation, or a question back with rewrites it can answer), with a note
+    saying why, and `llm.provider` = `offline (fallback: llm_budget_exhausted)`."""
+    turn.llm = session = llm_path.LLMSession()
+    session.fallback = llm_budget.BUDGET_EXHAUSTED
+    turn.timer.lap("intent")
+    answer = _offline_answer(turn)
+    note = text("llm_budget_exhausted", turn.lang)
+    answer.answer = f"{answer.answer}\n\n{note}" if answer.answer else note
     answer.llm = LLMUsage(**session.usage())
     return answer
 
@@ -707,6 +726,10 @@ def _record(turn: Turn, answer: Answer) -> Answer:
             duration_ms=answer.timings_ms["total"],
             policy_fingerprint=turn.policy.fingerprint() if turn.policy else "",
             details=_audit_details(turn, answer, message.pk),
+        )
+    if turn.llm is not None:
+        llm_budget.llm_usage_add(
+            org=turn.org, tokens=answer.llm.prompt_tokens + answer.llm.completion_tokens
         )
     return answer
 

@@ -65,6 +65,14 @@ TEXTS: dict[str, dict[str, str]] = {
         "es": "Algo falló al responder. El error quedó registrado; inténtalo de nuevo.",
         "en": "Something went wrong while answering. The error was logged; please try again.",
     },
+    "llm_budget_exhausted": {
+        "es": "Tu organización ha agotado su presupuesto mensual de tokens del modelo de lenguaje: "
+        "esta respuesta es del motor integrado, sin modelo. Las preguntas más libres volverán a "
+        "usar el modelo el mes que viene, o antes si un administrador amplía el presupuesto.",
+        "en": "Your organization has used up its monthly LLM token budget: this answer comes "
+        "from the built-in engine, without the model. Free-form questions will use the model "
+        "again next month, or sooner if an administrator raises the budget.",
+    },
     "timeout_advice": {
         "es": "Añade un filtro (por ejemplo un año o una región) para que la consulta sea más "
         "rápida.",

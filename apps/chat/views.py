@@ -36,6 +36,7 @@ from apps.chat.selectors import (
 from apps.chat.services import NotOwner, conversation_update, message_feedback_record
 from apps.chat.services import conversation_delete as conversation_delete_service
 from apps.governance.models import Membership
+from apps.governance.ratelimit import limit_page, rate_check, rate_limited_response
 from apps.governance.services import policy_resolve
 from apps.governance.templatetags.datachat import (
     column_decimals,
@@ -52,6 +53,7 @@ MAX_FOLLOWUPS = 3  # UX.md: at most three chips, and only under the last answer
 MAX_CLARIFY_OPTIONS = 4
 LONG_THREAD = 20  # turns after which the page suggests starting a new conversation
 SIDEBAR_LIMIT = 100
+RATE_LIMITED_CARD = "chat/_rate_limited.html"
 EXAMPLES_ES = {
     "sales": ["¿Cuál fue el total de ventas por región?", "Top 3 productos por ingresos"],
     "trends": ["Ventas por mes en 2025", "Ticket promedio por canal"],
@@ -102,6 +104,10 @@ def chat_page(request: HttpRequest, conversation_id: int | None = None) -> HttpR
             if request.htmx:
                 return HttpResponse(status=204)
             return redirect(request.path)
+        # The same per-user and per-org budget as POST /api/v1/chat/ (apps/governance/ratelimit).
+        limited = rate_check(scope="chat", user_id=membership.user_id, org=membership.organization)
+        if limited is not None:
+            return rate_limited_response(request, limited, card_template=RATE_LIMITED_CARD)
         answer = ask(
             membership=membership,
             question=question,
@@ -154,6 +160,7 @@ def chat_page(request: HttpRequest, conversation_id: int | None = None) -> HttpR
 
 @login_required
 @require_POST
+@limit_page("query", card_template=RATE_LIMITED_CARD)
 def sql_run(request: HttpRequest) -> HttpResponse:
     """ "Edit & re-run": hand-written SQL through `pipeline.run_query`, shown as a new turn.
 

@@ -4,6 +4,7 @@ from apps.governance.admin_scoping import OrgScopedAdmin, admin_orgs
 from apps.governance.models import (
     AccessPolicy,
     AnomalyReport,
+    ApiToken,
     AuditEntry,
     Membership,
     Organization,
@@ -14,6 +15,13 @@ from apps.governance.models import (
 class OrganizationAdmin(admin.ModelAdmin):
     list_display = ("slug", "name", "row_cap", "query_timeout_ms", "knowledge_version")
     readonly_fields = ("knowledge_version",)
+    # What the org may spend (LLM tokens) and how fast it may ask: set by the platform's staff,
+    # not by the org's own administrators.
+    platform_fields = ("llm_monthly_token_budget", "rate_limits")
+
+    def get_readonly_fields(self, request, obj=None):  # noqa: ANN001, ANN201
+        fields = tuple(super().get_readonly_fields(request, obj))
+        return fields if request.user.is_superuser else fields + self.platform_fields
 
     def get_queryset(self, request):  # noqa: ANN001, ANN201
         return admin_orgs(request)
@@ -80,3 +88,30 @@ class AnomalyReportAdmin(OrgScopedAdmin):
         "severity",
         "details",
     )
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Platform staff only: see and revoke (delete) API tokens; keys are never stored or shown.
+
+    Tokens are created by their owners (the portal page, the API, `drf_create_token`)."""
+
+    list_display = ("token_key", "user", "name", "created", "expiry", "last_used_at")
+    search_fields = ("token_key", "user__username", "name")
+    readonly_fields = ("token_key", "user", "name", "created", "expiry", "last_used_at")
+    exclude = ("digest",)
+
+    def has_module_permission(self, request):  # noqa: ANN001, ANN201
+        return request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):  # noqa: ANN001, ANN201
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):  # noqa: ANN001, ANN201
+        return request.user.is_superuser
+
+    def has_add_permission(self, request):  # noqa: ANN001, ANN201
+        return False
+
+    def has_change_permission(self, request, obj=None):  # noqa: ANN001, ANN201
+        return False

@@ -16,7 +16,9 @@ Modelled on PostHog's `TeamAndOrgViewSetMixin` (posthog/api/routing.py): every A
 - refuses, at class-creation time, subclasses that override the methods that hold all of this
   (`get_queryset`, `get_object`, `initial`, `finalize_response`, `get_permissions`, …): the scope
   cannot be bypassed by accident;
-- adds a per-user scoped throttle for expensive endpoints (`throttle_scope = "chat"`, …);
+- adds a per-user and per-org rate limit for expensive endpoints (`throttle_scope = "chat"`, …;
+  the same counters as the pages, apps/governance/ratelimit.py), refused as 429 `rate_limited`
+  with `Retry-After`;
 - answers every error with the same JSON shape as the answer object's error:
   `{"detail": str, "error": {"code": str, "message": str}}` (a validation error keeps DRF's
   per-field messages at the top level instead of `detail`, with `error.code = "invalid"`).
@@ -38,7 +40,7 @@ from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.openapi import AutoSchema
 from rest_framework import serializers
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.exceptions import APIException, NotFound, PermissionDenied
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import JSONParser
@@ -46,10 +48,11 @@ from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView, exception_handler
 
+from apps.governance.api_tokens import ApiTokenAuthentication
 from apps.governance.models import AccessPolicy, Membership, Role
+from apps.governance.ratelimit import RateLimited, ScopedUserThrottle
 from apps.governance.selectors import membership_for_user
 from apps.governance.tenancy import activate_tenant, deactivate_tenant
 
@@ -160,10 +163,6 @@ class TenantApiSchema(AutoSchema):
         return "".join(re.sub(r"(Api|Serializer)$", "", part) for part in parts)
 
 
-class ScopedUserThrottle(ScopedRateThrottle):
-    """Per-user rate of one expensive scope (`chat`, `query`, `export`); see REST_FRAMEWORK."""
-
-
 class ApiPagination(PageNumberPagination):
     """`?page=` and `?page_size=` (at most 100); `count`, `next`, `previous`, `results`.
 
@@ -210,7 +209,7 @@ COMMON_ERRORS = {
     "400": "Bad input: `bad_input` (a NUL character, JSON nested too deep, a bad page number), "
     "or `invalid` with the per-field messages",
     "401": "Not authenticated",
-    "429": "Too many requests (`throttled`)",
+    "429": "Too many requests (`rate_limited`, with `Retry-After`)",
 }
 
 
@@ -275,7 +274,7 @@ class TenantApi(APIView):
     and optionally `access_object(pk)` (an `access_*_by_id` selector).
     """
 
-    authentication_classes = (TokenAuthentication, SessionAuthentication)
+    authentication_classes = (ApiTokenAuthentication, SessionAuthentication)
     # The API speaks JSON (the contract's bodies); a form or multipart body is a 415, and the
     # OpenAPI document names the one media type a client may send.
     parser_classes = (JSONParser,)
@@ -285,6 +284,7 @@ class TenantApi(APIView):
     model: ClassVar[type[Model] | None] = None
 
     membership: Membership | None = None
+    rate_limited: Any = None
     _tenant_token: Any = None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -314,6 +314,7 @@ class TenantApi(APIView):
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         self.membership = None
+        self.rate_limited = None
         self._tenant_token = None
         super().initial(request, *args, **kwargs)
 
@@ -340,6 +341,10 @@ class TenantApi(APIView):
         if self.throttle_scope:
             throttles.append(ScopedUserThrottle())
         return throttles
+
+    def throttled(self, request: Request, wait: float | None) -> None:
+        """429 `rate_limited` naming the limit that refused (set by the throttle)."""
+        raise RateLimited(getattr(self, "rate_limited", None), wait)
 
     def get_exception_handler(self):  # noqa: ANN201
         return _error_shape

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
+from knox.models import AbstractAuthToken
+from knox.settings import CONSTANTS as KNOX
 
 from apps.governance.tenancy import TenantOwnedModel
 
@@ -42,6 +45,23 @@ class Organization(models.Model):
         default=False,
         help_text=_("Allow sending a small sample of masked rows to the LLM for richer answers."),
     )
+    llm_monthly_token_budget = models.PositiveBigIntegerField(
+        null=True,
+        blank=True,
+        help_text=_(
+            "LLM tokens (prompt + completion) the organization may use per calendar month; once "
+            "reached, questions are answered by the built-in engine until the month ends. Empty: "
+            "no limit."
+        ),
+    )
+    rate_limits = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text=_(
+            'Overrides of the organization-wide request rates, e.g. {"chat": "600/min", '
+            '"query": "120/min", "export": "30/hour"}. Empty: the platform defaults.'
+        ),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -49,6 +69,27 @@ class Organization(models.Model):
 
     def __str__(self) -> str:
         return self.slug
+
+    def clean(self) -> None:
+        from apps.governance.ratelimit import RATE_SCOPES, Rate
+
+        super().clean()
+        if not isinstance(self.rate_limits, dict):
+            raise ValidationError({"rate_limits": _("Use an object: {scope: rate}.")})
+        for scope, rate in self.rate_limits.items():
+            if scope not in RATE_SCOPES:
+                raise ValidationError(
+                    {
+                        "rate_limits": _("Unknown scope %(scope)s (use %(scopes)s).")
+                        % {"scope": scope, "scopes": ", ".join(RATE_SCOPES)}
+                    }
+                )
+            try:
+                if not isinstance(rate, str):
+                    raise ValueError(_('Write each rate as text, e.g. "30/min".'))
+                Rate.parse(rate)
+            except ValueError as exc:
+                raise ValidationError({"rate_limits": str(exc)}) from None
 
 
 class Role(models.TextChoices):
@@ -302,3 +343,26 @@ class AnomalyReport(TenantOwnedModel):
                 name="uniq_anomaly_window",
             )
         ]
+
+
+class ApiToken(AbstractAuthToken):
+    """A personal API token (django-rest-knox's model with an id, a name and a last use).
+
+    Only the SHA-512 digest of the key is stored, with the key's first characters (`token_key`)
+    to find candidates and to show the user which token is which; the key itself is shown once,
+    when the token is created (`apps.governance.api_tokens`). Tokens belong to a user, not to an
+    org: the caller's membership (and `X-DataChat-Org`) decides the org, as for a session.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    digest = models.CharField(max_length=KNOX.DIGEST_LENGTH, unique=True)
+    name = models.CharField(max_length=100, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created", "-id"]
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self) -> str:
+        return f"{self.token_key}… ({self.user})"

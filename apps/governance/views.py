@@ -14,19 +14,29 @@ import io
 from typing import Any
 
 from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from apps.governance.anomalies import anomaly_acknowledge
+from apps.governance.api_tokens import (
+    TokenError,
+    access_api_token_by_id,
+    api_token_create,
+    api_token_days,
+    api_token_list,
+    api_token_revoke,
+)
 from apps.governance.engine import spreadsheet
 from apps.governance.models import AnomalyReport, AuditEntry, Membership
+from apps.governance.ratelimit import limit_page
 from apps.governance.services import audit_record
 from apps.governance.templatetags.datachat import member_capabilities
 
@@ -162,6 +172,7 @@ def audit_detail(request: HttpRequest, seq: int) -> HttpResponse:
 
 @login_required
 @require_GET
+@limit_page("export")
 def audit_export(request: HttpRequest) -> HttpResponse:
     """The current filter as CSV or Excel, with who exported it and when; the export is audited."""
     membership = _auditor(request)
@@ -338,3 +349,75 @@ def anomaly_update(request: HttpRequest, report_id: int, action: str) -> HttpRes
     if not request.htmx:
         return redirect("governance:anomalies")
     return render(request, "governance/_anomaly_card.html", {"item": _anomaly_view(report)})
+
+
+# --- the account: personal API tokens -----------------------------------------------------------
+
+TOKEN_DAY_CHOICES = (7, 30, 90, 180, 365)
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(
+        required=False,
+        max_length=100,
+        label=gettext_lazy("Name"),
+        help_text=gettext_lazy("What the token is for, e.g. “notebook” or “nightly report”."),
+    )
+    days = forms.TypedChoiceField(coerce=int, label=gettext_lazy("Expires after"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        default, maximum = api_token_days()
+        days = sorted({d for d in TOKEN_DAY_CHOICES if d <= maximum} | {default})
+        self.fields["days"].choices = [
+            (d, ngettext("%(n)d day", "%(n)d days", d) % {"n": d}) for d in days
+        ]
+        self.fields["days"].initial = default
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def account_tokens(request: HttpRequest) -> HttpResponse:
+    """The user's API tokens: create one (its key is shown on this response only), list, revoke."""
+    created, key = None, None
+    form = ApiTokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            created, key = api_token_create(
+                user=request.user,
+                name=form.cleaned_data["name"],
+                days=form.cleaned_data["days"],
+                channel="web",
+            )
+            form = ApiTokenForm()
+        except TokenError as exc:
+            form.add_error(None, exc.message)
+    response = render(
+        request,
+        "governance/account_tokens.html",
+        {
+            "form": form,
+            "tokens": list(api_token_list(user=request.user)),
+            "created": created,
+            "key": key,
+            "api_base": request.build_absolute_uri("/api/v1/"),
+        },
+        status=400 if request.method == "POST" and created is None else 200,
+    )
+    # The page may hold a key shown once: never from a cache, never from the back button.
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@require_POST
+def account_token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    """Revoke one of the user's tokens; another user's token is a 404, like a missing one."""
+    token = access_api_token_by_id(user=request.user, pk=pk)
+    if token is None:
+        raise Http404
+    api_token_revoke(token=token, channel="web")
+    messages.success(
+        request, _("Token %(prefix)s… revoked: it no longer works.") % {"prefix": token.token_key}
+    )
+    return redirect("account-tokens")

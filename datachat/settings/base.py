@@ -5,6 +5,7 @@ local-memory cache, eager Celery, local Chroma, the offline engine. Production s
 REDIS_URL and friends (see .env.example).
 """
 
+import datetime as dt
 from pathlib import Path
 
 import environ
@@ -56,12 +57,15 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
+    # Hashed, expiring API tokens (the model is governance.ApiToken, KNOX_TOKEN_MODEL below).
+    "knox",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "guardian",
     "django_htmx",
     "csp",
+    # Login throttling and lockout; last of the libraries so its signal handlers see every login.
+    "axes",
     "apps.governance",
     "apps.knowledge",
     "apps.chat",
@@ -88,6 +92,9 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     # Last, so it sees every view's response (static files are served above, by WhiteNoise).
     "datachat.middleware.NoStoreMiddleware",
+    # Innermost: turns a login refused by axes (AxesStandaloneBackend below) into the lockout
+    # page, which the middleware above then sees like any other response.
+    "axes.middleware.AxesMiddleware",
 ]
 
 # Content-Security-Policy (django-csp 4 format), in every environment so a developer meets a
@@ -172,6 +179,8 @@ else:
     }
 
 AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out client before any password is checked (docs/security.md).
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -181,6 +190,29 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
 ]
 LOGIN_URL = "/accounts/login/"
+
+# --- Login throttling (django-axes) -----------------------------------------------------------
+# After DATACHAT_LOGIN_FAILURE_LIMIT failed logins of one username from one address, that pair is
+# locked out (the login page and the admin's answer 429) for DATACHAT_LOGIN_COOLOFF_MINUTES; a
+# failed attempt during the lockout starts the cool-off again. Failures are recorded in the
+# database (axes' AccessAttempt and AccessFailureLog, in the admin); a successful login resets
+# the count. DATACHAT_LOGIN_LOCKOUT_BY chooses what is counted: "username+ip_address" (default),
+# or a comma-separated list of such groups, any of which locks (e.g.
+# "username+ip_address,ip_address" also stops one address trying many usernames).
+AXES_ENABLED = env.bool("DATACHAT_LOGIN_THROTTLING", default=True)
+AXES_FAILURE_LIMIT = env.int("DATACHAT_LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env.float("DATACHAT_LOGIN_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [
+    [part.strip() for part in group.split("+") if part.strip()]
+    for group in env.str("DATACHAT_LOGIN_LOCKOUT_BY", default="username+ip_address").split(",")
+    if group.strip()
+]
+AXES_RESET_ON_SUCCESS = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_LOCKOUT_CALLABLE = "apps.governance.logins.login_locked_out"
+AXES_CLIENT_IP_CALLABLE = "apps.governance.logins.client_ip_address"
+# Reverse proxies in front of the app that append to X-Forwarded-For (0: use REMOTE_ADDR).
+DATACHAT_TRUSTED_PROXIES = env.int("DATACHAT_TRUSTED_PROXIES", default=0)
 LOGIN_REDIRECT_URL = "/chat/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"
 
@@ -205,13 +237,15 @@ WHITENOISE_USE_FINDERS = env.bool("DATACHAT_STATIC_FROM_SOURCE", default=True)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "apps.governance.api_tokens.ApiTokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 25,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.UserRateThrottle"],
+    # One rate-limit mechanism for the API and the pages (apps/governance/ratelimit.py).
+    "DEFAULT_THROTTLE_CLASSES": ["apps.governance.ratelimit.UserRateLimit"],
+    # Per user, per scope; the pages (chat, SQL re-run, exports) count against the same scopes.
     "DEFAULT_THROTTLE_RATES": {
         "user": env.str("DATACHAT_API_RATE", default="600/min"),
         # Per-user scopes of the expensive endpoints (apps/governance/api_access.py).
@@ -220,6 +254,25 @@ REST_FRAMEWORK = {
         "export": env.str("DATACHAT_API_EXPORT_RATE", default="10/min"),
     },
 }
+# Per organization, in addition to each user's rate: all of an org's members together. An
+# organization may override these in the admin (Organization.rate_limits).
+DATACHAT_ORG_RATES = {
+    "chat": env.str("DATACHAT_ORG_CHAT_RATE", default="300/min"),
+    "query": env.str("DATACHAT_ORG_QUERY_RATE", default="300/min"),
+    "export": env.str("DATACHAT_ORG_EXPORT_RATE", default="60/min"),
+}
+
+# --- API tokens (django-rest-knox) ------------------------------------------------------------
+# Only a SHA-512 digest of each token is stored; the key is shown once, when it is created.
+KNOX_TOKEN_MODEL = "governance.ApiToken"
+REST_KNOX = {
+    "TOKEN_TTL": dt.timedelta(days=env.int("DATACHAT_API_TOKEN_DAYS", default=90)),
+    "TOKEN_LIMIT_PER_USER": env.int("DATACHAT_API_TOKEN_LIMIT", default=20),
+    "AUTO_REFRESH": False,
+    "AUTH_HEADER_PREFIX": "Token",
+}
+# The longest lifetime a user may choose for a token (days).
+DATACHAT_API_TOKEN_MAX_DAYS = env.int("DATACHAT_API_TOKEN_MAX_DAYS", default=365)
 SPECTACULAR_SETTINGS = {
     "TITLE": "DataChat API",
     "DESCRIPTION": "Ask questions about your company's data; every answer is governed and audited.",

@@ -1,4 +1,10 @@
-"""Settings for the test suite: fast hashing, no throttling surprises, eager Celery by default."""
+"""Settings for the test suite: fast hashing, no throttling surprises, eager Celery by default.
+
+Login throttling (django-axes) stays on, as in production: a test that logs in with a password
+passes the request axes needs (`client.login(request=…, …)`, see tests/support/fixtures.py) or
+uses `client.force_login`. The request rates are out of reach here; the rate-limit tests lower
+them with `override_settings`.
+"""
 
 from apps.governance.engine.audit_chain import keyring_derived
 from datachat.settings.base import *  # noqa: F403
@@ -29,4 +35,5 @@ REST_FRAMEWORK = {
         "export": "100000/min",
     },
 }
+DATACHAT_ORG_RATES = {"chat": "100000/min", "query": "100000/min", "export": "100000/min"}
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)

@@ -167,6 +167,12 @@
     if (!busy || event.detail.elt !== busy.form) return;
     var state = busy;
     if (state.aborted) { finish(state, "stopped"); return; }
+    if (event.detail.xhr && event.detail.xhr.status === 429) {
+      // Rate limited: the server's card (already in the stream) says when to try again; the
+      // typed question stays in the composer.
+      finish(state, "ok");
+      return;
+    }
     if (!event.detail.successful) { finish(state, "failed"); return; }
     finish(state, "ok");
     if (state.fromComposer) {

@@ -5,22 +5,22 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from apps.chat.models import Conversation, Message
 from apps.knowledge.selectors import datasource_get
+from tests.support.fixtures import api_key_for
 
 
 @pytest.fixture
 def api(member):  # noqa: ANN001, ANN201
-    """`api("acme", "analista")` → an APIClient authenticated with that user's token."""
+    """`api("acme", "analista")` → an APIClient authenticated with a new API token of that user."""
 
     def client_for(org: str, username: str) -> APIClient:
         membership = member(org, username)
-        token, _ = Token.objects.get_or_create(user=membership.user)
+        key = api_key_for(membership.user)
         client = APIClient()
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
         client.membership = membership
         return client
 

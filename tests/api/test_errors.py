@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import pytest
-from rest_framework.authtoken.models import Token
+
+from tests.support.fixtures import api_key_for
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def headers(member):  # noqa: ANN001, ANN201
-    token = Token.objects.create(user=member("acme", "analista").user)
-    return {"HTTP_AUTHORIZATION": f"Token {token.key}"}
+    key = api_key_for(member("acme", "analista").user)
+    return {"HTTP_AUTHORIZATION": f"Token {key}"}
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from rest_framework.authtoken.models import Token
+
+from tests.support.fixtures import api_key_for, login_request
 
 pytestmark = pytest.mark.django_db
 
@@ -93,7 +94,7 @@ def test_no_template_has_an_inline_script_or_event_handler():
 
 
 def test_chat_page_has_the_policy_and_renders_no_inline_code(client):
-    client.login(username="analista", password=PASSWORD)
+    client.login(request=login_request(), username="analista", password=PASSWORD)
     # An answer with a table and a chart, rendered the way the page does
     fragment = client.post("/chat/", {"question": "Total de ventas por región"}, **HTMX)
     page = client.get("/chat/last/", follow=True)
@@ -133,7 +134,7 @@ def test_the_api_docs_start_up_script_is_a_file(client):
     ],
 )
 def test_pages_with_data_are_never_stored(client, path, user):
-    client.login(username=user, password=PASSWORD)
+    client.login(request=login_request(), username=user, password=PASSWORD)
     response = client.get(path, follow=True)
     assert response.status_code == 200
     assert "no-store" in response["Cache-Control"]
@@ -141,9 +142,9 @@ def test_pages_with_data_are_never_stored(client, path, user):
 
 
 def test_api_responses_are_never_stored(client, member):
-    token = Token.objects.create(user=member("acme", "analista").user)
+    key = api_key_for(member("acme", "analista").user)
     for path in ("/api/v1/conversations/", "/api/v1/datasources/", "/api/v1/knowledge/documents/"):
-        response = client.get(path, HTTP_AUTHORIZATION=f"Token {token.key}")
+        response = client.get(path, HTTP_AUTHORIZATION=f"Token {key}")
         assert response.status_code == 200, path
         assert "no-store" in response["Cache-Control"], path
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from rest_framework.authtoken.models import Token
 
+from tests.support.fixtures import api_key_for, login_request
 from tests.support.services import manage_runner
 
 pytestmark = pytest.mark.django_db
@@ -39,10 +39,10 @@ def test_authorised_callers_get_a_status_per_dependency(client, member, tokens, 
     # Given one of the three ways to be allowed the details
     headers = {}
     if how == "staff_session":
-        client.login(username="admin", password="datachat-demo")
+        client.login(request=login_request(), username="admin", password="datachat-demo")
     elif how == "staff_api_token":
-        token = Token.objects.create(user=member("acme", "admin").user)
-        headers = {"HTTP_AUTHORIZATION": f"Token {token.key}"}
+        key = api_key_for(member("acme", "admin").user)
+        headers = {"HTTP_AUTHORIZATION": f"Token {key}"}
     else:
         headers = {"HTTP_AUTHORIZATION": f"Bearer {HEALTH_TOKEN}"}
     # When it asks /health and /ready
@@ -67,14 +67,14 @@ def test_authorised_callers_get_a_status_per_dependency(client, member, tokens, 
 )
 def test_wrong_tokens_and_plain_users_get_only_the_public_answer(client, tokens, headers):
     if not headers:
-        client.login(username="analista", password="datachat-demo")
+        client.login(request=login_request(), username="analista", password="datachat-demo")
     response = client.get("/health", **headers)
     assert response.status_code == 200 and response.json() == {"status": "ok"}
 
 
 def test_a_non_staff_api_token_gets_only_the_public_answer(client, member, tokens):
-    token = Token.objects.create(user=member("acme", "analista").user)
-    response = client.get("/health", HTTP_AUTHORIZATION=f"Token {token.key}")
+    key = api_key_for(member("acme", "analista").user)
+    response = client.get("/health", HTTP_AUTHORIZATION=f"Token {key}")
     assert response.json() == {"status": "ok"}
 
 
@@ -125,7 +125,7 @@ def test_metrics_require_the_bearer_token_when_one_is_set(client, settings):
     wrong = client.get("/metrics", HTTP_AUTHORIZATION="Bearer nope")
     assert wrong.status_code == 403
     staff_session_alone = client
-    staff_session_alone.login(username="admin", password="datachat-demo")
+    staff_session_alone.login(request=login_request(), username="admin", password="datachat-demo")
     assert staff_session_alone.get("/metrics").status_code == 401
     right = client.get("/metrics", HTTP_AUTHORIZATION=f"Bearer {METRICS_TOKEN}")
     assert right.status_code == 200 and b"datachat_answers_total" in right.content

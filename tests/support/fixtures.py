@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from django.http import HttpRequest
+from django.test import RequestFactory
 
 from datachat.providers.openai_stub import OpenAIStub
 
@@ -27,3 +29,23 @@ def openai_stub() -> Iterator[OpenAIStub]:
     finally:
         stub.stop()
         reset_breakers()
+
+
+def login_request() -> HttpRequest:
+    """The request django-axes needs to check a password login outside a view.
+
+    axes' backend refuses `authenticate()` calls without a request (it could not count the
+    attempt), and `Client.login(**credentials)` passes none of its own:
+    `client.login(request=login_request(), username=…, password=…)`.
+    """
+    return RequestFactory().post("/accounts/login/", REMOTE_ADDR="127.0.0.1")
+
+
+def api_key_for(user) -> str:  # noqa: ANN001
+    """A working API token key for `user`, made as test set-up: straight through knox's manager,
+    so it leaves no audit entry (creating a token through the service is audited, and tests that
+    read the audit log must see only what they did)."""
+    from apps.governance.models import ApiToken
+
+    _token, key = ApiToken.objects.create(user=user)
+    return key

@@ -6,6 +6,8 @@ import re
 
 import pytest
 
+from tests.support.fixtures import login_request
+
 PASSWORD = "datachat-demo"
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
@@ -15,7 +17,7 @@ def login(client):  # noqa: ANN001, ANN201
     """`login("analista")` → the test client, logged in as that demo user."""
 
     def do(username: str):  # noqa: ANN202
-        assert client.login(username=username, password=PASSWORD), username
+        assert client.login(request=login_request(), username=username, password=PASSWORD)
         return client
 
     return do

@@ -58,6 +58,9 @@ ERRORS = {
     403: OpenApiResponse(ErrorSerializer, description="Not allowed"),
     404: OpenApiResponse(ErrorSerializer, description="Missing, or another organization's"),
 }
+RATE_LIMITED = OpenApiResponse(
+    ErrorSerializer, description="Rate limited (`rate_limited`, with `Retry-After`)"
+)
 
 
 def _not_owner() -> ApiError:
@@ -135,7 +138,7 @@ class ChatApi(TenantApi):
     @extend_schema(
         summary="Ask a question",
         request=InputSerializer,
-        responses={200: AnswerSerializer, 400: ErrorSerializer, **ERRORS},
+        responses={200: AnswerSerializer, 400: ErrorSerializer, **ERRORS, 429: RATE_LIMITED},
     )
     def post(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data)
@@ -169,7 +172,7 @@ class QueryApi(TenantApi):
     @extend_schema(
         summary="Run SQL through the guard",
         request=InputSerializer,
-        responses={200: AnswerSerializer, 400: ErrorSerializer, **ERRORS},
+        responses={200: AnswerSerializer, 400: ErrorSerializer, **ERRORS, 429: RATE_LIMITED},
     )
     def post(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data)
@@ -393,6 +396,7 @@ class MessageExportApi(TenantApi):
                 description="`not_exportable` (the answer has no data) or `unknown_source`",
             ),
             (422, "application/json"): ErrorSerializer,
+            (429, "application/json"): RATE_LIMITED,
             (503, "application/json"): OpenApiResponse(ErrorSerializer, description="timeout"),
         },
     )

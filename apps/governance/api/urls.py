@@ -12,4 +12,6 @@ urlpatterns = [
         views.AnomalyAcknowledgeApi.as_view(),
         name="api-anomaly-acknowledge",
     ),
+    path("tokens/", views.TokenListApi.as_view(), name="api-tokens"),
+    path("tokens/<int:pk>/", views.TokenDetailApi.as_view(), name="api-token"),
 ]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.http import Http404
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers
@@ -24,7 +25,15 @@ from apps.governance.api_access import (
     JsonBooleanField,
     TenantApi,
 )
-from apps.governance.models import AnomalyReport, AuditEntry
+from apps.governance.api_tokens import (
+    TokenError,
+    access_api_token_by_id,
+    api_token_create,
+    api_token_days,
+    api_token_list,
+    api_token_revoke,
+)
+from apps.governance.models import AnomalyReport, ApiToken, AuditEntry
 from apps.governance.selectors import anomaly_list, audit_entry_list
 
 ERRORS = {
@@ -256,3 +265,121 @@ class AnomalyAcknowledgeApi(TenantApi):
             report=report, user=request.user, close=data.validated_data["close"]
         )
         return Response(AnomalyOutputSerializer(report).data)
+
+
+# --- personal API tokens ----------------------------------------------------------------------
+
+TOKEN_ERRORS = {
+    401: OpenApiResponse(ErrorSerializer, description="Not authenticated"),
+    403: OpenApiResponse(ErrorSerializer, description="No membership in any organization"),
+    429: OpenApiResponse(ErrorSerializer, description="Rate limited (code `rate_limited`)"),
+}
+
+
+class TokenOutputSerializer(serializers.Serializer):
+    """A token as its owner sees it later: never the key, only its first characters."""
+
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    prefix = serializers.CharField(source="token_key", help_text="the key's first characters")
+    created = serializers.DateTimeField()
+    expiry = serializers.DateTimeField(allow_null=True)
+    last_used_at = serializers.DateTimeField(allow_null=True)
+
+
+class TokenCreatedSerializer(TokenOutputSerializer):
+    key = serializers.CharField(
+        help_text="the token: shown this once, send it as `Authorization: Token <key>`"
+    )
+
+
+def _token_error(exc: TokenError) -> ApiError:
+    status_code = 409 if exc.code == "token_limit_reached" else 400
+    return ApiError(code=exc.code, message=exc.message, status_code=status_code)
+
+
+class _TokenName(serializers.CharField):
+    """A name sent as a string: `{"name": 0}` is a 400, not the name "0"."""
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class TokenListApi(TenantApi):
+    """The caller's own API tokens: list them, or create one (its key is shown once)."""
+
+    pagination_class = ApiPagination
+
+    class InputSerializer(serializers.Serializer):
+        name = _TokenName(
+            required=False, allow_blank=True, max_length=100, help_text="what the token is for"
+        )
+        days = serializers.IntegerField(
+            required=False,
+            min_value=1,
+            max_value=api_token_days()[1],
+            help_text="lifetime in days (default DATACHAT_API_TOKEN_DAYS, at most "
+            "DATACHAT_API_TOKEN_MAX_DAYS; a token-authenticated request cannot outlive its token)",
+        )
+
+    @extend_schema(
+        summary="List your API tokens",
+        responses={200: TokenOutputSerializer(many=True), **TOKEN_ERRORS},
+    )
+    def get(self, request: Request) -> Response:
+        return self.paginated(api_token_list(user=request.user), TokenOutputSerializer)
+
+    @extend_schema(
+        summary="Create an API token (the key is in this response only)",
+        request=InputSerializer,
+        responses={
+            201: TokenCreatedSerializer,
+            400: ErrorSerializer,
+            409: OpenApiResponse(ErrorSerializer, description="Too many tokens"),
+            **TOKEN_ERRORS,
+        },
+    )
+    def post(self, request: Request) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        used = request.auth if isinstance(request.auth, ApiToken) else None
+        try:
+            token, key = api_token_create(
+                user=request.user,
+                name=data.validated_data.get("name", ""),
+                days=data.validated_data.get("days"),
+                not_after=used.expiry if used is not None else None,
+                channel="api",
+            )
+        except TokenError as exc:
+            raise _token_error(exc) from None
+        body = TokenOutputSerializer(token).data
+        body["key"] = key
+        return Response(body, status=201)
+
+
+class TokenDetailApi(TenantApi):
+    """One of the caller's tokens; another user's token answers 404, like a missing one."""
+
+    def _token(self, request: Request, pk: int) -> ApiToken:
+        token = access_api_token_by_id(user=request.user, pk=pk)
+        if token is None:
+            raise Http404
+        return token
+
+    @extend_schema(
+        summary="Show one of your API tokens",
+        responses={200: TokenOutputSerializer, **TOKEN_ERRORS, **NOT_FOUND},
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        return Response(TokenOutputSerializer(self._token(request, pk)).data)
+
+    @extend_schema(
+        summary="Revoke one of your API tokens",
+        responses={204: None, **TOKEN_ERRORS, **NOT_FOUND},
+    )
+    def delete(self, request: Request, pk: int) -> Response:
+        api_token_revoke(token=self._token(request, pk), channel="api")
+        return Response(status=204)
