@@ -1,11 +1,23 @@
 # DataChat: `make run` serves the demo, `make test` runs the whole suite. Both set up the venv.
+# `make up` runs the production process model (web, worker, beat) against PostgreSQL and Redis.
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint format bench seed clean drills
+.PHONY: install run up test lint format bench seed clean drills
+
+# `make up`: the local PostgreSQL and Redis by default; override on the command line.
+UP_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/datachat
+UP_REDIS_URL ?= redis://127.0.0.1:6379/0
+UP_DATA_DIR ?= var/up
+UP_ENV := DJANGO_SETTINGS_MODULE=datachat.settings.local DATABASE_URL=$(UP_DATABASE_URL) \
+	REDIS_URL=$(UP_REDIS_URL) DATACHAT_DATA_DIR=$(UP_DATA_DIR)
+# The demo's server: gunicorn, as in production (datachat/gunicorn.conf.py), with local settings
+# (wsgi.py alone would load the production ones, which need real secrets).
+RUN_ENV := DJANGO_SETTINGS_MODULE=datachat.settings.local GUNICORN_BIND=127.0.0.1:8000 \
+	GUNICORN_WORKERS=$${GUNICORN_WORKERS:-2}
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -21,7 +33,16 @@ run: install
 	@echo ""
 	@echo "DataChat is starting on http://127.0.0.1:8000/ — log in as analista / datachat-demo"
 	@echo "(other demo users: admin, cientifica, visor, steward, auditor, globex_analyst; demo only)"
-	$(PY) manage.py runserver 127.0.0.1:8000
+	$(RUN_ENV) $(VENV)/bin/gunicorn --config datachat/gunicorn.conf.py datachat.wsgi:application
+
+up: install
+	DATABASE_URL=$(UP_DATABASE_URL) $(PY) -m datachat.createdb
+	$(UP_ENV) $(PY) manage.py migrate --noinput
+	$(UP_ENV) $(PY) manage.py seed_demo
+	@echo ""
+	@echo "DataChat (web, worker, beat) is starting on http://127.0.0.1:8000/ — log in as analista / datachat-demo"
+	$(UP_ENV) GUNICORN_BIND=127.0.0.1:8000 GUNICORN_WORKERS=$${GUNICORN_WORKERS:-2} \
+		PATH=$(CURDIR)/$(VENV)/bin:$$PATH $(VENV)/bin/honcho start --procfile Procfile --app-root .
 
 test: install
 	$(PY) -m pytest -n 2 --dist loadfile $(PYTEST_ARGS)

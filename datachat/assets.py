@@ -28,7 +28,7 @@ def _write_if_changed(path: Path, content: bytes) -> bool:
     if path.is_file() and path.stat().st_size == len(content) and path.read_bytes() == content:
         return False
     path.parent.mkdir(parents=True, exist_ok=True)
-    # Write-then-rename so a concurrent runserver never serves half a file.
+    # Write-then-rename so a running server never serves half a file.
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as fh:

@@ -269,8 +269,10 @@ FORMAT_MODULE_PATH = ["datachat.formats"]
 
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = DATA_DIR / "staticfiles"  # `collectstatic` target in production
-STATIC_ROOT.mkdir(exist_ok=True)
+# `collectstatic` target in production; the container image collects into its own directory
+# (DATACHAT_STATIC_ROOT) so a data volume mounted over DATACHAT_DATA_DIR does not hide the files.
+STATIC_ROOT = Path(env.str("DATACHAT_STATIC_ROOT", default=str(DATA_DIR / "staticfiles")))
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 # Without `collectstatic` (a developer's checkout), serve straight from static/ and the apps.
 WHITENOISE_USE_FINDERS = env.bool("DATACHAT_STATIC_FROM_SOURCE", default=True)
 
@@ -361,6 +363,9 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # long after its last enqueue a pending row is sent again.
 DATACHAT_OUTBOX_SECONDS = env.float("DATACHAT_OUTBOX_SECONDS", default=30.0)
 DATACHAT_OUTBOX_REDELIVER_SECONDS = env.float("DATACHAT_OUTBOX_REDELIVER_SECONDS", default=120.0)
+# Beat's record of when each task last ran, with the rest of the local state (not the cwd, which
+# a container's non-root user cannot write).
+CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "index-outbox": {
         "task": "apps.knowledge.tasks.index_outbox_flush_task",
