@@ -188,14 +188,30 @@ def audit_export(request: HttpRequest) -> HttpResponse:
     stamp = exported_at.strftime("%Y%m%dT%H%M%SZ")
     name = f"datachat-audit-{membership.organization.slug}-{stamp}.{fmt}"
     if fmt == "csv":
-        body = _audit_csv(entries)
+        body = _audit_csv(entries, delimiter=_delimiter(request.GET.get("sep", "")))
         content_type = "text/csv; charset=utf-8"
     else:
         body = _audit_xlsx(entries, applied, exported_at, membership)
         content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     response = HttpResponse(body, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{name}"'
+    # Provenance beside the data, never inside the CSV (a comment line is read as a row).
+    response["X-DataChat-Source"] = "audit_log"
+    response["X-DataChat-Organization"] = membership.organization.slug
+    response["X-DataChat-Rows"] = str(len(entries))
+    response["X-DataChat-Generated"] = exported_at.isoformat()
+    response["X-DataChat-Exported-By"] = membership.user.username
+    response["X-DataChat-Filters"] = (
+        " ".join("&".join(f"{k}={v}" for k, v in sorted(applied.items())).split()) or "-"
+    )[:1000]
     return response
+
+
+def _delimiter(choice: str) -> str:
+    """`sep` (`,` `;` `tab`, or their names) when given, else the page language's: `;` in
+    Spanish, where `,` is the decimal mark."""
+    chosen = {",": ",", "comma": ",", ";": ";", "semicolon": ";", "tab": "\t"}.get(choice)
+    return chosen or (";" if (get_language() or "es").startswith("es") else ",")
 
 
 EXPORT_COLUMNS = (
@@ -225,12 +241,11 @@ def _export_row(entry: AuditEntry) -> list[Any]:
     ]
 
 
-def _audit_csv(entries: list[AuditEntry]) -> bytes:
-    """UTF-8 with BOM (Excel opens it right); `;` in Spanish, where `,` is the decimal mark.
+def _audit_csv(entries: list[AuditEntry], *, delimiter: str) -> bytes:
+    """UTF-8 with BOM (Excel opens it right), the header row first and only rows after it.
 
     Questions and SQL are text from people: every cell goes through the shared sanitizer, so a
     question like `=HYPERLINK(…)` reaches the auditor's spreadsheet as inert text."""
-    delimiter = ";" if (get_language() or "es").startswith("es") else ","
     out = io.StringIO()
     writer = csv.writer(out, delimiter=delimiter)
     writer.writerow(spreadsheet.csv_row(EXPORT_COLUMNS))
@@ -252,6 +267,7 @@ def _audit_xlsx(
     Every cell through the shared sanitizer: text is text (never a formula) and control
     characters in a question no longer break the workbook."""
     from openpyxl import Workbook
+    from openpyxl.styles import Font
 
     book = Workbook()
     sheet = book.active
@@ -259,8 +275,8 @@ def _audit_xlsx(
     zone = timezone.get_current_timezone_name()
     header = list(EXPORT_COLUMNS)
     header[1] = f"time ({zone})"
-    sheet.append(spreadsheet.xlsx_row(sheet, header))
-    formats = {1: "yyyy-mm-dd hh:mm:ss", 11: "#,##0.0"}  # time, duration_ms
+    sheet.append(spreadsheet.xlsx_row(sheet, header, font=Font(bold=True)))
+    formats = {0: "0", 1: "yyyy-mm-dd hh:mm:ss", 10: "#,##0", 11: "#,##0.0"}  # seq, time, rows, ms
     for entry in entries:
         row = _export_row(entry)
         # Excel has no time zones: local time, with the zone named in the header.
