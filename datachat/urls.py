@@ -6,11 +6,12 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from apps.chat.views import LoginPage
 from datachat import observability
 
 urlpatterns = [
     path("", RedirectView.as_view(url="/chat/", permanent=False)),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/login/", LoginPage.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("chat/", include("apps.chat.urls")),
     path("knowledge/", include("apps.knowledge.urls")),

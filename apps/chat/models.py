@@ -54,6 +54,9 @@ class Message(TenantOwnedModel):
     feedback_rating = models.CharField(max_length=4, blank=True)  # up, down
     feedback_comment = models.TextField(blank=True)
     feedback_tags = models.JSONField(default=list, blank=True)
+    # The chart type the asker chose with the switcher (empty: the one the engine chose); kept
+    # so a reload draws what they picked.
+    chart_type = models.CharField(max_length=10, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta(TenantOwnedModel.Meta):
