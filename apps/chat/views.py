@@ -225,10 +225,10 @@ def message_chart(request: HttpRequest, message_id: int) -> HttpResponse:
     chart = _chart(answer, message.pk, chart_type=wanted)
     if chart is None:
         raise Http404
-    if request.method == "POST" and message.conversation.user_id == membership.user_id:
-        if message.chart_type != chart["type"]:
-            message.chart_type = chart["type"]
-            message.save(update_fields=["chart_type"])
+    owner = message.conversation.user_id == membership.user_id
+    if request.method == "POST" and owner and message.chart_type != chart["type"]:
+        message.chart_type = chart["type"]
+        message.save(update_fields=["chart_type"])
     return render(request, "chat/_answer_chart.html", {"chart": chart})
 
 
