@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from apps.governance.tenancy import TenantOwnedModel
 
@@ -21,6 +22,8 @@ class Conversation(TenantOwnedModel):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta(TenantOwnedModel.Meta):
+        verbose_name = _("conversation")
+        verbose_name_plural = _("conversations")
         ordering = ["-updated_at"]
         indexes = [models.Index(fields=["organization", "user", "-updated_at"])]
 
@@ -60,6 +63,8 @@ class Message(TenantOwnedModel):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta(TenantOwnedModel.Meta):
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
         ordering = ["created_at", "id"]
 
     def __str__(self) -> str:

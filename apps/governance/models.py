@@ -45,6 +45,8 @@ class Organization(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("organization")
+        verbose_name_plural = _("organizations")
         ordering = ["slug"]
 
     def __str__(self) -> str:
@@ -71,6 +73,8 @@ class Membership(TenantOwnedModel):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta(TenantOwnedModel.Meta):
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
         constraints = [
             models.UniqueConstraint(fields=["user", "organization"], name="uniq_membership")
         ]
@@ -100,6 +104,8 @@ class AccessPolicy(TenantOwnedModel):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta(TenantOwnedModel.Meta):
+        verbose_name = _("access policy")
+        verbose_name_plural = _("access policies")
         verbose_name_plural = "access policies"
         constraints = [
             models.UniqueConstraint(fields=["organization", "role"], name="uniq_policy_role")
@@ -167,6 +173,8 @@ class AuditEntry(models.Model):
     objects = AuditQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit entries")
         ordering = ["organization_id", "seq"]
         verbose_name_plural = "audit entries"
         constraints = [
@@ -295,6 +303,8 @@ class AnomalyReport(TenantOwnedModel):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta(TenantOwnedModel.Meta):
+        verbose_name = _("anomaly report")
+        verbose_name_plural = _("anomaly reports")
         ordering = ["-window_start", "-severity"]
         constraints = [
             models.UniqueConstraint(

@@ -128,3 +128,49 @@ def test_an_eager_task_without_a_broker_logs_no_hostname_warning(caplog):
     with caplog.at_level(logging.WARNING), app.producer_or_acquire():
         pass
     assert "No hostname was supplied" not in caplog.text
+
+
+# --- item 15: the admin in the user's language, the portal's own error pages --------------------
+
+
+def test_the_admin_speaks_spanish(login):
+    client = login("admin")
+    index = client.get("/admin/").content.decode()
+    assert "Administración de DataChat" in index and "Django administration" not in index
+    assert "Documentos" in index and "Ejemplos verificados" in index and "Conocimiento" in index
+    assert ">Documents<" not in index
+    examples = client.get("/admin/knowledge/verifiedexample/").content.decode()
+    assert "Aprobar los ejemplos seleccionados" in examples
+    assert "Approve the selected examples" not in examples
+    assert "Pregunta" in examples  # the column header, from the field's verbose name
+
+
+def test_the_admin_speaks_english_when_chosen(login):
+    client = login("admin")
+    client.post("/i18n/setlang/", {"language": "en", "next": "/admin/"})
+    index = client.get("/admin/").content.decode()
+    assert "DataChat administration" in index and "Documents" in index
+
+
+def test_the_404_page_is_the_portals_own_in_both_languages(login, client):
+    login("analista")
+    response = client.get("/chat/c/99999999/")
+    assert response.status_code == 404
+    html = response.content.decode()
+    assert "Página no encontrada" in html and 'class="topbar"' in html
+    client.post("/i18n/setlang/", {"language": "en", "next": "/chat/"})
+    html = client.get("/no/such/page/").content.decode()
+    assert "Page not found" in html and "Back to DataChat" in html
+
+
+def test_the_500_page_is_the_portals_own_and_needs_no_context(rf, settings):
+    from django.utils import translation
+
+    from datachat.errors import server_error
+
+    for lang, title in (("es", "Algo salió mal"), ("en", "Something went wrong")):
+        with translation.override(lang):
+            response = server_error(rf.get("/chat/"))
+        assert response.status_code == 500
+        html = response.content.decode()
+        assert title in html and f'<html lang="{lang}">' in html
