@@ -38,6 +38,9 @@ class Organization(models.Model):
     business_hours = models.CharField(
         max_length=11, default="07:00-20:00", help_text=_("Local time, HH:MM-HH:MM.")
     )
+    # When anomaly detection last ran for the org (beat, the command, or a page load when no
+    # beat is configured): the anomalies page says it, and a stale value triggers a run there.
+    anomalies_run_at = models.DateTimeField(null=True, blank=True, editable=False)
     llm_sample_rows = models.BooleanField(
         default=False,
         help_text=_("Allow sending a small sample of masked rows to the LLM for richer answers."),

@@ -11,9 +11,11 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
@@ -24,7 +26,7 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from apps.governance.anomalies import anomaly_acknowledge
+from apps.governance.anomalies import anomalies_detect_if_stale, anomaly_acknowledge
 from apps.governance.engine import spreadsheet
 from apps.governance.models import AnomalyReport, AuditEntry, Membership
 from apps.governance.services import audit_record
@@ -56,7 +58,12 @@ class AuditFilterForm(forms.Form):
     date_to = forms.DateField(
         required=False, label=gettext_lazy("To"), widget=forms.DateInput(attrs={"type": "date"})
     )
-    user = forms.CharField(required=False, label=gettext_lazy("User"), max_length=150)
+    user = forms.CharField(
+        required=False,
+        label=gettext_lazy("User"),
+        max_length=150,
+        help_text=gettext_lazy("Part of the name is enough."),
+    )
     outcome = forms.ChoiceField(
         required=False,
         label=gettext_lazy("Outcome"),
@@ -70,11 +77,16 @@ class AuditFilterForm(forms.Form):
             ("ask", gettext_lazy("Question")),
             ("query", gettext_lazy("Edited SQL")),
             ("export", gettext_lazy("Export")),
+            ("knowledge_change", gettext_lazy("Knowledge edit")),
+            ("datasource", gettext_lazy("Data-source change")),
         ],
     )
     source = forms.CharField(required=False, label=gettext_lazy("Data source"), max_length=100)
     code = forms.CharField(required=False, label=gettext_lazy("Code"), max_length=50)
     q = forms.CharField(required=False, label=gettext_lazy("Text"), max_length=200)
+    # A precise window (an anomaly's hour); not on the form, set by the anomaly cards' links.
+    after = forms.DateTimeField(required=False, widget=forms.HiddenInput)
+    before = forms.DateTimeField(required=False, widget=forms.HiddenInput)
 
     def applied(self) -> dict[str, str]:
         """The filters in effect, as text (for the export's second sheet and its audit entry)."""
@@ -91,10 +103,16 @@ def _audit_entries(*, org, filters: dict[str, Any]) -> QuerySet[AuditEntry]:  # 
     if filters.get("date_to"):
         entries = entries.filter(created_at__date__lte=filters["date_to"])
     if filters.get("user"):
-        entries = entries.filter(username__iexact=filters["user"])
+        entries = entries.filter(username__icontains=filters["user"])
+    if filters.get("after"):
+        entries = entries.filter(created_at__gte=filters["after"])
+    if filters.get("before"):
+        entries = entries.filter(created_at__lt=filters["before"])
     if filters.get("outcome"):
         entries = entries.filter(outcome=filters["outcome"])
-    if filters.get("action"):
+    if filters.get("action") == "datasource":  # created, updated, deleted, location refused
+        entries = entries.filter(action__startswith="datasource_")
+    elif filters.get("action"):
         entries = entries.filter(action=filters["action"])
     if filters.get("source"):
         entries = entries.filter(source__iexact=filters["source"])
@@ -157,7 +175,32 @@ def audit_detail(request: HttpRequest, seq: int) -> HttpResponse:
     if entry is None:
         raise Http404
     template = "governance/_audit_detail.html" if request.htmx else "governance/audit_detail.html"
-    return render(request, template, {"entry": entry})
+    return render(
+        request,
+        template,
+        {"entry": entry, "masked": audit_masked_columns(entry), "filters": _entry_filters(entry)},
+    )
+
+
+_MASKED_OUTPUT = re.compile(r"'\*\*\*'\s+AS\s+(\"[^\"]+\"|\w+)", re.IGNORECASE)
+
+
+def audit_masked_columns(entry: AuditEntry) -> list[str]:
+    """The columns shown masked in this entry's result: recorded in its details (answers and
+    exports), or, for entries written before that, read from the SQL as executed, where the
+    guard put the mask literal in place of each masked output (`'***' AS "email"`)."""
+    recorded = (entry.details or {}).get("masked_columns")
+    if recorded is not None:
+        return [str(name) for name in recorded]
+    found = [name.strip('"') for name in _MASKED_OUTPUT.findall(entry.sql or "")]
+    return list(dict.fromkeys(found))
+
+
+def _entry_filters(entry: AuditEntry) -> list[str]:
+    filters = (entry.details or {}).get("filters") or []
+    if isinstance(filters, dict):  # an audit-log export records the page's filters
+        return [f"{key} = {value}" for key, value in filters.items()]
+    return [str(f) for f in filters]
 
 
 @login_required
@@ -311,7 +354,20 @@ def _anomaly_view(report: AnomalyReport) -> dict[str, Any]:
     change = None
     if report.baseline:
         change = (report.observed - report.baseline) / report.baseline * 100
-    return {"report": report, "change": change}
+    return {"report": report, "change": change, "audit_query": _anomaly_audit_query(report)}
+
+
+def _anomaly_audit_query(report: AnomalyReport) -> str:
+    """The audit log filtered to the entries behind a report: its user and its window."""
+    from django.utils.http import urlencode
+
+    params = {
+        "after": report.window_start.isoformat(),
+        "before": report.window_end.isoformat(),
+    }
+    if report.username and not report.username.startswith("ip:"):
+        params["user"] = report.username
+    return urlencode(params)
 
 
 @login_required
@@ -319,6 +375,11 @@ def _anomaly_view(report: AnomalyReport) -> dict[str, Any]:
 def anomaly_list(request: HttpRequest) -> HttpResponse:
     """Anomaly reports as cards, grouped by severity; closed ones only when asked for."""
     membership = _auditor(request)
+    org = membership.organization
+    ran_now = False
+    if settings.DATACHAT_ANOMALIES_ON_PAGE:
+        # No Celery beat in the embedded default: the page runs a stale detection itself.
+        ran_now = anomalies_detect_if_stale(org=org) is not None
     show_closed = request.GET.get("status") == "all"
     reports = AnomalyReport.all_tenants.filter(organization=membership.organization)
     if not show_closed:
@@ -334,7 +395,13 @@ def anomaly_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "governance/anomaly_list.html",
-        {"groups": groups, "show_closed": show_closed},
+        {
+            "groups": groups,
+            "show_closed": show_closed,
+            "last_run": org.anomalies_run_at,
+            "ran_now": ran_now,
+            "on_page": settings.DATACHAT_ANOMALIES_ON_PAGE,
+        },
     )
 
 

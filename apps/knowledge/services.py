@@ -49,6 +49,28 @@ def knowledge_version_bump(
         changes=dict(changes or {}),
         knowledge_version=org.knowledge_version,
     )
+    if getattr(user, "pk", None):
+        # A person's edit (a steward in the admin or the review queue) is also an audit-chain
+        # entry, so compliance sees knowledge edits beside questions and data-source changes.
+        # The seed and catalog refreshes without a user stay in KnowledgeChange only.
+        fields = sorted(str(name) for name in (changes or {}))
+        audit_record(
+            org=org,
+            user=user,
+            role=_actor_role(org, user),
+            action="knowledge_change",
+            channel="web",
+            question=f"{object_type} #{object_id} {action}"
+            + (f": {', '.join(fields)}" if fields else ""),
+            outcome=AuditEntry.Outcome.ANSWERED,
+            details={
+                "object_type": object_type,
+                "object_id": object_id,
+                "change": action,
+                "fields": fields,
+                "knowledge_version": org.knowledge_version,
+            },
+        )
     return org.knowledge_version
 
 

@@ -243,6 +243,9 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_SOFT_TIME_LIMIT = 120
 CELERY_TASK_TIME_LIMIT = 150
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# Without a broker there is no beat: the anomalies page runs the hourly detection itself when the
+# last run is older than an hour (idempotent per window). Off when beat runs it (REDIS_URL set).
+DATACHAT_ANOMALIES_ON_PAGE = env.bool("DATACHAT_ANOMALIES_ON_PAGE", default=not REDIS_URL)
 CELERY_BEAT_SCHEDULE = {
     "anomalies-hourly": {
         "task": "apps.governance.tasks.anomalies_detect_task",

@@ -174,3 +174,162 @@ def test_the_500_page_is_the_portals_own_and_needs_no_context(rf, settings):
         assert response.status_code == 500
         html = response.content.decode()
         assert title in html and f'<html lang="{lang}">' in html
+
+
+# --- item 12: anomaly detection without beat, cards linked to their audit entries ---------------
+
+
+def _acme():
+    from apps.governance.models import Organization
+
+    return Organization.objects.get(slug="acme")
+
+
+def _burst(username: str, hours_ago: int, count: int) -> None:
+    """`count` answered questions by `username`, dated inside the window `hours_ago` back."""
+    import datetime as dt
+
+    from django.contrib.auth import get_user_model
+    from django.utils import timezone
+
+    from apps.governance.services import audit_record
+
+    start = timezone.now().replace(minute=0, second=0, microsecond=0)
+    start -= dt.timedelta(hours=hours_ago)
+    user = get_user_model().objects.get(username=username)
+    for i in range(count):
+        audit_record(
+            org=_acme(),
+            user=user,
+            role="ANALYST",
+            action="ask",
+            channel="web",
+            question=f"pregunta {i}",
+            outcome="answered",
+            created_at=start + dt.timedelta(minutes=10, seconds=i),
+        )
+
+
+def test_the_anomalies_page_runs_a_stale_detection_once_and_says_when(login, settings):
+    from apps.governance.models import AnomalyReport, Organization
+
+    settings.DATACHAT_ANOMALIES_ON_PAGE = True
+    Organization.objects.filter(slug="acme").update(anomaly_max_questions=5)
+    _burst("analista", hours_ago=2, count=8)  # a full hour two hours ago
+    client = login("auditor")
+    html = client.get("/compliance/anomalies/").content.decode()
+    report = AnomalyReport.all_tenants.get(organization__slug="acme", username="analista")
+    assert report.kind == "volume" and report.observed == 8
+    assert "La detección se ejecutó por última vez" in html
+    ran_at = _acme().anomalies_run_at
+    assert ran_at is not None
+    # a second load within the hour runs nothing again (idempotent, no duplicate report)
+    client.get("/compliance/anomalies/")
+    assert _acme().anomalies_run_at == ran_at
+    assert AnomalyReport.all_tenants.filter(organization__slug="acme").count() == 1
+
+
+def test_with_a_scheduler_the_page_does_not_run_detection(login, settings):
+    from apps.governance.models import AnomalyReport, Organization
+
+    settings.DATACHAT_ANOMALIES_ON_PAGE = False
+    Organization.objects.filter(slug="acme").update(anomaly_max_questions=5)
+    _burst("analista", hours_ago=2, count=8)
+    html = login("auditor").get("/compliance/anomalies/").content.decode()
+    assert not AnomalyReport.all_tenants.filter(organization__slug="acme").exists()
+    assert "La detección aún no se ha ejecutado" in html
+
+
+def test_an_anomaly_card_links_to_the_audit_entries_behind_it(login, settings):
+    import html as html_lib
+    import re
+
+    from apps.governance.models import Organization
+
+    settings.DATACHAT_ANOMALIES_ON_PAGE = True
+    Organization.objects.filter(slug="acme").update(anomaly_max_questions=5)
+    _burst("analista", hours_ago=2, count=8)
+    _burst("analista", hours_ago=5, count=2)  # outside the window: not behind this report
+    client = login("auditor")
+    page = client.get("/compliance/anomalies/").content.decode()
+    link = re.search(r'href="(/compliance/audit/\?[^"]+)" class="audit-link"', page).group(1)
+    audit = client.get(html_lib.unescape(link)).content.decode()
+    questions = re.findall(r"pregunta \d+", audit)
+    assert len(questions) == 8
+    assert "Ventana" in audit  # the window is shown as a filter
+
+
+# --- item 13: masked columns, knowledge and data-source changes, partial user names ------------
+
+
+def test_the_audit_detail_lists_masked_columns_and_row_filters(login, ask_htmx, client):
+    from apps.governance.models import AuditEntry
+
+    login("visor")
+    ask_htmx("¿Cuál fue el total de ventas por región?")
+    login("cientifica")
+    client.post("/chat/sql/", {"sql": "SELECT nombre, email, telefono FROM clientes"}, **HTMX)
+    auditor = login("auditor")
+    masked = AuditEntry.objects.filter(username="cientifica", action="query").latest("seq")
+    assert {"email", "telefono"} <= set(masked.details["masked_columns"])
+    html = auditor.get(f"/compliance/audit/{masked.seq}/", **HTMX).content.decode()
+    section = html.split('class="audit-masked"', 1)[1].split("</dd>", 1)[0]
+    assert "<code>email</code>" in section and "<code>telefono</code>" in section
+    filtered = AuditEntry.objects.filter(username="visor", action="ask").latest("seq")
+    html = auditor.get(f"/compliance/audit/{filtered.seq}/", **HTMX).content.decode()
+    section = html.split('class="audit-filters"', 1)[1].split("</dd>", 1)[0]
+    assert "Norte" in section
+
+
+def test_masked_columns_of_older_entries_are_read_from_the_sql():
+    from apps.governance.models import AuditEntry
+    from apps.governance.views import audit_masked_columns
+
+    entry = AuditEntry(sql="SELECT nombre, '***' AS \"email\", '***' AS telefono FROM clientes")
+    assert audit_masked_columns(entry) == ["email", "telefono"]
+
+
+def test_steward_edits_and_data_source_changes_appear_and_filter(login):
+    from apps.governance.models import AuditEntry
+    from apps.knowledge.models import DataSource, Document
+
+    steward = login("steward")
+    document = Document.all_tenants.filter(organization__slug="acme").first()
+    response = steward.post(
+        f"/admin/knowledge/document/{document.pk}/change/",
+        {
+            "organization": document.organization_id,
+            "data_source": document.data_source_id or "",
+            "kind": document.kind,
+            "title": document.title + " (revisado)",
+            "body": document.body,
+            "table_name": document.table_name,
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    change = AuditEntry.objects.filter(action="knowledge_change").latest("seq")
+    assert change.username == "steward" and change.details["object_id"] == document.pk
+    from django.contrib.auth import get_user_model
+
+    from apps.knowledge.services import datasource_save
+
+    source = DataSource.all_tenants.get(organization__slug="acme", name="empresa")
+    source.display_name = "Empresa (renombrada)"
+    admin = get_user_model().objects.get(username="admin")
+    datasource_save(source=source, user=admin, channel="web")
+    auditor = login("auditor")
+    edits = auditor.get("/compliance/audit/?action=knowledge_change").content.decode()
+    assert "document #" in edits and "steward" in edits
+    sources = auditor.get("/compliance/audit/?action=datasource").content.decode()
+    results = sources.split('id="audit-results"', 1)[1]
+    assert "datasource_update" in results and "document #" not in results
+
+
+def test_the_user_filter_matches_part_of_a_name(login, ask_htmx):
+    login("analista")
+    ask_htmx("¿Cuántos clientes hay?")
+    login("cientifica")
+    ask_htmx("¿Cuántos clientes hay?")
+    html = login("auditor").get("/compliance/audit/?user=ANAL").content.decode()
+    results = html.split('id="audit-results"', 1)[1]
+    assert "analista" in results and "cientifica" not in results
