@@ -60,6 +60,8 @@ class Message(TenantOwnedModel):
     # The chart type the asker chose with the switcher (empty: the one the engine chose); kept
     # so a reload draws what they picked.
     chart_type = models.CharField(max_length=10, blank=True)
+    # A steward or admin looked at this 👎 in the review queue (it leaves the queue's count).
+    feedback_reviewed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta(TenantOwnedModel.Meta):

@@ -540,6 +540,53 @@ def example_review(*, example: VerifiedExample, user: Any, approve: bool) -> Ver
     return example
 
 
+class ExampleInvalid(ValueError):
+    """An edited example's SQL is not one read-only SELECT in the source's dialect."""
+
+
+@transaction.atomic
+def example_edit(
+    *, example: VerifiedExample, user: Any, question: str, sql: str
+) -> VerifiedExample:
+    """A steward corrects a proposed (or stale) example's question or SQL before approving it.
+
+    The SQL must parse as a single SELECT in the source's dialect; the guard checks it again,
+    under the asker's policy, every time the example's SQL is used.
+    """
+    import sqlglot
+    from sqlglot import exp
+
+    question = " ".join(question.split())
+    sql = sql.strip().rstrip(";").strip()
+    if not question or not sql:
+        raise ExampleInvalid("empty")
+    try:
+        statements = [s for s in sqlglot.parse(sql, read=example.data_source.dialect) if s]
+    except sqlglot.errors.ParseError as error:
+        raise ExampleInvalid(str(error).splitlines()[0]) from None
+    if len(statements) != 1 or not isinstance(statements[0], exp.Query):
+        raise ExampleInvalid("not a single SELECT")
+    changed = {
+        name: value
+        for name, value in (("question", question), ("sql", sql))
+        if getattr(example, name) != value
+    }
+    if not changed:
+        return example
+    example.question, example.sql = question, sql
+    example.tables_used = sorted({t.name for t in statements[0].find_all(exp.Table)})
+    example.save(update_fields=["question", "sql", "tables_used"])
+    knowledge_version_bump(
+        org=example.organization,
+        user=user,
+        object_type="verifiedexample",
+        object_id=example.pk,
+        action="updated",
+        changes={name: value[:500] for name, value in changed.items()},
+    )
+    return example
+
+
 def table_document_generate(*, data_source: DataSource, user: Any = None) -> int:
     """Create an editable TABLE document for each catalog table that has none yet.
 

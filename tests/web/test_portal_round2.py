@@ -333,3 +333,95 @@ def test_the_user_filter_matches_part_of_a_name(login, ask_htmx):
     html = login("auditor").get("/compliance/audit/?user=ANAL").content.decode()
     results = html.split('id="audit-results"', 1)[1]
     assert "analista" in results and "cientifica" not in results
+
+
+# --- item 14: the stewards' review queue --------------------------------------------------------
+
+
+@pytest.fixture
+def rated(login, ask_htmx, client):  # noqa: ANN001, ANN201
+    """The analyst rates one answer 👍 (an example is proposed) and one 👎 with a comment."""
+    login("analista")
+    _, html = ask_htmx("¿Cuántos clientes hay?")
+    client.post(f"/chat/m/{message_id(html)}/feedback/", {"rating": "up"}, **HTMX)
+    _, html = ask_htmx(REGION_QUESTION)
+    down = message_id(html)
+    client.post(
+        f"/chat/m/{down}/feedback/",
+        {"rating": "down", "comment": "Faltan las devoluciones", "tags": ["wrong_numbers"]},
+        **HTMX,
+    )
+    return down
+
+
+def test_the_review_queue_shows_examples_and_thumbs_down_with_a_count_badge(login, rated):
+    from apps.knowledge.models import VerifiedExample
+
+    proposed = VerifiedExample.all_tenants.filter(
+        organization__slug="acme", status="PROPOSED"
+    ).count()
+    assert proposed >= 1
+    for username in ("steward", "admin"):
+        client = login(username)
+        html = client.get("/chat/review/").content.decode()
+        assert "Cola de revisión" in html
+        assert "Faltan las devoluciones" in html and "Cifras incorrectas" in html
+        badge = html.split('class="review-count"', 1)[1].split("</span>", 1)[0]
+        assert badge.rsplit(">", 1)[1].strip() == str(proposed + 1)
+        chat = client.get("/chat/").content.decode()
+        assert 'class="nav-review"' in chat and 'class="review-count"' in chat
+
+
+@pytest.mark.parametrize("username", ["analista", "cientifica", "visor", "auditor"])
+def test_other_roles_have_no_review_queue(login, rated, username):
+    client = login(username)
+    assert client.get("/chat/review/").status_code == 404
+    assert 'class="nav-review"' not in client.get("/knowledge/").content.decode()
+
+
+def test_approve_reject_and_edit_in_place(login, rated):
+    from apps.governance.models import AuditEntry
+    from apps.knowledge.models import VerifiedExample
+
+    example = VerifiedExample.all_tenants.filter(
+        organization__slug="acme", status="PROPOSED"
+    ).latest("pk")
+    client = login("steward")
+    form = client.get(f"/chat/review/examples/{example.pk}/form/", **HTMX).content.decode()
+    assert 'name="sql"' in form and "<article" in form
+    bad = client.post(
+        f"/chat/review/examples/{example.pk}/edit/",
+        {"question": example.question, "sql": "DELETE FROM clientes"},
+        **HTMX,
+    ).content.decode()
+    assert "El SQL no es una única consulta SELECT" in bad
+    saved = client.post(
+        f"/chat/review/examples/{example.pk}/edit/",
+        {"question": "Número de clientes", "sql": "SELECT COUNT(*) AS clientes FROM clientes"},
+        **HTMX,
+    ).content.decode()
+    assert "Guardado" in saved
+    example.refresh_from_db()
+    assert example.question == "Número de clientes" and example.tables_used == ["clientes"]
+    approved = client.post(f"/chat/review/examples/{example.pk}/approve/", **HTMX)
+    assert "Aprobado" in approved.content.decode()
+    example.refresh_from_db()
+    assert example.status == "APPROVED" and example.reviewed_by.username == "steward"
+    edits = AuditEntry.objects.filter(action="knowledge_change", username="steward")
+    assert {e.details["change"] for e in edits} >= {"updated", "approved"}
+    # another org's example is a 404
+    foreign = VerifiedExample.all_tenants.filter(organization__slug="globex").first()
+    assert client.post(f"/chat/review/examples/{foreign.pk}/reject/", **HTMX).status_code == 404
+
+
+def test_thumbs_down_read_leaves_the_count_but_stays_visible(login, rated):
+    from apps.chat.models import Message
+
+    client = login("steward")
+    before = client.get("/chat/review/").content.decode()
+    response = client.post(f"/chat/review/feedback/{rated}/done/", **HTMX)
+    assert "Leída" in response.content.decode()
+    assert Message.all_tenants.get(pk=rated).feedback_reviewed_at is not None
+    after = client.get("/chat/review/").content.decode()
+    assert "Faltan las devoluciones" in before and "Faltan las devoluciones" not in after
+    assert "Faltan las devoluciones" in client.get("/chat/review/?feedback=all").content.decode()
