@@ -17,8 +17,7 @@ from django import template
 from django.utils import formats, numberformat, timezone
 from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
-from django.utils.translation import gettext_lazy
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from apps.governance.models import AccessPolicy, Membership, Role
