@@ -148,8 +148,15 @@ def audit_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(entries, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
+    cleaned = _cleaned(form)
+    without_window = query.copy()
+    for name in ("after", "before"):
+        without_window.pop(name, None)
     context = {
         "form": form,
+        "window_after": cleaned.get("after"),
+        "window_before": cleaned.get("before"),
+        "query_without_window": without_window.urlencode(),
         "page": page,
         "query": query.urlencode(),
         "usernames": AuditEntry.objects.filter(organization=org)

@@ -194,7 +194,7 @@ def test_screenshots(browser, live_server, demo):  # noqa: ANN001
     card = ask(page, "Ticket promedio por canal")
     card.locator(".feedback button[data-toggle]").click()
     card.locator("input[name=tags][value=wrong_numbers]").check()
-    card.fill("textarea[name=comment]", "El ticket no debería incluir las devoluciones.")
+    card.locator("textarea[name=comment]").fill("El ticket no debería incluir las devoluciones.")
     card.locator("button[name=rating][value=down]").click()
     card.locator(".feedback-done").wait_for()
     context.close()
