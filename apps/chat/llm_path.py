@@ -64,8 +64,8 @@ from apps.knowledge.models import DataSource
 from apps.knowledge.models import VerifiedExample as VerifiedExampleModel
 from apps.knowledge.retrieval import knowledge_search
 from apps.knowledge.selectors import example_list
-from datachat.providers.embeddings import fold, tokenize
 from datachat.providers.llm import LLMConfig, LLMError, UsageMeter, client_for
+from datachat.text import fold, index_terms
 
 logger = logging.getLogger(__name__)
 
@@ -222,7 +222,7 @@ def structured_interpret(
     """
     allowed = frozenset(policy.allowed_tables) & {t.name for t in catalog.tables}
     masked = frozenset(policy.masked_columns)
-    terms = frozenset(tokenize(question))
+    terms = frozenset(index_terms(question))
     slice_ = relevant_tables(terms, catalog, allowed, masked)
     if not slice_.tables:
         raise NoContext("no_context", "no table is visible to this caller")
@@ -359,12 +359,12 @@ def related_line(sources: Sequence[Mapping[str, str]], lang: str) -> str:
 def _terms_of(*texts: str) -> set[str]:
     out: set[str] = set()
     for text in texts:
-        out.update(tokenize(text))
+        out.update(index_terms(text))
     return out
 
 
 def _value_terms(value: str) -> frozenset[str]:
-    return frozenset(tokenize(value))
+    return frozenset(index_terms(value))
 
 
 def _visible_columns(table: TableInfo, masked: Collection[tuple[str, str]]):  # noqa: ANN202
@@ -498,10 +498,10 @@ def similar_examples(
 ) -> list[VerifiedExample]:
     """The `k` verified examples whose questions share the most words with this one (Jaccard
     over the retrieval terms); none when nothing is shared."""
-    terms = set(tokenize(question))
+    terms = set(index_terms(question))
     scored = []
     for index, (example_question, sql) in enumerate(examples):
-        words = set(tokenize(example_question))
+        words = set(index_terms(example_question))
         if not words or not terms:
             continue
         overlap = len(terms & words) / len(terms | words)

@@ -16,7 +16,6 @@ import hashlib
 import json
 import logging
 import time
-import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,7 +37,7 @@ from apps.governance.engine.errors import SqlRefusal
 from apps.governance.engine.executor import SourceConnection, execute
 from apps.governance.engine.guard import GuardLimits, guard_sql
 from apps.governance.engine.policy import DataPolicy
-from apps.governance.engine.screening import bounded, detect_language, screen_question
+from apps.governance.engine.screening import bounded, screen_question
 from apps.governance.models import Membership
 from apps.governance.services import audit_record, policy_resolve
 from apps.governance.tenancy import tenant_scope
@@ -48,6 +47,7 @@ from apps.knowledge.locations import LocationError
 from apps.knowledge.models import DataSource
 from apps.knowledge.selectors import catalog_snapshot, datasource_get
 from datachat.providers.llm import LLMError
+from datachat.text import detect_language, fold
 
 logger = logging.getLogger(__name__)
 
@@ -600,9 +600,7 @@ def _error(turn: Turn, code: str, message: str, detail: Exception | None = None)
 
 
 def normalise_question(question: str) -> str:
-    folded = unicodedata.normalize("NFKD", question.lower())
-    folded = "".join(c for c in folded if not unicodedata.combining(c))
-    return " ".join(folded.replace("¿", " ").replace("?", " ").split())
+    return " ".join(fold(question).replace("¿", " ").replace("?", " ").split())
 
 
 def _cache_key(turn: Turn, kind: str, question: str) -> str:

@@ -28,6 +28,7 @@ from apps.knowledge.selectors import (
     document_visible_list,
     example_list,
 )
+from datachat.text import fold
 
 PAGE_SIZE = 20
 TABS = ("glossary", "examples", "documents", "tables")
@@ -50,8 +51,8 @@ def _allowed(entry: SourceAccess) -> frozenset[str]:
 def _matches(query: str, *texts: Any) -> bool:
     if not query:
         return True
-    needle = query.casefold()
-    return any(needle in str(t or "").casefold() for t in texts)
+    needle = fold(query)  # "region" finds "Región"
+    return any(needle in fold(str(t or "")) for t in texts)
 
 
 @login_required

@@ -1,4 +1,4 @@
-"""Text embeddings behind one small interface, plus the text normalisation retrieval shares.
+"""Text embeddings behind one small interface.
 
 Two embedders:
 
@@ -15,6 +15,9 @@ collection created with it; without the registration Chroma raises
 explicitly, so Chroma never computes anything itself, and never falls back to its default
 embedding function (which downloads a model).
 
+Text reduction (folding, stemming, stop words) is the project's one text module,
+`datachat.text`; the hashing embedder reads its `index_terms`, as BM25 does.
+
 This module is pure: no Django imports. Settings arrive as arguments.
 """
 
@@ -25,12 +28,12 @@ import hashlib
 import itertools
 import math
 import os
-import re
-import unicodedata
 from typing import Any, Protocol, runtime_checkable
 
 from chromadb.api.types import Documents, EmbeddingFunction, Embeddings
 from chromadb.utils.embedding_functions import register_embedding_function
+
+from datachat.text import index_terms
 
 __all__ = [
     "ChromaEmbeddingAdapter",
@@ -38,82 +41,7 @@ __all__ = [
     "HashingEmbedder",
     "OpenAIEmbedder",
     "embedder_from_settings",
-    "fold",
-    "stem",
-    "tokenize",
-    "words",
 ]
-
-# --------------------------------------------------------------------------------------------
-# Text normalisation (shared by the hashing embedder, the BM25 index and the offline answerer,
-# so that a query and a document are reduced to the same terms everywhere).
-# --------------------------------------------------------------------------------------------
-
-# Identifiers keep their underscores (`costo_unitario`) so they survive as one term; their parts
-# are added separately by `tokenize` so "costo unitario" still matches.
-_WORD_RE = re.compile(r"[a-z0-9]+(?:_[a-z0-9]+)*")
-
-# Function words in Spanish and English (accent-folded). Only `tokenize` drops them; `words`
-# keeps them because names such as "Número de ventas" contain them.
-_STOPWORDS_TEXT = """
-a al algo algun alguna algunos ante como con cual cuales cuando de del donde el ella ellos en entre
-era es esa ese eso esta este esto estos fue ha hay la las le les lo los mas me mi mis mucho muy ni
-no nos o os otra otro para pero poco por porque que quien se sea ser si sin sobre son su sus
-tambien te tiene tienen tu un una uno unos y ya puede pueden
-an and any are as at be been but by can could did do does for from had has have how i if in into is
-it its me my of on or our should so than that the their them then there these they this those to
-was we were what when where which who why will with would you your
-"""
-STOPWORDS = frozenset(_STOPWORDS_TEXT.split())
-
-
-def fold(text: str) -> str:
-    """Lower-case and strip accents ("Electrónica" -> "electronica", "año" -> "ano")."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-
-
-@functools.lru_cache(maxsize=65_536)
-def stem(word: str) -> str:
-    """A deliberately small es/en stemmer: it only folds plural forms onto the singular.
-
-    Retrieval needs "ventas"/"venta", "valores"/"valor", "columns"/"column" to meet; a full
-    stemmer would also merge unrelated words and is not worth a dependency here.
-    """
-    if len(word) <= 3 or not word.isalpha():
-        return word
-    if word.endswith("ies") and len(word) > 4:  # categories -> category
-        return word[:-3] + "y"
-    if word.endswith("iones"):  # regiones -> region
-        return word[:-2]
-    # Spanish plural "-es" after a consonant that follows a vowel: valores, totales, ciudades.
-    # (English "tables"/"files" end in consonant+consonant+"es" and take the plain "-s" rule.)
-    if word.endswith("es") and len(word) > 4 and word[-3] in "rlndz" and word[-4] in "aeiou":
-        return word[:-2]
-    if word.endswith("s") and not word.endswith(("ss", "us", "is")):
-        return word[:-1]
-    return word
-
-
-def words(text: str) -> list[str]:
-    """Folded, stemmed words in order, stop words kept; identifiers stay whole."""
-    return [stem(w) for w in _WORD_RE.findall(fold(text))]
-
-
-def tokenize(text: str) -> list[str]:
-    """Index terms: folded, stemmed words without stop words, plus the parts of identifiers.
-
-    ``"¿Qué es costo_unitario?"`` -> ``["costo_unitario", "costo", "unitario"]``.
-    """
-    out: list[str] = []
-    for raw in _WORD_RE.findall(fold(text)):
-        if "_" in raw:
-            out.append(raw)
-            out.extend(stem(p) for p in raw.split("_") if p and p not in STOPWORDS)
-        elif raw not in STOPWORDS:
-            out.append(stem(raw))
-    return out
-
 
 # --------------------------------------------------------------------------------------------
 # Embedders
@@ -133,6 +61,11 @@ class Embedder(Protocol):
 
     def embed(self, texts: list[str]) -> list[list[float]]: ...
 
+
+# One vector space for texts in any language, so one stemmer for every text: the English one,
+# the gentler on foreign words (it takes plural and verb endings off Spanish words, where the
+# Spanish one cuts English words short: "date" -> "dat", the stem of "datos").
+_STEMMER = "en"
 
 # Relative weights of the feature families. Words carry the meaning; bigrams reward phrases
 # ("revenue total"); character n-grams give partial credit for spelling variants and the
@@ -155,12 +88,15 @@ def _slot(feature: str, dim: int) -> tuple[int, float]:
 class HashingEmbedder:
     """Offline, deterministic feature-hashing embedder (L2-normalised, default 384 dims).
 
-    Features: folded+stemmed word unigrams, word bigrams and character 3/4-grams of each word
-    (with word-boundary markers), each hashed with blake2b into a signed bucket. Changing any of
-    this changes the vector space: bump `VERSION` so the collection name changes too.
+    Features: the search terms of `datachat.text.index_terms` (folded words, Snowball-stemmed
+    in English whatever the text's language) as unigrams, term bigrams and character 3/4-grams
+    of each term (with word-boundary markers), each hashed with blake2b into a signed bucket.
+    Changing any of this changes the vector space: bump `VERSION` so the collection name
+    changes too (then `manage.py reindex_knowledge` fills the new collection).
     """
 
-    VERSION = 1
+    # 2: Snowball stems (datachat.text) instead of the hand plural stemmer.
+    VERSION = 2
 
     def __init__(self, dim: int = 384) -> None:
         if dim < 16:
@@ -171,7 +107,7 @@ class HashingEmbedder:
     def features(self, text: str) -> dict[str, float]:
         """The weighted features of `text` (exposed for tests and debugging)."""
         feats: dict[str, float] = {}
-        terms = tokenize(text)
+        terms = index_terms(text, _STEMMER)
         for term in terms:
             feats["w:" + term] = feats.get("w:" + term, 0.0) + _W_WORD
             padded = f"#{term}#"

@@ -26,8 +26,8 @@ from datachat.providers.embeddings import (
     ChromaEmbeddingAdapter,
     Embedder,
     HashingEmbedder,
-    fold,
 )
+from datachat.text import fold
 
 __all__ = ["ChunkLike", "VectorMatch", "VectorStore", "collection_name"]
 

@@ -22,7 +22,7 @@ from apps.knowledge.engine.catalog import (
     MetricDef,
     TableInfo,
 )
-from datachat.providers.embeddings import tokenize
+from datachat.text import index_terms as tokenize
 from tests.test_llm_provider import synthetic_catalog
 
 

@@ -36,13 +36,15 @@ import functools
 import json
 import math
 import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from decimal import Decimal
 from typing import Any
 
 import plotly.io as pio
+
+from datachat.text import identifier_words
+from datachat.text import words as text_words
 
 # Canonical order: alternatives are listed in it, so the UI switcher is stable across answers.
 CHART_TYPES: tuple[str, ...] = ("kpi", "line", "bar", "pie", "scatter", "table")
@@ -160,9 +162,9 @@ _NUMERIC_TYPE_RE = re.compile(
 
 
 def _tokens(name: str) -> set[str]:
-    """Lower-case, accent-free word tokens of a column name ("Año_Fiscal" -> {"ano", "fiscal"})."""
-    plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
-    return {t for t in re.split(r"[^a-z0-9]+", plain) if t}
+    """The words of a column name in any style ("Año_Fiscal" -> {"ano", "fiscal"}, "UnitPrice"
+    -> {"unit", "price"})."""
+    return set(identifier_words(name))
 
 
 def _is_number(v: Any) -> bool:
@@ -199,7 +201,7 @@ def _string_time_class(s: str) -> str | None:
 def _declared_kind(t: str | None) -> str | None:
     if not t:
         return None
-    toks = _tokens(t)
+    toks = set(text_words(t))  # a type name: "int8", "numeric(10,2)", "timestamp with time zone"
     if toks & {"timedelta", "interval", "duration"}:
         return CATEGORY
     low = t.lower()

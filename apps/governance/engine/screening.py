@@ -1,9 +1,10 @@
 """Screening of a question before it reaches the LLM: length, control characters, injection.
 
 A hit is a refusal (`prompt_injection`), audited by the caller; the text never reaches the model.
-Detection runs on a normalised copy (NFKC, zero-width characters removed, lower-cased, accents
-folded) so fullwidth or zero-width spellings cannot dodge a pattern; the normalised copy is used
-for detection only and is never passed on.
+Detection runs on a normalised copy (`datachat.text.fold`: compatibility forms unified, zero-width
+and other invisible characters removed, lower-cased, accents folded) so fullwidth or zero-width
+spellings cannot dodge a pattern; the normalised copy is used for detection only and is never
+passed on.
 
 The patterns target instructions to the assistant, role markers, requests for the system prompt,
 explicit SQL write/admin commands and known dangerous functions, and base64 blobs that decode to
@@ -16,12 +17,9 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-import unicodedata
 from dataclasses import dataclass
 
-ZERO_WIDTH = dict.fromkeys(
-    map(ord, "\u200b\u200c\u200d\u200e\u200f\u2060\u2061\u2062\u2063\ufeff\u00ad")
-)
+from datachat.text import detect_language, fold, visible_text
 
 
 @dataclass(frozen=True)
@@ -189,42 +187,6 @@ _BASE64_RE = re.compile(r"(?<![A-Za-z0-9+/=])[A-Za-z0-9+/]{16,}={0,2}(?![A-Za-z0
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
 
 
-def _wordset(text: str) -> frozenset[str]:
-    return frozenset(text.split())
-
-
-_ES_WORDS = _wordset(
-    "el la los las de del que y en por para con cuantos cuantas cual cuales como donde "
-    "cuando quien ventas clientes productos dame muestrame mes ano total promedio mayor "
-    "menor entre es son hubo fue tiene tienen mas menos cada segun region una un al lo se "
-    "su sus"
-)
-_EN_WORDS = _wordset(
-    "the of and in by for with how many much which what where when who show give me month "
-    "year total average top is are was were has have more less each per region a an to "
-    "their sales customers products revenue list"
-)
-
-
-def detect_language(text: str) -> str:
-    """'es' or 'en' from accents, ¿/¡ and common words; 'es' when unsure (the product default)."""
-    if not text:
-        return "es"
-    if re.search(r"[¿¡ñÑáéíóúÁÉÍÓÚ]", text):
-        return "es"
-    words = re.findall(r"[a-z]+", _fold(text))
-    es = sum(1 for w in words if w in _ES_WORDS)
-    en = sum(1 for w in words if w in _EN_WORDS)
-    return "en" if en > es else "es"
-
-
-def _fold(text: str) -> str:
-    """NFKC, zero-width removed, accents stripped, lower-cased: for matching only."""
-    text = unicodedata.normalize("NFKC", text).translate(ZERO_WIDTH)
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
-
-
 def _injection(folded: str) -> str | None:
     for regex, label in _INJECTION_RES:
         if regex.search(folded):
@@ -277,11 +239,11 @@ def screen_question(text: str, *, max_length: int = 2000) -> ScreenResult:
     lang = detect_language(text)
     if _CONTROL_RE.search(text):
         return ScreenResult(False, "control_characters", "control or bidi characters", lang)
-    folded = _fold(text)
+    folded = fold(text)
     label = _injection(folded)
     if label is None:
-        for decoded in _decoded_blobs(unicodedata.normalize("NFKC", text).translate(ZERO_WIDTH)):
-            inner = _injection(_fold(decoded))
+        for decoded in _decoded_blobs(visible_text(text)):
+            inner = _injection(fold(decoded))
             if inner is not None:
                 label = f"base64 {inner}"
                 break

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-import unicodedata
 from typing import Any
 
 from django import template
@@ -21,6 +20,7 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from apps.governance.models import AccessPolicy, Membership, Role
+from datachat.text import identifier_words
 
 register = template.Library()
 
@@ -65,16 +65,12 @@ def capabilities(context: template.Context) -> dict[str, bool]:
     return member_capabilities(getattr(request, "membership", None))
 
 
-def _tokens(name: str) -> set[str]:
-    plain = unicodedata.normalize("NFKD", str(name)).encode("ascii", "ignore").decode().lower()
-    return {t for t in re.split(r"[^a-z0-9]+", plain) if t}
-
-
 def column_kind(name: str, values: list[Any]) -> str:
     """How a result column is shown: "number", "code" (ids, years), "date", "datetime", "text"."""
     present = [v for v in values if v is not None]
     if present and all(isinstance(v, int | float) and not isinstance(v, bool) for v in present):
-        if _tokens(name) & _UNGROUPED_TOKENS and all(float(v).is_integer() for v in present):
+        code_like = set(identifier_words(str(name))) & _UNGROUPED_TOKENS
+        if code_like and all(float(v).is_integer() for v in present):
             return "code"
         return "number"
     if present and all(isinstance(v, str) and _DATE_RE.match(v) for v in present):

@@ -17,12 +17,13 @@ import random
 import sqlite3
 import threading
 import time
-import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
+
+from datachat.text import fold
 
 Progress = Callable[[int, int], None]
 
@@ -361,8 +362,7 @@ def _productos_rows(rng: random.Random) -> list[tuple]:
 
 def _slug(text: str) -> str:
     """ASCII, lower-case, dot-separated: for fake e-mail addresses."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return ".".join(part for part in ascii_text.lower().replace(".", " ").split() if part)
+    return ".".join(part for part in fold(text).replace(".", " ").split() if part)
 
 
 def _persona(rng: random.Random) -> str:

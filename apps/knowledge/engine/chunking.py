@@ -13,6 +13,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from datachat.text import fold
+
 __all__ = ["Chunk", "chunk_document"]
 
 _HEADING_RE = re.compile(r"^\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$")
@@ -103,10 +105,10 @@ def _tail(text: str, overlap: int) -> str:
 
 
 def _mentions(text: str, names: Iterable[str]) -> tuple[str, ...]:
-    lowered = text.lower()
+    folded = fold(text)  # "Año" in a document mentions the column `ano`
     found = []
     for name in names:
-        if re.search(rf"(?<![\w]){re.escape(name.lower())}(?![\w])", lowered):
+        if re.search(rf"(?<![\w]){re.escape(fold(name))}(?![\w])", folded):
             found.append(name)
     return tuple(found)
 

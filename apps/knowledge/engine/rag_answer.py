@@ -25,7 +25,8 @@ from dataclasses import dataclass, field
 
 from apps.knowledge.engine.catalog import CatalogSnapshot, ColumnInfo, ForeignKeyInfo, MetricDef
 from apps.knowledge.engine.retrieval import Hit, denied_terms, redact_lines
-from datachat.providers.embeddings import STOPWORDS, fold, tokenize, words
+from datachat.text import STOPWORDS, detect_language, fold, identifier_words, index_terms, stem
+from datachat.text import words as text_words
 
 __all__ = ["KINDS", "RagAnswer", "compose_schema_answer", "detect_kind"]
 
@@ -198,9 +199,18 @@ def detect_kind(question: str) -> str | None:
 # --------------------------------------------------------------------------------------------
 
 
-def _phrase(text: str) -> tuple[str, ...]:
-    # Underscores become spaces so "costo_unitario" and "costo unitario" are the same phrase.
-    return tuple(words(text.replace("_", " ")))
+def _phrase(text: str, lang: str) -> tuple[str, ...]:
+    # Underscores separate words, so "costo_unitario" and "costo unitario" are the same phrase.
+    return tuple(stem(w, lang) for w in text_words(text))
+
+
+def _name_phrase(name: str, lang: str) -> tuple[str, ...]:
+    """A table or column name in any style: `UnitPrice` is the phrase "unit price"."""
+    return tuple(stem(w, lang) for w in identifier_words(name))
+
+
+# Function words, as stems in either language: a phrase made only of them matches nothing.
+_STOP_STEMS = frozenset(stem(w, lang) for lang, ws in STOPWORDS.items() for w in ws)
 
 
 @dataclass
@@ -222,7 +232,7 @@ class _Group:
 
 def _occurrences(needle: tuple[str, ...], hay: tuple[str, ...]) -> Iterable[int]:
     n = len(needle)
-    if n == 0 or all(w in STOPWORDS for w in needle):
+    if n == 0 or all(w in _STOP_STEMS for w in needle):
         return ()
     return (i for i in range(len(hay) - n + 1) if hay[i : i + n] == needle)
 
@@ -234,11 +244,12 @@ def _match_entities(question: str, catalog: CatalogSnapshot) -> list[_Group]:
     it as a synonym). A span inside a longer one is dropped ("total" inside "revenue total",
     "venta" inside "canal de venta").
     """
-    hay = _phrase(question)
+    lang = detect_language(question)  # both sides are stemmed in the question's language
+    hay = _phrase(question, lang)
     raw: dict[tuple[int, int], dict[bool, _Group]] = {}
 
-    def add(phrase: str, exact: bool, kind: str, item: object) -> None:
-        needle = _phrase(phrase)
+    def add(phrase: str, exact: bool, kind: str, item: object, *, name: bool = False) -> None:
+        needle = _name_phrase(phrase, lang) if name else _phrase(phrase, lang)
         for start in _occurrences(needle, hay):
             span = (start, start + len(needle))
             group = raw.setdefault(span, {}).setdefault(exact, _Group(*span, exact=exact))
@@ -247,11 +258,11 @@ def _match_entities(question: str, catalog: CatalogSnapshot) -> list[_Group]:
                 bucket.append(item)
 
     for table in catalog.tables:
-        add(table.name, True, "tables", table.name)
+        add(table.name, True, "tables", table.name, name=True)
         for syn in table.synonyms:
             add(syn, False, "tables", table.name)
         for col in table.columns:
-            add(col.name, True, "columns", (table.name, col.name))
+            add(col.name, True, "columns", (table.name, col.name), name=True)
             for syn in col.synonyms:
                 add(syn, False, "columns", (table.name, col.name))
             if col.values and not col.pii:
@@ -658,7 +669,7 @@ def _denied(scope: _Scope, t: dict[str, str]) -> RagAnswer:
 
 
 _GENERIC = frozenset(
-    tokenize(
+    index_terms(
         "tabla tablas columna columnas campo campos dato datos informacion valor valores "
         "table tables column columns field fields data information value values "
         "significa mean meaning calcula calculo calcular calculate calculated compute computed "
@@ -679,8 +690,9 @@ def _excerpt_answer(
     Only BM25 hits count (a vector-only hit from a weak embedder is not evidence), and the chunk
     must contain at least half of the terms: one shared common word ("hace") is not relevance.
     """
+    lang = detect_language(question)  # question and chunks stemmed alike
     if terms is None:
-        terms = set(tokenize(question)) - _GENERIC
+        terms = set(index_terms(question, lang)) - _GENERIC
     if not terms:
         return None
     needed = max(1, math.ceil(len(terms) / 2))
@@ -688,11 +700,11 @@ def _excerpt_answer(
         if hit.lexical_rank is None:
             continue
         text = redact_lines(hit.text, scope.secret)
-        if len(terms & set(tokenize(text))) < needed:
+        if len(terms & set(index_terms(text, lang))) < needed:
             continue
         lines = [ln for ln in text.split("\n")[1:] if ln.strip()]
         scored = sorted(
-            ((len(terms & set(tokenize(ln))), i) for i, ln in enumerate(lines)),
+            ((len(terms & set(index_terms(ln, lang))), i) for i, ln in enumerate(lines)),
             key=lambda x: (-x[0], x[1]),
         )
         best = sorted(i for score, i in scored[:3] if score > 0)
@@ -706,11 +718,12 @@ def _excerpt_answer(
 
 def _leftover_terms(question: str, groups: list[_Group]) -> set[str]:
     """Content terms of the question that no catalog name explains ("estacionalidad")."""
-    hay = _phrase(question)
+    lang = detect_language(question)
+    hay = _phrase(question, lang)
     covered = {w for g in groups for w in hay[g.start : g.end]}
     left = set()
-    for term in tokenize(question):
-        parts = term.split("_")
+    for term in index_terms(question, lang):
+        parts = [stem(p, lang) for p in term.split("_")]
         if term in _GENERIC or term in covered or all(p in covered for p in parts):
             continue
         left.add(term)

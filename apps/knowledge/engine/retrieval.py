@@ -25,8 +25,9 @@ from typing import Any
 from rank_bm25 import BM25Okapi
 
 from apps.knowledge.engine.chunking import Chunk
-from datachat.providers.embeddings import Embedder, fold, tokenize
+from datachat.providers.embeddings import Embedder
 from datachat.providers.vectorstore import VectorStore
+from datachat.text import LANGUAGES, detect_language, fold, index_terms
 
 __all__ = [
     "HASHING_VECTOR_WEIGHT",
@@ -132,7 +133,12 @@ def redact_lines(text: str, denied: Iterable[str]) -> str:
 
 
 class LexicalIndex:
-    """BM25 (Okapi) over the chunks' normalised terms, the same terms the embedder hashes."""
+    """BM25 (Okapi) over the chunks' search terms (`datachat.text.index_terms`).
+
+    One index per language: a query is stemmed by the Snowball stemmer of its own language and
+    searched in the index whose chunks were stemmed by the same one, so every word of a query
+    weighs one term whatever the language of the question and of the documents.
+    """
 
     def __init__(self, chunks: Iterable[Chunk]) -> None:
         self.chunks: tuple[Chunk, ...] = tuple(chunks)
@@ -140,9 +146,14 @@ class LexicalIndex:
         self._metas = [_chunk_meta(c) for c in self.chunks]
         # The title is already part of each chunk's text; counting it twice more makes "tabla
         # ventas" prefer the ventas document over a short metric note that merely names ventas.
-        corpus = [tokenize(c.title) * 2 + tokenize(c.text) for c in self.chunks]
-        # rank_bm25 divides by the corpus size: an empty org simply has no index.
-        self._bm25 = BM25Okapi(corpus) if self.chunks else None
+        self._bm25: dict[str, BM25Okapi] = {}
+        for lang in LANGUAGES:
+            corpus = [
+                index_terms(c.title, lang) * 2 + index_terms(c.text, lang) for c in self.chunks
+            ]
+            # rank_bm25 divides by the corpus size: an empty org simply has no index.
+            if self.chunks:
+                self._bm25[lang] = BM25Okapi(corpus)
 
     def __len__(self) -> int:
         return len(self.chunks)
@@ -154,10 +165,11 @@ class LexicalIndex:
         self, query: str, *, k: int = 50, visible: Visible | None = None
     ) -> list[tuple[Chunk, float]]:
         """Chunks with a positive BM25 score, best first, invisible ones removed before ranking."""
-        terms = tokenize(query)
-        if self._bm25 is None or not terms:
+        lang = detect_language(query)
+        terms = index_terms(query, lang)
+        if not self._bm25 or not terms:
             return []
-        scores = self._bm25.get_scores(terms)
+        scores = self._bm25[lang].get_scores(terms)
         ranked = []
         for idx, score in enumerate(scores):
             if score <= 0.0:

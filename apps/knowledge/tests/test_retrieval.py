@@ -38,10 +38,10 @@ from datachat.providers.embeddings import (
     HashingEmbedder,
     OpenAIEmbedder,
     embedder_from_settings,
-    fold,
-    tokenize,
 )
 from datachat.providers.vectorstore import VectorStore, collection_name
+from datachat.text import fold
+from datachat.text import index_terms as tokenize
 
 ROOT = Path(__file__).resolve().parents[3]
 DATA = Path(__file__).resolve().parent / "data"
@@ -175,14 +175,16 @@ SAMPLE_TEXTS = [
 def test_tokenize_folds_accents_plurals_and_identifiers():
     assert fold("Electrónica Año ÑANDÚ") == "electronica ano nandu"
     assert tokenize("¿Qué valores tienen las Regiones?") == ["valor", "region"]
-    assert tokenize("costo_unitario") == ["costo_unitario", "costo", "unitario"]
-    assert tokenize("ventas venta") == ["venta", "venta"]
-    assert tokenize("tables table categories") == ["table", "table", "category"]
+    assert tokenize("costo_unitario") == ["costo_unitario", "cost", "costo", "unitari", "unitario"]
+    assert tokenize("ventas venta") == ["vent", "venta", "vent", "venta"]
+    assert tokenize("tables table", "en") == ["tabl", "tabl"]
+    assert tokenize("categories category", "en") == ["categori", "categori"]
+    assert tokenize("UnitPrice") == ["unitprice", "unit", "pric", "price"]
 
 
 def test_hashing_embedder_shape_and_norm():
     emb = HashingEmbedder()
-    assert emb.dim == 384 and emb.name == "hashing384-v1"
+    assert emb.dim == 384 and emb.name == "hashing384-v2"
     vectors = emb.embed(SAMPLE_TEXTS)
     assert [len(v) for v in vectors] == [384] * len(SAMPLE_TEXTS)
     for text, vec in zip(SAMPLE_TEXTS, vectors, strict=True):
@@ -381,7 +383,7 @@ def test_collection_queries_by_text_in_a_fresh_process(tmp_path):
         print(result["ids"][0][0], type(ef).__name__, ef.embedder.name)
         """
     )
-    assert out.split() == ["d2:0", "ChromaEmbeddingAdapter", "hashing384-v1"]
+    assert out.split() == ["d2:0", "ChromaEmbeddingAdapter", "hashing384-v2"]
 
 
 # --------------------------------------------------------------------------------------------

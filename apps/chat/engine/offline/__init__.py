@@ -63,7 +63,7 @@ def interpret(
     try:
         return _interpret(question, model, previous=previous, with_suggestions=True)
     except Exception as error:  # noqa: BLE001 - an engine bug must not become a 500: abstain
-        lang = lx.detect_language(lx.tokenize(question))
+        lang = lx.detect_language(question)
         message = clarify_message("generic", lang, detail=question.strip()[:80], model=model)
         return Interpretation(
             route="CLARIFY",
@@ -77,8 +77,8 @@ def interpret(
 def _interpret(
     question: str, model: SemanticModel, *, previous: QueryPlan | None, with_suggestions: bool
 ) -> Interpretation:
-    tokens = _rewrite_phrases(lx.tokenize(question))
-    lang = lx.detect_language(tokens)
+    lang = lx.detect_language(question)
+    tokens = _rewrite_phrases(lx.tokenize(question, lang))
     mentions, unmapped = scan(model, tokens)
     paid = _read_pay_verbs(model, tokens, mentions)
     if paid is not tokens:  # "cobra" -> "salario": read the question again
@@ -182,7 +182,9 @@ def _rewrite_phrases(tokens: list[lx.Token]) -> list[lx.Token]:
         for phrase, words in lx.REWRITES.items():
             if tuple(t.norm for t in tokens[i : i + len(phrase)]) == phrase:
                 first = tokens[i]
-                out += [replace(first, text=w, norm=w, key=lx.stem(w)) for w in words]
+                out += [
+                    replace(first, text=w, norm=w, key=lx.word_key(w, first.lang)) for w in words
+                ]
                 i += len(phrase)
                 break
         else:
@@ -217,7 +219,8 @@ def _where_as_place(
     if place is None:
         return None
     at = words[0]
-    return [*tokens[:at], replace(tokens[at], norm=place, key=lx.stem(place)), *tokens[at + 1 :]]
+    where = replace(tokens[at], norm=place, key=lx.word_key(place, tokens[at].lang))
+    return [*tokens[:at], where, *tokens[at + 1 :]]
 
 
 def _rows_of_a_table(tokens: list[lx.Token], mentions: list) -> list[lx.Token] | None:
@@ -282,7 +285,7 @@ def _read_pay_verbs(model: SemanticModel, tokens: list[lx.Token], mentions: list
         return tokens
     column = lx.fold(pay[about.pop()])
     return [
-        replace(t, norm=column, key=lx.stem(column)) if t.norm in lx.PAY_VERBS else t
+        replace(t, norm=column, key=lx.word_key(column, t.lang)) if t.norm in lx.PAY_VERBS else t
         for t in tokens
     ]
 

@@ -1,16 +1,18 @@
-"""Generic bilingual (es/en) vocabulary: normalisation, tokens, stems and the function words.
+"""Generic bilingual (es/en) vocabulary: tokens, matching keys and the grammar words.
 
 Nothing here knows a schema: table, column, metric and value words come from the catalog (see
-`semantic.py`). This module only holds the language: how to fold accents, split a question into
-tokens, reduce plurals to a shared key, and the words that carry grammar (aggregations,
-comparatives, time units, months, numbers, request verbs, stopwords).
+`semantic.py`). Folding, stemming and language detection are the project's text module
+(`datachat.text`); this module splits a question into tokens keyed by the stems of the
+question's language, and holds the words that carry grammar (aggregations, comparatives, time
+units, months, numbers, request verbs, stopwords).
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
+
+from datachat import text as tx
 
 
 def words(text: str) -> frozenset[str]:
@@ -24,42 +26,24 @@ def phrases(text: str) -> tuple[str, ...]:
 
 
 # --- normalisation --------------------------------------------------------------------------
+# Folding, stemming and language detection are the project's one text module (datachat.text);
+# they are re-exported here because every engine module reads them as `lx.fold`, `lx.stem`.
 
-_QUOTES = str.maketrans({"“": '"', "”": '"', "″": '"', "‘": "'", "’": "'", "´": "'"})
-
-
-def fold(text: str) -> str:
-    """Lower-case and strip accents: the form every match is made on (values keep originals)."""
-    decomposed = unicodedata.normalize("NFKD", text.translate(_QUOTES).lower())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-
-
-def stem(word: str) -> str:
-    """Plural-insensitive key for a folded word ("regiones"/"region", "sales"/"sale").
-
-    Deliberately crude: the same function keys both the vocabulary and the question, so it only
-    has to be consistent, not linguistically right ("clientes" and "cliente" both become
-    "client").
-    """
-    if not word.isalpha() or len(word) <= 3:
-        return word
-    if len(word) > 4 and word.endswith("ies"):
-        return word[:-3] + "y"
-    if word.endswith("s") and not word.endswith("ss"):
-        word = word[:-1]
-    if len(word) > 3 and word.endswith("e"):
-        word = word[:-1]
-    return word
+fold = tx.fold
+stem = tx.stem
+stems = tx.stems
+detect_language = tx.detect_language
 
 
 @dataclass(frozen=True)
 class Token:
     text: str  # as written
     norm: str  # folded
-    key: str  # stem of the folded form
+    key: str  # stem of the folded form, in the question's language
     start: int
     end: int
     kind: str  # "word", "number", "date", "symbol"
+    lang: str = "es"  # the question's language: the stemmer `key` was made with
 
 
 _TOKEN_RE = re.compile(
@@ -70,65 +54,57 @@ _TOKEN_RE = re.compile(
 )
 
 
-def tokenize(text: str) -> list[Token]:
+def word_key(norm: str, lang: str) -> str:
+    """The matching key of a folded word: its stem, or the stems of an identifier's parts."""
+    if "_" in norm:  # a column written as `precio_lista`
+        return " ".join(stem(part, lang) for part in norm.split("_") if part)
+    return stem(norm, lang)
+
+
+def tokenize(text: str, lang: str | None = None) -> list[Token]:
     """Split a question into word, number, date and symbol tokens with their positions.
 
-    Hyphenated words ("best-selling", "year-over-year") come out as separate words; underscores
-    stay inside a word so a column written as `precio_lista` is one token.
+    Word keys are stems in `lang` (detected from `text` when not given). Hyphenated words
+    ("best-selling", "year-over-year") come out as separate words; underscores stay inside a
+    word so a column written as `precio_lista` is one token.
     """
+    lang = lang or detect_language(text)
     tokens: list[Token] = []
-    clean = text.translate(_QUOTES)
+    clean = tx.plain_quotes(text)
     for match in _TOKEN_RE.finditer(clean):
         kind = match.lastgroup or "word"
         raw = match.group()
         norm = fold(raw)
         if kind == "word" and "'" in norm:
             norm = norm.split("'")[0]  # "month's" -> "month"
-        key = stem(norm) if kind == "word" else norm
-        if kind == "word" and "_" in norm:  # a column written as `precio_lista`
-            key = " ".join(stem(part) for part in norm.split("_") if part)
-        tokens.append(Token(raw, norm, key, match.start(), match.end(), kind))
+        key = word_key(norm, lang) if kind == "word" else norm
+        tokens.append(Token(raw, norm, key, match.start(), match.end(), kind, lang))
     return tokens
 
 
-def phrase_key(text: str) -> str:
-    """The matching key of a multi-word name: stems of its non-filler words, space-joined."""
+def phrase_key(text: str, lang: str, surfaces: dict[str, str] | None = None) -> str:
+    """The matching key of a multi-word name in `lang`: stems of its non-filler words.
+
+    `surfaces`, when given, records a folded word for each stem (to name it back to people)."""
     words = []
-    for token in tokenize(text.replace("_", " ")):
+    for token in tokenize(text.replace("_", " "), lang):
         if token.kind == "symbol" or token.norm in FILLER:
             continue
         words.append(token.key)
+        if surfaces is not None:
+            surfaces.setdefault(token.key, token.norm)
     return " ".join(words)
 
 
-# --- language detection ---------------------------------------------------------------------
-
-_ES_HINTS = words(
-    """
-    el la los las de del que cual cuales cuanto cuantos cuantas cuantos por para con sin en y es
-    son fue hubo hay ventas ingresos unidades region mes ano anos trimestre evolucion mensual
-    compara lista muestra dame cual como se qué donde cuando entre hasta desde promedio total
-    tiene tienen tenemos producto productos clientes cliente categoria canal segmento
-    facturacion margen mayor menor mas menos mejores peores
-    """
-)
-_EN_HINTS = words(
-    """
-    the of what which how many much by per with without in on for from is are was were sales
-    revenue units region month year quarter monthly compare list show me give total average top
-    most least highest lowest between and or do does did have has there customers customer
-    products product category channel segment orders order predict next weather tell who when
-    where why over under than trend evolve evolved
-    """
-)
-
-
-def detect_language(tokens: list[Token]) -> str:
-    """ "es" or "en" by function-word votes; accents and ¿/¡ count for Spanish; ties go to es."""
-    es = sum(1 for t in tokens if t.norm in _ES_HINTS)
-    en = sum(1 for t in tokens if t.norm in _EN_HINTS)
-    es += sum(1 for t in tokens if t.text != t.norm and t.text.lower() != t.norm) * 2
-    return "en" if en > es else "es"
+def identifier_key(name: str, lang: str, surfaces: dict[str, str] | None = None) -> str:
+    """The matching key of a table or column name in any style (`UnitPrice`, `unit_price`,
+    `[Unit Price]` -> the key of "unit price")."""
+    words = [w for w in tx.identifier_words(name) if w not in FILLER]
+    keys = [stem(w, lang) for w in words]
+    if surfaces is not None:
+        for key, word in zip(keys, words, strict=True):
+            surfaces.setdefault(key, word)
+    return " ".join(keys)
 
 
 # --- function words -------------------------------------------------------------------------
@@ -136,49 +112,50 @@ def detect_language(tokens: list[Token]) -> str:
 # Dropped before phrase matching, on both sides: "número de ventas" keys as "numero venta".
 FILLER = words("el la los las lo un una unos unas de del al a the of an its it's")
 
-# Words that carry no meaning for the query (after the grammar words below are taken out).
-STOPWORDS = words(
+# Words that carry no meaning for the query (after the grammar words below are taken out): the
+# function words of both languages (datachat.text.STOPWORDS) except those the engine reads as
+# grammar, plus the request verbs, courtesies and filler of questions.
+_READ_FUNCTION_WORDS = words(
     """
-    y e o u ni que quien quienes cual cuales como donde cuanto cuanta me te se nos le les mi mis
-    tu tus su sus nuestro nuestra nuestros nuestras yo nosotros ellos ellas ella usted ustedes
-    este esta estos estas ese esa esos esas eso esto aquel aquella ello algo es son fue fueron
-    era eran ser sido sea sean esta estan estuvo estado hay habia hubo ha han he hemos haber
-    tiene tienen tuvo tuvieron tenemos tengo tenia tener tenido quiero quisiera queria necesito
-    necesitamos dame dime damelo muestrame muestra mostrar muestrenme ensename ver veo saber
-    conocer obtener obten haz hazme puedes podrias puedo podemos indica indicame consulta
-    consultar busca buscar dar da genera calcula calcular calculame trae traeme sacame saca
-    desglosa desglose analiza revisar revisa listado favor porfa gracias hola buenas buenos dias
-    tardes noches oye vale ok okay bueno en para sobre durante dentro fue general global totales
-    total conjunto todo todos toda todas solo solamente unicamente tambien ademas
-    aproximadamente cerca exactamente respectivamente hubieron hicieron hizo hecho realizadas
-    realizados realizaron registradas registrados registro registros fila filas dato datos
-    informacion cifra cifras numeros resultado resultados actualmente cada uno una a an and or
-    the of is are was were be been being am do does did done have has had having what whats
-    which who whom whose how where i we you they he she it us our ours my your their them me
-    this that these those there here some any all both either such so very really just only also
-    too please thanks thank hi hello hey ok okay show tell give get got find display see want
-    need like would could can should let know provide return fetch pull compute calculate
-    calculated list overall total totals in on at to into for within during per via as s made
-    make data info information figure figures number numbers value record records row rows entry
-    entries result results altogether combined about from entre desde hasta between since until
-    after before aplicado aplicada aplicados aplicadas applied decir dices digas contar cuentame
-    cuenteme averiguar mirar ensename informame informar reporta reporte report summary resumen
-    resume tell quisieras tal estas saludos hey dolares dolar dollars dollar usd euros euro eur
-    available disponible disponibles existentes exist exists existing
-    through mediante traves using usando utilizando used usa usan utiliza utilizan viene
-    vienen proviene provienen procede proceden alcanzaron alcanzan alcanzo sumaron suman
-    sumo sumaba sumaban totalizaron totalizan totalizo
-    placed place recorded registered generated generadas generados generado generada hechas
-    hechos efectuadas efectuados efectuado realizado realizada registrado registrada processed
+    al algun alguna algunos ante by con cuando de del el if its la las lo los mas mucho muy
+    no os otra otro poco por porque si sin than un unos when why will with ya
+    """
+)
+STOPWORDS = (tx.STOPWORDS["es"] | tx.STOPWORDS["en"]) - _READ_FUNCTION_WORDS | words(
+    """
+    e u quienes cuanto cuanta tus nuestro nuestra nuestros nuestras yo nosotros ellas usted
+    ustedes estas esos esas aquel aquella ello fueron eran sido sean estan estuvo estado
+    habia hubo han he hemos haber tuvo tuvieron tenemos tengo tenia tener tenido quiero
+    quisiera queria necesito necesitamos dame dime damelo muestrame muestra mostrar
+    muestrenme ensename ver veo saber conocer obtener obten haz hazme puedes podrias puedo
+    podemos indica indicame consulta consultar busca buscar dar da genera calcula calcular
+    calculame trae traeme sacame saca desglosa desglose analiza revisar revisa listado favor
+    porfa gracias hola buenas buenos dias tardes noches oye vale ok okay bueno durante
+    dentro general global totales total conjunto todo todos toda todas solo solamente
+    unicamente ademas aproximadamente cerca exactamente respectivamente hubieron hicieron
+    hizo hecho realizadas realizados realizaron registradas registrados registro registros
+    fila filas dato datos informacion cifra cifras numeros resultado resultados actualmente
+    cada being am done having whats whom whose she us ours here some all both either such
+    very really just only also too please thanks thank hi hello hey show tell give get got
+    find display see want need like let know provide return fetch pull compute calculate
+    calculated list overall totals within during per via s made make data info information
+    figure figures number numbers value record records row rows entry entries result results
+    altogether combined about desde hasta between since until after before aplicado aplicada
+    aplicados aplicadas applied decir dices digas contar cuentame cuenteme averiguar mirar
+    informame informar reporta reporte report summary resumen resume quisieras tal saludos
+    dolares dolar dollars dollar usd euros euro eur available disponible disponibles
+    existentes exist exists existing through mediante traves using usando utilizando used
+    usa usan utiliza utilizan viene vienen proviene provienen procede proceden alcanzaron
+    alcanzan alcanzo sumaron suman sumo sumaba sumaban totalizaron totalizan totalizo placed
+    place recorded registered generated generadas generados generado generada hechas hechos
+    efectuadas efectuados efectuado realizado realizada registrado registrada processed
     procesadas procesados completed completadas completados registraron generaron efectuaron
-    procesaron completaron realizo registro genero efectuo
-    monto now ahora then tomar toma take takes came come comes coming belong belongs
-    belonging given gave granted otorgado otorgados dado dados concedido break down van va
-    going goes distribucion distribution desglose breakdown reparto
-    luego entonces pero but podrias podria puede pueden podes quieres deseo gustaria saberlo
-    necesitaria
-    pasame pasamelo pasamela pasamelos pasamelas pasenme mandame enviame muestrenme
-    traigame mostrame gimme lemme sabemos conocemos
+    procesaron completaron realizo genero efectuo monto now ahora tomar toma take takes came
+    come comes coming belong belongs belonging given gave granted otorgado otorgados dado
+    dados concedido break down van va going goes distribucion distribution breakdown reparto
+    luego entonces podria podes quieres deseo gustaria saberlo necesitaria pasame pasamelo
+    pasamela pasamelos pasamelas pasenme mandame enviame traigame mostrame gimme lemme
+    sabemos conocemos
     """
 )
 
@@ -762,36 +739,34 @@ GLOSS: dict[str, tuple[str, ...]] = {
 }
 
 
-_GLOSS_BY_STEM: dict[str, tuple[str, ...]] = {stem(k): v for k, v in GLOSS.items()}
+# GLOSS keys are Spanish and its translations English: each side is keyed by its own stemmer.
+_GLOSS_BY_STEM: dict[str, tuple[str, ...]] = {stem(k, "es"): v for k, v in GLOSS.items()}
 _GLOSS_REVERSE: dict[str, list[str]] = {}
 for _es, _ens in GLOSS.items():
     for _en in _ens:
-        _GLOSS_REVERSE.setdefault(stem(_en), []).append(_es)
+        _GLOSS_REVERSE.setdefault(stem(_en, "en"), []).append(_es)
 
 
-def gloss_variants(name: str) -> list[str]:
-    """English (or Spanish) renderings of a snake_case identifier through GLOSS, both orders."""
-    words = [w for w in fold(name).split("_") if w]
+def gloss_variants(name: str) -> list[tuple[str, str]]:
+    """Renderings of an identifier through GLOSS, both word orders, with their language:
+    ("list price", "en") for `precio_lista`, ("precio unitario", "es") for `UnitPrice`."""
+    words = tx.identifier_words(name)
     if not words or len(words) > 3:
         return []
-    options: list[list[str]] = []
-    for w in words:
-        key = stem(w)
-        translations = list(_GLOSS_BY_STEM.get(key, ())) + list(_GLOSS_REVERSE.get(key, ()))
-        if not translations:
-            translations = [w]
-        options.append(translations)
-    variants: set[str] = set()
+    variants: set[tuple[str, str]] = set()
+    for lang, table, key_lang in (("en", _GLOSS_BY_STEM, "es"), ("es", _GLOSS_REVERSE, "en")):
+        options = [list(table.get(stem(w, key_lang), ())) or [w] for w in words]
+        if all(len(o) == 1 and o[0] == w for o, w in zip(options, words, strict=True)):
+            continue  # nothing translates
 
-    def walk(i: int, acc: list[str]) -> None:
-        if i == len(options):
-            variants.add(" ".join(acc))
-            if len(acc) == 2:
-                variants.add(" ".join(reversed(acc)))  # "precio lista" -> "list price"
-            return
-        for option in options[i][:3]:
-            walk(i + 1, [*acc, option])
+        def walk(i: int, acc: list[str], lang: str = lang, options: list = options) -> None:
+            if i == len(options):
+                variants.add((" ".join(acc), lang))
+                if len(acc) == 2:
+                    variants.add((" ".join(reversed(acc)), lang))  # "precio lista" -> "list price"
+                return
+            for option in options[i][:3]:
+                walk(i + 1, [*acc, option])
 
-    walk(0, [])
-    variants.discard(" ".join(words))
-    return sorted(variants)
+        walk(0, [])
+    return sorted(v for v in variants if v[0] != " ".join(words))

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from sqlglot import exp
 
+from datachat import text as tx
+
 from . import lexicon as lx
 from .lexicon import words
 from .plan import MetricRef
@@ -126,10 +128,9 @@ def _feminine(word: str) -> bool:
 
 
 def _singular(word: str) -> str:
-    for cut in ("es", "s"):
-        if word.endswith(cut) and word[: -len(cut)] in lx.GLOSS:
-            return word[: -len(cut)]
-    return word
+    """The glossary's (singular) form of a plural Spanish word, else the word."""
+    one = tx.singular(word, "es")
+    return one if one in lx.GLOSS else word
 
 
 def display_name(
@@ -144,11 +145,11 @@ def display_name(
     if info is not None and column is not None:
         info = info.column(column)
     synonyms = tuple(getattr(info, "synonyms", ()) or ())
-    parts = [_singular(p) for p in lx.fold(ident).split("_") if p]
+    parts = [_singular(p) for p in tx.identifier_words(ident)]
     if lang == "es":
         for s in synonyms:
             folded = [w for w in lx.fold(s).split() if w not in ("de", "del")]
-            if folded == lx.fold(ident).split("_"):
+            if folded == tx.identifier_words(ident):
                 return s
         return ident.replace("_", " ")
     glosses = [lx.GLOSS.get(p) for p in parts]
@@ -224,13 +225,12 @@ def units_key(model: SemanticModel) -> str | None:
         return None
     for name in fact.columns:
         col = model.column(model.fact, name)
-        if (
-            col
-            and col.kind == "number"
-            and lx.stem(lx.fold(name)) in {lx.stem(w) for w in lx.UNITS_CONCEPT}
-        ):
+        if col and col.kind == "number" and lx.stems(lx.fold(name)) & _UNITS_STEMS:
             return f"agg:sum:{model.fact}.{name}"
     return None
+
+
+_UNITS_STEMS = frozenset(s for w in lx.UNITS_CONCEPT for s in lx.stems(w))
 
 
 def fact_count_key(model: SemanticModel) -> str:
@@ -246,7 +246,7 @@ def column_metric_key(model: SemanticModel, table: str, column: str, agg: str | 
     """A metric over one numeric column: the catalog metric that aggregates it if `agg` agrees
     (so "descuento" is the catalog's "Descuento promedio"), else a generic aggregate."""
     col = model.column(table, column)
-    words = set(lx.fold(column).split("_"))
+    words = set(tx.identifier_words(column))
     natural = "avg" if (col is not None and col.ratio) or words & _AVERAGED else "sum"
     wanted = agg or natural
     for m in model.metrics.values():

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from datachat import text as tx
+
 from . import lexicon as lx
 from .lexicon import Token
 from .semantic import PARTIAL, SYNONYM, Entry, SemanticModel
@@ -174,14 +176,24 @@ def _schema_at(model: SemanticModel, tokens: list[Token], i: int) -> tuple[int, 
             continue
         keys.append(tok.key)
         ends.append(j)
+    lang = tokens[i].lang
     for n in range(len(keys), 0, -1):
-        entries = model.phrases.get(" ".join(keys[:n]))
+        entries = model.lookup(" ".join(keys[:n]), lang)
+        if entries and n == 1 and tokens[i].norm in lx.STOPWORDS and _only_partial(entries):
+            # A filler word is not one word of a longer name by its stem alone: Snowball gives
+            # "listado" the stem of "lista" (in `precio_lista`), but "listado de clientes" asks
+            # for a list.
+            continue
         if entries:
             return ends[n - 1] - i, entries
-    partial = model.phrases.get(f"~{keys[0]}") if keys else None
+    partial = model.lookup(f"~{keys[0]}", lang) if keys else None
     if partial:
         return 1, partial
     return 0, ()
+
+
+def _only_partial(entries: tuple[Entry, ...]) -> bool:
+    return all(e.quality <= PARTIAL for e in entries)
 
 
 def _number_at(tokens: list[Token], i: int) -> tuple[int, float, bool] | None:
@@ -215,17 +227,16 @@ def _is_plural(tokens: list[Token], start: int, end: int) -> bool:
     words = [t for t in tokens[start:end] if t.norm not in lx.FILLER]
     if not words:
         return False
-    head = words[0] if len(words) == 1 else words[0]
-    return head.norm != head.key and head.norm.endswith("s")
+    return tx.is_plural(words[0].norm, words[0].lang)
 
 
-def _value_by_prefix(model: SemanticModel, word: str) -> tuple[Entry, ...]:
+def _value_by_prefix(model: SemanticModel, word: str, lang: str) -> tuple[Entry, ...]:
     """A one-word value another form of the word names ("cancelaron" -> 'Cancelado'): the
     longest shared prefix must cover all but the last 3 letters of the value, and be unique."""
     if len(word) < 5 or not word.isalpha():
         return ()
     found: list[Entry] = []
-    for key, entries in model.single_values:
+    for key, entries in model.single_values.get(lang, ()):
         shared = 0
         for a, b in zip(word, key, strict=False):
             if a != b:
@@ -333,7 +344,7 @@ def scan(model: SemanticModel, tokens: list[Token]) -> tuple[list[Mention], list
             i += 1
             continue
         if tok.norm not in lx.STOPWORDS and tok.norm not in lx.FILLER:
-            entries = _value_by_prefix(model, tok.norm)
+            entries = _value_by_prefix(model, tok.norm, tok.lang)
             if entries:  # "se cancelaron" -> 'Cancelado'
                 mentions.append(Mention("schema", i, i + 1, tok.text, entries))
             else:

@@ -17,6 +17,7 @@ import sqlglot
 from sqlglot import exp
 
 from apps.knowledge.engine.catalog import CatalogSnapshot, ColumnInfo, TableInfo
+from datachat import text as tx
 
 from . import lexicon as lx
 from .lexicon import words
@@ -41,6 +42,8 @@ _RATIO_HINTS = re.compile(
 _PERCENT_HINTS = re.compile(r"porcentaje|percent(?:age)?|\b0 ?- ?100\b|%", re.I)
 _DISPLAY_NAMES = ("nombre", "name", "titulo", "title", "razon_social", "descripcion", "label")
 _DATE_TYPES = ("DATE", "TIME")
+# Words that name a row's label in any table: never a column by themselves.
+_NAMING_WORDS = frozenset((*_DISPLAY_NAMES, "description", "nombres", "names", "titles", "titulos"))
 
 
 @dataclass(frozen=True)
@@ -100,7 +103,9 @@ class SemanticModel:
     columns: Mapping[tuple[str, str], ColumnSem]
     metrics: Mapping[str, MetricSem]
     metric_order: tuple[str, ...]
-    phrases: Mapping[str, tuple[Entry, ...]]
+    # language -> phrase key (stems in that language) -> entries: a question's tokens are keyed
+    # by the question's language and looked up in the same language's index
+    phrases: Mapping[str, Mapping[str, tuple[Entry, ...]]]
     max_phrase: int
     # (from_table, to_table) -> join steps (left_table, left_col, right_table, right_col)
     paths: Mapping[tuple[str, str], tuple[tuple[str, str, str, str], ...]]
@@ -109,8 +114,18 @@ class SemanticModel:
     count_metric: str | None  # COUNT(*) over the fact table, if the catalog defines one
     row_measure: tuple[str, str] | None  # "ventas mayores a 1000" compares this column
     date_bounds: Mapping[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
-    # (folded one-word value, its entries): for matching other forms of the word
-    single_values: tuple[tuple[str, tuple[Entry, ...]], ...] = ()
+    # language -> (one-word value key, its entries): for matching other forms of the word
+    single_values: Mapping[str, tuple[tuple[str, tuple[Entry, ...]], ...]] = field(
+        default_factory=dict
+    )
+
+    # language -> a stem of the phrase index -> a folded word it was made from ("segment" ->
+    # "segmento"): how to name a stem back to people (spelling corrections)
+    surfaces: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+
+    def lookup(self, key: str, lang: str) -> tuple[Entry, ...] | None:
+        """The entries of a phrase key made in `lang`, or None."""
+        return self.phrases[lang if lang in self.phrases else "es"].get(key)
 
     def column(self, table: str, name: str) -> ColumnSem | None:
         return self.columns.get((table, name))
@@ -150,13 +165,17 @@ def build_semantic_model(
             metrics[sem.key] = sem
     fact = _fact_table(catalog, metrics)
     paths = _join_paths(catalog)
-    phrases: dict[str, list[Entry]] = {}
-    _index_metrics(phrases, metrics)
-    _index_tables(phrases, catalog)
-    _index_columns(phrases, catalog, columns)
-    _index_values(phrases, columns)
-    _index_metric_words(phrases, metrics)
-    frozen = {k: _best_entries(v) for k, v in phrases.items()}
+    by_lang: dict[str, dict[str, tuple[Entry, ...]]] = {}
+    surfaces: dict[str, dict[str, str]] = {}
+    for lang in tx.LANGUAGES:
+        phrases = _Phrases()
+        _index_metrics(phrases, metrics, lang)
+        _index_tables(phrases, catalog, lang)
+        _index_columns(phrases, catalog, columns, lang)
+        _index_values(phrases, columns, lang)
+        _index_metric_words(phrases, metrics, lang)
+        by_lang[lang] = {k: _best_entries(v) for k, v in phrases.items()}
+        surfaces[lang] = phrases.surfaces
     revenue, units, count = _concept_metrics(metrics, fact)
     return SemanticModel(
         dialect=catalog.dialect,
@@ -166,21 +185,25 @@ def build_semantic_model(
         columns=columns,
         metrics=metrics,
         metric_order=tuple(metrics),
-        phrases=frozen,
-        max_phrase=max((len(k.split()) for k in frozen), default=1),
+        phrases=by_lang,
+        surfaces=surfaces,
+        max_phrase=max((len(k.split()) for f in by_lang.values() for k in f), default=1),
         paths=paths,
         revenue_metric=revenue,
         units_metric=units,
         count_metric=count,
         row_measure=_row_measure(metrics, revenue, fact, tables, columns),
         date_bounds=dict(date_bounds or {}),
-        single_values=tuple(
-            (key, entries)
-            for key, entries in frozen.items()
-            if " " not in key
-            and not key.startswith("~")
-            and any(e.kind == "value" for e in entries)
-        ),
+        single_values={
+            lang: tuple(
+                (key, entries)
+                for key, entries in frozen.items()
+                if " " not in key
+                and not key.startswith("~")
+                and any(e.kind == "value" for e in entries)
+            )
+            for lang, frozen in by_lang.items()
+        },
     )
 
 
@@ -194,25 +217,39 @@ def _best_entries(entries: list[Entry]) -> tuple[Entry, ...]:
     return tuple(sorted(best.values(), key=lambda e: (-e.quality, e.kind, e.ref)))
 
 
+def names_any(words: list[str], vocabulary: frozenset[str]) -> bool:
+    """Whether one of an identifier's words is (a plural or another form of) a vocabulary word:
+    `UnitPrice` names a price, `precios_lista` a precio."""
+    return any(s in vocabulary for w in words for s in lx.stems(w))
+
+
+def _stems_of(vocabulary: frozenset[str]) -> frozenset[str]:
+    return frozenset(s for w in vocabulary for s in lx.stems(w))
+
+
+_MONEY_STEMS = _stems_of(_MONEY_NAMES)
+_AMOUNT_STEMS = _stems_of(_AMOUNT_NAMES)
+_UNIT_VALUE_STEMS = _stems_of(_UNIT_VALUE_NAMES)
+
+
 def _column_sem(table: TableInfo, col: ColumnInfo, catalog: CatalogSnapshot) -> ColumnSem:
     declared = (col.type or "").upper()
-    folded = lx.fold(col.name)
+    parts = tx.identifier_words(col.name)  # "OrderDate", "order_date" -> ["order", "date"]
     is_fk = any(fk.table == table.name and fk.column == col.name for fk in catalog.foreign_keys)
-    if col.primary_key or is_fk or folded == "id" or folded.endswith("_id"):
+    if col.primary_key or is_fk or parts[-1:] == ["id"]:
         kind = "id"
     elif (
         any(t in declared for t in _DATE_TYPES)
-        or folded in ("fecha", "date")
-        or (folded.startswith(("fecha_", "date_")) or folded.endswith(("_date", "_at", "_fecha")))
+        or parts[:1] in (["fecha"], ["date"])
+        or (len(parts) > 1 and parts[-1] in ("date", "at", "fecha"))
     ):
         kind = "date"
     elif any(t in declared for t in ("INT", "REAL", "NUM", "DEC", "FLOA", "DOUB")):
         kind = "number"
     else:
         kind = "text"
-    words = set(folded.split("_"))
     money = kind == "number" and (
-        bool(_MONEY_HINTS.search(col.description)) or bool(words & _MONEY_NAMES)
+        bool(_MONEY_HINTS.search(col.description)) or names_any(parts, _MONEY_STEMS)
     )
     ratio = kind == "number" and not money and bool(_RATIO_HINTS.search(col.description))
     percent = kind == "number" and not ratio and bool(_PERCENT_HINTS.search(col.description))
@@ -268,7 +305,10 @@ def _metric_sem(metric, catalog: CatalogSnapshot, columns) -> MetricSem | None: 
     else:
         unit = "number"
     words = frozenset(
-        w for phrase in (metric.name, *metric.synonyms) for w in lx.phrase_key(phrase).split()
+        w
+        for phrase in (metric.name, *metric.synonyms)
+        for lang in tx.LANGUAGES
+        for w in lx.phrase_key(phrase, lang).split()
     )
     return MetricSem(
         key=f"metric:{slug(metric.name)}",
@@ -358,17 +398,34 @@ def _join_paths(catalog: CatalogSnapshot) -> dict[tuple[str, str], tuple]:
 # --- the phrase index ---------------------------------------------------------------------------
 
 
-def _add(phrases: dict[str, list[Entry]], text: str, entry: Entry) -> None:
-    key = lx.phrase_key(text)
+class _Phrases(dict):
+    """The phrase index being built: key -> entries, and a folded word for each stem."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.surfaces: dict[str, str] = {}
+
+
+def _add(phrases: _Phrases, text: str, entry: Entry, lang: str) -> None:
+    key = lx.phrase_key(text, lang, phrases.surfaces)
     if key:
         phrases.setdefault(key, []).append(entry)
 
 
-def _index_metrics(phrases: dict[str, list[Entry]], metrics: Mapping[str, MetricSem]) -> None:
+def _add_name(phrases: _Phrases, name: str, entry: Entry, lang: str) -> None:
+    """A table or column name, as written and as words in any identifier style: `UnitPrice`,
+    `unit_price` and `[Unit Price]` are all found by "unit price" (and "unit prices")."""
+    _add(phrases, name, entry, lang)
+    key = lx.identifier_key(name, lang, phrases.surfaces)
+    if key:
+        phrases.setdefault(key, []).append(entry)
+
+
+def _index_metrics(phrases: _Phrases, metrics: Mapping[str, MetricSem], lang: str) -> None:
     for m in metrics.values():
-        _add(phrases, m.name, Entry("metric", (m.key,), EXACT))
+        _add(phrases, m.name, Entry("metric", (m.key,), EXACT), lang)
         for synonym in m.synonyms:
-            _add(phrases, synonym, Entry("metric", (m.key,), SYNONYM))
+            _add(phrases, synonym, Entry("metric", (m.key,), SYNONYM), lang)
     # The other everyday words for profit ("beneficio", "utilidad") name the one metric the
     # catalog calls profit, when exactly one does.
     profit = [
@@ -376,94 +433,103 @@ def _index_metrics(phrases: dict[str, list[Entry]], metrics: Mapping[str, Metric
     ]
     if len(profit) == 1:
         for word in sorted(lx.PROFIT_WORDS):
-            if lx.phrase_key(word) not in phrases:
-                _add(phrases, word, Entry("metric", (profit[0].key,), GLOSS))
+            if lx.phrase_key(word, lang) not in phrases:
+                _add(phrases, word, Entry("metric", (profit[0].key,), GLOSS), lang)
 
 
-def _index_tables(phrases: dict[str, list[Entry]], catalog: CatalogSnapshot) -> None:
+def _index_tables(phrases: _Phrases, catalog: CatalogSnapshot, lang: str) -> None:
     for t in catalog.tables:
-        _add(phrases, t.name, Entry("table", (t.name,), EXACT))
+        _add_name(phrases, t.name, Entry("table", (t.name,), EXACT), lang)
         for synonym in t.synonyms:
-            _add(phrases, synonym, Entry("table", (t.name,), SYNONYM))
-        for variant in lx.gloss_variants(t.name):
-            _add(phrases, variant, Entry("table", (t.name,), GLOSS))
+            _add(phrases, synonym, Entry("table", (t.name,), SYNONYM), lang)
+        for variant, variant_lang in lx.gloss_variants(t.name):
+            # keyed in its own language: the English "date" is not the Spanish "datos"
+            _add(phrases, variant, Entry("table", (t.name,), GLOSS), variant_lang)
+
+
+def _stem_set(lang: str, *groups) -> frozenset[str]:  # noqa: ANN002
+    return frozenset(lx.stem(w, lang) for group in groups for w in group)
 
 
 # Column synonyms that are time words belong to the time grammar, not to the column.
-_TIME_WORDS = frozenset(lx.stem(w) for w in (*lx.UNIT_WORDS, *lx.MONTHS, "periodo", "period"))
+_TIME_WORDS = {
+    lang: _stem_set(lang, lx.UNIT_WORDS, lx.MONTHS, ("periodo", "period")) for lang in tx.LANGUAGES
+}
 
 
-def _index_columns(phrases, catalog: CatalogSnapshot, columns) -> None:  # noqa: ANN001
+def _index_columns(phrases, catalog: CatalogSnapshot, columns, lang: str) -> None:  # noqa: ANN001
+    time_words = _TIME_WORDS[lang]
     for t in catalog.tables:
         for c in t.columns:
             sem = columns[(t.name, c.name)]
             ref = (t.name, c.name)
-            _add(phrases, c.name, Entry("column", ref, EXACT))
-            if "_" in c.name:
-                _add(phrases, c.name.replace("_", " "), Entry("column", ref, EXACT))
+            _add_name(phrases, c.name, Entry("column", ref, EXACT), lang)
             for synonym in c.synonyms:
-                if lx.phrase_key(synonym) in _TIME_WORDS:
+                if lx.phrase_key(synonym, lang) in time_words:
                     continue
-                _add(phrases, synonym, Entry("column", ref, SYNONYM))
-            for variant in lx.gloss_variants(c.name):
-                _add(phrases, variant, Entry("column", ref, GLOSS))
+                _add(phrases, synonym, Entry("column", ref, SYNONYM), lang)
+            for variant, variant_lang in lx.gloss_variants(c.name):
+                _add(phrases, variant, Entry("column", ref, GLOSS), variant_lang)
             if lx.fold(c.name) in lx.PAY_COLUMNS and sem.kind == "number":
                 for word in lx.PAY_WORDS - lx.PAY_VERBS:  # verbs: see interpret
-                    _add(phrases, word, Entry("column", ref, GLOSS))
-            words = [w for w in lx.fold(c.name).split("_") if w]
+                    _add(phrases, word, Entry("column", ref, GLOSS), lang)
+            words = tx.identifier_words(c.name)
             if sem.kind != "id" and len(words) > 1:
                 for w in words:
-                    if len(w) >= 4 and lx.stem(w) not in _TIME_WORDS:
-                        _add(phrases, w, Entry("column", ref, PARTIAL))
+                    # "name" alone is the name of whatever was mentioned ("the continent name"),
+                    # not the one column that has it as a word (`FullName`)
+                    if w in _NAMING_WORDS:
+                        continue
+                    if len(w) >= 4 and lx.stem(w, lang) not in time_words:
+                        _add(phrases, w, Entry("column", ref, PARTIAL), lang)
 
 
-_RESERVED = frozenset(
-    lx.stem(w)
-    for group in (
-        lx.STOPWORDS,
-        lx.FILLER,
-        lx.GROUP_WORDS,
-        lx.MOST_WORDS,
-        lx.LEAST_WORDS,
-        lx.TOP_WORDS,
-        lx.COMPARE_WORDS,
-        lx.TREND_WORDS,
-        lx.LIST_WORDS,
-        lx.EXIST_WORDS,
-        lx.THIS_WORDS,
-        lx.LAST_WORDS,
-        lx.PREVIOUS_WORDS,
-        lx.NEG_WORDS,
-        lx.WITH_WORDS,
-        lx.WITHOUT_WORDS,
-        tuple(lx.MONTHS),
-        tuple(lx.UNIT_WORDS),
-        tuple(lx.NUMBER_WORDS),
-        tuple(lx.AGG_WORDS),
-        lx.COUNT_WORDS,
-        lx.SOLD_WORDS,
-        lx.SELL_VERBS,
-        lx.BUY_VERBS,
-        lx.FORECAST_WORDS,
-        lx.SCHEMA_WORDS,
-        lx.ORDER_WORDS,
-        lx.TREND_WORDS,
-        lx.DISTINCT_WORDS,
-    )
-    for w in group
+_RESERVED_GROUPS = (
+    lx.STOPWORDS,
+    lx.FILLER,
+    lx.GROUP_WORDS,
+    lx.MOST_WORDS,
+    lx.LEAST_WORDS,
+    lx.TOP_WORDS,
+    lx.COMPARE_WORDS,
+    lx.TREND_WORDS,
+    lx.LIST_WORDS,
+    lx.EXIST_WORDS,
+    lx.THIS_WORDS,
+    lx.LAST_WORDS,
+    lx.PREVIOUS_WORDS,
+    lx.NEG_WORDS,
+    lx.WITH_WORDS,
+    lx.WITHOUT_WORDS,
+    tuple(lx.MONTHS),
+    tuple(lx.UNIT_WORDS),
+    tuple(lx.NUMBER_WORDS),
+    tuple(lx.AGG_WORDS),
+    lx.COUNT_WORDS,
+    lx.SOLD_WORDS,
+    lx.SELL_VERBS,
+    lx.BUY_VERBS,
+    lx.FORECAST_WORDS,
+    lx.SCHEMA_WORDS,
+    lx.ORDER_WORDS,
+    lx.TREND_WORDS,
+    lx.DISTINCT_WORDS,
 )
+# Grammar words: a catalog value that is one of them ("Este", "Total") needs evidence.
+_RESERVED = {lang: _stem_set(lang, *_RESERVED_GROUPS) for lang in tx.LANGUAGES}
 
 
 def _index_values(
-    phrases: dict[str, list[Entry]], columns: Mapping[tuple[str, str], ColumnSem]
+    phrases: _Phrases, columns: Mapping[tuple[str, str], ColumnSem], lang: str
 ) -> None:
+    reserved = _RESERVED[lang]
     token_owners: dict[str, set[str]] = {}
     for sem in columns.values():
         for value in sem.values:
-            key = lx.phrase_key(value)
+            key = lx.phrase_key(value, lang, phrases.surfaces)
             if not key:
                 continue
-            weak = key in _RESERVED
+            weak = key in reserved
             phrases.setdefault(key, []).append(
                 Entry("value", (sem.table, sem.name, value), EXACT, weak)
             )
@@ -472,21 +538,21 @@ def _index_values(
     for sem in columns.values():
         for value in sem.values:
             for gloss in lx.VALUE_GLOSS.get(lx.fold(value), ()):
-                key = lx.phrase_key(gloss)
+                key = lx.phrase_key(gloss, lang, phrases.surfaces)
                 if key and key not in phrases:
                     phrases[key] = [Entry("value", (sem.table, sem.name, value), GLOSS)]
     # A single distinctive word of a multi-word value finds it ("monitor" -> 'Monitor 27"'),
     # only when no other value shares the word and it is not a grammar word.
     for sem in columns.values():
         for value in sem.values:
-            words = lx.phrase_key(value).split()
+            words = lx.phrase_key(value, lang).split()
             if len(words) < 2:
                 continue
             for word in words:
                 if (
                     len(word) >= 4
                     and not word.isdigit()
-                    and word not in _RESERVED
+                    and word not in reserved
                     and len(token_owners.get(word, ())) == 1
                     and word not in phrases
                 ):
@@ -496,27 +562,32 @@ def _index_values(
 
 
 # Words too generic to name one metric on their own ("valor", "order", "number").
-_GENERIC_METRIC_WORDS = frozenset(
-    lx.stem(w)
-    for w in words(
-        "valor value order average number venta sale total cantidad medio count rate per por media"
+_GENERIC_METRIC_WORDS = {
+    lang: _stem_set(
+        lang,
+        words(
+            "valor value order average number venta sale total cantidad medio count rate per por "
+            "media"
+        ),
     )
-)
+    for lang in tx.LANGUAGES
+}
 
 
-def _index_metric_words(phrases: dict[str, list[Entry]], metrics: Mapping[str, MetricSem]) -> None:
+def _index_metric_words(phrases: _Phrases, metrics: Mapping[str, MetricSem], lang: str) -> None:
     """A distinctive word of one metric's name or synonyms finds it: "gross profit" and
     "ticket medio" reach "Margen bruto" and "Ticket promedio"."""
     owners: dict[str, set[str]] = {}
     for m in metrics.values():
-        for word in m.words:
-            owners.setdefault(word, set()).add(m.key)
+        for phrase in (m.name, *m.synonyms):
+            for word in lx.phrase_key(phrase, lang).split():
+                owners.setdefault(word, set()).add(m.key)
     for word, keys in sorted(owners.items()):
         if (
             len(keys) == 1
             and len(word) >= 4
-            and word not in _RESERVED
-            and word not in _GENERIC_METRIC_WORDS
+            and word not in _RESERVED[lang]
+            and word not in _GENERIC_METRIC_WORDS[lang]
             and word not in phrases
             and f"~{word}" not in phrases
         ):
@@ -529,8 +600,8 @@ def _index_metric_words(phrases: dict[str, list[Entry]], metrics: Mapping[str, M
 def _concept_metrics(metrics: Mapping[str, MetricSem], fact: str) -> tuple:
     """The revenue-like, units-like and row-count metrics of the fact table, if any."""
     on_fact = [m for m in metrics.values() if m.table == fact]
-    revenue_words = {lx.stem(w) for w in lx.REVENUE_CONCEPT}
-    units_words = {lx.stem(w) for w in lx.UNITS_CONCEPT}
+    revenue_words = {s for w in lx.REVENUE_CONCEPT for s in lx.stems(w)}
+    units_words = {s for w in lx.UNITS_CONCEPT for s in lx.stems(w)}
     revenue = next((m.key for m in on_fact if m.words & revenue_words and m.agg == "sum"), None)
     if revenue is None:
         revenue = next((m.key for m in on_fact if m.agg == "sum" and m.unit == "money"), None)
@@ -550,7 +621,9 @@ def _row_measure(metrics, revenue, fact, tables, columns) -> tuple[str, str] | N
         return None
     money = [c for c in info.columns if columns[(fact, c)].money]
     # An amount ("total", "importe") measures a row; a price or a cost is per unit.
-    amounts = [c for c in money if set(lx.fold(c).split("_")) & _AMOUNT_NAMES]
-    chosen = amounts or [c for c in money if not set(lx.fold(c).split("_")) & _UNIT_VALUE_NAMES]
+    amounts = [c for c in money if names_any(tx.identifier_words(c), _AMOUNT_STEMS)]
+    chosen = amounts or [
+        c for c in money if not names_any(tx.identifier_words(c), _UNIT_VALUE_STEMS)
+    ]
     chosen = chosen or money
     return (fact, chosen[0]) if chosen else None

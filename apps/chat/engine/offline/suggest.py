@@ -137,7 +137,7 @@ def column_word(model: SemanticModel, table: str, name: str, lang: str) -> str:
     spelling when a synonym has one ("categoria" -> "categoría")."""
     if lang == "en":
         glossed = lx.gloss_variants(name)
-        english = [g for g in glossed if all(w.isascii() for w in g.split())]
+        english = [g for g, _lang in glossed if all(w.isascii() for w in g.split())]
         simple = lx.GLOSS.get(lx.fold(name))
         return simple[0] if simple else (english[0] if english else name.replace("_", " "))
     info = model.catalog.table(table)

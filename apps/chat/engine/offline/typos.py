@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from datachat import text as tx
+
 from . import lexicon as lx
 from .lexicon import Token
 from .scan import MARKERS
@@ -35,7 +37,7 @@ KNOWN_WORDS = lx.words(
     moda mode varianza variance desviacion deviation costa coast
     """
 )
-_CACHE: dict[int, tuple[SemanticModel, dict[int, list[tuple[str, str, str]]]]] = {}
+_CACHE: dict[tuple[int, str], tuple[SemanticModel, dict[int, list[tuple[str, str, str]]]]] = {}
 
 
 def _max_distance(word: str) -> int:
@@ -81,21 +83,22 @@ def _category_like(model: SemanticModel, entry) -> bool:  # noqa: ANN001
     return 0 < len(column.values) <= _MAX_VALUES
 
 
-def _vocabulary(model: SemanticModel) -> dict[int, list[tuple[str, str, str]]]:
+def _vocabulary(model: SemanticModel, lang: str) -> dict[int, list[tuple[str, str, str]]]:
     """(compared form, norm, key) of every known word, by length of the compared form.
 
-    Catalog words are compared in the stemmed space the catalog phrases are keyed in; grammar
-    words in their folded form."""
-    cached = _CACHE.get(id(model))
+    Catalog words are compared as the folded words their stems were made from (a stem names
+    its phrase key in the question's language); grammar words in their folded form."""
+    cached = _CACHE.get((id(model), lang))
     if cached is not None and cached[0] is model:
         return cached[1]
     seen: dict[str, tuple[str, str]] = {}
-    for phrase, entries in model.phrases.items():
+    for phrase, entries in model.phrases[lang].items():
         if phrase.startswith("~") or not any(_category_like(model, e) for e in entries):
             continue
-        for word in phrase.split():
+        for key in phrase.split():
+            word = model.surfaces.get(lang, {}).get(key, key)  # "segment" -> "segmento"
             if word.isalpha() and len(word) >= _MIN_LENGTH:
-                seen.setdefault(word, (word, word))
+                seen.setdefault(word, (word, key))
     # Grammar words only when long: short ones ("media", "contra", "segun", "store") sit one
     # letter from ordinary words ("median", "contrato", "segundos", "score").
     grammar = [w for key in MARKERS if len(key) == 1 for w in key if len(w) >= _MIN_GRAMMAR]
@@ -103,13 +106,13 @@ def _vocabulary(model: SemanticModel) -> dict[int, list[tuple[str, str, str]]]:
     # filter is the worst kind of wrong answer.
     for word in grammar:
         if word.isalpha() and len(word) >= _MIN_LENGTH and word not in lx.STOPWORDS:
-            seen.setdefault(word, (word, lx.stem(word)))
+            seen.setdefault(word, (word, lx.stem(word, lang)))
     by_length: dict[int, list[tuple[str, str, str]]] = {}
     for form, (norm, key) in seen.items():
         by_length.setdefault(len(form), []).append((form, norm, key))
     if len(_CACHE) > 16:
         _CACHE.clear()
-    _CACHE[id(model)] = (model, by_length)
+    _CACHE[(id(model), lang)] = (model, by_length)
     return by_length
 
 
@@ -118,19 +121,20 @@ def _best(model: SemanticModel, token: Token) -> tuple[str, str] | None:
     word = token.norm
     if token.kind != "word" or not word.isalpha() or len(word) < _MIN_LENGTH:
         return None
-    if word in KNOWN_WORDS or token.key in KNOWN_WORDS:
+    if word in KNOWN_WORDS or tx.singular(word, token.lang) in KNOWN_WORDS:
         return None
     limit = _max_distance(word)
-    vocab = _vocabulary(model)
+    vocab = _vocabulary(model, token.lang if token.lang in model.phrases else "es")
     best: dict[tuple[str, str], int] = {}
-    for probe in {word, token.key}:
-        for length in range(len(probe) - limit, len(probe) + limit + 1):
-            for form, norm, key in vocab.get(length, ()):
-                if form[0] != probe[0]:
-                    continue  # typos rarely hit the first letter; "iphone" is not "phone"
-                d = distance(probe, form, limit)
-                if d <= limit and d < best.get((norm, key), limit + 1):
-                    best[(norm, key)] = d
+    # Words against words: a stem is shorter than its word ("mayorista" -> "mayor"), so
+    # comparing stems would find far more neighbours than the distance limit means to allow.
+    for length in range(len(word) - limit, len(word) + limit + 1):
+        for form, norm, key in vocab.get(length, ()):
+            if form[0] != word[0]:
+                continue  # typos rarely hit the first letter; "iphone" is not "phone"
+            d = distance(word, form, limit)
+            if d <= limit and d < best.get((norm, key), limit + 1):
+                best[(norm, key)] = d
     if not best:
         return None
     low = min(best.values())

@@ -1,0 +1,322 @@
+"""Text: the one module that folds, splits, stems and knows the function words (es/en).
+
+The offline engine, retrieval, the embedder, charts, the template tags and screening all reduce
+text through these functions, so a question and what it is matched against (a column name, a
+document, a lexicon word) are always reduced the same way. Nothing else in the project folds
+accents or stems (tests/test_text.py checks the source tree for it).
+
+- `fold`: lower-case, accents and invisible format characters stripped ("Región" -> "region").
+- `words`: the folded words of a text, in order.
+- `identifier_words`: the words of a table or column name in any style: snake_case,
+  camelCase, PascalCase, UPPER_CASE, spaces, brackets, digits (`UnitPrice` -> unit price,
+  `[Order Details]` -> order details, `IndepYear` -> indep year).
+- `stem`: Snowball (snowballstemmer, Spanish and English), after two documented corrections
+  (see `_singular_es` and `_EN_SUFFIXES`) so that a plural and its singular always agree.
+- `STOPWORDS`: function words, one list per language.
+- `detect_language`: "es" or "en" by function-word votes and accents; "es" when unsure.
+- `index_terms`: search terms for BM25 and the hashing embedder.
+
+Pure: no Django imports, importable from every layer (governance, knowledge, chat).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+
+import snowballstemmer
+
+__all__ = [
+    "LANGUAGES",
+    "STOPWORDS",
+    "detect_language",
+    "fold",
+    "identifier_words",
+    "index_terms",
+    "is_plural",
+    "plain_quotes",
+    "singular",
+    "stem",
+    "stems",
+    "stopword",
+    "visible_text",
+    "words",
+]
+
+LANGUAGES = ("es", "en")
+
+# --- folding -----------------------------------------------------------------------------------
+
+# Typographic quotes read as plain ones ("month’s" is "month's").
+_QUOTES = str.maketrans({"“": '"', "”": '"', "″": '"', "‘": "'", "’": "'", "´": "'"})
+
+
+def plain_quotes(text: str) -> str:
+    """Typographic quotes replaced by plain ones, one character for one (positions kept)."""
+    return text.translate(_QUOTES)
+
+
+def _keep(ch: str) -> bool:
+    # Combining marks are the accents NFKD split off; format characters (Cf: zero-width
+    # spaces and joiners, the soft hyphen, bidi marks) are invisible and only hide words.
+    return not unicodedata.combining(ch) and unicodedata.category(ch) != "Cf"
+
+
+def fold(text: str) -> str:
+    """Lower-case and strip accents and invisible characters: the form every match is made on.
+
+    ``"Electrónica"`` -> ``"electronica"``, ``"año"`` -> ``"ano"``, ``"ven\u200btas"`` ->
+    ``"ventas"``. Compatibility forms are unified too (``"ﬁ"`` -> ``"fi"``, full-width letters).
+    """
+    if text.isascii():
+        return text.lower()
+    decomposed = unicodedata.normalize("NFKD", text.translate(_QUOTES))
+    return "".join(ch for ch in decomposed if _keep(ch)).casefold()
+
+
+def strip_accents(text: str) -> str:
+    """Accents and invisible characters removed, case kept (for splitting identifiers)."""
+    if text.isascii():
+        return text
+    decomposed = unicodedata.normalize("NFKD", text.translate(_QUOTES))
+    return "".join(ch for ch in decomposed if _keep(ch))
+
+
+def visible_text(text: str) -> str:
+    """The text as a reader sees it: compatibility forms unified (full-width letters, ligatures)
+    and invisible format characters removed; case and accents kept (for base64, say)."""
+    if text.isascii():
+        return text
+    return "".join(
+        ch for ch in unicodedata.normalize("NFKC", text) if unicodedata.category(ch) != "Cf"
+    )
+
+
+_WORD_RE = re.compile(r"[^\W_]+")
+
+
+def words(text: str) -> list[str]:
+    """The folded words of `text`, in order (underscores and punctuation separate words)."""
+    return _WORD_RE.findall(fold(text))
+
+
+# --- identifiers ---------------------------------------------------------------------------------
+
+# Within one alphanumeric run: an acronym before a capitalised word ("HTTP" in "HTTPServer"), a
+# capitalised or lower-case word, an upper-case run, digits.
+_IDENT_PART_RE = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+|[^\W\d_]+")
+
+
+@functools.lru_cache(maxsize=8192)
+def _identifier_words(name: str) -> tuple[str, ...]:
+    out: list[str] = []
+    for chunk in _WORD_RE.findall(strip_accents(name)):
+        if chunk.isascii():
+            out.extend(part.lower() for part in _IDENT_PART_RE.findall(chunk))
+        else:  # letters outside ASCII (ø, ß, Greek...): no case rules, one word
+            out.append(chunk.casefold())
+    return tuple(out)
+
+
+def identifier_words(name: str) -> list[str]:
+    """The folded words of a table or column name, whatever its style.
+
+    ``unit_price``, ``UnitPrice``, ``unitPrice``, ``UNIT_PRICE``, ``"Unit Price"`` and
+    ``[Unit Price]`` all give ``["unit", "price"]``; ``Año_Fiscal`` gives ``["ano", "fiscal"]``,
+    ``HTTPServer`` ``["http", "server"]``, ``address2`` ``["address", "2"]``.
+    """
+    return list(_identifier_words(str(name)))
+
+
+# --- stemming -------------------------------------------------------------------------------------
+
+_SNOWBALL = {"es": snowballstemmer.stemmer("spanish"), "en": snowballstemmer.stemmer("english")}
+
+# Snowball's Spanish stemmer removes a suffix only inside the word's RV/R2 regions, so a short
+# plural keeps its "s" ("años" -> "anos" but "año" -> "ano"; "días"/"día", "usos"/"uso"), and a
+# "-dad" singular loses "ad" as if it were a verb ending while its plural does not ("unidad" ->
+# "unid", "unidades" -> "unidad"; "ciudad"/"ciudades"; "mujer" -> "muj", "mujeres" ->
+# "mujer"). A plural is therefore reduced to its singular before stemming, by the rules of
+# Spanish plurals: -ces -> -z (luces, veces); -es after a vowel and one of the consonants a
+# Spanish word can end in -> that consonant (valores, ciudades, mujeres, países, meses);
+# otherwise a/e/o + s -> the vowel (ventas, clientes, años, and "disponibles" -> "disponible",
+# since no Spanish word ends in "-bl"). "-is" and "-us" words are left alone (país, virus):
+# in Spanish they are singulars.
+_ES_FINAL_CONSONANTS = frozenset("dlnrsjyz")
+
+
+def _singular_es(word: str) -> str:
+    if len(word) <= 3 or not word.endswith("s"):
+        return word
+    if word.endswith("ces") and len(word) > 4:
+        return word[:-3] + "z"
+    if word.endswith("es") and len(word) > 4:
+        base = word[:-2]
+        if base[-1] in _ES_FINAL_CONSONANTS and base[-2] in "aeiou":
+            return base
+    if word[-2] in "aeo":
+        return word[:-1]
+    return word
+
+
+# English: Snowball folds regular plurals itself; Greek "-sis" nouns are its known miss
+# ("diagnosis" -> "diagnosi", "diagnoses" -> "diagnos"), so the singular takes the plural's
+# form first (analysis/analyses, diagnosis/diagnoses, basis/bases).
+_EN_SUFFIXES = (("sis", "ses"),)
+
+
+def _singular_en(word: str) -> str:
+    if len(word) <= 3 or not word.endswith("s"):
+        return word
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if word.endswith(("ss", "us", "is")):
+        return word
+    if word.endswith(("sses", "shes", "ches", "xes", "zes")):
+        return word[:-2]
+    return word[:-1]
+
+
+@functools.lru_cache(maxsize=131_072)
+def stem(word: str, lang: str) -> str:
+    """The Snowball stem of a folded word in `lang` ("es" or "en").
+
+    A plural and its singular always share a stem ("países"/"país" -> "pais", "unidades"/
+    "unidad", "diagnoses"/"diagnosis"); so do the genders and most verb forms in Spanish
+    ("vendidos"/"vendida" -> "vend"). Words that are not alphabetic (``"2024"``, ``"q1"``) are
+    returned as they are. Use the same `lang` on both sides of a comparison.
+    """
+    if not word.isalpha():
+        return word
+    if lang == "en":
+        for single, plural in _EN_SUFFIXES:
+            if word.endswith(single) and len(word) > len(single) + 1:
+                word = word[: -len(single)] + plural
+        return _SNOWBALL["en"].stemWord(word)
+    return _SNOWBALL["es"].stemWord(_singular_es(word))
+
+
+def stems(word: str) -> frozenset[str]:
+    """The stems of `word` in every language: for sets that must hold whatever the language."""
+    return frozenset(stem(word, lang) for lang in LANGUAGES)
+
+
+def singular(word: str, lang: str) -> str:
+    """The singular of a folded plural noun by the regular rules of `lang` (else the word)."""
+    return _singular_en(word) if lang == "en" else _singular_es(word)
+
+
+def is_plural(word: str, lang: str) -> bool:
+    """Whether a folded word reads as a regular plural in `lang` ("productos", "orders")."""
+    return word.isalpha() and singular(word, lang) != word
+
+
+# --- function words -----------------------------------------------------------------------------
+
+
+def _wordset(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+STOPWORDS: dict[str, frozenset[str]] = {
+    "es": _wordset(
+        """
+        a al algo algun alguna algunos ante como con cual cuales cuando de del donde el ella
+        ellos en entre era es esa ese eso esta este esto estos fue ha hay la las le les lo los
+        mas me mi mis mucho muy ni no nos o os otra otro para pero poco por porque que quien se
+        sea ser si sin sobre son su sus tambien te tiene tienen tu un una uno unos y ya puede
+        pueden
+        """
+    ),
+    "en": _wordset(
+        """
+        a an and any are as at be been but by can could did do does for from had has have how
+        i if in into is it its me my of on or our should so than that the their them then
+        there these they this those to was we were what when where which who why will with
+        would you your
+        """
+    ),
+}
+_ALL_STOPWORDS = STOPWORDS["es"] | STOPWORDS["en"]
+
+
+def stopword(word: str) -> bool:
+    """Whether a folded word is a function word in either language."""
+    return word in _ALL_STOPWORDS
+
+
+# --- language -----------------------------------------------------------------------------------
+
+_ES_HINTS = _wordset(
+    """
+    el la los las de del que cual cuales cuanto cuantos cuantas por para con sin en y es
+    son fue hubo hay ventas ingresos unidades region mes ano anos trimestre evolucion mensual
+    compara lista muestra dame como se donde cuando entre hasta desde promedio total
+    tiene tienen tenemos producto productos clientes cliente categoria canal segmento
+    facturacion margen mayor menor mas menos mejores peores
+    """
+)
+_EN_HINTS = _wordset(
+    """
+    the of what which how many much by per with without in on for from is are was were sales
+    revenue units region month year quarter monthly compare list show me give total average top
+    most least highest lowest between and or do does did have has there customers customer
+    products product category channel segment orders order predict next weather tell who when
+    where why over under than trend evolve evolved
+    """
+)
+_LANG_WORD_RE = re.compile(r"[^\W\d_]+")
+
+
+def detect_language(text: str) -> str:
+    """ "es" or "en" by function-word votes; each accented word counts twice for Spanish; a tie
+    (or no evidence) is "es", the product's default language."""
+    es = en = 0
+    for raw in _LANG_WORD_RE.findall(text.translate(_QUOTES)):
+        word = fold(raw)
+        if "'" in word:
+            word = word.split("'")[0]
+        es += word in _ES_HINTS
+        en += word in _EN_HINTS
+        if raw.lower() != word:  # an accent, a ñ: Spanish
+            es += 2
+    return "en" if en > es else "es"
+
+
+# --- search terms ---------------------------------------------------------------------------------
+
+# Identifiers keep their underscores (`costo_unitario`) so they survive as one term; their parts
+# are added separately so "costo unitario" still matches.
+_TERM_RE = re.compile(r"[^\W_]+(?:_[^\W_]+)*")
+_CASE_CHANGE_RE = re.compile(r"[a-z][A-Z]")
+
+
+def index_terms(text: str, lang: str | None = None) -> list[str]:
+    """Search terms: folded, stemmed words without stop words, plus the parts of identifiers.
+
+    ``"¿Qué es costo_unitario?"`` -> ``["costo_unitario", "cost", "costo", "unitari",
+    "unitario"]``; a camelCase identifier (``UnitPrice``) gives its folded whole and its stemmed
+    parts the same way. Without `lang` a word is stemmed in both languages (one term when the
+    stems agree), so a question and a document meet whichever language each is written in.
+    """
+    out: list[str] = []
+    for raw in _TERM_RE.findall(strip_accents(text)):
+        folded = raw.casefold()
+        parts = identifier_words(raw) if ("_" in raw or _CASE_CHANGE_RE.search(raw)) else None
+        if parts and len(parts) > 1:
+            out.append(folded)
+            for part in parts:
+                if part not in _ALL_STOPWORDS:
+                    out.extend(_terms(part, lang))
+        elif folded not in _ALL_STOPWORDS:
+            out.extend(_terms(folded, lang))
+    return out
+
+
+@functools.lru_cache(maxsize=131_072)
+def _terms(word: str, lang: str | None) -> tuple[str, ...]:
+    if lang is not None:
+        return (stem(word, lang),)
+    es, en = stem(word, "es"), stem(word, "en")
+    return (es,) if es == en else (es, en)
