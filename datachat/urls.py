@@ -3,15 +3,22 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from apps.chat.views import LoginPage
 from apps.governance import views as governance_views
 from datachat import observability
 
+# The admin speaks the page language (LocaleMiddleware): the project's own titles too.
+admin.site.site_header = _("DataChat administration")
+admin.site.site_title = _("DataChat administration")
+admin.site.index_title = _("Site administration")
+
 urlpatterns = [
     path("", RedirectView.as_view(url="/chat/", permanent=False)),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/login/", LoginPage.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("account/tokens/", governance_views.account_tokens, name="account-tokens"),
     path(

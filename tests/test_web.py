@@ -37,7 +37,8 @@ def test_login_page_and_redirect_for_anonymous(client):
     response = client.post(
         "/accounts/login/", {"username": "analista", "password": "datachat-demo"}
     )
-    assert response.status_code == 302 and response["Location"] == "/chat/"
+    # without `next`: the last conversation (or, for compliance, the audit log)
+    assert response.status_code == 302 and response["Location"] == "/chat/last/"
     wrong = client.post("/accounts/login/", {"username": "analista", "password": "nope"})
     assert wrong.status_code == 200 and b'role="alert"' in wrong.content
 

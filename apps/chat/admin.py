@@ -11,5 +11,15 @@ class ConversationAdmin(OrgScopedAdmin):
 
 @admin.register(Message)
 class MessageAdmin(OrgScopedAdmin):
-    list_display = ("question", "answer_type", "row_count", "feedback_rating", "created_at")
+    # 👎 comments and tags are visible to the org's admins and stewards (staff) here too.
+    list_display = (
+        "question",
+        "answer_type",
+        "row_count",
+        "feedback_rating",
+        "feedback_comment",
+        "feedback_tags",
+        "created_at",
+    )
     list_filter = ("answer_type", "feedback_rating")
+    search_fields = ("question", "feedback_comment")

@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ChatConfig(AppConfig):
     name = "apps.chat"
     label = "chat"
-    verbose_name = "Chat"
+    verbose_name = _("Chat")

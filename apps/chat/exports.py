@@ -16,9 +16,13 @@ nor more than the caller's policy allows today. The flow:
    streamed run (`open_row_stream`: the executor's read-only opening, batch by batch, never the
    whole result in memory) up to `count_cap` rows.
 
-CSV (UX.md): UTF-8 with BOM, `;` for Spanish and `,` for English (overridable), a first comment
-line stating source, scope, masks, row count and the export cap. Excel: a write-only workbook
-with real numbers and dates, and a second sheet recording question, SQL, scope, time and who
+CSV (UX.md): UTF-8 with BOM, `;` for Spanish and `,` for English (overridable with `sep`), the
+header row first and nothing else but rows: any CSV reader (pandas `read_csv`, Excel) gets the
+right columns. Provenance (source, scope, masks, row count, export cap, time, who) travels in the
+response headers (`X-DataChat-*`, `ExportFile.provenance`) and, in Excel, on a sheet of its own.
+Excel: a write-only workbook with typed cells and number formats per column (thousands
+separators, the currency of money columns, dates as dates, ids without separators), a bold,
+frozen header row, and a second "Provenance" sheet recording question, SQL, scope, time and who
 exported. Every cell, header rows included (a column alias of hand-written SQL is text from a
 person), goes through the shared sanitizer (`governance.engine.spreadsheet`): nothing a
 spreadsheet would run as a formula, no control character that breaks the workbook.
@@ -79,7 +83,7 @@ _TEXTS = {
         "by": "por",
         "interrupted": "exportación interrumpida",
         "data_sheet": "Datos",
-        "meta_sheet": "Exportación",
+        "meta_sheet": "Procedencia",
         "question": "Pregunta",
         "sql": "SQL ejecutado",
         "message": "Mensaje",
@@ -100,7 +104,7 @@ _TEXTS = {
         "by": "by",
         "interrupted": "export interrupted",
         "data_sheet": "Data",
-        "meta_sheet": "Export",
+        "meta_sheet": "Provenance",
         "question": "Question",
         "sql": "SQL run",
         "message": "Message",
@@ -133,6 +137,8 @@ class ExportFile:
     count_capped: bool
     chunks: Iterator[bytes] | None = None
     file: IO[bytes] | None = None
+    # Response headers stating where the rows come from (the CSV itself holds only data).
+    provenance: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -150,6 +156,7 @@ class _Export:
     source: DataSource | None = None
     policy: DataPolicy | None = None
     guarded: GuardedQuery | None = None
+    catalog: Any = None
 
     @property
     def texts(self) -> dict[str, str]:
@@ -208,7 +215,7 @@ def message_export(
         written = first.row_count
         if fmt == "xlsx":
             book, written = _xlsx_file(
-                job, first.columns, rows, first.row_count, first.count_capped
+                job, first.columns, rows, first.row_count, first.count_capped, first.rows
             )
     except ExportRefused as refusal:
         _audit(job, outcome="refused" if refusal.status == 403 else "error", code=refusal.code)
@@ -242,13 +249,15 @@ def message_export(
             row_count=written,
             count_capped=first.count_capped,
             file=book,
+            provenance=_provenance(job, written, first.count_capped),
         )
     return ExportFile(
         filename=filename + ".csv",
         content_type=CSV_CONTENT_TYPE,
         row_count=first.row_count,
         count_capped=first.count_capped,
-        chunks=_csv_chunks(job, first.columns, rows, first.row_count, first.count_capped),
+        chunks=_csv_chunks(job, first.columns, rows),
+        provenance=_provenance(job, first.row_count, first.count_capped),
     )
 
 
@@ -302,7 +311,7 @@ def _prepare(job: _Export) -> SourceConnection:
     user = membership.user
     if job.source.restricted and not user.has_perm("knowledge.use_datasource", job.source):
         raise SqlRefusal("not_authorized", lang=job.lang, detail="datasource.restricted")
-    catalog = catalog_snapshot(data_source=job.source)
+    catalog = job.catalog = catalog_snapshot(data_source=job.source)
     job.policy = policy_resolve(membership=membership, catalog=catalog.policy_flags())
     if not (job.policy.can_export and job.policy.can_query):
         raise ExportRefused(
@@ -393,6 +402,27 @@ def _summary(job: _Export, row_count: int, capped: bool) -> list[tuple[str, str]
     if capped:
         facts.insert(4, (t["truncated"], t["capped"]))
     return facts
+
+
+def _header_value(text: str) -> str:
+    """One line of printable text: a header value cannot hold a line break."""
+    return " ".join(spreadsheet.clean_text(str(text)).split())[:1000]
+
+
+def _provenance(job: _Export, row_count: int, capped: bool) -> dict[str, str]:
+    """`X-DataChat-*` response headers: what the comment line of the CSV used to say."""
+    user = job.membership.user
+    return {
+        "X-DataChat-Source": _header_value(job.source.name),
+        "X-DataChat-Scope": _header_value(" AND ".join(job.scope) or "-"),
+        "X-DataChat-Masked-Columns": _header_value(", ".join(job.masked) or "-"),
+        "X-DataChat-Rows": str(row_count),
+        "X-DataChat-Export-Cap": str(job.policy.count_cap),
+        "X-DataChat-Truncated": "true" if capped else "false",
+        "X-DataChat-Generated": job.exported_at.isoformat(),
+        "X-DataChat-Exported-By": _header_value(f"{user.get_username()} ({job.membership.role})"),
+        "X-DataChat-Message": str(job.message.pk),
+    }
 
 
 # --- streaming the rows ---------------------------------------------------------------------
@@ -573,16 +603,14 @@ def _csv_cell(value: Any) -> Any:
     return spreadsheet.csv_cell(value)
 
 
-def _csv_chunks(
-    job: _Export, columns: tuple[str, ...], rows: Iterable[tuple], row_count: int, capped: bool
-) -> Iterator[bytes]:
-    """BOM + scope comment line + header + rows, in chunks of a few hundred rows.
+def _csv_chunks(job: _Export, columns: tuple[str, ...], rows: Iterable[tuple]) -> Iterator[bytes]:
+    """BOM + header + rows, in chunks of a few hundred rows.
 
     Runs after the response has started, outside the request's tenant scope: it touches only
     the already-open row stream, never the ORM.
     """
     try:
-        yield from _csv_lines(job, columns, rows, row_count, capped)
+        yield from _csv_lines(job, columns, rows)
     finally:
         # A client that goes away closes this generator: release the source connection now.
         close = getattr(rows, "close", None)
@@ -590,14 +618,16 @@ def _csv_chunks(
             close()
 
 
-def _csv_lines(
-    job: _Export, columns: tuple[str, ...], rows: Iterable[tuple], row_count: int, capped: bool
-) -> Iterator[bytes]:
+class ExportInterrupted(RuntimeError):
+    """The streamed run failed after the headers were sent: the response is aborted (the
+    download fails visibly) rather than ended as if the file were complete."""
+
+
+def _csv_lines(job: _Export, columns: tuple[str, ...], rows: Iterable[tuple]) -> Iterator[bytes]:
     sink = _Line()
     writer = csv.writer(sink, delimiter=job.delimiter, lineterminator="\r\n")
-    facts = " · ".join(f"{k}: {v}" for k, v in _summary(job, row_count, capped))
-    yield ("\ufeff# DataChat · " + facts.replace("\r", " ").replace("\n", " ") + "\r\n").encode()
     writer.writerow(spreadsheet.csv_row(columns))
+    yield ("\ufeff" + sink.take()).encode()
     pending = 0
     try:
         for row in rows:
@@ -607,8 +637,8 @@ def _csv_lines(
                 yield sink.take().encode()
                 pending = 0
     except SqlRefusal as refusal:
-        # Headers are gone already: say so in the file itself rather than end it silently.
-        sink.write(f"# {job.texts['interrupted']}: {refusal.code}\r\n")
+        # Headers are gone already, and a comment line would be read as data: abort.
+        raise ExportInterrupted(f"{job.texts['interrupted']}: {refusal.code}") from None
     yield sink.take().encode()
 
 
@@ -634,15 +664,123 @@ def _xlsx_value(value: Any) -> Any:
     return value
 
 
-def _xlsx_data_cell(sheet: Any, raw: Any) -> Any:
+_CURRENCY = re.compile(r"\b(USD|EUR|GBP|MXN|ARS|CLP|COP|PEN|BRL|CHF|JPY)\b|(€|US\$|\$)")
+_CURRENCY_SYMBOL = {"€": "EUR", "$": "USD", "US$": "USD"}
+# Outputs of these functions are counts or positions, never money, whatever they count.
+_NOT_MONEY_FUNCTIONS = ("COUNT", "ROW_NUMBER", "RANK", "DENSE_RANK", "NTILE")
+# Whole numbers without thousands separators: identifiers, codes and years.
+_CODE_TOKENS = frozenset({"id", "year", "año", "anio", "codigo", "código", "code", "zip", "cp"})
+DATE_FORMAT = "yyyy-mm-dd"
+DATETIME_FORMAT = "yyyy-mm-dd hh:mm:ss"
+INTEGER_FORMAT = "#,##0"
+DECIMAL_FORMAT = "#,##0.00"
+
+
+def _currency_of(description: str) -> str | None:
+    match = _CURRENCY.search(description or "")
+    if not match:
+        return None
+    return match.group(1) or _CURRENCY_SYMBOL.get(match.group(2), "USD")
+
+
+def money_columns(sql: str, dialect: str, currencies: dict[str, str]) -> dict[int, str]:
+    """Output position -> currency, for outputs computed only from money columns.
+
+    `currencies` maps catalog column names (`total`, `ventas.total`) to the currency their
+    description names ("Importe cobrado en USD"). An output is money when every column it reads
+    is money in one currency and it is not a count (`SUM(total) AS ingresos` is; `COUNT(total)`
+    and `AVG(descuento)` are not). Unparseable SQL: no money columns, plain number formats.
+    """
+    import sqlglot
+    from sqlglot import exp
+
+    if not currencies:
+        return {}
+    try:
+        tree = sqlglot.parse_one(sql, read=dialect)
+    except Exception:  # noqa: BLE001 - formats are a nicety; the data is exported anyway
+        return {}
+    found: dict[int, str] = {}
+    for position, select in enumerate(getattr(tree, "selects", None) or []):
+        names = [
+            (column.table.lower(), column.name.lower()) for column in select.find_all(exp.Column)
+        ]
+        if not names or any(
+            isinstance(node, exp.Count)
+            or (isinstance(node, exp.Anonymous) and str(node.name).upper() in _NOT_MONEY_FUNCTIONS)
+            or type(node).__name__.upper() in _NOT_MONEY_FUNCTIONS
+            for node in select.walk()
+        ):
+            continue
+        kinds = {currencies.get(f"{table}.{name}") or currencies.get(name) for table, name in names}
+        if len(kinds) == 1 and None not in kinds:
+            found[position] = kinds.pop()
+    return found
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def column_formats(
+    columns: tuple[str, ...], sample: list[tuple], money: dict[int, str]
+) -> list[str | None]:
+    """One Excel number format per column, from the values of the first run (up to the row
+    cap): dates, date-times, money with its currency, whole numbers and decimals grouped by
+    thousands, ids and years plain; text keeps no format (None)."""
+    formats: list[str | None] = []
+    for index, name in enumerate(columns):
+        values = [row[index] for row in sample if index < len(row) and row[index] is not None]
+        typed = [_xlsx_value(v) for v in values]
+        if typed and all(isinstance(v, dt.datetime) for v in typed):
+            formats.append(DATETIME_FORMAT)
+        elif typed and all(isinstance(v, dt.date) for v in typed):
+            formats.append(DATE_FORMAT)
+        elif typed and all(_is_number(v) for v in typed):
+            whole = all(float(v).is_integer() for v in typed)
+            tokens = set(re.split(r"[^0-9a-záéíóúñ]+", str(name).lower()))
+            if index in money:
+                formats.append(f'{DECIMAL_FORMAT} "{money[index]}"')
+            elif whole and tokens & _CODE_TOKENS:
+                formats.append("0")
+            else:
+                formats.append(INTEGER_FORMAT if whole else DECIMAL_FORMAT)
+        else:
+            formats.append(None)
+    return formats
+
+
+def _xlsx_data_cell(sheet: Any, raw: Any, number_format: str | None) -> Any:
     value = _xlsx_value(raw)
-    # Numbers, dates and NULLs as they are (cheaper than a cell object per value); text through
-    # the sanitizer.
-    return spreadsheet.xlsx_cell(sheet, value) if isinstance(value, str) else value
+    if isinstance(value, str):
+        return spreadsheet.xlsx_cell(sheet, value)  # text through the sanitizer
+    if value is None or number_format is None:
+        return value
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        # openpyxl writes a date as a datetime; the column's format shows it as a date.
+        value = dt.datetime.combine(value, dt.time())
+    return spreadsheet.xlsx_cell(sheet, value, number_format=number_format)
+
+
+def _money_currencies(job: _Export) -> dict[str, str]:
+    """Catalog columns whose description names a currency, by `name` and `table.name`."""
+    currencies: dict[str, str] = {}
+    for table in job.catalog.tables if job.catalog else ():
+        for column in table.columns:
+            currency = _currency_of(column.description)
+            if currency:
+                currencies[f"{table.name.lower()}.{column.name.lower()}"] = currency
+                currencies.setdefault(column.name.lower(), currency)
+    return currencies
 
 
 def _xlsx_file(
-    job: _Export, columns: tuple[str, ...], rows: Iterable[tuple], row_count: int, capped: bool
+    job: _Export,
+    columns: tuple[str, ...],
+    rows: Iterable[tuple],
+    row_count: int,
+    capped: bool,
+    sample: list[tuple] | None = None,
 ) -> tuple[IO[bytes], int]:
     """A write-only workbook (rows never all in memory) in a spooled temporary file."""
     from openpyxl import Workbook
@@ -651,11 +789,14 @@ def _xlsx_file(
     t = job.texts
     book = Workbook(write_only=True)
     data = book.create_sheet(t["data_sheet"])
+    data.freeze_panes = "A2"  # the header row stays in view
     bold = Font(bold=True)
+    money = money_columns(job.guarded.sql, job.source.dialect, _money_currencies(job))
+    formats = column_formats(columns, list(sample or []), money)
     data.append(spreadsheet.xlsx_row(data, [str(name) for name in columns], font=bold))
     written = 0
     for row in rows:
-        data.append([_xlsx_data_cell(data, raw) for raw in row])
+        data.append([_xlsx_data_cell(data, raw, formats[i]) for i, raw in enumerate(row)])
         written += 1
 
     meta = book.create_sheet(t["meta_sheet"])

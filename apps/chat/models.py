@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from apps.governance.tenancy import TenantOwnedModel
 
@@ -21,6 +22,8 @@ class Conversation(TenantOwnedModel):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta(TenantOwnedModel.Meta):
+        verbose_name = _("conversation")
+        verbose_name_plural = _("conversations")
         ordering = ["-updated_at"]
         indexes = [models.Index(fields=["organization", "user", "-updated_at"])]
 
@@ -54,9 +57,16 @@ class Message(TenantOwnedModel):
     feedback_rating = models.CharField(max_length=4, blank=True)  # up, down
     feedback_comment = models.TextField(blank=True)
     feedback_tags = models.JSONField(default=list, blank=True)
+    # The chart type the asker chose with the switcher (empty: the one the engine chose); kept
+    # so a reload draws what they picked.
+    chart_type = models.CharField(max_length=10, blank=True)
+    # A steward or admin looked at this 👎 in the review queue (it leaves the queue's count).
+    feedback_reviewed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta(TenantOwnedModel.Meta):
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
         ordering = ["created_at", "id"]
 
     def __str__(self) -> str:

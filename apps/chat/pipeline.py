@@ -768,6 +768,7 @@ def _audit_details(turn: Turn, answer: Answer, message_id: int) -> dict[str, Any
         "cached": answer.cached,
         "intent": (answer.intent or {}).get("type"),
         "filters": answer.scope,
+        "masked_columns": list(answer.masked_columns),
     }
     if turn.llm is not None:
         details["llm"] = turn.llm.audit_details()

@@ -114,3 +114,21 @@ def frequent_questions(*, org, lang: str, limit: int = 3) -> list[str]:  # noqa:
     from apps.chat.question_stats import frequent_questions as from_aggregate
 
     return from_aggregate(org=org, lang=lang, limit=limit)
+
+
+def review_feedback(*, org, pending_only: bool = True) -> QuerySet[Message]:  # noqa: ANN001
+    """👎 answers of the org, newest first, for the stewards' review queue (with the asker)."""
+    messages = Message.all_tenants.filter(organization=org, feedback_rating="down")
+    if pending_only:
+        messages = messages.filter(feedback_reviewed_at__isnull=True)
+    return messages.select_related("conversation__user").order_by("-created_at")
+
+
+def review_count(*, org) -> int:  # noqa: ANN001
+    """What waits in the review queue: proposed examples plus 👎 nobody has looked at yet."""
+    from apps.knowledge.models import VerifiedExample
+
+    proposed = VerifiedExample.all_tenants.filter(
+        organization=org, status=VerifiedExample.Status.PROPOSED
+    ).count()
+    return proposed + review_feedback(org=org).count()

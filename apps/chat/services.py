@@ -8,6 +8,7 @@ from typing import Any
 
 import sqlglot
 from django.db import transaction
+from django.utils import timezone
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
@@ -137,3 +138,14 @@ def _tables_of(sql: str, dialect: str) -> list[str]:
         return []
     ctes = {cte.alias_or_name for cte in tree.find_all(exp.CTE)}
     return sorted({t.name for t in tree.find_all(exp.Table) if t.name and t.name not in ctes})
+
+
+@transaction.atomic
+def feedback_review_mark(*, message: Message, user: Any) -> Message:
+    """A steward or admin has read a 👎 (and its comment): it leaves the queue's count."""
+    if message.feedback_rating != "down":
+        raise ValueError("only 👎 feedback is reviewed")
+    if message.feedback_reviewed_at is None:
+        message.feedback_reviewed_at = timezone.now()
+        message.save(update_fields=["feedback_reviewed_at"])
+    return message

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from apps.chat import views
+from apps.chat import review, views
 
 app_name = "chat"
 
@@ -18,4 +18,16 @@ urlpatterns = [
     path("m/<int:message_id>/table/", views.message_table, name="message-table"),
     path("m/<int:message_id>/chart/", views.message_chart, name="message-chart"),
     path("m/<int:message_id>/feedback/", views.message_feedback, name="message-feedback"),
+    path("review/", review.review_queue, name="review"),
+    path("review/examples/<int:example_id>/form/", review.review_example_form, name="review-form"),
+    path(
+        "review/examples/<int:example_id>/<str:action>/",
+        review.review_example,
+        name="review-example",
+    ),
+    path(
+        "review/feedback/<int:message_id>/done/",
+        review.review_feedback_done,
+        name="review-feedback-done",
+    ),
 ]

@@ -12,6 +12,7 @@ import datetime as dt
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import LoginView
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
@@ -44,7 +45,7 @@ from apps.governance.templatetags.datachat import (
     format_cell,
     member_capabilities,
 )
-from apps.knowledge.selectors import datasource_access_list, datasource_get
+from apps.knowledge.selectors import datasource_access_list, datasource_get, demo_accounts
 from datachat.observability import observe_answer
 
 PAGE_SIZES = (25, 50, 100)
@@ -77,10 +78,26 @@ def _membership(request: HttpRequest) -> Membership:
 # --- pages ----------------------------------------------------------------------------------
 
 
+class LoginPage(LoginView):
+    """Django's login form; on a seeded demo it also lists the demo users to try."""
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["demo_accounts"] = demo_accounts()
+        return context
+
+
 @login_required
 def chat_last(request: HttpRequest) -> HttpResponse:
-    """After login: reopen the member's most recent conversation (or start a new one)."""
+    """After login: reopen the member's most recent conversation (or start a new one).
+
+    A role that cannot ask about the data but reads the audit log (COMPLIANCE) lands on the
+    audit log instead of a chat box it cannot use.
+    """
     membership = _membership(request)
+    caps = member_capabilities(membership)
+    if caps["can_view_audit"] and not caps["can_query_data"]:
+        return redirect("governance:audit")
     latest = conversation_search(membership=membership).first()
     if latest is None:
         return redirect("chat:new")
@@ -137,6 +154,7 @@ def chat_page(request: HttpRequest, conversation_id: int | None = None) -> HttpR
             feedback=m.feedback_rating,
             owner=owner,
             table_request=table_request if table_request.get("message") == m.pk else None,
+            chart_type=m.chart_type or None,
         )
         for index, m in enumerate(messages)
     ]
@@ -206,15 +224,24 @@ def message_table(request: HttpRequest, message_id: int) -> HttpResponse:
 
 
 @login_required
-@require_GET
+@require_http_methods(["GET", "POST"])
 def message_chart(request: HttpRequest, message_id: int) -> HttpResponse:
-    """The chart of a stored result drawn as another type that fits the same data."""
+    """The chart of a stored result drawn as another type that fits the same data.
+
+    POST (the switcher) also remembers the choice on the message, for its owner, so a reload
+    draws the chart they picked; GET only draws.
+    """
     membership = _membership(request)
     message = access_message_by_id(membership=membership, pk=message_id)
     answer = message_answer_for(message=message, membership=membership)
-    chart = _chart(answer, message.pk, chart_type=request.GET.get("type"))
+    wanted = request.POST.get("type") if request.method == "POST" else request.GET.get("type")
+    chart = _chart(answer, message.pk, chart_type=wanted)
     if chart is None:
         raise Http404
+    owner = message.conversation.user_id == membership.user_id
+    if request.method == "POST" and owner and message.chart_type != chart["type"]:
+        message.chart_type = chart["type"]
+        message.save(update_fields=["chart_type"])
     return render(request, "chat/_answer_chart.html", {"chart": chart})
 
 
@@ -256,14 +283,16 @@ def sidebar_search(request: HttpRequest) -> HttpResponse:
     """The sidebar list filtered by title and question text."""
     membership = _membership(request)
     query = request.GET.get("q", "").strip()
+    archived = request.GET.get("archived") == "1"
     return render(
         request,
         "chat/_conversation_list.html",
         {
             "groups": _conversation_groups(
-                conversation_search(membership=membership, q=query or None)
+                conversation_search(membership=membership, q=query or None, archived=archived)
             ),
             "query": query,
+            "archived": archived,
             "current_id": _current_id(request),
         },
     )
@@ -287,13 +316,16 @@ def conversation_rename(request: HttpRequest, conversation_id: int) -> HttpRespo
 @login_required
 @require_POST
 def conversation_archive(request: HttpRequest, conversation_id: int) -> HttpResponse:
-    """Hide a conversation from the list without deleting it."""
+    """Hide a conversation from the list without deleting it (`archived=0` brings it back)."""
     membership = _membership(request)
     conversation = access_conversation_by_id(membership=membership, pk=conversation_id)
+    archive = request.POST.get("archived", "1") != "0"
     try:
-        conversation_update(conversation=conversation, user=membership.user, archived=True)
+        conversation_update(conversation=conversation, user=membership.user, archived=archive)
     except NotOwner:
         raise Http404 from None
+    if not archive:  # from the archived list: show what is still archived
+        return _sidebar_response(request, membership, _current_id(request), archived=True)
     return _leave_if_current(request, membership, conversation.pk)
 
 
@@ -348,7 +380,7 @@ def _conversation_groups(conversations: QuerySet[Conversation]) -> list[dict[str
 
 
 def _sidebar_response(
-    request: HttpRequest, membership: Membership, current: int | None
+    request: HttpRequest, membership: Membership, current: int | None, *, archived: bool = False
 ) -> HttpResponse:
     if not request.htmx:
         return (
@@ -359,8 +391,9 @@ def _sidebar_response(
     return render(
         request,
         "chat/_conversation_list.html",
-        {"groups": _conversation_groups(conversation_search(membership=membership)),
-         "current_id": current},
+        {"groups": _conversation_groups(
+            conversation_search(membership=membership, archived=archived)),
+         "current_id": current, "archived": archived},
     )  # fmt: skip
 
 
@@ -427,6 +460,7 @@ def _card(
     feedback: str = "",
     owner: bool = True,
     table_request: dict[str, Any] | None = None,
+    chart_type: str | None = None,
 ) -> dict[str, Any]:
     """Everything the answer card shows, in UX order, for one stored answer object."""
     kind_of_answer = answer.get("type", "ERROR")
@@ -445,7 +479,7 @@ def _card(
         "feedback": feedback,
         "duration_ms": (answer.get("timings_ms") or {}).get("total"),
         "table": _table(answer, message_id, **table_args) if is_data else None,
-        "chart": _chart(answer, message_id) if is_data else None,
+        "chart": _chart(answer, message_id, chart_type=chart_type) if is_data else None,
         "followups": suggestions[:MAX_FOLLOWUPS] if last and kind_of_answer != "CLARIFY" else [],
         "clarify_options": suggestions[:MAX_CLARIFY_OPTIONS] if kind_of_answer == "CLARIFY" else [],
         "scope": answer.get("scope") or [],

@@ -100,6 +100,7 @@ def anomalies_detect(
         for finding in _refusal_findings(org=org, start=start, end=end, hours=hours)
     ]
 
+    Organization.objects.filter(pk=org.pk).update(anomalies_run_at=timezone.now())
     reports = []
     for user, kind, observed, threshold, severity in found:
         entry = window.filter(username=user).exclude(user=None).first()
@@ -121,6 +122,47 @@ def anomalies_detect(
                 )
         except IntegrityError:
             continue  # this window was already reported
+    return reports
+
+
+STALE_AFTER = dt.timedelta(hours=1)
+CATCH_UP_WINDOWS = 24  # at most a day of missed hourly windows is checked on one page load
+
+
+def anomalies_detect_if_stale(
+    *, org: Organization, now: dt.datetime | None = None
+) -> list[AnomalyReport] | None:
+    """Detection for deployments without Celery beat (the embedded default): when the org's
+    last run is older than an hour, check every full hour since then (at most a day), as beat
+    would have. Returns the new reports, or None when the last run is recent (nothing ran).
+
+    Idempotent per window (a window already reported is skipped) and safe under concurrent
+    page loads: only the request that moves `anomalies_run_at` forward runs the detection.
+    """
+    now = now or timezone.now()
+    last = org.anomalies_run_at
+    if last is not None and now - last < STALE_AFTER:
+        return None
+    claimed = (
+        Organization.objects.filter(pk=org.pk, anomalies_run_at=last).update(anomalies_run_at=now)
+        if last is not None
+        else Organization.objects.filter(pk=org.pk, anomalies_run_at__isnull=True).update(
+            anomalies_run_at=now
+        )
+    )
+    if not claimed:
+        return None  # another request is running it
+    end = now.replace(minute=0, second=0, microsecond=0)
+    first = end - dt.timedelta(hours=CATCH_UP_WINDOWS)
+    if last is not None:
+        first = max(first, last.replace(minute=0, second=0, microsecond=0))
+    reports: list[AnomalyReport] = []
+    window_end = first + dt.timedelta(hours=1)
+    while window_end <= end:
+        reports += anomalies_detect(org=org, window_end=window_end)
+        window_end += dt.timedelta(hours=1)
+    Organization.objects.filter(pk=org.pk).update(anomalies_run_at=now)
+    org.anomalies_run_at = now
     return reports
 
 

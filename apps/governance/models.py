@@ -51,6 +51,9 @@ class Organization(models.Model):
     business_hours = models.CharField(
         max_length=11, default="07:00-20:00", help_text=_("Local time, HH:MM-HH:MM.")
     )
+    # When anomaly detection last ran for the org (beat, the command, or a page load when no
+    # beat is configured): the anomalies page says it, and a stale value triggers a run there.
+    anomalies_run_at = models.DateTimeField(null=True, blank=True, editable=False)
     llm_sample_rows = models.BooleanField(
         default=False,
         help_text=_("Allow sending a small sample of masked rows to the LLM for richer answers."),
@@ -75,6 +78,8 @@ class Organization(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("organization")
+        verbose_name_plural = _("organizations")
         ordering = ["slug"]
 
     def __str__(self) -> str:
@@ -122,6 +127,8 @@ class Membership(TenantOwnedModel):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta(TenantOwnedModel.Meta):
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
         constraints = [
             models.UniqueConstraint(fields=["user", "organization"], name="uniq_membership")
         ]
@@ -151,6 +158,8 @@ class AccessPolicy(TenantOwnedModel):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta(TenantOwnedModel.Meta):
+        verbose_name = _("access policy")
+        verbose_name_plural = _("access policies")
         verbose_name_plural = "access policies"
         constraints = [
             models.UniqueConstraint(fields=["organization", "role"], name="uniq_policy_role")
@@ -218,6 +227,8 @@ class AuditEntry(models.Model):
     objects = AuditQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit entries")
         ordering = ["organization_id", "seq"]
         verbose_name_plural = "audit entries"
         constraints = [
@@ -346,6 +357,8 @@ class AnomalyReport(TenantOwnedModel):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta(TenantOwnedModel.Meta):
+        verbose_name = _("anomaly report")
+        verbose_name_plural = _("anomaly reports")
         ordering = ["-window_start", "-severity"]
         constraints = [
             models.UniqueConstraint(

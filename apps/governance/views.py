@@ -11,9 +11,11 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -25,7 +27,7 @@ from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from apps.governance.anomalies import anomaly_acknowledge
+from apps.governance.anomalies import anomalies_detect_if_stale, anomaly_acknowledge
 from apps.governance.api_tokens import (
     TokenError,
     access_api_token_by_id,
@@ -66,7 +68,12 @@ class AuditFilterForm(forms.Form):
     date_to = forms.DateField(
         required=False, label=gettext_lazy("To"), widget=forms.DateInput(attrs={"type": "date"})
     )
-    user = forms.CharField(required=False, label=gettext_lazy("User"), max_length=150)
+    user = forms.CharField(
+        required=False,
+        label=gettext_lazy("User"),
+        max_length=150,
+        help_text=gettext_lazy("Part of the name is enough."),
+    )
     outcome = forms.ChoiceField(
         required=False,
         label=gettext_lazy("Outcome"),
@@ -80,11 +87,16 @@ class AuditFilterForm(forms.Form):
             ("ask", gettext_lazy("Question")),
             ("query", gettext_lazy("Edited SQL")),
             ("export", gettext_lazy("Export")),
+            ("knowledge_change", gettext_lazy("Knowledge edit")),
+            ("datasource", gettext_lazy("Data-source change")),
         ],
     )
     source = forms.CharField(required=False, label=gettext_lazy("Data source"), max_length=100)
     code = forms.CharField(required=False, label=gettext_lazy("Code"), max_length=50)
     q = forms.CharField(required=False, label=gettext_lazy("Text"), max_length=200)
+    # A precise window (an anomaly's hour); not on the form, set by the anomaly cards' links.
+    after = forms.DateTimeField(required=False, widget=forms.HiddenInput)
+    before = forms.DateTimeField(required=False, widget=forms.HiddenInput)
 
     def applied(self) -> dict[str, str]:
         """The filters in effect, as text (for the export's second sheet and its audit entry)."""
@@ -101,10 +113,16 @@ def _audit_entries(*, org, filters: dict[str, Any]) -> QuerySet[AuditEntry]:  # 
     if filters.get("date_to"):
         entries = entries.filter(created_at__date__lte=filters["date_to"])
     if filters.get("user"):
-        entries = entries.filter(username__iexact=filters["user"])
+        entries = entries.filter(username__icontains=filters["user"])
+    if filters.get("after"):
+        entries = entries.filter(created_at__gte=filters["after"])
+    if filters.get("before"):
+        entries = entries.filter(created_at__lt=filters["before"])
     if filters.get("outcome"):
         entries = entries.filter(outcome=filters["outcome"])
-    if filters.get("action"):
+    if filters.get("action") == "datasource":  # created, updated, deleted, location refused
+        entries = entries.filter(action__startswith="datasource_")
+    elif filters.get("action"):
         entries = entries.filter(action=filters["action"])
     if filters.get("source"):
         entries = entries.filter(source__iexact=filters["source"])
@@ -140,8 +158,15 @@ def audit_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(entries, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
+    cleaned = _cleaned(form)
+    without_window = query.copy()
+    for name in ("after", "before"):
+        without_window.pop(name, None)
     context = {
         "form": form,
+        "window_after": cleaned.get("after"),
+        "window_before": cleaned.get("before"),
+        "query_without_window": without_window.urlencode(),
         "page": page,
         "query": query.urlencode(),
         "usernames": AuditEntry.objects.filter(organization=org)
@@ -167,7 +192,32 @@ def audit_detail(request: HttpRequest, seq: int) -> HttpResponse:
     if entry is None:
         raise Http404
     template = "governance/_audit_detail.html" if request.htmx else "governance/audit_detail.html"
-    return render(request, template, {"entry": entry})
+    return render(
+        request,
+        template,
+        {"entry": entry, "masked": audit_masked_columns(entry), "filters": _entry_filters(entry)},
+    )
+
+
+_MASKED_OUTPUT = re.compile(r"'\*\*\*'\s+AS\s+(\"[^\"]+\"|\w+)", re.IGNORECASE)
+
+
+def audit_masked_columns(entry: AuditEntry) -> list[str]:
+    """The columns shown masked in this entry's result: recorded in its details (answers and
+    exports), or, for entries written before that, read from the SQL as executed, where the
+    guard put the mask literal in place of each masked output (`'***' AS "email"`)."""
+    recorded = (entry.details or {}).get("masked_columns")
+    if recorded is not None:
+        return [str(name) for name in recorded]
+    found = [name.strip('"') for name in _MASKED_OUTPUT.findall(entry.sql or "")]
+    return list(dict.fromkeys(found))
+
+
+def _entry_filters(entry: AuditEntry) -> list[str]:
+    filters = (entry.details or {}).get("filters") or []
+    if isinstance(filters, dict):  # an audit-log export records the page's filters
+        return [f"{key} = {value}" for key, value in filters.items()]
+    return [str(f) for f in filters]
 
 
 @login_required
@@ -199,14 +249,30 @@ def audit_export(request: HttpRequest) -> HttpResponse:
     stamp = exported_at.strftime("%Y%m%dT%H%M%SZ")
     name = f"datachat-audit-{membership.organization.slug}-{stamp}.{fmt}"
     if fmt == "csv":
-        body = _audit_csv(entries)
+        body = _audit_csv(entries, delimiter=_delimiter(request.GET.get("sep", "")))
         content_type = "text/csv; charset=utf-8"
     else:
         body = _audit_xlsx(entries, applied, exported_at, membership)
         content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     response = HttpResponse(body, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{name}"'
+    # Provenance beside the data, never inside the CSV (a comment line is read as a row).
+    response["X-DataChat-Source"] = "audit_log"
+    response["X-DataChat-Organization"] = membership.organization.slug
+    response["X-DataChat-Rows"] = str(len(entries))
+    response["X-DataChat-Generated"] = exported_at.isoformat()
+    response["X-DataChat-Exported-By"] = membership.user.username
+    response["X-DataChat-Filters"] = (
+        " ".join("&".join(f"{k}={v}" for k, v in sorted(applied.items())).split()) or "-"
+    )[:1000]
     return response
+
+
+def _delimiter(choice: str) -> str:
+    """`sep` (`,` `;` `tab`, or their names) when given, else the page language's: `;` in
+    Spanish, where `,` is the decimal mark."""
+    chosen = {",": ",", "comma": ",", ";": ";", "semicolon": ";", "tab": "\t"}.get(choice)
+    return chosen or (";" if (get_language() or "es").startswith("es") else ",")
 
 
 EXPORT_COLUMNS = (
@@ -236,12 +302,11 @@ def _export_row(entry: AuditEntry) -> list[Any]:
     ]
 
 
-def _audit_csv(entries: list[AuditEntry]) -> bytes:
-    """UTF-8 with BOM (Excel opens it right); `;` in Spanish, where `,` is the decimal mark.
+def _audit_csv(entries: list[AuditEntry], *, delimiter: str) -> bytes:
+    """UTF-8 with BOM (Excel opens it right), the header row first and only rows after it.
 
     Questions and SQL are text from people: every cell goes through the shared sanitizer, so a
     question like `=HYPERLINK(…)` reaches the auditor's spreadsheet as inert text."""
-    delimiter = ";" if (get_language() or "es").startswith("es") else ","
     out = io.StringIO()
     writer = csv.writer(out, delimiter=delimiter)
     writer.writerow(spreadsheet.csv_row(EXPORT_COLUMNS))
@@ -263,6 +328,7 @@ def _audit_xlsx(
     Every cell through the shared sanitizer: text is text (never a formula) and control
     characters in a question no longer break the workbook."""
     from openpyxl import Workbook
+    from openpyxl.styles import Font
 
     book = Workbook()
     sheet = book.active
@@ -270,8 +336,8 @@ def _audit_xlsx(
     zone = timezone.get_current_timezone_name()
     header = list(EXPORT_COLUMNS)
     header[1] = f"time ({zone})"
-    sheet.append(spreadsheet.xlsx_row(sheet, header))
-    formats = {1: "yyyy-mm-dd hh:mm:ss", 11: "#,##0.0"}  # time, duration_ms
+    sheet.append(spreadsheet.xlsx_row(sheet, header, font=Font(bold=True)))
+    formats = {0: "0", 1: "yyyy-mm-dd hh:mm:ss", 10: "#,##0", 11: "#,##0.0"}  # seq, time, rows, ms
     for entry in entries:
         row = _export_row(entry)
         # Excel has no time zones: local time, with the zone named in the header.
@@ -306,7 +372,20 @@ def _anomaly_view(report: AnomalyReport) -> dict[str, Any]:
     change = None
     if report.baseline:
         change = (report.observed - report.baseline) / report.baseline * 100
-    return {"report": report, "change": change}
+    return {"report": report, "change": change, "audit_query": _anomaly_audit_query(report)}
+
+
+def _anomaly_audit_query(report: AnomalyReport) -> str:
+    """The audit log filtered to the entries behind a report: its user and its window."""
+    from django.utils.http import urlencode
+
+    params = {
+        "after": report.window_start.isoformat(),
+        "before": report.window_end.isoformat(),
+    }
+    if report.username and not report.username.startswith("ip:"):
+        params["user"] = report.username
+    return urlencode(params)
 
 
 @login_required
@@ -314,6 +393,11 @@ def _anomaly_view(report: AnomalyReport) -> dict[str, Any]:
 def anomaly_list(request: HttpRequest) -> HttpResponse:
     """Anomaly reports as cards, grouped by severity; closed ones only when asked for."""
     membership = _auditor(request)
+    org = membership.organization
+    ran_now = False
+    if settings.DATACHAT_ANOMALIES_ON_PAGE:
+        # No Celery beat in the embedded default: the page runs a stale detection itself.
+        ran_now = anomalies_detect_if_stale(org=org) is not None
     show_closed = request.GET.get("status") == "all"
     reports = AnomalyReport.all_tenants.filter(organization=membership.organization)
     if not show_closed:
@@ -329,7 +413,13 @@ def anomaly_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "governance/anomaly_list.html",
-        {"groups": groups, "show_closed": show_closed},
+        {
+            "groups": groups,
+            "show_closed": show_closed,
+            "last_run": org.anomalies_run_at,
+            "ran_now": ran_now,
+            "on_page": settings.DATACHAT_ANOMALIES_ON_PAGE,
+        },
     )
 
 

@@ -7,6 +7,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from apps.governance.admin_scoping import OrgScopedAdmin, admin_orgs
 from apps.governance.models import Membership, Organization, Role
@@ -422,7 +423,7 @@ class DataSourceAdmin(OrgScopedAdmin):
         for obj in queryset:
             self.delete_model(request, obj)
 
-    @admin.action(description="Refresh schema (introspect tables, columns, keys and values)")
+    @admin.action(description=_("Refresh schema (introspect tables, columns, keys and values)"))
     def refresh_schema(self, request, queryset):  # noqa: ANN001
         for source in queryset:
             try:
@@ -437,9 +438,17 @@ class DataSourceAdmin(OrgScopedAdmin):
             generated = table_document_generate(data_source=source, user=request.user)
             self.message_user(
                 request,
-                f"{source}: {summary['tables']} tables, {summary['columns']} columns, "
-                f"{summary['stale_examples']} examples marked stale, {generated} table "
-                "documents generated",
+                _(
+                    "%(source)s: %(tables)s tables, %(columns)s columns, %(stale)s examples "
+                    "marked stale, %(generated)s table documents generated"
+                )
+                % {
+                    "source": source,
+                    "tables": summary["tables"],
+                    "columns": summary["columns"],
+                    "stale": summary["stale_examples"],
+                    "generated": generated,
+                },
             )
 
 
@@ -546,17 +555,25 @@ class VerifiedExampleAdmin(KnowledgeVersionedAdmin):
     )
     actions = ["approve", "reject"]
 
-    @admin.action(description="Approve the selected examples")
+    @admin.action(description=_("Approve the selected examples"))
     def approve(self, request, queryset):  # noqa: ANN001
         for example in queryset:
             example_review(example=example, user=request.user, approve=True)
-        self.message_user(request, f"{queryset.count()} example(s) approved.")
+        count = queryset.count()
+        self.message_user(
+            request,
+            ngettext("%(n)d example approved.", "%(n)d examples approved.", count) % {"n": count},
+        )
 
-    @admin.action(description="Reject the selected examples")
+    @admin.action(description=_("Reject the selected examples"))
     def reject(self, request, queryset):  # noqa: ANN001
         for example in queryset:
             example_review(example=example, user=request.user, approve=False)
-        self.message_user(request, f"{queryset.count()} example(s) rejected.")
+        count = queryset.count()
+        self.message_user(
+            request,
+            ngettext("%(n)d example rejected.", "%(n)d examples rejected.", count) % {"n": count},
+        )
 
 
 @admin.register(KnowledgeChange)

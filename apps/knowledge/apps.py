@@ -1,10 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class KnowledgeConfig(AppConfig):
     name = "apps.knowledge"
     label = "knowledge"
-    verbose_name = "Knowledge"
+    verbose_name = _("Knowledge")
 
     def ready(self) -> None:
         # Registers our Chroma embedding function in every process (web, worker, commands):

@@ -60,6 +60,8 @@ class DataSource(TenantOwnedModel):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta(TenantOwnedModel.Meta):
+        verbose_name = _("data source")
+        verbose_name_plural = _("data sources")
         constraints = [
             models.UniqueConstraint(fields=["organization", "name"], name="uniq_source_name")
         ]
@@ -127,6 +129,8 @@ class CatalogTable(TenantOwnedModel):
     )
 
     class Meta(TenantOwnedModel.Meta):
+        verbose_name = _("catalog table")
+        verbose_name_plural = _("catalog tables")
         ordering = ["name"]
         constraints = [
             models.UniqueConstraint(fields=["data_source", "name"], name="uniq_catalog_table")
@@ -160,6 +164,8 @@ class CatalogColumn(TenantOwnedModel):
     distinct_values = models.JSONField(null=True, blank=True)
 
     class Meta(TenantOwnedModel.Meta):
+        verbose_name = _("catalog column")
+        verbose_name_plural = _("catalog columns")
         ordering = ["table_id", "position"]
         constraints = [
             models.UniqueConstraint(fields=["table", "name"], name="uniq_catalog_column")
@@ -200,6 +206,10 @@ class CatalogForeignKey(TenantOwnedModel):
     def __str__(self) -> str:
         return f"{self.table}.{self.column} → {self.ref_table}.{self.ref_column}"
 
+    class Meta(TenantOwnedModel.Meta):
+        verbose_name = _("foreign key")
+        verbose_name_plural = _("foreign keys")
+
 
 class Document(TenantOwnedModel):
     """Curated documentation: a table's doc, a metric definition, the glossary, a free note."""
@@ -212,22 +222,38 @@ class Document(TenantOwnedModel):
         NOTE = "NOTE", _("Note")
 
     data_source = models.ForeignKey(
-        DataSource, null=True, blank=True, on_delete=models.CASCADE, related_name="documents"
+        DataSource,
+        verbose_name=_("data source"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="documents",
     )
-    kind = models.CharField(max_length=10, choices=Kind.choices)
-    title = models.CharField(max_length=300)
-    body = models.TextField()
+    kind = models.CharField(verbose_name=_("kind"), max_length=10, choices=Kind.choices)
+    title = models.CharField(verbose_name=_("title"), max_length=300)
+    body = models.TextField(
+        verbose_name=_("body"),
+    )
     # The table a document is about: retrieval hides it from callers who may not see the table.
-    table_name = models.CharField(max_length=200, blank=True)
-    version = models.PositiveIntegerField(default=1)
-    generated = models.BooleanField(default=False, help_text=_("Created from introspection."))
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    table_name = models.CharField(verbose_name=_("table"), max_length=200, blank=True)
+    version = models.PositiveIntegerField(verbose_name=_("version"), default=1)
+    generated = models.BooleanField(
+        verbose_name=_("generated"), default=False, help_text=_("Created from introspection.")
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("updated by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(verbose_name=_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(verbose_name=_("updated at"), auto_now=True)
 
     class Meta(TenantOwnedModel.Meta):
+        verbose_name = _("document")
+        verbose_name_plural = _("documents")
         ordering = ["kind", "title"]
         permissions = [("view_restricted_document", "Can view a restricted document")]
 
@@ -243,22 +269,33 @@ class Metric(TenantOwnedModel):
         PERCENT = "percent", _("Percent (0-100)")
         RATIO = "ratio", _("Ratio (0-1, shown as %)")
 
-    data_source = models.ForeignKey(DataSource, on_delete=models.CASCADE, related_name="metrics")
-    name = models.CharField(max_length=200)
-    synonyms = models.JSONField(default=list, blank=True)
-    expression = models.TextField(help_text=_("SQL expression, e.g. SUM(ventas.total)."))
-    table_name = models.CharField(max_length=200)
+    data_source = models.ForeignKey(
+        DataSource, verbose_name=_("data source"), on_delete=models.CASCADE, related_name="metrics"
+    )
+    name = models.CharField(verbose_name=_("name"), max_length=200)
+    synonyms = models.JSONField(verbose_name=_("synonyms"), default=list, blank=True)
+    expression = models.TextField(
+        verbose_name=_("expression"), help_text=_("SQL expression, e.g. SUM(ventas.total).")
+    )
+    table_name = models.CharField(verbose_name=_("table"), max_length=200)
     # SQL conditions over the metric's tables, all of which a counted row meets.
     filters = models.JSONField(default=list, blank=True)
     format = models.CharField(max_length=10, choices=Format.choices, blank=True)
     # Shown after the value: a currency code or a unit; empty: the measured column's, if any.
     unit = models.CharField(max_length=30, blank=True)
-    description = models.TextField(blank=True)
+    description = models.TextField(verbose_name=_("description"), blank=True)
     document = models.OneToOneField(
-        Document, null=True, blank=True, on_delete=models.SET_NULL, related_name="metric"
+        Document,
+        verbose_name=_("document"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="metric",
     )
 
     class Meta(TenantOwnedModel.Meta):
+        verbose_name = _("metric")
+        verbose_name_plural = _("metrics")
         ordering = ["name"]
         constraints = [
             models.UniqueConstraint(fields=["data_source", "name"], name="uniq_metric_name")
@@ -277,25 +314,47 @@ class VerifiedExample(TenantOwnedModel):
         REJECTED = "REJECTED", _("Rejected")
         STALE = "STALE", _("Stale")
 
-    data_source = models.ForeignKey(DataSource, on_delete=models.CASCADE, related_name="examples")
-    question = models.TextField()
-    sql = models.TextField()
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PROPOSED)
-    tables_used = models.JSONField(default=list, blank=True)
-    columns_used = models.JSONField(default=list, blank=True)
+    data_source = models.ForeignKey(
+        DataSource, verbose_name=_("data source"), on_delete=models.CASCADE, related_name="examples"
+    )
+    question = models.TextField(
+        verbose_name=_("question"),
+    )
+    sql = models.TextField(
+        verbose_name=_("SQL"),
+    )
+    status = models.CharField(
+        verbose_name=_("status"), max_length=10, choices=Status.choices, default=Status.PROPOSED
+    )
+    tables_used = models.JSONField(verbose_name=_("tables used"), default=list, blank=True)
+    columns_used = models.JSONField(verbose_name=_("columns used"), default=list, blank=True)
     proposed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("proposed by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reviewed by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
-    reviewed_at = models.DateTimeField(null=True, blank=True)
+    reviewed_at = models.DateTimeField(verbose_name=_("reviewed at"), null=True, blank=True)
     # Provenance: the chat message it came from (an id, not a FK: knowledge sits below chat).
-    source_message_id = models.BigIntegerField(null=True, blank=True)
-    stale_reason = models.CharField(max_length=300, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    source_message_id = models.BigIntegerField(
+        verbose_name=_("source message"), null=True, blank=True
+    )
+    stale_reason = models.CharField(verbose_name=_("stale reason"), max_length=300, blank=True)
+    created_at = models.DateTimeField(verbose_name=_("created at"), auto_now_add=True)
 
     class Meta(TenantOwnedModel.Meta):
+        verbose_name = _("verified example")
+        verbose_name_plural = _("verified examples")
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
@@ -316,6 +375,8 @@ class KnowledgeChange(TenantOwnedModel):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta(TenantOwnedModel.Meta):
+        verbose_name = _("knowledge change")
+        verbose_name_plural = _("knowledge changes")
         ordering = ["-created_at"]
 
 

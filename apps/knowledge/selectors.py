@@ -207,3 +207,32 @@ def document_body_visible(*, document: Document, access: list[SourceAccess]) -> 
     for entry in entries:
         denied |= entry.denied_terms
     return redact_lines(document.body, denied)
+
+
+def demo_accounts() -> list[dict[str, str]]:
+    """The demo users `seed_demo` created that still exist as it left them (same org, role and
+    demo e-mail address), for the login page of a demo; empty when the demo is not seeded."""
+    from apps.governance.models import Membership
+    from apps.knowledge.management.commands.seed_demo import DEMO_PASSWORD, ORGS
+
+    wanted = {
+        (spec["slug"], username, str(role)): f"{username}@{spec['slug']}.example"
+        for spec in ORGS
+        for username, role, _attributes in spec["users"]
+    }
+    members = Membership.all_tenants.filter(
+        organization__slug__in=[spec["slug"] for spec in ORGS],
+        user__username__in=[username for _slug, username, _role in wanted],
+    ).select_related("organization", "user")
+    found = [
+        {
+            "username": m.user.username,
+            "role": m.get_role_display(),
+            "organization": m.organization.name,
+            "password": DEMO_PASSWORD,
+        }
+        for m in members
+        if wanted.get((m.organization.slug, m.user.username, m.role)) == m.user.email
+    ]
+    order = [username for _slug, username, _role in wanted]
+    return sorted(found, key=lambda account: order.index(account["username"]))

@@ -57,6 +57,28 @@ def knowledge_version_bump(
         changes=dict(changes or {}),
         knowledge_version=org.knowledge_version,
     )
+    if getattr(user, "pk", None):
+        # A person's edit (a steward in the admin or the review queue) is also an audit-chain
+        # entry, so compliance sees knowledge edits beside questions and data-source changes.
+        # The seed and catalog refreshes without a user stay in KnowledgeChange only.
+        fields = sorted(str(name) for name in (changes or {}))
+        audit_record(
+            org=org,
+            user=user,
+            role=_actor_role(org, user),
+            action="knowledge_change",
+            channel="web",
+            question=f"{object_type} #{object_id} {action}"
+            + (f": {', '.join(fields)}" if fields else ""),
+            outcome=AuditEntry.Outcome.ANSWERED,
+            details={
+                "object_type": object_type,
+                "object_id": object_id,
+                "change": action,
+                "fields": fields,
+                "knowledge_version": org.knowledge_version,
+            },
+        )
     return org.knowledge_version
 
 
@@ -599,6 +621,53 @@ _TABLE_DOC_WORDS = {
         "sensitive": "Sensitive table (personal, salary or bank data).",
     },
 }
+
+
+class ExampleInvalid(ValueError):
+    """An edited example's SQL is not one read-only SELECT in the source's dialect."""
+
+
+@transaction.atomic
+def example_edit(
+    *, example: VerifiedExample, user: Any, question: str, sql: str
+) -> VerifiedExample:
+    """A steward corrects a proposed (or stale) example's question or SQL before approving it.
+
+    The SQL must parse as a single SELECT in the source's dialect; the guard checks it again,
+    under the asker's policy, every time the example's SQL is used.
+    """
+    import sqlglot
+    from sqlglot import exp
+
+    question = " ".join(question.split())
+    sql = sql.strip().rstrip(";").strip()
+    if not question or not sql:
+        raise ExampleInvalid("empty")
+    try:
+        statements = [s for s in sqlglot.parse(sql, read=example.data_source.dialect) if s]
+    except sqlglot.errors.ParseError as error:
+        raise ExampleInvalid(str(error).splitlines()[0]) from None
+    if len(statements) != 1 or not isinstance(statements[0], exp.Query):
+        raise ExampleInvalid("not a single SELECT")
+    changed = {
+        name: value
+        for name, value in (("question", question), ("sql", sql))
+        if getattr(example, name) != value
+    }
+    if not changed:
+        return example
+    example.question, example.sql = question, sql
+    example.tables_used = sorted({t.name for t in statements[0].find_all(exp.Table)})
+    example.save(update_fields=["question", "sql", "tables_used"])
+    knowledge_version_bump(
+        org=example.organization,
+        user=user,
+        object_type="verifiedexample",
+        object_id=example.pk,
+        action="updated",
+        changes={name: value[:500] for name, value in changed.items()},
+    )
+    return example
 
 
 def table_document_generate(*, data_source: DataSource, user: Any = None) -> int:

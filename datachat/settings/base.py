@@ -151,6 +151,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "apps.chat.context_processors.review_queue",
             ],
         },
     },
@@ -255,7 +256,7 @@ AXES_LOCKOUT_CALLABLE = "apps.governance.logins.login_locked_out"
 AXES_CLIENT_IP_CALLABLE = "apps.governance.logins.client_ip_address"
 # Reverse proxies in front of the app that append to X-Forwarded-For (0: use REMOTE_ADDR).
 DATACHAT_TRUSTED_PROXIES = env.int("DATACHAT_TRUSTED_PROXIES", default=0)
-LOGIN_REDIRECT_URL = "/chat/"
+LOGIN_REDIRECT_URL = "/chat/last/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"
 
 LANGUAGE_CODE = "es"
@@ -332,8 +333,9 @@ SPECTACULAR_SETTINGS = {
     ],
 }
 
-# Celery: eager in-process unless a broker is configured.
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "memory://")
+# Celery: eager in-process unless a broker is configured. The in-memory broker names a host so
+# that kombu does not warn "No hostname was supplied" on every eager task (the seed runs many).
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "memory://localhost/")
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=REDIS_URL or "cache+memory://")
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL)
 CELERY_TASK_EAGER_PROPAGATES = True
@@ -366,6 +368,9 @@ DATACHAT_OUTBOX_REDELIVER_SECONDS = env.float("DATACHAT_OUTBOX_REDELIVER_SECONDS
 # Beat's record of when each task last ran, with the rest of the local state (not the cwd, which
 # a container's non-root user cannot write).
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
+# Without a broker there is no beat: the anomalies page runs the hourly detection itself when the
+# last run is older than an hour (idempotent per window). Off when beat runs it (REDIS_URL set).
+DATACHAT_ANOMALIES_ON_PAGE = env.bool("DATACHAT_ANOMALIES_ON_PAGE", default=not REDIS_URL)
 CELERY_BEAT_SCHEDULE = {
     "index-outbox": {
         "task": "apps.knowledge.tasks.index_outbox_flush_task",

@@ -19,6 +19,17 @@
       || readJSON(el.dataset.figureLight);
     if (!fig) return;
     var config = readJSON(el.dataset.config) || {};
+    // Whatever the stored config says: no mode-bar action may talk to the network (Plotly
+    // Cloud upload, Chart Studio, the logo link). Only local actions (zoom, PNG) remain.
+    config.showSendToCloud = false;
+    config.showEditInChartStudio = false;
+    config.showLink = false;
+    config.linkText = "";
+    config.displaylogo = false;
+    config.plotlyServerURL = "";
+    // On a phone the mode bar would sit on top of the chart's title: no mode bar there (the
+    // Export menu and the table remain).
+    if (NARROW.matches) config.displayModeBar = false;
     // Numbers follow the page language, whatever language the question was asked in: hover
     // formats ignore the locale, so the separators are set explicitly (plotly.js #3580).
     var lang = (root.lang || "es").slice(0, 2);

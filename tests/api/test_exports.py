@@ -1,6 +1,7 @@
 """Exports: only roles allowed to export, the full result re-run under the caller's CURRENT policy,
-CSV streamed (UTF-8 BOM, `;` for Spanish, a scope line), Excel with real numbers and a record
-sheet, every attempt audited."""
+CSV streamed (UTF-8 BOM, `;` for Spanish, nothing but the header and rows; provenance in the
+`X-DataChat-*` headers), Excel with typed, formatted cells and a provenance sheet, every attempt
+audited."""
 
 from __future__ import annotations
 
@@ -26,16 +27,17 @@ def export_url(message_id: int, fmt: str = "csv", **params: str) -> str:
     return f"/api/v1/messages/{message_id}/export/?{query}"
 
 
-def read_csv(response) -> tuple[str, list[list[str]], str]:  # noqa: ANN001
-    """(scope line, rows including the header, delimiter) of a streamed CSV export."""
+def read_csv(response) -> tuple[dict[str, str], list[list[str]], str]:  # noqa: ANN001
+    """(provenance headers, rows including the header, delimiter) of a streamed CSV export."""
     assert isinstance(response, StreamingHttpResponse)
     assert not isinstance(response, FileResponse)
     raw = b"".join(response.streaming_content)
     assert raw.startswith(b"\xef\xbb\xbf")  # UTF-8 BOM
     text = raw.decode("utf-8-sig")
-    first, rest = text.split("\r\n", 1)
-    delimiter = ";" if rest.split("\r\n", 1)[0].count(";") else ","
-    return first, list(csv.reader(io.StringIO(rest), delimiter=delimiter)), delimiter
+    assert not text.startswith("#")  # no comment line: row 1 is the header
+    delimiter = ";" if text.split("\r\n", 1)[0].count(";") else ","
+    provenance = {k: v for k, v in response.items() if k.lower().startswith("x-datachat-")}
+    return provenance, list(csv.reader(io.StringIO(text), delimiter=delimiter)), delimiter
 
 
 def policy(role: str) -> AccessPolicy:
@@ -98,10 +100,11 @@ def test_a_data_scientist_exports_csv_matching_the_answer(api, run_sql):
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     today = timezone.localdate().isoformat()
     assert f'filename="empresa_{today}.csv"' in response["Content-Disposition"]
-    scope, rows, delimiter = read_csv(response)
+    provenance, rows, delimiter = read_csv(response)
     assert delimiter == ";"  # Spanish by default
-    assert scope.startswith("# DataChat") and "empresa" in scope
-    assert "100000" in scope  # the export cap is stated
+    assert provenance["X-DataChat-Source"] == "empresa"
+    assert provenance["X-DataChat-Export-Cap"] == "100000"  # the export cap is stated
+    assert provenance["X-DataChat-Generated"].startswith(today)
     assert rows[0] == answer["columns"] == ["region", "total"]
     assert [[r[0], float(r[1])] for r in rows[1:]] == [[r[0], r[1]] for r in answer["rows"]]
     entry = last_export()
@@ -113,10 +116,12 @@ def test_english_callers_get_commas_or_ask_for_a_delimiter(api, run_sql):
     answer = run_sql("acme", "cientifica", BY_REGION)
     client = api("acme", "cientifica")
     english = client.get(export_url(answer["message_id"]), HTTP_ACCEPT_LANGUAGE="en")
-    scope, rows, delimiter = read_csv(english)
-    assert delimiter == "," and "source: empresa" in scope
+    provenance, rows, delimiter = read_csv(english)
+    assert delimiter == "," and provenance["X-DataChat-Source"] == "empresa"
     chosen = client.get(export_url(answer["message_id"], delimiter="semicolon"))
     assert read_csv(chosen)[2] == ";"
+    assert read_csv(client.get(export_url(answer["message_id"], sep=",")))[2] == ","
+    assert client.get(export_url(answer["message_id"], sep="|")).status_code == 400
     assert client.get(export_url(answer["message_id"], "pdf")).status_code == 400
 
 
@@ -198,8 +203,8 @@ def test_a_viewer_exports_only_after_a_policy_change_and_only_norte(
     assert response.status_code == 200
     today = timezone.localdate().isoformat()
     assert f'filename="empresa_norte_{today}.csv"' in response["Content-Disposition"]
-    scope, rows, _ = read_csv(response)
-    assert "Norte" in scope
+    provenance, rows, _ = read_csv(response)
+    assert "Norte" in provenance["X-DataChat-Scope"]
     regions = {r[1] for r in rows[1:]}
     assert regions == {"Norte"}
     expected = demo_rows(demo_db_path, "SELECT COUNT(*) FROM ventas WHERE region = 'Norte'")
@@ -222,7 +227,7 @@ def test_a_row_filter_added_after_the_answer_applies_to_the_export(api, run_sql)
         row_filters=[{"table": "ventas", "column": "region", "value": "Sur"}]
     )
     response = api("acme", "cientifica").get(export_url(answer["message_id"]))
-    scope, rows, _ = read_csv(response)
+    _, rows, _ = read_csv(response)
     assert [r[0] for r in rows[1:]] == ["Sur"]
     assert "empresa_sur_" in response["Content-Disposition"]
 
@@ -257,7 +262,7 @@ def test_a_large_csv_export_streams_the_full_result(
         chunks = list(response.streaming_content)
     assert len(chunks) > 3
     text = b"".join(chunks).decode("utf-8-sig")
-    rows = list(csv.reader(io.StringIO(text.split("\r\n", 1)[1]), delimiter=";"))[1:]
+    rows = list(csv.reader(io.StringIO(text), delimiter=";"))[1:]
     assert len(rows) == total
     assert [int(r[0]) for r in rows[:3]] == [r[0] for r in answer["rows"][:3]]
     assert response["X-Row-Count"] == str(total)
@@ -272,8 +277,9 @@ def test_the_export_stops_at_the_count_cap_and_says_so(api, run_sql):
         assert response.status_code == 200
         assert response["X-Count-Capped"] == "true"
         if fmt == "csv":
-            scope, rows, _ = read_csv(response)
-            assert "1500" in scope and "recortado" in scope
+            provenance, rows, _ = read_csv(response)
+            assert provenance["X-DataChat-Export-Cap"] == "1500"
+            assert provenance["X-DataChat-Truncated"] == "true"
             assert len(rows) - 1 == 1500
         else:
             book = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
@@ -303,8 +309,8 @@ def test_exports_stream_from_postgresql_sources_too(api, member, scratch_postgre
     )
     assert answer["type"] == "SQL" and answer["truncated"]
     response = api("acme", "cientifica").get(export_url(answer["message_id"]))
-    scope, rows, _ = read_csv(response)
-    assert "empresa_pg" in scope
+    provenance, rows, _ = read_csv(response)
+    assert provenance["X-DataChat-Source"] == "empresa_pg"
     assert len(rows) - 1 == answer["row_count"]
     assert rows[1][1] == answer["rows"][0][1]  # dates as ISO text
     xlsx = api("acme", "cientifica").get(export_url(answer["message_id"], "xlsx"))
@@ -359,3 +365,71 @@ def test_a_question_with_control_characters_exports_to_excel(api, stored_answer)
     book = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
     facts = {row[0]: row[1] for row in book.worksheets[1].iter_rows(values_only=True)}
     assert facts["Pregunta"] == "ventas\\x01\\x1b[0m"
+
+
+# --- exports that open cleanly (issue 14, item 8) ---------------------------------------------
+
+
+def test_pandas_reads_the_csv_with_the_right_columns_in_either_locale(api, run_sql):
+    import pandas as pd
+
+    sql = "SELECT venta_id, fecha, region, total FROM ventas ORDER BY venta_id LIMIT 20"
+    answer = run_sql("acme", "cientifica", sql)
+    client = api("acme", "cientifica")
+    for headers, sep in (({}, ";"), ({"HTTP_ACCEPT_LANGUAGE": "en"}, ",")):
+        response = client.get(export_url(answer["message_id"]), **headers)
+        body = b"".join(response.streaming_content)
+        assert body.startswith(b"\xef\xbb\xbf")
+        frame = pd.read_csv(io.BytesIO(body), sep=sep, encoding="utf-8-sig")
+        assert list(frame.columns) == ["venta_id", "fecha", "region", "total"]
+        assert len(frame) == 20
+        assert frame["venta_id"].tolist() == [row[0] for row in answer["rows"]]
+        assert frame["total"].tolist() == pytest.approx([row[3] for row in answer["rows"]])
+        assert response["X-DataChat-Rows"] == "20"
+    # the `sep` choice wins over the locale
+    chosen = client.get(export_url(answer["message_id"], sep="tab"), HTTP_ACCEPT_LANGUAGE="en")
+    frame = pd.read_csv(io.BytesIO(b"".join(chosen.streaming_content)), sep="\t")
+    assert list(frame.columns) == ["venta_id", "fecha", "region", "total"]
+
+
+def test_openpyxl_reads_typed_formatted_cells_a_frozen_header_and_provenance(api, run_sql):
+    sql = (
+        "SELECT venta_id, fecha, region, cantidad, descuento, total, "
+        "SUM(total) OVER () AS ingresos_totales FROM ventas ORDER BY venta_id LIMIT 30"
+    )
+    answer = run_sql("acme", "cientifica", sql)
+    response = api("acme", "cientifica").get(export_url(answer["message_id"], "xlsx"))
+    assert response.status_code == 200
+    assert response["X-DataChat-Source"] == "empresa"
+    book = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    assert book.sheetnames == ["Datos", "Procedencia"]
+    data = book["Datos"]
+    assert data.freeze_panes == "A2"
+    header = [cell for cell in data[1]]
+    assert [c.value for c in header] == answer["columns"] and all(c.font.b for c in header)
+    row = {name: data.cell(row=2, column=i + 1) for i, name in enumerate(answer["columns"])}
+    assert row["venta_id"].data_type == "n" and row["venta_id"].number_format == "0"
+    assert row["fecha"].is_date and row["fecha"].number_format == "yyyy-mm-dd"
+    assert row["fecha"].value.date().isoformat() == answer["rows"][0][1]
+    assert row["region"].data_type == "s"
+    assert row["cantidad"].data_type == "n" and row["cantidad"].number_format == "#,##0"
+    assert row["descuento"].number_format in ("#,##0.00", "#,##0")  # a fraction, not money
+    assert "USD" not in row["descuento"].number_format
+    # money: the catalog describes ventas.total "en USD"; a sum of it is money too
+    for name in ("total", "ingresos_totales"):
+        assert row[name].data_type == "n"
+        assert row[name].number_format == '#,##0.00 "USD"'
+    provenance = dict(book["Procedencia"].iter_rows(values_only=True))
+    assert provenance["fuente"] == "empresa" and "cientifica" in provenance["por"]
+
+
+def test_money_columns_come_from_the_catalog_and_counts_are_never_money():
+    from apps.chat.exports import money_columns
+
+    currencies = {"total": "USD", "ventas.total": "USD", "precio_lista": "EUR"}
+    sql = (
+        "SELECT region, SUM(total) AS ingresos, COUNT(total) AS n, AVG(v.total) AS ticket, "
+        "SUM(total) / COUNT(*) AS x, MAX(precio_lista) + SUM(total) AS mixed FROM ventas AS v"
+    )
+    assert money_columns(sql, "sqlite", currencies) == {1: "USD", 3: "USD"}
+    assert money_columns("not sql at all (", "sqlite", currencies) == {}

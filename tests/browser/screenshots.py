@@ -8,6 +8,7 @@ on the command line collects it. Same live server, demo data and Chromium as the
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -42,7 +43,7 @@ def _login(page, base: str, username: str) -> None:  # noqa: ANN001
     page.fill("#id_username", username)
     page.fill("#id_password", PASSWORD)
     page.click("form.stack button[type=submit]")
-    page.wait_for_url("**/chat/**")
+    page.wait_for_url(re.compile(r".*/(chat|compliance)/.*"))  # compliance lands on the audit log
 
 
 def _top_of(page, card) -> None:  # noqa: ANN001
@@ -60,6 +61,7 @@ def _anomalies() -> None:
 
     org = Organization.objects.get(slug="acme")
     end = timezone.now().replace(minute=0, second=0, microsecond=0)
+    _activity(org, "analista", end - dt.timedelta(hours=1))
     for kind, severity, user, observed, baseline, threshold in (
         (AnomalyReport.Kind.VOLUME, "high", "analista", 420, 95, 120),
         (AnomalyReport.Kind.REFUSALS, "medium", "visor", 9, 1, 5),
@@ -78,6 +80,31 @@ def _anomalies() -> None:
                 "severity": severity,
             },
         )
+
+
+def _activity(org, username: str, start) -> None:  # noqa: ANN001
+    """A few audited questions inside an anomaly's window, for its link to show (idempotent)."""
+    import datetime as dt
+
+    from django.contrib.auth import get_user_model
+
+    from apps.governance.models import AuditEntry
+    from apps.governance.services import audit_record
+
+    window = AuditEntry.objects.filter(
+        organization=org, username=username, created_at__gte=start,
+        created_at__lt=start + dt.timedelta(hours=1),
+    )  # fmt: skip
+    if window.exists():
+        return
+    user = get_user_model().objects.get(username=username)
+    questions = ["Ventas por cliente", "Listado de clientes con email", "Ventas por producto"]
+    for minute, question in enumerate(questions * 3):
+        audit_record(
+            org=org, user=user, role="ANALYST", action="ask", channel="web", source="empresa",
+            question=question, outcome="answered", row_count=1000 + minute * 37,
+            created_at=start + dt.timedelta(minutes=5 + minute * 6),
+        )  # fmt: skip
 
 
 def test_screenshots(browser, live_server, demo):  # noqa: ANN001
@@ -143,12 +170,37 @@ def test_screenshots(browser, live_server, demo):  # noqa: ANN001
     _anomalies()
     context, page = _context(browser)
     _login(page, base, "auditor")
+    page.locator("#audit-results").wait_for()
+    page.screenshot(path=OUT / "auditor-landing.png")  # where compliance lands after login
     page.goto(f"{base}/compliance/anomalies/")
     page.screenshot(path=OUT / "anomalies.png")
+    page.locator("article.anomaly", has_text="analista").first.locator("a.audit-link").click()
+    page.locator(".chip-window").wait_for()
+    page.screenshot(path=OUT / "anomaly-audit-entries.png")
     page.goto(f"{base}/compliance/audit/")
     page.screenshot(path=OUT / "audit.png")
     page.locator("a[data-opens-dialog]").nth(1).click()
     page.locator("#audit-drawer[open]").wait_for()
     page.wait_for_timeout(300)
     page.screenshot(path=OUT / "audit-detail.png")
+    context.close()
+
+    # The stewards' queue: an example proposed by a 👍, and a 👎 with a comment and tags.
+    context, page = _context(browser, height=1100)
+    _login(page, base, "analista")
+    card = ask(page, "¿Cuántos clientes hay?")
+    card.locator("button[name=rating][value=up]").click()
+    card.locator(".feedback-done").wait_for()
+    card = ask(page, "Ticket promedio por canal")
+    card.locator(".feedback button[data-toggle]").click()
+    card.locator("input[name=tags][value=wrong_numbers]").check()
+    card.locator("textarea[name=comment]").fill("El ticket no debería incluir las devoluciones.")
+    card.locator("button[name=rating][value=down]").click()
+    card.locator(".feedback-done").wait_for()
+    context.close()
+    context, page = _context(browser, height=1100)
+    _login(page, base, "steward")
+    page.goto(f"{base}/chat/review/")
+    page.locator(".review-queue").wait_for()
+    page.screenshot(path=OUT / "review-queue.png")
     context.close()

@@ -141,3 +141,20 @@ def test_another_orgs_anomaly_is_404(login, member):
     theirs = _report(member("globex", "globex_analyst").organization, username="globex_analyst")
     client = login("auditor")
     assert client.post(f"/compliance/anomalies/{theirs.pk}/acknowledge/").status_code == 404
+
+
+def test_audit_csv_reads_back_with_pandas_and_states_its_provenance_in_headers(login, activity):
+    import pandas as pd
+
+    response = login("auditor").get("/compliance/audit/export/?format=csv&sep=comma")
+    frame = pd.read_csv(io.BytesIO(response.content), sep=",", encoding="utf-8-sig")
+    assert list(frame.columns)[:3] == ["seq", "time", "user"]
+    assert len(frame) == int(response["X-DataChat-Rows"]) > 0
+    assert response["X-DataChat-Exported-By"] == "auditor"
+    assert response["X-DataChat-Generated"][:4].isdigit()
+    book = load_workbook(
+        io.BytesIO(login("auditor").get("/compliance/audit/export/?format=xlsx").content)
+    )
+    sheet = book["audit"]
+    assert sheet.freeze_panes == "A2" and sheet["A1"].font.b
+    assert sheet["B2"].is_date and sheet["K2"].number_format == "#,##0"

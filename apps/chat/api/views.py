@@ -359,9 +359,14 @@ class MessageExportApi(TenantApi):
     class FilterSerializer(serializers.Serializer):
         format = serializers.ChoiceField(choices=EXPORT_FORMATS, default="csv")
         delimiter = serializers.ChoiceField(
-            choices=["comma", "semicolon"],
+            choices=["comma", "semicolon", "tab"],
             required=False,
             help_text="CSV only; default: `;` for Spanish, `,` for English.",
+        )
+        sep = serializers.ChoiceField(
+            choices=[",", ";", "tab", "comma", "semicolon"],
+            required=False,
+            help_text="CSV only, the same choice as `delimiter`: `,` `;` or `tab`.",
         )
 
     def access_object(self, pk: int) -> Message:
@@ -377,9 +382,11 @@ class MessageExportApi(TenantApi):
         summary="Export an answer's full result (roles allowed to export)",
         description=(
             "Re-runs the message's SQL under the caller's current policy (row filters, masks) "
-            "and returns every row up to the org's count cap. CSV is UTF-8 with a BOM and a "
-            "first `#` line stating source, scope and cap; Excel has a second sheet recording "
-            "question, SQL, scope, time and who exported. Every export is audited."
+            "and returns every row up to the org's count cap. CSV is UTF-8 with a BOM, the "
+            "header row first and only data after it; its provenance (source, scope, masks, "
+            "cap, time, who) is in the `X-DataChat-*` response headers. Excel has typed, "
+            "formatted cells, a frozen header row and a second sheet recording question, SQL, "
+            "scope, time and who exported. Every export is audited."
         ),
         parameters=[FilterSerializer],
         responses={
@@ -404,7 +411,10 @@ class MessageExportApi(TenantApi):
         message = self.get_object(pk)
         params = self.FilterSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
-        delimiter = {"comma": ",", "semicolon": ";"}.get(params.validated_data.get("delimiter"))
+        choice = params.validated_data.get("sep") or params.validated_data.get("delimiter")
+        delimiter = {"comma": ",", "semicolon": ";", "tab": "\t", ",": ",", ";": ";"}.get(
+            choice or ""
+        )
         try:
             export = message_export(
                 membership=self.membership,
@@ -425,5 +435,7 @@ class MessageExportApi(TenantApi):
         response["Content-Disposition"] = content_disposition_header(True, export.filename)
         response["X-Row-Count"] = str(export.row_count)
         response["X-Count-Capped"] = "true" if export.count_capped else "false"
+        for header, value in export.provenance.items():
+            response[header] = value
         response["Cache-Control"] = "no-store"
         return response

@@ -984,12 +984,21 @@ def _bar_or_line(
 
 
 def plotly_config(lang: str = "es") -> dict[str, Any]:
-    """The `config` argument for `Plotly.newPlot` (needs plotly-locale-es.js loaded for "es")."""
+    """The `config` argument for `Plotly.newPlot` (needs plotly-locale-es.js loaded for "es").
+
+    Nothing in the mode bar talks to the network: plotly.js 4 offers "Share chart…" (upload to
+    Plotly Cloud) by default, older builds a Chart Studio link and a logo linking to plotly.com.
+    """
     return {
         "locale": _lang(lang),
         "responsive": True,
         "displaylogo": False,
-        "modeBarButtonsToRemove": ["select2d", "lasso2d"],
+        "showSendToCloud": False,
+        "showEditInChartStudio": False,
+        "showLink": False,
+        "linkText": "",
+        "plotlyServerURL": "",
+        "modeBarButtonsToRemove": ["select2d", "lasso2d", "sendDataToCloud", "sendChartToCloud"],
         "toImageButtonOptions": {"format": "png", "filename": "datachat-chart", "scale": 2},
     }
 

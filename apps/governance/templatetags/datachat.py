@@ -16,7 +16,7 @@ from django import template
 from django.utils import formats, numberformat, timezone
 from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from apps.governance.models import AccessPolicy, Membership, Role
@@ -267,3 +267,18 @@ def icon(name: str, extra_class: str = "") -> str:
         'fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" '
         f'stroke-linejoin="round">{shape}</svg>'
     )
+
+
+_FEEDBACK_TAGS = {
+    "wrong_numbers": gettext_lazy("Wrong numbers"),
+    "wrong_table": gettext_lazy("Wrong table"),
+    "misunderstood": gettext_lazy("Misunderstood the question"),
+    "too_slow": gettext_lazy("Too slow"),
+    "other": gettext_lazy("Other"),
+}
+
+
+@register.filter
+def feedback_tag(code: str) -> str:
+    """A 👎 reason tag as the feedback form names it, in the active language."""
+    return str(_FEEDBACK_TAGS.get(code, code))

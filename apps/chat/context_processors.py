@@ -1,0 +1,23 @@
+"""Template context for every page: the review queue's count for stewards and admins."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+
+
+def review_queue(request: HttpRequest) -> dict[str, Any]:
+    """`review_count`: what waits in the stewards' queue. A callable, which templates call when
+    they use it (the navigation does, for roles that may edit knowledge): no query otherwise."""
+
+    def count() -> int:
+        from apps.chat.selectors import review_count
+        from apps.governance.templatetags.datachat import member_capabilities
+
+        membership = getattr(request, "membership", None)
+        if membership is None or not member_capabilities(membership)["can_edit_knowledge"]:
+            return 0
+        return review_count(org=membership.organization)
+
+    return {"review_count": count}
