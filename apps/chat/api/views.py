@@ -251,7 +251,8 @@ class ConversationDetailApi(TenantApi):
 
     class InputSerializer(serializers.Serializer):
         # Both optional, as the OpenAPI document says: a PATCH naming neither changes nothing.
-        title = TextField(required=False, min_length=1, max_length=200)
+        # Length counted as sent (no silent trim), as the OpenAPI document states it.
+        title = TextField(required=False, min_length=1, max_length=200, trim_whitespace=False)
         archived = JsonBooleanField(required=False)
 
     class OutputSerializer(ConversationListApi.OutputSerializer):
