@@ -156,6 +156,21 @@ def corpus_databases(directory: str | Path, only: Iterable[str] = ()) -> list[Fo
     return found
 
 
+def _dump_statements(text: str) -> Iterator[str]:
+    """The dump's statements one by one (never `executescript`: one statement per call, as
+    everywhere else in the product)."""
+    pending: list[str] = []
+    for line in text.splitlines(keepends=True):
+        pending.append(line)
+        candidate = "".join(pending)
+        if sqlite3.complete_statement(candidate):
+            pending = []
+            if candidate.strip():
+                yield candidate
+    if "".join(pending).strip():
+        raise ValueError("the dump ends inside a statement")
+
+
 def sqlite_build_from_dump(
     dump: str | Path, target: str | Path, manifest: dict[str, Any] | None = None
 ) -> dict[str, int]:
@@ -168,10 +183,12 @@ def sqlite_build_from_dump(
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(target.name + ".tmp")
     tmp.unlink(missing_ok=True)
-    con = sqlite3.connect(tmp)
+    con = sqlite3.connect(tmp, isolation_level=None)  # the dump's own BEGIN/COMMIT hold
     try:
-        con.executescript(raw.decode("utf-8"))
-        con.commit()
+        for statement in _dump_statements(raw.decode("utf-8")):
+            con.execute(statement)
+        if con.in_transaction:
+            con.execute("COMMIT")
         names = [
             name
             for (name,) in con.execute(
