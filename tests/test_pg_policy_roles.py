@@ -26,20 +26,9 @@ from apps.knowledge.demo.postgres import load_into_postgres
 from apps.knowledge.models import DataSource
 from apps.knowledge.selectors import catalog_snapshot
 from apps.knowledge.services import catalog_refresh, datasource_create
+from tests.test_services import NOTEBOOK, normalised
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db]
-
-NOTEBOOK = [
-    "¿Cuántas ventas hubo en total?",
-    "¿Cuál fue el total de ventas por región?",
-    "Top 3 productos por ingresos",
-    "Monthly revenue in 2025",
-    "Revenue by customer segment in 2024",
-]
-
-
-def normalised(rows):  # noqa: ANN001, ANN201
-    return sorted(tuple(round(v, 2) if isinstance(v, float) else v for v in r) for r in rows)
 
 
 @pytest.fixture
