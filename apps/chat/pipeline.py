@@ -15,20 +15,26 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
 from typing import Any
 
+import sqlglot
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
+from django.utils import timezone
 
 from apps.chat import llm_budget, llm_path
-from apps.chat.engine import charts, narrate
+from apps.chat.engine import narrate
 from apps.chat.engine.answer import Answer, LLMUsage, intent_dict
 from apps.chat.engine.followups import followups
+from apps.chat.engine.labels import display_labels, labelled_chart
 from apps.chat.engine.offline import interpret
 from apps.chat.engine.offline.plan import QueryPlan, plan_from_dict, plan_to_dict
+from apps.chat.engine.periods import plan_period, time_column
 from apps.chat.engine.units import result_units
 from apps.chat.models import Conversation, Message
 from apps.chat.question_stats import counted, question_stat_record
@@ -538,14 +544,19 @@ def _sql_answer(
             answer.suggestions = [text("timeout_advice", turn.lang)]
         return answer
     columns = list(result.columns)
-    rows = [list(r) for r in result.rows]
+    rows = _ranked_rows(plan, columns, [list(r) for r in result.rows])
     units = result_units(guarded.sql, turn.source.dialect, turn.catalog)
-    spec = charts.choose_chart(columns, rows, hint=chart_hint, lang=turn.lang)
-    figure = charts.render_figure(spec, columns, rows, lang=turn.lang, units=units)
+    model = semantic_model_for(turn.source, turn.catalog)
+    labels = display_labels(columns, plan=plan, model=model, units=units, lang=turn.lang)
+    period = _period(turn, plan, model)
+    spec, figures, _summary = labelled_chart(
+        columns, rows, labels=labels, units=units, hint=chart_hint, lang=turn.lang
+    )
+    figure = figures["light"]
     if plan is None and narrate_shape:
         plan = llm_path.narration_plan(columns, rows)
     body = narrate.narrate(
-        plan,
+        _named_period(plan, period),
         columns,
         rows,
         lang=turn.lang,
@@ -572,7 +583,77 @@ def _sql_answer(
         scope=list(guarded.applied_filters),
         masked_columns=list(guarded.masked_outputs),
         units=units,
+        labels=labels,
+        period=period,
     )
+
+
+def _ranked_rows(plan: QueryPlan | None, columns: list[str], rows: list[list]) -> list[list]:
+    """Groups in the order the text and the chart give them (largest first) when the plan
+    asked for no order: the SQL of a plain "X por Y" has no ORDER BY, and a table starting at
+    "Este" under a text that says "Norte has the most" reads as a contradiction."""
+    if plan is None or plan.listing or not plan.metrics or plan.order is not None:
+        return rows
+    if plan.grain and not plan.average_over:
+        return rows  # periods stay in time order
+    keys = len(plan.dimensions)
+    if not keys or len(columns) != keys + len(plan.metrics):
+        return rows
+
+    def value(row: list) -> float:
+        v = row[keys]
+        number = isinstance(v, int | float | Decimal) and not isinstance(v, bool)
+        return -float(v) if number else math.inf
+
+    return sorted(rows, key=value)
+
+
+def _period(turn: Turn, plan: QueryPlan | None, model) -> str | None:  # noqa: ANN001
+    """The named period of the answer (`engine/periods.py`); the data's first and latest
+    dates are read, under the caller's policy, only when the name needs them."""
+    if plan is None:
+        return None
+    bounds = None
+    needs_bounds = (plan.time_range is not None and plan.time_range.relative) or (
+        plan.time_range is None and not plan.time_periods and not plan.date_parts
+    )
+    where = time_column(plan, model.main_date) if needs_bounds else None
+    if where is not None:
+        bounds = _date_bounds(turn, *where)
+    return plan_period(plan, turn.lang, bounds=bounds, today=timezone.localdate())
+
+
+def _date_bounds(turn: Turn, table: str, column: str) -> tuple[str | None, str | None] | None:
+    """MIN and MAX of a date column, through the same guard (row filters) and executor."""
+    query = sqlglot.exp.select(
+        sqlglot.exp.Min(this=sqlglot.exp.column(column)),
+        sqlglot.exp.Max(this=sqlglot.exp.column(column)),
+    ).from_(sqlglot.exp.to_table(table))
+    try:
+        guarded = guard_sql(
+            query.sql(dialect=turn.source.dialect),
+            dialect=turn.source.dialect,
+            schema=turn.catalog.schema_mapping(),
+            policy=turn.policy,
+            lang=turn.lang,
+        )
+        result = execute(guarded, source=connection_for(turn.source, turn.lang), lang=turn.lang)
+    except SqlRefusal:
+        return None
+    if not result.rows:
+        return None
+    low, high = result.rows[0][0], result.rows[0][1]
+    return (str(low) if low is not None else None, str(high) if high is not None else None)
+
+
+def _named_period(plan: QueryPlan | None, period: str | None) -> QueryPlan | None:
+    """The plan with its range labelled by the dates it used, for the narration:
+    "(noviembre de 2025, mes anterior al último con datos)" instead of "(mes pasado)", "(T3
+    2025)" instead of "(2025-Q3)"."""
+    if plan is None or plan.time_range is None or not period:
+        return plan
+    inline = period.replace(" (", ", ", 1).rstrip(")") if " (" in period else period
+    return plan.with_changes(time_range=replace(plan.time_range, label=inline))
 
 
 # --- query ----------------------------------------------------------------------------------
