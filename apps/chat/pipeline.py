@@ -12,6 +12,7 @@ answer object. With an LLM configured, intent/plan/SQL come from one structured 
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import logging
@@ -567,7 +568,16 @@ def _sql_answer(
     if guarded.applied_filters:
         # Row-level security applied: say so in the answer itself (API and CLI too), so a 0 or
         # an empty result is read as "none that you can see", not "none at all".
-        body += " " + text("scope_note", turn.lang, filters=scope_phrase(guarded.applied_filters))
+        phrase = scope_phrase(guarded.applied_filters, turn.catalog, turn.lang)
+        outside = _outside_scope(turn.policy, plan)
+        if outside:
+            # Asked about values the caller's row filter hides ("Sur" for a Norte viewer):
+            # say so, instead of "no data" above an empty one-row table.
+            body = text("outside_scope", turn.lang, filters=phrase, asked=outside)
+            columns, rows, figure = [], [], None
+            result = dataclasses.replace(result, row_count=0, truncated=False)
+        else:
+            body += " " + text("scope_note", turn.lang, filters=phrase)
     turn.timer.lap("format")
     return Answer(
         type="SQL",
@@ -672,14 +682,53 @@ def _query_stages(turn: Turn) -> Answer:
 # --- shared ---------------------------------------------------------------------------------
 
 
-def scope_phrase(filters: tuple[str, ...] | list[str]) -> str:
-    """`ventas.region IN ('Norte')` → `region Norte`: the row filters as a person reads them."""
+def scope_phrase(
+    filters: tuple[str, ...] | list[str],
+    catalog: CatalogSnapshot | None = None,
+    lang: str = "es",
+) -> str:
+    """`ventas.region IN ('Norte')` → `región Norte`: the row filters as a person reads them
+    (the column's word in the language, from the catalog's synonyms, when there is one)."""
     parts = []
     for item in filters:
         column, _, values = item.partition(" IN ")
-        name = column.rsplit(".", 1)[-1]
-        parts.append(f"{name} {values.strip('()').replace(chr(39), '')}".strip())
+        table, _, name = column.rpartition(".")
+        word = _column_word(catalog, table, name, lang)
+        parts.append(f"{word} {values.strip('()').replace(chr(39), '')}".strip())
     return "; ".join(dict.fromkeys(parts))
+
+
+def _column_word(catalog: CatalogSnapshot | None, table: str, name: str, lang: str) -> str:
+    """ "region" → "región" (the synonym that is the name with its accents), else the name."""
+    spaced = name.replace("_", " ")
+    info = catalog.table(table) if catalog is not None and table else None
+    column = info.column(name) if info is not None else None
+    if column is not None and lang == "es":
+        for synonym in column.synonyms:
+            if fold(synonym) == fold(spaced):
+                return synonym
+    return spaced
+
+
+def _outside_scope(policy: DataPolicy | None, plan: QueryPlan | None) -> str:
+    """The values a plan filters on that the caller's row filter on the same column hides
+    ("«Sur»"), or "" when every asked value is visible (or nothing was asked)."""
+    if policy is None or plan is None:
+        return ""
+    hidden: list[str] = []
+    asked = 0
+    for wanted in plan.filters:
+        if wanted.op not in ("=", "in"):
+            continue
+        for row_filter in policy.row_filters:
+            if (row_filter.table, row_filter.column) != (wanted.table, wanted.column):
+                continue
+            allowed = {fold(str(v)) for v in row_filter.values}
+            asked += len(wanted.values)
+            hidden += [str(v) for v in wanted.values if fold(str(v)) not in allowed]
+    if not hidden or len(hidden) < asked:
+        return ""  # some asked value is visible: the rows shown are the visible part
+    return ", ".join(f"«{v}»" for v in dict.fromkeys(hidden))
 
 
 def connection_for(source: DataSource, lang: str = "es") -> SourceConnection:
