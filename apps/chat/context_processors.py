@@ -1,4 +1,5 @@
-"""Template context for every page: the review queue's count for stewards and admins."""
+"""Template context for every page: the review queue's count for stewards and admins, and the
+open access requests' count for the org's administrators."""
 
 from __future__ import annotations
 
@@ -20,4 +21,12 @@ def review_queue(request: HttpRequest) -> dict[str, Any]:
             return 0
         return review_count(org=membership.organization)
 
-    return {"review_count": count}
+    def access_requests() -> int:
+        from apps.governance.access_requests import access_request_open_count, can_resolve
+
+        membership = getattr(request, "membership", None)
+        if not can_resolve(membership):
+            return 0
+        return access_request_open_count(membership=membership)
+
+    return {"review_count": count, "access_request_count": access_requests}

@@ -17,6 +17,7 @@ import hashlib
 import json
 import logging
 import math
+import re
 import time
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
@@ -538,7 +539,7 @@ def _sql_answer(
             type=kind,
             intent=intent,
             answer=refusal.message,
-            error={"code": refusal.code, "message": refusal.message},
+            error=refusal_error(refusal, sql, turn.catalog),
             sql=None,
         )
         if refusal.code == "timeout":
@@ -708,6 +709,56 @@ def _column_word(catalog: CatalogSnapshot | None, table: str, name: str, lang: s
             if fold(synonym) == fold(spaced):
                 return synonym
     return spaced
+
+
+# Refusals a person can ask an administrator to lift (the role's access to data); every other
+# refusal of SQL is a mistake in the query (syntax, an unknown name) or a fixed product rule.
+_PERMISSION_CODES = frozenset({"not_authorized", "column_masked", "source_restricted"})
+_RULE_CODES = frozenset(
+    {"sql_not_read_only", "syntax_not_allowed", "function_not_allowed", "multiple_statements"}
+)
+_POSITION = re.compile(r"line (\d+), col (\d+)")
+
+
+def refusal_error(refusal: SqlRefusal, sql: str, catalog: CatalogSnapshot | None) -> dict:
+    """The answer's `error`: code and message, plus `kind` ("permission": the role may not see
+    it, and access can be requested; "mistake": a syntax error or a name that does not exist;
+    "rule": something no role may do) and, for a syntax error, `position` ("line 1, col 8")."""
+    error = {"code": refusal.code, "message": refusal.message}
+    if refusal.code in _PERMISSION_CODES:
+        error["kind"] = "permission"
+    elif refusal.code in ("table_not_allowed", "column_not_allowed"):
+        error["kind"] = "mistake" if _unknown_names(refusal.code, sql, catalog) else "permission"
+    elif refusal.code in _RULE_CODES:
+        error["kind"] = "rule"
+    else:
+        error["kind"] = "mistake"
+    position = _POSITION.search(getattr(refusal, "detail", "") or "")
+    if refusal.code == "parse_error" and position:
+        error["position"] = {"line": int(position.group(1)), "column": int(position.group(2))}
+    return error
+
+
+def _unknown_names(code: str, sql: str, catalog: CatalogSnapshot | None) -> bool:
+    """Whether the SQL names a table (or column) that no table of the whole catalog has: a
+    typo, not a permission (the guard says "does not exist or is not available" for both)."""
+    if catalog is None:
+        return False
+    try:
+        tree = sqlglot.parse_one(sql, read=catalog.dialect)
+    except sqlglot.errors.SqlglotError:
+        return True
+    tables = {t.name.lower() for t in catalog.tables}
+    named = {t.name.lower() for t in tree.find_all(sqlglot.exp.Table)}
+    ctes = {c.alias_or_name.lower() for c in tree.find_all(sqlglot.exp.CTE)}
+    if named - tables - ctes:
+        return True
+    if code == "table_not_allowed":
+        return False
+    columns = {c.name.lower() for t in catalog.tables for c in t.columns}
+    aliases = {a.alias.lower() for a in tree.find_all(sqlglot.exp.Alias)}
+    used = {c.name.lower() for c in tree.find_all(sqlglot.exp.Column) if c.name}
+    return bool(used - columns - aliases)
 
 
 def _outside_scope(policy: DataPolicy | None, plan: QueryPlan | None) -> str:

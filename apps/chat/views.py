@@ -37,6 +37,7 @@ from apps.chat.selectors import (
 )
 from apps.chat.services import NotOwner, conversation_update, message_feedback_record
 from apps.chat.services import conversation_delete as conversation_delete_service
+from apps.governance.access_requests import REQUESTABLE_CODES, access_request_create
 from apps.governance.models import Membership
 from apps.governance.ratelimit import limit_page, rate_check, rate_limited_response
 from apps.governance.services import policy_resolve
@@ -284,6 +285,29 @@ def message_feedback(request: HttpRequest, message_id: int) -> HttpResponse:
 
 
 @login_required
+@require_POST
+def message_access_request(request: HttpRequest, message_id: int) -> HttpResponse:
+    """ "Request access" on a permission refusal: recorded for the org's administrators (and
+    audited). Only the asker, and only for a refusal access could lift (else 404)."""
+    membership = _membership(request)
+    message = access_message_by_id(membership=membership, pk=message_id)
+    answer = message.answer or {}
+    if message.conversation.user_id != membership.user_id or not _requestable(answer):
+        raise Http404
+    error = answer.get("error") or {}
+    access_request_create(
+        membership=membership,
+        code=str(error.get("code") or ""),
+        reason=str(error.get("message") or ""),
+        question=message.question,
+        message_id=message.pk,
+    )
+    if not request.htmx:
+        return redirect("chat:conversation", conversation_id=message.conversation_id)
+    return render(request, "chat/_access_requested.html", {})
+
+
+@login_required
 @require_GET
 def sidebar_search(request: HttpRequest) -> HttpResponse:
     """The sidebar list filtered by title and question text."""
@@ -490,12 +514,27 @@ def _card(
         "clarify_options": suggestions[:MAX_CLARIFY_OPTIONS] if kind_of_answer == "CLARIFY" else [],
         "scope": answer.get("scope") or [],
         "scope_text": _scope_text(membership, answer),
+        "request_access": _requestable(answer) and message_id is not None and owner,
+        "sql_mistake": kind_of_answer == "REFUSED"
+        and (answer.get("error") or {}).get("kind") == "mistake",
+        "error_position": (answer.get("error") or {}).get("position"),
         "row_cap": membership.organization.row_cap,
         "caps": member_capabilities(membership),
         # Only the asker rates an answer; a reader of a shared conversation does not.
         "rateable": message_id is not None and owner,
         "rows_withheld": bool(answer.get("rows_withheld")),
     }
+
+
+def _requestable(answer: dict[str, Any]) -> bool:
+    """A refusal of the role's access (not a mistake in the SQL, not a product rule)."""
+    error = answer.get("error") or {}
+    if answer.get("type") != "REFUSED":
+        return False
+    kind = error.get("kind")
+    if kind is not None:
+        return kind == "permission"
+    return error.get("code") in REQUESTABLE_CODES  # an answer stored before `kind`
 
 
 def _scope_text(membership: Membership, answer: dict[str, Any]) -> str:
