@@ -30,12 +30,13 @@
     // On a phone the mode bar would sit on top of the chart's title: no mode bar there (the
     // Export menu and the table remain).
     if (NARROW.matches) config.displayModeBar = false;
-    // Numbers follow the page language, whatever language the question was asked in: hover
-    // formats ignore the locale, so the separators are set explicitly (plotly.js #3580).
+    // Hover formats ignore the locale, so the separators are set explicitly (plotly.js #3580).
     var lang = (root.lang || "es").slice(0, 2);
     config.locale = lang === "en" ? "en" : "es";
     var layout = fig.layout || {};
-    layout.separators = lang === "en" ? ".," : ",.";
+    // The server drew the figure in the answer's language (its text and table read numbers the
+    // same way); a figure without separators follows the page.
+    layout.separators = layout.separators || (lang === "en" ? ".," : ",.");
     layout.paper_bgcolor = "rgba(0,0,0,0)";
     layout.plot_bgcolor = "rgba(0,0,0,0)";
     window.Plotly.react(el, fig.data || [], layout, config);

@@ -26,8 +26,10 @@ def test_the_card_shows_labels_the_period_and_units(login, page):
     headers = [h.strip("↕▲▼ \n") for h in card.locator("thead th").all_inner_texts()]
     assert headers == ["Región", "Ventas totales (USD)"]
     card.locator(".chart svg.main-svg").first.wait_for()
-    assert card.locator(".chart .gtitle").first.inner_text() == "Ventas totales (USD) por Región"
-    assert "revenue_total" not in card.locator(".chart").first.inner_text()
+    assert card.locator(".chart .gtitle").first.text_content() == "Ventas totales (USD) por Región"
+    axes = card.locator(".chart .xtitle, .chart .ytitle").all_text_contents()
+    assert sorted(axes) == ["Región", "Ventas totales (USD)"], axes
+    assert "revenue_total" not in (card.locator(".chart").first.text_content() or "")
     period = card.locator(".chip-period")
     assert "Periodo: todo el periodo con datos (1 ene 2024 – 31 dic 2025)" in period.inner_text()
     # the table's first row is the text's "highest": Norte, sorted like the chart
@@ -60,9 +62,10 @@ def test_markdown_is_rendered_and_copy_answer_copies_plain_text(login, page):
 
 def test_edit_and_rerun_brings_the_new_turn_into_view_and_closes_the_editor(login, page):
     page = login("analista")
-    first = ask(page, REGION_QUESTION)
+    ask(page, REGION_QUESTION)
     ask(page, "Top 3 productos por ingresos")
     ask(page, "ventas por canal")
+    first = page.locator("article.answer[data-message]").first
     first.scroll_into_view_if_needed()
     first.locator("details.sql-block summary").click()
     first.get_by_role("button", name="Editar y volver a ejecutar").click()
@@ -84,7 +87,8 @@ def test_edit_and_rerun_brings_the_new_turn_into_view_and_closes_the_editor(logi
 
 def test_a_mistake_is_an_error_and_request_access_reaches_the_admins(login, page, live_server):
     page = login("analista")
-    first = ask(page, REGION_QUESTION)
+    ask(page, REGION_QUESTION)
+    first = page.locator("article.answer[data-message]").first
     first.locator("details.sql-block summary").click()
     first.get_by_role("button", name="Editar y volver a ejecutar").click()
     editor = first.locator("form.sql-editor")
