@@ -350,7 +350,8 @@ def _offline_answer(turn: Turn) -> Answer:
     if interpretation.route == "RAG":
         return _rag_answer(turn, interpretation, intent)
     turn.plan = interpretation.plan
-    answer = _sql_answer(turn, interpretation.sql or "", intent, interpretation.plan)
+    sql = _ranked_sql(interpretation.plan, interpretation.sql or "", turn.source.dialect)
+    answer = _sql_answer(turn, sql, intent, interpretation.plan)
     if answer.type == "SQL":
         answer.suggestions = followups(turn.plan, model, lang=turn.lang)
         turn.timer.lap("format")
@@ -597,6 +598,27 @@ def _sql_answer(
         labels=labels,
         period=period,
     )
+
+
+def _ranked_sql(plan: QueryPlan | None, sql: str, dialect: str) -> str:
+    """A plain "X por Y" ordered as the text ranks it (largest first), in the SQL itself: the
+    table, the chart, the export (which re-runs the SQL) and the text then agree."""
+    if plan is None or not sql or plan.listing or not plan.metrics or plan.order is not None:
+        return sql
+    if (plan.grain and not plan.average_over) or not plan.dimensions:
+        return sql
+    try:
+        tree = sqlglot.parse_one(sql, read=dialect)
+    except sqlglot.errors.SqlglotError:
+        return sql
+    if not isinstance(tree, sqlglot.exp.Select) or tree.args.get("order") is not None:
+        return sql
+    alias = plan.metrics[0].alias
+    if alias not in [e.alias_or_name for e in tree.expressions]:
+        return sql
+    return tree.order_by(
+        sqlglot.exp.Ordered(this=sqlglot.exp.column(alias), desc=True), copy=False
+    ).sql(dialect=dialect)
 
 
 def _ranked_rows(plan: QueryPlan | None, columns: list[str], rows: list[list]) -> list[list]:

@@ -48,7 +48,7 @@ def test_headers_chart_title_and_axes_use_catalog_and_metric_names(login, ask_ht
     assert figure["layout"]["title"]["text"] == "Ventas totales (USD) por Región"
     axes = {figure["layout"]["xaxis"]["title"]["text"], figure["layout"]["yaxis"]["title"]["text"]}
     assert axes == {"Región", "Ventas totales (USD)"}
-    assert "revenue_total" not in html.split("<details class=\"sql-block\">", 1)[0]
+    assert "revenue_total" not in html.split('<details class="sql-block">', 1)[0]
     answer = _answer(html)
     assert answer["columns"] == ["region", "revenue_total"]  # the contract's columns unchanged
     assert answer["labels"] == {"region": "Región", "revenue_total": "Ventas totales (USD)"}

@@ -1,8 +1,9 @@
 """Display labels of result columns: what people read instead of SQL aliases (issue 14.1).
 
 Pure (no Django). `display_labels` is the one place that names a result column for people:
-the answer's `labels` field, the results table's headers, the chart's title, axes and legend,
-and the spreadsheet headers all read its output. A label comes from, in order:
+the answer's `labels` field, the results table's headers, the chart's title, axes and legend
+all read its output (exports keep the SQL aliases as headers: the names code reading them
+uses). A label comes from, in order:
 
 1. the plan's measures: the metric's name in the question's language ("Ventas totales");
 2. the plan's period column: the grain's word ("Mes", "Semana", "Trimestre", "Año", "Día");
