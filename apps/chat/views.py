@@ -206,6 +206,8 @@ def sql_run(request: HttpRequest) -> HttpResponse:
         sql=sql,
         conversation_id=conversation.pk if conversation else None,
         channel="web",
+        # SQL has no language: its messages (a syntax error, a refusal) follow the page.
+        lang="en" if (get_language() or "es").startswith("en") else "es",
     )
     observe_answer(answer, "web")
     return _turn_response(

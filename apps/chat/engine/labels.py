@@ -121,7 +121,7 @@ def _capital(text: str) -> str:
 
 def week_range(value: Any, lang: str) -> str | None:
     """ "2025-48" (the SQL generator's week: Monday-based, days before the year's first Monday
-    are week 00) → "24–30 nov 2025"; None for anything else."""
+    are week 00) → "1–7 dic 2025"; None for anything else."""
     match = _WEEK_VALUE.match(str(value)) if isinstance(value, str) else None
     if match is None:
         return None

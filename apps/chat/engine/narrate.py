@@ -188,7 +188,7 @@ def _label(value: Any, grain: str | None, lang: str) -> str:
     if grain == "quarter" and isinstance(value, int) and 1 <= value <= 4:
         return f"T{value}" if lang == "es" else f"Q{value}"
     if grain == "week":
-        return week_range(value, lang) or str(value)  # "2025-48" -> "24–30 nov 2025"
+        return week_range(value, lang) or str(value)  # "2025-48" -> "1–7 dic 2025"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
