@@ -26,6 +26,7 @@ from apps.governance.engine.executor import execute
 from apps.governance.engine.guard import guard_sql
 from apps.governance.engine.policy import DataPolicy
 from apps.governance.selectors import membership_get, organization_get
+from apps.governance.services import full_access_role
 from apps.knowledge.selectors import catalog_snapshot, datasource_get
 
 DATA_INTENTS = {"QUERY", "AGGREGATION", "COMPARISON", "TREND"}
@@ -193,8 +194,9 @@ def run_gold(sql: str, membership) -> list[list[Any]]:  # noqa: ANN001
     source = datasource_get(org=membership.organization)
     catalog = catalog_snapshot(data_source=source)
     policy = DataPolicy(
-        # ADMIN: on a source with per-role database roles the gold SQL runs as the admin's role.
-        role="ADMIN",
+        # On a source with per-role database roles the gold SQL runs as the role that reads
+        # every table (ADMIN by default).
+        role=full_access_role(),
         can_query=True,
         allowed_tables=frozenset(t.name for t in catalog.tables),
         masked_columns=frozenset(),
