@@ -592,15 +592,9 @@ def _table(
 
 
 def _chart_label(chart_type: str) -> str:
-    labels = {
-        "kpi": _("Number"),
-        "line": _("Line"),
-        "bar": _("Bars"),
-        "pie": _("Pie"),
-        "scatter": _("Scatter"),
-        "table": _("Table only"),
-    }
-    return labels.get(chart_type, chart_type)
+    """The switcher's name of a chart kind, translated (the kind declares it: `ChartKind.label`)."""
+    kind = charts.CHARTS.get(chart_type)
+    return _(kind.label) if kind is not None else chart_type
 
 
 def _chart(
