@@ -121,9 +121,8 @@ def policy_flag(membership: Membership | None, flag: str) -> bool:
     if membership is None:
         return False
     value = (
-        AccessPolicy.all_tenants.filter(
-            organization_id=membership.organization_id, role=membership.role
-        )
+        AccessPolicy.all_tenants.for_org(membership.organization_id)
+        .filter(role=membership.role)
         .values_list(flag, flat=True)
         .first()
     )

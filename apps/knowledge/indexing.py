@@ -67,9 +67,9 @@ def document_chunks(document: Document) -> list[Chunk]:
     columns: tuple[str, ...] = ()
     if document.table_name:
         columns = tuple(
-            CatalogColumn.all_tenants.filter(
-                organization_id=document.organization_id, table__name=document.table_name
-            ).values_list("name", flat=True)
+            CatalogColumn.all_tenants.for_org(document.organization_id)
+            .filter(table__name=document.table_name)
+            .values_list("name", flat=True)
         )
     return chunk_document(
         document.pk,
@@ -104,7 +104,7 @@ def org_reindex(
 
     store = vector_store()
     started = timezone.now()
-    documents = list(Document.all_tenants.filter(organization=org).order_by("pk"))
+    documents = list(Document.all_tenants.for_org(org).order_by("pk"))
 
     def batches():  # noqa: ANN202
         for done, document in enumerate(documents, start=1):
@@ -113,9 +113,9 @@ def org_reindex(
                 progress(done, len(documents))
 
     chunks = store.rebuild_org(org.slug, batches())
-    for document in Document.all_tenants.filter(organization=org, updated_at__gte=started):
+    for document in Document.all_tenants.for_org(org).filter(updated_at__gte=started):
         document_index(document=document)
-    remaining = set(Document.all_tenants.filter(organization=org).values_list("pk", flat=True))
+    remaining = set(Document.all_tenants.for_org(org).values_list("pk", flat=True))
     for document in documents:
         if document.pk not in remaining:  # deleted during the rebuild
             store.delete_document(org.slug, str(document.pk))

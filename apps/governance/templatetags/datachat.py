@@ -49,9 +49,11 @@ def member_capabilities(membership: Membership | None) -> dict[str, bool]:
     cached = getattr(membership, "_datachat_capabilities", None)
     if cached is not None:
         return cached
-    row = AccessPolicy.all_tenants.filter(
-        organization_id=membership.organization_id, role=membership.role
-    ).first()
+    row = (
+        AccessPolicy.all_tenants.for_org(membership.organization_id)
+        .filter(role=membership.role)
+        .first()
+    )
     caps = {name: bool(getattr(row, name, False)) for name in _CAPABILITIES}
     caps["is_steward"] = membership.role in (Role.STEWARD, Role.ADMIN)
     membership._datachat_capabilities = caps

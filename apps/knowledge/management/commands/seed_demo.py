@@ -168,9 +168,7 @@ class Command(BaseCommand):
         self.stdout.write(f"[{slug}] organization and {len(spec['users'])} users ready")
 
         content = spec["content"]()
-        source_existed = DataSource.all_tenants.filter(
-            organization=org, name=spec["source"]
-        ).exists()
+        source_existed = DataSource.all_tenants.for_org(org).filter(name=spec["source"]).exists()
         source = datasource_create(
             org=org,
             name=spec["source"],
