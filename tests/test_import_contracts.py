@@ -1,0 +1,31 @@
+"""The layering of docs/architecture.md, checked by import-linter on every test run (and `make lint`).
+
+Contracts live in pyproject.toml ([tool.importlinter]): chat -> knowledge -> governance, engines
+import no Django/DRF/Celery, and only the governance executor and its dialect adapters open
+connections to data sources.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def lint_imports() -> subprocess.CompletedProcess:
+    exe = shutil.which("lint-imports", path=str(Path(sys.executable).parent))
+    if exe is None:
+        pytest.fail("import-linter is not installed: it is in requirements-dev.txt")
+    return subprocess.run([exe], cwd=ROOT, capture_output=True, text=True, timeout=300)
+
+
+def test_every_import_contract_is_kept():
+    result = lint_imports()
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    assert "BROKEN" not in result.stdout
+    assert " KEPT" in result.stdout
