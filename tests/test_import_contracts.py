@@ -1,4 +1,4 @@
-"""The layering of docs/architecture.md, checked by import-linter on every test run (and `make lint`).
+"""The layering of docs/architecture.md, checked by import-linter in the suite and `make lint`.
 
 Contracts live in pyproject.toml ([tool.importlinter]): chat -> knowledge -> governance, engines
 import no Django/DRF/Celery, and only the governance executor and its dialect adapters open

@@ -1,4 +1,4 @@
-"""The LLM path against the real local OpenAI-compatible server (datachat/providers/openai_stub.py).
+"""The LLM path against the real local OpenAI-compatible server (tests/support/openai_stub.py).
 
 `llm` points the pipeline at the `openai_stub` server through the environment, exactly as an
 operator would (DATACHAT_LLM, OPENAI_API_KEY, OPENAI_BASE_URL), and makes the process re-read the
@@ -15,7 +15,7 @@ from django.core.cache import cache
 
 from apps.chat import llm_path
 from datachat.providers.llm import reset_breakers
-from datachat.providers.openai_stub import OpenAIStub
+from tests.support.openai_stub import OpenAIStub
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ from apps.chat import llm_path
 from apps.chat.models import Message
 from apps.chat.pipeline import ask
 from apps.governance.models import AuditEntry, Organization
-from datachat.providers.openai_stub import OpenAIStub, Reply
+from tests.support.openai_stub import OpenAIStub, Reply
 
 pytestmark = pytest.mark.django_db
 

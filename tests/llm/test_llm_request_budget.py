@@ -13,7 +13,7 @@ from apps.chat import llm_path
 from apps.chat.models import Message
 from apps.chat.pipeline import ask
 from apps.governance.models import AuditEntry
-from datachat.providers.openai_stub import Reply
+from tests.support.openai_stub import Reply
 
 pytestmark = pytest.mark.django_db
 

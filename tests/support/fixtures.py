@@ -1,7 +1,7 @@
 """Pytest fixtures shared across the test-suite (the project conftest imports them).
 
 `openai_stub` is the only stand-in for an outside service: a real OpenAI-compatible HTTP server on
-127.0.0.1 (datachat/providers/openai_stub.py, where `manage.py bench --llm-stub` also finds it).
+127.0.0.1 (tests/support/openai_stub.py, where `manage.py bench --llm-stub` also finds it).
 Point the code under test at `openai_stub.base_url`.
 """
 
@@ -13,7 +13,7 @@ import pytest
 from django.http import HttpRequest
 from django.test import RequestFactory
 
-from datachat.providers.openai_stub import OpenAIStub
+from tests.support.openai_stub import OpenAIStub
 
 
 @pytest.fixture
