@@ -29,3 +29,19 @@ def test_every_import_contract_is_kept():
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
     assert "BROKEN" not in result.stdout
     assert " KEPT" in result.stdout
+
+
+def test_llm_and_embeddings_settings_come_from_django_settings_only():
+    # The operator's variables are read once, by the settings module; no app module reads the
+    # LLM or embeddings configuration from os.environ behind the settings' back.
+    import re
+
+    offenders = []
+    for base in ("apps", "datachat/providers"):
+        for path in (ROOT / base).rglob("*.py"):
+            if "tests" in path.parts or "migrations" in path.parts:
+                continue
+            text = path.read_text(encoding="utf-8")
+            if re.search(r"os\.(environ|getenv)[^\n]*(OPENAI_|DATACHAT_LLM|DATACHAT_EMBED)", text):
+                offenders.append(str(path.relative_to(ROOT)))
+    assert not offenders, offenders

@@ -28,14 +28,13 @@ def embedder() -> Embedder:
     """The configured embedder (`DATACHAT_EMBEDDINGS`: local, the default, or openai)."""
     kind = settings.DATACHAT["EMBEDDINGS"]
     if kind == "openai":
-        import os
-
+        llm = settings.DATACHAT["LLM"]
         return embedder_from_settings(
             "openai",
-            model=os.environ.get("DATACHAT_EMBEDDINGS_MODEL", "text-embedding-3-small"),
-            base_url=os.environ.get("OPENAI_BASE_URL") or None,
-            api_key=os.environ.get("OPENAI_API_KEY"),
-            timeout=float(os.environ.get("DATACHAT_LLM_TIMEOUT", "20")),
+            model=settings.DATACHAT["EMBEDDINGS_MODEL"],
+            base_url=llm.get("OPENAI_BASE_URL") or None,
+            api_key=llm.get("OPENAI_API_KEY"),
+            timeout=float(llm.get("DATACHAT_LLM_TIMEOUT") or 20),
         )
     return embedder_from_settings(kind)
 

@@ -16,6 +16,40 @@ from django.test import RequestFactory
 from tests.support.openai_stub import OpenAIStub
 
 
+class LLMEnv:
+    """The operator's LLM variables (DATACHAT_LLM*, OPENAI_*) for one test: they live in
+    `settings.DATACHAT["LLM"]` (read from the environment at start-up); each change makes the
+    process re-read its LLM configuration, as a restart would."""
+
+    def __init__(self, settings) -> None:  # noqa: ANN001
+        self._settings = settings
+        settings.DATACHAT = {**settings.DATACHAT, "LLM": dict(settings.DATACHAT["LLM"])}
+
+    def set(self, **values: str) -> None:
+        self._settings.DATACHAT["LLM"].update(values)
+        self._reload()
+
+    def delete(self, *names: str) -> None:
+        for name in names:
+            self._settings.DATACHAT["LLM"].pop(name, None)
+        self._reload()
+
+    @staticmethod
+    def _reload() -> None:
+        from apps.chat import llm_path
+
+        llm_path.reset()
+
+
+@pytest.fixture
+def llm_env(settings) -> Iterator[LLMEnv]:  # noqa: ANN001
+    """Set or delete LLM variables for one test (pytest-django restores the settings after)."""
+    from apps.chat import llm_path
+
+    yield LLMEnv(settings)
+    llm_path.reset()
+
+
 @pytest.fixture
 def openai_stub() -> Iterator[OpenAIStub]:
     """A started stub server; its `base_url` goes where OPENAI_BASE_URL would."""

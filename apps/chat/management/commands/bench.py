@@ -13,7 +13,6 @@ and dollars per question, and the pipeline's latency with the model's own time t
 from __future__ import annotations
 
 import contextlib
-import os
 import re
 import statistics
 import time
@@ -22,8 +21,10 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.core.cache import cache
 from django.core.management.base import BaseCommand, CommandError
+from django.test import override_settings
 
 from apps.chat import llm_path
 from apps.chat.engine.llm_prompt import (
@@ -253,7 +254,6 @@ class Command(BaseCommand):
 
 
 # -- the scripted model ---------------------------------------------------------------------------
-_VARS = ("DATACHAT_LLM", "OPENAI_API_KEY", "OPENAI_BASE_URL", "DATACHAT_LLM_MODEL")
 _QUESTION = re.compile(r"^QUESTION: (.*)$", re.MULTILINE)
 _TITLE = re.compile(r"^## (.+)$", re.MULTILINE)
 
@@ -261,23 +261,19 @@ _TITLE = re.compile(r"^## (.+)$", re.MULTILINE)
 @contextlib.contextmanager
 def _llm_endpoint(base_url: str) -> Iterator[None]:
     """Point this process's LLM configuration at `base_url` for the block, then restore it."""
-    saved = {name: os.environ.get(name) for name in _VARS}
-    os.environ.update(
-        DATACHAT_LLM="openai",
-        OPENAI_API_KEY="bench",
-        OPENAI_BASE_URL=base_url,
-        DATACHAT_LLM_MODEL="gpt-4o-mini",
-    )
+    llm = {
+        "DATACHAT_LLM": "openai",
+        "OPENAI_API_KEY": "bench",
+        "OPENAI_BASE_URL": base_url,
+        "DATACHAT_LLM_MODEL": "gpt-4o-mini",
+    }
     llm_path.reset()
     reset_breakers()
     try:
-        yield
+        with override_settings(DATACHAT={**settings.DATACHAT, "LLM": llm}):
+            llm_path.reset()
+            yield
     finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
         llm_path.reset()
         reset_breakers()
 
