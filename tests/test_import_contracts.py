@@ -45,3 +45,19 @@ def test_llm_and_embeddings_settings_come_from_django_settings_only():
             if re.search(r"os\.(environ|getenv)[^\n]*(OPENAI_|DATACHAT_LLM|DATACHAT_EMBED)", text):
                 offenders.append(str(path.relative_to(ROOT)))
     assert not offenders, offenders
+
+
+def test_every_document_a_comment_cites_is_in_the_repository():
+    # A newcomer following a pointer in the code finds the file: docs/ holds what they need.
+    import re
+
+    cited = re.compile(r"(?<![\w/.\-\"'])((?:docs/|deploy/)?[\w\-]+\.md)\b")
+    missing = set()
+    for base in ("apps", "datachat", "templates", "tests", "static/js"):
+        for path in (ROOT / base).rglob("*"):
+            if path.suffix not in {".py", ".html", ".js", ".txt"} or "vendor" in path.parts:
+                continue
+            for name in cited.findall(path.read_text(encoding="utf-8", errors="replace")):
+                if not (ROOT / name).exists():
+                    missing.add(f"{path.relative_to(ROOT)} → {name}")
+    assert not missing, sorted(missing)

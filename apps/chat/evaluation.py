@@ -1,4 +1,4 @@
-"""Evaluation of the assistant on a JSONL file of cases (CONTRACT.md "Evaluation file format").
+"""Evaluation of the assistant on a JSONL file of cases (docs/contract.md "Evaluation file format").
 
 Each case runs through the real pipeline (`pipeline.ask`, a fresh conversation each) as its user;
 the gold SQL, when present, runs through the same guard and read-only executor under an
