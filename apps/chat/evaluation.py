@@ -19,7 +19,7 @@ from typing import Any
 
 import sqlglot
 
-from apps.chat.engine.offline.evaluation import results_match
+from apps.chat.engine.offline.result_match import results_match
 from apps.chat.pipeline import ask, connection_for
 from apps.governance.engine.errors import SqlRefusal
 from apps.governance.engine.executor import execute

@@ -62,7 +62,7 @@ from apps.governance.models import Organization
 from apps.knowledge.engine.catalog import CatalogSnapshot, ForeignKeyInfo, MetricDef, TableInfo
 from apps.knowledge.models import DataSource
 from apps.knowledge.models import VerifiedExample as VerifiedExampleModel
-from apps.knowledge.retrieval import knowledge_search
+from apps.knowledge.search import knowledge_search
 from apps.knowledge.selectors import example_list
 from datachat.providers.llm import (
     LLMConfig,

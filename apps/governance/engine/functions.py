@@ -8,7 +8,7 @@ Deliberately absent (each was used in a known attack, see docs/threat-model.md):
 randomblob, zeroblob, printf/format (huge widths), fts3_tokenizer, every pg_*/lo_*/dblink*,
 query_to_xml and friends, set_config, current_setting, version, nextval/setval/currval,
 generate_series, repeat, lpad/rpad (memory DoS by width), regexp functions (backtracking DoS), json
-functions (table-valued forms read schema), sqlite_* introspection functions. """
+functions (table-valued forms read schema), sqlite_* introspection functions."""
 
 from __future__ import annotations
 

@@ -34,7 +34,7 @@ from apps.chat.engine.llm_prompt import (
 )
 from apps.chat.evaluation import load_cases
 from apps.chat.pipeline import ask
-from apps.chat.semantic import semantic_model_for
+from apps.chat.semantic_cache import semantic_model_for
 from apps.governance.selectors import membership_get, organization_get
 from apps.knowledge.selectors import catalog_snapshot, datasource_get
 from datachat.providers.llm import reset_breakers
