@@ -24,7 +24,7 @@ Modelled on PostHog's `TeamAndOrgViewSetMixin` (posthog/api/routing.py): every A
   per-field messages at the top level instead of `detail`, with `error.code = "invalid"`).
 
 Object permissions (guardian) only run on single objects; lists are scoped here, never by
-permission classes (SECURITY.md §5).
+permission classes (docs/threat-model.md §5).
 """
 
 from __future__ import annotations
@@ -121,9 +121,8 @@ def policy_flag(membership: Membership | None, flag: str) -> bool:
     if membership is None:
         return False
     value = (
-        AccessPolicy.all_tenants.filter(
-            organization_id=membership.organization_id, role=membership.role
-        )
+        AccessPolicy.all_tenants.for_org(membership.organization_id)
+        .filter(role=membership.role)
         .values_list(flag, flat=True)
         .first()
     )
