@@ -6,7 +6,7 @@ Every module that needs one of these lists imports it from here: the answer obje
 `Literal` types are built from these tuples) and its prompt (`llm_prompt.py`), the offline
 engine's plan (`offline/plan.py`), the schema answers (`knowledge/engine/rag_answer.py`), the
 chart registry (`chat/engine/charts.py`, which registers one chart per kind), the API's
-serializers and the evaluation. The names come from the contract (docs/architecture.md) and
+serializers and the evaluation. The names come from the contract (docs/contract.md) and
 are kept: a list may gain a value, never lose or rename one.
 
 Pure: no Django imports, importable from every layer (governance, knowledge, chat), like

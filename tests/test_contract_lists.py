@@ -2,8 +2,8 @@
 them follows: the LLM's structured-output schema, its prompt, the API's OpenAPI document, the
 chart registry, the schema answers.
 
-The expected lists are copied here from the public contract (the answer object's `type`,
-`intent.type` and `chart.type`): the product and its tests never read the shared folder.
+The expected lists are copied here from the public contract, docs/contract.md (the answer
+object's `type`, `intent.type` and `chart.type`), not imported from the module under test.
 """
 
 from __future__ import annotations

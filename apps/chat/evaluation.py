@@ -1,4 +1,4 @@
-"""Evaluation of the assistant on a JSONL file of cases (CONTRACT.md "Evaluation file format").
+"""Evaluation of the assistant on a JSONL file of cases (docs/contract.md "Evaluation file format").
 
 Each case runs through the real pipeline (`pipeline.ask`, a fresh conversation each) as its user;
 the gold SQL, when present, runs through the same guard and read-only executor under an
@@ -19,7 +19,7 @@ from typing import Any
 
 import sqlglot
 
-from apps.chat.engine.offline.evaluation import results_match
+from apps.chat.engine.offline.result_match import results_match
 from apps.chat.pipeline import ask, connection_for
 from apps.governance.engine.errors import SqlRefusal
 from apps.governance.engine.executor import execute

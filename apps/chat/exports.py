@@ -16,7 +16,7 @@ nor more than the caller's policy allows today. The flow:
    streamed run (`open_row_stream`: the executor's read-only opening, batch by batch, never the
    whole result in memory) up to `count_cap` rows.
 
-CSV (UX.md): UTF-8 with BOM, `;` for Spanish and `,` for English (overridable with `sep`), the
+CSV (docs/ux.md): UTF-8 with BOM, `;` for Spanish and `,` for English (overridable with `sep`), the
 header row first and nothing else but rows: any CSV reader (pandas `read_csv`, Excel) gets the
 right columns. Provenance (source, scope, masks, row count, export cap, time, who) travels in the
 response headers (`X-DataChat-*`, `ExportFile.provenance`) and, in Excel, on a sheet of its own.

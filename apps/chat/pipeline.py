@@ -33,7 +33,7 @@ from apps.chat.engine.units import result_units
 from apps.chat.models import Conversation, Message
 from apps.chat.question_stats import counted, question_stat_record
 from apps.chat.selectors import conversation_owned_get
-from apps.chat.semantic import semantic_model_for
+from apps.chat.semantic_cache import semantic_model_for
 from apps.chat.texts import text
 from apps.governance.engine.errors import SqlRefusal
 from apps.governance.engine.executor import SourceConnection, execute
@@ -43,7 +43,7 @@ from apps.governance.engine.screening import bounded, screen_question
 from apps.governance.models import Membership
 from apps.governance.services import audit_record, policy_resolve
 from apps.governance.tenancy import tenant_scope
-from apps.knowledge import retrieval as knowledge_retrieval
+from apps.knowledge import search as knowledge_search
 from apps.knowledge.engine.catalog import CatalogSnapshot
 from apps.knowledge.locations import LocationError
 from apps.knowledge.models import DataSource
@@ -461,7 +461,7 @@ def _llm_rag_answer(
 
 def _rag_answer(turn: Turn, interpretation, intent: dict) -> Answer:  # noqa: ANN001
     request = interpretation.schema_request
-    result = knowledge_retrieval.answer_schema_question(
+    result = knowledge_search.answer_schema_question(
         org=turn.org,
         question=turn.question,
         catalog=turn.catalog,

@@ -51,7 +51,8 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     membership = _steward(request)
     org = membership.organization
     examples = (
-        VerifiedExample.all_tenants.filter(organization=org, status=VerifiedExample.Status.PROPOSED)
+        VerifiedExample.all_tenants.for_org(org)
+        .filter(status=VerifiedExample.Status.PROPOSED)
         .select_related("data_source", "proposed_by")
         .order_by("created_at")
     )

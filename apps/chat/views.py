@@ -49,7 +49,7 @@ from datachat.observability import observe_answer
 
 PAGE_SIZES = (25, 50, 100)
 DEFAULT_PAGE_SIZE = 25
-MAX_FOLLOWUPS = 3  # UX.md: at most three chips, and only under the last answer
+MAX_FOLLOWUPS = 3  # docs/ux.md: at most three chips, and only under the last answer
 MAX_CLARIFY_OPTIONS = 4
 LONG_THREAD = 20  # turns after which the page suggests starting a new conversation
 SIDEBAR_LIMIT = 100

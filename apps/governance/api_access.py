@@ -24,7 +24,7 @@ Modelled on PostHog's `TeamAndOrgViewSetMixin` (posthog/api/routing.py): every A
   per-field messages at the top level instead of `detail`, with `error.code = "invalid"`).
 
 Object permissions (guardian) only run on single objects; lists are scoped here, never by
-permission classes (SECURITY.md §5).
+permission classes (docs/threat-model.md §5).
 """
 
 from __future__ import annotations

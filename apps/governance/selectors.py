@@ -124,7 +124,7 @@ def anomaly_list(
     username: str | None = None,
 ) -> QuerySet[AnomalyReport]:
     """An org's anomaly reports, newest window first, filtered."""
-    qs = AnomalyReport.all_tenants.filter(organization=org).select_related("acknowledged_by")
+    qs = AnomalyReport.all_tenants.for_org(org).select_related("acknowledged_by")
     exact = {"status": status, "severity": severity, "kind": kind, "username": username}
     qs = qs.filter(**{k: v for k, v in exact.items() if v})
     return qs.order_by("-window_start", "-pk")

@@ -256,7 +256,7 @@ def _policy_from_row(
     flags: CatalogFlags | None = None,
 ) -> DataPolicy:
     tables = frozenset(table_names)
-    row = AccessPolicy.all_tenants.filter(organization=org, role=role).first()
+    row = AccessPolicy.all_tenants.for_org(org).filter(role=role).first()
     if row is None:
         return replace(
             no_capabilities(role),

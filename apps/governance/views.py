@@ -399,7 +399,7 @@ def anomaly_list(request: HttpRequest) -> HttpResponse:
         # No Celery beat in the embedded default: the page runs a stale detection itself.
         ran_now = anomalies_detect_if_stale(org=org) is not None
     show_closed = request.GET.get("status") == "all"
-    reports = AnomalyReport.all_tenants.filter(organization=membership.organization)
+    reports = AnomalyReport.all_tenants.for_org(membership.organization)
     if not show_closed:
         reports = reports.exclude(status=AnomalyReport.Status.CLOSED)
     by_severity: dict[str, list[dict[str, Any]]] = {s: [] for s in SEVERITY_ORDER}
@@ -430,9 +430,7 @@ def anomaly_update(request: HttpRequest, report_id: int, action: str) -> HttpRes
     membership = _auditor(request)
     if action not in ("acknowledge", "close"):
         raise Http404
-    report = AnomalyReport.all_tenants.filter(
-        organization=membership.organization, pk=report_id
-    ).first()
+    report = AnomalyReport.all_tenants.for_org(membership.organization).filter(pk=report_id).first()
     if report is None:
         raise Http404
     report = anomaly_acknowledge(report=report, user=membership.user, close=action == "close")

@@ -1,4 +1,4 @@
-"""The answer object of the public contract (shared/CONTRACT.md), as one dataclass.
+"""The answer object of the public contract (docs/contract.md), as one dataclass.
 
 Every path (web chat, API, `manage.py ask`/`query`) returns exactly this shape; fields may be
 added, never renamed or dropped.

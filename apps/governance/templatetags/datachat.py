@@ -2,7 +2,7 @@
 
 Numbers, dates and durations are formatted here, server-side, with Django's locale machinery, so
 Spanish pages read `1.234,56` and `31 dic 2024` and English pages `1,234.56` and `Dec 31, 2024`
-(UX.md §4). Identifiers and years are never grouped ("2.024" would read as a number).
+(docs/ux.md §4). Identifiers and years are never grouped ("2.024" would read as a number).
 """
 
 from __future__ import annotations
@@ -67,7 +67,7 @@ def _english() -> bool:
 
 
 def _date_format() -> str:
-    # Unambiguous short dates: "31 dic 2024" / "Dec 31, 2024" (UX.md §4).
+    # Unambiguous short dates: "31 dic 2024" / "Dec 31, 2024" (docs/ux.md §4).
     return "M j, Y" if _english() else "j b Y"
 
 
@@ -81,7 +81,7 @@ def _localised(value: int | float, decimal_pos: int | None = None) -> str:
     """Group and separate as the UI language writes numbers: es 1.234,56 / en 1,234.56.
 
     Django's own Spanish format groups with a no-break space; the product's readers (and
-    UX.md §4) expect the dot, so Spanish separators are set here explicitly.
+    docs/ux.md §4) expect the dot, so Spanish separators are set here explicitly.
     """
     if (get_language() or "es").startswith("es"):
         decimal_sep, thousand_sep = ",", "."

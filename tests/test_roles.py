@@ -17,7 +17,7 @@ from apps.governance.models import AccessPolicy, Role
 from apps.governance.services import DEFAULT_POLICIES, STAFF_GROUPS, full_access_role
 from apps.knowledge.management.commands.seed_demo import DEMO_POLICIES
 
-ROOT = Path(__file__).resolve().parents[3]
+ROOT = Path(__file__).resolve().parents[1]
 # The enum, the default policies (and the admin groups beside them), the demo's and the foreign
 # evaluation's seed: the only modules that may name a role.
 ALLOWED = {
