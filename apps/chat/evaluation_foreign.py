@@ -63,6 +63,7 @@ from apps.knowledge.models import (
 from apps.knowledge.selectors import datasource_get
 from apps.knowledge.semantic_layer import semantic_layer_import
 from apps.knowledge.services import catalog_refresh, datasource_create
+from datachat.contract import DATA_ANSWER_TYPES
 
 OUTCOMES = (
     "right",
@@ -505,7 +506,7 @@ def evaluate_foreign(
                 )  # fmt: skip
                 continue
             sql = answer.get("sql")
-            if answer["type"] in ("SQL", "HYBRID") and sql:
+            if answer["type"] in DATA_ANSWER_TYPES and sql:
                 try:
                     pred = _run_readonly(con, sql)
                 except sqlite3.Error:

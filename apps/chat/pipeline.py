@@ -48,6 +48,7 @@ from apps.knowledge.engine.catalog import CatalogSnapshot
 from apps.knowledge.locations import LocationError
 from apps.knowledge.models import DataSource
 from apps.knowledge.selectors import catalog_snapshot, datasource_get
+from datachat.contract import ANSWERED_TYPES
 from datachat.providers.llm import LLMError
 from datachat.text import detect_language, fold
 from datachat.tracing import record_question
@@ -265,7 +266,7 @@ def _conversation_for(turn: Turn, conversation_id: int) -> Conversation:
             Message.objects.filter(
                 conversation=conversation,
                 kind=Message.Kind.ASK,
-                answer_type__in=("SQL", "HYBRID", "RAG"),
+                answer_type__in=ANSWERED_TYPES,
             )
             .order_by("-created_at", "-id")
             .values_list("question", "sql")
@@ -315,7 +316,7 @@ def _ask_stages(turn: Turn) -> Answer:
     # A fallback is not cached: recomputing it offline costs milliseconds, and a cached copy
     # would go on hiding the model's answer after the endpoint recovers.
     fell_back = turn.llm is not None and turn.llm.fallback is not None
-    if not fell_back and answer.type in ("SQL", "RAG", "HYBRID"):
+    if not fell_back and answer.type in ANSWERED_TYPES:
         _cache_set(key, answer, turn.plan)
     return answer
 

@@ -13,8 +13,9 @@ from django.db import transaction
 from django.db.models import F
 
 from apps.chat.models import Message, QuestionAsker, QuestionStat
+from datachat.contract import ANSWERED_TYPES
 
-COUNTED_TYPES = ("SQL", "RAG", "HYBRID")
+COUNTED_TYPES = ANSWERED_TYPES
 
 
 def question_hash(question: str) -> str:

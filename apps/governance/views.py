@@ -39,8 +39,8 @@ from apps.governance.api_tokens import (
 from apps.governance.engine import spreadsheet
 from apps.governance.models import AnomalyReport, AuditEntry, Membership
 from apps.governance.ratelimit import limit_page
+from apps.governance.selectors import member_can
 from apps.governance.services import audit_record
-from apps.governance.templatetags.datachat import member_capabilities
 
 AUDIT_PAGE_SIZE = 50
 EXPORT_MAX_ROWS = 100_000
@@ -54,7 +54,7 @@ SEVERITY_ORDER = (
 def _auditor(request: HttpRequest) -> Membership:
     """The caller, if their policy lets them read the audit log; otherwise a plain 404."""
     membership = getattr(request, "membership", None)
-    if membership is None or not member_capabilities(membership)["can_view_audit"]:
+    if membership is None or not member_can(membership, "can_view_audit"):
         raise Http404
     return membership
 

@@ -919,20 +919,23 @@ def policies_protect_personal_data(*, org: Organization) -> bool:
     default policies do; the demo's hand-written ones do not): then a newly connected source can
     be open to the org at once."""
     from apps.governance.engine.policy import PII_RULE
-    from apps.governance.models import AccessPolicy, Role
+    from apps.governance.models import AccessPolicy
 
+    # The roles that connect sources (ADMIN by default) see their personal data anyway.
     policies = AccessPolicy.all_tenants.for_org(org).filter(can_query_data=True)
     return policies.exists() and all(
-        p.role == Role.ADMIN or PII_RULE in (p.masked_columns or []) for p in policies
+        p.can_add_data or PII_RULE in (p.masked_columns or []) for p in policies
     )
 
 
 def _org_admin(org: Organization, user: Any) -> bool:
-    from apps.governance.models import Role
+    """Whether the user's role in the org may connect data sources (`can_add_data`)."""
+    from apps.governance.selectors import member_can
 
     if getattr(user, "pk", None) is None:
         return False
-    return Membership.all_tenants.for_org(org).filter(user=user, role=Role.ADMIN).exists()
+    membership = Membership.all_tenants.for_org(org).filter(user=user).first()
+    return membership is not None and member_can(membership, "can_add_data")
 
 
 def _connect_refused(org: Organization, user: Any, name: str, code: str, channel: str) -> None:

@@ -54,6 +54,7 @@ DEMO_POLICIES: dict[str, dict] = {
         "can_export": True,
         "can_view_audit": True,
         "can_edit_knowledge": True,
+        "can_add_data": True,
     },
     Role.STEWARD: {
         "allowed_tables": ["*", "-empleados"],
