@@ -26,9 +26,11 @@ def access_request_create(
 ) -> AccessRequest:
     """Record (once per refused answer) a member's request and audit it."""
     org = membership.organization
-    existing = AccessRequest.all_tenants.filter(
-        organization=org, user=membership.user, message_id=message_id
-    ).first()
+    existing = (
+        AccessRequest.all_tenants.for_org(org)
+        .filter(user=membership.user, message_id=message_id)
+        .first()
+    )
     if existing is not None and message_id is not None:
         return existing
     try:
@@ -55,23 +57,25 @@ def access_request_create(
                 details={"access_request_id": request.pk, "message_id": message_id},
             )
     except IntegrityError:  # a double click: the first request stands
-        request = AccessRequest.all_tenants.get(
-            organization=org, user=membership.user, message_id=message_id
+        request = AccessRequest.all_tenants.for_org(org).get(
+            user=membership.user, message_id=message_id
         )
     return request
 
 
 def access_request_list(*, membership: Membership) -> QuerySet[AccessRequest]:
     """The org's requests, open ones first (admins only: callers check `can_resolve`)."""
-    return AccessRequest.all_tenants.filter(organization=membership.organization).order_by(
+    return AccessRequest.all_tenants.for_org(membership.organization).order_by(
         "-status", "-created_at", "-id"
     )
 
 
 def access_request_open_count(*, membership: Membership) -> int:
-    return AccessRequest.all_tenants.filter(
-        organization=membership.organization, status=AccessRequest.Status.OPEN
-    ).count()
+    return (
+        AccessRequest.all_tenants.for_org(membership.organization)
+        .filter(status=AccessRequest.Status.OPEN)
+        .count()
+    )
 
 
 def can_resolve(membership: Membership | None) -> bool:

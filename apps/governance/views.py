@@ -473,9 +473,7 @@ def access_request_update(request: HttpRequest, request_id: int, action: str) ->
     membership = _resolver(request)
     if action not in ("grant", "decline"):
         raise Http404
-    item = AccessRequest.all_tenants.filter(
-        organization=membership.organization, pk=request_id
-    ).first()
+    item = AccessRequest.all_tenants.for_org(membership.organization).filter(pk=request_id).first()
     if item is None:
         raise Http404
     item = access_request_resolve(membership=membership, request=item, grant=action == "grant")

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('governance', '0007_organization_anomalies_run_at'),
+        ('governance', '0008_accesspolicy_can_add_data'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
