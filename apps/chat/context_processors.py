@@ -29,4 +29,13 @@ def review_queue(request: HttpRequest) -> dict[str, Any]:
             return 0
         return access_request_open_count(membership=membership)
 
-    return {"review_count": count, "access_request_count": access_requests}
+    def resolver() -> bool:
+        from apps.governance.access_requests import can_resolve
+
+        return can_resolve(getattr(request, "membership", None))
+
+    return {
+        "review_count": count,
+        "access_request_count": access_requests,
+        "access_request_resolver": resolver,
+    }

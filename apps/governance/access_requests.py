@@ -12,7 +12,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from apps.governance.models import AccessRequest, AuditEntry, Membership, Role
+from apps.governance.models import AccessRequest, AuditEntry, Membership
 from apps.governance.services import audit_record
 
 # Refusal codes a person can ask an administrator to lift: the role's access to data.
@@ -79,8 +79,9 @@ def access_request_open_count(*, membership: Membership) -> int:
 
 
 def can_resolve(membership: Membership | None) -> bool:
-    """Only the org's administrators see and decide the requests."""
-    return membership is not None and membership.role == Role.ADMIN
+    """The org's administrators see and decide the requests: those who may change its access
+    policies (the admin site's permission, held by the administrators' staff group)."""
+    return membership is not None and membership.user.has_perm("governance.change_accesspolicy")
 
 
 def access_request_resolve(
