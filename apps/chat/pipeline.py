@@ -657,8 +657,40 @@ def _period(turn: Turn, plan: QueryPlan | None, model) -> str | None:  # noqa: A
     return plan_period(plan, turn.lang, bounds=bounds, today=timezone.localdate())
 
 
+_BOUNDS_TTL = 600  # seconds: new rows move the latest date; a name ten minutes old is fine
+
+
 def _date_bounds(turn: Turn, table: str, column: str) -> tuple[str | None, str | None] | None:
-    """MIN and MAX of a date column, through the same guard (row filters) and executor."""
+    """MIN and MAX of a date column, through the same guard (row filters) and executor; cached
+    per source, schema and policy (a row filter changes them), so a large source pays the scan
+    once per ten minutes, not once per answer."""
+    key = (
+        "dc:bounds:"
+        + hashlib.sha256(
+            "|".join(
+                [
+                    str(turn.source.pk),
+                    str(turn.source.schema_version),
+                    turn.policy.fingerprint() if turn.policy else "",
+                    table,
+                    column,
+                ]
+            ).encode()
+        ).hexdigest()
+    )
+    cached = _cache_get(key)
+    if isinstance(cached, list | tuple) and len(cached) == 2:
+        return cached[0], cached[1]
+    bounds = _read_date_bounds(turn, table, column)
+    if bounds is not None:
+        try:
+            cache.set(key, list(bounds), _BOUNDS_TTL)
+        except Exception:  # noqa: BLE001 - a cache fault only costs the next query
+            logger.warning("cache write failed", exc_info=True)
+    return bounds
+
+
+def _read_date_bounds(turn: Turn, table: str, column: str) -> tuple[str | None, str | None] | None:
     query = sqlglot.exp.select(
         sqlglot.exp.Min(this=sqlglot.exp.column(column)),
         sqlglot.exp.Max(this=sqlglot.exp.column(column)),
