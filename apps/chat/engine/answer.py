@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 ANSWER_TYPES = ("SQL", "RAG", "HYBRID", "CLARIFY", "REFUSED", "ERROR")
+UNRESOLVED_KINDS = ("word", "metric", "value")
 INTENT_TYPES = ("SCHEMA", "QUERY", "AGGREGATION", "COMPARISON", "TREND", "AMBIGUOUS")
 
 
@@ -51,6 +52,9 @@ class Answer:
     count_capped: bool = False
     # {result column: currency or unit} for the columns whose catalog column documents one.
     units: dict[str, str] = field(default_factory=dict)
+    # What the engine did not understand: [{"kind": "word"|"metric"|"value", "text": ...}]
+    # (the knowledge gaps page groups asked-back answers by it; docs/knowledge-gaps.md).
+    unresolved: list[dict[str, str]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if self.type not in ANSWER_TYPES:
