@@ -338,11 +338,13 @@ def _offline_answer(turn: Turn) -> Answer:
             intent=intent,
             answer=interpretation.clarify or text("clarify", turn.lang),
             suggestions=list(interpretation.suggestions),
+            unresolved=[u.as_dict() for u in interpretation.unresolved],
         )
     if interpretation.route == "RAG":
         return _rag_answer(turn, interpretation, intent)
     turn.plan = interpretation.plan
     answer = _sql_answer(turn, interpretation.sql or "", intent, interpretation.plan)
+    answer.interpretation = interpretation.reading
     if answer.type == "SQL":
         answer.suggestions = followups(turn.plan, model, lang=turn.lang)
         turn.timer.lap("format")
@@ -402,6 +404,7 @@ def _llm_answer(turn: Turn, session: llm_path.LLMSession) -> Answer:
             intent=intent,
             answer=structured.clarify_question or text("clarify", turn.lang),
             suggestions=list(structured.suggestions),
+            unresolved=[{"kind": "word", "text": turn.question.strip()[:200]}],
         )
     if structured.plan == "RAG":
         return _llm_rag_answer(turn, session, intent, structured.suggestions)
@@ -481,11 +484,14 @@ def _rag_answer(turn: Turn, interpretation, intent: dict) -> Answer:  # noqa: AN
             error={"code": "table_not_allowed", "message": result.text},
         )
     if not result.found:
+        # Nothing documented answers it: what the question named is a gap in the knowledge.
+        said = list(interpretation.unmapped) or [turn.question.strip()[:200]]
         return Answer(
             type="CLARIFY",
             intent=intent,
             answer=result.text or text("clarify", turn.lang),
             suggestions=list(interpretation.suggestions),
+            unresolved=[{"kind": "word", "text": w} for w in said],
         )
     return Answer(
         type="RAG",

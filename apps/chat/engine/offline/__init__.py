@@ -26,10 +26,12 @@ from .plan import (
     Interpretation,
     QueryPlan,
     SchemaRequest,
+    Unresolved,
     plan_from_dict,
     plan_to_dict,
 )
 from .planner import followup_plan, fresh_plan, read_parts
+from .reading import describe
 from .scan import scan
 from .semantic import SemanticModel, build_semantic_model
 from .sqlgen import PlanError, compile_sql
@@ -42,6 +44,7 @@ __all__ = [
     "QueryPlan",
     "SchemaRequest",
     "SemanticModel",
+    "Unresolved",
     "build_semantic_model",
     "compile_sql",
     "interpret",
@@ -71,6 +74,7 @@ def interpret(
             lang=lang,
             clarify=message,
             notes=(f"internal_error: {type(error).__name__}: {error}",),
+            unresolved=(Unresolved("word", question.strip()[:200]),),
         )
 
 
@@ -156,7 +160,13 @@ def _interpret(
         confidence = round(max(0.5, intent.confidence - 0.04), 2)
         intent = Intent(intent.type, confidence, intent.reasoning + _fixes_said(fixes, lang))
     return Interpretation(
-        route="SQL", intent=intent, lang=lang, plan=plan, sql=sql, notes=tuple(ctx.notes)
+        route="SQL",
+        intent=intent,
+        lang=lang,
+        plan=plan,
+        sql=sql,
+        notes=tuple(ctx.notes),
+        reading=describe(plan, model, lang),
     )
 
 
@@ -520,7 +530,43 @@ def _clarify(
         suggestions=offered,
         unmapped=tuple(unmapped),
         notes=(unclear.reason,),
+        unresolved=unresolved_of(ctx, unclear, unmapped, question),
     )
+
+
+# Clarify reasons whose detail is the one word (or phrase) of the question not understood.
+_WORD_REASONS = frozenset(
+    {"unused_word", "unknown_dimension", "count_what", "ambiguous_column", "unmapped"}
+)
+_METRIC_REASONS = frozenset({"no_metric", "mixed_tables"})
+_VALUE_REASONS = frozenset({"unknown_value"})
+
+
+def unresolved_of(
+    ctx: Context, unclear: Unclear, unmapped: list[str], question: str
+) -> tuple[Unresolved, ...]:
+    """What the question said that the engine did not understand, for every question asked
+    back: the unknown words, else the word a rule could not place, else the metric or value
+    missing, else the catalog words no slot took, else the question itself."""
+    found = [Unresolved("word", w) for w in dict.fromkeys(unmapped)]
+    detail = (unclear.detail or "").strip()
+    if unclear.reason in _VALUE_REASONS and detail:
+        found.append(Unresolved("value", detail))
+    elif unclear.reason in _WORD_REASONS and detail and not found:
+        found.append(Unresolved("word", detail))
+    elif unclear.reason in _METRIC_REASONS:
+        said = [m.text for m in ctx.mentions if m.kind == "schema" and m.has("metric")]
+        found.append(Unresolved("metric", ", ".join(said) or question.strip()[:200]))
+    if not found:
+        left = [
+            m.text
+            for i, m in enumerate(ctx.mentions)
+            if m.kind == "schema" and i not in ctx.used and i not in ctx.qualifiers
+        ]
+        found = [Unresolved("word", w) for w in dict.fromkeys(left)]
+    if not found:
+        found = [Unresolved("word", question.strip()[:200])]
+    return tuple(dict.fromkeys(found))
 
 
 def _says_weekday(tokens: list[lx.Token]) -> bool:
