@@ -19,6 +19,7 @@ from dataclasses import replace
 
 from . import lexicon as lx
 from . import measures as ms
+from .coverage import unused_mention
 from .parser import Context, Unclear, schema_request
 from .parts import NeedsFact, Parts
 from .plan import (
@@ -147,8 +148,12 @@ def _interpret(
             previous is not None and ctx.has("rank", "most", "least", "group")
         ):
             raise Unclear("vague")
-        plan, parts, said_metric = _plan(question, model, tokens, lang, previous)
+        plan, parts, said_metric, read = _plan(question, model, tokens, lang, previous)
         sql = compile_sql(plan, model)
+        skip = read.qualifiers | read.rejected | read.consumed
+        left = unused_mention(read.mentions, skip, plan, sql, model)
+        if left is not None:  # the SQL would answer another question: ask, naming the word
+            raise Unclear("unused_word", left)
     except Unclear as unclear:
         return _clarify(question, model, ctx, lang, unclear, unmapped, with_suggestions)
     except (PlanError, ms.UnknownMetric) as error:
@@ -318,8 +323,8 @@ def _plan(
     tokens: list[lx.Token],
     lang: str,
     previous: QueryPlan | None,
-) -> tuple[QueryPlan, Parts, bool]:
-    """(plan, what the question said, whether it named its metric)."""
+) -> tuple[QueryPlan, Parts, bool, Context]:
+    """(plan, what the question said, whether it named its metric, the parse's context)."""
     if previous is not None:
         ctx = _fresh_ctx(model, tokens, lang)
         try:
@@ -340,7 +345,7 @@ def _plan(
                 raise Unclear("no_metric")
             else:
                 plan = _relabel(model, plan, lang)
-            return _finish(plan), parts, True
+            return _finish(plan), parts, True, ctx
     ctx = _fresh_ctx(model, tokens, lang)
     try:
         parts = read_parts(ctx)
@@ -361,7 +366,7 @@ def _plan(
     plan = fresh_plan(parts)
     plan = _as_shares(plan.with_changes(metrics=_refs(model, parts.metrics, lang)), lang)
     said = any(m.kind == "schema" and m.has("metric") for m in ctx.mentions)
-    return _finish(plan), parts, said
+    return _finish(plan), parts, said, ctx
 
 
 def _relabel(model: SemanticModel, plan: QueryPlan, lang: str) -> QueryPlan:

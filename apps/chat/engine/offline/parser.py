@@ -50,6 +50,7 @@ class Context:
     noun_key: str | None = None  # what the fact table's noun measures ("ventas" -> revenue)
     average_over: bool = False  # "promedio mensual de ventas": average the per-period totals
     dropped: list[str] = field(default_factory=list)  # meaning words no slot could take
+    consumed: set[int] = field(default_factory=set)  # read by a rule, no column in the SQL
 
     def kinds(self, *kinds: str) -> list[int]:
         return [i for i, m in enumerate(self.mentions) if m.kind in kinds]
@@ -731,6 +732,7 @@ def _active_entities(ctx: Context, slots: list[MetricSlot]) -> None:
                 continue
             slots.append(MetricSlot(f"countd:{model.fact}.{path[0][1]}", i))
             ctx.used.update({i, j})
+            ctx.consumed.add(j)  # "activos" is the COUNT(DISTINCT), no column of its own
             break
 
 
