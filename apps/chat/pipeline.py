@@ -25,7 +25,7 @@ from django.db import transaction
 
 from apps.chat import llm_budget, llm_path
 from apps.chat.engine import charts, narrate
-from apps.chat.engine.answer import UNRESOLVED_KINDS, Answer, LLMUsage, intent_dict
+from apps.chat.engine.answer import Answer, LLMUsage, intent_dict
 from apps.chat.engine.followups import followups
 from apps.chat.engine.offline import interpret
 from apps.chat.engine.offline.plan import QueryPlan, plan_from_dict, plan_to_dict
@@ -342,37 +342,17 @@ def _offline_answer(turn: Turn) -> Answer:
             intent=intent,
             answer=interpretation.clarify or text("clarify", turn.lang),
             suggestions=list(interpretation.suggestions),
-            unresolved=unresolved_of(interpretation),
+            unresolved=[u.as_dict() for u in interpretation.unresolved],
         )
     if interpretation.route == "RAG":
         return _rag_answer(turn, interpretation, intent)
     turn.plan = interpretation.plan
     answer = _sql_answer(turn, interpretation.sql or "", intent, interpretation.plan)
+    answer.interpretation = interpretation.reading
     if answer.type == "SQL":
         answer.suggestions = followups(turn.plan, model, lang=turn.lang)
         turn.timer.lap("format")
     return answer
-
-
-def unresolved_of(interpretation) -> list[dict[str, str]]:  # noqa: ANN001
-    """What the engine did not understand, as the answer's `unresolved` items.
-
-    The engine's own report when it gives one (`interpretation.unresolved`); else the words its
-    scan could not map, which the "No encuentro «…»" question back already names."""
-    reported = getattr(interpretation, "unresolved", None)
-    items: list[dict[str, str]] = []
-    if reported:
-        for item in reported:
-            if isinstance(item, dict):
-                kind, said = item.get("kind", "word"), item.get("text", "")
-            elif isinstance(item, tuple | list) and len(item) == 2:
-                kind, said = item
-            else:
-                kind, said = getattr(item, "kind", "word"), getattr(item, "text", "")
-            items.append({"kind": str(kind), "text": str(said)})
-    else:
-        items = [{"kind": "word", "text": str(word)} for word in interpretation.unmapped]
-    return [i for i in items if i["text"].strip() and i["kind"] in UNRESOLVED_KINDS]
 
 
 def _verified_example(turn: Turn) -> Answer | None:
@@ -450,6 +430,7 @@ def _llm_answer(turn: Turn, session: llm_path.LLMSession) -> Answer:
             intent=intent,
             answer=structured.clarify_question or text("clarify", turn.lang),
             suggestions=list(structured.suggestions),
+            unresolved=[{"kind": "word", "text": turn.question.strip()[:200]}],
         )
     if structured.plan == "RAG":
         return _llm_rag_answer(turn, session, intent, structured.suggestions)
@@ -529,12 +510,14 @@ def _rag_answer(turn: Turn, interpretation, intent: dict) -> Answer:  # noqa: AN
             error={"code": "table_not_allowed", "message": result.text},
         )
     if not result.found:
+        # Nothing documented answers it: what the question named is a gap in the knowledge.
+        said = list(interpretation.unmapped) or [turn.question.strip()[:200]]
         return Answer(
             type="CLARIFY",
             intent=intent,
             answer=result.text or text("clarify", turn.lang),
             suggestions=list(interpretation.suggestions),
-            unresolved=unresolved_of(interpretation),
+            unresolved=[{"kind": "word", "text": w} for w in said],
         )
     return Answer(
         type="RAG",

@@ -52,8 +52,11 @@ class Answer:
     count_capped: bool = False
     # {result column: currency or unit} for the columns whose catalog column documents one.
     units: dict[str, str] = field(default_factory=dict)
-    # What the engine did not understand: [{"kind": "word"|"metric"|"value", "text": ...}]
-    # (the knowledge gaps page groups asked-back answers by it; docs/knowledge-gaps.md).
+    # The reading of the question in the user's language ("Ingresos = SUM(total) · T4 2025 ·
+    # por canal"), shown on the answer card so a misreading is visible at a glance.
+    interpretation: str = ""
+    # What the engine did not understand: [{"kind": "word"|"metric"|"value", "text": ...}], on
+    # every question asked back (the knowledge-gaps page reads it).
     unresolved: list[dict[str, str]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
