@@ -91,9 +91,12 @@ def _since(days: int) -> dt.datetime:
     return timezone.now() - dt.timedelta(days=days)
 
 
-def gap_groups(*, org: Any, days: int = DEFAULT_DAYS, kind: str = "") -> list[GapGroup]:
-    """The period's gaps of the org grouped by what was missing, most frequent first."""
-    base = Gap.all_tenants.filter(organization=org, created_at__gte=_since(days))
+def gap_groups(
+    *, org: Any, days: int = DEFAULT_DAYS, kind: str = "", since: dt.datetime | None = None
+) -> list[GapGroup]:
+    """The period's gaps of the org grouped by what was missing, most frequent first (`since`,
+    when given, starts the period instead of `days`)."""
+    base = Gap.all_tenants.filter(organization=org, created_at__gte=since or _since(days))
     if kind:
         base = base.filter(kind=kind)
     aggregates = list(
