@@ -8,6 +8,7 @@ read chat messages, and chat sits above knowledge.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -81,8 +82,10 @@ def gaps_page(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _targets(source: Any) -> list[dict[str, str]]:
-    """Every table, column and (low-cardinality, non-personal) value a synonym can go on."""
+def _targets(source: Any, said: str = "") -> list[dict[str, str]]:
+    """Every table, column and (low-cardinality, non-personal) value a synonym can go on; for a
+    text column whose values are not indexed (too many), the gap's own word as one of its values
+    ("English" of countrylanguage.Language)."""
     if source is None:
         return []
     options = []
@@ -95,6 +98,8 @@ def _targets(source: Any) -> list[dict[str, str]]:
             options.append({"value": f"column|{table.name}|{col.name}", "label": label})
             if col.pii:
                 continue
+            if col.values is None and said and _is_text(col.type):
+                col = replace(col, values=(said,))
             for value in (col.values or ())[:VALUES_PER_COLUMN]:
                 label = _("value “%(v)s” of %(t)s.%(c)s") % {
                     "v": value,
@@ -103,6 +108,11 @@ def _targets(source: Any) -> list[dict[str, str]]:
                 }
                 options.append({"value": f"value|{table.name}|{col.name}|{value}", "label": label})
     return options
+
+
+def _is_text(declared: str) -> bool:
+    upper = (declared or "TEXT").upper()
+    return any(word in upper for word in ("CHAR", "TEXT", "CLOB", "STRING"))
 
 
 def _parse_target(raw: str) -> dict[str, str]:
@@ -121,7 +131,7 @@ def _gap_context(membership: Any, gap: Gap) -> dict[str, Any]:
         "kind_label": _kind_label(gap.kind),
         "detail": detail,
         "source": source,
-        "targets": _targets(source),
+        "targets": _targets(source, gap.text if gap.kind in ("word", "value") else ""),
         "tables": tables,
         "form": {
             "word": gap.text,
