@@ -20,7 +20,7 @@ from apps.chat.gaps import (
 from apps.chat.models import Gap, GapFix, Message
 from apps.chat.pipeline import ask
 from apps.chat.services import message_feedback_record
-from apps.governance.models import AuditEntry, Role
+from apps.governance.models import AuditEntry, Membership, Role
 from apps.governance.services import membership_create
 from apps.knowledge.models import CatalogColumn, DataSource, Document, KnowledgeChange
 from tests.support.fixtures import login_request
@@ -277,3 +277,34 @@ def test_usage_page_for_org_admins_with_counts_and_a_sanitised_csv(client, membe
     cells = [c for r in rows for c in r]
     assert not any(c.startswith("=") for c in cells)
     assert AuditEntry.objects.filter(action="export", details__export="usage").exists()
+
+
+def test_gaps_trial_lists_gaps_applies_fixes_and_asks_again(tmp_path, django_db_blocker):
+    """The public-database trial: car_1's gaps listed, one fix applied through the services,
+    every question asked again and scored (docs/knowledge-gaps.md)."""
+    import json
+
+    from django.core.management import call_command
+
+    fixes = tmp_path / "fixes.yaml"
+    fixes.write_text(
+        "- gap: cars\n  synonym: {target: table, table: cars_data}\n"
+        "- gap: no such gap\n  synonym: {target: table, table: cars_data}\n",
+        encoding="utf-8",
+    )
+    output = tmp_path / "trial.json"
+    out = io.StringIO()
+    call_command(
+        "gaps_trial", corpus="tests/eval/foreign", only="car_1", lang="en", top=5,
+        fixes=str(fixes), output=str(output), stdout=out,
+    )  # fmt: skip
+    text = out.getvalue()
+    assert "knowledge gaps (most frequent first):" in text and "'cars'" in text
+    report = json.loads(output.read_text(encoding="utf-8"))
+    applied, skipped = report["fixes"]
+    assert applied["applied"] and applied["action"] == "synonym" and applied["asked"] >= 5
+    assert skipped == {"gap": "no such gap", "applied": False}
+    assert report["after"]["right_strict"] > report["before"]["right_strict"]
+    assert report["after"]["n"] == report["before"]["n"] == 92
+    # the run's steward is gone: the evaluation org keeps only its evaluator
+    assert not Membership.all_tenants.filter(user__username="foreign-car-1-gaps-steward").exists()

@@ -39,6 +39,7 @@ from apps.chat.gaps import (
     fix_metric,
     fix_synonym,
     gap_groups,
+    gap_reask,
     metric_preview,
     query_preview,
     synonym_preview,
@@ -160,6 +161,8 @@ class Command(OneLineErrors, BaseCommand):
             self.stdout.write(f"  {fix['gap']!r}: refused ({error.code}: {error.message})")
             return {"gap": fix["gap"], "applied": False, "error": error.code}
         done.refresh_from_db()
+        if done.status == GapFix.Status.PENDING:  # a worker has it (or no commit yet): wait here
+            done = gap_reask(fix_id=done.pk)
         self.stdout.write(
             f"  {done.action} {done.target}: {done.answered} of {done.asked} now answered"
         )
