@@ -34,7 +34,7 @@ def _fresh_memos():
     per knowledge version: a rolled-back test leaves entries another test's versions would hit."""
     from django.core.cache import cache
 
-    from apps.chat import semantic as chat_semantic
+    from apps.chat import semantic_cache as chat_semantic
     from apps.knowledge import selectors
 
     for clear in (selectors._snapshot_cache.clear, chat_semantic._models.clear, cache.clear):

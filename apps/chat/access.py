@@ -1,7 +1,8 @@
 """Who may open the steward pages: the one place they read the member's capabilities.
 
-The knowledge gaps page is for those who curate knowledge (stewards and admins of the org); the
-usage page is for the org's admins. Everything else (views, navigation) asks `steward_pages`.
+The knowledge gaps page is for those who curate knowledge (`can_edit_knowledge`: stewards and
+admins of the org); the usage page is for the org's admins (role ADMIN: the capability list has no
+usage flag). Everything else (views, navigation) asks `steward_pages`.
 """
 
 from __future__ import annotations
@@ -9,16 +10,15 @@ from __future__ import annotations
 from django.http import Http404, HttpRequest
 
 from apps.governance.models import Membership, Role
-from apps.governance.templatetags.datachat import member_capabilities
+from apps.governance.selectors import member_can
 
 
 def steward_pages(membership: Membership | None) -> dict[str, bool]:
     """{"gaps": may open /knowledge/gaps/, "usage": may open /usage/} (fails closed)."""
     if membership is None:
         return {"gaps": False, "usage": False}
-    caps = member_capabilities(membership)
     return {
-        "gaps": bool(caps.get("can_edit_knowledge")),
+        "gaps": member_can(membership, "can_edit_knowledge"),
         "usage": membership.role == Role.ADMIN,
     }
 

@@ -96,7 +96,7 @@ def gap_groups(
 ) -> list[GapGroup]:
     """The period's gaps of the org grouped by what was missing, most frequent first (`since`,
     when given, starts the period instead of `days`)."""
-    base = Gap.all_tenants.filter(organization=org, created_at__gte=since or _since(days))
+    base = Gap.all_tenants.for_org(org).filter(created_at__gte=since or _since(days))
     if kind:
         base = base.filter(kind=kind)
     aggregates = list(
@@ -138,9 +138,11 @@ def gap_groups(
             group.sources.append(source)
         if question not in group.questions and len(group.questions) < EXAMPLES_SHOWN:
             group.questions.append(question)
-    for fix in GapFix.all_tenants.filter(
-        organization=org, key__in=[key for _kind, key in groups]
-    ).order_by("created_at"):
+    for fix in (
+        GapFix.all_tenants.for_org(org)
+        .filter(key__in=[key for _kind, key in groups])
+        .order_by("created_at")
+    ):
         if (fix.kind, fix.key) in groups:
             groups[(fix.kind, fix.key)].fix = fix  # the latest wins
     return list(groups.values())
@@ -162,9 +164,11 @@ class GapDetail:
 
 
 def gap_detail(*, org: Any, gap: Gap) -> GapDetail:
-    rows = Gap.all_tenants.filter(organization=org, kind=gap.kind, key=gap.key).order_by(
-        "-created_at"
-    )[:DETAIL_ROWS]
+    rows = (
+        Gap.all_tenants.for_org(org)
+        .filter(kind=gap.kind, key=gap.key)
+        .order_by("-created_at")[:DETAIL_ROWS]
+    )
     questions: Counter[str] = Counter()
     sources: Counter[int] = Counter()
     users: list[str] = []
@@ -182,7 +186,8 @@ def gap_detail(*, org: Any, gap: Gap) -> GapDetail:
     if sources:
         source = datasource_list(org=org).filter(pk=sources.most_common(1)[0][0]).first()
     fixes = list(
-        GapFix.all_tenants.filter(organization=org, kind=gap.kind, key=gap.key)
+        GapFix.all_tenants.for_org(org)
+        .filter(kind=gap.kind, key=gap.key)
         .select_related("user")
         .order_by("-created_at")
     )
@@ -200,7 +205,8 @@ def gap_questions(*, org: Any, kind: str, key: str, limit: int = REASK_LIMIT) ->
     """The gap's distinct questions, most recent first."""
     seen: list[str] = []
     for question in (
-        Gap.all_tenants.filter(organization=org, kind=kind, key=key)
+        Gap.all_tenants.for_org(org)
+        .filter(kind=kind, key=key)
         .order_by("-created_at")
         .values_list("message__question", flat=True)[:DETAIL_ROWS]
     ):
@@ -518,4 +524,4 @@ def gap_reask(*, fix_id: int) -> GapFix | None:
 
 
 def fix_get(*, org: Any, fix_id: int) -> GapFix | None:
-    return GapFix.all_tenants.filter(organization=org, pk=fix_id).first()
+    return GapFix.all_tenants.for_org(org).filter(pk=fix_id).first()

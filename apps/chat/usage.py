@@ -106,9 +106,7 @@ def usage_summary(*, org: Any, days: int = DEFAULT_DAYS) -> Usage:
     """The org's usage over the last `days` days (LLM cost: the last 12 months)."""
     now = timezone.now()
     since = now - dt.timedelta(days=days)
-    asked = Message.all_tenants.filter(
-        organization=org, kind=Message.Kind.ASK, created_at__gte=since
-    )
+    asked = Message.all_tenants.for_org(org).filter(kind=Message.Kind.ASK, created_at__gte=since)
     usage = Usage(days=days)
     usage.questions = asked.count()
     usage.per_day = [
@@ -157,9 +155,7 @@ def usage_summary(*, org: Any, days: int = DEFAULT_DAYS) -> Usage:
     usage.tokens_this_month = llm_tokens_this_month(org=org)
     usage.top_questions = [
         (s.question, s.asked, s.people)
-        for s in QuestionStat.all_tenants.filter(organization=org).order_by("-asked", "-people")[
-            :TOP_QUESTIONS
-        ]
+        for s in QuestionStat.all_tenants.for_org(org).order_by("-asked", "-people")[:TOP_QUESTIONS]
     ]
     return usage
 
@@ -171,7 +167,8 @@ def llm_per_month(*, org: Any, months: int = MONTHS) -> list[dict[str, Any]]:
     for _i in range(months - 1):
         start = (start - dt.timedelta(days=1)).replace(day=1)
     rows = (
-        Message.all_tenants.filter(organization=org, created_at__gte=start)
+        Message.all_tenants.for_org(org)
+        .filter(created_at__gte=start)
         .annotate(month=TruncMonth("created_at"))
         .values("month")
         .annotate(

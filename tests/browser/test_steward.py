@@ -22,7 +22,7 @@ def _fresh_memos():
     versions that a flushed database hands out again."""
     from django.core.cache import cache
 
-    from apps.chat import semantic as chat_semantic
+    from apps.chat import semantic_cache as chat_semantic
     from apps.knowledge import selectors
 
     for clear in (selectors._snapshot_cache.clear, chat_semantic._models.clear, cache.clear):

@@ -72,8 +72,8 @@ class Command(OneLineErrors, BaseCommand):
             raise CommandError(str(exc)) from exc
         membership = foreign_org_prepare(database, variant=VARIANT)
         org = membership.organization
-        Gap.all_tenants.filter(organization=org).delete()
-        GapFix.all_tenants.filter(organization=org).delete()
+        Gap.all_tenants.for_org(org).delete()
+        GapFix.all_tenants.for_org(org).delete()
         before = self._ask(database, cases, membership, "before")
         self._list_gaps(org, options["top"])
         report: dict[str, Any] = {"database": database.name, "cases": len(cases)}
@@ -135,7 +135,7 @@ class Command(OneLineErrors, BaseCommand):
 
     def _apply_one(self, org, source, steward, fix: dict) -> dict:  # noqa: ANN001
         key = gap_key(fix["gap"])
-        gap = Gap.all_tenants.filter(organization=org, key=key).order_by("-created_at").first()
+        gap = Gap.all_tenants.for_org(org).filter(key=key).order_by("-created_at").first()
         if gap is None:
             self.stdout.write(f"  no gap {fix['gap']!r}: skipped")
             return {"gap": fix["gap"], "applied": False}
