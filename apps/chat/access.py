@@ -1,15 +1,16 @@
 """Who may open the steward pages: the one place they read the member's capabilities.
 
 The knowledge gaps page is for those who curate knowledge (`can_edit_knowledge`: stewards and
-admins of the org); the usage page is for the org's admins (role ADMIN: the capability list has no
-usage flag). Everything else (views, navigation) asks `steward_pages`.
+admins of the org); the usage page is for the org's admins, read as the org-admin capability
+`can_add_data` (connect sources, see every source of the org), which the capability list gives
+admins alone by default. Everything else (views, navigation) asks `steward_pages`.
 """
 
 from __future__ import annotations
 
 from django.http import Http404, HttpRequest
 
-from apps.governance.models import Membership, Role
+from apps.governance.models import Membership
 from apps.governance.selectors import member_can
 
 
@@ -19,7 +20,7 @@ def steward_pages(membership: Membership | None) -> dict[str, bool]:
         return {"gaps": False, "usage": False}
     return {
         "gaps": member_can(membership, "can_edit_knowledge"),
-        "usage": membership.role == Role.ADMIN,
+        "usage": member_can(membership, "can_add_data"),
     }
 
 

@@ -46,8 +46,8 @@ from apps.chat.gaps import (
 )
 from apps.chat.models import Gap, GapFix
 from apps.governance.cli import OneLineErrors
-from apps.governance.models import Membership, Role
-from apps.governance.services import membership_create
+from apps.governance.models import Membership
+from apps.governance.services import DEFAULT_POLICIES, membership_create
 from apps.knowledge.selectors import datasource_get
 
 VARIANT = "gaps"
@@ -121,7 +121,7 @@ class Command(OneLineErrors, BaseCommand):
         source = datasource_get(org=org, name=source_name)
         username = f"{org.slug}-steward"
         steward, _ = membership_create(
-            org=org, username=username, password=_random_password(), role=Role.STEWARD
+            org=org, username=username, password=_random_password(), role=_steward_role()
         )
         steward = Membership.all_tenants.select_related("organization", "user").get(pk=steward.pk)
         applied = []
@@ -174,6 +174,14 @@ class Command(OneLineErrors, BaseCommand):
             "asked": done.asked,
             "answered": done.answered,
         }
+
+
+def _steward_role() -> str:
+    """The role that curates knowledge without administering the org (the steward's)."""
+    for role, spec in DEFAULT_POLICIES.items():
+        if spec.get("can_edit_knowledge") and not spec.get("can_add_data"):
+            return role
+    raise CommandError("no default role edits knowledge")
 
 
 def _random_password() -> str:
