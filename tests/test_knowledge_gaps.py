@@ -308,3 +308,13 @@ def test_gaps_trial_lists_gaps_applies_fixes_and_asks_again(tmp_path, django_db_
     assert report["after"]["n"] == report["before"]["n"] == 92
     # the run's steward is gone: the evaluation org keeps only its evaluator
     assert not Membership.all_tenants.filter(user__username="foreign-car-1-gaps-steward").exists()
+
+
+def test_a_restricted_source_is_not_previewed_without_its_grant(member):
+    steward = member("acme", "steward")
+    source = DataSource.all_tenants.get(organization=steward.organization, name="empresa")
+    source.restricted = True
+    source.save(update_fields=["restricted"])
+    with pytest.raises(FixInvalid) as refused:
+        metric_preview(membership=steward, source=source, expression="SUM(total)", table="ventas")
+    assert refused.value.code == "not_authorized"

@@ -55,6 +55,8 @@ def _error_text(error: FixInvalid) -> str:
         "empty": _("Fill in every field."),
         "unknown_target": _("Choose a table, column or value of this data source."),
         "too_long": _("A synonym is at most 100 characters."),
+        "not_authorized": _("You may not use this data source."),
+        "source_unavailable": _("The data source cannot be opened right now."),
     }
     return texts.get(error.code, error.message)
 

@@ -32,6 +32,7 @@ from apps.governance.engine.guard import guard_sql
 from apps.governance.models import AuditEntry, Membership
 from apps.governance.services import audit_record, policy_resolve
 from apps.knowledge.engine.catalog import with_synonym
+from apps.knowledge.locations import LocationError
 from apps.knowledge.models import DataSource, Metric, VerifiedExample
 from apps.knowledge.selectors import catalog_snapshot, datasource_list
 from apps.knowledge.semantic_layer import metric_sql
@@ -292,6 +293,8 @@ def query_preview(
     sql = (sql or "").strip().rstrip(";").strip()
     if not sql:
         raise FixInvalid("empty")
+    if source.restricted and not membership.user.has_perm("knowledge.use_datasource", source):
+        raise FixInvalid("not_authorized")
     catalog = catalog_snapshot(data_source=source)
     policy = policy_resolve(membership=membership, catalog=catalog.policy_flags())
     outcome, code, guarded_sql, rows = AuditEntry.Outcome.ANSWERED, "", sql, 0
@@ -305,6 +308,9 @@ def query_preview(
     except SqlRefusal as refusal:
         outcome, code = AuditEntry.Outcome.REFUSED, refusal.code
         raise FixInvalid(refusal.code, refusal.message) from None
+    except LocationError:
+        outcome, code = AuditEntry.Outcome.ERROR, "source_unavailable"
+        raise FixInvalid("source_unavailable") from None
     finally:
         audit_record(
             org=membership.organization,
