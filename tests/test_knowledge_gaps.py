@@ -318,3 +318,21 @@ def test_a_restricted_source_is_not_previewed_without_its_grant(member):
     with pytest.raises(FixInvalid) as refused:
         metric_preview(membership=steward, source=source, expression="SUM(total)", table="ventas")
     assert refused.value.code == "not_authorized"
+
+
+def test_the_gap_page_preselects_the_target_that_reads_like_the_word():
+    from apps.chat.gap_views import suggested_target
+
+    targets = [
+        {"value": v}
+        for v in (
+            "table|car_makers", "table|cars_data", "column|cars_data|Weight",
+            "column|cars_data|Year", "value|countrylanguage|Language|English",
+            "column|ventas|region",
+        )
+    ]  # fmt: skip
+    assert suggested_target(targets, "cars") == "table|cars_data"
+    assert suggested_target(targets, "weighed") == "column|cars_data|Weight"
+    assert suggested_target(targets, "English") == "value|countrylanguage|Language|English"
+    assert suggested_target(targets, "sucursal") == ""  # nothing close: the steward chooses
+    assert suggested_target(targets, "produced") == ""

@@ -8,7 +8,9 @@ read chat messages, and chat sits above knowledge.
 
 from __future__ import annotations
 
+import os
 from dataclasses import replace
+from difflib import SequenceMatcher
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -37,6 +39,7 @@ from apps.chat.gaps import (
 )
 from apps.chat.models import Gap
 from apps.knowledge.selectors import catalog_snapshot
+from datachat.text import fold
 
 ACTIONS = ("synonym", "metric", "example")
 VALUES_PER_COLUMN = 50
@@ -112,6 +115,29 @@ def _targets(source: Any, said: str = "") -> list[dict[str, str]]:
     return options
 
 
+def suggested_target(targets: list[dict[str, str]], said: str) -> str:
+    """The target whose name reads most like the gap's word ("cars" → table cars_data, "weighed"
+    → column Weight), preselected so the usual fix is one click; "" when nothing is close."""
+    word = fold(said).replace(" ", "")
+    if len(word) < 3:
+        return ""
+    best, best_score = "", 0.0
+    for option in targets:
+        kind, *names = option["value"].split("|")
+        name = fold(names[-1]).replace("_", "").replace(" ", "")
+        if not name:
+            continue
+        score = SequenceMatcher(None, word, name).ratio()
+        common = len(os.path.commonprefix([word, name]))
+        if common >= 4 or (common >= 3 and common == len(word)):
+            score = max(score, 0.8 + common / 100)
+        if kind == "value" and fold(names[-1]) == fold(said):
+            score = 1.0  # the word is the value itself
+        if score > best_score:
+            best, best_score = option["value"], score
+    return best if best_score >= 0.75 else ""
+
+
 def _is_text(declared: str) -> bool:
     upper = (declared or "TEXT").upper()
     return any(word in upper for word in ("CHAR", "TEXT", "CLOB", "STRING"))
@@ -128,14 +154,16 @@ def _gap_context(membership: Any, gap: Gap) -> dict[str, Any]:
     detail = gap_detail(org=membership.organization, gap=gap)
     source = detail.source or gap.data_source
     tables = [t.name for t in catalog_snapshot(data_source=source).tables] if source else []
+    targets = _targets(source, gap.text if gap.kind in ("word", "value") else "")
     return {
         "gap": gap,
         "kind_label": _kind_label(gap.kind),
         "detail": detail,
         "source": source,
-        "targets": _targets(source, gap.text if gap.kind in ("word", "value") else ""),
+        "targets": targets,
         "tables": tables,
         "form": {
+            "target": suggested_target(targets, gap.text),
             "word": gap.text,
             "name": gap.text,
             "question": detail.questions[0][0] if detail.questions else "",
