@@ -1,5 +1,6 @@
-"""Template context for every page: the review queue's count for stewards and admins, and the
-open access requests' count for the org's administrators."""
+"""Template context for every page: the review queue's count for stewards and admins, which
+steward pages (knowledge gaps, usage) the member may open, and the open access requests' count
+for the org's administrators."""
 
 from __future__ import annotations
 
@@ -34,8 +35,14 @@ def review_queue(request: HttpRequest) -> dict[str, Any]:
 
         return can_resolve(getattr(request, "membership", None))
 
+    def pages() -> dict[str, bool]:
+        from apps.chat.access import steward_pages
+
+        return steward_pages(getattr(request, "membership", None))
+
     return {
         "review_count": count,
+        "steward_pages": pages,
         "access_request_count": access_requests,
         "access_request_resolver": resolver,
     }

@@ -51,11 +51,17 @@ class Answer:
     # {result column: currency or unit} for the columns whose catalog column documents one.
     units: dict[str, str] = field(default_factory=dict)
     # {result column: display label} in the answer's language, unit included ("Ventas totales
-    # (USD)", "Región"): what the table, the chart and exports show instead of SQL aliases.
+    # (USD)", "Región"): what the table and the chart show instead of SQL aliases.
     labels: dict[str, str] = field(default_factory=dict)
     # The period the answer used, named ("noviembre de 2025 (mes anterior al último con datos)",
     # "T3 2025", "todo el periodo con datos (1 ene 2024 – 31 dic 2025)"); None when unknown.
     period: str | None = None
+    # The reading of the question in the user's language ("Ingresos = SUM(total) · T4 2025 ·
+    # por canal"), shown on the answer card so a misreading is visible at a glance.
+    interpretation: str = ""
+    # What the engine did not understand: [{"kind": "word"|"metric"|"value", "text": ...}], on
+    # every question asked back (the knowledge-gaps page reads it).
+    unresolved: list[dict[str, str]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if self.type not in ANSWER_TYPES:
