@@ -25,6 +25,7 @@ from .parts import NeedsFact, Parts
 from .plan import (
     Intent,
     Interpretation,
+    Order,
     QueryPlan,
     SchemaRequest,
     Unresolved,
@@ -84,7 +85,13 @@ def _interpret(
 ) -> Interpretation:
     lang = lx.detect_language(question)
     tokens = _rewrite_phrases(lx.tokenize(question, lang))
+    if previous is not None:
+        tokens = _same_for(tokens)
     mentions, unmapped = scan(model, tokens)
+    if previous is not None and previous.metrics:
+        resorted = _resort(previous, mentions, lang, model)
+        if resorted is not None:  # "ordénalo de menor a mayor", "sort it descending"
+            return resorted
     paid = _read_pay_verbs(model, tokens, mentions)
     if paid is not tokens:  # "cobra" -> "salario": read the question again
         tokens = paid
@@ -99,6 +106,10 @@ def _interpret(
     counted = _rows_of_a_table(tokens, mentions)
     if counted is not None:  # "¿Cuántas filas tiene la tabla ventas?" -> "cuántas ventas"
         tokens = counted
+        mentions, unmapped = scan(model, tokens)
+    counted_per = _entities_with_count(tokens, mentions)
+    if counted_per is not None:  # "customers with more than 5 orders" -> "orders by customers …"
+        tokens = counted_per
         mentions, unmapped = scan(model, tokens)
     offered_rows = _what_we_sell(tokens, mentions)
     if offered_rows is not None:  # "¿Qué productos vendemos?" -> "qué productos"
@@ -171,6 +182,49 @@ def _interpret(
         plan=plan,
         sql=sql,
         notes=tuple(ctx.notes),
+        reading=describe(plan, model, lang),
+    )
+
+
+def _same_for(tokens: list[lx.Token]) -> list[lx.Token]:
+    """ "same for 2024", "lo mismo para el canal Online", "do the same with Tienda": a
+    follow-up that swaps a value; the words that say so are read as "now" ("ahora")."""
+    at = next((n for n, t in enumerate(tokens[:4]) if t.norm in lx.SAME_WORDS), None)
+    if at is None:
+        return tokens
+    end = at + 1
+    while end < len(tokens) and tokens[end].norm in lx.SAME_FILLER:
+        end += 1
+    start = at
+    while start > 0 and tokens[start - 1].norm in lx.SAME_FILLER | lx.FOLLOWUP_LEADS:
+        start -= 1
+    lang = tokens[at].lang
+    now = "ahora" if lang == "es" else "now"
+    lead = replace(tokens[at], text=now, norm=now, key=lx.word_key(now, lang))
+    return [*tokens[:start], lead, *tokens[end:]]
+
+
+def _resort(
+    previous: QueryPlan, mentions: list, lang: str, model: SemanticModel
+) -> Interpretation | None:
+    """A follow-up that only re-sorts the previous answer ("ordénalo de menor a mayor", "sort
+    it ascending", "descending"): the same plan, ordered by its first measure."""
+    kinds = {m.kind for m in mentions}
+    if "dir" not in kinds or kinds - {"dir", "order", "conj"}:
+        return None
+    desc = next(m.value for m in mentions if m.kind == "dir") == "desc"
+    metric = previous.order.metric if previous.order is not None else 0
+    plan = _relabel(model, previous.with_changes(order=Order(metric, desc)), lang)
+    try:
+        sql = compile_sql(plan, model)
+    except PlanError:
+        return None
+    return Interpretation(
+        route="SQL",
+        intent=Intent("AGGREGATION" if plan.dimensions else "QUERY", 0.9, _reasoning(plan, lang)),
+        lang=lang,
+        plan=plan,
+        sql=sql,
         reading=describe(plan, model, lang),
     )
 
@@ -252,6 +306,39 @@ def _rows_of_a_table(tokens: list[lx.Token], mentions: list) -> list[lx.Token] |
         return None
     count = next(m for m in mentions if m.kind == "count")
     return tokens[count.start : count.end] + tokens[schema[0].start : schema[0].end]
+
+
+def _entities_with_count(tokens: list[lx.Token], mentions: list) -> list[lx.Token] | None:
+    """ "customers with more than 5 orders", "países con al menos 3 ciudades": the rows of one
+    table counted per row of another, kept where the count passes: read as "orders by
+    customers with more than 5 orders" (a HAVING on the count, grouped by the entity)."""
+    kinds = [m.kind for m in mentions]
+    for k in range(len(mentions) - 4):
+        entity, with_, cmp, number, counted = mentions[k : k + 5]
+        if kinds[k + 1 : k + 4] != ["with", "cmp", "number"]:
+            continue
+        if entity.kind != "schema" or counted.kind != "schema":
+            continue
+        if not entity.has("table") or not counted.has("table"):
+            continue
+        if entity.has("value") or counted.has("value") or entity.has("metric"):
+            continue
+        mine = {e.ref[0] for e in entity.of("table")}
+        theirs = {e.ref[0] for e in counted.of("table")}
+        if mine & theirs or any(m.kind in ("group", "count", "agg") for m in mentions):
+            return None
+        lang = tokens[0].lang
+        by = "por" if lang == "es" else "by"
+        first = tokens[entity.start]
+        joint = replace(first, text=by, norm=by, key=lx.word_key(by, lang))
+        return [
+            *tokens[: entity.start],
+            *tokens[counted.start : counted.end],
+            joint,
+            *tokens[entity.start : entity.end],
+            *tokens[entity.end :],
+        ]
+    return None
 
 
 _WHICH = lx.words("que what which cuales")
@@ -561,7 +648,8 @@ def unresolved_of(
         found.append(Unresolved("word", detail))
     elif unclear.reason in _METRIC_REASONS:
         said = [m.text for m in ctx.mentions if m.kind == "schema" and m.has("metric")]
-        found.append(Unresolved("metric", ", ".join(said) or question.strip()[:200]))
+        text = detail if detail and detail != question.strip() else ", ".join(said)
+        found.append(Unresolved("metric", text or question.strip()[:200]))
     if not found:
         left = [
             m.text

@@ -88,6 +88,8 @@ def unused_mention(
             if value is not None and not _close(value, numbers):
                 return m.text
             continue
+        if m.kind == "time" and m.time is not None and not _time_used(m, plan):
+            return m.text
         if m.kind != "schema" or lx.fold(m.text) in SOFT_TOTAL:
             continue  # "total" next to a measure is a soft word, not the column `total`
         if _found(m, columns, tables, literals, plan, model):
@@ -116,3 +118,24 @@ def _found(m: Mention, columns, tables, literals, plan: QueryPlan, model) -> boo
         elif e.kind == "value" and lx.fold(str(e.ref[2])) in literals:
             return True
     return False
+
+
+def _time_used(m: Mention, plan: QueryPlan) -> bool:
+    """A grain said ("por mes", "each year") is the plan's grain, what it averages over or what
+    it compares; a named period ("Q4 2025") is one of its ranges exactly, not a wider one."""
+    span = m.time
+    if span.kind == "grain" and span.grain:
+        compared = (
+            plan.comparison is not None and plan.comparison.dimension == f"period:{span.grain}"
+        )
+        return span.grain in (plan.grain, plan.average_over) or compared
+    if span.kind == "period" and span.start and span.end:
+        ranges = [r for r in (plan.time_range, *plan.time_periods) if r is not None]
+        if not ranges and not plan.date_parts:
+            return False
+        exact = any(r.start == span.start and r.end == span.end for r in ranges)
+        inside = any(
+            (r.start or "") >= span.start and (r.end or "9999") <= span.end for r in ranges
+        )
+        return exact or inside or bool(plan.date_parts)
+    return True

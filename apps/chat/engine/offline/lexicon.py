@@ -131,7 +131,7 @@ STOPWORDS = (tx.STOPWORDS["es"] | tx.STOPWORDS["en"]) - _READ_FUNCTION_WORDS | w
     podemos indica indicame consulta consultar busca buscar dar da genera calcula calcular
     calculame trae traeme sacame saca desglosa desglose analiza revisar revisa listado favor
     porfa gracias hola buenas buenos dias tardes noches oye vale ok okay bueno durante
-    dentro general global totales total conjunto todo todos toda todas solo solamente
+    dentro general global conjunto todo todos toda todas solo solamente
     unicamente ademas aproximadamente cerca exactamente respectivamente hubieron hicieron
     hizo hecho realizadas realizados realizaron registradas registrados registro registros
     fila filas dato datos informacion cifra cifras numeros resultado resultados actualmente
@@ -155,7 +155,7 @@ STOPWORDS = (tx.STOPWORDS["es"] | tx.STOPWORDS["en"]) - _READ_FUNCTION_WORDS | w
     dados concedido break down van va going goes distribucion distribution breakdown reparto
     luego entonces podria podes quieres deseo gustaria saberlo necesitaria pasame pasamelo
     pasamela pasamelos pasamelas pasenme mandame enviame traigame mostrame gimme lemme
-    sabemos conocemos
+    sabemos conocemos query queries sql shows showing write escribe escribir
     """
 ) - words(
     # Words that change what is asked: never dropped, so a question the engine cannot read
@@ -179,6 +179,8 @@ AGG_WORDS: dict[str, str] = {
     'media': 'avg', 'medio': 'avg', 'average': 'avg', 'avg': 'avg', 'mean': 'avg', 'medios': 'avg',
     'medias': 'avg', 'promedios': 'avg', 'maximo': 'max', 'maxima': 'max', 'max': 'max',
     'maximum': 'max', 'minimo': 'min', 'minima': 'min', 'min': 'min', 'minimum': 'min',
+    # soft: a SUM next to a measure, nothing elsewhere (parser.soft_total)
+    'total': 'sum', 'totales': 'sum',
 }
 # fmt: on
 # Nouns that name the fact rows themselves: next to another metric they say which rows are
@@ -229,7 +231,7 @@ BOTTOM_WORDS = words("bottom peores ultimos ultimas worst")
 ORDER_WORDS = words(
     """
     ordena ordenar ordenado ordenados ordenadas ordenada sorted sort ranking rank
-    ranked clasificacion ranquea
+    ranked clasificacion ranquea ordenalo ordenalos ordenala ordenalas reordena reorder resort
     """
 )
 ORDER_PHRASES = ("order by", "ordered by", "in order of", "sort by", "sorted by")
@@ -376,6 +378,10 @@ WHY_PHRASES = phrases(
     causes
     """
 )
+
+# "same for 2024", "lo mismo para el canal Online": the previous question with another value.
+SAME_WORDS = words("same mismo misma igual")
+SAME_FILLER = words("lo la the do does did it for para con with but pero en in")
 
 FOLLOWUP_LEADS = words(
     """

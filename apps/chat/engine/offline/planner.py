@@ -19,7 +19,6 @@ from .conditions import (
     read_with,
 )
 from .parser import (
-    SOFT_TOTAL,
     Context,
     MetricSlot,
     Unclear,
@@ -31,6 +30,7 @@ from .parser import (
     pick_numeric,
     resolve_weak_values,
     schema_mention,
+    soft_total,
 )
 from .parts import NeedsFact, Parts
 from .plan import (
@@ -66,6 +66,11 @@ def _implied_metrics(ctx: Context, slots: list[MetricSlot]) -> None:
     if nouns:
         money = any(_names_revenue(ctx, i) for i in nouns)
         ctx.noun_key = ms.revenue_key(model) if money else ms.fact_count_key(model)
+    listed = ctx.has("list") and not ctx.has(
+        "count", "most", "least", "rank", "group", "howmuch", "sell", "sold", "agg", "share"
+    )
+    if listed and nouns and not slots and not any(_names_revenue(ctx, i) for i in nouns):
+        return  # "list all orders shipped to Germany": the orders themselves, not a count
     if not slots:
         counted = _counted_by_superlative(ctx)
         if counted is not None:  # "¿qué ciudad tiene más clientes?": count the clients
@@ -90,8 +95,8 @@ def _implied_metrics(ctx: Context, slots: list[MetricSlot]) -> None:
     for i in nouns:
         ctx.used.add(i)
     if slots:
-        for i, m in enumerate(ctx.mentions):
-            if m.kind == "schema" and i not in ctx.used and lx.fold(m.text) in SOFT_TOTAL:
+        for i in range(len(ctx.mentions)):
+            if soft_total(ctx, i) and i not in ctx.used:
                 ctx.used.add(i)  # "total revenue", "en total": no extra column
 
 

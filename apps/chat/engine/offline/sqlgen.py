@@ -94,6 +94,8 @@ class _Builder:
         self.metrics = [metric_expression(model, m.key) for m in plan.metrics]
         self.joins = self._joins()
         self.qualify = bool(self.joins)
+        if self.upstream:
+            self._count_keys()
 
     # --- tables and columns ---------------------------------------------------------------
 
@@ -125,6 +127,7 @@ class _Builder:
             raise PlanError(f"unknown table {base}")
         present = {base}
         joins = []
+        self.upstream: frozenset[str] = frozenset()  # tables a one-to-many join multiplies
         for table in self._needed():
             if table not in self.model.tables:
                 raise PlanError(f"unknown table {table}")
@@ -138,9 +141,16 @@ class _Builder:
                     joins.append((right, right_col, left, left_col))
                     present.add(right)
                 elif right in present and left not in present:
+                    # `left` holds the foreign key: one row of `right` meets many of `left`
+                    if not self.upstream and not self._one_to_one(left, left_col):
+                        self.upstream = frozenset(present)
                     joins.append((left, left_col, right, right_col))
                     present.add(left)
         return joins
+
+    def _one_to_one(self, table: str, column: str) -> bool:
+        info = self.model.tables.get(table)
+        return info is not None and info.key == (column,)
 
     def col(self, table: str, column: str) -> exp.Column:
         if self.model.column(table, column) is None:
@@ -293,6 +303,10 @@ class _Builder:
             select = select.where(exp.and_(*conditions))
         if not p.listing:
             select = self._group_order(select)
+            if self.upstream and self._inflated():
+                select = self._at_grain(select)
+        elif self.upstream:
+            select = select.distinct()  # one row per listed row, however many it joins
         if p.average_over and not p.listing:
             select = self._average_over(select)
         per_group = bool(p.rank_within) and set(p.rank_within) < set(p.dimensions)
@@ -301,6 +315,102 @@ class _Builder:
         if p.limit:
             select = select.limit(int(p.limit))
         return select
+
+    # --- the grain of a one-to-many join (issue 13 §5) ------------------------------------
+
+    def _count_keys(self) -> None:
+        """COUNT(*) of a table the joins multiply counts its distinct keys instead."""
+        for n, (expression, tables) in enumerate(self.metrics):
+            for agg in list(expression.find_all(exp.Count)):
+                if not isinstance(agg.this, exp.Star):
+                    continue
+                (table,) = tables if len(tables) == 1 else (self.plan.table,)
+                if table not in self.upstream:
+                    continue
+                key = self.model.tables[table].key if table in self.model.tables else ()
+                if len(key) != 1:
+                    raise PlanError(f"rows of {table} multiplied by a join, no key")
+                column = exp.column(key[0], table=table)
+                counted = exp.Count(this=exp.Distinct(expressions=[column]))
+                if agg is expression:
+                    expression = counted
+                else:
+                    agg.replace(counted)
+                self.metrics[n] = (expression, tables)
+
+    def _inflated(self) -> bool:
+        """Whether a measure reads a table the joins multiply (an order's freight summed once
+        per order line). MIN, MAX and COUNT(DISTINCT) are safe; COUNT(*) was made distinct;
+        anything else is computed at its grain (`_at_grain`)."""
+        for expression, _tables in self.metrics:
+            for agg in expression.find_all(exp.AggFunc):
+                if isinstance(agg, (exp.Min, exp.Max)):
+                    continue
+                if isinstance(agg, exp.Count) and isinstance(agg.this, (exp.Distinct, exp.Star)):
+                    continue
+                if any(c.table in self.upstream for c in agg.find_all(exp.Column)):
+                    return True
+        return False
+
+    def _at_grain(self, select: exp.Select) -> exp.Select:
+        """The aggregate over the distinct rows of the measured tables: an inner SELECT
+        DISTINCT of their keys and of every column the outer query reads, joined and filtered
+        as before; the outer query groups it. A measure mixing grains cannot be answered."""
+        measured = {
+            c.table
+            for expression, _tables in self.metrics
+            for agg in expression.find_all(exp.AggFunc)
+            for c in agg.find_all(exp.Column)
+        }
+        if measured - self.upstream:
+            raise PlanError("measures at two grains across a one-to-many join")
+        outer_parts = [*select.expressions]
+        for arg in ("group", "having", "order"):
+            if select.args.get(arg) is not None:
+                outer_parts.append(select.args[arg])
+        read = {
+            (c.table, c.name) for part in outer_parts for c in part.find_all(exp.Column) if c.table
+        }
+        for table in sorted(measured):
+            key = self.model.tables[table].key if table in self.model.tables else ()
+            if not key:
+                raise PlanError(f"rows of {table} multiplied by a join, no key")
+            read |= {(table, k) for k in key}
+        inner = exp.select(
+            *[exp.alias_(exp.column(c, table=t), f"{t}__{c}") for t, c in sorted(read)]
+        ).distinct()
+        source = select.args.get("from_") or select.args.get("from")
+        inner = inner.from_(source.this.copy())
+        if select.args.get("joins"):
+            inner.set("joins", [j.copy() for j in select.args["joins"]])
+        if select.args.get("where") is not None:
+            inner.set("where", select.args["where"].copy())
+        outer = select.copy()
+        outer.set("joins", None)
+        outer.set("where", None)
+        outer.set("from_" if "from_" in outer.args else "from", None)
+        outer = outer.from_(inner.subquery("g"))
+        items = []
+        for item in outer.expressions:
+            if isinstance(item, exp.Column) and item.table:
+                item = exp.alias_(item, item.name)  # keep the output name
+            items.append(item)
+        outer.set("expressions", items)
+
+        def flatten(node: exp.Expression) -> exp.Expression:
+            if isinstance(node, exp.Column) and node.table:
+                return exp.column(f"{node.table}__{node.name}")
+            return node
+
+        for arg in ("expressions", "group", "having", "order"):
+            value = outer.args.get(arg)
+            if value is None:
+                continue
+            if isinstance(value, list):
+                outer.set(arg, [v.transform(flatten) for v in value])
+            else:
+                outer.set(arg, value.transform(flatten))
+        return outer
 
     def _top_per_group(self, inner: exp.Select) -> exp.Select:
         """Top N of each group: ROW_NUMBER() over the groups, then rank <= N."""
