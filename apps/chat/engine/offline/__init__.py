@@ -209,7 +209,8 @@ def _resort(
 ) -> Interpretation | None:
     """A follow-up that only re-sorts the previous answer ("ordénalo de menor a mayor", "sort
     it ascending", "descending"): the same plan, ordered by its first measure."""
-    kinds = {m.kind for m in mentions}
+    # "in descending order": the noun "order" says how to sort, whatever else it names
+    kinds = {m.kind for m in mentions if lx.fold(m.text) not in ("order", "orden")}
     if "dir" not in kinds or kinds - {"dir", "order", "conj"}:
         return None
     desc = next(m.value for m in mentions if m.kind == "dir") == "desc"
