@@ -316,3 +316,17 @@ def test_follow_ups_resort_and_swap_a_value_across_languages(demo):
     assert monthly.route == "SQL" and monthly.plan.grain == "month"
     without = interpret("without Online", model, previous=first.plan)
     assert without.route == "SQL" and "canal <> 'Online'" in without.sql
+
+
+def test_a_quoted_text_after_contain_or_start_is_a_like_pattern(demo, shop):
+    """Stopwords swallowed the "a" of `names that have "a"`; quoted text is now a pattern."""
+    model, conn = demo
+    result, got = answer(model, conn, "productos cuyo nombre contiene 'Pro'")
+    assert "LIKE '%Pro%'" in result.sql and got and all("Pro" in name for (name,) in got)
+    result, got = answer(model, conn, "products whose name starts with 'Mon'")
+    assert "LIKE 'Mon%'" in result.sql and all(name.startswith("Mon") for (name,) in got)
+    shop_model, shop_conn = shop
+    result, got = answer(shop_model, shop_conn, 'customers that have "a" in their name')
+    assert "LIKE '%a%'" in result.sql
+    names = {name for (name,) in got}
+    assert "Alfa Trading" in names and "Toms Spezialitaten" in names

@@ -22,6 +22,7 @@ from . import measures as ms
 from .coverage import unused_mention
 from .parser import Context, Unclear, schema_request
 from .parts import NeedsFact, Parts
+from .patterns import apply_patterns, take_patterns
 from .plan import (
     Intent,
     Interpretation,
@@ -85,6 +86,7 @@ def _interpret(
 ) -> Interpretation:
     lang = lx.detect_language(question)
     tokens = _rewrite_phrases(lx.tokenize(question, lang))
+    tokens, patterns = take_patterns(question, tokens)
     if previous is not None:
         tokens = _same_for(tokens)
     mentions, unmapped = scan(model, tokens)
@@ -160,6 +162,10 @@ def _interpret(
         ):
             raise Unclear("vague")
         plan, parts, said_metric, read = _plan(question, model, tokens, lang, previous)
+        if patterns:  # "names that contain 'a'": LIKE on the column named, else the label
+            plan = apply_patterns(plan, patterns, _columns_before(read, plan, model), model)
+            if plan is None:
+                raise Unclear("unknown_value", patterns[0].text)
         sql = compile_sql(plan, model)
         skip = read.qualifiers | read.rejected | read.consumed
         left = unused_mention(read.mentions, skip, plan, sql, model)
@@ -184,6 +190,30 @@ def _interpret(
         notes=tuple(ctx.notes),
         reading=describe(plan, model, lang),
     )
+
+
+def _columns_before(read: Context, plan: QueryPlan, model: SemanticModel) -> dict:
+    """{character offset where a mention ends: (table, text column) it names}, the columns
+    reachable from the plan's table, for a pattern said right after them."""
+    found = {}
+    for m in read.mentions:
+        if m.kind != "schema":
+            continue
+        texts = [
+            e.ref
+            for e in m.of("column")
+            if (col := model.column(*e.ref)) is not None
+            and col.kind == "text"
+            and model.path(plan.table, e.ref[0]) is not None
+            or e.ref[0] == plan.table
+        ]
+        if not texts and m.has("table"):  # "countries that contain 'ia'": the table's label
+            tables = [e.ref[0] for e in m.of("table") if model.tables[e.ref[0]].display]
+            texts = [(t, model.tables[t].display) for t in tables]
+        if texts:
+            best = sorted(texts, key=lambda r: (r[0] != plan.table, r))[0]
+            found[read.tokens[m.end - 1].end] = best
+    return found
 
 
 def _same_for(tokens: list[lx.Token]) -> list[lx.Token]:

@@ -261,6 +261,10 @@ class _Builder:
             elif f.op in ("in", "=", "not in", "!="):
                 node = exp.In(this=column, expressions=literals)
                 conditions.append(node if f.op in ("in", "=") else exp.Not(this=node))
+            elif f.op in ("like", "not like"):  # text patterns: "names that contain 'a'"
+                likes = [exp.Like(this=column.copy(), expression=lit) for lit in literals]
+                node = exp.or_(*likes) if len(likes) > 1 else likes[0]
+                conditions.append(node if f.op == "like" else exp.Not(this=node))
             else:
                 raise PlanError(f"unknown filter op {f.op}")
         for f in p.numeric_filters:
