@@ -359,13 +359,18 @@ def _entities_with_count(tokens: list[lx.Token], mentions: list) -> list[lx.Toke
         if mine & theirs or any(m.kind in ("group", "count", "agg") for m in mentions):
             return None
         lang = tokens[0].lang
-        by = "por" if lang == "es" else "by"
         first = tokens[entity.start]
-        joint = replace(first, text=by, norm=by, key=lx.word_key(by, lang))
+
+        def word(w: str, first: lx.Token = first, lang: str = lang) -> lx.Token:
+            return replace(first, text=w, norm=w, key=lx.word_key(w, lang))
+
+        es = lang == "es"
         return [
             *tokens[: entity.start],
+            word("numero" if es else "number"),
+            word("de" if es else "of"),
             *tokens[counted.start : counted.end],
-            joint,
+            word("por" if es else "by"),
             *tokens[entity.start : entity.end],
             *tokens[entity.end :],
         ]
@@ -537,6 +542,13 @@ _GRAIN_WORDS = {
 def _as_shares(plan: QueryPlan, lang: str) -> QueryPlan:
     """Percent metrics read and print as percentages of their metric; averages over periods
     say so ("promedio por mes de ingresos")."""
+    if plan.average_per:  # "promedio por cliente de ventas totales"
+        word = ", ".join(c.table for c in plan.average_per)
+        label = "promedio por {} de {}" if lang == "es" else "average per {} of {}"
+        refs = tuple(
+            m.__class__(m.key, label.format(word, m.label), m.unit, m.alias) for m in plan.metrics
+        )
+        return plan.with_changes(metrics=refs)
     if plan.average_over:
         word = _GRAIN_WORDS["es" if lang == "es" else "en"][plan.average_over]
         label = "promedio por {} de {}" if lang == "es" else "average per {} of {}"

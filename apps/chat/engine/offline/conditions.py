@@ -141,6 +141,14 @@ def read_numeric(
         target = None
         if k + 2 in slot_at:  # "con más de 500 pedidos": the metric follows the number
             target = ("having", slot_at[k + 2])
+            said = {t.norm for t in ctx.tokens[ctx.mentions[k + 2].start : ctx.mentions[k + 2].end]}
+            if said <= lx.ROW_NOUNS and parts.metrics:
+                # "at least 400 sales": a number of rows, whatever "sales" alone would measure
+                n, count = slot_at[k + 2], ms.fact_count_key(ctx.model)
+                implied = parts.metrics[n]
+                for other, slot in enumerate(slots):  # the same noun, implied twice
+                    if other == n or (parts.metrics[other] == implied and slot.implied):
+                        slot.key = parts.metrics[other] = count
         ahead = schema_mention(ctx, k + 2)
         if target is None and ahead is not None and k + 2 not in ctx.used:
             numeric = [e for e in ahead.of("column") if column_kind(ctx, e) == "number"]

@@ -51,6 +51,7 @@ class Context:
     average_over: bool = False  # "promedio mensual de ventas": average the per-period totals
     dropped: list[str] = field(default_factory=list)  # meaning words no slot could take
     consumed: set[int] = field(default_factory=set)  # read by a rule, no column in the SQL
+    averaged: dict[str, str] = field(default_factory=dict)  # AVG key -> the SUM it came from
 
     def kinds(self, *kinds: str) -> list[int]:
         return [i for i, m in enumerate(self.mentions) if m.kind in kinds]
@@ -837,6 +838,8 @@ def _apply_aggregates(ctx: Context, slots: list[MetricSlot]) -> None:
                 applied = True
                 break
             if slot is not None:
+                if fn == "avg" and ms.metric_agg(model, slot.key) == "sum":
+                    ctx.averaged[slot.key and ms.retarget_agg(model, slot.key, fn)] = slot.key
                 slot.key = ms.retarget_agg(model, slot.key, fn)
                 made, applied = slot, True
                 break

@@ -136,6 +136,9 @@ class QueryPlan:
     average_over: str | None = None  # a grain: the metrics are averaged over its periods
     period_position: int = 0  # index of the period column among the grouping columns
     rank_within: tuple[ColumnRef, ...] = ()  # order/limit apply per group of these dimensions
+    # "ingreso promedio por cliente en cada segmento": the metric summed per these columns (an
+    # entity), then averaged within the dimensions
+    average_per: tuple[ColumnRef, ...] = ()
     # Percentages: with groups, each group's share of the total; without, the share of the rows
     # matching `share_of` (conditions moved out of WHERE into the numerator).
     share: bool = False
@@ -202,6 +205,7 @@ _NESTED: dict[str, Any] = {
     "share_of": Filter,
     "share_numeric": NumericFilter,
     "rank_within": ColumnRef,
+    "average_per": ColumnRef,
 }
 _SINGLE: dict[str, Any] = {
     "time_range": TimeRange,

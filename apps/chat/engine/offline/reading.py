@@ -117,6 +117,9 @@ def describe(plan: QueryPlan | None, model: SemanticModel, lang: str) -> str:
         groups.insert(min(plan.period_position, len(groups)), w["grains"][plan.grain])
     if groups:
         bits.append(f"{w['by']} " + ", ".join(groups))
+    if plan.average_per:
+        per = ", ".join(c.column for c in plan.average_per)
+        bits.append(("promedio por " if lang == "es" else "averaged per ") + per)
     if plan.share:
         bits.append(w["share"])
     if plan.comparison is not None:

@@ -289,6 +289,8 @@ class _Builder:
 
     def build(self) -> exp.Select:
         p = self.plan
+        if p.average_per and not p.listing:
+            return self._average_per()
         if p.listing:
             select = exp.select(*[self.col(c.table, c.column) for c in p.listing])
             if p.distinct:
@@ -452,6 +454,34 @@ class _Builder:
         """NULL placement as the dialect's default, so no NULLS FIRST/LAST is printed."""
         return desc if self.dialect == "postgres" else not desc
 
+    def _average_per(self) -> exp.Select:
+        """SELECT dims, AVG(m) FROM (m per entity and dims) GROUP BY dims: the mean over the
+        entities (customers) of their totals, within each group."""
+        p = self.plan
+        inner_plan = p.with_changes(
+            dimensions=(*p.dimensions, *p.average_per),
+            average_per=(),
+            order=None,
+            limit=None,
+            having=(),
+        )
+        inner = _Builder(inner_plan, self.model)
+        select = inner.build()
+        dims = [exp.column(inner.dim_alias(d)) for d in p.dimensions]
+        metrics = [exp.alias_(exp.Avg(this=exp.column(a)), a) for a in inner.metric_aliases]
+        outer = exp.select(*dims, *metrics).from_(select.subquery("per_entity"))
+        if dims:
+            outer = outer.group_by(*[d.copy() for d in dims])
+        if p.order is not None:
+            alias = inner.metric_aliases[min(p.order.metric, len(inner.metric_aliases) - 1)]
+            nulls_first = p.order.desc if self.dialect == "postgres" else not p.order.desc
+            outer = outer.order_by(
+                exp.Ordered(this=exp.column(alias), desc=p.order.desc, nulls_first=nulls_first)
+            )
+        if p.limit:
+            outer = outer.limit(int(p.limit))
+        return outer
+
     def _average_over(self, inner: exp.Select) -> exp.Select:
         """SELECT dims, AVG(m) FROM (the per-period totals) GROUP BY dims."""
         inner.set("order", None)
@@ -505,6 +535,14 @@ class _Builder:
         """metric * 100.0 / total: the total over all groups (a window), or over all rows with
         the conditions moved into the numerator (CASE WHEN)."""
         hundred = exp.Literal.number("100.0")
+        total = expression if isinstance(expression, exp.Sum) else None
+        if total is not None and isinstance(total.this, (exp.Sub, exp.Paren)):
+            difference = total.this.unnest() if isinstance(total.this, exp.Paren) else total.this
+            if isinstance(difference, exp.Sub):
+                # a percentage of a difference (a margin: revenue - cost) is relative to its
+                # first term, SUM(a - b) * 100 / SUM(a), not a share of the difference's total
+                whole = exp.Sum(this=difference.this.copy())
+                return exp.Div(this=exp.Mul(this=expression, expression=hundred), expression=whole)
         if not (self.plan.share_of or self.plan.share_numeric):
             total = exp.Window(this=exp.Sum(this=expression.copy()))
             return exp.Div(this=exp.Mul(this=expression, expression=hundred), expression=total)
