@@ -10,6 +10,7 @@ project's; the small foreign schemas are built here, in SQLite, in the shapes th
 from __future__ import annotations
 
 import sqlite3
+from pathlib import Path
 
 import pytest
 
@@ -17,6 +18,9 @@ from apps.chat.engine.offline import build_semantic_model, interpret
 from apps.chat.tests.support import build_demo_db, demo_content, introspect_sqlite
 from apps.knowledge.engine import introspection
 from apps.knowledge.engine.catalog import CatalogSnapshot
+
+# tests/eval/shapes_nl2sql.jsonl answered right (floors only rise; the issue's target is 0.9)
+SHAPES_FLOOR = 0.7
 
 
 @pytest.fixture(scope="module")
@@ -330,3 +334,63 @@ def test_a_quoted_text_after_contain_or_start_is_a_like_pattern(demo, shop):
     assert "LIKE '%a%'" in result.sql
     names = {name for (name,) in got}
     assert "Alfa Trading" in names and "Toms Spezialitaten" in names
+
+
+def test_above_or_below_the_average_compares_with_the_column_mean(demo):
+    model, conn = demo
+    result, got = answer(model, conn, "Productos con precio de lista por encima del promedio")
+    mean = rows(conn, "SELECT AVG(precio_lista) FROM productos")[0][0]
+    assert got and all(price > mean for _name, price in got)
+    below = interpret("products with list price below the average", model)
+    assert below.route == "SQL" and "< (SELECT AVG(precio_lista)" in below.sql
+
+
+def test_margin_in_percent_is_over_revenue_not_a_share_of_the_margin(demo):
+    """ "margen bruto en porcentaje por categoría" gave each category's share of the total
+    margin; a percentage of a difference is relative to its first term."""
+    model, conn = demo
+    result, got = answer(model, conn, "Margen bruto en porcentaje por categoría")
+    gold = rows(
+        conn,
+        "SELECT v.categoria, SUM(v.total - v.cantidad * p.costo_unitario) * 100.0 / SUM(v.total)"
+        " FROM ventas v JOIN productos p ON p.producto_id = v.producto_id GROUP BY v.categoria",
+    )
+    assert [(c, round(x, 6)) for c, x in got] == [(c, round(x, 6)) for c, x in sorted(gold)]
+
+
+def test_an_average_per_entity_within_groups_averages_the_entities_totals(demo):
+    """ "average per customer within each segment" was the average ticket per customer."""
+    model, conn = demo
+    result, got = answer(model, conn, "Ingreso promedio por cliente en cada segmento")
+    gold = rows(
+        conn,
+        "SELECT segmento, AVG(t) FROM (SELECT c.segmento, c.cliente_id, SUM(v.total) AS t "
+        "FROM ventas v JOIN clientes c ON c.cliente_id = v.cliente_id "
+        "GROUP BY c.segmento, c.cliente_id) GROUP BY segmento",
+    )
+    assert [(s, round(x, 4)) for s, x in got] == [(s, round(x, 4)) for s, x in sorted(gold)]
+    assert "promedio por" in result.reading
+
+
+def test_the_harder_demo_set_of_analytic_shapes(demo):
+    """tests/eval/shapes_nl2sql.jsonl (issue 13 §6), measured through the engine alone: the
+    floor is what it answers today; nothing it answers may be wrong."""
+    import json
+
+    from apps.chat.engine.offline.evaluation import gold_is_ordered, results_match
+
+    model, conn = demo
+    path = Path(__file__).resolve().parents[3] / "tests" / "eval" / "shapes_nl2sql.jsonl"
+    right, wrong = 0, []
+    cases = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    for case in cases:
+        result = interpret(case["question"], model)
+        if result.route != "SQL":
+            continue
+        gold = rows(conn, case["gold_sql"])
+        if results_match(gold, rows(conn, result.sql), gold_is_ordered(case["gold_sql"])):
+            right += 1
+        else:
+            wrong.append(case["id"])
+    assert not wrong
+    assert right / len(cases) >= SHAPES_FLOOR

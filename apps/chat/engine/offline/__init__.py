@@ -601,7 +601,10 @@ def _reasoning(plan: QueryPlan, lang: str) -> str:
     if plan.grain:
         bits.append(f"{'periodo' if es else 'grain'}: {plan.grain}")
     conditions = [f"{f.column} {f.op} {', '.join(f.values)}" for f in plan.filters]
-    conditions += [f"{f.column} {f.op} {f.value:g}" for f in plan.numeric_filters]
+    conditions += [
+        f"{f.column} {f.op} " + (f"AVG({f.column})" if f.average else f"{f.value:g}")
+        for f in plan.numeric_filters
+    ]
     if plan.time_range:
         conditions.append(plan.time_range.label or f"{plan.time_range.start}–{plan.time_range.end}")
     if conditions:

@@ -284,6 +284,27 @@ WITH_WORDS = words(
     incluyeron had
     """
 )
+# "por encima del promedio", "below the average": compared with the column's own mean.
+AVERAGE_CMP: dict[str, str] = {
+    **{
+        f"{head} {avg}": ">"
+        for head in phrases(
+            "above | over | higher than | greater than | more than | por encima de | "
+            "por encima del | mayor que | mayor al | mayores al | superior a | superior al | "
+            "superiores al | mas que | mas alto que | mas alta que"
+        )
+        for avg in phrases("average | the average | promedio | el promedio | la media | media")
+    },
+    **{
+        f"{head} {avg}": "<"
+        for head in phrases(
+            "below | under | lower than | less than | por debajo de | por debajo del | "
+            "menor que | menor al | menores al | inferior a | inferior al | inferiores al | "
+            "menos que | mas bajo que | mas baja que"
+        )
+        for avg in phrases("average | the average | promedio | el promedio | la media | media")
+    },
+}
 WITHOUT_WORDS = frozenset(["sin", "without"])
 NEG_WORDS = words("excepto except excluding excluyendo salvo exceptuando no not")
 NEG_PHRASES = phrases(

@@ -65,6 +65,7 @@ class NumericFilter:
     column: str
     op: str  # ">", ">=", "<", "<=", "=", "!="
     value: float
+    average: bool = False  # compared with the column's mean over its table, not with `value`
 
 
 @dataclass(frozen=True)

@@ -101,7 +101,11 @@ def describe(plan: QueryPlan | None, model: SemanticModel, lang: str) -> str:
         else:
             bits.append(f"{f.column} = {values}")
     for n in plan.numeric_filters:
-        bits.append(f"{n.column} {n.op} {n.value:g}")
+        if n.average:
+            mean = "AVG" if lang != "es" else "promedio"
+            bits.append(f"{n.column} {n.op} {mean}({n.column})")
+        else:
+            bits.append(f"{n.column} {n.op} {n.value:g}")
     if plan.time_range is not None:
         t = plan.time_range
         bits.append(t.label or f"{t.start or '…'} – {t.end or '…'}")

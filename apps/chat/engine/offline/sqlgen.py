@@ -268,6 +268,13 @@ class _Builder:
             else:
                 raise PlanError(f"unknown filter op {f.op}")
         for f in p.numeric_filters:
+            if f.average:  # "above the average": the mean of the whole column
+                mean = exp.select(exp.Avg(this=exp.column(f.column))).from_(f.table)
+                node = {">": exp.GT, "<": exp.LT}[f.op]
+                conditions.append(
+                    node(this=self.col(f.table, f.column), expression=exp.Subquery(this=mean))
+                )
+                continue
             conditions.append(_compare(self.col(f.table, f.column), f.op, f.value))
         if p.time_range:
             condition = self._range_condition(p.time_range)
