@@ -754,7 +754,7 @@ GLOSS: dict[str, tuple[str, ...]] = {
     "descripcion": ("description",),
     "peso": ("weight",),
     "edad": ("age",),
-    "genero": ("gender",),
+    "genero": ("gender", "genre"),  # a person's, or a catalogue's (films, books, music)
     "margen": ("margin",),
     "beneficio": ("profit",),
     "ganancia": ("profit",),
