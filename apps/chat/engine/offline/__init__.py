@@ -15,7 +15,9 @@ dates when the model was built with `date_bounds`, else computed in SQL from MAX
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
+
+from datachat import text as tx
 
 from . import lexicon as lx
 from . import measures as ms
@@ -24,6 +26,7 @@ from .parser import Context, Unclear, schema_request
 from .parts import NeedsFact, Parts
 from .patterns import apply_patterns, take_patterns
 from .plan import (
+    ColumnRef,
     Intent,
     Interpretation,
     Order,
@@ -109,6 +112,12 @@ def _interpret(
     if counted is not None:  # "¿Cuántas filas tiene la tabla ventas?" -> "cuántas ventas"
         tokens = counted
         mentions, unmapped = scan(model, tokens)
+    having_rows = None
+    if previous is None:
+        having_rows = _entity_rows(model, tokens, mentions)
+        if having_rows is not None:  # "clientes que nunca compraron en Online" -> "ventas … Online"
+            tokens = having_rows.tokens
+            mentions, unmapped = scan(model, tokens)
     counted_per = _entities_with_count(tokens, mentions)
     if counted_per is not None:  # "customers with more than 5 orders" -> "orders by customers …"
         tokens = counted_per
@@ -162,6 +171,8 @@ def _interpret(
         ):
             raise Unclear("vague")
         plan, parts, said_metric, read = _plan(question, model, tokens, lang, previous)
+        if having_rows is not None:
+            plan = having_rows.listing(plan, model)
         if patterns:  # "names that contain 'a'": LIKE on the column named, else the label
             plan = apply_patterns(plan, patterns, _columns_before(read, plan, model), model)
             if plan is None:
@@ -337,6 +348,98 @@ def _rows_of_a_table(tokens: list[lx.Token], mentions: list) -> list[lx.Token] |
         return None
     count = next(m for m in mentions if m.kind == "count")
     return tokens[count.start : count.end] + tokens[schema[0].start : schema[0].end]
+
+
+_NEVER = lx.words("never nunca jamas")
+_ANY = lx.words("any ningun ninguna ninguno")
+_BOTH = lx.words("both ambos ambas")
+_ENTITY_BLOCKERS = frozenset(
+    {"count", "agg", "group", "most", "least", "rank", "share", "howmuch", "compare", "trend"}
+)
+
+
+@dataclass(frozen=True)
+class _EntityRows:
+    """A listing of `table`'s rows that have (or, `absent`, have no) row of the fact table
+    meeting the question's conditions; `tokens` say those conditions about the fact table."""
+
+    table: str
+    fk: str
+    key: str
+    absent: bool
+    tokens: list
+    each: bool = False  # "both X and Y"
+
+    def listing(self, plan: QueryPlan, model: SemanticModel) -> QueryPlan:
+        # values listed ("Laptop Pro and Monitor") group by their column: not here
+        filtered = {(f.table, f.column) for f in plan.filters}
+        grouped = [d for d in plan.dimensions if (d.table, d.column) not in filtered]
+        if grouped or plan.grain or plan.limit or plan.having or plan.comparison:
+            raise Unclear("generic")
+        said = plan.filters or plan.numeric_filters or plan.time_range or plan.date_parts
+        if not said and not self.absent:
+            raise Unclear("generic")
+        inner = plan.with_changes(metrics=(), listing=(), order=None, share=False, dimensions=())
+        label = model.tables[self.table].display
+        if label is None:
+            raise Unclear("generic")
+        return QueryPlan(
+            table=self.table,
+            listing=(ColumnRef(self.table, label),),
+            rows_plan=plan_to_dict(inner),
+            rows_key=(self.fk, self.key),
+            rows_absent=self.absent,
+            rows_each=self.each,
+        )
+
+
+def _entity_rows(
+    model: SemanticModel, tokens: list[lx.Token], mentions: list
+) -> _EntityRows | None:
+    """ "clientes que compraron en el canal Online", "customers who never ordered in 2024",
+    "products never sold", "customers without any order above 20": rows of an entity table
+    listed by what its fact rows do (EXISTS), or do not (NOT EXISTS). The entity's words are
+    replaced by the fact table's name, so the rest reads as conditions on the fact rows."""
+    kinds = {m.kind for m in mentions}
+    if kinds & _ENTITY_BLOCKERS or not model.fact:
+        return None
+    first = next((i for i, m in enumerate(mentions) if m.kind == "schema"), None)
+    if first is None:
+        return None
+    entity = mentions[first]
+    if not entity.has("table") or entity.has("value") or entity.has("metric"):
+        return None
+    table = max(entity.of("table"), key=lambda e: e.quality).ref[0]
+    best = max(e.quality for e in entity.entries)
+    if table == model.fact or max(e.quality for e in entity.of("table")) < best:
+        return None
+    path = model.path(model.fact, table)
+    if not path or len(path) != 1 or path[0][0] != model.fact:
+        return None
+    norms = [t.norm for t in tokens]
+    never = any(w in _NEVER for w in norms)
+    both = any(w in _BOTH for w in norms)
+    without_any = any(
+        a in ("without", "sin") and b in _ANY for a, b in zip(norms, norms[1:], strict=False)
+    )
+    doing = kinds & {"buy", "sell", "sold"} or never or without_any or both
+    conditions = [m for m in mentions[first + 1 :] if m.kind in ("schema", "time", "cmp")]
+    if not doing or not (conditions or never):
+        return None
+    drop = {n for n, w in enumerate(norms) if w in _NEVER or w in _ANY or w in _BOTH}
+    drop |= {n for n, w in enumerate(norms) if w in ("without", "sin") and n + 1 in drop}
+    drop |= {n for n, w in enumerate(norms) if w in ("not", "no") and never}
+    fact_words = tx.identifier_words(model.fact)
+    lang = tokens[0].lang
+    seed = tokens[entity.start]
+    named = [replace(seed, text=w, norm=w, key=lx.word_key(w, lang)) for w in fact_words]
+    rewritten = [
+        *[t for n, t in enumerate(tokens[: entity.start]) if n not in drop],
+        *named,
+        *[t for n, t in enumerate(tokens[entity.end :], start=entity.end) if n not in drop],
+    ]
+    _, fk, _, key = path[0]
+    return _EntityRows(table, fk, key, never or without_any, rewritten, both)
 
 
 def _entities_with_count(tokens: list[lx.Token], mentions: list) -> list[lx.Token] | None:

@@ -16,7 +16,7 @@ from sqlglot import exp
 
 from . import lexicon as lx
 from .parser import SOFT_TOTAL
-from .plan import QueryPlan
+from .plan import QueryPlan, plan_from_dict
 from .scan import Mention
 from .semantic import SemanticModel
 
@@ -33,7 +33,20 @@ def _sql_parts(sql: str, dialect: str) -> tuple[set[str], set[str], set[str]]:
     return columns, tables, literals
 
 
-def _numbers(plan: QueryPlan) -> set[float]:
+def _with_rows(plan: QueryPlan) -> list[QueryPlan]:
+    """The plan, and the plan of the rows it requires to exist (or not), if any."""
+    inner = plan_from_dict(plan.rows_plan) if plan.rows_plan else None
+    return [plan] if inner is None else [plan, inner]
+
+
+def _numbers(outer: QueryPlan) -> set[float]:
+    found: set[float] = set()
+    for plan in _with_rows(outer):
+        found |= _plan_numbers(plan)
+    return found
+
+
+def _plan_numbers(plan: QueryPlan) -> set[float]:
     found: set[float] = set()
     if plan.limit:
         found.add(float(plan.limit))
@@ -88,7 +101,8 @@ def unused_mention(
             if value is not None and not _close(value, numbers):
                 return m.text
             continue
-        if m.kind == "time" and m.time is not None and not _time_used(m, plan):
+        timed = m.kind == "time" and m.time is not None
+        if timed and not any(_time_used(m, p) for p in _with_rows(plan)):
             return m.text
         if m.kind != "schema" or lx.fold(m.text) in SOFT_TOTAL:
             continue  # "total" next to a measure is a soft word, not the column `total`

@@ -130,6 +130,13 @@ class QueryPlan:
     # "ingreso promedio por cliente en cada segmento": the metric summed per these columns (an
     # entity), then averaged within the dimensions
     average_per: tuple[ColumnRef, ...] = ()
+    # "clientes que (nunca) compraron en el canal Online": the listed rows that have (or have
+    # no) row of another table meeting conditions; `rows_plan` is that table's plan (as a dict,
+    # its filters only), `rows_key` (its column, the listed table's key) ties them.
+    rows_plan: dict | None = None
+    rows_key: tuple[str, ...] = ()
+    rows_absent: bool = False
+    rows_each: bool = False  # "both X and Y": one such row for each value, not either
     # Percentages: with groups, each group's share of the total; without, the share of the rows
     # matching `share_of` (conditions moved out of WHERE into the numerator).
     share: bool = False

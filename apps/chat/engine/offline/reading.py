@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from sqlglot import exp
 
-from .plan import QueryPlan
+from .plan import QueryPlan, plan_from_dict
 from .semantic import SemanticModel
 
 _WORDS = {
@@ -121,6 +121,15 @@ def describe(plan: QueryPlan | None, model: SemanticModel, lang: str) -> str:
         groups.insert(min(plan.period_position, len(groups)), w["grains"][plan.grain])
     if groups:
         bits.append(f"{w['by']} " + ", ".join(groups))
+    if plan.rows_plan:
+        inner = plan_from_dict(plan.rows_plan)
+        if inner is not None:
+            word = (
+                ("sin" if plan.rows_absent else "con")
+                if lang == "es"
+                else ("without" if plan.rows_absent else "with")
+            )
+            bits.append(f"{word} {inner.table}: {describe(inner, model, lang) or '*'}")
     if plan.average_per:
         per = ", ".join(c.column for c in plan.average_per)
         bits.append(("promedio por " if lang == "es" else "averaged per ") + per)

@@ -93,7 +93,7 @@ class _Builder:
         self.dialect = _dialect(model)
         self.metrics = [metric_expression(model, m.key) for m in plan.metrics]
         self.joins = self._joins()
-        self.qualify = bool(self.joins)
+        self.qualify = bool(self.joins) or plan.rows_plan is not None
         if self.upstream:
             self._count_keys()
 
@@ -312,6 +312,8 @@ class _Builder:
             )
             select = select.join(exp.to_table(table), on=on)
         conditions = self.where()
+        if p.rows_plan is not None:
+            conditions.append(self._rows_exist())
         if conditions:
             select = select.where(exp.and_(*conditions))
         if not p.listing:
@@ -328,6 +330,49 @@ class _Builder:
         if p.limit:
             select = select.limit(int(p.limit))
         return select
+
+    def _rows_exist(self) -> exp.Expression:
+        """[NOT] EXISTS (SELECT 1 FROM other … WHERE other.key = listed.key AND conditions)."""
+        from .plan import plan_from_dict, plan_to_dict  # noqa: PLC0415
+
+        p = self.plan
+        inner_plan = plan_from_dict(p.rows_plan)
+        if inner_plan is None or len(p.rows_key) != 2:
+            raise PlanError("unreadable rows plan")
+        inner = _Builder(inner_plan.with_changes(metrics=(), listing=()), self.model)
+        inner.qualify = True
+        if p.table in {t for t, *_ in inner.joins}:
+            raise PlanError("the listed table inside its own condition")
+        fk, key = p.rows_key
+        link = exp.EQ(
+            this=exp.column(fk, table=inner_plan.table), expression=exp.column(key, table=p.table)
+        )
+        select = exp.select(exp.Literal.number(1)).from_(exp.to_table(inner_plan.table))
+        for table, column, other, other_column in inner.joins:
+            on = exp.EQ(
+                this=exp.column(column, table=table),
+                expression=exp.column(other_column, table=other),
+            )
+            select = select.join(exp.to_table(table), on=on)
+        if p.rows_each:  # "both Laptop Pro and Monitor": a row for each value
+            several = [f for f in inner_plan.filters if f.op in ("in", "=") and len(f.values) > 1]
+            if len(several) != 1 or p.rows_absent:
+                raise PlanError("'both' needs one list of values")
+            each = several[0]
+            rest = inner_plan.with_changes(
+                filters=tuple(f for f in inner_plan.filters if f is not each)
+            )
+            checks = []
+            for value in each.values:
+                one = rest.with_changes(
+                    filters=(*rest.filters, each.__class__(each.table, each.column, "=", (value,)))
+                )
+                single = self.plan.with_changes(rows_plan=plan_to_dict(one), rows_each=False)
+                checks.append(_Builder(single, self.model)._rows_exist())
+            return exp.and_(*checks)
+        select = select.where(exp.and_(link, *inner.where()))
+        exists = exp.Exists(this=select)
+        return exp.Not(this=exists) if p.rows_absent else exists
 
     # --- the grain of a one-to-many join (issue 13 §5) ------------------------------------
 
