@@ -421,3 +421,13 @@ def test_never_and_without_any_are_not_exists_and_both_is_two_exists(demo, shop)
     shop_model, shop_conn = shop
     _result, got = answer(shop_model, shop_conn, "customers who never ordered Chai")
     assert ("Alfa Trading",) not in got and ("Berglunds Snabbkop",) in got
+
+
+def test_the_compare_question_back_names_no_demo_values(shop):
+    """Clarifications offered the demo's "Norte vs Sur" and "2024 vs 2025" on any database."""
+    from apps.chat.engine.offline.suggest import clarify_message
+
+    model, _conn = shop
+    for lang in ("es", "en"):
+        text = clarify_message("compare_what", lang, detail="", model=model)
+        assert "Norte" not in text and "Sur" not in text and "2024" not in text
