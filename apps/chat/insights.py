@@ -306,8 +306,14 @@ def candidate_dimensions(model, fact: str, policy, exclude: set[tuple[str, str]]
     """Low-cardinality text columns of the fact table and of the tables it points to, that the
     caller may see unmasked and that are not personal data; one per set of values."""
     found: list[tuple[dc.Dimension, list[dc.JoinStep]]] = []
-    seen_values: set[tuple[str, ...]] = set()
-    seen_names: set[str] = set()
+    # A filtered column ("solo la región Norte") is no candidate, nor is its copy in another
+    # table (clientes.region for ventas.region): same name or same values.
+    seen_names = {name for _table, name in exclude}
+    seen_values = {
+        tuple(sorted(model.column(t, c).values or ()))
+        for t, c in exclude
+        if model.column(t, c) is not None
+    }
     tables = [fact] + sorted(t for t in model.tables if t != fact)
     for table in tables:
         if table not in policy.allowed_tables:

@@ -144,7 +144,7 @@ _UP = re.compile(
     r"|rose|rise\w*|rising|increas\w*|grew|grow\w*|jump\w*|spik\w*|surg\w*|went\s+up|go\s+up"
     r"|improv\w*|climb\w*|soar\w*)\b"
 )
-_CHANGE = re.compile(r"\b(?:cambi\w*|variacion\w*|variaron|vario|evolucion\w*|chang\w*|swing\w*)\b")
+_CHANGE = re.compile(r"\b(?:cambi\w*|variacion\w*|variaron|vario|chang\w*|swing\w*)\b")
 # Words of a why-question that are not part of what is measured.
 _WHY_FILLER = _words(
     """
