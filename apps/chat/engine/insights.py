@@ -412,10 +412,12 @@ def outliers(labels: Sequence[str], values: Sequence[float]) -> list[Outlier]:
     ys = [v for _, v in points]
     n = len(ys)
     residuals = []
+    width = min(2 * NEIGHBOURS, n - 1)
     for i in range(n):
-        around = [
-            ys[j] for j in range(max(0, i - NEIGHBOURS), min(n, i + NEIGHBOURS + 1)) if j != i
-        ]
+        # The window slides in at the edges, so the first and last points also have 2k
+        # neighbours (one spike next to the edge does not make its neighbour an outlier).
+        start = min(max(0, i - NEIGHBOURS), n - 1 - width)
+        around = [ys[j] for j in range(start, start + width + 1) if j != i][:width]
         residuals.append(ys[i] - statistics.median(around))
     center = statistics.median(residuals)
     scale = 1.4826 * statistics.median(abs(r - center) for r in residuals)
