@@ -584,6 +584,9 @@ def _decompose(
                 dims.append((d, joins))
     else:
         exclude = {(c.table, c.column) for c in conditions if c.op in ("=", "in")}
+        # The caller's row filters too: a viewer who sees only Norte learns nothing from a
+        # split by region (it says so in the scope note instead).
+        exclude |= {(f.table, f.column) for f in turn.policy.row_filters}
         dims = candidate_dimensions(model, fact, turn.policy, exclude)
     if not dims:
         return None
