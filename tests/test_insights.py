@@ -66,7 +66,7 @@ def test_hybrid_answer_defines_with_its_source_then_shows_the_data(member, rows)
     assert answer["definition"]["metric"] == "metric:margen_bruto"
     text = answer["answer"]
     # The definition first, its source cited, then the narration of the data.
-    assert text.index("Ganancia bruta") < text.index("Fuente: Métrica: Margen bruto")
+    assert text.index("Ganancia bruta") < text.index("**Fuente:** Métrica: Margen bruto")
     assert text.index("Fuente") < text.index("Electrónica")
     gold = rows(
         "SELECT v.categoria, SUM(v.total - v.cantidad * p.costo_unitario) FROM ventas v "
@@ -85,7 +85,7 @@ def test_hybrid_in_english_and_its_followup_keeps_the_definition(member, rows):
     )
     assert first["type"] == "HYBRID" and first["lang"] == "en"
     assert first["sources"][0]["title"] == "Métrica: Ticket promedio"
-    assert "Source: Métrica: Ticket promedio" in first["answer"]
+    assert "**Source:** Métrica: Ticket promedio" in first["answer"]
 
     second = ask(
         membership=analyst, question="And in 2024?", conversation_id=first["conversation_id"]

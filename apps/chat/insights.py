@@ -185,7 +185,7 @@ def definition_for(turn: Turn, model, term: str) -> Definition | None:  # noqa: 
 
 def _source_line(sources: list[dict[str, str]], lang: str) -> str:
     titles = "; ".join(s["title"] for s in sources)
-    return f"_Fuente: {titles}_" if lang == "es" else f"_Source: {titles}_"
+    return f"**Fuente:** {titles}" if lang == "es" else f"**Source:** {titles}"
 
 
 def _as_hybrid(turn: Turn, answer: Answer, definition: Definition) -> Answer:
