@@ -1,0 +1,50 @@
+"""HYBRID and why-questions with an LLM configured (the real local OpenAI-compatible stub).
+
+A HYBRID question costs one structured call and one retrieval: the model's SQL through the guard,
+the definition from the knowledge base with its source. A why-question costs no call at all: the
+decomposition is arithmetic over guarded queries, the same as offline.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from apps.chat.engine.decompose import parts_add_up
+from apps.chat.pipeline import ask
+from datachat.providers.openai_stub import OpenAIStub, Reply
+from tests.llm.test_llm_pipeline import rows_as_set, structured
+
+pytestmark = pytest.mark.django_db
+
+SQL = "SELECT canal, ROUND(AVG(total), 2) AS ticket FROM ventas GROUP BY canal"
+
+
+@pytest.mark.parametrize("plan", ["HYBRID", "SQL"])
+def test_hybrid_question_is_one_call_with_the_definition_and_its_source(
+    llm: OpenAIStub, member, demo_rows, plan
+):
+    llm.enqueue(Reply.json(structured(sql=SQL, plan=plan)))
+
+    answer = ask(
+        membership=member("acme", "analista"),
+        question="Explain what the average ticket is and show it by sales channel",
+    )
+
+    assert llm.chat_calls == 1
+    assert answer["type"] == "HYBRID" and answer["llm"]["provider"] == "openai"
+    assert answer["sources"] == answer["definition"]["sources"]
+    assert answer["sources"][0]["title"] == "Métrica: Ticket promedio"
+    assert answer["answer"].index("AVG(ventas.total)") < answer["answer"].index("**Source:**")
+    assert rows_as_set(answer["rows"]) == rows_as_set(
+        demo_rows("SELECT canal, ROUND(AVG(total), 2) FROM ventas GROUP BY canal")
+    )
+
+
+def test_why_question_costs_no_model_call(llm: OpenAIStub, member):
+    answer = ask(
+        membership=member("acme", "analista"), question="Why did revenue drop in February 2025?"
+    )
+
+    assert llm.chat_calls == 0
+    assert answer["type"] == "SQL" and parts_add_up(answer["decomposition"])
+    assert answer["chart"]["type"] == "waterfall"
