@@ -31,11 +31,11 @@ from apps.chat.engine.followups import followups
 from apps.chat.engine.offline import interpret
 from apps.chat.engine.offline.plan import QueryPlan
 from apps.chat.engine.waterfall import KINDS as CHART_KINDS
-from apps.chat.semantic import semantic_model_for
+from apps.chat.semantic_cache import semantic_model_for
 from apps.governance.engine.errors import SqlRefusal
 from apps.governance.engine.executor import execute
 from apps.governance.engine.guard import guard_sql
-from apps.knowledge import retrieval as knowledge_retrieval
+from apps.knowledge import search as knowledge_search
 
 if TYPE_CHECKING:
     from apps.chat.pipeline import Turn
@@ -169,7 +169,7 @@ def definition_for(turn: Turn, model, term: str) -> Definition | None:  # noqa: 
             kwargs = {"kind": "metric_definition", "metric": model.metrics[key].name}
     if not kwargs:
         return None
-    result = knowledge_retrieval.answer_schema_question(
+    result = knowledge_search.answer_schema_question(
         org=turn.org,
         question=probe,
         catalog=turn.catalog,
@@ -695,7 +695,7 @@ def _decompose(
         columns=columns,
         rows=rows,
         row_count=len(rows),
-        chart={"type": chart.kind, "figure": figure} if figure else None,
+        chart={"type": chart.name, "figure": figure} if figure else None,
         scope=list(decomposition.scope),
         units={c: decomposition.currency for c in columns[2:5]} if decomposition.currency else {},
         decomposition=stored,

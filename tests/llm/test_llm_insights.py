@@ -11,8 +11,8 @@ import pytest
 
 from apps.chat.engine.decompose import parts_add_up
 from apps.chat.pipeline import ask
-from datachat.providers.openai_stub import OpenAIStub, Reply
 from tests.llm.test_llm_pipeline import rows_as_set, structured
+from tests.support.openai_stub import OpenAIStub, Reply
 
 pytestmark = pytest.mark.django_db
 

@@ -1,8 +1,10 @@
 """The waterfall chart kind: a change between two periods drawn as the bars that add up to it.
 
-Self-contained (one class, registered once in `KINDS`) so it moves into the chart registry as
-one more kind. Declarative like every other chart: Plotly's own `waterfall` trace as figure JSON
-(plain dicts), built only from a decomposition's numbers; no code is generated or executed.
+One kind of the chart registry (`charts.CHARTS["waterfall"]`, registered here; `charts.py` imports
+this module last, so the registry always holds it). Unlike the other kinds it is never chosen from
+a result's shape (`fits` is None): a why-answer draws it from its `decomposition`
+(docs/insights.md). Declarative like every other chart: Plotly's own `waterfall` trace as figure
+JSON (plain dicts), built only from a decomposition's numbers; no code is generated or executed.
 The first bar is the metric in period A ("absolute"), then one bar per value of the dimension
 ("relative": its contribution), the rest grouped in one bar, and the metric in period B ("total").
 """
@@ -13,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from apps.chat.engine import charts
+from apps.chat.engine.charts import ChartKind, gettext_noop, register
 
 MAX_BARS = 8  # values drawn one by one; the others share one bar (so the bars still add up)
 
@@ -43,11 +46,19 @@ def _dec(value: Any) -> Decimal:
     return Decimal(str(value))
 
 
-class WaterfallChart:
+@register
+class WaterfallChart(ChartKind):
     """`figure(decomposition, dimension=…)` → Plotly figure JSON, from the answer's stored
     `decomposition` (docs/insights.md), in light or dark."""
 
-    kind = "waterfall"
+    name = "waterfall"
+    label = gettext_noop("Waterfall")
+    priority = 1000
+    title_form = None
+
+    def fits(self, cols: list, data: list[list[Any]], hint: str | None) -> None:
+        """Never from a result's shape: a waterfall needs a decomposition's totals and parts."""
+        return None
 
     def bars(
         self, decomposition: dict[str, Any], dimension: str | None = None, *, lang: str = "es"
@@ -139,7 +150,8 @@ class WaterfallChart:
         }
         return charts._json_safe({"data": [trace], "layout": layout})
 
-    def summary(self, decomposition: dict[str, Any], *, lang: str = "es") -> str:
+    def describe(self, decomposition: dict[str, Any], *, lang: str = "es") -> str:
+        """One sentence for screen readers."""
         drawn = self.bars(decomposition, lang=lang)
         if drawn is None:
             return ""
@@ -163,6 +175,5 @@ class WaterfallChart:
         )
 
 
-# The registration point: chart kinds drawn from an answer's own structured field rather than
-# chosen from the result's shape.
-KINDS: dict[str, WaterfallChart] = {WaterfallChart.kind: WaterfallChart()}
+# The kinds drawn from an answer's `decomposition` rather than chosen from the result's shape.
+KINDS: dict[str, WaterfallChart] = {WaterfallChart.name: charts.CHARTS[WaterfallChart.name]}
