@@ -324,14 +324,13 @@ def _ask_stages(turn: Turn) -> Answer:
     # Why-questions are answered by the decomposition in both modes (arithmetic, not a model's
     # guess); HYBRID questions here only offline (with a model, its one structured call decides).
     answer = insights.insight_answer(turn, hybrid=not llm_path.llm_enabled())
-    if answer is not None:
-        pass
-    elif not llm_path.llm_enabled():
-        answer = _offline_answer(turn)
-    elif llm_budget.llm_budget_exhausted(org=turn.org):
-        answer = _budget_exhausted_answer(turn)
-    else:
-        answer = _llm_or_offline_answer(turn)
+    if answer is None:
+        if not llm_path.llm_enabled():
+            answer = _offline_answer(turn)
+        elif llm_budget.llm_budget_exhausted(org=turn.org):
+            answer = _budget_exhausted_answer(turn)
+        else:
+            answer = _llm_or_offline_answer(turn)
     # A fallback is not cached: recomputing it offline costs milliseconds, and a cached copy
     # would go on hiding the model's answer after the endpoint recovers.
     fell_back = turn.llm is not None and turn.llm.fallback is not None
@@ -398,7 +397,7 @@ def _budget_exhausted_answer(turn: Turn) -> Answer:
     turn.llm = session = llm_path.LLMSession()
     session.fallback = llm_budget.BUDGET_EXHAUSTED
     turn.timer.lap("intent")
-    answer = _offline_answer(turn)
+    answer = insights.insight_answer(turn) or _offline_answer(turn)  # HYBRID offline too
     note = text("llm_budget_exhausted", turn.lang)
     answer.answer = f"{answer.answer}\n\n{note}" if answer.answer else note
     answer.llm = LLMUsage(**session.usage())

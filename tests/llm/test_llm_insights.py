@@ -48,3 +48,24 @@ def test_why_question_costs_no_model_call(llm: OpenAIStub, member):
     assert llm.chat_calls == 0
     assert answer["type"] == "SQL" and parts_add_up(answer["decomposition"])
     assert answer["chart"]["type"] == "waterfall"
+
+
+def test_over_budget_a_hybrid_question_is_answered_offline_still_hybrid(llm: OpenAIStub, member):
+    from apps.governance.models import Organization
+
+    acme = Organization.objects.get(slug="acme")
+    acme.llm_monthly_token_budget = 100
+    acme.save(update_fields=["llm_monthly_token_budget"])
+    llm.enqueue(Reply.json(structured(), prompt_tokens=900, completion_tokens=80))
+    ask(membership=member("acme", "analista"), question="¿Cuál fue el total de ventas por región?")
+    assert llm.chat_calls == 1  # the budget is now used up
+
+    answer = ask(
+        membership=member("acme", "analista"),
+        question="¿Qué es el ticket promedio y cuánto fue en 2025?",
+    )
+
+    assert llm.chat_calls == 1
+    assert answer["type"] == "HYBRID" and answer["sources"] and answer["rows"]
+    assert answer["llm"]["provider"] == "offline (fallback: llm_budget_exhausted)"
+    assert "presupuesto mensual" in answer["answer"]
