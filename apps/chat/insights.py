@@ -644,8 +644,6 @@ def _decompose(
     splits.sort(key=lambda sp: -(sp.top.share if sp.top is not None else 0.0))
     if not splits:
         return None
-    if shape.kind == "ratio" and (value_a is None):
-        return None
     decomposition = dc.Decomposition(
         metric_key=metric.key,
         metric_label=metric.label,

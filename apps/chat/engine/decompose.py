@@ -550,7 +550,7 @@ class Decomposition:
         """The contributions as a result table (the answer's `columns` and `rows`)."""
         es = lang == "es"
         columns = [
-            "dimension" if not es else "dimension",
+            "dimension",
             "valor" if es else "value",
             f"{self.metric_label} {self.period_a.label}",
             f"{self.metric_label} {self.period_b.label}",

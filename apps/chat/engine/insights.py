@@ -23,7 +23,7 @@ from fractions import Fraction
 
 from datachat.text import fold
 
-from .decompose import Contribution, Decomposition, Period, number
+from .decompose import Decomposition, Period, number
 
 # --- the router ---------------------------------------------------------------------------------
 
@@ -375,10 +375,6 @@ def why_text(d: Decomposition, lang: str, *, direction: str | None = None) -> st
         )
         text += _t("filters", lang, filters=said)
     return text + _t("caveat", lang)
-
-
-def top_contributors(d: Decomposition) -> list[Contribution]:
-    return d.headline(3)
 
 
 # --- outliers of a trend ------------------------------------------------------------------------
