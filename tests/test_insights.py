@@ -126,6 +126,7 @@ def test_why_answer_splits_the_change_into_parts_that_add_up(member, rows):
         "FROM ventas"
     )
     assert (d["period_a"]["label"], d["period_b"]["label"]) == ("2025-01", "2025-02")
+    assert answer["interpretation"].startswith("ventas totales · 2025-01 → 2025-02 · por ")
     assert cents(d["value_a"]) == cents(jan) and cents(d["value_b"]) == cents(feb)
     by_category = rows(
         f"SELECT categoria, SUM(CASE WHEN {FEB} THEN total ELSE 0 END) - "

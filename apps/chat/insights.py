@@ -229,6 +229,7 @@ def _hybrid(turn: Turn, model, request: ins.HybridRequest) -> Answer | None:  # 
     if answer.type != "SQL":
         return answer
     answer.suggestions = followups(turn.plan, model, lang=turn.lang)
+    answer.interpretation = getattr(reading, "reading", "") or ""
     answer = name_outliers(turn, answer, turn.plan)
     return _as_hybrid(turn, answer, definition)
 
@@ -699,8 +700,25 @@ def _decompose(
         decomposition=stored,
     )
     answer.suggestions = _why_followups(decomposition, model, turn, only is not None)
+    answer.interpretation = _reading(decomposition, lang)
     turn.timer.lap("format")
     return answer
+
+
+def _reading(d: dc.Decomposition, lang: str) -> str:
+    """ "ventas totales · 2025-01 → 2025-02 · por categoria, canal · canal = Online": what was
+    decomposed, shown on the card like any answer's reading."""
+    by = "por" if lang == "es" else "by"
+    parts = [
+        d.metric_label,
+        f"{d.period_a.label} → {d.period_b.label}",
+        f"{by} " + ", ".join(s.dimension.name for s in d.splits),
+    ]
+    parts += [
+        f"{c.column} {'=' if c.op in ('=', 'in') else '≠'} {', '.join(c.values)}"
+        for c in d.conditions
+    ]
+    return " · ".join(parts)
 
 
 def _base_plan(model, metric, fact: str, period, conditions) -> QueryPlan:  # noqa: ANN001
