@@ -25,6 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from apps.chat.engine import charts
 from apps.chat.engine.labels import is_percent, is_week_column, labelled_chart, week_range
+from apps.chat.engine.waterfall import KINDS as DECOMPOSITION_CHARTS
 from apps.chat.models import Conversation, Message
 from apps.chat.pipeline import ask, run_query, scope_phrase, stored_text
 from apps.chat.selectors import (
@@ -708,6 +709,9 @@ def _chart(
         return None
     stored = answer.get("chart") or {}
     lang = _answer_lang(answer)
+    drawn = DECOMPOSITION_CHARTS.get(stored.get("type") or "")
+    if drawn is not None and answer.get("decomposition"):
+        return _decomposition_chart(drawn, answer["decomposition"], message_id, lang)
     wanted = charts.validate_hint(chart_type) or stored.get("type")
     spec, figures, summary = labelled_chart(
         columns,
@@ -734,6 +738,27 @@ def _chart(
         ],
         "summary": summary,
         "title": spec.title,
+    }
+
+
+def _decomposition_chart(
+    drawn: Any, decomposition: dict[str, Any], message_id: int | None, lang: str
+) -> dict[str, Any] | None:
+    """A why-answer's waterfall, drawn from its stored decomposition in both themes."""
+    light = drawn.figure(decomposition, lang=lang, theme="light")
+    if light is None:
+        return None
+    dom = f"{message_id or 'new'}"
+    return {
+        "id": message_id,
+        "dom": {"light": f"fig-{dom}-light", "dark": f"fig-{dom}-dark", "config": f"cfg-{dom}"},
+        "type": drawn.name,
+        "figure_light": light,
+        "figure_dark": drawn.figure(decomposition, lang=lang, theme="dark"),
+        "config": charts.plotly_config(lang),
+        "options": [{"type": drawn.name, "label": _chart_label(drawn.name), "current": True}],
+        "summary": drawn.describe(decomposition, lang=lang),
+        "title": light["layout"]["title"]["text"],
     }
 
 

@@ -56,6 +56,12 @@ class Answer:
     # The period the answer used, named ("noviembre de 2025 (mes anterior al último con datos)",
     # "T3 2025", "todo el periodo con datos (1 ene 2024 – 31 dic 2025)"); None when unknown.
     period: str | None = None
+    # Insights (docs/insights.md): a why-answer's change split into contributions; a HYBRID
+    # answer's definition ({term, text, sources, metric}); the periods a trend's answer names
+    # as standing out, each with its "why?" follow-up.
+    decomposition: dict[str, Any] | None = None
+    definition: dict[str, Any] | None = None
+    outliers: list[dict[str, Any]] = field(default_factory=list)
     # The reading of the question in the user's language ("Ingresos = SUM(total) · T4 2025 ·
     # por canal"), shown on the answer card so a misreading is visible at a glance.
     interpretation: str = ""

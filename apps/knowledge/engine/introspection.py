@@ -15,6 +15,11 @@ from apps.knowledge.engine.catalog import ColumnInfo, ForeignKeyInfo, TableInfo
 
 # A text column with at most this many distinct values gets a value index (Norte, Online, …).
 MAX_DISTINCT_VALUES = 50
+# Names of entities (people, products, cities, titles) are indexed too, so they can be filters:
+# up to this many distinct values, when none is longer than ENTITY_VALUE_CHARS (longer values are
+# free text: notes, descriptions, addresses). Personal columns are never indexed.
+MAX_INDEXED_VALUES = 2000
+ENTITY_VALUE_CHARS = 60
 # Values of a text column read to recognise personal data by its shape (e-mail, phone, …).
 PII_SAMPLE_ROWS = 100
 TEXT_TYPES = ("TEXT", "CHAR", "VARCHAR", "CHARACTER", "CLOB", "STRING")
@@ -97,11 +102,18 @@ def _distinct_sqlite(conn: sqlite3.Connection, quoted_table: str, column: str) -
     quoted_col = '"' + column.replace('"', '""') + '"'
     rows = conn.execute(
         f"SELECT {quoted_col} FROM {quoted_table} WHERE {quoted_col} IS NOT NULL "
-        f"GROUP BY {quoted_col} LIMIT {MAX_DISTINCT_VALUES + 1}"
+        f"GROUP BY {quoted_col} LIMIT {MAX_INDEXED_VALUES + 1}"
     ).fetchall()
-    if len(rows) > MAX_DISTINCT_VALUES:
+    return indexable([str(r[0]) for r in rows])
+
+
+def indexable(found: list[str]) -> tuple[str, ...] | None:
+    """The distinct values to index of a text column (categories, and entities' names up to
+    MAX_INDEXED_VALUES), or None when there are more or one of them is free text (a note, a
+    description: longer than ENTITY_VALUE_CHARS)."""
+    if len(found) > MAX_INDEXED_VALUES or any(len(v) > ENTITY_VALUE_CHARS for v in found):
         return None
-    return tuple(sorted(str(r[0]) for r in rows))
+    return tuple(sorted(found))
 
 
 def introspect_postgres(
@@ -177,10 +189,9 @@ def introspect_postgres(
                                 s=pgsql.Identifier(schema),
                                 t=pgsql.Identifier(name),
                             ),
-                            (MAX_DISTINCT_VALUES + 1,),
+                            (MAX_INDEXED_VALUES + 1,),
                         )
-                        found = [str(r[0]) for r in cur.fetchall()]
-                        values = tuple(sorted(found)) if len(found) <= MAX_DISTINCT_VALUES else None
+                        values = indexable([str(r[0]) for r in cur.fetchall()])
                     columns.append(
                         ColumnInfo(
                             name=col,
