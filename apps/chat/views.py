@@ -708,10 +708,12 @@ def _chart(
     if not columns:
         return None
     stored = answer.get("chart") or {}
-    lang = _answer_lang(answer)
     drawn = DECOMPOSITION_CHARTS.get(stored.get("type") or "")
     if drawn is not None and answer.get("decomposition"):
-        return _decomposition_chart(drawn, answer["decomposition"], message_id, lang)
+        # A why-answer's waterfall is redrawn in the page's language (docs/insights.md).
+        page_lang = "en" if (get_language() or "es").startswith("en") else "es"
+        return _decomposition_chart(drawn, answer["decomposition"], message_id, page_lang)
+    lang = _answer_lang(answer)
     wanted = charts.validate_hint(chart_type) or stored.get("type")
     spec, figures, summary = labelled_chart(
         columns,
