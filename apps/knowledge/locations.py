@@ -20,10 +20,8 @@ or a symlink swapped later, is refused when opening too.
 from __future__ import annotations
 
 import getpass
-import os
 import re
 import socket
-import sqlite3
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,7 +30,7 @@ from urllib.parse import quote
 
 from django.conf import settings
 
-from apps.knowledge.engine.introspection import sqlite_readonly_uri
+from apps.governance.engine.dialects import ConnectionFailed, SourceConnection, get_dialect
 
 SQLITE = "sqlite"
 POSTGRES = "postgres"
@@ -90,6 +88,13 @@ class CheckedLocation:
     stored: str  # the normalised form kept (encrypted) in the database
     sqlite_path: str | None = None  # absolute and resolved
     pg_dsn: str | None = None  # libpq conninfo built from the checked parts only
+    dsn: str | None = None  # another server engine's URL, rebuilt from the checked parts only
+
+    def connection(self) -> SourceConnection:
+        """The executor's / introspection's connection spec for this location (no role)."""
+        return SourceConnection(
+            dialect=self.kind, sqlite_path=self.sqlite_path, pg_dsn=self.pg_dsn, dsn=self.dsn
+        )
 
 
 def org_sources_dir(org: Any) -> Path:
@@ -114,40 +119,13 @@ def location_check(*, org: Any, kind: str, location: str) -> CheckedLocation:
 
 
 def location_probe(checked: CheckedLocation, *, timeout_s: int = 5) -> None:
-    """Open the checked location read-only and run a trivial query; `location_unavailable` if
-    that fails (a missing file, not a SQLite database, an unreachable server, bad credentials)."""
-    if checked.kind == SQLITE:
-        path = checked.sqlite_path or ""
-        if not os.path.isfile(path):
-            raise LocationError(
-                "location_unavailable",
-                "There is no such file in the organization's folder.",
-                detail=path,
-            )
-        try:
-            conn = sqlite3.connect(sqlite_readonly_uri(path), uri=True, timeout=1.0)
-            try:
-                conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-            finally:
-                conn.close()
-        except sqlite3.Error as exc:
-            raise LocationError(
-                "location_unavailable",
-                "The file is not a SQLite database or cannot be opened.",
-                detail=str(exc),
-            ) from None
-        return
-    import psycopg  # only server sources need the driver
-
+    """Open the checked location read-only and run a trivial query (its engine's adapter,
+    `Dialect.probe`); `location_unavailable` if that fails (a missing file, not a SQLite
+    database, an unreachable server, bad credentials)."""
     try:
-        with psycopg.connect(checked.pg_dsn or "", connect_timeout=timeout_s) as conn:
-            conn.execute("SELECT 1").fetchone()
-    except psycopg.Error as exc:
-        raise LocationError(
-            "location_unavailable",
-            "Could not connect to the database server with these credentials.",
-            detail=str(exc).strip().splitlines()[0][:300] if str(exc).strip() else "",
-        ) from None
+        get_dialect(checked.kind).probe(checked.connection(), timeout_s=timeout_s)
+    except ConnectionFailed as exc:
+        raise LocationError("location_unavailable", exc.message, detail=exc.detail) from None
 
 
 def location_display(*, kind: str, stored: str) -> str:

@@ -96,7 +96,7 @@ class DataSource(TenantOwnedModel):
         Never log or display it: see `display_location`. Raises `locations.LocationError`.
         """
         checked = self.checked_location()
-        return checked.sqlite_path if self.kind == self.Kind.SQLITE else checked.pg_dsn
+        return checked.sqlite_path or checked.pg_dsn or checked.dsn or ""
 
     def display_location(self) -> str:
         return locations.location_display(kind=self.kind, stored=self.stored_location())

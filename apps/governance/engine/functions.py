@@ -159,9 +159,8 @@ KEYWORD_FUNCTIONS: frozenset[str] = frozenset(
 
 
 def allowed_functions(dialect: str) -> frozenset[str]:
-    """Function names (lower-case) a query in `dialect` may call."""
-    if dialect == "sqlite":
-        return SQLITE_FUNCTIONS
-    if dialect in ("postgres", "postgresql"):
-        return POSTGRES_FUNCTIONS
-    raise ValueError(f"unsupported dialect: {dialect}")
+    """Function names (lower-case) a query in `dialect` may call: its adapter's `functions`
+    (`dialects.UnknownDialect`, a ValueError, for an engine nobody registered)."""
+    from .dialects import get_dialect
+
+    return get_dialect(dialect).functions
