@@ -11,6 +11,9 @@ what DataChat can be made to read. The rules (docs/security.md, "Data-source loc
   `DATACHAT_SOURCE_HOSTS`, naming its own user; never the app's own database or role on the app
   database's server; the connection uses the URL's credentials only (no password file, no
   environment fallback).
+- MariaDB/MySQL: a `mysql://user[:password]@host[:port]/database` URL under the same host rule,
+  naming its user and one database, with no options (no socket, no LOCAL INFILE); never the
+  app's own database.
 
 `location_check` runs when a location is set (admin form, services, seed_demo, commands) and
 again every time one is opened (`DataSource.location()`), so a location stored before these rules,
@@ -34,6 +37,8 @@ from apps.governance.engine.dialects import ConnectionFailed, SourceConnection, 
 
 SQLITE = "sqlite"
 POSTGRES = "postgres"
+MARIADB = "mariadb"
+_MYSQL_DEFAULT_PORT = "3306"
 
 # Stable error codes (API answers, form errors, audit entries and tests match on them).
 MESSAGES = {
@@ -115,7 +120,16 @@ def location_check(*, org: Any, kind: str, location: str) -> CheckedLocation:
         return _check_sqlite(org, raw)
     if kind == POSTGRES:
         return _check_postgres(raw)
+    if kind == MARIADB:
+        return _check_mysql(raw)
     raise LocationError("location_invalid", f"Unsupported data source kind: {kind!r}.")
+
+
+def url_kind(url: str) -> str:
+    """The kind of a server source from its URL's scheme (`mysql://` → MariaDB, else
+    PostgreSQL, whose rules then judge the URL)."""
+    scheme = url.split("://", 1)[0].strip().lower() if "://" in url else ""
+    return MARIADB if scheme in ("mysql", "mariadb") else POSTGRES
 
 
 def location_probe(checked: CheckedLocation, *, timeout_s: int = 5) -> None:
@@ -131,6 +145,12 @@ def location_probe(checked: CheckedLocation, *, timeout_s: int = 5) -> None:
 def location_display(*, kind: str, stored: str) -> str:
     """The location as it may be shown to an org's staff: the file name, or the URL without its
     password."""
+    if kind == MARIADB:
+        try:
+            parts = _mysql_parts(stored)
+        except LocationError:
+            return "mysql://…"
+        return _mysql_url({**parts, "password": "***" if parts["password"] else ""})
     if kind != POSTGRES:
         return stored
     try:
@@ -275,6 +295,71 @@ def _check_postgres(raw: str) -> CheckedLocation:
     return CheckedLocation(
         kind=POSTGRES, stored=_pg_url(params), pg_dsn=make_conninfo("", **dsn_params)
     )
+
+
+# --- MariaDB / MySQL URLs ----------------------------------------------------------------------
+
+
+def _mysql_parts(raw: str) -> dict[str, str]:
+    from urllib.parse import unquote, urlsplit
+
+    try:
+        parts = urlsplit(raw)
+        port = str(parts.port or _MYSQL_DEFAULT_PORT)
+    except ValueError as exc:
+        raise LocationError("location_invalid", detail=str(exc)) from None
+    if parts.scheme.lower() not in ("mysql", "mariadb"):
+        raise LocationError(
+            "location_invalid",
+            "A MariaDB/MySQL source needs a URL: mysql://user:password@host:port/database.",
+        )
+    if parts.query or parts.fragment:
+        # Options (unix_socket, local_infile, init_command, …) could point the connection
+        # somewhere the checks did not look.
+        raise LocationError("location_invalid", "Connection options are not allowed here.")
+    return {
+        "host": parts.hostname or "",
+        "port": port,
+        "user": unquote(parts.username or ""),
+        "password": unquote(parts.password or ""),
+        "database": unquote(parts.path.lstrip("/")),
+    }
+
+
+def _mysql_url(parts: dict[str, str]) -> str:
+    user = quote(parts["user"], safe="")
+    auth = f"{user}:{quote(parts['password'], safe='*')}@" if parts["password"] else f"{user}@"
+    host = f"[{parts['host']}]" if ":" in parts["host"] else parts["host"]
+    return f"mysql://{auth}{host}:{parts['port']}/{quote(parts['database'], safe='')}"
+
+
+def _check_mysql(raw: str) -> CheckedLocation:
+    parts = _mysql_parts(raw)
+    host, port = parts["host"], parts["port"]
+    if not host or host.startswith("/"):
+        raise LocationError("host_not_allowed", "Name exactly one database host (no socket path).")
+    if not parts["user"]:
+        raise LocationError(
+            "location_invalid",
+            "The URL must name the user to connect as: a source never borrows the platform's "
+            "own login.",
+        )
+    if not parts["database"] or "/" in parts["database"]:
+        raise LocationError("location_invalid", "The URL must name one database.")
+    if not _host_allowed(host, port):
+        raise LocationError("host_not_allowed")
+    for config in settings.DATABASES.values():
+        engine = config.get("ENGINE", "")
+        if "mysql" not in engine:
+            continue
+        app_host = config.get("HOST") or "localhost"
+        app_port = str(config.get("PORT") or _MYSQL_DEFAULT_PORT)
+        if _same_server(host, port, app_host, app_port) and (
+            parts["database"] == config.get("NAME") or parts["user"] == config.get("USER")
+        ):
+            raise LocationError("location_is_platform", "This is the application's own database.")
+    url = _mysql_url(parts)
+    return CheckedLocation(kind=MARIADB, stored=url, dsn=url)
 
 
 def _norm_host(host: str) -> str:

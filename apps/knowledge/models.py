@@ -12,7 +12,7 @@ from apps.knowledge import locations, secrets
 
 
 class DataSource(TenantOwnedModel):
-    """A team database DataChat queries read-only: a SQLite file or a PostgreSQL URL.
+    """A team database DataChat queries read-only: a SQLite file, a PostgreSQL or MariaDB URL.
 
     The location (path or URL, with any password) is stored encrypted. A SQLite location is a
     name relative to the org's folder, `DATACHAT_DATA_DIR/sources/<org-slug>/`, so the data
@@ -21,8 +21,11 @@ class DataSource(TenantOwnedModel):
     """
 
     class Kind(models.TextChoices):
+        # One value per registered engine adapter (`governance.engine.dialects`; a test checks
+        # both lists agree): everything engine-specific goes through `get_dialect(kind)`.
         SQLITE = "sqlite", "SQLite"
         POSTGRES = "postgres", "PostgreSQL"
+        MARIADB = "mariadb", "MariaDB"
 
     class SetupStatus(models.TextChoices):
         READY = "ready", _("Ready")

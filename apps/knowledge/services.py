@@ -22,7 +22,7 @@ from apps.governance.services import audit_record
 from apps.knowledge import secrets
 from apps.knowledge.engine import introspection
 from apps.knowledge.engine import pii as pii_rules
-from apps.knowledge.locations import LocationError, location_check, location_probe
+from apps.knowledge.locations import LocationError, location_check, location_probe, url_kind
 from apps.knowledge.models import (
     CatalogColumn,
     CatalogForeignKey,
@@ -840,7 +840,7 @@ def datasource_connect(
             copied = _sqlite_upload_place(org=org, name=name, file=file)
             kind, location = DataSource.Kind.SQLITE, copied.name
         else:
-            kind, location = DataSource.Kind.POSTGRES, str(url)
+            kind, location = url_kind(str(url)), str(url)
         existing = DataSource.all_tenants.filter(organization=org, name=name).first()
         if restricted is None and existing is None:
             restricted = not policies_protect_personal_data(org=org)

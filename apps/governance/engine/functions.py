@@ -151,6 +151,70 @@ POSTGRES_FUNCTIONS: frozenset[str] = (
     )
 )
 
+# MariaDB/MySQL. Absent on purpose besides the list above: sleep, benchmark, load_file, get_lock
+# and the other lock functions, user/current_user/database/version/connection_id (recon),
+# lpad/rpad/repeat/space (memory DoS by width), regexp_* (backtracking), json_* and
+# extractvalue/updatexml (error-based exfiltration), rand with a seed is `rand`.
+MARIADB_FUNCTIONS: frozenset[str] = (
+    _AGGREGATES
+    | _WINDOW
+    | _COMMON_SCALAR
+    | frozenset(
+        {
+            # aggregates
+            "group_concat",
+            "std",
+            "stddev",
+            "stddev_pop",
+            "stddev_samp",
+            "variance",
+            "var_pop",
+            "var_samp",
+            # scalar
+            "if",
+            "ifnull",
+            "greatest",
+            "least",
+            "char_length",
+            "concat",
+            "concat_ws",
+            "left",
+            "right",
+            "locate",
+            "instr",
+            "position",
+            "truncate",
+            "log10",
+            "log2",
+            "pow",
+            "rand",
+            "degrees",
+            # date and time
+            "date",
+            "date_format",
+            "str_to_date",
+            "year",
+            "month",
+            "day",
+            "dayofmonth",
+            "dayofweek",
+            "dayofyear",
+            "weekday",
+            "week",
+            "quarter",
+            "extract",
+            "curdate",
+            "now",
+            "date_add",
+            "date_sub",
+            "datediff",
+            "timestampdiff",
+            "last_day",
+            "makedate",
+        }
+    )
+)
+
 # Keyword forms the guard sees as function nodes when it prints them (CASE ..., CAST(...)).
 # They are not function calls to either engine, so the executor never needs them.
 KEYWORD_FUNCTIONS: frozenset[str] = frozenset(

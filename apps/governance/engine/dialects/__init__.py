@@ -54,10 +54,11 @@ def registered() -> tuple[Dialect, ...]:
 
 
 def _register_builtins() -> None:
+    from .mariadb import MariaDBDialect
     from .postgres import PostgresDialect
     from .sqlite import SqliteDialect
 
-    for cls in (SqliteDialect, PostgresDialect):
+    for cls in (SqliteDialect, PostgresDialect, MariaDBDialect):
         register(cls())
 
 

@@ -261,6 +261,10 @@ class Dialect:
         applying role statements; None when `error` is not this driver's."""
         return None
 
+    def database_of(self, dsn: str) -> str:
+        """The database a server DSN names, where the role statements need it ('' if not)."""
+        return ""
+
     def login_user(self, dsn: str) -> str:
         """The user a server DSN connects as ('' when it names none)."""
         return ""
