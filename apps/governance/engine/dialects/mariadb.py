@@ -441,6 +441,19 @@ class MariaDBDialect(Dialect):
         conn = pymysql.connect(**{**connect_args(dsn), "autocommit": True})
         try:
             with conn.cursor() as cur:
+                # The statements name the login as `'user'@'%'`; an existing login defined for
+                # other hosts only (root@localhost) gets the grants on each of its accounts.
+                cur.execute(
+                    "SELECT Host FROM mysql.user WHERE User = %s AND is_role = 'N'", (login_role,)
+                )
+                hosts = [row[0] for row in cur.fetchall()]
+                account = f"{_literal(login_role)}@{_literal('%')}"
+                if hosts and "%" not in hosts:
+                    statements = [
+                        statement.replace(account, f"{_literal(login_role)}@{_literal(host)}")
+                        for statement in statements
+                        for host in (hosts if account in statement else hosts[:1])
+                    ]
                 for statement in statements:
                     cur.execute(statement)
                 cur.execute(
