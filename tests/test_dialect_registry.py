@@ -29,3 +29,28 @@ def test_a_source_of_an_unknown_kind_is_refused_everywhere(member):
     with pytest.raises(locations.LocationError) as refused:
         locations.location_check(org=org, kind="oracle", location="x.db")
     assert refused.value.code == "location_invalid"
+
+
+def test_a_reused_source_id_never_gets_the_other_sources_catalog_or_model(member):
+    """Test transactions roll back and an id comes again (so can a deleted source's): the memos
+    key on the engine and the refresh time too, so a MariaDB source never reads the catalog or
+    the semantic model a PostgreSQL source left under the same id and schema version."""
+    import datetime as dt
+
+    from apps.chat.semantic import semantic_model_for
+    from apps.knowledge.selectors import catalog_snapshot
+
+    org = member("acme", "analista").organization
+    source = DataSource.all_tenants.filter(organization=org, kind="sqlite").first()
+    first = catalog_snapshot(data_source=source)
+    twin = DataSource.all_tenants.get(pk=source.pk)
+    twin.kind = "mariadb"
+    twin.refreshed_at = (source.refreshed_at or dt.datetime(2026, 1, 1, tzinfo=dt.UTC)) + (
+        dt.timedelta(seconds=1)
+    )
+    assert twin.memo_key() != source.memo_key()
+    assert catalog_snapshot(data_source=twin).dialect == "mariadb"
+    assert catalog_snapshot(data_source=source) is first and first.dialect == "sqlite"
+    model = semantic_model_for(twin, catalog_snapshot(data_source=twin))
+    assert model.dialect == "mariadb"
+    assert semantic_model_for(source, first).dialect == "sqlite"
