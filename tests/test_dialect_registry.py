@@ -14,6 +14,26 @@ from apps.knowledge.services import _introspect
 pytestmark = pytest.mark.django_db
 
 
+def test_an_unknown_kind_raises_in_the_chat_and_knowledge_engines(tmp_path):
+    from apps.chat.engine import llm_prompt
+    from apps.chat.engine.offline import sqlgen
+    from apps.governance.engine.dialects import SourceConnection
+    from apps.knowledge.engine.introspection import introspect
+
+    with pytest.raises(UnknownDialect):
+        llm_prompt.dialect_name("oracle")
+    with pytest.raises(UnknownDialect):
+        introspect("oracle", SourceConnection(dialect="oracle", sqlite_path=str(tmp_path / "x")))
+
+    class Model:
+        dialect = "oracle"
+
+    with pytest.raises(UnknownDialect):
+        sqlgen._engine(Model())
+    assert llm_prompt.dialect_name("postgresql") == "PostgreSQL"
+    assert llm_prompt.dialect_name("mysql") == "MariaDB"
+
+
 def test_every_kind_has_an_adapter_and_every_adapter_a_kind():
     assert set(DataSource.Kind.values) == {d.kind for d in registered()}
 
@@ -37,7 +57,7 @@ def test_a_reused_source_id_never_gets_the_other_sources_catalog_or_model(member
     the semantic model a PostgreSQL source left under the same id and schema version."""
     import datetime as dt
 
-    from apps.chat.semantic import semantic_model_for
+    from apps.chat.semantic_cache import semantic_model_for
     from apps.knowledge.selectors import catalog_snapshot
 
     org = member("acme", "analista").organization
