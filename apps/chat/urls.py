@@ -18,6 +18,7 @@ urlpatterns = [
     path("m/<int:message_id>/table/", views.message_table, name="message-table"),
     path("m/<int:message_id>/chart/", views.message_chart, name="message-chart"),
     path("m/<int:message_id>/feedback/", views.message_feedback, name="message-feedback"),
+    path("m/<int:message_id>/access/", views.message_access_request, name="access-request"),
     path("review/", review.review_queue, name="review"),
     path("review/examples/<int:example_id>/form/", review.review_example_form, name="review-form"),
     path(
