@@ -381,7 +381,9 @@ def _introspect(data_source: DataSource):  # noqa: ANN202
     location_probe(checked)
     try:
         if data_source.kind == DataSource.Kind.SQLITE:
-            return introspection.introspect_sqlite(checked.sqlite_path)
+            return introspection.introspect_sqlite(
+                checked.sqlite_path, timeout_s=settings.DATACHAT_INTROSPECTION_TIMEOUT_S
+            )
         return introspection.introspect_postgres(checked.pg_dsn)
     except (sqlite3.Error, psycopg.Error, OSError) as exc:
         raise LocationError("location_unavailable", detail=str(exc)[:300]) from None

@@ -7,6 +7,7 @@ transaction. Only catalog queries written in this module run through them.
 from __future__ import annotations
 
 import sqlite3
+import time
 from pathlib import Path
 from urllib.parse import quote
 
@@ -39,49 +40,69 @@ def sqlite_readonly_uri(path: str | Path) -> str:
     return f"file:{quote(str(path))}?mode=ro"
 
 
-def introspect_sqlite(path: str | Path) -> tuple[list[TableInfo], list[ForeignKeyInfo], dict]:
-    """Tables, foreign keys and row counts of a SQLite file (opened read-only)."""
+def introspect_sqlite(
+    path: str | Path, *, timeout_s: float | None = None
+) -> tuple[list[TableInfo], list[ForeignKeyInfo], dict]:
+    """Tables, foreign keys and row counts of a SQLite file (opened read-only).
+
+    A view is the file author's SQL and can be made never to finish: with `timeout_s` the whole
+    introspection stops at that deadline (`sqlite3.OperationalError`, saying so)."""
     conn = sqlite3.connect(sqlite_readonly_uri(path), uri=True)
+    if timeout_s is not None:
+        deadline = time.monotonic() + timeout_s
+        conn.set_progress_handler(lambda: int(time.monotonic() > deadline), 10_000)
     try:
-        names = [
-            row[0]
-            for row in conn.execute(
-                "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') "
-                "AND name NOT LIKE 'sqlite_%' ORDER BY name"
-            )
-        ]
-        tables: list[TableInfo] = []
-        fks: list[ForeignKeyInfo] = []
-        counts: dict[str, int] = {}
-        for name in names:
-            quoted = '"' + name.replace('"', '""') + '"'
-            cols = conn.execute(f"PRAGMA table_info({quoted})").fetchall()
-            columns = []
-            for _cid, col, declared, _notnull, _default, pk in cols:
-                values = None
-                personal = looks_pii(col, name)
-                if _is_text(declared) and not personal and not pk:
-                    personal = bool(pii.values_pii_kind(_sample_sqlite(conn, quoted, col)))
-                if _is_text(declared) and not personal:
-                    values = _distinct_sqlite(conn, quoted, col)
-                columns.append(
-                    ColumnInfo(
-                        name=col,
-                        type=(declared or "TEXT").upper(),
-                        primary_key=bool(pk),
-                        pii=personal,
-                        values=values,
-                    )
-                )
-            tables.append(_table(name, columns))
-            for row in conn.execute(f"PRAGMA foreign_key_list({quoted})"):
-                fks.append(
-                    ForeignKeyInfo(table=name, column=row[3], ref_table=row[2], ref_column=row[4])
-                )
-            counts[name] = conn.execute(f"SELECT COUNT(*) FROM {quoted}").fetchone()[0]
-        return tables, fks, counts
+        return _introspect_sqlite(conn)
+    except sqlite3.OperationalError as exc:
+        if timeout_s is not None and "interrupted" in str(exc):
+            raise sqlite3.OperationalError(
+                f"introspection stopped after {timeout_s:g} s: a table or view is too slow to read"
+            ) from None
+        raise
     finally:
         conn.close()
+
+
+def _introspect_sqlite(
+    conn: sqlite3.Connection,
+) -> tuple[list[TableInfo], list[ForeignKeyInfo], dict]:
+    names = [
+        row[0]
+        for row in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') "
+            "AND name NOT LIKE 'sqlite_%' ORDER BY name"
+        )
+    ]
+    tables: list[TableInfo] = []
+    fks: list[ForeignKeyInfo] = []
+    counts: dict[str, int] = {}
+    for name in names:
+        quoted = '"' + name.replace('"', '""') + '"'
+        cols = conn.execute(f"PRAGMA table_info({quoted})").fetchall()
+        columns = []
+        for _cid, col, declared, _notnull, _default, pk in cols:
+            values = None
+            personal = looks_pii(col, name)
+            if _is_text(declared) and not personal and not pk:
+                personal = bool(pii.values_pii_kind(_sample_sqlite(conn, quoted, col)))
+            if _is_text(declared) and not personal:
+                values = _distinct_sqlite(conn, quoted, col)
+            columns.append(
+                ColumnInfo(
+                    name=col,
+                    type=(declared or "TEXT").upper(),
+                    primary_key=bool(pk),
+                    pii=personal,
+                    values=values,
+                )
+            )
+        tables.append(_table(name, columns))
+        for row in conn.execute(f"PRAGMA foreign_key_list({quoted})"):
+            fks.append(
+                ForeignKeyInfo(table=name, column=row[3], ref_table=row[2], ref_column=row[4])
+            )
+        counts[name] = conn.execute(f"SELECT COUNT(*) FROM {quoted}").fetchone()[0]
+    return tables, fks, counts
 
 
 def _sample_sqlite(conn: sqlite3.Connection, quoted_table: str, column: str) -> list:
