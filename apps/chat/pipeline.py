@@ -23,7 +23,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 
-from apps.chat import llm_budget, llm_path
+from apps.chat import insights, llm_budget, llm_path
 from apps.chat.engine import charts, narrate
 from apps.chat.engine.answer import Answer, LLMUsage, intent_dict
 from apps.chat.engine.followups import followups
@@ -37,18 +37,22 @@ from apps.chat.selectors import conversation_owned_get
 from apps.chat.semantic_cache import semantic_model_for
 from apps.chat.texts import text
 from apps.governance.engine.errors import SqlRefusal
-from apps.governance.engine.executor import SourceConnection, execute
+from apps.governance.engine.executor import execute
 from apps.governance.engine.guard import GuardLimits, guard_sql
 from apps.governance.engine.policy import DataPolicy
 from apps.governance.engine.screening import bounded, screen_question
 from apps.governance.models import Membership
-from apps.governance.services import audit_record, policy_resolve
+from apps.governance.services import audit_record
 from apps.governance.tenancy import tenant_scope
 from apps.knowledge import search as knowledge_search
 from apps.knowledge.engine.catalog import CatalogSnapshot
-from apps.knowledge.locations import LocationError
 from apps.knowledge.models import DataSource
-from apps.knowledge.selectors import catalog_snapshot, datasource_get
+from apps.knowledge.query_context import (
+    RESTRICTED_RULE,
+    QueryContext,
+    query_context,
+)
+from apps.knowledge.selectors import datasource_get
 from datachat.contract import ANSWERED_TYPES
 from datachat.providers.llm import LLMError
 from datachat.text import detect_language, fold
@@ -97,6 +101,7 @@ class Turn:
     conversation: Conversation | None = None
     policy: DataPolicy | None = None
     catalog: CatalogSnapshot | None = None
+    context: QueryContext | None = None  # source, catalog, policy, connection (query_context)
     lang: str = "es"
     timer: Timer = field(default_factory=Timer)
     previous_plan: QueryPlan | None = None
@@ -111,6 +116,9 @@ class Turn:
     # The length of an over-long input, cut at the door (0 when it fit): `question` then holds
     # only the bounded prefix, and the refusal is all that happens to it.
     received_chars: int = 0
+    # The previous answer's insight fields ({"decomposition", "definition"}) for follow-ups:
+    # "¿y por región?" after a why-answer, "¿y en 2024?" after a HYBRID one.
+    previous_insight: dict | None = None
 
     @property
     def org(self):  # noqa: ANN201
@@ -222,11 +230,12 @@ def _prepare(turn: Turn, source_name: str | None, conversation_id: int | None) -
             turn.source = turn.conversation.data_source
     if turn.source is None:
         return _error(turn, "unknown_source", text("unknown_source", turn.lang, name=source_name))
-    if turn.source.restricted and not turn.user.has_perm("knowledge.use_datasource", turn.source):
-        turn.refusal_rule = "datasource.restricted"
+    try:
+        turn.context = query_context(membership=turn.membership, source=turn.source, lang=turn.lang)
+    except SqlRefusal as refusal:  # a restricted source this caller may not use
+        turn.refusal_rule = refusal.detail or RESTRICTED_RULE
         return _refused(turn, "not_authorized", text("source_restricted", turn.lang))
-    turn.catalog = catalog_snapshot(data_source=turn.source)
-    turn.policy = policy_resolve(membership=turn.membership, catalog=turn.catalog.policy_flags())
+    turn.catalog, turn.policy = turn.context.catalog, turn.context.policy
     turn.timer.lap("context")
     if not turn.policy.can_query:
         turn.refusal_rule = f"policy.{turn.policy.role}.no_data_questions"
@@ -260,6 +269,17 @@ def _conversation_for(turn: Turn, conversation_id: int) -> Conversation:
     )
     if last is not None:
         turn.previous_plan = plan_from_dict(last.plan)
+    latest = (
+        Message.objects.filter(conversation=conversation, kind=Message.Kind.ASK)
+        .order_by("-created_at", "-id")
+        .values_list("answer", flat=True)
+        .first()
+    )
+    if isinstance(latest, dict) and (latest.get("decomposition") or latest.get("definition")):
+        turn.previous_insight = {
+            "decomposition": latest.get("decomposition"),
+            "definition": latest.get("definition"),
+        }
     if llm_path.llm_enabled():
         # The model rewrites a follow-up from the previous question and its SQL (an LLM answer
         # has no offline plan to rewrite).
@@ -308,12 +328,16 @@ def _ask_stages(turn: Turn) -> Answer:
         turn.audit_sql = answer.sql or ""
         return answer
 
-    if not llm_path.llm_enabled():
-        answer = _offline_answer(turn)
-    elif llm_budget.llm_budget_exhausted(org=turn.org):
-        answer = _budget_exhausted_answer(turn)
-    else:
-        answer = _llm_or_offline_answer(turn)
+    # Why-questions are answered by the decomposition in both modes (arithmetic, not a model's
+    # guess); HYBRID questions here only offline (with a model, its one structured call decides).
+    answer = insights.insight_answer(turn, hybrid=not llm_path.llm_enabled())
+    if answer is None:
+        if not llm_path.llm_enabled():
+            answer = _offline_answer(turn)
+        elif llm_budget.llm_budget_exhausted(org=turn.org):
+            answer = _budget_exhausted_answer(turn)
+        else:
+            answer = _llm_or_offline_answer(turn)
     # A fallback is not cached: recomputing it offline costs milliseconds, and a cached copy
     # would go on hiding the model's answer after the endpoint recovers.
     fell_back = turn.llm is not None and turn.llm.fallback is not None
@@ -352,6 +376,9 @@ def _offline_answer(turn: Turn) -> Answer:
     answer.interpretation = interpretation.reading
     if answer.type == "SQL":
         answer.suggestions = followups(turn.plan, model, lang=turn.lang)
+        if interpretation.intent.type == "TREND":
+            answer = insights.name_outliers(turn, answer, turn.plan)
+        answer = insights.keep_definition(turn, answer)
         turn.timer.lap("format")
     return answer
 
@@ -404,7 +431,7 @@ def _budget_exhausted_answer(turn: Turn) -> Answer:
     turn.llm = session = llm_path.LLMSession()
     session.fallback = llm_budget.BUDGET_EXHAUSTED
     turn.timer.lap("intent")
-    answer = _offline_answer(turn)
+    answer = insights.insight_answer(turn) or _offline_answer(turn)  # HYBRID offline too
     note = text("llm_budget_exhausted", turn.lang)
     answer.answer = f"{answer.answer}\n\n{note}" if answer.answer else note
     answer.llm = LLMUsage(**session.usage())
@@ -421,7 +448,7 @@ def _llm_answer(turn: Turn, session: llm_path.LLMSession) -> Answer:
         question=turn.question,
         lang=turn.lang,
         previous=turn.previous_turn,
-        sample_connection=lambda: connection_for(turn.source, turn.lang),
+        sample_connection=lambda: turn.context.connection,
     )
     turn.timer.lap("intent")
     intent = intent_dict(structured.intent, structured.confidence, structured.reasoning)
@@ -437,6 +464,13 @@ def _llm_answer(turn: Turn, session: llm_path.LLMSession) -> Answer:
         return _llm_rag_answer(turn, session, intent, structured.suggestions)
     hint = None if structured.chart == "auto" else structured.chart
     answer = _llm_sql_answer(turn, session, structured.sql or "", intent, hint)
+    if structured.plan in ("HYBRID", "SQL") and answer.type == "SQL":
+        # A definition from the knowledge base when the question asks for one ("what is X and
+        # how much…"): one retrieval, no second call.
+        hybrid = insights.llm_hybrid(turn, answer)
+        if hybrid is not None:
+            turn.timer.lap("retrieve")
+            return hybrid
     if structured.plan == "HYBRID" and answer.type == "SQL":
         sources = llm_path.related_sources(
             org=turn.org, catalog=turn.catalog, policy=turn.policy, question=turn.question
@@ -553,7 +587,7 @@ def _sql_answer(
         )
         turn.timer.lap("guard")
         turn.audit_sql = guarded.sql
-        result = execute(guarded, source=connection_for(turn.source, turn.lang), lang=turn.lang)
+        result = execute(guarded, source=turn.context.connection, lang=turn.lang)
         turn.timer.lap("execute")
     except SqlRefusal as refusal:
         turn.timer.lap("guard")
@@ -674,30 +708,6 @@ def scope_phrase(filters: tuple[str, ...] | list[str]) -> str:
     return "; ".join(dict.fromkeys(parts))
 
 
-def connection_for(source: DataSource, lang: str = "es") -> SourceConnection:
-    """The executor's connection spec for a data source (the location decrypted here only).
-
-    The location rules are applied again here, at every opening: a location stored before them,
-    or a symlink changed since, is refused with its code (`location_outside_org`, …). A
-    PostgreSQL source with per-role enforcement names the org, so every query runs as its
-    policy's own database role (`create_readonly_role`, docs/security.md).
-    """
-    try:
-        location = source.location()
-    except LocationError as exc:
-        raise SqlRefusal(exc.code, lang=lang, detail=exc.detail or exc.code) from None
-    if source.kind == DataSource.Kind.SQLITE:
-        return SourceConnection(dialect="sqlite", sqlite_path=location)
-    if source.db_roles_enabled:
-        return SourceConnection(
-            dialect="postgres",
-            pg_dsn=location,
-            pg_role_org=source.organization.slug,
-            pg_role_prefix=settings.DATACHAT.get("PG_ROLE_PREFIX", "dc_"),
-        )
-    return SourceConnection(dialect="postgres", pg_dsn=location)
-
-
 def _refused(turn: Turn, code: str, message: str) -> Answer:
     return Answer(type="REFUSED", answer=message, error={"code": code, "message": message})
 
@@ -716,6 +726,8 @@ def _cache_key(turn: Turn, kind: str, question: str) -> str:
     cross a row filter or a mask (DESIGN: caching). The provider mode (offline, or which model at
     which endpoint) keeps one producer's answers from being served as another's."""
     context = json.dumps(plan_to_dict(turn.previous_plan), sort_keys=True, default=str)
+    if turn.previous_insight is not None:
+        context += json.dumps(turn.previous_insight, sort_keys=True, default=str)
     if turn.previous_turn is not None:
         context += json.dumps(turn.previous_turn, ensure_ascii=False)
     raw = "|".join(
@@ -723,8 +735,7 @@ def _cache_key(turn: Turn, kind: str, question: str) -> str:
             kind,
             llm_path.cache_mode(),
             str(turn.org.pk),
-            str(turn.source.pk),
-            str(turn.source.schema_version),
+            ":".join(map(str, turn.source.memo_key())),
             turn.policy.fingerprint(),
             str(turn.org.knowledge_version),
             hashlib.sha256(context.encode()).hexdigest()[:16],

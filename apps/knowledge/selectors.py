@@ -47,7 +47,7 @@ _snapshot_lock = threading.Lock()
 def catalog_snapshot(*, data_source: DataSource) -> CatalogSnapshot:
     """The source's catalog as plain data, memoised per schema and knowledge version."""
     org = data_source.organization
-    key = (data_source.pk, data_source.schema_version, org.knowledge_version)
+    key = (*data_source.memo_key(), org.knowledge_version)
     cached = _snapshot_cache.get(key)
     if cached is not None:
         return cached
