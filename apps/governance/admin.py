@@ -29,7 +29,7 @@ class OrganizationAdmin(admin.ModelAdmin):
         return fields if request.user.is_superuser else fields + self.platform_fields
 
     def get_queryset(self, request):  # noqa: ANN001, ANN201
-        return admin_orgs(request)
+        return admin_orgs(request, Organization)
 
     def save_model(self, request, obj, form, change):  # noqa: ANN001
         super().save_model(request, obj, form, change)

@@ -165,7 +165,7 @@ class DataSourceConnectForm(forms.Form):
         if request.user.is_superuser:
             self.fields["organization"].queryset = Organization.objects.all()
         else:
-            self.fields["organization"].queryset = admin_orgs(request).filter(
+            self.fields["organization"].queryset = admin_orgs(request, DataSource).filter(
                 pk__in=organizations_where(user=request.user, capability="can_add_data")
             )
             del self.fields["url"]

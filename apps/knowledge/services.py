@@ -380,7 +380,9 @@ def _introspect(data_source: DataSource):  # noqa: ANN202
     checked = data_source.checked_location()  # the location rules, again, before opening
     location_probe(checked)
     try:
-        return introspection.introspect(engine, checked.connection())
+        return introspection.introspect(
+            engine, checked.connection(), timeout_s=settings.DATACHAT_INTROSPECTION_TIMEOUT_S
+        )
     except (*engine.driver_errors, OSError) as exc:
         raise LocationError("location_unavailable", detail=str(exc)[:300]) from None
 

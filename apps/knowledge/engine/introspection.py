@@ -43,17 +43,19 @@ def _is_text(declared: str) -> bool:
 
 
 def introspect(
-    dialect: str | Dialect, source: SourceConnection
+    dialect: str | Dialect, source: SourceConnection, *, timeout_s: float | None = None
 ) -> tuple[list[TableInfo], list[ForeignKeyInfo], dict]:
     """Tables (views too), foreign keys and row counts of any engine's source, read through its
     adapter's `catalog_reader` (a read-only connection; `UnknownDialect` for an unknown kind).
 
     A text column that is not a key and not personal by name is sampled for personal values
     (e-mails, phones, …); a text column that is not personal gets its distinct values when it
-    has at most MAX_INDEXED_VALUES of them and none is free text (see `indexable`).
+    has at most MAX_INDEXED_VALUES of them and none is free text (see `indexable`). With
+    `timeout_s`, reading stops at that deadline with the driver's error: a view is its author's
+    SQL, and one in an uploaded file can be made never to finish.
     """
     engine = get_dialect(dialect)
-    with engine.catalog_reader(source) as reader:
+    with engine.catalog_reader(source, timeout_s=timeout_s) as reader:
         tables: list[TableInfo] = []
         counts: dict[str, int] = {}
         for name, described in reader.tables():

@@ -228,8 +228,10 @@ class Dialect:
 
     @contextlib.contextmanager
     def catalog_reader(
-        self, source: SourceConnection
+        self, source: SourceConnection, *, timeout_s: float | None = None
     ) -> Iterator[CatalogReader]:  # pragma: no cover
+        """A read-only catalog reader; with `timeout_s`, every read stops at that deadline (a
+        view is its author's SQL: an uploaded file's view can be made never to finish)."""
         raise NotImplementedError
         yield  # noqa: B901 - interface
 
