@@ -49,8 +49,9 @@ class SourceConnection:
     created by `create_readonly_role`): every query then runs as that org's policy role.
     """
 
-    dialect: str  # "sqlite" or "postgres"
+    dialect: str  # "sqlite", "postgres" or "duckdb"
     sqlite_path: str | None = None
+    duckdb_path: str | None = None
     pg_dsn: str | None = None
     pg_role_org: str | None = None
     pg_role_prefix: str = "dc_"
@@ -84,6 +85,10 @@ def execute(query: GuardedQuery, *, source: SourceConnection, lang: str = "es") 
         return _execute_sqlite(query, source, lang)
     if dialect == "postgres":
         return _execute_postgres(query, source, lang)
+    if dialect == "duckdb":
+        from . import duckdb as duckdb_adapter
+
+        return duckdb_adapter.execute(query, source.duckdb_path, lang)
     raise SqlRefusal("execution_error", lang=lang, detail=f"unsupported dialect {dialect}")
 
 

@@ -37,10 +37,15 @@ from .errors import SqlRefusal
 from .functions import KEYWORD_FUNCTIONS, allowed_functions
 from .policy import MASK, DataPolicy
 
-SQLGLOT_DIALECTS = {"sqlite": "sqlite", "postgres": "postgres", "postgresql": "postgres"}
+SQLGLOT_DIALECTS = {
+    "sqlite": "sqlite",
+    "postgres": "postgres",
+    "postgresql": "postgres",
+    "duckdb": "duckdb",
+}
 # The schema a query may name explicitly, per dialect (everything else, e.g. temp,
 # information_schema, pg_catalog or another tenant's schema, is refused).
-DEFAULT_SCHEMAS = {"sqlite": "main", "postgres": "public"}
+DEFAULT_SCHEMAS = {"sqlite": "main", "postgres": "public", "duckdb": "main"}
 
 
 @dataclass(frozen=True)
@@ -335,8 +340,9 @@ class _Context:
         self.masked = frozenset((self.norm(t), self.norm(c)) for t, c in self.policy.masked_columns)
 
     def norm(self, name: str) -> str:
-        # SQLite identifiers are case-insensitive; sqlglot lower-cases unquoted PG identifiers.
-        return name.lower() if self.dialect == "sqlite" else name
+        # SQLite and DuckDB identifiers are case-insensitive; sqlglot lower-cases unquoted PG
+        # identifiers.
+        return name.lower() if self.dialect in ("sqlite", "duckdb") else name
 
     def refuse(self, code: str, *, detail: str | None = None, **params: object) -> SqlRefusal:
         return SqlRefusal(code, lang=self.lang, detail=detail, **params)
