@@ -615,6 +615,8 @@ def connection_for(source: DataSource, lang: str = "es") -> SourceConnection:
         raise SqlRefusal(exc.code, lang=lang, detail=exc.detail or exc.code) from None
     if source.kind == DataSource.Kind.SQLITE:
         return SourceConnection(dialect="sqlite", sqlite_path=location)
+    if source.kind == DataSource.Kind.DUCKDB:
+        return SourceConnection(dialect="duckdb", duckdb_path=location)
     if source.db_roles_enabled:
         return SourceConnection(
             dialect="postgres",

@@ -36,6 +36,7 @@ from apps.knowledge.engine.introspection import sqlite_readonly_uri
 
 SQLITE = "sqlite"
 POSTGRES = "postgres"
+DUCKDB = "duckdb"  # an org's uploaded spreadsheets: a DuckDB file under the same rules as SQLite
 
 # Stable error codes (API answers, form errors, audit entries and tests match on them).
 MESSAGES = {
@@ -88,7 +89,7 @@ class CheckedLocation:
 
     kind: str
     stored: str  # the normalised form kept (encrypted) in the database
-    sqlite_path: str | None = None  # absolute and resolved
+    sqlite_path: str | None = None  # the file of a SQLite or DuckDB source, absolute and resolved
     pg_dsn: str | None = None  # libpq conninfo built from the checked parts only
 
 
@@ -108,6 +109,9 @@ def location_check(*, org: Any, kind: str, location: str) -> CheckedLocation:
         raise LocationError("location_invalid", "The location is empty or has control characters.")
     if kind == SQLITE:
         return _check_sqlite(org, raw)
+    if kind == DUCKDB:
+        checked = _check_sqlite(org, raw)
+        return CheckedLocation(kind=DUCKDB, stored=checked.stored, sqlite_path=checked.sqlite_path)
     if kind == POSTGRES:
         return _check_postgres(raw)
     raise LocationError("location_invalid", f"Unsupported data source kind: {kind!r}.")
@@ -116,6 +120,9 @@ def location_check(*, org: Any, kind: str, location: str) -> CheckedLocation:
 def location_probe(checked: CheckedLocation, *, timeout_s: int = 5) -> None:
     """Open the checked location read-only and run a trivial query; `location_unavailable` if
     that fails (a missing file, not a SQLite database, an unreachable server, bad credentials)."""
+    if checked.kind == DUCKDB:
+        _probe_duckdb(checked.sqlite_path or "")
+        return
     if checked.kind == SQLITE:
         path = checked.sqlite_path or ""
         if not os.path.isfile(path):
@@ -147,6 +154,31 @@ def location_probe(checked: CheckedLocation, *, timeout_s: int = 5) -> None:
             "location_unavailable",
             "Could not connect to the database server with these credentials.",
             detail=str(exc).strip().splitlines()[0][:300] if str(exc).strip() else "",
+        ) from None
+
+
+def _probe_duckdb(path: str) -> None:
+    import duckdb
+
+    from apps.governance.engine import duckdb as duckdb_adapter
+
+    if not os.path.isfile(path):
+        raise LocationError(
+            "location_unavailable",
+            "There is no such file in the organization's folder.",
+            detail=path,
+        )
+    try:
+        conn = duckdb_adapter.connect(path)
+        try:
+            conn.execute("SELECT 1").fetchone()
+        finally:
+            conn.close()
+    except duckdb.Error as exc:
+        raise LocationError(
+            "location_unavailable",
+            "The file is not a DuckDB database or cannot be opened.",
+            detail=str(exc)[:300],
         ) from None
 
 

@@ -12,7 +12,8 @@ from apps.knowledge import locations, secrets
 
 
 class DataSource(TenantOwnedModel):
-    """A team database DataChat queries read-only: a SQLite file or a PostgreSQL URL.
+    """A team database DataChat queries read-only: a SQLite file, a PostgreSQL URL, or the
+    DuckDB file holding spreadsheets uploaded under this source's name.
 
     The location (path or URL, with any password) is stored encrypted. A SQLite location is a
     name relative to the org's folder, `DATACHAT_DATA_DIR/sources/<org-slug>/`, so the data
@@ -23,6 +24,7 @@ class DataSource(TenantOwnedModel):
     class Kind(models.TextChoices):
         SQLITE = "sqlite", "SQLite"
         POSTGRES = "postgres", "PostgreSQL"
+        DUCKDB = "duckdb", _("Spreadsheets (DuckDB)")
 
     class SetupStatus(models.TextChoices):
         READY = "ready", _("Ready")
@@ -96,7 +98,7 @@ class DataSource(TenantOwnedModel):
         Never log or display it: see `display_location`. Raises `locations.LocationError`.
         """
         checked = self.checked_location()
-        return checked.sqlite_path if self.kind == self.Kind.SQLITE else checked.pg_dsn
+        return checked.pg_dsn if self.kind == self.Kind.POSTGRES else checked.sqlite_path
 
     def display_location(self) -> str:
         return locations.location_display(kind=self.kind, stored=self.stored_location())

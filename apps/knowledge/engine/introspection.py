@@ -201,6 +201,59 @@ def introspect_postgres(
     return tables, fks, counts
 
 
+def introspect_duckdb(path: str | Path) -> tuple[list[TableInfo], list[ForeignKeyInfo], dict]:
+    """Tables and row counts of a DuckDB file (an org's spreadsheets), opened read-only with the
+    executor's own settings. Column descriptions, units and currencies come from ingestion (the
+    original header, a `%` or a currency symbol); spreadsheets declare no foreign keys."""
+    from apps.governance.engine import duckdb as duckdb_adapter
+
+    conn = duckdb_adapter.connect(str(path))
+    try:
+        meta = duckdb_adapter.column_meta(conn)
+        tables: list[TableInfo] = []
+        counts: dict[str, int] = {}
+        for name in duckdb_adapter.list_tables(conn):
+            quoted = '"' + name.replace('"', '""') + '"'
+            columns = []
+            for col, declared, comment in duckdb_adapter.list_columns(conn, name):
+                info = meta.get((name, col), {})
+                declared_type = _duckdb_type(declared)
+                text = declared_type == "TEXT"
+                personal = looks_pii(col, name) or looks_pii(info.get("header", ""), name)
+                if text and not personal:
+                    personal = bool(pii.values_pii_kind(_sample_sqlite(conn, quoted, col)))
+                values = _distinct_sqlite(conn, quoted, col) if text and not personal else None
+                columns.append(
+                    ColumnInfo(
+                        name=col,
+                        type=declared_type,
+                        pii=personal,
+                        values=values,
+                        description=comment or info.get("header", ""),
+                        currency=info.get("currency", ""),
+                        unit=info.get("unit", ""),
+                    )
+                )
+            tables.append(_table(name, columns))
+            counts[name] = conn.execute(f"SELECT COUNT(*) FROM {quoted}").fetchone()[0]
+        return tables, [], counts
+    finally:
+        conn.close()
+
+
+def _duckdb_type(declared: str) -> str:
+    upper = (declared or "VARCHAR").upper()
+    if upper in ("BIGINT", "INTEGER", "SMALLINT", "TINYINT", "HUGEINT", "UBIGINT", "UINTEGER"):
+        return "INTEGER"
+    if upper in ("DOUBLE", "FLOAT", "REAL") or upper.startswith("DECIMAL"):
+        return "REAL"
+    if upper == "VARCHAR" or upper.startswith("VARCHAR"):
+        return "TEXT"
+    if upper.startswith("TIMESTAMP"):
+        return "TIMESTAMP"
+    return upper
+
+
 def _pg_type(declared: str) -> str:
     mapping = {
         "integer": "INTEGER",
