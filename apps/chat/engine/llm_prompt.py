@@ -48,7 +48,12 @@ DEFAULT_MAX_TOKENS = 1500
 DEFAULT_MAX_TABLES = 8
 RAG_MAX_TOKENS = 2500
 
-DIALECT_NAMES = {"sqlite": "SQLite", "postgres": "PostgreSQL", "postgresql": "PostgreSQL"}
+DIALECT_NAMES = {
+    "sqlite": "SQLite",
+    "postgres": "PostgreSQL",
+    "postgresql": "PostgreSQL",
+    "duckdb": "DuckDB",
+}
 
 # Per-item caps applied before any budgeting: one long description must not crowd out a table.
 _TABLE_DESC_CHARS = 160

@@ -120,15 +120,19 @@ def engine_check(conn, sql: str, policy: DataPolicy, lang: str = "es") -> None: 
     import duckdb
 
     try:
+        kinds = [str(st.type).rsplit(".", 1)[-1] for st in conn.extract_statements(sql)]
         raw = conn.execute("SELECT json_serialize_sql(?::VARCHAR)", [sql]).fetchone()[0]
         tree = json.loads(raw)
     except (duckdb.Error, ValueError, TypeError):
         raise SqlRefusal("parse_error", lang=lang, detail="engine parse") from None
+    if len(kinds) > 1:
+        raise SqlRefusal("multiple_statements", lang=lang, detail="denied by the engine")
     statements = tree.get("statements") or []
-    if tree.get("error") or len(statements) != 1:
-        # json_serialize_sql only serialises SELECT statements: anything else is an error.
-        code = "multiple_statements" if len(statements) > 1 else "sql_not_read_only"
-        raise SqlRefusal(code, lang=lang, detail="denied by the engine", what="statement")
+    if kinds != ["SELECT"] or tree.get("error") or len(statements) != 1:
+        # json_serialize_sql serialises SELECT statements only (not PRAGMA, COPY, SET, …).
+        raise SqlRefusal(
+            "sql_not_read_only", lang=lang, detail="denied by the engine", what="statement"
+        )
     allowed = {t.lower() for t in policy.allowed_tables}
     masked: dict[str, set[str]] = {}
     for table, column in policy.masked_columns:
@@ -143,6 +147,11 @@ def engine_check(conn, sql: str, policy: DataPolicy, lang: str = "es") -> None: 
                 ctes.add(str(name["key"]).lower())
     for node in nodes:
         kind = node.get("type")
+        if isinstance(kind, str) and "class" not in node and not _allowed_shape(kind):
+            # SHOW_REF (DESCRIBE, SUMMARIZE), PIVOT, … : not a plain read of a table.
+            name = str((node.get("function") or {}).get("function_name") or kind).lower()
+            code = "function_not_allowed" if kind == "TABLE_FUNCTION" else "syntax_not_allowed"
+            raise SqlRefusal(code, lang=lang, function=name, what=kind, detail="engine")
         if kind == "TABLE_FUNCTION":
             name = str((node.get("function") or {}).get("function_name") or "?")
             raise SqlRefusal("function_not_allowed", lang=lang, function=name, detail="engine")
@@ -160,13 +169,22 @@ def engine_check(conn, sql: str, policy: DataPolicy, lang: str = "es") -> None: 
             aliases.setdefault(table, table)
         if node.get("class") == "FUNCTION" and not node.get("is_operator"):
             name = str(node.get("function_name") or "").lower()
-            if node.get("schema") or node.get("catalog"):
-                raise SqlRefusal("function_not_allowed", lang=lang, function=name)
+            # EXTRACT reads back as main.date_part; any other qualified name is refused.
+            if node.get("schema") not in ("", None, DEFAULT_SCHEMA) or node.get("catalog"):
+                raise SqlRefusal(
+                    "function_not_allowed", lang=lang, function=name, detail="denied by the engine"
+                )
             if name not in functions and name not in _OPERATORS:
                 raise SqlRefusal(
                     "function_not_allowed", lang=lang, function=name, detail="denied by the engine"
                 )
     referenced = set(aliases.values())
+    if any(masked.get(table) for table in referenced) and any(
+        node.get("class") == "STAR" for node in nodes
+    ):
+        # `*`, `t.*`, COLUMNS(...) over a table with masked columns: the guard expands every
+        # star into named columns, so only a query that skipped it has one.
+        raise SqlRefusal("column_not_allowed", lang=lang, column="*", detail="engine")
     for node in nodes:
         if node.get("class") != "COLUMN_REF":
             continue
@@ -180,6 +198,29 @@ def engine_check(conn, sql: str, policy: DataPolicy, lang: str = "es") -> None: 
             raise SqlRefusal(
                 "column_not_allowed", lang=lang, column=column, detail="denied by the engine"
             )
+
+
+_SHAPES = frozenset(
+    {
+        "SELECT_NODE",
+        "SET_OPERATION_NODE",
+        "RECURSIVE_CTE_NODE",
+        "CTE_NODE",
+        "BASE_TABLE",
+        "JOIN",
+        "SUBQUERY",
+        "EMPTY",
+        "EXPRESSION_LIST",
+        "ASCENDING",
+        "DESCENDING",
+        "ORDER_DEFAULT",
+    }
+)
+
+
+def _allowed_shape(kind: str) -> bool:
+    """Query nodes, table references and modifiers a plain SELECT is made of."""
+    return kind in _SHAPES or kind.endswith(("_MODIFIER", "_TYPE_INFO"))
 
 
 def _walk(node: Any) -> Iterator[dict]:

@@ -1,4 +1,5 @@
-"""QueryPlan -> SQL, built with sqlglot expressions for the catalog's dialect (sqlite, postgres).
+"""QueryPlan -> SQL, built with sqlglot expressions for the catalog's dialect (sqlite, postgres,
+duckdb).
 
 Joins follow the foreign-key paths of the semantic model; columns are table-qualified only when
 the query reads more than one table, so simple questions give simple SQL. Time buckets:
@@ -45,6 +46,15 @@ _PERIOD_SQL = {
         "year": "TO_CHAR({c}, 'YYYY')",
         "month_of_year": "CAST(EXTRACT(MONTH FROM {c}) AS INT)",
     },
+    "duckdb": {
+        "day": "CAST({c} AS DATE)",
+        "week": "STRFTIME({c}, '%Y-%W')",  # %W as SQLite's: weeks start on Monday
+        "month": "STRFTIME({c}, '%Y-%m')",
+        "quarter_in_year": "CAST(EXTRACT(QUARTER FROM {c}) AS INT)",
+        "quarter": "STRFTIME({c}, '%Y') || '-Q' || CAST(EXTRACT(QUARTER FROM {c}) AS INT)",
+        "year": "STRFTIME({c}, '%Y')",
+        "month_of_year": "CAST(EXTRACT(MONTH FROM {c}) AS INT)",
+    },
 }
 # Start of the latest period, from the latest date {m} = MAX(column); {n} periods back.
 _ANCHOR_SQL = {
@@ -68,10 +78,13 @@ _ANCHOR_SQL = {
         "year0": "CAST(DATE_TRUNC('year', {m}) AS DATE)",
     },
 }
+_ANCHOR_SQL["duckdb"] = _ANCHOR_SQL["postgres"]  # DATE_TRUNC and intervals read the same
 _PLACEHOLDER = "__datachat_col__"
 
 
 def _dialect(model: SemanticModel) -> str:
+    if model.dialect == "duckdb":
+        return "duckdb"
     return "postgres" if model.dialect in ("postgres", "postgresql") else "sqlite"
 
 
