@@ -36,18 +36,22 @@ from apps.chat.selectors import conversation_owned_get
 from apps.chat.semantic import semantic_model_for
 from apps.chat.texts import text
 from apps.governance.engine.errors import SqlRefusal
-from apps.governance.engine.executor import SourceConnection, execute
+from apps.governance.engine.executor import execute
 from apps.governance.engine.guard import GuardLimits, guard_sql
 from apps.governance.engine.policy import DataPolicy
 from apps.governance.engine.screening import bounded, screen_question
 from apps.governance.models import Membership
-from apps.governance.services import audit_record, policy_resolve
+from apps.governance.services import audit_record
 from apps.governance.tenancy import tenant_scope
 from apps.knowledge import retrieval as knowledge_retrieval
 from apps.knowledge.engine.catalog import CatalogSnapshot
-from apps.knowledge.locations import LocationError
 from apps.knowledge.models import DataSource
-from apps.knowledge.selectors import catalog_snapshot, datasource_get
+from apps.knowledge.query_context import (
+    RESTRICTED_RULE,
+    QueryContext,
+    query_context,
+)
+from apps.knowledge.selectors import datasource_get
 from datachat.providers.llm import LLMError
 from datachat.text import detect_language, fold
 from datachat.tracing import record_question
@@ -95,6 +99,7 @@ class Turn:
     conversation: Conversation | None = None
     policy: DataPolicy | None = None
     catalog: CatalogSnapshot | None = None
+    context: QueryContext | None = None  # source, catalog, policy, connection (query_context)
     lang: str = "es"
     timer: Timer = field(default_factory=Timer)
     previous_plan: QueryPlan | None = None
@@ -220,11 +225,12 @@ def _prepare(turn: Turn, source_name: str | None, conversation_id: int | None) -
             turn.source = turn.conversation.data_source
     if turn.source is None:
         return _error(turn, "unknown_source", text("unknown_source", turn.lang, name=source_name))
-    if turn.source.restricted and not turn.user.has_perm("knowledge.use_datasource", turn.source):
-        turn.refusal_rule = "datasource.restricted"
+    try:
+        turn.context = query_context(membership=turn.membership, source=turn.source, lang=turn.lang)
+    except SqlRefusal as refusal:  # a restricted source this caller may not use
+        turn.refusal_rule = refusal.detail or RESTRICTED_RULE
         return _refused(turn, "not_authorized", text("source_restricted", turn.lang))
-    turn.catalog = catalog_snapshot(data_source=turn.source)
-    turn.policy = policy_resolve(membership=turn.membership, catalog=turn.catalog.policy_flags())
+    turn.catalog, turn.policy = turn.context.catalog, turn.context.policy
     turn.timer.lap("context")
     if not turn.policy.can_query:
         turn.refusal_rule = f"policy.{turn.policy.role}.no_data_questions"
@@ -392,7 +398,7 @@ def _llm_answer(turn: Turn, session: llm_path.LLMSession) -> Answer:
         question=turn.question,
         lang=turn.lang,
         previous=turn.previous_turn,
-        sample_connection=lambda: connection_for(turn.source, turn.lang),
+        sample_connection=lambda: turn.context.connection,
     )
     turn.timer.lap("intent")
     intent = intent_dict(structured.intent, structured.confidence, structured.reasoning)
@@ -520,7 +526,7 @@ def _sql_answer(
         )
         turn.timer.lap("guard")
         turn.audit_sql = guarded.sql
-        result = execute(guarded, source=connection_for(turn.source, turn.lang), lang=turn.lang)
+        result = execute(guarded, source=turn.context.connection, lang=turn.lang)
         turn.timer.lap("execute")
     except SqlRefusal as refusal:
         turn.timer.lap("guard")
@@ -599,32 +605,6 @@ def scope_phrase(filters: tuple[str, ...] | list[str]) -> str:
         name = column.rsplit(".", 1)[-1]
         parts.append(f"{name} {values.strip('()').replace(chr(39), '')}".strip())
     return "; ".join(dict.fromkeys(parts))
-
-
-def connection_for(source: DataSource, lang: str = "es") -> SourceConnection:
-    """The executor's connection spec for a data source (the location decrypted here only).
-
-    The location rules are applied again here, at every opening: a location stored before them,
-    or a symlink changed since, is refused with its code (`location_outside_org`, …). A
-    PostgreSQL source with per-role enforcement names the org, so every query runs as its
-    policy's own database role (`create_readonly_role`, docs/security.md).
-    """
-    try:
-        location = source.location()
-    except LocationError as exc:
-        raise SqlRefusal(exc.code, lang=lang, detail=exc.detail or exc.code) from None
-    if source.kind == DataSource.Kind.SQLITE:
-        return SourceConnection(dialect="sqlite", sqlite_path=location)
-    if source.kind == DataSource.Kind.DUCKDB:
-        return SourceConnection(dialect="duckdb", duckdb_path=location)
-    if source.db_roles_enabled:
-        return SourceConnection(
-            dialect="postgres",
-            pg_dsn=location,
-            pg_role_org=source.organization.slug,
-            pg_role_prefix=settings.DATACHAT.get("PG_ROLE_PREFIX", "dc_"),
-        )
-    return SourceConnection(dialect="postgres", pg_dsn=location)
 
 
 def _refused(turn: Turn, code: str, message: str) -> Answer:

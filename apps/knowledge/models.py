@@ -12,8 +12,8 @@ from apps.knowledge import locations, secrets
 
 
 class DataSource(TenantOwnedModel):
-    """A team database DataChat queries read-only: a SQLite file, a PostgreSQL URL, or the
-    DuckDB file holding spreadsheets uploaded under this source's name.
+    """A team database DataChat queries read-only: a SQLite file, a PostgreSQL or MariaDB URL, or
+    the DuckDB file holding the spreadsheets uploaded under this source's name.
 
     The location (path or URL, with any password) is stored encrypted. A SQLite location is a
     name relative to the org's folder, `DATACHAT_DATA_DIR/sources/<org-slug>/`, so the data
@@ -22,8 +22,11 @@ class DataSource(TenantOwnedModel):
     """
 
     class Kind(models.TextChoices):
+        # One value per registered engine adapter (`governance.engine.dialects`; a test checks
+        # both lists agree): everything engine-specific goes through `get_dialect(kind)`.
         SQLITE = "sqlite", "SQLite"
         POSTGRES = "postgres", "PostgreSQL"
+        MARIADB = "mariadb", "MariaDB"
         DUCKDB = "duckdb", _("Spreadsheets (DuckDB)")
 
     class SetupStatus(models.TextChoices):
@@ -98,7 +101,7 @@ class DataSource(TenantOwnedModel):
         Never log or display it: see `display_location`. Raises `locations.LocationError`.
         """
         checked = self.checked_location()
-        return checked.pg_dsn if self.kind == self.Kind.POSTGRES else checked.sqlite_path
+        return checked.sqlite_path or checked.pg_dsn or checked.dsn or ""
 
     def display_location(self) -> str:
         return locations.location_display(kind=self.kind, stored=self.stored_location())

@@ -16,12 +16,13 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from apps.governance.engine.dialects import get_dialect
 from apps.governance.models import AuditEntry, Membership, Organization
 from apps.governance.services import audit_record
 from apps.knowledge import secrets
 from apps.knowledge.engine import introspection
 from apps.knowledge.engine import pii as pii_rules
-from apps.knowledge.locations import LocationError, location_check, location_probe
+from apps.knowledge.locations import LocationError, location_check, location_probe, url_kind
 from apps.knowledge.models import (
     CatalogColumn,
     CatalogForeignKey,
@@ -379,18 +380,12 @@ def catalog_refresh(
 
 
 def _introspect(data_source: DataSource):  # noqa: ANN202
-    import duckdb
-    import psycopg
-
+    engine = get_dialect(data_source.kind)  # UnknownDialect for a kind nobody registered
     checked = data_source.checked_location()  # the location rules, again, before opening
     location_probe(checked)
     try:
-        if data_source.kind == DataSource.Kind.SQLITE:
-            return introspection.introspect_sqlite(checked.sqlite_path)
-        if data_source.kind == DataSource.Kind.DUCKDB:
-            return introspection.introspect_duckdb(checked.sqlite_path)
-        return introspection.introspect_postgres(checked.pg_dsn)
-    except (sqlite3.Error, psycopg.Error, OSError, duckdb.Error) as exc:
+        return introspection.introspect(engine, checked.connection())
+    except (*engine.driver_errors, OSError) as exc:
         raise LocationError("location_unavailable", detail=str(exc)[:300]) from None
 
 
@@ -870,7 +865,7 @@ def datasource_connect(
             copied = _sqlite_upload_place(org=org, name=name, file=file)
             kind, location = DataSource.Kind.SQLITE, copied.name
         else:
-            kind, location = DataSource.Kind.POSTGRES, str(url)
+            kind, location = url_kind(str(url)), str(url)
         existing = DataSource.all_tenants.filter(organization=org, name=name).first()
         if restricted is None and existing is None:
             restricted = not policies_protect_personal_data(org=org)
@@ -990,28 +985,8 @@ def _setup_inline(source: DataSource) -> bool:
 
 def _table_count(source: DataSource) -> int:
     checked = source.checked_location()
-    if source.kind == DataSource.Kind.DUCKDB:
-        from apps.governance.engine import duckdb as duckdb_adapter
-
-        conn = duckdb_adapter.connect(checked.sqlite_path or "")
-        try:
-            return len(duckdb_adapter.list_tables(conn))
-        finally:
-            conn.close()
-    if source.kind == DataSource.Kind.SQLITE:
-        conn = sqlite3.connect(introspection.sqlite_readonly_uri(checked.sqlite_path), uri=True)
-        try:
-            query = "SELECT count(*) FROM sqlite_master WHERE type IN ('table', 'view')"
-            return int(conn.execute(query).fetchone()[0])
-        finally:
-            conn.close()
-    import psycopg
-
-    with psycopg.connect(checked.pg_dsn or "", connect_timeout=5) as conn:
-        row = conn.execute(
-            "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'"
-        ).fetchone()
-        return int(row[0])
+    with get_dialect(source.kind).catalog_reader(checked.connection()) as reader:
+        return reader.table_count()
 
 
 def _sqlite_upload_place(*, org: Organization, name: str, file: Any) -> Path:

@@ -13,7 +13,7 @@ import duckdb
 import pytest
 import sqlglot
 
-from apps.governance.engine import duckdb as duckdb_adapter
+from apps.governance.engine.dialects import duckdb as duckdb_adapter
 from apps.governance.engine.errors import SqlRefusal
 from apps.governance.engine.executor import QueryResult, SourceConnection, execute
 from apps.governance.engine.guard import GuardedQuery, guard_sql
@@ -137,7 +137,7 @@ def duck_dir(tmp_path_factory, demo_db) -> Path:
 
 
 def _source(root: Path) -> SourceConnection:
-    return SourceConnection(dialect="duckdb", duckdb_path=str(root / "empresa.duckdb"))
+    return SourceConnection(dialect="duckdb", sqlite_path=str(root / "empresa.duckdb"))
 
 
 def _assert_no_secret(*texts: object) -> None:

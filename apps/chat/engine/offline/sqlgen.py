@@ -1,5 +1,4 @@
-"""QueryPlan -> SQL, built with sqlglot expressions for the catalog's dialect (sqlite, postgres,
-duckdb).
+"""QueryPlan -> SQL, built with sqlglot expressions for the catalog's dialect (sqlite, postgres).
 
 Joins follow the foreign-key paths of the semantic model; columns are table-qualified only when
 the query reads more than one table, so simple questions give simple SQL. Time buckets:
@@ -12,6 +11,8 @@ from datetime import date, timedelta
 
 import sqlglot
 from sqlglot import exp
+
+from apps.governance.engine.dialects import Dialect, get_dialect
 
 from . import lexicon as lx
 from .measures import metric_expression
@@ -82,10 +83,17 @@ _ANCHOR_SQL["duckdb"] = _ANCHOR_SQL["postgres"]  # DATE_TRUNC and intervals read
 _PLACEHOLDER = "__datachat_col__"
 
 
+def _engine(model: SemanticModel) -> Dialect:
+    """The model's engine (`UnknownDialect` for one nobody registered); its time templates must
+    be written above (a PlanError names the engine otherwise)."""
+    engine = get_dialect(model.dialect)
+    if engine.kind not in _PERIOD_SQL or engine.kind not in _ANCHOR_SQL:
+        raise PlanError(f"no time templates for {engine.label}")
+    return engine
+
+
 def _dialect(model: SemanticModel) -> str:
-    if model.dialect == "duckdb":
-        return "duckdb"
-    return "postgres" if model.dialect in ("postgres", "postgresql") else "sqlite"
+    return _engine(model).sqlglot_name
 
 
 def _template(model: SemanticModel, sql: str, column: exp.Expression) -> exp.Expression:
@@ -103,7 +111,8 @@ class _Builder:
     def __init__(self, plan: QueryPlan, model: SemanticModel) -> None:
         self.plan = plan
         self.model = model
-        self.dialect = _dialect(model)
+        self.engine = _engine(model)
+        self.dialect = self.engine.kind
         self.metrics = [metric_expression(model, m.key) for m in plan.metrics]
         self.joins = self._joins()
         self.qualify = bool(self.joins)
@@ -349,7 +358,7 @@ class _Builder:
 
     def _nulls(self, desc: bool) -> bool:
         """NULL placement as the dialect's default, so no NULLS FIRST/LAST is printed."""
-        return desc if self.dialect == "postgres" else not desc
+        return desc if self.engine.nulls_sort_high else not desc
 
     def _average_over(self, inner: exp.Select) -> exp.Select:
         """SELECT dims, AVG(m) FROM (the per-period totals) GROUP BY dims."""
@@ -362,7 +371,7 @@ class _Builder:
         if self.plan.order is not None:
             alias = self.metric_aliases[min(self.plan.order.metric, len(self.metric_aliases) - 1)]
             desc = self.plan.order.desc
-            nulls_first = desc if self.dialect == "postgres" else not desc
+            nulls_first = desc if self.engine.nulls_sort_high else not desc
             outer = outer.order_by(
                 exp.Ordered(this=exp.column(alias), desc=desc, nulls_first=nulls_first)
             )
@@ -462,7 +471,7 @@ class _Builder:
             alias = self.metric_aliases[min(p.order.metric, len(p.metrics) - 1)]
             desc = p.order.desc
             # NULL placement as the dialect's default, so no NULLS FIRST/LAST is printed.
-            nulls_first = desc if self.dialect == "postgres" else not desc
+            nulls_first = desc if self.engine.nulls_sort_high else not desc
             select = select.order_by(
                 exp.Ordered(this=exp.column(alias), desc=desc, nulls_first=nulls_first)
             )
