@@ -144,8 +144,16 @@ class DataSourceConnectForm(forms.Form):
     file = forms.FileField(
         required=False,
         help_text=_(
-            "A SQLite database file. It is copied into the organization's own folder and checked."
+            "A SQLite database file, copied into the organization's own folder and checked; or a "
+            "spreadsheet (CSV, Excel, Parquet): each file or sheet becomes a table of this "
+            "source, replacing a table of the same name."
         ),
+    )
+    table = forms.CharField(
+        max_length=60,
+        required=False,
+        label=_("Table name"),
+        help_text=_("For a CSV or Parquet file: the table's name (default: the file's name)."),
     )
     url = forms.CharField(
         required=False,
@@ -175,7 +183,7 @@ class DataSourceConnectForm(forms.Form):
         cleaned = super().clean()
         if bool(cleaned.get("file")) == bool(cleaned.get("url")):
             raise forms.ValidationError(
-                _("Upload a SQLite file or give a PostgreSQL URL (one of the two)."),
+                _("Upload a file or give a PostgreSQL URL (one of the two)."),
                 code="connect_bad_input",
             )
         return cleaned
@@ -246,6 +254,7 @@ class DataSourceAdmin(OrgScopedAdmin):
                     default=data["default"],
                     display_name=data["display_name"],
                     channel="web",
+                    table=data.get("table") or "",
                 )
             except LocationError as exc:
                 form.add_error(None, forms.ValidationError(f"{exc.message} ({exc.code})"))

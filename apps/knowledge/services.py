@@ -1134,6 +1134,11 @@ def spreadsheet_connect(
         staged.unlink(missing_ok=True)
         _connect_refused(org, user, name, exc.code, channel)
         raise
+    if source.restricted and getattr(user, "pk", None) is not None:
+        # Whoever uploads it may query it, whatever the org's policies make of a new source.
+        from guardian.shortcuts import assign_perm
+
+        assign_perm("knowledge.use_datasource", user, source)
     if built is not None:
         staged.unlink(missing_ok=True)
         transaction.on_commit(lambda: _spreadsheet_prune(org=org, keep=source))
