@@ -253,3 +253,39 @@ def test_api_upload_by_admin_and_another_org_gets_404(org, tmp_path):
             "/api/v1/datasources/", {"name": "x", "file": handle}, format="multipart"
         )
     assert refused.status_code == 403 and refused.json()["error"]["code"] == "connect_not_allowed"
+
+
+@override_settings(CELERY_TASK_ALWAYS_EAGER=False, DATACHAT_SPREADSHEET_INLINE_MB=0)
+def test_a_large_file_is_queued_and_the_task_reports_progress_to_ready(
+    org, tmp_path, django_capture_on_commit_callbacks
+):
+    from apps.knowledge.services import datasource_setup
+
+    rows = "".join(f"Norte;{i},50;0{1 + i % 9}/01/2025\n" for i in range(2000))
+    path = sales_csv(tmp_path / "grande.csv", "Región;Importe;Fecha\n" + rows)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        result = datasource_connect(org, "hojas", file=path, user=None)
+    assert result.queued and len(callbacks) == 1  # the set-up task, enqueued on commit
+    source = result.source
+    assert source.setup_status == DataSource.SetupStatus.QUEUED
+    # What a worker does with it (`datasource_setup_task`): ingest, introspect, document
+    summary = datasource_setup(source=source, user=None)
+    source.refresh_from_db()
+    assert source.setup_status == DataSource.SetupStatus.READY and summary["tables"] == 1
+    assert source.setup["step"] == "ready" and "upload" not in source.setup
+    answer = run_query(membership=_analyst(org), sql="SELECT count(*), min(fecha) FROM grande")
+    assert answer["rows"] == [[2000, "2025-01-01"]]
+    # A damaged large file fails the task with its code, recorded on the source
+    broken = tmp_path / "roto.xlsx"
+    broken.write_bytes(b"x" * 2048)
+    with django_capture_on_commit_callbacks(execute=False):
+        queued = datasource_connect(org, "hojas", file=broken, user=None)
+    with pytest.raises(ConnectError):
+        datasource_setup(source=queued.source, user=None)
+    queued.source.refresh_from_db()
+    assert queued.source.setup_status == DataSource.SetupStatus.FAILED
+    assert queued.source.setup["error"]["code"] == "spreadsheet_unreadable"
+    # The failed upload left the source's tables as they were
+    assert run_query(membership=_analyst(org), sql="SELECT count(*) FROM grande")["rows"] == [
+        [2000]
+    ]
