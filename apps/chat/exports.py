@@ -208,8 +208,12 @@ def message_export(
         first = execute(job.guarded, source=connection, lang=lang)
         rows: Any = first.rows
         if first.row_count > len(first.rows):  # the first run kept only row_cap rows
-            rows = stream = open_row_stream(
-                job.guarded, connection, limit=job.policy.count_cap, lang=lang
+            rows = stream = executor.stream(
+                job.guarded,
+                source=connection,
+                limit=job.policy.count_cap,
+                lang=lang,
+                seconds=EXPORT_STREAM_SECONDS,
             )
         written = first.row_count
         if fmt == "xlsx":
@@ -419,19 +423,6 @@ def _provenance(job: _Export, row_count: int, capped: bool) -> dict[str, str]:
         "X-DataChat-Exported-By": _header_value(f"{user.get_username()} ({job.membership.role})"),
         "X-DataChat-Message": str(job.message.pk),
     }
-
-
-# --- streaming the rows ---------------------------------------------------------------------
-
-
-def open_row_stream(
-    query: GuardedQuery, source: SourceConnection, *, limit: int, lang: str = "es"
-) -> executor.RowStream:
-    """Open a guarded query for streaming through the executor (`executor.stream`: the same
-    read-only opening as an answer's query, read batch by batch); refusals raise `SqlRefusal`."""
-    return executor.stream(
-        query, source=source, limit=limit, lang=lang, seconds=EXPORT_STREAM_SECONDS
-    )
 
 
 # --- CSV ------------------------------------------------------------------------------------

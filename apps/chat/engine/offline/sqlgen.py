@@ -1,8 +1,10 @@
-"""QueryPlan -> SQL, built with sqlglot expressions for the catalog's dialect (sqlite, postgres).
+"""QueryPlan -> SQL, built with sqlglot expressions for the catalog's dialect (sqlite, postgres,
+mariadb: a new engine adds its time templates below, `_engine` refuses one without them).
 
 Joins follow the foreign-key paths of the semantic model; columns are table-qualified only when
 the query reads more than one table, so simple questions give simple SQL. Time buckets:
-sqlite uses strftime ('%Y-%m' for months, as the verified examples do); postgres uses to_char.
+sqlite uses strftime ('%Y-%m' for months, as the verified examples do); postgres uses to_char;
+mariadb date_format, the same labels.
 """
 
 from __future__ import annotations
@@ -56,7 +58,19 @@ _PERIOD_SQL = {
         "year": "STRFTIME({c}, '%Y')",
         "month_of_year": "CAST(EXTRACT(MONTH FROM {c}) AS INT)",
     },
+    "mariadb": {
+        "day": "CAST({c} AS DATE)",
+        # the same label as SQLite's %W: WEEK mode 5 counts Monday weeks, days before it are 00
+        "week": "CONCAT(DATE_FORMAT({c}, '%Y'), '-', "
+        "CASE WHEN WEEK({c}, 5) < 10 THEN '0' ELSE '' END, WEEK({c}, 5))",
+        "month": "DATE_FORMAT({c}, '%Y-%m')",
+        "quarter_in_year": "QUARTER({c})",
+        "quarter": "CONCAT(DATE_FORMAT({c}, '%Y'), '-Q', QUARTER({c}))",
+        "year": "DATE_FORMAT({c}, '%Y')",
+        "month_of_year": "MONTH({c})",
+    },
 }
+
 # Start of the latest period, from the latest date {m} = MAX(column); {n} periods back.
 _ANCHOR_SQL = {
     "sqlite": {
@@ -77,6 +91,15 @@ _ANCHOR_SQL = {
         "year": "CAST(DATE_TRUNC('year', {m}) - INTERVAL '{n} years' AS DATE)",
         "month0": "CAST(DATE_TRUNC('month', {m}) AS DATE)",
         "year0": "CAST(DATE_TRUNC('year', {m}) AS DATE)",
+    },
+    "mariadb": {
+        "day": "DATE_SUB(CAST({m} AS DATE), INTERVAL {d} DAY)",
+        "week": "DATE_SUB(CAST({m} AS DATE), INTERVAL {w} DAY)",
+        "month": "DATE_SUB(CAST(DATE_FORMAT({m}, '%Y-%m-01') AS DATE), INTERVAL {n} MONTH)",
+        "quarter": "DATE_ADD(MAKEDATE(YEAR({m}), 1), INTERVAL (QUARTER({m}) - 1) * 3 - {q} MONTH)",
+        "year": "DATE_SUB(CAST(DATE_FORMAT({m}, '%Y-01-01') AS DATE), INTERVAL {n} YEAR)",
+        "month0": "CAST(DATE_FORMAT({m}, '%Y-%m-01') AS DATE)",
+        "year0": "CAST(DATE_FORMAT({m}, '%Y-01-01') AS DATE)",
     },
 }
 _ANCHOR_SQL["duckdb"] = _ANCHOR_SQL["postgres"]  # DATE_TRUNC and intervals read the same

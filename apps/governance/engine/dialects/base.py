@@ -76,6 +76,7 @@ class SourceConnection:
     """Where a data source lives: a SQLite file path or a server DSN.
 
     `dialect`: the engine's kind (any alias; `get_dialect` normalises it).
+    `sqlite_path`: a file engine's absolute path (SQLite; another file engine may use it too).
     `pg_dsn`: a PostgreSQL conninfo; `dsn`: another server engine's connection string
     (a `mysql://` URL for MariaDB). `pg_role_org`: the org slug when the source enforces each role
     in the database (policy roles created by `create_readonly_role`): every query then runs as

@@ -1,7 +1,8 @@
 """MariaDB (and MySQL): a read-only transaction, `max_statement_time`, `KILL QUERY`, roles.
 
-- Connect with the source's own user (PyMySQL, no multi-statements, no LOCAL INFILE), then
-  `SET SESSION max_statement_time` (MySQL: `max_execution_time`) to the policy's timeout,
+- Connect with the source's own user (PyMySQL, no multi-statements, no LOCAL INFILE), pin the
+  session's `sql_mode` to the lexing the guard assumes, then `SET SESSION max_statement_time`
+  (MySQL: `max_execution_time`) to the policy's timeout,
   `SET SESSION TRANSACTION READ ONLY` and `START TRANSACTION READ ONLY`: a write fails with
   ER_CANT_EXECUTE_IN_READ_ONLY_TRANSACTION even for a user that could write.
 - The query is read through an unbuffered (server-side) cursor, batch by batch; the transaction
@@ -44,6 +45,10 @@ _READ_ONLY_CODES = {1792, 1290, 1227, 1045, 1044}
 # Messages of these errors quote a row value: keep only the code.
 _VALUE_CODES = {1292, 1366, 1265, 1264, 1406, 1411, 1525, 1690, 1367, 1918}
 _IDENT_RE = re.compile(r"[a-z_][a-z0-9_]{0,62}\Z")
+# The lexing the guard assumes (sqlglot's MySQL): backslash escapes in strings, "…" a string,
+# || an OR. A server configured with NO_BACKSLASH_ESCAPES or ANSI_QUOTES would read the same
+# text differently, so every session pins its own mode.
+SQL_MODE = "STRICT_TRANS_TABLES,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION"
 
 
 def connect_args(dsn: str) -> dict:
@@ -91,9 +96,9 @@ def refusal(error: BaseException, policy: DataPolicy, lang: str) -> SqlRefusal:
     if code in _READ_ONLY_CODES:
         what = "esta sentencia" if lang == "es" else "this statement"
         return SqlRefusal("sql_not_read_only", lang=lang, what=what, detail=str(code))
-    if code == 1142:  # SELECT command denied to user … for table `x`
-        match = re.search(r"for table [`']?([^`'\s]+)", message)
-        name = match.group(1) if match else "?"
+    if code == 1142:  # SELECT command denied to user … for table `db`.`x`
+        match = re.search(r"for table (\S+)", message)
+        name = match.group(1).replace("`", "").replace("'", "").split(".")[-1] if match else "?"
         return SqlRefusal("table_not_allowed", lang=lang, table=name, detail=str(code))
     if code == 1143:  # … for column `c` in table `t`
         match = re.search(r"for column [`']?([^`'\s]+)[`']? in table [`']?([^`'\s]+)", message)
@@ -130,7 +135,10 @@ class _MariaDBQuery(OpenQuery):
         if not source.dsn:
             raise SqlRefusal("execution_error", lang=lang, detail="no DSN")
         self._args = connect_args(source.dsn)
+        database = self._args.pop("database")
         try:
+            # No database at connect time: a login whose privileges all come from a policy
+            # role may not select it before `SET ROLE`.
             self._conn = pymysql.connect(**self._args)
         except pymysql.Error:
             raise SqlRefusal("execution_error", lang=lang, detail="cannot connect") from None
@@ -139,6 +147,7 @@ class _MariaDBQuery(OpenQuery):
         role = _policy_role(source, policy, lang)
         try:
             with self._conn.cursor() as setup:
+                setup.execute("SET SESSION sql_mode = %s", (SQL_MODE,))
                 setup.execute("SELECT VERSION()")
                 mariadb = "mariadb" in str(setup.fetchone()[0]).lower()
                 if mariadb:
@@ -156,6 +165,12 @@ class _MariaDBQuery(OpenQuery):
                             lang=lang,
                             detail=f"database role {role} unusable {_code(error)}",
                         ) from None
+                try:
+                    setup.execute(f"USE {_ident(database)}")
+                except pymysql.Error as error:
+                    raise SqlRefusal(
+                        "not_authorized", lang=lang, detail=f"database unusable {_code(error)}"
+                    ) from None
                 setup.execute("SET SESSION TRANSACTION READ ONLY")
                 setup.execute("START TRANSACTION READ ONLY")
             self._cursor = self._conn.cursor(pymysql.cursors.SSCursor)
@@ -426,6 +441,19 @@ class MariaDBDialect(Dialect):
         conn = pymysql.connect(**{**connect_args(dsn), "autocommit": True})
         try:
             with conn.cursor() as cur:
+                # The statements name the login as `'user'@'%'`; an existing login defined for
+                # other hosts only (root@localhost) gets the grants on each of its accounts.
+                cur.execute(
+                    "SELECT Host FROM mysql.user WHERE User = %s AND is_role = 'N'", (login_role,)
+                )
+                hosts = [row[0] for row in cur.fetchall()]
+                account = f"{_literal(login_role)}@{_literal('%')}"
+                if hosts and "%" not in hosts:
+                    statements = [
+                        statement.replace(account, f"{_literal(login_role)}@{_literal(host)}")
+                        for statement in statements
+                        for host in (hosts if account in statement else hosts[:1])
+                    ]
                 for statement in statements:
                     cur.execute(statement)
                 cur.execute(

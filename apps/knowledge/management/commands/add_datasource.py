@@ -41,7 +41,10 @@ class Command(OneLineErrors, BaseCommand):
         parser.add_argument(
             "--table", default="", help="A spreadsheet's table name (default: from the file)."
         )
-        where.add_argument("--url", help="postgresql://user:password@host:port/database")
+        where.add_argument(
+            "--url",
+            help="postgresql://user:password@host:port/database or mysql://… (MariaDB)",
+        )
         parser.add_argument("--default", action="store_true", help="Make it the default source.")
         parser.add_argument("--display-name", default="", help="Name shown in the chat page.")
         access = parser.add_mutually_exclusive_group()
