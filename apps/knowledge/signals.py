@@ -55,9 +55,11 @@ def _db_roles_resync(org_id: int) -> None:
     from apps.knowledge.models import DataSource
 
     kinds = [engine.kind for engine in registered() if engine.supports_roles]
-    sources = DataSource.all_tenants.filter(
-        organization_id=org_id, kind__in=kinds, db_roles_enabled=True
-    ).select_related("organization")
+    sources = (
+        DataSource.all_tenants.for_org(org_id)
+        .filter(kind__in=kinds, db_roles_enabled=True)
+        .select_related("organization")
+    )
     for source in sources:
         try:
             datasource_db_roles_sync(data_source=source)

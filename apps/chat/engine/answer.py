@@ -1,4 +1,4 @@
-"""The answer object of the public contract (shared/CONTRACT.md), as one dataclass.
+"""The answer object of the public contract (docs/contract.md), as one dataclass.
 
 Every path (web chat, API, `manage.py ask`/`query`) returns exactly this shape; fields may be
 added, never renamed or dropped.
@@ -11,8 +11,7 @@ import decimal
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-ANSWER_TYPES = ("SQL", "RAG", "HYBRID", "CLARIFY", "REFUSED", "ERROR")
-INTENT_TYPES = ("SCHEMA", "QUERY", "AGGREGATION", "COMPARISON", "TREND", "AMBIGUOUS")
+from datachat.contract import ANSWER_TYPES, INTENTS
 
 
 @dataclass
@@ -76,4 +75,6 @@ def json_value(value: Any) -> Any:
 
 
 def intent_dict(type_: str, confidence: float, reasoning: str) -> dict[str, Any]:
+    if type_ not in INTENTS:
+        raise ValueError(f"unknown intent {type_!r}")
     return {"type": type_, "confidence": round(float(confidence), 3), "reasoning": reasoning}

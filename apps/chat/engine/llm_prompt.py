@@ -44,6 +44,7 @@ from sqlglot import exp
 
 from apps.governance.engine.dialects import get_dialect
 from apps.knowledge.engine.catalog import ForeignKeyInfo, MetricDef, TableInfo
+from datachat.contract import CHART_KINDS, INTENTS, PLANS
 
 DEFAULT_MAX_TOKENS = 1500
 DEFAULT_MAX_TABLES = 8
@@ -87,14 +88,41 @@ table or a column.
 5. Use METRICS for business terms and copy VALUES exactly as written.
 6. For a follow-up, read CONVERSATION and put the full standalone question in rewritten_question.
 7. Write reasoning, clarify_question and suggestions in the language given by LANG.
-Intents: SCHEMA (about the tables or what data means), QUERY (list records), AGGREGATION \
-(totals, counts, averages), COMPARISON (between groups or periods), TREND (over time), AMBIGUOUS.
-Plans: SQL (answer from the data), RAG (answer from documentation, no query), HYBRID (data and \
-documentation), CLARIFY (ask back).
+INTENTS_LINE
+PLANS_LINE
 Reply with one JSON object and nothing else:
 {"intent": "...", "confidence": 0.0-1.0, "reasoning": "one short sentence", "plan": "...", \
-"sql": "SELECT ... or null", "chart": "bar|line|pie|scatter|kpi|table|auto", \
+"sql": "SELECT ... or null", "chart": "CHART_KINDS", \
 "clarify_question": "... or null", "suggestions": ["..."], "rewritten_question": "... or null"}"""
+# The contract's lists (datachat/contract.py) in the prompt's words: a new intent or plan must
+# be explained to the model here (import fails otherwise); the chart kinds are named as they are.
+_INTENT_NOTES = {
+    "SCHEMA": "about the tables or what data means",
+    "QUERY": "list records",
+    "AGGREGATION": "totals, counts, averages",
+    "COMPARISON": "between groups or periods",
+    "TREND": "over time",
+    "AMBIGUOUS": "",
+}
+_PLAN_NOTES = {
+    "SQL": "answer from the data",
+    "RAG": "answer from documentation, no query",
+    "HYBRID": "data and documentation",
+    "CLARIFY": "ask back",
+}
+if tuple(_INTENT_NOTES) != INTENTS or set(_PLAN_NOTES) != set(PLANS):
+    raise ImportError("llm_prompt: explain every intent and plan of datachat/contract.py")
+
+
+def _listed(notes: Mapping[str, str]) -> str:
+    return ", ".join(f"{name} ({note})" if note else name for name, note in notes.items())
+
+
+SYSTEM_PROMPT = (
+    SYSTEM_PROMPT.replace("INTENTS_LINE", f"Intents: {_listed(_INTENT_NOTES)}.")
+    .replace("PLANS_LINE", f"Plans: {_listed(_PLAN_NOTES)}.")
+    .replace("CHART_KINDS", "|".join((*CHART_KINDS, "auto")))
+)
 
 RAG_SYSTEM_PROMPT = """\
 You answer questions for DataChat using only the documents between <context> and </context>.
