@@ -139,11 +139,16 @@ class DataSourceConnectForm(forms.Form):
     """Connect a source in one step (`services.datasource_connect`): upload a SQLite file (org
     admins and platform staff) or give a PostgreSQL URL (platform staff only)."""
 
-    organization = forms.ModelChoiceField(queryset=Organization.objects.none())
-    name = forms.SlugField(max_length=100, help_text=_("Letters, digits, '-' and '_'."))
-    display_name = forms.CharField(max_length=200, required=False)
+    organization = forms.ModelChoiceField(
+        queryset=Organization.objects.none(), label=_("Organization")
+    )
+    name = forms.SlugField(
+        max_length=100, label=_("Name"), help_text=_("Letters, digits, '-' and '_'.")
+    )
+    display_name = forms.CharField(max_length=200, required=False, label=_("Display name"))
     file = forms.FileField(
         required=False,
+        label=_("File"),
         help_text=_(
             "A SQLite database file, copied into the organization's own folder and checked; or a "
             "spreadsheet (CSV, Excel, Parquet): each file or sheet becomes a table of this "
