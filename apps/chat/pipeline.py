@@ -30,6 +30,7 @@ from apps.chat.engine.followups import followups
 from apps.chat.engine.offline import interpret
 from apps.chat.engine.offline.plan import QueryPlan, plan_from_dict, plan_to_dict
 from apps.chat.engine.units import result_units
+from apps.chat.gap_record import gaps_record
 from apps.chat.models import Conversation, Message
 from apps.chat.question_stats import counted, question_stat_record
 from apps.chat.selectors import conversation_owned_get
@@ -329,6 +330,9 @@ def _ask_stages(turn: Turn) -> Answer:
 
 def _offline_answer(turn: Turn) -> Answer:
     """The built-in engine: intent, plan and SQL without a model."""
+    verified = _verified_example(turn)
+    if verified is not None:
+        return verified
     model = semantic_model_for(turn.source, turn.catalog)
     interpretation = interpret(turn.question, model, previous=turn.previous_plan)
     turn.lang = interpretation.lang or turn.lang
@@ -345,15 +349,39 @@ def _offline_answer(turn: Turn) -> Answer:
             intent=intent,
             answer=interpretation.clarify or text("clarify", turn.lang),
             suggestions=list(interpretation.suggestions),
+            unresolved=[u.as_dict() for u in interpretation.unresolved],
         )
     if interpretation.route == "RAG":
         return _rag_answer(turn, interpretation, intent)
     turn.plan = interpretation.plan
     answer = _sql_answer(turn, interpretation.sql or "", intent, interpretation.plan)
+    answer.interpretation = interpretation.reading
     if answer.type == "SQL":
         answer.suggestions = followups(turn.plan, model, lang=turn.lang)
         turn.timer.lap("format")
     return answer
+
+
+def _verified_example(turn: Turn) -> Answer | None:
+    """A question a steward answered with an approved verified example (the same question,
+    normalised) gets that example's SQL, through the guard and executor like any other."""
+    from apps.knowledge.models import VerifiedExample
+    from apps.knowledge.selectors import example_list
+
+    wanted = normalise_question(turn.question)
+    for question, sql in example_list(
+        data_source=turn.source, status=VerifiedExample.Status.APPROVED
+    ).values_list("question", "sql"):
+        if normalise_question(question) == wanted:
+            reasoning = (
+                "Pregunta con un ejemplo verificado por un responsable de datos."
+                if turn.lang == "es"
+                else "A question with a verified example from a data steward."
+            )
+            intent = intent_dict("QUERY", 0.95, reasoning)
+            turn.timer.lap("intent")
+            return _sql_answer(turn, sql, intent, None, narrate_shape=True)
+    return None
 
 
 # --- ask, with an LLM ---------------------------------------------------------------------------
@@ -409,6 +437,7 @@ def _llm_answer(turn: Turn, session: llm_path.LLMSession) -> Answer:
             intent=intent,
             answer=structured.clarify_question or text("clarify", turn.lang),
             suggestions=list(structured.suggestions),
+            unresolved=[{"kind": "word", "text": turn.question.strip()[:200]}],
         )
     if structured.plan == "RAG":
         return _llm_rag_answer(turn, session, intent, structured.suggestions)
@@ -488,11 +517,14 @@ def _rag_answer(turn: Turn, interpretation, intent: dict) -> Answer:  # noqa: AN
             error={"code": "table_not_allowed", "message": result.text},
         )
     if not result.found:
+        # Nothing documented answers it: what the question named is a gap in the knowledge.
+        said = list(interpretation.unmapped) or [turn.question.strip()[:200]]
         return Answer(
             type="CLARIFY",
             intent=intent,
             answer=result.text or text("clarify", turn.lang),
             suggestions=list(interpretation.suggestions),
+            unresolved=[{"kind": "word", "text": w} for w in said],
         )
     return Answer(
         type="RAG",
@@ -585,6 +617,46 @@ def _sql_answer(
 # --- query ----------------------------------------------------------------------------------
 
 
+def rehearse(
+    *, membership: Membership, question: str, source_name: str | None = None, channel: str = "gaps"
+) -> dict[str, Any]:
+    """Answer a question as the member would be answered now, without storing a message: a
+    steward's fix re-asks a knowledge gap's questions with it. The attempt is still an audit-chain
+    entry (channel `gaps`), and its model tokens still count against the org's budget."""
+    turn = _turn(membership, question, channel, Message.Kind.ASK)
+    with tenant_scope(membership.organization):
+        try:
+            answer = _prepare(turn, source_name, None) or _ask_stages(turn)
+        except Exception as exc:  # noqa: BLE001 - an answer object, never a crash
+            logger.exception("rehearsal failure")
+            answer = _error(turn, "internal_error", text("internal_error", turn.lang), detail=exc)
+        answer.lang = turn.lang
+        answer.source = turn.source.name if turn.source else None
+        answer.timings_ms = turn.timer.result()
+        audit_record(
+            org=turn.org,
+            user=turn.user,
+            role=membership.role,
+            action=turn.kind,
+            channel=channel,
+            source=answer.source or "",
+            question=turn.question,
+            sql=turn.audit_sql,
+            outcome=_OUTCOMES[answer.type],
+            code=(answer.error or {}).get("code", ""),
+            rule=turn.refusal_rule,
+            row_count=answer.row_count,
+            duration_ms=answer.timings_ms.get("total", 0.0),
+            policy_fingerprint=turn.policy.fingerprint() if turn.policy else "",
+            details={"type": answer.type, "cached": answer.cached, "rehearsal": True},
+        )
+    if turn.llm is not None:
+        llm_budget.llm_usage_add(
+            org=turn.org, tokens=answer.llm.prompt_tokens + answer.llm.completion_tokens
+        )
+    return answer.to_dict()
+
+
 def _query_stages(turn: Turn) -> Answer:
     if not turn.policy.can_edit_sql:
         turn.refusal_rule = f"policy.{turn.policy.role}.no_sql_editing"
@@ -664,18 +736,21 @@ def _cache_set(key: str, answer: Answer, plan: QueryPlan | None) -> None:
         logger.warning("cache write failed", exc_info=True)
 
 
+_OUTCOMES = {
+    "SQL": "answered",
+    "RAG": "answered",
+    "HYBRID": "answered",
+    "CLARIFY": "clarify",
+    "REFUSED": "refused",
+    "ERROR": "error",
+}
+
+
 def _record(turn: Turn, answer: Answer) -> Answer:
     """Store the message and append the audit entry; both in one transaction."""
     answer.lang = turn.lang
     answer.source = turn.source.name if turn.source else None
-    outcome = {
-        "SQL": "answered",
-        "RAG": "answered",
-        "HYBRID": "answered",
-        "CLARIFY": "clarify",
-        "REFUSED": "refused",
-        "ERROR": "error",
-    }[answer.type]
+    outcome = _OUTCOMES[answer.type]
     with transaction.atomic():
         if turn.conversation is None:
             turn.conversation = Conversation.objects.create(
@@ -715,6 +790,8 @@ def _record(turn: Turn, answer: Answer) -> Answer:
         answer.conversation_id = turn.conversation.pk
         answer.message_id = message.pk
         Message.objects.filter(pk=message.pk).update(answer=answer.to_dict())
+        if turn.kind == Message.Kind.ASK:
+            gaps_record(message=message, answer=answer, source=turn.source, user=turn.user)
         if counted(kind=turn.kind, answer_type=answer.type):
             question_stat_record(
                 org=turn.org, user=turn.user, question=turn.question, lang=answer.lang

@@ -72,7 +72,9 @@ def organizations_where(*, user, capability: str) -> QuerySet[Organization]:  # 
     if capability not in CAPABILITIES:
         raise ValueError(f"unknown capability {capability!r}")
     field = "can_query_data" if capability == "can_query" else capability
-    memberships = Membership.all_tenants.filter(user=user).values_list("organization_id", "role")
+    memberships = list(
+        Membership.all_tenants.filter(user=user).values_list("organization_id", "role")
+    )
     granted = {
         (org_id, role)
         for org_id, role in AccessPolicy.all_tenants.filter(

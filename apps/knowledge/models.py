@@ -167,6 +167,9 @@ class CatalogColumn(TenantOwnedModel):
     unit = models.CharField(max_length=30, blank=True, help_text=_("e.g. km², kg, years."))
     # Distinct values of a low-cardinality text column; null when not indexed (or PII).
     distinct_values = models.JSONField(null=True, blank=True)
+    # Other words for a value of this column, {value: [synonym, …]} ("sucursal norte" → "Norte"):
+    # a steward's, kept across refreshes; the offline engine reads them like the value itself.
+    value_synonyms = models.JSONField(default=dict, blank=True)
 
     class Meta(TenantOwnedModel.Meta):
         verbose_name = _("catalog column")

@@ -86,6 +86,10 @@ def catalog_snapshot(*, data_source: DataSource) -> CatalogSnapshot:
                         values=tuple(c.distinct_values) if c.distinct_values is not None else None,
                         currency=c.currency,
                         unit=c.unit,
+                        value_synonyms=tuple(
+                            (str(value), tuple(str(w) for w in words))
+                            for value, words in sorted((c.value_synonyms or {}).items())
+                        ),
                     )
                     for c in t.columns.all()
                 ),

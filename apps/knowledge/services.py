@@ -1319,3 +1319,98 @@ def _spreadsheet_prune(*, org: Organization, keep: DataSource) -> None:
             and re.fullmatch(rf"{re.escape(stem)}-[0-9a-f]{{8}}\.duckdb", base)
         ):
             path.unlink(missing_ok=True)
+
+
+class SynonymInvalid(ValueError):
+    """A synonym that cannot be added: `code` is stable (empty, unknown_target, too_long)."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+SYNONYM_TARGETS = ("table", "column", "value")
+_SYNONYM_GLOSSARY = {
+    "es": ("«{word}» es un sinónimo de {what}.", {"table": "la tabla {table}",
+           "column": "la columna {table}.{column}",
+           "value": "el valor «{value}» de {table}.{column}"}),
+    "en": ("“{word}” is a synonym of {what}.", {"table": "the table {table}",
+           "column": "the column {table}.{column}",
+           "value": "the value “{value}” of {table}.{column}"}),
+}  # fmt: skip
+
+
+def synonym_target(
+    *, data_source: DataSource, target: str, table: str, column: str = "", value: str = ""
+) -> tuple[CatalogTable, CatalogColumn | None]:
+    """The catalog table (and column) a synonym would go on; SynonymInvalid when unknown."""
+    if target not in SYNONYM_TARGETS:
+        raise SynonymInvalid("unknown_target")
+    found = CatalogTable.all_tenants.filter(data_source=data_source, name=table).first()
+    if found is None:
+        raise SynonymInvalid("unknown_target")
+    if target == "table":
+        return found, None
+    col = CatalogColumn.all_tenants.filter(table=found, name=column).first()
+    if col is None or (target == "value" and (col.pii or not value.strip())):
+        raise SynonymInvalid("unknown_target")
+    return found, col
+
+
+@transaction.atomic
+def synonym_add(
+    *,
+    data_source: DataSource,
+    word: str,
+    target: str,
+    table: str,
+    column: str = "",
+    value: str = "",
+    user: Any = None,
+) -> bool:
+    """Add `word` as a synonym of a table, a column or one value of a column (a steward's fix of
+    a knowledge gap). Versioned and audited like an admin edit, and written down as a glossary
+    entry (indexed for retrieval). Returns False when the synonym was already there."""
+    word = " ".join(str(word).split())
+    if not word:
+        raise SynonymInvalid("empty")
+    if len(word) > 100:
+        raise SynonymInvalid("too_long")
+    found, col = synonym_target(
+        data_source=data_source, target=target, table=table, column=column, value=value
+    )
+    folded = word.casefold()
+    if target == "value":
+        synonyms = dict(col.value_synonyms or {})
+        words = list(synonyms.get(value, []))
+        if any(w.casefold() == folded for w in words):
+            return False
+        synonyms[value] = [*words, word]
+        col.value_synonyms = synonyms
+        col.save(update_fields=["value_synonyms"])
+        obj_type, obj, changes = "catalogcolumn", col, {"value_synonyms": {value: synonyms[value]}}
+    else:
+        obj = found if col is None else col
+        if any(str(w).casefold() == folded for w in obj.synonyms or []):
+            return False
+        obj.synonyms = [*(obj.synonyms or []), word]
+        obj.save(update_fields=["synonyms"])
+        obj_type = "catalogtable" if col is None else "catalogcolumn"
+        changes = {"synonyms": obj.synonyms}
+    org = data_source.organization
+    knowledge_version_bump(
+        org=org, user=user, object_type=obj_type, object_id=obj.pk, action="synonym_added",
+        changes={**changes, "word": word},
+    )  # fmt: skip
+    sentence, targets = _SYNONYM_GLOSSARY.get(org.language, _SYNONYM_GLOSSARY["es"])
+    what = targets[target].format(table=table, column=column, value=value)
+    document_upsert(
+        org=org,
+        title=word,
+        body=sentence.format(word=word, what=what),
+        kind=Document.Kind.GLOSSARY,
+        data_source=data_source,
+        table_name=table,
+        user=user,
+    )
+    return True

@@ -50,6 +50,12 @@ class Answer:
     count_capped: bool = False
     # {result column: currency or unit} for the columns whose catalog column documents one.
     units: dict[str, str] = field(default_factory=dict)
+    # The reading of the question in the user's language ("Ingresos = SUM(total) · T4 2025 ·
+    # por canal"), shown on the answer card so a misreading is visible at a glance.
+    interpretation: str = ""
+    # What the engine did not understand: [{"kind": "word"|"metric"|"value", "text": ...}], on
+    # every question asked back (the knowledge-gaps page reads it).
+    unresolved: list[dict[str, str]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if self.type not in ANSWER_TYPES:

@@ -19,6 +19,7 @@ from dataclasses import replace
 
 from . import lexicon as lx
 from . import measures as ms
+from .coverage import unused_mention
 from .parser import Context, Unclear, schema_request
 from .parts import NeedsFact, Parts
 from .plan import (
@@ -26,10 +27,12 @@ from .plan import (
     Interpretation,
     QueryPlan,
     SchemaRequest,
+    Unresolved,
     plan_from_dict,
     plan_to_dict,
 )
 from .planner import followup_plan, fresh_plan, read_parts
+from .reading import describe
 from .scan import scan
 from .semantic import SemanticModel, build_semantic_model
 from .sqlgen import PlanError, compile_sql
@@ -42,6 +45,7 @@ __all__ = [
     "QueryPlan",
     "SchemaRequest",
     "SemanticModel",
+    "Unresolved",
     "build_semantic_model",
     "compile_sql",
     "interpret",
@@ -71,6 +75,7 @@ def interpret(
             lang=lang,
             clarify=message,
             notes=(f"internal_error: {type(error).__name__}: {error}",),
+            unresolved=(Unresolved("word", question.strip()[:200]),),
         )
 
 
@@ -143,8 +148,12 @@ def _interpret(
             previous is not None and ctx.has("rank", "most", "least", "group")
         ):
             raise Unclear("vague")
-        plan, parts, said_metric = _plan(question, model, tokens, lang, previous)
+        plan, parts, said_metric, read = _plan(question, model, tokens, lang, previous)
         sql = compile_sql(plan, model)
+        skip = read.qualifiers | read.rejected | read.consumed
+        left = unused_mention(read.mentions, skip, plan, sql, model)
+        if left is not None:  # the SQL would answer another question: ask, naming the word
+            raise Unclear("unused_word", left)
     except Unclear as unclear:
         return _clarify(question, model, ctx, lang, unclear, unmapped, with_suggestions)
     except (PlanError, ms.UnknownMetric) as error:
@@ -156,7 +165,13 @@ def _interpret(
         confidence = round(max(0.5, intent.confidence - 0.04), 2)
         intent = Intent(intent.type, confidence, intent.reasoning + _fixes_said(fixes, lang))
     return Interpretation(
-        route="SQL", intent=intent, lang=lang, plan=plan, sql=sql, notes=tuple(ctx.notes)
+        route="SQL",
+        intent=intent,
+        lang=lang,
+        plan=plan,
+        sql=sql,
+        notes=tuple(ctx.notes),
+        reading=describe(plan, model, lang),
     )
 
 
@@ -308,8 +323,8 @@ def _plan(
     tokens: list[lx.Token],
     lang: str,
     previous: QueryPlan | None,
-) -> tuple[QueryPlan, Parts, bool]:
-    """(plan, what the question said, whether it named its metric)."""
+) -> tuple[QueryPlan, Parts, bool, Context]:
+    """(plan, what the question said, whether it named its metric, the parse's context)."""
     if previous is not None:
         ctx = _fresh_ctx(model, tokens, lang)
         try:
@@ -330,7 +345,7 @@ def _plan(
                 raise Unclear("no_metric")
             else:
                 plan = _relabel(model, plan, lang)
-            return _finish(plan), parts, True
+            return _finish(plan), parts, True, ctx
     ctx = _fresh_ctx(model, tokens, lang)
     try:
         parts = read_parts(ctx)
@@ -351,7 +366,7 @@ def _plan(
     plan = fresh_plan(parts)
     plan = _as_shares(plan.with_changes(metrics=_refs(model, parts.metrics, lang)), lang)
     said = any(m.kind == "schema" and m.has("metric") for m in ctx.mentions)
-    return _finish(plan), parts, said
+    return _finish(plan), parts, said, ctx
 
 
 def _relabel(model: SemanticModel, plan: QueryPlan, lang: str) -> QueryPlan:
@@ -520,7 +535,43 @@ def _clarify(
         suggestions=offered,
         unmapped=tuple(unmapped),
         notes=(unclear.reason,),
+        unresolved=unresolved_of(ctx, unclear, unmapped, question),
     )
+
+
+# Clarify reasons whose detail is the one word (or phrase) of the question not understood.
+_WORD_REASONS = frozenset(
+    {"unused_word", "unknown_dimension", "count_what", "ambiguous_column", "unmapped"}
+)
+_METRIC_REASONS = frozenset({"no_metric", "mixed_tables"})
+_VALUE_REASONS = frozenset({"unknown_value"})
+
+
+def unresolved_of(
+    ctx: Context, unclear: Unclear, unmapped: list[str], question: str
+) -> tuple[Unresolved, ...]:
+    """What the question said that the engine did not understand, for every question asked
+    back: the unknown words, else the word a rule could not place, else the metric or value
+    missing, else the catalog words no slot took, else the question itself."""
+    found = [Unresolved("word", w) for w in dict.fromkeys(unmapped)]
+    detail = (unclear.detail or "").strip()
+    if unclear.reason in _VALUE_REASONS and detail:
+        found.append(Unresolved("value", detail))
+    elif unclear.reason in _WORD_REASONS and detail and not found:
+        found.append(Unresolved("word", detail))
+    elif unclear.reason in _METRIC_REASONS:
+        said = [m.text for m in ctx.mentions if m.kind == "schema" and m.has("metric")]
+        found.append(Unresolved("metric", ", ".join(said) or question.strip()[:200]))
+    if not found:
+        left = [
+            m.text
+            for i, m in enumerate(ctx.mentions)
+            if m.kind == "schema" and i not in ctx.used and i not in ctx.qualifiers
+        ]
+        found = [Unresolved("word", w) for w in dict.fromkeys(left)]
+    if not found:
+        found = [Unresolved("word", question.strip()[:200])]
+    return tuple(dict.fromkeys(found))
 
 
 def _says_weekday(tokens: list[lx.Token]) -> bool:

@@ -135,7 +135,7 @@ STOPWORDS = (tx.STOPWORDS["es"] | tx.STOPWORDS["en"]) - _READ_FUNCTION_WORDS | w
     unicamente ademas aproximadamente cerca exactamente respectivamente hubieron hicieron
     hizo hecho realizadas realizados realizaron registradas registrados registro registros
     fila filas dato datos informacion cifra cifras numeros resultado resultados actualmente
-    cada being am done having whats whom whose she us ours here some all both either such
+    cada being am done having whats whom whose she us ours here some all such
     very really just only also too please thanks thank hi hello hey show tell give get got
     find display see want need like let know provide return fetch pull compute calculate
     calculated list overall totals within during per via s made make data info information
@@ -157,6 +157,10 @@ STOPWORDS = (tx.STOPWORDS["es"] | tx.STOPWORDS["en"]) - _READ_FUNCTION_WORDS | w
     pasamela pasamelos pasamelas pasenme mandame enviame traigame mostrame gimme lemme
     sabemos conocemos
     """
+) - words(
+    # Words that change what is asked: never dropped, so a question the engine cannot read
+    # with them is asked back naming them ("customers who bought both X and Y").
+    "both either neither nor ni ambos ambas never nunca jamas"
 )
 
 # Group-by markers.

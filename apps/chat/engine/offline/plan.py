@@ -160,6 +160,22 @@ class Interpretation:
     suggestions: tuple[str, ...] = ()
     unmapped: tuple[str, ...] = ()
     notes: tuple[str, ...] = field(default=())
+    reading: str = ""  # the plan said in the question's language (see reading.py)
+    unresolved: tuple[Unresolved, ...] = ()  # what was not understood (CLARIFY)
+
+
+UNRESOLVED_KINDS = ("word", "metric", "value")
+
+
+@dataclass(frozen=True)
+class Unresolved:
+    """A word, metric or value of the question the engine did not understand."""
+
+    kind: str  # one of UNRESOLVED_KINDS
+    text: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"kind": self.kind, "text": self.text}
 
 
 # --- (de)serialisation: plans are stored as JSON with each message ---------------------------

@@ -253,6 +253,8 @@ def read_parts(ctx: Context, *, base_hint: str | None = None, force_fact: bool =
         parts.metrics_said = True
         parts.listing = []
     _dedupe_metrics(parts)
+    if ctx.dropped:  # "maximum of" with nothing to take the maximum of: ask, naming the word
+        raise Unclear("unused_word", ctx.dropped[0])
     if any(m.kind == "neg" and i not in ctx.used for i, m in enumerate(ctx.mentions)):
         # "¿qué productos no se vendieron?": a negation that filters nothing we can express
         raise Unclear("generic", " ".join(t.text for t in ctx.tokens))

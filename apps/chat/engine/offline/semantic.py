@@ -174,6 +174,7 @@ def build_semantic_model(
         _index_tables(phrases, catalog, lang)
         _index_columns(phrases, catalog, columns, lang)
         _index_values(phrases, columns, lang)
+        _index_value_synonyms(phrases, catalog, columns, lang)
         _index_metric_words(phrases, metrics, lang)
         by_lang[lang] = {k: _best_entries(v) for k, v in phrases.items()}
         surfaces[lang] = phrases.surfaces
@@ -616,6 +617,26 @@ def _index_values(
                     phrases.setdefault(f"~{word}", []).append(
                         Entry("value", (sem.table, sem.name, value), PARTIAL)
                     )
+
+
+def _index_value_synonyms(
+    phrases: _Phrases,
+    catalog: CatalogSnapshot,
+    columns: Mapping[tuple[str, str], ColumnSem],
+    lang: str,
+) -> None:
+    """A steward's other words for a value ("sucursal norte" → 'Norte') read as the value."""
+    for table in catalog.tables:
+        for col in table.columns:
+            sem = columns.get((table.name, col.name))
+            if sem is None or sem.pii or sem.kind != "text":
+                continue
+            for value, synonyms in col.value_synonyms:
+                for synonym in synonyms:
+                    key = lx.phrase_key(synonym, lang, phrases.surfaces)
+                    if key:
+                        entry = Entry("value", (table.name, col.name, value), EXACT)
+                        phrases.setdefault(key, []).append(entry)
 
 
 # Words too generic to name one metric on their own ("valor", "order", "number").
