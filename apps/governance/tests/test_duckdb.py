@@ -303,3 +303,19 @@ def test_masking_and_caps_and_timeout_on_duckdb(duck_dir):
     with pytest.raises(SqlRefusal) as caught:
         execute(heavy, source=_source(duck_dir))
     assert caught.value.code == "timeout"
+
+
+def test_exports_stream_from_duckdb_through_the_same_opening(duck_dir):
+    """`executor.stream` (what exports read) opens DuckDB exactly as `execute` does: masked
+    values stay masked, the limit holds, and the engine check still applies."""
+    from apps.governance.engine.executor import stream
+
+    query = _guard("SELECT cliente_id, email FROM clientes ORDER BY cliente_id")
+    rows = stream(query, source=_source(duck_dir), limit=5)
+    try:
+        read = list(rows)
+    finally:
+        rows.close()
+    assert rows.columns == ("cliente_id", "email")
+    assert len(read) == 5 and {row[1] for row in read} == {"***"}
+    _assert_no_secret(read)
