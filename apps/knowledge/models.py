@@ -79,6 +79,13 @@ class DataSource(TenantOwnedModel):
     def dialect(self) -> str:
         return self.kind
 
+    def memo_key(self) -> tuple:
+        """What in-process memos and answer caches key a source's catalog on: its id, engine,
+        schema version and last refresh. The refresh time tells apart two sources that shared an
+        id (a deleted one, or a rolled-back test's) and a schema version."""
+        refreshed = self.refreshed_at.isoformat() if self.refreshed_at else ""
+        return (self.pk, self.kind, self.schema_version, refreshed)
+
     def set_location(self, location: str) -> None:
         """Store a location as given: callers pass one `locations.location_check` returned
         (`services.datasource_save` does)."""

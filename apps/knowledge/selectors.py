@@ -48,14 +48,7 @@ _snapshot_lock = threading.Lock()
 def catalog_snapshot(*, data_source: DataSource) -> CatalogSnapshot:
     """The source's catalog as plain data, memoised per schema and knowledge version."""
     org = data_source.organization
-    # `refreshed_at` too: a rolled-back test (or a restored database) can hand the same id and
-    # versions to another source, never the same refresh instant.
-    key = (
-        data_source.pk,
-        data_source.schema_version,
-        org.knowledge_version,
-        data_source.refreshed_at,
-    )
+    key = (*data_source.memo_key(), org.knowledge_version)
     cached = _snapshot_cache.get(key)
     if cached is not None:
         return cached

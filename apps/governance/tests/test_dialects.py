@@ -1,12 +1,10 @@
 """The Dialect registry: one adapter per engine, aliases normalised once, an unknown kind refused
-everywhere an engine is chosen (pure engine layers here; the Django ones in
-tests/test_dialect_registry.py)."""
+in the governance engine layer (the other layers in tests/test_dialect_registry.py)."""
 
 from __future__ import annotations
 
 import pytest
 
-from apps.chat.engine import llm_prompt
 from apps.governance.engine import executor
 from apps.governance.engine.dialects import (
     Dialect,
@@ -25,7 +23,6 @@ from apps.governance.engine.functions import (
     allowed_functions,
 )
 from apps.governance.engine.guard import GuardedQuery, guard_sql
-from apps.knowledge.engine.introspection import introspect
 
 from .conftest import ANALYST, SCHEMA
 
@@ -67,10 +64,6 @@ def test_an_unknown_kind_raises_in_every_engine_layer(tmp_path):
         guard_sql("SELECT 1", dialect="oracle", schema=SCHEMA, policy=ANALYST)
     with pytest.raises(UnknownDialect):
         GuardedQuery.unchecked_for_engine_tests("SELECT 1", "oracle", ANALYST)
-    with pytest.raises(UnknownDialect):
-        llm_prompt.dialect_name("oracle")
-    with pytest.raises(UnknownDialect):
-        introspect("oracle", SourceConnection(dialect="oracle", sqlite_path=str(tmp_path / "x")))
     query = guard_sql("SELECT 1 AS x", dialect="sqlite", schema=SCHEMA, policy=ANALYST)
     with pytest.raises(SqlRefusal) as refused:
         executor.execute(query, source=SourceConnection(dialect="oracle", sqlite_path="x.db"))
@@ -79,24 +72,9 @@ def test_an_unknown_kind_raises_in_every_engine_layer(tmp_path):
         executor.stream(query, source=SourceConnection(dialect="oracle"), limit=1)
 
 
-def test_the_offline_sql_generator_refuses_an_unknown_engine():
-    from apps.chat.engine.offline import sqlgen
-
-    class Model:
-        dialect = "oracle"
-
-    with pytest.raises(UnknownDialect):
-        sqlgen._engine(Model())
-
-
 def test_an_adapter_needs_a_kind_and_a_sqlglot_name():
     class Nameless(Dialect):
         pass
 
     with pytest.raises(ValueError):
         register(Nameless())
-
-
-def test_the_llm_prompt_names_the_engine_through_its_adapter():
-    assert llm_prompt.dialect_name("postgresql") == "PostgreSQL"
-    assert llm_prompt.dialect_name("mysql") == "MariaDB"

@@ -364,26 +364,22 @@ def test_stream_reads_everything_in_batches_through_the_executor(maria):
     assert len(list(limited)) == 7
 
 
-def test_introspection_reads_information_schema(maria):
-    from apps.knowledge.engine.introspection import introspect
-
-    tables, fks, counts = introspect("mariadb", _src(maria["admin"]))
-    by_name = {t.name: t for t in tables}
-    assert set(by_name) == set(SCHEMA)
-    assert counts["ventas"] == len(demo_rows()["ventas"])
-    ventas = {c.name: c for c in by_name["ventas"].columns}
-    assert ventas["venta_id"].primary_key and ventas["total"].type == "NUMERIC"
-    assert ventas["fecha"].type == "DATE" and ventas["region"].values == (
-        "Este",
-        "Norte",
-        "Oeste",
-        "Sur",
-    )
-    assert ("ventas", "cliente_id", "clientes", "cliente_id") in {
-        (f.table, f.column, f.ref_table, f.ref_column) for f in fks
-    }
-    clientes = {c.name: c for c in by_name["clientes"].columns}
-    assert clientes["email"].pii and clientes["email"].values is None
+def test_catalog_reader_reads_information_schema(maria):
+    engine = get_dialect("mariadb")
+    with engine.catalog_reader(_src(maria["admin"])) as reader:
+        tables = dict(reader.tables())
+        fks = reader.foreign_keys()
+        regions = reader.values("ventas", "region", 10, distinct=True)
+        count = reader.count("ventas")
+        assert reader.table_count() == len(SCHEMA)
+    assert set(tables) == set(SCHEMA)
+    ventas = {name: (declared, kind, pk) for name, declared, kind, pk in tables["ventas"]}
+    assert ventas["venta_id"] == ("int", "INTEGER", True)
+    assert ventas["total"][1:] == ("NUMERIC", False) and ventas["fecha"][1] == "DATE"
+    assert sorted(regions) == ["Este", "Norte", "Oeste", "Sur"]
+    assert count == len(demo_rows()["ventas"])
+    assert ("ventas", "cliente_id", "clientes", "cliente_id") in fks
+    engine.probe(_src(maria["ro"]))
 
 
 # --- one role per policy, enforced by MariaDB ---------------------------------------------

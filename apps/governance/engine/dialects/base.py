@@ -17,7 +17,10 @@ Names
 - `nulls_sort_high`: NULL sorts after every value in ascending order (PostgreSQL) rather than
   before it (SQLite, MariaDB); the offline SQL generator writes NULLS FIRST/LAST from it.
 - `functions`: the lower-case function names a query may call (allowlist; `functions.py`).
-- `server`: whether the source is a server reached by a DSN (`SourceConnection.dsn_for`) or a file.
+- `server`: a server reached by a DSN (`SourceConnection.server_dsn`) rather than a file
+  (`SourceConnection.sqlite_path`).
+- `driver_errors`: the driver's exception classes (a catalog read or probe failing with one is
+  `location_unavailable`).
 
 Running a guarded query (the executor calls only these; nothing else opens a data source)
 - `open(query, source, *, lang, seconds)` → an `OpenQuery`: the query running read-only with
@@ -36,7 +39,13 @@ Reading the schema (`knowledge.engine.introspection` turns it into a catalog)
 Per-role enforcement in the database (optional; `supports_roles`)
 - `policy_roles_sql(...)`: statements creating/syncing one database role per access policy
   (SELECT on the allowed tables, only the unmasked columns), run by `create_readonly_role`.
-- `apply_admin_statements(dsn, statements, login_role)`: run them in one go as an administrator.
+- `apply_admin_statements(dsn, statements, login_role)`: run them in one go as an administrator;
+  `admin_error(error)` words a driver error for the operator; `login_user(dsn)` and
+  `database_of(dsn)` read a DSN.
+
+A minimal new engine: subclass `Dialect`, set the names, implement `open` (subclass `OpenQuery`:
+connect read-only, set the deadline, `start_watchdog(seconds)`, execute, set `columns`) and
+`catalog_reader`, then `register()` it in `__init__.py`.
 
 Pure Python: no Django. Drivers are imported inside the adapter's methods so a deployment
 without a server engine needs no driver.

@@ -5,10 +5,8 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
 
-    # After both 0008s (the MariaDB kind, the value synonyms): this one also joins them.
     dependencies = [
-        ('knowledge', '0008_alter_datasource_kind'),
-        ('knowledge', '0008_catalogcolumn_value_synonyms'),
+        ('knowledge', '0009_alter_datasource_kind'),
     ]
 
     operations = [

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('knowledge', '0007_verbose_names'),
+        ('knowledge', '0008_catalogcolumn_value_synonyms'),
     ]
 
     operations = [
