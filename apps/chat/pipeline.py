@@ -23,7 +23,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 
-from apps.chat import llm_budget, llm_path
+from apps.chat import insights, llm_budget, llm_path
 from apps.chat.engine import charts, narrate
 from apps.chat.engine.answer import Answer, LLMUsage, intent_dict
 from apps.chat.engine.followups import followups
@@ -116,6 +116,9 @@ class Turn:
     # The length of an over-long input, cut at the door (0 when it fit): `question` then holds
     # only the bounded prefix, and the refusal is all that happens to it.
     received_chars: int = 0
+    # The previous answer's insight fields ({"decomposition", "definition"}) for follow-ups:
+    # "¿y por región?" after a why-answer, "¿y en 2024?" after a HYBRID one.
+    previous_insight: dict | None = None
 
     @property
     def org(self):  # noqa: ANN201
@@ -266,6 +269,17 @@ def _conversation_for(turn: Turn, conversation_id: int) -> Conversation:
     )
     if last is not None:
         turn.previous_plan = plan_from_dict(last.plan)
+    latest = (
+        Message.objects.filter(conversation=conversation, kind=Message.Kind.ASK)
+        .order_by("-created_at", "-id")
+        .values_list("answer", flat=True)
+        .first()
+    )
+    if isinstance(latest, dict) and (latest.get("decomposition") or latest.get("definition")):
+        turn.previous_insight = {
+            "decomposition": latest.get("decomposition"),
+            "definition": latest.get("definition"),
+        }
     if llm_path.llm_enabled():
         # The model rewrites a follow-up from the previous question and its SQL (an LLM answer
         # has no offline plan to rewrite).
@@ -314,12 +328,16 @@ def _ask_stages(turn: Turn) -> Answer:
         turn.audit_sql = answer.sql or ""
         return answer
 
-    if not llm_path.llm_enabled():
-        answer = _offline_answer(turn)
-    elif llm_budget.llm_budget_exhausted(org=turn.org):
-        answer = _budget_exhausted_answer(turn)
-    else:
-        answer = _llm_or_offline_answer(turn)
+    # Why-questions are answered by the decomposition in both modes (arithmetic, not a model's
+    # guess); HYBRID questions here only offline (with a model, its one structured call decides).
+    answer = insights.insight_answer(turn, hybrid=not llm_path.llm_enabled())
+    if answer is None:
+        if not llm_path.llm_enabled():
+            answer = _offline_answer(turn)
+        elif llm_budget.llm_budget_exhausted(org=turn.org):
+            answer = _budget_exhausted_answer(turn)
+        else:
+            answer = _llm_or_offline_answer(turn)
     # A fallback is not cached: recomputing it offline costs milliseconds, and a cached copy
     # would go on hiding the model's answer after the endpoint recovers.
     fell_back = turn.llm is not None and turn.llm.fallback is not None
@@ -358,6 +376,9 @@ def _offline_answer(turn: Turn) -> Answer:
     answer.interpretation = interpretation.reading
     if answer.type == "SQL":
         answer.suggestions = followups(turn.plan, model, lang=turn.lang)
+        if interpretation.intent.type == "TREND":
+            answer = insights.name_outliers(turn, answer, turn.plan)
+        answer = insights.keep_definition(turn, answer)
         turn.timer.lap("format")
     return answer
 
@@ -410,7 +431,7 @@ def _budget_exhausted_answer(turn: Turn) -> Answer:
     turn.llm = session = llm_path.LLMSession()
     session.fallback = llm_budget.BUDGET_EXHAUSTED
     turn.timer.lap("intent")
-    answer = _offline_answer(turn)
+    answer = insights.insight_answer(turn) or _offline_answer(turn)  # HYBRID offline too
     note = text("llm_budget_exhausted", turn.lang)
     answer.answer = f"{answer.answer}\n\n{note}" if answer.answer else note
     answer.llm = LLMUsage(**session.usage())
@@ -443,6 +464,13 @@ def _llm_answer(turn: Turn, session: llm_path.LLMSession) -> Answer:
         return _llm_rag_answer(turn, session, intent, structured.suggestions)
     hint = None if structured.chart == "auto" else structured.chart
     answer = _llm_sql_answer(turn, session, structured.sql or "", intent, hint)
+    if structured.plan in ("HYBRID", "SQL") and answer.type == "SQL":
+        # A definition from the knowledge base when the question asks for one ("what is X and
+        # how much…"): one retrieval, no second call.
+        hybrid = insights.llm_hybrid(turn, answer)
+        if hybrid is not None:
+            turn.timer.lap("retrieve")
+            return hybrid
     if structured.plan == "HYBRID" and answer.type == "SQL":
         sources = llm_path.related_sources(
             org=turn.org, catalog=turn.catalog, policy=turn.policy, question=turn.question
@@ -698,6 +726,8 @@ def _cache_key(turn: Turn, kind: str, question: str) -> str:
     cross a row filter or a mask (DESIGN: caching). The provider mode (offline, or which model at
     which endpoint) keeps one producer's answers from being served as another's."""
     context = json.dumps(plan_to_dict(turn.previous_plan), sort_keys=True, default=str)
+    if turn.previous_insight is not None:
+        context += json.dumps(turn.previous_insight, sort_keys=True, default=str)
     if turn.previous_turn is not None:
         context += json.dumps(turn.previous_turn, ensure_ascii=False)
     raw = "|".join(

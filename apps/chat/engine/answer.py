@@ -50,6 +50,12 @@ class Answer:
     count_capped: bool = False
     # {result column: currency or unit} for the columns whose catalog column documents one.
     units: dict[str, str] = field(default_factory=dict)
+    # Insights (docs/insights.md): a why-answer's change split into contributions; a HYBRID
+    # answer's definition ({term, text, sources, metric}); the periods a trend's answer names
+    # as standing out, each with its "why?" follow-up.
+    decomposition: dict[str, Any] | None = None
+    definition: dict[str, Any] | None = None
+    outliers: list[dict[str, Any]] = field(default_factory=list)
     # The reading of the question in the user's language ("Ingresos = SUM(total) · T4 2025 ·
     # por canal"), shown on the answer card so a misreading is visible at a glance.
     interpretation: str = ""

@@ -18,6 +18,11 @@ from apps.knowledge.engine.catalog import ColumnInfo, ForeignKeyInfo, TableInfo
 
 # A text column with at most this many distinct values gets a value index (Norte, Online, …).
 MAX_DISTINCT_VALUES = 50
+# Names of entities (people, products, cities, titles) are indexed too, so they can be filters:
+# up to this many distinct values, when none is longer than ENTITY_VALUE_CHARS (longer values are
+# free text: notes, descriptions, addresses). Personal columns are never indexed.
+MAX_INDEXED_VALUES = 2000
+ENTITY_VALUE_CHARS = 60
 # Values of a text column read to recognise personal data by its shape (e-mail, phone, …).
 PII_SAMPLE_ROWS = 100
 TEXT_TYPES = ("TEXT", "CHAR", "VARCHAR", "CHARACTER", "CLOB", "STRING")
@@ -45,8 +50,8 @@ def introspect(
     adapter's `catalog_reader` (a read-only connection; `UnknownDialect` for an unknown kind).
 
     A text column that is not a key and not personal by name is sampled for personal values
-    (e-mails, phones, …); a text column that is not personal gets its distinct values when it
-    has at most MAX_DISTINCT_VALUES of them.
+    (e-mails, phones, …); a text column that is not personal gets its distinct values indexed
+    (`indexable`: up to MAX_INDEXED_VALUES, none of them free text).
     """
     engine = get_dialect(dialect)
     with engine.catalog_reader(source) as reader:
@@ -68,9 +73,8 @@ def introspect(
                     sample = reader.values(name, col, PII_SAMPLE_ROWS, distinct=False)
                     personal = bool(pii.values_pii_kind(sample))
                 if text and not personal:
-                    found = reader.values(name, col, MAX_DISTINCT_VALUES + 1, distinct=True)
-                    if len(found) <= MAX_DISTINCT_VALUES:
-                        values = tuple(sorted(str(v) for v in found))
+                    found = reader.values(name, col, MAX_INDEXED_VALUES + 1, distinct=True)
+                    values = indexable([str(v) for v in found])
                 columns.append(
                     ColumnInfo(
                         name=col,
@@ -92,6 +96,15 @@ def introspect(
 def introspect_sqlite(path: str | Path) -> tuple[list[TableInfo], list[ForeignKeyInfo], dict]:
     """Tables, foreign keys and row counts of a SQLite file (opened read-only)."""
     return introspect("sqlite", SourceConnection(dialect="sqlite", sqlite_path=str(path)))
+
+
+def indexable(found: list[str]) -> tuple[str, ...] | None:
+    """The distinct values to index of a text column (categories, and entities' names up to
+    MAX_INDEXED_VALUES), or None when there are more or one of them is free text (a note, a
+    description: longer than ENTITY_VALUE_CHARS)."""
+    if len(found) > MAX_INDEXED_VALUES or any(len(v) > ENTITY_VALUE_CHARS for v in found):
+        return None
+    return tuple(sorted(found))
 
 
 def introspect_postgres(dsn: str) -> tuple[list[TableInfo], list[ForeignKeyInfo], dict]:

@@ -16,7 +16,7 @@ from sqlglot import exp
 
 from . import lexicon as lx
 from .parser import SOFT_TOTAL
-from .plan import QueryPlan
+from .plan import QueryPlan, plan_from_dict
 from .scan import Mention
 from .semantic import SemanticModel
 
@@ -33,7 +33,20 @@ def _sql_parts(sql: str, dialect: str) -> tuple[set[str], set[str], set[str]]:
     return columns, tables, literals
 
 
-def _numbers(plan: QueryPlan) -> set[float]:
+def _with_rows(plan: QueryPlan) -> list[QueryPlan]:
+    """The plan, and the plan of the rows it requires to exist (or not), if any."""
+    inner = plan_from_dict(plan.rows_plan) if plan.rows_plan else None
+    return [plan] if inner is None else [plan, inner]
+
+
+def _numbers(outer: QueryPlan) -> set[float]:
+    found: set[float] = set()
+    for plan in _with_rows(outer):
+        found |= _plan_numbers(plan)
+    return found
+
+
+def _plan_numbers(plan: QueryPlan) -> set[float]:
     found: set[float] = set()
     if plan.limit:
         found.add(float(plan.limit))
@@ -88,6 +101,9 @@ def unused_mention(
             if value is not None and not _close(value, numbers):
                 return m.text
             continue
+        timed = m.kind == "time" and m.time is not None
+        if timed and not any(_time_used(m, p) for p in _with_rows(plan)):
+            return m.text
         if m.kind != "schema" or lx.fold(m.text) in SOFT_TOTAL:
             continue  # "total" next to a measure is a soft word, not the column `total`
         if _found(m, columns, tables, literals, plan, model):
@@ -116,3 +132,24 @@ def _found(m: Mention, columns, tables, literals, plan: QueryPlan, model) -> boo
         elif e.kind == "value" and lx.fold(str(e.ref[2])) in literals:
             return True
     return False
+
+
+def _time_used(m: Mention, plan: QueryPlan) -> bool:
+    """A grain said ("por mes", "each year") is the plan's grain, what it averages over or what
+    it compares; a named period ("Q4 2025") is one of its ranges exactly, not a wider one."""
+    span = m.time
+    if span.kind == "grain" and span.grain:
+        compared = (
+            plan.comparison is not None and plan.comparison.dimension == f"period:{span.grain}"
+        )
+        return span.grain in (plan.grain, plan.average_over) or compared
+    if span.kind == "period" and span.start and span.end:
+        ranges = [r for r in (plan.time_range, *plan.time_periods) if r is not None]
+        if not ranges and not plan.date_parts:
+            return False
+        exact = any(r.start == span.start and r.end == span.end for r in ranges)
+        inside = any(
+            (r.start or "") >= span.start and (r.end or "9999") <= span.end for r in ranges
+        )
+        return exact or inside or bool(plan.date_parts)
+    return True

@@ -51,6 +51,7 @@ class Context:
     average_over: bool = False  # "promedio mensual de ventas": average the per-period totals
     dropped: list[str] = field(default_factory=list)  # meaning words no slot could take
     consumed: set[int] = field(default_factory=set)  # read by a rule, no column in the SQL
+    averaged: dict[str, str] = field(default_factory=dict)  # AVG key -> the SUM it came from
 
     def kinds(self, *kinds: str) -> list[int]:
         return [i for i, m in enumerate(self.mentions) if m.kind in kinds]
@@ -60,6 +61,13 @@ class Context:
 
 
 # --- small predicates --------------------------------------------------------------------------
+
+
+def soft_total(ctx: Context, i: int) -> bool:
+    """ "total": a catalog word (a column called `total`) or an aggregate word, soft either way:
+    a SUM next to a measure, nothing next to anything else ("total de clientes", "en total")."""
+    m = ctx.mentions[i] if 0 <= i < len(ctx.mentions) else None
+    return m is not None and m.kind in ("schema", "agg") and lx.fold(m.text) in SOFT_TOTAL
 
 
 def schema_mention(ctx: Context, i: int) -> Mention | None:
@@ -646,8 +654,7 @@ def collect_metrics(ctx: Context) -> tuple[list[MetricSlot], int | None, int | N
     _active_entities(ctx, slots)
     for i, m in enumerate(ctx.mentions):
         total_of_entity = (
-            m.kind == "schema"
-            and lx.fold(m.text) in SOFT_TOTAL
+            soft_total(ctx, i)
             and schema_mention(ctx, i + 1) is not None
             and _entity_table(ctx, i + 1) is not None
         )
@@ -658,7 +665,7 @@ def collect_metrics(ctx: Context) -> tuple[list[MetricSlot], int | None, int | N
         if m.kind != "count":
             continue
         j = i + 1
-        while schema_mention(ctx, j) is not None and lx.fold(ctx.mentions[j].text) in SOFT_TOTAL:
+        while j < len(ctx.mentions) and soft_total(ctx, j):
             j += 1  # "número total de unidades"
         if j < len(ctx.mentions) and ctx.mentions[j].kind == "distinct":
             j += 1
@@ -690,6 +697,10 @@ def collect_metrics(ctx: Context) -> tuple[list[MetricSlot], int | None, int | N
             ctx.used.add(j)
     for i, m in enumerate(ctx.mentions):
         if m.kind == "concept" and i not in ctx.used:
+            if m.value in ("revenue", "aov") and not ms.has_money(model):
+                # "total sales" on a schema with no amount: what to add up is not known (a
+                # count of rows would be another question): ask, naming the word
+                raise Unclear("no_metric", m.text)
             key = concept_key(model, str(m.value))
             if key is not None:
                 slots.append(MetricSlot(key, i))
@@ -801,7 +812,7 @@ def _apply_aggregates(ctx: Context, slots: list[MetricSlot]) -> None:
     chains = _aggregate_chains(ctx)
     chained = {k for run in chains.values() for k in run}
     for i, m in enumerate(ctx.mentions):
-        soft = m.kind == "schema" and i not in ctx.used and lx.fold(m.text) in SOFT_TOTAL
+        soft = soft_total(ctx, i) and i not in ctx.used
         if m.kind != "agg" and not soft:
             continue
         if i in chained:
@@ -827,6 +838,8 @@ def _apply_aggregates(ctx: Context, slots: list[MetricSlot]) -> None:
                 applied = True
                 break
             if slot is not None:
+                if fn == "avg" and ms.metric_agg(model, slot.key) == "sum":
+                    ctx.averaged[slot.key and ms.retarget_agg(model, slot.key, fn)] = slot.key
                 slot.key = ms.retarget_agg(model, slot.key, fn)
                 made, applied = slot, True
                 break

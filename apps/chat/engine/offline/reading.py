@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from sqlglot import exp
 
-from .plan import QueryPlan
+from .plan import QueryPlan, plan_from_dict
 from .semantic import SemanticModel
 
 _WORDS = {
@@ -101,7 +101,11 @@ def describe(plan: QueryPlan | None, model: SemanticModel, lang: str) -> str:
         else:
             bits.append(f"{f.column} = {values}")
     for n in plan.numeric_filters:
-        bits.append(f"{n.column} {n.op} {n.value:g}")
+        if n.average:
+            mean = "AVG" if lang != "es" else "promedio"
+            bits.append(f"{n.column} {n.op} {mean}({n.column})")
+        else:
+            bits.append(f"{n.column} {n.op} {n.value:g}")
     if plan.time_range is not None:
         t = plan.time_range
         bits.append(t.label or f"{t.start or '…'} – {t.end or '…'}")
@@ -117,6 +121,18 @@ def describe(plan: QueryPlan | None, model: SemanticModel, lang: str) -> str:
         groups.insert(min(plan.period_position, len(groups)), w["grains"][plan.grain])
     if groups:
         bits.append(f"{w['by']} " + ", ".join(groups))
+    if plan.rows_plan:
+        inner = plan_from_dict(plan.rows_plan)
+        if inner is not None:
+            word = (
+                ("sin" if plan.rows_absent else "con")
+                if lang == "es"
+                else ("without" if plan.rows_absent else "with")
+            )
+            bits.append(f"{word} {inner.table}: {describe(inner, model, lang) or '*'}")
+    if plan.average_per:
+        per = ", ".join(c.column for c in plan.average_per)
+        bits.append(("promedio por " if lang == "es" else "averaged per ") + per)
     if plan.share:
         bits.append(w["share"])
     if plan.comparison is not None:
