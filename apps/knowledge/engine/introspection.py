@@ -16,11 +16,10 @@ from apps.governance.engine.dialects.sqlite import sqlite_readonly_uri  # noqa: 
 from apps.knowledge.engine import pii
 from apps.knowledge.engine.catalog import ColumnInfo, ForeignKeyInfo, TableInfo
 
-# A text column with at most this many distinct values gets a value index (Norte, Online, …).
-MAX_DISTINCT_VALUES = 50
-# Names of entities (people, products, cities, titles) are indexed too, so they can be filters:
-# up to this many distinct values, when none is longer than ENTITY_VALUE_CHARS (longer values are
-# free text: notes, descriptions, addresses). Personal columns are never indexed.
+# A text column gets a value index (Norte, Online, …, and names of entities: people, products,
+# cities, titles) so its values can be filters: up to this many distinct values, when none is
+# longer than ENTITY_VALUE_CHARS (longer values are free text: notes, descriptions, addresses).
+# Personal columns are never indexed.
 MAX_INDEXED_VALUES = 2000
 ENTITY_VALUE_CHARS = 60
 # Values of a text column read to recognise personal data by its shape (e-mail, phone, …).
@@ -50,8 +49,8 @@ def introspect(
     adapter's `catalog_reader` (a read-only connection; `UnknownDialect` for an unknown kind).
 
     A text column that is not a key and not personal by name is sampled for personal values
-    (e-mails, phones, …); a text column that is not personal gets its distinct values indexed
-    (`indexable`: up to MAX_INDEXED_VALUES, none of them free text).
+    (e-mails, phones, …); a text column that is not personal gets its distinct values when it
+    has at most MAX_INDEXED_VALUES of them and none is free text (see `indexable`).
     """
     engine = get_dialect(dialect)
     with engine.catalog_reader(source) as reader:
@@ -93,11 +92,6 @@ def introspect(
     return tables, fks, counts
 
 
-def introspect_sqlite(path: str | Path) -> tuple[list[TableInfo], list[ForeignKeyInfo], dict]:
-    """Tables, foreign keys and row counts of a SQLite file (opened read-only)."""
-    return introspect("sqlite", SourceConnection(dialect="sqlite", sqlite_path=str(path)))
-
-
 def indexable(found: list[str]) -> tuple[str, ...] | None:
     """The distinct values to index of a text column (categories, and entities' names up to
     MAX_INDEXED_VALUES), or None when there are more or one of them is free text (a note, a
@@ -105,6 +99,11 @@ def indexable(found: list[str]) -> tuple[str, ...] | None:
     if len(found) > MAX_INDEXED_VALUES or any(len(v) > ENTITY_VALUE_CHARS for v in found):
         return None
     return tuple(sorted(found))
+
+
+def introspect_sqlite(path: str | Path) -> tuple[list[TableInfo], list[ForeignKeyInfo], dict]:
+    """Tables, foreign keys and row counts of a SQLite file (opened read-only)."""
+    return introspect("sqlite", SourceConnection(dialect="sqlite", sqlite_path=str(path)))
 
 
 def introspect_postgres(dsn: str) -> tuple[list[TableInfo], list[ForeignKeyInfo], dict]:
