@@ -51,6 +51,8 @@ from apps.knowledge.selectors import (
     catalog_snapshot,
     datasource_access_list,
     datasource_get,
+    datasource_may_connect,
+    datasource_spreadsheet_names,
     demo_accounts,
 )
 from datachat.observability import observe_answer
@@ -166,9 +168,16 @@ def chat_page(request: HttpRequest, conversation_id: int | None = None) -> HttpR
         for index, m in enumerate(messages)
     ]
     source = conversation.data_source if conversation and conversation.data_source else None
+    # `?source=NAME`: the source just uploaded to (the switcher starts on it).
+    wanted = request.GET.get("source", "").strip()[:100] if conversation is None else ""
+    source = source or datasource_get(org=membership.organization, name=wanted or None)
     source = source or datasource_get(org=membership.organization)
     # The sources the member may query: a switcher in the composer when there are several.
     sources = [entry.source for entry in datasource_access_list(membership=membership)]
+    may_upload = datasource_may_connect(org=membership.organization, user=request.user)
+    spreadsheet_sources = (
+        datasource_spreadsheet_names(org=membership.organization) if may_upload else []
+    )
     return render(
         request,
         "chat/chat_page.html",
@@ -180,6 +189,10 @@ def chat_page(request: HttpRequest, conversation_id: int | None = None) -> HttpR
             "caps": caps,
             "source": source,
             "sources": sources if len(sources) > 1 else [],
+            # The upload control, for those who may add data (org admins, platform staff).
+            "may_upload": may_upload,
+            "upload_sources": spreadsheet_sources,
+            "upload_default": spreadsheet_sources[0] if spreadsheet_sources else _("spreadsheets"),
             "scope": _scope_label(membership),
             "examples": _examples(membership),
             "long_thread": len(cards) >= LONG_THREAD,
@@ -187,6 +200,90 @@ def chat_page(request: HttpRequest, conversation_id: int | None = None) -> HttpR
             "composer_conversation": conversation.pk if conversation and owner else "",
         },
     )
+
+
+def _upload_message(code: str) -> str:
+    """A spreadsheet refusal in the reader's language (the service's codes, its limits)."""
+    from django.conf import settings
+
+    texts = {
+        "spreadsheet_too_large": _("The file is larger than the spreadsheet limit (%(mb)s MB)."),
+        "spreadsheet_too_many_rows": _("The file has more rows than the limit (%(rows)s)."),
+        "spreadsheet_too_many_columns": _("A table has more columns than the limit (%(cols)s)."),
+        "spreadsheet_unsupported": _(
+            "Upload a CSV (.csv, .tsv, .txt), an Excel workbook (.xlsx) or a Parquet file."
+        ),
+        "spreadsheet_unreadable": _("The file could not be read (it may be damaged)."),
+        "spreadsheet_empty": _(
+            "The file has no data: no sheet with a header row and at least one row."
+        ),
+        "source_kind_mismatch": _(
+            "A data source with this name exists and is not a spreadsheet source: choose "
+            "another name."
+        ),
+        "connect_not_allowed": _("Only the organization's administrators may add data."),
+    }
+    text = texts.get(code, _("The file could not be added."))
+    return text % {
+        "mb": settings.DATACHAT_SPREADSHEET_MAX_MB,
+        "rows": f"{settings.DATACHAT_SPREADSHEET_MAX_ROWS:,}",
+        "cols": settings.DATACHAT_SPREADSHEET_MAX_COLUMNS,
+    }
+
+
+@login_required
+@require_POST
+def spreadsheet_upload(request: HttpRequest) -> HttpResponse:
+    """The chat page's upload control: a CSV, Excel or Parquet file becomes tables of one of the
+    org's spreadsheet sources (`knowledge.services.datasource_connect`, the same checks as the
+    admin, the API and `add_datasource`). Only those who may add data (org admins, platform
+    staff); anyone else gets a 403. The outcome is a message on the chat page, which then asks
+    the uploaded source."""
+    from django.contrib import messages
+    from django.core.exceptions import PermissionDenied
+    from django.utils.text import slugify
+
+    from apps.knowledge.locations import LocationError
+    from apps.knowledge.services import datasource_connect
+
+    membership = _membership(request)
+    org = membership.organization
+    if not datasource_may_connect(org=org, user=request.user):
+        raise PermissionDenied
+    upload = request.FILES.get("file")
+    name = slugify(request.POST.get("name", "").strip())[:100] or "spreadsheets"
+    table = request.POST.get("table", "").strip()[:60]
+    if upload is None:
+        messages.error(request, _("Choose a file to upload."))
+        return redirect("chat:new")
+    try:
+        result = datasource_connect(
+            org,
+            name,
+            file=upload,
+            filename=upload.name,
+            table=table,
+            user=request.user,
+            channel="web",
+        )
+    except LocationError as exc:
+        messages.error(request, f"{_upload_message(exc.code)} ({exc.code})")
+        return redirect("chat:new")
+    source = result.source
+    if result.queued:
+        messages.info(
+            request,
+            _("%(file)s is being added to %(source)s; it can be asked about once it is ready.")
+            % {"file": upload.name, "source": source},
+        )
+    else:
+        tables = ", ".join(sorted(t.name for t in source.tables.all()))
+        messages.success(
+            request,
+            _("%(file)s added to %(source)s. Its tables: %(tables)s. Ask a question about it.")
+            % {"file": upload.name, "source": source, "tables": tables},
+        )
+    return redirect(f"{reverse('chat:new')}?source={source.name}")
 
 
 @login_required
