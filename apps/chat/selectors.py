@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
-from apps.chat.models import Conversation, Message
+from apps.chat.models import Conversation, Message, QueryJob
 from apps.governance.models import Membership
 
 
@@ -132,3 +134,13 @@ def review_count(*, org) -> int:  # noqa: ANN001
         organization=org, status=VerifiedExample.Status.PROPOSED
     ).count()
     return proposed + review_feedback(org=org).count()
+
+
+def access_job_by_id(*, membership: Membership, pk: Any) -> QueryJob:
+    """A long query's job, for the member who asked it only (404 for anyone else)."""
+    job = QueryJob.all_tenants.filter(
+        pk=pk, organization=membership.organization, user=membership.user
+    ).first()
+    if job is None:
+        raise Http404
+    return job

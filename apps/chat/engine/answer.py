@@ -51,6 +51,8 @@ class Answer:
     count_capped: bool = False
     # {result column: currency or unit} for the columns whose catalog column documents one.
     units: dict[str, str] = field(default_factory=dict)
+    # A long query run as a background job: {"id", "status", "url"} (docs/api.md "Jobs").
+    job: dict[str, str] | None = None
 
     def __post_init__(self) -> None:
         if self.type not in ANSWER_TYPES:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import decimal
+import functools
 import math
 import os
 import re
@@ -29,7 +30,7 @@ import sqlite3
 import threading
 import time
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from urllib.parse import quote
 
@@ -66,8 +67,31 @@ class QueryResult:
     duration_ms: float
 
 
-def execute(query: GuardedQuery, *, source: SourceConnection, lang: str = "es") -> QueryResult:
+@dataclass(frozen=True)
+class CancelHandle:
+    """Handed to `execute(on_start=...)` once the query is about to run: `cancel()` stops it from
+    another thread (SQLite `interrupt()`, PostgreSQL's cancel request); `backend_pid` is the
+    PostgreSQL server process running it (for `pg_cancel_backend` from another process)."""
+
+    dialect: str
+    cancel: Callable[[], None]
+    backend_pid: int | None = None
+
+
+OnStart = Callable[[CancelHandle], None]
+
+
+def execute(
+    query: GuardedQuery,
+    *,
+    source: SourceConnection,
+    lang: str = "es",
+    on_start: OnStart | None = None,
+) -> QueryResult:
     """Run a guarded query read-only and return at most `policy.row_cap` JSON-friendly rows.
+
+    `on_start`, when given, is called with a `CancelHandle` just before the query is sent (a
+    cancelled query ends as the `timeout` refusal; the caller knows it asked for the cancel).
 
     Raises `SqlRefusal` (`timeout`, `execution_error`, `not_authorized`, or the engine's own
     denial mapped to `table_not_allowed`, `column_not_allowed`, `function_not_allowed`,
@@ -81,9 +105,9 @@ def execute(query: GuardedQuery, *, source: SourceConnection, lang: str = "es") 
     if dialect != query.dialect:
         raise SqlRefusal("execution_error", lang=lang, detail="dialect mismatch")
     if dialect == "sqlite":
-        return _execute_sqlite(query, source, lang)
+        return _execute_sqlite(query, source, lang, on_start)
     if dialect == "postgres":
-        return _execute_postgres(query, source, lang)
+        return _execute_postgres(query, source, lang, on_start)
     raise SqlRefusal("execution_error", lang=lang, detail=f"unsupported dialect {dialect}")
 
 
@@ -199,7 +223,9 @@ def _sqlite_uri(path: str) -> str:
     return f"file:{quote(os.path.abspath(path))}?mode=ro"
 
 
-def _execute_sqlite(query: GuardedQuery, source: SourceConnection, lang: str) -> QueryResult:
+def _execute_sqlite(
+    query: GuardedQuery, source: SourceConnection, lang: str, on_start: OnStart | None = None
+) -> QueryResult:
     policy = query.policy
     if not source.sqlite_path or not os.path.isfile(source.sqlite_path):
         raise SqlRefusal("execution_error", lang=lang, detail="data source file not found")
@@ -221,6 +247,8 @@ def _execute_sqlite(query: GuardedQuery, source: SourceConnection, lang: str) ->
         ) | {"sqlite_master", "sqlite_schema", "sqlite_temp_master", "sqlite_temp_schema"}
         conn.set_authorizer(_sqlite_authorizer(policy, denial, schema_objects))
         conn.set_progress_handler(lambda: time.monotonic() > deadline, _PROGRESS_STEPS)
+        if on_start is not None:
+            on_start(CancelHandle(dialect="sqlite", cancel=conn.interrupt))
         try:
             cursor = conn.execute(query.sql)
             columns = tuple(d[0] for d in cursor.description or ())
@@ -269,7 +297,9 @@ _SQLSTATE_CODES = {
 }
 
 
-def _execute_postgres(query: GuardedQuery, source: SourceConnection, lang: str) -> QueryResult:
+def _execute_postgres(
+    query: GuardedQuery, source: SourceConnection, lang: str, on_start: OnStart | None = None
+) -> QueryResult:
     import psycopg  # imported here so SQLite-only deployments need no driver
     from psycopg import sql as pgsql
 
@@ -300,6 +330,9 @@ def _execute_postgres(query: GuardedQuery, source: SourceConnection, lang: str) 
                 )
             )
         enter_policy_role(conn, policy, source, lang)
+        if on_start is not None:
+            pid = conn.info.backend_pid
+            on_start(CancelHandle("postgres", functools.partial(_cancel, conn), backend_pid=pid))
         try:
             with conn.cursor(name="datachat_query", scrollable=False, withhold=False) as cursor:
                 cursor.execute(query.sql)  # DECLARE ... CURSOR FOR <sql>, extended protocol
