@@ -125,6 +125,8 @@ def web_execute(
     if cost is not None and cost > org.job_cost_threshold:
         raise JobNeeded("cost", cost)
     deadline = web_deadline_ms()
+    if deadline <= 0:
+        raise JobNeeded("deadline", cost)  # 0: every query of the web chat and API is a job
     if guarded.policy.timeout_ms <= deadline:
         return execute(guarded, source=connection, lang=lang)  # short enough as it is
     key = _slow_key(source_pk, guarded.sql)
@@ -307,7 +309,7 @@ def pg_cancel(job: QueryJob) -> bool:
             row = conn.execute(
                 "SELECT pg_catalog.pg_cancel_backend(pid) FROM pg_catalog.pg_stat_activity "
                 "WHERE pid = %s AND query LIKE %s",
-                (job.backend_pid, 'DECLARE "datachat_query"%'),
+                (job.backend_pid, '%"datachat_query"%'),
             ).fetchone()
             return bool(row and row[0])
     except psycopg.Error:

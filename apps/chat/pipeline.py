@@ -674,7 +674,7 @@ def _job_start(  # noqa: PLR0913
 def run_job(job: QueryJob) -> str:
     """Run a claimed job in the worker: guard, execute (watched for Stop), format and record the
     answer (message + audit entry naming the job). Returns the job's final status."""
-    membership = Membership.objects.select_related("organization", "user").get(
+    membership = Membership.all_tenants.select_related("organization", "user").get(
         organization=job.organization, user=job.user
     )
     turn = _turn(membership, job.question, job.channel, job.kind, lang=job.lang)
@@ -733,7 +733,7 @@ def _cancelled_answer(turn: Turn) -> Answer:
 
 def job_cancelled_record(job: QueryJob) -> dict[str, Any]:
     """A job stopped before a worker took it: its cancelled answer, recorded (message + audit)."""
-    membership = Membership.objects.select_related("organization", "user").get(
+    membership = Membership.all_tenants.select_related("organization", "user").get(
         organization=job.organization, user=job.user
     )
     turn = _turn(membership, job.question, job.channel, job.kind, lang=job.lang)

@@ -409,6 +409,12 @@ DATACHAT = {
     # PostgreSQL policy roles are named <prefix><org>_<role> (docs/security.md): a prefix per
     # installation keeps two installs that share a database cluster apart.
     "PG_ROLE_PREFIX": env.str("DATACHAT_PG_ROLE_PREFIX", default="dc_"),
+    # Long queries as jobs (apps/chat/jobs.py): on when a worker exists (a broker, not eager);
+    # a web request runs a query at most WEB_QUERY_DEADLINE_MS, then hands it to a worker.
+    "QUERY_JOBS": env.bool("DATACHAT_QUERY_JOBS", default=not CELERY_TASK_ALWAYS_EAGER),
+    "WEB_QUERY_DEADLINE_MS": env.int("DATACHAT_WEB_QUERY_DEADLINE_MS", default=1500),
+    # How long a query that passed the web deadline goes straight to a job when asked again.
+    "SLOW_MEMORY_SECONDS": env.int("DATACHAT_SLOW_MEMORY_SECONDS", default=600),
     # Cache lifetimes (seconds): DESIGN.md "Caching".
     "CACHE_TTL": {"intent": 3600, "sql": 86400, "result": 300, "rag": 7 * 86400},
 }
