@@ -848,7 +848,7 @@ def _cache_get(key: str) -> dict | None:
 
 def _cache_set(key: str, answer: Answer, plan: QueryPlan | None) -> None:
     payload = answer.to_dict()
-    for transient in ("cached", "timings_ms", "llm", "conversation_id", "message_id"):
+    for transient in ("cached", "timings_ms", "llm", "conversation_id", "message_id", "job"):
         payload.pop(transient, None)
     payload["_plan"] = plan_to_dict(plan)
     ttl = settings.DATACHAT["CACHE_TTL"]["rag" if answer.type == "RAG" else "result"]
