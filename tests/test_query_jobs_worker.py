@@ -130,8 +130,7 @@ def _recorded(app_db: str, message_id: int, job_id: str) -> tuple[dict, list]:
             "SELECT answer FROM chat_message WHERE id = %s", (message_id,)
         ).fetchone()[0]
         audits = conn.execute(
-            "SELECT outcome, code, rule FROM governance_auditentry "
-            "WHERE details->>'job' = %s",
+            "SELECT outcome, code, rule FROM governance_auditentry WHERE details->>'job' = %s",
             (job_id,),
         ).fetchall()
     return answer, audits
