@@ -59,7 +59,7 @@ def product(scratch_postgres_db, redis_url, tmp_path, postgres_url):  # noqa: AN
 
     run("migrate", "--noinput")
     run("seed_demo", "--rows", "2000")
-    run("add_datasource", "--org", "acme", "--name", "big", "--url", source_url)
+    run("add_datasource", "--org", "acme", "--name", "big", "--url", source_url, "--open")
     # The org's deadline far beyond the test: only Stop can end these queries.
     shell(
         "from apps.governance.models import Organization; "
