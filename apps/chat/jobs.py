@@ -204,7 +204,8 @@ def job_state(job: QueryJob) -> dict[str, Any]:
     answer = None
     if job.message_id is not None and job.status not in QueryJob.ACTIVE:
         message = Message.all_tenants.filter(pk=job.message_id).only("answer").first()
-        answer = message.answer if message is not None else None
+        if message is not None:
+            answer = {**message.answer, "message_id": message.pk}
     return {
         "id": str(job.pk),
         "job": job_url(job),

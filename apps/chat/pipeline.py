@@ -42,7 +42,7 @@ from apps.governance.engine.guard import GuardedQuery, GuardLimits, guard_sql
 from apps.governance.engine.policy import DataPolicy
 from apps.governance.engine.screening import bounded, screen_question
 from apps.governance.models import Membership
-from apps.governance.services import audit_record, policy_resolve
+from apps.governance.services import audit_record, policy_resolve_memo
 from apps.governance.tenancy import tenant_scope
 from apps.knowledge import retrieval as knowledge_retrieval
 from apps.knowledge.engine.catalog import CatalogSnapshot
@@ -116,6 +116,10 @@ class Turn:
     job: QueryJob | None = None
     job_watch: query_jobs.JobWatch | None = None
     cache_key: str = ""
+    # What `_record` stored: the answer object as returned (computed once), and whether the
+    # conversation was created by this turn.
+    payload: dict[str, Any] | None = None
+    conversation_created: bool = False
 
     @property
     def org(self):  # noqa: ANN201
@@ -176,7 +180,7 @@ def ask(
     turn.jobs_allowed = channel in JOB_CHANNELS and query_jobs.jobs_enabled()
     with tenant_scope(membership.organization):
         answer = _run(turn, source_name, conversation_id, _ask_stages)
-    return answer if isinstance(answer, dict) else answer.to_dict()
+    return _result(turn, answer)
 
 
 def run_query(
@@ -199,7 +203,13 @@ def run_query(
     turn.jobs_allowed = channel in JOB_CHANNELS and query_jobs.jobs_enabled()
     with tenant_scope(membership.organization):
         answer = _run(turn, source_name, conversation_id, _query_stages)
-    return answer if isinstance(answer, dict) else answer.to_dict()
+    return _result(turn, answer)
+
+
+def _result(turn: Turn, answer: Answer | dict[str, Any]) -> dict[str, Any]:
+    if isinstance(answer, dict):
+        return answer  # a pending job
+    return turn.payload if turn.payload is not None else answer.to_dict()
 
 
 # The channels whose slow queries become jobs (`ask`/`query` commands run to the end).
@@ -237,6 +247,8 @@ def _prepare(turn: Turn, source_name: str | None, conversation_id: int | None) -
     # org's limits and knowledge version afresh, so the cache key and policy are current.
     turn.org.refresh_from_db()
     turn.source = datasource_get(org=turn.org, name=source_name)
+    if turn.source is not None and turn.source.organization_id == turn.org.pk:
+        turn.source.organization = turn.org  # the same row, already read: no second query
     if conversation_id is not None:
         turn.conversation = _conversation_for(turn, conversation_id)
         if source_name is None and turn.conversation.data_source_id:
@@ -247,7 +259,12 @@ def _prepare(turn: Turn, source_name: str | None, conversation_id: int | None) -
         turn.refusal_rule = "datasource.restricted"
         return _refused(turn, "not_authorized", text("source_restricted", turn.lang))
     turn.catalog = catalog_snapshot(data_source=turn.source)
-    turn.policy = policy_resolve(membership=turn.membership, catalog=turn.catalog.policy_flags())
+    catalog_version = (turn.source.pk, turn.source.schema_version, turn.org.knowledge_version)
+    turn.policy = policy_resolve_memo(
+        membership=turn.membership,
+        catalog_version=catalog_version,
+        catalog=turn.catalog.policy_flags,
+    )
     turn.timer.lap("context")
     if not turn.policy.can_query:
         turn.refusal_rule = f"policy.{turn.policy.role}.no_data_questions"
@@ -884,6 +901,9 @@ def _record(turn: Turn, answer: Answer) -> Answer:
             type=answer.type,
             org=turn.org.slug,
         )
+        answer.conversation_id = turn.conversation.pk
+        answer.message_id = None
+        payload = answer.to_dict()
         message = Message.objects.create(
             organization=turn.org,
             conversation=turn.conversation,
@@ -897,16 +917,21 @@ def _record(turn: Turn, answer: Answer) -> Answer:
             row_count=answer.row_count,
             cached=answer.cached,
             timings_ms=answer.timings_ms,
-            llm=answer.to_dict()["llm"],
+            llm=payload["llm"],
+            # One write: the stored answer has no `message_id` of its own (the row's id is
+            # it; `selectors.message_answer_for` puts it back when reading).
+            answer=payload,
         )
-        answer.conversation_id = turn.conversation.pk
-        answer.message_id = message.pk
-        Message.objects.filter(pk=message.pk).update(answer=answer.to_dict())
+        answer.message_id = payload["message_id"] = message.pk
+        turn.payload = payload
         if counted(kind=turn.kind, answer_type=answer.type):
             question_stat_record(
                 org=turn.org, user=turn.user, question=turn.question, lang=answer.lang
             )
-        Conversation.objects.filter(pk=turn.conversation.pk).update(updated_at=message.created_at)
+        if not turn.conversation_created:  # a new conversation's updated_at is already now
+            Conversation.objects.filter(pk=turn.conversation.pk).update(
+                updated_at=message.created_at
+            )
         audit_record(
             org=turn.org,
             user=turn.user,
@@ -939,6 +964,7 @@ def _ensure_conversation(turn: Turn) -> None:
             data_source=turn.source,
             title=turn.question[:80] if turn.kind == Message.Kind.ASK else "SQL",
         )
+        turn.conversation_created = True
         _grant_owner(turn.conversation, turn.user)
 
 
@@ -960,8 +986,29 @@ def _audit_details(turn: Turn, answer: Answer, message_id: int) -> dict[str, Any
     return details
 
 
-def _grant_owner(conversation: Conversation, user) -> None:  # noqa: ANN001
-    from guardian.shortcuts import assign_perm
+OWNER_PERMISSIONS = ("view_conversation", "change_conversation", "delete_conversation")
 
-    for perm in ("view_conversation", "change_conversation", "delete_conversation"):
-        assign_perm(f"chat.{perm}", user, conversation)
+
+def _grant_owner(conversation: Conversation, user) -> None:  # noqa: ANN001
+    """The owner's object permissions on a new conversation: one read and one insert (guardian's
+    `assign_perm` costs two queries per permission, on every first question)."""
+    from django.contrib.auth.models import Permission
+    from django.contrib.contenttypes.models import ContentType
+    from guardian.models import UserObjectPermission
+
+    content_type = ContentType.objects.get_for_model(Conversation)
+    permissions = Permission.objects.filter(
+        content_type=content_type, codename__in=OWNER_PERMISSIONS
+    )
+    UserObjectPermission.objects.bulk_create(
+        [
+            UserObjectPermission(
+                user=user,
+                permission=permission,
+                content_type=content_type,
+                object_pk=str(conversation.pk),
+            )
+            for permission in permissions
+        ],
+        ignore_conflicts=True,
+    )

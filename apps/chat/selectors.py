@@ -99,6 +99,9 @@ def message_answer_for(*, message: Message, membership: Membership) -> dict:
     answer without its data: to see rows they re-run the SQL under their own policy.
     """
     answer = dict(message.answer or {})
+    # Stored without its own id (one write per answer): the row's id is the message id.
+    answer["message_id"] = message.pk
+    answer.setdefault("conversation_id", message.conversation_id)
     if message.conversation.user_id == membership.user_id:
         return answer
     if answer.get("rows") or answer.get("chart"):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 ANSWER_TYPES = ("SQL", "RAG", "HYBRID", "CLARIFY", "REFUSED", "ERROR")
@@ -59,7 +59,18 @@ class Answer:
             raise ValueError(f"unknown answer type {self.type!r}")
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
+        """The answer as JSON-ready data. Top-level lists and dicts are copies; what they hold
+        (a chart's figure, the intent) is shared, not deep-copied: `asdict`'s deep copy of a
+        thousand rows and a figure was most of a cached answer's cost."""
+        data: dict[str, Any] = {}
+        for item in fields(self):
+            value = getattr(self, item.name)
+            if isinstance(value, list):
+                value = list(value)
+            elif isinstance(value, dict):
+                value = dict(value)
+            data[item.name] = value
+        data["llm"] = asdict(self.llm)
         data["rows"] = [[json_value(v) for v in row] for row in self.rows]
         return data
 
