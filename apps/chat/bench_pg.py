@@ -77,10 +77,10 @@ def _ensure_database(admin_url: str, rows: int) -> tuple[str, float]:
             conn.execute("DROP TABLE IF EXISTS ventas")
             conn.execute(
                 "CREATE TABLE ventas AS SELECT g AS id, "
-                "(ARRAY['Norte','Sur','Este','Oeste'])[1 + g % 4] AS region, "
-                "(ARRAY['online','tienda','mayorista'])[1 + g % 3] AS canal, "
+                "(ARRAY['Norte','Sur','Este','Oeste'])[1 + g %% 4] AS region, "
+                "(ARRAY['online','tienda','mayorista'])[1 + g %% 3] AS canal, "
                 "round((random() * 1000)::numeric, 2) AS total, "
-                "date '2024-01-01' + (g % 730) AS fecha "
+                "date '2024-01-01' + (g %% 730) AS fecha "
                 "FROM generate_series(1, %s) AS g",
                 (rows,),
             )
