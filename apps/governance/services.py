@@ -409,8 +409,10 @@ def audit_record(
     aggregated entry at its minute.
     """
     keyring = audit_keyring()
-    AuditChainHead.objects.get_or_create(organization=org)
-    AuditChainHead.objects.filter(organization=org).update(seq=F("seq") + 1)
+    # Bump first (one query on every entry but a chain's first, which creates its head).
+    if not AuditChainHead.objects.filter(organization=org).update(seq=F("seq") + 1):
+        AuditChainHead.objects.get_or_create(organization=org)
+        AuditChainHead.objects.filter(organization=org).update(seq=F("seq") + 1)
     head = AuditChainHead.objects.select_for_update().get(organization=org)
     entry = AuditEntry(
         organization=org,

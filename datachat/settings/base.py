@@ -38,6 +38,10 @@ DATACHAT_HEALTH_TOKEN = env.str("DATACHAT_HEALTH_TOKEN", default="")
 DATACHAT_METRICS_TOKEN = env.str("DATACHAT_METRICS_TOKEN", default="")
 # /health with a broker: how long to wait for a worker's ping, how many queued tasks are too many.
 DATACHAT_HEALTH_PING_SECONDS = env.float("DATACHAT_HEALTH_PING_SECONDS", default=1.0)
+# A worker that answered is taken as alive this long (a ping parks a web worker for its timeout).
+DATACHAT_HEALTH_WORKERS_CACHE_SECONDS = env.float(
+    "DATACHAT_HEALTH_WORKERS_CACHE_SECONDS", default=10.0
+)
 DATACHAT_HEALTH_MAX_QUEUE = env.int("DATACHAT_HEALTH_MAX_QUEUE", default=1000)
 
 # Database servers a data source may point at (`host` or `host:port`, comma-separated). Empty:

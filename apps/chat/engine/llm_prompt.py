@@ -24,8 +24,8 @@ run of punctuation one per 2, a line break one, spaces nothing (they fuse with t
 plus 4 per message for the chat framing. Calibrated against the real o200k_base and cl100k_base
 encodings on these prompts (English and Spanish prose, schema listings, SQL): it came out 3-33%
 above the larger of the two, where chars/4 came out up to 16% below on SQL and Spanish.
-When the prompt is over budget it is trimmed in this order: sample rows, verified
-examples (least similar first), column descriptions (least relevant table first), column values,
+When the prompt is over budget it is trimmed in this order: verified examples (least
+similar first), column descriptions (least relevant table first), sample rows, column values,
 tables (least relevant first, never the first), the first table's trailing columns; if it still
 does not fit, `PromptBudgetExceeded`.
 """
@@ -53,8 +53,8 @@ RAG_MAX_TOKENS = 2500
 DIALECT_NAMES = {"sqlite": "SQLite", "postgres": "PostgreSQL", "postgresql": "PostgreSQL"}
 
 # Per-item caps applied before any budgeting: one long description must not crowd out a table.
-_TABLE_DESC_CHARS = 160
-_COLUMN_DESC_CHARS = 100
+_TABLE_DESC_CHARS = 100
+_COLUMN_DESC_CHARS = 60
 _VALUE_CHARS = 80
 _EXAMPLE_QUESTION_CHARS = 300
 _EXAMPLE_SQL_CHARS = 1200
@@ -295,10 +295,6 @@ def build_structured_messages(
 def _trim_one(work: _Working) -> str | None:
     """Remove the least valuable remaining item; return what it was, or None when nothing is left
     to remove (the order is the module docstring's)."""
-    if work.samples:
-        table = list(work.samples)[-1]
-        del work.samples[table]
-        return f"sample_rows:{table}"
     if work.examples:
         example, _ = work.examples.pop()
         return f"example:{example.question[:40]}"
@@ -306,6 +302,12 @@ def _trim_one(work: _Working) -> str | None:
         if table.name in work.described:
             work.described.discard(table.name)
             return f"descriptions:{table.name}"
+    # Sample rows only after the descriptions: an org that opted in to them has its own budget
+    # for them (`llm_path.SAMPLE_BUDGET`), and they say more about a value's shape.
+    if work.samples:
+        table = list(work.samples)[-1]
+        del work.samples[table]
+        return f"sample_rows:{table}"
     if work.values:
         value = work.values.pop()
         return f"value:{value.table}.{value.column}"
