@@ -111,11 +111,12 @@ def manage_runner(**variables: str):  # noqa: ANN201
 
 
 @contextlib.contextmanager
-def celery_worker(env: dict[str, str]) -> Iterator[subprocess.Popen]:
-    """A real `celery worker` (solo pool) of the product, with `env` (a `manage_runner`'s),
-    stopped (its whole process group) on exit."""
+def celery_worker(env: dict[str, str], *, nice: int = 0) -> Iterator[subprocess.Popen]:
+    """A real `celery worker` (solo pool) of the product, with `env` (a `manage_runner`'s) and
+    `nice` (its CPU priority below the caller's), stopped (its whole process group) on exit."""
     worker = subprocess.Popen(
         [
+            *(["nice", "-n", str(nice)] if nice else []),
             sys.executable,
             "-m",
             "celery",
