@@ -166,10 +166,13 @@ def test_other_users_p95_stays_within_twice_normal_under_a_long_query_storm(prod
                 while not stop.is_set() and _get(base + body["job"], tokens[user]).get(
                     "status"
                 ) in ("queued", "running"):
-                    stop.wait(1)
+                    stop.wait(2)
 
+    # Each looping user in four tabs at once: one more than the three running queries allowed.
     stormers = [
-        threading.Thread(target=storm, args=(u,)) for u in ("admin", "analista", "cientifica")
+        threading.Thread(target=storm, args=(u,))
+        for u in ("admin", "analista", "cientifica")
+        for _tab in range(4)
     ]
     for thread in stormers:
         thread.start()
@@ -188,4 +191,4 @@ def test_other_users_p95_stays_within_twice_normal_under_a_long_query_storm(prod
         f"others: normal p95 {_p95(normal):.0f} ms ({len(normal)} requests), storm p95 "
         f"{_p95(during):.0f} ms ({len(during)} requests); storm requests {len(outcomes)}"
     )
-    assert _p95(during) <= 2 * _p95(normal)
+    assert _p95(during) <= 2 * _p95(normal), (_p95(normal), _p95(during))
