@@ -1,4 +1,4 @@
-"""The answer object: every field of CONTRACT.md, with its type, on every kind of answer."""
+"""The answer object: every field of docs/contract.md, with its type, on every kind of answer."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """The LLM provider, the structured-answer schema and the prompt builder.
 
 Pure pytest, no Django. The LLM is replaced by a REAL local HTTP server speaking the OpenAI API
-(datachat/providers/openai_stub.py); the `openai` SDK, httpx and the sockets are the production
+(tests/support/openai_stub.py); the `openai` SDK, httpx and the sockets are the production
 ones.
 Run: .venv/bin/python -m pytest -p no:django -q tests/test_llm_provider.py
 (the `openai_stub` fixture comes from tests/support/fixtures.py through the project conftest).
@@ -42,7 +42,7 @@ from datachat.providers.llm import (
     breaker_for,
     reset_breakers,
 )
-from datachat.providers.openai_stub import OpenAIStub, Reply
+from tests.support.openai_stub import OpenAIStub, Reply
 
 FAKE_KEY = "sk-test-0000-not-a-real-key"
 

@@ -1,4 +1,4 @@
-"""The seed's contract (DEMO_DATA.md): names, vocabularies, users, policies, knowledge."""
+"""The seed's contract (docs/demo-data.md): names, vocabularies, users, policies, knowledge."""
 
 from __future__ import annotations
 

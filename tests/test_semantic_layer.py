@@ -17,7 +17,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from apps.chat import semantic as chat_semantic
+from apps.chat import semantic_cache as chat_semantic
 from apps.chat.pipeline import ask
 from apps.governance.models import AccessPolicy, Organization, Role
 from apps.governance.services import membership_create, organization_create
@@ -235,7 +235,7 @@ def test_what_the_file_declares_reaches_the_engine_and_the_answers(demo_db_path)
     assert online["type"] == "SQL", online["answer"]
     assert "CASE WHEN" in online["sql"].upper() and "'Online'" in online["sql"]
     # And the label column names a customer in a ranking
-    from apps.chat.semantic import semantic_model_for
+    from apps.chat.semantic_cache import semantic_model_for
 
     source.refresh_from_db()
     model = semantic_model_for(source, catalog_snapshot(data_source=source))

@@ -8,7 +8,7 @@ from django.http import Http404
 from apps.chat.models import Conversation
 from apps.chat.selectors import access_conversation_by_id
 from apps.governance.models import Membership
-from apps.governance.tenancy import TenantOwnedModel, tenant_scope
+from apps.governance.tenancy import TenantOwnedModel, TenantScopeMissing, tenant_scope
 from apps.knowledge.models import DataSource, Document
 
 pytestmark = pytest.mark.django_db
@@ -22,14 +22,24 @@ def tenant_models():
     ]
 
 
-def test_every_tenant_owned_model_returns_nothing_without_a_scope():
+def test_every_tenant_owned_model_raises_without_a_scope():
     # Given the seeded demo (two orgs with data in every model that has rows)
     # When code reads through `objects` without a tenant scope
-    # Then it sees nothing at all: the scope fails closed
+    # Then it is a loud programming error, never a silently empty (or full) result
     assert tenant_models(), "no tenant-owned models found"
     for model in tenant_models():
-        assert model.objects.count() == 0, model.__name__
+        with pytest.raises(TenantScopeMissing):
+            model.objects.count()
     assert DataSource.all_tenants.count() >= 2
+
+
+def test_for_org_takes_an_instance_or_a_key_and_refuses_nothing(member):
+    acme = member("acme", "analista").organization
+    by_instance = set(DataSource.all_tenants.for_org(acme).values_list("name", flat=True))
+    by_key = set(DataSource.all_tenants.for_org(acme.pk).values_list("name", flat=True))
+    assert by_instance == by_key == {"empresa"}
+    with pytest.raises(TenantScopeMissing):
+        DataSource.all_tenants.for_org(None)
 
 
 def test_scope_shows_only_the_current_org(member):

@@ -13,10 +13,10 @@ def review_queue(request: HttpRequest) -> dict[str, Any]:
 
     def count() -> int:
         from apps.chat.selectors import review_count
-        from apps.governance.templatetags.datachat import member_capabilities
+        from apps.governance.selectors import member_can
 
         membership = getattr(request, "membership", None)
-        if membership is None or not member_capabilities(membership)["can_edit_knowledge"]:
+        if membership is None or not member_can(membership, "can_edit_knowledge"):
             return 0
         return review_count(org=membership.organization)
 

@@ -1,4 +1,4 @@
-"""Evaluation of the assistant on a JSONL file of cases (CONTRACT.md "Evaluation file format").
+"""Evaluation of the assistant on a JSONL file of cases (docs/contract.md "Evaluation file format").
 
 Each case runs through the real pipeline (`pipeline.ask`, a fresh conversation each) as its user;
 the gold SQL, when present, runs through the same guard and read-only executor under an
@@ -19,16 +19,16 @@ from typing import Any
 
 import sqlglot
 
-from apps.chat.engine.offline.evaluation import results_match
+from apps.chat.engine.offline.result_match import results_match
 from apps.chat.pipeline import ask, connection_for
 from apps.governance.engine.errors import SqlRefusal
 from apps.governance.engine.executor import execute
 from apps.governance.engine.guard import guard_sql
 from apps.governance.engine.policy import DataPolicy
 from apps.governance.selectors import membership_get, organization_get
+from apps.governance.services import full_access_role
 from apps.knowledge.selectors import catalog_snapshot, datasource_get
-
-DATA_INTENTS = {"QUERY", "AGGREGATION", "COMPARISON", "TREND"}
+from datachat.contract import ANSWERED_TYPES, DATA_ANSWER_TYPES, DATA_INTENTS
 
 
 @dataclass(frozen=True)
@@ -146,8 +146,8 @@ def _evaluate(case: Case) -> CaseResult:
     got_intent = (answer.get("intent") or {}).get("type")
     intent_ok = None if not case.intent else got_intent == case.intent
     ok, reason = _judge(case, answer, membership)
-    wrong = (not ok) and answer["type"] in ("SQL", "HYBRID", "RAG") and case.expect != "answer"
-    if not ok and case.expect == "answer" and answer["type"] in ("SQL", "HYBRID"):
+    wrong = (not ok) and answer["type"] in ANSWERED_TYPES and case.expect != "answer"
+    if not ok and case.expect == "answer" and answer["type"] in DATA_ANSWER_TYPES:
         wrong = True  # a table was shown, and it was the wrong one
     return CaseResult(
         case, answer["type"], got_intent, ok, intent_ok, wrong, reason, ms, answer.get("sql")
@@ -193,8 +193,9 @@ def run_gold(sql: str, membership) -> list[list[Any]]:  # noqa: ANN001
     source = datasource_get(org=membership.organization)
     catalog = catalog_snapshot(data_source=source)
     policy = DataPolicy(
-        # ADMIN: on a source with per-role database roles the gold SQL runs as the admin's role.
-        role="ADMIN",
+        # On a source with per-role database roles the gold SQL runs as the role that reads
+        # every table (ADMIN by default).
+        role=full_access_role(),
         can_query=True,
         allowed_tables=frozenset(t.name for t in catalog.tables),
         masked_columns=frozenset(),

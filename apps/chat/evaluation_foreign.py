@@ -63,6 +63,7 @@ from apps.knowledge.models import (
 from apps.knowledge.selectors import datasource_get
 from apps.knowledge.semantic_layer import semantic_layer_import
 from apps.knowledge.services import catalog_refresh, datasource_create
+from datachat.contract import DATA_ANSWER_TYPES
 
 OUTCOMES = (
     "right",
@@ -411,7 +412,7 @@ def foreign_org_prepare(
     location, _ = database_place(database, slug)
     with transaction.atomic():
         org = organization_create(name=f"Foreign database {database.name}", slug=slug)
-        AccessPolicy.all_tenants.filter(organization=org, role=Role.ANALYST).update(
+        AccessPolicy.all_tenants.for_org(org).filter(role=Role.ANALYST).update(
             allowed_tables=["*"], masked_columns=[], row_filters=[], can_query_data=True
         )
         membership, _ = membership_create(
@@ -434,7 +435,7 @@ def foreign_org_prepare(
         CatalogForeignKey.all_tenants.filter(data_source=source).delete()
         Metric.all_tenants.filter(data_source=source).delete()
         VerifiedExample.all_tenants.filter(data_source=source).delete()
-        Document.all_tenants.filter(organization=org).delete()
+        Document.all_tenants.for_org(org).delete()
         catalog_refresh(data_source=source)
         if semantic is not None:
             semantic_layer_import(
@@ -505,7 +506,7 @@ def evaluate_foreign(
                 )  # fmt: skip
                 continue
             sql = answer.get("sql")
-            if answer["type"] in ("SQL", "HYBRID") and sql:
+            if answer["type"] in DATA_ANSWER_TYPES and sql:
                 try:
                     pred = _run_readonly(con, sql)
                 except sqlite3.Error:

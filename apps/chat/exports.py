@@ -16,7 +16,7 @@ nor more than the caller's policy allows today. The flow:
    streamed run (`open_row_stream`: the executor's read-only opening, batch by batch, never the
    whole result in memory) up to `count_cap` rows.
 
-CSV (UX.md): UTF-8 with BOM, `;` for Spanish and `,` for English (overridable with `sep`), the
+CSV (docs/ux.md): UTF-8 with BOM, `;` for Spanish and `,` for English (overridable with `sep`), the
 header row first and nothing else but rows: any CSV reader (pandas `read_csv`, Excel) gets the
 right columns. Provenance (source, scope, masks, row count, export cap, time, who) travels in the
 response headers (`X-DataChat-*`, `ExportFile.provenance`) and, in Excel, on a sheet of its own.
@@ -56,6 +56,7 @@ from apps.governance.models import Membership
 from apps.governance.services import audit_record, policy_resolve
 from apps.knowledge.models import DataSource
 from apps.knowledge.selectors import catalog_snapshot, datasource_get
+from datachat.contract import DATA_ANSWER_TYPES
 
 EXPORT_FORMATS = ("csv", "xlsx")
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
@@ -286,7 +287,7 @@ def _prepare(job: _Export) -> SourceConnection:
     message, membership = job.message, job.membership
     # The request is well-formed; the answer has nothing to export (or its source is gone): a
     # conflict with the message's state (409), not bad input.
-    if message.answer_type not in ("SQL", "HYBRID") or not message.sql:
+    if message.answer_type not in DATA_ANSWER_TYPES or not message.sql:
         raise ExportRefused(
             "not_exportable",
             "Esta respuesta no tiene datos que exportar."

@@ -146,8 +146,7 @@ def web_execute(
 
 def running_counts(*, org: Any, user_id: int) -> tuple[int, int]:
     """(the member's, the org's) active jobs, not counting stale ones."""
-    active = QueryJob.all_tenants.filter(
-        organization=org,
+    active = QueryJob.all_tenants.for_org(org).filter(
         status__in=QueryJob.ACTIVE,
         created_at__gte=timezone.now() - stale_after(),
     )

@@ -53,9 +53,13 @@ def llm_tokens_this_month(*, org: Any) -> int:
         cached = None
     if cached is not None:
         return int(cached)
-    totals = Message.all_tenants.filter(organization_id=org.pk, created_at__gte=start).aggregate(
-        prompt=Sum(Cast(KT("llm__prompt_tokens"), BigIntegerField())),
-        completion=Sum(Cast(KT("llm__completion_tokens"), BigIntegerField())),
+    totals = (
+        Message.all_tenants.for_org(org.pk)
+        .filter(created_at__gte=start)
+        .aggregate(
+            prompt=Sum(Cast(KT("llm__prompt_tokens"), BigIntegerField())),
+            completion=Sum(Cast(KT("llm__completion_tokens"), BigIntegerField())),
+        )
     )
     used = int(totals["prompt"] or 0) + int(totals["completion"] or 0)
     try:

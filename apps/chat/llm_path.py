@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import threading
 import time
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
@@ -38,6 +37,7 @@ from typing import Any
 
 import pydantic
 import sqlglot
+from django.conf import settings
 
 from apps.chat.engine.llm_prompt import (
     DEFAULT_MAX_TABLES,
@@ -62,7 +62,7 @@ from apps.governance.models import Organization
 from apps.knowledge.engine.catalog import CatalogSnapshot, ForeignKeyInfo, MetricDef, TableInfo
 from apps.knowledge.models import DataSource
 from apps.knowledge.models import VerifiedExample as VerifiedExampleModel
-from apps.knowledge.retrieval import knowledge_search
+from apps.knowledge.search import knowledge_search
 from apps.knowledge.selectors import example_list
 from datachat.providers.llm import (
     LLMConfig,
@@ -110,7 +110,8 @@ _config_lock = threading.Lock()
 
 
 def llm_config() -> LLMConfig:
-    """The process's LLM configuration, read from the environment once (`reset` re-reads it).
+    """The process's LLM configuration, parsed once from `settings.DATACHAT["LLM"]` (the operator's
+    DATACHAT_LLM* / OPENAI_* variables; `reset` re-reads it).
 
     A malformed configuration (DATACHAT_LLM=openai without a key or a base URL, a timeout that is
     not a number, ...) is logged as an error and the process answers offline: the data questions
@@ -122,7 +123,7 @@ def llm_config() -> LLMConfig:
         with _config_lock:
             if _config is None:
                 try:
-                    _config = LLMConfig.from_env(os.environ)
+                    _config = LLMConfig.from_env(settings.DATACHAT["LLM"])
                 except ValueError as exc:
                     logger.error("LLM configuration ignored, answering offline: %s", exc)
                     _config = LLMConfig(provider="offline")

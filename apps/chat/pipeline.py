@@ -34,7 +34,7 @@ from apps.chat.engine.units import result_units
 from apps.chat.models import Conversation, Message, QueryJob
 from apps.chat.question_stats import counted, question_stat_record
 from apps.chat.selectors import conversation_owned_get
-from apps.chat.semantic import semantic_model_for
+from apps.chat.semantic_cache import semantic_model_for
 from apps.chat.texts import text
 from apps.governance.engine.errors import SqlRefusal
 from apps.governance.engine.executor import SourceConnection, execute
@@ -44,11 +44,12 @@ from apps.governance.engine.screening import bounded, screen_question
 from apps.governance.models import Membership
 from apps.governance.services import audit_record, policy_resolve_memo
 from apps.governance.tenancy import tenant_scope
-from apps.knowledge import retrieval as knowledge_retrieval
+from apps.knowledge import search as knowledge_search
 from apps.knowledge.engine.catalog import CatalogSnapshot
 from apps.knowledge.locations import LocationError
 from apps.knowledge.models import DataSource
 from apps.knowledge.selectors import catalog_snapshot, datasource_get
+from datachat.contract import ANSWERED_TYPES
 from datachat.providers.llm import LLMError
 from datachat.text import detect_language, fold
 from datachat.tracing import record_question
@@ -305,7 +306,7 @@ def _conversation_for(turn: Turn, conversation_id: int) -> Conversation:
             Message.objects.filter(
                 conversation=conversation,
                 kind=Message.Kind.ASK,
-                answer_type__in=("SQL", "HYBRID", "RAG"),
+                answer_type__in=ANSWERED_TYPES,
             )
             .order_by("-created_at", "-id")
             .values_list("question", "sql")
@@ -356,7 +357,7 @@ def _ask_stages(turn: Turn) -> Answer:
     # A fallback is not cached: recomputing it offline costs milliseconds, and a cached copy
     # would go on hiding the model's answer after the endpoint recovers.
     fell_back = turn.llm is not None and turn.llm.fallback is not None
-    if not fell_back and answer.type in ("SQL", "RAG", "HYBRID"):
+    if not fell_back and answer.type in ANSWERED_TYPES:
         _cache_set(key, answer, turn.plan)
     return answer
 
@@ -501,7 +502,7 @@ def _llm_rag_answer(
 
 def _rag_answer(turn: Turn, interpretation, intent: dict) -> Answer:  # noqa: ANN001
     request = interpretation.schema_request
-    result = knowledge_retrieval.answer_schema_question(
+    result = knowledge_search.answer_schema_question(
         org=turn.org,
         question=turn.question,
         catalog=turn.catalog,

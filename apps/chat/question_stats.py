@@ -13,8 +13,9 @@ from django.db import connection, transaction
 from django.db.models import F
 
 from apps.chat.models import Message, QuestionAsker, QuestionStat
+from datachat.contract import ANSWERED_TYPES
 
-COUNTED_TYPES = ("SQL", "RAG", "HYBRID")
+COUNTED_TYPES = ANSWERED_TYPES
 
 
 def question_hash(question: str) -> str:
@@ -62,9 +63,11 @@ def question_stats_forget(*, messages: Iterable[Message]) -> None:
             counts[(message.organization_id, lang, message.question, user_id)] += 1
     with transaction.atomic():
         for (org_id, lang, question, user_id), n in counts.items():
-            stat = QuestionStat.all_tenants.filter(
-                organization_id=org_id, lang=lang, question_hash=question_hash(question)
-            ).first()
+            stat = (
+                QuestionStat.all_tenants.for_org(org_id)
+                .filter(lang=lang, question_hash=question_hash(question))
+                .first()
+            )
             if stat is None:
                 continue
             asker = QuestionAsker.objects.filter(stat=stat, user_id=user_id).first()
@@ -89,7 +92,8 @@ def frequent_questions(*, org: Any, lang: str, limit: int = 3) -> list[str]:
     on the aggregate, whatever the size of the history.
     """
     rows = (
-        QuestionStat.all_tenants.filter(organization=org, lang=lang, people__gte=2)
+        QuestionStat.all_tenants.for_org(org)
+        .filter(lang=lang, people__gte=2)
         .order_by("-asked", "question")
         .values_list("question", flat=True)[:limit]
     )

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 from apps.chat.selectors import review_feedback
 from apps.chat.services import feedback_review_mark
 from apps.governance.models import Membership
-from apps.governance.templatetags.datachat import member_capabilities
+from apps.governance.selectors import member_can
 from apps.knowledge.models import VerifiedExample
 from apps.knowledge.services import ExampleInvalid, example_edit, example_review
 
@@ -28,7 +28,7 @@ FEEDBACK_LIMIT = 100
 
 def _steward(request: HttpRequest) -> Membership:
     membership = getattr(request, "membership", None)
-    if membership is None or not member_capabilities(membership)["can_edit_knowledge"]:
+    if membership is None or not member_can(membership, "can_edit_knowledge"):
         raise Http404
     return membership
 
@@ -51,7 +51,8 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     membership = _steward(request)
     org = membership.organization
     examples = (
-        VerifiedExample.all_tenants.filter(organization=org, status=VerifiedExample.Status.PROPOSED)
+        VerifiedExample.all_tenants.for_org(org)
+        .filter(status=VerifiedExample.Status.PROPOSED)
         .select_related("data_source", "proposed_by")
         .order_by("created_at")
     )

@@ -13,9 +13,11 @@ from apps.governance.models import Membership
 
 def conversation_list(*, membership: Membership) -> QuerySet[Conversation]:
     """The member's conversations in their org, newest first."""
-    return Conversation.all_tenants.filter(
-        organization=membership.organization, user=membership.user, archived=False
-    ).order_by("-updated_at")
+    return (
+        Conversation.all_tenants.for_org(membership.organization)
+        .filter(user=membership.user, archived=False)
+        .order_by("-updated_at")
+    )
 
 
 def conversation_owned_get(*, membership: Membership, pk: int) -> Conversation | None:
@@ -67,12 +69,11 @@ def conversation_search(
 
     `q` matches the title or any question asked in the conversation (case-insensitive).
     """
-    qs = Conversation.all_tenants.filter(
-        organization=membership.organization, user=membership.user, archived=archived
+    qs = Conversation.all_tenants.for_org(membership.organization).filter(
+        user=membership.user, archived=archived
     )
     if q:
-        asked = Message.all_tenants.filter(
-            organization=membership.organization,
+        asked = Message.all_tenants.for_org(membership.organization).filter(
             conversation=OuterRef("pk"),
             question__icontains=q,
         )
@@ -86,9 +87,11 @@ def conversation_search(
 
 def conversation_messages(*, conversation: Conversation) -> QuerySet[Message]:
     """The turns of a conversation, oldest first."""
-    return Message.all_tenants.filter(
-        organization_id=conversation.organization_id, conversation=conversation
-    ).order_by("created_at", "id")
+    return (
+        Message.all_tenants.for_org(conversation.organization_id)
+        .filter(conversation=conversation)
+        .order_by("created_at", "id")
+    )
 
 
 def message_answer_for(*, message: Message, membership: Membership) -> dict:
@@ -123,7 +126,7 @@ def frequent_questions(*, org, lang: str, limit: int = 3) -> list[str]:  # noqa:
 
 def review_feedback(*, org, pending_only: bool = True) -> QuerySet[Message]:  # noqa: ANN001
     """👎 answers of the org, newest first, for the stewards' review queue (with the asker)."""
-    messages = Message.all_tenants.filter(organization=org, feedback_rating="down")
+    messages = Message.all_tenants.for_org(org).filter(feedback_rating="down")
     if pending_only:
         messages = messages.filter(feedback_reviewed_at__isnull=True)
     return messages.select_related("conversation__user").order_by("-created_at")
@@ -133,17 +136,21 @@ def review_count(*, org) -> int:  # noqa: ANN001
     """What waits in the review queue: proposed examples plus 👎 nobody has looked at yet."""
     from apps.knowledge.models import VerifiedExample
 
-    proposed = VerifiedExample.all_tenants.filter(
-        organization=org, status=VerifiedExample.Status.PROPOSED
-    ).count()
+    proposed = (
+        VerifiedExample.all_tenants.for_org(org)
+        .filter(status=VerifiedExample.Status.PROPOSED)
+        .count()
+    )
     return proposed + review_feedback(org=org).count()
 
 
 def access_job_by_id(*, membership: Membership, pk: Any) -> QueryJob:
     """A long query's job, for the member who asked it only (404 for anyone else)."""
-    job = QueryJob.all_tenants.filter(
-        pk=pk, organization=membership.organization, user=membership.user
-    ).first()
+    job = (
+        QueryJob.all_tenants.for_org(membership.organization)
+        .filter(pk=pk, user=membership.user)
+        .first()
+    )
     if job is None:
         raise Http404
     return job

@@ -18,7 +18,7 @@ from apps.knowledge.selectors import datasource_get
 from apps.knowledge.services import example_propose
 
 FEEDBACK_RATINGS = ("up", "down")
-# The 👎 reasons the chat card offers (UX.md "States").
+# The 👎 reasons the chat card offers (docs/ux.md "States").
 FEEDBACK_TAGS = ("wrong_numbers", "wrong_table", "misunderstood", "too_slow", "other")
 
 

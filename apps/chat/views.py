@@ -40,19 +40,18 @@ from apps.chat.services import NotOwner, conversation_update, message_feedback_r
 from apps.chat.services import conversation_delete as conversation_delete_service
 from apps.governance.models import Membership
 from apps.governance.ratelimit import limit_page, rate_check, rate_limited_response
-from apps.governance.services import policy_resolve
+from apps.governance.selectors import capabilities_for
 from apps.governance.templatetags.datachat import (
     column_decimals,
     column_kind,
     format_cell,
-    member_capabilities,
 )
 from apps.knowledge.selectors import datasource_access_list, datasource_get, demo_accounts
 from datachat.observability import observe_answer
 
 PAGE_SIZES = (25, 50, 100)
 DEFAULT_PAGE_SIZE = 25
-MAX_FOLLOWUPS = 3  # UX.md: at most three chips, and only under the last answer
+MAX_FOLLOWUPS = 3  # docs/ux.md: at most three chips, and only under the last answer
 MAX_CLARIFY_OPTIONS = 4
 LONG_THREAD = 20  # turns after which the page suggests starting a new conversation
 SIDEBAR_LIMIT = 100
@@ -97,8 +96,8 @@ def chat_last(request: HttpRequest) -> HttpResponse:
     audit log instead of a chat box it cannot use.
     """
     membership = _membership(request)
-    caps = member_capabilities(membership)
-    if caps["can_view_audit"] and not caps["can_query_data"]:
+    caps = capabilities_for(membership)
+    if caps.can_view_audit and not caps.can_query:
         return redirect("governance:audit")
     latest = conversation_search(membership=membership).first()
     if latest is None:
@@ -143,7 +142,7 @@ def chat_page(request: HttpRequest, conversation_id: int | None = None) -> HttpR
             new_conversation=conversation is None,
         )  # fmt: skip
 
-    caps = member_capabilities(membership)
+    caps = capabilities_for(membership)
     messages = list(conversation_messages(conversation=conversation)) if conversation else []
     owner = conversation is None or conversation.user_id == membership.user_id
     table_request = _table_request(request)
@@ -164,9 +163,9 @@ def chat_page(request: HttpRequest, conversation_id: int | None = None) -> HttpR
     ]
     # Long queries of this conversation still running: their cards poll until answered.
     running = (
-        QueryJob.all_tenants.filter(
-            conversation=conversation, user=membership.user, status__in=QueryJob.ACTIVE
-        ).order_by("created_at")
+        QueryJob.all_tenants.for_org(membership.organization)
+        .filter(conversation=conversation, user=membership.user, status__in=QueryJob.ACTIVE)
+        .order_by("created_at")
         if conversation
         else []
     )
@@ -576,7 +575,7 @@ def _card(
         "clarify_options": suggestions[:MAX_CLARIFY_OPTIONS] if kind_of_answer == "CLARIFY" else [],
         "scope": answer.get("scope") or [],
         "row_cap": membership.organization.row_cap,
-        "caps": member_capabilities(membership),
+        "caps": capabilities_for(membership),
         # Only the asker rates an answer; a reader of a shared conversation does not.
         "rateable": message_id is not None and owner,
         "rows_withheld": bool(answer.get("rows_withheld")),
@@ -685,15 +684,9 @@ def _table(
 
 
 def _chart_label(chart_type: str) -> str:
-    labels = {
-        "kpi": _("Number"),
-        "line": _("Line"),
-        "bar": _("Bars"),
-        "pie": _("Pie"),
-        "scatter": _("Scatter"),
-        "table": _("Table only"),
-    }
-    return labels.get(chart_type, chart_type)
+    """The switcher's name of a chart kind, translated (the kind declares it: `ChartKind.label`)."""
+    kind = charts.CHARTS.get(chart_type)
+    return _(kind.label) if kind is not None else chart_type
 
 
 def _chart(
@@ -742,7 +735,7 @@ def _chart(
 
 def _scope_label(membership: Membership) -> str:
     """ "Solo ves la región Norte": the row filters the caller's policy applies, in words."""
-    policy = policy_resolve(membership=membership, table_names=[])
+    policy = capabilities_for(membership)
     if not policy.can_query:
         return ""
     parts = []

@@ -44,7 +44,16 @@ class MembershipAdmin(OrgScopedAdmin):
 
 @admin.register(AccessPolicy)
 class AccessPolicyAdmin(OrgScopedAdmin):
-    list_display = ("organization", "role", "can_query_data", "can_export", "can_edit_sql")
+    list_display = (
+        "organization",
+        "role",
+        "can_query_data",
+        "can_export",
+        "can_edit_sql",
+        "can_view_audit",
+        "can_edit_knowledge",
+        "can_add_data",
+    )
 
 
 @admin.register(AuditEntry)

@@ -24,7 +24,7 @@ Modelled on PostHog's `TeamAndOrgViewSetMixin` (posthog/api/routing.py): every A
   per-field messages at the top level instead of `detail`, with `error.code = "invalid"`).
 
 Object permissions (guardian) only run on single objects; lists are scoped here, never by
-permission classes (SECURITY.md §5).
+permission classes (docs/threat-model.md §5).
 """
 
 from __future__ import annotations
@@ -51,9 +51,10 @@ from rest_framework.settings import api_settings
 from rest_framework.views import APIView, exception_handler
 
 from apps.governance.api_tokens import ApiTokenAuthentication
-from apps.governance.models import AccessPolicy, Membership, Role
+from apps.governance.engine.policy import CAPABILITIES
+from apps.governance.models import Membership
 from apps.governance.ratelimit import RateLimited, ScopedUserThrottle
-from apps.governance.selectors import membership_for_user
+from apps.governance.selectors import member_can, membership_for_user
 from apps.governance.tenancy import activate_tenant, deactivate_tenant
 
 # Methods that carry the tenant guarantees: a subclass overriding one of them could drop the
@@ -113,40 +114,29 @@ class IsTenantMember(BasePermission):
         return getattr(view, "membership", None) is not None
 
 
-def policy_flag(membership: Membership | None, flag: str) -> bool:
-    """Whether the member's role policy in their org has `flag` set (no policy row: False).
+class CapabilityPermission(BasePermission):
+    """A gate on one capability of the caller's role policy (`CAPABILITIES`), read through
+    `governance.selectors.capabilities_for` like the pages. A subclass names the capability, the
+    message and the stable error code."""
 
-    Read fresh on every request, so an admin's policy change applies at once.
-    """
-    if membership is None:
-        return False
-    value = (
-        AccessPolicy.all_tenants.filter(
-            organization_id=membership.organization_id, role=membership.role
-        )
-        .values_list(flag, flat=True)
-        .first()
-    )
-    return bool(value)
+    capability: ClassVar[str] = ""
 
-
-class CanViewAudit(BasePermission):
-    """Audit log and anomaly reports: COMPLIANCE and ADMIN, and only while their policy says so.
-
-    The contract names the two roles; the policy flag can narrow that, never widen it.
-    """
-
-    roles = (Role.COMPLIANCE, Role.ADMIN)
-    message = _("Only compliance officers and administrators can read the audit log.")
-    code = "audit_not_allowed"
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.capability not in CAPABILITIES:
+            raise ImproperlyConfigured(f"{cls.__name__}: unknown capability {cls.capability!r}")
 
     def has_permission(self, request: Request, view: Any) -> bool:
-        membership = getattr(view, "membership", None)
-        return (
-            membership is not None
-            and membership.role in self.roles
-            and policy_flag(membership, "can_view_audit")
-        )
+        return member_can(getattr(view, "membership", None), self.capability)
+
+
+class CanViewAudit(CapabilityPermission):
+    """Audit log and anomaly reports: the roles whose policy grants `can_view_audit`
+    (COMPLIANCE and ADMIN by default)."""
+
+    capability = "can_view_audit"
+    message = _("Only compliance officers and administrators can read the audit log.")
+    code = "audit_not_allowed"
 
 
 class TenantApiSchema(AutoSchema):

@@ -155,7 +155,8 @@ class Membership(TenantOwnedModel):
 
 
 class AccessPolicy(TenantOwnedModel):
-    """What one role of one org may see and do.
+    """What one role of one org may see and do: resolved into a `DataPolicy` (engine/policy.py),
+    whose `CAPABILITIES` are these `can_*` booleans (`can_query_data` there is `can_query`).
 
     - `allowed_tables`: table names, or ["*"] for every table of the data source.
     - `masked_columns`: "table.column" entries shown as the mask string.
@@ -170,8 +171,16 @@ class AccessPolicy(TenantOwnedModel):
     can_query_data = models.BooleanField(default=True)
     can_export = models.BooleanField(default=False)
     can_edit_sql = models.BooleanField(default=False)
-    can_view_audit = models.BooleanField(default=False)
-    can_edit_knowledge = models.BooleanField(default=False)
+    can_view_audit = models.BooleanField(
+        default=False, help_text=_("Read the audit log and the anomaly reports.")
+    )
+    can_edit_knowledge = models.BooleanField(
+        default=False, help_text=_("Review proposed examples and feedback; edit the knowledge.")
+    )
+    can_add_data = models.BooleanField(
+        default=False,
+        help_text=_("Connect data sources and see every data source of the organization."),
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta(TenantOwnedModel.Meta):

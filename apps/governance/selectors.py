@@ -7,7 +7,14 @@ import datetime as dt
 from django.db.models import QuerySet
 from django.http import Http404
 
-from apps.governance.models import AnomalyReport, AuditEntry, Membership, Organization
+from apps.governance.engine.policy import CAPABILITIES, DataPolicy, no_capabilities
+from apps.governance.models import (
+    AccessPolicy,
+    AnomalyReport,
+    AuditEntry,
+    Membership,
+    Organization,
+)
 
 
 def organization_get(*, slug: str) -> Organization | None:
@@ -30,6 +37,53 @@ def membership_for_user(*, user, org_slug: str | None = None) -> Membership | No
     if org_slug:
         qs = qs.filter(organization__slug=org_slug)
     return qs.order_by("organization__slug").first()
+
+
+def capabilities_for(membership: Membership | None) -> DataPolicy:
+    """What the member may do: the one reading of capabilities (`CAPABILITIES`), for the pages,
+    the template tag `{% capabilities as caps %}`, the API's permission classes and the services.
+
+    The member's role policy in their org, resolved without a data source (so its tables are
+    empty: the pipeline resolves them per source). Fails closed: no membership or no policy row
+    grants nothing. Memoised on the membership object, which lives one request: every page asks
+    more than once (navigation, cards, actions), and an admin's policy change applies to the
+    next request.
+    """
+    if membership is None:
+        return no_capabilities()
+    cached = getattr(membership, "_datachat_capabilities", None)
+    if cached is not None:
+        return cached
+    from apps.governance.services import policy_resolve
+
+    policy = policy_resolve(membership=membership)
+    membership._datachat_capabilities = policy
+    return policy
+
+
+def member_can(membership: Membership | None, capability: str) -> bool:
+    """`capabilities_for(membership).can(capability)`: an unknown capability raises."""
+    return capabilities_for(membership).can(capability)
+
+
+def organizations_where(*, user, capability: str) -> QuerySet[Organization]:  # noqa: ANN001
+    """The organizations where the user's role policy grants `capability` (the admin's
+    "Connect a data source" offers these)."""
+    if capability not in CAPABILITIES:
+        raise ValueError(f"unknown capability {capability!r}")
+    field = "can_query_data" if capability == "can_query" else capability
+    memberships = list(
+        Membership.all_tenants.filter(user=user).values_list("organization_id", "role")
+    )
+    granted = {
+        (org_id, role)
+        for org_id, role in AccessPolicy.all_tenants.filter(
+            organization_id__in=[org_id for org_id, _ in memberships], **{field: True}
+        ).values_list("organization_id", "role")
+    }
+    return Organization.objects.filter(
+        pk__in=[org_id for org_id, role in memberships if (org_id, role) in granted]
+    )
 
 
 def access_membership_or_404(*, user, org_slug: str | None = None) -> Membership:  # noqa: ANN001
@@ -72,7 +126,7 @@ def anomaly_list(
     username: str | None = None,
 ) -> QuerySet[AnomalyReport]:
     """An org's anomaly reports, newest window first, filtered."""
-    qs = AnomalyReport.all_tenants.filter(organization=org).select_related("acknowledged_by")
+    qs = AnomalyReport.all_tenants.for_org(org).select_related("acknowledged_by")
     exact = {"status": status, "severity": severity, "kind": kind, "username": username}
     qs = qs.filter(**{k: v for k, v in exact.items() if v})
     return qs.order_by("-window_start", "-pk")

@@ -9,7 +9,7 @@ import json
 import re
 import threading
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -34,6 +34,7 @@ from apps.governance.engine.policy import (
     CatalogFlags,
     DataPolicy,
     RowFilter,
+    no_capabilities,
     rules_resolve,
 )
 from apps.governance.models import (
@@ -78,6 +79,7 @@ DEFAULT_POLICIES: dict[str, dict[str, Any]] = {
         "can_export": True,
         "can_view_audit": True,
         "can_edit_knowledge": True,
+        "can_add_data": True,
     },
     Role.STEWARD: {
         "allowed_tables": ["*"],
@@ -91,6 +93,20 @@ DEFAULT_POLICIES: dict[str, dict[str, Any]] = {
         "can_view_audit": True,
     },
 }
+
+
+def full_access_role() -> str:
+    """The role whose default policy reads every table, unmasked and unfiltered (ADMIN): the
+    database role the platform's own checks run as (the evaluation's gold SQL)."""
+    for role, spec in DEFAULT_POLICIES.items():
+        if (
+            spec.get("allowed_tables") == ["*"]
+            and not spec.get("masked_columns")
+            and not spec.get("row_filters")
+            and spec.get("can_query_data", True)
+        ):
+            return str(role)
+    raise LookupError("no default policy reads every table")
 
 
 @transaction.atomic
@@ -226,7 +242,8 @@ def policy_resolve_memo(
     `catalog` is called only on a miss."""
     org = membership.organization
     version = (
-        AccessPolicy.all_tenants.filter(organization=org, role=membership.role)
+        AccessPolicy.all_tenants.for_org(org)
+        .filter(role=membership.role)
         .values_list("updated_at", flat=True)
         .first()
     )
@@ -281,13 +298,10 @@ def _policy_from_row(
     flags: CatalogFlags | None = None,
 ) -> DataPolicy:
     tables = frozenset(table_names)
-    row = AccessPolicy.all_tenants.filter(organization=org, role=role).first()
+    row = AccessPolicy.all_tenants.for_org(org).filter(role=role).first()
     if row is None:
-        return DataPolicy(
-            role=role,
-            can_query=False,
-            allowed_tables=frozenset(),
-            masked_columns=frozenset(),
+        return replace(
+            no_capabilities(role),
             row_cap=org.row_cap,
             count_cap=org.count_cap,
             timeout_ms=org.query_timeout_ms,
@@ -325,6 +339,9 @@ def _policy_from_row(
         timeout_ms=org.query_timeout_ms,
         can_export=row.can_export,
         can_edit_sql=row.can_edit_sql,
+        can_view_audit=row.can_view_audit,
+        can_edit_knowledge=row.can_edit_knowledge,
+        can_add_data=row.can_add_data,
     )
 
 

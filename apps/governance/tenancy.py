@@ -2,9 +2,12 @@
 
 Modelled on PostHog's scoping: the current org lives in a context variable, set in few places
 (the web middleware from the user's membership, the API mixin, management commands, Celery tasks),
-and every tenant-owned model's `objects` manager filters by it. With no org set the manager returns
-nothing: the scope fails closed. Code that must see every tenant (migrations, the seed, admin for
-superusers) says so by using the explicitly named `all_tenants` manager.
+and every tenant-owned model's `objects` manager filters by it. With no org set the manager raises
+`TenantScopeMissing` (as PostHog's does): a forgotten scope is a loud error in tests, never a
+silently empty page. Code that must see every tenant (migrations, the seed, admin for superusers)
+says so by using the explicitly named `all_tenants` manager, and a read for one org that is not
+the current one says which with `all_tenants.for_org(org)` (never a hand-written
+`filter(organization=…)`, which `tests/test_tenancy_reads.py` forbids).
 """
 
 from __future__ import annotations
@@ -47,19 +50,31 @@ def deactivate_tenant(token: contextvars.Token) -> None:
     _current_org.reset(token)
 
 
+class TenantScopeMissing(RuntimeError):
+    """A tenant-scoped manager was used with no organization set: a programming error."""
+
+
 class TenantQuerySet(models.QuerySet):
-    def for_org(self, org: Organization) -> TenantQuerySet:
-        return self.filter(organization=org)
+    def for_org(self, org: Organization | int) -> TenantQuerySet:
+        """The rows of one organization, given as an instance or a primary key."""
+        if isinstance(org, int):
+            return self.filter(organization_id=org)
+        if org is None or getattr(org, "pk", None) is None:
+            raise TenantScopeMissing("for_org() needs a saved organization")
+        return self.filter(organization_id=org.pk)
 
 
 class TenantManager(models.Manager.from_queryset(TenantQuerySet)):
-    """Rows of the current organization only; none at all when no organization is set."""
+    """Rows of the current organization only; raises when no organization is set."""
 
     def get_queryset(self) -> TenantQuerySet:
         qs = super().get_queryset()
         org = current_org()
         if org is None:
-            return qs.none()
+            raise TenantScopeMissing(
+                f"{self.model.__name__}.objects used with no organization set: "
+                "run inside tenant_scope(org) or read with all_tenants.for_org(org)"
+            )
         return qs.filter(organization=org)
 
 

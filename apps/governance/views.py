@@ -39,8 +39,8 @@ from apps.governance.api_tokens import (
 from apps.governance.engine import spreadsheet
 from apps.governance.models import AnomalyReport, AuditEntry, Membership
 from apps.governance.ratelimit import limit_page
+from apps.governance.selectors import member_can
 from apps.governance.services import audit_record
-from apps.governance.templatetags.datachat import member_capabilities
 
 AUDIT_PAGE_SIZE = 50
 EXPORT_MAX_ROWS = 100_000
@@ -54,7 +54,7 @@ SEVERITY_ORDER = (
 def _auditor(request: HttpRequest) -> Membership:
     """The caller, if their policy lets them read the audit log; otherwise a plain 404."""
     membership = getattr(request, "membership", None)
-    if membership is None or not member_capabilities(membership)["can_view_audit"]:
+    if membership is None or not member_can(membership, "can_view_audit"):
         raise Http404
     return membership
 
@@ -399,7 +399,7 @@ def anomaly_list(request: HttpRequest) -> HttpResponse:
         # No Celery beat in the embedded default: the page runs a stale detection itself.
         ran_now = anomalies_detect_if_stale(org=org) is not None
     show_closed = request.GET.get("status") == "all"
-    reports = AnomalyReport.all_tenants.filter(organization=membership.organization)
+    reports = AnomalyReport.all_tenants.for_org(membership.organization)
     if not show_closed:
         reports = reports.exclude(status=AnomalyReport.Status.CLOSED)
     by_severity: dict[str, list[dict[str, Any]]] = {s: [] for s in SEVERITY_ORDER}
@@ -430,9 +430,7 @@ def anomaly_update(request: HttpRequest, report_id: int, action: str) -> HttpRes
     membership = _auditor(request)
     if action not in ("acknowledge", "close"):
         raise Http404
-    report = AnomalyReport.all_tenants.filter(
-        organization=membership.organization, pk=report_id
-    ).first()
+    report = AnomalyReport.all_tenants.for_org(membership.organization).filter(pk=report_id).first()
     if report is None:
         raise Http404
     report = anomaly_acknowledge(report=report, user=membership.user, close=action == "close")

@@ -10,7 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from apps.governance.admin_scoping import OrgScopedAdmin, admin_orgs
-from apps.governance.models import Membership, Organization, Role
+from apps.governance.models import Organization
+from apps.governance.selectors import organizations_where
 from apps.knowledge.engine.semantic_file import SemanticFileError
 from apps.knowledge.locations import LocationError, location_check, location_probe
 from apps.knowledge.models import (
@@ -165,9 +166,7 @@ class DataSourceConnectForm(forms.Form):
             self.fields["organization"].queryset = Organization.objects.all()
         else:
             self.fields["organization"].queryset = admin_orgs(request).filter(
-                pk__in=Membership.all_tenants.filter(user=request.user, role=Role.ADMIN).values(
-                    "organization_id"
-                )
+                pk__in=organizations_where(user=request.user, capability="can_add_data")
             )
             del self.fields["url"]
 
@@ -222,7 +221,7 @@ class DataSourceAdmin(OrgScopedAdmin):
     def may_connect(self, request) -> bool:  # noqa: ANN001
         return (
             request.user.is_superuser
-            or Membership.all_tenants.filter(user=request.user, role=Role.ADMIN).exists()
+            or organizations_where(user=request.user, capability="can_add_data").exists()
         )
 
     def changelist_view(self, request, extra_context=None):  # noqa: ANN001, ANN201

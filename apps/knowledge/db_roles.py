@@ -89,7 +89,7 @@ def datasource_db_roles_sql(
     )
     prefix = role_prefix()
     grants, summary = [], {}
-    policy_roles = AccessPolicy.all_tenants.filter(organization=org).values_list("role", flat=True)
+    policy_roles = AccessPolicy.all_tenants.for_org(org).values_list("role", flat=True)
     for role in sorted(policy_roles):
         policy = policy_resolve_for_role(org=org, role=role, catalog=flags)
         grant = role_grant(policy, columns)
@@ -177,7 +177,7 @@ def datasource_db_roles_status(*, data_source: DataSource) -> str:
     """`off`, `in sync`, or `behind` (a policy changed after the last successful sync)."""
     if not data_source.db_roles_enabled:
         return "off"
-    changed = AccessPolicy.all_tenants.filter(organization=data_source.organization).aggregate(
+    changed = AccessPolicy.all_tenants.for_org(data_source.organization).aggregate(
         last=Max("updated_at")
     )["last"]
     synced = data_source.db_roles_synced_at

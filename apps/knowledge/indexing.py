@@ -28,14 +28,13 @@ def embedder() -> Embedder:
     """The configured embedder (`DATACHAT_EMBEDDINGS`: local, the default, or openai)."""
     kind = settings.DATACHAT["EMBEDDINGS"]
     if kind == "openai":
-        import os
-
+        llm = settings.DATACHAT["LLM"]
         return embedder_from_settings(
             "openai",
-            model=os.environ.get("DATACHAT_EMBEDDINGS_MODEL", "text-embedding-3-small"),
-            base_url=os.environ.get("OPENAI_BASE_URL") or None,
-            api_key=os.environ.get("OPENAI_API_KEY"),
-            timeout=float(os.environ.get("DATACHAT_LLM_TIMEOUT", "20")),
+            model=settings.DATACHAT["EMBEDDINGS_MODEL"],
+            base_url=llm.get("OPENAI_BASE_URL") or None,
+            api_key=llm.get("OPENAI_API_KEY"),
+            timeout=float(llm.get("DATACHAT_LLM_TIMEOUT") or 20),
         )
     return embedder_from_settings(kind)
 
@@ -67,9 +66,9 @@ def document_chunks(document: Document) -> list[Chunk]:
     columns: tuple[str, ...] = ()
     if document.table_name:
         columns = tuple(
-            CatalogColumn.all_tenants.filter(
-                organization_id=document.organization_id, table__name=document.table_name
-            ).values_list("name", flat=True)
+            CatalogColumn.all_tenants.for_org(document.organization_id)
+            .filter(table__name=document.table_name)
+            .values_list("name", flat=True)
         )
     return chunk_document(
         document.pk,
@@ -104,7 +103,7 @@ def org_reindex(
 
     store = vector_store()
     started = timezone.now()
-    documents = list(Document.all_tenants.filter(organization=org).order_by("pk"))
+    documents = list(Document.all_tenants.for_org(org).order_by("pk"))
 
     def batches():  # noqa: ANN202
         for done, document in enumerate(documents, start=1):
@@ -113,9 +112,9 @@ def org_reindex(
                 progress(done, len(documents))
 
     chunks = store.rebuild_org(org.slug, batches())
-    for document in Document.all_tenants.filter(organization=org, updated_at__gte=started):
+    for document in Document.all_tenants.for_org(org).filter(updated_at__gte=started):
         document_index(document=document)
-    remaining = set(Document.all_tenants.filter(organization=org).values_list("pk", flat=True))
+    remaining = set(Document.all_tenants.for_org(org).values_list("pk", flat=True))
     for document in documents:
         if document.pk not in remaining:  # deleted during the rebuild
             store.delete_document(org.slug, str(document.pk))

@@ -29,7 +29,7 @@ from apps.knowledge.models import (
 
 
 def datasource_list(*, org: Organization) -> QuerySet[DataSource]:
-    return DataSource.all_tenants.filter(organization=org).order_by("-is_default", "name")
+    return DataSource.all_tenants.for_org(org).order_by("-is_default", "name")
 
 
 def datasource_get(*, org: Organization, name: str | None = None) -> DataSource | None:
@@ -112,7 +112,7 @@ def catalog_snapshot(*, data_source: DataSource) -> CatalogSnapshot:
 
 
 def document_list(*, org: Organization) -> QuerySet[Document]:
-    return Document.all_tenants.filter(organization=org).order_by("kind", "title")
+    return Document.all_tenants.for_org(org).order_by("kind", "title")
 
 
 def example_list(*, data_source: DataSource, status: str | None = None) -> QuerySet:
@@ -183,7 +183,7 @@ def document_visible_list(
     usable_source = Q(data_source__isnull=True) | Q(
         data_source_id__in=[entry.source.pk for entry in access]
     )
-    qs = Document.all_tenants.filter(organization=membership.organization).filter(
+    qs = Document.all_tenants.for_org(membership.organization).filter(
         usable_source & (Q(table_name="") | about_allowed_table)
     )
     if kind:

@@ -160,7 +160,7 @@ def _steward_policy(catalog: CatalogSnapshot) -> DataPolicy:
     """The guard's rules without a role's restrictions: a definition must be valid SQL over the
     source, read-only, on known tables and columns; who may see what is decided when asked."""
     return DataPolicy(
-        role="STEWARD",
+        role="knowledge-check",  # the guard alone reads this policy; nothing runs as it
         can_query=True,
         allowed_tables=frozenset(t.name for t in catalog.tables),
         masked_columns=frozenset(),
@@ -375,9 +375,9 @@ def semantic_layer_apply(
         summary.documents += int(changed)
     for metric in data.metrics:
         document = (
-            Document.all_tenants.filter(
-                organization=org, title=metric.document, kind=Document.Kind.METRIC
-            ).first()
+            Document.all_tenants.for_org(org)
+            .filter(title=metric.document, kind=Document.Kind.METRIC)
+            .first()
             if metric.document
             else None
         )
@@ -433,9 +433,9 @@ def semantic_layer_import(
     data, root = semantic_file_parse(text, name=name)
     catalog = catalog_snapshot(data_source=data_source)
     metric_documents = frozenset(
-        Document.all_tenants.filter(
-            organization=data_source.organization, kind=Document.Kind.METRIC
-        ).values_list("title", flat=True)
+        Document.all_tenants.for_org(data_source.organization)
+        .filter(kind=Document.Kind.METRIC)
+        .values_list("title", flat=True)
     )
     problems = semantic_layer_check(
         data, catalog=catalog, metric_documents=metric_documents, root=root, name=name

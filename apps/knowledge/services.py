@@ -104,7 +104,7 @@ def datasource_create(
     otherwise: nobody but the users granted `use_datasource` may query it until an admin opens it.
     Creating or changing it appends an entry to the org's audit chain.
     """
-    source = DataSource.all_tenants.filter(organization=org, name=name).first()
+    source = DataSource.all_tenants.for_org(org).filter(name=name).first()
     if source is None:
         source = DataSource(organization=org, name=name, restricted=restricted is not False)
     elif restricted is not None:
@@ -181,9 +181,7 @@ def datasource_save(
         changed.append("location")
     source.save()
     if source.is_default:
-        DataSource.all_tenants.filter(organization=org).exclude(pk=source.pk).update(
-            is_default=False
-        )
+        DataSource.all_tenants.for_org(org).exclude(pk=source.pk).update(is_default=False)
     if before is not None and not changed:
         return source
     if before is not None and location_changed:
@@ -261,7 +259,7 @@ def _stored(source: DataSource) -> str | None:
 def _actor_role(org: Organization, user: Any) -> str:
     if getattr(user, "pk", None) is None:
         return ""
-    membership = Membership.all_tenants.filter(organization=org, user=user).first()
+    membership = Membership.all_tenants.for_org(org).filter(user=user).first()
     if membership is not None:
         return membership.role
     return "PLATFORM" if getattr(user, "is_superuser", False) else ""
@@ -421,7 +419,7 @@ def document_upsert(
     generated: bool = False,
 ) -> tuple[Document, bool]:
     """Create a document or update the one with this title; returns (document, changed)."""
-    doc = Document.all_tenants.filter(organization=org, title=title, kind=kind).first()
+    doc = Document.all_tenants.for_org(org).filter(title=title, kind=kind).first()
     if doc is not None and doc.body == body and doc.table_name == table_name:
         return doc, False
     if doc is None:
@@ -545,7 +543,8 @@ def example_propose(
     """
     org = data_source.organization
     existing = (
-        VerifiedExample.all_tenants.filter(organization=org, data_source=data_source)
+        VerifiedExample.all_tenants.for_org(org)
+        .filter(data_source=data_source)
         .filter(Q(source_message_id=source_message_id) | Q(question=question, sql=sql))
         .first()
     )
@@ -679,9 +678,9 @@ def table_document_generate(*, data_source: DataSource, user: Any = None) -> int
     org = data_source.organization
     words = _TABLE_DOC_WORDS.get(org.language, _TABLE_DOC_WORDS["es"])
     documented = set(
-        Document.all_tenants.filter(
-            organization=org, data_source=data_source, kind=Document.Kind.TABLE
-        ).values_list("table_name", flat=True)
+        Document.all_tenants.for_org(org)
+        .filter(data_source=data_source, kind=Document.Kind.TABLE)
+        .values_list("table_name", flat=True)
     )
     fks = list(CatalogForeignKey.all_tenants.filter(data_source=data_source))
     created = 0
@@ -843,7 +842,7 @@ def datasource_connect(
             kind, location = DataSource.Kind.SQLITE, copied.name
         else:
             kind, location = DataSource.Kind.POSTGRES, str(url)
-        existing = DataSource.all_tenants.filter(organization=org, name=name).first()
+        existing = DataSource.all_tenants.for_org(org).filter(name=name).first()
         if restricted is None and existing is None:
             restricted = not policies_protect_personal_data(org=org)
         source = datasource_create(
@@ -920,20 +919,23 @@ def policies_protect_personal_data(*, org: Organization) -> bool:
     default policies do; the demo's hand-written ones do not): then a newly connected source can
     be open to the org at once."""
     from apps.governance.engine.policy import PII_RULE
-    from apps.governance.models import AccessPolicy, Role
+    from apps.governance.models import AccessPolicy
 
-    policies = AccessPolicy.all_tenants.filter(organization=org, can_query_data=True)
+    # The roles that connect sources (ADMIN by default) see their personal data anyway.
+    policies = AccessPolicy.all_tenants.for_org(org).filter(can_query_data=True)
     return policies.exists() and all(
-        p.role == Role.ADMIN or PII_RULE in (p.masked_columns or []) for p in policies
+        p.can_add_data or PII_RULE in (p.masked_columns or []) for p in policies
     )
 
 
 def _org_admin(org: Organization, user: Any) -> bool:
-    from apps.governance.models import Role
+    """Whether the user's role in the org may connect data sources (`can_add_data`)."""
+    from apps.governance.selectors import member_can
 
     if getattr(user, "pk", None) is None:
         return False
-    return Membership.all_tenants.filter(organization=org, user=user, role=Role.ADMIN).exists()
+    membership = Membership.all_tenants.for_org(org).filter(user=user).first()
+    return membership is not None and member_can(membership, "can_add_data")
 
 
 def _connect_refused(org: Organization, user: Any, name: str, code: str, channel: str) -> None:

@@ -53,9 +53,11 @@ def _db_roles_resync(org_id: int) -> None:
     from apps.knowledge.db_roles import datasource_db_roles_sync
     from apps.knowledge.models import DataSource
 
-    sources = DataSource.all_tenants.filter(
-        organization_id=org_id, kind=DataSource.Kind.POSTGRES, db_roles_enabled=True
-    ).select_related("organization")
+    sources = (
+        DataSource.all_tenants.for_org(org_id)
+        .filter(kind=DataSource.Kind.POSTGRES, db_roles_enabled=True)
+        .select_related("organization")
+    )
     for source in sources:
         try:
             datasource_db_roles_sync(data_source=source)

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from apps.governance.models import Membership
-from apps.governance.templatetags.datachat import member_capabilities
+from apps.governance.selectors import capabilities_for
 from apps.knowledge.engine.retrieval import redact_lines
 from apps.knowledge.models import Document, Metric, VerifiedExample
 from apps.knowledge.selectors import (
@@ -83,7 +83,7 @@ def knowledge_browse(request: HttpRequest) -> HttpResponse:
         "page": page,
         "total": len(items),
         "sources": [entry.source for entry in access],
-        "caps": member_capabilities(membership),
+        "caps": capabilities_for(membership),
     }
     if request.htmx:
         return render(request, "knowledge/_knowledge_panel.html", context)
@@ -110,7 +110,7 @@ def document_detail(request: HttpRequest, document_id: int) -> HttpResponse:
         {
             "document": document,
             "body": document_body_visible(document=document, access=access),
-            "caps": member_capabilities(membership),
+            "caps": capabilities_for(membership),
         },
     )
 

@@ -6,6 +6,7 @@ REDIS_URL and friends (see .env.example).
 """
 
 import datetime as dt
+import os
 from pathlib import Path
 
 import environ
@@ -405,13 +406,31 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
-# The assistant.
+# The assistant. The LLM endpoint is configured by the operator's environment variables
+# (docs/deploy.md lists each); they are read here, once, and parsed and checked by
+# `datachat.providers.llm.LLMConfig.from_env` (a malformed one answers offline, logged).
+LLM_VARIABLES = (
+    "DATACHAT_LLM",
+    "OPENAI_API_KEY",
+    "OPENAI_BASE_URL",
+    "DATACHAT_LLM_MODEL",
+    "DATACHAT_LLM_MODEL_INTENT",
+    "DATACHAT_LLM_MODEL_SQL",
+    "DATACHAT_LLM_MODEL_ANSWER",
+    "DATACHAT_LLM_TIMEOUT",
+    "DATACHAT_LLM_MAX_RETRIES",
+    "DATACHAT_LLM_BREAKER_FAILURES",
+    "DATACHAT_LLM_BREAKER_COOLDOWN",
+    "DATACHAT_LLM_REQUEST_BUDGET",
+    "DATACHAT_LLM_TEMPERATURE",
+    "DATACHAT_LLM_MAX_TOKENS",
+    "DATACHAT_LLM_PRICES",
+)
 DATACHAT = {
-    "LLM": env.str(
-        "DATACHAT_LLM", default="openai" if env.str("OPENAI_API_KEY", default="") else "offline"
-    ),
-    "LLM_MODEL": env.str("DATACHAT_LLM_MODEL", default="gpt-4o-mini"),
+    "LLM": {name: os.environ[name] for name in LLM_VARIABLES if os.environ.get(name)},
+    # local (the built-in hashing embedder, offline) or openai (the LLM endpoint's key and URL).
     "EMBEDDINGS": env.str("DATACHAT_EMBEDDINGS", default="local"),
+    "EMBEDDINGS_MODEL": env.str("DATACHAT_EMBEDDINGS_MODEL", default="text-embedding-3-small"),
     "CHROMA_URL": env.str("DATACHAT_CHROMA_URL", default=""),
     "QUESTION_MAX_CHARS": env.int("DATACHAT_QUESTION_MAX_CHARS", default=2000),
     # PostgreSQL policy roles are named <prefix><org>_<role> (docs/security.md): a prefix per
@@ -423,8 +442,8 @@ DATACHAT = {
     "WEB_QUERY_DEADLINE_MS": env.int("DATACHAT_WEB_QUERY_DEADLINE_MS", default=1500),
     # How long a query that passed the web deadline goes straight to a job when asked again.
     "SLOW_MEMORY_SECONDS": env.int("DATACHAT_SLOW_MEMORY_SECONDS", default=600),
-    # Cache lifetimes (seconds): DESIGN.md "Caching".
-    "CACHE_TTL": {"intent": 3600, "sql": 86400, "result": 300, "rag": 7 * 86400},
+    # Cache lifetimes (seconds) of a data answer and of a documentation answer.
+    "CACHE_TTL": {"result": 300, "rag": 7 * 86400},
 }
 
 # Log lines carry the request id, org and user; `DATACHAT_LOG_FORMAT=json` writes JSON lines

@@ -20,7 +20,6 @@ stable; `max-examples` bounds the fuzzing.
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import pytest
@@ -32,7 +31,6 @@ from schemathesis.engine import Status, events, from_schema
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 SCHEMA_PATH = "/api/schema/"
-RUN_SECONDS_BOUND = 180  # a hang, not a slow machine, should fail the test
 
 
 def _app_on_this_connection() -> Any:
@@ -114,7 +112,6 @@ def test_every_operation_answers_only_documented_status_codes_and_never_5xx(api)
     try:
         schema = schemathesis.openapi.from_wsgi(SCHEMA_PATH, app, config=config)
         operations = {op.ok().label for op in schema.get_all_operations()}
-        started = time.monotonic()
         failures: list[str] = []
         tested: set[str] = set()
         for event in from_schema(schema).execute():
@@ -124,14 +121,12 @@ def test_every_operation_answers_only_documented_status_codes_and_never_5xx(api)
                     failures.extend(_failure_lines(event))
             elif isinstance(event, (events.NonFatalError, events.FatalError)):
                 failures.append(f"schemathesis error: {getattr(event, 'value', event)!r}")
-        elapsed = time.monotonic() - started
     finally:
         app.release()
 
     assert len(operations) >= 14, operations  # the whole API is in the document
     assert operations <= tested, f"not exercised: {sorted(operations - tested)}"
     assert not failures, f"{len(failures)} conformance failures:\n" + "\n".join(failures[:40])
-    assert elapsed < RUN_SECONDS_BOUND
 
 
 def test_every_operation_refuses_an_anonymous_client_with_a_documented_401(client):

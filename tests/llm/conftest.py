@@ -1,8 +1,9 @@
-"""The LLM path against the real local OpenAI-compatible server (datachat/providers/openai_stub.py).
+"""The LLM path against the real local OpenAI-compatible server (tests/support/openai_stub.py).
 
-`llm` points the pipeline at the `openai_stub` server through the environment, exactly as an
-operator would (DATACHAT_LLM, OPENAI_API_KEY, OPENAI_BASE_URL), and makes the process re-read the
-configuration before and after each test, with closed breakers and an empty cache.
+`llm` points the pipeline at the `openai_stub` server through the operator's variables
+(DATACHAT_LLM, OPENAI_API_KEY, OPENAI_BASE_URL, as `settings.DATACHAT["LLM"]` holds them), and
+makes the process re-read the configuration before and after each test, with closed breakers and
+an empty cache.
 """
 
 from __future__ import annotations
@@ -15,19 +16,20 @@ from django.core.cache import cache
 
 from apps.chat import llm_path
 from datachat.providers.llm import reset_breakers
-from datachat.providers.openai_stub import OpenAIStub
+from tests.support.openai_stub import OpenAIStub
 
 
 @pytest.fixture
-def llm(openai_stub: OpenAIStub, monkeypatch: pytest.MonkeyPatch) -> Iterator[OpenAIStub]:
+def llm(openai_stub: OpenAIStub, llm_env) -> Iterator[OpenAIStub]:  # noqa: ANN001
     """The stub, configured as the process's LLM endpoint. Tests may set more DATACHAT_LLM_*
-    variables with monkeypatch and then call `llm_path.reset()`."""
-    monkeypatch.setenv("DATACHAT_LLM", "openai")
-    monkeypatch.setenv("OPENAI_API_KEY", "test")
-    monkeypatch.setenv("OPENAI_BASE_URL", openai_stub.base_url)
+    variables with `llm_env.set(...)` (tests/support/fixtures.py)."""
     # One transport retry, not two: the backoff sleeps are real and the faults are scripted.
-    monkeypatch.setenv("DATACHAT_LLM_MAX_RETRIES", "1")
-    llm_path.reset()
+    llm_env.set(
+        DATACHAT_LLM="openai",
+        OPENAI_API_KEY="test",
+        OPENAI_BASE_URL=openai_stub.base_url,
+        DATACHAT_LLM_MAX_RETRIES="1",
+    )
     reset_breakers()
     cache.clear()
     yield openai_stub

@@ -16,8 +16,8 @@ from apps.chat.llm_budget import llm_tokens_this_month
 from apps.chat.models import Message
 from apps.chat.pipeline import ask
 from apps.governance.models import AuditEntry, Organization
-from datachat.providers.openai_stub import OpenAIStub, Reply
 from tests.llm.test_llm_pipeline import GOOD_SQL, QUESTION, structured
+from tests.support.openai_stub import OpenAIStub, Reply
 
 pytestmark = pytest.mark.django_db
 

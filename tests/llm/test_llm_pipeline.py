@@ -21,7 +21,7 @@ from apps.chat import llm_path
 from apps.chat.models import Message
 from apps.chat.pipeline import ask
 from apps.governance.models import AuditEntry, Organization
-from datachat.providers.openai_stub import OpenAIStub, Reply
+from tests.support.openai_stub import OpenAIStub, Reply
 
 pytestmark = pytest.mark.django_db
 
@@ -101,14 +101,14 @@ def test_a_repeated_question_is_served_from_the_cache_with_zero_calls(
 
 
 def test_an_offline_answer_in_the_cache_is_not_served_as_the_models(
-    llm: OpenAIStub, member, monkeypatch
+    llm: OpenAIStub, member, llm_env
 ):
     analista = member("acme", "analista")
-    monkeypatch.setenv("DATACHAT_LLM", "offline")
+    llm_env.set(DATACHAT_LLM="offline")
     llm_path.reset()
     offline = ask(membership=analista, question=QUESTION)
     assert offline["llm"]["provider"] == "offline"
-    monkeypatch.setenv("DATACHAT_LLM", "openai")
+    llm_env.set(DATACHAT_LLM="openai")
     llm_path.reset()
     llm.enqueue(Reply.json(structured()))
 
@@ -298,10 +298,10 @@ def test_follow_up_sends_the_previous_question_and_sql(llm: OpenAIStub, member):
 
 # -- resilience -----------------------------------------------------------------------------------
 def test_a_slow_endpoint_times_out_and_the_offline_engine_answers(
-    llm: OpenAIStub, member, demo_rows, monkeypatch
+    llm: OpenAIStub, member, demo_rows, llm_env
 ):
-    monkeypatch.setenv("DATACHAT_LLM_TIMEOUT", "0.3")
-    monkeypatch.setenv("DATACHAT_LLM_MAX_RETRIES", "0")
+    llm_env.set(DATACHAT_LLM_TIMEOUT="0.3")
+    llm_env.set(DATACHAT_LLM_MAX_RETRIES="0")
     llm_path.reset()
     llm.enqueue(Reply.slow(3.0, then=Reply.json(structured())))
 
@@ -458,10 +458,10 @@ def test_hybrid_plan_answers_from_the_data_and_cites_documents(llm: OpenAIStub, 
     assert answer["sources"] and answer["sources"][0]["title"] in answer["answer"]
 
 
-def test_a_misconfigured_llm_answers_offline(member, monkeypatch, caplog):
-    monkeypatch.setenv("DATACHAT_LLM", "openai")  # no key, no base URL: unusable
-    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
-    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+def test_a_misconfigured_llm_answers_offline(member, llm_env, caplog):
+    llm_env.set(DATACHAT_LLM="openai")  # no key, no base URL: unusable
+    llm_env.delete("OPENAI_API_KEY")
+    llm_env.delete("OPENAI_BASE_URL")
     llm_path.reset()
     try:
         answer = ask(membership=member("acme", "analista"), question=QUESTION)

@@ -13,18 +13,18 @@ from apps.chat import llm_path
 from apps.chat.models import Message
 from apps.chat.pipeline import ask
 from apps.governance.models import AuditEntry
-from datachat.providers.openai_stub import Reply
+from tests.support.openai_stub import Reply
 
 pytestmark = pytest.mark.django_db
 
 
-def test_a_hanging_model_ends_within_the_request_budget(llm, member, monkeypatch):
+def test_a_hanging_model_ends_within_the_request_budget(llm, member, llm_env):
     # Given a model endpoint that hangs for a minute on every request, a per-request timeout
     # and retries that together would take 3 × 3 s + backoff, and a budget of 2 s
     llm.set_handler(lambda body: Reply.slow(60))
-    monkeypatch.setenv("DATACHAT_LLM_TIMEOUT", "3")
-    monkeypatch.setenv("DATACHAT_LLM_MAX_RETRIES", "2")
-    monkeypatch.setenv("DATACHAT_LLM_REQUEST_BUDGET", "2")
+    llm_env.set(DATACHAT_LLM_TIMEOUT="3")
+    llm_env.set(DATACHAT_LLM_MAX_RETRIES="2")
+    llm_env.set(DATACHAT_LLM_REQUEST_BUDGET="2")
     llm_path.reset()
     entries = AuditEntry.objects.count()
     # When a member asks a question
@@ -39,7 +39,7 @@ def test_a_hanging_model_ends_within_the_request_budget(llm, member, monkeypatch
     assert llm.chat_calls >= 1
 
 
-def test_the_budget_is_read_from_the_environment(monkeypatch):
+def test_the_budget_is_read_from_the_environment():
     from datachat.providers.llm import LLMConfig
 
     assert LLMConfig.from_env({}).request_budget_s == 25.0

@@ -1,7 +1,7 @@
 """Pytest fixtures shared across the test-suite (the project conftest imports them).
 
 `openai_stub` is the only stand-in for an outside service: a real OpenAI-compatible HTTP server on
-127.0.0.1 (datachat/providers/openai_stub.py, where `manage.py bench --llm-stub` also finds it).
+127.0.0.1 (tests/support/openai_stub.py, where `manage.py bench --llm-stub` also finds it).
 Point the code under test at `openai_stub.base_url`.
 """
 
@@ -13,7 +13,41 @@ import pytest
 from django.http import HttpRequest
 from django.test import RequestFactory
 
-from datachat.providers.openai_stub import OpenAIStub
+from tests.support.openai_stub import OpenAIStub
+
+
+class LLMEnv:
+    """The operator's LLM variables (DATACHAT_LLM*, OPENAI_*) for one test: they live in
+    `settings.DATACHAT["LLM"]` (read from the environment at start-up); each change makes the
+    process re-read its LLM configuration, as a restart would."""
+
+    def __init__(self, settings) -> None:  # noqa: ANN001
+        self._settings = settings
+        settings.DATACHAT = {**settings.DATACHAT, "LLM": dict(settings.DATACHAT["LLM"])}
+
+    def set(self, **values: str) -> None:
+        self._settings.DATACHAT["LLM"].update(values)
+        self._reload()
+
+    def delete(self, *names: str) -> None:
+        for name in names:
+            self._settings.DATACHAT["LLM"].pop(name, None)
+        self._reload()
+
+    @staticmethod
+    def _reload() -> None:
+        from apps.chat import llm_path
+
+        llm_path.reset()
+
+
+@pytest.fixture
+def llm_env(settings) -> Iterator[LLMEnv]:  # noqa: ANN001
+    """Set or delete LLM variables for one test (pytest-django restores the settings after)."""
+    from apps.chat import llm_path
+
+    yield LLMEnv(settings)
+    llm_path.reset()
 
 
 @pytest.fixture

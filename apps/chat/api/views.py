@@ -53,6 +53,7 @@ from apps.governance.api_access import (
     JsonBooleanField,
     TenantApi,
 )
+from datachat.contract import ANSWER_TYPES
 from datachat.observability import observe_answer
 
 ERRORS = {
@@ -85,7 +86,7 @@ class TextField(serializers.CharField):
 class AnswerSerializer(serializers.Serializer):
     """The contract's answer object (documented for OpenAPI; produced by the pipeline)."""
 
-    type = serializers.ChoiceField(choices=["SQL", "RAG", "HYBRID", "CLARIFY", "REFUSED", "ERROR"])
+    type = serializers.ChoiceField(choices=list(ANSWER_TYPES))
     intent = serializers.JSONField(allow_null=True)
     answer = serializers.CharField()
     sql = serializers.CharField(allow_null=True)

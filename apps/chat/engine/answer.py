@@ -1,4 +1,4 @@
-"""The answer object of the public contract (shared/CONTRACT.md), as one dataclass.
+"""The answer object of the public contract (docs/contract.md), as one dataclass.
 
 Every path (web chat, API, `manage.py ask`/`query`) returns exactly this shape; fields may be
 added, never renamed or dropped.
@@ -11,8 +11,7 @@ import decimal
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
-ANSWER_TYPES = ("SQL", "RAG", "HYBRID", "CLARIFY", "REFUSED", "ERROR")
-INTENT_TYPES = ("SCHEMA", "QUERY", "AGGREGATION", "COMPARISON", "TREND", "AMBIGUOUS")
+from datachat.contract import ANSWER_TYPES, INTENTS
 
 
 @dataclass
@@ -51,7 +50,8 @@ class Answer:
     count_capped: bool = False
     # {result column: currency or unit} for the columns whose catalog column documents one.
     units: dict[str, str] = field(default_factory=dict)
-    # A long query run as a background job: {"id", "status", "url"} (docs/api.md "Jobs").
+    # A long query run as a background job: {"id", "status", "url"}
+    # (docs/architecture.md, "Long queries as jobs").
     job: dict[str, str] | None = None
 
     def __post_init__(self) -> None:
@@ -89,4 +89,6 @@ def json_value(value: Any) -> Any:
 
 
 def intent_dict(type_: str, confidence: float, reasoning: str) -> dict[str, Any]:
+    if type_ not in INTENTS:
+        raise ValueError(f"unknown intent {type_!r}")
     return {"type": type_, "confidence": round(float(confidence), 3), "reasoning": reasoning}

@@ -5,6 +5,12 @@ result, then `render_figure` on the spec it got back; nothing here ever runs cod
 from an LLM. An LLM (or the user's chart switcher) can only *name* a type through `hint`, which is
 checked against a fixed enum and against what fits the data, and is ignored otherwise.
 
+Each chart kind is one object of the registry (`CHARTS`, a `ChartKind` subclass registered with
+`@register`): when it fits a result (`fits`), whether it is the default (`priority`, `prefer`),
+how it is drawn (`render`) and described (`summary`), and how its title is written
+(`title_form`, read by `_title`, the one place titles are written). Adding a kind is one class
+and its registration; the contract's kinds (`datachat/contract.py`) must all be registered.
+
 Rules, in order of preference (each type is offered only when the data fits it):
 
 - kpi      1 row x 1 numeric column -> a Plotly Indicator.
@@ -39,17 +45,13 @@ import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 
 import plotly.io as pio
 
+from datachat.contract import CHART_KINDS
 from datachat.text import identifier_words
 from datachat.text import words as text_words
-
-# Canonical order: alternatives are listed in it, so the UI switcher is stable across answers.
-CHART_TYPES: tuple[str, ...] = ("kpi", "line", "bar", "pie", "scatter", "table")
-# "share" asks for a part-of-a-whole view; it is not a chart type of its own.
-HINTS: frozenset[str] = frozenset(CHART_TYPES) | {"share"}
 
 MAX_BARS = 50
 MAX_PIE_SLICES = 6
@@ -415,7 +417,7 @@ def _count(n: int, noun: str, lang: str) -> str:
 
 
 # --------------------------------------------------------------------------------------------
-# Choosing
+# Shared helpers of the chart kinds
 # --------------------------------------------------------------------------------------------
 
 
@@ -445,49 +447,6 @@ def _all_unique(values: Sequence[Any]) -> bool:
     return len(set(values)) == len(values)
 
 
-def _fit_kpi(cols: list[_Col], rows: list[list[Any]]) -> _Fit | None:
-    if len(rows) == 1 and len(cols) == 1 and cols[0].kind == NUMBER and rows[0][0] is not None:
-        return _Fit(y=(0,), total=1, reason="a single number")
-    return None
-
-
-def _fit_line(cols: list[_Col], rows: list[list[Any]]) -> _Fit | None:
-    dims = [c for c in cols if c.kind != NUMBER]
-    measures = [c for c in cols if c.kind == NUMBER]
-    times = [c for c in dims if c.kind == TEMPORAL]
-    if not measures or len(times) != 1 or len(dims) > 2:
-        return None
-    xcol = times[0]
-    xs = [r[xcol.index] for r in rows if r[xcol.index] is not None]
-    distinct_x = _distinct(xs)
-    if len(distinct_x) < 2:
-        return None
-    cap = len(distinct_x) > MAX_LINE_POINTS
-    common = {
-        "x": xcol.index,
-        "x_axis": xcol.axis,
-        "total": len(distinct_x),
-        "limit": MAX_LINE_POINTS if cap else None,
-        "cap": "last" if cap else "",
-        "temporal": True,
-    }
-    if len(dims) == 1:
-        if not _all_unique(xs):
-            return None  # one row per time point, or the line would zigzag
-        ys = tuple(m.index for m in measures[:MAX_SERIES])
-        return _Fit(y=ys, reason=f"time-like column '{xcol.name}' with a measure", **common)
-    other = next(c for c in dims if c is not xcol)
-    pairs = [(r[xcol.index], r[other.index]) for r in rows if r[xcol.index] is not None]
-    if not _all_unique(pairs) or len({p[1] for p in pairs}) > MAX_SERIES:
-        return None
-    return _Fit(
-        y=(measures[0].index,),
-        color=other.index,
-        reason=f"time-like column '{xcol.name}' with one series per '{other.name}'",
-        **common,
-    )
-
-
 def _additive(name: str) -> bool | None:
     """True if the name reads like a sum/count/share, False if like an average/min/max/rate."""
     toks = _tokens(name)
@@ -498,101 +457,664 @@ def _additive(name: str) -> bool | None:
     return None
 
 
-def _fit_bar(cols: list[_Col], rows: list[list[Any]]) -> _Fit | None:
-    dims = [c for c in cols if c.kind != NUMBER]
-    measures = [c for c in cols if c.kind == NUMBER]
-    if not measures or not rows or not 1 <= len(dims) <= 2:
+def _value_format(values: Sequence[Any]) -> str:
+    """A d3 format for hover labels and the KPI: integers stay whole, small values keep digits."""
+    nums = [float(v) for v in values if _is_number(v) and math.isfinite(float(v))]
+    if all(f.is_integer() for f in nums):
+        return ",.0f"
+    if nums and max(abs(f) for f in nums) < 1:
+        return ",.4~f"
+    return ",.2~f"
+
+
+def _json_safe(obj: Any) -> Any:
+    """Plain JSON types only: numpy arrays/scalars, tuples, Decimals, dates and NaN converted."""
+    if isinstance(obj, dict):
+        return {str(k): _json_safe(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_json_safe(v) for v in obj]
+    if hasattr(obj, "tolist") and not isinstance(obj, str | bytes):  # numpy array or scalar
+        return _json_safe(obj.tolist())
+    if isinstance(obj, bool) or obj is None or isinstance(obj, str):
+        return obj
+    if isinstance(obj, int):
+        return int(obj)
+    if isinstance(obj, float | Decimal):
+        f = float(obj)
+        return f if math.isfinite(f) else None
+    if isinstance(obj, dt.date | dt.time):
+        return obj.isoformat()
+    return str(obj)
+
+
+def _ranked_x(
+    spec: ChartSpec, data: list[list[Any]], xi: int, yis: list[int], *, by_time: bool
+) -> list[Any]:
+    """The x values to draw, in drawing order, after the cap."""
+    if by_time:
+        # Time reads left to right whatever order the SQL returned; the cap keeps the latest.
+        xs = sorted(_distinct(r[xi] for r in data if r[xi] is not None), key=_sort_key)
+        return xs[-spec.limit :] if spec.limit else xs
+    xs = _distinct(r[xi] for r in data)
+    if not spec.limit or len(xs) <= spec.limit:
+        return xs
+    totals: dict[Any, float] = {}
+    for r in data:
+        v = _value_key(r[yis[0]])
+        if v != -math.inf:
+            totals[r[xi]] = totals.get(r[xi], 0.0) + v
+    return sorted(xs, key=lambda x: totals.get(x, -math.inf), reverse=True)[: spec.limit]
+
+
+def _trace(kind: str, **props: Any) -> dict[str, Any]:
+    """One trace of Plotly's figure JSON. Plain dicts, not `graph_objects`: building validated
+    objects costs 10-25 ms per chart on the request path; the figures' validity is checked in
+    the tests instead (plotly.graph_objects.Figure(figure) must accept every one)."""
+    return {"type": kind, **props}
+
+
+@functools.lru_cache(maxsize=8)
+def _template_json(name: str) -> str:
+    return json.dumps(pio.templates[name].to_plotly_json())
+
+
+def _template(name: str, used: set[str]) -> dict[str, Any]:
+    """The named template expanded (plotly.js knows no names), with only the trace defaults in
+    use (it embeds ~25 trace types)."""
+    template = json.loads(_template_json(name))
+    if isinstance(template.get("data"), dict):
+        template["data"] = {k: v for k, v in template["data"].items() if k in used}
+    return template
+
+
+def _value_axis(title: str | None, values: Sequence[Any]) -> dict[str, Any]:
+    # Full numbers with locale grouping ("1.250.000"), not SI suffixes ("1.25M", "2G").
+    return {
+        "title": {"text": title or ""},
+        "separatethousands": True,
+        "exponentformat": "none",
+        "hoverformat": _value_format(values),
+        "automargin": True,
+    }
+
+
+@dataclass(frozen=True)
+class Drawing:
+    """What a chart kind draws or describes: the spec, the rows (normalised), the spec's columns
+    as indexes (`xi` x, `yis` the measures, `ci` the series column) and the language."""
+
+    spec: ChartSpec
+    data: list[list[Any]]
+    xi: int | None
+    yis: list[int]
+    ci: int | None
+    lang: str
+    palette: tuple[str, ...] = PALETTE_LIGHT
+
+
+def gettext_noop(message: str) -> str:
+    """Marks a switcher label for `makemessages` (the pages translate it); the engine stays pure."""
+    return message
+
+
+# --------------------------------------------------------------------------------------------
+# The chart registry: one object per chart kind
+# --------------------------------------------------------------------------------------------
+
+
+class ChartKind:
+    """One kind of chart: when it fits a result, how it is drawn, how it is described.
+
+    Adding a kind is one subclass and `register(...)` below: the chooser (`choose_chart`), the
+    switcher's order and labels (`CHART_TYPES`, `label`), rendering (`render_figure`), the text
+    alternative (`chart_summary`) and the title (`_title`) all read the registry.
+    """
+
+    name: ClassVar[str]
+    label: ClassVar[str]  # the switcher's name of the kind (English msgid; the pages translate)
+    # The default choice tries the kinds that fit in this order (lowest first) and takes the
+    # first whose `prefer` agrees; `CHART_TYPES` (the switcher's order) is registration order.
+    priority: ClassVar[int] = 100
+    # How `_title` writes the title from the column names: "by" ("total by region"), "vs"
+    # ("y vs x"), "measure" (the measure alone), or None (no title).
+    title_form: ClassVar[str | None] = "by"
+    aliases: ClassVar[tuple[str, ...]] = ()  # other hints that ask for this kind ("share")
+    by_time: ClassVar[bool] = False  # x always drawn in time order (capped to the latest)
+    draws: ClassVar[bool] = True  # False: no figure (the results table is the chart)
+
+    def fits(self, cols: list[_Col], data: list[list[Any]], hint: str | None) -> _Fit | None:
+        """How this kind draws the result (columns on each role, cap), or None if it does not
+        fit the result's shape."""
+        raise NotImplementedError
+
+    def prefer(self, cols: list[_Col], fit: _Fit, hint: str | None) -> bool:
+        """Whether to choose this kind by default when it fits (a hint can still ask for it)."""
+        return True
+
+    def render(self, d: Drawing, layout: dict[str, Any]) -> list[dict[str, Any]] | None:
+        """The Plotly traces (adding what the kind needs to `layout`), or None: no figure."""
         return None
-    if len(dims) == 1:
-        xcol = dims[0]
-        xs = [r[xcol.index] for r in rows]
-        if not _all_unique(xs):
-            return None  # a raw listing: bars would overlap; nothing is aggregated here
-        colour = None
-        ys = tuple(m.index for m in measures[:MAX_SERIES])
-        barmode = "group" if len(ys) > 1 else None
-        reason = f"category '{xcol.name}' with {len(ys)} measure(s)"
-    else:
-        # Time goes on x; otherwise the first column, unless only the other one can be coloured.
-        a, b = dims
-        if b.kind == TEMPORAL and a.kind != TEMPORAL:
-            a, b = b, a
-        n_a = len({r[a.index] for r in rows})
-        n_b = len({r[b.index] for r in rows})
-        if n_b > MAX_SERIES and n_a <= MAX_SERIES:
-            # e.g. 2023 vs 2024 by region: the few periods become colours, regions the bars.
-            a, b = b, a
-            n_b = n_a
-        if n_b > MAX_SERIES:
+
+    def summary(self, d: Drawing, y_names: str, cap: str) -> str | None:
+        """One sentence for screen readers, or None for the table's sentence."""
+        return None
+
+    def cap_note(self, spec: ChartSpec) -> str:
+        """Which cap note ("top", "last", "first") says that only part of the data is drawn."""
+        return "last" if spec.temporal else "top"
+
+    def label_units(
+        self, layout: dict[str, Any], traces: list[Any], spec: ChartSpec, units: dict[str, str]
+    ) -> None:
+        """ "total" → "total (EUR)" on the axes."""
+        for key in ("xaxis", "yaxis"):
+            title = (layout.get(key) or {}).get("title") or {}
+            name = title.get("text")
+            if name in units:
+                title["text"] = f"{name} ({units[name]})"
+
+
+CHARTS: dict[str, ChartKind] = {}
+# Canonical order: alternatives are listed in it, so the UI switcher is stable across answers.
+CHART_TYPES: tuple[str, ...] = ()
+# A hint names a kind, or one of its aliases ("share" asks for a part-of-a-whole view).
+HINTS: frozenset[str] = frozenset()
+_ALIASES: dict[str, str] = {}
+
+
+def register(kind: type[ChartKind]) -> type[ChartKind]:
+    """Add a chart kind to the registry (a class decorator); a name is registered once. Kinds
+    registered later (from another module) join the switcher's order at its end."""
+    if kind.name in CHARTS or kind.name in _ALIASES:
+        raise ValueError(f"chart kind {kind.name!r} is already registered")
+    CHARTS[kind.name] = kind()
+    _registry_changed()
+    return kind
+
+
+def _registry_changed() -> None:
+    """Recompute what derives from the registry (read as `charts.CHART_TYPES`, …)."""
+    global CHART_TYPES, HINTS, _ALIASES
+    CHART_TYPES = tuple(CHARTS)
+    _ALIASES = {alias: k.name for k in CHARTS.values() for alias in k.aliases}
+    HINTS = frozenset(CHART_TYPES) | frozenset(_ALIASES)
+
+
+@register
+class KpiChart(ChartKind):
+    """1 row x 1 numeric column -> a Plotly Indicator."""
+
+    name = "kpi"
+    label = gettext_noop("Number")
+    priority = 10
+    title_form = "measure"
+
+    def fits(self, cols: list[_Col], data: list[list[Any]], hint: str | None) -> _Fit | None:
+        if len(data) == 1 and len(cols) == 1 and cols[0].kind == NUMBER and data[0][0] is not None:
+            return _Fit(y=(0,), total=1, reason="a single number")
+        return None
+
+    def render(self, d: Drawing, layout: dict[str, Any]) -> list[dict[str, Any]] | None:
+        value = d.data[0][d.yis[0]] if d.data else None
+        if not _is_number(value):
             return None
-        if not _all_unique([(r[a.index], r[b.index]) for r in rows]):
+        layout["title"] = {"text": ""}  # the indicator carries the title; do not say it twice
+        return [
+            _trace(
+                "indicator",
+                mode="number",
+                value=float(value),
+                number={"valueformat": _value_format([value])},
+                title={"text": d.spec.title},
+            )
+        ]
+
+    def summary(self, d: Drawing, y_names: str, cap: str) -> str | None:
+        if not d.data or not d.yis:
             return None
-        xcol, colour = a, b.index
-        m = measures[0]
-        ys = (m.index,)
-        values = [r[m.index] for r in rows if r[m.index] is not None]
-        # Stacking sums the series, so only for additive non-negative measures and never across
-        # periods (a comparison between periods reads best side by side).
-        stack = (
-            all(v >= 0 for v in values) and _additive(m.name) is not False and b.kind != TEMPORAL
+        t = _TEXT[d.lang]
+        return t["kpi"].format(name=d.spec.y[0], value=format_number(d.data[0][d.yis[0]], d.lang))
+
+    def label_units(
+        self, layout: dict[str, Any], traces: list[Any], spec: ChartSpec, units: dict[str, str]
+    ) -> None:
+        """The KPI's number gets the unit after it."""
+        super().label_units(layout, traces, spec, units)
+        if traces and spec.y and spec.y[0] in units:
+            traces[0].setdefault("number", {})["suffix"] = f" {units[spec.y[0]]}"
+
+
+class _SeriesChart(ChartKind):
+    """Bars and lines: x values (capped, ordered) and one series per measure or per value of
+    the series column."""
+
+    def horizontal(self, spec: ChartSpec) -> bool:
+        return False
+
+    def series_trace(
+        self, name: str, x_labels: list[Any], ys: list[Any], n: int, horizontal: bool
+    ) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def series_layout(self, axes: dict[str, Any], spec: ChartSpec, n_series: int) -> None:
+        """What the kind adds to the layout when it draws several series."""
+
+    def shown(self, d: Drawing) -> tuple[list[Any], list[list[Any]]]:
+        """(x values drawn, rows drawn) after the cap."""
+        xs = _ranked_x(d.spec, d.data, d.xi, d.yis, by_time=self.by_time or d.spec.temporal)
+        return xs, [r for r in d.data if r[d.xi] in set(xs)]
+
+    def render(self, d: Drawing, layout: dict[str, Any]) -> list[dict[str, Any]] | None:
+        spec, data, xi, yis, ci, lang = d.spec, d.data, d.xi, d.yis, d.ci, d.lang
+        if xi is None:
+            return []
+        xs = _ranked_x(spec, data, xi, yis, by_time=self.by_time or spec.temporal)
+        order = {x: i for i, x in enumerate(xs)}
+        kept = [r for r in data if r[xi] in order]
+        horizontal = self.horizontal(spec)
+        # Years, quarters and month numbers stay labels: a linear axis would print 2.024 or 2024.5.
+        x_labels = [_label(x, lang) if spec.x_axis != "date" else x for x in xs]
+        series: list[tuple[str, list[Any]]] = []
+        if ci is not None:
+            for s in _distinct(r[ci] for r in kept):
+                by_x = {r[xi]: r[yis[0]] for r in kept if r[ci] == s}
+                series.append((_label(s, lang), [by_x.get(x) for x in xs]))
+        else:
+            by_x = {r[xi]: r for r in kept}
+            for yi, yname in zip(yis, spec.y, strict=True):
+                series.append((yname, [by_x[x][yi] for x in xs]))
+        traces = [self.series_trace(name, x_labels, ys, len(xs), horizontal) for name, ys in series]
+        values = [v for _, ys in series for v in ys]
+        y_title = spec.y[0] if len(spec.y) == 1 else ""
+        value_axis = _value_axis(y_title, values)
+        cat_axis: dict[str, Any] = {
+            "title": {"text": spec.x or ""},
+            "type": spec.x_axis if spec.x_axis in ("date", "category") else "category",
+            "automargin": True,
+        }
+        axes: dict[str, Any] = {}
+        if horizontal:
+            cat_axis["autorange"] = "reversed"  # first (largest) bar on top, in reading order
+            axes["xaxis"], axes["yaxis"] = value_axis, cat_axis
+            if len(xs) > 15:
+                # Bars stay readable (about 22 px each) instead of being squeezed into the card;
+                # the card scrolls. Up to MAX_BARS this stays under 1,300 px.
+                axes["height"] = 22 * len(xs) + 140
+        else:
+            axes["xaxis"], axes["yaxis"] = cat_axis, value_axis
+        self.series_layout(axes, spec, len(series))
+        if len(series) > 1:
+            axes["legend"] = {"title": {"text": spec.color or ""}}
+        else:
+            axes["showlegend"] = False
+        layout.update(axes)
+        return traces
+
+
+@register
+class LineChart(_SeriesChart):
+    """A time-like dimension (ISO date/datetime, 'YYYY-MM', 'YYYY-Qn', 'YYYY-Wnn', years, or an
+    integer year/month/quarter... column named so) + measure(s), or + one category as series;
+    sorted by time; never a pie."""
+
+    name = "line"
+    label = gettext_noop("Line")
+    priority = 20
+    by_time = True
+
+    def fits(self, cols: list[_Col], data: list[list[Any]], hint: str | None) -> _Fit | None:
+        dims = [c for c in cols if c.kind != NUMBER]
+        measures = [c for c in cols if c.kind == NUMBER]
+        times = [c for c in dims if c.kind == TEMPORAL]
+        if not measures or len(times) != 1 or len(dims) > 2:
+            return None
+        xcol = times[0]
+        xs = [r[xcol.index] for r in data if r[xcol.index] is not None]
+        distinct_x = _distinct(xs)
+        if len(distinct_x) < 2:
+            return None
+        cap = len(distinct_x) > MAX_LINE_POINTS
+        common = {
+            "x": xcol.index,
+            "x_axis": xcol.axis,
+            "total": len(distinct_x),
+            "limit": MAX_LINE_POINTS if cap else None,
+            "cap": "last" if cap else "",
+            "temporal": True,
+        }
+        if len(dims) == 1:
+            if not _all_unique(xs):
+                return None  # one row per time point, or the line would zigzag
+            ys = tuple(m.index for m in measures[:MAX_SERIES])
+            return _Fit(y=ys, reason=f"time-like column '{xcol.name}' with a measure", **common)
+        other = next(c for c in dims if c is not xcol)
+        pairs = [(r[xcol.index], r[other.index]) for r in data if r[xcol.index] is not None]
+        if not _all_unique(pairs) or len({p[1] for p in pairs}) > MAX_SERIES:
+            return None
+        return _Fit(
+            y=(measures[0].index,),
+            color=other.index,
+            reason=f"time-like column '{xcol.name}' with one series per '{other.name}'",
+            **common,
         )
-        barmode = "stack" if stack else "group"
-        reason = f"categories '{xcol.name}' and '{b.name}' with measure '{m.name}'"
-    distinct_x = _distinct(r[xcol.index] for r in rows)
-    n = len(distinct_x)
-    temporal = xcol.kind == TEMPORAL
-    cap = n > MAX_BARS
-    long_labels = max(len(_label(v, "en")) for v in distinct_x) > LONG_LABEL
-    horizontal = not temporal and (n > MANY_BARS or long_labels)
-    return _Fit(
-        x=xcol.index,
-        y=ys,
-        color=colour,
-        orientation="h" if horizontal else "v",
-        barmode=barmode,
-        x_axis=xcol.axis if temporal else "category",
-        limit=MAX_BARS if cap else None,
-        total=n,
-        cap=("last" if temporal else "top") if cap else "",
-        reason=reason,
-        temporal=temporal,
-    )
+
+    def series_trace(
+        self, name: str, x_labels: list[Any], ys: list[Any], n: int, horizontal: bool
+    ) -> dict[str, Any]:
+        return _trace(
+            "scatter",
+            x=x_labels,
+            y=ys,
+            name=name,
+            mode="lines+markers" if n <= 60 else "lines",
+            connectgaps=False,
+        )
+
+    def series_layout(self, axes: dict[str, Any], spec: ChartSpec, n_series: int) -> None:
+        if n_series > 1:
+            axes["hovermode"] = "x unified"
+
+    def summary(self, d: Drawing, y_names: str, cap: str) -> str | None:
+        if d.xi is None or not d.yis:
+            return None
+        t, lang, xi, ci, yis, spec = _TEXT[d.lang], d.lang, d.xi, d.ci, d.yis, d.spec
+        xs, shown = self.shown(d)
+        first, last = _format_label(xs[0], lang), _format_label(xs[-1], lang)
+        if ci is not None or len(yis) > 1:
+            k = len({r[ci] for r in shown}) if ci is not None else len(yis)
+            return t["line_multi"].format(y=y_names, x=spec.x, first=first, last=last, cap=cap, k=k)
+        by_x = {r[xi]: r[yis[0]] for r in shown}
+        v0, v1 = by_x.get(xs[0]), by_x.get(xs[-1])
+        if _is_number(v0) and _is_number(v1) and float(v0) != 0:
+            ch = (float(v1) - float(v0)) / abs(float(v0))
+            change = (
+                t["no_change"] if ch == 0 else ("+" if ch > 0 else "−") + _format_pct(abs(ch), lang)
+            )
+        else:
+            change = t["no_change"] if v0 == v1 else "—"
+        return t["line"].format(
+            y=y_names,
+            x=spec.x,
+            first=first,
+            last=last,
+            cap=cap,
+            v0=format_number(v0, lang),
+            v1=format_number(v1, lang),
+            change=change,
+        )
 
 
-def _fit_pie(cols: list[_Col], rows: list[list[Any]], hint: str | None) -> _Fit | None:
-    dims = [c for c in cols if c.kind != NUMBER]
-    measures = [c for c in cols if c.kind == NUMBER]
-    if len(dims) != 1 or len(measures) != 1 or dims[0].kind == TEMPORAL:
-        return None  # never a pie for a time series
-    if not 2 <= len(rows) <= MAX_PIE_SLICES:
-        return None
-    d, m = dims[0], measures[0]
-    labels = [r[d.index] for r in rows]
-    values = [r[m.index] for r in rows]
-    if not _all_unique(labels) or any(v is None or v < 0 for v in values) or sum(values) <= 0:
-        return None
-    additive = _additive(m.name)
-    if additive is False or (additive is None and hint not in ("pie", "share")):
-        return None  # not a part of a whole, or nothing says it is
-    return _Fit(x=d.index, y=(m.index,), total=len(rows), reason=f"parts of '{m.name}'")
+@register
+class BarChart(_SeriesChart):
+    """One category + measure(s) (horizontal when labels are long or there are > 8 bars), or
+    two categories + a measure (stacked when additive, grouped otherwise; series <= 8)."""
+
+    name = "bar"
+    label = gettext_noop("Bars")
+    priority = 40
+
+    def fits(self, cols: list[_Col], data: list[list[Any]], hint: str | None) -> _Fit | None:
+        dims = [c for c in cols if c.kind != NUMBER]
+        measures = [c for c in cols if c.kind == NUMBER]
+        if not measures or not data or not 1 <= len(dims) <= 2:
+            return None
+        if len(dims) == 1:
+            xcol = dims[0]
+            xs = [r[xcol.index] for r in data]
+            if not _all_unique(xs):
+                return None  # a raw listing: bars would overlap; nothing is aggregated here
+            colour = None
+            ys = tuple(m.index for m in measures[:MAX_SERIES])
+            barmode = "group" if len(ys) > 1 else None
+            reason = f"category '{xcol.name}' with {len(ys)} measure(s)"
+        else:
+            # Time goes on x; otherwise the first column, unless only the other one can be
+            # coloured.
+            a, b = dims
+            if b.kind == TEMPORAL and a.kind != TEMPORAL:
+                a, b = b, a
+            n_a = len({r[a.index] for r in data})
+            n_b = len({r[b.index] for r in data})
+            if n_b > MAX_SERIES and n_a <= MAX_SERIES:
+                # e.g. 2023 vs 2024 by region: the few periods become colours, regions the bars.
+                a, b = b, a
+                n_b = n_a
+            if n_b > MAX_SERIES:
+                return None
+            if not _all_unique([(r[a.index], r[b.index]) for r in data]):
+                return None
+            xcol, colour = a, b.index
+            m = measures[0]
+            ys = (m.index,)
+            values = [r[m.index] for r in data if r[m.index] is not None]
+            # Stacking sums the series, so only for additive non-negative measures and never
+            # across periods (a comparison between periods reads best side by side).
+            stack = (
+                all(v >= 0 for v in values)
+                and _additive(m.name) is not False
+                and b.kind != TEMPORAL
+            )
+            barmode = "stack" if stack else "group"
+            reason = f"categories '{xcol.name}' and '{b.name}' with measure '{m.name}'"
+        distinct_x = _distinct(r[xcol.index] for r in data)
+        n = len(distinct_x)
+        temporal = xcol.kind == TEMPORAL
+        cap = n > MAX_BARS
+        long_labels = max(len(_label(v, "en")) for v in distinct_x) > LONG_LABEL
+        horizontal = not temporal and (n > MANY_BARS or long_labels)
+        return _Fit(
+            x=xcol.index,
+            y=ys,
+            color=colour,
+            orientation="h" if horizontal else "v",
+            barmode=barmode,
+            x_axis=xcol.axis if temporal else "category",
+            limit=MAX_BARS if cap else None,
+            total=n,
+            cap=("last" if temporal else "top") if cap else "",
+            reason=reason,
+            temporal=temporal,
+        )
+
+    def horizontal(self, spec: ChartSpec) -> bool:
+        return spec.orientation == "h"
+
+    def series_trace(
+        self, name: str, x_labels: list[Any], ys: list[Any], n: int, horizontal: bool
+    ) -> dict[str, Any]:
+        if horizontal:
+            return _trace("bar", x=ys, y=x_labels, name=name, orientation="h")
+        return _trace("bar", x=x_labels, y=ys, name=name)
+
+    def series_layout(self, axes: dict[str, Any], spec: ChartSpec, n_series: int) -> None:
+        if n_series > 1:
+            axes["barmode"] = spec.barmode or "group"
+
+    def summary(self, d: Drawing, y_names: str, cap: str) -> str | None:
+        if d.xi is None or not d.yis:
+            return None
+        t, lang, xi, ci, yis, spec = _TEXT[d.lang], d.lang, d.xi, d.ci, d.yis, d.spec
+        xs, shown = self.shown(d)
+        n = _count(len(xs), "category", lang)
+        if ci is not None:
+            return t["bar_color"].format(
+                mode=t["stacked"] if spec.barmode == "stack" else t["grouped"],
+                y=y_names,
+                x=spec.x,
+                color=spec.color,
+                n=n,
+                cap=cap,
+                k=len({r[ci] for r in shown}),
+            )
+        valued = [r for r in shown if _is_number(r[yis[0]])]
+        if len(yis) > 1 or len(valued) < 2:  # a highest and a lowest need two bars
+            return t["bar_multi"].format(y=y_names, x=spec.x, n=n, cap=cap)
+        hi = max(valued, key=lambda r: float(r[yis[0]]))
+        lo = min(valued, key=lambda r: float(r[yis[0]]))
+        return t["bar"].format(
+            y=y_names,
+            x=spec.x,
+            n=n,
+            cap=cap,
+            hi=_format_label(hi[xi], lang),
+            hi_v=format_number(hi[yis[0]], lang),
+            lo=_format_label(lo[xi], lang),
+            lo_v=format_number(lo[yis[0]], lang),
+        )
 
 
-def _fit_scatter(cols: list[_Col], rows: list[list[Any]]) -> _Fit | None:
-    if len(cols) < 2 or any(c.kind != NUMBER for c in cols):
-        return None
-    points = [r for r in rows if r[0] is not None and r[1] is not None]
-    if len(points) < 2:
-        return None
-    cap = len(points) > MAX_SCATTER_POINTS
-    return _Fit(
-        x=cols[0].index,
-        y=(cols[1].index,),
-        x_axis="linear",
-        total=len(points),
-        limit=MAX_SCATTER_POINTS if cap else None,
-        cap="first" if cap else "",
-        reason="two numeric measures",
-    )
+@register
+class PieChart(ChartKind):
+    """One non-time category + one measure, 2..6 slices, all values >= 0, and the measure is a
+    part of a whole (hint "pie"/"share", or named like a sum/count/share, never avg/min/max).
+    Chosen by default only for the hint or a share-like name; otherwise offered next to bars."""
+
+    name = "pie"
+    label = gettext_noop("Pie")
+    priority = 30
+    aliases = ("share",)
+
+    def fits(self, cols: list[_Col], data: list[list[Any]], hint: str | None) -> _Fit | None:
+        dims = [c for c in cols if c.kind != NUMBER]
+        measures = [c for c in cols if c.kind == NUMBER]
+        if len(dims) != 1 or len(measures) != 1 or dims[0].kind == TEMPORAL:
+            return None  # never a pie for a time series
+        if not 2 <= len(data) <= MAX_PIE_SLICES:
+            return None
+        d, m = dims[0], measures[0]
+        labels = [r[d.index] for r in data]
+        values = [r[m.index] for r in data]
+        if not _all_unique(labels) or any(v is None or v < 0 for v in values) or sum(values) <= 0:
+            return None
+        additive = _additive(m.name)
+        if additive is False or (additive is None and hint not in ("pie", "share")):
+            return None  # not a part of a whole, or nothing says it is
+        return _Fit(x=d.index, y=(m.index,), total=len(data), reason=f"parts of '{m.name}'")
+
+    def prefer(self, cols: list[_Col], fit: _Fit, hint: str | None) -> bool:
+        # Bars compare parts better than angles do; a pie only when a share is what was asked.
+        measure = cols[fit.y[0]].name
+        return hint in ("pie", "share") or bool(_tokens(measure) & _SHARE)
+
+    def render(self, d: Drawing, layout: dict[str, Any]) -> list[dict[str, Any]] | None:
+        data, xi, yi, palette = d.data, d.xi, d.yis[0], list(d.palette)
+        layout["piecolorway"] = palette
+        return [
+            _trace(
+                "pie",
+                labels=[_label(r[xi], d.lang) for r in data],
+                values=[r[yi] for r in data],
+                sort=False,
+                direction="clockwise",
+                textinfo="label+percent",  # labels on the slices: colour is not the only cue
+                hovertemplate="%{label}: %{value:"
+                + _value_format([r[yi] for r in data])
+                + "} (%{percent})<extra></extra>",
+                marker={"colors": palette[: len(data)]},
+            )
+        ]
+
+    def summary(self, d: Drawing, y_names: str, cap: str) -> str | None:
+        if d.xi is None or not d.yis:
+            return None
+        t, lang, xi, yi = _TEXT[d.lang], d.lang, d.xi, d.yis[0]
+        xs = {r[xi] for r in d.data}
+        shown = [r for r in d.data if r[xi] in xs]
+        total = sum(float(r[yi]) for r in shown) or 1.0
+        top = max(shown, key=lambda r: _value_key(r[yi]))
+        return t["pie"].format(
+            y=y_names,
+            x=d.spec.x,
+            n=len(shown),
+            hi=_format_label(top[xi], lang),
+            pct=_format_pct(float(top[yi]) / total, lang),
+        )
+
+
+@register
+class ScatterChart(ChartKind):
+    """Two numeric measures and no category."""
+
+    name = "scatter"
+    label = gettext_noop("Scatter")
+    priority = 50
+    title_form = "vs"
+
+    def fits(self, cols: list[_Col], data: list[list[Any]], hint: str | None) -> _Fit | None:
+        if len(cols) < 2 or any(c.kind != NUMBER for c in cols):
+            return None
+        points = [r for r in data if r[0] is not None and r[1] is not None]
+        if len(points) < 2:
+            return None
+        cap = len(points) > MAX_SCATTER_POINTS
+        return _Fit(
+            x=cols[0].index,
+            y=(cols[1].index,),
+            x_axis="linear",
+            total=len(points),
+            limit=MAX_SCATTER_POINTS if cap else None,
+            cap="first" if cap else "",
+            reason="two numeric measures",
+        )
+
+    def prefer(self, cols: list[_Col], fit: _Fit, hint: str | None) -> bool:
+        return len(cols) == 2
+
+    def cap_note(self, spec: ChartSpec) -> str:
+        return "first"
+
+    def render(self, d: Drawing, layout: dict[str, Any]) -> list[dict[str, Any]] | None:
+        spec, xi, yi = d.spec, d.xi, d.yis[0]
+        points = [r for r in d.data if r[xi] is not None and r[yi] is not None]
+        if spec.limit:
+            points = points[: spec.limit]
+        layout["xaxis"] = _value_axis(spec.x, [r[xi] for r in points])
+        layout["yaxis"] = _value_axis(spec.y[0], [r[yi] for r in points])
+        return [
+            _trace(
+                "scatter",
+                x=[r[xi] for r in points],
+                y=[r[yi] for r in points],
+                mode="markers",
+                name=spec.y[0],
+                marker={"opacity": 0.8 if len(points) > 200 else 1.0},
+            )
+        ]
+
+    def summary(self, d: Drawing, y_names: str, cap: str) -> str | None:
+        if d.xi is None or not d.yis:
+            return None
+        xi, yi, spec = d.xi, d.yis[0], d.spec
+        n = sum(1 for r in d.data if r[xi] is not None and r[yi] is not None)
+        shown_n = min(n, spec.limit) if spec.limit else n
+        return _TEXT[d.lang]["scatter"].format(
+            y=y_names, x=spec.x, n=format_number(shown_n, d.lang), cap=cap
+        )
+
+
+@register
+class TableChart(ChartKind):
+    """Everything else (figure None): the results table is the chart; always a valid
+    alternative."""
+
+    name = "table"
+    label = gettext_noop("Table only")
+    priority = 1000
+    title_form = None
+    draws = False
+
+    def fits(self, cols: list[_Col], data: list[list[Any]], hint: str | None) -> _Fit | None:
+        return _Fit(total=len(data), reason="no chart fits this shape")
+
+
+_missing = set(CHART_KINDS) - set(CHARTS)
+if _missing:  # the contract's kinds are always drawn
+    raise ImportError(f"charts: no chart kind registered for {sorted(_missing)}")
+
+
+# --------------------------------------------------------------------------------------------
+# Choosing
+# --------------------------------------------------------------------------------------------
 
 
 def validate_hint(hint: Any) -> str | None:
@@ -618,41 +1140,27 @@ def _analyse(
 
 
 def _fits(cols: list[_Col], data: list[list[Any]], hint: str | None) -> dict[str, _Fit]:
-    fits: dict[str, _Fit | None] = {
-        "kpi": _fit_kpi(cols, data),
-        "line": _fit_line(cols, data),
-        "bar": _fit_bar(cols, data),
-        "pie": _fit_pie(cols, data, hint),
-        "scatter": _fit_scatter(cols, data),
-        "table": _Fit(total=len(data), reason="no chart fits this shape"),
-    }
+    fits = {name: kind.fits(cols, data, hint) for name, kind in CHARTS.items()}
     return {t: f for t, f in fits.items() if f is not None}
 
 
 def _default(cols: list[_Col], fits: dict[str, _Fit], hint: str | None) -> str:
-    if "kpi" in fits:
-        return "kpi"
-    if "line" in fits:
-        return "line"
-    if "pie" in fits:
-        measure = cols[fits["pie"].y[0]].name
-        # Bars compare parts better than angles do; a pie only when a share is what was asked.
-        if hint in ("pie", "share") or _tokens(measure) & _SHARE:
-            return "pie"
-    if "bar" in fits:
-        return "bar"
-    if "scatter" in fits and len(cols) == 2:
-        return "scatter"
+    for kind in sorted(CHARTS.values(), key=lambda k: k.priority):
+        fit = fits.get(kind.name)
+        if fit is not None and kind.prefer(cols, fit, hint):
+            return kind.name
     return "table"
 
 
 def _title(kind: str, cols: list[_Col], fit: _Fit, lang: str, title: str) -> str:
+    """The chart's title from its columns (the one place a title is written)."""
     t = _TEXT[lang]
-    if not title and kind != "table":
+    form = CHARTS[kind].title_form
+    if not title and form is not None:
         ys = t["and"].join(cols[i].name for i in fit.y)
-        if kind == "kpi":
+        if form == "measure":
             title = ys
-        elif kind == "scatter":
+        elif form == "vs":
             title = t["vs"].format(y=ys, x=cols[fit.x].name)
         else:
             x = cols[fit.x].name
@@ -693,7 +1201,7 @@ def choose_chart(
     chosen = _default(cols, fits, valid_hint)
     reason = fits[chosen].reason
     if valid_hint is not None:
-        wanted = "pie" if valid_hint == "share" else valid_hint
+        wanted = _ALIASES.get(valid_hint, valid_hint)
         if wanted in fits:
             chosen, reason = wanted, f"{fits[wanted].reason}; as hinted"
         else:
@@ -707,7 +1215,7 @@ def choose_chart(
         y=tuple(cols[i].name for i in fit.y),
         color=cols[fit.color].name if fit.color is not None else None,
         title=_title(chosen, cols, fit, lang, title),
-        alternatives=tuple(t for t in CHART_TYPES if t in fits and t != chosen),
+        alternatives=tuple(t for t in CHARTS if t in fits and t != chosen),
         reason=reason,
         orientation=fit.orientation,
         barmode=fit.barmode,
@@ -721,53 +1229,6 @@ def choose_chart(
 # --------------------------------------------------------------------------------------------
 # Rendering
 # --------------------------------------------------------------------------------------------
-
-
-def _value_format(values: Sequence[Any]) -> str:
-    """A d3 format for hover labels and the KPI: integers stay whole, small values keep digits."""
-    nums = [float(v) for v in values if _is_number(v) and math.isfinite(float(v))]
-    if all(f.is_integer() for f in nums):
-        return ",.0f"
-    if nums and max(abs(f) for f in nums) < 1:
-        return ",.4~f"
-    return ",.2~f"
-
-
-def _json_safe(obj: Any) -> Any:
-    """Plain JSON types only: numpy arrays/scalars, tuples, Decimals, dates and NaN converted."""
-    if isinstance(obj, dict):
-        return {str(k): _json_safe(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_json_safe(v) for v in obj]
-    if hasattr(obj, "tolist") and not isinstance(obj, str | bytes):  # numpy array or scalar
-        return _json_safe(obj.tolist())
-    if isinstance(obj, bool) or obj is None or isinstance(obj, str):
-        return obj
-    if isinstance(obj, int):
-        return int(obj)
-    if isinstance(obj, float | Decimal):
-        f = float(obj)
-        return f if math.isfinite(f) else None
-    if isinstance(obj, dt.date | dt.time):
-        return obj.isoformat()
-    return str(obj)
-
-
-def _ranked_x(spec: ChartSpec, data: list[list[Any]], xi: int, yis: list[int]) -> list[Any]:
-    """The x values to draw, in drawing order, after the cap."""
-    if spec.type == "line" or spec.temporal:
-        # Time reads left to right whatever order the SQL returned; the cap keeps the latest.
-        xs = sorted(_distinct(r[xi] for r in data if r[xi] is not None), key=_sort_key)
-        return xs[-spec.limit :] if spec.limit else xs
-    xs = _distinct(r[xi] for r in data)
-    if not spec.limit or len(xs) <= spec.limit:
-        return xs
-    totals: dict[Any, float] = {}
-    for r in data:
-        v = _value_key(r[yis[0]])
-        if v != -math.inf:
-            totals[r[xi]] = totals.get(r[xi], 0.0) + v
-    return sorted(xs, key=lambda x: totals.get(x, -math.inf), reverse=True)[: spec.limit]
 
 
 def render_figure(
@@ -790,8 +1251,9 @@ def render_figure(
     """
     lang = _lang(lang)
     theme = theme if theme in TEMPLATES else "light"
-    if spec.type not in CHART_TYPES or spec.type == "table":
-        return None
+    kind = CHARTS.get(spec.type)
+    if kind is None or not kind.draws:
+        return None  # an unknown kind, or the table: no figure
     names = [str(c) for c in columns]
     try:
         xi = names.index(spec.x) if spec.x is not None else None
@@ -802,185 +1264,22 @@ def render_figure(
     if not yis:
         return None
     data = [[_norm(v) for v in r] for r in rows]
-    palette = list(PALETTE_DARK if theme == "dark" else PALETTE_LIGHT)
+    palette = PALETTE_DARK if theme == "dark" else PALETTE_LIGHT
     layout: dict[str, Any] = {
         "template": TEMPLATES[theme],
         "separators": ",." if lang == "es" else ".,",
-        "colorway": palette,
+        "colorway": list(palette),
         "title": {"text": spec.title, "x": 0, "xanchor": "left", "pad": {"l": 12}},
         "margin": {"t": 56, "r": 16, "b": 48, "l": 16},
         "autosize": True,
     }
-    traces: list[Any] = []
-    if spec.type == "kpi":
-        value = data[0][yis[0]] if data else None
-        if not _is_number(value):
-            return None
-        traces.append(
-            _trace(
-                "indicator",
-                mode="number",
-                value=float(value),
-                number={"valueformat": _value_format([value])},
-                title={"text": spec.title},
-            )
-        )
-        layout["title"] = {"text": ""}  # the indicator carries the title; do not say it twice
-    elif spec.type == "pie":
-        traces.append(
-            _trace(
-                "pie",
-                labels=[_label(r[xi], lang) for r in data],
-                values=[r[yis[0]] for r in data],
-                sort=False,
-                direction="clockwise",
-                textinfo="label+percent",  # labels on the slices: colour is not the only cue
-                hovertemplate="%{label}: %{value:"
-                + _value_format([r[yis[0]] for r in data])
-                + "} (%{percent})<extra></extra>",
-                marker={"colors": palette[: len(data)]},
-            )
-        )
-        layout["piecolorway"] = palette
-    elif spec.type == "scatter":
-        points = [r for r in data if r[xi] is not None and r[yis[0]] is not None]
-        if spec.limit:
-            points = points[: spec.limit]
-        traces.append(
-            _trace(
-                "scatter",
-                x=[r[xi] for r in points],
-                y=[r[yis[0]] for r in points],
-                mode="markers",
-                name=spec.y[0],
-                marker={"opacity": 0.8 if len(points) > 200 else 1.0},
-            )
-        )
-        layout["xaxis"] = _value_axis(spec.x, [r[xi] for r in points])
-        layout["yaxis"] = _value_axis(spec.y[0], [r[yis[0]] for r in points])
-    else:
-        traces, layout_axes = _bar_or_line(spec, data, xi, yis, ci, lang)
-        layout.update(layout_axes)
+    traces = kind.render(Drawing(spec, data, xi, yis, ci, lang, palette), layout)
+    if traces is None:
+        return None
     layout["template"] = _template(TEMPLATES[theme], {t["type"] for t in traces})
     if units:
-        _label_units(layout, traces, spec, units)
+        kind.label_units(layout, traces, spec, units)
     return _json_safe({"data": traces, "layout": layout})
-
-
-def _label_units(
-    layout: dict[str, Any], traces: list[Any], spec: ChartSpec, units: dict[str, str]
-) -> None:
-    """ "total" → "total (EUR)" on the axes; the KPI's number gets the unit after it."""
-    for key in ("xaxis", "yaxis"):
-        title = (layout.get(key) or {}).get("title") or {}
-        name = title.get("text")
-        if name in units:
-            title["text"] = f"{name} ({units[name]})"
-    if spec.type == "kpi" and traces and spec.y and spec.y[0] in units:
-        traces[0].setdefault("number", {})["suffix"] = f" {units[spec.y[0]]}"
-
-
-def _trace(kind: str, **props: Any) -> dict[str, Any]:
-    """One trace of Plotly's figure JSON. Plain dicts, not `graph_objects`: building validated
-    objects costs 10-25 ms per chart on the request path; the figures' validity is checked in
-    the tests instead (plotly.graph_objects.Figure(figure) must accept every one)."""
-    return {"type": kind, **props}
-
-
-@functools.lru_cache(maxsize=8)
-def _template_json(name: str) -> str:
-    return json.dumps(pio.templates[name].to_plotly_json())
-
-
-def _template(name: str, used: set[str]) -> dict[str, Any]:
-    """The named template expanded (plotly.js knows no names), with only the trace defaults in
-    use (it embeds ~25 trace types)."""
-    template = json.loads(_template_json(name))
-    if isinstance(template.get("data"), dict):
-        template["data"] = {k: v for k, v in template["data"].items() if k in used}
-    return template
-
-
-def _value_axis(title: str | None, values: Sequence[Any]) -> dict[str, Any]:
-    # Full numbers with locale grouping ("1.250.000"), not SI suffixes ("1.25M", "2G").
-    return {
-        "title": {"text": title or ""},
-        "separatethousands": True,
-        "exponentformat": "none",
-        "hoverformat": _value_format(values),
-        "automargin": True,
-    }
-
-
-def _bar_or_line(
-    spec: ChartSpec,
-    data: list[list[Any]],
-    xi: int | None,
-    yis: list[int],
-    ci: int | None,
-    lang: str,
-) -> tuple[list[Any], dict[str, Any]]:
-    if xi is None:
-        return [], {}
-    xs = _ranked_x(spec, data, xi, yis)
-    order = {x: i for i, x in enumerate(xs)}
-    kept = [r for r in data if r[xi] in order]
-    horizontal = spec.type == "bar" and spec.orientation == "h"
-    # Years, quarters and month numbers stay labels: a linear axis would print 2.024 or 2024.5.
-    x_labels = [_label(x, lang) if spec.x_axis != "date" else x for x in xs]
-    series: list[tuple[str, list[Any]]] = []
-    if ci is not None:
-        for s in _distinct(r[ci] for r in kept):
-            by_x = {r[xi]: r[yis[0]] for r in kept if r[ci] == s}
-            series.append((_label(s, lang), [by_x.get(x) for x in xs]))
-    else:
-        by_x = {r[xi]: r for r in kept}
-        for yi, yname in zip(yis, spec.y, strict=True):
-            series.append((yname, [by_x[x][yi] for x in xs]))
-    traces: list[Any] = []
-    for name, ys in series:
-        if spec.type == "line":
-            traces.append(
-                _trace(
-                    "scatter",
-                    x=x_labels,
-                    y=ys,
-                    name=name,
-                    mode="lines+markers" if len(xs) <= 60 else "lines",
-                    connectgaps=False,
-                )
-            )
-        elif horizontal:
-            traces.append(_trace("bar", x=ys, y=x_labels, name=name, orientation="h"))
-        else:
-            traces.append(_trace("bar", x=x_labels, y=ys, name=name))
-    values = [v for _, ys in series for v in ys]
-    y_title = spec.y[0] if len(spec.y) == 1 else ""
-    value_axis = _value_axis(y_title, values)
-    cat_axis: dict[str, Any] = {
-        "title": {"text": spec.x or ""},
-        "type": spec.x_axis if spec.x_axis in ("date", "category") else "category",
-        "automargin": True,
-    }
-    axes: dict[str, Any] = {}
-    if horizontal:
-        cat_axis["autorange"] = "reversed"  # first (largest) bar on top, in reading order
-        axes["xaxis"], axes["yaxis"] = value_axis, cat_axis
-        if len(xs) > 15:
-            # Bars stay readable (about 22 px each) instead of being squeezed into the card; the
-            # card scrolls. Up to MAX_BARS this stays under 1,300 px.
-            axes["height"] = 22 * len(xs) + 140
-    else:
-        axes["xaxis"], axes["yaxis"] = cat_axis, value_axis
-    if spec.type == "bar" and len(series) > 1:
-        axes["barmode"] = spec.barmode or "group"
-    if spec.type == "line" and len(series) > 1:
-        axes["hovermode"] = "x unified"
-    if len(series) > 1:
-        axes["legend"] = {"title": {"text": spec.color or ""}}
-    else:
-        axes["showlegend"] = False
-    return traces, axes
 
 
 def plotly_config(lang: str = "es") -> dict[str, Any]:
@@ -1021,91 +1320,17 @@ def chart_summary(spec: ChartSpec, columns: list[str], rows: list[list], lang: s
     xi, ci = idx(spec.x), idx(spec.color)
     yis = [i for i in (idx(y) for y in spec.y) if i is not None]
     y_names = t["and"].join(spec.y)
+    kind = CHARTS.get(spec.type)
     cap = ""
     if spec.limit and spec.total > spec.limit:
-        kind = "first" if spec.type == "scatter" else "last" if spec.temporal else "top"
-        note = t[kind].format(
+        note_kind = kind.cap_note(spec) if kind else ("last" if spec.temporal else "top")
+        note = t[note_kind].format(
             n=format_number(spec.limit, lang), total=format_number(spec.total, lang)
         )
         cap = f" ({note})"
-    if spec.type == "kpi" and data and yis:
-        return t["kpi"].format(name=spec.y[0], value=format_number(data[0][yis[0]], lang))
-    if spec.type in ("bar", "line", "pie") and xi is not None and yis:
-        xs = _ranked_x(spec, data, xi, yis) if spec.type != "pie" else [r[xi] for r in data]
-        shown = [r for r in data if r[xi] in set(xs)]
-        if spec.type == "pie":
-            total = sum(float(r[yis[0]]) for r in shown) or 1.0
-            top = max(shown, key=lambda r: _value_key(r[yis[0]]))
-            return t["pie"].format(
-                y=y_names,
-                x=spec.x,
-                n=len(shown),
-                hi=_format_label(top[xi], lang),
-                pct=_format_pct(float(top[yis[0]]) / total, lang),
-            )
-        if spec.type == "line":
-            first, last = _format_label(xs[0], lang), _format_label(xs[-1], lang)
-            if ci is not None or len(yis) > 1:
-                k = len({r[ci] for r in shown}) if ci is not None else len(yis)
-                return t["line_multi"].format(
-                    y=y_names, x=spec.x, first=first, last=last, cap=cap, k=k
-                )
-            by_x = {r[xi]: r[yis[0]] for r in shown}
-            v0, v1 = by_x.get(xs[0]), by_x.get(xs[-1])
-            if _is_number(v0) and _is_number(v1) and float(v0) != 0:
-                ch = (float(v1) - float(v0)) / abs(float(v0))
-                change = (
-                    t["no_change"]
-                    if ch == 0
-                    else ("+" if ch > 0 else "−") + _format_pct(abs(ch), lang)
-                )
-            else:
-                change = t["no_change"] if v0 == v1 else "—"
-            return t["line"].format(
-                y=y_names,
-                x=spec.x,
-                first=first,
-                last=last,
-                cap=cap,
-                v0=format_number(v0, lang),
-                v1=format_number(v1, lang),
-                change=change,
-            )
-        if ci is not None:
-            return t["bar_color"].format(
-                mode=t["stacked"] if spec.barmode == "stack" else t["grouped"],
-                y=y_names,
-                x=spec.x,
-                color=spec.color,
-                n=_count(len(xs), "category", lang),
-                cap=cap,
-                k=len({r[ci] for r in shown}),
-            )
-        if len(yis) > 1:
-            return t["bar_multi"].format(
-                y=y_names, x=spec.x, n=_count(len(xs), "category", lang), cap=cap
-            )
-        valued = [r for r in shown if _is_number(r[yis[0]])]
-        if len(valued) < 2:  # a highest and a lowest need two bars
-            return t["bar_multi"].format(
-                y=y_names, x=spec.x, n=_count(len(xs), "category", lang), cap=cap
-            )
-        hi = max(valued, key=lambda r: float(r[yis[0]]))
-        lo = min(valued, key=lambda r: float(r[yis[0]]))
-        return t["bar"].format(
-            y=y_names,
-            x=spec.x,
-            n=_count(len(xs), "category", lang),
-            cap=cap,
-            hi=_format_label(hi[xi], lang),
-            hi_v=format_number(hi[yis[0]], lang),
-            lo=_format_label(lo[xi], lang),
-            lo_v=format_number(lo[yis[0]], lang),
-        )
-    if spec.type == "scatter" and xi is not None and yis:
-        n = sum(1 for r in data if r[xi] is not None and r[yis[0]] is not None)
-        shown_n = min(n, spec.limit) if spec.limit else n
-        return t["scatter"].format(y=y_names, x=spec.x, n=format_number(shown_n, lang), cap=cap)
+    text = kind.summary(Drawing(spec, data, xi, yis, ci, lang), y_names, cap) if kind else None
+    if text is not None:
+        return text
     return t["table"].format(
         n=_count(len(rows), "row", lang), m=_count(len(columns), "column", lang)
     )

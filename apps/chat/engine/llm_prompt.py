@@ -43,6 +43,7 @@ import sqlglot
 from sqlglot import exp
 
 from apps.knowledge.engine.catalog import ForeignKeyInfo, MetricDef, TableInfo
+from datachat.contract import CHART_KINDS, INTENTS, PLANS
 
 # The structured prompt's budget (estimated tokens; the seed's target is 500 on average: at 700
 # the demo averages 674 estimated, 570 as the endpoint counts; at 500 the demo's widest table no
@@ -78,10 +79,40 @@ up to 3 suggestions. Never guess names.
 5. Use METRICS for business terms and copy VALUES exactly.
 6. For a follow-up put the standalone question in rewritten_question.
 7. Write reasoning, clarify_question and suggestions in LANG.
-Reply with one JSON object with keys intent (SCHEMA QUERY AGGREGATION COMPARISON TREND or \
-AMBIGUOUS), confidence (0 to 1), reasoning (short), plan (SQL RAG HYBRID or CLARIFY), sql, chart \
-(bar line pie scatter kpi table or auto), clarify_question, suggestions (list) and \
-rewritten_question; null when unused."""
+Intents: INTENTS_LINE.
+Plans: PLANS_LINE.
+Reply with one JSON object only: {"intent", "confidence": 0-1, "reasoning": short, "plan", \
+"sql", "chart": "CHART_KINDS", "clarify_question", "suggestions": [], \
+"rewritten_question"}, null when unused."""
+# The contract's lists (datachat/contract.py) in the prompt's words: a new intent or plan must
+# be explained to the model here (import fails otherwise); the chart kinds are named as they are.
+_INTENT_NOTES = {
+    "SCHEMA": "about the tables or what data means",
+    "QUERY": "list records",
+    "AGGREGATION": "totals, counts, averages",
+    "COMPARISON": "between groups or periods",
+    "TREND": "over time",
+    "AMBIGUOUS": "",
+}
+_PLAN_NOTES = {
+    "SQL": "answer from the data",
+    "RAG": "answer from documentation, no query",
+    "HYBRID": "data and documentation",
+    "CLARIFY": "ask back",
+}
+if tuple(_INTENT_NOTES) != INTENTS or set(_PLAN_NOTES) != set(PLANS):
+    raise ImportError("llm_prompt: explain every intent and plan of datachat/contract.py")
+
+
+def _listed(notes: Mapping[str, str]) -> str:
+    return ", ".join(f"{name} ({note})" if note else name for name, note in notes.items())
+
+
+SYSTEM_PROMPT = (
+    SYSTEM_PROMPT.replace("INTENTS_LINE", _listed(_INTENT_NOTES))
+    .replace("PLANS_LINE", _listed(_PLAN_NOTES))
+    .replace("CHART_KINDS", "|".join((*CHART_KINDS, "auto")))
+)
 
 RAG_SYSTEM_PROMPT = """\
 You answer questions for DataChat using only the documents between <context> and </context>.

@@ -17,9 +17,13 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-Intent = Literal["SCHEMA", "QUERY", "AGGREGATION", "COMPARISON", "TREND", "AMBIGUOUS"]
-Plan = Literal["RAG", "SQL", "HYBRID", "CLARIFY"]
-ChartKind = Literal["bar", "line", "pie", "scatter", "kpi", "table", "auto"]
+from datachat.contract import CHART_KINDS, INTENTS, PLANS
+
+# Built from the contract's lists (datachat/contract.py), so the schema the model answers in
+# never drifts from the answer object: `Literal[("A", "B")]` is `Literal["A", "B"]`.
+Intent = Literal[INTENTS]  # type: ignore[valid-type]
+Plan = Literal[PLANS]  # type: ignore[valid-type]
+ChartKind = Literal[(*CHART_KINDS, "auto")]  # type: ignore[valid-type]
 
 MAX_SUGGESTIONS = 3
 _FENCE = re.compile(r"^\s*```[a-zA-Z]*\s*\n?(.*?)\n?\s*```\s*$", re.DOTALL)

@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('chat', '0003_portal_round2'),
-        ('governance', '0008_organization_query_jobs'),
+        ('governance', '0009_organization_query_jobs'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

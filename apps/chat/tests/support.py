@@ -25,7 +25,7 @@ from apps.knowledge.engine.catalog import (
 DATA_DIR = Path(__file__).parent / "data"
 MAX_VALUES = 50
 
-# What the demo users may see (DEMO_DATA.md), as the guard would enforce it.
+# What the demo users may see (docs/demo-data.md), as the guard would enforce it.
 DEMO_POLICIES = {
     "analista": {"denied": {"empleados"}, "row_filters": {}},
     "visor": {

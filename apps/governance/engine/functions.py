@@ -4,12 +4,11 @@ The guard checks the name each function call will have in the SQL it prints; the
 authorizer checks the name SQLite reports at prepare time. Both read these sets, so the two layers
 cannot drift apart. Lower-case names, allowlist only: anything absent is refused.
 
-Deliberately absent (each was used in a known attack, see SECURITY.md): load_extension, randomblob,
-zeroblob, printf/format (huge widths), fts3_tokenizer, every pg_*/lo_*/dblink*, query_to_xml and
-friends, set_config, current_setting, version, nextval/setval/currval, generate_series, repeat,
-lpad/rpad (memory DoS by width), regexp functions (backtracking DoS), json functions (table-valued
-forms read schema), sqlite_* introspection functions.
-"""
+Deliberately absent (each was used in a known attack, see docs/threat-model.md): load_extension,
+randomblob, zeroblob, printf/format (huge widths), fts3_tokenizer, every pg_*/lo_*/dblink*,
+query_to_xml and friends, set_config, current_setting, version, nextval/setval/currval,
+generate_series, repeat, lpad/rpad (memory DoS by width), regexp functions (backtracking DoS), json
+functions (table-valued forms read schema), sqlite_* introspection functions."""
 
 from __future__ import annotations
 

@@ -12,7 +12,7 @@ The guard is one layer; this is the other one, as far as the database can carry 
 - the login role the data source connects with inherits nothing (NOINHERIT): on its own it reads
   no table, so a query that somehow ran without `SET LOCAL ROLE` would fail closed.
 
-Why a per-transaction setting is sound here (SECURITY.md §4, "GUC-keyed policies fall to
+Why a per-transaction setting is sound here (docs/threat-model.md §4, "GUC-keyed policies fall to
 `set_config`"): the executor writes the settings with `set_config(…, true)` as the login role and
 only then `SET LOCAL ROLE`s to the policy role. PUBLIC loses EXECUTE on `set_config` and on every
 built-in that runs a string of SQL (`query_to_xml`, …); only the login role gets `set_config`

@@ -90,6 +90,20 @@ class RowFilter:
     attribute: str = ""
 
 
+# Every capability a role may hold: the one vocabulary of what a member may do, read by the
+# pages, the template tags, the API's permission classes and the services alike (through
+# `apps.governance.selectors.capabilities_for`). Each is a field of `DataPolicy` and a boolean
+# of the org's `AccessPolicy` row of the role (`can_query` is the row's `can_query_data`).
+CAPABILITIES: tuple[str, ...] = (
+    "can_query",  # ask data questions (COMPLIANCE does not)
+    "can_export",  # download an answer's rows as CSV/Excel
+    "can_edit_sql",  # see an answer's SQL in the editor, edit it and run it (`query`)
+    "can_view_audit",  # the audit log, its export and the anomaly reports
+    "can_edit_knowledge",  # the review queue, knowledge edits and the admin's knowledge models
+    "can_add_data",  # connect a data source, see every source of the org
+)
+
+
 @dataclass(frozen=True)
 class DataPolicy:
     role: str
@@ -102,6 +116,15 @@ class DataPolicy:
     timeout_ms: int = 5000
     can_export: bool = False
     can_edit_sql: bool = False
+    can_view_audit: bool = False
+    can_edit_knowledge: bool = False
+    can_add_data: bool = False
+
+    def can(self, capability: str) -> bool:
+        """Whether the policy grants `capability` (one of `CAPABILITIES`; anything else raises)."""
+        if capability not in CAPABILITIES:
+            raise ValueError(f"unknown capability {capability!r}")
+        return bool(getattr(self, capability))
 
     def filters_for(self, table: str) -> tuple[RowFilter, ...]:
         return tuple(f for f in self.row_filters if f.table == table)
@@ -121,3 +144,10 @@ class DataPolicy:
         }
         raw = json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()
         return hashlib.sha256(raw).hexdigest()[:24]
+
+
+def no_capabilities(role: str = "") -> DataPolicy:
+    """The policy of a caller without a membership or without a policy row: nothing at all."""
+    return DataPolicy(
+        role=role, can_query=False, allowed_tables=frozenset(), masked_columns=frozenset()
+    )

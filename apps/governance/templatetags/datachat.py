@@ -2,7 +2,7 @@
 
 Numbers, dates and durations are formatted here, server-side, with Django's locale machinery, so
 Spanish pages read `1.234,56` and `31 dic 2024` and English pages `1,234.56` and `Dec 31, 2024`
-(UX.md §4). Identifiers and years are never grouped ("2.024" would read as a number).
+(docs/ux.md §4). Identifiers and years are never grouped ("2.024" would read as a number).
 """
 
 from __future__ import annotations
@@ -19,7 +19,9 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
-from apps.governance.models import AccessPolicy, Membership, Role
+from apps.governance.engine.policy import DataPolicy
+from apps.governance.models import Role
+from apps.governance.selectors import capabilities_for
 from datachat.text import identifier_words
 
 register = template.Library()
@@ -34,35 +36,13 @@ _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 _DATETIME_RE = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
 
-_CAPABILITIES = ("can_query_data", "can_export", "can_edit_sql", "can_view_audit",
-                 "can_edit_knowledge")  # fmt: skip
-
-
-def member_capabilities(membership: Membership | None) -> dict[str, bool]:
-    """What the member's role may do on the pages, from the org's AccessPolicy row.
-
-    Fails closed: no membership or no policy row means nothing is allowed. Memoised on the
-    membership object, since every page asks more than once (navigation, cards, actions).
-    """
-    if membership is None:
-        return dict.fromkeys(_CAPABILITIES, False)
-    cached = getattr(membership, "_datachat_capabilities", None)
-    if cached is not None:
-        return cached
-    row = AccessPolicy.all_tenants.filter(
-        organization_id=membership.organization_id, role=membership.role
-    ).first()
-    caps = {name: bool(getattr(row, name, False)) for name in _CAPABILITIES}
-    caps["is_steward"] = membership.role in (Role.STEWARD, Role.ADMIN)
-    membership._datachat_capabilities = caps
-    return caps
-
 
 @register.simple_tag(takes_context=True)
-def capabilities(context: template.Context) -> dict[str, bool]:
-    """`{% capabilities as caps %}`: the current member's capabilities (see above)."""
+def capabilities(context: template.Context) -> DataPolicy:
+    """`{% capabilities as caps %}`: what the current member may do (`caps.can_export`, …), read
+    from `governance.selectors.capabilities_for` like every other reader of capabilities."""
     request = context.get("request")
-    return member_capabilities(getattr(request, "membership", None))
+    return capabilities_for(getattr(request, "membership", None))
 
 
 def column_kind(name: str, values: list[Any]) -> str:
@@ -87,7 +67,7 @@ def _english() -> bool:
 
 
 def _date_format() -> str:
-    # Unambiguous short dates: "31 dic 2024" / "Dec 31, 2024" (UX.md §4).
+    # Unambiguous short dates: "31 dic 2024" / "Dec 31, 2024" (docs/ux.md §4).
     return "M j, Y" if _english() else "j b Y"
 
 
@@ -101,7 +81,7 @@ def _localised(value: int | float, decimal_pos: int | None = None) -> str:
     """Group and separate as the UI language writes numbers: es 1.234,56 / en 1,234.56.
 
     Django's own Spanish format groups with a no-break space; the product's readers (and
-    UX.md §4) expect the dot, so Spanish separators are set here explicitly.
+    docs/ux.md §4) expect the dot, so Spanish separators are set here explicitly.
     """
     if (get_language() or "es").startswith("es"):
         decimal_sep, thousand_sep = ",", "."

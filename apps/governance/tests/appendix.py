@@ -1,4 +1,4 @@
-"""SECURITY.md Appendices A and B adapted to the demo schema (shared by several test modules).
+"""docs/threat-model.md Appendices A and B adapted to the demo schema (shared by several tests).
 
 customers -> clientes, orders -> ventas, secrets -> empleados (not in the ANALYST policy),
 email/telefono masked. `{tmp}` and `{other}` are filled with the test's directory and the other

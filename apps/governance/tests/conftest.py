@@ -1,6 +1,6 @@
 """Fixtures for the pure governance engine tests: no Django, small SQLite files in tmp_path.
 
-The demo schema is the exact one of DEMO_DATA.md. Masked PII values all contain the marker
+The demo schema is the exact one of docs/demo-data.md. Masked PII values all contain the marker
 `PII`, secret employee values `EMPSECRET`, and the other tenant's file `GLOBEXCANARY`, so a test
 can assert that none of them ever surfaces in a result or a message.
 """

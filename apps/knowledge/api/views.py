@@ -15,7 +15,7 @@ from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
 from apps.governance.api_access import ApiError, ApiPagination, ErrorSerializer, TenantApi
-from apps.governance.models import Role
+from apps.governance.selectors import member_can
 from apps.knowledge.locations import LocationError
 from apps.knowledge.models import DataSource, Document
 from apps.knowledge.selectors import (
@@ -253,7 +253,7 @@ class DataSourceListApi(TenantApi):
         },
     )
     def post(self, request: Request) -> Response:
-        if self.membership.role != Role.ADMIN:
+        if not member_can(self.membership, "can_add_data"):
             raise ApiError(
                 code="connect_not_allowed",
                 message="Only the organization's administrators may connect a data source.",
@@ -291,7 +291,7 @@ class DataSourceDetailApi(TenantApi):
 
     def access_object(self, pk: int):  # noqa: ANN201
         source = self.get_queryset().filter(pk=pk).first()
-        if source is None or self.membership.role == Role.ADMIN:
+        if source is None or member_can(self.membership, "can_add_data"):
             return source
         visible = {entry.source.pk for entry in datasource_access_list(membership=self.membership)}
         return source if source.pk in visible else None

@@ -291,7 +291,7 @@ ACME_FOREIGN_KEYS = (
     ForeignKeyInfo("ventas", "empleado_id", "empleados", "empleado_id"),
 )
 
-# --- acme: metrics (DEMO_DATA.md: fixed) ------------------------------------------------------
+# --- acme: metrics (docs/demo-data.md: fixed) -----------------------------------------------
 
 _JOIN_PRODUCTOS = "JOIN productos ON productos.producto_id = ventas.producto_id"
 

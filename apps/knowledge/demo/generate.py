@@ -1,8 +1,8 @@
 """Deterministic generators for the demo tenants' SQLite data sources.
 
 `generate_empresa` writes the `acme` source (`empresa.db`) and `generate_globex` the `globex` one,
-following the contract in DEMO_DATA.md: names, vocabularies and schema are fixed, row values come
-from `random.Random(seed)` only, so one seed always yields the same logical content.
+following the contract in docs/demo-data.md: names, vocabularies and schema are fixed, row
+values come from `random.Random(seed)` only, so one seed always yields the same logical content.
 
 The `ventas` table is streamed in fixed-size batches (a generator feeding `executemany`), so memory
 stays flat whatever `rows` is; the bulk-load pragmas and the late index build keep a million rows
@@ -30,7 +30,7 @@ Progress = Callable[[int, int], None]
 # Fixed: part of the batch layout, so changing it changes the data for a given seed.
 BATCH_SIZE = 50_000
 
-# --- acme vocabularies (DEMO_DATA.md: fixed) --------------------------------------------------
+# --- acme vocabularies (docs/demo-data.md: fixed) -------------------------------------------
 
 REGIONES = ("Norte", "Sur", "Este", "Oeste")
 CANALES = ("Online", "Tienda", "Distribuidor")

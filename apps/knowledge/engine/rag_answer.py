@@ -25,12 +25,13 @@ from dataclasses import dataclass, field
 
 from apps.knowledge.engine.catalog import CatalogSnapshot, ColumnInfo, ForeignKeyInfo, MetricDef
 from apps.knowledge.engine.retrieval import Hit, denied_terms, redact_lines
+from datachat.contract import SCHEMA_KINDS
 from datachat.text import STOPWORDS, detect_language, fold, identifier_words, index_terms, stem
 from datachat.text import words as text_words
 
 __all__ = ["KINDS", "RagAnswer", "compose_schema_answer", "detect_kind"]
 
-KINDS = ("table_columns", "metric_definition", "column_values", "column_meaning", "join", "tables")
+KINDS = SCHEMA_KINDS  # the contract's kinds of schema question (datachat/contract.py)
 
 Source = tuple[str, str]  # (document_id, title)
 

@@ -1,4 +1,4 @@
-"""The demo data layer against the contract in DEMO_DATA.md (pure pytest: no Django, no ORM).
+"""The demo data layer against the contract in docs/demo-data.md (pure pytest: no Django, no ORM).
 
 Expected names, vocabularies and prices are written out here rather than imported from the module
 under test, so a change to the generator that breaks the contract fails these tests.

@@ -10,22 +10,12 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
-INTENTS = ("SCHEMA", "QUERY", "AGGREGATION", "COMPARISON", "TREND", "AMBIGUOUS")
-ROUTES = ("SQL", "RAG", "CLARIFY")
 GRAINS = ("day", "week", "month", "quarter", "year")
-SCHEMA_KINDS = (
-    "table_columns",
-    "metric_definition",
-    "column_values",
-    "column_meaning",
-    "join",
-    "tables",
-)
 
 
 @dataclass(frozen=True)
 class Intent:
-    type: str  # one of INTENTS
+    type: str  # one of datachat.contract.INTENTS
     confidence: float
     reasoning: str
 
@@ -152,7 +142,7 @@ class QueryPlan:
 
 @dataclass(frozen=True)
 class SchemaRequest:
-    kind: str  # one of SCHEMA_KINDS
+    kind: str  # one of datachat.contract.SCHEMA_KINDS
     table: str | None = None
     column: str | None = None
     metric: str | None = None
@@ -160,7 +150,7 @@ class SchemaRequest:
 
 @dataclass(frozen=True)
 class Interpretation:
-    route: str  # "SQL", "RAG" or "CLARIFY"
+    route: str  # one of datachat.contract.ROUTES
     intent: Intent
     lang: str  # "es" or "en"
     plan: QueryPlan | None = None

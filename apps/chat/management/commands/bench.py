@@ -4,7 +4,7 @@ Speed targets are measured here, not asserted by timed tests. The questions are 
 evaluation set; each runs cold (a fresh cache) and then again (a cache hit).
 
 With `--llm-stub` a second part runs the same questions through the LLM path against a scripted
-OpenAI-compatible server started in-process on 127.0.0.1 (datachat/providers/openai_stub.py): it
+OpenAI-compatible server started in-process on 127.0.0.1 (tests/support/openai_stub.py): it
 answers each question with the evaluation file's gold SQL (or, without one, a RAG plan citing the
 first document it was shown), instantly. It reports what the LLM path costs: calls, prompt tokens
 and dollars per question, and the pipeline's latency with the model's own time taken out.
@@ -13,17 +13,18 @@ and dollars per question, and the pipeline's latency with the model's own time t
 from __future__ import annotations
 
 import contextlib
-import os
 import re
 import statistics
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.core.cache import cache
 from django.core.management.base import BaseCommand, CommandError
+from django.test import override_settings
 
 from apps.chat import llm_path
 from apps.chat.engine.llm_prompt import (
@@ -33,11 +34,13 @@ from apps.chat.engine.llm_prompt import (
 )
 from apps.chat.evaluation import load_cases
 from apps.chat.pipeline import ask
-from apps.chat.semantic import semantic_model_for
+from apps.chat.semantic_cache import semantic_model_for
 from apps.governance.selectors import membership_get, organization_get
 from apps.knowledge.selectors import catalog_snapshot, datasource_get
 from datachat.providers.llm import reset_breakers
-from datachat.providers.openai_stub import OpenAIStub, Reply
+
+if TYPE_CHECKING:
+    from tests.support.openai_stub import Reply
 
 DEFAULT_CASES = Path(__file__).resolve().parents[2] / "tests" / "data" / "eval_nl2sql.jsonl"
 STAGES = (
@@ -232,7 +235,9 @@ class Command(BaseCommand):
 
     def _llm(self, membership, questions: list[str], gold: dict[str, str]) -> None:  # noqa: ANN001
         """The LLM path against the scripted server: a cold pass, then the same questions again
-        (every one should be a cache hit making no call)."""
+        (every one should be a cache hit making no call). The scripted server is the tests' own
+        (tests/support/openai_stub.py): `--llm-stub` runs from a checkout, never in production."""
+        OpenAIStub = _stub().OpenAIStub  # noqa: N806
         with OpenAIStub() as stub, _llm_endpoint(stub.base_url):
             stub.set_handler(scripted_model(gold))
             ask(membership=membership, question="warm-up", channel="bench")  # imports, pools
@@ -313,7 +318,6 @@ class Command(BaseCommand):
 
 
 # -- the scripted model ---------------------------------------------------------------------------
-_VARS = ("DATACHAT_LLM", "OPENAI_API_KEY", "OPENAI_BASE_URL", "DATACHAT_LLM_MODEL")
 _QUESTION = re.compile(r"^QUESTION: (.*)$", re.MULTILINE)
 _TITLE = re.compile(r"^## (.+)$", re.MULTILINE)
 
@@ -321,23 +325,19 @@ _TITLE = re.compile(r"^## (.+)$", re.MULTILINE)
 @contextlib.contextmanager
 def _llm_endpoint(base_url: str) -> Iterator[None]:
     """Point this process's LLM configuration at `base_url` for the block, then restore it."""
-    saved = {name: os.environ.get(name) for name in _VARS}
-    os.environ.update(
-        DATACHAT_LLM="openai",
-        OPENAI_API_KEY="bench",
-        OPENAI_BASE_URL=base_url,
-        DATACHAT_LLM_MODEL="gpt-4o-mini",
-    )
+    llm = {
+        "DATACHAT_LLM": "openai",
+        "OPENAI_API_KEY": "bench",
+        "OPENAI_BASE_URL": base_url,
+        "DATACHAT_LLM_MODEL": "gpt-4o-mini",
+    }
     llm_path.reset()
     reset_breakers()
     try:
-        yield
+        with override_settings(DATACHAT={**settings.DATACHAT, "LLM": llm}):
+            llm_path.reset()
+            yield
     finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
         llm_path.reset()
         reset_breakers()
 
@@ -352,9 +352,19 @@ def _last_message(body: Any) -> str:
     return str((messages or [{}])[-1].get("content") or "")
 
 
+def _stub():  # noqa: ANN202
+    try:
+        from tests.support import openai_stub
+    except ImportError as error:  # an installed copy without the tests folder
+        raise CommandError("--llm-stub needs the project's tests/ folder (a checkout)") from error
+    return openai_stub
+
+
 def scripted_model(gold: dict[str, str]) -> Callable[[dict], Reply]:
     """A model that knows the answers: the gold SQL of a question it recognises, else a RAG
     plan; RAG calls cite the first document of their context."""
+
+    Reply = _stub().Reply  # noqa: N806
 
     def reply(body: dict) -> Reply:
         text = _last_message(body)

@@ -39,7 +39,7 @@ class Command(OneLineErrors, BaseCommand):
     help = "Run each case of a JSONL evaluation file through the pipeline and report accuracy."
 
     def add_arguments(self, parser) -> None:  # noqa: ANN001
-        parser.add_argument("file", nargs="?", help="JSONL cases (see CONTRACT.md).")
+        parser.add_argument("file", nargs="?", help="JSONL cases (see docs/contract.md).")
         parser.add_argument("--org", help="Default org for cases without one (default acme).")
         parser.add_argument("--user", help="Default user for cases without one (default analista).")
         parser.add_argument("--json", action="store_true", help="Print one JSON result per case.")

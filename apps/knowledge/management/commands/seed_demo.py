@@ -1,4 +1,4 @@
-"""`manage.py seed_demo`: the demo tenants, users, data sources and knowledge (DEMO_DATA.md).
+"""`manage.py seed_demo`: the demo tenants, users, data sources and knowledge (docs/demo-data.md).
 
 Idempotent: a second run with the same arguments changes nothing and says so. Deterministic for a
 `--seed`. The data files are streamed, so `--rows 10000000` runs in bounded memory.
@@ -29,7 +29,7 @@ from apps.knowledge.services import (
 
 DEMO_PASSWORD = "datachat-demo"
 
-# The demo's own policies (DEMO_DATA.md "Role capabilities"): they name the demo's tables, so
+# The demo's own policies (docs/demo-data.md "Role capabilities"): they name the demo's tables, so
 # they belong here, not in the defaults a new organization gets (governance.DEFAULT_POLICIES).
 _DEMO_PII = ["clientes.email", "clientes.telefono", "clientes.direccion"]
 DEMO_POLICIES: dict[str, dict] = {
@@ -54,6 +54,7 @@ DEMO_POLICIES: dict[str, dict] = {
         "can_export": True,
         "can_view_audit": True,
         "can_edit_knowledge": True,
+        "can_add_data": True,
     },
     Role.STEWARD: {
         "allowed_tables": ["*", "-empleados"],
@@ -168,9 +169,7 @@ class Command(BaseCommand):
         self.stdout.write(f"[{slug}] organization and {len(spec['users'])} users ready")
 
         content = spec["content"]()
-        source_existed = DataSource.all_tenants.filter(
-            organization=org, name=spec["source"]
-        ).exists()
+        source_existed = DataSource.all_tenants.for_org(org).filter(name=spec["source"]).exists()
         source = datasource_create(
             org=org,
             name=spec["source"],

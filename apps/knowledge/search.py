@@ -28,7 +28,7 @@ def lexical_index_for(org: Organization) -> LexicalIndex:
     index = _indexes.get(key)
     if index is None:
         chunks = []
-        for doc in Document.all_tenants.filter(organization=org).order_by("pk"):
+        for doc in Document.all_tenants.for_org(org).order_by("pk"):
             chunks.extend(document_chunks(doc))
         index = LexicalIndex(chunks)
         with _lock:
