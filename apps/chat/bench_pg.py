@@ -1,7 +1,7 @@
 """`manage.py bench --pg-rows N`: a PostgreSQL source of N rows, answered and exported.
 
 Generates (once; kept between runs when it already holds N rows) a scratch database
-`datachat_bench_big` with a `ventas` table made by `generate_series`, reached through a login
+`dcbench_big` with a `ventas` table made by `generate_series`, reached through a login
 role of its own, and connects it to the org as the data source `bench_big`. Then, as the org's
 ADMIN: an aggregate question over all N rows under the org's deadline, and CSV exports of the
 full result of a plain listing at several sizes, with the process's resident memory sampled
@@ -18,8 +18,8 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlparse
 
-DB_NAME = "datachat_bench_big"
-ROLE = "datachat_bench_big"
+DB_NAME = "dcbench_big"
+ROLE = "dcbench_big"
 SOURCE = "bench_big"
 ROLE_PASSWORD = "datachat-bench"  # a local scratch role, loopback only
 

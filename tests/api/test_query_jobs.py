@@ -32,6 +32,7 @@ SLOW = "SELECT COUNT(*) FROM ventas a CROSS JOIN ventas b CROSS JOIN ventas c"
 @pytest.fixture
 def as_jobs(settings):  # noqa: ANN001, ANN201
     settings.DATACHAT = {**settings.DATACHAT, "QUERY_JOBS": True, "WEB_QUERY_DEADLINE_MS": 0}
+    cache.clear()  # an answer another test cached would be served without any query
     return settings
 
 

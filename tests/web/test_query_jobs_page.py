@@ -4,6 +4,7 @@ replaced by the answer; a reload shows the running job; Stop records the cancell
 from __future__ import annotations
 
 import pytest
+from django.core.cache import cache
 
 from apps.chat.models import Message, QueryJob
 from tests.web.conftest import HTMX
@@ -14,6 +15,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def as_jobs(settings):  # noqa: ANN001, ANN201
     settings.DATACHAT = {**settings.DATACHAT, "QUERY_JOBS": True, "WEB_QUERY_DEADLINE_MS": 0}
+    cache.clear()  # an answer another test cached would be served without any query
 
 
 def test_a_long_question_shows_a_polling_card_then_the_answer(login, as_jobs):

@@ -88,7 +88,7 @@ class Command(BaseCommand):
             type=int,
             default=0,
             help="Also generate a PostgreSQL source of this many rows (generate_series, in a "
-            "scratch database `datachat_bench_big` on --pg-url) and time an answer and exports.",
+            "scratch database `dcbench_big` on --pg-url) and time an answer and exports.",
         )
         parser.add_argument(
             "--pg-url",
