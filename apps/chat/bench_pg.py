@@ -106,8 +106,11 @@ def bench_big_source(
     source_url, generated = _ensure_database(admin_url, rows)
     if datasource_get(org=org, name=SOURCE) is None:
         datasource_connect(org, SOURCE, url=source_url, user=None, restricted=False)
-    membership = Membership.all_tenants.select_related("organization", "user").get(
-        organization=org, role="ADMIN"
+    membership = (
+        Membership.all_tenants.for_org(org)
+        .select_related("organization", "user")
+        .filter(role="ADMIN")
+        .first()
     )
     results: list[tuple[str, tuple, list[tuple]]] = []
 
@@ -115,36 +118,45 @@ def bench_big_source(
         "SELECT region, canal, COUNT(*) AS ventas, SUM(total) AS total "
         "FROM ventas GROUP BY region, canal ORDER BY region, canal"
     )
-    started = time.perf_counter()
-    answer = run_query(membership=membership, sql=aggregate, source_name=SOURCE, channel="cli")
-    answered = (time.perf_counter() - started) * 1000
-    summed = sum(int(r[2]) for r in answer.get("rows") or [])
-    results.append(
-        (
-            f"PostgreSQL source of {rows:,} rows (generated in {generated:.1f} s; 0: reused)",
-            ("measure", "value"),
-            [
-                ("aggregate answer type / rows summed", f"{answer['type']} / {summed:,}"),
-                ("answer time, end to end (ms)", f"{answered:.0f}"),
-                ("the org's deadline (ms)", f"{org.query_timeout_ms}"),
-                ("SQL execution (ms)", f"{answer['timings_ms'].get('execute', 0):.0f}"),
-            ],
-        )
-    )
+    saved = {"count_cap": org.count_cap, "query_timeout_ms": org.query_timeout_ms}
 
-    listing = run_query(
-        membership=membership,
-        sql="SELECT id, region, canal, total, fecha FROM ventas",
-        source_name=SOURCE,
-        channel="cli",
-    )
-    message = Message.all_tenants.get(pk=listing["message_id"])
-    saved_cap = org.count_cap
-    export_rows = []
+    def limits(**values: int) -> None:
+        Organization.objects.filter(pk=org.pk).update(**values)
+        membership.organization.refresh_from_db()
+
+    def timed_answer(sql: str) -> tuple[dict, float]:
+        started = time.perf_counter()
+        answer = run_query(membership=membership, sql=sql, source_name=SOURCE, channel="cli")
+        return answer, (time.perf_counter() - started) * 1000
+
+    measures = []
     try:
+        for deadline in (saved["query_timeout_ms"], 60_000):
+            limits(query_timeout_ms=deadline)
+            answer, answered = timed_answer(aggregate)
+            summed = sum(int(r[2]) for r in answer.get("rows") or [])
+            code = (answer.get("error") or {}).get("code") or answer["type"]
+            measures.append(
+                (
+                    f"aggregate over every row, deadline {deadline / 1000:g} s",
+                    f"{code}, {summed:,} rows summed, {answered:.0f} ms",
+                )
+            )
+            if answer["type"] == "SQL":
+                break
+        results.append(
+            (
+                f"PostgreSQL source of {rows:,} rows (generated in {generated:.1f} s; 0: reused)",
+                ("measure", "value"),
+                measures,
+            )
+        )
+        export_rows = []
         for size in export_sizes:
-            Organization.objects.filter(pk=org.pk).update(count_cap=size)
-            membership.organization.refresh_from_db()
+            # The stored SQL carries the count cap of its answer: answer at each size.
+            limits(count_cap=size, query_timeout_ms=300_000)
+            listing, _ms = timed_answer("SELECT id, region, canal, total, fecha FROM ventas")
+            message = Message.all_tenants.get(pk=listing["message_id"])
             with _peak_rss() as rss:
                 started = time.perf_counter()
                 export = message_export(
@@ -168,7 +180,7 @@ def bench_big_source(
                 )
             )
     finally:
-        Organization.objects.filter(pk=org.pk).update(count_cap=saved_cap)
+        limits(**saved)
     results.append(
         (
             "CSV export of the full listing, streamed (resident memory of this process, MB)",
