@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from apps.chat import gap_views, usage
 from apps.chat.views import LoginPage
 from apps.governance import views as governance_views
 from datachat import observability
@@ -27,7 +28,14 @@ urlpatterns = [
         name="account-token-revoke",
     ),
     path("chat/", include("apps.chat.urls")),
+    # The steward pages read chat messages (chat sits above knowledge): mounted here.
+    path("knowledge/gaps/", gap_views.gaps_page, name="gaps"),
+    path("knowledge/gaps/<int:gap_id>/", gap_views.gap_page, name="gap"),
+    path("knowledge/gaps/<int:gap_id>/<str:action>/", gap_views.gap_fix, name="gap-fix"),
+    path("knowledge/gaps/fixes/<int:fix_id>/", gap_views.gap_fix_status, name="gap-fix-status"),
     path("knowledge/", include("apps.knowledge.urls")),
+    path("usage/", usage.usage_page, name="usage"),
+    path("usage/export.csv", usage.usage_export, name="usage-export"),
     path("compliance/", include("apps.governance.urls")),
     path("api/v1/", include("apps.chat.api.urls")),
     path("api/v1/", include("apps.knowledge.api.urls")),

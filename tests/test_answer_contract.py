@@ -113,3 +113,22 @@ def test_dates_and_masks_are_json_friendly(member):
     emails = {row[1] for row in answer["rows"]}
     assert emails == {"***"}
     assert all(isinstance(row[2], str) for row in answer["rows"])
+
+
+def test_answers_say_their_reading_and_what_was_not_understood(member):
+    """Issue 13 §7: a data answer carries its interpretation in the user's language; a question
+    asked back names, in `unresolved`, what the engine did not understand."""
+    analista = member("acme", "analista")
+    data = ask(membership=analista, question="Ingresos por canal en el cuarto trimestre de 2025")
+    assert data["type"] == "SQL" and data["unresolved"] == []
+    assert "SUM(total)" in data["interpretation"] and "canal" in data["interpretation"]
+    assert "2025" in data["interpretation"]
+    asked = ask(membership=analista, question="ventas de clientes que nunca compraron Monitor")
+    assert asked["type"] == "CLARIFY" and asked["interpretation"] == ""
+    assert {"kind": "word", "text": "nunca"} in asked["unresolved"]
+    vague = ask(membership=analista, question="¿Y eso qué?")
+    assert vague["type"] == "CLARIFY" and vague["unresolved"]
+    assert all(
+        set(u) == {"kind", "text"} and u["kind"] in {"word", "metric", "value"}
+        for u in vague["unresolved"]
+    )

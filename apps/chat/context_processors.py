@@ -1,4 +1,5 @@
-"""Template context for every page: the review queue's count for stewards and admins."""
+"""Template context for every page: the review queue's count for stewards and admins, and
+which steward pages (knowledge gaps, usage) the member may open."""
 
 from __future__ import annotations
 
@@ -20,4 +21,9 @@ def review_queue(request: HttpRequest) -> dict[str, Any]:
             return 0
         return review_count(org=membership.organization)
 
-    return {"review_count": count}
+    def pages() -> dict[str, bool]:
+        from apps.chat.access import steward_pages
+
+        return steward_pages(getattr(request, "membership", None))
+
+    return {"review_count": count, "steward_pages": pages}

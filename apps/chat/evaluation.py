@@ -20,13 +20,14 @@ from typing import Any
 import sqlglot
 
 from apps.chat.engine.offline.result_match import results_match
-from apps.chat.pipeline import ask, connection_for
+from apps.chat.pipeline import ask
 from apps.governance.engine.errors import SqlRefusal
 from apps.governance.engine.executor import execute
 from apps.governance.engine.guard import guard_sql
 from apps.governance.engine.policy import DataPolicy
 from apps.governance.selectors import membership_get, organization_get
 from apps.governance.services import full_access_role
+from apps.knowledge.query_context import query_context
 from apps.knowledge.selectors import catalog_snapshot, datasource_get
 from datachat.contract import ANSWERED_TYPES, DATA_ANSWER_TYPES, DATA_INTENTS
 
@@ -42,6 +43,11 @@ class Case:
     expect: str = "answer"
     must_mention: tuple[str, ...] = ()
     must_cite: tuple[str, ...] = ()
+    # Insights (docs/insights.md): the answer type wanted ("HYBRID"), and for a why-question the
+    # decomposition's checks: {"gold_change_sql": one row (value A, value B), "top": [{"column":
+    # "ventas.categoria", "gold_sql": the value that contributes most, first row}]}.
+    answer_type: str | None = None
+    decomposition: dict[str, Any] | None = None
 
 
 @dataclass
@@ -122,6 +128,8 @@ def load_cases(path: str | Path) -> list[Case]:
                     expect=expect,
                     must_mention=tuple(raw.get("must_mention") or ()),
                     must_cite=tuple(raw.get("must_cite") or ()),
+                    answer_type=raw.get("answer_type"),
+                    decomposition=raw.get("decomposition"),
                 )
             )
         except (ValueError, KeyError, TypeError) as exc:
@@ -165,6 +173,14 @@ def _judge(case: Case, answer: dict[str, Any], membership) -> tuple[bool, str]: 
             False,
             f"expected an answer, got {kind}: {(answer.get('error') or {}).get('code', '')}",
         )
+    if case.answer_type and kind != case.answer_type:
+        return False, f"expected a {case.answer_type} answer, got {kind}"
+    if kind == "HYBRID" and not (answer.get("sources") and answer.get("columns")):
+        return False, "HYBRID answer without its sources or its data"
+    if case.decomposition is not None:
+        ok, reason = _judge_decomposition(case.decomposition, answer, membership)
+        if not ok:
+            return ok, reason
     text = (answer.get("answer") or "").lower()
     missing = [m for m in case.must_mention if m.lower() not in text]
     if missing:
@@ -188,6 +204,45 @@ def _judge(case: Case, answer: dict[str, Any], membership) -> tuple[bool, str]: 
     return False, "result differs from the gold SQL"
 
 
+def _judge_decomposition(
+    expected: dict[str, Any],
+    answer: dict[str, Any],
+    membership,  # noqa: ANN001
+) -> tuple[bool, str]:
+    """A why-answer: its parts add up to the change exactly, the change is the gold one (to the
+    decomposition's precision) and, per named dimension, the top contributor is the gold one."""
+    from decimal import Decimal
+
+    from apps.chat.engine.decompose import parts_add_up
+
+    found = answer.get("decomposition")
+    if not found:
+        return False, "no decomposition in the answer"
+    if not parts_add_up(found):
+        return False, "the contributions do not add up to the total change"
+    if expected.get("gold_change_sql"):
+        try:
+            gold = run_gold(expected["gold_change_sql"], membership)
+        except SqlRefusal as exc:
+            return False, f"gold SQL failed: {exc.code}"
+        value_a, value_b = (Decimal(str(v or 0)) for v in gold[0][:2])
+        half = Decimal(1).scaleb(-int(found.get("precision", 2))) / 2
+        for got, want in ((found["value_a"], value_a), (found["value_b"], value_b)):
+            if abs(Decimal(str(got)) - want) > half + abs(want) * Decimal("1e-9"):
+                return False, f"period value {got} differs from the gold {want}"
+    for top in expected.get("top") or []:
+        parts = [c for c in found["contributions"] if c["column"] == top["column"]]
+        if not parts:
+            return False, f"no contributions along {top['column']}"
+        try:
+            gold = run_gold(top["gold_sql"], membership)
+        except SqlRefusal as exc:
+            return False, f"gold SQL failed: {exc.code}"
+        if str(parts[0]["value"]) != str(gold[0][0]):
+            return False, f"top contributor {parts[0]['value']} is not the gold {gold[0][0]}"
+    return True, ""
+
+
 def run_gold(sql: str, membership) -> list[list[Any]]:  # noqa: ANN001
     """The gold SQL through the guard and executor with an unrestricted evaluation policy."""
     source = datasource_get(org=membership.organization)
@@ -203,8 +258,11 @@ def run_gold(sql: str, membership) -> list[list[Any]]:  # noqa: ANN001
         count_cap=100_000,
         timeout_ms=30_000,
     )
+    context = query_context(
+        membership=membership, source=source, policy=policy, check_restricted=False
+    )
     guarded = guard_sql(sql, dialect=source.dialect, schema=catalog.schema_mapping(), policy=policy)
-    result = execute(guarded, source=connection_for(source))
+    result = execute(guarded, source=context.connection)
     return [list(row) for row in result.rows]
 
 

@@ -290,7 +290,7 @@ def job_stop(*, job: QueryJob, user: Any) -> QueryJob:
 def pg_cancel(job: QueryJob) -> bool:
     """`pg_cancel_backend` on the job's backend, from this process, only while that backend
     still runs DataChat's query cursor (a pid is reused once its connection closes)."""
-    from apps.chat.pipeline import connection_for
+    from apps.knowledge.query_context import connection_for
     from apps.knowledge.selectors import datasource_get
 
     source = datasource_get(org=job.organization, name=job.source_name)

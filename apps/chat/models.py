@@ -172,3 +172,80 @@ class QueryJob(TenantOwnedModel):
 
     def __str__(self) -> str:
         return f"{self.pk} {self.status}"
+
+
+class Gap(TenantOwnedModel):
+    """One thing an answer was missing: a word, metric or value the engine could not place in an
+    asked-back (or refused-as-unknown) answer, or a 👎 on an answer. Written when the message is
+    recorded (and when the 👎 is given), so the knowledge gaps page groups them with one indexed
+    query per period instead of re-reading every answer. Deleted with its message."""
+
+    class Kind(models.TextChoices):
+        WORD = "word", _("word or phrase")
+        METRIC = "metric", _("metric")
+        VALUE = "value", _("value")
+        QUESTION = "question", _("question asked back")  # nothing identified: the question
+        FEEDBACK = "feedback", _("not helpful")  # a 👎
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="gaps")
+    data_source = models.ForeignKey(
+        "knowledge.DataSource", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    text = models.CharField(max_length=200)  # as the asker wrote it
+    key = models.CharField(max_length=200)  # folded: what groups the gaps
+    answer_type = models.CharField(max_length=10)
+    created_at = models.DateTimeField()  # the message's
+
+    class Meta(TenantOwnedModel.Meta):
+        indexes = [
+            models.Index(fields=["organization", "created_at"]),
+            models.Index(fields=["organization", "kind", "key"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.text}"
+
+
+class GapFix(TenantOwnedModel):
+    """A steward's fix of one gap (a synonym, a metric or a verified example) and what re-asking
+    the gap's questions in the background found: how many now get an answer, which still not."""
+
+    class Action(models.TextChoices):
+        SYNONYM = "synonym", _("synonym")
+        METRIC = "metric", _("metric")
+        EXAMPLE = "example", _("verified example")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("re-asking")
+        DONE = "done", _("done")
+        FAILED = "failed", _("failed")
+
+    data_source = models.ForeignKey(
+        "knowledge.DataSource", on_delete=models.CASCADE, related_name="+"
+    )
+    kind = models.CharField(max_length=10)
+    key = models.CharField(max_length=200)
+    text = models.CharField(max_length=200)
+    action = models.CharField(max_length=10, choices=Action.choices)
+    target = models.CharField(max_length=300, blank=True)  # what the fix changed, in words
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    knowledge_version = models.PositiveIntegerField(default=0)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    asked = models.PositiveIntegerField(default=0)
+    answered = models.PositiveIntegerField(default=0)
+    # [{"question": ..., "type": SQL|CLARIFY|…}] of every question re-asked
+    results = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta(TenantOwnedModel.Meta):
+        indexes = [models.Index(fields=["organization", "kind", "key", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.action} for {self.text}"

@@ -23,32 +23,37 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 
+from apps.chat import insights, llm_budget, llm_path
 from apps.chat import jobs as query_jobs
-from apps.chat import llm_budget, llm_path
 from apps.chat.engine import charts, narrate
 from apps.chat.engine.answer import Answer, LLMUsage, intent_dict
 from apps.chat.engine.followups import followups
 from apps.chat.engine.offline import interpret
 from apps.chat.engine.offline.plan import QueryPlan, plan_from_dict, plan_to_dict
 from apps.chat.engine.units import result_units
+from apps.chat.gap_record import gaps_record
 from apps.chat.models import Conversation, Message, QueryJob
 from apps.chat.question_stats import counted, question_stat_record
 from apps.chat.selectors import conversation_owned_get
 from apps.chat.semantic_cache import semantic_model_for
 from apps.chat.texts import text
 from apps.governance.engine.errors import SqlRefusal
-from apps.governance.engine.executor import SourceConnection, execute
+from apps.governance.engine.executor import execute
 from apps.governance.engine.guard import GuardedQuery, GuardLimits, guard_sql
 from apps.governance.engine.policy import DataPolicy
 from apps.governance.engine.screening import bounded, screen_question
 from apps.governance.models import Membership
-from apps.governance.services import audit_record, policy_resolve_memo
+from apps.governance.services import audit_record
 from apps.governance.tenancy import tenant_scope
 from apps.knowledge import search as knowledge_search
 from apps.knowledge.engine.catalog import CatalogSnapshot
-from apps.knowledge.locations import LocationError
 from apps.knowledge.models import DataSource
-from apps.knowledge.selectors import catalog_snapshot, datasource_get
+from apps.knowledge.query_context import (
+    RESTRICTED_RULE,
+    QueryContext,
+    query_context,
+)
+from apps.knowledge.selectors import datasource_get
 from datachat.contract import ANSWERED_TYPES
 from datachat.providers.llm import LLMError
 from datachat.text import detect_language, fold
@@ -97,6 +102,7 @@ class Turn:
     conversation: Conversation | None = None
     policy: DataPolicy | None = None
     catalog: CatalogSnapshot | None = None
+    context: QueryContext | None = None  # source, catalog, policy, connection (query_context)
     lang: str = "es"
     timer: Timer = field(default_factory=Timer)
     previous_plan: QueryPlan | None = None
@@ -121,6 +127,9 @@ class Turn:
     # conversation was created by this turn.
     payload: dict[str, Any] | None = None
     conversation_created: bool = False
+    # The previous answer's insight fields ({"decomposition", "definition"}) for follow-ups:
+    # "¿y por región?" after a why-answer, "¿y en 2024?" after a HYBRID one.
+    previous_insight: dict | None = None
 
     @property
     def org(self):  # noqa: ANN201
@@ -256,16 +265,12 @@ def _prepare(turn: Turn, source_name: str | None, conversation_id: int | None) -
             turn.source = turn.conversation.data_source
     if turn.source is None:
         return _error(turn, "unknown_source", text("unknown_source", turn.lang, name=source_name))
-    if turn.source.restricted and not turn.user.has_perm("knowledge.use_datasource", turn.source):
-        turn.refusal_rule = "datasource.restricted"
+    try:
+        turn.context = query_context(membership=turn.membership, source=turn.source, lang=turn.lang)
+    except SqlRefusal as refusal:  # a restricted source this caller may not use
+        turn.refusal_rule = refusal.detail or RESTRICTED_RULE
         return _refused(turn, "not_authorized", text("source_restricted", turn.lang))
-    turn.catalog = catalog_snapshot(data_source=turn.source)
-    catalog_version = (turn.source.pk, turn.source.schema_version, turn.org.knowledge_version)
-    turn.policy = policy_resolve_memo(
-        membership=turn.membership,
-        catalog_version=catalog_version,
-        catalog=turn.catalog.policy_flags,
-    )
+    turn.catalog, turn.policy = turn.context.catalog, turn.context.policy
     turn.timer.lap("context")
     if not turn.policy.can_query:
         turn.refusal_rule = f"policy.{turn.policy.role}.no_data_questions"
@@ -299,6 +304,17 @@ def _conversation_for(turn: Turn, conversation_id: int) -> Conversation:
     )
     if last is not None:
         turn.previous_plan = plan_from_dict(last.plan)
+    latest = (
+        Message.objects.filter(conversation=conversation, kind=Message.Kind.ASK)
+        .order_by("-created_at", "-id")
+        .values_list("answer", flat=True)
+        .first()
+    )
+    if isinstance(latest, dict) and (latest.get("decomposition") or latest.get("definition")):
+        turn.previous_insight = {
+            "decomposition": latest.get("decomposition"),
+            "definition": latest.get("definition"),
+        }
     if llm_path.llm_enabled():
         # The model rewrites a follow-up from the previous question and its SQL (an LLM answer
         # has no offline plan to rewrite).
@@ -348,12 +364,16 @@ def _ask_stages(turn: Turn) -> Answer:
         turn.audit_sql = answer.sql or ""
         return answer
 
-    if not llm_path.llm_enabled():
-        answer = _offline_answer(turn)
-    elif llm_budget.llm_budget_exhausted(org=turn.org):
-        answer = _budget_exhausted_answer(turn)
-    else:
-        answer = _llm_or_offline_answer(turn)
+    # Why-questions are answered by the decomposition in both modes (arithmetic, not a model's
+    # guess); HYBRID questions here only offline (with a model, its one structured call decides).
+    answer = insights.insight_answer(turn, hybrid=not llm_path.llm_enabled())
+    if answer is None:
+        if not llm_path.llm_enabled():
+            answer = _offline_answer(turn)
+        elif llm_budget.llm_budget_exhausted(org=turn.org):
+            answer = _budget_exhausted_answer(turn)
+        else:
+            answer = _llm_or_offline_answer(turn)
     # A fallback is not cached: recomputing it offline costs milliseconds, and a cached copy
     # would go on hiding the model's answer after the endpoint recovers.
     fell_back = turn.llm is not None and turn.llm.fallback is not None
@@ -364,6 +384,9 @@ def _ask_stages(turn: Turn) -> Answer:
 
 def _offline_answer(turn: Turn) -> Answer:
     """The built-in engine: intent, plan and SQL without a model."""
+    verified = _verified_example(turn)
+    if verified is not None:
+        return verified
     model = semantic_model_for(turn.source, turn.catalog)
     interpretation = interpret(turn.question, model, previous=turn.previous_plan)
     turn.lang = interpretation.lang or turn.lang
@@ -380,15 +403,42 @@ def _offline_answer(turn: Turn) -> Answer:
             intent=intent,
             answer=interpretation.clarify or text("clarify", turn.lang),
             suggestions=list(interpretation.suggestions),
+            unresolved=[u.as_dict() for u in interpretation.unresolved],
         )
     if interpretation.route == "RAG":
         return _rag_answer(turn, interpretation, intent)
     turn.plan = interpretation.plan
     answer = _sql_answer(turn, interpretation.sql or "", intent, interpretation.plan)
+    answer.interpretation = interpretation.reading
     if answer.type == "SQL":
         answer.suggestions = followups(turn.plan, model, lang=turn.lang)
+        if interpretation.intent.type == "TREND":
+            answer = insights.name_outliers(turn, answer, turn.plan)
+        answer = insights.keep_definition(turn, answer)
         turn.timer.lap("format")
     return answer
+
+
+def _verified_example(turn: Turn) -> Answer | None:
+    """A question a steward answered with an approved verified example (the same question,
+    normalised) gets that example's SQL, through the guard and executor like any other."""
+    from apps.knowledge.models import VerifiedExample
+    from apps.knowledge.selectors import example_list
+
+    wanted = normalise_question(turn.question)
+    for question, sql in example_list(
+        data_source=turn.source, status=VerifiedExample.Status.APPROVED
+    ).values_list("question", "sql"):
+        if normalise_question(question) == wanted:
+            reasoning = (
+                "Pregunta con un ejemplo verificado por un responsable de datos."
+                if turn.lang == "es"
+                else "A question with a verified example from a data steward."
+            )
+            intent = intent_dict("QUERY", 0.95, reasoning)
+            turn.timer.lap("intent")
+            return _sql_answer(turn, sql, intent, None, narrate_shape=True)
+    return None
 
 
 # --- ask, with an LLM ---------------------------------------------------------------------------
@@ -417,7 +467,7 @@ def _budget_exhausted_answer(turn: Turn) -> Answer:
     turn.llm = session = llm_path.LLMSession()
     session.fallback = llm_budget.BUDGET_EXHAUSTED
     turn.timer.lap("intent")
-    answer = _offline_answer(turn)
+    answer = insights.insight_answer(turn) or _offline_answer(turn)  # HYBRID offline too
     note = text("llm_budget_exhausted", turn.lang)
     answer.answer = f"{answer.answer}\n\n{note}" if answer.answer else note
     answer.llm = LLMUsage(**session.usage())
@@ -434,7 +484,7 @@ def _llm_answer(turn: Turn, session: llm_path.LLMSession) -> Answer:
         question=turn.question,
         lang=turn.lang,
         previous=turn.previous_turn,
-        sample_connection=lambda: connection_for(turn.source, turn.lang),
+        sample_connection=lambda: turn.context.connection,
     )
     turn.timer.lap("intent")
     intent = intent_dict(structured.intent, structured.confidence, structured.reasoning)
@@ -444,11 +494,19 @@ def _llm_answer(turn: Turn, session: llm_path.LLMSession) -> Answer:
             intent=intent,
             answer=structured.clarify_question or text("clarify", turn.lang),
             suggestions=list(structured.suggestions),
+            unresolved=[{"kind": "word", "text": turn.question.strip()[:200]}],
         )
     if structured.plan == "RAG":
         return _llm_rag_answer(turn, session, intent, structured.suggestions)
     hint = None if structured.chart == "auto" else structured.chart
     answer = _llm_sql_answer(turn, session, structured.sql or "", intent, hint)
+    if structured.plan in ("HYBRID", "SQL") and answer.type == "SQL":
+        # A definition from the knowledge base when the question asks for one ("what is X and
+        # how much…"): one retrieval, no second call.
+        hybrid = insights.llm_hybrid(turn, answer)
+        if hybrid is not None:
+            turn.timer.lap("retrieve")
+            return hybrid
     if structured.plan == "HYBRID" and answer.type == "SQL":
         sources = llm_path.related_sources(
             org=turn.org, catalog=turn.catalog, policy=turn.policy, question=turn.question
@@ -523,11 +581,14 @@ def _rag_answer(turn: Turn, interpretation, intent: dict) -> Answer:  # noqa: AN
             error={"code": "table_not_allowed", "message": result.text},
         )
     if not result.found:
+        # Nothing documented answers it: what the question named is a gap in the knowledge.
+        said = list(interpretation.unmapped) or [turn.question.strip()[:200]]
         return Answer(
             type="CLARIFY",
             intent=intent,
             answer=result.text or text("clarify", turn.lang),
             suggestions=list(interpretation.suggestions),
+            unresolved=[{"kind": "word", "text": w} for w in said],
         )
     return Answer(
         type="RAG",
@@ -631,7 +692,7 @@ def _sql_answer(
 def _execute(turn: Turn, guarded: GuardedQuery):  # noqa: ANN202
     """Run a guarded query where it belongs: to the end in a job or a command; in a web request
     only up to the short deadline (`jobs.web_execute` raises `JobNeeded` past it)."""
-    connection = connection_for(turn.source, turn.lang)
+    connection = turn.context.connection
     if turn.job_watch is not None:
         return execute(guarded, source=connection, lang=turn.lang, on_start=turn.job_watch.on_start)
     if not turn.jobs_allowed:
@@ -773,6 +834,46 @@ def job_cancelled_record(job: QueryJob) -> dict[str, Any]:
 # --- query ----------------------------------------------------------------------------------
 
 
+def rehearse(
+    *, membership: Membership, question: str, source_name: str | None = None, channel: str = "gaps"
+) -> dict[str, Any]:
+    """Answer a question as the member would be answered now, without storing a message: a
+    steward's fix re-asks a knowledge gap's questions with it. The attempt is still an audit-chain
+    entry (channel `gaps`), and its model tokens still count against the org's budget."""
+    turn = _turn(membership, question, channel, Message.Kind.ASK)
+    with tenant_scope(membership.organization):
+        try:
+            answer = _prepare(turn, source_name, None) or _ask_stages(turn)
+        except Exception as exc:  # noqa: BLE001 - an answer object, never a crash
+            logger.exception("rehearsal failure")
+            answer = _error(turn, "internal_error", text("internal_error", turn.lang), detail=exc)
+        answer.lang = turn.lang
+        answer.source = turn.source.name if turn.source else None
+        answer.timings_ms = turn.timer.result()
+        audit_record(
+            org=turn.org,
+            user=turn.user,
+            role=membership.role,
+            action=turn.kind,
+            channel=channel,
+            source=answer.source or "",
+            question=turn.question,
+            sql=turn.audit_sql,
+            outcome=_OUTCOMES[answer.type],
+            code=(answer.error or {}).get("code", ""),
+            rule=turn.refusal_rule,
+            row_count=answer.row_count,
+            duration_ms=answer.timings_ms.get("total", 0.0),
+            policy_fingerprint=turn.policy.fingerprint() if turn.policy else "",
+            details={"type": answer.type, "cached": answer.cached, "rehearsal": True},
+        )
+    if turn.llm is not None:
+        llm_budget.llm_usage_add(
+            org=turn.org, tokens=answer.llm.prompt_tokens + answer.llm.completion_tokens
+        )
+    return answer.to_dict()
+
+
 def _query_stages(turn: Turn) -> Answer:
     if not turn.policy.can_edit_sql:
         turn.refusal_rule = f"policy.{turn.policy.role}.no_sql_editing"
@@ -796,30 +897,6 @@ def scope_phrase(filters: tuple[str, ...] | list[str]) -> str:
     return "; ".join(dict.fromkeys(parts))
 
 
-def connection_for(source: DataSource, lang: str = "es") -> SourceConnection:
-    """The executor's connection spec for a data source (the location decrypted here only).
-
-    The location rules are applied again here, at every opening: a location stored before them,
-    or a symlink changed since, is refused with its code (`location_outside_org`, …). A
-    PostgreSQL source with per-role enforcement names the org, so every query runs as its
-    policy's own database role (`create_readonly_role`, docs/security.md).
-    """
-    try:
-        location = source.location()
-    except LocationError as exc:
-        raise SqlRefusal(exc.code, lang=lang, detail=exc.detail or exc.code) from None
-    if source.kind == DataSource.Kind.SQLITE:
-        return SourceConnection(dialect="sqlite", sqlite_path=location)
-    if source.db_roles_enabled:
-        return SourceConnection(
-            dialect="postgres",
-            pg_dsn=location,
-            pg_role_org=source.organization.slug,
-            pg_role_prefix=settings.DATACHAT.get("PG_ROLE_PREFIX", "dc_"),
-        )
-    return SourceConnection(dialect="postgres", pg_dsn=location)
-
-
 def _refused(turn: Turn, code: str, message: str) -> Answer:
     return Answer(type="REFUSED", answer=message, error={"code": code, "message": message})
 
@@ -838,6 +915,8 @@ def _cache_key(turn: Turn, kind: str, question: str) -> str:
     cross a row filter or a mask (DESIGN: caching). The provider mode (offline, or which model at
     which endpoint) keeps one producer's answers from being served as another's."""
     context = json.dumps(plan_to_dict(turn.previous_plan), sort_keys=True, default=str)
+    if turn.previous_insight is not None:
+        context += json.dumps(turn.previous_insight, sort_keys=True, default=str)
     if turn.previous_turn is not None:
         context += json.dumps(turn.previous_turn, ensure_ascii=False)
     raw = "|".join(
@@ -845,8 +924,7 @@ def _cache_key(turn: Turn, kind: str, question: str) -> str:
             kind,
             llm_path.cache_mode(),
             str(turn.org.pk),
-            str(turn.source.pk),
-            str(turn.source.schema_version),
+            ":".join(map(str, turn.source.memo_key())),
             turn.policy.fingerprint(),
             str(turn.org.knowledge_version),
             hashlib.sha256(context.encode()).hexdigest()[:16],
@@ -876,18 +954,21 @@ def _cache_set(key: str, answer: Answer, plan: QueryPlan | None) -> None:
         logger.warning("cache write failed", exc_info=True)
 
 
+_OUTCOMES = {
+    "SQL": "answered",
+    "RAG": "answered",
+    "HYBRID": "answered",
+    "CLARIFY": "clarify",
+    "REFUSED": "refused",
+    "ERROR": "error",
+}
+
+
 def _record(turn: Turn, answer: Answer) -> Answer:
     """Store the message and append the audit entry; both in one transaction."""
     answer.lang = turn.lang
     answer.source = turn.source.name if turn.source else None
-    outcome = {
-        "SQL": "answered",
-        "RAG": "answered",
-        "HYBRID": "answered",
-        "CLARIFY": "clarify",
-        "REFUSED": "refused",
-        "ERROR": "error",
-    }[answer.type]
+    outcome = _OUTCOMES[answer.type]
     with transaction.atomic():
         _ensure_conversation(turn)
         turn.timer.lap("record")
@@ -925,6 +1006,8 @@ def _record(turn: Turn, answer: Answer) -> Answer:
         )
         answer.message_id = payload["message_id"] = message.pk
         turn.payload = payload
+        if turn.kind == Message.Kind.ASK:
+            gaps_record(message=message, answer=answer, source=turn.source, user=turn.user)
         if counted(kind=turn.kind, answer_type=answer.type):
             question_stat_record(
                 org=turn.org, user=turn.user, question=turn.question, lang=answer.lang

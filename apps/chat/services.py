@@ -12,6 +12,7 @@ from django.utils import timezone
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
+from apps.chat.gap_record import gap_feedback_sync
 from apps.chat.models import Conversation, Message
 from apps.knowledge.models import DataSource, VerifiedExample
 from apps.knowledge.selectors import datasource_get
@@ -96,6 +97,7 @@ def message_feedback_record(
     message.feedback_comment = comment.strip()[:2000]
     message.feedback_tags = [tag for tag in dict.fromkeys(tags) if tag in FEEDBACK_TAGS]
     message.save(update_fields=["feedback_rating", "feedback_comment", "feedback_tags"])
+    gap_feedback_sync(message=message, source=_source_of(message))
     example = None
     if rating == "up" and _proposable(message):
         source = _source_of(message)

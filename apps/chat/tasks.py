@@ -1,4 +1,5 @@
-"""Chat tasks: long queries run as jobs (apps/chat/jobs.py). Thin: take an id, run, record."""
+"""Chat tasks: thin, take ids, idempotent. Long queries run as jobs (apps/chat/jobs.py); fixed
+knowledge gaps are re-asked (apps/chat/gaps.py)."""
 
 from __future__ import annotations
 
@@ -16,3 +17,12 @@ def query_job_run_task(job_id: str) -> str | None:
     if job is None:
         return None
     return run_job(job)
+
+
+@shared_task(ignore_result=True, acks_late=True)
+def gap_reask_task(fix_id: int) -> int:
+    """Re-ask a fixed knowledge gap's questions; returns how many now get an answer."""
+    from apps.chat.gaps import gap_reask
+
+    fix = gap_reask(fix_id=fix_id)
+    return fix.answered if fix is not None else 0

@@ -25,6 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from apps.chat import jobs as query_jobs
 from apps.chat.engine import charts
+from apps.chat.engine.waterfall import KINDS as DECOMPOSITION_CHARTS
 from apps.chat.models import Conversation, Message, QueryJob
 from apps.chat.pipeline import ask, run_query, stored_text
 from apps.chat.selectors import (
@@ -704,6 +705,9 @@ def _chart(
     stored = answer.get("chart") or {}
     lang = "en" if (get_language() or "es").startswith("en") else "es"
     units = answer.get("units") or {}
+    drawn = DECOMPOSITION_CHARTS.get(stored.get("type") or "")
+    if drawn is not None and answer.get("decomposition"):
+        return _decomposition_chart(drawn, answer["decomposition"], message_id, lang)
     wanted = charts.validate_hint(chart_type) or stored.get("type")
     spec = charts.choose_chart(columns, rows, hint=wanted, lang=lang)
     same_as_stored = spec.type == stored.get("type") and answer.get("lang", lang) == lang
@@ -730,6 +734,27 @@ def _chart(
         ],
         "summary": charts.chart_summary(spec, columns, rows, lang),
         "title": spec.title,
+    }
+
+
+def _decomposition_chart(
+    drawn: Any, decomposition: dict[str, Any], message_id: int | None, lang: str
+) -> dict[str, Any] | None:
+    """A why-answer's waterfall, drawn from its stored decomposition in both themes."""
+    light = drawn.figure(decomposition, lang=lang, theme="light")
+    if light is None:
+        return None
+    dom = f"{message_id or 'new'}"
+    return {
+        "id": message_id,
+        "dom": {"light": f"fig-{dom}-light", "dark": f"fig-{dom}-dark", "config": f"cfg-{dom}"},
+        "type": drawn.name,
+        "figure_light": light,
+        "figure_dark": drawn.figure(decomposition, lang=lang, theme="dark"),
+        "config": charts.plotly_config(lang),
+        "options": [{"type": drawn.name, "label": _chart_label(drawn.name), "current": True}],
+        "summary": drawn.describe(decomposition, lang=lang),
+        "title": light["layout"]["title"]["text"],
     }
 
 

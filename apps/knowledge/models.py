@@ -12,7 +12,7 @@ from apps.knowledge import locations, secrets
 
 
 class DataSource(TenantOwnedModel):
-    """A team database DataChat queries read-only: a SQLite file or a PostgreSQL URL.
+    """A team database DataChat queries read-only: a SQLite file, a PostgreSQL or MariaDB URL.
 
     The location (path or URL, with any password) is stored encrypted. A SQLite location is a
     name relative to the org's folder, `DATACHAT_DATA_DIR/sources/<org-slug>/`, so the data
@@ -21,8 +21,11 @@ class DataSource(TenantOwnedModel):
     """
 
     class Kind(models.TextChoices):
+        # One value per registered engine adapter (`governance.engine.dialects`; a test checks
+        # both lists agree): everything engine-specific goes through `get_dialect(kind)`.
         SQLITE = "sqlite", "SQLite"
         POSTGRES = "postgres", "PostgreSQL"
+        MARIADB = "mariadb", "MariaDB"
 
     class SetupStatus(models.TextChoices):
         READY = "ready", _("Ready")
@@ -74,6 +77,13 @@ class DataSource(TenantOwnedModel):
     def dialect(self) -> str:
         return self.kind
 
+    def memo_key(self) -> tuple:
+        """What in-process memos and answer caches key a source's catalog on: its id, engine,
+        schema version and last refresh. The refresh time tells apart two sources that shared an
+        id (a deleted one, or a rolled-back test's) and a schema version."""
+        refreshed = self.refreshed_at.isoformat() if self.refreshed_at else ""
+        return (self.pk, self.kind, self.schema_version, refreshed)
+
     def set_location(self, location: str) -> None:
         """Store a location as given: callers pass one `locations.location_check` returned
         (`services.datasource_save` does)."""
@@ -96,7 +106,7 @@ class DataSource(TenantOwnedModel):
         Never log or display it: see `display_location`. Raises `locations.LocationError`.
         """
         checked = self.checked_location()
-        return checked.sqlite_path if self.kind == self.Kind.SQLITE else checked.pg_dsn
+        return checked.sqlite_path or checked.pg_dsn or checked.dsn or ""
 
     def display_location(self) -> str:
         return locations.location_display(kind=self.kind, stored=self.stored_location())
@@ -162,6 +172,9 @@ class CatalogColumn(TenantOwnedModel):
     unit = models.CharField(max_length=30, blank=True, help_text=_("e.g. km², kg, years."))
     # Distinct values of a low-cardinality text column; null when not indexed (or PII).
     distinct_values = models.JSONField(null=True, blank=True)
+    # Other words for a value of this column, {value: [synonym, …]} ("sucursal norte" → "Norte"):
+    # a steward's, kept across refreshes; the offline engine reads them like the value itself.
+    value_synonyms = models.JSONField(default=dict, blank=True)
 
     class Meta(TenantOwnedModel.Meta):
         verbose_name = _("catalog column")

@@ -47,7 +47,7 @@ _snapshot_lock = threading.Lock()
 def catalog_snapshot(*, data_source: DataSource) -> CatalogSnapshot:
     """The source's catalog as plain data, memoised per schema and knowledge version."""
     org = data_source.organization
-    key = (data_source.pk, data_source.schema_version, org.knowledge_version)
+    key = (*data_source.memo_key(), org.knowledge_version)
     cached = _snapshot_cache.get(key)
     if cached is not None:
         return cached
@@ -78,6 +78,10 @@ def catalog_snapshot(*, data_source: DataSource) -> CatalogSnapshot:
                         values=tuple(c.distinct_values) if c.distinct_values is not None else None,
                         currency=c.currency,
                         unit=c.unit,
+                        value_synonyms=tuple(
+                            (str(value), tuple(str(w) for w in words))
+                            for value, words in sorted((c.value_synonyms or {}).items())
+                        ),
                     )
                     for c in t.columns.all()
                 ),

@@ -189,6 +189,17 @@ def _metric_sql(metric: MetricSpec, catalog: CatalogSnapshot) -> str:
     return sql
 
 
+def metric_sql(
+    *, expression: str, table: str, catalog: CatalogSnapshot, filters: tuple[str, ...] = ()
+) -> str:
+    """The query that checks (and previews) a metric definition: what an import runs through
+    the guard, for the knowledge gaps page's "define a metric" fix too."""
+    from types import SimpleNamespace
+
+    spec = SimpleNamespace(expression=expression, table=table, filters=list(filters))
+    return _metric_sql(spec, catalog)  # type: ignore[arg-type]
+
+
 def _guard_problem(sql: str, catalog: CatalogSnapshot, policy: DataPolicy) -> str | None:
     try:
         guard_sql(sql, dialect=catalog.dialect, schema=catalog.schema_mapping(), policy=policy)

@@ -16,12 +16,13 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from apps.governance.engine.dialects import get_dialect
 from apps.governance.models import AuditEntry, Membership, Organization
 from apps.governance.services import audit_record
 from apps.knowledge import secrets
 from apps.knowledge.engine import introspection
 from apps.knowledge.engine import pii as pii_rules
-from apps.knowledge.locations import LocationError, location_check, location_probe
+from apps.knowledge.locations import LocationError, location_check, location_probe, url_kind
 from apps.knowledge.models import (
     CatalogColumn,
     CatalogForeignKey,
@@ -375,15 +376,12 @@ def catalog_refresh(
 
 
 def _introspect(data_source: DataSource):  # noqa: ANN202
-    import psycopg
-
+    engine = get_dialect(data_source.kind)  # UnknownDialect for a kind nobody registered
     checked = data_source.checked_location()  # the location rules, again, before opening
     location_probe(checked)
     try:
-        if data_source.kind == DataSource.Kind.SQLITE:
-            return introspection.introspect_sqlite(checked.sqlite_path)
-        return introspection.introspect_postgres(checked.pg_dsn)
-    except (sqlite3.Error, psycopg.Error, OSError) as exc:
+        return introspection.introspect(engine, checked.connection())
+    except (*engine.driver_errors, OSError) as exc:
         raise LocationError("location_unavailable", detail=str(exc)[:300]) from None
 
 
@@ -841,7 +839,7 @@ def datasource_connect(
             copied = _sqlite_upload_place(org=org, name=name, file=file)
             kind, location = DataSource.Kind.SQLITE, copied.name
         else:
-            kind, location = DataSource.Kind.POSTGRES, str(url)
+            kind, location = url_kind(str(url)), str(url)
         existing = DataSource.all_tenants.for_org(org).filter(name=name).first()
         if restricted is None and existing is None:
             restricted = not policies_protect_personal_data(org=org)
@@ -962,20 +960,8 @@ def _setup_inline(source: DataSource) -> bool:
 
 def _table_count(source: DataSource) -> int:
     checked = source.checked_location()
-    if source.kind == DataSource.Kind.SQLITE:
-        conn = sqlite3.connect(introspection.sqlite_readonly_uri(checked.sqlite_path), uri=True)
-        try:
-            query = "SELECT count(*) FROM sqlite_master WHERE type IN ('table', 'view')"
-            return int(conn.execute(query).fetchone()[0])
-        finally:
-            conn.close()
-    import psycopg
-
-    with psycopg.connect(checked.pg_dsn or "", connect_timeout=5) as conn:
-        row = conn.execute(
-            "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'"
-        ).fetchone()
-        return int(row[0])
+    with get_dialect(source.kind).catalog_reader(checked.connection()) as reader:
+        return reader.table_count()
 
 
 def _sqlite_upload_place(*, org: Organization, name: str, file: Any) -> Path:
@@ -1031,3 +1017,98 @@ def _sqlite_quick_check(path: Path) -> None:
         raise ConnectError("file_not_sqlite", detail=str(exc)[:300]) from None
     if not result or result[0] != "ok":
         raise ConnectError("file_not_sqlite", detail=str(result)[:300])
+
+
+class SynonymInvalid(ValueError):
+    """A synonym that cannot be added: `code` is stable (empty, unknown_target, too_long)."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+SYNONYM_TARGETS = ("table", "column", "value")
+_SYNONYM_GLOSSARY = {
+    "es": ("«{word}» es un sinónimo de {what}.", {"table": "la tabla {table}",
+           "column": "la columna {table}.{column}",
+           "value": "el valor «{value}» de {table}.{column}"}),
+    "en": ("“{word}” is a synonym of {what}.", {"table": "the table {table}",
+           "column": "the column {table}.{column}",
+           "value": "the value “{value}” of {table}.{column}"}),
+}  # fmt: skip
+
+
+def synonym_target(
+    *, data_source: DataSource, target: str, table: str, column: str = "", value: str = ""
+) -> tuple[CatalogTable, CatalogColumn | None]:
+    """The catalog table (and column) a synonym would go on; SynonymInvalid when unknown."""
+    if target not in SYNONYM_TARGETS:
+        raise SynonymInvalid("unknown_target")
+    found = CatalogTable.all_tenants.filter(data_source=data_source, name=table).first()
+    if found is None:
+        raise SynonymInvalid("unknown_target")
+    if target == "table":
+        return found, None
+    col = CatalogColumn.all_tenants.filter(table=found, name=column).first()
+    if col is None or (target == "value" and (col.pii or not value.strip())):
+        raise SynonymInvalid("unknown_target")
+    return found, col
+
+
+@transaction.atomic
+def synonym_add(
+    *,
+    data_source: DataSource,
+    word: str,
+    target: str,
+    table: str,
+    column: str = "",
+    value: str = "",
+    user: Any = None,
+) -> bool:
+    """Add `word` as a synonym of a table, a column or one value of a column (a steward's fix of
+    a knowledge gap). Versioned and audited like an admin edit, and written down as a glossary
+    entry (indexed for retrieval). Returns False when the synonym was already there."""
+    word = " ".join(str(word).split())
+    if not word:
+        raise SynonymInvalid("empty")
+    if len(word) > 100:
+        raise SynonymInvalid("too_long")
+    found, col = synonym_target(
+        data_source=data_source, target=target, table=table, column=column, value=value
+    )
+    folded = word.casefold()
+    if target == "value":
+        synonyms = dict(col.value_synonyms or {})
+        words = list(synonyms.get(value, []))
+        if any(w.casefold() == folded for w in words):
+            return False
+        synonyms[value] = [*words, word]
+        col.value_synonyms = synonyms
+        col.save(update_fields=["value_synonyms"])
+        obj_type, obj, changes = "catalogcolumn", col, {"value_synonyms": {value: synonyms[value]}}
+    else:
+        obj = found if col is None else col
+        if any(str(w).casefold() == folded for w in obj.synonyms or []):
+            return False
+        obj.synonyms = [*(obj.synonyms or []), word]
+        obj.save(update_fields=["synonyms"])
+        obj_type = "catalogtable" if col is None else "catalogcolumn"
+        changes = {"synonyms": obj.synonyms}
+    org = data_source.organization
+    knowledge_version_bump(
+        org=org, user=user, object_type=obj_type, object_id=obj.pk, action="synonym_added",
+        changes={**changes, "word": word},
+    )  # fmt: skip
+    sentence, targets = _SYNONYM_GLOSSARY.get(org.language, _SYNONYM_GLOSSARY["es"])
+    what = targets[target].format(table=table, column=column, value=value)
+    document_upsert(
+        org=org,
+        title=word,
+        body=sentence.format(word=word, what=what),
+        kind=Document.Kind.GLOSSARY,
+        data_source=data_source,
+        table_name=table,
+        user=user,
+    )
+    return True

@@ -177,7 +177,7 @@ def test_the_watchdog_interrupts_a_running_sqlite_query(member):
         watch.on_start(handle)
         started.set()
 
-    from apps.chat.pipeline import connection_for
+    from apps.knowledge.query_context import connection_for
 
     stopper = threading.Thread(
         target=lambda: started.wait(30) and cache.set(f"dc:job:cancel:{job.pk}", 1, 60)

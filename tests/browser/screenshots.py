@@ -204,3 +204,34 @@ def test_screenshots(browser, live_server, demo):  # noqa: ANN001
     page.locator(".review-queue").wait_for()
     page.screenshot(path=OUT / "review-queue.png")
     context.close()
+
+
+def test_insight_screenshots(browser, live_server, demo):  # noqa: ANN001
+    """Issue 16: a HYBRID answer (definition with its source, then the chart) and a why-answer
+    with its waterfall, in Spanish and in English."""
+    OUT.mkdir(parents=True, exist_ok=True)
+    base = live_server.url
+    shots = [
+        (
+            "es-ES",
+            "¿Qué significa margen bruto y cuál fue por categoría en 2025?",
+            "chat-hybrid.png",
+        ),
+        ("es-ES", "¿Por qué bajaron las ventas en febrero?", "chat-why-waterfall.png"),
+        ("en-US", "What drove the change in revenue between 2024 and 2025?", "chat-why-en.png"),
+        ("es-ES", "Ventas mensuales", "chat-trend-outliers.png"),
+    ]
+    for locale, question, name in shots:
+        context, page = _context(browser, height=1900, locale=locale)
+        _login(page, base, "analista")
+        if locale.startswith("en"):
+            page.locator(
+                ".lang-switch button, form[action*='i18n'] button", has_text="EN"
+            ).first.click()
+            page.wait_for_load_state()
+        card = ask(page, question)
+        card.locator(".chart").first.scroll_into_view_if_needed()
+        card.locator(".chart svg.main-svg").first.wait_for()
+        _top_of(page, card)
+        page.screenshot(path=OUT / name)
+        context.close()

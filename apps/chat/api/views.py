@@ -103,6 +103,20 @@ class AnswerSerializer(serializers.Serializer):
     llm = serializers.JSONField()
     conversation_id = serializers.IntegerField(allow_null=True)
     message_id = serializers.IntegerField(allow_null=True)
+    # Insights (docs/insights.md).
+    definition = serializers.JSONField(
+        allow_null=True,
+        help_text="HYBRID: {term, text, sources, metric}, the definition cited before the data.",
+    )
+    decomposition = serializers.JSONField(
+        allow_null=True,
+        help_text="A why-answer: the change between two periods split into contributions "
+        "that add up exactly (docs/insights.md).",
+    )
+    outliers = serializers.ListField(
+        child=serializers.JSONField(),
+        help_text="A trend's periods that stand out: {period, value, direction, score, followup}.",
+    )
     job = serializers.JSONField(
         allow_null=True,
         required=False,

@@ -53,6 +53,18 @@ class Answer:
     # A long query run as a background job: {"id", "status", "url"}
     # (docs/architecture.md, "Long queries as jobs").
     job: dict[str, str] | None = None
+    # Insights (docs/insights.md): a why-answer's change split into contributions; a HYBRID
+    # answer's definition ({term, text, sources, metric}); the periods a trend's answer names
+    # as standing out, each with its "why?" follow-up.
+    decomposition: dict[str, Any] | None = None
+    definition: dict[str, Any] | None = None
+    outliers: list[dict[str, Any]] = field(default_factory=list)
+    # The reading of the question in the user's language ("Ingresos = SUM(total) · T4 2025 ·
+    # por canal"), shown on the answer card so a misreading is visible at a glance.
+    interpretation: str = ""
+    # What the engine did not understand: [{"kind": "word"|"metric"|"value", "text": ...}], on
+    # every question asked back (the knowledge-gaps page reads it).
+    unresolved: list[dict[str, str]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if self.type not in ANSWER_TYPES:

@@ -1359,3 +1359,8 @@ def build_chart(
         "summary": chart_summary(spec, columns, rows, lang),
         "title": spec.title,
     }
+
+
+# Kinds defined in modules of their own register themselves on import; importing them here, last,
+# keeps the registry (and the switcher's order) the same whoever imports `charts` first.
+from apps.chat.engine import waterfall as _waterfall  # noqa: E402, F401

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import contextlib
 
-from .executor import SourceConnection, enter_policy_role
+from .dialects import SourceConnection
+from .dialects.postgres import enter_policy_role
 from .guard import GuardedQuery
 
 _EXPLAIN_TIMEOUT_MS = 2_000

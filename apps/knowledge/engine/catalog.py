@@ -24,6 +24,8 @@ class ColumnInfo:
     values: tuple[str, ...] | None = None
     currency: str = ""  # ISO 4217 code of a money column, as documented ("" when unknown)
     unit: str = ""  # the unit of a measure ("km²", "kg"), as documented
+    # Other words for some of the values: ((value, (synonym, …)), …), a steward's.
+    value_synonyms: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     @property
     def unit_label(self) -> str:
@@ -75,7 +77,7 @@ class MetricDef:
 
 @dataclass(frozen=True)
 class CatalogSnapshot:
-    dialect: str  # "sqlite" or "postgres"
+    dialect: str  # a registered engine kind (governance.engine.dialects)
     tables: tuple[TableInfo, ...]
     foreign_keys: tuple[ForeignKeyInfo, ...] = ()
     metrics: tuple[MetricDef, ...] = field(default=())
@@ -98,3 +100,36 @@ class CatalogSnapshot:
     def schema_mapping(self) -> dict[str, dict[str, str]]:
         """{table: {column: type}}: the shape sqlglot's qualifier and the guard expect."""
         return {t.name: {c.name: c.type or "TEXT" for c in t.columns} for t in self.tables}
+
+
+def with_synonym(
+    catalog: CatalogSnapshot,
+    *,
+    word: str,
+    target: str,
+    table: str,
+    column: str = "",
+    value: str = "",
+) -> CatalogSnapshot:
+    """The catalog as it would read with `word` added as a synonym of a table, a column or a
+    column's value (`target`): the preview of a steward's fix, nothing saved."""
+    from dataclasses import replace
+
+    def column_with(col: ColumnInfo) -> ColumnInfo:
+        if col.name != column:
+            return col
+        if target == "column":
+            return replace(col, synonyms=(*col.synonyms, word))
+        given = dict(col.value_synonyms)
+        given[value] = (*given.get(value, ()), word)
+        return replace(col, value_synonyms=tuple(sorted(given.items())))
+
+    tables = []
+    for info in catalog.tables:
+        if info.name == table:
+            if target == "table":
+                info = replace(info, synonyms=(*info.synonyms, word))
+            else:
+                info = replace(info, columns=tuple(column_with(c) for c in info.columns))
+        tables.append(info)
+    return replace(catalog, tables=tuple(tables))

@@ -15,21 +15,29 @@ dates when the model was built with `date_bounds`, else computed in SQL from MAX
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
+
+from datachat import text as tx
 
 from . import lexicon as lx
 from . import measures as ms
+from .coverage import unused_mention
 from .parser import Context, Unclear, schema_request
 from .parts import NeedsFact, Parts
+from .patterns import apply_patterns, take_patterns
 from .plan import (
+    ColumnRef,
     Intent,
     Interpretation,
+    Order,
     QueryPlan,
     SchemaRequest,
+    Unresolved,
     plan_from_dict,
     plan_to_dict,
 )
 from .planner import followup_plan, fresh_plan, read_parts
+from .reading import describe
 from .scan import scan
 from .semantic import SemanticModel, build_semantic_model
 from .sqlgen import PlanError, compile_sql
@@ -42,6 +50,7 @@ __all__ = [
     "QueryPlan",
     "SchemaRequest",
     "SemanticModel",
+    "Unresolved",
     "build_semantic_model",
     "compile_sql",
     "interpret",
@@ -71,6 +80,7 @@ def interpret(
             lang=lang,
             clarify=message,
             notes=(f"internal_error: {type(error).__name__}: {error}",),
+            unresolved=(Unresolved("word", question.strip()[:200]),),
         )
 
 
@@ -79,7 +89,14 @@ def _interpret(
 ) -> Interpretation:
     lang = lx.detect_language(question)
     tokens = _rewrite_phrases(lx.tokenize(question, lang))
+    tokens, patterns = take_patterns(question, tokens)
+    if previous is not None:
+        tokens = _same_for(tokens)
     mentions, unmapped = scan(model, tokens)
+    if previous is not None and previous.metrics:
+        resorted = _resort(previous, mentions, lang, model)
+        if resorted is not None:  # "ordénalo de menor a mayor", "sort it descending"
+            return resorted
     paid = _read_pay_verbs(model, tokens, mentions)
     if paid is not tokens:  # "cobra" -> "salario": read the question again
         tokens = paid
@@ -94,6 +111,16 @@ def _interpret(
     counted = _rows_of_a_table(tokens, mentions)
     if counted is not None:  # "¿Cuántas filas tiene la tabla ventas?" -> "cuántas ventas"
         tokens = counted
+        mentions, unmapped = scan(model, tokens)
+    having_rows = None
+    if previous is None:
+        having_rows = _entity_rows(model, tokens, mentions)
+        if having_rows is not None:  # "clientes que nunca compraron en Online" -> "ventas … Online"
+            tokens = having_rows.tokens
+            mentions, unmapped = scan(model, tokens)
+    counted_per = _entities_with_count(tokens, mentions)
+    if counted_per is not None:  # "customers with more than 5 orders" -> "orders by customers …"
+        tokens = counted_per
         mentions, unmapped = scan(model, tokens)
     offered_rows = _what_we_sell(tokens, mentions)
     if offered_rows is not None:  # "¿Qué productos vendemos?" -> "qué productos"
@@ -143,8 +170,18 @@ def _interpret(
             previous is not None and ctx.has("rank", "most", "least", "group")
         ):
             raise Unclear("vague")
-        plan, parts, said_metric = _plan(question, model, tokens, lang, previous)
+        plan, parts, said_metric, read = _plan(question, model, tokens, lang, previous)
+        if having_rows is not None:
+            plan = having_rows.listing(plan, model)
+        if patterns:  # "names that contain 'a'": LIKE on the column named, else the label
+            plan = apply_patterns(plan, patterns, _columns_before(read, plan, model), model)
+            if plan is None:
+                raise Unclear("unknown_value", patterns[0].text)
         sql = compile_sql(plan, model)
+        skip = read.qualifiers | read.rejected | read.consumed
+        left = unused_mention(read.mentions, skip, plan, sql, model)
+        if left is not None:  # the SQL would answer another question: ask, naming the word
+            raise Unclear("unused_word", left)
     except Unclear as unclear:
         return _clarify(question, model, ctx, lang, unclear, unmapped, with_suggestions)
     except (PlanError, ms.UnknownMetric) as error:
@@ -156,7 +193,81 @@ def _interpret(
         confidence = round(max(0.5, intent.confidence - 0.04), 2)
         intent = Intent(intent.type, confidence, intent.reasoning + _fixes_said(fixes, lang))
     return Interpretation(
-        route="SQL", intent=intent, lang=lang, plan=plan, sql=sql, notes=tuple(ctx.notes)
+        route="SQL",
+        intent=intent,
+        lang=lang,
+        plan=plan,
+        sql=sql,
+        notes=tuple(ctx.notes),
+        reading=describe(plan, model, lang),
+    )
+
+
+def _columns_before(read: Context, plan: QueryPlan, model: SemanticModel) -> dict:
+    """{character offset where a mention ends: (table, text column) it names}, the columns
+    reachable from the plan's table, for a pattern said right after them."""
+    found = {}
+    for m in read.mentions:
+        if m.kind != "schema":
+            continue
+        texts = [
+            e.ref
+            for e in m.of("column")
+            if (col := model.column(*e.ref)) is not None
+            and col.kind == "text"
+            and model.path(plan.table, e.ref[0]) is not None
+            or e.ref[0] == plan.table
+        ]
+        if not texts and m.has("table"):  # "countries that contain 'ia'": the table's label
+            tables = [e.ref[0] for e in m.of("table") if model.tables[e.ref[0]].display]
+            texts = [(t, model.tables[t].display) for t in tables]
+        if texts:
+            best = sorted(texts, key=lambda r: (r[0] != plan.table, r))[0]
+            found[read.tokens[m.end - 1].end] = best
+    return found
+
+
+def _same_for(tokens: list[lx.Token]) -> list[lx.Token]:
+    """ "same for 2024", "lo mismo para el canal Online", "do the same with Tienda": a
+    follow-up that swaps a value; the words that say so are read as "now" ("ahora")."""
+    at = next((n for n, t in enumerate(tokens[:4]) if t.norm in lx.SAME_WORDS), None)
+    if at is None:
+        return tokens
+    end = at + 1
+    while end < len(tokens) and tokens[end].norm in lx.SAME_FILLER:
+        end += 1
+    start = at
+    while start > 0 and tokens[start - 1].norm in lx.SAME_FILLER | lx.FOLLOWUP_LEADS:
+        start -= 1
+    lang = tokens[at].lang
+    now = "ahora" if lang == "es" else "now"
+    lead = replace(tokens[at], text=now, norm=now, key=lx.word_key(now, lang))
+    return [*tokens[:start], lead, *tokens[end:]]
+
+
+def _resort(
+    previous: QueryPlan, mentions: list, lang: str, model: SemanticModel
+) -> Interpretation | None:
+    """A follow-up that only re-sorts the previous answer ("ordénalo de menor a mayor", "sort
+    it ascending", "descending"): the same plan, ordered by its first measure."""
+    # "in descending order": the noun "order" says how to sort, whatever else it names
+    kinds = {m.kind for m in mentions if lx.fold(m.text) not in ("order", "orden")}
+    if "dir" not in kinds or kinds - {"dir", "order", "conj"}:
+        return None
+    desc = next(m.value for m in mentions if m.kind == "dir") == "desc"
+    metric = previous.order.metric if previous.order is not None else 0
+    plan = _relabel(model, previous.with_changes(order=Order(metric, desc)), lang)
+    try:
+        sql = compile_sql(plan, model)
+    except PlanError:
+        return None
+    return Interpretation(
+        route="SQL",
+        intent=Intent("AGGREGATION" if plan.dimensions else "QUERY", 0.9, _reasoning(plan, lang)),
+        lang=lang,
+        plan=plan,
+        sql=sql,
+        reading=describe(plan, model, lang),
     )
 
 
@@ -239,6 +350,136 @@ def _rows_of_a_table(tokens: list[lx.Token], mentions: list) -> list[lx.Token] |
     return tokens[count.start : count.end] + tokens[schema[0].start : schema[0].end]
 
 
+_NEVER = lx.words("never nunca jamas")
+_ANY = lx.words("any ningun ninguna ninguno")
+_BOTH = lx.words("both ambos ambas")
+_ENTITY_BLOCKERS = frozenset(
+    {"count", "agg", "group", "most", "least", "rank", "share", "howmuch", "compare", "trend"}
+)
+
+
+@dataclass(frozen=True)
+class _EntityRows:
+    """A listing of `table`'s rows that have (or, `absent`, have no) row of the fact table
+    meeting the question's conditions; `tokens` say those conditions about the fact table."""
+
+    table: str
+    fk: str
+    key: str
+    absent: bool
+    tokens: list
+    each: bool = False  # "both X and Y"
+
+    def listing(self, plan: QueryPlan, model: SemanticModel) -> QueryPlan:
+        # values listed ("Laptop Pro and Monitor") group by their column: not here
+        filtered = {(f.table, f.column) for f in plan.filters}
+        grouped = [d for d in plan.dimensions if (d.table, d.column) not in filtered]
+        if grouped or plan.grain or plan.limit or plan.having or plan.comparison:
+            raise Unclear("generic")
+        said = plan.filters or plan.numeric_filters or plan.time_range or plan.date_parts
+        if not said and not self.absent:
+            raise Unclear("generic")
+        inner = plan.with_changes(metrics=(), listing=(), order=None, share=False, dimensions=())
+        label = model.tables[self.table].display
+        if label is None:
+            raise Unclear("generic")
+        return QueryPlan(
+            table=self.table,
+            listing=(ColumnRef(self.table, label),),
+            rows_plan=plan_to_dict(inner),
+            rows_key=(self.fk, self.key),
+            rows_absent=self.absent,
+            rows_each=self.each,
+        )
+
+
+def _entity_rows(
+    model: SemanticModel, tokens: list[lx.Token], mentions: list
+) -> _EntityRows | None:
+    """ "clientes que compraron en el canal Online", "customers who never ordered in 2024",
+    "products never sold", "customers without any order above 20": rows of an entity table
+    listed by what its fact rows do (EXISTS), or do not (NOT EXISTS). The entity's words are
+    replaced by the fact table's name, so the rest reads as conditions on the fact rows."""
+    kinds = {m.kind for m in mentions}
+    if kinds & _ENTITY_BLOCKERS or not model.fact:
+        return None
+    first = next((i for i, m in enumerate(mentions) if m.kind == "schema"), None)
+    if first is None:
+        return None
+    entity = mentions[first]
+    if not entity.has("table") or entity.has("value") or entity.has("metric"):
+        return None
+    table = max(entity.of("table"), key=lambda e: e.quality).ref[0]
+    best = max(e.quality for e in entity.entries)
+    if table == model.fact or max(e.quality for e in entity.of("table")) < best:
+        return None
+    path = model.path(model.fact, table)
+    if not path or len(path) != 1 or path[0][0] != model.fact:
+        return None
+    norms = [t.norm for t in tokens]
+    never = any(w in _NEVER for w in norms)
+    both = any(w in _BOTH for w in norms)
+    without_any = any(
+        a in ("without", "sin") and b in _ANY for a, b in zip(norms, norms[1:], strict=False)
+    )
+    doing = kinds & {"buy", "sell", "sold"} or never or without_any or both
+    conditions = [m for m in mentions[first + 1 :] if m.kind in ("schema", "time", "cmp")]
+    if not doing or not (conditions or never):
+        return None
+    drop = {n for n, w in enumerate(norms) if w in _NEVER or w in _ANY or w in _BOTH}
+    drop |= {n for n, w in enumerate(norms) if w in ("without", "sin") and n + 1 in drop}
+    drop |= {n for n, w in enumerate(norms) if w in ("not", "no") and never}
+    fact_words = tx.identifier_words(model.fact)
+    lang = tokens[0].lang
+    seed = tokens[entity.start]
+    named = [replace(seed, text=w, norm=w, key=lx.word_key(w, lang)) for w in fact_words]
+    rewritten = [
+        *[t for n, t in enumerate(tokens[: entity.start]) if n not in drop],
+        *named,
+        *[t for n, t in enumerate(tokens[entity.end :], start=entity.end) if n not in drop],
+    ]
+    _, fk, _, key = path[0]
+    return _EntityRows(table, fk, key, never or without_any, rewritten, both)
+
+
+def _entities_with_count(tokens: list[lx.Token], mentions: list) -> list[lx.Token] | None:
+    """ "customers with more than 5 orders", "países con al menos 3 ciudades": the rows of one
+    table counted per row of another, kept where the count passes: read as "orders by
+    customers with more than 5 orders" (a HAVING on the count, grouped by the entity)."""
+    kinds = [m.kind for m in mentions]
+    for k in range(len(mentions) - 4):
+        entity, with_, cmp, number, counted = mentions[k : k + 5]
+        if kinds[k + 1 : k + 4] != ["with", "cmp", "number"]:
+            continue
+        if entity.kind != "schema" or counted.kind != "schema":
+            continue
+        if not entity.has("table") or not counted.has("table"):
+            continue
+        if entity.has("value") or counted.has("value") or entity.has("metric"):
+            continue
+        mine = {e.ref[0] for e in entity.of("table")}
+        theirs = {e.ref[0] for e in counted.of("table")}
+        if mine & theirs or any(m.kind in ("group", "count", "agg") for m in mentions):
+            return None
+        lang = tokens[0].lang
+        first = tokens[entity.start]
+
+        def word(w: str, first: lx.Token = first, lang: str = lang) -> lx.Token:
+            return replace(first, text=w, norm=w, key=lx.word_key(w, lang))
+
+        es = lang == "es"
+        return [
+            *tokens[: entity.start],
+            word("numero" if es else "number"),
+            word("de" if es else "of"),
+            *tokens[counted.start : counted.end],
+            word("por" if es else "by"),
+            *tokens[entity.start : entity.end],
+            *tokens[entity.end :],
+        ]
+    return None
+
+
 _WHICH = lx.words("que what which cuales")
 _WE = lx.words("do does we you nosotros")
 _OFFER_VERBS = lx.SELL_VERBS | lx.words(
@@ -308,8 +549,8 @@ def _plan(
     tokens: list[lx.Token],
     lang: str,
     previous: QueryPlan | None,
-) -> tuple[QueryPlan, Parts, bool]:
-    """(plan, what the question said, whether it named its metric)."""
+) -> tuple[QueryPlan, Parts, bool, Context]:
+    """(plan, what the question said, whether it named its metric, the parse's context)."""
     if previous is not None:
         ctx = _fresh_ctx(model, tokens, lang)
         try:
@@ -330,7 +571,7 @@ def _plan(
                 raise Unclear("no_metric")
             else:
                 plan = _relabel(model, plan, lang)
-            return _finish(plan), parts, True
+            return _finish(plan), parts, True, ctx
     ctx = _fresh_ctx(model, tokens, lang)
     try:
         parts = read_parts(ctx)
@@ -351,7 +592,7 @@ def _plan(
     plan = fresh_plan(parts)
     plan = _as_shares(plan.with_changes(metrics=_refs(model, parts.metrics, lang)), lang)
     said = any(m.kind == "schema" and m.has("metric") for m in ctx.mentions)
-    return _finish(plan), parts, said
+    return _finish(plan), parts, said, ctx
 
 
 def _relabel(model: SemanticModel, plan: QueryPlan, lang: str) -> QueryPlan:
@@ -404,6 +645,13 @@ _GRAIN_WORDS = {
 def _as_shares(plan: QueryPlan, lang: str) -> QueryPlan:
     """Percent metrics read and print as percentages of their metric; averages over periods
     say so ("promedio por mes de ingresos")."""
+    if plan.average_per:  # "promedio por cliente de ventas totales"
+        word = ", ".join(c.table for c in plan.average_per)
+        label = "promedio por {} de {}" if lang == "es" else "average per {} of {}"
+        refs = tuple(
+            m.__class__(m.key, label.format(word, m.label), m.unit, m.alias) for m in plan.metrics
+        )
+        return plan.with_changes(metrics=refs)
     if plan.average_over:
         word = _GRAIN_WORDS["es" if lang == "es" else "en"][plan.average_over]
         label = "promedio por {} de {}" if lang == "es" else "average per {} of {}"
@@ -456,7 +704,10 @@ def _reasoning(plan: QueryPlan, lang: str) -> str:
     if plan.grain:
         bits.append(f"{'periodo' if es else 'grain'}: {plan.grain}")
     conditions = [f"{f.column} {f.op} {', '.join(f.values)}" for f in plan.filters]
-    conditions += [f"{f.column} {f.op} {f.value:g}" for f in plan.numeric_filters]
+    conditions += [
+        f"{f.column} {f.op} " + (f"AVG({f.column})" if f.average else f"{f.value:g}")
+        for f in plan.numeric_filters
+    ]
     if plan.time_range:
         conditions.append(plan.time_range.label or f"{plan.time_range.start}–{plan.time_range.end}")
     if conditions:
@@ -520,7 +771,44 @@ def _clarify(
         suggestions=offered,
         unmapped=tuple(unmapped),
         notes=(unclear.reason,),
+        unresolved=unresolved_of(ctx, unclear, unmapped, question),
     )
+
+
+# Clarify reasons whose detail is the one word (or phrase) of the question not understood.
+_WORD_REASONS = frozenset(
+    {"unused_word", "unknown_dimension", "count_what", "ambiguous_column", "unmapped"}
+)
+_METRIC_REASONS = frozenset({"no_metric", "mixed_tables"})
+_VALUE_REASONS = frozenset({"unknown_value"})
+
+
+def unresolved_of(
+    ctx: Context, unclear: Unclear, unmapped: list[str], question: str
+) -> tuple[Unresolved, ...]:
+    """What the question said that the engine did not understand, for every question asked
+    back: the unknown words, else the word a rule could not place, else the metric or value
+    missing, else the catalog words no slot took, else the question itself."""
+    found = [Unresolved("word", w) for w in dict.fromkeys(unmapped)]
+    detail = (unclear.detail or "").strip()
+    if unclear.reason in _VALUE_REASONS and detail:
+        found.append(Unresolved("value", detail))
+    elif unclear.reason in _WORD_REASONS and detail and not found:
+        found.append(Unresolved("word", detail))
+    elif unclear.reason in _METRIC_REASONS:
+        said = [m.text for m in ctx.mentions if m.kind == "schema" and m.has("metric")]
+        text = detail if detail and detail != question.strip() else ", ".join(said)
+        found.append(Unresolved("metric", text or question.strip()[:200]))
+    if not found:
+        left = [
+            m.text
+            for i, m in enumerate(ctx.mentions)
+            if m.kind == "schema" and i not in ctx.used and i not in ctx.qualifiers
+        ]
+        found = [Unresolved("word", w) for w in dict.fromkeys(left)]
+    if not found:
+        found = [Unresolved("word", question.strip()[:200])]
+    return tuple(dict.fromkeys(found))
 
 
 def _says_weekday(tokens: list[lx.Token]) -> bool:

@@ -131,6 +131,9 @@ def read_numeric(
     pending: list[tuple] = []
     row_nouns: set[int] = set()
     for k, m in enumerate(ctx.mentions):
+        if m.kind == "cmpavg":
+            _above_average(ctx, parts, k, str(m.value))
+            continue
         if m.kind != "cmp":
             continue
         number = _cmp_number(ctx, k)
@@ -141,6 +144,14 @@ def read_numeric(
         target = None
         if k + 2 in slot_at:  # "con más de 500 pedidos": the metric follows the number
             target = ("having", slot_at[k + 2])
+            said = {t.norm for t in ctx.tokens[ctx.mentions[k + 2].start : ctx.mentions[k + 2].end]}
+            if said <= lx.ROW_NOUNS and parts.metrics:
+                # "at least 400 sales": a number of rows, whatever "sales" alone would measure
+                n, count = slot_at[k + 2], ms.fact_count_key(ctx.model)
+                implied = parts.metrics[n]
+                for other, slot in enumerate(slots):  # the same noun, implied twice
+                    if other == n or (parts.metrics[other] == implied and slot.implied):
+                        slot.key = parts.metrics[other] = count
         ahead = schema_mention(ctx, k + 2)
         if target is None and ahead is not None and k + 2 not in ctx.used:
             numeric = [e for e in ahead.of("column") if column_kind(ctx, e) == "number"]
@@ -191,6 +202,31 @@ def read_numeric(
         else:
             apply_numeric(ctx, parts, target, op, value, percent)
     return pending, row_nouns
+
+
+def _above_average(ctx: Context, parts: Parts, k: int, op: str) -> None:
+    """ "productos con precio de lista por encima del promedio", "films longer than average":
+    the numeric column named before (or after) compared with its own mean. A measure of groups
+    above the groups' average is not done: asked back."""
+    for j in (k - 1, k + 1, k - 2):
+        a = schema_mention(ctx, j)
+        if a is None:
+            continue
+        numeric = [e for e in a.of("column") if column_kind(ctx, e) == "number"]
+        if not numeric or a.has("metric") and parts.dims:
+            continue
+        table, column = pick_numeric(ctx, j, numeric)
+        if ctx.model.path(parts.base, table) is None and table != parts.base:
+            continue
+        ctx.used.add(j)
+        ctx.consumed.add(j)
+        parts.numeric.append(NumericFilter(table, column, op, 0.0, average=True))
+        if parts.listing_table == table:
+            ref = ColumnRef(table, column)
+            if ref not in parts.listing:
+                parts.listing.append(ref)
+        return
+    raise Unclear("unused_word", ctx.mentions[k].text)
 
 
 def _price_column(ctx: Context, table: str) -> tuple[str, str] | None:

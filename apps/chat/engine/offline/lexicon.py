@@ -131,11 +131,11 @@ STOPWORDS = (tx.STOPWORDS["es"] | tx.STOPWORDS["en"]) - _READ_FUNCTION_WORDS | w
     podemos indica indicame consulta consultar busca buscar dar da genera calcula calcular
     calculame trae traeme sacame saca desglosa desglose analiza revisar revisa listado favor
     porfa gracias hola buenas buenos dias tardes noches oye vale ok okay bueno durante
-    dentro general global totales total conjunto todo todos toda todas solo solamente
+    dentro general global conjunto todo todos toda todas solo solamente
     unicamente ademas aproximadamente cerca exactamente respectivamente hubieron hicieron
     hizo hecho realizadas realizados realizaron registradas registrados registro registros
     fila filas dato datos informacion cifra cifras numeros resultado resultados actualmente
-    cada being am done having whats whom whose she us ours here some all both either such
+    cada being am done having whats whom whose she us ours here some all such
     very really just only also too please thanks thank hi hello hey show tell give get got
     find display see want need like let know provide return fetch pull compute calculate
     calculated list overall totals within during per via s made make data info information
@@ -155,8 +155,13 @@ STOPWORDS = (tx.STOPWORDS["es"] | tx.STOPWORDS["en"]) - _READ_FUNCTION_WORDS | w
     dados concedido break down van va going goes distribucion distribution breakdown reparto
     luego entonces podria podes quieres deseo gustaria saberlo necesitaria pasame pasamelo
     pasamela pasamelos pasamelas pasenme mandame enviame traigame mostrame gimme lemme
-    sabemos conocemos
+    sabemos conocemos query queries sql shows showing write escribe escribir cuyo cuya cuyos
+    cuyas
     """
+) - words(
+    # Words that change what is asked: never dropped, so a question the engine cannot read
+    # with them is asked back naming them ("customers who bought both X and Y").
+    "both either neither nor ni ambos ambas never nunca jamas"
 )
 
 # Group-by markers.
@@ -175,6 +180,8 @@ AGG_WORDS: dict[str, str] = {
     'media': 'avg', 'medio': 'avg', 'average': 'avg', 'avg': 'avg', 'mean': 'avg', 'medios': 'avg',
     'medias': 'avg', 'promedios': 'avg', 'maximo': 'max', 'maxima': 'max', 'max': 'max',
     'maximum': 'max', 'minimo': 'min', 'minima': 'min', 'min': 'min', 'minimum': 'min',
+    # soft: a SUM next to a measure, nothing elsewhere (parser.soft_total)
+    'total': 'sum', 'totales': 'sum',
 }
 # fmt: on
 # Nouns that name the fact rows themselves: next to another metric they say which rows are
@@ -225,7 +232,7 @@ BOTTOM_WORDS = words("bottom peores ultimos ultimas worst")
 ORDER_WORDS = words(
     """
     ordena ordenar ordenado ordenados ordenadas ordenada sorted sort ranking rank
-    ranked clasificacion ranquea
+    ranked clasificacion ranquea ordenalo ordenalos ordenala ordenalas reordena reorder resort
     """
 )
 ORDER_PHRASES = ("order by", "ordered by", "in order of", "sort by", "sorted by")
@@ -277,6 +284,27 @@ WITH_WORDS = words(
     incluyeron had
     """
 )
+# "por encima del promedio", "below the average": compared with the column's own mean.
+AVERAGE_CMP: dict[str, str] = {
+    **{
+        f"{head} {avg}": ">"
+        for head in phrases(
+            "above | over | higher than | greater than | more than | por encima de | "
+            "por encima del | mayor que | mayor al | mayores al | superior a | superior al | "
+            "superiores al | mas que | mas alto que | mas alta que"
+        )
+        for avg in phrases("average | the average | promedio | el promedio | la media | media")
+    },
+    **{
+        f"{head} {avg}": "<"
+        for head in phrases(
+            "below | under | lower than | less than | por debajo de | por debajo del | "
+            "menor que | menor al | menores al | inferior a | inferior al | inferiores al | "
+            "menos que | mas bajo que | mas baja que"
+        )
+        for avg in phrases("average | the average | promedio | el promedio | la media | media")
+    },
+}
 WITHOUT_WORDS = frozenset(["sin", "without"])
 NEG_WORDS = words("excepto except excluding excluyendo salvo exceptuando no not")
 NEG_PHRASES = phrases(
@@ -372,6 +400,10 @@ WHY_PHRASES = phrases(
     causes
     """
 )
+
+# "same for 2024", "lo mismo para el canal Online": the previous question with another value.
+SAME_WORDS = words("same mismo misma igual")
+SAME_FILLER = words("lo la the do does did it for para con with but pero en in")
 
 FOLLOWUP_LEADS = words(
     """
@@ -722,7 +754,7 @@ GLOSS: dict[str, tuple[str, ...]] = {
     "descripcion": ("description",),
     "peso": ("weight",),
     "edad": ("age",),
-    "genero": ("gender",),
+    "genero": ("gender", "genre"),  # a person's, or a catalogue's (films, books, music)
     "margen": ("margin",),
     "beneficio": ("profit",),
     "ganancia": ("profit",),

@@ -233,6 +233,12 @@ def units_key(model: SemanticModel) -> str | None:
 _UNITS_STEMS = frozenset(s for w in lx.UNITS_CONCEPT for s in lx.stems(w))
 
 
+def has_money(model: SemanticModel) -> bool:
+    """Whether "revenue"/"ventas"/"sales" can be an amount here: a revenue metric or a money
+    column on the fact table."""
+    return bool(model.revenue_metric or model.row_measure)
+
+
 def fact_count_key(model: SemanticModel) -> str:
     return model.count_metric or f"count:{model.fact}"
 

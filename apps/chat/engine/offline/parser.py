@@ -49,6 +49,9 @@ class Context:
     guesses: int = 0  # partial matches and defaults taken: lowers confidence
     noun_key: str | None = None  # what the fact table's noun measures ("ventas" -> revenue)
     average_over: bool = False  # "promedio mensual de ventas": average the per-period totals
+    dropped: list[str] = field(default_factory=list)  # meaning words no slot could take
+    consumed: set[int] = field(default_factory=set)  # read by a rule, no column in the SQL
+    averaged: dict[str, str] = field(default_factory=dict)  # AVG key -> the SUM it came from
 
     def kinds(self, *kinds: str) -> list[int]:
         return [i for i, m in enumerate(self.mentions) if m.kind in kinds]
@@ -58,6 +61,13 @@ class Context:
 
 
 # --- small predicates --------------------------------------------------------------------------
+
+
+def soft_total(ctx: Context, i: int) -> bool:
+    """ "total": a catalog word (a column called `total`) or an aggregate word, soft either way:
+    a SUM next to a measure, nothing next to anything else ("total de clientes", "en total")."""
+    m = ctx.mentions[i] if 0 <= i < len(ctx.mentions) else None
+    return m is not None and m.kind in ("schema", "agg") and lx.fold(m.text) in SOFT_TOTAL
 
 
 def schema_mention(ctx: Context, i: int) -> Mention | None:
@@ -644,8 +654,7 @@ def collect_metrics(ctx: Context) -> tuple[list[MetricSlot], int | None, int | N
     _active_entities(ctx, slots)
     for i, m in enumerate(ctx.mentions):
         total_of_entity = (
-            m.kind == "schema"
-            and lx.fold(m.text) in SOFT_TOTAL
+            soft_total(ctx, i)
             and schema_mention(ctx, i + 1) is not None
             and _entity_table(ctx, i + 1) is not None
         )
@@ -656,7 +665,7 @@ def collect_metrics(ctx: Context) -> tuple[list[MetricSlot], int | None, int | N
         if m.kind != "count":
             continue
         j = i + 1
-        while schema_mention(ctx, j) is not None and lx.fold(ctx.mentions[j].text) in SOFT_TOTAL:
+        while j < len(ctx.mentions) and soft_total(ctx, j):
             j += 1  # "número total de unidades"
         if j < len(ctx.mentions) and ctx.mentions[j].kind == "distinct":
             j += 1
@@ -688,6 +697,10 @@ def collect_metrics(ctx: Context) -> tuple[list[MetricSlot], int | None, int | N
             ctx.used.add(j)
     for i, m in enumerate(ctx.mentions):
         if m.kind == "concept" and i not in ctx.used:
+            if m.value in ("revenue", "aov") and not ms.has_money(model):
+                # "total sales" on a schema with no amount: what to add up is not known (a
+                # count of rows would be another question): ask, naming the word
+                raise Unclear("no_metric", m.text)
             key = concept_key(model, str(m.value))
             if key is not None:
                 slots.append(MetricSlot(key, i))
@@ -730,6 +743,7 @@ def _active_entities(ctx: Context, slots: list[MetricSlot]) -> None:
                 continue
             slots.append(MetricSlot(f"countd:{model.fact}.{path[0][1]}", i))
             ctx.used.update({i, j})
+            ctx.consumed.add(j)  # "activos" is the COUNT(DISTINCT), no column of its own
             break
 
 
@@ -764,16 +778,52 @@ def _count_prefers_table(m: Mention) -> bool:
     return best_table >= best_metric
 
 
+def _aggregate_chains(ctx: Context) -> dict[int, list[int]]:
+    """ "maximum and minimum price", "el máximo, el mínimo y el promedio del precio": aggregate
+    words joined by "and"/"y" share the target of the last one. {last agg: earlier aggs}."""
+    chains: dict[int, list[int]] = {}
+    n = len(ctx.mentions)
+    i = 0
+    while i < n:
+        if ctx.mentions[i].kind != "agg":
+            i += 1
+            continue
+        run = [i]
+        while True:  # "max, min" (the comma is no mention) or "max and min"
+            k = run[-1] + 1
+            if k < n and ctx.mentions[k].kind == "conj":
+                k += 1
+            if k >= n or ctx.mentions[k].kind != "agg":
+                break
+            run.append(k)
+        if len(run) > 1:
+            chains[run[-1]] = run[:-1]
+        i = run[-1] + 1
+    return chains
+
+
 def _apply_aggregates(ctx: Context, slots: list[MetricSlot]) -> None:
-    """ "precio promedio", "average list price", "descuento máximo", "ingreso promedio"."""
+    """ "precio promedio", "average list price", "descuento máximo", "ingreso promedio".
+
+    An aggregate word that applies to nothing is not dropped: it is recorded in `ctx.dropped`
+    and the question is asked back naming it (read_parts)."""
     model = ctx.model
     grain_said = any(m.kind == "time" and m.time.kind == "grain" for m in ctx.mentions)
+    chains = _aggregate_chains(ctx)
+    chained = {k for run in chains.values() for k in run}
     for i, m in enumerate(ctx.mentions):
-        soft = m.kind == "schema" and i not in ctx.used and lx.fold(m.text) in SOFT_TOTAL
+        soft = soft_total(ctx, i) and i not in ctx.used
         if m.kind != "agg" and not soft:
             continue
+        if i in chained:
+            continue  # applied with the last aggregate word of its chain
         fn = "sum" if soft else str(m.value)
-        for j in _agg_targets(ctx, i):
+        made: MetricSlot | None = None
+        applied = False
+        targets = _agg_targets(ctx, i)
+        if i in chains:  # "precio máximo y mínimo": the chain's target may come first
+            targets += [t for t in _agg_targets(ctx, chains[i][0]) if t not in targets]
+        for j in targets:
             if soft and not _measurable(ctx, j, slots):
                 continue
             if soft:
@@ -785,9 +835,13 @@ def _apply_aggregates(ctx: Context, slots: list[MetricSlot]) -> None:
             )
             if fn == "avg" and grain_said and (additive or (slot is None and noun)):
                 ctx.average_over = True  # "ventas promedio por mes": the mean of monthly sums
+                applied = True
                 break
             if slot is not None:
+                if fn == "avg" and ms.metric_agg(model, slot.key) == "sum":
+                    ctx.averaged[slot.key and ms.retarget_agg(model, slot.key, fn)] = slot.key
                 slot.key = ms.retarget_agg(model, slot.key, fn)
+                made, applied = slot, True
                 break
             target = schema_mention(ctx, j)
             if target is None:
@@ -797,9 +851,20 @@ def _apply_aggregates(ctx: Context, slots: list[MetricSlot]) -> None:
             numeric = [e for e in target.of("column") if column_kind(ctx, e) == "number"]
             if numeric:
                 table, column = pick_numeric(ctx, j, numeric)
-                slots.append(MetricSlot(ms.column_metric_key(model, table, column, fn), j))
+                made = MetricSlot(ms.column_metric_key(model, table, column, fn), j)
+                slots.append(made)
                 ctx.used.add(j)
+                applied = True
                 break
+        if made is not None and i in chains:
+            at = slots.index(made)
+            for k in chains[i]:  # in question order, before the last one
+                other = ms.retarget_agg(model, made.key, str(ctx.mentions[k].value))
+                slots.insert(at, MetricSlot(other, made.mention))
+                at += 1
+        elif not applied and not soft:
+            ctx.dropped.append(m.text)
+            ctx.dropped += [ctx.mentions[k].text for k in chains.get(i, ())]
 
 
 def _measurable(ctx: Context, j: int, slots: list[MetricSlot]) -> bool:

@@ -52,6 +52,7 @@ class Parts:
     period_position: int = 0  # where the period column goes among the grouping columns
     rank_within: list[ColumnRef] = field(default_factory=list)  # top N per group of these
     average_over: str | None = None
+    average_per: list[ColumnRef] = field(default_factory=list)  # "promedio por cliente en …"
     share: bool = False
     share_of: list[Filter] = field(default_factory=list)
     share_numeric: list[NumericFilter] = field(default_factory=list)

@@ -55,6 +55,7 @@ class NumericFilter:
     column: str
     op: str  # ">", ">=", "<", "<=", "=", "!="
     value: float
+    average: bool = False  # compared with the column's mean over its table, not with `value`
 
 
 @dataclass(frozen=True)
@@ -126,6 +127,16 @@ class QueryPlan:
     average_over: str | None = None  # a grain: the metrics are averaged over its periods
     period_position: int = 0  # index of the period column among the grouping columns
     rank_within: tuple[ColumnRef, ...] = ()  # order/limit apply per group of these dimensions
+    # "ingreso promedio por cliente en cada segmento": the metric summed per these columns (an
+    # entity), then averaged within the dimensions
+    average_per: tuple[ColumnRef, ...] = ()
+    # "clientes que (nunca) compraron en el canal Online": the listed rows that have (or have
+    # no) row of another table meeting conditions; `rows_plan` is that table's plan (as a dict,
+    # its filters only), `rows_key` (its column, the listed table's key) ties them.
+    rows_plan: dict | None = None
+    rows_key: tuple[str, ...] = ()
+    rows_absent: bool = False
+    rows_each: bool = False  # "both X and Y": one such row for each value, not either
     # Percentages: with groups, each group's share of the total; without, the share of the rows
     # matching `share_of` (conditions moved out of WHERE into the numerator).
     share: bool = False
@@ -160,6 +171,22 @@ class Interpretation:
     suggestions: tuple[str, ...] = ()
     unmapped: tuple[str, ...] = ()
     notes: tuple[str, ...] = field(default=())
+    reading: str = ""  # the plan said in the question's language (see reading.py)
+    unresolved: tuple[Unresolved, ...] = ()  # what was not understood (CLARIFY)
+
+
+UNRESOLVED_KINDS = ("word", "metric", "value")
+
+
+@dataclass(frozen=True)
+class Unresolved:
+    """A word, metric or value of the question the engine did not understand."""
+
+    kind: str  # one of UNRESOLVED_KINDS
+    text: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"kind": self.kind, "text": self.text}
 
 
 # --- (de)serialisation: plans are stored as JSON with each message ---------------------------
@@ -176,6 +203,7 @@ _NESTED: dict[str, Any] = {
     "share_of": Filter,
     "share_numeric": NumericFilter,
     "rank_within": ColumnRef,
+    "average_per": ColumnRef,
 }
 _SINGLE: dict[str, Any] = {
     "time_range": TimeRange,

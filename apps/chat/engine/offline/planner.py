@@ -19,7 +19,6 @@ from .conditions import (
     read_with,
 )
 from .parser import (
-    SOFT_TOTAL,
     Context,
     MetricSlot,
     Unclear,
@@ -31,6 +30,7 @@ from .parser import (
     pick_numeric,
     resolve_weak_values,
     schema_mention,
+    soft_total,
 )
 from .parts import NeedsFact, Parts
 from .plan import (
@@ -66,6 +66,11 @@ def _implied_metrics(ctx: Context, slots: list[MetricSlot]) -> None:
     if nouns:
         money = any(_names_revenue(ctx, i) for i in nouns)
         ctx.noun_key = ms.revenue_key(model) if money else ms.fact_count_key(model)
+    listed = ctx.has("list") and not ctx.has(
+        "count", "most", "least", "rank", "group", "howmuch", "sell", "sold", "agg", "share"
+    )
+    if listed and nouns and not slots and not any(_names_revenue(ctx, i) for i in nouns):
+        return  # "list all orders shipped to Germany": the orders themselves, not a count
     if not slots:
         counted = _counted_by_superlative(ctx)
         if counted is not None:  # "¿qué ciudad tiene más clientes?": count the clients
@@ -90,8 +95,8 @@ def _implied_metrics(ctx: Context, slots: list[MetricSlot]) -> None:
     for i in nouns:
         ctx.used.add(i)
     if slots:
-        for i, m in enumerate(ctx.mentions):
-            if m.kind == "schema" and i not in ctx.used and lx.fold(m.text) in SOFT_TOTAL:
+        for i in range(len(ctx.mentions)):
+            if soft_total(ctx, i) and i not in ctx.used:
                 ctx.used.add(i)  # "total revenue", "en total": no extra column
 
 
@@ -229,7 +234,7 @@ def read_parts(ctx: Context, *, base_hint: str | None = None, force_fact: bool =
         parts.metrics = [ms.revenue_key(model)]  # "¿cuánto sumaron los pedidos?": money
     if row_nouns and len(parts.metrics) > len(row_nouns):
         # "revenue from orders above 10000": "orders" names the rows filtered, not a measure
-        parts.metrics = [k for n, k in enumerate(parts.metrics) if n not in row_nouns]
+        _drop_metrics(parts, row_nouns)
     if parts.row_filter_metrics:
         kept = [k for n, k in enumerate(parts.metrics) if n not in parts.row_filter_metrics]
         parts.metrics = kept or [ctx.noun_key or ms.fact_count_key(model)]
@@ -253,6 +258,9 @@ def read_parts(ctx: Context, *, base_hint: str | None = None, force_fact: bool =
         parts.metrics_said = True
         parts.listing = []
     _dedupe_metrics(parts)
+    _average_per_entity(ctx, parts)
+    if ctx.dropped:  # "maximum of" with nothing to take the maximum of: ask, naming the word
+        raise Unclear("unused_word", ctx.dropped[0])
     if any(m.kind == "neg" and i not in ctx.used for i, m in enumerate(ctx.mentions)):
         # "¿qué productos no se vendieron?": a negation that filters nothing we can express
         raise Unclear("generic", " ".join(t.text for t in ctx.tokens))
@@ -262,6 +270,44 @@ def read_parts(ctx: Context, *, base_hint: str | None = None, force_fact: bool =
             raise NeedsFact
         raise Unclear("generic", " ".join(t.text for t in ctx.tokens))
     return parts
+
+
+def _average_per_entity(ctx: Context, parts: Parts) -> None:
+    """ "ingreso promedio por cliente en cada segmento", "average revenue per customer by
+    region": an average of a sum, grouped by an entity's label and by something else, is the
+    mean over the entities of their totals, within each group; not the mean row."""
+    model = ctx.model
+    if len(parts.dims) < 2 or not ctx.averaged or parts.grain:
+        return
+    entity = [
+        d for d in parts.dims if d.table != parts.base and model.tables[d.table].display == d.column
+    ]
+    if len(entity) != 1:
+        return
+    if not any(k in ctx.averaged for k in parts.metrics):
+        return
+    parts.metrics = [ctx.averaged.get(k, k) for k in parts.metrics]
+    parts.dims = [d for d in parts.dims if d != entity[0]]
+    parts.average_per = entity
+
+
+def _drop_metrics(parts: Parts, dropped: set[int]) -> None:
+    """Remove metrics by position; HAVING and ORDER follow the metrics that stay (a HAVING on
+    a dropped one moves to the metric it duplicates, or goes)."""
+    kept = [n for n in range(len(parts.metrics)) if n not in dropped]
+    keys = [parts.metrics[n] for n in kept]
+    where = {}
+    for n, key in enumerate(parts.metrics):
+        if n in kept:
+            where[n] = kept.index(n)
+        elif key in keys:
+            where[n] = keys.index(key)
+    parts.having = [
+        HavingFilter(where[h.metric], h.op, h.value) for h in parts.having if h.metric in where
+    ]
+    if parts.order is not None:
+        parts.order = Order(where.get(parts.order.metric, 0), parts.order.desc)
+    parts.metrics = keys
 
 
 def _extreme_row(ctx: Context, parts: Parts) -> None:
@@ -765,6 +811,7 @@ def fresh_plan(parts: Parts) -> QueryPlan:
         listing=tuple(parts.listing) if not parts.metrics else (),
         distinct=parts.distinct if not parts.metrics else False,
         average_over=parts.average_over,
+        average_per=tuple(parts.average_per),
         period_position=min(parts.period_position, len(parts.dims)),
         rank_within=tuple(parts.rank_within) if parts.limit else (),
         share=parts.share,

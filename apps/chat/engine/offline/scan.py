@@ -50,6 +50,8 @@ def _marker_table() -> dict[tuple[str, ...], tuple[str, object]]:
         put(phrase, "dir", "asc")
     for phrase in lx.DESC_PHRASES:
         put(phrase, "dir", "desc")
+    for phrase, op in lx.AVERAGE_CMP.items():
+        put(phrase, "cmpavg", op)
     for phrase in lx.NEG_PHRASES:
         put(phrase, "neg")
     for phrase in lx.COMPARE_PHRASES:

@@ -42,6 +42,9 @@ _RATIO_HINTS = re.compile(
 _PERCENT_HINTS = re.compile(r"porcentaje|percent(?:age)?|\b0 ?- ?100\b|%", re.I)
 _DISPLAY_NAMES = ("nombre", "name", "titulo", "title", "razon_social", "descripcion", "label")
 _DATE_TYPES = ("DATE", "TIME")
+# A text column with more distinct values names entities, not categories (see _index_values).
+CATEGORY_VALUES = 50
+_NUMBER_TYPES = ("INT", "REAL", "NUM", "DEC", "FLOA", "DOUB")
 # Words that name a row's label in any table: never a column by themselves.
 _NAMING_WORDS = frozenset((*_DISPLAY_NAMES, "description", "nombres", "names", "titles", "titulos"))
 
@@ -66,6 +69,7 @@ class TableSem:
     display: str | None  # the column that names a row (nombre, name, ...)
     dates: tuple[str, ...]  # date columns, the main one first
     label: str  # a human word for the table
+    key: tuple[str, ...] = ()  # the primary key's columns (one row per key)
 
 
 @dataclass(frozen=True)
@@ -174,6 +178,7 @@ def build_semantic_model(
         _index_tables(phrases, catalog, lang)
         _index_columns(phrases, catalog, columns, lang)
         _index_values(phrases, columns, lang)
+        _index_value_synonyms(phrases, catalog, columns, lang)
         _index_metric_words(phrases, metrics, lang)
         by_lang[lang] = {k: _best_entries(v) for k, v in phrases.items()}
         surfaces[lang] = phrases.surfaces
@@ -201,7 +206,11 @@ def build_semantic_model(
                 for key, entries in frozen.items()
                 if " " not in key
                 and not key.startswith("~")
-                and any(e.kind == "value" for e in entries)
+                and any(
+                    e.kind == "value"
+                    and len(columns[(e.ref[0], e.ref[1])].values) <= CATEGORY_VALUES
+                    for e in entries
+                )
             )
             for lang, frozen in by_lang.items()
         },
@@ -273,19 +282,47 @@ def _table_sem(table: TableInfo, columns: Mapping[tuple[str, str], ColumnSem]) -
     display = chosen or next(
         (
             c.name
-            for name in _DISPLAY_NAMES
+            for name in _DISPLAY_NAMES[:2]  # nombre, name
             for c in cols
             if lx.fold(c.name) == name and c.kind == "text"
         ),
         None,
     )
     if display is None:
+        display = _named_column(table.name, cols)
+    if display is None:
+        display = next(
+            (
+                c.name
+                for name in _DISPLAY_NAMES[2:]
+                for c in cols
+                if lx.fold(c.name) == name and c.kind == "text"
+            ),
+            None,
+        )
+    if display is None:
         display = next((c.name for c in cols if c.kind == "text" and not c.pii), None)
     dates = sorted(
         (c.name for c in cols if c.kind == "date"),
         key=lambda n: (lx.fold(n) not in ("fecha", "date"), n),
     )
-    return TableSem(table.name, tuple(c.name for c in cols), display, tuple(dates), table.name)
+    key = tuple(c.name for c in table.columns if c.primary_key)
+    return TableSem(table.name, tuple(c.name for c in cols), display, tuple(dates), table.name, key)
+
+
+def _named_column(table: str, cols: list[ColumnSem]) -> str | None:
+    """A text column named like a name in any style (`ProductName`, `last_name`, `CompanyName`,
+    `nombre_cliente`): the one that also says the table's name first, else the first in order.
+    A person's name is a label even when it is personal data (a policy masks it in results)."""
+    own = {tx.stem(w, "en") for w in tx.identifier_words(table)}
+    found = []
+    for c in cols:
+        if c.kind != "text":
+            continue
+        words = tx.identifier_words(c.name)
+        if len(words) > 1 and (words[-1] in _NAMING_WORDS or words[0] in ("nombre", "titulo")):
+            found.append((not own & {tx.stem(w, "en") for w in words}, c.name))
+    return min(found)[1] if found else None
 
 
 def slug(text: str) -> str:
@@ -405,7 +442,10 @@ def _shape(expression: exp.Expression) -> tuple[str, tuple[str, str] | None]:
 
 
 def _fact_table(catalog: CatalogSnapshot, metrics: Mapping[str, MetricSem]) -> str:
-    """The metrics' base table; without metrics, the table with most outgoing foreign keys."""
+    """The metrics' base table; without metrics, from the schema alone: a table that refers to
+    others and has a date (events: orders, rentals, payments) before one without (a line-item
+    table has no date of its own), then the one with more measures (numeric columns that are
+    not keys), more foreign keys, more columns."""
     if metrics:
         counts: dict[str, int] = {}
         for m in metrics.values():
@@ -416,13 +456,22 @@ def _fact_table(catalog: CatalogSnapshot, metrics: Mapping[str, MetricSem]) -> s
         fks[fk.table] = fks.get(fk.table, 0) + 1
     if not fks:
         return ""
+    keys = {(fk.table, fk.column) for fk in catalog.foreign_keys}
 
     def score(name: str) -> tuple:
         table = catalog.table(name)
         has_date = any(any(x in (c.type or "").upper() for x in _DATE_TYPES) for c in table.columns)
-        return (fks[name], has_date, len(table.columns))
+        measures = sum(
+            1
+            for c in table.columns
+            if not c.primary_key
+            and (name, c.name) not in keys
+            and tx.identifier_words(c.name)[-1:] != ["id"]
+            and any(t in (c.type or "").upper() for t in _NUMBER_TYPES)
+        )
+        return (fks[name] > 0 and has_date, fks[name] > 0, measures > 0, fks[name], measures)
 
-    return max(fks, key=score)
+    return max(fks, key=lambda n: (score(n), len(catalog.table(n).columns), n))
 
 
 def _join_paths(catalog: CatalogSnapshot) -> dict[tuple[str, str], tuple]:
@@ -582,17 +631,22 @@ def _index_values(
     reserved = _RESERVED[lang]
     token_owners: dict[str, set[str]] = {}
     for sem in columns.values():
+        many = len(sem.values) > CATEGORY_VALUES
         for value in sem.values:
             key = lx.phrase_key(value, lang, phrases.surfaces)
             if not key:
                 continue
-            weak = key in reserved
+            # An entity's name (one of hundreds: people, titles, cities) is a filter only
+            # with evidence: capitalised, quoted, or next to its column's name.
+            weak = key in reserved or many
             phrases.setdefault(key, []).append(
                 Entry("value", (sem.table, sem.name, value), EXACT, weak)
             )
             for word in set(key.split()):
                 token_owners.setdefault(word, set()).add(value)
     for sem in columns.values():
+        if len(sem.values) > CATEGORY_VALUES:
+            continue  # glosses and single words find categories, never one name of hundreds
         for value in sem.values:
             for gloss in lx.VALUE_GLOSS.get(lx.fold(value), ()):
                 key = lx.phrase_key(gloss, lang, phrases.surfaces)
@@ -601,6 +655,8 @@ def _index_values(
     # A single distinctive word of a multi-word value finds it ("monitor" -> 'Monitor 27"'),
     # only when no other value shares the word and it is not a grammar word.
     for sem in columns.values():
+        if len(sem.values) > CATEGORY_VALUES:
+            continue
         for value in sem.values:
             words = lx.phrase_key(value, lang).split()
             if len(words) < 2:
@@ -616,6 +672,26 @@ def _index_values(
                     phrases.setdefault(f"~{word}", []).append(
                         Entry("value", (sem.table, sem.name, value), PARTIAL)
                     )
+
+
+def _index_value_synonyms(
+    phrases: _Phrases,
+    catalog: CatalogSnapshot,
+    columns: Mapping[tuple[str, str], ColumnSem],
+    lang: str,
+) -> None:
+    """A steward's other words for a value ("sucursal norte" → 'Norte') read as the value."""
+    for table in catalog.tables:
+        for col in table.columns:
+            sem = columns.get((table.name, col.name))
+            if sem is None or sem.pii or sem.kind != "text":
+                continue
+            for value, synonyms in col.value_synonyms:
+                for synonym in synonyms:
+                    key = lx.phrase_key(synonym, lang, phrases.surfaces)
+                    if key:
+                        entry = Entry("value", (table.name, col.name, value), EXACT)
+                        phrases.setdefault(key, []).append(entry)
 
 
 # Words too generic to name one metric on their own ("valor", "order", "number").

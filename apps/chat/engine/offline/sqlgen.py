@@ -1,8 +1,10 @@
-"""QueryPlan -> SQL, built with sqlglot expressions for the catalog's dialect (sqlite, postgres).
+"""QueryPlan -> SQL, built with sqlglot expressions for the catalog's dialect (sqlite, postgres,
+mariadb: a new engine adds its time templates below, `_engine` refuses one without them).
 
 Joins follow the foreign-key paths of the semantic model; columns are table-qualified only when
 the query reads more than one table, so simple questions give simple SQL. Time buckets:
-sqlite uses strftime ('%Y-%m' for months, as the verified examples do); postgres uses to_char.
+sqlite uses strftime ('%Y-%m' for months, as the verified examples do); postgres uses to_char;
+mariadb date_format, the same labels.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ from datetime import date, timedelta
 
 import sqlglot
 from sqlglot import exp
+
+from apps.governance.engine.dialects import Dialect, get_dialect
 
 from . import lexicon as lx
 from .measures import metric_expression
@@ -45,7 +49,19 @@ _PERIOD_SQL = {
         "year": "TO_CHAR({c}, 'YYYY')",
         "month_of_year": "CAST(EXTRACT(MONTH FROM {c}) AS INT)",
     },
+    "mariadb": {
+        "day": "CAST({c} AS DATE)",
+        # the same label as SQLite's %W: WEEK mode 5 counts Monday weeks, days before it are 00
+        "week": "CONCAT(DATE_FORMAT({c}, '%Y'), '-', "
+        "CASE WHEN WEEK({c}, 5) < 10 THEN '0' ELSE '' END, WEEK({c}, 5))",
+        "month": "DATE_FORMAT({c}, '%Y-%m')",
+        "quarter_in_year": "QUARTER({c})",
+        "quarter": "CONCAT(DATE_FORMAT({c}, '%Y'), '-Q', QUARTER({c}))",
+        "year": "DATE_FORMAT({c}, '%Y')",
+        "month_of_year": "MONTH({c})",
+    },
 }
+
 # Start of the latest period, from the latest date {m} = MAX(column); {n} periods back.
 _ANCHOR_SQL = {
     "sqlite": {
@@ -67,12 +83,30 @@ _ANCHOR_SQL = {
         "month0": "CAST(DATE_TRUNC('month', {m}) AS DATE)",
         "year0": "CAST(DATE_TRUNC('year', {m}) AS DATE)",
     },
+    "mariadb": {
+        "day": "DATE_SUB(CAST({m} AS DATE), INTERVAL {d} DAY)",
+        "week": "DATE_SUB(CAST({m} AS DATE), INTERVAL {w} DAY)",
+        "month": "DATE_SUB(CAST(DATE_FORMAT({m}, '%Y-%m-01') AS DATE), INTERVAL {n} MONTH)",
+        "quarter": "DATE_ADD(MAKEDATE(YEAR({m}), 1), INTERVAL (QUARTER({m}) - 1) * 3 - {q} MONTH)",
+        "year": "DATE_SUB(CAST(DATE_FORMAT({m}, '%Y-01-01') AS DATE), INTERVAL {n} YEAR)",
+        "month0": "CAST(DATE_FORMAT({m}, '%Y-%m-01') AS DATE)",
+        "year0": "CAST(DATE_FORMAT({m}, '%Y-01-01') AS DATE)",
+    },
 }
 _PLACEHOLDER = "__datachat_col__"
 
 
+def _engine(model: SemanticModel) -> Dialect:
+    """The model's engine (`UnknownDialect` for one nobody registered); its time templates must
+    be written above (a PlanError names the engine otherwise)."""
+    engine = get_dialect(model.dialect)
+    if engine.kind not in _PERIOD_SQL or engine.kind not in _ANCHOR_SQL:
+        raise PlanError(f"no time templates for {engine.label}")
+    return engine
+
+
 def _dialect(model: SemanticModel) -> str:
-    return "postgres" if model.dialect in ("postgres", "postgresql") else "sqlite"
+    return _engine(model).sqlglot_name
 
 
 def _template(model: SemanticModel, sql: str, column: exp.Expression) -> exp.Expression:
@@ -90,10 +124,13 @@ class _Builder:
     def __init__(self, plan: QueryPlan, model: SemanticModel) -> None:
         self.plan = plan
         self.model = model
-        self.dialect = _dialect(model)
+        self.engine = _engine(model)
+        self.dialect = self.engine.kind
         self.metrics = [metric_expression(model, m.key) for m in plan.metrics]
         self.joins = self._joins()
-        self.qualify = bool(self.joins)
+        self.qualify = bool(self.joins) or plan.rows_plan is not None
+        if self.upstream:
+            self._count_keys()
 
     # --- tables and columns ---------------------------------------------------------------
 
@@ -125,6 +162,7 @@ class _Builder:
             raise PlanError(f"unknown table {base}")
         present = {base}
         joins = []
+        self.upstream: frozenset[str] = frozenset()  # tables a one-to-many join multiplies
         for table in self._needed():
             if table not in self.model.tables:
                 raise PlanError(f"unknown table {table}")
@@ -138,9 +176,16 @@ class _Builder:
                     joins.append((right, right_col, left, left_col))
                     present.add(right)
                 elif right in present and left not in present:
+                    # `left` holds the foreign key: one row of `right` meets many of `left`
+                    if not self.upstream and not self._one_to_one(left, left_col):
+                        self.upstream = frozenset(present)
                     joins.append((left, left_col, right, right_col))
                     present.add(left)
         return joins
+
+    def _one_to_one(self, table: str, column: str) -> bool:
+        info = self.model.tables.get(table)
+        return info is not None and info.key == (column,)
 
     def col(self, table: str, column: str) -> exp.Column:
         if self.model.column(table, column) is None:
@@ -251,9 +296,20 @@ class _Builder:
             elif f.op in ("in", "=", "not in", "!="):
                 node = exp.In(this=column, expressions=literals)
                 conditions.append(node if f.op in ("in", "=") else exp.Not(this=node))
+            elif f.op in ("like", "not like"):  # text patterns: "names that contain 'a'"
+                likes = [exp.Like(this=column.copy(), expression=lit) for lit in literals]
+                node = exp.or_(*likes) if len(likes) > 1 else likes[0]
+                conditions.append(node if f.op == "like" else exp.Not(this=node))
             else:
                 raise PlanError(f"unknown filter op {f.op}")
         for f in p.numeric_filters:
+            if f.average:  # "above the average": the mean of the whole column
+                mean = exp.select(exp.Avg(this=exp.column(f.column))).from_(f.table)
+                node = {">": exp.GT, "<": exp.LT}[f.op]
+                conditions.append(
+                    node(this=self.col(f.table, f.column), expression=exp.Subquery(this=mean))
+                )
+                continue
             conditions.append(_compare(self.col(f.table, f.column), f.op, f.value))
         if p.time_range:
             condition = self._range_condition(p.time_range)
@@ -275,6 +331,8 @@ class _Builder:
 
     def build(self) -> exp.Select:
         p = self.plan
+        if p.average_per and not p.listing:
+            return self._average_per()
         if p.listing:
             select = exp.select(*[self.col(c.table, c.column) for c in p.listing])
             if p.distinct:
@@ -289,10 +347,16 @@ class _Builder:
             )
             select = select.join(exp.to_table(table), on=on)
         conditions = self.where()
+        if p.rows_plan is not None:
+            conditions.append(self._rows_exist())
         if conditions:
             select = select.where(exp.and_(*conditions))
         if not p.listing:
             select = self._group_order(select)
+            if self.upstream and self._inflated():
+                select = self._at_grain(select)
+        elif self.upstream:
+            select = select.distinct()  # one row per listed row, however many it joins
         if p.average_over and not p.listing:
             select = self._average_over(select)
         per_group = bool(p.rank_within) and set(p.rank_within) < set(p.dimensions)
@@ -301,6 +365,145 @@ class _Builder:
         if p.limit:
             select = select.limit(int(p.limit))
         return select
+
+    def _rows_exist(self) -> exp.Expression:
+        """[NOT] EXISTS (SELECT 1 FROM other … WHERE other.key = listed.key AND conditions)."""
+        from .plan import plan_from_dict, plan_to_dict  # noqa: PLC0415
+
+        p = self.plan
+        inner_plan = plan_from_dict(p.rows_plan)
+        if inner_plan is None or len(p.rows_key) != 2:
+            raise PlanError("unreadable rows plan")
+        inner = _Builder(inner_plan.with_changes(metrics=(), listing=()), self.model)
+        inner.qualify = True
+        if p.table in {t for t, *_ in inner.joins}:
+            raise PlanError("the listed table inside its own condition")
+        fk, key = p.rows_key
+        link = exp.EQ(
+            this=exp.column(fk, table=inner_plan.table), expression=exp.column(key, table=p.table)
+        )
+        select = exp.select(exp.Literal.number(1)).from_(exp.to_table(inner_plan.table))
+        for table, column, other, other_column in inner.joins:
+            on = exp.EQ(
+                this=exp.column(column, table=table),
+                expression=exp.column(other_column, table=other),
+            )
+            select = select.join(exp.to_table(table), on=on)
+        if p.rows_each:  # "both Laptop Pro and Monitor": a row for each value
+            several = [f for f in inner_plan.filters if f.op in ("in", "=") and len(f.values) > 1]
+            if len(several) != 1 or p.rows_absent:
+                raise PlanError("'both' needs one list of values")
+            each = several[0]
+            rest = inner_plan.with_changes(
+                filters=tuple(f for f in inner_plan.filters if f is not each)
+            )
+            checks = []
+            for value in each.values:
+                one = rest.with_changes(
+                    filters=(*rest.filters, each.__class__(each.table, each.column, "=", (value,)))
+                )
+                single = self.plan.with_changes(rows_plan=plan_to_dict(one), rows_each=False)
+                checks.append(_Builder(single, self.model)._rows_exist())
+            return exp.and_(*checks)
+        select = select.where(exp.and_(link, *inner.where()))
+        exists = exp.Exists(this=select)
+        return exp.Not(this=exists) if p.rows_absent else exists
+
+    # --- the grain of a one-to-many join (issue 13 §5) ------------------------------------
+
+    def _count_keys(self) -> None:
+        """COUNT(*) of a table the joins multiply counts its distinct keys instead."""
+        for n, (expression, tables) in enumerate(self.metrics):
+            for agg in list(expression.find_all(exp.Count)):
+                if not isinstance(agg.this, exp.Star):
+                    continue
+                (table,) = tables if len(tables) == 1 else (self.plan.table,)
+                if table not in self.upstream:
+                    continue
+                key = self.model.tables[table].key if table in self.model.tables else ()
+                if len(key) != 1:
+                    raise PlanError(f"rows of {table} multiplied by a join, no key")
+                column = exp.column(key[0], table=table)
+                counted = exp.Count(this=exp.Distinct(expressions=[column]))
+                if agg is expression:
+                    expression = counted
+                else:
+                    agg.replace(counted)
+                self.metrics[n] = (expression, tables)
+
+    def _inflated(self) -> bool:
+        """Whether a measure reads a table the joins multiply (an order's freight summed once
+        per order line). MIN, MAX and COUNT(DISTINCT) are safe; COUNT(*) was made distinct;
+        anything else is computed at its grain (`_at_grain`)."""
+        for expression, _tables in self.metrics:
+            for agg in expression.find_all(exp.AggFunc):
+                if isinstance(agg, (exp.Min, exp.Max)):
+                    continue
+                if isinstance(agg, exp.Count) and isinstance(agg.this, (exp.Distinct, exp.Star)):
+                    continue
+                if any(c.table in self.upstream for c in agg.find_all(exp.Column)):
+                    return True
+        return False
+
+    def _at_grain(self, select: exp.Select) -> exp.Select:
+        """The aggregate over the distinct rows of the measured tables: an inner SELECT
+        DISTINCT of their keys and of every column the outer query reads, joined and filtered
+        as before; the outer query groups it. A measure mixing grains cannot be answered."""
+        measured = {
+            c.table
+            for expression, _tables in self.metrics
+            for agg in expression.find_all(exp.AggFunc)
+            for c in agg.find_all(exp.Column)
+        }
+        if measured - self.upstream:
+            raise PlanError("measures at two grains across a one-to-many join")
+        outer_parts = [*select.expressions]
+        for arg in ("group", "having", "order"):
+            if select.args.get(arg) is not None:
+                outer_parts.append(select.args[arg])
+        read = {
+            (c.table, c.name) for part in outer_parts for c in part.find_all(exp.Column) if c.table
+        }
+        for table in sorted(measured):
+            key = self.model.tables[table].key if table in self.model.tables else ()
+            if not key:
+                raise PlanError(f"rows of {table} multiplied by a join, no key")
+            read |= {(table, k) for k in key}
+        inner = exp.select(
+            *[exp.alias_(exp.column(c, table=t), f"{t}__{c}") for t, c in sorted(read)]
+        ).distinct()
+        source = select.args.get("from_") or select.args.get("from")
+        inner = inner.from_(source.this.copy())
+        if select.args.get("joins"):
+            inner.set("joins", [j.copy() for j in select.args["joins"]])
+        if select.args.get("where") is not None:
+            inner.set("where", select.args["where"].copy())
+        outer = select.copy()
+        outer.set("joins", None)
+        outer.set("where", None)
+        outer.set("from_" if "from_" in outer.args else "from", None)
+        outer = outer.from_(inner.subquery("g"))
+        items = []
+        for item in outer.expressions:
+            if isinstance(item, exp.Column) and item.table:
+                item = exp.alias_(item, item.name)  # keep the output name
+            items.append(item)
+        outer.set("expressions", items)
+
+        def flatten(node: exp.Expression) -> exp.Expression:
+            if isinstance(node, exp.Column) and node.table:
+                return exp.column(f"{node.table}__{node.name}")
+            return node
+
+        for arg in ("expressions", "group", "having", "order"):
+            value = outer.args.get(arg)
+            if value is None:
+                continue
+            if isinstance(value, list):
+                outer.set(arg, [v.transform(flatten) for v in value])
+            else:
+                outer.set(arg, value.transform(flatten))
+        return outer
 
     def _top_per_group(self, inner: exp.Select) -> exp.Select:
         """Top N of each group: ROW_NUMBER() over the groups, then rank <= N."""
@@ -336,7 +539,35 @@ class _Builder:
 
     def _nulls(self, desc: bool) -> bool:
         """NULL placement as the dialect's default, so no NULLS FIRST/LAST is printed."""
-        return desc if self.dialect == "postgres" else not desc
+        return desc if self.engine.nulls_sort_high else not desc
+
+    def _average_per(self) -> exp.Select:
+        """SELECT dims, AVG(m) FROM (m per entity and dims) GROUP BY dims: the mean over the
+        entities (customers) of their totals, within each group."""
+        p = self.plan
+        inner_plan = p.with_changes(
+            dimensions=(*p.dimensions, *p.average_per),
+            average_per=(),
+            order=None,
+            limit=None,
+            having=(),
+        )
+        inner = _Builder(inner_plan, self.model)
+        select = inner.build()
+        dims = [exp.column(inner.dim_alias(d)) for d in p.dimensions]
+        metrics = [exp.alias_(exp.Avg(this=exp.column(a)), a) for a in inner.metric_aliases]
+        outer = exp.select(*dims, *metrics).from_(select.subquery("per_entity"))
+        if dims:
+            outer = outer.group_by(*[d.copy() for d in dims])
+        if p.order is not None:
+            alias = inner.metric_aliases[min(p.order.metric, len(inner.metric_aliases) - 1)]
+            nulls_first = p.order.desc if self.dialect == "postgres" else not p.order.desc
+            outer = outer.order_by(
+                exp.Ordered(this=exp.column(alias), desc=p.order.desc, nulls_first=nulls_first)
+            )
+        if p.limit:
+            outer = outer.limit(int(p.limit))
+        return outer
 
     def _average_over(self, inner: exp.Select) -> exp.Select:
         """SELECT dims, AVG(m) FROM (the per-period totals) GROUP BY dims."""
@@ -349,7 +580,7 @@ class _Builder:
         if self.plan.order is not None:
             alias = self.metric_aliases[min(self.plan.order.metric, len(self.metric_aliases) - 1)]
             desc = self.plan.order.desc
-            nulls_first = desc if self.dialect == "postgres" else not desc
+            nulls_first = desc if self.engine.nulls_sort_high else not desc
             outer = outer.order_by(
                 exp.Ordered(this=exp.column(alias), desc=desc, nulls_first=nulls_first)
             )
@@ -391,6 +622,14 @@ class _Builder:
         """metric * 100.0 / total: the total over all groups (a window), or over all rows with
         the conditions moved into the numerator (CASE WHEN)."""
         hundred = exp.Literal.number("100.0")
+        total = expression if isinstance(expression, exp.Sum) else None
+        if total is not None and isinstance(total.this, (exp.Sub, exp.Paren)):
+            difference = total.this.unnest() if isinstance(total.this, exp.Paren) else total.this
+            if isinstance(difference, exp.Sub):
+                # a percentage of a difference (a margin: revenue - cost) is relative to its
+                # first term, SUM(a - b) * 100 / SUM(a), not a share of the difference's total
+                whole = exp.Sum(this=difference.this.copy())
+                return exp.Div(this=exp.Mul(this=expression, expression=hundred), expression=whole)
         if not (self.plan.share_of or self.plan.share_numeric):
             total = exp.Window(this=exp.Sum(this=expression.copy()))
             return exp.Div(this=exp.Mul(this=expression, expression=hundred), expression=total)
@@ -449,7 +688,7 @@ class _Builder:
             alias = self.metric_aliases[min(p.order.metric, len(p.metrics) - 1)]
             desc = p.order.desc
             # NULL placement as the dialect's default, so no NULLS FIRST/LAST is printed.
-            nulls_first = desc if self.dialect == "postgres" else not desc
+            nulls_first = desc if self.engine.nulls_sort_high else not desc
             select = select.order_by(
                 exp.Ordered(this=exp.column(alias), desc=desc, nulls_first=nulls_first)
             )

@@ -43,10 +43,10 @@ _MESSAGES = {
         "What would you like to measure? For example: {metrics}.",
     ),
     "compare_what": (
-        "¿Qué quieres comparar? Indica dos valores o periodos (por ejemplo «Norte vs Sur» o "
-        "«2024 vs 2025») y la métrica.",
-        "What should I compare? Name two values or periods (e.g. “Norte vs Sur” or "
-        "“2024 vs 2025”) and the metric.",
+        "¿Qué quieres comparar? Indica dos valores de una columna o dos periodos (por ejemplo "
+        "dos años) y la métrica.",
+        "What should I compare? Name two values of one column or two periods (e.g. two "
+        "years) and the metric.",
     ),
     "ambiguous_column": (
         "«{detail}» puede referirse a varias columnas. ¿De qué tabla lo quieres?",

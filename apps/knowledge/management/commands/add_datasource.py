@@ -28,7 +28,10 @@ class Command(OneLineErrors, BaseCommand):
         parser.add_argument("--name", required=True, help="Data source name (a slug).")
         where = parser.add_mutually_exclusive_group(required=True)
         where.add_argument("--file", help="A SQLite database file to copy in.")
-        where.add_argument("--url", help="postgresql://user:password@host:port/database")
+        where.add_argument(
+            "--url",
+            help="postgresql://user:password@host:port/database or mysql://… (MariaDB)",
+        )
         parser.add_argument("--default", action="store_true", help="Make it the default source.")
         parser.add_argument("--display-name", default="", help="Name shown in the chat page.")
         access = parser.add_mutually_exclusive_group()

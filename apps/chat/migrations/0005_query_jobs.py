@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('chat', '0003_portal_round2'),
+        ('chat', '0004_gap_gapfix'),
         ('governance', '0009_organization_query_jobs'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -1,0 +1,155 @@
+"""Did the SQL use what the question said? The last check before an answer (issue 13 §7).
+
+A rule that reads a question may leave a mention aside (a column named in a listing, a number,
+a value) and the plan then answers another question, confidently. Here every mention that
+carries meaning is looked for in the compiled SQL: a catalog column by name, a table, a value as
+a literal, a number among the plan's constants. The first one missing is returned, and the
+question is asked back naming it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+import sqlglot
+from sqlglot import exp
+
+from . import lexicon as lx
+from .parser import SOFT_TOTAL
+from .plan import QueryPlan, plan_from_dict
+from .scan import Mention
+from .semantic import SemanticModel
+
+
+def _sql_parts(sql: str, dialect: str) -> tuple[set[str], set[str], set[str]]:
+    """(column names, table names, literal strings) of a SQL text, folded."""
+    try:
+        tree = sqlglot.parse_one(sql, read=dialect)
+    except sqlglot.errors.ParseError:
+        return set(), set(), set()
+    columns = {lx.fold(c.name) for c in tree.find_all(exp.Column)}
+    tables = {lx.fold(t.name) for t in tree.find_all(exp.Table)}
+    literals = {lx.fold(str(v.this)).strip("%") for v in tree.find_all(exp.Literal)}
+    return columns, tables, literals
+
+
+def _with_rows(plan: QueryPlan) -> list[QueryPlan]:
+    """The plan, and the plan of the rows it requires to exist (or not), if any."""
+    inner = plan_from_dict(plan.rows_plan) if plan.rows_plan else None
+    return [plan] if inner is None else [plan, inner]
+
+
+def _numbers(outer: QueryPlan) -> set[float]:
+    found: set[float] = set()
+    for plan in _with_rows(outer):
+        found |= _plan_numbers(plan)
+    return found
+
+
+def _plan_numbers(plan: QueryPlan) -> set[float]:
+    found: set[float] = set()
+    if plan.limit:
+        found.add(float(plan.limit))
+    found |= {float(f.value) for f in plan.numeric_filters}
+    found |= {float(f.value) for f in plan.share_numeric}
+    found |= {float(h.value) for h in plan.having}
+    for f in (*plan.filters, *plan.share_of):
+        for v in f.values:
+            with contextlib.suppress(ValueError):
+                found.add(float(v))
+    for part in plan.date_parts:
+        found |= {float(v) for v in part.values}
+    return found
+
+
+def _said_number(m: Mention) -> float | None:
+    value = m.value
+    if isinstance(value, tuple) and value and isinstance(value[0], (int, float)):
+        return float(value[0])
+    return None
+
+
+def _close(value: float, known: set[float]) -> bool:
+    if value in known:
+        return True
+    # a percentage said as 20% may be kept as 0.2; "at least 3" may become "> 2"
+    return any(abs(value - k) < 1e-9 or abs(value / 100 - k) < 1e-9 for k in known) or any(
+        float(value).is_integer() and abs(value - k) == 1 for k in known
+    )
+
+
+def unused_mention(
+    mentions: list[Mention],
+    skip: set[int],
+    plan: QueryPlan,
+    sql: str,
+    model: SemanticModel,
+) -> str | None:
+    """The text of the first meaningful mention the SQL does not use, else None.
+
+    `skip` holds mentions another one stands for (a table that only qualifies a column, a
+    weak value read as a common word)."""
+    columns, tables, literals = _sql_parts(sql, model.dialect)
+    if not columns and not tables:
+        return None
+    numbers = _numbers(plan)
+    for i, m in enumerate(mentions):
+        if i in skip:
+            continue
+        if m.kind == "number":
+            value = _said_number(m)
+            if value is not None and not _close(value, numbers):
+                return m.text
+            continue
+        timed = m.kind == "time" and m.time is not None
+        if timed and not any(_time_used(m, p) for p in _with_rows(plan)):
+            return m.text
+        if m.kind != "schema" or lx.fold(m.text) in SOFT_TOTAL:
+            continue  # "total" next to a measure is a soft word, not the column `total`
+        if _found(m, columns, tables, literals, plan, model):
+            continue
+        return m.text
+    return None
+
+
+def _found(m: Mention, columns, tables, literals, plan: QueryPlan, model) -> bool:  # noqa: ANN001
+    keys = {ref.key for ref in plan.metrics}
+    for e in m.entries:
+        if e.kind == "metric":
+            metric = model.metrics.get(e.ref[0])
+            if e.ref[0] in keys or (metric is not None and lx.fold(metric.table) in tables):
+                return True
+        elif e.kind == "table":
+            if lx.fold(e.ref[0]) in tables:
+                return True
+            # "how many customers bought": counted through the key that references them
+            path = model.path(plan.table, e.ref[0]) or ()
+            if len(path) == 1 and lx.fold(path[0][1]) in columns:
+                return True
+        elif e.kind == "column":
+            if lx.fold(e.ref[1]) in columns:
+                return True
+        elif e.kind == "value" and lx.fold(str(e.ref[2])) in literals:
+            return True
+    return False
+
+
+def _time_used(m: Mention, plan: QueryPlan) -> bool:
+    """A grain said ("por mes", "each year") is the plan's grain, what it averages over or what
+    it compares; a named period ("Q4 2025") is one of its ranges exactly, not a wider one."""
+    span = m.time
+    if span.kind == "grain" and span.grain:
+        compared = (
+            plan.comparison is not None and plan.comparison.dimension == f"period:{span.grain}"
+        )
+        return span.grain in (plan.grain, plan.average_over) or compared
+    if span.kind == "period" and span.start and span.end:
+        ranges = [r for r in (plan.time_range, *plan.time_periods) if r is not None]
+        if not ranges and not plan.date_parts:
+            return False
+        exact = any(r.start == span.start and r.end == span.end for r in ranges)
+        inside = any(
+            (r.start or "") >= span.start and (r.end or "9999") <= span.end for r in ranges
+        )
+        return exact or inside or bool(plan.date_parts)
+    return True

@@ -1,0 +1,123 @@
+"""Quoted text in a question: a text pattern ("names that contain 'a'", "que empiecen por
+'Ch'") becomes a LIKE filter (issue 13 §6); a quoted value is left to the catalog's values.
+
+One rewrite stage before the scan: the pattern phrase and its quoted text are taken out of the
+tokens (they would otherwise be read as words, or dropped as stopwords like "a"), and the
+filter is added to the plan once its table is known.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from datachat import text as tx
+
+from . import lexicon as lx
+from .plan import Filter, QueryPlan
+from .semantic import SemanticModel
+
+# The words before a quoted string that make it a pattern, and the LIKE shape each gives.
+_SHAPES: dict[tuple[str, ...], str] = {}
+for _phrase, _shape in (
+    (
+        "contain | contains | containing | contained | include | includes | including | "
+        "has | have | having | with | like | contiene | contienen | contenga | contengan | "
+        "incluye | incluyen | incluya | incluyan | tiene | tienen | tenga | tengan | con | "
+        "lleva | llevan | the letter | the letters | the word | la letra | las letras | "
+        "la palabra | the substring",
+        "%{}%",
+    ),
+    (
+        "start with | starts with | starting with | begin with | begins with | beginning with | "
+        "empieza por | empiezan por | empiece por | empiecen por | empieza con | empiezan con | "
+        "comienza por | comienzan por | comience por | comiencen por | comienza con | "
+        "comienzan con",
+        "{}%",
+    ),
+    (
+        "end with | ends with | ending with | termina en | terminan en | termine en | "
+        "terminen en | termina con | terminan con",
+        "%{}",
+    ),
+):
+    for _words in lx.phrases(_phrase):
+        _SHAPES[tuple(_words.split())] = _shape
+_MAX = max(len(k) for k in _SHAPES)
+_IN_THE_NAME = {
+    (a, b, c)
+    for a, bs, cs in (
+        ("in", ("their", "its", "the", "his", "her"), ("name", "names", "title", "titles")),
+        ("en", ("su", "sus", "el", "los"), ("nombre", "nombres", "titulo", "titulos")),
+    )
+    for b in bs
+    for c in cs
+}
+# An opening quote after a space or start, a closing one before a non-letter: not an apostrophe.
+_QUOTED = re.compile(r"(?:(?<=^)|(?<=[\s(¿¡:,]))['\"“‘«]([^'\"”’»]{1,60})['\"”’»](?![A-Za-z])")
+
+
+@dataclass(frozen=True)
+class Pattern:
+    like: str  # the LIKE pattern, e.g. "%a%"
+    after: int  # character offset where the word before the pattern phrase ends (-1: none)
+    text: str  # as written
+
+
+def take_patterns(question: str, tokens: list[lx.Token]) -> tuple[list[lx.Token], list[Pattern]]:
+    """(tokens without the pattern phrases and their quoted text, the patterns found)."""
+    clean = tx.plain_quotes(question)
+    spans = [(m.start(), m.end(), m.group(1)) for m in _QUOTED.finditer(clean)]
+    if not spans:
+        return tokens, []
+    out: list[lx.Token] = []
+    found: list[Pattern] = []
+    i = 0
+    for start, end, literal in spans:
+        inside = [n for n, t in enumerate(tokens) if t.start >= start and t.end <= end]
+        if not inside or inside[0] < i:
+            continue
+        first = inside[0]
+        shape = None
+        for n in range(min(_MAX, first - i), 0, -1):
+            words = tuple(t.norm for t in tokens[first - n : first])
+            if words in _SHAPES:
+                shape, cut = _SHAPES[words], first - n
+                break
+        if shape is None:
+            continue  # a quoted value ('Germany'): the catalog's values read it
+        out += tokens[i:cut]
+        after = out[-1].end if out else -1
+        found.append(Pattern(shape.format(_escape(literal)), after, literal))
+        i = inside[-1] + 1
+        tail = tuple(t.norm for t in tokens[i : i + 3])
+        if tail in _IN_THE_NAME:  # "… 'a' in their name": the label, as without it
+            i += 3
+    out += tokens[i:]
+    return out, found
+
+
+def _escape(text: str) -> str:
+    return text.replace("%", "").replace("_", "")
+
+
+def apply_patterns(
+    plan: QueryPlan,
+    patterns: list[Pattern],
+    column_before: dict[int, tuple[str, str]],
+    model: SemanticModel,
+) -> QueryPlan | None:
+    """The plan with one LIKE filter per pattern: on the text column named right before it
+    (`column_before[pattern.after]`), else on the label column of the plan's table (what a row
+    is called). None when there is no text column to match."""
+    filters = list(plan.filters)
+    for p in patterns:
+        ref = column_before.get(p.after)
+        if ref is None:
+            table = plan.listing[0].table if plan.listing else plan.table
+            label = model.tables[table].display if table in model.tables else None
+            if label is None:
+                return None
+            ref = (table, label)
+        filters.append(Filter(ref[0], ref[1], "like", (p.like,)))
+    return plan.with_changes(filters=tuple(filters))

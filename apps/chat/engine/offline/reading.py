@@ -1,0 +1,150 @@
+"""A query plan said back in the question's language: "Ingresos = SUM(total) · T4 2025 · por canal".
+
+The answer card shows it next to the result (`Answer.interpretation`) so that a misreading (a
+dropped filter, the wrong measure, a year instead of a quarter) is visible at a glance. It is
+built from the plan only, never from the question: it says what was computed.
+"""
+
+from __future__ import annotations
+
+from sqlglot import exp
+
+from .plan import QueryPlan, plan_from_dict
+from .semantic import SemanticModel
+
+_WORDS = {
+    "es": {
+        "by": "por",
+        "top": "top {n}",
+        "bottom": "últimos {n}",
+        "per": "por cada",
+        "asc": "de menor a mayor",
+        "desc": "de mayor a menor",
+        "share": "% del total",
+        "distinct": "sin repetir",
+        "compare": "compara",
+        "not": "no es",
+        "rows": "filas de",
+        "month": "mes",
+        "quarter": "trimestre",
+        "grains": {
+            "day": "día",
+            "week": "semana",
+            "month": "mes",
+            "quarter": "trimestre",
+            "year": "año",
+        },
+    },
+    "en": {
+        "by": "by",
+        "top": "top {n}",
+        "bottom": "bottom {n}",
+        "per": "within each",
+        "asc": "lowest first",
+        "desc": "highest first",
+        "share": "% of total",
+        "distinct": "distinct",
+        "compare": "compares",
+        "not": "is not",
+        "rows": "rows of",
+        "month": "month",
+        "quarter": "quarter",
+        "grains": {
+            "day": "day",
+            "week": "week",
+            "month": "month",
+            "quarter": "quarter",
+            "year": "year",
+        },
+    },
+}
+
+
+def formula(model: SemanticModel, key: str) -> str:
+    """How a metric key is computed, in SQL words without table names: "SUM(total)"."""
+    kind, _, rest = key.partition(":")
+    if kind == "metric":
+        metric = model.metrics.get(key)
+        if metric is None:
+            return key
+        expression = metric.expression.copy()
+        for column in expression.find_all(exp.Column):
+            column.set("table", None)
+        return expression.sql()
+    if kind == "agg":
+        fn, _, ref = rest.partition(":")
+        return f"{fn.upper()}({ref.split('.', 1)[-1]})"
+    if kind == "count":
+        return f"COUNT({rest})"
+    if kind == "countd":
+        return f"COUNT(DISTINCT {rest.split('.', 1)[-1]})"
+    return key
+
+
+def describe(plan: QueryPlan | None, model: SemanticModel, lang: str) -> str:
+    """The plan as one line in `lang` ("es" or "en"), parts joined by " · "."""
+    if plan is None:
+        return ""
+    w = _WORDS["es" if lang == "es" else "en"]
+    bits: list[str] = []
+    if plan.listing:
+        names = ", ".join(c.column for c in plan.listing)
+        bits.append(f"{plan.table}: {names}" + (f" ({w['distinct']})" if plan.distinct else ""))
+    for m in plan.metrics:
+        bits.append(f"{m.label} = {formula(model, m.key)}")
+    for f in plan.filters:
+        values = ", ".join(f.values)
+        if f.op in ("!=", "not in"):
+            bits.append(f"{f.column} {w['not']} {values}")
+        elif f.op == "like":
+            bits.append(f"{f.column} LIKE {values}")
+        else:
+            bits.append(f"{f.column} = {values}")
+    for n in plan.numeric_filters:
+        if n.average:
+            mean = "AVG" if lang != "es" else "promedio"
+            bits.append(f"{n.column} {n.op} {mean}({n.column})")
+        else:
+            bits.append(f"{n.column} {n.op} {n.value:g}")
+    if plan.time_range is not None:
+        t = plan.time_range
+        bits.append(t.label or f"{t.start or '…'} – {t.end or '…'}")
+    for t in plan.time_periods:
+        bits.append(t.label or f"{t.start or '…'} – {t.end or '…'}")
+    for d in plan.date_parts:
+        bits.append(f"{w.get(d.part, d.part)} " + ", ".join(map(str, d.values)))
+    for h in plan.having:
+        label = plan.metrics[h.metric].label if h.metric < len(plan.metrics) else "?"
+        bits.append(f"{label} {h.op} {h.value:g}")
+    groups = [d.column for d in plan.dimensions]
+    if plan.grain:
+        groups.insert(min(plan.period_position, len(groups)), w["grains"][plan.grain])
+    if groups:
+        bits.append(f"{w['by']} " + ", ".join(groups))
+    if plan.rows_plan:
+        inner = plan_from_dict(plan.rows_plan)
+        if inner is not None:
+            word = (
+                ("sin" if plan.rows_absent else "con")
+                if lang == "es"
+                else ("without" if plan.rows_absent else "with")
+            )
+            bits.append(f"{word} {inner.table}: {describe(inner, model, lang) or '*'}")
+    if plan.average_per:
+        per = ", ".join(c.column for c in plan.average_per)
+        bits.append(("promedio por " if lang == "es" else "averaged per ") + per)
+    if plan.share:
+        bits.append(w["share"])
+    if plan.comparison is not None:
+        bits.append(f"{w['compare']} " + " / ".join(plan.comparison.values))
+    if plan.order is not None:
+        if plan.limit:
+            rank = w["top" if plan.order.desc else "bottom"].format(n=plan.limit)
+        else:
+            rank = w["desc" if plan.order.desc else "asc"]
+        if plan.rank_within:
+            rank += f" {w['per']} " + ", ".join(c.column for c in plan.rank_within)
+        bits.append(rank)
+    elif plan.limit:
+        bits.append(w["top"].format(n=plan.limit))
+    return " · ".join(bits)
