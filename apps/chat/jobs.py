@@ -327,22 +327,29 @@ class JobWatch:
         self.cancelled = False
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._handle: CancelHandle | None = None
 
     def on_start(self, handle: CancelHandle) -> None:
-        QueryJob.all_tenants.filter(pk=self.job_id).update(backend_pid=handle.backend_pid)
-        self._thread = threading.Thread(target=self._watch, args=(handle,), daemon=True)
-        self._thread.start()
+        """Called as the query opens, and again with the backend pid once it is open."""
+        self._handle = handle
+        if handle.backend_pid is not None:
+            QueryJob.all_tenants.filter(pk=self.job_id).update(backend_pid=handle.backend_pid)
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._watch, daemon=True)
+            self._thread.start()
 
-    def _watch(self, handle: CancelHandle) -> None:
+    def _watch(self) -> None:
         polls = 0
         try:
             while not self._stop.is_set():
                 # The cache flag every tick; the job row (the flag's fallback) every second.
                 database = polls % int(1 / WATCH_INTERVAL_S) == 0
-                if cancel_requested(self.job_id, database=database):
+                if self.cancelled or cancel_requested(self.job_id, database=database):
+                    # Cancel on every tick until the query ends: a cancel sent while the
+                    # connection was still opening would otherwise be lost.
                     self.cancelled = True
-                    handle.cancel()
-                    return
+                    with contextlib.suppress(Exception):
+                        self._handle.cancel()
                 polls += 1
                 self._stop.wait(WATCH_INTERVAL_S)
         finally:

@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from .dialects import OpenQuery, SourceConnection, get_dialect, json_value
-from .dialects.base import UnknownDialect, seconds_text
+from .dialects.base import OPENING, UnknownDialect, seconds_text
 from .dialects.postgres import enter_policy_role
 from .errors import SqlRefusal
 from .guard import GuardedQuery
@@ -113,10 +113,19 @@ def execute(
     policy = query.policy
     started = time.monotonic()
     seconds = policy.timeout_ms / 1000
-    running = _open(query, source, lang, seconds)
+    token = None
+    if on_start is not None:  # long queries as jobs (apps/chat/jobs.py): Stop cancels here
+        # As the adapter starts opening (SQLite computes inside its first step)...
+        token = OPENING.set(lambda opening: on_start(CancelHandle(query.dialect, opening.cancel)))
     try:
-        if on_start is not None:  # long queries as jobs (apps/chat/jobs.py): Stop cancels here
-            on_start(CancelHandle(query.dialect, running.cancel, _backend_pid(running)))
+        running = _open(query, source, lang, seconds)
+    finally:
+        if token is not None:
+            OPENING.reset(token)
+    try:
+        if on_start is not None and (pid := _backend_pid(running)) is not None:
+            # ...and once open, with the PostgreSQL backend's pid for pg_cancel_backend.
+            on_start(CancelHandle(query.dialect, running.cancel, pid))
         rows, row_count, capped = _collect(running, policy, started + seconds, lang)
     finally:
         running.close()
