@@ -17,9 +17,11 @@ urlpatterns = [
     path("sql/", views.sql_run, name="run-sql"),
     path("jobs/<uuid:job_id>/", views.job_card, name="job"),
     path("jobs/<uuid:job_id>/stop/", views.job_stop, name="job-stop"),
+    path("upload/", views.spreadsheet_upload, name="upload"),
     path("m/<int:message_id>/table/", views.message_table, name="message-table"),
     path("m/<int:message_id>/chart/", views.message_chart, name="message-chart"),
     path("m/<int:message_id>/feedback/", views.message_feedback, name="message-feedback"),
+    path("m/<int:message_id>/access/", views.message_access_request, name="access-request"),
     path("review/", review.review_queue, name="review"),
     path("review/examples/<int:example_id>/form/", review.review_example_form, name="review-form"),
     path(

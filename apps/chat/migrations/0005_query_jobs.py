@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('chat', '0004_gap_gapfix'),
-        ('governance', '0009_organization_query_jobs'),
+        ('governance', '0010_organization_query_jobs'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -43,24 +43,32 @@ def _is_text(declared: str) -> bool:
 
 
 def introspect(
-    dialect: str | Dialect, source: SourceConnection
+    dialect: str | Dialect, source: SourceConnection, *, timeout_s: float | None = None
 ) -> tuple[list[TableInfo], list[ForeignKeyInfo], dict]:
     """Tables (views too), foreign keys and row counts of any engine's source, read through its
     adapter's `catalog_reader` (a read-only connection; `UnknownDialect` for an unknown kind).
 
     A text column that is not a key and not personal by name is sampled for personal values
     (e-mails, phones, …); a text column that is not personal gets its distinct values when it
-    has at most MAX_INDEXED_VALUES of them and none is free text (see `indexable`).
+    has at most MAX_INDEXED_VALUES of them and none is free text (see `indexable`). With
+    `timeout_s`, reading stops at that deadline with the driver's error: a view is its author's
+    SQL, and one in an uploaded file can be made never to finish.
     """
     engine = get_dialect(dialect)
-    with engine.catalog_reader(source) as reader:
+    with engine.catalog_reader(source, timeout_s=timeout_s) as reader:
+        # What the engine keeps about a column besides its type (DuckDB: a spreadsheet's
+        # original header, its unit or currency); adapters without it have no `column_notes`.
+        notes = getattr(reader, "column_notes", dict)()
         tables: list[TableInfo] = []
         counts: dict[str, int] = {}
         for name, described in reader.tables():
             columns = []
             for col, declared, normalised, pk in described:
                 values = None
-                personal = looks_pii(col, name)
+                note = notes.get((name, col), {})
+                personal = looks_pii(col, name) or (
+                    bool(note.get("description")) and looks_pii(note["description"], name)
+                )
                 text = _is_text(declared)
                 if text and not personal and not pk:
                     sample = reader.values(name, col, PII_SAMPLE_ROWS, distinct=False)
@@ -70,7 +78,14 @@ def introspect(
                     values = indexable([str(v) for v in found])
                 columns.append(
                     ColumnInfo(
-                        name=col, type=normalised, primary_key=pk, pii=personal, values=values
+                        name=col,
+                        type=normalised,
+                        primary_key=pk,
+                        pii=personal,
+                        values=values,
+                        description=note.get("description", ""),
+                        currency=note.get("currency", ""),
+                        unit=note.get("unit", ""),
                     )
                 )
             tables.append(_table(name, columns))

@@ -93,8 +93,8 @@ class SourceConnection:
     that org's policy role (PostgreSQL and MariaDB).
     """
 
-    dialect: str  # "sqlite", "postgres", "mariadb", …
-    sqlite_path: str | None = None
+    dialect: str  # "sqlite", "postgres", "mariadb", "duckdb", …
+    sqlite_path: str | None = None  # the file of a file engine (SQLite, DuckDB)
     pg_dsn: str | None = None
     pg_role_org: str | None = None
     pg_role_prefix: str = "dc_"
@@ -240,8 +240,10 @@ class Dialect:
 
     @contextlib.contextmanager
     def catalog_reader(
-        self, source: SourceConnection
+        self, source: SourceConnection, *, timeout_s: float | None = None
     ) -> Iterator[CatalogReader]:  # pragma: no cover
+        """A read-only catalog reader; with `timeout_s`, every read stops at that deadline (a
+        view is its author's SQL: an uploaded file's view can be made never to finish)."""
         raise NotImplementedError
         yield  # noqa: B901 - interface
 

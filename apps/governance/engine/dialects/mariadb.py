@@ -414,12 +414,16 @@ class MariaDBDialect(Dialect):
         return _MariaDBQuery(query, source, lang=lang, seconds=seconds)
 
     @contextlib.contextmanager
-    def catalog_reader(self, source: SourceConnection) -> Iterator[CatalogReader]:
+    def catalog_reader(
+        self, source: SourceConnection, *, timeout_s: float | None = None
+    ) -> Iterator[CatalogReader]:
         import pymysql
 
         conn = pymysql.connect(**connect_args(source.dsn or ""))
         try:
             with conn.cursor() as cur:
+                if timeout_s is not None:
+                    cur.execute("SET SESSION max_statement_time = %s", [max(0.001, timeout_s)])
                 cur.execute("SET SESSION TRANSACTION READ ONLY")
                 cur.execute("START TRANSACTION READ ONLY")
                 yield _MariaDBCatalog(cur)

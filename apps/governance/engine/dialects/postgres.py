@@ -295,12 +295,17 @@ class PostgresDialect(Dialect):
         return _PostgresQuery(query, source, lang=lang, seconds=seconds)
 
     @contextlib.contextmanager
-    def catalog_reader(self, source: SourceConnection) -> Iterator[CatalogReader]:
+    def catalog_reader(
+        self, source: SourceConnection, *, timeout_s: float | None = None
+    ) -> Iterator[CatalogReader]:
         import psycopg
 
         with psycopg.connect(source.pg_dsn or "", connect_timeout=CONNECT_TIMEOUT_S) as conn:
             conn.read_only = True
             with conn.cursor() as cur:
+                if timeout_s is not None:
+                    milliseconds = str(max(1, int(timeout_s * 1000)))
+                    cur.execute("SELECT set_config('statement_timeout', %s, true)", [milliseconds])
                 yield _PostgresCatalog(cur, self.default_schema)
             conn.rollback()
 

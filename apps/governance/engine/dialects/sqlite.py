@@ -242,8 +242,13 @@ class SqliteDialect(Dialect):
         return _SqliteQuery(query, source, lang=lang, seconds=seconds)
 
     @contextlib.contextmanager
-    def catalog_reader(self, source: SourceConnection) -> Iterator[CatalogReader]:
+    def catalog_reader(
+        self, source: SourceConnection, *, timeout_s: float | None = None
+    ) -> Iterator[CatalogReader]:
         conn = sqlite3.connect(sqlite_readonly_uri(source.sqlite_path or ""), uri=True, timeout=1.0)
+        if timeout_s is not None:
+            deadline = time.monotonic() + timeout_s
+            conn.set_progress_handler(lambda: time.monotonic() > deadline, PROGRESS_STEPS)
         try:
             yield _SqliteCatalog(conn)
         finally:

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('governance', '0008_accesspolicy_can_add_data'),
+        ('governance', '0009_access_requests'),
     ]
 
     operations = [
