@@ -100,17 +100,21 @@ def bench_big_source(
     from apps.chat.models import Message
     from apps.chat.pipeline import run_query
     from apps.governance.models import Membership, Organization
+    from apps.governance.selectors import member_can
     from apps.knowledge.selectors import datasource_get
     from apps.knowledge.services import datasource_connect
 
     source_url, generated = _ensure_database(admin_url, rows)
     if datasource_get(org=org, name=SOURCE) is None:
         datasource_connect(org, SOURCE, url=source_url, user=None, restricted=False)
-    membership = (
-        Membership.all_tenants.for_org(org)
-        .select_related("organization", "user")
-        .filter(role="ADMIN")
-        .first()
+    # The first member who may query and export (the bench measures both).
+    membership = next(
+        (
+            m
+            for m in Membership.all_tenants.for_org(org).select_related("organization", "user")
+            if member_can(m, "can_query") and member_can(m, "can_export")
+        ),
+        None,
     )
     results: list[tuple[str, tuple, list[tuple]]] = []
 
