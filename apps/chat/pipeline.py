@@ -39,11 +39,15 @@ from apps.chat.engine.offline import interpret
 from apps.chat.engine.offline.plan import QueryPlan, plan_from_dict, plan_to_dict
 from apps.chat.engine.periods import plan_period, time_column
 from apps.chat.engine.units import result_units
-from apps.chat.gap_record import gaps_record
 from apps.chat.models import Conversation, Message, QueryJob
-from apps.chat.question_stats import counted, question_stat_record
 from apps.chat.selectors import conversation_owned_get
 from apps.chat.semantic_cache import semantic_model_for
+from apps.chat.services import (
+    TurnRecord,
+    conversation_start,
+    message_record,
+    rehearsal_record,
+)
 from apps.chat.texts import text
 from apps.governance.engine.errors import SqlRefusal
 from apps.governance.engine.executor import execute
@@ -51,7 +55,6 @@ from apps.governance.engine.guard import GuardedQuery, GuardLimits, guard_sql
 from apps.governance.engine.policy import DataPolicy
 from apps.governance.engine.screening import bounded, screen_question
 from apps.governance.models import Membership
-from apps.governance.services import audit_record
 from apps.governance.tenancy import tenant_scope
 from apps.knowledge import search as knowledge_search
 from apps.knowledge.engine.catalog import CatalogSnapshot
@@ -996,22 +999,19 @@ def rehearse(
         answer.lang = turn.lang
         answer.source = turn.source.name if turn.source else None
         answer.timings_ms = turn.timer.result()
-        audit_record(
-            org=turn.org,
-            user=turn.user,
-            role=membership.role,
-            action=turn.kind,
-            channel=channel,
-            source=answer.source or "",
-            question=turn.question,
-            sql=turn.audit_sql,
-            outcome=_OUTCOMES[answer.type],
-            code=(answer.error or {}).get("code", ""),
-            rule=turn.refusal_rule,
-            row_count=answer.row_count,
-            duration_ms=answer.timings_ms.get("total", 0.0),
-            policy_fingerprint=turn.policy.fingerprint() if turn.policy else "",
-            details={"type": answer.type, "cached": answer.cached, "rehearsal": True},
+        rehearsal_record(
+            record=TurnRecord(
+                membership=membership,
+                channel=channel,
+                kind=turn.kind,
+                question=turn.question,
+                source=turn.source,
+                plan=None,
+                audit_sql=turn.audit_sql,
+                refusal_rule=turn.refusal_rule,
+                policy_fingerprint=turn.policy.fingerprint() if turn.policy else "",
+            ),
+            answer=answer,
         )
     if turn.llm is not None:
         llm_budget.llm_usage_add(
@@ -1189,21 +1189,10 @@ def _cache_set(key: str, answer: Answer, plan: QueryPlan | None) -> None:
         logger.warning("cache write failed", exc_info=True)
 
 
-_OUTCOMES = {
-    "SQL": "answered",
-    "RAG": "answered",
-    "HYBRID": "answered",
-    "CLARIFY": "clarify",
-    "REFUSED": "refused",
-    "ERROR": "error",
-}
-
-
 def _record(turn: Turn, answer: Answer) -> Answer:
-    """Store the message and append the audit entry; both in one transaction."""
+    """Store the message and append the audit entry, in one transaction (chat/services.py)."""
     answer.lang = turn.lang
     answer.source = turn.source.name if turn.source else None
-    outcome = _OUTCOMES[answer.type]
     with transaction.atomic():
         _ensure_conversation(turn)
         turn.timer.lap("record")
@@ -1218,55 +1207,22 @@ def _record(turn: Turn, answer: Answer) -> Answer:
             type=answer.type,
             org=turn.org.slug,
         )
-        answer.conversation_id = turn.conversation.pk
-        answer.message_id = None
-        payload = answer.to_dict()
-        message = Message.objects.create(
-            organization=turn.org,
+        _message, turn.payload = message_record(
+            record=TurnRecord(
+                membership=turn.membership,
+                channel=turn.channel,
+                kind=turn.kind,
+                question=turn.question,
+                source=turn.source,
+                plan=plan_to_dict(turn.plan),
+                audit_sql=turn.audit_sql,
+                refusal_rule=turn.refusal_rule,
+                policy_fingerprint=turn.policy.fingerprint() if turn.policy else "",
+                audit_details=_audit_details(turn),
+            ),
+            answer=answer,
             conversation=turn.conversation,
-            kind=turn.kind,
-            question=turn.question,
-            answer_type=answer.type,
-            intent=answer.intent,
-            sql=answer.sql or "",
-            plan=plan_to_dict(turn.plan),
-            error_code=(answer.error or {}).get("code", ""),
-            row_count=answer.row_count,
-            cached=answer.cached,
-            timings_ms=answer.timings_ms,
-            llm=payload["llm"],
-            # One write: the stored answer has no `message_id` of its own (the row's id is
-            # it; `selectors.message_answer_for` puts it back when reading).
-            answer=payload,
-        )
-        answer.message_id = payload["message_id"] = message.pk
-        turn.payload = payload
-        if turn.kind == Message.Kind.ASK:
-            gaps_record(message=message, answer=answer, source=turn.source, user=turn.user)
-        if counted(kind=turn.kind, answer_type=answer.type):
-            question_stat_record(
-                org=turn.org, user=turn.user, question=turn.question, lang=answer.lang
-            )
-        if not turn.conversation_created:  # a new conversation's updated_at is already now
-            Conversation.objects.filter(pk=turn.conversation.pk).update(
-                updated_at=message.created_at
-            )
-        audit_record(
-            org=turn.org,
-            user=turn.user,
-            role=turn.membership.role,
-            action=turn.kind,
-            channel=turn.channel,
-            source=answer.source or "",
-            question=turn.question,
-            sql=turn.audit_sql,
-            outcome=outcome,
-            code=(answer.error or {}).get("code", ""),
-            rule=turn.refusal_rule,
-            row_count=answer.row_count,
-            duration_ms=answer.timings_ms["total"],
-            policy_fingerprint=turn.policy.fingerprint() if turn.policy else "",
-            details=_audit_details(turn, answer, message.pk),
+            new_conversation=turn.conversation_created,
         )
     if turn.llm is not None:
         llm_budget.llm_usage_add(
@@ -1277,25 +1233,17 @@ def _record(turn: Turn, answer: Answer) -> Answer:
 
 def _ensure_conversation(turn: Turn) -> None:
     if turn.conversation is None:
-        turn.conversation = Conversation.objects.create(
-            organization=turn.org,
-            user=turn.user,
-            data_source=turn.source,
+        turn.conversation = conversation_start(
+            membership=turn.membership,
+            source=turn.source,
             title=turn.question[:80] if turn.kind == Message.Kind.ASK else "SQL",
         )
         turn.conversation_created = True
-        _grant_owner(turn.conversation, turn.user)
 
 
-def _audit_details(turn: Turn, answer: Answer, message_id: int) -> dict[str, Any]:
-    details: dict[str, Any] = {
-        "message_id": message_id,
-        "type": answer.type,
-        "cached": answer.cached,
-        "intent": (answer.intent or {}).get("type"),
-        "filters": answer.scope,
-        "masked_columns": list(answer.masked_columns),
-    }
+def _audit_details(turn: Turn) -> dict[str, Any]:
+    """The audit details only the pipeline knows (the rest: services.message_record)."""
+    details: dict[str, Any] = {}
     if turn.llm is not None:
         details["llm"] = turn.llm.audit_details()
     if turn.job is not None:
@@ -1303,31 +1251,3 @@ def _audit_details(turn: Turn, answer: Answer, message_id: int) -> dict[str, Any
     if turn.received_chars:
         details["received_chars"] = turn.received_chars  # the question stored is a prefix
     return details
-
-
-OWNER_PERMISSIONS = ("view_conversation", "change_conversation", "delete_conversation")
-
-
-def _grant_owner(conversation: Conversation, user) -> None:  # noqa: ANN001
-    """The owner's object permissions on a new conversation: one read and one insert (guardian's
-    `assign_perm` costs two queries per permission, on every first question)."""
-    from django.contrib.auth.models import Permission
-    from django.contrib.contenttypes.models import ContentType
-    from guardian.models import UserObjectPermission
-
-    content_type = ContentType.objects.get_for_model(Conversation)
-    permissions = Permission.objects.filter(
-        content_type=content_type, codename__in=OWNER_PERMISSIONS
-    )
-    UserObjectPermission.objects.bulk_create(
-        [
-            UserObjectPermission(
-                user=user,
-                permission=permission,
-                content_type=content_type,
-                object_pk=str(conversation.pk),
-            )
-            for permission in permissions
-        ],
-        ignore_conflicts=True,
-    )
