@@ -16,14 +16,15 @@ import pytest
 from django.core.cache import cache
 from django.core.management import CommandError, call_command
 
-from apps.chat.exports import RowStream
-from apps.chat.pipeline import ask, connection_for, run_query
+from apps.chat.pipeline import ask, run_query
+from apps.governance.engine import executor
 from apps.governance.engine.guard import guard_sql
 from apps.governance.models import AccessPolicy, Role
 from apps.governance.services import policy_resolve
 from apps.knowledge import secrets
 from apps.knowledge.demo.postgres import load_into_postgres
 from apps.knowledge.models import DataSource
+from apps.knowledge.query_context import connection_for
 from apps.knowledge.selectors import catalog_snapshot
 from apps.knowledge.services import catalog_refresh, datasource_create
 from tests.test_services import NOTEBOOK, normalised
@@ -169,7 +170,7 @@ def test_exports_stream_through_the_policy_role(member, pg_source):
         schema=catalog.schema_mapping(),
         policy=policy,
     )
-    rows = list(RowStream(guarded, connection_for(pg_source), limit=100_000, lang="es"))
+    rows = list(executor.stream(guarded, source=connection_for(pg_source), limit=100_000))
     assert rows and {r[0] for r in rows} == {"Norte"}
 
 

@@ -20,13 +20,14 @@ from typing import Any
 import sqlglot
 
 from apps.chat.engine.offline.result_match import results_match
-from apps.chat.pipeline import ask, connection_for
+from apps.chat.pipeline import ask
 from apps.governance.engine.errors import SqlRefusal
 from apps.governance.engine.executor import execute
 from apps.governance.engine.guard import guard_sql
 from apps.governance.engine.policy import DataPolicy
 from apps.governance.selectors import membership_get, organization_get
 from apps.governance.services import full_access_role
+from apps.knowledge.query_context import query_context
 from apps.knowledge.selectors import catalog_snapshot, datasource_get
 from datachat.contract import ANSWERED_TYPES, DATA_ANSWER_TYPES, DATA_INTENTS
 
@@ -257,8 +258,11 @@ def run_gold(sql: str, membership) -> list[list[Any]]:  # noqa: ANN001
         count_cap=100_000,
         timeout_ms=30_000,
     )
+    context = query_context(
+        membership=membership, source=source, policy=policy, check_restricted=False
+    )
     guarded = guard_sql(sql, dialect=source.dialect, schema=catalog.schema_mapping(), policy=policy)
-    result = execute(guarded, source=connection_for(source))
+    result = execute(guarded, source=context.connection)
     return [list(row) for row in result.rows]
 
 

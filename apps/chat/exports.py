@@ -13,8 +13,8 @@ nor more than the caller's policy allows today. The flow:
    byte is sent;
 3. append the audit entry (before the data leaves: if auditing fails, nothing is exported);
 4. write the rows: from that first run when it already holds them all, otherwise from a second,
-   streamed run (`open_row_stream`: the executor's read-only opening, batch by batch, never the
-   whole result in memory) up to `count_cap` rows.
+   streamed run (`executor.stream`: the executor's own read-only opening, batch by batch, never
+   the whole result in memory) up to `count_cap` rows.
 
 CSV (docs/ux.md): UTF-8 with BOM, `;` for Spanish and `,` for English (overridable with `sep`), the
 header row first and nothing else but rows: any CSV reader (pandas `read_csv`, Excel) gets the
@@ -34,9 +34,7 @@ import csv
 import datetime as dt
 import io
 import re
-import sqlite3
 import tempfile
-import threading
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -46,16 +44,17 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from apps.chat.models import Message
-from apps.chat.pipeline import connection_for
 from apps.governance.engine import executor, spreadsheet
+from apps.governance.engine.dialects import get_dialect
 from apps.governance.engine.errors import SqlRefusal
 from apps.governance.engine.executor import SourceConnection, execute
 from apps.governance.engine.guard import GuardedQuery, guard_sql
 from apps.governance.engine.policy import DataPolicy
 from apps.governance.models import Membership
-from apps.governance.services import audit_record, policy_resolve
+from apps.governance.services import audit_record
 from apps.knowledge.models import DataSource
-from apps.knowledge.selectors import catalog_snapshot, datasource_get
+from apps.knowledge.query_context import query_context
+from apps.knowledge.selectors import datasource_get
 from datachat.contract import DATA_ANSWER_TYPES
 
 EXPORT_FORMATS = ("csv", "xlsx")
@@ -63,7 +62,7 @@ CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # The streamed run may last longer than an answer's query (a slow client reads a big file);
 # the first run already proved the query itself fits the policy's timeout.
-EXPORT_STREAM_SECONDS = 300
+EXPORT_STREAM_SECONDS = executor.STREAM_SECONDS
 # Keep small in-memory workbooks in memory, spill bigger ones to a temporary file.
 XLSX_SPOOL_BYTES = 8 * 1024 * 1024
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -203,15 +202,19 @@ def message_export(
         delimiter=delimiter or (";" if lang == "es" else ","),
         channel=channel,
     )
-    stream: RowStream | None = None
+    stream: executor.RowStream | None = None
     book: IO[bytes] | None = None
     try:
         connection = _prepare(job)
         first = execute(job.guarded, source=connection, lang=lang)
         rows: Any = first.rows
         if first.row_count > len(first.rows):  # the first run kept only row_cap rows
-            rows = stream = open_row_stream(
-                job.guarded, connection, limit=job.policy.count_cap, lang=lang
+            rows = stream = executor.stream(
+                job.guarded,
+                source=connection,
+                limit=job.policy.count_cap,
+                lang=lang,
+                seconds=EXPORT_STREAM_SECONDS,
             )
         written = first.row_count
         if fmt == "xlsx":
@@ -309,11 +312,8 @@ def _prepare(job: _Export) -> SourceConnection:
             else "The data source no longer exists.",
             status=409,
         )
-    user = membership.user
-    if job.source.restricted and not user.has_perm("knowledge.use_datasource", job.source):
-        raise SqlRefusal("not_authorized", lang=job.lang, detail="datasource.restricted")
-    catalog = job.catalog = catalog_snapshot(data_source=job.source)
-    job.policy = policy_resolve(membership=membership, catalog=catalog.policy_flags())
+    context = query_context(membership=membership, source=job.source, lang=job.lang)
+    catalog, job.catalog, job.policy = context.catalog, context.catalog, context.policy
     if not (job.policy.can_export and job.policy.can_query):
         raise ExportRefused(
             "export_not_allowed",
@@ -328,7 +328,7 @@ def _prepare(job: _Export) -> SourceConnection:
         policy=job.policy,
         lang=job.lang,
     )
-    return connection_for(job.source, job.lang)
+    return context.connection
 
 
 def _audit(
@@ -424,157 +424,6 @@ def _provenance(job: _Export, row_count: int, capped: bool) -> dict[str, str]:
         "X-DataChat-Exported-By": _header_value(f"{user.get_username()} ({job.membership.role})"),
         "X-DataChat-Message": str(job.message.pk),
     }
-
-
-# --- streaming the rows ---------------------------------------------------------------------
-
-
-class RowStream:
-    """A guarded query opened read-only, read batch by batch: columns now, rows on iteration.
-
-    Opened the way `executor.execute` opens it (SQLite `mode=ro` + the executor's authorizer
-    and limits; PostgreSQL READ ONLY transaction + server-side cursor), reusing the executor's
-    own pieces so the engine layer stays the same second line of defence. Reads at most
-    `limit` rows; `close()` (or exhausting the stream) releases the connection.
-    """
-
-    def __init__(self, query: GuardedQuery, source: SourceConnection, *, limit: int, lang: str):
-        if not isinstance(query, GuardedQuery) or not query.checked:
-            raise TypeError("RowStream only runs a checked GuardedQuery")
-        if not query.policy.can_query:
-            raise SqlRefusal("not_authorized", lang=lang)
-        self.query, self.limit, self.lang = query, limit, lang
-        self.deadline = time.monotonic() + EXPORT_STREAM_SECONDS
-        self.columns: tuple[str, ...] = ()
-        self._conn: Any = None
-        self._cursor: Any = None
-        self._watchdog: threading.Timer | None = None
-        self._denial = executor._Denial()
-        if source.dialect == "sqlite":
-            self._open_sqlite(source)
-        else:
-            self._open_postgres(source)
-
-    def _open_sqlite(self, source: SourceConnection) -> None:
-        policy = self.query.policy
-        try:
-            # The rows may be read from another thread than the one that opened the stream
-            # (WSGI servers and ASGI adapters differ); only this object touches the connection.
-            self._conn = sqlite3.connect(
-                executor._sqlite_uri(source.sqlite_path or ""),
-                uri=True,
-                timeout=1.0,
-                check_same_thread=False,
-            )
-        except sqlite3.Error:
-            raise SqlRefusal(
-                "execution_error", lang=self.lang, detail="cannot open data source"
-            ) from None
-        for name, value in executor._SQLITE_LIMITS.items():
-            if hasattr(sqlite3, name):
-                self._conn.setlimit(getattr(sqlite3, name), value)
-        # As the executor does: the file's own object names, read before the authorizer exists
-        # (it tells a CTE from a real table).
-        schema_objects = frozenset(
-            str(name).lower()
-            for (name,) in self._conn.execute("SELECT name FROM sqlite_master").fetchall()
-        ) | {"sqlite_master", "sqlite_schema", "sqlite_temp_master", "sqlite_temp_schema"}
-        self._conn.set_authorizer(executor._sqlite_authorizer(policy, self._denial, schema_objects))
-        self._conn.set_progress_handler(
-            lambda: time.monotonic() > self.deadline, executor._PROGRESS_STEPS
-        )
-        try:
-            self._cursor = self._conn.execute(self.query.sql)
-        except (sqlite3.Error, sqlite3.Warning) as error:
-            self.close()
-            raise self._refusal(error) from None
-        self.columns = tuple(d[0] for d in self._cursor.description or ())
-
-    def _open_postgres(self, source: SourceConnection) -> None:
-        import psycopg
-        from psycopg import sql as pgsql
-
-        policy = self.query.policy
-        try:
-            self._conn = psycopg.connect(
-                source.pg_dsn or "", connect_timeout=executor._PG_CONNECT_TIMEOUT_S
-            )
-        except psycopg.Error:
-            raise SqlRefusal("execution_error", lang=self.lang, detail="cannot connect") from None
-        # The executor's app-side deadline as well (a setting can be changed from inside a
-        # query); here it bounds the whole export, slow readers included.
-        self._watchdog = threading.Timer(EXPORT_STREAM_SECONDS, executor._cancel, (self._conn,))
-        self._watchdog.daemon = True
-        self._watchdog.start()
-        try:
-            self._conn.read_only = True
-            for setting, value in (
-                ("statement_timeout", f"{int(policy.timeout_ms)}ms"),  # per FETCH
-                ("lock_timeout", f"{executor._PG_LOCK_TIMEOUT_MS}ms"),
-                ("idle_in_transaction_session_timeout", f"{EXPORT_STREAM_SECONDS * 1000}ms"),
-            ):
-                self._conn.execute(
-                    pgsql.SQL("SET LOCAL {} = {}").format(
-                        pgsql.Identifier(setting), pgsql.Literal(value)
-                    )
-                )
-            executor.enter_policy_role(self._conn, policy, source, self.lang)
-            self._cursor = self._conn.cursor(
-                name="datachat_export", scrollable=False, withhold=False
-            )
-            self._cursor.execute(self.query.sql)
-        except psycopg.Error as error:
-            self.close()
-            raise executor._pg_refusal(error, policy, self.lang) from None
-        except SqlRefusal:
-            self.close()
-            raise
-        self.columns = tuple(c.name for c in self._cursor.description or ())
-
-    def _refusal(self, error: Exception) -> SqlRefusal:
-        if isinstance(error, (sqlite3.Error, sqlite3.Warning)):
-            return executor._sqlite_refusal(
-                error, self._denial, self.query.policy, self.deadline, self.lang
-            )
-        return executor._pg_refusal(error, self.query.policy, self.lang)
-
-    def __iter__(self) -> Iterator[tuple]:
-        read = 0
-        try:
-            while read < self.limit:
-                if time.monotonic() > self.deadline:
-                    raise SqlRefusal("timeout", lang=self.lang, seconds=str(EXPORT_STREAM_SECONDS))
-                try:
-                    batch = self._cursor.fetchmany(min(executor.FETCH_BATCH, self.limit - read))
-                except Exception as error:  # noqa: BLE001 - mapped to a refusal below
-                    raise self._refusal(error) from None
-                if not batch:
-                    break
-                read += len(batch)
-                for row in batch:
-                    yield tuple(executor._json_value(value) for value in row)
-        finally:
-            self.close()
-
-    def close(self) -> None:
-        if self._watchdog is not None:
-            self._watchdog.cancel()
-        conn, self._conn = self._conn, None
-        if conn is None:
-            return
-        try:
-            if not isinstance(conn, sqlite3.Connection):
-                conn.rollback()
-        except Exception:  # noqa: BLE001 - closing a broken connection anyway
-            pass
-        conn.close()
-
-
-def open_row_stream(
-    query: GuardedQuery, source: SourceConnection, *, limit: int, lang: str = "es"
-) -> RowStream:
-    """Open a guarded query for streaming (see `RowStream`); refusals raise `SqlRefusal`."""
-    return RowStream(query, source, limit=limit, lang=lang)
 
 
 # --- CSV ------------------------------------------------------------------------------------
@@ -792,7 +641,9 @@ def _xlsx_file(
     data = book.create_sheet(t["data_sheet"])
     data.freeze_panes = "A2"  # the header row stays in view
     bold = Font(bold=True)
-    money = money_columns(job.guarded.sql, job.source.dialect, _money_currencies(job))
+    money = money_columns(
+        job.guarded.sql, get_dialect(job.source.kind).sqlglot_name, _money_currencies(job)
+    )
     formats = column_formats(columns, list(sample or []), money)
     data.append(spreadsheet.xlsx_row(data, [str(name) for name in columns], font=bold))
     written = 0

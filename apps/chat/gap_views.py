@@ -38,6 +38,7 @@ from apps.chat.gaps import (
     synonym_preview,
 )
 from apps.chat.models import Gap
+from apps.governance.services import policy_resolve
 from apps.knowledge.selectors import catalog_snapshot
 from datachat.text import fold
 
@@ -87,21 +88,40 @@ def gaps_page(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _targets(source: Any, said: str = "") -> list[dict[str, str]]:
+def _readable(membership: Any, source: Any) -> tuple[frozenset[str], frozenset[tuple[str, str]]]:
+    """The tables the member's own policy may read on the source, and its masked columns: the
+    page offers nothing else (as the knowledge browser lists nothing else)."""
+    if source is None:
+        return frozenset(), frozenset()
+    catalog = catalog_snapshot(data_source=source)
+    policy = policy_resolve(membership=membership, catalog=catalog.policy_flags())
+    if not policy.can_query:
+        return frozenset(), frozenset()
+    return policy.allowed_tables, policy.masked_columns
+
+
+def _targets(
+    source: Any,
+    said: str = "",
+    readable: tuple[frozenset[str], frozenset[tuple[str, str]]] | None = None,
+) -> list[dict[str, str]]:
     """Every table, column and (low-cardinality, non-personal) value a synonym can go on; for a
     text column whose values are not indexed (too many), the gap's own word as one of its values
-    ("English" of countrylanguage.Language)."""
+    ("English" of countrylanguage.Language). With `readable` (the member's tables and masked
+    columns), only readable tables, and no value of a masked column."""
     if source is None:
         return []
     options = []
     for table in catalog_snapshot(data_source=source).tables:
+        if readable is not None and table.name not in readable[0]:
+            continue
         options.append(
             {"value": f"table|{table.name}", "label": _("table %(t)s") % {"t": table.name}}
         )
         for col in table.columns:
             label = _("column %(t)s.%(c)s") % {"t": table.name, "c": col.name}
             options.append({"value": f"column|{table.name}|{col.name}", "label": label})
-            if col.pii:
+            if col.pii or (readable is not None and (table.name, col.name) in readable[1]):
                 continue
             if col.values is None and said and _is_text(col.type):
                 col = replace(col, values=(said,))
@@ -153,8 +173,13 @@ def _parse_target(raw: str) -> dict[str, str]:
 def _gap_context(membership: Any, gap: Gap) -> dict[str, Any]:
     detail = gap_detail(org=membership.organization, gap=gap)
     source = detail.source or gap.data_source
-    tables = [t.name for t in catalog_snapshot(data_source=source).tables] if source else []
-    targets = _targets(source, gap.text if gap.kind in ("word", "value") else "")
+    readable = _readable(membership, source)
+    tables = (
+        [t.name for t in catalog_snapshot(data_source=source).tables if t.name in readable[0]]
+        if source
+        else []
+    )
+    targets = _targets(source, gap.text if gap.kind in ("word", "value") else "", readable)
     return {
         "gap": gap,
         "kind_label": _kind_label(gap.kind),

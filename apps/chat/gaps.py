@@ -30,10 +30,11 @@ from apps.governance.engine.errors import SqlRefusal
 from apps.governance.engine.executor import execute
 from apps.governance.engine.guard import guard_sql
 from apps.governance.models import AuditEntry, Membership
-from apps.governance.services import audit_record, policy_resolve
+from apps.governance.services import audit_record
 from apps.knowledge.engine.catalog import with_synonym
 from apps.knowledge.locations import LocationError
 from apps.knowledge.models import DataSource, Metric, VerifiedExample
+from apps.knowledge.query_context import query_context
 from apps.knowledge.selectors import catalog_snapshot, datasource_list
 from apps.knowledge.semantic_layer import metric_sql
 from apps.knowledge.services import (
@@ -288,22 +289,21 @@ def query_preview(
     """Run SQL a steward typed (a metric's check query or an example's SQL) through the guard,
     under their own policy, and the read-only executor; the attempt is an audit-chain entry.
     FixInvalid with the guard's code and message when it is refused."""
-    from apps.chat.pipeline import connection_for
-
     sql = (sql or "").strip().rstrip(";").strip()
     if not sql:
         raise FixInvalid("empty")
-    if source.restricted and not membership.user.has_perm("knowledge.use_datasource", source):
-        raise FixInvalid("not_authorized")
-    catalog = catalog_snapshot(data_source=source)
-    policy = policy_resolve(membership=membership, catalog=catalog.policy_flags())
+    try:
+        context = query_context(membership=membership, source=source, lang=lang)
+    except SqlRefusal:  # a restricted source without its grant
+        raise FixInvalid("not_authorized") from None
+    catalog, policy = context.catalog, context.policy
     outcome, code, guarded_sql, rows = AuditEntry.Outcome.ANSWERED, "", sql, 0
     try:
         guarded = guard_sql(
             sql, dialect=source.dialect, schema=catalog.schema_mapping(), policy=policy, lang=lang
         )
         guarded_sql = guarded.sql
-        result = execute(guarded, source=connection_for(source, lang), lang=lang)
+        result = execute(guarded, source=context.connection, lang=lang)
         rows = result.row_count
     except SqlRefusal as refusal:
         outcome, code = AuditEntry.Outcome.REFUSED, refusal.code

@@ -253,8 +253,6 @@ def llm_hybrid(turn: Turn, answer: Answer) -> Answer | None:
 
 def run_guarded(turn: Turn, sql: str):  # noqa: ANN201
     """Guard and execute one statement with the caller's policy; raises SqlRefusal."""
-    from apps.chat.pipeline import connection_for
-
     guarded = guard_sql(
         sql,
         dialect=turn.source.dialect,
@@ -262,7 +260,7 @@ def run_guarded(turn: Turn, sql: str):  # noqa: ANN201
         policy=turn.policy,
         lang=turn.lang,
     )
-    result = execute(guarded, source=connection_for(turn.source, turn.lang), lang=turn.lang)
+    result = execute(guarded, source=turn.context.connection, lang=turn.lang)
     return guarded, result
 
 

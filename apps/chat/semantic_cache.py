@@ -14,7 +14,7 @@ _lock = threading.Lock()
 
 def semantic_model_for(source: DataSource, catalog: CatalogSnapshot):  # noqa: ANN201
     """Compile (once per schema and knowledge version) the source's semantic model."""
-    key = (source.pk, source.schema_version, source.organization.knowledge_version)
+    key = (*source.memo_key(), source.organization.knowledge_version)
     model = _models.get(key)
     if model is None:
         model = build_semantic_model(catalog)

@@ -3,6 +3,7 @@ from django.contrib import admin
 from apps.governance.admin_scoping import OrgScopedAdmin, admin_orgs
 from apps.governance.models import (
     AccessPolicy,
+    AccessRequest,
     AnomalyReport,
     ApiToken,
     AuditEntry,
@@ -28,7 +29,7 @@ class OrganizationAdmin(admin.ModelAdmin):
         return fields if request.user.is_superuser else fields + self.platform_fields
 
     def get_queryset(self, request):  # noqa: ANN001, ANN201
-        return admin_orgs(request)
+        return admin_orgs(request, Organization)
 
     def save_model(self, request, obj, form, change):  # noqa: ANN001
         super().save_model(request, obj, form, change)
@@ -133,3 +134,16 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):  # noqa: ANN001, ANN201
         return False
+
+
+@admin.register(AccessRequest)
+class AccessRequestAdmin(OrgScopedAdmin):
+    """Requests from refused answers, for the org's administrators (decided on their page)."""
+
+    list_display = ("created_at", "username", "role", "code", "status", "resolved_at")
+    list_filter = ("status", "code")
+    search_fields = ("username", "question")
+    readonly_fields = (
+        "user", "username", "role", "code", "reason", "question", "message_id", "created_at",
+        "resolved_by", "resolved_at",
+    )  # fmt: skip

@@ -1,57 +1,97 @@
-"""Admin scoping: staff see and edit only their own organization's objects.
+"""Admin scoping: staff see and edit only what their role grants in each organization.
 
-A superuser (a platform operator) sees everything; a staff member (an org's ADMIN or STEWARD) is
-confined to the organizations they belong to, on lists, on edit pages and in foreign-key choices
-(organizations, the orgs' objects, and users: only the members of their organizations).
+A superuser (a platform operator) sees everything. For anyone else the admin's model permissions
+(Django groups, `services.STAFF_GROUPS`) are global, so the scope comes from the role they hold in
+the object's organization: a model is listed for the orgs where that role's group names it, and
+changed, deleted or chosen as a foreign key only where the role may edit it. An ADMIN of one org
+who is a VIEWER of another therefore gets nothing of the second in the admin (not its policies,
+memberships, sources or semantic layer), and a STEWARD of one org who is ADMIN of another edits
+policies only in the second. Foreign-key choices follow the same scope: organizations, the orgs'
+objects, and users (only the members of those organizations).
 """
 
 from __future__ import annotations
 
 from django.contrib import admin
 from django.contrib.auth import get_user_model
+from django.db.models import Model
 from django.http import HttpRequest
 
 from apps.governance.models import Membership, Organization
 
 
-def admin_orgs(request: HttpRequest):  # noqa: ANN201
+def _role_models(role: str, *, write: bool) -> set[str]:
+    """The model names a role's staff group may edit (`write`) or at least view."""
+    from apps.governance.services import STAFF_GROUPS
+
+    spec = STAFF_GROUPS.get(role) or {}
+    names = {name for app in ("knowledge", "governance") for name in spec.get(app, ())}
+    if not write:
+        names.update(spec.get("view", ()))
+    return names
+
+
+def admin_orgs(request: HttpRequest, model: type[Model], *, write: bool = False):  # noqa: ANN201
+    """The organizations where the user's role lets them view (or, with `write`, edit) `model`
+    in the admin (superusers: every organization)."""
     if request.user.is_superuser:
         return Organization.objects.all()
-    org_ids = Membership.all_tenants.filter(user=request.user).values("organization_id")
+    name = model._meta.model_name
+    org_ids = [
+        org_id
+        for org_id, role in Membership.all_tenants.filter(user=request.user).values_list(
+            "organization_id", "role"
+        )
+        if name in _role_models(role, write=write)
+    ]
     return Organization.objects.filter(pk__in=org_ids)
 
 
-def admin_users(request: HttpRequest):  # noqa: ANN201
-    """The users a staff member may pick: members of their orgs (superusers: everyone)."""
+def admin_users(request: HttpRequest, model: type[Model]):  # noqa: ANN201
+    """The users a staff member may pick on `model`: members of the orgs where they may edit it
+    (superusers: everyone)."""
     users = get_user_model().objects.all()
     if request.user.is_superuser:
         return users
-    member_ids = Membership.all_tenants.filter(organization__in=admin_orgs(request)).values(
-        "user_id"
-    )
+    member_ids = Membership.all_tenants.filter(
+        organization__in=admin_orgs(request, model, write=True)
+    ).values("user_id")
     return users.filter(pk__in=member_ids)
 
 
 class OrgScopedAdmin(admin.ModelAdmin):
-    """ModelAdmin for tenant-owned models: querysets and choices limited to the user's orgs."""
+    """ModelAdmin for tenant-owned models: querysets, edits and choices limited to the orgs where
+    the user's role grants the model."""
 
     def get_queryset(self, request: HttpRequest):  # noqa: ANN201
         qs = super().get_queryset(request)
         if request.user.is_superuser:
             return qs
-        return qs.filter(organization__in=admin_orgs(request))
+        return qs.filter(organization__in=admin_orgs(request, self.model))
+
+    def _may_write(self, request: HttpRequest, obj) -> bool:  # noqa: ANN001
+        if obj is None or request.user.is_superuser:
+            return True
+        return admin_orgs(request, self.model, write=True).filter(pk=obj.organization_id).exists()
+
+    def has_change_permission(self, request, obj=None):  # noqa: ANN001, ANN201
+        return super().has_change_permission(request, obj) and self._may_write(request, obj)
+
+    def has_delete_permission(self, request, obj=None):  # noqa: ANN001, ANN201
+        return super().has_delete_permission(request, obj) and self._may_write(request, obj)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):  # noqa: ANN001, ANN003, ANN201
         field = super().formfield_for_foreignkey(db_field, request, **kwargs)
         if request.user.is_superuser or field is None:
             return field
         model = db_field.related_model
+        orgs = admin_orgs(request, self.model, write=True)
         if model is Organization:
-            field.queryset = admin_orgs(request)
+            field.queryset = orgs
         elif model is get_user_model():
             # People of the staff member's own organizations only: another org's users are
             # neither listed nor accepted (the choice is validated against this queryset).
-            field.queryset = admin_users(request)
+            field.queryset = admin_users(request, self.model)
         elif any(f.name == "organization" for f in model._meta.fields):
-            field.queryset = field.queryset.filter(organization__in=admin_orgs(request))
+            field.queryset = field.queryset.filter(organization__in=orgs)
         return field

@@ -1,4 +1,8 @@
-"""Services keeping a PostgreSQL source's per-role database roles in step with the policies.
+"""Services keeping a server source's per-role database roles in step with the policies.
+
+The engine's adapter (`get_dialect(kind)`: PostgreSQL and MariaDB support it) writes the
+statements and applies them; what follows describes PostgreSQL, the fullest of them (MariaDB
+has no row-level security: its roles carry table and column grants only).
 
 Each AccessPolicy of the org becomes a NOLOGIN role in the source database (`dc_<org>_<role>`)
 with SELECT on its allowed tables only (the columns it does not mask, on a table with masks) and
@@ -22,7 +26,8 @@ from django.conf import settings
 from django.db.models import Max
 from django.utils import timezone
 
-from apps.governance.engine.pg_roles import policy_role_name, policy_roles_sql, role_grant
+from apps.governance.engine.dialects import get_dialect
+from apps.governance.engine.pg_roles import policy_role_name, role_grant
 from apps.governance.engine.policy import CatalogFlags
 from apps.governance.models import AccessPolicy, Role
 from apps.governance.services import policy_resolve_for_role
@@ -48,12 +53,7 @@ def role_prefix() -> str:
 
 def source_login_role(data_source: DataSource) -> str:
     """The user the source's own location connects as (the role queries log in with)."""
-    import psycopg
-
-    try:
-        user = psycopg.conninfo.conninfo_to_dict(data_source.location()).get("user") or ""
-    except psycopg.Error:
-        user = ""
+    user = get_dialect(data_source.kind).login_user(data_source.location())
     if not user:
         raise DbRolesError("the source's location names no user: give the login role")
     return str(user)
@@ -67,8 +67,9 @@ def datasource_db_roles_sql(
     Tables and columns come from the source's catalog (refresh it first); a table or column the
     catalog does not know is granted to no role (fails closed).
     """
-    if data_source.kind != DataSource.Kind.POSTGRES:
-        raise DbRolesError("per-role database roles exist for PostgreSQL sources only")
+    engine = get_dialect(data_source.kind)
+    if not engine.supports_roles:
+        raise DbRolesError(f"{engine.label} sources have no per-role database roles")
     org = data_source.organization
     login = login_role or source_login_role(data_source)
     columns: dict[str, list[str]] = {}
@@ -102,7 +103,8 @@ def datasource_db_roles_sql(
             len(grant.row_filters),
         )
     try:
-        statements = policy_roles_sql(
+        statements = engine.policy_roles_sql(
+            database=engine.database_of(data_source.location()),
             org_slug=org.slug,
             login_role=login,
             grants=grants,
@@ -128,34 +130,25 @@ def datasource_db_roles_sync(
     Idempotent. Raises DbRolesError (with the server's SQLSTATE and message, never the URL)
     when the connection is refused or may not manage roles; nothing is changed then.
     """
-    import psycopg
-
+    engine = get_dialect(data_source.kind)
     plan = datasource_db_roles_sql(
         data_source=data_source, login_role=login_role, create_login=create_login
     )
     try:
-        with (
-            psycopg.connect(admin_url or data_source.location(), connect_timeout=5) as conn,
-            conn.transaction(),
-        ):
-            for statement in plan.statements:
-                conn.execute(statement)
-            login = conn.execute(
-                "SELECT rolsuper, rolinherit, rolbypassrls FROM pg_catalog.pg_roles "
-                "WHERE rolname = %s",
-                (plan.login_role,),
-            ).fetchone()
-    except psycopg.Error as error:
-        diag = getattr(error, "diag", None)
-        primary = (getattr(diag, "message_primary", None) or "") if diag else ""
-        sqlstate = getattr(error, "sqlstate", None) or type(error).__name__
-        raise DbRolesError(f"{sqlstate} {primary}".strip()[:300]) from None
-    if login and (login[0] or login[2]):
+        login = engine.apply_admin_statements(
+            admin_url or data_source.location(), plan.statements, plan.login_role
+        )
+    except Exception as error:
+        text = engine.admin_error(error)
+        if text is None:
+            raise
+        raise DbRolesError(text) from None
+    if login and (login.get("superuser") or login.get("bypass_rls")):
         plan.warnings.append(
             f"login role {plan.login_role} is a superuser or bypasses RLS: queries are confined "
             "by SET ROLE alone; connect with a least-privilege login (--role)"
         )
-    elif login and login[1]:
+    elif login and login.get("inherits"):
         plan.warnings.append(
             f"login role {plan.login_role} inherits the policy roles' privileges: it can read "
             f"on its own; ALTER ROLE {plan.login_role} NOINHERIT (or use --role)"

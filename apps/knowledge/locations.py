@@ -11,6 +11,9 @@ what DataChat can be made to read. The rules (docs/security.md, "Data-source loc
   `DATACHAT_SOURCE_HOSTS`, naming its own user; never the app's own database or role on the app
   database's server; the connection uses the URL's credentials only (no password file, no
   environment fallback).
+- MariaDB/MySQL: a `mysql://user[:password]@host[:port]/database` URL under the same host rule,
+  naming its user and one database, with no options (no socket, no LOCAL INFILE); never the
+  app's own database.
 
 `location_check` runs when a location is set (admin form, services, seed_demo, commands) and
 again every time one is opened (`DataSource.location()`), so a location stored before these rules,
@@ -20,10 +23,8 @@ or a symlink swapped later, is refused when opening too.
 from __future__ import annotations
 
 import getpass
-import os
 import re
 import socket
-import sqlite3
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,10 +33,13 @@ from urllib.parse import quote
 
 from django.conf import settings
 
-from apps.knowledge.engine.introspection import sqlite_readonly_uri
+from apps.governance.engine.dialects import ConnectionFailed, SourceConnection, get_dialect
 
 SQLITE = "sqlite"
 POSTGRES = "postgres"
+MARIADB = "mariadb"
+DUCKDB = "duckdb"  # an org's uploaded spreadsheets: a DuckDB file under the same rules as SQLite
+_MYSQL_DEFAULT_PORT = "3306"
 
 # Stable error codes (API answers, form errors, audit entries and tests match on them).
 MESSAGES = {
@@ -88,8 +92,15 @@ class CheckedLocation:
 
     kind: str
     stored: str  # the normalised form kept (encrypted) in the database
-    sqlite_path: str | None = None  # absolute and resolved
+    sqlite_path: str | None = None  # the file of a SQLite or DuckDB source, absolute, resolved
     pg_dsn: str | None = None  # libpq conninfo built from the checked parts only
+    dsn: str | None = None  # another server engine's URL, rebuilt from the checked parts only
+
+    def connection(self) -> SourceConnection:
+        """The executor's / introspection's connection spec for this location (no role)."""
+        return SourceConnection(
+            dialect=self.kind, sqlite_path=self.sqlite_path, pg_dsn=self.pg_dsn, dsn=self.dsn
+        )
 
 
 def org_sources_dir(org: Any) -> Path:
@@ -108,51 +119,42 @@ def location_check(*, org: Any, kind: str, location: str) -> CheckedLocation:
         raise LocationError("location_invalid", "The location is empty or has control characters.")
     if kind == SQLITE:
         return _check_sqlite(org, raw)
+    if kind == DUCKDB:
+        checked = _check_sqlite(org, raw)
+        return CheckedLocation(kind=DUCKDB, stored=checked.stored, sqlite_path=checked.sqlite_path)
     if kind == POSTGRES:
         return _check_postgres(raw)
+    if kind == MARIADB:
+        return _check_mysql(raw)
     raise LocationError("location_invalid", f"Unsupported data source kind: {kind!r}.")
 
 
-def location_probe(checked: CheckedLocation, *, timeout_s: int = 5) -> None:
-    """Open the checked location read-only and run a trivial query; `location_unavailable` if
-    that fails (a missing file, not a SQLite database, an unreachable server, bad credentials)."""
-    if checked.kind == SQLITE:
-        path = checked.sqlite_path or ""
-        if not os.path.isfile(path):
-            raise LocationError(
-                "location_unavailable",
-                "There is no such file in the organization's folder.",
-                detail=path,
-            )
-        try:
-            conn = sqlite3.connect(sqlite_readonly_uri(path), uri=True, timeout=1.0)
-            try:
-                conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-            finally:
-                conn.close()
-        except sqlite3.Error as exc:
-            raise LocationError(
-                "location_unavailable",
-                "The file is not a SQLite database or cannot be opened.",
-                detail=str(exc),
-            ) from None
-        return
-    import psycopg  # only server sources need the driver
+def url_kind(url: str) -> str:
+    """The kind of a server source from its URL's scheme (`mysql://` → MariaDB, else
+    PostgreSQL, whose rules then judge the URL)."""
+    scheme = url.split("://", 1)[0].strip().lower() if "://" in url else ""
+    return MARIADB if scheme in ("mysql", "mariadb") else POSTGRES
 
+
+def location_probe(checked: CheckedLocation, *, timeout_s: int = 5) -> None:
+    """Open the checked location read-only and run a trivial query (its engine's adapter,
+    `Dialect.probe`); `location_unavailable` if that fails (a missing file, not a SQLite
+    database, an unreachable server, bad credentials)."""
     try:
-        with psycopg.connect(checked.pg_dsn or "", connect_timeout=timeout_s) as conn:
-            conn.execute("SELECT 1").fetchone()
-    except psycopg.Error as exc:
-        raise LocationError(
-            "location_unavailable",
-            "Could not connect to the database server with these credentials.",
-            detail=str(exc).strip().splitlines()[0][:300] if str(exc).strip() else "",
-        ) from None
+        get_dialect(checked.kind).probe(checked.connection(), timeout_s=timeout_s)
+    except ConnectionFailed as exc:
+        raise LocationError("location_unavailable", exc.message, detail=exc.detail) from None
 
 
 def location_display(*, kind: str, stored: str) -> str:
     """The location as it may be shown to an org's staff: the file name, or the URL without its
     password."""
+    if kind == MARIADB:
+        try:
+            parts = _mysql_parts(stored)
+        except LocationError:
+            return "mysql://…"
+        return _mysql_url({**parts, "password": "***" if parts["password"] else ""})
     if kind != POSTGRES:
         return stored
     try:
@@ -297,6 +299,71 @@ def _check_postgres(raw: str) -> CheckedLocation:
     return CheckedLocation(
         kind=POSTGRES, stored=_pg_url(params), pg_dsn=make_conninfo("", **dsn_params)
     )
+
+
+# --- MariaDB / MySQL URLs ----------------------------------------------------------------------
+
+
+def _mysql_parts(raw: str) -> dict[str, str]:
+    from urllib.parse import unquote, urlsplit
+
+    try:
+        parts = urlsplit(raw)
+        port = str(parts.port or _MYSQL_DEFAULT_PORT)
+    except ValueError as exc:
+        raise LocationError("location_invalid", detail=str(exc)) from None
+    if parts.scheme.lower() not in ("mysql", "mariadb"):
+        raise LocationError(
+            "location_invalid",
+            "A MariaDB/MySQL source needs a URL: mysql://user:password@host:port/database.",
+        )
+    if parts.query or parts.fragment:
+        # Options (unix_socket, local_infile, init_command, …) could point the connection
+        # somewhere the checks did not look.
+        raise LocationError("location_invalid", "Connection options are not allowed here.")
+    return {
+        "host": parts.hostname or "",
+        "port": port,
+        "user": unquote(parts.username or ""),
+        "password": unquote(parts.password or ""),
+        "database": unquote(parts.path.lstrip("/")),
+    }
+
+
+def _mysql_url(parts: dict[str, str]) -> str:
+    user = quote(parts["user"], safe="")
+    auth = f"{user}:{quote(parts['password'], safe='*')}@" if parts["password"] else f"{user}@"
+    host = f"[{parts['host']}]" if ":" in parts["host"] else parts["host"]
+    return f"mysql://{auth}{host}:{parts['port']}/{quote(parts['database'], safe='')}"
+
+
+def _check_mysql(raw: str) -> CheckedLocation:
+    parts = _mysql_parts(raw)
+    host, port = parts["host"], parts["port"]
+    if not host or host.startswith("/"):
+        raise LocationError("host_not_allowed", "Name exactly one database host (no socket path).")
+    if not parts["user"]:
+        raise LocationError(
+            "location_invalid",
+            "The URL must name the user to connect as: a source never borrows the platform's "
+            "own login.",
+        )
+    if not parts["database"] or "/" in parts["database"]:
+        raise LocationError("location_invalid", "The URL must name one database.")
+    if not _host_allowed(host, port):
+        raise LocationError("host_not_allowed")
+    for config in settings.DATABASES.values():
+        engine = config.get("ENGINE", "")
+        if "mysql" not in engine:
+            continue
+        app_host = config.get("HOST") or "localhost"
+        app_port = str(config.get("PORT") or _MYSQL_DEFAULT_PORT)
+        if _same_server(host, port, app_host, app_port) and (
+            parts["database"] == config.get("NAME") or parts["user"] == config.get("USER")
+        ):
+            raise LocationError("location_is_platform", "This is the application's own database.")
+    url = _mysql_url(parts)
+    return CheckedLocation(kind=MARIADB, stored=url, dsn=url)
 
 
 def _norm_host(host: str) -> str:

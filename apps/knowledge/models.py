@@ -12,7 +12,8 @@ from apps.knowledge import locations, secrets
 
 
 class DataSource(TenantOwnedModel):
-    """A team database DataChat queries read-only: a SQLite file or a PostgreSQL URL.
+    """A team database DataChat queries read-only: a SQLite file, a PostgreSQL or MariaDB URL, or
+    the DuckDB file holding the spreadsheets uploaded under this source's name.
 
     The location (path or URL, with any password) is stored encrypted. A SQLite location is a
     name relative to the org's folder, `DATACHAT_DATA_DIR/sources/<org-slug>/`, so the data
@@ -21,8 +22,12 @@ class DataSource(TenantOwnedModel):
     """
 
     class Kind(models.TextChoices):
+        # One value per registered engine adapter (`governance.engine.dialects`; a test checks
+        # both lists agree): everything engine-specific goes through `get_dialect(kind)`.
         SQLITE = "sqlite", "SQLite"
         POSTGRES = "postgres", "PostgreSQL"
+        MARIADB = "mariadb", "MariaDB"
+        DUCKDB = "duckdb", _("Spreadsheets (DuckDB)")
 
     class SetupStatus(models.TextChoices):
         READY = "ready", _("Ready")
@@ -74,6 +79,13 @@ class DataSource(TenantOwnedModel):
     def dialect(self) -> str:
         return self.kind
 
+    def memo_key(self) -> tuple:
+        """What in-process memos and answer caches key a source's catalog on: its id, engine,
+        schema version and last refresh. The refresh time tells apart two sources that shared an
+        id (a deleted one, or a rolled-back test's) and a schema version."""
+        refreshed = self.refreshed_at.isoformat() if self.refreshed_at else ""
+        return (self.pk, self.kind, self.schema_version, refreshed)
+
     def set_location(self, location: str) -> None:
         """Store a location as given: callers pass one `locations.location_check` returned
         (`services.datasource_save` does)."""
@@ -96,7 +108,7 @@ class DataSource(TenantOwnedModel):
         Never log or display it: see `display_location`. Raises `locations.LocationError`.
         """
         checked = self.checked_location()
-        return checked.sqlite_path if self.kind == self.Kind.SQLITE else checked.pg_dsn
+        return checked.sqlite_path or checked.pg_dsn or checked.dsn or ""
 
     def display_location(self) -> str:
         return locations.location_display(kind=self.kind, stored=self.stored_location())

@@ -50,12 +50,14 @@ def _db_roles_resync(org_id: int) -> None:
     by the database until the operator re-runs `create_readonly_role`, a narrowed one is still
     enforced by the guard) and `create_readonly_role --check` reports the source as behind.
     """
+    from apps.governance.engine.dialects import registered
     from apps.knowledge.db_roles import datasource_db_roles_sync
     from apps.knowledge.models import DataSource
 
+    kinds = [engine.kind for engine in registered() if engine.supports_roles]
     sources = (
         DataSource.all_tenants.for_org(org_id)
-        .filter(kind=DataSource.Kind.POSTGRES, db_roles_enabled=True)
+        .filter(kind__in=kinds, db_roles_enabled=True)
         .select_related("organization")
     )
     for source in sources:

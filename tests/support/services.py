@@ -106,3 +106,45 @@ def manage_runner(**variables: str):  # noqa: ANN201
 
     run.env = env  # type: ignore[attr-defined]
     return run
+
+
+MARIADB_URL = os.environ.get("DATACHAT_TEST_MARIADB_URL", "mysql://root@127.0.0.1:3306/test")
+
+
+@pytest.fixture
+def mariadb_url() -> str:
+    """The MariaDB server's admin URL; skipped (failed under DATACHAT_REQUIRE_SERVICES=1) with
+    the reason shown when it does not answer."""
+    if not _reachable(MARIADB_URL):
+        message = f"MariaDB is not reachable at {urlparse(MARIADB_URL).netloc}"
+        if services_required():
+            pytest.fail(f"{message} and DATACHAT_REQUIRE_SERVICES=1")
+        pytest.skip(f"{message}; start it or set DATACHAT_TEST_MARIADB_URL")
+    return MARIADB_URL
+
+
+@pytest.fixture
+def scratch_mariadb_db(mariadb_url: str) -> Iterator[str]:
+    """A fresh, empty MariaDB database for one test (a name of its own: helpers and workers
+    sharing the server never clash); dropped afterwards."""
+    import pymysql
+
+    from apps.governance.engine.dialects.mariadb import connect_args
+
+    name = f"datachat_t_{uuid.uuid4().hex[:10]}"
+    conn = pymysql.connect(**{**connect_args(mariadb_url), "autocommit": True})
+    try:
+        with conn.cursor() as cur:
+            cur.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin")
+    finally:
+        conn.close()
+    parsed = urlparse(mariadb_url)
+    try:
+        yield parsed._replace(path=f"/{name}").geturl()
+    finally:
+        conn = pymysql.connect(**{**connect_args(mariadb_url), "autocommit": True})
+        try:
+            with conn.cursor() as cur:
+                cur.execute(f"DROP DATABASE IF EXISTS `{name}`")
+        finally:
+            conn.close()

@@ -42,6 +42,7 @@ from typing import Any
 import sqlglot
 from sqlglot import exp
 
+from apps.governance.engine.dialects import get_dialect
 from apps.knowledge.engine.catalog import ForeignKeyInfo, MetricDef, TableInfo
 from datachat.contract import CHART_KINDS, INTENTS, PLANS
 
@@ -49,7 +50,11 @@ DEFAULT_MAX_TOKENS = 1500
 DEFAULT_MAX_TABLES = 8
 RAG_MAX_TOKENS = 2500
 
-DIALECT_NAMES = {"sqlite": "SQLite", "postgres": "PostgreSQL", "postgresql": "PostgreSQL"}
+
+def dialect_name(dialect: str) -> str:
+    """The engine's name as the prompt says it (its adapter's `label`); unknown raises."""
+    return get_dialect(dialect).label
+
 
 # Per-item caps applied before any budgeting: one long description must not crowd out a table.
 _TABLE_DESC_CHARS = 160
@@ -285,7 +290,7 @@ def build_structured_messages(
     )
     conversation = _as_context(context)
     lang_name = _clean(lang, 20) or "en"
-    dialect_name = DIALECT_NAMES.get(dialect.lower(), _clean(dialect, 30))
+    engine_name = dialect_name(dialect)
 
     # The user message is newline-joined single lines, so its estimate is the sum of its lines'
     # estimates plus one per line break: each line is estimated once, not on every trimming step.
@@ -295,7 +300,7 @@ def build_structured_messages(
         lines = _render_user(
             question=question,
             lang=lang_name,
-            dialect=dialect_name,
+            dialect=engine_name,
             work=work,
             masked=masked,
             foreign_keys=foreign_keys,
@@ -501,7 +506,7 @@ def _admissible_samples(
 
 
 def _sqlglot_dialect(dialect: str) -> str:
-    return "postgres" if dialect.lower().startswith("postgres") else dialect.lower()
+    return get_dialect(dialect).sqlglot_name
 
 
 def _admissible_examples(

@@ -13,10 +13,10 @@ from __future__ import annotations
 import sqlglot
 from sqlglot import exp
 
+from apps.governance.engine.dialects import get_dialect
 from apps.knowledge.engine.catalog import CatalogSnapshot
 
 _KEEP = (exp.Sum, exp.Avg, exp.Min, exp.Max, exp.Round, exp.Abs, exp.Paren, exp.Cast, exp.Coalesce)
-_DIALECTS = {"sqlite": "sqlite", "postgres": "postgres", "duckdb": "duckdb"}
 
 
 def result_units(sql: str | None, dialect: str, catalog: CatalogSnapshot) -> dict[str, str]:
@@ -27,7 +27,7 @@ def result_units(sql: str | None, dialect: str, catalog: CatalogSnapshot) -> dic
     if not sql or not labelled:
         return {}
     try:
-        tree = sqlglot.parse_one(sql, read=_DIALECTS.get(dialect, dialect))
+        tree = sqlglot.parse_one(sql, read=get_dialect(dialect).sqlglot_name)
     except sqlglot.errors.SqlglotError:
         return {}
     select = tree if isinstance(tree, exp.Select) else tree.find(exp.Select)

@@ -33,14 +33,14 @@ from sqlglot.errors import ErrorLevel, OptimizeError, ParseError, SqlglotError, 
 from sqlglot.optimizer.qualify import qualify
 from sqlglot.optimizer.scope import Scope, traverse_scope, walk_in_scope
 
+from .dialects import Dialect, get_dialect
 from .errors import SqlRefusal
-from .functions import KEYWORD_FUNCTIONS, allowed_functions
+from .functions import KEYWORD_FUNCTIONS
 from .policy import MASK, DataPolicy
 
-SQLGLOT_DIALECTS = {"sqlite": "sqlite", "postgres": "postgres", "postgresql": "postgres"}
-# The schema a query may name explicitly, per dialect (everything else, e.g. temp,
-# information_schema, pg_catalog or another tenant's schema, is refused).
-DEFAULT_SCHEMAS = {"sqlite": "main", "postgres": "public"}
+# Per engine (its `Dialect` adapter): the sqlglot dialect, the allowed functions, and the one
+# schema a query may name explicitly (everything else, e.g. temp, information_schema, pg_catalog
+# or another tenant's schema, is refused).
 
 
 @dataclass(frozen=True)
@@ -104,7 +104,7 @@ class GuardedQuery:
         return cls(
             sql=sql,
             original_sql=sql,
-            dialect=SQLGLOT_DIALECTS.get(dialect, dialect),
+            dialect=get_dialect(dialect).kind,
             tables=frozenset(tables),
             columns=frozenset(columns),
             masked_outputs=(),
@@ -264,15 +264,22 @@ def guard_sql(
 ) -> GuardedQuery:
     """Check `sql` against `policy` and return the rewritten query the executor may run.
 
-    `dialect` is "sqlite" or "postgres"; `schema` is `{table: {column: type}}` of the data source
-    (`CatalogSnapshot.schema_mapping()`). Raises `SqlRefusal` with a stable code on any violation.
+    `dialect` is a registered engine kind ("sqlite", "postgres", "mariadb", …; an unknown one
+    raises `dialects.UnknownDialect`, a ValueError); `schema` is `{table: {column: type}}` of the
+    data source (`CatalogSnapshot.schema_mapping()`). Raises `SqlRefusal` with a stable code on any
+    violation.
     """
-    if dialect not in SQLGLOT_DIALECTS:
-        raise ValueError(f"unsupported dialect: {dialect}")
-    dialect = SQLGLOT_DIALECTS[dialect]
+    engine = get_dialect(dialect)
     if not policy.can_query:
         raise SqlRefusal("not_authorized", lang=lang)
-    ctx = _Context(dialect=dialect, schema=schema, policy=policy, lang=lang, limits=limits)
+    ctx = _Context(
+        dialect=engine.sqlglot_name,
+        schema=schema,
+        policy=policy,
+        lang=lang,
+        limits=limits,
+        engine=engine,
+    )
     try:
         return _guard(sql, ctx)
     except SqlRefusal:
@@ -302,7 +309,7 @@ def _guard(sql: str, ctx: _Context) -> GuardedQuery:
     return GuardedQuery(
         sql=final_sql,
         original_sql=sql,
-        dialect=dialect,
+        dialect=ctx.engine.kind,
         tables=frozenset(analysis.tables),
         columns=frozenset(analysis.reads | {(t, c) for t, c, _ in filters}),
         masked_outputs=analysis.masked_outputs,
@@ -314,11 +321,12 @@ def _guard(sql: str, ctx: _Context) -> GuardedQuery:
 
 @dataclass
 class _Context:
-    dialect: str
+    dialect: str  # the sqlglot name
     schema: Mapping[str, Mapping[str, str]]
     policy: DataPolicy
     lang: str
     limits: GuardLimits
+    engine: Dialect
     tables: dict[str, str] = field(default_factory=dict)  # normalised -> real name
     columns: dict[str, dict[str, str]] = field(default_factory=dict)  # table -> norm -> real
     allowed: frozenset[str] = frozenset()
@@ -336,7 +344,7 @@ class _Context:
 
     def norm(self, name: str) -> str:
         # SQLite identifiers are case-insensitive; sqlglot lower-cases unquoted PG identifiers.
-        return name.lower() if self.dialect == "sqlite" else name
+        return name.lower() if self.engine.fold_identifiers else name
 
     def refuse(self, code: str, *, detail: str | None = None, **params: object) -> SqlRefusal:
         return SqlRefusal(code, lang=self.lang, detail=detail, **params)
@@ -417,7 +425,7 @@ def _set_args(node: exp.Expr) -> Iterator[str]:
 
 def _check_tree(tree: exp.Expr, ctx: _Context) -> None:
     limits = ctx.limits
-    functions = allowed_functions(ctx.dialect) | KEYWORD_FUNCTIONS
+    functions = ctx.engine.functions | KEYWORD_FUNCTIONS
     nodes = joins = cross_joins = set_ops = 0
     stack: list[tuple[exp.Expr, int]] = [(tree, 1)]
     while stack:
@@ -503,7 +511,7 @@ def _check_table_shape(node: exp.Table, ctx: _Context) -> None:
     if not isinstance(node.parent, (exp.From, exp.Join)):
         raise ctx.refuse("syntax_not_allowed", what="TABLE")
     db = node.args.get("db")
-    if db is not None and ctx.norm(db.name) != DEFAULT_SCHEMAS[ctx.dialect]:
+    if db is not None and ctx.norm(db.name) != ctx.engine.default_schema:
         raise ctx.refuse("table_not_allowed", table=f"{db.name}.{node.name}")
 
 
@@ -806,7 +814,7 @@ def _check_real_table(table: exp.Table, ctx: _Context) -> None:
     if name not in ctx.allowed:
         raise ctx.refuse("table_not_allowed", table=table.name, hint=_tables_hint(ctx))
     db = table.args.get("db")
-    if db is not None and ctx.norm(db.name) != DEFAULT_SCHEMAS[ctx.dialect]:
+    if db is not None and ctx.norm(db.name) != ctx.engine.default_schema:
         raise ctx.refuse("table_not_allowed", table=f"{db.name}.{table.name}")
 
 

@@ -33,7 +33,6 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from .executor import hardening_sql
 from .policy import DataPolicy
 
 ATTR_SETTING_PREFIX = "datachat.attr."
@@ -43,6 +42,137 @@ _MAX_IDENT = 63
 _ATTR_RE = re.compile(r"[a-z_][a-z0-9_]{0,40}\Z")
 _LOGIN_RE = re.compile(r"[a-z_][a-z0-9_]{0,62}\Z")
 _ROLE_ATTRIBUTES = "NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE NOREPLICATION NOINHERIT"
+
+
+# ---------------------------------------------------------------------------------------------
+# Least-privilege PostgreSQL role
+
+_ROLE_RE = re.compile(r"[a-z_][a-z0-9_]{0,62}\Z")
+
+# Functions PUBLIC may execute by default that a query role never needs: sleeping, locking,
+# signalling other backends, running SQL from strings, reading settings or files.
+DANGEROUS_PG_FUNCTIONS = (
+    "pg_sleep",
+    "pg_sleep_for",
+    "pg_sleep_until",
+    "pg_terminate_backend",
+    "pg_cancel_backend",
+    "pg_advisory_lock",
+    "pg_advisory_lock_shared",
+    "pg_advisory_xact_lock",
+    "pg_advisory_xact_lock_shared",
+    "pg_try_advisory_lock",
+    "pg_try_advisory_lock_shared",
+    "pg_try_advisory_xact_lock",
+    "pg_try_advisory_xact_lock_shared",
+    "query_to_xml",
+    "query_to_xml_and_xmlschema",
+    "query_to_xmlschema",
+    "table_to_xml",
+    "table_to_xml_and_xmlschema",
+    "table_to_xmlschema",
+    "cursor_to_xml",
+    "cursor_to_xmlschema",
+    "schema_to_xml",
+    "schema_to_xml_and_xmlschema",
+    "schema_to_xmlschema",
+    "database_to_xml",
+    "database_to_xml_and_xmlschema",
+    "database_to_xmlschema",
+    "set_config",
+    "pg_notify",
+    "lo_import",
+    "lo_export",
+    "lo_from_bytea",
+    "lo_put",
+    "lo_create",
+    "lo_creat",
+    "lo_unlink",
+    "pg_read_file",
+    "pg_read_binary_file",
+    "pg_ls_dir",
+    "pg_stat_file",
+    "inet_server_addr",
+    "inet_server_port",
+    "inet_client_addr",
+    "inet_client_port",
+    "version",
+    "repeat",
+    "lpad",
+    "rpad",
+)
+# Catalog views PUBLIC can read that leak other sessions' activity.
+DANGEROUS_PG_VIEWS = ("pg_catalog.pg_stat_activity",)
+# Schemas PUBLIC may use that only serve reconnaissance (pg_catalog cannot be revoked).
+RECON_PG_SCHEMAS = ("information_schema",)
+
+
+def hardening_sql(schema: str = "public") -> list[str]:
+    """What PUBLIC loses in a source database: CREATE on the schema, EXECUTE on the dangerous
+    built-ins, SELECT on other sessions' activity, USAGE on information_schema."""
+    functions = ", ".join(f"'{name}'" for name in DANGEROUS_PG_FUNCTIONS)
+    statements = [
+        f"REVOKE CREATE ON SCHEMA {_ident(schema)} FROM PUBLIC",
+        (
+            "DO $$ DECLARE f regprocedure; BEGIN FOR f IN SELECT p.oid::regprocedure FROM "
+            "pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace "
+            f"WHERE n.nspname = 'pg_catalog' AND p.proname IN ({functions}) LOOP "
+            "EXECUTE format('REVOKE EXECUTE ON FUNCTION %s FROM PUBLIC', f); END LOOP; END $$"
+        ),
+    ]
+    statements += [f"REVOKE SELECT ON {view} FROM PUBLIC" for view in DANGEROUS_PG_VIEWS]
+    statements += [f"REVOKE USAGE ON SCHEMA {name} FROM PUBLIC" for name in RECON_PG_SCHEMAS]
+    return statements
+
+
+def readonly_role_sql(
+    role: str,
+    tables: Iterable[str],
+    columns: Mapping[str, Iterable[str]] | None = None,
+    *,
+    schema: str = "public",
+) -> list[str]:
+    """Statements (run by an administrator) creating a least-privilege, read-only query role.
+
+    The role can log in, is not superuser, cannot bypass RLS, create databases or roles, owns
+    nothing and can only SELECT the listed tables, or only the listed columns of a table when
+    `columns` names them (leave masked columns out). In the current database, PUBLIC loses CREATE
+    on the schema, EXECUTE on the dangerous built-ins (DANGEROUS_PG_FUNCTIONS), SELECT on
+    pg_stat_activity and USAGE on information_schema: run it on a database (or replica) that is
+    a data source, not on one whose other roles rely on those. Set the password separately
+    (ALTER ROLE ... PASSWORD) so it never appears in these statements.
+    """
+    if not _ROLE_RE.match(role):
+        raise ValueError("role must be a lower-case SQL identifier")
+    columns = columns or {}
+    r, s = _ident(role), _ident(schema)
+    attributes = "LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE NOREPLICATION NOINHERIT"
+    statements = [
+        (
+            "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = "
+            f"'{role}') THEN CREATE ROLE {r} {attributes}; END IF; END $$"
+        ),
+        f"ALTER ROLE {r} {attributes}",
+        f"ALTER ROLE {r} CONNECTION LIMIT 10",
+        # Convenience only (the role could SET it back): the executor opens READ ONLY itself.
+        f"ALTER ROLE {r} SET default_transaction_read_only = on",
+        f"ALTER ROLE {r} SET statement_timeout = '30s'",
+        f"REVOKE ALL ON SCHEMA {s} FROM {r}",
+        f"GRANT USAGE ON SCHEMA {s} TO {r}",
+        f"REVOKE ALL ON ALL TABLES IN SCHEMA {s} FROM {r}",
+        f"REVOKE ALL ON ALL SEQUENCES IN SCHEMA {s} FROM {r}",
+        *hardening_sql(schema),
+    ]
+    for table in sorted(set(tables)):
+        target = f"{s}.{_ident(table)}"
+        cols = sorted(set(columns.get(table, ())))
+        if table in columns:
+            if cols:
+                col_list = ", ".join(_ident(c) for c in cols)
+                statements.append(f"GRANT SELECT ({col_list}) ON {target} TO {r}")
+        else:
+            statements.append(f"GRANT SELECT ON {target} TO {r}")
+    return statements
 
 
 def policy_role_name(org_slug: str, role: str, prefix: str = ROLE_PREFIX) -> str:

@@ -77,7 +77,7 @@ class MetricDef:
 
 @dataclass(frozen=True)
 class CatalogSnapshot:
-    dialect: str  # "sqlite" or "postgres"
+    dialect: str  # a registered engine kind (governance.engine.dialects)
     tables: tuple[TableInfo, ...]
     foreign_keys: tuple[ForeignKeyInfo, ...] = ()
     metrics: tuple[MetricDef, ...] = field(default=())

@@ -1,23 +1,25 @@
 """Read a data source's schema (tables, columns, keys, low-cardinality values) as plain data.
 
-Connections here are read-only too: SQLite opened with mode=ro, PostgreSQL in a READ ONLY
-transaction. Only catalog queries written in this module run through them.
+The engine-specific catalog queries live in each engine's `Dialect` adapter
+(`governance/engine/dialects/`, `catalog_reader`); this module turns what they read into
+`TableInfo`s: personal data by name and by value shape, low-cardinality values. Connections are
+read-only (SQLite mode=ro, PostgreSQL and MariaDB in a READ ONLY transaction), and only the
+adapters' own catalog queries run through them.
 """
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
-from urllib.parse import quote
 
+from apps.governance.engine.dialects import Dialect, SourceConnection, get_dialect
+from apps.governance.engine.dialects.sqlite import sqlite_readonly_uri  # noqa: F401 - re-exported
 from apps.knowledge.engine import pii
 from apps.knowledge.engine.catalog import ColumnInfo, ForeignKeyInfo, TableInfo
 
-# A text column with at most this many distinct values gets a value index (Norte, Online, …).
-MAX_DISTINCT_VALUES = 50
-# Names of entities (people, products, cities, titles) are indexed too, so they can be filters:
-# up to this many distinct values, when none is longer than ENTITY_VALUE_CHARS (longer values are
-# free text: notes, descriptions, addresses). Personal columns are never indexed.
+# A text column gets a value index (Norte, Online, …, and names of entities: people, products,
+# cities, titles) so its values can be filters: up to this many distinct values, when none is
+# longer than ENTITY_VALUE_CHARS (longer values are free text: notes, descriptions, addresses).
+# Personal columns are never indexed.
 MAX_INDEXED_VALUES = 2000
 ENTITY_VALUE_CHARS = 60
 # Values of a text column read to recognise personal data by its shape (e-mail, phone, …).
@@ -40,71 +42,56 @@ def _is_text(declared: str) -> bool:
     return any(t in upper for t in TEXT_TYPES)
 
 
-def sqlite_readonly_uri(path: str | Path) -> str:
-    return f"file:{quote(str(path))}?mode=ro"
+def introspect(
+    dialect: str | Dialect, source: SourceConnection, *, timeout_s: float | None = None
+) -> tuple[list[TableInfo], list[ForeignKeyInfo], dict]:
+    """Tables (views too), foreign keys and row counts of any engine's source, read through its
+    adapter's `catalog_reader` (a read-only connection; `UnknownDialect` for an unknown kind).
 
-
-def introspect_sqlite(path: str | Path) -> tuple[list[TableInfo], list[ForeignKeyInfo], dict]:
-    """Tables, foreign keys and row counts of a SQLite file (opened read-only)."""
-    conn = sqlite3.connect(sqlite_readonly_uri(path), uri=True)
-    try:
-        names = [
-            row[0]
-            for row in conn.execute(
-                "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') "
-                "AND name NOT LIKE 'sqlite_%' ORDER BY name"
-            )
-        ]
+    A text column that is not a key and not personal by name is sampled for personal values
+    (e-mails, phones, …); a text column that is not personal gets its distinct values when it
+    has at most MAX_INDEXED_VALUES of them and none is free text (see `indexable`). With
+    `timeout_s`, reading stops at that deadline with the driver's error: a view is its author's
+    SQL, and one in an uploaded file can be made never to finish.
+    """
+    engine = get_dialect(dialect)
+    with engine.catalog_reader(source, timeout_s=timeout_s) as reader:
+        # What the engine keeps about a column besides its type (DuckDB: a spreadsheet's
+        # original header, its unit or currency); adapters without it have no `column_notes`.
+        notes = getattr(reader, "column_notes", dict)()
         tables: list[TableInfo] = []
-        fks: list[ForeignKeyInfo] = []
         counts: dict[str, int] = {}
-        for name in names:
-            quoted = '"' + name.replace('"', '""') + '"'
-            cols = conn.execute(f"PRAGMA table_info({quoted})").fetchall()
+        for name, described in reader.tables():
             columns = []
-            for _cid, col, declared, _notnull, _default, pk in cols:
+            for col, declared, normalised, pk in described:
                 values = None
-                personal = looks_pii(col, name)
-                if _is_text(declared) and not personal and not pk:
-                    personal = bool(pii.values_pii_kind(_sample_sqlite(conn, quoted, col)))
-                if _is_text(declared) and not personal:
-                    values = _distinct_sqlite(conn, quoted, col)
+                note = notes.get((name, col), {})
+                personal = looks_pii(col, name) or (
+                    bool(note.get("description")) and looks_pii(note["description"], name)
+                )
+                text = _is_text(declared)
+                if text and not personal and not pk:
+                    sample = reader.values(name, col, PII_SAMPLE_ROWS, distinct=False)
+                    personal = bool(pii.values_pii_kind(sample))
+                if text and not personal:
+                    found = reader.values(name, col, MAX_INDEXED_VALUES + 1, distinct=True)
+                    values = indexable([str(v) for v in found])
                 columns.append(
                     ColumnInfo(
                         name=col,
-                        type=(declared or "TEXT").upper(),
-                        primary_key=bool(pk),
+                        type=normalised,
+                        primary_key=pk,
                         pii=personal,
                         values=values,
+                        description=note.get("description", ""),
+                        currency=note.get("currency", ""),
+                        unit=note.get("unit", ""),
                     )
                 )
             tables.append(_table(name, columns))
-            for row in conn.execute(f"PRAGMA foreign_key_list({quoted})"):
-                fks.append(
-                    ForeignKeyInfo(table=name, column=row[3], ref_table=row[2], ref_column=row[4])
-                )
-            counts[name] = conn.execute(f"SELECT COUNT(*) FROM {quoted}").fetchone()[0]
-        return tables, fks, counts
-    finally:
-        conn.close()
-
-
-def _sample_sqlite(conn: sqlite3.Connection, quoted_table: str, column: str) -> list:
-    quoted_col = '"' + column.replace('"', '""') + '"'
-    rows = conn.execute(
-        f"SELECT {quoted_col} FROM {quoted_table} WHERE {quoted_col} IS NOT NULL "
-        f"LIMIT {PII_SAMPLE_ROWS}"
-    ).fetchall()
-    return [r[0] for r in rows]
-
-
-def _distinct_sqlite(conn: sqlite3.Connection, quoted_table: str, column: str) -> tuple | None:
-    quoted_col = '"' + column.replace('"', '""') + '"'
-    rows = conn.execute(
-        f"SELECT {quoted_col} FROM {quoted_table} WHERE {quoted_col} IS NOT NULL "
-        f"GROUP BY {quoted_col} LIMIT {MAX_INDEXED_VALUES + 1}"
-    ).fetchall()
-    return indexable([str(r[0]) for r in rows])
+            counts[name] = reader.count(name)
+        fks = [ForeignKeyInfo(*row) for row in reader.foreign_keys()]
+    return tables, fks, counts
 
 
 def indexable(found: list[str]) -> tuple[str, ...] | None:
@@ -116,115 +103,11 @@ def indexable(found: list[str]) -> tuple[str, ...] | None:
     return tuple(sorted(found))
 
 
-def introspect_postgres(
-    dsn: str, *, schema: str = "public"
-) -> tuple[list[TableInfo], list[ForeignKeyInfo], dict]:
+def introspect_sqlite(path: str | Path) -> tuple[list[TableInfo], list[ForeignKeyInfo], dict]:
+    """Tables, foreign keys and row counts of a SQLite file (opened read-only)."""
+    return introspect("sqlite", SourceConnection(dialect="sqlite", sqlite_path=str(path)))
+
+
+def introspect_postgres(dsn: str) -> tuple[list[TableInfo], list[ForeignKeyInfo], dict]:
     """The same from PostgreSQL's information_schema, inside a READ ONLY transaction."""
-    import psycopg
-    from psycopg import sql as pgsql
-
-    with psycopg.connect(dsn, connect_timeout=5) as conn:
-        conn.read_only = True
-        with conn.cursor() as cur:
-            cur.execute(
-                "SELECT table_name FROM information_schema.tables WHERE table_schema = %s "
-                "AND table_type IN ('BASE TABLE', 'VIEW') ORDER BY table_name",
-                (schema,),
-            )
-            names = [r[0] for r in cur.fetchall()]
-            cur.execute(
-                "SELECT kcu.table_name, kcu.column_name "
-                "FROM information_schema.table_constraints tc "
-                "JOIN information_schema.key_column_usage kcu "
-                "ON tc.constraint_name = kcu.constraint_name "
-                "AND tc.table_schema = kcu.table_schema "
-                "WHERE tc.constraint_type = 'PRIMARY KEY' AND tc.table_schema = %s",
-                (schema,),
-            )
-            pks = {(t, c) for t, c in cur.fetchall()}
-            cur.execute(
-                "SELECT kcu.table_name, kcu.column_name, ccu.table_name, ccu.column_name "
-                "FROM information_schema.table_constraints tc "
-                "JOIN information_schema.key_column_usage kcu "
-                "ON tc.constraint_name = kcu.constraint_name "
-                "AND tc.table_schema = kcu.table_schema "
-                "JOIN information_schema.constraint_column_usage ccu "
-                "ON ccu.constraint_name = tc.constraint_name "
-                "AND ccu.table_schema = tc.table_schema "
-                "WHERE tc.constraint_type = 'FOREIGN KEY' AND tc.table_schema = %s "
-                "ORDER BY 1, 2",
-                (schema,),
-            )
-            fks = [ForeignKeyInfo(*row) for row in cur.fetchall()]
-            tables, counts = [], {}
-            for name in names:
-                cur.execute(
-                    "SELECT column_name, data_type FROM information_schema.columns "
-                    "WHERE table_schema = %s AND table_name = %s ORDER BY ordinal_position",
-                    (schema, name),
-                )
-                columns = []
-                for col, declared in cur.fetchall():
-                    values = None
-                    personal = looks_pii(col, name)
-                    if _is_text(declared) and not personal and (name, col) not in pks:
-                        cur.execute(
-                            pgsql.SQL(
-                                "SELECT {c} FROM {s}.{t} WHERE {c} IS NOT NULL LIMIT %s"
-                            ).format(
-                                c=pgsql.Identifier(col),
-                                s=pgsql.Identifier(schema),
-                                t=pgsql.Identifier(name),
-                            ),
-                            (PII_SAMPLE_ROWS,),
-                        )
-                        personal = bool(pii.values_pii_kind(r[0] for r in cur.fetchall()))
-                    if _is_text(declared) and not personal:
-                        cur.execute(
-                            pgsql.SQL(
-                                "SELECT {c} FROM {s}.{t} WHERE {c} IS NOT NULL "
-                                "GROUP BY {c} LIMIT %s"
-                            ).format(
-                                c=pgsql.Identifier(col),
-                                s=pgsql.Identifier(schema),
-                                t=pgsql.Identifier(name),
-                            ),
-                            (MAX_INDEXED_VALUES + 1,),
-                        )
-                        values = indexable([str(r[0]) for r in cur.fetchall()])
-                    columns.append(
-                        ColumnInfo(
-                            name=col,
-                            type=_pg_type(declared),
-                            primary_key=(name, col) in pks,
-                            pii=personal,
-                            values=values,
-                        )
-                    )
-                tables.append(_table(name, columns))
-                cur.execute(
-                    pgsql.SQL("SELECT COUNT(*) FROM {s}.{t}").format(
-                        s=pgsql.Identifier(schema), t=pgsql.Identifier(name)
-                    )
-                )
-                counts[name] = cur.fetchone()[0]
-        conn.rollback()
-    return tables, fks, counts
-
-
-def _pg_type(declared: str) -> str:
-    mapping = {
-        "integer": "INTEGER",
-        "bigint": "INTEGER",
-        "smallint": "INTEGER",
-        "double precision": "REAL",
-        "real": "REAL",
-        "numeric": "NUMERIC",
-        "text": "TEXT",
-        "character varying": "TEXT",
-        "date": "DATE",
-        "timestamp without time zone": "TIMESTAMP",
-        "timestamp with time zone": "TIMESTAMPTZ",
-        "boolean": "BOOLEAN",
-    }
-    return mapping.get(declared.lower(), declared.upper())
+    return introspect("postgres", SourceConnection(dialect="postgres", pg_dsn=dsn))

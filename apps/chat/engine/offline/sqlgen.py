@@ -1,8 +1,10 @@
-"""QueryPlan -> SQL, built with sqlglot expressions for the catalog's dialect (sqlite, postgres).
+"""QueryPlan -> SQL, built with sqlglot expressions for the catalog's dialect (sqlite, postgres,
+mariadb: a new engine adds its time templates below, `_engine` refuses one without them).
 
 Joins follow the foreign-key paths of the semantic model; columns are table-qualified only when
 the query reads more than one table, so simple questions give simple SQL. Time buckets:
-sqlite uses strftime ('%Y-%m' for months, as the verified examples do); postgres uses to_char.
+sqlite uses strftime ('%Y-%m' for months, as the verified examples do); postgres uses to_char;
+mariadb date_format, the same labels.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ from datetime import date, timedelta
 
 import sqlglot
 from sqlglot import exp
+
+from apps.governance.engine.dialects import Dialect, get_dialect
 
 from . import lexicon as lx
 from .measures import metric_expression
@@ -45,7 +49,28 @@ _PERIOD_SQL = {
         "year": "TO_CHAR({c}, 'YYYY')",
         "month_of_year": "CAST(EXTRACT(MONTH FROM {c}) AS INT)",
     },
+    "duckdb": {
+        "day": "CAST({c} AS DATE)",
+        "week": "STRFTIME({c}, '%Y-%W')",  # %W as SQLite's: weeks start on Monday
+        "month": "STRFTIME({c}, '%Y-%m')",
+        "quarter_in_year": "CAST(EXTRACT(QUARTER FROM {c}) AS INT)",
+        "quarter": "STRFTIME({c}, '%Y') || '-Q' || CAST(EXTRACT(QUARTER FROM {c}) AS INT)",
+        "year": "STRFTIME({c}, '%Y')",
+        "month_of_year": "CAST(EXTRACT(MONTH FROM {c}) AS INT)",
+    },
+    "mariadb": {
+        "day": "CAST({c} AS DATE)",
+        # the same label as SQLite's %W: WEEK mode 5 counts Monday weeks, days before it are 00
+        "week": "CONCAT(DATE_FORMAT({c}, '%Y'), '-', "
+        "CASE WHEN WEEK({c}, 5) < 10 THEN '0' ELSE '' END, WEEK({c}, 5))",
+        "month": "DATE_FORMAT({c}, '%Y-%m')",
+        "quarter_in_year": "QUARTER({c})",
+        "quarter": "CONCAT(DATE_FORMAT({c}, '%Y'), '-Q', QUARTER({c}))",
+        "year": "DATE_FORMAT({c}, '%Y')",
+        "month_of_year": "MONTH({c})",
+    },
 }
+
 # Start of the latest period, from the latest date {m} = MAX(column); {n} periods back.
 _ANCHOR_SQL = {
     "sqlite": {
@@ -67,12 +92,31 @@ _ANCHOR_SQL = {
         "month0": "CAST(DATE_TRUNC('month', {m}) AS DATE)",
         "year0": "CAST(DATE_TRUNC('year', {m}) AS DATE)",
     },
+    "mariadb": {
+        "day": "DATE_SUB(CAST({m} AS DATE), INTERVAL {d} DAY)",
+        "week": "DATE_SUB(CAST({m} AS DATE), INTERVAL {w} DAY)",
+        "month": "DATE_SUB(CAST(DATE_FORMAT({m}, '%Y-%m-01') AS DATE), INTERVAL {n} MONTH)",
+        "quarter": "DATE_ADD(MAKEDATE(YEAR({m}), 1), INTERVAL (QUARTER({m}) - 1) * 3 - {q} MONTH)",
+        "year": "DATE_SUB(CAST(DATE_FORMAT({m}, '%Y-01-01') AS DATE), INTERVAL {n} YEAR)",
+        "month0": "CAST(DATE_FORMAT({m}, '%Y-%m-01') AS DATE)",
+        "year0": "CAST(DATE_FORMAT({m}, '%Y-01-01') AS DATE)",
+    },
 }
+_ANCHOR_SQL["duckdb"] = _ANCHOR_SQL["postgres"]  # DATE_TRUNC and intervals read the same
 _PLACEHOLDER = "__datachat_col__"
 
 
+def _engine(model: SemanticModel) -> Dialect:
+    """The model's engine (`UnknownDialect` for one nobody registered); its time templates must
+    be written above (a PlanError names the engine otherwise)."""
+    engine = get_dialect(model.dialect)
+    if engine.kind not in _PERIOD_SQL or engine.kind not in _ANCHOR_SQL:
+        raise PlanError(f"no time templates for {engine.label}")
+    return engine
+
+
 def _dialect(model: SemanticModel) -> str:
-    return "postgres" if model.dialect in ("postgres", "postgresql") else "sqlite"
+    return _engine(model).sqlglot_name
 
 
 def _template(model: SemanticModel, sql: str, column: exp.Expression) -> exp.Expression:
@@ -90,7 +134,8 @@ class _Builder:
     def __init__(self, plan: QueryPlan, model: SemanticModel) -> None:
         self.plan = plan
         self.model = model
-        self.dialect = _dialect(model)
+        self.engine = _engine(model)
+        self.dialect = self.engine.kind
         self.metrics = [metric_expression(model, m.key) for m in plan.metrics]
         self.joins = self._joins()
         self.qualify = bool(self.joins) or plan.rows_plan is not None
@@ -605,7 +650,7 @@ class _Builder:
 
     def _nulls(self, desc: bool) -> bool:
         """NULL placement as the dialect's default, so no NULLS FIRST/LAST is printed."""
-        return desc if self.dialect == "postgres" else not desc
+        return desc if self.engine.nulls_sort_high else not desc
 
     def _average_per(self) -> exp.Select:
         """SELECT dims, AVG(m) FROM (m per entity and dims) GROUP BY dims: the mean over the
@@ -646,7 +691,7 @@ class _Builder:
         if self.plan.order is not None:
             alias = self.metric_aliases[min(self.plan.order.metric, len(self.metric_aliases) - 1)]
             desc = self.plan.order.desc
-            nulls_first = desc if self.dialect == "postgres" else not desc
+            nulls_first = desc if self.engine.nulls_sort_high else not desc
             outer = outer.order_by(
                 exp.Ordered(this=exp.column(alias), desc=desc, nulls_first=nulls_first)
             )
@@ -754,7 +799,7 @@ class _Builder:
             alias = self.metric_aliases[min(p.order.metric, len(p.metrics) - 1)]
             desc = p.order.desc
             # NULL placement as the dialect's default, so no NULLS FIRST/LAST is printed.
-            nulls_first = desc if self.dialect == "postgres" else not desc
+            nulls_first = desc if self.engine.nulls_sort_high else not desc
             select = select.order_by(
                 exp.Ordered(this=exp.column(alias), desc=desc, nulls_first=nulls_first)
             )

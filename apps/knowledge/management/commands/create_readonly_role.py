@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
+from apps.governance.engine.dialects import get_dialect
 from apps.governance.selectors import organization_get
 from apps.knowledge.db_roles import (
     DbRolesError,
@@ -33,7 +34,6 @@ from apps.knowledge.db_roles import (
     datasource_db_roles_sync,
 )
 from apps.knowledge.locations import LocationError
-from apps.knowledge.models import DataSource
 from apps.knowledge.selectors import datasource_get
 
 
@@ -72,8 +72,8 @@ class Command(BaseCommand):
         if org is None:
             raise CommandError(f"unknown organization: {options['org']}")
         source = datasource_get(org=org, name=options["source"])
-        if source is None or source.kind != DataSource.Kind.POSTGRES:
-            raise CommandError("the data source must exist and be PostgreSQL")
+        if source is None or not get_dialect(source.kind).supports_roles:
+            raise CommandError("the data source must exist and be PostgreSQL or MariaDB")
         if options["check"]:
             status = datasource_db_roles_status(data_source=source)
             self.stdout.write(f"{org.slug}/{source.name}: per-role database roles {status}")

@@ -1,0 +1,95 @@
+"""A member of two organizations gets in the admin only what their role grants in each one.
+
+The admin's model permissions are global (Django groups), so the scope must come from the role
+the person holds in the object's organization: an ADMIN of acme who is a VIEWER of globex must not
+see or edit globex's policies or memberships (promoting themselves to ADMIN there), read its
+data sources or download its semantic layer.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from apps.governance.models import AccessPolicy, Membership, Organization
+from apps.governance.services import membership_create, staff_group_ensure
+from apps.knowledge.models import DataSource, Metric
+from tests.support.fixtures import login_request
+
+pytestmark = pytest.mark.django_db
+
+PASSWORD = "consultant-pw-1"
+
+
+def _member_of_both(acme_role: str, globex_role: str) -> tuple[Client, Membership]:
+    acme = Organization.objects.get(slug="acme")
+    globex = Organization.objects.get(slug="globex")
+    member, _ = membership_create(
+        org=acme, username="consultant", password=PASSWORD, role=acme_role
+    )
+    theirs = Membership.all_tenants.create(user=member.user, organization=globex, role=globex_role)
+    if globex_role in ("ADMIN", "STEWARD"):
+        member.user.groups.add(staff_group_ensure(role=globex_role))
+    client = Client()
+    assert client.login(request=login_request(), username="consultant", password=PASSWORD)
+    return client, theirs
+
+
+def test_an_acme_admin_who_is_a_globex_viewer_cannot_promote_themselves_in_globex() -> None:
+    client, theirs = _member_of_both("ADMIN", "VIEWER")
+    url = f"/admin/governance/membership/{theirs.pk}/change/"
+    assert client.get(url).status_code in (302, 404)
+    client.post(
+        url,
+        {
+            "user": theirs.user_id,
+            "organization": theirs.organization_id,
+            "role": "ADMIN",
+            "attributes": "{}",
+        },
+    )
+    assert Membership.all_tenants.get(pk=theirs.pk).role == "VIEWER"
+    listed = client.get("/admin/governance/membership/").content.decode()
+    assert "globex" not in listed.lower()
+
+
+def test_an_acme_admin_who_is_a_globex_viewer_cannot_edit_globex_policies() -> None:
+    client, theirs = _member_of_both("ADMIN", "VIEWER")
+    policy = AccessPolicy.all_tenants.for_org(theirs.organization).get(role="VIEWER")
+    url = f"/admin/governance/accesspolicy/{policy.pk}/change/"
+    assert client.get(url).status_code in (302, 404)
+    client.post(url, {"organization": policy.organization_id, "role": "VIEWER", "can_export": "on"})
+    assert AccessPolicy.all_tenants.get(pk=policy.pk).can_export is False
+    # and a new membership or policy cannot name globex either
+    add_page = client.get("/admin/governance/membership/add/").content.decode()
+    org_select = add_page.split('name="organization"', 1)[1].split("</select>", 1)[0]
+    assert f'value="{theirs.organization_id}"' not in org_select
+    assert 'value="' in org_select  # acme is offered
+
+
+def test_an_acme_admin_who_is_a_globex_viewer_cannot_read_globex_knowledge() -> None:
+    client, theirs = _member_of_both("ADMIN", "VIEWER")
+    source = DataSource.all_tenants.for_org(theirs.organization).first()
+    assert (
+        client.get(f"/admin/knowledge/datasource/{source.pk}/semantic-layer/export/").status_code
+        == 404
+    )
+    assert client.get(f"/admin/knowledge/datasource/{source.pk}/change/").status_code in (302, 404)
+    assert source.name not in client.get("/admin/knowledge/datasource/").content.decode()
+
+
+def test_a_steward_of_one_org_and_admin_of_another_edits_policies_only_where_admin() -> None:
+    client, theirs = _member_of_both("STEWARD", "ADMIN")
+    globex_policy = AccessPolicy.all_tenants.for_org(theirs.organization).get(role="ANALYST")
+    acme = Organization.objects.get(slug="acme")
+    acme_policy = AccessPolicy.all_tenants.for_org(acme).get(role="VIEWER")
+    assert (
+        client.get(f"/admin/governance/accesspolicy/{globex_policy.pk}/change/").status_code == 200
+    )
+    url = f"/admin/governance/accesspolicy/{acme_policy.pk}/change/"
+    assert client.get(url).status_code in (302, 404)
+    # knowledge: a steward in acme still curates acme's metrics
+    source = DataSource.all_tenants.for_org(acme).first()
+    metric = Metric.all_tenants.filter(data_source=source).first()
+    if metric is not None:
+        assert client.get(f"/admin/knowledge/metric/{metric.pk}/change/").status_code == 200
