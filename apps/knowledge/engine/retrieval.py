@@ -17,6 +17,7 @@ Pure module: no Django imports.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -28,6 +29,8 @@ from apps.knowledge.engine.chunking import Chunk
 from datachat.providers.embeddings import Embedder
 from datachat.providers.vectorstore import VectorStore
 from datachat.text import LANGUAGES, detect_language, fold, index_terms
+
+logger = logging.getLogger(__name__)
 
 __all__ = [
     "HASHING_VECTOR_WEIGHT",
@@ -221,7 +224,12 @@ def retrieve(
             hashing = query_embedder.name.startswith("hashing")
             vector_weight = HASHING_VECTOR_WEIGHT if hashing else 1.0
         vector = query_embedder.embed([query])[0]
-        for match in store.query(org, vector, k=pool, where=policy_where(allowed_tables)):
+        try:
+            matches = store.query(org, vector, k=pool, where=policy_where(allowed_tables))
+        except Exception:  # noqa: BLE001 - a vector-store fault degrades to lexical, never an error
+            logger.warning("vector search failed; answering from the lexical index", exc_info=True)
+            matches = []
+        for match in matches:
             # Checked again here: the where filter is the fast path, this is the guarantee.
             if match.score >= min_similarity and visible(match.metadata):
                 vector_ranked.append((match.chunk_id, match.score, match.metadata))

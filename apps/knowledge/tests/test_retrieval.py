@@ -957,3 +957,36 @@ def test_a_difference_between_two_metrics_defines_both(catalog, lexical):
     )
     assert answer.found and len(answer.sources) >= 2
     assert "Margen bruto" in answer.text and "Revenue Total" in answer.text
+
+
+def test_a_vector_store_fault_degrades_to_the_lexical_ranking(tmp_path, chunks, lexical, caplog):
+    # Given a real store whose search fails as Chroma's did under a concurrent reindex
+    # ("Error finding id", seen in the suite): the fault is injected at the store's boundary
+    from chromadb.errors import InternalError
+
+    class FaultyStore(VectorStore):
+        def query(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN201
+            raise InternalError("Error executing plan: Internal error: Error finding id")
+
+    faulty = FaultyStore.local(str(tmp_path / "chroma"))
+    faulty.upsert("acme", chunks)
+    # When a question is retrieved
+    hits = retrieve(
+        "ventas por canal",
+        lexical=lexical,
+        store=faulty,
+        embedder=None,
+        org="acme",
+        allowed_tables=None,
+    )
+    # Then the lexical hits answer, and the fault is logged, not raised
+    lexical_only = retrieve(
+        "ventas por canal",
+        lexical=lexical,
+        store=None,
+        embedder=None,
+        org="acme",
+        allowed_tables=None,
+    )
+    assert hits and [h.chunk_id for h in hits] == [h.chunk_id for h in lexical_only]
+    assert "vector search failed" in caplog.text
