@@ -177,6 +177,32 @@ class AccessPolicy(TenantOwnedModel):
     def __str__(self) -> str:
         return f"{self.organization_id}:{self.role}"
 
+    def clean(self) -> None:
+        """The lists must have the documented shapes: anything else would be read by every
+        request of the role's members (a 500 on each), so the form refuses it."""
+        super().clean()
+        errors = {}
+        for name in ("allowed_tables", "masked_columns"):
+            value = getattr(self, name)
+            if not isinstance(value, list) or not all(isinstance(e, str) for e in value):
+                errors[name] = _('A list of names in quotes, e.g. ["ventas", "clientes.email"].')
+        filters = self.row_filters
+        scalar = (str, int, float, bool)
+        if not isinstance(filters, list) or not all(
+            isinstance(f, dict)
+            and set(f) == {"table", "column", "value"}
+            and isinstance(f["table"], str)
+            and isinstance(f["column"], str)
+            and isinstance(f["value"], scalar)
+            for f in filters
+        ):
+            errors["row_filters"] = _(
+                'A list of {"table": …, "column": …, "value": …}; the value is text or a '
+                'number, or "{user.attribute}".'
+            )
+        if errors:
+            raise ValidationError(errors, code="policy_invalid")
+
 
 class AuditQuerySet(models.QuerySet):
     """No bulk update or delete through the app: the log is append-only."""
