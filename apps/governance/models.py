@@ -136,6 +136,25 @@ class Membership(TenantOwnedModel):
     def __str__(self) -> str:
         return f"{self.user} @ {self.organization_id} ({self.role})"
 
+    def clean(self) -> None:
+        """Attributes are an object of text or numbers (or lists of them): row filters read
+        them on every request of the member, so any other shape is refused here."""
+        super().clean()
+        scalar = (str, int, float, bool)
+        value = self.attributes
+        if not isinstance(value, dict) or not all(
+            isinstance(v, scalar) or (isinstance(v, list) and all(isinstance(i, scalar) for i in v))
+            for v in value.values()
+        ):
+            raise ValidationError(
+                {
+                    "attributes": _(
+                        'An object such as {"region": "Norte"} or {"region": ["Norte"]}.'
+                    )
+                },
+                code="attributes_invalid",
+            )
+
 
 class AccessPolicy(TenantOwnedModel):
     """What one role of one org may see and do: resolved into a `DataPolicy` (engine/policy.py),

@@ -1,7 +1,8 @@
 """An org admin edits their org's access policies in the admin. A policy whose lists are not the
 documented shapes (`allowed_tables`/`masked_columns`: lists of text; `row_filters`: a list of
 {"table", "column", "value"}) is refused by the form with a message, never saved: saved, it
-answered every page of that role's members with a 500."""
+answered every page of that role's members with a 500. A membership's attributes likewise (an
+object of text, numbers or lists of them)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import json
 import pytest
 from django.test import Client
 
-from apps.governance.models import AccessPolicy, Organization
+from apps.governance.models import AccessPolicy, Membership, Organization
 from tests.support.fixtures import login_request
 
 pytestmark = pytest.mark.django_db
@@ -75,3 +76,40 @@ def test_the_documented_shapes_still_save() -> None:
     assert response.status_code == 302
     policy.refresh_from_db()
     assert policy.masked_columns == ["clientes.email", "@pii"]
+
+
+BAD_ATTRIBUTES = ['["Norte"]', '"Norte"', "null", '{"region": {"a": 1}}', '{"region": [["Norte"]]}']
+
+
+@pytest.mark.parametrize("attributes", BAD_ATTRIBUTES)
+def test_malformed_membership_attributes_are_refused_and_the_member_keeps_working(
+    attributes: str,
+) -> None:
+    acme = Organization.objects.get(slug="acme")
+    membership = Membership.all_tenants.for_org(acme).get(user__username="visor")
+    form = {
+        "user": membership.user_id,
+        "organization": acme.pk,
+        "role": "VIEWER",
+        "attributes": attributes,
+    }
+    response = _login("admin").post(f"/admin/governance/membership/{membership.pk}/change/", form)
+    assert response.status_code == 200 and "errorlist" in response.content.decode()
+    membership.refresh_from_db()
+    assert membership.attributes == {"region": "Norte"}
+    assert _login("visor").get("/chat/").status_code == 200
+
+
+def test_documented_attributes_still_save() -> None:
+    acme = Organization.objects.get(slug="acme")
+    membership = Membership.all_tenants.for_org(acme).get(user__username="visor")
+    form = {
+        "user": membership.user_id,
+        "organization": acme.pk,
+        "role": "VIEWER",
+        "attributes": '{"region": ["Norte", "Sur"], "nivel": 2}',
+    }
+    response = _login("admin").post(f"/admin/governance/membership/{membership.pk}/change/", form)
+    assert response.status_code == 302
+    membership.refresh_from_db()
+    assert membership.attributes == {"region": ["Norte", "Sur"], "nivel": 2}
