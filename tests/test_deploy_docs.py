@@ -12,7 +12,7 @@ DOC = (ROOT / "docs" / "deploy.md").read_text()
 def _names(pattern: str, *paths: Path) -> set[str]:
     found: set[str] = set()
     for path in paths:
-        found |= set(re.findall(pattern, path.read_text()))
+        found |= set(re.findall(pattern, path.read_text(), re.MULTILINE))
     return found
 
 
@@ -28,7 +28,11 @@ def test_gunicorn_and_provider_variables_are_documented():
     names = _names(
         r'environ\.get\(\s*"([A-Z][A-Z0-9_]*)"',
         ROOT / "datachat" / "gunicorn.conf.py",
-        ROOT / "apps" / "knowledge" / "indexing.py",
+        *sorted((ROOT / "apps" / "governance" / "engine" / "dialects").glob("*.py")),
+    )
+    # The LLM endpoint's variables, as the settings module lists them (LLM_VARIABLES).
+    names |= _names(
+        r'^    "((?:DATACHAT_LLM|OPENAI_)[A-Z0-9_]*)",$', ROOT / "datachat" / "settings" / "base.py"
     )
     names |= _names(r'_int\(\s*"([A-Z][A-Z0-9_]*)"', ROOT / "datachat" / "gunicorn.conf.py")
     names |= _names(r'get\(\s*"(DATACHAT_[A-Z0-9_]+)"', ROOT / "datachat" / "providers" / "llm.py")

@@ -1,5 +1,6 @@
-"""Template context for every page: the review queue's count for stewards and admins, and
-which steward pages (knowledge gaps, usage) the member may open."""
+"""Template context for every page: the review queue's count for stewards and admins, which
+steward pages (knowledge gaps, usage) the member may open, and the open access requests' count
+for the org's administrators."""
 
 from __future__ import annotations
 
@@ -21,9 +22,27 @@ def review_queue(request: HttpRequest) -> dict[str, Any]:
             return 0
         return review_count(org=membership.organization)
 
+    def access_requests() -> int:
+        from apps.governance.access_requests import access_request_open_count, can_resolve
+
+        membership = getattr(request, "membership", None)
+        if not can_resolve(membership):
+            return 0
+        return access_request_open_count(membership=membership)
+
+    def resolver() -> bool:
+        from apps.governance.access_requests import can_resolve
+
+        return can_resolve(getattr(request, "membership", None))
+
     def pages() -> dict[str, bool]:
         from apps.chat.access import steward_pages
 
         return steward_pages(getattr(request, "membership", None))
 
-    return {"review_count": count, "steward_pages": pages}
+    return {
+        "review_count": count,
+        "steward_pages": pages,
+        "access_request_count": access_requests,
+        "access_request_resolver": resolver,
+    }

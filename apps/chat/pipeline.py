@@ -12,23 +12,31 @@ answer object. With an LLM configured, intent/plan/SQL come from one structured 
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import logging
+import math
+import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
 from typing import Any
 
+import sqlglot
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
+from django.utils import timezone
 
 from apps.chat import insights, llm_budget, llm_path
-from apps.chat.engine import charts, narrate
+from apps.chat.engine import narrate
 from apps.chat.engine.answer import Answer, LLMUsage, intent_dict
 from apps.chat.engine.followups import followups
+from apps.chat.engine.labels import display_labels, labelled_chart
 from apps.chat.engine.offline import interpret
 from apps.chat.engine.offline.plan import QueryPlan, plan_from_dict, plan_to_dict
+from apps.chat.engine.periods import plan_period, time_column
 from apps.chat.engine.units import result_units
 from apps.chat.gap_record import gaps_record
 from apps.chat.models import Conversation, Message
@@ -372,7 +380,8 @@ def _offline_answer(turn: Turn) -> Answer:
     if interpretation.route == "RAG":
         return _rag_answer(turn, interpretation, intent)
     turn.plan = interpretation.plan
-    answer = _sql_answer(turn, interpretation.sql or "", intent, interpretation.plan)
+    sql = _ranked_sql(interpretation.plan, interpretation.sql or "", turn.source.dialect)
+    answer = _sql_answer(turn, sql, intent, interpretation.plan)
     answer.interpretation = interpretation.reading
     if answer.type == "SQL":
         answer.suggestions = followups(turn.plan, model, lang=turn.lang)
@@ -598,21 +607,26 @@ def _sql_answer(
             type=kind,
             intent=intent,
             answer=refusal.message,
-            error={"code": refusal.code, "message": refusal.message},
+            error=refusal_error(refusal, sql, turn.catalog),
             sql=None,
         )
         if refusal.code == "timeout":
             answer.suggestions = [text("timeout_advice", turn.lang)]
         return answer
     columns = list(result.columns)
-    rows = [list(r) for r in result.rows]
+    rows = _ranked_rows(plan, columns, [list(r) for r in result.rows])
     units = result_units(guarded.sql, turn.source.dialect, turn.catalog)
-    spec = charts.choose_chart(columns, rows, hint=chart_hint, lang=turn.lang)
-    figure = charts.render_figure(spec, columns, rows, lang=turn.lang, units=units)
+    model = semantic_model_for(turn.source, turn.catalog)
+    labels = display_labels(columns, plan=plan, model=model, units=units, lang=turn.lang)
+    period = _period(turn, plan, model)
+    spec, figures, _summary = labelled_chart(
+        columns, rows, labels=labels, units=units, hint=chart_hint, lang=turn.lang
+    )
+    figure = figures["light"]
     if plan is None and narrate_shape:
         plan = llm_path.narration_plan(columns, rows)
     body = narrate.narrate(
-        plan,
+        _named_period(plan, period),
         columns,
         rows,
         lang=turn.lang,
@@ -623,7 +637,16 @@ def _sql_answer(
     if guarded.applied_filters:
         # Row-level security applied: say so in the answer itself (API and CLI too), so a 0 or
         # an empty result is read as "none that you can see", not "none at all".
-        body += " " + text("scope_note", turn.lang, filters=scope_phrase(guarded.applied_filters))
+        phrase = scope_phrase(guarded.applied_filters, turn.catalog, turn.lang)
+        outside = _outside_scope(turn.policy, plan)
+        if outside:
+            # Asked about values the caller's row filter hides ("Sur" for a Norte viewer):
+            # say so, instead of "no data" above an empty one-row table.
+            body = text("outside_scope", turn.lang, filters=phrase, asked=outside)
+            columns, rows, figure = [], [], None
+            result = dataclasses.replace(result, row_count=0, truncated=False)
+        else:
+            body += " " + text("scope_note", turn.lang, filters=phrase)
     turn.timer.lap("format")
     return Answer(
         type="SQL",
@@ -639,7 +662,130 @@ def _sql_answer(
         scope=list(guarded.applied_filters),
         masked_columns=list(guarded.masked_outputs),
         units=units,
+        labels=labels,
+        period=period,
     )
+
+
+def _ranked_sql(plan: QueryPlan | None, sql: str, dialect: str) -> str:
+    """A plain "X por Y" ordered as the text ranks it (largest first), in the SQL itself: the
+    table, the chart, the export (which re-runs the SQL) and the text then agree."""
+    if plan is None or not sql or plan.listing or not plan.metrics or plan.order is not None:
+        return sql
+    if (plan.grain and not plan.average_over) or not plan.dimensions:
+        return sql
+    try:
+        tree = sqlglot.parse_one(sql, read=dialect)
+    except (sqlglot.errors.SqlglotError, ValueError):
+        return sql
+    if not isinstance(tree, sqlglot.exp.Select) or tree.args.get("order") is not None:
+        return sql
+    alias = plan.metrics[0].alias
+    if alias not in [e.alias_or_name for e in tree.expressions]:
+        return sql
+    return tree.order_by(
+        sqlglot.exp.Ordered(this=sqlglot.exp.column(alias), desc=True), copy=False
+    ).sql(dialect=dialect)
+
+
+def _ranked_rows(plan: QueryPlan | None, columns: list[str], rows: list[list]) -> list[list]:
+    """Groups in the order the text and the chart give them (largest first) when the plan
+    asked for no order: the SQL of a plain "X por Y" has no ORDER BY, and a table starting at
+    "Este" under a text that says "Norte has the most" reads as a contradiction."""
+    if plan is None or plan.listing or not plan.metrics or plan.order is not None:
+        return rows
+    if plan.grain and not plan.average_over:
+        return rows  # periods stay in time order
+    keys = len(plan.dimensions)
+    if not keys or len(columns) != keys + len(plan.metrics):
+        return rows
+
+    def value(row: list) -> float:
+        v = row[keys]
+        number = isinstance(v, int | float | Decimal) and not isinstance(v, bool)
+        return -float(v) if number else math.inf
+
+    return sorted(rows, key=value)
+
+
+def _period(turn: Turn, plan: QueryPlan | None, model) -> str | None:  # noqa: ANN001
+    """The named period of the answer (`engine/periods.py`); the data's first and latest
+    dates are read, under the caller's policy, only when the name needs them."""
+    if plan is None:
+        return None
+    bounds = None
+    needs_bounds = (plan.time_range is not None and plan.time_range.relative) or (
+        plan.time_range is None and not plan.time_periods and not plan.date_parts
+    )
+    where = time_column(plan, model.main_date) if needs_bounds else None
+    if where is not None:
+        bounds = _date_bounds(turn, *where)
+    return plan_period(plan, turn.lang, bounds=bounds, today=timezone.localdate())
+
+
+_BOUNDS_TTL = 600  # seconds: new rows move the latest date; a name ten minutes old is fine
+
+
+def _date_bounds(turn: Turn, table: str, column: str) -> tuple[str | None, str | None] | None:
+    """MIN and MAX of a date column, through the same guard (row filters) and executor; cached
+    per source, schema and policy (a row filter changes them), so a large source pays the scan
+    once per ten minutes, not once per answer."""
+    key = (
+        "dc:bounds:"
+        + hashlib.sha256(
+            "|".join(
+                [
+                    str(turn.source.pk),
+                    str(turn.source.schema_version),
+                    turn.policy.fingerprint() if turn.policy else "",
+                    table,
+                    column,
+                ]
+            ).encode()
+        ).hexdigest()
+    )
+    cached = _cache_get(key)
+    if isinstance(cached, list | tuple) and len(cached) == 2:
+        return cached[0], cached[1]
+    bounds = _read_date_bounds(turn, table, column)
+    if bounds is not None:
+        try:
+            cache.set(key, list(bounds), _BOUNDS_TTL)
+        except Exception:  # noqa: BLE001 - a cache fault only costs the next query
+            logger.warning("cache write failed", exc_info=True)
+    return bounds
+
+
+def _read_date_bounds(turn: Turn, table: str, column: str) -> tuple[str | None, str | None] | None:
+    query = sqlglot.exp.select(
+        sqlglot.exp.Min(this=sqlglot.exp.column(column)),
+        sqlglot.exp.Max(this=sqlglot.exp.column(column)),
+    ).from_(sqlglot.exp.to_table(table))
+    try:
+        guarded = guard_sql(
+            query.sql(dialect=turn.source.dialect),
+            dialect=turn.source.dialect,
+            schema=turn.catalog.schema_mapping(),
+            policy=turn.policy,
+            lang=turn.lang,
+        )
+        result = execute(guarded, source=turn.context.connection, lang=turn.lang)
+    except (SqlRefusal, ValueError, sqlglot.errors.SqlglotError):
+        return None
+    if not result.rows:
+        return None
+    low, high = result.rows[0][0], result.rows[0][1]
+    return (str(low) if low is not None else None, str(high) if high is not None else None)
+
+
+def _named_period(plan: QueryPlan | None, period: str | None) -> QueryPlan | None:
+    """The plan with its range labelled by the dates it used, for the narration:
+    "(noviembre de 2025, mes anterior al último con datos)" instead of "(mes pasado)", "(T3
+    2025)" instead of "(2025-Q3)"."""
+    if plan is None or plan.time_range is None or not period:
+        return plan
+    inline = period.replace(" (", ", ", 1).rstrip(")") if " (" in period else period
+    return plan.with_changes(time_range=replace(plan.time_range, label=inline))
 
 
 # --- query ----------------------------------------------------------------------------------
@@ -698,14 +844,103 @@ def _query_stages(turn: Turn) -> Answer:
 # --- shared ---------------------------------------------------------------------------------
 
 
-def scope_phrase(filters: tuple[str, ...] | list[str]) -> str:
-    """`ventas.region IN ('Norte')` → `region Norte`: the row filters as a person reads them."""
+def scope_phrase(
+    filters: tuple[str, ...] | list[str],
+    catalog: CatalogSnapshot | None = None,
+    lang: str = "es",
+) -> str:
+    """`ventas.region IN ('Norte')` → `región Norte`: the row filters as a person reads them
+    (the column's word in the language, from the catalog's synonyms, when there is one)."""
     parts = []
     for item in filters:
         column, _, values = item.partition(" IN ")
-        name = column.rsplit(".", 1)[-1]
-        parts.append(f"{name} {values.strip('()').replace(chr(39), '')}".strip())
+        table, _, name = column.rpartition(".")
+        word = _column_word(catalog, table, name, lang)
+        parts.append(f"{word} {values.strip('()').replace(chr(39), '')}".strip())
     return "; ".join(dict.fromkeys(parts))
+
+
+def _column_word(catalog: CatalogSnapshot | None, table: str, name: str, lang: str) -> str:
+    """ "region" → "región" (the synonym that is the name with its accents), else the name."""
+    spaced = name.replace("_", " ")
+    info = catalog.table(table) if catalog is not None and table else None
+    column = info.column(name) if info is not None else None
+    if column is not None and lang == "es":
+        for synonym in column.synonyms:
+            if fold(synonym) == fold(spaced):
+                return synonym
+    return spaced
+
+
+# Refusals a person can ask an administrator to lift (the role's access to data); every other
+# refusal of SQL is a mistake in the query (syntax, an unknown name) or a fixed product rule.
+_PERMISSION_CODES = frozenset({"not_authorized", "column_masked", "source_restricted"})
+_RULE_CODES = frozenset(
+    {"sql_not_read_only", "syntax_not_allowed", "function_not_allowed", "multiple_statements"}
+)
+_POSITION = re.compile(r"line (\d+), col (\d+)")
+
+
+def refusal_error(refusal: SqlRefusal, sql: str, catalog: CatalogSnapshot | None) -> dict:
+    """The answer's `error`: code and message, plus `kind` ("permission": the role may not see
+    it, and access can be requested; "mistake": a syntax error or a name that does not exist;
+    "rule": something no role may do) and, for a syntax error, `position` ("line 1, col 8")."""
+    error = {"code": refusal.code, "message": refusal.message}
+    if refusal.code in _PERMISSION_CODES:
+        error["kind"] = "permission"
+    elif refusal.code in ("table_not_allowed", "column_not_allowed"):
+        error["kind"] = "mistake" if _unknown_names(refusal.code, sql, catalog) else "permission"
+    elif refusal.code in _RULE_CODES:
+        error["kind"] = "rule"
+    else:
+        error["kind"] = "mistake"
+    position = _POSITION.search(getattr(refusal, "detail", "") or "")
+    if refusal.code == "parse_error" and position:
+        error["position"] = {"line": int(position.group(1)), "column": int(position.group(2))}
+    return error
+
+
+def _unknown_names(code: str, sql: str, catalog: CatalogSnapshot | None) -> bool:
+    """Whether the SQL names a table (or column) that no table of the whole catalog has: a
+    typo, not a permission (the guard says "does not exist or is not available" for both)."""
+    if catalog is None:
+        return False
+    try:
+        tree = sqlglot.parse_one(sql, read=catalog.dialect)
+    except (sqlglot.errors.SqlglotError, ValueError):
+        return True
+    tables = {t.name.lower() for t in catalog.tables}
+    named = {t.name.lower() for t in tree.find_all(sqlglot.exp.Table)}
+    ctes = {c.alias_or_name.lower() for c in tree.find_all(sqlglot.exp.CTE)}
+    if named - tables - ctes:
+        return True
+    if code == "table_not_allowed":
+        return False
+    columns = {c.name.lower() for t in catalog.tables for c in t.columns}
+    aliases = {a.alias.lower() for a in tree.find_all(sqlglot.exp.Alias)}
+    used = {c.name.lower() for c in tree.find_all(sqlglot.exp.Column) if c.name}
+    return bool(used - columns - aliases)
+
+
+def _outside_scope(policy: DataPolicy | None, plan: QueryPlan | None) -> str:
+    """The values a plan filters on that the caller's row filter on the same column hides
+    ("«Sur»"), or "" when every asked value is visible (or nothing was asked)."""
+    if policy is None or plan is None:
+        return ""
+    hidden: list[str] = []
+    asked = 0
+    for wanted in plan.filters:
+        if wanted.op not in ("=", "in"):
+            continue
+        for row_filter in policy.row_filters:
+            if (row_filter.table, row_filter.column) != (wanted.table, wanted.column):
+                continue
+            allowed = {fold(str(v)) for v in row_filter.values}
+            asked += len(wanted.values)
+            hidden += [str(v) for v in wanted.values if fold(str(v)) not in allowed]
+    if not hidden or len(hidden) < asked:
+        return ""  # some asked value is visible: the rows shown are the visible part
+    return ", ".join(f"«{v}»" for v in dict.fromkeys(hidden))
 
 
 def _refused(turn: Turn, code: str, message: str) -> Answer:

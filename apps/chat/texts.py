@@ -73,6 +73,12 @@ TEXTS: dict[str, dict[str, str]] = {
         "from the built-in engine, without the model. Free-form questions will use the model "
         "again next month, or sooner if an administrator raises the budget.",
     },
+    "outside_scope": {
+        "es": "Solo puedes ver los datos de {filters}: {asked} queda fuera de tu acceso, así que "
+        "no hay nada que mostrar. Pide acceso a un administrador si lo necesitas.",
+        "en": "You can only see data for {filters}: {asked} is outside your access, so there is "
+        "nothing to show. Ask an administrator for access if you need it.",
+    },
     "timeout_advice": {
         "es": "Añade un filtro (por ejemplo un año o una región) para que la consulta sea más "
         "rápida.",

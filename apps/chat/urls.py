@@ -15,9 +15,11 @@ urlpatterns = [
     path("c/<int:conversation_id>/delete/", views.conversation_delete, name="delete"),
     path("conversations/", views.sidebar_search, name="search"),
     path("sql/", views.sql_run, name="run-sql"),
+    path("upload/", views.spreadsheet_upload, name="upload"),
     path("m/<int:message_id>/table/", views.message_table, name="message-table"),
     path("m/<int:message_id>/chart/", views.message_chart, name="message-chart"),
     path("m/<int:message_id>/feedback/", views.message_feedback, name="message-feedback"),
+    path("m/<int:message_id>/access/", views.message_access_request, name="access-request"),
     path("review/", review.review_queue, name="review"),
     path("review/examples/<int:example_id>/form/", review.review_example_form, name="review-form"),
     path(

@@ -18,15 +18,16 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from apps.chat.engine import charts
+from apps.chat.engine.labels import is_percent, is_week_column, labelled_chart, week_range
 from apps.chat.engine.waterfall import KINDS as DECOMPOSITION_CHARTS
 from apps.chat.models import Conversation, Message
-from apps.chat.pipeline import ask, run_query, stored_text
+from apps.chat.pipeline import ask, run_query, scope_phrase, stored_text
 from apps.chat.selectors import (
     access_conversation_by_id,
     access_message_by_id,
@@ -37,6 +38,7 @@ from apps.chat.selectors import (
 )
 from apps.chat.services import NotOwner, conversation_update, message_feedback_record
 from apps.chat.services import conversation_delete as conversation_delete_service
+from apps.governance.access_requests import REQUESTABLE_CODES, access_request_create
 from apps.governance.models import Membership
 from apps.governance.ratelimit import limit_page, rate_check, rate_limited_response
 from apps.governance.selectors import capabilities_for
@@ -45,7 +47,14 @@ from apps.governance.templatetags.datachat import (
     column_kind,
     format_cell,
 )
-from apps.knowledge.selectors import datasource_access_list, datasource_get, demo_accounts
+from apps.knowledge.selectors import (
+    catalog_snapshot,
+    datasource_access_list,
+    datasource_get,
+    datasource_may_connect,
+    datasource_spreadsheet_names,
+    demo_accounts,
+)
 from datachat.observability import observe_answer
 
 PAGE_SIZES = (25, 50, 100)
@@ -159,9 +168,16 @@ def chat_page(request: HttpRequest, conversation_id: int | None = None) -> HttpR
         for index, m in enumerate(messages)
     ]
     source = conversation.data_source if conversation and conversation.data_source else None
+    # `?source=NAME`: the source just uploaded to (the switcher starts on it).
+    wanted = request.GET.get("source", "").strip()[:100] if conversation is None else ""
+    source = source or datasource_get(org=membership.organization, name=wanted or None)
     source = source or datasource_get(org=membership.organization)
     # The sources the member may query: a switcher in the composer when there are several.
     sources = [entry.source for entry in datasource_access_list(membership=membership)]
+    may_upload = datasource_may_connect(org=membership.organization, user=request.user)
+    spreadsheet_sources = (
+        datasource_spreadsheet_names(org=membership.organization) if may_upload else []
+    )
     return render(
         request,
         "chat/chat_page.html",
@@ -173,6 +189,10 @@ def chat_page(request: HttpRequest, conversation_id: int | None = None) -> HttpR
             "caps": caps,
             "source": source,
             "sources": sources if len(sources) > 1 else [],
+            # The upload control, for those who may add data (org admins, platform staff).
+            "may_upload": may_upload,
+            "upload_sources": spreadsheet_sources,
+            "upload_default": spreadsheet_sources[0] if spreadsheet_sources else _("spreadsheets"),
             "scope": _scope_label(membership),
             "examples": _examples(membership),
             "long_thread": len(cards) >= LONG_THREAD,
@@ -180,6 +200,90 @@ def chat_page(request: HttpRequest, conversation_id: int | None = None) -> HttpR
             "composer_conversation": conversation.pk if conversation and owner else "",
         },
     )
+
+
+def _upload_message(code: str) -> str:
+    """A spreadsheet refusal in the reader's language (the service's codes, its limits)."""
+    from django.conf import settings
+
+    texts = {
+        "spreadsheet_too_large": _("The file is larger than the spreadsheet limit (%(mb)s MB)."),
+        "spreadsheet_too_many_rows": _("The file has more rows than the limit (%(rows)s)."),
+        "spreadsheet_too_many_columns": _("A table has more columns than the limit (%(cols)s)."),
+        "spreadsheet_unsupported": _(
+            "Upload a CSV (.csv, .tsv, .txt), an Excel workbook (.xlsx) or a Parquet file."
+        ),
+        "spreadsheet_unreadable": _("The file could not be read (it may be damaged)."),
+        "spreadsheet_empty": _(
+            "The file has no data: no sheet with a header row and at least one row."
+        ),
+        "source_kind_mismatch": _(
+            "A data source with this name exists and is not a spreadsheet source: choose "
+            "another name."
+        ),
+        "connect_not_allowed": _("Only the organization's administrators may add data."),
+    }
+    text = texts.get(code, _("The file could not be added."))
+    return text % {
+        "mb": settings.DATACHAT_SPREADSHEET_MAX_MB,
+        "rows": f"{settings.DATACHAT_SPREADSHEET_MAX_ROWS:,}",
+        "cols": settings.DATACHAT_SPREADSHEET_MAX_COLUMNS,
+    }
+
+
+@login_required
+@require_POST
+def spreadsheet_upload(request: HttpRequest) -> HttpResponse:
+    """The chat page's upload control: a CSV, Excel or Parquet file becomes tables of one of the
+    org's spreadsheet sources (`knowledge.services.datasource_connect`, the same checks as the
+    admin, the API and `add_datasource`). Only those who may add data (org admins, platform
+    staff); anyone else gets a 403. The outcome is a message on the chat page, which then asks
+    the uploaded source."""
+    from django.contrib import messages
+    from django.core.exceptions import PermissionDenied
+    from django.utils.text import slugify
+
+    from apps.knowledge.locations import LocationError
+    from apps.knowledge.services import datasource_connect
+
+    membership = _membership(request)
+    org = membership.organization
+    if not datasource_may_connect(org=org, user=request.user):
+        raise PermissionDenied
+    upload = request.FILES.get("file")
+    name = slugify(request.POST.get("name", "").strip())[:100] or "spreadsheets"
+    table = request.POST.get("table", "").strip()[:60]
+    if upload is None:
+        messages.error(request, _("Choose a file to upload."))
+        return redirect("chat:new")
+    try:
+        result = datasource_connect(
+            org,
+            name,
+            file=upload,
+            filename=upload.name,
+            table=table,
+            user=request.user,
+            channel="web",
+        )
+    except LocationError as exc:
+        messages.error(request, f"{_upload_message(exc.code)} ({exc.code})")
+        return redirect("chat:new")
+    source = result.source
+    if result.queued:
+        messages.info(
+            request,
+            _("%(file)s is being added to %(source)s; it can be asked about once it is ready.")
+            % {"file": upload.name, "source": source},
+        )
+    else:
+        tables = ", ".join(sorted(t.name for t in source.tables.all()))
+        messages.success(
+            request,
+            _("%(file)s added to %(source)s. Its tables: %(tables)s. Ask a question about it.")
+            % {"file": upload.name, "source": source, "tables": tables},
+        )
+    return redirect(f"{reverse('chat:new')}?source={source.name}")
 
 
 @login_required
@@ -199,6 +303,8 @@ def sql_run(request: HttpRequest) -> HttpResponse:
         sql=sql,
         conversation_id=conversation.pk if conversation else None,
         channel="web",
+        # SQL has no language: its messages (a syntax error, a refusal) follow the page.
+        lang="en" if (get_language() or "es").startswith("en") else "es",
     )
     observe_answer(answer, "web")
     return _turn_response(
@@ -275,6 +381,29 @@ def message_feedback(request: HttpRequest, message_id: int) -> HttpResponse:
 
 
 # --- the sidebar ----------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def message_access_request(request: HttpRequest, message_id: int) -> HttpResponse:
+    """ "Request access" on a permission refusal: recorded for the org's administrators (and
+    audited). Only the asker, and only for a refusal access could lift (else 404)."""
+    membership = _membership(request)
+    message = access_message_by_id(membership=membership, pk=message_id)
+    answer = message.answer or {}
+    if message.conversation.user_id != membership.user_id or not _requestable(answer):
+        raise Http404
+    error = answer.get("error") or {}
+    access_request_create(
+        membership=membership,
+        code=str(error.get("code") or ""),
+        reason=str(error.get("message") or ""),
+        question=message.question,
+        message_id=message.pk,
+    )
+    if not request.htmx:
+        return redirect("chat:conversation", conversation_id=message.conversation_id)
+    return render(request, "chat/_access_requested.html", {})
 
 
 @login_required
@@ -483,12 +612,38 @@ def _card(
         "followups": suggestions[:MAX_FOLLOWUPS] if last and kind_of_answer != "CLARIFY" else [],
         "clarify_options": suggestions[:MAX_CLARIFY_OPTIONS] if kind_of_answer == "CLARIFY" else [],
         "scope": answer.get("scope") or [],
+        "scope_text": _scope_text(membership, answer),
+        "request_access": _requestable(answer) and message_id is not None and owner,
+        "sql_mistake": kind_of_answer == "REFUSED"
+        and (answer.get("error") or {}).get("kind") == "mistake",
+        "error_position": (answer.get("error") or {}).get("position"),
         "row_cap": membership.organization.row_cap,
         "caps": capabilities_for(membership),
         # Only the asker rates an answer; a reader of a shared conversation does not.
         "rateable": message_id is not None and owner,
         "rows_withheld": bool(answer.get("rows_withheld")),
     }
+
+
+def _requestable(answer: dict[str, Any]) -> bool:
+    """A refusal of the role's access (not a mistake in the SQL, not a product rule)."""
+    error = answer.get("error") or {}
+    if answer.get("type") != "REFUSED":
+        return False
+    kind = error.get("kind")
+    if kind is not None:
+        return kind == "permission"
+    return error.get("code") in REQUESTABLE_CODES  # an answer stored before `kind`
+
+
+def _scope_text(membership: Membership, answer: dict[str, Any]) -> str:
+    """The card's filter chip: "región Norte", not `ventas.region IN ('Norte')`."""
+    scope = answer.get("scope") or []
+    if not scope:
+        return ""
+    source = datasource_get(org=membership.organization, name=answer.get("source") or None)
+    catalog = catalog_snapshot(data_source=source) if source is not None else None
+    return scope_phrase(scope, catalog, _answer_lang(answer))
 
 
 def _table_request(request: HttpRequest) -> dict[str, Any]:
@@ -536,15 +691,18 @@ def _table(
     sort: int | None = None,
     direction: str = "asc",
 ) -> dict[str, Any] | None:
-    """One page of the answer's rows, formatted for the active language."""
+    """One page of the answer's rows, formatted in the answer's language (the text above the
+    table and the table read numbers the same way)."""
     columns = list(answer.get("columns") or [])
     if not columns:
         return None
+    lang = _answer_lang(answer)
     rows = list(answer.get("rows") or [])
     size = size if size in PAGE_SIZES else DEFAULT_PAGE_SIZE
+    labels = answer.get("labels") or {}
     values = [[r[i] for r in rows if i < len(r)] for i in range(len(columns))]
-    kinds = [column_kind(name, values[i]) for i, name in enumerate(columns)]
-    decimals = [column_decimals(values[i]) for i in range(len(columns))]
+    kinds = [_column_kind(name, values[i], labels) for i, name in enumerate(columns)]
+    decimals = [_decimals(kinds[i], values[i]) for i in range(len(columns))]
     if sort is not None and 0 <= sort < len(columns):
         rows.sort(key=lambda r: _sort_key(r[sort]), reverse=direction == "desc")
     else:
@@ -556,10 +714,12 @@ def _table(
         "columns": [
             {
                 "index": i,
-                "name": name,
-                "unit": (answer.get("units") or {}).get(name, ""),
+                # The display label carries the unit ("Ventas totales (USD)"); an answer stored
+                # before labels shows its alias and the unit map.
+                "name": labels.get(name) or name,
+                "unit": "" if labels.get(name) else (answer.get("units") or {}).get(name, ""),
                 "kind": kinds[i],
-                "numeric": kinds[i] in ("number", "code"),
+                "numeric": kinds[i] in ("number", "code", "percent"),
                 "aria_sort": (
                     ("ascending" if direction == "asc" else "descending") if sort == i else "none"
                 ),
@@ -570,8 +730,8 @@ def _table(
         "rows": [
             [
                 {
-                    "text": format_cell(v, kinds[i], decimals[i]),
-                    "numeric": kinds[i] in ("number", "code"),
+                    "text": _cell(v, kinds[i], decimals[i], lang),
+                    "numeric": kinds[i] in ("number", "code", "percent"),
                 }
                 for i, v in enumerate(row)
             ]
@@ -585,11 +745,45 @@ def _table(
         "row_count": answer.get("row_count") or len(rows),
         "returned": len(rows),
         "truncated": bool(answer.get("truncated")),
-        "scope": answer.get("scope") or [],
+        "scope": scope_phrase(answer.get("scope") or [], None, lang),
         "count_capped": bool(answer.get("count_capped")),
         "first": page_obj.start_index(),
         "last": page_obj.end_index(),
     }
+
+
+def _answer_lang(answer: dict[str, Any]) -> str:
+    """The language numbers and labels of an answer are shown in: the answer's own (an English
+    question on a Spanish page reads 1,234.56 in its text, so its table and chart do too)."""
+    lang = answer.get("lang") or get_language() or "es"
+    return "en" if str(lang).startswith("en") else "es"
+
+
+def _column_kind(name: str, values: list[Any], labels: dict[str, str]) -> str:
+    """`column_kind`, plus "percent" for a 0..1 fraction and "week" for a column of weeks."""
+    if is_percent(labels.get(name, "")) and column_kind(name, values) == "number":
+        return "percent"
+    if is_week_column(name, values):
+        return "week"
+    return column_kind(name, values)
+
+
+def _decimals(kind: str, values: list[Any]) -> int:
+    """One number of decimals per column; a percentage counts its decimals after the ×100."""
+    if kind == "percent":
+        numbers = [v for v in values if isinstance(v, int | float) and not isinstance(v, bool)]
+        return 0 if all(round(float(v) * 100, 6).is_integer() for v in numbers) else 2
+    return column_decimals(values)
+
+
+def _cell(value: Any, kind: str, decimals: int, lang: str) -> str:
+    with translation.override(lang):
+        if kind == "percent" and isinstance(value, int | float) and not isinstance(value, bool):
+            number = format_cell(float(value) * 100, "number", decimals)
+            return f"{number} %" if lang == "es" else f"{number}%"
+        if kind == "week":
+            return week_range(value, lang) or str(value)
+        return format_cell(value, kind, decimals)
 
 
 def _chart_label(chart_type: str) -> str:
@@ -611,22 +805,23 @@ def _chart(
     if not columns:
         return None
     stored = answer.get("chart") or {}
-    lang = "en" if (get_language() or "es").startswith("en") else "es"
-    units = answer.get("units") or {}
     drawn = DECOMPOSITION_CHARTS.get(stored.get("type") or "")
     if drawn is not None and answer.get("decomposition"):
-        return _decomposition_chart(drawn, answer["decomposition"], message_id, lang)
+        # A why-answer's waterfall is redrawn in the page's language (docs/insights.md).
+        page_lang = "en" if (get_language() or "es").startswith("en") else "es"
+        return _decomposition_chart(drawn, answer["decomposition"], message_id, page_lang)
+    lang = _answer_lang(answer)
     wanted = charts.validate_hint(chart_type) or stored.get("type")
-    spec = charts.choose_chart(columns, rows, hint=wanted, lang=lang)
-    same_as_stored = spec.type == stored.get("type") and answer.get("lang", lang) == lang
-    light = stored.get("figure") if same_as_stored and stored.get("figure") else None
-    if light is None:
-        light = charts.render_figure(spec, columns, rows, lang=lang, theme="light", units=units)
-    dark = (
-        charts.render_figure(spec, columns, rows, lang=lang, theme="dark", units=units)
-        if light
-        else None
+    spec, figures, summary = labelled_chart(
+        columns,
+        rows,
+        labels=answer.get("labels") or {},
+        units=answer.get("units") or {},
+        hint=wanted,
+        lang=lang,
+        themes=("light", "dark"),
     )
+    light, dark = figures["light"], figures["dark"] if figures["light"] else None
     options = [t for t in charts.CHART_TYPES if t == spec.type or t in spec.alternatives]
     dom = f"{message_id or 'new'}"
     return {
@@ -640,7 +835,7 @@ def _chart(
         "options": [
             {"type": t, "label": _chart_label(t), "current": t == spec.type} for t in options
         ],
-        "summary": charts.chart_summary(spec, columns, rows, lang),
+        "summary": summary,
         "title": spec.title,
     }
 

@@ -3,6 +3,7 @@ from django.contrib import admin
 from apps.governance.admin_scoping import OrgScopedAdmin, admin_orgs
 from apps.governance.models import (
     AccessPolicy,
+    AccessRequest,
     AnomalyReport,
     ApiToken,
     AuditEntry,
@@ -133,3 +134,16 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):  # noqa: ANN001, ANN201
         return False
+
+
+@admin.register(AccessRequest)
+class AccessRequestAdmin(OrgScopedAdmin):
+    """Requests from refused answers, for the org's administrators (decided on their page)."""
+
+    list_display = ("created_at", "username", "role", "code", "status", "resolved_at")
+    list_filter = ("status", "code")
+    search_fields = ("username", "question")
+    readonly_fields = (
+        "user", "username", "role", "code", "reason", "question", "message_id", "created_at",
+        "resolved_by", "resolved_at",
+    )  # fmt: skip

@@ -443,3 +443,42 @@ class ApiToken(AbstractAuthToken):
 
     def __str__(self) -> str:
         return f"{self.token_key}… ({self.user})"
+
+
+class AccessRequest(TenantOwnedModel):
+    """A member asking for access a refusal denied them ("Solicitar acceso" on a refused
+    answer): recorded for the org's administrators, who grant or decline it on their page."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        GRANTED = "granted", _("Granted")
+        DECLINED = "declined", _("Declined")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    username = models.CharField(max_length=150)
+    role = models.CharField(max_length=20, choices=Role.choices)
+    code = models.CharField(max_length=40)  # the refusal's code (table_not_allowed, …)
+    reason = models.TextField(blank=True)  # the refusal's message, as the member read it
+    question = models.TextField(blank=True)
+    message_id = models.PositiveBigIntegerField(null=True, blank=True)  # the refused answer
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta(TenantOwnedModel.Meta):
+        verbose_name = _("access request")
+        verbose_name_plural = _("access requests")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "user", "message_id"], name="uniq_access_request_message"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization_id}:{self.username} {self.code} ({self.status})"

@@ -169,7 +169,7 @@ STAFF_GROUPS: dict[str, dict[str, tuple[str, ...]]] = {
     },
     Role.ADMIN: {
         "knowledge": (*_KNOWLEDGE_EDIT, "datasource"),
-        "governance": ("accesspolicy", "membership"),
+        "governance": ("accesspolicy", "membership", "accessrequest"),
         "view": (
             "catalogforeignkey",
             "knowledgechange",

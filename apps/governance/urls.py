@@ -12,4 +12,10 @@ urlpatterns = [
     path("audit/<int:seq>/", views.audit_detail, name="audit-detail"),
     path("anomalies/", views.anomaly_list, name="anomalies"),
     path("anomalies/<int:report_id>/<str:action>/", views.anomaly_update, name="anomaly-update"),
+    path("access-requests/", views.access_request_page, name="access-requests"),
+    path(
+        "access-requests/<int:request_id>/<str:action>/",
+        views.access_request_update,
+        name="access-request-update",
+    ),
 ]

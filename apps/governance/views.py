@@ -27,6 +27,11 @@ from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from apps.governance.access_requests import (
+    access_request_list,
+    access_request_resolve,
+    can_resolve,
+)
 from apps.governance.anomalies import anomalies_detect_if_stale, anomaly_acknowledge
 from apps.governance.api_tokens import (
     TokenError,
@@ -37,7 +42,7 @@ from apps.governance.api_tokens import (
     api_token_revoke,
 )
 from apps.governance.engine import spreadsheet
-from apps.governance.models import AnomalyReport, AuditEntry, Membership
+from apps.governance.models import AccessRequest, AnomalyReport, AuditEntry, Membership
 from apps.governance.ratelimit import limit_page
 from apps.governance.selectors import member_can
 from apps.governance.services import audit_record
@@ -89,6 +94,7 @@ class AuditFilterForm(forms.Form):
             ("export", gettext_lazy("Export")),
             ("knowledge_change", gettext_lazy("Knowledge edit")),
             ("datasource", gettext_lazy("Data-source change")),
+            ("access_request", gettext_lazy("Access request")),
         ],
     )
     source = forms.CharField(required=False, label=gettext_lazy("Data source"), max_length=100)
@@ -437,6 +443,43 @@ def anomaly_update(request: HttpRequest, report_id: int, action: str) -> HttpRes
     if not request.htmx:
         return redirect("governance:anomalies")
     return render(request, "governance/_anomaly_card.html", {"item": _anomaly_view(report)})
+
+
+# --- access requests (the org's administrators) ------------------------------------------------
+
+
+def _resolver(request: HttpRequest) -> Membership:
+    membership = getattr(request, "membership", None)
+    if not can_resolve(membership):
+        raise Http404
+    return membership
+
+
+@login_required
+@require_GET
+def access_request_page(request: HttpRequest) -> HttpResponse:
+    """The access requests members made from refused answers, open ones first."""
+    membership = _resolver(request)
+    page = Paginator(access_request_list(membership=membership), AUDIT_PAGE_SIZE).get_page(
+        request.GET.get("page") or 1
+    )
+    return render(request, "governance/access_requests.html", {"page": page})
+
+
+@login_required
+@require_POST
+def access_request_update(request: HttpRequest, request_id: int, action: str) -> HttpResponse:
+    """Grant or decline one request of the admin's own org (another org's id: 404)."""
+    membership = _resolver(request)
+    if action not in ("grant", "decline"):
+        raise Http404
+    item = AccessRequest.all_tenants.for_org(membership.organization).filter(pk=request_id).first()
+    if item is None:
+        raise Http404
+    item = access_request_resolve(membership=membership, request=item, grant=action == "grant")
+    if not request.htmx:
+        return redirect("governance:access-requests")
+    return render(request, "governance/_access_request_row.html", {"item": item})
 
 
 # --- the account: personal API tokens -----------------------------------------------------------

@@ -139,14 +139,27 @@ class DataSourceConnectForm(forms.Form):
     """Connect a source in one step (`services.datasource_connect`): upload a SQLite file (org
     admins and platform staff) or give a PostgreSQL URL (platform staff only)."""
 
-    organization = forms.ModelChoiceField(queryset=Organization.objects.none())
-    name = forms.SlugField(max_length=100, help_text=_("Letters, digits, '-' and '_'."))
-    display_name = forms.CharField(max_length=200, required=False)
+    organization = forms.ModelChoiceField(
+        queryset=Organization.objects.none(), label=_("Organization")
+    )
+    name = forms.SlugField(
+        max_length=100, label=_("Name"), help_text=_("Letters, digits, '-' and '_'.")
+    )
+    display_name = forms.CharField(max_length=200, required=False, label=_("Display name"))
     file = forms.FileField(
         required=False,
+        label=_("File"),
         help_text=_(
-            "A SQLite database file. It is copied into the organization's own folder and checked."
+            "A SQLite database file, copied into the organization's own folder and checked; or a "
+            "spreadsheet (CSV, Excel, Parquet): each file or sheet becomes a table of this "
+            "source, replacing a table of the same name."
         ),
+    )
+    table = forms.CharField(
+        max_length=60,
+        required=False,
+        label=_("Table name"),
+        help_text=_("For a CSV or Parquet file: the table's name (default: the file's name)."),
     )
     url = forms.CharField(
         required=False,
@@ -174,7 +187,7 @@ class DataSourceConnectForm(forms.Form):
         cleaned = super().clean()
         if bool(cleaned.get("file")) == bool(cleaned.get("url")):
             raise forms.ValidationError(
-                _("Upload a SQLite file or give a PostgreSQL URL (one of the two)."),
+                _("Upload a file or give a PostgreSQL URL (one of the two)."),
                 code="connect_bad_input",
             )
         return cleaned
@@ -245,6 +258,7 @@ class DataSourceAdmin(OrgScopedAdmin):
                     default=data["default"],
                     display_name=data["display_name"],
                     channel="web",
+                    table=data.get("table") or "",
                 )
             except LocationError as exc:
                 form.add_error(None, forms.ValidationError(f"{exc.message} ({exc.code})"))

@@ -38,6 +38,7 @@ from apps.governance.engine.dialects import ConnectionFailed, SourceConnection, 
 SQLITE = "sqlite"
 POSTGRES = "postgres"
 MARIADB = "mariadb"
+DUCKDB = "duckdb"  # an org's uploaded spreadsheets: a DuckDB file under the same rules as SQLite
 _MYSQL_DEFAULT_PORT = "3306"
 
 # Stable error codes (API answers, form errors, audit entries and tests match on them).
@@ -91,7 +92,7 @@ class CheckedLocation:
 
     kind: str
     stored: str  # the normalised form kept (encrypted) in the database
-    sqlite_path: str | None = None  # absolute and resolved
+    sqlite_path: str | None = None  # the file of a SQLite or DuckDB source, absolute, resolved
     pg_dsn: str | None = None  # libpq conninfo built from the checked parts only
     dsn: str | None = None  # another server engine's URL, rebuilt from the checked parts only
 
@@ -118,6 +119,9 @@ def location_check(*, org: Any, kind: str, location: str) -> CheckedLocation:
         raise LocationError("location_invalid", "The location is empty or has control characters.")
     if kind == SQLITE:
         return _check_sqlite(org, raw)
+    if kind == DUCKDB:
+        checked = _check_sqlite(org, raw)
+        return CheckedLocation(kind=DUCKDB, stored=checked.stored, sqlite_path=checked.sqlite_path)
     if kind == POSTGRES:
         return _check_postgres(raw)
     if kind == MARIADB:

@@ -12,7 +12,8 @@ from apps.knowledge import locations, secrets
 
 
 class DataSource(TenantOwnedModel):
-    """A team database DataChat queries read-only: a SQLite file, a PostgreSQL or MariaDB URL.
+    """A team database DataChat queries read-only: a SQLite file, a PostgreSQL or MariaDB URL, or
+    the DuckDB file holding the spreadsheets uploaded under this source's name.
 
     The location (path or URL, with any password) is stored encrypted. A SQLite location is a
     name relative to the org's folder, `DATACHAT_DATA_DIR/sources/<org-slug>/`, so the data
@@ -26,6 +27,7 @@ class DataSource(TenantOwnedModel):
         SQLITE = "sqlite", "SQLite"
         POSTGRES = "postgres", "PostgreSQL"
         MARIADB = "mariadb", "MariaDB"
+        DUCKDB = "duckdb", _("Spreadsheets (DuckDB)")
 
     class SetupStatus(models.TextChoices):
         READY = "ready", _("Ready")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Prefetch, Q, QuerySet
 
@@ -141,6 +142,25 @@ class SourceAccess:
         """Hidden tables, and columns only hidden tables have: names a document must not show."""
         schema = {t.name: [c.name for c in t.columns] for t in self.catalog.tables}
         return denied_terms(schema, self.policy.allowed_tables)
+
+
+def datasource_may_connect(*, org: Organization, user: Any) -> bool:
+    """Who may connect a source or upload a spreadsheet to `org` (the rule of
+    `services.datasource_connect`): platform staff and the org's ADMINs."""
+    from apps.governance.models import Role
+
+    if getattr(user, "pk", None) is None:
+        return False
+    if getattr(user, "is_superuser", False):
+        return True
+    return Membership.all_tenants.filter(organization=org, user=user, role=Role.ADMIN).exists()
+
+
+def datasource_spreadsheet_names(*, org: Organization) -> list[str]:
+    """The org's spreadsheet sources (DuckDB files), for the upload form's choice."""
+    return list(
+        datasource_list(org=org).filter(kind=DataSource.Kind.DUCKDB).values_list("name", flat=True)
+    )
 
 
 def datasource_access_list(*, membership: Membership) -> list[SourceAccess]:

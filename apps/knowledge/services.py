@@ -154,7 +154,7 @@ def datasource_save(
     )
     generated = (
         location_generated
-        and source.kind == DataSource.Kind.SQLITE
+        and source.kind in (DataSource.Kind.SQLITE, DataSource.Kind.DUCKDB)
         and not (before is not None and before.organization_id != source.organization_id)
     )
     staff = user is None or getattr(user, "is_superuser", False)
@@ -316,10 +316,12 @@ def catalog_refresh(
             column.data_type = col.type
             column.position = position
             column.primary_key = col.primary_key
-            column.description = column.description or cmeta.get("description", "")
+            column.description = (
+                column.description or cmeta.get("description", "") or col.description
+            )
             column.synonyms = column.synonyms or list(cmeta.get("synonyms", []))
-            column.currency = column.currency or cmeta.get("currency", "")
-            column.unit = column.unit or cmeta.get("unit", "")
+            column.currency = column.currency or cmeta.get("currency", "") or col.currency
+            column.unit = column.unit or cmeta.get("unit", "") or col.unit
             column.distinct_values = (
                 None if column.pii else (list(col.values) if col.values is not None else None)
             )
@@ -773,6 +775,9 @@ CONNECT_MESSAGES = {
     "file_too_large": "The file is larger than the upload limit ({limit} MB).",
     "file_not_sqlite": "The file is not a SQLite database (or it is damaged).",
     "file_unreadable": "The file could not be read.",
+    "source_kind_mismatch": (
+        "A data source with this name exists and is not a spreadsheet source: choose another name."
+    ),
 }
 
 
@@ -808,8 +813,15 @@ def datasource_connect(
     display_name: str = "",
     restricted: bool | None = None,
     channel: str = "cli",
+    filename: str = "",
+    table: str = "",
 ) -> ConnectResult:
     """Connect a data source in one step: checked, tested, introspected, documented, indexed.
+
+    A spreadsheet (`file` named .csv/.tsv/.txt/.xlsx/.xlsm/.parquet, by `filename` or its own
+    name) goes into the DuckDB file of the source `name` instead (`spreadsheet_connect`): each
+    file or sheet a table (`table` names a CSV's or Parquet file's), replacing a table of the
+    same name.
 
     `file` (a path, or an uploaded file) is copied into the org's folder under a generated name
     and must be a SQLite database (header and `PRAGMA quick_check`, read-only) within
@@ -835,6 +847,19 @@ def datasource_connect(
     if url and not superuser:
         _connect_refused(org, user, name, "location_superuser_only", channel)
         raise LocationError("location_superuser_only")
+    if file is not None and is_spreadsheet(filename or _file_name(file)):
+        return spreadsheet_connect(
+            org,
+            name,
+            file=file,
+            filename=filename or _file_name(file),
+            table=table,
+            user=user,
+            default=default,
+            display_name=display_name,
+            restricted=restricted,
+            channel=channel,
+        )
     copied: Path | None = None
     try:
         if file is not None:
@@ -892,8 +917,10 @@ def datasource_setup(*, source: DataSource, user: Any = None) -> dict[str, int]:
             setup={"step": step, "done": done, "total": total},
         )
 
-    report("introspecting")
     try:
+        if (source.setup or {}).get("upload"):
+            spreadsheet_ingest_pending(source=source, user=user, report=report)
+        report("introspecting")
         summary = catalog_refresh(
             data_source=source,
             user=user,
@@ -1019,6 +1046,281 @@ def _sqlite_quick_check(path: Path) -> None:
         raise ConnectError("file_not_sqlite", detail=str(exc)[:300]) from None
     if not result or result[0] != "ok":
         raise ConnectError("file_not_sqlite", detail=str(result)[:300])
+
+
+# --- spreadsheets (CSV, Excel, Parquet) into an org's DuckDB file -------------------------------
+
+
+def is_spreadsheet(filename: str) -> bool:
+    from apps.knowledge.engine.ingest import SPREADSHEET_EXTENSIONS
+
+    return Path(str(filename or "")).suffix.lower() in SPREADSHEET_EXTENSIONS
+
+
+def _file_name(file: Any) -> str:
+    return Path(str(getattr(file, "name", "") or file or "")).name
+
+
+def spreadsheet_limits():  # noqa: ANN201 - engine.ingest.IngestLimits
+    from apps.knowledge.engine.ingest import IngestLimits
+
+    return IngestLimits(
+        max_bytes=settings.DATACHAT_SPREADSHEET_MAX_MB * 1024 * 1024,
+        max_rows=settings.DATACHAT_SPREADSHEET_MAX_ROWS,
+        max_columns=settings.DATACHAT_SPREADSHEET_MAX_COLUMNS,
+    )
+
+
+def spreadsheet_connect(
+    org: Organization,
+    name: str,
+    *,
+    file: Any,
+    filename: str,
+    user: Any,
+    table: str = "",
+    default: bool = False,
+    display_name: str = "",
+    restricted: bool | None = None,
+    channel: str = "cli",
+) -> ConnectResult:
+    """Upload a spreadsheet into the DuckDB file of the org's source `name` (created when new).
+
+    Callers check who may (`datasource_connect` does). The file is copied into the org's folder
+    within `DATACHAT_SPREADSHEET_MAX_MB`, read into typed tables (`engine.ingest`), and written
+    into a new copy of the source's DuckDB file, which then replaces the old one (readers of the
+    old file are never blocked, and a failed upload changes nothing). A table of the same name is
+    replaced; the catalog is refreshed (the schema version bumps, so cached answers die), table
+    documents written and indexed, personal data detected and masked by the default policies as
+    for any source. A file above `DATACHAT_SPREADSHEET_INLINE_MB` is ingested by the setup task
+    when a worker is configured (`setup_status`/`setup` report its progress). Raises
+    `ConnectError` with a stable code (`spreadsheet_*`, `source_kind_mismatch`, …).
+    """
+    existing = DataSource.all_tenants.filter(organization=org, name=name).first()
+    if existing is not None and existing.kind != DataSource.Kind.DUCKDB:
+        _connect_refused(org, user, name, "source_kind_mismatch", channel)
+        raise ConnectError("source_kind_mismatch")
+    staged = _spreadsheet_stage(
+        org=org, name=name, file=file, filename=filename, user=user, channel=channel
+    )
+    upload = {"staged": staged.name, "filename": _file_name(filename), "table": table}
+    inline = getattr(settings, "CELERY_TASK_ALWAYS_EAGER", False) or (
+        staged.stat().st_size <= settings.DATACHAT_SPREADSHEET_INLINE_MB * 1024 * 1024
+    )
+    if restricted is None and existing is None:
+        restricted = not policies_protect_personal_data(org=org)
+    try:
+        if inline:
+            built = _spreadsheet_build(org=org, name=name, base=existing, upload=upload)
+            location = built.name
+        else:
+            built = None
+            location = existing.stored_location() if existing else _duckdb_empty(org, name).name
+        try:
+            source = datasource_create(
+                org=org,
+                name=name,
+                kind=DataSource.Kind.DUCKDB,
+                location=location,
+                display_name=display_name,
+                is_default=default,
+                restricted=restricted,
+                user=user,
+                channel=channel,
+                probe=True,
+                location_generated=True,
+            )
+        except LocationError:
+            if built is not None:
+                built.unlink(missing_ok=True)
+            raise
+    except LocationError as exc:
+        staged.unlink(missing_ok=True)
+        _connect_refused(org, user, name, exc.code, channel)
+        raise
+    if source.restricted and getattr(user, "pk", None) is not None:
+        # Whoever uploads it may query it, whatever the org's policies make of a new source.
+        from guardian.shortcuts import assign_perm
+
+        assign_perm("knowledge.use_datasource", user, source)
+    if built is not None:
+        staged.unlink(missing_ok=True)
+        transaction.on_commit(lambda: _spreadsheet_prune(org=org, keep=source))
+        DataSource.all_tenants.filter(pk=source.pk).update(
+            setup_status=DataSource.SetupStatus.QUEUED, setup={"step": "queued"}
+        )
+        summary = datasource_setup(source=source, user=user)
+        source.refresh_from_db()
+        return ConnectResult(source=source, queued=False, summary=summary)
+    DataSource.all_tenants.filter(pk=source.pk).update(
+        setup_status=DataSource.SetupStatus.QUEUED, setup={"step": "queued", "upload": upload}
+    )
+    source.refresh_from_db()
+    from apps.knowledge.tasks import datasource_setup_task
+
+    user_id = getattr(user, "pk", None)
+    transaction.on_commit(lambda: datasource_setup_task.delay(source.pk, user_id))
+    return ConnectResult(source=source, queued=True, summary={})
+
+
+def spreadsheet_ingest_pending(
+    *, source: DataSource, user: Any = None, report: Callable[..., None] | None = None
+) -> list[str]:
+    """The setup task's first step for a queued upload: ingest the staged file into a new copy
+    of the source's DuckDB file and switch the source to it. Returns the tables written."""
+    from apps.knowledge.locations import org_sources_dir
+
+    upload = dict((source.setup or {}).get("upload") or {})
+    org = source.organization
+    staged = org_sources_dir(org) / str(upload.get("staged", ""))
+    try:
+        built = _spreadsheet_build(
+            org=org, name=source.name, base=source, upload=upload, report=report
+        )
+        try:
+            datasource_save(
+                source=source,
+                location=built.name,
+                user=user,
+                channel="task",
+                location_generated=True,
+            )
+        except LocationError:
+            built.unlink(missing_ok=True)
+            raise
+    finally:
+        staged.unlink(missing_ok=True)
+    transaction.on_commit(lambda: _spreadsheet_prune(org=org, keep=source))
+    return [built.name]
+
+
+def _spreadsheet_stage(
+    *, org: Organization, name: str, file: Any, filename: str, user: Any, channel: str
+) -> Path:
+    """Copy the upload into the org's folder under a dot name (never a valid location) within
+    the spreadsheet size limit."""
+    from apps.knowledge.locations import org_sources_dir
+
+    limit = settings.DATACHAT_SPREADSHEET_MAX_MB * 1024 * 1024
+    folder = org_sources_dir(org)
+    folder.mkdir(parents=True, exist_ok=True)
+    suffix = Path(str(filename)).suffix.lower()
+    staged = folder / f".upload-{token_hex(8)}{suffix}"
+    try:
+        written = 0
+        with staged.open("wb") as out:
+            for chunk in _chunks(file):
+                written += len(chunk)
+                if written > limit:
+                    raise ConnectError(
+                        "spreadsheet_too_large",
+                        _ingest_message("spreadsheet_too_large", limit=limit // (1024 * 1024)),
+                    )
+                out.write(chunk)
+    except ConnectError as exc:
+        staged.unlink(missing_ok=True)
+        _connect_refused(org, user, name, exc.code, channel)
+        raise
+    except OSError as exc:
+        staged.unlink(missing_ok=True)
+        raise ConnectError("file_unreadable", detail=str(exc)[:300]) from None
+    return staged
+
+
+def _ingest_message(code: str, **params: Any) -> str:
+    from apps.knowledge.engine.ingest import MESSAGES
+
+    return MESSAGES[code].format(**params)
+
+
+def _duckdb_file_name(org: Organization, name: str) -> Path:
+    from apps.knowledge.locations import org_sources_dir
+
+    stem = re.sub(r"[^A-Za-z0-9_-]+", "-", name).strip("-")[:60] or "spreadsheets"
+    return org_sources_dir(org) / f"{stem}-{token_hex(4)}.duckdb"
+
+
+def _duckdb_empty(org: Organization, name: str) -> Path:
+    import duckdb
+
+    path = _duckdb_file_name(org, name)
+    conn = duckdb.connect(str(path))
+    conn.execute("CHECKPOINT")
+    conn.close()
+    return path
+
+
+def _spreadsheet_build(
+    *,
+    org: Organization,
+    name: str,
+    base: DataSource | None,
+    upload: Mapping[str, Any],
+    report: Callable[..., None] | None = None,
+) -> Path:
+    """Read the staged file and write its tables into a copy of `base`'s DuckDB file (a new
+    file when there is none). Returns the new file; raises `ConnectError`."""
+    import shutil
+
+    import duckdb
+
+    from apps.knowledge.engine.ingest import IngestError, read_tables, write_tables
+    from apps.knowledge.locations import org_sources_dir
+
+    staged = org_sources_dir(org) / str(upload.get("staged", ""))
+    progress = (lambda step, done, total: report(step, done, total)) if report else None
+    try:
+        tables = read_tables(
+            staged,
+            filename=str(upload.get("filename") or staged.name),
+            table=str(upload.get("table") or ""),
+            limits=spreadsheet_limits(),
+            lang=getattr(org, "language", "es") or "es",
+            progress=progress,
+        )
+    except IngestError as exc:
+        raise ConnectError(exc.code, exc.message, detail=exc.detail[:300]) from None
+    except (OSError, ValueError) as exc:
+        raise ConnectError(
+            "spreadsheet_unreadable",
+            _ingest_message("spreadsheet_unreadable", kind=Path(staged).suffix.lstrip(".")),
+            detail=str(exc)[:300],
+        ) from None
+    target = _duckdb_file_name(org, name)
+    try:
+        if base is not None:
+            shutil.copyfile(base.checked_location().sqlite_path or "", target)
+        if report:
+            report("writing", 0, len(tables))
+        write_tables(target, tables)
+    except (OSError, duckdb.Error) as exc:
+        target.unlink(missing_ok=True)
+        raise ConnectError("file_unreadable", detail=str(exc)[:300]) from None
+    except LocationError:
+        target.unlink(missing_ok=True)
+        raise
+    return target
+
+
+def _spreadsheet_prune(*, org: Organization, keep: DataSource) -> None:
+    """Delete the DuckDB files of `keep`'s name that are no longer its location (replaced by an
+    upload). A reader that has one open keeps reading it (the file lives until closed)."""
+    from apps.knowledge.locations import org_sources_dir
+
+    current = Path(keep.stored_location()).name
+    stem = re.sub(r"[^A-Za-z0-9_-]+", "-", keep.name).strip("-")[:60] or "spreadsheets"
+    used = {
+        Path(s.stored_location()).name
+        for s in DataSource.all_tenants.filter(organization=org, kind=DataSource.Kind.DUCKDB)
+    }
+    for path in org_sources_dir(org).glob(f"{stem}-*.duckdb*"):
+        base = path.name.removesuffix(".wal")
+        if (
+            base != current
+            and base not in used
+            and re.fullmatch(rf"{re.escape(stem)}-[0-9a-f]{{8}}\.duckdb", base)
+        ):
+            path.unlink(missing_ok=True)
 
 
 class SynonymInvalid(ValueError):

@@ -51,6 +51,13 @@ DATACHAT_CONNECT_INLINE_TABLES = env.int("DATACHAT_CONNECT_INLINE_TABLES", defau
 # A SQLite source's introspection (connect, "Refresh schema") stops after this many seconds: a
 # view in an uploaded file is its author's SQL and can be made never to finish.
 DATACHAT_INTROSPECTION_TIMEOUT_S = env.float("DATACHAT_INTROSPECTION_TIMEOUT_S", default=120.0)
+# Spreadsheet uploads (CSV, Excel, Parquet into the org's DuckDB file): the largest file in MB,
+# the most rows and columns, and the size (MB) up to which a file is ingested inside the request
+# (a larger one goes to a Celery task with progress, when a worker is configured).
+DATACHAT_SPREADSHEET_MAX_MB = env.int("DATACHAT_SPREADSHEET_MAX_MB", default=50)
+DATACHAT_SPREADSHEET_MAX_ROWS = env.int("DATACHAT_SPREADSHEET_MAX_ROWS", default=1_000_000)
+DATACHAT_SPREADSHEET_MAX_COLUMNS = env.int("DATACHAT_SPREADSHEET_MAX_COLUMNS", default=500)
+DATACHAT_SPREADSHEET_INLINE_MB = env.int("DATACHAT_SPREADSHEET_INLINE_MB", default=5)
 
 # The audit chain's HMAC key(s), kept out of the database: `kid:secret,kid:secret,…` (the first
 # signs, all verify: rotate by putting a new key first) or one secret (key id `k1`). Local and

@@ -30,12 +30,13 @@
     // On a phone the mode bar would sit on top of the chart's title: no mode bar there (the
     // Export menu and the table remain).
     if (NARROW.matches) config.displayModeBar = false;
-    // Numbers follow the page language, whatever language the question was asked in: hover
-    // formats ignore the locale, so the separators are set explicitly (plotly.js #3580).
+    // Hover formats ignore the locale, so the separators are set explicitly (plotly.js #3580).
     var lang = (root.lang || "es").slice(0, 2);
     config.locale = lang === "en" ? "en" : "es";
     var layout = fig.layout || {};
-    layout.separators = lang === "en" ? ".," : ",.";
+    // The server drew the figure in the answer's language (its text and table read numbers the
+    // same way); a figure without separators follows the page.
+    layout.separators = layout.separators || (lang === "en" ? ".," : ",.");
     layout.paper_bgcolor = "rgba(0,0,0,0)";
     layout.plot_bgcolor = "rgba(0,0,0,0)";
     window.Plotly.react(el, fig.data || [], layout, config);
@@ -157,21 +158,32 @@
       form: form,
       question: question,
       fromComposer: form === composer,
+      // "Edit & re-run": the new turn lands at the end of the stream, far below the editor;
+      // it is brought into view like a question from the composer.
+      fromEditor: form.classList.contains("sql-editor"),
       stickToBottom: nearBottom(),
       aborted: false,
     };
     state.pending = pendingCard(question);
     messages.append(state.pending);
     // Room below the new question so it can sit at the top while its answer grows under it.
-    if (state.stickToBottom || state.fromComposer) fillBelow(state.pending);
+    var follow = state.stickToBottom || state.fromComposer || state.fromEditor;
+    if (follow) fillBelow(state.pending);
     // The new question goes to the top of the view; a reader who scrolled up stays put.
-    if (state.stickToBottom || state.fromComposer) {
+    if (follow) {
       state.pending.scrollIntoView({ block: "start", behavior: "smooth" });
     }
     busy = state;
     startTimer(state);
     if (stopButton) { stopButton.hidden = false; sendButton.hidden = true; }
     updateSendState();
+  }
+
+  function closeEditor(form) {
+    // The edited SQL ran as a new turn: the editor closes, and its toggle says so.
+    form.hidden = true;
+    var toggle = document.querySelector('[data-edit-sql="' + form.id + '"]');
+    if (toggle) toggle.setAttribute("aria-expanded", "false");
   }
 
   function onAfterRequest(event) {
@@ -195,7 +207,8 @@
     setTimeout(function () { announcer.textContent = text("textReady"); }, 50);
     var cards = messages.querySelectorAll("article.answer[data-message]");
     var card = cards[cards.length - 1];
-    if (card && (state.stickToBottom || state.fromComposer)) {
+    if (state.fromEditor) closeEditor(state.form);
+    if (card && (state.stickToBottom || state.fromComposer || state.fromEditor)) {
       fillBelow(card);
       card.scrollIntoView({ block: "start" });
     }

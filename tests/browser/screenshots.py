@@ -107,6 +107,45 @@ def _activity(org, username: str, start) -> None:  # noqa: ANN001
         )  # fmt: skip
 
 
+def _export_opened(page, base: str, message_id: int) -> None:  # noqa: ANN001
+    """The answer's CSV and Excel exports, downloaded with the member's session and opened the
+    way analysts open them (pandas `read_csv`, openpyxl), shown as a page to photograph."""
+    import html
+    import io
+
+    import pandas as pd
+    from openpyxl import load_workbook
+
+    url = f"{base}/api/v1/messages/{message_id}/export/"
+    csv_bytes = page.request.get(f"{url}?format=csv").body()
+    frame = pd.read_csv(io.BytesIO(csv_bytes), sep=None, engine="python", encoding="utf-8-sig")
+    book = load_workbook(io.BytesIO(page.request.get(f"{url}?format=xlsx").body()))
+    data = book[book.sheetnames[0]]
+    cells = "".join(
+        f"<tr><td>{c.coordinate}</td><td>{html.escape(repr(c.value))}</td>"
+        f"<td>{type(c.value).__name__}</td><td>{html.escape(c.number_format)}</td></tr>"
+        for row in data.iter_rows(min_row=1, max_row=3)
+        for c in row
+    )
+    provenance = "".join(
+        f"<tr><td>{html.escape(str(k))}</td><td>{html.escape(str(v))}</td></tr>"
+        for k, v in book[book.sheetnames[1]].iter_rows(values_only=True)
+    )
+    page.set_content(
+        "<html><body style='font:15px system-ui;margin:24px;max-width:1100px'>"
+        "<h2>CSV → <code>pandas.read_csv(…, sep=None, encoding='utf-8-sig')</code></h2>"
+        f"<p>columns: <code>{html.escape(repr(list(frame.columns)))}</code> · dtypes: "
+        f"<code>{html.escape(', '.join(f'{k}={v}' for k, v in frame.dtypes.items()))}</code></p>"
+        f"{frame.to_html(index=False)}"
+        f"<h2>Excel → <code>openpyxl.load_workbook</code> · sheets {book.sheetnames} · "
+        f"frozen at {data.freeze_panes}</h2>"
+        "<table border=1 cellpadding=4><tr><th>cell</th><th>value</th><th>type</th>"
+        f"<th>number format</th></tr>{cells}</table>"
+        f"<h3>{html.escape(book.sheetnames[1])}</h3><table border=1 cellpadding=4>{provenance}"
+        "</table></body></html>"
+    )
+
+
 def test_screenshots(browser, live_server, demo):  # noqa: ANN001
     OUT.mkdir(parents=True, exist_ok=True)
     base = live_server.url
@@ -125,7 +164,11 @@ def test_screenshots(browser, live_server, demo):  # noqa: ANN001
     card.locator(".chart svg").first.wait_for()
     card.locator("details.sql-block summary").click()
     _top_of(page, card)
-    page.screenshot(path=OUT / "chat-answer.png")
+    page.screenshot(path=OUT / "chat-answer.png")  # labels, the period chip, units
+    card = ask(page, "ventas del mes pasado")  # a KPI: its unit, the named period
+    card.locator(".chart svg").first.wait_for()
+    _top_of(page, card)
+    page.screenshot(path=OUT / "chat-answer-period.png")
 
     card = ask(page, "¿Cómo va el negocio?")
     _top_of(page, card)
@@ -165,6 +208,8 @@ def test_screenshots(browser, live_server, demo):  # noqa: ANN001
     card.locator(".export-menu summary").click()
     _top_of(page, card)
     page.screenshot(path=OUT / "chat-answer-en.png")
+    _export_opened(page, base, int(card.get_attribute("data-message")))
+    page.screenshot(path=OUT / "export-pandas-openpyxl.png", full_page=True)
     context.close()
 
     _anomalies()

@@ -101,6 +101,14 @@ class AnswerSerializer(serializers.Serializer):
     llm = serializers.JSONField()
     conversation_id = serializers.IntegerField(allow_null=True)
     message_id = serializers.IntegerField(allow_null=True)
+    labels = serializers.DictField(
+        child=serializers.CharField(),
+        required=False,
+        help_text="Display label per result column, unit included (docs/architecture.md).",
+    )
+    period = serializers.CharField(
+        allow_null=True, required=False, help_text="The period the answer used, named."
+    )
     # Insights (docs/insights.md).
     definition = serializers.JSONField(
         allow_null=True,

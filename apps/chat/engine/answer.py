@@ -50,6 +50,12 @@ class Answer:
     count_capped: bool = False
     # {result column: currency or unit} for the columns whose catalog column documents one.
     units: dict[str, str] = field(default_factory=dict)
+    # {result column: display label} in the answer's language, unit included ("Ventas totales
+    # (USD)", "Región"): what the table and the chart show instead of SQL aliases.
+    labels: dict[str, str] = field(default_factory=dict)
+    # The period the answer used, named ("noviembre de 2025 (mes anterior al último con datos)",
+    # "T3 2025", "todo el periodo con datos (1 ene 2024 – 31 dic 2025)"); None when unknown.
+    period: str | None = None
     # Insights (docs/insights.md): a why-answer's change split into contributions; a HYBRID
     # answer's definition ({term, text, sources, metric}); the periods a trend's answer names
     # as standing out, each with its "why?" follow-up.

@@ -14,6 +14,7 @@ from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
+from apps.chat.engine.labels import week_range
 from apps.chat.engine.offline.plan import QueryPlan
 
 _TEXT = {
@@ -186,6 +187,8 @@ def _label(value: Any, grain: str | None, lang: str) -> str:
     """A period or category label as text: quarters as T3/Q3, years without separators."""
     if grain == "quarter" and isinstance(value, int) and 1 <= value <= 4:
         return f"T{value}" if lang == "es" else f"Q{value}"
+    if grain == "week":
+        return week_range(value, lang) or str(value)  # "2025-48" -> "1–7 dic 2025"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)

@@ -8,7 +8,9 @@ Deliberately absent (each was used in a known attack, see docs/threat-model.md):
 randomblob, zeroblob, printf/format (huge widths), fts3_tokenizer, every pg_*/lo_*/dblink*,
 query_to_xml and friends, set_config, current_setting, version, nextval/setval/currval,
 generate_series, repeat, lpad/rpad (memory DoS by width), regexp functions (backtracking DoS), json
-functions (table-valued forms read schema), sqlite_* introspection functions."""
+functions (table-valued forms read schema), sqlite_* introspection functions; for DuckDB also every
+table function (read_csv/read_parquet/read_json/glob/query/query_table/range, duckdb_*, pragma_*),
+getenv, current_setting, which_secret and the extension functions."""
 
 from __future__ import annotations
 
@@ -210,6 +212,89 @@ MARIADB_FUNCTIONS: frozenset[str] = (
             "timestampdiff",
             "last_day",
             "makedate",
+        }
+    )
+)
+
+DUCKDB_FUNCTIONS: frozenset[str] = (
+    _AGGREGATES
+    | _WINDOW
+    | _COMMON_SCALAR
+    | frozenset(
+        {
+            # aggregates
+            "string_agg",
+            "median",
+            "quantile_cont",
+            "quantile_disc",
+            "mode",
+            "stddev",
+            "stddev_pop",
+            "stddev_samp",
+            "variance",
+            "var_pop",
+            "var_samp",
+            "corr",
+            "bool_and",
+            "bool_or",
+            "count_star",
+            "arg_max",
+            "arg_min",
+            # scalar
+            "greatest",
+            "least",
+            "ifnull",
+            "concat",
+            "concat_ws",
+            "left",
+            "right",
+            "position",
+            "strpos",
+            "instr",
+            "split_part",
+            "starts_with",
+            "contains",
+            "prefix",
+            "suffix",
+            "like",
+            "ilike",
+            "log10",
+            "log2",
+            "pow",
+            "fmod",
+            "cbrt",
+            "degrees",
+            "radians",
+            "try_cast",
+            # date and time (no strptime/strftime with user formats beyond these names)
+            "date_trunc",
+            "date_part",
+            "datepart",
+            "date_diff",
+            "datediff",
+            "date_add",
+            "date_sub",
+            "extract",
+            "strftime",
+            "strptime",
+            "make_date",
+            "year",
+            "month",
+            "day",
+            "quarter",
+            "week",
+            "weekday",
+            "dayofweek",
+            "dayofmonth",
+            "dayofyear",
+            "monthname",
+            "dayname",
+            "last_day",
+            "epoch",
+            "to_timestamp",
+            "now",
+            "today",
+            "age",
         }
     )
 )

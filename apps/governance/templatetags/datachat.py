@@ -8,16 +8,18 @@ Spanish pages read `1.234,56` and `31 dic 2024` and English pages `1,234.56` and
 from __future__ import annotations
 
 import datetime as dt
+import html
 import math
 import re
 from typing import Any
 
 from django import template
 from django.utils import formats, numberformat, timezone
-from django.utils.html import conditional_escape
+from django.utils.html import strip_tags
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
+from markdown_it import MarkdownIt
 
 from apps.governance.engine.policy import DataPolicy
 from apps.governance.models import Role
@@ -182,22 +184,27 @@ def short_date(value: dt.datetime | dt.date | None) -> str:
     return formats.date_format(value, _date_format())
 
 
-_BOLD_RE = re.compile(r"\*\*(.+?)\*\*")
-_CODE_RE = re.compile(r"`([^`]+)`")
+# The answer's Markdown, through a vetted parser with a whitelist: emphasis (bold, italics),
+# inline code and line breaks. No raw HTML (escaped), no links, images, headings or lists: the
+# text may quote the question or data values, and none of it may become markup.
+_MARKDOWN = MarkdownIt("zero", {"breaks": True, "html": False}).enable(
+    ["emphasis", "backticks", "newline"]
+)
 
 
-@register.filter(needs_autoescape=True)
-def answer_text(value: Any, autoescape: bool = True) -> str:
-    """The answer's short Markdown (bold, inline code, line breaks), escaped first.
+@register.filter
+def answer_text(value: Any) -> str:
+    """The answer's short Markdown rendered: `**Norte**` bold, `_(…)_` italic, `code`."""
+    return mark_safe(_MARKDOWN.render(str(value or "")).strip())  # noqa: S308 - escaped by the parser
 
-    The answer may quote the question or data values, so everything is escaped before the few
-    Markdown marks the narration uses are turned into tags; nothing else is interpreted.
-    """
-    text = conditional_escape(str(value or "")) if autoescape else str(value or "")
-    text = _BOLD_RE.sub(r"<strong>\1</strong>", str(text))
-    text = _CODE_RE.sub(r"<code>\1</code>", text)
-    paragraphs = [p.strip() for p in text.split("\n\n") if p.strip()]
-    return mark_safe("".join(f"<p>{p.replace(chr(10), '<br>')}</p>" for p in paragraphs))  # noqa: S308
+
+@register.filter
+def answer_plain(value: Any) -> str:
+    """The answer as plain text ("Copiar respuesta"): the Markdown marks removed, paragraphs
+    kept as blank lines; autoescaped again by the template."""
+    rendered = _MARKDOWN.render(str(value or ""))
+    rendered = rendered.replace("</p>\n", "\n\n").replace("<br />", "").replace("<br>", "")
+    return html.unescape(strip_tags(rendered)).strip()
 
 
 # Icon shapes on a 24x24 grid, stroked with the text colour (after Feather icons, MIT). Inline

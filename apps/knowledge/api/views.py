@@ -108,6 +108,10 @@ _CONNECT_STATUS = {
     "connect_not_allowed": 403,
     "location_superuser_only": 403,
     "file_too_large": 413,
+    "spreadsheet_too_large": 413,
+    "spreadsheet_too_many_rows": 413,
+    "spreadsheet_too_many_columns": 413,
+    "source_kind_mismatch": 409,
 }
 
 
@@ -134,8 +138,12 @@ class DataSourceStatusOutput(serializers.Serializer):
     restricted = serializers.BooleanField()
     schema_version = serializers.IntegerField()
     status = serializers.CharField(source="setup_status")
-    progress = serializers.JSONField(source="setup")
+    progress = serializers.SerializerMethodField()
     status_url = serializers.SerializerMethodField()
+
+    def get_progress(self, source: DataSource) -> dict:
+        # A queued upload's staging name is the platform's business.
+        return {k: v for k, v in (source.setup or {}).items() if k != "upload"}
 
     def get_status_url(self, source: DataSource) -> str:
         return reverse(
@@ -154,7 +162,17 @@ class DataSourceListApi(TenantApi):
 
     class UploadInput(serializers.Serializer):
         name = serializers.SlugField(max_length=100)
-        file = UploadField(help_text="A SQLite database file.")
+        file = UploadField(
+            help_text="A SQLite database file, or a spreadsheet (.csv, .tsv, .txt, .xlsx, "
+            ".parquet) added to the source's DuckDB file."
+        )
+        table = serializers.CharField(
+            max_length=60,
+            required=False,
+            default="",
+            allow_blank=True,
+            help_text="A spreadsheet's table name (default: the file's or the sheet's name).",
+        )
         default = serializers.BooleanField(default=False)
         display_name = serializers.CharField(
             max_length=200, required=False, default="", allow_blank=True
@@ -230,10 +248,16 @@ class DataSourceListApi(TenantApi):
         return self.paginated(entries, self.OutputSerializer)
 
     @extend_schema(
-        summary="Connect a data source (org admins): upload a SQLite file, or a PostgreSQL URL",
+        summary=(
+            "Connect a data source (org admins): upload a SQLite file or a spreadsheet, or a "
+            "PostgreSQL URL"
+        ),
         description=(
             "`multipart/form-data` with `name` and `file` (a SQLite database, copied into the "
-            "organization's folder, checked, size-limited by DATACHAT_UPLOAD_MAX_MB), or JSON "
+            "organization's folder, checked, size-limited by DATACHAT_UPLOAD_MAX_MB; or a "
+            "spreadsheet, .csv/.tsv/.txt/.xlsx/.parquet, each file or sheet a table of the "
+            "source's DuckDB file, replacing a table of the same name, size-limited by "
+            "DATACHAT_SPREADSHEET_MAX_MB), or JSON "
             "with `name` and `url` (platform staff only; the host must be in "
             "DATACHAT_SOURCE_HOSTS). The connection is tested, the schema introspected, table "
             "documents generated and indexed: `201` when done at once, `202` with the "
@@ -246,10 +270,16 @@ class DataSourceListApi(TenantApi):
             400: OpenApiResponse(
                 ErrorSerializer,
                 description="`file_not_sqlite`, `location_unavailable`, `host_not_allowed`, "
-                "`location_invalid`, `connect_bad_input`, `invalid`",
+                "`location_invalid`, `connect_bad_input`, `invalid`, `spreadsheet_unreadable`, "
+                "`spreadsheet_unsupported`, `spreadsheet_empty`",
             ),
             **ERRORS,
-            413: OpenApiResponse(ErrorSerializer, description="`file_too_large`"),
+            409: OpenApiResponse(ErrorSerializer, description="`source_kind_mismatch`"),
+            413: OpenApiResponse(
+                ErrorSerializer,
+                description="`file_too_large`, `spreadsheet_too_large`, "
+                "`spreadsheet_too_many_rows`, `spreadsheet_too_many_columns`",
+            ),
         },
     )
     def post(self, request: Request) -> Response:
@@ -273,6 +303,8 @@ class DataSourceListApi(TenantApi):
                 default=data["default"],
                 display_name=data["display_name"],
                 channel="api",
+                filename=getattr(data.get("file"), "name", "") or "",
+                table=data.get("table", ""),
             )
         except LocationError as exc:
             raise ApiError(

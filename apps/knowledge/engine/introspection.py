@@ -56,13 +56,19 @@ def introspect(
     """
     engine = get_dialect(dialect)
     with engine.catalog_reader(source, timeout_s=timeout_s) as reader:
+        # What the engine keeps about a column besides its type (DuckDB: a spreadsheet's
+        # original header, its unit or currency); adapters without it have no `column_notes`.
+        notes = getattr(reader, "column_notes", dict)()
         tables: list[TableInfo] = []
         counts: dict[str, int] = {}
         for name, described in reader.tables():
             columns = []
             for col, declared, normalised, pk in described:
                 values = None
-                personal = looks_pii(col, name)
+                note = notes.get((name, col), {})
+                personal = looks_pii(col, name) or (
+                    bool(note.get("description")) and looks_pii(note["description"], name)
+                )
                 text = _is_text(declared)
                 if text and not personal and not pk:
                     sample = reader.values(name, col, PII_SAMPLE_ROWS, distinct=False)
@@ -72,7 +78,14 @@ def introspect(
                     values = indexable([str(v) for v in found])
                 columns.append(
                     ColumnInfo(
-                        name=col, type=normalised, primary_key=pk, pii=personal, values=values
+                        name=col,
+                        type=normalised,
+                        primary_key=pk,
+                        pii=personal,
+                        values=values,
+                        description=note.get("description", ""),
+                        currency=note.get("currency", ""),
+                        unit=note.get("unit", ""),
                     )
                 )
             tables.append(_table(name, columns))

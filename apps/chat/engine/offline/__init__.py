@@ -41,7 +41,7 @@ from .reading import describe
 from .scan import scan
 from .semantic import SemanticModel, build_semantic_model
 from .sqlgen import PlanError, compile_sql
-from .suggest import clarify_message, suggestions
+from .suggest import clarify_message, meant_dimensions, suggestions
 from .typos import correct as correct_typos
 
 __all__ = [
@@ -139,7 +139,9 @@ def _interpret(
                 model,
                 lang,
                 metric_keys=_said_metrics(ctx),
-                dimension_words=_said_dimensions(ctx),
+                dimension_words=list(
+                    dict.fromkeys(meant_dimensions(model, unmapped, lang) + _said_dimensions(ctx))
+                ),
                 values=_said_values(ctx),
                 period=None,
                 reason="schema",
@@ -750,7 +752,9 @@ def _clarify(
             model,
             lang,
             metric_keys=_said_metrics(ctx),
-            dimension_words=_said_dimensions(ctx),
+            dimension_words=list(
+                dict.fromkeys(meant_dimensions(model, unmapped, lang) + _said_dimensions(ctx))
+            ),
             values=_said_values(ctx),
             period=_said_period(ctx),
             reason=unclear.reason,

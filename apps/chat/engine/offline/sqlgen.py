@@ -49,6 +49,15 @@ _PERIOD_SQL = {
         "year": "TO_CHAR({c}, 'YYYY')",
         "month_of_year": "CAST(EXTRACT(MONTH FROM {c}) AS INT)",
     },
+    "duckdb": {
+        "day": "CAST({c} AS DATE)",
+        "week": "STRFTIME({c}, '%Y-%W')",  # %W as SQLite's: weeks start on Monday
+        "month": "STRFTIME({c}, '%Y-%m')",
+        "quarter_in_year": "CAST(EXTRACT(QUARTER FROM {c}) AS INT)",
+        "quarter": "STRFTIME({c}, '%Y') || '-Q' || CAST(EXTRACT(QUARTER FROM {c}) AS INT)",
+        "year": "STRFTIME({c}, '%Y')",
+        "month_of_year": "CAST(EXTRACT(MONTH FROM {c}) AS INT)",
+    },
     "mariadb": {
         "day": "CAST({c} AS DATE)",
         # the same label as SQLite's %W: WEEK mode 5 counts Monday weeks, days before it are 00
@@ -93,6 +102,7 @@ _ANCHOR_SQL = {
         "year0": "CAST(DATE_FORMAT({m}, '%Y-01-01') AS DATE)",
     },
 }
+_ANCHOR_SQL["duckdb"] = _ANCHOR_SQL["postgres"]  # DATE_TRUNC and intervals read the same
 _PLACEHOLDER = "__datachat_col__"
 
 

@@ -161,6 +161,26 @@ def _dimension_words(model: SemanticModel, lang: str) -> list[str]:
     return found
 
 
+def meant_dimensions(model: SemanticModel, unknown: list[str], lang: str) -> list[str]:
+    """Grouping words a word nobody understood was probably meant as ("chanl" -> "channel",
+    "catgoria" -> "categoría"): at most two letters off, same first letter. They lead the
+    rewrites offered, so the suggestion includes the word the person meant."""
+    from .typos import distance  # typos imports this module's neighbours; import late
+
+    found: list[str] = []
+    for raw in unknown:
+        word = lx.fold(raw)
+        if len(word) < 4:
+            continue
+        for dim in _dimension_words(model, lang):
+            folded = lx.fold(dim)
+            limit = 1 if len(word) < 5 else 2
+            near = folded[0] == word[0] and distance(word, folded, limit) <= limit
+            if near and dim not in found:
+                found.append(dim)
+    return found
+
+
 def _latest_year(model: SemanticModel) -> str | None:
     years = [bounds[1][:4] for bounds in model.date_bounds.values() if bounds and bounds[1]]
     return max(years) if years else None

@@ -4,7 +4,8 @@ Only tokens the scanner left unmapped are candidates, so a word the engine alrea
 never turned into a different one. A candidate is corrected to the single closest word of the
 vocabulary (catalog names, synonyms and values; the engine's grammar words) when the
 optimal-string-alignment (Damerau–Levenshtein) distance is 1 for words of 5-7 letters or at
-most 2 from 8 letters on, and the first letter agrees. Numbers, short words and ties are
+most 2 from 8 letters on, and the first letter agrees; a four-letter word only when it is a
+column or table name with one letter dropped ("canl" -> "canal"). Numbers, short words and ties are
 left alone: a wrong correction
 would answer a different question confidently, a missed one only asks to rephrase.
 """
@@ -119,7 +120,11 @@ def _vocabulary(model: SemanticModel, lang: str) -> dict[int, list[tuple[str, st
 def _best(model: SemanticModel, token: Token) -> tuple[str, str] | None:
     """The unique closest known word (norm, key) for an unknown token, or None."""
     word = token.norm
-    if token.kind != "word" or not word.isalpha() or len(word) < _MIN_LENGTH:
+    if token.kind != "word" or not word.isalpha():
+        return None
+    if len(word) == _MIN_LENGTH - 1:
+        return _dropped_letter(model, token)
+    if len(word) < _MIN_LENGTH:
         return None
     if word in KNOWN_WORDS or tx.singular(word, token.lang) in KNOWN_WORDS:
         return None
@@ -142,6 +147,24 @@ def _best(model: SemanticModel, token: Token) -> tuple[str, str] | None:
     if len({key for _norm, key in winners}) != 1:
         return None  # a tie: guessing would pick a meaning the user may not have meant
     return next(iter(winners))
+
+
+def _dropped_letter(model: SemanticModel, token: Token) -> tuple[str, str] | None:
+    """A four-letter word with one letter missing from a column or table name ("canl" ->
+    "canal"), when exactly one name fits: the same first and last letter, one insertion away.
+    Values are left out (short values are too often ordinary words)."""
+    word = token.norm
+    if word in KNOWN_WORDS or word in lx.STOPWORDS:
+        return None
+    lang = token.lang if token.lang in model.phrases else "es"
+    found = set()
+    for form, norm, key in _vocabulary(model, lang).get(len(word) + 1, ()):
+        if form[0] != word[0] or form[-1] != word[-1] or distance(word, form, 1) != 1:
+            continue
+        entries = model.phrases[lang].get(key, ())
+        if any(e.kind in ("column", "table") for e in entries):
+            found.add((norm, key))
+    return found.pop() if len(found) == 1 else None
 
 
 def correct(

@@ -54,11 +54,12 @@ def registered() -> tuple[Dialect, ...]:
 
 
 def _register_builtins() -> None:
+    from .duckdb import DuckDBDialect
     from .mariadb import MariaDBDialect
     from .postgres import PostgresDialect
     from .sqlite import SqliteDialect
 
-    for cls in (SqliteDialect, PostgresDialect, MariaDBDialect):
+    for cls in (SqliteDialect, PostgresDialect, MariaDBDialect, DuckDBDialect):
         register(cls())
 
 

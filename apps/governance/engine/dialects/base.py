@@ -92,8 +92,8 @@ class SourceConnection:
     that org's policy role (PostgreSQL and MariaDB).
     """
 
-    dialect: str  # "sqlite", "postgres", "mariadb", …
-    sqlite_path: str | None = None
+    dialect: str  # "sqlite", "postgres", "mariadb", "duckdb", …
+    sqlite_path: str | None = None  # the file of a file engine (SQLite, DuckDB)
     pg_dsn: str | None = None
     pg_role_org: str | None = None
     pg_role_prefix: str = "dc_"

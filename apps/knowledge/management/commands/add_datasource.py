@@ -1,5 +1,9 @@
 """`manage.py add_datasource --org SLUG --name NAME (--file PATH | --url URL) [--default]`.
 
+A `--file` that is a spreadsheet (.csv, .tsv, .txt, .xlsx, .xlsm, .parquet) is added to the
+DuckDB file of the source NAME instead: each file or sheet a table (`--table` names a CSV's),
+replacing a table of the same name.
+
 Connects a data source in one step (`knowledge.services.datasource_connect`): a SQLite file is
 copied into the org's folder (`$DATACHAT_DATA_DIR/sources/<org>/`) under a generated name and
 checked; a PostgreSQL URL must be on a host of DATACHAT_SOURCE_HOSTS. The connection is tested,
@@ -21,13 +25,22 @@ from apps.knowledge.services import datasource_connect
 
 
 class Command(OneLineErrors, BaseCommand):
-    help = "Connect a SQLite file or a PostgreSQL database to an organization and introspect it."
+    help = (
+        "Connect a SQLite file, a spreadsheet (CSV, Excel, Parquet) or a PostgreSQL database to an "
+        "organization and introspect it."
+    )
 
     def add_arguments(self, parser) -> None:  # noqa: ANN001
         parser.add_argument("--org", required=True, help="Organization slug.")
         parser.add_argument("--name", required=True, help="Data source name (a slug).")
         where = parser.add_mutually_exclusive_group(required=True)
-        where.add_argument("--file", help="A SQLite database file to copy in.")
+        where.add_argument(
+            "--file",
+            help="A SQLite database file to copy in, or a spreadsheet (CSV, Excel, Parquet).",
+        )
+        parser.add_argument(
+            "--table", default="", help="A spreadsheet's table name (default: from the file)."
+        )
         where.add_argument(
             "--url",
             help="postgresql://user:password@host:port/database or mysql://… (MariaDB)",
@@ -62,6 +75,7 @@ class Command(OneLineErrors, BaseCommand):
                 display_name=options["display_name"],
                 restricted=restricted,
                 channel="cli",
+                table=options["table"],
             )
         except LocationError as exc:
             raise CommandError(f"{exc.code}: {exc.message}") from None
