@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 STAMP := $(VENV)/.installed
 
-.PHONY: install run up test lint format bench seed clean drills
+.PHONY: install run up test lint format bench seed clean drills loadtest
 
 # `make up`: the local PostgreSQL and Redis by default; override on the command line.
 UP_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/datachat
@@ -52,6 +52,16 @@ test: install
 # asserts its outcome (nobody logged out, no edit missing from the index after recovery).
 drills: install
 	DATACHAT_REQUIRE_SERVICES=1 $(PY) -m pytest -m drill -p no:cacheprovider $(PYTEST_ARGS)
+
+# Load test (locust, headless, bounded): gunicorn on loopback against PostgreSQL and Redis as
+# `make up`, 32 concurrent users for 30 s; prints requests/s and p50/p95/p99 per scenario
+# (cached answer, uncached answer, /health baseline). docs/deploy.md has the figures.
+LOADTEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/datachat_loadtest
+LOADTEST_REDIS_URL ?= redis://127.0.0.1:6379/3
+LOADTEST_ARGS ?= --users 32 --seconds 30 --workers 3
+loadtest: install
+	DATABASE_URL=$(LOADTEST_DATABASE_URL) REDIS_URL=$(LOADTEST_REDIS_URL) \
+		DATACHAT_DATA_DIR=var/loadtest $(PY) -m datachat.loadtest $(LOADTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -111,6 +113,65 @@ class QuestionAsker(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} ×{self.asked}"
+
+
+class QueryJob(TenantOwnedModel):
+    """A long query run by a Celery worker instead of a web worker (apps/chat/jobs.py).
+
+    Created when a question's SQL is expected to be slow (the planner's cost above the org's
+    threshold, or a first attempt past the web deadline); it carries what the worker needs to
+    guard, run, format and record the answer: the SQL, the reading of the question, and where it
+    goes. The worker records the `backend_pid` (PostgreSQL) when the query starts, so Stop can
+    cancel it in the database; `cancel_requested` is what the worker's watchdog polls.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("queued")
+        RUNNING = "running", _("running")
+        DONE = "done", _("done")
+        CANCELLED = "cancelled", _("cancelled")
+        FAILED = "failed", _("failed")
+
+    ACTIVE = (Status.QUEUED, Status.RUNNING)
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="jobs", null=True, blank=True
+    )
+    source_name = models.CharField(max_length=100)
+    kind = models.CharField(max_length=10, choices=Message.Kind.choices)
+    channel = models.CharField(max_length=10)
+    lang = models.CharField(max_length=8, default="es")
+    question = models.TextField()
+    sql = models.TextField()
+    intent = models.JSONField(null=True, blank=True)
+    plan = models.JSONField(null=True, blank=True)
+    chart_hint = models.CharField(max_length=20, blank=True)
+    narrate_shape = models.BooleanField(default=False)
+    llm = models.JSONField(default=dict, blank=True)
+    cache_key = models.CharField(max_length=80, blank=True)
+    # Why it became a job: "cost" (the planner's estimate) or "deadline" (a first attempt).
+    reason = models.CharField(max_length=10)
+    estimated_cost = models.FloatField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    cancel_requested = models.BooleanField(default=False)
+    backend_pid = models.IntegerField(null=True, blank=True)
+    message = models.ForeignKey(
+        Message, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta(TenantOwnedModel.Meta):
+        verbose_name = _("query job")
+        verbose_name_plural = _("query jobs")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["organization", "status", "user"])]
+
+    def __str__(self) -> str:
+        return f"{self.pk} {self.status}"
 
 
 class Gap(TenantOwnedModel):

@@ -30,6 +30,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.chat import insights, llm_budget, llm_path
+from apps.chat import jobs as query_jobs
 from apps.chat.engine import narrate
 from apps.chat.engine.answer import Answer, LLMUsage, intent_dict
 from apps.chat.engine.followups import followups
@@ -38,19 +39,22 @@ from apps.chat.engine.offline import interpret
 from apps.chat.engine.offline.plan import QueryPlan, plan_from_dict, plan_to_dict
 from apps.chat.engine.periods import plan_period, time_column
 from apps.chat.engine.units import result_units
-from apps.chat.gap_record import gaps_record
-from apps.chat.models import Conversation, Message
-from apps.chat.question_stats import counted, question_stat_record
+from apps.chat.models import Conversation, Message, QueryJob
 from apps.chat.selectors import conversation_owned_get
 from apps.chat.semantic_cache import semantic_model_for
+from apps.chat.services import (
+    TurnRecord,
+    conversation_start,
+    message_record,
+    rehearsal_record,
+)
 from apps.chat.texts import text
 from apps.governance.engine.errors import SqlRefusal
 from apps.governance.engine.executor import execute
-from apps.governance.engine.guard import GuardLimits, guard_sql
+from apps.governance.engine.guard import GuardedQuery, GuardLimits, guard_sql
 from apps.governance.engine.policy import DataPolicy
 from apps.governance.engine.screening import bounded, screen_question
 from apps.governance.models import Membership
-from apps.governance.services import audit_record
 from apps.governance.tenancy import tenant_scope
 from apps.knowledge import search as knowledge_search
 from apps.knowledge.engine.catalog import CatalogSnapshot
@@ -124,6 +128,16 @@ class Turn:
     # The length of an over-long input, cut at the door (0 when it fit): `question` then holds
     # only the bounded prefix, and the refusal is all that happens to it.
     received_chars: int = 0
+    # Long queries (apps/chat/jobs.py): whether this turn may become a job (web chat and API),
+    # the job it runs in (in the worker), and its answer cache key (an ask's).
+    jobs_allowed: bool = False
+    job: QueryJob | None = None
+    job_watch: query_jobs.JobWatch | None = None
+    cache_key: str = ""
+    # What `_record` stored: the answer object as returned (computed once), and whether the
+    # conversation was created by this turn.
+    payload: dict[str, Any] | None = None
+    conversation_created: bool = False
     # The previous answer's insight fields ({"decomposition", "definition"}) for follow-ups:
     # "¿y por región?" after a why-answer, "¿y en 2024?" after a HYBRID one.
     previous_insight: dict | None = None
@@ -184,9 +198,10 @@ def ask(
     (`conversation_not_found`); the API checks it first (`conversation_owned_get`) and answers
     404 instead, like every other foreign id."""
     turn = _turn(membership, question, channel, Message.Kind.ASK)
+    turn.jobs_allowed = channel in JOB_CHANNELS and query_jobs.jobs_enabled()
     with tenant_scope(membership.organization):
         answer = _run(turn, source_name, conversation_id, _ask_stages)
-    return answer.to_dict()
+    return _result(turn, answer)
 
 
 def run_query(
@@ -206,16 +221,37 @@ def run_query(
     turn = _turn(
         membership, sql, channel, Message.Kind.QUERY, lang=lang if lang in ("es", "en") else "es"
     )
+    turn.jobs_allowed = channel in JOB_CHANNELS and query_jobs.jobs_enabled()
     with tenant_scope(membership.organization):
         answer = _run(turn, source_name, conversation_id, _query_stages)
-    return answer.to_dict()
+    return _result(turn, answer)
 
 
-def _run(turn: Turn, source_name: str | None, conversation_id: int | None, stages) -> Answer:  # noqa: ANN001
+def _result(turn: Turn, answer: Answer | dict[str, Any]) -> dict[str, Any]:
+    if isinstance(answer, dict):
+        return answer  # a pending job
+    return turn.payload if turn.payload is not None else answer.to_dict()
+
+
+# The channels whose slow queries become jobs (`ask`/`query` commands run to the end).
+JOB_CHANNELS = ("web", "api")
+
+
+def _run(  # noqa: ANN001
+    turn: Turn, source_name: str | None, conversation_id: int | None, stages
+) -> Answer | dict[str, Any]:
+    """The answer (recorded), or a long query's pending job (`jobs.pending`: recorded by the
+    worker when it ends)."""
     try:
         answer = _prepare(turn, source_name, conversation_id)
         if answer is None:
             answer = stages(turn)
+    except query_jobs.JobQueued as queued:
+        if turn.llm is not None:  # the model's tokens were spent here, not in the worker
+            usage = turn.llm.usage()
+            tokens = usage.get("prompt_tokens", 0) + usage.get("completion_tokens", 0)
+            llm_budget.llm_usage_add(org=turn.org, tokens=tokens)
+        return query_jobs.pending(queued.job)
     except ConversationNotFound:
         answer = _error(turn, "conversation_not_found", text("conversation_not_found", turn.lang))
     except Exception as exc:  # noqa: BLE001 - the contract: an answer object, never a crash
@@ -232,6 +268,8 @@ def _prepare(turn: Turn, source_name: str | None, conversation_id: int | None) -
     # org's limits and knowledge version afresh, so the cache key and policy are current.
     turn.org.refresh_from_db()
     turn.source = datasource_get(org=turn.org, name=source_name)
+    if turn.source is not None and turn.source.organization_id == turn.org.pk:
+        turn.source.organization = turn.org  # the same row, already read: no second query
     if conversation_id is not None:
         turn.conversation = _conversation_for(turn, conversation_id)
         if source_name is None and turn.conversation.data_source_id:
@@ -324,6 +362,7 @@ def _ask_stages(turn: Turn) -> Answer:
         return answer
 
     key = _cache_key(turn, "answer", turn.question)
+    turn.cache_key = key
     cached = _cache_get(key)
     turn.timer.lap("cache")
     if cached is not None:
@@ -596,8 +635,19 @@ def _sql_answer(
         )
         turn.timer.lap("guard")
         turn.audit_sql = guarded.sql
-        result = execute(guarded, source=turn.context.connection, lang=turn.lang)
+        result = _execute(turn, guarded)
         turn.timer.lap("execute")
+    except query_jobs.JobNeeded as needed:
+        busy = _job_start(turn, sql, intent, plan, chart_hint, narrate_shape, needed)
+        turn.refusal_rule = f"jobs.{busy.level}_limit"
+        key = "too_many_running_queries" if busy.level == "user" else "too_many_running_queries_org"
+        message = text(key, turn.lang, running=busy.running, limit=busy.limit)
+        return Answer(
+            type="ERROR",
+            intent=intent,
+            answer=message,
+            error={"code": "too_many_running_queries", "message": message},
+        )
     except SqlRefusal as refusal:
         turn.timer.lap("guard")
         turn.last_refusal = refusal
@@ -665,6 +715,148 @@ def _sql_answer(
         labels=labels,
         period=period,
     )
+
+
+def _execute(turn: Turn, guarded: GuardedQuery):  # noqa: ANN202
+    """Run a guarded query where it belongs: to the end in a job or a command; in a web request
+    only up to the short deadline (`jobs.web_execute` raises `JobNeeded` past it)."""
+    connection = turn.context.connection
+    if turn.job_watch is not None:
+        return execute(guarded, source=connection, lang=turn.lang, on_start=turn.job_watch.on_start)
+    if not turn.jobs_allowed:
+        return execute(guarded, source=connection, lang=turn.lang)
+    return query_jobs.web_execute(
+        guarded=guarded,
+        connection=connection,
+        source_pk=turn.source.pk,
+        org=turn.org,
+        lang=turn.lang,
+    )
+
+
+def _job_start(  # noqa: PLR0913
+    turn: Turn,
+    sql: str,
+    intent: dict | None,
+    plan: QueryPlan | None,
+    chart_hint: str | None,
+    narrate_shape: bool,
+    needed: query_jobs.JobNeeded,
+) -> query_jobs.JobsBusy:
+    """Hand the query to a worker (raises `JobQueued`), or return why it cannot run now."""
+    try:
+        query_jobs.concurrency_check(org=turn.org, user_id=turn.user.pk)
+    except query_jobs.JobsBusy as busy:
+        return busy
+    with transaction.atomic():
+        _ensure_conversation(turn)
+    try:
+        job = query_jobs.job_create(
+            organization=turn.org,
+            user=turn.user,
+            conversation=turn.conversation,
+            source_name=turn.source.name,
+            kind=turn.kind,
+            channel=turn.channel,
+            lang=turn.lang,
+            question=turn.question,
+            sql=sql,
+            intent=intent,
+            plan=plan_to_dict(plan),
+            chart_hint=chart_hint or "",
+            narrate_shape=narrate_shape,
+            llm=turn.llm.usage() if turn.llm is not None else {},
+            cache_key=turn.cache_key,
+            reason=needed.reason,
+            estimated_cost=needed.cost,
+        )
+    except query_jobs.JobsBusy as busy:
+        return busy
+    raise query_jobs.JobQueued(job)
+
+
+# --- jobs (the worker's side) -------------------------------------------------------------------
+
+
+def run_job(job: QueryJob) -> str:
+    """Run a claimed job in the worker: guard, execute (watched for Stop), format and record the
+    answer (message + audit entry naming the job). Returns the job's final status."""
+    membership = Membership.all_tenants.select_related("organization", "user").get(
+        organization=job.organization, user=job.user
+    )
+    turn = _turn(membership, job.question, job.channel, job.kind, lang=job.lang)
+    turn.job = job
+    turn.job_watch = query_jobs.JobWatch(job)
+    turn.cache_key = job.cache_key
+    with tenant_scope(job.organization):
+        try:
+            answer = _prepare(turn, job.source_name, job.conversation_id)
+            turn.lang = job.lang
+            if answer is None:
+                answer = _job_answer(turn, job)
+        except Exception as exc:  # noqa: BLE001 - the job ends with an answer, never a crash
+            logger.exception("query job failure")
+            answer = _error(turn, "internal_error", text("internal_error", turn.lang), detail=exc)
+        finally:
+            turn.job_watch.close()
+        cancelled = turn.job_watch.cancelled or query_jobs.cancel_requested(job.pk)
+        if cancelled:
+            answer = _cancelled_answer(turn)
+        status = QueryJob.Status.CANCELLED if cancelled else QueryJob.Status.DONE
+        if job.llm:
+            answer.llm = LLMUsage(**job.llm)
+        answer.job = query_jobs.job_field(job, status)
+        answer = _record(turn, answer)
+        if not cancelled and answer.type in ("SQL", "HYBRID") and job.cache_key:
+            _cache_set(job.cache_key, answer, turn.plan)
+    query_jobs.job_finish(job, status=status, message_id=answer.message_id)
+    return status
+
+
+def _job_answer(turn: Turn, job: QueryJob) -> Answer:
+    plan = plan_from_dict(job.plan)
+    turn.plan = plan
+    answer = _sql_answer(
+        turn,
+        job.sql,
+        job.intent,
+        plan,
+        chart_hint=job.chart_hint or None,
+        narrate_shape=job.narrate_shape,
+    )
+    if answer.type == "SQL" and job.kind == Message.Kind.ASK and plan is not None:
+        model = semantic_model_for(turn.source, turn.catalog)
+        answer.suggestions = followups(plan, model, lang=turn.lang)
+    return answer
+
+
+def _cancelled_answer(turn: Turn) -> Answer:
+    turn.refusal_rule = "jobs.stopped"
+    message = text("query_cancelled", turn.lang)
+    return Answer(
+        type="ERROR", answer=message, error={"code": "query_cancelled", "message": message}
+    )
+
+
+def job_cancelled_record(job: QueryJob) -> dict[str, Any]:
+    """A job stopped before a worker took it: its cancelled answer, recorded (message + audit)."""
+    membership = Membership.all_tenants.select_related("organization", "user").get(
+        organization=job.organization, user=job.user
+    )
+    turn = _turn(membership, job.question, job.channel, job.kind, lang=job.lang)
+    turn.job = job
+    with tenant_scope(job.organization):
+        try:
+            _prepare(turn, job.source_name, job.conversation_id)
+        except Exception:  # noqa: BLE001 - the record is what matters here
+            logger.warning("cancelled job context", exc_info=True)
+        turn.lang = job.lang
+        turn.audit_sql = job.sql
+        answer = _cancelled_answer(turn)
+        answer.job = query_jobs.job_field(job, QueryJob.Status.CANCELLED)
+        answer = _record(turn, answer)
+    query_jobs.job_finish(job, status=QueryJob.Status.CANCELLED, message_id=answer.message_id)
+    return answer.to_dict()
 
 
 def _ranked_sql(plan: QueryPlan | None, sql: str, dialect: str) -> str:
@@ -807,22 +999,19 @@ def rehearse(
         answer.lang = turn.lang
         answer.source = turn.source.name if turn.source else None
         answer.timings_ms = turn.timer.result()
-        audit_record(
-            org=turn.org,
-            user=turn.user,
-            role=membership.role,
-            action=turn.kind,
-            channel=channel,
-            source=answer.source or "",
-            question=turn.question,
-            sql=turn.audit_sql,
-            outcome=_OUTCOMES[answer.type],
-            code=(answer.error or {}).get("code", ""),
-            rule=turn.refusal_rule,
-            row_count=answer.row_count,
-            duration_ms=answer.timings_ms.get("total", 0.0),
-            policy_fingerprint=turn.policy.fingerprint() if turn.policy else "",
-            details={"type": answer.type, "cached": answer.cached, "rehearsal": True},
+        rehearsal_record(
+            record=TurnRecord(
+                membership=membership,
+                channel=channel,
+                kind=turn.kind,
+                question=turn.question,
+                source=turn.source,
+                plan=None,
+                audit_sql=turn.audit_sql,
+                refusal_rule=turn.refusal_rule,
+                policy_fingerprint=turn.policy.fingerprint() if turn.policy else "",
+            ),
+            answer=answer,
         )
     if turn.llm is not None:
         llm_budget.llm_usage_add(
@@ -990,7 +1179,7 @@ def _cache_get(key: str) -> dict | None:
 
 def _cache_set(key: str, answer: Answer, plan: QueryPlan | None) -> None:
     payload = answer.to_dict()
-    for transient in ("cached", "timings_ms", "llm", "conversation_id", "message_id"):
+    for transient in ("cached", "timings_ms", "llm", "conversation_id", "message_id", "job"):
         payload.pop(transient, None)
     payload["_plan"] = plan_to_dict(plan)
     ttl = settings.DATACHAT["CACHE_TTL"]["rag" if answer.type == "RAG" else "result"]
@@ -1000,30 +1189,12 @@ def _cache_set(key: str, answer: Answer, plan: QueryPlan | None) -> None:
         logger.warning("cache write failed", exc_info=True)
 
 
-_OUTCOMES = {
-    "SQL": "answered",
-    "RAG": "answered",
-    "HYBRID": "answered",
-    "CLARIFY": "clarify",
-    "REFUSED": "refused",
-    "ERROR": "error",
-}
-
-
 def _record(turn: Turn, answer: Answer) -> Answer:
-    """Store the message and append the audit entry; both in one transaction."""
+    """Store the message and append the audit entry, in one transaction (chat/services.py)."""
     answer.lang = turn.lang
     answer.source = turn.source.name if turn.source else None
-    outcome = _OUTCOMES[answer.type]
     with transaction.atomic():
-        if turn.conversation is None:
-            turn.conversation = Conversation.objects.create(
-                organization=turn.org,
-                user=turn.user,
-                data_source=turn.source,
-                title=turn.question[:80] if turn.kind == Message.Kind.ASK else "SQL",
-            )
-            _grant_owner(turn.conversation, turn.user)
+        _ensure_conversation(turn)
         turn.timer.lap("record")
         if turn.llm is not None:
             turn.timer.note("llm", turn.llm.model_ms)
@@ -1036,47 +1207,22 @@ def _record(turn: Turn, answer: Answer) -> Answer:
             type=answer.type,
             org=turn.org.slug,
         )
-        message = Message.objects.create(
-            organization=turn.org,
+        _message, turn.payload = message_record(
+            record=TurnRecord(
+                membership=turn.membership,
+                channel=turn.channel,
+                kind=turn.kind,
+                question=turn.question,
+                source=turn.source,
+                plan=plan_to_dict(turn.plan),
+                audit_sql=turn.audit_sql,
+                refusal_rule=turn.refusal_rule,
+                policy_fingerprint=turn.policy.fingerprint() if turn.policy else "",
+                audit_details=_audit_details(turn),
+            ),
+            answer=answer,
             conversation=turn.conversation,
-            kind=turn.kind,
-            question=turn.question,
-            answer_type=answer.type,
-            intent=answer.intent,
-            sql=answer.sql or "",
-            plan=plan_to_dict(turn.plan),
-            error_code=(answer.error or {}).get("code", ""),
-            row_count=answer.row_count,
-            cached=answer.cached,
-            timings_ms=answer.timings_ms,
-            llm=answer.to_dict()["llm"],
-        )
-        answer.conversation_id = turn.conversation.pk
-        answer.message_id = message.pk
-        Message.objects.filter(pk=message.pk).update(answer=answer.to_dict())
-        if turn.kind == Message.Kind.ASK:
-            gaps_record(message=message, answer=answer, source=turn.source, user=turn.user)
-        if counted(kind=turn.kind, answer_type=answer.type):
-            question_stat_record(
-                org=turn.org, user=turn.user, question=turn.question, lang=answer.lang
-            )
-        Conversation.objects.filter(pk=turn.conversation.pk).update(updated_at=message.created_at)
-        audit_record(
-            org=turn.org,
-            user=turn.user,
-            role=turn.membership.role,
-            action=turn.kind,
-            channel=turn.channel,
-            source=answer.source or "",
-            question=turn.question,
-            sql=turn.audit_sql,
-            outcome=outcome,
-            code=(answer.error or {}).get("code", ""),
-            rule=turn.refusal_rule,
-            row_count=answer.row_count,
-            duration_ms=answer.timings_ms["total"],
-            policy_fingerprint=turn.policy.fingerprint() if turn.policy else "",
-            details=_audit_details(turn, answer, message.pk),
+            new_conversation=turn.conversation_created,
         )
     if turn.llm is not None:
         llm_budget.llm_usage_add(
@@ -1085,24 +1231,23 @@ def _record(turn: Turn, answer: Answer) -> Answer:
     return answer
 
 
-def _audit_details(turn: Turn, answer: Answer, message_id: int) -> dict[str, Any]:
-    details: dict[str, Any] = {
-        "message_id": message_id,
-        "type": answer.type,
-        "cached": answer.cached,
-        "intent": (answer.intent or {}).get("type"),
-        "filters": answer.scope,
-        "masked_columns": list(answer.masked_columns),
-    }
+def _ensure_conversation(turn: Turn) -> None:
+    if turn.conversation is None:
+        turn.conversation = conversation_start(
+            membership=turn.membership,
+            source=turn.source,
+            title=turn.question[:80] if turn.kind == Message.Kind.ASK else "SQL",
+        )
+        turn.conversation_created = True
+
+
+def _audit_details(turn: Turn) -> dict[str, Any]:
+    """The audit details only the pipeline knows (the rest: services.message_record)."""
+    details: dict[str, Any] = {}
     if turn.llm is not None:
         details["llm"] = turn.llm.audit_details()
+    if turn.job is not None:
+        details["job"] = str(turn.job.pk)
     if turn.received_chars:
         details["received_chars"] = turn.received_chars  # the question stored is a prefix
     return details
-
-
-def _grant_owner(conversation: Conversation, user) -> None:  # noqa: ANN001
-    from guardian.shortcuts import assign_perm
-
-    for perm in ("view_conversation", "change_conversation", "delete_conversation"):
-        assign_perm(f"chat.{perm}", user, conversation)

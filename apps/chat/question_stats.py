@@ -9,7 +9,7 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 
 from apps.chat.models import Message, QuestionAsker, QuestionStat
@@ -27,19 +27,28 @@ def counted(*, kind: str, answer_type: str) -> bool:
 
 
 def question_stat_record(*, org: Any, user: Any, question: str, lang: str, n: int = 1) -> None:
-    """One more answered question (`n` more) by `user`; call in the transaction recording it."""
-    with transaction.atomic():
-        stat, _created = QuestionStat.all_tenants.get_or_create(
-            organization=org,
-            lang=lang,
-            question_hash=question_hash(question),
-            defaults={"question": question},
+    """One more answered question (`n` more) by `user`; call in the transaction recording it.
+
+    Two upserts (`INSERT … ON CONFLICT DO UPDATE … RETURNING`, PostgreSQL and SQLite alike) and,
+    for a new asker, one update: this runs on every answer, cached ones included."""
+    stat_table = connection.ops.quote_name(QuestionStat._meta.db_table)
+    asker_table = connection.ops.quote_name(QuestionAsker._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {stat_table} (organization_id, lang, question, question_hash, asked, "
+            "people) VALUES (%s, %s, %s, %s, %s, 0) ON CONFLICT (organization_id, lang, "
+            f"question_hash) DO UPDATE SET asked = {stat_table}.asked + %s RETURNING id",
+            [org.pk, lang, question, question_hash(question), n, n],
         )
-        asker, _created = QuestionAsker.objects.get_or_create(stat=stat, user=user)
-        QuestionAsker.objects.filter(pk=asker.pk).update(asked=F("asked") + n)
-        QuestionStat.all_tenants.filter(pk=stat.pk).update(
-            asked=F("asked") + n, people=F("people") + (1 if asker.asked == 0 else 0)
+        stat_id = cursor.fetchone()[0]
+        cursor.execute(
+            f"INSERT INTO {asker_table} (stat_id, user_id, asked) VALUES (%s, %s, %s) "
+            f"ON CONFLICT (stat_id, user_id) DO UPDATE SET asked = {asker_table}.asked + %s "
+            "RETURNING asked",
+            [stat_id, user.pk, n, n],
         )
+        if cursor.fetchone()[0] == n:  # a new asker of this question
+            cursor.execute(f"UPDATE {stat_table} SET people = people + 1 WHERE id = %s", [stat_id])
 
 
 def question_stats_forget(*, messages: Iterable[Message]) -> None:

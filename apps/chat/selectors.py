@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
-from apps.chat.models import Conversation, Message
+from apps.chat.models import Conversation, Message, QueryJob
 from apps.governance.models import Membership
 
 
@@ -100,6 +102,9 @@ def message_answer_for(*, message: Message, membership: Membership) -> dict:
     answer without its data: to see rows they re-run the SQL under their own policy.
     """
     answer = dict(message.answer or {})
+    # Stored without its own id (one write per answer): the row's id is the message id.
+    answer["message_id"] = message.pk
+    answer.setdefault("conversation_id", message.conversation_id)
     if message.conversation.user_id == membership.user_id:
         return answer
     if answer.get("rows") or answer.get("chart"):
@@ -137,3 +142,15 @@ def review_count(*, org) -> int:  # noqa: ANN001
         .count()
     )
     return proposed + review_feedback(org=org).count()
+
+
+def access_job_by_id(*, membership: Membership, pk: Any) -> QueryJob:
+    """A long query's job, for the member who asked it only (404 for anyone else)."""
+    job = (
+        QueryJob.all_tenants.for_org(membership.organization)
+        .filter(pk=pk, user=membership.user)
+        .first()
+    )
+    if job is None:
+        raise Http404
+    return job

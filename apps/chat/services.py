@@ -1,4 +1,5 @@
-"""Chat writes outside the pipeline: feedback on answers, renaming, archiving, deleting."""
+"""Chat writes: a question's message and audit entry (for the pipeline), new conversations, and
+feedback on answers, renaming, archiving, deleting."""
 
 from __future__ import annotations
 
@@ -12,8 +13,11 @@ from django.utils import timezone
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
-from apps.chat.gap_record import gap_feedback_sync
+from apps.chat.engine.answer import Answer
+from apps.chat.gap_record import gap_feedback_sync, gaps_record
 from apps.chat.models import Conversation, Message
+from apps.chat.question_stats import counted, question_stat_record
+from apps.governance.services import audit_record
 from apps.knowledge.models import DataSource, VerifiedExample
 from apps.knowledge.selectors import datasource_get
 from apps.knowledge.services import example_propose
@@ -21,6 +25,154 @@ from apps.knowledge.services import example_propose
 FEEDBACK_RATINGS = ("up", "down")
 # The 👎 reasons the chat card offers (docs/ux.md "States").
 FEEDBACK_TAGS = ("wrong_numbers", "wrong_table", "misunderstood", "too_slow", "other")
+
+
+# What an answer type is as an audit outcome.
+AUDIT_OUTCOMES = {
+    "SQL": "answered",
+    "RAG": "answered",
+    "HYBRID": "answered",
+    "CLARIFY": "clarify",
+    "REFUSED": "refused",
+    "ERROR": "error",
+}
+OWNER_PERMISSIONS = ("view_conversation", "change_conversation", "delete_conversation")
+
+
+@dataclass(frozen=True)
+class TurnRecord:
+    """One question or SQL run as the pipeline hands it over to be stored."""
+
+    membership: Any  # governance.Membership: org, user, role
+    channel: str
+    kind: str
+    question: str
+    source: DataSource | None
+    plan: dict | None  # the query plan as stored (plan_to_dict)
+    audit_sql: str = ""
+    refusal_rule: str = ""
+    policy_fingerprint: str = ""
+    audit_details: dict | None = None  # extra audit details (LLM, job, received chars)
+
+
+def conversation_start(*, membership: Any, source: DataSource | None, title: str) -> Conversation:
+    """A new conversation of the member, with the owner's object permissions (one read and one
+    insert: guardian's `assign_perm` costs two queries per permission)."""
+    from django.contrib.auth.models import Permission
+    from django.contrib.contenttypes.models import ContentType
+    from guardian.models import UserObjectPermission
+
+    conversation = Conversation.objects.create(
+        organization=membership.organization,
+        user=membership.user,
+        data_source=source,
+        title=title,
+    )
+    content_type = ContentType.objects.get_for_model(Conversation)
+    permissions = Permission.objects.filter(
+        content_type=content_type, codename__in=OWNER_PERMISSIONS
+    )
+    UserObjectPermission.objects.bulk_create(
+        [
+            UserObjectPermission(
+                user=membership.user,
+                permission=permission,
+                content_type=content_type,
+                object_pk=str(conversation.pk),
+            )
+            for permission in permissions
+        ],
+        ignore_conflicts=True,
+    )
+    return conversation
+
+
+def message_record(
+    *, record: TurnRecord, answer: Answer, conversation: Conversation, new_conversation: bool
+) -> tuple[Message, dict[str, Any]]:
+    """Store a turn: the message (with the full answer object), its knowledge gaps, the
+    frequent-question count, the conversation's time, and the chained audit entry; in one
+    transaction (the caller's, or a new one). Returns the message and the stored answer dict."""
+    membership = record.membership
+    org, user = membership.organization, membership.user
+    with transaction.atomic():
+        answer.conversation_id = conversation.pk
+        answer.message_id = None
+        payload = answer.to_dict()
+        message = Message.objects.create(
+            organization=org,
+            conversation=conversation,
+            kind=record.kind,
+            question=record.question,
+            answer_type=answer.type,
+            intent=answer.intent,
+            sql=answer.sql or "",
+            plan=record.plan,
+            error_code=(answer.error or {}).get("code", ""),
+            row_count=answer.row_count,
+            cached=answer.cached,
+            timings_ms=answer.timings_ms,
+            llm=payload["llm"],
+            # One write: the stored answer has no `message_id` of its own (the row's id is it;
+            # `selectors.message_answer_for` puts it back when reading).
+            answer=payload,
+        )
+        answer.message_id = payload["message_id"] = message.pk
+        if record.kind == Message.Kind.ASK:
+            gaps_record(message=message, answer=answer, source=record.source, user=user)
+        if counted(kind=record.kind, answer_type=answer.type):
+            question_stat_record(org=org, user=user, question=record.question, lang=answer.lang)
+        if not new_conversation:  # a new conversation's updated_at is already now
+            Conversation.objects.filter(pk=conversation.pk).update(updated_at=message.created_at)
+        details: dict[str, Any] = {
+            "message_id": message.pk,
+            "type": answer.type,
+            "cached": answer.cached,
+            "intent": (answer.intent or {}).get("type"),
+            "filters": answer.scope,
+            "masked_columns": list(answer.masked_columns),
+            **(record.audit_details or {}),
+        }
+        audit_record(
+            org=org,
+            user=user,
+            role=membership.role,
+            action=record.kind,
+            channel=record.channel,
+            source=answer.source or "",
+            question=record.question,
+            sql=record.audit_sql,
+            outcome=AUDIT_OUTCOMES[answer.type],
+            code=(answer.error or {}).get("code", ""),
+            rule=record.refusal_rule,
+            row_count=answer.row_count,
+            duration_ms=answer.timings_ms["total"],
+            policy_fingerprint=record.policy_fingerprint,
+            details=details,
+        )
+    return message, payload
+
+
+def rehearsal_record(*, record: TurnRecord, answer: Answer) -> None:
+    """A re-asked question (a steward's fix checked): no message, but its audit-chain entry."""
+    membership = record.membership
+    audit_record(
+        org=membership.organization,
+        user=membership.user,
+        role=membership.role,
+        action=record.kind,
+        channel=record.channel,
+        source=answer.source or "",
+        question=record.question,
+        sql=record.audit_sql,
+        outcome=AUDIT_OUTCOMES[answer.type],
+        code=(answer.error or {}).get("code", ""),
+        rule=record.refusal_rule,
+        row_count=answer.row_count,
+        duration_ms=answer.timings_ms.get("total", 0.0),
+        policy_fingerprint=record.policy_fingerprint,
+        details={"type": answer.type, "cached": answer.cached, "rehearsal": True},
+    )
 
 
 class NotOwner(Exception):

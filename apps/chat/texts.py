@@ -73,6 +73,30 @@ TEXTS: dict[str, dict[str, str]] = {
         "from the built-in engine, without the model. Free-form questions will use the model "
         "again next month, or sooner if an administrator raises the budget.",
     },
+    "query_cancelled": {
+        "es": "Consulta detenida: la paraste antes de que terminara y se canceló en la base de "
+        "datos.",
+        "en": "Query stopped: you stopped it before it finished and it was cancelled in the "
+        "database.",
+    },
+    "too_many_running_queries": {
+        "es": "Espera: ya tienes {running} consultas largas en curso (el máximo es {limit}). "
+        "Cuando termine una, o si detienes alguna, podrás lanzar otra.",
+        "en": "Please wait: you already have {running} long queries running (the limit is "
+        "{limit}). Once one finishes, or if you stop one, you can start another.",
+    },
+    "too_many_running_queries_org": {
+        "es": "Espera: tu organización ya tiene {running} consultas largas en curso (el máximo "
+        "es {limit}). Inténtalo de nuevo en unos segundos.",
+        "en": "Please wait: your organization already has {running} long queries running (the "
+        "limit is {limit}). Try again in a few seconds.",
+    },
+    "job_lost": {
+        "es": "La consulta en segundo plano no terminó (el proceso que la ejecutaba se detuvo). "
+        "Vuelve a lanzarla.",
+        "en": "The background query did not finish (the process running it stopped). Please "
+        "run it again.",
+    },
     "outside_scope": {
         "es": "Solo puedes ver los datos de {filters}: {asked} queda fuera de tu acceso, así que "
         "no hay nada que mostrar. Pide acceso a un administrador si lo necesitas.",

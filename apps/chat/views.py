@@ -23,13 +23,15 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from apps.chat import jobs as query_jobs
 from apps.chat.engine import charts
 from apps.chat.engine.labels import is_percent, is_week_column, labelled_chart, week_range
 from apps.chat.engine.waterfall import KINDS as DECOMPOSITION_CHARTS
-from apps.chat.models import Conversation, Message
+from apps.chat.models import Conversation, Message, QueryJob
 from apps.chat.pipeline import ask, run_query, scope_phrase, stored_text
 from apps.chat.selectors import (
     access_conversation_by_id,
+    access_job_by_id,
     access_message_by_id,
     conversation_messages,
     conversation_search,
@@ -142,6 +144,8 @@ def chat_page(request: HttpRequest, conversation_id: int | None = None) -> HttpR
             # The composer's source switcher; empty: the conversation's, else the default.
             source_name=request.POST.get("source", "").strip()[:100] or None,
         )
+        if query_jobs.is_pending(answer):
+            return _job_response(request, membership, answer, new_conversation=conversation is None)
         observe_answer(answer, "web")
         return _turn_response(
             request, membership, answer, question=stored_text(question), kind=Message.Kind.ASK,
@@ -167,6 +171,15 @@ def chat_page(request: HttpRequest, conversation_id: int | None = None) -> HttpR
         )
         for index, m in enumerate(messages)
     ]
+    # Long queries of this conversation still running: their cards poll until answered.
+    running = (
+        QueryJob.all_tenants.for_org(membership.organization)
+        .filter(conversation=conversation, user=membership.user, status__in=QueryJob.ACTIVE)
+        .order_by("created_at")
+        if conversation
+        else []
+    )
+    job_cards = [_job_context(query_jobs.job_refresh_stale(job)) for job in running]
     source = conversation.data_source if conversation and conversation.data_source else None
     # `?source=NAME`: the source just uploaded to (the switcher starts on it).
     wanted = request.GET.get("source", "").strip()[:100] if conversation is None else ""
@@ -185,6 +198,7 @@ def chat_page(request: HttpRequest, conversation_id: int | None = None) -> HttpR
             "conversation": conversation,
             "groups": _conversation_groups(conversation_search(membership=membership)),
             "cards": cards,
+            "job_cards": [c for c in job_cards if c["job"].status in QueryJob.ACTIVE],
             "membership": membership,
             "caps": caps,
             "source": source,
@@ -306,11 +320,89 @@ def sql_run(request: HttpRequest) -> HttpResponse:
         # SQL has no language: its messages (a syntax error, a refusal) follow the page.
         lang="en" if (get_language() or "es").startswith("en") else "es",
     )
+    if query_jobs.is_pending(answer):
+        return _job_response(request, membership, answer, new_conversation=conversation is None)
     observe_answer(answer, "web")
     return _turn_response(
         request, membership, answer, question=stored_text(sql, kind=Message.Kind.QUERY),
         kind=Message.Kind.QUERY, new_conversation=conversation is None,
     )  # fmt: skip
+
+
+# --- long queries (jobs) ---------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def job_card(request: HttpRequest, job_id: Any) -> HttpResponse:
+    """A long query's card, polled by htmx: progress and elapsed time while it runs, then the
+    answer card in its place. Only the member who asked sees it (404 for anyone else)."""
+    membership = _membership(request)
+    job = query_jobs.job_refresh_stale(access_job_by_id(membership=membership, pk=job_id))
+    return _job_or_answer(request, membership, job)
+
+
+@login_required
+@require_POST
+def job_stop(request: HttpRequest, job_id: Any) -> HttpResponse:
+    """Stop: cancels the query in the database; the card then shows the cancelled answer."""
+    membership = _membership(request)
+    job = access_job_by_id(membership=membership, pk=job_id)
+    try:
+        job = query_jobs.job_stop(job=job, user=membership.user)
+    except query_jobs.NotJobOwner:
+        raise Http404 from None
+    if not request.htmx:
+        return redirect("chat:conversation", conversation_id=job.conversation_id)
+    return _job_or_answer(request, membership, job)
+
+
+def _job_context(job: QueryJob) -> dict[str, Any]:
+    return {"job": job, "elapsed_s": query_jobs.elapsed_ms(job) // 1000}
+
+
+def _job_or_answer(request: HttpRequest, membership: Membership, job: QueryJob) -> HttpResponse:
+    if job.status in QueryJob.ACTIVE or job.message_id is None:
+        if job.status not in QueryJob.ACTIVE:  # failed before any answer was recorded
+            answer = {
+                "type": "ERROR",
+                "answer": _("The background query did not finish. Please run it again."),
+                "error": {"code": "job_lost", "message": ""},
+                "conversation_id": job.conversation_id,
+            }
+            card = _card(membership, answer, question=job.question, kind=job.kind, last=True)
+            return render(request, "chat/_answer.html", {"card": card})
+        return render(request, "chat/_job.html", _job_context(job))
+    message = access_message_by_id(membership=membership, pk=job.message_id)
+    answer = message_answer_for(message=message, membership=membership)
+    observe_answer(answer, "web")
+    card = _card(membership, answer, question=message.question, kind=message.kind, last=True)
+    return render(request, "chat/_answer.html", {"card": card})
+
+
+def _job_response(
+    request: HttpRequest, membership: Membership, pending: dict[str, Any], *, new_conversation: bool
+) -> HttpResponse:
+    """A question that became a job: its polling card in the stream (htmx), or the page."""
+    conversation_id = pending.get("conversation_id")
+    if not request.htmx:
+        return redirect("chat:conversation", conversation_id=conversation_id)
+    job = access_job_by_id(membership=membership, pk=pending["id"])
+    conversation = Conversation.all_tenants.filter(pk=conversation_id).first()
+    response = render(
+        request,
+        "chat/_turn.html",
+        {
+            "job_card": _job_context(job),
+            "conversation": conversation,
+            "groups": _conversation_groups(conversation_search(membership=membership)),
+            "current_id": conversation_id,
+            "new_conversation": new_conversation,
+        },
+    )
+    if new_conversation and conversation_id is not None:
+        response["HX-Push-Url"] = reverse("chat:conversation", args=[conversation_id])
+    return response
 
 
 # --- the answer card's fragments ------------------------------------------------------------

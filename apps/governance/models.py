@@ -67,6 +67,23 @@ class Organization(models.Model):
             "no limit."
         ),
     )
+    # Long queries (apps/chat/jobs.py): above this planner cost (PostgreSQL `EXPLAIN`) a question
+    # runs as a background job instead of on a web worker; and how many may run at once.
+    job_cost_threshold = models.FloatField(
+        default=1_000_000.0,
+        help_text=_(
+            "PostgreSQL sources: a query whose planner cost (EXPLAIN) is above this runs as a "
+            "background job, with progress and Stop, instead of in the web request."
+        ),
+    )
+    max_running_queries_per_user = models.PositiveSmallIntegerField(
+        default=3,
+        help_text=_("Long queries one member may have running at once; more get a 'wait' answer."),
+    )
+    max_running_queries = models.PositiveSmallIntegerField(
+        default=10,
+        help_text=_("Long queries the whole organization may have running at once."),
+    )
     rate_limits = models.JSONField(
         default=dict,
         blank=True,

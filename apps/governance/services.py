@@ -7,7 +7,8 @@ import functools
 import hmac
 import json
 import re
-from collections.abc import Iterable
+import threading
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
@@ -226,6 +227,47 @@ def policy_resolve(
     )
 
 
+_POLICY_MEMO: dict[tuple, DataPolicy] = {}
+_POLICY_MEMO_MAX = 4096
+_policy_memo_lock = threading.Lock()
+
+
+def policy_resolve_memo(
+    *, membership: Membership, catalog_version: tuple, catalog: Callable[[], CatalogFlags]
+) -> DataPolicy:
+    """`policy_resolve` memoised per membership and versions: the member's role and attributes,
+    the org's limits, the role's policy row (`updated_at`) and the catalog's version
+    (`catalog_version`, e.g. source, schema and knowledge versions). One indexed read of the
+    policy row's version replaces the resolution on every question (a cached answer's path).
+    `catalog` is called only on a miss."""
+    org = membership.organization
+    version = (
+        AccessPolicy.all_tenants.for_org(org)
+        .filter(role=membership.role)
+        .values_list("updated_at", flat=True)
+        .first()
+    )
+    key = (
+        membership.pk,
+        membership.role,
+        json.dumps(membership.attributes or {}, sort_keys=True, default=str),
+        org.pk,
+        org.row_cap,
+        org.count_cap,
+        org.query_timeout_ms,
+        version,
+        catalog_version,
+    )
+    policy = _POLICY_MEMO.get(key)
+    if policy is None:
+        policy = policy_resolve(membership=membership, catalog=catalog())
+        with _policy_memo_lock:
+            if len(_POLICY_MEMO) >= _POLICY_MEMO_MAX:
+                _POLICY_MEMO.clear()
+            _POLICY_MEMO[key] = policy
+    return policy
+
+
 def policy_resolve_for_role(
     *,
     org: Organization,
@@ -384,8 +426,10 @@ def audit_record(
     aggregated entry at its minute.
     """
     keyring = audit_keyring()
-    AuditChainHead.objects.get_or_create(organization=org)
-    AuditChainHead.objects.filter(organization=org).update(seq=F("seq") + 1)
+    # Bump first (one query on every entry but a chain's first, which creates its head).
+    if not AuditChainHead.objects.filter(organization=org).update(seq=F("seq") + 1):
+        AuditChainHead.objects.get_or_create(organization=org)
+        AuditChainHead.objects.filter(organization=org).update(seq=F("seq") + 1)
     head = AuditChainHead.objects.select_for_update().get(organization=org)
     entry = AuditEntry(
         organization=org,

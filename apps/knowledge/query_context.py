@@ -26,7 +26,7 @@ from django.conf import settings
 from apps.governance.engine.dialects import Dialect, SourceConnection, get_dialect
 from apps.governance.engine.errors import SqlRefusal
 from apps.governance.engine.policy import DataPolicy
-from apps.governance.services import policy_resolve
+from apps.governance.services import policy_resolve_memo
 from apps.knowledge.engine.catalog import CatalogSnapshot
 from apps.knowledge.locations import LocationError
 from apps.knowledge.models import DataSource
@@ -69,7 +69,11 @@ def query_context(
         raise SqlRefusal("not_authorized", lang=lang, detail=RESTRICTED_RULE)
     catalog = catalog_snapshot(data_source=source)
     if policy is None:
-        policy = policy_resolve(membership=membership, catalog=catalog.policy_flags())
+        # Memoised per membership and versions (a cached answer's path reads one row for it).
+        version = (source.pk, source.schema_version, source.organization.knowledge_version)
+        policy = policy_resolve_memo(
+            membership=membership, catalog_version=version, catalog=catalog.policy_flags
+        )
     return QueryContext(source=source, catalog=catalog, policy=policy, lang=lang)
 
 

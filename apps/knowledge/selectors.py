@@ -146,14 +146,16 @@ class SourceAccess:
 
 def datasource_may_connect(*, org: Organization, user: Any) -> bool:
     """Who may connect a source or upload a spreadsheet to `org` (the rule of
-    `services.datasource_connect`): platform staff and the org's ADMINs."""
-    from apps.governance.models import Role
+    `services.datasource_connect`): platform staff and the members whose role policy grants
+    `can_add_data`."""
+    from apps.governance.selectors import member_can
 
     if getattr(user, "pk", None) is None:
         return False
     if getattr(user, "is_superuser", False):
         return True
-    return Membership.all_tenants.filter(organization=org, user=user, role=Role.ADMIN).exists()
+    membership = Membership.all_tenants.for_org(org).filter(user=user).first()
+    return membership is not None and member_can(membership, "can_add_data")
 
 
 def datasource_spreadsheet_names(*, org: Organization) -> list[str]:

@@ -1096,7 +1096,7 @@ def spreadsheet_connect(
     when a worker is configured (`setup_status`/`setup` report its progress). Raises
     `ConnectError` with a stable code (`spreadsheet_*`, `source_kind_mismatch`, …).
     """
-    existing = DataSource.all_tenants.filter(organization=org, name=name).first()
+    existing = DataSource.all_tenants.for_org(org).filter(name=name).first()
     if existing is not None and existing.kind != DataSource.Kind.DUCKDB:
         _connect_refused(org, user, name, "source_kind_mismatch", channel)
         raise ConnectError("source_kind_mismatch")
@@ -1322,7 +1322,7 @@ def _spreadsheet_prune(*, org: Organization, keep: DataSource) -> None:
     stem = re.sub(r"[^A-Za-z0-9_-]+", "-", keep.name).strip("-")[:60] or "spreadsheets"
     used = {
         Path(s.stored_location()).name
-        for s in DataSource.all_tenants.filter(organization=org, kind=DataSource.Kind.DUCKDB)
+        for s in DataSource.all_tenants.for_org(org).filter(kind=DataSource.Kind.DUCKDB)
     }
     for path in org_sources_dir(org).glob(f"{stem}-*.duckdb*"):
         base = path.name.removesuffix(".wal")

@@ -39,6 +39,10 @@ DATACHAT_HEALTH_TOKEN = env.str("DATACHAT_HEALTH_TOKEN", default="")
 DATACHAT_METRICS_TOKEN = env.str("DATACHAT_METRICS_TOKEN", default="")
 # /health with a broker: how long to wait for a worker's ping, how many queued tasks are too many.
 DATACHAT_HEALTH_PING_SECONDS = env.float("DATACHAT_HEALTH_PING_SECONDS", default=1.0)
+# A worker that answered is taken as alive this long (a ping parks a web worker for its timeout).
+DATACHAT_HEALTH_WORKERS_CACHE_SECONDS = env.float(
+    "DATACHAT_HEALTH_WORKERS_CACHE_SECONDS", default=10.0
+)
 DATACHAT_HEALTH_MAX_QUEUE = env.int("DATACHAT_HEALTH_MAX_QUEUE", default=1000)
 
 # Database servers a data source may point at (`host` or `host:port`, comma-separated). Empty:
@@ -174,7 +178,11 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL + a busy timeout: the dev server, Celery eager tasks and commands share one file.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL;"}
+        # synchronous=NORMAL is SQLite's recommended pairing with WAL: no corruption and no
+        # lost commit on a crash of the process; only an OS crash or power cut may drop the
+        # last transactions (FULL fsyncs on every commit: most of a cached answer's cost).
+        # Production runs on PostgreSQL (docs/deploy.md).
+        {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
     )
 # Persistent connections (a new connection per request costs a round trip and a backend process),
 # checked before reuse so a connection the server dropped is replaced, not failed on.
@@ -438,6 +446,12 @@ DATACHAT = {
     # PostgreSQL policy roles are named <prefix><org>_<role> (docs/security.md): a prefix per
     # installation keeps two installs that share a database cluster apart.
     "PG_ROLE_PREFIX": env.str("DATACHAT_PG_ROLE_PREFIX", default="dc_"),
+    # Long queries as jobs (apps/chat/jobs.py): on when a worker exists (a broker, not eager);
+    # a web request runs a query at most WEB_QUERY_DEADLINE_MS, then hands it to a worker.
+    "QUERY_JOBS": env.bool("DATACHAT_QUERY_JOBS", default=not CELERY_TASK_ALWAYS_EAGER),
+    "WEB_QUERY_DEADLINE_MS": env.int("DATACHAT_WEB_QUERY_DEADLINE_MS", default=1500),
+    # How long a query that passed the web deadline goes straight to a job when asked again.
+    "SLOW_MEMORY_SECONDS": env.int("DATACHAT_SLOW_MEMORY_SECONDS", default=600),
     # Cache lifetimes (seconds) of a data answer and of a documentation answer.
     "CACHE_TTL": {"result": 300, "rag": 7 * 86400},
 }

@@ -74,6 +74,8 @@ def test_metrics_show_requests_index_lag_and_audit_verification(client, member):
 @pytest.mark.django_db
 def test_health_checks_the_vector_store_for_real(client, member, settings, monkeypatch):
     settings.DATACHAT_HEALTH_TOKEN = "t0ken"
+    # A passed probe is remembered a few seconds in production; 0: every call probes.
+    settings.DATACHAT_HEALTH_WORKERS_CACHE_SECONDS = 0
     auth = {"HTTP_AUTHORIZATION": "Bearer t0ken"}
     body = client.get("/health", **auth).json()
     assert body["checks"]["vector_store"]["status"] == "ok"

@@ -6,7 +6,9 @@ fails instead, so a green CI run means the service-backed tests really ran.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -106,6 +108,44 @@ def manage_runner(**variables: str):  # noqa: ANN201
 
     run.env = env  # type: ignore[attr-defined]
     return run
+
+
+@contextlib.contextmanager
+def celery_worker(env: dict[str, str], *, nice: int = 0) -> Iterator[subprocess.Popen]:
+    """A real `celery worker` (solo pool) of the product, with `env` (a `manage_runner`'s) and
+    `nice` (its CPU priority below the caller's), stopped (its whole process group) on exit."""
+    worker = subprocess.Popen(
+        [
+            *(["nice", "-n", str(nice)] if nice else []),
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "datachat",
+            "worker",
+            "--pool",
+            "solo",
+            "--loglevel",
+            "WARNING",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+        ],
+        cwd=ROOT,
+        env={**env, "DJANGO_SETTINGS_MODULE": "datachat.settings.local"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        yield worker
+    finally:
+        os.killpg(worker.pid, signal.SIGTERM)
+        try:
+            worker.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(worker.pid, signal.SIGKILL)
+            worker.wait(timeout=10)
 
 
 MARIADB_URL = os.environ.get("DATACHAT_TEST_MARIADB_URL", "mysql://root@127.0.0.1:3306/test")

@@ -7,6 +7,8 @@ from apps.chat.api import views
 urlpatterns = [
     path("chat/", views.ChatApi.as_view(), name="api-chat"),
     path("query/", views.QueryApi.as_view(), name="api-query"),
+    path("jobs/<uuid:pk>/", views.JobApi.as_view(), name="api-job"),
+    path("jobs/<uuid:pk>/cancel/", views.JobCancelApi.as_view(), name="api-job-cancel"),
     path("conversations/", views.ConversationListApi.as_view(), name="api-conversations"),
     path(
         "conversations/<int:pk>/",

@@ -19,6 +19,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from apps.chat import jobs as query_jobs
 from apps.chat.exports import (
     CSV_CONTENT_TYPE,
     EXPORT_FORMATS,
@@ -26,10 +27,11 @@ from apps.chat.exports import (
     ExportRefused,
     message_export,
 )
-from apps.chat.models import Conversation, Message
+from apps.chat.models import Conversation, Message, QueryJob
 from apps.chat.pipeline import ask, run_query
 from apps.chat.selectors import (
     access_conversation_by_id,
+    access_job_by_id,
     access_message_by_id,
     conversation_messages,
     conversation_owned_get,
@@ -123,6 +125,43 @@ class AnswerSerializer(serializers.Serializer):
         child=serializers.JSONField(),
         help_text="A trend's periods that stand out: {period, value, direction, score, followup}.",
     )
+    job = serializers.JSONField(
+        allow_null=True,
+        required=False,
+        help_text='A long query run as a job: {"id", "status", "url"}; null otherwise.',
+    )
+
+
+class JobSerializer(serializers.Serializer):
+    """A long query run as a background job (202 from /chat/ and /query/; the job endpoint)."""
+
+    id = serializers.UUIDField()
+    job = serializers.CharField(help_text="The URL to poll (GET) and to stop (POST …/cancel/).")
+    status = serializers.ChoiceField(choices=QueryJob.Status.values)
+    kind = serializers.CharField()
+    question = serializers.CharField()
+    reason = serializers.CharField(help_text="`cost` (the planner's estimate) or `deadline`.")
+    cancel_requested = serializers.BooleanField()
+    elapsed_ms = serializers.IntegerField()
+    conversation_id = serializers.IntegerField(allow_null=True)
+    message_id = serializers.IntegerField(allow_null=True)
+    answer = AnswerSerializer(allow_null=True, help_text="The answer object, once the job ended.")
+
+
+def _answer_response(answer: dict[str, Any], channel: str) -> Response:
+    """200 with the answer object; 202 with the job for a long query; 429 (with Retry-After) for
+    the "wait" answer of a member or org with too many long queries running."""
+    if query_jobs.is_pending(answer):
+        body = {k: v for k, v in answer.items() if k != "pending"}
+        return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": body["job"]})
+    observe_answer(answer, channel)
+    if (answer.get("error") or {}).get("code") == "too_many_running_queries":
+        return Response(
+            answer,
+            status=status.HTTP_429_TOO_MANY_REQUESTS,
+            headers={"Retry-After": str(query_jobs.RETRY_AFTER_SECONDS)},
+        )
+    return Response(answer)
 
 
 class FeedbackSerializer(serializers.Serializer):
@@ -161,7 +200,13 @@ class ChatApi(TenantApi):
     @extend_schema(
         summary="Ask a question",
         request=InputSerializer,
-        responses={200: AnswerSerializer, 400: ErrorSerializer, **ERRORS, 429: RATE_LIMITED},
+        responses={
+            200: AnswerSerializer,
+            202: OpenApiResponse(JobSerializer, description="A long query, run as a job"),
+            400: ErrorSerializer,
+            **ERRORS,
+            429: RATE_LIMITED,
+        },
     )
     def post(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data)
@@ -179,8 +224,7 @@ class ChatApi(TenantApi):
             source_name=data.validated_data.get("source") or None,
             channel="api",
         )
-        observe_answer(answer, "api")
-        return Response(answer)
+        return _answer_response(answer, "api")
 
 
 class QueryApi(TenantApi):
@@ -195,7 +239,13 @@ class QueryApi(TenantApi):
     @extend_schema(
         summary="Run SQL through the guard",
         request=InputSerializer,
-        responses={200: AnswerSerializer, 400: ErrorSerializer, **ERRORS, 429: RATE_LIMITED},
+        responses={
+            200: AnswerSerializer,
+            202: OpenApiResponse(JobSerializer, description="A long query, run as a job"),
+            400: ErrorSerializer,
+            **ERRORS,
+            429: RATE_LIMITED,
+        },
     )
     def post(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data)
@@ -207,8 +257,45 @@ class QueryApi(TenantApi):
             channel="api",
             lang=(getattr(request, "LANGUAGE_CODE", "") or "es")[:2],
         )
-        observe_answer(answer, "api")
-        return Response(answer)
+        return _answer_response(answer, "api")
+
+
+# --- long queries (jobs) ------------------------------------------------------------------------
+
+
+class JobApi(TenantApi):
+    """A long query's job: its status and elapsed time, and the answer object once it ended.
+    Only the member who asked sees it; anyone else (and another org) gets 404."""
+
+    model = QueryJob
+
+    def access_object(self, pk: Any) -> QueryJob:
+        return access_job_by_id(membership=self.membership, pk=pk)
+
+    @extend_schema(summary="A long query's job", responses={200: JobSerializer, **ERRORS})
+    def get(self, request: Request, pk: Any) -> Response:
+        return Response(query_jobs.job_state(self.get_object(pk)))
+
+
+class JobCancelApi(TenantApi):
+    """Stop a long query: cancelled in the database and recorded as cancelled (message and
+    audit entry). Stopping a job that already ended changes nothing."""
+
+    model = QueryJob
+
+    def access_object(self, pk: Any) -> QueryJob:
+        return access_job_by_id(membership=self.membership, pk=pk)
+
+    @extend_schema(
+        summary="Stop a long query", request=None, responses={200: JobSerializer, **ERRORS}
+    )
+    def post(self, request: Request, pk: Any) -> Response:
+        job = self.get_object(pk)
+        try:
+            job = query_jobs.job_stop(job=job, user=request.user)
+        except query_jobs.NotJobOwner:
+            raise Http404 from None
+        return Response(query_jobs.job_state(job))
 
 
 # --- conversations ----------------------------------------------------------------------------

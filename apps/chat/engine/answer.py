@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 from datachat.contract import ANSWER_TYPES, INTENTS
@@ -56,6 +56,9 @@ class Answer:
     # The period the answer used, named ("noviembre de 2025 (mes anterior al último con datos)",
     # "T3 2025", "todo el periodo con datos (1 ene 2024 – 31 dic 2025)"); None when unknown.
     period: str | None = None
+    # A long query run as a background job: {"id", "status", "url"}
+    # (docs/architecture.md, "Long queries as jobs").
+    job: dict[str, str] | None = None
     # Insights (docs/insights.md): a why-answer's change split into contributions; a HYBRID
     # answer's definition ({term, text, sources, metric}); the periods a trend's answer names
     # as standing out, each with its "why?" follow-up.
@@ -74,7 +77,18 @@ class Answer:
             raise ValueError(f"unknown answer type {self.type!r}")
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
+        """The answer as JSON-ready data. Top-level lists and dicts are copies; what they hold
+        (a chart's figure, the intent) is shared, not deep-copied: `asdict`'s deep copy of a
+        thousand rows and a figure was most of a cached answer's cost."""
+        data: dict[str, Any] = {}
+        for item in fields(self):
+            value = getattr(self, item.name)
+            if isinstance(value, list):
+                value = list(value)
+            elif isinstance(value, dict):
+                value = dict(value)
+            data[item.name] = value
+        data["llm"] = asdict(self.llm)
         data["rows"] = [[json_value(v) for v in row] for row in self.rows]
         return data
 

@@ -20,7 +20,7 @@ from apps.knowledge.engine import introspection
 from apps.knowledge.engine.catalog import CatalogSnapshot
 
 # tests/eval/shapes_nl2sql.jsonl answered right (floors only rise; the issue's target is 0.9)
-SHAPES_FLOOR = 0.8
+SHAPES_FLOOR = 0.95
 
 
 @pytest.fixture(scope="module")
@@ -286,12 +286,12 @@ def test_entities_with_more_than_n_rows_are_a_having_on_the_count(shop, demo):
 
 
 def test_a_grain_or_period_the_sql_does_not_use_is_asked_back(demo):
-    """ "the best month of each year" answered the best month overall; "cada año" is now named
-    in the question back."""
+    """ "the best month of each year" answered the best month overall (it is now ranked within
+    each year, below); a larger period that does not contain the ranked one is named back."""
     model, _conn = demo
-    result = interpret("mejor mes de cada año por ingresos", model)
+    result = interpret("mejor año de cada mes por ingresos", model)
     assert result.route == "CLARIFY"
-    assert ("word", "cada año") in {(u.kind, u.text) for u in result.unresolved}
+    assert ("word", "cada mes") in {(u.kind, u.text) for u in result.unresolved}
 
 
 def test_request_words_do_not_send_a_data_question_elsewhere(demo):
@@ -431,3 +431,166 @@ def test_the_compare_question_back_names_no_demo_values(shop):
     for lang in ("es", "en"):
         text = clarify_message("compare_what", lang, detail="", model=model)
         assert "Norte" not in text and "Sur" not in text and "2024" not in text
+
+
+# --- §6 windows over periods: change, running total, the best period within each larger one -----
+
+
+def _gold(conn: sqlite3.Connection, sql: str) -> list[tuple]:
+    return rows(conn, sql)
+
+
+_Y24 = "fecha BETWEEN '2024-01-01' AND '2024-12-31'"
+_Y25 = "fecha BETWEEN '2025-01-01' AND '2025-12-31'"
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Crecimiento de las ventas de 2024 a 2025",
+        "Revenue growth from 2024 to 2025",
+        "Variación porcentual de las ventas de 2025 frente a 2024",
+        "Percent change in revenue between 2024 and 2025",
+        "Revenue growth vs last year",  # the data's latest year against the one before
+        "Crecimiento de las ventas respecto al año anterior",
+    ],
+)
+def test_growth_between_two_periods_is_both_values_the_difference_and_the_percent(demo, question):
+    """ "crecimiento de 2024 a 2025" listed the two years (the growth word was dropped), and
+    "% change" was asked back: now one row, A, B, B - A and (B - A) * 100 / A."""
+    model, conn = demo
+    result, got = answer(model, conn, question)
+    assert "LAG(" in result.sql
+    gold = _gold(
+        conn,
+        f"SELECT a, b, b - a, (b - a) * 100.0 / a FROM (SELECT SUM(CASE WHEN {_Y24} THEN total "
+        f"END) AS a, SUM(CASE WHEN {_Y25} THEN total END) AS b FROM ventas)",
+    )
+    assert len(got) == 1 and got[0] == pytest.approx(gold[0])
+    assert ("variación" if result.lang == "es" else "change") in result.reading
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["Variación de las ventas mes a mes en 2025", "Revenue change month over month in 2025 in %"],
+)
+def test_change_period_over_period_is_a_lag_over_the_periods(demo, question):
+    model, conn = demo
+    result, got = answer(model, conn, question)
+    gold = _gold(
+        conn,
+        "SELECT m, t, LAG(t) OVER (ORDER BY m), t - LAG(t) OVER (ORDER BY m), "
+        "(t - LAG(t) OVER (ORDER BY m)) * 100.0 / LAG(t) OVER (ORDER BY m) FROM (SELECT "
+        f"STRFTIME('%Y-%m', fecha) AS m, SUM(total) AS t FROM ventas WHERE {_Y25} GROUP BY m) "
+        "ORDER BY m",
+    )
+    assert len(got) == 12 and got[0][2] is None
+    for mine, theirs in zip(got[1:], gold[1:], strict=True):
+        assert mine[0] == theirs[0] and mine[1:] == pytest.approx(theirs[1:])
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["Ventas acumuladas por mes en 2025", "Running total of revenue by month in 2025"],
+)
+def test_a_running_total_is_a_window_sum_in_period_order(demo, question):
+    model, conn = demo
+    result, got = answer(model, conn, question)
+    assert "OVER (ORDER BY month" in result.sql
+    gold = _gold(
+        conn,
+        "SELECT m, t, SUM(t) OVER (ORDER BY m) FROM (SELECT STRFTIME('%Y-%m', fecha) AS m, "
+        f"SUM(total) AS t FROM ventas WHERE {_Y25} GROUP BY m) ORDER BY m",
+    )
+    assert [r[0] for r in got] == [r[0] for r in gold]
+    assert [v for r in got for v in r[1:]] == pytest.approx([v for r in gold for v in r[1:]])
+
+
+def test_a_running_total_per_group_restarts_in_each_group(demo):
+    model, conn = demo
+    result, got = answer(model, conn, "ventas acumuladas por mes y canal en 2025")
+    assert "PARTITION BY canal" in result.sql
+    last = {canal: running for canal, _month, _value, running in got}
+    gold = dict(rows(conn, f"SELECT canal, SUM(total) FROM ventas WHERE {_Y25} GROUP BY canal"))
+    assert last == pytest.approx(gold)
+
+
+@pytest.mark.parametrize(
+    ("question", "n"),
+    [("El mejor mes de cada año por ingresos", 1), ("top 2 months of each year by revenue", 2)],
+)
+def test_the_best_period_within_each_larger_period_is_ranked_within_it(demo, question, n):
+    """ "el mejor mes de cada año" answered the best month overall (then was asked back)."""
+    model, conn = demo
+    result, got = answer(model, conn, question)
+    assert "ROW_NUMBER() OVER (PARTITION BY STRFTIME('%Y', fecha)" in result.sql
+    gold = _gold(
+        conn,
+        "SELECT y, m, t FROM (SELECT STRFTIME('%Y', fecha) AS y, STRFTIME('%Y-%m', fecha) AS m, "
+        "SUM(total) AS t, ROW_NUMBER() OVER (PARTITION BY STRFTIME('%Y', fecha) ORDER BY "
+        f"SUM(total) DESC) AS rn FROM ventas GROUP BY y, m) WHERE rn <= {n}",
+    )
+    assert sorted(got) == sorted(gold)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "ventas acumuladas en 2025",  # a running total over no periods
+        "ventas acumuladas por canal",  # a running total over no periods
+        "top 3 productos por ingresos acumulados",
+    ],
+)
+def test_a_window_word_with_nothing_to_apply_to_is_asked_back(demo, question):
+    model, _conn = demo
+    result = interpret(question, model)
+    assert result.route == "CLARIFY", result.sql
+
+
+def test_each_period_alone_still_groups_by_it(demo):
+    model, conn = demo
+    result, got = answer(model, conn, "ventas de cada mes en 2025")
+    assert "ROW_NUMBER" not in result.sql and len(got) == 12
+
+
+@pytest.mark.parametrize(
+    ("question", "start", "end"),
+    [
+        ("Ventas del T4 2025 por canal", "2025-10-01", "2025-12-31"),
+        ("Revenue in Q2 2024", "2024-04-01", "2024-06-30"),
+        ("ingresos del segundo trimestre de 2024", "2024-04-01", "2024-06-30"),
+    ],
+)
+def test_a_named_quarter_of_a_year_filters_that_quarter(demo, question, start, end):
+    model, _conn = demo
+    result = interpret(question, model)
+    assert f"BETWEEN '{start}' AND '{end}'" in result.sql
+
+
+@pytest.mark.parametrize("dialect", ["sqlite", "postgres"])
+def test_the_window_shapes_pass_the_sql_guard(tmp_path, dialect):
+    """LAG, SUM() OVER, MAX() OVER () and ROW_NUMBER() OVER (PARTITION BY a period) are in
+    the guard's allowlist on both dialects."""
+    from apps.governance.engine.guard import guard_sql
+    from apps.governance.engine.policy import DataPolicy
+
+    path = build_demo_db(tmp_path / "empresa.db", rows=500, seed=3)
+    catalog = introspect_sqlite(path, content=demo_content("acme"))
+    model = build_semantic_model(
+        CatalogSnapshot(dialect, catalog.tables, catalog.foreign_keys, catalog.metrics)
+    )
+    policy = DataPolicy(
+        role="ANALYST",
+        can_query=True,
+        allowed_tables=frozenset(t.name for t in catalog.tables),
+        masked_columns=frozenset(),
+    )
+    for question in (
+        "Crecimiento de las ventas de 2024 a 2025 por canal",
+        "Revenue change month over month",
+        "Cumulative revenue by month",
+        "El mejor mes de cada año por ingresos",
+    ):
+        result = interpret(question, model)
+        assert result.route == "SQL", question
+        guard_sql(result.sql, dialect=dialect, schema=catalog.schema_mapping(), policy=policy)

@@ -840,6 +840,11 @@ def test_postgres_answers_like_sqlite(catalog, demo_db, conn, capsys):
             "Ventas por día en la última semana de 2025",
             "Ingresos en el último trimestre",
             "Unidades vendidas en los últimos 3 meses",
+            # windows over periods (issue 13 §6)
+            "Crecimiento de las ventas de 2024 a 2025 por canal",
+            "Revenue change month over month in 2025",
+            "Ventas acumuladas por mes y canal",
+            "El mejor mes de cada año por ingresos",
         ]
         questions = [c["question"] for c in load_cases() if c.get("gold_sql")] + extra
         with psycopg.connect(dsn) as pg_conn:

@@ -18,11 +18,11 @@ Every value comes out JSON-friendly (`dialects.json_value`), whatever the engine
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from .dialects import OpenQuery, SourceConnection, get_dialect, json_value
-from .dialects.base import UnknownDialect, seconds_text
+from .dialects.base import OPENING, UnknownDialect, seconds_text
 from .dialects.postgres import enter_policy_role
 from .errors import SqlRefusal
 from .guard import GuardedQuery
@@ -71,8 +71,38 @@ def _open(query: GuardedQuery, source: SourceConnection, lang: str, seconds: flo
     return dialect.open(query, source, lang=lang, seconds=seconds)
 
 
-def execute(query: GuardedQuery, *, source: SourceConnection, lang: str = "es") -> QueryResult:
+@dataclass(frozen=True)
+class CancelHandle:
+    """Handed to `execute(on_start=...)` once the query is open: `cancel()` stops it from another
+    thread (the adapter's own cancel: SQLite `interrupt()`, PostgreSQL's cancel request);
+    `backend_pid` is the PostgreSQL server process running it (for `pg_cancel_backend` from
+    another process), None elsewhere."""
+
+    dialect: str
+    cancel: Callable[[], None]
+    backend_pid: int | None = None
+
+
+OnStart = Callable[[CancelHandle], None]
+
+
+def _backend_pid(running: OpenQuery) -> int | None:
+    info = getattr(getattr(running, "_conn", None), "info", None)  # psycopg's ConnectionInfo
+    pid = getattr(info, "backend_pid", None)
+    return pid if isinstance(pid, int) else None
+
+
+def execute(
+    query: GuardedQuery,
+    *,
+    source: SourceConnection,
+    lang: str = "es",
+    on_start: OnStart | None = None,
+) -> QueryResult:
     """Run a guarded query read-only and return at most `policy.row_cap` JSON-friendly rows.
+
+    `on_start`, when given, is called with a `CancelHandle` once the query is open (a cancelled
+    query ends as the `timeout` refusal; the caller knows it asked for the cancel).
 
     Raises `SqlRefusal` (`timeout`, `execution_error`, `not_authorized`, or the engine's own
     denial mapped to `table_not_allowed`, `column_not_allowed`, `function_not_allowed`,
@@ -83,8 +113,19 @@ def execute(query: GuardedQuery, *, source: SourceConnection, lang: str = "es") 
     policy = query.policy
     started = time.monotonic()
     seconds = policy.timeout_ms / 1000
-    running = _open(query, source, lang, seconds)
+    token = None
+    if on_start is not None:  # long queries as jobs (apps/chat/jobs.py): Stop cancels here
+        # As the adapter starts opening (SQLite computes inside its first step)...
+        token = OPENING.set(lambda opening: on_start(CancelHandle(query.dialect, opening.cancel)))
     try:
+        running = _open(query, source, lang, seconds)
+    finally:
+        if token is not None:
+            OPENING.reset(token)
+    try:
+        if on_start is not None and (pid := _backend_pid(running)) is not None:
+            # ...and once open, with the PostgreSQL backend's pid for pg_cancel_backend.
+            on_start(CancelHandle(query.dialect, running.cancel, pid))
         rows, row_count, capped = _collect(running, policy, started + seconds, lang)
     finally:
         running.close()

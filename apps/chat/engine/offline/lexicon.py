@@ -339,6 +339,35 @@ TREND_WORDS = words(
 TREND_PREFIXES = ("evoluc", "evolv", "tendenc", "trend")
 # "crecimiento", "cuánto creció", "growth": a trend, or a comparison when two periods are named.
 GROWTH_PREFIXES = ("crecimiento", "crecio", "crecieron", "crecer", "growth", "grew", "grown")
+# Change between periods (issue 13 §6): "variación", "% change", "cambio porcentual" read as
+# growth; the percent words next to them say the change is in percent, not a share.
+CHANGE_WORDS = words("variacion variaciones")
+CHANGE_IF_PERCENT = words("cambio cambios change changes")
+PERCENT_WORDS = words("porcentual porcentuales percent percentage pct porcentaje %")
+PERCENT_PHRASES = phrases(
+    """
+    en porcentaje | in percent | in percentage | as a percentage | como porcentaje | en % | in %
+    """
+)
+# "crecimiento frente al año anterior", "growth vs last year", "over the previous month": the
+# latest period against the one before it (only read next to a change word).
+VERSUS_WORDS = words("vs versus contra frente respecto compared against over sobre than")
+PREVIOUS_UNIT_WORDS = words("last previous prior pasado pasada anterior")
+UNIT_SPELLING = {
+    "es": {"day": ("dia", "dias"), "week": ("semana", "semanas"), "month": ("mes", "meses"),
+           "quarter": ("trimestre", "trimestres"), "year": ("ano", "anos")},
+    "en": {"day": ("day", "days"), "week": ("week", "weeks"), "month": ("month", "months"),
+           "quarter": ("quarter", "quarters"), "year": ("year", "years")},
+}  # fmt: skip
+# Running totals: "ventas acumuladas", "cumulative revenue", "running total", "total acumulado".
+RUNNING_WORDS = words(
+    "acumulado acumulada acumulados acumuladas cumulative cumulatively accumulated"
+)
+RUNNING_NEEDS_TOTAL = words("running")
+RUNNING_TOTAL_WORDS = words("total totals suma sum")
+# The best period within each larger one: "el mejor mes de cada año", "the best month of each
+# year" (a word of EACH_WORDS then a time unit).
+EACH_WORDS = words("cada each every")
 TREND_PHRASES = phrases(
     """
     over time | a lo largo del tiempo | en el tiempo | through time | across time | como ha

@@ -142,6 +142,13 @@ class QueryPlan:
     share: bool = False
     share_of: tuple[Filter, ...] = ()
     share_numeric: tuple[NumericFilter, ...] = ()
+    # Windows over the periods of `grain` (issue 13 §6): "change" adds the previous period's
+    # value, the difference and the percent change ("variación mes a mes"); "change_pair" keeps
+    # only the last of the compared periods ("crecimiento de 2024 a 2025": A, B, B - A, %);
+    # "running" adds the running total ("ventas acumuladas por mes").
+    window: str | None = None
+    # "el mejor mes de cada año": order/limit apply within each period of this coarser grain
+    rank_period: str | None = None
 
     @property
     def is_listing(self) -> bool:

@@ -23,6 +23,10 @@ _WORDS = {
         "share": "% del total",
         "distinct": "sin repetir",
         "compare": "compara",
+        "change": "variación sobre el periodo anterior (diferencia y %)",
+        "change_pair": "variación del primer al último periodo (diferencia y %)",
+        "running": "acumulado",
+        "each": "en cada",
         "not": "no es",
         "rows": "filas de",
         "month": "mes",
@@ -45,6 +49,10 @@ _WORDS = {
         "share": "% of total",
         "distinct": "distinct",
         "compare": "compares",
+        "change": "change from the previous period (difference and %)",
+        "change_pair": "change from the first to the last period (difference and %)",
+        "running": "running total",
+        "each": "within each",
         "not": "is not",
         "rows": "rows of",
         "month": "month",
@@ -147,4 +155,8 @@ def describe(plan: QueryPlan | None, model: SemanticModel, lang: str) -> str:
         bits.append(rank)
     elif plan.limit:
         bits.append(w["top"].format(n=plan.limit))
+    if plan.rank_period:
+        bits.append(f"{w['each']} {w['grains'].get(plan.rank_period, plan.rank_period)}")
+    if plan.window:
+        bits.append(w.get(plan.window, plan.window))
     return " · ".join(bits)

@@ -369,6 +369,10 @@ class _Builder:
             select = select.distinct()  # one row per listed row, however many it joins
         if p.average_over and not p.listing:
             select = self._average_over(select)
+        if p.window and not p.listing:
+            return self._window(select)
+        if p.rank_period and p.limit and p.order is not None and not p.listing:
+            return self._top_per_period(select)
         per_group = bool(p.rank_within) and set(p.rank_within) < set(p.dimensions)
         if per_group and p.limit and p.order is not None and not p.listing:
             return self._top_per_group(select)
@@ -540,6 +544,103 @@ class _Builder:
                 exp.LTE(this=exp.column("rank_in_group"), expression=exp.Literal.number(p.limit))
             )
             .order_by(*groups, last)
+        )
+
+    def _window(self, inner: exp.Select) -> exp.Select:
+        """The grouped periods, then a window over them in period order (per group of the
+        other dimensions): the running total, or the previous period's value, the difference
+        and the percent change; "change_pair" keeps the last period only (A, B, B - A, %)."""
+        p = self.plan
+        if not self.period_alias or len(self.metric_aliases) != 1:
+            raise PlanError("a window needs one metric over periods")
+        inner.set("order", None)
+        period = exp.column(self.period_alias)
+        dims = [exp.column(self.dim_alias(d)) for d in p.dimensions]
+        value = exp.column(self.metric_aliases[0])
+        by_period = exp.Order(
+            expressions=[
+                exp.Ordered(this=period.copy(), desc=False, nulls_first=self._nulls(False))
+            ]
+        )
+
+        def over(function: exp.Expression) -> exp.Window:
+            partition = [d.copy() for d in dims] or None
+            return exp.Window(this=function, partition_by=partition, order=by_period.copy())
+
+        items: list[exp.Expression] = [*dims, period, value]
+        if p.window == "running":
+            items.append(exp.alias_(over(exp.Sum(this=value.copy())), "running_total"))
+        elif p.window in ("change", "change_pair"):
+            previous = over(exp.Lag(this=value.copy()))
+            difference = exp.Sub(this=value.copy(), expression=previous.copy())
+            percent = exp.Div(
+                this=exp.Mul(
+                    this=exp.paren(difference.copy()), expression=exp.Literal.number("100.0")
+                ),
+                expression=exp.Nullif(this=previous.copy(), expression=exp.Literal.number(0)),
+            )
+            items += [
+                exp.alias_(previous, "previous_value"),
+                exp.alias_(difference, "change"),
+                exp.alias_(percent, "percent_change"),
+            ]
+        else:
+            raise PlanError(f"unknown window {p.window}")
+        if p.window == "change_pair":
+            items.append(exp.alias_(exp.Window(this=exp.Max(this=period.copy())), "last_period"))
+        outer = exp.select(*items).from_(inner.subquery("periods"))
+        if p.window != "change_pair":
+            return outer.order_by(*[d.copy() for d in dims], period.copy())
+        names = [*[d.name for d in dims], "previous_value", value.name, "change", "percent_change"]
+        last = (
+            exp.select(*[exp.column(n) for n in names])
+            .from_(outer.subquery("changes"))
+            .where(exp.EQ(this=exp.column(self.period_alias), expression=exp.column("last_period")))
+        )
+        return last.order_by(*[d.copy() for d in dims]) if dims else last
+
+    def _top_per_period(self, inner: exp.Select) -> exp.Select:
+        """The best period within each coarser one ("el mejor mes de cada año"): the coarser
+        period is grouped too, and ROW_NUMBER() over it keeps the top N of each."""
+        p = self.plan
+        if not self.period_alias or p.time_column is None:
+            raise PlanError("a rank within periods needs a period")
+        coarse = _template(
+            self.model,
+            _PERIOD_SQL[self.dialect][p.rank_period],
+            self.col(p.time_column.table, p.time_column.column),
+        )
+        alias = (
+            f"{p.rank_period}_of_{self.period_alias}"
+            if p.rank_period == self.period_alias
+            else p.rank_period
+        )
+        inner.set("order", None)
+        inner.set("limit", None)
+        inner.set("expressions", [exp.alias_(coarse.copy(), alias), *inner.expressions])
+        inner = inner.group_by(coarse.copy())
+        metric = self._unqualify(self.metrics[p.order.metric][0].copy())
+        ordered = exp.Ordered(this=metric, desc=p.order.desc, nulls_first=self._nulls(p.order.desc))
+        window = exp.Window(
+            this=exp.RowNumber(),
+            partition_by=[coarse.copy()],
+            order=exp.Order(expressions=[ordered]),
+        )
+        inner = inner.select(exp.alias_(window, "rank_in_period"))
+        outputs = [exp.column(alias), exp.column(self.period_alias)]
+        outputs += [exp.column(self.dim_alias(d)) for d in p.dimensions]
+        outputs += [exp.column(a) for a in self.metric_aliases]
+        measured = self.metric_aliases[p.order.metric]
+        last = exp.Ordered(
+            this=exp.column(measured), desc=p.order.desc, nulls_first=self._nulls(p.order.desc)
+        )
+        return (
+            exp.select(*outputs)
+            .from_(inner.subquery("ranked"))
+            .where(
+                exp.LTE(this=exp.column("rank_in_period"), expression=exp.Literal.number(p.limit))
+            )
+            .order_by(exp.column(alias), last)
         )
 
     def dim_alias(self, d) -> str:  # noqa: ANN001

@@ -84,6 +84,23 @@ class Command(BaseCommand):
         parser.add_argument("--user", default="analista")
         parser.add_argument("--limit", type=int, default=0, help="Use only the first N questions.")
         parser.add_argument(
+            "--pg-rows",
+            type=int,
+            default=0,
+            help="Also generate a PostgreSQL source of this many rows (generate_series, in a "
+            "scratch database `dcbench_big` on --pg-url) and time an answer and exports.",
+        )
+        parser.add_argument(
+            "--pg-url",
+            default="postgres://postgres@127.0.0.1:5432/postgres",
+            help="An administrator's URL of the PostgreSQL server for --pg-rows.",
+        )
+        parser.add_argument(
+            "--pg-export-rows",
+            default="100000,1000000",
+            help="Export sizes (rows, comma-separated) for --pg-rows: RSS per size.",
+        )
+        parser.add_argument(
             "--llm-stub",
             action="store_true",
             help="Also benchmark the LLM path against a scripted local OpenAI-compatible server.",
@@ -100,6 +117,15 @@ class Command(BaseCommand):
         questions = [c.question for c in cases]
         self.stdout.write(f"{len(questions)} questions from {options['file']}")
         self._offline(org, membership, questions)
+        self._end_to_end(membership, questions)
+        if options["pg_rows"]:
+            from apps.chat.bench_pg import bench_big_source
+
+            sizes = [int(x) for x in str(options["pg_export_rows"]).split(",") if x.strip()]
+            for title, header, rows in bench_big_source(
+                org=org, rows=options["pg_rows"], admin_url=options["pg_url"], export_sizes=sizes
+            ):
+                self.stdout.write(table(title, header, rows))
         if options["llm_stub"]:
             gold = {" ".join(c.question.split()): c.gold_sql for c in cases if c.gold_sql}
             self._llm(membership, questions, gold)
@@ -167,6 +193,44 @@ class Command(BaseCommand):
         self.stdout.write(
             f"pipeline overhead beyond SQL execution and storage: p50 "
             f"{percentile(overhead, 50):.2f} ms, p95 {percentile(overhead, 95):.2f} ms"
+        )
+
+    def _end_to_end(self, membership, questions: list[str]) -> None:  # noqa: ANN001
+        """What `ask --batch` costs per question, wall clock, storage included: every question
+        fresh (cache cleared), then the same questions again (cache hits: no interpretation, no
+        query; still a message and an audit entry each)."""
+        import json
+
+        def timed() -> tuple[list[float], list[dict]]:
+            spent, answers = [], []
+            for question in questions:
+                started = time.perf_counter()
+                answer = ask(membership=membership, question=question, channel="cli")
+                json.dumps(answer, ensure_ascii=False)
+                spent.append((time.perf_counter() - started) * 1000)
+                answers.append(answer)
+            return spent, answers
+
+        cache.clear()
+        fresh, _answers = timed()
+        cached, answers = timed()
+        hits = sum(1 for a in answers if a["cached"])
+        ratio = statistics.fmean(cached) / statistics.fmean(fresh)
+        self.stdout.write(
+            table(
+                "End to end through `ask --batch` (ms per question, wall clock, storage included)",
+                ("pass", "mean", "p50", "p95"),
+                [
+                    (
+                        label,
+                        f"{statistics.fmean(v):.2f}",
+                        f"{percentile(v, 50):.2f}",
+                        f"{percentile(v, 95):.2f}",
+                    )
+                    for label, v in (("fresh", fresh), (f"cached ({hits} hits)", cached))
+                ]
+                + [("cached / fresh (mean)", f"{ratio:.2f}", "", "")],
+            )
         )
 
     def _llm(self, membership, questions: list[str], gold: dict[str, str]) -> None:  # noqa: ANN001

@@ -54,12 +54,13 @@ without a server engine needs no driver.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import datetime as dt
 import decimal
 import math
 import threading
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -131,6 +132,12 @@ def seconds_text(policy: DataPolicy) -> str:
     return f"{policy.timeout_ms / 1000:g}"
 
 
+# Set by `executor.execute(on_start=...)` around the opening of one query (this thread only).
+OPENING: contextvars.ContextVar[Callable[[OpenQuery], None] | None] = contextvars.ContextVar(
+    "datachat_opening", default=None
+)
+
+
 class OpenQuery:
     """A guarded query running on one connection; adapters subclass it.
 
@@ -143,6 +150,11 @@ class OpenQuery:
 
     def __init__(self) -> None:
         self._watchdog: threading.Timer | None = None
+        # The executor's `on_start` (long queries as jobs): told of this query before the
+        # adapter sends it, since SQLite computes an aggregate inside its first `execute`.
+        hook = OPENING.get()
+        if hook is not None:
+            hook(self)
 
     def start_watchdog(self, seconds: float) -> None:
         """Cancel the statement from another thread after `seconds` (the app-side deadline,
