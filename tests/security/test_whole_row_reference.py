@@ -81,3 +81,29 @@ def test_an_analyst_cannot_read_a_masked_spreadsheet_column_through_the_row() ->
     ).json()
     assert "example.com" not in json.dumps(body.get("rows"))
     assert body["type"] == "REFUSED" and body["error"]["code"] == "column_not_allowed"
+
+
+def test_duckdb_itself_refuses_a_whole_row_of_a_table_with_masked_columns(tmp_path) -> None:  # noqa: ANN001
+    """The engine layer alone (guard switched off): DuckDB's own parse tree is read."""
+    import duckdb
+
+    from apps.governance.engine.dialects.duckdb import connect, engine_check
+
+    path = str(tmp_path / "evil.duckdb")
+    setup = duckdb.connect(path)
+    setup.execute("CREATE TABLE evil (nombre VARCHAR, importe INTEGER, email VARCHAR)")
+    setup.execute("INSERT INTO evil VALUES ('ana', 10, 'ana@example.com')")
+    setup.close()
+    conn = connect(path)
+    try:
+        for sql in (
+            "SELECT evil FROM evil",
+            "SELECT e FROM evil AS e",
+            "SELECT e::VARCHAR FROM evil e",
+        ):
+            with pytest.raises(SqlRefusal) as refused:
+                engine_check(conn, sql, POLICY, "en")
+            assert refused.value.code == "column_not_allowed", sql
+        engine_check(conn, "SELECT nombre, importe FROM evil AS e", POLICY, "en")  # allowed
+    finally:
+        conn.close()
