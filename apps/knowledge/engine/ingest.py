@@ -651,18 +651,25 @@ def _read_excel(path: Path, limits: IngestLimits, report: Progress) -> list[tupl
     try:
         for sheet in computed.worksheets:
             raw = formulas[sheet.title]
+            # The declared dimension is the file's claim: openpyxl pads every row to it (a 12 KB
+            # file declaring column XFD took 300 MB). Read the cells that exist instead.
+            sheet.reset_dimensions()
+            raw.reset_dimensions()
             rows = []
             for values, texts in zip(
                 sheet.iter_rows(values_only=True), raw.iter_rows(values_only=True), strict=False
             ):
                 # A formula with no cached result (a file no spreadsheet program saved) is kept
                 # as its text; nothing is evaluated.
-                rows.append(
-                    [
-                        t if v is None and isinstance(t, str) and t.startswith("=") else v
-                        for v, t in zip(values, texts, strict=False)
-                    ]
-                )
+                row = [
+                    t if v is None and isinstance(t, str) and t.startswith("=") else v
+                    for v, t in zip(values, texts, strict=False)
+                ]
+                while row and row[-1] is None:  # formatted-but-empty cells at the end
+                    row.pop()
+                if len(row) > limits.max_columns:
+                    raise IngestError("spreadsheet_too_many_columns", limit=limits.max_columns)
+                rows.append(row)
                 total += 1
                 if total > limits.max_rows + len(sheets) + 1:
                     raise IngestError("spreadsheet_too_many_rows", limit=limits.max_rows)
