@@ -76,3 +76,18 @@ def test_a_row_wider_than_the_limit_is_refused_while_reading(tmp_path: Path) -> 
     with pytest.raises(IngestError) as refused:
         _read_excel(path, IngestLimits(max_columns=500), lambda *_: None)
     assert refused.value.code == "spreadsheet_too_many_columns"
+
+
+def test_a_workbook_that_unzips_far_beyond_the_size_limit_is_refused_before_parsing(
+    tmp_path: Path,
+) -> None:
+    """A zip bomb: a few KB that unzip to hundreds of MB of XML (a shared string, a sheet of
+    empty rows) would be parsed whole, twice (values and formulas). The archive's own sizes are
+    read first."""
+    filler = "<!--" + "a" * 2_000_000 + "-->"
+    rows = [_cell("A1", "nombre") + filler, _cell("A2", "x")]
+    path = _workbook(tmp_path / "bomb.xlsx", rows, "A1:A2")
+    assert path.stat().st_size < 20_000
+    with pytest.raises(IngestError) as refused:
+        read_tables(path, filename="bomb.xlsx", limits=IngestLimits(max_bytes=20_000))
+    assert refused.value.code == "spreadsheet_too_large"

@@ -38,6 +38,8 @@ from typing import Any
 from datachat.text import fold
 
 SAMPLE_SIZE = 1000
+# A workbook may unzip to at most this many times the upload limit (real ones: 5-20x).
+UNZIP_RATIO = 40
 SPREADSHEET_EXTENSIONS = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".parquet")
 META_SCHEMA = "datachat_meta"  # where column metadata lives inside the DuckDB file
 _MISSING = frozenset({"", "null", "n/a", "na", "#n/a", "-", "none", "nan"})
@@ -641,6 +643,15 @@ def _read_excel(path: Path, limits: IngestLimits, report: Progress) -> list[tupl
 
     from openpyxl import load_workbook
 
+    try:
+        with zipfile.ZipFile(path) as archive:
+            unzipped = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise IngestError("spreadsheet_unreadable", kind="Excel", detail=str(exc)) from None
+    if unzipped > UNZIP_RATIO * limits.max_bytes:
+        # A zip bomb (a few KB of XML that unzip to GBs, parsed whole, twice): the archive's
+        # own sizes bound what reading it would take (zipfile never reads past them).
+        raise IngestError("spreadsheet_too_large", limit=limits.max_bytes // (1024 * 1024))
     try:
         computed = load_workbook(path, read_only=True, data_only=True)
         formulas = load_workbook(path, read_only=True, data_only=False)
