@@ -236,17 +236,13 @@ def policy_resolve_memo(
     *, membership: Membership, catalog_version: tuple, catalog: Callable[[], CatalogFlags]
 ) -> DataPolicy:
     """`policy_resolve` memoised per membership and versions: the member's role and attributes,
-    the org's limits, the role's policy row (`updated_at`) and the catalog's version
-    (`catalog_version`, e.g. source, schema and knowledge versions). One indexed read of the
-    policy row's version replaces the resolution on every question (a cached answer's path).
-    `catalog` is called only on a miss."""
+    the org's limits, the role's policy row (its whole content: an edit made by a bulk update,
+    which leaves `updated_at` alone, still counts) and the catalog's version (`catalog_version`,
+    e.g. source, schema and knowledge versions). One indexed read of the policy row replaces the
+    resolution on every question (a cached answer's path). `catalog` is called only on a miss."""
     org = membership.organization
-    version = (
-        AccessPolicy.all_tenants.for_org(org)
-        .filter(role=membership.role)
-        .values_list("updated_at", flat=True)
-        .first()
-    )
+    row = AccessPolicy.all_tenants.for_org(org).filter(role=membership.role).values().first()
+    version = json.dumps(row, sort_keys=True, default=str)
     key = (
         membership.pk,
         membership.role,
