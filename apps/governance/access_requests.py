@@ -80,8 +80,16 @@ def access_request_open_count(*, membership: Membership) -> int:
 
 def can_resolve(membership: Membership | None) -> bool:
     """The org's administrators see and decide the requests: those who may change its access
-    policies (the admin site's permission, held by the administrators' staff group)."""
-    return membership is not None and membership.user.has_perm("governance.change_accesspolicy")
+    policies (the admin site's permission, held by the administrators' staff group), by their
+    role in this org (the permission is global: an ADMIN elsewhere is not one here)."""
+    from apps.governance.admin_scoping import role_may_edit
+    from apps.governance.models import AccessPolicy
+
+    return (
+        membership is not None
+        and role_may_edit(membership.role, AccessPolicy)
+        and membership.user.has_perm("governance.change_accesspolicy")
+    )
 
 
 def access_request_resolve(

@@ -31,6 +31,11 @@ def _role_models(role: str, *, write: bool) -> set[str]:
     return names
 
 
+def role_may_edit(role: str, model: type[Model]) -> bool:
+    """Whether the staff group of `role` edits `model` (ADMIN: policies and memberships)."""
+    return model._meta.model_name in _role_models(role, write=True)
+
+
 def admin_orgs(request: HttpRequest, model: type[Model], *, write: bool = False):  # noqa: ANN201
     """The organizations where the user's role lets them view (or, with `write`, edit) `model`
     in the admin (superusers: every organization)."""

@@ -153,6 +153,25 @@ class Membership(TenantOwnedModel):
     def __str__(self) -> str:
         return f"{self.user} @ {self.organization_id} ({self.role})"
 
+    def clean(self) -> None:
+        """Attributes are an object of text or numbers (or lists of them): row filters read
+        them on every request of the member, so any other shape is refused here."""
+        super().clean()
+        scalar = (str, int, float, bool)
+        value = self.attributes
+        if not isinstance(value, dict) or not all(
+            isinstance(v, scalar) or (isinstance(v, list) and all(isinstance(i, scalar) for i in v))
+            for v in value.values()
+        ):
+            raise ValidationError(
+                {
+                    "attributes": _(
+                        'An object such as {"region": "Norte"} or {"region": ["Norte"]}.'
+                    )
+                },
+                code="attributes_invalid",
+            )
+
 
 class AccessPolicy(TenantOwnedModel):
     """What one role of one org may see and do: resolved into a `DataPolicy` (engine/policy.py),
@@ -193,6 +212,32 @@ class AccessPolicy(TenantOwnedModel):
 
     def __str__(self) -> str:
         return f"{self.organization_id}:{self.role}"
+
+    def clean(self) -> None:
+        """The lists must have the documented shapes: anything else would be read by every
+        request of the role's members (a 500 on each), so the form refuses it."""
+        super().clean()
+        errors = {}
+        for name in ("allowed_tables", "masked_columns"):
+            value = getattr(self, name)
+            if not isinstance(value, list) or not all(isinstance(e, str) for e in value):
+                errors[name] = _('A list of names in quotes, e.g. ["ventas", "clientes.email"].')
+        filters = self.row_filters
+        scalar = (str, int, float, bool)
+        if not isinstance(filters, list) or not all(
+            isinstance(f, dict)
+            and set(f) == {"table", "column", "value"}
+            and isinstance(f["table"], str)
+            and isinstance(f["column"], str)
+            and isinstance(f["value"], scalar)
+            for f in filters
+        ):
+            errors["row_filters"] = _(
+                'A list of {"table": …, "column": …, "value": …}; the value is text or a '
+                'number, or "{user.attribute}".'
+            )
+        if errors:
+            raise ValidationError(errors, code="policy_invalid")
 
 
 class AuditQuerySet(models.QuerySet):

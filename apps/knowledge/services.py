@@ -1100,6 +1100,17 @@ def spreadsheet_connect(
     if existing is not None and existing.kind != DataSource.Kind.DUCKDB:
         _connect_refused(org, user, name, "source_kind_mismatch", channel)
         raise ConnectError("source_kind_mismatch")
+    if (
+        existing is not None
+        and existing.restricted
+        and user is not None
+        and not getattr(user, "is_superuser", False)
+        and not user.has_perm("knowledge.use_datasource", existing)
+    ):
+        # Uploading into a restricted source would replace its tables and grant the uploader
+        # the whole source: only those who may already read it add to it.
+        _connect_refused(org, user, name, "connect_not_allowed", channel)
+        raise ConnectError("connect_not_allowed")
     staged = _spreadsheet_stage(
         org=org, name=name, file=file, filename=filename, user=user, channel=channel
     )

@@ -93,3 +93,24 @@ def test_a_steward_of_one_org_and_admin_of_another_edits_policies_only_where_adm
     metric = Metric.all_tenants.filter(data_source=source).first()
     if metric is not None:
         assert client.get(f"/admin/knowledge/metric/{metric.pk}/change/").status_code == 200
+
+
+def test_a_globex_admin_who_is_an_acme_viewer_neither_sees_nor_decides_acmes_access_requests() -> (
+    None
+):
+    from apps.governance.models import AccessRequest
+
+    acme = Organization.objects.get(slug="acme")
+    visor = Membership.all_tenants.for_org(acme).get(user__username="visor")
+    asked = AccessRequest.all_tenants.create(
+        organization=acme, user=visor.user, username="visor", role="VIEWER",
+        code="table_not_allowed", reason="no", question="salarios de empleados",
+    )  # fmt: skip
+    # acme is the consultant's first org by slug: the pages act for acme, where they are VIEWER
+    client, _theirs = _member_of_both("VIEWER", "ADMIN")
+    page = client.get("/compliance/access-requests/")
+    assert page.status_code == 404
+    assert "salarios de empleados" not in page.content.decode()
+    client.post(f"/compliance/access-requests/{asked.pk}/grant/")
+    asked.refresh_from_db()
+    assert asked.status == AccessRequest.Status.OPEN

@@ -297,6 +297,7 @@ def _guard(sql: str, ctx: _Context) -> GuardedQuery:
     pretty_names = _output_names_before_qualify(tree, ctx)
     _precheck_tables(tree, ctx)
     tree = _qualify(tree, ctx)
+    _refuse_whole_rows(tree, ctx)
     _restore_output_names(tree, pretty_names)
     analysis = _analyse(tree, ctx)
     _apply_masks(analysis)
@@ -645,6 +646,14 @@ def _columns_hint(ctx: _Context, tables: Iterable[str]) -> str:
         if ctx.lang == "es"
         else f" Available columns: {joined}."
     )
+
+
+def _refuse_whole_rows(tree: exp.Expr, ctx: _Context) -> None:
+    """A table's name used as a column (`SELECT t FROM t`) is the whole row in PostgreSQL and
+    DuckDB: every column, masked ones included. qualify makes it a TableColumn; refused as the
+    unknown column it is in SQLite and MariaDB."""
+    for node in tree.find_all(exp.TableColumn):
+        raise ctx.refuse("column_not_allowed", column=node.name)
 
 
 def _output_names_before_qualify(tree: exp.Expr, ctx: _Context) -> dict[int, str]:

@@ -38,6 +38,8 @@ from typing import Any
 from datachat.text import fold
 
 SAMPLE_SIZE = 1000
+# A workbook may unzip to at most this many times the upload limit (real ones: 5-20x).
+UNZIP_RATIO = 40
 SPREADSHEET_EXTENSIONS = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".parquet")
 META_SCHEMA = "datachat_meta"  # where column metadata lives inside the DuckDB file
 _MISSING = frozenset({"", "null", "n/a", "na", "#n/a", "-", "none", "nan"})
@@ -642,6 +644,15 @@ def _read_excel(path: Path, limits: IngestLimits, report: Progress) -> list[tupl
     from openpyxl import load_workbook
 
     try:
+        with zipfile.ZipFile(path) as archive:
+            unzipped = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise IngestError("spreadsheet_unreadable", kind="Excel", detail=str(exc)) from None
+    if unzipped > UNZIP_RATIO * limits.max_bytes:
+        # A zip bomb (a few KB of XML that unzip to GBs, parsed whole, twice): the archive's
+        # own sizes bound what reading it would take (zipfile never reads past them).
+        raise IngestError("spreadsheet_too_large", limit=limits.max_bytes // (1024 * 1024))
+    try:
         computed = load_workbook(path, read_only=True, data_only=True)
         formulas = load_workbook(path, read_only=True, data_only=False)
     except (zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
@@ -651,18 +662,25 @@ def _read_excel(path: Path, limits: IngestLimits, report: Progress) -> list[tupl
     try:
         for sheet in computed.worksheets:
             raw = formulas[sheet.title]
+            # The declared dimension is the file's claim: openpyxl pads every row to it (a 12 KB
+            # file declaring column XFD took 300 MB). Read the cells that exist instead.
+            sheet.reset_dimensions()
+            raw.reset_dimensions()
             rows = []
             for values, texts in zip(
                 sheet.iter_rows(values_only=True), raw.iter_rows(values_only=True), strict=False
             ):
                 # A formula with no cached result (a file no spreadsheet program saved) is kept
                 # as its text; nothing is evaluated.
-                rows.append(
-                    [
-                        t if v is None and isinstance(t, str) and t.startswith("=") else v
-                        for v, t in zip(values, texts, strict=False)
-                    ]
-                )
+                row = [
+                    t if v is None and isinstance(t, str) and t.startswith("=") else v
+                    for v, t in zip(values, texts, strict=False)
+                ]
+                while row and row[-1] is None:  # formatted-but-empty cells at the end
+                    row.pop()
+                if len(row) > limits.max_columns:
+                    raise IngestError("spreadsheet_too_many_columns", limit=limits.max_columns)
+                rows.append(row)
                 total += 1
                 if total > limits.max_rows + len(sheets) + 1:
                     raise IngestError("spreadsheet_too_many_rows", limit=limits.max_rows)

@@ -218,6 +218,11 @@ def engine_check(conn, sql: str, policy: DataPolicy, lang: str = "es") -> None: 
         if not names:
             continue
         column = names[-1]
+        if len(names) == 1 and masked.get(aliases.get(column, "")):
+            # A table's name as a column is the whole row (a struct): masked columns included.
+            raise SqlRefusal(
+                "column_not_allowed", lang=lang, column=column, detail="denied by the engine"
+            )
         # Unqualified: any table of the query could own it.
         owners = {aliases.get(names[-2], names[-2])} if len(names) >= 2 else referenced
         if any(column in masked.get(owner, ()) for owner in owners):

@@ -24,6 +24,8 @@ class Command(BaseCommand):
             summary = backup_create(output=Path(options["output"]), progress=self.stdout.write)
         except BackupError as exc:
             raise CommandError(str(exc)) from exc
+        except OSError as exc:  # a path that cannot be written: one line, not a traceback
+            raise CommandError(f"cannot write the backup: {exc}") from exc
         self.stdout.write(
             self.style.SUCCESS(
                 f"backup written to {options['output']}: {summary.files} files, "
