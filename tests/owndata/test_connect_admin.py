@@ -59,6 +59,10 @@ def test_superuser_creates_an_org_in_the_admin_with_default_policies():
             "anomaly_max_not_found": 20,
             "anomaly_max_failed_logins": 10,
             "business_hours": "07:00-20:00",
+            # Prefilled by the form in a browser (the model's defaults).
+            "job_cost_threshold": 1000000,
+            "max_running_queries_per_user": 3,
+            "max_running_queries": 10,
         },
     )
     assert response.status_code == 302, response.content[:2000]
