@@ -134,7 +134,10 @@ def test_every_operation_refuses_an_anonymous_client_with_a_documented_401(clien
     for result in schema.get_all_operations():
         operation = result.ok()
         assert "401" in operation.definition.raw["responses"], operation.label
-        path = operation.path.replace("{id}", "1")
+        # An id of the documented kind: a number, or a UUID for a job.
+        path = operation.path.replace(
+            "{id}", "00000000-0000-4000-8000-000000000000" if "/jobs/" in operation.path else "1"
+        )
         response = client.generic(operation.method.upper(), path)
         assert response.status_code == 401, (operation.label, response.status_code)
         assert response.json()["error"]["code"] == "not_authenticated", operation.label
