@@ -124,37 +124,30 @@ def message_record(
             question_stat_record(org=org, user=user, question=record.question, lang=answer.lang)
         if not new_conversation:  # a new conversation's updated_at is already now
             Conversation.objects.filter(pk=conversation.pk).update(updated_at=message.created_at)
-        details: dict[str, Any] = {
-            "message_id": message.pk,
-            "type": answer.type,
-            "cached": answer.cached,
-            "intent": (answer.intent or {}).get("type"),
-            "filters": answer.scope,
-            "masked_columns": list(answer.masked_columns),
-            **(record.audit_details or {}),
-        }
-        audit_record(
-            org=org,
-            user=user,
-            role=membership.role,
-            action=record.kind,
-            channel=record.channel,
-            source=answer.source or "",
-            question=record.question,
-            sql=record.audit_sql,
-            outcome=AUDIT_OUTCOMES[answer.type],
-            code=(answer.error or {}).get("code", ""),
-            rule=record.refusal_rule,
-            row_count=answer.row_count,
-            duration_ms=answer.timings_ms["total"],
-            policy_fingerprint=record.policy_fingerprint,
-            details=details,
+        _turn_audit(
+            record,
+            answer,
+            details={
+                "message_id": message.pk,
+                "type": answer.type,
+                "cached": answer.cached,
+                "intent": (answer.intent or {}).get("type"),
+                "filters": answer.scope,
+                "masked_columns": list(answer.masked_columns),
+                **(record.audit_details or {}),
+            },
         )
     return message, payload
 
 
 def rehearsal_record(*, record: TurnRecord, answer: Answer) -> None:
     """A re-asked question (a steward's fix checked): no message, but its audit-chain entry."""
+    _turn_audit(
+        record, answer, details={"type": answer.type, "cached": answer.cached, "rehearsal": True}
+    )
+
+
+def _turn_audit(record: TurnRecord, answer: Answer, *, details: dict[str, Any]) -> None:
     membership = record.membership
     audit_record(
         org=membership.organization,
@@ -171,7 +164,7 @@ def rehearsal_record(*, record: TurnRecord, answer: Answer) -> None:
         row_count=answer.row_count,
         duration_ms=answer.timings_ms.get("total", 0.0),
         policy_fingerprint=record.policy_fingerprint,
-        details={"type": answer.type, "cached": answer.cached, "rehearsal": True},
+        details=details,
     )
 
 
