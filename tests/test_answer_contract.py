@@ -29,11 +29,28 @@ FIELDS = {
     "conversation_id": int,
     "message_id": int,
 }
+# The project's own additions (docs/architecture.md, "The answer object's additions").
+EXTENSIONS = {
+    "lang": str,
+    "source": (str, type(None)),
+    "scope": list,
+    "masked_columns": list,
+    "count_capped": bool,
+    "units": dict,
+    "labels": dict,
+    "period": (str, type(None)),
+    "interpretation": str,
+    "unresolved": list,
+    "job": (dict, type(None)),
+    "definition": (dict, type(None)),
+    "decomposition": (dict, type(None)),
+    "outliers": list,
+}
 
 
 def assert_contract(answer: dict) -> None:
     json.dumps(answer)  # JSON-serialisable as it is
-    for name, kind in FIELDS.items():
+    for name, kind in {**FIELDS, **EXTENSIONS}.items():
         assert name in answer, name
         assert isinstance(answer[name], kind), (name, answer[name])
     assert answer["type"] in {"SQL", "RAG", "HYBRID", "CLARIFY", "REFUSED", "ERROR"}
