@@ -69,8 +69,10 @@ def query_context(
         raise SqlRefusal("not_authorized", lang=lang, detail=RESTRICTED_RULE)
     catalog = catalog_snapshot(data_source=source)
     if policy is None:
-        # Memoised per membership and versions (a cached answer's path reads one row for it).
-        version = (source.pk, source.schema_version, source.organization.knowledge_version)
+        # Memoised per membership and versions (a cached answer's path reads one row for it). The
+        # source's memo key (id, engine, schema version, last refresh) tells apart two sources
+        # that shared an id: a deleted one, or a rolled-back test's.
+        version = (*source.memo_key(), source.organization.knowledge_version)
         policy = policy_resolve_memo(
             membership=membership, catalog_version=version, catalog=catalog.policy_flags
         )

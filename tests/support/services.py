@@ -22,7 +22,25 @@ import pytest
 POSTGRES_URL = os.environ.get(
     "DATACHAT_TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres"
 )
-REDIS_URL = os.environ.get("DATACHAT_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def _per_worker_redis(url: str) -> str:
+    """One Redis database per xdist worker: tests that start a real Celery worker flush their
+    database and consume its default queue, so two such tests running at once on a shared
+    database would take (or wipe) each other's tasks. gw0 keeps the configured database, gw1 the
+    one below it, and so on (wrapping within Redis's 16)."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not worker.startswith("gw") or not worker[2:].isdigit():
+        return url
+    base, _, db = url.rpartition("/")
+    if not db.isdigit():
+        return url
+    return f"{base}/{(int(db) - int(worker[2:])) % 16}"
+
+
+REDIS_URL = _per_worker_redis(
+    os.environ.get("DATACHAT_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+)
 
 
 def services_required() -> bool:
