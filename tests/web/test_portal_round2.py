@@ -214,7 +214,10 @@ def test_the_anomalies_page_runs_a_stale_detection_once_and_says_when(login, set
     from apps.governance.models import AnomalyReport, Organization
 
     settings.DATACHAT_ANOMALIES_ON_PAGE = True
-    Organization.objects.filter(slug="acme").update(anomaly_max_questions=5)
+    # all day is business hours, so only the volume check can fire whatever the clock says
+    Organization.objects.filter(slug="acme").update(
+        anomaly_max_questions=5, business_hours="00:00-23:59"
+    )
     _burst("analista", hours_ago=2, count=8)  # a full hour two hours ago
     client = login("auditor")
     html = client.get("/compliance/anomalies/").content.decode()
@@ -233,7 +236,10 @@ def test_with_a_scheduler_the_page_does_not_run_detection(login, settings):
     from apps.governance.models import AnomalyReport, Organization
 
     settings.DATACHAT_ANOMALIES_ON_PAGE = False
-    Organization.objects.filter(slug="acme").update(anomaly_max_questions=5)
+    # all day is business hours, so only the volume check can fire whatever the clock says
+    Organization.objects.filter(slug="acme").update(
+        anomaly_max_questions=5, business_hours="00:00-23:59"
+    )
     _burst("analista", hours_ago=2, count=8)
     html = login("auditor").get("/compliance/anomalies/").content.decode()
     assert not AnomalyReport.all_tenants.filter(organization__slug="acme").exists()
@@ -247,7 +253,10 @@ def test_an_anomaly_card_links_to_the_audit_entries_behind_it(login, settings):
     from apps.governance.models import Organization
 
     settings.DATACHAT_ANOMALIES_ON_PAGE = True
-    Organization.objects.filter(slug="acme").update(anomaly_max_questions=5)
+    # all day is business hours, so only the volume check can fire whatever the clock says
+    Organization.objects.filter(slug="acme").update(
+        anomaly_max_questions=5, business_hours="00:00-23:59"
+    )
     _burst("analista", hours_ago=2, count=8)
     _burst("analista", hours_ago=5, count=2)  # outside the window: not behind this report
     client = login("auditor")
