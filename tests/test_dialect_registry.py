@@ -49,6 +49,16 @@ def test_a_source_of_an_unknown_kind_is_refused_everywhere(member):
     with pytest.raises(locations.LocationError) as refused:
         locations.location_check(org=org, kind="oracle", location="x.db")
     assert refused.value.code == "location_invalid"
+    with pytest.raises(locations.LocationError) as refused:
+        locations.url_kind("oracle://scott:tiger@db.example/orcl")
+    assert refused.value.code == "location_invalid"
+    # Shown, never opened: the admin still lists the row, without its location's password.
+    assert "tiger" not in locations.location_display(
+        kind="oracle", stored="oracle://scott:tiger@db.example/orcl"
+    )
+    assert "secret" not in locations.location_display(
+        kind="postgres", stored="postgresql://u:secret@[bad"
+    )
 
 
 def test_a_reused_source_id_never_gets_the_other_sources_catalog_or_model(member):

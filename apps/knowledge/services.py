@@ -153,7 +153,7 @@ def datasource_save(
     )
     generated = (
         location_generated
-        and source.kind in (DataSource.Kind.SQLITE, DataSource.Kind.DUCKDB)
+        and not get_dialect(source.kind).server  # a file DataChat wrote into the org's folder
         and not (before is not None and before.organization_id != source.organization_id)
     )
     staff = user is None or getattr(user, "is_superuser", False)

@@ -159,3 +159,24 @@ def test_an_engine_without_uploaded_files_says_so():
     for kind in ("postgres", "mariadb", "duckdb"):
         with pytest.raises(NotImplementedError):
             get_dialect(kind).check_file("/dev/null")
+
+
+@pytest.mark.parametrize(
+    ("url", "kind"),
+    [("postgresql://u@h/db", "postgres"), ("postgres://u@h/db", "postgres"),
+     ("POSTGRESQL://u@h/db", "postgres"), ("mysql://u@h/db", "mariadb"),
+     ("mariadb://u@h/db", "mariadb")],
+)  # fmt: skip
+def test_a_url_scheme_names_its_engine_once(url, kind):
+    from apps.governance.engine.dialects import kind_for_url
+
+    assert kind_for_url(url).kind == kind
+
+
+@pytest.mark.parametrize("url", ["oracle://u@h/db", "host=h dbname=db", "sqlite://x.db", ""])
+def test_a_url_no_engine_takes_raises(url):
+    from apps.governance.engine.dialects import kind_for_url
+
+    with pytest.raises(UnknownDialect) as error:
+        kind_for_url(url)
+    assert "postgresql://" in str(error.value) and "mysql://" in str(error.value)

@@ -19,6 +19,8 @@ Names
 - `functions`: the lower-case function names a query may call (allowlist; `functions.py`).
 - `server`: a server reached by a DSN (`SourceConnection.server_dsn`) rather than a file
   (`SourceConnection.sqlite_path`).
+- `url_schemes`: a server engine's location URL schemes, the first the canonical one
+  (`kind_for_url` picks the engine from a URL; `knowledge/locations.py` checks with them).
 - `driver_errors`: the driver's exception classes (a catalog read or probe failing with one is
   `location_unavailable`).
 
@@ -245,6 +247,7 @@ class Dialect:
     nulls_sort_high: ClassVar[bool] = False
     functions: ClassVar[frozenset[str]] = frozenset()
     server: ClassVar[bool] = True
+    url_schemes: ClassVar[tuple[str, ...]] = ()
     supports_roles: ClassVar[bool] = False
     # Errors the driver raises while reading a catalog or probing (mapped to ConnectionFailed).
     driver_errors: ClassVar[tuple[type[BaseException], ...]] = ()

@@ -54,7 +54,7 @@ SQL_MODE = "STRICT_TRANS_TABLES,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTIO
 def connect_args(dsn: str) -> dict:
     """PyMySQL keyword arguments from a checked `mysql://` URL."""
     parts = urlsplit(dsn)
-    if parts.scheme not in ("mysql", "mariadb"):
+    if parts.scheme.lower() not in MariaDBDialect.url_schemes:
         raise ValueError("a MariaDB source needs a mysql:// URL")
     return {
         "host": parts.hostname or "",
@@ -419,6 +419,7 @@ class MariaDBDialect(Dialect):
     nulls_sort_high = False
     functions = MARIADB_FUNCTIONS
     server = True
+    url_schemes = ("mysql", "mariadb")
     supports_roles = True
 
     @property

@@ -284,6 +284,7 @@ class PostgresDialect(Dialect):
     nulls_sort_high = True
     functions = POSTGRES_FUNCTIONS
     server = True
+    url_schemes = ("postgresql", "postgres")
     supports_roles = True
 
     @property
