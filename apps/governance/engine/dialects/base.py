@@ -1,8 +1,9 @@
 """The `Dialect` interface: everything DataChat knows about one database engine, in one object.
 
-One adapter per engine (`sqlite.py`, `postgres.py`, `mariadb.py`), registered in `__init__.py`
-and looked up with `get_dialect(kind)`, which raises `UnknownDialect` for a kind nobody
-registered: no caller guesses an engine from an if/else. Callers never import an adapter module.
+One adapter per engine (`sqlite.py`, `postgres.py`, `mariadb.py`, `duckdb.py`), registered in
+`__init__.py` and looked up with `get_dialect(kind)`, which raises `UnknownDialect` for a kind
+nobody registered: no caller guesses an engine from an if/else. Callers never import an adapter
+module.
 
 What an adapter provides (write a new one from this list alone; `sqlite.py` is the shortest
 complete example, `mariadb.py` the most recent server one):
