@@ -55,6 +55,7 @@ from apps.governance.engine.guard import GuardedQuery, GuardLimits, guard_sql
 from apps.governance.engine.policy import DataPolicy
 from apps.governance.engine.screening import bounded, screen_question
 from apps.governance.models import Membership
+from apps.governance.selectors import org_is_current
 from apps.governance.tenancy import tenant_scope
 from apps.knowledge import search as knowledge_search
 from apps.knowledge.engine.catalog import CatalogSnapshot
@@ -265,8 +266,10 @@ def _prepare(turn: Turn, source_name: str | None, conversation_id: int | None) -
     if turn.kind == Message.Kind.ASK:
         turn.lang = detect_language(turn.question)
     # The member object may outlive a knowledge edit (a batch, a long-lived worker): read the
-    # org's limits and knowledge version afresh, so the cache key and policy are current.
-    turn.org.refresh_from_db()
+    # org's limits and knowledge version afresh, so the cache key and policy are current (a
+    # request's member was read with its org a moment ago: no second read).
+    if not org_is_current(turn.org):
+        turn.org.refresh_from_db()
     turn.source = datasource_get(org=turn.org, name=source_name)
     if turn.source is not None and turn.source.organization_id == turn.org.pk:
         turn.source.organization = turn.org  # the same row, already read: no second query
