@@ -54,7 +54,7 @@ from apps.governance.engine.executor import execute
 from apps.governance.engine.guard import GuardedQuery, GuardLimits, guard_sql
 from apps.governance.engine.policy import DataPolicy
 from apps.governance.engine.screening import bounded, screen_question
-from apps.governance.models import Membership
+from apps.governance.models import Membership, Organization
 from apps.governance.selectors import org_is_current
 from apps.governance.tenancy import tenant_scope
 from apps.knowledge import search as knowledge_search
@@ -267,12 +267,16 @@ def _prepare(turn: Turn, source_name: str | None, conversation_id: int | None) -
         turn.lang = detect_language(turn.question)
     # The member object may outlive a knowledge edit (a batch, a long-lived worker): read the
     # org's limits and knowledge version afresh, so the cache key and policy are current (a
-    # request's member was read with its org a moment ago: no second read).
-    if not org_is_current(turn.org):
-        turn.org.refresh_from_db()
-    turn.source = datasource_get(org=turn.org, name=source_name)
+    # request's member was read with its org a moment ago: no second read). The row comes
+    # with the source's, in one query.
+    stale_org = not org_is_current(turn.org)
+    turn.source = datasource_get(org=turn.org, name=source_name, with_org=stale_org)
     if turn.source is not None and turn.source.organization_id == turn.org.pk:
+        if stale_org:
+            _org_refresh_from(turn.org, turn.source.organization)
         turn.source.organization = turn.org  # the same row, already read: no second query
+    elif stale_org:
+        turn.org.refresh_from_db()
     if conversation_id is not None:
         turn.conversation = _conversation_for(turn, conversation_id)
         if source_name is None and turn.conversation.data_source_id:
@@ -293,6 +297,12 @@ def _prepare(turn: Turn, source_name: str | None, conversation_id: int | None) -
             answer.intent = _refusal_intent(turn, "refused: the role asks no data questions")
         return answer
     return None
+
+
+def _org_refresh_from(org: Organization, fresh: Organization) -> None:
+    """`org.refresh_from_db()` from a copy of its row just read (with the data source)."""
+    for column in org._meta.concrete_fields:
+        setattr(org, column.attname, getattr(fresh, column.attname))
 
 
 def _refusal_intent(turn: Turn, why: str) -> dict:
