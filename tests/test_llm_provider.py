@@ -17,6 +17,7 @@ import time
 import pytest
 
 from apps.chat.engine.llm_prompt import (
+    DEFAULT_MAX_TOKENS,
     SYSTEM_PROMPT,
     BuiltPrompt,
     ColumnValue,
@@ -698,16 +699,25 @@ def test_fifty_table_schema_with_three_relevant_tables_stays_under_budget() -> N
     relevant = [catalog[0], catalog[17], catalog[33]]  # what retrieval picked, best first
 
     prompt = build_structured_messages(
-        "¿Ingresos por región en 2024?", tables=relevant, **_prompt_kwargs(catalog, relevant)
+        "¿Ingresos por región en 2024?",
+        tables=relevant,
+        max_tokens=700,
+        **_prompt_kwargs(catalog, relevant),
     )
 
     assert prompt.tables == tuple(t.name for t in relevant)
-    assert prompt.estimated_tokens <= 1500
+    assert prompt.estimated_tokens <= 700
     assert prompt.estimated_tokens == estimate_messages_tokens(prompt.messages)
     assert _chars_over_four(prompt) <= 1500  # and by the cruder measure too
     user = prompt.messages[1]["content"]
     assert "table ventas_0" in user and "ingresos = SUM(ventas_0.total)" in user
     assert not any(f"table {t.name}" in user for t in catalog if t not in relevant)
+    # At the default budget the least relevant tables give way, never the best one.
+    default = build_structured_messages(
+        "¿Ingresos por región en 2024?", tables=relevant, **_prompt_kwargs(catalog, relevant)
+    )
+    assert default.estimated_tokens <= DEFAULT_MAX_TOKENS
+    assert default.tables[0] == "ventas_0" and set(default.tables) <= set(prompt.tables)
 
 
 def test_fifty_tables_handed_over_whole_are_trimmed_in_order() -> None:
@@ -718,12 +728,22 @@ def test_fifty_tables_handed_over_whole_are_trimmed_in_order() -> None:
         "¿Ingresos por región en 2024?", tables=catalog, **_prompt_kwargs(catalog, relevant)
     )
 
-    assert prompt.estimated_tokens <= 1500 and _chars_over_four(prompt) <= 1500
-    assert prompt.tables[:3] == tuple(t.name for t in relevant)
+    assert prompt.estimated_tokens <= DEFAULT_MAX_TOKENS
+    assert _chars_over_four(prompt) <= DEFAULT_MAX_TOKENS
+    assert prompt.tables == tuple(t.name for t in relevant)[: len(prompt.tables)]
     kinds = [step.split(":", 1)[0] for step in prompt.dropped]
     assert kinds[:42] == ["over_max_tables"] * 42  # 50 tables, at most 8 considered
     budget_steps = [k for k in kinds if k != "over_max_tables"]
-    order = ["example", "descriptions", "value", "table", "column"]
+    order = [
+        "example",
+        "descriptions",
+        "metric_description",
+        "linked_descriptions",
+        "value",
+        "metric",
+        "table",
+        "column",
+    ]
     assert budget_steps == sorted(budget_steps, key=order.index)
     assert "example" in budget_steps
 

@@ -258,6 +258,7 @@ def structured_interpret(
             examples=examples,
             context=ConversationContext(*previous) if previous else None,
             foreign_keys=catalog.foreign_keys,
+            linked_columns=linked_columns(terms, tables, masked),
             sample_rows=samples,
             allow_sample_rows=bool(samples),
             max_tokens=DEFAULT_MAX_TOKENS + (SAMPLE_BUDGET if samples else 0),
@@ -479,6 +480,20 @@ def _values_in(
             if words and words <= set(terms):
                 found.append(ColumnValue(table.name, column.name, str(value)))
     return found
+
+
+def linked_columns(
+    terms: Collection[str], tables: Sequence[TableInfo], masked: Collection[tuple[str, str]]
+) -> list[tuple[str, str]]:
+    """The visible columns whose name or synonyms the question uses (schema linking at the
+    column level): their descriptions are the last the prompt's budget gives up."""
+    terms = set(terms)
+    return [
+        (table.name, column.name)
+        for table in tables
+        for column in _visible_columns(table, masked)
+        if terms & _terms_of(column.name, *column.synonyms)
+    ]
 
 
 def matching_values(
