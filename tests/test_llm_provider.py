@@ -738,9 +738,9 @@ def test_fifty_tables_handed_over_whole_are_trimmed_in_order() -> None:
         "example",
         "descriptions",
         "metric_description",
+        "metric",
         "linked_descriptions",
         "value",
-        "metric",
         "table",
         "column",
     ]

@@ -30,10 +30,13 @@ full of dates): the budget is held on whole prompts.
 Schema linking: retrieval ranks the tables; `linked_columns` names the columns the question uses,
 whose descriptions are kept longest. Metrics come ranked, those the question names first.
 When the prompt is over budget it is trimmed in this order: verified examples (least similar
-first), the descriptions of the columns the question does not name (least relevant table
-first), sample rows, metric descriptions (last first), the descriptions of the named columns,
-column values, metrics (last first, never the first), tables (least relevant first, never the
-first), the first table's trailing columns; if it still does not fit, `PromptBudgetExceeded`.
+first), table descriptions and the descriptions of the columns the question does not name
+(least relevant table first), sample rows, the tables beyond the strong matches (weak matches
+and join neighbours, least relevant first, sparing a table the first metric reads, holding a
+value the question names or a column it names that no strong match has), metric
+descriptions, metrics (last first, never the first), the descriptions of the named columns,
+column values, the other tables (least relevant first, never the first), the first table's
+trailing columns; if it still does not fit, `PromptBudgetExceeded`.
 """
 
 from __future__ import annotations
@@ -169,12 +172,14 @@ class ContextChunk:
 
 @dataclass(frozen=True)
 class BuiltPrompt:
-    """The messages, their estimated size, the tables kept and what the budget trimmed."""
+    """The messages, their estimated size, the tables kept, what the budget trimmed and how many
+    verified examples the prompt shows."""
 
     messages: tuple[dict[str, str], ...]
     estimated_tokens: int
     tables: tuple[str, ...]
     dropped: tuple[str, ...] = ()
+    examples: int = 0
 
     def as_list(self) -> list[dict[str, str]]:
         return [dict(m) for m in self.messages]
@@ -241,12 +246,14 @@ class _Working:
     """What still fits; the trimming loop removes from here."""
 
     tables: list[TableInfo]
+    core: int  # the first `core` tables are strong matches, the rest give way earlier
     described: set[str]  # tables whose column descriptions are still shown
     linked: set[tuple[str, str]] = field(default_factory=set)  # columns the question names
     linked_described: set[str] = field(default_factory=set)  # ... whose descriptions still show
     column_limit: int | None = None  # for the first table, when it alone is too big
     metrics: list[MetricDef] = field(default_factory=list)
     metric_notes: set[str] = field(default_factory=set)  # metrics whose description is shown
+    metric_reads: dict[str, frozenset[str]] = field(default_factory=dict)  # slice tables read
     values: list[ColumnValue] = field(default_factory=list)
     # Each example with the tables its SQL reads (parsed once, not on every render).
     examples: list[tuple[VerifiedExample, frozenset[str]]] = field(default_factory=list)
@@ -267,6 +274,7 @@ def build_structured_messages(
     context: ConversationContext | tuple[str, str | None] | None = None,
     foreign_keys: Sequence[ForeignKeyInfo] = (),
     linked_columns: Collection[tuple[str, str]] = (),
+    core_tables: int | None = None,
     sample_rows: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
     allow_sample_rows: bool = False,
     max_tokens: int = DEFAULT_MAX_TOKENS,
@@ -276,7 +284,9 @@ def build_structured_messages(
 
     `tables` is the slice retrieval chose, most relevant first; `values`, `examples` and `metrics`
     are likewise ordered best first; `linked_columns` are the (table, column) pairs the question
-    names (their descriptions are trimmed last). `allowed_tables` and `masked_columns` come from the caller's
+    names (their descriptions are trimmed last). The first `core_tables` tables (all when None)
+    are strong matches; the rest (weak matches, join neighbours) give way before anything the
+    question names. `allowed_tables` and `masked_columns` come from the caller's
     resolved policy (no default: an empty allow-list lists nothing). `sample_rows` maps a table to
     rows already masked by the caller and is ignored unless `allow_sample_rows`. At most
     `max_tables` tables are considered (retrieval should already have pruned; this bounds a caller
@@ -292,11 +302,13 @@ def build_structured_messages(
     slice_ = slice_[: max(1, max_tables)]
     work = _Working(
         tables=slice_,
+        core=len(slice_) if core_tables is None else max(1, core_tables),
         described={t.name for t in slice_},
         linked={(t, c) for t, c in linked_columns},
         linked_described={t.name for t in slice_},
         metrics=[m for m in metrics if m.table in allowed][:_MAX_METRICS],
         metric_notes={m.name for m in metrics if m.description},
+        metric_reads={m.name: _metric_reads(m, slice_) for m in metrics},
         values=_admissible_values(values, slice_, masked)[:_MAX_VALUES],
         examples=_admissible_examples(examples, allowed, masked, _sqlglot_dialect(dialect)),
         samples=_admissible_samples(sample_rows, slice_, masked) if allow_sample_rows else {},
@@ -344,6 +356,7 @@ def build_structured_messages(
         estimated_tokens=size,
         tables=tuple(t.name for t in work.tables),
         dropped=tuple(dropped),
+        examples=sum(1 for _, reads in work.examples if reads <= {t.name for t in work.tables}),
     )
 
 
@@ -363,10 +376,16 @@ def _trim_one(work: _Working) -> str | None:
         table = list(work.samples)[-1]
         del work.samples[table]
         return f"sample_rows:{table}"
+    if len(work.tables) > work.core and (step := _drop_table(work, work.tables[work.core :])):
+        return step
     for metric in reversed(work.metrics):
         if metric.name in work.metric_notes:
             work.metric_notes.discard(metric.name)
             return f"metric_description:{metric.name}"
+    # Metrics are ranked best first (those the question names): the first one stays with its
+    # table, the others go before what the question names (its columns and values) does.
+    if len(work.metrics) > 1:
+        return f"metric:{work.metrics.pop().name}"
     for table in reversed(work.tables):
         if table.name in work.linked_described and any(
             (table.name, c.name) in work.linked and c.description for c in table.columns
@@ -376,20 +395,33 @@ def _trim_one(work: _Working) -> str | None:
     if work.values:
         value = work.values.pop()
         return f"value:{value.table}.{value.column}"
-    # Metrics are ranked best first (those the question names): the first one stays with its
-    # table, the others go before a table does.
-    if len(work.metrics) > 1:
-        return f"metric:{work.metrics.pop().name}"
     if len(work.tables) > 1:
-        table = work.tables.pop()
-        work.metrics = [m for m in work.metrics if m.table != table.name]
-        return f"table:{table.name}"
+        return _drop_table(work, work.tables[1:], force=True)
     first = work.tables[0]
     current = work.column_limit if work.column_limit is not None else len(first.columns)
     if current > 1:
         work.column_limit = current - 1
         return f"column:{first.name}.{first.columns[current - 1].name}"
     return None
+
+
+def _drop_table(work: _Working, candidates: list[TableInfo], *, force: bool = False) -> str | None:
+    """Drop the least relevant of `candidates`, unless `force` sparing the tables the first
+    metric reads (the one the question names, which the budget keeps: `Margen bruto` reads
+    productos from ventas, a join the model needs), those holding a value the question names
+    ("Sevilla" is a `clientes.ciudad`) and those with a column the question names that no strong
+    match has ("by segment": `clientes.segmento`)."""
+    needed = {name for m in work.metrics[:1] for name in work.metric_reads[m.name]}
+    needed |= {value.table for value in work.values}
+    core_columns = {c.name for t in work.tables[: work.core] for c in t.columns}
+    needed |= {table for table, column in work.linked if column not in core_columns}
+    others = [t for t in candidates if t.name not in needed]
+    if not others and not force:
+        return None
+    table = (others or candidates)[-1]
+    work.tables.remove(table)
+    work.metrics = [m for m in work.metrics if table.name not in work.metric_reads[m.name]]
+    return f"table:{table.name}"
 
 
 def _render_user(
@@ -414,7 +446,7 @@ def _render_user(
     hidden: list[str] = []
     for index, table in enumerate(work.tables):
         head = f"table {table.name}"
-        if table.description:
+        if table.description and table.name in work.described:
             head += f": {_clean(table.description, _TABLE_DESC_CHARS)}"
         if table.label_column:
             head += f" [label: {_clean(table.label_column, 100)}]"
@@ -436,13 +468,12 @@ def _render_user(
             if column.description and (
                 table.name in work.described
                 or (
-                    table.name in work.linked_described
-                    and (table.name, column.name) in work.linked
+                    table.name in work.linked_described and (table.name, column.name) in work.linked
                 )
             ):
                 line += f": {_clean(column.description, _COLUMN_DESC_CHARS)}"
             lines.append(line)
-    metrics = [m for m in work.metrics if m.table in kept]
+    metrics = [m for m in work.metrics if work.metric_reads[m.name] <= kept]
     if metrics:
         lines.append("METRICS")
         for metric in metrics:
@@ -490,6 +521,17 @@ def _render_user(
 
 
 # -- admission (policy and egress) -------------------------------------------------------------
+_QUALIFIED = re.compile(r"\b(\w+)\s*\.")
+
+
+def _metric_reads(metric: MetricDef, tables: Sequence[TableInfo]) -> frozenset[str]:
+    """The slice's tables a metric's expression and filters name (`productos.costo_unitario`),
+    its own table included."""
+    names = {t.name for t in tables}
+    text = " ".join((metric.expression, *metric.filters))
+    return frozenset({metric.table} | {q for q in _QUALIFIED.findall(text) if q in names})
+
+
 def _dedupe_tables(tables: Sequence[TableInfo]) -> list[TableInfo]:
     seen: set[str] = set()
     result = []
