@@ -24,8 +24,9 @@ run of punctuation one per 2, a line break one, spaces nothing (they fuse with t
 plus 4 per message for the chat framing. Calibrated against the exact o200k_base and cl100k_base
 encodings: on every structured prompt of the demo it comes out 5-11% above the larger of the two
 (one per 5 letters came out 15-20% above, which cost a tenth of the budget for nothing); chars/4
-comes out below on SQL and Spanish. A short text alone can come out below (a Spanish question
-full of dates): the budget is held on whole prompts.
+comes out below on SQL and Spanish. A single text can come out below (a Spanish question full
+of dates, up to 14%; a list of product prices, 9%): the budget is held on whole prompts, where
+the system prompt's prose keeps it above.
 
 Schema linking: retrieval ranks the tables; `linked_columns` names the columns the question uses,
 whose descriptions are kept longest. Metrics come ranked, those the question names first.
@@ -56,8 +57,8 @@ from apps.knowledge.engine.catalog import ForeignKeyInfo, MetricDef, TableInfo
 from datachat.contract import CHART_KINDS, INTENTS, PLANS
 
 # The structured prompt's budget in estimated tokens (the seed's target is 500 on average; the
-# demo's prompts now average ~455 estimated, ~420 as gpt-4o-mini's tokenizer counts them,
-# docs/deploy.md). A larger slice is trimmed in the order of the module docstring.
+# demo's prompts average 490 estimated, 456 in gpt-4o-mini's tokenizer, docs/deploy.md). A
+# larger slice is trimmed in the order of the module docstring.
 DEFAULT_MAX_TOKENS = 500
 DEFAULT_MAX_TABLES = 6
 RAG_MAX_TOKENS = 2500
