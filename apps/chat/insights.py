@@ -6,8 +6,9 @@ this module runs them for one pipeline turn:
 
 - `insight_answer(turn)`: a why-question (or "¿y por región?" after one) becomes a decomposition;
   a "what is X and how much…" question becomes one HYBRID answer (definition with its source,
-  then the data answer); anything else is None and the pipeline goes on as before.
-- `keep_definition(turn, answer)`: a follow-up of a HYBRID answer ("¿y en 2024?") keeps the
+  then the data answer); anything else is None and the pipeline goes on as before. Like the
+  pipeline's own stages it returns a `pipeline.Outcome` (the answer, its plan and audit SQL).
+- `keep_definition(turn, answer, plan)`: a follow-up of a HYBRID answer ("¿y en 2024?") keeps the
   definition.
 - `name_outliers(turn, answer)`: a TREND answer names the periods that stand out, each with a
   "why?" follow-up.
@@ -19,7 +20,7 @@ Every statement goes through `pipeline._sql_answer`'s guard and executor with th
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from sqlglot import exp
@@ -38,7 +39,7 @@ from apps.governance.engine.guard import guard_sql
 from apps.knowledge import search as knowledge_search
 
 if TYPE_CHECKING:
-    from apps.chat.pipeline import Turn
+    from apps.chat.pipeline import Outcome, Turn
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +50,7 @@ MAX_VALUES = 50
 # --- entry points -------------------------------------------------------------------------------
 
 
-def insight_answer(turn: Turn, *, hybrid: bool = True) -> Answer | None:
+def insight_answer(turn: Turn, *, hybrid: bool = True) -> Outcome | None:
     """The turn's why- or HYBRID answer, or None when the question is neither."""
     model = semantic_model_for(turn.source, turn.catalog)
     previous = (turn.previous_insight or {}).get("decomposition")
@@ -71,12 +72,12 @@ def insight_answer(turn: Turn, *, hybrid: bool = True) -> Answer | None:
     return None
 
 
-def keep_definition(turn: Turn, answer: Answer) -> Answer:
+def keep_definition(turn: Turn, answer: Answer, plan: QueryPlan | None) -> Answer:
     """A data follow-up of a HYBRID answer about the same metric stays HYBRID, definition kept."""
     definition = (turn.previous_insight or {}).get("definition")
-    if not definition or answer.type != "SQL" or turn.plan is None:
+    if not definition or answer.type != "SQL" or plan is None:
         return answer
-    if definition.get("metric") not in {m.key for m in turn.plan.metrics}:
+    if definition.get("metric") not in {m.key for m in plan.metrics}:
         return answer
     model = semantic_model_for(turn.source, turn.catalog)
     found = definition_for(turn, model, definition["term"])
@@ -203,7 +204,7 @@ def _as_hybrid(turn: Turn, answer: Answer, definition: Definition) -> Answer:
     return answer
 
 
-def _hybrid(turn: Turn, model, request: ins.HybridRequest) -> Answer | None:  # noqa: ANN001
+def _hybrid(turn: Turn, model, request: ins.HybridRequest) -> Outcome | None:  # noqa: ANN001
     from apps.chat import pipeline
 
     definition = definition_for(turn, model, request.term)
@@ -224,14 +225,14 @@ def _hybrid(turn: Turn, model, request: ins.HybridRequest) -> Answer | None:  # 
         ("definición + datos; " if turn.lang == "es" else "definition + data; ")
         + reading.intent.reasoning,
     )
-    turn.plan = reading.plan
-    answer = pipeline._sql_answer(turn, reading.sql or "", intent, reading.plan)
+    outcome = pipeline._sql_answer(turn, reading.sql or "", intent, reading.plan)
+    answer = outcome.answer
     if answer.type != "SQL":
-        return answer
-    answer.suggestions = followups(turn.plan, model, lang=turn.lang)
+        return outcome
+    answer.suggestions = followups(reading.plan, model, lang=turn.lang)
     answer.interpretation = getattr(reading, "reading", "") or ""
-    answer = name_outliers(turn, answer, turn.plan)
-    return _as_hybrid(turn, answer, definition)
+    answer = name_outliers(turn, answer, reading.plan)
+    return replace(outcome, answer=_as_hybrid(turn, answer, definition))
 
 
 def llm_hybrid(turn: Turn, answer: Answer) -> Answer | None:
@@ -432,7 +433,7 @@ def _read_why(turn: Turn, model, rest: str):  # noqa: ANN001, ANN202
     return None
 
 
-def _why(turn: Turn, model, why: ins.WhyRequest) -> Answer | None:  # noqa: ANN001
+def _why(turn: Turn, model, why: ins.WhyRequest) -> Outcome | None:  # noqa: ANN001
     reading = _read_why(turn, model, why.rest)
     if reading is None:
         return None
@@ -457,7 +458,7 @@ def _why(turn: Turn, model, why: ins.WhyRequest) -> Answer | None:  # noqa: ANN0
     )
 
 
-def _why_followup(turn: Turn, model, previous: dict, words: str) -> Answer | None:  # noqa: ANN001
+def _why_followup(turn: Turn, model, previous: dict, words: str) -> Outcome | None:  # noqa: ANN001
     """ "¿y por región?" after a why-answer: the same change along that dimension only."""
     key = previous["metric"]["key"]
     name = model.metrics[key].name if key in model.metrics else previous["metric"]["label"]
@@ -491,8 +492,10 @@ def _why_followup(turn: Turn, model, previous: dict, words: str) -> Answer | Non
     )
 
 
-def _text_answer(turn: Turn, kind: str, message: str, intent: dict) -> Answer:
-    return Answer(type=kind, intent=intent, answer=message)
+def _text_answer(turn: Turn, kind: str, message: str, intent: dict, audit_sql: str = "") -> Outcome:
+    from apps.chat.pipeline import Outcome
+
+    return Outcome(Answer(type=kind, intent=intent, answer=message), audit_sql=audit_sql)
 
 
 _CANNOT = {
@@ -531,7 +534,9 @@ def _decompose(
     only: list[dc.Dimension] | None,
     direction: str | None,
     periods: tuple[dc.Period, dc.Period] | None = None,
-) -> Answer | None:
+) -> Outcome | None:
+    """The decomposition's answer with the statements it ran, or None when the change cannot be
+    decomposed along any dimension the caller may see."""
     from apps.chat import pipeline
 
     turn.timer.lap("intent")
@@ -612,8 +617,7 @@ def _decompose(
             guarded, result = run_guarded(turn, sql)
         except SqlRefusal as refusal:
             if not splits and refusal.code not in ("table_not_allowed", "column_not_allowed"):
-                turn.audit_sql = sql
-                return _refusal(turn, refusal, intent)
+                return _refusal(turn, refusal, intent, audit_sql=sql)
             skipped.append(f"{dimension.table}.{dimension.column}")
             continue
         statements.append(guarded.sql)
@@ -625,12 +629,12 @@ def _decompose(
         try:
             a, b, part = dc.split(rows, kind=shape.kind, dimension=dimension, unit=unit)
         except dc.NotDecomposable:
-            turn.audit_sql = ";\n".join(statements)
             return _text_answer(
                 turn,
                 "CLARIFY",
                 _cannot("empty", lang, metric=metric.label, a=period_a.label, b=period_b.label),
                 intent,
+                audit_sql=";\n".join(statements),
             )
         if value_a is None:
             value_a, value_b = a, b
@@ -639,7 +643,7 @@ def _decompose(
             continue
         splits.append(part)
     turn.timer.lap("execute")
-    turn.audit_sql = ";\n".join(statements)
+    audit_sql = ";\n".join(statements)
     splits.sort(key=lambda sp: -(sp.top.share if sp.top is not None else 0.0))
     if not splits:
         return None
@@ -664,6 +668,7 @@ def _decompose(
             "CLARIFY",
             _cannot("empty", lang, metric=metric.label, a=period_a.label, b=period_b.label),
             intent,
+            audit_sql=audit_sql,
         )
     body = ins.why_text(decomposition, lang, direction=direction)
     if decomposition.scope:
@@ -683,7 +688,6 @@ def _decompose(
         ),
         statements[0],
     )
-    turn.plan = _base_plan(model, metric, fact, period_b, conditions)
     answer = Answer(
         type="SQL",
         intent=intent,
@@ -700,7 +704,8 @@ def _decompose(
     answer.suggestions = _why_followups(decomposition, model, turn, only is not None)
     answer.interpretation = _reading(decomposition, lang)
     turn.timer.lap("format")
-    return answer
+    plan = _base_plan(model, metric, fact, period_b, conditions)  # "¿y en 2024?" rewrites it
+    return pipeline.Outcome(answer, plan=plan, audit_sql=audit_sql)
 
 
 def _reading(d: dc.Decomposition, lang: str) -> str:
@@ -758,13 +763,15 @@ def _fact(d: dc.Decomposition, model) -> str:  # noqa: ANN001
     return d.splits[0].dimension.table if d.splits else model.fact
 
 
-def _refusal(turn: Turn, refusal: SqlRefusal, intent: dict) -> Answer:
-    turn.last_refusal = refusal
-    turn.refusal_rule = getattr(refusal, "detail", "") or refusal.code
+def _refusal(turn: Turn, refusal: SqlRefusal, intent: dict, audit_sql: str = "") -> Outcome:
+    from apps.chat.pipeline import Outcome
+
     kind = "ERROR" if refusal.code in ("timeout", "execution_error") else "REFUSED"
-    return Answer(
+    answer = Answer(
         type=kind,
         intent=intent,
         answer=refusal.message,
         error={"code": refusal.code, "message": refusal.message},
     )
+    rule = getattr(refusal, "detail", "") or refusal.code
+    return Outcome(answer, audit_sql=audit_sql, refusal_rule=rule, refusal=refusal)

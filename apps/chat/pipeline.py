@@ -19,7 +19,7 @@ import logging
 import math
 import re
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
@@ -76,7 +76,8 @@ logger = logging.getLogger(__name__)
 class Timer:
     """Milliseconds per stage; `total` is added at the end. Stages are consecutive laps, except
     the `note`d ones: `llm` is the time spent waiting for the model, inside the stages that
-    called it (so `total - llm` is the pipeline's own overhead)."""
+    called it (so `total - llm` is the pipeline's own overhead). The one mutable thing a turn
+    carries: a stopwatch, which every stage laps."""
 
     def __init__(self) -> None:
         self.started = time.perf_counter()
@@ -101,46 +102,26 @@ class Timer:
         return {**self.stages, "total": round((time.perf_counter() - self.started) * 1000, 3)}
 
 
-@dataclass
-class Turn:
-    """Everything one question carries through the stages."""
+# --- the values the stages pass on --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Request:
+    """Who asks what, where: the input of one turn, fixed when it arrives."""
 
     membership: Membership
-    question: str
+    question: str  # the question or SQL, cut at the door (`_request`)
     channel: str
     kind: str = Message.Kind.ASK
-    source: DataSource | None = None
-    conversation: Conversation | None = None
-    policy: DataPolicy | None = None
-    catalog: CatalogSnapshot | None = None
-    context: QueryContext | None = None  # source, catalog, policy, connection (query_context)
+    # The caller's language: `query`'s messages use it; `ask` detects the question's own (resolve).
     lang: str = "es"
-    timer: Timer = field(default_factory=Timer)
-    previous_plan: QueryPlan | None = None
-    plan: QueryPlan | None = None
-    audit_sql: str = ""
-    refusal_rule: str = ""
-    last_refusal: SqlRefusal | None = None
-    # The LLM path only: the previous answered turn (question, SQL) for follow-ups, and the
-    # question's calls, tokens, corrections and fallback.
-    previous_turn: tuple[str, str | None] | None = None
-    llm: llm_path.LLMSession | None = None
     # The length of an over-long input, cut at the door (0 when it fit): `question` then holds
     # only the bounded prefix, and the refusal is all that happens to it.
     received_chars: int = 0
     # Long queries (apps/chat/jobs.py): whether this turn may become a job (web chat and API),
-    # the job it runs in (in the worker), and its answer cache key (an ask's).
+    # and the job it runs in (in the worker).
     jobs_allowed: bool = False
     job: QueryJob | None = None
-    job_watch: query_jobs.JobWatch | None = None
-    cache_key: str = ""
-    # What `_record` stored: the answer object as returned (computed once), and whether the
-    # conversation was created by this turn.
-    payload: dict[str, Any] | None = None
-    conversation_created: bool = False
-    # The previous answer's insight fields ({"decomposition", "definition"}) for follow-ups:
-    # "¿y por región?" after a why-answer, "¿y en 2024?" after a HYBRID one.
-    previous_insight: dict | None = None
 
     @property
     def org(self):  # noqa: ANN201
@@ -151,8 +132,98 @@ class Turn:
         return self.membership.user
 
 
+@dataclass(frozen=True)
+class History:
+    """What the conversation's earlier turns leave for a follow-up."""
+
+    plan: QueryPlan | None = None  # the last offline plan, rewritten by "¿y en 2024?"
+    # The previous answer's insight fields ({"decomposition", "definition"}): "¿y por región?"
+    # after a why-answer, "¿y en 2024?" after a HYBRID one.
+    insight: dict | None = None
+    # The LLM path only: the previous answered turn (question, SQL) the model rewrites.
+    turn: tuple[str, str | None] | None = None
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What `resolve` found: the language, the data source, the conversation and its history,
+    and the governed-query context (catalog, policy, connection). A stage that stops early leaves
+    the later fields empty."""
+
+    lang: str
+    source: DataSource | None = None
+    conversation: Conversation | None = None
+    history: History = History()
+    context: QueryContext | None = None  # source, catalog, policy, connection (query_context)
+
+    @property
+    def catalog(self) -> CatalogSnapshot | None:
+        return self.context.catalog if self.context is not None else None
+
+    @property
+    def policy(self) -> DataPolicy | None:
+        return self.context.policy if self.context is not None else None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What the answering stages decided: the answer object, and what the message and the audit
+    entry record about how it was reached."""
+
+    answer: Answer
+    plan: QueryPlan | None = None  # the plan the answer ran (stored; follow-ups rewrite it)
+    audit_sql: str = ""  # the SQL as run (guarded) or as attempted
+    refusal_rule: str = ""  # the rule that refused it
+    refusal: SqlRefusal | None = None  # the guard's or executor's refusal (the LLM corrects some)
+    lang: str = ""  # the language the interpretation settled on ("" = the scope's)
+    llm: llm_path.LLMSession | None = None  # the question's model calls, tokens and fallback
+    # A conversation this stage started (a job handed over, then refused as busy).
+    conversation: Conversation | None = None
+
+
+@dataclass(frozen=True)
+class Turn:
+    """The read-only view the answering stages share: the request, its scope, the stopwatch,
+    and what earlier stages fixed (the cache key, the model session, the job's watch). Frozen:
+    a stage returns what it decides (`Outcome`) instead of writing here; a changed view is a new
+    one (`dataclasses.replace`)."""
+
+    request: Request
+    scope: Scope
+    timer: Timer
+    cache_key: str = ""  # the answer's cache key (an ask's), handed to a job
+    llm: llm_path.LLMSession | None = None
+    job_watch: query_jobs.JobWatch | None = None  # in the worker: the running job's Stop
+
+    # What the stages read, by name.
+    membership = property(lambda self: self.request.membership)
+    org = property(lambda self: self.request.org)
+    user = property(lambda self: self.request.user)
+    question = property(lambda self: self.request.question)
+    channel = property(lambda self: self.request.channel)
+    kind = property(lambda self: self.request.kind)
+    jobs_allowed = property(lambda self: self.request.jobs_allowed)
+    lang = property(lambda self: self.scope.lang)
+    source = property(lambda self: self.scope.source)
+    conversation = property(lambda self: self.scope.conversation)
+    context = property(lambda self: self.scope.context)
+    catalog = property(lambda self: self.scope.catalog)
+    policy = property(lambda self: self.scope.policy)
+    previous_plan = property(lambda self: self.scope.history.plan)
+    previous_insight = property(lambda self: self.scope.history.insight)
+    previous_turn = property(lambda self: self.scope.history.turn)
+
+    def in_lang(self, lang: str) -> Turn:
+        """The same turn in the language the interpretation settled on."""
+        return self if lang == self.lang else replace(self, scope=replace(self.scope, lang=lang))
+
+
 class ConversationNotFound(Exception):
-    pass
+    """The conversation id is not the member's own; `scope` holds what was resolved before."""
+
+    def __init__(self, scope: Scope) -> None:
+        super().__init__("conversation_not_found")
+        self.scope = scope
 
 
 def input_limit(kind: str) -> int:
@@ -168,13 +239,13 @@ def stored_text(text: str, *, kind: str = Message.Kind.ASK) -> str:
     return bounded(text or "", input_limit(kind))
 
 
-def _turn(membership: Membership, text: str, channel: str, kind: str, **extra: Any) -> Turn:
-    """A turn whose input is cut at the door: an over-long question or SQL is never read past
+def _request(membership: Membership, text: str, channel: str, kind: str, **extra: Any) -> Request:
+    """A request whose input is cut at the door: an over-long question or SQL is never read past
     the limit (no language detection, interpretation, cache key or storage of the rest)."""
     text = text or ""
     limit = input_limit(kind)
     received = len(text) if len(text) > limit else 0
-    return Turn(
+    return Request(
         membership=membership,
         question=bounded(text, limit),
         channel=channel,
@@ -182,6 +253,9 @@ def _turn(membership: Membership, text: str, channel: str, kind: str, **extra: A
         received_chars=received,
         **extra,
     )
+
+
+# --- the entry points ---------------------------------------------------------------------------
 
 
 def ask(
@@ -197,11 +271,15 @@ def ask(
     A `conversation_id` that is not the member's own is an ERROR answer here
     (`conversation_not_found`); the API checks it first (`conversation_owned_get`) and answers
     404 instead, like every other foreign id."""
-    turn = _turn(membership, question, channel, Message.Kind.ASK)
-    turn.jobs_allowed = channel in JOB_CHANNELS and query_jobs.jobs_enabled()
+    request = _request(
+        membership,
+        question,
+        channel,
+        Message.Kind.ASK,
+        jobs_allowed=channel in JOB_CHANNELS and query_jobs.jobs_enabled(),
+    )
     with tenant_scope(membership.organization):
-        answer = _run(turn, source_name, conversation_id, _ask_stages)
-    return _result(turn, answer)
+        return _run(request, source_name, conversation_id, _ask_stages)
 
 
 def run_query(
@@ -218,19 +296,16 @@ def run_query(
     SQL has no language of its own: messages use `lang` (the caller's UI or API language)."""
     # Over-long SQL keeps its bounded prefix, which is itself over the guard's length limit:
     # the guard refuses it (`too_complex`) on its length before parsing anything.
-    turn = _turn(
-        membership, sql, channel, Message.Kind.QUERY, lang=lang if lang in ("es", "en") else "es"
+    request = _request(
+        membership,
+        sql,
+        channel,
+        Message.Kind.QUERY,
+        lang=lang if lang in ("es", "en") else "es",
+        jobs_allowed=channel in JOB_CHANNELS and query_jobs.jobs_enabled(),
     )
-    turn.jobs_allowed = channel in JOB_CHANNELS and query_jobs.jobs_enabled()
     with tenant_scope(membership.organization):
-        answer = _run(turn, source_name, conversation_id, _query_stages)
-    return _result(turn, answer)
-
-
-def _result(turn: Turn, answer: Answer | dict[str, Any]) -> dict[str, Any]:
-    if isinstance(answer, dict):
-        return answer  # a pending job
-    return turn.payload if turn.payload is not None else answer.to_dict()
+        return _run(request, source_name, conversation_id, _query_stages)
 
 
 # The channels whose slow queries become jobs (`ask`/`query` commands run to the end).
@@ -238,75 +313,91 @@ JOB_CHANNELS = ("web", "api")
 
 
 def _run(  # noqa: ANN001
-    turn: Turn, source_name: str | None, conversation_id: int | None, stages
-) -> Answer | dict[str, Any]:
-    """The answer (recorded), or a long query's pending job (`jobs.pending`: recorded by the
-    worker when it ends)."""
+    request: Request, source_name: str | None, conversation_id: int | None, stages
+) -> dict[str, Any]:
+    """The pipeline's story: resolve the scope, let the kind's stages decide the outcome, record
+    it. Returns the stored answer object, or a long query's pending job (`jobs.pending`: the
+    worker records it when it ends)."""
+    timer = Timer()
+    scope = Scope(lang=request.lang)
     try:
-        answer = _prepare(turn, source_name, conversation_id)
-        if answer is None:
-            answer = stages(turn)
+        scope, stop = resolve(request, source_name, conversation_id, timer)
+        outcome = stop or stages(Turn(request=request, scope=scope, timer=timer))
     except query_jobs.JobQueued as queued:
-        if turn.llm is not None:  # the model's tokens were spent here, not in the worker
-            usage = turn.llm.usage()
+        if queued.job.llm:  # the model's tokens were spent here, not in the worker
+            usage = queued.job.llm
             tokens = usage.get("prompt_tokens", 0) + usage.get("completion_tokens", 0)
-            llm_budget.llm_usage_add(org=turn.org, tokens=tokens)
+            llm_budget.llm_usage_add(org=request.org, tokens=tokens)
         return query_jobs.pending(queued.job)
-    except ConversationNotFound:
-        answer = _error(turn, "conversation_not_found", text("conversation_not_found", turn.lang))
+    except ConversationNotFound as missing:
+        scope = missing.scope
+        outcome = _error("conversation_not_found", text("conversation_not_found", scope.lang))
     except Exception as exc:  # noqa: BLE001 - the contract: an answer object, never a crash
         logger.exception("pipeline failure")
-        answer = _error(turn, "internal_error", text("internal_error", turn.lang), detail=exc)
-    return _record(turn, answer)
+        outcome = _error("internal_error", text("internal_error", scope.lang), detail=exc)
+    return _record(request, scope, outcome, timer)
 
 
-def _prepare(turn: Turn, source_name: str | None, conversation_id: int | None) -> Answer | None:
-    """Language, data source, conversation and the caller's policy."""
-    if turn.kind == Message.Kind.ASK:
-        turn.lang = detect_language(turn.question)
+# --- resolve ------------------------------------------------------------------------------------
+
+
+def resolve(
+    request: Request, source_name: str | None, conversation_id: int | None, timer: Timer
+) -> tuple[Scope, Outcome | None]:
+    """Language, data source, conversation (and its history) and the caller's governed-query
+    context; with the refusal that ends the turn here, if any (an unknown or restricted source,
+    a role without data questions). Raises `ConversationNotFound` for another's conversation."""
+    org = request.org
+    lang = detect_language(request.question) if request.kind == Message.Kind.ASK else request.lang
     # The member object may outlive a knowledge edit (a batch, a long-lived worker): read the
     # org's limits and knowledge version afresh, so the cache key and policy are current.
-    turn.org.refresh_from_db()
-    turn.source = datasource_get(org=turn.org, name=source_name)
-    if turn.source is not None and turn.source.organization_id == turn.org.pk:
-        turn.source.organization = turn.org  # the same row, already read: no second query
+    org.refresh_from_db()
+    source = datasource_get(org=org, name=source_name)
+    if source is not None and source.organization_id == org.pk:
+        source.organization = org  # the same row, already read: no second query
+    conversation, history = None, History()
     if conversation_id is not None:
-        turn.conversation = _conversation_for(turn, conversation_id)
-        if source_name is None and turn.conversation.data_source_id:
-            turn.source = turn.conversation.data_source
-    if turn.source is None:
-        return _error(turn, "unknown_source", text("unknown_source", turn.lang, name=source_name))
+        conversation = conversation_owned_get(membership=request.membership, pk=conversation_id)
+        if conversation is None:
+            raise ConversationNotFound(Scope(lang=lang, source=source))
+        history = _history(conversation)
+        if source_name is None and conversation.data_source_id:
+            source = conversation.data_source
+    scope = Scope(lang=lang, source=source, conversation=conversation, history=history)
+    if source is None:
+        return scope, _error("unknown_source", text("unknown_source", lang, name=source_name))
     try:
-        turn.context = query_context(membership=turn.membership, source=turn.source, lang=turn.lang)
+        context = query_context(membership=request.membership, source=source, lang=lang)
     except SqlRefusal as refusal:  # a restricted source this caller may not use
-        turn.refusal_rule = refusal.detail or RESTRICTED_RULE
-        return _refused(turn, "not_authorized", text("source_restricted", turn.lang))
-    turn.catalog, turn.policy = turn.context.catalog, turn.context.policy
-    turn.timer.lap("context")
-    if not turn.policy.can_query:
-        turn.refusal_rule = f"policy.{turn.policy.role}.no_data_questions"
-        answer = _refused(turn, "not_authorized", text("role_no_data", turn.lang))
-        if turn.kind == Message.Kind.ASK:
-            answer.intent = _refusal_intent(turn, "refused: the role asks no data questions")
-        return answer
-    return None
+        outcome = _refused("not_authorized", text("source_restricted", lang))
+        return scope, replace(outcome, refusal_rule=refusal.detail or RESTRICTED_RULE)
+    scope = replace(scope, context=context)
+    timer.lap("context")
+    policy = context.policy
+    if not policy.can_query:
+        outcome = _refused("not_authorized", text("role_no_data", lang))
+        if request.kind == Message.Kind.ASK:
+            outcome.answer.intent = _refusal_intent(
+                request.question, scope, "refused: the role asks no data questions"
+            )
+        return scope, replace(outcome, refusal_rule=f"policy.{policy.role}.no_data_questions")
+    return scope, None
 
 
-def _refusal_intent(turn: Turn, why: str) -> dict:
+def _refusal_intent(question: str, scope: Scope, why: str) -> dict:
     """`ask` always reports an intent (the contract leaves it null only for `query`): for a
     question refused before interpretation, the offline engine's reading of it (pure and local,
     nothing leaves the process), with the refusal as the reasoning."""
     try:
-        reading = interpret(turn.question, semantic_model_for(turn.source, turn.catalog)).intent
+        reading = interpret(question, semantic_model_for(scope.source, scope.catalog)).intent
         return intent_dict(reading.type, reading.confidence, f"{why}; {reading.reasoning}")
     except Exception:  # noqa: BLE001 - a refusal must not fail on its annotation
         return intent_dict("AMBIGUOUS", 0.0, why)
 
 
-def _conversation_for(turn: Turn, conversation_id: int) -> Conversation:
-    conversation = conversation_owned_get(membership=turn.membership, pk=conversation_id)
-    if conversation is None:
-        raise ConversationNotFound
+def _history(conversation: Conversation) -> History:
+    """The previous plan, insight fields and (with a model) answered question and SQL."""
+    previous_plan = previous_insight = previous_turn = None
     last = (
         Message.objects.filter(conversation=conversation, kind=Message.Kind.ASK)
         .exclude(plan=None)
@@ -314,7 +405,7 @@ def _conversation_for(turn: Turn, conversation_id: int) -> Conversation:
         .first()
     )
     if last is not None:
-        turn.previous_plan = plan_from_dict(last.plan)
+        previous_plan = plan_from_dict(last.plan)
     latest = (
         Message.objects.filter(conversation=conversation, kind=Message.Kind.ASK)
         .order_by("-created_at", "-id")
@@ -322,7 +413,7 @@ def _conversation_for(turn: Turn, conversation_id: int) -> Conversation:
         .first()
     )
     if isinstance(latest, dict) and (latest.get("decomposition") or latest.get("definition")):
-        turn.previous_insight = {
+        previous_insight = {
             "decomposition": latest.get("decomposition"),
             "definition": latest.get("definition"),
         }
@@ -340,67 +431,83 @@ def _conversation_for(turn: Turn, conversation_id: int) -> Conversation:
             .first()
         )
         if answered is not None:
-            turn.previous_turn = (answered[0], answered[1] or None)
-    return conversation
+            previous_turn = (answered[0], answered[1] or None)
+    return History(plan=previous_plan, insight=previous_insight, turn=previous_turn)
 
 
 # --- ask ------------------------------------------------------------------------------------
 
 
-def _ask_stages(turn: Turn) -> Answer:
-    screen = screen_question(turn.question, max_length=settings.DATACHAT["QUESTION_MAX_CHARS"])
-    turn.timer.lap("screen")
-    if not screen.ok:
-        turn.refusal_rule = f"screening.{screen.code}"
-        answer = _refused(turn, screen.code or "prompt_injection", text(screen.code, turn.lang))
-        why = f"refused by screening ({screen.code})"
-        if screen.code == "question_too_long":
-            # Not interpreted at all: an over-long question costs nothing past the door.
-            answer.intent = intent_dict("AMBIGUOUS", 0.0, why)
-        else:
-            answer.intent = _refusal_intent(turn, why)
-        return answer
-
-    key = _cache_key(turn, "answer", turn.question)
-    turn.cache_key = key
-    cached = _cache_get(key)
-    turn.timer.lap("cache")
-    if cached is not None:
-        payload = dict(cached)
-        turn.plan = plan_from_dict(payload.pop("_plan", None))
-        answer = Answer(**payload)
-        answer.cached = True
-        if llm_path.llm_enabled():
-            answer.llm = LLMUsage(provider=llm_path.PROVIDER)  # a hit costs no call
-        turn.audit_sql = answer.sql or ""
-        return answer
-
-    # Why-questions are answered by the decomposition in both modes (arithmetic, not a model's
-    # guess); HYBRID questions here only offline (with a model, its one structured call decides).
-    answer = insights.insight_answer(turn, hybrid=not llm_path.llm_enabled())
-    if answer is None:
-        if not llm_path.llm_enabled():
-            answer = _offline_answer(turn)
-        elif llm_budget.llm_budget_exhausted(org=turn.org):
-            answer = _budget_exhausted_answer(turn)
-        else:
-            answer = _llm_or_offline_answer(turn)
+def _ask_stages(turn: Turn) -> Outcome:
+    """screen → cache → insight, offline engine or model → (guard → execute → format)."""
+    refused = _screen(turn)
+    if refused is not None:
+        return refused
+    turn = replace(turn, cache_key=_cache_key(turn, "answer", turn.question))
+    hit = _cached(turn)
+    if hit is not None:
+        return hit
+    outcome = _interpreted(turn)
     # A fallback is not cached: recomputing it offline costs milliseconds, and a cached copy
     # would go on hiding the model's answer after the endpoint recovers.
-    fell_back = turn.llm is not None and turn.llm.fallback is not None
-    if not fell_back and answer.type in ANSWERED_TYPES:
-        _cache_set(key, answer, turn.plan)
-    return answer
+    fell_back = outcome.llm is not None and outcome.llm.fallback is not None
+    if not fell_back and outcome.answer.type in ANSWERED_TYPES:
+        _cache_set(turn.cache_key, outcome.answer, outcome.plan)
+    return outcome
 
 
-def _offline_answer(turn: Turn) -> Answer:
+def _screen(turn: Turn) -> Outcome | None:
+    """The refusal of a question screening stops (too long, control characters, injection)."""
+    screen = screen_question(turn.question, max_length=settings.DATACHAT["QUESTION_MAX_CHARS"])
+    turn.timer.lap("screen")
+    if screen.ok:
+        return None
+    outcome = _refused(screen.code or "prompt_injection", text(screen.code, turn.lang))
+    why = f"refused by screening ({screen.code})"
+    if screen.code == "question_too_long":
+        # Not interpreted at all: an over-long question costs nothing past the door.
+        outcome.answer.intent = intent_dict("AMBIGUOUS", 0.0, why)
+    else:
+        outcome.answer.intent = _refusal_intent(turn.question, turn.scope, why)
+    return replace(outcome, refusal_rule=f"screening.{screen.code}")
+
+
+def _cached(turn: Turn) -> Outcome | None:
+    """The stored answer under the turn's cache key, if any."""
+    cached = _cache_get(turn.cache_key)
+    turn.timer.lap("cache")
+    if cached is None:
+        return None
+    payload = dict(cached)
+    plan = plan_from_dict(payload.pop("_plan", None))
+    answer = Answer(**payload)
+    answer.cached = True
+    if llm_path.llm_enabled():
+        answer.llm = LLMUsage(provider=llm_path.PROVIDER)  # a hit costs no call
+    return Outcome(answer, plan=plan, audit_sql=answer.sql or "")
+
+
+def _interpreted(turn: Turn) -> Outcome:
+    """Why-questions are answered by the decomposition in both modes (arithmetic, not a model's
+    guess); HYBRID questions here only offline (with a model, its one structured call decides)."""
+    outcome = insights.insight_answer(turn, hybrid=not llm_path.llm_enabled())
+    if outcome is not None:
+        return outcome
+    if not llm_path.llm_enabled():
+        return _offline_answer(turn)
+    if llm_budget.llm_budget_exhausted(org=turn.org):
+        return _budget_exhausted_answer(turn)
+    return _llm_or_offline_answer(turn)
+
+
+def _offline_answer(turn: Turn) -> Outcome:
     """The built-in engine: intent, plan and SQL without a model."""
     verified = _verified_example(turn)
     if verified is not None:
         return verified
     model = semantic_model_for(turn.source, turn.catalog)
     interpretation = interpret(turn.question, model, previous=turn.previous_plan)
-    turn.lang = interpretation.lang or turn.lang
+    turn = turn.in_lang(interpretation.lang or turn.lang)
     turn.timer.lap("intent")
     intent = intent_dict(
         interpretation.intent.type,
@@ -409,29 +516,31 @@ def _offline_answer(turn: Turn) -> Answer:
     )
 
     if interpretation.route == "CLARIFY":
-        return Answer(
+        answer = Answer(
             type="CLARIFY",
             intent=intent,
             answer=interpretation.clarify or text("clarify", turn.lang),
             suggestions=list(interpretation.suggestions),
             unresolved=[u.as_dict() for u in interpretation.unresolved],
         )
+        return Outcome(answer, lang=turn.lang)
     if interpretation.route == "RAG":
-        return _rag_answer(turn, interpretation, intent)
-    turn.plan = interpretation.plan
-    sql = _ranked_sql(interpretation.plan, interpretation.sql or "", turn.source.dialect)
-    answer = _sql_answer(turn, sql, intent, interpretation.plan)
+        return replace(_rag_answer(turn, interpretation, intent), lang=turn.lang)
+    plan = interpretation.plan
+    sql = _ranked_sql(plan, interpretation.sql or "", turn.source.dialect)
+    outcome = _sql_answer(turn, sql, intent, plan)
+    answer = outcome.answer
     answer.interpretation = interpretation.reading
     if answer.type == "SQL":
-        answer.suggestions = followups(turn.plan, model, lang=turn.lang)
+        answer.suggestions = followups(plan, model, lang=turn.lang)
         if interpretation.intent.type == "TREND":
-            answer = insights.name_outliers(turn, answer, turn.plan)
-        answer = insights.keep_definition(turn, answer)
+            answer = insights.name_outliers(turn, answer, plan)
+        answer = insights.keep_definition(turn, answer, plan)
         turn.timer.lap("format")
-    return answer
+    return replace(outcome, answer=answer, lang=turn.lang)
 
 
-def _verified_example(turn: Turn) -> Answer | None:
+def _verified_example(turn: Turn) -> Outcome | None:
     """A question a steward answered with an approved verified example (the same question,
     normalised) gets that example's SQL, through the guard and executor like any other."""
     from apps.knowledge.models import VerifiedExample
@@ -456,37 +565,39 @@ def _verified_example(turn: Turn) -> Answer | None:
 # --- ask, with an LLM ---------------------------------------------------------------------------
 
 
-def _llm_or_offline_answer(turn: Turn) -> Answer:
+def _llm_or_offline_answer(turn: Turn) -> Outcome:
     """The LLM path; on any provider error (down, circuit open, unusable output, rejected) the
     offline engine answers the question instead and `llm.provider` says so."""
-    turn.llm = session = llm_path.LLMSession()
+    session = llm_path.LLMSession()
+    turn = replace(turn, llm=session)
     try:
-        answer = _llm_answer(turn, session)
+        outcome = _llm_answer(turn, session)
     except LLMError as exc:
         logger.warning("LLM path failed (%s): answering offline", exc.reason)
         session.fallback = exc.reason
-        turn.plan, turn.audit_sql, turn.refusal_rule, turn.last_refusal = None, "", "", None
         turn.timer.lap("intent")
-        answer = _offline_answer(turn)
-    answer.llm = LLMUsage(**session.usage())
-    return answer
+        outcome = _offline_answer(turn)
+    outcome.answer.llm = LLMUsage(**session.usage())
+    return replace(outcome, llm=session)
 
 
-def _budget_exhausted_answer(turn: Turn) -> Answer:
+def _budget_exhausted_answer(turn: Turn) -> Outcome:
     """The org's monthly LLM budget is used up: no call; the offline engine answers (whatever it
     answers: data, documentation, or a question back with rewrites it can answer), with a note
     saying why, and `llm.provider` = `offline (fallback: llm_budget_exhausted)`."""
-    turn.llm = session = llm_path.LLMSession()
+    session = llm_path.LLMSession()
     session.fallback = llm_budget.BUDGET_EXHAUSTED
+    turn = replace(turn, llm=session)
     turn.timer.lap("intent")
-    answer = insights.insight_answer(turn) or _offline_answer(turn)  # HYBRID offline too
-    note = text("llm_budget_exhausted", turn.lang)
+    outcome = insights.insight_answer(turn) or _offline_answer(turn)  # HYBRID offline too
+    answer = outcome.answer
+    note = text("llm_budget_exhausted", outcome.lang or turn.lang)
     answer.answer = f"{answer.answer}\n\n{note}" if answer.answer else note
     answer.llm = LLMUsage(**session.usage())
-    return answer
+    return replace(outcome, llm=session)
 
 
-def _llm_answer(turn: Turn, session: llm_path.LLMSession) -> Answer:
+def _llm_answer(turn: Turn, session: llm_path.LLMSession) -> Outcome:
     """One structured call decides the plan; only RAG and SQL corrections make another."""
     structured = llm_path.structured_interpret(
         session=session,
@@ -501,24 +612,26 @@ def _llm_answer(turn: Turn, session: llm_path.LLMSession) -> Answer:
     turn.timer.lap("intent")
     intent = intent_dict(structured.intent, structured.confidence, structured.reasoning)
     if structured.plan == "CLARIFY" or structured.confidence < llm_path.MIN_CONFIDENCE:
-        return Answer(
+        answer = Answer(
             type="CLARIFY",
             intent=intent,
             answer=structured.clarify_question or text("clarify", turn.lang),
             suggestions=list(structured.suggestions),
             unresolved=[{"kind": "word", "text": turn.question.strip()[:200]}],
         )
+        return Outcome(answer)
     if structured.plan == "RAG":
-        return _llm_rag_answer(turn, session, intent, structured.suggestions)
+        return Outcome(_llm_rag_answer(turn, session, intent, structured.suggestions))
     hint = None if structured.chart == "auto" else structured.chart
-    answer = _llm_sql_answer(turn, session, structured.sql or "", intent, hint)
+    outcome = _llm_sql_answer(turn, session, structured.sql or "", intent, hint)
+    answer = outcome.answer
     if structured.plan in ("HYBRID", "SQL") and answer.type == "SQL":
         # A definition from the knowledge base when the question asks for one ("what is X and
         # how much…"): one retrieval, no second call.
         hybrid = insights.llm_hybrid(turn, answer)
         if hybrid is not None:
             turn.timer.lap("retrieve")
-            return hybrid
+            return replace(outcome, answer=hybrid)
     if structured.plan == "HYBRID" and answer.type == "SQL":
         sources = llm_path.related_sources(
             org=turn.org, catalog=turn.catalog, policy=turn.policy, question=turn.question
@@ -528,23 +641,23 @@ def _llm_answer(turn: Turn, session: llm_path.LLMSession) -> Answer:
             answer.type = "HYBRID"
             answer.sources = sources
             answer.answer += "\n\n" + llm_path.related_line(sources, turn.lang)
-    return answer
+    return outcome
 
 
 def _llm_sql_answer(
     turn: Turn, session: llm_path.LLMSession, sql: str, intent: dict, hint: str | None
-) -> Answer:
+) -> Outcome:
     """The model's SQL through the same guard and executor as any other; a correctable refusal
     goes back to the model, at most `MAX_CORRECTIONS` times (each attempt is in the audit)."""
-    answer = _sql_answer(turn, sql, intent, None, chart_hint=hint, narrate_shape=True)
+    outcome = _sql_answer(turn, sql, intent, None, chart_hint=hint, narrate_shape=True)
     for _ in range(llm_path.MAX_CORRECTIONS):
-        refusal = turn.last_refusal
+        refusal = outcome.refusal
         if refusal is None or not llm_path.correctable(refusal):
             break
         sql = llm_path.correct_sql(session=session, failed_sql=sql, refusal=refusal)
         turn.timer.lap("sql")
-        answer = _sql_answer(turn, sql, intent, None, chart_hint=hint, narrate_shape=True)
-    return answer
+        outcome = _sql_answer(turn, sql, intent, None, chart_hint=hint, narrate_shape=True)
+    return outcome
 
 
 def _llm_rag_answer(
@@ -570,7 +683,7 @@ def _llm_rag_answer(
     return Answer(type="RAG", intent=intent, answer=outcome.text, sources=list(outcome.sources))
 
 
-def _rag_answer(turn: Turn, interpretation, intent: dict) -> Answer:  # noqa: ANN001
+def _rag_answer(turn: Turn, interpretation, intent: dict) -> Outcome:  # noqa: ANN001
     request = interpretation.schema_request
     result = knowledge_search.answer_schema_question(
         org=turn.org,
@@ -585,29 +698,34 @@ def _rag_answer(turn: Turn, interpretation, intent: dict) -> Answer:  # noqa: AN
     )
     turn.timer.lap("retrieve")
     if result.denied:
-        turn.refusal_rule = "policy.table_not_allowed"
-        return Answer(
+        answer = Answer(
             type="REFUSED",
             intent=intent,
             answer=result.text,
             error={"code": "table_not_allowed", "message": result.text},
         )
+        return Outcome(answer, refusal_rule="policy.table_not_allowed")
     if not result.found:
         # Nothing documented answers it: what the question named is a gap in the knowledge.
         said = list(interpretation.unmapped) or [turn.question.strip()[:200]]
-        return Answer(
+        answer = Answer(
             type="CLARIFY",
             intent=intent,
             answer=result.text or text("clarify", turn.lang),
             suggestions=list(interpretation.suggestions),
             unresolved=[{"kind": "word", "text": w} for w in said],
         )
-    return Answer(
+        return Outcome(answer)
+    answer = Answer(
         type="RAG",
         intent=intent,
         answer=result.text,
         sources=[{"id": doc_id, "title": title} for doc_id, title in result.sources],
     )
+    return Outcome(answer)
+
+
+# --- guard → execute → format -------------------------------------------------------------------
 
 
 def _sql_answer(
@@ -618,13 +736,12 @@ def _sql_answer(
     *,
     chart_hint: str | None = None,
     narrate_shape: bool = False,
-) -> Answer:
-    """Guard, execute and format `sql`. `chart_hint` is a preferred chart type (it wins only when
-    it fits the data); `narrate_shape` narrates SQL that has no plan (the model's) from the
-    result's shape."""
-    turn.audit_sql = sql
-    turn.last_refusal, turn.refusal_rule = None, ""
+) -> Outcome:
+    """Guard, execute and format `sql` (the outcome records `plan` as the plan it ran).
+    `chart_hint` is a preferred chart type (it wins only when it fits the data); `narrate_shape`
+    narrates SQL that has no plan (the model's) from the result's shape."""
     turn.timer.lap("sql")
+    guarded: GuardedQuery | None = None
     try:
         guarded = guard_sql(
             sql,
@@ -634,24 +751,27 @@ def _sql_answer(
             lang=turn.lang,
         )
         turn.timer.lap("guard")
-        turn.audit_sql = guarded.sql
         result = _execute(turn, guarded)
         turn.timer.lap("execute")
     except query_jobs.JobNeeded as needed:
-        busy = _job_start(turn, sql, intent, plan, chart_hint, narrate_shape, needed)
-        turn.refusal_rule = f"jobs.{busy.level}_limit"
+        busy, started = _job_start(turn, sql, intent, plan, chart_hint, narrate_shape, needed)
         key = "too_many_running_queries" if busy.level == "user" else "too_many_running_queries_org"
         message = text(key, turn.lang, running=busy.running, limit=busy.limit)
-        return Answer(
+        answer = Answer(
             type="ERROR",
             intent=intent,
             answer=message,
             error={"code": "too_many_running_queries", "message": message},
         )
+        return Outcome(
+            answer,
+            plan=plan,
+            audit_sql=guarded.sql if guarded is not None else sql,
+            refusal_rule=f"jobs.{busy.level}_limit",
+            conversation=started,
+        )
     except SqlRefusal as refusal:
         turn.timer.lap("guard")
-        turn.last_refusal = refusal
-        turn.refusal_rule = getattr(refusal, "detail", "") or refusal.code
         kind = "ERROR" if refusal.code in ("timeout", "execution_error") else "REFUSED"
         answer = Answer(
             type=kind,
@@ -662,7 +782,31 @@ def _sql_answer(
         )
         if refusal.code == "timeout":
             answer.suggestions = [text("timeout_advice", turn.lang)]
-        return answer
+        return Outcome(
+            answer,
+            plan=plan,
+            audit_sql=guarded.sql if guarded is not None else sql,  # refused by the executor
+            refusal_rule=getattr(refusal, "detail", "") or refusal.code,
+            refusal=refusal,
+        )
+    return Outcome(
+        _formatted(turn, guarded, result, intent, plan, chart_hint, narrate_shape),
+        plan=plan,
+        audit_sql=guarded.sql,
+    )
+
+
+def _formatted(  # noqa: PLR0913
+    turn: Turn,
+    guarded: GuardedQuery,
+    result,  # noqa: ANN001 - the executor's QueryResult
+    intent: dict | None,
+    plan: QueryPlan | None,
+    chart_hint: str | None,
+    narrate_shape: bool,
+) -> Answer:
+    """The SQL answer of a result: ranked rows, units, labels, the named period, the chart and
+    the narration, with the scope note of the caller's row filters."""
     columns = list(result.columns)
     rows = _ranked_rows(plan, columns, [list(r) for r in result.rows])
     units = result_units(guarded.sql, turn.source.dialect, turn.catalog)
@@ -742,19 +886,22 @@ def _job_start(  # noqa: PLR0913
     chart_hint: str | None,
     narrate_shape: bool,
     needed: query_jobs.JobNeeded,
-) -> query_jobs.JobsBusy:
-    """Hand the query to a worker (raises `JobQueued`), or return why it cannot run now."""
+) -> tuple[query_jobs.JobsBusy, Conversation | None]:
+    """Hand the query to a worker (raises `JobQueued`), or return why it cannot run now (with
+    the conversation started for the job, if one was)."""
     try:
         query_jobs.concurrency_check(org=turn.org, user_id=turn.user.pk)
     except query_jobs.JobsBusy as busy:
-        return busy
-    with transaction.atomic():
-        _ensure_conversation(turn)
+        return busy, None
+    conversation, started = turn.conversation, None
+    if conversation is None:
+        with transaction.atomic():
+            conversation = started = _conversation_start(turn.request, turn.source)
     try:
         job = query_jobs.job_create(
             organization=turn.org,
             user=turn.user,
-            conversation=turn.conversation,
+            conversation=conversation,
             source_name=turn.source.name,
             kind=turn.kind,
             channel=turn.channel,
@@ -771,7 +918,7 @@ def _job_start(  # noqa: PLR0913
             estimated_cost=needed.cost,
         )
     except query_jobs.JobsBusy as busy:
-        return busy
+        return busy, started
     raise query_jobs.JobQueued(job)
 
 
@@ -781,42 +928,50 @@ def _job_start(  # noqa: PLR0913
 def run_job(job: QueryJob) -> str:
     """Run a claimed job in the worker: guard, execute (watched for Stop), format and record the
     answer (message + audit entry naming the job). Returns the job's final status."""
-    membership = Membership.all_tenants.select_related("organization", "user").get(
-        organization=job.organization, user=job.user
-    )
-    turn = _turn(membership, job.question, job.channel, job.kind, lang=job.lang)
-    turn.job = job
-    turn.job_watch = query_jobs.JobWatch(job)
-    turn.cache_key = job.cache_key
+    request = _job_request(job)
+    timer = Timer()
+    watch = query_jobs.JobWatch(job)
+    scope = Scope(lang=request.lang)
     with tenant_scope(job.organization):
         try:
-            answer = _prepare(turn, job.source_name, job.conversation_id)
-            turn.lang = job.lang
-            if answer is None:
-                answer = _job_answer(turn, job)
+            scope, stop = resolve(request, job.source_name, job.conversation_id, timer)
+            scope = replace(scope, lang=job.lang)
+            turn = Turn(request=request, scope=scope, timer=timer, cache_key=job.cache_key)
+            outcome = stop or _job_answer(replace(turn, job_watch=watch), job)
         except Exception as exc:  # noqa: BLE001 - the job ends with an answer, never a crash
+            if isinstance(exc, ConversationNotFound):
+                scope = exc.scope
             logger.exception("query job failure")
-            answer = _error(turn, "internal_error", text("internal_error", turn.lang), detail=exc)
+            outcome = _error("internal_error", text("internal_error", scope.lang), detail=exc)
         finally:
-            turn.job_watch.close()
-        cancelled = turn.job_watch.cancelled or query_jobs.cancel_requested(job.pk)
+            watch.close()
+        cancelled = watch.cancelled or query_jobs.cancel_requested(job.pk)
         if cancelled:
-            answer = _cancelled_answer(turn)
+            # The SQL it ran (or was running) and its plan stay in the audit entry.
+            stopped = _cancelled_answer(scope.lang)
+            outcome = replace(stopped, plan=outcome.plan, audit_sql=outcome.audit_sql)
         status = QueryJob.Status.CANCELLED if cancelled else QueryJob.Status.DONE
+        answer = outcome.answer
         if job.llm:
             answer.llm = LLMUsage(**job.llm)
         answer.job = query_jobs.job_field(job, status)
-        answer = _record(turn, answer)
+        _record(request, scope, outcome, timer)
         if not cancelled and answer.type in ("SQL", "HYBRID") and job.cache_key:
-            _cache_set(job.cache_key, answer, turn.plan)
+            _cache_set(job.cache_key, answer, outcome.plan)
     query_jobs.job_finish(job, status=status, message_id=answer.message_id)
     return status
 
 
-def _job_answer(turn: Turn, job: QueryJob) -> Answer:
+def _job_request(job: QueryJob) -> Request:
+    membership = Membership.all_tenants.select_related("organization", "user").get(
+        organization=job.organization, user=job.user
+    )
+    return _request(membership, job.question, job.channel, job.kind, lang=job.lang, job=job)
+
+
+def _job_answer(turn: Turn, job: QueryJob) -> Outcome:
     plan = plan_from_dict(job.plan)
-    turn.plan = plan
-    answer = _sql_answer(
+    outcome = _sql_answer(
         turn,
         job.sql,
         job.intent,
@@ -824,39 +979,42 @@ def _job_answer(turn: Turn, job: QueryJob) -> Answer:
         chart_hint=job.chart_hint or None,
         narrate_shape=job.narrate_shape,
     )
+    answer = outcome.answer
     if answer.type == "SQL" and job.kind == Message.Kind.ASK and plan is not None:
         model = semantic_model_for(turn.source, turn.catalog)
         answer.suggestions = followups(plan, model, lang=turn.lang)
-    return answer
+    return outcome
 
 
-def _cancelled_answer(turn: Turn) -> Answer:
-    turn.refusal_rule = "jobs.stopped"
-    message = text("query_cancelled", turn.lang)
-    return Answer(
+def _cancelled_answer(lang: str) -> Outcome:
+    message = text("query_cancelled", lang)
+    answer = Answer(
         type="ERROR", answer=message, error={"code": "query_cancelled", "message": message}
     )
+    return Outcome(answer, refusal_rule="jobs.stopped")
 
 
 def job_cancelled_record(job: QueryJob) -> dict[str, Any]:
     """A job stopped before a worker took it: its cancelled answer, recorded (message + audit)."""
-    membership = Membership.all_tenants.select_related("organization", "user").get(
-        organization=job.organization, user=job.user
-    )
-    turn = _turn(membership, job.question, job.channel, job.kind, lang=job.lang)
-    turn.job = job
+    request = _job_request(job)
+    timer = Timer()
+    scope = Scope(lang=request.lang)
     with tenant_scope(job.organization):
         try:
-            _prepare(turn, job.source_name, job.conversation_id)
+            scope, _stop = resolve(request, job.source_name, job.conversation_id, timer)
+        except ConversationNotFound as missing:
+            scope = missing.scope
+            logger.warning("cancelled job context", exc_info=True)
         except Exception:  # noqa: BLE001 - the record is what matters here
             logger.warning("cancelled job context", exc_info=True)
-        turn.lang = job.lang
-        turn.audit_sql = job.sql
-        answer = _cancelled_answer(turn)
-        answer.job = query_jobs.job_field(job, QueryJob.Status.CANCELLED)
-        answer = _record(turn, answer)
-    query_jobs.job_finish(job, status=QueryJob.Status.CANCELLED, message_id=answer.message_id)
-    return answer.to_dict()
+        scope = replace(scope, lang=job.lang)
+        outcome = replace(_cancelled_answer(scope.lang), audit_sql=job.sql)
+        outcome.answer.job = query_jobs.job_field(job, QueryJob.Status.CANCELLED)
+        payload = _record(request, scope, outcome, timer)
+    query_jobs.job_finish(
+        job, status=QueryJob.Status.CANCELLED, message_id=outcome.answer.message_id
+    )
+    return payload
 
 
 def _ranked_sql(plan: QueryPlan | None, sql: str, dialect: str) -> str:
@@ -989,45 +1147,49 @@ def rehearse(
     """Answer a question as the member would be answered now, without storing a message: a
     steward's fix re-asks a knowledge gap's questions with it. The attempt is still an audit-chain
     entry (channel `gaps`), and its model tokens still count against the org's budget."""
-    turn = _turn(membership, question, channel, Message.Kind.ASK)
+    request = _request(membership, question, channel, Message.Kind.ASK)
+    timer = Timer()
+    scope = Scope(lang=request.lang)
     with tenant_scope(membership.organization):
         try:
-            answer = _prepare(turn, source_name, None) or _ask_stages(turn)
+            scope, stop = resolve(request, source_name, None, timer)
+            outcome = stop or _ask_stages(Turn(request=request, scope=scope, timer=timer))
         except Exception as exc:  # noqa: BLE001 - an answer object, never a crash
             logger.exception("rehearsal failure")
-            answer = _error(turn, "internal_error", text("internal_error", turn.lang), detail=exc)
-        answer.lang = turn.lang
-        answer.source = turn.source.name if turn.source else None
-        answer.timings_ms = turn.timer.result()
+            outcome = _error("internal_error", text("internal_error", scope.lang), detail=exc)
+        answer = outcome.answer
+        answer.lang = outcome.lang or scope.lang
+        answer.source = scope.source.name if scope.source else None
+        answer.timings_ms = timer.result()
         rehearsal_record(
             record=TurnRecord(
                 membership=membership,
                 channel=channel,
-                kind=turn.kind,
-                question=turn.question,
-                source=turn.source,
+                kind=request.kind,
+                question=request.question,
+                source=scope.source,
                 plan=None,
-                audit_sql=turn.audit_sql,
-                refusal_rule=turn.refusal_rule,
-                policy_fingerprint=turn.policy.fingerprint() if turn.policy else "",
+                audit_sql=outcome.audit_sql,
+                refusal_rule=outcome.refusal_rule,
+                policy_fingerprint=scope.policy.fingerprint() if scope.policy else "",
             ),
             answer=answer,
         )
-    if turn.llm is not None:
+    if outcome.llm is not None:
         llm_budget.llm_usage_add(
-            org=turn.org, tokens=answer.llm.prompt_tokens + answer.llm.completion_tokens
+            org=request.org, tokens=answer.llm.prompt_tokens + answer.llm.completion_tokens
         )
     return answer.to_dict()
 
 
-def _query_stages(turn: Turn) -> Answer:
+def _query_stages(turn: Turn) -> Outcome:
+    """The role may edit SQL → (guard → execute → format)."""
     if not turn.policy.can_edit_sql:
-        turn.refusal_rule = f"policy.{turn.policy.role}.no_sql_editing"
-        return _refused(turn, "not_authorized", text("role_no_sql", turn.lang))
+        outcome = _refused("not_authorized", text("role_no_sql", turn.lang))
+        return replace(outcome, refusal_rule=f"policy.{turn.policy.role}.no_sql_editing")
     if not turn.question.strip():
-        return _refused(turn, "empty_query", text("empty_query", turn.lang))
-    answer = _sql_answer(turn, turn.question, None, None)
-    return answer
+        return _refused("empty_query", text("empty_query", turn.lang))
+    return _sql_answer(turn, turn.question, None, None)
 
 
 # --- shared ---------------------------------------------------------------------------------
@@ -1132,12 +1294,12 @@ def _outside_scope(policy: DataPolicy | None, plan: QueryPlan | None) -> str:
     return ", ".join(f"«{v}»" for v in dict.fromkeys(hidden))
 
 
-def _refused(turn: Turn, code: str, message: str) -> Answer:
-    return Answer(type="REFUSED", answer=message, error={"code": code, "message": message})
+def _refused(code: str, message: str) -> Outcome:
+    return Outcome(Answer(type="REFUSED", answer=message, error={"code": code, "message": message}))
 
 
-def _error(turn: Turn, code: str, message: str, detail: Exception | None = None) -> Answer:
-    return Answer(type="ERROR", answer=message, error={"code": code, "message": message})
+def _error(code: str, message: str, detail: Exception | None = None) -> Outcome:
+    return Outcome(Answer(type="ERROR", answer=message, error={"code": code, "message": message}))
 
 
 def normalise_question(question: str) -> str:
@@ -1189,65 +1351,70 @@ def _cache_set(key: str, answer: Answer, plan: QueryPlan | None) -> None:
         logger.warning("cache write failed", exc_info=True)
 
 
-def _record(turn: Turn, answer: Answer) -> Answer:
-    """Store the message and append the audit entry, in one transaction (chat/services.py)."""
-    answer.lang = turn.lang
-    answer.source = turn.source.name if turn.source else None
+# --- record -------------------------------------------------------------------------------------
+
+
+def _record(request: Request, scope: Scope, outcome: Outcome, timer: Timer) -> dict[str, Any]:
+    """Store the message and append the audit entry, in one transaction (chat/services.py);
+    returns the answer object as stored."""
+    answer = outcome.answer
+    answer.lang = outcome.lang or scope.lang
+    answer.source = scope.source.name if scope.source else None
+    conversation = scope.conversation or outcome.conversation
     with transaction.atomic():
-        _ensure_conversation(turn)
-        turn.timer.lap("record")
-        if turn.llm is not None:
-            turn.timer.note("llm", turn.llm.model_ms)
-        answer.timings_ms = turn.timer.result()
+        if conversation is None:
+            conversation = _conversation_start(request, scope.source)
+        timer.lap("record")
+        if outcome.llm is not None:
+            timer.note("llm", outcome.llm.model_ms)
+        answer.timings_ms = timer.result()
         record_question(
-            started_ns=turn.timer.started_ns,
+            started_ns=timer.started_ns,
             ended_ns=time.time_ns(),
-            stages=turn.timer.laps,
-            channel=turn.channel,
+            stages=timer.laps,
+            channel=request.channel,
             type=answer.type,
-            org=turn.org.slug,
+            org=request.org.slug,
         )
-        _message, turn.payload = message_record(
+        _message, payload = message_record(
             record=TurnRecord(
-                membership=turn.membership,
-                channel=turn.channel,
-                kind=turn.kind,
-                question=turn.question,
-                source=turn.source,
-                plan=plan_to_dict(turn.plan),
-                audit_sql=turn.audit_sql,
-                refusal_rule=turn.refusal_rule,
-                policy_fingerprint=turn.policy.fingerprint() if turn.policy else "",
-                audit_details=_audit_details(turn),
+                membership=request.membership,
+                channel=request.channel,
+                kind=request.kind,
+                question=request.question,
+                source=scope.source,
+                plan=plan_to_dict(outcome.plan),
+                audit_sql=outcome.audit_sql,
+                refusal_rule=outcome.refusal_rule,
+                policy_fingerprint=scope.policy.fingerprint() if scope.policy else "",
+                audit_details=_audit_details(request, outcome),
             ),
             answer=answer,
-            conversation=turn.conversation,
-            new_conversation=turn.conversation_created,
+            conversation=conversation,
+            new_conversation=scope.conversation is None,
         )
-    if turn.llm is not None:
+    if outcome.llm is not None:
         llm_budget.llm_usage_add(
-            org=turn.org, tokens=answer.llm.prompt_tokens + answer.llm.completion_tokens
+            org=request.org, tokens=answer.llm.prompt_tokens + answer.llm.completion_tokens
         )
-    return answer
+    return payload
 
 
-def _ensure_conversation(turn: Turn) -> None:
-    if turn.conversation is None:
-        turn.conversation = conversation_start(
-            membership=turn.membership,
-            source=turn.source,
-            title=turn.question[:80] if turn.kind == Message.Kind.ASK else "SQL",
-        )
-        turn.conversation_created = True
+def _conversation_start(request: Request, source: DataSource | None) -> Conversation:
+    return conversation_start(
+        membership=request.membership,
+        source=source,
+        title=request.question[:80] if request.kind == Message.Kind.ASK else "SQL",
+    )
 
 
-def _audit_details(turn: Turn) -> dict[str, Any]:
+def _audit_details(request: Request, outcome: Outcome) -> dict[str, Any]:
     """The audit details only the pipeline knows (the rest: services.message_record)."""
     details: dict[str, Any] = {}
-    if turn.llm is not None:
-        details["llm"] = turn.llm.audit_details()
-    if turn.job is not None:
-        details["job"] = str(turn.job.pk)
-    if turn.received_chars:
-        details["received_chars"] = turn.received_chars  # the question stored is a prefix
+    if outcome.llm is not None:
+        details["llm"] = outcome.llm.audit_details()
+    if request.job is not None:
+        details["job"] = str(request.job.pk)
+    if request.received_chars:
+        details["received_chars"] = request.received_chars  # the question stored is a prefix
     return details
