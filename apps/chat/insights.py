@@ -13,8 +13,9 @@ this module runs them for one pipeline turn:
 - `name_outliers(turn, answer)`: a TREND answer names the periods that stand out, each with a
   "why?" follow-up.
 
-Every statement goes through `pipeline._sql_answer`'s guard and executor with the caller's policy
-(`run_guarded`), so a viewer's decomposition covers only the rows they may see, and says so.
+Every statement goes through the pipeline's guard and executor with the caller's policy
+(`pipeline.execution.sql_answer`, `run_guarded`), so a viewer's decomposition covers only the
+rows they may see, and says so.
 """
 
 from __future__ import annotations
@@ -205,7 +206,7 @@ def _as_hybrid(turn: Turn, answer: Answer, definition: Definition) -> Answer:
 
 
 def _hybrid(turn: Turn, model, request: ins.HybridRequest) -> Outcome | None:  # noqa: ANN001
-    from apps.chat import pipeline
+    from apps.chat.pipeline.execution import sql_answer
 
     definition = definition_for(turn, model, request.term)
     if definition is None:
@@ -225,7 +226,7 @@ def _hybrid(turn: Turn, model, request: ins.HybridRequest) -> Outcome | None:  #
         ("definición + datos; " if turn.lang == "es" else "definition + data; ")
         + reading.intent.reasoning,
     )
-    outcome = pipeline._sql_answer(turn, reading.sql or "", intent, reading.plan)
+    outcome = sql_answer(turn, reading.sql or "", intent, reading.plan)
     answer = outcome.answer
     if answer.type != "SQL":
         return outcome
@@ -537,7 +538,9 @@ def _decompose(
 ) -> Outcome | None:
     """The decomposition's answer with the statements it ran, or None when the change cannot be
     decomposed along any dimension the caller may see."""
-    from apps.chat import pipeline
+    from apps.chat.pipeline import Outcome
+    from apps.chat.pipeline.execution import scope_phrase
+    from apps.chat.texts import text
 
     turn.timer.lap("intent")
     lang = turn.lang
@@ -672,9 +675,7 @@ def _decompose(
         )
     body = ins.why_text(decomposition, lang, direction=direction)
     if decomposition.scope:
-        body += " " + pipeline.text(
-            "scope_note", lang, filters=pipeline.scope_phrase(decomposition.scope)
-        )
+        body += " " + text("scope_note", lang, filters=scope_phrase(decomposition.scope))
     columns, rows = decomposition.table(lang)
     stored = decomposition.to_dict()
     chart = CHART_KINDS["waterfall"]
@@ -705,7 +706,7 @@ def _decompose(
     answer.interpretation = _reading(decomposition, lang)
     turn.timer.lap("format")
     plan = _base_plan(model, metric, fact, period_b, conditions)  # "¿y en 2024?" rewrites it
-    return pipeline.Outcome(answer, plan=plan, audit_sql=audit_sql)
+    return Outcome(answer, plan=plan, audit_sql=audit_sql)
 
 
 def _reading(d: dc.Decomposition, lang: str) -> str:
