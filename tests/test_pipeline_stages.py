@@ -92,3 +92,17 @@ def test_the_offline_stage_returns_the_language_it_settled_on(member):
     assert outcome.lang == "en"  # the record stage stores the answer in it
     assert outcome.answer.type == "SQL" and outcome.plan is not None
     assert outcome.audit_sql == outcome.answer.sql
+
+
+def test_a_crash_after_the_sql_ran_is_an_error_whose_audit_entry_names_the_sql(member, monkeypatch):
+    from apps.chat.pipeline import run_query
+    from apps.governance.models import AuditEntry
+
+    def broken(*_args, **_kwargs):  # noqa: ANN002, ANN003, ANN202
+        raise RuntimeError("formatting bug")
+
+    monkeypatch.setattr("apps.chat.pipeline.execution._formatted", broken)
+    answer = run_query(membership=member("acme", "analista"), sql="select count(*) from ventas")
+    assert (answer["type"], answer["error"]["code"]) == ("ERROR", "internal_error")
+    entry = AuditEntry.objects.latest("id")
+    assert entry.outcome == "error" and "COUNT" in entry.sql.upper()  # the query did run

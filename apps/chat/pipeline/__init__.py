@@ -43,6 +43,7 @@ from apps.chat.pipeline.values import (
     Timer,
     Turn,
     error,
+    internal_error,
     refused,
 )
 from apps.chat.pipeline.worker import job_cancelled_record, run_job
@@ -153,7 +154,7 @@ def _run(  # noqa: ANN001
         outcome = error("conversation_not_found", text("conversation_not_found", scope.lang))
     except Exception as exc:  # noqa: BLE001 - the contract: an answer object, never a crash
         logger.exception("pipeline failure")
-        outcome = error("internal_error", text("internal_error", scope.lang), detail=exc)
+        outcome = internal_error(exc, scope.lang)
     return record(request, scope, outcome, timer)
 
 
@@ -203,7 +204,7 @@ def rehearse(
             outcome = stop or _ask_stages(Turn(request=request, scope=scope, timer=timer))
         except Exception as exc:  # noqa: BLE001 - an answer object, never a crash
             logger.exception("rehearsal failure")
-            outcome = error("internal_error", text("internal_error", scope.lang), detail=exc)
+            outcome = internal_error(exc, scope.lang)
         answer = outcome.answer
         answer.lang = outcome.lang or scope.lang
         answer.source = scope.source.name if scope.source else None

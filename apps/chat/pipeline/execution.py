@@ -29,7 +29,7 @@ from apps.chat.engine.units import result_units
 from apps.chat.models import Conversation
 from apps.chat.pipeline.cache import cache_get
 from apps.chat.pipeline.record import start_conversation
-from apps.chat.pipeline.values import Outcome, Turn
+from apps.chat.pipeline.values import Outcome, Turn, ran
 from apps.chat.semantic_cache import semantic_model_for
 from apps.chat.texts import text
 from apps.governance.engine.errors import SqlRefusal
@@ -103,11 +103,15 @@ def sql_answer(
             refusal_rule=getattr(refusal, "detail", "") or refusal.code,
             refusal=refusal,
         )
-    return Outcome(
-        _formatted(turn, guarded, result, intent, plan, chart_hint, narrate_shape),
-        plan=plan,
-        audit_sql=guarded.sql,
-    )
+    except Exception as exc:
+        ran(exc, audit_sql=guarded.sql if guarded is not None else sql, plan=plan)
+        raise
+    try:
+        answer = _formatted(turn, guarded, result, intent, plan, chart_hint, narrate_shape)
+    except Exception as exc:
+        ran(exc, audit_sql=guarded.sql, plan=plan)  # it ran: the audit entry names it
+        raise
+    return Outcome(answer, plan=plan, audit_sql=guarded.sql)
 
 
 def _formatted(  # noqa: PLR0913

@@ -4,6 +4,7 @@ read-only view of them the answering stages share (with the one mutable thing, t
 
 from __future__ import annotations
 
+import contextlib
 import time
 from dataclasses import dataclass, replace
 
@@ -12,6 +13,7 @@ from apps.chat import llm_path
 from apps.chat.engine.answer import Answer
 from apps.chat.engine.offline.plan import QueryPlan
 from apps.chat.models import Conversation, Message, QueryJob
+from apps.chat.texts import text
 from apps.governance.engine.errors import SqlRefusal
 from apps.governance.engine.policy import DataPolicy
 from apps.governance.models import Membership
@@ -178,3 +180,24 @@ def refused(code: str, message: str) -> Outcome:
 
 def error(code: str, message: str, detail: Exception | None = None) -> Outcome:
     return Outcome(Answer(type="ERROR", answer=message, error={"code": code, "message": message}))
+
+
+# An unexpected exception leaves a stage without an `Outcome`; what the stage had already done
+# rides on the exception (`ran`) so the turn's internal error is recorded with it: the SQL that
+# reached the guard or the data source stays in the audit entry, with its plan.
+_RAN = "datachat_pipeline_ran"
+
+
+def ran(exc: BaseException, *, audit_sql: str, plan: QueryPlan | None) -> None:
+    """Note on `exc`, on its way up, the SQL a stage had sent and its plan (the innermost wins)."""
+    if not hasattr(exc, _RAN):
+        # An exception type that takes no attributes is recorded without them.
+        with contextlib.suppress(AttributeError):
+            setattr(exc, _RAN, (audit_sql, plan))
+
+
+def internal_error(exc: BaseException, lang: str) -> Outcome:
+    """The contract's answer to an unexpected failure, with the SQL and plan noted by `ran`."""
+    outcome = error("internal_error", text("internal_error", lang), detail=exc)
+    audit_sql, plan = getattr(exc, _RAN, ("", None))
+    return replace(outcome, audit_sql=audit_sql, plan=plan)

@@ -23,7 +23,7 @@ from apps.chat.pipeline.values import (
     Scope,
     Timer,
     Turn,
-    error,
+    internal_error,
 )
 from apps.chat.semantic_cache import semantic_model_for
 from apps.chat.texts import text
@@ -50,7 +50,7 @@ def run_job(job: QueryJob) -> str:
             if isinstance(exc, ConversationNotFound):
                 scope = exc.scope
             logger.exception("query job failure")
-            outcome = error("internal_error", text("internal_error", scope.lang), detail=exc)
+            outcome = internal_error(exc, scope.lang)
         finally:
             watch.close()
         cancelled = watch.cancelled or query_jobs.cancel_requested(job.pk)
