@@ -1,6 +1,6 @@
 """The LLM path of the assistant pipeline: the Django side of `datachat.providers.llm`.
 
-The pipeline (apps/chat/pipeline.py) stays the one code path; when an LLM is configured it calls
+The pipeline (apps/chat/pipeline/) stays the one code path; when an LLM is configured it calls
 these functions instead of the offline engine's `interpret`:
 
 - `structured_interpret`: builds the context of ONE structured call (intent + plan + SQL + chart
