@@ -105,7 +105,8 @@ def test_expired_tokens_are_swept_when_a_use_is_recorded_and_refused_always(memb
     assert client.get("/api/v1/conversations/").status_code == 200
     assert ApiToken.objects.filter(pk=other.pk).exists()
     # Then the next recorded use (a minute on) sweeps the expired one away
-    ApiToken.objects.filter(pk=live.pk).update(last_used_at=timezone.now() - dt.timedelta(minutes=2))
+    a_while_ago = timezone.now() - dt.timedelta(minutes=2)
+    ApiToken.objects.filter(pk=live.pk).update(last_used_at=a_while_ago)
     assert client.get("/api/v1/conversations/").status_code == 200
     assert not ApiToken.objects.filter(pk=other.pk).exists()
     # And a token that expires between two uses of one minute is refused and purged at once
