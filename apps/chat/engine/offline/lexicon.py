@@ -381,6 +381,15 @@ LIST_WORDS = words(
     """
 )
 EXIST_WORDS = words("hay existen existe tenemos have there")
+# A question that opens by asking for the rows themselves ("What are the cities whose…",
+# "Return the names of…", "¿Cuáles son los clientes con…"): a listing, not a count of them.
+LIST_OPENERS = tuple(
+    tuple(p.split())
+    for p in phrases(
+        "what are | what were | which are | which were | return | find | give me | give | "
+        "cuales son | cuales fueron | que son | devuelve | encuentra | dame | dime"
+    )
+)
 
 # "más vendido", "best-selling": the metric that counts things sold (units).
 SOLD_WORDS = words("vendido vendidos vendida vendidas sold selling seller sellers")
@@ -634,6 +643,9 @@ SINCE_PHRASES = phrases(
 )
 UNTIL_PHRASES = phrases("antes de | before | previo a | anterior a | anteriores a | prior to")
 UPTO_PHRASES = ("hasta", "until", "up to", "through")
+# A plain integer column holding a year ("Year", "IndepYear", "anio_fabricacion"): one of its
+# name's words. Time conditions and "each year" apply to it when its table has no date.
+YEAR_COLUMN_WORDS = words("year yr anio ano")
 
 # "clientes activos", "active customers": entities with at least one fact row.
 ACTIVE_WORDS = words("activo activos activa activas active compradores compradoras buying")

@@ -52,6 +52,7 @@ class Context:
     dropped: list[str] = field(default_factory=list)  # meaning words no slot could take
     consumed: set[int] = field(default_factory=set)  # read by a rule, no column in the SQL
     averaged: dict[str, str] = field(default_factory=dict)  # AVG key -> the SUM it came from
+    year_named: set[int] = field(default_factory=set)  # a year column a time compares
 
     def kinds(self, *kinds: str) -> list[int]:
         return [i for i, m in enumerate(self.mentions) if m.kind in kinds]

@@ -11,7 +11,9 @@ from . import lexicon as lx
 from . import measures as ms
 from .conditions import (
     apply_numeric,
+    claim_year_columns,
     read_flags,
+    read_number_of,
     read_numeric,
     read_share,
     read_time,
@@ -42,6 +44,7 @@ from .plan import (
     QueryPlan,
 )
 from .scan import Mention
+from .semantic import CATEGORY_VALUES
 
 # --- metrics and subject --------------------------------------------------------------------
 
@@ -66,7 +69,7 @@ def _implied_metrics(ctx: Context, slots: list[MetricSlot]) -> None:
     if nouns:
         money = any(_names_revenue(ctx, i) for i in nouns)
         ctx.noun_key = ms.revenue_key(model) if money else ms.fact_count_key(model)
-    listed = ctx.has("list") and not ctx.has(
+    listed = (ctx.has("list") or _opens_a_listing(ctx)) and not ctx.has(
         "count", "most", "least", "rank", "group", "howmuch", "sell", "sold", "agg", "share"
     )
     if listed and nouns and not slots and not any(_names_revenue(ctx, i) for i in nouns):
@@ -98,6 +101,11 @@ def _implied_metrics(ctx: Context, slots: list[MetricSlot]) -> None:
         for i in range(len(ctx.mentions)):
             if soft_total(ctx, i) and i not in ctx.used:
                 ctx.used.add(i)  # "total revenue", "en total": no extra column
+
+
+def _opens_a_listing(ctx: Context) -> bool:
+    words = tuple(t.norm for t in ctx.tokens[:3])
+    return any(words[: len(opener)] == opener for opener in lx.LIST_OPENERS)
 
 
 def _names_other_measure(ctx: Context) -> bool:
@@ -167,8 +175,9 @@ def _listing_subject(ctx: Context) -> tuple[int | None, int | None]:
     # "the email of the customers" the table qualifies the column: list the table.
     column_first = column_i is not None and table_i is not None and column_i < table_i
     categorical = column_i is not None and any(
-        ctx.model.column(*e.ref).values for e in ctx.mentions[column_i].of("column")
-    )
+        0 < len(ctx.model.column(*e.ref).values) <= CATEGORY_VALUES
+        for e in ctx.mentions[column_i].of("column")
+    )  # a column of names (hundreds of values) lists its rows, not its distinct values
     if column_first and (ctx.column_table.get(column_i) is None or categorical):
         return None, column_i  # "¿qué categorías de productos hay?": the distinct values
     return table_i, column_i
@@ -181,6 +190,7 @@ def read_parts(ctx: Context, *, base_hint: str | None = None, force_fact: bool =
     """Everything the question says, resolved against its base table."""
     resolve_weak_values(ctx)
     pair_qualifiers(ctx)
+    claim_year_columns(ctx)
     slots, counted_table, counted_column = collect_metrics(ctx)
     _implied_metrics(ctx, slots)
     model = ctx.model
@@ -216,6 +226,7 @@ def read_parts(ctx: Context, *, base_hint: str | None = None, force_fact: bool =
         _read_listing(ctx, parts)
     _read_dimensions(ctx, parts, slots)
     read_with(ctx, parts)
+    read_number_of(ctx, parts)
     read_values(ctx, parts)
     pending, row_nouns = read_numeric(ctx, parts, slots)
     read_time(ctx, parts)
@@ -630,6 +641,7 @@ def _read_order(
         if m.kind not in ("rank", "most", "least"):
             continue
         ranked = True
+        _ranks_a_measure(ctx, k, slot_at)
         if direction is None:
             direction = m.kind == "most" or (m.kind == "rank" and m.value == "desc")
         if m.kind == "rank":
@@ -672,6 +684,20 @@ def _read_order(
     else:
         parts.order = Order(parts.order.metric, direction if direction is not None else True)
     parts.limit = limit
+
+
+def _ranks_a_measure(ctx: Context, k: int, slot_at: dict[int, int]) -> None:
+    """ "which model has the largest horsepower" where that column holds text: nothing to rank
+    by (it became a group and the rows were ranked by another count): ask, naming it."""
+    if ctx.mentions[k].kind not in ("most", "least"):
+        return
+    after = schema_mention(ctx, k + 1)
+    if after is None or k + 1 in slot_at or after.has("table") or after.has("metric"):
+        return
+    columns = after.of("column")
+    whole = bool(columns) and len(columns) == len(after.entries)
+    if whole and all(column_kind(ctx, e) == "text" for e in columns):
+        raise Unclear("unused_word", after.text)
 
 
 def _rank_subject(ctx: Context, k: int) -> int | None:
