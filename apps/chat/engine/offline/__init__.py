@@ -39,6 +39,7 @@ from .plan import (
 )
 from .planner import followup_plan, fresh_plan, read_parts
 from .reading import describe
+from .relations import check_negated_flags, check_relations, related_rows, relation_verbs
 from .scan import scan
 from .semantic import SemanticModel, build_semantic_model
 from .sqlgen import PlanError, compile_sql
@@ -106,6 +107,10 @@ def _interpret(
     tokens, fixes = correct_typos(model, tokens, unmapped)
     if fixes:  # "regoin" -> "region": read the question again with the corrected words
         mentions, unmapped = scan(model, tokens)
+    related = relation_verbs(model, tokens, mentions, unmapped)
+    if related is not None:  # "countries that speak English": the verb is the join
+        tokens = related.tokens
+        mentions, unmapped = scan(model, tokens)
     placed = _where_as_place(model, tokens, mentions)
     if placed is not None:  # "¿Dónde vendimos más?" -> "región vendimos más"
         tokens = placed
@@ -116,7 +121,9 @@ def _interpret(
         mentions, unmapped = scan(model, tokens)
     having_rows = None
     if previous is None:
-        having_rows = _entity_rows(model, tokens, mentions)
+        having_rows = _entity_rows(model, tokens, mentions) or related_rows(
+            model, tokens, mentions, related
+        )
         if having_rows is not None:  # "clientes que nunca compraron en Online" -> "ventas … Online"
             tokens = having_rows.tokens
             mentions, unmapped = scan(model, tokens)
@@ -178,6 +185,9 @@ def _interpret(
         plan = shape.apply(plan)
         if having_rows is not None:
             plan = having_rows.listing(plan, model)
+        if related is not None:  # the plan answers the relation the verb said, or ask
+            check_relations(plan, model, related)
+        check_negated_flags(plan, model)
         if patterns:  # "names that contain 'a'": LIKE on the column named, else the label
             plan = apply_patterns(plan, patterns, _columns_before(read, plan, model), model)
             if plan is None:

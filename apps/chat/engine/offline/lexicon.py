@@ -843,3 +843,22 @@ def gloss_variants(name: str) -> list[tuple[str, str]]:
 
         walk(0, [])
     return sorted(v for v in variants if v[0] != " ".join(words))
+
+
+# Relation verbs (offline/relations.py). Between the first entity and the verb: relative
+# pronouns, auxiliaries and negation.
+RELATION_BEFORE = words(
+    """
+    that which who whom whose where do does did dont doesnt didnt not is are was were be been
+    being to can could will would also only have has had all any
+    que quienes cuales cual donde se no es son fue fueron ha han sido solo solamente tambien
+    """
+)
+# Between the verb and the second entity: prepositions and the words of a count or a rank.
+RELATION_AFTER = words(
+    """
+    by in at on from for to with into of a an the some any one
+    por en de del con a al para desde un una unos unas algun alguna algunos algunas
+    both either ambos ambas tanto
+    """
+)

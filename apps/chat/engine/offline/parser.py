@@ -670,6 +670,14 @@ def collect_metrics(ctx: Context) -> tuple[list[MetricSlot], int | None, int | N
             j += 1  # "número total de unidades"
         if j < len(ctx.mentions) and ctx.mentions[j].kind == "distinct":
             j += 1
+        while (
+            j + 1 < len(ctx.mentions)
+            and schema_mention(ctx, j) is not None
+            and is_value(ctx, j)
+            and schema_mention(ctx, j + 1) is not None
+            and not is_value(ctx, j + 1)
+        ):
+            j += 1  # "how many official languages": the value filters what is counted
         if j < len(ctx.mentions) and ctx.mentions[j].kind == "concept":
             if ctx.mentions[j].value in ("orders", "revenue"):  # "how many sales/orders"
                 slots.append(MetricSlot(ms.fact_count_key(model), j))

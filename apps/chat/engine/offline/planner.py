@@ -131,10 +131,13 @@ def _counted_by_superlative(ctx: Context) -> int | None:
             continue
         tables = {e.ref[0] for e in target.of("table")}
         best_table = max((e.quality for e in target.of("table")), default=0)
+        # a column of the same table with the table's name ("languages": the `Language` of
+        # `countrylanguage`) still counts the table's rows
+        namesake = target.plural and {e.ref[0] for e in target.of("column")} <= tables
         if (
             tables
             and ctx.model.fact not in tables
-            and best_table >= max((e.quality for e in target.of("column")), default=0)
+            and (best_table >= max((e.quality for e in target.of("column")), default=0) or namesake)
         ):
             return k + 1
     return None
