@@ -164,6 +164,12 @@ STOPWORDS = (tx.STOPWORDS["es"] | tx.STOPWORDS["en"]) - _READ_FUNCTION_WORDS | w
     "both either neither nor ni ambos ambas never nunca jamas"
 )
 
+# Words that name a row's label or its key in any table ("the continent name", "its id",
+# "nombre del país"): the label or key column of the table they are said of (parser.
+# resolve_label_words), whatever that column is called.
+LABEL_NAME_WORDS = words("name names nombre nombres")
+LABEL_ID_WORDS = words("id ids identifier identifiers identificador identificadores")
+
 # Group-by markers.
 GROUP_WORDS = words("por per by segun cada each desglosado desglosada broken split x")
 GROUP_PHRASES = phrases(
@@ -797,6 +803,55 @@ GLOSS: dict[str, tuple[str, ...]] = {
     "ingreso": ("hire",),
     "total": ("total",),
     "stock": ("stock",),
+    # common data words of any domain (people, places, things, time)
+    "poblacion": ("population",),
+    "habitante": ("population", "inhabitant"),
+    "idioma": ("language",),
+    "lengua": ("language",),
+    "lenguaje": ("language",),
+    "ano": ("year",),
+    "coche": ("car",),
+    "vehiculo": ("vehicle", "car"),
+    "fabricante": ("maker", "manufacturer"),
+    "continente": ("continent",),
+    "superficie": ("surface", "area"),
+    "pelicula": ("film", "movie"),
+    "titulo": ("title",),
+    "alquiler": ("rental", "rent"),
+    "distrito": ("district",),
+    "gobierno": ("government",),
+    "independencia": ("independence",),
+    "vida": ("life",),
+    "esperanza": ("expectancy",),
+    "duracion": ("length", "duration"),
+    "tarifa": ("rate", "fee"),
+    "persona": ("person", "people"),
+    "personal": ("staff",),
+    "calle": ("street",),
+    "apellido": ("surname",),
+    "sexo": ("sex", "gender"),
+    "porcentaje": ("percentage", "percent"),
+    "articulo": ("item", "article"),
+    "puntuacion": ("score", "rating"),
+    "valoracion": ("rating",),
+    "jefe": ("head", "manager", "boss"),
+    "oficial": ("official",),
+    "forma": ("form",),
+    "velocidad": ("speed",),
+    "aceleracion": ("acceleration", "accelerate"),
+    "cilindro": ("cylinder",),
+    "potencia": ("power", "horsepower"),
+    "autor": ("author",),
+    "libro": ("book",),
+    "escuela": ("school",),
+    "estudiante": ("student",),
+    "profesor": ("teacher", "professor"),
+    "curso": ("course",),
+    "equipo": ("team",),
+    "jugador": ("player",),
+    "tamano": ("size",),
+    "color": ("color", "colour"),
+    "nivel": ("level",),
 }
 
 
