@@ -8,15 +8,11 @@ results, cache), with tasks NOT eager: the seed enqueues one index task per docu
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
-import sys
 import time
 
 import pytest
 
-from tests.support.services import ROOT, manage_runner
+from tests.support.services import celery_worker, manage_runner
 
 pytestmark = [pytest.mark.services, pytest.mark.slow]
 
@@ -25,11 +21,12 @@ pytestmark = [pytest.mark.services, pytest.mark.slow]
 def product(scratch_postgres_db, redis_url, tmp_path):  # noqa: ANN001, ANN201
     import redis
 
-    redis_db = redis_url.rsplit("/", 1)[0] + "/14"
-    redis.Redis.from_url(redis_db).flushdb()
+    # This xdist worker's own database (tests/support/services.py): a fixed one was another
+    # worker's, whose Celery worker then took this test's tasks (or the other way round).
+    redis.Redis.from_url(redis_url).flushdb()
     run = manage_runner(
         DATABASE_URL=scratch_postgres_db,
-        REDIS_URL=redis_db,
+        REDIS_URL=redis_url,
         DATACHAT_DATA_DIR=str(tmp_path),
         CELERY_TASK_ALWAYS_EAGER="0",
     )
@@ -44,39 +41,10 @@ def product(scratch_postgres_db, redis_url, tmp_path):  # noqa: ANN001, ANN201
 
     manage("migrate", "--noinput")
     manage("seed_demo", "--rows", "2000")
-    worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "datachat",
-            "worker",
-            "--pool",
-            "solo",
-            "--loglevel",
-            "WARNING",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-        ],
-        cwd=ROOT,
-        # The Celery app defaults to production settings; a developer's worker names local ones.
-        env={**run.env, "DJANGO_SETTINGS_MODULE": "datachat.settings.local"},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
     manage.shell = shell  # type: ignore[attr-defined]
-    try:
+    # The shared helper: its output goes nowhere (a pipe nobody reads fills up and stalls it).
+    with celery_worker(run.env):
         yield manage
-    finally:
-        os.killpg(worker.pid, signal.SIGTERM)
-        try:
-            worker.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(worker.pid, signal.SIGKILL)
 
 
 COUNT = (
