@@ -37,6 +37,12 @@ def towns(tmp_path_factory):  # noqa: ANN001, ANN201
         INSERT INTO Hotels VALUES (1, 'Grand', 1, 120, 4), (2, 'Plaza', 1, 80, 3),
             (3, 'Motel Inn', 2, 20, 2), (4, 'Royal', 4, 300, 5), (5, 'Budget', 3, 40, 2),
             (6, 'Lakeside', 4, 150, 4);
+        CREATE TABLE Guests (GuestId INTEGER PRIMARY KEY, FirstName TEXT, LastName TEXT,
+            HotelId INTEGER REFERENCES Hotels(HotelId), BoardType TEXT);
+        CREATE TABLE Managers (ManagerId INTEGER PRIMARY KEY, FirstName TEXT, LastName TEXT);
+        INSERT INTO Guests VALUES (1, 'Ann', 'Lee', 1, 'full board'), (2, 'Bob', 'Lee', 1,
+            'half board'), (3, 'Cy', 'Diaz', 4, 'full board'), (4, 'Dee', 'Roe', 4, 'bed only');
+        INSERT INTO Managers VALUES (1, 'Max', 'Power'), (2, 'Eva', 'Stone');
         """
     )
     conn.commit()
@@ -155,3 +161,59 @@ def test_a_measure_said_after_the_superlative_is_measured_on_its_own_table(towns
     assert "Hotels" not in sql
     names = sorted(r[0] for r in got)
     assert names == ["Capital City", "Springfield"]
+
+
+@pytest.mark.parametrize(
+    ("question", "gold"),
+    [
+        (
+            "How many different last names do the guests have?",
+            "SELECT COUNT(DISTINCT LastName) FROM Guests",
+        ),
+        (
+            "Count the number of different guest last names.",
+            "SELECT COUNT(DISTINCT LastName) FROM Guests",
+        ),
+        (
+            "How many different types of board are there?",
+            "SELECT COUNT(DISTINCT BoardType) FROM Guests",
+        ),
+        (
+            "How many different cities do the hotels have?",
+            "SELECT COUNT(DISTINCT CityId) FROM Hotels",
+        ),
+        (
+            "¿Cuántos apellidos diferentes tienen los guests?",
+            "SELECT COUNT(DISTINCT LastName) FROM Guests",
+        ),
+    ],
+)
+def test_how_many_different_x_counts_distinct_values(towns, question, gold):
+    """ "different" was corrected to "difference" and read as a comparison (or answered a
+    comparison confidently); "forms of government" named one column twice and grouped by it."""
+    sql, got = _answer(towns, question)
+    assert _same_rows(got, _gold(towns, gold)), sql
+
+
+def test_different_numbers_of_a_numeric_column_group_by_it(towns):
+    sql, got = _answer(towns, "What is the maximum rooms for different number of stars?")
+    assert _same_rows(got, _gold(towns, "SELECT Stars, MAX(Rooms) FROM Hotels GROUP BY Stars"))
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What is the full name of the guests on half board?",
+        "¿Cuál es el nombre completo de los guests con half board?",
+    ],
+)
+def test_a_full_name_is_the_first_and_last_name_of_the_table_it_is_said_of(towns, question):
+    """ "full name" was asked back: it is the first and last name columns (here of guests, not
+    of managers, which have them too)."""
+    sql, got = _answer(towns, question)
+    gold = _gold(
+        towns,
+        "SELECT FirstName, LastName FROM Guests WHERE BoardType = 'half board'",
+    )
+    assert _same_rows(got, gold), sql
+    assert "Managers" not in sql

@@ -205,7 +205,9 @@ COUNT_PHRASES = phrases("how many | numero de | number of | count of | cantidad 
 # "cuánto facturó" / "how much": money, not a count.
 HOW_MUCH = ("how much", "cuanto", "cuanta")
 
-DISTINCT_WORDS = words("distinto distintos distintas diferentes unique distinct unicos")
+DISTINCT_WORDS = words(
+    "distinto distintos distintas diferentes diferente unique distinct unicos different"
+)
 
 # Superlatives and ordering.
 MOST_WORDS = words(
@@ -828,7 +830,8 @@ GLOSS: dict[str, tuple[str, ...]] = {
     "persona": ("person", "people"),
     "personal": ("staff",),
     "calle": ("street",),
-    "apellido": ("surname",),
+    "apellido": ("surname", "last name", "family name"),
+    "nombre de pila": ("first name", "given name"),
     "sexo": ("sex", "gender"),
     "porcentaje": ("percentage", "percent"),
     "articulo": ("item", "article"),
@@ -870,6 +873,9 @@ def gloss_variants(name: str) -> list[tuple[str, str]]:
     if not words or len(words) > 3:
         return []
     variants: set[tuple[str, str]] = set()
+    whole = " ".join(words)
+    # a two-word English name with a one-phrase Spanish gloss: `LastName` -> "apellido"
+    variants |= {(es, "es") for es, ens in GLOSS.items() if len(words) > 1 and whole in ens}
     for lang, table, key_lang in (("en", _GLOSS_BY_STEM, "es"), ("es", _GLOSS_REVERSE, "en")):
         options = [list(table.get(stem(w, key_lang), ())) or [w] for w in words]
         if all(len(o) == 1 and o[0] == w for o, w in zip(options, words, strict=True)):

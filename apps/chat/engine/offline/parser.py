@@ -148,6 +148,18 @@ def _is_label_word(ctx: Context, i: int) -> bool:
     return word in lx.LABEL_NAME_WORDS or word in lx.LABEL_ID_WORDS
 
 
+def _plain_column(ctx: Context, i: int) -> bool:
+    """A mention that names columns only (no table, no value, no metric)."""
+    m = schema_mention(ctx, i)
+    return (
+        m is not None
+        and m.has("column")
+        and not m.has("table")
+        and not m.has("metric")
+        and not is_value(ctx, i)
+    )
+
+
 def _table_of(ctx: Context, i: int) -> str | None:
     """The table a mention names, when it names exactly one (and is not read as a value)."""
     m = schema_mention(ctx, i)
@@ -195,8 +207,10 @@ def _label_owner(ctx: Context, i: int) -> tuple[str | None, int | None, bool]:
     if before is not None and ctx.mentions[i - 1].end == m.start:
         return before, i - 1, True
     j = i + 1
-    while j < len(ctx.mentions) and (ctx.mentions[j].kind == "conj" or _is_label_word(ctx, j)):
-        j += 1
+    while j < len(ctx.mentions) and (
+        ctx.mentions[j].kind == "conj" or _is_label_word(ctx, j) or _plain_column(ctx, j)
+    ):
+        j += 1  # "the first name, last name and id of the customer"
     last = ctx.mentions[j - 1].end
     first = j
     while j < len(ctx.mentions) and ctx.mentions[j].kind in ("number", "rank"):
@@ -227,6 +241,20 @@ def _label_owner(ctx: Context, i: int) -> tuple[str | None, int | None, bool]:
     return None, None, False
 
 
+def join_split_names(ctx: Context) -> None:
+    """ "forms of government" for `GovernmentForm`: two words that each name only the same
+    column, one after the other, are one mention of it (the second qualifies the first)."""
+    for i in range(len(ctx.mentions) - 1):
+        if not (_plain_column(ctx, i) and _plain_column(ctx, i + 1)) or i in ctx.qualifiers:
+            continue
+        a, b = ctx.mentions[i], ctx.mentions[i + 1]
+        refs = {e.ref for e in a.of("column")}
+        between = {t.norm for t in ctx.tokens[a.end : b.start]}
+        if len(refs) == 1 and refs == {e.ref for e in b.of("column")} and between <= lx.FILLER:
+            ctx.qualifiers.add(i + 1)
+            ctx.column_table[i] = next(iter(refs))[0]
+
+
 def resolve_label_words(ctx: Context) -> None:
     """ "name"/"nombre" and "id" name the label column and the key of the table they are said
     of, whatever those columns are called (`Continent`, `ContId`, `CountryName`): the mention
@@ -235,14 +263,18 @@ def resolve_label_words(ctx: Context) -> None:
     it stays ambiguous)."""
     model = ctx.model
     for i, m in enumerate(ctx.mentions):
-        if not _is_label_word(ctx, i) or not m.has("column"):
+        label = _is_label_word(ctx, i)
+        if not m.has("column"):
+            continue
+        several = len({e.ref[0] for e in m.of("column")}) > 1
+        if not label and not (several and _plain_column(ctx, i)):
             continue
         table, owner, adjacent = _label_owner(ctx, i)
-        if table is None:
-            continue
-        if not adjacent and len({e.ref[0] for e in m.of("column")}) < 2:
-            continue
+        if table is None or not (adjacent or label and several):
+            continue  # another column said in several tables: only the table next to it
         own = [e for e in m.of("column") if e.ref[0] == table]
+        if not own and not label:
+            continue
         if not own:
             info = model.tables[table]
             id_word = ctx.tokens[m.start].norm in lx.LABEL_ID_WORDS
@@ -300,6 +332,16 @@ def pair_qualifiers(ctx: Context) -> None:
             if tables & owners and tab_i not in ctx.qualifiers:
                 ctx.column_table[col_i] = sorted(tables & owners)[0]
                 ctx.qualifiers.add(tab_i)
+
+
+def distinct_numbers(ctx: Context, i: int) -> bool:
+    """ "for different number of cylinders": "different" then "number of" a numeric column."""
+    if i == 0 or ctx.mentions[i - 1].kind != "distinct" or i + 1 >= len(ctx.mentions):
+        return False
+    m = schema_mention(ctx, i + 1)
+    if m is None or m.has("table") or m.has("metric") or is_value(ctx, i + 1):
+        return False
+    return {column_kind(ctx, e) for e in m.of("column")} == {"number"}
 
 
 def _group_subject(ctx: Context, i: int) -> bool:
@@ -794,13 +836,16 @@ def collect_metrics(ctx: Context) -> tuple[list[MetricSlot], int | None, int | N
             slots.append(MetricSlot(ms.count_key(model, _entity_table(ctx, i + 1)), i + 1))
             ctx.used.update({i, i + 1})
             continue
-        if m.kind != "count" or _group_subject(ctx, i):
-            continue  # "for each number of cylinders": grouped by it (planner)
+        if m.kind != "count" or _group_subject(ctx, i) or distinct_numbers(ctx, i):
+            continue  # "for each/different number of cylinders": grouped by it (planner)
         j = i + 1
         while j < len(ctx.mentions) and soft_total(ctx, j):
             j += 1  # "número total de unidades"
-        if j < len(ctx.mentions) and ctx.mentions[j].kind == "distinct":
+        distinct = j < len(ctx.mentions) and ctx.mentions[j].kind == "distinct"
+        if distinct:
             j += 1
+        if distinct and j in ctx.qualifiers and ctx.column_table.get(j + 1) is not None:
+            j += 1  # "the number of different film ratings": the column the table qualifies
         if j < len(ctx.mentions) and ctx.mentions[j].kind == "concept":
             if ctx.mentions[j].value in ("orders", "revenue"):  # "how many sales/orders"
                 slots.append(MetricSlot(ms.fact_count_key(model), j))
@@ -814,6 +859,11 @@ def collect_metrics(ctx: Context) -> tuple[list[MetricSlot], int | None, int | N
         target = ctx.mentions[j]
         if target.has("table") and (not target.has("metric") or _count_prefers_table(target)):
             table = max(target.of("table"), key=lambda e: e.quality).ref[0]
+            used_by = _referencing_said(ctx, j, table) if distinct else None
+            if used_by is not None:  # "the number of different languages of the films"
+                slots.append(MetricSlot(f"countd:{used_by[0]}.{used_by[1]}", j))
+                ctx.used.add(j)
+                continue
             slots.append(MetricSlot(ms.count_key(model, table), j))
             ctx.used.add(j)
             counted_table = j if table != model.fact else None
@@ -877,6 +927,27 @@ def _active_entities(ctx: Context, slots: list[MetricSlot]) -> None:
             ctx.used.update({i, j})
             ctx.consumed.add(j)  # "activos" is the COUNT(DISTINCT), no column of its own
             break
+
+
+def _referencing_said(ctx: Context, j: int, table: str) -> tuple[str, str] | None:
+    """(table, foreign key) of another table the question names that refers to `table`
+    directly: the different rows of `table` it uses are its distinct keys. Another table that
+    does not refer to it directly makes the count unclear (asked back)."""
+    others = {
+        e.ref[0]
+        for k, m in enumerate(ctx.mentions)
+        if k != j and m.kind == "schema" and not is_value(ctx, k)
+        for e in m.of("table")
+        if e.ref[0] != table
+    }
+    found = []
+    for other in sorted(others):
+        step = ctx.model.path(other, table)
+        if step and len(step) == 1 and step[0][0] == other:
+            found.append((other, step[0][1]))
+    if others and len(found) != 1:
+        raise Unclear("count_what", ctx.mentions[j].text)
+    return found[0] if found else None
 
 
 def concept_key(model: SemanticModel, concept: str) -> str | None:

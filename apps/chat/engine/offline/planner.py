@@ -24,7 +24,9 @@ from .parser import (
     Unclear,
     collect_metrics,
     column_kind,
+    distinct_numbers,
     is_value,
+    join_split_names,
     pair_qualifiers,
     pick_column,
     pick_numeric,
@@ -181,6 +183,7 @@ def _listing_subject(ctx: Context) -> tuple[int | None, int | None]:
 def read_parts(ctx: Context, *, base_hint: str | None = None, force_fact: bool = False) -> Parts:
     """Everything the question says, resolved against its base table."""
     resolve_weak_values(ctx)
+    join_split_names(ctx)
     resolve_label_words(ctx)
     pair_qualifiers(ctx)
     slots, counted_table, counted_column = collect_metrics(ctx)
@@ -524,7 +527,9 @@ def _read_dimensions(ctx: Context, parts: Parts, slots: list[MetricSlot]) -> Non
     """ "por región y canal", "by customer segment", "cada mes"; "por ingresos" orders."""
     slot_at = {s.mention: n for n, s in enumerate(slots) if s.mention is not None}
     for i, m in enumerate(ctx.mentions):
-        if m.kind != "group":
+        if m.kind == "distinct" and i + 1 < len(ctx.mentions) and distinct_numbers(ctx, i + 1):
+            pass  # "for different number of cylinders": grouped by them
+        elif m.kind != "group":
             continue
         if i + 1 >= len(ctx.mentions):
             raise Unclear("unknown_dimension", m.text)  # "ventas por" and nothing after
