@@ -82,6 +82,7 @@ PER_REGION = """SELECT r.RegionId, r.Region, COUNT(*) FROM Cities c JOIN Regions
         "For each region, list its id, name and how many cities it has.",
         "How many cities does each region have? List the region id, region name and the number.",
         "Para cada región, indica su id, su nombre y cuántas ciudades tiene.",
+        "What are the region name, id and the number of cities corresponding to each region?",
     ],
 )
 def test_name_and_id_are_the_label_and_key_of_the_table_they_are_said_of(towns, question):

@@ -156,7 +156,7 @@ STOPWORDS = (tx.STOPWORDS["es"] | tx.STOPWORDS["en"]) - _READ_FUNCTION_WORDS | w
     luego entonces podria podes quieres deseo gustaria saberlo necesitaria pasame pasamelo
     pasamela pasamelos pasamelas pasenme mandame enviame traigame mostrame gimme lemme
     sabemos conocemos query queries sql shows showing write escribe escribir cuyo cuya cuyos
-    cuyas
+    cuyas corresponding correspondiente correspondientes
     """
 ) - words(
     # Words that change what is asked: never dropped, so a question the engine cannot read

@@ -229,16 +229,30 @@ def _label_owner(ctx: Context, i: int) -> tuple[str | None, int | None, bool]:
             if said is not None:
                 return said, k, False
         return None, None, False
+    k = i - 1
+    while k >= 0 and ctx.mentions[k].kind == "conj":
+        k -= 1
+    listed = _column_owner(ctx, k) if k >= 0 and ctx.mentions[k].end <= m.start else None
+    if listed is not None and (k < i - 1 or _is_list_comma(ctx, k, i)):
+        return listed, None, False  # "the city name, id and ...": the table of the list
     groups = [k for k, g in enumerate(ctx.mentions[:-1]) if g.kind == "group"]
     for k in groups:
         if _table_of(ctx, k + 1) is not None:
             return _table_of(ctx, k + 1), k + 1, False
     if groups:  # "for each <column>": the word is said of no table we know
         return None, None, False
-    for k in range(len(ctx.mentions)):
-        if _table_of(ctx, k) is not None:
-            return _table_of(ctx, k), k, False
+    named = {_table_of(ctx, k) for k in range(len(ctx.mentions))} - {None}
+    if len(named) == 1:  # the one table the question names
+        table = named.pop()
+        return table, next(k for k in range(len(ctx.mentions)) if _table_of(ctx, k)), False
     return None, None, False
+
+
+def _is_list_comma(ctx: Context, k: int, i: int) -> bool:
+    """Whether mentions k and i are listed one after the other ("city name, id": the tokenizer
+    keeps no comma)."""
+    between = ctx.tokens[ctx.mentions[k].end : ctx.mentions[i].start]
+    return all(t.norm == "," for t in between)
 
 
 def join_split_names(ctx: Context) -> None:
