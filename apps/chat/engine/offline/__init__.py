@@ -22,6 +22,7 @@ from datachat import text as tx
 from . import lexicon as lx
 from . import measures as ms
 from .coverage import unused_mention
+from .labels import full_names
 from .parser import Context, Unclear, schema_request
 from .parts import NeedsFact, Parts
 from .patterns import apply_patterns, take_patterns
@@ -91,6 +92,7 @@ def _interpret(
 ) -> Interpretation:
     lang = lx.detect_language(question)
     tokens = _numeric_between(_rewrite_phrases(lx.tokenize(question, lang)))
+    tokens = full_names(model, tokens)  # "full name" -> "first name and last name"
     tokens, shape = _analytic_shape(tokens)
     tokens, patterns = take_patterns(question, tokens)
     if previous is not None:

@@ -156,13 +156,19 @@ STOPWORDS = (tx.STOPWORDS["es"] | tx.STOPWORDS["en"]) - _READ_FUNCTION_WORDS | w
     luego entonces podria podes quieres deseo gustaria saberlo necesitaria pasame pasamelo
     pasamela pasamelos pasamelas pasenme mandame enviame traigame mostrame gimme lemme
     sabemos conocemos query queries sql shows showing write escribe escribir cuyo cuya cuyos
-    cuyas
+    cuyas corresponding correspondiente correspondientes
     """
 ) - words(
     # Words that change what is asked: never dropped, so a question the engine cannot read
     # with them is asked back naming them ("customers who bought both X and Y").
     "both either neither nor ni ambos ambas never nunca jamas"
 )
+
+# Words that name a row's label or its key in any table ("the continent name", "its id",
+# "nombre del país"): the label or key column of the table they are said of (parser.
+# resolve_label_words), whatever that column is called.
+LABEL_NAME_WORDS = words("name names nombre nombres")
+LABEL_ID_WORDS = words("id ids identifier identifiers identificador identificadores")
 
 # Group-by markers.
 GROUP_WORDS = words("por per by segun cada each desglosado desglosada broken split x")
@@ -199,7 +205,9 @@ COUNT_PHRASES = phrases("how many | numero de | number of | count of | cantidad 
 # "cuánto facturó" / "how much": money, not a count.
 HOW_MUCH = ("how much", "cuanto", "cuanta")
 
-DISTINCT_WORDS = words("distinto distintos distintas diferentes unique distinct unicos")
+DISTINCT_WORDS = words(
+    "distinto distintos distintas diferentes diferente unique distinct unicos different"
+)
 
 # Superlatives and ordering.
 MOST_WORDS = words(
@@ -809,6 +817,56 @@ GLOSS: dict[str, tuple[str, ...]] = {
     "ingreso": ("hire",),
     "total": ("total",),
     "stock": ("stock",),
+    # common data words of any domain (people, places, things, time)
+    "poblacion": ("population",),
+    "habitante": ("population", "inhabitant"),
+    "idioma": ("language",),
+    "lengua": ("language",),
+    "lenguaje": ("language",),
+    "ano": ("year",),
+    "coche": ("car",),
+    "vehiculo": ("vehicle", "car"),
+    "fabricante": ("maker", "manufacturer"),
+    "continente": ("continent",),
+    "superficie": ("surface", "area"),
+    "pelicula": ("film", "movie"),
+    "titulo": ("title",),
+    "alquiler": ("rental", "rent"),
+    "distrito": ("district",),
+    "gobierno": ("government",),
+    "independencia": ("independence",),
+    "vida": ("life",),
+    "esperanza": ("expectancy",),
+    "duracion": ("length", "duration"),
+    "tarifa": ("rate", "fee"),
+    "persona": ("person", "people"),
+    "personal": ("staff",),
+    "calle": ("street",),
+    "apellido": ("surname", "last name", "family name"),
+    "nombre de pila": ("first name", "given name"),
+    "sexo": ("sex", "gender"),
+    "porcentaje": ("percentage", "percent"),
+    "articulo": ("item", "article"),
+    "puntuacion": ("score", "rating"),
+    "valoracion": ("rating",),
+    "jefe": ("head", "manager", "boss"),
+    "oficial": ("official",),
+    "forma": ("form",),
+    "velocidad": ("speed",),
+    "aceleracion": ("acceleration", "accelerate"),
+    "cilindro": ("cylinder",),
+    "potencia": ("power", "horsepower"),
+    "autor": ("author",),
+    "libro": ("book",),
+    "escuela": ("school",),
+    "estudiante": ("student",),
+    "profesor": ("teacher", "professor"),
+    "curso": ("course",),
+    "equipo": ("team",),
+    "jugador": ("player",),
+    "tamano": ("size",),
+    "color": ("color", "colour"),
+    "nivel": ("level",),
 }
 
 
@@ -827,6 +885,9 @@ def gloss_variants(name: str) -> list[tuple[str, str]]:
     if not words or len(words) > 3:
         return []
     variants: set[tuple[str, str]] = set()
+    whole = " ".join(words)
+    # a two-word English name with a one-phrase Spanish gloss: `LastName` -> "apellido"
+    variants |= {(es, "es") for es, ens in GLOSS.items() if len(words) > 1 and whole in ens}
     for lang, table, key_lang in (("en", _GLOSS_BY_STEM, "es"), ("es", _GLOSS_REVERSE, "en")):
         options = [list(table.get(stem(w, key_lang), ())) or [w] for w in words]
         if all(len(o) == 1 and o[0] == w for o, w in zip(options, words, strict=True)):

@@ -26,10 +26,13 @@ from .parser import (
     Unclear,
     collect_metrics,
     column_kind,
+    distinct_numbers,
     is_value,
+    join_split_names,
     pair_qualifiers,
     pick_column,
     pick_numeric,
+    resolve_label_words,
     resolve_weak_values,
     schema_mention,
     soft_total,
@@ -192,6 +195,8 @@ def _listing_subject(ctx: Context) -> tuple[int | None, int | None]:
 def read_parts(ctx: Context, *, base_hint: str | None = None, force_fact: bool = False) -> Parts:
     """Everything the question says, resolved against its base table."""
     resolve_weak_values(ctx)
+    join_split_names(ctx)
+    resolve_label_words(ctx)
     pair_qualifiers(ctx)
     claim_year_columns(ctx)
     slots, counted_table, counted_column = collect_metrics(ctx)
@@ -524,11 +529,21 @@ def _keep_naming_value(ctx: Context, parts: Parts, m: Mention, ref: ColumnRef) -
     parts.filters.append(Filter(table, column, "=", (value,)))
 
 
+def _numeric_only(ctx: Context, i: int) -> bool:
+    m = schema_mention(ctx, i)
+    if m is None or i in ctx.used or is_value(ctx, i) or m.has("table") or m.has("metric"):
+        return False
+    kinds = {column_kind(ctx, e) for e in m.of("column")}
+    return kinds == {"number"}
+
+
 def _read_dimensions(ctx: Context, parts: Parts, slots: list[MetricSlot]) -> None:
     """ "por región y canal", "by customer segment", "cada mes"; "por ingresos" orders."""
     slot_at = {s.mention: n for n, s in enumerate(slots) if s.mention is not None}
     for i, m in enumerate(ctx.mentions):
-        if m.kind != "group":
+        if m.kind == "distinct" and i + 1 < len(ctx.mentions) and distinct_numbers(ctx, i + 1):
+            pass  # "for different number of cylinders": grouped by them
+        elif m.kind != "group":
             continue
         if i + 1 >= len(ctx.mentions):
             raise Unclear("unknown_dimension", m.text)  # "ventas por" and nothing after
@@ -551,6 +566,16 @@ def _read_dimensions(ctx: Context, parts: Parts, slots: list[MetricSlot]) -> Non
                 ctx.used.add(j)
             elif j in slot_at:
                 parts.order = Order(slot_at[j], True)
+            elif target.kind == "count" and _numeric_only(ctx, j + 1):
+                # "para cada número de cilindros", "for each number of doors": the numbers
+                # themselves are the groups
+                numeric = [e for e in ctx.mentions[j + 1].of("column")]
+                ref = ColumnRef(*pick_numeric(ctx, j + 1, numeric))
+                if ref not in parts.dims:
+                    parts.dims.append(ref)
+                parts.dims_said = True
+                ctx.used.update({j, j + 1})
+                j += 1
             elif target.kind == "time" and target.time.kind in ("unit", "grain"):
                 parts.grain = target.time.grain
                 parts.period_position = len(parts.dims)  # "por región y año": region first
@@ -763,6 +788,21 @@ def _is_context_table(ctx: Context, m: Mention, base: str) -> bool:
     )
 
 
+def _key_of_a_group(ctx: Context, parts: Parts, i: int) -> ColumnRef | None:
+    """The key column a mention names, of a table the answer is grouped by (its label is a
+    dimension) or of the table its label word was said of: shown next to the label."""
+    grouped = {d.table for d in parts.dims}
+    for e in ctx.mentions[i].of("column"):
+        table, column = e.ref
+        if column_kind(ctx, e) != "id":
+            continue
+        if ctx.column_table.get(i) == table or (
+            table in grouped and ctx.model.tables[table].key == (column,)
+        ):
+            return ColumnRef(table, column)
+    return None
+
+
 def _read_leftovers(ctx: Context, parts: Parts) -> None:
     """Catalog words no slot took: text columns group, numeric columns measure or are listed,
     tables already joined are context; anything else is not understood."""
@@ -800,6 +840,12 @@ def _read_leftovers(ctx: Context, parts: Parts) -> None:
                     parts.metrics.insert(min(before, len(parts.metrics)), key)
                 elif not same:  # "which product sold the most X": X is what is measured
                     parts.metrics = [key if k == parts.metrics[0] else k for k in parts.metrics]
+                    if parts.implied and len(parts.metrics) == 1 and table != parts.base:
+                        # measured where X is, not on the implied fact table, when what is
+                        # grouped or filtered is reached from there without multiplying it
+                        fact, parts.base = parts.base, table
+                        if _fans_out(model, parts):
+                            parts.base = fact
                 ctx.used.add(i)
                 continue
         if numeric and not parts.metrics and not parts.listing:
@@ -810,6 +856,12 @@ def _read_leftovers(ctx: Context, parts: Parts) -> None:
             continue
         if texts and parts.metrics:
             _add_dim(ctx, parts, i)
+            continue
+        key = _key_of_a_group(ctx, parts, i) if parts.metrics else None
+        if key is not None:  # "each continent's id and name", "the region id"
+            if key not in parts.dims:
+                parts.dims.append(key)
+            ctx.used.add(i)
             continue
         if m.has("table") and parts.metrics:
             continue

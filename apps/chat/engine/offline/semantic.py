@@ -538,6 +538,13 @@ def _add_name(phrases: _Phrases, name: str, entry: Entry, lang: str) -> None:
     key = lx.identifier_key(name, lang, phrases.surfaces)
     if key:
         phrases.setdefault(key, []).append(entry)
+    if lang != "en":
+        # An English plural name (`continents`, `languages`) is found from the Spanish word it
+        # shares its singular's stem with ("continente", "continentes").
+        singular = "_".join(tx.singular(w, "en") for w in tx.identifier_words(name))
+        other = lx.identifier_key(singular, lang)
+        if other and other != key:
+            phrases.setdefault(other, []).append(replace(entry, quality=min(entry.quality, GLOSS)))
 
 
 def _index_metrics(phrases: _Phrases, metrics: Mapping[str, MetricSem], lang: str) -> None:
