@@ -49,6 +49,16 @@ def test_a_source_of_an_unknown_kind_is_refused_everywhere(member):
     with pytest.raises(locations.LocationError) as refused:
         locations.location_check(org=org, kind="oracle", location="x.db")
     assert refused.value.code == "location_invalid"
+    with pytest.raises(locations.LocationError) as refused:
+        locations.url_kind("oracle://scott:tiger@db.example/orcl")
+    assert refused.value.code == "location_invalid"
+    # Shown, never opened: the admin still lists the row, without its location's password.
+    assert "tiger" not in locations.location_display(
+        kind="oracle", stored="oracle://scott:tiger@db.example/orcl"
+    )
+    assert "secret" not in locations.location_display(
+        kind="postgres", stored="postgresql://u:secret@[bad"
+    )
 
 
 def test_a_reused_source_id_never_gets_the_other_sources_catalog_or_model(member):
@@ -74,3 +84,20 @@ def test_a_reused_source_id_never_gets_the_other_sources_catalog_or_model(member
     model = semantic_model_for(twin, catalog_snapshot(data_source=twin))
     assert model.dialect == "mariadb"
     assert semantic_model_for(source, first).dialect == "sqlite"
+
+
+def test_every_server_engine_has_url_schemes_and_a_display_without_the_password():
+    """A new server engine cannot be half-wired: its URLs pick it, and staff never see the
+    password of its location, parsable or not."""
+    servers = [d for d in registered() if d.server]
+    assert {d.kind for d in servers} >= {"postgres", "mariadb"}
+    for dialect in servers:
+        assert dialect.url_schemes, dialect.kind
+        for scheme in dialect.url_schemes:
+            url = f"{scheme}://reader:pw-secret-1@127.0.0.1:5/db"
+            assert locations.url_kind(url) == dialect.kind
+            shown = locations.location_display(kind=dialect.kind, stored=url)
+            assert "pw-secret-1" not in shown and shown.startswith(dialect.url_schemes[0])
+    for dialect in registered():
+        if not dialect.server:
+            assert locations.location_display(kind=dialect.kind, stored="ventas.db") == "ventas.db"

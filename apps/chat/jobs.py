@@ -3,8 +3,8 @@
 A question's SQL (or hand-written SQL) asked on the web chat or the API runs in the request only
 when it is expected to be quick:
 
-- PostgreSQL: the planner's cost (`EXPLAIN`, apps/governance/engine/estimate.py) above the org's
-  `job_cost_threshold` sends it straight to a job;
+- an engine with a cost model (PostgreSQL's `EXPLAIN`: `executor.plan_cost`, the adapter's
+  `estimate_cost`): a cost above the org's `job_cost_threshold` sends it straight to a job;
 - any engine: otherwise a first attempt runs in the request under `WEB_QUERY_DEADLINE_MS`; past
   it the query becomes a job (and the same SQL on the same source goes straight to a job for a
   while: `SLOW_MEMORY_SECONDS`).
@@ -16,10 +16,11 @@ and, when done, the answer object (whose `job` field names the job). The chat pa
 card with htmx (status, elapsed time, Stop).
 
 Stop: a queued job is cancelled and recorded at once; a running one gets `cancel_requested`, a
-cache flag, and, on PostgreSQL, `pg_cancel_backend` on the backend pid the worker recorded when
-the query started. The worker's watchdog thread polls the flag and cancels through the executor's
-`CancelHandle` as well (SQLite `interrupt()`, PostgreSQL's cancel request), so a source whose
-login role may not call `pg_cancel_backend` is cancelled too. The answer is recorded as
+cache flag, and, on a server engine, `executor.cancel_backend` on the session id the worker
+recorded when the query started (PostgreSQL's `pg_cancel_backend`, MariaDB's `KILL QUERY`). The
+worker's watchdog thread polls the flag and cancels through the executor's `CancelHandle` as well
+(SQLite/DuckDB `interrupt()`, the server engines' own cancel), so a file engine, or a source whose
+login role may not call `pg_cancel_backend`, is cancelled too. The answer is recorded as
 cancelled (`query_cancelled`).
 
 Concurrency: at most `max_running_queries_per_user` active jobs per member and
@@ -46,8 +47,14 @@ from django.utils import timezone
 
 from apps.chat.models import Message, QueryJob
 from apps.governance.engine.errors import SqlRefusal
-from apps.governance.engine.estimate import plan_cost
-from apps.governance.engine.executor import CancelHandle, QueryResult, SourceConnection, execute
+from apps.governance.engine.executor import (
+    CancelHandle,
+    QueryResult,
+    SourceConnection,
+    cancel_backend,
+    execute,
+    plan_cost,
+)
 from apps.governance.engine.guard import GuardedQuery
 
 logger = logging.getLogger(__name__)
@@ -261,7 +268,7 @@ def cancel_requested(job_id: Any, *, database: bool = True) -> bool:
 
 def job_stop(*, job: QueryJob, user: Any) -> QueryJob:
     """Stop a job: a queued one is cancelled and recorded now; a running one is cancelled in the
-    database (`pg_cancel_backend`) and by its worker's watchdog, which records it."""
+    database (`backend_cancel`) and by its worker's watchdog, which records it."""
     from apps.chat.pipeline import job_cancelled_record
 
     if job.user_id != getattr(user, "pk", None):
@@ -282,14 +289,15 @@ def job_stop(*, job: QueryJob, user: Any) -> QueryJob:
         _cache_call("set", _FLAG + str(job.pk), 1, 3600)
         job.refresh_from_db()
         if job.backend_pid:
-            pg_cancel(job)
+            backend_cancel(job)
     job.refresh_from_db()
     return job
 
 
-def pg_cancel(job: QueryJob) -> bool:
-    """`pg_cancel_backend` on the job's backend, from this process, only while that backend
-    still runs DataChat's query cursor (a pid is reused once its connection closes)."""
+def backend_cancel(job: QueryJob) -> bool:
+    """Cancel the job's query on its server session from this process (the source's adapter:
+    `pg_cancel_backend`, `KILL QUERY`; False for an in-process engine, or when the source's login
+    may not: the worker's watchdog cancels then)."""
     from apps.knowledge.query_context import connection_for
     from apps.knowledge.selectors import datasource_get
 
@@ -300,22 +308,10 @@ def pg_cancel(job: QueryJob) -> bool:
         connection = connection_for(source)
     except SqlRefusal:
         return False
-    if connection.dialect not in ("postgres", "postgresql") or not connection.pg_dsn:
+    if not cancel_backend(connection, job.backend_pid):
+        logger.info("no cancel from the web process for job %s", job.pk)
         return False
-    import psycopg
-
-    try:
-        with psycopg.connect(connection.pg_dsn, connect_timeout=3, autocommit=True) as conn:
-            row = conn.execute(
-                "SELECT pg_catalog.pg_cancel_backend(pid) FROM pg_catalog.pg_stat_activity "
-                "WHERE pid = %s AND query LIKE %s",
-                (job.backend_pid, '%"datachat_query"%'),
-            ).fetchone()
-            return bool(row and row[0])
-    except psycopg.Error:
-        # A hardened source revokes both from PUBLIC: the worker's watchdog cancels instead.
-        logger.info("pg_cancel_backend unavailable for job %s", job.pk)
-        return False
+    return True
 
 
 class JobWatch:

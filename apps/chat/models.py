@@ -121,8 +121,9 @@ class QueryJob(TenantOwnedModel):
     Created when a question's SQL is expected to be slow (the planner's cost above the org's
     threshold, or a first attempt past the web deadline); it carries what the worker needs to
     guard, run, format and record the answer: the SQL, the reading of the question, and where it
-    goes. The worker records the `backend_pid` (PostgreSQL) when the query starts, so Stop can
-    cancel it in the database; `cancel_requested` is what the worker's watchdog polls.
+    goes. The worker records the server's session id (`backend_pid`: PostgreSQL's backend
+    pid, MariaDB's thread id) when the query starts, so Stop can cancel it in the database;
+    `cancel_requested` is what the worker's watchdog polls.
     """
 
     class Status(models.TextChoices):

@@ -80,14 +80,15 @@ def access_request_open_count(*, membership: Membership) -> int:
 
 def can_resolve(membership: Membership | None) -> bool:
     """The org's administrators see and decide the requests: those who may change its access
-    policies (the admin site's permission, held by the administrators' staff group), by their
-    role in this org (the permission is global: an ADMIN elsewhere is not one here)."""
-    from apps.governance.admin_scoping import role_may_edit
+    policies (the admin site's permission, held by the administrators' staff group), by the
+    capabilities of their policy in this org (the permission is global: an administrator
+    elsewhere is not one here)."""
+    from apps.governance.admin_scoping import member_may_edit
     from apps.governance.models import AccessPolicy
 
     return (
         membership is not None
-        and role_may_edit(membership.role, AccessPolicy)
+        and member_may_edit(membership, AccessPolicy)
         and membership.user.has_perm("governance.change_accesspolicy")
     )
 

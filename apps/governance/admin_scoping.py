@@ -1,13 +1,14 @@
-"""Admin scoping: staff see and edit only what their role grants in each organization.
+"""Admin scoping: staff see and edit only what their policy's capabilities grant in each org.
 
 A superuser (a platform operator) sees everything. For anyone else the admin's model permissions
-(Django groups, `services.STAFF_GROUPS`) are global, so the scope comes from the role they hold in
-the object's organization: a model is listed for the orgs where that role's group names it, and
-changed, deleted or chosen as a foreign key only where the role may edit it. An ADMIN of one org
-who is a VIEWER of another therefore gets nothing of the second in the admin (not its policies,
-memberships, sources or semantic layer), and a STEWARD of one org who is ADMIN of another edits
-policies only in the second. Foreign-key choices follow the same scope: organizations, the orgs'
-objects, and users (only the members of those organizations).
+(Django groups, one per admin capability: `services.ADMIN_GRANTS`) are global, so the scope comes
+from the capabilities of their role's policy in the object's organization: a model is listed for
+the orgs where a capability they hold there names it, and changed, deleted or chosen as a
+foreign key only where one lets them edit it. An org administrator of one org who only views
+the data of another therefore gets nothing of the second in the admin (not its policies,
+memberships, sources or semantic layer), and a knowledge editor of one org who administers
+another edits policies only in the second. Foreign-key choices follow the same scope:
+organizations, the orgs' objects, and users (only the members of those organizations).
 """
 
 from __future__ import annotations
@@ -20,20 +21,18 @@ from django.http import HttpRequest
 from apps.governance.models import Membership, Organization
 
 
-def _role_models(role: str, *, write: bool) -> set[str]:
-    """The model names a role's staff group may edit (`write`) or at least view."""
-    from apps.governance.services import STAFF_GROUPS
+def _member_models(membership: Membership, *, write: bool) -> set[str]:
+    """The model names a member may edit (`write`) or at least view in the admin of their org."""
+    from apps.governance.selectors import capabilities_for
+    from apps.governance.services import admin_models
 
-    spec = STAFF_GROUPS.get(role) or {}
-    names = {name for app in ("knowledge", "governance") for name in spec.get(app, ())}
-    if not write:
-        names.update(spec.get("view", ()))
-    return names
+    return admin_models(capabilities_for(membership), write=write)
 
 
-def role_may_edit(role: str, model: type[Model]) -> bool:
-    """Whether the staff group of `role` edits `model` (ADMIN: policies and memberships)."""
-    return model._meta.model_name in _role_models(role, write=True)
+def member_may_edit(membership: Membership, model: type[Model]) -> bool:
+    """Whether the member's capabilities in their org let them edit `model` in the admin
+    (policies and memberships: the org's administration)."""
+    return model._meta.model_name in _member_models(membership, write=True)
 
 
 def admin_orgs(request: HttpRequest, model: type[Model], *, write: bool = False):  # noqa: ANN201
@@ -42,13 +41,8 @@ def admin_orgs(request: HttpRequest, model: type[Model], *, write: bool = False)
     if request.user.is_superuser:
         return Organization.objects.all()
     name = model._meta.model_name
-    org_ids = [
-        org_id
-        for org_id, role in Membership.all_tenants.filter(user=request.user).values_list(
-            "organization_id", "role"
-        )
-        if name in _role_models(role, write=write)
-    ]
+    memberships = Membership.all_tenants.filter(user=request.user).select_related("organization")
+    org_ids = [m.organization_id for m in memberships if name in _member_models(m, write=write)]
     return Organization.objects.filter(pk__in=org_ids)
 
 

@@ -150,55 +150,98 @@ def membership_create(
     )
     if user_created:
         user.set_password(password)
-        user.is_staff = role in STAFF_GROUPS
         user.save()
     membership, created = Membership.all_tenants.get_or_create(
         user=user, organization=org, defaults={"role": role, "attributes": attributes or {}}
     )
-    if role in STAFF_GROUPS:
-        user.groups.add(staff_group_ensure(role=role))
+    member_staff_sync(user=user)
     return membership, created or user_created
 
 
-# The Django admin is where stewards curate knowledge and admins govern their org; these groups
-# carry the model permissions, and OrgScopedAdmin confines them to their own organization.
+# The Django admin is where knowledge is curated and an org governed. What a member may do there
+# follows from the capabilities of their role's policy, never from the role's name: each
+# capability worked in the admin names the models it edits (add, change, delete, view) and the
+# ones it only views. A member is staff once they hold a capability that `opens_admin`, is in the
+# group of every admin capability they hold in some org, and `admin_scoping` confines each model
+# to the orgs where their policy holds a capability naming it. A new role needs nothing here.
+@dataclass(frozen=True)
+class AdminGrant:
+    group: str  # the Django group's name
+    edit: tuple[str, ...] = ()
+    view: tuple[str, ...] = ()
+    opens_admin: bool = True  # False: extra views for a member the admin is open to anyway
+
+
 _KNOWLEDGE_EDIT = ("document", "metric", "verifiedexample", "catalogtable", "catalogcolumn")
-STAFF_GROUPS: dict[str, dict[str, tuple[str, ...]]] = {
-    Role.STEWARD: {
-        "knowledge": _KNOWLEDGE_EDIT,
-        "view": ("datasource", "catalogforeignkey", "knowledgechange"),
-    },
-    Role.ADMIN: {
-        "knowledge": (*_KNOWLEDGE_EDIT, "datasource"),
-        "governance": ("accesspolicy", "membership", "accessrequest"),
-        "view": (
-            "catalogforeignkey",
-            "knowledgechange",
-            "auditentry",
-            "anomalyreport",
-            "organization",
-        ),
-    },
+ADMIN_GRANTS: dict[str, AdminGrant] = {
+    "can_edit_knowledge": AdminGrant(
+        group="DataChat knowledge editors",
+        edit=_KNOWLEDGE_EDIT,
+        view=("datasource", "catalogforeignkey", "knowledgechange"),
+    ),
+    # The org's administration: its sources, and its policies, members and access requests.
+    "can_add_data": AdminGrant(
+        group="DataChat organization administrators",
+        edit=("datasource", "accesspolicy", "membership", "accessrequest"),
+        view=("catalogforeignkey", "knowledgechange", "organization"),
+    ),
+    # The audit log has its own page; in the admin it is read-only, and opens nothing by itself.
+    "can_view_audit": AdminGrant(
+        group="DataChat auditors", view=("auditentry", "anomalyreport"), opens_admin=False
+    ),
 }
 
 
-def staff_group_ensure(*, role: str):  # noqa: ANN201
-    """The admin group of a staff role, with exactly its model permissions (idempotent)."""
+def admin_models(policy: DataPolicy, *, write: bool) -> set[str]:
+    """The admin models a policy edits (`write`) or at least views: those of the admin
+    capabilities it holds, and none unless one of them opens the admin."""
+    held = [grant for capability, grant in ADMIN_GRANTS.items() if policy.can(capability)]
+    if not any(grant.opens_admin for grant in held):
+        return set()
+    names = {name for grant in held for name in grant.edit}
+    if not write:
+        names.update(name for grant in held for name in grant.view)
+    return names
+
+
+def staff_group_ensure(*, capability: str):  # noqa: ANN201
+    """The admin group of an admin capability, with exactly its model permissions (idempotent)."""
     from django.contrib.auth.models import Group, Permission
 
-    spec = STAFF_GROUPS[role]
-    group, _ = Group.objects.get_or_create(name=f"DataChat {Role(role).label}")
-    codenames = [
-        f"{action}_{model}"
-        for app in ("knowledge", "governance")
-        for model in spec.get(app, ())
-        for action in ("add", "change", "delete", "view")
-    ] + [f"view_{model}" for model in spec.get("view", ())]
+    grant = ADMIN_GRANTS[capability]
+    group, _ = Group.objects.get_or_create(name=grant.group)
+    actions = ("add", "change", "delete", "view")
+    codenames = [f"{action}_{model}" for model in grant.edit for action in actions]
+    codenames += [f"view_{model}" for model in grant.view]
     perms = Permission.objects.filter(
         content_type__app_label__in=("knowledge", "governance"), codename__in=codenames
     )
     group.permissions.set(perms)
     return group
+
+
+def member_staff_sync(*, user: Any) -> None:
+    """Put `user` in the admin groups of the capabilities their policies hold, in any of their
+    orgs, and out of the others; staff once one of them opens the admin. Run when a membership
+    is created or changed and when a policy changes (`governance.signals`). Staff status is
+    only ever granted here: a platform operator's stays as it is."""
+    from django.contrib.auth.models import Group
+
+    from apps.governance.selectors import capabilities_for
+
+    policies = [
+        capabilities_for(m)
+        for m in Membership.all_tenants.filter(user=user).select_related("organization")
+    ]
+    held = {c for c in ADMIN_GRANTS for policy in policies if policy.can(c)}
+    opens = any(ADMIN_GRANTS[c].opens_admin for c in held)
+    wanted = {staff_group_ensure(capability=c).pk for c in held} if opens else set()
+    ours = Group.objects.filter(name__in=[grant.group for grant in ADMIN_GRANTS.values()])
+    user.groups.remove(*ours.exclude(pk__in=wanted))
+    user.groups.add(*wanted)
+    if opens and not user.is_staff:
+        user.is_staff = True
+        user.save(update_fields=["is_staff"])
 
 
 _ATTR_REF = re.compile(r"^\{user\.([a-zA-Z_][a-zA-Z0-9_]*)\}$")

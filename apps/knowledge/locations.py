@@ -33,7 +33,13 @@ from urllib.parse import quote
 
 from django.conf import settings
 
-from apps.governance.engine.dialects import ConnectionFailed, SourceConnection, get_dialect
+from apps.governance.engine.dialects import (
+    ConnectionFailed,
+    SourceConnection,
+    UnknownDialect,
+    get_dialect,
+    kind_for_url,
+)
 
 SQLITE = "sqlite"
 POSTGRES = "postgres"
@@ -130,10 +136,16 @@ def location_check(*, org: Any, kind: str, location: str) -> CheckedLocation:
 
 
 def url_kind(url: str) -> str:
-    """The kind of a server source from its URL's scheme (`mysql://` → MariaDB, else
-    PostgreSQL, whose rules then judge the URL)."""
-    scheme = url.split("://", 1)[0].strip().lower() if "://" in url else ""
-    return MARIADB if scheme in ("mysql", "mariadb") else POSTGRES
+    """The kind of a server source from its URL's scheme (the adapters' `url_schemes`);
+    `location_invalid` for a scheme no engine takes."""
+    try:
+        return kind_for_url(url).kind
+    except UnknownDialect:
+        raise LocationError(
+            "location_invalid",
+            "A server source needs a URL: postgresql://user:password@host:port/database or "
+            "mysql://user:password@host:port/database.",
+        ) from None
 
 
 def location_probe(checked: CheckedLocation, *, timeout_s: int = 5) -> None:
@@ -149,19 +161,25 @@ def location_probe(checked: CheckedLocation, *, timeout_s: int = 5) -> None:
 def location_display(*, kind: str, stored: str) -> str:
     """The location as it may be shown to an org's staff: the file name, or the URL without its
     password."""
-    if kind == MARIADB:
-        try:
-            parts = _mysql_parts(stored)
-        except LocationError:
-            return "mysql://…"
-        return _mysql_url({**parts, "password": "***" if parts["password"] else ""})
-    if kind != POSTGRES:
-        return stored
     try:
-        params = _pg_params(stored)
+        dialect = get_dialect(kind)
+    except UnknownDialect:
+        # Shown, not opened (that raises): the admin must still list the row to fix it, and
+        # its location may hold a password.
+        return "…"
+    if not dialect.server:
+        return stored  # a file name in the org's folder
+    try:
+        if dialect.kind == MARIADB:
+            parts = _mysql_parts(stored)
+            return _mysql_url({**parts, "password": "***" if parts["password"] else ""})
+        if dialect.kind == POSTGRES:
+            params = _pg_params(stored)
+            return _pg_url({**params, "password": "***" if params.get("password") else ""})
     except LocationError:
-        return "postgresql://…"
-    return _pg_url({**params, "password": "***" if params.get("password") else ""})
+        pass
+    # Unparsable, or a server engine without a display rule here: never the URL (its password).
+    return f"{dialect.url_schemes[0] if dialect.url_schemes else dialect.kind}://…"
 
 
 # --- SQLite files ----------------------------------------------------------------------------
@@ -224,7 +242,7 @@ def _pg_params(raw: str) -> dict[str, str]:
     from psycopg.conninfo import conninfo_to_dict
 
     scheme = raw.split("://", 1)[0].lower() if "://" in raw else ""
-    if scheme not in ("postgres", "postgresql"):
+    if scheme not in get_dialect(POSTGRES).url_schemes:
         raise LocationError(
             "location_invalid",
             "A PostgreSQL source needs a URL: postgresql://user:password@host:port/database.",
@@ -312,7 +330,7 @@ def _mysql_parts(raw: str) -> dict[str, str]:
         port = str(parts.port or _MYSQL_DEFAULT_PORT)
     except ValueError as exc:
         raise LocationError("location_invalid", detail=str(exc)) from None
-    if parts.scheme.lower() not in ("mysql", "mariadb"):
+    if parts.scheme.lower() not in get_dialect(MARIADB).url_schemes:
         raise LocationError(
             "location_invalid",
             "A MariaDB/MySQL source needs a URL: mysql://user:password@host:port/database.",

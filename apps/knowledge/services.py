@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import sqlite3
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +15,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from apps.governance.engine.dialects import get_dialect
+from apps.governance.engine.dialects import ConnectionFailed, get_dialect
 from apps.governance.models import AuditEntry, Membership, Organization
 from apps.governance.services import audit_record
 from apps.knowledge import secrets
@@ -154,7 +153,7 @@ def datasource_save(
     )
     generated = (
         location_generated
-        and source.kind in (DataSource.Kind.SQLITE, DataSource.Kind.DUCKDB)
+        and not get_dialect(source.kind).server  # a file DataChat wrote into the org's folder
         and not (before is not None and before.organization_id != source.organization_id)
     )
     staff = user is None or getattr(user, "is_superuser", False)
@@ -766,7 +765,6 @@ def datasource_locations_rekey(
 
 # --- connecting a data source (admin, API, `manage.py add_datasource`) --------------------------
 
-SQLITE_HEADER = b"SQLite format 3\x00"
 CONNECT_MESSAGES = {
     "connect_bad_input": "Give exactly one of a SQLite file or a PostgreSQL URL.",
     "connect_not_allowed": (
@@ -1012,10 +1010,10 @@ def _sqlite_upload_place(*, org: Organization, name: str, file: Any) -> Path:
                 if written > limit:
                     raise ConnectError("file_too_large")
                 out.write(chunk)
-        with partial.open("rb") as handle:
-            if handle.read(len(SQLITE_HEADER)) != SQLITE_HEADER:
-                raise ConnectError("file_not_sqlite")
-        _sqlite_quick_check(partial)
+        try:
+            get_dialect(DataSource.Kind.SQLITE).check_file(str(partial))
+        except ConnectionFailed as exc:
+            raise ConnectError("file_not_sqlite", detail=exc.detail) from None
         os.replace(partial, final)
     except OSError as exc:
         raise ConnectError("file_unreadable", detail=str(exc)[:300]) from None
@@ -1033,19 +1031,6 @@ def _chunks(file: Any):  # noqa: ANN202
         yield from file.chunks()
         return
     yield from iter(lambda: file.read(1 << 20), b"")
-
-
-def _sqlite_quick_check(path: Path) -> None:
-    try:
-        conn = sqlite3.connect(introspection.sqlite_readonly_uri(path), uri=True, timeout=1.0)
-        try:
-            result = conn.execute("PRAGMA quick_check").fetchone()
-        finally:
-            conn.close()
-    except sqlite3.Error as exc:
-        raise ConnectError("file_not_sqlite", detail=str(exc)[:300]) from None
-    if not result or result[0] != "ok":
-        raise ConnectError("file_not_sqlite", detail=str(result)[:300])
 
 
 # --- spreadsheets (CSV, Excel, Parquet) into an org's DuckDB file -------------------------------
@@ -1252,12 +1237,10 @@ def _duckdb_file_name(org: Organization, name: str) -> Path:
 
 
 def _duckdb_empty(org: Organization, name: str) -> Path:
-    import duckdb
+    from apps.knowledge.engine.ingest import empty_file
 
     path = _duckdb_file_name(org, name)
-    conn = duckdb.connect(str(path))
-    conn.execute("CHECKPOINT")
-    conn.close()
+    empty_file(path)
     return path
 
 
@@ -1272,8 +1255,6 @@ def _spreadsheet_build(
     """Read the staged file and write its tables into a copy of `base`'s DuckDB file (a new
     file when there is none). Returns the new file; raises `ConnectError`."""
     import shutil
-
-    import duckdb
 
     from apps.knowledge.engine.ingest import IngestError, read_tables, write_tables
     from apps.knowledge.locations import org_sources_dir
@@ -1304,7 +1285,7 @@ def _spreadsheet_build(
         if report:
             report("writing", 0, len(tables))
         write_tables(target, tables)
-    except (OSError, duckdb.Error) as exc:
+    except OSError as exc:  # ingest.StoreError too (DuckDB's own failure)
         target.unlink(missing_ok=True)
         raise ConnectError("file_unreadable", detail=str(exc)[:300]) from None
     except LocationError:

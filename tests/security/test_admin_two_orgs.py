@@ -12,7 +12,7 @@ import pytest
 from django.test import Client
 
 from apps.governance.models import AccessPolicy, Membership, Organization
-from apps.governance.services import membership_create, staff_group_ensure
+from apps.governance.services import membership_create
 from apps.knowledge.models import DataSource, Metric
 from tests.support.fixtures import login_request
 
@@ -27,9 +27,8 @@ def _member_of_both(acme_role: str, globex_role: str) -> tuple[Client, Membershi
     member, _ = membership_create(
         org=acme, username="consultant", password=PASSWORD, role=acme_role
     )
+    # Created directly (as the admin's form does): the admin groups follow by themselves.
     theirs = Membership.all_tenants.create(user=member.user, organization=globex, role=globex_role)
-    if globex_role in ("ADMIN", "STEWARD"):
-        member.user.groups.add(staff_group_ensure(role=globex_role))
     client = Client()
     assert client.login(request=login_request(), username="consultant", password=PASSWORD)
     return client, theirs
@@ -114,3 +113,41 @@ def test_a_globex_admin_who_is_an_acme_viewer_neither_sees_nor_decides_acmes_acc
     client.post(f"/compliance/access-requests/{asked.pk}/grant/")
     asked.refresh_from_db()
     assert asked.status == AccessRequest.Status.OPEN
+
+
+def test_the_admin_follows_the_policys_capabilities_not_the_role() -> None:
+    """No role is named for the admin: a policy that gains `can_edit_knowledge` makes its
+    members knowledge editors there (only in that org), and losing it takes the groups away;
+    the audit capability alone opens no admin."""
+    from apps.governance.services import ADMIN_GRANTS
+
+    acme = Organization.objects.get(slug="acme")
+    analyst, _ = membership_create(org=acme, username="curious", password=PASSWORD, role="ANALYST")
+    auditor, _ = membership_create(
+        org=acme, username="auditor2", password=PASSWORD, role="COMPLIANCE"
+    )
+    for member in (analyst, auditor):
+        member.user.refresh_from_db()
+        assert not member.user.is_staff and not member.user.groups.exists()
+
+    policy = AccessPolicy.all_tenants.for_org(acme).get(role="ANALYST")
+    policy.can_edit_knowledge = True
+    policy.save()  # as the admin's policy form does
+    analyst.user.refresh_from_db()
+    assert analyst.user.is_staff
+    assert set(analyst.user.groups.values_list("name", flat=True)) == {
+        ADMIN_GRANTS["can_edit_knowledge"].group
+    }
+    client = Client()
+    assert client.login(request=login_request(), username="curious", password=PASSWORD)
+    assert client.get("/admin/knowledge/metric/").status_code == 200
+    globex_metric = Metric.all_tenants.filter(organization__slug="globex").first()
+    if globex_metric is not None:
+        url = f"/admin/knowledge/metric/{globex_metric.pk}/change/"
+        assert client.get(url).status_code in (302, 404)
+    assert client.get("/admin/governance/accesspolicy/").status_code == 403
+
+    policy.can_edit_knowledge = False
+    policy.save()
+    assert not analyst.user.groups.exists()
+    assert client.get("/admin/knowledge/metric/").status_code == 403

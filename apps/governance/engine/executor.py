@@ -10,7 +10,13 @@ transaction, server-side cursor and per-policy role, MariaDB's read-only transac
 - `execute(query, source=…)`: run once, keep at most `policy.row_cap` rows, count up to
   `policy.count_cap`, within the policy's timeout;
 - `stream(query, source=…, limit=…)`: the same opening, read batch by batch (exports), within a
-  longer deadline, never the whole result in memory.
+  longer deadline, never the whole result in memory;
+- `plan_cost(query, source=…)`: the engine's planner cost before running it
+  (`Dialect.estimate_cost`: PostgreSQL's `EXPLAIN`; None elsewhere), which sends an expensive
+  query to a job;
+- `cancel_backend(source, backend_id)`: stop a query another process runs
+  (`Dialect.cancel_backend`: PostgreSQL's `pg_cancel_backend`, MariaDB's `KILL QUERY`; False
+  for in-process engines).
 
 Every value comes out JSON-friendly (`dialects.json_value`), whatever the engine.
 """
@@ -23,7 +29,6 @@ from dataclasses import dataclass
 
 from .dialects import OpenQuery, SourceConnection, get_dialect, json_value
 from .dialects.base import OPENING, UnknownDialect, seconds_text
-from .dialects.postgres import enter_policy_role
 from .errors import SqlRefusal
 from .guard import GuardedQuery
 from .pg_roles import hardening_sql, readonly_role_sql
@@ -40,9 +45,10 @@ __all__ = [
     "QueryResult",
     "RowStream",
     "SourceConnection",
-    "enter_policy_role",
+    "cancel_backend",
     "execute",
     "hardening_sql",
+    "plan_cost",
     "readonly_role_sql",
     "stream",
 ]
@@ -71,12 +77,33 @@ def _open(query: GuardedQuery, source: SourceConnection, lang: str, seconds: flo
     return dialect.open(query, source, lang=lang, seconds=seconds)
 
 
+def plan_cost(query: GuardedQuery, *, source: SourceConnection, lang: str = "es") -> float | None:
+    """The planner's total cost of the query, planned as `execute` would run it but never run;
+    None when the engine has no cost model (SQLite, MariaDB, DuckDB), the query was guarded for
+    another engine, it may not query at all, or the planner failed: the caller then treats the
+    query as of unknown cost. An unknown engine raises `UnknownDialect`."""
+    if not isinstance(query, GuardedQuery):
+        raise TypeError("plan_cost() only plans a GuardedQuery")
+    dialect = get_dialect(source.dialect)
+    if dialect is not get_dialect(query.dialect) or not query.policy.can_query:
+        return None
+    return dialect.estimate_cost(query, source, lang=lang)
+
+
+def cancel_backend(source: SourceConnection, backend_id: int) -> bool:
+    """Stop, from this process, the query another one runs on the session `backend_id` (a
+    `CancelHandle.backend_pid`); True when a running query was told to stop. An unknown engine
+    raises `UnknownDialect`."""
+    return get_dialect(source.dialect).cancel_backend(source, backend_id)
+
+
 @dataclass(frozen=True)
 class CancelHandle:
     """Handed to `execute(on_start=...)` once the query is open: `cancel()` stops it from another
-    thread (the adapter's own cancel: SQLite `interrupt()`, PostgreSQL's cancel request);
-    `backend_pid` is the PostgreSQL server process running it (for `pg_cancel_backend` from
-    another process), None elsewhere."""
+    thread (the adapter's own cancel: SQLite/DuckDB `interrupt()`, PostgreSQL's cancel request,
+    MariaDB's `KILL QUERY`); `backend_pid` is the server's id for the query's session
+    (`OpenQuery.backend_id`: PostgreSQL's backend pid, MariaDB's thread id) for `cancel_backend`
+    from another process, None for an in-process engine."""
 
     dialect: str
     cancel: Callable[[], None]
@@ -84,12 +111,6 @@ class CancelHandle:
 
 
 OnStart = Callable[[CancelHandle], None]
-
-
-def _backend_pid(running: OpenQuery) -> int | None:
-    info = getattr(getattr(running, "_conn", None), "info", None)  # psycopg's ConnectionInfo
-    pid = getattr(info, "backend_pid", None)
-    return pid if isinstance(pid, int) else None
 
 
 def execute(
@@ -115,17 +136,19 @@ def execute(
     seconds = policy.timeout_ms / 1000
     token = None
     if on_start is not None:  # long queries as jobs (apps/chat/jobs.py): Stop cancels here
-        # As the adapter starts opening (SQLite computes inside its first step)...
-        token = OPENING.set(lambda opening: on_start(CancelHandle(query.dialect, opening.cancel)))
+        # As the adapter starts opening (SQLite computes inside its first step), and again
+        # with the server's session id once connected (`OpenQuery.session_started`).
+        token = OPENING.set(
+            lambda opening: on_start(
+                CancelHandle(query.dialect, opening.cancel, opening.backend_id)
+            )
+        )
     try:
         running = _open(query, source, lang, seconds)
     finally:
         if token is not None:
             OPENING.reset(token)
     try:
-        if on_start is not None and (pid := _backend_pid(running)) is not None:
-            # ...and once open, with the PostgreSQL backend's pid for pg_cancel_backend.
-            on_start(CancelHandle(query.dialect, running.cancel, pid))
         rows, row_count, capped = _collect(running, policy, started + seconds, lang)
     finally:
         running.close()

@@ -100,7 +100,9 @@ CAPABILITIES: tuple[str, ...] = (
     "can_edit_sql",  # see an answer's SQL in the editor, edit it and run it (`query`)
     "can_view_audit",  # the audit log, its export and the anomaly reports
     "can_edit_knowledge",  # the review queue, knowledge edits and the admin's knowledge models
-    "can_add_data",  # connect a data source, see every source of the org
+    # connect a data source, see every source of the org; in the admin, its policies, members and
+    # access requests (the org's administration: `governance.services.ADMIN_GRANTS`)
+    "can_add_data",
 )
 
 

@@ -319,3 +319,33 @@ def test_exports_stream_from_duckdb_through_the_same_opening(duck_dir):
     assert rows.columns == ("cliente_id", "email")
     assert len(read) == 5 and {row[1] for row in read} == {"***"}
     _assert_no_secret(read)
+
+
+def test_duckdb_has_no_cost_estimate_and_is_cancelled_through_its_handle(duck_dir):
+    """No planner cost comparable to the job threshold and no session another process can
+    cancel: a job on DuckDB is stopped by the worker's handle (`interrupt()`) alone."""
+    import threading
+    import time
+
+    from apps.governance.engine.executor import cancel_backend, plan_cost
+
+    source = _source(duck_dir)
+    assert plan_cost(_guard("SELECT region FROM ventas"), source=source) is None
+    assert cancel_backend(source, 1) is False
+    heavy = GuardedQuery.unchecked_for_engine_tests(
+        "SELECT count(*) FROM ventas a, ventas b, ventas c, ventas d, ventas e, ventas f",
+        "duckdb",
+        dataclasses.replace(ADMIN, timeout_ms=30_000),
+    )
+    handles = []
+
+    def on_start(handle):
+        handles.append(handle)
+        threading.Timer(0.3, handle.cancel).start()
+
+    started = time.monotonic()
+    with pytest.raises(SqlRefusal) as caught:
+        execute(heavy, source=source, on_start=on_start)
+    assert caught.value.code == "timeout"
+    assert time.monotonic() - started < 10  # the handle stopped it, not the 30 s timeout
+    assert handles and all(handle.backend_pid is None for handle in handles)

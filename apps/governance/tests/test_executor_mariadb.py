@@ -463,3 +463,61 @@ def test_a_role_without_a_database_role_is_refused(roles):
     with pytest.raises(SqlRefusal) as refused:
         execute(query, source=_src(roles["url"], pg_role_org=roles["org"]))
     assert refused.value.code == "not_authorized"
+
+
+# --- the job seams: no cost estimate; KILL QUERY from another process ---------------------------
+
+
+def test_mariadb_gives_no_cost_estimate(maria):
+    query = guard_sql(
+        "SELECT region, SUM(total) AS t FROM ventas GROUP BY region",
+        dialect="mariadb",
+        schema=SCHEMA,
+        policy=ANALYST,
+    )
+    assert executor.plan_cost(query, source=_src(maria["ro"])) is None
+
+
+def test_cancel_backend_kills_the_query_from_another_connection(maria):
+    import time
+
+    source = _src(maria["ro"])
+    query = GuardedQuery.unchecked_for_engine_tests(
+        "SELECT count(*) FROM ventas a, ventas b, ventas c, ventas d, ventas e, ventas f",
+        "mariadb",
+        dataclasses.replace(ANALYST, timeout_ms=60_000),
+    )
+    ids: list[int] = []
+    outcome: list[object] = []
+
+    def run() -> None:
+        def on_start(handle) -> None:
+            if handle.backend_pid is not None:
+                ids.append(handle.backend_pid)
+
+        try:
+            outcome.append(execute(query, source=source, on_start=on_start))
+        except SqlRefusal as refusal:
+            outcome.append(refusal)
+
+    worker = threading.Thread(target=run)
+    started = time.monotonic()
+    worker.start()
+    while not ids and time.monotonic() - started < 10:
+        time.sleep(0.05)
+    assert ids, "the executor hands out the thread id once the query is open"
+    time.sleep(0.3)
+    assert executor.cancel_backend(source, ids[0]) is True  # the same user kills its own
+    worker.join(timeout=15)
+    assert not worker.is_alive() and time.monotonic() - started < 15
+    assert isinstance(outcome[0], SqlRefusal) and outcome[0].code == "timeout"
+    # Nothing runs there any more, and an idle session of the same user is left alone.
+    assert executor.cancel_backend(source, ids[0]) is False
+    idle = _connect(maria["ro"])
+    try:
+        assert executor.cancel_backend(source, idle.thread_id()) is False
+        with idle.cursor() as cur:
+            cur.execute("SELECT 1")
+            assert cur.fetchone() == (1,)
+    finally:
+        idle.close()

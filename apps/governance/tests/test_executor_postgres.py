@@ -697,3 +697,73 @@ def test_masking_and_row_filters_with_the_guard_on_through_policy_roles(pg, role
         "SELECT count(*) FROM ventas", dialect="postgres", schema=SCHEMA, policy=ANALYST
     )
     assert execute(total, source=source).rows == [(60,)]
+
+
+# --- the job seams: the planner's cost, and cancelling from another process ---------------------
+
+# Over a table no row-level security ever covers here (the `roles` fixture filters ventas, whose
+# rows the least-privilege role then no longer sees): 7^10 rows, hours of counting.
+CARTESIAN = "SELECT count(*) FROM " + ", ".join(f"productos p{i}" for i in range(10))
+
+
+def test_plan_cost_plans_as_the_policy_would_run_and_never_runs(pg):
+    from apps.governance.engine.executor import plan_cost
+
+    source = _src(pg["ro"])
+    cheap = guard_sql(
+        "SELECT count(*) FROM productos", dialect="postgres", schema=SCHEMA, policy=ANALYST
+    )
+    heavy = GuardedQuery.unchecked_for_engine_tests(CARTESIAN, "postgres", ANALYST)
+    started = time.monotonic()
+    cheap_cost, heavy_cost = plan_cost(cheap, source=source), plan_cost(heavy, source=source)
+    assert time.monotonic() - started < 5  # planned, not run (the product runs for hours)
+    assert 0 < cheap_cost < heavy_cost
+    # Planned as the login that would run it: a table it may not read has no plan, no cost.
+    denied = GuardedQuery.unchecked_for_engine_tests(
+        "SELECT salario FROM empleados", "postgres", ANALYST
+    )
+    assert plan_cost(denied, source=source) is None
+    assert plan_cost(denied, source=_src(pg["admin"])) > 0
+
+
+def test_cancel_backend_stops_the_query_from_another_connection(pg):
+    import threading
+
+    from apps.governance.engine.executor import cancel_backend
+
+    source = _src(pg["ro"])
+    query = GuardedQuery.unchecked_for_engine_tests(
+        CARTESIAN, "postgres", dataclasses.replace(ANALYST, timeout_ms=60_000)
+    )
+    pids: list[int] = []
+    outcome: list[object] = []
+
+    def run() -> None:
+        def on_start(handle) -> None:
+            if handle.backend_pid is not None:
+                pids.append(handle.backend_pid)
+
+        try:
+            outcome.append(execute(query, source=source, on_start=on_start))
+        except SqlRefusal as refusal:
+            outcome.append(refusal)
+
+    worker = threading.Thread(target=run)
+    started = time.monotonic()
+    worker.start()
+    while not pids and time.monotonic() - started < 10:
+        time.sleep(0.05)
+    assert pids, "the executor hands out the backend pid once the query is open"
+    time.sleep(0.3)  # into the statement
+    # The hardened login may not call pg_cancel_backend (revoked from PUBLIC): it says so, and
+    # the worker's own handle is what stops a job there; a login that may, cancels it.
+    assert cancel_backend(source, pids[0]) is False
+    assert cancel_backend(_src(pg["admin"]), pids[0]) is True
+    worker.join(timeout=15)
+    assert not worker.is_alive() and time.monotonic() - started < 15
+    assert isinstance(outcome[0], SqlRefusal) and outcome[0].code == "timeout"
+    # That backend is gone (or idle): a second cancel, and one on a session that is not
+    # DataChat's cursor (this very connection), touch nothing.
+    assert cancel_backend(_src(pg["admin"]), pids[0]) is False
+    with psycopg.connect(pg["admin"]) as own:
+        assert cancel_backend(_src(pg["admin"]), own.info.backend_pid) is False

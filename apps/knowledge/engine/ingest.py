@@ -724,9 +724,39 @@ def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+class StoreError(OSError):
+    """The DuckDB file could not be written (the driver's words are the message): an `OSError`,
+    so callers handle a full disk and a driver failure alike without importing the driver."""
+
+
+def empty_file(db_path: str | Path) -> None:
+    """Create an empty DuckDB file at `db_path` (a spreadsheet source before its first upload
+    has been ingested)."""
+    import duckdb
+
+    try:
+        conn = duckdb.connect(str(db_path))
+        try:
+            conn.execute("CHECKPOINT")
+        finally:
+            conn.close()
+    except duckdb.Error as exc:
+        raise StoreError(str(exc)) from None
+
+
 def write_tables(db_path: str | Path, tables: Iterable[IngestedTable]) -> list[str]:
     """Create (or replace) each table in the DuckDB file at `db_path`, with its column comments
-    (the original headers) and units in `datachat_meta.columns`. Returns the table names."""
+    (the original headers) and units in `datachat_meta.columns`. Returns the table names;
+    raises `StoreError` (an `OSError`) when DuckDB fails."""
+    import duckdb
+
+    try:
+        return _write_tables(db_path, tables)
+    except duckdb.Error as exc:
+        raise StoreError(str(exc)) from None
+
+
+def _write_tables(db_path: str | Path, tables: Iterable[IngestedTable]) -> list[str]:
     import duckdb
     import pandas as pd
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from apps.governance.engine.dialects import Dialect, SourceConnection, get_dialect
-from apps.governance.engine.dialects.sqlite import sqlite_readonly_uri  # noqa: F401 - re-exported
 from apps.knowledge.engine import pii
 from apps.knowledge.engine.catalog import ColumnInfo, ForeignKeyInfo, TableInfo
 
@@ -106,8 +105,3 @@ def indexable(found: list[str]) -> tuple[str, ...] | None:
 def introspect_sqlite(path: str | Path) -> tuple[list[TableInfo], list[ForeignKeyInfo], dict]:
     """Tables, foreign keys and row counts of a SQLite file (opened read-only)."""
     return introspect("sqlite", SourceConnection(dialect="sqlite", sqlite_path=str(path)))
-
-
-def introspect_postgres(dsn: str) -> tuple[list[TableInfo], list[ForeignKeyInfo], dict]:
-    """The same from PostgreSQL's information_schema, inside a READ ONLY transaction."""
-    return introspect("postgres", SourceConnection(dialect="postgres", pg_dsn=dsn))

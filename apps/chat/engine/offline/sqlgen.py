@@ -30,6 +30,7 @@ class PlanError(ValueError):
 _PERIOD_SQL = {
     "sqlite": {
         "day": "{c}",
+        "day_of_timestamp": "DATE({c})",  # dates are ISO text; a timestamp's day is its prefix
         "week": "STRFTIME('%Y-%W', {c})",
         "month": "STRFTIME('%Y-%m', {c})",
         "quarter_in_year": "(CAST(STRFTIME('%m', {c}) AS INTEGER) + 2) / 3",
@@ -40,6 +41,7 @@ _PERIOD_SQL = {
     },
     "postgres": {
         "day": "CAST({c} AS DATE)",
+        "day_of_timestamp": "CAST({c} AS DATE)",
         # the same label as SQLite's %W (weeks start on Monday, days before it are week 00)
         "week": "TO_CHAR({c}, 'YYYY') || '-' || LPAD(CAST(FLOOR((EXTRACT(DOY FROM {c}) + 6 - "
         "MOD(CAST(EXTRACT(ISODOW FROM {c}) AS INT) - 1, 7)) / 7) AS INT)::TEXT, 2, '0')",
@@ -51,6 +53,7 @@ _PERIOD_SQL = {
     },
     "duckdb": {
         "day": "CAST({c} AS DATE)",
+        "day_of_timestamp": "CAST({c} AS DATE)",
         "week": "STRFTIME({c}, '%Y-%W')",  # %W as SQLite's: weeks start on Monday
         "month": "STRFTIME({c}, '%Y-%m')",
         "quarter_in_year": "CAST(EXTRACT(QUARTER FROM {c}) AS INT)",
@@ -60,6 +63,7 @@ _PERIOD_SQL = {
     },
     "mariadb": {
         "day": "CAST({c} AS DATE)",
+        "day_of_timestamp": "CAST({c} AS DATE)",
         # the same label as SQLite's %W: WEEK mode 5 counts Monday weeks, days before it are 00
         "week": "CONCAT(DATE_FORMAT({c}, '%Y'), '-', "
         "CASE WHEN WEEK({c}, 5) < 10 THEN '0' ELSE '' END, WEEK({c}, 5))",
@@ -237,9 +241,9 @@ class _Builder:
         by_period = p.comparison is not None and p.comparison.dimension.startswith("period:")
         if name == "quarter" and self._single_year() and not by_period:
             name = "quarter_in_year"
+        if name == "day" and self._is_timestamp(p.time_column):
+            name = "day_of_timestamp"
         sql = _PERIOD_SQL[self.dialect][name]
-        if name == "day" and self.dialect == "sqlite" and self._is_timestamp(p.time_column):
-            sql = "DATE({c})"
         return _template(self.model, sql, column)
 
     def _is_timestamp(self, ref) -> bool:  # noqa: ANN001
@@ -678,9 +682,10 @@ class _Builder:
             outer = outer.group_by(*[d.copy() for d in dims])
         if p.order is not None:
             alias = inner.metric_aliases[min(p.order.metric, len(inner.metric_aliases) - 1)]
-            nulls_first = p.order.desc if self.dialect == "postgres" else not p.order.desc
             outer = outer.order_by(
-                exp.Ordered(this=exp.column(alias), desc=p.order.desc, nulls_first=nulls_first)
+                exp.Ordered(
+                    this=exp.column(alias), desc=p.order.desc, nulls_first=self._nulls(p.order.desc)
+                )
             )
         if p.limit:
             outer = outer.limit(int(p.limit))

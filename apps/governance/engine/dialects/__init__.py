@@ -43,6 +43,17 @@ def get_dialect(kind: str | Dialect) -> Dialect:
     return found
 
 
+def kind_for_url(url: str) -> Dialect:
+    """The server engine whose location URLs use `url`'s scheme (`postgresql://`, `mysql://`, …);
+    `UnknownDialect` for a URL without a scheme or with one no engine claims."""
+    scheme = url.split("://", 1)[0].strip().lower() if "://" in url else ""
+    for dialect in registered():
+        if scheme and scheme in dialect.url_schemes:
+            return dialect
+    known = ", ".join(f"{d.url_schemes[0]}://" for d in registered() if d.url_schemes)
+    raise UnknownDialect(f"no database engine takes {scheme or 'this'} URLs (known: {known})")
+
+
 def normalise_kind(kind: str) -> str:
     """The one spelling of an engine's kind ("postgresql" → "postgres"); raises if unknown."""
     return get_dialect(kind).kind
@@ -74,6 +85,7 @@ __all__ = [
     "UnknownDialect",
     "get_dialect",
     "json_value",
+    "kind_for_url",
     "normalise_kind",
     "register",
     "registered",

@@ -1,8 +1,9 @@
 """The `Dialect` interface: everything DataChat knows about one database engine, in one object.
 
-One adapter per engine (`sqlite.py`, `postgres.py`, `mariadb.py`), registered in `__init__.py`
-and looked up with `get_dialect(kind)`, which raises `UnknownDialect` for a kind nobody
-registered: no caller guesses an engine from an if/else. Callers never import an adapter module.
+One adapter per engine (`sqlite.py`, `postgres.py`, `mariadb.py`, `duckdb.py`), registered in
+`__init__.py` and looked up with `get_dialect(kind)`, which raises `UnknownDialect` for a kind
+nobody registered: no caller guesses an engine from an if/else. Callers never import an adapter
+module.
 
 What an adapter provides (write a new one from this list alone; `sqlite.py` is the shortest
 complete example, `mariadb.py` the most recent server one):
@@ -19,6 +20,8 @@ Names
 - `functions`: the lower-case function names a query may call (allowlist; `functions.py`).
 - `server`: a server reached by a DSN (`SourceConnection.server_dsn`) rather than a file
   (`SourceConnection.sqlite_path`).
+- `url_schemes`: a server engine's location URL schemes, the first the canonical one
+  (`kind_for_url` picks the engine from a URL; `knowledge/locations.py` checks with them).
 - `driver_errors`: the driver's exception classes (a catalog read or probe failing with one is
   `location_unavailable`).
 
@@ -29,12 +32,24 @@ Running a guarded query (the executor calls only these; nothing else opens a dat
   cancels it after `seconds`. Refusals raise `SqlRefusal` with the stable codes of
   `errors.py`. `OpenQuery.fetchmany(n)` maps engine errors to refusals, `cancel()` stops the
   running statement from another thread, `close()` rolls back and releases everything.
+  `OpenQuery.backend_id`: the server's id for the query's session (PostgreSQL's backend pid,
+  MariaDB's thread id), None for an in-process engine.
+- `estimate_cost(query, source, *, lang)`: the engine's planner cost of the query, planned (never
+  run) as `open` would run it, or None when the engine has no cost model comparable to the org's
+  `job_cost_threshold` (PostgreSQL cost units) or the planner failed. Only PostgreSQL answers.
+- `cancel_backend(source, backend_id)`: stop the query still running on that session from
+  another process (a web process stopping a worker's job); False when the engine cannot (an
+  in-process engine: its own `OpenQuery.cancel` in the worker is the only way) or the session no
+  longer runs DataChat's query.
 
 Reading the schema (`knowledge.engine.introspection` turns it into a catalog)
 - `catalog_reader(source)`: a context manager yielding a `CatalogReader` over a read-only
   connection: `tables()`, `foreign_keys()`, `values(table, column, limit, distinct)`,
   `count(table)`, `table_count()`, `ping()`.
 - `probe(source)`: open and run a trivial query, raise `ConnectionFailed` if that fails.
+- `check_file(path)` (file engines that accept an uploaded database file): raise
+  `ConnectionFailed` unless the file is a sound database of this engine (SQLite: its header and
+  `PRAGMA quick_check`); an engine without uploads raises `NotImplementedError`.
 
 Per-role enforcement in the database (optional; `supports_roles`)
 - `policy_roles_sql(...)`: statements creating/syncing one database role per access policy
@@ -147,14 +162,25 @@ class OpenQuery:
     """
 
     columns: tuple[str, ...] = ()
+    # The server's id for this query's session, for `Dialect.cancel_backend` from another
+    # process (PostgreSQL backend pid, MariaDB thread id); None for an in-process engine.
+    backend_id: int | None = None
 
     def __init__(self) -> None:
         self._watchdog: threading.Timer | None = None
         # The executor's `on_start` (long queries as jobs): told of this query before the
-        # adapter sends it, since SQLite computes an aggregate inside its first `execute`.
-        hook = OPENING.get()
-        if hook is not None:
-            hook(self)
+        # adapter sends it, since SQLite computes an aggregate inside its first `execute`
+        # (and MariaDB a COUNT inside its), and again by `session_started`.
+        self._hook = OPENING.get()
+        if self._hook is not None:
+            self._hook(self)
+
+    def session_started(self, backend_id: int) -> None:
+        """Called by a server adapter once connected, before it sends the query: records the
+        session's id and tells the executor's `on_start` again (now with the id)."""
+        self.backend_id = backend_id
+        if self._hook is not None:
+            self._hook(self)
 
     def start_watchdog(self, seconds: float) -> None:
         """Cancel the statement from another thread after `seconds` (the app-side deadline,
@@ -222,6 +248,7 @@ class Dialect:
     nulls_sort_high: ClassVar[bool] = False
     functions: ClassVar[frozenset[str]] = frozenset()
     server: ClassVar[bool] = True
+    url_schemes: ClassVar[tuple[str, ...]] = ()
     supports_roles: ClassVar[bool] = False
     # Errors the driver raises while reading a catalog or probing (mapped to ConnectionFailed).
     driver_errors: ClassVar[tuple[type[BaseException], ...]] = ()
@@ -235,6 +262,18 @@ class Dialect:
         self, query: Any, source: SourceConnection, *, lang: str, seconds: float
     ) -> OpenQuery:  # pragma: no cover - interface
         raise NotImplementedError
+
+    def estimate_cost(self, query: Any, source: SourceConnection, *, lang: str) -> float | None:
+        """The planner's total cost of a guarded query, planned but never run, in the same
+        read-only session, limits and policy role `open` would use; None when this engine has no
+        cost model in the units of `job_cost_threshold` (the default) or the planner failed."""
+        return None
+
+    def cancel_backend(self, source: SourceConnection, backend_id: int) -> bool:
+        """Stop, from another process, the DataChat query running on the session `backend_id`
+        (an `OpenQuery.backend_id`); True when a running query was told to stop. The default
+        says it cannot: an in-process engine is cancelled by its own `OpenQuery.cancel`."""
+        return False
 
     # --- schema -------------------------------------------------------------------------------
 
@@ -258,6 +297,11 @@ class Dialect:
                 "Could not connect to the database server with these credentials.",
                 detail=text.splitlines()[0][:300] if text else "",
             ) from None
+
+    def check_file(self, path: str) -> None:
+        """Raise `ConnectionFailed` unless the file at `path` is a sound database of this
+        engine (an uploaded file, before it becomes a source)."""
+        raise NotImplementedError(f"{self.label} takes no uploaded database file")
 
     # --- per-role enforcement -----------------------------------------------------------------
 

@@ -54,7 +54,7 @@ SQL_MODE = "STRICT_TRANS_TABLES,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTIO
 def connect_args(dsn: str) -> dict:
     """PyMySQL keyword arguments from a checked `mysql://` URL."""
     parts = urlsplit(dsn)
-    if parts.scheme not in ("mysql", "mariadb"):
+    if parts.scheme.lower() not in MariaDBDialect.url_schemes:
         raise ValueError("a MariaDB source needs a mysql:// URL")
     return {
         "host": parts.hostname or "",
@@ -111,6 +111,29 @@ def refusal(error: BaseException, policy: DataPolicy, lang: str) -> SqlRefusal:
     return SqlRefusal("execution_error", lang=lang, detail=f"{code} {message}"[:300])
 
 
+def kill_query(args: dict, thread_id: int, *, only_running: bool = False) -> bool:
+    """`KILL QUERY <thread_id>` from a new connection with `args` (a user may kill its own
+    threads). With `only_running`, only while that thread of the same user still runs a
+    statement (a thread id outlives nothing: after a server restart it names someone else's)."""
+    import pymysql
+
+    killer = pymysql.connect(**{**args, "connect_timeout": 2})
+    try:
+        with killer.cursor() as cur:
+            if only_running:
+                cur.execute(
+                    "SELECT COUNT(*) FROM information_schema.processlist WHERE id = %s "
+                    "AND user = SUBSTRING_INDEX(CURRENT_USER(), '@', 1) AND command = 'Query'",
+                    (int(thread_id),),
+                )
+                if not cur.fetchone()[0]:
+                    return False
+            cur.execute(f"KILL QUERY {int(thread_id)}")
+        return True
+    finally:
+        killer.close()
+
+
 def _policy_role(source: SourceConnection, policy: DataPolicy, lang: str) -> str | None:
     if not source.pg_role_org:
         return None
@@ -144,6 +167,7 @@ class _MariaDBQuery(OpenQuery):
             raise SqlRefusal("execution_error", lang=lang, detail="cannot connect") from None
         self.thread_id = self._conn.thread_id()
         self.start_watchdog(seconds + CANCEL_GRACE_S)
+        self.session_started(self.thread_id)
         role = _policy_role(source, policy, lang)
         try:
             with self._conn.cursor() as setup:
@@ -195,15 +219,8 @@ class _MariaDBQuery(OpenQuery):
         """`KILL QUERY` this connection's thread from a second connection (same user)."""
         if self._conn is None:
             return
-        import pymysql
-
         with contextlib.suppress(Exception):
-            killer = pymysql.connect(**{**self._args, "connect_timeout": 2})
-            try:
-                with killer.cursor() as cur:
-                    cur.execute(f"KILL QUERY {int(self.thread_id)}")
-            finally:
-                killer.close()
+            kill_query(self._args, self.thread_id)
 
     def close(self) -> None:
         self.stop_watchdog()
@@ -402,6 +419,7 @@ class MariaDBDialect(Dialect):
     nulls_sort_high = False
     functions = MARIADB_FUNCTIONS
     server = True
+    url_schemes = ("mysql", "mariadb")
     supports_roles = True
 
     @property
@@ -409,6 +427,20 @@ class MariaDBDialect(Dialect):
         import pymysql
 
         return (pymysql.Error, OSError)
+
+    def cancel_backend(self, source: SourceConnection, backend_id: int) -> bool:
+        """`KILL QUERY` on that thread, only while the source's own user still runs a statement
+        there; False when the server refuses or nothing runs."""
+        import pymysql
+
+        if not source.dsn:
+            return False
+        args = connect_args(source.dsn)
+        args.pop("database")  # a login holding only policy roles may not select it
+        try:
+            return kill_query(args, backend_id, only_running=True)
+        except pymysql.Error:
+            return False
 
     def open(self, query, source: SourceConnection, *, lang: str, seconds: float) -> OpenQuery:
         return _MariaDBQuery(query, source, lang=lang, seconds=seconds)

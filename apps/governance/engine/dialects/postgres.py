@@ -25,6 +25,8 @@ from .base import CatalogReader, Dialect, OpenQuery, SourceConnection, seconds_t
 CONNECT_TIMEOUT_S = 5
 LOCK_TIMEOUT_MS = 1_000
 CANCEL_GRACE_S = 1.0
+EXPLAIN_TIMEOUT_MS = 2_000
+CURSOR_NAME = "datachat_query"
 _SQLSTATE_CODES = {
     "57014": "timeout",  # query_canceled (statement_timeout)
     "55P03": "timeout",  # lock_not_available (lock_timeout)
@@ -111,6 +113,7 @@ class _PostgresQuery(OpenQuery):
         # App-side deadline as well: statement_timeout is a setting, and settings can be changed
         # from inside a query by a role that still has set_config.
         self.start_watchdog(seconds + CANCEL_GRACE_S)
+        self.session_started(self._conn.info.backend_pid)
         try:
             self._conn.read_only = True  # the first statement opens BEGIN READ ONLY
             idle_ms = max(int(policy.timeout_ms) * 2, int(seconds * 1000))
@@ -125,9 +128,7 @@ class _PostgresQuery(OpenQuery):
                     )
                 )
             enter_policy_role(self._conn, policy, source, lang)
-            self._cursor = self._conn.cursor(
-                name="datachat_query", scrollable=False, withhold=False
-            )
+            self._cursor = self._conn.cursor(name=CURSOR_NAME, scrollable=False, withhold=False)
             self._cursor.execute(query.sql)  # DECLARE ... CURSOR FOR <sql>, extended protocol
         except psycopg.Error as error:
             self.close()
@@ -283,6 +284,7 @@ class PostgresDialect(Dialect):
     nulls_sort_high = True
     functions = POSTGRES_FUNCTIONS
     server = True
+    url_schemes = ("postgresql", "postgres")
     supports_roles = True
 
     @property
@@ -308,6 +310,58 @@ class PostgresDialect(Dialect):
                     cur.execute("SELECT set_config('statement_timeout', %s, true)", [milliseconds])
                 yield _PostgresCatalog(cur, self.default_schema)
             conn.rollback()
+
+    def estimate_cost(self, query, source: SourceConnection, *, lang: str) -> float | None:
+        """`EXPLAIN (FORMAT JSON)` (plans, never executes) in the READ ONLY transaction and
+        policy role the query would run in, under a short statement timeout."""
+        import psycopg
+        from psycopg import sql as pgsql
+
+        if not source.pg_dsn:
+            return None
+        try:
+            conn = psycopg.connect(source.pg_dsn, connect_timeout=CONNECT_TIMEOUT_S)
+        except psycopg.Error:
+            return None
+        try:
+            conn.read_only = True
+            conn.execute(
+                pgsql.SQL("SET LOCAL statement_timeout = {}").format(
+                    pgsql.Literal(f"{EXPLAIN_TIMEOUT_MS}ms")
+                )
+            )
+            enter_policy_role(conn, query.policy, source, lang)
+            # The guarded SQL is one SELECT (the guard's output); EXPLAIN without ANALYZE.
+            row = conn.execute("EXPLAIN (FORMAT JSON) " + query.sql).fetchone()
+            plan = row[0] if row else None
+            if isinstance(plan, str):
+                plan = json.loads(plan)
+            return float(plan[0]["Plan"]["Total Cost"])
+        except Exception:  # noqa: BLE001 - no estimate is an answer too
+            return None
+        finally:
+            with contextlib.suppress(Exception):
+                conn.rollback()
+            conn.close()
+
+    def cancel_backend(self, source: SourceConnection, backend_id: int) -> bool:
+        """`pg_cancel_backend`, only while that backend still runs DataChat's cursor (a pid is
+        reused once its connection closes). A hardened source revokes both from PUBLIC: then
+        False, and the worker's own watchdog cancels instead."""
+        import psycopg
+
+        if not source.pg_dsn:
+            return False
+        try:
+            with psycopg.connect(source.pg_dsn, connect_timeout=3, autocommit=True) as conn:
+                row = conn.execute(
+                    "SELECT pg_catalog.pg_cancel_backend(pid) FROM pg_catalog.pg_stat_activity "
+                    "WHERE pid = %s AND query LIKE %s",
+                    (int(backend_id), f'%"{CURSOR_NAME}"%'),
+                ).fetchone()
+                return bool(row and row[0])
+        except psycopg.Error:
+            return False
 
     def policy_roles_sql(self, **kwargs) -> list[str]:  # noqa: ANN003
         from ..pg_roles import policy_roles_sql

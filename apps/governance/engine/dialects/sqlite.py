@@ -227,6 +227,9 @@ class _SqliteCatalog(CatalogReader):
         return int(self.conn.execute(query).fetchone()[0])
 
 
+FILE_HEADER = b"SQLite format 3\x00"
+
+
 class SqliteDialect(Dialect):
     kind = "sqlite"
     label = "SQLite"
@@ -270,6 +273,29 @@ class SqliteDialect(Dialect):
             raise ConnectionFailed(
                 "The file is not a SQLite database or cannot be opened.", detail=str(exc)
             ) from None
+
+    def check_file(self, path: str) -> None:
+        """The file starts with SQLite's header and passes `PRAGMA quick_check` (opened
+        read-only: a damaged or foreign file never becomes a source)."""
+        try:
+            with open(path, "rb") as handle:
+                header = handle.read(len(FILE_HEADER))
+        except OSError as exc:
+            raise ConnectionFailed("The file cannot be read.", detail=str(exc)[:300]) from None
+        if header != FILE_HEADER:
+            raise ConnectionFailed("The file is not a SQLite database.", detail="no header")
+        try:
+            conn = sqlite3.connect(sqlite_readonly_uri(path), uri=True, timeout=1.0)
+            try:
+                result = conn.execute("PRAGMA quick_check").fetchone()
+            finally:
+                conn.close()
+        except sqlite3.Error as exc:
+            raise ConnectionFailed(
+                "The file is not a SQLite database.", detail=str(exc)[:300]
+            ) from None
+        if not result or result[0] != "ok":
+            raise ConnectionFailed("The SQLite file is damaged.", detail=str(result)[:300])
 
 
 def sqlite_readonly_uri(path: str) -> str:
