@@ -195,7 +195,7 @@ def _interpret(
             if plan is None:
                 raise Unclear("unknown_value", patterns[0].text)
         sql = compile_sql(plan, model)
-        skip = read.qualifiers | read.rejected | read.consumed
+        skip = read.qualifiers | (read.rejected - read.unread) | read.consumed
         left = unused_mention(read.mentions, skip, plan, sql, model)
         if left is not None:  # the SQL would answer another question: ask, naming the word
             raise Unclear("unused_word", left)

@@ -190,6 +190,19 @@ AGG_WORDS: dict[str, str] = {
     'total': 'sum', 'totales': 'sum',
 }
 # fmt: on
+# Words that ask for one figure over several listed values ("the total of A and B", "A and B
+# combined"): the values are added up together, not shown one by one (see planner).
+TOGETHER_WORDS = words(
+    """
+    total totales totals overall sum suma combined combinado combinada combinados combinadas
+    together juntos juntas altogether conjunto
+    """
+)
+# A grouping word that names every value of what follows ("for each", "para cada"): a numeric
+# column after it is grouped by, not ranked by ("por importe" ranks).
+EACH_WORDS = words("cada each every")
+# "A or B", "A o B": either value, one figure over both.
+OR_WORDS = words("or o u")
 # Nouns that name the fact rows themselves: next to another metric they say which rows are
 # measured ("profit from Laptop Pro sales"), not a second measure (see planner).
 ROW_NOUNS = words(

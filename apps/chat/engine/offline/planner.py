@@ -19,6 +19,7 @@ from .conditions import (
     read_time,
     read_values,
     read_with,
+    take_flags,
 )
 from .parser import (
     Context,
@@ -27,6 +28,7 @@ from .parser import (
     collect_metrics,
     column_kind,
     distinct_numbers,
+    each_group,
     is_value,
     join_split_names,
     pair_qualifiers,
@@ -199,6 +201,7 @@ def read_parts(ctx: Context, *, base_hint: str | None = None, force_fact: bool =
     resolve_label_words(ctx)
     pair_qualifiers(ctx)
     claim_year_columns(ctx)
+    take_flags(ctx)
     slots, counted_table, counted_column = collect_metrics(ctx)
     _implied_metrics(ctx, slots)
     model = ctx.model
@@ -548,6 +551,9 @@ def _read_dimensions(ctx: Context, parts: Parts, slots: list[MetricSlot]) -> Non
         if i + 1 >= len(ctx.mentions):
             raise Unclear("unknown_dimension", m.text)  # "ventas por" and nothing after
         j = i + 1
+        each = each_group(ctx, i)
+        if each and ctx.mentions[j].kind == "count" and j + 1 < len(ctx.mentions):
+            j += 1  # "para cada número de cilindros": each value of the column
         while j < len(ctx.mentions):
             target = ctx.mentions[j]
             per_row = j in slot_at and (
@@ -579,6 +585,14 @@ def _read_dimensions(ctx: Context, parts: Parts, slots: list[MetricSlot]) -> Non
             elif target.kind == "time" and target.time.kind in ("unit", "grain"):
                 parts.grain = target.time.grain
                 parts.period_position = len(parts.dims)  # "por región y año": region first
+                ctx.used.add(j)
+            elif target.kind == "schema" and each and _measure_only(ctx, j):
+                # "for each number of cylinders": every value of a numeric column is a group
+                numeric = [e for e in target.of("column") if column_kind(ctx, e) == "number"]
+                ref = ColumnRef(*pick_numeric(ctx, j, numeric))
+                if ref not in parts.dims:
+                    parts.dims.append(ref)
+                parts.dims_said = True
                 ctx.used.add(j)
             elif target.kind == "schema" and _measure_only(ctx, j):
                 # "top 3 clientes por importe": ranked by a numeric column
@@ -772,8 +786,27 @@ def _read_comparison(ctx: Context, parts: Parts) -> None:
         return
     for f in multi:
         ref = ColumnRef(f.table, f.column)
-        if ref not in parts.dims and parts.metrics:
+        if ref not in parts.dims and parts.metrics and not _one_figure(ctx, parts, f):
             parts.dims.append(ref)
+
+
+def _one_figure(ctx: Context, parts: Parts, f: Filter) -> bool:
+    """Several values of one column with no comparison word: one figure over all of them when
+    they are joined by "or" ("countries in Asia or Europe"), or when a word asks for the sum
+    ("the total surface area of Asia and Europe", "A and B combined") and nothing else
+    groups; else each value is shown on its row ("revenue of Norte and Sur")."""
+    said = [
+        i
+        for i, m in enumerate(ctx.mentions)
+        if is_value(ctx, i) and any(e.ref[2] in f.values for e in m.of("value"))
+    ]
+    if len(said) < 2:
+        return False
+    between = ctx.mentions[said[0] + 1 : said[-1]]
+    if any(m.kind == "conj" and lx.fold(m.text) in lx.OR_WORDS for m in between):
+        return True
+    together = any(t.norm in lx.TOGETHER_WORDS for t in ctx.tokens)
+    return together and not parts.dims and not parts.grain
 
 
 def _is_context_table(ctx: Context, m: Mention, base: str) -> bool:

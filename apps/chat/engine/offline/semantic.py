@@ -60,6 +60,9 @@ class ColumnSem:
     pii: bool = False
     description: str = ""
     percent: bool = False  # stored in percent points (0-100)
+    # A yes/no column: "bool" (a boolean type: compared with TRUE), "number" (0/1 by its
+    # name: `active`, `is_paid`), or the text value that means yes ('Y', 'true'); "" if none.
+    flag: str = ""
 
 
 @dataclass(frozen=True)
@@ -284,8 +287,40 @@ def _column_sem(table: TableInfo, col: ColumnInfo, catalog: CatalogSnapshot) -> 
     )
     values = tuple(col.values or ()) if kind == "text" else ()
     return ColumnSem(
-        table.name, col.name, kind, values, money, ratio, col.pii, col.description, percent
+        table.name,
+        col.name,
+        kind,
+        values,
+        money,
+        ratio,
+        col.pii,
+        col.description,
+        percent,
+        _flag(declared, kind, col.name, values),
     )
+
+
+# Two values that say yes and no, folded; the first of each pair is the yes.
+_YES_NO = (("y", "n"), ("yes", "no"), ("true", "false"), ("t", "f"), ("si", "no"), ("s", "n"))
+
+
+def _flag(declared: str, kind: str, name: str, values: tuple[str, ...]) -> str:
+    """Whether a column is a yes/no flag, and how its yes is written (see ColumnSem.flag)."""
+    if kind == "id":
+        return ""
+    if "BOOL" in declared or declared.strip() == "BIT":
+        return "bool"
+    folded = lx.fold(name)
+    if kind == "number" and (
+        folded in lx.ACTIVE_WORDS or folded.startswith(("is_", "es_", "has_", "tiene_"))
+    ):
+        return "number"
+    if kind == "text" and len(values) == 2:
+        by_fold = {lx.fold(v).strip(): v for v in values}
+        for yes, no in _YES_NO:
+            if set(by_fold) == {yes, no}:
+                return by_fold[yes]
+    return ""
 
 
 def _table_sem(table: TableInfo, columns: Mapping[tuple[str, str], ColumnSem]) -> TableSem:
@@ -643,6 +678,11 @@ _RESERVED_GROUPS = (
 )
 # Grammar words: a catalog value that is one of them ("Este", "Total") needs evidence.
 _RESERVED = {lang: _stem_set(lang, *_RESERVED_GROUPS) for lang in tx.LANGUAGES}
+
+
+def grammar_word(key: str, lang: str) -> bool:
+    """Whether a matching key is a grammar word of `lang` ("este", "total"), not a name."""
+    return key in _RESERVED.get(lang, frozenset())
 
 
 def _index_values(
