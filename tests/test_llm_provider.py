@@ -17,6 +17,7 @@ import time
 import pytest
 
 from apps.chat.engine.llm_prompt import (
+    DEFAULT_MAX_TOKENS,
     SYSTEM_PROMPT,
     BuiltPrompt,
     ColumnValue,
@@ -698,16 +699,25 @@ def test_fifty_table_schema_with_three_relevant_tables_stays_under_budget() -> N
     relevant = [catalog[0], catalog[17], catalog[33]]  # what retrieval picked, best first
 
     prompt = build_structured_messages(
-        "¿Ingresos por región en 2024?", tables=relevant, **_prompt_kwargs(catalog, relevant)
+        "¿Ingresos por región en 2024?",
+        tables=relevant,
+        max_tokens=700,
+        **_prompt_kwargs(catalog, relevant),
     )
 
     assert prompt.tables == tuple(t.name for t in relevant)
-    assert prompt.estimated_tokens <= 1500
+    assert prompt.estimated_tokens <= 700
     assert prompt.estimated_tokens == estimate_messages_tokens(prompt.messages)
     assert _chars_over_four(prompt) <= 1500  # and by the cruder measure too
     user = prompt.messages[1]["content"]
     assert "table ventas_0" in user and "ingresos = SUM(ventas_0.total)" in user
     assert not any(f"table {t.name}" in user for t in catalog if t not in relevant)
+    # At the default budget the least relevant tables give way, never the best one.
+    default = build_structured_messages(
+        "¿Ingresos por región en 2024?", tables=relevant, **_prompt_kwargs(catalog, relevant)
+    )
+    assert default.estimated_tokens <= DEFAULT_MAX_TOKENS
+    assert default.tables[0] == "ventas_0" and set(default.tables) <= set(prompt.tables)
 
 
 def test_fifty_tables_handed_over_whole_are_trimmed_in_order() -> None:
@@ -718,12 +728,22 @@ def test_fifty_tables_handed_over_whole_are_trimmed_in_order() -> None:
         "¿Ingresos por región en 2024?", tables=catalog, **_prompt_kwargs(catalog, relevant)
     )
 
-    assert prompt.estimated_tokens <= 1500 and _chars_over_four(prompt) <= 1500
-    assert prompt.tables[:3] == tuple(t.name for t in relevant)
+    assert prompt.estimated_tokens <= DEFAULT_MAX_TOKENS
+    assert _chars_over_four(prompt) <= DEFAULT_MAX_TOKENS
+    assert prompt.tables == tuple(t.name for t in relevant)[: len(prompt.tables)]
     kinds = [step.split(":", 1)[0] for step in prompt.dropped]
     assert kinds[:42] == ["over_max_tables"] * 42  # 50 tables, at most 8 considered
     budget_steps = [k for k in kinds if k != "over_max_tables"]
-    order = ["example", "descriptions", "value", "table", "column"]
+    order = [
+        "example",
+        "descriptions",
+        "metric_description",
+        "metric",
+        "linked_descriptions",
+        "value",
+        "table",
+        "column",
+    ]
     assert budget_steps == sorted(budget_steps, key=order.index)
     assert "example" in budget_steps
 
@@ -739,6 +759,86 @@ def test_budget_too_small_for_one_table_raises() -> None:
             allowed_tables={t.name for t in catalog},
             max_tokens=200,
         )
+
+
+def _smallest_fit(**kwargs: object) -> BuiltPrompt:
+    """The prompt at the smallest budget that still holds it (everything trimmable trimmed)."""
+    last = None
+    for budget in range(1500, 0, -5):
+        try:
+            last = build_structured_messages(max_tokens=budget, **kwargs)  # type: ignore[arg-type]
+        except PromptBudgetExceeded:
+            break
+    assert last is not None
+    return last
+
+
+def test_schema_linking_trims_the_weak_tables_first_and_keeps_the_joins_a_metric_needs() -> None:
+    ventas, clientes, productos = synthetic_catalog(3)
+    margen = MetricDef(
+        "margen",
+        f"SUM({ventas.name}.total - {productos.name}.precio)",
+        ventas.name,
+        description="Margen bruto en USD",
+    )
+    filler = MetricDef("ingresos", f"SUM({ventas.name}.total)", ventas.name, description="USD")
+    kwargs = {
+        "question": "¿Margen por precio y total?",
+        "lang": "es",
+        "dialect": "sqlite",
+        "tables": [ventas, clientes, productos],
+        "allowed_tables": {ventas.name, clientes.name, productos.name},
+        "metrics": [margen, filler],
+        "linked_columns": [(ventas.name, "precio"), (ventas.name, "total")],
+        "core_tables": 1,  # clientes and productos are join neighbours, not strong matches
+    }
+
+    steps = list(_smallest_fit(**kwargs).dropped)
+
+    # The weak table goes before any metric detail; the one the first metric reads only after
+    # the metrics beyond the first and what the question names, and it takes the metric along.
+    assert steps.index(f"table:{clientes.name}") < steps.index("metric_description:ingresos")
+    assert steps.index("metric:ingresos") < steps.index(f"linked_descriptions:{ventas.name}")
+    assert steps.index(f"linked_descriptions:{ventas.name}") < steps.index(
+        f"table:{productos.name}"
+    )
+    # With room for the join but not for every description, the named columns keep theirs.
+    roomy = build_structured_messages(
+        max_tokens=estimate_messages_tokens(_smallest_fit(**kwargs).messages) + 150,
+        **kwargs,  # type: ignore[arg-type]
+    )
+    user = roomy.messages[1]["content"]
+    assert productos.name in roomy.tables and clientes.name not in roomy.tables
+    assert f"margen = SUM({ventas.name}.total - {productos.name}.precio)" in user
+    assert "(table " not in user  # the expression names its table: not repeated
+    described = [
+        line.split()[0] for line in user.splitlines() if line.startswith("  ") and ": " in line
+    ]
+    assert described and set(described) <= {"precio", "total"}
+
+
+def test_a_table_holding_a_value_the_question_names_is_kept_like_a_strong_match() -> None:
+    ventas, clientes, productos = synthetic_catalog(3)
+    column = productos.columns[1].name
+    kwargs = {
+        "question": "¿Ventas de productos en estado Activo?",
+        "lang": "es",
+        "dialect": "sqlite",
+        "tables": [ventas, clientes, productos],
+        "allowed_tables": {ventas.name, clientes.name, productos.name},
+        "values": [(productos.name, column, "Activo")],
+        "core_tables": 1,
+    }
+    steps = list(_smallest_fit(**kwargs).dropped)
+    assert steps.index(f"table:{clientes.name}") < steps.index(f"value:{productos.name}.{column}")
+    assert steps.index(f"value:{productos.name}.{column}") < steps.index(f"table:{productos.name}")
+
+
+def test_examples_count_only_when_their_tables_are_shown() -> None:
+    prompt = _egress_prompt(tables=[VENTAS], max_tokens=DEFAULT_MAX_TOKENS)
+    # The admissible example joins clientes, which is not in this prompt: it is not shown.
+    assert prompt.examples == 0 and "EXAMPLES" not in prompt.messages[1]["content"]
+    assert _egress_prompt().examples == 1
 
 
 def test_system_prompt_has_the_rules_and_no_secrets(openai_stub: OpenAIStub) -> None:

@@ -6,20 +6,22 @@ this module runs them for one pipeline turn:
 
 - `insight_answer(turn)`: a why-question (or "¿y por región?" after one) becomes a decomposition;
   a "what is X and how much…" question becomes one HYBRID answer (definition with its source,
-  then the data answer); anything else is None and the pipeline goes on as before.
-- `keep_definition(turn, answer)`: a follow-up of a HYBRID answer ("¿y en 2024?") keeps the
+  then the data answer); anything else is None and the pipeline goes on as before. Like the
+  pipeline's own stages it returns a `pipeline.Outcome` (the answer, its plan and audit SQL).
+- `keep_definition(turn, answer, plan)`: a follow-up of a HYBRID answer ("¿y en 2024?") keeps the
   definition.
 - `name_outliers(turn, answer)`: a TREND answer names the periods that stand out, each with a
   "why?" follow-up.
 
-Every statement goes through `pipeline._sql_answer`'s guard and executor with the caller's policy
-(`run_guarded`), so a viewer's decomposition covers only the rows they may see, and says so.
+Every statement goes through the pipeline's guard and executor with the caller's policy
+(`pipeline.execution.sql_answer`, `run_guarded`), so a viewer's decomposition covers only the
+rows they may see, and says so.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from sqlglot import exp
@@ -38,7 +40,7 @@ from apps.governance.engine.guard import guard_sql
 from apps.knowledge import search as knowledge_search
 
 if TYPE_CHECKING:
-    from apps.chat.pipeline import Turn
+    from apps.chat.pipeline import Outcome, Turn
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +51,7 @@ MAX_VALUES = 50
 # --- entry points -------------------------------------------------------------------------------
 
 
-def insight_answer(turn: Turn, *, hybrid: bool = True) -> Answer | None:
+def insight_answer(turn: Turn, *, hybrid: bool = True) -> Outcome | None:
     """The turn's why- or HYBRID answer, or None when the question is neither."""
     model = semantic_model_for(turn.source, turn.catalog)
     previous = (turn.previous_insight or {}).get("decomposition")
@@ -71,12 +73,12 @@ def insight_answer(turn: Turn, *, hybrid: bool = True) -> Answer | None:
     return None
 
 
-def keep_definition(turn: Turn, answer: Answer) -> Answer:
+def keep_definition(turn: Turn, answer: Answer, plan: QueryPlan | None) -> Answer:
     """A data follow-up of a HYBRID answer about the same metric stays HYBRID, definition kept."""
     definition = (turn.previous_insight or {}).get("definition")
-    if not definition or answer.type != "SQL" or turn.plan is None:
+    if not definition or answer.type != "SQL" or plan is None:
         return answer
-    if definition.get("metric") not in {m.key for m in turn.plan.metrics}:
+    if definition.get("metric") not in {m.key for m in plan.metrics}:
         return answer
     model = semantic_model_for(turn.source, turn.catalog)
     found = definition_for(turn, model, definition["term"])
@@ -203,8 +205,8 @@ def _as_hybrid(turn: Turn, answer: Answer, definition: Definition) -> Answer:
     return answer
 
 
-def _hybrid(turn: Turn, model, request: ins.HybridRequest) -> Answer | None:  # noqa: ANN001
-    from apps.chat import pipeline
+def _hybrid(turn: Turn, model, request: ins.HybridRequest) -> Outcome | None:  # noqa: ANN001
+    from apps.chat.pipeline.execution import sql_answer
 
     definition = definition_for(turn, model, request.term)
     if definition is None:
@@ -224,14 +226,14 @@ def _hybrid(turn: Turn, model, request: ins.HybridRequest) -> Answer | None:  # 
         ("definición + datos; " if turn.lang == "es" else "definition + data; ")
         + reading.intent.reasoning,
     )
-    turn.plan = reading.plan
-    answer = pipeline._sql_answer(turn, reading.sql or "", intent, reading.plan)
+    outcome = sql_answer(turn, reading.sql or "", intent, reading.plan)
+    answer = outcome.answer
     if answer.type != "SQL":
-        return answer
-    answer.suggestions = followups(turn.plan, model, lang=turn.lang)
+        return outcome
+    answer.suggestions = followups(reading.plan, model, lang=turn.lang)
     answer.interpretation = getattr(reading, "reading", "") or ""
-    answer = name_outliers(turn, answer, turn.plan)
-    return _as_hybrid(turn, answer, definition)
+    answer = name_outliers(turn, answer, reading.plan)
+    return replace(outcome, answer=_as_hybrid(turn, answer, definition))
 
 
 def llm_hybrid(turn: Turn, answer: Answer) -> Answer | None:
@@ -432,7 +434,7 @@ def _read_why(turn: Turn, model, rest: str):  # noqa: ANN001, ANN202
     return None
 
 
-def _why(turn: Turn, model, why: ins.WhyRequest) -> Answer | None:  # noqa: ANN001
+def _why(turn: Turn, model, why: ins.WhyRequest) -> Outcome | None:  # noqa: ANN001
     reading = _read_why(turn, model, why.rest)
     if reading is None:
         return None
@@ -457,7 +459,7 @@ def _why(turn: Turn, model, why: ins.WhyRequest) -> Answer | None:  # noqa: ANN0
     )
 
 
-def _why_followup(turn: Turn, model, previous: dict, words: str) -> Answer | None:  # noqa: ANN001
+def _why_followup(turn: Turn, model, previous: dict, words: str) -> Outcome | None:  # noqa: ANN001
     """ "¿y por región?" after a why-answer: the same change along that dimension only."""
     key = previous["metric"]["key"]
     name = model.metrics[key].name if key in model.metrics else previous["metric"]["label"]
@@ -491,8 +493,10 @@ def _why_followup(turn: Turn, model, previous: dict, words: str) -> Answer | Non
     )
 
 
-def _text_answer(turn: Turn, kind: str, message: str, intent: dict) -> Answer:
-    return Answer(type=kind, intent=intent, answer=message)
+def _text_answer(turn: Turn, kind: str, message: str, intent: dict, audit_sql: str = "") -> Outcome:
+    from apps.chat.pipeline import Outcome
+
+    return Outcome(Answer(type=kind, intent=intent, answer=message), audit_sql=audit_sql)
 
 
 _CANNOT = {
@@ -531,8 +535,12 @@ def _decompose(
     only: list[dc.Dimension] | None,
     direction: str | None,
     periods: tuple[dc.Period, dc.Period] | None = None,
-) -> Answer | None:
-    from apps.chat import pipeline
+) -> Outcome | None:
+    """The decomposition's answer with the statements it ran, or None when the change cannot be
+    decomposed along any dimension the caller may see."""
+    from apps.chat.pipeline import Outcome
+    from apps.chat.pipeline.execution import scope_phrase
+    from apps.chat.texts import text
 
     turn.timer.lap("intent")
     lang = turn.lang
@@ -612,8 +620,7 @@ def _decompose(
             guarded, result = run_guarded(turn, sql)
         except SqlRefusal as refusal:
             if not splits and refusal.code not in ("table_not_allowed", "column_not_allowed"):
-                turn.audit_sql = sql
-                return _refusal(turn, refusal, intent)
+                return _refusal(turn, refusal, intent, audit_sql=sql)
             skipped.append(f"{dimension.table}.{dimension.column}")
             continue
         statements.append(guarded.sql)
@@ -625,12 +632,12 @@ def _decompose(
         try:
             a, b, part = dc.split(rows, kind=shape.kind, dimension=dimension, unit=unit)
         except dc.NotDecomposable:
-            turn.audit_sql = ";\n".join(statements)
             return _text_answer(
                 turn,
                 "CLARIFY",
                 _cannot("empty", lang, metric=metric.label, a=period_a.label, b=period_b.label),
                 intent,
+                audit_sql=";\n".join(statements),
             )
         if value_a is None:
             value_a, value_b = a, b
@@ -639,7 +646,7 @@ def _decompose(
             continue
         splits.append(part)
     turn.timer.lap("execute")
-    turn.audit_sql = ";\n".join(statements)
+    audit_sql = ";\n".join(statements)
     splits.sort(key=lambda sp: -(sp.top.share if sp.top is not None else 0.0))
     if not splits:
         return None
@@ -664,12 +671,11 @@ def _decompose(
             "CLARIFY",
             _cannot("empty", lang, metric=metric.label, a=period_a.label, b=period_b.label),
             intent,
+            audit_sql=audit_sql,
         )
     body = ins.why_text(decomposition, lang, direction=direction)
     if decomposition.scope:
-        body += " " + pipeline.text(
-            "scope_note", lang, filters=pipeline.scope_phrase(decomposition.scope)
-        )
+        body += " " + text("scope_note", lang, filters=scope_phrase(decomposition.scope))
     columns, rows = decomposition.table(lang)
     stored = decomposition.to_dict()
     chart = CHART_KINDS["waterfall"]
@@ -683,7 +689,6 @@ def _decompose(
         ),
         statements[0],
     )
-    turn.plan = _base_plan(model, metric, fact, period_b, conditions)
     answer = Answer(
         type="SQL",
         intent=intent,
@@ -700,7 +705,8 @@ def _decompose(
     answer.suggestions = _why_followups(decomposition, model, turn, only is not None)
     answer.interpretation = _reading(decomposition, lang)
     turn.timer.lap("format")
-    return answer
+    plan = _base_plan(model, metric, fact, period_b, conditions)  # "¿y en 2024?" rewrites it
+    return Outcome(answer, plan=plan, audit_sql=audit_sql)
 
 
 def _reading(d: dc.Decomposition, lang: str) -> str:
@@ -758,13 +764,15 @@ def _fact(d: dc.Decomposition, model) -> str:  # noqa: ANN001
     return d.splits[0].dimension.table if d.splits else model.fact
 
 
-def _refusal(turn: Turn, refusal: SqlRefusal, intent: dict) -> Answer:
-    turn.last_refusal = refusal
-    turn.refusal_rule = getattr(refusal, "detail", "") or refusal.code
+def _refusal(turn: Turn, refusal: SqlRefusal, intent: dict, audit_sql: str = "") -> Outcome:
+    from apps.chat.pipeline import Outcome
+
     kind = "ERROR" if refusal.code in ("timeout", "execution_error") else "REFUSED"
-    return Answer(
+    answer = Answer(
         type=kind,
         intent=intent,
         answer=refusal.message,
         error={"code": refusal.code, "message": refusal.message},
     )
+    rule = getattr(refusal, "detail", "") or refusal.code
+    return Outcome(answer, audit_sql=audit_sql, refusal_rule=rule, refusal=refusal)

@@ -1,6 +1,6 @@
 """The LLM path of the assistant pipeline: the Django side of `datachat.providers.llm`.
 
-The pipeline (apps/chat/pipeline.py) stays the one code path; when an LLM is configured it calls
+The pipeline (apps/chat/pipeline/) stays the one code path; when an LLM is configured it calls
 these functions instead of the offline engine's `interpret`:
 
 - `structured_interpret`: builds the context of ONE structured call (intent + plan + SQL + chart
@@ -258,6 +258,8 @@ def structured_interpret(
             examples=examples,
             context=ConversationContext(*previous) if previous else None,
             foreign_keys=catalog.foreign_keys,
+            linked_columns=linked_columns(terms, tables, masked),
+            core_tables=slice_.core,
             sample_rows=samples,
             allow_sample_rows=bool(samples),
             max_tokens=DEFAULT_MAX_TOKENS + (SAMPLE_BUDGET if samples else 0),
@@ -267,9 +269,9 @@ def structured_interpret(
         prompt = build(slice_.tables)
         # The budget trims examples before tables; a verified example of a similar question
         # helps the model more than a weakly related table does, so try without the extras.
-        if _examples_lost(prompt) and slice_.core < len(slice_.tables):
+        if prompt.examples < len(examples) and slice_.core < len(slice_.tables):
             leaner = build(slice_.tables[: slice_.core])
-            if _examples_lost(leaner) < _examples_lost(prompt):
+            if leaner.examples > prompt.examples:
                 prompt = leaner
     except PromptBudgetExceeded as exc:
         raise NoContext("no_context", str(exc)) from None
@@ -280,10 +282,6 @@ def structured_interpret(
     answer = _complete(session, "sql", session.conversation, StructuredAnswer)
     session.rewritten_question = answer.rewritten_question
     return answer
-
-
-def _examples_lost(prompt: BuiltPrompt) -> int:
-    return sum(1 for step in prompt.dropped if step.startswith("example:"))
 
 
 def correctable(refusal: SqlRefusal) -> bool:
@@ -479,6 +477,24 @@ def _values_in(
             if words and words <= set(terms):
                 found.append(ColumnValue(table.name, column.name, str(value)))
     return found
+
+
+def linked_columns(
+    terms: Collection[str], tables: Sequence[TableInfo], masked: Collection[tuple[str, str]]
+) -> list[tuple[str, str]]:
+    """The visible columns whose name or one of whose synonyms the question uses whole (schema
+    linking at the column level: "sales" alone does not name `canal` through "sales channel");
+    their descriptions are the last the prompt's budget gives up."""
+    terms = set(terms)
+    return [
+        (table.name, column.name)
+        for table in tables
+        for column in _visible_columns(table, masked)
+        if any(
+            (words := _value_terms(name)) and words <= terms
+            for name in (column.name, *column.synonyms)
+        )
+    ]
 
 
 def matching_values(

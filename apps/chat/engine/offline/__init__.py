@@ -22,6 +22,7 @@ from datachat import text as tx
 from . import lexicon as lx
 from . import measures as ms
 from .coverage import unused_mention
+from .labels import full_names
 from .parser import Context, Unclear, schema_request
 from .parts import NeedsFact, Parts
 from .patterns import apply_patterns, take_patterns
@@ -39,6 +40,7 @@ from .plan import (
 )
 from .planner import followup_plan, fresh_plan, read_parts
 from .reading import describe
+from .relations import check_negated_flags, check_relations, related_rows, relation_verbs
 from .scan import scan
 from .semantic import SemanticModel, build_semantic_model
 from .sqlgen import PlanError, compile_sql
@@ -90,6 +92,7 @@ def _interpret(
 ) -> Interpretation:
     lang = lx.detect_language(question)
     tokens = _numeric_between(_rewrite_phrases(lx.tokenize(question, lang)))
+    tokens = full_names(model, tokens)  # "full name" -> "first name and last name"
     tokens, shape = _analytic_shape(tokens)
     tokens, patterns = take_patterns(question, tokens)
     if previous is not None:
@@ -106,6 +109,10 @@ def _interpret(
     tokens, fixes = correct_typos(model, tokens, unmapped)
     if fixes:  # "regoin" -> "region": read the question again with the corrected words
         mentions, unmapped = scan(model, tokens)
+    related = relation_verbs(model, tokens, mentions, unmapped)
+    if related is not None:  # "countries that speak English": the verb is the join
+        tokens = related.tokens
+        mentions, unmapped = scan(model, tokens)
     placed = _where_as_place(model, tokens, mentions)
     if placed is not None:  # "¿Dónde vendimos más?" -> "región vendimos más"
         tokens = placed
@@ -116,7 +123,9 @@ def _interpret(
         mentions, unmapped = scan(model, tokens)
     having_rows = None
     if previous is None:
-        having_rows = _entity_rows(model, tokens, mentions)
+        having_rows = _entity_rows(model, tokens, mentions) or related_rows(
+            model, tokens, mentions, related
+        )
         if having_rows is not None:  # "clientes que nunca compraron en Online" -> "ventas … Online"
             tokens = having_rows.tokens
             mentions, unmapped = scan(model, tokens)
@@ -178,12 +187,15 @@ def _interpret(
         plan = shape.apply(plan)
         if having_rows is not None:
             plan = having_rows.listing(plan, model)
+        if related is not None:  # the plan answers the relation the verb said, or ask
+            check_relations(plan, model, related)
+        check_negated_flags(plan, model)
         if patterns:  # "names that contain 'a'": LIKE on the column named, else the label
             plan = apply_patterns(plan, patterns, _columns_before(read, plan, model), model)
             if plan is None:
                 raise Unclear("unknown_value", patterns[0].text)
         sql = compile_sql(plan, model)
-        skip = read.qualifiers | read.rejected | read.consumed
+        skip = read.qualifiers | (read.rejected - read.unread) | read.consumed
         left = unused_mention(read.mentions, skip, plan, sql, model)
         if left is not None:  # the SQL would answer another question: ask, naming the word
             raise Unclear("unused_word", left)

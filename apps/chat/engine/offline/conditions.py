@@ -29,6 +29,7 @@ from .plan import (
     NumericFilter,
     TimeRange,
 )
+from .scan import Mention
 from .timeparse import TimeSpan, month_period, quarter_period
 
 
@@ -594,21 +595,77 @@ def _merge_parts_with_years(parts: Parts, periods: list) -> list:  # noqa: ANN00
     return periods
 
 
+def _flag_columns(ctx: Context, m: Mention) -> list[tuple[str, str]]:
+    """The yes/no columns a mention names, when a column is what it names best."""
+    columns = m.of("column")
+    if not columns or m.has("metric"):
+        return []
+    best = max(e.quality for e in columns)
+    if any(e.kind != "column" and e.quality > best for e in m.entries):
+        return []
+    found = []
+    for e in columns:
+        sem = ctx.model.column(*e.ref)
+        if sem is not None and sem.flag and e.quality == best:
+            found.append(e.ref)
+    return found
+
+
+def take_flags(ctx: Context) -> None:
+    """ "customers who are active", "active customers", "clientes activos": a yes/no column
+    named as an adjective is a filter (flag = yes), not a dimension nor what is counted.
+    Named after a grouping word ("by active", "por activo") it stays a dimension. Run before
+    the metrics are read, so "how many active customers" counts the customers."""
+    for i, m in enumerate(ctx.mentions):
+        if m.kind != "schema" or i in ctx.used or i in ctx.qualifiers or is_value(ctx, i):
+            continue
+        if i > 0 and ctx.mentions[i - 1].kind in ("group", "distinct", "values", "compare"):
+            continue
+        found = _flag_columns(ctx, m)
+        nouns = {
+            e.ref[0]
+            for j in (i - 1, i + 1)
+            if (other := schema_mention(ctx, j)) is not None and not is_value(ctx, j)
+            for e in other.of("table")
+        }
+        if nouns:  # the noun it qualifies: its own flag ("active customers"), not another's
+            found = [ref for ref in found if ref[0] in nouns]
+        if found:
+            ctx.flags[i] = found
+            ctx.used.add(i)
+
+
+def _flag_filter(ctx: Context, table: str, column: str) -> Filter | NumericFilter:
+    sem = ctx.model.column(table, column)
+    if sem is not None and sem.flag not in ("bool", "number"):
+        return Filter(table, column, "=", (sem.flag,))  # 'Y', 'true': the yes as written
+    return NumericFilter(table, column, "=", 1.0)  # a boolean type says TRUE (see sqlgen)
+
+
 def read_flags(ctx: Context, parts: Parts) -> None:
-    """ "productos activos" / "active products": a 0/1 flag column of a table in the query is a
-    filter `flag = 1`, not a measure."""
+    """ "productos activos" / "active products": a yes/no column of a table in the query is a
+    filter (flag = yes), not a measure. The one reachable from the base table is taken, its
+    own first; none reachable leaves the word unused (asked back by the coverage check)."""
+    for columns in ctx.flags.values():
+        reachable = [
+            (table != parts.base, table, column)
+            for table, column in columns
+            if table == parts.base or ctx.model.path(parts.base, table) is not None
+        ]
+        if not reachable:
+            continue
+        _, table, column = min(reachable)
+        made = _flag_filter(ctx, table, column)
+        if isinstance(made, Filter):
+            parts.filters.append(made)
+        else:
+            parts.numeric.append(made)
     for i, m in enumerate(ctx.mentions):
         if m.kind != "schema" or i in ctx.used or m.has("metric"):
             continue
-        for e in m.of("column"):
-            table, column = e.ref
-            name = lx.fold(column)
-            flag = name in lx.ACTIVE_WORDS or name.startswith(("is_", "es_", "has_", "tiene_"))
-            if (
-                flag
-                and column_kind(ctx, e) == "number"
-                and ctx.model.path(parts.base, table) is not None
-            ):
+        for table, column in _flag_columns(ctx, m):
+            sem = ctx.model.column(table, column)
+            if sem.flag == "number" and ctx.model.path(parts.base, table) is not None:
                 parts.numeric.append(NumericFilter(table, column, "=", 1.0))
                 ctx.used.add(i)
                 break

@@ -1,0 +1,443 @@
+"""guard → execute → format: one SQL statement under the caller's policy, run where it belongs
+(to the end, or in a web request up to the short deadline before it becomes a job), and its
+answer (ranked rows, units, labels, the named period, chart, narration, scope note); a refusal
+becomes the contract's `error` with its kind."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import logging
+import math
+import re
+from dataclasses import replace
+from decimal import Decimal
+
+import sqlglot
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone
+
+from apps.chat import jobs as query_jobs
+from apps.chat import llm_path
+from apps.chat.engine import narrate
+from apps.chat.engine.answer import Answer
+from apps.chat.engine.labels import display_labels, labelled_chart
+from apps.chat.engine.offline.plan import QueryPlan, plan_to_dict
+from apps.chat.engine.periods import plan_period, time_column
+from apps.chat.engine.units import result_units
+from apps.chat.models import Conversation
+from apps.chat.pipeline.cache import cache_get
+from apps.chat.pipeline.record import start_conversation
+from apps.chat.pipeline.values import Outcome, Turn, ran
+from apps.chat.semantic_cache import semantic_model_for
+from apps.chat.texts import text
+from apps.governance.engine.errors import SqlRefusal
+from apps.governance.engine.executor import execute
+from apps.governance.engine.guard import GuardedQuery, guard_sql
+from apps.governance.engine.policy import DataPolicy
+from apps.knowledge.engine.catalog import CatalogSnapshot
+from datachat.text import fold
+
+logger = logging.getLogger(__name__)
+
+
+def sql_answer(
+    turn: Turn,
+    sql: str,
+    intent: dict | None,
+    plan: QueryPlan | None,
+    *,
+    chart_hint: str | None = None,
+    narrate_shape: bool = False,
+) -> Outcome:
+    """Guard, execute and format `sql` (the outcome records `plan` as the plan it ran).
+    `chart_hint` is a preferred chart type (it wins only when it fits the data); `narrate_shape`
+    narrates SQL that has no plan (the model's) from the result's shape."""
+    turn.timer.lap("sql")
+    guarded: GuardedQuery | None = None
+    try:
+        guarded = guard_sql(
+            sql,
+            dialect=turn.source.dialect,
+            schema=turn.catalog.schema_mapping(),
+            policy=turn.policy,
+            lang=turn.lang,
+        )
+        turn.timer.lap("guard")
+        result = _execute(turn, guarded)
+        turn.timer.lap("execute")
+    except query_jobs.JobNeeded as needed:
+        busy, started = _job_start(turn, sql, intent, plan, chart_hint, narrate_shape, needed)
+        key = "too_many_running_queries" if busy.level == "user" else "too_many_running_queries_org"
+        message = text(key, turn.lang, running=busy.running, limit=busy.limit)
+        answer = Answer(
+            type="ERROR",
+            intent=intent,
+            answer=message,
+            error={"code": "too_many_running_queries", "message": message},
+        )
+        return Outcome(
+            answer,
+            plan=plan,
+            audit_sql=guarded.sql if guarded is not None else sql,
+            refusal_rule=f"jobs.{busy.level}_limit",
+            conversation=started,
+        )
+    except SqlRefusal as refusal:
+        turn.timer.lap("guard")
+        kind = "ERROR" if refusal.code in ("timeout", "execution_error") else "REFUSED"
+        answer = Answer(
+            type=kind,
+            intent=intent,
+            answer=refusal.message,
+            error=refusal_error(refusal, sql, turn.catalog),
+            sql=None,
+        )
+        if refusal.code == "timeout":
+            answer.suggestions = [text("timeout_advice", turn.lang)]
+        return Outcome(
+            answer,
+            plan=plan,
+            audit_sql=guarded.sql if guarded is not None else sql,  # refused by the executor
+            refusal_rule=getattr(refusal, "detail", "") or refusal.code,
+            refusal=refusal,
+        )
+    except Exception as exc:
+        ran(exc, audit_sql=guarded.sql if guarded is not None else sql, plan=plan)
+        raise
+    try:
+        answer = _formatted(turn, guarded, result, intent, plan, chart_hint, narrate_shape)
+    except Exception as exc:
+        ran(exc, audit_sql=guarded.sql, plan=plan)  # it ran: the audit entry names it
+        raise
+    return Outcome(answer, plan=plan, audit_sql=guarded.sql)
+
+
+def _formatted(  # noqa: PLR0913
+    turn: Turn,
+    guarded: GuardedQuery,
+    result,  # noqa: ANN001 - the executor's QueryResult
+    intent: dict | None,
+    plan: QueryPlan | None,
+    chart_hint: str | None,
+    narrate_shape: bool,
+) -> Answer:
+    """The SQL answer of a result: ranked rows, units, labels, the named period, the chart and
+    the narration, with the scope note of the caller's row filters."""
+    columns = list(result.columns)
+    rows = _ranked_rows(plan, columns, [list(r) for r in result.rows])
+    units = result_units(guarded.sql, turn.source.dialect, turn.catalog)
+    model = semantic_model_for(turn.source, turn.catalog)
+    labels = display_labels(columns, plan=plan, model=model, units=units, lang=turn.lang)
+    period = _period(turn, plan, model)
+    spec, figures, _summary = labelled_chart(
+        columns, rows, labels=labels, units=units, hint=chart_hint, lang=turn.lang
+    )
+    figure = figures["light"]
+    if plan is None and narrate_shape:
+        plan = llm_path.narration_plan(columns, rows)
+    body = narrate.narrate(
+        _named_period(plan, period),
+        columns,
+        rows,
+        lang=turn.lang,
+        row_count=result.row_count,
+        truncated=result.truncated,
+        units=units,
+    )
+    if guarded.applied_filters:
+        # Row-level security applied: say so in the answer itself (API and CLI too), so a 0 or
+        # an empty result is read as "none that you can see", not "none at all".
+        phrase = scope_phrase(guarded.applied_filters, turn.catalog, turn.lang)
+        outside = _outside_scope(turn.policy, plan)
+        if outside:
+            # Asked about values the caller's row filter hides ("Sur" for a Norte viewer):
+            # say so, instead of "no data" above an empty one-row table.
+            body = text("outside_scope", turn.lang, filters=phrase, asked=outside)
+            columns, rows, figure = [], [], None
+            result = dataclasses.replace(result, row_count=0, truncated=False)
+        else:
+            body += " " + text("scope_note", turn.lang, filters=phrase)
+    turn.timer.lap("format")
+    return Answer(
+        type="SQL",
+        intent=intent,
+        answer=body,
+        sql=guarded.sql,
+        columns=columns,
+        rows=rows,
+        row_count=result.row_count,
+        truncated=result.truncated,
+        count_capped=result.count_capped,
+        chart={"type": spec.type, "figure": figure},
+        scope=list(guarded.applied_filters),
+        masked_columns=list(guarded.masked_outputs),
+        units=units,
+        labels=labels,
+        period=period,
+    )
+
+
+def _execute(turn: Turn, guarded: GuardedQuery):  # noqa: ANN202
+    """Run a guarded query where it belongs: to the end in a job or a command; in a web request
+    only up to the short deadline (`jobs.web_execute` raises `JobNeeded` past it)."""
+    connection = turn.context.connection
+    if turn.job_watch is not None:
+        return execute(guarded, source=connection, lang=turn.lang, on_start=turn.job_watch.on_start)
+    if not turn.jobs_allowed:
+        return execute(guarded, source=connection, lang=turn.lang)
+    return query_jobs.web_execute(
+        guarded=guarded,
+        connection=connection,
+        source_pk=turn.source.pk,
+        org=turn.org,
+        lang=turn.lang,
+    )
+
+
+def _job_start(  # noqa: PLR0913
+    turn: Turn,
+    sql: str,
+    intent: dict | None,
+    plan: QueryPlan | None,
+    chart_hint: str | None,
+    narrate_shape: bool,
+    needed: query_jobs.JobNeeded,
+) -> tuple[query_jobs.JobsBusy, Conversation | None]:
+    """Hand the query to a worker (raises `JobQueued`), or return why it cannot run now (with
+    the conversation started for the job, if one was)."""
+    try:
+        query_jobs.concurrency_check(org=turn.org, user_id=turn.user.pk)
+    except query_jobs.JobsBusy as busy:
+        return busy, None
+    conversation, started = turn.conversation, None
+    if conversation is None:
+        with transaction.atomic():
+            conversation = started = start_conversation(turn.request, turn.source)
+    try:
+        job = query_jobs.job_create(
+            organization=turn.org,
+            user=turn.user,
+            conversation=conversation,
+            source_name=turn.source.name,
+            kind=turn.kind,
+            channel=turn.channel,
+            lang=turn.lang,
+            question=turn.question,
+            sql=sql,
+            intent=intent,
+            plan=plan_to_dict(plan),
+            chart_hint=chart_hint or "",
+            narrate_shape=narrate_shape,
+            llm=turn.llm.usage() if turn.llm is not None else {},
+            cache_key=turn.cache_key,
+            reason=needed.reason,
+            estimated_cost=needed.cost,
+        )
+    except query_jobs.JobsBusy as busy:
+        return busy, started
+    raise query_jobs.JobQueued(job)
+
+
+def _ranked_rows(plan: QueryPlan | None, columns: list[str], rows: list[list]) -> list[list]:
+    """Groups in the order the text and the chart give them (largest first) when the plan
+    asked for no order: the SQL of a plain "X por Y" has no ORDER BY, and a table starting at
+    "Este" under a text that says "Norte has the most" reads as a contradiction."""
+    if plan is None or plan.listing or not plan.metrics or plan.order is not None:
+        return rows
+    if plan.grain and not plan.average_over:
+        return rows  # periods stay in time order
+    keys = len(plan.dimensions)
+    if not keys or len(columns) != keys + len(plan.metrics):
+        return rows
+
+    def value(row: list) -> float:
+        v = row[keys]
+        number = isinstance(v, int | float | Decimal) and not isinstance(v, bool)
+        return -float(v) if number else math.inf
+
+    return sorted(rows, key=value)
+
+
+def _period(turn: Turn, plan: QueryPlan | None, model) -> str | None:  # noqa: ANN001
+    """The named period of the answer (`engine/periods.py`); the data's first and latest
+    dates are read, under the caller's policy, only when the name needs them."""
+    if plan is None:
+        return None
+    bounds = None
+    needs_bounds = (plan.time_range is not None and plan.time_range.relative) or (
+        plan.time_range is None and not plan.time_periods and not plan.date_parts
+    )
+    where = time_column(plan, model.main_date) if needs_bounds else None
+    if where is not None:
+        bounds = _date_bounds(turn, *where)
+    return plan_period(plan, turn.lang, bounds=bounds, today=timezone.localdate())
+
+
+_BOUNDS_TTL = 600  # seconds: new rows move the latest date; a name ten minutes old is fine
+
+
+def _date_bounds(turn: Turn, table: str, column: str) -> tuple[str | None, str | None] | None:
+    """MIN and MAX of a date column, through the same guard (row filters) and executor; cached
+    per source, schema and policy (a row filter changes them), so a large source pays the scan
+    once per ten minutes, not once per answer."""
+    key = (
+        "dc:bounds:"
+        + hashlib.sha256(
+            "|".join(
+                [
+                    str(turn.source.pk),
+                    str(turn.source.schema_version),
+                    turn.policy.fingerprint() if turn.policy else "",
+                    table,
+                    column,
+                ]
+            ).encode()
+        ).hexdigest()
+    )
+    cached = cache_get(key)
+    if isinstance(cached, list | tuple) and len(cached) == 2:
+        return cached[0], cached[1]
+    bounds = _read_date_bounds(turn, table, column)
+    if bounds is not None:
+        try:
+            cache.set(key, list(bounds), _BOUNDS_TTL)
+        except Exception:  # noqa: BLE001 - a cache fault only costs the next query
+            logger.warning("cache write failed", exc_info=True)
+    return bounds
+
+
+def _read_date_bounds(turn: Turn, table: str, column: str) -> tuple[str | None, str | None] | None:
+    query = sqlglot.exp.select(
+        sqlglot.exp.Min(this=sqlglot.exp.column(column)),
+        sqlglot.exp.Max(this=sqlglot.exp.column(column)),
+    ).from_(sqlglot.exp.to_table(table))
+    try:
+        guarded = guard_sql(
+            query.sql(dialect=turn.source.dialect),
+            dialect=turn.source.dialect,
+            schema=turn.catalog.schema_mapping(),
+            policy=turn.policy,
+            lang=turn.lang,
+        )
+        result = execute(guarded, source=turn.context.connection, lang=turn.lang)
+    except (SqlRefusal, ValueError, sqlglot.errors.SqlglotError):
+        return None
+    if not result.rows:
+        return None
+    low, high = result.rows[0][0], result.rows[0][1]
+    return (str(low) if low is not None else None, str(high) if high is not None else None)
+
+
+def _named_period(plan: QueryPlan | None, period: str | None) -> QueryPlan | None:
+    """The plan with its range labelled by the dates it used, for the narration:
+    "(noviembre de 2025, mes anterior al último con datos)" instead of "(mes pasado)", "(T3
+    2025)" instead of "(2025-Q3)"."""
+    if plan is None or plan.time_range is None or not period:
+        return plan
+    inline = period.replace(" (", ", ", 1).rstrip(")") if " (" in period else period
+    return plan.with_changes(time_range=replace(plan.time_range, label=inline))
+
+
+def scope_phrase(
+    filters: tuple[str, ...] | list[str],
+    catalog: CatalogSnapshot | None = None,
+    lang: str = "es",
+) -> str:
+    """`ventas.region IN ('Norte')` → `región Norte`: the row filters as a person reads them
+    (the column's word in the language, from the catalog's synonyms, when there is one)."""
+    parts = []
+    for item in filters:
+        column, _, values = item.partition(" IN ")
+        table, _, name = column.rpartition(".")
+        word = _column_word(catalog, table, name, lang)
+        parts.append(f"{word} {values.strip('()').replace(chr(39), '')}".strip())
+    return "; ".join(dict.fromkeys(parts))
+
+
+def _column_word(catalog: CatalogSnapshot | None, table: str, name: str, lang: str) -> str:
+    """ "region" → "región" (the synonym that is the name with its accents), else the name."""
+    spaced = name.replace("_", " ")
+    info = catalog.table(table) if catalog is not None and table else None
+    column = info.column(name) if info is not None else None
+    if column is not None and lang == "es":
+        for synonym in column.synonyms:
+            if fold(synonym) == fold(spaced):
+                return synonym
+    return spaced
+
+
+# Refusals a person can ask an administrator to lift (the role's access to data); every other
+# refusal of SQL is a mistake in the query (syntax, an unknown name) or a fixed product rule.
+_PERMISSION_CODES = frozenset({"not_authorized", "column_masked", "source_restricted"})
+
+
+_RULE_CODES = frozenset(
+    {"sql_not_read_only", "syntax_not_allowed", "function_not_allowed", "multiple_statements"}
+)
+
+
+_POSITION = re.compile(r"line (\d+), col (\d+)")
+
+
+def refusal_error(refusal: SqlRefusal, sql: str, catalog: CatalogSnapshot | None) -> dict:
+    """The answer's `error`: code and message, plus `kind` ("permission": the role may not see
+    it, and access can be requested; "mistake": a syntax error or a name that does not exist;
+    "rule": something no role may do) and, for a syntax error, `position` ("line 1, col 8")."""
+    error = {"code": refusal.code, "message": refusal.message}
+    if refusal.code in _PERMISSION_CODES:
+        error["kind"] = "permission"
+    elif refusal.code in ("table_not_allowed", "column_not_allowed"):
+        error["kind"] = "mistake" if _unknown_names(refusal.code, sql, catalog) else "permission"
+    elif refusal.code in _RULE_CODES:
+        error["kind"] = "rule"
+    else:
+        error["kind"] = "mistake"
+    position = _POSITION.search(getattr(refusal, "detail", "") or "")
+    if refusal.code == "parse_error" and position:
+        error["position"] = {"line": int(position.group(1)), "column": int(position.group(2))}
+    return error
+
+
+def _unknown_names(code: str, sql: str, catalog: CatalogSnapshot | None) -> bool:
+    """Whether the SQL names a table (or column) that no table of the whole catalog has: a
+    typo, not a permission (the guard says "does not exist or is not available" for both)."""
+    if catalog is None:
+        return False
+    try:
+        tree = sqlglot.parse_one(sql, read=catalog.dialect)
+    except (sqlglot.errors.SqlglotError, ValueError):
+        return True
+    tables = {t.name.lower() for t in catalog.tables}
+    named = {t.name.lower() for t in tree.find_all(sqlglot.exp.Table)}
+    ctes = {c.alias_or_name.lower() for c in tree.find_all(sqlglot.exp.CTE)}
+    if named - tables - ctes:
+        return True
+    if code == "table_not_allowed":
+        return False
+    columns = {c.name.lower() for t in catalog.tables for c in t.columns}
+    aliases = {a.alias.lower() for a in tree.find_all(sqlglot.exp.Alias)}
+    used = {c.name.lower() for c in tree.find_all(sqlglot.exp.Column) if c.name}
+    return bool(used - columns - aliases)
+
+
+def _outside_scope(policy: DataPolicy | None, plan: QueryPlan | None) -> str:
+    """The values a plan filters on that the caller's row filter on the same column hides
+    ("«Sur»"), or "" when every asked value is visible (or nothing was asked)."""
+    if policy is None or plan is None:
+        return ""
+    hidden: list[str] = []
+    asked = 0
+    for wanted in plan.filters:
+        if wanted.op not in ("=", "in"):
+            continue
+        for row_filter in policy.row_filters:
+            if (row_filter.table, row_filter.column) != (wanted.table, wanted.column):
+                continue
+            allowed = {fold(str(v)) for v in row_filter.values}
+            asked += len(wanted.values)
+            hidden += [str(v) for v in wanted.values if fold(str(v)) not in allowed]
+    if not hidden or len(hidden) < asked:
+        return ""  # some asked value is visible: the rows shown are the visible part
+    return ", ".join(f"«{v}»" for v in dict.fromkeys(hidden))
