@@ -311,7 +311,7 @@ def test_the_largest_of_a_text_column_is_asked_back(garage):
         ("garage", "Which models are heavier than 3000?", "w > 3000"),
         (
             "garage",
-            "Which models weighing no less than 2000 and no more than 3000?",
+            "Which models have a weight no less than 2000 and no more than 3000?",
             "2000 <= w <= 3000",
         ),
         ("taller", "¿Qué modelos son más ligeros que 3000?", "w < 3000"),

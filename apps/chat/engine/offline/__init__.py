@@ -359,21 +359,9 @@ def _numeric_between(tokens: list[lx.Token]) -> list[lx.Token]:
             out += more
             i += 3
             continue
-        if (
-            i + 2 < len(tokens)
-            and tokens[i].norm in _EACH
-            and tokens[i + 1].norm in ("number", "numero")
-            and tokens[i + 2].norm in ("of", "de")
-        ):  # "for each number of cylinders": grouped by the column, nothing counted
-            out.append(tokens[i])
-            i += 3
-            continue
         out.append(tokens[i])
         i += 1
     return out
-
-
-_EACH = frozenset({"each", "every", "cada", "different", "distinct", "diferente", "distinto"})
 
 
 def _or_more(tokens: list[lx.Token], i: int) -> list[lx.Token] | None:

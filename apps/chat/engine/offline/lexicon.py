@@ -759,12 +759,10 @@ DIMENSION_ADJECTIVES: dict[tuple[str, ...], tuple[str, ...]] = {
     ("lightest",): ("lowest", "weight"),
     ("longest",): ("highest", "length"),
     ("shortest",): ("lowest", "length"),
-    **{(v,): ("weight",) for v in ("weighing", "weighs", "weigh", "weighed")},
     **{("mas", w, "que"): ("peso", "mayor", "que") for w in ("pesado", "pesada", "pesados")},
     **{("mas", w, "que"): ("peso", "menor", "que") for w in ("ligero", "ligera", "ligeros")},
     **{("mas", w, "que"): ("peso", "mayor", "que") for w in ("pesadas",)},
     **{("mas", w, "que"): ("peso", "menor", "que") for w in ("ligeras", "liviano", "livianos")},
-    **{(v,): ("peso",) for v in ("pesa", "pesan", "pesaba", "pesaban")},
 }
 REWRITES: dict[tuple[str, ...], tuple[str, ...]] = {
     **PRICE_ADJECTIVES,
