@@ -429,8 +429,11 @@ class _Builder:
                 single = self.plan.with_changes(rows_plan=plan_to_dict(one), rows_each=False)
                 checks.append(_Builder(single, self.model)._rows_exist())
             return exp.and_(*checks)
+        known = select.where(link.copy())
         select = select.where(exp.and_(link, *inner.where()))
         exists = exp.Exists(this=select)
+        if p.rows_absent and p.rows_known:
+            return exp.and_(exp.Exists(this=known), exp.Not(this=exists))
         return exp.Not(this=exists) if p.rows_absent else exists
 
     # --- the grain of a one-to-many join (issue 13 §5) ------------------------------------
