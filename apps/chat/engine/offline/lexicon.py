@@ -191,6 +191,19 @@ AGG_WORDS: dict[str, str] = {
     'total': 'sum', 'totales': 'sum',
 }
 # fmt: on
+# Words that ask for one figure over several listed values ("the total of A and B", "A and B
+# combined"): the values are added up together, not shown one by one (see planner).
+TOGETHER_WORDS = words(
+    """
+    total totales totals overall sum suma combined combinado combinada combinados combinadas
+    together juntos juntas altogether conjunto
+    """
+)
+# A grouping word that names every value of what follows ("for each", "para cada"): a numeric
+# column after it is grouped by, not ranked by ("por importe" ranks).
+EACH_WORDS = words("cada each every")
+# "A or B", "A o B": either value, one figure over both.
+OR_WORDS = words("or o u")
 # Nouns that name the fact rows themselves: next to another metric they say which rows are
 # measured ("profit from Laptop Pro sales"), not a second measure (see planner).
 ROW_NOUNS = words(
@@ -390,6 +403,15 @@ LIST_WORDS = words(
     """
 )
 EXIST_WORDS = words("hay existen existe tenemos have there")
+# A question that opens by asking for the rows themselves ("What are the cities whose…",
+# "Return the names of…", "¿Cuáles son los clientes con…"): a listing, not a count of them.
+LIST_OPENERS = tuple(
+    tuple(p.split())
+    for p in phrases(
+        "what are | what were | which are | which were | return | find | give me | give | "
+        "cuales son | cuales fueron | que son | devuelve | encuentra | dame | dime"
+    )
+)
 
 # "más vendido", "best-selling": the metric that counts things sold (units).
 SOLD_WORDS = words("vendido vendidos vendida vendidas sold selling seller sellers")
@@ -643,6 +665,9 @@ SINCE_PHRASES = phrases(
 )
 UNTIL_PHRASES = phrases("antes de | before | previo a | anterior a | anteriores a | prior to")
 UPTO_PHRASES = ("hasta", "until", "up to", "through")
+# A plain integer column holding a year ("Year", "IndepYear", "anio_fabricacion"): one of its
+# name's words. Time conditions and "each year" apply to it when its table has no date.
+YEAR_COLUMN_WORDS = words("year yr anio ano")
 
 # "clientes activos", "active customers": entities with at least one fact row.
 ACTIVE_WORDS = words("activo activos activa activas active compradores compradoras buying")
@@ -893,3 +918,22 @@ def gloss_variants(name: str) -> list[tuple[str, str]]:
 
         walk(0, [])
     return sorted(v for v in variants if v[0] != " ".join(words))
+
+
+# Relation verbs (offline/relations.py). Between the first entity and the verb: relative
+# pronouns, auxiliaries and negation.
+RELATION_BEFORE = words(
+    """
+    that which who whom whose where do does did dont doesnt didnt not is are was were be been
+    being to can could will would also only have has had all any
+    que quienes cuales cual donde se no es son fue fueron ha han sido solo solamente tambien
+    """
+)
+# Between the verb and the second entity: prepositions and the words of a count or a rank.
+RELATION_AFTER = words(
+    """
+    by in at on from for to with into of a an the some any one
+    por en de del con a al para desde un una unos unas algun alguna algunos algunas
+    both either ambos ambas tanto
+    """
+)

@@ -17,7 +17,7 @@ from .plan import (
     SchemaRequest,
 )
 from .scan import Mention
-from .semantic import EXACT, SYNONYM, Entry, SemanticModel
+from .semantic import EXACT, SYNONYM, Entry, SemanticModel, grammar_word
 
 SOFT_TOTAL = frozenset({"total", "totales", "totals", "overall"})
 
@@ -45,6 +45,8 @@ class Context:
     column_table: dict[int, str] = field(default_factory=dict)  # column mention -> table
     qualifiers: set[int] = field(default_factory=set)  # mentions that only qualify another
     rejected: set[int] = field(default_factory=set)  # weak values without evidence
+    unread: set[int] = field(default_factory=set)  # rejected names: not read, asked back
+    flags: dict[int, list[tuple[str, str]]] = field(default_factory=dict)  # yes/no adjectives
     notes: list[str] = field(default_factory=list)
     guesses: int = 0  # partial matches and defaults taken: lowers confidence
     noun_key: str | None = None  # what the fact table's noun measures ("ventas" -> revenue)
@@ -52,6 +54,7 @@ class Context:
     dropped: list[str] = field(default_factory=list)  # meaning words no slot could take
     consumed: set[int] = field(default_factory=set)  # read by a rule, no column in the SQL
     averaged: dict[str, str] = field(default_factory=dict)  # AVG key -> the SUM it came from
+    year_named: set[int] = field(default_factory=set)  # a year column a time compares
 
     def kinds(self, *kinds: str) -> list[int]:
         return [i for i, m in enumerate(self.mentions) if m.kind in kinds]
@@ -115,6 +118,11 @@ def resolve_weak_values(ctx: Context) -> None:
             continue
         token = ctx.tokens[m.start]
         evidence = token.text[:1].isupper() and m.start > 0
+        # A whole name of several words said exactly ("amc hornet sportabout (sw)") is no
+        # common word that happens to be a value.
+        words = [t for t in ctx.tokens[m.start : m.end] if t.kind == "word"]
+        words = [t for t in words if t.norm not in lx.FILLER and t.norm not in lx.STOPWORDS]
+        evidence = evidence or len(words) >= 2
         mine = columns_of.get(i, set())
         for j in (i - 1, i + 1):
             other = schema_mention(ctx, j)
@@ -125,6 +133,9 @@ def resolve_weak_values(ctx: Context) -> None:
                 evidence = True
         if not evidence:
             ctx.rejected.add(i)
+            key = lx.phrase_key(m.text, token.lang)
+            if not m.has("column") and not m.has("table") and not grammar_word(key, token.lang):
+                ctx.unread.add(i)  # a name read as nothing: the check after the SQL asks it back
 
 
 # Words between a label word and the table it is said of: "the names and ids of all countries",
@@ -852,14 +863,24 @@ def collect_metrics(ctx: Context) -> tuple[list[MetricSlot], int | None, int | N
             continue
         if m.kind != "count" or _group_subject(ctx, i) or distinct_numbers(ctx, i):
             continue  # "for each/different number of cylinders": grouped by it (planner)
+        if i > 0 and each_group(ctx, i - 1):
+            continue  # "for each number of cylinders": every value of the column, no count
         j = i + 1
-        while j < len(ctx.mentions) and soft_total(ctx, j):
-            j += 1  # "número total de unidades"
+        while j < len(ctx.mentions) and (soft_total(ctx, j) or j in ctx.flags):
+            j += 1  # "número total de unidades", "how many active customers"
         distinct = j < len(ctx.mentions) and ctx.mentions[j].kind == "distinct"
         if distinct:
             j += 1
         if distinct and j in ctx.qualifiers and ctx.column_table.get(j + 1) is not None:
             j += 1  # "the number of different film ratings": the column the table qualifies
+        while (
+            j + 1 < len(ctx.mentions)
+            and schema_mention(ctx, j) is not None
+            and is_value(ctx, j)
+            and schema_mention(ctx, j + 1) is not None
+            and not is_value(ctx, j + 1)
+        ):
+            j += 1  # "how many official languages": the value filters what is counted
         if j < len(ctx.mentions) and ctx.mentions[j].kind == "concept":
             if ctx.mentions[j].value in ("orders", "revenue"):  # "how many sales/orders"
                 slots.append(MetricSlot(ms.fact_count_key(model), j))
@@ -871,6 +892,11 @@ def collect_metrics(ctx: Context) -> tuple[list[MetricSlot], int | None, int | N
         if schema_mention(ctx, j) is None or j in ctx.used:
             continue
         target = ctx.mentions[j]
+        used_key = _key_used_by(ctx, j)
+        if used_key is not None:  # "how many languages are in these films": the ones used
+            slots.append(MetricSlot(f"countd:{used_key[0]}.{used_key[1]}", j))
+            ctx.used.add(j)
+            continue
         if target.has("table") and (not target.has("metric") or _count_prefers_table(target)):
             table = max(target.of("table"), key=lambda e: e.quality).ref[0]
             used_by = _referencing_said(ctx, j, table) if distinct else None
@@ -918,6 +944,40 @@ def collect_metrics(ctx: Context) -> tuple[list[MetricSlot], int | None, int | N
     _apply_aggregates(ctx, slots)
     slots.sort(key=lambda s: (s.mention is None, s.mention or 0))
     return slots, counted_table, counted_column
+
+
+def each_group(ctx: Context, i: int) -> bool:
+    """Whether mention i is a grouping word that says "each" ("for each", "cada")."""
+    m = ctx.mentions[i]
+    return m.kind == "group" and any(t.norm in lx.EACH_WORDS for t in ctx.tokens[m.start : m.end])
+
+
+def _key_used_by(ctx: Context, j: int) -> tuple[str, str] | None:
+    """A counted table named with another table that references it ("how many languages are in
+    these films", "cuántas categorías tienen los productos"): the other table's foreign key,
+    whose distinct values are the ones in use, not every row of the counted table. The other
+    table qualifies the counted word, or is the next thing named."""
+    m = ctx.mentions[j]
+    if not m.has("table") or m.has("metric") or is_value(ctx, j):
+        return None
+    counted = max(m.of("table"), key=lambda e: e.quality).ref[0]
+    owners = []
+    if j in ctx.column_table:
+        owners.append((ctx.column_table[j], None))
+    k = j + 1
+    if k < len(ctx.mentions) and ctx.mentions[k].kind == "exist":
+        k += 1  # "cuántos idiomas hay en estas películas"
+    after = schema_mention(ctx, k)
+    if after is not None and after.has("table") and k not in ctx.used and not is_value(ctx, k):
+        owners.append((max(after.of("table"), key=lambda e: e.quality).ref[0], k))
+    for owner, at in owners:
+        step = ctx.model.path(owner, counted)
+        if step and len(step) == 1 and step[0][0] == owner and step[0][2] == counted:
+            if at is not None:
+                ctx.used.add(at)
+                ctx.consumed.add(at)  # named only to say whose keys are counted
+            return owner, step[0][1]
+    return None
 
 
 def _active_entities(ctx: Context, slots: list[MetricSlot]) -> None:

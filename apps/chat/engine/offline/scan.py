@@ -315,6 +315,8 @@ def scan(model: SemanticModel, tokens: list[Token]) -> tuple[list[Mention], list
         schema_len, entries = _schema_at(model, tokens, i)
         marker = _marker_at(tokens, i)
         marker_len = marker[0] if marker else 0
+        if mentions and mentions[-1].kind == "cmp" and tok.kind == "number" and not span:
+            schema_len = 0  # "horsepower greater than 150": a number, not a value '150'
         if (
             span is not None
             and span.length >= max(schema_len, marker_len)
