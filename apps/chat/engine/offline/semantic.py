@@ -60,6 +60,7 @@ class ColumnSem:
     pii: bool = False
     description: str = ""
     percent: bool = False  # stored in percent points (0-100)
+    boolean: bool = False  # declared BOOLEAN: its "yes" is 1 (true in every dialect)
 
 
 @dataclass(frozen=True)
@@ -284,7 +285,16 @@ def _column_sem(table: TableInfo, col: ColumnInfo, catalog: CatalogSnapshot) -> 
     )
     values = tuple(col.values or ()) if kind == "text" else ()
     return ColumnSem(
-        table.name, col.name, kind, values, money, ratio, col.pii, col.description, percent
+        table.name,
+        col.name,
+        kind,
+        values,
+        money,
+        ratio,
+        col.pii,
+        col.description,
+        percent,
+        boolean="BOOL" in declared,
     )
 
 
@@ -704,7 +714,9 @@ _FLAG_OPENERS = frozenset({"is", "has", "es", "esta", "tiene", "flag"})
 
 def flag_true(sem: ColumnSem) -> str | None:
     """The value meaning "yes" of a text column holding only a yes/no pair (`IsOfficial` in
-    ('T', 'F'), `activo` in ('S', 'N')), or None."""
+    ('T', 'F'), `activo` in ('S', 'N')) or of a BOOLEAN column ('1'), or None."""
+    if sem.boolean and sem.kind != "id":
+        return "1"
     if sem.kind != "text" or len(sem.values) != 2:
         return None
     folded = {lx.fold(v).strip(): v for v in sem.values}
