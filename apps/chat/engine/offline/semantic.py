@@ -60,7 +60,9 @@ class ColumnSem:
     pii: bool = False
     description: str = ""
     percent: bool = False  # stored in percent points (0-100)
-    boolean: bool = False  # declared BOOLEAN: its "yes" is 1 (true in every dialect)
+    # A yes/no column: "bool" (a boolean type: compared with TRUE), "number" (0/1 by its
+    # name: `active`, `is_paid`), or the text value that means yes ('Y', 'true'); "" if none.
+    flag: str = ""
 
 
 @dataclass(frozen=True)
@@ -294,8 +296,31 @@ def _column_sem(table: TableInfo, col: ColumnInfo, catalog: CatalogSnapshot) -> 
         col.pii,
         col.description,
         percent,
-        boolean="BOOL" in declared,
+        _flag(declared, kind, col.name, values),
     )
+
+
+# Two values that say yes and no, folded; the first of each pair is the yes.
+_YES_NO = (("y", "n"), ("yes", "no"), ("true", "false"), ("t", "f"), ("si", "no"), ("s", "n"))
+
+
+def _flag(declared: str, kind: str, name: str, values: tuple[str, ...]) -> str:
+    """Whether a column is a yes/no flag, and how its yes is written (see ColumnSem.flag)."""
+    if kind == "id":
+        return ""
+    if "BOOL" in declared or declared.strip() == "BIT":
+        return "bool"
+    folded = lx.fold(name)
+    if kind == "number" and (
+        folded in lx.ACTIVE_WORDS or folded.startswith(("is_", "es_", "has_", "tiene_"))
+    ):
+        return "number"
+    if kind == "text" and len(values) == 2:
+        by_fold = {lx.fold(v).strip(): v for v in values}
+        for yes, no in _YES_NO:
+            if set(by_fold) == {yes, no}:
+                return by_fold[yes]
+    return ""
 
 
 def _table_sem(table: TableInfo, columns: Mapping[tuple[str, str], ColumnSem]) -> TableSem:
@@ -548,6 +573,13 @@ def _add_name(phrases: _Phrases, name: str, entry: Entry, lang: str) -> None:
     key = lx.identifier_key(name, lang, phrases.surfaces)
     if key:
         phrases.setdefault(key, []).append(entry)
+    if lang != "en":
+        # An English plural name (`continents`, `languages`) is found from the Spanish word it
+        # shares its singular's stem with ("continente", "continentes").
+        singular = "_".join(tx.singular(w, "en") for w in tx.identifier_words(name))
+        other = lx.identifier_key(singular, lang)
+        if other and other != key:
+            phrases.setdefault(other, []).append(replace(entry, quality=min(entry.quality, GLOSS)))
 
 
 def _index_metrics(phrases: _Phrases, metrics: Mapping[str, MetricSem], lang: str) -> None:
@@ -648,6 +680,11 @@ _RESERVED_GROUPS = (
 _RESERVED = {lang: _stem_set(lang, *_RESERVED_GROUPS) for lang in tx.LANGUAGES}
 
 
+def grammar_word(key: str, lang: str) -> bool:
+    """Whether a matching key is a grammar word of `lang` ("este", "total"), not a name."""
+    return key in _RESERVED.get(lang, frozenset())
+
+
 def _index_values(
     phrases: _Phrases, columns: Mapping[tuple[str, str], ColumnSem], lang: str
 ) -> None:
@@ -714,9 +751,8 @@ _FLAG_OPENERS = frozenset({"is", "has", "es", "esta", "tiene", "flag"})
 
 def flag_true(sem: ColumnSem) -> str | None:
     """The value meaning "yes" of a text column holding only a yes/no pair (`IsOfficial` in
-    ('T', 'F'), `activo` in ('S', 'N')) or of a BOOLEAN column ('1'), or None."""
-    if sem.boolean and sem.kind != "id":
-        return "1"
+    ('T', 'F'), `activo` in ('S', 'N')), or None. (BOOLEAN and 0/1 columns: `ColumnSem.flag`,
+    read in `conditions`.)"""
     if sem.kind != "text" or len(sem.values) != 2:
         return None
     folded = {lx.fold(v).strip(): v for v in sem.values}

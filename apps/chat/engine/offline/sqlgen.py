@@ -324,6 +324,12 @@ class _Builder:
                     node(this=self.col(f.table, f.column), expression=exp.Subquery(this=mean))
                 )
                 continue
+            sem = self.model.column(f.table, f.column)
+            if sem is not None and sem.flag == "bool" and f.op in ("=", "!=") and f.value in (0, 1):
+                yes = (f.value == 1) == (f.op == "=")  # a boolean type: TRUE/FALSE in any dialect
+                node = exp.EQ(this=self.col(f.table, f.column), expression=exp.Boolean(this=yes))
+                conditions.append(node)
+                continue
             conditions.append(_compare(self.col(f.table, f.column), f.op, f.value))
         if p.time_range:
             condition = self._range_condition(p.time_range)
