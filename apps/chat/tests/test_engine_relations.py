@@ -323,3 +323,10 @@ def test_a_verb_ending_a_do_question_relates_the_entity_asked_to_its_subject(lib
     _sql, got = _answer(library, "en", "Which company does the book Ubik cite?")
     assert got == [("Penguin",)]
     assert "cite" in _asks(library, "en", "Which company the book Ubik cite?")
+
+
+def test_how_many_rows_does_each_entity_verb_counts_per_entity(library):
+    """ "How many models does each car maker produce?": the verb ends the question after
+    "does each <entity>"."""
+    _sql, got = _answer(library, "en", "How many books does each company publish?")
+    assert sorted(row[-1] for row in got) == [1, 2, 2]

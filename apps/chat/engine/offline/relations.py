@@ -210,6 +210,9 @@ def _asked_of(tokens: list[lx.Token], at: dict[int, Mention], subject: Mention) 
         if m is not None and m.kind == "schema" and _tables_of(m) <= own:
             j = m.start - 1  # "the film AIRPORT POLLOCK": the value's own table named
             continue
+        if m is not None and m.kind == "group":
+            j = m.start - 1  # "how many models does each maker produce?"
+            continue
         if tokens[j].norm in lx.FILLER:
             j -= 1
             continue
