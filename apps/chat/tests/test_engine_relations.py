@@ -23,13 +23,13 @@ from apps.knowledge.engine import introspection
 from apps.knowledge.engine.catalog import CatalogSnapshot
 
 # companies 1..3; books 1..5 (book 5 has no edition); editions (book, city, licensed)
-_COMPANIES = [(1, "Penguin"), (2, "Anagrama"), (3, "Gallimard")]
+_COMPANIES = [(1, "Penguin", 1), (2, "Anagrama", 0), (3, "Gallimard", 1)]
 _BOOKS = [
-    (1, "Dune", 1965, 412, 1),
-    (2, "Ubik", 1969, 202, 1),
-    (3, "Solaris", 1961, 204, 2),
-    (4, "Lolita", 1955, 336, 3),
-    (5, "Emma", 1815, 474, 2),
+    (1, "Dune", 1965, 412, 1, 1),
+    (2, "Ubik", 1969, 202, 1, 1),
+    (3, "Solaris", 1961, 204, 2, 0),
+    (4, "Lolita", 1955, 336, 3, 1),
+    (5, "Emma", 1815, 474, 2, 0),
 ]
 _EDITIONS = [
     (1, "Paris", "T"),
@@ -53,18 +53,18 @@ _GENRES = [
 
 _SCHEMAS = {
     "en": """
-        CREATE TABLE companies (id INTEGER PRIMARY KEY, name TEXT);
+        CREATE TABLE companies (id INTEGER PRIMARY KEY, name TEXT, active BOOLEAN);
         CREATE TABLE books (id INTEGER PRIMARY KEY, title TEXT, year INTEGER, pages INTEGER,
-            company_id INTEGER REFERENCES companies(id));
+            company_id INTEGER REFERENCES companies(id), available BOOLEAN);
         CREATE TABLE editions (book_id INTEGER REFERENCES books(id), city TEXT,
             is_licensed TEXT, PRIMARY KEY (book_id, city));
         CREATE TABLE book_genres (book_id INTEGER REFERENCES books(id), genre TEXT,
             PRIMARY KEY (book_id, genre));
     """,
     "es": """
-        CREATE TABLE empresas (id INTEGER PRIMARY KEY, nombre TEXT);
+        CREATE TABLE empresas (id INTEGER PRIMARY KEY, nombre TEXT, activa BOOLEAN);
         CREATE TABLE libros (id INTEGER PRIMARY KEY, titulo TEXT, anio INTEGER,
-            paginas INTEGER, empresa_id INTEGER REFERENCES empresas(id));
+            paginas INTEGER, empresa_id INTEGER REFERENCES empresas(id), disponible BOOLEAN);
         CREATE TABLE ediciones (libro_id INTEGER REFERENCES libros(id), ciudad TEXT,
             es_licenciada TEXT, PRIMARY KEY (libro_id, ciudad));
         CREATE TABLE generos_libro (libro_id INTEGER REFERENCES libros(id), genero TEXT,
@@ -81,8 +81,8 @@ def _build(path, lang: str):  # noqa: ANN001, ANN202
     conn = sqlite3.connect(path)
     conn.executescript(_SCHEMAS[lang])
     companies, books, editions, genres = _TABLES[lang]
-    conn.executemany(f"INSERT INTO {companies} VALUES (?, ?)", _COMPANIES)  # noqa: S608
-    conn.executemany(f"INSERT INTO {books} VALUES (?, ?, ?, ?, ?)", _BOOKS)  # noqa: S608
+    conn.executemany(f"INSERT INTO {companies} VALUES (?, ?, ?)", _COMPANIES)  # noqa: S608
+    conn.executemany(f"INSERT INTO {books} VALUES (?, ?, ?, ?, ?, ?)", _BOOKS)  # noqa: S608
     conn.executemany(f"INSERT INTO {editions} VALUES (?, ?, ?)", _EDITIONS)  # noqa: S608
     conn.executemany(f"INSERT INTO {genres} VALUES (?, ?)", _GENRES)  # noqa: S608
     conn.commit()
@@ -298,3 +298,35 @@ def test_a_negation_of_one_value_only_is_not_a_negated_relation(library, lang, q
     result = interpret(question, model)
     if result.route == "SQL":
         assert sorted(conn.execute(result.sql).fetchall()) == [("Ubik",)]
+
+
+@pytest.mark.parametrize(
+    ("lang", "question", "expected"),
+    [
+        ("en", "How many books are available?", [(3,)]),
+        ("es", "¿Cuántos libros están disponibles?", [(3,)]),
+        ("en", "How many companies are active?", [(2,)]),
+        ("es", "¿Cuántas empresas están activas?", [(2,)]),
+    ],
+)
+def test_a_boolean_column_named_as_an_adjective_filters_true(library, lang, question, expected):
+    """ "customers who are active" grouped the customers by `active`: a BOOLEAN column is a
+    yes/no column too (`ColumnSem.flag`); "active companies" is the flag of the companies, not
+    the companies that have books."""
+    assert _answer(library, lang, question)[1] == expected
+
+
+def test_a_verb_ending_a_do_question_relates_the_entity_asked_to_its_subject(library):
+    """ "Which language does the film X use?": the verb ends the question, its subject (a
+    value of another table) comes after "does", the entity asked before it. (Spanish puts the
+    verb between them: "¿Qué empresa cita el libro Ubik?" is the ordinary shape.)"""
+    _sql, got = _answer(library, "en", "Which company does the book Ubik cite?")
+    assert got == [("Penguin",)]
+    assert "cite" in _asks(library, "en", "Which company the book Ubik cite?")
+
+
+def test_how_many_rows_does_each_entity_verb_counts_per_entity(library):
+    """ "How many models does each car maker produce?": the verb ends the question after
+    "does each <entity>"."""
+    _sql, got = _answer(library, "en", "How many books does each company publish?")
+    assert sorted(row[-1] for row in got) == [1, 2, 2]

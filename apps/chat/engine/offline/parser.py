@@ -992,7 +992,7 @@ def _active_entities(ctx: Context, slots: list[MetricSlot]) -> None:
             if other is None or j in ctx.used or lx.fold(other.text) not in lx.ACTIVE_WORDS:
                 continue
             table = max(m.of("table"), key=lambda e: e.quality).ref[0]
-            if any(e.ref[0] == table for e in other.of("column")):
+            if any(e.ref[0] == table for e in (*other.of("column"), *other.of("value"))):
                 continue  # "productos activos": the table's own flag column (see planner)
             path = model.path(model.fact, table)
             if table == model.fact or not path or len(path) != 1 or path[0][0] != model.fact:

@@ -142,6 +142,8 @@ def relation_verbs(
             continue  # words that change the meaning, read elsewhere or asked back
         left, negated = _entity_before(tokens, at, i)
         right, kinds = _entity_after(tokens, at, i)
+        if right is None and left is not None and _last_word(tokens, i):
+            left, right = _asked_of(tokens, at, left), left  # "which X does Y use?"
         if left is None or right is None or not (_solid(left) and _solid(right)):
             continue
         if not _names_entity(left):
@@ -188,6 +190,41 @@ def _tanto_como(tokens: list[lx.Token], unknown: set[str]) -> dict[int, str]:
         if tok.norm == "tanto" and tok.text in unknown and "como" in norms[i + 1 :]:
             return {i: "ambos", norms.index("como", i + 1): "y"}
     return {}
+
+
+def _last_word(tokens: list[lx.Token], i: int) -> bool:
+    return all(t.kind == "symbol" for t in tokens[i + 1 :])
+
+
+_AUXILIARIES = lx.words("do does did")
+
+
+def _asked_of(tokens: list[lx.Token], at: dict[int, Mention], subject: Mention) -> Mention | None:
+    """ "Which language does the film AIRPORT POLLOCK use?": the entity asked about (language)
+    before "do/does/did" and the subject of a verb that ends the question (the film named),
+    or None."""
+    own = _tables_of(subject)
+    j = subject.start - 1
+    while j >= 0:
+        m = at.get(j)
+        if m is not None and m.kind == "schema" and _tables_of(m) <= own:
+            j = m.start - 1  # "the film AIRPORT POLLOCK": the value's own table named
+            continue
+        if m is not None and m.kind == "group":
+            j = m.start - 1  # "how many models does each maker produce?"
+            continue
+        if tokens[j].norm in lx.FILLER:
+            j -= 1
+            continue
+        break
+    if j < 0 or tokens[j].norm not in _AUXILIARIES:
+        return None
+    found, _negated = _entity_before(tokens, at, j + 1)
+    return found
+
+
+def _tables_of(mention: Mention) -> set[str]:
+    return {e.ref[0] for e in mention.entries if e.kind in ("table", "column", "value")}
 
 
 def _verb_shaped(tok: lx.Token, i: int) -> bool:

@@ -759,7 +759,8 @@ _FLAG_OPENERS = frozenset({"is", "has", "es", "esta", "tiene", "flag"})
 
 def flag_true(sem: ColumnSem) -> str | None:
     """The value meaning "yes" of a text column holding only a yes/no pair (`IsOfficial` in
-    ('T', 'F'), `activo` in ('S', 'N')), or None."""
+    ('T', 'F'), `activo` in ('S', 'N')), or None. (BOOLEAN and 0/1 columns: `ColumnSem.flag`,
+    read in `conditions`.)"""
     if sem.kind != "text" or len(sem.values) != 2:
         return None
     folded = {lx.fold(v).strip(): v for v in sem.values}
