@@ -101,3 +101,14 @@ def test_every_server_engine_has_url_schemes_and_a_display_without_the_password(
     for dialect in registered():
         if not dialect.server:
             assert locations.location_display(kind=dialect.kind, stored="ventas.db") == "ventas.db"
+
+
+def test_per_role_enforcement_names_the_engines_that_support_it(member):
+    from django.core.management import CommandError, call_command
+
+    member("acme", "admin")  # the demo org and its SQLite source
+    with pytest.raises(CommandError) as refused:
+        call_command("create_readonly_role", "--org", "acme", "--source", "empresa", "--print")
+    supporting = [d.label for d in registered() if d.supports_roles]
+    assert supporting and all(label in str(refused.value) for label in supporting)
+    assert "SQLite" not in str(refused.value)

@@ -61,3 +61,18 @@ def test_every_document_a_comment_cites_is_in_the_repository():
                 if not (ROOT / name).exists():
                     missing.add(f"{path.relative_to(ROOT)} → {name}")
     assert not missing, sorted(missing)
+
+
+def test_every_document_the_docs_cite_is_in_the_repository():
+    # The same for the docs and READMEs themselves (a name relative to the citing file or the
+    # repository root); a path into another checkout (`../shared/…`) or a URL is not a citation.
+    import re
+
+    cited = re.compile(r"(?<![\w/.\-\"'])((?:docs/|deploy/|tests/[\w/\-]+/)?[\w\-]+\.md)\b")
+    missing = set()
+    sources = [*(ROOT / "docs").rglob("*.md"), *ROOT.glob("*.md"), *(ROOT / "tests").rglob("*.md")]
+    for path in sources:
+        for name in cited.findall(path.read_text(encoding="utf-8", errors="replace")):
+            if not ((ROOT / name).exists() or (path.parent / name).exists()):
+                missing.add(f"{path.relative_to(ROOT)} → {name}")
+    assert not missing, sorted(missing)

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
-from apps.governance.engine.dialects import get_dialect
+from apps.governance.engine.dialects import get_dialect, registered
 from apps.governance.selectors import organization_get
 from apps.knowledge.db_roles import (
     DbRolesError,
@@ -73,7 +73,8 @@ class Command(BaseCommand):
             raise CommandError(f"unknown organization: {options['org']}")
         source = datasource_get(org=org, name=options["source"])
         if source is None or not get_dialect(source.kind).supports_roles:
-            raise CommandError("the data source must exist and be PostgreSQL or MariaDB")
+            engines = " or ".join(d.label for d in registered() if d.supports_roles)
+            raise CommandError(f"the data source must exist and be {engines}")
         if options["check"]:
             status = datasource_db_roles_status(data_source=source)
             self.stdout.write(f"{org.slug}/{source.name}: per-role database roles {status}")
