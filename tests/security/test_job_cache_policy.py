@@ -10,7 +10,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 
-from apps.chat.models import QueryJob
+from apps.chat.models import Message, QueryJob
 from apps.chat.pipeline import ask, run_job
 from apps.governance.models import Membership, Role
 
@@ -60,3 +60,32 @@ def test_a_job_run_under_the_same_policy_is_still_cached(member, settings, monke
     answer = _queued_then_run(member, settings, monkeypatch, region_meanwhile="Norte")
     assert answer["type"] == "SQL" and answer.get("cached")
     assert {row[0] for row in answer["rows"]} == {"Norte"}
+
+
+def test_a_queued_sql_job_is_refused_once_the_role_may_no_longer_edit_sql(
+    member, settings, monkeypatch
+):
+    """Hand-written SQL ("edit and re-run") queued as a job runs in the worker only if the role
+    may still run SQL: the admin revoking `can_edit_sql` meanwhile is a refusal, audited."""
+    from apps.chat import tasks
+    from apps.chat.pipeline import run_query
+    from apps.governance.models import AccessPolicy, AuditEntry
+
+    monkeypatch.setattr(tasks.query_job_run_task, "delay", lambda job_id: None)
+    settings.DATACHAT = {**settings.DATACHAT, "QUERY_JOBS": True, "WEB_QUERY_DEADLINE_MS": 0}
+    analista = member("acme", "analista")
+    sql = "SELECT region, COUNT(*) FROM ventas GROUP BY region"
+    pending = run_query(membership=analista, sql=sql, channel="web")
+    job = QueryJob.all_tenants.get(pk=pending["id"])
+    AccessPolicy.all_tenants.for_org(analista.organization).filter(role=Role.ANALYST).update(
+        can_edit_sql=False
+    )
+    job.status = QueryJob.Status.RUNNING
+    job.save(update_fields=["status"])
+    run_job(job)
+    job.refresh_from_db()
+    answer = Message.all_tenants.get(pk=job.message_id).answer
+    assert answer["type"] == "REFUSED" and answer["error"]["code"] == "not_authorized"
+    assert not answer.get("rows")
+    entry = AuditEntry.objects.filter(organization=analista.organization).order_by("-seq").first()
+    assert entry.rule.endswith(".no_sql_editing")

@@ -180,3 +180,12 @@ def screen(turn: Turn) -> Outcome | None:
     else:
         outcome.answer.intent = refusal_intent(turn.question, turn.scope, why)
     return replace(outcome, refusal_rule=f"screening.{screen.code}")
+
+
+def sql_editing_refused(turn: Turn) -> Outcome | None:
+    """The refusal of hand-written SQL for a role that may not edit SQL (checked when it is
+    asked and again in the worker: the policy may have changed while its job waited)."""
+    if turn.policy.can_edit_sql:
+        return None
+    outcome = refused("not_authorized", text("role_no_sql", turn.lang))
+    return replace(outcome, refusal_rule=f"policy.{turn.policy.role}.no_sql_editing")

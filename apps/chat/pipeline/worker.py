@@ -15,7 +15,7 @@ from apps.chat.models import Message, QueryJob
 from apps.chat.pipeline.cache import cache_key, cache_set
 from apps.chat.pipeline.execution import sql_answer
 from apps.chat.pipeline.record import record
-from apps.chat.pipeline.resolve import new_request, resolve
+from apps.chat.pipeline.resolve import new_request, resolve, sql_editing_refused
 from apps.chat.pipeline.values import (
     ConversationNotFound,
     Outcome,
@@ -88,6 +88,10 @@ def _job_request(job: QueryJob) -> Request:
 
 
 def _job_answer(turn: Turn, job: QueryJob) -> Outcome:
+    if job.kind == Message.Kind.QUERY:
+        not_editable = sql_editing_refused(turn)
+        if not_editable is not None:
+            return not_editable
     plan = plan_from_dict(job.plan)
     outcome = sql_answer(
         turn,
