@@ -13,6 +13,7 @@ import contextlib
 import hmac
 import logging
 import os
+import threading
 import time
 from typing import Any
 
@@ -166,16 +167,28 @@ _STATE_REGISTRY = CollectorRegistry(auto_describe=False)
 _STATE_REGISTRY.register(StateCollector())
 
 
+_REDIS_CLIENTS: dict[tuple[str, float], Any] = {}
+
+
+def _redis(url: str, timeout: float) -> Any:
+    """One pooled client per URL and timeout in this process: `redis.Redis.from_url` per call
+    opened a new connection (and read the package metadata) on every /health and scrape."""
+    client = _REDIS_CLIENTS.get((url, timeout))
+    if client is None:
+        import redis
+
+        client = redis.Redis.from_url(url, socket_connect_timeout=timeout, socket_timeout=timeout)
+        _REDIS_CLIENTS[(url, timeout)] = client
+    return client
+
+
 def queue_depth() -> int | None:
     """Messages waiting in the Celery queue (Redis broker only; None otherwise or unreachable)."""
     url = getattr(settings, "CELERY_BROKER_URL", "")
     if not url.startswith(("redis://", "rediss://")):
         return None
     try:
-        import redis
-
-        client = redis.Redis.from_url(url, socket_connect_timeout=0.5, socket_timeout=0.5)
-        return int(client.llen("celery"))
+        return int(_redis(url, 0.5).llen("celery"))
     except Exception as exc:  # noqa: BLE001
         logger.warning("queue depth not measured (%s)", type(exc).__name__)
         return None
@@ -271,9 +284,7 @@ def _health_store():  # noqa: ANN202
 
 
 def _broker() -> str:
-    import redis
-
-    redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=1, socket_timeout=1).ping()
+    _redis(settings.REDIS_URL, 1.0).ping()
     return "redis"
 
 
@@ -381,12 +392,29 @@ def may_see_details(request: HttpRequest) -> bool:
     return "Authorization" in request.headers and _staff_api_user(request)
 
 
-def health(request: HttpRequest) -> JsonResponse:
-    """Liveness: 200 `{"status": "ok"}` when every dependency answers, else 503.
+# This process's last /health checks and when they expire (`_clock()`).
+_HEALTH_MEMO: dict[str, Any] = {"checks": None, "until": 0.0}
+_HEALTH_LOCK = threading.Lock()
+_clock = time.monotonic
 
-    The public learns only that; staff and holders of DATACHAT_HEALTH_TOKEN also get `checks`,
-    the state of each dependency (never a host, port, path or driver message).
-    """
+
+def health_checks() -> dict[str, dict]:
+    """Every dependency's check, run at most once per `DATACHAT_HEALTH_CACHE_SECONDS` in this
+    process (0: on every call). Probes, load balancers and `make loadtest` call /health many
+    times a second; each run costs a database and five Redis round trips, and with no worker
+    alive a one-second ping. A failure is remembered as long as a success: the next run, a
+    few seconds later, sees the recovery."""
+    ttl = float(getattr(settings, "DATACHAT_HEALTH_CACHE_SECONDS", 0) or 0)
+    if ttl <= 0:
+        return _health_run()
+    with _HEALTH_LOCK:
+        if _HEALTH_MEMO["checks"] is None or _clock() >= _HEALTH_MEMO["until"]:
+            _HEALTH_MEMO["checks"] = _health_run()
+            _HEALTH_MEMO["until"] = _clock() + ttl
+        return _HEALTH_MEMO["checks"]
+
+
+def _health_run() -> dict[str, dict]:
     checks = {
         "database": _check(_database),
         "cache": _check(_cache),
@@ -397,6 +425,17 @@ def health(request: HttpRequest) -> JsonResponse:
     if _broker_configured():
         checks["workers"] = _check(_workers)
         checks["queue"] = _check(_queue)
+    return checks
+
+
+def health(request: HttpRequest) -> JsonResponse:
+    """Liveness: 200 `{"status": "ok"}` when every dependency answers, else 503.
+
+    The public learns only that; staff and holders of DATACHAT_HEALTH_TOKEN also get `checks`,
+    the state of each dependency (never a host, port, path or driver message). The checks are
+    this process's last run if it is younger than `DATACHAT_HEALTH_CACHE_SECONDS`.
+    """
+    checks = health_checks()
     ok = all(c["status"] == "ok" for c in checks.values())
     if not may_see_details(request):
         return JsonResponse({"status": "ok" if ok else "unavailable"}, status=200 if ok else 503)

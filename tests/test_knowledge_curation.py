@@ -114,3 +114,17 @@ def test_an_analyst_asking_about_a_hidden_table_gets_no_column_names(member):
     for column in ("salario", "cuenta_bancaria", "fecha_ingreso", "cargo"):
         assert column not in text
     assert answer["type"] in ("RAG", "CLARIFY", "REFUSED")
+
+
+def test_a_kept_member_reads_the_orgs_new_limits_at_its_next_question(member):
+    from apps.governance.models import Organization
+
+    # Given a member object kept across questions (a batch, a worker)
+    analista = member("acme", "analista")
+    assert ask(membership=analista, question="Ventas por producto")["type"] == "SQL"
+    # When an administrator lowers the org's row cap meanwhile
+    Organization.objects.filter(pk=analista.organization.pk).update(row_cap=2)
+    answer = ask(membership=analista, question="Número de pedidos por producto")
+    # Then the next question reads it (the org row comes with the data source's)
+    assert answer["type"] == "SQL"
+    assert analista.organization.row_cap == 2

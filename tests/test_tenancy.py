@@ -97,6 +97,25 @@ def test_a_shared_conversation_is_visible_through_a_guardian_permission(member):
     assert access_conversation_by_id(membership=viewer, pk=conversation.pk) == conversation
 
 
+def test_a_new_conversation_grants_its_owner_exactly_the_owner_permissions(member):
+    from guardian.models import UserObjectPermission
+    from guardian.shortcuts import get_perms
+
+    from apps.chat.pipeline import ask
+
+    owner, colleague = member("acme", "analista"), member("acme", "cientifica")
+    answer = ask(membership=owner, question="Número de pedidos por canal")
+    conversation = Conversation.all_tenants.get(pk=answer["conversation_id"])
+    assert sorted(get_perms(owner.user, conversation)) == [
+        "change_conversation",
+        "delete_conversation",
+        "view_conversation",
+    ]
+    assert get_perms(colleague.user, conversation) == []
+    grants = UserObjectPermission.objects.filter(object_pk=str(conversation.pk))
+    assert {g.user_id for g in grants} == {owner.user.pk} and grants.count() == 3
+
+
 def test_asking_for_another_orgs_source_by_name_is_unknown(member):
     from apps.chat.pipeline import ask
 

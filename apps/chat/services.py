@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlglot
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
@@ -56,35 +56,60 @@ class TurnRecord:
 
 
 def conversation_start(*, membership: Any, source: DataSource | None, title: str) -> Conversation:
-    """A new conversation of the member, with the owner's object permissions (one read and one
-    insert: guardian's `assign_perm` costs two queries per permission)."""
-    from django.contrib.auth.models import Permission
-    from django.contrib.contenttypes.models import ContentType
-    from guardian.models import UserObjectPermission
-
+    """A new conversation of the member, with the owner's object permissions (one insert of
+    the three rows, read from the permission table by the database itself: guardian's
+    `assign_perm` costs two queries per permission)."""
     conversation = Conversation.objects.create(
         organization=membership.organization,
         user=membership.user,
         data_source=source,
         title=title,
     )
-    content_type = ContentType.objects.get_for_model(Conversation)
-    permissions = Permission.objects.filter(
-        content_type=content_type, codename__in=OWNER_PERMISSIONS
-    )
-    UserObjectPermission.objects.bulk_create(
-        [
-            UserObjectPermission(
-                user=membership.user,
-                permission=permission,
-                content_type=content_type,
-                object_pk=str(conversation.pk),
-            )
-            for permission in permissions
-        ],
-        ignore_conflicts=True,
-    )
+    _owner_permissions_grant(user=membership.user, conversation=conversation)
     return conversation
+
+
+def _owner_permissions_grant(*, user: Any, conversation: Conversation) -> None:
+    from django.contrib.auth.models import Permission
+    from django.contrib.contenttypes.models import ContentType
+    from guardian.models import UserObjectPermission
+
+    content_type = ContentType.objects.get_for_model(Conversation)
+    if connection.vendor not in ("postgresql", "sqlite"):
+        permissions = Permission.objects.filter(
+            content_type=content_type, codename__in=OWNER_PERMISSIONS
+        )
+        UserObjectPermission.objects.bulk_create(
+            [
+                UserObjectPermission(
+                    user=user,
+                    permission=permission,
+                    content_type=content_type,
+                    object_pk=str(conversation.pk),
+                )
+                for permission in permissions
+            ],
+            ignore_conflicts=True,
+        )
+        return
+    # INSERT … SELECT … ON CONFLICT DO NOTHING: the same rows and the same tolerance of a row
+    # already there as the bulk_create above, in one statement.
+    q = connection.ops.quote_name
+    grant, perm = UserObjectPermission._meta, Permission._meta
+
+    def col(meta, name: str) -> str:  # noqa: ANN001
+        return q(meta.get_field(name).column)
+
+    marks = ", ".join(["%s"] * len(OWNER_PERMISSIONS))
+    sql = (
+        f"INSERT INTO {q(grant.db_table)} ({col(grant, 'permission')}, "  # noqa: S608 - model names
+        f"{col(grant, 'content_type')}, {col(grant, 'object_pk')}, {col(grant, 'user')}) "
+        f"SELECT {col(perm, 'id')}, {col(perm, 'content_type')}, %s, %s FROM {q(perm.db_table)} "
+        f"WHERE {col(perm, 'content_type')} = %s AND {col(perm, 'codename')} IN ({marks}) "
+        "ON CONFLICT DO NOTHING"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [str(conversation.pk), user.pk, content_type.pk, *OWNER_PERMISSIONS])
 
 
 def message_record(
@@ -95,7 +120,9 @@ def message_record(
     transaction (the caller's, or a new one). Returns the message and the stored answer dict."""
     membership = record.membership
     org, user = membership.organization, membership.user
-    with transaction.atomic():
+    # No savepoint when the caller's transaction is open (the pipeline's): nothing here is
+    # caught and retried, so a failure rolls back the whole turn either way.
+    with transaction.atomic(savepoint=False):
         answer.conversation_id = conversation.pk
         answer.message_id = None
         payload = answer.to_dict()

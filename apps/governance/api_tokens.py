@@ -30,6 +30,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.plumbing import build_bearer_security_scheme_object
 from knox.auth import TokenAuthentication
 from knox.settings import knox_settings
+from knox.signals import token_expired
 
 from apps.governance.models import ApiToken, Membership
 
@@ -142,7 +143,23 @@ def api_token_revoke(*, token: ApiToken, channel: str = "web") -> None:
 
 
 class ApiTokenAuthentication(TokenAuthentication):
-    """knox's `Authorization: Token <key>` check, plus the token's last use (minute resolution)."""
+    """knox's `Authorization: Token <key>` check, plus the token's last use (minute resolution).
+
+    knox also deletes the user's other expired tokens on every request (a read of all of them
+    each time): here that sweep runs when the token's last use is recorded, at most once a
+    minute per token. An expired token is refused and deleted on every request, as in knox.
+    """
+
+    def _cleanup_token(self, auth_token: ApiToken) -> bool:
+        used = auth_token.last_used_at
+        if used is None or timezone.now() - used > LAST_USED_RESOLUTION:
+            return super()._cleanup_token(auth_token)  # the sweep, and this token's expiry
+        if auth_token.expiry is not None and auth_token.expiry < timezone.now():
+            username = auth_token.user.get_username()
+            auth_token.delete()
+            token_expired.send(sender=self.__class__, username=username, source="auth_token")
+            return True
+        return False
 
     def authenticate_credentials(self, token: bytes) -> tuple[Any, ApiToken]:
         user, auth_token = super().authenticate_credentials(token)

@@ -43,12 +43,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import DEFAULT_CACHE_ALIAS, cache, caches
 from django.core.cache.backends.locmem import LocMemCache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from django_redis.cache import RedisCache
 from rest_framework.exceptions import Throttled
 from rest_framework.throttling import BaseThrottle
 
@@ -151,22 +152,54 @@ class CacheUnavailable(RuntimeError):
 _LOCAL = LocMemCache("datachat-ratelimit-fallback", {"OPTIONS": {"MAX_ENTRIES": 20000}})
 
 
+# One round trip on Redis: create the current slot with its expiry if missing, add one, and
+# read the window's other slots (the three cache calls of the generic path, atomically).
+_REDIS_HIT = """
+redis.call('SET', KEYS[1], 0, 'NX', 'EX', ARGV[1])
+local current = redis.call('INCR', KEYS[1])
+if redis.call('TTL', KEYS[1]) < 0 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+if #KEYS == 1 then return {current} end
+return {current, unpack(redis.call('MGET', unpack(KEYS, 2)))}
+"""
+
+
+def _redis_count(store: Any, keys: list[str], timeout: int) -> tuple[int, list[int]] | None:
+    """(the current slot's count after adding one, the other slots' counts) through one
+    script call when `store` is django-redis; None for any other cache (the generic path).
+    The keys and integer values are django-redis's own, so `decr` and `get_many` agree."""
+    if store is cache:  # the proxy of the default cache: the backend behind it
+        store = caches[DEFAULT_CACHE_ALIAS]
+    if not isinstance(store, RedisCache):
+        return None
+    made = [store.make_key(k) for k in (keys[-1], *keys[:-1])]
+    client = store.client.get_client(write=True)
+    reply = client.eval(_REDIS_HIT, len(made), *made, timeout)
+    if not reply:
+        raise CacheUnavailable(keys[-1])
+    return int(reply[0]), [int(v or 0) for v in reply[1:]]
+
+
 def _hit(key: str, rate: Rate, now: float, store: Any = None) -> int | None:
     """Count one request under `key`; None if it fits, else the seconds to wait (not counted)."""
     store = cache if store is None else store
     keys, index, slot_ms = _slot_keys(key, rate, now)
     current_key = keys[-1]
     timeout = rate.seconds + math.ceil(2 * slot_ms / 1000) + 1
-    store.add(current_key, 0, timeout=timeout)
-    try:
-        current = store.incr(current_key)
-    except ValueError:  # expired between add and incr
-        store.set(current_key, 1, timeout=timeout)
-        current = store.get(current_key)
-    if not isinstance(current, int):
-        raise CacheUnavailable(key)
-    found = store.get_many(keys[:-1])
-    counts = [int(found.get(k) or 0) for k in keys[:-1]] + [current]
+    counted = _redis_count(store, keys, timeout)
+    if counted is not None:
+        current, others = counted
+        counts = [*others, current]
+    else:
+        store.add(current_key, 0, timeout=timeout)
+        try:
+            current = store.incr(current_key)
+        except ValueError:  # expired between add and incr
+            store.set(current_key, 1, timeout=timeout)
+            current = store.get(current_key)
+        if not isinstance(current, int):
+            raise CacheUnavailable(key)
+        found = store.get_many(keys[:-1])
+        counts = [int(found.get(k) or 0) for k in keys[:-1]] + [current]
     if sum(counts) <= rate.count:
         return None
     with contextlib.suppress(ValueError):

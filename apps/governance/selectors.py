@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 from django.db.models import QuerySet
 from django.http import Http404
@@ -36,7 +37,27 @@ def membership_for_user(*, user, org_slug: str | None = None) -> Membership | No
     qs = Membership.all_tenants.select_related("organization", "user").filter(user=user)
     if org_slug:
         qs = qs.filter(organization__slug=org_slug)
-    return qs.order_by("organization__slug").first()
+    membership = qs.order_by("organization__slug").first()
+    if membership is not None:
+        org_mark_read(membership.organization)
+    return membership
+
+
+# How long an organization row read from the database is taken as current: a request reads it
+# with the member (above) and the pipeline need not read it again (`org_is_current`).
+ORG_CURRENT_SECONDS = 1.0
+
+
+def org_mark_read(org: Organization) -> None:
+    org._datachat_read_at = time.monotonic()
+
+
+def org_is_current(org: Organization) -> bool:
+    """Whether `org` was read from the database within `ORG_CURRENT_SECONDS` (a member object
+    kept longer, by a batch or a worker, is read again before its limits and knowledge version
+    are used)."""
+    read_at = getattr(org, "_datachat_read_at", None)
+    return read_at is not None and time.monotonic() - read_at < ORG_CURRENT_SECONDS
 
 
 def capabilities_for(membership: Membership | None) -> DataPolicy:

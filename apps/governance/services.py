@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -466,13 +466,14 @@ def audit_record(
     """
     keyring = audit_keyring()
     # Bump first (one query on every entry but a chain's first, which creates its head).
-    if not AuditChainHead.objects.filter(organization=org).update(seq=F("seq") + 1):
+    head = _chain_head_bump(org)
+    if head is None:
         AuditChainHead.objects.get_or_create(organization=org)
-        AuditChainHead.objects.filter(organization=org).update(seq=F("seq") + 1)
-    head = AuditChainHead.objects.select_for_update().get(organization=org)
+        head = _chain_head_bump(org)
+    head_pk, seq, last_hash = head
     entry = AuditEntry(
         organization=org,
-        seq=head.seq,
+        seq=seq,
         user=user if getattr(user, "pk", None) else None,
         username=(username if username is not None else getattr(user, "username", "") or "")[:150],
         role=role,
@@ -490,12 +491,36 @@ def audit_record(
         details=json.loads(json.dumps(details or {}, default=str)),
         created_at=created_at or timezone.now(),
         key_id=keyring.signing_key_id,
-        prev_hash=head.last_hash,
+        prev_hash=last_hash,
     )
-    entry.entry_hash = audit_hash(entry, head.last_hash, keyring)
+    entry.entry_hash = audit_hash(entry, last_hash, keyring)
     entry.save()
-    AuditChainHead.objects.filter(pk=head.pk).update(last_hash=entry.entry_hash)
+    AuditChainHead.objects.filter(pk=head_pk).update(last_hash=entry.entry_hash)
     return entry
+
+
+def _chain_head_bump(org: Organization | None) -> tuple[int, int, str] | None:
+    """Add one to the chain head's `seq` and read the head back (its id, the new seq and the
+    last hash), holding the head's lock to the end of the transaction; None when the chain has
+    no head yet. One statement where the database has `UPDATE … RETURNING` (PostgreSQL, SQLite
+    3.35+), the bump and a locking read elsewhere."""
+    if connection.vendor in ("postgresql", "sqlite"):
+        quote = connection.ops.quote_name
+        column = quote(AuditChainHead._meta.get_field("organization").column)
+        where, params = (f"{column} IS NULL", []) if org is None else (f"{column} = %s", [org.pk])
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {quote(AuditChainHead._meta.db_table)} SET {quote('seq')} = "  # noqa: S608 - names from the model
+                f"{quote('seq')} + 1 WHERE {where} RETURNING {quote('id')}, {quote('seq')}, "
+                f"{quote('last_hash')}",
+                params,
+            )
+            row = cursor.fetchone()
+        return (int(row[0]), int(row[1]), str(row[2])) if row else None
+    if not AuditChainHead.objects.filter(organization=org).update(seq=F("seq") + 1):
+        return None
+    head = AuditChainHead.objects.select_for_update().get(organization=org)
+    return head.pk, head.seq, head.last_hash
 
 
 @dataclass(frozen=True)

@@ -33,9 +33,14 @@ def datasource_list(*, org: Organization) -> QuerySet[DataSource]:
     return DataSource.all_tenants.for_org(org).order_by("-is_default", "name")
 
 
-def datasource_get(*, org: Organization, name: str | None = None) -> DataSource | None:
-    """A named source of the org, or its default source when no name is given."""
+def datasource_get(
+    *, org: Organization, name: str | None = None, with_org: bool = False
+) -> DataSource | None:
+    """A named source of the org, or its default source when no name is given (`with_org`:
+    its organization row read in the same query)."""
     qs = datasource_list(org=org)
+    if with_org:
+        qs = qs.select_related("organization")
     if name:
         return qs.filter(name=name).first()
     return qs.filter(is_default=True).first() or qs.first()

@@ -44,6 +44,9 @@ DATACHAT_HEALTH_WORKERS_CACHE_SECONDS = env.float(
     "DATACHAT_HEALTH_WORKERS_CACHE_SECONDS", default=10.0
 )
 DATACHAT_HEALTH_MAX_QUEUE = env.int("DATACHAT_HEALTH_MAX_QUEUE", default=1000)
+# /health runs its checks at most this often per process (seconds; 0: on every call) and answers
+# from the last run in between: probes and load balancers call it many times a second.
+DATACHAT_HEALTH_CACHE_SECONDS = env.float("DATACHAT_HEALTH_CACHE_SECONDS", default=2.0)
 
 # Database servers a data source may point at (`host` or `host:port`, comma-separated). Empty:
 # none, only SQLite files under DATACHAT_DATA_DIR/sources/<org>/ (docs/security.md).

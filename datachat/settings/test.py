@@ -36,4 +36,7 @@ REST_FRAMEWORK = {
     },
 }
 DATACHAT_ORG_RATES = {"chat": "100000/min", "query": "100000/min", "export": "100000/min"}
+# /health checks on every call, so a test sees the dependency it just broke (the memo has its
+# own test, tests/posture/test_health.py).
+DATACHAT_HEALTH_CACHE_SECONDS = 0
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)

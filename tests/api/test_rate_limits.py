@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 
 from apps.chat.models import Message
 from apps.governance.models import Organization
-from apps.governance.ratelimit import Rate, _hit, rate_check
+from apps.governance.ratelimit import Rate, _hit, _slot_keys, rate_check
 from tests.support.fixtures import login_request
 from tests.web.conftest import HTMX
 
@@ -118,6 +118,43 @@ def test_concurrent_requests_on_redis_never_exceed_the_limit(redis_url, settings
     for thread in threads:
         thread.join()
     assert sum(r is None for r in results) == 10
+    cache.clear()
+
+
+@pytest.mark.services
+def test_on_redis_a_count_is_one_round_trip_and_slides_like_the_generic_one(
+    redis_url, settings, monkeypatch
+):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": redis_url,
+            "KEY_PREFIX": "datachat-ratelimit-test",
+        }
+    }
+    cache.clear()
+    client = cache.client.get_client(write=True)
+    calls: list[str] = []
+    real = client.execute_command
+
+    def counted(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        calls.append(str(args[0]))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(client, "execute_command", counted)
+    rate = Rate(3, 10)
+    start = 1_000_000.0
+    # The same sliding window as the generic counter (test above), one script call per count
+    assert [_hit("t", rate, start + i) for i in range(3)] == [None, None, None]
+    assert len(calls) == 3 and all(c in ("EVAL", "EVALSHA") for c in calls)
+    wait = _hit("t", rate, start + 3)
+    assert wait is not None and 7 <= wait <= 9
+    assert _hit("t", rate, start + 3.5) <= wait
+    assert _hit("t", rate, start + 3 + wait) is None
+    # and the slots are django-redis's own integers, with an expiry
+    keys = _slot_keys("t", rate, start + 3 + wait)[0]
+    assert cache.get(keys[-1]) == 1
+    assert 0 < real("TTL", cache.make_key(keys[-1])) <= rate.seconds + 5
     cache.clear()
 
 

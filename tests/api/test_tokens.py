@@ -93,6 +93,29 @@ def test_an_expired_token_is_refused_and_purged(member):
     assert not ApiToken.objects.filter(pk=token.pk).exists()
 
 
+def test_expired_tokens_are_swept_when_a_use_is_recorded_and_refused_always(member):
+    user = member("acme", "analista").user
+    live, key = api_token_create(user=user, channel="cli")
+    other, _ = api_token_create(user=user, channel="cli")
+    client = token_client(key)
+    # Given a token whose use was just recorded, and another token of the user that expired
+    assert client.get("/api/v1/conversations/").status_code == 200
+    ApiToken.objects.filter(pk=other.pk).update(expiry=timezone.now() - dt.timedelta(seconds=1))
+    # When it is used again within the minute, the other tokens are not read again
+    assert client.get("/api/v1/conversations/").status_code == 200
+    assert ApiToken.objects.filter(pk=other.pk).exists()
+    # Then the next recorded use (a minute on) sweeps the expired one away
+    a_while_ago = timezone.now() - dt.timedelta(minutes=2)
+    ApiToken.objects.filter(pk=live.pk).update(last_used_at=a_while_ago)
+    assert client.get("/api/v1/conversations/").status_code == 200
+    assert not ApiToken.objects.filter(pk=other.pk).exists()
+    # And a token that expires between two uses of one minute is refused and purged at once
+    assert client.get("/api/v1/conversations/").status_code == 200
+    ApiToken.objects.filter(pk=live.pk).update(expiry=timezone.now() - dt.timedelta(seconds=1))
+    assert client.get("/api/v1/conversations/").status_code == 401
+    assert not ApiToken.objects.filter(pk=live.pk).exists()
+
+
 def test_a_token_cannot_mint_a_longer_lived_token(member):
     # Given a token that expires in 2 days (say, a stolen one)
     user = member("acme", "analista").user

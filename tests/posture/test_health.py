@@ -135,3 +135,65 @@ def test_metrics_are_open_when_no_token_is_configured(client, settings):
     settings.DATACHAT_METRICS_TOKEN = ""
     response = client.get("/metrics")
     assert response.status_code == 200 and b"datachat_answers_total" in response.content
+
+
+@pytest.fixture
+def health_memo(settings, monkeypatch):  # noqa: ANN001, ANN201
+    """/health's per-process memo on (30 s), a clock the test moves, the checks counted."""
+    from datachat import observability
+
+    clock = {"now": 1000.0}
+    monkeypatch.setattr(observability, "_clock", lambda: clock["now"])
+    monkeypatch.setitem(observability._HEALTH_MEMO, "checks", None)
+    monkeypatch.setitem(observability._HEALTH_MEMO, "until", 0.0)
+    runs = []
+    real = observability._database
+
+    def counted() -> str:
+        runs.append(clock["now"])
+        return real()
+
+    monkeypatch.setattr(observability, "_database", counted)
+    settings.DATACHAT_HEALTH_CACHE_SECONDS = 30
+    settings.DATACHAT_HEALTH_TOKEN = HEALTH_TOKEN
+    return clock, runs
+
+
+def test_health_runs_its_checks_once_per_interval_and_keeps_details_private(client, health_memo):
+    clock, runs = health_memo
+    bearer = {"HTTP_AUTHORIZATION": f"Bearer {HEALTH_TOKEN}"}
+    # Given one /health that ran the checks
+    assert client.get("/health", **bearer).json()["checks"]["database"]["status"] == "ok"
+    # When the public and the operator ask again within the interval
+    clock["now"] += 29
+    public = client.get("/health")
+    detailed = client.get("/health", **bearer)
+    # Then nothing is checked again, and only the operator sees the (remembered) details
+    assert len(runs) == 1
+    assert public.json() == {"status": "ok"}
+    assert detailed.json()["checks"]["database"]["status"] == "ok"
+    # And once the interval is over, the next call checks afresh
+    clock["now"] += 2
+    client.get("/health")
+    assert len(runs) == 2
+
+
+def test_a_remembered_failure_clears_at_the_next_interval(client, health_memo, monkeypatch):
+    from datachat import observability
+
+    clock, runs = health_memo
+    real = observability._cache
+
+    def broken() -> str:
+        raise observability.HealthProblem("cache read-back failed")
+
+    # Given a failing cache: 503, remembered for the interval even after the cache recovers
+    monkeypatch.setattr(observability, "_cache", broken)
+    assert client.get("/health").status_code == 503
+    monkeypatch.setattr(observability, "_cache", real)
+    clock["now"] += 10
+    assert client.get("/health").status_code == 503
+    # When the interval is over, Then /health sees the recovery
+    clock["now"] += 30
+    assert client.get("/health").status_code == 200
+    assert len(runs) == 2

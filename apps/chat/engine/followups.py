@@ -63,8 +63,8 @@ def _candidate_groups(model: SemanticModel, plan: QueryPlan, lang: str) -> list[
 def followups(plan: QueryPlan | None, model: SemanticModel, *, lang: str) -> list[str]:
     """Up to three follow-ups of `plan`, of different kinds, that the offline engine turns into
     a new SQL plan."""
-    if plan is None or not plan.metrics:
-        return []
+    if plan is None or not plan.metrics or plan.rows_plan is not None:
+        return []  # a count of rows having related rows: no follow-up re-plans it
     chosen: list[str] = []
     seen_plans = {plan}
     for group in _candidate_groups(model, plan, lang):

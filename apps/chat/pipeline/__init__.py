@@ -135,6 +135,47 @@ def run_query(
         return _run(request, source_name, conversation_id, _query_stages)
 
 
+def rehearse(
+    *, membership: Membership, question: str, source_name: str | None = None, channel: str = "gaps"
+) -> dict[str, Any]:
+    """Answer a question as the member would be answered now, without storing a message: a
+    steward's fix re-asks a knowledge gap's questions with it. The attempt is still an audit-chain
+    entry (channel `gaps`), and its model tokens still count against the org's budget."""
+    request = new_request(membership, question, channel, Message.Kind.ASK)
+    timer = Timer()
+    scope = Scope(lang=request.lang)
+    with tenant_scope(membership.organization):
+        try:
+            scope, stop = resolve(request, source_name, None, timer)
+            outcome = stop or _ask_stages(Turn(request=request, scope=scope, timer=timer))
+        except Exception as exc:  # noqa: BLE001 - an answer object, never a crash
+            logger.exception("rehearsal failure")
+            outcome = internal_error(exc, scope.lang)
+        answer = outcome.answer
+        answer.lang = outcome.lang or scope.lang
+        answer.source = scope.source.name if scope.source else None
+        answer.timings_ms = timer.result()
+        rehearsal_record(
+            record=TurnRecord(
+                membership=membership,
+                channel=channel,
+                kind=request.kind,
+                question=request.question,
+                source=scope.source,
+                plan=None,
+                audit_sql=outcome.audit_sql,
+                refusal_rule=outcome.refusal_rule,
+                policy_fingerprint=scope.policy.fingerprint() if scope.policy else "",
+            ),
+            answer=answer,
+        )
+    if outcome.llm is not None:
+        llm_budget.llm_usage_add(
+            org=request.org, tokens=answer.llm.prompt_tokens + answer.llm.completion_tokens
+        )
+    return answer.to_dict()
+
+
 # The channels whose slow queries become jobs (`ask`/`query` commands run to the end).
 JOB_CHANNELS = ("web", "api")
 
@@ -194,47 +235,6 @@ def _interpreted(turn: Turn) -> Outcome:
     if llm_budget.llm_budget_exhausted(org=turn.org):
         return budget_exhausted_answer(turn)
     return llm_or_offline_answer(turn)
-
-
-def rehearse(
-    *, membership: Membership, question: str, source_name: str | None = None, channel: str = "gaps"
-) -> dict[str, Any]:
-    """Answer a question as the member would be answered now, without storing a message: a
-    steward's fix re-asks a knowledge gap's questions with it. The attempt is still an audit-chain
-    entry (channel `gaps`), and its model tokens still count against the org's budget."""
-    request = new_request(membership, question, channel, Message.Kind.ASK)
-    timer = Timer()
-    scope = Scope(lang=request.lang)
-    with tenant_scope(membership.organization):
-        try:
-            scope, stop = resolve(request, source_name, None, timer)
-            outcome = stop or _ask_stages(Turn(request=request, scope=scope, timer=timer))
-        except Exception as exc:  # noqa: BLE001 - an answer object, never a crash
-            logger.exception("rehearsal failure")
-            outcome = internal_error(exc, scope.lang)
-        answer = outcome.answer
-        answer.lang = outcome.lang or scope.lang
-        answer.source = scope.source.name if scope.source else None
-        answer.timings_ms = timer.result()
-        rehearsal_record(
-            record=TurnRecord(
-                membership=membership,
-                channel=channel,
-                kind=request.kind,
-                question=request.question,
-                source=scope.source,
-                plan=None,
-                audit_sql=outcome.audit_sql,
-                refusal_rule=outcome.refusal_rule,
-                policy_fingerprint=scope.policy.fingerprint() if scope.policy else "",
-            ),
-            answer=answer,
-        )
-    if outcome.llm is not None:
-        llm_budget.llm_usage_add(
-            org=request.org, tokens=answer.llm.prompt_tokens + answer.llm.completion_tokens
-        )
-    return answer.to_dict()
 
 
 def _query_stages(turn: Turn) -> Outcome:

@@ -31,7 +31,8 @@ from apps.chat.texts import text
 from apps.governance.engine.errors import SqlRefusal
 from apps.governance.engine.guard import GuardLimits
 from apps.governance.engine.screening import bounded, screen_question
-from apps.governance.models import Membership
+from apps.governance.models import Membership, Organization
+from apps.governance.selectors import org_is_current
 from apps.knowledge.query_context import (
     RESTRICTED_RULE,
     query_context,
@@ -72,6 +73,12 @@ def new_request(
     )
 
 
+def _org_refresh_from(org: Organization, fresh: Organization) -> None:
+    """`org.refresh_from_db()` from a copy of its row just read (with the data source)."""
+    for column in org._meta.concrete_fields:
+        setattr(org, column.attname, getattr(fresh, column.attname))
+
+
 def resolve(
     request: Request, source_name: str | None, conversation_id: int | None, timer: Timer
 ) -> tuple[Scope, Outcome | None]:
@@ -81,11 +88,17 @@ def resolve(
     org = request.org
     lang = detect_language(request.question) if request.kind == Message.Kind.ASK else request.lang
     # The member object may outlive a knowledge edit (a batch, a long-lived worker): read the
-    # org's limits and knowledge version afresh, so the cache key and policy are current.
-    org.refresh_from_db()
-    source = datasource_get(org=org, name=source_name)
+    # org's limits and knowledge version afresh, so the cache key and policy are current (a
+    # request's member was read with its org a moment ago: no second read). The row comes
+    # with the source's, in one query.
+    stale_org = not org_is_current(org)
+    source = datasource_get(org=org, name=source_name, with_org=stale_org)
     if source is not None and source.organization_id == org.pk:
+        if stale_org:
+            _org_refresh_from(org, source.organization)
         source.organization = org  # the same row, already read: no second query
+    elif stale_org:
+        org.refresh_from_db()
     conversation, history = None, History()
     if conversation_id is not None:
         conversation = conversation_owned_get(membership=request.membership, pk=conversation_id)

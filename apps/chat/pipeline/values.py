@@ -19,9 +19,7 @@ from apps.governance.engine.policy import DataPolicy
 from apps.governance.models import Membership
 from apps.knowledge.engine.catalog import CatalogSnapshot
 from apps.knowledge.models import DataSource
-from apps.knowledge.query_context import (
-    QueryContext,
-)
+from apps.knowledge.query_context import QueryContext
 
 
 class Timer:
@@ -175,10 +173,12 @@ class ConversationNotFound(Exception):
 
 
 def refused(code: str, message: str) -> Outcome:
+    """A REFUSED answer with its error code (the caller adds the rule)."""
     return Outcome(Answer(type="REFUSED", answer=message, error={"code": code, "message": message}))
 
 
 def error(code: str, message: str, detail: Exception | None = None) -> Outcome:
+    """An ERROR answer with its error code (`detail` is logged by the caller, never shown)."""
     return Outcome(Answer(type="ERROR", answer=message, error={"code": code, "message": message}))
 
 

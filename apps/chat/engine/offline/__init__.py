@@ -22,6 +22,7 @@ from datachat import text as tx
 from . import lexicon as lx
 from . import measures as ms
 from .coverage import unused_mention
+from .labels import full_names
 from .parser import Context, Unclear, schema_request
 from .parts import NeedsFact, Parts
 from .patterns import apply_patterns, take_patterns
@@ -39,6 +40,7 @@ from .plan import (
 )
 from .planner import followup_plan, fresh_plan, read_parts
 from .reading import describe
+from .relations import check_negated_flags, check_relations, related_rows, relation_verbs
 from .scan import scan
 from .semantic import SemanticModel, build_semantic_model
 from .sqlgen import PlanError, compile_sql
@@ -89,7 +91,8 @@ def _interpret(
     question: str, model: SemanticModel, *, previous: QueryPlan | None, with_suggestions: bool
 ) -> Interpretation:
     lang = lx.detect_language(question)
-    tokens = _rewrite_phrases(lx.tokenize(question, lang))
+    tokens = _numeric_between(_rewrite_phrases(lx.tokenize(question, lang)))
+    tokens = full_names(model, tokens)  # "full name" -> "first name and last name"
     tokens, shape = _analytic_shape(tokens)
     tokens, patterns = take_patterns(question, tokens)
     if previous is not None:
@@ -106,6 +109,10 @@ def _interpret(
     tokens, fixes = correct_typos(model, tokens, unmapped)
     if fixes:  # "regoin" -> "region": read the question again with the corrected words
         mentions, unmapped = scan(model, tokens)
+    related = relation_verbs(model, tokens, mentions, unmapped)
+    if related is not None:  # "countries that speak English": the verb is the join
+        tokens = related.tokens
+        mentions, unmapped = scan(model, tokens)
     placed = _where_as_place(model, tokens, mentions)
     if placed is not None:  # "¿Dónde vendimos más?" -> "región vendimos más"
         tokens = placed
@@ -116,7 +123,9 @@ def _interpret(
         mentions, unmapped = scan(model, tokens)
     having_rows = None
     if previous is None:
-        having_rows = _entity_rows(model, tokens, mentions)
+        having_rows = _entity_rows(model, tokens, mentions) or related_rows(
+            model, tokens, mentions, related
+        )
         if having_rows is not None:  # "clientes que nunca compraron en Online" -> "ventas … Online"
             tokens = having_rows.tokens
             mentions, unmapped = scan(model, tokens)
@@ -178,12 +187,15 @@ def _interpret(
         plan = shape.apply(plan)
         if having_rows is not None:
             plan = having_rows.listing(plan, model)
+        if related is not None:  # the plan answers the relation the verb said, or ask
+            check_relations(plan, model, related)
+        check_negated_flags(plan, model)
         if patterns:  # "names that contain 'a'": LIKE on the column named, else the label
             plan = apply_patterns(plan, patterns, _columns_before(read, plan, model), model)
             if plan is None:
                 raise Unclear("unknown_value", patterns[0].text)
         sql = compile_sql(plan, model)
-        skip = read.qualifiers | read.rejected | read.consumed
+        skip = read.qualifiers | (read.rejected - read.unread) | read.consumed
         left = unused_mention(read.mentions, skip, plan, sql, model)
         if left is not None:  # the SQL would answer another question: ask, naming the word
             raise Unclear("unused_word", left)
@@ -306,6 +318,44 @@ def _rewrite_phrases(tokens: list[lx.Token]) -> list[lx.Token]:
         else:
             out.append(tokens[i])
             i += 1
+    return out
+
+
+def _is_year(token: lx.Token) -> bool:
+    value = lx.parse_number(token.norm) if token.kind == "number" else None
+    return value is not None and value == int(value) and 1000 <= value <= 2999
+
+
+def _numeric_between(tokens: list[lx.Token]) -> list[lx.Token]:
+    """ "population between 160000 and 900000", "peso entre 3000 y 4000": a closed range of
+    numbers, read as two comparisons ("at least 160000 and at most 900000"). Two years stay as
+    they are: a time range (on a date, or on a year column, conditions.read_time)."""
+    out: list[lx.Token] = []
+    i = 0
+    while i < len(tokens):
+        window = tokens[i : i + 4]
+        if (
+            len(window) == 4
+            and window[0].norm in ("between", "entre")
+            and window[1].kind == "number"
+            and window[2].norm in ("and", "y")
+            and window[3].kind == "number"
+            and not (_is_year(window[1]) and _is_year(window[3]))
+        ):
+            first, es = window[0], window[0].lang == "es"
+            low, high = ("al menos", "como maximo") if es else ("at least", "at most")
+
+            def said(text: str, first: lx.Token = first) -> list[lx.Token]:
+                return [
+                    replace(first, text=w, norm=w, key=lx.word_key(w, first.lang), kind="word")
+                    for w in text.split()
+                ]
+
+            out += [*said(low), window[1], window[2], *said(high), window[3]]
+            i += 4
+            continue
+        out.append(tokens[i])
+        i += 1
     return out
 
 
@@ -613,18 +663,33 @@ def _entities_with_count(tokens: list[lx.Token], mentions: list) -> list[lx.Toke
     table counted per row of another, kept where the count passes: read as "orders by
     customers with more than 5 orders" (a HAVING on the count, grouped by the entity)."""
     kinds = [m.kind for m in mentions]
-    for k in range(len(mentions) - 4):
-        entity, with_, cmp, number, counted = mentions[k : k + 5]
-        if kinds[k + 1 : k + 4] != ["with", "cmp", "number"]:
+    for k in range(1, len(mentions) - 3):
+        if kinds[k : k + 3] != ["with", "cmp", "number"] and kinds[k : k + 3] != [
+            "exist",
+            "cmp",
+            "number",
+        ]:
             continue
-        if entity.kind != "schema" or counted.kind != "schema":
-            continue
-        if not entity.has("table") or not counted.has("table"):
+        counted = mentions[k + 3]
+        e = k - 1  # the entity, past the values that narrow it ("countries in Europe have…")
+        while e > 0 and mentions[e].kind == "schema" and mentions[e].has("value"):
+            e -= 1
+        entity = mentions[e]
+        if entity.kind != "schema" or counted.kind != "schema" or not counted.has("table"):
             continue
         if entity.has("value") or counted.has("value") or entity.has("metric"):
             continue
-        mine = {e.ref[0] for e in entity.of("table")}
+        after = mentions[k + 4] if k + 4 < len(mentions) else None
+        if after is not None and after.kind == "schema" and after.start == counted.end:
+            continue  # "car manufacturers" read as "car" + "manufacturers": not one table
         theirs = {e.ref[0] for e in counted.of("table")}
+        # "districts have at least two addresses": a text column of the counted table groups
+        by_column = not entity.has("table") and any(
+            e.ref[0] in theirs and e.kind == "column" for e in entity.entries
+        )
+        if not entity.has("table") and not by_column:
+            continue
+        mine = {e.ref[0] for e in entity.of("table")}
         if mine & theirs or any(m.kind in ("group", "count", "agg") for m in mentions):
             return None
         lang = tokens[0].lang
@@ -634,10 +699,11 @@ def _entities_with_count(tokens: list[lx.Token], mentions: list) -> list[lx.Toke
             return replace(first, text=w, norm=w, key=lx.word_key(w, lang))
 
         es = lang == "es"
+        # "how many", not "number of": a catalog phrase ("number of cars") would swallow
+        # the first word of what is counted ("number of car manufacturers")
         return [
             *tokens[: entity.start],
-            word("numero" if es else "number"),
-            word("de" if es else "of"),
+            *([word("cuantos")] if es else [word("how"), word("many")]),
             *tokens[counted.start : counted.end],
             word("por" if es else "by"),
             *tokens[entity.start : entity.end],

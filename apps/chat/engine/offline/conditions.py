@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from datachat import text as tx
+
 from . import lexicon as lx
 from . import measures as ms
 from .parser import (
@@ -27,6 +29,7 @@ from .plan import (
     NumericFilter,
     TimeRange,
 )
+from .scan import Mention
 from .timeparse import TimeSpan, month_period, quarter_period
 
 
@@ -60,6 +63,8 @@ def read_with(ctx: Context, parts: Parts) -> None:
             continue
         if j + 1 < len(ctx.mentions) and ctx.mentions[j + 1].kind == "cmp":
             continue  # "con precio mayor a 300" is a comparison
+        if j in ctx.year_named:
+            continue  # "with an independence year after 1950": the time compares it
         numeric = [e for e in target.of("column") if column_kind(ctx, e) == "number"]
         between = {t.norm for t in ctx.tokens[m.end : target.start]}
         if not numeric or between & POSSESSIVES:
@@ -72,6 +77,27 @@ def read_with(ctx: Context, parts: Parts) -> None:
         op = ">" if m.kind == "with" else "="
         parts.numeric.append(NumericFilter(table, column, op, 0.0))
         ctx.used.update({i, j})
+
+
+def read_number_of(ctx: Context, parts: Parts) -> None:
+    """ "cars with 4 cylinders", "los coches de 8 cilindros": a bare number right before a
+    numeric column (not a metric, not a table) is that column's value."""
+    for k, m in enumerate(ctx.mentions[:-1]):
+        if m.kind != "number" or k in ctx.used or m.value[1]:
+            continue
+        if k > 0 and ctx.mentions[k - 1].kind in ("cmp", "rank"):
+            continue
+        target = schema_mention(ctx, k + 1)
+        if target is None or k + 1 in ctx.used or target.has("metric") or target.has("table"):
+            continue
+        numeric = [e for e in target.of("column") if column_kind(ctx, e) == "number"]
+        if not numeric or len(numeric) != len(target.entries):
+            continue
+        table, column = pick_numeric(ctx, k + 1, numeric)
+        if table != parts.base and ctx.model.path(parts.base, table) is None:
+            continue
+        parts.numeric.append(NumericFilter(table, column, "=", float(m.value[0])))
+        ctx.used.update({k, k + 1})
 
 
 def _negated(ctx: Context, i: int) -> bool:
@@ -130,6 +156,7 @@ def read_numeric(
     slot_at = {s.mention: n for n, s in enumerate(slots) if s.mention is not None}
     pending: list[tuple] = []
     row_nouns: set[int] = set()
+    last: tuple[int, tuple] | None = None  # the number of the previous comparison, its target
     for k, m in enumerate(ctx.mentions):
         if m.kind == "cmpavg":
             _above_average(ctx, parts, k, str(m.value))
@@ -152,6 +179,8 @@ def read_numeric(
                 for other, slot in enumerate(slots):  # the same noun, implied twice
                     if other == n or (parts.metrics[other] == implied and slot.implied):
                         slot.key = parts.metrics[other] = count
+        if target is None and last is not None and _joined(ctx, last[0], k):
+            target = last[1]  # "at least 3000 and at most 4000": the same column twice
         ahead = schema_mention(ctx, k + 2)
         if target is None and ahead is not None and k + 2 not in ctx.used:
             numeric = [e for e in ahead.of("column") if column_kind(ctx, e) == "number"]
@@ -197,11 +226,26 @@ def read_numeric(
             break
         if target is None:
             target = ("metric", 0) if parts.metrics else ("rows", None)
+        last = (k + 1, target)
         if target[0] in ("metric", "having"):
             pending.append((target, op, value, percent))
         else:
             apply_numeric(ctx, parts, target, op, value, percent)
     return pending, row_nouns
+
+
+def _joined(ctx: Context, number: int, k: int) -> bool:
+    """Whether only "and"/"y" stands between a comparison's number and the comparison at k."""
+    between = ctx.mentions[number + 1 : k]
+    return (
+        len(between) == 1
+        and between[0].kind == "conj"
+        and between[0].text.lower()
+        in (
+            "and",
+            "y",
+        )
+    )
 
 
 def _above_average(ctx: Context, parts: Parts, k: int, op: str) -> None:
@@ -297,6 +341,110 @@ def _date_column(ctx: Context, parts: Parts, i: int) -> ColumnRef:
     return ColumnRef(parts.base, main)
 
 
+def _year_columns(ctx: Context, table: str) -> list[ColumnRef]:
+    info = ctx.model.tables.get(table)
+    return [
+        ColumnRef(table, name)
+        for name in (info.columns if info else ())
+        if ctx.model.column(table, name).kind == "number"
+        and set(tx.identifier_words(name)) & lx.YEAR_COLUMN_WORDS
+    ]
+
+
+def year_column(ctx: Context, parts: Parts, i: int | None) -> ColumnRef | None:
+    """The plain integer year column a time condition or "each year" applies to when the
+    table has no date ("cars made before 1980" on `cars.Year`): the year column named right
+    before the time, else the only one of the base table, else the only one of the tables
+    joined to it. None when there is none or the choice is not clear."""
+    model = ctx.model
+    k = _prev_kept(ctx, i) if i is not None else -1
+    prev = schema_mention(ctx, k)
+    if prev is not None and (k not in ctx.used or k in ctx.year_named):
+        for e in prev.of("column"):
+            ref = ColumnRef(*e.ref)
+            reachable = model.path(parts.base, ref.table) is not None
+            if reachable and ref in _year_columns(ctx, ref.table):
+                ctx.used.add(k)
+                return ref
+    own = _year_columns(ctx, parts.base)
+    if own:
+        return own[0] if len(own) == 1 else None
+    joined = [
+        ref
+        for table in model.tables
+        if table != parts.base and model.path(parts.base, table) is not None
+        for ref in _year_columns(ctx, table)
+    ]
+    return joined[0] if len(joined) == 1 else None
+
+
+def _next_kept(ctx: Context, i: int) -> int | None:
+    """The mention after i, past weak values read as common words ("is" is no 'IS')."""
+    j = i + 1
+    while j < len(ctx.mentions) and j in ctx.rejected:
+        j += 1
+    return j if j < len(ctx.mentions) else None
+
+
+def _prev_kept(ctx: Context, i: int) -> int:
+    j = i - 1
+    while j >= 0 and j in ctx.rejected:
+        j -= 1
+    return j
+
+
+def claim_year_columns(ctx: Context) -> None:
+    """ "countries whose independence year is before 1930": a year column of a table with no
+    date, right before a time, is what the time compares, not a measure to add up (read before
+    the metrics)."""
+    for i, m in enumerate(ctx.mentions[:-1]):
+        after = ctx.mentions[_next_kept(ctx, i)] if _next_kept(ctx, i) is not None else None
+        if m.kind != "schema" or after is None or after.kind != "time":
+            continue
+        if _years_of(after.time) is None:
+            continue
+        for e in m.of("column"):
+            ref = ColumnRef(*e.ref)
+            if ctx.model.main_date(ref.table) is None and ref in _year_columns(ctx, ref.table):
+                ctx.used.add(i)
+                ctx.year_named.add(i)
+                break
+
+
+def _years_of(span: TimeSpan) -> tuple[int | None, int | None] | None:
+    """The whole years a span covers, (first, last), either open; None unless it starts on a
+    1 January and ends on a 31 December ("in 1980", "before 1980", "after 1990", "1970-1975")."""
+    if span.kind not in ("period", "range") or span.relative:
+        return None
+    if span.start is None and span.end is None:
+        return None
+    if span.start is not None and span.start[4:] != "-01-01":
+        return None
+    if span.end is not None and span.end[4:] != "-12-31":
+        return None
+    first = int(span.start[:4]) if span.start else None
+    last = int(span.end[:4]) if span.end else None
+    return first, last
+
+
+def _year_filter(parts: Parts, col: ColumnRef, span: TimeSpan) -> bool:
+    years = _years_of(span)
+    if years is None:
+        return False
+    first, last = years
+    if first is not None and first == last:
+        parts.numeric.append(NumericFilter(col.table, col.column, "=", float(first)))
+        return True
+    if first is not None and last is not None:
+        parts.numeric.append(NumericFilter(col.table, col.column, ">=", float(first)))
+        parts.numeric.append(NumericFilter(col.table, col.column, "<=", float(last)))
+    elif first is not None:  # "after 1990"
+        parts.numeric.append(NumericFilter(col.table, col.column, ">", float(first - 1)))
+    else:  # "before 1980"
+        parts.numeric.append(NumericFilter(col.table, col.column, "<", float(last + 1)))
+    return True
+
+
 def _resolve_relative(ctx: Context, span: TimeSpan, col: ColumnRef) -> TimeRange:
     bounds = ctx.model.date_bounds.get((col.table, col.column))
     if not bounds:
@@ -341,6 +489,13 @@ def read_time(ctx: Context, parts: Parts) -> None:
             continue
         if span.kind == "unit":
             continue  # a bare "mes": only meaningful as a group subject (see _read_order)
+        if _no_date(ctx, parts):
+            # a table with no date but a year column: "before 1980" is `Year <= 1979`
+            year = year_column(ctx, parts, i)
+            if year is None or not _year_filter(parts, year, span):
+                raise Unclear("no_date")
+            ctx.used.add(i)
+            continue
         col = _date_column(ctx, parts, i)
         parts.time_said = True
         parts.time_column = col
@@ -382,9 +537,28 @@ def read_time(ctx: Context, parts: Parts) -> None:
         parts.grain = "month"
     if parts.grain and parts.time_column is None:
         main = ctx.model.main_date(parts.base)
+        year = year_column(ctx, parts, None) if main is None else None
+        if year is not None and parts.grain == "year" and not parts.trend:
+            if ctx.average_over:  # "peso medio … cada año": the average within each year
+                if any(ms.metric_agg(ctx.model, k) != "sum" for k in parts.metrics):
+                    raise Unclear("no_date")  # "average number of cars per year": over years
+                parts.metrics = [ms.retarget_agg(ctx.model, k, "avg") for k in parts.metrics]
+                ctx.average_over = False
+            parts.grain = None  # "average weight each year": grouped by the year column
+            if year not in parts.dims:
+                parts.dims.append(year)
+            return
         if main is None:
             raise Unclear("no_date")
         parts.time_column = ColumnRef(parts.base, main)
+
+
+def _no_date(ctx: Context, parts: Parts) -> bool:
+    """Whether the base table has no date of its own nor the fact table one to lend."""
+    model = ctx.model
+    if model.main_date(parts.base) is not None:
+        return False
+    return model.main_date(model.fact) is None or model.path(model.fact, parts.base) is None
 
 
 def _merge_parts_with_years(parts: Parts, periods: list) -> list:  # noqa: ANN001
@@ -421,21 +595,77 @@ def _merge_parts_with_years(parts: Parts, periods: list) -> list:  # noqa: ANN00
     return periods
 
 
+def _flag_columns(ctx: Context, m: Mention) -> list[tuple[str, str]]:
+    """The yes/no columns a mention names, when a column is what it names best."""
+    columns = m.of("column")
+    if not columns or m.has("metric"):
+        return []
+    best = max(e.quality for e in columns)
+    if any(e.kind != "column" and e.quality > best for e in m.entries):
+        return []
+    found = []
+    for e in columns:
+        sem = ctx.model.column(*e.ref)
+        if sem is not None and sem.flag and e.quality == best:
+            found.append(e.ref)
+    return found
+
+
+def take_flags(ctx: Context) -> None:
+    """ "customers who are active", "active customers", "clientes activos": a yes/no column
+    named as an adjective is a filter (flag = yes), not a dimension nor what is counted.
+    Named after a grouping word ("by active", "por activo") it stays a dimension. Run before
+    the metrics are read, so "how many active customers" counts the customers."""
+    for i, m in enumerate(ctx.mentions):
+        if m.kind != "schema" or i in ctx.used or i in ctx.qualifiers or is_value(ctx, i):
+            continue
+        if i > 0 and ctx.mentions[i - 1].kind in ("group", "distinct", "values", "compare"):
+            continue
+        found = _flag_columns(ctx, m)
+        nouns = {
+            e.ref[0]
+            for j in (i - 1, i + 1)
+            if (other := schema_mention(ctx, j)) is not None and not is_value(ctx, j)
+            for e in other.of("table")
+        }
+        if nouns:  # the noun it qualifies: its own flag ("active customers"), not another's
+            found = [ref for ref in found if ref[0] in nouns]
+        if found:
+            ctx.flags[i] = found
+            ctx.used.add(i)
+
+
+def _flag_filter(ctx: Context, table: str, column: str) -> Filter | NumericFilter:
+    sem = ctx.model.column(table, column)
+    if sem is not None and sem.flag not in ("bool", "number"):
+        return Filter(table, column, "=", (sem.flag,))  # 'Y', 'true': the yes as written
+    return NumericFilter(table, column, "=", 1.0)  # a boolean type says TRUE (see sqlgen)
+
+
 def read_flags(ctx: Context, parts: Parts) -> None:
-    """ "productos activos" / "active products": a 0/1 flag column of a table in the query is a
-    filter `flag = 1`, not a measure."""
+    """ "productos activos" / "active products": a yes/no column of a table in the query is a
+    filter (flag = yes), not a measure. The one reachable from the base table is taken, its
+    own first; none reachable leaves the word unused (asked back by the coverage check)."""
+    for columns in ctx.flags.values():
+        reachable = [
+            (table != parts.base, table, column)
+            for table, column in columns
+            if table == parts.base or ctx.model.path(parts.base, table) is not None
+        ]
+        if not reachable:
+            continue
+        _, table, column = min(reachable)
+        made = _flag_filter(ctx, table, column)
+        if isinstance(made, Filter):
+            parts.filters.append(made)
+        else:
+            parts.numeric.append(made)
     for i, m in enumerate(ctx.mentions):
         if m.kind != "schema" or i in ctx.used or m.has("metric"):
             continue
-        for e in m.of("column"):
-            table, column = e.ref
-            name = lx.fold(column)
-            flag = name in lx.ACTIVE_WORDS or name.startswith(("is_", "es_", "has_", "tiene_"))
-            if (
-                flag
-                and column_kind(ctx, e) == "number"
-                and ctx.model.path(parts.base, table) is not None
-            ):
+        for table, column in _flag_columns(ctx, m):
+            sem = ctx.model.column(table, column)
+            if sem.flag == "number" and ctx.model.path(parts.base, table) is not None:
                 parts.numeric.append(NumericFilter(table, column, "=", 1.0))
                 ctx.used.add(i)
                 break

@@ -14,6 +14,8 @@ import contextlib
 import sqlglot
 from sqlglot import exp
 
+from datachat import text as tx
+
 from . import lexicon as lx
 from .parser import SOFT_TOTAL
 from .plan import QueryPlan, plan_from_dict
@@ -138,6 +140,8 @@ def _time_used(m: Mention, plan: QueryPlan) -> bool:
     """A grain said ("por mes", "each year") is the plan's grain, what it averages over or what
     it compares; a named period ("Q4 2025") is one of its ranges exactly, not a wider one."""
     span = m.time
+    if _on_a_year_column(span, plan):
+        return True
     if span.kind == "grain" and span.grain:
         compared = (
             plan.comparison is not None and plan.comparison.dimension == f"period:{span.grain}"
@@ -153,3 +157,23 @@ def _time_used(m: Mention, plan: QueryPlan) -> bool:
         )
         return exact or inside or bool(plan.date_parts)
     return True
+
+
+def _is_year_column(name: str) -> bool:
+    return bool(set(tx.identifier_words(name)) & lx.YEAR_COLUMN_WORDS)
+
+
+def _on_a_year_column(span, plan: QueryPlan) -> bool:  # noqa: ANN001
+    """A table with no date: "each year" groups by its year column, "in 1980" / "before 1980"
+    compares it (conditions.year_column)."""
+    if span.kind == "grain":
+        return span.grain == "year" and any(_is_year_column(d.column) for d in plan.dimensions)
+    years = {int(d[:4]) for d in (span.start, span.end) if d}
+    if span.end and not span.start:
+        years = {y + 1 for y in years}  # "before 1980" ends on 1979-12-31
+    if span.start and not span.end and span.start[4:] != "-01-01":
+        return False
+    return bool(years) and any(
+        _is_year_column(f.column) and int(f.value) in years | {y - 1 for y in years}
+        for f in plan.numeric_filters
+    )

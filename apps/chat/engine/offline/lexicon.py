@@ -156,13 +156,19 @@ STOPWORDS = (tx.STOPWORDS["es"] | tx.STOPWORDS["en"]) - _READ_FUNCTION_WORDS | w
     luego entonces podria podes quieres deseo gustaria saberlo necesitaria pasame pasamelo
     pasamela pasamelos pasamelas pasenme mandame enviame traigame mostrame gimme lemme
     sabemos conocemos query queries sql shows showing write escribe escribir cuyo cuya cuyos
-    cuyas
+    cuyas corresponding correspondiente correspondientes
     """
 ) - words(
     # Words that change what is asked: never dropped, so a question the engine cannot read
     # with them is asked back naming them ("customers who bought both X and Y").
     "both either neither nor ni ambos ambas never nunca jamas"
 )
+
+# Words that name a row's label or its key in any table ("the continent name", "its id",
+# "nombre del país"): the label or key column of the table they are said of (parser.
+# resolve_label_words), whatever that column is called.
+LABEL_NAME_WORDS = words("name names nombre nombres")
+LABEL_ID_WORDS = words("id ids identifier identifiers identificador identificadores")
 
 # Group-by markers.
 GROUP_WORDS = words("por per by segun cada each desglosado desglosada broken split x")
@@ -184,6 +190,19 @@ AGG_WORDS: dict[str, str] = {
     'total': 'sum', 'totales': 'sum',
 }
 # fmt: on
+# Words that ask for one figure over several listed values ("the total of A and B", "A and B
+# combined"): the values are added up together, not shown one by one (see planner).
+TOGETHER_WORDS = words(
+    """
+    total totales totals overall sum suma combined combinado combinada combinados combinadas
+    together juntos juntas altogether conjunto
+    """
+)
+# A grouping word that names every value of what follows ("for each", "para cada"): a numeric
+# column after it is grouped by, not ranked by ("por importe" ranks).
+EACH_WORDS = words("cada each every")
+# "A or B", "A o B": either value, one figure over both.
+OR_WORDS = words("or o u")
 # Nouns that name the fact rows themselves: next to another metric they say which rows are
 # measured ("profit from Laptop Pro sales"), not a second measure (see planner).
 ROW_NOUNS = words(
@@ -199,7 +218,9 @@ COUNT_PHRASES = phrases("how many | numero de | number of | count of | cantidad 
 # "cuánto facturó" / "how much": money, not a count.
 HOW_MUCH = ("how much", "cuanto", "cuanta")
 
-DISTINCT_WORDS = words("distinto distintos distintas diferentes unique distinct unicos")
+DISTINCT_WORDS = words(
+    "distinto distintos distintas diferentes diferente unique distinct unicos different"
+)
 
 # Superlatives and ordering.
 MOST_WORDS = words(
@@ -381,6 +402,15 @@ LIST_WORDS = words(
     """
 )
 EXIST_WORDS = words("hay existen existe tenemos have there")
+# A question that opens by asking for the rows themselves ("What are the cities whose…",
+# "Return the names of…", "¿Cuáles son los clientes con…"): a listing, not a count of them.
+LIST_OPENERS = tuple(
+    tuple(p.split())
+    for p in phrases(
+        "what are | what were | which are | which were | return | find | give me | give | "
+        "cuales son | cuales fueron | que son | devuelve | encuentra | dame | dime"
+    )
+)
 
 # "más vendido", "best-selling": the metric that counts things sold (units).
 SOLD_WORDS = words("vendido vendidos vendida vendidas sold selling seller sellers")
@@ -634,6 +664,9 @@ SINCE_PHRASES = phrases(
 )
 UNTIL_PHRASES = phrases("antes de | before | previo a | anterior a | anteriores a | prior to")
 UPTO_PHRASES = ("hasta", "until", "up to", "through")
+# A plain integer column holding a year ("Year", "IndepYear", "anio_fabricacion"): one of its
+# name's words. Time conditions and "each year" apply to it when its table has no date.
+YEAR_COLUMN_WORDS = words("year yr anio ano")
 
 # "clientes activos", "active customers": entities with at least one fact row.
 ACTIVE_WORDS = words("activo activos activa activas active compradores compradoras buying")
@@ -797,6 +830,56 @@ GLOSS: dict[str, tuple[str, ...]] = {
     "ingreso": ("hire",),
     "total": ("total",),
     "stock": ("stock",),
+    # common data words of any domain (people, places, things, time)
+    "poblacion": ("population",),
+    "habitante": ("population", "inhabitant"),
+    "idioma": ("language",),
+    "lengua": ("language",),
+    "lenguaje": ("language",),
+    "ano": ("year",),
+    "coche": ("car",),
+    "vehiculo": ("vehicle", "car"),
+    "fabricante": ("maker", "manufacturer"),
+    "continente": ("continent",),
+    "superficie": ("surface", "area"),
+    "pelicula": ("film", "movie"),
+    "titulo": ("title",),
+    "alquiler": ("rental", "rent"),
+    "distrito": ("district",),
+    "gobierno": ("government",),
+    "independencia": ("independence",),
+    "vida": ("life",),
+    "esperanza": ("expectancy",),
+    "duracion": ("length", "duration"),
+    "tarifa": ("rate", "fee"),
+    "persona": ("person", "people"),
+    "personal": ("staff",),
+    "calle": ("street",),
+    "apellido": ("surname", "last name", "family name"),
+    "nombre de pila": ("first name", "given name"),
+    "sexo": ("sex", "gender"),
+    "porcentaje": ("percentage", "percent"),
+    "articulo": ("item", "article"),
+    "puntuacion": ("score", "rating"),
+    "valoracion": ("rating",),
+    "jefe": ("head", "manager", "boss"),
+    "oficial": ("official",),
+    "forma": ("form",),
+    "velocidad": ("speed",),
+    "aceleracion": ("acceleration", "accelerate"),
+    "cilindro": ("cylinder",),
+    "potencia": ("power", "horsepower"),
+    "autor": ("author",),
+    "libro": ("book",),
+    "escuela": ("school",),
+    "estudiante": ("student",),
+    "profesor": ("teacher", "professor"),
+    "curso": ("course",),
+    "equipo": ("team",),
+    "jugador": ("player",),
+    "tamano": ("size",),
+    "color": ("color", "colour"),
+    "nivel": ("level",),
 }
 
 
@@ -815,6 +898,9 @@ def gloss_variants(name: str) -> list[tuple[str, str]]:
     if not words or len(words) > 3:
         return []
     variants: set[tuple[str, str]] = set()
+    whole = " ".join(words)
+    # a two-word English name with a one-phrase Spanish gloss: `LastName` -> "apellido"
+    variants |= {(es, "es") for es, ens in GLOSS.items() if len(words) > 1 and whole in ens}
     for lang, table, key_lang in (("en", _GLOSS_BY_STEM, "es"), ("es", _GLOSS_REVERSE, "en")):
         options = [list(table.get(stem(w, key_lang), ())) or [w] for w in words]
         if all(len(o) == 1 and o[0] == w for o, w in zip(options, words, strict=True)):
@@ -831,3 +917,22 @@ def gloss_variants(name: str) -> list[tuple[str, str]]:
 
         walk(0, [])
     return sorted(v for v in variants if v[0] != " ".join(words))
+
+
+# Relation verbs (offline/relations.py). Between the first entity and the verb: relative
+# pronouns, auxiliaries and negation.
+RELATION_BEFORE = words(
+    """
+    that which who whom whose where do does did dont doesnt didnt not is are was were be been
+    being to can could will would also only have has had all any
+    que quienes cuales cual donde se no es son fue fueron ha han sido solo solamente tambien
+    """
+)
+# Between the verb and the second entity: prepositions and the words of a count or a rank.
+RELATION_AFTER = words(
+    """
+    by in at on from for to with into of a an the some any one
+    por en de del con a al para desde un una unos unas algun alguna algunos algunas
+    both either ambos ambas tanto
+    """
+)

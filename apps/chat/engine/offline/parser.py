@@ -8,7 +8,7 @@ CLARIFY answer: a wrong table is worse than a question back.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from . import lexicon as lx
 from . import measures as ms
@@ -17,7 +17,7 @@ from .plan import (
     SchemaRequest,
 )
 from .scan import Mention
-from .semantic import EXACT, SYNONYM, Entry, SemanticModel
+from .semantic import EXACT, SYNONYM, Entry, SemanticModel, grammar_word
 
 SOFT_TOTAL = frozenset({"total", "totales", "totals", "overall"})
 
@@ -45,6 +45,8 @@ class Context:
     column_table: dict[int, str] = field(default_factory=dict)  # column mention -> table
     qualifiers: set[int] = field(default_factory=set)  # mentions that only qualify another
     rejected: set[int] = field(default_factory=set)  # weak values without evidence
+    unread: set[int] = field(default_factory=set)  # rejected names: not read, asked back
+    flags: dict[int, list[tuple[str, str]]] = field(default_factory=dict)  # yes/no adjectives
     notes: list[str] = field(default_factory=list)
     guesses: int = 0  # partial matches and defaults taken: lowers confidence
     noun_key: str | None = None  # what the fact table's noun measures ("ventas" -> revenue)
@@ -52,6 +54,7 @@ class Context:
     dropped: list[str] = field(default_factory=list)  # meaning words no slot could take
     consumed: set[int] = field(default_factory=set)  # read by a rule, no column in the SQL
     averaged: dict[str, str] = field(default_factory=dict)  # AVG key -> the SUM it came from
+    year_named: set[int] = field(default_factory=set)  # a year column a time compares
 
     def kinds(self, *kinds: str) -> list[int]:
         return [i for i, m in enumerate(self.mentions) if m.kind in kinds]
@@ -115,6 +118,11 @@ def resolve_weak_values(ctx: Context) -> None:
             continue
         token = ctx.tokens[m.start]
         evidence = token.text[:1].isupper() and m.start > 0
+        # A whole name of several words said exactly ("amc hornet sportabout (sw)") is no
+        # common word that happens to be a value.
+        words = [t for t in ctx.tokens[m.start : m.end] if t.kind == "word"]
+        words = [t for t in words if t.norm not in lx.FILLER and t.norm not in lx.STOPWORDS]
+        evidence = evidence or len(words) >= 2
         mine = columns_of.get(i, set())
         for j in (i - 1, i + 1):
             other = schema_mention(ctx, j)
@@ -125,6 +133,185 @@ def resolve_weak_values(ctx: Context) -> None:
                 evidence = True
         if not evidence:
             ctx.rejected.add(i)
+            key = lx.phrase_key(m.text, token.lang)
+            if not m.has("column") and not m.has("table") and not grammar_word(key, token.lang):
+                ctx.unread.add(i)  # a name read as nothing: the check after the SQL asks it back
+
+
+# Words between a label word and the table it is said of: "the names and ids of all countries",
+# "el nombre de cada continente". One of the linking words must be there.
+_LABEL_LINKS = lx.words("of de del for para")
+_LABEL_BETWEEN = (
+    _LABEL_LINKS
+    | lx.FILLER
+    | lx.words("all each every cada todos todas these those estos estas sus su their")
+)
+
+
+_POSSESSIVES = lx.words("its their su sus")
+
+
+def _is_label_word(ctx: Context, i: int) -> bool:
+    m = schema_mention(ctx, i)
+    if m is None or m.end - m.start != 1:
+        return False
+    word = ctx.tokens[m.start].norm
+    return word in lx.LABEL_NAME_WORDS or word in lx.LABEL_ID_WORDS
+
+
+def _plain_column(ctx: Context, i: int) -> bool:
+    """A mention that names columns only (no table, no value, no metric)."""
+    m = schema_mention(ctx, i)
+    return (
+        m is not None
+        and m.has("column")
+        and not m.has("table")
+        and not m.has("metric")
+        and not is_value(ctx, i)
+    )
+
+
+def _table_of(ctx: Context, i: int) -> str | None:
+    """The table a mention names, when it names exactly one (and is not read as a value)."""
+    m = schema_mention(ctx, i)
+    if m is None or is_value(ctx, i) or _is_label_word(ctx, i):
+        return None
+    tables = {e.ref[0] for e in m.of("table")}
+    return tables.pop() if len(tables) == 1 else None
+
+
+def _column_owner(ctx: Context, i: int) -> str | None:
+    """The table of a mention whose columns are all of one table ("the city name" -> city)."""
+    m = schema_mention(ctx, i)
+    if m is None or is_value(ctx, i) or m.has("table"):
+        return None
+    tables = {e.ref[0] for e in m.of("column")}
+    return tables.pop() if len(tables) == 1 else None
+
+
+def _past_count_by(ctx: Context, j: int) -> int:
+    """After "number of X by" (how "the names of the countries with 3 makers" is read: "number
+    of makers by countries with ..."), the mention grouped by; else j."""
+    mentions = ctx.mentions
+    if j < len(mentions) and mentions[j].kind == "count":
+        j += 1
+    elif not (
+        j < len(mentions)
+        and mentions[j].kind == "schema"
+        and ctx.tokens[mentions[j].start].norm in lx.COUNT_LEADS
+    ):
+        return j
+    if j < len(mentions) and mentions[j].kind == "schema":
+        j += 1
+    if j < len(mentions) and mentions[j].kind == "group":
+        return j + 1
+    return j
+
+
+def _label_owner(ctx: Context, i: int) -> tuple[str | None, int | None, bool]:
+    """(table, its mention, adjacent) a label word is said of: the table just before it ("the
+    continent name"), else the one after a list of such words joined by "of"/"de" ("names and
+    ids of all countries"), else (not adjacent) the table after "each"/"por" ("for each
+    continent, list its id"), else the first table the question names."""
+    m = ctx.mentions[i]
+    before = _table_of(ctx, i - 1)
+    if before is not None and ctx.mentions[i - 1].end == m.start:
+        return before, i - 1, True
+    j = i + 1
+    while j < len(ctx.mentions) and (
+        ctx.mentions[j].kind == "conj" or _is_label_word(ctx, j) or _plain_column(ctx, j)
+    ):
+        j += 1  # "the first name, last name and id of the customer"
+    last = ctx.mentions[j - 1].end
+    first = j
+    while j < len(ctx.mentions) and ctx.mentions[j].kind in ("number", "rank"):
+        j += 1  # "the names of the 3 largest countries", "los nombres de los 5 primeros países"
+    j = _past_count_by(ctx, j)
+    after = _table_of(ctx, j) if j < len(ctx.mentions) else None
+    if after is not None:
+        words = {t.norm for t in ctx.tokens[last : ctx.mentions[first].start]}
+        if words & _LABEL_LINKS and words <= _LABEL_BETWEEN:
+            return after, j, True
+    if last < len(ctx.tokens) and ctx.tokens[last].norm in _LABEL_LINKS:
+        return None, None, False  # "the name of the genre": said of something else
+    if m.start and ctx.tokens[m.start - 1].norm in _POSSESSIVES:
+        for k in range(i - 1, -1, -1):  # "each continent ... its id": the table said last
+            said = _table_of(ctx, k) or _column_owner(ctx, k)
+            if said is not None:
+                return said, k, False
+        return None, None, False
+    k = i - 1
+    while k >= 0 and ctx.mentions[k].kind == "conj":
+        k -= 1
+    listed = _column_owner(ctx, k) if k >= 0 and ctx.mentions[k].end <= m.start else None
+    if listed is not None and (k < i - 1 or _is_list_comma(ctx, k, i)):
+        return listed, None, False  # "the city name, id and ...": the table of the list
+    groups = [k for k, g in enumerate(ctx.mentions[:-1]) if g.kind == "group"]
+    for k in groups:
+        if _table_of(ctx, k + 1) is not None:
+            return _table_of(ctx, k + 1), k + 1, False
+    if groups:  # "for each <column>": the word is said of no table we know
+        return None, None, False
+    named = {_table_of(ctx, k) for k in range(len(ctx.mentions))} - {None}
+    if len(named) == 1:  # the one table the question names
+        table = named.pop()
+        return table, next(k for k in range(len(ctx.mentions)) if _table_of(ctx, k)), False
+    return None, None, False
+
+
+def _is_list_comma(ctx: Context, k: int, i: int) -> bool:
+    """Whether mentions k and i are listed one after the other ("city name, id": the tokenizer
+    keeps no comma)."""
+    between = ctx.tokens[ctx.mentions[k].end : ctx.mentions[i].start]
+    return all(t.norm == "," for t in between)
+
+
+def join_split_names(ctx: Context) -> None:
+    """ "forms of government" for `GovernmentForm`: two words that each name only the same
+    column, one after the other, are one mention of it (the second qualifies the first)."""
+    for i in range(len(ctx.mentions) - 1):
+        if not (_plain_column(ctx, i) and _plain_column(ctx, i + 1)) or i in ctx.qualifiers:
+            continue
+        a, b = ctx.mentions[i], ctx.mentions[i + 1]
+        refs = {e.ref for e in a.of("column")}
+        between = {t.norm for t in ctx.tokens[a.end : b.start]}
+        if len(refs) == 1 and refs == {e.ref for e in b.of("column")} and between <= lx.FILLER:
+            ctx.qualifiers.add(i + 1)
+            ctx.column_table[i] = next(iter(refs))[0]
+
+
+def resolve_label_words(ctx: Context) -> None:
+    """ "name"/"nombre" and "id" name the label column and the key of the table they are said
+    of, whatever those columns are called (`Continent`, `ContId`, `CountryName`): the mention
+    keeps that one column. A word the catalog gives one table's column keeps it unless it is
+    said right next to another table; one said of no table is left as it is (asked back when
+    it stays ambiguous)."""
+    model = ctx.model
+    for i, m in enumerate(ctx.mentions):
+        label = _is_label_word(ctx, i)
+        if not m.has("column"):
+            continue
+        several = len({e.ref[0] for e in m.of("column")}) > 1
+        if not label and not (several and _plain_column(ctx, i)):
+            continue
+        table, owner, adjacent = _label_owner(ctx, i)
+        if table is None or not (adjacent or label and several):
+            continue  # another column said in several tables: only the table next to it
+        own = [e for e in m.of("column") if e.ref[0] == table]
+        if not own and not label:
+            continue
+        if not own:
+            info = model.tables[table]
+            id_word = ctx.tokens[m.start].norm in lx.LABEL_ID_WORDS
+            column = (info.key[0] if len(info.key) == 1 else None) if id_word else info.display
+            if column is None:
+                continue
+            own = [Entry("column", (table, column), EXACT)]
+        best = max(own, key=lambda e: e.quality)
+        ctx.mentions[i] = replace(m, entries=(Entry("column", best.ref, EXACT),))
+        ctx.column_table[i] = table
+        if adjacent and owner is not None and owner == i - 1:
+            ctx.qualifiers.add(owner)
 
 
 def pair_qualifiers(ctx: Context) -> None:
@@ -170,6 +357,16 @@ def pair_qualifiers(ctx: Context) -> None:
             if tables & owners and tab_i not in ctx.qualifiers:
                 ctx.column_table[col_i] = sorted(tables & owners)[0]
                 ctx.qualifiers.add(tab_i)
+
+
+def distinct_numbers(ctx: Context, i: int) -> bool:
+    """ "for different number of cylinders": "different" then "number of" a numeric column."""
+    if i == 0 or ctx.mentions[i - 1].kind != "distinct" or i + 1 >= len(ctx.mentions):
+        return False
+    m = schema_mention(ctx, i + 1)
+    if m is None or m.has("table") or m.has("metric") or is_value(ctx, i + 1):
+        return False
+    return {column_kind(ctx, e) for e in m.of("column")} == {"number"}
 
 
 def _group_subject(ctx: Context, i: int) -> bool:
@@ -657,18 +854,33 @@ def collect_metrics(ctx: Context) -> tuple[list[MetricSlot], int | None, int | N
             soft_total(ctx, i)
             and schema_mention(ctx, i + 1) is not None
             and _entity_table(ctx, i + 1) is not None
+            # "la población total de las ciudades": the total of the measure said before it
+            and not (i > 0 and _measurable(ctx, i - 1, []))
         )
         if total_of_entity:  # "total de clientes": how many
             slots.append(MetricSlot(ms.count_key(model, _entity_table(ctx, i + 1)), i + 1))
             ctx.used.update({i, i + 1})
             continue
-        if m.kind != "count":
-            continue
+        if m.kind != "count" or _group_subject(ctx, i) or distinct_numbers(ctx, i):
+            continue  # "for each/different number of cylinders": grouped by it (planner)
+        if i > 0 and each_group(ctx, i - 1):
+            continue  # "for each number of cylinders": every value of the column, no count
         j = i + 1
-        while j < len(ctx.mentions) and soft_total(ctx, j):
-            j += 1  # "número total de unidades"
-        if j < len(ctx.mentions) and ctx.mentions[j].kind == "distinct":
+        while j < len(ctx.mentions) and (soft_total(ctx, j) or j in ctx.flags):
+            j += 1  # "número total de unidades", "how many active customers"
+        distinct = j < len(ctx.mentions) and ctx.mentions[j].kind == "distinct"
+        if distinct:
             j += 1
+        if distinct and j in ctx.qualifiers and ctx.column_table.get(j + 1) is not None:
+            j += 1  # "the number of different film ratings": the column the table qualifies
+        while (
+            j + 1 < len(ctx.mentions)
+            and schema_mention(ctx, j) is not None
+            and is_value(ctx, j)
+            and schema_mention(ctx, j + 1) is not None
+            and not is_value(ctx, j + 1)
+        ):
+            j += 1  # "how many official languages": the value filters what is counted
         if j < len(ctx.mentions) and ctx.mentions[j].kind == "concept":
             if ctx.mentions[j].value in ("orders", "revenue"):  # "how many sales/orders"
                 slots.append(MetricSlot(ms.fact_count_key(model), j))
@@ -680,8 +892,18 @@ def collect_metrics(ctx: Context) -> tuple[list[MetricSlot], int | None, int | N
         if schema_mention(ctx, j) is None or j in ctx.used:
             continue
         target = ctx.mentions[j]
+        used_key = _key_used_by(ctx, j)
+        if used_key is not None:  # "how many languages are in these films": the ones used
+            slots.append(MetricSlot(f"countd:{used_key[0]}.{used_key[1]}", j))
+            ctx.used.add(j)
+            continue
         if target.has("table") and (not target.has("metric") or _count_prefers_table(target)):
             table = max(target.of("table"), key=lambda e: e.quality).ref[0]
+            used_by = _referencing_said(ctx, j, table) if distinct else None
+            if used_by is not None:  # "the number of different languages of the films"
+                slots.append(MetricSlot(f"countd:{used_by[0]}.{used_by[1]}", j))
+                ctx.used.add(j)
+                continue
             slots.append(MetricSlot(ms.count_key(model, table), j))
             ctx.used.add(j)
             counted_table = j if table != model.fact else None
@@ -724,6 +946,40 @@ def collect_metrics(ctx: Context) -> tuple[list[MetricSlot], int | None, int | N
     return slots, counted_table, counted_column
 
 
+def each_group(ctx: Context, i: int) -> bool:
+    """Whether mention i is a grouping word that says "each" ("for each", "cada")."""
+    m = ctx.mentions[i]
+    return m.kind == "group" and any(t.norm in lx.EACH_WORDS for t in ctx.tokens[m.start : m.end])
+
+
+def _key_used_by(ctx: Context, j: int) -> tuple[str, str] | None:
+    """A counted table named with another table that references it ("how many languages are in
+    these films", "cuántas categorías tienen los productos"): the other table's foreign key,
+    whose distinct values are the ones in use, not every row of the counted table. The other
+    table qualifies the counted word, or is the next thing named."""
+    m = ctx.mentions[j]
+    if not m.has("table") or m.has("metric") or is_value(ctx, j):
+        return None
+    counted = max(m.of("table"), key=lambda e: e.quality).ref[0]
+    owners = []
+    if j in ctx.column_table:
+        owners.append((ctx.column_table[j], None))
+    k = j + 1
+    if k < len(ctx.mentions) and ctx.mentions[k].kind == "exist":
+        k += 1  # "cuántos idiomas hay en estas películas"
+    after = schema_mention(ctx, k)
+    if after is not None and after.has("table") and k not in ctx.used and not is_value(ctx, k):
+        owners.append((max(after.of("table"), key=lambda e: e.quality).ref[0], k))
+    for owner, at in owners:
+        step = ctx.model.path(owner, counted)
+        if step and len(step) == 1 and step[0][0] == owner and step[0][2] == counted:
+            if at is not None:
+                ctx.used.add(at)
+                ctx.consumed.add(at)  # named only to say whose keys are counted
+            return owner, step[0][1]
+    return None
+
+
 def _active_entities(ctx: Context, slots: list[MetricSlot]) -> None:
     """ "clientes activos" / "active customers": COUNT(DISTINCT fact.fk) of that entity, when
     the catalog defines no such metric (a catalog metric phrase is matched first)."""
@@ -745,6 +1001,27 @@ def _active_entities(ctx: Context, slots: list[MetricSlot]) -> None:
             ctx.used.update({i, j})
             ctx.consumed.add(j)  # "activos" is the COUNT(DISTINCT), no column of its own
             break
+
+
+def _referencing_said(ctx: Context, j: int, table: str) -> tuple[str, str] | None:
+    """(table, foreign key) of another table the question names that refers to `table`
+    directly: the different rows of `table` it uses are its distinct keys. Another table that
+    does not refer to it directly makes the count unclear (asked back)."""
+    others = {
+        e.ref[0]
+        for k, m in enumerate(ctx.mentions)
+        if k != j and m.kind == "schema" and not is_value(ctx, k)
+        for e in m.of("table")
+        if e.ref[0] != table
+    }
+    found = []
+    for other in sorted(others):
+        step = ctx.model.path(other, table)
+        if step and len(step) == 1 and step[0][0] == other:
+            found.append((other, step[0][1]))
+    if others and len(found) != 1:
+        raise Unclear("count_what", ctx.mentions[j].text)
+    return found[0] if found else None
 
 
 def concept_key(model: SemanticModel, concept: str) -> str | None:
@@ -902,15 +1179,36 @@ def column_kind(ctx: Context, e: Entry) -> str:
 def pick_numeric(ctx: Context, i: int, entries) -> tuple[str, str]:  # noqa: ANN001
     """Among numeric column candidates: the qualified table's, a mentioned table's, the fact's."""
     prefer = ctx.column_table.get(i)
-    mentioned = {e.ref[0] for m in ctx.mentions if m.kind == "schema" for e in m.of("table")}
-    ranked = sorted(
-        entries,
-        key=lambda e: (
+    mentioned = _said_tables(ctx, skip=i)
+
+    def rank(e: Entry) -> tuple:
+        return (
             e.ref[0] != prefer,
             -e.quality,
             e.ref[0] not in mentioned,
             e.ref[0] != ctx.model.fact,
-            e.ref,
-        ),
-    )
+        )
+
+    ranked = sorted(entries, key=lambda e: (rank(e), e.ref))
+    tables = [e.ref[0] for e in ranked[:2]]
+    if len(ranked) > 1 and rank(ranked[0]) == rank(ranked[1]) and tables[0] != tables[1]:
+        # "population" of cities or of countries, and the question says neither: ask
+        raise Unclear("ambiguous_column", ctx.mentions[i].text)
     return ranked[0].ref
+
+
+def _said_tables(ctx: Context, skip: int) -> set[str]:
+    """The tables the question is about: named, owning a value it filters by ("de Brasil"), or
+    owning every column of another mention ("la esperanza de vida" -> country)."""
+    said: set[str] = set()
+    for k, m in enumerate(ctx.mentions):
+        if k == skip or m.kind != "schema" or k in ctx.rejected:
+            continue
+        if is_value(ctx, k):
+            said |= {e.ref[0] for e in m.of("value")}
+        else:
+            said |= {e.ref[0] for e in m.of("table")}
+            owner = _column_owner(ctx, k)
+            if owner is not None:
+                said.add(owner)
+    return said

@@ -137,6 +137,9 @@ class QueryPlan:
     rows_key: tuple[str, ...] = ()
     rows_absent: bool = False
     rows_each: bool = False  # "both X and Y": one such row for each value, not either
+    # "countries that do not speak English": among the rows that have some row of the other
+    # table (a country with no language recorded says nothing about English)
+    rows_known: bool = False
     # Percentages: with groups, each group's share of the total; without, the share of the rows
     # matching `share_of` (conditions moved out of WHERE into the numerator).
     share: bool = False

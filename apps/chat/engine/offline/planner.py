@@ -11,12 +11,15 @@ from . import lexicon as lx
 from . import measures as ms
 from .conditions import (
     apply_numeric,
+    claim_year_columns,
     read_flags,
+    read_number_of,
     read_numeric,
     read_share,
     read_time,
     read_values,
     read_with,
+    take_flags,
 )
 from .parser import (
     Context,
@@ -24,10 +27,14 @@ from .parser import (
     Unclear,
     collect_metrics,
     column_kind,
+    distinct_numbers,
+    each_group,
     is_value,
+    join_split_names,
     pair_qualifiers,
     pick_column,
     pick_numeric,
+    resolve_label_words,
     resolve_weak_values,
     schema_mention,
     soft_total,
@@ -42,6 +49,7 @@ from .plan import (
     QueryPlan,
 )
 from .scan import Mention
+from .semantic import CATEGORY_VALUES
 
 # --- metrics and subject --------------------------------------------------------------------
 
@@ -66,7 +74,7 @@ def _implied_metrics(ctx: Context, slots: list[MetricSlot]) -> None:
     if nouns:
         money = any(_names_revenue(ctx, i) for i in nouns)
         ctx.noun_key = ms.revenue_key(model) if money else ms.fact_count_key(model)
-    listed = ctx.has("list") and not ctx.has(
+    listed = (ctx.has("list") or _opens_a_listing(ctx)) and not ctx.has(
         "count", "most", "least", "rank", "group", "howmuch", "sell", "sold", "agg", "share"
     )
     if listed and nouns and not slots and not any(_names_revenue(ctx, i) for i in nouns):
@@ -100,6 +108,11 @@ def _implied_metrics(ctx: Context, slots: list[MetricSlot]) -> None:
                 ctx.used.add(i)  # "total revenue", "en total": no extra column
 
 
+def _opens_a_listing(ctx: Context) -> bool:
+    words = tuple(t.norm for t in ctx.tokens[:3])
+    return any(words[: len(opener)] == opener for opener in lx.LIST_OPENERS)
+
+
 def _names_other_measure(ctx: Context) -> bool:
     """ "¿Cuánto <salario> cada gerente?": "cuánto" asks for that numeric column of another
     table, not for revenue (which would put the fact table under it)."""
@@ -123,10 +136,13 @@ def _counted_by_superlative(ctx: Context) -> int | None:
             continue
         tables = {e.ref[0] for e in target.of("table")}
         best_table = max((e.quality for e in target.of("table")), default=0)
+        # a column of the same table with the table's name ("languages": the `Language` of
+        # `countrylanguage`) still counts the table's rows
+        namesake = target.plural and {e.ref[0] for e in target.of("column")} <= tables
         if (
             tables
             and ctx.model.fact not in tables
-            and best_table >= max((e.quality for e in target.of("column")), default=0)
+            and (best_table >= max((e.quality for e in target.of("column")), default=0) or namesake)
         ):
             return k + 1
     return None
@@ -167,8 +183,9 @@ def _listing_subject(ctx: Context) -> tuple[int | None, int | None]:
     # "the email of the customers" the table qualifies the column: list the table.
     column_first = column_i is not None and table_i is not None and column_i < table_i
     categorical = column_i is not None and any(
-        ctx.model.column(*e.ref).values for e in ctx.mentions[column_i].of("column")
-    )
+        0 < len(ctx.model.column(*e.ref).values) <= CATEGORY_VALUES
+        for e in ctx.mentions[column_i].of("column")
+    )  # a column of names (hundreds of values) lists its rows, not its distinct values
     if column_first and (ctx.column_table.get(column_i) is None or categorical):
         return None, column_i  # "¿qué categorías de productos hay?": the distinct values
     return table_i, column_i
@@ -180,7 +197,11 @@ def _listing_subject(ctx: Context) -> tuple[int | None, int | None]:
 def read_parts(ctx: Context, *, base_hint: str | None = None, force_fact: bool = False) -> Parts:
     """Everything the question says, resolved against its base table."""
     resolve_weak_values(ctx)
+    join_split_names(ctx)
+    resolve_label_words(ctx)
     pair_qualifiers(ctx)
+    claim_year_columns(ctx)
+    take_flags(ctx)
     slots, counted_table, counted_column = collect_metrics(ctx)
     _implied_metrics(ctx, slots)
     model = ctx.model
@@ -216,6 +237,7 @@ def read_parts(ctx: Context, *, base_hint: str | None = None, force_fact: bool =
         _read_listing(ctx, parts)
     _read_dimensions(ctx, parts, slots)
     read_with(ctx, parts)
+    read_number_of(ctx, parts)
     read_values(ctx, parts)
     pending, row_nouns = read_numeric(ctx, parts, slots)
     read_time(ctx, parts)
@@ -510,15 +532,28 @@ def _keep_naming_value(ctx: Context, parts: Parts, m: Mention, ref: ColumnRef) -
     parts.filters.append(Filter(table, column, "=", (value,)))
 
 
+def _numeric_only(ctx: Context, i: int) -> bool:
+    m = schema_mention(ctx, i)
+    if m is None or i in ctx.used or is_value(ctx, i) or m.has("table") or m.has("metric"):
+        return False
+    kinds = {column_kind(ctx, e) for e in m.of("column")}
+    return kinds == {"number"}
+
+
 def _read_dimensions(ctx: Context, parts: Parts, slots: list[MetricSlot]) -> None:
     """ "por región y canal", "by customer segment", "cada mes"; "por ingresos" orders."""
     slot_at = {s.mention: n for n, s in enumerate(slots) if s.mention is not None}
     for i, m in enumerate(ctx.mentions):
-        if m.kind != "group":
+        if m.kind == "distinct" and i + 1 < len(ctx.mentions) and distinct_numbers(ctx, i + 1):
+            pass  # "for different number of cylinders": grouped by them
+        elif m.kind != "group":
             continue
         if i + 1 >= len(ctx.mentions):
             raise Unclear("unknown_dimension", m.text)  # "ventas por" and nothing after
         j = i + 1
+        each = each_group(ctx, i)
+        if each and ctx.mentions[j].kind == "count" and j + 1 < len(ctx.mentions):
+            j += 1  # "para cada número de cilindros": each value of the column
         while j < len(ctx.mentions):
             target = ctx.mentions[j]
             per_row = j in slot_at and (
@@ -537,9 +572,27 @@ def _read_dimensions(ctx: Context, parts: Parts, slots: list[MetricSlot]) -> Non
                 ctx.used.add(j)
             elif j in slot_at:
                 parts.order = Order(slot_at[j], True)
+            elif target.kind == "count" and _numeric_only(ctx, j + 1):
+                # "para cada número de cilindros", "for each number of doors": the numbers
+                # themselves are the groups
+                numeric = [e for e in ctx.mentions[j + 1].of("column")]
+                ref = ColumnRef(*pick_numeric(ctx, j + 1, numeric))
+                if ref not in parts.dims:
+                    parts.dims.append(ref)
+                parts.dims_said = True
+                ctx.used.update({j, j + 1})
+                j += 1
             elif target.kind == "time" and target.time.kind in ("unit", "grain"):
                 parts.grain = target.time.grain
                 parts.period_position = len(parts.dims)  # "por región y año": region first
+                ctx.used.add(j)
+            elif target.kind == "schema" and each and _measure_only(ctx, j):
+                # "for each number of cylinders": every value of a numeric column is a group
+                numeric = [e for e in target.of("column") if column_kind(ctx, e) == "number"]
+                ref = ColumnRef(*pick_numeric(ctx, j, numeric))
+                if ref not in parts.dims:
+                    parts.dims.append(ref)
+                parts.dims_said = True
                 ctx.used.add(j)
             elif target.kind == "schema" and _measure_only(ctx, j):
                 # "top 3 clientes por importe": ranked by a numeric column
@@ -630,6 +683,7 @@ def _read_order(
         if m.kind not in ("rank", "most", "least"):
             continue
         ranked = True
+        _ranks_a_measure(ctx, k, slot_at)
         if direction is None:
             direction = m.kind == "most" or (m.kind == "rank" and m.value == "desc")
         if m.kind == "rank":
@@ -672,6 +726,20 @@ def _read_order(
     else:
         parts.order = Order(parts.order.metric, direction if direction is not None else True)
     parts.limit = limit
+
+
+def _ranks_a_measure(ctx: Context, k: int, slot_at: dict[int, int]) -> None:
+    """ "which model has the largest horsepower" where that column holds text: nothing to rank
+    by (it became a group and the rows were ranked by another count): ask, naming it."""
+    if ctx.mentions[k].kind not in ("most", "least"):
+        return
+    after = schema_mention(ctx, k + 1)
+    if after is None or k + 1 in slot_at or after.has("table") or after.has("metric"):
+        return
+    columns = after.of("column")
+    whole = bool(columns) and len(columns) == len(after.entries)
+    if whole and all(column_kind(ctx, e) == "text" for e in columns):
+        raise Unclear("unused_word", after.text)
 
 
 def _rank_subject(ctx: Context, k: int) -> int | None:
@@ -718,8 +786,27 @@ def _read_comparison(ctx: Context, parts: Parts) -> None:
         return
     for f in multi:
         ref = ColumnRef(f.table, f.column)
-        if ref not in parts.dims and parts.metrics:
+        if ref not in parts.dims and parts.metrics and not _one_figure(ctx, parts, f):
             parts.dims.append(ref)
+
+
+def _one_figure(ctx: Context, parts: Parts, f: Filter) -> bool:
+    """Several values of one column with no comparison word: one figure over all of them when
+    they are joined by "or" ("countries in Asia or Europe"), or when a word asks for the sum
+    ("the total surface area of Asia and Europe", "A and B combined") and nothing else
+    groups; else each value is shown on its row ("revenue of Norte and Sur")."""
+    said = [
+        i
+        for i, m in enumerate(ctx.mentions)
+        if is_value(ctx, i) and any(e.ref[2] in f.values for e in m.of("value"))
+    ]
+    if len(said) < 2:
+        return False
+    between = ctx.mentions[said[0] + 1 : said[-1]]
+    if any(m.kind == "conj" and lx.fold(m.text) in lx.OR_WORDS for m in between):
+        return True
+    together = any(t.norm in lx.TOGETHER_WORDS for t in ctx.tokens)
+    return together and not parts.dims and not parts.grain
 
 
 def _is_context_table(ctx: Context, m: Mention, base: str) -> bool:
@@ -732,6 +819,21 @@ def _is_context_table(ctx: Context, m: Mention, base: str) -> bool:
     return best_table >= best_column and all(
         ctx.model.path(base, e.ref[0]) is not None for e in tables
     )
+
+
+def _key_of_a_group(ctx: Context, parts: Parts, i: int) -> ColumnRef | None:
+    """The key column a mention names, of a table the answer is grouped by (its label is a
+    dimension) or of the table its label word was said of: shown next to the label."""
+    grouped = {d.table for d in parts.dims}
+    for e in ctx.mentions[i].of("column"):
+        table, column = e.ref
+        if column_kind(ctx, e) != "id":
+            continue
+        if ctx.column_table.get(i) == table or (
+            table in grouped and ctx.model.tables[table].key == (column,)
+        ):
+            return ColumnRef(table, column)
+    return None
 
 
 def _read_leftovers(ctx: Context, parts: Parts) -> None:
@@ -771,6 +873,12 @@ def _read_leftovers(ctx: Context, parts: Parts) -> None:
                     parts.metrics.insert(min(before, len(parts.metrics)), key)
                 elif not same:  # "which product sold the most X": X is what is measured
                     parts.metrics = [key if k == parts.metrics[0] else k for k in parts.metrics]
+                    if parts.implied and len(parts.metrics) == 1 and table != parts.base:
+                        # measured where X is, not on the implied fact table, when what is
+                        # grouped or filtered is reached from there without multiplying it
+                        fact, parts.base = parts.base, table
+                        if _fans_out(model, parts):
+                            parts.base = fact
                 ctx.used.add(i)
                 continue
         if numeric and not parts.metrics and not parts.listing:
@@ -781,6 +889,12 @@ def _read_leftovers(ctx: Context, parts: Parts) -> None:
             continue
         if texts and parts.metrics:
             _add_dim(ctx, parts, i)
+            continue
+        key = _key_of_a_group(ctx, parts, i) if parts.metrics else None
+        if key is not None:  # "each continent's id and name", "the region id"
+            if key not in parts.dims:
+                parts.dims.append(key)
+            ctx.used.add(i)
             continue
         if m.has("table") and parts.metrics:
             continue

@@ -14,7 +14,7 @@ from datachat import text as tx
 
 from . import lexicon as lx
 from .lexicon import Token
-from .semantic import PARTIAL, SYNONYM, Entry, SemanticModel
+from .semantic import GLOSS, PARTIAL, SYNONYM, Entry, SemanticModel
 from .timeparse import TimeSpan, scan_time
 
 
@@ -138,6 +138,11 @@ _MAX_MARKER = max(len(k) for k in MARKERS)
 _NEEDS_NUMBER = frozenset({"cmp"})
 
 
+# Verb words: after an article they are nouns that fold to the same letters.
+_VERBS = frozenset({"sell", "buy"})
+_ARTICLES = lx.words("el la los las del al un una unos unas the a an")
+
+
 def _next_is_number(tokens: list[Token], i: int) -> bool:
     while i < len(tokens) and (tokens[i].norm in lx.FILLER or tokens[i].norm in ("$", "€")):
         i += 1
@@ -156,6 +161,8 @@ def _marker_at(tokens: list[Token], i: int) -> tuple[int, str, object] | None:
         kind, value = found
         if kind in _NEEDS_NUMBER and not _next_is_number(tokens, i + n):
             continue
+        if kind in _VERBS and i and tokens[i - 1].norm in _ARTICLES:
+            continue  # "del género" is a noun, not "generó" (accents are folded away)
         return n, kind, value
     if tokens[i].norm.startswith(lx.TREND_PREFIXES):
         return 1, "trend", None
@@ -252,6 +259,19 @@ def _value_by_prefix(model: SemanticModel, word: str, lang: str) -> tuple[Entry,
     return tuple(Entry("value", e.ref, PARTIAL) for e in found)
 
 
+def label_entries(model: SemanticModel, word: str) -> tuple[Entry, ...]:
+    """What "name"/"nombre" or "id" can mean when no column is called so: the label column
+    (or the one-column primary key) of every table that has one. The parser keeps the one of
+    the table the word is said of (parser.resolve_label_words)."""
+    if word in lx.LABEL_NAME_WORDS:
+        found = [(t, info.display) for t, info in model.tables.items() if info.display]
+    elif word in lx.LABEL_ID_WORDS:
+        found = [(t, info.key[0]) for t, info in model.tables.items() if len(info.key) == 1]
+    else:
+        return ()
+    return tuple(Entry("column", ref, GLOSS) for ref in sorted(found))
+
+
 def _names_the_organisation(model: SemanticModel, tokens: list[Token], i: int) -> bool:
     """Whether token i is the organisation itself ("en la empresa", "the company", "nuestra
     tienda"): a company noun after an article or possessive of its language, or a store noun
@@ -293,6 +313,8 @@ def scan(model: SemanticModel, tokens: list[Token]) -> tuple[list[Mention], list
         schema_len, entries = _schema_at(model, tokens, i)
         marker = _marker_at(tokens, i)
         marker_len = marker[0] if marker else 0
+        if mentions and mentions[-1].kind == "cmp" and tok.kind == "number" and not span:
+            schema_len = 0  # "horsepower greater than 150": a number, not a value '150'
         if (
             span is not None
             and span.length >= max(schema_len, marker_len)
@@ -345,9 +367,11 @@ def scan(model: SemanticModel, tokens: list[Token]) -> tuple[list[Mention], list
                 mentions.append(Mention("cmp", i, i + 1, tok.text, value=op))
             i += 1
             continue
-        if tok.norm not in lx.STOPWORDS and tok.norm not in lx.FILLER:
-            entries = _value_by_prefix(model, tok.norm, tok.lang)
-            if entries:  # "se cancelaron" -> 'Cancelado'
+        noun = i > 0 and tokens[i - 1].norm in _ARTICLES and tok.norm in lx.GLOSS
+        if (tok.norm not in lx.STOPWORDS or noun) and tok.norm not in lx.FILLER:
+            # "del género" is a noun of the data vocabulary, not the filler verb "generó"
+            entries = label_entries(model, tok.norm) or _value_by_prefix(model, tok.norm, tok.lang)
+            if entries:  # "se cancelaron" -> 'Cancelado'; "name" -> each table's label
                 mentions.append(Mention("schema", i, i + 1, tok.text, entries))
             else:
                 unmapped.append(tok.text)

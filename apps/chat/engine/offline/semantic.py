@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections import deque
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import sqlglot
 from sqlglot import exp
@@ -60,6 +60,9 @@ class ColumnSem:
     pii: bool = False
     description: str = ""
     percent: bool = False  # stored in percent points (0-100)
+    # A yes/no column: "bool" (a boolean type: compared with TRUE), "number" (0/1 by its
+    # name: `active`, `is_paid`), or the text value that means yes ('Y', 'true'); "" if none.
+    flag: str = ""
 
 
 @dataclass(frozen=True)
@@ -178,6 +181,7 @@ def build_semantic_model(
         _index_tables(phrases, catalog, lang)
         _index_columns(phrases, catalog, columns, lang)
         _index_values(phrases, columns, lang)
+        _index_flags(phrases, columns, lang)
         _index_value_synonyms(phrases, catalog, columns, lang)
         _index_metric_words(phrases, metrics, lang)
         by_lang[lang] = {k: _best_entries(v) for k, v in phrases.items()}
@@ -242,11 +246,23 @@ _AMOUNT_STEMS = _stems_of(_AMOUNT_NAMES)
 _UNIT_VALUE_STEMS = _stems_of(_UNIT_VALUE_NAMES)
 
 
+def _is_key(table: TableInfo, col: ColumnInfo) -> bool:
+    """Whether a column is an identifier by being (part of) the primary key. A text column that
+    is one of several key columns of a link table (`countrylanguage(CountryCode, Language)`)
+    is the entity's value, not an identifier: its values are names to filter by."""
+    if not col.primary_key:
+        return False
+    keys = [c for c in table.columns if c.primary_key]
+    declared = (col.type or "").upper()
+    text = not declared or any(t in declared for t in ("CHAR", "TEXT", "CLOB", "STRING"))
+    return len(keys) == 1 or not text
+
+
 def _column_sem(table: TableInfo, col: ColumnInfo, catalog: CatalogSnapshot) -> ColumnSem:
     declared = (col.type or "").upper()
     parts = tx.identifier_words(col.name)  # "OrderDate", "order_date" -> ["order", "date"]
     is_fk = any(fk.table == table.name and fk.column == col.name for fk in catalog.foreign_keys)
-    if col.primary_key or is_fk or parts[-1:] == ["id"]:
+    if _is_key(table, col) or is_fk or parts[-1:] == ["id"]:
         kind = "id"
     elif (
         any(t in declared for t in _DATE_TYPES)
@@ -271,8 +287,40 @@ def _column_sem(table: TableInfo, col: ColumnInfo, catalog: CatalogSnapshot) -> 
     )
     values = tuple(col.values or ()) if kind == "text" else ()
     return ColumnSem(
-        table.name, col.name, kind, values, money, ratio, col.pii, col.description, percent
+        table.name,
+        col.name,
+        kind,
+        values,
+        money,
+        ratio,
+        col.pii,
+        col.description,
+        percent,
+        _flag(declared, kind, col.name, values),
     )
+
+
+# Two values that say yes and no, folded; the first of each pair is the yes.
+_YES_NO = (("y", "n"), ("yes", "no"), ("true", "false"), ("t", "f"), ("si", "no"), ("s", "n"))
+
+
+def _flag(declared: str, kind: str, name: str, values: tuple[str, ...]) -> str:
+    """Whether a column is a yes/no flag, and how its yes is written (see ColumnSem.flag)."""
+    if kind == "id":
+        return ""
+    if "BOOL" in declared or declared.strip() == "BIT":
+        return "bool"
+    folded = lx.fold(name)
+    if kind == "number" and (
+        folded in lx.ACTIVE_WORDS or folded.startswith(("is_", "es_", "has_", "tiene_"))
+    ):
+        return "number"
+    if kind == "text" and len(values) == 2:
+        by_fold = {lx.fold(v).strip(): v for v in values}
+        for yes, no in _YES_NO:
+            if set(by_fold) == {yes, no}:
+                return by_fold[yes]
+    return ""
 
 
 def _table_sem(table: TableInfo, columns: Mapping[tuple[str, str], ColumnSem]) -> TableSem:
@@ -525,6 +573,13 @@ def _add_name(phrases: _Phrases, name: str, entry: Entry, lang: str) -> None:
     key = lx.identifier_key(name, lang, phrases.surfaces)
     if key:
         phrases.setdefault(key, []).append(entry)
+    if lang != "en":
+        # An English plural name (`continents`, `languages`) is found from the Spanish word it
+        # shares its singular's stem with ("continente", "continentes").
+        singular = "_".join(tx.singular(w, "en") for w in tx.identifier_words(name))
+        other = lx.identifier_key(singular, lang)
+        if other and other != key:
+            phrases.setdefault(other, []).append(replace(entry, quality=min(entry.quality, GLOSS)))
 
 
 def _index_metrics(phrases: _Phrases, metrics: Mapping[str, MetricSem], lang: str) -> None:
@@ -625,6 +680,11 @@ _RESERVED_GROUPS = (
 _RESERVED = {lang: _stem_set(lang, *_RESERVED_GROUPS) for lang in tx.LANGUAGES}
 
 
+def grammar_word(key: str, lang: str) -> bool:
+    """Whether a matching key is a grammar word of `lang` ("este", "total"), not a name."""
+    return key in _RESERVED.get(lang, frozenset())
+
+
 def _index_values(
     phrases: _Phrases, columns: Mapping[tuple[str, str], ColumnSem], lang: str
 ) -> None:
@@ -672,6 +732,58 @@ def _index_values(
                     phrases.setdefault(f"~{word}", []).append(
                         Entry("value", (sem.table, sem.name, value), PARTIAL)
                     )
+
+
+# The two values of a yes/no column, true first.
+_FLAG_PAIRS = (
+    ("t", "f"),
+    ("y", "n"),
+    ("yes", "no"),
+    ("true", "false"),
+    ("1", "0"),
+    ("s", "n"),
+    ("si", "no"),
+    ("v", "f"),
+)
+# Words that open a yes/no column's name and say nothing about what it flags.
+_FLAG_OPENERS = frozenset({"is", "has", "es", "esta", "tiene", "flag"})
+
+
+def flag_true(sem: ColumnSem) -> str | None:
+    """The value meaning "yes" of a text column holding only a yes/no pair (`IsOfficial` in
+    ('T', 'F'), `activo` in ('S', 'N')), or None."""
+    if sem.kind != "text" or len(sem.values) != 2:
+        return None
+    folded = {lx.fold(v).strip(): v for v in sem.values}
+    for yes, no in _FLAG_PAIRS:
+        if set(folded) == {yes, no}:
+            return folded[yes]
+    return None
+
+
+def _index_flags(
+    phrases: _Phrases, columns: Mapping[tuple[str, str], ColumnSem], lang: str
+) -> None:
+    """A yes/no column is named as an adjective ("the official language", "la lengua
+    oficial"): its name, without an opening "is"/"has", is its "yes" value, a filter, where
+    it would otherwise be a column to group by."""
+    for sem in columns.values():
+        yes = flag_true(sem)
+        if yes is None:
+            continue
+        value = Entry("value", (sem.table, sem.name, yes), EXACT)
+        words = tx.identifier_words(sem.name)
+        if words and words[0] in _FLAG_OPENERS and len(words) > 1:
+            words = words[1:]
+        _add(phrases, " ".join(words), value, lang)
+        for key, entries in list(phrases.items()):
+            if any(e.kind == "column" and e.ref == (sem.table, sem.name) for e in entries):
+                phrases[key] = [
+                    replace(value, quality=e.quality)
+                    if e.kind == "column" and e.ref == (sem.table, sem.name)
+                    else e
+                    for e in entries
+                ]
 
 
 def _index_value_synonyms(

@@ -324,6 +324,12 @@ class _Builder:
                     node(this=self.col(f.table, f.column), expression=exp.Subquery(this=mean))
                 )
                 continue
+            sem = self.model.column(f.table, f.column)
+            if sem is not None and sem.flag == "bool" and f.op in ("=", "!=") and f.value in (0, 1):
+                yes = (f.value == 1) == (f.op == "=")  # a boolean type: TRUE/FALSE in any dialect
+                node = exp.EQ(this=self.col(f.table, f.column), expression=exp.Boolean(this=yes))
+                conditions.append(node)
+                continue
             conditions.append(_compare(self.col(f.table, f.column), f.op, f.value))
         if p.time_range:
             condition = self._range_condition(p.time_range)
@@ -423,8 +429,11 @@ class _Builder:
                 single = self.plan.with_changes(rows_plan=plan_to_dict(one), rows_each=False)
                 checks.append(_Builder(single, self.model)._rows_exist())
             return exp.and_(*checks)
+        known = select.where(link.copy())
         select = select.where(exp.and_(link, *inner.where()))
         exists = exp.Exists(this=select)
+        if p.rows_absent and p.rows_known:
+            return exp.and_(exp.Exists(this=known), exp.Not(this=exists))
         return exp.Not(this=exists) if p.rows_absent else exists
 
     # --- the grain of a one-to-many join (issue 13 §5) ------------------------------------

@@ -1,0 +1,552 @@
+"""Relation verbs: the verb that links two entities the schema already links.
+
+"car models *produced* by General Motors", "countries that *speak* English", "the language
+*spoken* by the most countries", "países que *hablan* inglés", "modelos *producidos* por
+Ford": the verb says how the two tables relate, and the schema already knows that (a
+foreign-key path between them), so the verb is the join itself and adds no meaning. A word
+is read this way only when it sits between two catalog mentions whose tables are different and
+joined by a foreign-key path, with nothing but grammar words around it; a verb with no such
+link ("cars produced in 1980": a year is no entity) stays unknown and is asked back.
+
+A relation verb followed by a count ("makers that produce more than 3 models", "países que
+hablan al menos 3 lenguas") reads as *with* ("makers with more than 3 models"), the shape
+`_entities_with_count` already reads. "either X or Y" is X or Y.
+
+After the plan is built, `check_relations` asks back, naming the verb, when the plan does not
+answer the relation (the entity before the verb is not what is counted, grouped or listed; a
+negated relation is no NOT EXISTS; values after it are grouped). `related_rows` lists (or
+counts) an entity's rows by the rows of a table that references it: EXISTS, NOT EXISTS among
+the rows that have some related row ("do not", "never"), one EXISTS per value ("both X and Y",
+"X and Y"), and `check_negated_flags` asks back a negated yes/no flag of another table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from datachat import text as tx
+
+from . import lexicon as lx
+from . import measures as ms
+from .parser import Unclear
+from .plan import ColumnRef, QueryPlan, plan_to_dict
+from .scan import Mention
+from .semantic import PARTIAL, SemanticModel, flag_true
+
+_BEFORE = lx.RELATION_BEFORE
+_AFTER = lx.RELATION_AFTER
+_SKIPPED_KINDS = frozenset({"most", "least", "rank", "count", "cmp", "number", "distinct", "group"})
+_BEFORE_KINDS = frozenset({"neg"})
+_EITHER = lx.words("either")
+_NEVER = lx.words("never nunca jamas")
+_BOTH = lx.words("both ambos ambas neither nor ni")
+_WITH = {"es": "con", "en": "with"}
+
+
+@dataclass(frozen=True)
+class Relation:
+    verb: str  # as written
+    left: frozenset[str]  # the tables of the entity before the verb
+    right: frozenset[str]  # the tables of the entity after it
+    counted: bool  # a count or a rank of the entity after it ("the most languages")
+    negated: bool  # "do not speak", "que no hablan"
+    values: bool  # the entity after it is a value ("English")
+
+
+@dataclass(frozen=True)
+class Relations:
+    tokens: list  # the question's tokens without the relation verbs
+    found: tuple[Relation, ...]
+
+    @property
+    def verbs(self) -> tuple[str, ...]:
+        return tuple(r.verb for r in self.found)
+
+    @property
+    def negated(self) -> bool:
+        return any(r.negated for r in self.found)
+
+
+def _tables(model: SemanticModel, mention: Mention) -> set[str]:
+    found = {e.ref[0] for e in mention.entries if e.kind in ("table", "column", "value")}
+    for e in mention.of("metric"):
+        metric = model.metrics.get(e.ref[0])
+        if metric is not None:
+            found.add(metric.table)
+    return found
+
+
+def _names_entity(mention: Mention) -> bool:
+    """A table or column named (its best reading), not a value."""
+    best = max(e.quality for e in mention.entries)
+    return any(e.kind in ("table", "column") and e.quality == best for e in mention.entries)
+
+
+def _names_rows(mention: Mention) -> bool:
+    """A table, a value or a count of rows named: rows of an entity, not only a column."""
+    return any(e.kind in ("table", "value", "metric") for e in mention.entries)
+
+
+def _solid(mention: Mention) -> bool:
+    """A whole name of the catalog, not one distinctive word of a longer value."""
+    return max(e.quality for e in mention.entries) > PARTIAL
+
+
+def _needs_evidence(mention: Mention, tokens: list[lx.Token]) -> bool:
+    values = mention.of("value")
+    return (
+        bool(values)
+        and len(values) == len(mention.entries)
+        and all(e.weak for e in values)
+        and not tokens[mention.start].text[:1].isupper()
+    )
+
+
+def _glue(mention: Mention) -> bool:
+    """A lower-case word that is only one name of hundreds ("is", "by" as country codes): a
+    grammar word here, as the parser will read it (a weak value needs evidence)."""
+    values = mention.of("value")
+    return (
+        mention.kind == "schema"
+        and bool(values)
+        and len(values) == len(mention.entries)
+        and all(e.weak for e in values)
+        and mention.text.islower()
+        and all(w in _BEFORE or w in _AFTER for w in lx.fold(mention.text).split())
+    )
+
+
+def _linked(model: SemanticModel, left: set[str], right: set[str]) -> bool:
+    return any(a != b and (model.path(a, b) or model.path(b, a)) for a in left for b in right)
+
+
+def relation_verbs(
+    model: SemanticModel, tokens: list[lx.Token], mentions: list[Mention], unmapped: list[str]
+) -> Relations | None:
+    """The tokens with each relation verb taken out (or read as *with* before a count), or
+    None when the question has none."""
+    if not unmapped:
+        return None
+    at: dict[int, Mention] = {}
+    for m in mentions:
+        for n in range(m.start, m.end):
+            at[n] = m
+    unknown = set(unmapped)
+    drop: set[int] = set()
+    as_with: set[int] = set()
+    found: list[Relation] = []
+    for i, tok in enumerate(tokens):
+        if i in at or tok.text not in unknown or not _verb_shaped(tok, i):
+            continue
+        if tok.norm in _EITHER or tok.norm in _BOTH or tok.norm in _NEVER:
+            continue  # words that change the meaning, read elsewhere or asked back
+        left, negated = _entity_before(tokens, at, i)
+        right, kinds = _entity_after(tokens, at, i)
+        if left is None or right is None or not (_solid(left) and _solid(right)):
+            continue
+        if not _names_entity(left):
+            continue  # "people live in …": a value is no entity that does anything
+        if not _names_rows(right):
+            continue  # "clientes perdidos por región": a column after it groups, no entity
+        if _needs_evidence(right, tokens):
+            continue  # "produced in the usa": a weak value the parser may not take as one
+        mine, theirs = _tables(model, left), _tables(model, right)
+        if not _linked(model, mine, theirs):
+            continue
+        with_count = "cmp" in kinds and "number" in kinds  # "more than 3 models"
+        found.append(
+            Relation(
+                tok.text,
+                frozenset(mine),
+                frozenset(theirs),
+                counted=bool(kinds & {"most", "least", "rank", "count"}) or with_count,
+                negated=negated,
+                values=right.has("value") and not right.has("table"),
+            )
+        )
+        (as_with if with_count else drop).add(i)
+    drop |= _either(tokens, at, drop, unknown)
+    swap = _tanto_como(tokens, unknown)
+    swap.update({i: _WITH.get(tokens[i].lang, "with") for i in as_with})
+    if not drop and not swap:
+        return None
+    out = []
+    for i, tok in enumerate(tokens):
+        if i in drop:
+            continue
+        if i in swap:
+            word = swap[i]
+            tok = replace(tok, text=word, norm=word, key=lx.word_key(word, tok.lang))
+        out.append(tok)
+    return Relations(out, tuple(found))
+
+
+def _tanto_como(tokens: list[lx.Token], unknown: set[str]) -> dict[int, str]:
+    """ "tanto en París como en Madrid" is "ambos París y Madrid" (both)."""
+    norms = [t.norm for t in tokens]
+    for i, tok in enumerate(tokens):
+        if tok.norm == "tanto" and tok.text in unknown and "como" in norms[i + 1 :]:
+            return {i: "ambos", norms.index("como", i + 1): "y"}
+    return {}
+
+
+def _verb_shaped(tok: lx.Token, i: int) -> bool:
+    """A lower-case word (a capitalised one inside the sentence is a name, e.g. a value the
+    catalog does not have) of letters."""
+    if tok.kind != "word" or not tok.norm.isalpha() or len(tok.norm) < 3:
+        return False
+    if tok.norm in lx.STOPWORDS or tok.norm in lx.FILLER:
+        return False
+    return i == 0 or not tok.text[:1].isupper()
+
+
+def _entity_before(
+    tokens: list[lx.Token], at: dict[int, Mention], i: int
+) -> tuple[Mention | None, bool]:
+    """The catalog mention before the verb past grammar words, and whether a negation or
+    "never" came between them."""
+    j = i - 1
+    negated = False
+    while j >= 0:
+        m = at.get(j)
+        if m is not None and not _glue(m):
+            if m.kind == "schema":
+                return m, negated
+            if m.kind not in _BEFORE_KINDS:
+                return None, False
+            negated = True
+            j = m.start - 1
+            continue
+        norm = tokens[j].norm
+        if norm in _NEVER or norm in ("dont", "doesnt", "didnt"):
+            negated = True
+        if norm in _BEFORE or norm in _NEVER or norm in lx.FILLER or tokens[j].kind == "symbol":
+            j -= 1
+            continue
+        return None, False
+    return None, False
+
+
+def _entity_after(
+    tokens: list[lx.Token], at: dict[int, Mention], i: int
+) -> tuple[Mention | None, set[str]]:
+    """The first catalog mention after the verb past grammar words, and the kinds of the
+    grammar words passed (a comparison with a number: a count, "more than 3 models")."""
+    j = i + 1
+    kinds: set[str] = set()
+    while j < len(tokens):
+        m = at.get(j)
+        if m is not None and not _glue(m):
+            if m.kind == "schema":
+                return m, kinds
+            if m.kind not in _SKIPPED_KINDS:
+                return None, set()
+            kinds.add(m.kind)
+            j = m.end
+            continue
+        if tokens[j].norm in _AFTER or tokens[j].norm in lx.FILLER:
+            j += 1
+            continue
+        return None, set()
+    return None, set()
+
+
+def _either(
+    tokens: list[lx.Token], at: dict[int, Mention], drop: set[int], unknown: set[str]
+) -> set[int]:
+    """ "either X or Y": "either" adds nothing to "X or Y" when an "or" follows it."""
+    found = set()
+    for i, tok in enumerate(tokens):
+        if tok.norm not in _EITHER or i in at or tok.text not in unknown:
+            continue
+        rest = [t.norm for n, t in enumerate(tokens[i + 1 :], start=i + 1) if n not in drop]
+        if "or" in rest:
+            found.add(i)
+    return found
+
+
+def _counted_table(model: SemanticModel, key: str) -> str | None:
+    """The table whose rows a count metric counts, or None for another measure."""
+    if key.startswith("count:"):
+        return key.split(":", 1)[1]
+    if key.startswith("countd:"):
+        return key.split(":", 1)[1].split(".", 1)[0]
+    if key.startswith(("agg:count:", "agg:countd:")):
+        return key.split(":", 2)[2].split(".", 1)[0]
+    metric = model.metrics.get(key)
+    if metric is not None and metric.agg in ("count", "countd"):
+        return metric.table
+    return None
+
+
+def _subject_tables(plan: QueryPlan, model: SemanticModel) -> set[str]:
+    """The tables whose rows the plan counts, groups or lists."""
+    found = {d.table for d in plan.dimensions} | {c.table for c in plan.listing}
+    found |= {t for t in (_counted_table(model, m.key) for m in plan.metrics) if t}
+    if plan.listing or plan.rows_plan is not None:
+        found.add(plan.table)
+    return found
+
+
+def check_negated_flags(plan: QueryPlan, model: SemanticModel) -> None:
+    """ "countries where English is not the official language" negates the pair (English,
+    official) for a country, not the flag alone: a negated yes/no filter of a table other than
+    the one asked about, next to another filter on its table, is asked back, naming the flag."""
+    for f in plan.filters:
+        if f.op not in ("!=", "not in"):
+            continue
+        sem = model.columns.get((f.table, f.column))
+        if sem is None or flag_true(sem) is None:
+            continue
+        if f.table in _subject_tables(plan, model):
+            continue  # "editions in Berlin that are not licensed": the flag of the rows asked
+        if any(g is not f and g.table == f.table for g in plan.filters):
+            raise Unclear("unused_word", f.column)
+
+
+def check_relations(plan: QueryPlan, model: SemanticModel, relations: Relations) -> None:
+    """Raise `Unclear` naming the verb when the plan does not answer the relation it read: a
+    negated relation needs rows that have no related row (NOT EXISTS), a count through the
+    relation counts one of its two entities ("the language spoken by the most countries"),
+    a value after it is never negated row by row (`city <> 'Madrid'` keeps a book also printed
+    in Madrid), and values after the verb filter, never group ("countries that speak English and
+    French" asks for both, not one row per language)."""
+    for relation in relations.found:
+        if relation.negated and not (plan.rows_plan is not None and plan.rows_absent):
+            raise Unclear("unused_word", relation.verb)
+        if not (relation.left & _subject_tables(plan, model)):
+            raise Unclear("unused_word", relation.verb)  # the entity that does it is not asked
+        counts = [_counted_table(model, m.key) for m in plan.metrics]
+        counted = {t for t in counts if t is not None}
+        if counted and not counted & (relation.left | relation.right):
+            raise Unclear("unused_word", relation.verb)
+        if relation.counted and not relation.values:
+            grouped = {d.table for d in plan.dimensions} & relation.right
+            if not counted & relation.right or grouped - relation.left:
+                raise Unclear("unused_word", relation.verb)
+        negative = [f for f in plan.filters if f.op in ("!=", "not in")]
+        if plan.rows_plan is None and any(f.table in relation.right for f in negative):
+            raise Unclear("unused_word", relation.verb)  # "not in Madrid": a NOT EXISTS, or ask
+        if relation.values:
+            filtered = {(f.table, f.column) for f in plan.filters if f.table in relation.right}
+            if filtered & {(d.table, d.column) for d in plan.dimensions}:
+                raise Unclear("unused_word", relation.verb)
+
+
+# --- rows of an entity by its related rows: EXISTS, NOT EXISTS, one EXISTS per value ----------
+
+_ROWS_BLOCKERS = frozenset(
+    {"count", "agg", "group", "most", "least", "rank", "share", "howmuch", "compare", "trend"}
+)
+_AND = lx.words("and y e")
+_OR = lx.words("or o u")
+_NEGATION_KINDS = frozenset({"neg"})
+
+
+@dataclass(frozen=True)
+class RelatedRows:
+    """A listing of `table`'s rows that have (or, `absent`, have no) row of `related` meeting
+    the question's conditions, or one for each of its values (`each`: "both English and
+    French", "English and French"). `tokens` say those conditions about `related`; `columns`
+    are the listed columns the question named ("the codes of the countries")."""
+
+    table: str
+    related: str
+    fk: str
+    key: str
+    absent: bool
+    each: bool
+    tokens: list
+    columns: tuple[str, ...] = ()
+    counted: bool = False  # "how many countries speak both …": count them
+    lang: str = "en"
+
+    def listing(self, plan: QueryPlan, model: SemanticModel) -> QueryPlan:
+        filtered = {(f.table, f.column) for f in plan.filters}
+        grouped = [d for d in plan.dimensions if (d.table, d.column) not in filtered]
+        if grouped or plan.grain or plan.limit or plan.having or plan.comparison:
+            raise Unclear("generic")
+        if plan.table != self.related and self.related not in _plan_tables(plan):
+            raise Unclear("generic")
+        if not (plan.filters or plan.numeric_filters or plan.time_range or plan.date_parts):
+            raise Unclear("generic")
+        inner = plan.with_changes(metrics=(), listing=(), order=None, share=False, dimensions=())
+        if self.counted:
+            if self.columns:
+                raise Unclear("generic")
+            return QueryPlan(
+                table=self.table,
+                metrics=(ms.metric_ref(model, ms.count_key(model, self.table), self.lang),),
+                rows_plan=plan_to_dict(inner),
+                rows_key=(self.fk, self.key),
+                rows_absent=self.absent,
+                rows_each=self.each,
+                rows_known=self.absent,
+            )
+        shown = self.columns or (
+            (model.tables[self.table].display,) if model.tables[self.table].display else ()
+        )
+        if not shown:
+            raise Unclear("generic")
+        return QueryPlan(
+            table=self.table,
+            listing=tuple(ColumnRef(self.table, c) for c in shown),
+            rows_plan=plan_to_dict(inner),
+            rows_key=(self.fk, self.key),
+            rows_absent=self.absent,
+            rows_each=self.each,
+            rows_known=self.absent,
+        )
+
+
+def _plan_tables(plan: QueryPlan) -> set[str]:
+    return {f.table for f in plan.filters} | {f.table for f in plan.numeric_filters}
+
+
+def related_rows(
+    model: SemanticModel,
+    tokens: list[lx.Token],
+    mentions: list[Mention],
+    relations: Relations | None,
+) -> RelatedRows | None:
+    """ "countries that do not speak English", "countries that speak both English and
+    French", "countries with English and French as official languages", "países que no hablan
+    inglés": rows of an entity table listed by the rows of a table that references it
+    directly (a language of a country), whose values the question names after the entity.
+    The entity's words are replaced by the related table's name, so the rest reads as
+    conditions on the related rows."""
+    kinds = {m.kind for m in mentions}
+    if kinds & _ROWS_BLOCKERS - {"count"}:
+        return None
+    schema = [
+        n
+        for n, m in enumerate(mentions)
+        if m.kind == "schema" and not _needs_evidence(m, tokens)  # "is", "do": words
+    ]
+    counts = [m for m in mentions if m.kind == "count"]
+    counted_by_metric = _count_metric_table(model, mentions[schema[0]]) if schema else None
+    if counted_by_metric is not None and not counts:  # "the number of nations that …"
+        entity_at, table = schema[0], counted_by_metric
+        entity = mentions[entity_at]
+    else:
+        entity_at = next(
+            (n for n in schema if _names_entity(mentions[n]) and mentions[n].has("table")), None
+        )
+        if entity_at is None:
+            return None
+        entity = mentions[entity_at]
+        if counts and not (
+            len(counts) == 1
+            and entity_at > 0
+            and mentions[entity_at - 1] is counts[0]
+            and all(t.norm in lx.FILLER for t in tokens[counts[0].end : entity.start])
+        ):
+            return None  # only "how many <entity> …": a count of the rows listed
+        if entity.has("value") or entity.has("metric"):
+            return None
+        table = max(entity.of("table"), key=lambda e: e.quality).ref[0]
+        if max(e.quality for e in entity.of("table")) < max(e.quality for e in entity.entries):
+            return None
+    columns: list[str] = []
+    for n in schema:
+        if n >= entity_at:
+            break
+        m = mentions[n]
+        mine = [e.ref[1] for e in m.of("column") if e.ref[0] == table]
+        if m.has("value") or m.has("metric") or not mine:
+            return None  # before the entity: only the columns listed of it
+        columns.append(mine[0])
+    after = [
+        mentions[n]
+        for n in schema
+        if n > entity_at and not _needs_evidence(mentions[n], tokens)  # "is", "do": words
+    ]
+    values = [m for m in after if m.has("value") and not m.has("table")]
+    owners = {e.ref[0] for m in values for e in m.of("value")}
+    if not values or len(owners) != 1:
+        return None
+    related = owners.pop()
+    path = model.path(related, table)
+    if not path or len(path) != 1 or path[0][0] != related:
+        return None
+    if any(
+        not ({e.ref[0] for e in m.entries if e.kind in ("table", "column", "value")} <= {related})
+        for m in after
+    ):
+        return None  # conditions on the entity itself or a third table: not this shape
+    norms = [t.norm for t in tokens]
+    start = entity.end
+    first_value = values[0].start
+    negations = [m for m in mentions if m.kind in _NEGATION_KINDS]
+    nevers = [n for n, w in enumerate(norms) if w in _NEVER]
+    if any(m.start < start or m.start > first_value for m in negations) or any(
+        n < start or n > first_value for n in nevers
+    ):
+        return None  # a negation of something else ("… and not French"): not this shape
+    negated = bool(negations or nevers)
+    both = any(w in _BOTH for w in norms[start:])
+    anded = _values_joined(mentions, values, _AND)
+    verb = relations is not None and any(table in r.left for r in relations.found)
+    ored = _values_joined(mentions, values, _OR)
+    if not (negated or both or anded or ored or verb):
+        return None
+    if negated and (both or anded):
+        return None
+    drop = {n for n, w in enumerate(norms) if w in _BOTH or w in _NEVER}
+    drop |= {n for m in counts for n in range(m.start, m.end)}
+    drop |= {n for m in mentions if m.kind in _NEGATION_KINDS for n in range(m.start, m.end)}
+    drop |= {n for n, w in enumerate(norms) if w in ("dont", "doesnt", "didnt")}
+    lang = tokens[0].lang
+    seed = tokens[entity.start]
+    named = [
+        replace(seed, text=w, norm=w, key=lx.word_key(w, lang))
+        for w in tx.identifier_words(related)
+    ]
+    first = mentions[schema[0]].start if columns else entity.start
+    rewritten = [
+        *[t for n, t in enumerate(tokens[:first]) if n not in drop],
+        *named,
+        *[t for n, t in enumerate(tokens[entity.end :], start=entity.end) if n not in drop],
+    ]
+    _, fk, _, key = path[0]
+    return RelatedRows(
+        table,
+        related,
+        fk,
+        key,
+        negated,
+        both or anded,
+        rewritten,
+        tuple(columns),
+        counted=bool(counts) or counted_by_metric is not None,
+        lang=lang,
+    )
+
+
+def _count_metric_table(model: SemanticModel, mention: Mention) -> str | None:
+    """The table a mention counts when it names only a count of its rows ("number of
+    nations", a steward's COUNT metric with no filter), else None."""
+    if mention.kind != "schema" or not mention.entries:
+        return None
+    if any(e.kind != "metric" for e in mention.entries):
+        return None
+    tables = set()
+    for e in mention.entries:
+        metric = model.metrics.get(e.ref[0])
+        if metric is None or metric.agg not in ("count", "countd") or metric.filtered:
+            return None
+        tables.add(metric.table)
+    return tables.pop() if len(tables) == 1 else None
+
+
+def _values_joined(mentions: list[Mention], values: list[Mention], words: frozenset) -> bool:
+    """Whether two values of one column are joined by one of `words` ("English and French")."""
+    for a, b in zip(values, values[1:], strict=False):
+        cols_a = {e.ref[:2] for e in a.of("value")}
+        cols_b = {e.ref[:2] for e in b.of("value")}
+        if not cols_a & cols_b:
+            continue
+        between = [m for m in mentions if a.end <= m.start and m.end <= b.start]
+        if len(between) == 1 and between[0].kind == "conj" and lx.fold(between[0].text) in words:
+            return True
+    return False
