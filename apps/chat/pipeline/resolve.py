@@ -133,10 +133,16 @@ def refusal_intent(question: str, scope: Scope, why: str) -> dict:
     question refused before interpretation, the offline engine's reading of it (pure and local,
     nothing leaves the process), with the refusal as the reasoning."""
     try:
-        reading = interpret(question, semantic_model_for(scope.source, scope.catalog)).intent
+        reading = interpret(question, _caller_model(scope)).intent
         return intent_dict(reading.type, reading.confidence, f"{why}; {reading.reasoning}")
     except Exception:  # noqa: BLE001 - a refusal must not fail on its annotation
         return intent_dict("AMBIGUOUS", 0.0, why)
+
+
+def _caller_model(scope: Scope):  # noqa: ANN202
+    """The semantic model as the caller may use it (no values of the columns it masks)."""
+    masked = scope.policy.masked_columns if scope.policy is not None else ()
+    return semantic_model_for(scope.source, scope.catalog, masked)
 
 
 def _history(conversation: Conversation) -> History:
