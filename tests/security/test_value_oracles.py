@@ -36,3 +36,13 @@ def test_an_unmasked_column_still_filters(member) -> None:
     analista = member("acme", "analista")
     answer = ask(membership=analista, question="¿Cuántos clientes hay en Sevilla?", channel="cli")
     assert answer["type"] == "SQL" and "'Sevilla'" in answer["sql"]
+
+
+def test_a_hidden_tables_values_are_no_oracle(member) -> None:
+    """The viewer sees `ventas` and `productos` only: a city (a `clientes.ciudad` value) in a
+    question about sales is unknown to them, exactly as a made-up word is."""
+    visor = member("acme", "visor")
+    real = ask(membership=visor, question="ventas en Sevilla", channel="cli")
+    made_up = ask(membership=visor, question="ventas en Narnia", channel="cli")
+    assert _reply(real) == _reply(made_up), (real["answer"], made_up["answer"])
+    assert "clientes" not in real["answer"]

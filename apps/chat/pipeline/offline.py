@@ -25,7 +25,7 @@ def offline_answer(turn: Turn) -> Outcome:
     verified = _verified_example(turn)
     if verified is not None:
         return verified
-    model = semantic_model_for(turn.source, turn.catalog, turn.policy.masked_columns)
+    model = semantic_model_for(turn.source, turn.catalog, turn.policy)
     interpretation = interpret(turn.question, model, previous=turn.previous_plan)
     turn = turn.in_lang(interpretation.lang or turn.lang)
     turn.timer.lap("intent")

@@ -140,9 +140,8 @@ def refusal_intent(question: str, scope: Scope, why: str) -> dict:
 
 
 def _caller_model(scope: Scope):  # noqa: ANN202
-    """The semantic model as the caller may use it (no values of the columns it masks)."""
-    masked = scope.policy.masked_columns if scope.policy is not None else ()
-    return semantic_model_for(scope.source, scope.catalog, masked)
+    """The semantic model as the caller may use it (no values of what its policy hides)."""
+    return semantic_model_for(scope.source, scope.catalog, scope.policy)
 
 
 def _history(conversation: Conversation) -> History:

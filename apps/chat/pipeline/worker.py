@@ -103,7 +103,7 @@ def _job_answer(turn: Turn, job: QueryJob) -> Outcome:
     )
     answer = outcome.answer
     if answer.type == "SQL" and job.kind == Message.Kind.ASK and plan is not None:
-        model = semantic_model_for(turn.source, turn.catalog, turn.policy.masked_columns)
+        model = semantic_model_for(turn.source, turn.catalog, turn.policy)
         answer.suggestions = followups(plan, model, lang=turn.lang)
     return outcome
 
