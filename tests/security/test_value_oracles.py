@@ -10,6 +10,8 @@ import pytest
 
 from apps.chat.pipeline import ask
 from apps.governance.models import AccessPolicy
+from tests.llm.conftest import llm  # noqa: F401 - the model endpoint fixture
+from tests.support.openai_stub import Reply
 
 pytestmark = pytest.mark.django_db
 
@@ -46,3 +48,46 @@ def test_a_hidden_tables_values_are_no_oracle(member) -> None:
     made_up = ask(membership=visor, question="ventas en Narnia", channel="cli")
     assert _reply(real) == _reply(made_up), (real["answer"], made_up["answer"])
     assert "clientes" not in real["answer"]
+
+
+def test_a_value_only_in_rows_the_row_filter_hides_is_no_oracle(member) -> None:
+    """An analyst who sees only the customers of region Norte: a city whose customers are all
+    in Sur is unknown to them, as a made-up word is (not "0 customers in Sevilla", which
+    confirms Sevilla's customers exist); a city of their own rows still filters."""
+    analista = member("acme", "analista")
+    policy = AccessPolicy.all_tenants.for_org(analista.organization).get(role="ANALYST")
+    policy.row_filters = [{"table": "clientes", "column": "region", "value": "Norte"}]
+    policy.save()
+    template = "¿Cuántos clientes hay en {}?"
+    hidden = ask(membership=analista, question=template.format("Sevilla"), channel="cli")
+    made_up = ask(membership=analista, question=template.format("Narnia"), channel="cli")
+    assert _reply(hidden) == _reply(made_up), (hidden["answer"], made_up["answer"])
+    visible = ask(membership=analista, question=template.format("Bilbao"), channel="cli")
+    assert visible["type"] == "SQL" and "'Bilbao'" in visible["sql"]
+    assert visible["rows"][0][0] > 0
+
+
+def test_the_llm_prompt_offers_only_values_of_the_rows_the_caller_sees(member, llm) -> None:  # noqa: ANN001, F811
+    """With a model, the prompt's VALUES come from the same caller view: a city of the rows the
+    row filter hides is not offered as found in the data; one of the caller's own rows is."""
+    analista = member("acme", "analista")
+    policy = AccessPolicy.all_tenants.for_org(analista.organization).get(role="ANALYST")
+    policy.row_filters = [{"table": "clientes", "column": "region", "value": "Norte"}]
+    policy.save()
+    reply = {
+        "intent": "AGGREGATION",
+        "confidence": 0.9,
+        "reasoning": "count",
+        "plan": "SQL",
+        "sql": "SELECT COUNT(*) FROM clientes",
+        "chart": "auto",
+        "clarify_question": None,
+        "suggestions": [],
+        "rewritten_question": None,
+    }
+    llm.enqueue(Reply.json(reply), Reply.json(reply))
+    ask(membership=analista, question="¿Cuántos clientes hay en Sevilla?", channel="cli")
+    ask(membership=analista, question="¿Cuántos clientes hay en Bilbao?", channel="cli")
+    hidden, visible = (r.message_text() for r in llm.requests[:2])
+    assert '"Sevilla"' not in hidden
+    assert 'clientes.ciudad = "Bilbao"' in visible
