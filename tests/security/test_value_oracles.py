@@ -91,3 +91,15 @@ def test_the_llm_prompt_offers_only_values_of_the_rows_the_caller_sees(member, l
     hidden, visible = (r.message_text() for r in llm.requests[:2])
     assert '"Sevilla"' not in hidden
     assert 'clientes.ciudad = "Bilbao"' in visible
+
+
+def test_a_columns_listed_values_are_those_of_the_rows_the_caller_sees(member) -> None:
+    """ "Which values does ciudad take?" answered from the catalog lists, to a caller who sees
+    only region Norte, the cities of Norte's customers, not those of the rows hidden from them."""
+    analista = member("acme", "analista")
+    policy = AccessPolicy.all_tenants.for_org(analista.organization).get(role="ANALYST")
+    policy.row_filters = [{"table": "clientes", "column": "region", "value": "Norte"}]
+    policy.save()
+    answer = ask(membership=analista, question="¿Qué valores tiene la columna ciudad de clientes?")
+    assert answer["type"] == "RAG", answer["answer"]
+    assert "Bilbao" in answer["answer"] and "Sevilla" not in answer["answer"]

@@ -120,7 +120,7 @@ def _llm_rag_answer(
     outcome = llm_path.rag_answer(
         session=session,
         org=turn.org,
-        catalog=turn.catalog,
+        catalog=caller_catalog(turn.source, turn.catalog, turn.policy),
         policy=turn.policy,
         question=turn.question,
         lang=turn.lang,
