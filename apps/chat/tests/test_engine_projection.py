@@ -218,3 +218,20 @@ def test_a_full_name_is_the_first_and_last_name_of_the_table_it_is_said_of(towns
     )
     assert _same_rows(got, gold), sql
     assert "Managers" not in sql
+
+
+def test_spanish_request_verbs_are_not_schema_words(towns):
+    """ "Devuelve"/"Halla" (return, find) were asked back as words of the data."""
+    for question in ("Devuelve los nombres de las regiones.", "Halla los nombres de las regiones."):
+        sql, got = _answer(towns, question)
+        assert _same_rows(got, _gold(towns, "SELECT Region FROM Regions")), sql
+
+
+def test_a_comparison_without_a_number_is_never_a_superlative(towns):
+    """ "mayor que la población media" was read as "la mayor" (ordered by the average):
+    a comparative with no number after it is asked back, naming it."""
+    model, _conn = towns
+    question = "Halla el número de hoteles de cada ciudad cuyas rooms son mayores que la media."
+    result = interpret(question, model)
+    assert result.route == "CLARIFY", result.sql
+    assert "mayores que" in result.clarify

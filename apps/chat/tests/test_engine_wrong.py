@@ -31,7 +31,8 @@ SCHEMAS = {
         CREATE TABLE languages (language_id INTEGER PRIMARY KEY, name TEXT);
         CREATE TABLE stations (station_id INTEGER PRIMARY KEY, station_name TEXT,
             continent TEXT, area REAL, active BOOLEAN, staffed TEXT,
-            language_id INTEGER REFERENCES languages(language_id), pumps INTEGER, power REAL);
+            language_id INTEGER REFERENCES languages(language_id), pumps INTEGER, power REAL,
+            closed TEXT);
         INSERT INTO languages VALUES (1, 'English'), (2, 'Spanish'), (3, 'French'),
             (4, 'German'), (5, 'Italian');
     """,
@@ -39,7 +40,8 @@ SCHEMAS = {
         CREATE TABLE idiomas (idioma_id INTEGER PRIMARY KEY, nombre TEXT);
         CREATE TABLE estaciones (estacion_id INTEGER PRIMARY KEY, nombre_estacion TEXT,
             continente TEXT, area REAL, activa BOOLEAN, atendida TEXT,
-            idioma_id INTEGER REFERENCES idiomas(idioma_id), bombas INTEGER, caudal REAL);
+            idioma_id INTEGER REFERENCES idiomas(idioma_id), bombas INTEGER, caudal REAL,
+            cerrada TEXT);
         INSERT INTO idiomas VALUES (1, 'Inglés'), (2, 'Español'), (3, 'Francés'),
             (4, 'Alemán'), (5, 'Italiano');
     """,
@@ -63,6 +65,7 @@ def _station_rows(lang: str) -> list[tuple]:
             1 + n % 3,  # three of the five languages are used
             2 + 2 * (n % 3),
             100.0 + n,
+            "1" if n % 6 == 0 else "0",  # 10 closed, written as text
         )
         for n, name in enumerate(NAMES)
     ]
@@ -74,7 +77,7 @@ def stations(request, tmp_path_factory):  # noqa: ANN001, ANN201
     path = tmp_path_factory.mktemp(f"stations-{lang}") / "stations.db"
     conn = sqlite3.connect(path)
     conn.executescript(SCHEMAS[lang])
-    conn.executemany(f"INSERT INTO {TABLE[lang]} VALUES (?,?,?,?,?,?,?,?,?)", _station_rows(lang))
+    conn.executemany(f"INSERT INTO {TABLE[lang]} VALUES (?,?,?,?,?,?,?,?,?,?)", _station_rows(lang))
     conn.commit()
     conn.close()
     tables, fks, _counts = introspection.introspect_sqlite(path)
@@ -135,11 +138,13 @@ FLAG_QUESTIONS = {
         ("how many stations are active?", "active = 1"),
         ("how many active stations are there", "active = 1"),
         ("how many staffed stations are there", "staffed = 'Y'"),
+        ("how many closed stations are there?", "closed = '1'"),
     ],
     "es": [
         ("¿cuántas estaciones están activas?", "activa = 1"),
         ("número de estaciones activas", "activa = 1"),
         ("¿cuántas estaciones atendidas hay?", "atendida = 'S'"),
+        ("¿cuántas estaciones cerradas hay?", "cerrada = '1'"),
     ],
 }
 
@@ -147,7 +152,7 @@ FLAG_QUESTIONS = {
 def test_a_yes_no_column_named_as_an_adjective_is_a_filter(stations):
     """ "Count the number of customers who are active" was grouped by `active`; "how many
     active customers" counted the distinct values of `active`. A boolean type, or a text
-    column whose two values are yes/no, is a filter on its yes."""
+    column whose two values are yes/no (or '1'/'0'), is a filter on its yes."""
     lang, model, conn = stations
     for question, where in FLAG_QUESTIONS[lang]:
         _sql, got = _answer(model, conn, question)
@@ -240,8 +245,8 @@ def test_how_many_of_a_table_in_another_counts_the_keys_it_uses(stations):
 
 
 def test_for_each_number_of_a_numeric_column_groups_by_it(stations):
-    """ "la aceleración máxima para cada número de cilindros" summed the cylinders: "for each"
-    names every value of the column, whatever its type, and "number of" is part of its name."""
+    """ "la aceleración máxima para cada número de cilindros" summed the cylinders: "for
+    each number of" names every value of the numeric column that follows, not a count of it."""
     lang, model, conn = stations
     question = {
         "en": "maximum power for each number of pumps",

@@ -551,9 +551,10 @@ def _read_dimensions(ctx: Context, parts: Parts, slots: list[MetricSlot]) -> Non
         if i + 1 >= len(ctx.mentions):
             raise Unclear("unknown_dimension", m.text)  # "ventas por" and nothing after
         j = i + 1
-        each = each_group(ctx, i)
-        if each and ctx.mentions[j].kind == "count" and j + 1 < len(ctx.mentions):
+        each = False
+        if each_group(ctx, i) and ctx.mentions[j].kind == "count" and j + 1 < len(ctx.mentions):
             j += 1  # "para cada número de cilindros": each value of the column
+            each = True
         while j < len(ctx.mentions):
             target = ctx.mentions[j]
             per_row = j in slot_at and (

@@ -160,6 +160,8 @@ def _marker_at(tokens: list[Token], i: int) -> tuple[int, str, object] | None:
             continue
         kind, value = found
         if kind in _NEEDS_NUMBER and not _next_is_number(tokens, i + n):
+            if n > 1:  # "mayor que la población media": a comparison, never "the most"
+                return n, "unread", None
             continue
         if kind in _VERBS and i and tokens[i - 1].norm in _ARTICLES:
             continue  # "del género" is a noun, not "generó" (accents are folded away)
@@ -343,6 +345,10 @@ def scan(model: SemanticModel, tokens: list[Token]) -> tuple[list[Mention], list
                 )
             )
             i += schema_len
+            continue
+        if marker and marker[1] == "unread":  # a comparison with no number: asked back
+            unmapped.append(_text(tokens, i, marker[0]))
+            i += marker[0]
             continue
         if marker:
             n, kind, value = marker

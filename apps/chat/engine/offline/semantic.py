@@ -301,7 +301,15 @@ def _column_sem(table: TableInfo, col: ColumnInfo, catalog: CatalogSnapshot) -> 
 
 
 # Two values that say yes and no, folded; the first of each pair is the yes.
-_YES_NO = (("y", "n"), ("yes", "no"), ("true", "false"), ("t", "f"), ("si", "no"), ("s", "n"))
+_YES_NO = (
+    ("y", "n"),
+    ("yes", "no"),
+    ("true", "false"),
+    ("t", "f"),
+    ("si", "no"),
+    ("s", "n"),
+    ("1", "0"),
+)
 
 
 def _flag(declared: str, kind: str, name: str, values: tuple[str, ...]) -> str:
