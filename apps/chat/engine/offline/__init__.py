@@ -354,9 +354,35 @@ def _numeric_between(tokens: list[lx.Token]) -> list[lx.Token]:
             out += [*said(low), window[1], window[2], *said(high), window[3]]
             i += 4
             continue
+        more = _or_more(tokens, i)
+        if more is not None:  # "3 or more cities" -> "at least 3 cities"
+            out += more
+            i += 3
+            continue
         out.append(tokens[i])
         i += 1
     return out
+
+
+def _or_more(tokens: list[lx.Token], i: int) -> list[lx.Token] | None:
+    """ "3 or more", "3 o más", "5 or fewer", "5 o menos": the comparison before the number."""
+    if i + 2 >= len(tokens) or tokens[i].kind != "number":
+        return None
+    words = tuple(t.norm for t in tokens[i + 1 : i + 3])
+    if words in (("or", "more"), ("o", "mas")):
+        said = "at least" if words[0] == "or" else "al menos"
+    elif words in (("or", "fewer"), ("or", "less"), ("o", "menos")):
+        said = "at most" if words[0] == "or" else "como maximo"
+    else:
+        return None
+    first = tokens[i]
+    return [
+        *(
+            replace(first, text=w, norm=w, key=lx.word_key(w, first.lang), kind="word")
+            for w in said.split()
+        ),
+        first,
+    ]
 
 
 @dataclass

@@ -130,6 +130,7 @@ STOPWORDS = (tx.STOPWORDS["es"] | tx.STOPWORDS["en"]) - _READ_FUNCTION_WORDS | w
     muestrenme ensename ver veo saber conocer obtener obten haz hazme puedes podrias puedo
     podemos indica indicame consulta consultar busca buscar dar da genera calcula calcular
     calculame trae traeme sacame saca desglosa desglose analiza revisar revisa listado favor
+    halla hallar devuelve devuelveme
     porfa gracias hola buenas buenos dias tardes noches oye vale ok okay bueno durante
     dentro general global conjunto todo todos toda todas solo solamente
     unicamente ademas aproximadamente cerca exactamente respectivamente hubieron hicieron
@@ -287,6 +288,9 @@ CMP_PHRASES: dict[str, str] = {
     'inferior a': '<', 'inferiores a': '<', 'por debajo de': '<', 'less than': '<',
     'lower than': '<', 'smaller than': '<', 'fewer than': '<', 'under': '<', 'below': '<',
     'igual a': '=', 'equal to': '=', 'exactamente': '=', 'exactly': '=',
+    'no less than': '>=', 'not less than': '>=', 'no fewer than': '>=', 'no more than': '<=',
+    'not more than': '<=', 'no mayor a': '<=', 'no mayor que': '<=', 'no menor a': '>=',
+    'no menor que': '>=',
 }
 # fmt: on
 # "mayor al 10%": the contracted article reads like "a".
@@ -409,7 +413,7 @@ LIST_OPENERS = tuple(
     tuple(p.split())
     for p in phrases(
         "what are | what were | which are | which were | return | find | give me | give | "
-        "cuales son | cuales fueron | que son | devuelve | encuentra | dame | dime"
+        "cuales son | cuales fueron | que son | devuelve | encuentra | halla | dame | dime"
     )
 )
 
@@ -744,7 +748,28 @@ NEGATED_WITH: dict[tuple[str, ...], tuple[str, ...]] = {
     ("con", "ningun"): ("sin",),
     ("sin", "ningun"): ("sin",),
 }
-REWRITES: dict[tuple[str, ...], tuple[str, ...]] = {**PRICE_ADJECTIVES, **NEGATED_WITH}
+# Comparatives and superlatives of the physical dimensions a column is named by: "lighter
+# than 3500" compares the weight, "the longest" ranks by length. Where no column has that name
+# the word is asked back, as any unknown word.
+DIMENSION_ADJECTIVES: dict[tuple[str, ...], tuple[str, ...]] = {
+    ("heavier", "than"): ("weight", "above"),
+    ("lighter", "than"): ("weight", "below"),
+    ("longer", "than"): ("length", "above"),
+    ("shorter", "than"): ("length", "below"),
+    ("heaviest",): ("highest", "weight"),
+    ("lightest",): ("lowest", "weight"),
+    ("longest",): ("highest", "length"),
+    ("shortest",): ("lowest", "length"),
+    **{("mas", w, "que"): ("peso", "mayor", "que") for w in ("pesado", "pesada", "pesados")},
+    **{("mas", w, "que"): ("peso", "menor", "que") for w in ("ligero", "ligera", "ligeros")},
+    **{("mas", w, "que"): ("peso", "mayor", "que") for w in ("pesadas",)},
+    **{("mas", w, "que"): ("peso", "menor", "que") for w in ("ligeras", "liviano", "livianos")},
+}
+REWRITES: dict[tuple[str, ...], tuple[str, ...]] = {
+    **PRICE_ADJECTIVES,
+    **NEGATED_WITH,
+    **DIMENSION_ADJECTIVES,
+}
 
 # "¿Cuánto sumaron los pedidos?": an amount added up, so money even when rows are named.
 SUM_VERBS = words("sumaron suman sumo sumaba sumaban totalizaron totalizan totalizo")

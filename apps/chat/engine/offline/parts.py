@@ -29,6 +29,7 @@ class Parts:
     metrics_said: bool = False
     listing_table: str | None = None
     listing: list[ColumnRef] = field(default_factory=list)
+    listing_order: ColumnRef | None = None
     distinct: bool = False
     dims: list[ColumnRef] = field(default_factory=list)
     dims_said: bool = False

@@ -152,6 +152,9 @@ class QueryPlan:
     window: str | None = None
     # "el mejor mes de cada año": order/limit apply within each period of this coarser grain
     rank_period: str | None = None
+    # "the country with the lowest life expectancy": the listed rows ordered by this column of
+    # theirs (rows without a value left out), `order.desc` its direction, `limit` kept
+    listing_order: ColumnRef | None = None
 
     @property
     def is_listing(self) -> bool:
@@ -220,6 +223,7 @@ _SINGLE: dict[str, Any] = {
     "time_column": ColumnRef,
     "order": Order,
     "comparison": Comparison,
+    "listing_order": ColumnRef,
 }
 
 

@@ -262,6 +262,8 @@ def read_parts(ctx: Context, *, base_hint: str | None = None, force_fact: bool =
         parts.metrics = kept or [ctx.noun_key or ms.fact_count_key(model)]
     if parts.order is not None and not (parts.dims or parts.grain) and base_hint is None:
         _extreme_row(ctx, parts)
+    if base_hint is None:
+        _superlative_row(ctx, parts)
     if ctx.has("share"):
         read_share(ctx, parts)
     additive = all(ms.metric_agg(model, k) in ("sum", "count") for k in parts.metrics)
@@ -343,6 +345,64 @@ def _extreme_row(ctx: Context, parts: Parts) -> None:
     table, column = model.row_measure
     parts.metrics = [f"agg:{fn}:{table}.{column}"]
     parts.order, parts.limit = None, None
+
+
+def _superlative_row(ctx: Context, parts: Parts) -> None:
+    """ "the country in Asia with the lowest life expectancy", "which model has the largest
+    weight": a superlative over a column of the very rows named (by their label) is those rows
+    ordered by the column, not a SUM per label (a label may repeat, and a join to another table
+    would add the column up once per row joined)."""
+    model = ctx.model
+    if parts.order is None or parts.limit is None or len(parts.metrics) != 1 or not parts.dims:
+        return
+    if parts.grain or parts.having or parts.comparison or parts.rank_within or parts.share:
+        return
+    key = parts.metrics[0]
+    column = ms.metric_column(model, key)
+    if column is None or ms.metric_agg(model, key) not in ("sum", "avg", "max", "min"):
+        return
+    table = column[0]
+    if all(
+        d.table != table
+        and d.column == model.tables[d.table].display
+        and not 0 < len(model.column(d.table, d.column).values) <= CATEGORY_VALUES
+        and _to_parent(model, d.table, table)
+        for d in parts.dims
+    ):
+        # "the 3 most populated countries" read as cities: the country's population summed per
+        # city name ranks nothing the question asked
+        raise Unclear("rank_without_dimension")
+    info = model.tables.get(table)
+    if info is None or not info.display or any(d.table != table for d in parts.dims):
+        return
+    if ColumnRef(table, info.display) not in parts.dims:
+        return
+    labels = len(model.column(table, info.display).values)
+    if table == model.fact and 0 < labels <= CATEGORY_VALUES:
+        return  # "the product with the most revenue" on a sales table: a total per product
+    if any(f.table != table and model.path(table, f.table) is None for f in parts.filters):
+        return
+    if any(f.table != table and model.path(table, f.table) is None for f in parts.numeric):
+        return
+    parts.base = parts.listing_table = table
+    parts.listing = [*parts.dims, ColumnRef(*column)]
+    parts.listing_order = ColumnRef(*column)
+    parts.dims, parts.metrics = [], []
+    ctx.notes.append("superlative over the rows named")
+
+
+def _to_parent(model, child: str, parent: str) -> bool:  # noqa: ANN001
+    """Whether every join from `child` to `parent` follows a foreign key of the rows it leaves
+    (many rows to one: each child row repeats its parent's values)."""
+    steps = model.path(child, parent)
+    if not steps:
+        return False
+    here = child
+    for table, _column, ref_table, _ref_column in steps:
+        if table != here:
+            return False
+        here = ref_table
+    return here == parent
 
 
 def _row_noun_slots(ctx: Context, slots: list[MetricSlot], parts: Parts) -> set[int]:
@@ -693,6 +753,11 @@ def _read_order(
                     limit = int(ctx.mentions[j].value[0])
                     ctx.used.add(j)
                     break
+        elif limit is None and k > 0 and ctx.mentions[k - 1].kind == "number":
+            before = ctx.mentions[k - 2].kind if k > 1 else ""
+            if k - 1 not in ctx.used and before != "cmp":  # "the 3 lowest populations"
+                limit = int(ctx.mentions[k - 1].value[0])
+                ctx.used.add(k - 1)
         for j in (k + 1, k + 2):
             if j in slot_at:
                 parts.order = Order(slot_at[j], direction)
@@ -924,6 +989,7 @@ def fresh_plan(parts: Parts) -> QueryPlan:
         limit=parts.limit,
         comparison=parts.comparison,
         listing=tuple(parts.listing) if not parts.metrics else (),
+        listing_order=parts.listing_order if not parts.metrics else None,
         distinct=parts.distinct if not parts.metrics else False,
         average_over=parts.average_over,
         average_per=tuple(parts.average_per),

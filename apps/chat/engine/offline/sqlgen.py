@@ -369,6 +369,9 @@ class _Builder:
         conditions = self.where()
         if p.rows_plan is not None:
             conditions.append(self._rows_exist())
+        if p.listing and p.listing_order is not None:  # rows without the value rank nowhere
+            ranked = self.col(p.listing_order.table, p.listing_order.column)
+            conditions.append(exp.Not(this=exp.Is(this=ranked, expression=exp.Null())))
         if conditions:
             select = select.where(exp.and_(*conditions))
         if not p.listing:
@@ -377,6 +380,10 @@ class _Builder:
                 select = self._at_grain(select)
         elif self.upstream:
             select = select.distinct()  # one row per listed row, however many it joins
+        if p.listing and p.listing_order is not None:
+            ranked = self.col(p.listing_order.table, p.listing_order.column)
+            desc = p.order.desc if p.order is not None else True
+            select = select.order_by(exp.Ordered(this=ranked, desc=desc))
         if p.average_over and not p.listing:
             select = self._average_over(select)
         if p.window and not p.listing:
