@@ -53,7 +53,7 @@ MAX_VALUES = 50
 
 def insight_answer(turn: Turn, *, hybrid: bool = True) -> Outcome | None:
     """The turn's why- or HYBRID answer, or None when the question is neither."""
-    model = semantic_model_for(turn.source, turn.catalog)
+    model = semantic_model_for(turn.source, turn.catalog, turn.policy)
     previous = (turn.previous_insight or {}).get("decomposition")
     if previous:
         words = ins.followup_dimension(turn.question)
@@ -80,7 +80,7 @@ def keep_definition(turn: Turn, answer: Answer, plan: QueryPlan | None) -> Answe
         return answer
     if definition.get("metric") not in {m.key for m in plan.metrics}:
         return answer
-    model = semantic_model_for(turn.source, turn.catalog)
+    model = semantic_model_for(turn.source, turn.catalog, turn.policy)
     found = definition_for(turn, model, definition["term"])
     if found is None:
         return answer
@@ -243,7 +243,7 @@ def llm_hybrid(turn: Turn, answer: Answer) -> Answer | None:
     request = ins.hybrid_request(turn.question, turn.lang)
     if request is None or answer.type != "SQL":
         return None
-    model = semantic_model_for(turn.source, turn.catalog)
+    model = semantic_model_for(turn.source, turn.catalog, turn.policy)
     definition = definition_for(turn, model, request.term)
     if definition is None:
         return None

@@ -11,7 +11,8 @@ never result rows or PII. Concretely, the builder:
 - lists only tables in `allowed_tables` and never lists a masked column (it names masked columns
   once, so the model knows not to reach for them);
 - drops every column value whose (table, column) is masked or marked PII, or is not in the slice;
-- drops verified examples whose SQL reads a table outside the prompt or a masked column;
+- drops verified examples whose SQL reads a table outside the prompt or a masked column, and
+  metrics whose expression or filters name a table outside `allowed_tables`;
 - includes `sample_rows` only with `allow_sample_rows=True` (an org's opt-in), and even then drops
   masked and PII keys: the caller masks, this is the second lock.
 Everything retrieved goes inside one <context> block the system prompt declares to be data, not
@@ -307,7 +308,7 @@ def build_structured_messages(
         described={t.name for t in slice_},
         linked={(t, c) for t, c in linked_columns},
         linked_described={t.name for t in slice_},
-        metrics=[m for m in metrics if m.table in allowed][:_MAX_METRICS],
+        metrics=[m for m in metrics if _metric_admissible(m, allowed)][:_MAX_METRICS],
         metric_notes={m.name for m in metrics if m.description},
         metric_reads={m.name: _metric_reads(m, slice_) for m in metrics},
         values=_admissible_values(values, slice_, masked)[:_MAX_VALUES],
@@ -523,6 +524,22 @@ def _render_user(
 
 # -- admission (policy and egress) -------------------------------------------------------------
 _QUALIFIED = re.compile(r"\b(\w+)\s*\.")
+
+
+_QUOTED = re.compile(r"'(?:[^']|'')*'")
+_QUALIFIER = re.compile(r"\b([A-Za-z_]\w*)\s*\.\s*[A-Za-z_*]")
+_IDENTIFIER_QUOTES = str.maketrans("", "", '"`[]')
+
+
+def _metric_admissible(metric: MetricDef, allowed: set[str]) -> bool:
+    """A metric on an allowed table whose expression and filters name no other table (as
+    `productos.costo_unitario`): like an example's SQL, a metric's would show the model a table
+    outside the caller's policy, with its columns (string literals are not read as names)."""
+    if metric.table not in allowed:
+        return False
+    text = _QUOTED.sub("''", " ".join((metric.expression, *metric.filters)))
+    text = text.translate(_IDENTIFIER_QUOTES)  # "productos"."costo" names productos too
+    return all(name in allowed for name in _QUALIFIER.findall(text))
 
 
 def _metric_reads(metric: MetricDef, tables: Sequence[TableInfo]) -> frozenset[str]:

@@ -33,7 +33,14 @@ from apps.chat.pipeline.execution import refusal_error, scope_phrase, sql_answer
 from apps.chat.pipeline.llm import budget_exhausted_answer, llm_or_offline_answer
 from apps.chat.pipeline.offline import offline_answer
 from apps.chat.pipeline.record import record
-from apps.chat.pipeline.resolve import input_limit, new_request, resolve, screen, stored_text
+from apps.chat.pipeline.resolve import (
+    input_limit,
+    new_request,
+    resolve,
+    screen,
+    sql_editing_refused,
+    stored_text,
+)
 from apps.chat.pipeline.values import (
     ConversationNotFound,
     History,
@@ -232,9 +239,9 @@ def _interpreted(turn: Turn) -> Outcome:
 
 def _query_stages(turn: Turn) -> Outcome:
     """The role may edit SQL → (guard → execute → format)."""
-    if not turn.policy.can_edit_sql:
-        outcome = refused("not_authorized", text("role_no_sql", turn.lang))
-        return replace(outcome, refusal_rule=f"policy.{turn.policy.role}.no_sql_editing")
+    not_editable = sql_editing_refused(turn)
+    if not_editable is not None:
+        return not_editable
     if not turn.question.strip():
         return refused("empty_query", text("empty_query", turn.lang))
     return sql_answer(turn, turn.question, None, None)

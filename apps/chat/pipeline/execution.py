@@ -128,7 +128,7 @@ def _formatted(  # noqa: PLR0913
     columns = list(result.columns)
     rows = _ranked_rows(plan, columns, [list(r) for r in result.rows])
     units = result_units(guarded.sql, turn.source.dialect, turn.catalog)
-    model = semantic_model_for(turn.source, turn.catalog)
+    model = semantic_model_for(turn.source, turn.catalog, turn.policy)
     labels = display_labels(columns, plan=plan, model=model, units=units, lang=turn.lang)
     period = _period(turn, plan, model)
     spec, figures, _summary = labelled_chart(

@@ -12,6 +12,7 @@ from apps.chat.engine.answer import Answer, LLMUsage, intent_dict
 from apps.chat.pipeline.execution import sql_answer
 from apps.chat.pipeline.offline import offline_answer
 from apps.chat.pipeline.values import Outcome, Turn
+from apps.chat.semantic_cache import caller_catalog
 from apps.chat.texts import text
 from datachat.providers.llm import LLMError
 
@@ -55,7 +56,7 @@ def _llm_answer(turn: Turn, session: llm_path.LLMSession) -> Outcome:
     structured = llm_path.structured_interpret(
         session=session,
         source=turn.source,
-        catalog=turn.catalog,
+        catalog=caller_catalog(turn.source, turn.catalog, turn.policy),
         policy=turn.policy,
         question=turn.question,
         lang=turn.lang,
@@ -119,7 +120,7 @@ def _llm_rag_answer(
     outcome = llm_path.rag_answer(
         session=session,
         org=turn.org,
-        catalog=turn.catalog,
+        catalog=caller_catalog(turn.source, turn.catalog, turn.policy),
         policy=turn.policy,
         question=turn.question,
         lang=turn.lang,

@@ -15,7 +15,7 @@ from apps.chat.engine.offline.plan import QueryPlan
 from apps.chat.pipeline.cache import normalise_question
 from apps.chat.pipeline.execution import sql_answer
 from apps.chat.pipeline.values import Outcome, Turn
-from apps.chat.semantic_cache import semantic_model_for
+from apps.chat.semantic_cache import caller_catalog, semantic_model_for
 from apps.chat.texts import text
 from apps.knowledge import search as knowledge_search
 
@@ -25,7 +25,7 @@ def offline_answer(turn: Turn) -> Outcome:
     verified = _verified_example(turn)
     if verified is not None:
         return verified
-    model = semantic_model_for(turn.source, turn.catalog)
+    model = semantic_model_for(turn.source, turn.catalog, turn.policy)
     interpretation = interpret(turn.question, model, previous=turn.previous_plan)
     turn = turn.in_lang(interpretation.lang or turn.lang)
     turn.timer.lap("intent")
@@ -87,7 +87,7 @@ def _rag_answer(turn: Turn, interpretation, intent: dict) -> Outcome:  # noqa: A
     result = knowledge_search.answer_schema_question(
         org=turn.org,
         question=turn.question,
-        catalog=turn.catalog,
+        catalog=caller_catalog(turn.source, turn.catalog, turn.policy),  # values they may see
         policy=turn.policy,
         lang=turn.lang,
         kind=getattr(request, "kind", None),

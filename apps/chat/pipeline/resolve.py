@@ -133,10 +133,15 @@ def refusal_intent(question: str, scope: Scope, why: str) -> dict:
     question refused before interpretation, the offline engine's reading of it (pure and local,
     nothing leaves the process), with the refusal as the reasoning."""
     try:
-        reading = interpret(question, semantic_model_for(scope.source, scope.catalog)).intent
+        reading = interpret(question, _caller_model(scope)).intent
         return intent_dict(reading.type, reading.confidence, f"{why}; {reading.reasoning}")
     except Exception:  # noqa: BLE001 - a refusal must not fail on its annotation
         return intent_dict("AMBIGUOUS", 0.0, why)
+
+
+def _caller_model(scope: Scope):  # noqa: ANN202
+    """The semantic model as the caller may use it (no values of what its policy hides)."""
+    return semantic_model_for(scope.source, scope.catalog, scope.policy)
 
 
 def _history(conversation: Conversation) -> History:
@@ -193,3 +198,12 @@ def screen(turn: Turn) -> Outcome | None:
     else:
         outcome.answer.intent = refusal_intent(turn.question, turn.scope, why)
     return replace(outcome, refusal_rule=f"screening.{screen.code}")
+
+
+def sql_editing_refused(turn: Turn) -> Outcome | None:
+    """The refusal of hand-written SQL for a role that may not edit SQL (checked when it is
+    asked and again in the worker: the policy may have changed while its job waited)."""
+    if turn.policy.can_edit_sql:
+        return None
+    outcome = refused("not_authorized", text("role_no_sql", turn.lang))
+    return replace(outcome, refusal_rule=f"policy.{turn.policy.role}.no_sql_editing")

@@ -12,10 +12,10 @@ from apps.chat.engine.answer import Answer, LLMUsage
 from apps.chat.engine.followups import followups
 from apps.chat.engine.offline.plan import plan_from_dict
 from apps.chat.models import Message, QueryJob
-from apps.chat.pipeline.cache import cache_set
+from apps.chat.pipeline.cache import cache_key, cache_set
 from apps.chat.pipeline.execution import sql_answer
 from apps.chat.pipeline.record import record
-from apps.chat.pipeline.resolve import new_request, resolve
+from apps.chat.pipeline.resolve import new_request, resolve, sql_editing_refused
 from apps.chat.pipeline.values import (
     ConversationNotFound,
     Outcome,
@@ -40,11 +40,21 @@ def run_job(job: QueryJob) -> str:
     timer = Timer()
     watch = query_jobs.JobWatch(job)
     scope = Scope(lang=request.lang)
+    cacheable = False
     with tenant_scope(job.organization):
         try:
             scope, stop = resolve(request, job.source_name, job.conversation_id, timer)
             scope = replace(scope, lang=job.lang)
             turn = Turn(request=request, scope=scope, timer=timer, cache_key=job.cache_key)
+            # The key was computed when the job was queued, with the policy (and conversation)
+            # of then; this answer runs under the policy resolved now. Cached only when both
+            # give the same key: otherwise a member still holding the old policy (the old row
+            # filter, mask or region) would be served an answer computed under the new one.
+            cacheable = (
+                bool(job.cache_key)
+                and stop is None
+                and (cache_key(turn, "answer", turn.question) == job.cache_key)
+            )
             outcome = stop or _job_answer(replace(turn, job_watch=watch), job)
         except Exception as exc:  # noqa: BLE001 - the job ends with an answer, never a crash
             if isinstance(exc, ConversationNotFound):
@@ -64,7 +74,7 @@ def run_job(job: QueryJob) -> str:
             answer.llm = LLMUsage(**job.llm)
         answer.job = query_jobs.job_field(job, status)
         record(request, scope, outcome, timer)
-        if not cancelled and answer.type in ("SQL", "HYBRID") and job.cache_key:
+        if not cancelled and answer.type in ("SQL", "HYBRID") and cacheable:
             cache_set(job.cache_key, answer, outcome.plan)
     query_jobs.job_finish(job, status=status, message_id=answer.message_id)
     return status
@@ -78,6 +88,10 @@ def _job_request(job: QueryJob) -> Request:
 
 
 def _job_answer(turn: Turn, job: QueryJob) -> Outcome:
+    if job.kind == Message.Kind.QUERY:
+        not_editable = sql_editing_refused(turn)
+        if not_editable is not None:
+            return not_editable
     plan = plan_from_dict(job.plan)
     outcome = sql_answer(
         turn,
@@ -89,7 +103,7 @@ def _job_answer(turn: Turn, job: QueryJob) -> Outcome:
     )
     answer = outcome.answer
     if answer.type == "SQL" and job.kind == Message.Kind.ASK and plan is not None:
-        model = semantic_model_for(turn.source, turn.catalog)
+        model = semantic_model_for(turn.source, turn.catalog, turn.policy)
         answer.suggestions = followups(plan, model, lang=turn.lang)
     return outcome
 

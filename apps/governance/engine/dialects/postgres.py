@@ -331,8 +331,11 @@ class PostgresDialect(Dialect):
                 )
             )
             enter_policy_role(conn, query.policy, source, lang)
-            # The guarded SQL is one SELECT (the guard's output); EXPLAIN without ANALYZE.
-            row = conn.execute("EXPLAIN (FORMAT JSON) " + query.sql).fetchone()
+            # The guarded SQL is one SELECT (the guard's output); EXPLAIN without ANALYZE. Sent
+            # by the extended protocol (`binary`: a query without parameters would otherwise go
+            # by the simple one, which runs every statement of the text), as the executor's
+            # cursor is: a second statement is a protocol error, never run.
+            row = conn.execute("EXPLAIN (FORMAT JSON) " + query.sql, binary=True).fetchone()
             plan = row[0] if row else None
             if isinstance(plan, str):
                 plan = json.loads(plan)
