@@ -366,8 +366,8 @@ def _token_matches(given: str, expected: str) -> bool:
     return bool(expected and given) and hmac.compare_digest(given.encode(), expected.encode())
 
 
-def _staff_api_user(request: HttpRequest) -> bool:
-    """Whether the request carries a staff user's API token (the API's own authenticators)."""
+def _operator_api_user(request: HttpRequest) -> bool:
+    """Whether the request carries a platform operator's (superuser's) API token (the API's own authenticators)."""
     from rest_framework.exceptions import APIException
     from rest_framework.request import Request
     from rest_framework.settings import api_settings
@@ -379,17 +379,20 @@ def _staff_api_user(request: HttpRequest) -> bool:
         user = drf_request.user
     except APIException:  # a bad or expired token: simply not authorised for details
         return False
-    return bool(user and user.is_authenticated and user.is_staff)
+    return bool(user and user.is_authenticated and user.is_superuser)
 
 
 def may_see_details(request: HttpRequest) -> bool:
-    """Staff (session or API token) or the DATACHAT_HEALTH_TOKEN bearer see per-dependency state."""
+    """Platform operators (superusers, by session or API token) or the DATACHAT_HEALTH_TOKEN
+    bearer see per-dependency state. Not every Django staff member: an org's admins, stewards
+    and auditors are staff (they use the admin), and the details are the platform's (hosts,
+    queue depth across every org)."""
     if _token_matches(_bearer(request), settings.DATACHAT_HEALTH_TOKEN):
         return True
     user = getattr(request, "user", None)
-    if user is not None and user.is_authenticated and user.is_staff:
+    if user is not None and user.is_authenticated and user.is_superuser:
         return True
-    return "Authorization" in request.headers and _staff_api_user(request)
+    return "Authorization" in request.headers and _operator_api_user(request)
 
 
 # This process's last /health checks and when they expire (`_clock()`).
@@ -431,7 +434,7 @@ def _health_run() -> dict[str, dict]:
 def health(request: HttpRequest) -> JsonResponse:
     """Liveness: 200 `{"status": "ok"}` when every dependency answers, else 503.
 
-    The public learns only that; staff and holders of DATACHAT_HEALTH_TOKEN also get `checks`,
+    The public learns only that; platform operators (superusers) and holders of DATACHAT_HEALTH_TOKEN also get `checks`,
     the state of each dependency (never a host, port, path or driver message). The checks are
     this process's last run if it is younger than `DATACHAT_HEALTH_CACHE_SECONDS`.
     """

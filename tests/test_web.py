@@ -9,9 +9,10 @@ from tests.support.fixtures import api_key_for, login_request
 pytestmark = pytest.mark.django_db
 
 
-def test_health_reports_each_dependency(client):
-    # The per-dependency detail is for staff (the public sees only up/down: test_posture_health)
-    client.login(request=login_request(), username="admin", password="datachat-demo")
+def test_health_reports_each_dependency(client, django_user_model):
+    # The per-dependency detail is for platform operators (the public sees only up/down:
+    # tests/posture/test_health.py)
+    client.force_login(django_user_model.objects.create_superuser("operator", password="op-pass-1"))
     response = client.get("/health")
     assert response.status_code == 200
     body = response.json()

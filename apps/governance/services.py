@@ -437,6 +437,7 @@ def audit_hash(entry: AuditEntry, prev_hash: str, keyring: AuditKeyring | None =
 
 
 @transaction.atomic
+@transaction.atomic(savepoint=False)
 def audit_record(
     *,
     org: Organization | None,
@@ -460,7 +461,9 @@ def audit_record(
     """Append one entry to the org's chain (`org=None`: the platform chain), keyed-hashed.
 
     The head row is bumped first: that takes the row lock on PostgreSQL and the write lock on
-    SQLite, so concurrent appends of one chain are serialised and the chain never forks.
+    SQLite, so concurrent appends of one chain are serialised and the chain never forks. Inside
+    the caller's transaction (no savepoint of its own); a caller outside one gets one here, so the
+    bump, the entry and the head's hash always commit together.
     `username` overrides the user's (a failed login's typed name); `created_at` dates an
     aggregated entry at its minute.
     """

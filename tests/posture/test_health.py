@@ -1,4 +1,5 @@
-"""/health, /ready and /metrics: the public learns up or down, details need staff or a token."""
+"""/health, /ready and /metrics: the public learns up or down; details need a platform operator
+(a superuser) or the health token. An org admin is Django staff but not the platform's operator."""
 
 from __future__ import annotations
 
@@ -32,16 +33,21 @@ def test_anonymous_health_and_ready_say_only_up(client, tokens):
     assert ready.status_code == 200 and ready.json() == {"status": "ready"}
 
 
+@pytest.fixture
+def operator(django_user_model):  # noqa: ANN001, ANN201
+    return django_user_model.objects.create_superuser("operator", password="operator-pass-1")
+
+
 @pytest.mark.parametrize(
-    "how", ["staff_session", "staff_api_token", "health_token"], ids=lambda how: how
+    "how", ["operator_session", "operator_api_token", "health_token"], ids=lambda how: how
 )
-def test_authorised_callers_get_a_status_per_dependency(client, member, tokens, how):
+def test_authorised_callers_get_a_status_per_dependency(client, operator, tokens, how):
     # Given one of the three ways to be allowed the details
     headers = {}
-    if how == "staff_session":
-        client.login(request=login_request(), username="admin", password="datachat-demo")
-    elif how == "staff_api_token":
-        key = api_key_for(member("acme", "admin").user)
+    if how == "operator_session":
+        client.force_login(operator)
+    elif how == "operator_api_token":
+        key = api_key_for(operator)
         headers = {"HTTP_AUTHORIZATION": f"Token {key}"}
     else:
         headers = {"HTTP_AUTHORIZATION": f"Bearer {HEALTH_TOKEN}"}
@@ -76,6 +82,19 @@ def test_a_non_staff_api_token_gets_only_the_public_answer(client, member, token
     key = api_key_for(member("acme", "analista").user)
     response = client.get("/health", HTTP_AUTHORIZATION=f"Token {key}")
     assert response.json() == {"status": "ok"}
+
+
+def test_an_org_admin_is_staff_but_gets_only_the_public_answer(client, member, tokens):
+    # Given an org's admin, who is Django staff (the admin site) but not the platform's operator
+    admin = member("acme", "admin").user
+    assert admin.is_staff and not admin.is_superuser
+    # When they ask /health by session and by API token
+    client.login(request=login_request(), username="admin", password="datachat-demo")
+    by_session = client.get("/health")
+    by_token = client.get("/health", HTTP_AUTHORIZATION=f"Token {api_key_for(admin)}")
+    # Then neither shows the platform's dependencies (hosts, queue depth across every org)
+    assert by_session.json() == {"status": "ok"}
+    assert by_token.json() == {"status": "ok"}
 
 
 def test_a_failing_dependency_is_503_and_names_no_host(client, tokens):
