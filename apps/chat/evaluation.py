@@ -48,6 +48,11 @@ class Case:
     # "ventas.categoria", "gold_sql": the value that contributes most, first row}]}.
     answer_type: str | None = None
     decomposition: dict[str, Any] | None = None
+    # What the whole pipeline must answer when it differs from `expect` (which the engine-level
+    # tests read): a question naming a value of a table the caller may not see is asked back
+    # through the caller's catalog (apps/chat/semantic_cache.py), where the engine alone, on the
+    # full catalog, writes SQL the guard refuses. Each such case says why in its `note`.
+    expect_pipeline: str | None = None
 
 
 @dataclass
@@ -130,6 +135,7 @@ def load_cases(path: str | Path) -> list[Case]:
                     must_cite=tuple(raw.get("must_cite") or ()),
                     answer_type=raw.get("answer_type"),
                     decomposition=raw.get("decomposition"),
+                    expect_pipeline=raw.get("expect_pipeline"),
                 )
             )
         except (ValueError, KeyError, TypeError) as exc:
@@ -164,9 +170,10 @@ def _evaluate(case: Case) -> CaseResult:
 
 def _judge(case: Case, answer: dict[str, Any], membership) -> tuple[bool, str]:  # noqa: ANN001
     kind = answer["type"]
-    if case.expect == "clarify":
+    expect = case.expect_pipeline or case.expect
+    if expect == "clarify":
         return (kind == "CLARIFY", f"expected CLARIFY, got {kind}")
-    if case.expect == "refuse":
+    if expect == "refuse":
         return (kind == "REFUSED", f"expected REFUSED, got {kind}")
     if kind in ("CLARIFY", "REFUSED", "ERROR"):
         return (

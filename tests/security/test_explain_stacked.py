@@ -1,5 +1,5 @@
 """The cost estimate (`executor.plan_cost` → the PostgreSQL adapter's `EXPLAIN`) is an engine
-layer like the executor: with the guard switched off (SECURITY.md's test plan), a stacked
+layer like the executor: with the guard switched off (docs/threat-model.md's test plan), a stacked
 statement must not run through it. The executor sends one statement by the extended protocol
 inside `DECLARE … CURSOR`; an `EXPLAIN` sent without parameters went by the simple protocol,
 which runs every statement of the text: `COMMIT` ended the READ ONLY transaction and the policy
