@@ -367,7 +367,8 @@ def _token_matches(given: str, expected: str) -> bool:
 
 
 def _operator_api_user(request: HttpRequest) -> bool:
-    """Whether the request carries a platform operator's (superuser's) API token (the API's own authenticators)."""
+    """Whether the request carries a platform operator's (superuser's) API token (the API's own
+    authenticators)."""
     from rest_framework.exceptions import APIException
     from rest_framework.request import Request
     from rest_framework.settings import api_settings
@@ -434,8 +435,8 @@ def _health_run() -> dict[str, dict]:
 def health(request: HttpRequest) -> JsonResponse:
     """Liveness: 200 `{"status": "ok"}` when every dependency answers, else 503.
 
-    The public learns only that; platform operators (superusers) and holders of DATACHAT_HEALTH_TOKEN also get `checks`,
-    the state of each dependency (never a host, port, path or driver message). The checks are
+    The public learns only that; platform operators (superusers) and holders of
+    DATACHAT_HEALTH_TOKEN also get `checks`, the state of each dependency (never a host, port, path or driver message). The checks are
     this process's last run if it is younger than `DATACHAT_HEALTH_CACHE_SECONDS`.
     """
     checks = health_checks()
