@@ -437,7 +437,8 @@ def health(request: HttpRequest) -> JsonResponse:
 
     The public learns only that; platform operators (superusers) and holders of
     DATACHAT_HEALTH_TOKEN also get `checks`, the state of each dependency (never a host, port,
-    path or driver message). The checks are this process's last run if it is younger than `DATACHAT_HEALTH_CACHE_SECONDS`.
+    path or driver message). The checks are this process's last run if it is younger than
+    `DATACHAT_HEALTH_CACHE_SECONDS`.
     """
     checks = health_checks()
     ok = all(c["status"] == "ok" for c in checks.values())
