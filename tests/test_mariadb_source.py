@@ -203,15 +203,13 @@ def test_stop_kills_a_running_mariadb_job_from_the_web_process(member, maria_sou
     """What Stop does in the web process for a job on MariaDB: the worker recorded the query's
     thread id as it connected, and `backend_cancel` (the adapter's `KILL QUERY`) ends the query
     at once instead of at its timeout."""
-    import threading
-    import time
 
     from apps.chat import jobs
     from apps.chat.models import Message, QueryJob
     from apps.governance.engine.errors import SqlRefusal
-    from apps.governance.engine.executor import execute
     from apps.governance.engine.guard import GuardedQuery
     from apps.governance.services import policy_resolve
+    from apps.governance.tests.running import RunningQuery
 
     membership = member("acme", "admin")
     policy = policy_resolve(membership=membership, table_names=["ventas"])
@@ -223,30 +221,11 @@ def test_stop_kills_a_running_mariadb_job_from_the_web_process(member, maria_sou
         kind=Message.Kind.QUERY, channel="api", question=slow, sql=slow, reason="deadline",
         status="running",
     )  # fmt: skip
-    outcome: list[object] = []
-    ids: list[int] = []
-    connection = connection_for(maria_source)
-
-    def worker() -> None:  # the worker's part, without the app database (this thread has none)
-        def record(handle) -> None:  # noqa: ANN001
-            if handle.backend_pid is not None:
-                ids.append(handle.backend_pid)
-
-        try:
-            outcome.append(execute(guarded, source=connection, on_start=record))
-        except SqlRefusal as refusal:
-            outcome.append(refusal)
-
-    running = threading.Thread(target=worker)
-    started = time.monotonic()
-    running.start()
-    while not ids and time.monotonic() - started < 15:
-        time.sleep(0.05)
-    assert ids, "the thread id is handed out before the query is sent"
-    QueryJob.all_tenants.filter(pk=job.pk).update(backend_pid=ids[0])  # as JobWatch records it
+    # The worker's part, on a thread without the app database
+    running = RunningQuery(guarded, connection_for(maria_source))
+    thread_id = running.start(wait=15)
+    QueryJob.all_tenants.filter(pk=job.pk).update(backend_pid=thread_id)  # as JobWatch does
     job.refresh_from_db()
-    time.sleep(0.3)
     assert jobs.backend_cancel(job) is True
-    running.join(timeout=20)
-    assert not running.is_alive() and time.monotonic() - started < 20
-    assert isinstance(outcome[0], SqlRefusal) and outcome[0].code == "timeout"
+    outcome = running.outcome_within(20)
+    assert isinstance(outcome, SqlRefusal) and outcome.code == "timeout"

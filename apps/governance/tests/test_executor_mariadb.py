@@ -28,6 +28,7 @@ from apps.governance.engine.executor import execute
 from apps.governance.engine.guard import GuardedQuery, guard_sql
 from apps.governance.engine.pg_roles import policy_role_name, role_grant
 from apps.governance.engine.policy import MASK
+from apps.governance.tests.running import RunningQuery
 
 from .appendix import ACCEPTED, ALL_ATTACKS
 from .conftest import (
@@ -479,7 +480,6 @@ def test_mariadb_gives_no_cost_estimate(maria):
 
 
 def test_cancel_backend_kills_the_query_from_another_connection(maria):
-    import time
 
     source = _src(maria["ro"])
     query = GuardedQuery.unchecked_for_engine_tests(
@@ -487,32 +487,13 @@ def test_cancel_backend_kills_the_query_from_another_connection(maria):
         "mariadb",
         dataclasses.replace(ANALYST, timeout_ms=60_000),
     )
-    ids: list[int] = []
-    outcome: list[object] = []
-
-    def run() -> None:
-        def on_start(handle) -> None:
-            if handle.backend_pid is not None:
-                ids.append(handle.backend_pid)
-
-        try:
-            outcome.append(execute(query, source=source, on_start=on_start))
-        except SqlRefusal as refusal:
-            outcome.append(refusal)
-
-    worker = threading.Thread(target=run)
-    started = time.monotonic()
-    worker.start()
-    while not ids and time.monotonic() - started < 10:
-        time.sleep(0.05)
-    assert ids, "the executor hands out the thread id once the query is open"
-    time.sleep(0.3)
-    assert executor.cancel_backend(source, ids[0]) is True  # the same user kills its own
-    worker.join(timeout=15)
-    assert not worker.is_alive() and time.monotonic() - started < 15
-    assert isinstance(outcome[0], SqlRefusal) and outcome[0].code == "timeout"
+    running = RunningQuery(query, source)
+    thread_id = running.start()
+    assert executor.cancel_backend(source, thread_id) is True  # the same user kills its own
+    outcome = running.outcome_within(15)
+    assert isinstance(outcome, SqlRefusal) and outcome.code == "timeout"
     # Nothing runs there any more, and an idle session of the same user is left alone.
-    assert executor.cancel_backend(source, ids[0]) is False
+    assert executor.cancel_backend(source, thread_id) is False
     idle = _connect(maria["ro"])
     try:
         assert executor.cancel_backend(source, idle.thread_id()) is False

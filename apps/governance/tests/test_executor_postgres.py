@@ -22,6 +22,7 @@ from apps.governance.engine.executor import SourceConnection, execute, readonly_
 from apps.governance.engine.guard import GuardedQuery, guard_sql
 from apps.governance.engine.pg_roles import policy_role_name, policy_roles_sql, role_grant
 from apps.governance.engine.policy import MASK, RowFilter
+from apps.governance.tests.running import RunningQuery
 
 from .appendix import ACCEPTED, POSTGRES_ATTACKS, POSTGRES_ONLY_ACCEPTED, SQLITE_ATTACKS
 from .conftest import (
@@ -727,7 +728,6 @@ def test_plan_cost_plans_as_the_policy_would_run_and_never_runs(pg):
 
 
 def test_cancel_backend_stops_the_query_from_another_connection(pg):
-    import threading
 
     from apps.governance.engine.executor import cancel_backend
 
@@ -735,35 +735,16 @@ def test_cancel_backend_stops_the_query_from_another_connection(pg):
     query = GuardedQuery.unchecked_for_engine_tests(
         CARTESIAN, "postgres", dataclasses.replace(ANALYST, timeout_ms=60_000)
     )
-    pids: list[int] = []
-    outcome: list[object] = []
-
-    def run() -> None:
-        def on_start(handle) -> None:
-            if handle.backend_pid is not None:
-                pids.append(handle.backend_pid)
-
-        try:
-            outcome.append(execute(query, source=source, on_start=on_start))
-        except SqlRefusal as refusal:
-            outcome.append(refusal)
-
-    worker = threading.Thread(target=run)
-    started = time.monotonic()
-    worker.start()
-    while not pids and time.monotonic() - started < 10:
-        time.sleep(0.05)
-    assert pids, "the executor hands out the backend pid once the query is open"
-    time.sleep(0.3)  # into the statement
+    running = RunningQuery(query, source)
+    pid = running.start()
     # The hardened login may not call pg_cancel_backend (revoked from PUBLIC): it says so, and
     # the worker's own handle is what stops a job there; a login that may, cancels it.
-    assert cancel_backend(source, pids[0]) is False
-    assert cancel_backend(_src(pg["admin"]), pids[0]) is True
-    worker.join(timeout=15)
-    assert not worker.is_alive() and time.monotonic() - started < 15
-    assert isinstance(outcome[0], SqlRefusal) and outcome[0].code == "timeout"
+    assert cancel_backend(source, pid) is False
+    assert cancel_backend(_src(pg["admin"]), pid) is True
+    outcome = running.outcome_within(15)
+    assert isinstance(outcome, SqlRefusal) and outcome.code == "timeout"
     # That backend is gone (or idle): a second cancel, and one on a session that is not
     # DataChat's cursor (this very connection), touch nothing.
-    assert cancel_backend(_src(pg["admin"]), pids[0]) is False
+    assert cancel_backend(_src(pg["admin"]), pid) is False
     with psycopg.connect(pg["admin"]) as own:
         assert cancel_backend(_src(pg["admin"]), own.info.backend_pid) is False
