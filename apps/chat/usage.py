@@ -29,13 +29,12 @@ from django.views.decorators.http import require_GET
 
 from apps.chat.access import member_for
 from apps.chat.engine import charts
+from apps.chat.gaps import DEFAULT_DAYS, PERIODS, period_days  # the gaps page's period selector
 from apps.chat.llm_budget import llm_tokens_this_month
 from apps.chat.models import Message, QuestionStat
 from apps.governance.engine.spreadsheet import csv_row
 from apps.governance.services import audit_record
 
-PERIODS = (7, 30, 90, 365)
-DEFAULT_DAYS = 30
 LATENCY_SAMPLE = 50_000  # most recent answers read for the percentiles
 TOP_QUESTIONS = 10
 MONTHS = 12
@@ -83,14 +82,6 @@ class Usage:
     @property
     def budget_used(self) -> float | None:
         return self.tokens_this_month / self.budget if self.budget else None
-
-
-def period_days(raw: Any) -> int:
-    try:
-        days = int(raw)
-    except (TypeError, ValueError):
-        return DEFAULT_DAYS
-    return days if days in PERIODS else DEFAULT_DAYS
 
 
 def percentile(values: list[float], share: float) -> float | None:
