@@ -124,3 +124,21 @@ def test_drf_create_token_prints_a_hashed_token_that_authenticates(cli):
     assert check.stdout.strip().splitlines()[-1].split() == ["analista", "False"]
     missing = cli("drf_create_token", "ghost", check=False)
     assert missing.returncode != 0 and "does not exist" in missing.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("ask", "--org", "acme", "--user", "analista", "hola"),
+        ("evaluate", "--corpus", "tests/eval/foreign", "--only", "car_1", "--totals-only"),
+    ],
+)
+def test_a_command_on_a_database_never_migrated_says_to_migrate_in_one_line(tmp_path, args):
+    # A new DATACHAT_DATA_DIR (or a new PostgreSQL database): one line naming the fix, not a
+    # traceback about a missing table.
+    run = manage_runner(DATACHAT_DATA_DIR=str(tmp_path))
+    result = run(*args, check=False)
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    assert "manage.py migrate" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1

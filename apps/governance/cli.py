@@ -46,3 +46,22 @@ class OneLineErrors:
 
         parser.error = error
         return parser
+
+    def execute(self, *args, **options):  # noqa: ANN002, ANN003, ANN201
+        unmigrated_refuse()
+        return super().execute(*args, **options)
+
+
+def unmigrated_refuse() -> None:
+    """A command run against a database that was never migrated (a new `DATACHAT_DATA_DIR`, a new
+    PostgreSQL database) says so in one line instead of a traceback about a missing table."""
+    from django.db import DEFAULT_DB_ALIAS, connections
+    from django.db.migrations.executor import MigrationExecutor
+
+    connection = connections[DEFAULT_DB_ALIAS]
+    executor = MigrationExecutor(connection)
+    if executor.migration_plan(executor.loader.graph.leaf_nodes()):
+        raise CommandError(
+            "the database is not set up (or not up to date): run `python manage.py migrate` "
+            "first (`make run` does it)"
+        )
