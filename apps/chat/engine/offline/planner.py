@@ -50,6 +50,7 @@ from .plan import (
 )
 from .scan import Mention
 from .semantic import CATEGORY_VALUES
+from .shown import names_its_columns, said_only_as_qualifier
 
 # --- metrics and subject --------------------------------------------------------------------
 
@@ -385,7 +386,10 @@ def _superlative_row(ctx: Context, parts: Parts) -> None:
     if any(f.table != table and model.path(table, f.table) is None for f in parts.numeric):
         return
     parts.base = parts.listing_table = table
-    parts.listing = [*parts.dims, ColumnRef(*column)]
+    parts.listing = list(parts.dims)
+    ranks_only = said_only_as_qualifier(model, ctx.mentions, key)
+    if not (ranks_only and names_its_columns(ctx.tokens)):  # "names and populations of …"
+        parts.listing.append(ColumnRef(*column))
     parts.listing_order = ColumnRef(*column)
     parts.dims, parts.metrics = [], []
     ctx.notes.append("superlative over the rows named")
