@@ -110,3 +110,20 @@ def hide_qualifier_measures(
     if not hidden or (len(hidden) == len(plan.metrics) and not names_its_columns(tokens)):
         return plan
     return plan.with_changes(hidden_metrics=hidden)
+
+
+def drop_constant_dimensions(plan: QueryPlan) -> QueryPlan:
+    """ "How many countries have a republic as their form of government?", "the average GNP of
+    nations whose government is US territory": a grouping column that a filter fixes to one
+    value has one row, the value the question said; it is not a column of the answer (the
+    reading says the filter). Grouping by it ("revenue by channel for Online") is the same
+    figure."""
+    if not plan.metrics or plan.listing or plan.comparison or plan.share:
+        return plan
+    fixed = {
+        (f.table, f.column) for f in plan.filters if f.op in ("=", "in") and len(f.values) == 1
+    }
+    kept = tuple(d for d in plan.dimensions if (d.table, d.column) not in fixed)
+    if len(kept) == len(plan.dimensions) or set(plan.rank_within) - set(kept):
+        return plan
+    return plan.with_changes(dimensions=kept, period_position=min(plan.period_position, len(kept)))
