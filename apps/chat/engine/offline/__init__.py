@@ -43,6 +43,7 @@ from .reading import describe
 from .relations import check_negated_flags, check_relations, related_rows, relation_verbs
 from .scan import scan
 from .semantic import SemanticModel, build_semantic_model
+from .shown import drop_constant_dimensions, hide_qualifier_measures
 from .sqlgen import PlanError, compile_sql
 from .suggest import clarify_message, meant_dimensions, suggestions
 from .typos import correct as correct_typos
@@ -129,6 +130,7 @@ def _interpret(
         if having_rows is not None:  # "clientes que nunca compraron en Online" -> "ventas … Online"
             tokens = having_rows.tokens
             mentions, unmapped = scan(model, tokens)
+    said = tokens, mentions  # as the question put them, before a rewrite adds words of its own
     counted_per = _entities_with_count(tokens, mentions)
     if counted_per is not None:  # "customers with more than 5 orders" -> "orders by customers …"
         tokens = counted_per
@@ -194,6 +196,10 @@ def _interpret(
             plan = apply_patterns(plan, patterns, _columns_before(read, plan, model), model)
             if plan is None:
                 raise Unclear("unknown_value", patterns[0].text)
+        plan = plan.with_changes(hidden_metrics=())
+        if previous is None and not ctx.has("group"):  # "solo Online" keeps its grouping
+            plan = drop_constant_dimensions(plan)
+        plan = hide_qualifier_measures(plan, model, *said)
         sql = compile_sql(plan, model)
         skip = read.qualifiers | (read.rejected - read.unread) | read.consumed
         left = unused_mention(read.mentions, skip, plan, sql, model)
