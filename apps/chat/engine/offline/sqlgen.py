@@ -107,6 +107,29 @@ _ANCHOR_SQL = {
     },
 }
 _ANCHOR_SQL["duckdb"] = _ANCHOR_SQL["postgres"]  # DATE_TRUNC and intervals read the same
+
+
+def _digits_removed(c: str) -> str:
+    """SQL removing the digits 0-9 from {c} (ten REPLACEs: the guard allows no regex)."""
+    for digit in "0123456789":
+        c = f"REPLACE({c}, '{digit}', '')"
+    return c
+
+
+# A number written as text ('130', 'null') as a number, NULL when it is none: a plain CAST
+# fails on 'null' in PostgreSQL and is 0 in SQLite and MariaDB. A number is at most a leading
+# minus, digits and one point: what is left without the digits is '', '.', '-' or '-.'.
+_TEXT_NUMBER_CHECK = (
+    "{rest} IN ('', '.', '-', '-.') AND LENGTH({rest}) < LENGTH(TRIM({{c}})) "
+    "AND TRIM({{c}}) NOT LIKE '_%-%'"
+).format(rest=_digits_removed("TRIM({c})"))
+_NUMBER_SQL = {
+    "sqlite": "CASE WHEN TRIM({c}) GLOB '*[0-9]*' AND TRIM({c}) NOT GLOB '*[^0-9.-]*' "
+    "THEN CAST({c} AS REAL) END",
+    "postgres": f"CASE WHEN {_TEXT_NUMBER_CHECK} THEN CAST(TRIM({{c}}) AS DOUBLE PRECISION) END",
+    "mariadb": f"CASE WHEN {_TEXT_NUMBER_CHECK} THEN CAST(TRIM({{c}}) AS DOUBLE) END",
+    "duckdb": "TRY_CAST({c} AS DOUBLE)",
+}
 _PLACEHOLDER = "__datachat_col__"
 
 
@@ -140,7 +163,10 @@ class _Builder:
         self.model = model
         self.engine = _engine(model)
         self.dialect = self.engine.kind
-        self.metrics = [metric_expression(model, m.key) for m in plan.metrics]
+        self.metrics = [
+            (self._numbers_in(expression), tables)
+            for expression, tables in (metric_expression(model, m.key) for m in plan.metrics)
+        ]
         self.joins = self._joins()
         self.qualify = bool(self.joins) or plan.rows_plan is not None
         if self.upstream:
@@ -205,6 +231,30 @@ class _Builder:
         if self.model.column(table, column) is None:
             raise PlanError(f"unknown column {table}.{column}")
         return exp.column(column, table=table if self.qualify else None)
+
+    def num(self, table: str, column: str) -> exp.Expression:
+        """A column read as a number: itself, or the safe cast of a text column holding
+        numbers (`ColumnSem.numeric_text`), so '95' < '150' and 'null' is no value."""
+        return self._as_number(self.col(table, column), table)
+
+    def _as_number(self, column: exp.Column, table: str) -> exp.Expression:
+        sem = self.model.column(table, column.name)
+        if sem is None or not sem.numeric_text:
+            return column
+        return _template(self.model, _NUMBER_SQL[self.dialect], column)
+
+    def _numbers_in(self, expression: exp.Expression) -> exp.Expression:
+        """An aggregate expression whose measured columns are read as numbers (SUM, AVG,
+        MIN, MAX of a text column holding numbers); COUNT counts rows, as it is."""
+
+        def cast(node: exp.Expression) -> exp.Expression:
+            if isinstance(node, exp.Column) and not isinstance(node.parent, exp.Distinct):
+                agg = node.find_ancestor(exp.AggFunc)
+                if agg is not None and not isinstance(agg, exp.Count):
+                    return self._as_number(node, node.table)
+            return node
+
+        return expression.transform(cast)
 
     def _unqualify(self, node: exp.Expression) -> exp.Expression:
         if self.qualify:
@@ -318,10 +368,11 @@ class _Builder:
                 raise PlanError(f"unknown filter op {f.op}")
         for f in p.numeric_filters:
             if f.average:  # "above the average": the mean of the whole column
-                mean = exp.select(exp.Avg(this=exp.column(f.column))).from_(f.table)
+                own = self._as_number(exp.column(f.column), f.table)
+                mean = exp.select(exp.Avg(this=own)).from_(f.table)
                 node = {">": exp.GT, "<": exp.LT}[f.op]
                 conditions.append(
-                    node(this=self.col(f.table, f.column), expression=exp.Subquery(this=mean))
+                    node(this=self.num(f.table, f.column), expression=exp.Subquery(this=mean))
                 )
                 continue
             sem = self.model.column(f.table, f.column)
@@ -330,7 +381,7 @@ class _Builder:
                 node = exp.EQ(this=self.col(f.table, f.column), expression=exp.Boolean(this=yes))
                 conditions.append(node)
                 continue
-            conditions.append(_compare(self.col(f.table, f.column), f.op, f.value))
+            conditions.append(_compare(self.num(f.table, f.column), f.op, f.value))
         if p.time_range:
             condition = self._range_condition(p.time_range)
             if condition is not None:
@@ -370,7 +421,7 @@ class _Builder:
         if p.rows_plan is not None:
             conditions.append(self._rows_exist())
         if p.listing and p.listing_order is not None:  # rows without the value rank nowhere
-            ranked = self.col(p.listing_order.table, p.listing_order.column)
+            ranked = self.num(p.listing_order.table, p.listing_order.column)
             conditions.append(exp.Not(this=exp.Is(this=ranked, expression=exp.Null())))
         if conditions:
             select = select.where(exp.and_(*conditions))
@@ -381,7 +432,7 @@ class _Builder:
         elif self.upstream:
             select = select.distinct()  # one row per listed row, however many it joins
         if p.listing and p.listing_order is not None:
-            ranked = self.col(p.listing_order.table, p.listing_order.column)
+            ranked = self.num(p.listing_order.table, p.listing_order.column)
             desc = p.order.desc if p.order is not None else True
             select = select.order_by(exp.Ordered(this=ranked, desc=desc))
         if p.average_over and not p.listing:
@@ -772,7 +823,7 @@ class _Builder:
             node = exp.In(this=column, expressions=literals)
             conditions.append(exp.Not(this=node) if f.op in ("!=", "not in") else node)
         for f in self.plan.share_numeric:
-            conditions.append(_compare(self.col(f.table, f.column), f.op, f.value))
+            conditions.append(_compare(self.num(f.table, f.column), f.op, f.value))
         condition = exp.and_(*conditions)
         numerator = expression.copy()
         agg = numerator if isinstance(numerator, exp.AggFunc) else numerator.find(exp.AggFunc)
