@@ -264,6 +264,11 @@ def _above_average(ctx: Context, parts: Parts, k: int, op: str) -> None:
             continue
         ctx.used.add(j)
         ctx.consumed.add(j)
+        after = schema_mention(ctx, k + 1)
+        same = after is not None and any(e.ref == (table, column) for e in after.entries)
+        if j != k + 1 and same:
+            ctx.used.add(k + 1)  # "weight below the average weight": the mean of that column
+            ctx.consumed.add(k + 1)
         parts.numeric.append(NumericFilter(table, column, op, 0.0, average=True))
         if parts.listing_table == table:
             ref = ColumnRef(table, column)

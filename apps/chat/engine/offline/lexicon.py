@@ -315,7 +315,8 @@ AVERAGE_CMP: dict[str, str] = {
     **{
         f"{head} {avg}": ">"
         for head in phrases(
-            "above | over | higher than | greater than | more than | por encima de | "
+            "above | over | higher than | greater than | more than | larger than | bigger than | "
+            "mas grande que | por encima de | "
             "por encima del | mayor que | mayor al | mayores al | superior a | superior al | "
             "superiores al | mas que | mas alto que | mas alta que"
         )
@@ -324,7 +325,8 @@ AVERAGE_CMP: dict[str, str] = {
     **{
         f"{head} {avg}": "<"
         for head in phrases(
-            "below | under | lower than | less than | por debajo de | por debajo del | "
+            "below | under | lower than | less than | smaller than | mas pequeno que | "
+            "mas pequena que | por debajo de | por debajo del | "
             "menor que | menor al | menores al | inferior a | inferior al | inferiores al | "
             "menos que | mas bajo que | mas baja que"
         )

@@ -375,6 +375,11 @@ class _Builder:
                     node(this=self.num(f.table, f.column), expression=exp.Subquery(this=mean))
                 )
                 continue
+            if f.than:  # "greater than any country in Europe", "than the car with the most…"
+                node = {">": exp.GT, "<": exp.LT}[f.op]
+                other = exp.Subquery(this=self._other_rows(f))
+                conditions.append(node(this=self.num(f.table, f.column), expression=other))
+                continue
             sem = self.model.column(f.table, f.column)
             if sem is not None and sem.flag == "bool" and f.op in ("=", "!=") and f.value in (0, 1):
                 yes = (f.value == 1) == (f.op == "=")  # a boolean type: TRUE/FALSE in any dialect
@@ -399,6 +404,37 @@ class _Builder:
                 else exp.In(this=expr, expressions=values)
             )
         return conditions
+
+    def _own(self, table: str, column: str) -> exp.Column:
+        """A column of a subquery's own table, unqualified (it reads that table alone)."""
+        if self.model.column(table, column) is None:
+            raise PlanError(f"unknown column {table}.{column}")
+        return exp.column(column)
+
+    def _other_rows(self, f) -> exp.Select:  # noqa: ANN001
+        """The value a row is compared with (`NumericFilter.than`), from its own table: the
+        largest (">") or smallest ("<") of a group's rows, or the one row a column ranks first."""
+        own = self._as_number(self._own(f.table, f.column), f.table)
+        if f.than == "every":
+            conditions = [
+                exp.EQ(this=self._own(f.table, column), expression=exp.Literal.string(str(value)))
+                for column, value in f.than_values
+            ]
+            if not conditions:
+                raise PlanError("a comparison with a group that has no condition")
+            agg = exp.Max if f.op == ">" else exp.Min
+            return exp.select(agg(this=own)).from_(f.table).where(exp.and_(*conditions))
+        if f.than == "row":
+            ranked = self._as_number(self._own(f.table, f.than_rank), f.table)
+            known = exp.Not(this=exp.Is(this=ranked.copy(), expression=exp.Null()))
+            return (
+                exp.select(own)
+                .from_(f.table)
+                .where(known)
+                .order_by(exp.Ordered(this=ranked, desc=f.than_desc))
+                .limit(1)
+            )
+        raise PlanError(f"unknown comparison with other rows {f.than}")
 
     def build(self) -> exp.Select:
         p = self.plan
