@@ -785,6 +785,15 @@ PAY_VERBS = words("cobra cobran cobrar gana ganan ganar paid pay payed earn earn
 
 # English names of common Spanish category values ("the managers" -> 'Gerente'), used only
 # when the catalog gives the phrase no other meaning.
+# Endings that make an adjective of a place's name, after the name or its stem without the
+# last vowel: Asia-n, Europe-an, Afric-ano, Asi-ático, Europ-eo (`typos._place_adjective`).
+PLACE_ADJECTIVE_ENDINGS = (
+    "n",
+    "an",
+    "ns",
+    "ans",
+    *(f"{stem}{end}" for stem in ("an", "atic", "e") for end in ("o", "a", "os", "as")),
+)
 VALUE_GLOSS: dict[str, tuple[str, ...]] = {
     "gerente": ("manager", "managers"),
     "vendedor": ("salesperson", "salespeople", "sales rep", "sales reps"),
