@@ -120,7 +120,8 @@ def _which_rows(ctx: Context) -> bool:
     if not ctx.tokens or ctx.tokens[0].norm != "que" or not ctx.mentions:
         return False
     first = ctx.mentions[0]
-    return first.start == 1 and first.kind == "schema" and first.has("table") and first.plural
+    plural = first.plural or ctx.tokens[first.end - 1].norm.endswith("s")
+    return first.start == 1 and first.kind == "schema" and first.has("table") and plural
 
 
 def _names_other_measure(ctx: Context) -> bool:
