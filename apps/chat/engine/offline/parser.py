@@ -318,8 +318,11 @@ def resolve_column_of_rows(ctx: Context) -> None:
     """ "the model of the car": a word naming a table and columns of others, said "of" the
     rows of a table, is the column of those rows (of that table, or of one joined to it one
     to one, each car one row of car names), not the other table's rows. With no such column,
-    or several, it is left as it is."""
+    or several, it is left as it is; so it is when the question aggregates or ranks ("which
+    model of the car has the minimum horsepower"), which the ranking rules read."""
     model = ctx.model
+    if ctx.has("agg", "most", "least", "rank", "count"):
+        return
     for i, m in enumerate(ctx.mentions[:-1]):
         if not (m.has("table") and m.has("column")) or _is_label_word(ctx, i):
             continue
