@@ -46,6 +46,7 @@ from .semantic import SemanticModel, build_semantic_model
 from .shown import drop_constant_dimensions, hide_qualifier_measures
 from .sqlgen import PlanError, compile_sql
 from .suggest import clarify_message, meant_dimensions, suggestions
+from .than import take_than
 from .typos import correct as correct_typos
 
 __all__ = [
@@ -95,6 +96,7 @@ def _interpret(
     tokens = _numeric_between(_rewrite_phrases(lx.tokenize(question, lang)))
     tokens = full_names(model, tokens)  # "full name" -> "first name and last name"
     tokens, shape = _analytic_shape(tokens)
+    tokens, than = take_than(tokens)  # "greater than any country in Europe": read apart
     tokens, patterns = take_patterns(question, tokens)
     if previous is not None:
         tokens = _same_for(tokens)
@@ -187,6 +189,8 @@ def _interpret(
             raise Unclear("vague")
         plan, parts, said_metric, read = _plan(question, model, tokens, lang, previous)
         plan = shape.apply(plan)
+        if than is not None:
+            plan = than.apply(plan, model)
         if having_rows is not None:
             plan = having_rows.listing(plan, model)
         if related is not None:  # the plan answers the relation the verb said, or ask

@@ -347,6 +347,42 @@ def _said_of(ctx: Context, start: int, end: int) -> bool:
     return bool(words) and words[0] in _LABEL_LINKS and set(words[1:]) <= lx.FILLER
 
 
+def resolve_column_of_rows(ctx: Context) -> None:
+    """ "the model of the car": a word naming a table and columns of others, said "of" the
+    rows of a table, is the column of those rows (of that table, or of one joined to it one
+    to one, each car one row of car names), not the other table's rows. With no such column,
+    or several, it is left as it is; so it is when the question aggregates or ranks ("which
+    model of the car has the minimum horsepower"), which the ranking rules read."""
+    model = ctx.model
+    if ctx.has("agg", "most", "least", "rank", "count"):
+        return
+    for i, m in enumerate(ctx.mentions[:-1]):
+        if not (m.has("table") and m.has("column")) or _is_label_word(ctx, i):
+            continue
+        rows = _table_of(ctx, i + 1)
+        between = {t.norm for t in ctx.tokens[m.end : ctx.mentions[i + 1].start]}
+        if rows is None or not between & _LABEL_LINKS or not between <= _LABEL_BETWEEN:
+            continue
+        own = {e.ref for e in m.of("column") if _one_to_one(model, rows, e.ref[0])}
+        if len(own) != 1:
+            continue
+        (ref,) = own
+        ctx.mentions[i] = replace(m, entries=(Entry("column", ref, EXACT),))
+        ctx.column_table[i] = ref[0]
+
+
+def _one_to_one(model, table: str, other: str) -> bool:  # noqa: ANN001
+    """Whether each row of `table` is one row of `other`: the same table, or joined key to key."""
+    if table == other:
+        return True
+    steps = model.path(table, other)
+    if not steps or len(steps) != 1:
+        return False
+    left, left_col, right, right_col = steps[0]
+    keys = {t: model.tables[t].key for t in (left, right) if t in model.tables}
+    return keys.get(left) == (left_col,) and keys.get(right) == (right_col,)
+
+
 def pair_qualifiers(ctx: Context) -> None:
     """Adjacent catalog mentions that qualify each other: "región Norte", "Pyme customers",
     "región del cliente", "customer city", "productos de Software"."""

@@ -56,6 +56,13 @@ class NumericFilter:
     op: str  # ">", ">=", "<", "<=", "=", "!="
     value: float
     average: bool = False  # compared with the column's mean over its table, not with `value`
+    # Compared with other rows of its table (`than.py`), not with `value`: "every" row having
+    # `than_values` ((column, value) pairs: the largest of them for ">", the smallest for
+    # "<"), or the "row" ranked first by `than_rank` (descending when `than_desc`).
+    than: str = ""
+    than_values: tuple = ()
+    than_rank: str = ""
+    than_desc: bool = True
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,7 @@ from .parser import (
     pair_qualifiers,
     pick_column,
     pick_numeric,
+    resolve_column_of_rows,
     resolve_label_words,
     resolve_weak_values,
     schema_mention,
@@ -111,7 +112,17 @@ def _implied_metrics(ctx: Context, slots: list[MetricSlot]) -> None:
 
 def _opens_a_listing(ctx: Context) -> bool:
     words = tuple(t.norm for t in ctx.tokens[:3])
-    return any(words[: len(opener)] == opener for opener in lx.LIST_OPENERS)
+    return any(words[: len(opener)] == opener for opener in lx.LIST_OPENERS) or _which_rows(ctx)
+
+
+def _which_rows(ctx: Context) -> bool:
+    """ "¿Qué países tienen…?": "qué" right before a table's name in the plural asks for its
+    rows, as "which countries" does (not for how many there are)."""
+    if not ctx.tokens or ctx.tokens[0].norm != "que" or not ctx.mentions:
+        return False
+    first = ctx.mentions[0]
+    plural = first.plural or ctx.tokens[first.end - 1].norm.endswith("s")
+    return first.start == 1 and first.kind == "schema" and first.has("table") and plural
 
 
 def _names_other_measure(ctx: Context) -> bool:
@@ -200,6 +211,7 @@ def read_parts(ctx: Context, *, base_hint: str | None = None, force_fact: bool =
     resolve_weak_values(ctx)
     join_split_names(ctx)
     resolve_label_words(ctx)
+    resolve_column_of_rows(ctx)
     pair_qualifiers(ctx)
     claim_year_columns(ctx)
     take_flags(ctx)
