@@ -45,6 +45,7 @@ from .scan import scan
 from .semantic import SemanticModel, build_semantic_model
 from .sqlgen import PlanError, compile_sql
 from .suggest import clarify_message, meant_dimensions, suggestions
+from .superlatives import read_superlatives
 from .typos import correct as correct_typos
 
 __all__ = [
@@ -91,8 +92,9 @@ def _interpret(
     question: str, model: SemanticModel, *, previous: QueryPlan | None, with_suggestions: bool
 ) -> Interpretation:
     lang = lx.detect_language(question)
-    tokens = _numeric_between(_rewrite_phrases(lx.tokenize(question, lang)))
-    tokens = full_names(model, tokens)  # "full name" -> "first name and last name"
+    tokens = full_names(model, lx.tokenize(question, lang))  # -> "first name and last name"
+    tokens = read_superlatives(model, tokens)  # "the shortest life expectancy" -> "lowest"
+    tokens = _numeric_between(_rewrite_phrases(tokens))
     tokens, shape = _analytic_shape(tokens)
     tokens, patterns = take_patterns(question, tokens)
     if previous is not None:
