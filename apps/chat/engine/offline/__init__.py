@@ -46,6 +46,7 @@ from .semantic import SemanticModel, build_semantic_model
 from .shown import drop_constant_dimensions, hide_qualifier_measures
 from .sqlgen import PlanError, compile_sql
 from .suggest import clarify_message, meant_dimensions, suggestions
+from .superlatives import read_superlatives
 from .than import take_than
 from .typos import correct as correct_typos
 
@@ -93,8 +94,9 @@ def _interpret(
     question: str, model: SemanticModel, *, previous: QueryPlan | None, with_suggestions: bool
 ) -> Interpretation:
     lang = lx.detect_language(question)
-    tokens = _numeric_between(_rewrite_phrases(lx.tokenize(question, lang)))
-    tokens = full_names(model, tokens)  # "full name" -> "first name and last name"
+    tokens = full_names(model, lx.tokenize(question, lang))  # -> "first name and last name"
+    tokens = read_superlatives(model, tokens)  # "the shortest life expectancy" -> "lowest"
+    tokens = _numeric_between(_rewrite_phrases(tokens))
     tokens, shape = _analytic_shape(tokens)
     tokens, than = take_than(tokens)  # "greater than any country in Europe": read apart
     tokens, patterns = take_patterns(question, tokens)

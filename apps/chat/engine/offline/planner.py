@@ -398,14 +398,16 @@ def _superlative_row(ctx: Context, parts: Parts) -> None:
         return
     if any(f.table != table and model.path(table, f.table) is None for f in parts.numeric):
         return
+    if any(p.table != table for p in parts.projected):
+        return
     parts.base = parts.listing_table = table
-    parts.listing = list(parts.dims)
+    parts.listing = list(dict.fromkeys([*parts.dims, *parts.projected]))
     ranks_only = said_only_as_qualifier(model, ctx.mentions, key)
     asked = names_its_columns(ctx.tokens) or any(
-        cols & set(parts.dims) for t, cols in _properties_said(ctx) if t == table
+        cols & set(parts.listing) for t, cols in _properties_said(ctx) if t == table
     )  # "the name of the country with…", "the horsepower of the car with…"
-    if not (ranks_only and asked):  # "names and populations of …"
-        parts.listing.append(ColumnRef(*column))
+    if not (ranks_only and asked) and ColumnRef(*column) not in parts.listing:
+        parts.listing.append(ColumnRef(*column))  # "names and populations of …"
     parts.listing_order = ColumnRef(*column)
     parts.dims, parts.metrics = [], []
     ctx.notes.append("superlative over the rows named")
@@ -459,6 +461,40 @@ def _properties_said(ctx: Context) -> list[tuple[str, set[ColumnRef]]]:
                 if columns:
                     found.append((table, columns))
     return found
+
+
+def _shown_before_superlative(ctx: Context, i: int) -> bool:
+    """A numeric column listed with other columns ("the name and population of …") before a
+    superlative that ranks a numeric column further on ("… with the largest area"): it is shown
+    with the row the superlative picks, not ranked by (`_superlative_row`)."""
+    mentions = ctx.mentions
+    if not _in_a_list(ctx, i) or (
+        i > 0 and mentions[i - 1].kind in ("most", "least", "rank", "agg")
+    ):
+        return False
+    return any(
+        mentions[k].kind in ("most", "least")
+        and (after := schema_mention(ctx, k + 1)) is not None
+        and any(column_kind(ctx, e) == "number" for e in after.of("column"))
+        for k in range(i + 1, len(mentions) - 1)
+    )
+
+
+def _in_a_list(ctx: Context, i: int) -> bool:
+    """Mention `i` is one of a list of columns joined by "and"/"y" ("the population, name and
+    leader"; the commas are not tokens)."""
+
+    def part(j: int) -> bool:
+        m = ctx.mentions[j]
+        return m.kind == "conj" or (m.kind == "schema" and m.has("column") and not m.has("table"))
+
+    first = last = i
+    while first > 0 and part(first - 1):
+        first -= 1
+    while last + 1 < len(ctx.mentions) and part(last + 1):
+        last += 1
+    run = ctx.mentions[first : last + 1]
+    return any(m.kind == "conj" for m in run) and sum(m.kind == "schema" for m in run) > 1
 
 
 def _to_parent(model, child: str, parent: str) -> bool:  # noqa: ANN001
@@ -993,6 +1029,9 @@ def _read_leftovers(ctx: Context, parts: Parts) -> None:
                 continue
         numeric = [e for e in m.of("column") if column_kind(ctx, e) == "number"]
         texts = [e for e in m.of("column") if column_kind(ctx, e) == "text"]
+        if numeric and parts.metrics and parts.implied and _shown_before_superlative(ctx, i):
+            parts.projected.append(ColumnRef(*pick_numeric(ctx, i, numeric)))
+            continue  # listed with the row if the superlative picks one, else asked back
         if numeric and parts.metrics:
             table, column = pick_numeric(ctx, i, numeric)
             key = ms.column_metric_key(model, table, column, None)
