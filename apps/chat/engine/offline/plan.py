@@ -155,6 +155,9 @@ class QueryPlan:
     # "the country with the lowest life expectancy": the listed rows ordered by this column of
     # theirs (rows without a value left out), `order.desc` its direction, `limit` kept
     listing_order: ColumnRef | None = None
+    # tables of people whose label (a first- or last-name column) is shown as "First Last"
+    # (`labels.people_shown_whole`)
+    full_names: tuple[str, ...] = ()
 
     @property
     def is_listing(self) -> bool:
