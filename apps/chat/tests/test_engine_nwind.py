@@ -188,6 +188,37 @@ def test_orders_are_the_header_rows_not_their_lines(shop, question):
 
 
 @pytest.fixture(scope="module")
+def tienda(tmp_path_factory):  # noqa: ANN001, ANN201
+    model, conn = _open(
+        tmp_path_factory.mktemp("tienda") / "tienda.db",
+        """
+        CREATE TABLE Empleados (EmpleadoID INTEGER PRIMARY KEY, Nombre TEXT, Apellido TEXT);
+        CREATE TABLE Pedidos (PedidoID INTEGER PRIMARY KEY,
+            EmpleadoID INTEGER REFERENCES Empleados(EmpleadoID), Fecha TEXT, Importe REAL);
+        INSERT INTO Empleados VALUES (1, 'Ana', 'Gil'), (2, 'Ana', 'Ruiz'), (3, 'Luis', 'Sanz');
+        INSERT INTO Pedidos VALUES (1, 1, '2024-01-02', 10), (2, 1, '2024-01-03', 20),
+            (3, 2, '2024-01-04', 5), (4, 3, '2024-01-05', 7), (5, 2, '2024-02-01', 8);
+        """,
+    )
+    yield model, conn
+    conn.close()
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["¿Cuántos pedidos tiene cada empleado?", "How many pedidos does each empleado have?"],
+)
+def test_a_spanish_schema_of_people_with_nombre_and_apellido(tienda, question):
+    """`Nombre` and `Apellido`: the label `Nombre` is one person's name only with `Apellido`."""
+    sql, got = _answer(tienda, question)
+    gold = tienda[1].execute(
+        "SELECT e.EmpleadoID, e.Nombre || ' ' || e.Apellido, COUNT(*) FROM Pedidos p"
+        " JOIN Empleados e USING (EmpleadoID) GROUP BY e.EmpleadoID"
+    )
+    assert _same_rows(got, gold.fetchall()), sql
+
+
+@pytest.fixture(scope="module")
 def provinces(tmp_path_factory):  # noqa: ANN001, ANN201
     total = MetricDef(
         name="Total population",

@@ -5,6 +5,9 @@ so, and a table keeps a first and a last name (`first_name`/`last_name`, `FirstN
 `nombre`/`apellido`), the words are read as "first name and last name" (both columns, in that
 order); the table they belong to is then chosen like any column's. On a schema with no such
 pair the words stay, and the question is asked back naming them.
+
+The same pair makes a table one of people when its label is one of the two: such a table,
+grouped or listed by its label, is shown by its key and both names joined (`people_shown_whole`).
 """
 
 from __future__ import annotations
@@ -42,9 +45,11 @@ def name_columns(model: SemanticModel, table: str) -> tuple[str, str] | None:
             continue
         words = tx.identifier_words(column)
         named = len(words) == 2 and words[1] in _NAME
-        if first is None and named and words[0] in _FIRST:
+        if first is None and (named and words[0] in _FIRST or words == ["nombre"]):
             first = column
-        elif last is None and (named and words[0] in _LAST or words in (["apellido"],)):
+        elif last is None and (
+            named and words[0] in _LAST or words in (["apellido"], ["apellidos"])
+        ):
             last = column
     return (first, last) if first and last else None
 
