@@ -22,7 +22,7 @@ from datachat import text as tx
 from . import lexicon as lx
 from . import measures as ms
 from .coverage import unused_mention
-from .labels import full_names
+from .labels import full_names, people_shown_whole
 from .parser import Context, Unclear, schema_request
 from .parts import NeedsFact, Parts
 from .patterns import apply_patterns, take_patterns
@@ -206,6 +206,7 @@ def _interpret(
         if previous is None and not ctx.has("group"):  # "solo Online" keeps its grouping
             plan = drop_constant_dimensions(plan)
         plan = hide_qualifier_measures(plan, model, *said)
+        plan = people_shown_whole(plan, model, read.mentions)
         sql = compile_sql(plan, model)
         skip = read.qualifiers | (read.rejected - read.unread) | read.consumed
         left = unused_mention(read.mentions, skip, plan, sql, model)

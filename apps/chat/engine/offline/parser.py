@@ -952,7 +952,7 @@ def collect_metrics(ctx: Context) -> tuple[list[MetricSlot], int | None, int | N
             j += 1  # "how many official languages": the value filters what is counted
         if j < len(ctx.mentions) and ctx.mentions[j].kind == "concept":
             if ctx.mentions[j].value in ("orders", "revenue"):  # "how many sales/orders"
-                slots.append(MetricSlot(ms.fact_count_key(model), j))
+                slots.append(MetricSlot(header_count(ctx, j) or ms.fact_count_key(model), j))
                 ctx.used.add(j)
             elif ctx.mentions[j].value == "units" and ms.units_key(model):  # "how many units"
                 slots.append(MetricSlot(ms.units_key(model), j))
@@ -992,7 +992,7 @@ def collect_metrics(ctx: Context) -> tuple[list[MetricSlot], int | None, int | N
                 # "total sales" on a schema with no amount: what to add up is not known (a
                 # count of rows would be another question): ask, naming the word
                 raise Unclear("no_metric", m.text)
-            key = concept_key(model, str(m.value))
+            key = header_count(ctx, i) or concept_key(model, str(m.value))
             if key is not None:
                 slots.append(MetricSlot(key, i))
                 ctx.used.add(i)
@@ -1091,6 +1091,26 @@ def _referencing_said(ctx: Context, j: int, table: str) -> tuple[str, str] | Non
     if others and len(found) != 1:
         raise Unclear("count_what", ctx.mentions[j].text)
     return found[0] if found else None
+
+
+def header_count(ctx: Context, i: int) -> str | None:
+    """ "number of orders", "número de pedidos" where the fact rows are an order's lines: the
+    orders are a table of their own (named by the concept's noun, one row per order, which the
+    line rows refer to), so its rows are counted, not the lines."""
+    model, m = ctx.model, ctx.mentions[i]
+    if m.value != "orders" or not model.fact:
+        return None
+    lang = ctx.tokens[m.end - 1].lang if m.end else ctx.lang
+    noun = ctx.tokens[m.end - 1].norm if m.end else ""
+    entries = model.lookup(lx.phrase_key(noun, lang), lang) or ()
+    tables = {e.ref[0] for e in entries if e.kind == "table"} - {model.fact}
+    if len(tables) != 1:
+        return None
+    (table,) = tables
+    steps = model.path(model.fact, table)
+    if not steps or len(steps) != 1 or steps[0][0] != model.fact:
+        return None  # not the header the fact rows belong to
+    return ms.count_key(model, table)
 
 
 def concept_key(model: SemanticModel, concept: str) -> str | None:
