@@ -46,6 +46,8 @@ from .semantic import SemanticModel, build_semantic_model
 from .sqlgen import PlanError, compile_sql
 from .suggest import clarify_message, meant_dimensions, suggestions
 from .typos import correct as correct_typos
+from .verbs import YearVerb, year_verbs
+from .verbs import said as said_verbs
 
 __all__ = [
     "Intent",
@@ -109,9 +111,14 @@ def _interpret(
     tokens, fixes = correct_typos(model, tokens, unmapped)
     if fixes:  # "regoin" -> "region": read the question again with the corrected words
         mentions, unmapped = scan(model, tokens)
+    year_read: tuple[YearVerb, ...] = ()
     related = relation_verbs(model, tokens, mentions, unmapped)
     if related is not None:  # "countries that speak English": the verb is the join
         tokens = related.tokens
+        mentions, unmapped = scan(model, tokens)
+    timed = year_verbs(model, tokens, mentions, unmapped)
+    if timed is not None:  # "cars produced after 1980": the verb is the one year column
+        tokens, year_read = timed
         mentions, unmapped = scan(model, tokens)
     placed = _where_as_place(model, tokens, mentions)
     if placed is not None:  # "¿Dónde vendimos más?" -> "región vendimos más"
@@ -216,7 +223,7 @@ def _interpret(
         plan=plan,
         sql=sql,
         notes=tuple(ctx.notes),
-        reading=describe(plan, model, lang),
+        reading=" · ".join(filter(None, (describe(plan, model, lang), said_verbs(year_read)))),
     )
 
 

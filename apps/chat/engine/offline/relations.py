@@ -136,11 +136,11 @@ def relation_verbs(
     as_with: set[int] = set()
     found: list[Relation] = []
     for i, tok in enumerate(tokens):
-        if i in at or tok.text not in unknown or not _verb_shaped(tok, i):
+        if i in at or tok.text not in unknown or not verb_shaped(tok, i):
             continue
         if tok.norm in _EITHER or tok.norm in _BOTH or tok.norm in _NEVER:
             continue  # words that change the meaning, read elsewhere or asked back
-        left, negated = _entity_before(tokens, at, i)
+        left, negated = entity_before(tokens, at, i)
         right, kinds = _entity_after(tokens, at, i)
         if right is None and left is not None and _last_word(tokens, i):
             left, right = _asked_of(tokens, at, left), left  # "which X does Y use?"
@@ -193,7 +193,13 @@ def _tanto_como(tokens: list[lx.Token], unknown: set[str]) -> dict[int, str]:
 
 
 def _last_word(tokens: list[lx.Token], i: int) -> bool:
-    return all(t.kind == "symbol" for t in tokens[i + 1 :])
+    """The verb ends its sentence: only symbols after it, or a new sentence after a "?" or a
+    "." (punctuation is no token: a gap, then a capital letter) as in "… does each maker
+    produce? List the full name …"."""
+    rest = [t for t in tokens[i + 1 :] if t.kind != "symbol"]
+    if not rest:
+        return True
+    return rest[0].start - tokens[i].end > 1 and rest[0].text[:1].isupper()
 
 
 _AUXILIARIES = lx.words("do does did")
@@ -219,7 +225,7 @@ def _asked_of(tokens: list[lx.Token], at: dict[int, Mention], subject: Mention) 
         break
     if j < 0 or tokens[j].norm not in _AUXILIARIES:
         return None
-    found, _negated = _entity_before(tokens, at, j + 1)
+    found, _negated = entity_before(tokens, at, j + 1)
     return found
 
 
@@ -227,7 +233,7 @@ def _tables_of(mention: Mention) -> set[str]:
     return {e.ref[0] for e in mention.entries if e.kind in ("table", "column", "value")}
 
 
-def _verb_shaped(tok: lx.Token, i: int) -> bool:
+def verb_shaped(tok: lx.Token, i: int) -> bool:
     """A lower-case word (a capitalised one inside the sentence is a name, e.g. a value the
     catalog does not have) of letters."""
     if tok.kind != "word" or not tok.norm.isalpha() or len(tok.norm) < 3:
@@ -237,7 +243,7 @@ def _verb_shaped(tok: lx.Token, i: int) -> bool:
     return i == 0 or not tok.text[:1].isupper()
 
 
-def _entity_before(
+def entity_before(
     tokens: list[lx.Token], at: dict[int, Mention], i: int
 ) -> tuple[Mention | None, bool]:
     """The catalog mention before the verb past grammar words, and whether a negation or
