@@ -163,6 +163,8 @@ def test_a_do_question_verb_ending_its_sentence_before_another_is_the_relation(g
     [
         ("en", "What is the name of the makers?", "name"),
         ("es", "¿Cuál es el nombre de los fabricantes?", "nombre"),
+        ("en", "What is the name of the different makers?", "name"),
+        ("es", "¿Cuál es el nombre de los distintos fabricantes?", "nombre"),
     ],
 )
 def test_name_of_a_table_with_a_column_called_as_the_table_is_asked_back(
@@ -179,6 +181,10 @@ def test_name_of_a_table_with_a_column_called_as_the_table_is_asked_back(
         ("es", "¿Cuál es el nombre completo de los fabricantes?",
          [("Acme Motor Works",), ("Zeta Cars",)]),
         ("en", "What is the name of the countries?",
+         [("Elbonia",), ("Freedonia",), ("Ruritania",)]),
+        ("en", "What are the names of the different countries?",
+         [("Elbonia",), ("Freedonia",), ("Ruritania",)]),
+        ("es", "¿Cuáles son los nombres de los distintos países?",
          [("Elbonia",), ("Freedonia",), ("Ruritania",)]),
     ],
 )  # fmt: skip

@@ -226,8 +226,9 @@ def _label_owner(ctx: Context, i: int) -> tuple[str | None, int | None, bool]:
         j += 1  # "the first name, last name and id of the customer"
     last = ctx.mentions[j - 1].end
     first = j
-    while j < len(ctx.mentions) and ctx.mentions[j].kind in ("number", "rank"):
+    while j < len(ctx.mentions) and ctx.mentions[j].kind in ("number", "rank", "distinct"):
         j += 1  # "the names of the 3 largest countries", "los nombres de los 5 primeros países"
+        # "the name of the different car makers"
     j = _past_count_by(ctx, j)
     after = _table_of(ctx, j) if j < len(ctx.mentions) else None
     if after is not None:
