@@ -143,7 +143,10 @@ def relation_verbs(
         left, negated = entity_before(tokens, at, i)
         right, kinds = _entity_after(tokens, at, i)
         if right is None and left is not None and _last_word(tokens, i):
-            left, right = _asked_of(tokens, at, left), left  # "which X does Y use?"
+            asked = _asked_of(tokens, at, left)  # "which X does Y use?"
+            if asked is None and _passive_after(tokens, left, i):
+                asked = _where_of(tokens, at, left)  # "continents where Chinese is spoken"
+            left, right = asked, left
         if left is None or right is None or not (_solid(left) and _solid(right)):
             continue
         if not _names_entity(left):
@@ -229,6 +232,26 @@ def _asked_of(tokens: list[lx.Token], at: dict[int, Mention], subject: Mention) 
     return found
 
 
+def _passive_after(tokens: list[lx.Token], value: Mention, i: int) -> bool:
+    """ "… Chinese is spoken": the verb right after a "be" that follows a value."""
+    return value.has("value") and i == value.end + 1 and tokens[value.end].norm in _BE
+
+
+def _where_of(tokens: list[lx.Token], at: dict[int, Mention], value: Mention) -> Mention | None:
+    """The entity a passive clause is said of: "the continents *where* Chinese is spoken"."""
+    j = value.start - 1
+    while j >= 0 and at.get(j) is None and tokens[j].norm in lx.FILLER:
+        j -= 1
+    if j < 0 or tokens[j].norm not in _WHERE:
+        return None
+    found, negated = entity_before(tokens, at, j + 1)
+    return None if negated else found
+
+
+_BE = lx.words("is are was were")
+_WHERE = lx.words("where")
+
+
 def _tables_of(mention: Mention) -> set[str]:
     return {e.ref[0] for e in mention.entries if e.kind in ("table", "column", "value")}
 
@@ -252,6 +275,9 @@ def entity_before(
     negated = False
     while j >= 0:
         m = at.get(j)
+        if m is not None and m.kind == "distinct":
+            j = m.start - 1  # "continentes distintos se habla …"
+            continue
         if m is not None and not _glue(m):
             if m.kind == "schema":
                 return m, negated

@@ -92,21 +92,6 @@ def _time_after(tokens: list[lx.Token], at: dict[int, Mention], i: int) -> bool:
     return False
 
 
-def _subject(tokens: list[lx.Token], at: dict[int, Mention], i: int) -> tuple[Mention | None, bool]:
-    """The entity the verb is said of, past grammar words and a "distinct" said after it
-    ("modelos distintos se produjeron …")."""
-    found, negated = entity_before(tokens, at, i)
-    if found is not None:
-        return found, negated
-    j = i - 1
-    while j >= 0 and at.get(j) is None and tokens[j].norm in lx.RELATION_BEFORE:
-        j -= 1
-    m = at.get(j)
-    if m is not None and m.kind == "distinct":
-        return entity_before(tokens, at, m.start)
-    return None, False
-
-
 def _said_after_or(tokens: list[lx.Token], subject: Mention, i: int) -> bool:
     return any(t.norm in _OR for t in tokens[subject.end : i])
 
@@ -128,7 +113,7 @@ def year_verbs(
             continue
         if not _inflected(tok.norm, tok.lang) or not _time_after(tokens, at, i):
             continue
-        subject, negated = _subject(tokens, at, i)
+        subject, negated = entity_before(tokens, at, i)
         if subject is None or negated or _said_after_or(tokens, subject, i):
             continue
         tables = {e.ref[0] for e in subject.entries if e.kind in ("table", "column", "metric")}
