@@ -23,7 +23,7 @@ from apps.knowledge.engine.catalog import CatalogSnapshot
 _COUNTRIES = [(1, "Ruritania", 1920), (2, "Freedonia", 1960), (3, "Elbonia", 1975)]
 _MAKERS = [(1, "acme", "Acme Motor Works", 1), (2, "zeta", "Zeta Cars", 2)]
 _MODELS = [(1, "roadster", 1), (2, "coupe", 1), (3, "wagon", 2)]
-_CARS = [(1, 1, 3000, 1979), (2, 1, 3500, 1980), (3, 2, 2500, 1980), (4, 3, 4000, 1982)]
+_CARS = [(1, 1, 3000, 1979, 4), (2, 1, 3500, 1980, 8), (3, 2, 2500, 1980, 4), (4, 3, 4000, 1982, 8)]
 # "stores": one table with two years, for the ambiguous case
 _STORES = [(1, "North", 1990, 2001), (2, "South", 1995, 2010)]
 
@@ -35,7 +35,7 @@ _SCHEMAS = {
         CREATE TABLE models (id INTEGER PRIMARY KEY, name TEXT,
             maker_id INTEGER REFERENCES makers(id));
         CREATE TABLE cars (id INTEGER PRIMARY KEY, model_id INTEGER REFERENCES models(id),
-            weight INTEGER, year INTEGER);
+            weight INTEGER, year INTEGER, cylinders INTEGER);
         CREATE TABLE stores (id INTEGER PRIMARY KEY, name TEXT, open_year INTEGER,
             close_year INTEGER);
     """,
@@ -46,7 +46,7 @@ _SCHEMAS = {
         CREATE TABLE modelos (id INTEGER PRIMARY KEY, nombre TEXT,
             fabricante_id INTEGER REFERENCES fabricantes(id));
         CREATE TABLE coches (id INTEGER PRIMARY KEY, modelo_id INTEGER REFERENCES modelos(id),
-            peso INTEGER, anio INTEGER);
+            peso INTEGER, anio INTEGER, cilindros INTEGER);
         CREATE TABLE tiendas (id INTEGER PRIMARY KEY, nombre TEXT, anio_apertura INTEGER,
             anio_cierre INTEGER);
     """,
@@ -106,6 +106,10 @@ def _asks(garage, lang: str, question: str) -> str:  # noqa: ANN001
          [(2500,)]),
         ("es", "¿Cuál es el peso mínimo de los coches producidos en 1980?", "producidos",
          [(2500,)]),
+        ("en", "What is the minimum weight of the cars produced with 8 cylinders in 1980?",
+         "produced", [(3500,)]),
+        ("es", "¿Cuál es el peso mínimo de los coches producidos con 8 cilindros en 1980?",
+         "producidos", [(3500,)]),
     ],
 )  # fmt: skip
 def test_a_verb_before_a_year_is_the_one_year_column(garage, lang, question, verb, expected):

@@ -29,6 +29,7 @@ _ES_ENDINGS = (
 )  # fmt: skip
 _EN_IRREGULAR = lx.words("built made sold born held bought grown")
 _OR = lx.words("or o u")
+_WITH = lx.words("with con")
 # Between the verb and the year: prepositions, and the year column itself ("in the year of").
 _BETWEEN = lx.words("in on at during since from after before until del de en el la the of year")
 
@@ -85,11 +86,30 @@ def _time_after(tokens: list[lx.Token], at: dict[int, Mention], i: int) -> bool:
             return after is not None and after.kind == "time"
         if m is not None and m.kind == "schema" and tokens[j].norm not in _BETWEEN:
             return False
+        past = _with_phrase(tokens, at, j)
+        if past is not None:  # "produced with 8 cylinders on 1974"
+            j = past
+            continue
         if tokens[j].norm in _BETWEEN or tokens[j].norm in lx.FILLER:
             j += 1
             continue
         return False
     return False
+
+
+def _with_phrase(tokens: list[lx.Token], at: dict[int, Mention], j: int) -> int | None:
+    """The end of "with 8 cylinders" / "con 8 cilindros" (a number and a column) at j."""
+    if tokens[j].norm not in _WITH:
+        return None
+    number = at.get(j + 1)
+    if number is None or number.kind != "number":
+        return None
+    column = at.get(number.end)
+    if column is None or column.kind != "schema" or not column.entries:
+        return None
+    if any(e.kind != "column" for e in column.entries):
+        return None
+    return column.end
 
 
 def _said_after_or(tokens: list[lx.Token], subject: Mention, i: int) -> bool:
