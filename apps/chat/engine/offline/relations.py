@@ -275,9 +275,6 @@ def entity_before(
     negated = False
     while j >= 0:
         m = at.get(j)
-        if m is not None and m.kind == "distinct":
-            j = m.start - 1  # "continentes distintos se habla …"
-            continue
         if m is not None and not _glue(m):
             if m.kind == "schema":
                 return m, negated
