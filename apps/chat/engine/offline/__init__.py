@@ -46,7 +46,7 @@ from .semantic import SemanticModel, build_semantic_model
 from .sqlgen import PlanError, compile_sql
 from .suggest import clarify_message, meant_dimensions, suggestions
 from .typos import correct as correct_typos
-from .verbs import YearVerb, year_verbs
+from .verbs import YearVerb, check_year_verbs, year_verbs
 from .verbs import said as said_verbs
 
 __all__ = [
@@ -197,6 +197,7 @@ def _interpret(
         if related is not None:  # the plan answers the relation the verb said, or ask
             check_relations(plan, model, related)
         check_negated_flags(plan, model)
+        check_year_verbs(plan, year_read)
         if patterns:  # "names that contain 'a'": LIKE on the column named, else the label
             plan = apply_patterns(plan, patterns, _columns_before(read, plan, model), model)
             if plan is None:

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from datachat import text as tx
 
 from . import lexicon as lx
+from .parser import Unclear
+from .plan import QueryPlan
 from .relations import entity_before, verb_shaped
 from .scan import Mention
 from .semantic import SemanticModel
@@ -69,7 +71,7 @@ def _reachable_time_columns(model: SemanticModel, tables: set[str]) -> set[tuple
         return found
     for source in tables:
         for table in model.tables:
-            if table == source or model.path(source, table) is not None:
+            if model.path(source, table) is not None:
                 found.update(_time_columns(model, table))
     return found
 
@@ -149,6 +151,16 @@ def year_verbs(
         return None
     kept = [tok for i, tok in enumerate(tokens) if i not in found]
     return kept, tuple(found.values())
+
+
+def check_year_verbs(plan: QueryPlan, verbs: tuple[YearVerb, ...]) -> None:
+    """The plan compares the column each verb was read as (the time stage chose the same
+    one), or the verb is asked back: the reading must not say a column the SQL does not use."""
+    compared = {(n.table, n.column) for n in plan.numeric_filters}
+    compared |= {(r.table, r.column) for r in (plan.time_range, *plan.time_periods) if r}
+    for verb in verbs:
+        if (verb.table, verb.column) not in compared:
+            raise Unclear("unmapped", verb.verb)
 
 
 def said(verbs: tuple[YearVerb, ...]) -> str:
