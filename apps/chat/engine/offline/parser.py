@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
+from datachat import text as tx
+
 from . import lexicon as lx
 from . import measures as ms
 from .lexicon import Token
@@ -224,8 +226,9 @@ def _label_owner(ctx: Context, i: int) -> tuple[str | None, int | None, bool]:
         j += 1  # "the first name, last name and id of the customer"
     last = ctx.mentions[j - 1].end
     first = j
-    while j < len(ctx.mentions) and ctx.mentions[j].kind in ("number", "rank"):
+    while j < len(ctx.mentions) and ctx.mentions[j].kind in ("number", "rank", "distinct"):
         j += 1  # "the names of the 3 largest countries", "los nombres de los 5 primeros países"
+        # "the name of the different car makers"
     j = _past_count_by(ctx, j)
     after = _table_of(ctx, j) if j < len(ctx.mentions) else None
     if after is not None:
@@ -312,10 +315,30 @@ def resolve_label_words(ctx: Context) -> None:
                 continue
             own = [Entry("column", (table, column), EXACT)]
         best = max(own, key=lambda e: e.quality)
+        name_word = label and ctx.tokens[m.start].norm in lx.LABEL_NAME_WORDS
+        if name_word and _rival_name(model, table, best.ref[1]):
+            raise Unclear("ambiguous_column", m.text)
         ctx.mentions[i] = replace(m, entries=(Entry("column", best.ref, EXACT),))
         ctx.column_table[i] = table
         if adjacent and owner is not None and owner == i - 1:
             ctx.qualifiers.add(owner)
+
+
+def _rival_name(model: SemanticModel, table: str, label: str) -> str | None:
+    """A text column other than the label that is called as the table's own noun (`Maker` of
+    `car_makers` next to its `FullName`): "the name of the makers" may be either, so the word
+    "name" is asked back instead of guessed."""
+    words = tx.identifier_words(table)
+    if not words:
+        return None
+    noun = tx.stems(lx.fold(words[-1]))
+    for column in model.tables[table].columns:
+        if column == label or model.column(table, column).kind != "text":
+            continue
+        own = tx.identifier_words(column)
+        if len(own) == 1 and tx.stems(lx.fold(own[0])) & noun:
+            return column
+    return None
 
 
 def _named_column(ctx: Context, i: int) -> tuple[str, str] | None:
