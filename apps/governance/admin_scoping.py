@@ -85,6 +85,13 @@ class OrgScopedAdmin(NotFoundAdmin):
             return True
         return admin_orgs(request, self.model, write=True).filter(pk=obj.organization_id).exists()
 
+    def writable(self, request: HttpRequest, queryset):  # noqa: ANN001, ANN201
+        """The part of an action's selection the user may edit: the changelist also lists the
+        orgs where they only view the model, and Django checks no object before an action."""
+        if request.user.is_superuser:
+            return queryset
+        return queryset.filter(organization__in=admin_orgs(request, self.model, write=True))
+
     def has_change_permission(self, request, obj=None):  # noqa: ANN001, ANN201
         return super().has_change_permission(request, obj) and self._may_write(request, obj)
 

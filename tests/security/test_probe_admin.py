@@ -6,6 +6,8 @@ org's object is a 404 (tests/api/test_access.py: a missing and a foreign object 
 
 from __future__ import annotations
 
+import io
+
 import pytest
 from django.test import Client
 
@@ -75,11 +77,7 @@ def test_acmes_objects_are_404_in_the_admin_for_globexs_admin(model: str) -> Non
             assert str(obj) not in response.content.decode()
         missing = client.get(f"/admin/{model}/99999999/{view}/")
         assert missing.status_code == 404  # the same answer as an id that does not exist
-    assert (
-        type(obj).all_tenants.filter(pk=obj.pk).exists()
-        if hasattr(type(obj), "all_tenants")
-        else type(obj).objects.filter(pk=obj.pk).exists()
-    )
+    assert type(obj)._base_manager.filter(pk=obj.pk).exists()  # the POSTed delete did nothing
 
 
 def test_bulk_actions_naming_acmes_ids_change_nothing() -> None:
@@ -100,3 +98,54 @@ def test_bulk_actions_naming_acmes_ids_change_nothing() -> None:
     source.refresh_from_db()
     assert source.refreshed_at == refreshed_at
     assert Membership.all_tenants.filter(pk=membership.pk).exists()
+
+
+def _two_org_member(*, acme_role: str, globex_role: str) -> tuple[Client, Membership]:
+    """One person in both orgs (a consultant); their globex membership is returned."""
+    acme = Organization.objects.get(slug="acme")
+    globex = Organization.objects.get(slug="globex")
+    member, _ = membership_create(
+        org=acme, username="consultant", password=PASSWORD, role=acme_role
+    )
+    theirs = Membership.all_tenants.create(user=member.user, organization=globex, role=globex_role)
+    client = Client()
+    assert client.login(request=login_request(), username="consultant", password=PASSWORD)
+    return client, theirs
+
+
+def test_the_refresh_action_needs_the_right_to_edit_the_source_in_its_org() -> None:
+    """A steward only views an org's sources in the admin: the bulk "refresh schema" action
+    (which rewrites the catalog and the table documents) must not run where they only view,
+    even when they administer another org (and so hold the global change permission)."""
+    client, theirs = _two_org_member(acme_role="ADMIN", globex_role="STEWARD")
+    source = DataSource.all_tenants.for_org(theirs.organization).first()
+    before = (source.refreshed_at, source.schema_version)
+    listed = client.get("/admin/knowledge/datasource/")
+    assert listed.status_code == 200 and source.name in listed.content.decode()  # it is seen
+    client.post(
+        "/admin/knowledge/datasource/",
+        {"action": "refresh_schema", "_selected_action": [source.pk]},
+    )
+    source.refresh_from_db()
+    assert (source.refreshed_at, source.schema_version) == before
+
+
+def test_the_semantic_layer_import_needs_knowledge_editing_in_the_sources_org() -> None:
+    """Globex's admins connect sources but (by globex's policy) do not curate knowledge; the
+    consultant curates acme's. The import page of globex's source must not take their upload
+    on the strength of acme's grant."""
+    client, theirs = _two_org_member(acme_role="STEWARD", globex_role="ADMIN")
+    policy = AccessPolicy.all_tenants.for_org(theirs.organization).get(role="ADMIN")
+    policy.can_edit_knowledge = False
+    policy.save()  # as the admin's policy form does: the groups follow
+    source = DataSource.all_tenants.for_org(theirs.organization).first()
+    version = Organization.objects.get(pk=theirs.organization_id).knowledge_version
+    url = f"/admin/knowledge/datasource/{source.pk}/semantic-layer/import/"
+    upload = io.BytesIO(b"tables: {}\n")
+    upload.name = "globex.yaml"
+    response = client.post(url, {"file": upload})
+    assert response.status_code == 403
+    assert Organization.objects.get(pk=theirs.organization_id).knowledge_version == version
+    assert not KnowledgeChange.all_tenants.filter(
+        organization=theirs.organization, action="semantic_layer_imported"
+    ).exists()
