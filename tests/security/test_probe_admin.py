@@ -149,3 +149,23 @@ def test_the_semantic_layer_import_needs_knowledge_editing_in_the_sources_org() 
     assert not KnowledgeChange.all_tenants.filter(
         organization=theirs.organization, action="semantic_layer_imported"
     ).exists()
+
+
+CHANGELISTS = [
+    "governance/membership", "governance/accesspolicy", "governance/auditentry",
+    "knowledge/datasource", "knowledge/catalogtable", "knowledge/catalogforeignkey",
+    "knowledge/document", "knowledge/metric", "knowledge/knowledgechange",
+]  # fmt: skip
+
+
+def test_filtering_a_changelist_by_acme_lists_nothing_of_acmes() -> None:
+    acme = Organization.objects.get(slug="acme")
+    globex = Organization.objects.get(slug="globex")
+    client = _globex_admin()
+    for model in CHANGELISTS:
+        for query in (f"organization__id__exact={acme.pk}", f"organization={acme.pk}"):
+            response = client.get(f"/admin/{model}/?{query}")
+            assert response.status_code == 200, (model, query)
+            assert response.context["cl"].result_count == 0, (model, query)
+        own = client.get(f"/admin/{model}/?organization__id__exact={globex.pk}")
+        assert own.context["cl"].result_count > 0, model  # the filter itself works
