@@ -305,3 +305,38 @@ def test_a_place_adjective_is_its_value(request, fixture, question):
 def test_que_before_a_table_lists_its_rows(atlas_es):
     rows = _rows(atlas_es, "¿Qué ciudades tienen una población mayor que 2500?")
     assert _names(rows) == {"Osaka", "Lagos"}
+
+
+# --- "the model of the car": the column of the rows said, not another table's rows --------------
+
+GARAGE = """
+CREATE TABLE models (model_id INTEGER PRIMARY KEY, model TEXT);
+CREATE TABLE car_names (make_id INTEGER PRIMARY KEY, model TEXT REFERENCES models(model),
+    make TEXT);
+CREATE TABLE cars (car_id INTEGER PRIMARY KEY REFERENCES car_names(make_id), weight INTEGER);
+INSERT INTO models VALUES (1, 'civic'), (2, 'golf'), (3, 'polo');
+INSERT INTO car_names VALUES (1, 'civic', 'civic lx'), (2, 'civic', 'civic dx'),
+    (3, 'golf', 'golf gti');
+INSERT INTO cars VALUES (1, 2000), (2, 2100), (3, 3000);
+"""
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Find the model of the car whose weight is below 2500.",
+        "Find the model of the car whose weight is below the average weight.",
+    ],
+)
+def test_the_model_of_the_car_is_not_a_list_of_the_models_table(tmp_path, question):
+    """ "model" names the models table and a column of car names, one row per car: said of
+    the cars it is that column, never the distinct rows of the models table (a different
+    answer: one row per model instead of one per car)."""
+    path = tmp_path / "garage.db"
+    conn = sqlite3.connect(path)
+    conn.executescript(GARAGE)
+    conn.close()
+    found, fks, _counts = introspection.introspect_sqlite(path)
+    model = build_semantic_model(CatalogSnapshot("sqlite", tuple(found), tuple(fks)))
+    result = interpret(question, model)
+    assert result.route != "SQL" or "models.model" not in result.sql.lower()
