@@ -340,3 +340,17 @@ def test_the_model_of_the_car_is_not_a_list_of_the_models_table(tmp_path, questi
     model = build_semantic_model(CatalogSnapshot("sqlite", tuple(found), tuple(fks)))
     result = interpret(question, model)
     assert result.route != "SQL" or "models.model" not in result.sql.lower()
+
+
+def test_a_comparison_with_other_rows_is_said_back(atlas, atlas_es):
+    model, _conn = atlas
+    group = interpret("Which cities have a larger population than any city in Europe?", model)
+    assert "Population > MAX(Population) [Continent = Europe]" in group.reading
+    row = "How many cities have a larger population than the city with the smallest area?"
+    said = interpret(row, model).reading
+    assert "Population > Population of the row with the smallest Area" in said
+    model_es, _conn = atlas_es
+    fila = (
+        "¿Cuántas ciudades tienen una población mayor que la de la ciudad con la mayor superficie?"
+    )
+    assert "poblacion de la fila con mayor superficie" in interpret(fila, model_es).reading
