@@ -294,6 +294,10 @@ def resolve_label_words(ctx: Context) -> None:
         several = len({e.ref[0] for e in m.of("column")}) > 1
         if not label and not (several and _plain_column(ctx, i)):
             continue
+        named = _named_column(ctx, i) if label else None
+        if named is not None:  # "the continent name" (no continents table): that column
+            ctx.mentions[i] = replace(m, entries=(Entry("column", named, EXACT),))
+            continue
         table, owner, adjacent = _label_owner(ctx, i)
         if table is None or not (adjacent or label and several):
             continue  # another column said in several tables: only the table next to it
@@ -312,6 +316,35 @@ def resolve_label_words(ctx: Context) -> None:
         ctx.column_table[i] = table
         if adjacent and owner is not None and owner == i - 1:
             ctx.qualifiers.add(owner)
+
+
+def _named_column(ctx: Context, i: int) -> tuple[str, str] | None:
+    """The text column a name word is said of when that mention names one text column and no
+    table: right before it ("the continent name") or after "of"/"de" ("el nombre del
+    continente"). The word names the column's own values, not another table's label."""
+    m = ctx.mentions[i]
+    if ctx.tokens[m.start].norm not in lx.LABEL_NAME_WORDS:
+        return None
+    if i > 0 and ctx.mentions[i - 1].end == m.start:
+        other = ctx.mentions[i - 1]
+    elif i + 1 < len(ctx.mentions) and _said_of(ctx, m.end, ctx.mentions[i + 1].start):
+        other = ctx.mentions[i + 1]
+    else:
+        return None
+    if other.kind != "schema" or other.has("table") or other.has("value") or other.has("metric"):
+        return None
+    columns = {e.ref for e in other.of("column")}
+    if len(columns) != 1:
+        return None
+    ref = next(iter(columns))
+    column = ctx.model.column(*ref)
+    return tuple(ref) if column is not None and column.kind == "text" else None
+
+
+def _said_of(ctx: Context, start: int, end: int) -> bool:
+    """Whether the words from token `start` to `end` are "of (the)"/"de (la)"/"del"."""
+    words = [t.norm for t in ctx.tokens[start:end]]
+    return bool(words) and words[0] in _LABEL_LINKS and set(words[1:]) <= lx.FILLER
 
 
 def resolve_column_of_rows(ctx: Context) -> None:

@@ -162,6 +162,10 @@ class QueryPlan:
     # "the country with the lowest life expectancy": the listed rows ordered by this column of
     # theirs (rows without a value left out), `order.desc` its direction, `limit` kept
     listing_order: ColumnRef | None = None
+    # "the country with the most car makers", "districts with at least two addresses": metrics
+    # (indexes into `metrics`) said only to rank or keep the rows; ORDER BY and HAVING use them,
+    # the answer's columns do not (`shown.py`)
+    hidden_metrics: tuple[int, ...] = ()
 
     @property
     def is_listing(self) -> bool:

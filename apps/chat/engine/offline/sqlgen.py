@@ -21,6 +21,7 @@ from .measures import metric_expression
 from .plan import QueryPlan, TimeRange
 from .semantic import _DISPLAY_NAMES as DISPLAY_NAMES
 from .semantic import SemanticModel
+from .shown import plain_groups
 
 
 class PlanError(ValueError):
@@ -167,6 +168,9 @@ class _Builder:
             (self._numbers_in(expression), tables)
             for expression, tables in (metric_expression(model, m.key) for m in plan.metrics)
         ]
+        # measures said only to rank or keep the groups: not columns (only where the columns
+        # are read by name, never by a window or an outer query)
+        self.hidden = set(plan.hidden_metrics) if plain_groups(plan) else set()
         self.joins = self._joins()
         self.qualify = bool(self.joins) or plan.rows_plan is not None
         if self.upstream:
@@ -441,7 +445,11 @@ class _Builder:
         if p.average_per and not p.listing:
             return self._average_per()
         if p.listing:
-            select = exp.select(*[self.col(c.table, c.column) for c in p.listing])
+            shown = list(p.listing)
+            ranked_by = p.listing_order
+            if ranked_by is not None and ranked_by not in shown and (p.distinct or self.upstream):
+                shown.append(ranked_by)  # DISTINCT rows are ordered by a column they show
+            select = exp.select(*[self.col(c.table, c.column) for c in shown])
             if p.distinct:
                 select = select.distinct()
         else:
@@ -827,14 +835,15 @@ class _Builder:
             self.group.insert(at, period.copy())
             self.period_group = self.group[at]
         self.metric_aliases = []
-        for ref, (expression, _tables) in zip(p.metrics, self.metrics, strict=True):
+        for n, (ref, (expression, _tables)) in enumerate(zip(p.metrics, self.metrics, strict=True)):
             alias = ref.alias
             if p.share:
                 expression = self._share(expression)
             while alias in self.metric_aliases:
                 alias += "_2"
             self.metric_aliases.append(alias)
-            items.append(exp.alias_(self._unqualify(expression.copy()), alias))
+            if n not in self.hidden:  # a measure said only to rank or keep the rows
+                items.append(exp.alias_(self._unqualify(expression.copy()), alias))
         return exp.select(*items)
 
     def _share(self, expression: exp.Expression) -> exp.Expression:
@@ -904,13 +913,14 @@ class _Builder:
             expression = self._unqualify(self.metrics[h.metric][0].copy())
             select = select.having(_compare(expression, h.op, h.value))
         if p.order is not None and p.metrics:
-            alias = self.metric_aliases[min(p.order.metric, len(p.metrics) - 1)]
+            index = min(p.order.metric, len(p.metrics) - 1)
+            ranked: exp.Expression = exp.column(self.metric_aliases[index])
+            if index in self.hidden:  # not a column of the answer: its expression
+                ranked = self._unqualify(self.metrics[index][0].copy())
             desc = p.order.desc
             # NULL placement as the dialect's default, so no NULLS FIRST/LAST is printed.
             nulls_first = desc if self.engine.nulls_sort_high else not desc
-            select = select.order_by(
-                exp.Ordered(this=exp.column(alias), desc=desc, nulls_first=nulls_first)
-            )
+            select = select.order_by(exp.Ordered(this=ranked, desc=desc, nulls_first=nulls_first))
         elif self.period_alias and not (
             p.comparison is not None and p.comparison.dimension.startswith("period:")
         ):
