@@ -354,3 +354,43 @@ def test_a_comparison_with_other_rows_is_said_back(atlas, atlas_es):
         "¿Cuántas ciudades tienen una población mayor que la de la ciudad con la mayor superficie?"
     )
     assert "poblacion de la fila con mayor superficie" in interpret(fila, model_es).reading
+
+
+def test_numbers_stored_as_text_run_on_postgresql_as_on_sqlite(tmp_path, atlas_es):
+    """On a real PostgreSQL the safe cast leaves 'null' out instead of failing, and answers
+    what SQLite answers (skipped when no PostgreSQL is reachable)."""
+    import uuid
+    from urllib.parse import urlparse
+
+    psycopg = pytest.importorskip("psycopg")
+    from apps.chat.tests.test_offline_engine import _postgres_url
+
+    url = _postgres_url()
+    if url is None:
+        pytest.skip("PostgreSQL is not reachable")
+    name = f"numtext_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(url, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        pg_model, conn = _atlas(tmp_path / "atlas.db", SPANISH, "ciudades", dialect="postgres")
+        conn.close()
+        lite_model, lite = atlas_es
+        dsn = urlparse(url)._replace(path=f"/{name}").geturl()
+        with psycopg.connect(dsn) as pg:
+            pg.execute(SPANISH)
+            with pg.cursor() as cursor:
+                cursor.executemany("INSERT INTO ciudades VALUES (%s, %s, %s, %s, %s, %s)", CITIES)
+            for question in (
+                "¿Cuántas ciudades tienen una superficie mayor que 200?",
+                "¿Cuál es la superficie media de las ciudades?",
+                "¿Cuál es la superficie máxima de las ciudades?",
+                "¿Cuántas ciudades tienen una población mayor que la de la ciudad con la mayor "
+                "superficie?",
+            ):
+                got = pg.execute(interpret(question, pg_model).sql).fetchall()
+                expected = lite.execute(interpret(question, lite_model).sql).fetchall()
+                flat = [float(v) for row in got for v in row]
+                assert flat == pytest.approx([float(v) for row in expected for v in row]), question
+    finally:
+        with psycopg.connect(url, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
