@@ -43,9 +43,14 @@ from .reading import describe
 from .relations import check_negated_flags, check_relations, related_rows, relation_verbs
 from .scan import scan
 from .semantic import SemanticModel, build_semantic_model
+from .shown import drop_constant_dimensions, hide_qualifier_measures
 from .sqlgen import PlanError, compile_sql
 from .suggest import clarify_message, meant_dimensions, suggestions
+from .superlatives import read_superlatives
+from .than import take_than
 from .typos import correct as correct_typos
+from .verbs import YearVerb, check_year_verbs, year_verbs
+from .verbs import said as said_verbs
 
 __all__ = [
     "Intent",
@@ -91,9 +96,11 @@ def _interpret(
     question: str, model: SemanticModel, *, previous: QueryPlan | None, with_suggestions: bool
 ) -> Interpretation:
     lang = lx.detect_language(question)
-    tokens = _numeric_between(_rewrite_phrases(lx.tokenize(question, lang)))
-    tokens = full_names(model, tokens)  # "full name" -> "first name and last name"
+    tokens = full_names(model, lx.tokenize(question, lang))  # -> "first name and last name"
+    tokens = read_superlatives(model, tokens)  # "the shortest life expectancy" -> "lowest"
+    tokens = _numeric_between(_rewrite_phrases(tokens))
     tokens, shape = _analytic_shape(tokens)
+    tokens, than = take_than(tokens)  # "greater than any country in Europe": read apart
     tokens, patterns = take_patterns(question, tokens)
     if previous is not None:
         tokens = _same_for(tokens)
@@ -109,9 +116,14 @@ def _interpret(
     tokens, fixes = correct_typos(model, tokens, unmapped)
     if fixes:  # "regoin" -> "region": read the question again with the corrected words
         mentions, unmapped = scan(model, tokens)
+    year_read: tuple[YearVerb, ...] = ()
     related = relation_verbs(model, tokens, mentions, unmapped)
     if related is not None:  # "countries that speak English": the verb is the join
         tokens = related.tokens
+        mentions, unmapped = scan(model, tokens)
+    timed = year_verbs(model, tokens, mentions, unmapped)
+    if timed is not None:  # "cars produced after 1980": the verb is the one year column
+        tokens, year_read = timed
         mentions, unmapped = scan(model, tokens)
     placed = _where_as_place(model, tokens, mentions)
     if placed is not None:  # "¿Dónde vendimos más?" -> "región vendimos más"
@@ -129,6 +141,7 @@ def _interpret(
         if having_rows is not None:  # "clientes que nunca compraron en Online" -> "ventas … Online"
             tokens = having_rows.tokens
             mentions, unmapped = scan(model, tokens)
+    said = tokens, mentions  # as the question put them, before a rewrite adds words of its own
     counted_per = _entities_with_count(tokens, mentions)
     if counted_per is not None:  # "customers with more than 5 orders" -> "orders by customers …"
         tokens = counted_per
@@ -185,15 +198,22 @@ def _interpret(
             raise Unclear("vague")
         plan, parts, said_metric, read = _plan(question, model, tokens, lang, previous)
         plan = shape.apply(plan)
+        if than is not None:
+            plan = than.apply(plan, model)
         if having_rows is not None:
             plan = having_rows.listing(plan, model)
         if related is not None:  # the plan answers the relation the verb said, or ask
             check_relations(plan, model, related)
         check_negated_flags(plan, model)
+        check_year_verbs(plan, year_read)
         if patterns:  # "names that contain 'a'": LIKE on the column named, else the label
             plan = apply_patterns(plan, patterns, _columns_before(read, plan, model), model)
             if plan is None:
                 raise Unclear("unknown_value", patterns[0].text)
+        plan = plan.with_changes(hidden_metrics=())
+        if previous is None and not ctx.has("group"):  # "solo Online" keeps its grouping
+            plan = drop_constant_dimensions(plan)
+        plan = hide_qualifier_measures(plan, model, *said)
         plan = people_shown_whole(plan, model, read.mentions)
         sql = compile_sql(plan, model)
         skip = read.qualifiers | (read.rejected - read.unread) | read.consumed
@@ -217,7 +237,7 @@ def _interpret(
         plan=plan,
         sql=sql,
         notes=tuple(ctx.notes),
-        reading=describe(plan, model, lang),
+        reading=" · ".join(filter(None, (describe(plan, model, lang), said_verbs(year_read)))),
     )
 
 

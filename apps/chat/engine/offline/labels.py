@@ -116,6 +116,9 @@ def people_shown_whole(plan: QueryPlan, model: SemanticModel, mentions: list) ->
         if ref.column == model.tables[ref.table].display
         and (ref.table, ref.column) not in said
         and person_name(model, ref.table) is not None
+        # the people's own rows counted by name ("el nombre más común"): the name is the value
+        # counted, each key would count one
+        and not (plan.metrics and ref.table == plan.table and ref in plan.dimensions)
     ]
     if not people:
         return plan

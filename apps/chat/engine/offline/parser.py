@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
+from datachat import text as tx
+
 from . import lexicon as lx
 from . import measures as ms
 from .lexicon import Token
@@ -224,8 +226,9 @@ def _label_owner(ctx: Context, i: int) -> tuple[str | None, int | None, bool]:
         j += 1  # "the first name, last name and id of the customer"
     last = ctx.mentions[j - 1].end
     first = j
-    while j < len(ctx.mentions) and ctx.mentions[j].kind in ("number", "rank"):
+    while j < len(ctx.mentions) and ctx.mentions[j].kind in ("number", "rank", "distinct"):
         j += 1  # "the names of the 3 largest countries", "los nombres de los 5 primeros países"
+        # "the name of the different car makers"
     j = _past_count_by(ctx, j)
     after = _table_of(ctx, j) if j < len(ctx.mentions) else None
     if after is not None:
@@ -294,6 +297,10 @@ def resolve_label_words(ctx: Context) -> None:
         several = len({e.ref[0] for e in m.of("column")}) > 1
         if not label and not (several and _plain_column(ctx, i)):
             continue
+        named = _named_column(ctx, i) if label else None
+        if named is not None:  # "the continent name" (no continents table): that column
+            ctx.mentions[i] = replace(m, entries=(Entry("column", named, EXACT),))
+            continue
         table, owner, adjacent = _label_owner(ctx, i)
         if table is None or not (adjacent or label and several):
             continue  # another column said in several tables: only the table next to it
@@ -308,10 +315,95 @@ def resolve_label_words(ctx: Context) -> None:
                 continue
             own = [Entry("column", (table, column), EXACT)]
         best = max(own, key=lambda e: e.quality)
+        name_word = label and ctx.tokens[m.start].norm in lx.LABEL_NAME_WORDS
+        if name_word and _rival_name(model, table, best.ref[1]):
+            raise Unclear("ambiguous_column", m.text)
         ctx.mentions[i] = replace(m, entries=(Entry("column", best.ref, EXACT),))
         ctx.column_table[i] = table
         if adjacent and owner is not None and owner == i - 1:
             ctx.qualifiers.add(owner)
+
+
+def _rival_name(model: SemanticModel, table: str, label: str) -> str | None:
+    """A text column other than the label that is called as the table's own noun (`Maker` of
+    `car_makers` next to its `FullName`): "the name of the makers" may be either, so the word
+    "name" is asked back instead of guessed."""
+    words = tx.identifier_words(table)
+    if not words:
+        return None
+    noun = tx.stems(lx.fold(words[-1]))
+    for column in model.tables[table].columns:
+        if column == label or model.column(table, column).kind != "text":
+            continue
+        own = tx.identifier_words(column)
+        if len(own) == 1 and tx.stems(lx.fold(own[0])) & noun:
+            return column
+    return None
+
+
+def _named_column(ctx: Context, i: int) -> tuple[str, str] | None:
+    """The text column a name word is said of when that mention names one text column and no
+    table: right before it ("the continent name") or after "of"/"de" ("el nombre del
+    continente"). The word names the column's own values, not another table's label."""
+    m = ctx.mentions[i]
+    if ctx.tokens[m.start].norm not in lx.LABEL_NAME_WORDS:
+        return None
+    if i > 0 and ctx.mentions[i - 1].end == m.start:
+        other = ctx.mentions[i - 1]
+    elif i + 1 < len(ctx.mentions) and _said_of(ctx, m.end, ctx.mentions[i + 1].start):
+        other = ctx.mentions[i + 1]
+    else:
+        return None
+    if other.kind != "schema" or other.has("table") or other.has("value") or other.has("metric"):
+        return None
+    columns = {e.ref for e in other.of("column")}
+    if len(columns) != 1:
+        return None
+    ref = next(iter(columns))
+    column = ctx.model.column(*ref)
+    return tuple(ref) if column is not None and column.kind == "text" else None
+
+
+def _said_of(ctx: Context, start: int, end: int) -> bool:
+    """Whether the words from token `start` to `end` are "of (the)"/"de (la)"/"del"."""
+    words = [t.norm for t in ctx.tokens[start:end]]
+    return bool(words) and words[0] in _LABEL_LINKS and set(words[1:]) <= lx.FILLER
+
+
+def resolve_column_of_rows(ctx: Context) -> None:
+    """ "the model of the car": a word naming a table and columns of others, said "of" the
+    rows of a table, is the column of those rows (of that table, or of one joined to it one
+    to one, each car one row of car names), not the other table's rows. With no such column,
+    or several, it is left as it is; so it is when the question aggregates or ranks ("which
+    model of the car has the minimum horsepower"), which the ranking rules read."""
+    model = ctx.model
+    if ctx.has("agg", "most", "least", "rank", "count"):
+        return
+    for i, m in enumerate(ctx.mentions[:-1]):
+        if not (m.has("table") and m.has("column")) or _is_label_word(ctx, i):
+            continue
+        rows = _table_of(ctx, i + 1)
+        between = {t.norm for t in ctx.tokens[m.end : ctx.mentions[i + 1].start]}
+        if rows is None or not between & _LABEL_LINKS or not between <= _LABEL_BETWEEN:
+            continue
+        own = {e.ref for e in m.of("column") if _one_to_one(model, rows, e.ref[0])}
+        if len(own) != 1:
+            continue
+        (ref,) = own
+        ctx.mentions[i] = replace(m, entries=(Entry("column", ref, EXACT),))
+        ctx.column_table[i] = ref[0]
+
+
+def _one_to_one(model, table: str, other: str) -> bool:  # noqa: ANN001
+    """Whether each row of `table` is one row of `other`: the same table, or joined key to key."""
+    if table == other:
+        return True
+    steps = model.path(table, other)
+    if not steps or len(steps) != 1:
+        return False
+    left, left_col, right, right_col = steps[0]
+    keys = {t: model.tables[t].key for t in (left, right) if t in model.tables}
+    return keys.get(left) == (left_col,) and keys.get(right) == (right_col,)
 
 
 def pair_qualifiers(ctx: Context) -> None:
