@@ -315,7 +315,8 @@ AVERAGE_CMP: dict[str, str] = {
     **{
         f"{head} {avg}": ">"
         for head in phrases(
-            "above | over | higher than | greater than | more than | por encima de | "
+            "above | over | higher than | greater than | more than | larger than | bigger than | "
+            "mas grande que | por encima de | "
             "por encima del | mayor que | mayor al | mayores al | superior a | superior al | "
             "superiores al | mas que | mas alto que | mas alta que"
         )
@@ -324,7 +325,8 @@ AVERAGE_CMP: dict[str, str] = {
     **{
         f"{head} {avg}": "<"
         for head in phrases(
-            "below | under | lower than | less than | por debajo de | por debajo del | "
+            "below | under | lower than | less than | smaller than | mas pequeno que | "
+            "mas pequena que | por debajo de | por debajo del | "
             "menor que | menor al | menores al | inferior a | inferior al | inferiores al | "
             "menos que | mas bajo que | mas baja que"
         )
@@ -783,6 +785,15 @@ PAY_VERBS = words("cobra cobran cobrar gana ganan ganar paid pay payed earn earn
 
 # English names of common Spanish category values ("the managers" -> 'Gerente'), used only
 # when the catalog gives the phrase no other meaning.
+# Endings that make an adjective of a place's name, after the name or its stem without the
+# last vowel: Asia-n, Europe-an, Afric-ano, Asi-ático, Europ-eo (`typos._place_adjective`).
+PLACE_ADJECTIVE_ENDINGS = (
+    "n",
+    "an",
+    "ns",
+    "ans",
+    *(f"{stem}{end}" for stem in ("an", "atic", "e") for end in ("o", "a", "os", "as")),
+)
 VALUE_GLOSS: dict[str, tuple[str, ...]] = {
     "gerente": ("manager", "managers"),
     "vendedor": ("salesperson", "salespeople", "sales rep", "sales reps"),
