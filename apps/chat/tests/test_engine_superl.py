@@ -195,6 +195,13 @@ def test_an_amount_of_a_column_is_that_column(club, question, name):
     assert rows[0][0] == name
 
 
+def test_an_amount_of_a_column_without_the_rows_it_singles_out_is_left_alone(club):
+    """ "the largest amount of X for the models": no row said with it, the words stay."""
+    model, _conn = club
+    tokens = lx.tokenize("What is the largest amount of elevation for the trails?", "en")
+    assert read_superlatives(model, tokens) == tokens
+
+
 # --- several columns shown with the row a superlative picks ------------------------------------
 
 
