@@ -253,3 +253,19 @@ def test_a_table_without_a_label_is_grouped_by_its_key(request, fixture, questio
     rows = answer(model, conn, question)
     assert len(rows) == 1
     assert rows[0][0] == 2  # section 2 has 4 of the 6 hikers
+
+
+# --- a number before the rows a superlative picks --------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("fixture", "question"),
+    [
+        ("club", "Return the names of the 2 trails with the largest elevation."),
+        ("grupo", "¿Cuáles son los nombres de los 2 senderos con mayor desnivel?"),
+    ],
+)
+def test_a_number_before_the_rows_ranked_by_a_column_is_the_limit(request, fixture, question):
+    """ "the names of the 3 countries with the largest population" was asked back on "3"."""
+    model, conn = request.getfixturevalue(fixture)
+    assert answer(model, conn, question) == [("eagle peak",), ("pine ridge",)]
