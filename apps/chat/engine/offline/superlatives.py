@@ -42,6 +42,8 @@ _SIZE_ES = {
     **dict.fromkeys(lx.words("ligeros ligeras chico chica chicos chicas"), False),
 }
 _MORE_ES = lx.words("mas")
+# "más pequeña que la media": a comparison (`than.py`), not a superlative.
+_THAN_ES = lx.words("que")
 _LESS_ES = lx.words("menos")
 # "most common", "más frecuente": how often a value occurs.
 _OFTEN = lx.words("common popular frequent comun frecuente popular repetido repetida habitual")
@@ -114,7 +116,9 @@ def _size_after_column(model: SemanticModel, tokens: list[lx.Token]) -> list[lx.
         (
             i
             for i in range(1, len(tokens) - 1)
-            if tokens[i].norm in _MORE_ES | _LESS_ES and tokens[i + 1].norm in _SIZE_ES
+            if tokens[i].norm in _MORE_ES | _LESS_ES
+            and tokens[i + 1].norm in _SIZE_ES
+            and not (i + 2 < len(tokens) and tokens[i + 2].norm in _THAN_ES)
         ),
         None,
     )
