@@ -638,8 +638,11 @@ def _read_listing(ctx: Context, parts: Parts) -> None:
         parts.base = parts.listing_table = table
         info = model.tables[table]
         if table == model.fact or not info.named:
-            # rows with no name of their own: their key says which row each is ("order 10248")
-            cols = list(info.key) if len(info.key) == 1 and not info.named else []
+            # rows with no name of their own, or dated events (an order, whatever its ShipName):
+            # their key says which row each is ("order 10248"); a lone table of named things
+            # (cities) is listed by what it holds
+            event = table == model.fact and bool(info.dates)
+            cols = list(info.key) if len(info.key) == 1 and (event or not info.named) else []
             cols += [c for c in info.columns if model.column(table, c).kind != "id"]
         else:
             cols = [info.display] if info.display else list(info.columns[:1])
