@@ -390,7 +390,7 @@ def _superlative_row(ctx: Context, parts: Parts) -> None:
     parts.listing = list(parts.dims)
     ranks_only = said_only_as_qualifier(model, ctx.mentions, key)
     asked = names_its_columns(ctx.tokens) or any(
-        cols & set(parts.dims) for t, cols in _properties_said(ctx) if t == table
+        cols & set(parts.dims) for _i, t, cols in _properties_said(ctx) if t == table
     )  # "the name of the country with…", "the horsepower of the car with…"
     if not (ranks_only and asked):  # "names and populations of …"
         parts.listing.append(ColumnRef(*column))
@@ -408,9 +408,14 @@ def _unasked_label(ctx: Context, parts: Parts) -> None:
         return
     if not (parts.limit or any(_names_an_entity(ctx, f) for f in parts.filters)):
         return  # "the email of the customers in a segment": whose email is part of the answer
-    for table, properties in _properties_said(ctx):
+    for i, table, properties in _properties_said(ctx):
         label = ColumnRef(table, ctx.model.tables[table].display)
-        said = any(label == ColumnRef(*e.ref) for m in ctx.mentions for e in m.of("column"))
+        said = any(  # by a word of its own, not the table's ("city" read as `CityName` too)
+            label == ColumnRef(*e.ref)
+            for k, m in enumerate(ctx.mentions)
+            if k != i
+            for e in m.of("column")
+        )
         if label in parts.listing and properties & set(parts.listing) and not said:
             parts.listing = [c for c in parts.listing if c != label]
             return
@@ -426,10 +431,10 @@ def _names_an_entity(ctx: Context, f: Filter) -> bool:
     return (info is not None and info.display == f.column) or len(column.values) > CATEGORY_VALUES
 
 
-def _properties_said(ctx: Context) -> list[tuple[str, set[ColumnRef]]]:
-    """(table, its columns said of it): a column right before the table's name with only
-    articles and "of"/"de" between ("the horsepower of the car", "acelera el coche"), or right
-    after it ("the car accelerate")."""
+def _properties_said(ctx: Context) -> list[tuple[int, str, set[ColumnRef]]]:
+    """(the table's mention, the table, its columns said of it): a column right before the
+    table's name with only articles and "of"/"de" between ("the horsepower of the car",
+    "acelera el coche"), or right after it ("the car accelerate")."""
     found = []
     mentions = ctx.mentions
     for i, m in enumerate(mentions):
@@ -445,7 +450,7 @@ def _properties_said(ctx: Context) -> list[tuple[str, set[ColumnRef]]]:
             if between <= (lx.FILLER if j < i else set()):
                 columns = {ColumnRef(*e.ref) for e in mentions[j].of("column") if e.ref[0] == table}
                 if columns:
-                    found.append((table, columns))
+                    found.append((i, table, columns))
     return found
 
 
