@@ -150,3 +150,24 @@ def test_a_grouping_column_fixed_to_one_value_is_not_a_column():
     assert drop_constant_dimensions(plan).dimensions == (ColumnRef("Cities", "RegionId"),)
     several = plan.with_changes(filters=(Filter("Cities", "District", "in", ("A", "B")),))
     assert drop_constant_dimensions(several).dimensions == plan.dimensions
+
+
+@pytest.mark.parametrize(
+    ("question", "gold"),
+    [
+        # "the mean X" is the average, not "what does X mean?" (sent to the documents)
+        ("Give the mean area of the cities.", [(77.33333333333333,)]),
+        # "are considered", "pertenecen": the link of the filter, not a word to ask about
+        ("Give the mean area of cities which are considered Harbour district.", [(26.0,)]),
+        (
+            "¿Cuál es la población media de las ciudades que pertenecen al distrito Harbour?",
+            [(34500.0,)],
+        ),
+    ],
+)
+def test_the_mean_of_a_measure_is_data_not_documentation(isles, question, gold):  # noqa: ANN001
+    assert _same(_rows(isles, question), gold), question
+
+
+def test_what_a_word_means_is_still_a_documentation_question(isles):  # noqa: ANN001
+    assert interpret("What does area mean?", isles[0]).route == "RAG"
