@@ -139,7 +139,7 @@ STOPWORDS = (tx.STOPWORDS["es"] | tx.STOPWORDS["en"]) - _READ_FUNCTION_WORDS | w
     cada being am done having whats whom whose she us ours here some all such
     very really just only also too please thanks thank hi hello hey show tell give get got
     find display see want need like let know provide return fetch pull compute calculate
-    calculated list overall totals within during per via s made make data info information
+    calculated list listed overall totals within during per via s made make data info information
     figure figures number numbers value record records row rows entry entries result results
     altogether combined about desde hasta between since until after before aplicado aplicada
     aplicados aplicadas applied decir dices digas contar cuentame cuenteme averiguar mirar
@@ -316,7 +316,8 @@ AVERAGE_CMP: dict[str, str] = {
     **{
         f"{head} {avg}": ">"
         for head in phrases(
-            "above | over | higher than | greater than | more than | por encima de | "
+            "above | over | higher than | greater than | more than | larger than | bigger than | "
+            "mas grande que | por encima de | "
             "por encima del | mayor que | mayor al | mayores al | superior a | superior al | "
             "superiores al | mas que | mas alto que | mas alta que"
         )
@@ -325,7 +326,8 @@ AVERAGE_CMP: dict[str, str] = {
     **{
         f"{head} {avg}": "<"
         for head in phrases(
-            "below | under | lower than | less than | por debajo de | por debajo del | "
+            "below | under | lower than | less than | smaller than | mas pequeno que | "
+            "mas pequena que | por debajo de | por debajo del | "
             "menor que | menor al | menores al | inferior a | inferior al | inferiores al | "
             "menos que | mas bajo que | mas baja que"
         )
@@ -794,6 +796,15 @@ PAY_VERBS = words("cobra cobran cobrar gana ganan ganar paid pay payed earn earn
 
 # English names of common Spanish category values ("the managers" -> 'Gerente'), used only
 # when the catalog gives the phrase no other meaning.
+# Endings that make an adjective of a place's name, after the name or its stem without the
+# last vowel: Asia-n, Europe-an, Afric-ano, Asi-ático, Europ-eo (`typos._place_adjective`).
+PLACE_ADJECTIVE_ENDINGS = (
+    "n",
+    "an",
+    "ns",
+    "ans",
+    *(f"{stem}{end}" for stem in ("an", "atic", "e") for end in ("o", "a", "os", "as")),
+)
 VALUE_GLOSS: dict[str, tuple[str, ...]] = {
     "gerente": ("manager", "managers"),
     "vendedor": ("salesperson", "salespeople", "sales rep", "sales reps"),

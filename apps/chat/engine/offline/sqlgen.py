@@ -17,6 +17,7 @@ from sqlglot import exp
 from apps.governance.engine.dialects import Dialect, get_dialect
 
 from . import lexicon as lx
+from .labels import person_name
 from .measures import metric_expression
 from .plan import QueryPlan, TimeRange
 from .semantic import _DISPLAY_NAMES as DISPLAY_NAMES
@@ -108,6 +109,29 @@ _ANCHOR_SQL = {
     },
 }
 _ANCHOR_SQL["duckdb"] = _ANCHOR_SQL["postgres"]  # DATE_TRUNC and intervals read the same
+
+
+def _digits_removed(c: str) -> str:
+    """SQL removing the digits 0-9 from {c} (ten REPLACEs: the guard allows no regex)."""
+    for digit in "0123456789":
+        c = f"REPLACE({c}, '{digit}', '')"
+    return c
+
+
+# A number written as text ('130', 'null') as a number, NULL when it is none: a plain CAST
+# fails on 'null' in PostgreSQL and is 0 in SQLite and MariaDB. A number is at most a leading
+# minus, digits and one point: what is left without the digits is '', '.', '-' or '-.'.
+_TEXT_NUMBER_CHECK = (
+    "{rest} IN ('', '.', '-', '-.') AND LENGTH({rest}) < LENGTH(TRIM({{c}})) "
+    "AND TRIM({{c}}) NOT LIKE '_%-%'"
+).format(rest=_digits_removed("TRIM({c})"))
+_NUMBER_SQL = {
+    "sqlite": "CASE WHEN TRIM({c}) GLOB '*[0-9]*' AND TRIM({c}) NOT GLOB '*[^0-9.-]*' "
+    "THEN CAST({c} AS REAL) END",
+    "postgres": f"CASE WHEN {_TEXT_NUMBER_CHECK} THEN CAST(TRIM({{c}}) AS DOUBLE PRECISION) END",
+    "mariadb": f"CASE WHEN {_TEXT_NUMBER_CHECK} THEN CAST(TRIM({{c}}) AS DOUBLE) END",
+    "duckdb": "TRY_CAST({c} AS DOUBLE)",
+}
 _PLACEHOLDER = "__datachat_col__"
 
 
@@ -141,7 +165,10 @@ class _Builder:
         self.model = model
         self.engine = _engine(model)
         self.dialect = self.engine.kind
-        self.metrics = [metric_expression(model, m.key) for m in plan.metrics]
+        self.metrics = [
+            (self._numbers_in(expression), tables)
+            for expression, tables in (metric_expression(model, m.key) for m in plan.metrics)
+        ]
         # measures said only to rank or keep the groups: not columns (only where the columns
         # are read by name, never by a window or an outer query)
         self.hidden = set(plan.hidden_metrics) if plain_groups(plan) else set()
@@ -209,6 +236,47 @@ class _Builder:
         if self.model.column(table, column) is None:
             raise PlanError(f"unknown column {table}.{column}")
         return exp.column(column, table=table if self.qualify else None)
+
+    def num(self, table: str, column: str) -> exp.Expression:
+        """A column read as a number: itself, or the safe cast of a text column holding
+        numbers (`ColumnSem.numeric_text`), so '95' < '150' and 'null' is no value."""
+        return self._as_number(self.col(table, column), table)
+
+    def _as_number(self, column: exp.Column, table: str) -> exp.Expression:
+        sem = self.model.column(table, column.name)
+        if sem is None or not sem.numeric_text:
+            return column
+        return _template(self.model, _NUMBER_SQL[self.dialect], column)
+
+    def _numbers_in(self, expression: exp.Expression) -> exp.Expression:
+        """An aggregate expression whose measured columns are read as numbers (SUM, AVG,
+        MIN, MAX of a text column holding numbers); COUNT counts rows, as it is."""
+
+        def cast(node: exp.Expression) -> exp.Expression:
+            if isinstance(node, exp.Column) and not isinstance(node.parent, exp.Distinct):
+                agg = node.find_ancestor(exp.AggFunc)
+                if agg is not None and not isinstance(agg, exp.Count):
+                    return self._as_number(node, node.table)
+            return node
+
+        return expression.transform(cast)
+
+    def _whole_name(self, table: str, column: str) -> tuple[str, str] | None:
+        """The first- and last-name columns a person's label is shown with, or None."""
+        if table not in self.plan.full_names:
+            return None
+        pair = person_name(self.model, table)
+        return pair if pair is not None and column == self.model.tables[table].display else None
+
+    def shown(self, table: str, column: str) -> exp.Expression:
+        """A column as the answer shows it: a person's label is "First Last"."""
+        pair = self._whole_name(table, column)
+        if pair is None:
+            return self.col(table, column)
+        first, last = (self.col(table, c) for c in pair)
+        return exp.DPipe(
+            this=exp.DPipe(this=first, expression=exp.Literal.string(" ")), expression=last
+        )
 
     def _unqualify(self, node: exp.Expression) -> exp.Expression:
         if self.qualify:
@@ -322,11 +390,17 @@ class _Builder:
                 raise PlanError(f"unknown filter op {f.op}")
         for f in p.numeric_filters:
             if f.average:  # "above the average": the mean of the whole column
-                mean = exp.select(exp.Avg(this=exp.column(f.column))).from_(f.table)
+                own = self._as_number(exp.column(f.column), f.table)
+                mean = exp.select(exp.Avg(this=own)).from_(f.table)
                 node = {">": exp.GT, "<": exp.LT}[f.op]
                 conditions.append(
-                    node(this=self.col(f.table, f.column), expression=exp.Subquery(this=mean))
+                    node(this=self.num(f.table, f.column), expression=exp.Subquery(this=mean))
                 )
+                continue
+            if f.than:  # "greater than any country in Europe", "than the car with the most…"
+                node = {">": exp.GT, "<": exp.LT}[f.op]
+                other = exp.Subquery(this=self._other_rows(f))
+                conditions.append(node(this=self.num(f.table, f.column), expression=other))
                 continue
             sem = self.model.column(f.table, f.column)
             if sem is not None and sem.flag == "bool" and f.op in ("=", "!=") and f.value in (0, 1):
@@ -334,7 +408,7 @@ class _Builder:
                 node = exp.EQ(this=self.col(f.table, f.column), expression=exp.Boolean(this=yes))
                 conditions.append(node)
                 continue
-            conditions.append(_compare(self.col(f.table, f.column), f.op, f.value))
+            conditions.append(_compare(self.num(f.table, f.column), f.op, f.value))
         if p.time_range:
             condition = self._range_condition(p.time_range)
             if condition is not None:
@@ -353,6 +427,37 @@ class _Builder:
             )
         return conditions
 
+    def _own(self, table: str, column: str) -> exp.Column:
+        """A column of a subquery's own table, unqualified (it reads that table alone)."""
+        if self.model.column(table, column) is None:
+            raise PlanError(f"unknown column {table}.{column}")
+        return exp.column(column)
+
+    def _other_rows(self, f) -> exp.Select:  # noqa: ANN001
+        """The value a row is compared with (`NumericFilter.than`), from its own table: the
+        largest (">") or smallest ("<") of a group's rows, or the one row a column ranks first."""
+        own = self._as_number(self._own(f.table, f.column), f.table)
+        if f.than == "every":
+            conditions = [
+                exp.EQ(this=self._own(f.table, column), expression=exp.Literal.string(str(value)))
+                for column, value in f.than_values
+            ]
+            if not conditions:
+                raise PlanError("a comparison with a group that has no condition")
+            agg = exp.Max if f.op == ">" else exp.Min
+            return exp.select(agg(this=own)).from_(f.table).where(exp.and_(*conditions))
+        if f.than == "row":
+            ranked = self._as_number(self._own(f.table, f.than_rank), f.table)
+            known = exp.Not(this=exp.Is(this=ranked.copy(), expression=exp.Null()))
+            return (
+                exp.select(own)
+                .from_(f.table)
+                .where(known)
+                .order_by(exp.Ordered(this=ranked, desc=f.than_desc))
+                .limit(1)
+            )
+        raise PlanError(f"unknown comparison with other rows {f.than}")
+
     def build(self) -> exp.Select:
         p = self.plan
         if p.average_per and not p.listing:
@@ -362,7 +467,7 @@ class _Builder:
             ranked_by = p.listing_order
             if ranked_by is not None and ranked_by not in shown and (p.distinct or self.upstream):
                 shown.append(ranked_by)  # DISTINCT rows are ordered by a column they show
-            select = exp.select(*[self.col(c.table, c.column) for c in shown])
+            select = exp.select(*[self._listed(c) for c in shown])
             if p.distinct:
                 select = select.distinct()
         else:
@@ -378,7 +483,7 @@ class _Builder:
         if p.rows_plan is not None:
             conditions.append(self._rows_exist())
         if p.listing and p.listing_order is not None:  # rows without the value rank nowhere
-            ranked = self.col(p.listing_order.table, p.listing_order.column)
+            ranked = self.num(p.listing_order.table, p.listing_order.column)
             conditions.append(exp.Not(this=exp.Is(this=ranked, expression=exp.Null())))
         if conditions:
             select = select.where(exp.and_(*conditions))
@@ -389,7 +494,7 @@ class _Builder:
         elif self.upstream:
             select = select.distinct()  # one row per listed row, however many it joins
         if p.listing and p.listing_order is not None:
-            ranked = self.col(p.listing_order.table, p.listing_order.column)
+            ranked = self.num(p.listing_order.table, p.listing_order.column)
             desc = p.order.desc if p.order is not None else True
             select = select.order_by(exp.Ordered(this=ranked, desc=desc))
         if p.average_over and not p.listing:
@@ -404,6 +509,10 @@ class _Builder:
         if p.limit:
             select = select.limit(int(p.limit))
         return select
+
+    def _listed(self, ref) -> exp.Expression:  # noqa: ANN001
+        shown = self.shown(ref.table, ref.column)
+        return shown if isinstance(shown, exp.Column) else exp.alias_(shown, self.dim_alias(ref))
 
     def _rows_exist(self) -> exp.Expression:
         """[NOT] EXISTS (SELECT 1 FROM other … WHERE other.key = listed.key AND conditions)."""
@@ -551,7 +660,7 @@ class _Builder:
         """Top N of each group: ROW_NUMBER() over the groups, then rank <= N."""
         p = self.plan
         metric = self._unqualify(self.metrics[p.order.metric][0].copy())
-        partition = [self.col(d.table, d.column) for d in p.rank_within]
+        partition = [self.shown(d.table, d.column) for d in p.rank_within]
         ordered = exp.Ordered(this=metric, desc=p.order.desc, nulls_first=self._nulls(p.order.desc))
         window = exp.Window(
             this=exp.RowNumber(), partition_by=partition, order=exp.Order(expressions=[ordered])
@@ -673,6 +782,8 @@ class _Builder:
 
     def dim_alias(self, d) -> str:  # noqa: ANN001
         """A dimension's output name: its column, or table_column when two tables share it."""
+        if self._whole_name(d.table, d.column) is not None:
+            return "full_name" if len(self.plan.full_names) == 1 else f"{d.table}_full_name"
         names = [x.column for x in self.plan.dimensions]
         return d.column if names.count(d.column) == 1 else f"{d.table}_{d.column}"
 
@@ -732,7 +843,7 @@ class _Builder:
         self.group: list[exp.Expression] = []
         self.period_alias = None
         for d in p.dimensions:
-            column = self.col(d.table, d.column)
+            column = self.shown(d.table, d.column)
             alias = self.dim_alias(d)
             items.append(exp.alias_(column, alias) if alias != d.column else column)
             key = self._row_key(d.table, d.column)
@@ -781,7 +892,7 @@ class _Builder:
             node = exp.In(this=column, expressions=literals)
             conditions.append(exp.Not(this=node) if f.op in ("!=", "not in") else node)
         for f in self.plan.share_numeric:
-            conditions.append(_compare(self.col(f.table, f.column), f.op, f.value))
+            conditions.append(_compare(self.num(f.table, f.column), f.op, f.value))
         condition = exp.and_(*conditions)
         numerator = expression.copy()
         agg = numerator if isinstance(numerator, exp.AggFunc) else numerator.find(exp.AggFunc)
