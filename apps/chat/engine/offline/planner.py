@@ -452,22 +452,23 @@ def _superlative_row(ctx: Context, parts: Parts) -> None:
 def _unasked_label(ctx: Context, parts: Parts) -> None:
     """ "What is the horsepower of the car with…", "How much does the car accelerate that…",
     "¿cuánto acelera el coche…?": a column said of a table whose rows the question singles out
-    (a value, a top N) is a property of those rows; the table's label, listed because the table
-    was named, is not asked for, unless a name or id word asks for it."""
+    (a value, a top N) is a property of those rows; the columns listed because the table was
+    named (its label, or every column of a table with no name) are not asked for, unless a
+    name or id word asks for them."""
     if len(parts.listing) < 2 or names_its_columns(ctx.tokens):
         return
     if not (parts.limit or any(_names_an_entity(ctx, f) for f in parts.filters)):
         return  # "the email of the customers in a segment": whose email is part of the answer
     for i, table, properties in _properties_said(ctx):
+        if not properties & set(parts.listing):
+            continue
         label = ColumnRef(table, ctx.model.tables[table].display)
-        said = any(  # by a word of its own, not the table's ("city" read as `CityName` too)
-            label == ColumnRef(*e.ref)
-            for k, m in enumerate(ctx.mentions)
-            if k != i
-            for e in m.of("column")
-        )
-        if label in parts.listing and properties & set(parts.listing) and not said:
-            parts.listing = [c for c in parts.listing if c != label]
+        said = {  # by a word of its own, not the table's ("city" read as `CityName` too)
+            ColumnRef(*e.ref) for k, m in enumerate(ctx.mentions) if k != i for e in m.of("column")
+        }
+        unasked = {*parts.subject_columns, label} - said - properties
+        if unasked & set(parts.listing):
+            parts.listing = [c for c in parts.listing if c not in unasked]
             return
 
 
@@ -638,13 +639,17 @@ def _read_listing(ctx: Context, parts: Parts) -> None:
         ctx.used.add(table_i)
         parts.base = parts.listing_table = table
         info = model.tables[table]
-        if table == model.fact or not info.named:
+        if info.named and info.display and names_its_columns(ctx.tokens):
+            # "the names (and ids) of the nations that…": those columns, not every column
+            ids = any(t.norm in lx.LABEL_ID_WORDS for t in ctx.tokens) and len(info.key) == 1
+            cols = [info.display, *(info.key if ids else ())]
+        elif table == model.fact or not info.named:
             # rows with no name of their own: their key says which row each is ("order 10248")
             cols = list(info.key) if len(info.key) == 1 and not info.named else []
             cols += [c for c in info.columns if model.column(table, c).kind != "id"]
         else:
             cols = [info.display] if info.display else list(info.columns[:1])
-        parts.listing = [ColumnRef(table, c) for c in cols]
+        parts.listing = parts.subject_columns = [ColumnRef(table, c) for c in cols]
         return
     if column_i is not None:
         m = ctx.mentions[column_i]
