@@ -171,3 +171,41 @@ def test_the_mean_of_a_measure_is_data_not_documentation(isles, question, gold):
 
 def test_what_a_word_means_is_still_a_documentation_question(isles):  # noqa: ANN001
     assert interpret("What does area mean?", isles[0]).route == "RAG"
+
+
+@pytest.fixture(scope="module")
+def nations(tmp_path_factory):  # noqa: ANN001, ANN201
+    """A named table that is also the fact table (foreign keys and a date)."""
+    path = tmp_path_factory.mktemp("nations") / "nations.db"
+    conn = sqlite3.connect(path)
+    conn.executescript(
+        """
+        CREATE TABLE Continents (ContId INTEGER PRIMARY KEY, Continent TEXT);
+        CREATE TABLE Nations (NationId INTEGER PRIMARY KEY, Name TEXT, ContId INTEGER
+            REFERENCES Continents(ContId), Founded DATE, Population INTEGER, Area REAL);
+        INSERT INTO Continents VALUES (1, 'Europe'), (2, 'Asia');
+        INSERT INTO Nations VALUES (1, 'Aland', 1, '1920-01-01', 30000, 1.5),
+            (2, 'Borduria', 1, '1960-05-01', 900000, 20.0),
+            (3, 'Cathay', 2, '1955-01-01', 5000000, 90.0);
+        """
+    )
+    conn.commit()
+    conn.close()
+    tables, fks, _counts = introspection.introspect_sqlite(path)
+    model = build_semantic_model(CatalogSnapshot("sqlite", tuple(tables), tuple(fks)))
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    yield model, conn
+    conn.close()
+
+
+@pytest.mark.parametrize(
+    ("question", "gold"),
+    [
+        ("Give the names of the nations in Europe.", [("Aland",), ("Borduria",)]),
+        ("¿Cuáles son los nombres de las naciones de Europa?", [("Aland",), ("Borduria",)]),
+        ("What are the names and ids of the nations in Europe?", [("Aland", 1), ("Borduria", 2)]),
+    ],
+)
+def test_name_words_list_those_columns_of_a_named_fact_table(nations, question, gold):  # noqa: ANN001
+    assert nations[0].fact == "Nations"
+    assert _same(_rows(nations, question), gold), question
