@@ -166,10 +166,12 @@ def describe(plan: QueryPlan | None, model: SemanticModel, lang: str) -> str:
 
 def _other_rows(n, lang: str) -> str:  # noqa: ANN001
     """What a row is compared with (`NumericFilter.than`): "MAX(population) [continent =
-    Africa]", "population [the first by horsepower]"."""
+    Africa]", "accelerate of the row with the largest horsepower"."""
     if n.than == "every":
         agg = "MAX" if n.op == ">" else "MIN"
         where = ", ".join(f"{column} = {value}" for column, value in n.than_values)
         return f"{agg}({n.column}) [{where}]"
-    first = "el primero por" if lang == "es" else "the first by"
-    return f"{n.column} [{first} {n.than_rank}{' ↓' if n.than_desc else ' ↑'}]"
+    if lang == "es":
+        return f"{n.column} de la fila con {'mayor' if n.than_desc else 'menor'} {n.than_rank}"
+    most = "largest" if n.than_desc else "smallest"
+    return f"{n.column} of the row with the {most} {n.than_rank}"
