@@ -49,7 +49,7 @@ from .suggest import clarify_message, meant_dimensions, suggestions
 from .superlatives import read_superlatives
 from .than import take_than
 from .typos import correct as correct_typos
-from .verbs import YearVerb, check_year_verbs, year_verbs
+from .verbs import YearVerb, check_year_verbs, column_verbs, predominant_rows, year_verbs
 from .verbs import said as said_verbs
 
 __all__ = [
@@ -115,6 +115,14 @@ def _interpret(
         mentions, unmapped = scan(model, tokens)
     tokens, fixes = correct_typos(model, tokens, unmapped)
     if fixes:  # "regoin" -> "region": read the question again with the corrected words
+        mentions, unmapped = scan(model, tokens)
+    weighed = column_verbs(model, tokens, mentions, unmapped)
+    if weighed is not None:  # "cars weighing more than 3000": the verb is the weight column
+        tokens = weighed
+        mentions, unmapped = scan(model, tokens)
+    top = predominant_rows(model, tokens, mentions, unmapped)
+    if top is not None:  # "the language predominantly spoken in X": the top row by its measure
+        tokens = top
         mentions, unmapped = scan(model, tokens)
     year_read: tuple[YearVerb, ...] = ()
     related = relation_verbs(model, tokens, mentions, unmapped)

@@ -12,7 +12,7 @@ not shaped like a verb (a participle or a conjugated form) stays unknown and is 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from datachat import text as tx
 
@@ -21,7 +21,7 @@ from .parser import Unclear
 from .plan import QueryPlan
 from .relations import entity_before, verb_shaped
 from .scan import Mention
-from .semantic import SemanticModel
+from .semantic import CATEGORY_VALUES, SemanticModel
 
 # Inflections that make an unknown word a verb: English participles and third persons,
 # Spanish participles, preterites and presents of the third person.
@@ -166,3 +166,199 @@ def check_year_verbs(plan: QueryPlan, verbs: tuple[YearVerb, ...]) -> None:
 def said(verbs: tuple[YearVerb, ...]) -> str:
     """How the verbs were read, for the answer's interpretation: "produced → Year"."""
     return " · ".join(f"{v.verb} → {v.column}" for v in verbs)
+
+
+# --- a verb that is a numeric column's own word: "cars *weighing* more than 3000" -------------
+
+# Between the verb and its comparison: "weighing no less than", "that weighed in at most".
+_BEFORE_COMPARISON = lx.words("in at a an of")
+
+
+def _verb_stems(word: str, lang: str) -> set[str]:
+    """The stems a verb's column may have: its own ("pesan" ~ "peso") and its -t noun
+    ("weigh" ~ "weight")."""
+    own = tx.stem(word, lang)
+    return {own, own + "t"}
+
+
+def _named_tables(model: SemanticModel, mentions: list[Mention]) -> set[str]:
+    named = {e.ref[0] for m in mentions if m.kind == "schema" for e in m.entries}
+    return named & set(model.tables)
+
+
+def _joined_tables(model: SemanticModel, named: set[str]) -> set[str]:
+    return {t for t in model.tables for s in named if t != s and model.path(s, t) is not None}
+
+
+def _numeric_columns_of_verb(
+    model: SemanticModel, tables: set[str], word: str, lang: str
+) -> set[tuple[str, str]]:
+    stems = _verb_stems(word, lang)
+    found = set()
+    for table in tables:
+        for name in model.tables[table].columns:
+            if model.column(table, name).kind != "number":
+                continue
+            words = tx.identifier_words(name)
+            if any(tx.stem(w, lang) in stems for w in words if w.isalpha()):
+                found.add((table, name))
+    return found
+
+
+def _comparison_after(tokens: list[lx.Token], at: dict[int, Mention], i: int) -> bool:
+    j = i + 1
+    while j < len(tokens) and j not in at and tokens[j].norm in _BEFORE_COMPARISON:
+        j += 1
+    m = at.get(j)
+    return m is not None and m.kind == "cmp"
+
+
+def _after_or(tokens: list[lx.Token], i: int) -> bool:
+    return any(t.norm in _OR for t in tokens[:i])
+
+
+def column_verbs(
+    model: SemanticModel, tokens: list[lx.Token], mentions: list[Mention], unmapped: list[str]
+) -> list[lx.Token] | None:
+    """ "cars *weighing* more than 3000", "weighed less than 4000": an unknown verb before a
+    comparison whose stem is the stem of exactly one numeric column's word, of the tables the
+    question names (else of the tables joined to them), is that column: its words replace the verb and the
+    comparison rules read the rest. None, two such columns or no comparison after it: the verb
+    stays unknown and is asked back."""
+    if not unmapped:
+        return None
+    at: dict[int, Mention] = {}
+    for m in mentions:
+        for n in range(m.start, m.end):
+            at[n] = m
+    unknown = set(unmapped)
+    named = _named_tables(model, mentions)
+    joined = _joined_tables(model, named) - named
+    swap: dict[int, list[str]] = {}
+    for i, tok in enumerate(tokens):
+        if i in at or tok.text not in unknown or not verb_shaped(tok, i):
+            continue
+        if not _comparison_after(tokens, at, i) or _after_or(tokens, i):
+            continue  # after "or": a second condition the plan would AND with the first
+        columns = _numeric_columns_of_verb(model, named, tok.norm, tok.lang)
+        if not columns:  # none of the named tables': a table joined to them ("models weighing")
+            columns = _numeric_columns_of_verb(model, joined, tok.norm, tok.lang)
+        if len(columns) == 1:
+            (_table, name) = next(iter(columns))
+            swap[i] = tx.identifier_words(name)
+    if not swap:
+        return None
+    out: list[lx.Token] = []
+    for i, tok in enumerate(tokens):
+        if i not in swap:
+            out.append(tok)
+            continue
+        out += [replace(tok, text=w, norm=w, key=lx.word_key(w, tok.lang)) for w in swap[i]]
+    return out
+
+
+# --- "the language *predominantly* spoken in Aruba": the top row by a link table's measure ----
+
+_PREDOMINANT = lx.words(
+    "predominantly mostly mainly primarily main predominantemente principalmente "
+    "mayoritariamente mayormente principal"
+)
+_POPULAR = lx.words("popular")
+_LARGEST = {"en": ("with", "the", "largest"), "es": ("con", "el", "mayor")}
+
+
+def _entity_values(model: SemanticModel, mentions: list[Mention]) -> set[str]:
+    """The tables one of whose rows the question names ("Aruba": a country's name, or a value
+    of a column with more values than a category has), not a category ("Asia")."""
+    found = set()
+    for m in mentions:
+        if m.kind != "schema" or m.has("table"):
+            continue
+        for e in m.of("value"):
+            if e.weak and m.text.islower():
+                continue  # "is" as a country code: a grammar word
+            table, column = e.ref[0], e.ref[1]
+            info, sem = model.tables.get(table), model.columns.get((table, column))
+            if info is None or sem is None:
+                continue
+            if info.display == column or len(sem.values) > CATEGORY_VALUES:
+                found.add(table)
+    return found
+
+
+def _link_tables(model: SemanticModel, mentions: list[Mention], targets: set[str]) -> set[str]:
+    """The named tables that reference one of `targets` directly (a country's languages)."""
+    named = {
+        e.ref[0]
+        for m in mentions
+        if m.kind == "schema"
+        for e in m.entries
+        if e.kind in ("table", "column", "value")
+    }
+    found = set()
+    for table in named - targets:
+        for target in targets:
+            path = model.path(table, target)
+            if path and len(path) == 1 and path[0][0] == table:
+                found.add(table)
+    return found
+
+
+def _measures(model: SemanticModel, table: str) -> list[str]:
+    """The numeric columns of a table that measure its rows: no key, id or yes/no flag."""
+    info = model.tables[table]
+    found = []
+    for name in info.columns:
+        sem = model.column(table, name)
+        if sem.kind == "number" and not sem.flag and name not in info.key:
+            found.append(name)
+    return found
+
+
+def _predominant_at(tokens: list[lx.Token], at: dict[int, Mention], unknown: set[str]) -> set[int]:
+    """Where "predominantly", "mostly", "main" or "the most popular" is said (not known)."""
+    for i, tok in enumerate(tokens):
+        if i in at or tok.text not in unknown:
+            continue
+        if tok.norm in _PREDOMINANT:
+            return {i}
+        before = at.get(i - 1)
+        if tok.norm in _POPULAR and before is not None and before.kind == "most":
+            return {*range(before.start, before.end), i}
+    return set()
+
+
+def predominant_rows(
+    model: SemanticModel, tokens: list[lx.Token], mentions: list[Mention], unmapped: list[str]
+) -> list[lx.Token] | None:
+    """ "What language is predominantly spoken in Aruba?", "Which language is the most popular
+    in Aruba?", "¿Qué idioma se habla principalmente en Aruba?": the row of a link table (a
+    country's languages) with the largest value of its one measure (the percentage), for the
+    one row of the table it references that the question names. The words are replaced by
+    "with the largest <measure>" at the end, which the superlative rules read. Not when the
+    value is a category ("the most popular language in Asia" counts countries), the link table
+    has several measures, or no or several link tables are named: asked back."""
+    if not unmapped:
+        return None
+    at: dict[int, Mention] = {}
+    for m in mentions:
+        for n in range(m.start, m.end):
+            at[n] = m
+    said = _predominant_at(tokens, at, set(unmapped))
+    if not said:
+        return None
+    links = _link_tables(model, mentions, _entity_values(model, mentions))
+    if len(links) != 1:
+        return None
+    measures = _measures(model, next(iter(links)))
+    if len(measures) != 1:
+        return None
+    seed = tokens[min(said)]
+    lang = seed.lang if seed.lang in _LARGEST else "en"
+    words = (*_LARGEST[lang], *tx.identifier_words(measures[0]))
+    kept = [tok for i, tok in enumerate(tokens) if i not in said]
+    end = len(kept)
+    while end > 0 and kept[end - 1].kind == "symbol":
+        end -= 1
+    added = [replace(seed, text=w, norm=w, key=lx.word_key(w, lang)) for w in words]
+    return [*kept[:end], *added, *kept[end:]]
