@@ -203,3 +203,27 @@ def test_the_predominant_value_without_one_row_or_one_measure_is_asked_back(
     atlas, lang, question, word
 ):
     assert word in _asks(atlas, lang, question)
+
+
+# --- "each maker … and how many cars it produces": a verb after a count is the relation -----
+
+
+@pytest.mark.parametrize(
+    ("lang", "question"),
+    [
+        ("en", "What is the full name of each maker, along with its id and how many cars it "
+               "produces?"),
+        ("es", "¿Cuál es el nombre completo de cada fabricante, junto con su id y cuántos "
+               "coches produce?"),
+    ],
+)  # fmt: skip
+def test_a_verb_after_how_many_rows_relates_them_to_the_entity_of_each(garage, lang, question):
+    """ "along with" is "with"; the verb ending "how many cars it produces" is the join between
+    the cars counted and the maker of "each"."""
+    _result, got = _answer(garage, lang, question)
+    assert got == [("Acme Motor Works", 1, 2), ("Zeta Cars", 2, 2)]
+
+
+def test_a_verb_after_how_many_rows_without_each_is_asked_back(garage):
+    question = "What is the full name of the maker Zeta Cars and how many cars it produces?"
+    assert "produces" in _asks(garage, "en", question)

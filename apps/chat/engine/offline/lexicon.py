@@ -777,11 +777,18 @@ MEAN_NOUN: dict[tuple[str, ...], tuple[str, ...]] = {
     ("its", "mean"): ("its", "average"),
 }
 
+# "the name of each maker, along with its id": "along" adds nothing to "with".
+ALONG_WITH: dict[tuple[str, ...], tuple[str, ...]] = {
+    ("along", "with"): ("with",),
+    ("junto", "con"): ("con",),
+    ("junto", "a"): ("con",),
+}
 REWRITES: dict[tuple[str, ...], tuple[str, ...]] = {
     **PRICE_ADJECTIVES,
     **NEGATED_WITH,
     **DIMENSION_ADJECTIVES,
     **MEAN_NOUN,
+    **ALONG_WITH,
 }
 
 # "¿Cuánto sumaron los pedidos?": an amount added up, so money even when rows are named.

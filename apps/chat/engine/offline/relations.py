@@ -142,7 +142,11 @@ def relation_verbs(
             continue  # words that change the meaning, read elsewhere or asked back
         left, negated = entity_before(tokens, at, i)
         right, kinds = _entity_after(tokens, at, i)
-        if right is None and left is not None and _last_word(tokens, i):
+        counted_rows = _counted_before(tokens, at, i) if right is None else None
+        if counted_rows is not None and _last_word(tokens, i):
+            left, right = _grouped_entity(tokens, at), counted_rows  # "how many models it makes"
+            kinds = {"count"}
+        elif right is None and left is not None and _last_word(tokens, i):
             asked = _asked_of(tokens, at, left)  # "which X does Y use?"
             if asked is None and _passive_after(tokens, left, i):
                 asked = _where_of(tokens, at, left)  # "continents where Chinese is spoken"
@@ -151,7 +155,7 @@ def relation_verbs(
             continue
         if not _names_entity(left):
             continue  # "people live in …": a value is no entity that does anything
-        if not _names_rows(right):
+        if not (_names_rows(right) or counted_rows is not None):
             continue  # "clientes perdidos por región": a column after it groups, no entity
         if _needs_evidence(right, tokens):
             continue  # "produced in the usa": a weak value the parser may not take as one
@@ -206,6 +210,31 @@ def _last_word(tokens: list[lx.Token], i: int) -> bool:
 
 
 _AUXILIARIES = lx.words("do does did")
+_PRONOUNS = lx.words("it they he she")
+
+
+def _counted_before(tokens: list[lx.Token], at: dict[int, Mention], i: int) -> Mention | None:
+    """ "… and how many models it produces", "y cuántos modelos produce": the rows counted
+    right before the verb (past a subject pronoun), or None."""
+    j = i - 1
+    while j >= 0 and j not in at and tokens[j].norm in _PRONOUNS:
+        j -= 1
+    rows = at.get(j)
+    if rows is None or rows.kind != "schema" or not _names_entity(rows):
+        return None
+    count = at.get(rows.start - 1)
+    return rows if count is not None and count.kind == "count" else None
+
+
+def _grouped_entity(tokens: list[lx.Token], at: dict[int, Mention]) -> Mention | None:
+    """The entity said after "each"/"cada" ("the full name of each car maker"): what the
+    pronoun of a counted relation stands for, or None."""
+    for j in range(len(tokens)):
+        m = at.get(j)
+        if m is not None and m.kind == "group":
+            after = at.get(m.end)
+            return after if after is not None and after.kind == "schema" else None
+    return None
 
 
 def _asked_of(tokens: list[lx.Token], at: dict[int, Mention], subject: Mention) -> Mention | None:
