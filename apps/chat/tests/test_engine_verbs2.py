@@ -16,7 +16,7 @@ import pytest
 
 from apps.chat.engine.offline import build_semantic_model, interpret
 from apps.knowledge.engine import introspection
-from apps.knowledge.engine.catalog import CatalogSnapshot
+from apps.knowledge.engine.catalog import CatalogSnapshot, MetricDef
 
 _MAKERS = [(1, "Acme Motor Works"), (2, "Zeta Cars")]
 _CARS = [(1, 1, 3000, 90, 4), (2, 1, 3500, 120, 8), (3, 2, 2500, 80, 4), (4, 2, 4000, 150, 8)]
@@ -125,22 +125,22 @@ _FAITHS = [("RU", "Sunfaith", 80.0, 100), ("RU", "Moonfaith", 20.0, 900)]
 _ATLAS = {
     "en": """
         CREATE TABLE countries (code TEXT PRIMARY KEY, name TEXT, continent TEXT);
-        CREATE TABLE languages (country_code TEXT REFERENCES countries(code), language TEXT,
+        CREATE TABLE country_languages (country_code TEXT REFERENCES countries(code), language TEXT,
             percentage REAL, PRIMARY KEY (country_code, language));
         CREATE TABLE faiths (country_code TEXT REFERENCES countries(code), faith TEXT,
             percentage REAL, followers INTEGER, PRIMARY KEY (country_code, faith));
     """,
     "es": """
         CREATE TABLE paises (codigo TEXT PRIMARY KEY, nombre TEXT, continente TEXT);
-        CREATE TABLE lenguas (codigo_pais TEXT REFERENCES paises(codigo), lengua TEXT,
+        CREATE TABLE lenguas_pais (codigo_pais TEXT REFERENCES paises(codigo), lengua TEXT,
             porcentaje REAL, PRIMARY KEY (codigo_pais, lengua));
         CREATE TABLE religiones (codigo_pais TEXT REFERENCES paises(codigo), religion TEXT,
             porcentaje REAL, fieles INTEGER, PRIMARY KEY (codigo_pais, religion));
     """,
 }
 _ATLAS_TABLES = {
-    "en": ("countries", "languages", "faiths"),
-    "es": ("paises", "lenguas", "religiones"),
+    "en": ("countries", "country_languages", "faiths"),
+    "es": ("paises", "lenguas_pais", "religiones"),
 }
 
 
@@ -154,8 +154,15 @@ def _build_atlas(path, lang: str):  # noqa: ANN001, ANN202
     conn.commit()
     conn.close()
     tables, fks, _counts = introspection.introspect_sqlite(path)
-    model = build_semantic_model(CatalogSnapshot("sqlite", tuple(tables), tuple(fks)))
-    return model, sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    counted = _ATLAS_TABLES[lang][0]
+    metric = MetricDef(  # a steward's count of the countries, as a semantic layer has
+        _COUNT_METRIC[lang], "COUNT(*)", counted, synonyms=(_COUNT_METRIC[lang].lower(),)
+    )
+    catalog = CatalogSnapshot("sqlite", tuple(tables), tuple(fks), metrics=(metric,))
+    return build_semantic_model(catalog), sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+
+
+_COUNT_METRIC = {"en": "Number of countries", "es": "Número de países"}
 
 
 @pytest.fixture(scope="module")
@@ -227,3 +234,23 @@ def test_a_verb_after_how_many_rows_relates_them_to_the_entity_of_each(garage, l
 def test_a_verb_after_how_many_rows_without_each_is_asked_back(garage):
     question = "What is the full name of the maker Zeta Cars and how many cars it produces?"
     assert "produces" in _asks(garage, "en", question)
+
+
+# --- "spoken by only one country": a relation verb before a count of exactly one ------------
+
+
+@pytest.mark.parametrize(
+    ("lang", "question", "expected"),
+    [
+        ("en", "Languages spoken by only one country", ["Elbish", "Fredish", "Rurish"]),
+        ("en", "Languages spoken by a single country in Europe", ["Fredish", "Rurish"]),
+        ("en", "Languages spoken by more than 1 country", ["Dutch"]),
+        ("es", "¿Qué lenguas se hablan en un solo país?", ["Elbish", "Fredish", "Rurish"]),
+        ("es", "¿Qué lenguas se hablan en más de 1 país?", ["Dutch"]),
+    ],
+)  # fmt: skip
+def test_a_relation_verb_before_only_one_is_a_count_of_exactly_one(atlas, lang, question, expected):
+    """A column's values (the languages of a link table) by a count of the rows it relates
+    to: "are spoken by" reads as "have", "only one"/"un solo" as exactly 1."""
+    _result, got = _answer(atlas, lang, question)
+    assert [row[0] for row in got] == expected

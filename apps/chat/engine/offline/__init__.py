@@ -40,7 +40,7 @@ from .plan import (
 )
 from .planner import followup_plan, fresh_plan, read_parts
 from .reading import describe
-from .relations import check_negated_flags, check_relations, related_rows, relation_verbs
+from .relations import check_negated_flags, check_relations, only_one, related_rows, relation_verbs
 from .scan import scan
 from .semantic import SemanticModel, build_semantic_model
 from .shown import drop_constant_dimensions, hide_qualifier_measures
@@ -125,6 +125,10 @@ def _interpret(
         tokens = top
         mentions, unmapped = scan(model, tokens)
     year_read: tuple[YearVerb, ...] = ()
+    single = only_one(tokens, unmapped)
+    if single is not None:  # "spoken by only one country" -> "spoken by exactly 1 country"
+        tokens = single
+        mentions, unmapped = scan(model, tokens)
     related = relation_verbs(model, tokens, mentions, unmapped)
     if related is not None:  # "countries that speak English": the verb is the join
         tokens = related.tokens

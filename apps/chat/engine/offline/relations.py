@@ -41,6 +41,14 @@ _EITHER = lx.words("either")
 _NEVER = lx.words("never nunca jamas")
 _BOTH = lx.words("both ambos ambas neither nor ni")
 _WITH = {"es": "con", "en": "with"}
+_HAVE = {"es": "tienen", "en": "have"}
+# "spoken by only one country", "hablados en un solo país": a count of exactly one.
+_ONLY_ONE = {
+    ("only", "one"), ("just", "one"), ("a", "single"), ("one", "single"),
+    ("un", "solo"), ("una", "sola"), ("solo", "un"), ("solo", "una"),
+}  # fmt: skip
+_EXACTLY = {"es": "exactamente", "en": "exactly"}
+_ONE_AFTER = lx.words("by in por en")
 
 
 @dataclass(frozen=True)
@@ -85,6 +93,54 @@ def _names_entity(mention: Mention) -> bool:
 def _names_rows(mention: Mention) -> bool:
     """A table, a value or a count of rows named: rows of an entity, not only a column."""
     return any(e.kind in ("table", "value", "metric") for e in mention.entries)
+
+
+def _names_table(mention: Mention) -> bool:
+    """A table is the best reading of the mention (not "languages" as a column's values)."""
+    best = max(e.quality for e in mention.entries)
+    return any(e.kind == "table" and e.quality == best for e in mention.entries)
+
+
+_PASSIVE_BE = lx.words("is are was were se son fueron")
+
+
+def _passive_words(tokens: list[lx.Token], at: dict[int, Mention], i: int) -> set[int]:
+    """The auxiliary before a passive verb and the prepositions after it ("are spoken by",
+    "se hablan en"), which a count read as *have* does not take."""
+    found = {i - 1} if i > 0 and tokens[i - 1].norm in _PASSIVE_BE else set()
+    j = i + 1
+    while j < len(tokens) and tokens[j].norm in _ONE_AFTER:
+        found.add(j)
+        j += 1
+    return found
+
+
+def only_one(tokens: list[lx.Token], unmapped: list[str]) -> list[lx.Token] | None:
+    """ "languages spoken by only one country", "idiomas que se hablan en un solo país": after
+    a verb and its preposition, in a question with an unknown word, "only one"/"a single"/"un solo" is a count of exactly
+    1 ("by exactly 1 country"), which the relation verbs read as a count; None when not said."""
+    if not unmapped:
+        return None
+    for i in range(2, len(tokens) - 1):
+        pair = (tokens[i].norm, tokens[i + 1].norm)
+        if pair not in _ONLY_ONE or tokens[i - 1].norm not in _ONE_AFTER:
+            continue
+        if tokens[i - 2].kind != "word":
+            continue
+        lang = tokens[i].lang if tokens[i].lang in _EXACTLY else "en"
+        said = (_EXACTLY[lang], "1")
+        new = [
+            replace(
+                tok,
+                text=w,
+                norm=w,
+                key=lx.word_key(w, lang),
+                kind="number" if w == "1" else tok.kind,
+            )
+            for tok, w in zip(tokens[i : i + 2], said, strict=True)
+        ]
+        return [*tokens[:i], *new, *tokens[i + 2 :]]
+    return None
 
 
 def _solid(mention: Mention) -> bool:
@@ -133,7 +189,7 @@ def relation_verbs(
             at[n] = m
     unknown = set(unmapped)
     drop: set[int] = set()
-    as_with: set[int] = set()
+    as_with: dict[int, str] = {}
     found: list[Relation] = []
     for i, tok in enumerate(tokens):
         if i in at or tok.text not in unknown or not verb_shaped(tok, i):
@@ -173,10 +229,15 @@ def relation_verbs(
                 values=right.has("value") and not right.has("table"),
             )
         )
-        (as_with if with_count else drop).add(i)
+        if with_count:  # "languages have …": a column's values are grouped by the parser
+            words = _WITH if _names_table(left) else _HAVE
+            as_with[i] = words.get(tok.lang, words["en"])
+            drop |= _passive_words(tokens, at, i)  # "are spoken by more than 3" -> "have more"
+        else:
+            drop.add(i)
     drop |= _either(tokens, at, drop, unknown)
     swap = _tanto_como(tokens, unknown)
-    swap.update({i: _WITH.get(tokens[i].lang, "with") for i in as_with})
+    swap.update(as_with)
     if not drop and not swap:
         return None
     out = []
