@@ -15,6 +15,7 @@ dates when the model was built with `date_bounds`, else computed in SQL from MAX
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 
 from datachat import text as tx
@@ -142,6 +143,10 @@ def _interpret(
             tokens = having_rows.tokens
             mentions, unmapped = scan(model, tokens)
     said = tokens, mentions  # as the question put them, before a rewrite adds words of its own
+    verb_count = _verb_before_count(model, tokens, mentions)
+    if verb_count is not None:  # "makers that designed more than 3 models" -> "makers with …"
+        tokens = verb_count
+        mentions, unmapped = scan(model, tokens)
     counted_per = _entities_with_count(tokens, mentions)
     if counted_per is not None:  # "customers with more than 5 orders" -> "orders by customers …"
         tokens = counted_per
@@ -705,6 +710,77 @@ def _entity_rows(
     return _EntityRows(table, fk, key, never or without_any, rewritten, both)
 
 
+_NEGATIONS = lx.words("not no dont doesnt didnt never nunca jamas ni neither nor")
+_COUNT_GAP = lx.RELATION_BEFORE - _NEGATIONS
+_VERB_KINDS = frozenset({"info", "meaning", "exist"})
+
+
+def _verb_before_count(
+    model: SemanticModel, tokens: list[lx.Token], mentions: list
+) -> list[lx.Token] | None:
+    """ "makers that designed more than 3 models", "países que contienen al menos 3 ciudades":
+    one word the catalog does not use, between an entity and a count of another table joined
+    to it by exactly one foreign key, is that link whatever the verb says (the count can only
+    be of the rows linked to each entity): read as "makers with more than 3 models". A gap
+    with a negation, a second word, or tables with no single link is left as it was (asked
+    back)."""
+    for k, cmp in enumerate(mentions):
+        if cmp.kind != "cmp" or k < 1 or k + 2 >= len(mentions):
+            continue
+        number, counted, entity = mentions[k + 1], mentions[k + 2], mentions[k - 1]
+        verb = None
+        if entity.kind in _VERB_KINDS and k >= 2:
+            verb, entity = entity, mentions[k - 2]
+        if number.kind != "number" or not _table_rows(entity) or not _table_rows(counted):
+            continue
+        gap = [
+            n
+            for n in range(entity.end, cmp.start)
+            if verb is None or n not in range(verb.start, verb.end)
+        ]
+        unknown = [n for n in gap if tokens[n].norm not in _COUNT_GAP]
+        if verb is None and len(unknown) == 1:
+            verb_at = unknown
+        elif verb is not None and not unknown and verb.end - verb.start == 1:
+            verb_at = [verb.start]
+        else:
+            continue
+        if any(tokens[n].norm in _NEGATIONS for n in range(entity.end, cmp.start)):
+            continue
+        if not _one_link(model, entity, counted):
+            continue
+        first = tokens[verb_at[0]]
+        with_word = "con" if first.lang == "es" else "with"
+        said = replace(
+            first, text=with_word, norm=with_word, key=lx.word_key(with_word, first.lang)
+        )
+        return [*tokens[: entity.end], said, *tokens[cmp.start :]]
+    return None
+
+
+def _table_rows(mention) -> bool:  # noqa: ANN001
+    """A table named, not a value or a metric."""
+    return (
+        mention.kind == "schema"
+        and mention.has("table")
+        and not mention.has("value")
+        and not mention.has("metric")
+    )
+
+
+def _one_link(model: SemanticModel, entity, counted) -> bool:  # noqa: ANN001
+    """The counted table references the entity's by exactly one foreign-key step."""
+    mine = {e.ref[0] for e in entity.of("table")}
+    theirs = {e.ref[0] for e in counted.of("table")}
+    links = [
+        (a, b)
+        for a in mine
+        for b in theirs
+        if a != b and (path := model.path(b, a)) and len(path) == 1 and path[0][0] == b
+    ]
+    return len(links) == 1
+
+
 def _entities_with_count(tokens: list[lx.Token], mentions: list) -> list[lx.Token] | None:
     """ "customers with more than 5 orders", "países con al menos 3 ciudades": the rows of one
     table counted per row of another, kept where the count passes: read as "orders by
@@ -727,8 +803,11 @@ def _entities_with_count(tokens: list[lx.Token], mentions: list) -> list[lx.Toke
         if entity.has("value") or counted.has("value") or entity.has("metric"):
             continue
         after = mentions[k + 4] if k + 4 < len(mentions) else None
+        prefix = range(0)
         if after is not None and after.kind == "schema" and after.start == counted.end:
-            continue  # "car manufacturers" read as "car" + "manufacturers": not one table
+            if not _names_head(tokens, counted, after):
+                continue  # "car manufacturers" read as "car" + "manufacturers": not one table
+            prefix, counted = range(counted.start, counted.end), after
         theirs = {e.ref[0] for e in counted.of("table")}
         # "districts have at least two addresses": a text column of the counted table groups
         by_column = not entity.has("table") and any(
@@ -754,9 +833,27 @@ def _entities_with_count(tokens: list[lx.Token], mentions: list) -> list[lx.Toke
             *tokens[counted.start : counted.end],
             word("por" if es else "by"),
             *tokens[entity.start : entity.end],
-            *tokens[entity.end :],
+            *[t for n, t in enumerate(tokens[entity.end :], start=entity.end) if n not in prefix],
         ]
     return None
+
+
+def _names_head(tokens: list[lx.Token], modifier, head) -> bool:  # noqa: ANN001
+    """A compound whose first words are words of the name of the one table the last word
+    names ("car manufacturers" where the makers' table is `car_makers`): the head noun names
+    the table, the words before it only repeat its name, so they are no table of their own."""
+    if head.has("value") or head.has("metric"):
+        return False
+    tables = {e.ref[0] for e in head.of("table")}
+    if len(tables) != 1:
+        return False
+    name = {
+        lx.word_key(w, tokens[0].lang) for w in re.split(r"[_\W]+", next(iter(tables)).lower()) if w
+    }
+    return all(
+        lx.word_key(tokens[n].norm, tokens[0].lang) in name
+        for n in range(modifier.start, modifier.end)
+    )
 
 
 _WHICH = lx.words("que what which cuales")

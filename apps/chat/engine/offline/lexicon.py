@@ -76,10 +76,19 @@ def tokenize(text: str, lang: str | None = None) -> list[Token]:
         raw = match.group()
         norm = fold(raw)
         if kind == "word" and "'" in norm:
-            norm = norm.split("'")[0]  # "month's" -> "month"
+            norm = _without_apostrophe(norm)
         key = word_key(norm, lang) if kind == "word" else norm
         tokens.append(Token(raw, norm, key, match.start(), match.end(), kind, lang))
     return tokens
+
+
+def _without_apostrophe(word: str) -> str:
+    """A possessive or a contraction loses its ending ("month's" -> "month", "don't" ->
+    "don"); a longer tail is part of the word, glued as some stored values are
+    ("People'sRepublic" -> "peoplesrepublic", never "people": that common word would then be
+    the whole value)."""
+    head, _, tail = word.partition("'")
+    return head if len(tail) <= 2 else word.replace("'", "")
 
 
 def phrase_key(text: str, lang: str, surfaces: dict[str, str] | None = None) -> str:

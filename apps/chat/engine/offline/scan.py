@@ -203,6 +203,24 @@ def _schema_at(model: SemanticModel, tokens: list[Token], i: int) -> tuple[int, 
     return 0, ()
 
 
+_RANKED = frozenset({"most", "least", "cmp"})
+
+
+def _measured_part(mentions: list[Mention], entries: tuple[Entry, ...], i: int) -> bool:
+    """One word of a longer value right after a superlative or a comparative ("the fewest
+    people", "more people": 'People's Republic') names what is ranked or compared, a measure,
+    never that value: read so, it becomes a filter nobody asked for. The word is then unknown
+    (asked back) unless the catalog names it otherwise."""
+    return (
+        bool(entries)
+        and bool(mentions)
+        and mentions[-1].kind in _RANKED
+        and mentions[-1].end == i
+        and all(e.kind == "value" for e in entries)
+        and _only_partial(entries)
+    )
+
+
 def _only_partial(entries: tuple[Entry, ...]) -> bool:
     return all(e.quality <= PARTIAL for e in entries)
 
@@ -317,6 +335,8 @@ def scan(model: SemanticModel, tokens: list[Token]) -> tuple[list[Mention], list
         marker_len = marker[0] if marker else 0
         if mentions and mentions[-1].kind == "cmp" and tok.kind == "number" and not span:
             schema_len = 0  # "horsepower greater than 150": a number, not a value '150'
+        if _measured_part(mentions, entries, i):
+            schema_len = 0  # "the fewest people": what is ranked, not 'People's Republic'
         if (
             span is not None
             and span.length >= max(schema_len, marker_len)
