@@ -126,3 +126,22 @@ def test_a_word_of_a_value_after_a_superlative_is_no_filter(atlas, lang, questio
     model, _conn = atlas[lang]
     result = interpret(question, model)
     assert result.route == "CLARIFY" or "People" not in (result.sql or ""), result.sql
+
+
+@pytest.mark.parametrize(
+    ("lang", "question"),
+    [
+        ("en", "What is the largest population for the governments?"),
+        ("es", "¿Cuál es la mayor población para los gobiernos?"),
+    ],
+)
+def test_a_superlative_of_a_column_listed_per_group_is_asked_back(atlas, lang, question):
+    """Every group's total sorted answers neither the one largest value nor its row."""
+    model, _conn = atlas[lang]
+    result = interpret(question, model)
+    assert result.route == "CLARIFY", result.sql
+    assert "largest_of_rows" in result.notes
+
+
+def test_the_row_with_the_largest_value_is_still_answered(atlas):
+    assert _rows(atlas, "en", "Which country has the largest population?") == ["Ruritania"]

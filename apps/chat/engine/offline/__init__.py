@@ -15,6 +15,7 @@ dates when the model was built with `date_bounds`, else computed in SQL from MAX
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, replace
 
@@ -211,6 +212,7 @@ def _interpret(
             check_relations(plan, model, related)
         check_negated_flags(plan, model)
         check_year_verbs(plan, year_read)
+        _check_largest_of_rows(plan, mentions)
         if patterns:  # "names that contain 'a'": LIKE on the column named, else the label
             plan = apply_patterns(plan, patterns, _columns_before(read, plan, model), model)
             if plan is None:
@@ -756,6 +758,30 @@ def _verb_before_count(
         )
         return [*tokens[: entity.end], said, *tokens[cmp.start :]]
     return None
+
+
+def _check_largest_of_rows(plan: QueryPlan, mentions: list) -> None:
+    """ "the largest horsepower for the models": a superlative said of a plain column, read as
+    every group's total sorted (no limit), answers neither "the largest" (one value) nor the
+    row that holds it; a column of each row is seldom meant summed. Asked back; "the model
+    with the largest horsepower" (a top 1) and "the total horsepower" are not this."""
+    if plan.limit is not None or not plan.dimensions or plan.order is None:
+        return
+    ranked = plan.metrics[plan.order.metric] if plan.order.metric < len(plan.metrics) else None
+    if ranked is None or not ranked.key.startswith("agg:sum:"):
+        return
+    summed = tuple(ranked.key.removeprefix("agg:sum:").split(".", 1))
+    for before, said in itertools.pairwise(mentions):
+        if (
+            before.kind not in ("most", "least")
+            or said.kind != "schema"
+            or said.start != before.end
+        ):
+            continue
+        if all(e.kind == "column" for e in said.entries) and summed in {
+            e.ref for e in said.entries
+        }:
+            raise Unclear("largest_of_rows", said.text)
 
 
 def _table_rows(mention) -> bool:  # noqa: ANN001
