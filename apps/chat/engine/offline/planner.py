@@ -403,7 +403,8 @@ def _superlative_row(ctx: Context, parts: Parts) -> None:
     ordered by the column, not a SUM per label (a label may repeat, and a join to another table
     would add the column up once per row joined)."""
     model = ctx.model
-    if parts.order is None or parts.limit is None or len(parts.metrics) != 1 or not parts.dims:
+    limit = parts.limit if parts.limit is not None or not parts.rows_count else parts.rows_count[1]
+    if parts.order is None or limit is None or len(parts.metrics) != 1 or not parts.dims:
         return
     if parts.grain or parts.having or parts.comparison or parts.rank_within or parts.share:
         return
@@ -437,66 +438,19 @@ def _superlative_row(ctx: Context, parts: Parts) -> None:
     if any(p.table != table for p in parts.projected):
         return
     parts.base = parts.listing_table = table
+    if parts.limit is None:  # "the names of the 3 countries with the largest population"
+        parts.limit = limit
+        ctx.used.add(parts.rows_count[0])
     parts.listing = list(dict.fromkeys([*parts.dims, *parts.projected]))
     ranks_only = said_only_as_qualifier(model, ctx.mentions, key)
     asked = names_its_columns(ctx.tokens) or any(
-        cols & set(parts.listing) for t, cols in _properties_said(ctx) if t == table
+        cols & set(parts.listing) for _i, t, cols in _properties_said(ctx) if t == table
     )  # "the name of the country with…", "the horsepower of the car with…"
     if not (ranks_only and asked) and ColumnRef(*column) not in parts.listing:
         parts.listing.append(ColumnRef(*column))  # "names and populations of …"
     parts.listing_order = ColumnRef(*column)
     parts.dims, parts.metrics = [], []
     ctx.notes.append("superlative over the rows named")
-
-
-def _unasked_label(ctx: Context, parts: Parts) -> None:
-    """ "What is the horsepower of the car with…", "How much does the car accelerate that…",
-    "¿cuánto acelera el coche…?": a column said of a table whose rows the question singles out
-    (a value, a top N) is a property of those rows; the table's label, listed because the table
-    was named, is not asked for, unless a name or id word asks for it."""
-    if len(parts.listing) < 2 or names_its_columns(ctx.tokens):
-        return
-    if not (parts.limit or any(_names_an_entity(ctx, f) for f in parts.filters)):
-        return  # "the email of the customers in a segment": whose email is part of the answer
-    for table, properties in _properties_said(ctx):
-        label = ColumnRef(table, ctx.model.tables[table].display)
-        said = any(label == ColumnRef(*e.ref) for m in ctx.mentions for e in m.of("column"))
-        if label in parts.listing and properties & set(parts.listing) and not said:
-            parts.listing = [c for c in parts.listing if c != label]
-            return
-
-
-def _names_an_entity(ctx: Context, f: Filter) -> bool:
-    """Whether a filter singles out rows by name: one value of a table's label or of a column
-    with more values than a category has (a make, a title), not of a category (a segment)."""
-    column = ctx.model.column(f.table, f.column)
-    if f.op != "=" or len(f.values) != 1 or column is None:
-        return False
-    info = ctx.model.tables.get(f.table)
-    return (info is not None and info.display == f.column) or len(column.values) > CATEGORY_VALUES
-
-
-def _properties_said(ctx: Context) -> list[tuple[str, set[ColumnRef]]]:
-    """(table, its columns said of it): a column right before the table's name with only
-    articles and "of"/"de" between ("the horsepower of the car", "acelera el coche"), or right
-    after it ("the car accelerate")."""
-    found = []
-    mentions = ctx.mentions
-    for i, m in enumerate(mentions):
-        tables = {e.ref[0] for e in m.of("table")} if m.kind == "schema" else set()
-        if len(tables) != 1:
-            continue
-        table = tables.pop()
-        for j in (i - 1, i + 1):
-            if not 0 <= j < len(mentions) or mentions[j].kind != "schema":
-                continue
-            a, b = sorted((i, j))
-            between = {t.norm for t in ctx.tokens[mentions[a].end : mentions[b].start]}
-            if between <= (lx.FILLER if j < i else set()):
-                columns = {ColumnRef(*e.ref) for e in mentions[j].of("column") if e.ref[0] == table}
-                if columns:
-                    found.append((table, columns))
-    return found
 
 
 def _shown_before_superlative(ctx: Context, i: int) -> bool:
@@ -531,6 +485,62 @@ def _in_a_list(ctx: Context, i: int) -> bool:
         last += 1
     run = ctx.mentions[first : last + 1]
     return any(m.kind == "conj" for m in run) and sum(m.kind == "schema" for m in run) > 1
+
+
+def _unasked_label(ctx: Context, parts: Parts) -> None:
+    """ "What is the horsepower of the car with…", "How much does the car accelerate that…",
+    "¿cuánto acelera el coche…?": a column said of a table whose rows the question singles out
+    (a value, a top N) is a property of those rows; the columns listed because the table was
+    named (its label, or every column of a table with no name) are not asked for, unless a
+    name or id word asks for them."""
+    if len(parts.listing) < 2 or names_its_columns(ctx.tokens):
+        return
+    if not (parts.limit or any(_names_an_entity(ctx, f) for f in parts.filters)):
+        return  # "the email of the customers in a segment": whose email is part of the answer
+    for i, table, properties in _properties_said(ctx):
+        if not properties & set(parts.listing):
+            continue
+        label = ColumnRef(table, ctx.model.tables[table].display)
+        said = {  # by a word of its own, not the table's ("city" read as `CityName` too)
+            ColumnRef(*e.ref) for k, m in enumerate(ctx.mentions) if k != i for e in m.of("column")
+        }
+        unasked = {*parts.subject_columns, label} - said - properties
+        if unasked & set(parts.listing):
+            parts.listing = [c for c in parts.listing if c not in unasked]
+            return
+
+
+def _names_an_entity(ctx: Context, f: Filter) -> bool:
+    """Whether a filter singles out rows by name: one value of a table's label or of a column
+    with more values than a category has (a make, a title), not of a category (a segment)."""
+    column = ctx.model.column(f.table, f.column)
+    if f.op != "=" or len(f.values) != 1 or column is None:
+        return False
+    info = ctx.model.tables.get(f.table)
+    return (info is not None and info.display == f.column) or len(column.values) > CATEGORY_VALUES
+
+
+def _properties_said(ctx: Context) -> list[tuple[int, str, set[ColumnRef]]]:
+    """(the table's mention, the table, its columns said of it): a column right before the
+    table's name with only articles and "of"/"de" between ("the horsepower of the car",
+    "acelera el coche"), or right after it ("the car accelerate")."""
+    found = []
+    mentions = ctx.mentions
+    for i, m in enumerate(mentions):
+        tables = {e.ref[0] for e in m.of("table")} if m.kind == "schema" else set()
+        if len(tables) != 1:
+            continue
+        table = tables.pop()
+        for j in (i - 1, i + 1):
+            if not 0 <= j < len(mentions) or mentions[j].kind != "schema":
+                continue
+            a, b = sorted((i, j))
+            between = {t.norm for t in ctx.tokens[mentions[a].end : mentions[b].start]}
+            if between <= (lx.FILLER if j < i else set()):
+                columns = {ColumnRef(*e.ref) for e in mentions[j].of("column") if e.ref[0] == table}
+                if columns:
+                    found.append((i, table, columns))
+    return found
 
 
 def _to_parent(model, child: str, parent: str) -> bool:  # noqa: ANN001
@@ -633,13 +643,20 @@ def _read_listing(ctx: Context, parts: Parts) -> None:
         ctx.used.add(table_i)
         parts.base = parts.listing_table = table
         info = model.tables[table]
-        if table == model.fact or not info.named:
-            # rows with no name of their own: their key says which row each is ("order 10248")
-            cols = list(info.key) if len(info.key) == 1 and not info.named else []
+        if info.named and info.display and names_its_columns(ctx.tokens):
+            # "the names (and ids) of the nations that…": those columns, not every column
+            ids = any(t.norm in lx.LABEL_ID_WORDS for t in ctx.tokens) and len(info.key) == 1
+            cols = [info.display, *(info.key if ids else ())]
+        elif table == model.fact or not info.named:
+            # rows with no name of their own, or dated events (an order, whatever its ShipName):
+            # their key says which row each is ("order 10248"); a lone table of named things
+            # (cities) is listed by what it holds
+            event = table == model.fact and bool(info.dates)
+            cols = list(info.key) if len(info.key) == 1 and (event or not info.named) else []
             cols += [c for c in info.columns if model.column(table, c).kind != "id"]
         else:
             cols = [info.display] if info.display else list(info.columns[:1])
-        parts.listing = [ColumnRef(table, c) for c in cols]
+        parts.listing = parts.subject_columns = [ColumnRef(table, c) for c in cols]
         return
     if column_i is not None:
         m = ctx.mentions[column_i]
@@ -884,10 +901,12 @@ def _read_order(
     limit: int | None = None
     subject: int | None = None
     ranked = False
+    first: int | None = None
     for k, m in enumerate(ctx.mentions):
         if m.kind not in ("rank", "most", "least"):
             continue
         ranked = True
+        first = k if first is None else first
         _ranks_a_measure(ctx, k, slot_at)
         if direction is None:
             direction = m.kind == "most" or (m.kind == "rank" and m.value == "desc")
@@ -927,6 +946,8 @@ def _read_order(
         ranked_dim = [d for d in parts.dims if d not in others]
         if others and ranked_dim and not parts.grain:
             parts.rank_within = others  # "el producto más vendido de cada región"
+        if limit is None and first is not None:
+            parts.rows_count = _number_of_rows_grouped(ctx, parts, first)
         if limit is None and ctx.has("rank", "most", "least") and not ctx.mentions[subject].plural:
             limit = 1
     if not parts.metrics and not followup:
@@ -936,6 +957,21 @@ def _read_order(
     else:
         parts.order = Order(parts.order.metric, direction if direction is not None else True)
     parts.limit = limit
+
+
+def _number_of_rows_grouped(ctx: Context, parts: Parts, k: int) -> tuple[int, int] | None:
+    """ "the names of the 3 countries with the largest population": a number right before the
+    table whose rows are grouped (its label already listed), and before the superlative at
+    mention `k`, is how many rows to keep: (mention, number), taken by `_superlative_row`
+    only (a count, "the 3 countries with the fewest X", may count what was not said)."""
+    tables = {d.table for d in parts.dims}
+    for j in range(k - 1):
+        m, rows = ctx.mentions[j], ctx.mentions[j + 1]
+        if m.kind != "number" or j in ctx.used or (j and ctx.mentions[j - 1].kind == "cmp"):
+            continue
+        if rows.kind == "schema" and {e.ref[0] for e in rows.of("table")} & tables:
+            return j, int(m.value[0])
+    return None
 
 
 def _ranks_a_measure(ctx: Context, k: int, slot_at: dict[int, int]) -> None:

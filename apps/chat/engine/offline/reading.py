@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from sqlglot import exp
 
+from .labels import person_name
 from .plan import QueryPlan, plan_from_dict
 from .semantic import SemanticModel
 
@@ -89,6 +90,14 @@ def formula(model: SemanticModel, key: str) -> str:
     return key
 
 
+def _shown(model: SemanticModel, plan: QueryPlan, ref) -> str:  # noqa: ANN001
+    """A column as the answer shows it: a person's label shown whole is both name columns."""
+    pair = person_name(model, ref.table) if ref.table in plan.full_names else None
+    if pair is None or ref.column != model.tables[ref.table].display:
+        return ref.column
+    return " ".join(pair)
+
+
 def describe(plan: QueryPlan | None, model: SemanticModel, lang: str) -> str:
     """The plan as one line in `lang` ("es" or "en"), parts joined by " · "."""
     if plan is None:
@@ -96,7 +105,7 @@ def describe(plan: QueryPlan | None, model: SemanticModel, lang: str) -> str:
     w = _WORDS["es" if lang == "es" else "en"]
     bits: list[str] = []
     if plan.listing:
-        names = ", ".join(c.column for c in plan.listing)
+        names = ", ".join(_shown(model, plan, c) for c in plan.listing)
         bits.append(f"{plan.table}: {names}" + (f" ({w['distinct']})" if plan.distinct else ""))
     for m in plan.metrics:
         bits.append(f"{m.label} = {formula(model, m.key)}")
@@ -126,7 +135,7 @@ def describe(plan: QueryPlan | None, model: SemanticModel, lang: str) -> str:
     for h in plan.having:
         label = plan.metrics[h.metric].label if h.metric < len(plan.metrics) else "?"
         bits.append(f"{label} {h.op} {h.value:g}")
-    groups = [d.column for d in plan.dimensions]
+    groups = [_shown(model, plan, d) for d in plan.dimensions]
     if plan.grain:
         groups.insert(min(plan.period_position, len(groups)), w["grains"][plan.grain])
     if groups:
