@@ -145,3 +145,20 @@ def test_a_superlative_of_a_column_listed_per_group_is_asked_back(atlas, lang, q
 
 def test_the_row_with_the_largest_value_is_still_answered(atlas):
     assert _rows(atlas, "en", "Which country has the largest population?") == ["Ruritania"]
+
+
+@pytest.mark.parametrize(
+    ("lang", "question", "expected"),
+    [
+        ("en", "How many countries have more than 1 car maker?", [(1,)]),
+        ("en", "What is the number of countries with at least 1 car maker?", [(2,)]),
+        ("es", "¿Cuántos países tienen más de 1 fabricante?", [(1,)]),
+        ("es", "¿Cuántos países tienen al menos 1 fabricante?", [(2,)]),
+    ],
+)  # fmt: skip
+def test_how_many_entities_pass_a_count_of_linked_rows(atlas, lang, question, expected):
+    """The groups that pass the HAVING, counted (not the linked rows counted per group)."""
+    model, conn = atlas[lang]
+    result = interpret(question, model)
+    assert result.route == "SQL", (question, result.clarify)
+    assert conn.execute(result.sql).fetchall() == expected

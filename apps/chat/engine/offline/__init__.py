@@ -149,6 +149,12 @@ def _interpret(
         tokens = verb_count
         mentions, unmapped = scan(model, tokens)
     counted_per = _entities_with_count(tokens, mentions)
+    groups_counted = False
+    if counted_per is None:  # "how many countries have more than 2 makers": count those
+        uncounted = _without_count_word(tokens, mentions)
+        if uncounted is not None:
+            counted_per = _entities_with_count(uncounted, scan(model, uncounted)[0])
+            groups_counted = counted_per is not None
     if counted_per is not None:  # "customers with more than 5 orders" -> "orders by customers …"
         tokens = counted_per
         mentions, unmapped = scan(model, tokens)
@@ -213,6 +219,10 @@ def _interpret(
         check_negated_flags(plan, model)
         check_year_verbs(plan, year_read)
         _check_largest_of_rows(plan, mentions)
+        if groups_counted:
+            if not plan.having or not plan.dimensions:
+                raise Unclear("numeric_filter")
+            plan = plan.with_changes(groups_counted=True)
         if patterns:  # "names that contain 'a'": LIKE on the column named, else the label
             plan = apply_patterns(plan, patterns, _columns_before(read, plan, model), model)
             if plan is None:
@@ -715,6 +725,7 @@ def _entity_rows(
 _NEGATIONS = lx.words("not no dont doesnt didnt never nunca jamas ni neither nor")
 _COUNT_GAP = lx.RELATION_BEFORE - _NEGATIONS
 _VERB_KINDS = frozenset({"info", "meaning", "exist"})
+_HAVE = lx.words("have has had tiene tienen tenia tenian")
 
 
 def _verb_before_count(
@@ -741,8 +752,11 @@ def _verb_before_count(
             if verb is None or n not in range(verb.start, verb.end)
         ]
         unknown = [n for n in gap if tokens[n].norm not in _COUNT_GAP]
+        had = [n for n in gap if tokens[n].norm in _HAVE]
         if verb is None and len(unknown) == 1:
             verb_at = unknown
+        elif verb is None and not unknown and len(had) == 1:
+            verb_at = had  # "countries has more than 2 makers": a "have" the scan passed
         elif verb is not None and not unknown and verb.end - verb.start == 1:
             verb_at = [verb.start]
         else:
@@ -757,6 +771,20 @@ def _verb_before_count(
             first, text=with_word, norm=with_word, key=lx.word_key(with_word, first.lang)
         )
         return [*tokens[: entity.end], said, *tokens[cmp.start :]]
+    return None
+
+
+def _without_count_word(tokens: list[lx.Token], mentions: list) -> list[lx.Token] | None:
+    """The tokens without a count word ("how many", "the number of", "cuántos") said right
+    before a table whose rows are then kept by a count of another table ("how many countries
+    have more than 2 makers"): what passes is listed, then counted (`groups_counted`)."""
+    for k, counter in enumerate(mentions[:-3]):
+        entity = mentions[k + 1]
+        if counter.kind != "count" or not _table_rows(entity):
+            continue
+        if not any(m.kind == "cmp" for m in mentions[k + 2 : k + 4]):
+            continue
+        return [*tokens[: counter.start], *tokens[counter.end :]]
     return None
 
 
