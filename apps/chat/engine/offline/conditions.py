@@ -161,7 +161,7 @@ def read_numeric(
         if m.kind == "cmpavg":
             _above_average(ctx, parts, k, str(m.value))
             continue
-        if m.kind != "cmp":
+        if m.kind != "cmp" or k in ctx.used:  # used: a flag's yes (_said_equal)
             continue
         number = _cmp_number(ctx, k)
         if number is None:
@@ -630,9 +630,25 @@ def take_flags(ctx: Context) -> None:
         }
         if nouns:  # the noun it qualifies: its own flag ("active customers"), not another's
             found = [ref for ref in found if ref[0] in nouns]
-        if found:
+        said = _said_equal(ctx, i)
+        if found and said in (None, 1.0):
             ctx.flags[i] = found
             ctx.used.add(i)
+            if said is not None:
+                ctx.used.update({i + 1, i + 2})
+
+
+def _said_equal(ctx: Context, i: int) -> float | None:
+    """The number in "active equal to 1", "active igual a 1", "active = 1" after the mention
+    at i, or None. After a yes/no column, 1 is the flag itself, not a second, numeric
+    condition; any other number is no adjective (the column is compared)."""
+    cmp, number = i + 1, i + 2
+    if number >= len(ctx.mentions) or ctx.mentions[cmp].kind != "cmp":
+        return None
+    if ctx.mentions[cmp].value != "=" or ctx.mentions[number].kind != "number":
+        return None
+    value, percent = ctx.mentions[number].value
+    return None if percent else float(value)
 
 
 def _flag_filter(ctx: Context, table: str, column: str) -> Filter | NumericFilter:
