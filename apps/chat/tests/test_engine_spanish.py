@@ -47,7 +47,8 @@ def atlas(tmp_path_factory):  # noqa: ANN001, ANN201
             ('CAF', 'French', 'T', 0.0), ('CMR', 'French', 'T', 0.0),
             ('CMR', 'English', 'T', 0.0), ('CAN', 'English', 'T', 60.4),
             ('CAN', 'French', 'T', 23.4), ('USA', 'English', 'T', 86.2),
-            ('USA', 'Spanish', 'F', 7.5), ('CHN', 'Chinese', 'T', 92.0);
+            ('USA', 'Spanish', 'F', 7.5), ('CHN', 'Chinese', 'T', 92.0),
+            ('CMR', 'Haya', 'F', 0.1);
         CREATE TABLE store (StoreId INTEGER PRIMARY KEY, CountryCode TEXT
             REFERENCES country(Code), Opened INTEGER);
         INSERT INTO store VALUES (1, 'NOR', 1999), (2, 'NOR', 2004), (3, 'CAN', 2010),
@@ -283,3 +284,38 @@ def test_a_name_one_letter_from_a_stored_name_is_that_name(atlas):
 def test_a_name_two_letters_from_a_stored_name_is_asked_back(atlas):
     """ "Alemania" (Germany) is two letters from 'Albania': never read as it."""
     assert "Alemania" in _asked_back(atlas, "¿Cuál es la población de Alemania?")
+
+
+# --- word order -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "¿Cuántos idiomas hay?",
+        "¿Cuántos idiomas distintos hay?",
+        "¿Cuántos idiomas diferentes hay?",
+        "How many different languages are there?",
+    ],
+)
+def test_a_grammar_word_next_to_a_column_is_no_value(atlas, question):
+    """ "hay" is the language 'Haya' by its stem, and stood next to "idiomas" (its column's
+    name), which was taken as evidence: a lower-case grammar word never is a value."""
+    sql = _right(atlas, question, "SELECT COUNT(DISTINCT Language) FROM countrylanguage")
+    assert "Haya" not in sql
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "¿Qué países distintos tienen más de 1 tienda?",
+        "Which distinct countries have more than 1 store?",
+    ],
+)
+def test_que_before_a_table_lists_its_rows(atlas, question):
+    """ "¿Qué países distintos…?": "qué" before the table asked about lists it, as "which"
+    does, and "distintos" after the noun qualifies it, as "distinct" before it does."""
+    model, conn = atlas
+    result = interpret(question, model)
+    assert result.route == "SQL", result.clarify
+    assert {row[0] for row in conn.execute(result.sql).fetchall()} == {"Norway"}

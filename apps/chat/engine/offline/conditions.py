@@ -166,6 +166,9 @@ def read_numeric(
         number = _cmp_number(ctx, k)
         if number is None:
             raise Unclear("numeric_filter", m.text)
+        either = _or_before(ctx, k)
+        if either is not None:  # "made by GM or weighing more than 3500": no OR of filters
+            raise Unclear("numeric_filter", either)
         value, percent = number
         op = str(m.value)
         target = None
@@ -232,6 +235,21 @@ def read_numeric(
         else:
             apply_numeric(ctx, parts, target, op, value, percent)
     return pending, row_nouns
+
+
+def _or_before(ctx: Context, k: int) -> str | None:
+    """The "or"/"o" that joins the comparison at k to another condition ("General Motors o
+    pesan más de 3500", "or weighing more than 3500"), or None. Filters are ANDed: reading it
+    as one more condition answers another question. "3 o más" is one number's range."""
+    for j in (k - 1, k - 2):
+        if j < 1:
+            return None
+        m = ctx.mentions[j]
+        if m.kind == "conj" and lx.fold(m.text) in lx.OR_WORDS:
+            return None if ctx.mentions[j - 1].kind == "number" else m.text
+        if m.kind != "schema":
+            return None
+    return None
 
 
 def _joined(ctx: Context, number: int, k: int) -> bool:

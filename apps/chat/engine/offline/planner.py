@@ -110,7 +110,20 @@ def _implied_metrics(ctx: Context, slots: list[MetricSlot]) -> None:
 
 def _opens_a_listing(ctx: Context) -> bool:
     words = tuple(t.norm for t in ctx.tokens[:3])
-    return any(words[: len(opener)] == opener for opener in lx.LIST_OPENERS)
+    return any(words[: len(opener)] == opener for opener in lx.LIST_OPENERS) or _which_rows(ctx)
+
+
+def _which_rows(ctx: Context) -> bool:
+    """ "¿Qué ciudades distintas están en…?", "¿Qué países tienen…?": "qué" right before the
+    table asked about opens a listing, as "which" does ("¿qué producto vendió más?" still
+    ranks: a superlative or a count is no listing)."""
+    if not ctx.tokens or ctx.tokens[0].norm != "que":
+        return False
+    for m in ctx.mentions:
+        if m.kind == "distinct":
+            continue
+        return m.kind == "schema" and m.has("table") and not m.has("value")
+    return False
 
 
 def _names_other_measure(ctx: Context) -> bool:
