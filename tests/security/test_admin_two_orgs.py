@@ -151,3 +151,35 @@ def test_the_admin_follows_the_policys_capabilities_not_the_role() -> None:
     policy.save()
     assert not analyst.user.groups.exists()
     assert client.get("/admin/knowledge/metric/").status_code == 403
+
+
+def test_a_member_removed_from_an_org_loses_the_admin_groups_it_gave() -> None:
+    acme = Organization.objects.get(slug="acme")
+    member, _ = membership_create(org=acme, username="leaver", password=PASSWORD, role="ADMIN")
+    assert member.user.groups.filter(name__startswith="DataChat").exists()
+    member.delete()  # as the admin's delete action does
+    assert not member.user.groups.filter(name__startswith="DataChat").exists()
+    client = Client()
+    assert client.login(request=login_request(), username="leaver", password=PASSWORD)
+    assert client.get("/admin/governance/membership/").status_code in (302, 403)
+
+
+def test_migrate_drops_the_legacy_per_role_groups_and_re_derives_every_members_groups() -> None:
+    # A database from before the capability groups: an org admin sits only in the old per-role
+    # group, which still carries model permissions.
+    from django.contrib.auth.models import Group, Permission
+    from django.core.management import call_command
+
+    from apps.governance.signals import LEGACY_ROLE_GROUPS
+
+    acme = Organization.objects.get(slug="acme")
+    member, _ = membership_create(org=acme, username="old-admin", password=PASSWORD, role="ADMIN")
+    legacy = Group.objects.create(name=LEGACY_ROLE_GROUPS[0])
+    legacy.permissions.set(Permission.objects.filter(codename="change_accesspolicy"))
+    member.user.groups.set([legacy])
+
+    call_command("migrate", verbosity=0)
+
+    assert not Group.objects.filter(name__in=LEGACY_ROLE_GROUPS).exists()
+    names = set(member.user.groups.values_list("name", flat=True))
+    assert "DataChat organization administrators" in names  # the org admin's capability group

@@ -256,6 +256,10 @@ def _describe(
     if plan.listing:
         return _listing(rows, lang, max(row_count, len(rows)))
     keys = (1 if plan.grain and not plan.average_over else 0) + len(plan.dimensions)
+    if plan.hidden_metrics and len(columns) < keys + len(plan.metrics):
+        plan = _shown_metrics(plan)
+        if not plan.metrics:  # "the country with the most car makers": the names it asked for
+            return _listing(rows, lang, max(row_count, len(rows)))
     if len(columns) != keys + len(plan.metrics) or not plan.metrics:
         return _generic(columns, rows, lang, len(rows))
     if keys == 0:
@@ -271,6 +275,14 @@ def _describe(
     if plan.grain and not (plan.order and plan.limit):
         return _series(plan, rows, lang)
     return _ranking(plan, rows, keys, lang)
+
+
+def _shown_metrics(plan: QueryPlan) -> QueryPlan:
+    """The plan as its columns show it: without the metrics said only to rank or keep the rows
+    (they are not columns; the interpretation says them), ordered by none of the others."""
+    hidden = set(plan.hidden_metrics)
+    metrics = tuple(m for n, m in enumerate(plan.metrics) if n not in hidden)
+    return replace(plan, metrics=metrics, order=None, having=(), hidden_metrics=())
 
 
 def _context(plan: QueryPlan) -> str:

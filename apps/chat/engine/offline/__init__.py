@@ -43,8 +43,10 @@ from .reading import describe
 from .relations import check_negated_flags, check_relations, related_rows, relation_verbs
 from .scan import scan
 from .semantic import SemanticModel, build_semantic_model
+from .shown import drop_constant_dimensions, hide_qualifier_measures
 from .sqlgen import PlanError, compile_sql
 from .suggest import clarify_message, meant_dimensions, suggestions
+from .than import take_than
 from .typos import correct as correct_typos
 
 __all__ = [
@@ -94,6 +96,7 @@ def _interpret(
     tokens = _numeric_between(_distinct_first(_rewrite_phrases(lx.tokenize(question, lang))))
     tokens = full_names(model, tokens)  # "full name" -> "first name and last name"
     tokens, shape = _analytic_shape(tokens)
+    tokens, than = take_than(tokens)  # "greater than any country in Europe": read apart
     tokens, patterns = take_patterns(question, tokens)
     if previous is not None:
         tokens = _same_for(tokens)
@@ -129,6 +132,7 @@ def _interpret(
         if having_rows is not None:  # "clientes que nunca compraron en Online" -> "ventas … Online"
             tokens = having_rows.tokens
             mentions, unmapped = scan(model, tokens)
+    said = tokens, mentions  # as the question put them, before a rewrite adds words of its own
     counted_per = _entities_with_count(tokens, mentions)
     if counted_per is not None:  # "customers with more than 5 orders" -> "orders by customers …"
         tokens = counted_per
@@ -185,6 +189,8 @@ def _interpret(
             raise Unclear("vague")
         plan, parts, said_metric, read = _plan(question, model, tokens, lang, previous)
         plan = shape.apply(plan)
+        if than is not None:
+            plan = than.apply(plan, model)
         if having_rows is not None:
             plan = having_rows.listing(plan, model)
         if related is not None:  # the plan answers the relation the verb said, or ask
@@ -194,6 +200,10 @@ def _interpret(
             plan = apply_patterns(plan, patterns, _columns_before(read, plan, model), model)
             if plan is None:
                 raise Unclear("unknown_value", patterns[0].text)
+        plan = plan.with_changes(hidden_metrics=())
+        if previous is None and not ctx.has("group"):  # "solo Online" keeps its grouping
+            plan = drop_constant_dimensions(plan)
+        plan = hide_qualifier_measures(plan, model, *said)
         sql = compile_sql(plan, model)
         skip = read.qualifiers | (read.rejected - read.unread) | read.consumed
         left = unused_mention(read.mentions, skip, plan, sql, model)

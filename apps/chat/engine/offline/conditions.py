@@ -61,8 +61,8 @@ def read_with(ctx: Context, parts: Parts) -> None:
         target = schema_mention(ctx, j)
         if target is None or j in ctx.used or target.has("metric"):
             continue
-        if j + 1 < len(ctx.mentions) and ctx.mentions[j + 1].kind == "cmp":
-            continue  # "con precio mayor a 300" is a comparison
+        if j + 1 < len(ctx.mentions) and ctx.mentions[j + 1].kind in ("cmp", "cmpavg"):
+            continue  # "con precio mayor a 300", "with a weight below the average": compared
         if j in ctx.year_named:
             continue  # "with an independence year after 1950": the time compares it
         numeric = [e for e in target.of("column") if column_kind(ctx, e) == "number"]
@@ -282,6 +282,11 @@ def _above_average(ctx: Context, parts: Parts, k: int, op: str) -> None:
             continue
         ctx.used.add(j)
         ctx.consumed.add(j)
+        after = schema_mention(ctx, k + 1)
+        same = after is not None and any(e.ref == (table, column) for e in after.entries)
+        if j != k + 1 and same:
+            ctx.used.add(k + 1)  # "weight below the average weight": the mean of that column
+            ctx.consumed.add(k + 1)
         parts.numeric.append(NumericFilter(table, column, op, 0.0, average=True))
         if parts.listing_table == table:
             ref = ColumnRef(table, column)

@@ -316,7 +316,8 @@ AVERAGE_CMP: dict[str, str] = {
     **{
         f"{head} {avg}": ">"
         for head in phrases(
-            "above | over | higher than | greater than | more than | por encima de | "
+            "above | over | higher than | greater than | more than | larger than | bigger than | "
+            "mas grande que | por encima de | "
             "por encima del | mayor que | mayor al | mayores al | superior a | superior al | "
             "superiores al | mas que | mas alto que | mas alta que"
         )
@@ -325,7 +326,8 @@ AVERAGE_CMP: dict[str, str] = {
     **{
         f"{head} {avg}": "<"
         for head in phrases(
-            "below | under | lower than | less than | por debajo de | por debajo del | "
+            "below | under | lower than | less than | smaller than | mas pequeno que | "
+            "mas pequena que | por debajo de | por debajo del | "
             "menor que | menor al | menores al | inferior a | inferior al | inferiores al | "
             "menos que | mas bajo que | mas baja que"
         )
@@ -806,6 +808,15 @@ PAY_VERBS = words("cobra cobran cobrar gana ganan ganar paid pay payed earn earn
 
 # English names of common Spanish category values ("the managers" -> 'Gerente'), used only
 # when the catalog gives the phrase no other meaning.
+# Endings that make an adjective of a place's name, after the name or its stem without the
+# last vowel: Asia-n, Europe-an, Afric-ano, Asi-ático, Europ-eo (`typos._place_adjective`).
+PLACE_ADJECTIVE_ENDINGS = (
+    "n",
+    "an",
+    "ns",
+    "ans",
+    *(f"{stem}{end}" for stem in ("an", "atic", "e") for end in ("o", "a", "os", "as")),
+)
 VALUE_GLOSS: dict[str, tuple[str, ...]] = {
     "gerente": ("manager", "managers"),
     "vendedor": ("salesperson", "salespeople", "sales rep", "sales reps"),
@@ -995,11 +1006,11 @@ RELATION_AFTER = words(
 )
 
 
-# Spanish names of the world's languages, continents, regions and compass points, and the
-# adjectives of the continents, in English (folded, singular): a value stored in English
-# ('English', 'Europe', 'Central Africa') is found from its Spanish name ("inglés", "Europa",
-# "África Central", "países asiáticos") on any schema (semantic._index_value_names). General
-# vocabulary of any atlas or dictionary, never one database's values.
+# Spanish names of the world's languages, continents, regions and compass points, in English
+# (folded, singular): a value stored in English ('English', 'Europe', 'Central Africa') is
+# found from its Spanish name ("inglés", "Europa", "África Central") on any schema
+# (semantic._index_value_names). General vocabulary of any atlas or dictionary, never one
+# database's values.
 NAME_GLOSS: dict[str, tuple[str, ...]] = {
     # languages (and the people or things of their country: "chino" is Chinese)
     "ingles": ("english",),
@@ -1043,12 +1054,8 @@ NAME_GLOSS: dict[str, tuple[str, ...]] = {
     "bulgaro": ("bulgarian",),
     "suajili": ("swahili",),
     "tagalo": ("tagalog",),
-    # continents and regions, and their adjectives ("países asiáticos" are Asia's)
+    # continents and regions (their adjectives: typos._place_adjective)
     "europa": ("europe",),
-    "europeo": ("europe", "european"),
-    "asiatico": ("asia", "asian"),
-    "africano": ("africa", "african"),
-    "americano": ("america", "american"),
     "oceania": ("oceania",),
     "antartida": ("antarctica",),
     "norteamerica": ("north america",),

@@ -299,6 +299,10 @@ def resolve_label_words(ctx: Context) -> None:
         several = len({e.ref[0] for e in m.of("column")}) > 1
         if not label and not (several and _plain_column(ctx, i)):
             continue
+        named = _named_column(ctx, i) if label else None
+        if named is not None:  # "the continent name" (no continents table): that column
+            ctx.mentions[i] = replace(m, entries=(Entry("column", named, EXACT),))
+            continue
         table, owner, adjacent = _label_owner(ctx, i)
         if table is None or not (adjacent or label and several):
             continue  # another column said in several tables: only the table next to it
@@ -317,6 +321,71 @@ def resolve_label_words(ctx: Context) -> None:
         ctx.column_table[i] = table
         if adjacent and owner is not None and owner == i - 1:
             ctx.qualifiers.add(owner)
+
+
+def _named_column(ctx: Context, i: int) -> tuple[str, str] | None:
+    """The text column a name word is said of when that mention names one text column and no
+    table: right before it ("the continent name") or after "of"/"de" ("el nombre del
+    continente"). The word names the column's own values, not another table's label."""
+    m = ctx.mentions[i]
+    if ctx.tokens[m.start].norm not in lx.LABEL_NAME_WORDS:
+        return None
+    if i > 0 and ctx.mentions[i - 1].end == m.start:
+        other = ctx.mentions[i - 1]
+    elif i + 1 < len(ctx.mentions) and _said_of(ctx, m.end, ctx.mentions[i + 1].start):
+        other = ctx.mentions[i + 1]
+    else:
+        return None
+    if other.kind != "schema" or other.has("table") or other.has("value") or other.has("metric"):
+        return None
+    columns = {e.ref for e in other.of("column")}
+    if len(columns) != 1:
+        return None
+    ref = next(iter(columns))
+    column = ctx.model.column(*ref)
+    return tuple(ref) if column is not None and column.kind == "text" else None
+
+
+def _said_of(ctx: Context, start: int, end: int) -> bool:
+    """Whether the words from token `start` to `end` are "of (the)"/"de (la)"/"del"."""
+    words = [t.norm for t in ctx.tokens[start:end]]
+    return bool(words) and words[0] in _LABEL_LINKS and set(words[1:]) <= lx.FILLER
+
+
+def resolve_column_of_rows(ctx: Context) -> None:
+    """ "the model of the car": a word naming a table and columns of others, said "of" the
+    rows of a table, is the column of those rows (of that table, or of one joined to it one
+    to one, each car one row of car names), not the other table's rows. With no such column,
+    or several, it is left as it is; so it is when the question aggregates or ranks ("which
+    model of the car has the minimum horsepower"), which the ranking rules read."""
+    model = ctx.model
+    if ctx.has("agg", "most", "least", "rank", "count"):
+        return
+    for i, m in enumerate(ctx.mentions[:-1]):
+        if not (m.has("table") and m.has("column")) or _is_label_word(ctx, i):
+            continue
+        rows = _table_of(ctx, i + 1)
+        between = {t.norm for t in ctx.tokens[m.end : ctx.mentions[i + 1].start]}
+        if rows is None or not between & _LABEL_LINKS or not between <= _LABEL_BETWEEN:
+            continue
+        own = {e.ref for e in m.of("column") if _one_to_one(model, rows, e.ref[0])}
+        if len(own) != 1:
+            continue
+        (ref,) = own
+        ctx.mentions[i] = replace(m, entries=(Entry("column", ref, EXACT),))
+        ctx.column_table[i] = ref[0]
+
+
+def _one_to_one(model, table: str, other: str) -> bool:  # noqa: ANN001
+    """Whether each row of `table` is one row of `other`: the same table, or joined key to key."""
+    if table == other:
+        return True
+    steps = model.path(table, other)
+    if not steps or len(steps) != 1:
+        return False
+    left, left_col, right, right_col = steps[0]
+    keys = {t: model.tables[t].key for t in (left, right) if t in model.tables}
+    return keys.get(left) == (left_col,) and keys.get(right) == (right_col,)
 
 
 def pair_qualifiers(ctx: Context) -> None:

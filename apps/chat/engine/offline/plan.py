@@ -56,6 +56,13 @@ class NumericFilter:
     op: str  # ">", ">=", "<", "<=", "=", "!="
     value: float
     average: bool = False  # compared with the column's mean over its table, not with `value`
+    # Compared with other rows of its table (`than.py`), not with `value`: "every" row having
+    # `than_values` ((column, value) pairs: the largest of them for ">", the smallest for
+    # "<"), or the "row" ranked first by `than_rank` (descending when `than_desc`).
+    than: str = ""
+    than_values: tuple = ()
+    than_rank: str = ""
+    than_desc: bool = True
 
 
 @dataclass(frozen=True)
@@ -155,6 +162,10 @@ class QueryPlan:
     # "the country with the lowest life expectancy": the listed rows ordered by this column of
     # theirs (rows without a value left out), `order.desc` its direction, `limit` kept
     listing_order: ColumnRef | None = None
+    # "the country with the most car makers", "districts with at least two addresses": metrics
+    # (indexes into `metrics`) said only to rank or keep the rows; ORDER BY and HAVING use them,
+    # the answer's columns do not (`shown.py`)
+    hidden_metrics: tuple[int, ...] = ()
 
     @property
     def is_listing(self) -> bool:

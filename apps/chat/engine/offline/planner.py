@@ -34,6 +34,7 @@ from .parser import (
     pair_qualifiers,
     pick_column,
     pick_numeric,
+    resolve_column_of_rows,
     resolve_label_words,
     resolve_weak_values,
     schema_mention,
@@ -50,6 +51,7 @@ from .plan import (
 )
 from .scan import Mention
 from .semantic import CATEGORY_VALUES
+from .shown import names_its_columns, said_only_as_qualifier
 
 # --- metrics and subject --------------------------------------------------------------------
 
@@ -114,16 +116,20 @@ def _opens_a_listing(ctx: Context) -> bool:
 
 
 def _which_rows(ctx: Context) -> bool:
-    """ "¿Qué ciudades distintas están en…?", "¿Qué países tienen…?": "qué" right before the
-    table asked about opens a listing, as "which" does ("¿qué producto vendió más?" still
-    ranks: a superlative or a count is no listing)."""
-    if not ctx.tokens or ctx.tokens[0].norm != "que":
+    """ "¿Qué países tienen…?", "¿Qué ciudades distintas están en…?": "qué" right before a
+    table's name in the plural (a distinct word may stand between: `_distinct_first`) asks for
+    its rows, as "which countries" does (not for how many there are)."""
+    if not ctx.tokens or ctx.tokens[0].norm != "que" or not ctx.mentions:
         return False
-    for m in ctx.mentions:
-        if m.kind == "distinct":
-            continue
-        return m.kind == "schema" and m.has("table") and not m.has("value")
-    return False
+    mentions = list(ctx.mentions)
+    start = 1
+    while mentions and mentions[0].kind == "distinct" and mentions[0].start == start:
+        start = mentions.pop(0).end
+    if not mentions:
+        return False
+    first = mentions[0]
+    plural = first.plural or ctx.tokens[first.end - 1].norm.endswith("s")
+    return first.start == start and first.kind == "schema" and first.has("table") and plural
 
 
 def _names_other_measure(ctx: Context) -> bool:
@@ -212,6 +218,7 @@ def read_parts(ctx: Context, *, base_hint: str | None = None, force_fact: bool =
     resolve_weak_values(ctx)
     join_split_names(ctx)
     resolve_label_words(ctx)
+    resolve_column_of_rows(ctx)
     pair_qualifiers(ctx)
     claim_year_columns(ctx)
     take_flags(ctx)
@@ -277,6 +284,7 @@ def read_parts(ctx: Context, *, base_hint: str | None = None, force_fact: bool =
         _extreme_row(ctx, parts)
     if base_hint is None:
         _superlative_row(ctx, parts)
+    _unasked_label(ctx, parts)
     if ctx.has("share"):
         read_share(ctx, parts)
     additive = all(ms.metric_agg(model, k) in ("sum", "count") for k in parts.metrics)
@@ -398,10 +406,66 @@ def _superlative_row(ctx: Context, parts: Parts) -> None:
     if any(f.table != table and model.path(table, f.table) is None for f in parts.numeric):
         return
     parts.base = parts.listing_table = table
-    parts.listing = [*parts.dims, ColumnRef(*column)]
+    parts.listing = list(parts.dims)
+    ranks_only = said_only_as_qualifier(model, ctx.mentions, key)
+    asked = names_its_columns(ctx.tokens) or any(
+        cols & set(parts.dims) for t, cols in _properties_said(ctx) if t == table
+    )  # "the name of the country with…", "the horsepower of the car with…"
+    if not (ranks_only and asked):  # "names and populations of …"
+        parts.listing.append(ColumnRef(*column))
     parts.listing_order = ColumnRef(*column)
     parts.dims, parts.metrics = [], []
     ctx.notes.append("superlative over the rows named")
+
+
+def _unasked_label(ctx: Context, parts: Parts) -> None:
+    """ "What is the horsepower of the car with…", "How much does the car accelerate that…",
+    "¿cuánto acelera el coche…?": a column said of a table whose rows the question singles out
+    (a value, a top N) is a property of those rows; the table's label, listed because the table
+    was named, is not asked for, unless a name or id word asks for it."""
+    if len(parts.listing) < 2 or names_its_columns(ctx.tokens):
+        return
+    if not (parts.limit or any(_names_an_entity(ctx, f) for f in parts.filters)):
+        return  # "the email of the customers in a segment": whose email is part of the answer
+    for table, properties in _properties_said(ctx):
+        label = ColumnRef(table, ctx.model.tables[table].display)
+        said = any(label == ColumnRef(*e.ref) for m in ctx.mentions for e in m.of("column"))
+        if label in parts.listing and properties & set(parts.listing) and not said:
+            parts.listing = [c for c in parts.listing if c != label]
+            return
+
+
+def _names_an_entity(ctx: Context, f: Filter) -> bool:
+    """Whether a filter singles out rows by name: one value of a table's label or of a column
+    with more values than a category has (a make, a title), not of a category (a segment)."""
+    column = ctx.model.column(f.table, f.column)
+    if f.op != "=" or len(f.values) != 1 or column is None:
+        return False
+    info = ctx.model.tables.get(f.table)
+    return (info is not None and info.display == f.column) or len(column.values) > CATEGORY_VALUES
+
+
+def _properties_said(ctx: Context) -> list[tuple[str, set[ColumnRef]]]:
+    """(table, its columns said of it): a column right before the table's name with only
+    articles and "of"/"de" between ("the horsepower of the car", "acelera el coche"), or right
+    after it ("the car accelerate")."""
+    found = []
+    mentions = ctx.mentions
+    for i, m in enumerate(mentions):
+        tables = {e.ref[0] for e in m.of("table")} if m.kind == "schema" else set()
+        if len(tables) != 1:
+            continue
+        table = tables.pop()
+        for j in (i - 1, i + 1):
+            if not 0 <= j < len(mentions) or mentions[j].kind != "schema":
+                continue
+            a, b = sorted((i, j))
+            between = {t.norm for t in ctx.tokens[mentions[a].end : mentions[b].start]}
+            if between <= (lx.FILLER if j < i else set()):
+                columns = {ColumnRef(*e.ref) for e in mentions[j].of("column") if e.ref[0] == table}
+                if columns:
+                    found.append((table, columns))
+    return found
 
 
 def _to_parent(model, child: str, parent: str) -> bool:  # noqa: ANN001

@@ -109,7 +109,9 @@ def describe(plan: QueryPlan | None, model: SemanticModel, lang: str) -> str:
         else:
             bits.append(f"{f.column} = {values}")
     for n in plan.numeric_filters:
-        if n.average:
+        if n.than:
+            bits.append(f"{n.column} {n.op} {_other_rows(n, lang)}")
+        elif n.average:
             mean = "AVG" if lang != "es" else "promedio"
             bits.append(f"{n.column} {n.op} {mean}({n.column})")
         else:
@@ -160,3 +162,14 @@ def describe(plan: QueryPlan | None, model: SemanticModel, lang: str) -> str:
     if plan.window:
         bits.append(w.get(plan.window, plan.window))
     return " · ".join(bits)
+
+
+def _other_rows(n, lang: str) -> str:  # noqa: ANN001
+    """What a row is compared with (`NumericFilter.than`): "MAX(population) [continent =
+    Africa]", "population [the first by horsepower]"."""
+    if n.than == "every":
+        agg = "MAX" if n.op == ">" else "MIN"
+        where = ", ".join(f"{column} = {value}" for column, value in n.than_values)
+        return f"{agg}({n.column}) [{where}]"
+    first = "el primero por" if lang == "es" else "the first by"
+    return f"{n.column} [{first} {n.than_rank}{' ↓' if n.than_desc else ' ↑'}]"

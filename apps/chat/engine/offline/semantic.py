@@ -63,6 +63,9 @@ class ColumnSem:
     # A yes/no column: "bool" (a boolean type: compared with TRUE), "number" (0/1 by its
     # name: `active`, `is_paid`), or the text value that means yes ('Y', 'true'); "" if none.
     flag: str = ""
+    # A text column whose values are numbers ('130', '31.5', 'null'): a "number" that the SQL
+    # compares, ranks and aggregates through a safe cast (`sqlgen._NUMBER_SQL`).
+    numeric_text: bool = False
 
 
 @dataclass(frozen=True)
@@ -275,6 +278,9 @@ def _column_sem(table: TableInfo, col: ColumnInfo, catalog: CatalogSnapshot) -> 
         kind = "number"
     else:
         kind = "text"
+    numeric_text = kind == "text" and _numbers_as_text(parts, col.values)
+    if numeric_text:
+        kind = "number"
     money = kind == "number" and (
         bool(col.currency)  # documented (semantic layer, admin): no guessing needed
         or bool(_MONEY_HINTS.search(col.description))
@@ -298,7 +304,39 @@ def _column_sem(table: TableInfo, col: ColumnInfo, catalog: CatalogSnapshot) -> 
         col.description,
         percent,
         _flag(declared, kind, col.name, values),
+        numeric_text,
     )
+
+
+# What a text column holding numbers writes for "no value" ('null' in a CSV-loaded table).
+_MISSING_VALUES = frozenset({"", "null", "none", "nan", "n/a", "na", "-", "?"})
+# Name words of a text column whose digits are a code, not a quantity (compared as text).
+_CODE_WORDS = frozenset(
+    {"code", "codigo", "zip", "postal", "postcode", "phone", "telefono", "fax", "number", "numero"}
+)
+
+
+def _numbers_as_text(parts: list[str], values: tuple[str, ...] | None) -> bool:
+    """Whether a text column holds quantities written as text ('130', '31.5', with 'null' for
+    none): every indexed value but the missing-value markers is a number, there are several,
+    and none is a code (a leading zero, "007"; a name saying code, zip, phone, number). Such a
+    column is compared, ranked and averaged as a number: as text, '95' > '150'."""
+    if not values or _CODE_WORDS & set(parts):
+        return False
+    numbers = [v.strip() for v in values if v.strip().lower() not in _MISSING_VALUES]
+    return len(numbers) >= 3 and all(_is_quantity(v) for v in numbers)
+
+
+def _is_quantity(text: str) -> bool:
+    """A plain decimal number ('130', '-2.5', '0.75'), not a code with a leading zero."""
+    digits = text.lstrip("+-")
+    if digits[:1] == "0" and digits[1:2] not in ("", "."):
+        return False
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return text.lower() not in ("inf", "infinity", "nan") and "e" not in text.lower()
 
 
 # Two values that say yes and no, folded; the first of each pair is the yes.

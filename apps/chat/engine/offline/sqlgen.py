@@ -21,6 +21,7 @@ from .measures import metric_expression
 from .plan import QueryPlan, TimeRange
 from .semantic import _DISPLAY_NAMES as DISPLAY_NAMES
 from .semantic import SemanticModel
+from .shown import plain_groups
 
 
 class PlanError(ValueError):
@@ -107,6 +108,29 @@ _ANCHOR_SQL = {
     },
 }
 _ANCHOR_SQL["duckdb"] = _ANCHOR_SQL["postgres"]  # DATE_TRUNC and intervals read the same
+
+
+def _digits_removed(c: str) -> str:
+    """SQL removing the digits 0-9 from {c} (ten REPLACEs: the guard allows no regex)."""
+    for digit in "0123456789":
+        c = f"REPLACE({c}, '{digit}', '')"
+    return c
+
+
+# A number written as text ('130', 'null') as a number, NULL when it is none: a plain CAST
+# fails on 'null' in PostgreSQL and is 0 in SQLite and MariaDB. A number is at most a leading
+# minus, digits and one point: what is left without the digits is '', '.', '-' or '-.'.
+_TEXT_NUMBER_CHECK = (
+    "{rest} IN ('', '.', '-', '-.') AND LENGTH({rest}) < LENGTH(TRIM({{c}})) "
+    "AND TRIM({{c}}) NOT LIKE '_%-%'"
+).format(rest=_digits_removed("TRIM({c})"))
+_NUMBER_SQL = {
+    "sqlite": "CASE WHEN TRIM({c}) GLOB '*[0-9]*' AND TRIM({c}) NOT GLOB '*[^0-9.-]*' "
+    "THEN CAST({c} AS REAL) END",
+    "postgres": f"CASE WHEN {_TEXT_NUMBER_CHECK} THEN CAST(TRIM({{c}}) AS DOUBLE PRECISION) END",
+    "mariadb": f"CASE WHEN {_TEXT_NUMBER_CHECK} THEN CAST(TRIM({{c}}) AS DOUBLE) END",
+    "duckdb": "TRY_CAST({c} AS DOUBLE)",
+}
 _PLACEHOLDER = "__datachat_col__"
 
 
@@ -140,7 +164,13 @@ class _Builder:
         self.model = model
         self.engine = _engine(model)
         self.dialect = self.engine.kind
-        self.metrics = [metric_expression(model, m.key) for m in plan.metrics]
+        self.metrics = [
+            (self._numbers_in(expression), tables)
+            for expression, tables in (metric_expression(model, m.key) for m in plan.metrics)
+        ]
+        # measures said only to rank or keep the groups: not columns (only where the columns
+        # are read by name, never by a window or an outer query)
+        self.hidden = set(plan.hidden_metrics) if plain_groups(plan) else set()
         self.joins = self._joins()
         self.qualify = bool(self.joins) or plan.rows_plan is not None
         if self.upstream:
@@ -205,6 +235,30 @@ class _Builder:
         if self.model.column(table, column) is None:
             raise PlanError(f"unknown column {table}.{column}")
         return exp.column(column, table=table if self.qualify else None)
+
+    def num(self, table: str, column: str) -> exp.Expression:
+        """A column read as a number: itself, or the safe cast of a text column holding
+        numbers (`ColumnSem.numeric_text`), so '95' < '150' and 'null' is no value."""
+        return self._as_number(self.col(table, column), table)
+
+    def _as_number(self, column: exp.Column, table: str) -> exp.Expression:
+        sem = self.model.column(table, column.name)
+        if sem is None or not sem.numeric_text:
+            return column
+        return _template(self.model, _NUMBER_SQL[self.dialect], column)
+
+    def _numbers_in(self, expression: exp.Expression) -> exp.Expression:
+        """An aggregate expression whose measured columns are read as numbers (SUM, AVG,
+        MIN, MAX of a text column holding numbers); COUNT counts rows, as it is."""
+
+        def cast(node: exp.Expression) -> exp.Expression:
+            if isinstance(node, exp.Column) and not isinstance(node.parent, exp.Distinct):
+                agg = node.find_ancestor(exp.AggFunc)
+                if agg is not None and not isinstance(agg, exp.Count):
+                    return self._as_number(node, node.table)
+            return node
+
+        return expression.transform(cast)
 
     def _unqualify(self, node: exp.Expression) -> exp.Expression:
         if self.qualify:
@@ -318,11 +372,17 @@ class _Builder:
                 raise PlanError(f"unknown filter op {f.op}")
         for f in p.numeric_filters:
             if f.average:  # "above the average": the mean of the whole column
-                mean = exp.select(exp.Avg(this=exp.column(f.column))).from_(f.table)
+                own = self._as_number(exp.column(f.column), f.table)
+                mean = exp.select(exp.Avg(this=own)).from_(f.table)
                 node = {">": exp.GT, "<": exp.LT}[f.op]
                 conditions.append(
-                    node(this=self.col(f.table, f.column), expression=exp.Subquery(this=mean))
+                    node(this=self.num(f.table, f.column), expression=exp.Subquery(this=mean))
                 )
+                continue
+            if f.than:  # "greater than any country in Europe", "than the car with the most…"
+                node = {">": exp.GT, "<": exp.LT}[f.op]
+                other = exp.Subquery(this=self._other_rows(f))
+                conditions.append(node(this=self.num(f.table, f.column), expression=other))
                 continue
             sem = self.model.column(f.table, f.column)
             if sem is not None and sem.flag == "bool" and f.op in ("=", "!=") and f.value in (0, 1):
@@ -330,7 +390,7 @@ class _Builder:
                 node = exp.EQ(this=self.col(f.table, f.column), expression=exp.Boolean(this=yes))
                 conditions.append(node)
                 continue
-            conditions.append(_compare(self.col(f.table, f.column), f.op, f.value))
+            conditions.append(_compare(self.num(f.table, f.column), f.op, f.value))
         if p.time_range:
             condition = self._range_condition(p.time_range)
             if condition is not None:
@@ -349,12 +409,47 @@ class _Builder:
             )
         return conditions
 
+    def _own(self, table: str, column: str) -> exp.Column:
+        """A column of a subquery's own table, unqualified (it reads that table alone)."""
+        if self.model.column(table, column) is None:
+            raise PlanError(f"unknown column {table}.{column}")
+        return exp.column(column)
+
+    def _other_rows(self, f) -> exp.Select:  # noqa: ANN001
+        """The value a row is compared with (`NumericFilter.than`), from its own table: the
+        largest (">") or smallest ("<") of a group's rows, or the one row a column ranks first."""
+        own = self._as_number(self._own(f.table, f.column), f.table)
+        if f.than == "every":
+            conditions = [
+                exp.EQ(this=self._own(f.table, column), expression=exp.Literal.string(str(value)))
+                for column, value in f.than_values
+            ]
+            if not conditions:
+                raise PlanError("a comparison with a group that has no condition")
+            agg = exp.Max if f.op == ">" else exp.Min
+            return exp.select(agg(this=own)).from_(f.table).where(exp.and_(*conditions))
+        if f.than == "row":
+            ranked = self._as_number(self._own(f.table, f.than_rank), f.table)
+            known = exp.Not(this=exp.Is(this=ranked.copy(), expression=exp.Null()))
+            return (
+                exp.select(own)
+                .from_(f.table)
+                .where(known)
+                .order_by(exp.Ordered(this=ranked, desc=f.than_desc))
+                .limit(1)
+            )
+        raise PlanError(f"unknown comparison with other rows {f.than}")
+
     def build(self) -> exp.Select:
         p = self.plan
         if p.average_per and not p.listing:
             return self._average_per()
         if p.listing:
-            select = exp.select(*[self.col(c.table, c.column) for c in p.listing])
+            shown = list(p.listing)
+            ranked_by = p.listing_order
+            if ranked_by is not None and ranked_by not in shown and (p.distinct or self.upstream):
+                shown.append(ranked_by)  # DISTINCT rows are ordered by a column they show
+            select = exp.select(*[self.col(c.table, c.column) for c in shown])
             if p.distinct:
                 select = select.distinct()
         else:
@@ -370,7 +465,7 @@ class _Builder:
         if p.rows_plan is not None:
             conditions.append(self._rows_exist())
         if p.listing and p.listing_order is not None:  # rows without the value rank nowhere
-            ranked = self.col(p.listing_order.table, p.listing_order.column)
+            ranked = self.num(p.listing_order.table, p.listing_order.column)
             conditions.append(exp.Not(this=exp.Is(this=ranked, expression=exp.Null())))
         if conditions:
             select = select.where(exp.and_(*conditions))
@@ -381,7 +476,7 @@ class _Builder:
         elif self.upstream:
             select = select.distinct()  # one row per listed row, however many it joins
         if p.listing and p.listing_order is not None:
-            ranked = self.col(p.listing_order.table, p.listing_order.column)
+            ranked = self.num(p.listing_order.table, p.listing_order.column)
             desc = p.order.desc if p.order is not None else True
             select = select.order_by(exp.Ordered(this=ranked, desc=desc))
         if p.average_over and not p.listing:
@@ -740,14 +835,15 @@ class _Builder:
             self.group.insert(at, period.copy())
             self.period_group = self.group[at]
         self.metric_aliases = []
-        for ref, (expression, _tables) in zip(p.metrics, self.metrics, strict=True):
+        for n, (ref, (expression, _tables)) in enumerate(zip(p.metrics, self.metrics, strict=True)):
             alias = ref.alias
             if p.share:
                 expression = self._share(expression)
             while alias in self.metric_aliases:
                 alias += "_2"
             self.metric_aliases.append(alias)
-            items.append(exp.alias_(self._unqualify(expression.copy()), alias))
+            if n not in self.hidden:  # a measure said only to rank or keep the rows
+                items.append(exp.alias_(self._unqualify(expression.copy()), alias))
         return exp.select(*items)
 
     def _share(self, expression: exp.Expression) -> exp.Expression:
@@ -772,7 +868,7 @@ class _Builder:
             node = exp.In(this=column, expressions=literals)
             conditions.append(exp.Not(this=node) if f.op in ("!=", "not in") else node)
         for f in self.plan.share_numeric:
-            conditions.append(_compare(self.col(f.table, f.column), f.op, f.value))
+            conditions.append(_compare(self.num(f.table, f.column), f.op, f.value))
         condition = exp.and_(*conditions)
         numerator = expression.copy()
         agg = numerator if isinstance(numerator, exp.AggFunc) else numerator.find(exp.AggFunc)
@@ -817,13 +913,14 @@ class _Builder:
             expression = self._unqualify(self.metrics[h.metric][0].copy())
             select = select.having(_compare(expression, h.op, h.value))
         if p.order is not None and p.metrics:
-            alias = self.metric_aliases[min(p.order.metric, len(p.metrics) - 1)]
+            index = min(p.order.metric, len(p.metrics) - 1)
+            ranked: exp.Expression = exp.column(self.metric_aliases[index])
+            if index in self.hidden:  # not a column of the answer: its expression
+                ranked = self._unqualify(self.metrics[index][0].copy())
             desc = p.order.desc
             # NULL placement as the dialect's default, so no NULLS FIRST/LAST is printed.
             nulls_first = desc if self.engine.nulls_sort_high else not desc
-            select = select.order_by(
-                exp.Ordered(this=exp.column(alias), desc=desc, nulls_first=nulls_first)
-            )
+            select = select.order_by(exp.Ordered(this=ranked, desc=desc, nulls_first=nulls_first))
         elif self.period_alias and not (
             p.comparison is not None and p.comparison.dimension.startswith("period:")
         ):

@@ -117,11 +117,33 @@ def _vocabulary(model: SemanticModel, lang: str) -> dict[int, list[tuple[str, st
     return by_length
 
 
+def _place_adjective(model: SemanticModel, token: Token) -> tuple[str, str] | None:
+    """The one category value (a continent, a region) an unknown word is the adjective of:
+    "Asian" -> Asia, "European" -> Europe, "africanos" -> África, "asiáticos" -> Asia (the
+    value's stem and an adjective ending of either language, `lx.PLACE_ADJECTIVE_ENDINGS`)."""
+    word = token.norm
+    lang = token.lang if token.lang in model.phrases else "es"
+    found = set()
+    for key, entries in model.phrases[lang].items():
+        if " " in key or not any(e.kind == "value" and _category_like(model, e) for e in entries):
+            continue
+        form = model.surfaces.get(lang, {}).get(key, key)
+        if len(form) < _MIN_LENGTH - 1 or not form.isalpha():
+            continue
+        stems = (form, form[:-1]) if form.endswith(("a", "e")) else (form,)
+        if any(word == stem + end for stem in stems for end in lx.PLACE_ADJECTIVE_ENDINGS):
+            found.add((form, key))
+    return found.pop() if len(found) == 1 else None
+
+
 def _best(model: SemanticModel, token: Token) -> tuple[str, str] | None:
     """The unique closest known word (norm, key) for an unknown token, or None."""
     word = token.norm
     if token.kind != "word" or not word.isalpha():
         return None
+    adjective = _place_adjective(model, token)
+    if adjective is not None:
+        return adjective
     if len(word) == _MIN_LENGTH - 1:
         return _dropped_letter(model, token)
     if len(word) < _MIN_LENGTH:

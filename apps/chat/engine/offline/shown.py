@@ -1,0 +1,129 @@
+"""What the answer table shows: the columns the question asks for, not the ones it qualifies by.
+
+A measure said only to rank the rows ("the country with the most car makers", "the 3 most
+populated countries", "el idioma hablado en más países") or to keep them ("districts with at
+least two addresses", "government forms that have an average life expectancy above 72") is not
+a column of the answer: the rows the question names are (their names, ids, the columns it
+lists). The reading says the measure ("ordered by number of car makers", "HAVING …"), so the
+user still sees what ranked or kept them. A measure the question asks for stays a column: it
+is said somewhere else too ("how many …", "the names and populations of the 3 largest …",
+"top 5 products by revenue").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from . import lexicon as lx
+from . import measures as ms
+from .plan import QueryPlan
+from .scan import Mention
+from .semantic import SemanticModel
+
+_RANKS = frozenset({"most", "least", "rank"})
+_LEADS = frozenset({"agg", "count"})  # "the largest number of", "an average life expectancy"
+
+
+def qualifier_only(mentions: Sequence[Mention], k: int) -> bool:
+    """Whether mention `k` is said as a rank or a kept condition: right after a superlative or
+    a top/bottom word ("the most car makers", "top 3 largest population", "la menor esperanza
+    de vida"), after a comparison and its number ("with at least 3 cities"), or right before a
+    comparison and its number ("an average life expectancy greater than 72")."""
+    j = k - 1
+    while j >= 0 and mentions[j].kind in _LEADS:
+        j -= 1
+    if j >= 0 and mentions[j].kind in _RANKS:
+        return True
+    if j >= 1 and mentions[j].kind == "number" and mentions[j - 1].kind in _RANKS | {"cmp"}:
+        return True
+    after = [m.kind for m in mentions[k + 1 : k + 3]]
+    return after == ["cmp", "number"]
+
+
+def _refers(model: SemanticModel, m: Mention, key: str) -> bool:
+    """Whether a schema mention names the measure `key` (its metric, counted table or column)."""
+    if m.kind != "schema":
+        return False
+    if any(e.kind == "metric" and e.ref[0] == key for e in m.entries):
+        return True
+    column = ms.metric_column(model, key)
+    if column is None and ms.metric_agg(model, key) == "count":  # the rows counted
+        table = ms.metric_table(model, key)
+        return any(e.kind == "table" and e.ref[0] == table for e in m.entries)
+    return column is not None and any(
+        e.kind == "column" and tuple(e.ref) == column for e in m.entries
+    )
+
+
+def said_only_as_qualifier(model: SemanticModel, mentions: Sequence[Mention], key: str) -> bool:
+    """Whether every place the question names the measure `key` ranks or keeps rows (and it
+    names it at least once: an implied measure, "¿qué región vendió más?", is shown)."""
+    places = [k for k, m in enumerate(mentions) if _refers(model, m, key)]
+    return bool(places) and all(qualifier_only(mentions, k) for k in places)
+
+
+def names_its_columns(tokens: Sequence[lx.Token]) -> bool:
+    """Whether the question says what to show with a name or id word ("the name of the
+    country with…", "list name and id", "los nombres de…"). Without one ("¿qué región tiene más
+    ingresos?", "regiones con ingresos superiores a…") the measure that ranks or keeps the rows
+    is part of the answer and stays a column."""
+    return any(t.norm in lx.LABEL_NAME_WORDS | lx.LABEL_ID_WORDS for t in tokens)
+
+
+def plain_groups(plan: QueryPlan) -> bool:
+    """A grouped answer whose rows are the groups themselves (no window, share, comparison,
+    ranking within groups or average over periods, whose columns are read by position)."""
+    return bool(plan.dimensions) and not (
+        plan.listing
+        or plan.grain
+        or plan.window
+        or plan.rank_period
+        or plan.rank_within
+        or plan.share
+        or plan.comparison
+        or plan.average_over
+        or plan.average_per
+    )
+
+
+def hide_qualifier_measures(
+    plan: QueryPlan, model: SemanticModel, tokens: Sequence[lx.Token], said: Sequence[Mention]
+) -> QueryPlan:
+    """The plan with the metrics said only to rank (a superlative or top N) or to keep the
+    groups (a HAVING) marked hidden, when the question names what to show (a name or id word,
+    or another measure): ORDER BY and HAVING use them, the columns do not. `tokens` and `said`
+    are the question's words and mentions before any rewrite added words of its own (the
+    "how many" of "countries with at least 3 cities")."""
+    if not plain_groups(plan):
+        return plan
+    candidates = {h.metric for h in plan.having}
+    if plan.order is not None and plan.limit:
+        candidates.add(plan.order.metric)
+    hidden = tuple(
+        sorted(
+            n
+            for n in candidates
+            if n < len(plan.metrics) and said_only_as_qualifier(model, said, plan.metrics[n].key)
+        )
+    )
+    # shown when nothing else names the answer: no name or id word, no other measure asked
+    if not hidden or (len(hidden) == len(plan.metrics) and not names_its_columns(tokens)):
+        return plan
+    return plan.with_changes(hidden_metrics=hidden)
+
+
+def drop_constant_dimensions(plan: QueryPlan) -> QueryPlan:
+    """ "How many countries have a republic as their form of government?", "the average GNP of
+    nations whose government is US territory": a grouping column that a filter fixes to one
+    value has one row, the value the question said; it is not a column of the answer (the
+    reading says the filter). Grouping by it ("revenue by channel for Online") is the same
+    figure."""
+    if not plan.metrics or plan.listing or plan.comparison or plan.share:
+        return plan
+    fixed = {
+        (f.table, f.column) for f in plan.filters if f.op in ("=", "in") and len(f.values) == 1
+    }
+    kept = tuple(d for d in plan.dimensions if (d.table, d.column) not in fixed)
+    if len(kept) == len(plan.dimensions) or set(plan.rank_within) - set(kept):
+        return plan
+    return plan.with_changes(dimensions=kept, period_position=min(plan.period_position, len(kept)))
