@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from apps.governance.admin_scoping import OrgScopedAdmin, admin_orgs
+from apps.governance.admin_scoping import NotFoundAdmin, OrgScopedAdmin, admin_orgs
 from apps.governance.models import (
     AccessPolicy,
     AccessRequest,
@@ -14,7 +14,7 @@ from apps.governance.services import organization_create
 
 
 @admin.register(Organization)
-class OrganizationAdmin(admin.ModelAdmin):
+class OrganizationAdmin(NotFoundAdmin):
     """A new organization gets the default policies derived from the catalog (as `manage.py
     create_org` does): its users can ask as soon as a source is connected."""
 

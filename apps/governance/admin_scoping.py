@@ -16,7 +16,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.db.models import Model
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 
 from apps.governance.models import Membership, Organization
 
@@ -58,7 +58,19 @@ def admin_users(request: HttpRequest, model: type[Model]):  # noqa: ANN201
     return users.filter(pk__in=member_ids)
 
 
-class OrgScopedAdmin(admin.ModelAdmin):
+class NotFoundAdmin(admin.ModelAdmin):
+    """An object outside the staff member's scope (another org's) answers 404 on its change,
+    delete and history views, as an id that does not exist does; Django's default is a redirect
+    to the admin index (or a 403 before it, where the model is not theirs at all)."""
+
+    def get_object(self, request: HttpRequest, object_id, from_field=None):  # noqa: ANN001, ANN201
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None:
+            raise Http404
+        return obj
+
+
+class OrgScopedAdmin(NotFoundAdmin):
     """ModelAdmin for tenant-owned models: querysets, edits and choices limited to the orgs where
     the user's role grants the model."""
 
@@ -72,6 +84,13 @@ class OrgScopedAdmin(admin.ModelAdmin):
         if obj is None or request.user.is_superuser:
             return True
         return admin_orgs(request, self.model, write=True).filter(pk=obj.organization_id).exists()
+
+    def writable(self, request: HttpRequest, queryset):  # noqa: ANN001, ANN201
+        """The part of an action's selection the user may edit: the changelist also lists the
+        orgs where they only view the model, and Django checks no object before an action."""
+        if request.user.is_superuser:
+            return queryset
+        return queryset.filter(organization__in=admin_orgs(request, self.model, write=True))
 
     def has_change_permission(self, request, obj=None):  # noqa: ANN001, ANN201
         return super().has_change_permission(request, obj) and self._may_write(request, obj)

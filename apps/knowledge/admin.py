@@ -383,7 +383,8 @@ class DataSourceAdmin(OrgScopedAdmin):
         """Upload a file: checked whole, then applied as the steward's edits (versioned,
         re-indexed); every problem is shown with its line, and nothing changes then."""
         source = self._scoped_source(request, pk)
-        if not request.user.has_perm("knowledge.change_metric"):  # stewards and admins
+        # Knowledge editors of the source's own org: a grant held in another org does not count.
+        if not admin_orgs(request, Metric, write=True).filter(pk=source.organization_id).exists():
             raise PermissionDenied
         problems: list[str] = []
         form = SemanticLayerUploadForm(request.POST or None, request.FILES or None)
@@ -436,9 +437,12 @@ class DataSourceAdmin(OrgScopedAdmin):
         for obj in queryset:
             self.delete_model(request, obj)
 
-    @admin.action(description=_("Refresh schema (introspect tables, columns, keys and values)"))
+    @admin.action(
+        description=_("Refresh schema (introspect tables, columns, keys and values)"),
+        permissions=["change"],
+    )
     def refresh_schema(self, request, queryset):  # noqa: ANN001
-        for source in queryset:
+        for source in self.writable(request, queryset):
             try:
                 summary = catalog_refresh(data_source=source, user=request.user)
             except LocationError as exc:

@@ -22,7 +22,7 @@ from datachat import text as tx
 from . import lexicon as lx
 from . import measures as ms
 from .coverage import unused_mention
-from .labels import full_names
+from .labels import full_names, people_shown_whole
 from .parser import Context, Unclear, schema_request
 from .parts import NeedsFact, Parts
 from .patterns import apply_patterns, take_patterns
@@ -46,8 +46,11 @@ from .semantic import SemanticModel, build_semantic_model
 from .shown import drop_constant_dimensions, hide_qualifier_measures
 from .sqlgen import PlanError, compile_sql
 from .suggest import clarify_message, meant_dimensions, suggestions
+from .superlatives import read_superlatives
 from .than import take_than
 from .typos import correct as correct_typos
+from .verbs import YearVerb, check_year_verbs, year_verbs
+from .verbs import said as said_verbs
 
 __all__ = [
     "Intent",
@@ -93,8 +96,14 @@ def _interpret(
     question: str, model: SemanticModel, *, previous: QueryPlan | None, with_suggestions: bool
 ) -> Interpretation:
     lang = lx.detect_language(question)
+<<<<<<< HEAD
     tokens = _numeric_between(_distinct_first(_rewrite_phrases(lx.tokenize(question, lang))))
     tokens = full_names(model, tokens)  # "full name" -> "first name and last name"
+=======
+    tokens = full_names(model, lx.tokenize(question, lang))  # -> "first name and last name"
+    tokens = read_superlatives(model, tokens)  # "the shortest life expectancy" -> "lowest"
+    tokens = _numeric_between(_rewrite_phrases(tokens))
+>>>>>>> main
     tokens, shape = _analytic_shape(tokens)
     tokens, than = take_than(tokens)  # "greater than any country in Europe": read apart
     tokens, patterns = take_patterns(question, tokens)
@@ -112,9 +121,14 @@ def _interpret(
     tokens, fixes = correct_typos(model, tokens, unmapped)
     if fixes:  # "regoin" -> "region": read the question again with the corrected words
         mentions, unmapped = scan(model, tokens)
+    year_read: tuple[YearVerb, ...] = ()
     related = relation_verbs(model, tokens, mentions, unmapped)
     if related is not None:  # "countries that speak English": the verb is the join
         tokens = related.tokens
+        mentions, unmapped = scan(model, tokens)
+    timed = year_verbs(model, tokens, mentions, unmapped)
+    if timed is not None:  # "cars produced after 1980": the verb is the one year column
+        tokens, year_read = timed
         mentions, unmapped = scan(model, tokens)
     placed = _where_as_place(model, tokens, mentions)
     if placed is not None:  # "¿Dónde vendimos más?" -> "región vendimos más"
@@ -196,6 +210,7 @@ def _interpret(
         if related is not None:  # the plan answers the relation the verb said, or ask
             check_relations(plan, model, related)
         check_negated_flags(plan, model)
+        check_year_verbs(plan, year_read)
         if patterns:  # "names that contain 'a'": LIKE on the column named, else the label
             plan = apply_patterns(plan, patterns, _columns_before(read, plan, model), model)
             if plan is None:
@@ -204,6 +219,7 @@ def _interpret(
         if previous is None and not ctx.has("group"):  # "solo Online" keeps its grouping
             plan = drop_constant_dimensions(plan)
         plan = hide_qualifier_measures(plan, model, *said)
+        plan = people_shown_whole(plan, model, read.mentions)
         sql = compile_sql(plan, model)
         skip = read.qualifiers | (read.rejected - read.unread) | read.consumed
         left = unused_mention(read.mentions, skip, plan, sql, model)
@@ -226,7 +242,7 @@ def _interpret(
         plan=plan,
         sql=sql,
         notes=tuple(ctx.notes),
-        reading=describe(plan, model, lang),
+        reading=" · ".join(filter(None, (describe(plan, model, lang), said_verbs(year_read)))),
     )
 
 

@@ -5,6 +5,9 @@ so, and a table keeps a first and a last name (`first_name`/`last_name`, `FirstN
 `nombre`/`apellido`), the words are read as "first name and last name" (both columns, in that
 order); the table they belong to is then chosen like any column's. On a schema with no such
 pair the words stay, and the question is asked back naming them.
+
+The same pair makes a table one of people when its label is one of the two: such a table,
+grouped or listed by its label, is shown by its key and both names joined (`people_shown_whole`).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from datachat import text as tx
 
 from . import lexicon as lx
 from .lexicon import Token
+from .plan import QueryPlan
 from .semantic import SemanticModel
 
 _FULL_NAME = (
@@ -29,22 +33,33 @@ _LAST = lx.words("last family surname apellido apellidos")
 _NAME = lx.words("name nombre")
 
 
+def name_columns(model: SemanticModel, table: str) -> tuple[str, str] | None:
+    """The first- and last-name text columns of `table` (`FirstName`, `LastName`), or None."""
+    info = model.tables.get(table)
+    if info is None:
+        return None
+    first = last = None
+    for column in info.columns:
+        sem = model.column(table, column)
+        if sem is None or sem.kind != "text":
+            continue
+        words = tx.identifier_words(column)
+        named = len(words) == 2 and words[1] in _NAME
+        if first is None and (named and words[0] in _FIRST or words == ["nombre"]):
+            first = column
+        elif last is None and (
+            named and words[0] in _LAST or words in (["apellido"], ["apellidos"])
+        ):
+            last = column
+    return (first, last) if first and last else None
+
+
 def _name_pair(model: SemanticModel) -> tuple[list[str], list[str]] | None:
     """The words of the first- and last-name columns of the first table that has both."""
     for table in sorted(model.tables):
-        first = last = None
-        for column in model.tables[table].columns:
-            sem = model.column(table, column)
-            if sem is None or sem.kind != "text":
-                continue
-            words = tx.identifier_words(column)
-            named = len(words) == 2 and words[1] in _NAME
-            if first is None and named and words[0] in _FIRST:
-                first = words
-            elif last is None and (named and words[0] in _LAST or words in (["apellido"],)):
-                last = words
-        if first and last:
-            return first, last
+        found = name_columns(model, table)
+        if found:
+            return tx.identifier_words(found[0]), tx.identifier_words(found[1])
     return None
 
 
@@ -69,3 +84,63 @@ def full_names(model: SemanticModel, tokens: list[Token]) -> list[Token]:
         spelled = [word(w) for w in (*first, joiner, *last)]
         return full_names(model, [*tokens[:i], *spelled, *tokens[i + 2 :]])
     return tokens
+
+
+def person_name(model: SemanticModel, table: str) -> tuple[str, str] | None:
+    """The name columns of a table of people: one whose label is its first or last name."""
+    found = name_columns(model, table)
+    info = model.tables.get(table)
+    return found if found and info is not None and info.display in found else None
+
+
+def people_shown_whole(plan: QueryPlan, model: SemanticModel, mentions: list) -> QueryPlan:
+    """People grouped or listed by their label are shown as their key and "First Last".
+
+    A person's label is one of two name columns: grouping by the first name alone adds up
+    two people who share it, and shows half a name. When the question names the table ("the
+    employees with the most orders") or its "name"/"nombre", the answer groups by the key,
+    shows it, and shows both names joined (`QueryPlan.full_names`); a name column the question
+    says itself ("their first name") is shown as it is.
+    """
+    if plan.comparison is not None or plan.average_per:
+        return plan
+    said = {
+        e.ref
+        for m in mentions
+        if m.kind == "schema" and lx.fold(m.text) not in lx.LABEL_NAME_WORDS
+        for e in m.of("column")
+    }
+    people = [
+        ref
+        for ref in dict.fromkeys((*plan.dimensions, *plan.listing))
+        if ref.column == model.tables[ref.table].display
+        and (ref.table, ref.column) not in said
+        and person_name(model, ref.table) is not None
+        # the people's own rows counted by name ("el nombre más común"): the name is the value
+        # counted, each key would count one
+        and not (plan.metrics and ref.table == plan.table and ref in plan.dimensions)
+    ]
+    if not people:
+        return plan
+    tables = (*plan.full_names, *(ref.table for ref in people))
+    changes: dict = {"full_names": tuple(dict.fromkeys(tables))}
+    for field in ("dimensions", "listing", "rank_within"):
+        changes[field] = _with_keys(model, getattr(plan, field), people)
+    # the period column stays after the same grouping columns ("by employee and year")
+    changes["period_position"] = len(
+        _with_keys(model, plan.dimensions[: plan.period_position], people)
+    )
+    return replace(plan, **changes)
+
+
+def _with_keys(model: SemanticModel, refs: tuple, people: list) -> tuple:
+    """`refs` with each person's one-column key right before their label (once)."""
+    out: list = []
+    for ref in refs:
+        key = model.tables[ref.table].key
+        if ref in people and len(key) == 1:
+            keyed = type(ref)(ref.table, key[0])
+            if keyed not in refs and keyed not in out:
+                out.append(keyed)
+        out.append(ref)
+    return tuple(out)

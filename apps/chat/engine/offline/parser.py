@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
+from datachat import text as tx
+
 from . import lexicon as lx
 from . import measures as ms
 from .lexicon import Token
@@ -229,8 +231,9 @@ def _label_owner(ctx: Context, i: int) -> tuple[str | None, int | None, bool]:
         j += 1  # "the first name, last name and id of the customer"
     last = ctx.mentions[j - 1].end
     first = j
-    while j < len(ctx.mentions) and ctx.mentions[j].kind in ("number", "rank"):
+    while j < len(ctx.mentions) and ctx.mentions[j].kind in ("number", "rank", "distinct"):
         j += 1  # "the names of the 3 largest countries", "los nombres de los 5 primeros países"
+        # "the name of the different car makers"
     j = _past_count_by(ctx, j)
     after = _table_of(ctx, j) if j < len(ctx.mentions) else None
     if after is not None:
@@ -317,10 +320,30 @@ def resolve_label_words(ctx: Context) -> None:
                 continue
             own = [Entry("column", (table, column), EXACT)]
         best = max(own, key=lambda e: e.quality)
+        name_word = label and ctx.tokens[m.start].norm in lx.LABEL_NAME_WORDS
+        if name_word and _rival_name(model, table, best.ref[1]):
+            raise Unclear("ambiguous_column", m.text)
         ctx.mentions[i] = replace(m, entries=(Entry("column", best.ref, EXACT),))
         ctx.column_table[i] = table
         if adjacent and owner is not None and owner == i - 1:
             ctx.qualifiers.add(owner)
+
+
+def _rival_name(model: SemanticModel, table: str, label: str) -> str | None:
+    """A text column other than the label that is called as the table's own noun (`Maker` of
+    `car_makers` next to its `FullName`): "the name of the makers" may be either, so the word
+    "name" is asked back instead of guessed."""
+    words = tx.identifier_words(table)
+    if not words:
+        return None
+    noun = tx.stems(lx.fold(words[-1]))
+    for column in model.tables[table].columns:
+        if column == label or model.column(table, column).kind != "text":
+            continue
+        own = tx.identifier_words(column)
+        if len(own) == 1 and tx.stems(lx.fold(own[0])) & noun:
+            return column
+    return None
 
 
 def _named_column(ctx: Context, i: int) -> tuple[str, str] | None:
@@ -957,7 +980,7 @@ def collect_metrics(ctx: Context) -> tuple[list[MetricSlot], int | None, int | N
             j += 1  # "how many official languages": the value filters what is counted
         if j < len(ctx.mentions) and ctx.mentions[j].kind == "concept":
             if ctx.mentions[j].value in ("orders", "revenue"):  # "how many sales/orders"
-                slots.append(MetricSlot(ms.fact_count_key(model), j))
+                slots.append(MetricSlot(header_count(ctx, j) or ms.fact_count_key(model), j))
                 ctx.used.add(j)
             elif ctx.mentions[j].value == "units" and ms.units_key(model):  # "how many units"
                 slots.append(MetricSlot(ms.units_key(model), j))
@@ -997,7 +1020,7 @@ def collect_metrics(ctx: Context) -> tuple[list[MetricSlot], int | None, int | N
                 # "total sales" on a schema with no amount: what to add up is not known (a
                 # count of rows would be another question): ask, naming the word
                 raise Unclear("no_metric", m.text)
-            key = concept_key(model, str(m.value))
+            key = header_count(ctx, i) or concept_key(model, str(m.value))
             if key is not None:
                 slots.append(MetricSlot(key, i))
                 ctx.used.add(i)
@@ -1096,6 +1119,26 @@ def _referencing_said(ctx: Context, j: int, table: str) -> tuple[str, str] | Non
     if others and len(found) != 1:
         raise Unclear("count_what", ctx.mentions[j].text)
     return found[0] if found else None
+
+
+def header_count(ctx: Context, i: int) -> str | None:
+    """ "number of orders", "número de pedidos" where the fact rows are an order's lines: the
+    orders are a table of their own (named by the concept's noun, one row per order, which the
+    line rows refer to), so its rows are counted, not the lines."""
+    model, m = ctx.model, ctx.mentions[i]
+    if m.value != "orders" or not model.fact:
+        return None
+    lang = ctx.tokens[m.end - 1].lang if m.end else ctx.lang
+    noun = ctx.tokens[m.end - 1].norm if m.end else ""
+    entries = model.lookup(lx.phrase_key(noun, lang), lang) or ()
+    tables = {e.ref[0] for e in entries if e.kind == "table"} - {model.fact}
+    if len(tables) != 1:
+        return None
+    (table,) = tables
+    steps = model.path(model.fact, table)
+    if not steps or len(steps) != 1 or steps[0][0] != model.fact:
+        return None  # not the header the fact rows belong to
+    return ms.count_key(model, table)
 
 
 def concept_key(model: SemanticModel, concept: str) -> str | None:

@@ -59,3 +59,6 @@ class Parts:
     share_numeric: list[NumericFilter] = field(default_factory=list)
     row_filter_metrics: set[int] = field(default_factory=set)  # metrics said as row filters
     noun_key: str | None = None  # what the fact table's noun alone would measure
+    # numeric columns listed before a superlative that ranks another one, shown with its row:
+    # "the name and population of the country with the largest area"
+    projected: list[ColumnRef] = field(default_factory=list)

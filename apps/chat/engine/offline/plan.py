@@ -166,6 +166,9 @@ class QueryPlan:
     # (indexes into `metrics`) said only to rank or keep the rows; ORDER BY and HAVING use them,
     # the answer's columns do not (`shown.py`)
     hidden_metrics: tuple[int, ...] = ()
+    # tables of people whose label (a first- or last-name column) is shown as "First Last"
+    # (`labels.people_shown_whole`)
+    full_names: tuple[str, ...] = ()
 
     @property
     def is_listing(self) -> bool:

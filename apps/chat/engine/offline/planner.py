@@ -50,7 +50,7 @@ from .plan import (
     QueryPlan,
 )
 from .scan import Mention
-from .semantic import CATEGORY_VALUES
+from .semantic import CATEGORY_VALUES, Entry
 from .shown import names_its_columns, said_only_as_qualifier
 
 # --- metrics and subject --------------------------------------------------------------------
@@ -268,6 +268,7 @@ def read_parts(ctx: Context, *, base_hint: str | None = None, force_fact: bool =
     for target, op, value, percent in pending:
         apply_numeric(ctx, parts, target, op, value, percent)
     row_nouns |= _row_noun_slots(ctx, slots, parts)
+    _measure_of_filtered_rows(ctx, parts)
     if (
         parts.metrics == [ms.fact_count_key(model)]
         and any(t.norm in lx.SUM_VERBS for t in ctx.tokens)
@@ -315,6 +316,41 @@ def read_parts(ctx: Context, *, base_hint: str | None = None, force_fact: bool =
             raise NeedsFact
         raise Unclear("generic", " ".join(t.text for t in ctx.tokens))
     return parts
+
+
+def _measure_of_filtered_rows(ctx: Context, parts: Parts) -> None:
+    """ "the total population of the Gelderland district": the measure is the filtered rows'
+    own column when their table has it. Taken on the table the rows belong to (a city's
+    country), it would add up each country once, whatever the value named; so when every
+    value filter is on one table that is not the measure's, reaches it many rows to one, has a
+    numeric column of the same name, and the question does not name the measure's table, the
+    measure moves to that column (same aggregate)."""
+    model = ctx.model
+    tables = {f.table for f in parts.filters}
+    if len(parts.metrics) != 1 or len(tables) != 1 or parts.dims or parts.grain:
+        return
+    key = parts.metrics[0]
+    measured, agg = ms.metric_column(model, key), ms.metric_agg(model, key)
+    (rows,) = tables
+    if measured is None or agg not in ("sum", "avg", "max", "min") or measured[0] == rows:
+        return
+    named = {e.ref[0] for m in ctx.mentions if m.kind == "schema" for e in m.of("table")}
+    if measured[0] in named or not _to_parent(model, rows, measured[0]):
+        return
+    own = next(
+        (
+            c
+            for c in model.tables[rows].columns
+            if lx.fold(c) == lx.fold(measured[1]) and model.column(rows, c).kind == "number"
+        ),
+        None,
+    )
+    if own is not None:
+        parts.metrics = [ms.column_metric_key(model, rows, own, agg)]
+        parts.base = rows
+        said = parts.metric_mentions[0] if parts.metric_mentions else None
+        if said is not None:
+            ctx.consumed.add(said)  # the measure's words, now said of the filtered rows
 
 
 def _average_per_entity(ctx: Context, parts: Parts) -> None:
@@ -405,14 +441,16 @@ def _superlative_row(ctx: Context, parts: Parts) -> None:
         return
     if any(f.table != table and model.path(table, f.table) is None for f in parts.numeric):
         return
+    if any(p.table != table for p in parts.projected):
+        return
     parts.base = parts.listing_table = table
-    parts.listing = list(parts.dims)
+    parts.listing = list(dict.fromkeys([*parts.dims, *parts.projected]))
     ranks_only = said_only_as_qualifier(model, ctx.mentions, key)
     asked = names_its_columns(ctx.tokens) or any(
-        cols & set(parts.dims) for t, cols in _properties_said(ctx) if t == table
+        cols & set(parts.listing) for t, cols in _properties_said(ctx) if t == table
     )  # "the name of the country with…", "the horsepower of the car with…"
-    if not (ranks_only and asked):  # "names and populations of …"
-        parts.listing.append(ColumnRef(*column))
+    if not (ranks_only and asked) and ColumnRef(*column) not in parts.listing:
+        parts.listing.append(ColumnRef(*column))  # "names and populations of …"
     parts.listing_order = ColumnRef(*column)
     parts.dims, parts.metrics = [], []
     ctx.notes.append("superlative over the rows named")
@@ -466,6 +504,40 @@ def _properties_said(ctx: Context) -> list[tuple[str, set[ColumnRef]]]:
                 if columns:
                     found.append((table, columns))
     return found
+
+
+def _shown_before_superlative(ctx: Context, i: int) -> bool:
+    """A numeric column listed with other columns ("the name and population of …") before a
+    superlative that ranks a numeric column further on ("… with the largest area"): it is shown
+    with the row the superlative picks, not ranked by (`_superlative_row`)."""
+    mentions = ctx.mentions
+    if not _in_a_list(ctx, i) or (
+        i > 0 and mentions[i - 1].kind in ("most", "least", "rank", "agg")
+    ):
+        return False
+    return any(
+        mentions[k].kind in ("most", "least")
+        and (after := schema_mention(ctx, k + 1)) is not None
+        and any(column_kind(ctx, e) == "number" for e in after.of("column"))
+        for k in range(i + 1, len(mentions) - 1)
+    )
+
+
+def _in_a_list(ctx: Context, i: int) -> bool:
+    """Mention `i` is one of a list of columns joined by "and"/"y" ("the population, name and
+    leader"; the commas are not tokens)."""
+
+    def part(j: int) -> bool:
+        m = ctx.mentions[j]
+        return m.kind == "conj" or (m.kind == "schema" and m.has("column") and not m.has("table"))
+
+    first = last = i
+    while first > 0 and part(first - 1):
+        first -= 1
+    while last + 1 < len(ctx.mentions) and part(last + 1):
+        last += 1
+    run = ctx.mentions[first : last + 1]
+    return any(m.kind == "conj" for m in run) and sum(m.kind == "schema" for m in run) > 1
 
 
 def _to_parent(model, child: str, parent: str) -> bool:  # noqa: ANN001
@@ -568,8 +640,10 @@ def _read_listing(ctx: Context, parts: Parts) -> None:
         ctx.used.add(table_i)
         parts.base = parts.listing_table = table
         info = model.tables[table]
-        if table == model.fact:
-            cols = [c for c in info.columns if model.column(table, c).kind != "id"]
+        if table == model.fact or not info.named:
+            # rows with no name of their own: their key says which row each is ("order 10248")
+            cols = list(info.key) if len(info.key) == 1 and not info.named else []
+            cols += [c for c in info.columns if model.column(table, c).kind != "id"]
         else:
             cols = [info.display] if info.display else list(info.columns[:1])
         parts.listing = [ColumnRef(table, c) for c in cols]
@@ -979,6 +1053,20 @@ def _key_of_a_group(ctx: Context, parts: Parts, i: int) -> ColumnRef | None:
     return None
 
 
+def _list_column(parts: Parts, word: str, extra: list[Entry]) -> None:
+    """A word left over in a listing names one more column of the listed table. A word that
+    is only part of several column names ("shipped" of `ShipCountry`, `ShipCity`, …) says
+    nothing more when one of them is listed already (it is that column's own word), and is
+    asked back when none is: picking one would show a column the question did not ask for."""
+    best = max(e.quality for e in extra)
+    refs = list(dict.fromkeys(ColumnRef(*e.ref) for e in extra if e.quality == best))
+    if any(ref in parts.listing for ref in refs):
+        return
+    if len(refs) > 1:
+        raise Unclear("ambiguous_column", word)
+    parts.listing.append(refs[0])
+
+
 def _read_leftovers(ctx: Context, parts: Parts) -> None:
     """Catalog words no slot took: text columns group, numeric columns measure or are listed,
     tables already joined are context; anything else is not understood."""
@@ -993,13 +1081,14 @@ def _read_leftovers(ctx: Context, parts: Parts) -> None:
         if parts.listing_table and not parts.metrics:
             extra = [e for e in m.of("column") if e.ref[0] == parts.listing_table]
             if extra:
-                ref = ColumnRef(*max(extra, key=lambda e: e.quality).ref)
-                if ref not in parts.listing:
-                    parts.listing.append(ref)
+                _list_column(parts, m.text, extra)
                 ctx.used.add(i)
                 continue
         numeric = [e for e in m.of("column") if column_kind(ctx, e) == "number"]
         texts = [e for e in m.of("column") if column_kind(ctx, e) == "text"]
+        if numeric and parts.metrics and parts.implied and _shown_before_superlative(ctx, i):
+            parts.projected.append(ColumnRef(*pick_numeric(ctx, i, numeric)))
+            continue  # listed with the row if the superlative picks one, else asked back
         if numeric and parts.metrics:
             table, column = pick_numeric(ctx, i, numeric)
             key = ms.column_metric_key(model, table, column, None)

@@ -136,14 +136,17 @@ def relation_verbs(
     as_with: set[int] = set()
     found: list[Relation] = []
     for i, tok in enumerate(tokens):
-        if i in at or tok.text not in unknown or not _verb_shaped(tok, i):
+        if i in at or tok.text not in unknown or not verb_shaped(tok, i):
             continue
         if tok.norm in _EITHER or tok.norm in _BOTH or tok.norm in _NEVER:
             continue  # words that change the meaning, read elsewhere or asked back
-        left, negated = _entity_before(tokens, at, i)
+        left, negated = entity_before(tokens, at, i)
         right, kinds = _entity_after(tokens, at, i)
         if right is None and left is not None and _last_word(tokens, i):
-            left, right = _asked_of(tokens, at, left), left  # "which X does Y use?"
+            asked = _asked_of(tokens, at, left)  # "which X does Y use?"
+            if asked is None and _passive_after(tokens, left, i):
+                asked = _where_of(tokens, at, left)  # "continents where Chinese is spoken"
+            left, right = asked, left
         if left is None or right is None or not (_solid(left) and _solid(right)):
             continue
         if not _names_entity(left):
@@ -193,7 +196,13 @@ def _tanto_como(tokens: list[lx.Token], unknown: set[str]) -> dict[int, str]:
 
 
 def _last_word(tokens: list[lx.Token], i: int) -> bool:
-    return all(t.kind == "symbol" for t in tokens[i + 1 :])
+    """The verb ends its sentence: only symbols after it, or a new sentence after a "?" or a
+    "." (punctuation is no token: a gap, then a capital letter) as in "… does each maker
+    produce? List the full name …"."""
+    rest = [t for t in tokens[i + 1 :] if t.kind != "symbol"]
+    if not rest:
+        return True
+    return rest[0].start - tokens[i].end > 1 and rest[0].text[:1].isupper()
 
 
 _AUXILIARIES = lx.words("do does did")
@@ -219,15 +228,35 @@ def _asked_of(tokens: list[lx.Token], at: dict[int, Mention], subject: Mention) 
         break
     if j < 0 or tokens[j].norm not in _AUXILIARIES:
         return None
-    found, _negated = _entity_before(tokens, at, j + 1)
+    found, _negated = entity_before(tokens, at, j + 1)
     return found
+
+
+def _passive_after(tokens: list[lx.Token], value: Mention, i: int) -> bool:
+    """ "… Chinese is spoken": the verb right after a "be" that follows a value."""
+    return value.has("value") and i == value.end + 1 and tokens[value.end].norm in _BE
+
+
+def _where_of(tokens: list[lx.Token], at: dict[int, Mention], value: Mention) -> Mention | None:
+    """The entity a passive clause is said of: "the continents *where* Chinese is spoken"."""
+    j = value.start - 1
+    while j >= 0 and at.get(j) is None and tokens[j].norm in lx.FILLER:
+        j -= 1
+    if j < 0 or tokens[j].norm not in _WHERE:
+        return None
+    found, negated = entity_before(tokens, at, j + 1)
+    return None if negated else found
+
+
+_BE = lx.words("is are was were")
+_WHERE = lx.words("where")
 
 
 def _tables_of(mention: Mention) -> set[str]:
     return {e.ref[0] for e in mention.entries if e.kind in ("table", "column", "value")}
 
 
-def _verb_shaped(tok: lx.Token, i: int) -> bool:
+def verb_shaped(tok: lx.Token, i: int) -> bool:
     """A lower-case word (a capitalised one inside the sentence is a name, e.g. a value the
     catalog does not have) of letters."""
     if tok.kind != "word" or not tok.norm.isalpha() or len(tok.norm) < 3:
@@ -237,7 +266,7 @@ def _verb_shaped(tok: lx.Token, i: int) -> bool:
     return i == 0 or not tok.text[:1].isupper()
 
 
-def _entity_before(
+def entity_before(
     tokens: list[lx.Token], at: dict[int, Mention], i: int
 ) -> tuple[Mention | None, bool]:
     """The catalog mention before the verb past grammar words, and whether a negation or

@@ -76,6 +76,9 @@ class TableSem:
     dates: tuple[str, ...]  # date columns, the main one first
     label: str  # a human word for the table
     key: tuple[str, ...] = ()  # the primary key's columns (one row per key)
+    # whether `display` names the rows (a name, title or steward's label), not only the first
+    # text column of a table whose rows have no name (order headers, payments)
+    named: bool = True
 
 
 @dataclass(frozen=True)
@@ -395,6 +398,7 @@ def _table_sem(table: TableInfo, columns: Mapping[tuple[str, str], ColumnSem]) -
             ),
             None,
         )
+    named = display is not None
     if display is None:
         display = next((c.name for c in cols if c.kind == "text" and not c.pii), None)
     dates = sorted(
@@ -402,7 +406,8 @@ def _table_sem(table: TableInfo, columns: Mapping[tuple[str, str], ColumnSem]) -
         key=lambda n: (lx.fold(n) not in ("fecha", "date"), n),
     )
     key = tuple(c.name for c in table.columns if c.primary_key)
-    return TableSem(table.name, tuple(c.name for c in cols), display, tuple(dates), table.name, key)
+    columns = tuple(c.name for c in cols)
+    return TableSem(table.name, columns, display, tuple(dates), table.name, key, named)
 
 
 def _named_column(table: str, cols: list[ColumnSem]) -> str | None:

@@ -17,6 +17,7 @@ from sqlglot import exp
 from apps.governance.engine.dialects import Dialect, get_dialect
 
 from . import lexicon as lx
+from .labels import person_name
 from .measures import metric_expression
 from .plan import QueryPlan, TimeRange
 from .semantic import _DISPLAY_NAMES as DISPLAY_NAMES
@@ -260,6 +261,23 @@ class _Builder:
 
         return expression.transform(cast)
 
+    def _whole_name(self, table: str, column: str) -> tuple[str, str] | None:
+        """The first- and last-name columns a person's label is shown with, or None."""
+        if table not in self.plan.full_names:
+            return None
+        pair = person_name(self.model, table)
+        return pair if pair is not None and column == self.model.tables[table].display else None
+
+    def shown(self, table: str, column: str) -> exp.Expression:
+        """A column as the answer shows it: a person's label is "First Last"."""
+        pair = self._whole_name(table, column)
+        if pair is None:
+            return self.col(table, column)
+        first, last = (self.col(table, c) for c in pair)
+        return exp.DPipe(
+            this=exp.DPipe(this=first, expression=exp.Literal.string(" ")), expression=last
+        )
+
     def _unqualify(self, node: exp.Expression) -> exp.Expression:
         if self.qualify:
             return node
@@ -449,7 +467,7 @@ class _Builder:
             ranked_by = p.listing_order
             if ranked_by is not None and ranked_by not in shown and (p.distinct or self.upstream):
                 shown.append(ranked_by)  # DISTINCT rows are ordered by a column they show
-            select = exp.select(*[self.col(c.table, c.column) for c in shown])
+            select = exp.select(*[self._listed(c) for c in shown])
             if p.distinct:
                 select = select.distinct()
         else:
@@ -491,6 +509,10 @@ class _Builder:
         if p.limit:
             select = select.limit(int(p.limit))
         return select
+
+    def _listed(self, ref) -> exp.Expression:  # noqa: ANN001
+        shown = self.shown(ref.table, ref.column)
+        return shown if isinstance(shown, exp.Column) else exp.alias_(shown, self.dim_alias(ref))
 
     def _rows_exist(self) -> exp.Expression:
         """[NOT] EXISTS (SELECT 1 FROM other … WHERE other.key = listed.key AND conditions)."""
@@ -638,7 +660,7 @@ class _Builder:
         """Top N of each group: ROW_NUMBER() over the groups, then rank <= N."""
         p = self.plan
         metric = self._unqualify(self.metrics[p.order.metric][0].copy())
-        partition = [self.col(d.table, d.column) for d in p.rank_within]
+        partition = [self.shown(d.table, d.column) for d in p.rank_within]
         ordered = exp.Ordered(this=metric, desc=p.order.desc, nulls_first=self._nulls(p.order.desc))
         window = exp.Window(
             this=exp.RowNumber(), partition_by=partition, order=exp.Order(expressions=[ordered])
@@ -760,6 +782,8 @@ class _Builder:
 
     def dim_alias(self, d) -> str:  # noqa: ANN001
         """A dimension's output name: its column, or table_column when two tables share it."""
+        if self._whole_name(d.table, d.column) is not None:
+            return "full_name" if len(self.plan.full_names) == 1 else f"{d.table}_full_name"
         names = [x.column for x in self.plan.dimensions]
         return d.column if names.count(d.column) == 1 else f"{d.table}_{d.column}"
 
@@ -819,7 +843,7 @@ class _Builder:
         self.group: list[exp.Expression] = []
         self.period_alias = None
         for d in p.dimensions:
-            column = self.col(d.table, d.column)
+            column = self.shown(d.table, d.column)
             alias = self.dim_alias(d)
             items.append(exp.alias_(column, alias) if alias != d.column else column)
             key = self._row_key(d.table, d.column)

@@ -1,0 +1,233 @@
+"""Superlatives said in words the parser reads another way (issue 13, branch `h-superl`).
+
+Each rule rewrites the question's tokens before the main scan into a shape the parser already
+reads, and only when the catalog says the words around it are what the rule expects (a column
+right after the adjective, a table after "of"/"among"); otherwise the tokens are left alone
+and the words are asked back as before.
+
+- A size adjective before a column orders that column: "the shortest life expectancy" is
+  "the lowest life expectancy", not a column called *length* (`lexicon.DIMENSION_ADJECTIVES`
+  keeps that reading when no column follows: "the longest film"). In Spanish the adjective
+  follows the column: "la esperanza de vida más corta" → "la menor esperanza de vida".
+- The mode of a column: "the most common/popular/frequent first name of the actors", "el
+  nombre más común entre los actores" → "the first name with the most actors" (a count per
+  value, the largest first).
+- A filler noun of quantity: "the smallest amount of horsepower" → "the smallest horsepower".
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from . import lexicon as lx
+from .scan import Mention, scan
+from .semantic import SemanticModel
+
+# English size superlatives and the order word they mean before a column.
+_SIZE_EN = {
+    "shortest": "lowest",
+    "longest": "highest",
+    "tallest": "highest",
+    "heaviest": "highest",
+    "lightest": "lowest",
+    "biggest": "largest",
+}
+# Spanish size adjectives after "más"/"menos": True when "más <adjective>" is the larger.
+_SIZE_ES = {
+    **dict.fromkeys(lx.words("alto alta altos altas largo larga largos largas"), True),
+    **dict.fromkeys(lx.words("grande grandes pesado pesada pesados pesadas"), True),
+    **dict.fromkeys(lx.words("bajo baja bajos bajas corto corta cortos cortas"), False),
+    **dict.fromkeys(lx.words("pequeno pequena pequenos pequenas ligero ligera"), False),
+    **dict.fromkeys(lx.words("ligeros ligeras chico chica chicos chicas"), False),
+}
+_MORE_ES = lx.words("mas")
+# "más pequeña que la media": a comparison (`than.py`), not a superlative.
+_THAN_ES = lx.words("que")
+_LESS_ES = lx.words("menos")
+# "most common", "más frecuente": how often a value occurs.
+_OFTEN = lx.words("common popular frequent comun frecuente popular repetido repetida habitual")
+_OFTEN_EN_MOST = {"most": "most", "least": "fewest"}
+# Between the column and the rows counted: "of the actors", "among all actors", "entre los…".
+_AND = lx.words("and y e")
+_OF_ROWS = lx.words("of among in for across de del entre en")
+_ALL_THE = lx.words("all the todos todas los las el la")
+# Filler nouns of quantity before a measure: "the smallest amount of horsepower".
+_AMOUNT = lx.words("amount quantity")
+_AMOUNT_OF = lx.words("of")
+_TRIGGERS = frozenset(_SIZE_EN) | _MORE_ES | _LESS_ES | _OFTEN | _AMOUNT
+
+
+def read_superlatives(model: SemanticModel, tokens: list[lx.Token]) -> list[lx.Token]:
+    """The question's tokens with its superlative phrases said as the parser reads them."""
+    if not any(t.norm in _TRIGGERS for t in tokens):
+        return tokens
+    for rule in (_mode_of_column, _size_before_column, _size_after_column, _amount_of):
+        rewritten = rule(model, tokens)
+        if rewritten is not None:
+            tokens = rewritten
+    return tokens
+
+
+def _word(like: lx.Token, text: str) -> lx.Token:
+    return replace(like, text=text, norm=text, key=lx.word_key(text, like.lang), kind="word")
+
+
+def _names_column(mention: Mention | None) -> bool:
+    """A mention that names a column (or a metric) of the catalog, not a table or a value."""
+    return (
+        mention is not None
+        and mention.kind == "schema"
+        and (mention.has("column") or mention.has("metric"))
+        and not mention.has("table")
+        and not mention.has("value")
+    )
+
+
+def _mention_at(mentions: list[Mention], start: int) -> Mention | None:
+    return next((m for m in mentions if m.start == start), None)
+
+
+def _mention_ending(mentions: list[Mention], end: int) -> Mention | None:
+    return next((m for m in mentions if m.end == end and m.kind == "schema"), None)
+
+
+def _size_before_column(model: SemanticModel, tokens: list[lx.Token]) -> list[lx.Token] | None:
+    """ "the shortest life expectancy": a size superlative right before a column orders it."""
+    if not any(t.norm in _SIZE_EN for t in tokens):
+        return None
+    mentions, _ = scan(model, tokens)
+    out = list(tokens)
+    changed = False
+    for i, token in enumerate(tokens):
+        if token.norm in _SIZE_EN and _names_column(_mention_at(mentions, i + 1)):
+            out[i] = _word(token, _SIZE_EN[token.norm])
+            changed = True
+    return out if changed else None
+
+
+def _size_after_column(model: SemanticModel, tokens: list[lx.Token]) -> list[lx.Token] | None:
+    """ "la esperanza de vida más corta": a Spanish size adjective after a column orders it; the
+    order word goes before the column ("la menor esperanza de vida"), where the parser reads
+    it as the order of that column."""
+    at = next(
+        (
+            i
+            for i in range(1, len(tokens) - 1)
+            if tokens[i].norm in _MORE_ES | _LESS_ES
+            and tokens[i + 1].norm in _SIZE_ES
+            and not (i + 2 < len(tokens) and tokens[i + 2].norm in _THAN_ES)
+        ),
+        None,
+    )
+    if at is None:
+        return None
+    mentions, _ = scan(model, tokens)
+    column = _mention_ending(mentions, at)
+    if not _names_column(column):
+        return None
+    larger = _SIZE_ES[tokens[at + 1].norm] == (tokens[at].norm in _MORE_ES)
+    order = _word(tokens[at], "mayor" if larger else "menor")
+    return [
+        *tokens[: column.start],
+        order,
+        *tokens[column.start : at],
+        *tokens[at + 2 :],
+    ]
+
+
+def _rows_after(mentions: list[Mention], tokens: list[lx.Token], i: int) -> Mention | None:
+    """The table named after "of/among (all) (the)" from token `i`, if that is what follows."""
+    if i >= len(tokens) or tokens[i].norm not in _OF_ROWS:
+        return None
+    i += 1
+    while i < len(tokens) and tokens[i].norm in _ALL_THE:
+        i += 1
+    rows = _mention_at(mentions, i)
+    if rows is None or rows.kind != "schema" or not rows.has("table") or rows.has("value"):
+        return None
+    return rows
+
+
+def _mode_of_column(model: SemanticModel, tokens: list[lx.Token]) -> list[lx.Token] | None:
+    """ "the most common first name of the actors" -> "the first name with the most actors";
+    "el nombre más común entre los actores" -> "el nombre con más actores". The column must be
+    one of the table named after it; without such a table the words stay (asked back)."""
+    if not any(t.norm in _OFTEN for t in tokens):
+        return None
+    mentions, _ = scan(model, tokens)
+    for i, token in enumerate(tokens[:-1]):
+        if token.norm not in _OFTEN:
+            continue
+        before = tokens[i - 1].norm if i else ""
+        if before in _OFTEN_EN_MOST:  # English: "most common <column> of <table>"
+            columns = _columns_from(mentions, tokens, i + 1)
+            if not columns:
+                continue
+            rows = _rows_after(mentions, tokens, columns[-1].end)
+            opening, words = i - 1, ["with", "the", _OFTEN_EN_MOST[before]]
+        elif before in _MORE_ES | _LESS_ES and i >= 2:  # Spanish: "<column> más común de <tabla>"
+            columns = _columns_to(mentions, tokens, i - 1)
+            if not columns:
+                continue
+            rows = _rows_after(mentions, tokens, i + 1)
+            opening, words = columns[0].start, ["con", "mas" if before in _MORE_ES else "menos"]
+        else:
+            continue
+        if rows is None or not all(_owns(column, rows) for column in columns):
+            continue
+        return [
+            *tokens[:opening],
+            *tokens[columns[0].start : columns[-1].end],
+            *(_word(token, w) for w in words),
+            *tokens[rows.start : rows.end],
+            *tokens[rows.end :],
+        ]
+    return None
+
+
+def _columns_from(mentions: list[Mention], tokens: list[lx.Token], i: int) -> list[Mention]:
+    """The columns listed from token `i` on ("first name and last name"); empty if none."""
+    columns: list[Mention] = []
+    while _names_column(column := _mention_at(mentions, i)):
+        columns.append(column)
+        i = column.end
+        if i + 1 >= len(tokens) or tokens[i].norm not in _AND:
+            break
+        i += 1
+    return columns
+
+
+def _columns_to(mentions: list[Mention], tokens: list[lx.Token], end: int) -> list[Mention]:
+    """The columns listed up to token `end` ("first name y last name"), in order."""
+    columns: list[Mention] = []
+    while _names_column(column := _mention_ending(mentions, end)):
+        columns.insert(0, column)
+        if column.start < 2 or tokens[column.start - 1].norm not in _AND:
+            break
+        end = column.start - 1
+    return columns
+
+
+def _owns(column: Mention, rows: Mention) -> bool:
+    """The column is one of the named table's columns (the mode is counted over its rows)."""
+    tables = {e.ref[0] for e in rows.of("table")}
+    return any(e.ref[0] in tables for e in column.of("column"))
+
+
+def _amount_of(model: SemanticModel, tokens: list[lx.Token]) -> list[lx.Token] | None:
+    """ "the smallest amount of horsepower": "amount of"/"quantity of" right before a column is
+    no word of its own, unless the catalog names something so."""
+    at = next(
+        (
+            i
+            for i in range(len(tokens) - 2)
+            if tokens[i].norm in _AMOUNT and tokens[i + 1].norm in _AMOUNT_OF
+        ),
+        None,
+    )
+    if at is None:
+        return None
+    mentions, _ = scan(model, tokens)
+    if _mention_at(mentions, at) is not None or not _names_column(_mention_at(mentions, at + 2)):
+        return None
+    return [*tokens[:at], *tokens[at + 2 :]]
