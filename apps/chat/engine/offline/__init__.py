@@ -96,14 +96,9 @@ def _interpret(
     question: str, model: SemanticModel, *, previous: QueryPlan | None, with_suggestions: bool
 ) -> Interpretation:
     lang = lx.detect_language(question)
-<<<<<<< HEAD
-    tokens = _numeric_between(_distinct_first(_rewrite_phrases(lx.tokenize(question, lang))))
-    tokens = full_names(model, tokens)  # "full name" -> "first name and last name"
-=======
     tokens = full_names(model, lx.tokenize(question, lang))  # -> "first name and last name"
     tokens = read_superlatives(model, tokens)  # "the shortest life expectancy" -> "lowest"
-    tokens = _numeric_between(_rewrite_phrases(tokens))
->>>>>>> main
+    tokens = _numeric_between(_distinct_first(_rewrite_phrases(tokens)))
     tokens, shape = _analytic_shape(tokens)
     tokens, than = take_than(tokens)  # "greater than any country in Europe": read apart
     tokens, patterns = take_patterns(question, tokens)

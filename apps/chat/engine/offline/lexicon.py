@@ -139,14 +139,9 @@ STOPWORDS = (tx.STOPWORDS["es"] | tx.STOPWORDS["en"]) - _READ_FUNCTION_WORDS | w
     cada being am done having whats whom whose she us ours here some all such
     very really just only also too please thanks thank hi hello hey show tell give get got
     find display see want need like let know provide return fetch pull compute calculate
-<<<<<<< HEAD
-    calculated list overall totals within during per via s made make data info information
-    figure figures number numbers value valor valores record records row rows entry entries
-    result results
-=======
-    calculated list listed overall totals within during per via s made make data info information
-    figure figures number numbers value record records row rows entry entries result results
->>>>>>> main
+    calculated list listed overall totals within during per via s made make data info
+    information figure figures number numbers value valor valores record records row rows entry
+    entries result results
     altogether combined about desde hasta between since until after before aplicado aplicada
     aplicados aplicadas applied decir dices digas contar cuentame cuenteme averiguar mirar
     informame informar reporta reporte report summary resumen resume quisieras tal saludos
