@@ -53,6 +53,10 @@ def atlas(tmp_path_factory):  # noqa: ANN001, ANN201
             REFERENCES country(Code), Opened INTEGER);
         INSERT INTO store VALUES (1, 'NOR', 1999), (2, 'NOR', 2004), (3, 'CAN', 2010),
             (4, 'CHN', 2015);
+        CREATE TABLE brand (BrandId INTEGER PRIMARY KEY, Brand TEXT, FullName TEXT,
+            CountryCode TEXT REFERENCES country(Code));
+        INSERT INTO brand VALUES (1, 'gm', 'General Motors', 'USA'), (2, 'ford', 'Ford Motor',
+            'USA'), (3, 'volvo', 'Volvo Cars', 'NOR');
         CREATE TABLE customer (CustomerId INTEGER PRIMARY KEY, FirstName TEXT, LastName TEXT,
             StoreId INTEGER REFERENCES store(StoreId), active INTEGER, rating TEXT);
         INSERT INTO customer VALUES (1, 'Ann', 'Lee', 1, 1, 'A'), (2, 'Bob', 'Roe', 1, 0, 'B'),
@@ -319,3 +323,18 @@ def test_que_before_a_table_lists_its_rows(atlas, question):
     result = interpret(question, model)
     assert result.route == "SQL", result.clarify
     assert {row[0] for row in conn.execute(result.sql).fetchall()} == {"Norway"}
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "¿Cuál es el nombre completo de las marcas de Norway?",
+        "What is the full name of the brands of Norway?",
+    ],
+)
+def test_nombre_completo_is_a_full_name_column(atlas, question):
+    """`FullName` is "nombre completo" ("completo" was asked back)."""
+    model, conn = atlas
+    result = interpret(question, model)
+    assert result.route == "SQL", result.clarify
+    assert "Volvo Cars" in {v for row in conn.execute(result.sql).fetchall() for v in row}

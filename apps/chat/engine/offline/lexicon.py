@@ -918,6 +918,7 @@ GLOSS: dict[str, tuple[str, ...]] = {
     "calle": ("street",),
     "apellido": ("surname", "last name", "family name"),
     "nombre de pila": ("first name", "given name"),
+    "nombre completo": ("full name",),
     "sexo": ("sex", "gender"),
     "porcentaje": ("percentage", "percent"),
     "articulo": ("item", "article"),
