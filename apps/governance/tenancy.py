@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 if TYPE_CHECKING:
     from apps.governance.models import Organization
@@ -96,3 +97,24 @@ class TenantOwnedModel(models.Model):
         abstract = True
         default_manager_name = "all_tenants"
         base_manager_name = "all_tenants"
+
+    def clean(self) -> None:
+        """Every tenant-owned object this one points to is of the same organization: a person
+        who edits two orgs cannot file one org's metric under the other's data source (the
+        admin's forms run this)."""
+        from django.core.exceptions import ValidationError
+
+        super().clean()
+        errors = {}
+        for field in self._meta.concrete_fields:
+            related = field.related_model if field.many_to_one else None
+            if not (isinstance(related, type) and issubclass(related, TenantOwnedModel)):
+                continue
+            target_id = getattr(self, field.attname)
+            if target_id is None or self.organization_id is None:
+                continue
+            target = related.all_tenants.filter(pk=target_id).values("organization_id").first()
+            if target is not None and target["organization_id"] != self.organization_id:
+                errors[field.name] = _("Choose one of this organization's own.")
+        if errors:
+            raise ValidationError(errors)

@@ -117,6 +117,25 @@ def org_sources_dir(org: Any) -> Path:
     return _sources_root() / slug
 
 
+def org_sources_retire(slug: str) -> Path | None:
+    """Move a deleted organization's folder out of `sources/` (to `sources-retired/<slug>-<UTC
+    time>/`): its files are kept for the operator, and an org created later with the same slug
+    starts with an empty folder instead of the old org's data. Returns the new place, if any."""
+    from django.utils import timezone
+
+    if not _SLUG.match(slug or ""):
+        return None
+    folder = _sources_root() / slug
+    if not folder.is_dir():
+        return None
+    target = (
+        Path(settings.DATA_DIR) / "sources-retired" / (f"{slug}-{timezone.now():%Y%m%dT%H%M%S%f}")
+    )
+    target.parent.mkdir(parents=True, exist_ok=True)
+    folder.rename(target)
+    return target
+
+
 def location_check(*, org: Any, kind: str, location: str) -> CheckedLocation:
     """Apply the rules to `location` for a source of `org`; raise `LocationError` if it breaks
     one. Does not open anything (see `location_probe`)."""

@@ -16,7 +16,7 @@ from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from apps.governance.models import AccessPolicy
+from apps.governance.models import AccessPolicy, Organization
 from apps.knowledge.models import Document, IndexOutbox
 
 logger = logging.getLogger(__name__)
@@ -37,6 +37,23 @@ def document_saved(sender, instance: Document, **kwargs) -> None:  # noqa: ANN00
 @receiver(post_delete, sender=Document, dispatch_uid="knowledge_document_deleted")
 def document_deleted(sender, instance: Document, **kwargs) -> None:  # noqa: ANN001, ANN003
     _record(instance.organization.slug, instance.pk, IndexOutbox.Action.UNINDEX)
+
+
+@receiver(post_delete, sender=Organization, dispatch_uid="knowledge_organization_deleted")
+def organization_deleted(sender, instance: Organization, **kwargs) -> None:  # noqa: ANN001, ANN003
+    """A deleted org's source files leave `sources/` once the delete commits (kept aside)."""
+    from apps.knowledge.locations import org_sources_retire
+
+    def retire() -> None:
+        try:
+            moved = org_sources_retire(instance.slug)
+        except OSError as exc:  # never fail the delete; the operator is told
+            logger.error("the files of deleted org %s stay in sources/: %s", instance.slug, exc)
+            return
+        if moved is not None:
+            logger.warning("deleted org %s: its source files moved to %s", instance.slug, moved)
+
+    transaction.on_commit(retire)
 
 
 # --- per-role PostgreSQL roles follow the access policies ------------------------------------

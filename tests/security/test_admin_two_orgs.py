@@ -9,6 +9,7 @@ data sources or download its semantic layer.
 from __future__ import annotations
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.test import Client
 
 from apps.governance.models import AccessPolicy, Membership, Organization
@@ -183,3 +184,33 @@ def test_migrate_drops_the_legacy_per_role_groups_and_re_derives_every_members_g
     assert not Group.objects.filter(name__in=LEGACY_ROLE_GROUPS).exists()
     names = set(member.user.groups.values_list("name", flat=True))
     assert "DataChat organization administrators" in names  # the org admin's capability group
+
+
+def test_an_editor_of_two_orgs_cannot_file_one_orgs_metric_under_the_others_source() -> None:
+    client, theirs = _member_of_both("STEWARD", "STEWARD")
+    acme = Organization.objects.get(slug="acme")
+    globex_source = DataSource.all_tenants.for_org(theirs.organization).first()
+    metric = Metric.all_tenants.for_org(acme).filter(data_source__isnull=False).first()
+    # the model refuses it whatever the path (the admin's form runs `full_clean`)
+    metric.data_source = globex_source
+    with pytest.raises(ValidationError) as raised:
+        metric.full_clean()
+    assert "data_source" in raised.value.message_dict
+    # and the admin's change form says so on that field, saving nothing
+    metric.refresh_from_db()
+    page = client.get(f"/admin/knowledge/metric/{metric.pk}/change/")
+    assert page.status_code == 200
+    form = page.context["adminform"].form
+    data = {
+        name: (value.pk if hasattr(value, "pk") else value)
+        for name, value in form.initial.items()
+        if value is not None and not isinstance(value, list | dict)
+    }
+    url = f"/admin/knowledge/metric/{metric.pk}/change/"
+    response = client.post(url, {**data, "organization": acme.pk, "data_source": globex_source.pk})
+    assert response.status_code == 200  # the form again, with the error on that field
+    assert "data_source" in response.context["adminform"].form.errors
+    assert Metric.all_tenants.get(pk=metric.pk).data_source_id != globex_source.pk
+    # the same form with acme's own source saves (so the refusal above is that field's)
+    own = {**data, "organization": acme.pk, "data_source": metric.data_source_id}
+    assert client.post(url, own).status_code == 302

@@ -305,3 +305,92 @@ def test_a_place_adjective_is_its_value(request, fixture, question):
 def test_que_before_a_table_lists_its_rows(atlas_es):
     rows = _rows(atlas_es, "¿Qué ciudades tienen una población mayor que 2500?")
     assert _names(rows) == {"Osaka", "Lagos"}
+
+
+# --- "the model of the car": the column of the rows said, not another table's rows --------------
+
+GARAGE = """
+CREATE TABLE models (model_id INTEGER PRIMARY KEY, model TEXT);
+CREATE TABLE car_names (make_id INTEGER PRIMARY KEY, model TEXT REFERENCES models(model),
+    make TEXT);
+CREATE TABLE cars (car_id INTEGER PRIMARY KEY REFERENCES car_names(make_id), weight INTEGER);
+INSERT INTO models VALUES (1, 'civic'), (2, 'golf'), (3, 'polo');
+INSERT INTO car_names VALUES (1, 'civic', 'civic lx'), (2, 'civic', 'civic dx'),
+    (3, 'golf', 'golf gti');
+INSERT INTO cars VALUES (1, 2000), (2, 2100), (3, 3000);
+"""
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Find the model of the car whose weight is below 2500.",
+        "Find the model of the car whose weight is below the average weight.",
+    ],
+)
+def test_the_model_of_the_car_is_not_a_list_of_the_models_table(tmp_path, question):
+    """ "model" names the models table and a column of car names, one row per car: said of
+    the cars it is that column, never the distinct rows of the models table (a different
+    answer: one row per model instead of one per car)."""
+    path = tmp_path / "garage.db"
+    conn = sqlite3.connect(path)
+    conn.executescript(GARAGE)
+    conn.close()
+    found, fks, _counts = introspection.introspect_sqlite(path)
+    model = build_semantic_model(CatalogSnapshot("sqlite", tuple(found), tuple(fks)))
+    result = interpret(question, model)
+    assert result.route != "SQL" or "models.model" not in result.sql.lower()
+
+
+def test_a_comparison_with_other_rows_is_said_back(atlas, atlas_es):
+    model, _conn = atlas
+    group = interpret("Which cities have a larger population than any city in Europe?", model)
+    assert "Population > MAX(Population) [Continent = Europe]" in group.reading
+    row = "How many cities have a larger population than the city with the smallest area?"
+    said = interpret(row, model).reading
+    assert "Population > Population of the row with the smallest Area" in said
+    model_es, _conn = atlas_es
+    fila = (
+        "¿Cuántas ciudades tienen una población mayor que la de la ciudad con la mayor superficie?"
+    )
+    assert "poblacion de la fila con mayor superficie" in interpret(fila, model_es).reading
+
+
+def test_numbers_stored_as_text_run_on_postgresql_as_on_sqlite(tmp_path, atlas_es):
+    """On a real PostgreSQL the safe cast leaves 'null' out instead of failing, and answers
+    what SQLite answers (skipped when no PostgreSQL is reachable)."""
+    import uuid
+    from urllib.parse import urlparse
+
+    psycopg = pytest.importorskip("psycopg")
+    from apps.chat.tests.test_offline_engine import _postgres_url
+
+    url = _postgres_url()
+    if url is None:
+        pytest.skip("PostgreSQL is not reachable")
+    name = f"numtext_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(url, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        pg_model, conn = _atlas(tmp_path / "atlas.db", SPANISH, "ciudades", dialect="postgres")
+        conn.close()
+        lite_model, lite = atlas_es
+        dsn = urlparse(url)._replace(path=f"/{name}").geturl()
+        with psycopg.connect(dsn) as pg:
+            pg.execute(SPANISH)
+            with pg.cursor() as cursor:
+                cursor.executemany("INSERT INTO ciudades VALUES (%s, %s, %s, %s, %s, %s)", CITIES)
+            for question in (
+                "¿Cuántas ciudades tienen una superficie mayor que 200?",
+                "¿Cuál es la superficie media de las ciudades?",
+                "¿Cuál es la superficie máxima de las ciudades?",
+                "¿Cuántas ciudades tienen una población mayor que la de la ciudad con la mayor "
+                "superficie?",
+            ):
+                got = pg.execute(interpret(question, pg_model).sql).fetchall()
+                expected = lite.execute(interpret(question, lite_model).sql).fetchall()
+                flat = [float(v) for row in got for v in row]
+                assert flat == pytest.approx([float(v) for row in expected for v in row]), question
+    finally:
+        with psycopg.connect(url, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}"')

@@ -123,6 +123,7 @@ def test_the_top_person_is_one_person_not_a_first_name(shop, question):
 )
 def test_a_listing_of_people_shows_key_and_full_name(shop, question):
     sql, got = _answer(shop, question)
+    assert interpret(question, shop[0]).reading.endswith("EmployeeID, FirstName LastName")
     gold = shop[1].execute("SELECT EmployeeID, FirstName || ' ' || LastName FROM Employees")
     assert _same_rows(got, gold.fetchall()), sql
 

@@ -28,15 +28,16 @@ TRAILS = [
     (4, "river walk", 2, 3, 40, 0.8),
     (5, "fox trail", 1, 7, 300, 2.2),
 ]
-# (id, first name, last name, city)
+# (id, first name, last name, city, section): the sections have no name, only a number
 HIKERS = [
-    (1, "ana", "lopez", "leon"),
-    (2, "luis", "garcia", "soria"),
-    (3, "ana", "perez", "leon"),
-    (4, "marta", "lopez", "avila"),
-    (5, "ana", "lopez", "soria"),
-    (6, "luis", "diaz", "leon"),
+    (1, "ana", "lopez", "leon", 1),
+    (2, "luis", "garcia", "soria", 2),
+    (3, "ana", "perez", "leon", 2),
+    (4, "marta", "lopez", "avila", 2),
+    (5, "ana", "lopez", "soria", 1),
+    (6, "luis", "diaz", "leon", 2),
 ]
+SECTIONS = [(1, 1990), (2, 2005)]
 # (id, hiker, trail, date): the club's fact table, so the trails are a table of their own
 HIKES = [(n, n % 6 + 1, n % 5 + 1, f"2024-0{n % 9 + 1}-1{n % 7}") for n in range(1, 13)]
 
@@ -45,7 +46,9 @@ CREATE TABLE regions (region_id INTEGER PRIMARY KEY, name TEXT);
 CREATE TABLE trails (trail_id INTEGER PRIMARY KEY, name TEXT,
     region_id INTEGER REFERENCES regions(region_id), length INTEGER, elevation INTEGER,
     climb_time REAL);
-CREATE TABLE hikers (hiker_id INTEGER PRIMARY KEY, first_name TEXT, last_name TEXT, city TEXT);
+CREATE TABLE sections (section_id INTEGER PRIMARY KEY, founded INTEGER);
+CREATE TABLE hikers (hiker_id INTEGER PRIMARY KEY, first_name TEXT, last_name TEXT, city TEXT,
+    section_id INTEGER REFERENCES sections(section_id));
 CREATE TABLE hikes (hike_id INTEGER PRIMARY KEY, hiker_id INTEGER REFERENCES hikers(hiker_id),
     trail_id INTEGER REFERENCES trails(trail_id), hike_date DATE);
 """
@@ -54,21 +57,23 @@ CREATE TABLE regiones (region_id INTEGER PRIMARY KEY, nombre TEXT);
 CREATE TABLE senderos (sendero_id INTEGER PRIMARY KEY, nombre TEXT,
     region_id INTEGER REFERENCES regiones(region_id), longitud INTEGER, desnivel INTEGER,
     tiempo_subida REAL);
+CREATE TABLE secciones (seccion_id INTEGER PRIMARY KEY, fundada INTEGER);
 CREATE TABLE excursionistas (excursionista_id INTEGER PRIMARY KEY, nombre TEXT, apellido TEXT,
-    ciudad TEXT);
+    ciudad TEXT, seccion_id INTEGER REFERENCES secciones(seccion_id));
 CREATE TABLE salidas (salida_id INTEGER PRIMARY KEY,
     excursionista_id INTEGER REFERENCES excursionistas(excursionista_id),
     sendero_id INTEGER REFERENCES senderos(sendero_id), fecha DATE);
 """
 
 
-def _club(path, ddl: str, tables: tuple[str, str, str, str]):  # noqa: ANN001, ANN202
+def _club(path, ddl: str, tables: tuple[str, ...]):  # noqa: ANN001, ANN202
     conn = sqlite3.connect(path)
     conn.executescript(ddl)
-    regions, trails, hikers, hikes = tables
+    regions, trails, sections, hikers, hikes = tables
+    conn.executemany(f"INSERT INTO {sections} VALUES (?, ?)", SECTIONS)
     conn.executemany(f"INSERT INTO {regions} VALUES (?, ?)", REGIONS)
     conn.executemany(f"INSERT INTO {trails} VALUES (?, ?, ?, ?, ?, ?)", TRAILS)
-    conn.executemany(f"INSERT INTO {hikers} VALUES (?, ?, ?, ?)", HIKERS)
+    conn.executemany(f"INSERT INTO {hikers} VALUES (?, ?, ?, ?, ?)", HIKERS)
     conn.executemany(f"INSERT INTO {hikes} VALUES (?, ?, ?, ?)", HIKES)
     conn.commit()
     conn.close()
@@ -82,7 +87,7 @@ def club(tmp_path_factory):  # noqa: ANN001, ANN201
     model, conn = _club(
         tmp_path_factory.mktemp("club") / "club.db",
         ENGLISH,
-        ("regions", "trails", "hikers", "hikes"),
+        ("regions", "trails", "sections", "hikers", "hikes"),
     )
     yield model, conn
     conn.close()
@@ -93,7 +98,7 @@ def grupo(tmp_path_factory):  # noqa: ANN001, ANN201
     model, conn = _club(
         tmp_path_factory.mktemp("grupo") / "grupo.db",
         SPANISH,
-        ("regiones", "senderos", "excursionistas", "salidas"),
+        ("regiones", "senderos", "secciones", "excursionistas", "salidas"),
     )
     yield model, conn
     conn.close()
@@ -190,6 +195,13 @@ def test_an_amount_of_a_column_is_that_column(club, question, name):
     assert rows[0][0] == name
 
 
+def test_an_amount_of_a_column_without_the_rows_it_singles_out_is_left_alone(club):
+    """ "the largest amount of X for the models": no row said with it, the words stay."""
+    model, _conn = club
+    tokens = lx.tokenize("What is the largest amount of elevation for the trails?", "en")
+    assert read_superlatives(model, tokens) == tokens
+
+
 # --- several columns shown with the row a superlative picks ------------------------------------
 
 
@@ -224,3 +236,39 @@ def test_a_column_listed_and_ranked_is_shown_once(club):
     result = interpret(question, model)
     assert result.route == "SQL", result.clarify
     assert conn.execute(result.sql).fetchall() == [("eagle peak", 6.0)]
+
+
+# --- a table with no label is named by its key ----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("fixture", "question"),
+    [
+        ("club", "Which section has the most hikers?"),
+        ("club", "Return the id of the section with the most hikers."),
+        ("grupo", "¿Qué sección tiene más excursionistas?"),
+    ],
+)
+def test_a_table_without_a_label_is_grouped_by_its_key(request, fixture, question):
+    """ "Which store has the most customers?" on `store(store_id, …)` was asked back on
+    "store": a table with no name column is grouped by its one-column key."""
+    model, conn = request.getfixturevalue(fixture)
+    rows = answer(model, conn, question)
+    assert len(rows) == 1
+    assert rows[0][0] == 2  # section 2 has 4 of the 6 hikers
+
+
+# --- a number before the rows a superlative picks --------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("fixture", "question"),
+    [
+        ("club", "Return the names of the 2 trails with the largest elevation."),
+        ("grupo", "¿Cuáles son los nombres de los 2 senderos con mayor desnivel?"),
+    ],
+)
+def test_a_number_before_the_rows_ranked_by_a_column_is_the_limit(request, fixture, question):
+    """ "the names of the 3 countries with the largest population" was asked back on "3"."""
+    model, conn = request.getfixturevalue(fixture)
+    assert answer(model, conn, question) == [("eagle peak",), ("pine ridge",)]

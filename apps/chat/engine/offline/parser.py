@@ -509,7 +509,7 @@ def pick_column(
     if allow_display and "text" in kinds and prefer is None:
         for e in m.of("table"):
             table = e.ref[0]
-            display = model.tables[table].display
+            display = _label_or_key(model, table)
             distance = _reachable(ctx, base, table)
             if display is None or distance is None or table == base and not scored:
                 continue
@@ -524,6 +524,15 @@ def pick_column(
     if tie and scored[0][1:] != scored[1][1:]:
         raise Unclear("ambiguous_column", m.text)
     return scored[0][1], scored[0][2]
+
+
+def _label_or_key(model: SemanticModel, table: str) -> str | None:
+    """The column that names a table's rows in a group: its label, else the one-column key of a
+    table with no label ("which store has the most customers" on `store(store_id, …)`)."""
+    info = model.tables[table]
+    if info.display is not None:
+        return info.display
+    return info.key[0] if len(info.key) == 1 else None
 
 
 def pick_value(ctx: Context, i: int, base: str) -> tuple[str, str, str] | None:

@@ -62,3 +62,6 @@ class Parts:
     # numeric columns listed before a superlative that ranks another one, shown with its row:
     # "the name and population of the country with the largest area"
     projected: list[ColumnRef] = field(default_factory=list)
+    # "the names of the 3 countries with the largest …": (mention, number) of a count said before
+    # the rows grouped, the limit if a superlative picks those rows (`_superlative_row`)
+    rows_count: tuple[int, int] | None = None

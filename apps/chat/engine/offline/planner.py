@@ -410,7 +410,8 @@ def _superlative_row(ctx: Context, parts: Parts) -> None:
     ordered by the column, not a SUM per label (a label may repeat, and a join to another table
     would add the column up once per row joined)."""
     model = ctx.model
-    if parts.order is None or parts.limit is None or len(parts.metrics) != 1 or not parts.dims:
+    limit = parts.limit if parts.limit is not None or not parts.rows_count else parts.rows_count[1]
+    if parts.order is None or limit is None or len(parts.metrics) != 1 or not parts.dims:
         return
     if parts.grain or parts.having or parts.comparison or parts.rank_within or parts.share:
         return
@@ -444,6 +445,9 @@ def _superlative_row(ctx: Context, parts: Parts) -> None:
     if any(p.table != table for p in parts.projected):
         return
     parts.base = parts.listing_table = table
+    if parts.limit is None:  # "the names of the 3 countries with the largest population"
+        parts.limit = limit
+        ctx.used.add(parts.rows_count[0])
     parts.listing = list(dict.fromkeys([*parts.dims, *parts.projected]))
     ranks_only = said_only_as_qualifier(model, ctx.mentions, key)
     asked = names_its_columns(ctx.tokens) or any(
@@ -454,6 +458,40 @@ def _superlative_row(ctx: Context, parts: Parts) -> None:
     parts.listing_order = ColumnRef(*column)
     parts.dims, parts.metrics = [], []
     ctx.notes.append("superlative over the rows named")
+
+
+def _shown_before_superlative(ctx: Context, i: int) -> bool:
+    """A numeric column listed with other columns ("the name and population of …") before a
+    superlative that ranks a numeric column further on ("… with the largest area"): it is shown
+    with the row the superlative picks, not ranked by (`_superlative_row`)."""
+    mentions = ctx.mentions
+    if not _in_a_list(ctx, i) or (
+        i > 0 and mentions[i - 1].kind in ("most", "least", "rank", "agg")
+    ):
+        return False
+    return any(
+        mentions[k].kind in ("most", "least")
+        and (after := schema_mention(ctx, k + 1)) is not None
+        and any(column_kind(ctx, e) == "number" for e in after.of("column"))
+        for k in range(i + 1, len(mentions) - 1)
+    )
+
+
+def _in_a_list(ctx: Context, i: int) -> bool:
+    """Mention `i` is one of a list of columns joined by "and"/"y" ("the population, name and
+    leader"; the commas are not tokens)."""
+
+    def part(j: int) -> bool:
+        m = ctx.mentions[j]
+        return m.kind == "conj" or (m.kind == "schema" and m.has("column") and not m.has("table"))
+
+    first = last = i
+    while first > 0 and part(first - 1):
+        first -= 1
+    while last + 1 < len(ctx.mentions) and part(last + 1):
+        last += 1
+    run = ctx.mentions[first : last + 1]
+    return any(m.kind == "conj" for m in run) and sum(m.kind == "schema" for m in run) > 1
 
 
 def _unasked_label(ctx: Context, parts: Parts) -> None:
@@ -504,40 +542,6 @@ def _properties_said(ctx: Context) -> list[tuple[str, set[ColumnRef]]]:
                 if columns:
                     found.append((table, columns))
     return found
-
-
-def _shown_before_superlative(ctx: Context, i: int) -> bool:
-    """A numeric column listed with other columns ("the name and population of …") before a
-    superlative that ranks a numeric column further on ("… with the largest area"): it is shown
-    with the row the superlative picks, not ranked by (`_superlative_row`)."""
-    mentions = ctx.mentions
-    if not _in_a_list(ctx, i) or (
-        i > 0 and mentions[i - 1].kind in ("most", "least", "rank", "agg")
-    ):
-        return False
-    return any(
-        mentions[k].kind in ("most", "least")
-        and (after := schema_mention(ctx, k + 1)) is not None
-        and any(column_kind(ctx, e) == "number" for e in after.of("column"))
-        for k in range(i + 1, len(mentions) - 1)
-    )
-
-
-def _in_a_list(ctx: Context, i: int) -> bool:
-    """Mention `i` is one of a list of columns joined by "and"/"y" ("the population, name and
-    leader"; the commas are not tokens)."""
-
-    def part(j: int) -> bool:
-        m = ctx.mentions[j]
-        return m.kind == "conj" or (m.kind == "schema" and m.has("column") and not m.has("table"))
-
-    first = last = i
-    while first > 0 and part(first - 1):
-        first -= 1
-    while last + 1 < len(ctx.mentions) and part(last + 1):
-        last += 1
-    run = ctx.mentions[first : last + 1]
-    return any(m.kind == "conj" for m in run) and sum(m.kind == "schema" for m in run) > 1
 
 
 def _to_parent(model, child: str, parent: str) -> bool:  # noqa: ANN001
@@ -641,8 +645,11 @@ def _read_listing(ctx: Context, parts: Parts) -> None:
         parts.base = parts.listing_table = table
         info = model.tables[table]
         if table == model.fact or not info.named:
-            # rows with no name of their own: their key says which row each is ("order 10248")
-            cols = list(info.key) if len(info.key) == 1 and not info.named else []
+            # rows with no name of their own, or dated events (an order, whatever its ShipName):
+            # their key says which row each is ("order 10248"); a lone table of named things
+            # (cities) is listed by what it holds
+            event = table == model.fact and bool(info.dates)
+            cols = list(info.key) if len(info.key) == 1 and (event or not info.named) else []
             cols += [c for c in info.columns if model.column(table, c).kind != "id"]
         else:
             cols = [info.display] if info.display else list(info.columns[:1])
@@ -891,10 +898,12 @@ def _read_order(
     limit: int | None = None
     subject: int | None = None
     ranked = False
+    first: int | None = None
     for k, m in enumerate(ctx.mentions):
         if m.kind not in ("rank", "most", "least"):
             continue
         ranked = True
+        first = k if first is None else first
         _ranks_a_measure(ctx, k, slot_at)
         if direction is None:
             direction = m.kind == "most" or (m.kind == "rank" and m.value == "desc")
@@ -934,6 +943,8 @@ def _read_order(
         ranked_dim = [d for d in parts.dims if d not in others]
         if others and ranked_dim and not parts.grain:
             parts.rank_within = others  # "el producto más vendido de cada región"
+        if limit is None and first is not None:
+            parts.rows_count = _number_of_rows_grouped(ctx, parts, first)
         if limit is None and ctx.has("rank", "most", "least") and not ctx.mentions[subject].plural:
             limit = 1
     if not parts.metrics and not followup:
@@ -943,6 +954,21 @@ def _read_order(
     else:
         parts.order = Order(parts.order.metric, direction if direction is not None else True)
     parts.limit = limit
+
+
+def _number_of_rows_grouped(ctx: Context, parts: Parts, k: int) -> tuple[int, int] | None:
+    """ "the names of the 3 countries with the largest population": a number right before the
+    table whose rows are grouped (its label already listed), and before the superlative at
+    mention `k`, is how many rows to keep: (mention, number), taken by `_superlative_row`
+    only (a count, "the 3 countries with the fewest X", may count what was not said)."""
+    tables = {d.table for d in parts.dims}
+    for j in range(k - 1):
+        m, rows = ctx.mentions[j], ctx.mentions[j + 1]
+        if m.kind != "number" or j in ctx.used or (j and ctx.mentions[j - 1].kind == "cmp"):
+            continue
+        if rows.kind == "schema" and {e.ref[0] for e in rows.of("table")} & tables:
+            return j, int(m.value[0])
+    return None
 
 
 def _ranks_a_measure(ctx: Context, k: int, slot_at: dict[int, int]) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from sqlglot import exp
 
+from .labels import person_name
 from .plan import QueryPlan, plan_from_dict
 from .semantic import SemanticModel
 
@@ -89,6 +90,14 @@ def formula(model: SemanticModel, key: str) -> str:
     return key
 
 
+def _shown(model: SemanticModel, plan: QueryPlan, ref) -> str:  # noqa: ANN001
+    """A column as the answer shows it: a person's label shown whole is both name columns."""
+    pair = person_name(model, ref.table) if ref.table in plan.full_names else None
+    if pair is None or ref.column != model.tables[ref.table].display:
+        return ref.column
+    return " ".join(pair)
+
+
 def describe(plan: QueryPlan | None, model: SemanticModel, lang: str) -> str:
     """The plan as one line in `lang` ("es" or "en"), parts joined by " · "."""
     if plan is None:
@@ -96,7 +105,7 @@ def describe(plan: QueryPlan | None, model: SemanticModel, lang: str) -> str:
     w = _WORDS["es" if lang == "es" else "en"]
     bits: list[str] = []
     if plan.listing:
-        names = ", ".join(c.column for c in plan.listing)
+        names = ", ".join(_shown(model, plan, c) for c in plan.listing)
         bits.append(f"{plan.table}: {names}" + (f" ({w['distinct']})" if plan.distinct else ""))
     for m in plan.metrics:
         bits.append(f"{m.label} = {formula(model, m.key)}")
@@ -126,7 +135,7 @@ def describe(plan: QueryPlan | None, model: SemanticModel, lang: str) -> str:
     for h in plan.having:
         label = plan.metrics[h.metric].label if h.metric < len(plan.metrics) else "?"
         bits.append(f"{label} {h.op} {h.value:g}")
-    groups = [d.column for d in plan.dimensions]
+    groups = [_shown(model, plan, d) for d in plan.dimensions]
     if plan.grain:
         groups.insert(min(plan.period_position, len(groups)), w["grains"][plan.grain])
     if groups:
@@ -166,10 +175,12 @@ def describe(plan: QueryPlan | None, model: SemanticModel, lang: str) -> str:
 
 def _other_rows(n, lang: str) -> str:  # noqa: ANN001
     """What a row is compared with (`NumericFilter.than`): "MAX(population) [continent =
-    Africa]", "population [the first by horsepower]"."""
+    Africa]", "accelerate of the row with the largest horsepower"."""
     if n.than == "every":
         agg = "MAX" if n.op == ">" else "MIN"
         where = ", ".join(f"{column} = {value}" for column, value in n.than_values)
         return f"{agg}({n.column}) [{where}]"
-    first = "el primero por" if lang == "es" else "the first by"
-    return f"{n.column} [{first} {n.than_rank}{' ↓' if n.than_desc else ' ↑'}]"
+    if lang == "es":
+        return f"{n.column} de la fila con {'mayor' if n.than_desc else 'menor'} {n.than_rank}"
+    most = "largest" if n.than_desc else "smallest"
+    return f"{n.column} of the row with the {most} {n.than_rank}"

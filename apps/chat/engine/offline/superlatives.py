@@ -12,7 +12,8 @@ and the words are asked back as before.
 - The mode of a column: "the most common/popular/frequent first name of the actors", "el
   nombre más común entre los actores" → "the first name with the most actors" (a count per
   value, the largest first).
-- A filler noun of quantity: "the smallest amount of horsepower" → "the smallest horsepower".
+- A filler noun of quantity: "the car with the smallest amount of horsepower" → "the car with
+  the smallest horsepower".
 """
 
 from __future__ import annotations
@@ -54,6 +55,8 @@ _ALL_THE = lx.words("all the todos todas los las el la")
 # Filler nouns of quantity before a measure: "the smallest amount of horsepower".
 _AMOUNT = lx.words("amount quantity")
 _AMOUNT_OF = lx.words("of")
+# The row singled out by the amount: "the car with/that has the smallest amount of …".
+_HAVING = lx.words("with has have had")
 _TRIGGERS = frozenset(_SIZE_EN) | _MORE_ES | _LESS_ES | _OFTEN | _AMOUNT
 
 
@@ -215,13 +218,18 @@ def _owns(column: Mention, rows: Mention) -> bool:
 
 
 def _amount_of(model: SemanticModel, tokens: list[lx.Token]) -> list[lx.Token] | None:
-    """ "the smallest amount of horsepower": "amount of"/"quantity of" right before a column is
-    no word of its own, unless the catalog names something so."""
+    """ "the car with the smallest amount of horsepower": "amount of"/"quantity of" between a
+    superlative and a column is no word of its own, unless the catalog names something so.
+    Only in the row-with-the-most shape ("with/has the largest amount of"): elsewhere ("the
+    largest amount of X for the models") the rows ranked are not said, and it is asked back."""
     at = next(
         (
             i
-            for i in range(len(tokens) - 2)
-            if tokens[i].norm in _AMOUNT and tokens[i + 1].norm in _AMOUNT_OF
+            for i in range(3, len(tokens) - 2)
+            if tokens[i].norm in _AMOUNT
+            and tokens[i + 1].norm in _AMOUNT_OF
+            and tokens[i - 1].norm in lx.MOST_WORDS | lx.LEAST_WORDS
+            and any(t.norm in _HAVING for t in tokens[i - 3 : i - 1])
         ),
         None,
     )
