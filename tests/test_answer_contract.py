@@ -149,3 +149,27 @@ def test_answers_say_their_reading_and_what_was_not_understood(member):
         set(u) == {"kind", "text"} and u["kind"] in {"word", "metric", "value"}
         for u in vague["unresolved"]
     )
+
+
+@pytest.mark.parametrize(
+    ("question", "lang_word"),
+    [
+        ("¿Cuál fue el total de ventas en marzo de 2031?", "datos"),
+        ("What were total sales in 1990?", "data"),
+    ],
+)
+def test_a_period_the_data_does_not_reach_is_asked_back_with_the_span_it_covers(
+    member, question, lang_word
+):
+    # "a 0 for March 2031" would be a confident wrong answer: the data stops years before.
+    analista = member("acme", "analista")
+    span = run_query(membership=analista, sql="SELECT MIN(fecha), MAX(fecha) FROM ventas")
+    first, last = (str(v)[:10] for v in span["rows"][0])
+    answer = ask(membership=analista, question=question)
+    assert answer["type"] == "CLARIFY", answer["answer"]
+    assert first in answer["answer"] and last in answer["answer"] and lang_word in answer["answer"]
+    assert_contract(answer)
+    assert any(last[:4] in s for s in answer["suggestions"])
+    # a covered period is still answered
+    covered = ask(membership=analista, question=f"What were total sales in {last[:4]}?")
+    assert covered["type"] == "SQL" and covered["rows"], covered["answer"]

@@ -103,6 +103,12 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "You can only see data for {filters}: {asked} is outside your access, so there is "
         "nothing to show. Ask an administrator for access if you need it.",
     },
+    "period_outside_data": {
+        "es": "No hay datos de {asked}: los datos van del {first} al {last}. ¿Qué periodo "
+        "quieres ver?",
+        "en": "There is no data for {asked}: the data runs from {first} to {last}. Which "
+        "period do you want to see?",
+    },
     "timeout_advice": {
         "es": "Añade un filtro (por ejemplo un año o una región) para que la consulta sea más "
         "rápida.",

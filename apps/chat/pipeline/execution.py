@@ -106,12 +106,76 @@ def sql_answer(
     except Exception as exc:
         ran(exc, audit_sql=guarded.sql if guarded is not None else sql, plan=plan)
         raise
+    outside = _period_outside_data(turn, plan, result)
+    if outside is not None:
+        return Outcome(replace(outside, intent=intent), plan=plan, audit_sql=guarded.sql)
     try:
         answer = _formatted(turn, guarded, result, intent, plan, chart_hint, narrate_shape)
     except Exception as exc:
         ran(exc, audit_sql=guarded.sql, plan=plan)  # it ran: the audit entry names it
         raise
     return Outcome(answer, plan=plan, audit_sql=guarded.sql)
+
+
+def _nothing_found(result) -> bool:  # noqa: ANN001 - the executor's QueryResult
+    """No rows, or one row of nothing (a total of no rows is NULL, a count 0)."""
+    if not result.rows:
+        return True
+    return len(result.rows) == 1 and all(v is None or v == 0 for v in result.rows[0])
+
+
+def _period_outside_data(turn: Turn, plan: QueryPlan | None, result) -> Answer | None:  # noqa: ANN001
+    """A named period the data does not reach ("March 2031" in data of 1996-1998) found
+    nothing: ask back saying which dates the data covers (as the caller may see them),
+    instead of an empty table or a 0 stated as a fact. None when the period is covered, or
+    the span cannot be read."""
+    period = plan.time_range if plan is not None else None
+    if period is None or period.relative or not (period.start or period.end):
+        return None
+    if not _nothing_found(result):
+        return None
+    column = sqlglot.exp.column(period.column, table=period.table)
+    span = sqlglot.exp.select(
+        sqlglot.exp.Min(this=column.copy()), sqlglot.exp.Max(this=column.copy())
+    ).from_(sqlglot.exp.to_table(period.table))
+    try:
+        guarded = guard_sql(
+            span.sql(dialect=turn.source.dialect),
+            dialect=turn.source.dialect,
+            schema=turn.catalog.schema_mapping(),
+            policy=turn.policy,
+            lang=turn.lang,
+        )
+        rows = execute(guarded, source=turn.context.connection, lang=turn.lang).rows
+    except SqlRefusal:
+        return None
+    first, last = (
+        str(v)[:10] if v is not None else None for v in (rows[0] if rows else (None,) * 2)
+    )
+    if first is None or last is None:
+        return None
+    after_the_data = period.start is not None and period.start[:10] > last
+    before_the_data = period.end is not None and period.end[:10] < first
+    if not (after_the_data or before_the_data):
+        return None
+    asked = period.label or " – ".join(p for p in (period.start, period.end) if p)
+    message = text("period_outside_data", turn.lang, asked=asked, first=first, last=last)
+    return Answer(type="CLARIFY", answer=message, suggestions=_in_years(turn.question, first, last))
+
+
+_YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
+
+
+def _in_years(question: str, first: str, last: str) -> list[str]:
+    """The question asked again of the data's last and first years (each year it names swapped
+    for them), or with the year added when it names none."""
+    years = list(dict.fromkeys([last[:4], first[:4]]))
+    if len(years) < 2:
+        years.append(str(int(years[0]) - 1))
+    stripped = question.strip().rstrip("?")
+    if _YEAR.search(stripped):
+        return [_YEAR.sub(year, question.strip()) for year in years]
+    return [f"{stripped} {year}" for year in years]
 
 
 def _formatted(  # noqa: PLR0913

@@ -211,7 +211,7 @@ def _interpret(
             if plan is None:
                 raise Unclear("unknown_value", patterns[0].text)
         plan = plan.with_changes(hidden_metrics=())
-        if previous is None and not ctx.has("group"):  # "solo Online" keeps its grouping
+        if previous is None:  # a follow-up ("solo Online") keeps the grouping it had
             plan = drop_constant_dimensions(plan)
         plan = hide_qualifier_measures(plan, model, *said)
         plan = people_shown_whole(plan, model, read.mentions)

@@ -160,6 +160,7 @@ STOPWORDS = (tx.STOPWORDS["es"] | tx.STOPWORDS["en"]) - _READ_FUNCTION_WORDS | w
     sabemos conocemos query queries sql shows showing write escribe escribir cuyo cuya cuyos
     cuyas corresponding correspondiente correspondientes devuelve devuelveme devuelva devuelvan
     halla hallar hallame encuentra encuentrame encontrar proporciona proporcioname
+    considered considerado considerada considerados consideradas regarded pertenece pertenecen
     """
 ) - words(
     # Words that change what is asked: never dropped, so a question the engine cannot read
@@ -789,11 +790,21 @@ COUNT_REQUESTS: dict[tuple[str, ...], tuple[str, ...]] = {
         for article in ("los", "las")
     },
 }
+# "Give the mean GNP", "the mean of the price": after an article "mean" is the average, not
+# the verb of "what does X mean?" (a question about meaning, answered from the documents).
+MEAN_NOUN: dict[tuple[str, ...], tuple[str, ...]] = {
+    ("the", "mean"): ("the", "average"),
+    ("a", "mean"): ("an", "average"),
+    ("their", "mean"): ("their", "average"),
+    ("its", "mean"): ("its", "average"),
+}
+
 REWRITES: dict[tuple[str, ...], tuple[str, ...]] = {
     **COUNT_REQUESTS,
     **PRICE_ADJECTIVES,
     **NEGATED_WITH,
     **DIMENSION_ADJECTIVES,
+    **MEAN_NOUN,
 }
 
 # "¿Cuánto sumaron los pedidos?": an amount added up, so money even when rows are named.

@@ -30,6 +30,7 @@ class Parts:
     listing_table: str | None = None
     listing: list[ColumnRef] = field(default_factory=list)
     listing_order: ColumnRef | None = None
+    subject_columns: list[ColumnRef] = field(default_factory=list)  # listed as the table named
     distinct: bool = False
     dims: list[ColumnRef] = field(default_factory=list)
     dims_said: bool = False

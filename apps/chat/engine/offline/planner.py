@@ -451,7 +451,7 @@ def _superlative_row(ctx: Context, parts: Parts) -> None:
     parts.listing = list(dict.fromkeys([*parts.dims, *parts.projected]))
     ranks_only = said_only_as_qualifier(model, ctx.mentions, key)
     asked = names_its_columns(ctx.tokens) or any(
-        cols & set(parts.listing) for t, cols in _properties_said(ctx) if t == table
+        cols & set(parts.listing) for _i, t, cols in _properties_said(ctx) if t == table
     )  # "the name of the country with…", "the horsepower of the car with…"
     if not (ranks_only and asked) and ColumnRef(*column) not in parts.listing:
         parts.listing.append(ColumnRef(*column))  # "names and populations of …"
@@ -497,17 +497,23 @@ def _in_a_list(ctx: Context, i: int) -> bool:
 def _unasked_label(ctx: Context, parts: Parts) -> None:
     """ "What is the horsepower of the car with…", "How much does the car accelerate that…",
     "¿cuánto acelera el coche…?": a column said of a table whose rows the question singles out
-    (a value, a top N) is a property of those rows; the table's label, listed because the table
-    was named, is not asked for, unless a name or id word asks for it."""
+    (a value, a top N) is a property of those rows; the columns listed because the table was
+    named (its label, or every column of a table with no name) are not asked for, unless a
+    name or id word asks for them."""
     if len(parts.listing) < 2 or names_its_columns(ctx.tokens):
         return
     if not (parts.limit or any(_names_an_entity(ctx, f) for f in parts.filters)):
         return  # "the email of the customers in a segment": whose email is part of the answer
-    for table, properties in _properties_said(ctx):
+    for i, table, properties in _properties_said(ctx):
+        if not properties & set(parts.listing):
+            continue
         label = ColumnRef(table, ctx.model.tables[table].display)
-        said = any(label == ColumnRef(*e.ref) for m in ctx.mentions for e in m.of("column"))
-        if label in parts.listing and properties & set(parts.listing) and not said:
-            parts.listing = [c for c in parts.listing if c != label]
+        said = {  # by a word of its own, not the table's ("city" read as `CityName` too)
+            ColumnRef(*e.ref) for k, m in enumerate(ctx.mentions) if k != i for e in m.of("column")
+        }
+        unasked = {*parts.subject_columns, label} - said - properties
+        if unasked & set(parts.listing):
+            parts.listing = [c for c in parts.listing if c not in unasked]
             return
 
 
@@ -521,10 +527,10 @@ def _names_an_entity(ctx: Context, f: Filter) -> bool:
     return (info is not None and info.display == f.column) or len(column.values) > CATEGORY_VALUES
 
 
-def _properties_said(ctx: Context) -> list[tuple[str, set[ColumnRef]]]:
-    """(table, its columns said of it): a column right before the table's name with only
-    articles and "of"/"de" between ("the horsepower of the car", "acelera el coche"), or right
-    after it ("the car accelerate")."""
+def _properties_said(ctx: Context) -> list[tuple[int, str, set[ColumnRef]]]:
+    """(the table's mention, the table, its columns said of it): a column right before the
+    table's name with only articles and "of"/"de" between ("the horsepower of the car",
+    "acelera el coche"), or right after it ("the car accelerate")."""
     found = []
     mentions = ctx.mentions
     for i, m in enumerate(mentions):
@@ -540,7 +546,7 @@ def _properties_said(ctx: Context) -> list[tuple[str, set[ColumnRef]]]:
             if between <= (lx.FILLER if j < i else set()):
                 columns = {ColumnRef(*e.ref) for e in mentions[j].of("column") if e.ref[0] == table}
                 if columns:
-                    found.append((table, columns))
+                    found.append((i, table, columns))
     return found
 
 
@@ -644,7 +650,11 @@ def _read_listing(ctx: Context, parts: Parts) -> None:
         ctx.used.add(table_i)
         parts.base = parts.listing_table = table
         info = model.tables[table]
-        if table == model.fact or not info.named:
+        if info.named and info.display and names_its_columns(ctx.tokens):
+            # "the names (and ids) of the nations that…": those columns, not every column
+            ids = any(t.norm in lx.LABEL_ID_WORDS for t in ctx.tokens) and len(info.key) == 1
+            cols = [info.display, *(info.key if ids else ())]
+        elif table == model.fact or not info.named:
             # rows with no name of their own, or dated events (an order, whatever its ShipName):
             # their key says which row each is ("order 10248"); a lone table of named things
             # (cities) is listed by what it holds
@@ -653,7 +663,7 @@ def _read_listing(ctx: Context, parts: Parts) -> None:
             cols += [c for c in info.columns if model.column(table, c).kind != "id"]
         else:
             cols = [info.display] if info.display else list(info.columns[:1])
-        parts.listing = [ColumnRef(table, c) for c in cols]
+        parts.listing = parts.subject_columns = [ColumnRef(table, c) for c in cols]
         return
     if column_i is not None:
         m = ctx.mentions[column_i]

@@ -59,7 +59,11 @@ def said_only_as_qualifier(model: SemanticModel, mentions: Sequence[Mention], ke
     """Whether every place the question names the measure `key` ranks or keeps rows (and it
     names it at least once: an implied measure, "¿qué región vendió más?", is shown)."""
     places = [k for k, m in enumerate(mentions) if _refers(model, m, key)]
-    return bool(places) and all(qualifier_only(mentions, k) for k in places)
+    ranked: set[int] = set()
+    for k in places:  # "the greatest number of copies in inventory": one phrase, two mentions
+        if qualifier_only(mentions, k) or k - 1 in ranked:
+            ranked.add(k)
+    return bool(places) and ranked == set(places)
 
 
 def names_its_columns(tokens: Sequence[lx.Token]) -> bool:
