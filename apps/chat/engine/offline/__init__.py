@@ -100,7 +100,7 @@ def _interpret(
     lang = lx.detect_language(question)
     tokens = full_names(model, lx.tokenize(question, lang))  # -> "first name and last name"
     tokens = read_superlatives(model, tokens)  # "the shortest life expectancy" -> "lowest"
-    tokens = _numeric_between(_rewrite_phrases(tokens))
+    tokens = _numeric_between(_distinct_first(_rewrite_phrases(tokens)))
     tokens, shape = _analytic_shape(tokens)
     tokens, than = take_than(tokens)  # "greater than any country in Europe": read apart
     tokens, patterns = take_patterns(question, tokens)
@@ -362,6 +362,23 @@ def _rewrite_phrases(tokens: list[lx.Token]) -> list[lx.Token]:
 def _is_year(token: lx.Token) -> bool:
     value = lx.parse_number(token.norm) if token.kind == "number" else None
     return value is not None and value == int(value) and 1000 <= value <= 2999
+
+
+def _distinct_first(tokens: list[lx.Token]) -> list[lx.Token]:
+    """ "ciudades distintas", "idiomas diferentes": a Spanish adjective follows its noun; the
+    distinct word is moved before it, where the parser reads it ("distintas ciudades", as
+    "unique cities"), instead of qualifying the noun after it ("… distintas están en países")."""
+    out = list(tokens)
+    for i in range(1, len(out)):
+        word, noun = out[i], out[i - 1]
+        if word.lang != "es" or word.norm not in lx.DISTINCT_WORDS:
+            continue
+        if noun.kind != "word" or noun.norm in lx.STOPWORDS or noun.norm in lx.FILLER:
+            continue
+        if noun.norm in lx.COUNT_WORDS or noun.norm in lx.DISTINCT_WORDS:
+            continue
+        out[i - 1], out[i] = word, noun
+    return out
 
 
 def _numeric_between(tokens: list[lx.Token]) -> list[lx.Token]:
