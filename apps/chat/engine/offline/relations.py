@@ -117,15 +117,18 @@ def _passive_words(tokens: list[lx.Token], at: dict[int, Mention], i: int) -> se
 
 def only_one(tokens: list[lx.Token], unmapped: list[str]) -> list[lx.Token] | None:
     """ "languages spoken by only one country", "idiomas que se hablan en un solo país": after
-    a verb and its preposition, in a question with an unknown word, "only one"/"a single"/"un solo" is a count of exactly
-    1 ("by exactly 1 country"), which the relation verbs read as a count; None when not said."""
+    an unknown verb or one the engine passes ("used") and its preposition, "only one", "a single" or
+    "un solo" is a count of exactly 1 ("by exactly 1 country"), which the relation verbs read
+    as a count; None when not said."""
     if not unmapped:
         return None
+    unknown = set(unmapped)
     for i in range(2, len(tokens) - 1):
         pair = (tokens[i].norm, tokens[i + 1].norm)
         if pair not in _ONLY_ONE or tokens[i - 1].norm not in _ONE_AFTER:
             continue
-        if tokens[i - 2].kind != "word":
+        verb = tokens[i - 2]  # a verb nothing explains ("spoken") or a filler one ("used")
+        if verb.kind != "word" or not (verb.text in unknown or verb.norm in lx.STOPWORDS):
             continue
         lang = tokens[i].lang if tokens[i].lang in _EXACTLY else "en"
         said = (_EXACTLY[lang], "1")

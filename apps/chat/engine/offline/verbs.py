@@ -222,9 +222,9 @@ def column_verbs(
 ) -> list[lx.Token] | None:
     """ "cars *weighing* more than 3000", "weighed less than 4000": an unknown verb before a
     comparison whose stem is the stem of exactly one numeric column's word, of the tables the
-    question names (else of the tables joined to them), is that column: its words replace the verb and the
-    comparison rules read the rest. None, two such columns or no comparison after it: the verb
-    stays unknown and is asked back."""
+    question names (else of the tables joined to them), is that column: its words replace the
+    verb and the comparison rules read the rest. None, two such columns, no comparison after
+    it or an "or" before it: the verb stays unknown and is asked back."""
     if not unmapped:
         return None
     at: dict[int, Mention] = {}
