@@ -114,3 +114,87 @@ def test_a_word_near_several_tables_or_not_after_an_article_is_still_asked_back(
 ):
     model, _conn = request.getfixturevalue(fixture)
     assert word in asked_back(model, question)
+
+
+# --- a yes/no column of another table, negated with its pair ---------------------------------
+
+LEAGUE = {
+    "en": """
+CREATE TABLE teams (team_id INTEGER PRIMARY KEY, name TEXT, wins INTEGER);
+CREATE TABLE players (player_id INTEGER PRIMARY KEY, name TEXT,
+    team_id INTEGER REFERENCES teams(team_id));
+CREATE TABLE sponsors (team_id INTEGER REFERENCES teams(team_id), sponsor TEXT, is_main TEXT);
+""",
+    "es": """
+CREATE TABLE equipos (equipo_id INTEGER PRIMARY KEY, nombre TEXT, victorias INTEGER);
+CREATE TABLE jugadores (jugador_id INTEGER PRIMARY KEY, nombre TEXT,
+    equipo_id INTEGER REFERENCES equipos(equipo_id));
+CREATE TABLE patrocinios (equipo_id INTEGER REFERENCES equipos(equipo_id), patrocinador TEXT,
+    es_principal TEXT);
+""",
+}
+# the owls have no sponsor recorded: nothing is known of who sponsors them
+TEAMS = [(1, "lions", 10), (2, "tigers", 4), (3, "bears", 7), (4, "owls", 1)]
+PLAYERS = [(1, "ann", 1), (2, "bob", 2)]
+SPONSORS = [
+    (1, "acme", "T"),
+    (1, "zeta", "F"),
+    (2, "acme", "F"),
+    (2, "zeta", "T"),
+    (3, "zeta", "T"),
+]
+
+
+@pytest.fixture(scope="module", params=["en", "es"])
+def league(request, tmp_path_factory):  # noqa: ANN001, ANN201
+    path = tmp_path_factory.mktemp("league") / f"{request.param}.db"
+    conn = sqlite3.connect(path)
+    conn.executescript(LEAGUE[request.param])
+    teams, players, sponsors = ("teams", "players", "sponsors")
+    if request.param == "es":
+        teams, players, sponsors = ("equipos", "jugadores", "patrocinios")
+    conn.executemany(f"INSERT INTO {teams} VALUES (?, ?, ?)", TEAMS)
+    conn.executemany(f"INSERT INTO {players} VALUES (?, ?, ?)", PLAYERS)
+    conn.executemany(f"INSERT INTO {sponsors} VALUES (?, ?, ?)", SPONSORS)
+    conn.commit()
+    conn.close()
+    found, fks, _counts = introspection.introspect_sqlite(path)
+    model = build_semantic_model(CatalogSnapshot("sqlite", tuple(found), tuple(fks)))
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    yield request.param, model, conn
+    conn.close()
+
+
+NOT_MAIN = {
+    "en": [
+        "What are the names of the teams where acme is not the main sponsor?",
+        "What are the names of the teams where the sponsor acme is not main?",
+    ],
+    "es": [
+        "¿Cuáles son los nombres de los equipos donde acme no es principal?",
+        "¿Nombres de los equipos donde el patrocinador acme no es principal?",
+    ],
+}
+
+
+def test_a_negated_flag_with_its_pair_keeps_the_rows_with_no_such_related_row(league):
+    """ "countries where English is not the official language" was asked back on the flag:
+    the rows asked for are those with no row of the other table holding the pair (English,
+    official), a NOT EXISTS, never `IsOfficial = 'F'` row by row (the lions also have a
+    sponsor that is not main, and acme as their main one)."""
+    lang, model, conn = league
+    for question in NOT_MAIN[lang]:
+        assert sorted(answer(model, conn, question)) == [("bears",), ("tigers",)], question
+
+
+PLAYERS_NOT_MAIN = {
+    "en": "Which players are in teams where the sponsor acme is not main?",
+    "es": "¿Qué jugadores están en equipos donde el patrocinador acme no es principal?",
+}
+
+
+def test_a_negated_flag_pair_of_a_table_not_linked_to_the_rows_asked_is_asked_back(league):
+    """The pair is of the teams, the rows asked are players: saying it needs a path the plan
+    cannot hold, so the flag is still asked back rather than negated row by row."""
+    lang, model, _conn = league
+    assert interpret(PLAYERS_NOT_MAIN[lang], model).route == "CLARIFY"

@@ -40,7 +40,7 @@ from .plan import (
 )
 from .planner import followup_plan, fresh_plan, read_parts
 from .reading import describe
-from .relations import check_negated_flags, check_relations, related_rows, relation_verbs
+from .relations import check_relations, negate_flag_pairs, related_rows, relation_verbs
 from .scan import scan
 from .semantic import SemanticModel, build_semantic_model
 from .shown import drop_constant_dimensions, hide_qualifier_measures
@@ -204,7 +204,7 @@ def _interpret(
             plan = having_rows.listing(plan, model)
         if related is not None:  # the plan answers the relation the verb said, or ask
             check_relations(plan, model, related)
-        check_negated_flags(plan, model)
+        plan = negate_flag_pairs(plan, model)
         check_year_verbs(plan, year_read)
         if patterns:  # "names that contain 'a'": LIKE on the column named, else the label
             plan = apply_patterns(plan, patterns, _columns_before(read, plan, model), model)
