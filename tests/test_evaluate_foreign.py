@@ -297,9 +297,10 @@ def test_a_semantic_layer_is_applied_in_its_own_org_and_only_while_given(tmp_pat
 # ones only fall, per run. Raise them when the engine gets better (docs/evaluation-foreign.md).
 FOREIGN_FLOORS = {
     # (lang, semantic layer): (min right strict, max confidently wrong)
-    ("en", True): (137, 0),
-    ("en", False): (90, 1),
-    ("es", True): (34, 1),
+    ("en", True): (142, 0),
+    ("en", False): (93, 0),
+    ("es", True): (48, 0),
+    ("es", False): (33, 0),
 }
 MAX_WRONG_SHARE = 0.03  # the target, per database
 
