@@ -171,3 +171,13 @@ def with_row_filters(sql: str, filters: dict[str, tuple[str, tuple]]) -> str:
 
 def tables_of(sql: str) -> set[str]:
     return {t.name for t in sqlglot.parse_one(sql, read="sqlite").find_all(exp.Table)}
+
+
+def engine_model(path: Path):  # noqa: ANN201
+    """The offline engine's model of a test's own small SQLite database, read by the product's
+    introspection (tables, columns, values, foreign keys) as a data source would be."""
+    from apps.chat.engine.offline import build_semantic_model
+    from apps.knowledge.engine import introspection
+
+    tables, fks, _counts = introspection.introspect_sqlite(path)
+    return build_semantic_model(CatalogSnapshot("sqlite", tuple(tables), tuple(fks)))

@@ -16,11 +16,10 @@ from collections import Counter
 import pytest
 
 from apps.chat.engine.narrate import narrate
-from apps.chat.engine.offline import build_semantic_model, interpret
+from apps.chat.engine.offline import interpret
 from apps.chat.engine.offline.plan import ColumnRef, Filter, MetricRef, QueryPlan
 from apps.chat.engine.offline.shown import drop_constant_dimensions
-from apps.knowledge.engine import introspection
-from apps.knowledge.engine.catalog import CatalogSnapshot
+from apps.chat.tests.support import engine_model
 
 
 @pytest.fixture(scope="module")
@@ -47,8 +46,7 @@ def isles(tmp_path_factory):  # noqa: ANN001, ANN201
     )
     conn.commit()
     conn.close()
-    tables, fks, _counts = introspection.introspect_sqlite(path)
-    model = build_semantic_model(CatalogSnapshot("sqlite", tuple(tables), tuple(fks)))
+    model = engine_model(path)
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     yield model, conn
     conn.close()
@@ -191,8 +189,7 @@ def nations(tmp_path_factory):  # noqa: ANN001, ANN201
     )
     conn.commit()
     conn.close()
-    tables, fks, _counts = introspection.introspect_sqlite(path)
-    model = build_semantic_model(CatalogSnapshot("sqlite", tuple(tables), tuple(fks)))
+    model = engine_model(path)
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     yield model, conn
     conn.close()

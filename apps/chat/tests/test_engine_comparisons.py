@@ -14,6 +14,7 @@ import sqlite3
 import pytest
 
 from apps.chat.engine.offline import build_semantic_model, interpret
+from apps.chat.tests.support import engine_model
 from apps.knowledge.engine import introspection
 from apps.knowledge.engine.catalog import CatalogSnapshot
 
@@ -60,8 +61,7 @@ def _garage(path, ddl: str, tables: tuple[str, str, str]):  # noqa: ANN001, ANN2
     conn.executemany(f"INSERT INTO {cars} VALUES (?, ?, ?, ?, ?, ?, ?, ?)", CARS)
     conn.commit()
     conn.close()
-    found, fks, _counts = introspection.introspect_sqlite(path)
-    model = build_semantic_model(CatalogSnapshot("sqlite", tuple(found), tuple(fks)))
+    model = engine_model(path)
     return model, sqlite3.connect(f"file:{path}?mode=ro", uri=True)
 
 

@@ -16,6 +16,7 @@ import sqlite3
 import pytest
 
 from apps.chat.engine.offline import build_semantic_model, interpret, sqlgen
+from apps.chat.tests.support import engine_model
 from apps.knowledge.engine import introspection
 from apps.knowledge.engine.catalog import CatalogSnapshot
 
@@ -336,8 +337,7 @@ def test_the_model_of_the_car_is_not_a_list_of_the_models_table(tmp_path, questi
     conn = sqlite3.connect(path)
     conn.executescript(GARAGE)
     conn.close()
-    found, fks, _counts = introspection.introspect_sqlite(path)
-    model = build_semantic_model(CatalogSnapshot("sqlite", tuple(found), tuple(fks)))
+    model = engine_model(path)
     result = interpret(question, model)
     assert result.route != "SQL" or "models.model" not in result.sql.lower()
 

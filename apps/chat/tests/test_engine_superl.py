@@ -13,11 +13,10 @@ import sqlite3
 
 import pytest
 
-from apps.chat.engine.offline import build_semantic_model, interpret
+from apps.chat.engine.offline import interpret
 from apps.chat.engine.offline import lexicon as lx
 from apps.chat.engine.offline.superlatives import read_superlatives
-from apps.knowledge.engine import introspection
-from apps.knowledge.engine.catalog import CatalogSnapshot
+from apps.chat.tests.support import engine_model
 
 REGIONS = [(1, "Asturias"), (2, "Galicia")]
 # (id, name, region, length, elevation, climb time)
@@ -77,8 +76,7 @@ def _club(path, ddl: str, tables: tuple[str, ...]):  # noqa: ANN001, ANN202
     conn.executemany(f"INSERT INTO {hikes} VALUES (?, ?, ?, ?)", HIKES)
     conn.commit()
     conn.close()
-    found, fks, _counts = introspection.introspect_sqlite(path)
-    model = build_semantic_model(CatalogSnapshot("sqlite", tuple(found), tuple(fks)))
+    model = engine_model(path)
     return model, sqlite3.connect(f"file:{path}?mode=ro", uri=True)
 
 

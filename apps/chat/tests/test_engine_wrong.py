@@ -20,9 +20,8 @@ import sqlite3
 
 import pytest
 
-from apps.chat.engine.offline import build_semantic_model, interpret
-from apps.knowledge.engine import introspection
-from apps.knowledge.engine.catalog import CatalogSnapshot
+from apps.chat.engine.offline import interpret
+from apps.chat.tests.support import engine_model
 
 NAMES = ["north bay pier (old)", "Lighthouse"] + [f"Site {n:02d}" for n in range(58)]
 
@@ -80,8 +79,7 @@ def stations(request, tmp_path_factory):  # noqa: ANN001, ANN201
     conn.executemany(f"INSERT INTO {TABLE[lang]} VALUES (?,?,?,?,?,?,?,?,?,?)", _station_rows(lang))
     conn.commit()
     conn.close()
-    tables, fks, _counts = introspection.introspect_sqlite(path)
-    model = build_semantic_model(CatalogSnapshot("sqlite", tuple(tables), tuple(fks)))
+    model = engine_model(path)
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     yield lang, model, conn
     conn.close()

@@ -15,6 +15,8 @@ dates when the model was built with `date_bounds`, else computed in SQL from MAX
 
 from __future__ import annotations
 
+import itertools
+import re
 from dataclasses import dataclass, replace
 
 from datachat import text as tx
@@ -98,7 +100,7 @@ def _interpret(
     lang = lx.detect_language(question)
     tokens = full_names(model, lx.tokenize(question, lang))  # -> "first name and last name"
     tokens = read_superlatives(model, tokens)  # "the shortest life expectancy" -> "lowest"
-    tokens = _numeric_between(_rewrite_phrases(tokens))
+    tokens = _numeric_between(_distinct_first(_rewrite_phrases(tokens)))
     tokens, shape = _analytic_shape(tokens)
     tokens, than = take_than(tokens)  # "greater than any country in Europe": read apart
     tokens, patterns = take_patterns(question, tokens)
@@ -142,7 +144,17 @@ def _interpret(
             tokens = having_rows.tokens
             mentions, unmapped = scan(model, tokens)
     said = tokens, mentions  # as the question put them, before a rewrite adds words of its own
+    verb_count = _verb_before_count(model, tokens, mentions)
+    if verb_count is not None:  # "makers that designed more than 3 models" -> "makers with …"
+        tokens = verb_count
+        mentions, unmapped = scan(model, tokens)
     counted_per = _entities_with_count(tokens, mentions)
+    groups_counted = False
+    if counted_per is None:  # "how many countries have more than 2 makers": count those
+        uncounted = _without_count_word(tokens, mentions)
+        if uncounted is not None:
+            counted_per = _entities_with_count(uncounted, scan(model, uncounted)[0])
+            groups_counted = counted_per is not None
     if counted_per is not None:  # "customers with more than 5 orders" -> "orders by customers …"
         tokens = counted_per
         mentions, unmapped = scan(model, tokens)
@@ -206,6 +218,11 @@ def _interpret(
             check_relations(plan, model, related)
         plan = negate_flag_pairs(plan, model)
         check_year_verbs(plan, year_read)
+        _check_largest_of_rows(plan, mentions)
+        if groups_counted:
+            if not plan.having or not plan.dimensions:
+                raise Unclear("numeric_filter")
+            plan = plan.with_changes(groups_counted=True)
         if patterns:  # "names that contain 'a'": LIKE on the column named, else the label
             plan = apply_patterns(plan, patterns, _columns_before(read, plan, model), model)
             if plan is None:
@@ -345,6 +362,23 @@ def _rewrite_phrases(tokens: list[lx.Token]) -> list[lx.Token]:
 def _is_year(token: lx.Token) -> bool:
     value = lx.parse_number(token.norm) if token.kind == "number" else None
     return value is not None and value == int(value) and 1000 <= value <= 2999
+
+
+def _distinct_first(tokens: list[lx.Token]) -> list[lx.Token]:
+    """ "ciudades distintas", "idiomas diferentes": a Spanish adjective follows its noun; the
+    distinct word is moved before it, where the parser reads it ("distintas ciudades", as
+    "unique cities"), instead of qualifying the noun after it ("… distintas están en países")."""
+    out = list(tokens)
+    for i in range(1, len(out)):
+        word, noun = out[i], out[i - 1]
+        if word.lang != "es" or word.norm not in lx.DISTINCT_WORDS:
+            continue
+        if noun.kind != "word" or noun.norm in lx.STOPWORDS or noun.norm in lx.FILLER:
+            continue
+        if noun.norm in lx.COUNT_WORDS or noun.norm in lx.DISTINCT_WORDS:
+            continue
+        out[i - 1], out[i] = word, noun
+    return out
 
 
 def _numeric_between(tokens: list[lx.Token]) -> list[lx.Token]:
@@ -705,6 +739,119 @@ def _entity_rows(
     return _EntityRows(table, fk, key, never or without_any, rewritten, both)
 
 
+_NEGATIONS = lx.words("not no dont doesnt didnt never nunca jamas ni neither nor")
+_COUNT_GAP = lx.RELATION_BEFORE - _NEGATIONS
+_VERB_KINDS = frozenset({"info", "meaning", "exist"})
+_HAVE = lx.words("have has had tiene tienen tenia tenian")
+
+
+def _verb_before_count(
+    model: SemanticModel, tokens: list[lx.Token], mentions: list
+) -> list[lx.Token] | None:
+    """ "makers that designed more than 3 models", "países que contienen al menos 3 ciudades":
+    one word the catalog does not use, between an entity and a count of another table joined
+    to it by exactly one foreign key, is that link whatever the verb says (the count can only
+    be of the rows linked to each entity): read as "makers with more than 3 models". A gap
+    with a negation, a second word, or tables with no single link is left as it was (asked
+    back)."""
+    for k, cmp in enumerate(mentions):
+        if cmp.kind != "cmp" or k < 1 or k + 2 >= len(mentions):
+            continue
+        number, counted, entity = mentions[k + 1], mentions[k + 2], mentions[k - 1]
+        verb = None
+        if entity.kind in _VERB_KINDS and k >= 2:
+            verb, entity = entity, mentions[k - 2]
+        if number.kind != "number" or not _table_rows(entity) or not _table_rows(counted):
+            continue
+        gap = [
+            n
+            for n in range(entity.end, cmp.start)
+            if verb is None or n not in range(verb.start, verb.end)
+        ]
+        unknown = [n for n in gap if tokens[n].norm not in _COUNT_GAP]
+        had = [n for n in gap if tokens[n].norm in _HAVE]
+        if verb is None and len(unknown) == 1:
+            verb_at = unknown
+        elif verb is None and not unknown and len(had) == 1:
+            verb_at = had  # "countries has more than 2 makers": a "have" the scan passed
+        elif verb is not None and not unknown and verb.end - verb.start == 1:
+            verb_at = [verb.start]
+        else:
+            continue
+        if any(tokens[n].norm in _NEGATIONS for n in range(entity.end, cmp.start)):
+            continue
+        if not _one_link(model, entity, counted):
+            continue
+        first = tokens[verb_at[0]]
+        with_word = "con" if first.lang == "es" else "with"
+        said = replace(
+            first, text=with_word, norm=with_word, key=lx.word_key(with_word, first.lang)
+        )
+        return [*tokens[: entity.end], said, *tokens[cmp.start :]]
+    return None
+
+
+def _without_count_word(tokens: list[lx.Token], mentions: list) -> list[lx.Token] | None:
+    """The tokens without a count word ("how many", "the number of", "cuántos") said right
+    before a table whose rows are then kept by a count of another table ("how many countries
+    have more than 2 makers"): what passes is listed, then counted (`groups_counted`)."""
+    for k, counter in enumerate(mentions[:-3]):
+        entity = mentions[k + 1]
+        if counter.kind != "count" or not _table_rows(entity):
+            continue
+        if not any(m.kind == "cmp" for m in mentions[k + 2 : k + 4]):
+            continue
+        return [*tokens[: counter.start], *tokens[counter.end :]]
+    return None
+
+
+def _check_largest_of_rows(plan: QueryPlan, mentions: list) -> None:
+    """ "the largest horsepower for the models": a superlative said of a plain column, read as
+    every group's total sorted (no limit), answers neither "the largest" (one value) nor the
+    row that holds it; a column of each row is seldom meant summed. Asked back; "the model
+    with the largest horsepower" (a top 1) and "the total horsepower" are not this."""
+    if plan.limit is not None or not plan.dimensions or plan.order is None:
+        return
+    ranked = plan.metrics[plan.order.metric] if plan.order.metric < len(plan.metrics) else None
+    if ranked is None or not ranked.key.startswith("agg:sum:"):
+        return
+    summed = tuple(ranked.key.removeprefix("agg:sum:").split(".", 1))
+    for before, said in itertools.pairwise(mentions):
+        if (
+            before.kind not in ("most", "least")
+            or said.kind != "schema"
+            or said.start != before.end
+        ):
+            continue
+        if all(e.kind == "column" for e in said.entries) and summed in {
+            e.ref for e in said.entries
+        }:
+            raise Unclear("largest_of_rows", said.text)
+
+
+def _table_rows(mention) -> bool:  # noqa: ANN001
+    """A table named, not a value or a metric."""
+    return (
+        mention.kind == "schema"
+        and mention.has("table")
+        and not mention.has("value")
+        and not mention.has("metric")
+    )
+
+
+def _one_link(model: SemanticModel, entity, counted) -> bool:  # noqa: ANN001
+    """The counted table references the entity's by exactly one foreign-key step."""
+    mine = {e.ref[0] for e in entity.of("table")}
+    theirs = {e.ref[0] for e in counted.of("table")}
+    links = [
+        (a, b)
+        for a in mine
+        for b in theirs
+        if a != b and (path := model.path(b, a)) and len(path) == 1 and path[0][0] == b
+    ]
+    return len(links) == 1
+
+
 def _entities_with_count(tokens: list[lx.Token], mentions: list) -> list[lx.Token] | None:
     """ "customers with more than 5 orders", "países con al menos 3 ciudades": the rows of one
     table counted per row of another, kept where the count passes: read as "orders by
@@ -727,8 +874,11 @@ def _entities_with_count(tokens: list[lx.Token], mentions: list) -> list[lx.Toke
         if entity.has("value") or counted.has("value") or entity.has("metric"):
             continue
         after = mentions[k + 4] if k + 4 < len(mentions) else None
+        prefix = range(0)
         if after is not None and after.kind == "schema" and after.start == counted.end:
-            continue  # "car manufacturers" read as "car" + "manufacturers": not one table
+            if not _names_head(tokens, counted, after):
+                continue  # "car manufacturers" read as "car" + "manufacturers": not one table
+            prefix, counted = range(counted.start, counted.end), after
         theirs = {e.ref[0] for e in counted.of("table")}
         # "districts have at least two addresses": a text column of the counted table groups
         by_column = not entity.has("table") and any(
@@ -754,9 +904,27 @@ def _entities_with_count(tokens: list[lx.Token], mentions: list) -> list[lx.Toke
             *tokens[counted.start : counted.end],
             word("por" if es else "by"),
             *tokens[entity.start : entity.end],
-            *tokens[entity.end :],
+            *[t for n, t in enumerate(tokens[entity.end :], start=entity.end) if n not in prefix],
         ]
     return None
+
+
+def _names_head(tokens: list[lx.Token], modifier, head) -> bool:  # noqa: ANN001
+    """A compound whose first words are words of the name of the one table the last word
+    names ("car manufacturers" where the makers' table is `car_makers`): the head noun names
+    the table, the words before it only repeat its name, so they are no table of their own."""
+    if head.has("value") or head.has("metric"):
+        return False
+    tables = {e.ref[0] for e in head.of("table")}
+    if len(tables) != 1:
+        return False
+    name = {
+        lx.word_key(w, tokens[0].lang) for w in re.split(r"[_\W]+", next(iter(tables)).lower()) if w
+    }
+    return all(
+        lx.word_key(tokens[n].norm, tokens[0].lang) in name
+        for n in range(modifier.start, modifier.end)
+    )
 
 
 _WHICH = lx.words("que what which cuales")

@@ -161,11 +161,14 @@ def read_numeric(
         if m.kind == "cmpavg":
             _above_average(ctx, parts, k, str(m.value))
             continue
-        if m.kind != "cmp":
+        if m.kind != "cmp" or k in ctx.used:  # used: a flag's yes (_said_equal)
             continue
         number = _cmp_number(ctx, k)
         if number is None:
             raise Unclear("numeric_filter", m.text)
+        either = _or_before(ctx, k)
+        if either is not None:  # "made by GM or weighing more than 3500": no OR of filters
+            raise Unclear("numeric_filter", either)
         value, percent = number
         op = str(m.value)
         target = None
@@ -232,6 +235,21 @@ def read_numeric(
         else:
             apply_numeric(ctx, parts, target, op, value, percent)
     return pending, row_nouns
+
+
+def _or_before(ctx: Context, k: int) -> str | None:
+    """The "or"/"o" that joins the comparison at k to another condition ("General Motors o
+    pesan más de 3500", "or weighing more than 3500"), or None. Filters are ANDed: reading it
+    as one more condition answers another question. "3 o más" is one number's range."""
+    for j in (k - 1, k - 2):
+        if j < 1:
+            return None
+        m = ctx.mentions[j]
+        if m.kind == "conj" and lx.fold(m.text) in lx.OR_WORDS:
+            return None if ctx.mentions[j - 1].kind == "number" else m.text
+        if m.kind != "schema":
+            return None
+    return None
 
 
 def _joined(ctx: Context, number: int, k: int) -> bool:
@@ -635,9 +653,25 @@ def take_flags(ctx: Context) -> None:
         }
         if nouns:  # the noun it qualifies: its own flag ("active customers"), not another's
             found = [ref for ref in found if ref[0] in nouns]
-        if found:
+        said = _said_equal(ctx, i)
+        if found and said in (None, 1.0):
             ctx.flags[i] = found
             ctx.used.add(i)
+            if said is not None:
+                ctx.used.update({i + 1, i + 2})
+
+
+def _said_equal(ctx: Context, i: int) -> float | None:
+    """The number in "active equal to 1", "active igual a 1", "active = 1" after the mention
+    at i, or None. After a yes/no column, 1 is the flag itself, not a second, numeric
+    condition; any other number is no adjective (the column is compared)."""
+    cmp, number = i + 1, i + 2
+    if number >= len(ctx.mentions) or ctx.mentions[cmp].kind != "cmp":
+        return None
+    if ctx.mentions[cmp].value != "=" or ctx.mentions[number].kind != "number":
+        return None
+    value, percent = ctx.mentions[number].value
+    return None if percent else float(value)
 
 
 def _flag_filter(ctx: Context, table: str, column: str) -> Filter | NumericFilter:

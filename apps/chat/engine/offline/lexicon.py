@@ -76,10 +76,19 @@ def tokenize(text: str, lang: str | None = None) -> list[Token]:
         raw = match.group()
         norm = fold(raw)
         if kind == "word" and "'" in norm:
-            norm = norm.split("'")[0]  # "month's" -> "month"
+            norm = _without_apostrophe(norm)
         key = word_key(norm, lang) if kind == "word" else norm
         tokens.append(Token(raw, norm, key, match.start(), match.end(), kind, lang))
     return tokens
+
+
+def _without_apostrophe(word: str) -> str:
+    """A possessive or a contraction loses its ending ("month's" -> "month", "don't" ->
+    "don"); a longer tail is part of the word, glued as some stored values are
+    ("People'sRepublic" -> "peoplesrepublic", never "people": that common word would then be
+    the whole value)."""
+    head, _, tail = word.partition("'")
+    return head if len(tail) <= 2 else word.replace("'", "")
 
 
 def phrase_key(text: str, lang: str, surfaces: dict[str, str] | None = None) -> str:
@@ -139,8 +148,9 @@ STOPWORDS = (tx.STOPWORDS["es"] | tx.STOPWORDS["en"]) - _READ_FUNCTION_WORDS | w
     cada being am done having whats whom whose she us ours here some all such
     very really just only also too please thanks thank hi hello hey show tell give get got
     find display see want need like let know provide return fetch pull compute calculate
-    calculated list listed overall totals within during per via s made make data info information
-    figure figures number numbers value record records row rows entry entries result results
+    calculated list listed overall totals within during per via s made make data info
+    information figure figures number numbers value valor valores record records row rows entry
+    entries result results
     altogether combined about desde hasta between since until after before aplicado aplicada
     aplicados aplicadas applied decir dices digas contar cuentame cuenteme averiguar mirar
     informame informar reporta reporte report summary resumen resume quisieras tal saludos
@@ -215,8 +225,8 @@ ROW_NOUNS = words(
     """
 )
 LIST_JOINERS = frozenset(["y", "e", "and", ",", "&", "plus"])
-COUNT_LEADS = words("cuantos cuantas count numero number many conteo cantidad")
-COUNT_WORDS = words("cuantos cuantas cuanto count numero number conteo")
+COUNT_LEADS = words("cuantos cuantas count numero number many conteo recuento cantidad")
+COUNT_WORDS = words("cuantos cuantas cuanto count numero number conteo recuento")
 COUNT_PHRASES = phrases("how many | numero de | number of | count of | cantidad de")
 # "cuánto facturó" / "how much": money, not a count.
 HOW_MUCH = ("how much", "cuanto", "cuanta")
@@ -768,6 +778,27 @@ DIMENSION_ADJECTIVES: dict[tuple[str, ...], tuple[str, ...]] = {
     **{("mas", w, "que"): ("peso", "mayor", "que") for w in ("pesadas",)},
     **{("mas", w, "que"): ("peso", "menor", "que") for w in ("ligeras", "liviano", "livianos")},
 }
+# "Cuenta el número de tiendas", "cuenta cuántos clientes hay", "cuenta las tiendas": the
+# imperative of "contar" (count) before an article or a count word. Elsewhere "cuenta" is a
+# noun (an account: "cuenta bancaria", "la cuenta del cliente") and is left alone.
+COUNT_REQUESTS: dict[tuple[str, ...], tuple[str, ...]] = {
+    **{
+        (verb, lead): (lead,)
+        for verb in ("cuenta", "cuente", "contar")
+        for lead in ("cuantos", "cuantas", "numero")
+    },
+    **{
+        (verb, article, lead): (article, lead)
+        for verb in ("cuenta", "cuente", "contar")
+        for article in ("el", "un")
+        for lead in ("numero",)
+    },
+    **{
+        (verb, article): ("numero", "de", article)
+        for verb in ("cuenta", "cuente", "contar")
+        for article in ("los", "las")
+    },
+}
 # "Give the mean GNP", "the mean of the price": after an article "mean" is the average, not
 # the verb of "what does X mean?" (a question about meaning, answered from the documents).
 MEAN_NOUN: dict[tuple[str, ...], tuple[str, ...]] = {
@@ -778,6 +809,7 @@ MEAN_NOUN: dict[tuple[str, ...], tuple[str, ...]] = {
 }
 
 REWRITES: dict[tuple[str, ...], tuple[str, ...]] = {
+    **COUNT_REQUESTS,
     **PRICE_ADJECTIVES,
     **NEGATED_WITH,
     **DIMENSION_ADJECTIVES,
@@ -825,6 +857,7 @@ GLOSS: dict[str, tuple[str, ...]] = {
     "segmento": ("segment",),
     "ciudad": ("city",),
     "pais": ("country",),
+    "nacion": ("nation", "country"),
     "precio": ("price",),
     "costo": ("cost",),
     "coste": ("cost",),
@@ -905,6 +938,7 @@ GLOSS: dict[str, tuple[str, ...]] = {
     "calle": ("street",),
     "apellido": ("surname", "last name", "family name"),
     "nombre de pila": ("first name", "given name"),
+    "nombre completo": ("full name",),
     "sexo": ("sex", "gender"),
     "porcentaje": ("percentage", "percent"),
     "articulo": ("item", "article"),
@@ -928,6 +962,9 @@ GLOSS: dict[str, tuple[str, ...]] = {
     "tamano": ("size",),
     "color": ("color", "colour"),
     "nivel": ("level",),
+    # economic indicators, said by their Spanish initials
+    "pnb": ("gnp",),
+    "pib": ("gdp",),
 }
 
 
@@ -957,7 +994,10 @@ def gloss_variants(name: str) -> list[tuple[str, str]]:
         def walk(i: int, acc: list[str], lang: str = lang, options: list = options) -> None:
             if i == len(options):
                 variants.add((" ".join(acc), lang))
-                if len(acc) == 2:
+                if len(acc) == 2 and acc[0] == acc[1]:
+                    # both words of a compound say one word: `SurfaceArea` -> "superficie"
+                    variants.add((acc[0], lang))
+                elif len(acc) == 2:
                     variants.add((" ".join(reversed(acc)), lang))  # "precio lista" -> "list price"
                 return
             for option in options[i][:3]:
@@ -974,6 +1014,7 @@ RELATION_BEFORE = words(
     that which who whom whose where do does did dont doesnt didnt not is are was were be been
     being to can could will would also only have has had all any
     que quienes cuales cual donde se no es son fue fueron ha han sido solo solamente tambien
+    en
     """
 )
 # Between the verb and the second entity: prepositions and the words of a count or a rank.
@@ -984,3 +1025,109 @@ RELATION_AFTER = words(
     both either ambos ambas tanto
     """
 )
+
+
+# Spanish names of the world's languages, continents, regions and compass points, in English
+# (folded, singular): a value stored in English ('English', 'Europe', 'Central Africa') is
+# found from its Spanish name ("inglés", "Europa", "África Central") on any schema
+# (semantic._index_value_names). General vocabulary of any atlas or dictionary, never one
+# database's values.
+NAME_GLOSS: dict[str, tuple[str, ...]] = {
+    # languages (and the people or things of their country: "chino" is Chinese)
+    "ingles": ("english",),
+    "frances": ("french",),
+    "espanol": ("spanish",),
+    "castellano": ("spanish",),
+    "aleman": ("german",),
+    "italiano": ("italian",),
+    "portugues": ("portuguese",),
+    "neerlandes": ("dutch",),
+    "holandes": ("dutch",),
+    "chino": ("chinese",),
+    "japones": ("japanese",),
+    "coreano": ("korean",),
+    "arabe": ("arabic",),
+    "ruso": ("russian",),
+    "griego": ("greek",),
+    "turco": ("turkish",),
+    "polaco": ("polish",),
+    "sueco": ("swedish",),
+    "noruego": ("norwegian",),
+    "danes": ("danish",),
+    "finlandes": ("finnish",),
+    "hungaro": ("hungarian",),
+    "checo": ("czech",),
+    "rumano": ("romanian",),
+    "persa": ("persian",),
+    "hebreo": ("hebrew",),
+    "indonesio": ("indonesian",),
+    "malayo": ("malay",),
+    "vietnamita": ("vietnamese",),
+    "tailandes": ("thai",),
+    "ucraniano": ("ukrainian",),
+    "catalan": ("catalan",),
+    "vasco": ("basque",),
+    "gallego": ("galician",),
+    "irlandes": ("irish",),
+    "gales": ("welsh",),
+    "croata": ("croatian",),
+    "serbio": ("serbian",),
+    "bulgaro": ("bulgarian",),
+    "suajili": ("swahili",),
+    "tagalo": ("tagalog",),
+    # continents and regions (their adjectives: typos._place_adjective)
+    "europa": ("europe",),
+    "oceania": ("oceania",),
+    "antartida": ("antarctica",),
+    "norteamerica": ("north america",),
+    "sudamerica": ("south america",),
+    "suramerica": ("south america",),
+    "centroamerica": ("central america",),
+    "caribe": ("caribbean",),
+    # compass points, as the adjectives of a region's name ("Europa del Este", "África Central")
+    "norte": ("north", "northern"),
+    "sur": ("south", "southern"),
+    "este": ("east", "eastern"),
+    "oeste": ("west", "western"),
+    "oriental": ("eastern",),
+    "occidental": ("western",),
+    "meridional": ("southern",),
+    "septentrional": ("northern",),
+    "sudeste": ("southeast", "southeastern"),
+    "sureste": ("southeast", "southeastern"),
+    "suroeste": ("southwest", "southwestern"),
+    "sudoeste": ("southwest", "southwestern"),
+    "noreste": ("northeast", "northeastern"),
+    "nordeste": ("northeast", "northeastern"),
+    "noroeste": ("northwest", "northwestern"),
+    "central": ("central", "middle"),
+    "medio": ("middle",),
+}
+_NAME_REVERSE: dict[str, list[str]] = {}
+for _es, _ens in NAME_GLOSS.items():
+    for _en in _ens:
+        _NAME_REVERSE.setdefault(_en, []).append(_es)
+
+
+def spanish_names(value: str, reorder: bool) -> list[tuple[str, bool]]:
+    """Spanish renderings of a value stored in English, each with whether a word of it was
+    translated: 'English' -> "ingles"; 'North America' -> "norteamerica", "america norte"
+    (the key drops "del": "América del Norte"); 'Central Africa' -> "africa central" (a
+    Spanish adjective follows its noun: `reorder`, two-word values only)."""
+    folded = fold(value).strip()
+    words = folded.split()
+    if not words or len(words) > 3 or not all(w.isalpha() for w in words):
+        return []
+    found: dict[str, bool] = {es: True for es in _NAME_REVERSE.get(folded, ()) if " " not in folded}
+    found |= {es: True for es, ens in NAME_GLOSS.items() if " " in folded and folded in ens}
+    options = [[w, *_NAME_REVERSE.get(w, ())] for w in words]  # "africa" is also Spanish
+    renderings: list[list[str]] = [[]]
+    for option in options:
+        renderings = [[*acc, w] for acc in renderings for w in option]
+    for rendering in renderings:
+        translated = rendering != words
+        found.setdefault(" ".join(rendering), translated)
+        if reorder and len(rendering) == 2:
+            found.setdefault(" ".join(reversed(rendering)), translated)
+    found.pop(folded, None)
+    return sorted(found.items())

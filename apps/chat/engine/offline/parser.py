@@ -125,6 +125,11 @@ def resolve_weak_values(ctx: Context) -> None:
         words = [t for t in ctx.tokens[m.start : m.end] if t.kind == "word"]
         words = [t for t in words if t.norm not in lx.FILLER and t.norm not in lx.STOPWORDS]
         evidence = evidence or len(words) >= 2
+        if not words and not evidence and m.text.islower():
+            # a lower-case grammar word ("hay", "is") is no name, whatever stands next to it:
+            # "¿cuántos idiomas hay?" is not the language 'Haya'
+            ctx.rejected.add(i)
+            continue
         mine = columns_of.get(i, set())
         for j in (i - 1, i + 1):
             other = schema_mention(ctx, j)

@@ -147,6 +147,8 @@ class QueryPlan:
     # "countries that do not speak English": among the rows that have some row of the other
     # table (a country with no language recorded says nothing about English)
     rows_known: bool = False
+    # "how many countries have more than 2 makers": the groups that pass `having`, counted
+    groups_counted: bool = False
     # Percentages: with groups, each group's share of the total; without, the share of the rows
     # matching `share_of` (conditions moved out of WHERE into the numerator).
     share: bool = False

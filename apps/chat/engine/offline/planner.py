@@ -116,13 +116,20 @@ def _opens_a_listing(ctx: Context) -> bool:
 
 
 def _which_rows(ctx: Context) -> bool:
-    """ "¿Qué países tienen…?": "qué" right before a table's name in the plural asks for its
-    rows, as "which countries" does (not for how many there are)."""
+    """ "¿Qué países tienen…?", "¿Qué ciudades distintas están en…?": "qué" right before a
+    table's name in the plural (a distinct word may stand between: `_distinct_first`) asks for
+    its rows, as "which countries" does (not for how many there are)."""
     if not ctx.tokens or ctx.tokens[0].norm != "que" or not ctx.mentions:
         return False
-    first = ctx.mentions[0]
+    mentions = list(ctx.mentions)
+    start = 1
+    while mentions and mentions[0].kind == "distinct" and mentions[0].start == start:
+        start = mentions.pop(0).end
+    if not mentions:
+        return False
+    first = mentions[0]
     plural = first.plural or ctx.tokens[first.end - 1].norm.endswith("s")
-    return first.start == 1 and first.kind == "schema" and first.has("table") and plural
+    return first.start == start and first.kind == "schema" and first.has("table") and plural
 
 
 def _names_other_measure(ctx: Context) -> bool:

@@ -140,6 +140,8 @@ def describe(plan: QueryPlan | None, model: SemanticModel, lang: str) -> str:
         groups.insert(min(plan.period_position, len(groups)), w["grains"][plan.grain])
     if groups:
         bits.append(f"{w['by']} " + ", ".join(groups))
+    if plan.groups_counted:  # "how many countries have more than 2 makers"
+        bits.append("cuántos cumplen" if lang == "es" else "how many pass")
     if plan.rows_plan:
         inner = plan_from_dict(plan.rows_plan)
         if inner is not None:

@@ -14,7 +14,7 @@ from datachat import text as tx
 
 from . import lexicon as lx
 from .lexicon import Token
-from .semantic import GLOSS, PARTIAL, SYNONYM, Entry, SemanticModel
+from .semantic import GLOSS, PARTIAL, SYNONYM, Entry, SemanticModel, grammar_word
 from .timeparse import TimeSpan, scan_time
 
 
@@ -141,9 +141,23 @@ _NEEDS_NUMBER = frozenset({"cmp"})
 # Verb words: after an article they are nouns that fold to the same letters.
 _VERBS = frozenset({"sell", "buy"})
 _ARTICLES = lx.words("el la los las del al un una unos unas the a an")
+_COMPOUND_BREAKERS = lx.words("el la los las del al")
+
+
+# "al menos un fabricante", "más de una ciudad": the article after a comparison is the number 1.
+_ONE_ARTICLES = lx.words("un una uno")
+
+
+def _one_article(tokens: list[Token], i: int) -> bool:
+    """ "un"/"una" standing for 1, not an article before a number ("más de un 10%")."""
+    if i >= len(tokens) or tokens[i].norm not in _ONE_ARTICLES:
+        return False
+    return i + 1 == len(tokens) or not _next_is_number(tokens, i + 1)
 
 
 def _next_is_number(tokens: list[Token], i: int) -> bool:
+    if _one_article(tokens, i):
+        return True
     while i < len(tokens) and (tokens[i].norm in lx.FILLER or tokens[i].norm in ("$", "€")):
         i += 1
     return i < len(tokens) and (
@@ -190,10 +204,16 @@ def _schema_at(model: SemanticModel, tokens: list[Token], i: int) -> tuple[int, 
     lang = tokens[i].lang
     for n in range(len(keys), 0, -1):
         entries = model.lookup(" ".join(keys[:n]), lang)
+        if n == 1:
+            entries = _name_gloss(model, tokens[i]) or entries
         if entries and n == 1 and tokens[i].norm in lx.STOPWORDS and _only_partial(entries):
             # A filler word is not one word of a longer name by its stem alone: Snowball gives
             # "listado" the stem of "lista" (in `precio_lista`), but "listado de clientes" asks
             # for a list.
+            continue
+        if entries and n == 1 and _stem_of_another_gloss(model, tokens[i], entries):
+            continue
+        if entries and n > 1 and _article_inside(tokens, i, ends[n - 1], entries):
             continue
         if entries:
             return ends[n - 1] - i, entries
@@ -201,6 +221,63 @@ def _schema_at(model: SemanticModel, tokens: list[Token], i: int) -> tuple[int, 
     if partial:
         return 1, partial
     return 0, ()
+
+
+_RANKED = frozenset({"most", "least", "cmp"})
+
+
+def _measured_part(mentions: list[Mention], entries: tuple[Entry, ...], i: int) -> bool:
+    """One word of a longer value right after a superlative or a comparative ("the fewest
+    people", "more people": 'People's Republic') names what is ranked or compared, a measure,
+    never that value: read so, it becomes a filter nobody asked for. The word is then unknown
+    (asked back) unless the catalog names it otherwise."""
+    return (
+        bool(entries)
+        and bool(mentions)
+        and mentions[-1].kind in _RANKED
+        and mentions[-1].end == i
+        and all(e.kind == "value" for e in entries)
+        and _only_partial(entries)
+    )
+
+
+def _stem_of_another_gloss(model: SemanticModel, token: Token, entries: tuple[Entry, ...]) -> bool:
+    """A filler word that shares only its stem with another word's translation: "valor" (a
+    value, filler as "value" is) has the stem of "valoración", the gloss of `rating`."""
+    if token.norm not in lx.STOPWORDS or any(e.quality > GLOSS for e in entries):
+        return False
+    made_from = model.surfaces.get(token.lang, {}).get(token.key, token.norm)
+    return made_from != token.norm
+
+
+def _only_weak_values(tokens: list[Token], i: int, n: int, entries: tuple[Entry, ...]) -> bool:
+    """Whether a stretch is only a lower-case name of hundreds, which needs evidence to be one."""
+    said = " ".join(t.text for t in tokens[i : i + n])
+    return bool(entries) and said.islower() and all(e.kind == "value" and e.weak for e in entries)
+
+
+def _name_gloss(model: SemanticModel, token: Token) -> tuple[Entry, ...]:
+    """The values a Spanish dictionary name translates to ("chino" -> 'Chinese', not 'China'
+    that shares its stem), when the data holds them (lexicon.NAME_GLOSS)."""
+    if token.lang != "es" or token.norm not in lx.NAME_GLOSS or grammar_word(token.key, "es"):
+        return ()
+    found: list[Entry] = []
+    for english in lx.NAME_GLOSS[token.norm]:
+        entries = model.lookup(lx.phrase_key(english, "en"), "en") or ()
+        found += [
+            Entry("value", e.ref, GLOSS)  # the dictionary is the evidence a capital would be
+            for e in entries
+            if e.kind == "value" and lx.fold(e.ref[2]) == english
+        ]
+    return tuple(found)
+
+
+def _article_inside(tokens: list[Token], i: int, end: int, entries: tuple[Entry, ...]) -> bool:
+    """A name translated word by word is a bare compound ("código de país" for `CountryCode`):
+    with an article inside ("el código de los países") the words are a column of a table."""
+    if any(e.quality > GLOSS or e.kind not in ("column", "table") for e in entries):
+        return False  # a value keeps its articles: "América del Norte"
+    return any(t.norm in _COMPOUND_BREAKERS for t in tokens[i + 1 : end])
 
 
 def _only_partial(entries: tuple[Entry, ...]) -> bool:
@@ -296,6 +373,11 @@ def _names_the_organisation(model: SemanticModel, tokens: list[Token], i: int) -
     return not any(e.kind == "column" and e.ref[:2] in columns for e in after)
 
 
+def _after_cmp_at(mentions: list[Mention], i: int) -> bool:
+    """Whether a comparison word ends right before token i."""
+    return bool(mentions) and mentions[-1].kind == "cmp" and mentions[-1].end == i
+
+
 def _text(tokens: list[Token], i: int, n: int) -> str:
     return " ".join(t.text for t in tokens[i : i + n])
 
@@ -317,6 +399,8 @@ def scan(model: SemanticModel, tokens: list[Token]) -> tuple[list[Mention], list
         marker_len = marker[0] if marker else 0
         if mentions and mentions[-1].kind == "cmp" and tok.kind == "number" and not span:
             schema_len = 0  # "horsepower greater than 150": a number, not a value '150'
+        if _measured_part(mentions, entries, i):
+            schema_len = 0  # "the fewest people": what is ranked, not 'People's Republic'
         if (
             span is not None
             and span.length >= max(schema_len, marker_len)
@@ -327,6 +411,8 @@ def scan(model: SemanticModel, tokens: list[Token]) -> tuple[list[Mention], list
             )
             i += span.length
             continue
+        if marker and marker[1] == "neg" and _only_weak_values(tokens, i, schema_len, entries):
+            schema_len = 0  # "que no hablan": a negation, not the country code 'NO'
         if schema_len and (
             schema_len > marker_len
             or (schema_len == marker_len and max(e.quality for e in entries) >= SYNONYM)
@@ -356,6 +442,8 @@ def scan(model: SemanticModel, tokens: list[Token]) -> tuple[list[Mention], list
             i += n
             continue
         number = _number_at(tokens, i)
+        if number is None and _after_cmp_at(mentions, i) and _one_article(tokens, i):
+            number = (1, 1.0, False)
         if number is not None:
             n, value, percent = number
             mentions.append(

@@ -187,6 +187,7 @@ def build_semantic_model(
         _index_tables(phrases, catalog, lang)
         _index_columns(phrases, catalog, columns, lang)
         _index_values(phrases, columns, lang)
+        _index_value_names(phrases, columns, lang)
         _index_flags(phrases, columns, lang)
         _index_value_synonyms(phrases, catalog, columns, lang)
         _index_metric_words(phrases, metrics, lang)
@@ -785,6 +786,35 @@ def _index_values(
                     )
 
 
+def _index_value_names(
+    phrases: _Phrases, columns: Mapping[tuple[str, str], ColumnSem], lang: str
+) -> None:
+    """A value stored in English is also found by its Spanish name (`lexicon.spanish_names`:
+    'English' by "inglés", 'Central Africa' by "África Central"), where the key means nothing
+    else. A name translated word by word is evidence enough to filter, as a capital is (a
+    Spanish language name is written in lower case); one only reordered needs what the value
+    needs. A key several values share is kept for all of them, so the reading asks which."""
+    if lang != "es":
+        return
+    reserved = _RESERVED[lang]
+    made: dict[str, list[Entry]] = {}
+    for sem in columns.values():
+        many = len(sem.values) > CATEGORY_VALUES
+        for value in sem.values:
+            for name, translated in lx.spanish_names(value, reorder=not many):
+                if many and not translated:
+                    continue  # one name of hundreds is matched whole, as it is written
+                key = lx.phrase_key(name, lang, phrases.surfaces)
+                if not key or key in reserved or (key in phrases and key not in made):
+                    continue
+                weak = many and not translated
+                made.setdefault(key, []).append(
+                    Entry("value", (sem.table, sem.name, value), GLOSS, weak)
+                )
+    for key, entries in made.items():
+        phrases[key] = entries
+
+
 # The two values of a yes/no column, true first.
 _FLAG_PAIRS = (
     ("t", "f"),
@@ -828,6 +858,9 @@ def _index_flags(
         if words and words[0] in _FLAG_OPENERS and len(words) > 1:
             words = words[1:]
         _add(phrases, " ".join(words), value, lang)
+        for variant, variant_lang in lx.gloss_variants("_".join(words)):
+            if variant_lang == lang:  # `IsOfficial` is "oficial" in Spanish
+                _add(phrases, variant, replace(value, quality=GLOSS), lang)
         for key, entries in list(phrases.items()):
             if any(e.kind == "column" and e.ref == (sem.table, sem.name) for e in entries):
                 phrases[key] = [

@@ -963,5 +963,15 @@ def _compare(column: exp.Expression, op: str, value: float) -> exp.Expression:
 
 def compile_sql(plan: QueryPlan, model: SemanticModel) -> str:
     """The SQL of `plan` in the model's dialect; raises PlanError when it cannot be built."""
+    if plan.groups_counted:
+        return _groups_counted(plan, model).sql(dialect=_dialect(model))
     select = _Builder(plan, model).build()
     return select.sql(dialect=_dialect(model))
+
+
+def _groups_counted(plan: QueryPlan, model: SemanticModel) -> exp.Select:
+    """How many groups pass the plan's HAVING: the grouped query, counted from outside."""
+    if not plan.having or not plan.dimensions:
+        raise PlanError("groups_counted needs groups and a condition on their count")
+    inner = _Builder(plan.with_changes(groups_counted=False, order=None, limit=None), model).build()
+    return exp.select("COUNT(*) AS n").from_(inner.subquery("passing"))

@@ -57,6 +57,10 @@ _MESSAGES = {
         "regiones.",
         "What should I rank? Say what to rank, for example products or regions.",
     ),
+    "largest_of_rows": (
+        "¿«{detail}» mayor de una sola fila, o el mayor total por grupo? ¿Puedes indicarlo?",
+        "The largest “{detail}” of one row, or the largest total per group? Could you say which?",
+    ),
     "numeric_filter": (
         "No sé a qué columna aplicar esa condición numérica. ¿Puedes indicarla?",
         "I'm not sure which column that numeric condition applies to. Could you name it?",

@@ -190,6 +190,54 @@ def _dropped_letter(model: SemanticModel, token: Token) -> tuple[str, str] | Non
     return found.pop() if len(found) == 1 else None
 
 
+_NAME_CACHE: dict[tuple[int, str], tuple[SemanticModel, dict[int, list[tuple[str, str]]]]] = {}
+
+
+def _names(model: SemanticModel, lang: str) -> dict[int, list[tuple[str, str]]]:
+    """(folded value, key) of every one-word value of a column that is not personal, by
+    length: the names a capitalised word may be another language's spelling of."""
+    cached = _NAME_CACHE.get((id(model), lang))
+    if cached is not None and cached[0] is model:
+        return cached[1]
+    seen: dict[str, str] = {}
+    for column in model.columns.values():
+        if column.pii:
+            continue
+        for value in column.values:
+            form = lx.fold(value).strip()
+            if form.isalpha():
+                seen.setdefault(form, lx.phrase_key(value, lang))
+    by_length: dict[int, list[tuple[str, str]]] = {}
+    for form, key in seen.items():
+        by_length.setdefault(len(form), []).append((form, key))
+    if len(_NAME_CACHE) > 16:
+        _NAME_CACHE.clear()
+    _NAME_CACHE[(id(model), lang)] = (model, by_length)
+    return by_length
+
+
+def _proper_name(model: SemanticModel, token: Token) -> tuple[str, str] | None:
+    """A capitalised word inside the sentence that is another language's spelling of one
+    stored name ("Afganistán" for 'Afghanistan', "Brasil" for 'Brazil'): the one one-word
+    value of any column one letter apart, first letter agreeing. Unlike a typo, a name
+    of hundreds is a candidate: the capital is the evidence. Two candidates: left alone."""
+    word = token.norm
+    if token.kind != "word" or not word.isalpha() or len(word) < _MIN_LENGTH:
+        return None
+    if not token.text[:1].isupper() or word in lx.STOPWORDS:
+        return None
+    limit = 1  # two letters apart are often two names: "Alemania" is not 'Albania'
+    found = {
+        (form, key)
+        for length in range(len(word) - limit, len(word) + limit + 1)
+        for form, key in _names(model, token.lang).get(length, ())
+        if form[0] == word[0] and distance(word, form, limit) <= limit
+    }
+    if len(found) != 1:
+        return None
+    return next(iter(found))
+
+
 def correct(
     model: SemanticModel, tokens: list[Token], unmapped: list[str]
 ) -> tuple[list[Token], list[tuple[str, str]]]:
@@ -203,7 +251,11 @@ def correct(
     for n, token in enumerate(tokens):
         found = None
         if token.text in wanted:
-            found = _best(model, token) or _table_noun(model, tokens, n)
+            found = (
+                _best(model, token)
+                or (_proper_name(model, token) if n else None)
+                or _table_noun(model, tokens, n)
+            )
         if found is None:
             fixed.append(token)
             continue
