@@ -297,9 +297,10 @@ def test_a_semantic_layer_is_applied_in_its_own_org_and_only_while_given(tmp_pat
 # ones only fall, per run. Raise them when the engine gets better (docs/evaluation-foreign.md).
 FOREIGN_FLOORS = {
     # (lang, semantic layer): (min right strict, max confidently wrong)
-    ("en", True): (137, 0),
-    ("en", False): (90, 1),
-    ("es", True): (34, 1),
+    ("en", True): (142, 0),
+    ("en", False): (93, 0),
+    ("es", True): (48, 0),
+    ("es", False): (33, 0),
 }
 MAX_WRONG_SHARE = 0.03  # the target, per database
 
@@ -324,3 +325,18 @@ def test_the_foreign_dev_databases_hold_their_floors(lang, semantic, tmp_path):
             continue
         share = sum(r["outcome"] == "confidently_wrong" for r in theirs) / len(theirs)
         assert share <= MAX_WRONG_SHARE, (database, share)
+
+
+def test_paraphrases_ask_each_cases_spider_syn_question_and_skip_the_rest(tmp_path):
+    path = tmp_path / "questions.jsonl"
+    syn = {"spider_syn_question": "How many landmasses are there?"}
+    path.write_text(
+        _case("a", "How many continents are there?", "SELECT 1", provenance=syn)
+        + "\n"
+        + _case("b", "How many countries are there?", "SELECT 1", provenance={})
+        + "\n",
+        encoding="utf-8",
+    )
+    assert [c.id for c in load_foreign_cases(path)] == ["a", "b"]
+    [case] = load_foreign_cases(path, paraphrases=True)
+    assert (case.id, case.question) == ("a-syn", "How many landmasses are there?")

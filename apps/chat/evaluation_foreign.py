@@ -103,9 +103,14 @@ class ForeignDatabase:
     manifest: dict[str, Any] | None = None
 
 
-def load_foreign_cases(path: str | Path, *, lang: str | None = None) -> list[ForeignCase]:
+def load_foreign_cases(
+    path: str | Path, *, lang: str | None = None, paraphrases: bool = False
+) -> list[ForeignCase]:
     """Read a corpus `questions.jsonl`; `lang` keeps only that language (ids ending in `-es`, or a
-    case's `lang`, are Spanish; the rest English). Bad lines raise ValueError with their number."""
+    case's `lang`, are Spanish; the rest English). `paraphrases` keeps only the cases that carry
+    a Spider-Syn paraphrase (`provenance.spider_syn_question`: the same question with its schema
+    words replaced by synonyms) and asks that instead, as `<id>-syn`. Bad lines raise ValueError
+    with their number."""
     cases = []
     for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), start=1):
         if not line.strip():
@@ -113,9 +118,15 @@ def load_foreign_cases(path: str | Path, *, lang: str | None = None) -> list[For
         try:
             raw = json.loads(line)
             case_id = str(raw["id"])
+            question = str(raw["question"])
+            if paraphrases:
+                question = str((raw.get("provenance") or {}).get("spider_syn_question") or "")
+                if not question:
+                    continue
+                case_id += "-syn"
             case = ForeignCase(
                 id=case_id,
-                question=str(raw["question"]),
+                question=question,
                 gold_sql=str(raw["gold_sql"]),
                 lang=raw.get("lang") or ("es" if case_id.endswith("-es") else "en"),
                 expect="clarify" if raw.get("expect") == "clarify" else "answer",

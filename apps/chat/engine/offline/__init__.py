@@ -42,7 +42,13 @@ from .plan import (
 )
 from .planner import followup_plan, fresh_plan, read_parts
 from .reading import describe
-from .relations import check_negated_flags, check_relations, only_one, related_rows, relation_verbs
+from .relations import (
+    check_relations,
+    negate_flag_pairs,
+    only_one,
+    related_rows,
+    relation_verbs,
+)
 from .scan import scan
 from .semantic import SemanticModel, build_semantic_model
 from .shown import drop_constant_dimensions, hide_qualifier_measures
@@ -228,7 +234,7 @@ def _interpret(
             plan = having_rows.listing(plan, model)
         if related is not None:  # the plan answers the relation the verb said, or ask
             check_relations(plan, model, related)
-        check_negated_flags(plan, model)
+        plan = negate_flag_pairs(plan, model)
         check_year_verbs(plan, year_read)
         _check_largest_of_rows(plan, mentions)
         if groups_counted:

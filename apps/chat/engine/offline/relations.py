@@ -17,7 +17,7 @@ answer the relation (the entity before the verb is not what is counted, grouped 
 negated relation is no NOT EXISTS; values after it are grouped). `related_rows` lists (or
 counts) an entity's rows by the rows of a table that references it: EXISTS, NOT EXISTS among
 the rows that have some related row ("do not", "never"), one EXISTS per value ("both X and Y",
-"X and Y"), and `check_negated_flags` asks back a negated yes/no flag of another table.
+"X and Y"), and `negate_flag_pairs` reads a negated yes/no flag of another table with its pair.
 """
 
 from __future__ import annotations
@@ -447,10 +447,13 @@ def _subject_tables(plan: QueryPlan, model: SemanticModel) -> set[str]:
     return found
 
 
-def check_negated_flags(plan: QueryPlan, model: SemanticModel) -> None:
+def negate_flag_pairs(plan: QueryPlan, model: SemanticModel) -> QueryPlan:
     """ "countries where English is not the official language" negates the pair (English,
     official) for a country, not the flag alone: a negated yes/no filter of a table other than
-    the one asked about, next to another filter on its table, is asked back, naming the flag."""
+    the one asked about, next to another filter on its table, becomes "the rows with no row of
+    that table meeting both" (`NOT EXISTS`, among the rows that have some such row) when that
+    table references the asked table's key directly; otherwise it is asked back, naming the
+    flag."""
     for f in plan.filters:
         if f.op not in ("!=", "not in"):
             continue
@@ -460,7 +463,39 @@ def check_negated_flags(plan: QueryPlan, model: SemanticModel) -> None:
         if f.table in _subject_tables(plan, model):
             continue  # "editions in Berlin that are not licensed": the flag of the rows asked
         if any(g is not f and g.table == f.table for g in plan.filters):
-            raise Unclear("unused_word", f.column)
+            paired = _without_flag_pair(plan, model, f, flag_true(sem))
+            if paired is None:
+                raise Unclear("unused_word", f.column)
+            return paired
+    return plan
+
+
+def _without_flag_pair(plan: QueryPlan, model: SemanticModel, flag, yes: str) -> QueryPlan | None:  # noqa: ANN001
+    """The plan keeping the rows with no row of the flag's table that meets its other filters
+    with the flag set, or None when the plan cannot say it (the flag negates another value, the
+    table is used otherwise, or no key of that table references the asked table)."""
+    other = flag.table
+    if flag.values != (yes,) or plan.rows_plan is not None or plan.table == other:
+        return None
+    if any(n.table == other for n in plan.numeric_filters) or plan.time_range is not None:
+        return None
+    links = [
+        fk for fk in model.catalog.foreign_keys if fk.table == other and fk.ref_table == plan.table
+    ]
+    if len(links) != 1:
+        return None
+    kept = tuple(f for f in plan.filters if f.table != other)
+    pair = tuple(
+        f if f is not flag else replace(f, op="=") for f in plan.filters if f.table == other
+    )
+    inner = QueryPlan(table=other, filters=pair)
+    return plan.with_changes(
+        filters=kept,
+        rows_plan=plan_to_dict(inner),
+        rows_key=(links[0].column, links[0].ref_column),
+        rows_absent=True,
+        rows_known=True,
+    )
 
 
 def check_relations(plan: QueryPlan, model: SemanticModel, relations: Relations) -> None:

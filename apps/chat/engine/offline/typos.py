@@ -5,8 +5,9 @@ never turned into a different one. A candidate is corrected to the single closes
 vocabulary (catalog names, synonyms and values; the engine's grammar words) when the
 optimal-string-alignment (Damerau–Levenshtein) distance is 1 for words of 5-7 letters or at
 most 2 from 8 letters on, and the first letter agrees; a four-letter word only when it is a
-column or table name with one letter dropped ("canl" -> "canal"). Numbers, short words and ties are
-left alone: a wrong correction
+column or table name with one letter dropped ("canl" -> "canal"); and right after an article,
+"of" or "all" (where a noun is expected), a word one letter from the short words of exactly one
+table ("all the cards" -> "cars"). Numbers, short words and ties are left alone: a wrong correction
 would answer a different question confidently, a missed one only asks to rephrase.
 """
 
@@ -250,7 +251,11 @@ def correct(
     for n, token in enumerate(tokens):
         found = None
         if token.text in wanted:
-            found = _best(model, token) or (_proper_name(model, token) if n else None)
+            found = (
+                _best(model, token)
+                or (_proper_name(model, token) if n else None)
+                or _table_noun(model, tokens, n)
+            )
         if found is None:
             fixed.append(token)
             continue
@@ -258,3 +263,42 @@ def correct(
         fixed.append(replace(token, norm=norm, key=key))
         made.append((token.text, norm))
     return fixed, made
+
+
+# Words after which a noun is expected: an article, "of", "all" ("the cards", "of care").
+_NOUN_BEFORE = lx.FILLER | lx.words("all todos todas these those estos estas")
+
+
+def _table_noun(model: SemanticModel, tokens: list[Token], n: int) -> tuple[str, str] | None:
+    """An unknown word where a noun is expected, one letter from a short table word ("the
+    cards", "the carr", "makers of care" -> "cars"/"car"), when every table word that close
+    names the same one table. The general rule leaves words under five letters and
+    corrections to them alone (too many ordinary words sit one letter from them); after an
+    article a table word is what the question most often says, and a word the catalog does
+    not know would only be asked back. The correction is said with the answer."""
+    token = tokens[n]
+    word = token.norm
+    if token.kind != "word" or not word.isalpha() or not 4 <= len(word) <= 6:
+        return None
+    if n == 0 or tokens[n - 1].norm not in _NOUN_BEFORE:
+        return None
+    if word in KNOWN_WORDS or word in lx.STOPWORDS:
+        return None
+    lang = token.lang if token.lang in model.phrases else "es"
+    one = tx.singular(word, lang)
+    ending = word[len(one) :] if word.startswith(one) else ""  # "cards" -> "card" + "s"
+    close: dict[tuple[str, str], int] = {}
+    tables: set[str] = set()
+    for key, entries in model.phrases[lang].items():
+        named = {e.ref[0] for e in entries if e.kind == "table"}
+        if " " in key or key.startswith("~") or not named:
+            continue
+        form = tx.singular(model.surfaces.get(lang, {}).get(key, key), lang)
+        if not form.isalpha() or form[0] != word[0] or len(form) < 3:
+            continue
+        if distance(one, form, 1) == 1:
+            close[(form + ending, key)] = abs(len(form) - len(one))
+            tables |= named
+    if len(tables) != 1:
+        return None  # no table word that close, or several tables: guessing is not safe
+    return min(close, key=lambda k: (close[k], k))

@@ -3,7 +3,8 @@
     manage.py evaluate FILE [--org SLUG] [--user NAME] [--json] [--min-accuracy X]
     manage.py evaluate --corpus DIR [--only DB ...] [--lang en|es] [--output FILE] [--json]
     manage.py evaluate --database PATH.db|PATH.sql.gz --cases QUESTIONS.jsonl [--lang en|es] ...
-    (either form: [--semantic FILE|DIR] [--variant NAME] [--totals-only] [--min-accuracy X])
+    (either form: [--semantic FILE|DIR] [--variant NAME] [--paraphrases] [--totals-only]
+     [--min-accuracy X])
 
 The second and third forms run public databases the product was not built around (see
 `apps/chat/evaluation_foreign.py`): each gets an evaluation org `foreign-<db>` with the file as its
@@ -65,6 +66,11 @@ class Command(OneLineErrors, BaseCommand):
             "--variant",
             default="",
             help="Evaluate in the org foreign-<db>-<variant> (e.g. one with a semantic layer).",
+        )
+        foreign.add_argument(
+            "--paraphrases",
+            action="store_true",
+            help="Ask each case's Spider-Syn paraphrase instead (the cases that have one).",
         )
         foreign.add_argument("--output", help="Write one JSON result per case to this file.")
         foreign.add_argument(
@@ -139,7 +145,9 @@ class Command(OneLineErrors, BaseCommand):
             plans = [
                 (
                     db,
-                    load_foreign_cases(db.cases_path, lang=options["lang"]),
+                    load_foreign_cases(
+                        db.cases_path, lang=options["lang"], paraphrases=options["paraphrases"]
+                    ),
                     self._semantic_layer(options, db),
                 )
                 for db in databases
