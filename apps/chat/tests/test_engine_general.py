@@ -594,3 +594,23 @@ def test_the_window_shapes_pass_the_sql_guard(tmp_path, dialect):
         result = interpret(question, model)
         assert result.route == "SQL", question
         guard_sql(result.sql, dialect=dialect, schema=catalog.schema_mapping(), policy=policy)
+
+
+def test_every_clarify_kind_raised_is_registered_and_every_message_has_a_kind():
+    # `Unclear("typo_kind")` would fall back to the generic message unseen; the enum refuses it.
+    import re
+    from pathlib import Path
+
+    from apps.chat.engine.offline import parser, suggest
+
+    with pytest.raises(ValueError):
+        parser.Unclear("no_such_kind")
+    assert set(suggest._MESSAGES) <= set(parser.Clarify)
+    source = Path(parser.__file__).parent
+    raised = {
+        name.lower()
+        for path in source.glob("*.py")
+        for name in re.findall(r"Unclear\(Clarify\.([A-Z_]+)", path.read_text(encoding="utf-8"))
+    }
+    assert raised <= set(parser.Clarify)
+    assert not re.search(r'Unclear\(\s*"', "".join(p.read_text() for p in source.glob("*.py")))

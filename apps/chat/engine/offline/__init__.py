@@ -25,7 +25,7 @@ from . import lexicon as lx
 from . import measures as ms
 from .coverage import unused_mention
 from .labels import full_names, people_shown_whole
-from .parser import Context, Unclear, schema_request
+from .parser import Clarify, Context, Unclear, schema_request
 from .parts import NeedsFact, Parts
 from .patterns import apply_patterns, take_patterns
 from .plan import (
@@ -89,7 +89,7 @@ def interpret(
         return _interpret(question, model, previous=previous, with_suggestions=True)
     except Exception as error:  # noqa: BLE001 - an engine bug must not become a 500: abstain
         lang = lx.detect_language(question)
-        message = clarify_message("generic", lang, detail=question.strip()[:80], model=model)
+        message = clarify_message(Clarify.GENERIC, lang, detail=question.strip()[:80], model=model)
         return Interpretation(
             route="CLARIFY",
             intent=Intent("AMBIGUOUS", 0.0, f"internal error: {type(error).__name__}"),
@@ -215,17 +215,17 @@ def _interpret(
         )
     try:
         if ctx.has("forecast"):
-            raise Unclear("forecast")
+            raise Unclear(Clarify.FORECAST)
         if ctx.has("why"):
-            raise Unclear("why")
+            raise Unclear(Clarify.WHY)
         if _says_weekday(tokens):
-            raise Unclear("weekday")
+            raise Unclear(Clarify.WEEKDAY)
         if unmapped:
-            raise Unclear("unmapped", ", ".join(unmapped))
+            raise Unclear(Clarify.UNMAPPED, ", ".join(unmapped))
         if not any(m.kind in ("schema", "time", "number", "concept") for m in mentions) and not (
             previous is not None and ctx.has("rank", "most", "least", "group")
         ):
-            raise Unclear("vague")
+            raise Unclear(Clarify.VAGUE)
         plan, parts, said_metric, read = _plan(question, model, tokens, lang, previous)
         plan = shape.apply(plan)
         if than is not None:
@@ -239,12 +239,12 @@ def _interpret(
         _check_largest_of_rows(plan, mentions)
         if groups_counted:
             if not plan.having or not plan.dimensions:
-                raise Unclear("numeric_filter")
+                raise Unclear(Clarify.NUMERIC_FILTER)
             plan = plan.with_changes(groups_counted=True)
         if patterns:  # "names that contain 'a'": LIKE on the column named, else the label
             plan = apply_patterns(plan, patterns, _columns_before(read, plan, model), model)
             if plan is None:
-                raise Unclear("unknown_value", patterns[0].text)
+                raise Unclear(Clarify.UNKNOWN_VALUE, patterns[0].text)
         plan = plan.with_changes(hidden_metrics=())
         if previous is None:  # a follow-up ("solo Online") keeps the grouping it had
             plan = drop_constant_dimensions(plan)
@@ -254,11 +254,11 @@ def _interpret(
         skip = read.qualifiers | (read.rejected - read.unread) | read.consumed
         left = unused_mention(read.mentions, skip, plan, sql, model)
         if left is not None:  # the SQL would answer another question: ask, naming the word
-            raise Unclear("unused_word", left)
+            raise Unclear(Clarify.UNUSED_WORD, left)
     except Unclear as unclear:
         return _clarify(question, model, ctx, lang, unclear, unmapped, with_suggestions)
     except (PlanError, ms.UnknownMetric) as error:
-        unclear = Unclear("generic", question.strip())
+        unclear = Unclear(Clarify.GENERIC, question.strip())
         result = _clarify(question, model, ctx, lang, unclear, unmapped, with_suggestions)
         return Interpretation(**{**result.__dict__, "notes": (str(error),)})
     intent = _intent(plan, parts, lang, ctx, said_metric)
@@ -482,7 +482,7 @@ class _Shape:
                 and not plan.listing
             )
             if not coarser:
-                raise Unclear("unused_word", self.within_text)
+                raise Unclear(Clarify.UNUSED_WORD, self.within_text)
             plan = plan.with_changes(rank_period=self.within)
         for said, kind in ((self.change, "change"), (self.running, "running")):
             if not said:
@@ -496,7 +496,7 @@ class _Shape:
                 or plan.share
                 or plan.rank_period
             ):
-                raise Unclear("unused_word", said)
+                raise Unclear(Clarify.UNUSED_WORD, said)
             periods = plan.comparison is not None and plan.comparison.dimension.startswith(
                 "period:"
             )
@@ -505,7 +505,7 @@ class _Shape:
             ):
                 kind = "change_pair"  # "de 2024 a 2025": A, B, B - A, %
             if plan.comparison is not None and not periods:
-                raise Unclear("unused_word", said)
+                raise Unclear(Clarify.UNUSED_WORD, said)
             plan = plan.with_changes(window=kind, comparison=None, order=None)
         return plan
 
@@ -690,14 +690,14 @@ class _EntityRows:
         filtered = {(f.table, f.column) for f in plan.filters}
         grouped = [d for d in plan.dimensions if (d.table, d.column) not in filtered]
         if grouped or plan.grain or plan.limit or plan.having or plan.comparison:
-            raise Unclear("generic")
+            raise Unclear(Clarify.GENERIC)
         said = plan.filters or plan.numeric_filters or plan.time_range or plan.date_parts
         if not said and not self.absent:
-            raise Unclear("generic")
+            raise Unclear(Clarify.GENERIC)
         inner = plan.with_changes(metrics=(), listing=(), order=None, share=False, dimensions=())
         label = model.tables[self.table].display
         if label is None:
-            raise Unclear("generic")
+            raise Unclear(Clarify.GENERIC)
         return QueryPlan(
             table=self.table,
             listing=(ColumnRef(self.table, label),),
@@ -844,7 +844,7 @@ def _check_largest_of_rows(plan: QueryPlan, mentions: list) -> None:
         if all(e.kind == "column" for e in said.entries) and summed in {
             e.ref for e in said.entries
         }:
-            raise Unclear("largest_of_rows", said.text)
+            raise Unclear(Clarify.LARGEST_OF_ROWS, said.text)
 
 
 def _table_rows(mention) -> bool:  # noqa: ANN001
@@ -1033,7 +1033,7 @@ def _plan(
                     plan.with_changes(metrics=_refs(model, parts.metrics, lang)), lang
                 )
             elif not plan.metrics and not plan.listing:
-                raise Unclear("no_metric")
+                raise Unclear(Clarify.NO_METRIC)
             else:
                 plan = _relabel(model, plan, lang)
             return _finish(plan), parts, True, ctx
@@ -1045,15 +1045,15 @@ def _plan(
         try:
             parts = read_parts(ctx, force_fact=True)
         except NeedsFact:
-            raise Unclear("generic", question.strip()) from None
+            raise Unclear(Clarify.GENERIC, question.strip()) from None
     if not parts.metrics and ctx.has("buy") and parts.listing_table:
-        raise Unclear("generic", question.strip())
+        raise Unclear(Clarify.GENERIC, question.strip())
     if parts.metrics and ctx.has("buy") and parts.base != model.fact:
         ctx = _fresh_ctx(model, tokens, lang)
         try:
             parts = read_parts(ctx, force_fact=True)
         except NeedsFact:
-            raise Unclear("generic", question.strip()) from None
+            raise Unclear(Clarify.GENERIC, question.strip()) from None
     plan = fresh_plan(parts)
     plan = _as_shares(plan.with_changes(metrics=_refs(model, parts.metrics, lang)), lang)
     said = any(m.kind == "schema" and m.has("metric") for m in ctx.mentions)
@@ -1244,10 +1244,16 @@ def _clarify(
 
 # Clarify reasons whose detail is the one word (or phrase) of the question not understood.
 _WORD_REASONS = frozenset(
-    {"unused_word", "unknown_dimension", "count_what", "ambiguous_column", "unmapped"}
+    {
+        Clarify.UNUSED_WORD,
+        Clarify.UNKNOWN_DIMENSION,
+        Clarify.COUNT_WHAT,
+        Clarify.AMBIGUOUS_COLUMN,
+        Clarify.UNMAPPED,
+    }
 )
-_METRIC_REASONS = frozenset({"no_metric", "mixed_tables"})
-_VALUE_REASONS = frozenset({"unknown_value"})
+_METRIC_REASONS = frozenset({Clarify.NO_METRIC, Clarify.MIXED_TABLES})
+_VALUE_REASONS = frozenset({Clarify.UNKNOWN_VALUE})
 
 
 def unresolved_of(

@@ -10,6 +10,7 @@ from datachat import text as tx
 from . import lexicon as lx
 from . import measures as ms
 from .parser import (
+    Clarify,
     Context,
     MetricSlot,
     Unclear,
@@ -38,16 +39,16 @@ def read_share(ctx: Context, parts: Parts) -> None:
     share of the rows a condition selects ("qué porcentaje de las ventas fue online")."""
     model = ctx.model
     if not parts.metrics or parts.listing or parts.comparison or parts.average_over:
-        raise Unclear("share")
+        raise Unclear(Clarify.SHARE)
     if not all(ms.metric_agg(model, k) in ("sum", "count", "countd") for k in parts.metrics):
-        raise Unclear("share")
+        raise Unclear(Clarify.SHARE)
     parts.share = True
     if parts.dims or parts.grain:
         parts.order = parts.order
         return
     conditions = len(parts.filters) + len(parts.numeric)
     if conditions != 1:
-        raise Unclear("share")
+        raise Unclear(Clarify.SHARE)
     parts.share_of, parts.filters = parts.filters, []
     parts.share_numeric, parts.numeric = parts.numeric, []
 
@@ -124,7 +125,7 @@ def read_values(ctx: Context, parts: Parts) -> None:
         if picked is None:
             if parts.base != ctx.model.fact:
                 raise NeedsFact
-            raise Unclear("value_unreachable", m.text)
+            raise Unclear(Clarify.VALUE_UNREACHABLE, m.text)
         table, column, value = picked
         key = (table, column, _negated(ctx, i))
         if key not in grouped:
@@ -165,10 +166,10 @@ def read_numeric(
             continue
         number = _cmp_number(ctx, k)
         if number is None:
-            raise Unclear("numeric_filter", m.text)
+            raise Unclear(Clarify.NUMERIC_FILTER, m.text)
         either = _or_before(ctx, k)
         if either is not None:  # "made by GM or weighing more than 3500": no OR of filters
-            raise Unclear("numeric_filter", either)
+            raise Unclear(Clarify.NUMERIC_FILTER, either)
         value, percent = number
         op = str(m.value)
         target = None
@@ -221,7 +222,7 @@ def read_numeric(
             if a.kind == "price_verb":
                 price = _price_column(ctx, parts.base)
                 if price is None:
-                    raise Unclear("numeric_filter", a.text)
+                    raise Unclear(Clarify.NUMERIC_FILTER, a.text)
                 target = ("column", price)
                 break
             if a.kind in ("with", "conj", "most", "least", "schema") or j in ctx.used:
@@ -293,7 +294,7 @@ def _above_average(ctx: Context, parts: Parts, k: int, op: str) -> None:
             if ref not in parts.listing:
                 parts.listing.append(ref)
         return
-    raise Unclear("unused_word", ctx.mentions[k].text)
+    raise Unclear(Clarify.UNUSED_WORD, ctx.mentions[k].text)
 
 
 def _price_column(ctx: Context, table: str) -> tuple[str, str] | None:
@@ -310,7 +311,7 @@ def apply_numeric(ctx: Context, parts: Parts, target, op: str, value: float, pct
     kind, ref = target
     if kind in ("metric", "having"):
         if not parts.metrics:
-            raise Unclear("numeric_filter")
+            raise Unclear(Clarify.NUMERIC_FILTER)
         key = parts.metrics[ref]
         if parts.dims or parts.grain:
             unit = ms.metric_ref(model, key, ctx.lang).unit
@@ -322,7 +323,7 @@ def apply_numeric(ctx: Context, parts: Parts, target, op: str, value: float, pct
         if kind == "having":
             # "ventas con más de 10 unidades": ungrouped, the number qualifies each row
             if column is None or ms.metric_agg(model, key) not in ("sum", "avg", "min", "max"):
-                raise Unclear("numeric_filter")
+                raise Unclear(Clarify.NUMERIC_FILTER)
             parts.row_filter_metrics.add(ref)
         if column is None or ms.metric_agg(model, key) in ("count", "countd"):
             kind, ref = "rows", None
@@ -330,16 +331,16 @@ def apply_numeric(ctx: Context, parts: Parts, target, op: str, value: float, pct
             kind, ref = "column", column
     if kind == "rows":
         if model.row_measure is None or parts.base != model.row_measure[0]:
-            raise Unclear("numeric_filter")
+            raise Unclear(Clarify.NUMERIC_FILTER)
         ref = model.row_measure
     table, column = ref
     if model.path(parts.base, table) is None:
-        raise Unclear("numeric_filter")
+        raise Unclear(Clarify.NUMERIC_FILTER)
     sem = model.column(table, column)
     if pct and sem is not None and sem.ratio:
         value = value / 100
     elif pct and (sem is None or not sem.percent):
-        raise Unclear("numeric_filter")  # "15 %" of a column whose scale nobody documented
+        raise Unclear(Clarify.NUMERIC_FILTER)  # "15 %" of a column whose scale nobody documented
     parts.numeric.append(NumericFilter(table, column, op, value))
 
 
@@ -360,7 +361,7 @@ def _date_column(ctx: Context, parts: Parts, i: int) -> ColumnRef:
     if main is None:
         if parts.base != model.fact and model.path(model.fact, parts.base):
             raise NeedsFact
-        raise Unclear("no_date")
+        raise Unclear(Clarify.NO_DATE)
     return ColumnRef(parts.base, main)
 
 
@@ -516,7 +517,7 @@ def read_time(ctx: Context, parts: Parts) -> None:
             # a table with no date but a year column: "before 1980" is `Year <= 1979`
             year = year_column(ctx, parts, i)
             if year is None or not _year_filter(parts, year, span):
-                raise Unclear("no_date")
+                raise Unclear(Clarify.NO_DATE)
             ctx.used.add(i)
             continue
         col = _date_column(ctx, parts, i)
@@ -540,7 +541,7 @@ def read_time(ctx: Context, parts: Parts) -> None:
     elif len(periods) > 1:
         grains = {span.granularity for span, _ in periods}
         if len(grains) != 1 or grains & {"half", "day"}:
-            raise Unclear("time_mix")
+            raise Unclear(Clarify.TIME_MIX)
         parts.time_periods = [
             TimeRange(col.table, col.column, span.start, span.end, span.label)
             for span, col in sorted(periods, key=lambda p: p[0].start)
@@ -555,7 +556,7 @@ def read_time(ctx: Context, parts: Parts) -> None:
             f"period:{parts.grain}", tuple(r.label for r in parts.time_periods)
         )
     if parts.grain == "half":
-        raise Unclear("time_mix")
+        raise Unclear(Clarify.TIME_MIX)
     if parts.trend and parts.grain is None:
         parts.grain = "month"
     if parts.grain and parts.time_column is None:
@@ -564,7 +565,7 @@ def read_time(ctx: Context, parts: Parts) -> None:
         if year is not None and parts.grain == "year" and not parts.trend:
             if ctx.average_over:  # "peso medio … cada año": the average within each year
                 if any(ms.metric_agg(ctx.model, k) != "sum" for k in parts.metrics):
-                    raise Unclear("no_date")  # "average number of cars per year": over years
+                    raise Unclear(Clarify.NO_DATE)  # "average number of cars per year": over years
                 parts.metrics = [ms.retarget_agg(ctx.model, k, "avg") for k in parts.metrics]
                 ctx.average_over = False
             parts.grain = None  # "average weight each year": grouped by the year column
@@ -572,7 +573,7 @@ def read_time(ctx: Context, parts: Parts) -> None:
                 parts.dims.append(year)
             return
         if main is None:
-            raise Unclear("no_date")
+            raise Unclear(Clarify.NO_DATE)
         parts.time_column = ColumnRef(parts.base, main)
 
 

@@ -9,6 +9,7 @@ CLARIFY answer: a wrong table is worse than a question back.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from enum import StrEnum
 
 from datachat import text as tx
 
@@ -24,12 +25,43 @@ from .semantic import EXACT, SYNONYM, Entry, SemanticModel, grammar_word
 SOFT_TOTAL = frozenset({"total", "totales", "totals", "overall"})
 
 
+class Clarify(StrEnum):
+    """Why the engine asks back. The kind picks the question's message (`suggest._MESSAGES`;
+    a kind with none gets the generic one) and how its detail is reported in the answer's
+    `unresolved` (a word, a metric or a value: `offline.unresolved_of`)."""
+
+    UNUSED_WORD = "unused_word"  # a word of the question no part of the reading used
+    UNMAPPED = "unmapped"  # words the catalog does not know
+    AMBIGUOUS_COLUMN = "ambiguous_column"  # a word naming several columns
+    UNKNOWN_DIMENSION = "unknown_dimension"  # "by X" where X is no column
+    UNKNOWN_VALUE = "unknown_value"  # a quoted or named value found in no column
+    VALUE_UNREACHABLE = "value_unreachable"  # a value of a table no join reaches
+    COUNT_WHAT = "count_what"  # "how many" with nothing to count
+    COMPARE_WHAT = "compare_what"  # "compare" with nothing to compare
+    NO_METRIC = "no_metric"  # no measure said or implied
+    MIXED_TABLES = "mixed_tables"  # measures of tables that cannot be combined
+    NO_DATE = "no_date"  # a period asked of a table with no date
+    TIME_MIX = "time_mix"  # periods that cannot go together
+    WEEKDAY = "weekday"  # a weekday where the data has no day
+    NUMERIC_FILTER = "numeric_filter"  # a number whose column cannot be told
+    RANK_WITHOUT_DIMENSION = "rank_without_dimension"  # "the top" of nothing
+    LARGEST_OF_ROWS = "largest_of_rows"  # "the largest X for the groups": which one
+    SHARE = "share"  # a share of an unclear whole
+    FORECAST = "forecast"  # a forecast the engine does not make
+    WHY = "why"  # a why-question with nothing to decompose
+    FOLLOWUP_NOTHING = "followup_nothing"  # a follow-up with no previous answer
+    VAGUE = "vague"  # too little said to read
+    GENERIC = "generic"  # none of the above
+
+
 class Unclear(Exception):
-    """The question cannot be mapped completely; `reason` picks the clarify message."""
+    """The question cannot be mapped completely; `reason` (a `Clarify` kind; an unknown kind is
+    a programming error, caught here rather than shown as the generic message) picks the
+    clarify message."""
 
     def __init__(self, reason: str, detail: str = "") -> None:
         super().__init__(reason, detail)
-        self.reason = reason
+        self.reason = Clarify(reason)
         self.detail = detail
 
 
@@ -322,7 +354,7 @@ def resolve_label_words(ctx: Context) -> None:
         best = max(own, key=lambda e: e.quality)
         name_word = label and ctx.tokens[m.start].norm in lx.LABEL_NAME_WORDS
         if name_word and _rival_name(model, table, best.ref[1]):
-            raise Unclear("ambiguous_column", m.text)
+            raise Unclear(Clarify.AMBIGUOUS_COLUMN, m.text)
         ctx.mentions[i] = replace(m, entries=(Entry("column", best.ref, EXACT),))
         ctx.column_table[i] = table
         if adjacent and owner is not None and owner == i - 1:
@@ -522,7 +554,7 @@ def pick_column(
     scored.sort(key=lambda s: (-s[0], s[1], s[2]))
     tie = len(scored) > 1 and scored[0][0] == scored[1][0]
     if tie and scored[0][1:] != scored[1][1:]:
-        raise Unclear("ambiguous_column", m.text)
+        raise Unclear(Clarify.AMBIGUOUS_COLUMN, m.text)
     return scored[0][1], scored[0][2]
 
 
@@ -1028,7 +1060,7 @@ def collect_metrics(ctx: Context) -> tuple[list[MetricSlot], int | None, int | N
             if m.value in ("revenue", "aov") and not ms.has_money(model):
                 # "total sales" on a schema with no amount: what to add up is not known (a
                 # count of rows would be another question): ask, naming the word
-                raise Unclear("no_metric", m.text)
+                raise Unclear(Clarify.NO_METRIC, m.text)
             key = header_count(ctx, i) or concept_key(model, str(m.value))
             if key is not None:
                 slots.append(MetricSlot(key, i))
@@ -1126,7 +1158,7 @@ def _referencing_said(ctx: Context, j: int, table: str) -> tuple[str, str] | Non
         if step and len(step) == 1 and step[0][0] == other:
             found.append((other, step[0][1]))
     if others and len(found) != 1:
-        raise Unclear("count_what", ctx.mentions[j].text)
+        raise Unclear(Clarify.COUNT_WHAT, ctx.mentions[j].text)
     return found[0] if found else None
 
 
@@ -1319,7 +1351,7 @@ def pick_numeric(ctx: Context, i: int, entries) -> tuple[str, str]:  # noqa: ANN
     tables = [e.ref[0] for e in ranked[:2]]
     if len(ranked) > 1 and rank(ranked[0]) == rank(ranked[1]) and tables[0] != tables[1]:
         # "population" of cities or of countries, and the question says neither: ask
-        raise Unclear("ambiguous_column", ctx.mentions[i].text)
+        raise Unclear(Clarify.AMBIGUOUS_COLUMN, ctx.mentions[i].text)
     return ranked[0].ref
 
 

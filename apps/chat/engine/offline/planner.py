@@ -22,6 +22,7 @@ from .conditions import (
     take_flags,
 )
 from .parser import (
+    Clarify,
     Context,
     MetricSlot,
     Unclear,
@@ -251,7 +252,7 @@ def read_parts(ctx: Context, *, base_hint: str | None = None, force_fact: bool =
     if keys:
         tables = {ms.metric_table(model, k) for k in keys}
         if len(tables) > 1:
-            raise Unclear("mixed_tables")
+            raise Unclear(Clarify.MIXED_TABLES)
         parts.base = tables.pop()
     elif base_hint is None:
         _read_listing(ctx, parts)
@@ -294,10 +295,10 @@ def read_parts(ctx: Context, *, base_hint: str | None = None, force_fact: bool =
     if parts.grain and parts.time_column is None:
         main = model.main_date(parts.base)
         if main is None:
-            raise Unclear("no_date")
+            raise Unclear(Clarify.NO_DATE)
         parts.time_column = ColumnRef(parts.base, main)
     if parts.listing_table and parts.dims and not parts.metrics and parts.distinct:
-        raise Unclear("no_metric")  # "por región" alone: grouped, but measuring nothing
+        raise Unclear(Clarify.NO_METRIC)  # "por región" alone: grouped, but measuring nothing
     if parts.listing_table and parts.dims and not parts.metrics:
         # "productos por categoría": count the listed entity per group
         parts.metrics = [ms.count_key(model, parts.listing_table)]
@@ -306,15 +307,15 @@ def read_parts(ctx: Context, *, base_hint: str | None = None, force_fact: bool =
     _dedupe_metrics(parts)
     _average_per_entity(ctx, parts)
     if ctx.dropped:  # "maximum of" with nothing to take the maximum of: ask, naming the word
-        raise Unclear("unused_word", ctx.dropped[0])
+        raise Unclear(Clarify.UNUSED_WORD, ctx.dropped[0])
     if any(m.kind == "neg" and i not in ctx.used for i, m in enumerate(ctx.mentions)):
         # "¿qué productos no se vendieron?": a negation that filters nothing we can express
-        raise Unclear("generic", " ".join(t.text for t in ctx.tokens))
+        raise Unclear(Clarify.GENERIC, " ".join(t.text for t in ctx.tokens))
     if parts.metrics and parts.base != model.fact and _fans_out(model, parts):
         counts = parts.metrics == [ms.count_key(model, parts.base)]
         if counts and not force_fact and _count_via_fact(model, parts.base):
             raise NeedsFact
-        raise Unclear("generic", " ".join(t.text for t in ctx.tokens))
+        raise Unclear(Clarify.GENERIC, " ".join(t.text for t in ctx.tokens))
     return parts
 
 
@@ -397,7 +398,7 @@ def _extreme_row(ctx: Context, parts: Parts) -> None:
     model = ctx.model
     row_keys = {ms.revenue_key(model), ms.fact_count_key(model)}
     if model.row_measure is None or not set(parts.metrics) <= row_keys:
-        raise Unclear("rank_without_dimension")
+        raise Unclear(Clarify.RANK_WITHOUT_DIMENSION)
     fn = "max" if parts.order.desc else "min"
     table, column = model.row_measure
     parts.metrics = [f"agg:{fn}:{table}.{column}"]
@@ -429,7 +430,7 @@ def _superlative_row(ctx: Context, parts: Parts) -> None:
     ):
         # "the 3 most populated countries" read as cities: the country's population summed per
         # city name ranks nothing the question asked
-        raise Unclear("rank_without_dimension")
+        raise Unclear(Clarify.RANK_WITHOUT_DIMENSION)
     info = model.tables.get(table)
     if info is None or not info.display or any(d.table != table for d in parts.dims):
         return
@@ -611,7 +612,7 @@ def _countd_key(ctx: Context, i: int) -> str:
         key=lambda e: (e.ref[0] not in mentioned, e.ref[0] != ctx.model.fact, -e.quality, e.ref),
     )
     if not entries:
-        raise Unclear("count_what", m.text)
+        raise Unclear(Clarify.COUNT_WHAT, m.text)
     table, column = entries[0].ref
     return f"countd:{table}.{column}"
 
@@ -682,7 +683,7 @@ def _read_listing(ctx: Context, parts: Parts) -> None:
     lookup = _numeric_lookup(ctx, parts)
     if lookup:
         return
-    raise Unclear("no_metric")
+    raise Unclear(Clarify.NO_METRIC)
 
 
 def _numeric_lookup(ctx: Context, parts: Parts) -> bool:
@@ -734,7 +735,7 @@ def _add_dim(ctx: Context, parts: Parts, i: int) -> None:
         return
     picked = pick_column(ctx, i, parts.base)
     if picked is None:
-        raise Unclear("unknown_dimension", m.text)
+        raise Unclear(Clarify.UNKNOWN_DIMENSION, m.text)
     ref = ColumnRef(*picked)
     if ref not in parts.dims:
         parts.dims.append(ref)
@@ -777,7 +778,7 @@ def _read_dimensions(ctx: Context, parts: Parts, slots: list[MetricSlot]) -> Non
         elif m.kind != "group":
             continue
         if i + 1 >= len(ctx.mentions):
-            raise Unclear("unknown_dimension", m.text)  # "ventas por" and nothing after
+            raise Unclear(Clarify.UNKNOWN_DIMENSION, m.text)  # "ventas por" and nothing after
         j = i + 1
         each = False
         if each_group(ctx, i) and ctx.mentions[j].kind == "count" and j + 1 < len(ctx.mentions):
@@ -958,7 +959,7 @@ def _read_order(
         if limit is None and ctx.has("rank", "most", "least") and not ctx.mentions[subject].plural:
             limit = 1
     if not parts.metrics and not followup:
-        raise Unclear("rank_without_dimension")
+        raise Unclear(Clarify.RANK_WITHOUT_DIMENSION)
     if parts.order is None:
         parts.order = Order(0, direction if direction is not None else True)
     else:
@@ -992,7 +993,7 @@ def _ranks_a_measure(ctx: Context, k: int, slot_at: dict[int, int]) -> None:
     columns = after.of("column")
     whole = bool(columns) and len(columns) == len(after.entries)
     if whole and all(column_kind(ctx, e) == "text" for e in columns):
-        raise Unclear("unused_word", after.text)
+        raise Unclear(Clarify.UNUSED_WORD, after.text)
 
 
 def _rank_subject(ctx: Context, k: int) -> int | None:
@@ -1033,7 +1034,7 @@ def _read_comparison(ctx: Context, parts: Parts) -> None:
             parts.comparison = Comparison(f"{f.table}.{f.column}", f.values)
         elif parts.comparison is None:
             if not parts.dims:
-                raise Unclear("compare_what")
+                raise Unclear(Clarify.COMPARE_WHAT)
             d = parts.dims[0]
             parts.comparison = Comparison(f"{d.table}.{d.column}", ())
         return
@@ -1099,7 +1100,7 @@ def _list_column(parts: Parts, word: str, extra: list[Entry]) -> None:
     if any(ref in parts.listing for ref in refs):
         return
     if len(refs) > 1:
-        raise Unclear("ambiguous_column", word)
+        raise Unclear(Clarify.AMBIGUOUS_COLUMN, word)
     parts.listing.append(refs[0])
 
 
@@ -1166,7 +1167,7 @@ def _read_leftovers(ctx: Context, parts: Parts) -> None:
             continue
         if m.has("table") and parts.metrics:
             continue
-        raise Unclear("unused_word", m.text)
+        raise Unclear(Clarify.UNUSED_WORD, m.text)
 
 
 # --- plans ------------------------------------------------------------------------------------
@@ -1174,7 +1175,7 @@ def _read_leftovers(ctx: Context, parts: Parts) -> None:
 
 def fresh_plan(parts: Parts) -> QueryPlan:
     if not parts.metrics and not parts.listing:
-        raise Unclear("no_metric")
+        raise Unclear(Clarify.NO_METRIC)
     return QueryPlan(
         table=parts.base,
         metrics=(),  # filled by the caller with MetricRefs in the question's language
@@ -1254,9 +1255,9 @@ def followup_plan(previous: QueryPlan, parts: Parts) -> QueryPlan:
     if parts.metrics_said:
         changed = True  # metrics are swapped in by the caller
     if not changed:
-        raise Unclear("followup_nothing")
+        raise Unclear(Clarify.FOLLOWUP_NOTHING)
     if plan.rank_within and not set(plan.rank_within) < set(plan.dimensions):
         plan = plan.with_changes(rank_within=())  # regrouped: the per-group ranking is gone
     if plan.order and not (plan.dimensions or plan.grain):
-        raise Unclear("rank_without_dimension")
+        raise Unclear(Clarify.RANK_WITHOUT_DIMENSION)
     return plan

@@ -28,7 +28,7 @@ from datachat import text as tx
 
 from . import lexicon as lx
 from . import measures as ms
-from .parser import Unclear
+from .parser import Clarify, Unclear
 from .plan import ColumnRef, QueryPlan, plan_to_dict
 from .scan import Mention
 from .semantic import PARTIAL, SemanticModel, flag_true
@@ -465,7 +465,7 @@ def negate_flag_pairs(plan: QueryPlan, model: SemanticModel) -> QueryPlan:
         if any(g is not f and g.table == f.table for g in plan.filters):
             paired = _without_flag_pair(plan, model, f, flag_true(sem))
             if paired is None:
-                raise Unclear("unused_word", f.column)
+                raise Unclear(Clarify.UNUSED_WORD, f.column)
             return paired
     return plan
 
@@ -507,24 +507,28 @@ def check_relations(plan: QueryPlan, model: SemanticModel, relations: Relations)
     French" asks for both, not one row per language)."""
     for relation in relations.found:
         if relation.negated and not (plan.rows_plan is not None and plan.rows_absent):
-            raise Unclear("unused_word", relation.verb)
+            raise Unclear(Clarify.UNUSED_WORD, relation.verb)
         if not (relation.left & _subject_tables(plan, model)):
-            raise Unclear("unused_word", relation.verb)  # the entity that does it is not asked
+            raise Unclear(
+                Clarify.UNUSED_WORD, relation.verb
+            )  # the entity that does it is not asked
         counts = [_counted_table(model, m.key) for m in plan.metrics]
         counted = {t for t in counts if t is not None}
         if counted and not counted & (relation.left | relation.right):
-            raise Unclear("unused_word", relation.verb)
+            raise Unclear(Clarify.UNUSED_WORD, relation.verb)
         if relation.counted and not relation.values:
             grouped = {d.table for d in plan.dimensions} & relation.right
             if not counted & relation.right or grouped - relation.left:
-                raise Unclear("unused_word", relation.verb)
+                raise Unclear(Clarify.UNUSED_WORD, relation.verb)
         negative = [f for f in plan.filters if f.op in ("!=", "not in")]
         if plan.rows_plan is None and any(f.table in relation.right for f in negative):
-            raise Unclear("unused_word", relation.verb)  # "not in Madrid": a NOT EXISTS, or ask
+            raise Unclear(
+                Clarify.UNUSED_WORD, relation.verb
+            )  # "not in Madrid": a NOT EXISTS, or ask
         if relation.values:
             filtered = {(f.table, f.column) for f in plan.filters if f.table in relation.right}
             if filtered & {(d.table, d.column) for d in plan.dimensions}:
-                raise Unclear("unused_word", relation.verb)
+                raise Unclear(Clarify.UNUSED_WORD, relation.verb)
 
 
 # --- rows of an entity by its related rows: EXISTS, NOT EXISTS, one EXISTS per value ----------
@@ -559,15 +563,15 @@ class RelatedRows:
         filtered = {(f.table, f.column) for f in plan.filters}
         grouped = [d for d in plan.dimensions if (d.table, d.column) not in filtered]
         if grouped or plan.grain or plan.limit or plan.having or plan.comparison:
-            raise Unclear("generic")
+            raise Unclear(Clarify.GENERIC)
         if plan.table != self.related and self.related not in _plan_tables(plan):
-            raise Unclear("generic")
+            raise Unclear(Clarify.GENERIC)
         if not (plan.filters or plan.numeric_filters or plan.time_range or plan.date_parts):
-            raise Unclear("generic")
+            raise Unclear(Clarify.GENERIC)
         inner = plan.with_changes(metrics=(), listing=(), order=None, share=False, dimensions=())
         if self.counted:
             if self.columns:
-                raise Unclear("generic")
+                raise Unclear(Clarify.GENERIC)
             return QueryPlan(
                 table=self.table,
                 metrics=(ms.metric_ref(model, ms.count_key(model, self.table), self.lang),),
@@ -581,7 +585,7 @@ class RelatedRows:
             (model.tables[self.table].display,) if model.tables[self.table].display else ()
         )
         if not shown:
-            raise Unclear("generic")
+            raise Unclear(Clarify.GENERIC)
         return QueryPlan(
             table=self.table,
             listing=tuple(ColumnRef(self.table, c) for c in shown),

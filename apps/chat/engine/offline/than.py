@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from . import lexicon as lx
-from .parser import Unclear
+from .parser import Clarify, Unclear
 from .plan import NumericFilter, QueryPlan
 from .scan import scan
 from .semantic import SemanticModel
@@ -52,7 +52,7 @@ class Than:
         """The plan with its comparison against the mean made one against the clause."""
         compared = [n for n in plan.numeric_filters if n.average]
         if len(compared) != 1 or compared[0].op != self.op:
-            raise Unclear("unused_word", self.text)
+            raise Unclear(Clarify.UNUSED_WORD, self.text)
         n = compared[0]
         other = self._group(model, n) if self.every else self._row(model, n)
         filters = tuple(other if f is n else f for f in plan.numeric_filters)
@@ -64,7 +64,7 @@ class Than:
         words = [t for t in self.clause if t.norm not in _LINKS or t.norm in lx.WITH_WORDS]
         mentions, unmapped = scan(model, words)
         if unmapped:
-            raise Unclear("unused_word", ", ".join(unmapped))
+            raise Unclear(Clarify.UNUSED_WORD, ", ".join(unmapped))
         return mentions
 
     def _group(self, model: SemanticModel, n: NumericFilter) -> NumericFilter:
@@ -72,14 +72,14 @@ class Than:
         values: list[tuple[str, str]] = []
         for m in self._mentions(model):
             if m.kind != "schema":
-                raise Unclear("unused_word", self.text)
+                raise Unclear(Clarify.UNUSED_WORD, self.text)
             own = [e for e in m.of("value") if e.ref[0] == n.table]
             if own:
                 values.append((own[0].ref[1], str(own[0].ref[2])))
             elif not _names(m, n):
-                raise Unclear("unused_word", self.text)
+                raise Unclear(Clarify.UNUSED_WORD, self.text)
         if not values:  # "greater than any country": no other group was said
-            raise Unclear("unused_word", self.text)
+            raise Unclear(Clarify.UNUSED_WORD, self.text)
         return replace(n, average=False, than="every", than_values=tuple(values))
 
     def _row(self, model: SemanticModel, n: NumericFilter) -> NumericFilter:
@@ -91,14 +91,14 @@ class Than:
         elif kinds[:1] == ["schema"] and _names(mentions[0], n):
             mentions, kinds = mentions[1:], kinds[1:]  # "the car with ..."
         if kinds != ["with", "most", "schema"] and kinds != ["with", "least", "schema"]:
-            raise Unclear("unused_word", self.text)
+            raise Unclear(Clarify.UNUSED_WORD, self.text)
         ranked = [
             e
             for e in mentions[2].of("column")
             if e.ref[0] == n.table and (c := model.column(*e.ref)) and c.kind == "number"
         ]
         if not ranked:
-            raise Unclear("unused_word", self.text)
+            raise Unclear(Clarify.UNUSED_WORD, self.text)
         return replace(
             n, average=False, than="row", than_rank=ranked[0].ref[1], than_desc=kinds[1] == "most"
         )

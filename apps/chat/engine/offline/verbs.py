@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from datachat import text as tx
 
 from . import lexicon as lx
-from .parser import Unclear
+from .parser import Clarify, Unclear
 from .plan import QueryPlan
 from .relations import entity_before, verb_shaped
 from .scan import Mention
@@ -160,7 +160,7 @@ def check_year_verbs(plan: QueryPlan, verbs: tuple[YearVerb, ...]) -> None:
     compared |= {(r.table, r.column) for r in (plan.time_range, *plan.time_periods) if r}
     for verb in verbs:
         if (verb.table, verb.column) not in compared:
-            raise Unclear("unmapped", verb.verb)
+            raise Unclear(Clarify.UNMAPPED, verb.verb)
 
 
 def said(verbs: tuple[YearVerb, ...]) -> str:
