@@ -4,7 +4,7 @@ kinds of schema question; and the plans the model may choose.
 Every module that needs one of these lists imports it from here: the answer object
 (`chat/engine/answer.py`), the LLM's structured-output schema (`chat/engine/llm_schema.py`, whose
 `Literal` types are built from these tuples) and its prompt (`llm_prompt.py`), the offline
-engine's plan (`offline/plan.py`), the schema answers (`knowledge/engine/rag_answer.py`), the
+engine's plan (`engine/plan.py`), the schema answers (`knowledge/engine/rag_answer.py`), the
 chart registry (`chat/engine/charts.py`, which registers one chart per kind), the API's
 serializers and the evaluation. The names come from the contract (docs/contract.md) and
 are kept: a list may gain a value, never lose or rename one.

@@ -31,7 +31,7 @@ from apps.chat.engine import insights as ins
 from apps.chat.engine.answer import Answer, intent_dict
 from apps.chat.engine.followups import followups
 from apps.chat.engine.offline import interpret
-from apps.chat.engine.offline.plan import QueryPlan
+from apps.chat.engine.plan import QueryPlan
 from apps.chat.engine.waterfall import KINDS as CHART_KINDS
 from apps.chat.semantic_cache import semantic_model_for
 from apps.governance.engine.errors import SqlRefusal
@@ -728,7 +728,7 @@ def _reading(d: dc.Decomposition, lang: str) -> str:
 def _base_plan(model, metric, fact: str, period, conditions) -> QueryPlan:  # noqa: ANN001
     """The plan a plain follow-up ("¿y en 2024?") rewrites after a why-answer: the metric in
     period B with the same filters."""
-    from apps.chat.engine.offline.plan import Filter, TimeRange
+    from apps.chat.engine.plan import Filter, TimeRange
 
     date = model.main_date(fact)
     return QueryPlan(

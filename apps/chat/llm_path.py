@@ -53,7 +53,7 @@ from apps.chat.engine.llm_prompt import (
     rag_messages,
 )
 from apps.chat.engine.llm_schema import RagAnswerOut, SqlCorrection, StructuredAnswer
-from apps.chat.engine.offline.plan import ColumnRef, MetricRef, QueryPlan
+from apps.chat.engine.plan import ColumnRef, MetricRef, QueryPlan
 from apps.governance.engine.errors import SqlRefusal
 from apps.governance.engine.executor import SourceConnection, execute
 from apps.governance.engine.guard import guard_sql

@@ -9,8 +9,8 @@ semantic model in, strings out.
 from __future__ import annotations
 
 from apps.chat.engine.offline import interpret
-from apps.chat.engine.offline.plan import QueryPlan
 from apps.chat.engine.offline.semantic import SemanticModel
+from apps.chat.engine.plan import QueryPlan
 
 MAX_FOLLOWUPS = 3
 

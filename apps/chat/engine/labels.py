@@ -30,9 +30,9 @@ from typing import Any
 
 from apps.chat.engine.offline import lexicon as lx
 from apps.chat.engine.offline.measures import metric_label
-from apps.chat.engine.offline.plan import QueryPlan
 from apps.chat.engine.offline.semantic import SemanticModel
 from apps.chat.engine.offline.suggest import column_word
+from apps.chat.engine.plan import QueryPlan
 
 PERCENT = "%"
 _GRAIN_WORDS = {

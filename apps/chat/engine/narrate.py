@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from apps.chat.engine.labels import week_range
-from apps.chat.engine.offline.plan import QueryPlan
+from apps.chat.engine.plan import QueryPlan
 
 _TEXT = {
     "empty": ("La consulta no devolvió datos.", "The query returned no data."),

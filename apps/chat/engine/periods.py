@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from apps.chat.engine.offline.plan import QueryPlan, TimeRange
+from apps.chat.engine.plan import QueryPlan, TimeRange
 
 _MONTHS = {
     "es": (

@@ -13,7 +13,7 @@ from django.core.cache import cache
 
 from apps.chat import llm_path
 from apps.chat.engine.answer import Answer, LLMUsage
-from apps.chat.engine.offline.plan import QueryPlan, plan_from_dict, plan_to_dict
+from apps.chat.engine.plan import QueryPlan, plan_from_dict, plan_to_dict
 from apps.chat.pipeline.values import Outcome, Turn
 from datachat.text import fold
 

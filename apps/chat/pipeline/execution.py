@@ -23,8 +23,8 @@ from apps.chat import llm_path
 from apps.chat.engine import narrate
 from apps.chat.engine.answer import Answer
 from apps.chat.engine.labels import display_labels, labelled_chart
-from apps.chat.engine.offline.plan import QueryPlan, plan_to_dict
 from apps.chat.engine.periods import plan_period, time_column
+from apps.chat.engine.plan import QueryPlan, plan_to_dict
 from apps.chat.engine.units import result_units
 from apps.chat.models import Conversation
 from apps.chat.pipeline.cache import cache_get

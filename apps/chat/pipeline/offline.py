@@ -11,7 +11,7 @@ from apps.chat import insights
 from apps.chat.engine.answer import Answer, intent_dict
 from apps.chat.engine.followups import followups
 from apps.chat.engine.offline import interpret
-from apps.chat.engine.offline.plan import QueryPlan
+from apps.chat.engine.plan import QueryPlan
 from apps.chat.pipeline.cache import normalise_question
 from apps.chat.pipeline.execution import sql_answer
 from apps.chat.pipeline.values import Outcome, Turn

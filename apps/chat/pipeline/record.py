@@ -9,7 +9,7 @@ from typing import Any
 from django.db import transaction
 
 from apps.chat import llm_budget
-from apps.chat.engine.offline.plan import plan_to_dict
+from apps.chat.engine.plan import plan_to_dict
 from apps.chat.models import Conversation, Message
 from apps.chat.pipeline.values import Outcome, Request, Scope, Timer
 from apps.chat.services import (

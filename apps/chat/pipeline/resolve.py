@@ -12,7 +12,7 @@ from django.conf import settings
 from apps.chat import llm_path
 from apps.chat.engine.answer import intent_dict
 from apps.chat.engine.offline import interpret
-from apps.chat.engine.offline.plan import plan_from_dict
+from apps.chat.engine.plan import plan_from_dict
 from apps.chat.models import Conversation, Message
 from apps.chat.pipeline.values import (
     ConversationNotFound,

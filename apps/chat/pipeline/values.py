@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from apps.chat import jobs as query_jobs
 from apps.chat import llm_path
 from apps.chat.engine.answer import Answer
-from apps.chat.engine.offline.plan import QueryPlan
+from apps.chat.engine.plan import QueryPlan
 from apps.chat.models import Conversation, Message, QueryJob
 from apps.chat.texts import text
 from apps.governance.engine.errors import SqlRefusal

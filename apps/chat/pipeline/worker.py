@@ -10,7 +10,7 @@ from typing import Any
 from apps.chat import jobs as query_jobs
 from apps.chat.engine.answer import Answer, LLMUsage
 from apps.chat.engine.followups import followups
-from apps.chat.engine.offline.plan import plan_from_dict
+from apps.chat.engine.plan import plan_from_dict
 from apps.chat.models import Message, QueryJob
 from apps.chat.pipeline.cache import cache_key, cache_set
 from apps.chat.pipeline.execution import sql_answer

@@ -17,8 +17,8 @@ import pytest
 
 from apps.chat.engine.narrate import narrate
 from apps.chat.engine.offline import interpret
-from apps.chat.engine.offline.plan import ColumnRef, Filter, MetricRef, QueryPlan
 from apps.chat.engine.offline.shown import drop_constant_dimensions
+from apps.chat.engine.plan import ColumnRef, Filter, MetricRef, QueryPlan
 from apps.chat.tests.support import engine_model
 
 

@@ -8,8 +8,8 @@ import datetime as dt
 import pytest
 
 from apps.chat.engine.labels import display_labels, is_percent, week_range
-from apps.chat.engine.offline.plan import ColumnRef, MetricRef, QueryPlan, TimeRange
 from apps.chat.engine.periods import plan_period, range_name, relative_bounds, relative_name
+from apps.chat.engine.plan import ColumnRef, MetricRef, QueryPlan, TimeRange
 
 DEC_2026 = dt.date(2026, 12, 6)
 

@@ -17,10 +17,10 @@ import sqlglot
 from apps.chat.engine.narrate import format_number, format_value, narrate
 from apps.chat.engine.offline import build_semantic_model, compile_sql, interpret
 from apps.chat.engine.offline.lexicon import detect_language, fold, parse_number, stem, tokenize
-from apps.chat.engine.offline.plan import QueryPlan, plan_from_dict, plan_to_dict
 from apps.chat.engine.offline.result_match import gold_is_ordered, results_match
 from apps.chat.engine.offline.scan import scan
 from apps.chat.engine.offline.timeparse import scan_time
+from apps.chat.engine.plan import QueryPlan, plan_from_dict, plan_to_dict
 from apps.chat.engine.units import result_units
 from apps.chat.tests.support import (
     DEMO_POLICIES,

@@ -21,14 +21,7 @@ from dataclasses import dataclass, replace
 
 from datachat import text as tx
 
-from . import lexicon as lx
-from . import measures as ms
-from .coverage import unused_mention
-from .labels import full_names, people_shown_whole
-from .parser import Clarify, Context, Unclear, schema_request
-from .parts import NeedsFact, Parts
-from .patterns import apply_patterns, take_patterns
-from .plan import (
+from ..plan import (
     GRAINS,
     ColumnRef,
     Intent,
@@ -40,6 +33,13 @@ from .plan import (
     plan_from_dict,
     plan_to_dict,
 )
+from . import lexicon as lx
+from . import measures as ms
+from .coverage import unused_mention
+from .labels import full_names, people_shown_whole
+from .parser import Clarify, Context, Unclear, schema_request
+from .parts import NeedsFact, Parts
+from .patterns import apply_patterns, take_patterns
 from .planner import followup_plan, fresh_plan, read_parts
 from .reading import describe
 from .relations import (

@@ -7,6 +7,15 @@ from datetime import date, timedelta
 
 from datachat import text as tx
 
+from ..plan import (
+    ColumnRef,
+    Comparison,
+    DatePart,
+    Filter,
+    HavingFilter,
+    NumericFilter,
+    TimeRange,
+)
 from . import lexicon as lx
 from . import measures as ms
 from .parser import (
@@ -21,15 +30,6 @@ from .parser import (
     schema_mention,
 )
 from .parts import POSSESSIVES, NeedsFact, Parts
-from .plan import (
-    ColumnRef,
-    Comparison,
-    DatePart,
-    Filter,
-    HavingFilter,
-    NumericFilter,
-    TimeRange,
-)
 from .scan import Mention
 from .timeparse import TimeSpan, month_period, quarter_period
 

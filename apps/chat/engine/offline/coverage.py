@@ -16,9 +16,9 @@ from sqlglot import exp
 
 from datachat import text as tx
 
+from ..plan import QueryPlan, plan_from_dict
 from . import lexicon as lx
 from .parser import SOFT_TOTAL
-from .plan import QueryPlan, plan_from_dict
 from .scan import Mention
 from .semantic import SemanticModel
 

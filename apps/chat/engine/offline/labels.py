@@ -16,9 +16,9 @@ from dataclasses import replace
 
 from datachat import text as tx
 
+from ..plan import QueryPlan
 from . import lexicon as lx
 from .lexicon import Token
-from .plan import QueryPlan
 from .semantic import SemanticModel
 
 _FULL_NAME = (

@@ -10,9 +10,9 @@ from sqlglot import exp
 
 from datachat import text as tx
 
+from ..plan import MetricRef
 from . import lexicon as lx
 from .lexicon import words
-from .plan import MetricRef
 from .semantic import SemanticModel
 
 _AGG_NODES = {"sum": exp.Sum, "avg": exp.Avg, "min": exp.Min, "max": exp.Max}

@@ -13,12 +13,12 @@ from enum import StrEnum
 
 from datachat import text as tx
 
+from ..plan import (
+    SchemaRequest,
+)
 from . import lexicon as lx
 from . import measures as ms
 from .lexicon import Token
-from .plan import (
-    SchemaRequest,
-)
 from .scan import Mention
 from .semantic import EXACT, SYNONYM, Entry, SemanticModel, grammar_word
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .plan import (
+from ..plan import (
     ColumnRef,
     Comparison,
     DatePart,

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 from datachat import text as tx
 
+from ..plan import Filter, QueryPlan
 from . import lexicon as lx
-from .plan import Filter, QueryPlan
 from .semantic import SemanticModel
 
 # The words before a quoted string that make it a pattern, and the LIKE shape each gives.

@@ -7,6 +7,14 @@ QueryPlan, and `followup_plan` lays them over the previous plan ("¿y en 2024?",
 
 from __future__ import annotations
 
+from ..plan import (
+    ColumnRef,
+    Comparison,
+    Filter,
+    HavingFilter,
+    Order,
+    QueryPlan,
+)
 from . import lexicon as lx
 from . import measures as ms
 from .conditions import (
@@ -42,14 +50,6 @@ from .parser import (
     soft_total,
 )
 from .parts import NeedsFact, Parts
-from .plan import (
-    ColumnRef,
-    Comparison,
-    Filter,
-    HavingFilter,
-    Order,
-    QueryPlan,
-)
 from .scan import Mention
 from .semantic import CATEGORY_VALUES, Entry
 from .shown import names_its_columns, said_only_as_qualifier

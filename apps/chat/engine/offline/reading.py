@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from sqlglot import exp
 
+from ..plan import QueryPlan, plan_from_dict
 from .labels import person_name
-from .plan import QueryPlan, plan_from_dict
 from .semantic import SemanticModel
 
 _WORDS = {

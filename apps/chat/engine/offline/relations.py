@@ -26,10 +26,10 @@ from dataclasses import dataclass, replace
 
 from datachat import text as tx
 
+from ..plan import ColumnRef, QueryPlan, plan_to_dict
 from . import lexicon as lx
 from . import measures as ms
 from .parser import Clarify, Unclear
-from .plan import ColumnRef, QueryPlan, plan_to_dict
 from .scan import Mention
 from .semantic import PARTIAL, SemanticModel, flag_true
 

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from ..plan import QueryPlan
 from . import lexicon as lx
 from . import measures as ms
-from .plan import QueryPlan
 from .scan import Mention
 from .semantic import SemanticModel
 

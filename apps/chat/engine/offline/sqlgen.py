@@ -16,10 +16,10 @@ from sqlglot import exp
 
 from apps.governance.engine.dialects import Dialect, get_dialect
 
+from ..plan import QueryPlan, TimeRange
 from . import lexicon as lx
 from .labels import person_name
 from .measures import metric_expression
-from .plan import QueryPlan, TimeRange
 from .semantic import _DISPLAY_NAMES as DISPLAY_NAMES
 from .semantic import SemanticModel
 from .shown import plain_groups
@@ -516,7 +516,7 @@ class _Builder:
 
     def _rows_exist(self) -> exp.Expression:
         """[NOT] EXISTS (SELECT 1 FROM other … WHERE other.key = listed.key AND conditions)."""
-        from .plan import plan_from_dict, plan_to_dict  # noqa: PLC0415
+        from ..plan import plan_from_dict, plan_to_dict  # noqa: PLC0415
 
         p = self.plan
         inner_plan = plan_from_dict(p.rows_plan)

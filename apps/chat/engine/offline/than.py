@@ -17,9 +17,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from ..plan import NumericFilter, QueryPlan
 from . import lexicon as lx
 from .parser import Clarify, Unclear
-from .plan import NumericFilter, QueryPlan
 from .scan import scan
 from .semantic import SemanticModel
 

@@ -16,9 +16,9 @@ from dataclasses import dataclass, replace
 
 from datachat import text as tx
 
+from ..plan import QueryPlan
 from . import lexicon as lx
 from .parser import Clarify, Unclear
-from .plan import QueryPlan
 from .relations import entity_before, verb_shaped
 from .scan import Mention
 from .semantic import CATEGORY_VALUES, SemanticModel
