@@ -253,3 +253,32 @@ def test_for_each_number_of_a_numeric_column_groups_by_it(stations):
     measure, column = {"en": ("power", "pumps"), "es": ("caudal", "bombas")}[lang]
     _sql, got = _answer(model, conn, question[lang])
     assert got == _rows(conn, f"SELECT {column}, MAX({measure}) FROM {TABLE[lang]} GROUP BY 1")
+
+
+def test_a_stored_value_that_is_a_filler_word_is_asked_back_never_dropped(tmp_path):
+    # 'usa' is also a Spanish filler verb ("usa" = uses): in "makers in the usa" it was dropped
+    # unseen and every maker counted, a confident wrong number.
+    import sqlite3
+
+    from apps.chat.engine.offline import interpret
+    from apps.chat.tests.support import engine_model
+
+    path = tmp_path / "makers.db"
+    conn = sqlite3.connect(path)
+    conn.executescript(
+        """
+        CREATE TABLE countries (CountryId INTEGER PRIMARY KEY, CountryName TEXT);
+        CREATE TABLE makers (Id INTEGER PRIMARY KEY, Maker TEXT,
+            Country INTEGER REFERENCES countries(CountryId));
+        INSERT INTO countries VALUES (1, 'usa'), (2, 'france'), (3, 'japan');
+        INSERT INTO makers VALUES (1, 'amc', 1), (2, 'ford', 1), (3, 'renault', 2), (4, 'honda', 3);
+        """
+    )
+    conn.commit()
+    conn.close()
+    model = engine_model(path)
+    said_plainly = interpret("How many makers are in the usa?", model)
+    assert said_plainly.route == "CLARIFY" and "usa" in said_plainly.clarify
+    for question in ("How many makers are in the USA?", "How many makers are in france?"):
+        result = interpret(question, model)
+        assert result.route == "SQL" and "CountryName = " in result.sql, question
