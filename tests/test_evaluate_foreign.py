@@ -297,8 +297,8 @@ def test_a_semantic_layer_is_applied_in_its_own_org_and_only_while_given(tmp_pat
 # ones only fall, per run. Raise them when the engine gets better (docs/evaluation-foreign.md).
 FOREIGN_FLOORS = {
     # (lang, semantic layer): (min right strict, max confidently wrong)
-    ("en", True): (142, 0),
-    ("en", False): (93, 0),
+    ("en", True): (146, 0),
+    ("en", False): (94, 0),
     ("es", True): (48, 0),
     ("es", False): (33, 0),
 }

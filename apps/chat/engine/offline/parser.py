@@ -161,9 +161,10 @@ def resolve_weak_values(ctx: Context) -> None:
             # a lower-case grammar word ("hay", "is") is no name, whatever stands next to it:
             # "¿cuántos idiomas hay?" is not the language 'Haya'
             ctx.rejected.add(i)
-            if any(lx.fold(m.text) == lx.fold(str(e.ref[2])) for e in m.of("value")):
-                # but a whole stored value said as it is ("in the usa", a filler word of the
-                # other language) is asked back, never dropped unseen
+            if any(m.text == str(e.ref[2]) for e in m.of("value")):
+                # but a whole stored value said exactly as stored ("in the usa", a filler word
+                # of the other language) is asked back, never dropped unseen; "is" is not the
+                # code 'IS
                 ctx.unread.add(i)
             continue
         mine = columns_of.get(i, set())
