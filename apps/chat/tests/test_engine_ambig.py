@@ -13,9 +13,8 @@ import sqlite3
 
 import pytest
 
-from apps.chat.engine.offline import build_semantic_model, interpret
-from apps.knowledge.engine import introspection
-from apps.knowledge.engine.catalog import CatalogSnapshot
+from apps.chat.engine.offline import interpret
+from apps.chat.tests.support import engine_model
 
 ENGLISH = """
 CREATE TABLE songs (song_id INTEGER PRIMARY KEY, title TEXT, length INTEGER);
@@ -38,8 +37,7 @@ def _book(path, ddl: str, songs: str, gigs: str):  # noqa: ANN001, ANN202
     conn.executemany(f"INSERT INTO {gigs} VALUES (?, ?, ?)", GIGS)
     conn.commit()
     conn.close()
-    found, fks, _counts = introspection.introspect_sqlite(path)
-    model = build_semantic_model(CatalogSnapshot("sqlite", tuple(found), tuple(fks)))
+    model = engine_model(path)
     return model, sqlite3.connect(f"file:{path}?mode=ro", uri=True)
 
 
@@ -158,8 +156,7 @@ def league(request, tmp_path_factory):  # noqa: ANN001, ANN201
     conn.executemany(f"INSERT INTO {sponsors} VALUES (?, ?, ?)", SPONSORS)
     conn.commit()
     conn.close()
-    found, fks, _counts = introspection.introspect_sqlite(path)
-    model = build_semantic_model(CatalogSnapshot("sqlite", tuple(found), tuple(fks)))
+    model = engine_model(path)
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     yield request.param, model, conn
     conn.close()

@@ -15,10 +15,9 @@ import sqlite3
 
 import pytest
 
-from apps.chat.engine.offline import build_semantic_model, interpret
+from apps.chat.engine.offline import interpret
 from apps.chat.engine.offline import lexicon as lx
-from apps.knowledge.engine import introspection
-from apps.knowledge.engine.catalog import CatalogSnapshot
+from apps.chat.tests.support import engine_model
 
 _COUNTRIES = [
     (1, "Ruritania", "People'sRepublic", 900),
@@ -57,8 +56,7 @@ def _build(path, lang: str):  # noqa: ANN001, ANN202
         conn.executemany(f"INSERT INTO {table} VALUES ({marks})", values)  # noqa: S608
     conn.commit()
     conn.close()
-    tables, fks, _counts = introspection.introspect_sqlite(path)
-    model = build_semantic_model(CatalogSnapshot("sqlite", tuple(tables), tuple(fks)))
+    model = engine_model(path)
     return model, sqlite3.connect(f"file:{path}?mode=ro", uri=True)
 
 

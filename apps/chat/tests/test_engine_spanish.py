@@ -15,9 +15,8 @@ from collections import Counter
 
 import pytest
 
-from apps.chat.engine.offline import build_semantic_model, interpret
-from apps.knowledge.engine import introspection
-from apps.knowledge.engine.catalog import CatalogSnapshot
+from apps.chat.engine.offline import interpret
+from apps.chat.tests.support import engine_model
 
 
 @pytest.fixture(scope="module")
@@ -65,8 +64,7 @@ def atlas(tmp_path_factory):  # noqa: ANN001, ANN201
     )
     conn.commit()
     conn.close()
-    tables, fks, _counts = introspection.introspect_sqlite(path)
-    model = build_semantic_model(CatalogSnapshot("sqlite", tuple(tables), tuple(fks)))
+    model = engine_model(path)
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     yield model, conn
     conn.close()

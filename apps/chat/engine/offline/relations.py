@@ -30,7 +30,7 @@ from ..plan import ColumnRef, QueryPlan, plan_to_dict
 from . import lexicon as lx
 from . import measures as ms
 from .parser import Clarify, Unclear
-from .scan import Mention
+from .scan import Mention, mentions_by_token
 from .semantic import PARTIAL, SemanticModel, flag_true
 
 _BEFORE = lx.RELATION_BEFORE
@@ -186,10 +186,7 @@ def relation_verbs(
     None when the question has none."""
     if not unmapped:
         return None
-    at: dict[int, Mention] = {}
-    for m in mentions:
-        for n in range(m.start, m.end):
-            at[n] = m
+    at = mentions_by_token(mentions)
     unknown = set(unmapped)
     drop: set[int] = set()
     as_with: dict[int, str] = {}

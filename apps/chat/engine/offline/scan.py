@@ -471,3 +471,8 @@ def scan(model: SemanticModel, tokens: list[Token]) -> tuple[list[Mention], list
                 unmapped.append(tok.text)
         i += 1
     return mentions, unmapped
+
+
+def mentions_by_token(mentions: list[Mention]) -> dict[int, Mention]:
+    """Token index -> the mention covering it (for rules that walk the tokens)."""
+    return {n: m for m in mentions for n in range(m.start, m.end)}

@@ -20,7 +20,7 @@ from ..plan import QueryPlan
 from . import lexicon as lx
 from .parser import Clarify, Unclear
 from .relations import entity_before, verb_shaped
-from .scan import Mention
+from .scan import Mention, mentions_by_token
 from .semantic import CATEGORY_VALUES, SemanticModel
 
 # Inflections that make an unknown word a verb: English participles and third persons,
@@ -124,10 +124,7 @@ def year_verbs(
     """The tokens without each verb of a year, and what each was read as; None when none."""
     if not unmapped:
         return None
-    at: dict[int, Mention] = {}
-    for m in mentions:
-        for n in range(m.start, m.end):
-            at[n] = m
+    at = mentions_by_token(mentions)
     unknown = set(unmapped)
     found: dict[int, YearVerb] = {}
     for i, tok in enumerate(tokens):
@@ -227,10 +224,7 @@ def column_verbs(
     it or an "or" before it: the verb stays unknown and is asked back."""
     if not unmapped:
         return None
-    at: dict[int, Mention] = {}
-    for m in mentions:
-        for n in range(m.start, m.end):
-            at[n] = m
+    at = mentions_by_token(mentions)
     unknown = set(unmapped)
     named = _named_tables(model, mentions)
     joined = _joined_tables(model, named) - named
@@ -340,10 +334,7 @@ def predominant_rows(
     has several measures, or no or several link tables are named: asked back."""
     if not unmapped:
         return None
-    at: dict[int, Mention] = {}
-    for m in mentions:
-        for n in range(m.start, m.end):
-            at[n] = m
+    at = mentions_by_token(mentions)
     said = _predominant_at(tokens, at, set(unmapped))
     if not said:
         return None
