@@ -181,3 +181,16 @@ def engine_model(path: Path):  # noqa: ANN201
 
     tables, fks, _counts = introspection.introspect_sqlite(path)
     return build_semantic_model(CatalogSnapshot("sqlite", tuple(tables), tuple(fks)))
+
+
+def engine_database(path: Path, script: str, rows: dict[str, list[tuple]]):  # noqa: ANN201
+    """A test's own small SQLite database (its DDL, then each table's rows) → the engine's model
+    of it and a read-only connection to check answers against."""
+    conn = sqlite3.connect(path)
+    conn.executescript(script)
+    for table, values in rows.items():
+        marks = ", ".join("?" * len(values[0]))
+        conn.executemany(f"INSERT INTO {table} VALUES ({marks})", values)  # noqa: S608
+    conn.commit()
+    conn.close()
+    return engine_model(path), sqlite3.connect(f"file:{path}?mode=ro", uri=True)

@@ -11,13 +11,11 @@ schema per language, built here.
 
 from __future__ import annotations
 
-import sqlite3
-
 import pytest
 
 from apps.chat.engine.offline import interpret
 from apps.chat.engine.offline import lexicon as lx
-from apps.chat.tests.support import engine_model
+from apps.chat.tests.support import engine_database
 
 _COUNTRIES = [
     (1, "Ruritania", "People'sRepublic", 900),
@@ -49,15 +47,8 @@ _TABLES = {"en": ("countries", "car_makers", "models"), "es": ("paises", "fabric
 
 
 def _build(path, lang: str):  # noqa: ANN001, ANN202
-    conn = sqlite3.connect(path)
-    conn.executescript(_SCHEMAS[lang])
-    for table, values in zip(_TABLES[lang], (_COUNTRIES, _MAKERS, _MODELS), strict=True):
-        marks = ", ".join("?" * len(values[0]))
-        conn.executemany(f"INSERT INTO {table} VALUES ({marks})", values)  # noqa: S608
-    conn.commit()
-    conn.close()
-    model = engine_model(path)
-    return model, sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    rows = dict(zip(_TABLES[lang], (_COUNTRIES, _MAKERS, _MODELS), strict=True))
+    return engine_database(path, _SCHEMAS[lang], rows)
 
 
 @pytest.fixture(scope="module")

@@ -12,12 +12,10 @@ One small schema per language, built here.
 
 from __future__ import annotations
 
-import sqlite3
-
 import pytest
 
 from apps.chat.engine.offline import interpret
-from apps.chat.tests.support import engine_model
+from apps.chat.tests.support import engine_database
 
 _COUNTRIES = [(1, "Ruritania", 1920), (2, "Freedonia", 1960), (3, "Elbonia", 1975)]
 _MAKERS = [(1, "acme", "Acme Motor Works", 1), (2, "zeta", "Zeta Cars", 2)]
@@ -62,16 +60,10 @@ _TABLES = {
 
 
 def _build(path, lang: str):  # noqa: ANN001, ANN202
-    conn = sqlite3.connect(path)
-    conn.executescript(_SCHEMAS[lang])
-    rows = (_COUNTRIES, _MAKERS, _MODELS, _CARS, _DELIVERIES, _STORES)
-    for table, values in zip(_TABLES[lang], rows, strict=True):
-        marks = ", ".join("?" * len(values[0]))
-        conn.executemany(f"INSERT INTO {table} VALUES ({marks})", values)  # noqa: S608
-    conn.commit()
-    conn.close()
-    model = engine_model(path)
-    return model, sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    rows = dict(
+        zip(_TABLES[lang], (_COUNTRIES, _MAKERS, _MODELS, _CARS, _DELIVERIES, _STORES), strict=True)
+    )
+    return engine_database(path, _SCHEMAS[lang], rows)
 
 
 @pytest.fixture(scope="module")

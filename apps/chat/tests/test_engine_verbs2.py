@@ -15,7 +15,7 @@ import sqlite3
 import pytest
 
 from apps.chat.engine.offline import build_semantic_model, interpret
-from apps.chat.tests.support import engine_model
+from apps.chat.tests.support import engine_database
 from apps.knowledge.engine import introspection
 from apps.knowledge.engine.catalog import CatalogSnapshot, MetricDef
 
@@ -44,15 +44,8 @@ _TABLES = {"en": ("makers", "cars", "crates"), "es": ("fabricantes", "coches", "
 
 
 def _build(path, lang: str):  # noqa: ANN001, ANN202
-    conn = sqlite3.connect(path)
-    conn.executescript(_SCHEMAS[lang])
-    for table, values in zip(_TABLES[lang], (_MAKERS, _CARS, _CRATES), strict=True):
-        marks = ", ".join("?" * len(values[0]))
-        conn.executemany(f"INSERT INTO {table} VALUES ({marks})", values)  # noqa: S608
-    conn.commit()
-    conn.close()
-    model = engine_model(path)
-    return model, sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    rows = dict(zip(_TABLES[lang], (_MAKERS, _CARS, _CRATES), strict=True))
+    return engine_database(path, _SCHEMAS[lang], rows)
 
 
 @pytest.fixture(scope="module")
