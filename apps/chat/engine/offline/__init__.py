@@ -56,6 +56,7 @@ from .sqlgen import PlanError, compile_sql
 from .suggest import clarify_message, meant_dimensions, suggestions
 from .superlatives import read_superlatives
 from .than import take_than
+from .synonyms import read_synonyms
 from .typos import correct as correct_typos
 from .verbs import YearVerb, check_year_verbs, column_verbs, predominant_rows, year_verbs
 from .verbs import said as said_verbs
@@ -124,6 +125,9 @@ def _interpret(
     tokens, fixes = correct_typos(model, tokens, unmapped)
     if fixes:  # "regoin" -> "region": read the question again with the corrected words
         mentions, unmapped = scan(model, tokens)
+    tokens, synonyms_read = read_synonyms(model, tokens, unmapped)
+    if synonyms_read:  # "automobiles" -> "cars": a thesaurus synonym of one catalog name
+        mentions, unmapped = scan(model, tokens)
     weighed = column_verbs(model, tokens, mentions, unmapped)
     if weighed is not None:  # "cars weighing more than 3000": the verb is the weight column
         tokens = weighed
@@ -182,6 +186,7 @@ def _interpret(
         mentions, unmapped = scan(model, tokens)
     ctx = Context(model, tokens, mentions, lang)
     ctx.notes += [f"typo: {written} -> {fixed}" for written, fixed in fixes]
+    ctx.notes += [f"synonym: {written} -> {read}" for written, read in synonyms_read]
     request = schema_request(ctx)
     if request is not None and unmapped and not ctx.has("meaning", "values", "join"):
         request = None  # "DROP TABLE ventas" is not a question about the table
@@ -262,9 +267,10 @@ def _interpret(
         result = _clarify(question, model, ctx, lang, unclear, unmapped, with_suggestions)
         return Interpretation(**{**result.__dict__, "notes": (str(error),)})
     intent = _intent(plan, parts, lang, ctx, said_metric)
-    if fixes:  # say what was corrected, and be a little less sure
+    if fixes or synonyms_read:  # say what was corrected or read as, and be a little less sure
         confidence = round(max(0.5, intent.confidence - 0.04), 2)
-        intent = Intent(intent.type, confidence, intent.reasoning + _fixes_said(fixes, lang))
+        said_back = _fixes_said(fixes, lang) + _synonyms_said(synonyms_read, lang)
+        intent = Intent(intent.type, confidence, intent.reasoning + said_back)
     return Interpretation(
         route="SQL",
         intent=intent,
@@ -272,7 +278,16 @@ def _interpret(
         plan=plan,
         sql=sql,
         notes=tuple(ctx.notes),
-        reading=" · ".join(filter(None, (describe(plan, model, lang), said_verbs(year_read)))),
+        reading=" · ".join(
+            filter(
+                None,
+                (
+                    describe(plan, model, lang),
+                    said_verbs(year_read),
+                    _synonyms_reading(synonyms_read),
+                ),
+            )
+        ),
     )
 
 
@@ -350,6 +365,19 @@ def _fixes_said(fixes: list[tuple[str, str]], lang: str) -> str:
         return ""
     pairs = ", ".join(f"«{written}» → «{fixed}»" for written, fixed in fixes)
     return f"; {'corregido' if lang == 'es' else 'corrected'}: {pairs}"
+
+
+def _synonyms_said(read: list[tuple[str, str]], lang: str) -> str:
+    """The thesaurus readings, for the reasoning shown with the answer."""
+    if not read:
+        return ""
+    pairs = ", ".join(f"«{written}» → «{name}»" for written, name in read)
+    return f"; {'leído como' if lang == 'es' else 'read as'}: {pairs}"
+
+
+def _synonyms_reading(read: list[tuple[str, str]]) -> str:
+    """ "automobiles → car": the schema word each synonym was read as, in the interpretation."""
+    return ", ".join(f"{written} → {name}" for written, name in read)
 
 
 _REWRITE_FIRSTS = frozenset(phrase[0] for phrase in lx.REWRITES)
