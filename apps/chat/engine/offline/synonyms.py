@@ -6,7 +6,10 @@ name, a steward's synonym or a grammar word. A word is read as a catalog phrase 
 thesaurus synonyms (`datachat.text.synonyms`, every sense) reach exactly one catalog phrase
 that names a table, a column or a metric (never a value: a value is data, not vocabulary).
 Synonyms that reach two different phrases leave the word unknown, so it is asked back by
-name, as are words the thesaurus does not hold. The reading is returned so the answer says it
+name, as are words the thesaurus does not hold. A column is reached only when its table is
+already in the question (named, or one of its columns or values): "the forename of the
+actors" is `actor.first_name`, but "the territory of the countries" is not `city.district`,
+a column of a table the question never spoke of (a thesaurus knows words, not this data). The reading is returned so the answer says it
 ("automobiles → car").
 """
 
@@ -18,6 +21,7 @@ from datachat import text as tx
 
 from . import lexicon as lx
 from .lexicon import Token
+from .scan import Mention
 from .semantic import GLOSS, Entry, SemanticModel
 from .typos import KNOWN_WORDS
 
@@ -39,7 +43,9 @@ def _catalog_phrase(model: SemanticModel, phrase: str, lang: str) -> tuple[str, 
     return key, frozenset((e.kind, e.ref) for e in named)
 
 
-def _reading(model: SemanticModel, token: Token) -> tuple[str, str, str] | None:
+def _reading(
+    model: SemanticModel, token: Token, tables: frozenset[str]
+) -> tuple[str, str, str] | None:
     """(norm, key, phrase said back) for an unknown noun whose synonyms name one catalog
     phrase, else None."""
     word = token.norm
@@ -51,7 +57,7 @@ def _reading(model: SemanticModel, token: Token) -> tuple[str, str, str] | None:
     reached: dict[frozenset, tuple[str, str]] = {}
     for phrase in tx.synonyms(word, lang):
         found = _catalog_phrase(model, phrase, lang)
-        if found is not None:
+        if found is not None and _in_context(found[1], tables):
             key, refs = found
             reached.setdefault(refs, (key, phrase))
     if len(reached) != 1:
@@ -63,18 +69,33 @@ def _reading(model: SemanticModel, token: Token) -> tuple[str, str, str] | None:
     return norm, key, phrase
 
 
+def _in_context(refs: frozenset, tables: frozenset[str]) -> bool:
+    """Whether a reading names a table or metric, or a column of a table the question has."""
+    return any(kind != "column" or ref[0] in tables for kind, ref in refs)
+
+
+def _table_of(mention: Mention) -> frozenset[str]:
+    """The one table a schema mention is of ("actors", "the Caribbean"); none for a word of
+    several tables ("name" is the label of each)."""
+    if mention.kind != "schema":
+        return frozenset()
+    tables = frozenset(e.ref[0] for e in mention.entries if e.kind in ("table", "column", "value"))
+    return tables if len(tables) == 1 else frozenset()
+
+
 def read_synonyms(
-    model: SemanticModel, tokens: list[Token], unmapped: list[str]
+    model: SemanticModel, tokens: list[Token], mentions: list[Mention], unmapped: list[str]
 ) -> tuple[list[Token], list[tuple[str, str]]]:
     """Tokens with each unknown noun read as the one catalog phrase its synonyms name, and
     (written, read as) for each, to be said with the answer."""
     if not unmapped:
         return tokens, []
     wanted = set(unmapped)
+    tables = frozenset().union(*(_table_of(m) for m in mentions))
     out: list[Token] = []
     made: list[tuple[str, str]] = []
     for token in tokens:
-        found = _reading(model, token) if token.text in wanted else None
+        found = _reading(model, token, tables) if token.text in wanted else None
         if found is None:
             out.append(token)
             continue
