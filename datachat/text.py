@@ -363,9 +363,8 @@ def _sorted_line(path: Path, key: bytes) -> bytes | None:
         while lo < hi:
             mid = (lo + hi) // 2
             line = first_line_from(mid)
-            if line and not line.startswith(b" ") and line.split(b" ", 1)[0] < key:
-                lo = mid + 1
-            elif line.startswith(b" "):  # the licence heading the file
+            # the licence heading a file is indented: before every entry
+            if line.startswith(b" ") or (line and line.split(b" ", 1)[0] < key):
                 lo = mid + 1
             else:
                 hi = mid

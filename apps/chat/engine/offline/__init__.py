@@ -55,8 +55,8 @@ from .shown import drop_constant_dimensions, hide_qualifier_measures
 from .sqlgen import PlanError, compile_sql
 from .suggest import clarify_message, meant_dimensions, suggestions
 from .superlatives import read_superlatives
-from .than import take_than
 from .synonyms import read_synonyms
+from .than import take_than
 from .typos import correct as correct_typos
 from .verbs import YearVerb, check_year_verbs, column_verbs, predominant_rows, year_verbs
 from .verbs import said as said_verbs

@@ -9,8 +9,8 @@ Synonyms that reach two different phrases leave the word unknown, so it is asked
 name, as are words the thesaurus does not hold. A column is reached only when its table is
 already in the question (named, or one of its columns or values): "the forename of the
 actors" is `actor.first_name`, but "the territory of the countries" is not `city.district`,
-a column of a table the question never spoke of (a thesaurus knows words, not this data). The reading is returned so the answer says it
-("automobiles → car").
+a column of a table the question never spoke of (a thesaurus knows words, not this data).
+The reading is returned so the answer says it ("automobiles → car").
 """
 
 from __future__ import annotations
