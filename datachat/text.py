@@ -336,8 +336,9 @@ def _terms(word: str, lang: str | None) -> tuple[str, ...]:
 # nothing is loaded. The files have CRLF line ends, so a synset's offset is searched, not
 # seeked to.
 _WORDNET = ("data", "wordnet-3.0")
-# Only a word's most frequent senses: "territory" is land area before it is a district.
-_SENSES = 2
+# Only a word's senses seen in WordNet's sense-tagged corpus (at least 2, at most 4), most
+# frequent first: "state" is a country in its fourth, a rare sense is noise.
+_SENSES = (2, 4)
 
 
 @functools.lru_cache(maxsize=1)
@@ -383,7 +384,8 @@ def _noun_senses(lemma: str) -> tuple[tuple[str, ...], ...]:
         return ()
     fields = entry.split()
     pointers = int(fields[3])
-    offsets = fields[6 + pointers :][:_SENSES]
+    tagged = int(fields[5 + pointers])
+    offsets = fields[6 + pointers :][: min(max(tagged, _SENSES[0]), _SENSES[1])]
     groups = []
     for offset in offsets:
         line = _sorted_line(root / "data.noun", offset)
