@@ -97,3 +97,25 @@ def test_a_synonym_reaching_two_catalog_names_is_asked_back_naming_the_word(tmp_
     result = interpret("How many nations are there?", model)
     assert result.route == "CLARIFY", result.sql
     assert "nations" in result.clarify
+
+
+def test_a_table_word_right_before_another_tables_word_only_modifies_it(tmp_path):
+    """English compounds end in their head: "the most vehicle manufacturers" counts the
+    manufacturers (Ruritania has 2 of them), not their vehicles (Freedonia's one maker has 5)."""
+    schema = """
+        CREATE TABLE nations (id INTEGER PRIMARY KEY, label TEXT);
+        CREATE TABLE manufacturers (id INTEGER PRIMARY KEY, label TEXT,
+            nation_id INTEGER REFERENCES nations(id));
+        CREATE TABLE vehicles (id INTEGER PRIMARY KEY, model TEXT,
+            manufacturer_id INTEGER REFERENCES manufacturers(id));
+    """
+    rows = {
+        "nations": [(1, "Ruritania"), (2, "Freedonia")],
+        "manufacturers": [(1, "Acme", 1), (2, "Zeta", 1), (3, "Omega", 2)],
+        "vehicles": [(1, "a", 1), (2, "b", 2), *[(n, "c", 3) for n in range(3, 8)]],
+    }
+    model, conn = engine_database(tmp_path / "makers.db", schema, rows)
+    result = interpret("Which nation has the most vehicle manufacturers?", model)
+    assert result.route == "SQL", (result.clarify, result.notes)
+    assert conn.execute(result.sql).fetchall()[0][0] == "Ruritania", result.sql
+    conn.close()
