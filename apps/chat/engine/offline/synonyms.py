@@ -43,6 +43,14 @@ def _catalog_phrase(model: SemanticModel, phrase: str, lang: str) -> tuple[str, 
     return key, frozenset((e.kind, e.ref) for e in named)
 
 
+def _plural_en(noun: str) -> str:
+    """The regular English plural ("country" -> "countries"): the form a plural table name has,
+    so the synonym of a plural reads as the name said ("States" -> `countries`)."""
+    if noun.endswith("y") and noun[-2:-1] not in ("a", "e", "i", "o", "u"):
+        return noun[:-1] + "ies"
+    return noun + ("es" if noun.endswith(("s", "x", "z", "ch", "sh")) else "s")
+
+
 def _reading(
     model: SemanticModel, token: Token, tables: frozenset[str]
 ) -> tuple[str, str, str] | None:
@@ -65,7 +73,7 @@ def _reading(
     key, phrase = next(iter(reached.values()))
     norm = phrase.replace(" ", "_")
     if " " not in phrase and tx.is_plural(word, lang) and not tx.is_plural(phrase, lang):
-        norm = phrase + ("es" if phrase.endswith(("s", "x", "ch", "sh")) else "s")
+        norm = _plural_en(phrase)
     return norm, key, phrase
 
 
