@@ -119,3 +119,22 @@ def test_a_table_word_right_before_another_tables_word_only_modifies_it(tmp_path
     assert result.route == "SQL", (result.clarify, result.notes)
     assert conn.execute(result.sql).fetchall()[0][0] == "Ruritania", result.sql
     conn.close()
+
+
+def test_a_plural_synonym_reads_as_the_plural_table_name(tmp_path):
+    """ "Which of the States has the most cars?" is "which of the countries …": one country,
+    as the table's own plural name would give (a wrong plural, "countrys", listed them all)."""
+    schema = """
+        CREATE TABLE countries (id INTEGER PRIMARY KEY, label TEXT);
+        CREATE TABLE cars (id INTEGER PRIMARY KEY, model TEXT,
+            country_id INTEGER REFERENCES countries(id));
+    """
+    rows = {
+        "countries": [(1, "Ruritania"), (2, "Freedonia")],
+        "cars": [(1, "a", 1), (2, "b", 1), (3, "c", 2)],
+    }
+    model, conn = engine_database(tmp_path / "states.db", schema, rows)
+    result = interpret("Which of the States has the most cars?", model)
+    assert result.route == "SQL", (result.clarify, result.notes)
+    assert [r[0] for r in conn.execute(result.sql).fetchall()] == ["Ruritania"], result.sql
+    conn.close()
