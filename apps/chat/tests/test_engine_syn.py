@@ -138,25 +138,3 @@ def test_a_plural_synonym_reads_as_the_plural_table_name(tmp_path):
     assert result.route == "SQL", (result.clarify, result.notes)
     assert [r[0] for r in conn.execute(result.sql).fetchall()] == ["Ruritania"], result.sql
     conn.close()
-
-
-def test_a_word_with_no_synonym_in_the_catalog_reads_as_its_broader_name(tmp_path):
-    """ "residents" (no synonym names a column here) are inhabitants, the steward's word for
-    `population`; "French" is a proper name (a people, a kind of nation) and never reads as
-    the nation it is a kind of."""
-    schema = """
-        CREATE TABLE nations (id INTEGER PRIMARY KEY, label TEXT, inhabitants INTEGER);
-        CREATE TABLE makers (id INTEGER PRIMARY KEY, label TEXT,
-            nation_id INTEGER REFERENCES nations(id));
-    """
-    rows = {
-        "nations": [(1, "Ruritania", 900), (2, "Freedonia", 500)],
-        "makers": [(1, "Acme", 1), (2, "Zeta", 2)],
-    }
-    model, conn = engine_database(tmp_path / "people.db", schema, rows)
-    result = interpret("What is the number of residents of Ruritania?", model)
-    assert result.route == "SQL", (result.clarify, result.notes)
-    assert conn.execute(result.sql).fetchall()[0][-1] == 900, result.sql
-    assert "residents → inhabitant" in result.reading
-    assert tx.broader("french", "en") == ()
-    conn.close()
