@@ -27,7 +27,6 @@ import functools
 import importlib.util
 import re
 import unicodedata
-from collections.abc import Iterable
 from pathlib import Path
 
 import snowballstemmer
@@ -44,7 +43,6 @@ __all__ = [
     "singular",
     "stem",
     "stems",
-    "broader",
     "stopword",
     "synonyms",
     "visible_text",
@@ -375,33 +373,9 @@ def _sorted_line(path: Path, key: bytes) -> bytes | None:
     return line if line.split(b" ", 1)[0] == key else None
 
 
-def _synset(root: Path, offset: bytes) -> tuple[tuple[str, ...], tuple[bytes, ...]]:
-    """A noun synset's common-noun lemmas and the offsets of its hypernyms ("is a kind of")."""
-    line = _sorted_line(root / "data.noun", offset)
-    if line is None:
-        return (), ()
-    data = line.split(b" | ")[0].split()
-    count = int(data[3], 16)
-    group: list[str] = []
-    for raw in data[4 : 4 + 2 * count : 2]:
-        word = raw.decode("ascii", "replace")
-        if word[:1].isupper():  # a proper name ("Carry Nation"): never a synonym
-            continue
-        word = word.split("(")[0].replace("_", " ")
-        if word not in group:
-            group.append(word)
-    pointers = data[5 + 2 * count :]
-    above = tuple(
-        pointers[4 * k + 1]
-        for k in range(int(data[4 + 2 * count]))
-        if pointers[4 * k] in (b"@", b"@i")
-    )
-    return tuple(group), above
-
-
 @functools.lru_cache(maxsize=4096)
-def _noun_senses(lemma: str) -> tuple[tuple[tuple[str, ...], tuple[bytes, ...]], ...]:
-    """The synsets of a noun's most frequent senses: (lemmas, hypernym offsets) each."""
+def _noun_senses(lemma: str) -> tuple[tuple[str, ...], ...]:
+    """The synonym sets of a noun's most frequent senses, each its common-noun lemmas."""
     root = _wordnet_dir()
     if root is None or not lemma.isascii():
         return ()
@@ -412,43 +386,37 @@ def _noun_senses(lemma: str) -> tuple[tuple[tuple[str, ...], tuple[bytes, ...]],
     pointers = int(fields[3])
     tagged = int(fields[5 + pointers])
     offsets = fields[6 + pointers :][: min(max(tagged, _SENSES[0]), _SENSES[1])]
-    return tuple(_synset(root, offset) for offset in offsets)
-
-
-def _other_names(word: str, groups: Iterable[tuple[str, ...]]) -> tuple[str, ...]:
-    one = _singular_en(word)
-    out: list[str] = []
-    for group in groups:
-        out += [lemma for lemma in group if lemma not in (word, one) and lemma not in out]
-    return tuple(out)
-
-
-def broader(word: str, lang: str) -> tuple[str, ...]:
-    """The names of what the folded noun `word` is a kind of, one step up in the thesaurus
-    (WordNet's hypernyms of the same senses as `synonyms`): ``broader("residents", "en")`` ->
-    ``("inhabitant", "habitant", "dweller", ...)``; ``()`` in another language."""
-    if lang != "en" or not word.isalpha():
-        return ()
-    root = _wordnet_dir()
-    one = _singular_en(word)
-    senses = _noun_senses(word) or _noun_senses(one)
-    if root is None:
-        return ()
-    # Only the senses where the word is a common noun: "the French" (a people, a kind of
-    # nation) is a proper name, and the French car makers are no country.
-    common = [above for lemmas, above in senses if word in lemmas or one in lemmas]
-    return _other_names(word, (_synset(root, offset)[0] for above in common for offset in above))
+    groups = []
+    for offset in offsets:
+        line = _sorted_line(root / "data.noun", offset)
+        if line is None:
+            continue
+        data = line.split()
+        count = int(data[3], 16)
+        group = []
+        for raw in data[4 : 4 + 2 * count : 2]:
+            word = raw.decode("ascii", "replace")
+            if word[:1].isupper():  # a proper name ("Carry Nation"): never a synonym
+                continue
+            word = word.split("(")[0].replace("_", " ")
+            if word not in group:
+                group.append(word)
+        groups.append(tuple(group))
+    return tuple(groups)
 
 
 def synonyms(word: str, lang: str) -> tuple[str, ...]:
     """Other names of the folded noun `word` (or its singular) in a general thesaurus, most
     frequent sense first, each a folded phrase: ``synonyms("automobiles", "en")`` ->
     ``("car", "auto", "machine", "motorcar")``. Only English has one (the nouns of WordNet
-    3.0, the senses seen in its tagged corpus); a word it does not hold, or another language,
+    3.0, their two most frequent senses); a word it does not hold, or another language,
     gives ``()``. The caller decides which synonym it can use (one that names one thing).
     """
     if lang != "en" or not word.isalpha():
         return ()
     one = _singular_en(word)
-    senses = _noun_senses(word) or _noun_senses(one)
-    return _other_names(word, (lem for lem, _above in senses if word in lem or one in lem))
+    groups = _noun_senses(word) or _noun_senses(one)
+    out: list[str] = []
+    for group in groups:
+        out += [lemma for lemma in group if lemma not in (word, one) and lemma not in out]
+    return tuple(out)

@@ -3,10 +3,8 @@
 
 Only words the scanner left unmapped are candidates, so a synonym never overrides a catalog
 name, a steward's synonym or a grammar word. A word is read as a catalog phrase when its
-thesaurus synonyms (`datachat.text.synonyms`) reach exactly one catalog phrase that names a
-table, a column or a metric (never a value: a value is data, not vocabulary); when none does,
-the names of what it is a kind of (`datachat.text.broader`: "residents" are inhabitants,
-"warehouses" stores) are tried the same way.
+thesaurus synonyms (`datachat.text.synonyms`, every sense) reach exactly one catalog phrase
+that names a table, a column or a metric (never a value: a value is data, not vocabulary).
 Synonyms that reach two different phrases leave the word unknown, so it is asked back by
 name, as are words the thesaurus does not hold. A column is reached only when its table is
 already in the question (named, or one of its columns or values): "the forename of the
@@ -65,14 +63,11 @@ def _reading(
         return None
     lang = token.lang if token.lang in model.phrases else "es"
     reached: dict[frozenset, tuple[str, str]] = {}
-    for tier in (tx.synonyms, tx.broader):  # a broader name only when no synonym is one
-        for phrase in tier(word, lang):
-            found = _catalog_phrase(model, phrase, lang)
-            if found is not None and _in_context(found[1], tables):
-                key, refs = found
-                reached.setdefault(refs, (key, phrase))
-        if reached:
-            break
+    for phrase in tx.synonyms(word, lang):
+        found = _catalog_phrase(model, phrase, lang)
+        if found is not None and _in_context(found[1], tables):
+            key, refs = found
+            reached.setdefault(refs, (key, phrase))
     if len(reached) != 1:
         return None  # none, or two meanings the catalog tells apart: ask, naming the word
     key, phrase = next(iter(reached.values()))
