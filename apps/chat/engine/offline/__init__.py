@@ -57,7 +57,14 @@ from .suggest import clarify_message, meant_dimensions, suggestions
 from .superlatives import read_superlatives
 from .than import take_than
 from .typos import correct as correct_typos
-from .verbs import YearVerb, check_year_verbs, column_verbs, predominant_rows, year_verbs
+from .verbs import (
+    YearVerb,
+    check_year_verbs,
+    column_verbs,
+    frequency_verbs,
+    predominant_rows,
+    year_verbs,
+)
 from .verbs import said as said_verbs
 
 __all__ = [
@@ -131,6 +138,10 @@ def _interpret(
     top = predominant_rows(model, tokens, mentions, unmapped)
     if top is not None:  # "the language predominantly spoken in X": the top row by its measure
         tokens = top
+        mentions, unmapped = scan(model, tokens)
+    often = frequency_verbs(model, tokens, mentions, unmapped)
+    if often is not None:  # "the film rented most often" -> "the film with the most rental"
+        tokens = often
         mentions, unmapped = scan(model, tokens)
     year_read: tuple[YearVerb, ...] = ()
     single = only_one(tokens, unmapped)
