@@ -29,7 +29,7 @@ _SCHEMA = """
         day TEXT);
 """
 _ROWS = {
-    "countries": [(1, "Ruritania", "Old Europe"), (2, "Freedonia", "New World")],
+    "countries": [(1, "Ruritania", "Old Europe"), (2, "usa", "New World")],
     "towns": [(1, "Strelsau", 1), (2, "Zenda", 1), (3, "Marxville", 2)],
     "makers": [(1, "Acme Motor Works", 1), (2, "Zeta Carriages", 2), (3, "Omega Engines", 2)],
     "models": [
@@ -94,3 +94,12 @@ def test_verb_naming_a_table_then_most_often_ranks_by_its_rows(garage) -> None: 
         "wagon"
     ]
     _asks(garage, "Which model is not rented most often?")
+
+
+def test_a_stored_value_said_after_the_is_a_name_at_the_end_of_a_chain(garage) -> None:  # noqa: ANN001
+    # "usa" is also a Spanish verb (a grammar word): after "the" it is the country's name
+    model, conn = garage
+    result = interpret("How many models are produced in the usa?", model)
+    assert result.route == "SQL", result.clarify
+    assert conn.execute(result.sql).fetchall()[0][0] == 3
+    _asks(garage, "How many models are produced in usa?")

@@ -29,7 +29,7 @@ from datachat import text as tx
 from ..plan import ColumnRef, QueryPlan, plan_to_dict
 from . import lexicon as lx
 from . import measures as ms
-from .parser import Clarify, Unclear
+from .parser import Clarify, Unclear, named_after_article
 from .scan import Mention, mentions_by_token
 from .semantic import PARTIAL, SemanticModel, flag_true
 
@@ -169,6 +169,7 @@ def _needs_evidence(mention: Mention, tokens: list[lx.Token]) -> bool:
         and len(values) == len(mention.entries)
         and all(e.weak for e in values)
         and not tokens[mention.start].text[:1].isupper()
+        and not named_after_article(tokens, mention)
     )
 
 
