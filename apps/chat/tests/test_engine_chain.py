@@ -12,10 +12,14 @@ in?") relates the entity asked to the one named. One small schema, built here.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
-from apps.chat.engine.offline import interpret
+from apps.chat.engine.offline import build_semantic_model, interpret
 from apps.chat.tests.support import engine_database
+from apps.knowledge.engine import introspection
+from apps.knowledge.engine.catalog import CatalogSnapshot, MetricDef
 
 _SCHEMA = """
     CREATE TABLE countries (id INTEGER PRIMARY KEY, name TEXT, region TEXT);
@@ -103,3 +107,29 @@ def test_a_stored_value_said_after_the_is_a_name_at_the_end_of_a_chain(garage) -
     assert result.route == "SQL", result.clarify
     assert conn.execute(result.sql).fetchall()[0][0] == 3
     _asks(garage, "How many models are produced in usa?")
+
+
+@pytest.fixture(scope="module")
+def steward(tmp_path_factory):  # noqa: ANN001, ANN201
+    """The same garage with a semantic layer's words: count metrics of the models and of the
+    rentals (said "number of cars"), and "car models" for the models."""
+    path = tmp_path_factory.mktemp("steward") / "chain.db"
+    _model, conn = engine_database(path, _SCHEMA, _ROWS)
+    tables, fks, _counts = introspection.introspect_sqlite(path)
+    tables = [replace(t, synonyms=("car models",)) if t.name == "models" else t for t in tables]
+    metrics = (
+        MetricDef("Number of models", "COUNT(*)", "models", synonyms=("number of models",)),
+        MetricDef("Number of cars", "COUNT(*)", "rentals", synonyms=("number of cars",)),
+    )
+    catalog = CatalogSnapshot("sqlite", tuple(tables), tuple(fks), metrics=metrics)
+    yield build_semantic_model(catalog), conn
+    conn.close()
+
+
+def test_a_count_metric_before_a_relation_verb_is_its_entity(steward) -> None:  # noqa: ANN001
+    assert _rows(steward, "What is the number of models built by the maker Zeta Carriages?") == [2]
+
+
+def test_a_count_metric_that_swallowed_a_compound_counts_the_compound(steward) -> None:  # noqa: ANN001
+    question = "What is the number of car models built by the maker Zeta Carriages?"
+    assert _rows(steward, question) == [2]

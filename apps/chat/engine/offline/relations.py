@@ -91,6 +91,14 @@ def _names_entity(mention: Mention) -> bool:
     return any(e.kind in ("table", "column") and e.quality == best for e in mention.entries)
 
 
+def _counts_rows(model: SemanticModel, mention: Mention) -> bool:
+    """ "the number of models created by …": a count of one table's rows, said as a metric."""
+    metrics = mention.of("metric")
+    return len(metrics) == len(mention.entries) == 1 and bool(
+        _counted_table(model, metrics[0].ref[0])
+    )
+
+
 def _names_rows(mention: Mention) -> bool:
     """A table, a value or a count of rows named: rows of an entity, not only a column."""
     return any(e.kind in ("table", "value", "metric") for e in mention.entries)
@@ -245,7 +253,7 @@ def relation_verbs(
             left, right = _asked_of(tokens, at, left, _BE), left
         if left is None or right is None or not (_solid(left) and _solid(right)):
             continue
-        if not _names_entity(left):
+        if not (_names_entity(left) or _counts_rows(model, left)):
             continue  # "people live in …": a value is no entity that does anything
         if not (_names_rows(right) or counted_rows is not None):
             continue  # "clientes perdidos por región": a column after it groups, no entity
