@@ -3,9 +3,12 @@ Django).
 
 A negated relation verb whose value sits at the end of a many-to-one chain ("models not built by
 Acme": each model has one maker) is that value negated row by row, also after "but" following a
-condition on the same entity; a relation one-to-many is still a NOT EXISTS or asked back. A
-participle that ends a be-question before its preposition ("Which region is the town X located
-in?") relates the entity asked to the one named. One small schema, built here.
+condition on the same entity; one-to-many is still a NOT EXISTS or asked back. A participle that
+ends a be-question before its preposition ("Which region is the town X located in?") relates the
+entity asked to the one named. "<verb> most often" ranks by the rows of the one table the verb
+names. A stored value said after "the" is a name ("the usa"). A count metric is an entity before
+a relation verb, and a count metric that swallowed a compound's first word ("number of car" +
+"models") counts the compound. One small schema, built here (plus a semantic layer's words).
 
     .venv/bin/python -m pytest -p no:django -q apps/chat/tests/test_engine_chain.py
 """
