@@ -73,7 +73,8 @@ def _implied_metrics(ctx: Context, slots: list[MetricSlot]) -> None:
     """Verbs and nouns that imply a metric when none is named: "más vendido" -> units,
     "cuánto facturó" -> revenue, "ventas de X" -> revenue."""
     model = ctx.model
-    nouns = _fact_nouns(ctx)
+    # "which model has the largest horsepower": the rows ranked, not a count of them
+    nouns = [] if _ranks_a_column(ctx) else _fact_nouns(ctx)
     if nouns:
         money = any(_names_revenue(ctx, i) for i in nouns)
         ctx.noun_key = ms.revenue_key(model) if money else ms.fact_count_key(model)
@@ -109,6 +110,23 @@ def _implied_metrics(ctx: Context, slots: list[MetricSlot]) -> None:
         for i in range(len(ctx.mentions)):
             if soft_total(ctx, i) and i not in ctx.used:
                 ctx.used.add(i)  # "total revenue", "en total": no extra column
+
+
+def _ranks_a_column(ctx: Context) -> bool:
+    """A superlative right before a numeric column of a table other than the fact table ("the
+    largest horsepower"): the question ranks rows by that column, so a noun of the fact table
+    ("which model") names the rows ranked, not a count to rank by."""
+    fact = ctx.model.fact
+    for k, m in enumerate(ctx.mentions[:-1]):
+        after = ctx.mentions[k + 1]
+        if m.kind not in ("most", "least") or after.kind != "schema" or is_value(ctx, k + 1):
+            continue
+        if after.has("table") or after.has("metric"):
+            continue
+        columns = after.of("column")
+        if columns and all(column_kind(ctx, e) == "number" and e.ref[0] != fact for e in columns):
+            return True
+    return False
 
 
 def _opens_a_listing(ctx: Context) -> bool:
@@ -432,18 +450,23 @@ def _superlative_row(ctx: Context, parts: Parts) -> None:
         # city name ranks nothing the question asked
         raise Unclear(Clarify.RANK_WITHOUT_DIMENSION)
     info = model.tables.get(table)
-    if info is None or not info.display or any(d.table != table for d in parts.dims):
-        return
-    if ColumnRef(table, info.display) not in parts.dims:
-        return
-    labels = len(model.column(table, info.display).values)
-    if table == model.fact and 0 < labels <= CATEGORY_VALUES:
-        return  # "the product with the most revenue" on a sales table: a total per product
+    same = _same_rows(model, table)
+    of_the_row = _columns_of_the_row(ctx, parts, table, same)
+    if of_the_row is not None:  # "which model has the largest horsepower": the car's model
+        parts.dims = of_the_row
+    else:
+        if info is None or not info.display or any(d.table != table for d in parts.dims):
+            return
+        if ColumnRef(table, info.display) not in parts.dims:
+            return
+        labels = len(model.column(table, info.display).values)
+        if table == model.fact and 0 < labels <= CATEGORY_VALUES:
+            return  # "the product with the most revenue" on a sales table: a total per product
     if any(f.table != table and model.path(table, f.table) is None for f in parts.filters):
         return
     if any(f.table != table and model.path(table, f.table) is None for f in parts.numeric):
         return
-    if any(p.table != table for p in parts.projected):
+    if any(p.table not in same for p in parts.projected):
         return
     parts.base = parts.listing_table = table
     if parts.limit is None:  # "the names of the 3 countries with the largest population"
@@ -459,6 +482,77 @@ def _superlative_row(ctx: Context, parts: Parts) -> None:
     parts.listing_order = ColumnRef(*column)
     parts.dims, parts.metrics = [], []
     ctx.notes.append("superlative over the rows named")
+
+
+def _same_rows(model, table: str) -> set[str]:  # noqa: ANN001
+    """The table and those joined to it one to one (a foreign key from one primary key to the
+    other: `cars_data.Id` → `car_names.MakeId`): their columns are columns of the same rows."""
+    same = {table}
+    key = model.tables[table].key if table in model.tables else ()
+    for other, info in model.tables.items():
+        steps = model.path(table, other)
+        if other == table or not steps or len(steps) != 1 or len(info.key) != 1:
+            continue
+        left, left_column, right, right_column = steps[0]
+        mine, theirs = (left_column, right_column) if left == table else (right_column, left_column)
+        if key == (mine,) and info.key == (theirs,):
+            same.add(other)
+    return same
+
+
+def _columns_of_the_row(
+    ctx: Context, parts: Parts, table: str, same: set[str]
+) -> list[ColumnRef] | None:
+    """ "which model has the largest horsepower", where `model` names a table (its label) and
+    also a column of the ranked rows that refers to it (`car_names.Model` → `model_list.Model`):
+    the thing asked for is a column of the row with the extreme value, not a group whose column
+    is summed. Only for words that name a table (an entity), never a category column alone
+    ("which continent has the largest population": a total per continent)."""
+    model = ctx.model
+    if all(d.table == table for d in parts.dims):
+        return None  # the rows' own label: the rule of `_superlative_row` itself
+    found: list[ColumnRef] = []
+    for d in parts.dims:
+        info = model.tables[d.table]
+        if d.table in same and not info.display and info.key == (d.column,):
+            continue  # "the model of the car with …": the car is the row itself (its key)
+        mention = next(
+            (
+                m
+                for m in ctx.mentions
+                if m.kind == "schema"
+                and m.has("table")
+                and (d.table, d.column)
+                in {e.ref for e in m.of("column")}
+                | {(e.ref[0], model.tables[e.ref[0]].display) for e in m.of("table")}
+            ),
+            None,
+        )
+        if mention is None:
+            return None
+        own = [
+            ColumnRef(*e.ref)
+            for e in mention.of("column")
+            if e.ref[0] in same and _refers_to(model, ColumnRef(*e.ref), d)
+        ]
+        if not own and d.table in same:
+            own = [d]
+        if not own:
+            return None
+        found.append(own[0])
+    return found or None
+
+
+def _refers_to(model, column: ColumnRef, target: ColumnRef) -> bool:  # noqa: ANN001
+    """The column is the target itself or a foreign key to it."""
+    if column == target:
+        return True
+    steps = model.path(column.table, target.table)
+    return (
+        bool(steps)
+        and len(steps) == 1
+        and steps[0] == (column.table, column.column, target.table, target.column)
+    )
 
 
 def _shown_before_superlative(ctx: Context, i: int) -> bool:
