@@ -74,7 +74,8 @@ def _implied_metrics(ctx: Context, slots: list[MetricSlot]) -> None:
     "cuánto facturó" -> revenue, "ventas de X" -> revenue."""
     model = ctx.model
     # "which model has the largest horsepower": the rows ranked, not a count of them
-    nouns = [] if _ranks_a_column(ctx) else _fact_nouns(ctx)
+    ranks_column = _ranks_a_column(ctx)
+    nouns = [] if ranks_column else _fact_nouns(ctx)
     if nouns:
         money = any(_names_revenue(ctx, i) for i in nouns)
         ctx.noun_key = ms.revenue_key(model) if money else ms.fact_count_key(model)
@@ -102,6 +103,8 @@ def _implied_metrics(ctx: Context, slots: list[MetricSlot]) -> None:
         howmuch = ctx.has("howmuch") and not _names_other_measure(ctx)
         if key is None and (ctx.has("sell") or howmuch or nouns or ranked):
             key = ms.revenue_key(model)
+        if key is None and ranked and ranks_column:  # the column ranked takes its place
+            key = ms.fact_count_key(model)  # (`_read_leftovers`)
         if key is not None:
             slots.append(MetricSlot(key, nouns[0] if nouns else None, implied=True))
     for i in nouns:
@@ -506,8 +509,9 @@ def _columns_of_the_row(
     """ "which model has the largest horsepower", where `model` names a table (its label) and
     also a column of the ranked rows that refers to it (`car_names.Model` → `model_list.Model`):
     the thing asked for is a column of the row with the extreme value, not a group whose column
-    is summed. Only for words that name a table (an entity), never a category column alone
-    ("which continent has the largest population": a total per continent)."""
+    is summed. Only for words that name a table or the label of one (an entity), never a
+    category column alone ("which continent has the largest population": a total per
+    continent)."""
     model = ctx.model
     if all(d.table == table for d in parts.dims):
         return None  # the rows' own label: the rule of `_superlative_row` itself
@@ -521,14 +525,13 @@ def _columns_of_the_row(
                 m
                 for m in ctx.mentions
                 if m.kind == "schema"
-                and m.has("table")
                 and (d.table, d.column)
                 in {e.ref for e in m.of("column")}
                 | {(e.ref[0], model.tables[e.ref[0]].display) for e in m.of("table")}
             ),
             None,
         )
-        if mention is None:
+        if mention is None or not (mention.has("table") or info.display == d.column):
             return None
         own = [
             ColumnRef(*e.ref)
