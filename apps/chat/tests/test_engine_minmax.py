@@ -73,3 +73,9 @@ def test_the_column_of_the_car_with_an_extreme(garage) -> None:  # noqa: ANN001
     # the car (a table with no name of its own) is the row; its make is a column of it
     question = "What is the make of the car with the smallest horsepower?"
     assert _first_column(garage, question) == ["fiat 128"]
+
+
+def test_a_column_of_the_nameless_row_with_an_extreme(garage) -> None:  # noqa: ANN001
+    # a car has no name of its own: "the weight of the car with …" is that row's weight
+    question = "What is the weight of the car with the largest horsepower?"
+    assert _first_column(garage, question) == [3000]

@@ -478,8 +478,8 @@ def _superlative_row(ctx: Context, parts: Parts) -> None:
     parts.listing = list(dict.fromkeys([*parts.dims, *parts.projected]))
     ranks_only = said_only_as_qualifier(model, ctx.mentions, key)
     asked = names_its_columns(ctx.tokens) or any(
-        cols & set(parts.listing) for _i, t, cols in _properties_said(ctx) if t == table
-    )  # "the name of the country with…", "the horsepower of the car with…"
+        cols & set(parts.listing) for _i, t, cols in _properties_said(ctx, same) if t == table
+    )  # "the name of the country with…", "the horsepower of the car with…", "the model of…"
     if not (ranks_only and asked) and ColumnRef(*column) not in parts.listing:
         parts.listing.append(ColumnRef(*column))  # "names and populations of …"
     parts.listing_order = ColumnRef(*column)
@@ -513,13 +513,22 @@ def _columns_of_the_row(
     category column alone ("which continent has the largest population": a total per
     continent)."""
     model = ctx.model
-    if all(d.table == table for d in parts.dims):
+    # "the model of the car with …": the car, a table with no name of its own, is the row itself
+    itself = [
+        d
+        for d in parts.dims
+        if d.table in same
+        and not model.tables[d.table].display
+        and model.tables[d.table].key == (d.column,)
+    ]
+    others = [d for d in parts.dims if d not in itself]
+    if not others:  # "the horsepower of the car with …": the column shown, of that row
+        return [] if itself and parts.projected else None
+    if all(d.table == table for d in others):
         return None  # the rows' own label: the rule of `_superlative_row` itself
     found: list[ColumnRef] = []
-    for d in parts.dims:
+    for d in others:
         info = model.tables[d.table]
-        if d.table in same and not info.display and info.key == (d.column,):
-            continue  # "the model of the car with …": the car is the row itself (its key)
         mention = next(
             (
                 m
@@ -563,7 +572,8 @@ def _shown_before_superlative(ctx: Context, i: int) -> bool:
     superlative that ranks a numeric column further on ("… with the largest area"): it is shown
     with the row the superlative picks, not ranked by (`_superlative_row`)."""
     mentions = ctx.mentions
-    if not _in_a_list(ctx, i) or (
+    of_the_rows = i + 1 in ctx.qualifiers  # "the horsepower of the car with the largest …"
+    if not (_in_a_list(ctx, i) or of_the_rows) or (
         i > 0 and mentions[i - 1].kind in ("most", "least", "rank", "agg")
     ):
         return False
@@ -625,10 +635,13 @@ def _names_an_entity(ctx: Context, f: Filter) -> bool:
     return (info is not None and info.display == f.column) or len(column.values) > CATEGORY_VALUES
 
 
-def _properties_said(ctx: Context) -> list[tuple[int, str, set[ColumnRef]]]:
+def _properties_said(
+    ctx: Context, same: set[str] | frozenset[str] = frozenset()
+) -> list[tuple[int, str, set[ColumnRef]]]:
     """(the table's mention, the table, its columns said of it): a column right before the
     table's name with only articles and "of"/"de" between ("the horsepower of the car",
-    "acelera el coche"), or right after it ("the car accelerate")."""
+    "acelera el coche"), or right after it ("the car accelerate"). With `same`, the tables of
+    the same rows as the table (joined one to one) hold its columns too ("the model of the car")."""
     found = []
     mentions = ctx.mentions
     for i, m in enumerate(mentions):
@@ -642,7 +655,8 @@ def _properties_said(ctx: Context) -> list[tuple[int, str, set[ColumnRef]]]:
             a, b = sorted((i, j))
             between = {t.norm for t in ctx.tokens[mentions[a].end : mentions[b].start]}
             if between <= (lx.FILLER if j < i else set()):
-                columns = {ColumnRef(*e.ref) for e in mentions[j].of("column") if e.ref[0] == table}
+                own = same if table in same else {table}
+                columns = {ColumnRef(*e.ref) for e in mentions[j].of("column") if e.ref[0] in own}
                 if columns:
                     found.append((i, table, columns))
     return found
