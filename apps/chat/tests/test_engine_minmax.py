@@ -5,7 +5,8 @@ model a column of the same rows (a table joined one to one, whose foreign key na
 is the model of the car with the largest value, not each model's total; a noun of the main table
 ("model") before such a superlative names the rows ranked, not a count to rank them by; "with /
 has the minimum X" picks a row as "the lowest X" does; "the model of the car with …" is a
-column of that one car. One small made-up schema, built here.
+column of that one car; "the maximum X for (all) the different <numbers>" groups by each
+value. One small made-up schema, built here.
 
     .venv/bin/python -m pytest -p no:django -q apps/chat/tests/test_engine_minmax.py
 """
@@ -24,7 +25,7 @@ _SCHEMA = """
     CREATE TABLE car_names (make_id INTEGER PRIMARY KEY, model TEXT REFERENCES models(model),
         make TEXT);
     CREATE TABLE cars (id INTEGER PRIMARY KEY REFERENCES car_names(make_id),
-        horsepower INTEGER, weight INTEGER);
+        horsepower INTEGER, weight INTEGER, cylinders INTEGER);
 """
 _ROWS = {
     "makers": [(1, "Fiat"), (2, "Ford"), (3, "Volvo")],
@@ -32,7 +33,7 @@ _ROWS = {
                (3, "volvo", 3, "1972-01-01")],
     "car_names": [(1, "fiat", "fiat 128"), (2, "ford", "ford pinto"), (3, "ford", "ford torino"),
                   (4, "volvo", "volvo 144")],
-    "cars": [(1, 50, 2000), (2, 90, 2500), (3, 100, 3500), (4, 120, 3000)],
+    "cars": [(1, 50, 2000, 4), (2, 90, 2500, 4), (3, 100, 3500, 8), (4, 120, 3000, 4)],
 }  # fmt: skip
 
 
@@ -79,3 +80,10 @@ def test_a_column_of_the_nameless_row_with_an_extreme(garage) -> None:  # noqa: 
     # a car has no name of its own: "the weight of the car with …" is that row's weight
     question = "What is the weight of the car with the largest horsepower?"
     assert _first_column(garage, question) == [3000]
+
+
+def test_a_measure_for_the_different_values_of_a_number_groups_by_them(garage) -> None:  # noqa: ANN001
+    model, conn = garage
+    result = interpret("What is the maximum horsepower for all the different cylinders?", model)
+    assert result.route == "SQL", result.clarify
+    assert sorted(conn.execute(result.sql).fetchall()) == [(4, 120), (8, 100)]

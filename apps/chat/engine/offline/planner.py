@@ -886,6 +886,15 @@ def _read_dimensions(ctx: Context, parts: Parts, slots: list[MetricSlot]) -> Non
     for i, m in enumerate(ctx.mentions):
         if m.kind == "distinct" and i + 1 < len(ctx.mentions) and distinct_numbers(ctx, i + 1):
             pass  # "for different number of cylinders": grouped by them
+        elif m.kind == "distinct" and _for_each_number(ctx, parts, i):
+            # "the maximum accelerate for all the different cylinders": each value a group
+            numeric = list(ctx.mentions[i + 1].of("column"))
+            ref = ColumnRef(*pick_numeric(ctx, i + 1, numeric))
+            if ref not in parts.dims:
+                parts.dims.append(ref)
+            parts.dims_said = True
+            ctx.used.update({i, i + 1})
+            continue
         elif m.kind != "group":
             continue
         if i + 1 >= len(ctx.mentions):
@@ -966,6 +975,22 @@ def _read_dimensions(ctx: Context, parts: Parts, slots: list[MetricSlot]) -> Non
                 break
     if any(m.kind == "add" for m in ctx.mentions):
         parts.dims_add = True
+
+
+_FOR_EACH = lx.words("for per across para")
+_ALL_THE_EACH = lx.words("all the todos todas los las")
+
+
+def _for_each_number(ctx: Context, parts: Parts, i: int) -> bool:
+    """ "(the maximum accelerate) for (all the) different cylinders": a measure said before
+    "for … different/distinct" and a numeric column: every value of the column is a group, as
+    "for each number of cylinders" is; without "for" ("cars with different cylinders") not."""
+    if not parts.metrics or i + 1 >= len(ctx.mentions) or not _numeric_only(ctx, i + 1):
+        return False
+    k = ctx.mentions[i].start - 1
+    while k >= 0 and ctx.tokens[k].norm in _ALL_THE_EACH:
+        k -= 1
+    return k >= 0 and ctx.tokens[k].norm in _FOR_EACH
 
 
 def _measure_only(ctx: Context, i: int) -> bool:
