@@ -87,3 +87,12 @@ def test_a_measure_for_the_different_values_of_a_number_groups_by_them(garage) -
     result = interpret("What is the maximum horsepower for all the different cylinders?", model)
     assert result.route == "SQL", result.clarify
     assert sorted(conn.execute(result.sql).fetchall()) == [(4, 120), (8, 100)]
+
+
+def test_a_column_said_of_nameless_rows_is_what_is_listed(garage) -> None:  # noqa: ANN001
+    # "the model of the cars whose …": the model (a column of the rows joined one to one), not
+    # every column of the cars with it
+    question = "What is the model of the cars whose weight is below 2600?"
+    assert sorted(_first_column(garage, question)) == ["fiat", "ford"]
+    model, _conn = garage
+    assert interpret(question, model).sql.startswith("SELECT car_names.model FROM")

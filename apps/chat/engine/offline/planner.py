@@ -572,7 +572,11 @@ def _shown_before_superlative(ctx: Context, i: int) -> bool:
     superlative that ranks a numeric column further on ("… with the largest area"): it is shown
     with the row the superlative picks, not ranked by (`_superlative_row`)."""
     mentions = ctx.mentions
-    of_the_rows = i + 1 in ctx.qualifiers  # "the horsepower of the car with the largest …"
+    # "the horsepower of the car with the largest …", of rows with no name of their own (a
+    # named row's columns are shown when listed with its name: "the name and area of …")
+    of_the_rows = i + 1 in ctx.qualifiers and not any(
+        ctx.model.tables[e.ref[0]].display for e in mentions[i + 1].of("table")
+    )
     if not (_in_a_list(ctx, i) or of_the_rows) or (
         i > 0 and mentions[i - 1].kind in ("most", "least", "rank", "agg")
     ):
@@ -1226,6 +1230,23 @@ def _key_of_a_group(ctx: Context, parts: Parts, i: int) -> ColumnRef | None:
     return None
 
 
+def _property_of_nameless_rows(ctx: Context, parts: Parts, i: int, same: set[str]) -> bool:
+    """Mention `i` is a column said of the listed table ("the model of the car", "the
+    horsepower of the cars"), a table whose rows have no name of their own, still listed by all
+    its columns (nothing else said to list): the column asked for is the answer, not every
+    column of those rows."""
+    table = parts.listing_table
+    info = ctx.model.tables[table]
+    if info.display or parts.listing != parts.subject_columns:
+        return False
+    return any(
+        k == i + 1
+        and t == table
+        and {ColumnRef(*e.ref) for e in ctx.mentions[i].of("column")} & cols
+        for k, t, cols in _properties_said(ctx, same)
+    )
+
+
 def _list_column(parts: Parts, word: str, extra: list[Entry]) -> None:
     """A word left over in a listing names one more column of the listed table. A word that
     is only part of several column names ("shipped" of `ShipCountry`, `ShipCity`, …) says
@@ -1253,6 +1274,11 @@ def _read_leftovers(ctx: Context, parts: Parts) -> None:
             continue
         if parts.listing_table and not parts.metrics:
             extra = [e for e in m.of("column") if e.ref[0] == parts.listing_table]
+            same = _same_rows(model, parts.listing_table)
+            if not extra:  # "the model of the car": a column of the rows joined one to one
+                extra = [e for e in m.of("column") if e.ref[0] in same - {parts.listing_table}]
+            if extra and _property_of_nameless_rows(ctx, parts, i, same):
+                parts.listing = []  # "the model of the car whose …": that column, not every one
             if extra:
                 _list_column(parts, m.text, extra)
                 ctx.used.add(i)
