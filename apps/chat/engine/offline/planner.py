@@ -1275,10 +1275,11 @@ def _read_leftovers(ctx: Context, parts: Parts) -> None:
         if parts.listing_table and not parts.metrics:
             extra = [e for e in m.of("column") if e.ref[0] == parts.listing_table]
             same = _same_rows(model, parts.listing_table)
-            if not extra:  # "the model of the car": a column of the rows joined one to one
-                extra = [e for e in m.of("column") if e.ref[0] in same - {parts.listing_table}]
-            if extra and _property_of_nameless_rows(ctx, parts, i, same):
-                parts.listing = []  # "the model of the car whose …": that column, not every one
+            if _property_of_nameless_rows(ctx, parts, i, same):
+                # "the model of the car whose …": that column (of the car's own rows, or of
+                # rows joined one to one), not every column of the cars
+                extra = extra or [e for e in m.of("column") if e.ref[0] in same]
+                parts.listing = []
             if extra:
                 _list_column(parts, m.text, extra)
                 ctx.used.add(i)
