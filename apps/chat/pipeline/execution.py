@@ -200,7 +200,13 @@ def _said_value_missing(turn: Turn, plan: QueryPlan | None, result) -> Answer | 
             message = text(
                 "said_value_missing", turn.lang, value=f.values[0], column=word, table=f.table
             )
-            return Answer(type="CLARIFY", answer=message)
+            said = str(f.values[0])
+            words = {"table": f.table, "column": word}
+            offered = [
+                text("said_value_starts", turn.lang, start=said[:2], **words),
+                text("said_value_contains", turn.lang, part=max(said.split(), key=len), **words),
+            ]
+            return Answer(type="CLARIFY", answer=message, suggestions=offered)
     return None
 
 

@@ -110,7 +110,7 @@ def _interpret(
     tokens = _numeric_between(_distinct_first(_rewrite_phrases(tokens)))
     tokens, shape = _analytic_shape(tokens)
     tokens, than = take_than(tokens)  # "greater than any country in Europe": read apart
-    tokens, patterns = take_patterns(question, tokens)
+    tokens, patterns = take_patterns(question, tokens, model)
     if previous is not None:
         tokens = _same_for(tokens)
     mentions, unmapped = scan(model, tokens)

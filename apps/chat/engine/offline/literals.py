@@ -38,6 +38,7 @@ _LINKS = lx.words(
     "tienen de el la los las un una"
 )
 _AND = _LINKS | lx.words("and y")
+_INSIDE = ("", " ", "-", ".", ",", "@", "_", "+", "/", "#", "&")  # between a quoted value's words
 _QUOTES = "'\"“”‘’«»"
 
 
@@ -124,7 +125,7 @@ def _value_end(clean: str, tokens: list[lx.Token], start: int) -> int | None:
             rest = clean[tokens[k].end :]
             if rest[:1] in _QUOTES:
                 return k + 1
-            if rest[:1] not in ("", " ", "-", ".", ",") and not rest[:1].isalnum():
+            if rest[:1] not in _INSIDE and not rest[:1].isalnum():
                 return None
         return None
     k = start

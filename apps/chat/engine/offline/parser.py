@@ -1055,6 +1055,9 @@ def collect_metrics(ctx: Context) -> tuple[list[MetricSlot], int | None, int | N
         elif target.has("metric"):
             continue
         elif target.has("column") and not is_value(ctx, j):
+            if _identifier_number(ctx, i, j):  # "el número de teléfono": the column itself
+                ctx.used.add(i)
+                continue
             numeric = [e for e in target.of("column") if column_kind(ctx, e) == "number"]
             if numeric and not any(column_kind(ctx, e) == "text" for e in target.of("column")):
                 table, column = pick_numeric(ctx, j, numeric)  # "how many units": a sum
@@ -1089,6 +1092,21 @@ def collect_metrics(ctx: Context) -> tuple[list[MetricSlot], int | None, int | N
     _apply_aggregates(ctx, slots)
     slots.sort(key=lambda s: (s.mention is None, s.mention or 0))
     return slots, counted_table, counted_column
+
+
+def _identifier_number(ctx: Context, i: int, j: int) -> bool:
+    """ "el número de teléfono", "número de serie": "número de" before one singular text
+    column (no table, nothing between) names that column, an identifier; a count says its
+    rows in the plural ("el número de pedidos") or asks "cuántos"."""
+    words = tuple(t.norm for t in ctx.tokens[ctx.mentions[i].start : ctx.mentions[i].end])
+    target = ctx.mentions[j]
+    return (
+        words in (("numero", "de"), ("numero", "del"))
+        and j == i + 1
+        and not target.plural
+        and not target.has("table")
+        and all(column_kind(ctx, e) == "text" for e in target.of("column"))
+    )
 
 
 def _link_value_column(ctx: Context, target: Mention, table: str) -> tuple[str, str] | None:
