@@ -37,9 +37,9 @@ from . import lexicon as lx
 from . import measures as ms
 from .coverage import unused_mention
 from .labels import full_names, people_shown_whole
+from .literals import apply_literals, take_literals
 from .parser import Clarify, Context, Unclear, schema_request
 from .parts import NeedsFact, Parts
-from .literals import apply_literals, take_literals
 from .patterns import apply_patterns, take_patterns
 from .planner import followup_plan, fresh_plan, read_parts
 from .reading import describe

@@ -60,7 +60,12 @@ _QUOTED = re.compile(r"(?:(?<=^)|(?<=[\s(¿¡:,]))['\"“‘«]([^'\"”’»]{1
 
 # "'Deleted Scenes' as a substring in the special features (section)": the column said after
 # the pattern, with the words around it that add nothing.
-_AS_PART = {("as", "a", "substring"), ("as", "substring"), ("as", "part", "of"), ("as", "a", "part")}
+_AS_PART = {
+    ("as", "a", "substring"),
+    ("as", "substring"),
+    ("as", "part", "of"),
+    ("as", "a", "part"),
+}
 _IN = lx.words("in en within dentro")
 _DETERMINERS = lx.words("the their its his her su sus el la los las del")
 _COLUMN_NOUNS = lx.words(
