@@ -37,6 +37,7 @@ from . import lexicon as lx
 from . import measures as ms
 from .coverage import unused_mention
 from .labels import full_names, people_shown_whole
+from .literals import apply_literals, take_literals
 from .parser import Clarify, Context, Unclear, schema_request
 from .parts import NeedsFact, Parts
 from .patterns import apply_patterns, take_patterns
@@ -116,10 +117,13 @@ def _interpret(
     tokens = _numeric_between(_distinct_first(_rewrite_phrases(tokens)))
     tokens, shape = _analytic_shape(tokens)
     tokens, than = take_than(tokens)  # "greater than any country in Europe": read apart
-    tokens, patterns = take_patterns(question, tokens)
+    tokens, patterns = take_patterns(question, tokens, model)
     if previous is not None:
         tokens = _same_for(tokens)
     mentions, unmapped = scan(model, tokens)
+    tokens, literals = take_literals(question, model, tokens, mentions)
+    if literals:  # "the customer with the first name Linda": a value the index cannot hold
+        mentions, unmapped = scan(model, tokens)
     if previous is not None and previous.metrics:
         resorted = _resort(previous, mentions, lang, model)
         if resorted is not None:  # "ordénalo de menor a mayor", "sort it descending"
@@ -260,6 +264,10 @@ def _interpret(
             plan = apply_patterns(plan, patterns, _columns_before(read, plan, model), model)
             if plan is None:
                 raise Unclear(Clarify.UNKNOWN_VALUE, patterns[0].text)
+        if literals:  # the values said after their column, as written
+            plan = apply_literals(plan, literals, model)
+            if plan is None:
+                raise Unclear(Clarify.UNKNOWN_VALUE, literals[0].value)
         plan = plan.with_changes(hidden_metrics=())
         if previous is None:  # a follow-up ("solo Online") keeps the grouping it had
             plan = drop_constant_dimensions(plan)
