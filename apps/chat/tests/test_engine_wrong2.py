@@ -1,0 +1,140 @@
+"""Issue 13, second round of confidently wrong shapes on databases the engine never saw.
+
+One test per cause, each on a small schema of its own:
+
+- "the most sold X" when the fact table is an order header: the quantity of its lines, never a
+  count of headers; with no quantity and no amount to sell, asked back;
+- a word that is another table's synonym for a column the rows shown also have ("towns with a
+  number of people between …", `population` on both): asked back, never the other table's;
+- a count of a table's rows grouped by that table's own key or name, with no count word said:
+  asked back (every group counts itself);
+- "car makers" where `cars` is a table too: one mention of the head noun (makers), never the
+  modifier's rows counted or its id shown.
+
+    .venv/bin/python -m pytest -p no:django -q apps/chat/tests/test_engine_wrong2.py
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from apps.chat.engine.offline import build_semantic_model, interpret
+from apps.chat.tests.support import engine_database
+from apps.knowledge.engine import introspection
+from apps.knowledge.engine.catalog import CatalogSnapshot
+
+_SCRIPT = """
+    CREATE TABLE regions (id INTEGER PRIMARY KEY, name TEXT, population INTEGER);
+    CREATE TABLE towns (id INTEGER PRIMARY KEY, name TEXT, population INTEGER,
+        region_id INTEGER REFERENCES regions(id));
+    CREATE TABLE makers (id INTEGER PRIMARY KEY, name TEXT,
+        region_id INTEGER REFERENCES regions(id));
+    CREATE TABLE cars (id INTEGER PRIMARY KEY, name TEXT, weight INTEGER,
+        maker_id INTEGER REFERENCES makers(id));
+    CREATE TABLE products (id INTEGER PRIMARY KEY, name TEXT);
+    CREATE TABLE orders (id INTEGER PRIMARY KEY, order_date DATE,
+        town_id INTEGER REFERENCES towns(id));
+    CREATE TABLE order_lines (id INTEGER PRIMARY KEY, order_id INTEGER REFERENCES orders(id),
+        product_id INTEGER REFERENCES products(id), quantity INTEGER);
+"""
+_ROWS = {
+    "regions": [(1, "North", 5_000_000), (2, "South", 300_000)],
+    "towns": [(1, "Ashby", 200_000, 1), (2, "Brill", 50_000, 1), (3, "Corfe", 700_000, 2)],
+    "makers": [(1, "Acme", 1), (2, "Zeta", 1), (3, "Omega", 2)],
+    "cars": [(n, f"car{n}", 1000 + n, 1 + n % 3) for n in range(1, 13)],
+    "products": [(1, "bolt"), (2, "nut"), (3, "gear")],
+    "orders": [(n, f"2024-01-{n:02d}", 1 + n % 3) for n in range(1, 7)],
+    # gear is on most orders, bolt sells the most units
+    "order_lines": [
+        (1, 1, 3, 1), (2, 2, 3, 1), (3, 3, 3, 1), (4, 4, 3, 1),
+        (5, 1, 1, 50), (6, 2, 2, 5),
+    ],
+}  # fmt: skip
+_SYNONYMS = {("regions", "population"): ("people", "inhabitants")}
+
+
+@pytest.fixture(scope="module")
+def shop(tmp_path_factory):  # noqa: ANN001, ANN201
+    path = tmp_path_factory.mktemp("shop") / "shop.db"
+    _model, conn = engine_database(path, _SCRIPT, _ROWS)
+    tables, fks, _counts = introspection.introspect_sqlite(path)
+    tables = [
+        dataclasses.replace(
+            t,
+            columns=tuple(
+                dataclasses.replace(c, synonyms=_SYNONYMS.get((t.name, c.name), c.synonyms))
+                for c in t.columns
+            ),
+        )
+        for t in tables
+    ]
+    model = build_semantic_model(CatalogSnapshot("sqlite", tuple(tables), tuple(fks)))
+    yield model, conn
+    conn.close()
+
+
+def _rows(shop, question: str) -> list:  # noqa: ANN001
+    model, conn = shop
+    result = interpret(question, model)
+    assert result.route == "SQL", (question, result.clarify, result.notes)
+    return conn.execute(result.sql).fetchall()
+
+
+def _asks(shop, question: str) -> None:  # noqa: ANN001
+    model, _conn = shop
+    result = interpret(question, model)
+    assert result.route == "CLARIFY", (question, result.sql)
+
+
+def test_the_most_sold_of_an_order_header_is_its_lines_quantity(shop):
+    """The fact table is the header (it has the date); "sold" ranks by the lines' quantity."""
+    model, _conn = shop
+    assert model.fact == "orders"
+    rows = _rows(shop, "Get the top 2 most sold products")
+    assert [r[0] for r in rows] == ["bolt", "nut"]
+
+
+def test_the_most_sold_with_no_quantity_and_no_amount_is_asked_back(tmp_path):
+    script = """
+        CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT);
+        CREATE TABLE visits (id INTEGER PRIMARY KEY, visit_date DATE,
+            item_id INTEGER REFERENCES items(id));
+    """
+    rows = {"items": [(1, "a"), (2, "b")], "visits": [(1, "2024-01-01", 1)]}
+    model, conn = engine_database(tmp_path / "v.db", script, rows)
+    conn.close()
+    assert interpret("Which items sold the most?", model).route == "CLARIFY"
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Return the names of towns that have a number of people between 100000 and 900000.",
+        "Which towns have more than 100000 inhabitants?",
+    ],
+)
+def test_another_tables_synonym_for_a_column_the_rows_have_is_asked_back(shop, question):
+    """ "people" is the regions' population; the towns have one of their own."""
+    _asks(shop, question)
+
+
+def test_the_rows_own_column_said_by_its_name_is_still_read(shop):
+    rows = _rows(shop, "Return the names of towns that have a population between 100000 and 900000.")
+    assert sorted(r[0] for r in rows) == ["Ashby", "Corfe"]
+
+
+def test_a_count_of_rows_grouped_by_their_own_name_unasked_is_asked_back(shop):
+    """Nothing asked for a count: a column of ones per region would hide the lost words."""
+    _asks(shop, "What is the town used in the region whose population is 300000")
+
+
+def test_a_most_common_name_still_counts_rows_per_name(shop):
+    assert _rows(shop, "What is the most common name of the makers?")
+
+
+def test_a_table_noun_before_another_is_a_modifier_of_the_head(shop):
+    """ "car makers": the makers are counted (3), not the cars (12), per region."""
+    rows = _rows(shop, "How many car makers are there in each region?")
+    assert sorted(rows) == [("North", 2), ("South", 1)]
