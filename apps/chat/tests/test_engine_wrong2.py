@@ -31,6 +31,8 @@ _SCRIPT = """
         region_id INTEGER REFERENCES regions(id));
     CREATE TABLE makers (id INTEGER PRIMARY KEY, name TEXT,
         region_id INTEGER REFERENCES regions(id));
+    CREATE TABLE dialects (region_id INTEGER REFERENCES regions(id), dialect TEXT,
+        is_official TEXT);
     CREATE TABLE cars (id INTEGER PRIMARY KEY, name TEXT, weight INTEGER,
         maker_id INTEGER REFERENCES makers(id));
     CREATE TABLE products (id INTEGER PRIMARY KEY, name TEXT);
@@ -43,6 +45,7 @@ _ROWS = {
     "regions": [(1, "North", 5_000_000), (2, "South", 300_000)],
     "towns": [(1, "Ashby", 200_000, 1), (2, "Brill", 50_000, 1), (3, "Corfe", 700_000, 2)],
     "makers": [(1, "Acme", 1), (2, "Zeta", 1), (3, "Omega", 2)],
+    "dialects": [(1, "Northern", "T"), (1, "Coastal", "F"), (2, "Southern", "T")],
     "cars": [(n, f"car{n}", 1000 + n, 1 + n % 3) for n in range(1, 13)],
     "products": [(1, "bolt"), (2, "nut"), (3, "gear")],
     "orders": [(n, f"2024-01-{n:02d}", 1 + n % 3) for n in range(1, 7)],
@@ -57,7 +60,13 @@ _SYNONYMS = {("regions", "population"): ("people", "inhabitants")}
 
 @pytest.fixture(scope="module")
 def shop(tmp_path_factory):  # noqa: ANN001, ANN201
-    path = tmp_path_factory.mktemp("shop") / "shop.db"
+    model, conn = _shop(tmp_path_factory.mktemp("shop") / "shop.db")
+    yield model, conn
+    conn.close()
+
+
+def _shop(path):  # noqa: ANN001, ANN202
+    """The schema's model, with a steward's synonym ("people") for the regions' population."""
     _model, conn = engine_database(path, _SCRIPT, _ROWS)
     tables, fks, _counts = introspection.introspect_sqlite(path)
     tables = [
@@ -70,9 +79,7 @@ def shop(tmp_path_factory):  # noqa: ANN001, ANN201
         )
         for t in tables
     ]
-    model = build_semantic_model(CatalogSnapshot("sqlite", tuple(tables), tuple(fks)))
-    yield model, conn
-    conn.close()
+    return build_semantic_model(CatalogSnapshot("sqlite", tuple(tables), tuple(fks))), conn
 
 
 def _rows(shop, question: str) -> list:  # noqa: ANN001
@@ -105,14 +112,15 @@ def test_the_most_sold_with_no_quantity_and_no_amount_is_asked_back(tmp_path):
     rows = {"items": [(1, "a"), (2, "b")], "visits": [(1, "2024-01-01", 1)]}
     model, conn = engine_database(tmp_path / "v.db", script, rows)
     conn.close()
-    assert interpret("Which items sold the most?", model).route == "CLARIFY"
+    for question in ("Get the top 2 most sold items", "the best selling items"):
+        assert interpret(question, model).route == "CLARIFY", question  # not a count of visits
 
 
 @pytest.mark.parametrize(
     "question",
     [
-        "Return the names of towns that have a number of people between 100000 and 900000.",
         "Which towns have more than 100000 inhabitants?",
+        "Which towns have between 100000 and 900000 people?",
     ],
 )
 def test_another_tables_synonym_for_a_column_the_rows_have_is_asked_back(shop, question):
@@ -125,13 +133,15 @@ def test_the_rows_own_column_said_by_its_name_is_still_read(shop):
     assert sorted(r[0] for r in rows) == ["Ashby", "Corfe"]
 
 
-def test_a_count_of_rows_grouped_by_their_own_name_unasked_is_asked_back(shop):
-    """Nothing asked for a count: a column of ones per region would hide the lost words."""
-    _asks(shop, "What is the town used in the region whose population is 300000")
+@pytest.mark.parametrize("question", ["towns by name", "show towns per town name"])
+def test_a_count_of_rows_grouped_by_their_own_name_unasked_is_asked_back(shop, question):
+    """Nothing asked for a count: a column of (mostly) ones per town hides what was meant."""
+    _asks(shop, question)
 
 
 def test_a_most_common_name_still_counts_rows_per_name(shop):
     assert _rows(shop, "What is the most common name of the makers?")
+    assert _rows(shop, "How many towns are there by name?")
 
 
 def test_a_table_noun_before_another_is_a_modifier_of_the_head(shop):
