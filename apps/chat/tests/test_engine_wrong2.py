@@ -9,7 +9,11 @@ One test per cause, each on a small schema of its own:
 - a count of a table's rows grouped by that table's own key or name, with no count word said:
   asked back (every group counts itself);
 - "car makers" where `cars` is a table too: one mention of the head noun (makers), never the
-  modifier's rows counted or its id shown.
+  modifier's rows counted or its id shown;
+- a value held by two tables' columns at the same join distance: asked back, never the first
+  table in alphabetical order;
+- a name-like column (`club_name`, `CompanyName`) grouped through a join: grouped by the key
+  too, so two rows of the same name stay apart.
 
     .venv/bin/python -m pytest -p no:django -q apps/chat/tests/test_engine_wrong2.py
 """
@@ -148,3 +152,51 @@ def test_a_table_noun_before_another_is_a_modifier_of_the_head(shop):
     """ "car makers": the makers are counted (3), not the cars (12), per region."""
     rows = _rows(shop, "How many car makers are there in each region?")
     assert sorted(rows) == [("North", 2), ("South", 1)]
+
+
+_CLUB_SCRIPT = """
+    CREATE TABLE clubs (club_id INTEGER PRIMARY KEY, club_name TEXT, city TEXT);
+    CREATE TABLE members (member_id INTEGER PRIMARY KEY, first_name TEXT, last_name TEXT,
+        city TEXT, club_id INTEGER REFERENCES clubs(club_id));
+    CREATE TABLE coaches (coach_id INTEGER PRIMARY KEY, first_name TEXT, last_name TEXT,
+        city TEXT);
+    CREATE TABLE sessions (session_id INTEGER PRIMARY KEY,
+        member_id INTEGER REFERENCES members(member_id),
+        coach_id INTEGER REFERENCES coaches(coach_id), session_date DATE, fee REAL);
+"""
+_CLUB_ROWS = {
+    # two clubs share a name: grouped by name alone they would be one
+    "clubs": [(1, "Reds", "Boston"), (2, "Blues", "Denver"), (3, "Reds", "Denver")],
+    "members": [(1, "Ann", "Lee", "Boston", 1), (2, "Bob", "Ray", "Denver", 3),
+                (3, "Cid", "Lee", "Austin", 2)],
+    "coaches": [(1, "Dan", "Moe", "Boston"), (2, "Eve", "Fox", "Austin")],
+    "sessions": [(1, 1, 1, "2024-01-01", 10.0), (2, 1, 2, "2024-01-02", 20.0),
+                 (3, 2, 1, "2024-02-01", 30.0), (4, 3, 2, "2024-03-01", 40.0)],
+}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def clubs(tmp_path_factory):  # noqa: ANN001, ANN201
+    model, conn = engine_database(
+        tmp_path_factory.mktemp("clubs") / "clubs.db", _CLUB_SCRIPT, _CLUB_ROWS
+    )
+    yield model, conn
+    conn.close()
+
+
+@pytest.mark.parametrize(
+    "question", ["How many sessions were in Austin?", "What is the total fee in Boston?"]
+)
+def test_a_value_of_two_tables_at_the_same_distance_is_asked_back(clubs, question):
+    """Austin is a member's city and a coach's city, both one join from the sessions."""
+    _asks(clubs, question)
+
+
+def test_a_value_of_the_rows_own_table_is_still_read(clubs):
+    assert _rows(clubs, "How many members are in Austin?") == [(1,)]
+
+
+def test_a_named_column_grouped_through_a_join_is_grouped_by_its_key(clubs):
+    """Two clubs called Reds stay two rows (`club_name` is a name, not a category)."""
+    rows = _rows(clubs, "What is the total fee per club?")
+    assert sorted(rows) == [("Blues", 40.0), ("Reds", 30.0), ("Reds", 30.0)]
