@@ -13,7 +13,11 @@ One test per cause, each on a small schema of its own:
 - a value held by two tables' columns at the same join distance: asked back, never the first
   table in alphabetical order;
 - a name-like column (`club_name`, `CompanyName`) grouped through a join: grouped by the key
-  too, so two rows of the same name stay apart.
+  too, so two rows of the same name stay apart;
+- "which <table> …" whose plan groups by other columns (the inner question of a nested one):
+  asked back;
+- the top one by a plain column of other rows, many per group ("the member with the highest
+  fee"): asked back (one row's largest or the largest sum).
 
     .venv/bin/python -m pytest -p no:django -q apps/chat/tests/test_engine_wrong2.py
 """
@@ -200,3 +204,15 @@ def test_a_named_column_grouped_through_a_join_is_grouped_by_its_key(clubs):
     """Two clubs called Reds stay two rows (`club_name` is a name, not a category)."""
     rows = _rows(clubs, "What is the total fee per club?")
     assert sorted(rows) == [("Blues", 40.0), ("Reds", 30.0), ("Reds", 30.0)]
+
+
+def test_which_rows_asked_but_other_columns_grouped_is_asked_back(clubs):
+    """ "Which coaches …" answered with cities (the inner question) is asked back."""
+    _asks(clubs, "Which coaches are from the city with the most members?")
+    assert _rows(clubs, "Which clubs have the most members?")
+
+
+def test_the_top_one_by_a_column_of_many_rows_per_group_is_asked_back(clubs):
+    """ "the member with the highest fee": one session's fee or the member's sum of fees."""
+    _asks(clubs, "Which member had the highest fee?")
+    assert _rows(clubs, "Which member had the highest total fee?")

@@ -40,7 +40,7 @@ from .labels import full_names, people_shown_whole
 from .parser import Clarify, Context, Unclear, schema_request
 from .parts import NeedsFact, Parts
 from .patterns import apply_patterns, take_patterns
-from .planner import followup_plan, fresh_plan, read_parts
+from .planner import _to_parent, followup_plan, fresh_plan, read_parts
 from .reading import describe
 from .relations import (
     check_relations,
@@ -236,7 +236,7 @@ def _interpret(
             check_relations(plan, model, related)
         plan = negate_flag_pairs(plan, model)
         check_year_verbs(plan, year_read)
-        _check_largest_of_rows(plan, mentions)
+        _check_largest_of_rows(plan, mentions, model)
         if groups_counted:
             if not plan.having or not plan.dimensions:
                 raise Unclear(Clarify.NUMERIC_FILTER)
@@ -823,17 +823,23 @@ def _without_count_word(tokens: list[lx.Token], mentions: list) -> list[lx.Token
     return None
 
 
-def _check_largest_of_rows(plan: QueryPlan, mentions: list) -> None:
+def _check_largest_of_rows(plan: QueryPlan, mentions: list, model: SemanticModel) -> None:
     """ "the largest horsepower for the models": a superlative said of a plain column, read as
     every group's total sorted (no limit), answers neither "the largest" (one value) nor the
     row that holds it; a column of each row is seldom meant summed. Asked back; "the model
-    with the largest horsepower" (a top 1) and "the total horsepower" are not this."""
-    if plan.limit is not None or not plan.dimensions or plan.order is None:
+    with the largest horsepower" (a top 1 of the model's own column) and "the total
+    horsepower" are not this. A top 1 of a column of other rows, many per group ("the member
+    with the highest fee", fees being the sessions'), is: the largest fee or the largest sum?"""
+    if not plan.dimensions or plan.order is None:
         return
     ranked = plan.metrics[plan.order.metric] if plan.order.metric < len(plan.metrics) else None
     if ranked is None or not ranked.key.startswith("agg:sum:"):
         return
     summed = tuple(ranked.key.removeprefix("agg:sum:").split(".", 1))
+    if plan.limit is not None and not all(
+        d.table != summed[0] and _to_parent(model, summed[0], d.table) for d in plan.dimensions
+    ):
+        return
     for before, said in itertools.pairwise(mentions):
         if (
             before.kind not in ("most", "least")

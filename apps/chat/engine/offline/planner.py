@@ -312,6 +312,7 @@ def read_parts(ctx: Context, *, base_hint: str | None = None, force_fact: bool =
     _average_per_entity(ctx, parts)
     _same_name_on_the_rows(ctx, parts)
     _counts_its_own_rows(ctx, parts)
+    _rows_asked_are_shown(ctx, parts)
     if ctx.dropped:  # "maximum of" with nothing to take the maximum of: ask, naming the word
         raise Unclear(Clarify.UNUSED_WORD, ctx.dropped[0])
     if any(m.kind == "neg" and i not in ctx.used for i, m in enumerate(ctx.mentions)):
@@ -350,6 +351,32 @@ def _same_name_on_the_rows(ctx: Context, parts: Parts) -> None:
             sem = model.column(other, own) if own else None
             if sem is not None and sem.kind == "number":
                 raise Unclear(Clarify.AMBIGUOUS_COLUMN, said)
+
+
+_WHICH = frozenset({"which", "what", "que", "cual", "cuales"})
+
+
+def _rows_asked_are_shown(ctx: Context, parts: Parts) -> None:
+    """ "Which coaches are from the city with the most members?": the question asks for rows of
+    a table (its first words, "which <table>"), but the plan groups by other columns (the
+    city), so the answer would be cities, not coaches. Asked back: a nested question the
+    engine does not read is never answered with the inner one."""
+    if not parts.dims or not ctx.tokens or ctx.tokens[0].norm not in _WHICH:
+        return
+    at = next((i for i, m in enumerate(ctx.mentions) if m.kind == "schema"), None)
+    first = ctx.mentions[at] if at is not None else None
+    if first is None or first.start != 1 or not first.has("table") or is_value(ctx, at):
+        return
+    if max(e.quality for e in first.of("table")) < max(e.quality for e in first.entries):
+        return
+    for entry in first.of("table"):
+        info = ctx.model.tables.get(entry.ref[0])
+        if info is None:
+            continue
+        naming = set(info.key) | {info.display}
+        if any(d.table == info.name and d.column in naming for d in parts.dims):
+            return
+    raise Unclear(Clarify.GENERIC, " ".join(t.text for t in ctx.tokens))
 
 
 def _counts_its_own_rows(ctx: Context, parts: Parts) -> None:
