@@ -137,7 +137,9 @@ def test_another_tables_synonym_for_a_column_the_rows_have_is_asked_back(shop, q
 
 
 def test_the_rows_own_column_said_by_its_name_is_still_read(shop):
-    rows = _rows(shop, "Return the names of towns that have a population between 100000 and 900000.")
+    rows = _rows(
+        shop, "Return the names of towns that have a population between 100000 and 900000."
+    )
     assert sorted(r[0] for r in rows) == ["Ashby", "Corfe"]
 
 

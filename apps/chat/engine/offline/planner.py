@@ -347,7 +347,9 @@ def _same_name_on_the_rows(ctx: Context, parts: Parts) -> None:
         if table in rows or table in named:
             continue
         for other in rows:
-            own = next((c for c in model.tables[other].columns if c.lower() == column.lower()), None)
+            own = next(
+                (c for c in model.tables[other].columns if c.lower() == column.lower()), None
+            )
             sem = model.column(other, own) if own else None
             if sem is not None and sem.kind == "number":
                 raise Unclear(Clarify.AMBIGUOUS_COLUMN, said)
@@ -369,6 +371,8 @@ def _rows_asked_are_shown(ctx: Context, parts: Parts) -> None:
         return
     if max(e.quality for e in first.of("table")) < max(e.quality for e in first.entries):
         return
+    if {(d.table, d.column) for d in parts.dims} & {e.ref for e in first.of("column")}:
+        return  # "which product": the word also names the column grouped (`ventas.producto`)
     for entry in first.of("table"):
         info = ctx.model.tables.get(entry.ref[0])
         if info is None:
