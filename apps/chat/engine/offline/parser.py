@@ -140,6 +140,19 @@ def _reachable(ctx: Context, base: str, table: str) -> int | None:
 # --- weak values and qualifiers -------------------------------------------------------------
 
 
+_ARTICLES = lx.words("the")
+
+
+def named_after_article(tokens: list[lx.Token], m: Mention) -> bool:
+    """ "produced in *the usa*": a whole stored value said exactly as stored right after "the"
+    is a noun, a name, whatever else the word may be ("usa" is also a Spanish verb)."""
+    return (
+        m.start > 0
+        and tokens[m.start - 1].norm in _ARTICLES
+        and any(m.text == str(e.ref[2]) for e in m.of("value"))
+    )
+
+
 def resolve_weak_values(ctx: Context) -> None:
     """A value that is also a common word ("Este", "este año") needs evidence to be a value:
     capitalised mid-sentence, next to its column's name, or listed with a sibling value."""
@@ -156,7 +169,7 @@ def resolve_weak_values(ctx: Context) -> None:
         # common word that happens to be a value.
         words = [t for t in ctx.tokens[m.start : m.end] if t.kind == "word"]
         words = [t for t in words if t.norm not in lx.FILLER and t.norm not in lx.STOPWORDS]
-        evidence = evidence or len(words) >= 2
+        evidence = evidence or len(words) >= 2 or named_after_article(ctx.tokens, m)
         if not words and not evidence and m.text.islower():
             # a lower-case grammar word ("hay", "is") is no name, whatever stands next to it:
             # "¿cuántos idiomas hay?" is not the language 'Haya'
