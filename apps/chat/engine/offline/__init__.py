@@ -37,10 +37,11 @@ from . import lexicon as lx
 from . import measures as ms
 from .coverage import unused_mention
 from .labels import full_names, people_shown_whole
+from .literals import apply_literals, take_literals
 from .parser import Clarify, Context, Unclear, schema_request
 from .parts import NeedsFact, Parts
 from .patterns import apply_patterns, take_patterns
-from .planner import followup_plan, fresh_plan, read_parts
+from .planner import _to_parent, followup_plan, fresh_plan, read_parts
 from .reading import describe
 from .relations import (
     check_relations,
@@ -117,10 +118,13 @@ def _interpret(
     tokens = _numeric_between(_distinct_first(_rewrite_phrases(tokens)))
     tokens, shape = _analytic_shape(tokens)
     tokens, than = take_than(tokens)  # "greater than any country in Europe": read apart
-    tokens, patterns = take_patterns(question, tokens)
+    tokens, patterns = take_patterns(question, tokens, model)
     if previous is not None:
         tokens = _same_for(tokens)
     mentions, unmapped = scan(model, tokens)
+    tokens, literals = take_literals(question, model, tokens, mentions)
+    if literals:  # "the customer with the first name Linda": a value the index cannot hold
+        mentions, unmapped = scan(model, tokens)
     if previous is not None and previous.metrics:
         resorted = _resort(previous, mentions, lang, model)
         if resorted is not None:  # "ordénalo de menor a mayor", "sort it descending"
@@ -256,7 +260,7 @@ def _interpret(
             check_relations(plan, model, related)
         plan = negate_flag_pairs(plan, model)
         check_year_verbs(plan, year_read)
-        _check_largest_of_rows(plan, mentions)
+        _check_largest_of_rows(plan, mentions, model)
         if groups_counted:
             if not plan.having or not plan.dimensions:
                 raise Unclear(Clarify.NUMERIC_FILTER)
@@ -265,6 +269,10 @@ def _interpret(
             plan = apply_patterns(plan, patterns, _columns_before(read, plan, model), model)
             if plan is None:
                 raise Unclear(Clarify.UNKNOWN_VALUE, patterns[0].text)
+        if literals:  # the values said after their column, as written
+            plan = apply_literals(plan, literals, model)
+            if plan is None:
+                raise Unclear(Clarify.UNKNOWN_VALUE, literals[0].value)
         plan = plan.with_changes(hidden_metrics=())
         if previous is None:  # a follow-up ("solo Online") keeps the grouping it had
             plan = drop_constant_dimensions(plan)
@@ -866,17 +874,23 @@ def _without_count_word(tokens: list[lx.Token], mentions: list) -> list[lx.Token
     return None
 
 
-def _check_largest_of_rows(plan: QueryPlan, mentions: list) -> None:
+def _check_largest_of_rows(plan: QueryPlan, mentions: list, model: SemanticModel) -> None:
     """ "the largest horsepower for the models": a superlative said of a plain column, read as
     every group's total sorted (no limit), answers neither "the largest" (one value) nor the
     row that holds it; a column of each row is seldom meant summed. Asked back; "the model
-    with the largest horsepower" (a top 1) and "the total horsepower" are not this."""
-    if plan.limit is not None or not plan.dimensions or plan.order is None:
+    with the largest horsepower" (a top 1 of the model's own column) and "the total
+    horsepower" are not this. A top 1 of a column of other rows, many per group ("the member
+    with the highest fee", fees being the sessions'), is: the largest fee or the largest sum?"""
+    if not plan.dimensions or plan.order is None:
         return
     ranked = plan.metrics[plan.order.metric] if plan.order.metric < len(plan.metrics) else None
     if ranked is None or not ranked.key.startswith("agg:sum:"):
         return
     summed = tuple(ranked.key.removeprefix("agg:sum:").split(".", 1))
+    if plan.limit is not None and not all(
+        d.table != summed[0] and _to_parent(model, summed[0], d.table) for d in plan.dimensions
+    ):
+        return
     for before, said in itertools.pairwise(mentions):
         if (
             before.kind not in ("most", "least")
@@ -1086,7 +1100,31 @@ def _is_followup(tokens: list[lx.Token], previous: QueryPlan | None) -> bool:
 
 def _fresh_ctx(model: SemanticModel, tokens: list[lx.Token], lang: str) -> Context:
     mentions, _unmapped = scan(model, tokens)
-    return Context(model, tokens, mentions, lang)
+    return Context(model, tokens, _compound_heads(mentions), lang)
+
+
+def _compound_heads(mentions: list) -> list:
+    """ "car manufacturers", "customer orders": a singular table noun right before another
+    table's noun only says which kind of the second it is (English puts the head last). One
+    mention of the head, never two tables (which counted the modifier's rows and took "its id"
+    from it)."""
+    out: list = []
+    for m in mentions:
+        a = out[-1] if out else None
+        if (
+            a is not None
+            and a.kind == m.kind == "schema"
+            and a.end == m.start
+            and not a.plural
+            and a.entries
+            and all(e.kind == "table" for e in a.entries)
+            and m.has("table")
+            and not {e.ref[0] for e in a.entries} & {e.ref[0] for e in m.of("table")}
+        ):
+            out[-1] = replace(m, start=a.start, text=f"{a.text} {m.text}")
+            continue
+        out.append(m)
+    return out
 
 
 def _plan(

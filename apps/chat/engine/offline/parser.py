@@ -609,6 +609,11 @@ def pick_value(ctx: Context, i: int, base: str) -> tuple[str, str, str] | None:
         return None
     scored.sort(key=lambda s: (-s[0], s[1], s[2], s[3]))
     top = scored[0]
+    if any(s[0] == top[0] and s[1] != top[1] for s in scored[1:]):
+        # "sessions in Austin" where both the members' and the coaches' city hold Austin, at
+        # the same distance: nothing said picks one, and the alphabet is no reason (two
+        # columns of one table holding the value, a name and a local name, filter one row set)
+        raise Unclear(Clarify.AMBIGUOUS_COLUMN, ctx.mentions[i].text)
     if any(e.quality < EXACT for e in entries):
         ctx.guesses += 1
     return top[1], top[2], top[3]
@@ -1056,6 +1061,8 @@ def collect_metrics(ctx: Context) -> tuple[list[MetricSlot], int | None, int | N
         if target.has("table") and (not target.has("metric") or _count_prefers_table(target)):
             table = max(target.of("table"), key=lambda e: e.quality).ref[0]
             used_by = _referencing_said(ctx, j, table) if distinct else None
+            if used_by is None and distinct:  # "the number of distinct languages": the value
+                used_by = _link_value_column(ctx, target, table)
             if used_by is not None:  # "the number of different languages of the films"
                 slots.append(MetricSlot(f"countd:{used_by[0]}.{used_by[1]}", j))
                 ctx.used.add(j)
@@ -1066,6 +1073,9 @@ def collect_metrics(ctx: Context) -> tuple[list[MetricSlot], int | None, int | N
         elif target.has("metric"):
             continue
         elif target.has("column") and not is_value(ctx, j):
+            if _identifier_number(ctx, i, j):  # "el número de teléfono": the column itself
+                ctx.used.add(i)
+                continue
             numeric = [e for e in target.of("column") if column_kind(ctx, e) == "number"]
             if numeric and not any(column_kind(ctx, e) == "text" for e in target.of("column")):
                 table, column = pick_numeric(ctx, j, numeric)  # "how many units": a sum
@@ -1100,6 +1110,35 @@ def collect_metrics(ctx: Context) -> tuple[list[MetricSlot], int | None, int | N
     _apply_aggregates(ctx, slots)
     slots.sort(key=lambda s: (s.mention is None, s.mention or 0))
     return slots, counted_table, counted_column
+
+
+def _identifier_number(ctx: Context, i: int, j: int) -> bool:
+    """ "el número de teléfono", "número de serie": "número de" before one singular text
+    column (no table, nothing between) names that column, an identifier; a count says its
+    rows in the plural ("el número de pedidos") or asks "cuántos"."""
+    words = tuple(t.norm for t in ctx.tokens[ctx.mentions[i].start : ctx.mentions[i].end])
+    target = ctx.mentions[j]
+    return (
+        words in (("numero", "de"), ("numero", "del"))
+        and j == i + 1
+        and not target.plural
+        and not target.has("table")
+        and all(column_kind(ctx, e) == "text" for e in target.of("column"))
+    )
+
+
+def _link_value_column(ctx: Context, target: Mention, table: str) -> tuple[str, str] | None:
+    """The text key column a counted link table is named by ("distinct languages" of
+    `countrylanguage(CountryCode, Language)`): one row per pair, so its different values are
+    counted, never its rows. None for a table with a key of its own (a row is one entity)."""
+    info = ctx.model.catalog.table(table)
+    if info is None or sum(c.primary_key for c in info.columns) < 2:  # noqa: PLR2004
+        return None
+    for e in target.of("column"):
+        col = info.column(e.ref[1]) if e.ref[0] == table else None
+        if col is not None and col.primary_key and column_kind(ctx, e) == "text":
+            return e.ref
+    return None
 
 
 def each_group(ctx: Context, i: int) -> bool:
