@@ -57,6 +57,7 @@ from .suggest import clarify_message, meant_dimensions, suggestions
 from .superlatives import read_superlatives
 from .than import take_than
 from .typos import correct as correct_typos
+from .units import units_said
 from .verbs import YearVerb, check_year_verbs, column_verbs, predominant_rows, year_verbs
 from .verbs import said as said_verbs
 
@@ -127,6 +128,10 @@ def _interpret(
     weighed = column_verbs(model, tokens, mentions, unmapped)
     if weighed is not None:  # "cars weighing more than 3000": the verb is the weight column
         tokens = weighed
+        mentions, unmapped = scan(model, tokens)
+    unitless = units_said(model, tokens, mentions, unmapped)
+    if unitless is not None:  # "longer than 100 minutes": the length column is in minutes
+        tokens = unitless
         mentions, unmapped = scan(model, tokens)
     top = predominant_rows(model, tokens, mentions, unmapped)
     if top is not None:  # "the language predominantly spoken in X": the top row by its measure
@@ -437,9 +442,18 @@ def _numeric_between(tokens: list[lx.Token]) -> list[lx.Token]:
     return out
 
 
+def _number_said(token: lx.Token) -> bool:
+    """A number in digits or a number word ("two", "tres"; not "once", Spanish eleven and
+    English one time, nor a grammar word like "una")."""
+    if token.kind == "number":
+        return True
+    return token.norm in lx.NUMBER_WORDS and token.norm not in lx.STOPWORDS and token.norm != "once"
+
+
 def _or_more(tokens: list[lx.Token], i: int) -> list[lx.Token] | None:
-    """ "3 or more", "3 o más", "5 or fewer", "5 o menos": the comparison before the number."""
-    if i + 2 >= len(tokens) or tokens[i].kind != "number":
+    """ "3 or more", "3 o más", "5 or fewer", "5 o menos", "two or more": the comparison before
+    the number (a number word stays a word: the scan reads it after "at least")."""
+    if i + 2 >= len(tokens) or not _number_said(tokens[i]):
         return None
     words = tuple(t.norm for t in tokens[i + 1 : i + 3])
     if words in (("or", "more"), ("o", "mas")):
@@ -884,6 +898,8 @@ def _entities_with_count(tokens: list[lx.Token], mentions: list) -> list[lx.Toke
             continue
         counted = mentions[k + 3]
         e = k - 1  # the entity, past the values that narrow it ("countries in Europe have…")
+        if e > 0 and kinds[e] == "list" and tokens[mentions[e].start].norm in _RELATIVE:
+            e -= 1  # "the districts which have at least two addresses"
         while e > 0 and mentions[e].kind == "schema" and mentions[e].has("value"):
             e -= 1
         entity = mentions[e]
@@ -925,6 +941,9 @@ def _entities_with_count(tokens: list[lx.Token], mentions: list) -> list[lx.Toke
             *[t for n, t in enumerate(tokens[entity.end :], start=entity.end) if n not in prefix],
         ]
     return None
+
+
+_RELATIVE = lx.words("which that who que cuales")
 
 
 def _names_head(tokens: list[lx.Token], modifier, head) -> bool:  # noqa: ANN001

@@ -99,6 +99,39 @@ def read_number_of(ctx: Context, parts: Parts) -> None:
             continue
         parts.numeric.append(NumericFilter(table, column, "=", float(m.value[0])))
         ctx.used.update({k, k + 1})
+    for k, m in enumerate(ctx.mentions[1:], start=1):
+        _read_column_of_number(ctx, parts, k, m)
+
+
+_OF = lx.words("of de del")
+
+
+def _read_column_of_number(ctx: Context, parts: Parts, k: int, m: Mention) -> None:
+    """ "a population of 80000", "a rental rate of 0.99", "una población de 80000": a numeric
+    column, "of", then a bare number that ends the phrase (nothing it counts after it) is that
+    column's value. A year ("population of 2000") may be a time: left to the time rules."""
+    if m.kind != "number" or k in ctx.used or k - 1 in ctx.used or m.value[1]:
+        return
+    value = float(m.value[0])
+    if value == int(value) and 1000 <= value <= 2999:
+        return
+    target = schema_mention(ctx, k - 1)
+    if target is None or target.has("metric") or target.has("table") or target.has("value"):
+        return
+    between = [t.norm for t in ctx.tokens[target.end : m.start]]
+    if len(between) != 1 or between[0] not in _OF:
+        return
+    after = ctx.mentions[k + 1] if k + 1 < len(ctx.mentions) else None
+    if after is not None and after.kind in ("schema", "time"):
+        return  # "the population of 3 countries", "la población de 2 ciudades"
+    numeric = [e for e in target.of("column") if column_kind(ctx, e) == "number"]
+    if not numeric or len(numeric) != len(target.entries):
+        return
+    table, column = pick_numeric(ctx, k - 1, numeric)
+    if table != parts.base and ctx.model.path(parts.base, table) is None:
+        return
+    parts.numeric.append(NumericFilter(table, column, "=", value))
+    ctx.used.update({k - 1, k})
 
 
 def _negated(ctx: Context, i: int) -> bool:

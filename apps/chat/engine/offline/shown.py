@@ -74,6 +74,18 @@ def names_its_columns(tokens: Sequence[lx.Token]) -> bool:
     return any(t.norm in lx.LABEL_NAME_WORDS | lx.LABEL_ID_WORDS for t in tokens)
 
 
+_ROWS_OPENERS = (("which",), ("cuales",), *lx.LIST_OPENERS)
+
+
+def asks_for_rows(tokens: Sequence[lx.Token]) -> bool:
+    """Whether the question opens by asking for the rows themselves ("Which countries have at
+    least 3 cities?", "Give the districts which have two or more addresses", "¿Cuáles son los
+    países con…"): the groups a HAVING keeps are the answer, their count only keeps them.
+    Said without such an opener ("Regions with more than 1000 orders") the count stays."""
+    words = tuple(t.norm for t in tokens if t.kind != "symbol")
+    return any(words[: len(opener)] == opener for opener in _ROWS_OPENERS)
+
+
 def plain_groups(plan: QueryPlan) -> bool:
     """A grouped answer whose rows are the groups themselves (no window, share, comparison,
     ranking within groups or average over periods, whose columns are read by position)."""
@@ -110,8 +122,14 @@ def hide_qualifier_measures(
             if n < len(plan.metrics) and said_only_as_qualifier(model, said, plan.metrics[n].key)
         )
     )
-    # shown when nothing else names the answer: no name or id word, no other measure asked
-    if not hidden or (len(hidden) == len(plan.metrics) and not names_its_columns(tokens)):
+    # shown when nothing else names the answer: no name or id word, no other measure asked,
+    # and no "which …"/"give the …" asking for the rows a HAVING keeps
+    kept_only = {h.metric for h in plan.having} >= set(hidden)
+    if not hidden or (
+        len(hidden) == len(plan.metrics)
+        and not names_its_columns(tokens)
+        and not (kept_only and asks_for_rows(tokens))
+    ):
         return plan
     return plan.with_changes(hidden_metrics=hidden)
 

@@ -57,14 +57,37 @@ _AMOUNT = lx.words("amount quantity")
 _AMOUNT_OF = lx.words("of")
 # The row singled out by the amount: "the car with/that has the smallest amount of …".
 _HAVING = lx.words("with has have had")
-_TRIGGERS = frozenset(_SIZE_EN) | _MORE_ES | _LESS_ES | _OFTEN | _AMOUNT
+# "life expectancy is longer than 72": a size comparative after a column compares that column.
+_SIZE_THAN_EN = {
+    "longer": "greater",
+    "taller": "greater",
+    "heavier": "greater",
+    "bigger": "greater",
+    "shorter": "less",
+    "lighter": "less",
+}
+_THAN_EN = lx.words("than")
+_COPULA = lx.words("is are was were be")
+# "How long is the average life expectancy?": the size question word asks for the column.
+_HOW = lx.words("how")
+_HOW_SIZE = lx.words("long tall heavy big large")
+_TRIGGERS = (
+    frozenset(_SIZE_EN) | _MORE_ES | _LESS_ES | _OFTEN | _AMOUNT | frozenset(_SIZE_THAN_EN)
+) | _HOW_SIZE
 
 
 def read_superlatives(model: SemanticModel, tokens: list[lx.Token]) -> list[lx.Token]:
     """The question's tokens with its superlative phrases said as the parser reads them."""
     if not any(t.norm in _TRIGGERS for t in tokens):
         return tokens
-    for rule in (_mode_of_column, _size_before_column, _size_after_column, _amount_of):
+    for rule in (
+        _mode_of_column,
+        _size_before_column,
+        _size_after_column,
+        _amount_of,
+        _size_than_after_column,
+        _how_long_is_column,
+    ):
         rewritten = rule(model, tokens)
         if rewritten is not None:
             tokens = rewritten
@@ -239,3 +262,63 @@ def _amount_of(model: SemanticModel, tokens: list[lx.Token]) -> list[lx.Token] |
     if _mention_at(mentions, at) is not None or not _names_column(_mention_at(mentions, at + 2)):
         return None
     return [*tokens[:at], *tokens[at + 2 :]]
+
+
+def _size_than_after_column(
+    model: SemanticModel, tokens: list[lx.Token]
+) -> list[lx.Token] | None:
+    """ "whose average life expectancy is longer than 72", "a weight that is heavier than
+    3000": a size comparative said of a column (right after it, past "is/are") compares that
+    column: "greater/less than". Said of rows ("films longer than 100", "cars that are
+    lighter than 3500") it keeps its own reading: the column named *length* or *weight*."""
+    if not any(t.norm in _SIZE_THAN_EN for t in tokens):
+        return None
+    mentions, _ = scan(model, tokens)
+    out = list(tokens)
+    changed = False
+    for i in range(1, len(tokens) - 1):
+        if tokens[i].norm not in _SIZE_THAN_EN or tokens[i + 1].norm not in _THAN_EN:
+            continue
+        end = i - 1 if tokens[i - 1].norm in _COPULA else i
+        if _names_column(_mention_ending(mentions, end)):
+            out[i] = _word(tokens[i], _SIZE_THAN_EN[tokens[i].norm])
+            changed = True
+    return out if changed else None
+
+
+def _how_long_is_column(model: SemanticModel, tokens: list[lx.Token]) -> list[lx.Token] | None:
+    """ "How long is the people's average life expectancy in Central Africa?": "how long/tall/
+    heavy is" before a column (past articles, a possessive and an aggregate word) asks for
+    that column: "what is …". Before anything else ("how long is the film X") it stays."""
+    at = next(
+        (
+            i
+            for i in range(len(tokens) - 3)
+            if tokens[i].norm in _HOW
+            and tokens[i + 1].norm in _HOW_SIZE
+            and tokens[i + 2].norm in _COPULA
+        ),
+        None,
+    )
+    if at is None:
+        return None
+    mentions, _ = scan(model, tokens)
+    after = next((m for m in mentions if m.start >= at + 3 and m.kind == "schema"), None)
+    if after is None or not _names_column(after):
+        return None
+    between = [t for t in tokens[at + 3 : after.start] if t.kind != "symbol"]
+    if any(t.norm not in _BEFORE_COLUMN | _WHOSE for t in between):
+        return None
+    return [
+        *tokens[:at],
+        _word(tokens[at], "what"),
+        tokens[at + 2],
+        *(t for t in between if t.norm not in _WHOSE),
+        *tokens[after.start :],
+    ]
+
+
+# Between "how long is" and the column: articles and an aggregate word; "the people's" only
+# says whose the column is (a word a catalog may give to a population column).
+_BEFORE_COLUMN = lx.words("the a an its their average mean typical")
+_WHOSE = lx.words("people persons")
