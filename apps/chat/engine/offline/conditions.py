@@ -228,6 +228,8 @@ def read_numeric(
             if target is not None:
                 break
             a = ctx.mentions[j]
+            if a.kind == "number" and j in ctx.used:
+                break  # "a rental rate of 0.99 and an inventory of below 3": that column is taken
             if j in slot_at:
                 count = ms.metric_agg(ctx.model, slots[slot_at[j]].key) in ("count", "countd")
                 # "revenue from sales over 1000": beside another metric, "sales" names the rows

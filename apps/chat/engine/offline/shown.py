@@ -21,6 +21,7 @@ from .scan import Mention
 from .semantic import SemanticModel
 
 _RANKS = frozenset({"most", "least", "rank"})
+_COPULA = frozenset({"is", "are", "was", "were", "es", "son", "era", "eran"})
 _LEADS = frozenset({"agg", "count"})  # "the largest number of", "an average life expectancy"
 
 
@@ -36,7 +37,8 @@ def qualifier_only(mentions: Sequence[Mention], k: int) -> bool:
         return True
     if j >= 1 and mentions[j].kind == "number" and mentions[j - 1].kind in _RANKS | {"cmp"}:
         return True
-    after = [m.kind for m in mentions[k + 1 : k + 3]]
+    # "whose average life expectancy is greater than 72": the copula may scan as a value ('IS')
+    after = [m.kind for m in mentions[k + 1 : k + 4] if m.text.lower() not in _COPULA][:2]
     return after == ["cmp", "number"]
 
 
@@ -74,7 +76,11 @@ def names_its_columns(tokens: Sequence[lx.Token]) -> bool:
     return any(t.norm in lx.LABEL_NAME_WORDS | lx.LABEL_ID_WORDS for t in tokens)
 
 
-_ROWS_OPENERS = (("which",), ("cuales",), *lx.LIST_OPENERS)
+# "Find/Return/List the employees who …" may want the count as well (a gold shows it): the
+# openers that only ask which rows they are.
+_ROWS_OPENERS = tuple(
+    tuple(p.split()) for p in lx.phrases("which | what are | what were | give | cuales | cuales son")
+)
 
 
 def asks_for_rows(tokens: Sequence[lx.Token]) -> bool:
