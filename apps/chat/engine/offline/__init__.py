@@ -57,7 +57,7 @@ from .suggest import clarify_message, meant_dimensions, suggestions
 from .superlatives import read_superlatives
 from .than import take_than
 from .typos import correct as correct_typos
-from .units import units_said
+from .units import measure_verbs, units_said
 from .verbs import YearVerb, check_year_verbs, column_verbs, predominant_rows, year_verbs
 from .verbs import said as said_verbs
 
@@ -128,6 +128,10 @@ def _interpret(
     weighed = column_verbs(model, tokens, mentions, unmapped)
     if weighed is not None:  # "cars weighing more than 3000": the verb is the weight column
         tokens = weighed
+        mentions, unmapped = scan(model, tokens)
+    measured = measure_verbs(model, tokens, mentions, unmapped)
+    if measured is not None:  # "how many people live in X", "how much area do they cover"
+        tokens = measured
         mentions, unmapped = scan(model, tokens)
     unitless = units_said(model, tokens, mentions, unmapped)
     if unitless is not None:  # "longer than 100 minutes": the length column is in minutes

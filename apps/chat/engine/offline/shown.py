@@ -31,6 +31,8 @@ def qualifier_only(mentions: Sequence[Mention], k: int) -> bool:
     de vida"), after a comparison and its number ("with at least 3 cities"), or right before a
     comparison and its number ("an average life expectancy greater than 72")."""
     j = k - 1
+    if j >= 0 and mentions[j].kind == "schema" and mentions[j].end == mentions[k].start:
+        j -= 1  # "at least 3 car manufacturers": the first word of a compound
     while j >= 0 and mentions[j].kind in _LEADS:
         j -= 1
     if j >= 0 and mentions[j].kind in _RANKS:

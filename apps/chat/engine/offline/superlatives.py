@@ -303,7 +303,16 @@ def _how_long_is_column(model: SemanticModel, tokens: list[lx.Token]) -> list[lx
     if at is None:
         return None
     mentions, _ = scan(model, tokens)
-    after = next((m for m in mentions if m.start >= at + 3 and m.kind == "schema"), None)
+    after = next(
+        (
+            m
+            for m in mentions
+            if m.start >= at + 3
+            and m.kind == "schema"
+            and not all(t.norm in _WHOSE for t in tokens[m.start : m.end])
+        ),
+        None,
+    )
     if after is None or not _names_column(after):
         return None
     between = [t for t in tokens[at + 3 : after.start] if t.kind != "symbol"]

@@ -13,6 +13,7 @@ unit is a wrong answer.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from datachat import text as tx
 
@@ -75,3 +76,79 @@ def _says_unit(model: SemanticModel, column: Mention, unit: lx.Token) -> bool:
         if not wanted & said:
             return False
     return True
+
+
+# "How many people live in Gelderland?": where a counted measure of people is, not a relation.
+_RESIDE = lx.words("live lives living lived reside resides residing vive viven habita habitan")
+_IN = lx.words("in en")
+# "How much surface area do the countries in the Caribbean cover together?"
+_HOW_MUCH = (("how", "much"), ("how", "many"))
+_DO = lx.words("do does did")
+
+
+def measure_verbs(
+    model: SemanticModel, tokens: list[lx.Token], mentions: list[Mention], unmapped: list[str]
+) -> list[lx.Token] | None:
+    """The tokens without a verb that only says where or whose a measure is: "how many people
+    *live* in X" (a residence verb right after a numeric column and before "in"), "how much
+    surface area do the countries in X *cover* (together)" (the unknown verb that ends a
+    do-question whose measure is a numeric column of the rows after "do": "how much surface
+    area of the countries in X"). None when neither is said."""
+    if not unmapped:
+        return None
+    unknown = set(unmapped)
+    at = mentions_by_token(mentions)
+    drop: set[int] = set()
+    for i, tok in enumerate(tokens[1:-1], start=1):
+        if tok.norm not in _RESIDE or tok.text not in unknown or tokens[i + 1].norm not in _IN:
+            continue
+        before = at.get(i - 1)
+        if before is not None and _numeric_column(model, before):
+            drop.add(i)
+    do_at = _do_verb(model, tokens, mentions, unknown)
+    if not drop and do_at is None:
+        return None
+    out: list[lx.Token] = []
+    for i, tok in enumerate(tokens):
+        if do_at is not None and i == do_at[0]:  # "do" -> "of"
+            out.append(replace(tok, text="of", norm="of", key=lx.word_key("of", tok.lang)))
+        elif i not in drop and not (do_at is not None and i in do_at[1]):
+            out.append(tok)
+    return out
+
+
+def _numeric_column(model: SemanticModel, m: Mention) -> bool:
+    if m.kind != "schema" or m.has("table") or m.has("value"):
+        return False
+    refs = [e.ref for e in m.of("column")]
+    return bool(refs) and all(
+        (sem := model.column(t, c)) is not None and sem.kind == "number" for t, c in refs
+    )
+
+
+def _do_verb(
+    model: SemanticModel, tokens: list[lx.Token], mentions: list[Mention], unknown: set[str]
+) -> tuple[int, set[int]] | None:
+    """Where "do" is and the verb (and "together") that go, or None."""
+    words = [t.norm for t in tokens]
+    if tuple(words[:2]) not in _HOW_MUCH:
+        return None
+    end = len(tokens)
+    while end > 0 and (tokens[end - 1].kind == "symbol" or words[end - 1] in lx.TOGETHER_WORDS):
+        end -= 1
+    verb = end - 1
+    # unknown, or a word read otherwise elsewhere ("cover" of "what period does it cover")
+    it = mentions_by_token(mentions).get(verb)
+    said = it is None or (it.kind == "coverage" and it.end - it.start == 1)
+    if verb < 4 or not said or tokens[verb].kind != "word" or words[verb] in lx.STOPWORDS:
+        return None
+    measure = next((m for m in mentions if m.start == 2), None)
+    if measure is None or not _numeric_column(model, measure) or words[measure.end] not in _DO:
+        return None
+    rows = next((m for m in mentions if m.start > measure.end), None)
+    if rows is None or rows.kind != "schema" or not rows.has("table"):
+        return None
+    owners = {e.ref[0] for e in measure.of("column")}
+    if not owners <= {e.ref[0] for e in rows.of("table")}:
+        return None
+    return measure.end, {verb, *(n for n in range(end, len(tokens)) if tokens[n].kind != "symbol")}
