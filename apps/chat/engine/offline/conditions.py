@@ -302,11 +302,17 @@ def _joined(ctx: Context, number: int, k: int) -> bool:
     )
 
 
+_COPULA = lx.words("is are was were es son era eran")
+
+
 def _above_average(ctx: Context, parts: Parts, k: int, op: str) -> None:
     """ "productos con precio de lista por encima del promedio", "films longer than average":
     the numeric column named before (or after) compared with its own mean. A measure of groups
     above the groups' average is not done: asked back."""
-    for j in (k - 1, k + 1, k - 2):
+    before = k - 1
+    if before > 0 and ctx.mentions[before].text.lower() in _COPULA:
+        before -= 1  # "whose population is above the average": "is" may scan as a value ('IS')
+    for j in (before, k + 1, before - 1):
         a = schema_mention(ctx, j)
         if a is None:
             continue

@@ -81,7 +81,7 @@ def names_its_columns(tokens: Sequence[lx.Token]) -> bool:
 # "Find/Return/List the employees who …" may want the count as well (a gold shows it): the
 # openers that only ask which rows they are.
 _ROWS_OPENERS = tuple(
-    tuple(p.split()) for p in lx.phrases("which | what are | what were | give | cuales | cuales son")
+    tuple(p.split()) for p in lx.phrases("which | what are | what were | give | que | cuales")
 )
 
 

@@ -112,6 +112,8 @@ def measure_verbs(
     for i, tok in enumerate(tokens):
         if do_at is not None and i == do_at[0]:  # "do" -> "of"
             out.append(replace(tok, text="of", norm="of", key=lx.word_key("of", tok.lang)))
+        elif do_at is not None and i == 2:  # what the rows cover together: their total
+            out += [replace(tok, text="total", norm="total", key=lx.word_key("total", tok.lang)), tok]
         elif i not in drop and not (do_at is not None and i in do_at[1]):
             out.append(tok)
     return out
