@@ -20,7 +20,7 @@ from apps.chat.tests.support import engine_database
 
 _SCHEMA = """
     CREATE TABLE countries (code TEXT PRIMARY KEY, name TEXT, continent TEXT, region TEXT,
-        population INTEGER, life_expectancy REAL, surface_area REAL);
+        population INTEGER, life_expectancy REAL, surface_area REAL, code2 TEXT);
     CREATE TABLE cities (id INTEGER PRIMARY KEY, name TEXT, district TEXT, population INTEGER,
         country_code TEXT REFERENCES countries(code));
     CREATE TABLE films (film_id INTEGER PRIMARY KEY, title TEXT, length INTEGER, rating TEXT,
@@ -28,11 +28,11 @@ _SCHEMA = """
 """
 _ROWS = {
     "countries": [
-        ("RU", "Ruritania", "Europe", "Western Europe", 80000, 71.5, 1000.0),
-        ("FR", "Freedonia", "Europe", "Eastern Europe", 500000, 78.0, 2500.0),
-        ("EL", "Elbonia", "Asia", "Eastern Asia", 700000, 65.0, 3000.0),
-        ("GR", "Grand Fenwick", "Asia", "Southern Asia", 3000, 60.0, 100.0),
-        ("KH", "Khemed", "Africa", "Northern Africa", 1200, 55.0, 800.0),
+        ("RU", "Ruritania", "Europe", "Western Europe", 80000, 71.5, 1000.0, "IS"),
+        ("FR", "Freedonia", "Europe", "Eastern Europe", 500000, 78.0, 2500.0, "FR"),
+        ("EL", "Elbonia", "Asia", "Eastern Asia", 700000, 65.0, 3000.0, "EL"),
+        ("GR", "Grand Fenwick", "Asia", "Southern Asia", 3000, 60.0, 100.0, "GR"),
+        ("KH", "Khemed", "Africa", "Northern Africa", 1200, 55.0, 800.0, "KH"),
     ],
     "cities": [
         (1, "Alpha", "North", 100, "RU"),
@@ -107,6 +107,22 @@ def test_a_which_question_shows_the_rows_a_having_keeps_not_the_count(shop) -> N
     # without a question opener the count is the answer's evidence and stays
     _sql, rows = _answer(shop, "Countries with at least 2 cities")
     assert rows == [("Elbonia", 2), ("Ruritania", 3)]
+
+
+def test_a_spanish_which_question_shows_the_rows_a_having_keeps(shop) -> None:  # noqa: ANN001
+    _sql, rows = _answer(shop, "¿Qué distritos tienen 2 o más cities?")
+    assert rows == [("North",), ("West",)]
+
+
+def test_a_copula_between_a_column_and_above_the_average(shop) -> None:  # noqa: ANN001
+    # "is" also scans as a stored code ('IS'): it stood between the column and the comparison
+    sql, rows = _answer(
+        shop,
+        "Find the number of cities in each district whose population is greater than the "
+        "average population of cities?",
+    )
+    assert "AVG(population)" in sql
+    assert rows == [("South", 1)]
 
 
 def test_a_column_of_a_number_is_its_value(shop) -> None:  # noqa: ANN001
