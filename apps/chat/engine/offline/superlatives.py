@@ -264,9 +264,7 @@ def _amount_of(model: SemanticModel, tokens: list[lx.Token]) -> list[lx.Token] |
     return [*tokens[:at], *tokens[at + 2 :]]
 
 
-def _size_than_after_column(
-    model: SemanticModel, tokens: list[lx.Token]
-) -> list[lx.Token] | None:
+def _size_than_after_column(model: SemanticModel, tokens: list[lx.Token]) -> list[lx.Token] | None:
     """ "whose average life expectancy is longer than 72", "a weight that is heavier than
     3000": a size comparative said of a column (right after it, past "is/are") compares that
     column: "greater/less than". Said of rows ("films longer than 100", "cars that are

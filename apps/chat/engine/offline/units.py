@@ -4,10 +4,10 @@
 kilos": the word after the number names the unit of the column compared. The catalog does not
 know unit words as such; the steward's description of the column does ("Length of the film in
 minutes"). A unit word is taken out of the question when the numeric column compared right
-before the number says that word (or its singular) in its description, its documented unit or its name; then the
-comparison reads as it would without it. Any other unit (a column in seconds asked in minutes,
-a column with no description) stays an unknown word and is asked back: a number in the wrong
-unit is a wrong answer.
+before the number says that word (or its singular) in its description, its documented unit
+or its name; then the comparison reads as it would without it. Any other unit (a column in
+seconds asked in minutes, a column with no description) stays an unknown word and is asked
+back: a number in the wrong unit is a wrong answer.
 """
 
 from __future__ import annotations
@@ -92,7 +92,7 @@ def measure_verbs(
     """The tokens without a verb that only says where or whose a measure is: "how many people
     *live* in X" (a residence verb right after a numeric column and before "in"), "how much
     surface area do the countries in X *cover* (together)" (the unknown verb that ends a
-    do-question whose measure is a numeric column of the rows after "do": "how much surface
+    do-question whose measure is a numeric column of the rows after "do": "how much total surface
     area of the countries in X"). None when neither is said."""
     if not unmapped:
         return None
@@ -105,7 +105,7 @@ def measure_verbs(
         before = at.get(i - 1)
         if before is not None and _numeric_column(model, before):
             drop.add(i)
-    do_at = _do_verb(model, tokens, mentions, unknown)
+    do_at = _do_verb(model, tokens, mentions)
     if not drop and do_at is None:
         return None
     out: list[lx.Token] = []
@@ -113,7 +113,10 @@ def measure_verbs(
         if do_at is not None and i == do_at[0]:  # "do" -> "of"
             out.append(replace(tok, text="of", norm="of", key=lx.word_key("of", tok.lang)))
         elif do_at is not None and i == 2:  # what the rows cover together: their total
-            out += [replace(tok, text="total", norm="total", key=lx.word_key("total", tok.lang)), tok]
+            out += [
+                replace(tok, text="total", norm="total", key=lx.word_key("total", tok.lang)),
+                tok,
+            ]
         elif i not in drop and not (do_at is not None and i in do_at[1]):
             out.append(tok)
     return out
@@ -129,7 +132,7 @@ def _numeric_column(model: SemanticModel, m: Mention) -> bool:
 
 
 def _do_verb(
-    model: SemanticModel, tokens: list[lx.Token], mentions: list[Mention], unknown: set[str]
+    model: SemanticModel, tokens: list[lx.Token], mentions: list[Mention]
 ) -> tuple[int, set[int]] | None:
     """Where "do" is and the verb (and "together") that go, or None."""
     words = [t.norm for t in tokens]
