@@ -109,6 +109,17 @@ def _names_column(mention: Mention | None) -> bool:
     )
 
 
+def _names_measure(model: SemanticModel, mention: Mention | None) -> bool:
+    """A mention of numeric columns (or a metric): "life expectancy", not "models" (a text
+    column of names, whose rows are compared by their weight)."""
+    if not _names_column(mention):
+        return False
+    return all(
+        (sem := model.column(e.ref[0], e.ref[1])) is not None and sem.kind == "number"
+        for e in mention.of("column")
+    )
+
+
 def _mention_at(mentions: list[Mention], start: int) -> Mention | None:
     return next((m for m in mentions if m.start == start), None)
 
@@ -278,7 +289,7 @@ def _size_than_after_column(model: SemanticModel, tokens: list[lx.Token]) -> lis
         if tokens[i].norm not in _SIZE_THAN_EN or tokens[i + 1].norm not in _THAN_EN:
             continue
         end = i - 1 if tokens[i - 1].norm in _COPULA else i
-        if _names_column(_mention_ending(mentions, end)):
+        if _names_measure(model, _mention_ending(mentions, end)):
             out[i] = _word(tokens[i], _SIZE_THAN_EN[tokens[i].norm])
             changed = True
     return out if changed else None
