@@ -94,8 +94,6 @@ def measure_verbs(
     surface area do the countries in X *cover* (together)" (the unknown verb that ends a
     do-question whose measure is a numeric column of the rows after "do": "how much total surface
     area of the countries in X"). None when neither is said."""
-    if not unmapped:
-        return None
     unknown = set(unmapped)
     at = mentions_by_token(mentions)
     drop: set[int] = set()
