@@ -926,6 +926,8 @@ def _entities_with_count(tokens: list[lx.Token], mentions: list) -> list[lx.Toke
         counted = mentions[k + 3]
         e = k - 1  # the entity, past the values that narrow it ("countries in Europe have…")
         if e > 0 and kinds[e] == "list" and tokens[mentions[e].start].norm in _RELATIVE:
+            if kinds.count("cmp") > 1:
+                continue  # "which produce at least 2 models and more than 3 cars": two counts
             e -= 1  # "the districts which have at least two addresses"
         while e > 0 and mentions[e].kind == "schema" and mentions[e].has("value"):
             e -= 1
