@@ -41,7 +41,7 @@ from .literals import apply_literals, take_literals
 from .parser import Clarify, Context, Unclear, schema_request
 from .parts import NeedsFact, Parts
 from .patterns import apply_patterns, take_patterns
-from .planner import followup_plan, fresh_plan, read_parts
+from .planner import _to_parent, followup_plan, fresh_plan, read_parts
 from .reading import describe
 from .relations import (
     check_relations,
@@ -56,6 +56,7 @@ from .shown import drop_constant_dimensions, hide_qualifier_measures
 from .sqlgen import PlanError, compile_sql
 from .suggest import clarify_message, meant_dimensions, suggestions
 from .superlatives import read_superlatives
+from .synonyms import read_synonyms
 from .than import take_than
 from .typos import correct as correct_typos
 from .units import measure_verbs, units_said
@@ -136,6 +137,9 @@ def _interpret(
     tokens, fixes = correct_typos(model, tokens, unmapped)
     if fixes:  # "regoin" -> "region": read the question again with the corrected words
         mentions, unmapped = scan(model, tokens)
+    tokens, synonyms_read = read_synonyms(model, tokens, mentions, unmapped)
+    if synonyms_read:  # "automobiles" -> "cars": a thesaurus synonym of one catalog name
+        mentions, unmapped = scan(model, tokens)
     weighed = column_verbs(model, tokens, mentions, unmapped)
     if weighed is not None:  # "cars weighing more than 3000": the verb is the weight column
         tokens = weighed
@@ -210,6 +214,7 @@ def _interpret(
         mentions, unmapped = scan(model, tokens)
     ctx = Context(model, tokens, mentions, lang)
     ctx.notes += [f"typo: {written} -> {fixed}" for written, fixed in fixes]
+    ctx.notes += [f"synonym: {written} -> {read}" for written, read in synonyms_read]
     request = schema_request(ctx)
     if request is not None and unmapped and not ctx.has("meaning", "values", "join"):
         request = None  # "DROP TABLE ventas" is not a question about the table
@@ -264,7 +269,7 @@ def _interpret(
             check_relations(plan, model, related)
         plan = negate_flag_pairs(plan, model)
         check_year_verbs(plan, year_read)
-        _check_largest_of_rows(plan, mentions)
+        _check_largest_of_rows(plan, mentions, model)
         if groups_counted:
             if not plan.having or not plan.dimensions:
                 raise Unclear(Clarify.NUMERIC_FILTER)
@@ -294,9 +299,10 @@ def _interpret(
         result = _clarify(question, model, ctx, lang, unclear, unmapped, with_suggestions)
         return Interpretation(**{**result.__dict__, "notes": (str(error),)})
     intent = _intent(plan, parts, lang, ctx, said_metric)
-    if fixes:  # say what was corrected, and be a little less sure
+    if fixes or synonyms_read:  # say what was corrected or read as, and be a little less sure
         confidence = round(max(0.5, intent.confidence - 0.04), 2)
-        intent = Intent(intent.type, confidence, intent.reasoning + _fixes_said(fixes, lang))
+        said_back = _fixes_said(fixes, lang) + _synonyms_said(synonyms_read, lang)
+        intent = Intent(intent.type, confidence, intent.reasoning + said_back)
     return Interpretation(
         route="SQL",
         intent=intent,
@@ -304,7 +310,16 @@ def _interpret(
         plan=plan,
         sql=sql,
         notes=tuple(ctx.notes),
-        reading=" · ".join(filter(None, (describe(plan, model, lang), said_verbs(year_read)))),
+        reading=" · ".join(
+            filter(
+                None,
+                (
+                    describe(plan, model, lang),
+                    said_verbs(year_read),
+                    _synonyms_reading(synonyms_read),
+                ),
+            )
+        ),
     )
 
 
@@ -382,6 +397,19 @@ def _fixes_said(fixes: list[tuple[str, str]], lang: str) -> str:
         return ""
     pairs = ", ".join(f"«{written}» → «{fixed}»" for written, fixed in fixes)
     return f"; {'corregido' if lang == 'es' else 'corrected'}: {pairs}"
+
+
+def _synonyms_said(read: list[tuple[str, str]], lang: str) -> str:
+    """The thesaurus readings, for the reasoning shown with the answer."""
+    if not read:
+        return ""
+    pairs = ", ".join(f"«{written}» → «{name}»" for written, name in read)
+    return f"; {'leído como' if lang == 'es' else 'read as'}: {pairs}"
+
+
+def _synonyms_reading(read: list[tuple[str, str]]) -> str:
+    """ "automobiles → car": the schema word each synonym was read as, in the interpretation."""
+    return ", ".join(f"{written} → {name}" for written, name in read)
 
 
 _REWRITE_FIRSTS = frozenset(phrase[0] for phrase in lx.REWRITES)
@@ -864,17 +892,23 @@ def _without_count_word(tokens: list[lx.Token], mentions: list) -> list[lx.Token
     return None
 
 
-def _check_largest_of_rows(plan: QueryPlan, mentions: list) -> None:
+def _check_largest_of_rows(plan: QueryPlan, mentions: list, model: SemanticModel) -> None:
     """ "the largest horsepower for the models": a superlative said of a plain column, read as
     every group's total sorted (no limit), answers neither "the largest" (one value) nor the
     row that holds it; a column of each row is seldom meant summed. Asked back; "the model
-    with the largest horsepower" (a top 1) and "the total horsepower" are not this."""
-    if plan.limit is not None or not plan.dimensions or plan.order is None:
+    with the largest horsepower" (a top 1 of the model's own column) and "the total
+    horsepower" are not this. A top 1 of a column of other rows, many per group ("the member
+    with the highest fee", fees being the sessions'), is: the largest fee or the largest sum?"""
+    if not plan.dimensions or plan.order is None:
         return
     ranked = plan.metrics[plan.order.metric] if plan.order.metric < len(plan.metrics) else None
     if ranked is None or not ranked.key.startswith("agg:sum:"):
         return
     summed = tuple(ranked.key.removeprefix("agg:sum:").split(".", 1))
+    if plan.limit is not None and not all(
+        d.table != summed[0] and _to_parent(model, summed[0], d.table) for d in plan.dimensions
+    ):
+        return
     for before, said in itertools.pairwise(mentions):
         if (
             before.kind not in ("most", "least")
@@ -1091,7 +1125,31 @@ def _is_followup(tokens: list[lx.Token], previous: QueryPlan | None) -> bool:
 
 def _fresh_ctx(model: SemanticModel, tokens: list[lx.Token], lang: str) -> Context:
     mentions, _unmapped = scan(model, tokens)
-    return Context(model, tokens, mentions, lang)
+    return Context(model, tokens, _compound_heads(mentions), lang)
+
+
+def _compound_heads(mentions: list) -> list:
+    """ "car manufacturers", "customer orders": a singular table noun right before another
+    table's noun only says which kind of the second it is (English puts the head last). One
+    mention of the head, never two tables (which counted the modifier's rows and took "its id"
+    from it)."""
+    out: list = []
+    for m in mentions:
+        a = out[-1] if out else None
+        if (
+            a is not None
+            and a.kind == m.kind == "schema"
+            and a.end == m.start
+            and not a.plural
+            and a.entries
+            and all(e.kind == "table" for e in a.entries)
+            and m.has("table")
+            and not {e.ref[0] for e in a.entries} & {e.ref[0] for e in m.of("table")}
+        ):
+            out[-1] = replace(m, start=a.start, text=f"{a.text} {m.text}")
+            continue
+        out.append(m)
+    return out
 
 
 def _plan(
