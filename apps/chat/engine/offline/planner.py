@@ -204,9 +204,14 @@ def _listing_subject(ctx: Context) -> tuple[int | None, int | None]:
     column_first = column_i is not None and table_i is not None and column_i < table_i
     categorical = column_i is not None and any(
         0 < len(ctx.model.column(*e.ref).values) <= CATEGORY_VALUES
+        and column_kind(ctx, e) != "number"
         for e in ctx.mentions[column_i].of("column")
-    )  # a column of names (hundreds of values) lists its rows, not its distinct values
-    if column_first and (ctx.column_table.get(column_i) is None or categorical):
+    )  # a column of names (hundreds of values) lists its rows, not its distinct values; a
+    # number of each row ("the best finishes of the players") is listed row by row
+    numbers = column_i is not None and all(
+        column_kind(ctx, e) == "number" for e in ctx.mentions[column_i].of("column")
+    )  # no distinct values to list: the numbers of the table's rows
+    if column_first and not numbers and (ctx.column_table.get(column_i) is None or categorical):
         return None, column_i  # "¿qué categorías de productos hay?": the distinct values
     return table_i, column_i
 
@@ -308,6 +313,10 @@ def read_parts(ctx: Context, *, base_hint: str | None = None, force_fact: bool =
     _average_per_entity(ctx, parts)
     if ctx.dropped:  # "maximum of" with nothing to take the maximum of: ask, naming the word
         raise Unclear(Clarify.UNUSED_WORD, ctx.dropped[0])
+    if not parts.metrics and ctx.mentions and ctx.mentions[0].kind == "count":
+        # "how many different store locations": a count that found nothing to count (a word
+        # between it and the column) is asked back, never answered with the rows
+        raise Unclear(Clarify.GENERIC, " ".join(t.text for t in ctx.tokens))
     if any(m.kind == "neg" and i not in ctx.used for i, m in enumerate(ctx.mentions)):
         # "¿qué productos no se vendieron?": a negation that filters nothing we can express
         raise Unclear(Clarify.GENERIC, " ".join(t.text for t in ctx.tokens))
@@ -664,6 +673,9 @@ def _read_listing(ctx: Context, parts: Parts) -> None:
             cols += [c for c in info.columns if model.column(table, c).kind != "id"]
         else:
             cols = [info.display] if info.display else list(info.columns[:1])
+        said = _columns_said_before(ctx, table_i, table)
+        if said and not info.named:  # "the final tables made and best finishes of players"
+            cols = said
         parts.listing = parts.subject_columns = [ColumnRef(table, c) for c in cols]
         return
     if column_i is not None:
@@ -684,6 +696,23 @@ def _read_listing(ctx: Context, parts: Parts) -> None:
     if lookup:
         return
     raise Unclear(Clarify.NO_METRIC)
+
+
+def _columns_said_before(ctx: Context, table_i: int, table: str) -> list[str]:
+    """The listed table's columns named before it, each said as a column only ("the X and
+    the Y of the players"): a table with no name column is listed by those, not by all."""
+    said: list[str] = []
+    for i in range(table_i):
+        m = ctx.mentions[i]
+        if m.kind in ("list", "conj") or (m.kind == "schema" and i in ctx.used):
+            continue
+        if m.kind != "schema" or is_value(ctx, i) or m.has("table") or m.has("metric"):
+            return []
+        own = [e for e in m.of("column") if e.ref[0] == table]
+        if not own or len(own) != len(m.entries):
+            return []
+        said.append(max(own, key=lambda e: e.quality).ref[1])
+    return said
 
 
 def _numeric_lookup(ctx: Context, parts: Parts) -> bool:
@@ -1000,6 +1029,8 @@ def _rank_subject(ctx: Context, k: int) -> int | None:
     """What a superlative ranks: the nearest group-able mention before it, else after it."""
     for j in range(k - 1, -1, -1):
         m = ctx.mentions[j]
+        if m.kind == "group" and j == k - 1:
+            continue  # "the company used by the most orchestras": the agent, not a grouping
         if m.kind in ("group", "compare", "cmp"):
             break
         if _dim_capable(ctx, j) and j not in ctx.used:
