@@ -3,8 +3,8 @@ flag filters, time ranges and grains, and percentages of a total."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
 import re
+from datetime import date, timedelta
 
 from datachat import text as tx
 
