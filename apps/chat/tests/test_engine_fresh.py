@@ -99,3 +99,12 @@ def test_a_typo_is_never_corrected_into_a_documentation_word(fresh):
     model, _conn = fresh
     result = interpret("Show the names of conductors that have conducted bands.", model)
     assert result.route != "RAG", result.intent
+
+
+def test_a_name_said_of_no_table_is_of_the_table_the_rest_is_about(fresh):
+    """ "the names of stores whose bonus …" ("stores" names no table): the names of the one
+    table whose columns the question says, not of another table joined to it."""
+    result, rows = _read(
+        fresh, "Find the names of stores whose bonus is more than the average bonus."
+    )
+    assert result.route == "CLARIFY" or sorted(r[0] for r in rows) == ["Ben"], result.sql
