@@ -108,3 +108,17 @@ def test_a_name_said_of_no_table_is_of_the_table_the_rest_is_about(fresh):
         fresh, "Find the names of stores whose bonus is more than the average bonus."
     )
     assert result.route == "CLARIFY" or sorted(r[0] for r in rows) == ["Ben"], result.sql
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "List the names of staff in descending order of bonus.",
+        "What are the names of the staff, sorted by bonus in descending order?",
+    ],
+)
+def test_a_listing_sorted_by_a_number_of_its_rows_is_those_rows_in_order(fresh, question):
+    """ "in descending order of X" with no superlative: every row, sorted, not one ranked."""
+    result, rows = _read(fresh, question)
+    assert result.route == "SQL", result.clarify
+    assert [r[0] for r in rows] == ["Ben", "Cat", "Ann"], result.sql

@@ -287,7 +287,12 @@ def read_parts(ctx: Context, *, base_hint: str | None = None, force_fact: bool =
     if parts.row_filter_metrics:
         kept = [k for n, k in enumerate(parts.metrics) if n not in parts.row_filter_metrics]
         parts.metrics = kept or [ctx.noun_key or ms.fact_count_key(model)]
-    if parts.order is not None and not (parts.dims or parts.grain) and base_hint is None:
+    sorted_rows = parts.listing_order is not None and not parts.metrics
+    if (
+        parts.order is not None
+        and not (parts.dims or parts.grain or sorted_rows)
+        and base_hint is None
+    ):
         _extreme_row(ctx, parts)
     if base_hint is None:
         _superlative_row(ctx, parts)
@@ -972,6 +977,8 @@ def _read_order(
                 subject = _rank_subject(ctx, k)
     if not ranked:
         return
+    if not parts.metrics and not followup and _listing_sorted(ctx, parts, direction):
+        return  # "the names of the conductors in ascending order of age": the rows, sorted
     if subject is not None:
         j = subject - 1
         if limit is None and j >= 0 and ctx.mentions[j].kind == "number" and j not in ctx.used:
@@ -994,6 +1001,38 @@ def _read_order(
     else:
         parts.order = Order(parts.order.metric, direction if direction is not None else True)
     parts.limit = limit
+
+
+def _listing_sorted(ctx: Context, parts: Parts, direction: bool | None) -> bool:
+    """ "List the names of conductors in ascending order of age", "sort the shops by number of
+    products": a listing only sorted (no superlative, no number kept) by one numeric column of
+    the listed table is those rows in that order. Taken only when exactly one such column is
+    said and not yet used."""
+    if not parts.listing_table or parts.dims or parts.limit is not None:
+        return False
+    if ctx.has("most", "least", "rank", "count"):
+        return False
+    candidates = [
+        i
+        for i, m in enumerate(ctx.mentions)
+        if m.kind == "schema"
+        and i not in ctx.used
+        and not is_value(ctx, i)
+        and not m.has("table")
+        and m.of("column")
+        and all(
+            e.ref[0] == parts.listing_table and column_kind(ctx, e) == "number"
+            for e in m.of("column")
+        )
+    ]
+    if len(candidates) != 1:
+        return False
+    i = candidates[0]
+    table, column = pick_numeric(ctx, i, list(ctx.mentions[i].of("column")))
+    ctx.used.add(i)
+    parts.listing_order = ColumnRef(table, column)
+    parts.order = Order(0, direction if direction is not None else False)
+    return True
 
 
 def _number_of_rows_grouped(ctx: Context, parts: Parts, k: int) -> tuple[int, int] | None:
