@@ -64,21 +64,12 @@ PERSONAL = {
     # The fresh Spider dev databases (people's names and birth dates).
     "battle_death": {},
     "course_teach": {"teacher": {"Name"}},
-    "employee_hire_evaluation": {"employee": {"Name"}},
-    "museum_visit": {},
-    "orchestra": {},
-    "pets_1": {"Student": {"LName"}},
-    "poker_player": {"people": {"Name", "Birth_Date"}},
-}  # fmt: skip
-# Personal columns the product does not flag yet (found when the fresh Spider databases were
-# added): their values show unmasked. The test fails once one is flagged, so that it moves up
-# to PERSONAL.
-NOT_FLAGGED_YET = {
-    "employee_hire_evaluation": {"shop": {"Manager_name"}},
+    "employee_hire_evaluation": {"employee": {"Name"}, "shop": {"Manager_name"}},
     "museum_visit": {"visitor": {"Name"}},
     "orchestra": {"conductor": {"Name"}},
-    "pets_1": {"Student": {"Fname"}},
-}
+    "pets_1": {"Student": {"LName", "Fname"}},
+    "poker_player": {"people": {"Name", "Birth_Date"}},
+}  # fmt: skip
 # Columns that must stay readable (no false positive that would cripple the database).
 NOT_PERSONAL = {
     "world_1": {"country": {"Name", "Continent"}, "city": {"Name", "District"}},
@@ -130,12 +121,6 @@ def test_an_analyst_sees_no_personal_column_unmasked(database, tmp_path):
         real = names[table.lower()]
         for column in columns:
             assert (real, column) in flagged, f"{real}.{column} not flagged personal"
-    for table, columns in NOT_FLAGGED_YET.get(database, {}).items():
-        for column in columns:
-            real = names[table.lower()]
-            assert (real, column) not in flagged, (
-                f"{real}.{column} is flagged now: move it to PERSONAL"
-            )
     for table, columns in NOT_PERSONAL[database].items():
         for column in columns:
             assert (names[table.lower()], column) not in flagged, f"{table}.{column} flagged"
