@@ -122,3 +122,22 @@ def test_a_listing_sorted_by_a_number_of_its_rows_is_those_rows_in_order(fresh, 
     result, rows = _read(fresh, question)
     assert result.route == "SQL", result.clarify
     assert [r[0] for r in rows] == ["Ben", "Cat", "Ann"], result.sql
+
+
+def test_a_command_word_opening_the_question_is_no_table_of_that_name(tmp_path):
+    """ "Please show the labels of bands …" where a table is called `show`: the command."""
+    model, conn = engine_database(
+        tmp_path / "shows.db",
+        """
+        CREATE TABLE bands (id INTEGER PRIMARY KEY, name TEXT, label TEXT, founded INTEGER);
+        CREATE TABLE show (id INTEGER PRIMARY KEY, band_id INTEGER REFERENCES bands(id),
+            attendance INTEGER);
+        """,
+        {
+            "bands": [(1, "North", "Decca", 2001), (2, "South", "Sony", 1999)],
+            "show": [(1, 1, 100), (2, 1, 50), (3, 2, 70)],
+        },
+    )
+    result = interpret("Please show the labels of bands in ascending order of founded.", model)
+    conn.close()
+    assert result.route == "CLARIFY" or "show" not in (result.sql or "").lower(), result.sql

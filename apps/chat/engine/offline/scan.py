@@ -250,6 +250,14 @@ def _stem_of_another_gloss(model: SemanticModel, token: Token, entries: tuple[En
     return made_from != token.norm
 
 
+_POLITE = lx.words("please por favor")
+
+
+def _opening(tokens: list[Token], i: int) -> bool:
+    """Whether token i opens the question (after "please" at most): where a command is said."""
+    return all(t.norm in _POLITE for t in tokens[:i])
+
+
 _AGENT = {"en": ("by", ("ed",)), "es": ("por", ("ado", "ada", "ados", "adas", "ido", "ida"))}
 
 
@@ -426,6 +434,8 @@ def scan(model: SemanticModel, tokens: list[Token]) -> tuple[list[Mention], list
             )
             i += span.length
             continue
+        if marker and marker[1] == "list" and schema_len == marker_len and _opening(tokens, i):
+            schema_len = 0  # "Please show the record formats …": the command, not `show`
         if schema_len == 1 and not marker and _participle_before_agent(model, tokens, i):
             i += 1  # "the company shared by the most orchestras": a verb, not `share`
             continue
