@@ -797,7 +797,8 @@ def _read_listing(ctx: Context, parts: Parts) -> None:
             cols = [info.display] if info.display else list(info.columns[:1])
         said = _columns_said_before(ctx, table_i, table)
         if said and not info.named:  # "the final tables made and best finishes of players"
-            cols = said
+            cols = [column for _i, column in said]
+            ctx.used.update(i for i, _column in said)
         parts.listing = parts.subject_columns = [ColumnRef(table, c) for c in cols]
         return
     if column_i is not None:
@@ -820,10 +821,10 @@ def _read_listing(ctx: Context, parts: Parts) -> None:
     raise Unclear(Clarify.NO_METRIC)
 
 
-def _columns_said_before(ctx: Context, table_i: int, table: str) -> list[str]:
+def _columns_said_before(ctx: Context, table_i: int, table: str) -> list[tuple[int, str]]:
     """The listed table's columns named before it, each said as a column only ("the X and
     the Y of the players"): a table with no name column is listed by those, not by all."""
-    said: list[str] = []
+    said: list[tuple[int, str]] = []
     for i in range(table_i):
         m = ctx.mentions[i]
         if m.kind in ("list", "conj") or (m.kind == "schema" and i in ctx.used):
@@ -833,7 +834,7 @@ def _columns_said_before(ctx: Context, table_i: int, table: str) -> list[str]:
         own = [e for e in m.of("column") if e.ref[0] == table]
         if not own or len(own) != len(m.entries):
             return []
-        said.append(max(own, key=lambda e: e.quality).ref[1])
+        said.append((i, max(own, key=lambda e: e.quality).ref[1]))
     return said
 
 
