@@ -341,7 +341,8 @@ def read_parts(ctx: Context, *, base_hint: str | None = None, force_fact: bool =
     _average_per_entity(ctx, parts)
     if ctx.dropped:  # "maximum of" with nothing to take the maximum of: ask, naming the word
         raise Unclear(Clarify.UNUSED_WORD, ctx.dropped[0])
-    if not parts.metrics and ctx.mentions and ctx.mentions[0].kind == "count":
+    opens_count = bool(ctx.mentions) and ctx.mentions[0].kind == "count"
+    if not parts.metrics and opens_count and ctx.mentions[0].start == 0 and ctx.has("distinct"):
         # "how many different store locations": a count that found nothing to count (a word
         # between it and the column) is asked back, never answered with the rows
         raise Unclear(Clarify.GENERIC, " ".join(t.text for t in ctx.tokens))
