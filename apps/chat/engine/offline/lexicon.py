@@ -274,13 +274,14 @@ ORDER_PHRASES = ("order by", "ordered by", "in order of", "sort by", "sorted by"
 ASC_PHRASES = phrases(
     """
     de menor a mayor | ascendente | ascending | asc | lowest to highest | smallest to largest |
-    least to most
+    least to most | ascending order | in ascending order | orden ascendente | en orden ascendente
     """
 )
 DESC_PHRASES = phrases(
     """
     de mayor a menor | descendente | descending | desc | highest to lowest | largest to smallest
-    | most to least
+    | most to least | descending order | in descending order | orden descendente |
+    en orden descendente
     """
 )
 

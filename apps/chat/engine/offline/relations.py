@@ -39,6 +39,8 @@ _SKIPPED_KINDS = frozenset({"most", "least", "rank", "count", "cmp", "number", "
 _BEFORE_KINDS = frozenset({"neg"})
 _EITHER = lx.words("either")
 _NEVER = lx.words("never nunca jamas")
+# "did not lose any ship with …": no related row at all meets it, rows with none included
+_ANY = lx.words("any ningun ninguna ninguno")
 _BOTH = lx.words("both ambos ambas neither nor ni")
 _WITH = {"es": "con", "en": "with"}
 _HAVE = {"es": "tienen", "en": "have"}
@@ -659,6 +661,7 @@ class RelatedRows:
     columns: tuple[str, ...] = ()
     counted: bool = False  # "how many countries speak both …": count them
     lang: str = "en"
+    none_at_all: bool = False  # "not … any": rows with no related row at all are kept too
 
     def listing(self, plan: QueryPlan, model: SemanticModel) -> QueryPlan:
         filtered = {(f.table, f.column) for f in plan.filters}
@@ -680,7 +683,7 @@ class RelatedRows:
                 rows_key=(self.fk, self.key),
                 rows_absent=self.absent,
                 rows_each=self.each,
-                rows_known=self.absent,
+                rows_known=self.absent and not self.none_at_all,
             )
         shown = self.columns or (
             (model.tables[self.table].display,) if model.tables[self.table].display else ()
@@ -694,7 +697,7 @@ class RelatedRows:
             rows_key=(self.fk, self.key),
             rows_absent=self.absent,
             rows_each=self.each,
-            rows_known=self.absent,
+            rows_known=self.absent and not self.none_at_all,
         )
 
 
@@ -819,6 +822,7 @@ def related_rows(
         tuple(columns),
         counted=bool(counts) or counted_by_metric is not None,
         lang=lang,
+        none_at_all=negated and any(w in _ANY for w in norms[start:first_value]),
     )
 
 

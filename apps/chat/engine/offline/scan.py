@@ -250,6 +250,29 @@ def _stem_of_another_gloss(model: SemanticModel, token: Token, entries: tuple[En
     return made_from != token.norm
 
 
+_POLITE = lx.words("please por favor")
+
+
+def _opening(tokens: list[Token], i: int) -> bool:
+    """Whether token i opens the question (after "please" at most): where a command is said."""
+    return all(t.norm in _POLITE for t in tokens[:i])
+
+
+_AGENT = {"en": ("by", ("ed",)), "es": ("por", ("ado", "ada", "ados", "adas", "ido", "ida"))}
+
+
+def _participle_before_agent(model: SemanticModel, tokens: list[Token], i: int) -> bool:
+    """A past participle right before its agent ("shared by", "compartido por") is the verb of
+    a passive, not the catalog name it shares only a stem with (`share`): a name said as
+    itself ("the share by region") is kept."""
+    tok = tokens[i]
+    agent, endings = _AGENT.get(tok.lang, ("", ()))
+    if i + 1 >= len(tokens) or tokens[i + 1].norm != agent or not tok.norm.endswith(endings):
+        return False
+    made_from = model.surfaces.get(tok.lang, {}).get(tok.key, tok.norm)
+    return made_from != tok.norm
+
+
 def _only_weak_values(tokens: list[Token], i: int, n: int, entries: tuple[Entry, ...]) -> bool:
     """Whether a stretch is only a lower-case name of hundreds, which needs evidence to be one."""
     said = " ".join(t.text for t in tokens[i : i + n])
@@ -440,6 +463,11 @@ def scan(model: SemanticModel, tokens: list[Token]) -> tuple[list[Mention], list
                 Mention("time", i, i + span.length, _text(tokens, i, span.length), time=span)
             )
             i += span.length
+            continue
+        if marker and marker[1] == "list" and schema_len == marker_len and _opening(tokens, i):
+            schema_len = 0  # "Please show the record formats …": the command, not `show`
+        if schema_len == 1 and not marker and _participle_before_agent(model, tokens, i):
+            i += 1  # "the company shared by the most orchestras": a verb, not `share`
             continue
         if marker and marker[1] == "neg" and _only_weak_values(tokens, i, schema_len, entries):
             schema_len = 0  # "que no hablan": a negation, not the country code 'NO'
