@@ -681,8 +681,9 @@ def _read_listing(ctx: Context, parts: Parts) -> None:
             # "los nombres de las ciudades", "city names" (a synonym that says its table) list
             # the table's rows, as "the names of the cities" does; a category's values are
             # listed once each
-            parts.distinct = not _says_own_table(ctx, column_i, table) or bool(
-                model.column(table, column).values
+            values = len(model.column(table, column).values)
+            parts.distinct = not _says_own_table(ctx, column_i, table) or (
+                0 < values <= CATEGORY_VALUES
             )
             return
     lookup = _numeric_lookup(ctx, parts)
