@@ -41,7 +41,8 @@ def document_deleted(sender, instance: Document, **kwargs) -> None:  # noqa: ANN
 
 @receiver(post_delete, sender=Organization, dispatch_uid="knowledge_organization_deleted")
 def organization_deleted(sender, instance: Organization, **kwargs) -> None:  # noqa: ANN001, ANN003
-    """A deleted org's source files leave `sources/` once the delete commits (kept aside)."""
+    """A deleted org's source files leave `sources/` (kept aside) and its vector collections are
+    dropped, once the delete commits: an org created later with its slug starts empty."""
     from apps.knowledge.locations import org_sources_retire
 
     def retire() -> None:
@@ -53,7 +54,21 @@ def organization_deleted(sender, instance: Organization, **kwargs) -> None:  # n
         if moved is not None:
             logger.warning("deleted org %s: its source files moved to %s", instance.slug, moved)
 
+    def drop_vectors() -> None:
+        # The per-document unindex tasks may wait for a worker; an org created meanwhile with
+        # the same slug would read the old org's chunks from the collection named by the slug.
+        from apps.knowledge.indexing import vector_store
+
+        try:
+            dropped = vector_store().reset_org(instance.slug)
+        except Exception as exc:  # noqa: BLE001 - never fail the delete; the operator is told
+            logger.error("the vectors of deleted org %s stay in the store: %s", instance.slug, exc)
+            return
+        if dropped:
+            logger.warning("deleted org %s: %d vector collections dropped", instance.slug, dropped)
+
     transaction.on_commit(retire)
+    transaction.on_commit(drop_vectors)
 
 
 # --- per-role PostgreSQL roles follow the access policies ------------------------------------

@@ -1,9 +1,9 @@
 """On a freshly connected foreign database, an analyst sees no personal column unmasked.
 
 Each public database of the corpus (tests/eval/foreign: Spider's sakila, world_1, car_1,
-dog_kennels, and Northwind's dump) is built into a SQLite file, connected to a new org with
-`manage.py add_datasource` exactly as a customer would, and an ANALYST of that org reads every
-table their default policy allows (`SELECT *`). Then:
+dog_kennels, the seven fresh Spider dev databases, and Northwind's dump) is built into a SQLite
+file, connected to a new org with `manage.py add_datasource` exactly as a customer would, and an
+ANALYST of that org reads every table their default policy allows (`SELECT *`). Then:
 
 - every column this test knows to be personal (customers' and staff's names, e-mails, phones,
   addresses, postal codes, fax numbers, birth dates, passwords) comes back as the mask, or its
@@ -61,6 +61,14 @@ PERSONAL = {
     },
     "world_1": {},
     "car_1": {},
+    # The fresh Spider dev databases (people's names and birth dates).
+    "battle_death": {},
+    "course_teach": {"teacher": {"Name"}},
+    "employee_hire_evaluation": {"employee": {"Name"}, "shop": {"Manager_name"}},
+    "museum_visit": {"visitor": {"Name"}},
+    "orchestra": {"conductor": {"Name"}},
+    "pets_1": {"Student": {"LName", "Fname"}},
+    "poker_player": {"people": {"Name", "Birth_Date"}},
 }  # fmt: skip
 # Columns that must stay readable (no false positive that would cripple the database).
 NOT_PERSONAL = {
@@ -69,6 +77,13 @@ NOT_PERSONAL = {
     "northwind": {"Customers": {"CompanyName", "City", "Country"}, "Products": {"ProductName"}},
     "sakila": {"film": {"title"}, "city": {"city"}},
     "dog_kennels": {"Dogs": {"name"}, "Breeds": {"breed_name"}},
+    "battle_death": {"battle": {"name", "result"}, "ship": {"name"}},
+    "course_teach": {"course": {"Course"}, "teacher": {"Hometown"}},
+    "employee_hire_evaluation": {"shop": {"Name", "Location"}, "employee": {"City"}},
+    "museum_visit": {"museum": {"Name"}},
+    "orchestra": {"orchestra": {"Orchestra", "Record_Company"}},
+    "pets_1": {"Pets": {"PetType"}},
+    "poker_player": {"people": {"Nationality"}},
 }
 
 

@@ -31,3 +31,27 @@ def test_a_deleted_orgs_files_are_kept_aside_and_a_new_org_with_its_slug_starts_
 
     again = organization_create(slug="shortlived", name="Someone else")
     assert not (org_sources_dir(again) / "ledger.db").exists()
+
+
+def test_a_deleted_orgs_vectors_are_dropped_even_when_no_worker_unindexes_them(
+    django_capture_on_commit_callbacks, monkeypatch
+):
+    """The per-document unindex waits for a worker; the org's collection goes at once, so an
+    org created meanwhile with the same slug never retrieves the old org's chunks."""
+    from apps.knowledge.indexing import document_index, org_vector_count
+    from apps.knowledge.services import document_upsert
+
+    org = organization_create(slug="shortvec", name="Short-lived")
+    with django_capture_on_commit_callbacks(execute=True):
+        doc, _ = document_upsert(
+            org=org, title="Churn", body="Churn is the share of customers lost.", kind="glossary"
+        )
+    document_index(document=doc)
+    assert org_vector_count(org) > 0
+
+    monkeypatch.setattr("apps.knowledge.outbox.outbox_dispatch", lambda row: None)  # no worker
+    with django_capture_on_commit_callbacks(execute=True):
+        org.delete()
+
+    again = organization_create(slug="shortvec", name="Someone else")
+    assert org_vector_count(again) == 0

@@ -6,9 +6,11 @@ with the flags it found. Two signals, either one flags a column:
 - **the name**, split into words whatever its style (`FirstName`, `first_name`, `FIRST NAME`,
   `HomePhone`, `fecha_nacimiento`), in English and Spanish: e-mail, phone, fax, address,
   postal code, birth date, first/last name, DNI/NIE/NIF, SSN, passport, IBAN, bank account,
-  card number, salary, password. A bare `name`/`nombre`/`full name` is a person's name only in
-  a person-like table (customers, employees, staff, owners, contacts, …): a product's or a
-  country's name is not personal. Keys (`address_id`, `customer_key`) never are.
+  card number, salary, password (also the short `fname`/`lname`). A bare `name`/`nombre`/
+  `full name` is a person's name only in a person-like table (customers, employees, staff,
+  owners, visitors, conductors, …) or when the column's own words name a person
+  (`manager_name`, `nombre_cliente`): a product's, a shop's or a country's name is not
+  personal. Keys (`address_id`, `customer_key`) never are.
 - **the values**, on a sample of a text column: most values look like an e-mail address, a
   phone number, an IBAN (mod-97 checked) or a payment card number (Luhn checked).
 
@@ -45,7 +47,8 @@ _PII_WORDS = frozenset(
         email emails mail correo correos phone phones telephone telefono telefonos tel movil
         mobile cellphone cell celular fax address addresses direccion direcciones domicilio
         street calle zip zipcode postcode postalcode surname surnames apellido apellidos
-        firstname lastname birthdate birthday dob nacimiento dni nie nif ssn passport pasaporte
+        firstname lastname fname lname mname birthdate birthday dob nacimiento dni nie nif ssn
+        passport pasaporte
         password passwd contrasena iban salary salaries salario salarios sueldo sueldos nomina
         nominas payroll wage wages
         """
@@ -74,7 +77,16 @@ _PERSON_TABLE_WORDS = frozenset(
         teachers profesor profesores author authors autor autores actor actors guest guests
         passenger passengers candidate candidates applicant applicants seller sellers vendedor
         vendedores buyer buyers subscriber subscribers representative representatives pilot
-        pilots singer singers player players manager managers
+        pilots singer singers player players manager managers visitor visitors visitante
+        visitantes conductor conductors director directors musician musicians artist artists
+        athlete athletes referee referees doctor doctors physician physicians
+        nurse nurses medico medicos vet vets agent agents participant participants
+        attendee attendees volunteer volunteers voluntario voluntarios citizen citizens
+        ciudadano ciudadanos resident residents residente residentes tenant tenants inquilino
+        inquilinos borrower borrowers lender lenders instructor instructors lecturer lecturers
+        advisor advisors supervisor supervisors pupil pupils estudiante estudiantes reviewer
+        reviewers technician technicians tecnico tecnicos officer officers captain captains
+        judge judges lawyer lawyers abogado abogados
         """
     )
 )
@@ -132,7 +144,10 @@ def name_is_pii(table: str, column: str) -> bool:
     if any(word in _NAME_WORDS for word in words) or words[-2:] == ["full", "name"]:
         # "name", "customer name", "full name" of a person; "company name" is a firm's.
         business = {"company", "compania", "empresa", "business", "firm", "store", "shop"}
-        return person_table(table) and not business & set(words)
+        if business & set(words):
+            return False
+        # "manager_name", "nombre_cliente": a person's name in any table.
+        return person_table(table) or any(word in _PERSON_TABLE_WORDS for word in words)
     return False
 
 

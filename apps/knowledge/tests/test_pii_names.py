@@ -1,0 +1,39 @@
+"""Which column names say personal data: a person's name by its table or by its own words."""
+
+from __future__ import annotations
+
+import pytest
+
+from apps.knowledge.engine.pii import name_is_pii
+
+
+@pytest.mark.parametrize(
+    ("table", "column"),
+    [
+        ("visitor", "Name"),  # a table of visitors, conductors, …: their names
+        ("conductor", "Name"),
+        ("student", "Fname"),  # the short forms of first and last name
+        ("student", "LName"),
+        ("shop", "Manager_name"),  # the column's own words name a person, whatever the table
+        ("pedidos", "nombre_cliente"),
+        ("orders", "CustomerName"),
+    ],
+)
+def test_a_persons_name_is_personal(table, column):
+    assert name_is_pii(table, column)
+
+
+@pytest.mark.parametrize(
+    ("table", "column"),
+    [
+        ("shop", "Name"),  # a shop's, a museum's, a country's name is not a person's
+        ("museum", "Name"),
+        ("country", "Name"),
+        ("supplier", "CompanyName"),
+        ("visitor", "visitor_id"),  # keys never are
+        ("products", "ProductName"),
+        ("film", "director"),  # a role column without a name word: not by its name alone
+    ],
+)
+def test_other_names_are_not_personal(table, column):
+    assert not name_is_pii(table, column)
