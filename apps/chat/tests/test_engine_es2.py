@@ -27,6 +27,9 @@ _ATLAS = """
     CREATE TABLE city (ID INTEGER PRIMARY KEY, Name TEXT,
         CountryCode TEXT REFERENCES country(Code), Population INTEGER);
     CREATE TABLE film (film_id INTEGER PRIMARY KEY, title TEXT, rating TEXT, length INTEGER);
+    CREATE TABLE store (store_id INTEGER PRIMARY KEY, manager TEXT);
+    CREATE TABLE inventory (inventory_id INTEGER PRIMARY KEY,
+        film_id INTEGER REFERENCES film(film_id), store_id INTEGER REFERENCES store(store_id));
 """
 _ROWS = {
     "country": [
@@ -49,6 +52,8 @@ _ROWS = {
         *((n, f"Town {n}", "ELB", 1000 + n) for n in range(4, 80)),
     ],
     "film": [(1, "ALPHA", "PG", 90), (2, "BETA", "R", 120), (3, "GAMMA", "R", 100)],
+    "store": [(1, "Mike"), (2, "Jon")],
+    "inventory": [(1, 1, 1), (2, 2, 2), (3, 3, 2), (4, 1, 2)],
 }
 
 
@@ -73,6 +78,16 @@ def _with_synonyms(model, table: str, column: str, synonyms: tuple[str, ...]):  
             t = replace(t, columns=cols)
         tables.append(t)
     return build_semantic_model(replace(catalog, tables=tuple(tables)))
+
+
+def _with_table_synonyms(model, table: str, synonyms: tuple[str, ...]):  # noqa: ANN001, ANN202
+    from apps.chat.engine.offline import build_semantic_model
+
+    catalog = model.catalog
+    tables = tuple(
+        replace(t, synonyms=synonyms) if t.name == table else t for t in catalog.tables
+    )
+    return build_semantic_model(replace(catalog, tables=tables))
 
 
 def _rows(model, conn, question: str) -> list:  # noqa: ANN001
@@ -142,3 +157,15 @@ def test_an_adjective_after_its_noun_leaves_the_noun_to_the_verb(atlas, question
     is an adjective after them), and "distintos" counts the distinct languages."""
     model, conn = atlas
     assert _rows(model, conn, question) == [2]
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["¿Qué tienda tiene más artículos?", "Which store has the most items?"],
+)
+def test_a_tables_english_synonym_reaches_spanish_through_the_glossary(atlas, question):
+    """ "items" is a synonym of `inventory` (written in English only): "artículos" is its
+    Spanish, as a name's gloss is."""
+    model, conn = atlas
+    layered = _with_table_synonyms(model, "inventory", ("copies", "items"))
+    assert _rows(layered, conn, question) == ["Jon"]
