@@ -84,9 +84,7 @@ def _with_table_synonyms(model, table: str, synonyms: tuple[str, ...]):  # noqa:
     from apps.chat.engine.offline import build_semantic_model
 
     catalog = model.catalog
-    tables = tuple(
-        replace(t, synonyms=synonyms) if t.name == table else t for t in catalog.tables
-    )
+    tables = tuple(replace(t, synonyms=synonyms) if t.name == table else t for t in catalog.tables)
     return build_semantic_model(replace(catalog, tables=tables))
 
 

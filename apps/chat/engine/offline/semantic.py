@@ -661,7 +661,6 @@ def _index_tables(phrases: _Phrases, catalog: CatalogSnapshot, lang: str) -> Non
             _add(phrases, variant, Entry("table", (t.name,), GLOSS), variant_lang)
 
 
-
 def _index_synonym_glosses(phrases: _Phrases, catalog: CatalogSnapshot, lang: str) -> None:
     """A table's one-word synonym written in the other language reaches this one through the
     glossary as a name does ("items" of `inventory` → "artículos"), for a word that names
