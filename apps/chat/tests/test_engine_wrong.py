@@ -277,8 +277,11 @@ def test_a_stored_value_that_is_a_filler_word_is_asked_back_never_dropped(tmp_pa
     conn.commit()
     conn.close()
     model = engine_model(path)
-    said_plainly = interpret("How many makers are in the usa?", model)
+    said_plainly = interpret("How many makers are in usa?", model)
     assert said_plainly.route == "CLARIFY" and "usa" in said_plainly.clarify
+    # after "the" it is a noun, the name as stored (h-chain: `parser.named_after_article`)
+    after_the = interpret("How many makers are in the usa?", model)
+    assert after_the.route == "SQL" and "CountryName = 'usa'" in after_the.sql
     for question in ("How many makers are in the USA?", "How many makers are in france?"):
         result = interpret(question, model)
         assert result.route == "SQL" and "CountryName = " in result.sql, question

@@ -37,6 +37,7 @@ from . import lexicon as lx
 from . import measures as ms
 from .coverage import unused_mention
 from .labels import full_names, people_shown_whole
+from .literals import apply_literals, take_literals
 from .parser import Clarify, Context, Unclear, schema_request
 from .parts import NeedsFact, Parts
 from .patterns import apply_patterns, take_patterns
@@ -57,7 +58,14 @@ from .suggest import clarify_message, meant_dimensions, suggestions
 from .superlatives import read_superlatives
 from .than import take_than
 from .typos import correct as correct_typos
-from .verbs import YearVerb, check_year_verbs, column_verbs, predominant_rows, year_verbs
+from .verbs import (
+    YearVerb,
+    check_year_verbs,
+    column_verbs,
+    frequency_verbs,
+    predominant_rows,
+    year_verbs,
+)
 from .verbs import said as said_verbs
 
 __all__ = [
@@ -109,10 +117,13 @@ def _interpret(
     tokens = _numeric_between(_distinct_first(_rewrite_phrases(tokens)))
     tokens, shape = _analytic_shape(tokens)
     tokens, than = take_than(tokens)  # "greater than any country in Europe": read apart
-    tokens, patterns = take_patterns(question, tokens)
+    tokens, patterns = take_patterns(question, tokens, model)
     if previous is not None:
         tokens = _same_for(tokens)
     mentions, unmapped = scan(model, tokens)
+    tokens, literals = take_literals(question, model, tokens, mentions)
+    if literals:  # "the customer with the first name Linda": a value the index cannot hold
+        mentions, unmapped = scan(model, tokens)
     if previous is not None and previous.metrics:
         resorted = _resort(previous, mentions, lang, model)
         if resorted is not None:  # "ordénalo de menor a mayor", "sort it descending"
@@ -128,9 +139,17 @@ def _interpret(
     if weighed is not None:  # "cars weighing more than 3000": the verb is the weight column
         tokens = weighed
         mentions, unmapped = scan(model, tokens)
+    compound = _count_of_compound(model, tokens, mentions)
+    if compound is not None:  # "the number of car models": not "number of car" + "models"
+        tokens = compound
+        mentions, unmapped = scan(model, tokens)
     top = predominant_rows(model, tokens, mentions, unmapped)
     if top is not None:  # "the language predominantly spoken in X": the top row by its measure
         tokens = top
+        mentions, unmapped = scan(model, tokens)
+    often = frequency_verbs(model, tokens, mentions, unmapped)
+    if often is not None:  # "the film rented most often" -> "the film with the most rental"
+        tokens = often
         mentions, unmapped = scan(model, tokens)
     year_read: tuple[YearVerb, ...] = ()
     single = only_one(tokens, unmapped)
@@ -245,6 +264,10 @@ def _interpret(
             plan = apply_patterns(plan, patterns, _columns_before(read, plan, model), model)
             if plan is None:
                 raise Unclear(Clarify.UNKNOWN_VALUE, patterns[0].text)
+        if literals:  # the values said after their column, as written
+            plan = apply_literals(plan, literals, model)
+            if plan is None:
+                raise Unclear(Clarify.UNKNOWN_VALUE, literals[0].value)
         plan = plan.with_changes(hidden_metrics=())
         if previous is None:  # a follow-up ("solo Online") keeps the grouping it had
             plan = drop_constant_dimensions(plan)
@@ -936,6 +959,44 @@ def _entities_with_count(tokens: list[lx.Token], mentions: list) -> list[lx.Toke
             *tokens[entity.start : entity.end],
             *[t for n, t in enumerate(tokens[entity.end :], start=entity.end) if n not in prefix],
         ]
+    return None
+
+
+def _count_of_compound(
+    model: SemanticModel, tokens: list[lx.Token], mentions: list
+) -> list[lx.Token] | None:
+    """ "the number of car models": a count metric's phrase ("number of cars") that swallowed the
+    first word of a table's own phrase ("car models") right after it is a count of that table:
+    read as "how many car models". Only when the words from the metric's last one on are one
+    catalog phrase naming exactly that table, and the metric counts another table."""
+    for k, metric in enumerate(mentions[:-1]):
+        head = mentions[k + 1]
+        if metric.kind != "schema" or head.kind != "schema" or head.start != metric.end:
+            continue
+        keys = [e.ref[0] for e in metric.entries if e.kind == "metric"]
+        if len(keys) != len(metric.entries) or len(keys) != 1 or metric.end - metric.start < 2:
+            continue
+        counted = _counted_rows_table(model, keys[0])
+        tables = {e.ref[0] for e in head.of("table")}
+        if counted is None or len(tables) != 1 or counted in tables:
+            continue
+        joined = tokens[metric.end - 1 : head.end]
+        found, _unmapped = scan(model, joined)
+        if len(found) != 1 or found[0].kind != "schema" or found[0].end != len(joined):
+            continue
+        if {e.ref[0] for e in found[0].of("table")} != tables or found[0].has("metric"):
+            continue
+        first = tokens[metric.start]
+        words = ("cuantos",) if first.lang == "es" else ("how", "many")
+        said = [replace(first, text=w, norm=w, key=lx.word_key(w, first.lang)) for w in words]
+        return [*tokens[: metric.start], *said, *joined, *tokens[head.end :]]
+    return None
+
+
+def _counted_rows_table(model: SemanticModel, key: str) -> str | None:
+    metric = model.metrics.get(key)
+    if metric is not None and metric.agg in ("count", "countd"):
+        return metric.table
     return None
 
 

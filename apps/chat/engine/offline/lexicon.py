@@ -151,8 +151,9 @@ STOPWORDS = (tx.STOPWORDS["es"] | tx.STOPWORDS["en"]) - _READ_FUNCTION_WORDS | w
     calculated list listed overall totals within during per via s made make data info
     information figure figures number numbers value valor valores record records row rows entry
     entries result results
-    altogether combined about desde hasta between since until after before aplicado aplicada
-    aplicados aplicadas applied decir dices digas contar cuentame cuenteme averiguar mirar
+    altogether together juntos juntas combined about desde hasta between since until after
+    before aplicado aplicada aplicados aplicadas applied decir dices digas contar cuentame
+    cuenteme averiguar mirar
     informame informar reporta reporte report summary resumen resume quisieras tal saludos
     dolares dolar dollars dollar usd euros euro eur available disponible disponibles
     existentes exist exists existing through mediante traves using usando utilizando used
@@ -814,7 +815,16 @@ ALONG_WITH: dict[tuple[str, ...], tuple[str, ...]] = {
     ("junto", "con"): ("con",),
     ("junto", "a"): ("con",),
 }
+# "How many languages are spoken in the world?": the whole data, no filter (a place named
+# "world" would be a value said as such, "the region World").
+WHOLE_WORLD: dict[tuple[str, ...], tuple[str, ...]] = {
+    phrase: () for phrase in (
+        ("in", "the", "world"), ("around", "the", "world"), ("across", "the", "world"),
+        ("worldwide",), ("en", "el", "mundo"), ("en", "todo", "el", "mundo"),
+    )
+}  # fmt: skip
 REWRITES: dict[tuple[str, ...], tuple[str, ...]] = {
+    **WHOLE_WORLD,
     **COUNT_REQUESTS,
     **PRICE_ADJECTIVES,
     **NEGATED_WITH,

@@ -140,6 +140,19 @@ def _reachable(ctx: Context, base: str, table: str) -> int | None:
 # --- weak values and qualifiers -------------------------------------------------------------
 
 
+_ARTICLES = lx.words("the")
+
+
+def named_after_article(tokens: list[lx.Token], m: Mention) -> bool:
+    """ "produced in *the usa*": a whole stored value said exactly as stored right after "the"
+    is a noun, a name, whatever else the word may be ("usa" is also a Spanish verb)."""
+    return (
+        m.start > 0
+        and tokens[m.start - 1].norm in _ARTICLES
+        and any(m.text == str(e.ref[2]) for e in m.of("value"))
+    )
+
+
 def resolve_weak_values(ctx: Context) -> None:
     """A value that is also a common word ("Este", "este año") needs evidence to be a value:
     capitalised mid-sentence, next to its column's name, or listed with a sibling value."""
@@ -156,7 +169,7 @@ def resolve_weak_values(ctx: Context) -> None:
         # common word that happens to be a value.
         words = [t for t in ctx.tokens[m.start : m.end] if t.kind == "word"]
         words = [t for t in words if t.norm not in lx.FILLER and t.norm not in lx.STOPWORDS]
-        evidence = evidence or len(words) >= 2
+        evidence = evidence or len(words) >= 2 or named_after_article(ctx.tokens, m)
         if not words and not evidence and m.text.islower():
             # a lower-case grammar word ("hay", "is") is no name, whatever stands next to it:
             # "¿cuántos idiomas hay?" is not the language 'Haya'
@@ -1043,6 +1056,8 @@ def collect_metrics(ctx: Context) -> tuple[list[MetricSlot], int | None, int | N
         if target.has("table") and (not target.has("metric") or _count_prefers_table(target)):
             table = max(target.of("table"), key=lambda e: e.quality).ref[0]
             used_by = _referencing_said(ctx, j, table) if distinct else None
+            if used_by is None and distinct:  # "the number of distinct languages": the value
+                used_by = _link_value_column(ctx, target, table)
             if used_by is not None:  # "the number of different languages of the films"
                 slots.append(MetricSlot(f"countd:{used_by[0]}.{used_by[1]}", j))
                 ctx.used.add(j)
@@ -1053,6 +1068,9 @@ def collect_metrics(ctx: Context) -> tuple[list[MetricSlot], int | None, int | N
         elif target.has("metric"):
             continue
         elif target.has("column") and not is_value(ctx, j):
+            if _identifier_number(ctx, i, j):  # "el número de teléfono": the column itself
+                ctx.used.add(i)
+                continue
             numeric = [e for e in target.of("column") if column_kind(ctx, e) == "number"]
             if numeric and not any(column_kind(ctx, e) == "text" for e in target.of("column")):
                 table, column = pick_numeric(ctx, j, numeric)  # "how many units": a sum
@@ -1087,6 +1105,35 @@ def collect_metrics(ctx: Context) -> tuple[list[MetricSlot], int | None, int | N
     _apply_aggregates(ctx, slots)
     slots.sort(key=lambda s: (s.mention is None, s.mention or 0))
     return slots, counted_table, counted_column
+
+
+def _identifier_number(ctx: Context, i: int, j: int) -> bool:
+    """ "el número de teléfono", "número de serie": "número de" before one singular text
+    column (no table, nothing between) names that column, an identifier; a count says its
+    rows in the plural ("el número de pedidos") or asks "cuántos"."""
+    words = tuple(t.norm for t in ctx.tokens[ctx.mentions[i].start : ctx.mentions[i].end])
+    target = ctx.mentions[j]
+    return (
+        words in (("numero", "de"), ("numero", "del"))
+        and j == i + 1
+        and not target.plural
+        and not target.has("table")
+        and all(column_kind(ctx, e) == "text" for e in target.of("column"))
+    )
+
+
+def _link_value_column(ctx: Context, target: Mention, table: str) -> tuple[str, str] | None:
+    """The text key column a counted link table is named by ("distinct languages" of
+    `countrylanguage(CountryCode, Language)`): one row per pair, so its different values are
+    counted, never its rows. None for a table with a key of its own (a row is one entity)."""
+    info = ctx.model.catalog.table(table)
+    if info is None or sum(c.primary_key for c in info.columns) < 2:  # noqa: PLR2004
+        return None
+    for e in target.of("column"):
+        col = info.column(e.ref[1]) if e.ref[0] == table else None
+        if col is not None and col.primary_key and column_kind(ctx, e) == "text":
+            return e.ref
+    return None
 
 
 def each_group(ctx: Context, i: int) -> bool:

@@ -73,7 +73,9 @@ def _implied_metrics(ctx: Context, slots: list[MetricSlot]) -> None:
     """Verbs and nouns that imply a metric when none is named: "más vendido" -> units,
     "cuánto facturó" -> revenue, "ventas de X" -> revenue."""
     model = ctx.model
-    nouns = _fact_nouns(ctx)
+    # "which model has the largest horsepower": the rows ranked, not a count of them
+    ranks_column = _ranks_a_column(ctx)
+    nouns = [] if ranks_column else _fact_nouns(ctx)
     if nouns:
         money = any(_names_revenue(ctx, i) for i in nouns)
         ctx.noun_key = ms.revenue_key(model) if money else ms.fact_count_key(model)
@@ -101,6 +103,8 @@ def _implied_metrics(ctx: Context, slots: list[MetricSlot]) -> None:
         howmuch = ctx.has("howmuch") and not _names_other_measure(ctx)
         if key is None and (ctx.has("sell") or howmuch or nouns or ranked):
             key = ms.revenue_key(model)
+        if key is None and ranked and ranks_column:  # the column ranked takes its place
+            key = ms.fact_count_key(model)  # (`_read_leftovers`)
         if key is not None:
             slots.append(MetricSlot(key, nouns[0] if nouns else None, implied=True))
     for i in nouns:
@@ -109,6 +113,23 @@ def _implied_metrics(ctx: Context, slots: list[MetricSlot]) -> None:
         for i in range(len(ctx.mentions)):
             if soft_total(ctx, i) and i not in ctx.used:
                 ctx.used.add(i)  # "total revenue", "en total": no extra column
+
+
+def _ranks_a_column(ctx: Context) -> bool:
+    """A superlative right before a numeric column of a table other than the fact table ("the
+    largest horsepower"): the question ranks rows by that column, so a noun of the fact table
+    ("which model") names the rows ranked, not a count to rank by."""
+    fact = ctx.model.fact
+    for k, m in enumerate(ctx.mentions[:-1]):
+        after = ctx.mentions[k + 1]
+        if m.kind not in ("most", "least") or after.kind != "schema" or is_value(ctx, k + 1):
+            continue
+        if after.has("table") or after.has("metric"):
+            continue
+        columns = after.of("column")
+        if columns and all(column_kind(ctx, e) == "number" and e.ref[0] != fact for e in columns):
+            return True
+    return False
 
 
 def _opens_a_listing(ctx: Context) -> bool:
@@ -432,18 +453,23 @@ def _superlative_row(ctx: Context, parts: Parts) -> None:
         # city name ranks nothing the question asked
         raise Unclear(Clarify.RANK_WITHOUT_DIMENSION)
     info = model.tables.get(table)
-    if info is None or not info.display or any(d.table != table for d in parts.dims):
-        return
-    if ColumnRef(table, info.display) not in parts.dims:
-        return
-    labels = len(model.column(table, info.display).values)
-    if table == model.fact and 0 < labels <= CATEGORY_VALUES:
-        return  # "the product with the most revenue" on a sales table: a total per product
+    same = _same_rows(model, table)
+    of_the_row = _columns_of_the_row(ctx, parts, table, same)
+    if of_the_row is not None:  # "which model has the largest horsepower": the car's model
+        parts.dims = of_the_row
+    else:
+        if info is None or not info.display or any(d.table != table for d in parts.dims):
+            return
+        if ColumnRef(table, info.display) not in parts.dims:
+            return
+        labels = len(model.column(table, info.display).values)
+        if table == model.fact and 0 < labels <= CATEGORY_VALUES:
+            return  # "the product with the most revenue" on a sales table: a total per product
     if any(f.table != table and model.path(table, f.table) is None for f in parts.filters):
         return
     if any(f.table != table and model.path(table, f.table) is None for f in parts.numeric):
         return
-    if any(p.table != table for p in parts.projected):
+    if any(p.table not in same for p in parts.projected):
         return
     parts.base = parts.listing_table = table
     if parts.limit is None:  # "the names of the 3 countries with the largest population"
@@ -452,8 +478,8 @@ def _superlative_row(ctx: Context, parts: Parts) -> None:
     parts.listing = list(dict.fromkeys([*parts.dims, *parts.projected]))
     ranks_only = said_only_as_qualifier(model, ctx.mentions, key)
     asked = names_its_columns(ctx.tokens) or any(
-        cols & set(parts.listing) for _i, t, cols in _properties_said(ctx) if t == table
-    )  # "the name of the country with…", "the horsepower of the car with…"
+        cols & set(parts.listing) for _i, t, cols in _properties_said(ctx, same) if t == table
+    )  # "the name of the country with…", "the horsepower of the car with…", "the model of…"
     if not (ranks_only and asked) and ColumnRef(*column) not in parts.listing:
         parts.listing.append(ColumnRef(*column))  # "names and populations of …"
     parts.listing_order = ColumnRef(*column)
@@ -461,12 +487,97 @@ def _superlative_row(ctx: Context, parts: Parts) -> None:
     ctx.notes.append("superlative over the rows named")
 
 
+def _same_rows(model, table: str) -> set[str]:  # noqa: ANN001
+    """The table and those joined to it one to one (a foreign key from one primary key to the
+    other: `cars_data.Id` → `car_names.MakeId`): their columns are columns of the same rows."""
+    same = {table}
+    key = model.tables[table].key if table in model.tables else ()
+    for other, info in model.tables.items():
+        steps = model.path(table, other)
+        if other == table or not steps or len(steps) != 1 or len(info.key) != 1:
+            continue
+        left, left_column, right, right_column = steps[0]
+        mine, theirs = (left_column, right_column) if left == table else (right_column, left_column)
+        if key == (mine,) and info.key == (theirs,):
+            same.add(other)
+    return same
+
+
+def _columns_of_the_row(
+    ctx: Context, parts: Parts, table: str, same: set[str]
+) -> list[ColumnRef] | None:
+    """ "which model has the largest horsepower", where `model` names a table (its label) and
+    also a column of the ranked rows that refers to it (`car_names.Model` → `model_list.Model`):
+    the thing asked for is a column of the row with the extreme value, not a group whose column
+    is summed. Only for words that name a table or the label of one (an entity), never a
+    category column alone ("which continent has the largest population": a total per
+    continent)."""
+    model = ctx.model
+    # "the model of the car with …": the car, a table with no name of its own, is the row itself
+    itself = [
+        d
+        for d in parts.dims
+        if d.table in same
+        and not model.tables[d.table].display
+        and model.tables[d.table].key == (d.column,)
+    ]
+    others = [d for d in parts.dims if d not in itself]
+    if not others:  # "the horsepower of the car with …": the column shown, of that row
+        return [] if itself and parts.projected else None
+    if all(d.table == table for d in others):
+        return None  # the rows' own label: the rule of `_superlative_row` itself
+    found: list[ColumnRef] = []
+    for d in others:
+        info = model.tables[d.table]
+        mention = next(
+            (
+                m
+                for m in ctx.mentions
+                if m.kind == "schema"
+                and (d.table, d.column)
+                in {e.ref for e in m.of("column")}
+                | {(e.ref[0], model.tables[e.ref[0]].display) for e in m.of("table")}
+            ),
+            None,
+        )
+        if mention is None or not (mention.has("table") or info.display == d.column):
+            return None
+        own = [
+            ColumnRef(*e.ref)
+            for e in mention.of("column")
+            if e.ref[0] in same and _refers_to(model, ColumnRef(*e.ref), d)
+        ]
+        if not own and d.table in same:
+            own = [d]
+        if not own:
+            return None
+        found.append(own[0])
+    return found or None
+
+
+def _refers_to(model, column: ColumnRef, target: ColumnRef) -> bool:  # noqa: ANN001
+    """The column is the target itself or a foreign key to it."""
+    if column == target:
+        return True
+    steps = model.path(column.table, target.table)
+    return (
+        bool(steps)
+        and len(steps) == 1
+        and steps[0] == (column.table, column.column, target.table, target.column)
+    )
+
+
 def _shown_before_superlative(ctx: Context, i: int) -> bool:
     """A numeric column listed with other columns ("the name and population of …") before a
     superlative that ranks a numeric column further on ("… with the largest area"): it is shown
     with the row the superlative picks, not ranked by (`_superlative_row`)."""
     mentions = ctx.mentions
-    if not _in_a_list(ctx, i) or (
+    # "the horsepower of the car with the largest …", of rows with no name of their own (a
+    # named row's columns are shown when listed with its name: "the name and area of …")
+    of_the_rows = i + 1 in ctx.qualifiers and not any(
+        ctx.model.tables[e.ref[0]].display for e in mentions[i + 1].of("table")
+    )
+    if not (_in_a_list(ctx, i) or of_the_rows) or (
         i > 0 and mentions[i - 1].kind in ("most", "least", "rank", "agg")
     ):
         return False
@@ -528,10 +639,13 @@ def _names_an_entity(ctx: Context, f: Filter) -> bool:
     return (info is not None and info.display == f.column) or len(column.values) > CATEGORY_VALUES
 
 
-def _properties_said(ctx: Context) -> list[tuple[int, str, set[ColumnRef]]]:
+def _properties_said(
+    ctx: Context, same: set[str] | frozenset[str] = frozenset()
+) -> list[tuple[int, str, set[ColumnRef]]]:
     """(the table's mention, the table, its columns said of it): a column right before the
     table's name with only articles and "of"/"de" between ("the horsepower of the car",
-    "acelera el coche"), or right after it ("the car accelerate")."""
+    "acelera el coche"), or right after it ("the car accelerate"). With `same`, the tables of
+    the same rows as the table (joined one to one) hold its columns too ("the model of the car")."""
     found = []
     mentions = ctx.mentions
     for i, m in enumerate(mentions):
@@ -545,7 +659,8 @@ def _properties_said(ctx: Context) -> list[tuple[int, str, set[ColumnRef]]]:
             a, b = sorted((i, j))
             between = {t.norm for t in ctx.tokens[mentions[a].end : mentions[b].start]}
             if between <= (lx.FILLER if j < i else set()):
-                columns = {ColumnRef(*e.ref) for e in mentions[j].of("column") if e.ref[0] == table}
+                own = same if table in same else {table}
+                columns = {ColumnRef(*e.ref) for e in mentions[j].of("column") if e.ref[0] in own}
                 if columns:
                     found.append((i, table, columns))
     return found
@@ -791,6 +906,15 @@ def _read_dimensions(ctx: Context, parts: Parts, slots: list[MetricSlot]) -> Non
     for i, m in enumerate(ctx.mentions):
         if m.kind == "distinct" and i + 1 < len(ctx.mentions) and distinct_numbers(ctx, i + 1):
             pass  # "for different number of cylinders": grouped by them
+        elif m.kind == "distinct" and _for_each_number(ctx, parts, i):
+            # "the maximum accelerate for all the different cylinders": each value a group
+            numeric = list(ctx.mentions[i + 1].of("column"))
+            ref = ColumnRef(*pick_numeric(ctx, i + 1, numeric))
+            if ref not in parts.dims:
+                parts.dims.append(ref)
+            parts.dims_said = True
+            ctx.used.update({i, i + 1})
+            continue
         elif m.kind != "group":
             continue
         if i + 1 >= len(ctx.mentions):
@@ -871,6 +995,22 @@ def _read_dimensions(ctx: Context, parts: Parts, slots: list[MetricSlot]) -> Non
                 break
     if any(m.kind == "add" for m in ctx.mentions):
         parts.dims_add = True
+
+
+_FOR_EACH = lx.words("for per across para")
+_ALL_THE_EACH = lx.words("all the todos todas los las")
+
+
+def _for_each_number(ctx: Context, parts: Parts, i: int) -> bool:
+    """ "(the maximum accelerate) for (all the) different cylinders": a measure said before
+    "for … different/distinct" and a numeric column: every value of the column is a group, as
+    "for each number of cylinders" is; without "for" ("cars with different cylinders") not."""
+    if not parts.metrics or i + 1 >= len(ctx.mentions) or not _numeric_only(ctx, i + 1):
+        return False
+    k = ctx.mentions[i].start - 1
+    while k >= 0 and ctx.tokens[k].norm in _ALL_THE_EACH:
+        k -= 1
+    return k >= 0 and ctx.tokens[k].norm in _FOR_EACH
 
 
 def _measure_only(ctx: Context, i: int) -> bool:
@@ -1106,6 +1246,23 @@ def _key_of_a_group(ctx: Context, parts: Parts, i: int) -> ColumnRef | None:
     return None
 
 
+def _property_of_nameless_rows(ctx: Context, parts: Parts, i: int, same: set[str]) -> bool:
+    """Mention `i` is a column said of the listed table ("the model of the car", "the
+    horsepower of the cars"), a table whose rows have no name of their own, still listed by all
+    its columns (nothing else said to list): the column asked for is the answer, not every
+    column of those rows."""
+    table = parts.listing_table
+    info = ctx.model.tables[table]
+    if info.display or parts.listing != parts.subject_columns:
+        return False
+    return any(
+        k == i + 1
+        and t == table
+        and {ColumnRef(*e.ref) for e in ctx.mentions[i].of("column")} & cols
+        for k, t, cols in _properties_said(ctx, same)
+    )
+
+
 def _list_column(parts: Parts, word: str, extra: list[Entry]) -> None:
     """A word left over in a listing names one more column of the listed table. A word that
     is only part of several column names ("shipped" of `ShipCountry`, `ShipCity`, …) says
@@ -1133,6 +1290,12 @@ def _read_leftovers(ctx: Context, parts: Parts) -> None:
             continue
         if parts.listing_table and not parts.metrics:
             extra = [e for e in m.of("column") if e.ref[0] == parts.listing_table]
+            same = _same_rows(model, parts.listing_table)
+            if _property_of_nameless_rows(ctx, parts, i, same):
+                # "the model of the car whose …": that column (of the car's own rows, or of
+                # rows joined one to one), not every column of the cars
+                extra = extra or [e for e in m.of("column") if e.ref[0] in same]
+                parts.listing = []
             if extra:
                 _list_column(parts, m.text, extra)
                 ctx.used.add(i)

@@ -29,7 +29,7 @@ from datachat import text as tx
 from ..plan import ColumnRef, QueryPlan, plan_to_dict
 from . import lexicon as lx
 from . import measures as ms
-from .parser import Clarify, Unclear
+from .parser import Clarify, Unclear, named_after_article
 from .scan import Mention, mentions_by_token
 from .semantic import PARTIAL, SemanticModel, flag_true
 
@@ -59,6 +59,7 @@ class Relation:
     counted: bool  # a count or a rank of the entity after it ("the most languages")
     negated: bool  # "do not speak", "que no hablan"
     values: bool  # the entity after it is a value ("English")
+    one_each: bool = False  # each row before it has at most one row after it (a maker)
 
 
 @dataclass(frozen=True)
@@ -90,6 +91,14 @@ def _names_entity(mention: Mention) -> bool:
     return any(e.kind in ("table", "column") and e.quality == best for e in mention.entries)
 
 
+def _counts_rows(model: SemanticModel, mention: Mention) -> bool:
+    """ "the number of models created by …": a count of one table's rows, said as a metric."""
+    metrics = mention.of("metric")
+    return len(metrics) == len(mention.entries) == 1 and bool(
+        _counted_table(model, metrics[0].ref[0])
+    )
+
+
 def _names_rows(mention: Mention) -> bool:
     """A table, a value or a count of rows named: rows of an entity, not only a column."""
     return any(e.kind in ("table", "value", "metric") for e in mention.entries)
@@ -108,6 +117,16 @@ def _passive_words(tokens: list[lx.Token], at: dict[int, Mention], i: int) -> se
     """The auxiliary before a passive verb and the prepositions after it ("are spoken by",
     "se hablan en"), which a count read as *have* does not take."""
     found = {i - 1} if i > 0 and tokens[i - 1].norm in _PASSIVE_BE else set()
+    j = i + 1
+    while j < len(tokens) and tokens[j].norm in _ONE_AFTER:
+        found.add(j)
+        j += 1
+    return found
+
+
+def _agent_words(tokens: list[lx.Token], i: int) -> set[int]:
+    """The prepositions right after a verb ("built *by*", "hecho *por*")."""
+    found = set()
     j = i + 1
     while j < len(tokens) and tokens[j].norm in _ONE_AFTER:
         found.add(j)
@@ -158,6 +177,7 @@ def _needs_evidence(mention: Mention, tokens: list[lx.Token]) -> bool:
         and len(values) == len(mention.entries)
         and all(e.weak for e in values)
         and not tokens[mention.start].text[:1].isupper()
+        and not named_after_article(tokens, mention)
     )
 
 
@@ -177,6 +197,27 @@ def _glue(mention: Mention) -> bool:
 
 def _linked(model: SemanticModel, left: set[str], right: set[str]) -> bool:
     return any(a != b and (model.path(a, b) or model.path(b, a)) for a in left for b in right)
+
+
+def _one_each(model: SemanticModel, left: set[str], right: set[str]) -> bool:
+    """Each row of the entity before the verb reaches at most one row of the tables after it:
+    every step of every path goes out through a foreign key of the table it leaves to the
+    primary key of the next (a model's maker, that maker's country). "not built by X" is then
+    the row's own value that is not X, as "not of X" is."""
+    if not left or not right or left & right:
+        return False
+    for a in left:
+        for b in right:
+            steps = model.path(a, b)
+            if not steps:
+                return False
+            here = a
+            for table, _column, ref_table, ref_column in steps:
+                info = model.tables.get(ref_table)
+                if table != here or info is None or info.key != (ref_column,):
+                    return False
+                here = ref_table
+    return True
 
 
 def relation_verbs(
@@ -207,9 +248,12 @@ def relation_verbs(
             if asked is None and _passive_after(tokens, left, i):
                 asked = _where_of(tokens, at, left)  # "continents where Chinese is spoken"
             left, right = asked, left
+        elif right is None and left is not None and _stranded(tokens, i):
+            # "Which region is the city Kabul located in?": the region of the city named
+            left, right = _asked_of(tokens, at, left, _BE), left
         if left is None or right is None or not (_solid(left) and _solid(right)):
             continue
-        if not _names_entity(left):
+        if not (_names_entity(left) or _counts_rows(model, left)):
             continue  # "people live in …": a value is no entity that does anything
         if not (_names_rows(right) or counted_rows is not None):
             continue  # "clientes perdidos por región": a column after it groups, no entity
@@ -219,6 +263,10 @@ def relation_verbs(
         if not _linked(model, mine, theirs):
             continue
         with_count = "cmp" in kinds and "number" in kinds  # "more than 3 models"
+        values = right.has("value") and not right.has("table")
+        agent = kinds <= {"group"} and i + 1 < len(tokens) and tokens[i + 1].norm in _ONE_AFTER
+        named = {e.ref[0] for e in left.of("table")} or mine  # "models": the table, not a column
+        one_each = negated and values and agent and _one_each(model, named, theirs)
         found.append(
             Relation(
                 tok.text,
@@ -226,9 +274,12 @@ def relation_verbs(
                 frozenset(theirs),
                 counted=bool(kinds & {"most", "least", "rank", "count"}) or with_count,
                 negated=negated,
-                values=right.has("value") and not right.has("table"),
+                values=values,
+                one_each=one_each,
             )
         )
+        if one_each:  # "not built by Ford" -> "not Ford": the value negated row by row
+            drop |= _agent_words(tokens, i)
         if with_count:  # "languages have …": a column's values are grouped by the parser
             words = _WITH if _names_table(left) else _HAVE
             as_with[i] = words.get(tok.lang, words["en"])
@@ -298,10 +349,15 @@ def _grouped_entity(tokens: list[lx.Token], at: dict[int, Mention]) -> Mention |
     return None
 
 
-def _asked_of(tokens: list[lx.Token], at: dict[int, Mention], subject: Mention) -> Mention | None:
+def _asked_of(
+    tokens: list[lx.Token],
+    at: dict[int, Mention],
+    subject: Mention,
+    auxiliaries: frozenset[str] = _AUXILIARIES,
+) -> Mention | None:
     """ "Which language does the film AIRPORT POLLOCK use?": the entity asked about (language)
-    before "do/does/did" and the subject of a verb that ends the question (the film named),
-    or None."""
+    before "do/does/did" (or "is/are", `auxiliaries`) and the subject of a verb that ends the
+    question (the film named), or None."""
     own = _tables_of(subject)
     j = subject.start - 1
     while j >= 0:
@@ -316,10 +372,21 @@ def _asked_of(tokens: list[lx.Token], at: dict[int, Mention], subject: Mention) 
             j -= 1
             continue
         break
-    if j < 0 or tokens[j].norm not in _AUXILIARIES:
+    if j < 0 or tokens[j].norm not in auxiliaries:
         return None
     found, _negated = entity_before(tokens, at, j + 1)
     return found
+
+
+_STRANDED = lx.words("in at on from")
+
+
+def _stranded(tokens: list[lx.Token], i: int) -> bool:
+    """A participle whose preposition ends the question: "… is the city Kabul located in?"."""
+    j = i + 1
+    while j < len(tokens) and tokens[j].kind != "symbol" and tokens[j].norm in _STRANDED:
+        j += 1
+    return j > i + 1 and _last_word(tokens, j - 1)
 
 
 def _passive_after(tokens: list[lx.Token], value: Mention, i: int) -> bool:
@@ -385,12 +452,17 @@ def entity_before(
                 if _postposed(tokens, m, noun):
                     return noun, negated  # "idiomas oficiales que se hablan": the languages
                 return m, negated
+            if m.kind == "list" and lx.fold(m.text) in _BEFORE:
+                j = m.start - 1  # "the inventory *which* was rented": a relative pronoun
+                continue
             if m.kind not in _BEFORE_KINDS:
                 return None, False
             negated = True
             j = m.start - 1
             continue
         norm = tokens[j].norm
+        if norm in _BUT and negated:  # "models lighter than 3500 but not built by …"
+            return _coordinated_subject(tokens, at, j), negated
         if norm in _NEVER or norm in ("dont", "doesnt", "didnt"):
             negated = True
         if norm in _BEFORE or norm in _NEVER or norm in lx.FILLER or tokens[j].kind == "symbol":
@@ -398,6 +470,30 @@ def entity_before(
             continue
         return None, False
     return None, False
+
+
+_BUT = lx.words("but pero")
+_CLAUSE_OPENERS = lx.words("that which who are is were was que son es")
+
+
+def _coordinated_subject(tokens: list[lx.Token], at: dict[int, Mention], j: int) -> Mention | None:
+    """ "Which models are lighter than 3500 but not built by …": the negated verb after "but"
+    is said of the entity the clause before it is about (the table named right before its
+    "are"/"that"), or None. The clause between may hold only catalog mentions, numbers and
+    grammar words (no other verb nothing explains)."""
+    k = j - 1
+    while k >= 0 and tokens[k].norm not in _CLAUSE_OPENERS:
+        m = at.get(k)
+        word = tokens[k].kind == "word" and tokens[k].norm not in lx.STOPWORDS | lx.FILLER
+        if m is None and word:
+            return None  # another word nothing explains: not a clause this rule reads
+        k = (m.start if m is not None else k) - 1
+    while k >= 0 and at.get(k) is None and tokens[k].norm in _CLAUSE_OPENERS:
+        k -= 1
+    m = at.get(k)
+    if m is None or m.kind != "schema" or not m.has("table") or not _names_entity(m):
+        return None
+    return m
 
 
 def _entity_after(
@@ -520,7 +616,11 @@ def check_relations(plan: QueryPlan, model: SemanticModel, relations: Relations)
     in Madrid), and values after the verb filter, never group ("countries that speak English and
     French" asks for both, not one row per language)."""
     for relation in relations.found:
-        if relation.negated and not (plan.rows_plan is not None and plan.rows_absent):
+        negative = [f for f in plan.filters if f.op in ("!=", "not in")]
+        if relation.one_each:  # "not built by X": X is the one maker of each model
+            if not any(f.table in relation.right for f in negative):
+                raise Unclear(Clarify.UNUSED_WORD, relation.verb)
+        elif relation.negated and not (plan.rows_plan is not None and plan.rows_absent):
             raise Unclear(Clarify.UNUSED_WORD, relation.verb)
         if not (relation.left & _subject_tables(plan, model)):
             raise Unclear(
@@ -534,8 +634,12 @@ def check_relations(plan: QueryPlan, model: SemanticModel, relations: Relations)
             grouped = {d.table for d in plan.dimensions} & relation.right
             if not counted & relation.right or grouped - relation.left:
                 raise Unclear(Clarify.UNUSED_WORD, relation.verb)
-        negative = [f for f in plan.filters if f.op in ("!=", "not in")]
-        if plan.rows_plan is None and any(f.table in relation.right for f in negative):
+        one_row = relation.one_each
+        if (
+            plan.rows_plan is None
+            and not one_row
+            and any(f.table in relation.right for f in negative)
+        ):
             raise Unclear(
                 Clarify.UNUSED_WORD, relation.verb
             )  # "not in Madrid": a NOT EXISTS, or ask

@@ -57,14 +57,22 @@ _AMOUNT = lx.words("amount quantity")
 _AMOUNT_OF = lx.words("of")
 # The row singled out by the amount: "the car with/that has the smallest amount of …".
 _HAVING = lx.words("with has have had")
-_TRIGGERS = frozenset(_SIZE_EN) | _MORE_ES | _LESS_ES | _OFTEN | _AMOUNT
+# "the car with the minimum horsepower", "which model has the maximum weight": the aggregate
+# word after "with/has the" singles out a row, as "lowest"/"highest" does.
+_EXTREME = {
+    **dict.fromkeys(lx.words("maximum max maximo maxima"), ("highest", "mayor")),
+    **dict.fromkeys(lx.words("minimum min minimo minima"), ("lowest", "menor")),
+}
+_HAVING_THE = lx.words("with has have had con tiene tienen tenga the el la")
+_TRIGGERS = frozenset(_SIZE_EN) | _MORE_ES | _LESS_ES | _OFTEN | _AMOUNT | frozenset(_EXTREME)
 
 
 def read_superlatives(model: SemanticModel, tokens: list[lx.Token]) -> list[lx.Token]:
     """The question's tokens with its superlative phrases said as the parser reads them."""
     if not any(t.norm in _TRIGGERS for t in tokens):
         return tokens
-    for rule in (_mode_of_column, _size_before_column, _size_after_column, _amount_of):
+    rules = (_mode_of_column, _size_before_column, _size_after_column, _amount_of, _extreme_of_row)
+    for rule in rules:
         rewritten = rule(model, tokens)
         if rewritten is not None:
             tokens = rewritten
@@ -239,3 +247,28 @@ def _amount_of(model: SemanticModel, tokens: list[lx.Token]) -> list[lx.Token] |
     if _mention_at(mentions, at) is not None or not _names_column(_mention_at(mentions, at + 2)):
         return None
     return [*tokens[:at], *tokens[at + 2 :]]
+
+
+def _extreme_of_row(model: SemanticModel, tokens: list[lx.Token]) -> list[lx.Token] | None:
+    """ "which model has the minimum horsepower", "the car with the maximum mpg": "maximum" or
+    "minimum" after "with/has the" and before a column picks the row with that value (as
+    "the lowest horsepower"), not every group's MIN. "What is the maximum mpg of …" is not this
+    shape and stays an aggregate."""
+    at = [
+        i
+        for i in range(2, len(tokens) - 1)
+        if tokens[i].norm in _EXTREME
+        and tokens[i - 1].norm in _ALL_THE
+        and tokens[i - 2].norm in _HAVING_THE - _ALL_THE
+    ]
+    if not at:
+        return None
+    mentions, _ = scan(model, tokens)
+    out = list(tokens)
+    changed = False
+    for i in at:
+        if _names_column(_mention_at(mentions, i + 1)):
+            english, spanish = _EXTREME[tokens[i].norm]
+            out[i] = _word(tokens[i], spanish if tokens[i].lang == "es" else english)
+            changed = True
+    return out if changed else None

@@ -353,3 +353,82 @@ def predominant_rows(
         end -= 1
     added = [replace(seed, text=w, norm=w, key=lx.word_key(w, lang)) for w in words]
     return [*kept[:end], *added, *kept[end:]]
+
+
+# --- "the film that is *rented most often*": the entity with the most rows the verb names ----
+
+_OFTEN = lx.words("often frequently")
+_RANK_KINDS = frozenset({"most", "least"})
+
+
+def _rows_named_by_verb(model: SemanticModel, word: str, lang: str) -> set[str]:
+    """The tables one of whose name's words begins with the verb's stem ("rent" → `rental`)."""
+    stem = tx.stem(word, lang)
+    if len(stem) < 3:
+        return set()
+    return {
+        table
+        for table in model.tables
+        if any(w.startswith(stem) for w in tx.identifier_words(table) if w.isalpha())
+    }
+
+
+def _rank_after(tokens: list[lx.Token], at: dict[int, Mention], i: int) -> int | None:
+    """The end of "(the) most (often|frequently)" right after the verb, when it ends the clause,
+    or None."""
+    j = i + 1
+    if j < len(tokens) and j not in at and tokens[j].norm in ("the", "el", "la"):
+        j += 1
+    m = at.get(j)
+    if m is None or m.kind not in _RANK_KINDS:
+        return None
+    j = m.end
+    if j < len(tokens) and j not in at and tokens[j].norm in _OFTEN:
+        j += 1
+    rest = [t for t in tokens[j:] if t.kind != "symbol"]
+    if rest and not (rest[0].start - tokens[j - 1].end > 1 and rest[0].text[:1].isupper()):
+        return None  # more words in the clause: not this shape
+    return j
+
+
+def frequency_verbs(
+    model: SemanticModel, tokens: list[lx.Token], mentions: list[Mention], unmapped: list[str]
+) -> list[lx.Token] | None:
+    """ "the item in the inventory which was rented most frequently", "the film that is rented
+    the most often": an unknown verb whose stem begins the name of exactly one table (rent →
+    `rental`), said of an entity that table is joined to, and followed by "(the) most|least
+    (often|frequently)" at the end of its clause, is "with the most <that table>": the entity
+    ranked by how many of those rows it has. A negated verb, no such table or several are left
+    unknown (asked back)."""
+    if not unmapped:
+        return None
+    at = mentions_by_token(mentions)
+    unknown = set(unmapped)
+    for i, tok in enumerate(tokens):
+        if i in at or tok.text not in unknown or not verb_shaped(tok, i):
+            continue
+        if not _inflected(tok.norm, tok.lang):
+            continue
+        end = _rank_after(tokens, at, i)
+        if end is None:
+            continue
+        subject, negated = entity_before(tokens, at, i)
+        if subject is None or negated:
+            continue
+        own = {e.ref[0] for e in subject.entries if e.kind in ("table", "column")}
+        tables = _rows_named_by_verb(model, tok.norm, tok.lang) - own
+        if len(tables) != 1:
+            continue
+        (table,) = tables
+        if not any(model.path(s, table) for s in own):
+            continue
+        rank = at[i + 1] if i + 1 in at else at[i + 2]
+        lang = tok.lang if tok.lang in ("en", "es") else "en"
+        words = ["with" if lang == "en" else "con"]
+        words += [t.text for t in tokens[rank.start : rank.end]]
+        words += tx.identifier_words(table)
+        said = [
+            replace(tok, text=w, norm=lx.fold(w), key=lx.word_key(lx.fold(w), lang)) for w in words
+        ]
+        return [*tokens[:i], *said, *tokens[end:]]
+    return None
