@@ -797,9 +797,9 @@ def _read_listing(ctx: Context, parts: Parts) -> None:
             # the table's rows, as "the names of the cities" does; a category's values are
             # listed once each
             values = len(model.column(table, column).values)
-            parts.distinct = not _says_own_table(ctx, column_i, table) or (
-                0 < values <= CATEGORY_VALUES
-            )
+            said = any(mm.kind == "distinct" for mm in ctx.mentions)  # "los distintos modelos"
+            parts.distinct = said or not _says_own_table(ctx, column_i, table)
+            parts.distinct = parts.distinct or 0 < values <= CATEGORY_VALUES
             return
     lookup = _numeric_lookup(ctx, parts)
     if lookup:
