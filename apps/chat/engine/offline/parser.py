@@ -609,6 +609,11 @@ def pick_value(ctx: Context, i: int, base: str) -> tuple[str, str, str] | None:
         return None
     scored.sort(key=lambda s: (-s[0], s[1], s[2], s[3]))
     top = scored[0]
+    if any(s[0] == top[0] and s[1] != top[1] for s in scored[1:]):
+        # "sessions in Austin" where both the members' and the coaches' city hold Austin, at
+        # the same distance: nothing said picks one, and the alphabet is no reason (two
+        # columns of one table holding the value, a name and a local name, filter one row set)
+        raise Unclear(Clarify.AMBIGUOUS_COLUMN, ctx.mentions[i].text)
     if any(e.quality < EXACT for e in entries):
         ctx.guesses += 1
     return top[1], top[2], top[3]

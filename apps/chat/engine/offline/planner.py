@@ -94,6 +94,10 @@ def _implied_metrics(ctx: Context, slots: list[MetricSlot]) -> None:
         key = None
         if ctx.has("sold"):
             key = ms.units_key(model)
+            if key is None and not ms.has_money(model):
+                # "the most sold X" with no quantity and no amount to sell: counting rows
+                # would be a metric nobody named (asked back, never a silent count).
+                raise Unclear(Clarify.NO_METRIC)
         ranked = ctx.has("most", "least", "rank") and (
             ctx.has("buy") or any(_entity_like(ctx, i) for i in range(len(ctx.mentions)))
         )
@@ -327,6 +331,9 @@ def read_parts(ctx: Context, *, base_hint: str | None = None, force_fact: bool =
         parts.listing = []
     _dedupe_metrics(parts)
     _average_per_entity(ctx, parts)
+    _same_name_on_the_rows(ctx, parts)
+    _counts_its_own_rows(ctx, parts)
+    _rows_asked_are_shown(ctx, parts)
     if ctx.dropped:  # "maximum of" with nothing to take the maximum of: ask, naming the word
         raise Unclear(Clarify.UNUSED_WORD, ctx.dropped[0])
     if any(m.kind == "neg" and i not in ctx.used for i, m in enumerate(ctx.mentions)):
@@ -338,6 +345,87 @@ def read_parts(ctx: Context, *, base_hint: str | None = None, force_fact: bool =
             raise NeedsFact
         raise Unclear(Clarify.GENERIC, " ".join(t.text for t in ctx.tokens))
     return parts
+
+
+def _same_name_on_the_rows(ctx: Context, parts: Parts) -> None:
+    """ "towns with a number of people between A and B", where the word is a synonym of another
+    table's `population` and the towns have their own: the rows shown (grouped or listed) carry
+    a column of the same name, so the other table's column (summed per row, or compared through
+    a join) is a guess. Asked back, unless that other table was named in the question."""
+    model = ctx.model
+    rows = {ref.table for ref in parts.dims} | set(filter(None, [parts.listing_table]))
+    if not rows:
+        return
+    named = {e.ref[0] for m in ctx.mentions if m.kind == "schema" for e in m.of("table")}
+    measured: list[tuple[tuple[str, str], str]] = []
+    for n, key in enumerate(parts.metrics):
+        column = ms.metric_column(model, key)
+        if column is not None and ms.metric_agg(model, key) != "countd":
+            at = parts.metric_mentions[n] if n < len(parts.metric_mentions) else None
+            measured.append((column, ctx.mentions[at].text if at is not None else column[1]))
+    measured += [((f.table, f.column), f.column) for f in parts.numeric]
+    for (table, column), said in measured:
+        if table in rows or table in named:
+            continue
+        for other in rows:
+            own = next(
+                (c for c in model.tables[other].columns if c.lower() == column.lower()), None
+            )
+            sem = model.column(other, own) if own else None
+            if sem is not None and sem.kind == "number":
+                raise Unclear(Clarify.AMBIGUOUS_COLUMN, said)
+
+
+_WHICH = frozenset({"which", "what", "que", "cual", "cuales"})
+
+
+def _rows_asked_are_shown(ctx: Context, parts: Parts) -> None:
+    """ "Which coaches are from the city with the most members?": the question asks for rows of
+    a table (its first words, "which <table>"), but the plan groups by other columns (the
+    city), so the answer would be cities, not coaches. Asked back: a nested question the
+    engine does not read is never answered with the inner one."""
+    if not parts.dims or not ctx.tokens or ctx.tokens[0].norm not in _WHICH:
+        return
+    at = next((i for i, m in enumerate(ctx.mentions) if m.kind == "schema"), None)
+    first = ctx.mentions[at] if at is not None else None
+    if first is None or first.start != 1 or not first.has("table") or is_value(ctx, at):
+        return
+    if max(e.quality for e in first.of("table")) < max(e.quality for e in first.entries):
+        return
+    if {(d.table, d.column) for d in parts.dims} & {e.ref for e in first.of("column")}:
+        return  # "which product": the word also names the column grouped (`ventas.producto`)
+    for entry in first.of("table"):
+        info = ctx.model.tables.get(entry.ref[0])
+        if info is None:
+            continue
+        naming = set(info.key) | {info.display}
+        if any(d.table == info.name and d.column in naming for d in parts.dims):
+            return
+    raise Unclear(Clarify.GENERIC, " ".join(t.text for t in ctx.tokens))
+
+
+def _counts_its_own_rows(ctx: Context, parts: Parts) -> None:
+    """A count of a table's rows grouped by that same table's name or key ("the language used
+    in the country whose …" read as the number of countries per country): every group counts
+    itself, so the figure says nothing and the words that asked for something else were lost.
+    Asked back, never a column of ones."""
+    model = ctx.model
+    for key in parts.metrics:
+        agg = ms.metric_agg(model, key)
+        if agg not in ("count", "countd"):
+            continue
+        table = ms.metric_table(model, key)
+        column = ms.metric_column(model, key)
+        sem = model.tables.get(table)
+        if sem is None or (agg == "countd" and (column is None or column[1] not in sem.key)):
+            continue
+        # a name may repeat ("the most common first name of the actors" counts them), a key
+        # never: by its name only when no word asked for a count or a ranking
+        own = set(sem.key)
+        if sem.named and sem.display and not ctx.has("count", "most", "least", "rank"):
+            own.add(sem.display)
+        if any(d.table == table and d.column in own for d in parts.dims):
+            raise Unclear(Clarify.GENERIC, " ".join(t.text for t in ctx.tokens))
 
 
 def _measure_of_filtered_rows(ctx: Context, parts: Parts) -> None:

@@ -391,6 +391,36 @@ def _text(tokens: list[Token], i: int, n: int) -> str:
     return " ".join(t.text for t in tokens[i : i + n])
 
 
+def _name_word_before(
+    model: SemanticModel,
+    mentions: list[Mention],
+    tokens: list[Token],
+    i: int,
+    entries: tuple[Entry, ...],
+) -> bool:
+    """Whether the one word right before a table word only modifies it: a word of that
+    table's own name ("car manufacturers", the table `car_makers` called "manufacturers"), or
+    in English, whose compounds end in their head, any other table's word ("the most vehicle
+    manufacturers" counts makers, not vehicles). Either way one table is said, not two."""
+    if not mentions or mentions[-1].kind != "schema" or mentions[-1].end != i:
+        return False
+    before = mentions[-1]
+    if before.end - before.start != 1 or any(e.kind != "table" for e in before.entries):
+        return False
+    tables = {e.ref[0] for e in entries if e.kind == "table" and e.quality >= SYNONYM}
+    if not tables or any(e.kind != "table" for e in entries):
+        return False
+    if {e.ref[0] for e in before.entries} & tables:
+        return False
+    word = tokens[before.start]
+    if word.lang == "en":
+        return True
+    return any(
+        word.key in {tx.stem(part, word.lang) for part in tx.identifier_words(table)}
+        for table in tables
+    )
+
+
 def scan(model: SemanticModel, tokens: list[Token]) -> tuple[list[Mention], list[str]]:
     """Mentions in question order, and the content words nothing could explain."""
     mentions: list[Mention] = []
@@ -430,17 +460,22 @@ def scan(model: SemanticModel, tokens: list[Token]) -> tuple[list[Mention], list
             plural = _is_plural(tokens, i, i + schema_len) and not any(
                 lx.fold(str(e.ref[-1])).replace("_", " ") == tokens[i].norm for e in entries
             )
+            start = i
+            if _name_word_before(model, mentions, tokens, i, entries):
+                # "car manufacturers" where `car_makers` is a table: one name, not two tables
+                start = mentions.pop().start
+            end = i + schema_len
             mentions.append(
                 Mention(
                     "schema",
-                    i,
-                    i + schema_len,
-                    _text(tokens, i, schema_len),
+                    start,
+                    end,
+                    _text(tokens, start, end - start),
                     entries,
                     plural=plural,
                 )
             )
-            i += schema_len
+            i = end
             continue
         if marker and marker[1] == "unread":  # a comparison with no number: asked back
             unmapped.append(_text(tokens, i, marker[0]))

@@ -925,8 +925,8 @@ class _Builder:
         info = self.model.tables.get(table)
         if table == self.plan.table or info is None or info.display != column:
             return None
-        if lx.fold(column) not in DISPLAY_NAMES:
-            return None
+        if lx.fold(column) not in DISPLAY_NAMES and not info.named:
+            return None  # a table's first text column, not a name: kept as it was
         steps = self.model.path(self.plan.table, table)
         if not steps or steps[-1][2] != table:
             return None
