@@ -20,7 +20,7 @@ from . import lexicon as lx
 from . import measures as ms
 from .lexicon import Token
 from .scan import Mention
-from .semantic import EXACT, SYNONYM, Entry, SemanticModel, grammar_word
+from .semantic import EXACT, GLOSS, SYNONYM, Entry, SemanticModel, grammar_word
 
 SOFT_TOTAL = frozenset({"total", "totales", "totals", "overall"})
 
@@ -1411,11 +1411,16 @@ def pick_numeric(ctx: Context, i: int, entries) -> tuple[str, str]:  # noqa: ANN
     mentioned = _said_tables(ctx, skip=i)
 
     def rank(e: Entry) -> tuple:
+        # a column's name said in the other language (GLOSS) is as good as a synonym: the
+        # table said decides ("ciudades con una población entre …" is the city's `Population`,
+        # though "población" is also a synonym of the country's)
+        said_as = SYNONYM if e.quality in (SYNONYM, GLOSS) else e.quality
         return (
             e.ref[0] != prefer,
-            -e.quality,
+            -said_as,
             e.ref[0] not in mentioned,
             e.ref[0] != ctx.model.fact,
+            -e.quality,
         )
 
     ranked = sorted(entries, key=lambda e: (rank(e), e.ref))

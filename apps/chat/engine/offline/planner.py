@@ -902,7 +902,13 @@ def _read_listing(ctx: Context, parts: Parts) -> None:
             ctx.used.add(column_i)
             parts.base = parts.listing_table = table
             parts.listing = [ColumnRef(table, column)]
-            parts.distinct = True
+            # "los nombres de las ciudades", "city names" (a synonym that says its table) list
+            # the table's rows, as "the names of the cities" does; a category's values are
+            # listed once each
+            values = len(model.column(table, column).values)
+            said = any(mm.kind == "distinct" for mm in ctx.mentions)  # "los distintos modelos"
+            parts.distinct = said or not _says_own_table(ctx, column_i, table)
+            parts.distinct = parts.distinct or 0 < values <= CATEGORY_VALUES
             return
     lookup = _numeric_lookup(ctx, parts)
     if lookup:
@@ -925,6 +931,16 @@ def _columns_said_before(ctx: Context, table_i: int, table: str) -> list[tuple[i
             return []
         said.append((i, max(own, key=lambda e: e.quality).ref[1]))
     return said
+
+
+def _says_own_table(ctx: Context, i: int, table: str) -> bool:
+    """Whether a word of mention i names `table` (the "ciudad" of "nombre de la ciudad")."""
+    m = ctx.mentions[i]
+    for token in ctx.tokens[m.start : m.end]:
+        entries = ctx.model.lookup(token.key, ctx.lang) or ()
+        if any(e.kind == "table" and e.ref[0] == table for e in entries):
+            return True
+    return False
 
 
 def _numeric_lookup(ctx: Context, parts: Parts) -> bool:

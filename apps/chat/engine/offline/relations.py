@@ -425,6 +425,18 @@ def verb_shaped(tok: lx.Token, i: int) -> bool:
     return i == 0 or not tok.text[:1].isupper()
 
 
+def _postposed(tokens: list[lx.Token], m: Mention, noun: Mention | None) -> bool:
+    """Whether m is a Spanish adjective after its noun: a value said right after a table or
+    column ("idiomas oficiales", "países africanos"); the noun is what the verb is about."""
+    return (
+        noun is not None
+        and noun.kind == "schema"
+        and tokens[m.start].lang == "es"
+        and all(e.kind == "value" for e in m.entries)
+        and _names_entity(noun)
+    )
+
+
 def entity_before(
     tokens: list[lx.Token], at: dict[int, Mention], i: int
 ) -> tuple[Mention | None, bool]:
@@ -436,6 +448,11 @@ def entity_before(
         m = at.get(j)
         if m is not None and not _glue(m):
             if m.kind == "schema":
+                noun = at.get(m.start - 1)
+                if noun is not None and noun.kind == "distinct":  # moved by _distinct_first
+                    noun = at.get(noun.start - 1)
+                if _postposed(tokens, m, noun):
+                    return noun, negated  # "idiomas oficiales que se hablan": the languages
                 return m, negated
             if m.kind == "list" and lx.fold(m.text) in _BEFORE:
                 j = m.start - 1  # "the inventory *which* was rented": a relative pronoun

@@ -166,6 +166,15 @@ def _next_is_number(tokens: list[Token], i: int) -> bool:
     )
 
 
+def _order_noun(tokens: list[Token], i: int, marker: tuple | None) -> bool:
+    """Whether an order word that a column's name also glosses is that column: with no "by"
+    after it nothing is ordered ("el número de clasificaciones distintas", "con clasificación
+    R" are the film's `rating`; "la clasificación de las películas por duración" orders)."""
+    if marker is None or marker[1] != "order":
+        return False
+    return not any(t.norm in lx.GROUP_WORDS for t in tokens[i + marker[0] :])
+
+
 def _marker_at(tokens: list[Token], i: int) -> tuple[int, str, object] | None:
     for n in range(min(_MAX_MARKER, len(tokens) - i), 0, -1):
         words = tuple(t.norm for t in tokens[i : i + n])
@@ -474,6 +483,7 @@ def scan(model: SemanticModel, tokens: list[Token]) -> tuple[list[Mention], list
         if schema_len and (
             schema_len > marker_len
             or (schema_len == marker_len and max(e.quality for e in entries) >= SYNONYM)
+            or (schema_len == marker_len and _order_noun(tokens, i, marker))
         ):
             plural = _is_plural(tokens, i, i + schema_len) and not any(
                 lx.fold(str(e.ref[-1])).replace("_", " ") == tokens[i].norm for e in entries
