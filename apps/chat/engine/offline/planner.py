@@ -233,11 +233,15 @@ def _listing_subject(ctx: Context) -> tuple[int | None, int | None]:
         for e in ctx.mentions[column_i].of("column")
     )  # a column of names (hundreds of values) lists its rows, not its distinct values; a
     # number of each row ("the best finishes of the players") is listed row by row
+    listed = {e.ref[0] for e in ctx.mentions[table_i].of("table")} if table_i is not None else set()
     numbers = (
         column_i is not None
         and not ctx.has("group")  # "the salary of each employee": a measure per group
-        and all(column_kind(ctx, e) == "number" for e in ctx.mentions[column_i].of("column"))
-    )  # no distinct values to list: the numbers of the table's rows
+        and all(
+            column_kind(ctx, e) == "number" and e.ref[0] in listed
+            for e in ctx.mentions[column_i].of("column")
+        )
+    )  # no distinct values to list: the numbers of the table's own rows
     if column_first and not numbers and (ctx.column_table.get(column_i) is None or categorical):
         return None, column_i  # "¿qué categorías de productos hay?": the distinct values
     return table_i, column_i

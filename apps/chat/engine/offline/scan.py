@@ -251,9 +251,15 @@ def _measured_part(mentions: list[Mention], entries: tuple[Entry, ...], i: int) 
 
 
 def _stem_of_another_gloss(model: SemanticModel, token: Token, entries: tuple[Entry, ...]) -> bool:
-    """A filler word that shares only its stem with another word's translation: "valor" (a
-    value, filler as "value" is) has the stem of "valoración", the gloss of `rating`."""
-    if token.norm not in lx.STOPWORDS or any(e.quality > GLOSS for e in entries):
+    """A filler word or an English verb form that shares only its stem with another word's
+    translation: "valor" (a value, filler as "value" is) has the stem of "valoración", the gloss
+    of `rating`; "rented" has the stem of "rent", a gloss of "alquiler" (a rental)."""
+    verb_form = (
+        token.lang == "en"
+        and token.norm.endswith(("ed", "ing"))
+        and all(e.kind == "table" for e in entries)  # "shipped" may still say `ShipCountry`
+    )
+    if not (token.norm in lx.STOPWORDS or verb_form) or any(e.quality > GLOSS for e in entries):
         return False
     made_from = model.surfaces.get(token.lang, {}).get(token.key, token.norm)
     return made_from != token.norm
