@@ -12,6 +12,10 @@ and the words are asked back as before.
 - The mode of a column: "the most common/popular/frequent first name of the actors", "el
   nombre más común entre los actores" → "the first name with the most actors" (a count per
   value, the largest first).
+- The earliest/latest value of a date column: "the earliest payment date", "the most recent
+  rental date", "la fecha de pago más antigua" → "the minimum payment date" (branch `h-dates`).
+  Only before (after, in Spanish) a mention naming date columns alone; "the first name" and
+  "the latest quarter" are left as they were.
 - A filler noun of quantity: "the car with the smallest amount of horsepower" → "the car with
   the smallest horsepower".
 """
@@ -64,14 +68,37 @@ _EXTREME = {
     **dict.fromkeys(lx.words("minimum min minimo minima"), ("lowest", "menor")),
 }
 _HAVING_THE = lx.words("with has have had con tiene tienen tenga the el la")
-_TRIGGERS = frozenset(_SIZE_EN) | _MORE_ES | _LESS_ES | _OFTEN | _AMOUNT | frozenset(_EXTREME)
+# Time extremes before a date column: True for the latest ("most recent" is read in two words).
+_WHEN_EN = {
+    **dict.fromkeys(lx.words("earliest first"), False),
+    **dict.fromkeys(lx.words("latest last"), True),
+}
+_RECENT = lx.words("recent reciente recientes")
+_OLD_ES = lx.words("antiguo antigua antiguos antiguas")
+_TRIGGERS = (
+    frozenset(_SIZE_EN)
+    | _MORE_ES
+    | _LESS_ES
+    | _OFTEN
+    | _AMOUNT
+    | frozenset(_EXTREME)
+    | frozenset(_WHEN_EN)
+    | lx.words("most")
+)
 
 
 def read_superlatives(model: SemanticModel, tokens: list[lx.Token]) -> list[lx.Token]:
     """The question's tokens with its superlative phrases said as the parser reads them."""
     if not any(t.norm in _TRIGGERS for t in tokens):
         return tokens
-    rules = (_mode_of_column, _size_before_column, _size_after_column, _amount_of, _extreme_of_row)
+    rules = (
+        _mode_of_column,
+        _size_before_column,
+        _size_after_column,
+        _amount_of,
+        _extreme_of_row,
+        _time_extreme,
+    )
     for rule in rules:
         rewritten = rule(model, tokens)
         if rewritten is not None:
@@ -272,3 +299,44 @@ def _extreme_of_row(model: SemanticModel, tokens: list[lx.Token]) -> list[lx.Tok
             out[i] = _word(tokens[i], spanish if tokens[i].lang == "es" else english)
             changed = True
     return out if changed else None
+
+
+def _names_dates(model: SemanticModel, mention: Mention | None) -> bool:
+    """A mention that names date columns and nothing else (no table, value or metric)."""
+    if mention is None or mention.kind != "schema" or not mention.has("column"):
+        return False
+    if any(e.kind != "column" for e in mention.entries):
+        return False
+    return all(
+        (sem := model.column(e.ref[0], e.ref[1])) is not None and sem.kind == "date"
+        for e in mention.of("column")
+    )
+
+
+def _time_extreme(model: SemanticModel, tokens: list[lx.Token]) -> list[lx.Token] | None:
+    """ "the earliest payment date", "the most recent rental date", "la fecha de alquiler más
+    reciente": the minimum or maximum of a date column (what MIN/MAX of a date gives)."""
+    mentions, _ = scan(model, tokens)
+    for i, token in enumerate(tokens):
+        latest: bool | None = None
+        skip = 1
+        if token.norm in _WHEN_EN and token.lang == "en":
+            latest = _WHEN_EN[token.norm]
+        elif token.norm == "most" and i + 1 < len(tokens) and tokens[i + 1].norm in _RECENT:
+            latest, skip = True, 2
+        if latest is not None and _names_dates(model, _mention_at(mentions, i + skip)):
+            word = _word(token, "maximum" if latest else "minimum")
+            return [*tokens[:i], word, *tokens[i + skip :]]
+        if token.norm in _MORE_ES and i + 1 < len(tokens):
+            after = tokens[i + 1].norm
+            if after in _RECENT | _OLD_ES:
+                column = _mention_ending(mentions, i)
+                if _names_dates(model, column):
+                    word = _word(token, "maxima" if after in _RECENT else "minima")
+                    return [
+                        *tokens[: column.start],
+                        word,
+                        *tokens[column.start : i],
+                        *tokens[i + 2 :],
+                    ]
+    return None
