@@ -66,3 +66,18 @@ def test_first_before_a_name_column_stays_the_column(bookings):
     model, _conn = bookings
     result = interpret("What is the first name of the clients?", model)
     assert result.route == "SQL" and "MIN" not in result.sql, result.sql
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("When did the first booking happen?", "2005-05-24 22:53:30"),
+        ("What was the date of the earliest booking?", "2005-05-24 22:53:30"),
+        ("What is the date of the most recent booking?", "2006-02-14 15:16:03"),
+        ("¿Cuál es la fecha de la primera reserva?", "2005-05-24 22:53:30"),
+        ("¿Cuándo fue la reserva más reciente?", "2006-02-14 15:16:03"),
+    ],
+)  # fmt: skip
+def test_the_date_of_the_first_row_is_the_min_of_its_own_date(bookings, question, expected):
+    """ "the date of the first booking": the extreme of the date column named after the table."""
+    assert _value(bookings, question) == expected
