@@ -99,6 +99,39 @@ def read_number_of(ctx: Context, parts: Parts) -> None:
             continue
         parts.numeric.append(NumericFilter(table, column, "=", float(m.value[0])))
         ctx.used.update({k, k + 1})
+    for k, m in enumerate(ctx.mentions[1:], start=1):
+        _read_column_of_number(ctx, parts, k, m)
+
+
+_OF = lx.words("of de del")
+
+
+def _read_column_of_number(ctx: Context, parts: Parts, k: int, m: Mention) -> None:
+    """ "a population of 80000", "a rental rate of 0.99", "una población de 80000": a numeric
+    column, "of", then a bare number that ends the phrase (nothing it counts after it) is that
+    column's value. A year ("population of 2000") may be a time: left to the time rules."""
+    if m.kind != "number" or k in ctx.used or k - 1 in ctx.used or m.value[1]:
+        return
+    value = float(m.value[0])
+    if value == int(value) and 1000 <= value <= 2999:
+        return
+    target = schema_mention(ctx, k - 1)
+    if target is None or target.has("metric") or target.has("table") or target.has("value"):
+        return
+    between = [t.norm for t in ctx.tokens[target.end : m.start]]
+    if len(between) != 1 or between[0] not in _OF:
+        return
+    after = ctx.mentions[k + 1] if k + 1 < len(ctx.mentions) else None
+    if after is not None and after.kind in ("schema", "time"):
+        return  # "the population of 3 countries", "la población de 2 ciudades"
+    numeric = [e for e in target.of("column") if column_kind(ctx, e) == "number"]
+    if not numeric or len(numeric) != len(target.entries):
+        return
+    table, column = pick_numeric(ctx, k - 1, numeric)
+    if table != parts.base and ctx.model.path(parts.base, table) is None:
+        return
+    parts.numeric.append(NumericFilter(table, column, "=", value))
+    ctx.used.update({k - 1, k})
 
 
 def _negated(ctx: Context, i: int) -> bool:
@@ -195,6 +228,8 @@ def read_numeric(
             if target is not None:
                 break
             a = ctx.mentions[j]
+            if a.kind == "number" and j in ctx.used:
+                break  # "a rental rate of 0.99 and an inventory of below 3": that column is taken
             if j in slot_at:
                 count = ms.metric_agg(ctx.model, slots[slot_at[j]].key) in ("count", "countd")
                 # "revenue from sales over 1000": beside another metric, "sales" names the rows
@@ -267,11 +302,17 @@ def _joined(ctx: Context, number: int, k: int) -> bool:
     )
 
 
+_COPULA = lx.words("is are was were es son era eran")
+
+
 def _above_average(ctx: Context, parts: Parts, k: int, op: str) -> None:
     """ "productos con precio de lista por encima del promedio", "films longer than average":
     the numeric column named before (or after) compared with its own mean. A measure of groups
     above the groups' average is not done: asked back."""
-    for j in (k - 1, k + 1, k - 2):
+    before = k - 1
+    if before > 0 and ctx.mentions[before].text.lower() in _COPULA:
+        before -= 1  # "whose population is above the average": "is" may scan as a value ('IS')
+    for j in (before, k + 1, before - 1):
         a = schema_mention(ctx, j)
         if a is None:
             continue

@@ -66,6 +66,7 @@ class ColumnSem:
     # A text column whose values are numbers ('130', '31.5', 'null'): a "number" that the SQL
     # compares, ranks and aggregates through a safe cast (`sqlgen._NUMBER_SQL`).
     numeric_text: bool = False
+    unit: str = ""  # the documented unit of a measure ("min", "kg"); "" when none
 
 
 @dataclass(frozen=True)
@@ -308,6 +309,7 @@ def _column_sem(table: TableInfo, col: ColumnInfo, catalog: CatalogSnapshot) -> 
         percent,
         _flag(declared, kind, col.name, values),
         numeric_text,
+        col.unit if kind == "number" else "",
     )
 
 
