@@ -455,8 +455,20 @@ def _distinct_first(tokens: list[lx.Token]) -> list[lx.Token]:
             continue
         if noun.norm in lx.COUNT_WORDS or noun.norm in lx.DISTINCT_WORDS:
             continue
-        out[i - 1], out[i] = word, noun
+        start = i - 1
+        if i >= 2 and _agrees(out[i - 2], noun, word):
+            start = i - 2  # "idiomas oficiales distintos": before the noun, not its adjective
+        out[start : i + 1] = [word, *out[start:i]]
     return out
+
+
+def _agrees(first: lx.Token, second: lx.Token, word: lx.Token) -> bool:
+    """Whether two words before a plural distinct word are a plural noun and its plural
+    adjective (Spanish agreement: "idiomas oficiales distintos"), not a verb or a preposition."""
+    plural = (first, second, word)
+    if any(t.kind != "word" or not t.norm.endswith("s") for t in plural):
+        return False
+    return not any(t.norm in lx.STOPWORDS or t.norm in lx.FILLER for t in (first, second))
 
 
 def _numeric_between(tokens: list[lx.Token]) -> list[lx.Token]:

@@ -3,6 +3,7 @@ flag filters, time ranges and grains, and percentages of a total."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 from datachat import text as tx
@@ -31,6 +32,7 @@ from .parser import (
 )
 from .parts import POSSESSIVES, NeedsFact, Parts
 from .scan import Mention
+from .semantic import PARTIAL, Entry
 from .timeparse import TimeSpan, month_period, quarter_period
 
 
@@ -671,9 +673,30 @@ def _flag_columns(ctx: Context, m: Mention) -> list[tuple[str, str]]:
     found = []
     for e in columns:
         sem = ctx.model.column(*e.ref)
-        if sem is not None and sem.flag and e.quality == best:
+        if sem is not None and sem.flag and e.quality == best and not _one_word_of_many(e):
             found.append(e.ref)
     return found
+
+
+def _only_part_of_a_flag(ctx: Context, m: Mention) -> bool:
+    return bool(m.entries) and all(
+        e.kind == "column"
+        and _one_word_of_many(e)
+        and (sem := ctx.model.column(*e.ref)) is not None
+        and sem.flag
+        for e in m.entries
+    )
+
+
+_FLAG_PREFIXES = frozenset({"is", "has", "es", "tiene", "flag"})
+
+
+def _one_word_of_many(e: Entry) -> bool:
+    """ "one time bonus" is not `is_full_time`: one word of a yes/no column's longer name
+    (a partial match) says only part of the adjective. A name of one word but its prefix
+    (`is_active`) is still said whole by that word."""
+    words = [w for w in re.split(r"[_\s]+", lx.fold(str(e.ref[-1]))) if w]
+    return e.quality == PARTIAL and len([w for w in words if w not in _FLAG_PREFIXES]) > 1
 
 
 def take_flags(ctx: Context) -> None:
@@ -687,6 +710,8 @@ def take_flags(ctx: Context) -> None:
         if i > 0 and ctx.mentions[i - 1].kind in ("group", "distinct", "values", "compare"):
             continue
         found = _flag_columns(ctx, m)
+        if not found and _only_part_of_a_flag(ctx, m):
+            raise Unclear(Clarify.UNUSED_WORD, m.text)  # neither the flag nor anything else
         nouns = {
             e.ref[0]
             for j in (i - 1, i + 1)
