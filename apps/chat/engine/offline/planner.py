@@ -302,6 +302,8 @@ def read_parts(ctx: Context, *, base_hint: str | None = None, force_fact: bool =
     _read_comparison(ctx, parts)
     read_flags(ctx, parts)
     _read_leftovers(ctx, parts)
+    if parts.listing and any(m.kind == "distinct" for m in ctx.mentions):
+        parts.distinct = True  # "the different models of …": whichever rule chose the columns
     for target, op, value, percent in pending:
         apply_numeric(ctx, parts, target, op, value, percent)
     row_nouns |= _row_noun_slots(ctx, slots, parts)
