@@ -634,8 +634,10 @@ def _count_via_fact(model, table: str) -> str | None:  # noqa: ANN001
 def _count_via_link(model, parts: Parts) -> str | None:  # noqa: ANN001
     """ "how many films by actor", "actors with more than 30 films": a table counted per a row
     of a table it does not reach many-to-one, through the one link table that references it
-    directly and reaches every other table the question uses without fanning out (a cast
-    referencing films and actors): COUNT(DISTINCT link.fk). Two such tables, or none: None."""
+    directly, whose primary key holds that reference (one row per pair: its rows and its
+    distinct references count the same) and that reaches every other table the question uses
+    without fanning out (a cast referencing films and actors): COUNT(DISTINCT link.fk). Two
+    such tables, or none: None."""
     found = []
     for link in model.tables:
         if link == parts.base:
@@ -643,6 +645,8 @@ def _count_via_link(model, parts: Parts) -> str | None:  # noqa: ANN001
         step = model.path(link, parts.base)
         if not step or len(step) != 1 or step[0][0] != link:
             continue
+        if step[0][1] not in model.tables[link].key:
+            continue  # rows that are not one per pair: count the rows, or the distinct ones?
         if not _fans_out(model, replace(parts, base=link)):
             found.append(f"countd:{link}.{step[0][1]}")
     return found[0] if len(found) == 1 else None
