@@ -62,7 +62,11 @@ def _rows(atlas, question: str) -> list:  # noqa: ANN001
 
 def test_the_counted_noun_after_the_number_is_counted_not_grouped(atlas):
     """ "languages" after "at least 2" is the table counted, not the `language` column."""
-    rows = _rows(atlas, "Return the country name and the number of languages for each country with at least 2 languages.")  # fmt: skip
+    question = (
+        "Return the country name and the number of languages for each country with at least 2 "
+        "languages."
+    )
+    rows = _rows(atlas, question)
     assert rows == [("Freedonia", 2), ("Ruritania", 3)]
 
 
@@ -75,7 +79,10 @@ def test_numbers_of_is_a_count_phrase(atlas):
     ("question", "expected"),
     [
         ("Which actors have more than 1 films?", [(1, "Ann Lee", 3), (2, "Bob Ray", 2)]),
-        ("How many films are there for each actor?", [(1, "Ann Lee", 3), (2, "Bob Ray", 2), (3, "Cy Orr", 1)]),
+        (
+            "How many films are there for each actor?",
+            [(1, "Ann Lee", 3), (2, "Bob Ray", 2), (3, "Cy Orr", 1)],
+        ),
     ],
 )  # fmt: skip
 def test_a_table_counted_per_a_row_it_does_not_reach_goes_through_the_link_table(
@@ -94,7 +101,8 @@ def test_a_meaning_word_after_an_article_is_the_column_so_called(tmp_path):
         " duracion INTEGER);",
         {"films": [(1, "Dawn", "A long day", 90), (2, "Dusk", "A short night", 120)]},
     )
-    result = interpret("¿Cuáles son el título y la descripción de la película con la mayor duración?", model)
+    question = "¿Cuáles son el título y la descripción de la película con la mayor duración?"
+    result = interpret(question, model)
     assert result.route == "SQL", (result.clarify, result.notes)
     (row,) = conn.execute(result.sql).fetchall()
     assert {"Dusk", "A short night"} <= set(row)
