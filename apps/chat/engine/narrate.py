@@ -286,7 +286,8 @@ def _shown_metrics(plan: QueryPlan) -> QueryPlan:
 
 
 def _context(plan: QueryPlan) -> str:
-    bits = [", ".join(str(v) for v in f.values) for f in plan.filters if f.op in ("=", "in")]
+    equal = ("=", "in", "said")
+    bits = [", ".join(str(v) for v in f.values) for f in plan.filters if f.op in equal]
     bits += [
         f"≠ {', '.join(str(v) for v in f.values)}" for f in plan.filters if f.op in ("!=", "not in")
     ]

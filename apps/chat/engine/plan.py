@@ -45,7 +45,8 @@ class ColumnRef:
 class Filter:
     table: str
     column: str
-    op: str  # "=", "!=", "in", "not in"
+    op: str  # "=", "!=", "in", "not in", "like", "not like"; "said": a value the index does
+    # not hold, said in the question (offline/literals.py): equal in any case, checked to exist
     values: tuple[str, ...]
 
 

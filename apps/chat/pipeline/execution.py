@@ -106,7 +106,7 @@ def sql_answer(
     except Exception as exc:
         ran(exc, audit_sql=guarded.sql if guarded is not None else sql, plan=plan)
         raise
-    outside = _period_outside_data(turn, plan, result)
+    outside = _period_outside_data(turn, plan, result) or _said_value_missing(turn, plan, result)
     if outside is not None:
         return Outcome(replace(outside, intent=intent), plan=plan, audit_sql=guarded.sql)
     try:
@@ -138,16 +138,8 @@ def _period_outside_data(turn: Turn, plan: QueryPlan | None, result) -> Answer |
     span = sqlglot.exp.select(
         sqlglot.exp.Min(this=column.copy()), sqlglot.exp.Max(this=column.copy())
     ).from_(sqlglot.exp.to_table(period.table))
-    try:
-        guarded = guard_sql(
-            span.sql(dialect=turn.source.dialect),
-            dialect=turn.source.dialect,
-            schema=turn.catalog.schema_mapping(),
-            policy=turn.policy,
-            lang=turn.lang,
-        )
-        rows = execute(guarded, source=turn.context.connection, lang=turn.lang).rows
-    except SqlRefusal:
+    rows = _probe_rows(turn, span)
+    if rows is None:
         return None
     first, last = (
         str(v)[:10] if v is not None else None for v in (rows[0] if rows else (None,) * 2)
@@ -161,6 +153,61 @@ def _period_outside_data(turn: Turn, plan: QueryPlan | None, result) -> Answer |
     asked = period.label or " – ".join(p for p in (period.start, period.end) if p)
     message = text("period_outside_data", turn.lang, asked=asked, first=first, last=last)
     return Answer(type="CLARIFY", answer=message, suggestions=_in_years(turn.question, first, last))
+
+
+def _probe_rows(turn: Turn, query: sqlglot.exp.Select) -> list | None:
+    """The rows of a small check query the pipeline runs itself, through the guard and the
+    caller's policy like any other; None when it is refused or cannot be built."""
+    try:
+        guarded = guard_sql(
+            query.sql(dialect=turn.source.dialect),
+            dialect=turn.source.dialect,
+            schema=turn.catalog.schema_mapping(),
+            policy=turn.policy,
+            lang=turn.lang,
+        )
+        return list(execute(guarded, source=turn.context.connection, lang=turn.lang).rows)
+    except (SqlRefusal, ValueError, sqlglot.errors.SqlglotError):
+        return None
+
+
+def _said_value_missing(turn: Turn, plan: QueryPlan | None, result) -> Answer | None:  # noqa: ANN001
+    """A value said in the question that the value index does not hold (a personal or
+    high-cardinality column: `Filter.op == "said"`) and no row has: ask back naming it, instead
+    of an empty answer stated as a fact. Checked only when the answer found nothing, with one
+    guarded `SELECT 1 … LIMIT 1` per value, through the caller's policy: a masked column was
+    already refused in the answer's own WHERE (`column_masked`, whatever the value), and a row
+    filter limits the check to the rows the caller may see, so it tells nothing the answer
+    would not."""
+    if plan is None or not _nothing_found(result):
+        return None
+    for f in plan.filters:
+        if f.op != "said":
+            continue
+        column = sqlglot.exp.Lower(this=sqlglot.exp.column(f.column, table=f.table))
+        wanted = sqlglot.exp.Literal.string(str(f.values[0]).lower())
+        probe = (
+            sqlglot.exp.select(sqlglot.exp.Literal.number(1))
+            .from_(sqlglot.exp.to_table(f.table))
+            .where(sqlglot.exp.EQ(this=column, expression=wanted))
+            .limit(1)
+        )
+        rows = _probe_rows(turn, probe)
+        if rows is None:
+            return None
+        if not rows:
+            word = _column_word(turn.catalog, f.table, f.column, turn.lang)
+            message = text(
+                "said_value_missing", turn.lang, value=f.values[0], column=word, table=f.table
+            )
+            said = str(f.values[0])
+            words = {"table": f.table, "column": word}
+            offered = [
+                text("said_value_starts", turn.lang, start=said[:2], **words),
+                text("said_value_contains", turn.lang, part=max(said.split(), key=len), **words),
+            ]
+            return Answer(type="CLARIFY", answer=message, suggestions=offered)
+    return None
 
 
 _YEAR = re.compile(r"\b(?:19|20)\d{2}\b")

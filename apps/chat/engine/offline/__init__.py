@@ -37,10 +37,11 @@ from . import lexicon as lx
 from . import measures as ms
 from .coverage import unused_mention
 from .labels import full_names, people_shown_whole
+from .literals import apply_literals, take_literals
 from .parser import Clarify, Context, Unclear, schema_request
 from .parts import NeedsFact, Parts
 from .patterns import apply_patterns, take_patterns
-from .planner import followup_plan, fresh_plan, read_parts
+from .planner import _to_parent, followup_plan, fresh_plan, read_parts
 from .reading import describe
 from .relations import (
     check_relations,
@@ -55,8 +56,10 @@ from .shown import drop_constant_dimensions, hide_qualifier_measures
 from .sqlgen import PlanError, compile_sql
 from .suggest import clarify_message, meant_dimensions, suggestions
 from .superlatives import read_superlatives
+from .synonyms import read_synonyms
 from .than import take_than
 from .typos import correct as correct_typos
+from .units import measure_verbs, units_said
 from .verbs import (
     YearVerb,
     check_year_verbs,
@@ -116,10 +119,13 @@ def _interpret(
     tokens = _numeric_between(_distinct_first(_rewrite_phrases(tokens)))
     tokens, shape = _analytic_shape(tokens)
     tokens, than = take_than(tokens)  # "greater than any country in Europe": read apart
-    tokens, patterns = take_patterns(question, tokens)
+    tokens, patterns = take_patterns(question, tokens, model)
     if previous is not None:
         tokens = _same_for(tokens)
     mentions, unmapped = scan(model, tokens)
+    tokens, literals = take_literals(question, model, tokens, mentions)
+    if literals:  # "the customer with the first name Linda": a value the index cannot hold
+        mentions, unmapped = scan(model, tokens)
     if previous is not None and previous.metrics:
         resorted = _resort(previous, mentions, lang, model)
         if resorted is not None:  # "ordénalo de menor a mayor", "sort it descending"
@@ -131,9 +137,20 @@ def _interpret(
     tokens, fixes = correct_typos(model, tokens, unmapped)
     if fixes:  # "regoin" -> "region": read the question again with the corrected words
         mentions, unmapped = scan(model, tokens)
+    tokens, synonyms_read = read_synonyms(model, tokens, mentions, unmapped)
+    if synonyms_read:  # "automobiles" -> "cars": a thesaurus synonym of one catalog name
+        mentions, unmapped = scan(model, tokens)
     weighed = column_verbs(model, tokens, mentions, unmapped)
     if weighed is not None:  # "cars weighing more than 3000": the verb is the weight column
         tokens = weighed
+        mentions, unmapped = scan(model, tokens)
+    measured = measure_verbs(model, tokens, mentions, unmapped)
+    if measured is not None:  # "how many people live in X", "how much area do they cover"
+        tokens = measured
+        mentions, unmapped = scan(model, tokens)
+    unitless = units_said(model, tokens, mentions, unmapped)
+    if unitless is not None:  # "longer than 100 minutes": the length column is in minutes
+        tokens = unitless
         mentions, unmapped = scan(model, tokens)
     compound = _count_of_compound(model, tokens, mentions)
     if compound is not None:  # "the number of car models": not "number of car" + "models"
@@ -197,6 +214,7 @@ def _interpret(
         mentions, unmapped = scan(model, tokens)
     ctx = Context(model, tokens, mentions, lang)
     ctx.notes += [f"typo: {written} -> {fixed}" for written, fixed in fixes]
+    ctx.notes += [f"synonym: {written} -> {read}" for written, read in synonyms_read]
     request = schema_request(ctx)
     if request is not None and unmapped and not ctx.has("meaning", "values", "join"):
         request = None  # "DROP TABLE ventas" is not a question about the table
@@ -251,7 +269,7 @@ def _interpret(
             check_relations(plan, model, related)
         plan = negate_flag_pairs(plan, model)
         check_year_verbs(plan, year_read)
-        _check_largest_of_rows(plan, mentions)
+        _check_largest_of_rows(plan, mentions, model)
         if groups_counted:
             if not plan.having or not plan.dimensions:
                 raise Unclear(Clarify.NUMERIC_FILTER)
@@ -260,6 +278,10 @@ def _interpret(
             plan = apply_patterns(plan, patterns, _columns_before(read, plan, model), model)
             if plan is None:
                 raise Unclear(Clarify.UNKNOWN_VALUE, patterns[0].text)
+        if literals:  # the values said after their column, as written
+            plan = apply_literals(plan, literals, model)
+            if plan is None:
+                raise Unclear(Clarify.UNKNOWN_VALUE, literals[0].value)
         plan = plan.with_changes(hidden_metrics=())
         if previous is None:  # a follow-up ("solo Online") keeps the grouping it had
             plan = drop_constant_dimensions(plan)
@@ -277,9 +299,10 @@ def _interpret(
         result = _clarify(question, model, ctx, lang, unclear, unmapped, with_suggestions)
         return Interpretation(**{**result.__dict__, "notes": (str(error),)})
     intent = _intent(plan, parts, lang, ctx, said_metric)
-    if fixes:  # say what was corrected, and be a little less sure
+    if fixes or synonyms_read:  # say what was corrected or read as, and be a little less sure
         confidence = round(max(0.5, intent.confidence - 0.04), 2)
-        intent = Intent(intent.type, confidence, intent.reasoning + _fixes_said(fixes, lang))
+        said_back = _fixes_said(fixes, lang) + _synonyms_said(synonyms_read, lang)
+        intent = Intent(intent.type, confidence, intent.reasoning + said_back)
     return Interpretation(
         route="SQL",
         intent=intent,
@@ -287,7 +310,16 @@ def _interpret(
         plan=plan,
         sql=sql,
         notes=tuple(ctx.notes),
-        reading=" · ".join(filter(None, (describe(plan, model, lang), said_verbs(year_read)))),
+        reading=" · ".join(
+            filter(
+                None,
+                (
+                    describe(plan, model, lang),
+                    said_verbs(year_read),
+                    _synonyms_reading(synonyms_read),
+                ),
+            )
+        ),
     )
 
 
@@ -367,6 +399,19 @@ def _fixes_said(fixes: list[tuple[str, str]], lang: str) -> str:
     return f"; {'corregido' if lang == 'es' else 'corrected'}: {pairs}"
 
 
+def _synonyms_said(read: list[tuple[str, str]], lang: str) -> str:
+    """The thesaurus readings, for the reasoning shown with the answer."""
+    if not read:
+        return ""
+    pairs = ", ".join(f"«{written}» → «{name}»" for written, name in read)
+    return f"; {'leído como' if lang == 'es' else 'read as'}: {pairs}"
+
+
+def _synonyms_reading(read: list[tuple[str, str]]) -> str:
+    """ "automobiles → car": the schema word each synonym was read as, in the interpretation."""
+    return ", ".join(f"{written} → {name}" for written, name in read)
+
+
 _REWRITE_FIRSTS = frozenset(phrase[0] for phrase in lx.REWRITES)
 
 
@@ -410,8 +455,20 @@ def _distinct_first(tokens: list[lx.Token]) -> list[lx.Token]:
             continue
         if noun.norm in lx.COUNT_WORDS or noun.norm in lx.DISTINCT_WORDS:
             continue
-        out[i - 1], out[i] = word, noun
+        start = i - 1
+        if i >= 2 and _agrees(out[i - 2], noun, word):
+            start = i - 2  # "idiomas oficiales distintos": before the noun, not its adjective
+        out[start : i + 1] = [word, *out[start:i]]
     return out
+
+
+def _agrees(first: lx.Token, second: lx.Token, word: lx.Token) -> bool:
+    """Whether two words before a plural distinct word are a plural noun and its plural
+    adjective (Spanish agreement: "idiomas oficiales distintos"), not a verb or a preposition."""
+    plural = (first, second, word)
+    if any(t.kind != "word" or not t.norm.endswith("s") for t in plural):
+        return False
+    return not any(t.norm in lx.STOPWORDS or t.norm in lx.FILLER for t in (first, second))
 
 
 def _numeric_between(tokens: list[lx.Token]) -> list[lx.Token]:
@@ -452,9 +509,18 @@ def _numeric_between(tokens: list[lx.Token]) -> list[lx.Token]:
     return out
 
 
+def _number_said(token: lx.Token) -> bool:
+    """A number in digits or a number word ("two", "tres"; not "once", Spanish eleven and
+    English one time, nor a grammar word like "una")."""
+    if token.kind == "number":
+        return True
+    return token.norm in lx.NUMBER_WORDS and token.norm not in lx.STOPWORDS and token.norm != "once"
+
+
 def _or_more(tokens: list[lx.Token], i: int) -> list[lx.Token] | None:
-    """ "3 or more", "3 o más", "5 or fewer", "5 o menos": the comparison before the number."""
-    if i + 2 >= len(tokens) or tokens[i].kind != "number":
+    """ "3 or more", "3 o más", "5 or fewer", "5 o menos", "two or more": the comparison before
+    the number (a number word stays a word: the scan reads it after "at least")."""
+    if i + 2 >= len(tokens) or not _number_said(tokens[i]):
         return None
     words = tuple(t.norm for t in tokens[i + 1 : i + 3])
     if words in (("or", "more"), ("o", "mas")):
@@ -838,17 +904,23 @@ def _without_count_word(tokens: list[lx.Token], mentions: list) -> list[lx.Token
     return None
 
 
-def _check_largest_of_rows(plan: QueryPlan, mentions: list) -> None:
+def _check_largest_of_rows(plan: QueryPlan, mentions: list, model: SemanticModel) -> None:
     """ "the largest horsepower for the models": a superlative said of a plain column, read as
     every group's total sorted (no limit), answers neither "the largest" (one value) nor the
     row that holds it; a column of each row is seldom meant summed. Asked back; "the model
-    with the largest horsepower" (a top 1) and "the total horsepower" are not this."""
-    if plan.limit is not None or not plan.dimensions or plan.order is None:
+    with the largest horsepower" (a top 1 of the model's own column) and "the total
+    horsepower" are not this. A top 1 of a column of other rows, many per group ("the member
+    with the highest fee", fees being the sessions'), is: the largest fee or the largest sum?"""
+    if not plan.dimensions or plan.order is None:
         return
     ranked = plan.metrics[plan.order.metric] if plan.order.metric < len(plan.metrics) else None
     if ranked is None or not ranked.key.startswith("agg:sum:"):
         return
     summed = tuple(ranked.key.removeprefix("agg:sum:").split(".", 1))
+    if plan.limit is not None and not all(
+        d.table != summed[0] and _to_parent(model, summed[0], d.table) for d in plan.dimensions
+    ):
+        return
     for before, said in itertools.pairwise(mentions):
         if (
             before.kind not in ("most", "least")
@@ -899,6 +971,10 @@ def _entities_with_count(tokens: list[lx.Token], mentions: list) -> list[lx.Toke
             continue
         counted = mentions[k + 3]
         e = k - 1  # the entity, past the values that narrow it ("countries in Europe have…")
+        if e > 0 and kinds[e] == "list" and tokens[mentions[e].start].norm in _RELATIVE:
+            if kinds.count("cmp") > 1:
+                continue  # "which produce at least 2 models and more than 3 cars": two counts
+            e -= 1  # "the districts which have at least two addresses"
         while e > 0 and mentions[e].kind == "schema" and mentions[e].has("value"):
             e -= 1
         entity = mentions[e]
@@ -980,6 +1056,9 @@ def _counted_rows_table(model: SemanticModel, key: str) -> str | None:
     return None
 
 
+_RELATIVE = lx.words("which that who que cuales")
+
+
 def _names_head(tokens: list[lx.Token], modifier, head) -> bool:  # noqa: ANN001
     """A compound whose first words are words of the name of the one table the last word
     names ("car manufacturers" where the makers' table is `car_makers`): the head noun names
@@ -1058,7 +1137,31 @@ def _is_followup(tokens: list[lx.Token], previous: QueryPlan | None) -> bool:
 
 def _fresh_ctx(model: SemanticModel, tokens: list[lx.Token], lang: str) -> Context:
     mentions, _unmapped = scan(model, tokens)
-    return Context(model, tokens, mentions, lang)
+    return Context(model, tokens, _compound_heads(mentions), lang)
+
+
+def _compound_heads(mentions: list) -> list:
+    """ "car manufacturers", "customer orders": a singular table noun right before another
+    table's noun only says which kind of the second it is (English puts the head last). One
+    mention of the head, never two tables (which counted the modifier's rows and took "its id"
+    from it)."""
+    out: list = []
+    for m in mentions:
+        a = out[-1] if out else None
+        if (
+            a is not None
+            and a.kind == m.kind == "schema"
+            and a.end == m.start
+            and not a.plural
+            and a.entries
+            and all(e.kind == "table" for e in a.entries)
+            and m.has("table")
+            and not {e.ref[0] for e in a.entries} & {e.ref[0] for e in m.of("table")}
+        ):
+            out[-1] = replace(m, start=a.start, text=f"{a.text} {m.text}")
+            continue
+        out.append(m)
+    return out
 
 
 def _plan(

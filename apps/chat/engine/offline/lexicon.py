@@ -151,8 +151,9 @@ STOPWORDS = (tx.STOPWORDS["es"] | tx.STOPWORDS["en"]) - _READ_FUNCTION_WORDS | w
     calculated list listed overall totals within during per via s made make data info
     information figure figures number numbers value valor valores record records row rows entry
     entries result results
-    altogether combined about desde hasta between since until after before aplicado aplicada
-    aplicados aplicadas applied decir dices digas contar cuentame cuenteme averiguar mirar
+    altogether together juntos juntas combined about desde hasta between since until after
+    before aplicado aplicada aplicados aplicadas applied decir dices digas contar cuentame
+    cuenteme averiguar mirar
     informame informar reporta reporte report summary resumen resume quisieras tal saludos
     dolares dolar dollars dollar usd euros euro eur available disponible disponibles
     existentes exist exists existing through mediante traves using usando utilizando used
@@ -273,13 +274,14 @@ ORDER_PHRASES = ("order by", "ordered by", "in order of", "sort by", "sorted by"
 ASC_PHRASES = phrases(
     """
     de menor a mayor | ascendente | ascending | asc | lowest to highest | smallest to largest |
-    least to most
+    least to most | ascending order | in ascending order | orden ascendente | en orden ascendente
     """
 )
 DESC_PHRASES = phrases(
     """
     de mayor a menor | descendente | descending | desc | highest to lowest | largest to smallest
-    | most to least
+    | most to least | descending order | in descending order | orden descendente |
+    en orden descendente
     """
 )
 
@@ -814,7 +816,16 @@ ALONG_WITH: dict[tuple[str, ...], tuple[str, ...]] = {
     ("junto", "con"): ("con",),
     ("junto", "a"): ("con",),
 }
+# "How many languages are spoken in the world?": the whole data, no filter (a place named
+# "world" would be a value said as such, "the region World").
+WHOLE_WORLD: dict[tuple[str, ...], tuple[str, ...]] = {
+    phrase: () for phrase in (
+        ("in", "the", "world"), ("around", "the", "world"), ("across", "the", "world"),
+        ("worldwide",), ("en", "el", "mundo"), ("en", "todo", "el", "mundo"),
+    )
+}  # fmt: skip
 REWRITES: dict[tuple[str, ...], tuple[str, ...]] = {
+    **WHOLE_WORLD,
     **COUNT_REQUESTS,
     **PRICE_ADJECTIVES,
     **NEGATED_WITH,
@@ -951,6 +962,7 @@ GLOSS: dict[str, tuple[str, ...]] = {
     "articulo": ("item", "article"),
     "puntuacion": ("score", "rating"),
     "valoracion": ("rating",),
+    "clasificacion": ("rating", "classification"),
     "jefe": ("head", "manager", "boss"),
     "oficial": ("official",),
     "forma": ("form",),
@@ -1007,7 +1019,8 @@ def gloss_variants(name: str) -> list[tuple[str, str]]:
                 elif len(acc) == 2:
                     variants.add((" ".join(reversed(acc)), lang))  # "precio lista" -> "list price"
                 return
-            for option in options[i][:3]:
+            # every translation of a one-word name; three per word of a compound
+            for option in options[i] if len(options) == 1 else options[i][:3]:
                 walk(i + 1, [*acc, option])
 
         walk(0, [])

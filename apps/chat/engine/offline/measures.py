@@ -223,11 +223,31 @@ def units_key(model: SemanticModel) -> str | None:
     fact = model.tables.get(model.fact)
     if fact is None:
         return None
-    for name in fact.columns:
-        col = model.column(model.fact, name)
-        if col and col.kind == "number" and lx.stems(lx.fold(name)) & _UNITS_STEMS:
-            return f"agg:sum:{model.fact}.{name}"
+    own = _units_columns(model, model.fact)
+    if own:
+        return f"agg:sum:{model.fact}.{own[0]}"
+    # The fact table is an order header: its lines (a table joined to it) hold the quantity.
+    # Only one such column anywhere is taken; two are a guess (None: the caller asks back).
+    found = [
+        (table, name)
+        for table in model.tables
+        if table != model.fact and model.path(model.fact, table) is not None
+        for name in _units_columns(model, table)
+    ]
+    if len(found) == 1:
+        return f"agg:sum:{found[0][0]}.{found[0][1]}"
     return None
+
+
+def _units_columns(model: SemanticModel, table: str) -> list[str]:
+    names = model.tables[table].columns
+    return [
+        name
+        for name in names
+        if (col := model.column(table, name))
+        and col.kind == "number"
+        and lx.stems(lx.fold(name)) & _UNITS_STEMS
+    ]
 
 
 _UNITS_STEMS = frozenset(s for w in lx.UNITS_CONCEPT for s in lx.stems(w))

@@ -20,7 +20,7 @@ from . import lexicon as lx
 from . import measures as ms
 from .lexicon import Token
 from .scan import Mention
-from .semantic import EXACT, SYNONYM, Entry, SemanticModel, grammar_word
+from .semantic import EXACT, GLOSS, SYNONYM, Entry, SemanticModel, grammar_word
 
 SOFT_TOTAL = frozenset({"total", "totales", "totals", "overall"})
 
@@ -291,6 +291,10 @@ def _label_owner(ctx: Context, i: int) -> tuple[str | None, int | None, bool]:
         if words & _LABEL_LINKS and words <= _LABEL_BETWEEN:
             return after, j, True
     if last < len(ctx.tokens) and ctx.tokens[last].norm in _LABEL_LINKS:
+        unnamed = first >= len(ctx.mentions) or ctx.mentions[first].kind != "schema"
+        owner = _only_owner(ctx, i) if unnamed else None
+        if owner is not None:  # said of a word no table has: the table the rest is about
+            return owner, None, False
         return None, None, False  # "the name of the genre": said of something else
     if m.start and ctx.tokens[m.start - 1].norm in _POSSESSIVES:
         for k in range(i - 1, -1, -1):  # "each continent ... its id": the table said last
@@ -315,6 +319,16 @@ def _label_owner(ctx: Context, i: int) -> tuple[str | None, int | None, bool]:
         table = named.pop()
         return table, next(k for k in range(len(ctx.mentions)) if _table_of(ctx, k)), False
     return None, None, False
+
+
+def _only_owner(ctx: Context, i: int) -> str | None:
+    """ "the names of stores whose number of products …" where "stores" names no table: the
+    one table every other catalog word of the question is a column of, if there is one."""
+    owners = set()
+    for k, m in enumerate(ctx.mentions):
+        if k != i and m.kind == "schema":
+            owners.add(_column_owner(ctx, k))
+    return owners.pop() if len(owners) == 1 else None
 
 
 def _is_list_comma(ctx: Context, k: int, i: int) -> bool:
@@ -609,6 +623,11 @@ def pick_value(ctx: Context, i: int, base: str) -> tuple[str, str, str] | None:
         return None
     scored.sort(key=lambda s: (-s[0], s[1], s[2], s[3]))
     top = scored[0]
+    if any(s[0] == top[0] and s[1] != top[1] for s in scored[1:]):
+        # "sessions in Austin" where both the members' and the coaches' city hold Austin, at
+        # the same distance: nothing said picks one, and the alphabet is no reason (two
+        # columns of one table holding the value, a name and a local name, filter one row set)
+        raise Unclear(Clarify.AMBIGUOUS_COLUMN, ctx.mentions[i].text)
     if any(e.quality < EXACT for e in entries):
         ctx.guesses += 1
     return top[1], top[2], top[3]
@@ -1056,6 +1075,8 @@ def collect_metrics(ctx: Context) -> tuple[list[MetricSlot], int | None, int | N
         if target.has("table") and (not target.has("metric") or _count_prefers_table(target)):
             table = max(target.of("table"), key=lambda e: e.quality).ref[0]
             used_by = _referencing_said(ctx, j, table) if distinct else None
+            if used_by is None and distinct:  # "the number of distinct languages": the value
+                used_by = _link_value_column(ctx, target, table)
             if used_by is not None:  # "the number of different languages of the films"
                 slots.append(MetricSlot(f"countd:{used_by[0]}.{used_by[1]}", j))
                 ctx.used.add(j)
@@ -1066,6 +1087,9 @@ def collect_metrics(ctx: Context) -> tuple[list[MetricSlot], int | None, int | N
         elif target.has("metric"):
             continue
         elif target.has("column") and not is_value(ctx, j):
+            if _identifier_number(ctx, i, j):  # "el número de teléfono": the column itself
+                ctx.used.add(i)
+                continue
             numeric = [e for e in target.of("column") if column_kind(ctx, e) == "number"]
             if numeric and not any(column_kind(ctx, e) == "text" for e in target.of("column")):
                 table, column = pick_numeric(ctx, j, numeric)  # "how many units": a sum
@@ -1100,6 +1124,35 @@ def collect_metrics(ctx: Context) -> tuple[list[MetricSlot], int | None, int | N
     _apply_aggregates(ctx, slots)
     slots.sort(key=lambda s: (s.mention is None, s.mention or 0))
     return slots, counted_table, counted_column
+
+
+def _identifier_number(ctx: Context, i: int, j: int) -> bool:
+    """ "el número de teléfono", "número de serie": "número de" before one singular text
+    column (no table, nothing between) names that column, an identifier; a count says its
+    rows in the plural ("el número de pedidos") or asks "cuántos"."""
+    words = tuple(t.norm for t in ctx.tokens[ctx.mentions[i].start : ctx.mentions[i].end])
+    target = ctx.mentions[j]
+    return (
+        words in (("numero", "de"), ("numero", "del"))
+        and j == i + 1
+        and not target.plural
+        and not target.has("table")
+        and all(column_kind(ctx, e) == "text" for e in target.of("column"))
+    )
+
+
+def _link_value_column(ctx: Context, target: Mention, table: str) -> tuple[str, str] | None:
+    """The text key column a counted link table is named by ("distinct languages" of
+    `countrylanguage(CountryCode, Language)`): one row per pair, so its different values are
+    counted, never its rows. None for a table with a key of its own (a row is one entity)."""
+    info = ctx.model.catalog.table(table)
+    if info is None or sum(c.primary_key for c in info.columns) < 2:  # noqa: PLR2004
+        return None
+    for e in target.of("column"):
+        col = info.column(e.ref[1]) if e.ref[0] == table else None
+        if col is not None and col.primary_key and column_kind(ctx, e) == "text":
+            return e.ref
+    return None
 
 
 def each_group(ctx: Context, i: int) -> bool:
@@ -1358,11 +1411,16 @@ def pick_numeric(ctx: Context, i: int, entries) -> tuple[str, str]:  # noqa: ANN
     mentioned = _said_tables(ctx, skip=i)
 
     def rank(e: Entry) -> tuple:
+        # a column's name said in the other language (GLOSS) is as good as a synonym: the
+        # table said decides ("ciudades con una población entre …" is the city's `Population`,
+        # though "población" is also a synonym of the country's)
+        said_as = SYNONYM if e.quality in (SYNONYM, GLOSS) else e.quality
         return (
             e.ref[0] != prefer,
-            -e.quality,
+            -said_as,
             e.ref[0] not in mentioned,
             e.ref[0] != ctx.model.fact,
+            -e.quality,
         )
 
     ranked = sorted(entries, key=lambda e: (rank(e), e.ref))

@@ -15,6 +15,7 @@ from datachat import text as tx
 
 from ..plan import Filter, QueryPlan
 from . import lexicon as lx
+from .scan import scan
 from .semantic import SemanticModel
 
 # The words before a quoted string that make it a pattern, and the LIKE shape each gives.
@@ -57,15 +58,34 @@ _IN_THE_NAME = {
 _QUOTED = re.compile(r"(?:(?<=^)|(?<=[\s(¿¡:,]))['\"“‘«]([^'\"”’»]{1,60})['\"”’»](?![A-Za-z])")
 
 
+# "'Deleted Scenes' as a substring in the special features (section)": the column said after
+# the pattern, with the words around it that add nothing.
+_AS_PART = {
+    ("as", "a", "substring"),
+    ("as", "substring"),
+    ("as", "part", "of"),
+    ("as", "a", "part"),
+}
+_IN = lx.words("in en within dentro")
+_DETERMINERS = lx.words("the their its his her su sus el la los las del")
+_COLUMN_NOUNS = lx.words(
+    "section field column part attribute entry campo columna seccion apartado atributo"
+)
+
+
 @dataclass(frozen=True)
 class Pattern:
     like: str  # the LIKE pattern, e.g. "%a%"
     after: int  # character offset where the word before the pattern phrase ends (-1: none)
     text: str  # as written
+    columns: tuple[tuple[str, str], ...] = ()  # the text columns named right after it
 
 
-def take_patterns(question: str, tokens: list[lx.Token]) -> tuple[list[lx.Token], list[Pattern]]:
-    """(tokens without the pattern phrases and their quoted text, the patterns found)."""
+def take_patterns(
+    question: str, tokens: list[lx.Token], model: SemanticModel | None = None
+) -> tuple[list[lx.Token], list[Pattern]]:
+    """(tokens without the pattern phrases and their quoted text, the patterns found). With
+    the model, a text column named after the pattern ("'x' in the notes") is its column."""
     clean = tx.plain_quotes(question)
     spans = [(m.start(), m.end(), m.group(1)) for m in _QUOTED.finditer(clean)]
     if not spans:
@@ -88,13 +108,48 @@ def take_patterns(question: str, tokens: list[lx.Token]) -> tuple[list[lx.Token]
             continue  # a quoted value ('Germany'): the catalog's values read it
         out += tokens[i:cut]
         after = out[-1].end if out else -1
-        found.append(Pattern(shape.format(_escape(literal)), after, literal))
         i = inside[-1] + 1
         tail = tuple(t.norm for t in tokens[i : i + 3])
+        columns: tuple[tuple[str, str], ...] = ()
         if tail in _IN_THE_NAME:  # "… 'a' in their name": the label, as without it
             i += 3
+        elif model is not None:
+            i, columns = _column_after(model, tokens, i)
+        found.append(Pattern(shape.format(_escape(literal)), after, literal, columns))
     out += tokens[i:]
     return out, found
+
+
+def _column_after(
+    model: SemanticModel, tokens: list[lx.Token], i: int
+) -> tuple[int, tuple[tuple[str, str], ...]]:
+    """(where the tokens go on, the text columns) of "[as a substring] in [the] <column>
+    [section]" said from `i`; (i, ()) when no text column is named there."""
+    k = i
+    for part in _AS_PART:
+        if tuple(t.norm for t in tokens[k : k + len(part)]) == part:
+            k += len(part)
+            break
+    if k >= len(tokens) or tokens[k].norm not in _IN:
+        return i, ()
+    k += 1
+    if k < len(tokens) and tokens[k].norm in _DETERMINERS:
+        k += 1
+    mentions, _ = scan(model, tokens[k : k + model.max_phrase])
+    if not mentions or mentions[0].start != 0 or mentions[0].kind != "schema":
+        return i, ()
+    first = mentions[0]
+    columns = tuple(
+        e.ref
+        for e in first.of("column")
+        if (col := model.column(*e.ref)) is not None and col.kind == "text"
+    )
+    if not columns:
+        return i, ()
+    k += first.end
+    if k < len(tokens) and tokens[k].norm in _COLUMN_NOUNS:
+        k += 1
+    return k, columns
 
 
 def _escape(text: str) -> str:
@@ -112,7 +167,9 @@ def apply_patterns(
     is called). None when there is no text column to match."""
     filters = list(plan.filters)
     for p in patterns:
-        ref = column_before.get(p.after)
+        after = [c for c in p.columns if model.path(plan.table, c[0]) is not None]
+        ref = sorted(after, key=lambda c: (c[0] != plan.table, c))[0] if after else None
+        ref = ref or column_before.get(p.after)
         if ref is None:
             table = plan.listing[0].table if plan.listing else plan.table
             label = model.tables[table].display if table in model.tables else None

@@ -75,7 +75,9 @@ def _implied_metrics(ctx: Context, slots: list[MetricSlot]) -> None:
     """Verbs and nouns that imply a metric when none is named: "más vendido" -> units,
     "cuánto facturó" -> revenue, "ventas de X" -> revenue."""
     model = ctx.model
-    nouns = _fact_nouns(ctx)
+    # "which model has the largest horsepower": the rows ranked, not a count of them
+    ranks_column = _ranks_a_column(ctx)
+    nouns = [] if ranks_column else _fact_nouns(ctx)
     if nouns:
         money = any(_names_revenue(ctx, i) for i in nouns)
         ctx.noun_key = ms.revenue_key(model) if money else ms.fact_count_key(model)
@@ -94,6 +96,10 @@ def _implied_metrics(ctx: Context, slots: list[MetricSlot]) -> None:
         key = None
         if ctx.has("sold"):
             key = ms.units_key(model)
+            if key is None and not ms.has_money(model):
+                # "the most sold X" with no quantity and no amount to sell: counting rows
+                # would be a metric nobody named (asked back, never a silent count).
+                raise Unclear(Clarify.NO_METRIC)
         ranked = ctx.has("most", "least", "rank") and (
             ctx.has("buy") or any(_entity_like(ctx, i) for i in range(len(ctx.mentions)))
         )
@@ -103,6 +109,8 @@ def _implied_metrics(ctx: Context, slots: list[MetricSlot]) -> None:
         howmuch = ctx.has("howmuch") and not _names_other_measure(ctx)
         if key is None and (ctx.has("sell") or howmuch or nouns or ranked):
             key = ms.revenue_key(model)
+        if key is None and ranked and ranks_column:  # the column ranked takes its place
+            key = ms.fact_count_key(model)  # (`_read_leftovers`)
         if key is not None:
             slots.append(MetricSlot(key, nouns[0] if nouns else None, implied=True))
     for i in nouns:
@@ -111,6 +119,23 @@ def _implied_metrics(ctx: Context, slots: list[MetricSlot]) -> None:
         for i in range(len(ctx.mentions)):
             if soft_total(ctx, i) and i not in ctx.used:
                 ctx.used.add(i)  # "total revenue", "en total": no extra column
+
+
+def _ranks_a_column(ctx: Context) -> bool:
+    """A superlative right before a numeric column of a table other than the fact table ("the
+    largest horsepower"): the question ranks rows by that column, so a noun of the fact table
+    ("which model") names the rows ranked, not a count to rank by."""
+    fact = ctx.model.fact
+    for k, m in enumerate(ctx.mentions[:-1]):
+        after = ctx.mentions[k + 1]
+        if m.kind not in ("most", "least") or after.kind != "schema" or is_value(ctx, k + 1):
+            continue
+        if after.has("table") or after.has("metric"):
+            continue
+        columns = after.of("column")
+        if columns and all(column_kind(ctx, e) == "number" and e.ref[0] != fact for e in columns):
+            return True
+    return False
 
 
 def _opens_a_listing(ctx: Context) -> bool:
@@ -206,9 +231,16 @@ def _listing_subject(ctx: Context) -> tuple[int | None, int | None]:
     column_first = column_i is not None and table_i is not None and column_i < table_i
     categorical = column_i is not None and any(
         0 < len(ctx.model.column(*e.ref).values) <= CATEGORY_VALUES
+        and column_kind(ctx, e) != "number"
         for e in ctx.mentions[column_i].of("column")
-    )  # a column of names (hundreds of values) lists its rows, not its distinct values
-    if column_first and (ctx.column_table.get(column_i) is None or categorical):
+    )  # a column of names (hundreds of values) lists its rows, not its distinct values; a
+    # number of each row ("the best finishes of the players") is listed row by row
+    numbers = (
+        column_i is not None
+        and not ctx.has("group")  # "the salary of each employee": a measure per group
+        and all(column_kind(ctx, e) == "number" for e in ctx.mentions[column_i].of("column"))
+    )  # no distinct values to list: the numbers of the table's rows
+    if column_first and not numbers and (ctx.column_table.get(column_i) is None or categorical):
         return None, column_i  # "¿qué categorías de productos hay?": the distinct values
     return table_i, column_i
 
@@ -284,7 +316,12 @@ def read_parts(ctx: Context, *, base_hint: str | None = None, force_fact: bool =
     if parts.row_filter_metrics:
         kept = [k for n, k in enumerate(parts.metrics) if n not in parts.row_filter_metrics]
         parts.metrics = kept or [ctx.noun_key or ms.fact_count_key(model)]
-    if parts.order is not None and not (parts.dims or parts.grain) and base_hint is None:
+    sorted_rows = parts.listing_order is not None and not parts.metrics
+    if (
+        parts.order is not None
+        and not (parts.dims or parts.grain or sorted_rows)
+        and base_hint is None
+    ):
         _extreme_row(ctx, parts)
     if base_hint is None:
         _superlative_row(ctx, parts)
@@ -308,8 +345,16 @@ def read_parts(ctx: Context, *, base_hint: str | None = None, force_fact: bool =
         parts.listing = []
     _dedupe_metrics(parts)
     _average_per_entity(ctx, parts)
+    _same_name_on_the_rows(ctx, parts)
+    _counts_its_own_rows(ctx, parts)
+    _rows_asked_are_shown(ctx, parts)
     if ctx.dropped:  # "maximum of" with nothing to take the maximum of: ask, naming the word
         raise Unclear(Clarify.UNUSED_WORD, ctx.dropped[0])
+    opens_count = bool(ctx.mentions) and ctx.mentions[0].kind == "count"
+    if not parts.metrics and opens_count and ctx.mentions[0].start == 0 and ctx.has("distinct"):
+        # "how many different store locations": a count that found nothing to count (a word
+        # between it and the column) is asked back, never answered with the rows
+        raise Unclear(Clarify.GENERIC, " ".join(t.text for t in ctx.tokens))
     if any(m.kind == "neg" and i not in ctx.used for i, m in enumerate(ctx.mentions)):
         # "¿qué productos no se vendieron?": a negation that filters nothing we can express
         raise Unclear(Clarify.GENERIC, " ".join(t.text for t in ctx.tokens))
@@ -323,6 +368,87 @@ def read_parts(ctx: Context, *, base_hint: str | None = None, force_fact: bool =
             return parts
         raise Unclear(Clarify.GENERIC, " ".join(t.text for t in ctx.tokens))
     return parts
+
+
+def _same_name_on_the_rows(ctx: Context, parts: Parts) -> None:
+    """ "towns with a number of people between A and B", where the word is a synonym of another
+    table's `population` and the towns have their own: the rows shown (grouped or listed) carry
+    a column of the same name, so the other table's column (summed per row, or compared through
+    a join) is a guess. Asked back, unless that other table was named in the question."""
+    model = ctx.model
+    rows = {ref.table for ref in parts.dims} | set(filter(None, [parts.listing_table]))
+    if not rows:
+        return
+    named = {e.ref[0] for m in ctx.mentions if m.kind == "schema" for e in m.of("table")}
+    measured: list[tuple[tuple[str, str], str]] = []
+    for n, key in enumerate(parts.metrics):
+        column = ms.metric_column(model, key)
+        if column is not None and ms.metric_agg(model, key) != "countd":
+            at = parts.metric_mentions[n] if n < len(parts.metric_mentions) else None
+            measured.append((column, ctx.mentions[at].text if at is not None else column[1]))
+    measured += [((f.table, f.column), f.column) for f in parts.numeric]
+    for (table, column), said in measured:
+        if table in rows or table in named:
+            continue
+        for other in rows:
+            own = next(
+                (c for c in model.tables[other].columns if c.lower() == column.lower()), None
+            )
+            sem = model.column(other, own) if own else None
+            if sem is not None and sem.kind == "number":
+                raise Unclear(Clarify.AMBIGUOUS_COLUMN, said)
+
+
+_WHICH = frozenset({"which", "what", "que", "cual", "cuales"})
+
+
+def _rows_asked_are_shown(ctx: Context, parts: Parts) -> None:
+    """ "Which coaches are from the city with the most members?": the question asks for rows of
+    a table (its first words, "which <table>"), but the plan groups by other columns (the
+    city), so the answer would be cities, not coaches. Asked back: a nested question the
+    engine does not read is never answered with the inner one."""
+    if not parts.dims or not ctx.tokens or ctx.tokens[0].norm not in _WHICH:
+        return
+    at = next((i for i, m in enumerate(ctx.mentions) if m.kind == "schema"), None)
+    first = ctx.mentions[at] if at is not None else None
+    if first is None or first.start != 1 or not first.has("table") or is_value(ctx, at):
+        return
+    if max(e.quality for e in first.of("table")) < max(e.quality for e in first.entries):
+        return
+    if {(d.table, d.column) for d in parts.dims} & {e.ref for e in first.of("column")}:
+        return  # "which product": the word also names the column grouped (`ventas.producto`)
+    for entry in first.of("table"):
+        info = ctx.model.tables.get(entry.ref[0])
+        if info is None:
+            continue
+        naming = set(info.key) | {info.display}
+        if any(d.table == info.name and d.column in naming for d in parts.dims):
+            return
+    raise Unclear(Clarify.GENERIC, " ".join(t.text for t in ctx.tokens))
+
+
+def _counts_its_own_rows(ctx: Context, parts: Parts) -> None:
+    """A count of a table's rows grouped by that same table's name or key ("the language used
+    in the country whose …" read as the number of countries per country): every group counts
+    itself, so the figure says nothing and the words that asked for something else were lost.
+    Asked back, never a column of ones."""
+    model = ctx.model
+    for key in parts.metrics:
+        agg = ms.metric_agg(model, key)
+        if agg not in ("count", "countd"):
+            continue
+        table = ms.metric_table(model, key)
+        column = ms.metric_column(model, key)
+        sem = model.tables.get(table)
+        if sem is None or (agg == "countd" and (column is None or column[1] not in sem.key)):
+            continue
+        # a name may repeat ("the most common first name of the actors" counts them), a key
+        # never: by its name only when no word asked for a count or a ranking
+        own = set(sem.key)
+        if sem.named and sem.display and not ctx.has("count", "most", "least", "rank"):
+            own.add(sem.display)
+        if any(d.table == table and d.column in own for d in parts.dims):
+            raise Unclear(Clarify.GENERIC, " ".join(t.text for t in ctx.tokens))
 
 
 def _measure_of_filtered_rows(ctx: Context, parts: Parts) -> None:
@@ -438,18 +564,23 @@ def _superlative_row(ctx: Context, parts: Parts) -> None:
         # city name ranks nothing the question asked
         raise Unclear(Clarify.RANK_WITHOUT_DIMENSION)
     info = model.tables.get(table)
-    if info is None or not info.display or any(d.table != table for d in parts.dims):
-        return
-    if ColumnRef(table, info.display) not in parts.dims:
-        return
-    labels = len(model.column(table, info.display).values)
-    if table == model.fact and 0 < labels <= CATEGORY_VALUES:
-        return  # "the product with the most revenue" on a sales table: a total per product
+    same = _same_rows(model, table)
+    of_the_row = _columns_of_the_row(ctx, parts, table, same)
+    if of_the_row is not None:  # "which model has the largest horsepower": the car's model
+        parts.dims = of_the_row
+    else:
+        if info is None or not info.display or any(d.table != table for d in parts.dims):
+            return
+        if ColumnRef(table, info.display) not in parts.dims:
+            return
+        labels = len(model.column(table, info.display).values)
+        if table == model.fact and 0 < labels <= CATEGORY_VALUES:
+            return  # "the product with the most revenue" on a sales table: a total per product
     if any(f.table != table and model.path(table, f.table) is None for f in parts.filters):
         return
     if any(f.table != table and model.path(table, f.table) is None for f in parts.numeric):
         return
-    if any(p.table != table for p in parts.projected):
+    if any(p.table not in same for p in parts.projected):
         return
     parts.base = parts.listing_table = table
     if parts.limit is None:  # "the names of the 3 countries with the largest population"
@@ -458,8 +589,8 @@ def _superlative_row(ctx: Context, parts: Parts) -> None:
     parts.listing = list(dict.fromkeys([*parts.dims, *parts.projected]))
     ranks_only = said_only_as_qualifier(model, ctx.mentions, key)
     asked = names_its_columns(ctx.tokens) or any(
-        cols & set(parts.listing) for _i, t, cols in _properties_said(ctx) if t == table
-    )  # "the name of the country with…", "the horsepower of the car with…"
+        cols & set(parts.listing) for _i, t, cols in _properties_said(ctx, same) if t == table
+    )  # "the name of the country with…", "the horsepower of the car with…", "the model of…"
     if not (ranks_only and asked) and ColumnRef(*column) not in parts.listing:
         parts.listing.append(ColumnRef(*column))  # "names and populations of …"
     parts.listing_order = ColumnRef(*column)
@@ -467,12 +598,97 @@ def _superlative_row(ctx: Context, parts: Parts) -> None:
     ctx.notes.append("superlative over the rows named")
 
 
+def _same_rows(model, table: str) -> set[str]:  # noqa: ANN001
+    """The table and those joined to it one to one (a foreign key from one primary key to the
+    other: `cars_data.Id` → `car_names.MakeId`): their columns are columns of the same rows."""
+    same = {table}
+    key = model.tables[table].key if table in model.tables else ()
+    for other, info in model.tables.items():
+        steps = model.path(table, other)
+        if other == table or not steps or len(steps) != 1 or len(info.key) != 1:
+            continue
+        left, left_column, right, right_column = steps[0]
+        mine, theirs = (left_column, right_column) if left == table else (right_column, left_column)
+        if key == (mine,) and info.key == (theirs,):
+            same.add(other)
+    return same
+
+
+def _columns_of_the_row(
+    ctx: Context, parts: Parts, table: str, same: set[str]
+) -> list[ColumnRef] | None:
+    """ "which model has the largest horsepower", where `model` names a table (its label) and
+    also a column of the ranked rows that refers to it (`car_names.Model` → `model_list.Model`):
+    the thing asked for is a column of the row with the extreme value, not a group whose column
+    is summed. Only for words that name a table or the label of one (an entity), never a
+    category column alone ("which continent has the largest population": a total per
+    continent)."""
+    model = ctx.model
+    # "the model of the car with …": the car, a table with no name of its own, is the row itself
+    itself = [
+        d
+        for d in parts.dims
+        if d.table in same
+        and not model.tables[d.table].display
+        and model.tables[d.table].key == (d.column,)
+    ]
+    others = [d for d in parts.dims if d not in itself]
+    if not others:  # "the horsepower of the car with …": the column shown, of that row
+        return [] if itself and parts.projected else None
+    if all(d.table == table for d in others):
+        return None  # the rows' own label: the rule of `_superlative_row` itself
+    found: list[ColumnRef] = []
+    for d in others:
+        info = model.tables[d.table]
+        mention = next(
+            (
+                m
+                for m in ctx.mentions
+                if m.kind == "schema"
+                and (d.table, d.column)
+                in {e.ref for e in m.of("column")}
+                | {(e.ref[0], model.tables[e.ref[0]].display) for e in m.of("table")}
+            ),
+            None,
+        )
+        if mention is None or not (mention.has("table") or info.display == d.column):
+            return None
+        own = [
+            ColumnRef(*e.ref)
+            for e in mention.of("column")
+            if e.ref[0] in same and _refers_to(model, ColumnRef(*e.ref), d)
+        ]
+        if not own and d.table in same:
+            own = [d]
+        if not own:
+            return None
+        found.append(own[0])
+    return found or None
+
+
+def _refers_to(model, column: ColumnRef, target: ColumnRef) -> bool:  # noqa: ANN001
+    """The column is the target itself or a foreign key to it."""
+    if column == target:
+        return True
+    steps = model.path(column.table, target.table)
+    return (
+        bool(steps)
+        and len(steps) == 1
+        and steps[0] == (column.table, column.column, target.table, target.column)
+    )
+
+
 def _shown_before_superlative(ctx: Context, i: int) -> bool:
     """A numeric column listed with other columns ("the name and population of …") before a
     superlative that ranks a numeric column further on ("… with the largest area"): it is shown
     with the row the superlative picks, not ranked by (`_superlative_row`)."""
     mentions = ctx.mentions
-    if not _in_a_list(ctx, i) or (
+    # "the horsepower of the car with the largest …", of rows with no name of their own (a
+    # named row's columns are shown when listed with its name: "the name and area of …")
+    of_the_rows = i + 1 in ctx.qualifiers and not any(
+        ctx.model.tables[e.ref[0]].display for e in mentions[i + 1].of("table")
+    )
+    if not (_in_a_list(ctx, i) or of_the_rows) or (
         i > 0 and mentions[i - 1].kind in ("most", "least", "rank", "agg")
     ):
         return False
@@ -534,10 +750,13 @@ def _names_an_entity(ctx: Context, f: Filter) -> bool:
     return (info is not None and info.display == f.column) or len(column.values) > CATEGORY_VALUES
 
 
-def _properties_said(ctx: Context) -> list[tuple[int, str, set[ColumnRef]]]:
+def _properties_said(
+    ctx: Context, same: set[str] | frozenset[str] = frozenset()
+) -> list[tuple[int, str, set[ColumnRef]]]:
     """(the table's mention, the table, its columns said of it): a column right before the
     table's name with only articles and "of"/"de" between ("the horsepower of the car",
-    "acelera el coche"), or right after it ("the car accelerate")."""
+    "acelera el coche"), or right after it ("the car accelerate"). With `same`, the tables of
+    the same rows as the table (joined one to one) hold its columns too ("the model of the car")."""
     found = []
     mentions = ctx.mentions
     for i, m in enumerate(mentions):
@@ -551,7 +770,8 @@ def _properties_said(ctx: Context) -> list[tuple[int, str, set[ColumnRef]]]:
             a, b = sorted((i, j))
             between = {t.norm for t in ctx.tokens[mentions[a].end : mentions[b].start]}
             if between <= (lx.FILLER if j < i else set()):
-                columns = {ColumnRef(*e.ref) for e in mentions[j].of("column") if e.ref[0] == table}
+                own = same if table in same else {table}
+                columns = {ColumnRef(*e.ref) for e in mentions[j].of("column") if e.ref[0] in own}
                 if columns:
                     found.append((i, table, columns))
     return found
@@ -691,6 +911,10 @@ def _read_listing(ctx: Context, parts: Parts) -> None:
             cols += [c for c in info.columns if model.column(table, c).kind != "id"]
         else:
             cols = [info.display] if info.display else list(info.columns[:1])
+        said = _columns_said_before(ctx, table_i, table)
+        if said and not info.named:  # "the final tables made and best finishes of players"
+            cols = [column for _i, column in said]
+            ctx.used.update(i for i, _column in said)
         parts.listing = parts.subject_columns = [ColumnRef(table, c) for c in cols]
         return
     if column_i is not None:
@@ -705,12 +929,45 @@ def _read_listing(ctx: Context, parts: Parts) -> None:
             ctx.used.add(column_i)
             parts.base = parts.listing_table = table
             parts.listing = [ColumnRef(table, column)]
-            parts.distinct = True
+            # "los nombres de las ciudades", "city names" (a synonym that says its table) list
+            # the table's rows, as "the names of the cities" does; a category's values are
+            # listed once each
+            values = len(model.column(table, column).values)
+            said = any(mm.kind == "distinct" for mm in ctx.mentions)  # "los distintos modelos"
+            parts.distinct = said or not _says_own_table(ctx, column_i, table)
+            parts.distinct = parts.distinct or 0 < values <= CATEGORY_VALUES
             return
     lookup = _numeric_lookup(ctx, parts)
     if lookup:
         return
     raise Unclear(Clarify.NO_METRIC)
+
+
+def _columns_said_before(ctx: Context, table_i: int, table: str) -> list[tuple[int, str]]:
+    """The listed table's columns named before it, each said as a column only ("the X and
+    the Y of the players"): a table with no name column is listed by those, not by all."""
+    said: list[tuple[int, str]] = []
+    for i in range(table_i):
+        m = ctx.mentions[i]
+        if m.kind in ("list", "conj") or (m.kind == "schema" and i in ctx.used):
+            continue
+        if m.kind != "schema" or is_value(ctx, i) or m.has("table") or m.has("metric"):
+            return []
+        own = [e for e in m.of("column") if e.ref[0] == table]
+        if not own or len(own) != len(m.entries):
+            return []
+        said.append((i, max(own, key=lambda e: e.quality).ref[1]))
+    return said
+
+
+def _says_own_table(ctx: Context, i: int, table: str) -> bool:
+    """Whether a word of mention i names `table` (the "ciudad" of "nombre de la ciudad")."""
+    m = ctx.mentions[i]
+    for token in ctx.tokens[m.start : m.end]:
+        entries = ctx.model.lookup(token.key, ctx.lang) or ()
+        if any(e.kind == "table" and e.ref[0] == table for e in entries):
+            return True
+    return False
 
 
 def _numeric_lookup(ctx: Context, parts: Parts) -> bool:
@@ -802,6 +1059,15 @@ def _read_dimensions(ctx: Context, parts: Parts, slots: list[MetricSlot]) -> Non
     for i, m in enumerate(ctx.mentions):
         if m.kind == "distinct" and i + 1 < len(ctx.mentions) and distinct_numbers(ctx, i + 1):
             pass  # "for different number of cylinders": grouped by them
+        elif m.kind == "distinct" and _for_each_number(ctx, parts, i):
+            # "the maximum accelerate for all the different cylinders": each value a group
+            numeric = list(ctx.mentions[i + 1].of("column"))
+            ref = ColumnRef(*pick_numeric(ctx, i + 1, numeric))
+            if ref not in parts.dims:
+                parts.dims.append(ref)
+            parts.dims_said = True
+            ctx.used.update({i, i + 1})
+            continue
         elif m.kind != "group":
             continue
         if i + 1 >= len(ctx.mentions):
@@ -882,6 +1148,22 @@ def _read_dimensions(ctx: Context, parts: Parts, slots: list[MetricSlot]) -> Non
                 break
     if any(m.kind == "add" for m in ctx.mentions):
         parts.dims_add = True
+
+
+_FOR_EACH = lx.words("for per across para")
+_ALL_THE_EACH = lx.words("all the todos todas los las")
+
+
+def _for_each_number(ctx: Context, parts: Parts, i: int) -> bool:
+    """ "(the maximum accelerate) for (all the) different cylinders": a measure said before
+    "for … different/distinct" and a numeric column: every value of the column is a group, as
+    "for each number of cylinders" is; without "for" ("cars with different cylinders") not."""
+    if not parts.metrics or i + 1 >= len(ctx.mentions) or not _numeric_only(ctx, i + 1):
+        return False
+    k = ctx.mentions[i].start - 1
+    while k >= 0 and ctx.tokens[k].norm in _ALL_THE_EACH:
+        k -= 1
+    return k >= 0 and ctx.tokens[k].norm in _FOR_EACH
 
 
 def _measure_only(ctx: Context, i: int) -> bool:
@@ -970,6 +1252,8 @@ def _read_order(
                 subject = _rank_subject(ctx, k)
     if not ranked:
         return
+    if not parts.metrics and not followup and _listing_sorted(ctx, parts, direction):
+        return  # "the names of the conductors in ascending order of age": the rows, sorted
     if subject is not None:
         j = subject - 1
         if limit is None and j >= 0 and ctx.mentions[j].kind == "number" and j not in ctx.used:
@@ -992,6 +1276,38 @@ def _read_order(
     else:
         parts.order = Order(parts.order.metric, direction if direction is not None else True)
     parts.limit = limit
+
+
+def _listing_sorted(ctx: Context, parts: Parts, direction: bool | None) -> bool:
+    """ "List the names of conductors in ascending order of age", "sort the shops by number of
+    products": a listing only sorted (no superlative, no number kept) by one numeric column of
+    the listed table is those rows in that order. Taken only when exactly one such column is
+    said and not yet used."""
+    if not parts.listing_table or parts.dims or parts.limit is not None:
+        return False
+    if ctx.has("most", "least", "rank", "count"):
+        return False
+    candidates = [
+        i
+        for i, m in enumerate(ctx.mentions)
+        if m.kind == "schema"
+        and i not in ctx.used
+        and not is_value(ctx, i)
+        and not m.has("table")
+        and m.of("column")
+        and all(
+            e.ref[0] == parts.listing_table and column_kind(ctx, e) == "number"
+            for e in m.of("column")
+        )
+    ]
+    if len(candidates) != 1:
+        return False
+    i = candidates[0]
+    table, column = pick_numeric(ctx, i, list(ctx.mentions[i].of("column")))
+    ctx.used.add(i)
+    parts.listing_order = ColumnRef(table, column)
+    parts.order = Order(0, direction if direction is not None else False)
+    return True
 
 
 def _number_of_rows_grouped(ctx: Context, parts: Parts, k: int) -> tuple[int, int] | None:
@@ -1027,6 +1343,8 @@ def _rank_subject(ctx: Context, k: int) -> int | None:
     """What a superlative ranks: the nearest group-able mention before it, else after it."""
     for j in range(k - 1, -1, -1):
         m = ctx.mentions[j]
+        if m.kind == "group" and j == k - 1:
+            continue  # "the company used by the most orchestras": the agent, not a grouping
         if m.kind in ("group", "compare", "cmp"):
             break
         if _dim_capable(ctx, j) and j not in ctx.used:
@@ -1117,6 +1435,23 @@ def _key_of_a_group(ctx: Context, parts: Parts, i: int) -> ColumnRef | None:
     return None
 
 
+def _property_of_nameless_rows(ctx: Context, parts: Parts, i: int, same: set[str]) -> bool:
+    """Mention `i` is a column said of the listed table ("the model of the car", "the
+    horsepower of the cars"), a table whose rows have no name of their own, still listed by all
+    its columns (nothing else said to list): the column asked for is the answer, not every
+    column of those rows."""
+    table = parts.listing_table
+    info = ctx.model.tables[table]
+    if info.display or parts.listing != parts.subject_columns:
+        return False
+    return any(
+        k == i + 1
+        and t == table
+        and {ColumnRef(*e.ref) for e in ctx.mentions[i].of("column")} & cols
+        for k, t, cols in _properties_said(ctx, same)
+    )
+
+
 def _list_column(parts: Parts, word: str, extra: list[Entry]) -> None:
     """A word left over in a listing names one more column of the listed table. A word that
     is only part of several column names ("shipped" of `ShipCountry`, `ShipCity`, …) says
@@ -1144,6 +1479,12 @@ def _read_leftovers(ctx: Context, parts: Parts) -> None:
             continue
         if parts.listing_table and not parts.metrics:
             extra = [e for e in m.of("column") if e.ref[0] == parts.listing_table]
+            same = _same_rows(model, parts.listing_table)
+            if _property_of_nameless_rows(ctx, parts, i, same):
+                # "the model of the car whose …": that column (of the car's own rows, or of
+                # rows joined one to one), not every column of the cars
+                extra = extra or [e for e in m.of("column") if e.ref[0] in same]
+                parts.listing = []
             if extra:
                 _list_column(parts, m.text, extra)
                 ctx.used.add(i)

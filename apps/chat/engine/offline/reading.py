@@ -113,6 +113,8 @@ def describe(plan: QueryPlan | None, model: SemanticModel, lang: str) -> str:
         values = ", ".join(f.values)
         if f.op in ("!=", "not in"):
             bits.append(f"{f.column} {w['not']} {values}")
+        elif f.op == "said":
+            bits.append(f"{f.column} = “{values}”")
         elif f.op == "like":
             bits.append(f"{f.column} LIKE {values}")
         else:

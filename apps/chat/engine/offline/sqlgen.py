@@ -207,7 +207,9 @@ class _Builder:
             raise PlanError(f"unknown table {base}")
         present = {base}
         joins = []
-        self.upstream: frozenset[str] = frozenset()  # tables a one-to-many join multiplies
+        # Tables a one-to-many join multiplies: every table already joined when a join fans
+        # out, so a second branch (staff → payments and staff → rentals) multiplies the first.
+        self.upstream: frozenset[str] = frozenset()
         for table in self._needed():
             if table not in self.model.tables:
                 raise PlanError(f"unknown table {table}")
@@ -222,8 +224,8 @@ class _Builder:
                     present.add(right)
                 elif right in present and left not in present:
                     # `left` holds the foreign key: one row of `right` meets many of `left`
-                    if not self.upstream and not self._one_to_one(left, left_col):
-                        self.upstream = frozenset(present)
+                    if not self._one_to_one(left, left_col):
+                        self.upstream = self.upstream | present
                     joins.append((left, left_col, right, right_col))
                     present.add(left)
         return joins
@@ -382,6 +384,9 @@ class _Builder:
             elif f.op in ("in", "=", "not in", "!="):
                 node = exp.In(this=column, expressions=literals)
                 conditions.append(node if f.op in ("in", "=") else exp.Not(this=node))
+            elif f.op == "said":  # a value the index does not hold, said as written: any case
+                value = exp.Literal.string(str(f.values[0]).lower())
+                conditions.append(exp.EQ(this=exp.Lower(this=column), expression=value))
             elif f.op in ("like", "not like"):  # text patterns: "names that contain 'a'"
                 likes = [exp.Like(this=column.copy(), expression=lit) for lit in literals]
                 node = exp.or_(*likes) if len(likes) > 1 else likes[0]
@@ -922,8 +927,8 @@ class _Builder:
         info = self.model.tables.get(table)
         if table == self.plan.table or info is None or info.display != column:
             return None
-        if lx.fold(column) not in DISPLAY_NAMES:
-            return None
+        if lx.fold(column) not in DISPLAY_NAMES and not info.named:
+            return None  # a table's first text column, not a name: kept as it was
         steps = self.model.path(self.plan.table, table)
         if not steps or steps[-1][2] != table:
             return None

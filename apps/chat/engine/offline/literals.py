@@ -1,0 +1,188 @@
+"""Values the value index cannot supply, said right after their column's name (issue 13 §3).
+
+Personal columns are never indexed, and a text column with too many distinct values is not
+either, so "the customer with the first name Linda" or "the address 1031 Daugavpils Parkway"
+name a value the catalog does not know. Said right after the column's name ("the <column>
+<Value>", "whose <column> is <Value>", "<column> '<value>'"), written as a name (capitalised,
+or a number then capitalised words) or quoted, it is taken as written: an equality on that
+column, compared without case (op `said`). The pipeline checks that some row has it when the
+answer finds nothing, and asks back naming the value when none does
+(`pipeline/execution.py: _said_value_missing`).
+
+One rewrite stage after the first scan: the value (and, when a table is named right before
+the column, the whole "with the <column> <Value>" phrase) is taken out of the tokens, and the
+filter is added to the plan once its table is known.
+
+Personal data: the engine reads with the caller's catalog, and the guard refuses a masked
+column in WHERE (`column_masked`) whatever the value, so a role that may not see the column
+gets the same refusal whether a row has the value or not: no existence oracle.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from datachat import text as tx
+
+from ..plan import Filter, QueryPlan
+from . import lexicon as lx
+from .scan import Mention
+from .semantic import SemanticModel
+
+# Between the column's name and its value: "whose first name is Linda", "named", "=".
+_LEADS = lx.words("is es was era = named called llamado llamada llamados llamadas")
+# Between a table's name and the column's name: "the customer with the first name",
+# "a staff member who has the first name", "el cliente con el nombre", "whose".
+_LINKS = lx.words(
+    "with whose who that has have having the a an of con cuyo cuya cuyos cuyas que tiene "
+    "tienen de el la los las un una"
+)
+_AND = _LINKS | lx.words("and y")
+_INSIDE = ("", " ", "-", ".", ",", "@", "_", "+", "/", "#", "&")  # between a quoted value's words
+_QUOTES = "'\"“”‘’«»"
+
+
+@dataclass(frozen=True)
+class Literal:
+    table: str
+    column: str
+    value: str  # as written (without its quotes)
+
+
+def take_literals(
+    question: str, model: SemanticModel, tokens: list[lx.Token], mentions: list[Mention]
+) -> tuple[list[lx.Token], list[Literal]]:
+    """(tokens without the literal values said after their column, the literals found)."""
+    if _title_case(tokens):
+        return tokens, []  # "Where Does The Customer Live": capitals say nothing here
+    clean = tx.plain_quotes(question)
+    cut: set[int] = set()
+    found: list[Literal] = []
+    last: tuple[str, int] | None = None  # the table of the last literal, and where it ended
+    for n, m in enumerate(mentions):
+        columns = _open_columns(model, m)
+        if not columns or any(i in cut for i in range(m.start, m.end)):
+            continue
+        start = m.end
+        if start < len(tokens) and tokens[start].norm in _LEADS:
+            start += 1
+        end = _value_end(clean, tokens, start)
+        if end is None:
+            continue
+        before = _table_before(mentions, n, tokens)
+        tables, first = (_tables(before), before.end) if before is not None else (set(), -1)
+        if last is not None and all(t.norm in _AND for t in tokens[last[1] : m.start]):
+            tables, first = {last[0]}, last[1]  # "… first name April and the last name Burns"
+        ref = _column_of(model, columns, tables or (_tables(m) if m.has("table") else set()))
+        if ref is None:
+            continue
+        value = clean[tokens[start].start : tokens[end - 1].end]
+        if ref[0] in tables:
+            pass  # "with the first name Linda" goes; "the customer" stays
+        elif m.has("table"):
+            first = start  # "the address 1031 …": the word names the table too, it stays
+        else:
+            continue  # the column alone would be read as a column to show
+        cut.update(range(first, end))
+        found.append(Literal(ref[0], ref[1], value))
+        last = (ref[0], end)
+    if not found:
+        return tokens, []
+    return [t for i, t in enumerate(tokens) if i not in cut], found
+
+
+def apply_literals(plan: QueryPlan, literals: list[Literal], model: SemanticModel) -> QueryPlan:
+    """The plan with one `said` filter per literal; None when its table cannot be reached."""
+    filters = list(plan.filters)
+    for lit in literals:
+        if model.path(plan.table, lit.table) is None:
+            return None
+        filters.append(Filter(lit.table, lit.column, "said", (lit.value,)))
+    return plan.with_changes(filters=tuple(filters))
+
+
+def _open_columns(model: SemanticModel, m: Mention) -> list[tuple[str, str]]:
+    """The text columns a schema mention names whose values the index does not hold."""
+    if m.kind != "schema" or m.has("value") or m.has("metric"):
+        return []
+    found = []
+    for e in m.of("column"):
+        col = model.column(*e.ref)
+        if col is not None and col.kind == "text" and not col.values:
+            found.append(e.ref)
+    return found
+
+
+def _value_end(clean: str, tokens: list[lx.Token], start: int) -> int | None:
+    """One past the last token of a value said from `start`: quoted, or a name (capitalised
+    words, possibly after a number: "1031 Daugavpils Parkway"). None when none is said there."""
+    if start >= len(tokens):
+        return None
+    head = tokens[start]
+    opening = clean[: head.start].rstrip()
+    if opening and opening[-1] in _QUOTES:
+        for k in range(start, len(tokens)):
+            rest = clean[tokens[k].end :]
+            if rest[:1] in _QUOTES:
+                return k + 1
+            if rest[:1] not in _INSIDE and not rest[:1].isalnum():
+                return None
+        return None
+    k = start
+    if head.kind == "number":
+        k += 1
+    while k < len(tokens) and _name_word(tokens[k]):
+        k += 1
+    if k == start or (head.kind == "number" and k == start + 1):
+        return None
+    return k
+
+
+def _name_word(token: lx.Token) -> bool:
+    return (
+        token.kind == "word"
+        and token.text[:1].isupper()
+        and token.norm not in lx.STOPWORDS
+        and token.norm not in _LEADS
+    )
+
+
+def _title_case(tokens: list[lx.Token]) -> bool:
+    words = [t for t in tokens if t.kind == "word"]
+    upper = sum(t.text[:1].isupper() for t in words)
+    return len(words) >= 4 and upper * 2 > len(words)
+
+
+def _tables(m: Mention) -> set[str]:
+    return {e.ref[0] for e in m.of("table")}
+
+
+def _table_before(mentions: list[Mention], n: int, tokens: list[lx.Token]) -> Mention | None:
+    """The table named just before mention `n`, with only linking words between."""
+    for prev in reversed(mentions[:n]):
+        if prev.kind != "schema":
+            continue
+        if not prev.has("table"):
+            return None
+        between = tokens[prev.end : mentions[n].start]
+        if all(t.norm in _LINKS for t in between):
+            return prev
+        return None
+    return None
+
+
+def _column_of(
+    model: SemanticModel, columns: list[tuple[str, str]], tables: set[str]
+) -> tuple[str, str] | None:
+    """The column meant: the one of the table named before it, else the only table's."""
+    if tables:
+        own = [ref for ref in columns if ref[0] in tables]
+        if len(own) == 1:
+            return own[0]
+        named = [ref for ref in own if ref[1] == ref[0]]  # `address.address` for "the address"
+        if len(named) == 1:
+            return named[0]
+    tables = {ref[0] for ref in columns}
+    if len(tables) == 1 and len(columns) == 1:
+        return columns[0]
+    return None
