@@ -296,12 +296,17 @@ def test_a_semantic_layer_is_applied_in_its_own_org_and_only_while_given(tmp_pat
 # run here), measured with the offline engine: right answers may only rise and confidently wrong
 # ones only fall, per run. Raise them when the engine gets better (docs/evaluation-foreign.md).
 FOREIGN_FLOORS = {
-    # (lang, semantic layer): (min right strict, max confidently wrong)
-    ("en", True): (146, 0),
-    ("en", False): (94, 0),
-    ("es", True): (48, 0),
-    ("es", False): (33, 0),
+    # (lang, semantic layer): (min right strict, max confidently wrong); measured 178, 120, 71,
+    # 48 (two below: a query near the 5 s limit on a loaded machine is an error, not right)
+    ("en", True): (176, 0),
+    ("en", False): (118, 0),
+    ("es", True): (69, 0),
+    ("es", False): (46, 0),
 }
+# The fresh Spider dev databases (docs/evaluation-foreign.md): first measured 32 and 31 right
+# with 4 and 9 confidently wrong; now 43 and 41 with none.
+FRESH_DEV = ("battle_death", "employee_hire_evaluation", "orchestra", "poker_player")
+FRESH_FLOORS = {True: (41, 0), False: (39, 0)}
 MAX_WRONG_SHARE = 0.03  # the target, per database
 
 
@@ -325,6 +330,22 @@ def test_the_foreign_dev_databases_hold_their_floors(lang, semantic, tmp_path):
             continue
         share = sum(r["outcome"] == "confidently_wrong" for r in theirs) / len(theirs)
         assert share <= MAX_WRONG_SHARE, (database, share)
+
+
+@pytest.mark.parametrize("semantic", [True, False])
+def test_the_fresh_dev_databases_hold_their_floors(semantic, tmp_path):
+    out = tmp_path / "results.jsonl"
+    args = ["--corpus", str(ROOT / "tests/eval/foreign"), "--lang", "en", "--output", str(out)]
+    args += [arg for db in FRESH_DEV for arg in ("--only", db)]
+    if semantic:
+        args += ["--semantic", str(ROOT / "tests/eval/foreign/semantic")]
+    _evaluate(*args)
+    results = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    right = sum(r["outcome"] == "right" for r in results)
+    wrong = [r["id"] for r in results if r["outcome"] == "confidently_wrong"]
+    min_right, max_wrong = FRESH_FLOORS[semantic]
+    assert right >= min_right, f"{right} right, floor {min_right}"
+    assert len(wrong) <= max_wrong, wrong
 
 
 def test_paraphrases_ask_each_cases_spider_syn_question_and_skip_the_rest(tmp_path):
