@@ -2,7 +2,8 @@
 
 "the average X across all Y", "the maximum X among Y with …": the rows an aggregate is over,
 said as "of" them; "the height of the player with the highest earnings": a numeric column of
-the one named row a superlative picks, not a ranking without groups. One small made-up schema.
+the one named row a superlative picks, not a ranking without groups; "taller than 200",
+"younger than 30": the height or age compared. One small made-up schema.
 
     .venv/bin/python -m pytest -p no:django -q apps/chat/tests/test_engine_fresh2.py
 """
@@ -67,3 +68,20 @@ def test_across_or_among_the_rows_is_the_rows_aggregated(league, question, expec
 def test_a_number_of_the_one_named_row_a_superlative_picks(league, question, expected):
     """Not the MAX of one column nor a ranking without groups: that row's own column."""
     assert _rows(league, question) == expected
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("Give the average earnings of players who are taller than 178.", [(200.0,)]),
+        ("How many players are younger than 30?", None),
+    ],
+)
+def test_a_size_or_age_comparative_is_a_comparison_of_that_column(league, question, expected):
+    """ "taller than 178": height above 178; "younger than 30" on rows with no age is asked."""
+    model, conn = league
+    result = interpret(question, model)
+    if expected is None:
+        assert result.route == "CLARIFY", result.sql
+    else:
+        assert conn.execute(result.sql).fetchall() == expected
