@@ -138,16 +138,8 @@ def _period_outside_data(turn: Turn, plan: QueryPlan | None, result) -> Answer |
     span = sqlglot.exp.select(
         sqlglot.exp.Min(this=column.copy()), sqlglot.exp.Max(this=column.copy())
     ).from_(sqlglot.exp.to_table(period.table))
-    try:
-        guarded = guard_sql(
-            span.sql(dialect=turn.source.dialect),
-            dialect=turn.source.dialect,
-            schema=turn.catalog.schema_mapping(),
-            policy=turn.policy,
-            lang=turn.lang,
-        )
-        rows = execute(guarded, source=turn.context.connection, lang=turn.lang).rows
-    except SqlRefusal:
+    rows = _probe_rows(turn, span)
+    if rows is None:
         return None
     first, last = (
         str(v)[:10] if v is not None else None for v in (rows[0] if rows else (None,) * 2)
@@ -161,6 +153,22 @@ def _period_outside_data(turn: Turn, plan: QueryPlan | None, result) -> Answer |
     asked = period.label or " – ".join(p for p in (period.start, period.end) if p)
     message = text("period_outside_data", turn.lang, asked=asked, first=first, last=last)
     return Answer(type="CLARIFY", answer=message, suggestions=_in_years(turn.question, first, last))
+
+
+def _probe_rows(turn: Turn, query: sqlglot.exp.Select) -> list | None:
+    """The rows of a small check query the pipeline runs itself, through the guard and the
+    caller's policy like any other; None when it is refused or cannot be built."""
+    try:
+        guarded = guard_sql(
+            query.sql(dialect=turn.source.dialect),
+            dialect=turn.source.dialect,
+            schema=turn.catalog.schema_mapping(),
+            policy=turn.policy,
+            lang=turn.lang,
+        )
+        return list(execute(guarded, source=turn.context.connection, lang=turn.lang).rows)
+    except (SqlRefusal, ValueError, sqlglot.errors.SqlglotError):
+        return None
 
 
 def _said_value_missing(turn: Turn, plan: QueryPlan | None, result) -> Answer | None:  # noqa: ANN001
@@ -184,16 +192,8 @@ def _said_value_missing(turn: Turn, plan: QueryPlan | None, result) -> Answer | 
             .where(sqlglot.exp.EQ(this=column, expression=wanted))
             .limit(1)
         )
-        try:
-            guarded = guard_sql(
-                probe.sql(dialect=turn.source.dialect),
-                dialect=turn.source.dialect,
-                schema=turn.catalog.schema_mapping(),
-                policy=turn.policy,
-                lang=turn.lang,
-            )
-            rows = execute(guarded, source=turn.context.connection, lang=turn.lang).rows
-        except (SqlRefusal, ValueError, sqlglot.errors.SqlglotError):
+        rows = _probe_rows(turn, probe)
+        if rows is None:
             return None
         if not rows:
             word = _column_word(turn.catalog, f.table, f.column, turn.lang)

@@ -136,3 +136,16 @@ def test_a_count_metric_before_a_relation_verb_is_its_entity(steward) -> None:  
 def test_a_count_metric_that_swallowed_a_compound_counts_the_compound(steward) -> None:  # noqa: ANN001
     question = "What is the number of car models built by the maker Zeta Carriages?"
     assert _rows(steward, question) == [2]
+
+
+def test_a_verb_form_is_not_the_table_a_spanish_synonym_glosses_to(tmp_path) -> None:  # noqa: ANN001
+    """A steward's Spanish synonym "alquiler" of `rentals` glosses to "rent": "rented" shares
+    only that stem, and is still the verb "rented most frequently" reads."""
+    path = tmp_path / "chain.db"
+    _model, conn = engine_database(path, _SCHEMA, _ROWS)
+    tables, fks, _counts = introspection.introspect_sqlite(path)
+    tables = [replace(t, synonyms=("alquiler",)) if t.name == "rentals" else t for t in tables]
+    model = build_semantic_model(CatalogSnapshot("sqlite", tuple(tables), tuple(fks)))
+    question = "What is the name of the model which was rented most frequently?"
+    assert _rows((model, conn), question) == ["wagon"]
+    conn.close()

@@ -614,3 +614,35 @@ def test_every_clarify_kind_raised_is_registered_and_every_message_has_a_kind():
     }
     assert raised <= set(parser.Clarify)
     assert not re.search(r'Unclear\(\s*"', "".join(p.read_text() for p in source.glob("*.py")))
+
+
+def test_a_measure_of_one_branch_is_not_multiplied_by_a_second_branch(tmp_path):
+    """Staff → payments and staff → rentals: a sum of payments filtered by a rental joins both
+    branches; each payment is counted once, not once per rental of the same staff member."""
+    from apps.chat.engine.offline import compile_sql
+    from apps.chat.engine.plan import ColumnRef, Filter, MetricRef, QueryPlan
+    from apps.chat.tests.support import engine_database
+
+    model, conn = engine_database(
+        tmp_path / "rentals.db",
+        """
+        CREATE TABLE staff (staff_id INTEGER PRIMARY KEY, name TEXT);
+        CREATE TABLE payment (payment_id INTEGER PRIMARY KEY,
+            staff_id INTEGER REFERENCES staff(staff_id), amount REAL);
+        CREATE TABLE rental (rental_id INTEGER PRIMARY KEY,
+            staff_id INTEGER REFERENCES staff(staff_id), kind TEXT);
+        """,
+        {
+            "staff": [(1, "Mike"), (2, "Jon")],
+            "payment": [(1, 1, 10.0), (2, 1, 5.0), (3, 2, 7.0)],
+            "rental": [(1, 1, "dvd"), (2, 1, "dvd"), (3, 1, "dvd"), (4, 2, "dvd")],
+        },
+    )
+    plan = QueryPlan(
+        table="staff",
+        metrics=(MetricRef(key="agg:sum:payment.amount", label="amount"),),
+        dimensions=(ColumnRef("staff", "name"),),
+        filters=(Filter("rental", "kind", "=", ("dvd",)),),
+    )
+    got = dict(conn.execute(compile_sql(plan, model)).fetchall())
+    assert got == {"Mike": 15.0, "Jon": 7.0}  # not 45.0: three rentals × (10 + 5)

@@ -96,3 +96,23 @@ def test_a_column_said_of_nameless_rows_is_what_is_listed(garage) -> None:  # no
     assert sorted(_first_column(garage, question)) == ["fiat", "ford"]
     model, _conn = garage
     assert interpret(question, model).sql.startswith("SELECT car_names.model FROM")
+
+
+def test_a_number_of_the_rows_behind_a_named_make_is_that_rows_value(tmp_path) -> None:  # noqa: ANN001
+    # "car" only qualifies "make" (a steward's name of the car_names table and its column):
+    # the weight asked is the cars' weight of that make, not a listing of the makes that
+    # leaves "weight" unused
+    from dataclasses import replace
+
+    from apps.chat.engine.offline import build_semantic_model
+    from apps.knowledge.engine import introspection
+    from apps.knowledge.engine.catalog import CatalogSnapshot
+
+    path = tmp_path / "cars.db"
+    _model, conn = engine_database(path, _SCHEMA, _ROWS)
+    tables, fks, _counts = introspection.introspect_sqlite(path)
+    tables = [replace(t, synonyms=("make",)) if t.name == "car_names" else t for t in tables]
+    model = build_semantic_model(CatalogSnapshot("sqlite", tuple(tables), tuple(fks)))
+    question = "What is the weight of the car make ford pinto?"
+    assert _first_column((model, conn), question) == [2500]
+    conn.close()

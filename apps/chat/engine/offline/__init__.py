@@ -59,6 +59,7 @@ from .superlatives import read_superlatives
 from .synonyms import read_synonyms
 from .than import take_than
 from .typos import correct as correct_typos
+from .units import measure_verbs, units_said
 from .verbs import (
     YearVerb,
     check_year_verbs,
@@ -142,6 +143,14 @@ def _interpret(
     weighed = column_verbs(model, tokens, mentions, unmapped)
     if weighed is not None:  # "cars weighing more than 3000": the verb is the weight column
         tokens = weighed
+        mentions, unmapped = scan(model, tokens)
+    measured = measure_verbs(model, tokens, mentions, unmapped)
+    if measured is not None:  # "how many people live in X", "how much area do they cover"
+        tokens = measured
+        mentions, unmapped = scan(model, tokens)
+    unitless = units_said(model, tokens, mentions, unmapped)
+    if unitless is not None:  # "longer than 100 minutes": the length column is in minutes
+        tokens = unitless
         mentions, unmapped = scan(model, tokens)
     compound = _count_of_compound(model, tokens, mentions)
     if compound is not None:  # "the number of car models": not "number of car" + "models"
@@ -446,8 +455,20 @@ def _distinct_first(tokens: list[lx.Token]) -> list[lx.Token]:
             continue
         if noun.norm in lx.COUNT_WORDS or noun.norm in lx.DISTINCT_WORDS:
             continue
-        out[i - 1], out[i] = word, noun
+        start = i - 1
+        if i >= 2 and _agrees(out[i - 2], noun, word):
+            start = i - 2  # "idiomas oficiales distintos": before the noun, not its adjective
+        out[start : i + 1] = [word, *out[start:i]]
     return out
+
+
+def _agrees(first: lx.Token, second: lx.Token, word: lx.Token) -> bool:
+    """Whether two words before a plural distinct word are a plural noun and its plural
+    adjective (Spanish agreement: "idiomas oficiales distintos"), not a verb or a preposition."""
+    plural = (first, second, word)
+    if any(t.kind != "word" or not t.norm.endswith("s") for t in plural):
+        return False
+    return not any(t.norm in lx.STOPWORDS or t.norm in lx.FILLER for t in (first, second))
 
 
 def _numeric_between(tokens: list[lx.Token]) -> list[lx.Token]:
@@ -488,9 +509,18 @@ def _numeric_between(tokens: list[lx.Token]) -> list[lx.Token]:
     return out
 
 
+def _number_said(token: lx.Token) -> bool:
+    """A number in digits or a number word ("two", "tres"; not "once", Spanish eleven and
+    English one time, nor a grammar word like "una")."""
+    if token.kind == "number":
+        return True
+    return token.norm in lx.NUMBER_WORDS and token.norm not in lx.STOPWORDS and token.norm != "once"
+
+
 def _or_more(tokens: list[lx.Token], i: int) -> list[lx.Token] | None:
-    """ "3 or more", "3 o más", "5 or fewer", "5 o menos": the comparison before the number."""
-    if i + 2 >= len(tokens) or tokens[i].kind != "number":
+    """ "3 or more", "3 o más", "5 or fewer", "5 o menos", "two or more": the comparison before
+    the number (a number word stays a word: the scan reads it after "at least")."""
+    if i + 2 >= len(tokens) or not _number_said(tokens[i]):
         return None
     words = tuple(t.norm for t in tokens[i + 1 : i + 3])
     if words in (("or", "more"), ("o", "mas")):
@@ -941,6 +971,10 @@ def _entities_with_count(tokens: list[lx.Token], mentions: list) -> list[lx.Toke
             continue
         counted = mentions[k + 3]
         e = k - 1  # the entity, past the values that narrow it ("countries in Europe have…")
+        if e > 0 and kinds[e] == "list" and tokens[mentions[e].start].norm in _RELATIVE:
+            if kinds.count("cmp") > 1:
+                continue  # "which produce at least 2 models and more than 3 cars": two counts
+            e -= 1  # "the districts which have at least two addresses"
         while e > 0 and mentions[e].kind == "schema" and mentions[e].has("value"):
             e -= 1
         entity = mentions[e]
@@ -1020,6 +1054,9 @@ def _counted_rows_table(model: SemanticModel, key: str) -> str | None:
     if metric is not None and metric.agg in ("count", "countd"):
         return metric.table
     return None
+
+
+_RELATIVE = lx.words("which that who que cuales")
 
 
 def _names_head(tokens: list[lx.Token], modifier, head) -> bool:  # noqa: ANN001

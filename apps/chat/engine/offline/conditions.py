@@ -3,6 +3,7 @@ flag filters, time ranges and grains, and percentages of a total."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 from datachat import text as tx
@@ -31,6 +32,7 @@ from .parser import (
 )
 from .parts import POSSESSIVES, NeedsFact, Parts
 from .scan import Mention
+from .semantic import PARTIAL, Entry
 from .timeparse import TimeSpan, month_period, quarter_period
 
 
@@ -99,6 +101,39 @@ def read_number_of(ctx: Context, parts: Parts) -> None:
             continue
         parts.numeric.append(NumericFilter(table, column, "=", float(m.value[0])))
         ctx.used.update({k, k + 1})
+    for k, m in enumerate(ctx.mentions[1:], start=1):
+        _read_column_of_number(ctx, parts, k, m)
+
+
+_OF = lx.words("of de del")
+
+
+def _read_column_of_number(ctx: Context, parts: Parts, k: int, m: Mention) -> None:
+    """ "a population of 80000", "a rental rate of 0.99", "una población de 80000": a numeric
+    column, "of", then a bare number that ends the phrase (nothing it counts after it) is that
+    column's value. A year ("population of 2000") may be a time: left to the time rules."""
+    if m.kind != "number" or k in ctx.used or k - 1 in ctx.used or m.value[1]:
+        return
+    value = float(m.value[0])
+    if value == int(value) and 1000 <= value <= 2999:
+        return
+    target = schema_mention(ctx, k - 1)
+    if target is None or target.has("metric") or target.has("table") or target.has("value"):
+        return
+    between = [t.norm for t in ctx.tokens[target.end : m.start]]
+    if len(between) != 1 or between[0] not in _OF:
+        return
+    after = ctx.mentions[k + 1] if k + 1 < len(ctx.mentions) else None
+    if after is not None and after.kind in ("schema", "time"):
+        return  # "the population of 3 countries", "la población de 2 ciudades"
+    numeric = [e for e in target.of("column") if column_kind(ctx, e) == "number"]
+    if not numeric or len(numeric) != len(target.entries):
+        return
+    table, column = pick_numeric(ctx, k - 1, numeric)
+    if table != parts.base and ctx.model.path(parts.base, table) is None:
+        return
+    parts.numeric.append(NumericFilter(table, column, "=", value))
+    ctx.used.update({k - 1, k})
 
 
 def _negated(ctx: Context, i: int) -> bool:
@@ -195,6 +230,8 @@ def read_numeric(
             if target is not None:
                 break
             a = ctx.mentions[j]
+            if a.kind == "number" and j in ctx.used:
+                break  # "a rental rate of 0.99 and an inventory of below 3": that column is taken
             if j in slot_at:
                 count = ms.metric_agg(ctx.model, slots[slot_at[j]].key) in ("count", "countd")
                 # "revenue from sales over 1000": beside another metric, "sales" names the rows
@@ -267,11 +304,17 @@ def _joined(ctx: Context, number: int, k: int) -> bool:
     )
 
 
+_COPULA = lx.words("is are was were es son era eran")
+
+
 def _above_average(ctx: Context, parts: Parts, k: int, op: str) -> None:
     """ "productos con precio de lista por encima del promedio", "films longer than average":
     the numeric column named before (or after) compared with its own mean. A measure of groups
     above the groups' average is not done: asked back."""
-    for j in (k - 1, k + 1, k - 2):
+    before = k - 1
+    if before > 0 and ctx.mentions[before].text.lower() in _COPULA:
+        before -= 1  # "whose population is above the average": "is" may scan as a value ('IS')
+    for j in (before, k + 1, before - 1):
         a = schema_mention(ctx, j)
         if a is None:
             continue
@@ -630,9 +673,30 @@ def _flag_columns(ctx: Context, m: Mention) -> list[tuple[str, str]]:
     found = []
     for e in columns:
         sem = ctx.model.column(*e.ref)
-        if sem is not None and sem.flag and e.quality == best:
+        if sem is not None and sem.flag and e.quality == best and not _one_word_of_many(e):
             found.append(e.ref)
     return found
+
+
+def _only_part_of_a_flag(ctx: Context, m: Mention) -> bool:
+    return bool(m.entries) and all(
+        e.kind == "column"
+        and _one_word_of_many(e)
+        and (sem := ctx.model.column(*e.ref)) is not None
+        and sem.flag
+        for e in m.entries
+    )
+
+
+_FLAG_PREFIXES = frozenset({"is", "has", "es", "tiene", "flag"})
+
+
+def _one_word_of_many(e: Entry) -> bool:
+    """ "one time bonus" is not `is_full_time`: one word of a yes/no column's longer name
+    (a partial match) says only part of the adjective. A name of one word but its prefix
+    (`is_active`) is still said whole by that word."""
+    words = [w for w in re.split(r"[_\s]+", lx.fold(str(e.ref[-1]))) if w]
+    return e.quality == PARTIAL and len([w for w in words if w not in _FLAG_PREFIXES]) > 1
 
 
 def take_flags(ctx: Context) -> None:
@@ -646,6 +710,8 @@ def take_flags(ctx: Context) -> None:
         if i > 0 and ctx.mentions[i - 1].kind in ("group", "distinct", "values", "compare"):
             continue
         found = _flag_columns(ctx, m)
+        if not found and _only_part_of_a_flag(ctx, m):
+            raise Unclear(Clarify.UNUSED_WORD, m.text)  # neither the flag nor anything else
         nouns = {
             e.ref[0]
             for j in (i - 1, i + 1)

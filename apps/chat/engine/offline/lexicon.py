@@ -274,13 +274,14 @@ ORDER_PHRASES = ("order by", "ordered by", "in order of", "sort by", "sorted by"
 ASC_PHRASES = phrases(
     """
     de menor a mayor | ascendente | ascending | asc | lowest to highest | smallest to largest |
-    least to most
+    least to most | ascending order | in ascending order | orden ascendente | en orden ascendente
     """
 )
 DESC_PHRASES = phrases(
     """
     de mayor a menor | descendente | descending | desc | highest to lowest | largest to smallest
-    | most to least
+    | most to least | descending order | in descending order | orden descendente |
+    en orden descendente
     """
 )
 
@@ -973,6 +974,7 @@ GLOSS: dict[str, tuple[str, ...]] = {
     "articulo": ("item", "article"),
     "puntuacion": ("score", "rating"),
     "valoracion": ("rating",),
+    "clasificacion": ("rating", "classification"),
     "jefe": ("head", "manager", "boss"),
     "oficial": ("official",),
     "forma": ("form",),
@@ -1029,7 +1031,8 @@ def gloss_variants(name: str) -> list[tuple[str, str]]:
                 elif len(acc) == 2:
                     variants.add((" ".join(reversed(acc)), lang))  # "precio lista" -> "list price"
                 return
-            for option in options[i][:3]:
+            # every translation of a one-word name; three per word of a compound
+            for option in options[i] if len(options) == 1 else options[i][:3]:
                 walk(i + 1, [*acc, option])
 
         walk(0, [])

@@ -20,7 +20,7 @@ from . import lexicon as lx
 from . import measures as ms
 from .lexicon import Token
 from .scan import Mention
-from .semantic import EXACT, SYNONYM, Entry, SemanticModel, grammar_word
+from .semantic import EXACT, GLOSS, SYNONYM, Entry, SemanticModel, grammar_word
 
 SOFT_TOTAL = frozenset({"total", "totales", "totals", "overall"})
 
@@ -291,6 +291,10 @@ def _label_owner(ctx: Context, i: int) -> tuple[str | None, int | None, bool]:
         if words & _LABEL_LINKS and words <= _LABEL_BETWEEN:
             return after, j, True
     if last < len(ctx.tokens) and ctx.tokens[last].norm in _LABEL_LINKS:
+        unnamed = first >= len(ctx.mentions) or ctx.mentions[first].kind != "schema"
+        owner = _only_owner(ctx, i) if unnamed else None
+        if owner is not None:  # said of a word no table has: the table the rest is about
+            return owner, None, False
         return None, None, False  # "the name of the genre": said of something else
     if m.start and ctx.tokens[m.start - 1].norm in _POSSESSIVES:
         for k in range(i - 1, -1, -1):  # "each continent ... its id": the table said last
@@ -315,6 +319,16 @@ def _label_owner(ctx: Context, i: int) -> tuple[str | None, int | None, bool]:
         table = named.pop()
         return table, next(k for k in range(len(ctx.mentions)) if _table_of(ctx, k)), False
     return None, None, False
+
+
+def _only_owner(ctx: Context, i: int) -> str | None:
+    """ "the names of stores whose number of products …" where "stores" names no table: the
+    one table every other catalog word of the question is a column of, if there is one."""
+    owners = set()
+    for k, m in enumerate(ctx.mentions):
+        if k != i and m.kind == "schema":
+            owners.add(_column_owner(ctx, k))
+    return owners.pop() if len(owners) == 1 else None
 
 
 def _is_list_comma(ctx: Context, k: int, i: int) -> bool:
@@ -1397,11 +1411,16 @@ def pick_numeric(ctx: Context, i: int, entries) -> tuple[str, str]:  # noqa: ANN
     mentioned = _said_tables(ctx, skip=i)
 
     def rank(e: Entry) -> tuple:
+        # a column's name said in the other language (GLOSS) is as good as a synonym: the
+        # table said decides ("ciudades con una población entre …" is the city's `Population`,
+        # though "población" is also a synonym of the country's)
+        said_as = SYNONYM if e.quality in (SYNONYM, GLOSS) else e.quality
         return (
             e.ref[0] != prefer,
-            -e.quality,
+            -said_as,
             e.ref[0] not in mentioned,
             e.ref[0] != ctx.model.fact,
+            -e.quality,
         )
 
     ranked = sorted(entries, key=lambda e: (rank(e), e.ref))

@@ -229,9 +229,20 @@ def _listing_subject(ctx: Context) -> tuple[int | None, int | None]:
     column_first = column_i is not None and table_i is not None and column_i < table_i
     categorical = column_i is not None and any(
         0 < len(ctx.model.column(*e.ref).values) <= CATEGORY_VALUES
+        and column_kind(ctx, e) != "number"
         for e in ctx.mentions[column_i].of("column")
-    )  # a column of names (hundreds of values) lists its rows, not its distinct values
-    if column_first and (ctx.column_table.get(column_i) is None or categorical):
+    )  # a column of names (hundreds of values) lists its rows, not its distinct values; a
+    # number of each row ("the best finishes of the players") is listed row by row
+    listed = {e.ref[0] for e in ctx.mentions[table_i].of("table")} if table_i is not None else set()
+    numbers = (
+        column_i is not None
+        and not ctx.has("group")  # "the salary of each employee": a measure per group
+        and all(
+            column_kind(ctx, e) == "number" and e.ref[0] in listed
+            for e in ctx.mentions[column_i].of("column")
+        )
+    )  # no distinct values to list: the numbers of the table's own rows
+    if column_first and not numbers and (ctx.column_table.get(column_i) is None or categorical):
         return None, column_i  # "¿qué categorías de productos hay?": the distinct values
     return table_i, column_i
 
@@ -307,9 +318,10 @@ def read_parts(ctx: Context, *, base_hint: str | None = None, force_fact: bool =
     if parts.row_filter_metrics:
         kept = [k for n, k in enumerate(parts.metrics) if n not in parts.row_filter_metrics]
         parts.metrics = kept or [ctx.noun_key or ms.fact_count_key(model)]
+    sorted_rows = parts.listing_order is not None and not parts.metrics
     if (
         parts.order is not None
-        and not (parts.dims or parts.grain or parts.projected)
+        and not (parts.dims or parts.grain or sorted_rows or parts.projected)
         and base_hint is None
     ):
         _extreme_row(ctx, parts)
@@ -340,6 +352,11 @@ def read_parts(ctx: Context, *, base_hint: str | None = None, force_fact: bool =
     _rows_asked_are_shown(ctx, parts)
     if ctx.dropped:  # "maximum of" with nothing to take the maximum of: ask, naming the word
         raise Unclear(Clarify.UNUSED_WORD, ctx.dropped[0])
+    opens_count = bool(ctx.mentions) and ctx.mentions[0].kind == "count"
+    if not parts.metrics and opens_count and ctx.mentions[0].start == 0 and ctx.has("distinct"):
+        # "how many different store locations": a count that found nothing to count (a word
+        # between it and the column) is asked back, never answered with the rows
+        raise Unclear(Clarify.GENERIC, " ".join(t.text for t in ctx.tokens))
     if any(m.kind == "neg" and i not in ctx.used for i, m in enumerate(ctx.mentions)):
         # "¿qué productos no se vendieron?": a negation that filters nothing we can express
         raise Unclear(Clarify.GENERIC, " ".join(t.text for t in ctx.tokens))
@@ -881,6 +898,10 @@ def _read_listing(ctx: Context, parts: Parts) -> None:
             cols += [c for c in info.columns if model.column(table, c).kind != "id"]
         else:
             cols = [info.display] if info.display else list(info.columns[:1])
+        said = _columns_said_before(ctx, table_i, table)
+        if said and not info.named:  # "the final tables made and best finishes of players"
+            cols = [column for _i, column in said]
+            ctx.used.update(i for i, _column in said)
         parts.listing = parts.subject_columns = [ColumnRef(table, c) for c in cols]
         return
     if column_i is not None:
@@ -895,12 +916,45 @@ def _read_listing(ctx: Context, parts: Parts) -> None:
             ctx.used.add(column_i)
             parts.base = parts.listing_table = table
             parts.listing = [ColumnRef(table, column)]
-            parts.distinct = True
+            # "los nombres de las ciudades", "city names" (a synonym that says its table) list
+            # the table's rows, as "the names of the cities" does; a category's values are
+            # listed once each
+            values = len(model.column(table, column).values)
+            said = any(mm.kind == "distinct" for mm in ctx.mentions)  # "los distintos modelos"
+            parts.distinct = said or not _says_own_table(ctx, column_i, table)
+            parts.distinct = parts.distinct or 0 < values <= CATEGORY_VALUES
             return
     lookup = _numeric_lookup(ctx, parts)
     if lookup:
         return
     raise Unclear(Clarify.NO_METRIC)
+
+
+def _columns_said_before(ctx: Context, table_i: int, table: str) -> list[tuple[int, str]]:
+    """The listed table's columns named before it, each said as a column only ("the X and
+    the Y of the players"): a table with no name column is listed by those, not by all."""
+    said: list[tuple[int, str]] = []
+    for i in range(table_i):
+        m = ctx.mentions[i]
+        if m.kind in ("list", "conj") or (m.kind == "schema" and i in ctx.used):
+            continue
+        if m.kind != "schema" or is_value(ctx, i) or m.has("table") or m.has("metric"):
+            return []
+        own = [e for e in m.of("column") if e.ref[0] == table]
+        if not own or len(own) != len(m.entries):
+            return []
+        said.append((i, max(own, key=lambda e: e.quality).ref[1]))
+    return said
+
+
+def _says_own_table(ctx: Context, i: int, table: str) -> bool:
+    """Whether a word of mention i names `table` (the "ciudad" of "nombre de la ciudad")."""
+    m = ctx.mentions[i]
+    for token in ctx.tokens[m.start : m.end]:
+        entries = ctx.model.lookup(token.key, ctx.lang) or ()
+        if any(e.kind == "table" and e.ref[0] == table for e in entries):
+            return True
+    return False
 
 
 def _numeric_lookup(ctx: Context, parts: Parts) -> bool:
@@ -1185,6 +1239,8 @@ def _read_order(
                 subject = _rank_subject(ctx, k)
     if not ranked:
         return
+    if not parts.metrics and not followup and _listing_sorted(ctx, parts, direction):
+        return  # "the names of the conductors in ascending order of age": the rows, sorted
     if subject is not None:
         j = subject - 1
         if limit is None and j >= 0 and ctx.mentions[j].kind == "number" and j not in ctx.used:
@@ -1207,6 +1263,38 @@ def _read_order(
     else:
         parts.order = Order(parts.order.metric, direction if direction is not None else True)
     parts.limit = limit
+
+
+def _listing_sorted(ctx: Context, parts: Parts, direction: bool | None) -> bool:
+    """ "List the names of conductors in ascending order of age", "sort the shops by number of
+    products": a listing only sorted (no superlative, no number kept) by one numeric column of
+    the listed table is those rows in that order. Taken only when exactly one such column is
+    said and not yet used."""
+    if not parts.listing_table or parts.dims or parts.limit is not None:
+        return False
+    if ctx.has("most", "least", "rank", "count"):
+        return False
+    candidates = [
+        i
+        for i, m in enumerate(ctx.mentions)
+        if m.kind == "schema"
+        and i not in ctx.used
+        and not is_value(ctx, i)
+        and not m.has("table")
+        and m.of("column")
+        and all(
+            e.ref[0] == parts.listing_table and column_kind(ctx, e) == "number"
+            for e in m.of("column")
+        )
+    ]
+    if len(candidates) != 1:
+        return False
+    i = candidates[0]
+    table, column = pick_numeric(ctx, i, list(ctx.mentions[i].of("column")))
+    ctx.used.add(i)
+    parts.listing_order = ColumnRef(table, column)
+    parts.order = Order(0, direction if direction is not None else False)
+    return True
 
 
 def _number_of_rows_grouped(ctx: Context, parts: Parts, k: int) -> tuple[int, int] | None:
@@ -1242,6 +1330,8 @@ def _rank_subject(ctx: Context, k: int) -> int | None:
     """What a superlative ranks: the nearest group-able mention before it, else after it."""
     for j in range(k - 1, -1, -1):
         m = ctx.mentions[j]
+        if m.kind == "group" and j == k - 1:
+            continue  # "the company used by the most orchestras": the agent, not a grouping
         if m.kind in ("group", "compare", "cmp"):
             break
         if _dim_capable(ctx, j) and j not in ctx.used:

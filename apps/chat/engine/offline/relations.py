@@ -39,6 +39,8 @@ _SKIPPED_KINDS = frozenset({"most", "least", "rank", "count", "cmp", "number", "
 _BEFORE_KINDS = frozenset({"neg"})
 _EITHER = lx.words("either")
 _NEVER = lx.words("never nunca jamas")
+# "did not lose any ship with …": no related row at all meets it, rows with none included
+_ANY = lx.words("any ningun ninguna ninguno")
 _BOTH = lx.words("both ambos ambas neither nor ni")
 _WITH = {"es": "con", "en": "with"}
 _HAVE = {"es": "tienen", "en": "have"}
@@ -423,6 +425,18 @@ def verb_shaped(tok: lx.Token, i: int) -> bool:
     return i == 0 or not tok.text[:1].isupper()
 
 
+def _postposed(tokens: list[lx.Token], m: Mention, noun: Mention | None) -> bool:
+    """Whether m is a Spanish adjective after its noun: a value said right after a table or
+    column ("idiomas oficiales", "países africanos"); the noun is what the verb is about."""
+    return (
+        noun is not None
+        and noun.kind == "schema"
+        and tokens[m.start].lang == "es"
+        and all(e.kind == "value" for e in m.entries)
+        and _names_entity(noun)
+    )
+
+
 def entity_before(
     tokens: list[lx.Token], at: dict[int, Mention], i: int
 ) -> tuple[Mention | None, bool]:
@@ -434,6 +448,11 @@ def entity_before(
         m = at.get(j)
         if m is not None and not _glue(m):
             if m.kind == "schema":
+                noun = at.get(m.start - 1)
+                if noun is not None and noun.kind == "distinct":  # moved by _distinct_first
+                    noun = at.get(noun.start - 1)
+                if _postposed(tokens, m, noun):
+                    return noun, negated  # "idiomas oficiales que se hablan": the languages
                 return m, negated
             if m.kind == "list" and lx.fold(m.text) in _BEFORE:
                 j = m.start - 1  # "the inventory *which* was rented": a relative pronoun
@@ -659,6 +678,7 @@ class RelatedRows:
     columns: tuple[str, ...] = ()
     counted: bool = False  # "how many countries speak both …": count them
     lang: str = "en"
+    none_at_all: bool = False  # "not … any": rows with no related row at all are kept too
 
     def listing(self, plan: QueryPlan, model: SemanticModel) -> QueryPlan:
         filtered = {(f.table, f.column) for f in plan.filters}
@@ -680,7 +700,7 @@ class RelatedRows:
                 rows_key=(self.fk, self.key),
                 rows_absent=self.absent,
                 rows_each=self.each,
-                rows_known=self.absent,
+                rows_known=self.absent and not self.none_at_all,
             )
         shown = self.columns or (
             (model.tables[self.table].display,) if model.tables[self.table].display else ()
@@ -694,7 +714,7 @@ class RelatedRows:
             rows_key=(self.fk, self.key),
             rows_absent=self.absent,
             rows_each=self.each,
-            rows_known=self.absent,
+            rows_known=self.absent and not self.none_at_all,
         )
 
 
@@ -819,6 +839,7 @@ def related_rows(
         tuple(columns),
         counted=bool(counts) or counted_by_metric is not None,
         lang=lang,
+        none_at_all=negated and any(w in _ANY for w in norms[start:first_value]),
     )
 
 

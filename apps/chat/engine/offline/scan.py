@@ -166,6 +166,15 @@ def _next_is_number(tokens: list[Token], i: int) -> bool:
     )
 
 
+def _order_noun(tokens: list[Token], i: int, marker: tuple | None) -> bool:
+    """Whether an order word that a column's name also glosses is that column: with no "by"
+    after it nothing is ordered ("el número de clasificaciones distintas", "con clasificación
+    R" are the film's `rating`; "la clasificación de las películas por duración" orders)."""
+    if marker is None or marker[1] != "order":
+        return False
+    return not any(t.norm in lx.GROUP_WORDS for t in tokens[i + marker[0] :])
+
+
 def _marker_at(tokens: list[Token], i: int) -> tuple[int, str, object] | None:
     for n in range(min(_MAX_MARKER, len(tokens) - i), 0, -1):
         words = tuple(t.norm for t in tokens[i : i + n])
@@ -242,12 +251,41 @@ def _measured_part(mentions: list[Mention], entries: tuple[Entry, ...], i: int) 
 
 
 def _stem_of_another_gloss(model: SemanticModel, token: Token, entries: tuple[Entry, ...]) -> bool:
-    """A filler word that shares only its stem with another word's translation: "valor" (a
-    value, filler as "value" is) has the stem of "valoración", the gloss of `rating`."""
-    if token.norm not in lx.STOPWORDS or any(e.quality > GLOSS for e in entries):
+    """A filler word or an English verb form that shares only its stem with another word's
+    translation: "valor" (a value, filler as "value" is) has the stem of "valoración", the gloss
+    of `rating`; "rented" has the stem of "rent", a gloss of "alquiler" (a rental)."""
+    verb_form = (
+        token.lang == "en"
+        and token.norm.endswith(("ed", "ing"))
+        and all(e.kind == "table" for e in entries)  # "shipped" may still say `ShipCountry`
+    )
+    if not (token.norm in lx.STOPWORDS or verb_form) or any(e.quality > GLOSS for e in entries):
         return False
     made_from = model.surfaces.get(token.lang, {}).get(token.key, token.norm)
     return made_from != token.norm
+
+
+_POLITE = lx.words("please por favor")
+
+
+def _opening(tokens: list[Token], i: int) -> bool:
+    """Whether token i opens the question (after "please" at most): where a command is said."""
+    return all(t.norm in _POLITE for t in tokens[:i])
+
+
+_AGENT = {"en": ("by", ("ed",)), "es": ("por", ("ado", "ada", "ados", "adas", "ido", "ida"))}
+
+
+def _participle_before_agent(model: SemanticModel, tokens: list[Token], i: int) -> bool:
+    """A past participle right before its agent ("shared by", "compartido por") is the verb of
+    a passive, not the catalog name it shares only a stem with (`share`): a name said as
+    itself ("the share by region") is kept."""
+    tok = tokens[i]
+    agent, endings = _AGENT.get(tok.lang, ("", ()))
+    if i + 1 >= len(tokens) or tokens[i + 1].norm != agent or not tok.norm.endswith(endings):
+        return False
+    made_from = model.surfaces.get(tok.lang, {}).get(tok.key, tok.norm)
+    return made_from != tok.norm
 
 
 def _only_weak_values(tokens: list[Token], i: int, n: int, entries: tuple[Entry, ...]) -> bool:
@@ -441,11 +479,17 @@ def scan(model: SemanticModel, tokens: list[Token]) -> tuple[list[Mention], list
             )
             i += span.length
             continue
+        if marker and marker[1] == "list" and schema_len == marker_len and _opening(tokens, i):
+            schema_len = 0  # "Please show the record formats …": the command, not `show`
+        if schema_len == 1 and not marker and _participle_before_agent(model, tokens, i):
+            i += 1  # "the company shared by the most orchestras": a verb, not `share`
+            continue
         if marker and marker[1] == "neg" and _only_weak_values(tokens, i, schema_len, entries):
             schema_len = 0  # "que no hablan": a negation, not the country code 'NO'
         if schema_len and (
             schema_len > marker_len
             or (schema_len == marker_len and max(e.quality for e in entries) >= SYNONYM)
+            or (schema_len == marker_len and _order_noun(tokens, i, marker))
         ):
             plural = _is_plural(tokens, i, i + schema_len) and not any(
                 lx.fold(str(e.ref[-1])).replace("_", " ") == tokens[i].norm for e in entries

@@ -66,6 +66,7 @@ class ColumnSem:
     # A text column whose values are numbers ('130', '31.5', 'null'): a "number" that the SQL
     # compares, ranks and aggregates through a safe cast (`sqlgen._NUMBER_SQL`).
     numeric_text: bool = False
+    unit: str = ""  # the documented unit of a measure ("min", "kg"); "" when none
 
 
 @dataclass(frozen=True)
@@ -191,6 +192,7 @@ def build_semantic_model(
         _index_flags(phrases, columns, lang)
         _index_value_synonyms(phrases, catalog, columns, lang)
         _index_metric_words(phrases, metrics, lang)
+        _index_synonym_glosses(phrases, catalog, lang)
         by_lang[lang] = {k: _best_entries(v) for k, v in phrases.items()}
         surfaces[lang] = phrases.surfaces
     revenue, units, count = _concept_metrics(metrics, fact)
@@ -308,6 +310,7 @@ def _column_sem(table: TableInfo, col: ColumnInfo, catalog: CatalogSnapshot) -> 
         percent,
         _flag(declared, kind, col.name, values),
         numeric_text,
+        col.unit if kind == "number" else "",
     )
 
 
@@ -658,6 +661,22 @@ def _index_tables(phrases: _Phrases, catalog: CatalogSnapshot, lang: str) -> Non
         for variant, variant_lang in lx.gloss_variants(t.name):
             # keyed in its own language: the English "date" is not the Spanish "datos"
             _add(phrases, variant, Entry("table", (t.name,), GLOSS), variant_lang)
+
+
+def _index_synonym_glosses(phrases: _Phrases, catalog: CatalogSnapshot, lang: str) -> None:
+    """A table's one-word synonym written in the other language reaches this one through the
+    glossary as a name does ("items" of `inventory` → "artículos"), for a word that names
+    nothing else (indexed last: every name, synonym and value comes first)."""
+    added: set[str] = set()
+    for t in catalog.tables:
+        for synonym in t.synonyms:
+            if " " in synonym.strip():
+                continue
+            for variant, variant_lang in lx.gloss_variants(synonym):
+                key = lx.phrase_key(variant, variant_lang)
+                if variant_lang == lang and key and (key not in phrases or key in added):
+                    added.add(key)
+                    _add(phrases, variant, Entry("table", (t.name,), GLOSS), variant_lang)
 
 
 def _stem_set(lang: str, *groups) -> frozenset[str]:  # noqa: ANN002

@@ -21,6 +21,7 @@ from .scan import Mention
 from .semantic import SemanticModel
 
 _RANKS = frozenset({"most", "least", "rank"})
+_COPULA = frozenset({"is", "are", "was", "were", "es", "son", "era", "eran"})
 _LEADS = frozenset({"agg", "count"})  # "the largest number of", "an average life expectancy"
 
 
@@ -30,13 +31,16 @@ def qualifier_only(mentions: Sequence[Mention], k: int) -> bool:
     de vida"), after a comparison and its number ("with at least 3 cities"), or right before a
     comparison and its number ("an average life expectancy greater than 72")."""
     j = k - 1
+    if j >= 0 and mentions[j].kind == "schema" and mentions[j].end == mentions[k].start:
+        j -= 1  # "at least 3 car manufacturers": the first word of a compound
     while j >= 0 and mentions[j].kind in _LEADS:
         j -= 1
     if j >= 0 and mentions[j].kind in _RANKS:
         return True
     if j >= 1 and mentions[j].kind == "number" and mentions[j - 1].kind in _RANKS | {"cmp"}:
         return True
-    after = [m.kind for m in mentions[k + 1 : k + 3]]
+    # "whose average life expectancy is greater than 72": the copula may scan as a value ('IS')
+    after = [m.kind for m in mentions[k + 1 : k + 4] if m.text.lower() not in _COPULA][:2]
     return after == ["cmp", "number"]
 
 
@@ -72,6 +76,22 @@ def names_its_columns(tokens: Sequence[lx.Token]) -> bool:
     ingresos?", "regiones con ingresos superiores a…") the measure that ranks or keeps the rows
     is part of the answer and stays a column."""
     return any(t.norm in lx.LABEL_NAME_WORDS | lx.LABEL_ID_WORDS for t in tokens)
+
+
+# "Find/Return/List the employees who …" may want the count as well (a gold shows it): the
+# openers that only ask which rows they are.
+_ROWS_OPENERS = tuple(
+    tuple(p.split()) for p in lx.phrases("which | what are | what were | give | que | cuales")
+)
+
+
+def asks_for_rows(tokens: Sequence[lx.Token]) -> bool:
+    """Whether the question opens by asking for the rows themselves ("Which countries have at
+    least 3 cities?", "Give the districts which have two or more addresses", "¿Cuáles son los
+    países con…"): the groups a HAVING keeps are the answer, their count only keeps them.
+    Said without such an opener ("Regions with more than 1000 orders") the count stays."""
+    words = tuple(t.norm for t in tokens if t.kind != "symbol")
+    return any(words[: len(opener)] == opener for opener in _ROWS_OPENERS)
 
 
 def plain_groups(plan: QueryPlan) -> bool:
@@ -110,8 +130,14 @@ def hide_qualifier_measures(
             if n < len(plan.metrics) and said_only_as_qualifier(model, said, plan.metrics[n].key)
         )
     )
-    # shown when nothing else names the answer: no name or id word, no other measure asked
-    if not hidden or (len(hidden) == len(plan.metrics) and not names_its_columns(tokens)):
+    # shown when nothing else names the answer: no name or id word, no other measure asked,
+    # and no "which …"/"give the …" asking for the rows a HAVING keeps
+    kept_only = {h.metric for h in plan.having} >= set(hidden)
+    if not hidden or (
+        len(hidden) == len(plan.metrics)
+        and not names_its_columns(tokens)
+        and not (kept_only and asks_for_rows(tokens))
+    ):
         return plan
     return plan.with_changes(hidden_metrics=hidden)
 

@@ -207,7 +207,9 @@ class _Builder:
             raise PlanError(f"unknown table {base}")
         present = {base}
         joins = []
-        self.upstream: frozenset[str] = frozenset()  # tables a one-to-many join multiplies
+        # Tables a one-to-many join multiplies: every table already joined when a join fans
+        # out, so a second branch (staff → payments and staff → rentals) multiplies the first.
+        self.upstream: frozenset[str] = frozenset()
         for table in self._needed():
             if table not in self.model.tables:
                 raise PlanError(f"unknown table {table}")
@@ -222,8 +224,8 @@ class _Builder:
                     present.add(right)
                 elif right in present and left not in present:
                     # `left` holds the foreign key: one row of `right` meets many of `left`
-                    if not self.upstream and not self._one_to_one(left, left_col):
-                        self.upstream = frozenset(present)
+                    if not self._one_to_one(left, left_col):
+                        self.upstream = self.upstream | present
                     joins.append((left, left_col, right, right_col))
                     present.add(left)
         return joins

@@ -64,14 +64,45 @@ _EXTREME = {
     **dict.fromkeys(lx.words("minimum min minimo minima"), ("lowest", "menor")),
 }
 _HAVING_THE = lx.words("with has have had con tiene tienen tenga the el la")
-_TRIGGERS = frozenset(_SIZE_EN) | _MORE_ES | _LESS_ES | _OFTEN | _AMOUNT | frozenset(_EXTREME)
+# "life expectancy is longer than 72": a size comparative after a column compares that column.
+_SIZE_THAN_EN = {
+    "longer": "greater",
+    "taller": "greater",
+    "heavier": "greater",
+    "bigger": "greater",
+    "shorter": "less",
+    "lighter": "less",
+}
+_THAN_EN = lx.words("than")
+_COPULA = lx.words("is are was were be")
+# "How long is the average life expectancy?": the size question word asks for the column.
+_HOW = lx.words("how")
+_HOW_SIZE = lx.words("long tall heavy big large")
+_TRIGGERS = (
+    frozenset(_SIZE_EN)
+    | _MORE_ES
+    | _LESS_ES
+    | _OFTEN
+    | _AMOUNT
+    | frozenset(_EXTREME)
+    | frozenset(_SIZE_THAN_EN)
+    | _HOW_SIZE
+)
 
 
 def read_superlatives(model: SemanticModel, tokens: list[lx.Token]) -> list[lx.Token]:
     """The question's tokens with its superlative phrases said as the parser reads them."""
     if not any(t.norm in _TRIGGERS for t in tokens):
         return tokens
-    rules = (_mode_of_column, _size_before_column, _size_after_column, _amount_of, _extreme_of_row)
+    rules = (
+        _mode_of_column,
+        _size_before_column,
+        _size_after_column,
+        _amount_of,
+        _extreme_of_row,
+        _size_than_after_column,
+        _how_long_is_column,
+    )
     for rule in rules:
         rewritten = rule(model, tokens)
         if rewritten is not None:
@@ -91,6 +122,17 @@ def _names_column(mention: Mention | None) -> bool:
         and (mention.has("column") or mention.has("metric"))
         and not mention.has("table")
         and not mention.has("value")
+    )
+
+
+def _names_measure(model: SemanticModel, mention: Mention | None) -> bool:
+    """A mention of numeric columns (or a metric): "life expectancy", not "models" (a text
+    column of names, whose rows are compared by their weight)."""
+    if not _names_column(mention):
+        return False
+    return all(
+        (sem := model.column(e.ref[0], e.ref[1])) is not None and sem.kind == "number"
+        for e in mention.of("column")
     )
 
 
@@ -272,3 +314,70 @@ def _extreme_of_row(model: SemanticModel, tokens: list[lx.Token]) -> list[lx.Tok
             out[i] = _word(tokens[i], spanish if tokens[i].lang == "es" else english)
             changed = True
     return out if changed else None
+
+
+def _size_than_after_column(model: SemanticModel, tokens: list[lx.Token]) -> list[lx.Token] | None:
+    """ "whose average life expectancy is longer than 72", "a weight that is heavier than
+    3000": a size comparative said of a column (right after it, past "is/are") compares that
+    column: "greater/less than". Said of rows ("films longer than 100", "cars that are
+    lighter than 3500") it keeps its own reading: the column named *length* or *weight*."""
+    if not any(t.norm in _SIZE_THAN_EN for t in tokens):
+        return None
+    mentions, _ = scan(model, tokens)
+    out = list(tokens)
+    changed = False
+    for i in range(1, len(tokens) - 1):
+        if tokens[i].norm not in _SIZE_THAN_EN or tokens[i + 1].norm not in _THAN_EN:
+            continue
+        end = i - 1 if tokens[i - 1].norm in _COPULA else i
+        if _names_measure(model, _mention_ending(mentions, end)):
+            out[i] = _word(tokens[i], _SIZE_THAN_EN[tokens[i].norm])
+            changed = True
+    return out if changed else None
+
+
+def _how_long_is_column(model: SemanticModel, tokens: list[lx.Token]) -> list[lx.Token] | None:
+    """ "How long is the people's average life expectancy in Central Africa?": "how long/tall/
+    heavy is" before a column (past articles, a possessive and an aggregate word) asks for
+    that column: "what is …". Before anything else ("how long is the film X") it stays."""
+    at = next(
+        (
+            i
+            for i in range(len(tokens) - 3)
+            if tokens[i].norm in _HOW
+            and tokens[i + 1].norm in _HOW_SIZE
+            and tokens[i + 2].norm in _COPULA
+        ),
+        None,
+    )
+    if at is None:
+        return None
+    mentions, _ = scan(model, tokens)
+    after = next(
+        (
+            m
+            for m in mentions
+            if m.start >= at + 3
+            and m.kind == "schema"
+            and not all(t.norm in _WHOSE for t in tokens[m.start : m.end])
+        ),
+        None,
+    )
+    if after is None or not _names_column(after):
+        return None
+    between = [t for t in tokens[at + 3 : after.start] if t.kind != "symbol"]
+    if any(t.norm not in _BEFORE_COLUMN | _WHOSE for t in between):
+        return None
+    return [
+        *tokens[:at],
+        _word(tokens[at], "what"),
+        tokens[at + 2],
+        *(t for t in between if t.norm not in _WHOSE),
+        *tokens[after.start :],
+    ]
+
+
+# Between "how long is" and the column: articles and an aggregate word; "the people's" only
+# says whose the column is (a word a catalog may give to a population column).
+_BEFORE_COLUMN = lx.words("the a an its their average mean typical")
+_WHOSE = lx.words("people persons")

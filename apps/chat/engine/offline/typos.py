@@ -23,6 +23,9 @@ from .scan import MARKERS
 from .semantic import _DISPLAY_NAMES as DISPLAY_NAMES
 from .semantic import SemanticModel
 
+_DOCUMENTATION_KINDS = frozenset(
+    {"join", "meaning", "values", "coverage", "database", "info", "includes"}
+)
 _MIN_LENGTH = 5
 _MIN_GRAMMAR = 7
 # Ordinary words one or two letters from a vocabulary word, which are not typos of it: they
@@ -103,7 +106,15 @@ def _vocabulary(model: SemanticModel, lang: str) -> dict[int, list[tuple[str, st
                 seen.setdefault(word, (word, key))
     # Grammar words only when long: short ones ("media", "contra", "segun", "store") sit one
     # letter from ordinary words ("median", "contrato", "segundos", "score").
-    grammar = [w for key in MARKERS if len(key) == 1 for w in key if len(w) >= _MIN_GRAMMAR]
+    # Nor words that send a question to the documentation ("connected": how tables join): a
+    # misread verb ("conducted") would answer a data question with the schema.
+    grammar = [
+        w
+        for key, (kind, _value) in MARKERS.items()
+        if len(key) == 1 and kind not in _DOCUMENTATION_KINDS
+        for w in key
+        if len(w) >= _MIN_GRAMMAR
+    ]
     # Months are left out on purpose: "marca" is one letter from "march", and a silent date
     # filter is the worst kind of wrong answer.
     for word in grammar:
