@@ -116,3 +116,9 @@ def test_a_number_of_the_rows_behind_a_named_make_is_that_rows_value(tmp_path) -
     question = "What is the weight of the car make ford pinto?"
     assert _first_column((model, conn), question) == [2500]
     conn.close()
+
+
+def test_the_different_models_of_nameless_rows_are_listed_once_each(garage) -> None:  # noqa: ANN001
+    # two ford cars weigh more than 2400: "the different models" lists ford once
+    question = "What are the different models of the cars weighing more than 2400?"
+    assert sorted(_first_column(garage, question)) == ["ford", "volvo"]

@@ -267,6 +267,8 @@ def read_numeric(
             break
         if target is None:
             target = ("metric", 0) if parts.metrics else ("rows", None)
+            if target[0] == "metric":
+                _counted_after(ctx, parts.metrics[0], k + 2)
         last = (k + 1, target)
         if target[0] in ("metric", "having"):
             pending.append((target, op, value, percent))
@@ -347,6 +349,21 @@ def _price_column(ctx: Context, table: str) -> tuple[str, str] | None:
         if col.kind == "number" and any(p in lx.fold(name) for p in lx.PRICE_NAMES):
             return table, name
     return None
+
+
+def _counted_after(ctx: Context, key: str, j: int) -> None:
+    """ "the number of languages for each country with at least 3 languages": the noun after
+    the number names the table the count metric counts, so it is what is counted, never a
+    column to group by as well (`Language`, also a word of the table)."""
+    after = schema_mention(ctx, j)
+    if after is None or j in ctx.used or after.has("value") or after.has("metric"):
+        return
+    if ms.metric_agg(ctx.model, key) not in ("count", "countd"):
+        return
+    counted = ms.metric_table(ctx.model, key)
+    if {e.ref[0] for e in after.of("table")} == {counted}:
+        ctx.used.add(j)
+        ctx.consumed.add(j)
 
 
 def apply_numeric(ctx: Context, parts: Parts, target, op: str, value: float, pct: bool) -> None:  # noqa: ANN001

@@ -228,7 +228,7 @@ ROW_NOUNS = words(
 LIST_JOINERS = frozenset(["y", "e", "and", ",", "&", "plus"])
 COUNT_LEADS = words("cuantos cuantas count numero number many conteo recuento cantidad")
 COUNT_WORDS = words("cuantos cuantas cuanto count numero number conteo recuento")
-COUNT_PHRASES = phrases("how many | numero de | number of | count of | cantidad de")
+COUNT_PHRASES = phrases("how many | numero de | number of | numbers of | count of | cantidad de")
 # "cuánto facturó" / "how much": money, not a count.
 HOW_MUCH = ("how much", "cuanto", "cuanta")
 

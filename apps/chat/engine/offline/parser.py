@@ -1355,6 +1355,8 @@ def _apply_aggregates(ctx: Context, slots: list[MetricSlot]) -> None:
             if j in ctx.used or is_value(ctx, j):
                 continue
             numeric = [e for e in target.of("column") if column_kind(ctx, e) == "number"]
+            if not numeric and fn in ("min", "max"):  # "the minimum payment date": the earliest
+                numeric = [e for e in target.of("column") if column_kind(ctx, e) == "date"]
             if numeric:
                 table, column = pick_numeric(ctx, j, numeric)
                 made = MetricSlot(ms.column_metric_key(model, table, column, fn), j)

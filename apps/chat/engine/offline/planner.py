@@ -7,6 +7,8 @@ QueryPlan, and `followup_plan` lays them over the previous plan ("¿y en 2024?",
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from ..plan import (
     ColumnRef,
     Comparison,
@@ -302,6 +304,8 @@ def read_parts(ctx: Context, *, base_hint: str | None = None, force_fact: bool =
     _read_comparison(ctx, parts)
     read_flags(ctx, parts)
     _read_leftovers(ctx, parts)
+    if parts.listing and any(m.kind == "distinct" for m in ctx.mentions):
+        parts.distinct = True  # "the different models of …": whichever rule chose the columns
     for target, op, value, percent in pending:
         apply_numeric(ctx, parts, target, op, value, percent)
     row_nouns |= _row_noun_slots(ctx, slots, parts)
@@ -364,6 +368,10 @@ def read_parts(ctx: Context, *, base_hint: str | None = None, force_fact: bool =
         counts = parts.metrics == [ms.count_key(model, parts.base)]
         if counts and not force_fact and _count_via_fact(model, parts.base):
             raise NeedsFact
+        link = _count_via_link(model, parts) if counts else None
+        if link is not None:  # "films by actor": the films of each actor, through the cast
+            parts.metrics, parts.base = [link], ms.metric_table(model, link)
+            return parts
         raise Unclear(Clarify.GENERIC, " ".join(t.text for t in ctx.tokens))
     return parts
 
@@ -857,6 +865,27 @@ def _count_via_fact(model, table: str) -> str | None:  # noqa: ANN001
     if not step or len(step) != 1 or step[0][0] != model.fact:
         return None
     return f"countd:{model.fact}.{step[0][1]}"
+
+
+def _count_via_link(model, parts: Parts) -> str | None:  # noqa: ANN001
+    """ "how many films by actor", "actors with more than 30 films": a table counted per a row
+    of a table it does not reach many-to-one, through the one link table that references it
+    directly, whose primary key holds that reference (one row per pair: its rows and its
+    distinct references count the same) and that reaches every other table the question uses
+    without fanning out (a cast referencing films and actors): COUNT(DISTINCT link.fk). Two
+    such tables, or none: None."""
+    found = []
+    for link in model.tables:
+        if link == parts.base:
+            continue
+        step = model.path(link, parts.base)
+        if not step or len(step) != 1 or step[0][0] != link:
+            continue
+        if step[0][1] not in model.tables[link].key:
+            continue  # rows that are not one per pair: count the rows, or the distinct ones?
+        if not _fans_out(model, replace(parts, base=link)):
+            found.append(f"countd:{link}.{step[0][1]}")
+    return found[0] if len(found) == 1 else None
 
 
 def _fans_out(model, parts: Parts) -> bool:  # noqa: ANN001

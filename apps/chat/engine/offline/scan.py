@@ -411,6 +411,21 @@ def _names_the_organisation(model: SemanticModel, tokens: list[Token], i: int) -
     return not any(e.kind == "column" and e.ref[:2] in columns for e in after)
 
 
+def _column_after_article(
+    tokens: list[Token], i: int, marker: tuple | None, entries: tuple[Entry, ...]
+) -> bool:
+    """ "el título y la descripción de la película": a word that asks what something means
+    ("descripción") said after an article where a column is called so (by its translation) is
+    that column, as the column's own name ("the description") already is."""
+    return (
+        marker is not None
+        and marker[1] == "meaning"
+        and i > 0
+        and tokens[i - 1].norm in _ARTICLES
+        and any(e.kind == "column" for e in entries)
+    )
+
+
 def _after_cmp_at(mentions: list[Mention], i: int) -> bool:
     """Whether a comparison word ends right before token i."""
     return bool(mentions) and mentions[-1].kind == "cmp" and mentions[-1].end == i
@@ -489,6 +504,7 @@ def scan(model: SemanticModel, tokens: list[Token]) -> tuple[list[Mention], list
         if schema_len and (
             schema_len > marker_len
             or (schema_len == marker_len and max(e.quality for e in entries) >= SYNONYM)
+            or (schema_len == marker_len and _column_after_article(tokens, i, marker, entries))
             or (schema_len == marker_len and _order_noun(tokens, i, marker))
         ):
             plural = _is_plural(tokens, i, i + schema_len) and not any(

@@ -12,6 +12,14 @@ and the words are asked back as before.
 - The mode of a column: "the most common/popular/frequent first name of the actors", "el
   nombre más común entre los actores" → "the first name with the most actors" (a count per
   value, the largest first).
+- The earliest/latest value of a date column: "the earliest payment date", "the most recent
+  rental date", "la fecha de pago más antigua" → "the minimum payment date" (branch `h-dates`).
+  Only before (after, in Spanish) a mention naming date columns alone; "the first name" and
+  "the latest quarter" are left as they were.
+- The date of the first/last row of a table: "the date of the earliest payment", "When did the
+  first payment happen?", "la fecha del primer pago", "¿Cuándo fue el pago más reciente?" →
+  "the minimum <the table's own date column> of the payment" (the table's date column whose
+  name shares a word with the table, or its only one; otherwise left alone).
 - A filler noun of quantity: "the car with the smallest amount of horsepower" → "the car with
   the smallest horsepower".
 """
@@ -19,6 +27,8 @@ and the words are asked back as before.
 from __future__ import annotations
 
 from dataclasses import replace
+
+from datachat import text as tx
 
 from . import lexicon as lx
 from .scan import Mention, scan
@@ -64,6 +74,21 @@ _EXTREME = {
     **dict.fromkeys(lx.words("minimum min minimo minima"), ("lowest", "menor")),
 }
 _HAVING_THE = lx.words("with has have had con tiene tienen tenga the el la")
+# Time extremes before a date column: True for the latest ("most recent" is read in two words).
+_WHEN_EN = {
+    **dict.fromkeys(lx.words("earliest first"), False),
+    **dict.fromkeys(lx.words("latest last"), True),
+}
+_RECENT = lx.words("recent reciente recientes")
+_OLD_ES = lx.words("antiguo antigua antiguos antiguas")
+# The time adjective before a table (Spanish "primer pago", "último pago").
+_FIRST_ES = lx.words("primer primera primero primeros primeras")
+_LAST_ES = lx.words("ultimo ultima ultimos ultimas")
+# What asks for the date: "the date of the …", "when did the … happen".
+_DATE_OF = lx.words("date fecha")
+_OF_THE = lx.words("of the de del el la los las")
+_WHEN = lx.words("when cuando")
+_WHEN_VERBS = lx.words("did was were is fue fueron es happen happened occur occurred take place")
 # "life expectancy is longer than 72": a size comparative after a column compares that column.
 _SIZE_THAN_EN = {
     "longer": "greater",
@@ -85,6 +110,10 @@ _TRIGGERS = (
     | _OFTEN
     | _AMOUNT
     | frozenset(_EXTREME)
+    | frozenset(_WHEN_EN)
+    | lx.words("most")
+    | _FIRST_ES
+    | _LAST_ES
     | frozenset(_SIZE_THAN_EN)
     | _HOW_SIZE
 )
@@ -100,6 +129,8 @@ def read_superlatives(model: SemanticModel, tokens: list[lx.Token]) -> list[lx.T
         _size_after_column,
         _amount_of,
         _extreme_of_row,
+        _time_extreme,
+        _date_of_extreme_row,
         _size_than_after_column,
         _how_long_is_column,
     )
@@ -314,6 +345,140 @@ def _extreme_of_row(model: SemanticModel, tokens: list[lx.Token]) -> list[lx.Tok
             out[i] = _word(tokens[i], spanish if tokens[i].lang == "es" else english)
             changed = True
     return out if changed else None
+
+
+def _names_dates(model: SemanticModel, mention: Mention | None) -> bool:
+    """A mention that names date columns and nothing else (no table, value or metric)."""
+    if mention is None or mention.kind != "schema" or not mention.has("column"):
+        return False
+    if any(e.kind != "column" for e in mention.entries):
+        return False
+    return all(
+        (sem := model.column(e.ref[0], e.ref[1])) is not None and sem.kind == "date"
+        for e in mention.of("column")
+    )
+
+
+def _time_extreme(model: SemanticModel, tokens: list[lx.Token]) -> list[lx.Token] | None:
+    """ "the earliest payment date", "the most recent rental date", "la fecha de alquiler más
+    reciente": the minimum or maximum of a date column (what MIN/MAX of a date gives)."""
+    mentions, _ = scan(model, tokens)
+    for i, token in enumerate(tokens):
+        latest: bool | None = None
+        skip = 1
+        if token.norm in _WHEN_EN and token.lang == "en":
+            latest = _WHEN_EN[token.norm]
+        elif token.norm == "most" and i + 1 < len(tokens) and tokens[i + 1].norm in _RECENT:
+            latest, skip = True, 2
+        if latest is not None and _names_dates(model, _mention_at(mentions, i + skip)):
+            word = _word(token, "maximum" if latest else "minimum")
+            return [*tokens[:i], word, *tokens[i + skip :]]
+        if token.norm in _MORE_ES and i + 1 < len(tokens):
+            after = tokens[i + 1].norm
+            if after in _RECENT | _OLD_ES:
+                column = _mention_ending(mentions, i)
+                if _names_dates(model, column):
+                    word = _word(token, "maxima" if after in _RECENT else "minima")
+                    return [
+                        *tokens[: column.start],
+                        word,
+                        *tokens[column.start : i],
+                        *tokens[i + 2 :],
+                    ]
+    return None
+
+
+def _own_date(model: SemanticModel, table: str) -> str | None:
+    """The date a table's rows happen on: its date column named after it ("payment_date" of
+    `payment`), else its only date column; None when that is not one column."""
+    info = model.tables.get(table)
+    if info is None or not info.dates:
+        return None
+    own = set(tx.identifier_words(table))
+    named = [c for c in info.dates if own & set(tx.identifier_words(c))]
+    if len(named) == 1:
+        return named[0]
+    return info.dates[0] if len(info.dates) == 1 else None
+
+
+def _extreme_table(
+    model: SemanticModel, tokens: list[lx.Token], mentions: list[Mention], i: int
+) -> tuple[bool, Mention] | None:
+    """ "first payment", "earliest payment", "most recent payment", "primer pago", "pago más
+    antiguo" from token `i`: (latest?, the table's mention)."""
+    token = tokens[i]
+    latest: bool | None = None
+    skip = 1
+    if token.lang == "en" and token.norm in _WHEN_EN:
+        latest = _WHEN_EN[token.norm]
+    elif token.norm == "most" and i + 1 < len(tokens) and tokens[i + 1].norm in _RECENT:
+        latest, skip = True, 2
+    elif token.norm in _FIRST_ES | _LAST_ES:
+        latest = token.norm in _LAST_ES
+    if latest is not None:
+        rows = _mention_at(mentions, i + skip)
+        if _names_table(rows):
+            return latest, rows
+        return None
+    rows = _mention_at(mentions, i)
+    if not _names_table(rows) or rows.end + 1 >= len(tokens):
+        return None
+    if tokens[rows.end].norm not in _MORE_ES:
+        return None
+    after = tokens[rows.end + 1].norm
+    if after not in _RECENT | _OLD_ES:
+        return None
+    return after in _RECENT, rows
+
+
+def _names_table(mention: Mention | None) -> bool:
+    return (
+        mention is not None
+        and mention.kind == "schema"
+        and mention.has("table")
+        and not mention.has("value")
+        and len({e.ref[0] for e in mention.of("table")}) == 1
+    )
+
+
+def _date_of_extreme_row(model: SemanticModel, tokens: list[lx.Token]) -> list[lx.Token] | None:
+    """ "the date of the earliest payment", "When did the first payment happen?": the minimum
+    (maximum) of the table's own date column, said as the parser reads it."""
+    words = [t.norm for t in tokens if t.kind == "word"]
+    asks_when = bool(words) and words[0] in _WHEN
+    if not asks_when and not any(t.norm in _DATE_OF for t in tokens):
+        return None
+    mentions, _ = scan(model, tokens)
+    for i in range(len(tokens)):
+        found = _extreme_table(model, tokens, mentions, i)
+        if found is None:
+            continue
+        latest, rows = found
+        table = rows.of("table")[0].ref[0]
+        column = _own_date(model, table)
+        if column is None:
+            return None
+        # what comes before the adjective: "the date of the" or "when did the"
+        lead = i
+        while lead > 0 and tokens[lead - 1].norm in _OF_THE:
+            lead -= 1
+        if lead > 0 and tokens[lead - 1].norm in _DATE_OF:
+            start, rest = lead - 1, tokens[rows.end :]
+        elif asks_when and all(t.norm in _WHEN | _WHEN_VERBS | _OF_THE for t in tokens[:i]):
+            start = 0
+            rest = [t for t in tokens[rows.end :] if t.norm not in _WHEN_VERBS]
+        else:
+            return None
+        if rest and rest[0].norm in _MORE_ES:  # "el pago más antiguo"
+            rest = rest[2:]
+        en = tokens[0].lang == "en"
+        said = " ".join(tx.identifier_words(column))
+        agg = ("maximum" if latest else "minimum") if en else ("maxima" if latest else "minima")
+        head = f"the {agg} {said} of the" if en else f"la {agg} {said} de"
+        made = lx.tokenize(head, tokens[0].lang)
+        table_words = tokens[rows.start : rows.end]
+        return [*tokens[:start], *made, *table_words, *rest]
+    return None
 
 
 def _size_than_after_column(model: SemanticModel, tokens: list[lx.Token]) -> list[lx.Token] | None:
