@@ -424,20 +424,10 @@ def _read_date_bounds(turn: Turn, table: str, column: str) -> tuple[str | None, 
         sqlglot.exp.Min(this=sqlglot.exp.column(column)),
         sqlglot.exp.Max(this=sqlglot.exp.column(column)),
     ).from_(sqlglot.exp.to_table(table))
-    try:
-        guarded = guard_sql(
-            query.sql(dialect=turn.source.dialect),
-            dialect=turn.source.dialect,
-            schema=turn.catalog.schema_mapping(),
-            policy=turn.policy,
-            lang=turn.lang,
-        )
-        result = execute(guarded, source=turn.context.connection, lang=turn.lang)
-    except (SqlRefusal, ValueError, sqlglot.errors.SqlglotError):
+    rows = _probe_rows(turn, query)
+    if not rows:
         return None
-    if not result.rows:
-        return None
-    low, high = result.rows[0][0], result.rows[0][1]
+    low, high = rows[0][0], rows[0][1]
     return (str(low) if low is not None else None, str(high) if high is not None else None)
 
 
