@@ -170,3 +170,27 @@ def test_an_answer_to_a_said_value_is_not_served_across_row_filters(member) -> N
     hidden = ask(membership=analista, question=_QUESTION.format(hidden_email), channel="cli")
     made_up = ask(membership=analista, question=_QUESTION.format(_NOBODY), channel="cli")
     assert _shape(hidden) == _shape(made_up), (hidden["answer"], made_up["answer"])
+
+
+@pytest.mark.parametrize("target", ["acme", "globex"])
+def test_an_org_admin_cannot_delete_an_org_and_so_drop_its_vectors(target: str) -> None:
+    """Deleting an org drops its vector collections on commit: only a platform operator may
+    delete one. An org admin (of acme, a viewer of globex) deletes neither their own org nor
+    another through the admin."""
+    from django.test import Client
+
+    from apps.governance.models import Membership, Organization
+    from apps.governance.services import membership_create
+    from tests.support.fixtures import login_request
+
+    acme, globex = (Organization.objects.get(slug=s) for s in ("acme", "globex"))
+    member, _ = membership_create(
+        org=acme, username="probe22", password="probe-pw-22", role="ADMIN"
+    )
+    Membership.all_tenants.create(user=member.user, organization=globex, role="VIEWER")
+    client = Client()
+    assert client.login(request=login_request(), username="probe22", password="probe-pw-22")
+    org = Organization.objects.get(slug=target)
+    url = f"/admin/governance/organization/{org.pk}/delete/"
+    client.post(url, {"post": "yes"})
+    assert Organization.objects.filter(pk=org.pk).exists()
