@@ -775,6 +775,8 @@ DIMENSION_ADJECTIVES: dict[tuple[str, ...], tuple[str, ...]] = {
     ("lightest",): ("lowest", "weight"),
     ("longest",): ("highest", "length"),
     ("shortest",): ("lowest", "length"),
+    ("taller", "than"): ("height", "above"),
+    ("tallest",): ("highest", "height"),
     **{("mas", w, "que"): ("peso", "mayor", "que") for w in ("pesado", "pesada", "pesados")},
     **{("mas", w, "que"): ("peso", "menor", "que") for w in ("ligero", "ligera", "ligeros")},
     **{("mas", w, "que"): ("peso", "mayor", "que") for w in ("pesadas",)},
@@ -816,6 +818,15 @@ ALONG_WITH: dict[tuple[str, ...], tuple[str, ...]] = {
     ("junto", "con"): ("con",),
     ("junto", "a"): ("con",),
 }
+# "the average earnings across all players", "the maximum height among players with …": the
+# rows an aggregate is over, said as "of" them. "across" only before "all"/"the" ("across
+# time" is a trend).
+OVER_ROWS: dict[tuple[str, ...], tuple[str, ...]] = {
+    ("across", "all"): ("of", "all"),
+    ("across", "the"): ("of", "the"),
+    ("among", "all"): ("of", "all"),
+    ("among",): ("of",),
+}
 # "How many languages are spoken in the world?": the whole data, no filter (a place named
 # "world" would be a value said as such, "the region World").
 WHOLE_WORLD: dict[tuple[str, ...], tuple[str, ...]] = {
@@ -832,6 +843,7 @@ REWRITES: dict[tuple[str, ...], tuple[str, ...]] = {
     **DIMENSION_ADJECTIVES,
     **MEAN_NOUN,
     **ALONG_WITH,
+    **OVER_ROWS,
 }
 
 # "¿Cuánto sumaron los pedidos?": an amount added up, so money even when rows are named.

@@ -325,7 +325,7 @@ def read_parts(ctx: Context, *, base_hint: str | None = None, force_fact: bool =
     sorted_rows = parts.listing_order is not None and not parts.metrics
     if (
         parts.order is not None
-        and not (parts.dims or parts.grain or sorted_rows)
+        and not (parts.dims or parts.grain or sorted_rows or parts.projected)
         and base_hint is None
     ):
         _extreme_row(ctx, parts)
@@ -550,7 +550,14 @@ def _superlative_row(ctx: Context, parts: Parts) -> None:
     would add the column up once per row joined)."""
     model = ctx.model
     limit = parts.limit if parts.limit is not None or not parts.rows_count else parts.rows_count[1]
-    if parts.order is None or limit is None or len(parts.metrics) != 1 or not parts.dims:
+    if parts.order is None or len(parts.metrics) != 1 or not (parts.dims or parts.projected):
+        return
+    if limit is None and not parts.dims:
+        # "the height of the player with the highest …": the one row of the rows named
+        named = [m for m in ctx.mentions if m.kind == "schema" and m.has("table")]
+        if named and not any(m.plural for m in named):
+            limit = 1
+    if limit is None:
         return
     if parts.grain or parts.having or parts.comparison or parts.rank_within or parts.share:
         return
@@ -559,7 +566,7 @@ def _superlative_row(ctx: Context, parts: Parts) -> None:
     if column is None or ms.metric_agg(model, key) not in ("sum", "avg", "max", "min"):
         return
     table = column[0]
-    if all(
+    if parts.dims and all(
         d.table != table
         and d.column == model.tables[d.table].display
         and not 0 < len(model.column(d.table, d.column).values) <= CATEGORY_VALUES
@@ -571,7 +578,7 @@ def _superlative_row(ctx: Context, parts: Parts) -> None:
         raise Unclear(Clarify.RANK_WITHOUT_DIMENSION)
     info = model.tables.get(table)
     same = _same_rows(model, table)
-    of_the_row = _columns_of_the_row(ctx, parts, table, same)
+    of_the_row = _columns_of_the_row(ctx, parts, table, same) if parts.dims else []
     if of_the_row is not None:  # "which model has the largest horsepower": the car's model
         parts.dims = of_the_row
     else:
@@ -591,7 +598,8 @@ def _superlative_row(ctx: Context, parts: Parts) -> None:
     parts.base = parts.listing_table = table
     if parts.limit is None:  # "the names of the 3 countries with the largest population"
         parts.limit = limit
-        ctx.used.add(parts.rows_count[0])
+        if parts.rows_count:
+            ctx.used.add(parts.rows_count[0])
     parts.listing = list(dict.fromkeys([*parts.dims, *parts.projected]))
     ranks_only = said_only_as_qualifier(model, ctx.mentions, key)
     asked = names_its_columns(ctx.tokens) or any(
@@ -691,8 +699,10 @@ def _shown_before_superlative(ctx: Context, i: int) -> bool:
     mentions = ctx.mentions
     # "the horsepower of the car with the largest …", of rows with no name of their own (a
     # named row's columns are shown when listed with its name: "the name and area of …")
-    of_the_rows = i + 1 in ctx.qualifiers and not any(
-        ctx.model.tables[e.ref[0]].display for e in mentions[i + 1].of("table")
+    # named ones too when nothing else is listed ("the height of the player with the highest …")
+    of_the_rows = i + 1 in ctx.qualifiers and (
+        not any(ctx.model.tables[e.ref[0]].display for e in mentions[i + 1].of("table"))
+        or (i == 0 and not _in_a_list(ctx, i))
     )
     if not (_in_a_list(ctx, i) or of_the_rows) or (
         i > 0 and mentions[i - 1].kind in ("most", "least", "rank", "agg")
