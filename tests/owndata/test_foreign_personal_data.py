@@ -37,7 +37,7 @@ FOREIGN = Path(__file__).resolve().parents[1] / "eval" / "foreign"
 PERSONAL = {
     "sakila": {
         "customer": {"first_name", "last_name", "email"},
-        "staff": {"first_name", "last_name", "email", "password"},
+        "staff": {"first_name", "last_name", "email", "password", "username"},
         "address": {"address", "address2", "postal_code", "phone"},
         "actor": {"first_name", "last_name"},
     },

@@ -6,7 +6,7 @@ with the flags it found. Two signals, either one flags a column:
 - **the name**, split into words whatever its style (`FirstName`, `first_name`, `FIRST NAME`,
   `HomePhone`, `fecha_nacimiento`), in English and Spanish: e-mail, phone, fax, address,
   postal code, birth date, first/last name, DNI/NIE/NIF, SSN, passport, IBAN, bank account,
-  card number, salary, password (also the short `fname`/`lname`). A bare `name`/`nombre`/
+  card number, salary, password, user name (also the short `fname`/`lname`). A bare `name`/`nombre`/
   `full name` is a person's name only in a person-like table (customers, employees, staff,
   owners, visitors, conductors, …) or when the column's own words name a person
   (`manager_name`, `nombre_cliente`): a product's, a shop's or a country's name is not
@@ -47,7 +47,8 @@ _PII_WORDS = frozenset(
         email emails mail correo correos phone phones telephone telefono telefonos tel movil
         mobile cellphone cell celular fax address addresses direccion direcciones domicilio
         street calle zip zipcode postcode postalcode surname surnames apellido apellidos
-        firstname lastname fname lname mname birthdate birthday dob nacimiento dni nie nif ssn
+        firstname lastname fname lname mname username usernames nickname birthdate birthday dob
+        nacimiento dni nie nif ssn
         passport pasaporte
         password passwd contrasena iban salary salaries salario salarios sueldo sueldos nomina
         nominas payroll wage wages
@@ -58,6 +59,7 @@ _PII_WORDS = frozenset(
 _PII_PHRASES = _phrases(
     """
     first name, last name, given name, family name, middle name, maiden name, contact name,
+    user name, nombre usuario,
     contact person, birth date, date of birth, fecha nac, postal code, codigo postal,
     cod postal, bank account, account number, cuenta bancaria, numero cuenta, card number,
     credit card, tarjeta credito, social security, seguridad social, tax id, national id,

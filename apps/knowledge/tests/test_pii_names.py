@@ -17,6 +17,8 @@ from apps.knowledge.engine.pii import name_is_pii
         ("shop", "Manager_name"),  # the column's own words name a person, whatever the table
         ("pedidos", "nombre_cliente"),
         ("orders", "CustomerName"),
+        ("accounts", "username"),  # an online identifier of a person
+        ("cuentas", "nombre_usuario"),
     ],
 )
 def test_a_persons_name_is_personal(table, column):
