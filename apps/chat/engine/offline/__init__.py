@@ -140,35 +140,12 @@ def _interpret(
     tokens, synonyms_read = read_synonyms(model, tokens, mentions, unmapped)
     if synonyms_read:  # "automobiles" -> "cars": a thesaurus synonym of one catalog name
         mentions, unmapped = scan(model, tokens)
-    weighed = column_verbs(model, tokens, mentions, unmapped)
-    if weighed is not None:  # "cars weighing more than 3000": the verb is the weight column
-        tokens = weighed
-        mentions, unmapped = scan(model, tokens)
-    measured = measure_verbs(model, tokens, mentions, unmapped)
-    if measured is not None:  # "how many people live in X", "how much area do they cover"
-        tokens = measured
-        mentions, unmapped = scan(model, tokens)
-    unitless = units_said(model, tokens, mentions, unmapped)
-    if unitless is not None:  # "longer than 100 minutes": the length column is in minutes
-        tokens = unitless
-        mentions, unmapped = scan(model, tokens)
-    compound = _count_of_compound(model, tokens, mentions)
-    if compound is not None:  # "the number of car models": not "number of car" + "models"
-        tokens = compound
-        mentions, unmapped = scan(model, tokens)
-    top = predominant_rows(model, tokens, mentions, unmapped)
-    if top is not None:  # "the language predominantly spoken in X": the top row by its measure
-        tokens = top
-        mentions, unmapped = scan(model, tokens)
-    often = frequency_verbs(model, tokens, mentions, unmapped)
-    if often is not None:  # "the film rented most often" -> "the film with the most rental"
-        tokens = often
-        mentions, unmapped = scan(model, tokens)
+    for rewrite in _WORD_REWRITES:  # each in turn; a rewrite is read again before the next
+        rewritten = rewrite(model, tokens, mentions, unmapped)
+        if rewritten is not None:
+            tokens = rewritten
+            mentions, unmapped = scan(model, tokens)
     year_read: tuple[YearVerb, ...] = ()
-    single = only_one(tokens, unmapped)
-    if single is not None:  # "spoken by only one country" -> "spoken by exactly 1 country"
-        tokens = single
-        mentions, unmapped = scan(model, tokens)
     related = relation_verbs(model, tokens, mentions, unmapped)
     if related is not None:  # "countries that speak English": the verb is the join
         tokens = related.tokens
@@ -321,6 +298,21 @@ def _interpret(
             )
         ),
     )
+
+
+# Rewrites of words the catalog does not name into words it does, in this order; each takes
+# (model, tokens, mentions, unmapped) and returns the new tokens or None.
+_WORD_REWRITES = (
+    column_verbs,  # "cars weighing more than 3000": the verb is the weight column
+    measure_verbs,  # "how many people live in X", "how much area do they cover"
+    units_said,  # "longer than 100 minutes": the length column is in minutes
+    # "the number of car models": not "number of car" + "models"
+    lambda model, tokens, mentions, _unmapped: _count_of_compound(model, tokens, mentions),
+    predominant_rows,  # "the language predominantly spoken in X": the top row by its measure
+    frequency_verbs,  # "the film rented most often" -> "the film with the most rental"
+    # "spoken by only one country" -> "spoken by exactly 1 country"
+    lambda _model, tokens, _mentions, unmapped: only_one(tokens, unmapped),
+)
 
 
 def _columns_before(read: Context, plan: QueryPlan, model: SemanticModel) -> dict:
