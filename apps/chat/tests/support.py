@@ -194,3 +194,23 @@ def engine_database(path: Path, script: str, rows: dict[str, list[tuple]]):  # n
     conn.commit()
     conn.close()
     return engine_model(path), sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+
+
+def engine_reads(model, question: str):  # noqa: ANN001, ANN201
+    """The engine's reading of a question it must answer with SQL (the assertion says what it
+    asked back instead)."""
+    from apps.chat.engine.offline import interpret
+
+    result = interpret(question, model)
+    assert result.route == "SQL", (question, result.clarify, result.notes)
+    return result
+
+
+def engine_asks(model, question: str):  # noqa: ANN001, ANN201
+    """The engine's reading of a question it must ask back (the assertion shows the SQL it
+    wrote instead)."""
+    from apps.chat.engine.offline import interpret
+
+    result = interpret(question, model)
+    assert result.route == "CLARIFY", (question, result.sql)
+    return result

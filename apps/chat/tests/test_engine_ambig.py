@@ -14,7 +14,7 @@ import sqlite3
 import pytest
 
 from apps.chat.engine.offline import interpret
-from apps.chat.tests.support import engine_model
+from apps.chat.tests.support import engine_asks, engine_model, engine_reads
 
 ENGLISH = """
 CREATE TABLE songs (song_id INTEGER PRIMARY KEY, title TEXT, length INTEGER);
@@ -56,20 +56,17 @@ def grupo(tmp_path_factory):  # noqa: ANN001, ANN201
 
 
 def answer(model, conn, question: str) -> list[tuple]:  # noqa: ANN001
-    result = interpret(question, model)
-    assert result.route == "SQL", (question, result.clarify, result.notes)
+    result = engine_reads(model, question)
     return conn.execute(result.sql).fetchall()
 
 
 def reading(model, question: str) -> str:  # noqa: ANN001
-    result = interpret(question, model)
-    assert result.route == "SQL", (question, result.clarify, result.notes)
+    result = engine_reads(model, question)
     return result.intent.reasoning
 
 
 def asked_back(model, question: str) -> str:  # noqa: ANN001
-    result = interpret(question, model)
-    assert result.route == "CLARIFY", (question, result.sql)
+    result = engine_asks(model, question)
     return result.clarify
 
 

@@ -20,7 +20,7 @@ from dataclasses import replace
 import pytest
 
 from apps.chat.engine.offline import build_semantic_model, interpret
-from apps.chat.tests.support import engine_database
+from apps.chat.tests.support import engine_asks, engine_database, engine_reads
 from apps.knowledge.engine import introspection
 from apps.knowledge.engine.catalog import CatalogSnapshot, MetricDef
 
@@ -59,15 +59,13 @@ def garage(tmp_path_factory):  # noqa: ANN001, ANN201
 
 def _rows(garage, question: str) -> list:  # noqa: ANN001
     model, conn = garage
-    result = interpret(question, model)
-    assert result.route == "SQL", (question, result.clarify, result.notes)
+    result = engine_reads(model, question)
     return sorted(row[0] for row in conn.execute(result.sql).fetchall())
 
 
 def _asks(garage, question: str) -> None:  # noqa: ANN001
     model, _conn = garage
-    result = interpret(question, model)
-    assert result.route == "CLARIFY", (question, result.sql)
+    engine_asks(model, question)
 
 
 def test_negated_verb_of_a_value_one_step_up_the_chain_is_negated_row_by_row(garage) -> None:  # noqa: ANN001

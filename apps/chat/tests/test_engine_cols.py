@@ -19,7 +19,7 @@ from apps.chat.engine.narrate import narrate
 from apps.chat.engine.offline import interpret
 from apps.chat.engine.offline.shown import drop_constant_dimensions
 from apps.chat.engine.plan import ColumnRef, Filter, MetricRef, QueryPlan
-from apps.chat.tests.support import engine_model
+from apps.chat.tests.support import engine_model, engine_reads
 
 
 @pytest.fixture(scope="module")
@@ -54,8 +54,7 @@ def isles(tmp_path_factory):  # noqa: ANN001, ANN201
 
 def _rows(isles, question: str) -> list[tuple]:  # noqa: ANN001
     model, conn = isles
-    result = interpret(question, model)
-    assert result.route == "SQL", (question, result.clarify, result.notes)
+    result = engine_reads(model, question)
     return conn.execute(result.sql).fetchall()
 
 

@@ -14,7 +14,7 @@ import sqlite3
 import pytest
 
 from apps.chat.engine.offline import build_semantic_model, interpret
-from apps.chat.tests.support import engine_model
+from apps.chat.tests.support import engine_model, engine_reads
 from apps.knowledge.engine import introspection
 from apps.knowledge.engine.catalog import CatalogSnapshot
 
@@ -86,8 +86,7 @@ def taller(tmp_path_factory):  # noqa: ANN001, ANN201
 
 
 def answer(model, conn, question: str) -> list[tuple]:  # noqa: ANN001
-    result = interpret(question, model)
-    assert result.route == "SQL", (question, result.clarify, result.notes)
+    result = engine_reads(model, question)
     return sorted(conn.execute(result.sql).fetchall())
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import pytest
 
 from apps.chat.engine.offline import interpret
-from apps.chat.tests.support import engine_database
+from apps.chat.tests.support import engine_database, engine_reads
 
 _SCHEMA = """
     CREATE TABLE clients (id INTEGER PRIMARY KEY, first_name TEXT, last_name TEXT);
@@ -41,8 +41,7 @@ def bookings(tmp_path_factory):  # noqa: ANN001, ANN201
 
 def _value(bookings, question: str):  # noqa: ANN001, ANN202
     model, conn = bookings
-    result = interpret(question, model)
-    assert result.route == "SQL", (question, result.clarify, result.notes)
+    result = engine_reads(model, question)
     return conn.execute(result.sql).fetchall()[0][0]
 
 

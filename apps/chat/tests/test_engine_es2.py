@@ -17,7 +17,7 @@ from dataclasses import replace
 import pytest
 
 from apps.chat.engine.offline import interpret
-from apps.chat.tests.support import engine_database
+from apps.chat.tests.support import engine_database, engine_reads
 
 _ATLAS = """
     CREATE TABLE country (Code TEXT PRIMARY KEY, Name TEXT, IndepYear INTEGER,
@@ -89,8 +89,7 @@ def _with_table_synonyms(model, table: str, synonyms: tuple[str, ...]):  # noqa:
 
 
 def _rows(model, conn, question: str) -> list:  # noqa: ANN001
-    result = interpret(question, model)
-    assert result.route == "SQL", (question, result.clarify, result.notes)
+    result = engine_reads(model, question)
     return sorted(row[0] for row in conn.execute(result.sql).fetchall())
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import pytest
 
 from apps.chat.engine.offline import interpret
-from apps.chat.tests.support import engine_database
+from apps.chat.tests.support import engine_database, engine_reads
 
 _SCHEMA = """
     CREATE TABLE stores (store_id INTEGER PRIMARY KEY, name TEXT, district TEXT,
@@ -40,8 +40,7 @@ def league(tmp_path_factory):  # noqa: ANN001, ANN201
 
 def _rows(league, question: str) -> list:  # noqa: ANN001
     model, conn = league
-    result = interpret(question, model)
-    assert result.route == "SQL", (question, result.clarify, result.notes)
+    result = engine_reads(model, question)
     return conn.execute(result.sql).fetchall()
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from apps.chat.engine.offline import build_semantic_model, interpret
-from apps.chat.tests.support import build_demo_db, demo_content, introspect_sqlite
+from apps.chat.tests.support import build_demo_db, demo_content, engine_reads, introspect_sqlite
 from apps.knowledge.engine import introspection
 from apps.knowledge.engine.catalog import CatalogSnapshot
 
@@ -162,8 +162,7 @@ def shop(tmp_path_factory):  # noqa: ANN001, ANN201
 
 
 def answer(model, conn, question: str):  # noqa: ANN001, ANN201
-    result = interpret(question, model)
-    assert result.route == "SQL", (question, result.clarify, result.notes)
+    result = engine_reads(model, question)
     return result, sorted(rows(conn, result.sql))
 
 

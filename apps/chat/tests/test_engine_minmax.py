@@ -16,7 +16,7 @@ from __future__ import annotations
 import pytest
 
 from apps.chat.engine.offline import interpret
-from apps.chat.tests.support import engine_database
+from apps.chat.tests.support import engine_database, engine_reads
 
 _SCHEMA = """
     CREATE TABLE makers (id INTEGER PRIMARY KEY, name TEXT);
@@ -46,8 +46,7 @@ def garage(tmp_path_factory):  # noqa: ANN001, ANN201
 
 def _first_column(garage, question: str) -> list:  # noqa: ANN001
     model, conn = garage
-    result = interpret(question, model)
-    assert result.route == "SQL", (question, result.clarify, result.notes)
+    result = engine_reads(model, question)
     return [row[0] for row in conn.execute(result.sql).fetchall()]
 
 

@@ -17,6 +17,7 @@ from collections import Counter
 import pytest
 
 from apps.chat.engine.offline import build_semantic_model, interpret
+from apps.chat.tests.support import engine_asks, engine_reads
 from apps.knowledge.engine import introspection
 from apps.knowledge.engine.catalog import CatalogSnapshot, MetricDef
 
@@ -79,8 +80,7 @@ def _same_rows(got: list[tuple], gold: list[tuple]) -> bool:
 
 def _answer(db, question: str) -> tuple[str, list[tuple]]:  # noqa: ANN001
     model, conn = db
-    result = interpret(question, model)
-    assert result.route == "SQL", (question, result.clarify, result.notes)
+    result = engine_reads(model, question)
     return result.sql, conn.execute(result.sql).fetchall()
 
 
@@ -176,8 +176,7 @@ def test_a_word_that_is_part_of_several_column_names_is_asked_back(shop):
     one is not guessed (before, the first was listed)."""
     model, _conn = shop
     for question in ("List the customers and their contact.", "Lista los clientes y su contact."):
-        result = interpret(question, model)
-        assert result.route == "CLARIFY", (question, result.sql)
+        result = engine_asks(model, question)
         assert "contact" in result.clarify
 
 

@@ -15,7 +15,7 @@ from collections import Counter
 import pytest
 
 from apps.chat.engine.offline import interpret
-from apps.chat.tests.support import engine_model
+from apps.chat.tests.support import engine_model, engine_reads
 
 
 @pytest.fixture(scope="module")
@@ -61,8 +61,7 @@ def _same_rows(got: list[tuple], gold: list[tuple]) -> bool:
 
 def _answer(towns, question: str) -> tuple[str, list[tuple]]:  # noqa: ANN001
     model, conn = towns
-    result = interpret(question, model)
-    assert result.route == "SQL", (question, result.clarify, result.notes)
+    result = engine_reads(model, question)
     return result.sql, conn.execute(result.sql).fetchall()
 
 

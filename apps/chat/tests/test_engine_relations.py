@@ -19,6 +19,7 @@ import pytest
 
 from apps.chat.engine.followups import followups
 from apps.chat.engine.offline import build_semantic_model, interpret
+from apps.chat.tests.support import engine_asks, engine_reads
 from apps.knowledge.engine import introspection
 from apps.knowledge.engine.catalog import CatalogSnapshot
 
@@ -104,15 +105,13 @@ def library(tmp_path_factory):  # noqa: ANN001, ANN201
 
 def _answer(library, lang: str, question: str) -> tuple[str, list[tuple]]:  # noqa: ANN001
     model, conn = library[lang]
-    result = interpret(question, model)
-    assert result.route == "SQL", (question, result.clarify, result.notes)
+    result = engine_reads(model, question)
     return result.sql, sorted(conn.execute(result.sql).fetchall())
 
 
 def _asks(library, lang: str, question: str) -> str:  # noqa: ANN001
     model, _conn = library[lang]
-    result = interpret(question, model)
-    assert result.route == "CLARIFY", (question, result.sql)
+    result = engine_asks(model, question)
     return result.clarify
 
 

@@ -15,7 +15,7 @@ import pytest
 
 from apps.chat.engine.offline import interpret
 from apps.chat.engine.offline import lexicon as lx
-from apps.chat.tests.support import engine_database
+from apps.chat.tests.support import engine_asks, engine_database, engine_reads
 
 _COUNTRIES = [
     (1, "Ruritania", "People'sRepublic", 900),
@@ -61,15 +61,13 @@ def atlas(tmp_path_factory):  # noqa: ANN001, ANN201
 
 def _rows(atlas, lang: str, question: str) -> list:  # noqa: ANN001
     model, conn = atlas[lang]
-    result = interpret(question, model)
-    assert result.route == "SQL", (question, result.clarify, result.notes)
+    result = engine_reads(model, question)
     return sorted(row[0] for row in conn.execute(result.sql).fetchall())
 
 
 def _asks(atlas, lang: str, question: str) -> None:  # noqa: ANN001
     model, _conn = atlas[lang]
-    result = interpret(question, model)
-    assert result.route == "CLARIFY", (question, result.sql)
+    engine_asks(model, question)
 
 
 @pytest.mark.parametrize(

@@ -16,7 +16,7 @@ from collections import Counter
 import pytest
 
 from apps.chat.engine.offline import interpret
-from apps.chat.tests.support import engine_model
+from apps.chat.tests.support import engine_asks, engine_model, engine_reads
 
 
 @pytest.fixture(scope="module")
@@ -79,16 +79,14 @@ def _same_rows(got: list[tuple], gold: list[tuple]) -> bool:
 
 def _right(atlas, question: str, gold: str) -> str:  # noqa: ANN001
     model, conn = atlas
-    result = interpret(question, model)
-    assert result.route == "SQL", (question, result.clarify, result.notes)
+    result = engine_reads(model, question)
     got = conn.execute(result.sql).fetchall()
     assert _same_rows(got, conn.execute(gold).fetchall()), (question, result.sql)
     return result.sql
 
 
 def _asked_back(atlas, question: str) -> str:  # noqa: ANN001
-    result = interpret(question, atlas[0])
-    assert result.route == "CLARIFY", (question, result.sql)
+    result = engine_asks(atlas[0], question)
     return result.clarify
 
 

@@ -16,7 +16,7 @@ import pytest
 from apps.chat.engine.offline import interpret
 from apps.chat.engine.offline import lexicon as lx
 from apps.chat.engine.offline.superlatives import read_superlatives
-from apps.chat.tests.support import engine_model
+from apps.chat.tests.support import engine_model, engine_reads
 
 REGIONS = [(1, "Asturias"), (2, "Galicia")]
 # (id, name, region, length, elevation, climb time)
@@ -103,8 +103,7 @@ def grupo(tmp_path_factory):  # noqa: ANN001, ANN201
 
 
 def answer(model, conn, question: str) -> list[tuple]:  # noqa: ANN001
-    result = interpret(question, model)
-    assert result.route == "SQL", (question, result.clarify, result.notes)
+    result = engine_reads(model, question)
     return conn.execute(result.sql).fetchall()
 
 

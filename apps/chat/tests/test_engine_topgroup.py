@@ -19,7 +19,7 @@ from __future__ import annotations
 import pytest
 
 from apps.chat.engine.offline import interpret
-from apps.chat.tests.support import engine_database
+from apps.chat.tests.support import engine_database, engine_reads
 
 _SCHEMA = """
     CREATE TABLE countries (id INTEGER PRIMARY KEY, name TEXT, population INTEGER);
@@ -55,8 +55,7 @@ def atlas(tmp_path_factory):  # noqa: ANN001, ANN201
 
 def _rows(atlas, question: str) -> list:  # noqa: ANN001
     model, conn = atlas
-    result = interpret(question, model)
-    assert result.route == "SQL", (question, result.clarify, result.notes)
+    result = engine_reads(model, question)
     return sorted(tuple(row) for row in conn.execute(result.sql).fetchall())
 
 

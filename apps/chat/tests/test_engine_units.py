@@ -15,8 +15,8 @@ from dataclasses import replace
 
 import pytest
 
-from apps.chat.engine.offline import build_semantic_model, interpret
-from apps.chat.tests.support import engine_database
+from apps.chat.engine.offline import build_semantic_model
+from apps.chat.tests.support import engine_asks, engine_database, engine_reads
 
 _SCHEMA = """
     CREATE TABLE countries (code TEXT PRIMARY KEY, name TEXT, continent TEXT, region TEXT,
@@ -78,15 +78,13 @@ def shop(tmp_path_factory):  # noqa: ANN001, ANN201
 
 def _answer(shop, question: str, which: str = "schema"):  # noqa: ANN001, ANN202
     models, conn = shop
-    result = interpret(question, models[which])
-    assert result.route == "SQL", (question, result.clarify, result.notes)
+    result = engine_reads(models[which], question)
     return result.sql, sorted(conn.execute(result.sql).fetchall())
 
 
 def _asks(shop, question: str, which: str = "schema") -> None:  # noqa: ANN001
     models, _conn = shop
-    result = interpret(question, models[which])
-    assert result.route == "CLARIFY", (question, result.sql)
+    engine_asks(models[which], question)
 
 
 def test_a_number_word_before_or_more_is_at_least(shop) -> None:  # noqa: ANN001

@@ -17,7 +17,7 @@ from __future__ import annotations
 import pytest
 
 from apps.chat.engine.offline import interpret
-from apps.chat.tests.support import engine_database
+from apps.chat.tests.support import engine_database, engine_reads
 
 _SCHEMAS = {
     "en": """
@@ -69,8 +69,7 @@ def shop(tmp_path_factory):  # noqa: ANN001, ANN201
 
 def _rows(shop, lang: str, question: str) -> list:  # noqa: ANN001
     model, conn = shop[lang]
-    result = interpret(question, model)
-    assert result.route == "SQL", (question, result.clarify, result.notes)
+    result = engine_reads(model, question)
     return sorted(tuple(row) for row in conn.execute(result.sql).fetchall())
 
 

@@ -14,8 +14,7 @@ from __future__ import annotations
 
 import pytest
 
-from apps.chat.engine.offline import interpret
-from apps.chat.tests.support import engine_database
+from apps.chat.tests.support import engine_asks, engine_database, engine_reads
 
 _COUNTRIES = [(1, "Ruritania", 1920), (2, "Freedonia", 1960), (3, "Elbonia", 1975)]
 _MAKERS = [(1, "acme", "Acme Motor Works", 1), (2, "zeta", "Zeta Cars", 2)]
@@ -76,15 +75,13 @@ def garage(tmp_path_factory):  # noqa: ANN001, ANN201
 
 def _answer(garage, lang: str, question: str):  # noqa: ANN001, ANN202
     model, conn = garage[lang]
-    result = interpret(question, model)
-    assert result.route == "SQL", (question, result.clarify, result.notes)
+    result = engine_reads(model, question)
     return result, sorted(conn.execute(result.sql).fetchall())
 
 
 def _asks(garage, lang: str, question: str) -> str:  # noqa: ANN001
     model, _conn = garage[lang]
-    result = interpret(question, model)
-    assert result.route == "CLARIFY", (question, result.sql)
+    result = engine_asks(model, question)
     return result.clarify
 
 

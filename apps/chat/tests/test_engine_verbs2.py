@@ -14,8 +14,8 @@ import sqlite3
 
 import pytest
 
-from apps.chat.engine.offline import build_semantic_model, interpret
-from apps.chat.tests.support import engine_database
+from apps.chat.engine.offline import build_semantic_model
+from apps.chat.tests.support import engine_asks, engine_database, engine_reads
 from apps.knowledge.engine import introspection
 from apps.knowledge.engine.catalog import CatalogSnapshot, MetricDef
 
@@ -58,15 +58,13 @@ def garage(tmp_path_factory):  # noqa: ANN001, ANN201
 
 def _answer(garage, lang: str, question: str):  # noqa: ANN001, ANN202
     model, conn = garage[lang]
-    result = interpret(question, model)
-    assert result.route == "SQL", (question, result.clarify, result.notes)
+    result = engine_reads(model, question)
     return result, sorted(conn.execute(result.sql).fetchall())
 
 
 def _asks(garage, lang: str, question: str) -> str:  # noqa: ANN001
     model, _conn = garage[lang]
-    result = interpret(question, model)
-    assert result.route == "CLARIFY", (question, result.sql)
+    result = engine_asks(model, question)
     return result.clarify
 
 

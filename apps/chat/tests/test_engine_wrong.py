@@ -21,7 +21,7 @@ import sqlite3
 import pytest
 
 from apps.chat.engine.offline import interpret
-from apps.chat.tests.support import engine_model
+from apps.chat.tests.support import engine_asks, engine_model, engine_reads
 
 NAMES = ["north bay pier (old)", "Lighthouse"] + [f"Site {n:02d}" for n in range(58)]
 
@@ -90,14 +90,12 @@ def _rows(conn: sqlite3.Connection, sql: str) -> list[tuple]:
 
 
 def _answer(model, conn, question: str) -> tuple[str, list[tuple]]:  # noqa: ANN001
-    result = interpret(question, model)
-    assert result.route == "SQL", (question, result.clarify, result.notes)
+    result = engine_reads(model, question)
     return result.sql, _rows(conn, result.sql)
 
 
 def _asked_back(model, question: str, word: str) -> None:  # noqa: ANN001
-    result = interpret(question, model)
-    assert result.route == "CLARIFY", (question, result.sql)
+    result = engine_asks(model, question)
     assert word in result.clarify, result.clarify
 
 

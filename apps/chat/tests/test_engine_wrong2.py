@@ -29,7 +29,7 @@ import dataclasses
 import pytest
 
 from apps.chat.engine.offline import build_semantic_model, interpret
-from apps.chat.tests.support import engine_database
+from apps.chat.tests.support import engine_asks, engine_database, engine_reads
 from apps.knowledge.engine import introspection
 from apps.knowledge.engine.catalog import CatalogSnapshot
 
@@ -92,15 +92,13 @@ def _shop(path):  # noqa: ANN001, ANN202
 
 def _rows(shop, question: str) -> list:  # noqa: ANN001
     model, conn = shop
-    result = interpret(question, model)
-    assert result.route == "SQL", (question, result.clarify, result.notes)
+    result = engine_reads(model, question)
     return conn.execute(result.sql).fetchall()
 
 
 def _asks(shop, question: str) -> None:  # noqa: ANN001
     model, _conn = shop
-    result = interpret(question, model)
-    assert result.route == "CLARIFY", (question, result.sql)
+    engine_asks(model, question)
 
 
 def test_the_most_sold_of_an_order_header_is_its_lines_quantity(shop):
