@@ -49,6 +49,7 @@ from .relations import (
     only_one,
     related_rows,
     relation_verbs,
+    rows_without,
 )
 from .scan import scan
 from .semantic import SemanticModel, build_semantic_model
@@ -164,8 +165,10 @@ def _interpret(
         mentions, unmapped = scan(model, tokens)
     having_rows = None
     if previous is None:
-        having_rows = _entity_rows(model, tokens, mentions) or related_rows(
-            model, tokens, mentions, related
+        having_rows = (
+            _entity_rows(model, tokens, mentions)
+            or related_rows(model, tokens, mentions, related)
+            or rows_without(model, tokens, mentions)
         )
         if having_rows is not None:  # "clientes que nunca compraron en Online" -> "ventas … Online"
             tokens = having_rows.tokens

@@ -679,17 +679,29 @@ class RelatedRows:
     counted: bool = False  # "how many countries speak both …": count them
     lang: str = "en"
     none_at_all: bool = False  # "not … any": rows with no related row at all are kept too
+    # the table the rewritten question names when the rows are looked for in another one that
+    # references it (a link table: "shops with no employees" looks in the hirings)
+    named: str = ""
+    joined: tuple[str, ...] = ()  # the tables the related rows point at ("hire no employee")
 
     def listing(self, plan: QueryPlan, model: SemanticModel) -> QueryPlan:
         filtered = {(f.table, f.column) for f in plan.filters}
         grouped = [d for d in plan.dimensions if (d.table, d.column) not in filtered]
         if grouped or plan.grain or plan.limit or plan.having or plan.comparison:
             raise Unclear(Clarify.GENERIC)
-        if plan.table != self.related and self.related not in _plan_tables(plan):
-            raise Unclear(Clarify.GENERIC)
-        if not (plan.filters or plan.numeric_filters or plan.time_range or plan.date_parts):
-            raise Unclear(Clarify.GENERIC)
+        said = plan.filters or plan.numeric_filters or plan.time_range or plan.date_parts
         inner = plan.with_changes(metrics=(), listing=(), order=None, share=False, dimensions=())
+        if self.named:  # "countries with no car makers": any row of that table, or those said
+            if plan.table not in (self.named, self.related, *self.joined) or plan.distinct:
+                raise Unclear(Clarify.GENERIC)
+            inner = inner.with_changes(table=self.related)
+            if plan.table != self.related:  # through a link table: join the table it names
+                key = model.tables[plan.table].key
+                if len(key) != 1:
+                    raise Unclear(Clarify.GENERIC)
+                inner = inner.with_changes(listing=(ColumnRef(plan.table, key[0]),))
+        elif not said or (plan.table != self.related and self.related not in _plan_tables(plan)):
+            raise Unclear(Clarify.GENERIC)
         if self.counted:
             if self.columns:
                 raise Unclear(Clarify.GENERIC)
@@ -870,3 +882,185 @@ def _values_joined(mentions: list[Mention], values: list[Mention], words: frozen
         if len(between) == 1 and between[0].kind == "conj" and lx.fold(between[0].text) in words:
             return True
     return False
+
+
+# --- rows of an entity with no related row at all: NOT EXISTS ------------------------------------
+
+# The words that may stand between an entity and the table whose rows it has none of ("countries
+# with no car makers", "orchestras that do not have any performances", "people who are not
+# poker players", "países donde no hay ni un solo fabricante", "tiendas sin empleados").
+_NONE_GAP = lx.words(
+    """
+    with that which who whom where there is are was were be been have has had do does did
+    dont doesnt didnt not no any never without a an single one the of
+    con que quienes cuales donde hay habia tiene tienen tenia tenian ha han es son fue fueron
+    no ni un una uno solo sola ningun ninguna ninguno nunca jamas sin el la los las de
+    """
+)
+# ... of which one says "none": a negation, "without", "never"
+_NONE_SAID = lx.words(
+    "no not dont doesnt didnt never without nunca jamas sin ningun ninguna ninguno"
+)
+# after the related table: only what describes its rows
+_NONE_AFTER_KINDS = frozenset({"schema", "cmp", "number", "time", "with", "conj"})
+
+
+def _entity_of(model: SemanticModel, mention: Mention) -> tuple[str, tuple[str, ...]] | None:
+    """The table a mention names as rows (its best reading), with the columns of it said in the
+    same words ("nombres de los países": the countries' label), or None."""
+    if mention.kind != "schema" or mention.has("value") or mention.has("metric"):
+        return None
+    best = max(e.quality for e in mention.entries)
+    tables = {e.ref[0] for e in mention.of("table") if e.quality == best}
+    if len(tables) == 1:
+        return tables.pop(), ()
+    if mention.has("table"):
+        return None
+    columns = {e.ref for e in mention.of("column") if e.quality == best}
+    owners = {t for t, _c in columns}
+    if len(columns) != 1 or len(owners) != 1:
+        return None
+    table, column = columns.pop()
+    info = model.tables.get(table)
+    if info is None or info.display != column or len(mention.text.split()) < 2:
+        return None  # "nombres de los países", "country names": the label of the rows
+    return table, (column,)
+
+
+def _label_said(model: SemanticModel, table: str, mention: Mention) -> str | None:
+    """The column "name(s)"/"nombre(s)" or "id(s)" stands for when said of `table` (its label,
+    its one-column key), or None for other words."""
+    info = model.tables.get(table)
+    words = lx.fold(mention.text).split()
+    if info is None or len(words) != 1:
+        return None
+    if words[0] in lx.LABEL_NAME_WORDS:
+        return info.display
+    if words[0] in lx.LABEL_ID_WORDS and len(info.key) == 1:
+        return info.key[0]
+    return None
+
+
+def _held_by(model: SemanticModel, entity: str, named: str) -> tuple[str, str, str] | None:
+    """How the rows of `named` belong to an entity row: (the table to look in, its column, the
+    entity's key) when `named` references the entity directly by one key, or when exactly one
+    table references both (a link table: a shop's hirings of employees); else None."""
+    fks = model.catalog.foreign_keys
+    direct = [fk for fk in fks if fk.table == named and fk.ref_table == entity]
+    if direct:
+        return (named, direct[0].column, direct[0].ref_column) if len(direct) == 1 else None
+    if any(fk.table == entity and fk.ref_table == named for fk in fks):
+        return None  # the entity points at one row of it: "not of X" is a value, not this
+    links = {
+        fk.table
+        for fk in fks
+        if fk.ref_table == entity and any(o.table == fk.table and o.ref_table == named for o in fks)
+    }
+    if len(links) != 1:
+        return None
+    link = links.pop()
+    own = [fk for fk in fks if fk.table == link and fk.ref_table == entity]
+    return (link, own[0].column, own[0].ref_column) if len(own) == 1 else None
+
+
+def rows_without(
+    model: SemanticModel, tokens: list[lx.Token], mentions: list[Mention]
+) -> RelatedRows | None:
+    """ "countries with no car makers", "orchestras that do not have any performances",
+    "employees who never received any evaluation", "people who are not poker players",
+    "how many shops have no employees", "países sin fabricantes": the rows of an entity that
+    have no row at all of a table that references it (directly, or through the one table that
+    references both), the related rows optionally described after it ("… with no ships lost
+    in X"). Only grammar words stand between the entity and that table, one of them saying
+    "none". The question is rewritten to name the related rows; its plan becomes the NOT EXISTS
+    (rows with no related row kept, as "not … any" is)."""
+    kinds = {m.kind for m in mentions}
+    if kinds & _ROWS_BLOCKERS - {"count"}:
+        return None
+    schema = [n for n, m in enumerate(mentions) if m.kind == "schema"]
+    counts = [m for m in mentions if m.kind == "count"]
+    for pos, n in enumerate(schema):
+        found = _entity_of(model, mentions[n])
+        if found is None or pos + 1 >= len(schema):
+            continue
+        entity, own = found
+        nxt = schema[pos + 1]
+        related_at = mentions[nxt]
+        gap = tokens[mentions[n].end : related_at.start]
+        if any(
+            mentions[k].kind not in ("neg", "with", "without", "exist") for k in range(n + 1, nxt)
+        ):
+            return None
+        norms = [t.norm for t in gap]
+        if not gap or not all(
+            w in _NONE_GAP or t.kind == "symbol" for w, t in zip(norms, gap, strict=True)
+        ):
+            return None
+        if not any(w in _NONE_SAID for w in norms):
+            return None
+        named = _entity_of(model, related_at)
+        if named is None or named[1] or named[0] == entity:
+            return None
+        held = _held_by(model, entity, named[0])
+        if held is None:
+            return None
+        look_in, fk, key = held
+        after = mentions[nxt + 1 :]
+        if any(m.kind not in _NONE_AFTER_KINDS for m in after):
+            return None
+        # the related rows, and the rows they point at ("… that hire no employee from X")
+        near = {named[0], look_in}
+        reachable = near | {
+            fk.ref_table
+            for fk in model.catalog.foreign_keys
+            if fk.table in near and fk.ref_table != entity
+        }
+        link = {(look_in, fk)}
+        linked = {  # "ships lost in …" with a column `lost_in_battle`: the link itself, said
+            k
+            for m in after
+            if m.kind == "schema" and {e.ref[:2] for e in m.entries} <= link
+            for k in range(m.start, m.end)
+        }
+        for m in after:
+            best = max((e.quality for e in m.entries), default=0)
+            if (
+                m.kind == "schema"
+                and not {e.ref[0] for e in m.entries if e.quality == best} <= reachable
+            ):
+                return None  # a condition on the entity itself or a third table
+        columns = list(own)
+        for m in mentions[schema[0] : n] if schema[0] < n else ():
+            if m.kind != "schema":
+                continue
+            mine = [e.ref[1] for e in m.of("column") if e.ref[0] == entity]
+            said = _label_said(model, entity, m)
+            if said is not None:
+                mine = [said]  # "the names of the orchestras": its label, whatever it is called
+            if m.has("value") or m.has("metric") or not mine:
+                return None  # before the entity: only the columns listed of it
+            columns.append(mine[0])
+        if counts and not (
+            len(counts) == 1
+            and counts[0].end <= mentions[schema[0]].start
+            and all(t.norm in lx.FILLER for t in tokens[counts[0].end : mentions[schema[0]].start])
+        ):
+            return None
+        rest = enumerate(tokens[related_at.start :], start=related_at.start)
+        rewritten = [t for k, t in rest if t.norm not in _ANY and k not in linked]
+        return RelatedRows(
+            entity,
+            look_in,
+            fk,
+            key,
+            absent=True,
+            each=False,
+            tokens=rewritten,
+            columns=tuple(dict.fromkeys(columns)),
+            counted=bool(counts),
+            lang=tokens[0].lang,
+            none_at_all=True,
+            named=named[0],
+            joined=tuple(sorted(reachable)),
+        )
+    return None

@@ -527,7 +527,9 @@ class _Builder:
         inner_plan = plan_from_dict(p.rows_plan)
         if inner_plan is None or len(p.rows_key) != 2:
             raise PlanError("unreadable rows plan")
-        inner = _Builder(inner_plan.with_changes(metrics=(), listing=()), self.model)
+        # a listing of the inner plan only says which tables it joins ("shops with no
+        # employees": the hirings joined to the employees); it selects 1
+        inner = _Builder(inner_plan.with_changes(metrics=()), self.model)
         inner.qualify = True
         if p.table in {t for t, *_ in inner.joins}:
             raise PlanError("the listed table inside its own condition")
