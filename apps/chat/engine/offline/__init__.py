@@ -164,6 +164,10 @@ def _interpret(
         tokens = counted
         mentions, unmapped = scan(model, tokens)
     having_rows = None
+    if previous is None and with_suggestions:
+        measured = _measured_rows(question, model, tokens, mentions)
+        if measured is not None:  # "how many people live in countries that do not speak X"
+            return measured
     if previous is None:
         having_rows = (
             _entity_rows(model, tokens, mentions)
@@ -831,6 +835,64 @@ def _entity_rows(
     ]
     _, fk, _, key = path[0]
     return _EntityRows(table, fk, key, never or without_any, rewritten, both)
+
+
+_MEASURE_KINDS = frozenset({"agg", "count", "howmuch"})
+_CLAUSE_WORDS = lx.words("that which who where whose que donde cuyo cuya cuyos cuyas quienes")
+
+
+def _measured_rows(
+    question: str, model: SemanticModel, tokens: list[lx.Token], mentions: list
+) -> Interpretation | None:
+    """ "How many people live in countries that do not speak English?", "the total population
+    of the countries with no car makers": a measure of an entity's rows (the question up to
+    the entity, read alone) over the rows a relative clause keeps when that clause, said of the
+    entity alone ("countries that do not speak English"), is read as rows kept by their related
+    rows ([NOT] EXISTS). Both halves are read as whole questions, each with its own checks;
+    None when the question is not so split or a half is not read so."""
+    for n, m in enumerate(mentions):
+        if m.kind != "schema" or not m.has("table") or n == 0:
+            continue
+        if not any(k.kind in _MEASURE_KINDS or k.has("metric") for k in mentions[:n]):
+            return None
+        after = m.end
+        if after >= len(tokens) or tokens[after].norm not in _CLAUSE_WORDS:
+            continue
+        head = question[: tokens[m.end - 1].end]
+        clause = question[tokens[m.start].start :]
+        outer = _interpret(head, model, previous=None, with_suggestions=False)
+        inner = _interpret(clause, model, previous=None, with_suggestions=False)
+        if outer.route != "SQL" or inner.route != "SQL" or outer.plan is None:
+            return None
+        rows, measured = inner.plan, outer.plan
+        if rows is None or rows.rows_plan is None or not rows.listing or rows.metrics:
+            return None
+        if rows.filters or rows.numeric_filters or rows.time_range or rows.having:
+            return None  # only the related rows keep them
+        if measured.table != rows.table or not measured.metrics or measured.rows_plan:
+            return None
+        if measured.dimensions or measured.limit or measured.having or measured.listing:
+            return None
+        plan = measured.with_changes(
+            rows_plan=rows.rows_plan,
+            rows_key=rows.rows_key,
+            rows_absent=rows.rows_absent,
+            rows_each=rows.rows_each,
+            rows_known=rows.rows_known,
+        )
+        try:
+            sql = compile_sql(plan, model)
+        except PlanError:
+            return None
+        lang = outer.lang
+        return replace(
+            outer,
+            plan=plan,
+            sql=sql,
+            notes=(*outer.notes, *inner.notes),
+            reading=" · ".join(filter(None, (describe(plan, model, lang),))),
+        )
+    return None
 
 
 _NEGATIONS = lx.words("not no dont doesnt didnt never nunca jamas ni neither nor")

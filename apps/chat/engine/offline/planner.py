@@ -361,8 +361,9 @@ def read_parts(ctx: Context, *, base_hint: str | None = None, force_fact: bool =
         # "how many different store locations": a count that found nothing to count (a word
         # between it and the column) is asked back, never answered with the rows
         raise Unclear(Clarify.GENERIC, " ".join(t.text for t in ctx.tokens))
-    if any(m.kind == "neg" and i not in ctx.used for i, m in enumerate(ctx.mentions)):
-        # "¿qué productos no se vendieron?": a negation that filters nothing we can express
+    if any(m.kind in ("neg", "without") and i not in ctx.used for i, m in enumerate(ctx.mentions)):
+        # "¿qué productos no se vendieron?", "cars that have no makers" (-> "without makers"):
+        # a negation that filters nothing we can express
         raise Unclear(Clarify.GENERIC, " ".join(t.text for t in ctx.tokens))
     if parts.metrics and parts.base != model.fact and _fans_out(model, parts):
         counts = parts.metrics == [ms.count_key(model, parts.base)]
