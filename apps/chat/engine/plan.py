@@ -148,6 +148,10 @@ class QueryPlan:
     # "countries that do not speak English": among the rows that have some row of the other
     # table (a country with no language recorded says nothing about English)
     rows_known: bool = False
+    # "the districts that have both shops with fewer than 3000 products and shops with more than
+    # 10000": the listed values also listed by this plan (as a dict: the same listing, its own
+    # conditions), `listing IN (its SELECT)`
+    also_in: dict | None = None
     # "how many countries have more than 2 makers": the groups that pass `having`, counted
     groups_counted: bool = False
     # Percentages: with groups, each group's share of the total; without, the share of the rows

@@ -2,7 +2,8 @@
 
 "regions with no depots", "depots that do not have any drivers", "people who are not
 members", "regiones sin almacenes": the rows of an entity with no related row at all (NOT
-EXISTS), directly or through a link table.
+EXISTS), directly or through a link table; a measure of such rows; "the districts that have
+both kiosks with … and kiosks with …": the values two sets of rows share.
 
     .venv/bin/python -m pytest -p no:django -q apps/chat/tests/test_engine_setops.py
 """
@@ -23,6 +24,8 @@ _SCHEMA = """
     CREATE TABLE persons (person_id INTEGER PRIMARY KEY, name TEXT);
     CREATE TABLE members (member_id INTEGER PRIMARY KEY, level TEXT,
         person_id INTEGER REFERENCES persons(person_id));
+    CREATE TABLE kiosks (kiosk_id INTEGER PRIMARY KEY, name TEXT, district TEXT,
+        products INTEGER);
 """
 _ROWS = {
     "regions": [(1, "Coast"), (2, "Valley"), (3, "Plateau")],
@@ -31,6 +34,12 @@ _ROWS = {
     "assignments": [(1, 1), (1, 2), (2, 3)],
     "persons": [(1, "Ada"), (2, "Ben"), (3, "Cy")],
     "members": [(1, "gold", 1), (2, "silver", 3)],
+    "kiosks": [
+        (1, "K1", "North", 100),
+        (2, "K2", "North", 5000),
+        (3, "K3", "South", 5000),
+        (4, "K4", "East", 500),
+    ],
 }
 
 
@@ -76,6 +85,7 @@ def test_the_related_rows_may_be_described(fleet):
 def test_rows_not_of_a_table_that_references_them(fleet):
     """ "people who are not members": no row of the table that references them."""
     assert _rows(fleet, "List the names of persons that are not members.") == [("Ben",)]
+    assert _rows(fleet, "How many depots are not in the assignments?") == [(1,)]
 
 
 def test_through_the_link_table_that_references_both(fleet):
@@ -146,3 +156,27 @@ def test_a_negation_nothing_reads_is_asked_back(fleet):
     """ "have no X" where X is no set of rows of the entity: never a grouping by X."""
     model, _conn = fleet
     engine_asks(model, "What is the average capacity of depots that have no regions?")
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Which districts have both kiosks with less than 1000 products and kiosks with more "
+        "than 4000 products?",
+        "Which district has both kiosks with less than 1000 products and those with more than "
+        "4000 products?",
+    ],
+)
+def test_values_shared_by_two_sets_of_rows(fleet, question):
+    """ "both A and B" of a category column: the values listed by both, not rows meeting both."""
+    model, conn = fleet
+    result = engine_reads(model, question)
+    assert " IN (" in result.sql.upper(), result.sql
+    assert conn.execute(result.sql).fetchall() == [("North",)]
+
+
+def test_both_said_of_the_rows_themselves_is_not_a_shared_value(fleet):
+    model, _conn = fleet
+    engine_asks(
+        model, "Which kiosks have both less than 1000 products and more than 4000 products?"
+    )

@@ -165,7 +165,9 @@ def _interpret(
         mentions, unmapped = scan(model, tokens)
     having_rows = None
     if previous is None and with_suggestions:
-        measured = _measured_rows(question, model, tokens, mentions)
+        measured = _measured_rows(question, model, tokens, mentions) or _both_halves(
+            question, model, tokens, mentions
+        )
         if measured is not None:  # "how many people live in countries that do not speak X"
             return measured
     if previous is None:
@@ -893,6 +895,74 @@ def _measured_rows(
             reading=" · ".join(filter(None, (describe(plan, model, lang),))),
         )
     return None
+
+
+_BOTH_WORDS = {"both": "and", "ambos": "y", "ambas": "y", "tanto": "como"}
+_THOSE = lx.words("those ones these aquellos aquellas estos estas")
+
+
+def _both_halves(
+    question: str, model: SemanticModel, tokens: list[lx.Token], mentions: list
+) -> Interpretation | None:
+    """ "Which district has both stores with less than 3000 products and stores with more than
+    10000 products?": the values of one column (a category, not a row's name or key) listed
+    by two sets of rows of one table, read as two questions ("which district has stores with
+    less than 3000 products", "… with more than 10000 products"), kept when both list them
+    (`QueryPlan.also_in`). "those" in the second half is the first half's noun. None when the
+    question is not so split or a half is not read as such a listing."""
+    at = next((i for i, t in enumerate(tokens) if t.norm in _BOTH_WORDS), None)
+    if at is None or at == 0 or at + 1 >= len(tokens):
+        return None
+    joined = _BOTH_WORDS[tokens[at].norm]
+    conj = next((i for i in range(at + 2, len(tokens)) if tokens[i].norm == joined), None)
+    if conj is None or conj + 1 >= len(tokens):
+        return None
+    if any(t.norm in _BOTH_WORDS for t in tokens[conj:]):
+        return None
+    noun = next((m for m in mentions if m.kind == "schema" and at < m.start < conj), None)
+    head = question[: tokens[at].start]
+    first = question[tokens[at + 1].start : tokens[conj - 1].end]
+    rest = tokens[conj + 1 :]
+    second = question[rest[0].start :]
+    if rest[0].norm in _THOSE or (
+        len(rest) > 1 and rest[0].norm in ("the", "los", "las") and rest[1].norm == "ones"
+    ):
+        if noun is None:
+            return None
+        skip = 2 if rest[0].norm in ("the", "los", "las") else 1
+        second = noun.text + " " + question[rest[skip].start :] if len(rest) > skip else ""
+    if not second:
+        return None
+    one = _interpret(head + first, model, previous=None, with_suggestions=False)
+    two = _interpret(head + second, model, previous=None, with_suggestions=False)
+    if one.route != "SQL" or two.route != "SQL" or one.plan is None or two.plan is None:
+        return None
+    a, b = one.plan, two.plan
+    if len(a.listing) != 1 or a.listing != b.listing or a.table != b.table:
+        return None
+    if a.metrics or b.metrics or a.dimensions or b.dimensions or a.limit or b.limit:
+        return None
+    if a.rows_plan or b.rows_plan or a.having or b.having or a.listing_order or b.listing_order:
+        return None
+    ref = a.listing[0]
+    info = model.tables.get(ref.table)
+    if info is None or ref.column == info.display or ref.column in info.key:
+        return None  # the rows themselves: "both A and B" of one row is each condition
+    conditions = (a.filters, a.numeric_filters, a.time_range)
+    if conditions == (b.filters, b.numeric_filters, b.time_range) or not any(conditions):
+        return None
+    plan = a.with_changes(also_in=plan_to_dict(b))
+    try:
+        sql = compile_sql(plan, model)
+    except PlanError:
+        return None
+    return replace(
+        one,
+        plan=plan,
+        sql=sql,
+        notes=(*one.notes, *two.notes),
+        reading=describe(plan, model, one.lang),
+    )
 
 
 _NEGATIONS = lx.words("not no dont doesnt didnt never nunca jamas ni neither nor")

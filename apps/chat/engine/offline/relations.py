@@ -892,9 +892,9 @@ def _values_joined(mentions: list[Mention], values: list[Mention], words: frozen
 _NONE_GAP = lx.words(
     """
     with that which who whom where there is are was were be been have has had do does did
-    dont doesnt didnt not no any never without a an single one the of
+    dont doesnt didnt not no any never without a an single one the of in
     con que quienes cuales donde hay habia tiene tienen tenia tenian ha han es son fue fueron
-    no ni un una uno solo sola ningun ninguna ninguno nunca jamas sin el la los las de
+    no ni un una uno solo sola ningun ninguna ninguno nunca jamas sin el la los las de en
     """
 )
 # ... of which one says "none": a negation, "without", "never"

@@ -487,6 +487,8 @@ class _Builder:
         conditions = self.where()
         if p.rows_plan is not None:
             conditions.append(self._rows_exist())
+        if p.also_in is not None:
+            conditions.append(self._also_in())
         if p.listing and p.listing_order is not None:  # rows without the value rank nowhere
             ranked = self.num(p.listing_order.table, p.listing_order.column)
             conditions.append(exp.Not(this=exp.Is(this=ranked, expression=exp.Null())))
@@ -518,6 +520,22 @@ class _Builder:
     def _listed(self, ref) -> exp.Expression:  # noqa: ANN001
         shown = self.shown(ref.table, ref.column)
         return shown if isinstance(shown, exp.Column) else exp.alias_(shown, self.dim_alias(ref))
+
+    def _also_in(self) -> exp.Expression:
+        """listed IN (SELECT listed FROM … WHERE the other plan's conditions): the values the
+        other rows share ("both … and …"). Plain columns only."""
+        from ..plan import plan_from_dict  # noqa: PLC0415
+
+        p = self.plan
+        other = plan_from_dict(p.also_in)
+        if other is None or len(p.listing) != 1 or other.listing != p.listing:
+            raise PlanError("'both' needs one listed column in both plans")
+        ref = p.listing[0]
+        if not isinstance(self.shown(ref.table, ref.column), exp.Column):
+            raise PlanError("'both' on a computed column")
+        inner = _Builder(other.with_changes(also_in=None, order=None, limit=None), self.model)
+        select = inner.build()
+        return exp.In(this=self.col(ref.table, ref.column), query=exp.Subquery(this=select))
 
     def _rows_exist(self) -> exp.Expression:
         """[NOT] EXISTS (SELECT 1 FROM other … WHERE other.key = listed.key AND conditions)."""
