@@ -85,7 +85,7 @@ def test_the_related_rows_may_be_described(fleet):
 def test_rows_not_of_a_table_that_references_them(fleet):
     """ "people who are not members": no row of the table that references them."""
     assert _rows(fleet, "List the names of persons that are not members.") == [("Ben",)]
-    assert _rows(fleet, "How many depots are not in the assignments?") == [(1,)]
+    assert _rows(fleet, "How many persons are not in the members?") == [(1,)]
 
 
 def test_through_the_link_table_that_references_both(fleet):
