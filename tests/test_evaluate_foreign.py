@@ -313,6 +313,10 @@ FRESH_FLOORS = {True: (48, 0), False: (45, 0)}
 MORE_FRESH_DEV = ("concert_singer", "network_1", "singer", "tvshow")
 MORE_FRESH_FLOORS = {True: (57, 24), False: (43, 11)}
 MAX_WRONG_SHARE = 0.03  # the target, per database
+# The second group of fresh Spider dev databases, first measured (base 7f3402c) 24 and 19 right
+# with 10 and 7 confidently wrong: the ceiling only records that measurement, the target is 0.
+FRESH_DEV_2 = ("cre_Doc_Template_Mgt", "student_transcripts_tracking")
+FRESH_FLOORS_2 = {True: (22, 10), False: (17, 7)}
 
 
 @pytest.mark.parametrize(("lang", "semantic"), sorted(FOREIGN_FLOORS))
@@ -339,7 +343,12 @@ def test_the_foreign_dev_databases_hold_their_floors(lang, semantic, tmp_path):
 
 @pytest.mark.parametrize("semantic", [True, False])
 @pytest.mark.parametrize(
-    ("databases", "floors"), [(FRESH_DEV, FRESH_FLOORS), (MORE_FRESH_DEV, MORE_FRESH_FLOORS)]
+    ("databases", "floors"),
+    [
+        (FRESH_DEV, FRESH_FLOORS),
+        (FRESH_DEV_2, FRESH_FLOORS_2),
+        (MORE_FRESH_DEV, MORE_FRESH_FLOORS),
+    ],
 )
 def test_the_fresh_dev_databases_hold_their_floors(databases, floors, semantic, tmp_path):
     out = tmp_path / "results.jsonl"

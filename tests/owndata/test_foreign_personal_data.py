@@ -1,7 +1,7 @@
 """On a freshly connected foreign database, an analyst sees no personal column unmasked.
 
 Each public database of the corpus (tests/eval/foreign: Spider's sakila, world_1, car_1,
-dog_kennels, the eleven fresh Spider dev databases, and Northwind's dump) is built into a SQLite
+dog_kennels, the fresh Spider dev databases, and Northwind's dump) is built into a SQLite
 file, connected to a new org with `manage.py add_datasource` exactly as a customer would, and an
 ANALYST of that org reads every table their default policy allows (`SELECT *`). Then:
 
@@ -74,12 +74,21 @@ PERSONAL = {
     "network_1": {},
     "singer": {"singer": {"Name"}},
     "tvshow": {},
+    # The second group of fresh Spider dev databases.
+    "cre_Doc_Template_Mgt": {},
+    "student_transcripts_tracking": {
+        "Students": {
+            "first_name", "middle_name", "last_name", "cell_mobile_number", "email_address", "ssn",
+        },
+        "Addresses": {"zip_postcode"},
+    },
 }  # fmt: skip
-# Personal columns the product does not flag yet: known gaps, listed so they stay visible (a
+# Personal columns the product does not flag yet (a known gap, kept out of PERSONAL so the rest
+# of the check runs): the test fails when one gets flagged, to move it into PERSONAL. Among them a
 # person's bare first name in a column called `name` of a table whose name is no usual word for
-# people; the names credited in `Directed_by` / `Written_by`). When the product flags one, this
-# test fails: move it to PERSONAL.
+# people, and the names credited in `Directed_by` / `Written_by`.
 NOT_FLAGGED_YET = {
+    "student_transcripts_tracking": {"Addresses": {"line_1", "line_2"}},
     "network_1": {"Highschooler": {"name"}},
     "tvshow": {"Cartoon": {"Directed_by", "Written_by"}},
 }
@@ -101,6 +110,15 @@ NOT_PERSONAL = {
     "network_1": {"Highschooler": {"grade"}},
     "singer": {"song": {"Title"}, "singer": {"Citizenship"}},
     "tvshow": {"TV_Channel": {"series_name", "Country"}, "Cartoon": {"Title"}},
+    "cre_Doc_Template_Mgt": {
+        "Documents": {"Document_Name"},
+        "Ref_Template_Types": {"Template_Type_Description"},
+    },
+    "student_transcripts_tracking": {
+        "Courses": {"course_name"},
+        "Departments": {"department_name"},
+        "Semesters": {"semester_name"},
+    },
 }
 
 
@@ -108,7 +126,7 @@ def _connect(database: str, tmp_path: Path):  # noqa: ANN202
     dump = FOREIGN / database / f"{database}.sql.gz"
     built = tmp_path / f"{database}.db"
     sqlite_build_from_dump(dump, built)
-    slug = f"own-{database.replace('_', '-')}"
+    slug = f"own-{database.replace('_', '-').lower()}"
     call_command("create_org", slug=slug, name=database, language="en", stdout=io.StringIO())
     org = Organization.objects.get(slug=slug)
     call_command(
@@ -134,13 +152,16 @@ def test_an_analyst_sees_no_personal_column_unmasked(database, tmp_path):
     assert policy.allowed_tables, "the analyst can read something"
     flagged = {(t, c) for t, c in catalog.policy_flags().personal}
     names = {t.name.lower(): t.name for t in catalog.tables}
-    for table, columns in PERSONAL[database].items():
-        real = names[table.lower()]
-        for column in columns:
-            assert (real, column) in flagged, f"{real}.{column} not flagged personal"
+    missing = [
+        f"{names[table.lower()]}.{column}"
+        for table, columns in PERSONAL[database].items()
+        for column in sorted(columns)
+        if (names[table.lower()], column) not in flagged
+    ]
+    assert not missing, f"not flagged personal: {missing}"
     for table, columns in NOT_FLAGGED_YET.get(database, {}).items():
         for column in columns:
-            assert (names[table.lower()], column) not in flagged, f"{table}.{column}: now flagged"
+            assert (names[table.lower()], column) not in flagged, f"{table}.{column}: flagged now"
     for table, columns in NOT_PERSONAL[database].items():
         for column in columns:
             assert (names[table.lower()], column) not in flagged, f"{table}.{column} flagged"
