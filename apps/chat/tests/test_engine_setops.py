@@ -180,3 +180,19 @@ def test_both_said_of_the_rows_themselves_is_not_a_shared_value(fleet):
     engine_asks(
         model, "Which kiosks have both less than 1000 products and more than 4000 products?"
     )
+
+
+def test_a_condition_after_both_halves_is_not_read_as_the_second_only(fleet):
+    """ "both A and B named K2": the end of the second half may be said of both: ask."""
+    model, _conn = fleet
+    engine_asks(
+        model,
+        "Which districts have both kiosks with less than 1000 products and kiosks with more "
+        "than 4000 products named K2?",
+    )
+
+
+def test_columns_that_do_not_name_the_rows_are_not_listed_per_row(fleet):
+    """ "the capacities of the depots with no drivers": each depot's or the set of values?"""
+    model, _conn = fleet
+    engine_asks(model, "What are the capacities of the depots that have no drivers?")

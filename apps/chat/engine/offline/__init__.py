@@ -951,6 +951,8 @@ def _both_halves(
     conditions = (a.filters, a.numeric_filters, a.time_range)
     if conditions == (b.filters, b.numeric_filters, b.time_range) or not any(conditions):
         return None
+    if _said_conditions(a) != _said_conditions(b):
+        return None  # "both A and B in 2014": what ends the second half is said of both
     plan = a.with_changes(also_in=plan_to_dict(b))
     try:
         sql = compile_sql(plan, model)
@@ -962,6 +964,16 @@ def _both_halves(
         sql=sql,
         notes=(*one.notes, *two.notes),
         reading=describe(plan, model, one.lang),
+    )
+
+
+def _said_conditions(plan: QueryPlan) -> tuple[int, int, int, int]:
+    """How many conditions of each kind a plan keeps its rows by."""
+    return (
+        len(plan.filters),
+        len(plan.numeric_filters),
+        int(plan.time_range is not None),
+        len(plan.date_parts),
     )
 
 

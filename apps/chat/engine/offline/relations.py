@@ -1040,6 +1040,9 @@ def rows_without(
             if m.has("value") or m.has("metric") or not mine:
                 return None  # before the entity: only the columns listed of it
             columns.append(mine[0])
+        info = model.tables[entity]
+        if columns and not {info.display, *info.key} & set(columns):
+            return None  # "the countries of the channels with no …": each channel's, or a set?
         if counts and not (
             len(counts) == 1
             and counts[0].end <= mentions[schema[0]].start
