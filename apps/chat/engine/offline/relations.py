@@ -694,6 +694,12 @@ class RelatedRows:
         if self.named:  # "countries with no car makers": any row of that table, or those said
             if plan.table not in (self.named, self.related, *self.joined) or plan.distinct:
                 raise Unclear(Clarify.GENERIC)
+            near = {self.named, self.related, *self.joined}
+            said_of = {f.table for f in (*plan.filters, *plan.numeric_filters)}
+            if plan.time_range is not None:
+                said_of.add(plan.time_range.table)
+            if not said_of <= near or plan.date_parts:
+                raise Unclear(Clarify.GENERIC)  # a condition read on another table's column
             inner = inner.with_changes(table=self.related)
             if plan.table != self.related:  # through a link table: join the table it names
                 key = model.tables[plan.table].key
@@ -927,6 +933,14 @@ def _entity_of(model: SemanticModel, mention: Mention) -> tuple[str, tuple[str, 
     return table, (column,)
 
 
+def _name_like(column: str | None, table: str) -> bool:
+    """A label column called a name ("CountryName", "nombre") or as its table ("Orchestra")."""
+    if not column:
+        return False
+    called = set(tx.identifier_words(column))
+    return bool(called & lx.LABEL_NAME_WORDS) or called == set(tx.identifier_words(table))
+
+
 def _label_said(model: SemanticModel, table: str, mention: Mention) -> str | None:
     """The column "name(s)"/"nombre(s)" or "id(s)" stands for when said of `table` (its label,
     its one-column key), or None for other words."""
@@ -935,7 +949,7 @@ def _label_said(model: SemanticModel, table: str, mention: Mention) -> str | Non
     if info is None or len(words) != 1:
         return None
     if words[0] in lx.LABEL_NAME_WORDS:
-        return info.display
+        return info.display if _name_like(info.display, table) else None  # a description
     if words[0] in lx.LABEL_ID_WORDS and len(info.key) == 1:
         return info.key[0]
     return None
@@ -1037,10 +1051,14 @@ def rows_without(
             said = _label_said(model, entity, m)
             if said is not None:
                 mine = [said]  # "the names of the orchestras": its label, whatever it is called
+            elif lx.fold(m.text) in lx.LABEL_NAME_WORDS:
+                return None  # "the name" of rows whose label is no name (a description)
             if m.has("value") or m.has("metric") or not mine:
                 return None  # before the entity: only the columns listed of it
             columns.append(mine[0])
         info = model.tables[entity]
+        if not columns and not _name_like(info.display, entity):
+            return None  # listed by a column that is no name (a description): ask
         if columns and not {info.display, *info.key} & set(columns):
             return None  # "the countries of the channels with no …": each channel's, or a set?
         if counts and not (
