@@ -997,6 +997,16 @@ GLOSS: dict[str, tuple[str, ...]] = {
     "tamano": ("size",),
     "color": ("color", "colour"),
     "nivel": ("level",),
+    # everyday nouns and adjectives of column names of any domain
+    "caracteristica": ("feature", "characteristic"),
+    "especial": ("special",),
+    "reposicion": ("replacement",),
+    "lider": ("leader",),
+    "version": ("version",),
+    "copia": ("copy",),
+    "minuto": ("minute",),
+    "correo electronico": ("email",),
+    "jefe de estado": ("head of state",),
     # economic indicators, said by their Spanish initials
     "pnb": ("gnp",),
     "pib": ("gdp",),

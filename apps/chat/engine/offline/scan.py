@@ -485,9 +485,7 @@ def _modifier_after_de(
         return False
     before = mentions[-1]
     own = {e.ref[0] for e in before.entries if e.kind == "table"}
-    own |= {
-        model.metrics[e.ref[0]].table for e in before.of("metric") if e.ref[0] in model.metrics
-    }
+    own |= {model.metrics[e.ref[0]].table for e in before.of("metric") if e.ref[0] in model.metrics}
     if len(own) != 1 or own & {e.ref[0] for e in entries}:
         return False
     said = [tokens[before.end - 1].norm, *(t.norm for t in tokens[i : i + length])]
