@@ -5,7 +5,9 @@ countries and of a territory's nouns, reaches the value stored in English; a tab
 synonym reaches Spanish through the glossary in Spanish order ("modelos de vehículo"); a table
 word after "de" that only modifies the table or metric said before it is one name with it
 ("número de fabricantes de vehículos"); after a comparison, an average word said after its noun
-compares with the column's mean ("mayor que la potencia media"); "como subcadena en" is a text
+compares with the column's mean ("mayor que la potencia media"); a participle after "más" whose
+root begins a numeric column's Spanish name orders by it ("la ciudad más poblada"); "como
+subcadena en" is a text
 pattern; everyday nouns of column names are in the glossary. Each with its English
 counterpart on a small invented schema of its own.
 
@@ -30,6 +32,8 @@ _WORKS = """
     CREATE TABLE line (id INTEGER PRIMARY KEY, name TEXT, maker_id INTEGER REFERENCES maker(id));
     CREATE TABLE vehicle (id INTEGER PRIMARY KEY, line_id INTEGER REFERENCES line(id),
         power INTEGER, special_features TEXT);
+    CREATE TABLE city (id INTEGER PRIMARY KEY, name TEXT, population INTEGER,
+        nation_code TEXT REFERENCES nation(code));
 """
 _ROWS = {
     "nation": [
@@ -46,6 +50,7 @@ _ROWS = {
         (3, 3, 90, "Commentaries"),
         (4, 4, 200, "Deleted Scenes"),
     ],
+    "city": [(1, "Alpha", 500, "USA"), (2, "Beta", 900, "FRA"), (3, "Gamma", 100, "USA")],
 }
 _SYNONYMS = {
     "maker": ("makers", "vehicle makers", "fabricantes"),
@@ -183,6 +188,30 @@ def test_average_word_after_its_noun_without_comparison_is_unchanged(works) -> N
     model, conn = works
     result = engine_reads(model, "¿Cuál es la potencia media de los vehículos?")
     assert conn.execute(result.sql).fetchall() == [(135.0,)]
+
+
+# --- a participle after "más" that says a numeric column ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("question", "populations"),
+    [
+        ("¿Cuál es la ciudad más poblada?", {900}),
+        ("What is the most populated city?", {900}),
+        ("¿Cuáles son las 2 ciudades menos pobladas?", {100, 500}),
+    ],
+)
+def test_participle_after_mas_orders_by_its_column(works, question: str, populations) -> None:  # noqa: ANN001
+    model, conn = works
+    result = engine_reads(model, question)
+    assert "ORDER BY" in result.sql and "population" in result.sql.lower()
+    rows = conn.execute(result.sql).fetchall()
+    assert {v for r in rows for v in r if isinstance(v, int)} == populations
+
+
+def test_participle_naming_no_column_is_asked_back(works) -> None:  # noqa: ANN001
+    model, _conn = works
+    engine_asks(model, "¿Cuál es la ciudad más visitada?")
 
 
 # --- "como subcadena en" and everyday column nouns -------------------------------------------
