@@ -234,3 +234,32 @@ def test_substring_pattern_in_a_column(works, question: str) -> None:
 def test_unknown_spanish_word_is_still_asked_back(works) -> None:  # noqa: ANN001
     model, _conn = works
     engine_asks(model, "¿Qué vehículos tienen la mayor diversidad de naciones?")
+
+
+# --- the Spanish word of one word of a column's name -----------------------------------------
+
+_STATES = """
+    CREATE TABLE state (code TEXT PRIMARY KEY, name TEXT, government_form TEXT);
+"""
+_STATE_ROWS = {
+    "state": [
+        ("RUR", "Ruritania", "Monarchy"),
+        ("FRE", "Freedonia", "Republic"),
+        ("ELB", "Elbonia", "Republic"),
+    ]
+}
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "¿Cuáles son los nombres de los estados cuyo gobierno es Monarchy?",
+        "What are the names of the states whose government is Monarchy?",
+    ],
+)
+def test_spanish_word_of_one_word_of_a_column_name(tmp_path, question: str) -> None:  # noqa: ANN001
+    model, conn = engine_database(tmp_path / "states.db", _STATES, _STATE_ROWS)
+    result = engine_reads(model, question)
+    assert "government_form" in result.sql
+    assert _rows(conn, result.sql) == [("Ruritania",)]
+    conn.close()

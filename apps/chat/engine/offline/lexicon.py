@@ -1021,6 +1021,12 @@ for _es, _ens in GLOSS.items():
         _GLOSS_REVERSE.setdefault(stem(_en, "en"), []).append(_es)
 
 
+def spanish_words(word: str) -> list[str]:
+    """The one-word Spanish glosses of an English word of an identifier ("government" ->
+    "gobierno"), for a column whose name has it as one word of several."""
+    return [es for es in _GLOSS_REVERSE.get(stem(word, "en"), ()) if " " not in es]
+
+
 def gloss_variants(name: str) -> list[tuple[str, str]]:
     """Renderings of an identifier through GLOSS, both word orders, with their language:
     ("list price", "en") for `precio_lista`, ("precio unitario", "es") for `UnitPrice`."""

@@ -715,6 +715,12 @@ def _index_columns(phrases, catalog: CatalogSnapshot, columns, lang: str) -> Non
                         continue
                     if len(w) >= 4 and lx.stem(w, lang) not in time_words:
                         _add(phrases, w, Entry("column", ref, PARTIAL), lang)
+                    if lang != "es":
+                        continue
+                    # its Spanish word too: "gobierno" is a word of `GovernmentForm`
+                    for es in lx.spanish_words(w):
+                        if lx.stem(es, lang) not in time_words:
+                            _add(phrases, es, Entry("column", ref, PARTIAL), lang)
 
 
 _RESERVED_GROUPS = (
