@@ -409,9 +409,10 @@ def synonyms(word: str, lang: str) -> tuple[str, ...]:
     """Other names of the folded noun `word` (or its singular) in a general thesaurus, most
     frequent sense first, each a folded phrase: ``synonyms("automobiles", "en")`` ->
     ``("car", "auto", "machine", "motorcar")``; a noun of several words is looked up whole
-    (``synonyms("family names", "en")`` -> ``("surname", "cognomen", "last name")``). Only English has one (the nouns of WordNet
-    3.0, their two most frequent senses); a word it does not hold, or another language,
-    gives ``()``. The caller decides which synonym it can use (one that names one thing).
+    (``synonyms("family names", "en")`` -> ``("surname", "cognomen", "last name")``). Only
+    English has one (the nouns of WordNet 3.0, their two most frequent senses); a word it
+    does not hold, or another language, gives ``()``. The caller decides which synonym it
+    can use (one that names one thing).
     """
     parts = word.split(" ")
     if lang != "en" or not all(part.isalpha() for part in parts):
