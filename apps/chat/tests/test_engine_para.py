@@ -23,12 +23,14 @@ from apps.chat.tests.support import engine_database
 from datachat import text as tx
 
 _SCHEMA = """
+    CREATE TABLE ships (id INTEGER PRIMARY KEY, label TEXT, tonnage INTEGER);
     CREATE TABLE nations (id INTEGER PRIMARY KEY, label TEXT, head_of_state TEXT,
         surface_area REAL, life_expectancy REAL);
     CREATE TABLE singers (id INTEGER PRIMARY KEY, first_name TEXT, last_name TEXT,
         genre TEXT, nation_id INTEGER REFERENCES nations(id));
 """
 _ROWS = {
+    "ships": [(1, "Aurora", 300), (2, "Beagle", 200)],
     "nations": [
         (1, "Ruritania", "Rudolf", 100.0, 70.0),
         (2, "Freedonia", "Firefly", 300.0, 80.0),

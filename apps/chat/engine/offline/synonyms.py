@@ -57,10 +57,16 @@ def _plural_en(noun: str) -> str:
 
 
 def _reading(
-    model: SemanticModel, token: Token, tables: frozenset[str], said: str | None = None
+    model: SemanticModel,
+    token: Token,
+    tables: frozenset[str],
+    said: str | None = None,
+    named: frozenset = frozenset(),
 ) -> tuple[str, str, str] | None:
     """(norm, key, phrase said back) for an unknown noun whose synonyms name one catalog
-    phrase, else None. `said` is a noun of several words the token begins ("family names")."""
+    phrase, else None. `said` is a noun of several words the token begins ("family names");
+    `named` the (kind, ref) the word already names, never its reading ("government" of
+    `GovernmentForm` is not read as "governing", a gloss of the same column)."""
     word = said or token.norm
     if token.kind != "word" or not word.replace(" ", "").isalpha() or len(word) < 3:
         return None
@@ -70,7 +76,7 @@ def _reading(
     reached: dict[frozenset, tuple[str, str]] = {}
     for phrase in tx.synonyms(word, lang):
         found = _catalog_phrase(model, phrase, lang)
-        if found is not None and _in_context(found[1], tables):
+        if found is not None and _in_context(found[1], tables) and not found[1] & named:
             key, refs = found
             reached.setdefault(refs, (key, phrase))
     if len(reached) != 1:
@@ -134,7 +140,11 @@ def read_synonyms(
     (written, read as) for each, to be said with the answer. A word and the next are read
     together first when they are one noun of the thesaurus ("family names" -> `last_name`),
     and a word naming only a modifier of column names is read as well (`_modifier_only`)."""
-    modifiers = {m.start for m in mentions if _modifier_only(m, tokens)}
+    modifiers = {
+        m.start: frozenset((e.kind, e.ref) for e in m.entries)
+        for m in mentions
+        if _modifier_only(m, tokens)
+    }
     # a lower-case value opening a noun of two words: "family names" is not the category
     # 'Family' (read together only: alone the value stays)
     openers = {m.start for m in mentions if _lower_value(m, tokens)}
@@ -142,7 +152,7 @@ def read_synonyms(
         return tokens, []
     wanted = set(unmapped)
     tables = frozenset().union(
-        *(_table_of(m) for m in mentions if m.start not in modifiers | openers)
+        *(_table_of(m) for m in mentions if m.start not in modifiers and m.start not in openers)
     )
     out: list[Token] = []
     made: list[tuple[str, str]] = []
@@ -159,7 +169,7 @@ def read_synonyms(
                 token = replace(token, text=f"{token.text} {after.text}", end=after.end)
                 i += 1
             elif single:
-                found = _reading(model, token, tables)
+                found = _reading(model, token, tables, named=modifiers.get(i, frozenset()))
         i += 1
         if found is None:
             out.append(token)
