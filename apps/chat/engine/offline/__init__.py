@@ -139,6 +139,8 @@ def _interpret(
         mentions, unmapped = scan(model, tokens)
     tokens, synonyms_read = read_synonyms(model, tokens, mentions, unmapped)
     if synonyms_read:  # "automobiles" -> "cars": a thesaurus synonym of one catalog name
+        # the superlatives are read again: "the most popular forename" needed the column
+        tokens = read_superlatives(model, tokens)
         mentions, unmapped = scan(model, tokens)
     for rewrite in _WORD_REWRITES:  # each in turn; a rewrite is read again before the next
         rewritten = rewrite(model, tokens, mentions, unmapped)
