@@ -73,12 +73,17 @@ def _reading(
     if word in lx.STOPWORDS or word in lx.FILLER or word in KNOWN_WORDS:
         return None
     lang = token.lang if token.lang in model.phrases else "es"
-    reached: dict[frozenset, tuple[str, str]] = {}
+    whole: dict[frozenset, tuple[str, str]] = {}
+    partial: dict[frozenset, tuple[str, str]] = {}
     for phrase in tx.synonyms(word, lang):
         found = _catalog_phrase(model, phrase, lang)
         if found is not None and _in_context(found[1], tables) and not found[1] & named:
             key, refs = found
-            reached.setdefault(refs, (key, phrase))
+            fragment = all(e.quality < GLOSS for e in model.lookup(key, lang) or ())
+            (partial if fragment else whole).setdefault(refs, (key, phrase))
+    # a synonym naming a whole name ("nations" -> "country") is stronger than one naming a
+    # word of a column's name ("state" of `HeadOfState`): the words of names only count alone
+    reached = whole or partial
     if len(reached) != 1:
         return None  # none, or two meanings the catalog tells apart: ask, naming the word
     key, phrase = next(iter(reached.values()))
