@@ -408,13 +408,18 @@ def _noun_senses(lemma: str) -> tuple[tuple[str, ...], ...]:
 def synonyms(word: str, lang: str) -> tuple[str, ...]:
     """Other names of the folded noun `word` (or its singular) in a general thesaurus, most
     frequent sense first, each a folded phrase: ``synonyms("automobiles", "en")`` ->
-    ``("car", "auto", "machine", "motorcar")``. Only English has one (the nouns of WordNet
-    3.0, their two most frequent senses); a word it does not hold, or another language,
-    gives ``()``. The caller decides which synonym it can use (one that names one thing).
+    ``("car", "auto", "machine", "motorcar")``; a noun of several words is looked up whole
+    (``synonyms("family names", "en")`` -> ``("surname", "cognomen", "last name")``). Only
+    English has one (the nouns of WordNet 3.0, their two most frequent senses); a word it
+    does not hold, or another language, gives ``()``. The caller decides which synonym it
+    can use (one that names one thing).
     """
-    if lang != "en" or not word.isalpha():
+    parts = word.split(" ")
+    if lang != "en" or not all(part.isalpha() for part in parts):
         return ()
-    one = _singular_en(word)
+    # a noun of several words is one entry of the thesaurus ("family names" -> "last name"):
+    # its last word is the one in the plural
+    one = " ".join((*parts[:-1], _singular_en(parts[-1])))
     groups = _noun_senses(word) or _noun_senses(one)
     out: list[str] = []
     for group in groups:

@@ -117,7 +117,7 @@ def _interpret(
     lang = lx.detect_language(question)
     tokens = full_names(model, lx.tokenize(question, lang))  # -> "first name and last name"
     tokens = read_superlatives(model, tokens)  # "the shortest life expectancy" -> "lowest"
-    tokens = _numeric_between(_distinct_first(_rewrite_phrases(tokens)))
+    tokens = _numeric_between(_average_first(_distinct_first(_rewrite_phrases(tokens))))
     tokens, shape = _analytic_shape(tokens)
     tokens, than = take_than(tokens)  # "greater than any country in Europe": read apart
     tokens, patterns = take_patterns(question, tokens, model)
@@ -140,6 +140,8 @@ def _interpret(
         mentions, unmapped = scan(model, tokens)
     tokens, synonyms_read = read_synonyms(model, tokens, mentions, unmapped)
     if synonyms_read:  # "automobiles" -> "cars": a thesaurus synonym of one catalog name
+        # the superlatives are read again: "the most popular forename" needed the column
+        tokens = read_superlatives(model, tokens)
         mentions, unmapped = scan(model, tokens)
     for rewrite in _WORD_REWRITES:  # each in turn; a rewrite is read again before the next
         rewritten = rewrite(model, tokens, mentions, unmapped)
@@ -460,6 +462,35 @@ def _distinct_first(tokens: list[lx.Token]) -> list[lx.Token]:
         if i >= 2 and _agrees(out[i - 2], noun, word):
             start = i - 2  # "idiomas oficiales distintos": before the noun, not its adjective
         out[start : i + 1] = [word, *out[start:i]]
+    return out
+
+
+# "mayor que la población media": a comparative, then "than" (or a preposition) and an article
+_COMPARATIVE_ES = lx.words(
+    "mayor mayores menor menores superior superiores inferior inferiores mas menos encima debajo"
+)
+_AVERAGE_ES = lx.words("media medio medias medios promedio promedios")
+_ARTICLES_ES = lx.words("el la los las del al")
+
+
+def _average_first(tokens: list[lx.Token]) -> list[lx.Token]:
+    """ "mayor que la población media", "por encima del salario medio": a Spanish adjective
+    follows its noun; after a comparison the average word is moved before the noun ("mayor que
+    la media población"), where the comparison with the column's own mean is read, as
+    "greater than the average population" is. Elsewhere "la población media" is left as said."""
+    out = list(tokens)
+    for j in range(4, len(out)):
+        word, noun, article = out[j], out[j - 1], out[j - 2]
+        if word.lang != "es" or word.norm not in _AVERAGE_ES or article.norm not in _ARTICLES_ES:
+            continue
+        if noun.kind != "word" or noun.norm in lx.STOPWORDS or noun.norm in lx.FILLER:
+            continue
+        link = j - 2 if article.norm in ("del", "al") else j - 3
+        if out[link].norm not in ("que", "a", "al", "de", "del"):
+            continue
+        if not any(t.norm in _COMPARATIVE_ES for t in out[max(0, link - 2) : link]):
+            continue
+        out[j - 1 : j + 1] = [word, noun]
     return out
 
 

@@ -47,7 +47,9 @@ class Token:
 
 
 _TOKEN_RE = re.compile(
-    r"(?P<date>\d{4}-\d{1,2}-\d{1,2}|\d{1,2}/\d{1,2}/\d{4})"
+    # a Spanish plural abbreviation, each initial doubled: "EE. UU.", "EE.UU.", "FF. AA."
+    r"(?P<abbr>\b([A-Z])\2\. ?([A-Z])\3\.?(?:(?<=\.) ?([A-Z])\4\.)?(?!\w))"
+    r"|(?P<date>\d{4}-\d{1,2}-\d{1,2}|\d{1,2}/\d{1,2}/\d{4})"
     r"|(?P<number>\d+(?:[.,]\d+)*(?![\w]))"
     r"|(?P<word>[^\W_](?:[\w]|'(?=[a-z]))*)"
     r"|(?P<symbol>>=|<=|<>|!=|[<>=%$€])"
@@ -75,6 +77,8 @@ def tokenize(text: str, lang: str | None = None) -> list[Token]:
         kind = match.lastgroup or "word"
         raw = match.group()
         norm = fold(raw)
+        if kind == "abbr":  # one word, its letters joined: "EE. UU." -> "eeuu"
+            kind, norm = "word", "".join(ch for ch in norm if ch.isalpha())
         if kind == "word" and "'" in norm:
             norm = _without_apostrophe(norm)
         key = word_key(norm, lang) if kind == "word" else norm
@@ -993,6 +997,16 @@ GLOSS: dict[str, tuple[str, ...]] = {
     "tamano": ("size",),
     "color": ("color", "colour"),
     "nivel": ("level",),
+    # everyday nouns and adjectives of column names of any domain
+    "caracteristica": ("feature", "characteristic"),
+    "especial": ("special",),
+    "reposicion": ("replacement",),
+    "lider": ("leader",),
+    "version": ("version",),
+    "copia": ("copy",),
+    "minuto": ("minute",),
+    "correo electronico": ("email",),
+    "jefe de estado": ("head of state",),
     # economic indicators, said by their Spanish initials
     "pnb": ("gnp",),
     "pib": ("gdp",),
@@ -1005,6 +1019,12 @@ _GLOSS_REVERSE: dict[str, list[str]] = {}
 for _es, _ens in GLOSS.items():
     for _en in _ens:
         _GLOSS_REVERSE.setdefault(stem(_en, "en"), []).append(_es)
+
+
+def spanish_words(word: str) -> list[str]:
+    """The one-word Spanish glosses of an English word of an identifier ("government" ->
+    "gobierno"), for a column whose name has it as one word of several."""
+    return [es for es in _GLOSS_REVERSE.get(stem(word, "en"), ()) if " " not in es]
 
 
 def gloss_variants(name: str) -> list[tuple[str, str]]:
@@ -1134,6 +1154,45 @@ NAME_GLOSS: dict[str, tuple[str, ...]] = {
     "noroeste": ("northwest", "northwestern"),
     "central": ("central", "middle"),
     "medio": ("middle",),
+    # countries whose Spanish name is not their English one (an abbreviation is one word:
+    # "EE. UU." -> "eeuu", `tokenize`), and the common nouns of a territory's name
+    "eeuu": ("united states", "usa", "us"),
+    "estados unidos": ("united states", "usa", "us"),
+    "reino unido": ("united kingdom", "uk"),
+    "alemania": ("germany",),
+    "francia": ("france",),
+    "espana": ("spain",),
+    "italia": ("italy",),
+    "japon": ("japan",),
+    "suecia": ("sweden",),
+    "noruega": ("norway",),
+    "dinamarca": ("denmark",),
+    "finlandia": ("finland",),
+    "rusia": ("russia", "russian federation"),
+    "corea": ("korea",),
+    "corea del sur": ("south korea",),
+    "corea del norte": ("north korea",),
+    "egipto": ("egypt",),
+    "brasil": ("brazil",),
+    "belgica": ("belgium",),
+    "suiza": ("switzerland",),
+    "polonia": ("poland",),
+    "grecia": ("greece",),
+    "turquia": ("turkey",),
+    "holanda": ("netherlands",),
+    "paises bajos": ("netherlands",),
+    "irlanda": ("ireland",),
+    "nueva zelanda": ("new zealand",),
+    "sudafrica": ("south africa",),
+    "marruecos": ("morocco",),
+    "arabia saudi": ("saudi arabia",),
+    "filipinas": ("philippines",),
+    "tailandia": ("thailand",),
+    "territorio": ("territory",),
+    "isla": ("island",),
+    "islas": ("islands",),
+    "republica": ("republic",),
+    "reino": ("kingdom",),
 }
 _NAME_REVERSE: dict[str, list[str]] = {}
 for _es, _ens in NAME_GLOSS.items():

@@ -26,7 +26,7 @@ for _phrase, _shape in (
         "has | have | having | with | like | contiene | contienen | contenga | contengan | "
         "incluye | incluyen | incluya | incluyan | tiene | tienen | tenga | tengan | con | "
         "lleva | llevan | the letter | the letters | the word | la letra | las letras | "
-        "la palabra | the substring",
+        "la palabra | the substring | la subcadena",
         "%{}%",
     ),
     (
@@ -65,6 +65,10 @@ _AS_PART = {
     ("as", "substring"),
     ("as", "part", "of"),
     ("as", "a", "part"),
+    ("como", "subcadena"),
+    ("como", "una", "subcadena"),
+    ("como", "parte", "de"),
+    ("como", "parte"),
 }
 _IN = lx.words("in en within dentro")
 _DETERMINERS = lx.words("the their its his her su sus el la los las del")

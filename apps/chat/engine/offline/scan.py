@@ -8,7 +8,7 @@ returned as unmapped: the parser refuses to guess past them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from datachat import text as tx
 
@@ -465,6 +465,34 @@ def _name_word_before(
     )
 
 
+def _modifier_after_de(
+    model: SemanticModel,
+    mentions: list[Mention],
+    tokens: list[Token],
+    i: int,
+    length: int,
+    entries: tuple[Entry, ...],
+) -> bool:
+    """Whether a Spanish table word after "de" only modifies the table or metric said right
+    before it: the head's last word with it names that same table ("número de fabricantes de
+    coches", `car_makers` being "fabricantes de coches"). Spanish puts the modifier after the
+    head, as English puts it before ("car makers": `_name_word_before`). One table is said."""
+    if not mentions or mentions[-1].kind != "schema" or mentions[-1].end != i - 1:
+        return False
+    if tokens[i].lang != "es" or tokens[i - 1].norm not in ("de", "del"):
+        return False
+    if not entries or any(e.kind != "table" for e in entries):
+        return False
+    before = mentions[-1]
+    own = {e.ref[0] for e in before.entries if e.kind == "table"}
+    own |= {model.metrics[e.ref[0]].table for e in before.of("metric") if e.ref[0] in model.metrics}
+    if len(own) != 1 or own & {e.ref[0] for e in entries}:
+        return False
+    said = [tokens[before.end - 1].norm, *(t.norm for t in tokens[i : i + length])]
+    found = model.lookup(lx.phrase_key(" ".join(said), "es"), "es") or ()
+    return any(e.kind == "table" and e.ref[0] in own for e in found)
+
+
 def scan(model: SemanticModel, tokens: list[Token]) -> tuple[list[Mention], list[str]]:
     """Mentions in question order, and the content words nothing could explain."""
     mentions: list[Mention] = []
@@ -514,6 +542,14 @@ def scan(model: SemanticModel, tokens: list[Token]) -> tuple[list[Mention], list
             if _name_word_before(model, mentions, tokens, i, entries):
                 # "car manufacturers" where `car_makers` is a table: one name, not two tables
                 start = mentions.pop().start
+            elif _modifier_after_de(model, mentions, tokens, i, schema_len, entries):
+                # "el número de fabricantes de coches": "de coches" says which makers
+                before = mentions.pop()
+                end = i + schema_len
+                text = _text(tokens, before.start, end - before.start)
+                mentions.append(replace(before, end=end, text=text))
+                i = end
+                continue
             end = i + schema_len
             mentions.append(
                 Mention(

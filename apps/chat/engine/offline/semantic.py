@@ -664,13 +664,14 @@ def _index_tables(phrases: _Phrases, catalog: CatalogSnapshot, lang: str) -> Non
 
 
 def _index_synonym_glosses(phrases: _Phrases, catalog: CatalogSnapshot, lang: str) -> None:
-    """A table's one-word synonym written in the other language reaches this one through the
-    glossary as a name does ("items" of `inventory` → "artículos"), for a word that names
-    nothing else (indexed last: every name, synonym and value comes first)."""
+    """A table's synonym of one or two words written in the other language reaches this one
+    through the glossary as a name does ("items" of `inventory` → "artículos", "car models" of
+    `model_list` → "modelos de coche": Spanish puts the modifier after "de"), for a phrase
+    that names nothing else (indexed last: every name, synonym and value comes first)."""
     added: set[str] = set()
     for t in catalog.tables:
         for synonym in t.synonyms:
-            if " " in synonym.strip():
+            if len(synonym.split()) > 2:
                 continue
             for variant, variant_lang in lx.gloss_variants(synonym):
                 key = lx.phrase_key(variant, variant_lang)
@@ -714,6 +715,12 @@ def _index_columns(phrases, catalog: CatalogSnapshot, columns, lang: str) -> Non
                         continue
                     if len(w) >= 4 and lx.stem(w, lang) not in time_words:
                         _add(phrases, w, Entry("column", ref, PARTIAL), lang)
+                    if lang != "es":
+                        continue
+                    # its Spanish word too: "gobierno" is a word of `GovernmentForm`
+                    for es in lx.spanish_words(w):
+                        if lx.stem(es, lang) not in time_words:
+                            _add(phrases, es, Entry("column", ref, PARTIAL), lang)
 
 
 _RESERVED_GROUPS = (

@@ -133,6 +133,7 @@ def read_superlatives(model: SemanticModel, tokens: list[lx.Token]) -> list[lx.T
         _date_of_extreme_row,
         _size_than_after_column,
         _how_long_is_column,
+        _participle_of_column,
     )
     for rule in rules:
         rewritten = rule(model, tokens)
@@ -217,6 +218,51 @@ def _size_after_column(model: SemanticModel, tokens: list[lx.Token]) -> list[lx.
         *tokens[column.start : at],
         *tokens[at + 2 :],
     ]
+
+
+_PARTICIPLE_ES = ("ado", "ada", "ados", "adas", "ido", "ida", "idos", "idas")
+
+
+def _participle_of_column(model: SemanticModel, tokens: list[lx.Token]) -> list[lx.Token] | None:
+    """ "la ciudad más poblada", "los países menos poblados": a Spanish participle after
+    "más/menos" and a table, whose root begins the Spanish name of exactly one numeric column
+    of that table ("pobl-ada" ~ "población"), orders the rows by that column: "la ciudad con
+    mayor población", as the English stem already reads "the most populated city"."""
+    at = next(
+        (
+            i
+            for i in range(1, len(tokens) - 1)
+            if tokens[i].norm in _MORE_ES | _LESS_ES
+            and tokens[i + 1].lang == "es"
+            and tokens[i + 1].norm.endswith(_PARTICIPLE_ES)
+            and not (i + 2 < len(tokens) and tokens[i + 2].norm in _THAN_ES)
+        ),
+        None,
+    )
+    if at is None:
+        return None
+    mentions, _ = scan(model, tokens)
+    rows = _mention_ending(mentions, at)
+    if rows is None or _mention_at(mentions, at + 1) is not None or not rows.has("table"):
+        return None
+    tables = {e.ref[0] for e in rows.of("table")}
+    root = lx.stem(tokens[at + 1].norm, "es")
+    if len(root) < 4:
+        return None
+    found: dict[tuple[str, str], str] = {}
+    for key, entries in model.phrases.get("es", {}).items():
+        if " " in key or not key.startswith(root) or key == root:
+            continue
+        for e in entries:
+            sem = model.column(*e.ref) if e.kind == "column" else None
+            if sem is not None and sem.kind == "number" and e.ref[0] in tables:
+                found.setdefault(e.ref, model.surfaces.get("es", {}).get(key, key))
+    if len(found) != 1:
+        return None
+    word = next(iter(found.values()))
+    order = "mayor" if tokens[at].norm in _MORE_ES else "menor"
+    said = [_word(tokens[at], w) for w in ("con", order, word)]
+    return [*tokens[:at], *said, *tokens[at + 2 :]]
 
 
 def _rows_after(mentions: list[Mention], tokens: list[lx.Token], i: int) -> Mention | None:

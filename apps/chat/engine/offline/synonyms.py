@@ -22,7 +22,7 @@ from datachat import text as tx
 from . import lexicon as lx
 from .lexicon import Token
 from .scan import Mention
-from .semantic import GLOSS, Entry, SemanticModel
+from .semantic import GLOSS, PARTIAL, Entry, SemanticModel
 from .typos import KNOWN_WORDS
 
 _NAMED_KINDS = frozenset({"table", "column", "metric"})
@@ -30,7 +30,8 @@ _NAMED_KINDS = frozenset({"table", "column", "metric"})
 
 def _catalog_phrase(model: SemanticModel, phrase: str, lang: str) -> tuple[str, frozenset] | None:
     """(key, refs) when `phrase` names tables, columns or metrics of the catalog by a name, a
-    steward's synonym or a gloss of a name; None otherwise."""
+    steward's synonym or a gloss of a name, or is a word of one column's name; None
+    otherwise."""
     if all(lx.fold(w) in lx.STOPWORDS or lx.fold(w) in lx.FILLER for w in phrase.split()):
         return None
     key = lx.phrase_key(phrase, lang)
@@ -38,6 +39,10 @@ def _catalog_phrase(model: SemanticModel, phrase: str, lang: str) -> tuple[str, 
         return None
     entries: tuple[Entry, ...] = model.lookup(key, lang) or ()
     named = [e for e in entries if e.kind in _NAMED_KINDS and e.quality >= GLOSS]
+    if not named and len(entries) == 1 and entries[0].kind == "column":
+        # a word of one column's name ("lifespan" -> "life" of `LifeExpectancy`): that column,
+        # when its table is in the question (`_in_context`)
+        named = list(entries)
     if not named or any(e.kind == "value" for e in entries):
         return None  # a phrase that is also a value of the data: unsure
     return key, frozenset((e.kind, e.ref) for e in named)
@@ -52,27 +57,39 @@ def _plural_en(noun: str) -> str:
 
 
 def _reading(
-    model: SemanticModel, token: Token, tables: frozenset[str]
+    model: SemanticModel,
+    token: Token,
+    tables: frozenset[str],
+    said: str | None = None,
+    named: frozenset = frozenset(),
 ) -> tuple[str, str, str] | None:
     """(norm, key, phrase said back) for an unknown noun whose synonyms name one catalog
-    phrase, else None."""
-    word = token.norm
-    if token.kind != "word" or not word.isalpha() or len(word) < 3:
+    phrase, else None. `said` is a noun of several words the token begins ("family names");
+    `named` the (kind, ref) the word already names, never its reading ("government" of
+    `GovernmentForm` is not read as "governing", a gloss of the same column)."""
+    word = said or token.norm
+    if token.kind != "word" or not word.replace(" ", "").isalpha() or len(word) < 3:
         return None
     if word in lx.STOPWORDS or word in lx.FILLER or word in KNOWN_WORDS:
         return None
     lang = token.lang if token.lang in model.phrases else "es"
-    reached: dict[frozenset, tuple[str, str]] = {}
+    whole: dict[frozenset, tuple[str, str]] = {}
+    partial: dict[frozenset, tuple[str, str]] = {}
     for phrase in tx.synonyms(word, lang):
         found = _catalog_phrase(model, phrase, lang)
-        if found is not None and _in_context(found[1], tables):
+        if found is not None and _in_context(found[1], tables) and not found[1] & named:
             key, refs = found
-            reached.setdefault(refs, (key, phrase))
+            fragment = all(e.quality < GLOSS for e in model.lookup(key, lang) or ())
+            (partial if fragment else whole).setdefault(refs, (key, phrase))
+    # a synonym naming a whole name ("nations" -> "country") is stronger than one naming a
+    # word of a column's name ("state" of `HeadOfState`): the words of names only count alone
+    reached = whole or partial
     if len(reached) != 1:
         return None  # none, or two meanings the catalog tells apart: ask, naming the word
     key, phrase = next(iter(reached.values()))
     norm = phrase.replace(" ", "_")
-    if " " not in phrase and tx.is_plural(word, lang) and not tx.is_plural(phrase, lang):
+    last = word.rsplit(" ", 1)[-1]
+    if " " not in phrase and tx.is_plural(last, lang) and not tx.is_plural(phrase, lang):
         norm = _plural_en(phrase)
     return norm, key, phrase
 
@@ -91,19 +108,74 @@ def _table_of(mention: Mention) -> frozenset[str]:
     return tables if len(tables) == 1 else frozenset()
 
 
+def _modifier_only(mention: Mention, tokens: list[Token]) -> bool:
+    """Whether a one-word mention names nothing but a modifier inside column names: "state"
+    in `HeadOfState`, "life" in `LifeExpectancy`, where the name's head ("head", "expectancy")
+    says what the column is. Such a word is no name of the column, so the thesaurus may read
+    it ("States" -> `country`). The head of an English name is its last word, or the word
+    before "of"; a head ("area" of `SurfaceArea`) keeps its column."""
+    if mention.kind != "schema" or mention.end - mention.start != 1 or not mention.entries:
+        return False
+    token = tokens[mention.start]
+    for entry in mention.entries:
+        if entry.kind != "column" or entry.quality != PARTIAL:
+            return False
+        words = tx.identifier_words(str(entry.ref[1]))
+        head = words[words.index("of") - 1] if "of" in words[1:] else words[-1]
+        if lx.stem(head, token.lang) == token.key:
+            return False
+    return True
+
+
+def _lower_value(mention: Mention, tokens: list[Token]) -> bool:
+    """Whether a one-word mention is only a value of the data, written in lower case."""
+    return (
+        mention.kind == "schema"
+        and mention.end - mention.start == 1
+        and bool(mention.entries)
+        and all(e.kind == "value" for e in mention.entries)
+        and tokens[mention.start].text.islower()
+    )
+
+
 def read_synonyms(
     model: SemanticModel, tokens: list[Token], mentions: list[Mention], unmapped: list[str]
 ) -> tuple[list[Token], list[tuple[str, str]]]:
     """Tokens with each unknown noun read as the one catalog phrase its synonyms name, and
-    (written, read as) for each, to be said with the answer."""
-    if not unmapped:
+    (written, read as) for each, to be said with the answer. A word and the next are read
+    together first when they are one noun of the thesaurus ("family names" -> `last_name`),
+    and a word naming only a modifier of column names is read as well (`_modifier_only`)."""
+    modifiers = {
+        m.start: frozenset((e.kind, e.ref) for e in m.entries)
+        for m in mentions
+        if _modifier_only(m, tokens)
+    }
+    # a lower-case value opening a noun of two words: "family names" is not the category
+    # 'Family' (read together only: alone the value stays)
+    openers = {m.start for m in mentions if _lower_value(m, tokens)}
+    if not unmapped and not modifiers and not openers:
         return tokens, []
     wanted = set(unmapped)
-    tables = frozenset().union(*(_table_of(m) for m in mentions))
+    tables = frozenset().union(
+        *(_table_of(m) for m in mentions if m.start not in modifiers and m.start not in openers)
+    )
     out: list[Token] = []
     made: list[tuple[str, str]] = []
-    for token in tokens:
-        found = _reading(model, token, tables) if token.text in wanted else None
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        found = None
+        single = token.text in wanted or i in modifiers
+        if single or i in openers:
+            after = tokens[i + 1] if i + 1 < len(tokens) else None
+            if after is not None and after.kind == "word":
+                found = _reading(model, token, tables, f"{token.norm} {after.norm}")
+            if found is not None:  # one noun of two words: one token
+                token = replace(token, text=f"{token.text} {after.text}", end=after.end)
+                i += 1
+            elif single:
+                found = _reading(model, token, tables, named=modifiers.get(i, frozenset()))
+        i += 1
         if found is None:
             out.append(token)
             continue
