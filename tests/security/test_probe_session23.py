@@ -569,3 +569,40 @@ def test_the_guard_filters_the_related_rows_of_every_subquery(sql: str) -> None:
     filtered = conn.execute(guarded.sql).fetchall()
     conn.execute("DELETE FROM orders WHERE status <> 'open'")
     assert filtered == conn.execute(sql).fetchall(), guarded.sql
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "¿cuántas personas viven en EE. UU.?",
+        "personas de Estados Unidos",
+        "people from the United States",
+        "people from the U.S.",
+        "personas que no tienen direcciones en EE. UU.",
+        "people with no addresses in the United States",
+    ],
+)
+def test_a_masked_countrys_spanish_name_is_no_oracle(source: DataSource, question: str) -> None:
+    """The country columns masked: a Spanish (or dotted) name of a country the data holds is
+    read as in a twin org whose data has no such country, wording for wording."""
+    people = [(i, f, n, "Canada" if c == "United States" else c, a) for i, f, n, c, a in PEOPLE]
+    addresses = [
+        (i, a, b, c, "Canada" if k == "United States" else k) for i, a, b, c, k in ADDRESSES
+    ]
+    twin = _org(
+        "probe23c",
+        rows={
+            "people": people,
+            "addresses": addresses,
+            "people_addresses": LINKS,
+            "orders": ORDERS,
+        },
+    )
+    masked = ["@pii", "people.country", "addresses.country"]
+    for src in (source, twin):
+        AccessPolicy.all_tenants.filter(organization=src.organization, role=Role.ANALYST).update(
+            masked_columns=masked
+        )
+    here, there = _ask(source, question), _ask(twin, question)
+    assert _shape(here) == _shape(there), (here["answer"], here["sql"], there["answer"])
+    assert here["answer"] == there["answer"]
