@@ -176,6 +176,10 @@ class QueryPlan:
     # tables of people whose label (a first- or last-name column) is shown as "First Last"
     # (`labels.people_shown_whole`)
     full_names: tuple[str, ...] = ()
+    # "the stores managed by X": the foreign keys (table, column, ref_table, ref_column) a
+    # relation verb chose where several link the same two tables; joins between those tables
+    # go through them instead of the schema's first (`semantic.with_joins`)
+    joins: tuple[tuple[str, str, str, str], ...] = ()
 
     @property
     def is_listing(self) -> bool:

@@ -47,10 +47,12 @@ from .relations import (
     check_relations,
     negate_flag_pairs,
     only_one,
+    read_as,
     related_rows,
     relation_verbs,
     rows_without,
 )
+from .relations import said as said_relations
 from .scan import scan
 from .semantic import SemanticModel, build_semantic_model
 from .shown import drop_constant_dimensions, hide_qualifier_measures
@@ -255,6 +257,7 @@ def _interpret(
             plan = having_rows.listing(plan, model)
         if related is not None:  # the plan answers the relation the verb said, or ask
             check_relations(plan, model, related)
+            plan = read_as(plan, related)  # joined through the foreign key the verb chose
         plan = negate_flag_pairs(plan, model)
         check_year_verbs(plan, year_read)
         _check_largest_of_rows(plan, mentions, model)
@@ -303,6 +306,7 @@ def _interpret(
                 None,
                 (
                     describe(plan, model, lang),
+                    said_relations(model, related),
                     said_verbs(year_read),
                     _synonyms_reading(synonyms_read),
                 ),

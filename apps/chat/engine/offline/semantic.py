@@ -577,8 +577,26 @@ def _fact_table(catalog: CatalogSnapshot, metrics: Mapping[str, MetricSem]) -> s
     return max(fks, key=lambda n: (score(n), len(catalog.table(n).columns), n))
 
 
-def _join_paths(catalog: CatalogSnapshot) -> dict[tuple[str, str], tuple]:
-    """Shortest FK path between every pair of tables (BFS; each step is an equi-join)."""
+def with_joins(model: SemanticModel, chosen: tuple) -> SemanticModel:
+    """The model whose join paths go through the `chosen` foreign keys (table, column,
+    ref_table, ref_column) wherever another key links the same two tables."""
+    steps = {tuple(step) for step in chosen}
+    if not steps:
+        return model
+    pairs = {frozenset((s[0], s[2])) for s in steps}
+    rivals = {
+        (fk.table, fk.column, fk.ref_table, fk.ref_column)
+        for fk in model.catalog.foreign_keys
+        if frozenset((fk.table, fk.ref_table)) in pairs
+    } - steps
+    return replace(model, paths=_join_paths(model.catalog, frozenset(rivals)))
+
+
+def _join_paths(
+    catalog: CatalogSnapshot, skipped: frozenset = frozenset()
+) -> dict[tuple[str, str], tuple]:
+    """Shortest FK path between every pair of tables (BFS; each step is an equi-join), past the
+    `skipped` foreign keys."""
     adjacency: dict[str, list[tuple[str, tuple[str, str, str, str]]]] = {
         t.name: [] for t in catalog.tables
     }
@@ -586,6 +604,8 @@ def _join_paths(catalog: CatalogSnapshot) -> dict[tuple[str, str], tuple]:
         if fk.table not in adjacency or fk.ref_table not in adjacency:
             continue
         step = (fk.table, fk.column, fk.ref_table, fk.ref_column)
+        if step in skipped:
+            continue
         adjacency[fk.table].append((fk.ref_table, step))
         adjacency[fk.ref_table].append((fk.table, step))
     paths: dict[tuple[str, str], tuple] = {}

@@ -21,7 +21,7 @@ from . import lexicon as lx
 from .labels import person_name
 from .measures import metric_expression
 from .semantic import _DISPLAY_NAMES as DISPLAY_NAMES
-from .semantic import SemanticModel
+from .semantic import SemanticModel, with_joins
 from .shown import plain_groups
 
 
@@ -988,6 +988,8 @@ def _compare(column: exp.Expression, op: str, value: float) -> exp.Expression:
 
 def compile_sql(plan: QueryPlan, model: SemanticModel) -> str:
     """The SQL of `plan` in the model's dialect; raises PlanError when it cannot be built."""
+    if plan.joins:  # "the stores managed by X": through the foreign key the verb chose
+        model = with_joins(model, plan.joins)
     if plan.groups_counted:
         return _groups_counted(plan, model).sql(dialect=_dialect(model))
     select = _Builder(plan, model).build()

@@ -47,6 +47,8 @@ def _inflected(word: str, lang: str) -> bool:
     """A participle or a conjugated verb, by its ending (English or Spanish)."""
     if word in _EN_IRREGULAR:
         return True
+    if lang != "es" and tx.verb_lemma(word) is not None:  # "taught", "led": WordNet's list
+        return True
     if lang == "es":  # the stemmer keeps irregular preterites whole ("produjeron")
         return len(word) > 5 and word.endswith(_ES_ENDINGS)
     return word.endswith(_EN_ENDINGS) and tx.stem(word, lang) != word
