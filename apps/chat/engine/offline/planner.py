@@ -644,6 +644,8 @@ def _owner_of_the_row(
         and not m.has("metric")
         and ctx.mentions[k - 1].kind in ("most", "least")
         and ctx.mentions[k - 1].end == m.start
+        # as written: "the largest amount of fee" (a filler dropped in between) may be a sum
+        and ctx.tokens[m.start].start - ctx.tokens[m.start - 1].end <= 1
         and column in {e.ref for e in m.of("column")}
     ]
     if not said:

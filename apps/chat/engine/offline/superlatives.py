@@ -318,11 +318,33 @@ def _amount_of(model: SemanticModel, tokens: list[lx.Token]) -> list[lx.Token] |
         None,
     )
     if at is None:
-        return None
+        return _amount_of_rows(model, tokens)
     mentions, _ = scan(model, tokens)
     if _mention_at(mentions, at) is not None or not _names_column(_mention_at(mentions, at + 2)):
-        return None
+        return _amount_of_rows(model, tokens)
     return [*tokens[:at], *tokens[at + 2 :]]
+
+
+def _amount_of_rows(model: SemanticModel, tokens: list[lx.Token]) -> list[lx.Token] | None:
+    """ "the nation that uses the greatest amount of languages": "amount/quantity of" a table's
+    rows after a superlative is "number of" them (a count per row ranked)."""
+    at = next(
+        (
+            i
+            for i in range(1, len(tokens) - 2)
+            if tokens[i].norm in _AMOUNT
+            and tokens[i + 1].norm in _AMOUNT_OF
+            and tokens[i - 1].norm in lx.MOST_WORDS | lx.LEAST_WORDS
+        ),
+        None,
+    )
+    if at is None or tokens[0].lang != "en":
+        return None
+    mentions, _ = scan(model, tokens)
+    rows = _mention_at(mentions, at + 2)
+    if _mention_at(mentions, at) is not None or not _names_table(rows):
+        return None
+    return [*tokens[:at], _word(tokens[at], "number"), *tokens[at + 1 :]]
 
 
 def _extreme_of_row(model: SemanticModel, tokens: list[lx.Token]) -> list[lx.Token] | None:
