@@ -163,6 +163,10 @@ def _interpret(
     if placed is not None:  # "¿Dónde vendimos más?" -> "región vendimos más"
         tokens = placed
         mentions, unmapped = scan(model, tokens)
+    listed = _both_columns(tokens, mentions)
+    if listed is not None:  # "list both title and id": the columns, "both" adds nothing
+        tokens = listed
+        mentions, unmapped = scan(model, tokens)
     counted = _rows_of_a_table(tokens, mentions)
     if counted is not None:  # "¿Cuántas filas tiene la tabla ventas?" -> "cuántas ventas"
         tokens = counted
@@ -766,6 +770,22 @@ def _where_as_place(
     return [*tokens[:at], where, *tokens[at + 1 :]]
 
 
+def _both_columns(tokens: list[lx.Token], mentions: list) -> list[lx.Token] | None:
+    """ "List both title and id", "indica tanto el nombre como…" aside, "both" right before a
+    column (no value) and "and" is the list of columns to show: the word is dropped. Before
+    values ("both Laptop Pro and Monitor") it keeps its meaning (a row for each value)."""
+    for i, token in enumerate(tokens[:-2]):
+        if token.norm not in _BOTH:
+            continue
+        said = next((m for m in mentions if m.start == i + 1), None)
+        if said is None or said.kind != "schema" or not said.has("column") or said.has("value"):
+            return None
+        if said.end >= len(tokens) or tokens[said.end].norm not in _AND:
+            return None
+        return [*tokens[:i], *tokens[i + 1 :]]
+    return None
+
+
 def _rows_of_a_table(tokens: list[lx.Token], mentions: list) -> list[lx.Token] | None:
     """The tokens "<count word> <table>" when the question only asks how many rows a table
     has ("¿cuántas filas tiene la tabla clientes?", "how many records are in ventas?"); the
@@ -785,6 +805,7 @@ def _rows_of_a_table(tokens: list[lx.Token], mentions: list) -> list[lx.Token] |
 _NEVER = lx.words("never nunca jamas")
 _ANY = lx.words("any ningun ninguna ninguno")
 _BOTH = lx.words("both ambos ambas")
+_AND = lx.words("and y e")
 _ENTITY_BLOCKERS = frozenset(
     {"count", "agg", "group", "most", "least", "rank", "share", "howmuch", "compare", "trend"}
 )

@@ -135,6 +135,8 @@ def _ranks_a_column(ctx: Context) -> bool:
         columns = after.of("column")
         if columns and all(column_kind(ctx, e) == "number" and e.ref[0] != fact for e in columns):
             return True
+        if columns and all(column_kind(ctx, e) == "date" for e in columns):
+            return True  # "the member with the earliest session date"
     return False
 
 
@@ -580,8 +582,15 @@ def _superlative_row(ctx: Context, parts: Parts) -> None:
     info = model.tables.get(table)
     same = _same_rows(model, table)
     of_the_row = _columns_of_the_row(ctx, parts, table, same) if parts.dims else []
+    owners = (
+        _owner_of_the_row(ctx, parts, key, table, same)
+        if of_the_row is None and limit == 1
+        else None
+    )
     if of_the_row is not None:  # "which model has the largest horsepower": the car's model
         parts.dims = of_the_row
+    elif owners is not None:  # "the member with the highest fee": the member of that session
+        same = same | owners
     else:
         if info is None or not info.display or any(d.table != table for d in parts.dims):
             return
@@ -611,6 +620,57 @@ def _superlative_row(ctx: Context, parts: Parts) -> None:
     parts.listing_order = ColumnRef(*column)
     parts.dims, parts.metrics = [], []
     ctx.notes.append("superlative over the rows named")
+
+
+def _owner_of_the_row(
+    ctx: Context, parts: Parts, key: str, table: str, same: set[str]
+) -> set[str] | None:
+    """ "the member with the highest fee", "the customer who made the earliest rental", where
+    the fee (the rental's date) is a column of other rows, many per member: the member of the
+    one row with the extreme value (`ORDER BY fee DESC LIMIT 1` through the foreign key), not
+    the member whose fees summed are largest; "the highest total fee" (an aggregate word between
+    the superlative and the column) keeps the sum. Only when what is shown is an entity (a
+    table named, its label or key) each ranked row reaches many to one, and the superlative is
+    said right before the bare column, for the one top row ("the 2 members with the highest
+    fees" may name one member twice). Returns the tables whose columns the row may show."""
+    model = ctx.model
+    if ms.metric_agg(model, key) not in ("sum", "max", "min") or not parts.dims:
+        return None
+    column = ms.metric_column(model, key)
+    said = [  # the column itself, not a steward's metric ("total bonus") said by its name
+        k
+        for k, m in enumerate(ctx.mentions)
+        if k > 0
+        and m.kind == "schema"
+        and not m.has("metric")
+        and ctx.mentions[k - 1].kind in ("most", "least")
+        and ctx.mentions[k - 1].end == m.start
+        # as written: "the largest amount of fee" (a filler dropped in between) may be a sum
+        and ctx.tokens[m.start].start - ctx.tokens[m.start - 1].end <= 1
+        and column in {e.ref for e in m.of("column")}
+    ]
+    if not said:
+        return None
+    owners = {d.table for d in parts.dims}
+    if len(owners) != 1:
+        return None
+    (owner,) = owners
+    info = model.tables.get(owner)
+    if owner in same or info is None or not _to_parent(model, table, owner):
+        return None
+    for d in parts.dims:
+        entity = d.column == info.display or info.key == (d.column,)
+        named = any(
+            m.kind == "schema" and owner in {e.ref[0] for e in m.of("table")} for m in ctx.mentions
+        )
+        if not (entity or named):
+            return None
+        if not entity and 0 < len(model.column(owner, d.column).values) <= CATEGORY_VALUES:
+            return None  # "which region has the highest fee": a category, a total per region
+    allowed = same | {owner}
+    if any(p.table not in allowed for p in parts.projected):
+        return None
+    return {owner}
 
 
 def _same_rows(model, table: str) -> set[str]:  # noqa: ANN001
@@ -1483,6 +1543,31 @@ def _list_column(parts: Parts, word: str, extra: list[Entry]) -> None:
     parts.listing.append(refs[0])
 
 
+def _ranks_by_date(ctx: Context, parts: Parts, i: int) -> bool:
+    """ "the member with the earliest session date", "la fecha de sesión más antigua" rewritten
+    "the lowest session date": a superlative right before a column of dates ranks by it, as by a
+    number (the earliest is the MIN, the latest the MAX), in place of the implied count."""
+    m = ctx.mentions[i]
+    if i == 0 or ctx.mentions[i - 1].kind not in ("most", "least"):
+        return False
+    if ctx.mentions[i - 1].end != m.start or m.has("table") or m.has("metric"):
+        return False
+    dates = [e for e in m.of("column") if column_kind(ctx, e) == "date"]
+    if not dates or len(dates) != len(m.entries) or not parts.implied or len(parts.metrics) != 1:
+        return False
+    model = ctx.model
+    table, column = pick_numeric(ctx, i, dates)
+    fn = "max" if ctx.mentions[i - 1].kind == "most" else "min"
+    parts.metrics = [ms.column_metric_key(model, table, column, fn)]
+    parts.implied = False
+    if table != parts.base:
+        fact, parts.base = parts.base, table
+        if _fans_out(model, parts):
+            parts.base = fact
+    ctx.used.add(i)
+    return True
+
+
 def _read_leftovers(ctx: Context, parts: Parts) -> None:
     """Catalog words no slot took: text columns group, numeric columns measure or are listed,
     tables already joined are context; anything else is not understood."""
@@ -1508,6 +1593,8 @@ def _read_leftovers(ctx: Context, parts: Parts) -> None:
                 continue
         numeric = [e for e in m.of("column") if column_kind(ctx, e) == "number"]
         texts = [e for e in m.of("column") if column_kind(ctx, e) == "text"]
+        if _ranks_by_date(ctx, parts, i):
+            continue
         if numeric and parts.metrics and parts.implied and _shown_before_superlative(ctx, i):
             parts.projected.append(ColumnRef(*pick_numeric(ctx, i, numeric)))
             continue  # listed with the row if the superlative picks one, else asked back
