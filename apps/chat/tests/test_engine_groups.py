@@ -109,3 +109,18 @@ def test_both_before_a_list_of_columns_is_no_condition(club):
         ("Bob", "Ray"),
         ("Cid", "Poe"),
     ]
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Which member has the oldest session?",  # an adjective the engine does not read
+        "Which member has the busiest session?",
+    ],
+)
+def test_a_word_after_an_article_is_no_relation_verb(club, question):
+    """A word right after "the" is a noun's adjective, never a verb joining two tables: read as
+    one, "the oldest session" became "members who have sessions" (every member, confidently);
+    unread, the word is asked back."""
+    model, _conn = club
+    assert engine_asks(model, question)

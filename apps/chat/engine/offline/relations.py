@@ -243,7 +243,7 @@ def relation_verbs(
     as_with: dict[int, str] = {}
     found: list[Relation] = []
     for i, tok in enumerate(tokens):
-        if i in at or tok.text not in unknown or not verb_shaped(tok, i):
+        if i in at or tok.text not in unknown or not verb_shaped(tok, i, tokens):
             continue
         if tok.norm in _EITHER or tok.norm in _BOTH or tok.norm in _NEVER:
             continue  # words that change the meaning, read elsewhere or asked back
@@ -560,12 +560,18 @@ def _tables_of(mention: Mention) -> set[str]:
     return {e.ref[0] for e in mention.entries if e.kind in ("table", "column", "value")}
 
 
-def verb_shaped(tok: lx.Token, i: int) -> bool:
+# An article is followed by a noun or an adjective, never by a verb ("has the oldest rental").
+_ARTICLES = frozenset({"the", "a", "an", "el", "los", "un", "una", "unos", "unas"})
+
+
+def verb_shaped(tok: lx.Token, i: int, tokens: list[lx.Token] | None = None) -> bool:
     """A lower-case word (a capitalised one inside the sentence is a name, e.g. a value the
-    catalog does not have) of letters."""
+    catalog does not have) of letters, not right after an article."""
     if tok.kind != "word" or not tok.norm.isalpha() or len(tok.norm) < 3:
         return False
     if tok.norm in lx.STOPWORDS or tok.norm in lx.FILLER:
+        return False
+    if tokens is not None and i > 0 and tokens[i - 1].norm in _ARTICLES:
         return False
     return i == 0 or not tok.text[:1].isupper()
 
