@@ -1366,8 +1366,8 @@ def _listing_alphabetical(ctx: Context, parts: Parts, direction: bool | None) ->
         and sem.kind == "text"
         and not sem.numeric_text
     ]
-    display = ctx.model.tables[table].display
-    label = [ref for ref in texts if ref.column == display]
+    info = ctx.model.tables[table]
+    label = [ref for ref in texts if info.named and ref.column == info.display]
     chosen = label or (texts if len(texts) == 1 else [])
     if not chosen:
         return False
