@@ -53,7 +53,7 @@ from .parser import (
 )
 from .parts import NeedsFact, Parts
 from .scan import Mention
-from .semantic import CATEGORY_VALUES, Entry
+from .semantic import CATEGORY_VALUES, Entry, linked_label
 from .shown import names_its_columns, said_only_as_qualifier
 
 # --- metrics and subject --------------------------------------------------------------------
@@ -975,6 +975,11 @@ def _read_listing(ctx: Context, parts: Parts) -> None:
         ctx.used.add(table_i)
         parts.base = parts.listing_table = table
         info = model.tables[table]
+        linked = linked_label(model, table) if names_its_columns(ctx.tokens) else None
+        if linked is not None and _listed_linked(ctx, table_i, linked):
+            # "the names of the players": the name of the person each player is
+            parts.listing = parts.subject_columns = [ColumnRef(*linked)]
+            return
         if info.named and info.display and names_its_columns(ctx.tokens):
             # "the names (and ids) of the nations that…": those columns, not every column
             ids = any(t.norm in lx.LABEL_ID_WORDS for t in ctx.tokens) and len(info.key) == 1
@@ -1018,6 +1023,22 @@ def _read_listing(ctx: Context, parts: Parts) -> None:
     if lookup:
         return
     raise Unclear(Clarify.NO_METRIC)
+
+
+def _listed_linked(ctx: Context, table_i: int, linked: tuple[str, str]) -> bool:
+    """Whether the name words said before the listed table (mention `table_i`) are all read
+    as `linked`, the name of the row each of its rows stands for (`semantic.linked_label`);
+    they are then used. Any other column said before it: not this shape."""
+    said = []
+    for i in range(table_i):
+        m = ctx.mentions[i]
+        if m.kind in ("list", "conj") or (m.kind == "schema" and i in ctx.used):
+            continue
+        if m.kind != "schema" or {e.ref for e in m.entries} != {linked}:
+            return False
+        said.append(i)
+    ctx.used.update(said)
+    return bool(said)
 
 
 def _columns_said_before(ctx: Context, table_i: int, table: str) -> list[tuple[int, str]]:
@@ -1322,7 +1343,9 @@ def _read_order(
             subject = _rank_subject(ctx, k)
     for k, m in enumerate(ctx.mentions):
         if m.kind in ("dir", "order"):
-            if m.kind == "dir":
+            if m.kind == "dir" and m.value == "alpha":
+                direction = False if direction is None else direction
+            elif m.kind == "dir":
                 direction = m.value == "desc"
             ranked = True
             if subject is None:
@@ -1364,6 +1387,8 @@ def _listing_sorted(ctx: Context, parts: Parts, direction: bool | None) -> bool:
         return False
     if ctx.has("most", "least", "rank", "count"):
         return False
+    if any(m.kind == "dir" and m.value == "alpha" for m in ctx.mentions):
+        return _listing_alphabetical(ctx, parts, direction)
     candidates = [
         i
         for i, m in enumerate(ctx.mentions)
@@ -1383,6 +1408,31 @@ def _listing_sorted(ctx: Context, parts: Parts, direction: bool | None) -> bool:
     table, column = pick_numeric(ctx, i, list(ctx.mentions[i].of("column")))
     ctx.used.add(i)
     parts.listing_order = ColumnRef(table, column)
+    parts.order = Order(0, direction if direction is not None else False)
+    return True
+
+
+def _listing_alphabetical(ctx: Context, parts: Parts, direction: bool | None) -> bool:
+    """ "the names of the people in alphabetical order", "ordered by their names
+    alphabetically": the rows listed, sorted by a text column of the listed table: the one
+    said after the order words when it is listed ("in alphabetical order of name"), else the
+    table's label when it is listed, else the one text column listed. Several text columns
+    listed and none of them the label: not guessed."""
+    table = parts.listing_table
+    texts = [
+        ref
+        for ref in parts.listing
+        if ref.table == table
+        and (sem := ctx.model.column(ref.table, ref.column)) is not None
+        and sem.kind == "text"
+        and not sem.numeric_text
+    ]
+    info = ctx.model.tables[table]
+    label = [ref for ref in texts if info.named and ref.column == info.display]
+    chosen = label or (texts if len(texts) == 1 else [])
+    if not chosen:
+        return False
+    parts.listing_order = chosen[0]
     parts.order = Order(0, direction if direction is not None else False)
     return True
 

@@ -428,6 +428,29 @@ def _named_column(table: str, cols: list[ColumnSem]) -> str | None:
     return min(found)[1] if found else None
 
 
+def linked_label(model: SemanticModel, table: str) -> tuple[str, str] | None:
+    """The label of the one row a table's row stands for, when the table names nothing itself:
+    a table with no name column of its own (`players(person_id, earnings, …)`) and exactly one
+    foreign key to a table whose rows have a name (`people.name`) is named by that name; "the
+    names of the players" are their people's names. None when it has a name, or refers to
+    several tables (or none)."""
+    info = model.tables.get(table)
+    if info is None or info.named:
+        return None
+    found = {
+        (fk.ref_table, fk.cardinality)
+        for fk in model.catalog.foreign_keys
+        if fk.table == table and fk.ref_table != table
+    }
+    if len(found) != 1:
+        return None  # a row of two tables at once (a mooring of a boat in a harbour)
+    other, cardinality = next(iter(found))
+    info = model.tables.get(other)
+    if cardinality not in ("many_to_one", "one_to_one") or info is None or not info.named:
+        return None
+    return (other, info.display) if info.display else None
+
+
 def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", lx.fold(text)).strip("_") or "value"
 
@@ -673,7 +696,47 @@ def _index_metrics(phrases: _Phrases, metrics: Mapping[str, MetricSem], lang: st
                 _add(phrases, word, Entry("metric", (profit[0].key,), GLOSS), lang)
 
 
+# Words that say a table is a container of rows, not what the rows are: `cars_data`,
+# `model_list`, `customer_info`, `tbl_orders`, `datos_clientes` (English after the head word,
+# Spanish and the `tbl` prefix before it).
+_CONTAINER_AFTER = lx.words("data info information details list lists table records")
+_CONTAINER_BEFORE = lx.words("tbl tb datos lista listado tabla registros")
+
+
+def container_head(name: str) -> str | None:
+    """The words of a table name without its container word (`cars_data` -> "cars"), or None
+    when the name has no such word or is nothing else."""
+    words = tx.identifier_words(name)
+    if len(words) < 2:
+        return None
+    if words[-1] in _CONTAINER_AFTER:
+        return " ".join(words[:-1])
+    if words[0] in _CONTAINER_BEFORE:
+        return " ".join(words[1:])
+    return None
+
+
 def _index_tables(phrases: _Phrases, catalog: CatalogSnapshot, lang: str) -> None:
+    own = {lx.identifier_key(t.name, lang) for t in catalog.tables} | {
+        lx.identifier_key(c.name, lang) for t in catalog.tables for c in t.columns
+    }
+    heads: dict[str, list[str]] = {}
+    for t in catalog.tables:
+        head = container_head(t.name)
+        others = {
+            lx.stem(w, lang)
+            for o in catalog.tables
+            if o.name != t.name
+            for w in tx.identifier_words(o.name)
+        }
+        # a head word that also modifies other tables' names (`cars_data` beside `car_makers`)
+        # is no noun of its own there: "the car models" would be read as rows of it
+        if head and not {lx.stem(w, lang) for w in head.split()} & others:
+            heads.setdefault(lx.phrase_key(head, lang), []).append(t.name)
+    for key, names in heads.items():
+        # the rows' own word names the table, unless another table or a column is called so
+        if key and key not in own and len(names) == 1:
+            phrases.setdefault(key, []).append(Entry("table", (names[0],), SYNONYM))
     for t in catalog.tables:
         _add_name(phrases, t.name, Entry("table", (t.name,), EXACT), lang)
         for synonym in t.synonyms:
