@@ -125,3 +125,25 @@ def test_a_column_of_two_tables_said_for_all_rows_of_one_lists_that_column(libra
     assert result.plan.listing and [c.column for c in result.plan.listing] == ["shelf_kind_code"]
     rows = _rows(library, "Show all distinct shelf kind codes for all shelves.")
     assert sorted(rows) == [("OAK",), ("PINE",)]
+
+
+_STUDY = """
+    CREATE TABLE programs (program_id INTEGER PRIMARY KEY, program_name TEXT);
+    CREATE TABLE courses (course_id INTEGER PRIMARY KEY, course_name TEXT);
+    CREATE TABLE pupils (pupil_id INTEGER PRIMARY KEY, pupil_name TEXT,
+        program_id INTEGER REFERENCES programs(program_id),
+        course_id INTEGER REFERENCES courses(course_id));
+"""
+
+
+def test_a_synonym_whose_other_sense_heads_another_table_is_asked_back(tmp_path):
+    """ "curriculum": a program, or a course (of study)? The thesaurus reaches both."""
+    rows = {
+        "programs": [(1, "Arts"), (2, "Law")],
+        "courses": [(1, "Maths"), (2, "Latin")],
+        "pupils": [(1, "Ann", 1, 2), (2, "Bob", 1, 1), (3, "Cy", 2, 2)],
+    }
+    model, conn = engine_database(tmp_path / "s.db", _STUDY, rows)
+    conn.close()
+    engine_asks(model, "What is the name of the curriculum with the most pupils?")
+    engine_reads(model, "What is the name of the program with the most pupils?")
