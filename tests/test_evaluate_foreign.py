@@ -307,6 +307,11 @@ FOREIGN_FLOORS = {
 # with 4 and 9 confidently wrong; now 50 and 47 with none.
 FRESH_DEV = ("battle_death", "employee_hire_evaluation", "orchestra", "poker_player")
 FRESH_FLOORS = {True: (48, 0), False: (45, 0)}
+# Four more fresh Spider dev databases, added later (docs/evaluation-foreign.md, "More fresh Spider
+# dev databases"): first measured 59 and 45 right with 24 and 11
+# confidently wrong (with and without the semantic layer).
+MORE_FRESH_DEV = ("concert_singer", "network_1", "singer", "tvshow")
+MORE_FRESH_FLOORS = {True: (57, 24), False: (43, 11)}
 MAX_WRONG_SHARE = 0.03  # the issue's target, per database
 # The second group of fresh Spider dev databases, first measured (base 7f3402c) 24 and 19 right
 # with 10 and 7 confidently wrong: the ceiling only records that measurement, the target is 0.
@@ -337,33 +342,25 @@ def test_the_foreign_dev_databases_hold_their_floors(lang, semantic, tmp_path):
 
 
 @pytest.mark.parametrize("semantic", [True, False])
-def test_the_fresh_dev_databases_hold_their_floors(semantic, tmp_path):
+@pytest.mark.parametrize(
+    ("databases", "floors"),
+    [
+        (FRESH_DEV, FRESH_FLOORS),
+        (FRESH_DEV_2, FRESH_FLOORS_2),
+        (MORE_FRESH_DEV, MORE_FRESH_FLOORS),
+    ],
+)
+def test_the_fresh_dev_databases_hold_their_floors(databases, floors, semantic, tmp_path):
     out = tmp_path / "results.jsonl"
     args = ["--corpus", str(ROOT / "tests/eval/foreign"), "--lang", "en", "--output", str(out)]
-    args += [arg for db in FRESH_DEV for arg in ("--only", db)]
+    args += [arg for db in databases for arg in ("--only", db)]
     if semantic:
         args += ["--semantic", str(ROOT / "tests/eval/foreign/semantic")]
     _evaluate(*args)
     results = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     right = sum(r["outcome"] == "right" for r in results)
     wrong = [r["id"] for r in results if r["outcome"] == "confidently_wrong"]
-    min_right, max_wrong = FRESH_FLOORS[semantic]
-    assert right >= min_right, f"{right} right, floor {min_right}"
-    assert len(wrong) <= max_wrong, wrong
-
-
-@pytest.mark.parametrize("semantic", [True, False])
-def test_the_second_fresh_dev_databases_hold_their_floors(semantic, tmp_path):
-    out = tmp_path / "results.jsonl"
-    args = ["--corpus", str(ROOT / "tests/eval/foreign"), "--lang", "en", "--output", str(out)]
-    args += [arg for db in FRESH_DEV_2 for arg in ("--only", db)]
-    if semantic:
-        args += ["--semantic", str(ROOT / "tests/eval/foreign/semantic")]
-    _evaluate(*args)
-    results = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
-    right = sum(r["outcome"] == "right" for r in results)
-    wrong = [r["id"] for r in results if r["outcome"] == "confidently_wrong"]
-    min_right, max_wrong = FRESH_FLOORS_2[semantic]
+    min_right, max_wrong = floors[semantic]
     assert right >= min_right, f"{right} right, floor {min_right}"
     assert len(wrong) <= max_wrong, wrong
 

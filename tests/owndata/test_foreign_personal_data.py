@@ -69,19 +69,27 @@ PERSONAL = {
     "orchestra": {"conductor": {"Name"}},
     "pets_1": {"Student": {"LName", "Fname"}},
     "poker_player": {"people": {"Name", "Birth_Date"}},
+    # Four more fresh ones (singers' names, credits of cartoons, high school students' names).
+    "concert_singer": {"singer": {"Name"}},
+    "network_1": {},
+    "singer": {"singer": {"Name"}},
+    "tvshow": {},
     # The second group of fresh Spider dev databases.
     "cre_Doc_Template_Mgt": {},
     "student_transcripts_tracking": {
         "Students": {
             "first_name", "middle_name", "last_name", "cell_mobile_number", "email_address", "ssn",
         },
-        "Addresses": {"zip_postcode"},
+        "Addresses": {"zip_postcode", "line_1", "line_2", "line_3"},
     },
 }  # fmt: skip
 # Personal columns the product does not flag yet (a known gap, kept out of PERSONAL so the rest
-# of the check runs): the test fails when one gets flagged, to move it into PERSONAL.
+# of the check runs): the test fails when one gets flagged, to move it into PERSONAL. Among them a
+# person's bare first name in a column called `name` of a table whose name is no usual word for
+# people, and the names credited in `Directed_by` / `Written_by`.
 NOT_FLAGGED_YET = {
-    "student_transcripts_tracking": {"Addresses": {"line_1", "line_2"}},
+    "network_1": {"Highschooler": {"name"}},
+    "tvshow": {"Cartoon": {"Directed_by", "Written_by"}},
 }
 # Columns that must stay readable (no false positive that would cripple the database).
 NOT_PERSONAL = {
@@ -97,6 +105,10 @@ NOT_PERSONAL = {
     "orchestra": {"orchestra": {"Orchestra", "Record_Company"}},
     "pets_1": {"Pets": {"PetType"}},
     "poker_player": {"people": {"Nationality"}},
+    "concert_singer": {"stadium": {"Name", "Location"}, "concert": {"concert_Name", "Theme"}},
+    "network_1": {"Highschooler": {"grade"}},
+    "singer": {"song": {"Title"}, "singer": {"Citizenship"}},
+    "tvshow": {"TV_Channel": {"series_name", "Country"}, "Cartoon": {"Title"}},
     "cre_Doc_Template_Mgt": {
         "Documents": {"Document_Name"},
         "Ref_Template_Types": {"Template_Type_Description"},

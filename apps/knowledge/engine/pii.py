@@ -92,6 +92,10 @@ _PERSON_TABLE_WORDS = frozenset(
         """
     )
 )
+# A table of addresses: its "line" columns are street lines.
+_ADDRESS_TABLE = frozenset(
+    {"address", "addresses", "direccion", "direcciones", "domicilio", "domicilios"}
+)
 # Words that make a column a key or a code of something else, never personal by its name.
 _KEY_WORDS = frozenset({"id", "key", "fk", "pk", "ref", "code"})
 # Sensitive: pay, banking, identity documents, credentials.
@@ -142,6 +146,11 @@ def name_is_pii(table: str, column: str) -> bool:
     if any(word in _PII_WORDS for word in words) or _has_phrase(words, _PII_PHRASES):
         return True
     if words in (["e", "mail"], ["e", "mail", "address"]):
+        return True
+    if {"line", "linea", "lines", "lineas"} & set(words) and _ADDRESS_TABLE & set(
+        identifier_words(table)
+    ):
+        # line_1, line_2 of an addresses table: the street lines of an address
         return True
     if any(word in _NAME_WORDS for word in words) or words[-2:] == ["full", "name"]:
         # "name", "customer name", "full name" of a person; "company name" is a firm's.

@@ -19,6 +19,8 @@ from apps.knowledge.engine.pii import name_is_pii
         ("orders", "CustomerName"),
         ("accounts", "username"),  # an online identifier of a person
         ("cuentas", "nombre_usuario"),
+        ("Addresses", "line_1"),  # the street lines of an addresses table
+        ("direcciones", "linea_2"),
     ],
 )
 def test_a_persons_name_is_personal(table, column):
@@ -35,6 +37,8 @@ def test_a_persons_name_is_personal(table, column):
         ("visitor", "visitor_id"),  # keys never are
         ("products", "ProductName"),
         ("film", "director"),  # a role column without a name word: not by its name alone
+        ("order_items", "line_1"),  # a line of something else is no street line
+        ("Addresses", "address_id"),
     ],
 )
 def test_other_names_are_not_personal(table, column):
