@@ -36,7 +36,7 @@ from ..plan import (
 from . import lexicon as lx
 from . import measures as ms
 from .coverage import unused_mention
-from .labels import full_names, people_shown_whole
+from .labels import full_names, people_shown_whole, shared_head_nouns
 from .literals import apply_literals, take_literals
 from .parser import Clarify, Context, Unclear, schema_request
 from .parts import NeedsFact, Parts
@@ -118,6 +118,7 @@ def _interpret(
 ) -> Interpretation:
     lang = lx.detect_language(question)
     tokens = full_names(model, lx.tokenize(question, lang))  # -> "first name and last name"
+    tokens = shared_head_nouns(model, tokens)  # "first and last name" -> "first name and …"
     tokens = read_superlatives(model, tokens)  # "the shortest life expectancy" -> "lowest"
     tokens = _numeric_between(_average_first(_distinct_first(_rewrite_phrases(tokens))))
     tokens, shape = _analytic_shape(tokens)
@@ -247,6 +248,9 @@ def _interpret(
             raise Unclear(Clarify.WHY)
         if _says_weekday(tokens):
             raise Unclear(Clarify.WEEKDAY)
+        first_row = _first_row_said(tokens, mentions)
+        if first_row:  # "the first student to register": which order makes a row the first?
+            raise Unclear(Clarify.UNUSED_WORD, first_row)
         if unmapped:
             raise Unclear(Clarify.UNMAPPED, ", ".join(unmapped))
         if not any(m.kind in ("schema", "time", "number", "concept") for m in mentions) and not (
@@ -1633,6 +1637,28 @@ def unresolved_of(
     if not found:
         found = [Unresolved("word", question.strip()[:200])]
     return tuple(dict.fromkeys(found))
+
+
+_ROW_ORDINALS = lx.words("first last earliest latest newest oldest primer primera ultimo ultima")
+_ROW_ARTICLES = lx.words("the el la")
+
+
+def _first_row_said(tokens: list[lx.Token], mentions: list) -> str:
+    """ "the first student to register", "the last order", "el primer cliente": an ordinal
+    before a table's name picks one row by an order nobody named (a date? the key?). Left as
+    it is, the ordinal is read as a column that has the word (`date_first_registered`,
+    `first_name`) and every row is listed. Returns the words to ask back, or "".
+    The rewrites that read such a phrase ("when did the first payment happen") ran before."""
+    starts = {m.start: m for m in mentions}
+    for i in range(1, len(tokens) - 1):
+        if tokens[i].norm not in _ROW_ORDINALS or tokens[i - 1].norm not in _ROW_ARTICLES:
+            continue
+        after = starts.get(i + 1)
+        if after is None or after.kind != "schema":
+            continue
+        if any(e.kind == "table" and e.quality >= 4 for e in after.entries):
+            return f"{tokens[i].text} {after.text}"
+    return ""
 
 
 def _says_weekday(tokens: list[lx.Token]) -> bool:

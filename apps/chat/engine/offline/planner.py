@@ -1047,12 +1047,14 @@ def _columns_said_before(ctx: Context, table_i: int, table: str) -> list[tuple[i
     said: list[tuple[int, str]] = []
     for i in range(table_i):
         m = ctx.mentions[i]
-        if m.kind in ("list", "conj") or (m.kind == "schema" and i in ctx.used):
+        if m.kind in ("list", "conj", "distinct") or (m.kind == "schema" and i in ctx.used):
             continue
         if m.kind != "schema" or is_value(ctx, i) or m.has("table") or m.has("metric"):
             return []
         own = [e for e in m.of("column") if e.ref[0] == table]
-        if not own or len(own) != len(m.entries):
+        # another table's column of the same name ("type code" of a reference table too) is
+        # no better a reading than the listed table's own
+        if not own or max(e.quality for e in own) < max(e.quality for e in m.entries):
             return []
         said.append((i, max(own, key=lambda e: e.quality).ref[1]))
     return said
@@ -1369,6 +1371,8 @@ def _read_order(
             parts.rows_count = _number_of_rows_grouped(ctx, parts, first)
         if limit is None and ctx.has("rank", "most", "least") and not ctx.mentions[subject].plural:
             limit = 1
+    elif limit is None:  # "the id of the template used by the greatest number of documents"
+        parts.one_row_of = _grouped_rows_said_singular(ctx)
     if not parts.metrics and not followup:
         raise Unclear(Clarify.RANK_WITHOUT_DIMENSION)
     if parts.order is None:
@@ -1376,6 +1380,29 @@ def _read_order(
     else:
         parts.order = Order(parts.order.metric, direction if direction is not None else True)
     parts.limit = limit
+
+
+def _grouped_rows_said_singular(ctx: Context) -> str | None:
+    """ "the id and type code of the template used by the most documents": the superlative's
+    rows were taken already as the groups (no mention left for it to rank), and the table
+    grouped is said once, in the singular, after "the": one row is asked, the top one.
+    A superlative word with no plain "most"/"least" (a "top N") is not this."""
+    if not ctx.has("most", "least") or ctx.has("rank"):
+        return None
+    said = [
+        (i, m)
+        for i, m in enumerate(ctx.mentions)
+        if m.kind == "schema" and m.has("table") and not m.has("metric")
+    ]
+    if len(said) != 1:
+        return None
+    i, m = said[0]
+    if i not in ctx.used or m.plural or ctx.tokens[m.end - 1].norm.endswith("s"):
+        return None
+    if m.start == 0 or ctx.tokens[m.start - 1].norm not in ("the", "el", "la"):
+        return None
+    tables = [e.ref[0] for e in m.of("table") if e.quality >= 4]
+    return tables[0] if len(tables) == 1 else None
 
 
 def _listing_sorted(ctx: Context, parts: Parts, direction: bool | None) -> bool:
@@ -1698,6 +1725,9 @@ def _read_leftovers(ctx: Context, parts: Parts) -> None:
 def fresh_plan(parts: Parts) -> QueryPlan:
     if not parts.metrics and not parts.listing:
         raise Unclear(Clarify.NO_METRIC)
+    one = parts.one_row_of
+    if parts.limit is None and one and parts.dims and all(d.table == one for d in parts.dims):
+        parts.limit = 1  # the one row of the table said in the singular (`_read_order`)
     return QueryPlan(
         table=parts.base,
         metrics=(),  # filled by the caller with MetricRefs in the question's language

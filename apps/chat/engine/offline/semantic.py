@@ -47,6 +47,8 @@ CATEGORY_VALUES = 50
 _NUMBER_TYPES = ("INT", "REAL", "NUM", "DEC", "FLOA", "DOUB")
 # Words that name a row's label in any table: never a column by themselves.
 _NAMING_WORDS = frozenset((*_DISPLAY_NAMES, "description", "nombres", "names", "titles", "titulos"))
+# Naming words that say what a row is about rather than what it is called.
+_DESCRIPTION_WORDS = frozenset(("description", "descripcion", "descriptions", "descripciones"))
 
 
 @dataclass(frozen=True)
@@ -416,6 +418,8 @@ def _table_sem(table: TableInfo, columns: Mapping[tuple[str, str], ColumnSem]) -
 def _named_column(table: str, cols: list[ColumnSem]) -> str | None:
     """A text column named like a name in any style (`ProductName`, `last_name`, `CompanyName`,
     `nombre_cliente`): the one that also says the table's name first, else the first in order.
+    A column called a name or title wins over one called a description (`course_name` beside
+    `course_description`: the description is what a row is about, not what it is called).
     A person's name is a label even when it is personal data (a policy masks it in results)."""
     own = {tx.stem(w, "en") for w in tx.identifier_words(table)}
     found = []
@@ -424,8 +428,9 @@ def _named_column(table: str, cols: list[ColumnSem]) -> str | None:
             continue
         words = tx.identifier_words(c.name)
         if len(words) > 1 and (words[-1] in _NAMING_WORDS or words[0] in ("nombre", "titulo")):
-            found.append((not own & {tx.stem(w, "en") for w in words}, c.name))
-    return min(found)[1] if found else None
+            described = words[-1] in _DESCRIPTION_WORDS or words[0] in _DESCRIPTION_WORDS
+            found.append((not own & {tx.stem(w, "en") for w in words}, described, c.name))
+    return min(found)[-1] if found else None
 
 
 def linked_label(model: SemanticModel, table: str) -> tuple[str, str] | None:
