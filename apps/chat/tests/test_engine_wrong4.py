@@ -64,10 +64,8 @@ def test_two_roles_of_one_table_say_which_or_are_asked(club):
 
 def test_values_of_one_number_column_joined_by_or_are_alternatives(club):
     # one row holds one year: "1948 or 1949" is either, never both (an empty AND)
-    assert sorted(_rows(club, "Show the names of members whose birth year is either 1948 or 1949.")) == [
-        ("Ann",),
-        ("Dee",),
-    ]
+    question = "Show the names of members whose birth year is either 1948 or 1949."
+    assert sorted(_rows(club, question)) == [("Ann",), ("Dee",)]
 
 
 def test_values_of_one_number_column_joined_by_and_are_asked(club):

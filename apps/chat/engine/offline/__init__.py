@@ -35,9 +35,9 @@ from ..plan import (
 )
 from . import lexicon as lx
 from . import measures as ms
+from .alternatives import alternatives_on_one_column, superlative_read
 from .coverage import unused_mention
 from .labels import full_names, people_shown_whole
-from .alternatives import alternatives_on_one_column, superlative_read
 from .links import check_link_side
 from .literals import apply_literals, take_literals
 from .parser import Clarify, Context, Unclear, schema_request

@@ -12,6 +12,7 @@ import re
 from dataclasses import replace
 
 from ..plan import QueryPlan
+from . import lexicon as lx
 from .parser import Clarify, Unclear
 
 _OR_WORDS = frozenset({"or", "either", "o", "u"})
@@ -39,11 +40,11 @@ def alternatives_on_one_column(plan: QueryPlan, tokens) -> QueryPlan:  # noqa: A
 
 # English superlatives of a row ("the youngest singer", "the stadium with the highest average"):
 # a plan that orders, limits, keeps or compares nothing has not read them.
-_SUPERLATIVES = frozenset(
+_SUPERLATIVES = lx.words(
     """
     youngest oldest highest lowest largest smallest biggest greatest newest earliest shortest
     longest tallest heaviest lightest cheapest fastest slowest
-    """.split()
+    """
 )
 
 

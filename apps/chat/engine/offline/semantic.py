@@ -611,9 +611,7 @@ def link_sides(
         if len(columns) < 2:
             continue
         own = _side_stems(ref)
-        named = [
-            c for c, rc in columns if _side_stems(c) == own or c.lower() == rc.lower() != "id"
-        ]
+        named = [c for c, rc in columns if _side_stems(c) == own or c.lower() == rc.lower() != "id"]
         link = _side_stems(table)
         plain = [c for c, _ in columns if not _side_stems(c) & link]
         if len(named) == 1:
