@@ -64,6 +64,9 @@ class NumericFilter:
     than_values: tuple = ()
     than_rank: str = ""
     than_desc: bool = True
+    # "born in 1948 or 1949": one of the values of this column, OR-ed with the other equalities
+    # of the same column marked so (offline/alternatives.py)
+    alternative: bool = False
 
 
 @dataclass(frozen=True)

@@ -35,8 +35,10 @@ from ..plan import (
 )
 from . import lexicon as lx
 from . import measures as ms
+from .alternatives import alternatives_on_one_column, superlative_read
 from .coverage import unused_mention
 from .labels import full_names, people_shown_whole, shared_head_nouns
+from .links import check_link_side
 from .literals import apply_literals, take_literals
 from .parser import Clarify, Context, Unclear, schema_request
 from .parts import NeedsFact, Parts
@@ -267,6 +269,7 @@ def _interpret(
             check_relations(plan, model, related)
             plan = read_as(plan, related)  # joined through the foreign key the verb chose
         plan = negate_flag_pairs(plan, model)
+        plan = alternatives_on_one_column(plan, said[0])  # "in 2014 or 2015": either value
         check_year_verbs(plan, year_read)
         _check_largest_of_rows(plan, mentions, model)
         if groups_counted:
@@ -287,6 +290,8 @@ def _interpret(
         plan = hide_qualifier_measures(plan, model, *said)
         plan = people_shown_whole(plan, model, read.mentions)
         sql = compile_sql(plan, model)
+        check_link_side(sql, model, tokens)  # two keys to one table: the question says which
+        superlative_read(plan, question, model)  # "the youngest X": ordered, or asked back
         skip = read.qualifiers | (read.rejected - read.unread) | read.consumed
         left = unused_mention(read.mentions, skip, plan, sql, model)
         if left is not None:  # the SQL would answer another question: ask, naming the word
@@ -1604,6 +1609,7 @@ _WORD_REASONS = frozenset(
         Clarify.UNKNOWN_DIMENSION,
         Clarify.COUNT_WHAT,
         Clarify.AMBIGUOUS_COLUMN,
+        Clarify.LINK_SIDE,
         Clarify.UNMAPPED,
     }
 )

@@ -33,6 +33,7 @@ class Clarify(StrEnum):
     UNUSED_WORD = "unused_word"  # a word of the question no part of the reading used
     UNMAPPED = "unmapped"  # words the catalog does not know
     AMBIGUOUS_COLUMN = "ambiguous_column"  # a word naming several columns
+    LINK_SIDE = "link_side"  # two foreign keys to one table, and nothing says which joins
     UNKNOWN_DIMENSION = "unknown_dimension"  # "by X" where X is no column
     UNKNOWN_VALUE = "unknown_value"  # a quoted or named value found in no column
     VALUE_UNREACHABLE = "value_unreachable"  # a value of a table no join reaches

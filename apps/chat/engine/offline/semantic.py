@@ -620,20 +620,73 @@ def with_joins(model: SemanticModel, chosen: tuple) -> SemanticModel:
     return replace(model, paths=_join_paths(model.catalog, frozenset(rivals)))
 
 
+_KEY_WORDS = frozenset({"id", "key", "fk", "ref"})
+
+
+def _side_stems(name: str) -> frozenset[str]:
+    return frozenset(
+        tx.stem(w, "en") for w in tx.identifier_words(name) if w.lower() not in _KEY_WORDS
+    )
+
+
+def link_sides(
+    catalog: CatalogSnapshot,
+) -> tuple[dict[tuple[str, str], str], dict[tuple[str, str], tuple[str, ...]]]:
+    """The side a table with several foreign keys to one table joins on by default.
+
+    `Friend(student_id, friend_id)`, `film(language_id, original_language_id)`: two columns
+    of one table reference the same table. The subject side is the column named like the
+    referenced table (`language_id` of `language`) or its key column; else the one column whose
+    name does not repeat the link table's own word (`friend_id` of `Friend`, `liked_id` of
+    `Likes` name the other end's role, so `student_id` is the subject). Returns the chosen
+    column per (table, referenced table), and the columns of the pairs nothing decides
+    (`current_address_id`, `permanent_address_id`): a question joining those says which, or is
+    asked back.
+    """
+    sides: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    for fk in catalog.foreign_keys:
+        pair = sides.setdefault((fk.table, fk.ref_table), [])
+        if fk.column not in [c for c, _ in pair]:
+            pair.append((fk.column, fk.ref_column))
+    chosen: dict[tuple[str, str], str] = {}
+    undecided: dict[tuple[str, str], tuple[str, ...]] = {}
+    for (table, ref), columns in sides.items():
+        if len(columns) < 2:
+            continue
+        own = _side_stems(ref)
+        named = [c for c, rc in columns if _side_stems(c) == own or c.lower() == rc.lower() != "id"]
+        link = _side_stems(table)
+        plain = [c for c, _ in columns if not _side_stems(c) & link]
+        if len(named) == 1:
+            chosen[(table, ref)] = named[0]
+        elif not named and len(plain) == 1:
+            chosen[(table, ref)] = plain[0]
+        else:
+            undecided[(table, ref)] = tuple(c for c, _ in columns)
+    return chosen, undecided
+
+
 def _join_paths(
     catalog: CatalogSnapshot, skipped: frozenset = frozenset()
 ) -> dict[tuple[str, str], tuple]:
     """Shortest FK path between every pair of tables (BFS; each step is an equi-join), past the
-    `skipped` foreign keys."""
+    `skipped` foreign keys. Of two keys from one table to another, the default side
+    (`link_sides`) is joined unless a verb chose the other (its rivals are `skipped`)."""
     adjacency: dict[str, list[tuple[str, tuple[str, str, str, str]]]] = {
         t.name: [] for t in catalog.tables
     }
+    chosen, _ = link_sides(catalog)
+    # the pairs a verb decided: its chosen key is joined, whichever side it is
+    decided = {(s[0], s[2]) for s in skipped}
     for fk in catalog.foreign_keys:
         if fk.table not in adjacency or fk.ref_table not in adjacency:
             continue
         step = (fk.table, fk.column, fk.ref_table, fk.ref_column)
         if step in skipped:
             continue
+        side = chosen.get((fk.table, fk.ref_table))
+        if side is not None and fk.column != side and (fk.table, fk.ref_table) not in decided:
+            continue  # the other side of a link table: never the default join
         adjacency[fk.table].append((fk.ref_table, step))
         adjacency[fk.ref_table].append((fk.table, step))
     paths: dict[tuple[str, str], tuple] = {}

@@ -393,7 +393,14 @@ class _Builder:
                 conditions.append(node if f.op == "like" else exp.Not(this=node))
             else:
                 raise PlanError(f"unknown filter op {f.op}")
+        alternatives: dict[tuple[str, str], list[exp.Expression]] = {}
         for f in p.numeric_filters:
+            if f.alternative:  # "in 2014 or 2015": any of the values of one column
+                same = alternatives.setdefault((f.table, f.column), [])
+                if not same:
+                    conditions.append(exp.Paren(this=exp.false()))  # replaced below
+                same.append(_compare(self.num(f.table, f.column), f.op, f.value))
+                continue
             if f.average:  # "above the average": the mean of the whole column
                 own = self._as_number(exp.column(f.column), f.table)
                 mean = exp.select(exp.Avg(this=own)).from_(f.table)
@@ -414,6 +421,12 @@ class _Builder:
                 conditions.append(node)
                 continue
             conditions.append(_compare(self.num(f.table, f.column), f.op, f.value))
+        if alternatives:
+            ors = iter(exp.paren(exp.or_(*same)) for same in alternatives.values())
+            conditions = [
+                next(ors) if isinstance(c, exp.Paren) and isinstance(c.this, exp.Boolean) else c
+                for c in conditions
+            ]
         if p.time_range:
             condition = self._range_condition(p.time_range)
             if condition is not None:
