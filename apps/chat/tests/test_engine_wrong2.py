@@ -212,7 +212,10 @@ def test_which_rows_asked_but_other_columns_grouped_is_asked_back(clubs):
     assert _rows(clubs, "Which clubs have the most members?")
 
 
-def test_the_top_one_by_a_column_of_many_rows_per_group_is_asked_back(clubs):
-    """ "the member with the highest fee": one session's fee or the member's sum of fees."""
-    _asks(clubs, "Which member had the highest fee?")
+def test_the_top_one_by_a_column_of_many_rows_per_group_is_that_rows_member(clubs):
+    """ "the member with the highest fee": the member of the session with the highest fee
+    (branch `h-groups`; it was asked back); "the highest total fee" is the sum; "the 2 members
+    with the highest fees" (one member could be listed twice) is still asked back."""
+    assert _rows(clubs, "Which member had the highest fee?") == [(3, "Cid Lee", 40.0)]
     assert _rows(clubs, "Which member had the highest total fee?")
+    _asks(clubs, "the 2 members with the highest fees")

@@ -35,8 +35,10 @@ from ..plan import (
 )
 from . import lexicon as lx
 from . import measures as ms
+from .alternatives import alternatives_on_one_column, superlative_read
 from .coverage import unused_mention
-from .labels import full_names, people_shown_whole
+from .labels import full_names, people_shown_whole, shared_head_nouns
+from .links import check_link_side
 from .literals import apply_literals, take_literals
 from .parser import Clarify, Context, Unclear, schema_request
 from .parts import NeedsFact, Parts
@@ -47,10 +49,12 @@ from .relations import (
     check_relations,
     negate_flag_pairs,
     only_one,
+    read_as,
     related_rows,
     relation_verbs,
     rows_without,
 )
+from .relations import said as said_relations
 from .scan import scan
 from .semantic import SemanticModel, build_semantic_model
 from .shown import drop_constant_dimensions, hide_qualifier_measures
@@ -116,6 +120,7 @@ def _interpret(
 ) -> Interpretation:
     lang = lx.detect_language(question)
     tokens = full_names(model, lx.tokenize(question, lang))  # -> "first name and last name"
+    tokens = shared_head_nouns(model, tokens)  # "first and last name" -> "first name and …"
     tokens = read_superlatives(model, tokens)  # "the shortest life expectancy" -> "lowest"
     tokens = _numeric_between(_average_first(_distinct_first(_rewrite_phrases(tokens))))
     tokens, shape = _analytic_shape(tokens)
@@ -160,6 +165,10 @@ def _interpret(
     placed = _where_as_place(model, tokens, mentions)
     if placed is not None:  # "¿Dónde vendimos más?" -> "región vendimos más"
         tokens = placed
+        mentions, unmapped = scan(model, tokens)
+    listed = _both_columns(tokens, mentions)
+    if listed is not None:  # "list both title and id": the columns, "both" adds nothing
+        tokens = listed
         mentions, unmapped = scan(model, tokens)
     counted = _rows_of_a_table(tokens, mentions)
     if counted is not None:  # "¿Cuántas filas tiene la tabla ventas?" -> "cuántas ventas"
@@ -241,6 +250,9 @@ def _interpret(
             raise Unclear(Clarify.WHY)
         if _says_weekday(tokens):
             raise Unclear(Clarify.WEEKDAY)
+        first_row = _first_row_said(tokens, mentions)
+        if first_row:  # "the first student to register": which order makes a row the first?
+            raise Unclear(Clarify.UNUSED_WORD, first_row)
         if unmapped:
             raise Unclear(Clarify.UNMAPPED, ", ".join(unmapped))
         if not any(m.kind in ("schema", "time", "number", "concept") for m in mentions) and not (
@@ -255,7 +267,9 @@ def _interpret(
             plan = having_rows.listing(plan, model)
         if related is not None:  # the plan answers the relation the verb said, or ask
             check_relations(plan, model, related)
+            plan = read_as(plan, related)  # joined through the foreign key the verb chose
         plan = negate_flag_pairs(plan, model)
+        plan = alternatives_on_one_column(plan, said[0])  # "in 2014 or 2015": either value
         check_year_verbs(plan, year_read)
         _check_largest_of_rows(plan, mentions, model)
         if groups_counted:
@@ -276,6 +290,8 @@ def _interpret(
         plan = hide_qualifier_measures(plan, model, *said)
         plan = people_shown_whole(plan, model, read.mentions)
         sql = compile_sql(plan, model)
+        check_link_side(sql, model, tokens)  # two keys to one table: the question says which
+        superlative_read(plan, question, model)  # "the youngest X": ordered, or asked back
         skip = read.qualifiers | (read.rejected - read.unread) | read.consumed
         left = unused_mention(read.mentions, skip, plan, sql, model)
         if left is not None:  # the SQL would answer another question: ask, naming the word
@@ -303,6 +319,7 @@ def _interpret(
                 None,
                 (
                     describe(plan, model, lang),
+                    said_relations(model, related),
                     said_verbs(year_read),
                     _synonyms_reading(synonyms_read),
                 ),
@@ -762,6 +779,22 @@ def _where_as_place(
     return [*tokens[:at], where, *tokens[at + 1 :]]
 
 
+def _both_columns(tokens: list[lx.Token], mentions: list) -> list[lx.Token] | None:
+    """ "List both title and id", "indica tanto el nombre como…" aside, "both" right before a
+    column (no value) and "and" is the list of columns to show: the word is dropped. Before
+    values ("both Laptop Pro and Monitor") it keeps its meaning (a row for each value)."""
+    for i, token in enumerate(tokens[:-2]):
+        if token.norm not in _BOTH:
+            continue
+        said = next((m for m in mentions if m.start == i + 1), None)
+        if said is None or said.kind != "schema" or not said.has("column") or said.has("value"):
+            return None
+        if said.end >= len(tokens) or tokens[said.end].norm not in _AND:
+            return None
+        return [*tokens[:i], *tokens[i + 1 :]]
+    return None
+
+
 def _rows_of_a_table(tokens: list[lx.Token], mentions: list) -> list[lx.Token] | None:
     """The tokens "<count word> <table>" when the question only asks how many rows a table
     has ("¿cuántas filas tiene la tabla clientes?", "how many records are in ventas?"); the
@@ -781,6 +814,7 @@ def _rows_of_a_table(tokens: list[lx.Token], mentions: list) -> list[lx.Token] |
 _NEVER = lx.words("never nunca jamas")
 _ANY = lx.words("any ningun ninguna ninguno")
 _BOTH = lx.words("both ambos ambas")
+_AND = lx.words("and y e")
 _ENTITY_BLOCKERS = frozenset(
     {"count", "agg", "group", "most", "least", "rank", "share", "howmuch", "compare", "trend"}
 )
@@ -1575,6 +1609,7 @@ _WORD_REASONS = frozenset(
         Clarify.UNKNOWN_DIMENSION,
         Clarify.COUNT_WHAT,
         Clarify.AMBIGUOUS_COLUMN,
+        Clarify.LINK_SIDE,
         Clarify.UNMAPPED,
     }
 )
@@ -1608,6 +1643,28 @@ def unresolved_of(
     if not found:
         found = [Unresolved("word", question.strip()[:200])]
     return tuple(dict.fromkeys(found))
+
+
+_ROW_ORDINALS = lx.words("first last earliest latest newest oldest primer primera ultimo ultima")
+_ROW_ARTICLES = lx.words("the el la")
+
+
+def _first_row_said(tokens: list[lx.Token], mentions: list) -> str:
+    """ "the first student to register", "the last order", "el primer cliente": an ordinal
+    before a table's name picks one row by an order nobody named (a date? the key?). Left as
+    it is, the ordinal is read as a column that has the word (`date_first_registered`,
+    `first_name`) and every row is listed. Returns the words to ask back, or "".
+    The rewrites that read such a phrase ("when did the first payment happen") ran before."""
+    starts = {m.start: m for m in mentions}
+    for i in range(1, len(tokens) - 1):
+        if tokens[i].norm not in _ROW_ORDINALS or tokens[i - 1].norm not in _ROW_ARTICLES:
+            continue
+        after = starts.get(i + 1)
+        if after is None or after.kind != "schema":
+            continue
+        if any(e.kind == "table" and e.quality >= 4 for e in after.entries):
+            return f"{tokens[i].text} {after.text}"
+    return ""
 
 
 def _says_weekday(tokens: list[lx.Token]) -> bool:

@@ -144,3 +144,49 @@ def _with_keys(model: SemanticModel, refs: tuple, people: list) -> tuple:
                 out.append(keyed)
         out.append(ref)
     return tuple(out)
+
+
+_JOINERS = frozenset(("and", "or", "y", "o", "e", "u"))
+
+
+def shared_head_nouns(model: SemanticModel, tokens: list[Token]) -> list[Token]:
+    """ "the first, middle, and last name": modifiers listed before one head noun each make a
+    column with it ("first name", "middle name", "last name") and are spelled out so; a bare
+    modifier ("first") would name whatever column has the word (`date_first_registered`).
+    English only: a Spanish head comes first ("nombre y apellido")."""
+    for i in range(2, len(tokens)):
+        head, last, joiner = tokens[i], tokens[i - 1], tokens[i - 2]
+        if head.lang != "en" or joiner.norm not in _JOINERS or head.kind != "word":
+            continue
+        table = _column_table(model, f"{last.norm} {head.norm}", head.lang)
+        if table is None:
+            continue
+        start = i - 2
+        while start > 0 and tokens[start - 1].kind == "word":
+            word = tokens[start - 1]
+            if word.norm in _JOINERS and start - 1 > 0:
+                start -= 1
+                continue
+            if _column_table(model, f"{word.norm} {head.norm}", head.lang) != table:
+                break
+            alone = model.lookup(lx.phrase_key(word.norm, head.lang), head.lang) or ()
+            if any(e.quality > 1 for e in alone):
+                break  # the modifier is a name of its own (not a part of one): leave it
+            start -= 1
+        modifiers = [t for t in tokens[start : i - 2] if t.norm not in _JOINERS]
+        if not modifiers:
+            continue
+        spelled: list[Token] = []
+        for word in modifiers:
+            spelled += [word, replace(head, start=word.end, end=word.end)]
+        return [*tokens[:start], *spelled, *tokens[i - 2 :]]
+    return tokens
+
+
+def _column_table(model: SemanticModel, phrase: str, lang: str) -> str | None:
+    """The one table whose column(s) a phrase names, else None."""
+    entries = model.lookup(lx.phrase_key(phrase, lang), lang) or ()
+    tables = {e.ref[0] for e in entries if e.kind == "column"}
+    if len(tables) != 1 or any(e.kind != "column" for e in entries):
+        return None
+    return tables.pop()

@@ -281,6 +281,14 @@ ASC_PHRASES = phrases(
     least to most | ascending order | in ascending order | orden ascendente | en orden ascendente
     """
 )
+# The rows' own text in the order of the alphabet: a sort of a text column, ascending unless
+# "descending" is said with it.
+ALPHA_PHRASES = phrases(
+    """
+    alphabetical order | in alphabetical order | alphabetically | alphabetical | alphabetic order
+    | orden alfabetico | en orden alfabetico | alfabeticamente | por orden alfabetico
+    """
+)
 DESC_PHRASES = phrases(
     """
     de mayor a menor | descendente | descending | desc | highest to lowest | largest to smallest

@@ -20,7 +20,7 @@ from . import lexicon as lx
 from . import measures as ms
 from .lexicon import Token
 from .scan import Mention
-from .semantic import EXACT, GLOSS, SYNONYM, Entry, SemanticModel, grammar_word
+from .semantic import EXACT, GLOSS, SYNONYM, Entry, SemanticModel, grammar_word, linked_label
 
 SOFT_TOTAL = frozenset({"total", "totales", "totals", "overall"})
 
@@ -33,6 +33,7 @@ class Clarify(StrEnum):
     UNUSED_WORD = "unused_word"  # a word of the question no part of the reading used
     UNMAPPED = "unmapped"  # words the catalog does not know
     AMBIGUOUS_COLUMN = "ambiguous_column"  # a word naming several columns
+    LINK_SIDE = "link_side"  # two foreign keys to one table, and nothing says which joins
     UNKNOWN_DIMENSION = "unknown_dimension"  # "by X" where X is no column
     UNKNOWN_VALUE = "unknown_value"  # a quoted or named value found in no column
     VALUE_UNREACHABLE = "value_unreachable"  # a value of a table no join reaches
@@ -380,6 +381,11 @@ def resolve_label_words(ctx: Context) -> None:
             info = model.tables[table]
             id_word = ctx.tokens[m.start].norm in lx.LABEL_ID_WORDS
             column = (info.key[0] if len(info.key) == 1 else None) if id_word else info.display
+            linked = None if id_word or info.named else linked_label(model, table)
+            if linked is not None:  # "the names of the players": their person's name
+                ctx.mentions[i] = replace(m, entries=(Entry("column", linked, EXACT),))
+                ctx.column_table[i] = linked[0]
+                continue
             if column is None:
                 continue
             own = [Entry("column", (table, column), EXACT)]

@@ -66,3 +66,7 @@ class Parts:
     # "the names of the 3 countries with the largest …": (mention, number) of a count said before
     # the rows grouped, the limit if a superlative picks those rows (`_superlative_row`)
     rows_count: tuple[int, int] | None = None
+    # "the id of the template used by the greatest number of documents": the table said once in
+    # the singular whose top row a superlative asks for, when its mention was taken as the
+    # groups; the limit is 1 if the groups are that table's columns (`fresh_plan`)
+    one_row_of: str | None = None

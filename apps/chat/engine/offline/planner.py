@@ -53,7 +53,7 @@ from .parser import (
 )
 from .parts import NeedsFact, Parts
 from .scan import Mention
-from .semantic import CATEGORY_VALUES, Entry
+from .semantic import CATEGORY_VALUES, Entry, linked_label
 from .shown import names_its_columns, said_only_as_qualifier
 
 # --- metrics and subject --------------------------------------------------------------------
@@ -135,6 +135,8 @@ def _ranks_a_column(ctx: Context) -> bool:
         columns = after.of("column")
         if columns and all(column_kind(ctx, e) == "number" and e.ref[0] != fact for e in columns):
             return True
+        if columns and all(column_kind(ctx, e) == "date" for e in columns):
+            return True  # "the member with the earliest session date"
     return False
 
 
@@ -580,8 +582,15 @@ def _superlative_row(ctx: Context, parts: Parts) -> None:
     info = model.tables.get(table)
     same = _same_rows(model, table)
     of_the_row = _columns_of_the_row(ctx, parts, table, same) if parts.dims else []
+    owners = (
+        _owner_of_the_row(ctx, parts, key, table, same)
+        if of_the_row is None and limit == 1
+        else None
+    )
     if of_the_row is not None:  # "which model has the largest horsepower": the car's model
         parts.dims = of_the_row
+    elif owners is not None:  # "the member with the highest fee": the member of that session
+        same = same | owners
     else:
         if info is None or not info.display or any(d.table != table for d in parts.dims):
             return
@@ -611,6 +620,57 @@ def _superlative_row(ctx: Context, parts: Parts) -> None:
     parts.listing_order = ColumnRef(*column)
     parts.dims, parts.metrics = [], []
     ctx.notes.append("superlative over the rows named")
+
+
+def _owner_of_the_row(
+    ctx: Context, parts: Parts, key: str, table: str, same: set[str]
+) -> set[str] | None:
+    """ "the member with the highest fee", "the customer who made the earliest rental", where
+    the fee (the rental's date) is a column of other rows, many per member: the member of the
+    one row with the extreme value (`ORDER BY fee DESC LIMIT 1` through the foreign key), not
+    the member whose fees summed are largest; "the highest total fee" (an aggregate word between
+    the superlative and the column) keeps the sum. Only when what is shown is an entity (a
+    table named, its label or key) each ranked row reaches many to one, and the superlative is
+    said right before the bare column, for the one top row ("the 2 members with the highest
+    fees" may name one member twice). Returns the tables whose columns the row may show."""
+    model = ctx.model
+    if ms.metric_agg(model, key) not in ("sum", "max", "min") or not parts.dims:
+        return None
+    column = ms.metric_column(model, key)
+    said = [  # the column itself, not a steward's metric ("total bonus") said by its name
+        k
+        for k, m in enumerate(ctx.mentions)
+        if k > 0
+        and m.kind == "schema"
+        and not m.has("metric")
+        and ctx.mentions[k - 1].kind in ("most", "least")
+        and ctx.mentions[k - 1].end == m.start
+        # as written: "the largest amount of fee" (a filler dropped in between) may be a sum
+        and ctx.tokens[m.start].start - ctx.tokens[m.start - 1].end <= 1
+        and column in {e.ref for e in m.of("column")}
+    ]
+    if not said:
+        return None
+    owners = {d.table for d in parts.dims}
+    if len(owners) != 1:
+        return None
+    (owner,) = owners
+    info = model.tables.get(owner)
+    if owner in same or info is None or not _to_parent(model, table, owner):
+        return None
+    for d in parts.dims:
+        entity = d.column == info.display or info.key == (d.column,)
+        named = any(
+            m.kind == "schema" and owner in {e.ref[0] for e in m.of("table")} for m in ctx.mentions
+        )
+        if not (entity or named):
+            return None
+        if not entity and 0 < len(model.column(owner, d.column).values) <= CATEGORY_VALUES:
+            return None  # "which region has the highest fee": a category, a total per region
+    allowed = same | {owner}
+    if any(p.table not in allowed for p in parts.projected):
+        return None
+    return {owner}
 
 
 def _same_rows(model, table: str) -> set[str]:  # noqa: ANN001
@@ -915,6 +975,11 @@ def _read_listing(ctx: Context, parts: Parts) -> None:
         ctx.used.add(table_i)
         parts.base = parts.listing_table = table
         info = model.tables[table]
+        linked = linked_label(model, table) if names_its_columns(ctx.tokens) else None
+        if linked is not None and _listed_linked(ctx, table_i, linked):
+            # "the names of the players": the name of the person each player is
+            parts.listing = parts.subject_columns = [ColumnRef(*linked)]
+            return
         if info.named and info.display and names_its_columns(ctx.tokens):
             # "the names (and ids) of the nations that…": those columns, not every column
             ids = any(t.norm in lx.LABEL_ID_WORDS for t in ctx.tokens) and len(info.key) == 1
@@ -960,18 +1025,36 @@ def _read_listing(ctx: Context, parts: Parts) -> None:
     raise Unclear(Clarify.NO_METRIC)
 
 
+def _listed_linked(ctx: Context, table_i: int, linked: tuple[str, str]) -> bool:
+    """Whether the name words said before the listed table (mention `table_i`) are all read
+    as `linked`, the name of the row each of its rows stands for (`semantic.linked_label`);
+    they are then used. Any other column said before it: not this shape."""
+    said = []
+    for i in range(table_i):
+        m = ctx.mentions[i]
+        if m.kind in ("list", "conj") or (m.kind == "schema" and i in ctx.used):
+            continue
+        if m.kind != "schema" or {e.ref for e in m.entries} != {linked}:
+            return False
+        said.append(i)
+    ctx.used.update(said)
+    return bool(said)
+
+
 def _columns_said_before(ctx: Context, table_i: int, table: str) -> list[tuple[int, str]]:
     """The listed table's columns named before it, each said as a column only ("the X and
     the Y of the players"): a table with no name column is listed by those, not by all."""
     said: list[tuple[int, str]] = []
     for i in range(table_i):
         m = ctx.mentions[i]
-        if m.kind in ("list", "conj") or (m.kind == "schema" and i in ctx.used):
+        if m.kind in ("list", "conj", "distinct") or (m.kind == "schema" and i in ctx.used):
             continue
         if m.kind != "schema" or is_value(ctx, i) or m.has("table") or m.has("metric"):
             return []
         own = [e for e in m.of("column") if e.ref[0] == table]
-        if not own or len(own) != len(m.entries):
+        # another table's column of the same name ("type code" of a reference table too) is
+        # no better a reading than the listed table's own
+        if not own or max(e.quality for e in own) < max(e.quality for e in m.entries):
             return []
         said.append((i, max(own, key=lambda e: e.quality).ref[1]))
     return said
@@ -1262,7 +1345,9 @@ def _read_order(
             subject = _rank_subject(ctx, k)
     for k, m in enumerate(ctx.mentions):
         if m.kind in ("dir", "order"):
-            if m.kind == "dir":
+            if m.kind == "dir" and m.value == "alpha":
+                direction = False if direction is None else direction
+            elif m.kind == "dir":
                 direction = m.value == "desc"
             ranked = True
             if subject is None:
@@ -1286,6 +1371,8 @@ def _read_order(
             parts.rows_count = _number_of_rows_grouped(ctx, parts, first)
         if limit is None and ctx.has("rank", "most", "least") and not ctx.mentions[subject].plural:
             limit = 1
+    elif limit is None:  # "the id of the template used by the greatest number of documents"
+        parts.one_row_of = _grouped_rows_said_singular(ctx)
     if not parts.metrics and not followup:
         raise Unclear(Clarify.RANK_WITHOUT_DIMENSION)
     if parts.order is None:
@@ -1293,6 +1380,29 @@ def _read_order(
     else:
         parts.order = Order(parts.order.metric, direction if direction is not None else True)
     parts.limit = limit
+
+
+def _grouped_rows_said_singular(ctx: Context) -> str | None:
+    """ "the id and type code of the template used by the most documents": the superlative's
+    rows were taken already as the groups (no mention left for it to rank), and the table
+    grouped is said once, in the singular, after "the": one row is asked, the top one.
+    A superlative word with no plain "most"/"least" (a "top N") is not this."""
+    if not ctx.has("most", "least") or ctx.has("rank"):
+        return None
+    said = [
+        (i, m)
+        for i, m in enumerate(ctx.mentions)
+        if m.kind == "schema" and m.has("table") and not m.has("metric")
+    ]
+    if len(said) != 1:
+        return None
+    i, m = said[0]
+    if i not in ctx.used or m.plural or ctx.tokens[m.end - 1].norm.endswith("s"):
+        return None
+    if m.start == 0 or ctx.tokens[m.start - 1].norm not in ("the", "el", "la"):
+        return None
+    tables = [e.ref[0] for e in m.of("table") if e.quality >= 4]
+    return tables[0] if len(tables) == 1 else None
 
 
 def _listing_sorted(ctx: Context, parts: Parts, direction: bool | None) -> bool:
@@ -1304,6 +1414,8 @@ def _listing_sorted(ctx: Context, parts: Parts, direction: bool | None) -> bool:
         return False
     if ctx.has("most", "least", "rank", "count"):
         return False
+    if any(m.kind == "dir" and m.value == "alpha" for m in ctx.mentions):
+        return _listing_alphabetical(ctx, parts, direction)
     candidates = [
         i
         for i, m in enumerate(ctx.mentions)
@@ -1323,6 +1435,31 @@ def _listing_sorted(ctx: Context, parts: Parts, direction: bool | None) -> bool:
     table, column = pick_numeric(ctx, i, list(ctx.mentions[i].of("column")))
     ctx.used.add(i)
     parts.listing_order = ColumnRef(table, column)
+    parts.order = Order(0, direction if direction is not None else False)
+    return True
+
+
+def _listing_alphabetical(ctx: Context, parts: Parts, direction: bool | None) -> bool:
+    """ "the names of the people in alphabetical order", "ordered by their names
+    alphabetically": the rows listed, sorted by a text column of the listed table: the one
+    said after the order words when it is listed ("in alphabetical order of name"), else the
+    table's label when it is listed, else the one text column listed. Several text columns
+    listed and none of them the label: not guessed."""
+    table = parts.listing_table
+    texts = [
+        ref
+        for ref in parts.listing
+        if ref.table == table
+        and (sem := ctx.model.column(ref.table, ref.column)) is not None
+        and sem.kind == "text"
+        and not sem.numeric_text
+    ]
+    info = ctx.model.tables[table]
+    label = [ref for ref in texts if info.named and ref.column == info.display]
+    chosen = label or (texts if len(texts) == 1 else [])
+    if not chosen:
+        return False
+    parts.listing_order = chosen[0]
     parts.order = Order(0, direction if direction is not None else False)
     return True
 
@@ -1483,6 +1620,31 @@ def _list_column(parts: Parts, word: str, extra: list[Entry]) -> None:
     parts.listing.append(refs[0])
 
 
+def _ranks_by_date(ctx: Context, parts: Parts, i: int) -> bool:
+    """ "the member with the earliest session date", "la fecha de sesión más antigua" rewritten
+    "the lowest session date": a superlative right before a column of dates ranks by it, as by a
+    number (the earliest is the MIN, the latest the MAX), in place of the implied count."""
+    m = ctx.mentions[i]
+    if i == 0 or ctx.mentions[i - 1].kind not in ("most", "least"):
+        return False
+    if ctx.mentions[i - 1].end != m.start or m.has("table") or m.has("metric"):
+        return False
+    dates = [e for e in m.of("column") if column_kind(ctx, e) == "date"]
+    if not dates or len(dates) != len(m.entries) or not parts.implied or len(parts.metrics) != 1:
+        return False
+    model = ctx.model
+    table, column = pick_numeric(ctx, i, dates)
+    fn = "max" if ctx.mentions[i - 1].kind == "most" else "min"
+    parts.metrics = [ms.column_metric_key(model, table, column, fn)]
+    parts.implied = False
+    if table != parts.base:
+        fact, parts.base = parts.base, table
+        if _fans_out(model, parts):
+            parts.base = fact
+    ctx.used.add(i)
+    return True
+
+
 def _read_leftovers(ctx: Context, parts: Parts) -> None:
     """Catalog words no slot took: text columns group, numeric columns measure or are listed,
     tables already joined are context; anything else is not understood."""
@@ -1508,6 +1670,8 @@ def _read_leftovers(ctx: Context, parts: Parts) -> None:
                 continue
         numeric = [e for e in m.of("column") if column_kind(ctx, e) == "number"]
         texts = [e for e in m.of("column") if column_kind(ctx, e) == "text"]
+        if _ranks_by_date(ctx, parts, i):
+            continue
         if numeric and parts.metrics and parts.implied and _shown_before_superlative(ctx, i):
             parts.projected.append(ColumnRef(*pick_numeric(ctx, i, numeric)))
             continue  # listed with the row if the superlative picks one, else asked back
@@ -1561,6 +1725,9 @@ def _read_leftovers(ctx: Context, parts: Parts) -> None:
 def fresh_plan(parts: Parts) -> QueryPlan:
     if not parts.metrics and not parts.listing:
         raise Unclear(Clarify.NO_METRIC)
+    one = parts.one_row_of
+    if parts.limit is None and one and parts.dims and all(d.table == one for d in parts.dims):
+        parts.limit = 1  # the one row of the table said in the singular (`_read_order`)
     return QueryPlan(
         table=parts.base,
         metrics=(),  # filled by the caller with MetricRefs in the question's language

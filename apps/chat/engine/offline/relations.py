@@ -62,6 +62,11 @@ class Relation:
     negated: bool  # "do not speak", "que no hablan"
     values: bool  # the entity after it is a value ("English")
     one_each: bool = False  # each row before it has at most one row after it (a maker)
+    # the foreign key the verb was read as (table, column, ref_table, ref_column), when it
+    # links the two entities directly: chosen among several by the verb's word ("managed" ->
+    # `manager_staff_id`), else the one the schema has
+    via: tuple[str, str, str, str] | None = None
+    chosen: bool = False  # `via` chosen among several foreign keys between the same tables
 
 
 @dataclass(frozen=True)
@@ -113,12 +118,15 @@ def _names_table(mention: Mention) -> bool:
 
 
 _PASSIVE_BE = lx.words("is are was were se son fueron")
+# "conductors that *have* conducted more than one orchestra" -> "conductors with more than one"
+_PERFECT_ALL = lx.words("have has had")
 
 
 def _passive_words(tokens: list[lx.Token], at: dict[int, Mention], i: int) -> set[int]:
-    """The auxiliary before a passive verb and the prepositions after it ("are spoken by",
-    "se hablan en"), which a count read as *have* does not take."""
-    found = {i - 1} if i > 0 and tokens[i - 1].norm in _PASSIVE_BE else set()
+    """The auxiliary before a passive or perfect verb and the prepositions after it ("are
+    spoken by", "se hablan en", "have conducted at"), which a count read as *have* or *with*
+    does not take."""
+    found = {i - 1} if i > 0 and tokens[i - 1].norm in _PASSIVE_BE | _PERFECT_ALL else set()
     j = i + 1
     while j < len(tokens) and tokens[j].norm in _ONE_AFTER:
         found.add(j)
@@ -235,7 +243,7 @@ def relation_verbs(
     as_with: dict[int, str] = {}
     found: list[Relation] = []
     for i, tok in enumerate(tokens):
-        if i in at or tok.text not in unknown or not verb_shaped(tok, i):
+        if i in at or tok.text not in unknown or not verb_shaped(tok, i, tokens):
             continue
         if tok.norm in _EITHER or tok.norm in _BOTH or tok.norm in _NEVER:
             continue  # words that change the meaning, read elsewhere or asked back
@@ -257,6 +265,11 @@ def relation_verbs(
             continue
         if not (_names_entity(left) or _counts_rows(model, left)):
             continue  # "people live in …": a value is no entity that does anything
+        if _each_own_column(model, tokens, at, left, right, i):
+            own = frozenset(_tables(model, left))  # "How many X does each <column of X> run?"
+            found.append(Relation(tok.text, own, frozenset(), False, False, False))
+            drop.add(i)
+            continue
         if not (_names_rows(right) or counted_rows is not None):
             continue  # "clientes perdidos por región": a column after it groups, no entity
         if _needs_evidence(right, tokens):
@@ -264,6 +277,9 @@ def relation_verbs(
         mine, theirs = _tables(model, left), _tables(model, right)
         if not _linked(model, mine, theirs):
             continue
+        link = _link_of_verb(model, tok, _main_tables(model, left), _main_tables(model, right))
+        if link is _UNDECIDED:
+            continue  # two foreign keys fit and nothing says which: asked back, naming the verb
         with_count = "cmp" in kinds and "number" in kinds  # "more than 3 models"
         values = right.has("value") and not right.has("table")
         agent = kinds <= {"group"} and i + 1 < len(tokens) and tokens[i + 1].norm in _ONE_AFTER
@@ -278,6 +294,8 @@ def relation_verbs(
                 negated=negated,
                 values=values,
                 one_each=one_each,
+                via=link[0] if link else None,
+                chosen=bool(link and link[1]),
             )
         )
         if one_each:  # "not built by Ford" -> "not Ford": the value negated row by row
@@ -288,6 +306,8 @@ def relation_verbs(
             drop |= _passive_words(tokens, at, i)  # "are spoken by more than 3" -> "have more"
         else:
             drop.add(i)
+            if i > 0 and i - 1 in at and at[i - 1].kind == "exist":
+                drop.add(i - 1)  # "conductors that have conducted bands": the auxiliary too
     drop |= _either(tokens, at, drop, unknown)
     swap = _tanto_como(tokens, unknown)
     swap.update(as_with)
@@ -302,6 +322,131 @@ def relation_verbs(
             tok = replace(tok, text=word, norm=word, key=lx.word_key(word, tok.lang))
         out.append(tok)
     return Relations(out, tuple(found))
+
+
+def _each_own_column(
+    model: SemanticModel,
+    tokens: list[lx.Token],
+    at: dict[int, Mention],
+    left: Mention,
+    right: Mention,
+    i: int,
+) -> bool:
+    """ "How many orchestras does each record company manage?": the subject of a do-question
+    whose verb ends it is a column of the asked rows' own table after "each", so the verb says
+    the rows each value of that column has (the count per value), no other table."""
+    group = at.get(right.start - 1)
+    if group is None or group.kind != "group" or not _last_word(tokens, i):
+        return False
+    if any(e.kind != "column" for e in right.entries) or right.has("value"):
+        return False
+    own = {e.ref[0] for e in left.of("table")}
+    return bool(own) and {e.ref[0] for e in right.entries} <= own
+
+
+def _main_tables(model: SemanticModel, mention: Mention) -> set[str]:
+    """The tables a mention names by its best reading ("conductors": the table, not a key
+    column of another table named after it), else all of its tables."""
+    best = max(e.quality for e in mention.entries)
+    found = {e.ref[0] for e in mention.entries if e.kind == "table" and e.quality == best}
+    return found or _tables(model, mention)
+
+
+_UNDECIDED: tuple = ("undecided",)
+Step = tuple[str, str, str, str]
+
+
+def _direct_keys(model: SemanticModel, a: str, b: str) -> list[Step]:
+    """The foreign keys that link tables a and b directly, in either direction."""
+    return [
+        (fk.table, fk.column, fk.ref_table, fk.ref_column)
+        for fk in model.catalog.foreign_keys
+        if {fk.table, fk.ref_table} == {a, b} and a != b
+    ]
+
+
+def _verb_stems(tok: lx.Token) -> set[str]:
+    """The stems a verb's word may share with a column's: its own ("conducted" -> conduct) and
+    its base form's when it is irregular ("lost" -> lose)."""
+    found = {tx.stem(tok.norm, tok.lang)}
+    lemma = tx.verb_lemma(tok.norm) if tok.lang == "en" else None
+    if lemma:
+        found.add(tx.stem(lemma, "en"))
+    return {s for s in found if len(s) >= 3}
+
+
+def _says_verb(column: str, stems: set[str], lang: str) -> bool:
+    """A word of the column is the verb's ("lost_in_battle", "caused_by_ship_id") or its agent
+    noun ("conductor_id" for conducted, "manager_staff_id" for managed)."""
+    for word in tx.identifier_words(column):
+        if not word.isalpha():
+            continue
+        own = tx.stem(word, lang)
+        if any(own == s or (len(s) >= 4 and own.startswith(s)) for s in stems):
+            return True
+    return False
+
+
+def _plain_key(model: SemanticModel, step: Step) -> bool:
+    """A foreign key named only after what it references (`language_id`, `store_id`), not a
+    role of it (`original_language_id`, `manager_staff_id`)."""
+    table, column, ref_table, ref_column = step
+    words = [w for w in tx.identifier_words(column) if w not in ("id", "fk", "key", "code")]
+    named = set(tx.identifier_words(ref_table)) | set(tx.identifier_words(ref_column))
+    named = {tx.stem(w, "en") for w in named if w.isalpha()}
+    return bool(words) and all(tx.stem(w, "en") in named for w in words)
+
+
+def _link_of_verb(
+    model: SemanticModel, tok: lx.Token, left: set[str], right: set[str]
+) -> tuple[Step, bool] | tuple | None:
+    """The foreign key a relation verb is read as, when one links the two entities' tables
+    directly: (step, chosen among several). With several, the one whose column says the verb
+    ("managed" -> `manager_staff_id`), else the one plain key among them (`language_id`, not
+    `original_language_id`); when nothing decides, `_UNDECIDED`. None when the tables are
+    joined only through others (a chain: its path is the schema's)."""
+    pairs = [(a, b) for a in sorted(left) for b in sorted(right) if a != b]
+    keys = [k for a, b in pairs for k in _direct_keys(model, a, b)]
+    keys = list(dict.fromkeys(keys))
+    if not keys:
+        return None
+    if len(keys) == 1:
+        return keys[0], False
+    stems = _verb_stems(tok)
+    said = [k for k in keys if _says_verb(k[1], stems, tok.lang)]
+    if len(said) == 1:
+        return said[0], True
+    if said:
+        return _UNDECIDED
+    plain = [k for k in keys if _plain_key(model, k)]
+    if len(plain) == 1:
+        return plain[0], True
+    return _UNDECIDED
+
+
+def read_as(plan: QueryPlan, relations: Relations) -> QueryPlan:
+    """The plan joining through the foreign key each relation verb chose among several."""
+    chosen = tuple(r.via for r in relations.found if r.chosen and r.via is not None)
+    return plan.with_changes(joins=tuple(dict.fromkeys(chosen))) if chosen else plan
+
+
+def said(model: SemanticModel, relations: Relations | None) -> str:
+    """How each relation verb was read, for the answer's interpretation: "conducted →
+    orchestra.Conductor_ID" (the foreign key it stands for)."""
+    if relations is None:
+        return ""
+    out = []
+    for r in relations.found:
+        if r.via is not None:
+            out.append(f"{r.verb} → {r.via[0]}.{r.via[1]}")
+            continue
+        steps = next(
+            (model.path(a, b) for a in sorted(r.left) for b in sorted(r.right) if model.path(a, b)),
+            None,
+        )
+        if steps:
+            out.append(f"{r.verb} → " + ", ".join(f"{t}.{c}" for t, c, _rt, _rc in steps))
+    return " · ".join(out)
 
 
 def _tanto_como(tokens: list[lx.Token], unknown: set[str]) -> dict[int, str]:
@@ -415,12 +560,18 @@ def _tables_of(mention: Mention) -> set[str]:
     return {e.ref[0] for e in mention.entries if e.kind in ("table", "column", "value")}
 
 
-def verb_shaped(tok: lx.Token, i: int) -> bool:
+# An article is followed by a noun or an adjective, never by a verb ("has the oldest rental").
+_ARTICLES = frozenset({"the", "a", "an", "el", "los", "un", "una", "unos", "unas"})
+
+
+def verb_shaped(tok: lx.Token, i: int, tokens: list[lx.Token] | None = None) -> bool:
     """A lower-case word (a capitalised one inside the sentence is a name, e.g. a value the
-    catalog does not have) of letters."""
+    catalog does not have) of letters, not right after an article."""
     if tok.kind != "word" or not tok.norm.isalpha() or len(tok.norm) < 3:
         return False
     if tok.norm in lx.STOPWORDS or tok.norm in lx.FILLER:
+        return False
+    if tokens is not None and i > 0 and tokens[i - 1].norm in _ARTICLES:
         return False
     return i == 0 or not tok.text[:1].isupper()
 
@@ -457,6 +608,9 @@ def entity_before(
             if m.kind == "list" and lx.fold(m.text) in _BEFORE:
                 j = m.start - 1  # "the inventory *which* was rented": a relative pronoun
                 continue
+            if m.kind == "exist" and lx.fold(m.text) in _PERFECT:
+                j = m.start - 1  # "conductors who *have* conducted": an auxiliary, no "there is"
+                continue
             if m.kind not in _BEFORE_KINDS:
                 return None, False
             negated = True
@@ -475,6 +629,7 @@ def entity_before(
 
 
 _BUT = lx.words("but pero")
+_PERFECT = lx.words("have")  # the one auxiliary the scanner reads as "there is" (`EXIST_WORDS`)
 _CLAUSE_OPENERS = lx.words("that which who are is were was que son es")
 
 

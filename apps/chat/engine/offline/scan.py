@@ -50,6 +50,8 @@ def _marker_table() -> dict[tuple[str, ...], tuple[str, object]]:
         put(phrase, "dir", "asc")
     for phrase in lx.DESC_PHRASES:
         put(phrase, "dir", "desc")
+    for phrase in lx.ALPHA_PHRASES:
+        put(phrase, "dir", "alpha")
     for phrase, op in lx.AVERAGE_CMP.items():
         put(phrase, "cmpavg", op)
     for phrase in lx.NEG_PHRASES:

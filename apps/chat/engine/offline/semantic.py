@@ -47,6 +47,8 @@ CATEGORY_VALUES = 50
 _NUMBER_TYPES = ("INT", "REAL", "NUM", "DEC", "FLOA", "DOUB")
 # Words that name a row's label in any table: never a column by themselves.
 _NAMING_WORDS = frozenset((*_DISPLAY_NAMES, "description", "nombres", "names", "titles", "titulos"))
+# Naming words that say what a row is about rather than what it is called.
+_DESCRIPTION_WORDS = frozenset(("description", "descripcion", "descriptions", "descripciones"))
 
 
 @dataclass(frozen=True)
@@ -416,6 +418,8 @@ def _table_sem(table: TableInfo, columns: Mapping[tuple[str, str], ColumnSem]) -
 def _named_column(table: str, cols: list[ColumnSem]) -> str | None:
     """A text column named like a name in any style (`ProductName`, `last_name`, `CompanyName`,
     `nombre_cliente`): the one that also says the table's name first, else the first in order.
+    A column called a name or title wins over one called a description (`course_name` beside
+    `course_description`: the description is what a row is about, not what it is called).
     A person's name is a label even when it is personal data (a policy masks it in results)."""
     own = {tx.stem(w, "en") for w in tx.identifier_words(table)}
     found = []
@@ -424,8 +428,32 @@ def _named_column(table: str, cols: list[ColumnSem]) -> str | None:
             continue
         words = tx.identifier_words(c.name)
         if len(words) > 1 and (words[-1] in _NAMING_WORDS or words[0] in ("nombre", "titulo")):
-            found.append((not own & {tx.stem(w, "en") for w in words}, c.name))
-    return min(found)[1] if found else None
+            described = words[-1] in _DESCRIPTION_WORDS or words[0] in _DESCRIPTION_WORDS
+            found.append((not own & {tx.stem(w, "en") for w in words}, described, c.name))
+    return min(found)[-1] if found else None
+
+
+def linked_label(model: SemanticModel, table: str) -> tuple[str, str] | None:
+    """The label of the one row a table's row stands for, when the table names nothing itself:
+    a table with no name column of its own (`players(person_id, earnings, …)`) and exactly one
+    foreign key to a table whose rows have a name (`people.name`) is named by that name; "the
+    names of the players" are their people's names. None when it has a name, or refers to
+    several tables (or none)."""
+    info = model.tables.get(table)
+    if info is None or info.named:
+        return None
+    found = {
+        (fk.ref_table, fk.cardinality)
+        for fk in model.catalog.foreign_keys
+        if fk.table == table and fk.ref_table != table
+    }
+    if len(found) != 1:
+        return None  # a row of two tables at once (a mooring of a boat in a harbour)
+    other, cardinality = next(iter(found))
+    info = model.tables.get(other)
+    if cardinality not in ("many_to_one", "one_to_one") or info is None or not info.named:
+        return None
+    return (other, info.display) if info.display else None
 
 
 def slug(text: str) -> str:
@@ -577,15 +605,88 @@ def _fact_table(catalog: CatalogSnapshot, metrics: Mapping[str, MetricSem]) -> s
     return max(fks, key=lambda n: (score(n), len(catalog.table(n).columns), n))
 
 
-def _join_paths(catalog: CatalogSnapshot) -> dict[tuple[str, str], tuple]:
-    """Shortest FK path between every pair of tables (BFS; each step is an equi-join)."""
+def with_joins(model: SemanticModel, chosen: tuple) -> SemanticModel:
+    """The model whose join paths go through the `chosen` foreign keys (table, column,
+    ref_table, ref_column) wherever another key links the same two tables."""
+    steps = {tuple(step) for step in chosen}
+    if not steps:
+        return model
+    pairs = {frozenset((s[0], s[2])) for s in steps}
+    rivals = {
+        (fk.table, fk.column, fk.ref_table, fk.ref_column)
+        for fk in model.catalog.foreign_keys
+        if frozenset((fk.table, fk.ref_table)) in pairs
+    } - steps
+    return replace(model, paths=_join_paths(model.catalog, frozenset(rivals)))
+
+
+_KEY_WORDS = frozenset({"id", "key", "fk", "ref"})
+
+
+def _side_stems(name: str) -> frozenset[str]:
+    return frozenset(
+        tx.stem(w, "en") for w in tx.identifier_words(name) if w.lower() not in _KEY_WORDS
+    )
+
+
+def link_sides(
+    catalog: CatalogSnapshot,
+) -> tuple[dict[tuple[str, str], str], dict[tuple[str, str], tuple[str, ...]]]:
+    """The side a table with several foreign keys to one table joins on by default.
+
+    `Friend(student_id, friend_id)`, `film(language_id, original_language_id)`: two columns
+    of one table reference the same table. The subject side is the column named like the
+    referenced table (`language_id` of `language`) or its key column; else the one column whose
+    name does not repeat the link table's own word (`friend_id` of `Friend`, `liked_id` of
+    `Likes` name the other end's role, so `student_id` is the subject). Returns the chosen
+    column per (table, referenced table), and the columns of the pairs nothing decides
+    (`current_address_id`, `permanent_address_id`): a question joining those says which, or is
+    asked back.
+    """
+    sides: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    for fk in catalog.foreign_keys:
+        pair = sides.setdefault((fk.table, fk.ref_table), [])
+        if fk.column not in [c for c, _ in pair]:
+            pair.append((fk.column, fk.ref_column))
+    chosen: dict[tuple[str, str], str] = {}
+    undecided: dict[tuple[str, str], tuple[str, ...]] = {}
+    for (table, ref), columns in sides.items():
+        if len(columns) < 2:
+            continue
+        own = _side_stems(ref)
+        named = [c for c, rc in columns if _side_stems(c) == own or c.lower() == rc.lower() != "id"]
+        link = _side_stems(table)
+        plain = [c for c, _ in columns if not _side_stems(c) & link]
+        if len(named) == 1:
+            chosen[(table, ref)] = named[0]
+        elif not named and len(plain) == 1:
+            chosen[(table, ref)] = plain[0]
+        else:
+            undecided[(table, ref)] = tuple(c for c, _ in columns)
+    return chosen, undecided
+
+
+def _join_paths(
+    catalog: CatalogSnapshot, skipped: frozenset = frozenset()
+) -> dict[tuple[str, str], tuple]:
+    """Shortest FK path between every pair of tables (BFS; each step is an equi-join), past the
+    `skipped` foreign keys. Of two keys from one table to another, the default side
+    (`link_sides`) is joined unless a verb chose the other (its rivals are `skipped`)."""
     adjacency: dict[str, list[tuple[str, tuple[str, str, str, str]]]] = {
         t.name: [] for t in catalog.tables
     }
+    chosen, _ = link_sides(catalog)
+    # the pairs a verb decided: its chosen key is joined, whichever side it is
+    decided = {(s[0], s[2]) for s in skipped}
     for fk in catalog.foreign_keys:
         if fk.table not in adjacency or fk.ref_table not in adjacency:
             continue
         step = (fk.table, fk.column, fk.ref_table, fk.ref_column)
+        if step in skipped:
+            continue
+        side = chosen.get((fk.table, fk.ref_table))
+        if side is not None and fk.column != side and (fk.table, fk.ref_table) not in decided:
+            continue  # the other side of a link table: never the default join
         adjacency[fk.table].append((fk.ref_table, step))
         adjacency[fk.ref_table].append((fk.table, step))
     paths: dict[tuple[str, str], tuple] = {}
@@ -653,7 +754,47 @@ def _index_metrics(phrases: _Phrases, metrics: Mapping[str, MetricSem], lang: st
                 _add(phrases, word, Entry("metric", (profit[0].key,), GLOSS), lang)
 
 
+# Words that say a table is a container of rows, not what the rows are: `cars_data`,
+# `model_list`, `customer_info`, `tbl_orders`, `datos_clientes` (English after the head word,
+# Spanish and the `tbl` prefix before it).
+_CONTAINER_AFTER = lx.words("data info information details list lists table records")
+_CONTAINER_BEFORE = lx.words("tbl tb datos lista listado tabla registros")
+
+
+def container_head(name: str) -> str | None:
+    """The words of a table name without its container word (`cars_data` -> "cars"), or None
+    when the name has no such word or is nothing else."""
+    words = tx.identifier_words(name)
+    if len(words) < 2:
+        return None
+    if words[-1] in _CONTAINER_AFTER:
+        return " ".join(words[:-1])
+    if words[0] in _CONTAINER_BEFORE:
+        return " ".join(words[1:])
+    return None
+
+
 def _index_tables(phrases: _Phrases, catalog: CatalogSnapshot, lang: str) -> None:
+    own = {lx.identifier_key(t.name, lang) for t in catalog.tables} | {
+        lx.identifier_key(c.name, lang) for t in catalog.tables for c in t.columns
+    }
+    heads: dict[str, list[str]] = {}
+    for t in catalog.tables:
+        head = container_head(t.name)
+        others = {
+            lx.stem(w, lang)
+            for o in catalog.tables
+            if o.name != t.name
+            for w in tx.identifier_words(o.name)
+        }
+        # a head word that also modifies other tables' names (`cars_data` beside `car_makers`)
+        # is no noun of its own there: "the car models" would be read as rows of it
+        if head and not {lx.stem(w, lang) for w in head.split()} & others:
+            heads.setdefault(lx.phrase_key(head, lang), []).append(t.name)
+    for key, names in heads.items():
+        # the rows' own word names the table, unless another table or a column is called so
+        if key and key not in own and len(names) == 1:
+            phrases.setdefault(key, []).append(Entry("table", (names[0],), SYNONYM))
     for t in catalog.tables:
         _add_name(phrases, t.name, Entry("table", (t.name,), EXACT), lang)
         for synonym in t.synonyms:

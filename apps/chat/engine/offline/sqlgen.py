@@ -21,7 +21,7 @@ from . import lexicon as lx
 from .labels import person_name
 from .measures import metric_expression
 from .semantic import _DISPLAY_NAMES as DISPLAY_NAMES
-from .semantic import SemanticModel
+from .semantic import SemanticModel, with_joins
 from .shown import plain_groups
 
 
@@ -393,7 +393,14 @@ class _Builder:
                 conditions.append(node if f.op == "like" else exp.Not(this=node))
             else:
                 raise PlanError(f"unknown filter op {f.op}")
+        alternatives: dict[tuple[str, str], list[exp.Expression]] = {}
         for f in p.numeric_filters:
+            if f.alternative:  # "in 2014 or 2015": any of the values of one column
+                same = alternatives.setdefault((f.table, f.column), [])
+                if not same:
+                    conditions.append(exp.Paren(this=exp.false()))  # replaced below
+                same.append(_compare(self.num(f.table, f.column), f.op, f.value))
+                continue
             if f.average:  # "above the average": the mean of the whole column
                 own = self._as_number(exp.column(f.column), f.table)
                 mean = exp.select(exp.Avg(this=own)).from_(f.table)
@@ -414,6 +421,12 @@ class _Builder:
                 conditions.append(node)
                 continue
             conditions.append(_compare(self.num(f.table, f.column), f.op, f.value))
+        if alternatives:
+            ors = iter(exp.paren(exp.or_(*same)) for same in alternatives.values())
+            conditions = [
+                next(ors) if isinstance(c, exp.Paren) and isinstance(c.this, exp.Boolean) else c
+                for c in conditions
+            ]
         if p.time_range:
             condition = self._range_condition(p.time_range)
             if condition is not None:
@@ -988,6 +1001,8 @@ def _compare(column: exp.Expression, op: str, value: float) -> exp.Expression:
 
 def compile_sql(plan: QueryPlan, model: SemanticModel) -> str:
     """The SQL of `plan` in the model's dialect; raises PlanError when it cannot be built."""
+    if plan.joins:  # "the stores managed by X": through the foreign key the verb chose
+        model = with_joins(model, plan.joins)
     if plan.groups_counted:
         return _groups_counted(plan, model).sql(dialect=_dialect(model))
     select = _Builder(plan, model).build()

@@ -52,6 +52,10 @@ _MESSAGES = {
         "«{detail}» puede referirse a varias columnas. ¿De qué tabla lo quieres?",
         "“{detail}” could mean several columns. Which table do you mean?",
     ),
+    "link_side": (
+        "Las tablas se unen por cualquiera de estas columnas: {detail}. ¿Por cuál lo quieres?",
+        "The tables join through either of these columns: {detail}. Which one do you mean?",
+    ),
     "rank_without_dimension": (
         "¿Qué quieres ordenar? Indica qué comparar en el ranking, por ejemplo productos o "
         "regiones.",

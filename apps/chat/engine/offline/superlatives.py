@@ -88,6 +88,8 @@ _LAST_ES = lx.words("ultimo ultima ultimos ultimas")
 _DATE_OF = lx.words("date fecha")
 _OF_THE = lx.words("of the de del el la los las")
 _WHEN = lx.words("when cuando")
+# "the customer who made the earliest rental", "el cliente que hizo el primer alquiler".
+_WHO = lx.words("who that which que quien quienes cual")
 _WHEN_VERBS = lx.words("did was were is fue fueron es happen happened occur occurred take place")
 # "life expectancy is longer than 72": a size comparative after a column compares that column.
 _SIZE_THAN_EN = {
@@ -128,8 +130,9 @@ def read_superlatives(model: SemanticModel, tokens: list[lx.Token]) -> list[lx.T
         _size_before_column,
         _size_after_column,
         _amount_of,
-        _extreme_of_row,
+        _related_extreme_row,
         _time_extreme,
+        _extreme_of_row,
         _date_of_extreme_row,
         _size_than_after_column,
         _how_long_is_column,
@@ -361,11 +364,33 @@ def _amount_of(model: SemanticModel, tokens: list[lx.Token]) -> list[lx.Token] |
         None,
     )
     if at is None:
-        return None
+        return _amount_of_rows(model, tokens)
     mentions, _ = scan(model, tokens)
     if _mention_at(mentions, at) is not None or not _names_column(_mention_at(mentions, at + 2)):
-        return None
+        return _amount_of_rows(model, tokens)
     return [*tokens[:at], *tokens[at + 2 :]]
+
+
+def _amount_of_rows(model: SemanticModel, tokens: list[lx.Token]) -> list[lx.Token] | None:
+    """ "the nation that uses the greatest amount of languages": "amount/quantity of" a table's
+    rows after a superlative is "number of" them (a count per row ranked)."""
+    at = next(
+        (
+            i
+            for i in range(1, len(tokens) - 2)
+            if tokens[i].norm in _AMOUNT
+            and tokens[i + 1].norm in _AMOUNT_OF
+            and tokens[i - 1].norm in lx.MOST_WORDS | lx.LEAST_WORDS
+        ),
+        None,
+    )
+    if at is None or tokens[0].lang != "en":
+        return None
+    mentions, _ = scan(model, tokens)
+    rows = _mention_at(mentions, at + 2)
+    if _mention_at(mentions, at) is not None or not _names_table(rows):
+        return None
+    return [*tokens[:at], _word(tokens[at], "number"), *tokens[at + 1 :]]
 
 
 def _extreme_of_row(model: SemanticModel, tokens: list[lx.Token]) -> list[lx.Token] | None:
@@ -485,6 +510,68 @@ def _names_table(mention: Mention | None) -> bool:
         and not mention.has("value")
         and len({e.ref[0] for e in mention.of("table")}) == 1
     )
+
+
+def _related_extreme_row(model: SemanticModel, tokens: list[lx.Token]) -> list[lx.Token] | None:
+    """ "the customer who made the earliest rental", "the member with the latest session", "el
+    cliente que hizo el primer alquiler": the row of another table whose related row is the
+    first (last) by its own date column, said "with the lowest (highest) <date column>" (the
+    planner ranks the related rows by it, `planner._owner_of_the_row`). Only after "who/that
+    <verb>" or "with/has", and with a table before them; "the date of the earliest payment" is
+    `_date_of_extreme_row`."""
+    mentions, _ = scan(model, tokens)
+    for i in range(2, len(tokens)):
+        found = _extreme_table(model, tokens, mentions, i) or _extreme_date(
+            model, tokens, mentions, i
+        )
+        if found is None:
+            continue
+        latest, rows = found
+        if _names_dates(model, rows):  # "who made the earliest rental date"
+            column = " ".join(tokens[k].text for k in range(rows.start, rows.end))
+        else:
+            column = _own_date(model, rows.of("table")[0].ref[0])
+        if column is None:
+            return None
+        first = min(i, rows.start)  # "the earliest rental", "el alquiler más antiguo"
+        if first == 0 or tokens[first - 1].norm not in _ALL_THE:
+            return None
+        lead = first - 1
+        verbs = 0
+        while lead > 0 and tokens[lead - 1].norm not in _WHO | _HAVING_THE and verbs < 2:
+            at = _mention_at(mentions, lead - 1)
+            if (at is not None and at.kind == "schema") or tokens[lead - 1].kind != "word":
+                return None
+            lead, verbs = lead - 1, verbs + 1
+        said = tokens[lead - 1].norm if lead > 0 else ""
+        if not (said in _WHO and verbs) and not (said in _HAVING_THE - _ALL_THE and not verbs):
+            return None
+        if not any(m.kind == "schema" and m.has("table") and m.end < lead for m in mentions):
+            return None
+        end = rows.end + 2 if rows.start < i else rows.end  # "más antiguo" after the table
+        en = tokens[0].lang == "en"
+        order = ("highest" if latest else "lowest") if en else ("mayor" if latest else "menor")
+        words = " ".join(tx.identifier_words(column))
+        made = lx.tokenize(
+            f"with the {order} {words}" if en else f"con la {order} {words}", tokens[0].lang
+        )
+        return [*tokens[: lead - 1], *made, *tokens[end:]]
+    return None
+
+
+def _extreme_date(
+    model: SemanticModel, tokens: list[lx.Token], mentions: list[Mention], i: int
+) -> tuple[bool, Mention] | None:
+    """ "earliest rental date", "most recent payment date" from token `i` (English): (latest?,
+    the date column's mention)."""
+    token = tokens[i]
+    if token.lang != "en":
+        return None
+    latest, skip = _WHEN_EN.get(token.norm), 1
+    if token.norm == "most" and i + 1 < len(tokens) and tokens[i + 1].norm in _RECENT:
+        latest, skip = True, 2
+    rows = _mention_at(mentions, i + skip)
+    return (latest, rows) if latest is not None and _names_dates(model, rows) else None
 
 
 def _date_of_extreme_row(model: SemanticModel, tokens: list[lx.Token]) -> list[lx.Token] | None:

@@ -75,23 +75,41 @@ def _reading(
     lang = token.lang if token.lang in model.phrases else "es"
     whole: dict[frozenset, tuple[str, str]] = {}
     partial: dict[frozenset, tuple[str, str]] = {}
+    heads: set[frozenset] = set()
     for phrase in tx.synonyms(word, lang):
         found = _catalog_phrase(model, phrase, lang)
         if found is not None and _in_context(found[1], tables) and not found[1] & named:
             key, refs = found
             fragment = all(e.quality < GLOSS for e in model.lookup(key, lang) or ())
             (partial if fragment else whole).setdefault(refs, (key, phrase))
+        elif found is None and (head := _head_table(model, phrase, lang)) is not None:
+            heads.add(head)
     # a synonym naming a whole name ("nations" -> "country") is stronger than one naming a
     # word of a column's name ("state" of `HeadOfState`): the words of names only count alone
     reached = whole or partial
     if len(reached) != 1:
         return None  # none, or two meanings the catalog tells apart: ask, naming the word
+    if any(not head & refs for head in heads for refs in reached):
+        return None  # "curriculum": a program, or a course (of study)? Ask, naming the word
     key, phrase = next(iter(reached.values()))
     norm = phrase.replace(" ", "_")
     last = word.rsplit(" ", 1)[-1]
     if " " not in phrase and tx.is_plural(last, lang) and not tx.is_plural(phrase, lang):
         norm = _plural_en(phrase)
     return norm, key, phrase
+
+
+def _head_table(model: SemanticModel, phrase: str, lang: str) -> frozenset | None:
+    """The table a multi-word synonym's head noun names ("course" of "course of study"), as
+    refs like `_catalog_phrase`'s; None for one word or a head naming no table. Such a
+    synonym does not make a reading, but it makes another one unsure."""
+    words = phrase.split()
+    if len(words) < 2:
+        return None
+    head = words[0] if "of" in words or "de" in words else words[-1]
+    found = _catalog_phrase(model, head, lang)
+    tables = frozenset(r for r in found[1] if r[0] == "table") if found is not None else ()
+    return tables or None
 
 
 def _in_context(refs: frozenset, tables: frozenset[str]) -> bool:

@@ -47,6 +47,8 @@ def _inflected(word: str, lang: str) -> bool:
     """A participle or a conjugated verb, by its ending (English or Spanish)."""
     if word in _EN_IRREGULAR:
         return True
+    if lang != "es" and tx.verb_lemma(word) is not None:  # "taught", "led": WordNet's list
+        return True
     if lang == "es":  # the stemmer keeps irregular preterites whole ("produjeron")
         return len(word) > 5 and word.endswith(_ES_ENDINGS)
     return word.endswith(_EN_ENDINGS) and tx.stem(word, lang) != word
@@ -128,7 +130,7 @@ def year_verbs(
     unknown = set(unmapped)
     found: dict[int, YearVerb] = {}
     for i, tok in enumerate(tokens):
-        if i in at or tok.text not in unknown or not verb_shaped(tok, i):
+        if i in at or tok.text not in unknown or not verb_shaped(tok, i, tokens):
             continue
         if not _inflected(tok.norm, tok.lang) or not _time_after(tokens, at, i):
             continue
@@ -230,7 +232,7 @@ def column_verbs(
     joined = _joined_tables(model, named) - named
     swap: dict[int, list[str]] = {}
     for i, tok in enumerate(tokens):
-        if i in at or tok.text not in unknown or not verb_shaped(tok, i):
+        if i in at or tok.text not in unknown or not verb_shaped(tok, i, tokens):
             continue
         if not _comparison_after(tokens, at, i) or _after_or(tokens, i):
             continue  # after "or": a second condition the plan would AND with the first
@@ -405,7 +407,7 @@ def frequency_verbs(
     at = mentions_by_token(mentions)
     unknown = set(unmapped)
     for i, tok in enumerate(tokens):
-        if i in at or tok.text not in unknown or not verb_shaped(tok, i):
+        if i in at or tok.text not in unknown or not verb_shaped(tok, i, tokens):
             continue
         if not _inflected(tok.norm, tok.lang):
             continue

@@ -1,0 +1,65 @@
+"""Several values of one numeric column: "born in 1948 or 1949", "in 2014 or 2015".
+
+One row holds one value of a column, so two equalities on the same column never both hold:
+said with "or"/"either" ("o", "u") they are alternatives (OR-ed: `NumericFilter.alternative`);
+said otherwise ("in 2014 and 2015") the question wants something else (rows of both, a
+comparison) and is asked back rather than answered with no rows.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from ..plan import QueryPlan
+from . import lexicon as lx
+from .parser import Clarify, Unclear
+
+_OR_WORDS = frozenset({"or", "either", "o", "u"})
+
+
+def alternatives_on_one_column(plan: QueryPlan, tokens) -> QueryPlan:  # noqa: ANN001
+    """OR the equalities of one numeric column said as alternatives; ask back the others."""
+    counts: dict[tuple[str, str], int] = {}
+    for f in plan.numeric_filters:
+        if f.op == "=" and not (f.average or f.than):
+            counts[(f.table, f.column)] = counts.get((f.table, f.column), 0) + 1
+    repeated = {key for key, n in counts.items() if n > 1}
+    if not repeated:
+        return plan
+    if not any(t.norm in _OR_WORDS for t in tokens):
+        raise Unclear(Clarify.NUMERIC_FILTER)
+    filters = tuple(
+        replace(f, alternative=True)
+        if f.op == "=" and not (f.average or f.than) and (f.table, f.column) in repeated
+        else f
+        for f in plan.numeric_filters
+    )
+    return plan.with_changes(numeric_filters=filters)
+
+
+# English superlatives of a row ("the youngest singer", "the stadium with the highest average"):
+# a plan that orders, limits, keeps or compares nothing has not read them.
+_SUPERLATIVES = lx.words(
+    """
+    youngest oldest highest lowest largest smallest biggest greatest newest earliest shortest
+    longest tallest heaviest lightest cheapest fastest slowest
+    """
+)
+
+
+def superlative_read(plan: QueryPlan, question: str, model) -> None:  # noqa: ANN001
+    """Ask back a question whose superlative no part of the plan consumed (every row answered)."""
+    word = next((w for w in re.findall(r"[a-z]+", question.lower()) if w in _SUPERLATIVES), None)
+    if word is None:
+        return
+    if plan.order or plan.limit or plan.listing_order or plan.having or plan.rank_within:
+        return
+    if any(f.than or f.average for f in plan.numeric_filters) or plan.rows_plan is not None:
+        return
+    if any(
+        (m := model.metrics.get(ref.key)) is None or m.agg in ("min", "max", "other")
+        for ref in plan.metrics
+    ):
+        return
+    raise Unclear(Clarify.UNUSED_WORD, word)
