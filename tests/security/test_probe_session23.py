@@ -174,6 +174,8 @@ ORACLES = [
     "how many orders of people whose address line 1 is '{}'?",
     "count addresses where line 1 is not '{}'",
     "how many addresses whose line 1 contains '{}'?",
+    "people who live at an address with line 1 '{}'",
+    "who lives at '{}'?",
 ]
 
 
@@ -225,6 +227,10 @@ READS = [
     "¿qué personas no tienen pedidos?",
     "the address of the person with the most orders",
     "the people in the country with the most addresses",
+    "which person placed the most orders?",
+    "the city of the person with the most orders",
+    "the country of the person who placed the largest order",
+    "¿qué persona hizo más pedidos?",
 ]
 
 
