@@ -214,3 +214,10 @@ def engine_asks(model, question: str):  # noqa: ANN001, ANN201
     result = interpret(question, model)
     assert result.route == "CLARIFY", (question, result.sql)
     return result
+
+
+def engine_rows(database, question: str) -> list:  # noqa: ANN001
+    """The rows the engine's SQL for `question` returns on a test's own database (`database`
+    is the (model, connection) pair `engine_database` gives)."""
+    model, conn = database
+    return conn.execute(engine_reads(model, question).sql).fetchall()

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from apps.chat.tests.support import engine_asks, engine_database, engine_reads
+from apps.chat.tests.support import engine_asks, engine_database, engine_rows
 
 _SCHEMA = """
     CREATE TABLE clubs (club_id INTEGER PRIMARY KEY, club_name TEXT);
@@ -41,11 +41,6 @@ def club(tmp_path_factory):  # noqa: ANN001, ANN201
     conn.close()
 
 
-def _rows(club, question: str) -> list:  # noqa: ANN001
-    model, conn = club
-    return conn.execute(engine_reads(model, question).sql).fetchall()
-
-
 @pytest.mark.parametrize(
     ("question", "expected"),
     [
@@ -57,13 +52,13 @@ def _rows(club, question: str) -> list:  # noqa: ANN001
 def test_the_row_whose_related_row_has_the_extreme_value(club, question, expected):
     """A superlative right before a column of related rows: ORDER BY it LIMIT 1 through the
     foreign key, not the largest sum per member."""
-    assert _rows(club, question) == expected
+    assert engine_rows(club, question) == expected
 
 
 def test_a_total_said_keeps_the_sum_per_row(club):
-    assert _rows(club, "What is the first name of the member with the highest total fee?") == [
-        ("Cid",)
-    ]
+    assert engine_rows(
+        club, "What is the first name of the member with the highest total fee?"
+    ) == [("Cid",)]
 
 
 @pytest.mark.parametrize(
@@ -91,20 +86,24 @@ def test_related_extremes_that_may_mean_a_sum_are_asked_back(club, question):
 )  # fmt: skip
 def test_the_row_whose_related_row_is_first_or_last_in_time(club, question, expected):
     """The related table's own date column orders its rows (natively: dates, not numbers)."""
-    assert _rows(club, question) == expected
+    assert engine_rows(club, question) == expected
 
 
 def test_the_date_of_the_first_row_is_still_its_minimum(club):
-    assert _rows(club, "What was the date of the earliest session?") == [("2024-01-02 09:00:00",)]
+    assert engine_rows(club, "What was the date of the earliest session?") == [
+        ("2024-01-02 09:00:00",)
+    ]
 
 
 def test_the_greatest_amount_of_related_rows_is_their_number(club):
-    rows = _rows(club, "What is the first name of the member with the greatest amount of sessions?")
+    rows = engine_rows(
+        club, "What is the first name of the member with the greatest amount of sessions?"
+    )
     assert rows in ([("Ann",)], [("Cid",)])  # two sessions each
 
 
 def test_both_before_a_list_of_columns_is_no_condition(club):
-    assert _rows(club, "List both first name and last name of the members.") == [
+    assert engine_rows(club, "List both first name and last name of the members.") == [
         ("Ann", "Lee"),
         ("Bob", "Ray"),
         ("Cid", "Poe"),

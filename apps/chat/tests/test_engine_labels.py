@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import pytest
 
-from apps.chat.tests.support import engine_asks, engine_database, engine_reads
+from apps.chat.tests.support import engine_asks, engine_database, engine_rows
 
 _SCHEMA = """
     CREATE TABLE persons (person_id INTEGER PRIMARY KEY, name TEXT, born TEXT, weight REAL);
@@ -51,11 +51,6 @@ def fleet(tmp_path_factory):  # noqa: ANN001, ANN201
     conn.close()
 
 
-def _rows(fleet, question: str) -> list:  # noqa: ANN001
-    model, conn = fleet
-    return conn.execute(engine_reads(model, question).sql).fetchall()
-
-
 @pytest.mark.parametrize(
     ("question", "expected"),
     [
@@ -64,7 +59,7 @@ def _rows(fleet, question: str) -> list:  # noqa: ANN001
     ],
 )
 def test_a_table_called_with_a_container_word_is_named_by_its_rows(fleet, question, expected):
-    assert _rows(fleet, question) == expected
+    assert engine_rows(fleet, question) == expected
 
 
 def test_a_container_word_shared_by_two_tables_names_neither(fleet):
@@ -82,12 +77,12 @@ def test_a_container_word_shared_by_two_tables_names_neither(fleet):
     ],
 )
 def test_in_alphabetical_order_sorts_the_rows_by_their_label(fleet, question):
-    rows = _rows(fleet, question)
+    rows = engine_rows(fleet, question)
     assert [row[0] for row in rows] == ["Abel", "Mia", "Ned", "Zoe"]
 
 
 def test_descending_alphabetical_order_is_descending(fleet):
-    rows = _rows(fleet, "List the names of the persons in descending alphabetical order.")
+    rows = engine_rows(fleet, "List the names of the persons in descending alphabetical order.")
     assert [row[0] for row in rows] == ["Zoe", "Ned", "Mia", "Abel"]
 
 
@@ -104,11 +99,11 @@ def test_alphabetical_order_with_no_text_listed_is_not_guessed(fleet):
     ],
 )
 def test_a_nameless_table_is_named_by_the_named_table_it_refers_to(fleet, question, expected):
-    assert {row[0] for row in _rows(fleet, question)} == expected
+    assert {row[0] for row in engine_rows(fleet, question)} == expected
 
 
 def test_names_of_riders_sorted_by_their_own_column(fleet):
-    rows = _rows(fleet, "List the names of riders in descending order of points.")
+    rows = engine_rows(fleet, "List the names of riders in descending order of points.")
     assert [row[0] for row in rows] == ["Abel", "Mia", "Zoe"]
 
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import pytest
 
-from apps.chat.tests.support import engine_asks, engine_database, engine_reads
+from apps.chat.tests.support import engine_asks, engine_database, engine_reads, engine_rows
 
 _SCRIPT = """
     CREATE TABLE shelf_kinds (shelf_kind_code TEXT PRIMARY KEY, shelf_kind_description TEXT);
@@ -55,15 +55,10 @@ def library(tmp_path_factory):  # noqa: ANN001, ANN201
     conn.close()
 
 
-def _rows(library, question: str) -> list:  # noqa: ANN001
-    model, conn = library
-    return conn.execute(engine_reads(model, question).sql).fetchall()
-
-
 def test_the_names_of_rows_are_the_name_column_not_the_description(library):
     model, _conn = library
     assert model.tables["books"].display == "book_name"
-    rows = _rows(library, "What are the ids and names of books with the most loans?")
+    rows = engine_rows(library, "What are the ids and names of books with the most loans?")
     assert ("Dune",) in [tuple(v for v in r if isinstance(v, str)) for r in rows]
     assert all("a" not in r for r in rows)
 
@@ -113,7 +108,7 @@ def racks(tmp_path_factory):  # noqa: ANN001, ANN201
 
 
 def test_the_table_said_once_in_the_singular_with_the_greatest_number_is_one_row(racks):
-    rows = _rows(
+    rows = engine_rows(
         racks, "Return the id and rack code of the rack used by the greatest number of boxes."
     )
     assert [sorted(map(str, r[:2])) for r in rows] == [["2", "R2"]]
@@ -123,7 +118,7 @@ def test_a_column_of_two_tables_said_for_all_rows_of_one_lists_that_column(libra
     model, _conn = library
     result = engine_reads(model, "Show all distinct shelf kind codes for all shelves.")
     assert result.plan.listing and [c.column for c in result.plan.listing] == ["shelf_kind_code"]
-    rows = _rows(library, "Show all distinct shelf kind codes for all shelves.")
+    rows = engine_rows(library, "Show all distinct shelf kind codes for all shelves.")
     assert sorted(rows) == [("OAK",), ("PINE",)]
 
 

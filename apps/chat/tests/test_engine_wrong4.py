@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from apps.chat.tests.support import engine_asks, engine_database, engine_reads
+from apps.chat.tests.support import engine_asks, engine_database, engine_rows
 
 _SCHEMA = """
     CREATE TABLE members (id INTEGER PRIMARY KEY, name TEXT, birth_year INTEGER);
@@ -39,11 +39,6 @@ def club(tmp_path_factory):  # noqa: ANN001, ANN201
     conn.close()
 
 
-def _rows(club, question: str) -> list:  # noqa: ANN001
-    model, conn = club
-    return conn.execute(engine_reads(model, question).sql).fetchall()
-
-
 @pytest.mark.parametrize(
     ("question", "expected"),
     [
@@ -53,7 +48,7 @@ def _rows(club, question: str) -> list:  # noqa: ANN001
 )
 def test_self_referencing_link_table_counts_the_subject_side(club, question, expected):
     # `buddy_id` repeats the link table's own word: it names the other end, not the subject
-    assert _rows(club, question) == expected
+    assert engine_rows(club, question) == expected
 
 
 def test_two_roles_of_one_table_say_which_or_are_asked(club):
@@ -65,7 +60,7 @@ def test_two_roles_of_one_table_say_which_or_are_asked(club):
 def test_values_of_one_number_column_joined_by_or_are_alternatives(club):
     # one row holds one year: "1948 or 1949" is either, never both (an empty AND)
     question = "Show the names of members whose birth year is either 1948 or 1949."
-    assert sorted(_rows(club, question)) == [("Ann",), ("Dee",)]
+    assert sorted(engine_rows(club, question)) == [("Ann",), ("Dee",)]
 
 
 def test_values_of_one_number_column_joined_by_and_are_asked(club):
