@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from apps.chat.tests.support import engine_asks, engine_database, engine_rows
+from apps.chat.tests.support import engine_asks, engine_database, engine_reads, engine_rows
 
 _SCHEMA = """
     CREATE TABLE clubs (club_id INTEGER PRIMARY KEY, club_name TEXT);
@@ -123,3 +123,44 @@ def test_a_word_after_an_article_is_no_relation_verb(club, question):
     unread, the word is asked back."""
     model, _conn = club
     assert engine_asks(model, question)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Which member has the largest session?",
+        "the first name of the member who booked the biggest session",
+        "Which member has the smallest session?",
+    ],
+)
+def test_the_size_of_one_row_is_no_count_of_rows(club, question):
+    """ "the largest session" (singular) is one session's size, by a column nobody named, not
+    the number of sessions ("the most sessions"): asked back, never the member with the most."""
+    model, _conn = club
+    assert "size_of_row" in engine_asks(model, question).notes
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["Which member has the most sessions?", "the member with the largest number of sessions"],
+)
+def test_the_most_rows_is_still_their_count(club, question):
+    (row,) = engine_rows(club, question)
+    assert row[-1] == 2, row  # Ann and Cid have two sessions each, Bob one
+
+
+def test_the_size_of_one_row_in_spanish(tmp_path):
+    """ "el pedido más grande": the size said after the noun, as Spanish does."""
+    model, conn = engine_database(
+        tmp_path / "es.db",
+        """CREATE TABLE clientes (cliente_id INTEGER PRIMARY KEY, nombre TEXT);
+        CREATE TABLE pedidos (pedido_id INTEGER PRIMARY KEY,
+            cliente_id INTEGER REFERENCES clientes(cliente_id), importe REAL);""",
+        {
+            "clientes": [(1, "Ana"), (2, "Luis")],
+            "pedidos": [(1, 1, 5.0), (2, 1, 6.0), (3, 2, 90.0)],
+        },
+    )
+    conn.close()
+    assert "size_of_row" in engine_asks(model, "el cliente con el pedido más grande").notes
+    assert engine_reads(model, "el cliente con más pedidos").sql

@@ -272,6 +272,7 @@ def _interpret(
         plan = alternatives_on_one_column(plan, said[0])  # "in 2014 or 2015": either value
         check_year_verbs(plan, year_read)
         _check_largest_of_rows(plan, mentions, model)
+        _check_size_of_one_row(plan, mentions)
         if groups_counted:
             if not plan.having or not plan.dimensions:
                 raise Unclear(Clarify.NUMERIC_FILTER)
@@ -1136,6 +1137,42 @@ def _check_largest_of_rows(plan: QueryPlan, mentions: list, model: SemanticModel
             e.ref for e in said.entries
         }:
             raise Unclear(Clarify.LARGEST_OF_ROWS, said.text)
+
+
+# Superlatives of size: said of one row of a table ("the largest order", "el pedido más
+# grande"), never its number.
+_SIZE_OF_ONE = frozenset({"largest", "biggest", "smallest", "mayor", "menor"})
+_SIZE_OF_ONE_AFTER = frozenset(
+    {"mas grande", "mas pequeno", "mas pequena", "mas grandes", "mas pequenos", "mas pequenas"}
+)
+
+
+def _check_size_of_one_row(plan: QueryPlan, mentions: list) -> None:
+    """ "the person with the largest order": a size superlative of one row of a table (said in
+    the singular) is that row's size, not the number of rows ("the most orders"); which measure
+    makes an order large is not said, so it is asked back rather than read as a count."""
+    if plan.order is None or plan.order.metric >= len(plan.metrics):
+        return
+    if not plan.metrics[plan.order.metric].key.startswith("count:"):
+        return
+    counted = plan.metrics[plan.order.metric].key.removeprefix("count:")
+
+    def one_row(said) -> bool:  # noqa: ANN001
+        return (
+            said.kind == "schema"
+            and not said.plural
+            and not said.has("value")
+            and counted in {e.ref[0] for e in said.of("table")}
+        )
+
+    for first, second in itertools.pairwise(mentions):
+        if second.start != first.end:
+            continue
+        before = first.kind in ("most", "least") and lx.fold(first.text) in _SIZE_OF_ONE
+        after = second.kind in ("most", "least") and lx.fold(second.text) in _SIZE_OF_ONE_AFTER
+        if (before and one_row(second)) or (after and one_row(first)):
+            # "the largest order", "el pedido más grande"
+            raise Unclear(Clarify.SIZE_OF_ROW, f"{first.text} {second.text}")
 
 
 def _table_rows(mention) -> bool:  # noqa: ANN001

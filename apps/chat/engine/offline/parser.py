@@ -47,6 +47,7 @@ class Clarify(StrEnum):
     NUMERIC_FILTER = "numeric_filter"  # a number whose column cannot be told
     RANK_WITHOUT_DIMENSION = "rank_without_dimension"  # "the top" of nothing
     LARGEST_OF_ROWS = "largest_of_rows"  # "the largest X for the groups": which one
+    SIZE_OF_ROW = "size_of_row"  # "the largest order": by which column, or the most orders?
     SHARE = "share"  # a share of an unclear whole
     FORECAST = "forecast"  # a forecast the engine does not make
     WHY = "why"  # a why-question with nothing to decompose

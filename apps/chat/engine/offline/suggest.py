@@ -65,6 +65,12 @@ _MESSAGES = {
         "¿«{detail}» mayor de una sola fila, o el mayor total por grupo? ¿Puedes indicarlo?",
         "The largest “{detail}” of one row, or the largest total per group? Could you say which?",
     ),
+    "size_of_row": (
+        "¿Qué columna lo hace «{detail}» (por ejemplo «con el mayor importe»)? ¿O quieres decir "
+        "cuántos hay («con más …»)?",
+        "Which column makes it the “{detail}” (for example “with the largest amount”)? Or do "
+        "you mean how many there are (“with the most …”)?",
+    ),
     "numeric_filter": (
         "No sé a qué columna aplicar esa condición numérica. ¿Puedes indicarla?",
         "I'm not sure which column that numeric condition applies to. Could you name it?",
