@@ -186,6 +186,7 @@ def _interpret(
             _entity_rows(model, tokens, mentions)
             or related_rows(model, tokens, mentions, related)
             or rows_without(model, tokens, mentions)
+            or _rows_except(model, tokens, mentions)
         )
         if having_rows is not None:  # "clientes que nunca compraron en Online" -> "ventas … Online"
             tokens = having_rows.tokens
@@ -787,12 +788,62 @@ def _both_columns(tokens: list[lx.Token], mentions: list) -> list[lx.Token] | No
     for i, token in enumerate(tokens[:-2]):
         if token.norm not in _BOTH:
             continue
-        said = next((m for m in mentions if m.start == i + 1), None)
+        at = i + 1
+        while at < len(tokens) - 1 and tokens[at].norm in _COLUMN_ARTICLES:
+            at += 1  # "show both the name and the id"
+        said = next((m for m in mentions if m.start == at), None)
         if said is None or said.kind != "schema" or not said.has("column") or said.has("value"):
             return None
         if said.end >= len(tokens) or tokens[said.end].norm not in _AND:
             return None
         return [*tokens[:i], *tokens[i + 1 :]]
+    return None
+
+
+_EXCEPT = lx.words("except excepto salvo exceptuando")
+_EXCEPT_FOR = lx.words("for para a")
+_EXCEPT_ARTICLES = lx.words("the los las")
+_EXCEPT_HAVING = {
+    "en": (("having",), ("with",), ("that", "have"), ("which", "have"), ("who", "have")),
+    "es": (("con",), ("que", "tienen"), ("que", "tengan")),
+}
+
+
+def _rows_except(model: SemanticModel, tokens: list[lx.Token], mentions: list):  # noqa: ANN202
+    """ "all stadiums except for stadiums having a concert in 2014", "todos los estadios
+    excepto los estadios con un concierto en 2014": the rows of a table but those that have
+    related rows are the rows with none (`rows_without`): read as "stadiums without a concert
+    in 2014". Only when the table is named again right after the except word, then a word
+    saying "having"; anything else ("films longer than 100, except those who cost …": a
+    condition on the rows themselves) is left as it was (asked back)."""
+    for k, m in enumerate(mentions[:-1]):
+        if m.kind != "neg" or tokens[m.start].norm not in _EXCEPT or k == 0:
+            continue
+        before = mentions[k - 1]
+        i = m.end
+        while i < len(tokens) and tokens[i].norm in _EXCEPT_FOR | _EXCEPT_ARTICLES:
+            i += 1
+        tables = {e.ref[0] for e in before.of("table")}
+        if before.kind != "schema" or not tables or i >= len(tokens):
+            return None
+        if tokens[i].norm in _THOSE:  # "except those having …": the rows named before
+            end = i + 1
+        else:
+            again = next((n for n in mentions if n.start == i), None)
+            if again is None or again.kind != "schema" or again.has("value"):
+                return None
+            if tables != {e.ref[0] for e in again.of("table")}:
+                return None
+            end = again.end
+        lang = "es" if tokens[m.start].lang == "es" else "en"
+        norms = tuple(t.norm for t in tokens[end:])
+        said = next((h for h in _EXCEPT_HAVING[lang] if norms[: len(h)] == h), None)
+        if said is None or before.end != m.start:
+            return None
+        word = "sin" if lang == "es" else "without"
+        without = replace(tokens[m.start], text=word, norm=word, key=lx.word_key(word, lang))
+        rewritten = [*tokens[: m.start], without, *tokens[end + len(said) :]]
+        return rows_without(model, rewritten, scan(model, rewritten)[0])
     return None
 
 
@@ -813,6 +864,7 @@ def _rows_of_a_table(tokens: list[lx.Token], mentions: list) -> list[lx.Token] |
 
 
 _NEVER = lx.words("never nunca jamas")
+_COLUMN_ARTICLES = lx.words("the el la los las")
 _ANY = lx.words("any ningun ninguna ninguno")
 _BOTH = lx.words("both ambos ambas")
 _AND = lx.words("and y e")

@@ -143,6 +143,9 @@ def _negated(ctx: Context, i: int) -> bool:
         if m.kind == "neg" or m.kind == "without" and j == i - 1:
             ctx.used.add(j)
             return True
+        if m.kind == "exist" and j > 0 and ctx.mentions[j - 1].kind == "neg":
+            ctx.used.update({j - 1, j})  # "that do not have the nationality USA"
+            return True
         if j in ctx.qualifiers or m.kind == "conj" or is_value(ctx, j):
             j -= 1
             continue

@@ -774,7 +774,9 @@ def check_relations(plan: QueryPlan, model: SemanticModel, relations: Relations)
     French" asks for both, not one row per language)."""
     for relation in relations.found:
         negative = [f for f in plan.filters if f.op in ("!=", "not in")]
-        if relation.one_each:  # "not built by X": X is the one maker of each model
+        # "channels that do not use English": a value of the rows' own column, one per row
+        own = relation.values and relation.right == {plan.table} and plan.table in relation.left
+        if relation.one_each or own:  # "not built by X": X is the one maker of each model
             if not any(f.table in relation.right for f in negative):
                 raise Unclear(Clarify.UNUSED_WORD, relation.verb)
         elif relation.negated and not (plan.rows_plan is not None and plan.rows_absent):
@@ -791,7 +793,7 @@ def check_relations(plan: QueryPlan, model: SemanticModel, relations: Relations)
             grouped = {d.table for d in plan.dimensions} & relation.right
             if not counted & relation.right or grouped - relation.left:
                 raise Unclear(Clarify.UNUSED_WORD, relation.verb)
-        one_row = relation.one_each
+        one_row = relation.one_each or own
         if (
             plan.rows_plan is None
             and not one_row
@@ -1054,7 +1056,8 @@ _NONE_GAP = lx.words(
     """
     with that which who whom where there is are was were be been have has had do does did
     dont doesnt didnt not no any never without a an single one the of in
-    con que quienes cuales donde hay habia tiene tienen tenia tenian ha han es son fue fueron
+    con que quienes cuales donde hay habia hubo tiene tienen tenia tenian tuvo tuvieron ha han
+    es son fue fueron
     no ni un una uno solo sola ningun ninguna ninguno nunca jamas sin el la los las de en
     """
 )
@@ -1062,6 +1065,9 @@ _NONE_GAP = lx.words(
 _NONE_SAID = lx.words(
     "no not dont doesnt didnt never without nunca jamas sin ningun ninguna ninguno"
 )
+# a verb that says no more than the link ("templates not used by any document")
+_USED = lx.words("used usado usada usados usadas utilizado utilizada utilizados utilizadas")
+_USED_BY = lx.words("by for por para")
 # after the related table: only what describes its rows
 _NONE_AFTER_KINDS = frozenset({"schema", "cmp", "number", "time", "with", "conj"})
 
@@ -1110,12 +1116,26 @@ def _label_said(model: SemanticModel, table: str, mention: Mention) -> str | Non
     return None
 
 
-def _held_by(model: SemanticModel, entity: str, named: str) -> tuple[str, str, str] | None:
+def _held_by(
+    model: SemanticModel, entity: str, named: str, said: frozenset[str] = frozenset()
+) -> tuple[str, str, str] | None:
     """How the rows of `named` belong to an entity row: (the table to look in, its column, the
     entity's key) when `named` references the entity directly by one key, or when exactly one
     table references both (a link table: a shop's hirings of employees); else None."""
     fks = model.catalog.foreign_keys
     direct = [fk for fk in fks if fk.table == named and fk.ref_table == entity]
+    if len(direct) == 2 and said:  # "students with no friends": Friend(student_id, friend_id)
+        # the word said names one key (the other end, `friend_id`): the rows belong to the
+        # entity by the other one
+        named_by = [
+            fk
+            for fk in direct
+            if said & {lx.word_key(w, "en") for w in tx.identifier_words(fk.column)}
+        ]
+        if len(named_by) == 1:
+            own = next(fk for fk in direct if fk is not named_by[0])
+            return named, own.column, own.ref_column
+        return None
     if direct:
         return (named, direct[0].column, direct[0].ref_column) if len(direct) == 1 else None
     if any(fk.table == entity and fk.ref_table == named for fk in fks):
@@ -1143,7 +1163,11 @@ def rows_without(
     in X"). Only grammar words stand between the entity and that table, one of them saying
     "none". The question is rewritten to name the related rows; its plan becomes the NOT EXISTS
     (rows with no related row kept, as "not … any" is)."""
-    kinds = {m.kind for m in mentions}
+    kinds = {  # "used by": the link, not a grouping
+        m.kind
+        for m in mentions
+        if not (m.kind == "group" and m.start > 0 and tokens[m.start - 1].norm in _USED)
+    }
     if kinds & _ROWS_BLOCKERS - {"count"}:
         return None
     schema = [n for n, m in enumerate(mentions) if m.kind == "schema"]
@@ -1156,13 +1180,20 @@ def rows_without(
         nxt = schema[pos + 1]
         related_at = mentions[nxt]
         gap = tokens[mentions[n].end : related_at.start]
+        norms = [t.norm for t in gap]
+        # "templates not used by any document": a verb that says only "used", and its "by"
+        used = {j + 1 for j, w in enumerate(norms) if w in _USED and j + 1 < len(norms)}
+        used = {j for j in used if norms[j] in _USED_BY}
+        start = mentions[n].end
         if any(
-            mentions[k].kind not in ("neg", "with", "without", "exist") for k in range(n + 1, nxt)
+            mentions[k].kind not in ("neg", "with", "without", "exist")
+            and not (mentions[k].kind == "group" and mentions[k].start - start in used)
+            for k in range(n + 1, nxt)
         ):
             return None
-        norms = [t.norm for t in gap]
         if not gap or not all(
-            w in _NONE_GAP or t.kind == "symbol" for w, t in zip(norms, gap, strict=True)
+            w in _NONE_GAP or w in _USED or j in used or t.kind == "symbol"
+            for j, (w, t) in enumerate(zip(norms, gap, strict=True))
         ):
             return None
         if not any(w in _NONE_SAID for w in norms):
@@ -1170,7 +1201,8 @@ def rows_without(
         named = _entity_of(model, related_at)
         if named is None or named[1] or named[0] == entity:
             return None
-        held = _held_by(model, entity, named[0])
+        words = {lx.word_key(t.norm, "en") for t in tokens[related_at.start : related_at.end]}
+        held = _held_by(model, entity, named[0], frozenset(words))
         if held is None:
             return None
         look_in, fk, key = held
@@ -1224,6 +1256,16 @@ def rows_without(
             return None
         rest = enumerate(tokens[related_at.start :], start=related_at.start)
         rewritten = [t for k, t in rest if t.norm not in _ANY and k not in linked]
+        if not after and not model.tables[look_in].display:
+            # rows with no label to list ("friends": a table of two keys) and nothing said of
+            # them: counted, which names the table; the count itself is dropped (`listing`)
+            seed = rewritten[0]
+            lang = seed.lang
+            count = ("cuantos",) if lang == "es" else ("how", "many")
+            rewritten = [
+                *(replace(seed, text=w, norm=w, key=lx.word_key(w, lang)) for w in count),
+                *rewritten,
+            ]
         return RelatedRows(
             entity,
             look_in,
