@@ -27,9 +27,16 @@ _SCHEMA = """
     CREATE TABLE pal (member_id INTEGER REFERENCES members(member_id),
         pal_id INTEGER REFERENCES members(member_id), PRIMARY KEY (member_id, pal_id));
     CREATE TABLE bands (band_id INTEGER PRIMARY KEY, name TEXT, genre TEXT);
+    CREATE TABLE players (player_id INTEGER PRIMARY KEY, name TEXT, nation TEXT,
+        birth_year INTEGER);
 """
 _ROWS = {
-    "venues": [(1, "Arena", "Leeds", 900), (2, "Hall", "York", 300), (3, "Barn", "Hull", 100)],
+    "venues": [
+        (1, "Arena", "Leeds", 900),
+        (2, "Hall", "York", 300),
+        (3, "Barn", "Hull", 100),
+        (4, "Dome", "Leeds", 150),
+    ],
     "gigs": [(1, "Opening", "2020", 1), (2, "Closing", "2021", 2), (3, "Encore", "2021", 1)],
     "songs": [(1, "Ode", "1999"), (2, "Hymn", "2020"), (3, "Lay", "2005"), (4, "Air", "2011")],
     "setlist": [(1, 1), (1, 2), (2, 3), (3, 4)],
@@ -37,6 +44,12 @@ _ROWS = {
     "members": [(1, "Ann", 9, 1), (2, "Bob", 10, 1), (3, "Cid", 11, 2)],
     "pal": [(1, 2), (2, 1)],
     "bands": [(1, "Moss", "rock"), (2, "Fern", "jazz"), (3, "Reed", "folk")],
+    "players": [
+        (1, "Al", "UK", 1940),
+        (2, "Bo", "UK", 1960),
+        (3, "Cy", "FR", 1940),
+        (4, "Di", "ES", 1960),
+    ],
 }
 
 
@@ -71,7 +84,7 @@ def test_a_year_stored_as_text_with_two_values_is_the_year_compared(club):
     ],
 )
 def test_rows_but_those_with_related_rows(club, question):
-    assert _rows(club, question) == [("Barn",), ("Hall",)]
+    assert _rows(club, question) == [("Barn",), ("Dome",), ("Hall",)]
 
 
 def test_except_a_condition_on_the_rows_themselves_is_asked_back(club):
@@ -116,6 +129,59 @@ def test_both_before_an_article_and_a_column_list(club):
     ]
 
 
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("Which venues had gigs in both 2020 and 2021?", [("Arena",)]),
+        (
+            "What are the names and towns of the venues that had gigs that occurred in both 2020 "
+            "and 2021?",
+            [("Arena", "Leeds")],
+        ),
+    ],
+)
+def test_rows_with_related_rows_of_both_halves(club, question, expected):
+    """ "venues that had gigs in both 2020 and 2021": a venue with a gig of each year (the
+    venue's key in the other half's venues), not a gig of both years."""
+    model, conn = club
+    result = engine_reads(model, question)
+    assert " IN (" in result.sql.upper(), result.sql
+    assert sorted(conn.execute(result.sql).fetchall()) == expected
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Show the nation shared by players with birth year before 1945 and after 1955.",
+        "What are the nations that are shared by players with a birth year before 1945 and "
+        "after 1955?",
+        "What are the nations that are used by both players with birth year before 1945 and "
+        "those with birth year after 1955?",
+    ],
+)
+def test_values_shared_by_two_sets_of_rows(club, question):
+    """ "shared by A and B", "used by both A and those B"; "after 1955" alone says the first
+    half's words before its own condition too."""
+    model, conn = club
+    result = engine_reads(model, question)
+    assert " IN (" in result.sql.upper(), result.sql
+    assert conn.execute(result.sql).fetchall() == [("UK",)]
+
+
+def test_a_verb_before_a_number_of_the_rows_own_column(club):
+    """ "venues selling less than 200 seats": the verb says the rows have that many."""
+    question = (
+        "Find the towns in which there are both venues selling less than 200 seats and venues "
+        "selling more than 800 seats."
+    )
+    assert _rows(club, question) == [("Leeds",)]
+
+
+def test_both_said_of_one_rows_own_columns_is_asked_back(club):
+    model, _conn = club
+    engine_asks(model, "Which venues have both less than 200 seats and more than 800 seats?")
+
+
 _ES_SCHEMA = """
     CREATE TABLE estadios (id_estadio INTEGER PRIMARY KEY, nombre TEXT);
     CREATE TABLE conciertos (id_concierto INTEGER PRIMARY KEY, tema TEXT, anio TEXT,
@@ -126,7 +192,7 @@ _ES_SCHEMA = """
 """
 _ES_ROWS = {
     "estadios": [(1, "Arena"), (2, "Campo")],
-    "conciertos": [(1, "Pop", "2020", 1), (2, "Rock", "2021", 2)],
+    "conciertos": [(1, "Pop", "2020", 1), (2, "Rock", "2021", 2), (3, "Jazz", "2021", 1)],
     "plantillas": [(1, "P1"), (2, "P2")],
     "documentos": [(1, "Carta", 1)],
 }
@@ -155,3 +221,8 @@ def test_spanish_not_used_by_any(estadios):
     assert _rows(estadios, "Muestra los ids de las plantillas no usadas por ningún documento") == [
         (2,)
     ]
+
+
+def test_spanish_rows_with_related_rows_of_both_halves(estadios):
+    question = "¿Qué estadios tuvieron conciertos tanto en 2020 como en 2021?"
+    assert _rows(estadios, question) == [("Arena",)]

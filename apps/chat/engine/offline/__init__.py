@@ -342,7 +342,46 @@ _WORD_REWRITES = (
     frequency_verbs,  # "the film rented most often" -> "the film with the most rental"
     # "spoken by only one country" -> "spoken by exactly 1 country"
     lambda _model, tokens, _mentions, unmapped: only_one(tokens, unmapped),
+    # "shops selling less than 3000 products" -> "shops with less than 3000 products"
+    lambda model, tokens, mentions, unmapped: _verb_before_own_column(
+        model, tokens, mentions, unmapped
+    ),
 )
+
+_TRADE_KINDS = frozenset({"sold", "sell", "buy"})
+
+
+def _verb_before_own_column(
+    model: SemanticModel, tokens: list[lx.Token], mentions: list, unmapped: list[str]
+) -> list[lx.Token] | None:
+    """ "shops selling less than 3000 products", "tiendas que venden más de 3000 productos": one
+    verb between a table and a comparison of a number with a numeric column of that same table
+    (its `Number_products`) says only that the rows have that much: read as "with". A verb before
+    another table's column, or more than one word, is left as it was."""
+    for k in range(len(mentions) - 4):
+        table, verb, cmp, number, column = mentions[k : k + 5]
+        if table.kind != "schema" or not table.has("table") or table.has("value"):
+            continue
+        if (cmp.kind, number.kind, column.kind) != ("cmp", "number", "schema"):
+            continue
+        said = verb.kind in _TRADE_KINDS or (verb.kind == "schema" and verb.text in unmapped)
+        if not said or verb.end - verb.start != 1 or verb.start != table.end:
+            continue
+        if cmp.start != verb.end or column.start != number.end:
+            continue
+        mine = {e.ref[0] for e in table.of("table")}
+        own = [
+            e.ref
+            for e in column.of("column")
+            if e.ref[0] in mine and (c := model.column(*e.ref)) is not None and c.kind == "number"
+        ]
+        if len(own) != 1 or column.has("table") or column.has("value"):
+            continue
+        first = tokens[verb.start]
+        word = "con" if first.lang == "es" else "with"
+        said_with = replace(first, text=word, norm=word, key=lx.word_key(word, first.lang))
+        return [*tokens[: verb.start], said_with, *tokens[verb.end :]]
+    return None
 
 
 def _columns_before(read: Context, plan: QueryPlan, model: SemanticModel) -> dict:
@@ -1029,19 +1068,32 @@ def _both_halves(
     (`QueryPlan.also_in`). "those" in the second half is the first half's noun. None when the
     question is not so split or a half is not read as such a listing."""
     at = next((i for i, t in enumerate(tokens) if t.norm in _BOTH_WORDS), None)
-    if at is None or at == 0 or at + 1 >= len(tokens):
+    shared = _shared_by(question, tokens) if at is None else None
+    if shared is not None:  # "the citizenship shared by singers born before 1945 and after …"
+        head_end, at = shared
+        joined = "y" if tokens[at].lang == "es" else "and"
+        head = question[: tokens[head_end].start] + ("de " if joined == "y" else "of ")
+    elif at is None or at == 0 or at + 1 >= len(tokens):
         return None
-    joined = _BOTH_WORDS[tokens[at].norm]
+    else:
+        joined = _BOTH_WORDS[tokens[at].norm]
+        head = question[: tokens[at].start]
     conj = next((i for i in range(at + 2, len(tokens)) if tokens[i].norm == joined), None)
     if conj is None or conj + 1 >= len(tokens):
         return None
     if any(t.norm in _BOTH_WORDS for t in tokens[conj:]):
         return None
     noun = next((m for m in mentions if m.kind == "schema" and at < m.start < conj), None)
-    head = question[: tokens[at].start]
     first = question[tokens[at + 1].start : tokens[conj - 1].end]
     rest = tokens[conj + 1 :]
     second = question[rest[0].start :]
+    # "… founded before 2003 and after 2003": the second half says only its condition; the
+    # words of the first half before its own condition of that kind are said of it too
+    opens = next((m for m in mentions if m.start == conj + 1), None)
+    if opens is not None and opens.kind in ("time", "cmp"):
+        last = [m for m in mentions if m.kind == opens.kind and at < m.start < conj]
+        if last and last[-1].start > at + 1:
+            second = question[tokens[at + 1].start : tokens[last[-1].start].start] + second
     if rest[0].norm in _THOSE or (
         len(rest) > 1 and rest[0].norm in ("the", "los", "las") and rest[1].norm == "ones"
     ):
@@ -1056,7 +1108,7 @@ def _both_halves(
     if one.route != "SQL" or two.route != "SQL" or one.plan is None or two.plan is None:
         return None
     a, b = one.plan, two.plan
-    if len(a.listing) != 1 or a.listing != b.listing or a.table != b.table:
+    if not a.listing or a.listing != b.listing or a.table != b.table:
         return None
     if a.metrics or b.metrics or a.dimensions or b.dimensions or a.limit or b.limit:
         return None
@@ -1064,8 +1116,15 @@ def _both_halves(
         return None
     ref = a.listing[0]
     info = model.tables.get(ref.table)
-    if info is None or ref.column == info.display or ref.column in info.key:
-        return None  # the rows themselves: "both A and B" of one row is each condition
+    if info is None:
+        return None
+    if len(a.listing) > 1 or ref.column == info.display or ref.column in info.key:
+        # the rows themselves: "stadiums that had concerts in both 2014 and 2015" keeps the
+        # rows that have related rows of each half; "both A and B" of one row's own columns is
+        # each condition (not this)
+        b = _rows_of_both(a, b, model)
+        if b is None:
+            return None
     conditions = (a.filters, a.numeric_filters, a.time_range)
     if conditions == (b.filters, b.numeric_filters, b.time_range) or not any(conditions):
         return None
@@ -1083,6 +1142,49 @@ def _both_halves(
         notes=(*one.notes, *two.notes),
         reading=describe(plan, model, one.lang),
     )
+
+
+_SHARED = lx.words("shared compartido compartida compartidos compartidas")
+_SHARED_BY = lx.words("by por")
+_SHARED_BEFORE = lx.words("that which are is were was que son es fue fueron")
+
+
+def _shared_by(question: str, tokens: list[lx.Token]) -> tuple[int, int] | None:
+    """(where the head ends, the position of "by") of "the X (that are) shared by …", "los X
+    compartidos por …": the values the rows after it share, as "both" says; None if not said.
+    The verb may have been read already as the link between the two (`relation_verbs`): it is
+    then looked for in the question's text right before "by"."""
+    for i in range(1, len(tokens) - 1):
+        if tokens[i].norm not in _SHARED_BY:
+            continue
+        between = lx.fold(question[tokens[i - 1].end : tokens[i].start]).split()
+        if tokens[i - 1].norm in _SHARED:
+            start = i - 1
+        elif between and between[-1] in _SHARED:
+            start = i
+        else:
+            continue
+        while start > 1 and tokens[start - 1].norm in _SHARED_BEFORE:
+            start -= 1
+        return start, i
+    return None
+
+
+def _rows_of_both(a: QueryPlan, b: QueryPlan, model: SemanticModel) -> QueryPlan | None:
+    """The second half as the keys of the rows it keeps, when both halves list the rows of
+    one table (by their label, key or several columns) by conditions on other tables only (its
+    related rows: "concerts in 2014"), and the table has a one-column key; else None."""
+    info = model.tables.get(a.table)
+    if info is None or len(info.key) != 1 or any(c.table != a.table for c in a.listing):
+        return None
+    for plan in (a, b):
+        said = [f.table for f in (*plan.filters, *plan.numeric_filters)]
+        said += [d.table for d in plan.date_parts]
+        if plan.time_range is not None:
+            said.append(plan.time_range.table)
+        if not said or a.table in said:
+            return None
+    return b.with_changes(listing=(ColumnRef(a.table, info.key[0]),))
 
 
 def _said_conditions(plan: QueryPlan) -> tuple[int, int, int, int]:

@@ -454,6 +454,14 @@ def year_column(ctx: Context, parts: Parts, i: int | None) -> ColumnRef | None:
                 ctx.used.add(k)
                 return ref
     own = _year_columns(ctx, parts.base)
+    if prev is not None and not own:  # "stadiums that had concerts in 2014": the concerts'
+        best = max(e.quality for e in prev.entries)
+        named = {e.ref[0] for e in prev.of("table") if e.quality == best}
+        if len(named) == 1:
+            table = named.pop()
+            theirs = _year_columns(ctx, table)
+            if len(theirs) == 1 and model.path(parts.base, table) is not None:
+                return theirs[0]
     if own:
         return own[0] if len(own) == 1 else None
     joined = [

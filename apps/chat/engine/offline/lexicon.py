@@ -839,6 +839,32 @@ OVER_ROWS: dict[tuple[str, ...], tuple[str, ...]] = {
     ("among", "all"): ("of", "all"),
     ("among",): ("of",),
 }
+# "concerts that occurred in 2014", "los conciertos que tuvieron lugar en 2014": a verb that says
+# an event took place, before the time it did, says no more than "in".
+EVENT_IN: dict[tuple[str, ...], tuple[str, ...]] = {
+    **{
+        (*verb.split(), prep): (prep,)
+        for verb in (
+            "happened", "occurred", "took place", "was held", "were held", "happens", "occurs",
+            "takes place", "is held", "are held",
+        )
+        for prep in ("in", "on", "during", "before", "after")
+    },
+    **{
+        (*verb.split(), prep): (prep,)
+        for verb in (
+            "ocurrio", "ocurrieron", "tuvo lugar", "tuvieron lugar", "se celebro",
+            "se celebraron", "sucedio", "sucedieron",
+        )
+        for prep in ("en", "durante", "antes", "despues")
+    },
+}  # fmt: skip
+# "the record companies that are used by orchestras …": what the rows use is their column, "of"
+USED_BY: dict[tuple[str, ...], tuple[str, ...]] = {
+    (rel, be, "used", "by"): ("of",)
+    for rel in ("that", "which")
+    for be in ("is", "are", "was", "were")
+}
 # "How many languages are spoken in the world?": the whole data, no filter (a place named
 # "world" would be a value said as such, "the region World").
 WHOLE_WORLD: dict[tuple[str, ...], tuple[str, ...]] = {
@@ -856,6 +882,8 @@ REWRITES: dict[tuple[str, ...], tuple[str, ...]] = {
     **MEAN_NOUN,
     **ALONG_WITH,
     **OVER_ROWS,
+    **EVENT_IN,
+    **USED_BY,
 }
 
 # "¿Cuánto sumaron los pedidos?": an amount added up, so money even when rows are named.
