@@ -226,3 +226,10 @@ def test_spanish_not_used_by_any(estadios):
 def test_spanish_rows_with_related_rows_of_both_halves(estadios):
     question = "¿Qué estadios tuvieron conciertos tanto en 2020 como en 2021?"
     assert _rows(estadios, question) == [("Arena",)]
+
+
+def test_a_column_of_each_group_summed_over_its_related_rows_is_asked_back(club):
+    """ "the name and seats of the venue with the most gigs": the seats of one venue added up
+    once per gig is no answer; asked back (the venue's own seats, not a sum)."""
+    model, _conn = club
+    engine_asks(model, "What is the name and seats of the venue with the most gigs?")

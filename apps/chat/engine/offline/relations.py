@@ -774,9 +774,7 @@ def check_relations(plan: QueryPlan, model: SemanticModel, relations: Relations)
     French" asks for both, not one row per language)."""
     for relation in relations.found:
         negative = [f for f in plan.filters if f.op in ("!=", "not in")]
-        # "channels that do not use English": a value of the rows' own column, one per row
-        own = relation.values and relation.right == {plan.table} and plan.table in relation.left
-        if relation.one_each or own:  # "not built by X": X is the one maker of each model
+        if relation.one_each:  # "not built by X": X is the one maker of each model
             if not any(f.table in relation.right for f in negative):
                 raise Unclear(Clarify.UNUSED_WORD, relation.verb)
         elif relation.negated and not (plan.rows_plan is not None and plan.rows_absent):
@@ -793,7 +791,7 @@ def check_relations(plan: QueryPlan, model: SemanticModel, relations: Relations)
             grouped = {d.table for d in plan.dimensions} & relation.right
             if not counted & relation.right or grouped - relation.left:
                 raise Unclear(Clarify.UNUSED_WORD, relation.verb)
-        one_row = relation.one_each or own
+        one_row = relation.one_each
         if (
             plan.rows_plan is None
             and not one_row
