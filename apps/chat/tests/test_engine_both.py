@@ -27,6 +27,10 @@ _SCHEMA = """
     CREATE TABLE pal (member_id INTEGER REFERENCES members(member_id),
         pal_id INTEGER REFERENCES members(member_id), PRIMARY KEY (member_id, pal_id));
     CREATE TABLE bands (band_id INTEGER PRIMARY KEY, name TEXT, genre TEXT);
+    CREATE TABLE keepers (keeper_id INTEGER PRIMARY KEY, name TEXT);
+    CREATE TABLE animals (animal_id INTEGER PRIMARY KEY, kind TEXT, age INTEGER);
+    CREATE TABLE keeps (keeper_id INTEGER REFERENCES keepers(keeper_id),
+        animal_id INTEGER REFERENCES animals(animal_id), PRIMARY KEY (keeper_id, animal_id));
     CREATE TABLE players (player_id INTEGER PRIMARY KEY, name TEXT, nation TEXT,
         birth_year INTEGER);
 """
@@ -44,6 +48,9 @@ _ROWS = {
     "members": [(1, "Ann", 9, 1), (2, "Bob", 10, 1), (3, "Cid", 11, 2)],
     "pal": [(1, 2), (2, 1)],
     "bands": [(1, "Moss", "rock"), (2, "Fern", "jazz"), (3, "Reed", "folk")],
+    "keepers": [(1, "Kim"), (2, "Lee")],
+    "animals": [(1, "cat", 3), (2, "dog", 5)],
+    "keeps": [(1, 1), (1, 2), (2, 2)],
     "players": [
         (1, "Al", "UK", 1940),
         (2, "Bo", "UK", 1960),
@@ -120,6 +127,17 @@ def test_do_not_have_the_column_value_is_not_equal(club):
         ("Fern",),
         ("Reed",),
     ]
+
+
+def test_do_not_have_a_value_of_related_rows_is_never_not_equal(club):
+    """ "keepers who do not have a cat": the cat is an animal of theirs, not their own column;
+    `kind <> 'cat'` would keep Kim (who also has a dog). Asked back or NOT EXISTS."""
+    model, conn = club
+    from apps.chat.engine.offline import interpret
+
+    result = interpret("Which keepers do not have a cat?", model)
+    if result.route == "SQL":
+        assert conn.execute(result.sql).fetchall() == [("Lee",)], result.sql
 
 
 def test_both_before_an_article_and_a_column_list(club):

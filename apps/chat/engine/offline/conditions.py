@@ -143,14 +143,30 @@ def _negated(ctx: Context, i: int) -> bool:
         if m.kind == "neg" or m.kind == "without" and j == i - 1:
             ctx.used.add(j)
             return True
-        if m.kind == "exist" and j > 0 and ctx.mentions[j - 1].kind == "neg":
-            ctx.used.update({j - 1, j})  # "that do not have the nationality USA"
+        if m.kind == "exist" and _not_having_own(ctx, j, i):
+            ctx.used.update({j - 1, j})  # "conductors that do not have the nationality USA"
             return True
         if j in ctx.qualifiers or m.kind == "conj" or is_value(ctx, j):
             j -= 1
             continue
         return False
     return False
+
+
+def _not_having_own(ctx: Context, j: int, i: int) -> bool:
+    """ "<rows> that do not have the <column> <value>": a negation and "have" (at j) right after
+    a table, then the value's own column of that very table, then the value (at i): the rows'
+    one value is not it. "students who do not have a cat" (a value of related rows: NOT EXISTS,
+    or ask) is not this."""
+    if j < 2 or i != j + 2 or ctx.mentions[j - 1].kind != "neg":
+        return False
+    rows, column = ctx.mentions[j - 2], ctx.mentions[j + 1]
+    if rows.kind != "schema" or column.kind != "schema" or column.has("value"):
+        return False
+    tables = {e.ref[0] for e in rows.of("table")}
+    said = {e.ref for e in column.of("column")}
+    values = {e.ref[:2] for e in ctx.mentions[i].of("value")}
+    return any(ref in said and ref[0] in tables for ref in values)
 
 
 def read_values(ctx: Context, parts: Parts) -> None:
