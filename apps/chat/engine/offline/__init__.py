@@ -291,7 +291,8 @@ def _interpret(
         plan = hide_qualifier_measures(plan, model, *said)
         plan = people_shown_whole(plan, model, read.mentions)
         sql = compile_sql(plan, model)
-        check_link_side(sql, model, tokens)  # two keys to one table: the question says which
+        # two keys to one table: the question (or a verb's adverb) says which
+        check_link_side(sql, model, tokens, plan.joins)
         superlative_read(plan, question, model)  # "the youngest X": ordered, or asked back
         skip = read.qualifiers | (read.rejected - read.unread) | read.consumed
         left = unused_mention(read.mentions, skip, plan, sql, model)
@@ -331,7 +332,22 @@ def _interpret(
 
 # Rewrites of words the catalog does not name into words it does, in this order; each takes
 # (model, tokens, mentions, unmapped) and returns the new tokens or None.
+def _every_as_all(model, tokens, mentions, unmapped):  # noqa: ANN001, ANN202
+    """ "the names of *every* course with …", "the name of every singer who …": "every" that
+    no grouping phrase read ("for every", "than every") is "all", as "of all courses" is."""
+    if not any(lx.fold(w) in lx.EVERY_WORDS for w in unmapped):
+        return None
+    out = [
+        replace(t, text="all", norm="all", key=lx.word_key("all", t.lang))
+        if t.norm in lx.EVERY_WORDS and t.text in unmapped
+        else t
+        for t in tokens
+    ]
+    return out
+
+
 _WORD_REWRITES = (
+    _every_as_all,  # "of every course" -> "of all course"
     column_verbs,  # "cars weighing more than 3000": the verb is the weight column
     measure_verbs,  # "how many people live in X", "how much area do they cover"
     units_said,  # "longer than 100 minutes": the length column is in minutes

@@ -830,6 +830,18 @@ ALONG_WITH: dict[tuple[str, ...], tuple[str, ...]] = {
     ("junto", "con"): ("con",),
     ("junto", "a"): ("con",),
 }
+# "List his or her first name", "what is her email?": a possessive pronoun of the subject
+# adds nothing to the columns it is said of; "each and every concert" is "each concert".
+PRONOUNS_OF_SUBJECT: dict[tuple[str, ...], tuple[str, ...]] = {
+    ("his", "or", "her"): (),
+    ("her", "or", "his"): (),
+    ("his", "her"): (),
+    ("his",): (),
+    ("her",): (),
+    ("each", "and", "every"): ("each",),
+}
+# "the names of every course with …" is "of all courses" (`__init__._every_as_all`)
+EVERY_WORDS = words("every")
 # "the average earnings across all players", "the maximum height among players with …": the
 # rows an aggregate is over, said as "of" them. "across" only before "all"/"the" ("across
 # time" is a trend).
@@ -856,6 +868,7 @@ REWRITES: dict[tuple[str, ...], tuple[str, ...]] = {
     **MEAN_NOUN,
     **ALONG_WITH,
     **OVER_ROWS,
+    **PRONOUNS_OF_SUBJECT,
 }
 
 # "¿Cuánto sumaron los pedidos?": an amount added up, so money even when rows are named.
