@@ -839,6 +839,8 @@ PRONOUNS_OF_SUBJECT: dict[tuple[str, ...], tuple[str, ...]] = {
     ("his",): (),
     ("her",): (),
     ("each", "and", "every"): ("each",),
+    ("todos", "y", "cada", "uno", "de"): ("todos",),
+    ("todas", "y", "cada", "una", "de"): ("todas",),
 }
 # "the names of every course with …" is "of all courses" (`__init__._every_as_all`)
 EVERY_WORDS = words("every")

@@ -249,7 +249,7 @@ def relation_verbs(
             continue  # words that change the meaning, read elsewhere or asked back
         adverbs = _adverbs_near(tokens, at, unknown, i)
         left, negated = entity_before(tokens, at, i - 1 if i - 1 in adverbs else i)
-        right, kinds = _entity_after(tokens, at, i)
+        right, kinds = _entity_after(tokens, at, i + 1 if i + 1 in adverbs else i)
         if right is not None:
             adverbs |= _adverbs_near(tokens, at, unknown, right.end - 1)
         back = _back_reference(tokens, at, i) if right is None and not negated else None
