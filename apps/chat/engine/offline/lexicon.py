@@ -833,11 +833,6 @@ ALONG_WITH: dict[tuple[str, ...], tuple[str, ...]] = {
 # "List his or her first name", "what is her email?": a possessive pronoun of the subject
 # adds nothing to the columns it is said of; "each and every concert" is "each concert".
 PRONOUNS_OF_SUBJECT: dict[tuple[str, ...], tuple[str, ...]] = {
-    ("his", "or", "her"): (),
-    ("her", "or", "his"): (),
-    ("his", "her"): (),
-    ("his",): (),
-    ("her",): (),
     ("each", "and", "every"): ("each",),
     ("todos", "y", "cada", "uno", "de"): ("todos",),
     ("todas", "y", "cada", "una", "de"): ("todas",),
