@@ -5,8 +5,9 @@ how many gigs play *there*?", "the number of stations that use *it*", "cuántos 
 celebran *allí*") is the link between the counted rows and that entity; an adverb next to a
 verb that names one of two foreign keys between the same tables ("pupils who *currently* live
 in …", "alumnos que viven *permanentemente* en …") picks that key, and without it the verb is
-still asked back; "his or her", "each and every", "todos y cada uno de" and "of every X" are
-read. Small schemas of their own, built here.
+still asked back; "each and every", "todos y cada uno de" and "of every X" are read; a
+participle ending a "when" question of the first/last row is the date of the row's event.
+Small schemas of their own, built here.
 
     .venv/bin/python -m pytest -p no:django -q apps/chat/tests/test_engine_verbs4.py
 """
@@ -32,6 +33,9 @@ _SCHEMA = """
     CREATE TABLE pupils (pupil_id INTEGER PRIMARY KEY, first_name TEXT, last_name TEXT,
         current_place_id INTEGER REFERENCES places(place_id),
         permanent_place_id INTEGER REFERENCES places(place_id));
+    CREATE TABLE shows (show_id INTEGER PRIMARY KEY, title TEXT, show_date DATE);
+    CREATE TABLE parcels (parcel_id INTEGER PRIMARY KEY, weight INTEGER, sent_date DATE,
+        received_date DATE);
 """
 _ROWS = {
     "arenas": [(1, "Dome", "Lyon", 5000), (2, "Bowl", "Nice", 9000), (3, "Pit", "Metz", 800)],
@@ -51,6 +55,8 @@ _ROWS = {
         (3, "Ash St", "Derby", "Midlands"),
     ],
     "pupils": [(1, "Ana", "Moss", 1, 3), (2, "Bea", "Rask", 3, 3), (3, "Cyd", "Quill", 2, 1)],
+    "shows": [(1, "Opening", "2014-03-01"), (2, "Finale", "2015-06-01")],
+    "parcels": [(1, 5, "2014-01-02", "2014-01-05"), (2, 7, "2014-02-02", "2014-02-09")],
 }
 _ESQUEMA = """
     CREATE TABLE estadios (estadio_id INTEGER PRIMARY KEY, nombre TEXT, ciudad TEXT);
@@ -102,9 +108,13 @@ def test_verb_then_it_for_a_column_of_the_counted_rows(town) -> None:  # noqa: A
     assert sorted(rows) == [("Basque", 1), ("Breton", 1), ("Welsh", 2)]
 
 
-def test_verb_then_there_through_a_link_table(town) -> None:  # noqa: ANN001
+def test_verb_then_there_through_a_link_table_is_still_asked_back(town) -> None:  # noqa: ANN001
+    # the plan counts the link table's distinct porter keys, not the porters the verb is said
+    # of: `check_relations` asks back (reading such a count as the porters let wrong answers
+    # through on other schemas)
+    model, _conn = town
     question = "For each depot, return the number of porters working there."
-    assert sorted(engine_rows(town, question)) == [("North", 2), ("South", 1)]
+    assert "working" in engine_asks(model, question).clarify
 
 
 def test_negated_verb_then_there_is_asked_back(town) -> None:  # noqa: ANN001
@@ -157,13 +167,18 @@ def test_adverb_after_the_verb_in_spanish(pueblo) -> None:  # noqa: ANN001
 # --- pronouns of the subject and quantifiers ----------------------------------------------------
 
 
-def test_his_or_her_adds_nothing(town) -> None:  # noqa: ANN001
-    plain = engine_rows(town, "Which porter has the highest age? List the name.")
-    said = engine_rows(town, "Which porter has the highest age? List his or her name.")
-    assert said == plain == [("Cal Ray",)]
-    assert engine_rows(town, "What is the age of Ann Lee? And what is her name?") == [
-        (30, "Ann Lee")
-    ]
+def test_participle_ending_a_when_question_is_the_rows_date(town) -> None:  # noqa: ANN001
+    model, _conn = town
+    assert engine_rows(town, "When was the last show staged?") == [("2015-06-01",)]
+    result = engine_reads(model, "When was the first show staged?")
+    assert "MIN(" in result.sql and "show_date" in result.sql
+
+
+def test_participle_of_a_table_with_two_dates_is_asked_back(town) -> None:  # noqa: ANN001
+    model, _conn = town
+    engine_asks(model, "When was the last parcel shipped?")
+    # the verb says one of them: that one
+    assert "received_date" in engine_reads(model, "When was the last parcel received?").sql
 
 
 def test_each_and_every_is_each(town) -> None:  # noqa: ANN001

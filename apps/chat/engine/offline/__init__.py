@@ -15,8 +15,6 @@ dates when the model was built with `date_bounds`, else computed in SQL from MAX
 
 from __future__ import annotations
 
-import os
-
 import itertools
 import re
 from dataclasses import dataclass, replace
@@ -332,12 +330,10 @@ def _interpret(
     )
 
 
-# Rewrites of words the catalog does not name into words it does, in this order; each takes
-# (model, tokens, mentions, unmapped) and returns the new tokens or None.
 def _every_as_all(model, tokens, mentions, unmapped):  # noqa: ANN001, ANN202
     """ "the names of *every* course with …", "the name of every singer who …": "every" that
     no grouping phrase read ("for every", "than every") is "all", as "of all courses" is."""
-    if os.environ.get("NO_A") or not any(lx.fold(w) in lx.EVERY_WORDS for w in unmapped):
+    if not any(lx.fold(w) in lx.EVERY_WORDS for w in unmapped):
         return None
     out = [
         replace(t, text="all", norm="all", key=lx.word_key("all", t.lang))
@@ -348,6 +344,8 @@ def _every_as_all(model, tokens, mentions, unmapped):  # noqa: ANN001, ANN202
     return out
 
 
+# Rewrites of words the catalog does not name into words it does, in this order; each takes
+# (model, tokens, mentions, unmapped) and returns the new tokens or None.
 _WORD_REWRITES = (
     _every_as_all,  # "of every course" -> "of all course"
     column_verbs,  # "cars weighing more than 3000": the verb is the weight column

@@ -830,9 +830,9 @@ ALONG_WITH: dict[tuple[str, ...], tuple[str, ...]] = {
     ("junto", "con"): ("con",),
     ("junto", "a"): ("con",),
 }
-# "List his or her first name", "what is her email?": a possessive pronoun of the subject
-# adds nothing to the columns it is said of; "each and every concert" is "each concert".
-PRONOUNS_OF_SUBJECT: dict[tuple[str, ...], tuple[str, ...]] = {
+# "for each and every concert" is "for each concert"; "todos y cada uno de los estadios" is
+# "todos los estadios".
+EACH_AND_EVERY: dict[tuple[str, ...], tuple[str, ...]] = {
     ("each", "and", "every"): ("each",),
     ("todos", "y", "cada", "uno", "de"): ("todos",),
     ("todas", "y", "cada", "una", "de"): ("todas",),
@@ -865,7 +865,7 @@ REWRITES: dict[tuple[str, ...], tuple[str, ...]] = {
     **MEAN_NOUN,
     **ALONG_WITH,
     **OVER_ROWS,
-    **PRONOUNS_OF_SUBJECT,
+    **EACH_AND_EVERY,
 }
 
 # "¿Cuánto sumaron los pedidos?": an amount added up, so money even when rows are named.

@@ -252,7 +252,7 @@ def relation_verbs(
         right, kinds = _entity_after(tokens, at, i + 1 if i + 1 in adverbs else i)
         if right is not None:
             adverbs |= _adverbs_near(tokens, at, unknown, right.end - 1)
-        back = _back_reference(tokens, at, i) if right is None and not negated and not __import__('os').environ.get('NO_C') else None
+        back = _back_reference(tokens, at, i) if right is None and not negated else None
         counted_rows = _counted_before(tokens, at, i) if right is None else None
         if back is not None:
             counts = left is not None and (
@@ -297,7 +297,7 @@ def relation_verbs(
             continue
         link = _link_of_verb(model, tok, _main_tables(model, left), _main_tables(model, right))
         if link is _UNDECIDED:  # "students who *currently* live in …": the adverb names one
-            step, adverb = _link_of_adverb(model, tokens, adverbs if not __import__('os').environ.get('NO_D') else set(), left, right)
+            step, adverb = _link_of_adverb(model, tokens, adverbs, left, right)
             if step is None:
                 continue  # two foreign keys fit and nothing says which: asked back, naming the verb
             link = (step, True)
@@ -806,29 +806,6 @@ def _counted_table(model: SemanticModel, key: str) -> str | None:
     return None
 
 
-def _counted_references(model: SemanticModel, plan: QueryPlan, relation: Relation) -> set[str]:
-    """The entity a distinct count of a foreign key counts, when that key is a step of the
-    relation's own path ("the number of porters working there" per depot, read as the distinct
-    `porter_id` values of the link table between porters and depots); a key of another table
-    (porters counted through their evaluations) counts something else."""
-    steps = {
-        (t, c)
-        for a in relation.left
-        for b in relation.right
-        for t, c, _rt, _rc in (model.path(a, b) or model.path(b, a) or ())
-    }
-    found = set()
-    for m in plan.metrics:
-        key = m.key.split(":", 1)[1] if m.key.startswith("countd:") else ""
-        table, _dot, column = key.partition(".")
-        if (table, column) not in steps:
-            continue
-        for fk in model.catalog.foreign_keys:
-            if (fk.table, fk.column) == (table, column) and fk.ref_table in relation.left:
-                found.add(fk.ref_table)
-    return found
-
-
 def _subject_tables(plan: QueryPlan, model: SemanticModel) -> set[str]:
     """The tables whose rows the plan counts, groups or lists."""
     found = {d.table for d in plan.dimensions} | {c.table for c in plan.listing}
@@ -903,15 +880,12 @@ def check_relations(plan: QueryPlan, model: SemanticModel, relations: Relations)
                 raise Unclear(Clarify.UNUSED_WORD, relation.verb)
         elif relation.negated and not (plan.rows_plan is not None and plan.rows_absent):
             raise Unclear(Clarify.UNUSED_WORD, relation.verb)
-        subjects = _subject_tables(plan, model) | _counted_references(model, plan, relation)
-        if not (relation.left & subjects):
+        if not (relation.left & _subject_tables(plan, model)):
             raise Unclear(
                 Clarify.UNUSED_WORD, relation.verb
             )  # the entity that does it is not asked
         counts = [_counted_table(model, m.key) for m in plan.metrics]
-        counted = {t for t in counts if t is not None} | _counted_references(
-            model, plan, relation
-        )
+        counted = {t for t in counts if t is not None}
         if counted and not counted & (relation.left | relation.right):
             raise Unclear(Clarify.UNUSED_WORD, relation.verb)
         if relation.counted and not relation.values:
