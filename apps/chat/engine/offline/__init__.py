@@ -39,7 +39,7 @@ from .alternatives import alternatives_on_one_column, superlative_read
 from .coverage import unused_mention
 from .labels import full_names, people_shown_whole, shared_head_nouns
 from .links import check_link_side
-from .literals import apply_literals, take_literals
+from .literals import apply_literals, code_word_before_value, take_literals
 from .parser import Clarify, Context, Unclear, schema_request
 from .parts import NeedsFact, Parts
 from .patterns import apply_patterns, take_patterns
@@ -341,6 +341,7 @@ _WORD_REWRITES = (
     frequency_verbs,  # "the film rented most often" -> "the film with the most rental"
     # "spoken by only one country" -> "spoken by exactly 1 country"
     lambda _model, tokens, _mentions, unmapped: only_one(tokens, unmapped),
+    code_word_before_value,  # "templates with the code PP" -> "… the template type code PP"
 )
 
 
