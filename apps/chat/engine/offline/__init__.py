@@ -61,7 +61,7 @@ from .shown import drop_constant_dimensions, hide_qualifier_measures
 from .sqlgen import PlanError, compile_sql
 from .suggest import clarify_message, meant_dimensions, suggestions
 from .superlatives import read_superlatives
-from .synonyms import read_synonyms
+from .synonyms import demonym_values, read_synonyms
 from .than import take_than
 from .typos import correct as correct_typos
 from .units import measure_verbs, units_said
@@ -342,6 +342,7 @@ _WORD_REWRITES = (
     # "spoken by only one country" -> "spoken by exactly 1 country"
     lambda _model, tokens, _mentions, unmapped: only_one(tokens, unmapped),
     code_word_before_value,  # "templates with the code PP" -> "… the template type code PP"
+    demonym_values,  # "French singers" -> "France singers": the value the adjective pertains to
 )
 
 
