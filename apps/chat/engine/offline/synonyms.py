@@ -241,7 +241,9 @@ def demonym_values(
                 entries = model.lookup(key, tok.lang) if key else None
                 if not entries or any(e.kind != "value" for e in entries):
                     continue
-                values |= {str(e.ref[2]) for e in entries if lx.fold(str(e.ref[2])) == lx.fold(noun)}
+                values |= {
+                    str(e.ref[2]) for e in entries if lx.fold(str(e.ref[2])) == lx.fold(noun)
+                }
         if len(values) != 1:
             continue
         (value,) = values
