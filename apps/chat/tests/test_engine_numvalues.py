@@ -76,3 +76,10 @@ def test_a_number_before_what_it_counts_is_no_key(school) -> None:  # noqa: ANN0
     model, _conn = school["en"]
     sql = engine_reads(model, "Show the top 1 club by total fee.").sql
     assert "club_id = 1" not in sql.replace('"', "")
+
+
+def test_a_possessive_names_the_row_whose_key_is_asked(school) -> None:  # noqa: ANN001
+    """ "What is Rome's id?": the key of the row the value names (a value said with 's)."""
+    model, conn = school["en"]
+    sql = engine_reads(model, "What is Rome's id?").sql
+    assert conn.execute(sql).fetchall() == [(2,)]

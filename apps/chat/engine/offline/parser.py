@@ -300,6 +300,19 @@ def _resolve_description(ctx: Context, i: int) -> None:
     ctx.column_table[i] = owner
 
 
+def possessor(ctx: Context, i: int) -> str | None:
+    """The table of a value said with an English possessive right before mention i ("Kyle's
+    id"): one table holding it, read as a value."""
+    if i == 0:
+        return None
+    m, before = ctx.mentions[i], ctx.mentions[i - 1]
+    said = ctx.tokens[before.end - 1].text if before.end > 0 else ""
+    if before.end != m.start or not said.lower().endswith(("'s", "’s")) or not is_value(ctx, i - 1):
+        return None
+    tables = {e.ref[0] for e in before.of("value")}
+    return tables.pop() if len(tables) == 1 else None
+
+
 def _label_owner(ctx: Context, i: int) -> tuple[str | None, int | None, bool]:
     """(table, its mention, adjacent) a label word is said of: the table just before it ("the
     continent name"), else the one after a list of such words joined by "of"/"de" ("names and
@@ -309,6 +322,9 @@ def _label_owner(ctx: Context, i: int) -> tuple[str | None, int | None, bool]:
     before = _table_of(ctx, i - 1)
     if before is not None and ctx.mentions[i - 1].end == m.start:
         return before, i - 1, True
+    owner = possessor(ctx, i)
+    if owner is not None:  # "Kyle's id": the id of the row Kyle names
+        return owner, i - 1, True
     j = i + 1
     while j < len(ctx.mentions) and (
         ctx.mentions[j].kind == "conj" or _is_label_word(ctx, j) or _plain_column(ctx, j)

@@ -45,6 +45,7 @@ from .parser import (
     pair_qualifiers,
     pick_column,
     pick_numeric,
+    possessor,
     resolve_column_of_rows,
     resolve_label_words,
     resolve_weak_values,
@@ -1002,8 +1003,15 @@ def _read_listing(ctx: Context, parts: Parts) -> None:
     if column_i is not None:
         m = ctx.mentions[column_i]
         mentioned = {e.ref[0] for mm in ctx.mentions if mm.kind == "schema" for e in mm.of("table")}
+        owner = possessor(ctx, column_i)  # "Kyle's id": the key of the row said
         entries = sorted(
-            (e for e in m.of("column") if column_kind(ctx, e) in ("text", "date")),
+            (
+                e
+                for e in m.of("column")
+                if column_kind(ctx, e) in ("text", "date")
+                or e.ref[0] == owner
+                and model.tables[owner].key == (e.ref[1],)
+            ),
             key=lambda e: (e.ref[0] not in mentioned, -e.quality, e.ref[0] != model.fact, e.ref),
         )
         if entries:
