@@ -39,7 +39,7 @@ from .alternatives import alternatives_on_one_column, superlative_read
 from .coverage import unused_mention
 from .labels import full_names, people_shown_whole, shared_head_nouns
 from .links import check_link_side
-from .literals import apply_literals, take_literals
+from .literals import apply_literals, code_word_before_value, take_literals
 from .parser import Clarify, Context, Unclear, schema_request
 from .parts import NeedsFact, Parts
 from .patterns import apply_patterns, take_patterns
@@ -61,7 +61,7 @@ from .shown import drop_constant_dimensions, hide_qualifier_measures
 from .sqlgen import PlanError, compile_sql
 from .suggest import clarify_message, meant_dimensions, suggestions
 from .superlatives import read_superlatives
-from .synonyms import read_synonyms
+from .synonyms import demonym_values, read_synonyms
 from .than import take_than
 from .typos import correct as correct_typos
 from .units import measure_verbs, units_said
@@ -357,6 +357,8 @@ _WORD_REWRITES = (
     frequency_verbs,  # "the film rented most often" -> "the film with the most rental"
     # "spoken by only one country" -> "spoken by exactly 1 country"
     lambda _model, tokens, _mentions, unmapped: only_one(tokens, unmapped),
+    code_word_before_value,  # "templates with the code PP" -> "… the template type code PP"
+    demonym_values,  # "French singers" -> "France singers": the value the adjective pertains to
 )
 
 

@@ -186,6 +186,9 @@ STOPWORDS = (tx.STOPWORDS["es"] | tx.STOPWORDS["en"]) - _READ_FUNCTION_WORDS | w
 # "nombre del país"): the label or key column of the table they are said of (parser.
 # resolve_label_words), whatever that column is called.
 LABEL_NAME_WORDS = words("name names nombre nombres")
+# What a row is about, said of a table: its one `*_description` column ("the description of
+# the section h").
+DESCRIPTION_WORDS = words("description descriptions descripcion descripciones")
 LABEL_ID_WORDS = words("id ids identifier identifiers identificador identificadores")
 
 # Group-by markers.
