@@ -81,8 +81,12 @@ def _implied_metrics(ctx: Context, slots: list[MetricSlot]) -> None:
     if nouns:
         money = any(_names_revenue(ctx, i) for i in nouns)
         ctx.noun_key = ms.revenue_key(model) if money else ms.fact_count_key(model)
-    listed = (ctx.has("list") or _opens_a_listing(ctx)) and not ctx.has(
-        "count", "most", "least", "rank", "group", "howmuch", "sell", "sold", "agg", "share"
+    listed = (
+        (ctx.has("list") or _opens_a_listing(ctx))
+        and not ctx.has("count", "most", "least", "rank", "howmuch", "sell", "sold", "agg", "share")
+        and not any(
+            m.kind == "group" and not _sorted_by_value(ctx, k) for k, m in enumerate(ctx.mentions)
+        )  # "ordered descending by value" groups nothing
     )
     if listed and nouns and not slots and not any(_names_revenue(ctx, i) for i in nouns):
         return  # "list all orders shipped to Germany": the orders themselves, not a count
@@ -1170,6 +1174,8 @@ def _read_dimensions(ctx: Context, parts: Parts, slots: list[MetricSlot]) -> Non
             continue
         elif m.kind != "group":
             continue
+        if i + 1 >= len(ctx.mentions) and _sorted_by_value(ctx, i):
+            continue  # "ordered descending by value": the listing sorts by itself
         if i + 1 >= len(ctx.mentions):
             raise Unclear(Clarify.UNKNOWN_DIMENSION, m.text)  # "ventas por" and nothing after
         j = i + 1
@@ -1217,6 +1223,8 @@ def _read_dimensions(ctx: Context, parts: Parts, slots: list[MetricSlot]) -> Non
                     parts.dims.append(ref)
                 parts.dims_said = True
                 ctx.used.add(j)
+            elif target.kind == "schema" and _sorts_the_listing(ctx, parts, i, j):
+                break  # "sort employee names by their age": the rows, sorted (`_listing_sorted`)
             elif target.kind == "schema" and _measure_only(ctx, j):
                 # "top 3 clientes por importe": ranked by a numeric column
                 numeric = [e for e in target.of("column") if column_kind(ctx, e) == "number"]
@@ -1248,6 +1256,22 @@ def _read_dimensions(ctx: Context, parts: Parts, slots: list[MetricSlot]) -> Non
                 break
     if any(m.kind == "add" for m in ctx.mentions):
         parts.dims_add = True
+
+
+def _sorts_the_listing(ctx: Context, parts: Parts, i: int, j: int) -> bool:
+    """ "Sort employee names by their age", "ordena los nombres por edad": "by" (mention `i`)
+    right after a sort word or a listing's rows, before a numeric column of the listed table
+    (mention `j`), with nothing measured and nothing ranked, sorts the rows listed."""
+    if parts.metrics or not parts.listing_table or parts.dims:
+        return False
+    if not ctx.has("order", "dir") or ctx.has("most", "least", "rank", "count"):
+        return False
+    if not any(m.kind in ("order", "dir") for m in ctx.mentions[:i]) and not (
+        i > 0 and ctx.mentions[i - 1].kind == "dir"
+    ):
+        return False
+    columns = _best_columns(ctx.mentions[j], parts.listing_table)
+    return bool(columns) and all(_sortable(ctx, e) for e in columns)
 
 
 _FOR_EACH = lx.words("for per across para")
@@ -1347,6 +1371,8 @@ def _read_order(
         if m.kind in ("dir", "order"):
             if m.kind == "dir" and m.value == "alpha":
                 direction = False if direction is None else direction
+            elif m.kind == "dir" and m.value == "alpha_desc":  # "in reverse alphabetical order"
+                direction = True
             elif m.kind == "dir":
                 direction = m.value == "desc"
             ranked = True
@@ -1414,7 +1440,7 @@ def _listing_sorted(ctx: Context, parts: Parts, direction: bool | None) -> bool:
         return False
     if ctx.has("most", "least", "rank", "count"):
         return False
-    if any(m.kind == "dir" and m.value == "alpha" for m in ctx.mentions):
+    if any(m.kind == "dir" and m.value in ("alpha", "alpha_desc") for m in ctx.mentions):
         return _listing_alphabetical(ctx, parts, direction)
     candidates = [
         i
@@ -1424,19 +1450,78 @@ def _listing_sorted(ctx: Context, parts: Parts, direction: bool | None) -> bool:
         and not is_value(ctx, i)
         and not m.has("table")
         and m.of("column")
-        and all(
-            e.ref[0] == parts.listing_table and column_kind(ctx, e) == "number"
-            for e in m.of("column")
-        )
+        and (own := _best_columns(m, parts.listing_table))
+        and all(_sortable(ctx, e) for e in own)
     ]
+    if not candidates:
+        return _sorted_by_itself(ctx, parts, direction)
     if len(candidates) != 1:
         return False
     i = candidates[0]
-    table, column = pick_numeric(ctx, i, list(ctx.mentions[i].of("column")))
+    table, column = pick_numeric(ctx, i, _best_columns(ctx.mentions[i], parts.listing_table))
     ctx.used.add(i)
     parts.listing_order = ColumnRef(table, column)
+    if parts.distinct and not ctx.has("distinct"):
+        # "the episodes ordered by rating", "the record companies of the orchestras sorted by
+        # the year they were founded": each row in that order, not the different values
+        parts.distinct = False
     parts.order = Order(0, direction if direction is not None else False)
     return True
+
+
+def _sortable(ctx: Context, e: Entry) -> bool:
+    """A column rows are sorted by as said: a number, or a date stored as one (a DATE or
+    TIMESTAMP column; dates written as text, 'November14,2008', sort as text, not in time)."""
+    if column_kind(ctx, e) == "number":
+        return True
+    info = ctx.model.catalog.table(e.ref[0])
+    column = info.column(e.ref[1]) if info is not None else None
+    kind = column.type.upper() if column is not None else ""
+    return column_kind(ctx, e) == "date" and ("DATE" in kind or "TIME" in kind)
+
+
+def _best_columns(m: Mention, table: str | None = None) -> list[Entry]:
+    """The column entries of a mention read best ("ratings": the `Rating` column by its name,
+    not a `18_49_Rating_Share` that only shares a word with it); with `table`, only that
+    table's ("ordered by their last update": the listed rows' own)."""
+    columns = [e for e in m.of("column") if table is None or e.ref[0] == table]
+    best = max((e.quality for e in columns), default=0)
+    return [e for e in columns if e.quality == best]
+
+
+_BY_ITSELF = lx.words("value values valor valores")
+
+
+def _sorted_by_itself(ctx: Context, parts: Parts, direction: bool | None) -> bool:
+    """ "List the earnings of poker players in descending order", "the earnings, ordered
+    descending by value": one column listed and sorted with no other column said after the
+    order words is sorted by itself. Several columns listed: which one sorts is not said."""
+    columns = list(dict.fromkeys(parts.listing))
+    if len(columns) != 1 or parts.distinct:
+        return False
+    first = next(k for k, m in enumerate(ctx.mentions) if m.kind in ("order", "dir"))
+    for k in range(first + 1, len(ctx.mentions)):
+        m = ctx.mentions[k]
+        if m.kind in ("dir", "order"):
+            continue
+        if m.kind == "group" and _sorted_by_value(ctx, k):
+            ctx.used.add(k)  # "ordered descending by value"
+            continue
+        return False
+    parts.listing_order = columns[0]
+    parts.order = Order(0, direction if direction is not None else False)
+    return True
+
+
+def _sorted_by_value(ctx: Context, k: int) -> bool:
+    """ "ordered descending by value": "by" (mention `k`), after a sort word, then only
+    "value(s)" to the end: the values listed themselves."""
+    if k + 1 != len(ctx.mentions) or not any(
+        m.kind in ("order", "dir") for m in ctx.mentions[:k]
+    ):
+        return False
+    rest = [t for t in ctx.tokens[ctx.mentions[k].end :] if t.kind == "word"]
+    return len(rest) == 1 and rest[0].norm in _BY_ITSELF
 
 
 def _listing_alphabetical(ctx: Context, parts: Parts, direction: bool | None) -> bool:

@@ -50,6 +50,8 @@ def _marker_table() -> dict[tuple[str, ...], tuple[str, object]]:
         put(phrase, "dir", "asc")
     for phrase in lx.DESC_PHRASES:
         put(phrase, "dir", "desc")
+    for phrase in lx.REVERSE_ALPHA_PHRASES:
+        put(phrase, "dir", "alpha_desc")
     for phrase in lx.ALPHA_PHRASES:
         put(phrase, "dir", "alpha")
     for phrase, op in lx.AVERAGE_CMP.items():

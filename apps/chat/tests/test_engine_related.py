@@ -1,0 +1,90 @@
+"""Issue 13: rows sorted as asked, the row with an extreme and several aggregates at once
+(branch `h-related`; pure tests, no Django).
+
+A listing sorted with no other column said is sorted by the column listed ("the salaries of
+the employees in descending order"); "by <a number of the listed rows>" after a sort word sorts
+them ("sort person names by their age"); "in reverse alphabetical order" is the text column
+descending. A small made-up schema of people, the stores that employ them and their pay.
+
+    .venv/bin/python -m pytest -p no:django -q apps/chat/tests/test_engine_related.py
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from apps.chat.tests.support import engine_asks, engine_database, engine_rows
+
+_SCHEMA = """
+    CREATE TABLE person (person_id INTEGER PRIMARY KEY, name TEXT, birth_date TEXT, age INTEGER,
+        weight REAL, nationality TEXT);
+    CREATE TABLE store (store_id INTEGER PRIMARY KEY, name TEXT, city TEXT, opened INTEGER);
+    CREATE TABLE employee (employee_id INTEGER PRIMARY KEY,
+        person_id INTEGER REFERENCES person(person_id),
+        store_id INTEGER REFERENCES store(store_id), salary REAL, code INTEGER);
+"""
+_ROWS = {
+    "person": [
+        (1, "Ann", "May 1, 1980", 44, 60.0, "France"),
+        (2, "Bob", "June 2, 1990", 34, 80.0, "Spain"),
+        (3, "Cid", "July 3, 1970", 54, 70.0, "France"),
+        (4, "Dee", "March 4, 2000", 24, 55.0, "Italy"),
+    ],
+    "store": [(1, "Zeta", "Lyon", 1999), (2, "Alfa", "Rome", 2005), (3, "Mido", "Lyon", 2010)],
+    "employee": [(1, 1, 1, 3000.0, 7), (2, 2, 1, 1500.0, 3), (3, 3, 2, 4500.0, 9),
+                 (4, 4, 3, 2000.0, 5)],
+}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def shops(tmp_path_factory):  # noqa: ANN001, ANN201
+    model, conn = engine_database(tmp_path_factory.mktemp("related") / "r.db", _SCHEMA, _ROWS)
+    yield model, conn
+    conn.close()
+
+
+def _column(shops, question: str) -> list:  # noqa: ANN001
+    return [row[0] for row in engine_rows(shops, question)]
+
+
+# --- rows sorted ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "List the salaries of employees in descending order.",
+        "What are the salaries of employees, ordered descending by value?",
+        "Enumera los salarios de los empleados ordenados de forma descendente.",
+    ],
+)
+def test_one_column_listed_and_sorted_is_sorted_by_itself(shops, question):  # noqa: ANN001
+    assert _column(shops, question) == [4500.0, 3000.0, 2000.0, 1500.0]
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Sort person names by their age in ascending order.",
+        "Ordena los nombres de las personas por edad de forma ascendente.",
+    ],
+)
+def test_by_a_number_of_the_listed_rows_after_a_sort_word_sorts_them(shops, question):  # noqa: ANN001
+    # the rows in that order, not each name's average age
+    assert engine_rows(shops, question) == [("Dee",), ("Bob",), ("Ann",), ("Cid",)]
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "List the store names in reverse alphabetical order.",
+        "Enumera los nombres de las tiendas en orden alfabético inverso.",
+    ],
+)
+def test_reverse_alphabetical_order_is_the_text_descending(shops, question):  # noqa: ANN001
+    assert _column(shops, question) == ["Zeta", "Mido", "Alfa"]
+
+
+def test_several_columns_listed_and_sorted_by_none_said_are_asked_back(shops):  # noqa: ANN001
+    model, _conn = shops
+    engine_asks(model, "List the salaries and codes of employees in descending order.")
