@@ -4,7 +4,10 @@
 A listing sorted with no other column said is sorted by the column listed ("the salaries of
 the employees in descending order"); "by <a number of the listed rows>" after a sort word sorts
 them ("sort person names by their age"); "in reverse alphabetical order" is the text column
-descending. A small made-up schema of people, the stores that employ them and their pay.
+descending. "the birth date of the employee with the lowest salary", "the code of the heaviest
+employee": the columns of the one row a superlative picks, when every column (shown or ranked)
+is the row's own or of the row it refers to (each employee is one person), never a total per
+value of the column shown. A small made-up schema of people, the stores that employ them and their pay.
 
     .venv/bin/python -m pytest -p no:django -q apps/chat/tests/test_engine_related.py
 """
@@ -26,9 +29,9 @@ _SCHEMA = """
 _ROWS = {
     "person": [
         (1, "Ann", "May 1, 1980", 44, 60.0, "France"),
-        (2, "Bob", "June 2, 1990", 34, 80.0, "Spain"),
-        (3, "Cid", "July 3, 1970", 54, 70.0, "France"),
-        (4, "Dee", "March 4, 2000", 24, 55.0, "Italy"),
+        (2, "Bob", "June 2, 1990", 34, 80.0, "France"),
+        (3, "Cid", "July 3, 1970", 54, 70.0, "Spain"),
+        (4, "Dee", "March 4, 2000", 24, 55.0, "France"),
     ],
     "store": [(1, "Zeta", "Lyon", 1999), (2, "Alfa", "Rome", 2005), (3, "Mido", "Lyon", 2010)],
     "employee": [(1, 1, 1, 3000.0, 7), (2, 2, 1, 1500.0, 3), (3, 3, 2, 4500.0, 9),
@@ -88,3 +91,36 @@ def test_reverse_alphabetical_order_is_the_text_descending(shops, question):  # 
 def test_several_columns_listed_and_sorted_by_none_said_are_asked_back(shops):  # noqa: ANN001
     model, _conn = shops
     engine_asks(model, "List the salaries and codes of employees in descending order.")
+
+
+# --- the columns of the row with an extreme ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("What is the birth date of the employee with the lowest salary?", [("June 2, 1990",)]),
+        ("¿Cuál es la edad del empleado con el menor salario?", [(34,)]),
+        ("What is the code of the employee with the greatest weight?", [(3,)]),
+        ("What is the code of the heaviest employee?", [(3,)]),
+        ("¿Cuál es el código del empleado más pesado?", [(3,)]),
+        ("What is the birth date and age of the employee with the highest salary?",
+         [("July 3, 1970", 54)]),
+        ("¿Cuál es la edad del empleado con el salario más alto?", [(54,)]),
+        # Cid earns most (Spain), though France's salaries add up to more
+        ("What is the nationality of the employee with the highest salary?", [("Spain",)]),
+    ],
+)  # fmt: skip
+def test_the_columns_of_the_row_with_an_extreme(shops, question, expected):  # noqa: ANN001
+    assert engine_rows(shops, question) == expected
+
+
+def test_the_rows_with_an_extreme_said_in_the_plural_are_asked_back(shops):  # noqa: ANN001
+    model, _conn = shops
+    engine_asks(model, "What are the birth dates of the employees with the lowest salaries?")
+
+
+def test_a_column_two_rows_it_refers_to_have_is_asked_back(shops):  # noqa: ANN001
+    # the person's name or the store's: both are one row per employee
+    model, _conn = shops
+    engine_asks(model, "What is the name of the employee with the highest salary?")

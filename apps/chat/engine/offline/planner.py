@@ -677,6 +677,76 @@ def _owner_of_the_row(
     return {owner}
 
 
+def row_with_extreme(ctx: Context) -> Parts | None:
+    """ "What is the birth date of the poker player with the lowest earnings?", "the money
+    rank of the tallest poker player" (read "the highest height poker player"), "la fecha de
+    nacimiento del jugador con las menores ganancias": the columns asked (one or several, joined
+    by "and") of the one row of a table named in the singular, picked by a superlative of a
+    numeric column, where every column (shown or ranked) is the row's own or one of a row it
+    refers to (many rows to one: each row has one value). Nothing else may be said. Returns
+    those rows sorted, one kept (`ORDER BY … LIMIT 1`), or None when the question is not this."""
+    model = ctx.model
+    resolve_weak_values(ctx)  # "What is …": not the code 'IS'
+    if ctx.unread:
+        return None
+    said = [i for i in range(len(ctx.mentions)) if i not in ctx.rejected]
+    mentions = [ctx.mentions[i] for i in said]
+    k = 0
+    while k < len(mentions) and mentions[k].kind == "list":
+        k += 1
+    shown = [k]
+    while k + 2 < len(mentions) and mentions[k + 1].kind == "conj":
+        k += 2
+        shown.append(k)
+    rest = [m.kind for m in mentions[k + 1 :]]
+    if rest[:1] == ["schema"] and rest[-2:] in (["most", "schema"], ["least", "schema"]):
+        row, ranked, sup = k + 1, len(mentions) - 1, len(mentions) - 2
+        if any(kind not in ("with", "exist") for kind in rest[1:-2]):
+            return None
+    elif rest in (["most", "schema", "schema"], ["least", "schema", "schema"]):
+        row, ranked, sup = k + 3, k + 2, k + 1
+    else:
+        return None
+    if any(
+        mentions[i].kind != "schema" or is_value(ctx, said[i]) for i in [*shown, row, ranked]
+    ):
+        return None
+    rows = mentions[row]
+    best = max((e.quality for e in rows.entries), default=0)
+    tables = {e.ref[0] for e in rows.of("table") if e.quality == best}
+    plural = rows.plural or ctx.tokens[rows.end - 1].norm.endswith("s")
+    if len(tables) != 1 or plural or any(mentions[i].has("table") for i in shown):
+        return None  # "the birth dates of the players with …": how many rows is not said
+    (table,) = tables
+
+    def reached(entries: list[Entry]) -> list[Entry]:
+        own = [e for e in entries if e.ref[0] == table or _to_parent(model, table, e.ref[0])]
+        best = max((e.quality for e in own), default=0)
+        return [e for e in own if e.quality == best]
+
+    listing = []
+    for i in shown:
+        found = reached(mentions[i].of("column"))
+        if len({e.ref for e in found}) != 1:
+            return None  # not a column of the row, or two of them
+        listing.append(ColumnRef(*found[0].ref))
+    found = reached(mentions[ranked].of("column"))
+    if (
+        mentions[ranked].has("table")
+        or len({e.ref for e in found}) != 1
+        or column_kind(ctx, found[0]) != "number"
+    ):
+        return None
+    parts = Parts(base=table, listing_table=table)
+    parts.listing = list(dict.fromkeys(listing))
+    parts.listing_order = ColumnRef(*found[0].ref)
+    parts.order = Order(0, mentions[sup].kind == "most")
+    parts.limit = 1
+    ctx.used.update(said)
+    ctx.notes.append("the row with the extreme value")
+    return parts
+
+
 def _same_rows(model, table: str) -> set[str]:  # noqa: ANN001
     """The table and those joined to it one to one (a foreign key from one primary key to the
     other: `cars_data.Id` → `car_names.MakeId`): their columns are columns of the same rows."""
