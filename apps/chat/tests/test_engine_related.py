@@ -7,7 +7,9 @@ them ("sort person names by their age"); "in reverse alphabetical order" is the 
 descending. "the birth date of the employee with the lowest salary", "the code of the heaviest
 employee": the columns of the one row a superlative picks, when every column (shown or ranked)
 is the row's own or of the row it refers to (each employee is one person), never a total per
-value of the column shown. A small made-up schema of people, the stores that employ them and their pay.
+value of the column shown. Aggregate words listed together apply to the column after the last
+one, even where a column is called `average`; "the maximum number of <a numeric column>" is the
+column's maximum. A small made-up schema of people, the stores that employ them and their pay.
 
     .venv/bin/python -m pytest -p no:django -q apps/chat/tests/test_engine_related.py
 """
@@ -21,10 +23,12 @@ from apps.chat.tests.support import engine_asks, engine_database, engine_rows
 _SCHEMA = """
     CREATE TABLE person (person_id INTEGER PRIMARY KEY, name TEXT, birth_date TEXT, age INTEGER,
         weight REAL, nationality TEXT);
-    CREATE TABLE store (store_id INTEGER PRIMARY KEY, name TEXT, city TEXT, opened INTEGER);
+    CREATE TABLE store (store_id INTEGER PRIMARY KEY, name TEXT, city TEXT, opened INTEGER,
+        average INTEGER, staff INTEGER);
     CREATE TABLE employee (employee_id INTEGER PRIMARY KEY,
         person_id INTEGER REFERENCES person(person_id),
-        store_id INTEGER REFERENCES store(store_id), salary REAL, code INTEGER);
+        store_id INTEGER REFERENCES store(store_id), salary REAL, code INTEGER,
+        calls_made INTEGER);
 """
 _ROWS = {
     "person": [
@@ -33,9 +37,10 @@ _ROWS = {
         (3, "Cid", "July 3, 1970", 54, 70.0, "Spain"),
         (4, "Dee", "March 4, 2000", 24, 55.0, "France"),
     ],
-    "store": [(1, "Zeta", "Lyon", 1999), (2, "Alfa", "Rome", 2005), (3, "Mido", "Lyon", 2010)],
-    "employee": [(1, 1, 1, 3000.0, 7), (2, 2, 1, 1500.0, 3), (3, 3, 2, 4500.0, 9),
-                 (4, 4, 3, 2000.0, 5)],
+    "store": [(1, "Zeta", "Lyon", 1999, 500, 10), (2, "Alfa", "Rome", 2005, 300, 4),
+              (3, "Mido", "Lyon", 2010, 100, 6)],
+    "employee": [(1, 1, 1, 3000.0, 7, 12), (2, 2, 1, 1500.0, 3, 30), (3, 3, 2, 4500.0, 9, 50),
+                 (4, 4, 3, 2000.0, 5, 8)],
 }  # fmt: skip
 
 
@@ -124,3 +129,31 @@ def test_a_column_two_rows_it_refers_to_have_is_asked_back(shops):  # noqa: ANN0
     # the person's name or the store's: both are one row per employee
     model, _conn = shops
     engine_asks(model, "What is the name of the employee with the highest salary?")
+
+
+# --- several aggregates -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        # `store.average` is a column: listed with other aggregate words, "average" is the mean
+        ("What is the average, minimum and maximum staff of the stores?", [(20 / 3, 4, 10)]),
+        ("What is the average and the maximum staff of all stores?", [(20 / 3, 10)]),
+        ("¿Cuál es el promedio y el máximo del personal de las tiendas?", [(20 / 3, 10)]),
+        ("What is the average, minimum and maximum age of the persons from France?",
+         [(34.0, 24, 44)]),
+    ],
+)  # fmt: skip
+def test_aggregate_words_listed_together(shops, question, expected):  # noqa: ANN001
+    (row,) = engine_rows(shops, question)
+    assert row == pytest.approx(expected[0])
+
+
+def test_a_column_called_average_alone_is_the_column(shops):  # noqa: ANN001
+    assert engine_rows(shops, "What is the average of the store named Zeta?") == [("Zeta", 500)]
+
+
+def test_the_maximum_number_of_a_numeric_column_is_its_maximum(shops):  # noqa: ANN001
+    question = "What is the maximum number of calls made among employees with a salary below 4000?"
+    assert engine_rows(shops, question) == [(30,)]

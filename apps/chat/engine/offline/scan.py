@@ -170,6 +170,16 @@ def _next_is_number(tokens: list[Token], i: int) -> bool:
     )
 
 
+def _in_aggregate_list(tokens: list[Token], i: int) -> bool:
+    """Whether the aggregate word at `i` is one of a list of them ("average, minimum and
+    maximum", "el promedio y el máximo"): the next word, past "and"/"y" and an article, is
+    another aggregate word."""
+    k = i + 1
+    while k < len(tokens) and tokens[k].norm in ("and", "y", "e", "the", "el", "la"):
+        k += 1
+    return k < len(tokens) and k > i and tokens[k].norm in lx.AGG_WORDS
+
+
 def _order_noun(tokens: list[Token], i: int, marker: tuple | None) -> bool:
     """Whether an order word that a column's name also glosses is that column: with no "by"
     after it nothing is ordered ("el número de clasificaciones distintas", "con clasificación
@@ -531,6 +541,8 @@ def scan(model: SemanticModel, tokens: list[Token]) -> tuple[list[Mention], list
         if schema_len == 1 and not marker and _participle_before_agent(model, tokens, i):
             i += 1  # "the company shared by the most orchestras": a verb, not `share`
             continue
+        if marker and marker[1] == "agg" and _in_aggregate_list(tokens, i):
+            schema_len = 0  # "the average, minimum and maximum age": not a column `Average`
         if marker and marker[1] == "neg" and _only_weak_values(tokens, i, schema_len, entries):
             schema_len = 0  # "que no hablan": a negation, not the country code 'NO'
         if schema_len and (
