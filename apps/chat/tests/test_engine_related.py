@@ -9,7 +9,8 @@ employee": the columns of the one row a superlative picks, when every column (sh
 is the row's own or of the row it refers to (each employee is one person), never a total per
 value of the column shown. Aggregate words listed together apply to the column after the last
 one, even where a column is called `average`; "the maximum number of <a numeric column>" is the
-column's maximum. A small made-up schema of people, the stores that employ them and their pay.
+column's maximum; a superlative word right before a column is the superlative, even where a
+column is called `highest`. A small made-up schema of people, the stores that employ them and their pay.
 
     .venv/bin/python -m pytest -p no:django -q apps/chat/tests/test_engine_related.py
 """
@@ -24,7 +25,7 @@ _SCHEMA = """
     CREATE TABLE person (person_id INTEGER PRIMARY KEY, name TEXT, birth_date TEXT, age INTEGER,
         weight REAL, nationality TEXT);
     CREATE TABLE store (store_id INTEGER PRIMARY KEY, name TEXT, city TEXT, opened INTEGER,
-        average INTEGER, staff INTEGER);
+        average INTEGER, staff INTEGER, highest INTEGER);
     CREATE TABLE employee (employee_id INTEGER PRIMARY KEY,
         person_id INTEGER REFERENCES person(person_id),
         store_id INTEGER REFERENCES store(store_id), salary REAL, code INTEGER,
@@ -37,8 +38,8 @@ _ROWS = {
         (3, "Cid", "July 3, 1970", 54, 70.0, "Spain"),
         (4, "Dee", "March 4, 2000", 24, 55.0, "France"),
     ],
-    "store": [(1, "Zeta", "Lyon", 1999, 500, 10), (2, "Alfa", "Rome", 2005, 300, 4),
-              (3, "Mido", "Lyon", 2010, 100, 6)],
+    "store": [(1, "Zeta", "Lyon", 1999, 500, 10, 900), (2, "Alfa", "Rome", 2005, 300, 4, 800),
+              (3, "Mido", "Lyon", 2010, 100, 6, 950)],
     "employee": [(1, 1, 1, 3000.0, 7, 12), (2, 2, 1, 1500.0, 3, 30), (3, 3, 2, 4500.0, 9, 50),
                  (4, 4, 3, 2000.0, 5, 8)],
 }  # fmt: skip
@@ -157,3 +158,17 @@ def test_a_column_called_average_alone_is_the_column(shops):  # noqa: ANN001
 def test_the_maximum_number_of_a_numeric_column_is_its_maximum(shops):  # noqa: ANN001
     question = "What is the maximum number of calls made among employees with a salary below 4000?"
     assert engine_rows(shops, question) == [(30,)]
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        # `store.highest` is a column; before another column "highest" ranks by it
+        ("What is the name and city of the store with the highest staff?", [("Zeta", "Lyon")]),
+        ("¿Cuál es el nombre y la ciudad de la tienda con el mayor personal?",
+         [("Zeta", "Lyon")]),
+        ("What is the highest of the store with the lowest staff?", [(800,)]),
+    ],
+)  # fmt: skip
+def test_a_superlative_before_a_column_is_no_column_called_highest(shops, question, expected):  # noqa: ANN001
+    assert engine_rows(shops, question) == expected

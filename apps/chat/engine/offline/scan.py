@@ -541,6 +541,10 @@ def scan(model: SemanticModel, tokens: list[Token]) -> tuple[list[Mention], list
         if schema_len == 1 and not marker and _participle_before_agent(model, tokens, i):
             i += 1  # "the company shared by the most orchestras": a verb, not `share`
             continue
+        if marker and marker[1] in ("most", "least") and schema_len == marker_len:
+            after, after_entries = _schema_at(model, tokens, i + schema_len)
+            if after and any(e.kind == "column" for e in after_entries):
+                schema_len = 0  # "with the highest capacity": not a column called `Highest`
         if marker and marker[1] == "agg" and _in_aggregate_list(tokens, i):
             schema_len = 0  # "the average, minimum and maximum age": not a column `Average`
         if marker and marker[1] == "neg" and _only_weak_values(tokens, i, schema_len, entries):
