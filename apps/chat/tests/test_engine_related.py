@@ -172,3 +172,16 @@ def test_the_maximum_number_of_a_numeric_column_is_its_maximum(shops):  # noqa: 
 )  # fmt: skip
 def test_a_superlative_before_a_column_is_no_column_called_highest(shops, question, expected):  # noqa: ANN001
     assert engine_rows(shops, question) == expected
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What cities can you tell me about employees in alphabetical order?",
+        "What nationalities can you tell me about employees in reverse alphabetical order?",
+    ],
+)
+def test_an_alphabetical_order_never_sorts_a_count_nobody_asked(shops, question):  # noqa: ANN001
+    # was: each city with its number of employees, sorted by the count
+    model, _conn = shops
+    engine_asks(model, question)

@@ -1450,6 +1450,11 @@ def _read_order(
                 subject = _rank_subject(ctx, k)
     if not ranked:
         return
+    alphabetical = any(m.kind == "dir" and m.value in ("alpha", "alpha_desc") for m in ctx.mentions)
+    if alphabetical and parts.implied and parts.metrics and not followup:
+        # "what details about students in alphabetical order": rows in the order of their
+        # text, never a count nobody asked for sorted
+        raise Unclear(Clarify.GENERIC, " ".join(t.text for t in ctx.tokens))
     if not parts.metrics and not followup and _listing_sorted(ctx, parts, direction):
         return  # "the names of the conductors in ascending order of age": the rows, sorted
     if subject is not None:
