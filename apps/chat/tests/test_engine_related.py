@@ -7,7 +7,7 @@ them ("sort person names by their age"); "in reverse alphabetical order" is the 
 descending. "the birth date of the employee with the lowest salary", "the code of the heaviest
 employee": the columns of the one row a superlative picks, when every column (shown or ranked)
 is the row's own or of the row it refers to (each employee is one person), never a total per
-value of the column shown. Aggregate words listed together apply to the column after the last
+value of the column shown; "the lowest salary and its code" is that row's code. Aggregate words listed together apply to the column after the last
 one, even where a column is called `average`; "the maximum number of <a numeric column>" is the
 column's maximum; a superlative word right before a column is the superlative, even where a
 column is called `highest`. A small made-up schema of people, the stores that employ them and their pay.
@@ -185,3 +185,21 @@ def test_an_alphabetical_order_never_sorts_a_count_nobody_asked(shops, question)
     # was: each city with its number of employees, sorted by the count
     model, _conn = shops
     engine_asks(model, question)
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("What is the lowest salary and its code?", [(1500.0, 3)]),
+        ("¿Cuál es el salario más bajo y su código?", [(1500.0, 3)]),
+        ("Return the highest salary, along with its corresponding code.", [(4500.0, 9)]),
+    ],
+)
+def test_an_extreme_and_its_columns_are_of_that_row(shops, question, expected):  # noqa: ANN001
+    assert engine_rows(shops, question) == expected
+
+
+def test_an_extreme_and_a_column_without_its_is_asked_back(shops):  # noqa: ANN001
+    # the lowest code too, perhaps
+    model, _conn = shops
+    engine_asks(model, "What is the lowest salary and code?")

@@ -677,11 +677,15 @@ def _owner_of_the_row(
     return {owner}
 
 
+_ITS = lx.words("its their su sus")
+
+
 def row_with_extreme(ctx: Context) -> Parts | None:
     """ "What is the birth date of the poker player with the lowest earnings?", "the money
     rank of the tallest poker player" (read "the highest height poker player"), "la fecha de
-    nacimiento del jugador con las menores ganancias": the columns asked (one or several, joined
-    by "and") of the one row of a table named in the singular, picked by a superlative of a
+    nacimiento del jugador con las menores ganancias", "the smallest version number and its
+    template type code": the columns asked (one or several, joined by "and") of the one row of
+    a table (named in the singular, or the ranked column's own) picked by a superlative of a
     numeric column, where every column (shown or ranked) is the row's own or one of a row it
     refers to (many rows to one: each row has one value). Nothing else may be said. Returns
     those rows sorted, one kept (`ORDER BY … LIMIT 1`), or None when the question is not this."""
@@ -694,35 +698,51 @@ def row_with_extreme(ctx: Context) -> Parts | None:
     k = 0
     while k < len(mentions) and mentions[k].kind == "list":
         k += 1
-    shown = [k]
-    while k + 2 < len(mentions) and mentions[k + 1].kind == "conj":
-        k += 2
-        shown.append(k)
-    rest = [m.kind for m in mentions[k + 1 :]]
-    if rest[:1] == ["schema"] and rest[-2:] in (["most", "schema"], ["least", "schema"]):
-        row, ranked, sup = k + 1, len(mentions) - 1, len(mentions) - 2
-        if any(kind not in ("with", "exist") for kind in rest[1:-2]):
+    if k < len(mentions) and mentions[k].kind in ("most", "least"):
+        found = _its_columns(ctx, mentions, k)
+        if found is None:
             return None
-    elif rest in (["most", "schema", "schema"], ["least", "schema", "schema"]):
-        row, ranked, sup = k + 3, k + 2, k + 1
+        sup, ranked, shown = found
+        row = None
     else:
-        return None
+        shown = [k]
+        while k + 2 < len(mentions) and mentions[k + 1].kind == "conj":
+            k += 2
+            shown.append(k)
+        rest = [m.kind for m in mentions[k + 1 :]]
+        if rest[:1] == ["schema"] and rest[-2:] in (["most", "schema"], ["least", "schema"]):
+            row, ranked, sup = k + 1, len(mentions) - 1, len(mentions) - 2
+            if any(kind not in ("with", "exist") for kind in rest[1:-2]):
+                return None
+        elif rest in (["most", "schema", "schema"], ["least", "schema", "schema"]):
+            row, ranked, sup = k + 3, k + 2, k + 1
+        else:
+            return None
     if any(
-        mentions[i].kind != "schema" or is_value(ctx, said[i]) for i in [*shown, row, ranked]
+        mentions[i].kind != "schema" or is_value(ctx, said[i])
+        for i in [*shown, ranked, *([row] if row is not None else [])]
     ):
         return None
-    rows = mentions[row]
-    best = max((e.quality for e in rows.entries), default=0)
-    tables = {e.ref[0] for e in rows.of("table") if e.quality == best}
-    plural = rows.plural or ctx.tokens[rows.end - 1].norm.endswith("s")
-    if len(tables) != 1 or plural or any(mentions[i].has("table") for i in shown):
-        return None  # "the birth dates of the players with …": how many rows is not said
+    if row is not None:
+        rows = mentions[row]
+        best = max((e.quality for e in rows.entries), default=0)
+        tables = {e.ref[0] for e in rows.of("table") if e.quality == best}
+        plural = rows.plural or ctx.tokens[rows.end - 1].norm.endswith("s")
+        if plural:
+            return None  # "the birth dates of the players with …": how many rows is not said
+    else:  # "the smallest version number and its …": the ranked column's own rows
+        best = max((e.quality for e in mentions[ranked].of("column")), default=0)
+        tables = {e.ref[0] for e in mentions[ranked].of("column") if e.quality == best}
+    if len(tables) != 1 or any(mentions[i].has("table") for i in shown):
+        return None
     (table,) = tables
 
     def reached(entries: list[Entry]) -> list[Entry]:
         own = [e for e in entries if e.ref[0] == table or _to_parent(model, table, e.ref[0])]
         best = max((e.quality for e in own), default=0)
-        return [e for e in own if e.quality == best]
+        own = [e for e in own if e.quality == best]
+        # "its template type code": the row's own column before the one it refers to
+        return [e for e in own if e.ref[0] == table] or own
 
     listing = []
     for i in shown:
@@ -745,6 +765,33 @@ def row_with_extreme(ctx: Context) -> Parts | None:
     ctx.used.update(said)
     ctx.notes.append("the row with the extreme value")
     return parts
+
+
+def _its_columns(
+    ctx: Context, mentions: list[Mention], sup: int
+) -> tuple[int, int, list[int]] | None:
+    """ "the smallest version number and its template type code", "the lowest version number,
+    along with its corresponding template type code": (superlative, ranked column, the columns
+    shown: the ranked one, then those said after "its"), or None."""
+    ranked = sup + 1
+    if ranked + 1 >= len(mentions) or mentions[ranked + 1].kind not in ("conj", "with"):
+        return None
+    shown = [ranked]
+    k = ranked + 2
+    while k < len(mentions):
+        shown.append(k)
+        if k + 2 < len(mentions) and mentions[k + 1].kind == "conj":
+            k += 2
+            continue
+        if k + 1 != len(mentions):
+            return None
+        break
+    if len(shown) < 2:  # noqa: PLR2004
+        return None
+    between = ctx.tokens[mentions[ranked].end : mentions[shown[1]].start]
+    if not any(t.norm in _ITS for t in between):
+        return None  # "the smallest population and area": both the smallest, perhaps
+    return sup, ranked, shown
 
 
 def _same_rows(model, table: str) -> set[str]:  # noqa: ANN001
