@@ -7,10 +7,11 @@ them ("sort person names by their age"); "in reverse alphabetical order" is the 
 descending. "the birth date of the employee with the lowest salary", "the code of the heaviest
 employee": the columns of the one row a superlative picks, when every column (shown or ranked)
 is the row's own or of the row it refers to (each employee is one person), never a total per
-value of the column shown; "the lowest salary and its code" is that row's code. Aggregate words listed together apply to the column after the last
-one, even where a column is called `average`; "the maximum number of <a numeric column>" is the
-column's maximum; a superlative word right before a column is the superlative, even where a
-column is called `highest`. A small made-up schema of people, the stores that employ them and their pay.
+value of the column shown; "the lowest salary and its code" is that row's code. Aggregate words
+listed together apply to the column after the last one, even where a column is called
+`average`; "the maximum number of <a numeric column>" is the column's maximum; a superlative
+word right before a column is the superlative, even where a column is called `highest`. A small
+made-up schema of people, the stores that employ them and their pay.
 
     .venv/bin/python -m pytest -p no:django -q apps/chat/tests/test_engine_related.py
 """

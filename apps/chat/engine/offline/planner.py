@@ -1638,9 +1638,7 @@ def _sorted_by_itself(ctx: Context, parts: Parts, direction: bool | None) -> boo
 def _sorted_by_value(ctx: Context, k: int) -> bool:
     """ "ordered descending by value": "by" (mention `k`), after a sort word, then only
     "value(s)" to the end: the values listed themselves."""
-    if k + 1 != len(ctx.mentions) or not any(
-        m.kind in ("order", "dir") for m in ctx.mentions[:k]
-    ):
+    if k + 1 != len(ctx.mentions) or not any(m.kind in ("order", "dir") for m in ctx.mentions[:k]):
         return False
     rest = [t for t in ctx.tokens[ctx.mentions[k].end :] if t.kind == "word"]
     return len(rest) == 1 and rest[0].norm in _BY_ITSELF
