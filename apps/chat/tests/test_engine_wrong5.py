@@ -7,9 +7,9 @@ question's table; it is now read right or asked back.
 
 from __future__ import annotations
 
-import pytest
-
 from dataclasses import replace
+
+import pytest
 
 from apps.chat.engine.offline import build_semantic_model
 from apps.chat.tests.support import engine_asks, engine_database, engine_reads, engine_rows
