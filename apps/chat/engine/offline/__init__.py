@@ -296,6 +296,7 @@ def _interpret(
         if previous is None:  # a follow-up ("solo Online") keeps the grouping it had
             plan = drop_constant_dimensions(plan)
             _check_name_asked(plan, lx.tokenize(question, lang))
+        _check_echoed_value(plan)
         plan = hide_qualifier_measures(plan, model, *said)
         plan = people_shown_whole(plan, model, read.mentions)
         sql = compile_sql(plan, model)
@@ -1155,6 +1156,22 @@ _SIZE_OF_ONE_AFTER = frozenset(
 )
 
 
+def _check_echoed_value(plan: QueryPlan) -> None:
+    """ "the name of the series that has the episode 'X'": when every column listed is one an
+    equality filter pins to the one value said, the answer would only say that value back; the
+    question asks for something else (a column the reading missed): asked back."""
+    if plan.metrics or not plan.listing or plan.rows_plan is not None:
+        return
+    pinned = {
+        (f.table, f.column): f.values[0]
+        for f in plan.filters
+        if f.op in ("=", "said", "in") and len(f.values) == 1
+    }
+    said = [pinned.get((c.table, c.column)) for c in plan.listing]
+    if all(v is not None for v in said):
+        raise Unclear(Clarify.ECHOED_VALUE, str(said[0]))
+
+
 def _check_name_asked(plan: QueryPlan, tokens: list) -> None:
     """ "What is the name of the series that has the episode X?": a question asking for a name
     answered by a figure alone (no row, no group: a count the table's noun implied) drops
@@ -1167,13 +1184,15 @@ def _check_name_asked(plan: QueryPlan, tokens: list) -> None:
             continue
         if tokens[k + 1].norm not in ("of", "de", "del"):
             continue  # "whose name is X", "with the name X": a condition, not what is asked
-        before = {t.norm for t in tokens[max(0, k - 3) : k]}
-        if before & (lx.COUNT_WORDS | _HOW_MANY):
+        if k == 0 or tokens[k - 1].norm not in _THE:
+            continue  # "the different family names": a column's own words
+        if {t.norm for t in tokens[:k]} & (lx.COUNT_WORDS | _HOW_MANY):
             continue
         raise Unclear(Clarify.UNUSED_WORD, token.text)
 
 
 _HOW_MANY = lx.words("many number numero cuantos cuantas count")
+_THE = lx.words("the el la los las")
 
 
 def _check_summed_attribute(plan: QueryPlan, model: SemanticModel) -> None:

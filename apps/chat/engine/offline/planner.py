@@ -1722,27 +1722,9 @@ def _read_leftovers(ctx: Context, parts: Parts) -> None:
 # --- plans ------------------------------------------------------------------------------------
 
 
-def _echoed_value(parts: Parts) -> str:
-    """ "the name of the series that has the episode 'X'": when every column listed is one an
-    equality filter pins to the one value said, the answer would only say that value back; the
-    question asks for something else (a column the reading missed). The value, or ""."""
-    if parts.metrics or not parts.listing:
-        return ""
-    pinned = {
-        (f.table, f.column): f.values[0]
-        for f in parts.filters
-        if f.op in ("=", "said", "in") and len(f.values) == 1
-    }
-    said = [pinned.get((c.table, c.column)) for c in parts.listing]
-    return str(said[0]) if all(v is not None for v in said) else ""
-
-
 def fresh_plan(parts: Parts) -> QueryPlan:
     if not parts.metrics and not parts.listing:
         raise Unclear(Clarify.NO_METRIC)
-    echoed = _echoed_value(parts)
-    if echoed:
-        raise Unclear(Clarify.ECHOED_VALUE, echoed)
     one = parts.one_row_of
     if parts.limit is None and one and parts.dims and all(d.table == one for d in parts.dims):
         parts.limit = 1  # the one row of the table said in the singular (`_read_order`)
