@@ -347,11 +347,17 @@ def _article_inside(tokens: list[Token], i: int, end: int, entries: tuple[Entry,
     return any(t.norm in _COMPOUND_BREAKERS for t in tokens[i + 1 : end])
 
 
-def _without_partial_columns(entries: tuple[Entry, ...]) -> tuple[Entry, ...]:
-    """A word that is a column's whole name ("rating", `Rating`) is that column, not also the
-    columns of its table it is one word of (`18_49_Rating_Share`): those would be read as a
-    second column. Another table's columns stay (`ShipCountry` for "countries")."""
-    exact = {e.ref[0] for e in entries if e.kind == "column" and e.quality == EXACT}
+def _without_partial_columns(entries: tuple[Entry, ...], said: str) -> tuple[Entry, ...]:
+    """A word that is a column's whole name as written ("rating", `Rating`) is that column, not
+    also the columns of its table it is one word of (`18_49_Rating_Share`): those would be read
+    as a second column. A word that only shares a stem with a name ("rate", `rating`) keeps
+    them (`rental_rate`), and so do other tables' columns (`ShipCountry` for "countries")."""
+    whole = lx.fold(said).replace(" ", "_")
+    exact = {
+        e.ref[0]
+        for e in entries
+        if e.kind == "column" and e.quality == EXACT and lx.fold(str(e.ref[1])) == whole
+    }
     return tuple(
         e
         for e in entries
@@ -624,7 +630,7 @@ def scan(model: SemanticModel, tokens: list[Token]) -> tuple[list[Mention], list
                 i = end
                 continue
             end = i + schema_len
-            entries = _without_partial_columns(entries)
+            entries = _without_partial_columns(entries, _text(tokens, i, schema_len))
             mentions.append(
                 Mention(
                     "schema",
