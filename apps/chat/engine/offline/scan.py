@@ -348,7 +348,7 @@ def _article_inside(tokens: list[Token], i: int, end: int, entries: tuple[Entry,
 
 
 def _without_partial_columns(entries: tuple[Entry, ...], said: str) -> tuple[Entry, ...]:
-    """A word that is a column's whole name as written ("rating", `Rating`) is that column, not
+    """A word that is a column's whole name as written ("rating(s)", `Rating`) is that column, not
     also the columns of its table it is one word of (`18_49_Rating_Share`): those would be read
     as a second column. A word that only shares a stem with a name ("rate", `rating`) keeps
     them (`rental_rate`), and so do other tables' columns (`ShipCountry` for "countries")."""
@@ -356,7 +356,9 @@ def _without_partial_columns(entries: tuple[Entry, ...], said: str) -> tuple[Ent
     exact = {
         e.ref[0]
         for e in entries
-        if e.kind == "column" and e.quality == EXACT and lx.fold(str(e.ref[1])) == whole
+        if e.kind == "column"
+        and e.quality == EXACT
+        and whole in {(name := lx.fold(str(e.ref[1]))), f"{name}s", f"{name}es"}
     }
     return tuple(
         e
