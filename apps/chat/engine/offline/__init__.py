@@ -154,6 +154,7 @@ def _interpret(
             tokens = rewritten
             mentions, unmapped = scan(model, tokens)
     year_read: tuple[YearVerb, ...] = ()
+    before_verbs = mentions  # the words around the relation verb, as the question put them
     related = relation_verbs(model, tokens, mentions, unmapped)
     if related is not None:  # "countries that speak English": the verb is the join
         tokens = related.tokens
@@ -265,9 +266,14 @@ def _interpret(
         if than is not None:
             plan = than.apply(plan, model)
         if having_rows is not None:
+            if literals:  # "no address with line 1 'X'": a condition on the rows looked for
+                plan = apply_literals(plan, literals, model)
+                if plan is None:
+                    raise Unclear(Clarify.UNKNOWN_VALUE, literals[0].value)
+                literals = []
             plan = having_rows.listing(plan, model)
         if related is not None:  # the plan answers the relation the verb said, or ask
-            check_relations(plan, model, related)
+            check_relations(plan, model, related, before_verbs)
             plan = read_as(plan, related)  # joined through the foreign key the verb chose
         plan = negate_flag_pairs(plan, model)
         plan = alternatives_on_one_column(plan, said[0])  # "in 2014 or 2015": either value
@@ -275,6 +281,7 @@ def _interpret(
         _check_largest_of_rows(plan, mentions, model)
         _check_sum_of_each_group_row(plan, model)
         _check_size_of_one_row(plan, mentions)
+        _check_summed_attribute(plan, model)
         if groups_counted:
             if not plan.having or not plan.dimensions:
                 raise Unclear(Clarify.NUMERIC_FILTER)
@@ -290,6 +297,8 @@ def _interpret(
         plan = plan.with_changes(hidden_metrics=())
         if previous is None:  # a follow-up ("solo Online") keeps the grouping it had
             plan = drop_constant_dimensions(plan)
+            _check_name_asked(plan, lx.tokenize(question, lang))
+        _check_echoed_value(plan)
         plan = hide_qualifier_measures(plan, model, *said)
         plan = people_shown_whole(plan, model, read.mentions)
         sql = compile_sql(plan, model)
@@ -1342,6 +1351,66 @@ _SIZE_OF_ONE = frozenset({"largest", "biggest", "smallest", "mayor", "menor"})
 _SIZE_OF_ONE_AFTER = frozenset(
     {"mas grande", "mas pequeno", "mas pequena", "mas grandes", "mas pequenos", "mas pequenas"}
 )
+
+
+def _check_echoed_value(plan: QueryPlan) -> None:
+    """ "the name of the series that has the episode 'X'": when every column listed is one an
+    equality filter pins to the one value said, the answer would only say that value back; the
+    question asks for something else (a column the reading missed): asked back."""
+    if plan.metrics or not plan.listing or plan.rows_plan is not None:
+        return
+    pinned = {
+        (f.table, f.column): f.values[0]
+        for f in plan.filters
+        if f.op in ("=", "said", "in") and len(f.values) == 1
+    }
+    said = [pinned.get((c.table, c.column)) for c in plan.listing]
+    if all(v is not None for v in said):
+        raise Unclear(Clarify.ECHOED_VALUE, str(said[0]))
+
+
+def _check_name_asked(plan: QueryPlan, tokens: list) -> None:
+    """ "What is the name of the series that has the episode X?": a question asking for a name
+    answered by a figure alone (no row, no group: a count the table's noun implied) drops
+    what it asks; asked back naming the word. "How many names …" counts them; "whose name is"
+    filters."""
+    if plan.listing or plan.dimensions or not plan.metrics:
+        return
+    for k, token in enumerate(tokens):
+        if token.norm not in lx.LABEL_NAME_WORDS or k + 1 >= len(tokens):
+            continue
+        if tokens[k + 1].norm not in ("of", "de", "del"):
+            continue  # "whose name is X", "with the name X": a condition, not what is asked
+        if k == 0 or tokens[k - 1].norm not in _THE:
+            continue  # "the different family names": a column's own words
+        if {t.norm for t in tokens[:k]} & (lx.COUNT_WORDS | _HOW_MANY):
+            continue
+        raise Unclear(Clarify.UNUSED_WORD, token.text)
+
+
+_HOW_MANY = lx.words("many number numero cuantos cuantas count")
+_THE = lx.words("the el la los las")
+
+
+def _check_summed_attribute(plan: QueryPlan, model: SemanticModel) -> None:
+    """ "the name and capacity of the stadium with the most concerts": a number of the grouped
+    rows' own table (a stadium's capacity) added up over the rows joined to each (its concerts)
+    is that number times their count, never what was asked: the number is shown with each row
+    or summed over other rows. Asked back, naming the column."""
+    if plan.table is None or plan.listing or not plan.dimensions:
+        return
+    grouped = {d.table for d in plan.dimensions if d.table != plan.table}
+    for metric in plan.metrics:
+        if not metric.key.startswith("agg:sum:"):
+            continue
+        table, _, column = metric.key.removeprefix("agg:sum:").partition(".")
+        info = model.tables.get(table)
+        if (
+            table in grouped
+            and info is not None
+            and {*info.key, info.display} & {d.column for d in plan.dimensions if d.table == table}
+        ):
+            raise Unclear(Clarify.SUMMED_ATTRIBUTE, column)
 
 
 def _check_size_of_one_row(plan: QueryPlan, mentions: list) -> None:

@@ -32,7 +32,7 @@ from .parser import (
 )
 from .parts import POSSESSIVES, NeedsFact, Parts
 from .scan import Mention
-from .semantic import PARTIAL, Entry
+from .semantic import PARTIAL, ColumnSem, Entry, year_text
 from .timeparse import TimeSpan, month_period, quarter_period
 
 
@@ -540,9 +540,13 @@ def _year_columns(ctx: Context, table: str) -> list[ColumnRef]:
     return [
         ColumnRef(table, name)
         for name in (info.columns if info else ())
-        if ctx.model.column(table, name).kind == "number"
+        if _holds_years(ctx.model.column(table, name))
         and set(tx.identifier_words(name)) & lx.YEAR_COLUMN_WORDS
     ]
+
+
+def _holds_years(column: ColumnSem) -> bool:
+    return column.kind == "number" or year_text(column)  # '2014' in a text `Year` too
 
 
 def year_column(ctx: Context, parts: Parts, i: int | None) -> ColumnRef | None:

@@ -49,6 +49,8 @@ class Token:
 _TOKEN_RE = re.compile(
     # a Spanish plural abbreviation, each initial doubled: "EE. UU.", "EE.UU.", "FF. AA."
     r"(?P<abbr>\b([A-Z])\2\. ?([A-Z])\3\.?(?:(?<=\.) ?([A-Z])\4\.)?(?!\w))"
+    # initials with dots: "U.S.", "U.S.A." (one word, "us", "usa")
+    r"|(?P<initials>\b[A-Z]\.(?:[A-Z]\.)+(?!\w))"
     r"|(?P<date>\d{4}-\d{1,2}-\d{1,2}|\d{1,2}/\d{1,2}/\d{4})"
     r"|(?P<number>\d+(?:[.,]\d+)*(?![\w]))"
     r"|(?P<word>[^\W_](?:[\w]|'(?=[a-z]))*)"
@@ -61,6 +63,11 @@ def word_key(norm: str, lang: str) -> str:
     if "_" in norm:  # a column written as `precio_lista`
         return " ".join(stem(part, lang) for part in norm.split("_") if part)
     return stem(norm, lang)
+
+
+# Country acronyms that are also grammar words ("us", the Spanish verb "usa"): written in
+# capitals ("US", "U.S.", "USA") they are the country, read as its Spanish abbreviation is.
+ACRONYM_GLOSS = {"us": "eeuu", "usa": "eeuu"}
 
 
 def tokenize(text: str, lang: str | None = None) -> list[Token]:
@@ -77,7 +84,7 @@ def tokenize(text: str, lang: str | None = None) -> list[Token]:
         kind = match.lastgroup or "word"
         raw = match.group()
         norm = fold(raw)
-        if kind == "abbr":  # one word, its letters joined: "EE. UU." -> "eeuu"
+        if kind in ("abbr", "initials"):  # one word, its letters joined: "EE. UU." -> "eeuu"
             kind, norm = "word", "".join(ch for ch in norm if ch.isalpha())
         if kind == "word" and "'" in norm:
             norm = _without_apostrophe(norm)

@@ -48,6 +48,9 @@ class Clarify(StrEnum):
     RANK_WITHOUT_DIMENSION = "rank_without_dimension"  # "the top" of nothing
     LARGEST_OF_ROWS = "largest_of_rows"  # "the largest X for the groups": which one
     SIZE_OF_ROW = "size_of_row"  # "the largest order": by which column, or the most orders?
+    SET_OR_EACH = "set_or_each"  # a shared column of rows with none: each row's, or the set?
+    SUMMED_ATTRIBUTE = "summed_attribute"  # a grouped row's own number added up per row
+    ECHOED_VALUE = "echoed_value"  # the rows' only column shown is the one value said
     SHARE = "share"  # a share of an unclear whole
     FORECAST = "forecast"  # a forecast the engine does not make
     WHY = "why"  # a why-question with nothing to decompose
@@ -1075,6 +1078,31 @@ def _next_schema(ctx: Context, i: int, skip: tuple[str, ...] = ()) -> int | None
     return j if schema_mention(ctx, j) is not None else None
 
 
+def _two_counted_columns(ctx: Context, j: int) -> list[tuple[int, tuple[str, str]]] | None:
+    """ "the number of different A and B": two text columns of one table joined by "and",
+    each counted on its own (never the first counted per value of the second); None unless
+    exactly one table has both."""
+    k = j + 2
+    if (
+        k >= len(ctx.mentions)
+        or ctx.mentions[j + 1].kind != "conj"
+        or lx.fold(ctx.mentions[j + 1].text) not in lx.LIST_JOINERS
+        or schema_mention(ctx, k) is None
+        or is_value(ctx, k)
+        or k in ctx.used
+    ):
+        return None
+    first = {e.ref[0]: e.ref for e in ctx.mentions[j].of("column") if column_kind(ctx, e) == "text"}
+    second = {
+        e.ref[0]: e.ref for e in ctx.mentions[k].of("column") if column_kind(ctx, e) == "text"
+    }
+    common = set(first) & set(second)
+    if len(common) != 1:
+        return None
+    table = common.pop()
+    return [(j, first[table]), (k, second[table])]
+
+
 def collect_metrics(ctx: Context) -> tuple[list[MetricSlot], int | None, int | None]:
     """Metrics in question order, plus the mention of a counted table ("cuántos clientes")
     and of a distinct-counted column ("cuántas ciudades")."""
@@ -1153,6 +1181,11 @@ def collect_metrics(ctx: Context) -> tuple[list[MetricSlot], int | None, int | N
             if numeric and not any(column_kind(ctx, e) == "text" for e in target.of("column")):
                 table, column = pick_numeric(ctx, j, numeric)  # "how many units": a sum
                 slots.append(MetricSlot(ms.column_metric_key(model, table, column, "sum"), j))
+            elif distinct and (pair := _two_counted_columns(ctx, j)):
+                # "the number of different series names and contents": each one counted
+                slots.extend(MetricSlot(f"countd:{t}.{c}", k) for k, (t, c) in pair)
+                ctx.used.update({j, j + 1, j + 2})
+                continue
             else:
                 counted_column = j
             ctx.used.add(j)

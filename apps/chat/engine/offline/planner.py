@@ -1142,11 +1142,11 @@ def _read_listing(ctx: Context, parts: Parts) -> None:
             parts.listing = [ColumnRef(table, column)]
             # "los nombres de las ciudades", "city names" (a synonym that says its table) list
             # the table's rows, as "the names of the cities" does; a category's values are
-            # listed once each
-            values = len(model.column(table, column).values)
+            # listed once each; the rows' own text said with their table's word ("the paragraph
+            # texts of …") lists every row, however few values a small table holds
             said = any(mm.kind == "distinct" for mm in ctx.mentions)  # "los distintos modelos"
-            parts.distinct = said or not _says_own_table(ctx, column_i, table)
-            parts.distinct = parts.distinct or 0 < values <= CATEGORY_VALUES
+            own = _says_own_table(ctx, column_i, table)
+            parts.distinct = said or not own
             return
     lookup = _numeric_lookup(ctx, parts)
     if lookup:

@@ -866,7 +866,36 @@ def _without_flag_pair(plan: QueryPlan, model: SemanticModel, flag, yes: str) ->
     )
 
 
-def check_relations(plan: QueryPlan, model: SemanticModel, relations: Relations) -> None:
+def _shared_columns_listed(
+    plan: QueryPlan, model: SemanticModel, mentions: tuple[Mention, ...] | list[Mention]
+) -> str:
+    """The listed column, when rows with no related row are listed only by a column many rows
+    share (a country, a category: neither the rows' key nor their name) said right before
+    the rows, as what is asked ("which countries' channels play no X"): each such channel's
+    country (repeated, and a country may also have a channel that plays X), or the countries
+    where no channel plays X? "the package options of the channels that …" is each row's.
+    "" otherwise."""
+    info = model.tables.get(plan.table)
+    if info is None or not plan.listing or plan.metrics:
+        return ""
+    own = {info.display, *info.key}
+    if any(c.table != plan.table or c.column in own for c in plan.listing):
+        return ""
+    listed = {(c.table, c.column) for c in plan.listing}
+    for first, second in zip(mentions, mentions[1:], strict=False):
+        said = first.kind == "schema" and {e.ref[:2] for e in first.of("column")} & listed
+        if (
+            said
+            and second.start == first.end
+            and plan.table in {e.ref[0] for e in second.of("table")}
+        ):
+            return plan.listing[0].column
+    return ""
+
+
+def check_relations(
+    plan: QueryPlan, model: SemanticModel, relations: Relations, mentions: list[Mention] = ()
+) -> None:
     """Raise `Unclear` naming the verb when the plan does not answer the relation it read: a
     negated relation needs rows that have no related row (NOT EXISTS), a count through the
     relation counts one of its two entities ("the language spoken by the most countries"),
@@ -880,6 +909,10 @@ def check_relations(plan: QueryPlan, model: SemanticModel, relations: Relations)
                 raise Unclear(Clarify.UNUSED_WORD, relation.verb)
         elif relation.negated and not (plan.rows_plan is not None and plan.rows_absent):
             raise Unclear(Clarify.UNUSED_WORD, relation.verb)
+        elif relation.negated:
+            shared = _shared_columns_listed(plan, model, mentions)
+            if shared:  # "which countries' channels do not play …": each channel's, or a set?
+                raise Unclear(Clarify.SET_OR_EACH, shared)
         if not (relation.left & _subject_tables(plan, model)):
             raise Unclear(
                 Clarify.UNUSED_WORD, relation.verb
@@ -1141,9 +1174,17 @@ def _values_joined(mentions: list[Mention], values: list[Mention], words: frozen
         if not cols_a & cols_b:
             continue
         between = [m for m in mentions if a.end <= m.start and m.end <= b.start]
-        if len(between) == 1 and between[0].kind == "conj" and lx.fold(between[0].text) in words:
+        if not between or between[0].kind != "conj" or lx.fold(between[0].text) not in words:
+            continue
+        # "cartoons directed by A and cartoons directed by B": the noun said again after the
+        # conjunction names the same rows, each value its own
+        if all(_names_no_value(m) for m in between[1:]):
             return True
     return False
+
+
+def _names_no_value(mention: Mention) -> bool:
+    return mention.kind == "schema" and bool(mention.entries) and not mention.has("value")
 
 
 # --- rows of an entity with no related row at all: NOT EXISTS ------------------------------------

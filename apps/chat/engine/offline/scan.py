@@ -14,7 +14,7 @@ from datachat import text as tx
 
 from . import lexicon as lx
 from .lexicon import Token
-from .semantic import GLOSS, PARTIAL, SYNONYM, Entry, SemanticModel, grammar_word
+from .semantic import EXACT, GLOSS, PARTIAL, SYNONYM, Entry, SemanticModel, grammar_word
 from .timeparse import TimeSpan, scan_time
 
 
@@ -324,12 +324,59 @@ def _name_gloss(model: SemanticModel, token: Token) -> tuple[Entry, ...]:
     return tuple(found)
 
 
+def _acronym_gloss(model: SemanticModel, tokens: list[Token], i: int) -> tuple[Entry, ...]:
+    """ "people from the US", "made in the U.S.A.": a country's acronym written in capitals that
+    is also a grammar word ("us") is the country: the values its name and acronyms take in the
+    data (lexicon.ACRONYM_GLOSS). Not when the next words are a value starting with it ("US
+    Territory", whose key leaves the grammar word out)."""
+    token = tokens[i]
+    letters = "".join(ch for ch in token.text if ch.isalpha())
+    if token.norm not in lx.ACRONYM_GLOSS or len(letters) < 2 or not letters.isupper():
+        return ()
+    if i + 1 < len(tokens):
+        _, after = _schema_at(model, tokens, i + 1)
+        if any(
+            e.kind == "value" and lx.fold(str(e.ref[2])).startswith(token.norm + " ") for e in after
+        ):
+            return ()
+    names = lx.NAME_GLOSS.get(lx.ACRONYM_GLOSS[token.norm], ())
+    found: list[Entry] = []
+    for english in names:
+        entries = model.lookup(lx.phrase_key(english, "en"), "en") or ()
+        found += [
+            Entry("value", e.ref, GLOSS)
+            for e in entries
+            if e.kind == "value" and lx.fold(str(e.ref[2])) == english
+        ]
+    return tuple(dict.fromkeys(found))
+
+
 def _article_inside(tokens: list[Token], i: int, end: int, entries: tuple[Entry, ...]) -> bool:
     """A name translated word by word is a bare compound ("código de país" for `CountryCode`):
     with an article inside ("el código de los países") the words are a column of a table."""
     if any(e.quality > GLOSS or e.kind not in ("column", "table") for e in entries):
         return False  # a value keeps its articles: "América del Norte"
     return any(t.norm in _COMPOUND_BREAKERS for t in tokens[i + 1 : end])
+
+
+def _without_partial_columns(entries: tuple[Entry, ...], said: str) -> tuple[Entry, ...]:
+    """A word that is a column's whole name as written ("rating(s)", `Rating`) is that column, not
+    also the columns of its table it is one word of (`18_49_Rating_Share`): those would be read
+    as a second column. A word that only shares a stem with a name ("rate", `rating`) keeps
+    them (`rental_rate`), and so do other tables' columns (`ShipCountry` for "countries")."""
+    whole = lx.fold(said).replace(" ", "_")
+    exact = {
+        e.ref[0]
+        for e in entries
+        if e.kind == "column"
+        and e.quality == EXACT
+        and whole in {(name := lx.fold(str(e.ref[1]))), f"{name}s", f"{name}es"}
+    }
+    return tuple(
+        e
+        for e in entries
+        if not (e.kind == "column" and e.quality <= PARTIAL and e.ref[0] in exact)
+    )
 
 
 def _only_partial(entries: tuple[Entry, ...]) -> bool:
@@ -462,6 +509,36 @@ def _column_after_article(
     )
 
 
+def _skip_articles(tokens: list[Token], i: int, step: int) -> int:
+    while 0 <= i < len(tokens) and tokens[i].norm in _ARTICLES:
+        i += step
+    return i
+
+
+def _coordinated_aggregate(tokens: list[Token], i: int, marker: tuple | None) -> bool:
+    """An aggregate word joined by "and"/"or" to another aggregate word ("the average and the
+    maximum capacity", "el máximo y el promedio de la capacidad") is that aggregate, even where
+    a column is called so (`average`): both words apply to the noun they share."""
+    if marker is None or marker[1] != "agg":
+        return False
+
+    def agg_at(j: int) -> bool:
+        found = _marker_at(tokens, j) if 0 <= j < len(tokens) else None
+        return found is not None and found[1] == "agg"
+
+    def conj_at(j: int) -> bool:
+        return 0 <= j < len(tokens) and tokens[j].norm in _AGG_JOINERS
+
+    after = _skip_articles(tokens, i + marker[0], 1)
+    if conj_at(after) and agg_at(_skip_articles(tokens, after + 1, 1)):
+        return True
+    before = _skip_articles(tokens, i - 1, -1)
+    return conj_at(before) and agg_at(_skip_articles(tokens, before - 1, -1))
+
+
+_AGG_JOINERS = lx.words("and or y o e u ,")
+
+
 def _after_cmp_at(mentions: list[Mention], i: int) -> bool:
     """Whether a comparison word ends right before token i."""
     return bool(mentions) and mentions[-1].kind == "cmp" and mentions[-1].end == i
@@ -576,6 +653,8 @@ def scan(model: SemanticModel, tokens: list[Token]) -> tuple[list[Mention], list
             schema_len = 0  # "the average, minimum and maximum age": not a column `Average`
         if marker and marker[1] == "neg" and _only_weak_values(tokens, i, schema_len, entries):
             schema_len = 0  # "que no hablan": a negation, not the country code 'NO'
+        if schema_len and schema_len == marker_len and _coordinated_aggregate(tokens, i, marker):
+            schema_len = 0  # "the average and the maximum capacity": aggregates, not `average`
         if schema_len and (
             schema_len > marker_len
             or (schema_len == marker_len and max(e.quality for e in entries) >= SYNONYM)
@@ -598,6 +677,7 @@ def scan(model: SemanticModel, tokens: list[Token]) -> tuple[list[Mention], list
                 i = end
                 continue
             end = i + schema_len
+            entries = _without_partial_columns(entries, _text(tokens, i, schema_len))
             mentions.append(
                 Mention(
                     "schema",
@@ -637,6 +717,11 @@ def scan(model: SemanticModel, tokens: list[Token]) -> tuple[list[Mention], list
             op = lx.SYMBOL_CMP.get(tok.norm)
             if op and _next_is_number(tokens, i + 1):
                 mentions.append(Mention("cmp", i, i + 1, tok.text, value=op))
+            i += 1
+            continue
+        acronym = _acronym_gloss(model, tokens, i)
+        if acronym:  # "people from the US": the country, not the pronoun
+            mentions.append(Mention("schema", i, i + 1, tok.text, acronym))
             i += 1
             continue
         noun = i > 0 and tokens[i - 1].norm in _ARTICLES and tok.norm in lx.GLOSS
