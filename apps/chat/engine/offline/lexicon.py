@@ -187,6 +187,10 @@ STOPWORDS = (tx.STOPWORDS["es"] | tx.STOPWORDS["en"]) - _READ_FUNCTION_WORDS | w
 # resolve_label_words), whatever that column is called.
 LABEL_NAME_WORDS = words("name names nombre nombres")
 LABEL_ID_WORDS = words("id ids identifier identifiers identificador identificadores")
+# Words that name a row's description where the catalog has columns called so
+# (`course_description`, `Document_Description`): that column of the table they are said of,
+# not a question about what something means (scan.label_entries).
+LABEL_DESCRIPTION_WORDS = words("description descriptions descripcion descripciones")
 
 # Group-by markers.
 GROUP_WORDS = words("por per by segun cada each desglosado desglosada broken split x")

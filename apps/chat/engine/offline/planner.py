@@ -40,6 +40,7 @@ from .parser import (
     column_kind,
     distinct_numbers,
     each_group,
+    every_column_asked,
     is_value,
     join_split_names,
     pair_qualifiers,
@@ -980,7 +981,9 @@ def _read_listing(ctx: Context, parts: Parts) -> None:
             # "the names of the players": the name of the person each player is
             parts.listing = parts.subject_columns = [ColumnRef(*linked)]
             return
-        if info.named and info.display and names_its_columns(ctx.tokens):
+        if every_column_asked(ctx.tokens):  # "all the information about hiring"
+            cols = list(info.columns)
+        elif info.named and info.display and names_its_columns(ctx.tokens):
             # "the names (and ids) of the nations that…": those columns, not every column
             ids = any(t.norm in lx.LABEL_ID_WORDS for t in ctx.tokens) and len(info.key) == 1
             cols = [info.display, *(info.key if ids else ())]

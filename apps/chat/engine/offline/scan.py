@@ -386,9 +386,59 @@ def label_entries(model: SemanticModel, word: str) -> tuple[Entry, ...]:
         found = [(t, info.display) for t, info in model.tables.items() if info.display]
     elif word in lx.LABEL_ID_WORDS:
         found = [(t, info.key[0]) for t, info in model.tables.items() if len(info.key) == 1]
+    elif word in lx.LABEL_DESCRIPTION_WORDS:
+        found = described_columns(model)
     else:
         return ()
     return tuple(Entry("column", ref, GLOSS) for ref in sorted(found))
+
+
+def described_columns(model: SemanticModel) -> list[tuple[str, str]]:
+    """The text columns the catalog calls a description (`course_description`,
+    `Document_Description`, `descripcion`): what "the descriptions" of a table's rows are."""
+    return [
+        ref
+        for ref, sem in model.columns.items()
+        if sem.kind == "text" and set(tx.identifier_words(ref[1])) & lx.LABEL_DESCRIPTION_WORDS
+    ]
+
+
+def _description_column_said(model: SemanticModel, tokens: list[Token], i: int) -> bool:
+    """ "the names and descriptions of the sections", "with the description 'Book'": where the
+    catalog has description columns, the noun names one of them (the data), not a question
+    about what something means, unless the question speaks of the schema itself ("the
+    description of the column X", "la descripción de la métrica"), which stays a question
+    for the documentation."""
+    if tokens[i].norm not in lx.LABEL_DESCRIPTION_WORDS or not described_columns(model):
+        return False
+    schema_words = lx.SCHEMA_WORDS | _METRIC_WORDS | _DATABASE_WORDS
+    return not any(t.norm in schema_words for t in tokens)
+
+
+_DESCRIBE_VERBS = lx.words("describe describa describeme describir")
+
+
+def _row_described(model: SemanticModel, tokens: list[Token], i: int) -> bool:
+    """ "Describe the section h.": the opening verb asks for the description of the row a
+    value names, where that row's table has a description column (a question about what a
+    table, a column or a value means keeps the verb, as everywhere else)."""
+    if i != 0 or tokens[i].norm not in _DESCRIBE_VERBS:
+        return False
+    if any(t.norm in lx.SCHEMA_WORDS | _METRIC_WORDS | _DATABASE_WORDS for t in tokens):
+        return False
+    described = {ref[0] for ref in described_columns(model)}
+    if not described:
+        return False
+    for j in range(i + 1, len(tokens)):
+        _n, entries = _schema_at(model, tokens, j)
+        rows = [e for e in entries if e.kind == "value" and e.quality >= SYNONYM]
+        if any(e.ref[0] in described for e in rows):
+            return True
+    return False
+
+
+_METRIC_WORDS = lx.words("metrica metricas metric metrics kpi kpis indicador indicadores")
+_DATABASE_WORDS = lx.words("database db bd")
 
 
 def _names_the_organisation(model: SemanticModel, tokens: list[Token], i: int) -> bool:
@@ -531,8 +581,18 @@ def scan(model: SemanticModel, tokens: list[Token]) -> tuple[list[Mention], list
             continue
         if marker and marker[1] == "neg" and _only_weak_values(tokens, i, schema_len, entries):
             schema_len = 0  # "que no hablan": a negation, not the country code 'NO'
+        described = False
+        if not schema_len and _description_column_said(model, tokens, i):
+            # "descriptions" is a column where the catalog has description columns
+            schema_len, entries = 1, label_entries(model, tok.norm)
+            described = True
+        elif not schema_len and _row_described(model, tokens, i):
+            # "Describe the section h": the description of that row
+            schema_len, entries = 1, label_entries(model, "description")
+            described = True
         if schema_len and (
             schema_len > marker_len
+            or described
             or (schema_len == marker_len and max(e.quality for e in entries) >= SYNONYM)
             or (schema_len == marker_len and _column_after_article(tokens, i, marker, entries))
             or (schema_len == marker_len and _order_noun(tokens, i, marker))
