@@ -101,6 +101,7 @@ def test_a_description_word_names_the_description_column(kitchen, question, expe
             {("Lasaña", "pasta al horno"), ("Tacos", "tortillas de maíz")},
         ),
         ("¿Cuál es la descripción del plato Tacos?", {("tortillas de maíz",)}),
+        ("¿Qué platos tienen descripción 'pasta al horno'?", {("Lasaña", "pasta al horno")}),
     ],
 )
 def test_a_description_word_names_the_description_column_in_spanish(cocina, question, expected):
@@ -158,3 +159,32 @@ def test_with_the_letter_is_one_pattern_phrase_in_both_languages(question, colum
     lang = lx.detect_language(question)
     _tokens, (pattern,) = take_patterns(question, lx.tokenize(question, lang))
     assert pattern.after == question.index(column) + len(column)
+
+
+_SCHEMA_TV = """
+    CREATE TABLE channels (channel_id INTEGER PRIMARY KEY, channel_name TEXT, hd TEXT);
+"""
+_ROWS_TV = {"channels": [(1, "Uno", "yes"), (2, "Dos", "no")]}
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Which channels have high definition pictures?",
+        "¿Qué canales tienen imagen de alta definición?",
+    ],
+)
+def test_a_meaning_word_inside_an_unknown_name_is_asked_back(tmp_path, question):
+    model, conn = engine_database(tmp_path / "tv.db", _SCHEMA_TV, _ROWS_TV)
+    conn.close()
+    reading = engine_asks(model, question)
+    assert reading.route == "CLARIFY"
+
+
+@pytest.mark.parametrize(
+    "question", ["What is the definition of channel name?", "¿Qué significa la columna hd?"]
+)
+def test_a_meaning_question_about_a_name_stays_with_the_documentation(tmp_path, question):
+    model, conn = engine_database(tmp_path / "tv.db", _SCHEMA_TV, _ROWS_TV)
+    conn.close()
+    assert interpret(question, model).route == "RAG"
