@@ -188,3 +188,27 @@ def test_a_meaning_question_about_a_name_stays_with_the_documentation(tmp_path, 
     model, conn = engine_database(tmp_path / "tv.db", _SCHEMA_TV, _ROWS_TV)
     conn.close()
     assert interpret(question, model).route == "RAG"
+
+
+@pytest.mark.parametrize(
+    ("database", "question", "expected"),
+    [
+        ("kitchen", "What is the courier id of the courier named Ann?", [(1,)]),
+        ("kitchen", "What is the cuisine code for the cuisine description 'Mexican'?", [("MX",)]),
+        ("cocina", "¿Cuál es el cocina id de la descripcion cocina 'Mexicana'?", [("MX",)]),
+    ],
+)
+def test_an_id_column_called_by_its_name_is_listed(request, database, question, expected):
+    assert engine_rows(request.getfixturevalue(database), question) == expected
+
+
+@pytest.mark.parametrize(
+    ("database", "question"),
+    [
+        ("kitchen", "What are the different courier ids?"),
+        ("cocina", "¿Cuáles son los distintos cocina id?"),
+    ],
+)
+def test_an_id_column_of_several_tables_said_alone_is_asked_back(request, database, question):
+    reading = engine_asks(request.getfixturevalue(database)[0], question)
+    assert "ambiguous_column" in str(reading.notes[0])
