@@ -29,7 +29,7 @@ _SCHEMA_EN = """
         FOREIGN KEY (courier_id) REFERENCES couriers(courier_id));
 """
 _ROWS_EN = {
-    "cuisines": [("IT", "Italian"), ("MX", "Mexican"), ("JP", "Japanese")],
+    "cuisines": [("IT", "Italian"), ("MX", "Mexican"), ("JP", "Japanese"), ("XX", "in")],
     "dishes": [
         (1, "Lasagne", "baked pasta", "IT"),
         (2, "Tacos", "corn tortillas", "MX"),
@@ -48,7 +48,7 @@ _SCHEMA_ES = """
         FOREIGN KEY (plato_id) REFERENCES platos(plato_id));
 """
 _ROWS_ES = {
-    "cocinas": [("IT", "Italiana"), ("MX", "Mexicana")],
+    "cocinas": [("IT", "Italiana"), ("MX", "Mexicana"), ("XX", "en")],
     "platos": [(1, "Lasaña", "pasta al horno", "IT"), (2, "Tacos", "tortillas de maíz", "MX")],
     "entregas": [(1, "Ana", "lunes"), (2, "Luis", "martes")],
 }
@@ -212,3 +212,25 @@ def test_an_id_column_called_by_its_name_is_listed(request, database, question, 
 def test_an_id_column_of_several_tables_said_alone_is_asked_back(request, database, question):
     reading = engine_asks(request.getfixturevalue(database)[0], question)
     assert "ambiguous_column" in str(reading.notes[0])
+
+
+def test_a_grammar_word_stored_as_a_description_is_read_as_grammar(kitchen, cocina):
+    # one cuisine's description is the word "in" ("en"): free text, not a filter nobody asked
+    assert engine_rows(kitchen, "How many dishes in total are listed?") == [(4,)]
+    assert engine_rows(cocina, "¿Cuántos platos hay en total?") == [(2,)]
+
+
+_SCHEMA_CLUB = """
+    CREATE TABLE teams (id INTEGER PRIMARY KEY, city TEXT, founded INTEGER);
+    CREATE TABLE games (home_id INTEGER, away_id INTEGER,
+        FOREIGN KEY (home_id) REFERENCES teams(id),
+        FOREIGN KEY (away_id) REFERENCES teams(id));
+"""
+_ROWS_CLUB = {"teams": [(1, "Boston", 1901), (2, "Denver", 1960)], "games": [(1, 2)]}
+
+
+@pytest.mark.parametrize("question", ["What is Boston's id?", "¿Cuál es el id de Boston?"])
+def test_the_id_of_a_row_named_by_a_value_is_its_key(tmp_path, question):
+    database = engine_database(tmp_path / "club.db", _SCHEMA_CLUB, _ROWS_CLUB)
+    assert engine_rows(database, question) == [(1,)]
+    database[1].close()

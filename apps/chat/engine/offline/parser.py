@@ -176,7 +176,9 @@ def resolve_weak_values(ctx: Context) -> None:
             # a lower-case grammar word ("hay", "is") is no name, whatever stands next to it:
             # "¿cuántos idiomas hay?" is not the language 'Haya'
             ctx.rejected.add(i)
-            if any(m.text == str(e.ref[2]) for e in m.of("value")):
+            if any(m.text == str(e.ref[2]) for e in m.of("value")) and not all(
+                _described(e) for e in m.of("value")
+            ):
                 # but a whole stored value said exactly as stored ("in the usa", a filler word
                 # of the other language) is asked back, never dropped unseen; "is" is not the
                 # code 'IS
@@ -195,6 +197,12 @@ def resolve_weak_values(ctx: Context) -> None:
             key = lx.phrase_key(m.text, token.lang)
             if not m.has("column") and not m.has("table") and not grammar_word(key, token.lang):
                 ctx.unread.add(i)  # a name read as nothing: the check after the SQL asks it back
+
+
+def _described(e: Entry) -> bool:
+    """Whether a value is stored in a description column (free text: "in" stored as one
+    department's description is never the grammar word of "the address in the city X")."""
+    return bool(set(tx.identifier_words(e.ref[1])) & lx.LABEL_DESCRIPTION_WORDS)
 
 
 # Words between a label word and the table it is said of: "the names and ids of all countries",

@@ -216,13 +216,12 @@ def _entity_like(ctx: Context, i: int) -> bool:
 
 def _id_named(ctx: Context, i: int, e: Entry) -> bool:
     """ "the document id … for the document named X", "the template type code with …": an id
-    column the question calls by its own name is listed, as a text column would be (a bare
-    "id" is the label words' business)."""
-    return (
-        column_kind(ctx, e) == "id"
-        and e.quality >= SYNONYM
-        and ctx.mentions[i].end - ctx.mentions[i].start > 1
-    )
+    column the question calls by its own name is listed, as a text column would be; so is a
+    column called "id" itself ("What is Kyle's id?"). A bare "id" where no column is called so
+    is the label words' business."""
+    m = ctx.mentions[i]
+    bare_id = m.end - m.start == 1 and ctx.tokens[m.start].norm in lx.LABEL_ID_WORDS
+    return column_kind(ctx, e) == "id" and e.quality >= SYNONYM and (m.end - m.start > 1 or bare_id)
 
 
 def _id_table(ctx: Context, i: int, entries: list[Entry]) -> Entry:
