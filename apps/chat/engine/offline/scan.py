@@ -378,6 +378,28 @@ def _value_by_prefix(model: SemanticModel, word: str, lang: str) -> tuple[Entry,
     return tuple(Entry("value", e.ref, PARTIAL) for e in found)
 
 
+def description_entries(model: SemanticModel, word: str) -> tuple[Entry, ...]:
+    """What "description"/"descripción" can mean when no column is called so: the one column
+    of each table whose name says description with more words (`section_description`,
+    `descripcion_curso`). Empty for another word."""
+    if word not in lx.DESCRIPTION_WORDS:
+        return ()
+    found = []
+    for table, info in model.tables.items():
+        own = [
+            c
+            for c in info.columns
+            if (col := model.column(table, c)) is not None
+            and col.kind == "text"
+            and not col.pii
+            and len(words := tx.identifier_words(c)) > 1
+            and (words[-1] in lx.DESCRIPTION_WORDS or words[0] in lx.DESCRIPTION_WORDS)
+        ]
+        if len(own) == 1:
+            found.append((table, own[0]))
+    return tuple(Entry("column", ref, GLOSS) for ref in sorted(found))
+
+
 def label_entries(model: SemanticModel, word: str) -> tuple[Entry, ...]:
     """What "name"/"nombre" or "id" can mean when no column is called so: the label column
     (or the one-column primary key) of every table that has one. The parser keeps the one of
@@ -386,8 +408,8 @@ def label_entries(model: SemanticModel, word: str) -> tuple[Entry, ...]:
         found = [(t, info.display) for t, info in model.tables.items() if info.display]
     elif word in lx.LABEL_ID_WORDS:
         found = [(t, info.key[0]) for t, info in model.tables.items() if len(info.key) == 1]
-    elif word in lx.LABEL_DESCRIPTION_WORDS:
-        found = described_columns(model)
+    elif word in lx.DESCRIPTION_WORDS:
+        return description_entries(model, word)
     else:
         return ()
     return tuple(Entry("column", ref, GLOSS) for ref in sorted(found))
@@ -399,7 +421,7 @@ def described_columns(model: SemanticModel) -> list[tuple[str, str]]:
     return [
         ref
         for ref, sem in model.columns.items()
-        if sem.kind == "text" and set(tx.identifier_words(ref[1])) & lx.LABEL_DESCRIPTION_WORDS
+        if sem.kind == "text" and set(tx.identifier_words(ref[1])) & lx.DESCRIPTION_WORDS
     ]
 
 
@@ -409,7 +431,7 @@ def _description_column_said(model: SemanticModel, tokens: list[Token], i: int) 
     about what something means, unless the question speaks of the schema itself ("the
     description of the column X", "la descripción de la métrica"), which stays a question
     for the documentation."""
-    if tokens[i].norm not in lx.LABEL_DESCRIPTION_WORDS or not described_columns(model):
+    if tokens[i].norm not in lx.DESCRIPTION_WORDS or not described_columns(model):
         return False
     schema_words = lx.SCHEMA_WORDS | _METRIC_WORDS | _DATABASE_WORDS
     return not any(t.norm in schema_words for t in tokens)
@@ -560,6 +582,11 @@ def scan(model: SemanticModel, tokens: list[Token]) -> tuple[list[Mention], list
         schema_len, entries = _schema_at(model, tokens, i)
         marker = _marker_at(tokens, i)
         marker_len = marker[0] if marker else 0
+        if not schema_len and marker_len == 1 and marker[1] == "meaning":
+            # "the description of the section h": each table's description column, the one
+            # of the table it is said of kept by the parser (as "the name of …" is)
+            entries = description_entries(model, tok.norm)
+            schema_len = 1 if entries else 0
         if mentions and mentions[-1].kind == "cmp" and tok.kind == "number" and not span:
             schema_len = 0  # "horsepower greater than 150": a number, not a value '150'
         if _measured_part(mentions, entries, i):
@@ -582,14 +609,18 @@ def scan(model: SemanticModel, tokens: list[Token]) -> tuple[list[Mention], list
         if marker and marker[1] == "neg" and _only_weak_values(tokens, i, schema_len, entries):
             schema_len = 0  # "que no hablan": a negation, not the country code 'NO'
         described = False
-        if not schema_len and _description_column_said(model, tokens, i):
+        glossed = all(e.kind == "column" and e.quality == GLOSS for e in entries)
+        if (not schema_len or glossed) and _description_column_said(model, tokens, i):
             # "descriptions" is a column where the catalog has description columns
-            schema_len, entries = 1, label_entries(model, tok.norm)
-            described = True
+            found = description_entries(model, tok.norm)
+            if found:
+                entries, schema_len = found, 1
+            described = bool(schema_len)  # a column called so itself keeps its entries
         elif not schema_len and _row_described(model, tokens, i):
             # "Describe the section h": the description of that row
-            schema_len, entries = 1, label_entries(model, "description")
-            described = True
+            entries = description_entries(model, "description")
+            schema_len = 1 if entries else 0
+            described = bool(entries)
         if schema_len and (
             schema_len > marker_len
             or described

@@ -299,7 +299,7 @@ def _column_sem(table: TableInfo, col: ColumnInfo, catalog: CatalogSnapshot) -> 
         and not ratio
         and (col.unit.strip() == "%" or bool(_PERCENT_HINTS.search(col.description)))
     )
-    values = tuple(col.values or ()) if kind == "text" else ()
+    values = tuple(col.values or ()) if kind == "text" or _code_key(declared, col) else ()
     return ColumnSem(
         table.name,
         col.name,
@@ -313,6 +313,25 @@ def _column_sem(table: TableInfo, col: ColumnInfo, catalog: CatalogSnapshot) -> 
         _flag(declared, kind, col.name, values),
         numeric_text,
         col.unit if kind == "number" else "",
+    )
+
+
+# A code is short, one word, with a letter and no lower-case letter ('PPT', 'BK', 'A1').
+_CODE_VALUE = re.compile(r"^(?=[^a-z]*[A-Z])[A-Z0-9_./-]{1,8}$")
+
+
+def _code_key(declared: str, col: ColumnInfo) -> bool:
+    """Whether a text key column holds a short list of codes (a reference table's
+    `Template_Type_Code` 'PPT', 'BK', and the foreign keys to it): its values are filters
+    ("templates with type code PPT") like a category's, not identifiers. A long list (ISO codes
+    of 239 countries, customers' ids) stays an identifier; so do numbers written as text."""
+    values = col.values or ()
+    text = not declared or any(t in declared for t in ("CHAR", "TEXT", "CLOB", "STRING"))
+    return (
+        text
+        and not col.pii
+        and 0 < len(values) <= CATEGORY_VALUES
+        and all(_CODE_VALUE.match(v) for v in values)
     )
 
 
