@@ -217,6 +217,8 @@ def _interpret(
     request = schema_request(ctx)
     if request is not None and unmapped and not ctx.has("meaning", "values", "join"):
         request = None  # "DROP TABLE ventas" is not a question about the table
+    if request is not None and _meaning_word_in_unknown_name(ctx, unmapped):
+        request = None  # "the channel that has high definition TV": a name, asked back
     if request is not None:
         # Data questions to offer if the documents do not answer (the pipeline then clarifies).
         offered = ()
@@ -410,6 +412,21 @@ def _verb_before_own_column(
         said_with = replace(first, text=word, norm=word, key=lx.word_key(word, first.lang))
         return [*tokens[: verb.start], said_with, *tokens[verb.end :]]
     return None
+
+
+def _meaning_word_in_unknown_name(ctx: Context, unmapped: list[str]) -> bool:
+    """ "high definition TV", "short description field": a word that asks what something
+    means ("definition", "description") said right after a word nothing could read is part of
+    a name the catalog does not hold, not a question about the schema; the question is asked
+    back naming the unknown words."""
+    unknown = {lx.fold(word) for word in unmapped}
+    for m in ctx.mentions:
+        if m.kind != "meaning" or m.start == 0:
+            continue
+        before = ctx.tokens[m.start - 1]
+        if lx.fold(before.text) in unknown and before.norm not in lx.STOPWORDS:
+            return True
+    return False
 
 
 def _columns_before(read: Context, plan: QueryPlan, model: SemanticModel) -> dict:

@@ -26,7 +26,9 @@ for _phrase, _shape in (
         "has | have | having | with | like | contiene | contienen | contenga | contengan | "
         "incluye | incluyen | incluya | incluyan | tiene | tienen | tenga | tengan | con | "
         "lleva | llevan | the letter | the letters | the word | la letra | las letras | "
-        "la palabra | the substring | la subcadena",
+        "la palabra | the substring | la subcadena | with the letter | with the letters | "
+        "with the word | with the substring | con la letra | con las letras | "
+        "con la palabra | con la subcadena",
         "%{}%",
     ),
     (

@@ -40,6 +40,7 @@ from .parser import (
     column_kind,
     distinct_numbers,
     each_group,
+    every_column_asked,
     is_value,
     join_split_names,
     pair_qualifiers,
@@ -54,7 +55,7 @@ from .parser import (
 )
 from .parts import NeedsFact, Parts
 from .scan import Mention
-from .semantic import CATEGORY_VALUES, Entry, linked_label
+from .semantic import CATEGORY_VALUES, SYNONYM, Entry, linked_label
 from .shown import names_its_columns, said_only_as_qualifier
 
 # --- metrics and subject --------------------------------------------------------------------
@@ -216,6 +217,36 @@ def _entity_like(ctx: Context, i: int) -> bool:
     return any(e.ref[0] != ctx.model.fact for e in m.of("table")) or any(
         column_kind(ctx, e) == "text" for e in m.of("column")
     )
+
+
+def _id_named(ctx: Context, i: int, e: Entry) -> bool:
+    """ "the document id … for the document named X", "the template type code with …": an id
+    column the question calls by its own name is listed, as a text column would be; so is a
+    column called "id" itself ("What is Kyle's id?"). A bare "id" where no column is called so
+    is the label words' business."""
+    m = ctx.mentions[i]
+    bare_id = m.end - m.start == 1 and ctx.tokens[m.start].norm in lx.LABEL_ID_WORDS
+    return column_kind(ctx, e) == "id" and e.quality >= SYNONYM and (m.end - m.start > 1 or bare_id)
+
+
+def _id_table(ctx: Context, i: int, entries: list[Entry]) -> Entry:
+    """The table of a listed id column said in several tables (a key and the foreign keys that
+    copy it): the one the rest of the question speaks of ("the document id … for the document
+    named X"); asked back when nothing said picks one ("the different template type codes":
+    every code, or the ones used?)."""
+    if len({e.ref[0] for e in entries}) == 1:
+        return entries[0]
+    said: set[str] = set()
+    for k, m in enumerate(ctx.mentions):
+        if k == i or m.kind != "schema":
+            continue
+        tables = {e.ref[0] for e in m.entries if e.kind in ("table", "column", "value")}
+        if len(tables) == 1:
+            said |= tables
+    found = [e for e in entries if e.ref[0] in said]
+    if len({e.ref[0] for e in found}) != 1:
+        raise Unclear(Clarify.AMBIGUOUS_COLUMN, ctx.mentions[i].text)
+    return found[0]
 
 
 def _listing_subject(ctx: Context) -> tuple[int | None, int | None]:
@@ -1102,7 +1133,9 @@ def _read_listing(ctx: Context, parts: Parts) -> None:
             # "the names of the players": the name of the person each player is
             parts.listing = parts.subject_columns = [ColumnRef(*linked)]
             return
-        if info.named and info.display and names_its_columns(ctx.tokens):
+        if every_column_asked(ctx.tokens):  # "all the information about hiring"
+            cols = list(info.columns)
+        elif info.named and info.display and names_its_columns(ctx.tokens):
             # "the names (and ids) of the nations that…": those columns, not every column
             ids = any(t.norm in lx.LABEL_ID_WORDS for t in ctx.tokens) and len(info.key) == 1
             cols = [info.display, *(info.key if ids else ())]
@@ -1132,9 +1165,12 @@ def _read_listing(ctx: Context, parts: Parts) -> None:
                 if column_kind(ctx, e) in ("text", "date")
                 or e.ref[0] == owner
                 and model.tables[owner].key == (e.ref[1],)
+                or _id_named(ctx, column_i, e)
             ),
             key=lambda e: (e.ref[0] not in mentioned, -e.quality, e.ref[0] != model.fact, e.ref),
         )
+        if entries and column_kind(ctx, entries[0]) == "id":
+            entries = [_id_table(ctx, column_i, entries)]
         if entries:
             table, column = entries[0].ref
             ctx.used.add(column_i)

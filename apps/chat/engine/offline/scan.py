@@ -170,16 +170,6 @@ def _next_is_number(tokens: list[Token], i: int) -> bool:
     )
 
 
-def _in_aggregate_list(tokens: list[Token], i: int) -> bool:
-    """Whether the aggregate word at `i` is one of a list of them ("average, minimum and
-    maximum", "el promedio y el máximo"): the next word, past "and"/"y" and an article, is
-    another aggregate word."""
-    k = i + 1
-    while k < len(tokens) and tokens[k].norm in ("and", "y", "e", "the", "el", "la"):
-        k += 1
-    return k < len(tokens) and k > i and tokens[k].norm in lx.AGG_WORDS
-
-
 def _order_noun(tokens: list[Token], i: int, marker: tuple | None) -> bool:
     """Whether an order word that a column's name also glosses is that column: with no "by"
     after it nothing is ordered ("el número de clasificaciones distintas", "con clasificación
@@ -467,9 +457,59 @@ def label_entries(model: SemanticModel, word: str) -> tuple[Entry, ...]:
         found = [(t, info.display) for t, info in model.tables.items() if info.display]
     elif word in lx.LABEL_ID_WORDS:
         found = [(t, info.key[0]) for t, info in model.tables.items() if len(info.key) == 1]
+    elif word in lx.DESCRIPTION_WORDS:
+        return description_entries(model, word)
     else:
         return ()
     return tuple(Entry("column", ref, GLOSS) for ref in sorted(found))
+
+
+def described_columns(model: SemanticModel) -> list[tuple[str, str]]:
+    """The text columns the catalog calls a description (`course_description`,
+    `Document_Description`, `descripcion`): what "the descriptions" of a table's rows are."""
+    return [
+        ref
+        for ref, sem in model.columns.items()
+        if sem.kind == "text" and set(tx.identifier_words(ref[1])) & lx.DESCRIPTION_WORDS
+    ]
+
+
+def _description_column_said(model: SemanticModel, tokens: list[Token], i: int) -> bool:
+    """ "the names and descriptions of the sections", "with the description 'Book'": where the
+    catalog has description columns, the noun names one of them (the data), not a question
+    about what something means, unless the question speaks of the schema itself ("the
+    description of the column X", "la descripción de la métrica"), which stays a question
+    for the documentation."""
+    if tokens[i].norm not in lx.DESCRIPTION_WORDS or not described_columns(model):
+        return False
+    schema_words = lx.SCHEMA_WORDS | _METRIC_WORDS | _DATABASE_WORDS
+    return not any(t.norm in schema_words for t in tokens)
+
+
+_DESCRIBE_VERBS = lx.words("describe describa describeme describir")
+
+
+def _row_described(model: SemanticModel, tokens: list[Token], i: int) -> bool:
+    """ "Describe the section h.": the opening verb asks for the description of the row a
+    value names, where that row's table has a description column (a question about what a
+    table, a column or a value means keeps the verb, as everywhere else)."""
+    if i != 0 or tokens[i].norm not in _DESCRIBE_VERBS:
+        return False
+    if any(t.norm in lx.SCHEMA_WORDS | _METRIC_WORDS | _DATABASE_WORDS for t in tokens):
+        return False
+    described = {ref[0] for ref in described_columns(model)}
+    if not described:
+        return False
+    for j in range(i + 1, len(tokens)):
+        _n, entries = _schema_at(model, tokens, j)
+        rows = [e for e in entries if e.kind == "value" and e.quality >= SYNONYM]
+        if any(e.ref[0] in described for e in rows):
+            return True
+    return False
+
+
+_METRIC_WORDS = lx.words("metrica metricas metric metrics kpi kpis indicador indicadores")
+_DATABASE_WORDS = lx.words("database db bd")
 
 
 def _names_the_organisation(model: SemanticModel, tokens: list[Token], i: int) -> bool:
@@ -516,8 +556,9 @@ def _skip_articles(tokens: list[Token], i: int, step: int) -> int:
 
 
 def _coordinated_aggregate(tokens: list[Token], i: int, marker: tuple | None) -> bool:
-    """An aggregate word joined by "and"/"or" to another aggregate word ("the average and the
-    maximum capacity", "el máximo y el promedio de la capacidad") is that aggregate, even where
+    """An aggregate word joined by "and"/"or" to another aggregate word, or listed before one
+    ("the average and the maximum capacity", "the average, minimum and maximum age", "el máximo
+    y el promedio de la capacidad") is that aggregate, even where
     a column is called so (`average`): both words apply to the noun they share."""
     if marker is None or marker[1] != "agg":
         return False
@@ -530,6 +571,8 @@ def _coordinated_aggregate(tokens: list[Token], i: int, marker: tuple | None) ->
         return 0 <= j < len(tokens) and tokens[j].norm in _AGG_JOINERS
 
     after = _skip_articles(tokens, i + marker[0], 1)
+    if agg_at(after):  # a list: "the average, minimum and maximum age" (commas are no tokens)
+        return True
     if conj_at(after) and agg_at(_skip_articles(tokens, after + 1, 1)):
         return True
     before = _skip_articles(tokens, i - 1, -1)
@@ -649,14 +692,27 @@ def scan(model: SemanticModel, tokens: list[Token]) -> tuple[list[Mention], list
             after, after_entries = _schema_at(model, tokens, i + schema_len)
             if after and any(e.kind == "column" for e in after_entries):
                 schema_len = 0  # "with the highest capacity": not a column called `Highest`
-        if marker and marker[1] == "agg" and _in_aggregate_list(tokens, i):
-            schema_len = 0  # "the average, minimum and maximum age": not a column `Average`
         if marker and marker[1] == "neg" and _only_weak_values(tokens, i, schema_len, entries):
             schema_len = 0  # "que no hablan": a negation, not the country code 'NO'
         if schema_len and schema_len == marker_len and _coordinated_aggregate(tokens, i, marker):
-            schema_len = 0  # "the average and the maximum capacity": aggregates, not `average`
+            schema_len = 0  # "the average and the maximum capacity", "the average, minimum and
+            # maximum age": aggregates, not a column `average`
+        described = False
+        glossed = all(e.kind == "column" and e.quality == GLOSS for e in entries)
+        if (not schema_len or glossed) and _description_column_said(model, tokens, i):
+            # "descriptions" is a column where the catalog has description columns
+            found = description_entries(model, tok.norm)
+            if found:
+                entries, schema_len = found, 1
+            described = bool(schema_len)  # a column called so itself keeps its entries
+        elif not schema_len and _row_described(model, tokens, i):
+            # "Describe the section h": the description of that row
+            entries = description_entries(model, "description")
+            schema_len = 1 if entries else 0
+            described = bool(entries)
         if schema_len and (
             schema_len > marker_len
+            or described
             or (schema_len == marker_len and max(e.quality for e in entries) >= SYNONYM)
             or (schema_len == marker_len and _column_after_article(tokens, i, marker, entries))
             or (schema_len == marker_len and _order_noun(tokens, i, marker))
