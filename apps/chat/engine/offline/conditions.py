@@ -32,7 +32,7 @@ from .parser import (
 )
 from .parts import POSSESSIVES, NeedsFact, Parts
 from .scan import Mention
-from .semantic import PARTIAL, ColumnSem, Entry, year_text
+from .semantic import PARTIAL, ColumnSem, Entry
 from .timeparse import TimeSpan, month_period, quarter_period
 
 
@@ -546,7 +546,7 @@ def _year_columns(ctx: Context, table: str) -> list[ColumnRef]:
 
 
 def _holds_years(column: ColumnSem) -> bool:
-    return column.kind == "number" or year_text(column)  # '2014' in a text `Year` too
+    return column.kind == "number"  # a `Year` stored as text ('2014') is one too (numeric_text)
 
 
 def year_column(ctx: Context, parts: Parts, i: int | None) -> ColumnRef | None:

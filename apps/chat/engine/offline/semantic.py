@@ -343,17 +343,6 @@ _CODE_WORDS = frozenset(
 )
 
 
-def year_text(column: ColumnSem) -> bool:
-    """A text column whose every value is a year ('2014', '2015'): a `Year` stored as text,
-    with too few values to be read as numbers; compared as a number."""
-    values = [v.strip() for v in column.values if v.strip()]
-    return (
-        column.kind == "text"
-        and bool(values)
-        and all(len(v) == 4 and v.isdigit() and v[0] in "12" for v in values)
-    )
-
-
 def _numbers_as_text(parts: list[str], values: tuple[str, ...] | None) -> bool:
     """Whether a text column holds quantities written as text ('130', '31.5', with 'null' for
     none): every indexed value but the missing-value markers is a number, there are several,

@@ -21,7 +21,7 @@ from . import lexicon as lx
 from .labels import person_name
 from .measures import metric_expression
 from .semantic import _DISPLAY_NAMES as DISPLAY_NAMES
-from .semantic import SemanticModel, with_joins, year_text
+from .semantic import SemanticModel, with_joins
 from .shown import plain_groups
 
 
@@ -249,8 +249,8 @@ class _Builder:
 
     def _as_number(self, column: exp.Column, table: str) -> exp.Expression:
         sem = self.model.column(table, column.name)
-        if sem is None or not (sem.numeric_text or year_text(sem)):
-            return column  # a `Year` text column ('2014') compared as a number: cast too
+        if sem is None or not sem.numeric_text:
+            return column
         return _template(self.model, _NUMBER_SQL[self.dialect], column)
 
     def _numbers_in(self, expression: exp.Expression) -> exp.Expression:

@@ -21,7 +21,7 @@ from . import lexicon as lx
 from .parser import Clarify, Unclear
 from .relations import entity_before, verb_shaped
 from .scan import Mention, mentions_by_token
-from .semantic import CATEGORY_VALUES, SemanticModel, year_text
+from .semantic import CATEGORY_VALUES, SemanticModel
 
 # Inflections that make an unknown word a verb: English participles and third persons,
 # Spanish participles, preterites and presents of the third person.
@@ -59,7 +59,7 @@ def _time_columns(model: SemanticModel, table: str) -> list[tuple[str, str]]:
     found = []
     for name in info.columns if info else ():
         column = model.column(table, name)
-        years = column.kind == "number" or year_text(column)  # '2014' in a text `Year` too
+        years = column.kind == "number"  # a text `Year` ('2014') too: `numeric_text`
         year = years and set(tx.identifier_words(name)) & lx.YEAR_COLUMN_WORDS
         if column.kind == "date" or year:
             found.append((table, name))
