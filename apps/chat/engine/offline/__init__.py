@@ -1383,9 +1383,10 @@ def _fresh_ctx(model: SemanticModel, tokens: list[lx.Token], lang: str) -> Conte
 
 def _rows_named_elsewhere(model: SemanticModel, mentions: list) -> list:
     """ "the players from college X" (the first noun said) where `players` is a table and also a
-    text column of the table `college` is on: the rest of the question is said of that other table's rows (its
-    columns, its values or those of a table next to it) and of none next to the table, so the
-    noun is that column, not the table's rows reached through a third table."""
+    text column of the table `college` is on: the rest of the question is said of that other
+    table's rows (its columns, its values or those of a table next to it) and of none next to
+    the noun's table, so the noun is that column, not the table's rows reached through a third
+    table."""
     out = list(mentions)
     for i, m in enumerate(mentions):
         tables = {e.ref[0] for e in m.of("table")} if m.kind == "schema" else set()
@@ -1395,7 +1396,9 @@ def _rows_named_elsewhere(model: SemanticModel, mentions: list) -> list:
         owners = {
             e.ref[0]
             for e in m.of("column")
-            if e.ref[0] != table and (col := model.column(*e.ref)) is not None and col.kind == "text"
+            if e.ref[0] != table
+            and (col := model.column(*e.ref)) is not None
+            and col.kind == "text"
         }
         others = [
             {e.ref[0] for e in o.entries if e.kind != "metric"}
