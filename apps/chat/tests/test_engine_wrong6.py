@@ -113,3 +113,25 @@ def test_several_columns_of_a_named_table_keep_one_line_per_row(school):
         ("England",),
         ("Wales",),
     ]
+
+
+_FIRMS = """
+    CREATE TABLE business (business_id INTEGER PRIMARY KEY, business_name TEXT);
+    CREATE TABLE kiosk (kiosk_id INTEGER PRIMARY KEY, manager_name TEXT);
+    CREATE TABLE kiosk_business (kiosk_id INTEGER REFERENCES kiosk(kiosk_id),
+        business_id INTEGER REFERENCES business(business_id), PRIMARY KEY (kiosk_id, business_id));
+"""
+_FIRM_ROWS = {
+    "business": [(1, "Acme"), (2, "Globex")],
+    "kiosk": [(1, "Kim"), (2, "Lee"), (3, "Max")],
+    "kiosk_business": [(1, 1), (2, 1), (3, 2)],
+}
+
+
+def test_the_company_is_the_table_of_companies_when_the_data_has_one(tmp_path):
+    """ "the business name": with a table of businesses, "the business" is that table, not the
+    organisation asking (dropped, which left "name" to another table's manager name)."""
+    database = engine_database(tmp_path / "firms.db", _FIRMS, _FIRM_ROWS)
+    rows = engine_rows(database, "Show the business name with the number of kiosks.")
+    assert sorted(rows) == [("Acme", 2), ("Globex", 1)]
+    database[1].close()

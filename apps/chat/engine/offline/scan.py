@@ -427,6 +427,9 @@ def _names_the_organisation(model: SemanticModel, tokens: list[Token], i: int) -
     if not found:
         return False
     _, here = _schema_at(model, tokens, i)
+    alone = model.lookup(tokens[i].key, tokens[i].lang) or ()
+    if any(e.kind == "table" and e.quality >= SYNONYM for e in (*here, *alone)):
+        return False  # "the company name" where the data has a table of companies: that table
     columns = {e.ref[:2] for e in here if e.kind == "value"}
     _, after = _schema_at(model, tokens, i + 1) if i + 1 < len(tokens) else (0, ())
     return not any(e.kind == "column" and e.ref[:2] in columns for e in after)
