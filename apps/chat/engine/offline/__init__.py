@@ -39,11 +39,11 @@ from .alternatives import alternatives_on_one_column, superlative_read
 from .coverage import unused_mention
 from .labels import full_names, people_shown_whole, shared_head_nouns
 from .links import check_link_side
-from .literals import apply_literals, take_literals
+from .literals import apply_literals, code_word_before_value, take_literals
 from .parser import Clarify, Context, Unclear, schema_request
 from .parts import NeedsFact, Parts
 from .patterns import apply_patterns, take_patterns
-from .planner import _to_parent, followup_plan, fresh_plan, read_parts
+from .planner import _to_parent, followup_plan, fresh_plan, read_parts, row_with_extreme
 from .reading import describe
 from .relations import (
     check_relations,
@@ -61,7 +61,7 @@ from .shown import drop_constant_dimensions, hide_qualifier_measures
 from .sqlgen import PlanError, compile_sql
 from .suggest import clarify_message, meant_dimensions, suggestions
 from .superlatives import read_superlatives
-from .synonyms import read_synonyms
+from .synonyms import demonym_values, read_synonyms
 from .than import take_than
 from .typos import correct as correct_typos
 from .units import measure_verbs, units_said
@@ -186,6 +186,7 @@ def _interpret(
             _entity_rows(model, tokens, mentions)
             or related_rows(model, tokens, mentions, related)
             or rows_without(model, tokens, mentions)
+            or _rows_except(model, tokens, mentions)
         )
         if having_rows is not None:  # "clientes que nunca compraron en Online" -> "ventas … Online"
             tokens = having_rows.tokens
@@ -272,6 +273,7 @@ def _interpret(
         plan = alternatives_on_one_column(plan, said[0])  # "in 2014 or 2015": either value
         check_year_verbs(plan, year_read)
         _check_largest_of_rows(plan, mentions, model)
+        _check_sum_of_each_group_row(plan, model)
         _check_size_of_one_row(plan, mentions)
         if groups_counted:
             if not plan.having or not plan.dimensions:
@@ -291,7 +293,8 @@ def _interpret(
         plan = hide_qualifier_measures(plan, model, *said)
         plan = people_shown_whole(plan, model, read.mentions)
         sql = compile_sql(plan, model)
-        check_link_side(sql, model, tokens)  # two keys to one table: the question says which
+        # two keys to one table: the question (or a verb's adverb) says which
+        check_link_side(sql, model, tokens, plan.joins)
         superlative_read(plan, question, model)  # "the youngest X": ordered, or asked back
         skip = read.qualifiers | (read.rejected - read.unread) | read.consumed
         left = unused_mention(read.mentions, skip, plan, sql, model)
@@ -329,9 +332,24 @@ def _interpret(
     )
 
 
+def _every_as_all(model, tokens, mentions, unmapped):  # noqa: ANN001, ANN202
+    """ "the names of *every* course with …", "the name of every singer who …": "every" that
+    no grouping phrase read ("for every", "than every") is "all", as "of all courses" is."""
+    if not any(lx.fold(w) in lx.EVERY_WORDS for w in unmapped):
+        return None
+    out = [
+        replace(t, text="all", norm="all", key=lx.word_key("all", t.lang))
+        if t.norm in lx.EVERY_WORDS and t.text in unmapped
+        else t
+        for t in tokens
+    ]
+    return out
+
+
 # Rewrites of words the catalog does not name into words it does, in this order; each takes
 # (model, tokens, mentions, unmapped) and returns the new tokens or None.
 _WORD_REWRITES = (
+    _every_as_all,  # "of every course" -> "of all course"
     column_verbs,  # "cars weighing more than 3000": the verb is the weight column
     measure_verbs,  # "how many people live in X", "how much area do they cover"
     units_said,  # "longer than 100 minutes": the length column is in minutes
@@ -341,7 +359,48 @@ _WORD_REWRITES = (
     frequency_verbs,  # "the film rented most often" -> "the film with the most rental"
     # "spoken by only one country" -> "spoken by exactly 1 country"
     lambda _model, tokens, _mentions, unmapped: only_one(tokens, unmapped),
+    code_word_before_value,  # "templates with the code PP" -> "… the template type code PP"
+    demonym_values,  # "French singers" -> "France singers": the value the adjective pertains to
+    # "shops selling less than 3000 products" -> "shops with less than 3000 products"
+    lambda model, tokens, mentions, unmapped: _verb_before_own_column(
+        model, tokens, mentions, unmapped
+    ),
 )
+
+_TRADE_KINDS = frozenset({"sold", "sell", "buy"})
+
+
+def _verb_before_own_column(
+    model: SemanticModel, tokens: list[lx.Token], mentions: list, unmapped: list[str]
+) -> list[lx.Token] | None:
+    """ "shops selling less than 3000 products", "tiendas que venden más de 3000 productos": one
+    verb between a table and a comparison of a number with a numeric column of that same table
+    (its `Number_products`) says only that the rows have that much: read as "with". A verb before
+    another table's column, or more than one word, is left as it was."""
+    for k in range(len(mentions) - 4):
+        table, verb, cmp, number, column = mentions[k : k + 5]
+        if table.kind != "schema" or not table.has("table") or table.has("value"):
+            continue
+        if (cmp.kind, number.kind, column.kind) != ("cmp", "number", "schema"):
+            continue
+        said = verb.kind in _TRADE_KINDS or (verb.kind == "schema" and verb.text in unmapped)
+        if not said or verb.end - verb.start != 1 or verb.start != table.end:
+            continue
+        if cmp.start != verb.end or column.start != number.end:
+            continue
+        mine = {e.ref[0] for e in table.of("table")}
+        own = [
+            e.ref
+            for e in column.of("column")
+            if e.ref[0] in mine and (c := model.column(*e.ref)) is not None and c.kind == "number"
+        ]
+        if len(own) != 1 or column.has("table") or column.has("value"):
+            continue
+        first = tokens[verb.start]
+        word = "con" if first.lang == "es" else "with"
+        said_with = replace(first, text=word, norm=word, key=lx.word_key(word, first.lang))
+        return [*tokens[: verb.start], said_with, *tokens[verb.end :]]
+    return None
 
 
 def _columns_before(read: Context, plan: QueryPlan, model: SemanticModel) -> dict:
@@ -787,12 +846,62 @@ def _both_columns(tokens: list[lx.Token], mentions: list) -> list[lx.Token] | No
     for i, token in enumerate(tokens[:-2]):
         if token.norm not in _BOTH:
             continue
-        said = next((m for m in mentions if m.start == i + 1), None)
+        at = i + 1
+        while at < len(tokens) - 1 and tokens[at].norm in _COLUMN_ARTICLES:
+            at += 1  # "show both the name and the id"
+        said = next((m for m in mentions if m.start == at), None)
         if said is None or said.kind != "schema" or not said.has("column") or said.has("value"):
             return None
         if said.end >= len(tokens) or tokens[said.end].norm not in _AND:
             return None
         return [*tokens[:i], *tokens[i + 1 :]]
+    return None
+
+
+_EXCEPT = lx.words("except excepto salvo exceptuando")
+_EXCEPT_FOR = lx.words("for para a")
+_EXCEPT_ARTICLES = lx.words("the los las")
+_EXCEPT_HAVING = {
+    "en": (("having",), ("with",), ("that", "have"), ("which", "have"), ("who", "have")),
+    "es": (("con",), ("que", "tienen"), ("que", "tengan")),
+}
+
+
+def _rows_except(model: SemanticModel, tokens: list[lx.Token], mentions: list):  # noqa: ANN202
+    """ "all stadiums except for stadiums having a concert in 2014", "todos los estadios
+    excepto los estadios con un concierto en 2014": the rows of a table but those that have
+    related rows are the rows with none (`rows_without`): read as "stadiums without a concert
+    in 2014". Only when the table is named again right after the except word, then a word
+    saying "having"; anything else ("films longer than 100, except those who cost …": a
+    condition on the rows themselves) is left as it was (asked back)."""
+    for k, m in enumerate(mentions[:-1]):
+        if m.kind != "neg" or tokens[m.start].norm not in _EXCEPT or k == 0:
+            continue
+        before = mentions[k - 1]
+        i = m.end
+        while i < len(tokens) and tokens[i].norm in _EXCEPT_FOR | _EXCEPT_ARTICLES:
+            i += 1
+        tables = {e.ref[0] for e in before.of("table")}
+        if before.kind != "schema" or not tables or i >= len(tokens):
+            return None
+        if tokens[i].norm in _THOSE:  # "except those having …": the rows named before
+            end = i + 1
+        else:
+            again = next((n for n in mentions if n.start == i), None)
+            if again is None or again.kind != "schema" or again.has("value"):
+                return None
+            if tables != {e.ref[0] for e in again.of("table")}:
+                return None
+            end = again.end
+        lang = "es" if tokens[m.start].lang == "es" else "en"
+        norms = tuple(t.norm for t in tokens[end:])
+        said = next((h for h in _EXCEPT_HAVING[lang] if norms[: len(h)] == h), None)
+        if said is None or before.end != m.start:
+            return None
+        word = "sin" if lang == "es" else "without"
+        without = replace(tokens[m.start], text=word, norm=word, key=lx.word_key(word, lang))
+        rewritten = [*tokens[: m.start], without, *tokens[end + len(said) :]]
+        return rows_without(model, rewritten, scan(model, rewritten)[0])
     return None
 
 
@@ -813,6 +922,7 @@ def _rows_of_a_table(tokens: list[lx.Token], mentions: list) -> list[lx.Token] |
 
 
 _NEVER = lx.words("never nunca jamas")
+_COLUMN_ARTICLES = lx.words("the el la los las")
 _ANY = lx.words("any ningun ninguna ninguno")
 _BOTH = lx.words("both ambos ambas")
 _AND = lx.words("and y e")
@@ -977,19 +1087,32 @@ def _both_halves(
     (`QueryPlan.also_in`). "those" in the second half is the first half's noun. None when the
     question is not so split or a half is not read as such a listing."""
     at = next((i for i, t in enumerate(tokens) if t.norm in _BOTH_WORDS), None)
-    if at is None or at == 0 or at + 1 >= len(tokens):
+    shared = _shared_by(question, tokens) if at is None else None
+    if shared is not None:  # "the citizenship shared by singers born before 1945 and after …"
+        head_end, at = shared
+        joined = "y" if tokens[at].lang == "es" else "and"
+        head = question[: tokens[head_end].start] + ("de " if joined == "y" else "of ")
+    elif at is None or at == 0 or at + 1 >= len(tokens):
         return None
-    joined = _BOTH_WORDS[tokens[at].norm]
+    else:
+        joined = _BOTH_WORDS[tokens[at].norm]
+        head = question[: tokens[at].start]
     conj = next((i for i in range(at + 2, len(tokens)) if tokens[i].norm == joined), None)
     if conj is None or conj + 1 >= len(tokens):
         return None
     if any(t.norm in _BOTH_WORDS for t in tokens[conj:]):
         return None
     noun = next((m for m in mentions if m.kind == "schema" and at < m.start < conj), None)
-    head = question[: tokens[at].start]
     first = question[tokens[at + 1].start : tokens[conj - 1].end]
     rest = tokens[conj + 1 :]
     second = question[rest[0].start :]
+    # "… founded before 2003 and after 2003": the second half says only its condition; the
+    # words of the first half before its own condition of that kind are said of it too
+    opens = next((m for m in mentions if m.start == conj + 1), None)
+    if opens is not None and opens.kind in ("time", "cmp"):
+        last = [m for m in mentions if m.kind == opens.kind and at < m.start < conj]
+        if last and last[-1].start > at + 1:
+            second = question[tokens[at + 1].start : tokens[last[-1].start].start] + second
     if rest[0].norm in _THOSE or (
         len(rest) > 1 and rest[0].norm in ("the", "los", "las") and rest[1].norm == "ones"
     ):
@@ -1004,7 +1127,7 @@ def _both_halves(
     if one.route != "SQL" or two.route != "SQL" or one.plan is None or two.plan is None:
         return None
     a, b = one.plan, two.plan
-    if len(a.listing) != 1 or a.listing != b.listing or a.table != b.table:
+    if not a.listing or a.listing != b.listing or a.table != b.table:
         return None
     if a.metrics or b.metrics or a.dimensions or b.dimensions or a.limit or b.limit:
         return None
@@ -1012,8 +1135,15 @@ def _both_halves(
         return None
     ref = a.listing[0]
     info = model.tables.get(ref.table)
-    if info is None or ref.column == info.display or ref.column in info.key:
-        return None  # the rows themselves: "both A and B" of one row is each condition
+    if info is None:
+        return None
+    if len(a.listing) > 1 or ref.column == info.display or ref.column in info.key:
+        # the rows themselves: "stadiums that had concerts in both 2014 and 2015" keeps the
+        # rows that have related rows of each half; "both A and B" of one row's own columns is
+        # each condition (not this)
+        b = _rows_of_both(a, b, model)
+        if b is None:
+            return None
     conditions = (a.filters, a.numeric_filters, a.time_range)
     if conditions == (b.filters, b.numeric_filters, b.time_range) or not any(conditions):
         return None
@@ -1031,6 +1161,49 @@ def _both_halves(
         notes=(*one.notes, *two.notes),
         reading=describe(plan, model, one.lang),
     )
+
+
+_SHARED = lx.words("shared compartido compartida compartidos compartidas")
+_SHARED_BY = lx.words("by por")
+_SHARED_BEFORE = lx.words("that which are is were was que son es fue fueron")
+
+
+def _shared_by(question: str, tokens: list[lx.Token]) -> tuple[int, int] | None:
+    """(where the head ends, the position of "by") of "the X (that are) shared by …", "los X
+    compartidos por …": the values the rows after it share, as "both" says; None if not said.
+    The verb may have been read already as the link between the two (`relation_verbs`): it is
+    then looked for in the question's text right before "by"."""
+    for i in range(1, len(tokens) - 1):
+        if tokens[i].norm not in _SHARED_BY:
+            continue
+        between = lx.fold(question[tokens[i - 1].end : tokens[i].start]).split()
+        if tokens[i - 1].norm in _SHARED:
+            start = i - 1
+        elif between and between[-1] in _SHARED:
+            start = i
+        else:
+            continue
+        while start > 1 and tokens[start - 1].norm in _SHARED_BEFORE:
+            start -= 1
+        return start, i
+    return None
+
+
+def _rows_of_both(a: QueryPlan, b: QueryPlan, model: SemanticModel) -> QueryPlan | None:
+    """The second half as the keys of the rows it keeps, when both halves list the rows of
+    one table (by their label, key or several columns) by conditions on other tables only (its
+    related rows: "concerts in 2014"), and the table has a one-column key; else None."""
+    info = model.tables.get(a.table)
+    if info is None or len(info.key) != 1 or any(c.table != a.table for c in a.listing):
+        return None
+    for plan in (a, b):
+        said = [f.table for f in (*plan.filters, *plan.numeric_filters)]
+        said += [d.table for d in plan.date_parts]
+        if plan.time_range is not None:
+            said.append(plan.time_range.table)
+        if not said or a.table in said:
+            return None
+    return b.with_changes(listing=(ColumnRef(a.table, info.key[0]),))
 
 
 def _said_conditions(plan: QueryPlan) -> tuple[int, int, int, int]:
@@ -1137,6 +1310,30 @@ def _check_largest_of_rows(plan: QueryPlan, mentions: list, model: SemanticModel
             e.ref for e in said.entries
         }:
             raise Unclear(Clarify.LARGEST_OF_ROWS, said.text)
+
+
+def _check_sum_of_each_group_row(plan: QueryPlan, model: SemanticModel) -> None:
+    """ "the name and capacity of the stadium with the most concerts": a column of the grouped
+    rows' own table (one value per group: a stadium's capacity), summed over the rows of another
+    table joined to each group (its concerts), is that value times the number of rows, which
+    nobody asks for. Asked back, naming the column."""
+    if not plan.dimensions or plan.listing:
+        return
+    grouped = {d.table for d in plan.dimensions if d.table != plan.table}
+    for metric in plan.metrics:
+        if not metric.key.startswith("agg:sum:"):
+            continue
+        table, _, column = metric.key.removeprefix("agg:sum:").partition(".")
+        info = model.tables.get(table)
+        if table not in grouped or info is None:
+            continue
+        naming = {*info.key, info.display}
+        if not any(d.table == table and d.column in naming for d in plan.dimensions):
+            continue
+        path = model.path(plan.table, table) or ()
+        held = {(fk.table, fk.column, fk.ref_table) for fk in model.catalog.foreign_keys}
+        if path and all((a, a_col, b) in held for a, a_col, b, _b_col in path):
+            raise Unclear(Clarify.UNUSED_WORD, column)  # each row of the group repeats it
 
 
 # Superlatives of size: said of one row of a table ("the largest order", "el pedido más
@@ -1472,8 +1669,12 @@ def _plan(
                 plan = _relabel(model, plan, lang)
             return _finish(plan), parts, True, ctx
     ctx = _fresh_ctx(model, tokens, lang)
+    # "the birth date of the player with the lowest earnings": one row's columns
+    parts = row_with_extreme(ctx)
     try:
-        parts = read_parts(ctx)
+        if parts is None:
+            ctx = _fresh_ctx(model, tokens, lang)
+            parts = read_parts(ctx)
     except NeedsFact:
         ctx = _fresh_ctx(model, tokens, lang)
         try:

@@ -186,6 +186,9 @@ STOPWORDS = (tx.STOPWORDS["es"] | tx.STOPWORDS["en"]) - _READ_FUNCTION_WORDS | w
 # "nombre del país"): the label or key column of the table they are said of (parser.
 # resolve_label_words), whatever that column is called.
 LABEL_NAME_WORDS = words("name names nombre nombres")
+# What a row is about, said of a table: its one `*_description` column ("the description of
+# the section h").
+DESCRIPTION_WORDS = words("description descriptions descripcion descripciones")
 LABEL_ID_WORDS = words("id ids identifier identifiers identificador identificadores")
 
 # Group-by markers.
@@ -279,6 +282,8 @@ ASC_PHRASES = phrases(
     """
     de menor a mayor | ascendente | ascending | asc | lowest to highest | smallest to largest |
     least to most | ascending order | in ascending order | orden ascendente | en orden ascendente
+    | de forma ascendente | de manera ascendente | en forma ascendente | ordered ascending
+    | ordered in ascending order
     """
 )
 # The rows' own text in the order of the alphabet: a sort of a text column, ascending unless
@@ -287,13 +292,27 @@ ALPHA_PHRASES = phrases(
     """
     alphabetical order | in alphabetical order | alphabetically | alphabetical | alphabetic order
     | orden alfabetico | en orden alfabetico | alfabeticamente | por orden alfabetico
+    | lexicographical order | in lexicographical order | lexicographic order | lexicographically
+    | orden lexicografico | en orden lexicografico | de forma alfabetica | de manera alfabetica
+    """
+)
+# The same order backwards ("in reverse alphabetical order"): the text column descending.
+REVERSE_ALPHA_PHRASES = phrases(
+    """
+    reverse alphabetical order | in reverse alphabetical order | reversed alphabetical order
+    | in reversed alphabetical order | reverse alphabetically | reverse lexicographical order
+    | in reverse lexicographical order | reversed lexicographical order
+    | in reversed lexicographical order | reverse lexicographic order
+    | orden alfabetico inverso | en orden alfabetico inverso | orden alfabetico invertido
+    | en orden alfabetico invertido | orden lexicografico inverso | en orden lexicografico inverso
     """
 )
 DESC_PHRASES = phrases(
     """
     de mayor a menor | descendente | descending | desc | highest to lowest | largest to smallest
     | most to least | descending order | in descending order | orden descendente |
-    en orden descendente
+    en orden descendente | de forma descendente | de manera descendente | en forma descendente
+    | ordered descending | ordered in descending order
     """
 )
 
@@ -830,6 +849,15 @@ ALONG_WITH: dict[tuple[str, ...], tuple[str, ...]] = {
     ("junto", "con"): ("con",),
     ("junto", "a"): ("con",),
 }
+# "for each and every concert" is "for each concert"; "todos y cada uno de los estadios" is
+# "todos los estadios".
+EACH_AND_EVERY: dict[tuple[str, ...], tuple[str, ...]] = {
+    ("each", "and", "every"): ("each",),
+    ("todos", "y", "cada", "uno", "de"): ("todos",),
+    ("todas", "y", "cada", "una", "de"): ("todas",),
+}
+# "the names of every course with …" is "of all courses" (`__init__._every_as_all`)
+EVERY_WORDS = words("every")
 # "the average earnings across all players", "the maximum height among players with …": the
 # rows an aggregate is over, said as "of" them. "across" only before "all"/"the" ("across
 # time" is a trend).
@@ -838,6 +866,32 @@ OVER_ROWS: dict[tuple[str, ...], tuple[str, ...]] = {
     ("across", "the"): ("of", "the"),
     ("among", "all"): ("of", "all"),
     ("among",): ("of",),
+}
+# "concerts that occurred in 2014", "los conciertos que tuvieron lugar en 2014": a verb that says
+# an event took place, before the time it did, says no more than "in".
+EVENT_IN: dict[tuple[str, ...], tuple[str, ...]] = {
+    **{
+        (*verb.split(), prep): (prep,)
+        for verb in (
+            "happened", "occurred", "took place", "was held", "were held", "happens", "occurs",
+            "takes place", "is held", "are held",
+        )
+        for prep in ("in", "on", "during", "before", "after")
+    },
+    **{
+        (*verb.split(), prep): (prep,)
+        for verb in (
+            "ocurrio", "ocurrieron", "tuvo lugar", "tuvieron lugar", "se celebro",
+            "se celebraron", "sucedio", "sucedieron",
+        )
+        for prep in ("en", "durante", "antes", "despues")
+    },
+}  # fmt: skip
+# "the record companies that are used by orchestras …": what the rows use is their column, "of"
+USED_BY: dict[tuple[str, ...], tuple[str, ...]] = {
+    (rel, be, "used", "by"): ("of",)
+    for rel in ("that", "which")
+    for be in ("is", "are", "was", "were")
 }
 # "How many languages are spoken in the world?": the whole data, no filter (a place named
 # "world" would be a value said as such, "the region World").
@@ -856,6 +910,9 @@ REWRITES: dict[tuple[str, ...], tuple[str, ...]] = {
     **MEAN_NOUN,
     **ALONG_WITH,
     **OVER_ROWS,
+    **EACH_AND_EVERY,
+    **EVENT_IN,
+    **USED_BY,
 }
 
 # "¿Cuánto sumaron los pedidos?": an amount added up, so money even when rows are named.

@@ -247,10 +247,28 @@ def relation_verbs(
             continue
         if tok.norm in _EITHER or tok.norm in _BOTH or tok.norm in _NEVER:
             continue  # words that change the meaning, read elsewhere or asked back
-        left, negated = entity_before(tokens, at, i)
-        right, kinds = _entity_after(tokens, at, i)
+        adverbs = _adverbs_near(tokens, at, unknown, i)
+        left, negated = entity_before(tokens, at, i - 1 if i - 1 in adverbs else i)
+        right, kinds = _entity_after(tokens, at, i + 1 if i + 1 in adverbs else i)
+        if right is not None:
+            adverbs |= _adverbs_near(tokens, at, unknown, right.end - 1)
+        back = _back_reference(tokens, at, i) if right is None and not negated else None
         counted_rows = _counted_before(tokens, at, i) if right is None else None
-        if counted_rows is not None and _last_word(tokens, i):
+        if back is not None:
+            counts = left is not None and (
+                (_counted(at, left) and _names_table(left)) or _counts_rows(model, left)
+            )
+            if not counts:
+                continue  # "employees working there": the rows counted per that entity
+            referent, pronouns = back
+            if _own_column(model, left, referent):  # "the number of channels that use it"
+                own = frozenset(_tables(model, left))
+                found.append(Relation(tok.text, own, frozenset(), False, False, False))
+                drop |= {i, *pronouns}
+                continue
+            right, kinds = referent, set()
+            drop |= pronouns
+        elif counted_rows is not None and _last_word(tokens, i):
             left, right = _grouped_entity(tokens, at), counted_rows  # "how many models it makes"
             kinds = {"count"}
         elif right is None and left is not None and _last_word(tokens, i):
@@ -278,8 +296,12 @@ def relation_verbs(
         if not _linked(model, mine, theirs):
             continue
         link = _link_of_verb(model, tok, _main_tables(model, left), _main_tables(model, right))
-        if link is _UNDECIDED:
-            continue  # two foreign keys fit and nothing says which: asked back, naming the verb
+        if link is _UNDECIDED:  # "students who *currently* live in …": the adverb names one
+            step, adverb = _link_of_adverb(model, tokens, adverbs, left, right)
+            if step is None:
+                continue  # two foreign keys fit and nothing says which: asked back, naming the verb
+            link = (step, True)
+            drop.add(adverb)
         with_count = "cmp" in kinds and "number" in kinds  # "more than 3 models"
         values = right.has("value") and not right.has("table")
         agent = kinds <= {"group"} and i + 1 < len(tokens) and tokens[i + 1].norm in _ONE_AFTER
@@ -322,6 +344,85 @@ def relation_verbs(
             tok = replace(tok, text=word, norm=word, key=lx.word_key(word, tok.lang))
         out.append(tok)
     return Relations(out, tuple(found))
+
+
+_BACK = lx.words("it them there here alli ahi alla")
+_BACK_PREPOSITIONS = lx.words("in at on for to with from into en")
+_CLAUSE_END = lx.words("and y e")
+
+
+def _back_reference(
+    tokens: list[lx.Token], at: dict[int, Mention], i: int
+) -> tuple[Mention, set[int]] | None:
+    """ "For each stadium, how many concerts play *there*?", "the number of channels that use
+    *it*", "para cada tienda, cuántos empleados trabajan *allí*": a verb whose object is a
+    pronoun ending its clause stands for the entity said after "each"/"cada". That entity and
+    the pronoun's words (and prepositions), or None."""
+    j = i + 1
+    while j < len(tokens) and j not in at and tokens[j].norm in _BACK_PREPOSITIONS:
+        j += 1
+    if j >= len(tokens) or tokens[j].norm not in _BACK:
+        return None
+    if j in at and at[j].kind not in ("exist", "list"):
+        return None
+    end = _last_word(tokens, j) or (j + 1 < len(tokens) and tokens[j + 1].norm in _CLAUSE_END)
+    referent = _grouped_entity(tokens, at) if end else None
+    if referent is None or referent.start > i:
+        return None  # the entity must be said before the pronoun that stands for it
+    return referent, set(range(i + 1, j + 1))
+
+
+def _counted(at: dict[int, Mention], rows: Mention) -> bool:
+    """A count right before the rows: "how many concerts", "the number of channels"."""
+    count = at.get(rows.start - 1)
+    return count is not None and count.kind == "count"
+
+
+def _own_column(model: SemanticModel, rows: Mention, referent: Mention) -> bool:
+    """The entity a pronoun stands for is a column of the counted rows' own table ("for each
+    language, the number of channels that use it", where a channel has a language)."""
+    if any(e.kind != "column" for e in referent.entries) or referent.has("value"):
+        return False
+    own = {e.ref[0] for e in rows.of("table")}
+    return bool(own) and {e.ref[0] for e in referent.entries} <= own
+
+
+_ADVERB_ENDINGS = {"en": ("ly",), "es": ("mente",)}
+
+
+def _adverbs_near(
+    tokens: list[lx.Token], at: dict[int, Mention], unknown: set[str], i: int
+) -> set[int]:
+    """The unknown adverbs right before or after token i ("students who *currently* live",
+    "live in Haiti *permanently*")."""
+    found = set()
+    for j in (i - 1, i + 1):
+        if 0 <= j < len(tokens) and j not in at and tokens[j].text in unknown:
+            word, lang = lx.fold(tokens[j].text), tokens[j].lang
+            ends = _ADVERB_ENDINGS.get(lang, _ADVERB_ENDINGS["en"])
+            if word.isalpha() and word.endswith(ends) and len(word) > 5:
+                found.add(j)
+    return found
+
+
+def _link_of_adverb(
+    model: SemanticModel, tokens: list[lx.Token], adverbs: set[int], left: Mention, right: Mention
+) -> tuple[Step | None, int]:
+    """ "students who *currently* live in …" where a student has a `current_address_id` and a
+    `permanent_address_id`: the one foreign key between the two entities' tables whose column
+    says the adverb's stem, and the adverb's place; (None, -1) when no single one does."""
+    mine, theirs = _main_tables(model, left), _main_tables(model, right)
+    pairs = [(a, b) for a in sorted(mine) for b in sorted(theirs) if a != b]
+    keys = list(dict.fromkeys(k for a, b in pairs for k in _direct_keys(model, a, b)))
+    fits = [
+        (k, j)
+        for j in sorted(adverbs)
+        for k in keys
+        if _says_verb(k[1], {tx.stem(lx.fold(tokens[j].text), tokens[j].lang)}, tokens[j].lang)
+    ]
+    if len(fits) != 1:
+        return None, -1
+    return fits[0]
 
 
 def _each_own_column(
@@ -1054,7 +1155,8 @@ _NONE_GAP = lx.words(
     """
     with that which who whom where there is are was were be been have has had do does did
     dont doesnt didnt not no any never without a an single one the of in
-    con que quienes cuales donde hay habia tiene tienen tenia tenian ha han es son fue fueron
+    con que quienes cuales donde hay habia hubo tiene tienen tenia tenian tuvo tuvieron ha han
+    es son fue fueron
     no ni un una uno solo sola ningun ninguna ninguno nunca jamas sin el la los las de en
     """
 )
@@ -1062,6 +1164,9 @@ _NONE_GAP = lx.words(
 _NONE_SAID = lx.words(
     "no not dont doesnt didnt never without nunca jamas sin ningun ninguna ninguno"
 )
+# a verb that says no more than the link ("templates not used by any document")
+_USED = lx.words("used usado usada usados usadas utilizado utilizada utilizados utilizadas")
+_USED_BY = lx.words("by for por para")
 # after the related table: only what describes its rows
 _NONE_AFTER_KINDS = frozenset({"schema", "cmp", "number", "time", "with", "conj"})
 
@@ -1110,12 +1215,26 @@ def _label_said(model: SemanticModel, table: str, mention: Mention) -> str | Non
     return None
 
 
-def _held_by(model: SemanticModel, entity: str, named: str) -> tuple[str, str, str] | None:
+def _held_by(
+    model: SemanticModel, entity: str, named: str, said: frozenset[str] = frozenset()
+) -> tuple[str, str, str] | None:
     """How the rows of `named` belong to an entity row: (the table to look in, its column, the
     entity's key) when `named` references the entity directly by one key, or when exactly one
     table references both (a link table: a shop's hirings of employees); else None."""
     fks = model.catalog.foreign_keys
     direct = [fk for fk in fks if fk.table == named and fk.ref_table == entity]
+    if len(direct) == 2 and said:  # "students with no friends": Friend(student_id, friend_id)
+        # the word said names one key (the other end, `friend_id`): the rows belong to the
+        # entity by the other one
+        named_by = [
+            fk
+            for fk in direct
+            if said & {lx.word_key(w, "en") for w in tx.identifier_words(fk.column)}
+        ]
+        if len(named_by) == 1:
+            own = next(fk for fk in direct if fk is not named_by[0])
+            return named, own.column, own.ref_column
+        return None
     if direct:
         return (named, direct[0].column, direct[0].ref_column) if len(direct) == 1 else None
     if any(fk.table == entity and fk.ref_table == named for fk in fks):
@@ -1143,7 +1262,11 @@ def rows_without(
     in X"). Only grammar words stand between the entity and that table, one of them saying
     "none". The question is rewritten to name the related rows; its plan becomes the NOT EXISTS
     (rows with no related row kept, as "not … any" is)."""
-    kinds = {m.kind for m in mentions}
+    kinds = {  # "used by": the link, not a grouping
+        m.kind
+        for m in mentions
+        if not (m.kind == "group" and m.start > 0 and tokens[m.start - 1].norm in _USED)
+    }
     if kinds & _ROWS_BLOCKERS - {"count"}:
         return None
     schema = [n for n, m in enumerate(mentions) if m.kind == "schema"]
@@ -1156,13 +1279,20 @@ def rows_without(
         nxt = schema[pos + 1]
         related_at = mentions[nxt]
         gap = tokens[mentions[n].end : related_at.start]
+        norms = [t.norm for t in gap]
+        # "templates not used by any document": a verb that says only "used", and its "by"
+        used = {j + 1 for j, w in enumerate(norms) if w in _USED and j + 1 < len(norms)}
+        used = {j for j in used if norms[j] in _USED_BY}
+        start = mentions[n].end
         if any(
-            mentions[k].kind not in ("neg", "with", "without", "exist") for k in range(n + 1, nxt)
+            mentions[k].kind not in ("neg", "with", "without", "exist")
+            and not (mentions[k].kind == "group" and mentions[k].start - start in used)
+            for k in range(n + 1, nxt)
         ):
             return None
-        norms = [t.norm for t in gap]
         if not gap or not all(
-            w in _NONE_GAP or t.kind == "symbol" for w, t in zip(norms, gap, strict=True)
+            w in _NONE_GAP or w in _USED or j in used or t.kind == "symbol"
+            for j, (w, t) in enumerate(zip(norms, gap, strict=True))
         ):
             return None
         if not any(w in _NONE_SAID for w in norms):
@@ -1170,7 +1300,8 @@ def rows_without(
         named = _entity_of(model, related_at)
         if named is None or named[1] or named[0] == entity:
             return None
-        held = _held_by(model, entity, named[0])
+        words = {lx.word_key(t.norm, "en") for t in tokens[related_at.start : related_at.end]}
+        held = _held_by(model, entity, named[0], frozenset(words))
         if held is None:
             return None
         look_in, fk, key = held
@@ -1224,6 +1355,16 @@ def rows_without(
             return None
         rest = enumerate(tokens[related_at.start :], start=related_at.start)
         rewritten = [t for k, t in rest if t.norm not in _ANY and k not in linked]
+        if not after and not model.tables[look_in].display:
+            # rows with no label to list ("friends": a table of two keys) and nothing said of
+            # them: counted, which names the table; the count itself is dropped (`listing`)
+            seed = rewritten[0]
+            lang = seed.lang
+            count = ("cuantos",) if lang == "es" else ("how", "many")
+            rewritten = [
+                *(replace(seed, text=w, norm=w, key=lx.word_key(w, lang)) for w in count),
+                *rewritten,
+            ]
         return RelatedRows(
             entity,
             look_in,

@@ -50,6 +50,8 @@ def _marker_table() -> dict[tuple[str, ...], tuple[str, object]]:
         put(phrase, "dir", "asc")
     for phrase in lx.DESC_PHRASES:
         put(phrase, "dir", "desc")
+    for phrase in lx.REVERSE_ALPHA_PHRASES:
+        put(phrase, "dir", "alpha_desc")
     for phrase in lx.ALPHA_PHRASES:
         put(phrase, "dir", "alpha")
     for phrase, op in lx.AVERAGE_CMP.items():
@@ -166,6 +168,16 @@ def _next_is_number(tokens: list[Token], i: int) -> bool:
         tokens[i].kind == "number"
         or (tokens[i].norm in lx.NUMBER_WORDS and tokens[i].norm not in lx.STOPWORDS)
     )
+
+
+def _in_aggregate_list(tokens: list[Token], i: int) -> bool:
+    """Whether the aggregate word at `i` is one of a list of them ("average, minimum and
+    maximum", "el promedio y el máximo"): the next word, past "and"/"y" and an article, is
+    another aggregate word."""
+    k = i + 1
+    while k < len(tokens) and tokens[k].norm in ("and", "y", "e", "the", "el", "la"):
+        k += 1
+    return k < len(tokens) and k > i and tokens[k].norm in lx.AGG_WORDS
 
 
 def _order_noun(tokens: list[Token], i: int, marker: tuple | None) -> bool:
@@ -397,6 +409,28 @@ def _value_by_prefix(model: SemanticModel, word: str, lang: str) -> tuple[Entry,
     return tuple(Entry("value", e.ref, PARTIAL) for e in found)
 
 
+def description_entries(model: SemanticModel, word: str) -> tuple[Entry, ...]:
+    """What "description"/"descripción" can mean when no column is called so: the one column
+    of each table whose name says description with more words (`section_description`,
+    `descripcion_curso`). Empty for another word."""
+    if word not in lx.DESCRIPTION_WORDS:
+        return ()
+    found = []
+    for table, info in model.tables.items():
+        own = [
+            c
+            for c in info.columns
+            if (col := model.column(table, c)) is not None
+            and col.kind == "text"
+            and not col.pii
+            and len(words := tx.identifier_words(c)) > 1
+            and (words[-1] in lx.DESCRIPTION_WORDS or words[0] in lx.DESCRIPTION_WORDS)
+        ]
+        if len(own) == 1:
+            found.append((table, own[0]))
+    return tuple(Entry("column", ref, GLOSS) for ref in sorted(found))
+
+
 def label_entries(model: SemanticModel, word: str) -> tuple[Entry, ...]:
     """What "name"/"nombre" or "id" can mean when no column is called so: the label column
     (or the one-column primary key) of every table that has one. The parser keeps the one of
@@ -532,6 +566,11 @@ def scan(model: SemanticModel, tokens: list[Token]) -> tuple[list[Mention], list
         schema_len, entries = _schema_at(model, tokens, i)
         marker = _marker_at(tokens, i)
         marker_len = marker[0] if marker else 0
+        if not schema_len and marker_len == 1 and marker[1] == "meaning":
+            # "the description of the section h": each table's description column, the one
+            # of the table it is said of kept by the parser (as "the name of …" is)
+            entries = description_entries(model, tok.norm)
+            schema_len = 1 if entries else 0
         if mentions and mentions[-1].kind == "cmp" and tok.kind == "number" and not span:
             schema_len = 0  # "horsepower greater than 150": a number, not a value '150'
         if _measured_part(mentions, entries, i):
@@ -555,6 +594,12 @@ def scan(model: SemanticModel, tokens: list[Token]) -> tuple[list[Mention], list
             unmapped.append(tok.text)  # "players who play for X": a verb, not `years_played`
             i += 1
             continue
+        if marker and marker[1] in ("most", "least") and schema_len == marker_len:
+            after, after_entries = _schema_at(model, tokens, i + schema_len)
+            if after and any(e.kind == "column" for e in after_entries):
+                schema_len = 0  # "with the highest capacity": not a column called `Highest`
+        if marker and marker[1] == "agg" and _in_aggregate_list(tokens, i):
+            schema_len = 0  # "the average, minimum and maximum age": not a column `Average`
         if marker and marker[1] == "neg" and _only_weak_values(tokens, i, schema_len, entries):
             schema_len = 0  # "que no hablan": a negation, not the country code 'NO'
         if schema_len and (

@@ -299,7 +299,7 @@ def _column_sem(table: TableInfo, col: ColumnInfo, catalog: CatalogSnapshot) -> 
         and not ratio
         and (col.unit.strip() == "%" or bool(_PERCENT_HINTS.search(col.description)))
     )
-    values = tuple(col.values or ()) if kind == "text" else ()
+    values = tuple(col.values or ()) if kind == "text" or _code_key(declared, col) else ()
     return ColumnSem(
         table.name,
         col.name,
@@ -316,6 +316,25 @@ def _column_sem(table: TableInfo, col: ColumnInfo, catalog: CatalogSnapshot) -> 
     )
 
 
+# A code is short, one word, with a letter and no lower-case letter ('PPT', 'BK', 'A1').
+_CODE_VALUE = re.compile(r"^(?=[^a-z]*[A-Z])[A-Z0-9_./-]{1,8}$")
+
+
+def _code_key(declared: str, col: ColumnInfo) -> bool:
+    """Whether a text key column holds a short list of codes (a reference table's
+    `Template_Type_Code` 'PPT', 'BK', and the foreign keys to it): its values are filters
+    ("templates with type code PPT") like a category's, not identifiers. A long list (ISO codes
+    of 239 countries, customers' ids) stays an identifier; so do numbers written as text."""
+    values = col.values or ()
+    text = not declared or any(t in declared for t in ("CHAR", "TEXT", "CLOB", "STRING"))
+    return (
+        text
+        and not col.pii
+        and 0 < len(values) <= CATEGORY_VALUES
+        and all(_CODE_VALUE.match(v) for v in values)
+    )
+
+
 # What a text column holding numbers writes for "no value" ('null' in a CSV-loaded table).
 _MISSING_VALUES = frozenset({"", "null", "none", "nan", "n/a", "na", "-", "?"})
 # Name words of a text column whose digits are a code, not a quantity (compared as text).
@@ -328,11 +347,18 @@ def _numbers_as_text(parts: list[str], values: tuple[str, ...] | None) -> bool:
     """Whether a text column holds quantities written as text ('130', '31.5', with 'null' for
     none): every indexed value but the missing-value markers is a number, there are several,
     and none is a code (a leading zero, "007"; a name saying code, zip, phone, number). Such a
-    column is compared, ranked and averaged as a number: as text, '95' > '150'."""
+    column is compared, ranked and averaged as a number: as text, '95' > '150'. A column named
+    a year (`Year`) needs no more than one value when every value is a whole year ('2014',
+    '2015'): its name says what the digits are."""
     if not values or _CODE_WORDS & set(parts):
         return False
     numbers = [v.strip() for v in values if v.strip().lower() not in _MISSING_VALUES]
-    return len(numbers) >= 3 and all(_is_quantity(v) for v in numbers)
+    if not numbers or not all(_is_quantity(v) for v in numbers):
+        return False
+    years = set(parts) & lx.YEAR_COLUMN_WORDS and all(
+        v.isdigit() and 1000 <= int(v) <= 2999 for v in numbers
+    )
+    return len(numbers) >= 3 or bool(years)
 
 
 def _is_quantity(text: str) -> bool:
