@@ -1661,7 +1661,44 @@ def _is_followup(tokens: list[lx.Token], previous: QueryPlan | None) -> bool:
 
 def _fresh_ctx(model: SemanticModel, tokens: list[lx.Token], lang: str) -> Context:
     mentions, _unmapped = scan(model, tokens)
-    return Context(model, tokens, _compound_heads(mentions), lang)
+    return Context(model, tokens, _rows_named_elsewhere(model, _compound_heads(mentions)), lang)
+
+
+def _rows_named_elsewhere(model: SemanticModel, mentions: list) -> list:
+    """ "the players from college X" (the first noun said) where `players` is a table and also a
+    text column of the table `college` is on: the rest of the question is said of that other
+    table's rows (its columns, its values or those of a table next to it) and of none next to
+    the noun's table, so the noun is that column, not the table's rows reached through a third
+    table."""
+    out = list(mentions)
+    for i, m in enumerate(mentions):
+        tables = {e.ref[0] for e in m.of("table")} if m.kind == "schema" else set()
+        if len(tables) != 1 or any(o.kind == "schema" for o in mentions[:i]):
+            continue  # only the noun the question opens with: what it lists
+        (table,) = tables
+        owners = {
+            e.ref[0]
+            for e in m.of("column")
+            if e.ref[0] != table
+            and (col := model.column(*e.ref)) is not None
+            and col.kind == "text"
+        }
+        others = [
+            {e.ref[0] for e in o.entries if e.kind != "metric"}
+            for j, o in enumerate(mentions)
+            if j != i and o.kind == "schema"
+        ]
+        if len(owners) != 1 or not others or not all(others):
+            continue
+        (owner,) = owners
+
+        def near(of: set[str], to: str) -> bool:
+            return any(t == to or len(model.path(to, t) or ()) == 1 for t in of)
+
+        if all(near(o, owner) and not near(o, table) for o in others):
+            kept = tuple(e for e in m.entries if e.kind == "column" and e.ref[0] == owner)
+            out[i] = replace(m, entries=kept)
+    return out
 
 
 def _compound_heads(mentions: list) -> list:

@@ -333,6 +333,10 @@ def read_numeric(
         ahead = schema_mention(ctx, k + 2)
         if target is None and ahead is not None and k + 2 not in ctx.used:
             numeric = [e for e in ahead.of("column") if column_kind(ctx, e) == "number"]
+            if numeric and _counts_a_table(ahead, numeric):
+                # "journalists that reported more than one event": a number of rows of the
+                # table the noun names, not its column that shares only a word with it
+                raise Unclear(Clarify.NUMERIC_FILTER, ahead.text)
             if numeric and not ahead.has("metric"):  # "orders with more than 5 units"
                 target = ("column", pick_numeric(ctx, k + 2, numeric))
                 ctx.used.add(k + 2)
@@ -385,6 +389,13 @@ def read_numeric(
         else:
             apply_numeric(ctx, parts, target, op, value, percent)
     return pending, row_nouns
+
+
+def _counts_a_table(m: Mention, numeric: list[Entry]) -> bool:
+    """Whether the noun after a compared number names a table as itself and its numeric columns
+    only by one word of their names ("more than one event": `event`, not `event_attendance`)."""
+    tables = [e.quality for e in m.of("table")]
+    return bool(tables) and all(e.quality == PARTIAL for e in numeric) and max(tables) > PARTIAL
 
 
 def _or_before(ctx: Context, k: int) -> str | None:

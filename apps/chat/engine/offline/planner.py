@@ -344,6 +344,8 @@ def read_parts(ctx: Context, *, base_hint: str | None = None, force_fact: bool =
     _read_leftovers(ctx, parts)
     if parts.listing and any(m.kind == "distinct" for m in ctx.mentions):
         parts.distinct = True  # "the different models of …": whichever rule chose the columns
+    elif parts.distinct and _columns_of_said_rows(ctx, parts):
+        parts.distinct = False  # "the nationalities and ages of journalists": one per journalist
     for target, op, value, percent in pending:
         apply_numeric(ctx, parts, target, op, value, percent)
     row_nouns |= _row_noun_slots(ctx, slots, parts)
@@ -1223,6 +1225,28 @@ def _columns_said_before(ctx: Context, table_i: int, table: str) -> list[tuple[i
             return []
         said.append((i, max(own, key=lambda e: e.quality).ref[1]))
     return said
+
+
+def _columns_of_said_rows(ctx: Context, parts: Parts) -> bool:
+    """Whether a listing is of several columns of one table the question names by itself ("the
+    nationalities and ages of journalists"), with nothing from another table: each row of the
+    table is one line, as its rows are listed (a category's values once each is said of one
+    column alone: "the nationalities of journalists")."""
+    table = parts.listing_table
+    if table is None or len(parts.listing) < 2 or parts.metrics or parts.dims:
+        return False
+    if any(c.table != table for c in parts.listing) or not ctx.model.tables[table].key:
+        return False
+    if any(f.table != table for f in [*parts.filters, *parts.numeric]):
+        return False
+    said = [m for m in ctx.mentions if m.kind == "schema"]
+    named = any(
+        any(e.kind == "table" and e.ref[0] == table for e in m.entries)
+        and max(e.quality for e in m.of("table")) >= max(e.quality for e in m.entries)
+        for m in said
+    )
+    others = {e.ref[0] for m in said for e in m.entries if e.kind in ("table", "value")}
+    return named and others <= {table}
 
 
 def _says_own_table(ctx: Context, i: int, table: str) -> bool:

@@ -292,6 +292,25 @@ def _participle_before_agent(model: SemanticModel, tokens: list[Token], i: int) 
     return made_from != tok.norm
 
 
+_RELATIVE = lx.words("who that which whom quien quienes que")
+_AUXILIARY = lx.words("do does did")
+
+
+def _verb_of_a_clause(tokens: list[Token], i: int, entries: tuple[Entry, ...]) -> bool:
+    """A word that is only part of a column's name ("play" of `years_played`) said as the verb
+    of a clause: right after "who"/"that"/"que" ("players who play for X") or after "did" and
+    its subject ("how many years did each play"). It is the verb (unknown: a relation or asked
+    back), not the column."""
+    if not entries or not _only_partial(entries) or any(e.kind != "column" for e in entries):
+        return False
+    if any(t.kind == "number" for t in tokens[i + 1 : i + 4]):
+        return False  # "stations that opened after 2000": the verb says the column compared
+    before = [t.norm for t in tokens[max(0, i - 3) : i]]
+    if before and before[-1] in _RELATIVE:
+        return True
+    return any(w in _AUXILIARY for w in before[-3:-1])
+
+
 def _only_weak_values(tokens: list[Token], i: int, n: int, entries: tuple[Entry, ...]) -> bool:
     """Whether a stretch is only a lower-case name of hundreds, which needs evidence to be one."""
     said = " ".join(t.text for t in tokens[i : i + n])
@@ -529,6 +548,9 @@ def _names_the_organisation(model: SemanticModel, tokens: list[Token], i: int) -
     if not found:
         return False
     _, here = _schema_at(model, tokens, i)
+    alone = model.lookup(tokens[i].key, tokens[i].lang) or ()
+    if any(e.kind == "table" and e.quality >= SYNONYM for e in (*here, *alone)):
+        return False  # "the company name" where the data has a table of companies: that table
     columns = {e.ref[:2] for e in here if e.kind == "value"}
     _, after = _schema_at(model, tokens, i + 1) if i + 1 < len(tokens) else (0, ())
     return not any(e.kind == "column" and e.ref[:2] in columns for e in after)
@@ -687,6 +709,10 @@ def scan(model: SemanticModel, tokens: list[Token]) -> tuple[list[Mention], list
             schema_len = 0  # "Please show the record formats …": the command, not `show`
         if schema_len == 1 and not marker and _participle_before_agent(model, tokens, i):
             i += 1  # "the company shared by the most orchestras": a verb, not `share`
+            continue
+        if schema_len == 1 and not marker and _verb_of_a_clause(tokens, i, entries):
+            unmapped.append(tok.text)  # "players who play for X": a verb, not `years_played`
+            i += 1
             continue
         if marker and marker[1] in ("most", "least") and schema_len == marker_len:
             after, after_entries = _schema_at(model, tokens, i + schema_len)
