@@ -144,10 +144,13 @@ def _verb_before_noun(
 ) -> tuple[str, int]:
     """(shape, cut) of "contain the word 'x'", "start with the letter 'D'": a noun phrase of
     the pattern ("the word", "la letra") after a verb of one is the verb's shape."""
-    if tuple(t.norm for t in tokens[cut:first]) not in _NOUN_PHRASES:
+    noun = tuple(t.norm for t in tokens[cut:first])
+    # "start with the letter": the pattern phrase "with the letter" keeps the verb's "with"
+    joined = 1 if noun[:1] in (("with",), ("con",)) and noun[1:] in _NOUN_PHRASES else 0
+    if noun not in _NOUN_PHRASES and not joined:
         return shape, cut
     for n in range(min(_MAX, cut - i), 0, -1):
-        words = tuple(t.norm for t in tokens[cut - n : cut])
+        words = tuple(t.norm for t in tokens[cut - n : cut + joined])
         if words in _SHAPES and words not in _NOUN_PHRASES:
             return _SHAPES[words], cut - n
     return shape, cut
