@@ -9,6 +9,7 @@ units, months, numbers, request verbs, stopwords).
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 
@@ -612,16 +613,18 @@ def parse_number(text: str) -> float | None:
     """A number as written in either language: "1.000" and "1,000" are a thousand, "2,5" is 2.5.
 
     A separator followed by exactly three digits groups thousands; otherwise it is decimal.
+    Digits too many for a float (400 nines: infinity) are no number: a word nothing reads.
     """
     if not re.fullmatch(r"\d+(?:[.,]\d+)*", text):
         return None
     parts = re.split(r"[.,]", text)
     if len(parts) == 1:
-        return float(text)
-    if all(len(p) == 3 for p in parts[1:]):
-        return float("".join(parts))
-    head = "".join(parts[:-1])
-    return float(f"{head}.{parts[-1]}")
+        value = float(text)
+    elif all(len(p) == 3 for p in parts[1:]):
+        value = float("".join(parts))
+    else:
+        value = float(f"{''.join(parts[:-1])}.{parts[-1]}")
+    return value if math.isfinite(value) else None
 
 
 # --- time -----------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ returned as unmapped: the parser refuses to guess past them.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 
 from datachat import text as tx
@@ -407,6 +408,8 @@ def _number_at(tokens: list[Token], i: int) -> tuple[int, float, bool] | None:
     if i + n < len(tokens) and tokens[i + n].norm in lx.MULTIPLIERS:
         value *= lx.MULTIPLIERS[tokens[i + n].norm]
         n += 1
+        if not math.isfinite(value):  # "9…9 million" past a float's range: no number
+            return None
     if i + n < len(tokens) and tokens[i + n].norm in ("de",) and value >= 1e6:
         n += 1  # "2 millones de dólares"
     percent = False

@@ -1,0 +1,601 @@
+"""An attacker's probe of session 24's changes to the offline engine, with an analyst's (and an
+org admin's) login on an org of their own: short codes read as values, nationality adjectives
+read as countries, numbers read as values or rows ("grade 10", "store 1"), "X's id", description
+columns, "all the information about <table>", the row with an extreme value, NOT EXISTS for
+"except" / "not used by any", both-halves IN subqueries, US/USA as a country and the new
+ask-back kinds. A masked column's values are neither listed, revealed nor confirmed (a guessed
+value reads the same in a twin org whose data lacks it), row filters hold inside the new
+subqueries, another org's names read like unknown words, quoted values stay data, and odd
+inputs get an answer or an ask-back, never an exception."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from apps.chat import semantic_cache as chat_semantic
+from apps.chat.pipeline import ask
+from apps.governance.models import AccessPolicy, Membership, Role
+from apps.governance.services import membership_create, organization_create
+from apps.knowledge import selectors
+from apps.knowledge.models import DataSource
+from apps.knowledge.services import catalog_refresh, datasource_create
+
+pytestmark = pytest.mark.django_db
+
+SCRIPT = """
+CREATE TABLE ref_status (status_code CHAR(4) PRIMARY KEY, status_description TEXT);
+CREATE TABLE stores (store_id INTEGER PRIMARY KEY, store_name TEXT, city TEXT,
+    store_description TEXT);
+CREATE TABLE customers (customer_id INTEGER PRIMARY KEY, first_name TEXT, last_name TEXT,
+    email TEXT, country TEXT, grade INTEGER, age INTEGER);
+CREATE TABLE orders (order_id INTEGER PRIMARY KEY,
+    customer_id INTEGER REFERENCES customers(customer_id),
+    store_id INTEGER REFERENCES stores(store_id),
+    status_code CHAR(4) REFERENCES ref_status(status_code), amount REAL);
+"""
+STATUS = [("PD", "Paid"), ("OP", "Open"), ("CX", "Cancelled")]
+STORES = [
+    (1, "Downtown", "Madrid", "The flagship store"),
+    (2, "Harbour", "Boston", "A small store by the sea"),
+    (3, "Airport", "Paris", "Open at night"),
+]
+CUSTOMERS = [
+    (1, "Zelda", "Quixote", "zelda@example.org", "Spain", 10, 31),
+    (2, "Yorick", "Pennywhistle", "yorick@example.org", "United States", 11, 45),
+    (3, "Xavier", "Oddbody", "xavier@example.org", "Spain", 9, 52),
+    (4, "Wanda", "Nightingale", "wanda@example.org", "France", 10, 28),
+    (5, "Vera", "Moonbeam", "vera@example.org", "France", 12, 40),
+]
+ORDERS = [
+    (1, 1, 1, "PD", 10.0),
+    (2, 1, 2, "OP", 20.0),
+    (3, 2, 2, "PD", 999.0),
+    (4, 3, 1, "PD", 5.0),
+    (5, 4, 3, "CX", 50.0),
+]
+ROWS = {"ref_status": STATUS, "stores": STORES, "customers": CUSTOMERS, "orders": ORDERS}
+SECRETS = (
+    "Zelda",
+    "Yorick",
+    "Xavier",
+    "Wanda",
+    "Vera",
+    "Quixote",
+    "Pennywhistle",
+    "Oddbody",
+    "Nightingale",
+    "Moonbeam",
+    "example.org",
+)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_memos():
+    selectors._snapshot_cache.clear()
+    chat_semantic._models.clear()
+    yield
+    selectors._snapshot_cache.clear()
+    chat_semantic._models.clear()
+
+
+def _org(slug: str, rows: dict | None = None, masked: tuple[str, ...] = ()) -> DataSource:
+    """An org of its own with one SQLite source, an analyst whose policy masks every personal
+    column (`@pii`) and the columns given, and an admin."""
+    org = organization_create(name=slug, slug=slug)
+    folder = Path(settings.DATA_DIR) / "sources" / slug
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "data.db"
+    path.unlink(missing_ok=True)
+    conn = sqlite3.connect(path)
+    conn.executescript(SCRIPT)
+    for table, values in (rows if rows is not None else ROWS).items():
+        marks = ", ".join("?" * len(values[0]))
+        conn.executemany(f"INSERT INTO {table} VALUES ({marks})", values)  # noqa: S608
+    conn.commit()
+    conn.close()
+    source = datasource_create(
+        org=org,
+        name="data",
+        kind=DataSource.Kind.SQLITE,
+        location="data.db",
+        is_default=True,
+        restricted=False,
+    )
+    catalog_refresh(data_source=source)
+    AccessPolicy.all_tenants.filter(organization=org, role=Role.ANALYST).update(
+        allowed_tables=["*"], masked_columns=["@pii", *masked], row_filters=[], can_query_data=True
+    )
+    membership_create(org=org, username=f"{slug}-analyst", password="x" * 20, role=Role.ANALYST)
+    membership_create(org=org, username=f"{slug}-admin", password="x" * 20, role=Role.ADMIN)
+    return source
+
+
+def _ask(source: DataSource, question: str, who: str = "analyst") -> dict:
+    member = Membership.all_tenants.get(
+        organization=source.organization, user__username=f"{source.organization.slug}-{who}"
+    )
+    return ask(membership=member, question=question, channel="cli")
+
+
+def _shape(answer: dict) -> tuple:
+    return (
+        answer["type"],
+        (answer.get("error") or {}).get("code"),
+        len(answer.get("suggestions") or []),
+        [tuple(r) for r in answer.get("rows") or []],
+    )
+
+
+def _said(answer: dict) -> str:
+    return " ".join(
+        str(answer.get(k) or "") for k in ("answer", "rows", "intent", "suggestions", "sql")
+    )
+
+
+def _filtered(source: DataSource, *filters: tuple[str, str, object]) -> None:
+    AccessPolicy.all_tenants.filter(organization=source.organization, role=Role.ANALYST).update(
+        row_filters=[{"table": t, "column": c, "value": v} for t, c, v in filters]
+    )
+
+
+@pytest.fixture
+def source() -> DataSource:
+    return _org("probe24")
+
+
+def _twin(slug: str, masked: tuple[str, ...], **changes: list) -> DataSource:
+    """The same org's twin whose rows differ only where `changes` say (a guessed value absent)."""
+    return _org(slug, {**ROWS, **changes}, masked)
+
+
+def _no_secret(answer: dict, *more: str) -> None:
+    said = _said(answer)
+    for secret in (*SECRETS, *more):
+        assert secret not in said, (secret, answer.get("sql"), answer.get("answer"))
+
+
+def _never_crashes(answer: dict) -> None:
+    assert answer["type"] in ("SQL", "CLARIFY", "REFUSED", "RAG"), (answer["type"], answer)
+    assert (answer.get("error") or {}).get("code") != "internal_error", answer
+    # the engine turns its own exception into a generic ask-back: a crash all the same
+    assert "internal error" not in str(answer.get("intent") or ""), answer["intent"]
+
+
+# --- 1. a guessed masked value reads the same whether the data holds it -------------------------
+
+COUNTRY_MASKED = ("customers.country",)
+CUSTOMERS_NO_FRANCE_NO_US = [
+    (i, f, n, e, {"France": "Belgium", "United States": "Canada"}.get(c, c), g, a)
+    for i, f, n, e, c, g, a in CUSTOMERS
+]
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "how many American customers?",
+        "how many customers from the US?",
+        "how many customers from the USA?",
+        "customers from the U.S.A.",
+        "customers who are French",
+        "all customers except the French ones",
+        "all the information about the French customers",
+        "stores not used by any French customer",
+        "stores not used by any order of a customer from the USA",
+        "customers who are French and customers who are American",
+        "the age of the French customer with the highest grade",
+        "what is the French customer's id?",
+        "which stores have both orders of French customers and orders of Spanish customers?",
+    ],
+)
+def test_a_masked_country_by_nationality_or_us_is_no_oracle(question: str) -> None:
+    here = _org("probe24a", masked=COUNTRY_MASKED)
+    there = _twin("probe24b", COUNTRY_MASKED, customers=CUSTOMERS_NO_FRANCE_NO_US)
+    a, b = _ask(here, question), _ask(there, question)
+    assert _shape(a) == _shape(b), (a["answer"], a["sql"], b["answer"], b["sql"])
+    assert a["answer"] == b["answer"]
+    _no_secret(a, "France", "United States")
+
+
+CODE_MASKED = ("orders.status_code", "ref_status.status_code")
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "stores not used by any order with the code PD",
+        "all customers except those with an order with the status code PD",
+        "customers that have both an order with status code PD and an order with status code OP",
+        "the amount of the order with the highest amount and status code PD",
+        "all the information about orders with the code PD",
+        "what is PD's description?",
+        "the description of the status PD",
+        "the status description of PD",
+        "describe the status PD",
+        "orders with the codes PD, OP or CX",
+    ],
+)
+def test_a_masked_code_in_the_new_shapes_is_no_oracle(question: str) -> None:
+    here = _org("probe24c", masked=CODE_MASKED)
+    status = [("QQ" if c == "PD" else c, d) for c, d in STATUS]
+    orders = [(i, c, s, "QQ" if k == "PD" else k, a) for i, c, s, k, a in ORDERS]
+    there = _twin("probe24d", CODE_MASKED, ref_status=status, orders=orders)
+    a, b = _ask(here, question), _ask(there, question)
+    assert _shape(a) == _shape(b), (a["answer"], a["sql"], b["answer"], b["sql"])
+    assert a["answer"] == b["answer"]
+
+
+NAME_MASKED = ("stores.store_name",)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "what is Downtown's id?",
+        "what is Downtown's city?",
+        "what is the store Downtown's id?",
+        "the description of the store named Downtown",
+        "describe the store Downtown",
+        "Describe Downtown",
+        "the description for Downtown",
+        "customers who have orders in Downtown and orders in Harbour",
+        "customers with both an order in Downtown and an order in Harbour",
+        "customers except those with orders in Downtown",
+        "stores except Downtown",
+        "the amount of the order with the highest amount in Downtown",
+    ],
+)
+def test_a_masked_name_by_possessive_or_description_is_no_oracle(question: str) -> None:
+    """The admin masks the stores' names (not a personal column): "Downtown's id", "describe
+    Downtown" read the same as in a twin whose store is called otherwise."""
+    here = _org("probe24e", masked=NAME_MASKED)
+    stores = [(i, "Uptown" if n == "Downtown" else n, c, d) for i, n, c, d in STORES]
+    there = _twin("probe24f", NAME_MASKED, stores=stores)
+    a, b = _ask(here, question), _ask(there, question)
+    assert _shape(a) == _shape(b), (a["answer"], a["sql"], b["answer"], b["sql"])
+    assert a["answer"] == b["answer"]
+
+
+GRADE_MASKED = ("customers.grade",)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "customers in grade 10",
+        "how many customers are in grade 10?",
+        "customers in grades 10 or 11",
+        "the age of the customer in grade 10",
+        "all the information about customers in grade 10",
+        "stores not used by any customer in grade 10",
+        "¿cuántos clientes hay en el curso 10?",
+    ],
+)
+def test_a_masked_number_said_as_a_place_is_no_oracle(question: str) -> None:
+    here = _org("probe24g", masked=GRADE_MASKED)
+    customers = [(i, f, n, e, c, 13 if g == 10 else g, a) for i, f, n, e, c, g, a in CUSTOMERS]
+    there = _twin("probe24h", GRADE_MASKED, customers=customers)
+    a, b = _ask(here, question), _ask(there, question)
+    assert _shape(a) == _shape(b), (a["answer"], a["sql"], b["answer"], b["sql"])
+    assert a["answer"] == b["answer"]
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "what is Zelda's id?",
+        "what is Zelda's age?",
+        "Zelda's orders",
+        "what is zelda@example.org's id?",
+        "the description of the customer Zelda",
+        "customers with both the first name Zelda and an order",
+    ],
+)
+def test_a_personal_value_by_possessive_is_no_oracle(source: DataSource, question: str) -> None:
+    real = _ask(source, question)
+    made_up = _ask(source, question.replace("Zelda", "Bartholomew").replace("zelda", "bart"))
+    assert _shape(real)[:3] == _shape(made_up)[:3], (real["answer"], real["sql"])
+    assert real["answer"].replace("Zelda", "X").replace("zelda", "x") == made_up["answer"].replace(
+        "Bartholomew", "X"
+    ).replace("bart", "x")
+
+
+# --- 2./3. masked columns listed, ranked or described ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "all the information about customers",
+        "give me all the information about the customers",
+        "todos los datos de los clientes",
+        "toda la información de los clientes",
+        "all the information about customers in grade 10",
+        "all the information about the customer with the highest age",
+        "all the information about customers except those who have orders",
+        "all the info about customers who are French",
+        "all the details of the customers from the USA",
+        "all the information about orders and their customers",
+        "the email of the customer with the highest age",
+        "the first name and email of the customer with the largest grade",
+        "the last name of the oldest customer",
+        "what is the customer 1's email?",
+        "the email of customer 1",
+        "the name of customer 3",
+        "customers who have both an order in store 1 and an order in store 2",
+    ],
+)
+def test_no_new_reading_lists_a_personal_value(source: DataSource, question: str) -> None:
+    answer = _ask(source, question)
+    _no_secret(answer)
+    if answer["type"] == "SQL" and "information" in question and "customers" in question:
+        assert all("***" in map(str, row) for row in answer["rows"]), answer["sql"]
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "all the information about stores",
+        "the description of the store named Downtown",
+        "describe the store Harbour",
+        "the descriptions of the stores",
+        "what is Downtown's description?",
+        "the store description of store 1",
+        "the description of the store with the highest store id",
+        "stores whose description contains 'sea'",
+    ],
+)
+def test_a_masked_description_column_stays_masked(question: str) -> None:
+    source = _org("probe24i", masked=("stores.store_description",))
+    answer = _ask(source, question)
+    _no_secret(answer, "flagship", "small store", "at night")
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "the country of the customer with the highest age",
+        "the grade of the oldest customer",
+        "the city of the store of the order with the highest age",
+        "all the information about the customer with the highest age",
+        "which customer has the largest age?",
+    ],
+)
+def test_a_row_picked_by_a_masked_number_is_not_shown(question: str) -> None:
+    """customers.age masked: the row with the highest age would say whose age is highest."""
+    here = _org("probe24j", masked=("customers.age",))
+    customers = [(i, f, n, e, c, g, 60 - a) for i, f, n, e, c, g, a in CUSTOMERS]
+    there = _twin("probe24k", ("customers.age",), customers=customers)
+    a, b = _ask(here, question), _ask(there, question)
+    assert _shape(a) == _shape(b), (a["answer"], a["sql"], b["answer"], b["sql"])
+    sql = (a.get("sql") or "").lower()
+    assert "order by customers.age" not in sql and "order by age" not in sql
+
+
+# --- 2. row filters inside the new subqueries, joins and listings -------------------------------
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("stores not used by any order", [["Harbour"], ["Airport"]]),
+        ("all customers except those who have orders", [2, 4, 5]),
+        ("stores not used by any order with the code PD", [["Harbour"], ["Airport"]]),
+        ("the store with the highest amount", [["Downtown", 10.0]]),
+        (
+            "customers that have both an order with status code PD and an order with status code OP",
+            [],
+        ),
+    ],
+)
+def test_row_filters_hold_in_the_new_shapes(
+    source: DataSource, question: str, expected: list
+) -> None:
+    """The analyst sees the orders of store 1 only (orders 1 and 4): a related row they cannot
+    see is absent, never present (or, a code no visible row holds ('OP'), asked back)."""
+    _filtered(source, ("orders", "store_id", 1))
+    answer = _ask(source, question)
+    if not expected and answer["type"] == "CLARIFY":
+        return
+    assert answer["type"] == "SQL", (answer["answer"], answer["sql"])
+    if expected and isinstance(expected[0], int):
+        assert [r[0] for r in answer["rows"]] == expected, answer["sql"]
+    else:
+        assert answer["rows"] == expected, answer["sql"]
+
+
+@pytest.mark.parametrize(
+    ("question", "keys"),
+    [
+        ("all the information about customers", {1, 3}),
+        ("todos los datos de los clientes", {1, 3}),
+        ("all the information about customers in grade 10", {1}),
+        ("all the information about the customer with the highest age", {3}),
+        ("customers in grade 10", {1}),
+        ("customers who are French", set()),
+        ("how many customers from the USA?", None),
+        ("the age of the customer with the highest grade", None),
+        ("all the information about orders", None),
+    ],
+)
+def test_a_customer_row_filter_holds_in_the_new_readings(
+    source: DataSource, question: str, keys: set | None
+) -> None:
+    """The analyst sees the customers of Spain only (1 and 3)."""
+    _filtered(source, ("customers", "country", "Spain"))
+    answer = _ask(source, question)
+    _never_crashes(answer)
+    _no_secret(answer)
+    if keys is not None and answer["type"] == "SQL":
+        assert {r[0] for r in answer["rows"]} <= keys, answer["sql"]
+    if "USA" in question:
+        assert answer["rows"] in ([[0]], []), answer["sql"]
+    if "highest grade" in question:
+        assert answer["rows"] in ([[31]], []), answer["sql"]
+
+
+def test_a_possessive_names_only_visible_rows(source: DataSource) -> None:
+    _filtered(source, ("stores", "city", "Boston"))
+    answer = _ask(source, "what is Downtown's id?")
+    _never_crashes(answer)
+    assert not answer["rows"], answer["sql"]
+    assert _ask(source, "what is Downtown's id?", "admin")["rows"] == [[1]]
+
+
+# --- 4. another org's names, codes, countries and rows ------------------------------------------
+
+OTHER_ROWS = {
+    "ref_status": [("ZK", "Zonked")],
+    "stores": [(7, "Krakenhall", "Berlin", "A secret warehouse")],
+    "customers": [(9, "Otto", "Lilienthal", "otto@other.org", "Germany", 7, 66)],
+    "orders": [(9, 9, 7, "ZK", 123.0)],
+}
+
+
+@pytest.mark.parametrize(
+    ("question", "control"),
+    [
+        ("how many German customers?", "how many Klingonish customers?"),
+        ("customers who are German", "customers who are Klingonish"),
+        ("orders with the code ZK", "orders with the code YY"),
+        (
+            "stores not used by any order with the code ZK",
+            "stores not used by any order with the code YY",
+        ),
+        ("what is Krakenhall's id?", "what is Quuxville's id?"),
+        ("describe the store Krakenhall", "describe the store Quuxville"),
+        ("the description of Krakenhall", "the description of Quuxville"),
+        ("customers in grade 7", "customers in grade 8"),
+        ("the city of store 7", "the city of store 8"),
+        ("all the information about store 7", "all the information about store 8"),
+        ("what is Otto's id?", "what is Bartholomew's id?"),
+    ],
+)
+def test_another_orgs_values_read_like_unknown_words(
+    source: DataSource, question: str, control: str
+) -> None:
+    _org("probe24x", OTHER_ROWS)
+    theirs, made_up = _ask(source, question), _ask(source, control)
+    assert _shape(theirs)[:3] == _shape(made_up)[:3], (theirs["answer"], theirs["sql"])
+    said = _said(theirs)
+    for word in ("Germany", "Berlin", "secret warehouse", "Zonked", "Lilienthal", "123"):
+        assert word not in said, (word, theirs["sql"])
+
+
+# --- 5. quoted values, codes, possessives and letter patterns are data --------------------------
+
+INJECTIONS = [
+    "orders with status code 'PD'' OR 1=1 --'",
+    "orders with the code PD' OR '1'='1",
+    "orders with the codes PD, OP'); DELETE FROM orders; --",
+    "what is Downtown' OR 1=1 --'s id?",
+    "what is x'||(SELECT group_concat(email) FROM customers)||'s id?",
+    "what is O'Brien's id?",
+    "customers whose country starts with the letter ''' OR 1=1 --'",
+    "customers whose country starts with the letter 'S'' OR ''1''=''1'",
+    "customers whose country contains the word 'x'' UNION SELECT email FROM customers --'",
+    "all the information about customers' UNION SELECT email, 1, 1, 1, 1, 1, 1 FROM customers --",
+    "the description of the store named 'x'' OR 1=1 --'",
+    "customers in grade 10 OR 1=1",
+    "customers in grade 10; DROP TABLE customers",
+    "the city of store 1 OR 1=1",
+    "stores not used by any order with the code 'PD') OR (1=1",
+    "French customers' OR '1'='1",
+]
+
+
+@pytest.mark.parametrize("question", INJECTIONS)
+def test_quoted_codes_possessives_and_letters_are_data(source: DataSource, question: str) -> None:
+    path = Path(settings.DATA_DIR) / "sources" / source.organization.slug / "data.db"
+    before = path.read_bytes()
+    for who in ("analyst", "admin"):
+        answer = _ask(source, question, who)
+        _never_crashes(answer)
+        sql = answer.get("sql") or ""
+        assert sql.rstrip().rstrip(";").count(";") == 0, sql
+        outside = "".join(sql.split("'")[::2]).lower()  # the SQL outside its string literals
+        for word in ("drop", "delete", "union", "group_concat", "1 = 1", "1=1"):
+            assert word not in outside, sql
+        if who == "analyst":
+            _no_secret(answer)
+    assert path.read_bytes() == before
+
+
+# --- 6. odd inputs around the new phrases: an answer or an ask-back, never a crash -------------
+
+ODD = [
+    "'s",
+    "'s id",
+    "what is 's id?",
+    "what is ''s id?",
+    "what is '''s id?",
+    "'s 's 's 's",
+    "Downtown's's's id",
+    "the city of store 99999999999999999999",
+    "the city of store -1",
+    "the city of store 0x10",
+    "the city of store 1e400",
+    "customers in grade 99999999999999999999",
+    "the city of store " + "9" * 400,
+    "customers in grade " + "9" * 400,
+    "customers in grades 10 or " + "9" * 400,
+    "what is the age of customer " + "9" * 400,
+    "customers with an age above " + "9" * 305 + " million",
+    "customers with an age above " + "9" * 400 + ",5",
+    "customers in grade 1e400",
+    "customers in grade 1.5.5",
+    "customers in grades 10 or or or",
+    "store",
+    "store 1",
+    "stores 1 2 3 4 5",
+    "orders with the status code ''",
+    'orders with the code ""',
+    "orders with the codes " + ", ".join(f"C{i}" for i in range(400)),
+    "orders with the codes " + " or ".join(["PD"] * 300),
+    "customers whose country starts with the letter ''",
+    "customers whose country starts with the letter '%'",
+    "customers whose country starts with the letter '_'",
+    "customers whose country starts with the letter",
+    "all the information about",
+    "all the information about ''",
+    "all the information about all the information about customers",
+    "all the information",
+    "describe",
+    "describe ''",
+    "the description of",
+    "the description of the description of the store",
+    "Describe Downtown's description",
+    "all customers except",
+    "all except all except",
+    "stores not used by any",
+    "not used by any",
+    "the store with the highest",
+    "the with the highest",
+    "Ünïcödé customers 🙂 in grade 10",
+    "customers who are Françaises 🇫🇷",
+    "customers who are \u200bFrench\u200b",
+    "customers from the USA\u0301",
+    "customers who are " + "French " * 200,
+    "customers who are " + "A" * 5000,
+    "the " + "very " * 500 + "oldest customer",
+    "customers in grade 10\x00",
+    "stores\tnot\nused by any order",
+    "both",
+    "both and",
+    "customers with both and",
+    "USA",
+    "US US US",
+]
+
+
+@pytest.mark.parametrize("question", ODD)
+def test_odd_inputs_around_the_new_phrases_never_crash(source: DataSource, question: str) -> None:
+    for who in ("analyst", "admin"):
+        answer = _ask(source, question, who)
+        _never_crashes(answer)
+        if who == "analyst":
+            _no_secret(answer)
