@@ -194,6 +194,8 @@ GROUP_PHRASES = phrases(
     """
     para cada | for each | for every | broken down by | split by | desglosado por | agrupado por
     | grouped by | en cada | in each
+    | each one | for each one | in each one | cada uno | cada una | para cada uno | para cada una
+    | en cada uno | en cada una
     """
 )
 

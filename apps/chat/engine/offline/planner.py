@@ -40,8 +40,10 @@ from .parser import (
     column_kind,
     distinct_numbers,
     each_group,
+    identifier_root,
     is_value,
     join_split_names,
+    named_identifier,
     pair_qualifiers,
     pick_column,
     pick_numeric,
@@ -1106,6 +1108,8 @@ def _dim_capable(ctx: Context, i: int) -> bool:
         return False
     if m.kind == "time" and m.time.kind in ("unit", "grain"):
         return True
+    if named_identifier(ctx, i):
+        return True
     if m.kind != "schema" or i in ctx.used or is_value(ctx, i) or i in ctx.qualifiers:
         return m is not None and m.kind == "schema" and i in ctx.qualifiers and m.has("table")
     return m.has("table") or any(column_kind(ctx, e) == "text" for e in m.of("column"))
@@ -1117,7 +1121,15 @@ def _add_dim(ctx: Context, parts: Parts, i: int) -> None:
         parts.grain = m.time.grain
         ctx.used.add(i)
         return
-    picked = pick_column(ctx, i, parts.base)
+    kinds = ("text",)
+    if named_identifier(ctx, i):
+        # "the lowest version number and its type code": a measure of one row said with an
+        # identifier is the row's, not a total per identifier (which a count can only be)
+        counts = ("count", "countd")
+        if any(ms.metric_agg(ctx.model, k) not in counts for k in parts.metrics):
+            raise Unclear(Clarify.UNUSED_WORD, m.text)
+        kinds = ("text", "id")
+    picked = pick_column(ctx, i, parts.base, kinds=kinds)
     if picked is None:
         raise Unclear(Clarify.UNKNOWN_DIMENSION, m.text)
     ref = ColumnRef(*picked)
@@ -1169,6 +1181,8 @@ def _read_dimensions(ctx: Context, parts: Parts, slots: list[MetricSlot]) -> Non
             ctx.used.update({i, i + 1})
             continue
         elif m.kind != "group":
+            continue
+        if _each_refers_back(ctx, parts, i):
             continue
         if i + 1 >= len(ctx.mentions):
             raise Unclear(Clarify.UNKNOWN_DIMENSION, m.text)  # "ventas por" and nothing after
@@ -1248,6 +1262,34 @@ def _read_dimensions(ctx: Context, parts: Parts, slots: list[MetricSlot]) -> Non
                 break
     if any(m.kind == "add" for m in ctx.mentions):
         parts.dims_add = True
+
+
+def _each_refers_back(ctx: Context, parts: Parts, i: int) -> bool:
+    """ "the template type codes and the number of templates for each", "how many films are in
+    each (one)?", "¿cuántas películas hay en cada una?": "each" with nothing after it is each of
+    the rows named before it. The nearest group-able mention before it is the group; with none,
+    an answer already grouped keeps its groups. Nothing to refer to: not read here."""
+    if not each_group(ctx, i):
+        return False
+    if i + 1 < len(ctx.mentions):
+        return False
+    if not parts.dims:
+        antecedent = next((j for j in range(i - 1, -1, -1) if _antecedent(ctx, parts, j)), None)
+        if antecedent is None:
+            return False
+        _add_dim(ctx, parts, antecedent)
+    ctx.used.add(i)
+    return True
+
+
+def _antecedent(ctx: Context, parts: Parts, j: int) -> bool:
+    """Whether mention j can be what a trailing "each" refers to: a group-able mention that is
+    not the counted or measured rows themselves ("how many car makers … in each")."""
+    if j in ctx.used or not _dim_capable(ctx, j):
+        return False
+    if j > 0 and ctx.mentions[j - 1].kind == "count":
+        return False
+    return not any(e.ref[0] == parts.base for e in ctx.mentions[j].of("table"))
 
 
 _FOR_EACH = lx.words("for per across para")
@@ -1366,6 +1408,7 @@ def _read_order(
             _add_dim(ctx, parts, subject)
         ranked_dim = [d for d in parts.dims if d not in others]
         if others and ranked_dim and not parts.grain:
+            _own_key_group(ctx, others, ranked_dim)
             parts.rank_within = others  # "el producto más vendido de cada región"
         if limit is None and first is not None:
             parts.rows_count = _number_of_rows_grouped(ctx, parts, first)
@@ -1477,6 +1520,20 @@ def _number_of_rows_grouped(ctx: Context, parts: Parts, k: int) -> tuple[int, in
         if rows.kind == "schema" and {e.ref[0] for e in rows.of("table")} & tables:
             return j, int(m.value[0])
     return None
+
+
+def _own_key_group(ctx: Context, groups: list[ColumnRef], ranked: list[ColumnRef]) -> None:
+    """ "For each department id, the department with the most degrees": the groups are the
+    ranked rows' own key (or a foreign key holding it), so each group holds one of them and
+    the ranking within it ranks nothing: the question means something else; asked back."""
+    for d in ranked:
+        key = ctx.model.tables[d.table].key
+        if len(key) != 1:
+            continue
+        own = identifier_root(ctx.model, (d.table, key[0]))
+        for g in groups:
+            if identifier_root(ctx.model, (g.table, g.column)) == own:
+                raise Unclear(Clarify.UNUSED_WORD, g.column)
 
 
 def _ranks_a_measure(ctx: Context, k: int, slot_at: dict[int, int]) -> None:
