@@ -172,7 +172,8 @@ STOPWORDS = (tx.STOPWORDS["es"] | tx.STOPWORDS["en"]) - _READ_FUNCTION_WORDS | w
     luego entonces podria podes quieres deseo gustaria saberlo necesitaria pasame pasamelo
     pasamela pasamelos pasamelas pasenme mandame enviame traigame mostrame gimme lemme
     sabemos conocemos query queries sql shows showing write escribe escribir cuyo cuya cuyos
-    cuyas corresponding correspondiente correspondientes devuelve devuelveme devuelva devuelvan
+    cuyas corresponding correspondiente correspondientes correspond corresponds corresponde
+    corresponden devuelve devuelveme devuelva devuelvan
     halla hallar hallame encuentra encuentrame encontrar proporciona proporcioname
     considered considerado considerada considerados consideradas regarded pertenece pertenecen
     """

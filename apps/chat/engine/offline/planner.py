@@ -455,7 +455,8 @@ def _counts_its_own_rows(ctx: Context, parts: Parts) -> None:
             continue
         # a name may repeat ("the most common first name of the actors" counts them), a key
         # never: by its name only when no word asked for a count or a ranking
-        own = set(sem.key)
+        # one column of a key of several ("likes(student_id, liked_id)") repeats: it groups
+        own = set(sem.key) if len(sem.key) == 1 else set()
         if sem.named and sem.display and not ctx.has("count", "most", "least", "rank"):
             own.add(sem.display)
         if any(d.table == table and d.column in own for d in parts.dims):
@@ -1182,7 +1183,7 @@ def _read_dimensions(ctx: Context, parts: Parts, slots: list[MetricSlot]) -> Non
             continue
         elif m.kind != "group":
             continue
-        if _each_refers_back(ctx, parts, i):
+        if _each_refers_back(ctx, parts, i) or _each_listed_row(ctx, parts, i):
             continue
         if i + 1 >= len(ctx.mentions):
             raise Unclear(Clarify.UNKNOWN_DIMENSION, m.text)  # "ventas por" and nothing after
@@ -1279,6 +1280,21 @@ def _each_refers_back(ctx: Context, parts: Parts, i: int) -> bool:
             return False
         _add_dim(ctx, parts, antecedent)
     ctx.used.add(i)
+    return True
+
+
+def _each_listed_row(ctx: Context, parts: Parts, i: int) -> bool:
+    """ "the names and grades of each student", "el nombre de cada cliente": with nothing
+    measured, "each" before the listed table's own noun lists every row of it; no group."""
+    if not each_group(ctx, i) or parts.metrics or i + 1 >= len(ctx.mentions):
+        return False
+    target = ctx.mentions[i + 1]
+    if target.kind != "schema" or i + 2 < len(ctx.mentions) or is_value(ctx, i + 1):
+        return False
+    tables = {e.ref[0] for e in target.of("table")}
+    if parts.base not in tables or target.of("column") or target.has("metric"):
+        return False
+    ctx.used.update({i, i + 1})
     return True
 
 
@@ -1732,6 +1748,12 @@ def _read_leftovers(ctx: Context, parts: Parts) -> None:
         if numeric and parts.metrics and parts.implied and _shown_before_superlative(ctx, i):
             parts.projected.append(ColumnRef(*pick_numeric(ctx, i, numeric)))
             continue  # listed with the row if the superlative picks one, else asked back
+        dates = [e for e in m.of("column") if column_kind(ctx, e) == "date"]
+        whole = bool(dates) and len(dates) == len(m.entries)
+        if whole and parts.metrics and parts.implied and _shown_before_superlative(ctx, i):
+            # "the birth date of the player with the lowest earnings": shown, as a number is
+            parts.projected.append(ColumnRef(*pick_numeric(ctx, i, dates)))
+            continue
         if numeric and parts.metrics:
             table, column = pick_numeric(ctx, i, numeric)
             key = ms.column_metric_key(model, table, column, None)
