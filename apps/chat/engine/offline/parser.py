@@ -19,7 +19,7 @@ from ..plan import (
 from . import lexicon as lx
 from . import measures as ms
 from .lexicon import Token
-from .scan import Mention
+from .scan import HEAD, Mention
 from .semantic import EXACT, GLOSS, SYNONYM, Entry, SemanticModel, grammar_word, linked_label
 
 SOFT_TOTAL = frozenset({"total", "totales", "totals", "overall"})
@@ -215,7 +215,7 @@ def _is_label_word(ctx: Context, i: int) -> bool:
     if m is None or m.end - m.start != 1:
         return False
     word = ctx.tokens[m.start].norm
-    return word in lx.LABEL_NAME_WORDS or word in lx.LABEL_ID_WORDS
+    return word in lx.LABEL_NAME_WORDS or word in lx.LABEL_ID_WORDS or m.value == HEAD
 
 
 def _plain_column(ctx: Context, i: int) -> bool:
@@ -379,6 +379,11 @@ def resolve_label_words(ctx: Context) -> None:
             continue  # another column said in several tables: only the table next to it
         own = [e for e in m.of("column") if e.ref[0] == table]
         if not own and not label:
+            continue
+        if m.value == HEAD and len(own) != 1:
+            # "the date of the enrolment" with no or several dates there: not this table's
+            if len(own) > 1:
+                raise Unclear(Clarify.AMBIGUOUS_COLUMN, m.text)
             continue
         if not own:
             info = model.tables[table]

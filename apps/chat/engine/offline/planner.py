@@ -1653,6 +1653,13 @@ def _key_of_a_group(ctx: Context, parts: Parts, i: int) -> ColumnRef | None:
     grouped = {d.table for d in parts.dims}
     for e in ctx.mentions[i].of("column"):
         table, column = e.ref
+        if column_kind(ctx, e) == "date" and ctx.column_table.get(i) == table:
+            # "the date and id of the transcript with the fewest results": a column of the
+            # grouped rows said of them, one value per group when grouped by their key
+            key = ctx.model.tables[table].key
+            if len(key) == 1 and ColumnRef(table, key[0]) in parts.dims:
+                return ColumnRef(table, column)
+            continue
         if column_kind(ctx, e) != "id":
             continue
         if ctx.column_table.get(i) == table or (

@@ -391,6 +391,27 @@ def label_entries(model: SemanticModel, word: str) -> tuple[Entry, ...]:
     return tuple(Entry("column", ref, GLOSS) for ref in sorted(found))
 
 
+HEAD = "head"  # Mention.value of a word read as the last word of column names
+
+
+def head_entries(model: SemanticModel, word: str, lang: str) -> tuple[Entry, ...]:
+    """What a kind word no name holds alone can mean ("date", "code", "fecha", "código"): each
+    column whose name of several words ends with it (`transcript_date`, `Template_Type_Code`).
+    As with "name", the parser keeps the column of the table it is said of
+    (parser.resolve_label_words), else the one column the catalog has, else it is asked back."""
+    key = lx.stem(word, lang)
+    found = []
+    for (table, column), sem in model.columns.items():
+        words = tx.identifier_words(column)
+        if len(words) < 2 or sem.pii or len(words[-1]) < 4:  # not "tv" of `high_definition_tv`
+            continue
+        head = words[-1]
+        forms = [head] + (lx.spanish_words(head) if lang == "es" else [])
+        if any(lx.stem(lx.fold(f), lang) == key for f in forms):
+            found.append((table, column))
+    return tuple(Entry("column", ref, GLOSS) for ref in sorted(found))
+
+
 def _names_the_organisation(model: SemanticModel, tokens: list[Token], i: int) -> bool:
     """Whether token i is the organisation itself ("en la empresa", "the company", "nuestra
     tienda"): a company noun after an article or possessive of its language, or a store noun
@@ -598,8 +619,11 @@ def scan(model: SemanticModel, tokens: list[Token]) -> tuple[list[Mention], list
         if (tok.norm not in lx.STOPWORDS or noun) and tok.norm not in lx.FILLER:
             # "del género" is a noun of the data vocabulary, not the filler verb "generó"
             entries = label_entries(model, tok.norm) or _value_by_prefix(model, tok.norm, tok.lang)
+            heads = () if entries else head_entries(model, tok.norm, tok.lang)
             if entries:  # "se cancelaron" -> 'Cancelado'; "name" -> each table's label
                 mentions.append(Mention("schema", i, i + 1, tok.text, entries))
+            elif heads:  # "the date of the transcript" -> `transcript_date`
+                mentions.append(Mention("schema", i, i + 1, tok.text, heads, value=HEAD))
             else:
                 unmapped.append(tok.text)
         i += 1
