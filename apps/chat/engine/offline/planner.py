@@ -1292,8 +1292,11 @@ def _each_listed_row(ctx: Context, parts: Parts, i: int) -> bool:
     if target.kind != "schema" or i + 2 < len(ctx.mentions) or is_value(ctx, i + 1):
         return False
     tables = {e.ref[0] for e in target.of("table")}
-    if parts.base not in tables or target.of("column") or target.has("metric"):
+    if parts.base not in tables or target.has("metric"):
         return False
+    best = max(e.quality for e in target.of("table"))
+    if any(e.quality >= best for e in target.of("column")):
+        return False  # the word names a column as well as the table
     ctx.used.update({i, i + 1})
     return True
 
