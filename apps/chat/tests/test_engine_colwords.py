@@ -86,7 +86,8 @@ def _has_rows(database, question: str, gold: list[tuple]) -> None:  # noqa: ANN0
 
 def test_an_identifier_said_whole_groups(kitchen) -> None:  # noqa: ANN001
     _has_rows(kitchen, "Which dish type code has the most recipes?", [("MAIN",)])
-    _has_rows(kitchen, "Show all dish type codes with less than two recipes.", [("SOUP",), ("DSRT",)])
+    question = "Show all dish type codes with less than two recipes."
+    _has_rows(kitchen, question, [("SOUP",), ("DSRT",)])
     assert _same(engine_rows(kitchen, "List all recipe ids with at least two steps."), [(1,), (3,)])
     sql = engine_reads(kitchen[0], "number of steps by recipe id").sql
     assert "GROUP BY" in sql and "Recipe_ID" in sql
@@ -98,7 +99,8 @@ def test_a_measure_of_one_row_with_an_identifier_is_asked_back(kitchen) -> None:
 
 
 def test_groups_by_the_ranked_rows_own_key_are_asked_back(kitchen) -> None:  # noqa: ANN001
-    engine_asks(kitchen[0], "For each recipe id, what is the title of the recipe with the most steps?")
+    question = "For each recipe id, what is the title of the recipe with the most steps?"
+    engine_asks(kitchen[0], question)
 
 
 def test_one_column_of_a_key_of_several_groups(kitchen) -> None:  # noqa: ANN001
