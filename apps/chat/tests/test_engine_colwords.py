@@ -207,3 +207,21 @@ def test_each_refers_back_in_spanish(tienda) -> None:  # noqa: ANN001
         "¿Cuáles son las regiones y cuántos locales hay en cada una?",
     ):
         assert _same(engine_rows(tienda, question), gold), question
+
+
+# --- a column of each listed row's parent row ---------------------------------------------------
+
+
+def test_a_column_of_the_listed_rows_parent_is_listed_with_them(kitchen) -> None:  # noqa: ANN001
+    gold = [
+        ("Onion soup", "Soup"),
+        ("Roast", "Main course"),
+        ("Stew", "Main course"),
+        ("Pie", "Main course"),
+        ("Flan", "Dessert"),
+    ]
+    for question in (
+        "What are the recipe titles and dish type descriptions?",
+        "Show titles of recipes and descriptions of dish types.",
+    ):
+        assert _same(engine_rows(kitchen, question), gold), question

@@ -692,6 +692,18 @@ def _same_rows(model, table: str) -> set[str]:  # noqa: ANN001
     return same
 
 
+def _plain_columns(m: Mention) -> bool:
+    return bool(m.entries) and all(e.kind == "column" for e in m.entries)
+
+
+def _parent_tables(model, table: str) -> set[str]:  # noqa: ANN001
+    """The tables the rows of `table` each refer to once, by its one foreign key to them ("the
+    song titles and singer names": each song's one singer). Two keys to one table (a home and an
+    away team): which one is not said, so neither."""
+    links = [fk.ref_table for fk in model.catalog.foreign_keys if fk.table == table]
+    return {t for t in links if links.count(t) == 1 and t != table and t in model.tables}
+
+
 def _columns_of_the_row(
     ctx: Context, parts: Parts, table: str, same: set[str]
 ) -> list[ColumnRef] | None:
@@ -1747,6 +1759,12 @@ def _read_leftovers(ctx: Context, parts: Parts) -> None:
                 # rows joined one to one), not every column of the cars
                 extra = extra or [e for e in m.of("column") if e.ref[0] in same]
                 parts.listing = []
+            if not extra and _plain_columns(m) and parts.listing != parts.subject_columns:
+                # "the song titles and singer names": a column said of each listed row's one
+                # parent row, when the listing names its columns (not a column it filters by)
+                parents = _parent_tables(model, parts.listing_table)
+                filtered = {(f.table, f.column) for f in parts.filters}
+                extra = [e for e in m.of("column") if e.ref[0] in parents and e.ref not in filtered]
             if extra:
                 _list_column(parts, m.text, extra)
                 ctx.used.add(i)
