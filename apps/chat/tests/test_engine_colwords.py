@@ -225,3 +225,20 @@ def test_a_column_of_the_listed_rows_parent_is_listed_with_them(kitchen) -> None
         "Show titles of recipes and descriptions of dish types.",
     ):
         assert _same(engine_rows(kitchen, question), gold), question
+
+
+# --- the codes of a lookup table ----------------------------------------------------------------
+
+
+def test_the_codes_of_a_lookup_table_are_values(kitchen) -> None:  # noqa: ANN001
+    rows = engine_rows(kitchen, "How many recipes have dish type code MAIN?")
+    assert rows == [(3,)]
+    question = "What are the ids of recipes with the code SOUP or DSRT?"
+    _has_rows(kitchen, question, [(1,), (5,)])
+    _has_rows(kitchen, "What is the dish type description for dish type code DSRT?", [("Dessert",)])
+    # the codes are still the lookup table's rows when listed with its other columns
+    _has_rows(
+        kitchen,
+        "What are the dish type codes and descriptions for all dish types?",
+        [("SOUP", "Soup"), ("MAIN", "Main course"), ("DSRT", "Dessert")],
+    )

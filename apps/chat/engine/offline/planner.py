@@ -235,7 +235,7 @@ def _listing_subject(ctx: Context) -> tuple[int | None, int | None]:
     column_first = column_i is not None and table_i is not None and column_i < table_i
     categorical = column_i is not None and any(
         0 < len(ctx.model.column(*e.ref).values) <= CATEGORY_VALUES
-        and column_kind(ctx, e) != "number"
+        and column_kind(ctx, e) not in ("number", "id")  # a lookup table's codes: its rows
         for e in ctx.mentions[column_i].of("column")
     )  # a column of names (hundreds of values) lists its rows, not its distinct values; a
     # number of each row ("the best finishes of the players") is listed row by row

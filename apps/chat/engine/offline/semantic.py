@@ -299,7 +299,7 @@ def _column_sem(table: TableInfo, col: ColumnInfo, catalog: CatalogSnapshot) -> 
         and not ratio
         and (col.unit.strip() == "%" or bool(_PERCENT_HINTS.search(col.description)))
     )
-    values = tuple(col.values or ()) if kind == "text" else ()
+    values = tuple(col.values or ()) if kind == "text" else _codes(table, col, declared)
     return ColumnSem(
         table.name,
         col.name,
@@ -314,6 +314,18 @@ def _column_sem(table: TableInfo, col: ColumnInfo, catalog: CatalogSnapshot) -> 
         numeric_text,
         col.unit if kind == "number" else "",
     )
+
+
+def _codes(table: TableInfo, col: ColumnInfo, declared: str) -> tuple[str, ...]:
+    """The values of a list of codes: the text one-column primary key of a small lookup table
+    (`Ref_Template_Types.Template_Type_Code`: 'PP', 'BK', 'CV'), so "the template type code PP"
+    filters by it. Never one letter (an article, a pronoun), never a long list of keys."""
+    text = any(t in declared for t in ("CHAR", "TEXT", "CLOB", "STRING"))
+    keys = [c for c in table.columns if c.primary_key]
+    values = tuple(col.values or ())
+    if not text or keys != [col] or not values or len(values) > CATEGORY_VALUES:
+        return ()
+    return () if any(len(v.strip()) < 2 for v in values) else values
 
 
 # What a text column holding numbers writes for "no value" ('null' in a CSV-loaded table).
