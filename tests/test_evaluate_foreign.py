@@ -318,6 +318,12 @@ MAX_WRONG_SHARE = 0.03  # the issue's target, per database
 # measurement, the target is 0.
 FRESH_DEV_2 = ("cre_Doc_Template_Mgt", "student_transcripts_tracking")
 FRESH_FLOORS_2 = {True: (31, 2), False: (23, 2)}
+# Six Spider train databases (docs/evaluation-foreign.md, "Third group: Spider train databases");
+# the held-out three (loan_1, medicine_enzyme_interaction, storm_record) are never run here. The
+# dev three were first measured (base 332f51b) 36 and 37 right with 9 and 13 confidently wrong:
+# the ceiling only records the measurement, the target is 0.
+TRAIN_DEV = ("gas_company", "match_season", "news_report")
+TRAIN_FLOORS = {True: (34, 9), False: (35, 13)}
 
 
 @pytest.mark.parametrize(("lang", "semantic"), sorted(FOREIGN_FLOORS))
@@ -349,6 +355,7 @@ def test_the_foreign_dev_databases_hold_their_floors(lang, semantic, tmp_path):
         (FRESH_DEV, FRESH_FLOORS),
         (FRESH_DEV_2, FRESH_FLOORS_2),
         (MORE_FRESH_DEV, MORE_FRESH_FLOORS),
+        (TRAIN_DEV, TRAIN_FLOORS),
     ],
 )
 def test_the_fresh_dev_databases_hold_their_floors(databases, floors, semantic, tmp_path):

@@ -1,7 +1,7 @@
 """On a freshly connected foreign database, an analyst sees no personal column unmasked.
 
 Each public database of the corpus (tests/eval/foreign: Spider's sakila, world_1, car_1,
-dog_kennels, the fresh Spider dev databases, and Northwind's dump) is built into a SQLite
+dog_kennels, the fresh Spider dev and train databases, and Northwind's dump) is built into a SQLite
 file, connected to a new org with `manage.py add_datasource` exactly as a customer would, and an
 ANALYST of that org reads every table their default policy allows (`SELECT *`). Then:
 
@@ -82,6 +82,14 @@ PERSONAL = {
         },
         "Addresses": {"zip_postcode", "line_1", "line_2", "line_3"},
     },
+    # The third group: Spider train databases (station managers' and bank customers' names; the
+    # players' and journalists' names are not flagged yet, below).
+    "gas_company": {"gas_station": {"Manager_Name", "Vice_Manager_Name", "Representative_Name"}},
+    "loan_1": {"customer": {"cust_name"}},
+    "match_season": {},
+    "medicine_enzyme_interaction": {},
+    "news_report": {},
+    "storm_record": {},
 }  # fmt: skip
 # Personal columns the product does not flag yet (a known gap, kept out of PERSONAL so the rest
 # of the check runs): the test fails when one gets flagged, to move it into PERSONAL. Among them a
@@ -90,7 +98,14 @@ PERSONAL = {
 NOT_FLAGGED_YET = {
     "network_1": {"Highschooler": {"name"}},
     "tvshow": {"Cartoon": {"Directed_by", "Written_by"}},
+    # A column called `Player` (a person's name with no "name" in the column) and the `Name` of a
+    # table of journalists (no usual word for people in the product's list yet).
+    "match_season": {"match_season": {"Player"}, "player": {"Player"}},
+    "news_report": {"journalist": {"Name"}},
 }
+# Values the product's value check takes for personal data though they are not (a known false
+# positive, kept visible): a count with a year range, '2 (2010-2011)', reads as a phone number.
+VALUE_FALSE_POSITIVES = {"match_season": {("player", "years_played")}}
 # Columns that must stay readable (no false positive that would cripple the database).
 NOT_PERSONAL = {
     "world_1": {"country": {"Name", "Continent"}, "city": {"Name", "District"}},
@@ -118,7 +133,15 @@ NOT_PERSONAL = {
         "Departments": {"department_name"},
         "Semesters": {"semester_name"},
     },
-}
+    "gas_company": {"company": {"Company", "Headquarters"}, "gas_station": {"Location"}},
+    "loan_1": {"bank": {"bname", "city"}},
+    "match_season": {
+        "team": {"Name"}, "country": {"Country_name", "Capital"}, "match_season": {"College"},
+    },
+    "medicine_enzyme_interaction": {"medicine": {"name", "Trade_Name"}, "enzyme": {"name"}},
+    "news_report": {"event": {"Name", "Venue"}, "journalist": {"Nationality"}},
+    "storm_record": {"storm": {"Name"}, "region": {"Region_name"}},
+}  # fmt: skip
 
 
 def _connect(database: str, tmp_path: Path):  # noqa: ANN202
@@ -180,6 +203,8 @@ def test_an_analyst_sees_no_personal_column_unmasked(database, tmp_path):
             assert {row[index] for row in answer["rows"]} <= {MASK, None}, f"{table}.{column}"
         for row in answer["rows"]:
             for column, value in zip(answer["columns"], row, strict=True):
+                if (table.lower(), column.lower()) in VALUE_FALSE_POSITIVES.get(database, ()):
+                    continue
                 if isinstance(value, str) and value != MASK and value_kind(value):
                     leaks.append((table, column, value))
     assert not leaks, leaks[:10]
