@@ -283,8 +283,9 @@ def _label_owner(ctx: Context, i: int) -> tuple[str | None, int | None, bool]:
         j += 1  # "the first name, last name and id of the customer"
     last = ctx.mentions[j - 1].end
     first = j
+    label = _is_label_word(ctx, i)  # "the name of each continent"; not "the quantity of each"
     while j < len(ctx.mentions) and (
-        ctx.mentions[j].kind in ("number", "rank", "distinct") or each_group(ctx, j)
+        ctx.mentions[j].kind in ("number", "rank", "distinct") or label and each_group(ctx, j)
     ):
         j += 1  # "the names of the 3 largest countries", "los nombres de los 5 primeros países"
         # "the name of the different car makers", "the name of each continent"
