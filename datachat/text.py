@@ -430,6 +430,44 @@ def synonyms(word: str, lang: str) -> tuple[str, ...]:
 
 
 @functools.lru_cache(maxsize=4096)
+def pertainym_nouns(adjective: str) -> tuple[str, ...]:
+    """The nouns an English adjective pertains to, by WordNet 3.0's pertainym pointers, every
+    sense, as written there: ``pertainym_nouns("french")`` -> ``("France", "French Republic")``,
+    ``"brazilian"`` -> ``("Brazil", "Federative Republic of Brazil", "Brasil")``. Empty for a
+    word the adjectives do not hold, or no WordNet data installed."""
+    root = _wordnet_dir()
+    if root is None or not adjective.isascii() or not adjective.isalpha():
+        return ()
+    entry = _sorted_line(root / "index.adj", adjective.lower().encode())
+    if entry is None:
+        return ()
+    fields = entry.split()
+    pointers = int(fields[3])
+    offsets = fields[6 + pointers :]
+    nouns: list[str] = []
+    for offset in offsets:
+        line = _sorted_line(root / "data.adj", offset)
+        if line is None:
+            continue
+        data = line.split()
+        at = 4 + 2 * int(data[3], 16)
+        count = int(data[at])
+        for n in range(count):
+            symbol, target, pos = data[at + 1 + 4 * n : at + 4 + 4 * n]
+            if symbol != b"\\" or pos != b"n":
+                continue
+            noun = _sorted_line(root / "data.noun", target)
+            if noun is None:
+                continue
+            parts = noun.split()
+            for raw in parts[4 : 4 + 2 * int(parts[3], 16) : 2]:
+                word = raw.decode("ascii", "replace").split("(")[0].replace("_", " ")
+                if word not in nouns:
+                    nouns.append(word)
+    return tuple(nouns)
+
+
+@functools.lru_cache(maxsize=4096)
 def verb_lemma(word: str) -> str | None:
     """The base form of an irregular English verb form, from WordNet 3.0's exception list for
     verbs (``verb.exc``): ``verb_lemma("lost")`` -> ``"lose"``, ``"taught"`` -> ``"teach"``,

@@ -39,7 +39,7 @@ from .alternatives import alternatives_on_one_column, superlative_read
 from .coverage import unused_mention
 from .labels import full_names, people_shown_whole, shared_head_nouns
 from .links import check_link_side
-from .literals import apply_literals, take_literals
+from .literals import apply_literals, code_word_before_value, take_literals
 from .parser import Clarify, Context, Unclear, schema_request
 from .parts import NeedsFact, Parts
 from .patterns import apply_patterns, take_patterns
@@ -61,7 +61,7 @@ from .shown import drop_constant_dimensions, hide_qualifier_measures
 from .sqlgen import PlanError, compile_sql
 from .suggest import clarify_message, meant_dimensions, suggestions
 from .superlatives import read_superlatives
-from .synonyms import read_synonyms
+from .synonyms import demonym_values, read_synonyms
 from .than import take_than
 from .typos import correct as correct_typos
 from .units import measure_verbs, units_said
@@ -291,7 +291,8 @@ def _interpret(
         plan = hide_qualifier_measures(plan, model, *said)
         plan = people_shown_whole(plan, model, read.mentions)
         sql = compile_sql(plan, model)
-        check_link_side(sql, model, tokens)  # two keys to one table: the question says which
+        # two keys to one table: the question (or a verb's adverb) says which
+        check_link_side(sql, model, tokens, plan.joins)
         superlative_read(plan, question, model)  # "the youngest X": ordered, or asked back
         skip = read.qualifiers | (read.rejected - read.unread) | read.consumed
         left = unused_mention(read.mentions, skip, plan, sql, model)
@@ -329,9 +330,24 @@ def _interpret(
     )
 
 
+def _every_as_all(model, tokens, mentions, unmapped):  # noqa: ANN001, ANN202
+    """ "the names of *every* course with …", "the name of every singer who …": "every" that
+    no grouping phrase read ("for every", "than every") is "all", as "of all courses" is."""
+    if not any(lx.fold(w) in lx.EVERY_WORDS for w in unmapped):
+        return None
+    out = [
+        replace(t, text="all", norm="all", key=lx.word_key("all", t.lang))
+        if t.norm in lx.EVERY_WORDS and t.text in unmapped
+        else t
+        for t in tokens
+    ]
+    return out
+
+
 # Rewrites of words the catalog does not name into words it does, in this order; each takes
 # (model, tokens, mentions, unmapped) and returns the new tokens or None.
 _WORD_REWRITES = (
+    _every_as_all,  # "of every course" -> "of all course"
     column_verbs,  # "cars weighing more than 3000": the verb is the weight column
     measure_verbs,  # "how many people live in X", "how much area do they cover"
     units_said,  # "longer than 100 minutes": the length column is in minutes
@@ -341,6 +357,8 @@ _WORD_REWRITES = (
     frequency_verbs,  # "the film rented most often" -> "the film with the most rental"
     # "spoken by only one country" -> "spoken by exactly 1 country"
     lambda _model, tokens, _mentions, unmapped: only_one(tokens, unmapped),
+    code_word_before_value,  # "templates with the code PP" -> "… the template type code PP"
+    demonym_values,  # "French singers" -> "France singers": the value the adjective pertains to
 )
 
 

@@ -103,9 +103,100 @@ def read_number_of(ctx: Context, parts: Parts) -> None:
         ctx.used.update({k, k + 1})
     for k, m in enumerate(ctx.mentions[1:], start=1):
         _read_column_of_number(ctx, parts, k, m)
+    for k, m in enumerate(ctx.mentions[1:], start=1):
+        _read_column_then_number(ctx, parts, k, m)
+        _read_row_by_key(ctx, parts, k, m)
 
 
 _OF = lx.words("of de del")
+# Before a column said as a place its values are ("in grade 10", "en el curso 3").
+_IN = lx.words("in en")
+_THE = lx.words("the el la los las")
+_OR = lx.words("or o u")
+
+
+def _numbers_from(ctx: Context, k: int) -> list[int] | None:
+    """The bare numbers from mention k on, joined by "or" ("9 or 10"), ending the phrase
+    (nothing after them that they could count or be: a column, a table, a time); None else."""
+    found = [k]
+    while (
+        found[-1] + 2 < len(ctx.mentions)
+        and ctx.mentions[found[-1] + 1].kind == "conj"
+        and ctx.tokens[ctx.mentions[found[-1] + 1].start].norm in _OR
+        and ctx.mentions[found[-1] + 2].kind == "number"
+    ):
+        found.append(found[-1] + 2)
+    for j in found:
+        m = ctx.mentions[j]
+        if j in ctx.used or m.value[1]:
+            return None
+    after = found[-1] + 1
+    if after < len(ctx.mentions) and ctx.mentions[after].kind in ("schema", "time", "number"):
+        return None
+    return found
+
+
+def _read_row_by_key(ctx: Context, parts: Parts, k: int, m: Mention) -> None:
+    """ "the address of store 1", "how many items does store 1 have": a table said in the
+    singular, then a bare whole number ending the phrase, is the row whose one-column key is
+    that number."""
+    if m.kind != "number" or k in ctx.used or m.value[1]:
+        return
+    target = schema_mention(ctx, k - 1)
+    if target is None or target.plural or ctx.tokens[target.end : m.start]:
+        return
+    if any(e.kind != "table" for e in target.entries):
+        return
+    tables = {e.ref[0] for e in target.of("table")}
+    if len(tables) != 1 or (k > 1 and ctx.mentions[k - 2].kind in ("number", "rank")):
+        return
+    if _numbers_from(ctx, k) != [k]:
+        return
+    (table,) = tables
+    info = ctx.model.tables[table]
+    value = float(m.value[0])
+    if len(info.key) != 1 or value != int(value):
+        return
+    key = ctx.model.column(table, info.key[0])
+    if key is None or key.kind != "id" or key.values:
+        return  # a key of codes ('PPT') is no number
+    if table != parts.base and ctx.model.path(parts.base, table) is None:
+        return
+    parts.numeric.append(NumericFilter(table, info.key[0], "=", value))
+    ctx.used.update({k - 1, k})
+
+
+def _read_column_then_number(ctx: Context, parts: Parts, k: int, m: Mention) -> None:
+    """ "high schoolers in grade 10", "in grades 9 or 10", "los alumnos en el curso 3": a
+    numeric column said as the place its rows are (after "in"), then a bare number (or
+    several joined by "or") ending the phrase, is that column's value (one of them)."""
+    if m.kind != "number" or k in ctx.used or k - 1 in ctx.used:
+        return
+    target = schema_mention(ctx, k - 1)
+    if target is None or target.has("metric") or target.has("table") or target.has("value"):
+        return
+    if ctx.tokens[target.end : m.start]:
+        return  # the number right after the column's name
+    before = target.start - 1
+    while before >= 0 and ctx.tokens[before].norm in _THE:
+        before -= 1
+    if before < 0 or ctx.tokens[before].norm not in _IN:
+        return
+    found = _numbers_from(ctx, k)
+    if found is None:
+        return
+    values = [float(ctx.mentions[j].value[0]) for j in found]
+    if any(v != int(v) or 1000 <= v <= 2999 for v in values):
+        return  # a year is a time ("in year 2015"): left to the time rules
+    numeric = [e for e in target.of("column") if column_kind(ctx, e) == "number"]
+    if not numeric or len(numeric) != len(target.entries):
+        return
+    table, column = pick_numeric(ctx, k - 1, numeric)
+    if table != parts.base and ctx.model.path(parts.base, table) is None:
+        return
+    for value in values:
+        parts.numeric.append(NumericFilter(table, column, "=", value))
+    ctx.used.update({k - 1, *found, *(j - 1 for j in found[1:])})
 
 
 def _read_column_of_number(ctx: Context, parts: Parts, k: int, m: Mention) -> None:

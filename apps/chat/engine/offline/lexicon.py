@@ -187,6 +187,9 @@ STOPWORDS = (tx.STOPWORDS["es"] | tx.STOPWORDS["en"]) - _READ_FUNCTION_WORDS | w
 # "nombre del país"): the label or key column of the table they are said of (parser.
 # resolve_label_words), whatever that column is called.
 LABEL_NAME_WORDS = words("name names nombre nombres")
+# What a row is about, said of a table: its one `*_description` column ("the description of
+# the section h").
+DESCRIPTION_WORDS = words("description descriptions descripcion descripciones")
 LABEL_ID_WORDS = words("id ids identifier identifiers identificador identificadores")
 
 # Group-by markers.
@@ -833,6 +836,15 @@ ALONG_WITH: dict[tuple[str, ...], tuple[str, ...]] = {
     ("junto", "con"): ("con",),
     ("junto", "a"): ("con",),
 }
+# "for each and every concert" is "for each concert"; "todos y cada uno de los estadios" is
+# "todos los estadios".
+EACH_AND_EVERY: dict[tuple[str, ...], tuple[str, ...]] = {
+    ("each", "and", "every"): ("each",),
+    ("todos", "y", "cada", "uno", "de"): ("todos",),
+    ("todas", "y", "cada", "una", "de"): ("todas",),
+}
+# "the names of every course with …" is "of all courses" (`__init__._every_as_all`)
+EVERY_WORDS = words("every")
 # "the average earnings across all players", "the maximum height among players with …": the
 # rows an aggregate is over, said as "of" them. "across" only before "all"/"the" ("across
 # time" is a trend).
@@ -859,6 +871,7 @@ REWRITES: dict[tuple[str, ...], tuple[str, ...]] = {
     **MEAN_NOUN,
     **ALONG_WITH,
     **OVER_ROWS,
+    **EACH_AND_EVERY,
 }
 
 # "¿Cuánto sumaron los pedidos?": an amount added up, so money even when rows are named.

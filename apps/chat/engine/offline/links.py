@@ -15,9 +15,10 @@ from .parser import Clarify, Unclear
 from .semantic import SemanticModel, _side_stems, link_sides
 
 
-def check_link_side(sql: str, model: SemanticModel, tokens) -> None:  # noqa: ANN001
+def check_link_side(sql: str, model: SemanticModel, tokens, joins=()) -> None:  # noqa: ANN001
     """Raise `Unclear(LINK_SIDE)` when the SQL joins through an undecided pair of foreign keys
-    and the question names no word of the column it joins on alone."""
+    and the question names no word of the column it joins on alone, nor a relation verb chose
+    it (`joins`, the plan's foreign keys: "students who *currently* live in …")."""
     _, undecided = link_sides(model.catalog)
     if not undecided:
         return
@@ -39,6 +40,11 @@ def check_link_side(sql: str, model: SemanticModel, tokens) -> None:  # noqa: AN
             columns = by_table.get((column.table.lower(), column.name.lower()))
             if columns is None:
                 continue
+            if any(
+                (t.lower(), c.lower()) == (column.table.lower(), column.name.lower())
+                for t, c, *_ref in joins
+            ):
+                continue  # the foreign key a verb (or its adverb) was read as
             shared = frozenset.intersection(*(_side_stems(c) for c in columns))
             named = [c for c in columns if (_side_stems(c) - shared) & said]
             if named != [c for c in columns if c.lower() == column.name.lower()]:

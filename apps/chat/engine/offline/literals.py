@@ -20,7 +20,7 @@ gets the same refusal whether a row has the value or not: no existence oracle.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from datachat import text as tx
 
@@ -185,4 +185,45 @@ def _column_of(
     tables = {ref[0] for ref in columns}
     if len(tables) == 1 and len(columns) == 1:
         return columns[0]
+    return None
+
+
+def code_word_before_value(
+    model: SemanticModel, tokens: list[lx.Token], mentions: list[Mention], unmapped: list[str]
+) -> list[lx.Token] | None:
+    """ "templates with the code PP", "plantillas con el código PP": the last (or first) word
+    of a code column's name (`Template_Type_Code`, a key holding a short list of codes), said
+    alone right before one of its codes, is that column's whole name ("template type code
+    PP"), which the scan reads as the column and its value. Only a word nothing else explains,
+    and only when every column holding the value has that word at an end of its name; None
+    when nothing was rewritten."""
+    unknown = set(unmapped)
+    starts = {m.start: m for m in mentions if m.kind == "schema"}
+    for i, tok in enumerate(tokens[:-1]):
+        after = starts.get(i + 1)
+        if tok.kind != "word" or tok.text not in unknown or after is None:
+            continue
+        if after.has("table") or after.has("metric") or not after.has("value"):
+            continue
+        names = set()
+        for e in after.of("value"):
+            col = model.column(e.ref[0], e.ref[1])
+            words = tx.identifier_words(e.ref[1])
+            if col is None or col.kind != "id" or not col.values or len(words) < 2:
+                names = set()
+                break
+            heads = {words[-1], words[0]}  # "type code", and "código tipo" in Spanish names
+            said = {tx.stem(w, lang) for w in heads for lang in tx.LANGUAGES}
+            said |= {tx.stem(es, "es") for w in heads for es in lx.spanish_words(w)}
+            if tok.key not in said and tx.stem(tok.norm, "en") not in said:
+                names = set()
+                break
+            names.add(" ".join(words))
+        if len(names) != 1:
+            continue
+        made = [
+            replace(tok, text=w, norm=w, key=lx.word_key(w, tok.lang))
+            for w in next(iter(names)).split()
+        ]
+        return [*tokens[:i], *made, *tokens[i + 1 :]]
     return None

@@ -215,6 +215,8 @@ def _is_label_word(ctx: Context, i: int) -> bool:
     if m is None or m.end - m.start != 1:
         return False
     word = ctx.tokens[m.start].norm
+    if word in lx.DESCRIPTION_WORDS:  # "the description of the section h" (scan.py)
+        return all(e.kind == "column" and e.quality == GLOSS for e in m.entries)
     return word in lx.LABEL_NAME_WORDS or word in lx.LABEL_ID_WORDS or m.value == HEAD
 
 
@@ -267,6 +269,50 @@ def _past_count_by(ctx: Context, j: int) -> int:
     return j
 
 
+# Between a table and the description said of it: "the template type with the description".
+_DESCRIBED_BY = lx.words("with whose that has have the a an con cuya que tiene el la una un")
+
+
+def _resolve_description(ctx: Context, i: int) -> None:
+    """ "the description of the section h", "the description for the section named h": the
+    description column of the table said right after "of"/"for" (by its name, one of its
+    columns or one of its values), or right before ("the section description"); said of
+    nothing that has one, it is asked back, never another table's description. "The type with
+    the description 'Book'" is the type's."""
+    m = ctx.mentions[i]
+    owner = None
+    if i > 0:
+        between = {t.norm for t in ctx.tokens[ctx.mentions[i - 1].end : m.start]}
+        if between <= _DESCRIBED_BY:  # "the section description", "the type with the description"
+            owner = _table_of(ctx, i - 1)
+    j = i + 1
+    if owner is None and j < len(ctx.mentions):
+        words = {t.norm for t in ctx.tokens[m.end : ctx.mentions[j].start]}
+        if words & _LABEL_LINKS and words <= _LABEL_BETWEEN:
+            owner = _table_of(ctx, j) or _column_owner(ctx, j)
+            values = {e.ref[0] for e in ctx.mentions[j].of("value")}
+            if owner is None and len(values) == 1 and ctx.mentions[j].kind == "schema":
+                owner = values.pop()
+    own = [e for e in m.of("column") if e.ref[0] == owner]
+    if not own:
+        raise Unclear(Clarify.AMBIGUOUS_COLUMN, m.text)
+    ctx.mentions[i] = replace(m, entries=(Entry("column", own[0].ref, EXACT),))
+    ctx.column_table[i] = owner
+
+
+def possessor(ctx: Context, i: int) -> str | None:
+    """The table of a value said with an English possessive right before mention i ("Kyle's
+    id"): one table holding it, read as a value."""
+    if i == 0:
+        return None
+    m, before = ctx.mentions[i], ctx.mentions[i - 1]
+    said = ctx.tokens[before.end - 1].text if before.end > 0 else ""
+    if before.end != m.start or not said.lower().endswith(("'s", "’s")) or not is_value(ctx, i - 1):
+        return None
+    tables = {e.ref[0] for e in before.of("value")}
+    return tables.pop() if len(tables) == 1 else None
+
+
 def _label_owner(ctx: Context, i: int) -> tuple[str | None, int | None, bool]:
     """(table, its mention, adjacent) a label word is said of: the table just before it ("the
     continent name"), else the one after a list of such words joined by "of"/"de" ("names and
@@ -276,6 +322,9 @@ def _label_owner(ctx: Context, i: int) -> tuple[str | None, int | None, bool]:
     before = _table_of(ctx, i - 1)
     if before is not None and ctx.mentions[i - 1].end == m.start:
         return before, i - 1, True
+    owner = possessor(ctx, i)
+    if owner is not None:  # "Kyle's id": the id of the row Kyle names
+        return owner, i - 1, True
     j = i + 1
     while j < len(ctx.mentions) and (
         ctx.mentions[j].kind == "conj" or _is_label_word(ctx, j) or _plain_column(ctx, j)
@@ -367,6 +416,9 @@ def resolve_label_words(ctx: Context) -> None:
     for i, m in enumerate(ctx.mentions):
         label = _is_label_word(ctx, i)
         if not m.has("column"):
+            continue
+        if label and ctx.tokens[m.start].norm in lx.DESCRIPTION_WORDS:
+            _resolve_description(ctx, i)
             continue
         several = len({e.ref[0] for e in m.of("column")}) > 1
         if not label and not (several and _plain_column(ctx, i)):

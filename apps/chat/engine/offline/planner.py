@@ -47,6 +47,7 @@ from .parser import (
     pair_qualifiers,
     pick_column,
     pick_numeric,
+    possessor,
     resolve_column_of_rows,
     resolve_label_words,
     resolve_weak_values,
@@ -235,7 +236,7 @@ def _listing_subject(ctx: Context) -> tuple[int | None, int | None]:
     column_first = column_i is not None and table_i is not None and column_i < table_i
     categorical = column_i is not None and any(
         0 < len(ctx.model.column(*e.ref).values) <= CATEGORY_VALUES
-        and column_kind(ctx, e) not in ("number", "id")  # a lookup table's codes: its rows
+        and column_kind(ctx, e) not in ("number", "id")
         for e in ctx.mentions[column_i].of("column")
     )  # a column of names (hundreds of values) lists its rows, not its distinct values; a
     # number of each row ("the best finishes of the players") is listed row by row
@@ -1017,8 +1018,15 @@ def _read_listing(ctx: Context, parts: Parts) -> None:
     if column_i is not None:
         m = ctx.mentions[column_i]
         mentioned = {e.ref[0] for mm in ctx.mentions if mm.kind == "schema" for e in mm.of("table")}
+        owner = possessor(ctx, column_i)  # "Kyle's id": the key of the row said
         entries = sorted(
-            (e for e in m.of("column") if column_kind(ctx, e) in ("text", "date")),
+            (
+                e
+                for e in m.of("column")
+                if column_kind(ctx, e) in ("text", "date")
+                or e.ref[0] == owner
+                and model.tables[owner].key == (e.ref[1],)
+            ),
             key=lambda e: (e.ref[0] not in mentioned, -e.quality, e.ref[0] != model.fact, e.ref),
         )
         if entries:

@@ -247,10 +247,28 @@ def relation_verbs(
             continue
         if tok.norm in _EITHER or tok.norm in _BOTH or tok.norm in _NEVER:
             continue  # words that change the meaning, read elsewhere or asked back
-        left, negated = entity_before(tokens, at, i)
-        right, kinds = _entity_after(tokens, at, i)
+        adverbs = _adverbs_near(tokens, at, unknown, i)
+        left, negated = entity_before(tokens, at, i - 1 if i - 1 in adverbs else i)
+        right, kinds = _entity_after(tokens, at, i + 1 if i + 1 in adverbs else i)
+        if right is not None:
+            adverbs |= _adverbs_near(tokens, at, unknown, right.end - 1)
+        back = _back_reference(tokens, at, i) if right is None and not negated else None
         counted_rows = _counted_before(tokens, at, i) if right is None else None
-        if counted_rows is not None and _last_word(tokens, i):
+        if back is not None:
+            counts = left is not None and (
+                (_counted(at, left) and _names_table(left)) or _counts_rows(model, left)
+            )
+            if not counts:
+                continue  # "employees working there": the rows counted per that entity
+            referent, pronouns = back
+            if _own_column(model, left, referent):  # "the number of channels that use it"
+                own = frozenset(_tables(model, left))
+                found.append(Relation(tok.text, own, frozenset(), False, False, False))
+                drop |= {i, *pronouns}
+                continue
+            right, kinds = referent, set()
+            drop |= pronouns
+        elif counted_rows is not None and _last_word(tokens, i):
             left, right = _grouped_entity(tokens, at), counted_rows  # "how many models it makes"
             kinds = {"count"}
         elif right is None and left is not None and _last_word(tokens, i):
@@ -278,8 +296,12 @@ def relation_verbs(
         if not _linked(model, mine, theirs):
             continue
         link = _link_of_verb(model, tok, _main_tables(model, left), _main_tables(model, right))
-        if link is _UNDECIDED:
-            continue  # two foreign keys fit and nothing says which: asked back, naming the verb
+        if link is _UNDECIDED:  # "students who *currently* live in …": the adverb names one
+            step, adverb = _link_of_adverb(model, tokens, adverbs, left, right)
+            if step is None:
+                continue  # two foreign keys fit and nothing says which: asked back, naming the verb
+            link = (step, True)
+            drop.add(adverb)
         with_count = "cmp" in kinds and "number" in kinds  # "more than 3 models"
         values = right.has("value") and not right.has("table")
         agent = kinds <= {"group"} and i + 1 < len(tokens) and tokens[i + 1].norm in _ONE_AFTER
@@ -322,6 +344,85 @@ def relation_verbs(
             tok = replace(tok, text=word, norm=word, key=lx.word_key(word, tok.lang))
         out.append(tok)
     return Relations(out, tuple(found))
+
+
+_BACK = lx.words("it them there here alli ahi alla")
+_BACK_PREPOSITIONS = lx.words("in at on for to with from into en")
+_CLAUSE_END = lx.words("and y e")
+
+
+def _back_reference(
+    tokens: list[lx.Token], at: dict[int, Mention], i: int
+) -> tuple[Mention, set[int]] | None:
+    """ "For each stadium, how many concerts play *there*?", "the number of channels that use
+    *it*", "para cada tienda, cuántos empleados trabajan *allí*": a verb whose object is a
+    pronoun ending its clause stands for the entity said after "each"/"cada". That entity and
+    the pronoun's words (and prepositions), or None."""
+    j = i + 1
+    while j < len(tokens) and j not in at and tokens[j].norm in _BACK_PREPOSITIONS:
+        j += 1
+    if j >= len(tokens) or tokens[j].norm not in _BACK:
+        return None
+    if j in at and at[j].kind not in ("exist", "list"):
+        return None
+    end = _last_word(tokens, j) or (j + 1 < len(tokens) and tokens[j + 1].norm in _CLAUSE_END)
+    referent = _grouped_entity(tokens, at) if end else None
+    if referent is None or referent.start > i:
+        return None  # the entity must be said before the pronoun that stands for it
+    return referent, set(range(i + 1, j + 1))
+
+
+def _counted(at: dict[int, Mention], rows: Mention) -> bool:
+    """A count right before the rows: "how many concerts", "the number of channels"."""
+    count = at.get(rows.start - 1)
+    return count is not None and count.kind == "count"
+
+
+def _own_column(model: SemanticModel, rows: Mention, referent: Mention) -> bool:
+    """The entity a pronoun stands for is a column of the counted rows' own table ("for each
+    language, the number of channels that use it", where a channel has a language)."""
+    if any(e.kind != "column" for e in referent.entries) or referent.has("value"):
+        return False
+    own = {e.ref[0] for e in rows.of("table")}
+    return bool(own) and {e.ref[0] for e in referent.entries} <= own
+
+
+_ADVERB_ENDINGS = {"en": ("ly",), "es": ("mente",)}
+
+
+def _adverbs_near(
+    tokens: list[lx.Token], at: dict[int, Mention], unknown: set[str], i: int
+) -> set[int]:
+    """The unknown adverbs right before or after token i ("students who *currently* live",
+    "live in Haiti *permanently*")."""
+    found = set()
+    for j in (i - 1, i + 1):
+        if 0 <= j < len(tokens) and j not in at and tokens[j].text in unknown:
+            word, lang = lx.fold(tokens[j].text), tokens[j].lang
+            ends = _ADVERB_ENDINGS.get(lang, _ADVERB_ENDINGS["en"])
+            if word.isalpha() and word.endswith(ends) and len(word) > 5:
+                found.add(j)
+    return found
+
+
+def _link_of_adverb(
+    model: SemanticModel, tokens: list[lx.Token], adverbs: set[int], left: Mention, right: Mention
+) -> tuple[Step | None, int]:
+    """ "students who *currently* live in …" where a student has a `current_address_id` and a
+    `permanent_address_id`: the one foreign key between the two entities' tables whose column
+    says the adverb's stem, and the adverb's place; (None, -1) when no single one does."""
+    mine, theirs = _main_tables(model, left), _main_tables(model, right)
+    pairs = [(a, b) for a in sorted(mine) for b in sorted(theirs) if a != b]
+    keys = list(dict.fromkeys(k for a, b in pairs for k in _direct_keys(model, a, b)))
+    fits = [
+        (k, j)
+        for j in sorted(adverbs)
+        for k in keys
+        if _says_verb(k[1], {tx.stem(lx.fold(tokens[j].text), tokens[j].lang)}, tokens[j].lang)
+    ]
+    if len(fits) != 1:
+        return None, -1
+    return fits[0]
 
 
 def _each_own_column(

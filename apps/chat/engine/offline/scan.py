@@ -378,6 +378,28 @@ def _value_by_prefix(model: SemanticModel, word: str, lang: str) -> tuple[Entry,
     return tuple(Entry("value", e.ref, PARTIAL) for e in found)
 
 
+def description_entries(model: SemanticModel, word: str) -> tuple[Entry, ...]:
+    """What "description"/"descripción" can mean when no column is called so: the one column
+    of each table whose name says description with more words (`section_description`,
+    `descripcion_curso`). Empty for another word."""
+    if word not in lx.DESCRIPTION_WORDS:
+        return ()
+    found = []
+    for table, info in model.tables.items():
+        own = [
+            c
+            for c in info.columns
+            if (col := model.column(table, c)) is not None
+            and col.kind == "text"
+            and not col.pii
+            and len(words := tx.identifier_words(c)) > 1
+            and (words[-1] in lx.DESCRIPTION_WORDS or words[0] in lx.DESCRIPTION_WORDS)
+        ]
+        if len(own) == 1:
+            found.append((table, own[0]))
+    return tuple(Entry("column", ref, GLOSS) for ref in sorted(found))
+
+
 def label_entries(model: SemanticModel, word: str) -> tuple[Entry, ...]:
     """What "name"/"nombre" or "id" can mean when no column is called so: the label column
     (or the one-column primary key) of every table that has one. The parser keeps the one of
@@ -535,6 +557,11 @@ def scan(model: SemanticModel, tokens: list[Token]) -> tuple[list[Mention], list
         schema_len, entries = _schema_at(model, tokens, i)
         marker = _marker_at(tokens, i)
         marker_len = marker[0] if marker else 0
+        if not schema_len and marker_len == 1 and marker[1] == "meaning":
+            # "the description of the section h": each table's description column, the one
+            # of the table it is said of kept by the parser (as "the name of …" is)
+            entries = description_entries(model, tok.norm)
+            schema_len = 1 if entries else 0
         if mentions and mentions[-1].kind == "cmp" and tok.kind == "number" and not span:
             schema_len = 0  # "horsepower greater than 150": a number, not a value '150'
         if _measured_part(mentions, entries, i):

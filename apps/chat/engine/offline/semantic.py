@@ -299,7 +299,7 @@ def _column_sem(table: TableInfo, col: ColumnInfo, catalog: CatalogSnapshot) -> 
         and not ratio
         and (col.unit.strip() == "%" or bool(_PERCENT_HINTS.search(col.description)))
     )
-    values = tuple(col.values or ()) if kind == "text" else _codes(table, col, declared)
+    values = tuple(col.values or ()) if kind == "text" or _code_key(declared, col) else ()
     return ColumnSem(
         table.name,
         col.name,
@@ -316,16 +316,23 @@ def _column_sem(table: TableInfo, col: ColumnInfo, catalog: CatalogSnapshot) -> 
     )
 
 
-def _codes(table: TableInfo, col: ColumnInfo, declared: str) -> tuple[str, ...]:
-    """The values of a list of codes: the text one-column primary key of a small lookup table
-    (`Ref_Template_Types.Template_Type_Code`: 'PP', 'BK', 'CV'), so "the template type code PP"
-    filters by it. Never one letter (an article, a pronoun), never a long list of keys."""
-    text = any(t in declared for t in ("CHAR", "TEXT", "CLOB", "STRING"))
-    keys = [c for c in table.columns if c.primary_key]
-    values = tuple(col.values or ())
-    if not text or keys != [col] or not values or len(values) > CATEGORY_VALUES:
-        return ()
-    return () if any(len(v.strip()) < 2 for v in values) else values
+# A code is short, one word, with a letter and no lower-case letter ('PPT', 'BK', 'A1').
+_CODE_VALUE = re.compile(r"^(?=[^a-z]*[A-Z])[A-Z0-9_./-]{1,8}$")
+
+
+def _code_key(declared: str, col: ColumnInfo) -> bool:
+    """Whether a text key column holds a short list of codes (a reference table's
+    `Template_Type_Code` 'PPT', 'BK', and the foreign keys to it): its values are filters
+    ("templates with type code PPT") like a category's, not identifiers. A long list (ISO codes
+    of 239 countries, customers' ids) stays an identifier; so do numbers written as text."""
+    values = col.values or ()
+    text = not declared or any(t in declared for t in ("CHAR", "TEXT", "CLOB", "STRING"))
+    return (
+        text
+        and not col.pii
+        and 0 < len(values) <= CATEGORY_VALUES
+        and all(_CODE_VALUE.match(v) for v in values)
+    )
 
 
 # What a text column holding numbers writes for "no value" ('null' in a CSV-loaded table).

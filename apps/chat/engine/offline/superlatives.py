@@ -574,6 +574,32 @@ def _extreme_date(
     return (latest, rows) if latest is not None and _names_dates(model, rows) else None
 
 
+def _event_verb(token: lx.Token) -> bool:
+    """A participle that ends a "when" question ("… released?", "… printed?", "… aired?"): a
+    word the catalog does not name, shaped as an English past participle."""
+    word = token.norm
+    if token.kind != "word" or token.lang != "en" or not word.isalpha() or len(word) < 4:
+        return False
+    if word in lx.STOPWORDS or word in lx.FILLER:
+        return False
+    return word.endswith(("ed", "en")) or tx.verb_lemma(word) is not None
+
+
+def _event_date(model: SemanticModel, table: str, verb: lx.Token) -> str | None:
+    """The date column a "when" verb asks of a table's rows: the one whose name says the verb
+    ("aired" -> `air_date`), else the table's only date column; None when that is not one."""
+    info = model.tables.get(table)
+    dates = list(info.dates) if info is not None else []
+    stems = {tx.stem(verb.norm, "en")}
+    lemma = tx.verb_lemma(verb.norm)
+    if lemma:
+        stems.add(tx.stem(lemma, "en"))
+    said = [c for c in dates if stems & {tx.stem(w, "en") for w in tx.identifier_words(c)}]
+    if len(said) == 1:
+        return said[0]
+    return dates[0] if not said and len(dates) == 1 else None
+
+
 def _date_of_extreme_row(model: SemanticModel, tokens: list[lx.Token]) -> list[lx.Token] | None:
     """ "the date of the earliest payment", "When did the first payment happen?": the minimum
     (maximum) of the table's own date column, said as the parser reads it."""
@@ -589,8 +615,6 @@ def _date_of_extreme_row(model: SemanticModel, tokens: list[lx.Token]) -> list[l
         latest, rows = found
         table = rows.of("table")[0].ref[0]
         column = _own_date(model, table)
-        if column is None:
-            return None
         # what comes before the adjective: "the date of the" or "when did the"
         lead = i
         while lead > 0 and tokens[lead - 1].norm in _OF_THE:
@@ -600,7 +624,13 @@ def _date_of_extreme_row(model: SemanticModel, tokens: list[lx.Token]) -> list[l
         elif asks_when and all(t.norm in _WHEN | _WHEN_VERBS | _OF_THE for t in tokens[:i]):
             start = 0
             rest = [t for t in tokens[rows.end :] if t.norm not in _WHEN_VERBS]
+            if len(rest) == 1 and _event_verb(rest[0]):
+                # "When was the last transcript released?": the date of the row's event
+                column = _event_date(model, table, rest[0])
+                rest = []
         else:
+            return None
+        if column is None:
             return None
         if rest and rest[0].norm in _MORE_ES:  # "el pago más antiguo"
             rest = rest[2:]

@@ -201,3 +201,52 @@ def read_synonyms(
         out.append(replace(token, norm=norm, key=key))
         made.append((token.text, phrase))
     return out, made
+
+
+# Spanish adjectives of nationality in NAME_GLOSS by their masculine singular ("frances"):
+# the feminine and plural forms end so ("francesa", "franceses", "alemanas", "brasileña").
+_ES_ENDINGS = (("", ""), ("a", ""), ("as", ""), ("es", ""), ("s", ""), ("a", "o"), ("as", "o"))
+
+
+def _nationality_words(token: Token) -> list[str]:
+    """The English adjectives an unknown word may be: itself in English, the English names of
+    a Spanish adjective of nationality (`lexicon.NAME_GLOSS`: "francesa" -> "french")."""
+    if token.lang == "en":
+        return [token.norm]
+    found: list[str] = []
+    for end, becomes in _ES_ENDINGS:
+        if end and not token.norm.endswith(end):
+            continue
+        base = token.norm[: len(token.norm) - len(end)] + becomes
+        found += [en for en in lx.NAME_GLOSS.get(base, ()) if " " not in en and en not in found]
+    return found
+
+
+def demonym_values(
+    model: SemanticModel, tokens: list[Token], mentions: list[Mention], unmapped: list[str]
+) -> list[Token] | None:
+    """ "French singers", "cantantes francesas": an unknown adjective of a place is read as the
+    one stored value it pertains to (WordNet's pertainyms: "French" -> France, "Brazilian" ->
+    Brazil), when exactly one value of the data is one of those nouns. Only words the scan left
+    unmapped; a value of a masked column is not in the caller's catalog, so it is never
+    reached. None when nothing was rewritten (two values reached leave the word unknown)."""
+    unknown = set(unmapped)
+    for i, tok in enumerate(tokens):
+        if tok.kind != "word" or tok.text not in unknown:
+            continue
+        values: set[str] = set()
+        for adjective in _nationality_words(tok):
+            for noun in tx.pertainym_nouns(adjective):
+                key = lx.phrase_key(noun, tok.lang)
+                entries = model.lookup(key, tok.lang) if key else None
+                if not entries or any(e.kind != "value" for e in entries):
+                    continue
+                values |= {
+                    str(e.ref[2]) for e in entries if lx.fold(str(e.ref[2])) == lx.fold(noun)
+                }
+        if len(values) != 1:
+            continue
+        (value,) = values
+        made = [replace(t, start=tok.start, end=tok.end) for t in lx.tokenize(value, tok.lang)]
+        return [*tokens[:i], *made, *tokens[i + 1 :]]
+    return None
