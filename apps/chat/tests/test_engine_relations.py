@@ -214,9 +214,13 @@ def test_a_yes_no_column_named_as_an_adjective_filters_yes(library, lang, questi
 
 def test_a_negated_flag_of_another_table_than_the_one_asked_is_asked_back(library):
     """ "books whose Madrid printing is not licensed" negates the pair (Madrid, licensed) for
-    a book: a `<> 'T'` next to the city would answer another question."""
+    a book: a `<> 'T'` next to the city would answer another question. (Asked back until "the
+    average number of pages" was read as the average of `pages` (branch `h-related`): now the
+    pair is negated as `relations.negate_flag_pairs` reads it, as for "the average pages".)"""
     question = "What is the average number of pages of books where Madrid is not licensed?"
-    _asks(library, "en", question)
+    sql, _got = _answer(library, "en", question)
+    assert "<> 'T'" not in sql and "NOT EXISTS" in sql
+    assert "editions.city = 'Madrid' AND editions.is_licensed = 'T'" in sql
     sql, got = _answer(library, "en", "How many editions in Berlin are not licensed?")
     assert got == [(1,)]
 

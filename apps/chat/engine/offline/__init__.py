@@ -43,7 +43,7 @@ from .literals import apply_literals, code_word_before_value, take_literals
 from .parser import Clarify, Context, Unclear, schema_request
 from .parts import NeedsFact, Parts
 from .patterns import apply_patterns, take_patterns
-from .planner import _to_parent, followup_plan, fresh_plan, read_parts
+from .planner import _to_parent, followup_plan, fresh_plan, read_parts, row_with_extreme
 from .reading import describe
 from .relations import (
     check_relations,
@@ -1453,8 +1453,12 @@ def _plan(
                 plan = _relabel(model, plan, lang)
             return _finish(plan), parts, True, ctx
     ctx = _fresh_ctx(model, tokens, lang)
+    # "the birth date of the player with the lowest earnings": one row's columns
+    parts = row_with_extreme(ctx)
     try:
-        parts = read_parts(ctx)
+        if parts is None:
+            ctx = _fresh_ctx(model, tokens, lang)
+            parts = read_parts(ctx)
     except NeedsFact:
         ctx = _fresh_ctx(model, tokens, lang)
         try:

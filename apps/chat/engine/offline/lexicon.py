@@ -285,6 +285,8 @@ ASC_PHRASES = phrases(
     """
     de menor a mayor | ascendente | ascending | asc | lowest to highest | smallest to largest |
     least to most | ascending order | in ascending order | orden ascendente | en orden ascendente
+    | de forma ascendente | de manera ascendente | en forma ascendente | ordered ascending
+    | ordered in ascending order
     """
 )
 # The rows' own text in the order of the alphabet: a sort of a text column, ascending unless
@@ -293,13 +295,27 @@ ALPHA_PHRASES = phrases(
     """
     alphabetical order | in alphabetical order | alphabetically | alphabetical | alphabetic order
     | orden alfabetico | en orden alfabetico | alfabeticamente | por orden alfabetico
+    | lexicographical order | in lexicographical order | lexicographic order | lexicographically
+    | orden lexicografico | en orden lexicografico | de forma alfabetica | de manera alfabetica
+    """
+)
+# The same order backwards ("in reverse alphabetical order"): the text column descending.
+REVERSE_ALPHA_PHRASES = phrases(
+    """
+    reverse alphabetical order | in reverse alphabetical order | reversed alphabetical order
+    | in reversed alphabetical order | reverse alphabetically | reverse lexicographical order
+    | in reverse lexicographical order | reversed lexicographical order
+    | in reversed lexicographical order | reverse lexicographic order
+    | orden alfabetico inverso | en orden alfabetico inverso | orden alfabetico invertido
+    | en orden alfabetico invertido | orden lexicografico inverso | en orden lexicografico inverso
     """
 )
 DESC_PHRASES = phrases(
     """
     de mayor a menor | descendente | descending | desc | highest to lowest | largest to smallest
     | most to least | descending order | in descending order | orden descendente |
-    en orden descendente
+    en orden descendente | de forma descendente | de manera descendente | en forma descendente
+    | ordered descending | ordered in descending order
     """
 )
 

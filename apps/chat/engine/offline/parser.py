@@ -1507,9 +1507,20 @@ def _agg_targets(ctx: Context, i: int) -> list[int]:
         m = ctx.mentions[j] if 0 <= j < len(ctx.mentions) else None
         if m is not None and m.kind == "time" and m.time.kind == "grain":
             j += step
+        if step == 1 and m is not None and m.kind == "count" and _number_column(ctx, j + 1):
+            j += 1  # "the maximum number of final tables made": a column that is a number of …
         if 0 <= j < len(ctx.mentions):
             found.append(j)
     return found
+
+
+def _number_column(ctx: Context, j: int) -> bool:
+    """Mention `j` names only numeric columns (no table): "number of <it>" is the column."""
+    m = schema_mention(ctx, j)
+    if m is None or m.has("table") or m.has("metric") or is_value(ctx, j):
+        return False
+    columns = m.of("column")
+    return bool(columns) and all(column_kind(ctx, e) == "number" for e in columns)
 
 
 def column_kind(ctx: Context, e: Entry) -> str:

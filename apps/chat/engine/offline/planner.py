@@ -84,8 +84,12 @@ def _implied_metrics(ctx: Context, slots: list[MetricSlot]) -> None:
     if nouns:
         money = any(_names_revenue(ctx, i) for i in nouns)
         ctx.noun_key = ms.revenue_key(model) if money else ms.fact_count_key(model)
-    listed = (ctx.has("list") or _opens_a_listing(ctx)) and not ctx.has(
-        "count", "most", "least", "rank", "group", "howmuch", "sell", "sold", "agg", "share"
+    listed = (
+        (ctx.has("list") or _opens_a_listing(ctx))
+        and not ctx.has("count", "most", "least", "rank", "howmuch", "sell", "sold", "agg", "share")
+        and not any(
+            m.kind == "group" and not _sorted_by_value(ctx, k) for k, m in enumerate(ctx.mentions)
+        )  # "ordered descending by value" groups nothing
     )
     if listed and nouns and not slots and not any(_names_revenue(ctx, i) for i in nouns):
         return  # "list all orders shipped to Germany": the orders themselves, not a count
@@ -677,6 +681,123 @@ def _owner_of_the_row(
     return {owner}
 
 
+_ITS = lx.words("its their su sus")
+
+
+def row_with_extreme(ctx: Context) -> Parts | None:
+    """ "What is the birth date of the poker player with the lowest earnings?", "the money
+    rank of the tallest poker player" (read "the highest height poker player"), "la fecha de
+    nacimiento del jugador con las menores ganancias", "the smallest version number and its
+    template type code": the columns asked (one or several, joined by "and") of the one row of
+    a table (named in the singular, or the ranked column's own) picked by a superlative of a
+    numeric column, where every column (shown or ranked) is the row's own or one of a row it
+    refers to (many rows to one: each row has one value). Nothing else may be said. Returns
+    those rows sorted, one kept (`ORDER BY … LIMIT 1`), or None when the question is not this."""
+    model = ctx.model
+    resolve_weak_values(ctx)  # "What is …": not the code 'IS'
+    if ctx.unread:
+        return None
+    said = [i for i in range(len(ctx.mentions)) if i not in ctx.rejected]
+    mentions = [ctx.mentions[i] for i in said]
+    k = 0
+    while k < len(mentions) and mentions[k].kind == "list":
+        k += 1
+    if k < len(mentions) and mentions[k].kind in ("most", "least"):
+        found = _its_columns(ctx, mentions, k)
+        if found is None:
+            return None
+        sup, ranked, shown = found
+        row = None
+    else:
+        shown = [k]
+        while k + 2 < len(mentions) and mentions[k + 1].kind == "conj":
+            k += 2
+            shown.append(k)
+        rest = [m.kind for m in mentions[k + 1 :]]
+        if rest[:1] == ["schema"] and rest[-2:] in (["most", "schema"], ["least", "schema"]):
+            row, ranked, sup = k + 1, len(mentions) - 1, len(mentions) - 2
+            if any(kind not in ("with", "exist") for kind in rest[1:-2]):
+                return None
+        elif rest in (["most", "schema", "schema"], ["least", "schema", "schema"]):
+            row, ranked, sup = k + 3, k + 2, k + 1
+        else:
+            return None
+    if any(
+        mentions[i].kind != "schema" or is_value(ctx, said[i])
+        for i in [*shown, ranked, *([row] if row is not None else [])]
+    ):
+        return None
+    if row is not None:
+        rows = mentions[row]
+        best = max((e.quality for e in rows.entries), default=0)
+        tables = {e.ref[0] for e in rows.of("table") if e.quality == best}
+        plural = rows.plural or ctx.tokens[rows.end - 1].norm.endswith("s")
+        if plural:
+            return None  # "the birth dates of the players with …": how many rows is not said
+    else:  # "the smallest version number and its …": the ranked column's own rows
+        best = max((e.quality for e in mentions[ranked].of("column")), default=0)
+        tables = {e.ref[0] for e in mentions[ranked].of("column") if e.quality == best}
+    if len(tables) != 1 or any(mentions[i].has("table") for i in shown):
+        return None
+    (table,) = tables
+
+    def reached(entries: list[Entry]) -> list[Entry]:
+        own = [e for e in entries if e.ref[0] == table or _to_parent(model, table, e.ref[0])]
+        best = max((e.quality for e in own), default=0)
+        own = [e for e in own if e.quality == best]
+        # "its template type code": the row's own column before the one it refers to
+        return [e for e in own if e.ref[0] == table] or own
+
+    listing = []
+    for i in shown:
+        found = reached(mentions[i].of("column"))
+        if len({e.ref for e in found}) != 1:
+            return None  # not a column of the row, or two of them
+        listing.append(ColumnRef(*found[0].ref))
+    found = reached(mentions[ranked].of("column"))
+    if (
+        mentions[ranked].has("table")
+        or len({e.ref for e in found}) != 1
+        or column_kind(ctx, found[0]) != "number"
+    ):
+        return None
+    parts = Parts(base=table, listing_table=table)
+    parts.listing = list(dict.fromkeys(listing))
+    parts.listing_order = ColumnRef(*found[0].ref)
+    parts.order = Order(0, mentions[sup].kind == "most")
+    parts.limit = 1
+    ctx.used.update(said)
+    ctx.notes.append("the row with the extreme value")
+    return parts
+
+
+def _its_columns(
+    ctx: Context, mentions: list[Mention], sup: int
+) -> tuple[int, int, list[int]] | None:
+    """ "the smallest version number and its template type code", "the lowest version number,
+    along with its corresponding template type code": (superlative, ranked column, the columns
+    shown: the ranked one, then those said after "its"), or None."""
+    ranked = sup + 1
+    if ranked + 1 >= len(mentions) or mentions[ranked + 1].kind not in ("conj", "with"):
+        return None
+    shown = [ranked]
+    k = ranked + 2
+    while k < len(mentions):
+        shown.append(k)
+        if k + 2 < len(mentions) and mentions[k + 1].kind == "conj":
+            k += 2
+            continue
+        if k + 1 != len(mentions):
+            return None
+        break
+    if len(shown) < 2:  # noqa: PLR2004
+        return None
+    between = ctx.tokens[mentions[ranked].end : mentions[shown[1]].start]
+    if not any(t.norm in _ITS for t in between):
+        return None  # "the smallest population and area": both the smallest, perhaps
+    return sup, ranked, shown
+
+
 def _same_rows(model, table: str) -> set[str]:  # noqa: ANN001
     """The table and those joined to it one to one (a foreign key from one primary key to the
     other: `cars_data.Id` → `car_names.MakeId`): their columns are columns of the same rows."""
@@ -1203,6 +1324,8 @@ def _read_dimensions(ctx: Context, parts: Parts, slots: list[MetricSlot]) -> Non
             continue
         elif m.kind != "group":
             continue
+        if i + 1 >= len(ctx.mentions) and _sorted_by_value(ctx, i):
+            continue  # "ordered descending by value": the listing sorts by itself
         if _each_refers_back(ctx, parts, i) or _each_listed_row(ctx, parts, i):
             continue
         if i + 1 >= len(ctx.mentions):
@@ -1252,6 +1375,8 @@ def _read_dimensions(ctx: Context, parts: Parts, slots: list[MetricSlot]) -> Non
                     parts.dims.append(ref)
                 parts.dims_said = True
                 ctx.used.add(j)
+            elif target.kind == "schema" and _sorts_the_listing(ctx, parts, i, j):
+                break  # "sort employee names by their age": the rows, sorted (`_listing_sorted`)
             elif target.kind == "schema" and _measure_only(ctx, j):
                 # "top 3 clientes por importe": ranked by a numeric column
                 numeric = [e for e in target.of("column") if column_kind(ctx, e) == "number"]
@@ -1329,6 +1454,22 @@ def _antecedent(ctx: Context, parts: Parts, j: int) -> bool:
     if j > 0 and ctx.mentions[j - 1].kind == "count":
         return False
     return not any(e.ref[0] == parts.base for e in ctx.mentions[j].of("table"))
+
+
+def _sorts_the_listing(ctx: Context, parts: Parts, i: int, j: int) -> bool:
+    """ "Sort employee names by their age", "ordena los nombres por edad": "by" (mention `i`)
+    right after a sort word or a listing's rows, before a numeric column of the listed table
+    (mention `j`), with nothing measured and nothing ranked, sorts the rows listed."""
+    if parts.metrics or not parts.listing_table or parts.dims:
+        return False
+    if not ctx.has("order", "dir") or ctx.has("most", "least", "rank", "count"):
+        return False
+    if not any(m.kind in ("order", "dir") for m in ctx.mentions[:i]) and not (
+        i > 0 and ctx.mentions[i - 1].kind == "dir"
+    ):
+        return False
+    columns = _best_columns(ctx.mentions[j], parts.listing_table)
+    return bool(columns) and all(_sortable(ctx, e) for e in columns)
 
 
 _FOR_EACH = lx.words("for per across para")
@@ -1428,6 +1569,8 @@ def _read_order(
         if m.kind in ("dir", "order"):
             if m.kind == "dir" and m.value == "alpha":
                 direction = False if direction is None else direction
+            elif m.kind == "dir" and m.value == "alpha_desc":  # "in reverse alphabetical order"
+                direction = True
             elif m.kind == "dir":
                 direction = m.value == "desc"
             ranked = True
@@ -1435,6 +1578,11 @@ def _read_order(
                 subject = _rank_subject(ctx, k)
     if not ranked:
         return
+    alphabetical = any(m.kind == "dir" and m.value in ("alpha", "alpha_desc") for m in ctx.mentions)
+    if alphabetical and parts.implied and parts.metrics and not followup:
+        # "what details about students in alphabetical order": rows in the order of their
+        # text, never a count nobody asked for sorted
+        raise Unclear(Clarify.GENERIC, " ".join(t.text for t in ctx.tokens))
     if not parts.metrics and not followup and _listing_sorted(ctx, parts, direction):
         return  # "the names of the conductors in ascending order of age": the rows, sorted
     if subject is not None:
@@ -1496,7 +1644,7 @@ def _listing_sorted(ctx: Context, parts: Parts, direction: bool | None) -> bool:
         return False
     if ctx.has("most", "least", "rank", "count"):
         return False
-    if any(m.kind == "dir" and m.value == "alpha" for m in ctx.mentions):
+    if any(m.kind == "dir" and m.value in ("alpha", "alpha_desc") for m in ctx.mentions):
         return _listing_alphabetical(ctx, parts, direction)
     candidates = [
         i
@@ -1506,19 +1654,76 @@ def _listing_sorted(ctx: Context, parts: Parts, direction: bool | None) -> bool:
         and not is_value(ctx, i)
         and not m.has("table")
         and m.of("column")
-        and all(
-            e.ref[0] == parts.listing_table and column_kind(ctx, e) == "number"
-            for e in m.of("column")
-        )
+        and (own := _best_columns(m, parts.listing_table))
+        and all(_sortable(ctx, e) for e in own)
     ]
+    if not candidates:
+        return _sorted_by_itself(ctx, parts, direction)
     if len(candidates) != 1:
         return False
     i = candidates[0]
-    table, column = pick_numeric(ctx, i, list(ctx.mentions[i].of("column")))
+    table, column = pick_numeric(ctx, i, _best_columns(ctx.mentions[i], parts.listing_table))
     ctx.used.add(i)
     parts.listing_order = ColumnRef(table, column)
+    if parts.distinct and not ctx.has("distinct"):
+        # "the episodes ordered by rating", "the record companies of the orchestras sorted by
+        # the year they were founded": each row in that order, not the different values
+        parts.distinct = False
     parts.order = Order(0, direction if direction is not None else False)
     return True
+
+
+def _sortable(ctx: Context, e: Entry) -> bool:
+    """A column rows are sorted by as said: a number, or a date stored as one (a DATE or
+    TIMESTAMP column; dates written as text, 'November14,2008', sort as text, not in time)."""
+    if column_kind(ctx, e) == "number":
+        return True
+    info = ctx.model.catalog.table(e.ref[0])
+    column = info.column(e.ref[1]) if info is not None else None
+    kind = column.type.upper() if column is not None else ""
+    return column_kind(ctx, e) == "date" and ("DATE" in kind or "TIME" in kind)
+
+
+def _best_columns(m: Mention, table: str | None = None) -> list[Entry]:
+    """The column entries of a mention read best ("ratings": the `Rating` column by its name,
+    not a `18_49_Rating_Share` that only shares a word with it); with `table`, only that
+    table's ("ordered by their last update": the listed rows' own)."""
+    columns = [e for e in m.of("column") if table is None or e.ref[0] == table]
+    best = max((e.quality for e in columns), default=0)
+    return [e for e in columns if e.quality == best]
+
+
+_BY_ITSELF = lx.words("value values valor valores")
+
+
+def _sorted_by_itself(ctx: Context, parts: Parts, direction: bool | None) -> bool:
+    """ "List the earnings of poker players in descending order", "the earnings, ordered
+    descending by value": one column listed and sorted with no other column said after the
+    order words is sorted by itself. Several columns listed: which one sorts is not said."""
+    columns = list(dict.fromkeys(parts.listing))
+    if len(columns) != 1 or parts.distinct:
+        return False
+    first = next(k for k, m in enumerate(ctx.mentions) if m.kind in ("order", "dir"))
+    for k in range(first + 1, len(ctx.mentions)):
+        m = ctx.mentions[k]
+        if m.kind in ("dir", "order"):
+            continue
+        if m.kind == "group" and _sorted_by_value(ctx, k):
+            ctx.used.add(k)  # "ordered descending by value"
+            continue
+        return False
+    parts.listing_order = columns[0]
+    parts.order = Order(0, direction if direction is not None else False)
+    return True
+
+
+def _sorted_by_value(ctx: Context, k: int) -> bool:
+    """ "ordered descending by value": "by" (mention `k`), after a sort word, then only
+    "value(s)" to the end: the values listed themselves."""
+    if k + 1 != len(ctx.mentions) or not any(m.kind in ("order", "dir") for m in ctx.mentions[:k]):
+        return False
+    rest = [t for t in ctx.tokens[ctx.mentions[k].end :] if t.kind == "word"]
+    return len(rest) == 1 and rest[0].norm in _BY_ITSELF
 
 
 def _listing_alphabetical(ctx: Context, parts: Parts, direction: bool | None) -> bool:

@@ -50,6 +50,8 @@ def _marker_table() -> dict[tuple[str, ...], tuple[str, object]]:
         put(phrase, "dir", "asc")
     for phrase in lx.DESC_PHRASES:
         put(phrase, "dir", "desc")
+    for phrase in lx.REVERSE_ALPHA_PHRASES:
+        put(phrase, "dir", "alpha_desc")
     for phrase in lx.ALPHA_PHRASES:
         put(phrase, "dir", "alpha")
     for phrase, op in lx.AVERAGE_CMP.items():
@@ -166,6 +168,16 @@ def _next_is_number(tokens: list[Token], i: int) -> bool:
         tokens[i].kind == "number"
         or (tokens[i].norm in lx.NUMBER_WORDS and tokens[i].norm not in lx.STOPWORDS)
     )
+
+
+def _in_aggregate_list(tokens: list[Token], i: int) -> bool:
+    """Whether the aggregate word at `i` is one of a list of them ("average, minimum and
+    maximum", "el promedio y el máximo"): the next word, past "and"/"y" and an article, is
+    another aggregate word."""
+    k = i + 1
+    while k < len(tokens) and tokens[k].norm in ("and", "y", "e", "the", "el", "la"):
+        k += 1
+    return k < len(tokens) and k > i and tokens[k].norm in lx.AGG_WORDS
 
 
 def _order_noun(tokens: list[Token], i: int, marker: tuple | None) -> bool:
@@ -581,6 +593,12 @@ def scan(model: SemanticModel, tokens: list[Token]) -> tuple[list[Mention], list
         if schema_len == 1 and not marker and _participle_before_agent(model, tokens, i):
             i += 1  # "the company shared by the most orchestras": a verb, not `share`
             continue
+        if marker and marker[1] in ("most", "least") and schema_len == marker_len:
+            after, after_entries = _schema_at(model, tokens, i + schema_len)
+            if after and any(e.kind == "column" for e in after_entries):
+                schema_len = 0  # "with the highest capacity": not a column called `Highest`
+        if marker and marker[1] == "agg" and _in_aggregate_list(tokens, i):
+            schema_len = 0  # "the average, minimum and maximum age": not a column `Average`
         if marker and marker[1] == "neg" and _only_weak_values(tokens, i, schema_len, entries):
             schema_len = 0  # "que no hablan": a negation, not the country code 'NO'
         if schema_len and (

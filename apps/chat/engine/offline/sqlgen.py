@@ -192,6 +192,9 @@ class _Builder:
             *(d.table for d in p.date_parts),
             *([p.time_column.table] if p.time_column and p.grain else []),
             *(c.table for c in p.listing),
+            # "the money rank of the tallest player": rows sorted by a column of the row they
+            # refer to
+            *([p.listing_order.table] if p.listing and p.listing_order is not None else []),
             *(f.table for f in p.share_of),
             *(f.table for f in p.share_numeric),
         ]
