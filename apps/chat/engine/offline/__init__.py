@@ -154,6 +154,7 @@ def _interpret(
             tokens = rewritten
             mentions, unmapped = scan(model, tokens)
     year_read: tuple[YearVerb, ...] = ()
+    before_verbs = mentions  # the words around the relation verb, as the question put them
     related = relation_verbs(model, tokens, mentions, unmapped)
     if related is not None:  # "countries that speak English": the verb is the join
         tokens = related.tokens
@@ -186,6 +187,7 @@ def _interpret(
             _entity_rows(model, tokens, mentions)
             or related_rows(model, tokens, mentions, related)
             or rows_without(model, tokens, mentions)
+            or _rows_except(model, tokens, mentions)
         )
         if having_rows is not None:  # "clientes que nunca compraron en Online" -> "ventas … Online"
             tokens = having_rows.tokens
@@ -215,6 +217,8 @@ def _interpret(
     request = schema_request(ctx)
     if request is not None and unmapped and not ctx.has("meaning", "values", "join"):
         request = None  # "DROP TABLE ventas" is not a question about the table
+    if request is not None and _meaning_word_in_unknown_name(ctx, unmapped):
+        request = None  # "the channel that has high definition TV": a name, asked back
     if request is not None:
         # Data questions to offer if the documents do not answer (the pipeline then clarifies).
         offered = ()
@@ -264,15 +268,22 @@ def _interpret(
         if than is not None:
             plan = than.apply(plan, model)
         if having_rows is not None:
+            if literals:  # "no address with line 1 'X'": a condition on the rows looked for
+                plan = apply_literals(plan, literals, model)
+                if plan is None:
+                    raise Unclear(Clarify.UNKNOWN_VALUE, literals[0].value)
+                literals = []
             plan = having_rows.listing(plan, model)
         if related is not None:  # the plan answers the relation the verb said, or ask
-            check_relations(plan, model, related)
+            check_relations(plan, model, related, before_verbs)
             plan = read_as(plan, related)  # joined through the foreign key the verb chose
         plan = negate_flag_pairs(plan, model)
         plan = alternatives_on_one_column(plan, said[0])  # "in 2014 or 2015": either value
         check_year_verbs(plan, year_read)
         _check_largest_of_rows(plan, mentions, model)
+        _check_sum_of_each_group_row(plan, model)
         _check_size_of_one_row(plan, mentions)
+        _check_summed_attribute(plan, model)
         if groups_counted:
             if not plan.having or not plan.dimensions:
                 raise Unclear(Clarify.NUMERIC_FILTER)
@@ -288,6 +299,8 @@ def _interpret(
         plan = plan.with_changes(hidden_metrics=())
         if previous is None:  # a follow-up ("solo Online") keeps the grouping it had
             plan = drop_constant_dimensions(plan)
+            _check_name_asked(plan, lx.tokenize(question, lang))
+        _check_echoed_value(plan)
         plan = hide_qualifier_measures(plan, model, *said)
         plan = people_shown_whole(plan, model, read.mentions)
         sql = compile_sql(plan, model)
@@ -359,7 +372,61 @@ _WORD_REWRITES = (
     lambda _model, tokens, _mentions, unmapped: only_one(tokens, unmapped),
     code_word_before_value,  # "templates with the code PP" -> "… the template type code PP"
     demonym_values,  # "French singers" -> "France singers": the value the adjective pertains to
+    # "shops selling less than 3000 products" -> "shops with less than 3000 products"
+    lambda model, tokens, mentions, unmapped: _verb_before_own_column(
+        model, tokens, mentions, unmapped
+    ),
 )
+
+_TRADE_KINDS = frozenset({"sold", "sell", "buy"})
+
+
+def _verb_before_own_column(
+    model: SemanticModel, tokens: list[lx.Token], mentions: list, unmapped: list[str]
+) -> list[lx.Token] | None:
+    """ "shops selling less than 3000 products", "tiendas que venden más de 3000 productos": one
+    verb between a table and a comparison of a number with a numeric column of that same table
+    (its `Number_products`) says only that the rows have that much: read as "with". A verb before
+    another table's column, or more than one word, is left as it was."""
+    for k in range(len(mentions) - 4):
+        table, verb, cmp, number, column = mentions[k : k + 5]
+        if table.kind != "schema" or not table.has("table") or table.has("value"):
+            continue
+        if (cmp.kind, number.kind, column.kind) != ("cmp", "number", "schema"):
+            continue
+        said = verb.kind in _TRADE_KINDS or (verb.kind == "schema" and verb.text in unmapped)
+        if not said or verb.end - verb.start != 1 or verb.start != table.end:
+            continue
+        if cmp.start != verb.end or column.start != number.end:
+            continue
+        mine = {e.ref[0] for e in table.of("table")}
+        own = [
+            e.ref
+            for e in column.of("column")
+            if e.ref[0] in mine and (c := model.column(*e.ref)) is not None and c.kind == "number"
+        ]
+        if len(own) != 1 or column.has("table") or column.has("value"):
+            continue
+        first = tokens[verb.start]
+        word = "con" if first.lang == "es" else "with"
+        said_with = replace(first, text=word, norm=word, key=lx.word_key(word, first.lang))
+        return [*tokens[: verb.start], said_with, *tokens[verb.end :]]
+    return None
+
+
+def _meaning_word_in_unknown_name(ctx: Context, unmapped: list[str]) -> bool:
+    """ "high definition TV", "short description field": a word that asks what something
+    means ("definition", "description") said right after a word nothing could read is part of
+    a name the catalog does not hold, not a question about the schema; the question is asked
+    back naming the unknown words."""
+    unknown = {lx.fold(word) for word in unmapped}
+    for m in ctx.mentions:
+        if m.kind != "meaning" or m.start == 0:
+            continue
+        before = ctx.tokens[m.start - 1]
+        if lx.fold(before.text) in unknown and before.norm not in lx.STOPWORDS:
+            return True
+    return False
 
 
 def _columns_before(read: Context, plan: QueryPlan, model: SemanticModel) -> dict:
@@ -805,12 +872,62 @@ def _both_columns(tokens: list[lx.Token], mentions: list) -> list[lx.Token] | No
     for i, token in enumerate(tokens[:-2]):
         if token.norm not in _BOTH:
             continue
-        said = next((m for m in mentions if m.start == i + 1), None)
+        at = i + 1
+        while at < len(tokens) - 1 and tokens[at].norm in _COLUMN_ARTICLES:
+            at += 1  # "show both the name and the id"
+        said = next((m for m in mentions if m.start == at), None)
         if said is None or said.kind != "schema" or not said.has("column") or said.has("value"):
             return None
         if said.end >= len(tokens) or tokens[said.end].norm not in _AND:
             return None
         return [*tokens[:i], *tokens[i + 1 :]]
+    return None
+
+
+_EXCEPT = lx.words("except excepto salvo exceptuando")
+_EXCEPT_FOR = lx.words("for para a")
+_EXCEPT_ARTICLES = lx.words("the los las")
+_EXCEPT_HAVING = {
+    "en": (("having",), ("with",), ("that", "have"), ("which", "have"), ("who", "have")),
+    "es": (("con",), ("que", "tienen"), ("que", "tengan")),
+}
+
+
+def _rows_except(model: SemanticModel, tokens: list[lx.Token], mentions: list):  # noqa: ANN202
+    """ "all stadiums except for stadiums having a concert in 2014", "todos los estadios
+    excepto los estadios con un concierto en 2014": the rows of a table but those that have
+    related rows are the rows with none (`rows_without`): read as "stadiums without a concert
+    in 2014". Only when the table is named again right after the except word, then a word
+    saying "having"; anything else ("films longer than 100, except those who cost …": a
+    condition on the rows themselves) is left as it was (asked back)."""
+    for k, m in enumerate(mentions[:-1]):
+        if m.kind != "neg" or tokens[m.start].norm not in _EXCEPT or k == 0:
+            continue
+        before = mentions[k - 1]
+        i = m.end
+        while i < len(tokens) and tokens[i].norm in _EXCEPT_FOR | _EXCEPT_ARTICLES:
+            i += 1
+        tables = {e.ref[0] for e in before.of("table")}
+        if before.kind != "schema" or not tables or i >= len(tokens):
+            return None
+        if tokens[i].norm in _THOSE:  # "except those having …": the rows named before
+            end = i + 1
+        else:
+            again = next((n for n in mentions if n.start == i), None)
+            if again is None or again.kind != "schema" or again.has("value"):
+                return None
+            if tables != {e.ref[0] for e in again.of("table")}:
+                return None
+            end = again.end
+        lang = "es" if tokens[m.start].lang == "es" else "en"
+        norms = tuple(t.norm for t in tokens[end:])
+        said = next((h for h in _EXCEPT_HAVING[lang] if norms[: len(h)] == h), None)
+        if said is None or before.end != m.start:
+            return None
+        word = "sin" if lang == "es" else "without"
+        without = replace(tokens[m.start], text=word, norm=word, key=lx.word_key(word, lang))
+        rewritten = [*tokens[: m.start], without, *tokens[end + len(said) :]]
+        return rows_without(model, rewritten, scan(model, rewritten)[0])
     return None
 
 
@@ -831,6 +948,7 @@ def _rows_of_a_table(tokens: list[lx.Token], mentions: list) -> list[lx.Token] |
 
 
 _NEVER = lx.words("never nunca jamas")
+_COLUMN_ARTICLES = lx.words("the el la los las")
 _ANY = lx.words("any ningun ninguna ninguno")
 _BOTH = lx.words("both ambos ambas")
 _AND = lx.words("and y e")
@@ -995,19 +1113,32 @@ def _both_halves(
     (`QueryPlan.also_in`). "those" in the second half is the first half's noun. None when the
     question is not so split or a half is not read as such a listing."""
     at = next((i for i, t in enumerate(tokens) if t.norm in _BOTH_WORDS), None)
-    if at is None or at == 0 or at + 1 >= len(tokens):
+    shared = _shared_by(question, tokens) if at is None else None
+    if shared is not None:  # "the citizenship shared by singers born before 1945 and after …"
+        head_end, at = shared
+        joined = "y" if tokens[at].lang == "es" else "and"
+        head = question[: tokens[head_end].start] + ("de " if joined == "y" else "of ")
+    elif at is None or at == 0 or at + 1 >= len(tokens):
         return None
-    joined = _BOTH_WORDS[tokens[at].norm]
+    else:
+        joined = _BOTH_WORDS[tokens[at].norm]
+        head = question[: tokens[at].start]
     conj = next((i for i in range(at + 2, len(tokens)) if tokens[i].norm == joined), None)
     if conj is None or conj + 1 >= len(tokens):
         return None
     if any(t.norm in _BOTH_WORDS for t in tokens[conj:]):
         return None
     noun = next((m for m in mentions if m.kind == "schema" and at < m.start < conj), None)
-    head = question[: tokens[at].start]
     first = question[tokens[at + 1].start : tokens[conj - 1].end]
     rest = tokens[conj + 1 :]
     second = question[rest[0].start :]
+    # "… founded before 2003 and after 2003": the second half says only its condition; the
+    # words of the first half before its own condition of that kind are said of it too
+    opens = next((m for m in mentions if m.start == conj + 1), None)
+    if opens is not None and opens.kind in ("time", "cmp"):
+        last = [m for m in mentions if m.kind == opens.kind and at < m.start < conj]
+        if last and last[-1].start > at + 1:
+            second = question[tokens[at + 1].start : tokens[last[-1].start].start] + second
     if rest[0].norm in _THOSE or (
         len(rest) > 1 and rest[0].norm in ("the", "los", "las") and rest[1].norm == "ones"
     ):
@@ -1022,7 +1153,7 @@ def _both_halves(
     if one.route != "SQL" or two.route != "SQL" or one.plan is None or two.plan is None:
         return None
     a, b = one.plan, two.plan
-    if len(a.listing) != 1 or a.listing != b.listing or a.table != b.table:
+    if not a.listing or a.listing != b.listing or a.table != b.table:
         return None
     if a.metrics or b.metrics or a.dimensions or b.dimensions or a.limit or b.limit:
         return None
@@ -1030,8 +1161,15 @@ def _both_halves(
         return None
     ref = a.listing[0]
     info = model.tables.get(ref.table)
-    if info is None or ref.column == info.display or ref.column in info.key:
-        return None  # the rows themselves: "both A and B" of one row is each condition
+    if info is None:
+        return None
+    if len(a.listing) > 1 or ref.column == info.display or ref.column in info.key:
+        # the rows themselves: "stadiums that had concerts in both 2014 and 2015" keeps the
+        # rows that have related rows of each half; "both A and B" of one row's own columns is
+        # each condition (not this)
+        b = _rows_of_both(a, b, model)
+        if b is None:
+            return None
     conditions = (a.filters, a.numeric_filters, a.time_range)
     if conditions == (b.filters, b.numeric_filters, b.time_range) or not any(conditions):
         return None
@@ -1049,6 +1187,49 @@ def _both_halves(
         notes=(*one.notes, *two.notes),
         reading=describe(plan, model, one.lang),
     )
+
+
+_SHARED = lx.words("shared compartido compartida compartidos compartidas")
+_SHARED_BY = lx.words("by por")
+_SHARED_BEFORE = lx.words("that which are is were was que son es fue fueron")
+
+
+def _shared_by(question: str, tokens: list[lx.Token]) -> tuple[int, int] | None:
+    """(where the head ends, the position of "by") of "the X (that are) shared by …", "los X
+    compartidos por …": the values the rows after it share, as "both" says; None if not said.
+    The verb may have been read already as the link between the two (`relation_verbs`): it is
+    then looked for in the question's text right before "by"."""
+    for i in range(1, len(tokens) - 1):
+        if tokens[i].norm not in _SHARED_BY:
+            continue
+        between = lx.fold(question[tokens[i - 1].end : tokens[i].start]).split()
+        if tokens[i - 1].norm in _SHARED:
+            start = i - 1
+        elif between and between[-1] in _SHARED:
+            start = i
+        else:
+            continue
+        while start > 1 and tokens[start - 1].norm in _SHARED_BEFORE:
+            start -= 1
+        return start, i
+    return None
+
+
+def _rows_of_both(a: QueryPlan, b: QueryPlan, model: SemanticModel) -> QueryPlan | None:
+    """The second half as the keys of the rows it keeps, when both halves list the rows of
+    one table (by their label, key or several columns) by conditions on other tables only (its
+    related rows: "concerts in 2014"), and the table has a one-column key; else None."""
+    info = model.tables.get(a.table)
+    if info is None or len(info.key) != 1 or any(c.table != a.table for c in a.listing):
+        return None
+    for plan in (a, b):
+        said = [f.table for f in (*plan.filters, *plan.numeric_filters)]
+        said += [d.table for d in plan.date_parts]
+        if plan.time_range is not None:
+            said.append(plan.time_range.table)
+        if not said or a.table in said:
+            return None
+    return b.with_changes(listing=(ColumnRef(a.table, info.key[0]),))
 
 
 def _said_conditions(plan: QueryPlan) -> tuple[int, int, int, int]:
@@ -1157,12 +1338,96 @@ def _check_largest_of_rows(plan: QueryPlan, mentions: list, model: SemanticModel
             raise Unclear(Clarify.LARGEST_OF_ROWS, said.text)
 
 
+def _check_sum_of_each_group_row(plan: QueryPlan, model: SemanticModel) -> None:
+    """ "the name and capacity of the stadium with the most concerts": a column of the grouped
+    rows' own table (one value per group: a stadium's capacity), summed over the rows of another
+    table joined to each group (its concerts), is that value times the number of rows, which
+    nobody asks for. Asked back, naming the column."""
+    if not plan.dimensions or plan.listing:
+        return
+    grouped = {d.table for d in plan.dimensions if d.table != plan.table}
+    for metric in plan.metrics:
+        if not metric.key.startswith("agg:sum:"):
+            continue
+        table, _, column = metric.key.removeprefix("agg:sum:").partition(".")
+        info = model.tables.get(table)
+        if table not in grouped or info is None:
+            continue
+        naming = {*info.key, info.display}
+        if not any(d.table == table and d.column in naming for d in plan.dimensions):
+            continue
+        path = model.path(plan.table, table) or ()
+        held = {(fk.table, fk.column, fk.ref_table) for fk in model.catalog.foreign_keys}
+        if path and all((a, a_col, b) in held for a, a_col, b, _b_col in path):
+            raise Unclear(Clarify.UNUSED_WORD, column)  # each row of the group repeats it
+
+
 # Superlatives of size: said of one row of a table ("the largest order", "el pedido más
 # grande"), never its number.
 _SIZE_OF_ONE = frozenset({"largest", "biggest", "smallest", "mayor", "menor"})
 _SIZE_OF_ONE_AFTER = frozenset(
     {"mas grande", "mas pequeno", "mas pequena", "mas grandes", "mas pequenos", "mas pequenas"}
 )
+
+
+def _check_echoed_value(plan: QueryPlan) -> None:
+    """ "the name of the series that has the episode 'X'": when every column listed is one an
+    equality filter pins to the one value said, the answer would only say that value back; the
+    question asks for something else (a column the reading missed): asked back."""
+    if plan.metrics or not plan.listing or plan.rows_plan is not None:
+        return
+    pinned = {
+        (f.table, f.column): f.values[0]
+        for f in plan.filters
+        if f.op in ("=", "said", "in") and len(f.values) == 1
+    }
+    said = [pinned.get((c.table, c.column)) for c in plan.listing]
+    if all(v is not None for v in said):
+        raise Unclear(Clarify.ECHOED_VALUE, str(said[0]))
+
+
+def _check_name_asked(plan: QueryPlan, tokens: list) -> None:
+    """ "What is the name of the series that has the episode X?": a question asking for a name
+    answered by a figure alone (no row, no group: a count the table's noun implied) drops
+    what it asks; asked back naming the word. "How many names …" counts them; "whose name is"
+    filters."""
+    if plan.listing or plan.dimensions or not plan.metrics:
+        return
+    for k, token in enumerate(tokens):
+        if token.norm not in lx.LABEL_NAME_WORDS or k + 1 >= len(tokens):
+            continue
+        if tokens[k + 1].norm not in ("of", "de", "del"):
+            continue  # "whose name is X", "with the name X": a condition, not what is asked
+        if k == 0 or tokens[k - 1].norm not in _THE:
+            continue  # "the different family names": a column's own words
+        if {t.norm for t in tokens[:k]} & (lx.COUNT_WORDS | _HOW_MANY):
+            continue
+        raise Unclear(Clarify.UNUSED_WORD, token.text)
+
+
+_HOW_MANY = lx.words("many number numero cuantos cuantas count")
+_THE = lx.words("the el la los las")
+
+
+def _check_summed_attribute(plan: QueryPlan, model: SemanticModel) -> None:
+    """ "the name and capacity of the stadium with the most concerts": a number of the grouped
+    rows' own table (a stadium's capacity) added up over the rows joined to each (its concerts)
+    is that number times their count, never what was asked: the number is shown with each row
+    or summed over other rows. Asked back, naming the column."""
+    if plan.table is None or plan.listing or not plan.dimensions:
+        return
+    grouped = {d.table for d in plan.dimensions if d.table != plan.table}
+    for metric in plan.metrics:
+        if not metric.key.startswith("agg:sum:"):
+            continue
+        table, _, column = metric.key.removeprefix("agg:sum:").partition(".")
+        info = model.tables.get(table)
+        if (
+            table in grouped
+            and info is not None
+            and {*info.key, info.display} & {d.column for d in plan.dimensions if d.table == table}
+        ):
+            raise Unclear(Clarify.SUMMED_ATTRIBUTE, column)
 
 
 def _check_size_of_one_row(plan: QueryPlan, mentions: list) -> None:
@@ -1396,7 +1661,44 @@ def _is_followup(tokens: list[lx.Token], previous: QueryPlan | None) -> bool:
 
 def _fresh_ctx(model: SemanticModel, tokens: list[lx.Token], lang: str) -> Context:
     mentions, _unmapped = scan(model, tokens)
-    return Context(model, tokens, _compound_heads(mentions), lang)
+    return Context(model, tokens, _rows_named_elsewhere(model, _compound_heads(mentions)), lang)
+
+
+def _rows_named_elsewhere(model: SemanticModel, mentions: list) -> list:
+    """ "the players from college X" (the first noun said) where `players` is a table and also a
+    text column of the table `college` is on: the rest of the question is said of that other
+    table's rows (its columns, its values or those of a table next to it) and of none next to
+    the noun's table, so the noun is that column, not the table's rows reached through a third
+    table."""
+    out = list(mentions)
+    for i, m in enumerate(mentions):
+        tables = {e.ref[0] for e in m.of("table")} if m.kind == "schema" else set()
+        if len(tables) != 1 or any(o.kind == "schema" for o in mentions[:i]):
+            continue  # only the noun the question opens with: what it lists
+        (table,) = tables
+        owners = {
+            e.ref[0]
+            for e in m.of("column")
+            if e.ref[0] != table
+            and (col := model.column(*e.ref)) is not None
+            and col.kind == "text"
+        }
+        others = [
+            {e.ref[0] for e in o.entries if e.kind != "metric"}
+            for j, o in enumerate(mentions)
+            if j != i and o.kind == "schema"
+        ]
+        if len(owners) != 1 or not others or not all(others):
+            continue
+        (owner,) = owners
+
+        def near(of: set[str], to: str) -> bool:
+            return any(t == to or len(model.path(to, t) or ()) == 1 for t in of)
+
+        if all(near(o, owner) and not near(o, table) for o in others):
+            kept = tuple(e for e in m.entries if e.kind == "column" and e.ref[0] == owner)
+            out[i] = replace(m, entries=kept)
+    return out
 
 
 def _compound_heads(mentions: list) -> list:

@@ -32,7 +32,7 @@ from .parser import (
 )
 from .parts import POSSESSIVES, NeedsFact, Parts
 from .scan import Mention
-from .semantic import PARTIAL, Entry
+from .semantic import PARTIAL, ColumnSem, Entry
 from .timeparse import TimeSpan, month_period, quarter_period
 
 
@@ -234,11 +234,30 @@ def _negated(ctx: Context, i: int) -> bool:
         if m.kind == "neg" or m.kind == "without" and j == i - 1:
             ctx.used.add(j)
             return True
+        if m.kind == "exist" and _not_having_own(ctx, j, i):
+            ctx.used.update({j - 1, j})  # "conductors that do not have the nationality USA"
+            return True
         if j in ctx.qualifiers or m.kind == "conj" or is_value(ctx, j):
             j -= 1
             continue
         return False
     return False
+
+
+def _not_having_own(ctx: Context, j: int, i: int) -> bool:
+    """ "<rows> that do not have the <column> <value>": a negation and "have" (at j) right after
+    a table, then the value's own column of that very table, then the value (at i): the rows'
+    one value is not it. "students who do not have a cat" (a value of related rows: NOT EXISTS,
+    or ask) is not this."""
+    if j < 2 or i != j + 2 or ctx.mentions[j - 1].kind != "neg":
+        return False
+    rows, column = ctx.mentions[j - 2], ctx.mentions[j + 1]
+    if rows.kind != "schema" or column.kind != "schema" or column.has("value"):
+        return False
+    tables = {e.ref[0] for e in rows.of("table")}
+    said = {e.ref for e in column.of("column")}
+    values = {e.ref[:2] for e in ctx.mentions[i].of("value")}
+    return any(ref in said and ref[0] in tables for ref in values)
 
 
 def read_values(ctx: Context, parts: Parts) -> None:
@@ -314,6 +333,10 @@ def read_numeric(
         ahead = schema_mention(ctx, k + 2)
         if target is None and ahead is not None and k + 2 not in ctx.used:
             numeric = [e for e in ahead.of("column") if column_kind(ctx, e) == "number"]
+            if numeric and _counts_a_table(ahead, numeric):
+                # "journalists that reported more than one event": a number of rows of the
+                # table the noun names, not its column that shares only a word with it
+                raise Unclear(Clarify.NUMERIC_FILTER, ahead.text)
             if numeric and not ahead.has("metric"):  # "orders with more than 5 units"
                 target = ("column", pick_numeric(ctx, k + 2, numeric))
                 ctx.used.add(k + 2)
@@ -366,6 +389,13 @@ def read_numeric(
         else:
             apply_numeric(ctx, parts, target, op, value, percent)
     return pending, row_nouns
+
+
+def _counts_a_table(m: Mention, numeric: list[Entry]) -> bool:
+    """Whether the noun after a compared number names a table as itself and its numeric columns
+    only by one word of their names ("more than one event": `event`, not `event_attendance`)."""
+    tables = [e.quality for e in m.of("table")]
+    return bool(tables) and all(e.quality == PARTIAL for e in numeric) and max(tables) > PARTIAL
 
 
 def _or_before(ctx: Context, k: int) -> str | None:
@@ -521,9 +551,13 @@ def _year_columns(ctx: Context, table: str) -> list[ColumnRef]:
     return [
         ColumnRef(table, name)
         for name in (info.columns if info else ())
-        if ctx.model.column(table, name).kind == "number"
+        if _holds_years(ctx.model.column(table, name))
         and set(tx.identifier_words(name)) & lx.YEAR_COLUMN_WORDS
     ]
+
+
+def _holds_years(column: ColumnSem) -> bool:
+    return column.kind == "number"  # a `Year` stored as text ('2014') is one too (numeric_text)
 
 
 def year_column(ctx: Context, parts: Parts, i: int | None) -> ColumnRef | None:
@@ -542,6 +576,14 @@ def year_column(ctx: Context, parts: Parts, i: int | None) -> ColumnRef | None:
                 ctx.used.add(k)
                 return ref
     own = _year_columns(ctx, parts.base)
+    if prev is not None and not own:  # "stadiums that had concerts in 2014": the concerts'
+        best = max(e.quality for e in prev.entries)
+        named = {e.ref[0] for e in prev.of("table") if e.quality == best}
+        if len(named) == 1:
+            table = named.pop()
+            theirs = _year_columns(ctx, table)
+            if len(theirs) == 1 and model.path(parts.base, table) is not None:
+                return theirs[0]
     if own:
         return own[0] if len(own) == 1 else None
     joined = [

@@ -49,6 +49,8 @@ class Token:
 _TOKEN_RE = re.compile(
     # a Spanish plural abbreviation, each initial doubled: "EE. UU.", "EE.UU.", "FF. AA."
     r"(?P<abbr>\b([A-Z])\2\. ?([A-Z])\3\.?(?:(?<=\.) ?([A-Z])\4\.)?(?!\w))"
+    # initials with dots: "U.S.", "U.S.A." (one word, "us", "usa")
+    r"|(?P<initials>\b[A-Z]\.(?:[A-Z]\.)+(?!\w))"
     r"|(?P<date>\d{4}-\d{1,2}-\d{1,2}|\d{1,2}/\d{1,2}/\d{4})"
     r"|(?P<number>\d+(?:[.,]\d+)*(?![\w]))"
     r"|(?P<word>[^\W_](?:[\w]|'(?=[a-z]))*)"
@@ -61,6 +63,11 @@ def word_key(norm: str, lang: str) -> str:
     if "_" in norm:  # a column written as `precio_lista`
         return " ".join(stem(part, lang) for part in norm.split("_") if part)
     return stem(norm, lang)
+
+
+# Country acronyms that are also grammar words ("us", the Spanish verb "usa"): written in
+# capitals ("US", "U.S.", "USA") they are the country, read as its Spanish abbreviation is.
+ACRONYM_GLOSS = {"us": "eeuu", "usa": "eeuu"}
 
 
 def tokenize(text: str, lang: str | None = None) -> list[Token]:
@@ -77,7 +84,7 @@ def tokenize(text: str, lang: str | None = None) -> list[Token]:
         kind = match.lastgroup or "word"
         raw = match.group()
         norm = fold(raw)
-        if kind == "abbr":  # one word, its letters joined: "EE. UU." -> "eeuu"
+        if kind in ("abbr", "initials"):  # one word, its letters joined: "EE. UU." -> "eeuu"
             kind, norm = "word", "".join(ch for ch in norm if ch.isalpha())
         if kind == "word" and "'" in norm:
             norm = _without_apostrophe(norm)
@@ -870,6 +877,32 @@ OVER_ROWS: dict[tuple[str, ...], tuple[str, ...]] = {
     ("among", "all"): ("of", "all"),
     ("among",): ("of",),
 }
+# "concerts that occurred in 2014", "los conciertos que tuvieron lugar en 2014": a verb that says
+# an event took place, before the time it did, says no more than "in".
+EVENT_IN: dict[tuple[str, ...], tuple[str, ...]] = {
+    **{
+        (*verb.split(), prep): (prep,)
+        for verb in (
+            "happened", "occurred", "took place", "was held", "were held", "happens", "occurs",
+            "takes place", "is held", "are held",
+        )
+        for prep in ("in", "on", "during", "before", "after")
+    },
+    **{
+        (*verb.split(), prep): (prep,)
+        for verb in (
+            "ocurrio", "ocurrieron", "tuvo lugar", "tuvieron lugar", "se celebro",
+            "se celebraron", "sucedio", "sucedieron",
+        )
+        for prep in ("en", "durante", "antes", "despues")
+    },
+}  # fmt: skip
+# "the record companies that are used by orchestras …": what the rows use is their column, "of"
+USED_BY: dict[tuple[str, ...], tuple[str, ...]] = {
+    (rel, be, "used", "by"): ("of",)
+    for rel in ("that", "which")
+    for be in ("is", "are", "was", "were")
+}
 # "How many languages are spoken in the world?": the whole data, no filter (a place named
 # "world" would be a value said as such, "the region World").
 WHOLE_WORLD: dict[tuple[str, ...], tuple[str, ...]] = {
@@ -888,6 +921,8 @@ REWRITES: dict[tuple[str, ...], tuple[str, ...]] = {
     **ALONG_WITH,
     **OVER_ROWS,
     **EACH_AND_EVERY,
+    **EVENT_IN,
+    **USED_BY,
 }
 
 # "¿Cuánto sumaron los pedidos?": an amount added up, so money even when rows are named.

@@ -48,6 +48,9 @@ class Clarify(StrEnum):
     RANK_WITHOUT_DIMENSION = "rank_without_dimension"  # "the top" of nothing
     LARGEST_OF_ROWS = "largest_of_rows"  # "the largest X for the groups": which one
     SIZE_OF_ROW = "size_of_row"  # "the largest order": by which column, or the most orders?
+    SET_OR_EACH = "set_or_each"  # a shared column of rows with none: each row's, or the set?
+    SUMMED_ATTRIBUTE = "summed_attribute"  # a grouped row's own number added up per row
+    ECHOED_VALUE = "echoed_value"  # the rows' only column shown is the one value said
     SHARE = "share"  # a share of an unclear whole
     FORECAST = "forecast"  # a forecast the engine does not make
     WHY = "why"  # a why-question with nothing to decompose
@@ -176,7 +179,9 @@ def resolve_weak_values(ctx: Context) -> None:
             # a lower-case grammar word ("hay", "is") is no name, whatever stands next to it:
             # "¿cuántos idiomas hay?" is not the language 'Haya'
             ctx.rejected.add(i)
-            if any(m.text == str(e.ref[2]) for e in m.of("value")):
+            if any(m.text == str(e.ref[2]) for e in m.of("value")) and not all(
+                _described(e) for e in m.of("value")
+            ):
                 # but a whole stored value said exactly as stored ("in the usa", a filler word
                 # of the other language) is asked back, never dropped unseen; "is" is not the
                 # code 'IS
@@ -197,6 +202,12 @@ def resolve_weak_values(ctx: Context) -> None:
                 ctx.unread.add(i)  # a name read as nothing: the check after the SQL asks it back
 
 
+def _described(e: Entry) -> bool:
+    """Whether a value is stored in a description column (free text: "in" stored as one
+    department's description is never the grammar word of "the address in the city X")."""
+    return bool(set(tx.identifier_words(e.ref[1])) & lx.DESCRIPTION_WORDS)
+
+
 # Words between a label word and the table it is said of: "the names and ids of all countries",
 # "el nombre de cada continente". One of the linking words must be there.
 _LABEL_LINKS = lx.words("of de del for para")
@@ -215,7 +226,7 @@ def _is_label_word(ctx: Context, i: int) -> bool:
     if m is None or m.end - m.start != 1:
         return False
     word = ctx.tokens[m.start].norm
-    if word in lx.DESCRIPTION_WORDS:  # "the description of the section h" (scan.py)
+    if word in lx.DESCRIPTION_WORDS or word in _DESCRIBE_VERBS:  # a description column
         return all(e.kind == "column" and e.quality == GLOSS for e in m.entries)
     return word in lx.LABEL_NAME_WORDS or word in lx.LABEL_ID_WORDS or m.value == HEAD
 
@@ -281,10 +292,13 @@ def _resolve_description(ctx: Context, i: int) -> None:
     the description 'Book'" is the type's."""
     m = ctx.mentions[i]
     owner = None
-    if i > 0:
-        between = {t.norm for t in ctx.tokens[ctx.mentions[i - 1].end : m.start]}
+    k = i - 1
+    while k >= 0 and ctx.mentions[k].kind in ("with", "exist"):
+        k -= 1  # "the dishes with description …": "with" is a mention of its own
+    if k >= 0:
+        between = {t.norm for t in ctx.tokens[ctx.mentions[k].end : m.start]}
         if between <= _DESCRIBED_BY:  # "the section description", "the type with the description"
-            owner = _table_of(ctx, i - 1)
+            owner = _table_of(ctx, k)
     j = i + 1
     if owner is None and j < len(ctx.mentions):
         words = {t.norm for t in ctx.tokens[m.end : ctx.mentions[j].start]}
@@ -294,6 +308,9 @@ def _resolve_description(ctx: Context, i: int) -> None:
             if owner is None and len(values) == 1 and ctx.mentions[j].kind == "schema":
                 owner = values.pop()
     own = [e for e in m.of("column") if e.ref[0] == owner]
+    if not own and owner is None:  # "the descriptions for all the math courses"
+        owner = _described_owner(ctx, i)
+        own = [e for e in m.of("column") if e.ref[0] == owner]
     if not own:
         raise Unclear(Clarify.AMBIGUOUS_COLUMN, m.text)
     ctx.mentions[i] = replace(m, entries=(Entry("column", own[0].ref, EXACT),))
@@ -428,6 +445,10 @@ def resolve_label_words(ctx: Context) -> None:
             ctx.mentions[i] = replace(m, entries=(Entry("column", named, EXACT),))
             continue
         table, owner, adjacent = _label_owner(ctx, i)
+        if table is None and label and several and _description_word(ctx, i):
+            table = _described_owner(ctx, i)  # "the description for the section named h"
+            if table is None:  # the descriptions of which table? nothing said picks one
+                raise Unclear(Clarify.AMBIGUOUS_COLUMN, m.text)
         if table is None or not (adjacent or label and several):
             continue  # another column said in several tables: only the table next to it
         own = [e for e in m.of("column") if e.ref[0] == table]
@@ -438,6 +459,11 @@ def resolve_label_words(ctx: Context) -> None:
             if len(own) > 1:
                 raise Unclear(Clarify.AMBIGUOUS_COLUMN, m.text)
             continue
+        described = _description_word(ctx, i)
+        if described and len(own) > 1:  # two description columns in the table: which?
+            raise Unclear(Clarify.AMBIGUOUS_COLUMN, m.text)
+        if not own and described:
+            continue  # a table with no description: the word keeps the others' (or is asked)
         if not own:
             info = model.tables[table]
             id_word = ctx.tokens[m.start].norm in lx.LABEL_ID_WORDS
@@ -458,6 +484,32 @@ def resolve_label_words(ctx: Context) -> None:
         ctx.column_table[i] = table
         if adjacent and owner is not None and owner == i - 1:
             ctx.qualifiers.add(owner)
+
+
+def _description_word(ctx: Context, i: int) -> bool:
+    word = ctx.tokens[ctx.mentions[i].start].norm
+    return word in lx.DESCRIPTION_WORDS or word in _DESCRIBE_VERBS
+
+
+_DESCRIBE_VERBS = lx.words("describe describa describeme describir")
+
+
+def _described_owner(ctx: Context, i: int) -> str | None:
+    """The table a description word is said of when no table is named next to it: the one
+    table of the catalog words said after it ("the description for the section named h":
+    `section_name` is a column of `Sections`), among those that have a description."""
+    described = {e.ref[0] for e in ctx.mentions[i].of("column")}
+    for m in ctx.mentions[i + 1 :]:
+        if m.kind != "schema":
+            continue
+        tables = {e.ref[0] for e in m.entries if e.kind in ("table", "column")}
+        if not tables:  # a value ("the math courses"): its tables narrow the choice
+            held = {e.ref[0] for e in m.of("value")} & described
+            described = held or described
+            continue
+        found = tables & described
+        return found.pop() if len(found) == 1 else None
+    return described.pop() if len(described) == 1 else None
 
 
 def _rival_name(model: SemanticModel, table: str, label: str) -> str | None:
@@ -750,6 +802,8 @@ def schema_request(ctx: Context) -> SchemaRequest | None:
     """A question about structure or meaning, not data: which columns, how a metric is
     calculated, what a column means, which values it takes, how tables join."""
     kinds = {m.kind for m in ctx.mentions}
+    if every_column_asked(ctx.tokens):  # "all the information about hiring": its rows
+        return None
     early = (
         _holdings_request(ctx, kinds)
         or _named_column_request(ctx, kinds)
@@ -828,6 +882,28 @@ def schema_request(ctx: Context) -> SchemaRequest | None:
     if info and tables and not metrics and "list" not in kinds:
         return SchemaRequest("table_columns", table=first_table)
     return None
+
+
+_ALL_WORDS = lx.words("all todo toda todos todas")
+_EVERY_COLUMN_NOUNS = lx.words("information informacion info data datos details detalles")
+
+
+def every_column_asked(tokens: list[lx.Token]) -> bool:
+    """ "Give me all the information about hiring", "todos los datos de los empleados": every
+    column of the rows (the data), not what the table holds (its columns, asked as "what
+    information do we keep about …", "¿qué datos guarda la tabla …?"): "all" right before the
+    noun, no verb of keeping and no word of the schema itself."""
+    norms = [t.norm for t in tokens]
+    keeping = (lx.INFO_WORDS | lx.EXIST_WORDS | _KNOW_WORDS | lx.SCHEMA_WORDS) - _EVERY_COLUMN_NOUNS
+    if set(norms) & keeping:
+        return False
+    for k, word in enumerate(norms):
+        if word not in _ALL_WORDS:
+            continue
+        rest = [w for w in norms[k + 1 : k + 3] if w not in lx.FILLER]
+        if rest and rest[0] in _EVERY_COLUMN_NOUNS:
+            return True
+    return False
 
 
 _SHAPING = frozenset({"group", "cmp", "number", "rank", "most", "least", "agg", "order"})
@@ -999,6 +1075,7 @@ def _existing_values_request(ctx: Context, kinds: set[str]) -> SchemaRequest | N
     if not said or kinds - {"schema", "exist", "conj", "list"}:
         return None
     found, named = None, set()
+    verb = next((m.start for m in ctx.mentions if m.kind == "exist"), None)
     for m in ctx.mentions:
         if m.kind != "schema":
             continue
@@ -1007,6 +1084,10 @@ def _existing_values_request(ctx: Context, kinds: set[str]) -> SchemaRequest | N
         columns = [e for e in m.of("column") if column_kind(ctx, e) == "text"]
         best_table = max((e.quality for e in m.of("table")), default=0)
         if not columns or best_table >= max(e.quality for e in columns):
+            if verb is not None and m.start > verb and m.has("table"):
+                # "the courses that have some students enrolled": the verb relates two
+                # tables' rows (a data question), it does not ask which values exist
+                return None
             named |= {e.ref[0] for e in m.of("table")}  # a table named as context
             continue
         if found is not None:
@@ -1126,6 +1207,31 @@ def _next_schema(ctx: Context, i: int, skip: tuple[str, ...] = ()) -> int | None
     return j if schema_mention(ctx, j) is not None else None
 
 
+def _two_counted_columns(ctx: Context, j: int) -> list[tuple[int, tuple[str, str]]] | None:
+    """ "the number of different A and B": two text columns of one table joined by "and",
+    each counted on its own (never the first counted per value of the second); None unless
+    exactly one table has both."""
+    k = j + 2
+    if (
+        k >= len(ctx.mentions)
+        or ctx.mentions[j + 1].kind != "conj"
+        or lx.fold(ctx.mentions[j + 1].text) not in lx.LIST_JOINERS
+        or schema_mention(ctx, k) is None
+        or is_value(ctx, k)
+        or k in ctx.used
+    ):
+        return None
+    first = {e.ref[0]: e.ref for e in ctx.mentions[j].of("column") if column_kind(ctx, e) == "text"}
+    second = {
+        e.ref[0]: e.ref for e in ctx.mentions[k].of("column") if column_kind(ctx, e) == "text"
+    }
+    common = set(first) & set(second)
+    if len(common) != 1:
+        return None
+    table = common.pop()
+    return [(j, first[table]), (k, second[table])]
+
+
 def collect_metrics(ctx: Context) -> tuple[list[MetricSlot], int | None, int | None]:
     """Metrics in question order, plus the mention of a counted table ("cuántos clientes")
     and of a distinct-counted column ("cuántas ciudades")."""
@@ -1204,6 +1310,11 @@ def collect_metrics(ctx: Context) -> tuple[list[MetricSlot], int | None, int | N
             if numeric and not any(column_kind(ctx, e) == "text" for e in target.of("column")):
                 table, column = pick_numeric(ctx, j, numeric)  # "how many units": a sum
                 slots.append(MetricSlot(ms.column_metric_key(model, table, column, "sum"), j))
+            elif distinct and (pair := _two_counted_columns(ctx, j)):
+                # "the number of different series names and contents": each one counted
+                slots.extend(MetricSlot(f"countd:{t}.{c}", k) for k, (t, c) in pair)
+                ctx.used.update({j, j + 1, j + 2})
+                continue
             else:
                 counted_column = j
             ctx.used.add(j)

@@ -26,7 +26,9 @@ for _phrase, _shape in (
         "has | have | having | with | like | contiene | contienen | contenga | contengan | "
         "incluye | incluyen | incluya | incluyan | tiene | tienen | tenga | tengan | con | "
         "lleva | llevan | the letter | the letters | the word | la letra | las letras | "
-        "la palabra | the substring | la subcadena",
+        "la palabra | the substring | la subcadena | with the letter | with the letters | "
+        "with the word | with the substring | con la letra | con las letras | "
+        "con la palabra | con la subcadena",
         "%{}%",
     ),
     (
@@ -45,6 +47,16 @@ for _phrase, _shape in (
     for _words in lx.phrases(_phrase):
         _SHAPES[tuple(_words.split())] = _shape
 _MAX = max(len(k) for k in _SHAPES)
+# The nouns of a pattern ("the word 'x'"): after a verb of one ("start with"), the verb's shape.
+_NOUN_PHRASES = {
+    tuple(w.split())
+    for w in lx.phrases(
+        "the letter | the letters | the word | the substring | la letra | las letras | "
+        "la palabra | la subcadena"
+    )
+}
+# Relative words between the noun a pattern is said of and the pattern ("names that contain").
+_RELATIVES = lx.words("that which who whose where que cuyo cuya cuyos cuyas donde")
 _IN_THE_NAME = {
     (a, b, c)
     for a, bs, cs in (
@@ -110,8 +122,11 @@ def take_patterns(
                 break
         if shape is None:
             continue  # a quoted value ('Germany'): the catalog's values read it
+        shape, cut = _verb_before_noun(tokens, i, cut, first, shape)
         out += tokens[i:cut]
-        after = out[-1].end if out else -1
+        # "languages that contain 'x'": the pattern is said of the word before "that"
+        said = [t for t in out if t.norm not in _RELATIVES]
+        after = said[-1].end if said else -1
         i = inside[-1] + 1
         tail = tuple(t.norm for t in tokens[i : i + 3])
         columns: tuple[tuple[str, str], ...] = ()
@@ -122,6 +137,23 @@ def take_patterns(
         found.append(Pattern(shape.format(_escape(literal)), after, literal, columns))
     out += tokens[i:]
     return out, found
+
+
+def _verb_before_noun(
+    tokens: list[lx.Token], i: int, cut: int, first: int, shape: str
+) -> tuple[str, int]:
+    """(shape, cut) of "contain the word 'x'", "start with the letter 'D'": a noun phrase of
+    the pattern ("the word", "la letra") after a verb of one is the verb's shape."""
+    noun = tuple(t.norm for t in tokens[cut:first])
+    # "start with the letter": the pattern phrase "with the letter" keeps the verb's "with"
+    joined = 1 if noun[:1] in (("with",), ("con",)) and noun[1:] in _NOUN_PHRASES else 0
+    if noun not in _NOUN_PHRASES and not joined:
+        return shape, cut
+    for n in range(min(_MAX, cut - i), 0, -1):
+        words = tuple(t.norm for t in tokens[cut - n : cut + joined])
+        if words in _SHAPES and words not in _NOUN_PHRASES:
+            return _SHAPES[words], cut - n
+    return shape, cut
 
 
 def _column_after(

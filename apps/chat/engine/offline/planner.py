@@ -40,6 +40,7 @@ from .parser import (
     column_kind,
     distinct_numbers,
     each_group,
+    every_column_asked,
     identifier_root,
     is_value,
     join_split_names,
@@ -56,7 +57,7 @@ from .parser import (
 )
 from .parts import NeedsFact, Parts
 from .scan import Mention
-from .semantic import CATEGORY_VALUES, Entry, linked_label
+from .semantic import CATEGORY_VALUES, SYNONYM, Entry, linked_label
 from .shown import names_its_columns, said_only_as_qualifier
 
 # --- metrics and subject --------------------------------------------------------------------
@@ -220,6 +221,36 @@ def _entity_like(ctx: Context, i: int) -> bool:
     )
 
 
+def _id_named(ctx: Context, i: int, e: Entry) -> bool:
+    """ "the document id … for the document named X", "the template type code with …": an id
+    column the question calls by its own name is listed, as a text column would be; so is a
+    column called "id" itself ("What is Kyle's id?"). A bare "id" where no column is called so
+    is the label words' business."""
+    m = ctx.mentions[i]
+    bare_id = m.end - m.start == 1 and ctx.tokens[m.start].norm in lx.LABEL_ID_WORDS
+    return column_kind(ctx, e) == "id" and e.quality >= SYNONYM and (m.end - m.start > 1 or bare_id)
+
+
+def _id_table(ctx: Context, i: int, entries: list[Entry]) -> Entry:
+    """The table of a listed id column said in several tables (a key and the foreign keys that
+    copy it): the one the rest of the question speaks of ("the document id … for the document
+    named X"); asked back when nothing said picks one ("the different template type codes":
+    every code, or the ones used?)."""
+    if len({e.ref[0] for e in entries}) == 1:
+        return entries[0]
+    said: set[str] = set()
+    for k, m in enumerate(ctx.mentions):
+        if k == i or m.kind != "schema":
+            continue
+        tables = {e.ref[0] for e in m.entries if e.kind in ("table", "column", "value")}
+        if len(tables) == 1:
+            said |= tables
+    found = [e for e in entries if e.ref[0] in said]
+    if len({e.ref[0] for e in found}) != 1:
+        raise Unclear(Clarify.AMBIGUOUS_COLUMN, ctx.mentions[i].text)
+    return found[0]
+
+
 def _listing_subject(ctx: Context) -> tuple[int | None, int | None]:
     """(table mention, column mention) a listing is about: "productos de Software",
     "¿qué ciudades tienen clientes?", "List the employees and their salaries"."""
@@ -315,6 +346,8 @@ def read_parts(ctx: Context, *, base_hint: str | None = None, force_fact: bool =
     _read_leftovers(ctx, parts)
     if parts.listing and any(m.kind == "distinct" for m in ctx.mentions):
         parts.distinct = True  # "the different models of …": whichever rule chose the columns
+    elif parts.distinct and _columns_of_said_rows(ctx, parts):
+        parts.distinct = False  # "the nationalities and ages of journalists": one per journalist
     for target, op, value, percent in pending:
         apply_numeric(ctx, parts, target, op, value, percent)
     row_nouns |= _row_noun_slots(ctx, slots, parts)
@@ -1117,7 +1150,9 @@ def _read_listing(ctx: Context, parts: Parts) -> None:
             # "the names of the players": the name of the person each player is
             parts.listing = parts.subject_columns = [ColumnRef(*linked)]
             return
-        if info.named and info.display and names_its_columns(ctx.tokens):
+        if every_column_asked(ctx.tokens):  # "all the information about hiring"
+            cols = list(info.columns)
+        elif info.named and info.display and names_its_columns(ctx.tokens):
             # "the names (and ids) of the nations that…": those columns, not every column
             ids = any(t.norm in lx.LABEL_ID_WORDS for t in ctx.tokens) and len(info.key) == 1
             cols = [info.display, *(info.key if ids else ())]
@@ -1147,9 +1182,12 @@ def _read_listing(ctx: Context, parts: Parts) -> None:
                 if column_kind(ctx, e) in ("text", "date")
                 or e.ref[0] == owner
                 and model.tables[owner].key == (e.ref[1],)
+                or _id_named(ctx, column_i, e)
             ),
             key=lambda e: (e.ref[0] not in mentioned, -e.quality, e.ref[0] != model.fact, e.ref),
         )
+        if entries and column_kind(ctx, entries[0]) == "id":
+            entries = [_id_table(ctx, column_i, entries)]
         if entries:
             table, column = entries[0].ref
             ctx.used.add(column_i)
@@ -1157,11 +1195,11 @@ def _read_listing(ctx: Context, parts: Parts) -> None:
             parts.listing = [ColumnRef(table, column)]
             # "los nombres de las ciudades", "city names" (a synonym that says its table) list
             # the table's rows, as "the names of the cities" does; a category's values are
-            # listed once each
-            values = len(model.column(table, column).values)
+            # listed once each; the rows' own text said with their table's word ("the paragraph
+            # texts of …") lists every row, however few values a small table holds
             said = any(mm.kind == "distinct" for mm in ctx.mentions)  # "los distintos modelos"
-            parts.distinct = said or not _says_own_table(ctx, column_i, table)
-            parts.distinct = parts.distinct or 0 < values <= CATEGORY_VALUES
+            own = _says_own_table(ctx, column_i, table)
+            parts.distinct = said or not own
             return
     lookup = _numeric_lookup(ctx, parts)
     if lookup:
@@ -1202,6 +1240,28 @@ def _columns_said_before(ctx: Context, table_i: int, table: str) -> list[tuple[i
             return []
         said.append((i, max(own, key=lambda e: e.quality).ref[1]))
     return said
+
+
+def _columns_of_said_rows(ctx: Context, parts: Parts) -> bool:
+    """Whether a listing is of several columns of one table the question names by itself ("the
+    nationalities and ages of journalists"), with nothing from another table: each row of the
+    table is one line, as its rows are listed (a category's values once each is said of one
+    column alone: "the nationalities of journalists")."""
+    table = parts.listing_table
+    if table is None or len(parts.listing) < 2 or parts.metrics or parts.dims:
+        return False
+    if any(c.table != table for c in parts.listing) or not ctx.model.tables[table].key:
+        return False
+    if any(f.table != table for f in [*parts.filters, *parts.numeric]):
+        return False
+    said = [m for m in ctx.mentions if m.kind == "schema"]
+    named = any(
+        any(e.kind == "table" and e.ref[0] == table for e in m.entries)
+        and max(e.quality for e in m.of("table")) >= max(e.quality for e in m.entries)
+        for m in said
+    )
+    others = {e.ref[0] for m in said for e in m.entries if e.kind in ("table", "value")}
+    return named and others <= {table}
 
 
 def _says_own_table(ctx: Context, i: int, table: str) -> bool:

@@ -866,7 +866,36 @@ def _without_flag_pair(plan: QueryPlan, model: SemanticModel, flag, yes: str) ->
     )
 
 
-def check_relations(plan: QueryPlan, model: SemanticModel, relations: Relations) -> None:
+def _shared_columns_listed(
+    plan: QueryPlan, model: SemanticModel, mentions: tuple[Mention, ...] | list[Mention]
+) -> str:
+    """The listed column, when rows with no related row are listed only by a column many rows
+    share (a country, a category: neither the rows' key nor their name) said right before
+    the rows, as what is asked ("which countries' channels play no X"): each such channel's
+    country (repeated, and a country may also have a channel that plays X), or the countries
+    where no channel plays X? "the package options of the channels that …" is each row's.
+    "" otherwise."""
+    info = model.tables.get(plan.table)
+    if info is None or not plan.listing or plan.metrics:
+        return ""
+    own = {info.display, *info.key}
+    if any(c.table != plan.table or c.column in own for c in plan.listing):
+        return ""
+    listed = {(c.table, c.column) for c in plan.listing}
+    for first, second in zip(mentions, mentions[1:], strict=False):
+        said = first.kind == "schema" and {e.ref[:2] for e in first.of("column")} & listed
+        if (
+            said
+            and second.start == first.end
+            and plan.table in {e.ref[0] for e in second.of("table")}
+        ):
+            return plan.listing[0].column
+    return ""
+
+
+def check_relations(
+    plan: QueryPlan, model: SemanticModel, relations: Relations, mentions: list[Mention] = ()
+) -> None:
     """Raise `Unclear` naming the verb when the plan does not answer the relation it read: a
     negated relation needs rows that have no related row (NOT EXISTS), a count through the
     relation counts one of its two entities ("the language spoken by the most countries"),
@@ -880,6 +909,10 @@ def check_relations(plan: QueryPlan, model: SemanticModel, relations: Relations)
                 raise Unclear(Clarify.UNUSED_WORD, relation.verb)
         elif relation.negated and not (plan.rows_plan is not None and plan.rows_absent):
             raise Unclear(Clarify.UNUSED_WORD, relation.verb)
+        elif relation.negated:
+            shared = _shared_columns_listed(plan, model, mentions)
+            if shared:  # "which countries' channels do not play …": each channel's, or a set?
+                raise Unclear(Clarify.SET_OR_EACH, shared)
         if not (relation.left & _subject_tables(plan, model)):
             raise Unclear(
                 Clarify.UNUSED_WORD, relation.verb
@@ -1141,9 +1174,17 @@ def _values_joined(mentions: list[Mention], values: list[Mention], words: frozen
         if not cols_a & cols_b:
             continue
         between = [m for m in mentions if a.end <= m.start and m.end <= b.start]
-        if len(between) == 1 and between[0].kind == "conj" and lx.fold(between[0].text) in words:
+        if not between or between[0].kind != "conj" or lx.fold(between[0].text) not in words:
+            continue
+        # "cartoons directed by A and cartoons directed by B": the noun said again after the
+        # conjunction names the same rows, each value its own
+        if all(_names_no_value(m) for m in between[1:]):
             return True
     return False
+
+
+def _names_no_value(mention: Mention) -> bool:
+    return mention.kind == "schema" and bool(mention.entries) and not mention.has("value")
 
 
 # --- rows of an entity with no related row at all: NOT EXISTS ------------------------------------
@@ -1155,7 +1196,8 @@ _NONE_GAP = lx.words(
     """
     with that which who whom where there is are was were be been have has had do does did
     dont doesnt didnt not no any never without a an single one the of in
-    con que quienes cuales donde hay habia tiene tienen tenia tenian ha han es son fue fueron
+    con que quienes cuales donde hay habia hubo tiene tienen tenia tenian tuvo tuvieron ha han
+    es son fue fueron
     no ni un una uno solo sola ningun ninguna ninguno nunca jamas sin el la los las de en
     """
 )
@@ -1163,6 +1205,9 @@ _NONE_GAP = lx.words(
 _NONE_SAID = lx.words(
     "no not dont doesnt didnt never without nunca jamas sin ningun ninguna ninguno"
 )
+# a verb that says no more than the link ("templates not used by any document")
+_USED = lx.words("used usado usada usados usadas utilizado utilizada utilizados utilizadas")
+_USED_BY = lx.words("by for por para")
 # after the related table: only what describes its rows
 _NONE_AFTER_KINDS = frozenset({"schema", "cmp", "number", "time", "with", "conj"})
 
@@ -1211,12 +1256,26 @@ def _label_said(model: SemanticModel, table: str, mention: Mention) -> str | Non
     return None
 
 
-def _held_by(model: SemanticModel, entity: str, named: str) -> tuple[str, str, str] | None:
+def _held_by(
+    model: SemanticModel, entity: str, named: str, said: frozenset[str] = frozenset()
+) -> tuple[str, str, str] | None:
     """How the rows of `named` belong to an entity row: (the table to look in, its column, the
     entity's key) when `named` references the entity directly by one key, or when exactly one
     table references both (a link table: a shop's hirings of employees); else None."""
     fks = model.catalog.foreign_keys
     direct = [fk for fk in fks if fk.table == named and fk.ref_table == entity]
+    if len(direct) == 2 and said:  # "students with no friends": Friend(student_id, friend_id)
+        # the word said names one key (the other end, `friend_id`): the rows belong to the
+        # entity by the other one
+        named_by = [
+            fk
+            for fk in direct
+            if said & {lx.word_key(w, "en") for w in tx.identifier_words(fk.column)}
+        ]
+        if len(named_by) == 1:
+            own = next(fk for fk in direct if fk is not named_by[0])
+            return named, own.column, own.ref_column
+        return None
     if direct:
         return (named, direct[0].column, direct[0].ref_column) if len(direct) == 1 else None
     if any(fk.table == entity and fk.ref_table == named for fk in fks):
@@ -1244,7 +1303,11 @@ def rows_without(
     in X"). Only grammar words stand between the entity and that table, one of them saying
     "none". The question is rewritten to name the related rows; its plan becomes the NOT EXISTS
     (rows with no related row kept, as "not … any" is)."""
-    kinds = {m.kind for m in mentions}
+    kinds = {  # "used by": the link, not a grouping
+        m.kind
+        for m in mentions
+        if not (m.kind == "group" and m.start > 0 and tokens[m.start - 1].norm in _USED)
+    }
     if kinds & _ROWS_BLOCKERS - {"count"}:
         return None
     schema = [n for n, m in enumerate(mentions) if m.kind == "schema"]
@@ -1257,13 +1320,20 @@ def rows_without(
         nxt = schema[pos + 1]
         related_at = mentions[nxt]
         gap = tokens[mentions[n].end : related_at.start]
+        norms = [t.norm for t in gap]
+        # "templates not used by any document": a verb that says only "used", and its "by"
+        used = {j + 1 for j, w in enumerate(norms) if w in _USED and j + 1 < len(norms)}
+        used = {j for j in used if norms[j] in _USED_BY}
+        start = mentions[n].end
         if any(
-            mentions[k].kind not in ("neg", "with", "without", "exist") for k in range(n + 1, nxt)
+            mentions[k].kind not in ("neg", "with", "without", "exist")
+            and not (mentions[k].kind == "group" and mentions[k].start - start in used)
+            for k in range(n + 1, nxt)
         ):
             return None
-        norms = [t.norm for t in gap]
         if not gap or not all(
-            w in _NONE_GAP or t.kind == "symbol" for w, t in zip(norms, gap, strict=True)
+            w in _NONE_GAP or w in _USED or j in used or t.kind == "symbol"
+            for j, (w, t) in enumerate(zip(norms, gap, strict=True))
         ):
             return None
         if not any(w in _NONE_SAID for w in norms):
@@ -1271,7 +1341,8 @@ def rows_without(
         named = _entity_of(model, related_at)
         if named is None or named[1] or named[0] == entity:
             return None
-        held = _held_by(model, entity, named[0])
+        words = {lx.word_key(t.norm, "en") for t in tokens[related_at.start : related_at.end]}
+        held = _held_by(model, entity, named[0], frozenset(words))
         if held is None:
             return None
         look_in, fk, key = held
@@ -1325,6 +1396,16 @@ def rows_without(
             return None
         rest = enumerate(tokens[related_at.start :], start=related_at.start)
         rewritten = [t for k, t in rest if t.norm not in _ANY and k not in linked]
+        if not after and not model.tables[look_in].display:
+            # rows with no label to list ("friends": a table of two keys) and nothing said of
+            # them: counted, which names the table; the count itself is dropped (`listing`)
+            seed = rewritten[0]
+            lang = seed.lang
+            count = ("cuantos",) if lang == "es" else ("how", "many")
+            rewritten = [
+                *(replace(seed, text=w, norm=w, key=lx.word_key(w, lang)) for w in count),
+                *rewritten,
+            ]
         return RelatedRows(
             entity,
             look_in,

@@ -14,7 +14,7 @@ from datachat import text as tx
 
 from . import lexicon as lx
 from .lexicon import Token
-from .semantic import GLOSS, PARTIAL, SYNONYM, Entry, SemanticModel, grammar_word
+from .semantic import EXACT, GLOSS, PARTIAL, SYNONYM, Entry, SemanticModel, grammar_word
 from .timeparse import TimeSpan, scan_time
 
 
@@ -170,16 +170,6 @@ def _next_is_number(tokens: list[Token], i: int) -> bool:
     )
 
 
-def _in_aggregate_list(tokens: list[Token], i: int) -> bool:
-    """Whether the aggregate word at `i` is one of a list of them ("average, minimum and
-    maximum", "el promedio y el máximo"): the next word, past "and"/"y" and an article, is
-    another aggregate word."""
-    k = i + 1
-    while k < len(tokens) and tokens[k].norm in ("and", "y", "e", "the", "el", "la"):
-        k += 1
-    return k < len(tokens) and k > i and tokens[k].norm in lx.AGG_WORDS
-
-
 def _order_noun(tokens: list[Token], i: int, marker: tuple | None) -> bool:
     """Whether an order word that a column's name also glosses is that column: with no "by"
     after it nothing is ordered ("el número de clasificaciones distintas", "con clasificación
@@ -302,6 +292,25 @@ def _participle_before_agent(model: SemanticModel, tokens: list[Token], i: int) 
     return made_from != tok.norm
 
 
+_RELATIVE = lx.words("who that which whom quien quienes que")
+_AUXILIARY = lx.words("do does did")
+
+
+def _verb_of_a_clause(tokens: list[Token], i: int, entries: tuple[Entry, ...]) -> bool:
+    """A word that is only part of a column's name ("play" of `years_played`) said as the verb
+    of a clause: right after "who"/"that"/"que" ("players who play for X") or after "did" and
+    its subject ("how many years did each play"). It is the verb (unknown: a relation or asked
+    back), not the column."""
+    if not entries or not _only_partial(entries) or any(e.kind != "column" for e in entries):
+        return False
+    if any(t.kind == "number" for t in tokens[i + 1 : i + 4]):
+        return False  # "stations that opened after 2000": the verb says the column compared
+    before = [t.norm for t in tokens[max(0, i - 3) : i]]
+    if before and before[-1] in _RELATIVE:
+        return True
+    return any(w in _AUXILIARY for w in before[-3:-1])
+
+
 def _only_weak_values(tokens: list[Token], i: int, n: int, entries: tuple[Entry, ...]) -> bool:
     """Whether a stretch is only a lower-case name of hundreds, which needs evidence to be one."""
     said = " ".join(t.text for t in tokens[i : i + n])
@@ -324,12 +333,59 @@ def _name_gloss(model: SemanticModel, token: Token) -> tuple[Entry, ...]:
     return tuple(found)
 
 
+def _acronym_gloss(model: SemanticModel, tokens: list[Token], i: int) -> tuple[Entry, ...]:
+    """ "people from the US", "made in the U.S.A.": a country's acronym written in capitals that
+    is also a grammar word ("us") is the country: the values its name and acronyms take in the
+    data (lexicon.ACRONYM_GLOSS). Not when the next words are a value starting with it ("US
+    Territory", whose key leaves the grammar word out)."""
+    token = tokens[i]
+    letters = "".join(ch for ch in token.text if ch.isalpha())
+    if token.norm not in lx.ACRONYM_GLOSS or len(letters) < 2 or not letters.isupper():
+        return ()
+    if i + 1 < len(tokens):
+        _, after = _schema_at(model, tokens, i + 1)
+        if any(
+            e.kind == "value" and lx.fold(str(e.ref[2])).startswith(token.norm + " ") for e in after
+        ):
+            return ()
+    names = lx.NAME_GLOSS.get(lx.ACRONYM_GLOSS[token.norm], ())
+    found: list[Entry] = []
+    for english in names:
+        entries = model.lookup(lx.phrase_key(english, "en"), "en") or ()
+        found += [
+            Entry("value", e.ref, GLOSS)
+            for e in entries
+            if e.kind == "value" and lx.fold(str(e.ref[2])) == english
+        ]
+    return tuple(dict.fromkeys(found))
+
+
 def _article_inside(tokens: list[Token], i: int, end: int, entries: tuple[Entry, ...]) -> bool:
     """A name translated word by word is a bare compound ("código de país" for `CountryCode`):
     with an article inside ("el código de los países") the words are a column of a table."""
     if any(e.quality > GLOSS or e.kind not in ("column", "table") for e in entries):
         return False  # a value keeps its articles: "América del Norte"
     return any(t.norm in _COMPOUND_BREAKERS for t in tokens[i + 1 : end])
+
+
+def _without_partial_columns(entries: tuple[Entry, ...], said: str) -> tuple[Entry, ...]:
+    """A word that is a column's whole name as written ("rating(s)", `Rating`) is that column, not
+    also the columns of its table it is one word of (`18_49_Rating_Share`): those would be read
+    as a second column. A word that only shares a stem with a name ("rate", `rating`) keeps
+    them (`rental_rate`), and so do other tables' columns (`ShipCountry` for "countries")."""
+    whole = lx.fold(said).replace(" ", "_")
+    exact = {
+        e.ref[0]
+        for e in entries
+        if e.kind == "column"
+        and e.quality == EXACT
+        and whole in {(name := lx.fold(str(e.ref[1]))), f"{name}s", f"{name}es"}
+    }
+    return tuple(
+        e
+        for e in entries
+        if not (e.kind == "column" and e.quality <= PARTIAL and e.ref[0] in exact)
+    )
 
 
 def _only_partial(entries: tuple[Entry, ...]) -> bool:
@@ -420,6 +476,8 @@ def label_entries(model: SemanticModel, word: str) -> tuple[Entry, ...]:
         found = [(t, info.display) for t, info in model.tables.items() if info.display]
     elif word in lx.LABEL_ID_WORDS:
         found = [(t, info.key[0]) for t, info in model.tables.items() if len(info.key) == 1]
+    elif word in lx.DESCRIPTION_WORDS:
+        return description_entries(model, word)
     else:
         return ()
     return tuple(Entry("column", ref, GLOSS) for ref in sorted(found))
@@ -450,6 +508,54 @@ def head_entries(model: SemanticModel, word: str, lang: str) -> tuple[Entry, ...
     return tuple(Entry("column", ref, GLOSS) for ref in sorted(found))
 
 
+def described_columns(model: SemanticModel) -> list[tuple[str, str]]:
+    """The text columns the catalog calls a description (`course_description`,
+    `Document_Description`, `descripcion`): what "the descriptions" of a table's rows are."""
+    return [
+        ref
+        for ref, sem in model.columns.items()
+        if sem.kind == "text" and set(tx.identifier_words(ref[1])) & lx.DESCRIPTION_WORDS
+    ]
+
+
+def _description_column_said(model: SemanticModel, tokens: list[Token], i: int) -> bool:
+    """ "the names and descriptions of the sections", "with the description 'Book'": where the
+    catalog has description columns, the noun names one of them (the data), not a question
+    about what something means, unless the question speaks of the schema itself ("the
+    description of the column X", "la descripción de la métrica"), which stays a question
+    for the documentation."""
+    if tokens[i].norm not in lx.DESCRIPTION_WORDS or not described_columns(model):
+        return False
+    schema_words = lx.SCHEMA_WORDS | _METRIC_WORDS | _DATABASE_WORDS
+    return not any(t.norm in schema_words for t in tokens)
+
+
+_DESCRIBE_VERBS = lx.words("describe describa describeme describir")
+
+
+def _row_described(model: SemanticModel, tokens: list[Token], i: int) -> bool:
+    """ "Describe the section h.": the opening verb asks for the description of the row a
+    value names, where that row's table has a description column (a question about what a
+    table, a column or a value means keeps the verb, as everywhere else)."""
+    if i != 0 or tokens[i].norm not in _DESCRIBE_VERBS:
+        return False
+    if any(t.norm in lx.SCHEMA_WORDS | _METRIC_WORDS | _DATABASE_WORDS for t in tokens):
+        return False
+    described = {ref[0] for ref in described_columns(model)}
+    if not described:
+        return False
+    for j in range(i + 1, len(tokens)):
+        _n, entries = _schema_at(model, tokens, j)
+        rows = [e for e in entries if e.kind == "value" and e.quality >= SYNONYM]
+        if any(e.ref[0] in described for e in rows):
+            return True
+    return False
+
+
+_METRIC_WORDS = lx.words("metrica metricas metric metrics kpi kpis indicador indicadores")
+_DATABASE_WORDS = lx.words("database db bd")
+
+
 def _names_the_organisation(model: SemanticModel, tokens: list[Token], i: int) -> bool:
     """Whether token i is the organisation itself ("en la empresa", "the company", "nuestra
     tienda"): a company noun after an article or possessive of its language, or a store noun
@@ -467,6 +573,9 @@ def _names_the_organisation(model: SemanticModel, tokens: list[Token], i: int) -
     if not found:
         return False
     _, here = _schema_at(model, tokens, i)
+    alone = model.lookup(tokens[i].key, tokens[i].lang) or ()
+    if any(e.kind == "table" and e.quality >= SYNONYM for e in (*here, *alone)):
+        return False  # "the company name" where the data has a table of companies: that table
     columns = {e.ref[:2] for e in here if e.kind == "value"}
     _, after = _schema_at(model, tokens, i + 1) if i + 1 < len(tokens) else (0, ())
     return not any(e.kind == "column" and e.ref[:2] in columns for e in after)
@@ -485,6 +594,39 @@ def _column_after_article(
         and tokens[i - 1].norm in _ARTICLES
         and any(e.kind == "column" for e in entries)
     )
+
+
+def _skip_articles(tokens: list[Token], i: int, step: int) -> int:
+    while 0 <= i < len(tokens) and tokens[i].norm in _ARTICLES:
+        i += step
+    return i
+
+
+def _coordinated_aggregate(tokens: list[Token], i: int, marker: tuple | None) -> bool:
+    """An aggregate word joined by "and"/"or" to another aggregate word, or listed before one
+    ("the average and the maximum capacity", "the average, minimum and maximum age", "el máximo
+    y el promedio de la capacidad") is that aggregate, even where
+    a column is called so (`average`): both words apply to the noun they share."""
+    if marker is None or marker[1] != "agg":
+        return False
+
+    def agg_at(j: int) -> bool:
+        found = _marker_at(tokens, j) if 0 <= j < len(tokens) else None
+        return found is not None and found[1] == "agg"
+
+    def conj_at(j: int) -> bool:
+        return 0 <= j < len(tokens) and tokens[j].norm in _AGG_JOINERS
+
+    after = _skip_articles(tokens, i + marker[0], 1)
+    if agg_at(after):  # a list: "the average, minimum and maximum age" (commas are no tokens)
+        return True
+    if conj_at(after) and agg_at(_skip_articles(tokens, after + 1, 1)):
+        return True
+    before = _skip_articles(tokens, i - 1, -1)
+    return conj_at(before) and agg_at(_skip_articles(tokens, before - 1, -1))
+
+
+_AGG_JOINERS = lx.words("and or y o e u ,")
 
 
 def _after_cmp_at(mentions: list[Mention], i: int) -> bool:
@@ -593,16 +735,35 @@ def scan(model: SemanticModel, tokens: list[Token]) -> tuple[list[Mention], list
         if schema_len == 1 and not marker and _participle_before_agent(model, tokens, i):
             i += 1  # "the company shared by the most orchestras": a verb, not `share`
             continue
+        if schema_len == 1 and not marker and _verb_of_a_clause(tokens, i, entries):
+            unmapped.append(tok.text)  # "players who play for X": a verb, not `years_played`
+            i += 1
+            continue
         if marker and marker[1] in ("most", "least") and schema_len == marker_len:
             after, after_entries = _schema_at(model, tokens, i + schema_len)
             if after and any(e.kind == "column" for e in after_entries):
                 schema_len = 0  # "with the highest capacity": not a column called `Highest`
-        if marker and marker[1] == "agg" and _in_aggregate_list(tokens, i):
-            schema_len = 0  # "the average, minimum and maximum age": not a column `Average`
         if marker and marker[1] == "neg" and _only_weak_values(tokens, i, schema_len, entries):
             schema_len = 0  # "que no hablan": a negation, not the country code 'NO'
+        if schema_len and schema_len == marker_len and _coordinated_aggregate(tokens, i, marker):
+            schema_len = 0  # "the average and the maximum capacity", "the average, minimum and
+            # maximum age": aggregates, not a column `average`
+        described = False
+        glossed = all(e.kind == "column" and e.quality == GLOSS for e in entries)
+        if (not schema_len or glossed) and _description_column_said(model, tokens, i):
+            # "descriptions" is a column where the catalog has description columns
+            found = description_entries(model, tok.norm)
+            if found:
+                entries, schema_len = found, 1
+            described = bool(schema_len)  # a column called so itself keeps its entries
+        elif not schema_len and _row_described(model, tokens, i):
+            # "Describe the section h": the description of that row
+            entries = description_entries(model, "description")
+            schema_len = 1 if entries else 0
+            described = bool(entries)
         if schema_len and (
             schema_len > marker_len
+            or described
             or (schema_len == marker_len and max(e.quality for e in entries) >= SYNONYM)
             or (schema_len == marker_len and _column_after_article(tokens, i, marker, entries))
             or (schema_len == marker_len and _order_noun(tokens, i, marker))
@@ -623,6 +784,7 @@ def scan(model: SemanticModel, tokens: list[Token]) -> tuple[list[Mention], list
                 i = end
                 continue
             end = i + schema_len
+            entries = _without_partial_columns(entries, _text(tokens, i, schema_len))
             mentions.append(
                 Mention(
                     "schema",
@@ -662,6 +824,11 @@ def scan(model: SemanticModel, tokens: list[Token]) -> tuple[list[Mention], list
             op = lx.SYMBOL_CMP.get(tok.norm)
             if op and _next_is_number(tokens, i + 1):
                 mentions.append(Mention("cmp", i, i + 1, tok.text, value=op))
+            i += 1
+            continue
+        acronym = _acronym_gloss(model, tokens, i)
+        if acronym:  # "people from the US": the country, not the pronoun
+            mentions.append(Mention("schema", i, i + 1, tok.text, acronym))
             i += 1
             continue
         noun = i > 0 and tokens[i - 1].norm in _ARTICLES and tok.norm in lx.GLOSS

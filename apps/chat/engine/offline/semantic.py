@@ -347,11 +347,18 @@ def _numbers_as_text(parts: list[str], values: tuple[str, ...] | None) -> bool:
     """Whether a text column holds quantities written as text ('130', '31.5', with 'null' for
     none): every indexed value but the missing-value markers is a number, there are several,
     and none is a code (a leading zero, "007"; a name saying code, zip, phone, number). Such a
-    column is compared, ranked and averaged as a number: as text, '95' > '150'."""
+    column is compared, ranked and averaged as a number: as text, '95' > '150'. A column named
+    a year (`Year`) needs no more than one value when every value is a whole year ('2014',
+    '2015'): its name says what the digits are."""
     if not values or _CODE_WORDS & set(parts):
         return False
     numbers = [v.strip() for v in values if v.strip().lower() not in _MISSING_VALUES]
-    return len(numbers) >= 3 and all(_is_quantity(v) for v in numbers)
+    if not numbers or not all(_is_quantity(v) for v in numbers):
+        return False
+    years = set(parts) & lx.YEAR_COLUMN_WORDS and all(
+        v.isdigit() and 1000 <= int(v) <= 2999 for v in numbers
+    )
+    return len(numbers) >= 3 or bool(years)
 
 
 def _is_quantity(text: str) -> bool:

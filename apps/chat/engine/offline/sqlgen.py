@@ -16,7 +16,7 @@ from sqlglot import exp
 
 from apps.governance.engine.dialects import Dialect, get_dialect
 
-from ..plan import QueryPlan, TimeRange
+from ..plan import ColumnRef, QueryPlan, TimeRange
 from . import lexicon as lx
 from .labels import person_name
 from .measures import metric_expression
@@ -544,9 +544,13 @@ class _Builder:
 
         p = self.plan
         other = plan_from_dict(p.also_in)
-        if other is None or len(p.listing) != 1 or other.listing != p.listing:
+        key = self.model.tables[p.table].key if p.table in self.model.tables else ()
+        if other is not None and len(key) == 1 and other.listing == (ColumnRef(p.table, key[0]),):
+            ref = other.listing[0]  # the rows themselves: key IN (the other half's keys)
+        elif other is None or len(p.listing) != 1 or other.listing != p.listing:
             raise PlanError("'both' needs one listed column in both plans")
-        ref = p.listing[0]
+        else:
+            ref = p.listing[0]
         if not isinstance(self.shown(ref.table, ref.column), exp.Column):
             raise PlanError("'both' on a computed column")
         inner = _Builder(other.with_changes(also_in=None, order=None, limit=None), self.model)

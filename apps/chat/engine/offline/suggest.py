@@ -71,6 +71,22 @@ _MESSAGES = {
         "Which column makes it the “{detail}” (for example “with the largest amount”)? Or do "
         "you mean how many there are (“with the most …”)?",
     ),
+    "set_or_each": (
+        "¿El «{detail}» de cada fila que no lo cumple (repetido), o los «{detail}» en los que "
+        "ninguna fila lo cumple? ¿Puedes indicarlo?",
+        "The “{detail}” of each row that does not (repeated), or the “{detail}” values for "
+        "which no row does? Could you say which?",
+    ),
+    "summed_attribute": (
+        "«{detail}» es un dato de cada fila del grupo: ¿quieres verlo junto a cada una, o "
+        "sumarlo sobre otras filas? ¿Puedes indicarlo?",
+        "“{detail}” is a property of each grouped row: should I show it with each one, or add "
+        "it up over other rows? Could you say which?",
+    ),
+    "echoed_value": (
+        "«{detail}» ya está en la pregunta: ¿qué columna de esas filas quieres ver?",
+        "“{detail}” is already in the question: which column of those rows should I show?",
+    ),
     "numeric_filter": (
         "No sé a qué columna aplicar esa condición numérica. ¿Puedes indicarla?",
         "I'm not sure which column that numeric condition applies to. Could you name it?",

@@ -59,7 +59,8 @@ def _time_columns(model: SemanticModel, table: str) -> list[tuple[str, str]]:
     found = []
     for name in info.columns if info else ():
         column = model.column(table, name)
-        year = column.kind == "number" and set(tx.identifier_words(name)) & lx.YEAR_COLUMN_WORDS
+        years = column.kind == "number"  # a text `Year` ('2014') too: `numeric_text`
+        year = years and set(tx.identifier_words(name)) & lx.YEAR_COLUMN_WORDS
         if column.kind == "date" or year:
             found.append((table, name))
     return found
