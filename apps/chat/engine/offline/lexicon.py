@@ -180,7 +180,8 @@ STOPWORDS = (tx.STOPWORDS["es"] | tx.STOPWORDS["en"]) - _READ_FUNCTION_WORDS | w
     luego entonces podria podes quieres deseo gustaria saberlo necesitaria pasame pasamelo
     pasamela pasamelos pasamelas pasenme mandame enviame traigame mostrame gimme lemme
     sabemos conocemos query queries sql shows showing write escribe escribir cuyo cuya cuyos
-    cuyas corresponding correspondiente correspondientes devuelve devuelveme devuelva devuelvan
+    cuyas corresponding correspondiente correspondientes correspond corresponds corresponde
+    corresponden devuelve devuelveme devuelva devuelvan
     halla hallar hallame encuentra encuentrame encontrar proporciona proporcioname
     considered considerado considerada considerados consideradas regarded pertenece pertenecen
     """
@@ -205,6 +206,8 @@ GROUP_PHRASES = phrases(
     """
     para cada | for each | for every | broken down by | split by | desglosado por | agrupado por
     | grouped by | en cada | in each
+    | each one | for each one | in each one | cada uno | cada una | para cada uno | para cada una
+    | en cada uno | en cada una
     """
 )
 

@@ -19,7 +19,7 @@ from ..plan import (
 from . import lexicon as lx
 from . import measures as ms
 from .lexicon import Token
-from .scan import Mention
+from .scan import HEAD, Mention
 from .semantic import EXACT, GLOSS, SYNONYM, Entry, SemanticModel, grammar_word, linked_label
 
 SOFT_TOTAL = frozenset({"total", "totales", "totals", "overall"})
@@ -228,7 +228,7 @@ def _is_label_word(ctx: Context, i: int) -> bool:
     word = ctx.tokens[m.start].norm
     if word in lx.DESCRIPTION_WORDS or word in _DESCRIBE_VERBS:  # a description column
         return all(e.kind == "column" and e.quality == GLOSS for e in m.entries)
-    return word in lx.LABEL_NAME_WORDS or word in lx.LABEL_ID_WORDS
+    return word in lx.LABEL_NAME_WORDS or word in lx.LABEL_ID_WORDS or m.value == HEAD
 
 
 def _plain_column(ctx: Context, i: int) -> bool:
@@ -349,9 +349,12 @@ def _label_owner(ctx: Context, i: int) -> tuple[str | None, int | None, bool]:
         j += 1  # "the first name, last name and id of the customer"
     last = ctx.mentions[j - 1].end
     first = j
-    while j < len(ctx.mentions) and ctx.mentions[j].kind in ("number", "rank", "distinct"):
+    label = _is_label_word(ctx, i)  # "the name of each continent"; not "the quantity of each"
+    while j < len(ctx.mentions) and (
+        ctx.mentions[j].kind in ("number", "rank", "distinct") or label and each_group(ctx, j)
+    ):
         j += 1  # "the names of the 3 largest countries", "los nombres de los 5 primeros países"
-        # "the name of the different car makers"
+        # "the name of the different car makers", "the name of each continent"
     j = _past_count_by(ctx, j)
     after = _table_of(ctx, j) if j < len(ctx.mentions) else None
     if after is not None:
@@ -450,6 +453,11 @@ def resolve_label_words(ctx: Context) -> None:
             continue  # another column said in several tables: only the table next to it
         own = [e for e in m.of("column") if e.ref[0] == table]
         if not own and not label:
+            continue
+        if m.value == HEAD and len(own) != 1:
+            # "the date of the enrolment" with no or several dates there: not this table's
+            if len(own) > 1:
+                raise Unclear(Clarify.AMBIGUOUS_COLUMN, m.text)
             continue
         described = _description_word(ctx, i)
         if described and len(own) > 1:  # two description columns in the table: which?
@@ -697,8 +705,51 @@ def pick_column(
     scored.sort(key=lambda s: (-s[0], s[1], s[2]))
     tie = len(scored) > 1 and scored[0][0] == scored[1][0]
     if tie and scored[0][1:] != scored[1][1:]:
-        raise Unclear(Clarify.AMBIGUOUS_COLUMN, m.text)
+        roots = {identifier_root(model, s[1:]) for s in scored if s[0] == scored[0][0]}
+        if len(roots) > 1 or model.column(*scored[0][1:]).kind != "id":
+            raise Unclear(Clarify.AMBIGUOUS_COLUMN, m.text)
+        return next(iter(roots))  # a key and the foreign keys to it: the same values
     return scored[0][1], scored[0][2]
+
+
+def identifier_root(model: SemanticModel, ref: tuple[str, str]) -> tuple[str, str]:
+    """The key column an identifier column holds the values of: a foreign key's referenced
+    column (followed to its end), else the column itself."""
+    seen = {ref}
+    while True:
+        step = next(
+            (
+                (fk.ref_table, fk.ref_column)
+                for fk in model.catalog.foreign_keys
+                if (fk.table, fk.column) == ref
+            ),
+            None,
+        )
+        if step is None or step in seen:
+            return ref
+        seen.add(step)
+        ref = step
+
+
+def named_identifier(ctx: Context, i: int) -> bool:
+    """ "the document ids", "each template type code", "for each student id": an identifier
+    column called by its whole name (not the bare word "id", read by resolve_label_words) is a
+    column to group or list by. Said of several tables, it is still one column when they all
+    hold the same values: a key and the foreign keys that refer to it."""
+    m = ctx.mentions[i] if 0 <= i < len(ctx.mentions) else None
+    if m is None or m.kind != "schema" or i in ctx.used or is_value(ctx, i):
+        return False
+    if m.has("table") or m.has("metric") or m.has("value"):
+        return False
+    columns = m.of("column")
+    if not columns or any(column_kind(ctx, e) != "id" for e in columns):
+        return False
+    if max(e.quality for e in columns) < SYNONYM:
+        return False
+    words = [t.norm for t in ctx.tokens[m.start : m.end] if t.norm not in lx.FILLER]
+    if len(words) < 2:
+        return False
+    return len({identifier_root(ctx.model, e.ref) for e in columns}) == 1
 
 
 def _label_or_key(model: SemanticModel, table: str) -> str | None:

@@ -41,8 +41,10 @@ from .parser import (
     distinct_numbers,
     each_group,
     every_column_asked,
+    identifier_root,
     is_value,
     join_split_names,
+    named_identifier,
     pair_qualifiers,
     pick_column,
     pick_numeric,
@@ -491,7 +493,8 @@ def _counts_its_own_rows(ctx: Context, parts: Parts) -> None:
             continue
         # a name may repeat ("the most common first name of the actors" counts them), a key
         # never: by its name only when no word asked for a count or a ranking
-        own = set(sem.key)
+        # one column of a key of several ("likes(student_id, liked_id)") repeats: it groups
+        own = set(sem.key) if len(sem.key) == 1 else set()
         if sem.named and sem.display and not ctx.has("count", "most", "least", "rank"):
             own.add(sem.display)
         if any(d.table == table and d.column in own for d in parts.dims):
@@ -842,6 +845,18 @@ def _same_rows(model, table: str) -> set[str]:  # noqa: ANN001
         if key == (mine,) and info.key == (theirs,):
             same.add(other)
     return same
+
+
+def _plain_columns(m: Mention) -> bool:
+    return bool(m.entries) and all(e.kind == "column" for e in m.entries)
+
+
+def _parent_tables(model, table: str) -> set[str]:  # noqa: ANN001
+    """The tables the rows of `table` each refer to once, by its one foreign key to them ("the
+    song titles and singer names": each song's one singer). Two keys to one table (a home and an
+    away team): which one is not said, so neither."""
+    links = [fk.ref_table for fk in model.catalog.foreign_keys if fk.table == table]
+    return {t for t in links if links.count(t) == 1 and t != table and t in model.tables}
 
 
 def _columns_of_the_row(
@@ -1295,6 +1310,8 @@ def _dim_capable(ctx: Context, i: int) -> bool:
         return False
     if m.kind == "time" and m.time.kind in ("unit", "grain"):
         return True
+    if named_identifier(ctx, i):
+        return True
     if m.kind != "schema" or i in ctx.used or is_value(ctx, i) or i in ctx.qualifiers:
         return m is not None and m.kind == "schema" and i in ctx.qualifiers and m.has("table")
     return m.has("table") or any(column_kind(ctx, e) == "text" for e in m.of("column"))
@@ -1306,7 +1323,15 @@ def _add_dim(ctx: Context, parts: Parts, i: int) -> None:
         parts.grain = m.time.grain
         ctx.used.add(i)
         return
-    picked = pick_column(ctx, i, parts.base)
+    kinds = ("text",)
+    if named_identifier(ctx, i):
+        # "the lowest version number and its type code": a measure of one row said with an
+        # identifier is the row's, not a total per identifier (which a count can only be)
+        counts = ("count", "countd")
+        if any(ms.metric_agg(ctx.model, k) not in counts for k in parts.metrics):
+            raise Unclear(Clarify.UNUSED_WORD, m.text)
+        kinds = ("text", "id")
+    picked = pick_column(ctx, i, parts.base, kinds=kinds)
     if picked is None:
         raise Unclear(Clarify.UNKNOWN_DIMENSION, m.text)
     ref = ColumnRef(*picked)
@@ -1361,6 +1386,8 @@ def _read_dimensions(ctx: Context, parts: Parts, slots: list[MetricSlot]) -> Non
             continue
         if i + 1 >= len(ctx.mentions) and _sorted_by_value(ctx, i):
             continue  # "ordered descending by value": the listing sorts by itself
+        if _each_refers_back(ctx, parts, i) or _each_listed_row(ctx, parts, i):
+            continue
         if i + 1 >= len(ctx.mentions):
             raise Unclear(Clarify.UNKNOWN_DIMENSION, m.text)  # "ventas por" and nothing after
         j = i + 1
@@ -1441,6 +1468,52 @@ def _read_dimensions(ctx: Context, parts: Parts, slots: list[MetricSlot]) -> Non
                 break
     if any(m.kind == "add" for m in ctx.mentions):
         parts.dims_add = True
+
+
+def _each_refers_back(ctx: Context, parts: Parts, i: int) -> bool:
+    """ "the template type codes and the number of templates for each", "how many films are in
+    each (one)?", "¿cuántas películas hay en cada una?": "each" with nothing after it is each of
+    the rows named before it. The nearest group-able mention before it is the group; with none,
+    an answer already grouped keeps its groups. Nothing to refer to: not read here."""
+    if not each_group(ctx, i):
+        return False
+    if i + 1 < len(ctx.mentions):
+        return False
+    if not parts.dims:
+        antecedent = next((j for j in range(i - 1, -1, -1) if _antecedent(ctx, parts, j)), None)
+        if antecedent is None:
+            return False
+        _add_dim(ctx, parts, antecedent)
+    ctx.used.add(i)
+    return True
+
+
+def _each_listed_row(ctx: Context, parts: Parts, i: int) -> bool:
+    """ "the names and grades of each student", "el nombre de cada cliente": with nothing
+    measured, "each" before the listed table's own noun lists every row of it; no group."""
+    if not each_group(ctx, i) or parts.metrics or i + 1 >= len(ctx.mentions):
+        return False
+    target = ctx.mentions[i + 1]
+    if target.kind != "schema" or i + 2 < len(ctx.mentions) or is_value(ctx, i + 1):
+        return False
+    tables = {e.ref[0] for e in target.of("table")}
+    if parts.base not in tables or target.has("metric"):
+        return False
+    best = max(e.quality for e in target.of("table"))
+    if any(e.quality >= best for e in target.of("column")):
+        return False  # the word names a column as well as the table
+    ctx.used.update({i, i + 1})
+    return True
+
+
+def _antecedent(ctx: Context, parts: Parts, j: int) -> bool:
+    """Whether mention j can be what a trailing "each" refers to: a group-able mention that is
+    not the counted or measured rows themselves ("how many car makers … in each")."""
+    if j in ctx.used or not _dim_capable(ctx, j):
+        return False
+    if j > 0 and ctx.mentions[j - 1].kind == "count":
+        return False
+    return not any(e.ref[0] == parts.base for e in ctx.mentions[j].of("table"))
 
 
 def _sorts_the_listing(ctx: Context, parts: Parts, i: int, j: int) -> bool:
@@ -1582,6 +1655,7 @@ def _read_order(
             _add_dim(ctx, parts, subject)
         ranked_dim = [d for d in parts.dims if d not in others]
         if others and ranked_dim and not parts.grain:
+            _own_key_group(ctx, others, ranked_dim)
             parts.rank_within = others  # "el producto más vendido de cada región"
         if limit is None and first is not None:
             parts.rows_count = _number_of_rows_grouped(ctx, parts, first)
@@ -1752,6 +1826,20 @@ def _number_of_rows_grouped(ctx: Context, parts: Parts, k: int) -> tuple[int, in
     return None
 
 
+def _own_key_group(ctx: Context, groups: list[ColumnRef], ranked: list[ColumnRef]) -> None:
+    """ "For each department id, the department with the most degrees": the groups are the
+    ranked rows' own key (or a foreign key holding it), so each group holds one of them and
+    the ranking within it ranks nothing: the question means something else; asked back."""
+    for d in ranked:
+        key = ctx.model.tables[d.table].key
+        if len(key) != 1:
+            continue
+        own = identifier_root(ctx.model, (d.table, key[0]))
+        for g in groups:
+            if identifier_root(ctx.model, (g.table, g.column)) == own:
+                raise Unclear(Clarify.UNUSED_WORD, g.column)
+
+
 def _ranks_a_measure(ctx: Context, k: int, slot_at: dict[int, int]) -> None:
     """ "which model has the largest horsepower" where that column holds text: nothing to rank
     by (it became a group and the rows were ranked by another count): ask, naming it."""
@@ -1853,6 +1941,13 @@ def _key_of_a_group(ctx: Context, parts: Parts, i: int) -> ColumnRef | None:
     grouped = {d.table for d in parts.dims}
     for e in ctx.mentions[i].of("column"):
         table, column = e.ref
+        if column_kind(ctx, e) == "date" and ctx.column_table.get(i) == table:
+            # "the date and id of the transcript with the fewest results": a column of the
+            # grouped rows said of them, one value per group when grouped by their key
+            key = ctx.model.tables[table].key
+            if len(key) == 1 and ColumnRef(table, key[0]) in parts.dims:
+                return ColumnRef(table, column)
+            continue
         if column_kind(ctx, e) != "id":
             continue
         if ctx.column_table.get(i) == table or (
@@ -1937,6 +2032,12 @@ def _read_leftovers(ctx: Context, parts: Parts) -> None:
                 # rows joined one to one), not every column of the cars
                 extra = extra or [e for e in m.of("column") if e.ref[0] in same]
                 parts.listing = []
+            if not extra and _plain_columns(m) and parts.listing != parts.subject_columns:
+                # "the song titles and singer names": a column said of each listed row's one
+                # parent row, when the listing names its columns (not a column it filters by)
+                parents = _parent_tables(model, parts.listing_table)
+                filtered = {(f.table, f.column) for f in parts.filters}
+                extra = [e for e in m.of("column") if e.ref[0] in parents and e.ref not in filtered]
             if extra:
                 _list_column(parts, m.text, extra)
                 ctx.used.add(i)
@@ -1948,6 +2049,12 @@ def _read_leftovers(ctx: Context, parts: Parts) -> None:
         if numeric and parts.metrics and parts.implied and _shown_before_superlative(ctx, i):
             parts.projected.append(ColumnRef(*pick_numeric(ctx, i, numeric)))
             continue  # listed with the row if the superlative picks one, else asked back
+        dates = [e for e in m.of("column") if column_kind(ctx, e) == "date"]
+        whole = bool(dates) and len(dates) == len(m.entries)
+        if whole and parts.metrics and parts.implied and _shown_before_superlative(ctx, i):
+            # "the birth date of the player with the lowest earnings": shown, as a number is
+            parts.projected.append(ColumnRef(*pick_numeric(ctx, i, dates)))
+            continue
         if numeric and parts.metrics:
             table, column = pick_numeric(ctx, i, numeric)
             key = ms.column_metric_key(model, table, column, None)

@@ -486,6 +486,31 @@ def label_entries(model: SemanticModel, word: str) -> tuple[Entry, ...]:
     return tuple(Entry("column", ref, GLOSS) for ref in sorted(found))
 
 
+HEAD = "head"  # Mention.value of a word read as the last word of column names
+
+
+def head_entries(model: SemanticModel, word: str, lang: str) -> tuple[Entry, ...]:
+    """What a kind word no name holds alone can mean ("date", "code", "fecha", "código"): each
+    column whose name of several words ends with it (`transcript_date`, `Template_Type_Code`),
+    or in Spanish begins with it (`fecha_pedido`).
+    As with "name", the parser keeps the column of the table it is said of
+    (parser.resolve_label_words), else the one column the catalog has, else it is asked back."""
+    key = lx.stem(word, lang)
+    found = []
+    for (table, column), sem in model.columns.items():
+        words = tx.identifier_words(column)
+        if len(words) < 2 or sem.pii:
+            continue
+        head = words[-1]
+        forms = [head] + (lx.spanish_words(head) if lang == "es" else [])
+        if lang == "es":
+            forms.append(words[0])  # a Spanish name says its kind first: `fecha_pedido`
+        forms = [f for f in forms if len(f) >= 4]  # not "tv" of `high_definition_tv`
+        if any(lx.stem(lx.fold(f), lang) == key for f in forms):
+            found.append((table, column))
+    return tuple(Entry("column", ref, GLOSS) for ref in sorted(found))
+
+
 def described_columns(model: SemanticModel) -> list[tuple[str, str]]:
     """The text columns the catalog calls a description (`course_description`,
     `Document_Description`, `descripcion`): what "the descriptions" of a table's rows are."""
@@ -813,8 +838,11 @@ def scan(model: SemanticModel, tokens: list[Token]) -> tuple[list[Mention], list
         if (tok.norm not in lx.STOPWORDS or noun) and tok.norm not in lx.FILLER:
             # "del género" is a noun of the data vocabulary, not the filler verb "generó"
             entries = label_entries(model, tok.norm) or _value_by_prefix(model, tok.norm, tok.lang)
+            heads = () if entries else head_entries(model, tok.norm, tok.lang)
             if entries:  # "se cancelaron" -> 'Cancelado'; "name" -> each table's label
                 mentions.append(Mention("schema", i, i + 1, tok.text, entries))
+            elif heads:  # "the date of the transcript" -> `transcript_date`
+                mentions.append(Mention("schema", i, i + 1, tok.text, heads, value=HEAD))
             else:
                 unmapped.append(tok.text)
         i += 1
