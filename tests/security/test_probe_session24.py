@@ -82,7 +82,9 @@ def _fresh_memos():
     chat_semantic._models.clear()
 
 
-def _org(slug: str, rows: dict | None = None, masked: tuple[str, ...] = ()) -> DataSource:
+def _org(
+    slug: str, rows: dict | None = None, masked: tuple[str, ...] = (), script: str = SCRIPT
+) -> DataSource:
     """An org of its own with one SQLite source, an analyst whose policy masks every personal
     column (`@pii`) and the columns given, and an admin."""
     org = organization_create(name=slug, slug=slug)
@@ -91,7 +93,7 @@ def _org(slug: str, rows: dict | None = None, masked: tuple[str, ...] = ()) -> D
     path = folder / "data.db"
     path.unlink(missing_ok=True)
     conn = sqlite3.connect(path)
-    conn.executescript(SCRIPT)
+    conn.executescript(script)
     for table, values in (rows if rows is not None else ROWS).items():
         marks = ", ".join("?" * len(values[0]))
         conn.executemany(f"INSERT INTO {table} VALUES ({marks})", values)  # noqa: S608
@@ -599,3 +601,184 @@ def test_odd_inputs_around_the_new_phrases_never_crash(source: DataSource, quest
         _never_crashes(answer)
         if who == "analyst":
             _no_secret(answer)
+
+
+def test_a_number_too_long_for_a_float_is_no_number() -> None:
+    from apps.chat.engine.offline import lexicon as lx
+
+    assert lx.parse_number("9" * 400) is None
+    assert lx.parse_number("9" * 400 + ",5") is None
+    assert lx.parse_number("99999999999999999999") == 1e20
+
+
+# --- tables the role may not read, through the new subqueries and listings ---------------------
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "all the information about orders",
+        "all the information about ref status",
+        "all customers except those who have orders",
+        "stores not used by any order",
+        "stores not used by any order with the code PD",
+        "customers with both an order with the status code PD and an order with the status code OP",
+        "the age of the customer with the largest amount",
+        "what is PD's description?",
+        "the description of the status PD",
+        "describe the status PD",
+        "how many orders have the code PD?",
+    ],
+)
+def test_a_table_outside_the_role_is_not_read_by_the_new_shapes(
+    source: DataSource, question: str
+) -> None:
+    AccessPolicy.all_tenants.filter(organization=source.organization, role=Role.ANALYST).update(
+        allowed_tables=["customers", "stores"]
+    )
+    answer = _ask(source, question)
+    _never_crashes(answer)
+    assert answer["type"] in ("REFUSED", "CLARIFY"), (answer["answer"], answer["sql"])
+    for word in ("Paid", "Cancelled", "999"):
+        assert word not in _said(answer)
+    made_up = _ask(source, question.replace("PD", "QQ"))
+    assert _shape(answer)[:2] == _shape(made_up)[:2], (answer["answer"], made_up["answer"])
+
+
+# --- both halves as an IN subquery (`_rows_of_both`, "shared by") -------------------------------
+
+BOTH_SCRIPT = """
+CREATE TABLE venues (venue_id INTEGER PRIMARY KEY, name TEXT, town TEXT, seats INTEGER);
+CREATE TABLE gigs (gig_id INTEGER PRIMARY KEY, title TEXT, year TEXT,
+    venue_id INTEGER REFERENCES venues(venue_id));
+CREATE TABLE players (player_id INTEGER PRIMARY KEY, name TEXT, nation TEXT,
+    birth_year INTEGER);
+"""
+BOTH_ROWS = {
+    "venues": [(1, "Arena", "Leeds", 900), (2, "Hall", "York", 300), (3, "Barn", "Hull", 100)],
+    "gigs": [(1, "Opening", "2020", 1), (2, "Closing", "2021", 2), (3, "Encore", "2021", 1)],
+    "players": [(1, "Al", "UK", 1940), (2, "Bo", "UK", 1960), (3, "Cy", "FR", 1940)],
+}
+VENUES_OF_BOTH = "Which venues had gigs in both 2020 and 2021?"
+NATIONS_SHARED = (
+    "What are the nations that are shared by players with a birth year before 1945 and after 1955?"
+)
+
+
+@pytest.fixture
+def both() -> DataSource:
+    return _org("probe24both", BOTH_ROWS, script=BOTH_SCRIPT)
+
+
+def test_both_halves_read_their_subquery_through_the_row_filter(both: DataSource) -> None:
+    """Arena's 2021 gig (Encore) is hidden: for the analyst no venue had gigs in both years."""
+    admin = _ask(both, VENUES_OF_BOTH, "admin")
+    assert " IN (" in admin["sql"].upper() and admin["rows"] == [["Arena"]], admin["sql"]
+    _filtered(both, ("gigs", "title", "Opening"))
+    answer = _ask(both, VENUES_OF_BOTH)
+    _never_crashes(answer)
+    assert not answer["rows"], answer["sql"]
+
+
+def test_values_shared_by_two_halves_read_through_the_row_filter(both: DataSource) -> None:
+    admin = _ask(both, NATIONS_SHARED, "admin")
+    assert " IN (" in admin["sql"].upper() and admin["rows"] == [["UK"]], admin["sql"]
+    _filtered(both, ("players", "birth_year", 1940))
+    answer = _ask(both, NATIONS_SHARED)
+    _never_crashes(answer)
+    assert not answer["rows"], answer["sql"]
+
+
+@pytest.mark.parametrize("question", [NATIONS_SHARED, VENUES_OF_BOTH])
+def test_a_masked_column_compared_in_the_subquery_is_refused_or_masked(question: str) -> None:
+    """players.nation and venues.name masked: their values are not listed, and a nation is not
+    compared across the halves (it would say which nations both hold)."""
+    source = _org("probe24both2", BOTH_ROWS, ("players.nation", "venues.name"), BOTH_SCRIPT)
+    answer = _ask(source, question)
+    _never_crashes(answer)
+    said = _said(answer)
+    for word in ("UK", "FR", "Arena"):
+        assert word not in said.replace("'***'", ""), (word, answer["sql"])
+
+
+# --- "club 2": the row with that key, through row filters, masks and another org ---------------
+
+CLUB_SCRIPT = """
+CREATE TABLE club (club_id INTEGER PRIMARY KEY, city TEXT, motto TEXT);
+CREATE TABLE member (member_id INTEGER PRIMARY KEY, club_id INTEGER REFERENCES club(club_id),
+    fee REAL);
+"""
+CLUB_ROWS = {
+    "club": [(1, "Oslo", "Row hard"), (2, "Rome", "Sail far")],
+    "member": [(1, 1, 5.0), (2, 1, 6.0), (3, 2, 7.0)],
+}
+
+
+@pytest.mark.parametrize(
+    ("question", "admin_rows"),
+    [
+        ("What is the city of club 2?", [["Rome"]]),
+        ("How many members does club 2 have?", [[1]]),
+        ("the total fee of the members of club 2", [[7.0]]),
+    ],
+)
+def test_a_row_by_key_reads_through_row_filters_and_masks(question: str, admin_rows: list) -> None:
+    source = _org("probe24club", CLUB_ROWS, ("club.motto",), CLUB_SCRIPT)
+    admin = _ask(source, question, "admin")
+    assert admin["rows"] == admin_rows, admin["sql"]
+    _filtered(source, ("club", "city", "Oslo"))
+    answer = _ask(source, question)
+    _never_crashes(answer)
+    assert "Rome" not in _said(answer) and answer["rows"] in ([], [[0]], [[None]]), answer["sql"]
+    motto = _ask(source, "the motto of club 1")
+    assert "Row hard" not in _said(motto), motto["sql"]
+
+
+def test_a_row_by_key_of_another_org_is_no_row_here() -> None:
+    """Org B has a club 7 in Bergen; org A's analyst asking for club 7 gets no row (as for a
+    club 8 nobody has), never B's city."""
+    here = _org("probe24club2", CLUB_ROWS, (), CLUB_SCRIPT)
+    _org("probe24club3", {"club": [(7, "Bergen", "x")], "member": [(9, 7, 1.0)]}, (), CLUB_SCRIPT)
+    theirs, nobody = _ask(here, "What is the city of club 7?"), _ask(here, "What is the city of club 8?")
+    assert _shape(theirs) == _shape(nobody), theirs["sql"]
+    assert "Bergen" not in _said(theirs)
+
+
+@pytest.mark.parametrize(
+    ("question", "masked"),
+    [
+        ("all the information about customers", ()),
+        ("customers in grade 10", ("customers.grade",)),
+        ("what is Downtown's id?", ("stores.store_name",)),
+        ("the description of the store named Downtown", ("stores.store_description",)),
+        ("how many French customers?", ("customers.country",)),
+        ("how many orders have the code PD?", CODE_MASKED),
+    ],
+)
+def test_the_admins_answer_is_not_served_to_the_analyst(question: str, masked: tuple) -> None:
+    source = _org("probe24cache", masked=masked)
+    admin = _ask(source, question, "admin")
+    assert admin["type"] == "SQL" and admin["rows"], (admin["answer"], admin["sql"])
+    answer = _ask(source, question)
+    assert _shape(answer) != _shape(admin), answer["sql"]
+    _no_secret(answer, "flagship")
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "customers whose country starts with the letter '%'",
+        "customers whose country starts with the letter '_'",
+        "customers whose country contains the word '%_%'",
+        "how many customers have a country that ends with the letter '%'?",
+    ],
+)
+def test_a_pattern_of_wildcards_alone_is_no_pattern(source: DataSource, question: str) -> None:
+    """The wildcards are stripped from a pattern's text: one of nothing else was LIKE '%', every
+    row for "starts with the letter '%'". Asked back now."""
+    answer = _ask(source, question)
+    _never_crashes(answer)
+    assert "LIKE '%'" not in (answer.get("sql") or ""), answer["sql"]
+    assert answer["type"] == "CLARIFY", (answer["answer"], answer["sql"])
+    control = _ask(source, "customers whose country starts with the letter 'S'")
+    assert [r[0] for r in control["rows"]] == [1, 3], control["sql"]

@@ -122,6 +122,8 @@ def take_patterns(
                 break
         if shape is None:
             continue  # a quoted value ('Germany'): the catalog's values read it
+        if not _escape(literal):
+            continue  # "starts with the letter '%'": no letter left, never LIKE '%' (every row)
         shape, cut = _verb_before_noun(tokens, i, cut, first, shape)
         out += tokens[i:cut]
         # "languages that contain 'x'": the pattern is said of the word before "that"
