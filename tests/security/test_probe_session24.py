@@ -389,7 +389,8 @@ def test_a_row_picked_by_a_masked_number_is_not_shown(question: str) -> None:
         ("stores not used by any order with the code PD", [["Harbour"], ["Airport"]]),
         ("the store with the highest amount", [["Downtown", 10.0]]),
         (
-            "customers that have both an order with status code PD and an order with status code OP",
+            "customers that have both an order with status code PD and an order with status "
+            "code OP",
             [],
         ),
     ],
@@ -481,11 +482,12 @@ def test_another_orgs_values_read_like_unknown_words(
     source: DataSource, question: str, control: str
 ) -> None:
     _org("probe24x", OTHER_ROWS)
-    theirs, made_up = _ask(source, question), _ask(source, control)
-    assert _shape(theirs)[:3] == _shape(made_up)[:3], (theirs["answer"], theirs["sql"])
-    said = _said(theirs)
-    for word in ("Germany", "Berlin", "secret warehouse", "Zonked", "Lilienthal", "123"):
-        assert word not in said, (word, theirs["sql"])
+    for who in ("analyst", "admin"):
+        theirs, made_up = _ask(source, question, who), _ask(source, control, who)
+        assert _shape(theirs)[:3] == _shape(made_up)[:3], (theirs["answer"], theirs["sql"])
+        said = _said(theirs)
+        for word in ("Germany", "Berlin", "secret warehouse", "Zonked", "Lilienthal", "123"):
+            assert word not in said, (word, theirs["sql"])
 
 
 # --- 5. quoted values, codes, possessives and letter patterns are data --------------------------
@@ -739,7 +741,8 @@ def test_a_row_by_key_of_another_org_is_no_row_here() -> None:
     club 8 nobody has), never B's city."""
     here = _org("probe24club2", CLUB_ROWS, (), CLUB_SCRIPT)
     _org("probe24club3", {"club": [(7, "Bergen", "x")], "member": [(9, 7, 1.0)]}, (), CLUB_SCRIPT)
-    theirs, nobody = _ask(here, "What is the city of club 7?"), _ask(here, "What is the city of club 8?")
+    theirs = _ask(here, "What is the city of club 7?")
+    nobody = _ask(here, "What is the city of club 8?")
     assert _shape(theirs) == _shape(nobody), theirs["sql"]
     assert "Bergen" not in _said(theirs)
 
