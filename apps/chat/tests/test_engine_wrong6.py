@@ -135,3 +135,32 @@ def test_the_company_is_the_table_of_companies_when_the_data_has_one(tmp_path):
     rows = engine_rows(database, "Show the business name with the number of kiosks.")
     assert sorted(rows) == [("Acme", 2), ("Globex", 1)]
     database[1].close()
+
+
+_VALUED_FIRMS = """
+    CREATE TABLE firm (firm_id INTEGER PRIMARY KEY, firm TEXT, market_value REAL);
+"""
+
+
+@pytest.fixture(scope="module")
+def valued_firms(tmp_path_factory):  # noqa: ANN001, ANN201
+    rows = {"firm": [(1, "Acme", 10.0), (2, "Brill", 40.0), (3, "Corvo", 25.0)]}
+    model, conn = engine_database(tmp_path_factory.mktemp("firm") / "firm.db", _VALUED_FIRMS, rows)
+    yield model, conn
+    conn.close()
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("What is the minimum, maximum, and average market value for every firm?",
+         [(10.0, 40.0, 25.0)]),
+        ("What is the maximum market value for each firm?", [(40.0,)]),
+    ],
+)  # fmt: skip
+def test_a_minimum_or_maximum_for_every_row_is_over_all_rows(
+    valued_firms, question, expected
+) -> None:  # noqa: ANN001
+    # "for every firm" where each firm is one row: over all of them; no aggregate said is
+    # turned into an average (it was AVG alone, the minimum and maximum silently dropped)
+    assert engine_rows(valued_firms, question) == expected

@@ -281,7 +281,6 @@ def _interpret(
         plan = alternatives_on_one_column(plan, said[0])  # "in 2014 or 2015": either value
         check_year_verbs(plan, year_read)
         _check_largest_of_rows(plan, mentions, model)
-        _check_sum_of_each_group_row(plan, model)
         _check_size_of_one_row(plan, mentions)
         _check_summed_attribute(plan, model)
         if groups_counted:
@@ -1338,30 +1337,6 @@ def _check_largest_of_rows(plan: QueryPlan, mentions: list, model: SemanticModel
             raise Unclear(Clarify.LARGEST_OF_ROWS, said.text)
 
 
-def _check_sum_of_each_group_row(plan: QueryPlan, model: SemanticModel) -> None:
-    """ "the name and capacity of the stadium with the most concerts": a column of the grouped
-    rows' own table (one value per group: a stadium's capacity), summed over the rows of another
-    table joined to each group (its concerts), is that value times the number of rows, which
-    nobody asks for. Asked back, naming the column."""
-    if not plan.dimensions or plan.listing:
-        return
-    grouped = {d.table for d in plan.dimensions if d.table != plan.table}
-    for metric in plan.metrics:
-        if not metric.key.startswith("agg:sum:"):
-            continue
-        table, _, column = metric.key.removeprefix("agg:sum:").partition(".")
-        info = model.tables.get(table)
-        if table not in grouped or info is None:
-            continue
-        naming = {*info.key, info.display}
-        if not any(d.table == table and d.column in naming for d in plan.dimensions):
-            continue
-        path = model.path(plan.table, table) or ()
-        held = {(fk.table, fk.column, fk.ref_table) for fk in model.catalog.foreign_keys}
-        if path and all((a, a_col, b) in held for a, a_col, b, _b_col in path):
-            raise Unclear(Clarify.UNUSED_WORD, column)  # each row of the group repeats it
-
-
 # Superlatives of size: said of one row of a table ("the largest order", "el pedido más
 # grande"), never its number.
 _SIZE_OF_ONE = frozenset({"largest", "biggest", "smallest", "mayor", "menor"})
@@ -1423,10 +1398,17 @@ def _check_summed_attribute(plan: QueryPlan, model: SemanticModel) -> None:
         table, _, column = metric.key.removeprefix("agg:sum:").partition(".")
         info = model.tables.get(table)
         if (
-            table in grouped
-            and info is not None
-            and {*info.key, info.display} & {d.column for d in plan.dimensions if d.table == table}
+            table not in grouped
+            or info is None
+            or not {*info.key, info.display}
+            & {d.column for d in plan.dimensions if d.table == table}
         ):
+            continue
+        # each row of the base table reaches one row of the group's table (many-to-one keys):
+        # the group's number repeats once per row
+        path = model.path(plan.table, table) or ()
+        held = {(fk.table, fk.column, fk.ref_table) for fk in model.catalog.foreign_keys}
+        if path and all((a, a_col, b) in held for a, a_col, b, _b_col in path):
             raise Unclear(Clarify.SUMMED_ATTRIBUTE, column)
 
 

@@ -1448,8 +1448,14 @@ def _read_dimensions(ctx: Context, parts: Parts, slots: list[MetricSlot]) -> Non
                 parts.order = Order(parts.metrics.index(key), True)
                 ctx.used.add(j)
             elif target.kind == "schema" and _names_base_rows(ctx, j, parts.base):
-                # "ingresos medios por venta", "unidades por pedido": per row is an average
-                parts.metrics = [ms.retarget_agg(ctx.model, k, "avg") for k in parts.metrics]
+                # "ingresos medios por venta", "unidades por pedido": per row is an average;
+                # a minimum, maximum or average said "for every <row>" is over all the rows
+                parts.metrics = [
+                    k
+                    if ms.metric_agg(ctx.model, k) in ("min", "max", "avg")
+                    else ms.retarget_agg(ctx.model, k, "avg")
+                    for k in parts.metrics
+                ]
                 ctx.used.add(j)
             elif target.kind == "schema" and (not is_value(ctx, j) or _has_dim_entry(ctx, j)):
                 if (
