@@ -203,6 +203,20 @@ def test_a_masked_country_by_nationality_or_us_is_no_oracle(question: str) -> No
     _no_secret(a, "France", "United States")
 
 
+@pytest.mark.parametrize(
+    "question", ["how many customers from the USA?", "how many customers from the US?"]
+)
+def test_a_country_acronym_no_value_says_is_asked_back_not_dropped(question: str) -> None:
+    """With the country masked no value says "USA": the acronym is asked back (it had been
+    dropped as the pronoun "us", a count of every customer stated confidently), the same
+    answer whether the data holds the country or not."""
+    here = _org("probe24a", masked=COUNTRY_MASKED)
+    there = _twin("probe24b", COUNTRY_MASKED, customers=CUSTOMERS_NO_FRANCE_NO_US)
+    a, b = _ask(here, question), _ask(there, question)
+    assert a["type"] == b["type"] == "CLARIFY", (a["answer"], a["sql"])
+    assert a["answer"] == b["answer"]
+
+
 CODE_MASKED = ("orders.status_code", "ref_status.status_code")
 
 

@@ -334,21 +334,35 @@ def _name_gloss(model: SemanticModel, token: Token) -> tuple[Entry, ...]:
     return tuple(found)
 
 
+def country_acronym(tokens: list[Token], i: int) -> bool:
+    """Whether the token is a country's acronym that is also a grammar word, written in
+    capitals ("US", "U.S.A."), in a question that is not written in capitals throughout
+    ("TELL US …" says nothing)."""
+    token = tokens[i]
+    letters = "".join(ch for ch in token.text if ch.isalpha())
+    if token.norm not in lx.ACRONYM_GLOSS or len(letters) < 2 or not letters.isupper():
+        return False
+    return any(t.text != t.text.upper() for t in tokens if any(ch.isalpha() for ch in t.text))
+
+
+def _value_starts_here(model: SemanticModel, tokens: list[Token], i: int) -> bool:
+    """Whether the words after token i are a value that starts with it ("US Territory", whose
+    key leaves the grammar word "us" out)."""
+    if i + 1 >= len(tokens):
+        return False
+    _, after = _schema_at(model, tokens, i + 1)
+    start = tokens[i].norm + " "
+    return any(e.kind == "value" and lx.fold(str(e.ref[2])).startswith(start) for e in after)
+
+
 def _acronym_gloss(model: SemanticModel, tokens: list[Token], i: int) -> tuple[Entry, ...]:
     """ "people from the US", "made in the U.S.A.": a country's acronym written in capitals that
     is also a grammar word ("us") is the country: the values its name and acronyms take in the
     data (lexicon.ACRONYM_GLOSS). Not when the next words are a value starting with it ("US
     Territory", whose key leaves the grammar word out)."""
-    token = tokens[i]
-    letters = "".join(ch for ch in token.text if ch.isalpha())
-    if token.norm not in lx.ACRONYM_GLOSS or len(letters) < 2 or not letters.isupper():
+    if not country_acronym(tokens, i) or _value_starts_here(model, tokens, i):
         return ()
-    if i + 1 < len(tokens):
-        _, after = _schema_at(model, tokens, i + 1)
-        if any(
-            e.kind == "value" and lx.fold(str(e.ref[2])).startswith(token.norm + " ") for e in after
-        ):
-            return ()
+    token = tokens[i]
     names = lx.NAME_GLOSS.get(lx.ACRONYM_GLOSS[token.norm], ())
     found: list[Entry] = []
     for english in names:
@@ -833,6 +847,10 @@ def scan(model: SemanticModel, tokens: list[Token]) -> tuple[list[Mention], list
         if acronym:  # "people from the US": the country, not the pronoun
             mentions.append(Mention("schema", i, i + 1, tok.text, acronym))
             i += 1
+            continue
+        if country_acronym(tokens, i) and not _value_starts_here(model, tokens, i):
+            unmapped.append(tok.text)  # the country, but no value of the data says it: asked
+            i += 1  # back, never dropped as the pronoun (a masked country column too)
             continue
         noun = i > 0 and tokens[i - 1].norm in _ARTICLES and tok.norm in lx.GLOSS
         if (tok.norm not in lx.STOPWORDS or noun) and tok.norm not in lx.FILLER:
