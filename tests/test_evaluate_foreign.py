@@ -321,9 +321,9 @@ FRESH_FLOORS_2 = {True: (70, 0), False: (59, 1)}
 # Six Spider train databases (docs/evaluation-foreign.md, "Third group: Spider train databases");
 # the held-out three (loan_1, medicine_enzyme_interaction, storm_record) are never run here. The
 # dev three were first measured (base 332f51b) 36 and 37 right with 9 and 13 confidently wrong,
-# now 49 and 49 with 1 and 1: the ceiling only records the measurement, the target is 0.
+# now 50 and 49 with 0 and 1: the ceiling only records the measurement, the target is 0.
 TRAIN_DEV = ("gas_company", "match_season", "news_report")
-TRAIN_FLOORS = {True: (48, 1), False: (48, 1)}
+TRAIN_FLOORS = {True: (49, 0), False: (48, 1)}
 
 
 @pytest.mark.parametrize(("lang", "semantic"), sorted(FOREIGN_FLOORS))
