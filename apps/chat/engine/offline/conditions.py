@@ -188,15 +188,26 @@ def _read_column_then_number(ctx: Context, parts: Parts, k: int, m: Mention) -> 
     values = [float(ctx.mentions[j].value[0]) for j in found]
     if any(v != int(v) or 1000 <= v <= 2999 for v in values):
         return  # a year is a time ("in year 2015"): left to the time rules
-    numeric = [e for e in target.of("column") if column_kind(ctx, e) == "number"]
-    if not numeric or len(numeric) != len(target.entries):
-        return
-    table, column = pick_numeric(ctx, k - 1, numeric)
-    if table != parts.base and ctx.model.path(parts.base, table) is None:
+    said = _numeric_column_said(ctx, parts, target, k - 1)
+    if said is None:
         return
     for value in values:
-        parts.numeric.append(NumericFilter(table, column, "=", value))
+        parts.numeric.append(NumericFilter(*said, "=", value))
     ctx.used.update({k - 1, *found, *(j - 1 for j in found[1:])})
+
+
+def _numeric_column_said(
+    ctx: Context, parts: Parts, target: Mention, j: int
+) -> tuple[str, str] | None:
+    """The numeric column a mention (at j) names, when it names only numeric columns and the
+    base rows reach its table; None otherwise."""
+    numeric = [e for e in target.of("column") if column_kind(ctx, e) == "number"]
+    if not numeric or len(numeric) != len(target.entries):
+        return None
+    table, column = pick_numeric(ctx, j, numeric)
+    if table != parts.base and ctx.model.path(parts.base, table) is None:
+        return None
+    return table, column
 
 
 def _read_column_of_number(ctx: Context, parts: Parts, k: int, m: Mention) -> None:
@@ -217,13 +228,10 @@ def _read_column_of_number(ctx: Context, parts: Parts, k: int, m: Mention) -> No
     after = ctx.mentions[k + 1] if k + 1 < len(ctx.mentions) else None
     if after is not None and after.kind in ("schema", "time"):
         return  # "the population of 3 countries", "la población de 2 ciudades"
-    numeric = [e for e in target.of("column") if column_kind(ctx, e) == "number"]
-    if not numeric or len(numeric) != len(target.entries):
+    said = _numeric_column_said(ctx, parts, target, k - 1)
+    if said is None:
         return
-    table, column = pick_numeric(ctx, k - 1, numeric)
-    if table != parts.base and ctx.model.path(parts.base, table) is None:
-        return
-    parts.numeric.append(NumericFilter(table, column, "=", value))
+    parts.numeric.append(NumericFilter(*said, "=", value))
     ctx.used.update({k - 1, k})
 
 
