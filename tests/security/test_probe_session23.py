@@ -15,10 +15,9 @@ from django.conf import settings
 from apps.chat import semantic_cache as chat_semantic
 from apps.chat.pipeline import ask
 from apps.governance.models import AccessPolicy, Membership, Role
-from apps.governance.services import membership_create, organization_create
 from apps.knowledge import selectors
 from apps.knowledge.models import CatalogColumn, DataSource
-from apps.knowledge.services import catalog_refresh, datasource_create
+from tests.support.probe_orgs import sqlite_org
 
 pytestmark = pytest.mark.django_db
 
@@ -83,38 +82,14 @@ def _fresh_memos():
 def _org(slug: str, script: str = SCRIPT, rows: dict | None = None) -> DataSource:
     """An org of its own with one SQLite source and an analyst whose policy masks every personal
     column (`@pii`): the org's admin would set it so."""
-    org = organization_create(name=slug, slug=slug)
-    folder = Path(settings.DATA_DIR) / "sources" / slug
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / "data.db"
-    path.unlink(missing_ok=True)
-    conn = sqlite3.connect(path)
-    conn.executescript(script)
-    rows = (
-        rows
-        if rows is not None
-        else {"people": PEOPLE, "addresses": ADDRESSES, "people_addresses": LINKS, "orders": ORDERS}
-    )
-    for table, values in rows.items():
-        marks = ", ".join("?" * len(values[0]))
-        conn.executemany(f"INSERT INTO {table} VALUES ({marks})", values)  # noqa: S608
-    conn.commit()
-    conn.close()
-    source = datasource_create(
-        org=org,
-        name="data",
-        kind=DataSource.Kind.SQLITE,
-        location="data.db",
-        is_default=True,
-        restricted=False,
-    )
-    catalog_refresh(data_source=source)
-    AccessPolicy.all_tenants.filter(organization=org, role=Role.ANALYST).update(
-        allowed_tables=["*"], masked_columns=["@pii"], row_filters=[], can_query_data=True
-    )
-    membership_create(org=org, username=f"{slug}-analyst", password="x" * 20, role=Role.ANALYST)
-    membership_create(org=org, username=f"{slug}-admin", password="x" * 20, role=Role.ADMIN)
-    return source
+    if rows is None:
+        rows = {
+            "people": PEOPLE,
+            "addresses": ADDRESSES,
+            "people_addresses": LINKS,
+            "orders": ORDERS,
+        }
+    return sqlite_org(slug, script, rows)
 
 
 def _member(source: DataSource, who: str = "analyst") -> Membership:

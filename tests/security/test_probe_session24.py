@@ -10,7 +10,6 @@ inputs get an answer or an ask-back, never an exception."""
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 import pytest
@@ -19,10 +18,9 @@ from django.conf import settings
 from apps.chat import semantic_cache as chat_semantic
 from apps.chat.pipeline import ask
 from apps.governance.models import AccessPolicy, Membership, Role
-from apps.governance.services import membership_create, organization_create
 from apps.knowledge import selectors
 from apps.knowledge.models import DataSource
-from apps.knowledge.services import catalog_refresh, datasource_create
+from tests.support.probe_orgs import sqlite_org
 
 pytestmark = pytest.mark.django_db
 
@@ -87,33 +85,7 @@ def _org(
 ) -> DataSource:
     """An org of its own with one SQLite source, an analyst whose policy masks every personal
     column (`@pii`) and the columns given, and an admin."""
-    org = organization_create(name=slug, slug=slug)
-    folder = Path(settings.DATA_DIR) / "sources" / slug
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / "data.db"
-    path.unlink(missing_ok=True)
-    conn = sqlite3.connect(path)
-    conn.executescript(script)
-    for table, values in (rows if rows is not None else ROWS).items():
-        marks = ", ".join("?" * len(values[0]))
-        conn.executemany(f"INSERT INTO {table} VALUES ({marks})", values)  # noqa: S608
-    conn.commit()
-    conn.close()
-    source = datasource_create(
-        org=org,
-        name="data",
-        kind=DataSource.Kind.SQLITE,
-        location="data.db",
-        is_default=True,
-        restricted=False,
-    )
-    catalog_refresh(data_source=source)
-    AccessPolicy.all_tenants.filter(organization=org, role=Role.ANALYST).update(
-        allowed_tables=["*"], masked_columns=["@pii", *masked], row_filters=[], can_query_data=True
-    )
-    membership_create(org=org, username=f"{slug}-analyst", password="x" * 20, role=Role.ANALYST)
-    membership_create(org=org, username=f"{slug}-admin", password="x" * 20, role=Role.ADMIN)
-    return source
+    return sqlite_org(slug, script, rows if rows is not None else ROWS, tuple(masked))
 
 
 def _ask(source: DataSource, question: str, who: str = "analyst") -> dict:

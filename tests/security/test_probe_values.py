@@ -6,19 +6,14 @@ answer whether some row holds it or not (a twin org whose data lacks it)."""
 
 from __future__ import annotations
 
-import sqlite3
-from pathlib import Path
-
 import pytest
-from django.conf import settings
 
 from apps.chat import semantic_cache as chat_semantic
 from apps.chat.pipeline import ask
-from apps.governance.models import AccessPolicy, Membership, Role
-from apps.governance.services import membership_create, organization_create
+from apps.governance.models import Membership
 from apps.knowledge import selectors
 from apps.knowledge.models import DataSource
-from apps.knowledge.services import catalog_refresh, datasource_create
+from tests.support.probe_orgs import sqlite_org
 
 pytestmark = pytest.mark.django_db
 
@@ -43,32 +38,7 @@ def _fresh_memos():
 
 
 def _org(slug: str, rows: dict, masked: list[str]) -> DataSource:
-    org = organization_create(name=slug, slug=slug)
-    folder = Path(settings.DATA_DIR) / "sources" / slug
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / "data.db"
-    path.unlink(missing_ok=True)
-    conn = sqlite3.connect(path)
-    conn.executescript(SCRIPT)
-    for table, values in rows.items():
-        marks = ", ".join("?" * len(values[0]))
-        conn.executemany(f"INSERT INTO {table} VALUES ({marks})", values)  # noqa: S608
-    conn.commit()
-    conn.close()
-    source = datasource_create(
-        org=org,
-        name="data",
-        kind=DataSource.Kind.SQLITE,
-        location="data.db",
-        is_default=True,
-        restricted=False,
-    )
-    catalog_refresh(data_source=source)
-    AccessPolicy.all_tenants.filter(organization=org, role=Role.ANALYST).update(
-        allowed_tables=["*"], masked_columns=["@pii", *masked], row_filters=[], can_query_data=True
-    )
-    membership_create(org=org, username=f"{slug}-analyst", password="x" * 20, role=Role.ANALYST)
-    return source
+    return sqlite_org(slug, SCRIPT, rows, tuple(masked), admin=False)
 
 
 def _ask(source: DataSource, question: str) -> dict:
