@@ -46,6 +46,8 @@ __all__ = [
     "index_terms",
     "is_plural",
     "common_word",
+    "compound_nouns",
+    "english_adjective",
     "person_noun",
     "plain_quotes",
     "singular",
@@ -550,7 +552,7 @@ def person_noun(word: str) -> bool:
     whole or as two words ("highschooler": one at a high school, like "villager" or
     "Londoner"): WordNet holds the "-er" words for things ("printer", "container", "header").
     False with no WordNet data installed."""
-    if not word.isascii() or not word.isalpha() or len(word) < 3:
+    if not word.isascii() or not word.replace(" ", "").isalpha() or len(word) < 3:
         return False
     base = _singular_en(word)
     # the singular first: "judges" is a book of the Bible, "judge" a person
@@ -577,4 +579,30 @@ def common_word(word: str) -> bool:
         return False
     if any(word in group for group in _noun_senses(word)):
         return True
+    return _sorted_line(root / "index.adj", word.encode()) is not None
+
+
+def compound_nouns(words: list[str]) -> list[str]:
+    """The words of a name with each pair WordNet holds as one noun joined ("roller coaster",
+    "high school"): read whole, a compound's head alone would mislead (a coaster is a person
+    of the coast, a roller coaster is a ride). Unchanged with no WordNet data installed."""
+    out: list[str] = []
+    i = 0
+    while i < len(words):
+        pair = f"{words[i]} {words[i + 1]}" if i + 1 < len(words) else ""
+        if pair and _noun_offsets(pair):
+            out.append(pair)
+            i += 2
+        else:
+            out.append(words[i])
+            i += 1
+    return out
+
+
+@functools.lru_cache(maxsize=4096)
+def english_adjective(word: str) -> bool:
+    """Whether a folded word is an English adjective in WordNet 3.0 ("official", "senior")."""
+    root = _wordnet_dir()
+    if root is None or not word.isascii() or not word.isalpha():
+        return False
     return _sorted_line(root / "index.adj", word.encode()) is not None

@@ -27,7 +27,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 # The project's one splitter of identifiers (any naming style, accents folded).
-from datachat.text import common_word, identifier_words, person_noun
+from datachat.text import (
+    common_word,
+    compound_nouns,
+    english_adjective,
+    identifier_words,
+    person_noun,
+)
 
 # --- names -------------------------------------------------------------------------------------
 
@@ -76,6 +82,7 @@ _PERSON_WORDS = frozenset(
     _wordlist(
         """
         cliente clientes empleado empleados staff person persons people persona personas
+        representative representatives
         usuario usuarios contact contacts contacto contactos propietario propietarios alumno
         alumnos patient patients paciente pacientes member members socio socios trabajador
         trabajadores driver drivers teacher teachers profesor profesores autor autores vendedor
@@ -118,16 +125,26 @@ def _has_phrase(words: Sequence[str], phrases: Iterable[tuple[str, ...]]) -> boo
     return False
 
 
-def person_word(word: str) -> bool:
-    """Whether a folded word names people: one of `_PERSON_WORDS`, or an English noun whose
-    frequent senses are all kinds of person in WordNet (`datachat.text.person_noun`)."""
-    return word in _PERSON_WORDS or person_noun(word)
+def person_word(word: str, *, head: bool = True) -> bool:
+    """Whether a folded word (or a compound noun, "roller coaster") names people: one of
+    `_PERSON_WORDS`, or an English noun whose frequent senses are all kinds of person in WordNet
+    (`datachat.text.person_noun`). Before the head of a name, a word that is also an adjective
+    qualifies it ("Official_Name", "senior_discount"), it names nobody."""
+    if word in _PERSON_WORDS:
+        return True
+    return person_noun(word) and (head or not english_adjective(word))
+
+
+def _people_words(name: str) -> list[bool]:
+    words = compound_nouns(identifier_words(name))
+    return [person_word(w, head=i == len(words) - 1) for i, w in enumerate(words)]
 
 
 def person_table(table: str) -> bool:
     """Whether a table's name says its rows are people (customers, employees, journalists,
-    high schoolers, …): one of its words is a word for people."""
-    return any(person_word(word) for word in identifier_words(table))
+    high schoolers, …): one of its words is a word for people (a compound WordNet holds read
+    whole: a roller coaster is no coaster)."""
+    return any(_people_words(table))
 
 
 def name_is_pii(table: str, column: str) -> bool:
@@ -158,7 +175,7 @@ def name_is_pii(table: str, column: str) -> bool:
         if business & set(words):
             return False
         # "manager_name", "nombre_cliente": a person's name in any table.
-        return person_table(table) or any(person_word(word) for word in words)
+        return person_table(table) or any(_people_words(column))
     return False
 
 
