@@ -39,7 +39,7 @@ from .alternatives import alternatives_on_one_column, one_said_value_per_column,
 from .coverage import unused_mention
 from .labels import full_names, people_shown_whole, shared_head_nouns
 from .links import check_link_side
-from .literals import apply_literals, code_word_before_value, take_literals
+from .literals import apply_literals, code_word_before_value, name_rows, said_rows, take_literals
 from .parser import Clarify, Context, Unclear, schema_request
 from .parts import NeedsFact, Parts
 from .patterns import apply_patterns, take_patterns
@@ -153,6 +153,9 @@ def _interpret(
         if rewritten is not None:
             tokens = rewritten
             mentions, unmapped = scan(model, tokens)
+    model, named_rows = name_rows(question, model, tokens, mentions)
+    if named_rows:  # "What grade is Kyle in?": a name the index cannot hold (a personal column)
+        mentions, unmapped = scan(model, tokens)
     year_read: tuple[YearVerb, ...] = ()
     before_verbs = mentions  # the words around the relation verb, as the question put them
     related = relation_verbs(model, tokens, mentions, unmapped)
@@ -296,6 +299,7 @@ def _interpret(
             if plan is None:
                 raise Unclear(Clarify.UNKNOWN_VALUE, literals[0].value)
             one_said_value_per_column(plan, question)  # never two of one column ANDed
+        plan = said_rows(plan, named_rows)
         plan = plan.with_changes(hidden_metrics=())
         if previous is None:  # a follow-up ("solo Online") keeps the grouping it had
             plan = drop_constant_dimensions(plan)

@@ -42,10 +42,11 @@ def one_said_value_per_column(plan: QueryPlan, question: str) -> None:
     """Ask back two different values said of one column the index does not hold ("cartoons
     directed by Ben Jones and cartoons directed by Michael Chang", a personal column): ANDed,
     as `said` filters are, no row holds both, and the empty answer would be stated as a fact."""
-    said: dict[tuple[str, str], set[str]] = {}
-    for f in plan.filters:
+    said: dict[tuple[str, str], set[tuple[str, ...]]] = {}
+    for f in plan.filters:  # one filter may say several values ("A or B": any of them)
         if f.op == "said":
-            said.setdefault((f.table, f.column), set()).update(v.lower() for v in f.values)
+            key = tuple(sorted(v.lower() for v in f.values))
+            said.setdefault((f.table, f.column), set()).add(key)
     if any(len(values) > 1 for values in said.values()):
         raise Unclear(Clarify.GENERIC, question.strip())
 
