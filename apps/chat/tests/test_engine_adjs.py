@@ -164,3 +164,18 @@ def test_two_bounds_no_row_meets_together_are_asked_back(club):
         "Cal",
         "Eve",
     }
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        # the mean of other rows: the parser would keep the Oxford rowers, not average them
+        "Show the rowers older than the average age of rowers from Oxford.",
+        # an extreme per group: read as an average per name before
+        "Show the youngest rowers in each home town.",
+    ],
+)
+def test_shapes_the_parser_misreads_stay_asked_back(club, question):
+    """The adjective is read only where the shape it becomes is read right."""
+    model, _conn = club
+    engine_asks(model, question)

@@ -739,6 +739,8 @@ _READ_ELSEWHERE = (
     | frozenset(phrase.split()[0] for phrase in lx.CMP_PHRASES)
 )
 _FROM = lx.words("from")
+_PER_GROUP = lx.EACH_WORDS | lx.words("per")
+_AVERAGE = lx.words("average mean")
 _TO = lx.words("to")
 _THE = lx.words("the")
 
@@ -832,6 +834,8 @@ def _graded_before_table(model: SemanticModel, tokens: list[lx.Token]) -> list[l
     at = [i for i, t in enumerate(tokens) if _graded(t, "est") is not None]
     if not at:
         return None
+    if any(t.norm in _PER_GROUP for t in tokens):
+        return None  # "the youngest singer in each country": an extreme per group, not read
     mentions, _ = scan(model, tokens)
     for i in at:
         said = _graded_after_copula(model, tokens, mentions, i)
@@ -872,6 +876,8 @@ def _graded_than(model: SemanticModel, tokens: list[lx.Token]) -> list[lx.Token]
         return None
     mentions, _ = scan(model, tokens)
     for i in at:
+        if not _plain_than(tokens, i + 2):
+            continue
         high, nouns = _graded(tokens[i], "er")
         before = [m for m in mentions if m.end <= i and _names_table(m)]
         tables = {before[-1].of("table")[0].ref[0]} if before else set(model.tables)
@@ -882,6 +888,20 @@ def _graded_than(model: SemanticModel, tokens: list[lx.Token]) -> list[lx.Token]
         said = _column_words(tokens[i], columns[0][1])
         return [*tokens[:i], *said, way, *tokens[i + 2 :]]
     return None
+
+
+def _plain_than(tokens: list[lx.Token], i: int) -> bool:
+    """What follows "than" from token `i` is a number or the whole column's average ("than 30",
+    "than (the) average (age)"), not an average over other rows ("than the average age of
+    French singers": the parser would keep the French singers, not average them)."""
+    rest = [t for t in tokens[i:] if t.kind != "symbol"]
+    if rest and rest[0].kind == "number":
+        return True
+    while rest and rest[0].norm in _THE:
+        rest = rest[1:]
+    if not rest or rest[0].norm not in _AVERAGE:
+        return False
+    return not any(t.norm in _OF_ROWS or t.norm in _WHO for t in rest[1:])
 
 
 def _graded_order(model: SemanticModel, tokens: list[lx.Token]) -> list[lx.Token] | None:
