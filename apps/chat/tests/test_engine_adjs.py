@@ -173,6 +173,9 @@ def test_two_bounds_no_row_meets_together_are_asked_back(club):
         "Show the rowers older than the average age of rowers from Oxford.",
         # an extreme per group: read as an average per name before
         "Show the youngest rowers in each home town.",
+        # the rows said twice across "and": two sets of rows, not one row meeting both
+        "Show the home towns with rowers from Leander and rowers older than 30.",
+        "Show the home towns where a rower above age 40 and a rower below 30 are from.",
     ],
 )
 def test_shapes_the_parser_misreads_stay_asked_back(club, question):

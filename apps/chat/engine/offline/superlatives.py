@@ -880,6 +880,8 @@ def _graded_than(model: SemanticModel, tokens: list[lx.Token]) -> list[lx.Token]
             continue
         high, nouns = _graded(tokens[i], "er")
         before = [m for m in mentions if m.end <= i and _names_table(m)]
+        if before and _two_sets(tokens, mentions, before[-1]):
+            continue
         tables = {before[-1].of("table")[0].ref[0]} if before else set(model.tables)
         columns = _attribute_columns(model, tables, nouns)
         if len(columns) != 1:
@@ -888,6 +890,23 @@ def _graded_than(model: SemanticModel, tokens: list[lx.Token]) -> list[lx.Token]
         said = _column_words(tokens[i], columns[0][1])
         return [*tokens[:i], *said, way, *tokens[i + 2 :]]
     return None
+
+
+_AND_OR = lx.words("and or")
+
+
+def _two_sets(tokens: list[lx.Token], mentions: list[Mention], rows: Mention) -> bool:
+    """The table `rows` names is said again across "and"/"or" ("drivers from Hartford and
+    drivers older than 40", "a singer above age 40 and a singer below 30"): two sets of rows,
+    which the AND of both conditions on one row does not answer."""
+    table = rows.of("table")[0].ref[0]
+    for other in mentions:
+        if other is rows or not _names_table(other) or other.of("table")[0].ref[0] != table:
+            continue
+        low, high = sorted((other.end, rows.end))
+        if any(t.norm in _AND_OR for t in tokens[low:high]):
+            return True
+    return False
 
 
 def _plain_than(tokens: list[lx.Token], i: int) -> bool:
@@ -954,6 +973,8 @@ def _comparison_before_column(
             continue
         # "employees under age 30" -> "employees with age under 30": the rows that have it
         rows = _mention_ending(mentions, i)
+        if any(_names_table(m) and _two_sets(tokens, mentions, m) for m in mentions):
+            return None
         said = [_word(tokens[i], "with")] if _names_table(rows) else []
         moved = [*said, *tokens[end : column.end], *tokens[i:end]]
         return [*tokens[:i], *moved, *tokens[column.end :]]
