@@ -118,19 +118,19 @@ _TRIGGERS = (
     | _LAST_ES
     | frozenset(_SIZE_THAN_EN)
     | _HOW_SIZE
-    | frozenset(phrase.split()[0] for phrase in lx.CMP_PHRASES)
 )
 
 
 def read_superlatives(model: SemanticModel, tokens: list[lx.Token]) -> list[lx.Token]:
     """The question's tokens with its superlative phrases said as the parser reads them."""
-    if not any(t.norm in _TRIGGERS or _graded(t) is not None for t in tokens):
+    if any(t.norm in _CMP_BY_FIRST for t in tokens):
+        tokens = _comparison_before_column(model, tokens) or tokens
+    if any(_graded(t) is not None for t in tokens):
+        for graded in (_graded_order, _graded_before_table, _graded_than):
+            tokens = graded(model, tokens) or tokens
+    if not any(t.norm in _TRIGGERS for t in tokens):
         return tokens
     rules = (
-        _comparison_before_column,
-        _graded_order,
-        _graded_before_table,
-        _graded_than,
         _mode_of_column,
         _size_before_column,
         _size_after_column,
@@ -893,6 +893,11 @@ def _graded_than(model: SemanticModel, tokens: list[lx.Token]) -> list[lx.Token]
 
 
 _AND_OR = lx.words("and or")
+# The comparison phrases by their first word, the longest first ("no more than" before "no").
+_CMP_BY_FIRST: dict[str, tuple[tuple[str, ...], ...]] = {}
+for _phrase in sorted(lx.CMP_PHRASES, key=len, reverse=True):
+    _words = tuple(_phrase.split())
+    _CMP_BY_FIRST[_words[0]] = (*_CMP_BY_FIRST.get(_words[0], ()), _words)
 
 
 def _two_sets(tokens: list[lx.Token], mentions: list[Mention], rows: Mention) -> bool:
@@ -956,14 +961,14 @@ def _comparison_before_column(
         phrase = next(
             (
                 p
-                for p in sorted(lx.CMP_PHRASES, key=len, reverse=True)
-                if tuple(t.norm for t in tokens[i : i + len(p.split())]) == tuple(p.split())
+                for p in _CMP_BY_FIRST.get(tokens[i].norm, ())
+                if tuple(t.norm for t in tokens[i : i + len(p)]) == p
             ),
             None,
         )
         if phrase is None:
             continue
-        end = i + len(phrase.split())
+        end = i + len(phrase)
         if mentions is None:
             mentions, _ = scan(model, tokens)
         column = _mention_at(mentions, end)
