@@ -35,7 +35,12 @@ from ..plan import (
 )
 from . import lexicon as lx
 from . import measures as ms
-from .alternatives import alternatives_on_one_column, one_said_value_per_column, superlative_read
+from .alternatives import (
+    alternatives_on_one_column,
+    impossible_range,
+    one_said_value_per_column,
+    superlative_read,
+)
 from .coverage import unused_mention
 from .labels import full_names, people_shown_whole, shared_head_nouns
 from .links import check_link_side
@@ -311,6 +316,7 @@ def _interpret(
         # two keys to one table: the question (or a verb's adverb) says which
         check_link_side(sql, model, tokens, plan.joins)
         superlative_read(plan, question, model)  # "the youngest X": ordered, or asked back
+        impossible_range(plan)  # "above 40 and below 30" on one column: two sets, asked back
         skip = read.qualifiers | (read.rejected - read.unread) | read.consumed
         left = unused_mention(read.mentions, skip, plan, sql, model)
         if left is not None:  # the SQL would answer another question: ask, naming the word

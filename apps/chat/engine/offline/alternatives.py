@@ -76,3 +76,22 @@ def superlative_read(plan: QueryPlan, question: str, model) -> None:  # noqa: AN
     ):
         return
     raise Unclear(Clarify.UNUSED_WORD, word)
+
+
+def impossible_range(plan: QueryPlan) -> None:
+    """Ask back two bounds of one column that no row can meet together ("a singer above 40 and
+    a singer below 30" read as `age > 40 AND age < 30`): the question asked for two sets of
+    rows, which an AND of both conditions answers with none (branch `h-adjs`)."""
+    plain = [
+        f
+        for f in plan.numeric_filters
+        if not (f.average or f.than or f.alternative) and f.op in (">", ">=", "<", "<=")
+    ]
+    for low in plain:
+        for high in plain:
+            if (low.table, low.column) != (high.table, high.column):
+                continue
+            if low.op in (">", ">=") and high.op in ("<", "<="):
+                strict = low.op == ">" or high.op == "<"
+                if low.value > high.value or (strict and low.value == high.value):
+                    raise Unclear(Clarify.NUMERIC_FILTER)
