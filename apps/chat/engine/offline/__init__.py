@@ -62,7 +62,7 @@ from .sqlgen import PlanError, compile_sql
 from .suggest import clarify_message, meant_dimensions, suggestions
 from .superlatives import read_superlatives
 from .synonyms import demonym_values, read_synonyms
-from .than import take_than
+from .than import take_same_row, take_than
 from .typos import correct as correct_typos
 from .units import measure_verbs, units_said
 from .verbs import (
@@ -122,9 +122,11 @@ def _interpret(
     tokens = full_names(model, lx.tokenize(question, lang))  # -> "first name and last name"
     tokens = shared_head_nouns(model, tokens)  # "first and last name" -> "first name and …"
     tokens = read_superlatives(model, tokens)  # "the shortest life expectancy" -> "lowest"
-    tokens = _numeric_between(_average_first(_distinct_first(_rewrite_phrases(tokens))))
+    tokens = _rewrite_phrases(_as_well_as_both(tokens))
+    tokens = _numeric_between(_average_first(_distinct_first(tokens)))
     tokens, shape = _analytic_shape(tokens)
     tokens, than = take_than(tokens)  # "greater than any country in Europe": read apart
+    tokens, same_row = take_same_row(tokens)  # "whose address is different from …": apart
     tokens, patterns = take_patterns(question, tokens, model)
     if previous is not None:
         tokens = _same_for(tokens)
@@ -267,6 +269,8 @@ def _interpret(
         plan = shape.apply(plan)
         if than is not None:
             plan = than.apply(plan, model)
+        if same_row is not None:
+            plan = same_row.apply(plan, model)
         if having_rows is not None:
             if literals:  # "no address with line 1 'X'": a condition on the rows looked for
                 plan = apply_literals(plan, literals, model)
@@ -540,6 +544,33 @@ def _rewrite_phrases(tokens: list[lx.Token]) -> list[lx.Token]:
             out.append(tokens[i])
             i += 1
     return out
+
+
+_AS_WELL_AS = ("as", "well", "as")
+_AS_WELL_LEAD = lx.words("the a an some those")
+
+
+def _as_well_as_both(tokens: list[lx.Token]) -> list[lx.Token]:
+    """ "countries that have players who play Forward, as well as players who play Defender":
+    the noun said again after "as well as" makes two sets of the same rows, each of which the
+    rows must have, as "both … and …" says ("have both players who … and players who …"; read
+    by `_both_halves`, or asked back naming "both"). Elsewhere "as well as" is "and"."""
+    norms = [t.norm for t in tokens]
+    for i in range(1, len(norms) - 3):
+        if tuple(norms[i : i + 3]) != _AS_WELL_AS:
+            continue
+        k = i + 3
+        while k < len(norms) and norms[k] in _AS_WELL_LEAD:
+            k += 1
+        if k >= len(norms) or tokens[k].kind != "word" or norms[k] in lx.STOPWORDS:
+            return tokens
+        first = next((j for j in range(1, i) if norms[j] == norms[k]), None)
+        if first is None or any(n in _BOTH_WORDS for n in norms):
+            return tokens
+        said = tokens[first]
+        both = replace(said, text="both", norm="both", key=lx.word_key("both", said.lang))
+        return [*tokens[:first], both, *tokens[first:]]
+    return tokens
 
 
 def _is_year(token: lx.Token) -> bool:
@@ -1873,7 +1904,7 @@ def _reasoning(plan: QueryPlan, lang: str) -> str:
         bits.append(f"{'periodo' if es else 'grain'}: {plan.grain}")
     conditions = [f"{f.column} {f.op} {', '.join(f.values)}" for f in plan.filters]
     conditions += [
-        f"{f.column} {f.op} " + (f"AVG({f.column})" if f.average else f"{f.value:g}")
+        f"{f.column} {f.op} " + (f.other or (f"AVG({f.column})" if f.average else f"{f.value:g}"))
         for f in plan.numeric_filters
     ]
     if plan.time_range:

@@ -1,0 +1,123 @@
+"""Issue 13: set shapes and coordination that were asked back (pure tests, made-up schemas).
+
+"the ids and names of each crew, as well as the number of sailors in each", "show the crew
+name as well", "clubs that have role keeper, as well as role striker" (as "both … and …"),
+"learners whose home town is different from his or her work town" (two columns of one
+row compared), and what stays asked back.
+
+    .venv/bin/python -m pytest -p no:django -q apps/chat/tests/test_engine_sets.py
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from apps.chat.tests.support import engine_asks, engine_database, engine_reads
+
+_SCHEMA = """
+    CREATE TABLE crews (crew_id INTEGER PRIMARY KEY, name TEXT, region TEXT);
+    CREATE TABLE sailors (sailor_id INTEGER PRIMARY KEY, name TEXT, rank TEXT, age INTEGER,
+        crew_id INTEGER REFERENCES crews(crew_id));
+    CREATE TABLE lineups (lineup_id INTEGER PRIMARY KEY, season INTEGER, player TEXT,
+        role TEXT, club TEXT);
+    CREATE TABLE learners (learner_id INTEGER PRIMARY KEY, first_name TEXT, home_town TEXT,
+        work_town TEXT);
+"""
+_ROWS = {
+    "crews": [(1, "Gull", "North"), (2, "Tern", "South"), (3, "Auk", "North")],
+    "sailors": [
+        (1, "Ann", "captain", 40, 1),
+        (2, "Bob", "mate", 30, 1),
+        (3, "Cid", "mate", 25, 2),
+        (4, "Dee", "cook", 50, 1),
+    ],
+    "lineups": [
+        (1, 2001, "Al", "Keeper", "Rovers"),
+        (2, 2001, "Bo", "Striker", "Rovers"),
+        (3, 2002, "Cy", "Keeper", "United"),
+        (4, 2002, "Di", "Winger", "City"),
+        (5, 2003, "Ed", "Striker", "City"),
+    ],
+    "learners": [
+        (1, "Jo", "Leeds", "Leeds"),
+        (2, "Max", "York", "Hull"),
+        (3, "Liv", "Hull", "Hull"),
+        (4, "Ray", "Leeds", "York"),
+    ],
+}
+
+
+@pytest.fixture(scope="module")
+def fleet(tmp_path_factory):  # noqa: ANN001, ANN201
+    model, conn = engine_database(tmp_path_factory.mktemp("sets") / "fleet.db", _SCHEMA, _ROWS)
+    yield model, conn
+    conn.close()
+
+
+def _rows(db, question: str) -> list:  # noqa: ANN001
+    model, conn = db
+    result = engine_reads(model, question)
+    return sorted(conn.execute(result.sql).fetchall())
+
+
+def _names(db, question: str) -> list:  # noqa: ANN001
+    return sorted(row[0] for row in _rows(db, question))
+
+
+def test_as_well_as_between_two_things_asked_is_and(fleet):
+    """ "the names of each crew, as well as the number of sailors in each": both columns."""
+    question = "What are the names of each crew, as well as the number of sailors in each?"
+    rows = _rows(fleet, question)
+    assert sorted(tuple(sorted(map(str, r))) for r in rows) == [("1", "Tern"), ("3", "Gull")]
+
+
+def test_as_well_at_the_end_adds_nothing(fleet):
+    """ "…; show the region as well" is "…; show the region"."""
+    model, _ = fleet
+    plain = engine_reads(model, "List the names of all crews and their region.")
+    said = engine_reads(model, "List the names of all crews, and the region as well.")
+    assert said.sql == plain.sql
+
+
+def test_as_well_as_with_the_noun_said_again_is_both(fleet):
+    """ "clubs that have role keeper, as well as role striker": the clubs that have both (one
+    row with each value), never either, never one row with the two values."""
+    names = _names(fleet, "Which clubs have role Keeper, as well as role Striker?")
+    assert names == ["Rovers"]
+    model, _ = fleet
+    assert (
+        " IN (SELECT"
+        in engine_reads(
+            model, "Return the clubs that have role Keeper, as well as role Striker."
+        ).sql
+    )
+
+
+def test_a_column_different_from_another_column_of_the_same_row(fleet):
+    """ "whose home town is different from his or her work town": the row's two columns
+    compared (`NumericFilter.other`), not a listing of both; "current one" is the same noun."""
+    for question in (
+        "What is the first name of the learners whose home town is different from his or "
+        "her work town?",
+        "Whose home town is different from his or her work town? List his or her first name.",
+        "What is the first name of the learner whose work town is different from the home one?",
+    ):
+        model, conn = fleet
+        result = engine_reads(model, question)
+        assert "<>" in result.sql, question
+        assert sorted(r[0] for r in conn.execute(result.sql).fetchall()) == ["Max", "Ray"]
+
+
+def test_a_column_the_same_as_another_column(fleet):
+    said = "List the first names of learners whose home town is {} their work town."
+    names = _names(fleet, said.format("the same as"))
+    assert names == ["Jo", "Liv"]
+    names = _names(fleet, said.format("not the same as"))
+    assert names == ["Max", "Ray"]
+
+
+def test_a_comparison_with_a_column_of_another_table_is_asked_back(fleet):
+    """The second column is not one of the rows' own: asked back, never compared anyway."""
+    model, _ = fleet
+    engine_asks(model, "Which sailors have a name different from the region?")
+    engine_asks(model, "List the first names of learners whose home town is different from 3.")
