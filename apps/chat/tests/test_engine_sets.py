@@ -18,6 +18,10 @@ _SCHEMA = """
     CREATE TABLE crews (crew_id INTEGER PRIMARY KEY, name TEXT, region TEXT);
     CREATE TABLE sailors (sailor_id INTEGER PRIMARY KEY, name TEXT, rank TEXT, age INTEGER,
         crew_id INTEGER REFERENCES crews(crew_id));
+    CREATE TABLE firms (firm_id INTEGER PRIMARY KEY, firm_name TEXT, industry TEXT);
+    CREATE TABLE depots (depot_id INTEGER PRIMARY KEY, town TEXT);
+    CREATE TABLE depot_firm (depot_id INTEGER REFERENCES depots(depot_id),
+        firm_id INTEGER REFERENCES firms(firm_id), PRIMARY KEY (depot_id, firm_id));
     CREATE TABLE lineups (lineup_id INTEGER PRIMARY KEY, season INTEGER, player TEXT,
         role TEXT, club TEXT);
     CREATE TABLE learners (learner_id INTEGER PRIMARY KEY, first_name TEXT, home_town TEXT,
@@ -31,6 +35,9 @@ _ROWS = {
         (3, "Cid", "mate", 25, 2),
         (4, "Dee", "cook", 50, 1),
     ],
+    "firms": [(1, "Acme", "Oil"), (2, "Bolt", "Banking"), (3, "Coil", "Oil")],
+    "depots": [(1, "Leeds"), (2, "York")],
+    "depot_firm": [(1, 1), (2, 1)],
     "lineups": [
         (1, 2001, "Al", "Keeper", "Rovers"),
         (2, 2001, "Bo", "Striker", "Rovers"),
@@ -121,3 +128,23 @@ def test_a_comparison_with_a_column_of_another_table_is_asked_back(fleet):
     model, _ = fleet
     engine_asks(model, "Which sailors have a name different from the region?")
     engine_asks(model, "List the first names of learners whose home town is different from 3.")
+
+
+def test_columns_listed_before_the_rows_without_related_rows(fleet):
+    """ "the firm name and industry of firms without a depot", "firm name and industry without
+    a depot": each such row's columns (NOT EXISTS through the link table), as "firms without a
+    depot" lists them."""
+    for question in (
+        "Show the firm name and industry of firms without a depot.",
+        "Show firm name and industry without a depot.",
+    ):
+        rows = _rows(fleet, question)
+        assert rows == [("Bolt", "Banking"), ("Coil", "Oil")], question
+
+
+def test_a_column_alone_of_rows_without_related_rows_stays_asked_back(fleet):
+    """ "the industry of firms without a depot": each firm's, or the industries no firm with a
+    depot has? Asked back, as before."""
+    model, _ = fleet
+    engine_asks(model, "Show the industry of firms without a depot.")
+    engine_asks(model, "Show the industry without a depot.")

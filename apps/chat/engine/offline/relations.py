@@ -1234,6 +1234,19 @@ def _entity_of(model: SemanticModel, mention: Mention) -> tuple[str, tuple[str, 
     return table, (column,)
 
 
+def _listed_column(mention: Mention, table: str) -> tuple[str, tuple[str, ...]] | None:
+    """(table, (column,)) when the mention's one best reading is a column of `table`, the rows
+    whose label was listed right before it ("company name and main industry without …")."""
+    if mention.kind != "schema" or mention.has("value") or mention.has("metric"):
+        return None
+    best = max(e.quality for e in mention.entries)
+    columns = {e.ref[:2] for e in mention.entries if e.quality == best}
+    if len(columns) != 1 or any(e.kind != "column" for e in mention.entries if e.quality == best):
+        return None
+    owner, column = columns.pop()
+    return (table, (column,)) if owner == table else None
+
+
 def _name_like(column: str | None, table: str) -> bool:
     """A label column called a name ("CountryName", "nombre") or as its table ("Orchestra")."""
     if not column:
@@ -1292,6 +1305,10 @@ def _held_by(
     return (link, own[0].column, own[0].ref_column) if len(own) == 1 else None
 
 
+# between the columns listed of the rows and the rows ("the name and industry of companies")
+_LISTED_GAP = lx.words("of and the de del y e el la los las")
+
+
 def rows_without(
     model: SemanticModel, tokens: list[lx.Token], mentions: list[Mention]
 ) -> RelatedRows | None:
@@ -1312,9 +1329,14 @@ def rows_without(
         return None
     schema = [n for n, m in enumerate(mentions) if m.kind == "schema"]
     counts = [m for m in mentions if m.kind == "count"]
+    listed: str | None = None  # the rows whose columns were listed so far ("name and …")
     for pos, n in enumerate(schema):
         found = _entity_of(model, mentions[n])
+        last_listed = found is None and listed is not None
+        if last_listed:
+            found = _listed_column(mentions[n], listed)  # "name and industry without …"
         if found is None or pos + 1 >= len(schema):
+            listed = None
             continue
         entity, own = found
         nxt = schema[pos + 1]
@@ -1325,6 +1347,12 @@ def rows_without(
         used = {j + 1 for j, w in enumerate(norms) if w in _USED and j + 1 < len(norms)}
         used = {j for j in used if norms[j] in _USED_BY}
         start = mentions[n].end
+        if gap and all(
+            w in _LISTED_GAP or t.kind == "symbol" for w, t in zip(norms, gap, strict=True)
+        ):
+            listed = entity
+            continue  # "the name and industry of companies without …": columns said before
+        listed = None
         if any(
             mentions[k].kind not in ("neg", "with", "without", "exist")
             and not (mentions[k].kind == "group" and mentions[k].start - start in used)
@@ -1370,7 +1398,7 @@ def rows_without(
                 and not {e.ref[0] for e in m.entries if e.quality == best} <= reachable
             ):
                 return None  # a condition on the entity itself or a third table
-        columns = list(own)
+        columns = [] if last_listed else list(own)
         for m in mentions[schema[0] : n] if schema[0] < n else ():
             if m.kind != "schema":
                 continue
@@ -1383,6 +1411,8 @@ def rows_without(
             if m.has("value") or m.has("metric") or not mine:
                 return None  # before the entity: only the columns listed of it
             columns.append(mine[0])
+        if last_listed:
+            columns += own  # the last column listed, said right before "without"
         info = model.tables[entity]
         if not columns and not _name_like(info.display, entity):
             return None  # listed by a column that is no name (a description): ask
