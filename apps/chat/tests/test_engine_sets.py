@@ -148,3 +148,22 @@ def test_a_column_alone_of_rows_without_related_rows_stays_asked_back(fleet):
     model, _ = fleet
     engine_asks(model, "Show the industry of firms without a depot.")
     engine_asks(model, "Show the industry without a depot.")
+
+
+def test_rows_that_have_some_related_rows(fleet):
+    """ "crews that have sailors", "the average age … of crews that have some sailors": the
+    rows with at least one related row (EXISTS), read only when the question was asked back
+    otherwise; "crews with no sailors" stays NOT EXISTS."""
+    model, conn = fleet
+    result = engine_reads(model, "List the names of crews that have some sailors.")
+    assert "EXISTS" in result.sql and "NOT EXISTS" not in result.sql
+    assert sorted(r[0] for r in conn.execute(result.sql).fetchall()) == ["Gull", "Tern"]
+    assert _names(fleet, "Which crews have no sailors?") == ["Auk"]
+    count = engine_reads(model, "How many firms have some depots?")
+    assert conn.execute(count.sql).fetchall() == [(1,)]
+
+
+def test_rows_that_have_related_rows_never_with_a_negation(fleet):
+    """A negation the none reading does not take is never read as "have some"."""
+    model, _ = fleet
+    engine_asks(model, "Which crews have not sailed with sailors?")

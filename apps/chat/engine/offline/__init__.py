@@ -115,8 +115,36 @@ def interpret(
         )
 
 
+class _NotPresent(Exception):
+    """The second reading of `_interpret` (rows that have some related row) does not apply."""
+
+
 def _interpret(
     question: str, model: SemanticModel, *, previous: QueryPlan | None, with_suggestions: bool
+) -> Interpretation:
+    """The question's reading; one that asks back is read again with "rows that have (some)
+    related rows" as the rows that have at least one (`rows_without(present=True)`: "students
+    who have friends", "courses that have some students enrolled"), kept only if that reading
+    answers. Only a question asked back can change, never a reading that answered."""
+    first = _read(question, model, previous=previous, with_suggestions=with_suggestions)
+    if first.route != "CLARIFY" or previous is not None:
+        return first
+    try:
+        again = _read(
+            question, model, previous=None, with_suggestions=with_suggestions, present=True
+        )
+    except _NotPresent:
+        return first
+    return again if again.route == "SQL" else first
+
+
+def _read(
+    question: str,
+    model: SemanticModel,
+    *,
+    previous: QueryPlan | None,
+    with_suggestions: bool,
+    present: bool = False,
 ) -> Interpretation:
     lang = lx.detect_language(question)
     tokens = full_names(model, lx.tokenize(question, lang))  # -> "first name and last name"
@@ -191,6 +219,12 @@ def _interpret(
             or rows_without(model, tokens, mentions)
             or _rows_except(model, tokens, mentions)
         )
+        if present:  # the second reading: rows that have some related row, or nothing new
+            if having_rows is not None:
+                raise _NotPresent
+            having_rows = rows_without(model, tokens, mentions, present=True)
+            if having_rows is None:
+                raise _NotPresent
         if having_rows is not None:  # "clientes que nunca compraron en Online" -> "ventas … Online"
             tokens = having_rows.tokens
             mentions, unmapped = scan(model, tokens)

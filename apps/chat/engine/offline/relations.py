@@ -1305,12 +1305,18 @@ def _held_by(
     return (link, own[0].column, own[0].ref_column) if len(own) == 1 else None
 
 
+_NONE_KINDS = ("neg", "with", "without", "exist")
+# "students who have some friends", "courses that have students enrolled", "con algún pedido":
+# rows that have at least one related row (the second reading, `offline._interpret`)
+_SOME = lx.words("some algun alguna algunos algunas")
+_SOME_SAID = _SOME | lx.words("have has had with tiene tienen tenia tenian tuvo tuvieron con")
+_NOT_SOME = lx.words("never nunca jamas ni neither nor dont doesnt didnt")
 # between the columns listed of the rows and the rows ("the name and industry of companies")
 _LISTED_GAP = lx.words("of and the de del y e el la los las")
 
 
 def rows_without(
-    model: SemanticModel, tokens: list[lx.Token], mentions: list[Mention]
+    model: SemanticModel, tokens: list[lx.Token], mentions: list[Mention], *, present: bool = False
 ) -> RelatedRows | None:
     """ "countries with no car makers", "orchestras that do not have any performances",
     "employees who never received any evaluation", "people who are not poker players",
@@ -1354,17 +1360,26 @@ def rows_without(
             continue  # "the name and industry of companies without …": columns said before
         listed = None
         if any(
-            mentions[k].kind not in ("neg", "with", "without", "exist")
+            mentions[k].kind not in (("with", "exist") if present else _NONE_KINDS)
             and not (mentions[k].kind == "group" and mentions[k].start - start in used)
             for k in range(n + 1, nxt)
         ):
             return None
         if not gap or not all(
-            w in _NONE_GAP or w in _USED or j in used or t.kind == "symbol"
+            w in _NONE_GAP
+            or w in _USED
+            or j in used
+            or t.kind == "symbol"
+            or (present and w in _SOME)
             for j, (w, t) in enumerate(zip(norms, gap, strict=True))
         ):
             return None
-        if not any(w in _NONE_SAID for w in norms):
+        if present and (
+            any(w in _NONE_SAID or w in _NOT_SOME for w in norms)
+            or not any(w in _SOME_SAID for w in norms)
+        ):
+            return None  # "students who have (some) friends": have, with, some; no negation
+        if not present and not any(w in _NONE_SAID for w in norms):
             return None
         named = _entity_of(model, related_at)
         if named is None or named[1] or named[0] == entity:
@@ -1441,13 +1456,13 @@ def rows_without(
             look_in,
             fk,
             key,
-            absent=True,
+            absent=not present,
             each=False,
             tokens=rewritten,
             columns=tuple(dict.fromkeys(columns)),
             counted=bool(counts),
             lang=tokens[0].lang,
-            none_at_all=True,
+            none_at_all=not present,
             named=named[0],
             joined=tuple(sorted(reachable)),
         )
