@@ -22,6 +22,11 @@ _SCHEMA = """
     CREATE TABLE depots (depot_id INTEGER PRIMARY KEY, town TEXT);
     CREATE TABLE depot_firm (depot_id INTEGER REFERENCES depots(depot_id),
         firm_id INTEGER REFERENCES firms(firm_id), PRIMARY KEY (depot_id, firm_id));
+    CREATE TABLE members (member_id INTEGER PRIMARY KEY, name TEXT, grade INTEGER);
+    CREATE TABLE pal (member_id INTEGER REFERENCES members(member_id),
+        pal_id INTEGER REFERENCES members(member_id), PRIMARY KEY (member_id, pal_id));
+    CREATE TABLE praise (member_id INTEGER REFERENCES members(member_id),
+        praised_id INTEGER REFERENCES members(member_id), PRIMARY KEY (member_id, praised_id));
     CREATE TABLE lineups (lineup_id INTEGER PRIMARY KEY, season INTEGER, player TEXT,
         role TEXT, club TEXT);
     CREATE TABLE learners (learner_id INTEGER PRIMARY KEY, first_name TEXT, home_town TEXT,
@@ -38,6 +43,9 @@ _ROWS = {
     "firms": [(1, "Acme", "Oil"), (2, "Bolt", "Banking"), (3, "Coil", "Oil")],
     "depots": [(1, "Leeds"), (2, "York")],
     "depot_firm": [(1, 1), (2, 1)],
+    "members": [(1, "Ann", 9), (2, "Bob", 10), (3, "Cid", 11), (4, "Dan", 12)],
+    "pal": [(1, 2), (3, 1)],
+    "praise": [(2, 1), (4, 2), (1, 4)],
     "lineups": [
         (1, 2001, "Al", "Keeper", "Rovers"),
         (2, 2001, "Bo", "Striker", "Rovers"),
@@ -167,3 +175,22 @@ def test_rows_that_have_related_rows_never_with_a_negation(fleet):
     """A negation the none reading does not take is never read as "have some"."""
     model, _ = fleet
     engine_asks(model, "Which crews have not sailed with sailors?")
+
+
+def test_rows_that_have_rows_of_a_table_of_two_keys(fleet):
+    """ "members who have pals": `pal(member_id, pal_id)`, the word names `pal_id`, so a
+    member's pals are the rows whose other key is the member; "members who are praised" (a
+    participle after "are") are the rows the key it names points at (`praised_id`)."""
+    assert _names(fleet, "What are the names of members who have pals?") == ["Ann", "Cid"]
+    assert _names(fleet, "What are the names of members who are praised?") == ["Ann", "Bob", "Dan"]
+
+
+def test_rows_that_have_both_kinds_of_related_rows(fleet):
+    """ "members who both have pals and are praised": each half its own EXISTS, the second
+    kept as the members' keys (`also_in`), never either."""
+    model, conn = fleet
+    result = engine_reads(
+        model, "What are the names of members who both have pals and are praised?"
+    )
+    assert " IN (SELECT" in result.sql
+    assert sorted(r[0] for r in conn.execute(result.sql).fetchall()) == ["Ann"]

@@ -1221,13 +1221,19 @@ def _both_halves(
         return None
     if a.metrics or b.metrics or a.dimensions or b.dimensions or a.limit or b.limit:
         return None
-    if a.rows_plan or b.rows_plan or a.having or b.having or a.listing_order or b.listing_order:
+    if a.having or b.having or a.listing_order or b.listing_order:
         return None
     ref = a.listing[0]
     info = model.tables.get(ref.table)
     if info is None:
         return None
-    if len(a.listing) > 1 or ref.column == info.display or ref.column in info.key:
+    if a.rows_plan or b.rows_plan:
+        # "students who both have friends and are liked": the rows that have related rows of
+        # each kind, each half its own EXISTS; the second kept as the rows' keys
+        b = _rows_with_both(a, b, model)
+        if b is None:
+            return None
+    elif len(a.listing) > 1 or ref.column == info.display or ref.column in info.key:
         # the rows themselves: "stadiums that had concerts in both 2014 and 2015" keeps the
         # rows that have related rows of each half; "both A and B" of one row's own columns is
         # each condition (not this)
@@ -1235,7 +1241,9 @@ def _both_halves(
         if b is None:
             return None
     conditions = (a.filters, a.numeric_filters, a.time_range)
-    if conditions == (b.filters, b.numeric_filters, b.time_range) or not any(conditions):
+    if not a.rows_plan and (
+        conditions == (b.filters, b.numeric_filters, b.time_range) or not any(conditions)
+    ):
         return None
     if _said_conditions(a) != _said_conditions(b):
         return None  # "both A and B in 2014": what ends the second half is said of both
@@ -1293,6 +1301,25 @@ def _rows_of_both(a: QueryPlan, b: QueryPlan, model: SemanticModel) -> QueryPlan
             said.append(plan.time_range.table)
         if not said or a.table in said:
             return None
+    return b.with_changes(listing=(ColumnRef(a.table, info.key[0]),))
+
+
+def _rows_with_both(a: QueryPlan, b: QueryPlan, model: SemanticModel) -> QueryPlan | None:
+    """The second half as the keys of its rows, when each half lists the same rows (their label,
+    key or columns, of a table with a one-column key) by related rows only, the rows present
+    (EXISTS) in both, and the two related readings differ; else None."""
+    info = model.tables.get(a.table)
+    if info is None or len(info.key) != 1 or b.table != a.table:
+        return None
+    if not (a.rows_plan and b.rows_plan) or a.rows_absent or b.rows_absent:
+        return None
+    if (a.rows_plan, a.rows_key) == (b.rows_plan, b.rows_key):
+        return None
+    if any(c.table != a.table for c in a.listing):
+        return None
+    for plan in (a, b):
+        if plan.filters or plan.numeric_filters or plan.time_range or plan.date_parts:
+            return None  # a condition on the rows' own columns: each half's, or both?
     return b.with_changes(listing=(ColumnRef(a.table, info.key[0]),))
 
 

@@ -1306,6 +1306,24 @@ def _held_by(
 
 
 _NONE_KINDS = ("neg", "with", "without", "exist")
+_PASSIVE_BE = lx.words("is are was were been")
+
+
+def _named_key(
+    model: SemanticModel, entity: str, named: str, said: frozenset[str]
+) -> tuple[str, str, str] | None:
+    """(named, its key to the entity, the entity's key) for the one foreign key of `named` to
+    the entity whose name the participle says ("students who are liked": `Likes.liked_id`)."""
+    keys = [
+        fk
+        for fk in model.catalog.foreign_keys
+        if fk.table == named
+        and fk.ref_table == entity
+        and said & {lx.word_key(w, "en") for w in tx.identifier_words(fk.column)}
+    ]
+    return (named, keys[0].column, keys[0].ref_column) if len(keys) == 1 else None
+
+
 # "students who have some friends", "courses that have students enrolled", "con algún pedido":
 # rows that have at least one related row (the second reading, `offline._interpret`)
 _SOME = lx.words("some algun alguna algunos algunas")
@@ -1374,9 +1392,10 @@ def rows_without(
             for j, (w, t) in enumerate(zip(norms, gap, strict=True))
         ):
             return None
+        passive = present and norms[-1] in _PASSIVE_BE  # "students who are liked"
         if present and (
             any(w in _NONE_SAID or w in _NOT_SOME for w in norms)
-            or not any(w in _SOME_SAID for w in norms)
+            or not (passive or any(w in _SOME_SAID for w in norms))
         ):
             return None  # "students who have (some) friends": have, with, some; no negation
         if not present and not any(w in _NONE_SAID for w in norms):
@@ -1385,7 +1404,10 @@ def rows_without(
         if named is None or named[1] or named[0] == entity:
             return None
         words = {lx.word_key(t.norm, "en") for t in tokens[related_at.start : related_at.end]}
-        held = _held_by(model, entity, named[0], frozenset(words))
+        if passive:  # the key the participle names is the rows' own ("liked": `liked_id`)
+            held = _named_key(model, entity, named[0], frozenset(words))
+        else:
+            held = _held_by(model, entity, named[0], frozenset(words))
         if held is None:
             return None
         look_in, fk, key = held
