@@ -180,7 +180,7 @@ def _other_rows(tokens: list[lx.Token], k: int) -> tuple[bool, list[int]] | None
 _DIFFERENT = lx.words("different differs differ distinto distinta distintos distintas diferente")
 _DIFFERENT_ES = lx.words("diferentes")
 _FROM = lx.words("from than to de del a al")
-_SAME = {("the", "same", "as"): "=", ("equal", "to"): "="}
+_SAME = {("the", "same", "as"): "="}
 _BE = lx.words("is are was were es son era eran sea sean")
 # Words between "from" and the other column: "his or her", "its", "their", "the", "la", "su".
 _OWN_LEAD = lx.words("his or her its their the su sus el la los las lo de del")
