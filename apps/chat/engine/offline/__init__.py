@@ -582,6 +582,7 @@ def _rewrite_phrases(tokens: list[lx.Token]) -> list[lx.Token]:
 
 _AS_WELL_AS = ("as", "well", "as")
 _AS_WELL_LEAD = lx.words("the a an some those")
+_AS_WELL_HAVE = lx.words("have has had with")
 
 
 def _as_well_as_both(tokens: list[lx.Token]) -> list[lx.Token]:
@@ -601,6 +602,8 @@ def _as_well_as_both(tokens: list[lx.Token]) -> list[lx.Token]:
         first = next((j for j in range(1, i) if norms[j] == norms[k]), None)
         if first is None or any(n in _BOTH_WORDS for n in norms):
             return tokens
+        if norms[first - 1] not in _AS_WELL_HAVE:
+            return tokens  # "the names of singers as well as the names of songs": "and"
         said = tokens[first]
         both = replace(said, text="both", norm="both", key=lx.word_key("both", said.lang))
         return [*tokens[:first], both, *tokens[first:]]
