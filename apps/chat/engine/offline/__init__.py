@@ -67,7 +67,7 @@ from .sqlgen import PlanError, compile_sql
 from .suggest import clarify_message, meant_dimensions, suggestions
 from .superlatives import read_superlatives
 from .synonyms import demonym_values, read_synonyms
-from .than import take_than
+from .than import take_same_row, take_than
 from .typos import correct as correct_typos
 from .units import measure_verbs, units_said
 from .verbs import (
@@ -120,16 +120,46 @@ def interpret(
         )
 
 
+class _NotPresent(Exception):
+    """The second reading of `_interpret` (rows that have some related row) does not apply."""
+
+
 def _interpret(
     question: str, model: SemanticModel, *, previous: QueryPlan | None, with_suggestions: bool
+) -> Interpretation:
+    """The question's reading; one that asks back is read again with "rows that have (some)
+    related rows" as the rows that have at least one (`rows_without(present=True)`: "students
+    who have friends", "courses that have some students enrolled"), kept only if that reading
+    answers. Only a question asked back can change, never a reading that answered."""
+    first = _read(question, model, previous=previous, with_suggestions=with_suggestions)
+    if first.route != "CLARIFY" or previous is not None:
+        return first
+    try:
+        again = _read(
+            question, model, previous=None, with_suggestions=with_suggestions, present=True
+        )
+    except _NotPresent:
+        return first
+    return again if again.route == "SQL" else first
+
+
+def _read(
+    question: str,
+    model: SemanticModel,
+    *,
+    previous: QueryPlan | None,
+    with_suggestions: bool,
+    present: bool = False,
 ) -> Interpretation:
     lang = lx.detect_language(question)
     tokens = full_names(model, lx.tokenize(question, lang))  # -> "first name and last name"
     tokens = shared_head_nouns(model, tokens)  # "first and last name" -> "first name and …"
     tokens = read_superlatives(model, tokens)  # "the shortest life expectancy" -> "lowest"
-    tokens = _numeric_between(_average_first(_distinct_first(_rewrite_phrases(tokens))))
+    tokens = _rewrite_phrases(_as_well_as_both(tokens))
+    tokens = _numeric_between(_average_first(_distinct_first(tokens)))
     tokens, shape = _analytic_shape(tokens)
     tokens, than = take_than(tokens)  # "greater than any country in Europe": read apart
+    tokens, same_row = take_same_row(tokens)  # "whose address is different from …": apart
     tokens, patterns = take_patterns(question, tokens, model)
     if previous is not None:
         tokens = _same_for(tokens)
@@ -197,6 +227,12 @@ def _interpret(
             or rows_without(model, tokens, mentions)
             or _rows_except(model, tokens, mentions)
         )
+        if present:  # the second reading: rows that have some related row, or nothing new
+            if having_rows is not None:
+                raise _NotPresent
+            having_rows = rows_without(model, tokens, mentions, present=True)
+            if having_rows is None:
+                raise _NotPresent
         if having_rows is not None:  # "clientes que nunca compraron en Online" -> "ventas … Online"
             tokens = having_rows.tokens
             mentions, unmapped = scan(model, tokens)
@@ -275,6 +311,8 @@ def _interpret(
         plan = shape.apply(plan)
         if than is not None:
             plan = than.apply(plan, model)
+        if same_row is not None:
+            plan = same_row.apply(plan, model)
         if having_rows is not None:
             if literals:  # "no address with line 1 'X'": a condition on the rows looked for
                 plan = apply_literals(plan, literals, model)
@@ -551,6 +589,36 @@ def _rewrite_phrases(tokens: list[lx.Token]) -> list[lx.Token]:
             out.append(tokens[i])
             i += 1
     return out
+
+
+_AS_WELL_AS = ("as", "well", "as")
+_AS_WELL_LEAD = lx.words("the a an some those")
+_AS_WELL_HAVE = lx.words("have has had with")
+
+
+def _as_well_as_both(tokens: list[lx.Token]) -> list[lx.Token]:
+    """ "countries that have players who play Forward, as well as players who play Defender":
+    the noun said again after "as well as" makes two sets of the same rows, each of which the
+    rows must have, as "both … and …" says ("have both players who … and players who …"; read
+    by `_both_halves`, or asked back naming "both"). Elsewhere "as well as" is "and"."""
+    norms = [t.norm for t in tokens]
+    for i in range(1, len(norms) - 3):
+        if tuple(norms[i : i + 3]) != _AS_WELL_AS:
+            continue
+        k = i + 3
+        while k < len(norms) and norms[k] in _AS_WELL_LEAD:
+            k += 1
+        if k >= len(norms) or tokens[k].kind != "word" or norms[k] in lx.STOPWORDS:
+            return tokens
+        first = next((j for j in range(1, i) if norms[j] == norms[k]), None)
+        if first is None or any(n in _BOTH_WORDS for n in norms):
+            return tokens
+        if norms[first - 1] not in _AS_WELL_HAVE:
+            return tokens  # "the names of singers as well as the names of songs": "and"
+        said = tokens[first]
+        both = replace(said, text="both", norm="both", key=lx.word_key("both", said.lang))
+        return [*tokens[:first], both, *tokens[first:]]
+    return tokens
 
 
 def _is_year(token: lx.Token) -> bool:
@@ -1167,13 +1235,19 @@ def _both_halves(
         return None
     if a.metrics or b.metrics or a.dimensions or b.dimensions or a.limit or b.limit:
         return None
-    if a.rows_plan or b.rows_plan or a.having or b.having or a.listing_order or b.listing_order:
+    if a.having or b.having or a.listing_order or b.listing_order:
         return None
     ref = a.listing[0]
     info = model.tables.get(ref.table)
     if info is None:
         return None
-    if len(a.listing) > 1 or ref.column == info.display or ref.column in info.key:
+    if a.rows_plan or b.rows_plan:
+        # "students who both have friends and are liked": the rows that have related rows of
+        # each kind, each half its own EXISTS; the second kept as the rows' keys
+        b = _rows_with_both(a, b, model)
+        if b is None:
+            return None
+    elif len(a.listing) > 1 or ref.column == info.display or ref.column in info.key:
         # the rows themselves: "stadiums that had concerts in both 2014 and 2015" keeps the
         # rows that have related rows of each half; "both A and B" of one row's own columns is
         # each condition (not this)
@@ -1181,7 +1255,9 @@ def _both_halves(
         if b is None:
             return None
     conditions = (a.filters, a.numeric_filters, a.time_range)
-    if conditions == (b.filters, b.numeric_filters, b.time_range) or not any(conditions):
+    if not a.rows_plan and (
+        conditions == (b.filters, b.numeric_filters, b.time_range) or not any(conditions)
+    ):
         return None
     if _said_conditions(a) != _said_conditions(b):
         return None  # "both A and B in 2014": what ends the second half is said of both
@@ -1239,6 +1315,25 @@ def _rows_of_both(a: QueryPlan, b: QueryPlan, model: SemanticModel) -> QueryPlan
             said.append(plan.time_range.table)
         if not said or a.table in said:
             return None
+    return b.with_changes(listing=(ColumnRef(a.table, info.key[0]),))
+
+
+def _rows_with_both(a: QueryPlan, b: QueryPlan, model: SemanticModel) -> QueryPlan | None:
+    """The second half as the keys of its rows, when each half lists the same rows (their label,
+    key or columns, of a table with a one-column key) by related rows only, the rows present
+    (EXISTS) in both, and the two related readings differ; else None."""
+    info = model.tables.get(a.table)
+    if info is None or len(info.key) != 1 or b.table != a.table:
+        return None
+    if not (a.rows_plan and b.rows_plan) or a.rows_absent or b.rows_absent:
+        return None
+    if (a.rows_plan, a.rows_key) == (b.rows_plan, b.rows_key):
+        return None
+    if any(c.table != a.table for c in a.listing):
+        return None
+    for plan in (a, b):
+        if plan.filters or plan.numeric_filters or plan.time_range or plan.date_parts:
+            return None  # a condition on the rows' own columns: each half's, or both?
     return b.with_changes(listing=(ColumnRef(a.table, info.key[0]),))
 
 
@@ -1884,7 +1979,7 @@ def _reasoning(plan: QueryPlan, lang: str) -> str:
         bits.append(f"{'periodo' if es else 'grain'}: {plan.grain}")
     conditions = [f"{f.column} {f.op} {', '.join(f.values)}" for f in plan.filters]
     conditions += [
-        f"{f.column} {f.op} " + (f"AVG({f.column})" if f.average else f"{f.value:g}")
+        f"{f.column} {f.op} " + (f.other or (f"AVG({f.column})" if f.average else f"{f.value:g}"))
         for f in plan.numeric_filters
     ]
     if plan.time_range:

@@ -22,7 +22,7 @@ def alternatives_on_one_column(plan: QueryPlan, tokens) -> QueryPlan:  # noqa: A
     """OR the equalities of one numeric column said as alternatives; ask back the others."""
     counts: dict[tuple[str, str], int] = {}
     for f in plan.numeric_filters:
-        if f.op == "=" and not (f.average or f.than):
+        if f.op == "=" and not (f.average or f.than or f.other):
             counts[(f.table, f.column)] = counts.get((f.table, f.column), 0) + 1
     repeated = {key for key, n in counts.items() if n > 1}
     if not repeated:
@@ -31,7 +31,7 @@ def alternatives_on_one_column(plan: QueryPlan, tokens) -> QueryPlan:  # noqa: A
         raise Unclear(Clarify.NUMERIC_FILTER)
     filters = tuple(
         replace(f, alternative=True)
-        if f.op == "=" and not (f.average or f.than) and (f.table, f.column) in repeated
+        if f.op == "=" and not (f.average or f.than or f.other) and (f.table, f.column) in repeated
         else f
         for f in plan.numeric_filters
     )

@@ -914,7 +914,18 @@ WHOLE_WORLD: dict[tuple[str, ...], tuple[str, ...]] = {
         ("worldwide",), ("en", "el", "mundo"), ("en", "todo", "el", "mundo"),
     )
 }  # fmt: skip
+# "the ids and names of each document, as well as the number of paragraphs" is "and"; "show
+# the shop name as well" adds nothing; "así como" is "y"; "his or her" is "their".
+AS_WELL: dict[tuple[str, ...], tuple[str, ...]] = {
+    ("as", "well", "as"): ("and",),
+    ("as", "well"): (),
+    ("asi", "como"): ("y",),
+    # "list his or her first name": a person's own, as "their" says
+    ("his", "or", "her"): ("their",),
+    ("her", "or", "his"): ("their",),
+}
 REWRITES: dict[tuple[str, ...], tuple[str, ...]] = {
+    **AS_WELL,
     **WHOLE_WORLD,
     **COUNT_REQUESTS,
     **PRICE_ADJECTIVES,

@@ -1234,6 +1234,19 @@ def _entity_of(model: SemanticModel, mention: Mention) -> tuple[str, tuple[str, 
     return table, (column,)
 
 
+def _listed_column(mention: Mention, table: str) -> tuple[str, tuple[str, ...]] | None:
+    """(table, (column,)) when the mention's one best reading is a column of `table`, the rows
+    whose label was listed right before it ("company name and main industry without …")."""
+    if mention.kind != "schema" or mention.has("value") or mention.has("metric"):
+        return None
+    best = max(e.quality for e in mention.entries)
+    columns = {e.ref[:2] for e in mention.entries if e.quality == best}
+    if len(columns) != 1 or any(e.kind != "column" for e in mention.entries if e.quality == best):
+        return None
+    owner, column = columns.pop()
+    return (table, (column,)) if owner == table else None
+
+
 def _name_like(column: str | None, table: str) -> bool:
     """A label column called a name ("CountryName", "nombre") or as its table ("Orchestra")."""
     if not column:
@@ -1292,8 +1305,36 @@ def _held_by(
     return (link, own[0].column, own[0].ref_column) if len(own) == 1 else None
 
 
+_NONE_KINDS = ("neg", "with", "without", "exist")
+_PASSIVE_BE = lx.words("is are was were been")
+
+
+def _named_key(
+    model: SemanticModel, entity: str, named: str, said: frozenset[str]
+) -> tuple[str, str, str] | None:
+    """(named, its key to the entity, the entity's key) for the one foreign key of `named` to
+    the entity whose name the participle says ("students who are liked": `Likes.liked_id`)."""
+    keys = [
+        fk
+        for fk in model.catalog.foreign_keys
+        if fk.table == named
+        and fk.ref_table == entity
+        and said & {lx.word_key(w, "en") for w in tx.identifier_words(fk.column)}
+    ]
+    return (named, keys[0].column, keys[0].ref_column) if len(keys) == 1 else None
+
+
+# "students who have some friends", "courses that have students enrolled", "con algún pedido":
+# rows that have at least one related row (the second reading, `offline._interpret`)
+_SOME = lx.words("some algun alguna algunos algunas")
+_SOME_SAID = _SOME | lx.words("have has had with tiene tienen tenia tenian tuvo tuvieron con")
+_NOT_SOME = lx.words("never nunca jamas ni neither nor dont doesnt didnt")
+# between the columns listed of the rows and the rows ("the name and industry of companies")
+_LISTED_GAP = lx.words("of and the de del y e el la los las")
+
+
 def rows_without(
-    model: SemanticModel, tokens: list[lx.Token], mentions: list[Mention]
+    model: SemanticModel, tokens: list[lx.Token], mentions: list[Mention], *, present: bool = False
 ) -> RelatedRows | None:
     """ "countries with no car makers", "orchestras that do not have any performances",
     "employees who never received any evaluation", "people who are not poker players",
@@ -1312,9 +1353,14 @@ def rows_without(
         return None
     schema = [n for n, m in enumerate(mentions) if m.kind == "schema"]
     counts = [m for m in mentions if m.kind == "count"]
+    listed: str | None = None  # the rows whose columns were listed so far ("name and …")
     for pos, n in enumerate(schema):
         found = _entity_of(model, mentions[n])
+        last_listed = found is None and listed is not None
+        if last_listed:
+            found = _listed_column(mentions[n], listed)  # "name and industry without …"
         if found is None or pos + 1 >= len(schema):
+            listed = None
             continue
         entity, own = found
         nxt = schema[pos + 1]
@@ -1325,24 +1371,43 @@ def rows_without(
         used = {j + 1 for j, w in enumerate(norms) if w in _USED and j + 1 < len(norms)}
         used = {j for j in used if norms[j] in _USED_BY}
         start = mentions[n].end
+        if gap and all(
+            w in _LISTED_GAP or t.kind == "symbol" for w, t in zip(norms, gap, strict=True)
+        ):
+            listed = entity
+            continue  # "the name and industry of companies without …": columns said before
+        listed = None
         if any(
-            mentions[k].kind not in ("neg", "with", "without", "exist")
+            mentions[k].kind not in (("with", "exist") if present else _NONE_KINDS)
             and not (mentions[k].kind == "group" and mentions[k].start - start in used)
             for k in range(n + 1, nxt)
         ):
             return None
         if not gap or not all(
-            w in _NONE_GAP or w in _USED or j in used or t.kind == "symbol"
+            w in _NONE_GAP
+            or w in _USED
+            or j in used
+            or t.kind == "symbol"
+            or (present and w in _SOME)
             for j, (w, t) in enumerate(zip(norms, gap, strict=True))
         ):
             return None
-        if not any(w in _NONE_SAID for w in norms):
+        passive = present and norms[-1] in _PASSIVE_BE  # "students who are liked"
+        if present and (
+            any(w in _NONE_SAID or w in _NOT_SOME for w in norms)
+            or not (passive or any(w in _SOME_SAID for w in norms))
+        ):
+            return None  # "students who have (some) friends": have, with, some; no negation
+        if not present and not any(w in _NONE_SAID for w in norms):
             return None
         named = _entity_of(model, related_at)
         if named is None or named[1] or named[0] == entity:
             return None
         words = {lx.word_key(t.norm, "en") for t in tokens[related_at.start : related_at.end]}
-        held = _held_by(model, entity, named[0], frozenset(words))
+        if passive:  # the key the participle names is the rows' own ("liked": `liked_id`)
+            held = _named_key(model, entity, named[0], frozenset(words))
+        else:
+            held = _held_by(model, entity, named[0], frozenset(words))
         if held is None:
             return None
         look_in, fk, key = held
@@ -1370,7 +1435,7 @@ def rows_without(
                 and not {e.ref[0] for e in m.entries if e.quality == best} <= reachable
             ):
                 return None  # a condition on the entity itself or a third table
-        columns = list(own)
+        columns = [] if last_listed else list(own)
         for m in mentions[schema[0] : n] if schema[0] < n else ():
             if m.kind != "schema":
                 continue
@@ -1383,6 +1448,8 @@ def rows_without(
             if m.has("value") or m.has("metric") or not mine:
                 return None  # before the entity: only the columns listed of it
             columns.append(mine[0])
+        if last_listed:
+            columns += own  # the last column listed, said right before "without"
         info = model.tables[entity]
         if not columns and not _name_like(info.display, entity):
             return None  # listed by a column that is no name (a description): ask
@@ -1411,13 +1478,13 @@ def rows_without(
             look_in,
             fk,
             key,
-            absent=True,
+            absent=not present,
             each=False,
             tokens=rewritten,
             columns=tuple(dict.fromkeys(columns)),
             counted=bool(counts),
             lang=tokens[0].lang,
-            none_at_all=True,
+            none_at_all=not present,
             named=named[0],
             joined=tuple(sorted(reachable)),
         )

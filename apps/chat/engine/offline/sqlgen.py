@@ -408,6 +408,11 @@ class _Builder:
                     conditions.append(exp.Paren(this=exp.false()))  # replaced below
                 same.append(_compare(self.num(f.table, f.column), f.op, f.value))
                 continue
+            if f.other:  # "different from his or her current address": the row's own column
+                node = {"=": exp.EQ, "!=": exp.NEQ}[f.op]
+                other = self.col(f.table, f.other)
+                conditions.append(node(this=self.col(f.table, f.column), expression=other))
+                continue
             if f.average:  # "above the average": the mean of the whole column
                 own = self._as_number(exp.column(f.column), f.table)
                 mean = exp.select(exp.Avg(this=own)).from_(f.table)
