@@ -1496,8 +1496,11 @@ def _entities_with_count(tokens: list[lx.Token], mentions: list) -> list[lx.Toke
             prefix, counted = range(counted.start, counted.end), after
         theirs = {e.ref[0] for e in counted.of("table")}
         # "districts have at least two addresses": a text column of the counted table groups
+        # ("colleges that have at least two players": "players" names a column of that table
+        # too, each row's player; `planner._counted_in_own_column` counts those rows)
+        rows = theirs | {e.ref[0] for e in counted.of("column")}
         by_column = not entity.has("table") and any(
-            e.ref[0] in theirs and e.kind == "column" for e in entity.entries
+            e.ref[0] in rows and e.kind == "column" for e in entity.entries
         )
         if not entity.has("table") and not by_column:
             continue
@@ -1513,15 +1516,40 @@ def _entities_with_count(tokens: list[lx.Token], mentions: list) -> list[lx.Toke
         es = lang == "es"
         # "how many", not "number of": a catalog phrase ("number of cars") would swallow
         # the first word of what is counted ("number of car manufacturers")
+        start = _name_of_column(tokens, mentions, e) if by_column else entity.start
         return [
-            *tokens[: entity.start],
+            *tokens[:start],
             *([word("cuantos")] if es else [word("how"), word("many")]),
             *tokens[counted.start : counted.end],
-            word("por" if es else "by"),
+            # a column of the counted rows groups by its values, a number too ("grades that
+            # have at least 4 students"): "for each", where "by" a number would rank by it
+            *(
+                ([word("para"), word("cada")] if es else [word("for"), word("each")])
+                if by_column
+                else [word("por" if es else "by")]
+            ),
             *tokens[entity.start : entity.end],
             *[t for n, t in enumerate(tokens[entity.end :], start=entity.end) if n not in prefix],
         ]
     return None
+
+
+_NAME_OF_FILLER = lx.words("of the all de del el la los las todos todas")
+
+
+def _name_of_column(tokens: list[lx.Token], mentions: list, e: int) -> int:
+    """Where the grouped column's words start, with a name word said of it before: "the names
+    of colleges" are the colleges themselves (a column's values name themselves), never the
+    name column of another table."""
+    entity = mentions[e]
+    if e == 0 or mentions[e - 1].kind != "schema":
+        return entity.start
+    said = mentions[e - 1]
+    if not all(t.norm in lx.LABEL_NAME_WORDS for t in tokens[said.start : said.end]):
+        return entity.start
+    if not all(t.norm in _NAME_OF_FILLER for t in tokens[said.end : entity.start]):
+        return entity.start
+    return said.start
 
 
 def _count_of_compound(
