@@ -197,12 +197,12 @@ def _interpret(
     if verb_count is not None:  # "makers that designed more than 3 models" -> "makers with …"
         tokens = verb_count
         mentions, unmapped = scan(model, tokens)
-    counted_per = _entities_with_count(tokens, mentions)
+    counted_per = _entities_with_count(tokens, mentions, model)
     groups_counted = False
     if counted_per is None:  # "how many countries have more than 2 makers": count those
         uncounted = _without_count_word(tokens, mentions)
         if uncounted is not None:
-            counted_per = _entities_with_count(uncounted, scan(model, uncounted)[0])
+            counted_per = _entities_with_count(uncounted, scan(model, uncounted)[0], model)
             groups_counted = counted_per is not None
     if counted_per is not None:  # "customers with more than 5 orders" -> "orders by customers …"
         tokens = counted_per
@@ -1463,7 +1463,9 @@ def _one_link(model: SemanticModel, entity, counted) -> bool:  # noqa: ANN001
     return len(links) == 1
 
 
-def _entities_with_count(tokens: list[lx.Token], mentions: list) -> list[lx.Token] | None:
+def _entities_with_count(
+    tokens: list[lx.Token], mentions: list, model: SemanticModel
+) -> list[lx.Token] | None:
     """ "customers with more than 5 orders", "países con al menos 3 ciudades": the rows of one
     table counted per row of another, kept where the count passes: read as "orders by
     customers with more than 5 orders" (a HAVING on the count, grouped by the entity)."""
@@ -1496,12 +1498,16 @@ def _entities_with_count(tokens: list[lx.Token], mentions: list) -> list[lx.Toke
             prefix, counted = range(counted.start, counted.end), after
         theirs = {e.ref[0] for e in counted.of("table")}
         # "districts have at least two addresses": a text column of the counted table groups
-        # ("colleges that have at least two players": "players" names a column of that table
-        # too, each row's player; `planner._counted_in_own_column` counts those rows)
-        rows = theirs | {e.ref[0] for e in counted.of("column")}
         by_column = not entity.has("table") and any(
-            e.ref[0] in rows and e.kind == "column" for e in entity.entries
+            e.ref[0] in theirs and e.kind == "column" for e in entity.entries
         )
+        counted_words = tokens[counted.start : counted.end]
+        if not entity.has("table") and not by_column:
+            # "colleges that have at least two players": "players" names another table and a
+            # column of the column's own table (each row's player): those rows are counted,
+            # said by their table's own words so that no other table is read
+            counted_words = _rows_of_column(model, tokens, entity, counted)
+            by_column = counted_words is not None
         if not entity.has("table") and not by_column:
             continue
         mine = {e.ref[0] for e in entity.of("table")}
@@ -1520,7 +1526,7 @@ def _entities_with_count(tokens: list[lx.Token], mentions: list) -> list[lx.Toke
         return [
             *tokens[:start],
             *([word("cuantos")] if es else [word("how"), word("many")]),
-            *tokens[counted.start : counted.end],
+            *counted_words,
             # a column of the counted rows groups by its values, a number too ("grades that
             # have at least 4 students"): "for each", where "by" a number would rank by it
             *(
@@ -1529,9 +1535,37 @@ def _entities_with_count(tokens: list[lx.Token], mentions: list) -> list[lx.Toke
                 else [word("por" if es else "by")]
             ),
             *tokens[entity.start : entity.end],
-            *[t for n, t in enumerate(tokens[entity.end :], start=entity.end) if n not in prefix],
+            *[
+                t
+                for n, t in enumerate(tokens[entity.end : counted.start], start=entity.end)
+                if n not in prefix
+            ],
+            *counted_words,
+            *tokens[counted.end :],
         ]
     return None
+
+
+def _rows_of_column(model: SemanticModel, tokens: list[lx.Token], entity, counted):  # noqa: ANN001, ANN202
+    """The words of the one table that holds the grouped column and a column the counted word
+    names too, when they name that table alone; else None (asked back)."""
+    own = {e.ref[0] for e in entity.of("column")}
+    named = {e.ref[0] for e in counted.of("column")} & own
+    if len(own) != 1 or len(named) != 1:
+        return None
+    (table,) = named
+    first = tokens[counted.start]
+    words = [
+        replace(first, text=t.text, norm=t.norm, key=t.key)
+        for t in lx.tokenize(model.tables[table].label, first.lang)
+        if t.kind == "word"
+    ]
+    said, _unmapped = scan(model, words)
+    if len(said) != 1 or said[0].start != 0 or said[0].end != len(words):
+        return None
+    if {e.ref[0] for e in said[0].of("table")} != {table} or said[0].has("value"):
+        return None
+    return words
 
 
 _NAME_OF_FILLER = lx.words("of the all de del el la los las todos todas")

@@ -1,0 +1,138 @@
+"""Issue 13, branch `h-counts`: counts of rows used as conditions, rankings and sort keys.
+
+- After an each-word ("in each grade", "for each grade") a numeric column groups: every value
+  is a group (after "by" it still ranks).
+- "<column values> that have at least N <rows>" is GROUP BY the column HAVING COUNT(*), a
+  numeric column too; "the names of <column>" are its values. When the counted word names a
+  table the column's rows reach only one-to-many but also a column of the column's own table
+  (each draft row names its athlete), the rows of that table are counted.
+- "the most common <column>", "the <column> that is most common among <rows>", "the <table>
+  that is most commonly used in <rows>", and with no rows said the column's own table's rows:
+  GROUP BY the column ORDER BY COUNT(*) DESC LIMIT 1 (or the N said).
+- Asked back: groups sorted alphabetically (no plan orders groups by their text), and a most
+  common value of a column two tables hold with no rows said.
+
+    .venv/bin/python -m pytest -p no:django -q apps/chat/tests/test_engine_counts.py
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from apps.chat.tests.support import engine_asks, engine_database, engine_reads, engine_rows
+
+_SCHEMA = """
+    CREATE TABLE clubs (id INTEGER PRIMARY KEY, title TEXT);
+    CREATE TABLE athletes (id INTEGER PRIMARY KEY, athlete TEXT, wins INTEGER,
+        club_id INTEGER REFERENCES clubs(id));
+    CREATE TABLE drafts (id INTEGER PRIMARY KEY, athlete TEXT, role TEXT, school TEXT,
+        club_id INTEGER REFERENCES clubs(id));
+    CREATE TABLE pupils (id INTEGER PRIMARY KEY, name TEXT, grade INTEGER, homeland TEXT);
+    CREATE TABLE tutors (id INTEGER PRIMARY KEY, name TEXT, homeland TEXT);
+"""
+_ROWS = {
+    "clubs": [(1, "Lions"), (2, "Hawks")],
+    "athletes": [(1, "Ann Lee", 3, 1), (2, "Bo Ray", 5, 2), (3, "Cy Fox", 1, 1)],
+    "drafts": [
+        (1, "Dan Poe", "Keeper", "Oxbridge", 1),
+        (2, "Eve Sol", "Striker", "Oxbridge", 2),
+        (3, "Fay Ito", "Striker", "Redwood", 1),
+        (4, "Gus Orr", "Striker", "Lakeside", 2),
+        (5, "Hal Ng", "Keeper", "Redwood", 1),
+        (6, "Ivy Tam", "Wing", "Oxbridge", 1),
+    ],
+    "pupils": [
+        (1, "Ana", 9, "Peru"),
+        (2, "Ben", 9, "Chile"),
+        (3, "Cai", 10, "Peru"),
+        (4, "Dee", 11, "Peru"),
+        (5, "Eli", 11, "Chile"),
+        (6, "Fia", 11, "Peru"),
+    ],
+    "tutors": [(1, "Gil", "Chile"), (2, "Hui", "Chile")],
+}
+
+
+@pytest.fixture(scope="module")
+def league(tmp_path_factory):  # noqa: ANN001, ANN201
+    made = engine_database(tmp_path_factory.mktemp("counts") / "league.db", _SCHEMA, _ROWS)
+    yield made
+    made[1].close()
+
+
+def _same(got: list, want: list) -> bool:
+    return sorted(map(tuple, got)) == sorted(map(tuple, want))
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["How many pupils are in each grade?", "Show the number of pupils for each grade."],
+)
+def test_each_numeric_column_groups(league, question: str) -> None:  # noqa: ANN001
+    """ "in each grade": every grade a group, not a ranking by the grade."""
+    rows = engine_rows(league, question)
+    assert _same(rows, [(9, 2), (10, 1), (11, 3)]), rows
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["Which grades have 2 or more pupils?", "Show all grades that have at least 2 pupils."],
+)
+def test_numeric_column_values_kept_by_a_count(league, question: str) -> None:  # noqa: ANN001
+    result = engine_reads(league[0], question)
+    assert "HAVING COUNT(*) >= 2" in result.sql
+    assert {row[0] for row in league[1].execute(result.sql)} == {9, 11}
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Show the name of schools that have at least three athletes.",
+        "What are the names of all schools that have three or more athletes?",
+        "Which schools have at least 3 athletes?",
+    ],
+)
+def test_count_of_rows_whose_column_names_the_counted_word(league, question: str) -> None:  # noqa: ANN001
+    """ "athletes" names a table (reached from a draft only through the club, one-to-many) and
+    each draft's athlete: the drafts of each school are counted, never the club's athletes."""
+    result = engine_reads(league[0], question)
+    assert "HAVING COUNT(*) >= 3" in result.sql and "athletes" not in result.sql.lower()
+    assert {row[0] for row in league[1].execute(result.sql)} == {"Oxbridge"}
+
+
+@pytest.mark.parametrize(
+    ("question", "want"),
+    [
+        ("Show the most common role of athletes in drafts.", ["Striker"]),
+        ("What is the role that is most common among athletes in drafts?", ["Striker"]),
+        ("What is the most common role?", ["Striker"]),
+        ("Give the homeland that is most common across all pupils.", ["Peru"]),
+        ("Show the top 2 most common schools of athletes in drafts.", ["Oxbridge", "Redwood"]),
+    ],
+)
+def test_most_common_value_of_a_column(league, question: str, want: list) -> None:  # noqa: ANN001
+    result = engine_reads(league[0], question)
+    assert "GROUP BY" in result.sql and "ORDER BY" in result.sql, result.sql
+    assert [row[0] for row in league[1].execute(result.sql)] == want
+
+
+def test_table_most_commonly_used_in_rows(league) -> None:  # noqa: ANN001
+    """ "the club that is most commonly used in drafts": the club with the most drafts."""
+    result = engine_reads(
+        league[0], "Return the title of the club that is most commonly used in drafts."
+    )
+    rows = league[1].execute(result.sql).fetchall()
+    assert len(rows) == 1 and "Lions" in rows[0], result.sql
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        # groups sorted by their text: no plan says it, never the count sorted instead
+        "Show the name of schools that have at least two athletes in descending alphabetical order.",
+        # two tables hold a homeland and no rows are said
+        "What is the most common homeland?",
+    ],
+)
+def test_asked_back(league, question: str) -> None:  # noqa: ANN001
+    engine_asks(league[0], question)
