@@ -129,10 +129,29 @@ def test_table_most_commonly_used_in_rows(league) -> None:  # noqa: ANN001
     "question",
     [
         # groups sorted by their text: no plan says it, never the count sorted instead
-        "Show the name of schools that have at least two athletes in descending alphabetical order.",
+        "Show the schools that have at least two athletes in descending alphabetical order.",
         # two tables hold a homeland and no rows are said
         "What is the most common homeland?",
     ],
 )
 def test_asked_back(league, question: str) -> None:  # noqa: ANN001
     engine_asks(league[0], question)
+
+
+@pytest.mark.parametrize(
+    ("question", "desc"),
+    [
+        ("Please show the roles of drafts in ascending order of count.", False),
+        ("Show the roles of drafts in descending order of count.", True),
+        ("What are the roles of drafts, sorted by their frequency?", False),
+        ("Show the roles ordered by count.", False),
+    ],
+)
+def test_values_sorted_by_their_count(league, question: str, desc: bool) -> None:  # noqa: ANN001
+    """A bare count word as the sort key: each value with how many rows hold it, sorted."""
+    result = engine_reads(league[0], question)
+    assert "GROUP BY role" in result.sql and "COUNT(*)" in result.sql, result.sql
+    assert result.sql.rstrip().endswith("DESC" if desc else "ASC"), result.sql
+    assert _same(
+        league[1].execute(result.sql).fetchall(), [("Striker", 3), ("Keeper", 2), ("Wing", 1)]
+    )

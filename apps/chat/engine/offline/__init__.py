@@ -360,6 +360,9 @@ def _every_as_all(model, tokens, mentions, unmapped):  # noqa: ANN001, ANN202
 # (model, tokens, mentions, unmapped) and returns the new tokens or None.
 _WORD_REWRITES = (
     _every_as_all,  # "of every course" -> "of all course"
+    # "the record formats of orchestras in ascending order of count" -> "the number of
+    # orchestras by record formats in ascending order"
+    lambda model, tokens, mentions, _unmapped: _ordered_by_count(model, tokens, mentions),
     column_verbs,  # "cars weighing more than 3000": the verb is the weight column
     measure_verbs,  # "how many people live in X", "how much area do they cover"
     units_said,  # "longer than 100 minutes": the length column is in minutes
@@ -1566,6 +1569,74 @@ def _rows_of_column(model: SemanticModel, tokens: list[lx.Token], entity, counte
     if {e.ref[0] for e in said[0].of("table")} != {table} or said[0].has("value"):
         return None
     return words
+
+
+# A count said bare as the sort key: "in ascending order of count", "sorted by their frequency".
+_BARE_COUNT = lx.words("count frequency")
+_ORDER_OF = lx.words("of by the their its")
+
+
+def _ordered_by_count(
+    model: SemanticModel, tokens: list[lx.Token], mentions: list
+) -> list[lx.Token] | None:
+    """ "Show the record formats of orchestras in ascending order of count", "the major record
+    formats of orchestras, sorted by their frequency": the listed column's values sorted by how
+    many rows hold each, read as "the number of orchestras by record formats in ascending
+    order". Only when the question ends with the bare count word after an order word, lists
+    one column (of the table said after it, or of its one table) and nothing else."""
+    end = len(tokens)
+    while end and tokens[end - 1].kind != "word":
+        end -= 1
+    if not end or tokens[end - 1].norm not in _BARE_COUNT or tokens[0].lang != "en":
+        return None
+    order = [m for m in mentions if m.kind in ("order", "dir") and m.end < end]
+    k = order[-1].end if order else end
+    if (
+        not order
+        or any(t.norm not in _ORDER_OF for t in tokens[k : end - 1])
+        or any(m.start >= k for m in mentions if m.kind not in ("count", "group"))
+    ):
+        return None
+    schema = [m for m in mentions if m.kind == "schema"]
+    if not schema or schema[0].has("value") or schema[0].has("table") or len(schema) > 2:
+        return None
+    column = schema[0]
+    tables = {e.ref[0] for e in column.of("column")}
+    rows = None
+    if len(schema) == 2:
+        rows = schema[1]
+        gap = tokens[column.end : rows.start]
+        if [t.norm for t in gap] != ["of"] or rows.has("value") or not rows.has("table"):
+            return None
+        tables &= {e.ref[0] for e in rows.of("table")}
+    if len(tables) != 1 or any(
+        m.kind not in ("schema", "order", "dir", "count", "list", "group") for m in mentions
+    ):
+        return None
+    first = tokens[column.start]
+
+    def word(w: str) -> lx.Token:
+        return replace(first, text=w, norm=w, key=lx.word_key(w, first.lang))
+
+    if rows is not None:
+        counted = tokens[rows.start : rows.end]
+    else:
+        (table,) = tables
+        counted = [word(t.norm) for t in lx.tokenize(model.tables[table].label, "en")]
+        said, _unmapped = scan(model, counted)
+        if len(said) != 1 or {e.ref[0] for e in said[0].of("table")} != tables:
+            return None
+    return [
+        *tokens[: column.start],
+        word("number"),
+        word("of"),
+        *counted,
+        word("by"),
+        *tokens[column.start : column.end],
+        *tokens[order[-1].start : order[-1].end],
+        # "sorted by count" with no direction: ascending, as a sort is
+        *([] if any(m.kind == "dir" for m in order) else [word("ascending")]),
+    ]
 
 
 _NAME_OF_FILLER = lx.words("of the all de del el la los las todos todas")
