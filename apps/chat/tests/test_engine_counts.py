@@ -155,3 +155,46 @@ def test_values_sorted_by_their_count(league, question: str, desc: bool) -> None
     assert _same(
         league[1].execute(result.sql).fetchall(), [("Striker", 3), ("Keeper", 2), ("Wing", 1)]
     )
+
+
+_NEWSROOM = """
+    CREATE TABLE writers (id INTEGER PRIMARY KEY, name TEXT);
+    CREATE TABLE happenings (id INTEGER PRIMARY KEY, name TEXT);
+    CREATE TABLE reports (id INTEGER PRIMARY KEY, writer_id INTEGER REFERENCES writers(id),
+        happening_id INTEGER REFERENCES happenings(id));
+    CREATE TABLE recipes (id INTEGER PRIMARY KEY, name TEXT);
+    CREATE TABLE steps (id INTEGER PRIMARY KEY, recipe_id INTEGER REFERENCES recipes(id),
+        instruction TEXT);
+"""
+_NEWSROOM_ROWS = {
+    "writers": [(1, "Ada"), (2, "Bea"), (3, "Cal")],
+    "happenings": [(1, "Flood"), (2, "Fair"), (3, "Vote")],
+    "reports": [(1, 1, 1), (2, 1, 2), (3, 2, 3), (4, 3, 1), (5, 3, 3)],
+    "recipes": [(1, "Soup"), (2, "Stew"), (3, "Toast")],
+    "steps": [(1, 1, "boil"), (2, 1, "stir"), (3, 2, "chop"), (4, 3, "heat"), (5, 3, "butter")],
+}
+
+
+@pytest.fixture(scope="module")
+def newsroom(tmp_path_factory):  # noqa: ANN001, ANN201
+    path = tmp_path_factory.mktemp("counts") / "newsroom.db"
+    made = engine_database(path, _NEWSROOM, _NEWSROOM_ROWS)
+    yield made
+    made[1].close()
+
+
+def test_verb_naming_the_link_table(newsroom) -> None:  # noqa: ANN001
+    """ "writers that have reported more than one happening": the verb names the table that
+    references both; the count is over it."""
+    rows = engine_rows(
+        newsroom, "Show the names of writers that have reported more than one happening."
+    )
+    assert sorted(row[0] for row in rows) == ["Ada", "Cal"]
+
+
+def test_counted_word_names_a_column_of_the_referencing_table(newsroom) -> None:  # noqa: ANN001
+    """ "recipes with at least 2 instructions": each step's instruction, so the steps of each
+    recipe are counted."""
+    result = engine_reads(newsroom[0], "Which recipes have at least 2 instructions?")
+    assert "HAVING COUNT(*) >= 2" in result.sql, result.sql
+    assert sorted(row[0] for row in newsroom[1].execute(result.sql)) == ["Soup", "Toast"]

@@ -1263,6 +1263,14 @@ def _verb_before_count(
         if cmp.kind != "cmp" or k < 1 or k + 2 >= len(mentions):
             continue
         number, counted, entity = mentions[k + 1], mentions[k + 2], mentions[k - 1]
+        linked = _said_through_link(model, tokens, mentions, k)
+        if linked is not None:  # "journalists that have reported more than one event"
+            first = tokens[linked.end]
+            with_word = "con" if first.lang == "es" else "with"
+            said = replace(
+                first, text=with_word, norm=with_word, key=lx.word_key(with_word, first.lang)
+            )
+            return [*tokens[: linked.end], said, *tokens[cmp.start :]]
         verb = None
         if entity.kind in _VERB_KINDS and k >= 2:
             verb, entity = entity, mentions[k - 2]
@@ -1294,6 +1302,34 @@ def _verb_before_count(
         )
         return [*tokens[: entity.end], said, *tokens[cmp.start :]]
     return None
+
+
+def _said_through_link(model: SemanticModel, tokens: list[lx.Token], mentions: list, k: int):  # noqa: ANN202
+    """ "journalists that have reported more than one event": the word between "have" and the
+    count names only a table that references both the entity's table and the counted one (the
+    reports of each journalist's events): that link is what "with" says. The entity, else None."""
+    if k < 3 or mentions[k - 2].kind != "exist":
+        return None
+    entity, verb, counted = mentions[k - 3], mentions[k - 1], mentions[k + 2]
+    if verb.kind != "schema" or verb.has("value") or verb.has("metric"):
+        return None
+    if not _table_rows(entity) or not _table_rows(counted):
+        return None
+    if verb.start != mentions[k - 2].end or verb.end - verb.start != 1:
+        return None
+    if any(tokens[n].norm not in _COUNT_GAP for n in range(entity.end, mentions[k - 2].start)):
+        return None
+    mine = {e.ref[0] for e in entity.of("table")}
+    theirs = {e.ref[0] for e in counted.of("table")}
+    links = {e.ref[0] for e in verb.entries} - mine - theirs
+
+    def references(link: str, tables: set[str]) -> bool:
+        return any(
+            (path := model.path(link, t)) and len(path) == 1 and path[0][0] == link for t in tables
+        )
+
+    found = [link for link in links if references(link, mine) and references(link, theirs)]
+    return entity if len(found) == 1 else None
 
 
 def _without_count_word(tokens: list[lx.Token], mentions: list) -> list[lx.Token] | None:
@@ -1489,10 +1525,18 @@ def _entities_with_count(
         while e > 0 and mentions[e].kind == "schema" and mentions[e].has("value"):
             e -= 1
         entity = mentions[e]
-        if entity.kind != "schema" or counted.kind != "schema" or not counted.has("table"):
+        if entity.kind != "schema" or counted.kind != "schema":
             continue
         if entity.has("value") or counted.has("value") or entity.has("metric"):
             continue
+        if not counted.has("table"):
+            # "the transcript with at least 2 course results": a column of the one table that
+            # references the entity's: that table's rows, said by its own words
+            referencing = _rows_referencing(model, tokens, entity, counted)
+            if referencing is None:
+                continue
+            said = [*tokens[: counted.start], *referencing, *tokens[counted.end :]]
+            return _entities_with_count(said, scan(model, said)[0], model) or said
         after = mentions[k + 4] if k + 4 < len(mentions) else None
         prefix = range(0)
         if after is not None and after.kind == "schema" and after.start == counted.end:
@@ -1549,6 +1593,22 @@ def _entities_with_count(
     return None
 
 
+def _rows_referencing(model: SemanticModel, tokens: list[lx.Token], entity, counted):  # noqa: ANN001, ANN202
+    """The words of the one table whose columns the counted word names, when it references the
+    entity's one table by a foreign key ("course results" of each transcript); else None."""
+    mine = {e.ref[0] for e in entity.of("table")}
+    named = {e.ref[0] for e in counted.of("column")}
+    if len(mine) != 1 or len(named) != 1 or mine & named:
+        return None
+    (table,) = named
+    if not model.tables[next(iter(mine))].named:
+        return None  # rows with no name of their own would be grouped by a text that repeats
+    path = model.path(table, next(iter(mine)))
+    if not path or len(path) != 1 or path[0][0] != table:
+        return None
+    return _table_words(model, tokens[counted.start], table)
+
+
 def _rows_of_column(model: SemanticModel, tokens: list[lx.Token], entity, counted):  # noqa: ANN001, ANN202
     """The words of the one table that holds the grouped column and a column the counted word
     names too, when they name that table alone; else None (asked back)."""
@@ -1557,7 +1617,11 @@ def _rows_of_column(model: SemanticModel, tokens: list[lx.Token], entity, counte
     if len(own) != 1 or len(named) != 1:
         return None
     (table,) = named
-    first = tokens[counted.start]
+    return _table_words(model, tokens[counted.start], table)
+
+
+def _table_words(model: SemanticModel, first: lx.Token, table: str) -> list[lx.Token] | None:
+    """A table's label as words that the catalog reads as that table alone; else None."""
     words = [
         replace(first, text=t.text, norm=t.norm, key=t.key)
         for t in lx.tokenize(model.tables[table].label, first.lang)
