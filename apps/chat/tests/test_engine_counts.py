@@ -198,3 +198,17 @@ def test_counted_word_names_a_column_of_the_referencing_table(newsroom) -> None:
     result = engine_reads(newsroom[0], "Which recipes have at least 2 instructions?")
     assert "HAVING COUNT(*) >= 2" in result.sql, result.sql
     assert sorted(row[0] for row in newsroom[1].execute(result.sql)) == ["Soup", "Toast"]
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Give the names of recipes that have between one and two steps.",
+        "Which recipe has 1 to 2 steps?",
+    ],
+)
+def test_range_of_a_count(newsroom, question: str) -> None:  # noqa: ANN001
+    """A range said before a table's rows bounds their count (two HAVINGs)."""
+    result = engine_reads(newsroom[0], question)
+    assert "COUNT(*) >= 1" in result.sql and "COUNT(*) <= 2" in result.sql, result.sql
+    assert sorted(row[0] for row in newsroom[1].execute(result.sql)) == ["Soup", "Stew", "Toast"]

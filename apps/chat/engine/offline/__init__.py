@@ -360,6 +360,11 @@ def _every_as_all(model, tokens, mentions, unmapped):  # noqa: ANN001, ANN202
 # (model, tokens, mentions, unmapped) and returns the new tokens or None.
 _WORD_REWRITES = (
     _every_as_all,  # "of every course" -> "of all course"
+    # "documents that have between one and two paragraphs", "with 1 to 2 paragraphs" ->
+    # "with at least 1 paragraphs and at most 2 paragraphs"
+    lambda model, tokens, mentions, _unmapped: _count_range(tokens, mentions),
+    # "used in more than a single document" -> "more than one document"
+    lambda model, tokens, mentions, _unmapped: _a_single(tokens, mentions),
     # "the record formats of orchestras in ascending order of count" -> "the number of
     # orchestras by record formats in ascending order"
     lambda model, tokens, mentions, _unmapped: _ordered_by_count(model, tokens, mentions),
@@ -1633,6 +1638,70 @@ def _table_words(model: SemanticModel, first: lx.Token, table: str) -> list[lx.T
     if {e.ref[0] for e in said[0].of("table")} != {table} or said[0].has("value"):
         return None
     return words
+
+
+_A_SINGLE = ("than", "a", "single")
+
+
+def _a_single(tokens: list[lx.Token], mentions: list) -> list[lx.Token] | None:  # noqa: ARG001
+    """ "more than a single document": "a single" after "more/fewer than" is the number one."""
+    for at in range(1, len(tokens) - 3):
+        if tuple(t.norm for t in tokens[at : at + 3]) != _A_SINGLE:
+            continue
+        one = replace(tokens[at + 2], text="one", norm="one", key=lx.word_key("one", "en"))
+        return [*tokens[: at + 1], one, *tokens[at + 3 :]]
+    return None
+
+
+_BETWEEN = lx.words("between entre")
+_RANGE_AND = lx.words("and y")
+_RANGE_TO = lx.words("to a")
+
+
+def _count_range(tokens: list[lx.Token], mentions: list) -> list[lx.Token] | None:
+    """ "documents that have between one and two paragraphs", "the document with 1 to 2
+    paragraphs": a range of a count of rows, said right after "with"/"have" and right before a
+    table's word, is the two bounds of the count: "with at least 1 paragraphs and at most 2
+    paragraphs" (one HAVING per bound). A range before a column ("ages between 20 and 30") is
+    left to the value rules."""
+    said = [m for m in mentions if m.kind != "conj"]  # "between one and two"
+    for k in range(1, len(said) - 2):
+        low, high, rows = said[k], said[k + 1], said[k + 2]
+        if low.kind != "number" or high.kind != "number" or rows.kind != "schema":
+            continue
+        if not rows.has("table") or rows.has("value") or rows.start != high.end:
+            continue
+        between = tokens[low.start - 1].norm in _BETWEEN if low.start else False
+        joint = [t.norm for t in tokens[low.end : high.start]]
+        if not (between and joint in (["and"], ["y"]) or not between and joint in (["to"], ["a"])):
+            continue
+        opening = low.start - 1 if between else low.start
+        before = [m for m in mentions if m.end <= opening]
+        said_with = bool(before) and before[-1].kind in ("with", "exist")
+        if not (
+            said_with and before[-1].end == opening or opening and tokens[opening - 1].norm in _HAVE
+        ):
+            continue  # "with"/"have"/"has" right before the range
+        es = tokens[0].lang == "es"
+        first = tokens[low.start]
+
+        def word(w: str, first: lx.Token = first) -> lx.Token:
+            return replace(first, text=w, norm=w, key=lx.word_key(w, first.lang))
+
+        counted = tokens[rows.start : rows.end]
+        least = ["al", "menos"] if es else ["at", "least"]
+        most = ["como", "mucho"] if es else ["at", "most"]
+        return [
+            *tokens[:opening],
+            *map(word, least),
+            *tokens[low.start : low.end],
+            *counted,
+            word("y" if es else "and"),
+            *map(word, most),
+            *tokens[high.start : high.end],
+            *tokens[rows.start :],
+        ]
+    return None
 
 
 # A count said bare as the sort key: "in ascending order of count", "sorted by their frequency".
