@@ -1598,6 +1598,13 @@ def _entities_with_count(
     return None
 
 
+def _as_named_as_its_table(mention) -> list:  # noqa: ANN001
+    """The column entries of a mention read as well as its best table entry ("players": each
+    row's `Player` as well as the `player` table), not a column that only shares a word."""
+    best = max((e.quality for e in mention.of("table")), default=0)
+    return [e for e in mention.of("column") if e.quality >= best]
+
+
 def _rows_referencing(model: SemanticModel, tokens: list[lx.Token], entity, counted):  # noqa: ANN001, ANN202
     """The words of the one table whose columns the counted word names, when it references the
     entity's one table by a foreign key ("course results" of each transcript); else None."""
@@ -1618,7 +1625,7 @@ def _rows_of_column(model: SemanticModel, tokens: list[lx.Token], entity, counte
     """The words of the one table that holds the grouped column and a column the counted word
     names too, when they name that table alone; else None (asked back)."""
     own = {e.ref[0] for e in entity.of("column")}
-    named = {e.ref[0] for e in counted.of("column")} & own
+    named = {e.ref[0] for e in _as_named_as_its_table(counted)} & own
     if len(own) != 1 or len(named) != 1:
         return None
     (table,) = named

@@ -1139,11 +1139,8 @@ def _counted_in_own_column(ctx: Context, parts: Parts) -> str | None:
     if own == parts.base:
         return None
     if not any(
-        ("table", parts.base) in named and ("column", own) in named
-        for named in (
-            {(e.kind, e.ref[0]) for e in entries}
-            for entries in model.phrases.get(ctx.lang, {}).values()
-        )
+        _names_both(entries, parts.base, own)
+        for entries in model.phrases.get(ctx.lang, {}).values()
     ):
         return None  # no word names both the counted table and a column of the rows
     for i, m in enumerate(ctx.mentions):  # the count's words: read as the rows', no table's own
@@ -1153,6 +1150,15 @@ def _counted_in_own_column(ctx: Context, parts: Parts) -> str | None:
         ):
             ctx.consumed.add(i)
     return own
+
+
+def _names_both(entries, table: str, own: str) -> bool:  # noqa: ANN001
+    """One phrase names `table` and, as well as it, a column of `own` ("players": the player
+    table and each season row's `Player`)."""
+    best = max((e.quality for e in entries if e.kind == "table" and e.ref[0] == table), default=0)
+    return best > 0 and any(
+        e.kind == "column" and e.ref[0] == own and e.quality >= best for e in entries
+    )
 
 
 def _counts_rows_of(model, key: str, table: str) -> bool:  # noqa: ANN001

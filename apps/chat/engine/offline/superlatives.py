@@ -413,7 +413,8 @@ def _names_column_of(rows: Mention, column: Mention) -> bool:
     """The rows' word also names a column of the column's table ("players" where each season
     row names its player): the rows counted are that table's."""
     tables = {e.ref[0] for e in column.of("column")}
-    return any(e.ref[0] in tables for e in rows.of("column"))
+    best = max((e.quality for e in rows.of("table")), default=0)
+    return any(e.ref[0] in tables and e.quality >= best for e in rows.of("column"))
 
 
 def _columns_from(mentions: list[Mention], tokens: list[lx.Token], i: int) -> list[Mention]:
