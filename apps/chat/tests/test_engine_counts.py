@@ -212,3 +212,25 @@ def test_range_of_a_count(newsroom, question: str) -> None:  # noqa: ANN001
     result = engine_reads(newsroom[0], question)
     assert "COUNT(*) >= 1" in result.sql and "COUNT(*) <= 2" in result.sql, result.sql
     assert sorted(row[0] for row in newsroom[1].execute(result.sql)) == ["Soup", "Stew", "Toast"]
+
+
+def test_a_word_shared_weakly_with_a_column_is_no_count_of_its_rows(tmp_path) -> None:  # noqa: ANN001
+    """ "gadget types that have fewer than 3 gadgets": "gadgets" only shares a word with the
+    type's description; the types' own rows are never what is counted (asked back, as before:
+    the word says no table the type is reached from)."""
+    model, conn = engine_database(
+        tmp_path / "gadgets.db",
+        """
+        CREATE TABLE ref_gadget_types (gadget_type_code TEXT PRIMARY KEY,
+            gadget_type_description TEXT);
+        CREATE TABLE gadgets (gadget_id INTEGER PRIMARY KEY,
+            gadget_type_code TEXT REFERENCES ref_gadget_types(gadget_type_code),
+            gadget_details TEXT);
+        """,
+        {
+            "ref_gadget_types": [("AA", "Alpha"), ("BB", "Beta")],
+            "gadgets": [(1, "AA", "x"), (2, "AA", "y"), (3, "AA", "z"), (4, "BB", "w")],
+        },
+    )
+    engine_asks(model, "What are the codes of gadget types that have fewer than 3 gadgets?")
+    conn.close()
