@@ -58,6 +58,11 @@ _LESS_ES = lx.words("menos")
 # "most common", "más frecuente": how often a value occurs.
 _OFTEN = lx.words("common popular frequent comun frecuente popular repetido repetida habitual")
 _OFTEN_EN_MOST = {"most": "most", "least": "fewest"}
+# "the template type that is most commonly used in documents": how often, said of a verb.
+_OFTEN_ADVERBS = lx.words("commonly frequently")
+_USED = lx.words("used")
+_THAT = lx.words("that which")
+_BE = lx.words("is are was were")
 # Between the column and the rows counted: "of the actors", "among all actors", "entre los…".
 _AND = lx.words("and y e")
 _OF_ROWS = lx.words("of among in for across de del entre en")
@@ -110,6 +115,7 @@ _TRIGGERS = (
     | _MORE_ES
     | _LESS_ES
     | _OFTEN
+    | _OFTEN_ADVERBS
     | _AMOUNT
     | frozenset(_EXTREME)
     | frozenset(_WHEN_EN)
@@ -289,38 +295,131 @@ def _rows_after(mentions: list[Mention], tokens: list[lx.Token], i: int) -> Ment
 def _mode_of_column(model: SemanticModel, tokens: list[lx.Token]) -> list[lx.Token] | None:
     """ "the most common first name of the actors" -> "the first name with the most actors";
     "el nombre más común entre los actores" -> "el nombre con más actores". The column must be
-    one of the table named after it; without such a table the words stay (asked back)."""
-    if not any(t.norm in _OFTEN for t in tokens):
+    one of the table named after it (or that table's word must also name a column of the
+    column's table: "the most common position of players" where each season row has a player);
+    without such a table the words stay (asked back). Said after the column ("the position that
+    is most common among players", "the template type that is most commonly used in
+    documents") it reads the same; with no rows said at all ("the most common singer
+    citizenship", "the most common nationality") the rows are the column's own table's."""
+    if not any(t.norm in _OFTEN | _OFTEN_ADVERBS for t in tokens):
         return None
     mentions, _ = scan(model, tokens)
-    for i, token in enumerate(tokens[:-1]):
-        if token.norm not in _OFTEN:
+    for i, token in enumerate(tokens[:-1] if tokens[-1].norm in _OFTEN else tokens):
+        if token.norm not in _OFTEN | _OFTEN_ADVERBS:
             continue
         before = tokens[i - 1].norm if i else ""
-        if before in _OFTEN_EN_MOST:  # English: "most common <column> of <table>"
-            columns = _columns_from(mentions, tokens, i + 1)
+        own = None  # the table said before the column ("the most common singer citizenship")
+        columns = []
+        if before in _OFTEN_EN_MOST and token.norm in _OFTEN and i + 1 < len(tokens):
+            start = i + 1
+            table = _mention_at(mentions, start)
+            if _names_table(table) and not _names_column(table):
+                own, start = table, table.end
+            columns = _columns_from(mentions, tokens, start)
+            if own is not None and not all(_owns(c, own) for c in columns):
+                continue
+        if columns:  # English: "most common <column> of <table>"
+            after, opening = columns[-1].end, i - 1
+            rows = _rows_after(mentions, tokens, after)
+            words = ["with", "the", _OFTEN_EN_MOST[before]]
+        elif before in _OFTEN_EN_MOST and tokens[0].lang == "en":
+            # "<column> that is most common among <table>", "… most commonly used in <table>"
+            columns = _columns_said_before(mentions, tokens, i - 1)
             if not columns:
                 continue
-            rows = _rows_after(mentions, tokens, columns[-1].end)
-            opening, words = i - 1, ["with", "the", _OFTEN_EN_MOST[before]]
-        elif before in _MORE_ES | _LESS_ES and i >= 2:  # Spanish: "<column> más común de <tabla>"
+            after = i + 1
+            if after < len(tokens) and tokens[after].norm in _USED:
+                after += 1
+            elif token.norm in _OFTEN_ADVERBS:
+                continue  # "most frequently <verb>": what the verb says is not read here
+            opening = columns[-1].end
+            rows = _rows_after(mentions, tokens, after)
+            words = ["with", "the", _OFTEN_EN_MOST[before]]
+            columns_end = columns[-1].end
+            tail = [*tokens[:columns_end], *(_word(token, w) for w in words)]
+            if rows is None and not all(_names_column(c) for c in columns):
+                continue  # "the template that is most common": the rows of what?
+            rows_tokens = _rows_words(model, tokens, columns, own, rows)
+            if rows_tokens is None:
+                continue
+            rest = tokens[rows.end :] if rows is not None else tokens[after:]
+            return [*tail, *rows_tokens, *rest]
+        elif before in _MORE_ES | _LESS_ES and i >= 2 and token.norm in _OFTEN:
+            # Spanish: "<column> más común de <tabla>"
             columns = _columns_to(mentions, tokens, i - 1)
             if not columns:
                 continue
             rows = _rows_after(mentions, tokens, i + 1)
-            opening, words = columns[0].start, ["con", "mas" if before in _MORE_ES else "menos"]
+            after, opening = i + 1, columns[0].start
+            words = ["con", "mas" if before in _MORE_ES else "menos"]
         else:
             continue
-        if rows is None or not all(_owns(column, rows) for column in columns):
+        rows_tokens = _rows_words(model, tokens, columns, own, rows)
+        if rows_tokens is None:
             continue
+        rest = tokens[rows.end :] if rows is not None else tokens[after:]
         return [
             *tokens[:opening],
             *tokens[columns[0].start : columns[-1].end],
             *(_word(token, w) for w in words),
-            *tokens[rows.start : rows.end],
-            *tokens[rows.end :],
+            *rows_tokens,
+            *rest,
         ]
     return None
+
+
+def _columns_said_before(mentions: list[Mention], tokens: list[lx.Token], i: int) -> list:
+    """The columns (or the one table) said before "that is"/"which are" ending before token `i`
+    ("the position that is most …", "the template type that is most …"); empty if none."""
+    end = i
+    while end > 0 and tokens[end - 1].norm in _BE:
+        end -= 1
+    if end == i or end == 0 or tokens[end - 1].norm not in _THAT:
+        return []
+    end -= 1
+    columns = _columns_to(mentions, tokens, end)
+    if columns:
+        return columns
+    table = _mention_ending(mentions, end)
+    return [table] if _names_table(table) else []
+
+
+def _rows_words(model, tokens, columns, own, rows) -> list[lx.Token] | None:  # noqa: ANN001
+    """The words of the rows counted per value: the table said after the column when it owns
+    the column (or its word names a column of the column's table too: each row's player); the
+    table said before it; else, with no table said, the column's own one table, by its label.
+    None when the rows cannot be told."""
+    if rows is not None:
+        if not all(
+            _owns(c, rows) or _names_column_of(rows, c) or _names_table(c) for c in columns
+        ):  # a table's rows said before: "the template type … with the most documents"
+            return None
+        return tokens[rows.start : rows.end]
+    if own is not None:
+        return tokens[own.start : own.end]
+    if not all(_names_column(c) for c in columns):
+        return None
+    tables = {e.ref[0] for c in columns for e in c.of("column")}
+    if len(tables) != 1:
+        return None
+    (table,) = tables
+    label = model.tables[table].label
+    like = tokens[columns[0].start]
+    words = [_word(like, t.norm) for t in lx.tokenize(label, like.lang) if t.kind == "word"]
+    said, _ = scan(model, words)
+    if len(said) != 1 or not _names_table(said[0]) or said[0].of("table")[0].ref[0] != table:
+        return None
+    if said[0].start != 0 or said[0].end != len(words):
+        return None
+    return words
+
+
+def _names_column_of(rows: Mention, column: Mention) -> bool:
+    """The rows' word also names a column of the column's table ("players" where each season
+    row names its player): the rows counted are that table's."""
+    tables = {e.ref[0] for e in column.of("column")}
+    best = max((e.quality for e in rows.of("table")), default=0)
+    return any(e.ref[0] in tables and e.quality >= best for e in rows.of("column"))
 
 
 def _columns_from(mentions: list[Mention], tokens: list[lx.Token], i: int) -> list[Mention]:
