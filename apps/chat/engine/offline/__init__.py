@@ -69,7 +69,9 @@ from .verbs import (
     YearVerb,
     check_year_verbs,
     column_verbs,
+    existence_verbs,
     frequency_verbs,
+    link_verbs,
     predominant_rows,
     year_verbs,
 )
@@ -361,6 +363,8 @@ def _every_as_all(model, tokens, mentions, unmapped):  # noqa: ANN001, ANN202
 _WORD_REWRITES = (
     _every_as_all,  # "of every course" -> "of all course"
     column_verbs,  # "cars weighing more than 3000": the verb is the weight column
+    existence_verbs,  # "how many transcripts are released?" -> "… are there?"
+    link_verbs,  # "journalists who have not reported any event": the link table's join
     measure_verbs,  # "how many people live in X", "how much area do they cover"
     units_said,  # "longer than 100 minutes": the length column is in minutes
     # "the number of car models": not "number of car" + "models"

@@ -914,8 +914,15 @@ WHOLE_WORLD: dict[tuple[str, ...], tuple[str, ...]] = {
         ("worldwide",), ("en", "el", "mundo"), ("en", "todo", "el", "mundo"),
     )
 }  # fmt: skip
+# "How many ships ended up being 'Captured'?": what the rows became is what they are.
+ENDED_UP: dict[tuple[str, ...], tuple[str, ...]] = {
+    (end, "up", *being): ("were",)
+    for end in ("end", "ends", "ended")
+    for being in (("being",), ("as",))
+}
 REWRITES: dict[tuple[str, ...], tuple[str, ...]] = {
     **WHOLE_WORLD,
+    **ENDED_UP,
     **COUNT_REQUESTS,
     **PRICE_ADJECTIVES,
     **NEGATED_WITH,

@@ -292,6 +292,11 @@ def relation_verbs(
             continue  # "clientes perdidos por región": a column after it groups, no entity
         if _needs_evidence(right, tokens):
             continue  # "produced in the usa": a weak value the parser may not take as one
+        own = _own_value(left, right, kinds)
+        if own is not None:  # "channels that do not use English": their own language
+            found.append(Relation(tok.text, own, own, False, negated, True, negated))
+            drop.add(i)
+            continue
         mine, theirs = _tables(model, left), _tables(model, right)
         if not _linked(model, mine, theirs):
             continue
@@ -370,6 +375,20 @@ def _back_reference(
     if referent is None or referent.start > i:
         return None  # the entity must be said before the pronoun that stands for it
     return referent, set(range(i + 1, j + 1))
+
+
+def _own_value(left: Mention, right: Mention, kinds: set[str]) -> frozenset[str] | None:
+    """The table the entity before the verb names, when every reading of the value after it
+    is a value of that same table ("tv channels that do not use English", a channel's own
+    `Language`): the verb says only that the row has (or has not) that value, no join. None
+    when the value is (also) another table's, or a count or comparison comes between."""
+    named = {e.ref[0] for e in left.of("table")}
+    values = right.of("value")
+    if len(named) != 1 or kinds or not values or len(values) != len(right.entries):
+        return None
+    if {e.ref[0] for e in values} != named:
+        return None
+    return frozenset(named)
 
 
 def _counted(at: dict[int, Mention], rows: Mention) -> bool:
