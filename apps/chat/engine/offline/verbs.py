@@ -159,7 +159,13 @@ def year_verbs(
             taken.add(i + 1)
     if not found:
         return None
-    kept = [tok for i, tok in enumerate(tokens) if i not in found and i not in taken]
+    kept: list[lx.Token] = []
+    for i, tok in enumerate(tokens):
+        if i in taken:  # "became independent" -> the column's words: the time stage reads
+            words = tx.identifier_words(found[i - 1].column)  # them when two columns fit
+            kept += [replace(tok, text=w, norm=w, key=lx.word_key(w, tok.lang)) for w in words]
+        elif i not in found:
+            kept.append(tok)
     return kept, tuple(found.values())
 
 

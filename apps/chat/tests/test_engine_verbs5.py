@@ -1,0 +1,135 @@
+"""Issue 13: verbs the catalog does not know, fifth round (pure tests, no Django).
+
+A participle ending a count question ("How many bulletins are *published*?") says only that
+the rows exist, unless a table or column is named by the verb; "ended up being" is "were"; a
+verb followed by a word that names a year column ("islands that *became sovereign* after
+1950") is that column; a verb before a value of the entity's own table ("stations that do not
+*use* Breton") is that value, no join; a participle the catalog reads as the link table
+between two entities ("guests who have not *booked* any hall") is that join. A small schema
+of its own, built here.
+
+    .venv/bin/python -m pytest -p no:django -q apps/chat/tests/test_engine_verbs5.py
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from apps.chat.tests.support import engine_asks, engine_database, engine_reads, engine_rows
+
+_SCHEMA = """
+    CREATE TABLE bulletins (bulletin_id INTEGER PRIMARY KEY, title TEXT, pages INTEGER);
+    CREATE TABLE parcels (parcel_id INTEGER PRIMARY KEY, weight INTEGER, shipped_date DATE);
+    CREATE TABLE guilds (guild_id INTEGER PRIMARY KEY, guild_name TEXT, guild_level TEXT);
+    CREATE TABLE vessels (vessel_id INTEGER PRIMARY KEY, name TEXT, fate TEXT);
+    CREATE TABLE islands (island_id INTEGER PRIMARY KEY, name TEXT, sovereign_year INTEGER,
+        settled_year INTEGER, regime TEXT);
+    CREATE TABLE stations (station_id INTEGER PRIMARY KEY, callsign TEXT, language TEXT);
+    CREATE TABLE guests (guest_id INTEGER PRIMARY KEY, name TEXT);
+    CREATE TABLE halls (hall_id INTEGER PRIMARY KEY, hall_name TEXT, seats INTEGER);
+    CREATE TABLE booking (guest_id INTEGER REFERENCES guests(guest_id),
+        hall_id INTEGER REFERENCES halls(hall_id), nights INTEGER,
+        PRIMARY KEY (guest_id, hall_id));
+"""
+_ROWS = {
+    "bulletins": [(1, "Spring", 10), (2, "Summer", 12), (3, "Autumn", 8)],
+    "parcels": [(1, 5, "2014-01-02"), (2, 7, None)],
+    "guilds": [(1, "Masons", "High"), (2, "Masons", "Low"), (3, "Weavers", "High")],
+    "vessels": [(1, "Swift", "Sunk"), (2, "Gale", "Scrapped"), (3, "Tern", "Sunk")],
+    "islands": [
+        (1, "Aro", 1960, 1700, "Sovereign Council"),
+        (2, "Bel", 1901, 1650, "Crown"),
+        (3, "Cay", 1975, 1800, "Crown"),
+    ],
+    "stations": [(1, "KXA", "Welsh"), (2, "KXB", "Welsh"), (3, "KXC", "Breton")],
+    "guests": [(1, "Ann"), (2, "Bob"), (3, "Cid")],
+    "halls": [(1, "Rose", 40), (2, "Iris", 90)],
+    "booking": [(1, 1, 2), (1, 2, 1), (3, 2, 4)],
+}
+
+
+@pytest.fixture(scope="module")
+def town(tmp_path_factory):  # noqa: ANN001, ANN201
+    model, conn = engine_database(tmp_path_factory.mktemp("verbs5") / "town.db", _SCHEMA, _ROWS)
+    yield model, conn
+    conn.close()
+
+
+# --- a participle that only says the rows exist ------------------------------------------------
+
+
+def test_participle_ending_a_count_says_the_rows_exist(town) -> None:  # noqa: ANN001
+    assert engine_rows(town, "How many bulletins are published?") == [(3,)]
+
+
+def test_participle_after_a_column_said_as_different_counts_its_values(town) -> None:  # noqa: ANN001
+    assert engine_rows(town, "How many different guild names are offered?") == [(2,)]
+
+
+def test_participle_after_different_rows_of_a_table_is_asked_back(town) -> None:  # noqa: ANN001
+    # "different guilds": two rows share a name, so rows and names give two answers
+    model, _conn = town
+    assert "offered" in engine_asks(model, "How many different guilds are offered?").clarify
+
+
+def test_participle_a_column_is_named_by_is_asked_back(town) -> None:  # noqa: ANN001
+    # `shipped_date`: "shipped" may mean the parcels with a date, not all of them
+    model, _conn = town
+    assert "shipped" in engine_asks(model, "How many parcels are shipped?").clarify
+
+
+def test_negated_participle_is_asked_back(town) -> None:  # noqa: ANN001
+    model, _conn = town
+    assert "published" in engine_asks(model, "How many bulletins are not published?").clarify
+
+
+# --- "ended up being" ----------------------------------------------------------------------------
+
+
+def test_ended_up_being_is_were(town) -> None:  # noqa: ANN001
+    assert engine_rows(town, "How many vessels ended up being 'Sunk'?") == [(2,)]
+
+
+# --- a verb and a word that names a year column ------------------------------------------------
+
+
+def test_verb_and_a_word_naming_a_year_column_compare_that_column(town) -> None:  # noqa: ANN001
+    model, _conn = town
+    question = "What are the names of the islands that became sovereign after 1950?"
+    result = engine_reads(model, question)
+    assert "sovereign_year" in result.sql and "regime" not in result.sql.lower()
+    assert "became sovereign → sovereign_year" in result.reading
+    assert sorted(engine_rows(town, question)) == [("Aro",), ("Cay",)]
+
+
+def test_verb_and_a_word_naming_no_year_column_is_asked_back(town) -> None:  # noqa: ANN001
+    # two year columns, and "famous" names neither
+    model, _conn = town
+    engine_asks(model, "What are the names of the islands that became famous after 1950?")
+
+
+# --- a verb before a value of the entity's own table --------------------------------------------
+
+
+def test_negated_verb_before_an_own_value_is_that_value_negated(town) -> None:  # noqa: ANN001
+    model, _conn = town
+    result = engine_reads(model, "List the callsigns of the stations that do not use Breton.")
+    assert "JOIN" not in result.sql
+    assert sorted(engine_rows(town, "How many stations do not use Welsh?")) == [(1,)]
+    assert engine_rows(town, "List the callsigns of the stations that use Breton.") == [
+        ("KXC",)
+    ]
+
+
+# --- a participle that names the link table ----------------------------------------------------
+
+
+def test_participle_naming_the_link_table_is_its_join(town) -> None:  # noqa: ANN001
+    question = "List the names of guests who have not booked any hall."
+    assert engine_rows(town, question) == [("Bob",)]
+
+
+def test_participle_naming_the_link_table_between_other_tables_is_kept(town) -> None:  # noqa: ANN001
+    # "vessels" and "halls" are not what `booking` links: the word is not taken out
+    model, _conn = town
+    engine_asks(model, "List the names of vessels that have not booked any hall.")
