@@ -30,6 +30,12 @@ _SCHEMA = """
     CREATE TABLE booking (guest_id INTEGER REFERENCES guests(guest_id),
         hall_id INTEGER REFERENCES halls(hall_id), nights INTEGER,
         PRIMARY KEY (guest_id, hall_id));
+    CREATE TABLE clients (client_id INTEGER PRIMARY KEY, first_name TEXT, last_name TEXT,
+        email TEXT);
+    CREATE TABLE agents (agent_id INTEGER PRIMARY KEY, first_name TEXT, last_name TEXT,
+        region TEXT);
+    CREATE TABLE sales (sale_id INTEGER PRIMARY KEY, client_id INTEGER REFERENCES
+        clients(client_id), agent_id INTEGER REFERENCES agents(agent_id), amount REAL);
 """
 _ROWS = {
     "bulletins": [(1, "Spring", 10), (2, "Summer", 12), (3, "Autumn", 8)],
@@ -45,6 +51,9 @@ _ROWS = {
     "guests": [(1, "Ann"), (2, "Bob"), (3, "Cid")],
     "halls": [(1, "Rose", 40), (2, "Iris", 90)],
     "booking": [(1, 1, 2), (1, 2, 1), (3, 2, 4)],
+    "clients": [(1, "Ann", "Cole", "ann@x.org"), (2, "Bo", "Dunn", "bo@x.org")],
+    "agents": [(1, "Cy", "Enz", "North"), (2, "Di", "Fox", "South")],
+    "sales": [(1, 1, 1, 10.0), (2, 1, 2, 30.0), (3, 2, 2, 5.0)],
 }
 
 
@@ -133,3 +142,27 @@ def test_participle_naming_the_link_table_between_other_tables_is_kept(town) -> 
     # "vessels" and "halls" are not what `booking` links: the word is not taken out
     model, _conn = town
     engine_asks(model, "List the names of vessels that have not booked any hall.")
+
+
+# --- "his or her" for the one table of people the question names ------------------------------
+
+
+def test_his_or_her_is_the_one_person_asked_about(town) -> None:  # noqa: ANN001
+    question = "Which client has the largest total amount? List his or her first name and last name."
+    result = engine_reads(town[0], question)
+    assert "clients.first_name" in result.sql and "agents" not in result.sql
+    assert engine_rows(town, question) == [("Ann", "Cole")]
+    # without the pronoun, "first name" is the clients' or the agents': asked back
+    engine_asks(town[0], "Which client has the largest total amount? List the first name.")
+
+
+def test_her_with_two_tables_of_people_is_asked_back(town) -> None:  # noqa: ANN001
+    model, _conn = town
+    question = "Which client bought from the agent with the region South? List her first name."
+    assert "her" in engine_asks(model, question).clarify
+
+
+def test_his_before_another_tables_column_is_asked_back(town) -> None:  # noqa: ANN001
+    model, _conn = town
+    question = "Which client has the largest total amount? List his first name and the agent region."
+    assert "his" in engine_asks(model, question).clarify

@@ -37,7 +37,7 @@ from . import lexicon as lx
 from . import measures as ms
 from .alternatives import alternatives_on_one_column, superlative_read
 from .coverage import unused_mention
-from .labels import full_names, people_shown_whole, shared_head_nouns
+from .labels import full_names, people_shown_whole, row_pronouns, shared_head_nouns
 from .links import check_link_side
 from .literals import apply_literals, code_word_before_value, take_literals
 from .parser import Clarify, Context, Unclear, schema_request
@@ -365,6 +365,7 @@ _WORD_REWRITES = (
     column_verbs,  # "cars weighing more than 3000": the verb is the weight column
     existence_verbs,  # "how many transcripts are released?" -> "… are there?"
     link_verbs,  # "journalists who have not reported any event": the link table's join
+    row_pronouns,  # "List his or her first name": the one table of people the question names
     measure_verbs,  # "how many people live in X", "how much area do they cover"
     units_said,  # "longer than 100 minutes": the length column is in minutes
     # "the number of car models": not "number of car" + "models"
