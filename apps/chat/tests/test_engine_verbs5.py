@@ -36,6 +36,9 @@ _SCHEMA = """
         region TEXT);
     CREATE TABLE sales (sale_id INTEGER PRIMARY KEY, client_id INTEGER REFERENCES
         clients(client_id), agent_id INTEGER REFERENCES agents(agent_id), amount REAL);
+    CREATE TABLE makers (maker_id INTEGER PRIMARY KEY, name TEXT);
+    CREATE TABLE gadgets (gadget_id INTEGER PRIMARY KEY, title TEXT,
+        maker_id INTEGER REFERENCES makers(maker_id));
 """
 _ROWS = {
     "bulletins": [(1, "Spring", 10), (2, "Summer", 12), (3, "Autumn", 8)],
@@ -54,6 +57,8 @@ _ROWS = {
     "clients": [(1, "Ann", "Cole", "ann@x.org"), (2, "Bo", "Dunn", "bo@x.org")],
     "agents": [(1, "Cy", "Enz", "North"), (2, "Di", "Fox", "South")],
     "sales": [(1, 1, 1, 10.0), (2, 1, 2, 30.0), (3, 2, 2, 5.0)],
+    "makers": [(1, "Acme"), (2, "Bolt")],
+    "gadgets": [(1, "Cog", 1), (2, "Gear", 1), (3, "Nut", 2)],
 }
 
 
@@ -166,3 +171,20 @@ def test_his_before_another_tables_column_is_asked_back(town) -> None:  # noqa: 
     model, _conn = town
     question = "Which client has the largest total amount? List his first name and the agent region."
     assert "his" in engine_asks(model, question).clarify
+
+
+# --- a relation verb said again of the same rows: "… and how many gadgets they produce" --------
+
+
+def test_relation_verb_said_again_after_they_is_the_same_relation(town) -> None:  # noqa: ANN001
+    question = (
+        "What are the names of makers that produce more than 1 gadget, as well as how many "
+        "gadgets they produce?"
+    )
+    assert engine_rows(town, question) == [("Acme", 2)]
+
+
+def test_relation_verb_said_again_without_a_pronoun_is_asked_back(town) -> None:  # noqa: ANN001
+    model, _conn = town
+    question = "What are the names of makers that produce more than 1 gadget, and how many gadgets produce?"
+    assert "produce" in engine_asks(model, question).clarify

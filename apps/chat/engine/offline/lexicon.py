@@ -920,8 +920,11 @@ ENDED_UP: dict[tuple[str, ...], tuple[str, ...]] = {
     for end in ("end", "ends", "ended")
     for being in (("being",), ("as",))
 }
+# "the names of X, as well as how many Y": a second thing asked, as "and" says it.
+AS_WELL_AS: dict[tuple[str, ...], tuple[str, ...]] = {("as", "well", "as"): ("and",)}
 REWRITES: dict[tuple[str, ...], tuple[str, ...]] = {
     **WHOLE_WORLD,
+    **AS_WELL_AS,
     **ENDED_UP,
     **COUNT_REQUESTS,
     **PRICE_ADJECTIVES,

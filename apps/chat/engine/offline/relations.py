@@ -271,6 +271,11 @@ def relation_verbs(
         elif counted_rows is not None and _last_word(tokens, i):
             left, right = _grouped_entity(tokens, at), counted_rows  # "how many models it makes"
             kinds = {"count"}
+            if left is None and _repeats(found, tok) and tokens[i - 1].norm in _PRONOUNS:
+                # "countries that speak more than 2 languages, and how many languages they
+                # speak": the relation already read, said again of the same rows
+                as_with[i] = _HAVE.get(tok.lang, _HAVE["en"])
+                continue
         elif right is None and left is not None and _last_word(tokens, i):
             asked = _asked_of(tokens, at, left)  # "which X does Y use?"
             if asked is None and _passive_after(tokens, left, i):
@@ -590,6 +595,12 @@ def _last_word(tokens: list[lx.Token], i: int) -> bool:
 
 _AUXILIARIES = lx.words("do does did")
 _PRONOUNS = lx.words("it they he she")
+
+
+def _repeats(found: list[Relation], tok: lx.Token) -> bool:
+    """The verb is one already read as a relation of this question (the same stem)."""
+    stem = tx.stem(tok.norm, tok.lang)
+    return any(tx.stem(lx.fold(r.verb), tok.lang) == stem for r in found)
 
 
 def _counted_before(tokens: list[lx.Token], at: dict[int, Mention], i: int) -> Mention | None:
