@@ -130,9 +130,7 @@ def test_negated_verb_before_an_own_value_is_that_value_negated(town) -> None:  
     result = engine_reads(model, "List the callsigns of the stations that do not use Breton.")
     assert "JOIN" not in result.sql
     assert sorted(engine_rows(town, "How many stations do not use Welsh?")) == [(1,)]
-    assert engine_rows(town, "List the callsigns of the stations that use Breton.") == [
-        ("KXC",)
-    ]
+    assert engine_rows(town, "List the callsigns of the stations that use Breton.") == [("KXC",)]
 
 
 # --- a participle that names the link table ----------------------------------------------------
@@ -153,7 +151,9 @@ def test_participle_naming_the_link_table_between_other_tables_is_kept(town) -> 
 
 
 def test_his_or_her_is_the_one_person_asked_about(town) -> None:  # noqa: ANN001
-    question = "Which client has the largest total amount? List his or her first name and last name."
+    question = (
+        "Which client has the largest total amount? List his or her first name and last name."
+    )
     result = engine_reads(town[0], question)
     assert "clients.first_name" in result.sql and "agents" not in result.sql
     assert engine_rows(town, question) == [("Ann", "Cole")]
@@ -169,7 +169,9 @@ def test_her_with_two_tables_of_people_is_asked_back(town) -> None:  # noqa: ANN
 
 def test_his_before_another_tables_column_is_asked_back(town) -> None:  # noqa: ANN001
     model, _conn = town
-    question = "Which client has the largest total amount? List his first name and the agent region."
+    question = (
+        "Which client has the largest total amount? List his first name and the agent region."
+    )
     assert "his" in engine_asks(model, question).clarify
 
 
@@ -186,5 +188,8 @@ def test_relation_verb_said_again_after_they_is_the_same_relation(town) -> None:
 
 def test_relation_verb_said_again_without_a_pronoun_is_asked_back(town) -> None:  # noqa: ANN001
     model, _conn = town
-    question = "What are the names of makers that produce more than 1 gadget, and how many gadgets produce?"
+    question = (
+        "What are the names of makers that produce more than 1 gadget, and how many gadgets "
+        "produce?"
+    )
     assert "produce" in engine_asks(model, question).clarify

@@ -584,7 +584,9 @@ def _one_table(mention: Mention | None) -> str | None:
         return None
     tables = {e.ref[0] for e in mention.of("table")}
     best = max((e.quality for e in mention.entries), default=0)
-    if len(tables) != 1 or not any(e.kind == "table" and e.quality == best for e in mention.entries):
+    if len(tables) != 1 or not any(
+        e.kind == "table" and e.quality == best for e in mention.entries
+    ):
         return None
     return next(iter(tables))
 
