@@ -193,3 +193,10 @@ def test_relation_verb_said_again_without_a_pronoun_is_asked_back(town) -> None:
         "produce?"
     )
     assert "produce" in engine_asks(model, question).clarify
+
+
+def test_his_or_her_not_of_the_row_asked_for_is_asked_back(town) -> None:  # noqa: ANN001
+    # the question asks for an amount, not for a client: whose first name is it?
+    model, _conn = town
+    question = "What is the largest amount of a client? List his or her first name."
+    assert "his" in engine_asks(model, question).clarify

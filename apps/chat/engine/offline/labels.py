@@ -251,13 +251,28 @@ def _columns_listed(tokens: list[Token], at: dict, start: int, person: str) -> l
     return listed or None
 
 
+_WH = lx.words("which who what")
+
+
+def _asked_about(tokens: list[Token], mentions: list, person: str) -> bool:
+    """The question opens by asking for a row of the person's table ("Which customer …",
+    "Which film actor …"): the row a later "his or her" refers back to."""
+    if not tokens or tokens[0].norm not in _WH:
+        return False
+    first = min((m for m in mentions if m.kind == "schema"), key=lambda m: m.start, default=None)
+    if first is None or first.start > 2:
+        return False
+    return any(e.kind == "table" and e.ref[0] == person for e in first.entries)
+
+
 def row_pronouns(
     model: SemanticModel, tokens: list[Token], mentions: list, unmapped: list[str]
 ) -> list[Token] | None:
     """ "Which customer … has spent the least money? List *his or her* first name, last name
     and id": "his or her", "his", "her" before a list of columns that ends the sentence stand
-    for the row asked about, when the question names exactly one table of people (a first and
-    a last name) and every column listed is one of that table's. The pronoun is read as that
+    for the row asked about, when the question opens by asking for a row of a table of people
+    (a first and a last name: "Which customer …"), names no other such table, and every column
+    listed is one of that table's. The pronoun is read as that
     table ("customer first name, customer last name, customer id"), which also says whose
     first name it is when other tables have one. Two tables of people, a column of another
     table, or anything else after the pronoun ("her dogs"): the pronoun stays unknown and is
@@ -272,6 +287,8 @@ def row_pronouns(
     if len(people) != 1:
         return None
     person = next(iter(people))
+    if not _asked_about(tokens, mentions, person):
+        return None
     at = mentions_by_token(mentions)
     said = tx.identifier_words(person)
     drop: set[int] = set()
