@@ -200,3 +200,23 @@ def test_his_or_her_not_of_the_row_asked_for_is_asked_back(town) -> None:  # noq
     model, _conn = town
     question = "What is the largest amount of a client? List his or her first name."
     assert "his" in engine_asks(model, question).clarify
+
+
+# --- "how many X <verb> each <column>": the count per that column ------------------------------
+
+
+def test_verb_before_each_column_of_the_rows_one_parent_counts_per_value(town) -> None:  # noqa: ANN001
+    assert sorted(engine_rows(town, "How many sales involve each region?")) == [
+        ("North", 1),
+        ("South", 2),
+    ]
+    assert sorted(engine_rows(town, "How many vessels reached each fate?")) == [
+        ("Scrapped", 1),
+        ("Sunk", 2),
+    ]
+
+
+def test_verb_before_each_column_of_many_related_rows_is_asked_back(town) -> None:  # noqa: ANN001
+    # a maker has several gadgets: which title would it be counted under?
+    model, _conn = town
+    assert "involve" in engine_asks(model, "How many makers involve each title?").clarify

@@ -293,6 +293,13 @@ def relation_verbs(
             found.append(Relation(tok.text, own, frozenset(), False, False, False))
             drop.add(i)
             continue
+        each = _each_column_after(model, at, left, right, kinds)
+        if each is not None:  # "how many documents use each type": the count per that column
+            found.append(
+                Relation(tok.text, frozenset(_tables(model, left)), each, False, False, False)
+            )
+            drop.add(i)
+            continue
         if not (_names_rows(right) or counted_rows is not None):
             continue  # "clientes perdidos por región": a column after it groups, no entity
         if _needs_evidence(right, tokens):
@@ -467,6 +474,25 @@ def _each_own_column(
         return False
     own = {e.ref[0] for e in left.of("table")}
     return bool(own) and {e.ref[0] for e in right.entries} <= own
+
+
+def _each_column_after(
+    model: SemanticModel, at: dict[int, Mention], left: Mention, right: Mention, kinds: set[str]
+) -> frozenset[str] | None:
+    """ "how many documents *use* each type", "how many players played each position": a verb
+    between counted rows and "each <column>" says the rows each value of the column has, when
+    the column is of the rows' own table or of the one row each of them reaches through
+    foreign keys (a document's template's type). None otherwise (two tables the column could
+    be of, a value, rows that are not counted)."""
+    if kinds != {"group"} or not _counted(at, left) or not _names_table(left):
+        return None
+    if any(e.kind != "column" for e in right.entries) or right.has("value"):
+        return None
+    rows = {e.ref[0] for e in left.of("table")}
+    theirs = {e.ref[0] for e in right.entries}
+    if len(rows) != 1 or (theirs - rows and not _one_each(model, rows, theirs - rows)):
+        return None  # a key and the keys that refer to it are one column (`template_type_code`)
+    return frozenset(theirs)
 
 
 def _main_tables(model: SemanticModel, mention: Mention) -> set[str]:
