@@ -42,7 +42,7 @@ from .alternatives import (
     superlative_read,
 )
 from .coverage import unused_mention
-from .labels import full_names, people_shown_whole, shared_head_nouns
+from .labels import full_names, people_shown_whole, row_pronouns, shared_head_nouns
 from .links import check_link_side
 from .literals import apply_literals, code_word_before_value, name_rows, said_rows, take_literals
 from .parser import Clarify, Context, Unclear, schema_request
@@ -74,7 +74,9 @@ from .verbs import (
     YearVerb,
     check_year_verbs,
     column_verbs,
+    existence_verbs,
     frequency_verbs,
+    link_verbs,
     predominant_rows,
     year_verbs,
 )
@@ -418,6 +420,9 @@ _WORD_REWRITES = (
     # orchestras by record formats in ascending order"
     lambda model, tokens, mentions, _unmapped: _ordered_by_count(model, tokens, mentions),
     column_verbs,  # "cars weighing more than 3000": the verb is the weight column
+    existence_verbs,  # "how many transcripts are released?" -> "… are there?"
+    link_verbs,  # "journalists who have not reported any event": the link table's join
+    row_pronouns,  # "List his or her first name": the one table of people the question names
     measure_verbs,  # "how many people live in X", "how much area do they cover"
     units_said,  # "longer than 100 minutes": the length column is in minutes
     # "the number of car models": not "number of car" + "models"

@@ -271,6 +271,11 @@ def relation_verbs(
         elif counted_rows is not None and _last_word(tokens, i):
             left, right = _grouped_entity(tokens, at), counted_rows  # "how many models it makes"
             kinds = {"count"}
+            if left is None and _repeats(found, tok) and tokens[i - 1].norm in _PRONOUNS:
+                # "countries that speak more than 2 languages, and how many languages they
+                # speak": the relation already read, said again of the same rows
+                as_with[i] = _HAVE.get(tok.lang, _HAVE["en"])
+                continue
         elif right is None and left is not None and _last_word(tokens, i):
             asked = _asked_of(tokens, at, left)  # "which X does Y use?"
             if asked is None and _passive_after(tokens, left, i):
@@ -288,10 +293,22 @@ def relation_verbs(
             found.append(Relation(tok.text, own, frozenset(), False, False, False))
             drop.add(i)
             continue
+        each = _each_column_after(model, at, left, right, kinds)
+        if each is not None:  # "how many documents use each type": the count per that column
+            found.append(
+                Relation(tok.text, frozenset(_tables(model, left)), each, False, False, False)
+            )
+            drop.add(i)
+            continue
         if not (_names_rows(right) or counted_rows is not None):
             continue  # "clientes perdidos por región": a column after it groups, no entity
         if _needs_evidence(right, tokens):
             continue  # "produced in the usa": a weak value the parser may not take as one
+        own = _own_value(left, right, kinds)
+        if own is not None:  # "channels that do not use English": their own language
+            found.append(Relation(tok.text, own, own, False, negated, True, negated))
+            drop.add(i)
+            continue
         mine, theirs = _tables(model, left), _tables(model, right)
         if not _linked(model, mine, theirs):
             continue
@@ -372,6 +389,20 @@ def _back_reference(
     return referent, set(range(i + 1, j + 1))
 
 
+def _own_value(left: Mention, right: Mention, kinds: set[str]) -> frozenset[str] | None:
+    """The table the entity before the verb names, when every reading of the value after it
+    is a value of that same table ("tv channels that do not use English", a channel's own
+    `Language`): the verb says only that the row has (or has not) that value, no join. None
+    when the value is (also) another table's, or a count or comparison comes between."""
+    named = {e.ref[0] for e in left.of("table")}
+    values = right.of("value")
+    if len(named) != 1 or kinds or not values or len(values) != len(right.entries):
+        return None
+    if {e.ref[0] for e in values} != named:
+        return None
+    return frozenset(named)
+
+
 def _counted(at: dict[int, Mention], rows: Mention) -> bool:
     """A count right before the rows: "how many concerts", "the number of channels"."""
     count = at.get(rows.start - 1)
@@ -443,6 +474,25 @@ def _each_own_column(
         return False
     own = {e.ref[0] for e in left.of("table")}
     return bool(own) and {e.ref[0] for e in right.entries} <= own
+
+
+def _each_column_after(
+    model: SemanticModel, at: dict[int, Mention], left: Mention, right: Mention, kinds: set[str]
+) -> frozenset[str] | None:
+    """ "how many documents *use* each type", "how many players played each position": a verb
+    between counted rows and "each <column>" says the rows each value of the column has, when
+    the column is of the rows' own table or of the one row each of them reaches through
+    foreign keys (a document's template's type). None otherwise (two tables the column could
+    be of, a value, rows that are not counted)."""
+    if kinds != {"group"} or not _counted(at, left) or not _names_table(left):
+        return None
+    if any(e.kind != "column" for e in right.entries) or right.has("value"):
+        return None
+    rows = {e.ref[0] for e in left.of("table")}
+    theirs = {e.ref[0] for e in right.entries}
+    if len(rows) != 1 or (theirs - rows and not _one_each(model, rows, theirs - rows)):
+        return None  # a key and the keys that refer to it are one column (`template_type_code`)
+    return frozenset(theirs)
 
 
 def _main_tables(model: SemanticModel, mention: Mention) -> set[str]:
@@ -571,6 +621,12 @@ def _last_word(tokens: list[lx.Token], i: int) -> bool:
 
 _AUXILIARIES = lx.words("do does did")
 _PRONOUNS = lx.words("it they he she")
+
+
+def _repeats(found: list[Relation], tok: lx.Token) -> bool:
+    """The verb is one already read as a relation of this question (the same stem)."""
+    stem = tx.stem(tok.norm, tok.lang)
+    return any(tx.stem(lx.fold(r.verb), tok.lang) == stem for r in found)
 
 
 def _counted_before(tokens: list[lx.Token], at: dict[int, Mention], i: int) -> Mention | None:
