@@ -212,6 +212,26 @@ def _people_said(model: SemanticModel, mentions: list) -> set[str]:
     return found
 
 
+_WHOSE = frozenset({"whose", "who"})
+
+
+def _people_of_columns(model: SemanticModel, mentions: list) -> set[str]:
+    """The tables of people whose columns a question that names no table says ("Whose home
+    town …"): every column said must be one table's, and that table one of people (a first
+    and a last name, or a personal column)."""
+    owners = set()
+    for m in mentions:
+        if m.kind != "schema" or not m.entries:
+            continue
+        best = max(e.quality for e in m.entries)
+        owners |= {e.ref[0] for e in m.entries if e.quality == best and e.kind == "column"}
+    if len(owners) != 1:
+        return set()
+    table = next(iter(owners))
+    personal = any(model.column(table, c).pii for c in model.tables[table].columns)
+    return owners if name_columns(model, table) or personal else set()
+
+
 def _pronoun_end(tokens: list[Token], i: int) -> int:
     """The end of "his or her" / "her or his" / "his" / "her" at i."""
     if (
@@ -284,10 +304,13 @@ def row_pronouns(
     if not spots:
         return None
     people = _people_said(model, mentions)
+    whose = not people and tokens[0].norm in _WHOSE
+    if whose:  # "Whose home town is different from his or her work town?": no table said
+        people = _people_of_columns(model, mentions)
     if len(people) != 1:
         return None
     person = next(iter(people))
-    if not _asked_about(tokens, mentions, person):
+    if not whose and not _asked_about(tokens, mentions, person):
         return None
     at = mentions_by_token(mentions)
     said = tx.identifier_words(person)
