@@ -76,7 +76,8 @@ _PII_PHRASES = _phrases(
 _NAME_WORDS = frozenset({"name", "names", "nombre", "nombres", "fullname"})
 # Words for people: any English noun WordNet reads as a kind of person (`person_noun`:
 # customer, employee, singer, journalist, player, highschooler, …), and these, which it does not:
-# Spanish, and English nouns with a frequent other sense (a conductor is also a material, a
+# Spanish (the engine's second language: `jugadores.nombre` is as personal as `players.name`),
+# and English nouns with a frequent other sense (a conductor is also a material, a
 # patient a grammatical role) or for a group of people (staff, people).
 _PERSON_WORDS = frozenset(
     _wordlist(
@@ -88,7 +89,14 @@ _PERSON_WORDS = frozenset(
         trabajadores driver drivers teacher teachers profesor profesores autor autores vendedor
         vendedores conductor conductors visitante visitantes agent agents voluntario voluntarios
         ciudadano ciudadanos residente residentes inquilino inquilinos supervisor supervisors
-        pupil pupils estudiante estudiantes tecnico tecnicos abogado abogados
+        pupil pupils estudiante estudiantes tecnico tecnicos abogado abogados personnel
+        jugador jugadores gerente gerentes entrenador entrenadores doctor doctores director
+        directores encargado encargados huesped huespedes pasajero pasajeros piloto pilotos
+        cantante cantantes actor actores actriz actrices artista artistas lector lectores
+        miembro miembros jefe jefes medico medicos enfermero enfermeros enfermera enfermeras
+        periodista periodistas comprador compradores arbitro arbitros atleta atletas
+        deportista deportistas musico musicos escritor escritores candidato candidatos
+        solicitante solicitantes invitado invitados participante participantes ponente ponentes
         """
     )
 )
