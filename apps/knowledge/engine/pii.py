@@ -324,7 +324,8 @@ def person_role_column(column: str) -> bool:
 
 def value_is_person_name(value: str) -> bool:
     """Whether a value begins like a person's name: two to four capitalised words, particles
-    between them ("Ben Jones", "J. M. DeMatteis", "Cho Soong-Jae (630)"), not all of them
+    between them ("Ben Jones", "J. M. DeMatteis", "Cho Soong-Jae (630)", surname first "SMITH,
+    John"), not all of them
     common English words (a position, "Point Guard", is not a name; nor, alone, "Tom Hardy":
     the column is decided by most of its values) and none a firm's word ("Cammell Laird & Co";
     "Harland and Wolff" has one capitalised word before "and")."""
@@ -332,7 +333,9 @@ def value_is_person_name(value: str) -> bool:
     if any(token.lower().strip(".,") in _ORGANISATION_WORDS for token in tokens):
         return False
     run: list[str] = []
-    for token in tokens[:6]:
+    for i, token in enumerate(tokens[:6]):
+        if i == 0 and token.endswith(",") and len(tokens) > 1:
+            token = token[:-1]  # "SMITH, John", "Jones, Ben": surname first
         if _name_token(token):
             run.append(token)
         elif token in _NAME_PARTICLES and run:
