@@ -531,3 +531,22 @@ def test_a_name_of_a_table_the_analyst_may_not_read_is_no_oracle(question: str) 
     assert _shape(a) == _shape(b), (a["answer"], a["sql"], b["answer"], b["sql"])
     assert a["answer"] == b["answer"]
     assert "10" not in str(a.get("rows")), a
+
+
+@pytest.mark.parametrize("count", [3, 60, 150])
+def test_a_long_chain_of_names_is_answered_quickly(count: int) -> None:
+    """ "directed by A or B or …" up to the question's length limit: each value the ask-back
+    probes is one guarded query, the chain gets a clean answer or an ask-back, in bounded time."""
+    import time
+
+    source = _org("probe25s")
+    names = " or ".join(f"Zed{chr(65 + i % 26)}{chr(65 + i // 26)} Jones" for i in range(count))
+    for question in (
+        f"cartoons directed by {names} on channel BW",
+        f"how many cartoons were directed by {names}?",
+        f"cartoons of channel BW directed by Ben Jones or {names}",
+    ):
+        started = time.monotonic()
+        answer = _ask(source, question[:1995], "admin")
+        _never_crashes(answer)
+        assert time.monotonic() - started < 20, question[:80]
