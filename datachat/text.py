@@ -483,3 +483,63 @@ def verb_lemma(word: str) -> str | None:
         return None
     lemmas = [w.decode("ascii", "replace") for w in line.split()[1:]]
     return next((w for w in lemmas if w != word and w.isalpha()), None)
+
+
+# WordNet 3.0's synset person.n.01 ("a human being"), the root of the nouns that name people.
+_PERSON_SYNSET = b"00007846"
+
+
+@functools.lru_cache(maxsize=4096)
+def _hypernyms(offset: bytes) -> tuple[bytes, ...]:
+    root = _wordnet_dir()
+    line = _sorted_line(root / "data.noun", offset) if root is not None else None
+    if line is None:
+        return ()
+    data = line.split()
+    at = 4 + 2 * int(data[3], 16)
+    out = []
+    for n in range(int(data[at])):
+        symbol, target = data[at + 1 + 4 * n : at + 3 + 4 * n]
+        if symbol in (b"@", b"@i"):
+            out.append(target)
+    return tuple(out)
+
+
+@functools.lru_cache(maxsize=4096)
+def person_noun(word: str) -> bool:
+    """Whether the folded English noun `word` (or its singular) names people in its most
+    frequent sense, by WordNet 3.0's hypernyms ("student", "singers", "conductor" are kinds of
+    person.n.01; "school", "people" — a group — and "series" are not). False without WordNet."""
+    root = _wordnet_dir()
+    if root is None or not word.isascii() or not word.isalpha():
+        return False
+    entry = None
+    for form in dict.fromkeys((word, _singular_en(word))):
+        entry = _sorted_line(root / "index.noun", form.encode())
+        if entry is not None:
+            break
+    if entry is None:
+        return False
+    fields = entry.split()
+    pointers = int(fields[3])
+    seen: set[bytes] = set()
+    todo = list(fields[6 + pointers :][:1])
+    while todo:
+        offset = todo.pop()
+        if offset == _PERSON_SYNSET:
+            return True
+        if offset not in seen:
+            seen.add(offset)
+            todo.extend(_hypernyms(offset))
+    return False
+
+
+def noun_known(word: str) -> bool:
+    """Whether WordNet 3.0 holds the folded English word (or its singular) as a noun."""
+    root = _wordnet_dir()
+    if root is None or not word.isascii() or not word.isalpha():
+        return False
+    return any(
+        _sorted_line(root / "index.noun", form.encode()) is not None
+        for form in dict.fromkeys((word, _singular_en(word)))
+    )
