@@ -543,3 +543,34 @@ def noun_known(word: str) -> bool:
         _sorted_line(root / "index.noun", form.encode()) is not None
         for form in dict.fromkeys((word, _singular_en(word)))
     )
+
+
+_INFLECTIONS = (
+    ("ies", "y"),
+    ("es", ""),
+    ("s", ""),
+    ("ed", ""),
+    ("ed", "e"),
+    ("ing", ""),
+    ("ing", "e"),
+)
+
+
+@functools.lru_cache(maxsize=8192)
+def english_word(word: str) -> bool:
+    """Whether the folded word is an English word WordNet 3.0 holds (any part of speech), as
+    written or as a regular or listed inflection ("companies", "conducted", "taught")."""
+    root = _wordnet_dir()
+    if root is None or not word.isascii() or not word.isalpha():
+        return False
+    forms = {word}
+    forms |= {word[: -len(end)] + base for end, base in _INFLECTIONS if word.endswith(end)}
+    lemma = verb_lemma(word)
+    if lemma:
+        forms.add(lemma)
+    for pos in ("noun", "verb", "adj", "adv"):
+        if any(len(f) > 1 and _sorted_line(root / f"index.{pos}", f.encode()) for f in forms):
+            return True
+    return (root / "noun.exc").is_file() and _sorted_line(
+        root / "noun.exc", word.encode()
+    ) is not None

@@ -271,7 +271,9 @@ _GLUED: dict[int, tuple[SemanticModel, dict]] = {}
 _AGENT_ENDING = "er"  # "high schooler": one who is at a high school
 
 
-def glued_name_at(model: SemanticModel, tokens: list[Token], i: int) -> tuple[int, tuple[Entry, ...]]:
+def glued_name_at(
+    model: SemanticModel, tokens: list[Token], i: int
+) -> tuple[int, tuple[Entry, ...]]:
     """A table or column whose one-word name the question writes apart: (tokens, entries).
 
     "high schoolers" is `Highschooler` (the words glued give the name); and when the name is
