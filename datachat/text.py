@@ -545,6 +545,7 @@ def noun_known(word: str) -> bool:
     )
 
 
+_SIBILANTS = ("s", "x", "z", "ch", "sh", "o")
 _INFLECTIONS = (
     ("ies", "y"),
     ("es", ""),
@@ -565,6 +566,8 @@ def english_word(word: str) -> bool:
         return False
     forms = {word}
     forms |= {word[: -len(end)] + base for end, base in _INFLECTIONS if word.endswith(end)}
+    if word.endswith("es") and not word[:-2].endswith(_SIBILANTS):
+        forms.discard(word[:-2])  # "shipes" is no plural of "ship" ("boxes", "churches" are)
     lemma = verb_lemma(word)
     if lemma:
         forms.add(lemma)

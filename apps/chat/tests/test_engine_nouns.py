@@ -67,6 +67,8 @@ def test_a_real_word_near_a_catalog_word_is_never_corrected(camp) -> None:  # no
     so it is asked back, never read as the lodges."""
     result = engine_asks(camp[0], "How many ledges are there?")
     assert "Lodges" not in (result.sql or "")
+    # a made-up plural of a word ("lodgees") is no word: it is still corrected
+    assert engine_rows(camp, "How many lodgees are there?") == [(2,)]
 
 
 def test_a_space_that_slipped_one_letter(camp) -> None:  # noqa: ANN001
@@ -75,3 +77,42 @@ def test_a_space_that_slipped_one_letter(camp) -> None:  # noqa: ANN001
     result = engine_reads(camp[0], "What is the number of canoesw ith more than 2 seats?")
     assert camp[1].execute(result.sql).fetchall() == [(1,)]
     assert any("canoesw ith -> canoes with" in note for note in result.notes)
+
+
+RACES = """
+CREATE TABLE rider (rider_id INTEGER PRIMARY KEY, rider TEXT, stable TEXT);
+CREATE TABLE race_entry (entry_id INTEGER PRIMARY KEY, rider TEXT, horse TEXT, track TEXT,
+    lane INTEGER);
+"""
+RACE_ROWS = {
+    "rider": [(1, "Kim", "Oak"), (2, "Lee", "Elm")],
+    "race_entry": [
+        (1, "Kim", "Comet", "Ascot", 1),
+        (2, "Lee", "Dancer", "Ascot", 2),
+        (3, "Max", "Blitzen", "Epsom", 3),
+    ],
+}
+
+
+@pytest.fixture(scope="module")
+def races(tmp_path_factory):  # noqa: ANN001, ANN201
+    model, conn = engine_database(tmp_path_factory.mktemp("races") / "r.db", RACES, RACE_ROWS)
+    yield model, conn
+    conn.close()
+
+
+def test_a_noun_of_a_table_and_of_another_tables_column(races) -> None:  # noqa: ANN001
+    """ "riders" is the table `rider` and the column `race_entry.rider`: said after what is asked
+    of them, with only `race_entry`'s columns around ("the horses of riders on track Ascot"),
+    it is the entries' rows, not one more column to show nor the table `rider`."""
+    result = engine_reads(races[0], "Show the horses of riders from track Ascot.")
+    assert "FROM race_entry" in result.sql and "rider" not in result.sql.split("WHERE")[0]
+    assert sorted(races[1].execute(result.sql).fetchall()) == [("Comet",), ("Dancer",)]
+    lanes = engine_reads(races[0], "Show the lanes and horses of riders whose track is Epsom.")
+    assert races[1].execute(lanes.sql).fetchall() == [(3, "Blitzen")]
+
+
+def test_a_noun_of_a_table_with_that_tables_own_column(races) -> None:  # noqa: ANN001
+    """With the table's own column said ("the stable of riders"), the noun is that table."""
+    result = engine_reads(races[0], "Show the stable of all riders.")
+    assert "FROM rider" in result.sql
