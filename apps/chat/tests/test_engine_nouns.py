@@ -116,3 +116,20 @@ def test_a_noun_of_a_table_with_that_tables_own_column(races) -> None:  # noqa: 
     """With the table's own column said ("the stable of riders"), the noun is that table."""
     result = engine_reads(races[0], "Show the stable of all riders.")
     assert "FROM rider" in result.sql
+
+
+def test_a_noun_of_people_said_of_the_one_table_of_people(camp, tmp_path) -> None:  # noqa: ANN001
+    """ "guests" names no table or column: the one table of people is `Summercamper`, whose
+    glued agent name says no kind of person, so any noun of people is said of it. Beside a
+    second table of people (`Coach`, with names) it could mean either: asked back. A pronoun
+    ("someone") never is the table."""
+    assert engine_rows(camp, "How many guests are there?") == [(3,)]
+    assert engine_rows(camp, "How many canoes does each guest have?") == [("Ana", 2), ("Ben", 1)]
+    engine_asks(camp[0], "How many someone are there?")
+    two, conn = engine_database(
+        tmp_path / "two.db",
+        CAMP + "CREATE TABLE Coach (coach_id INTEGER PRIMARY KEY, name TEXT);",
+        {**ROWS, "Coach": [(1, "Dee")]},
+    )
+    engine_asks(two, "How many guests are there?")
+    conn.close()

@@ -234,6 +234,8 @@ def _schema_at(model: SemanticModel, tokens: list[Token], i: int) -> tuple[int, 
             continue
         if entries:
             return ends[n - 1] - i, entries
+    if glued:
+        return glued, glued_entries
     partial = model.lookup(f"~{keys[0]}", lang) if keys else None
     if partial:
         return 1, partial
@@ -299,7 +301,38 @@ def glued_name_at(
         found = glued.get("".join(words[:n]) + _AGENT_ENDING)
         if found is not None and tx.person_noun(words[n]):
             return n + 1, found[1]
+    people = _people_table(model)
+    if words and people is not None and words[0] not in _PRONOUNS and tx.person_noun(words[0]):
+        return 1, people
     return 0, ()
+
+
+# Pronouns WordNet files under person ("liked by someone else" is another row, not the table)
+_PRONOUNS = lx.words("someone somebody anyone anybody everyone everybody nobody")
+
+
+def _people_table(model: SemanticModel) -> tuple[Entry, ...] | None:
+    """The table entries of a database's one table of people when that table's name is an
+    agent noun glued from other words (`Highschooler`): what kind of person its rows are, no
+    dictionary says, so any noun of people the catalog does not know ("students") is said of
+    it. Only when no other table with a name column is named by a noun of people (`singer`,
+    `employee`): two tables of people and the noun could mean either."""
+    glued = [
+        entries
+        for word, (name, entries) in _glued_names(model).items()
+        if word.endswith(_AGENT_ENDING) and all(e.kind == "table" for e in entries)
+    ]
+    if len(glued) != 1:
+        return None
+    others = [
+        t
+        for t, info in model.tables.items()
+        if info.named
+        and info.display
+        and (words := tx.identifier_words(t))
+        and tx.person_noun(words[-1])
+    ]
+    return None if others else glued[0]
 
 
 _RANKED = frozenset({"most", "least", "cmp"})
