@@ -126,6 +126,8 @@ def test_a_noun_of_people_said_of_the_one_table_of_people(camp, tmp_path) -> Non
     assert engine_rows(camp, "How many guests are there?") == [(3,)]
     assert engine_rows(camp, "How many canoes does each guest have?") == [("Ana", 2), ("Ben", 1)]
     engine_asks(camp[0], "How many someone are there?")
+    # grammar words WordNet also files under people ("the haves", "More") stay grammar
+    assert engine_rows(camp, "How many canoes have more than 2 seats?") == [(1,)]
     two, conn = engine_database(
         tmp_path / "two.db",
         CAMP + "CREATE TABLE Coach (coach_id INTEGER PRIMARY KEY, name TEXT);",

@@ -302,7 +302,15 @@ def glued_name_at(
         if found is not None and tx.person_noun(words[n]):
             return n + 1, found[1]
     people = _people_table(model)
-    if words and people is not None and words[0] not in _PRONOUNS and tx.person_noun(words[0]):
+    if (
+        words
+        and people is not None
+        and words[0] not in _PRONOUNS
+        and words[0] not in lx.STOPWORDS
+        and not tx.stopword(words[0])
+        and _marker_at(tokens, i) is None  # "have", "more": grammar, not the rare noun
+        and tx.person_noun(words[0])
+    ):
         return 1, people
     return 0, ()
 
