@@ -557,13 +557,9 @@ _INFLECTIONS = (
 )
 
 
-@functools.lru_cache(maxsize=8192)
-def english_word(word: str) -> bool:
-    """Whether the folded word is an English word WordNet 3.0 holds (any part of speech), as
-    written or as a regular or listed inflection ("companies", "conducted", "taught")."""
-    root = _wordnet_dir()
-    if root is None or not word.isascii() or not word.isalpha():
-        return False
+def english_bases(word: str) -> frozenset[str]:
+    """The folded word and the forms it may be a regular or listed inflection of ("reported"
+    -> "report", "reporte"; "companies" -> "company"; "taught" -> "teach")."""
     forms = {word}
     forms |= {word[: -len(end)] + base for end, base in _INFLECTIONS if word.endswith(end)}
     if word.endswith("es") and not word[:-2].endswith(_SIBILANTS):
@@ -571,9 +567,19 @@ def english_word(word: str) -> bool:
     lemma = verb_lemma(word)
     if lemma:
         forms.add(lemma)
+    return frozenset(f for f in forms if len(f) > 1)
+
+
+@functools.lru_cache(maxsize=8192)
+def english_word(word: str) -> bool:
+    """Whether the folded word is an English word WordNet 3.0 holds (any part of speech), as
+    written or as a regular or listed inflection ("companies", "conducted", "taught")."""
+    root = _wordnet_dir()
+    if root is None or not word.isascii() or not word.isalpha():
+        return False
+    forms = english_bases(word)
     for pos in ("noun", "verb", "adj", "adv"):
-        if any(len(f) > 1 and _sorted_line(root / f"index.{pos}", f.encode()) for f in forms):
+        if any(_sorted_line(root / f"index.{pos}", f.encode()) for f in forms):
             return True
-    return (root / "noun.exc").is_file() and _sorted_line(
-        root / "noun.exc", word.encode()
-    ) is not None
+    found = (root / "noun.exc").is_file() and _sorted_line(root / "noun.exc", word.encode())
+    return bool(found)

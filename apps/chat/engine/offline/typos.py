@@ -162,11 +162,11 @@ def _best(model: SemanticModel, token: Token) -> tuple[str, str] | None:
         return None
     if word in KNOWN_WORDS or tx.singular(word, token.lang) in KNOWN_WORDS:
         return None
-    if token.lang == "en" and tx.english_word(word):
-        return None  # a word of the language ("populace") is what it says, never a typo
     limit = _max_distance(word)
     lang = token.lang if token.lang in model.phrases else "es"
     vocab = _vocabulary(model, lang)
+    if token.lang == "en" and tx.english_word(word) and not _inflects(vocab, word):
+        return None  # a word of the language ("populace") is what it says, never a typo
     one = tx.singular(word, lang)
     best: dict[tuple[str, str], int] = {}
     # Words against words: a stem is shorter than its word ("mayorista" -> "mayor"), so
@@ -191,6 +191,14 @@ def _best(model: SemanticModel, token: Token) -> tuple[str, str] | None:
     if len({key for _norm, key in winners}) != 1:
         return None  # a tie: guessing would pick a meaning the user may not have meant
     return next(iter(winners))
+
+
+def _inflects(vocab: dict[int, list[tuple[str, str, str]]], word: str) -> bool:
+    """Whether an English word is an inflection of a catalog word ("reported" of the table
+    `news_report`'s "report"): the catalog's own word, said as a verb or a plural."""
+    return any(
+        form == base for base in tx.english_bases(word) for form, _n, _k in vocab.get(len(base), ())
+    )
 
 
 def _dropped_letter(model: SemanticModel, token: Token) -> tuple[str, str] | None:
