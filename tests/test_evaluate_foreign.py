@@ -324,6 +324,12 @@ FRESH_FLOORS_2 = {True: (70, 0), False: (59, 1)}
 # now 50 and 49 with 0 and 1: the ceiling only records the measurement, the target is 0.
 TRAIN_DEV = ("gas_company", "match_season", "news_report")
 TRAIN_FLOORS = {True: (49, 0), False: (48, 1)}
+# Eight more Spider train databases (docs/evaluation-foreign.md, "Fourth group"); the held-out four
+# (climbing, machine_repair, roller_coaster, ship_mission) are never run here. The dev four were
+# first measured (base 1b0f166) 52 and 48 right with 3 and 2 confidently wrong: the ceiling only
+# records the measurement, the target is 0.
+TRAIN_DEV_2 = ("cinema", "farm", "perpetrator", "school_bus")
+TRAIN_FLOORS_2 = {True: (52, 3), False: (48, 2)}
 
 
 @pytest.mark.parametrize(("lang", "semantic"), sorted(FOREIGN_FLOORS))
@@ -356,6 +362,7 @@ def test_the_foreign_dev_databases_hold_their_floors(lang, semantic, tmp_path):
         (FRESH_DEV_2, FRESH_FLOORS_2),
         (MORE_FRESH_DEV, MORE_FRESH_FLOORS),
         (TRAIN_DEV, TRAIN_FLOORS),
+        (TRAIN_DEV_2, TRAIN_FLOORS_2),
     ],
 )
 def test_the_fresh_dev_databases_hold_their_floors(databases, floors, semantic, tmp_path):
