@@ -328,7 +328,11 @@ def _people_table(model: SemanticModel) -> tuple[Entry, ...] | None:
     glued = [
         entries
         for word, (name, entries) in _glued_names(model).items()
-        if word.endswith(_AGENT_ENDING) and all(e.kind == "table" for e in entries)
+        if word.endswith(_AGENT_ENDING)
+        and all(e.kind == "table" for e in entries)
+        and (info := model.tables.get(name)) is not None
+        and info.named
+        and info.display  # rows with names, as people's are
     ]
     if len(glued) != 1:
         return None
