@@ -285,7 +285,8 @@ def correct(
                 or (_proper_name(model, token) if n else None)
                 or _table_noun(model, tokens, n)
             )
-        if found is None:
+        if found is None or _other_number(token, found):
+            # the same word in the other number ("companies" -> "company"): no typo
             fixed.append(token)
             continue
         norm, key = found
@@ -331,6 +332,12 @@ def _table_noun(model: SemanticModel, tokens: list[Token], n: int) -> tuple[str,
     if len(tables) != 1:
         return None  # no table word that close, or several tables: guessing is not safe
     return min(close, key=lambda k: (close[k], k))
+
+
+def _other_number(token: Token, found: tuple[str, str]) -> bool:
+    """Whether a correction only changes the number of the word written."""
+    lang = token.lang if token.lang in ("en", "es") else "es"
+    return found[1] == token.key and tx.singular(found[0], lang) == tx.singular(token.norm, lang)
 
 
 def _whole_word(model: SemanticModel, word: str, lang: str) -> bool:
