@@ -309,12 +309,16 @@ def glued_name_at(
         and words[0] not in lx.STOPWORDS
         and not tx.stopword(words[0])
         and _marker_at(tokens, i) is None  # "have", "more": grammar, not the rare noun
+        and not (i and tokens[i - 1].norm in _EACH)  # groups of inferred rows: asked back
         and tx.person_noun(words[0])
     ):
         return 1, people
     return 0, ()
 
 
+# "each student": groups named by an inferred table are asked back (which of their columns
+# labels a group is a guess)
+_EACH = lx.words("each every per")
 # Pronouns WordNet files under person ("liked by someone else" is another row, not the table)
 _PRONOUNS = lx.words("someone somebody anyone anybody everyone everybody nobody")
 
