@@ -50,7 +50,8 @@ def test_an_agent_name_said_as_its_words_and_a_noun_of_people(camp) -> None:  # 
     """ "summer camp guests" is `Summercamper` (the name less "-er", then a noun of people);
     the same words before a noun that names no people are not the table."""
     assert engine_rows(camp, "How many summer camp guests are there?") == [(3,)]
-    assert engine_rows(camp, "How many canoes does the summer camp guest Ana have?") == [(2,)]
+    ages = engine_rows(camp, "Show the ages of the summer camp guests.")
+    assert sorted(a[-1] for a in ages) == [9, 11, 12]
     engine_asks(camp[0], "How many summer camp fees are there?")
 
 

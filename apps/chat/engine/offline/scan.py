@@ -330,7 +330,7 @@ def _people_table(model: SemanticModel) -> tuple[Entry, ...] | None:
     it. Only when no other table with a name column is named by a noun of people (`singer`,
     `employee`): two tables of people and the noun could mean either."""
     glued = [
-        entries
+        (name, entries)
         for word, (name, entries) in _glued_names(model).items()
         if word.endswith(_AGENT_ENDING)
         and all(e.kind == "table" for e in entries)
@@ -340,15 +340,17 @@ def _people_table(model: SemanticModel) -> tuple[Entry, ...] | None:
     ]
     if len(glued) != 1:
         return None
+    ((own, entries),) = glued
     others = [
         t
         for t, info in model.tables.items()
-        if info.named
+        if t != own
+        and info.named
         and info.display
         and (words := tx.identifier_words(t))
         and tx.person_noun(words[-1])
     ]
-    return None if others else glued[0]
+    return None if others else entries
 
 
 _RANKED = frozenset({"most", "least", "cmp"})
