@@ -194,11 +194,19 @@ def _best(model: SemanticModel, token: Token) -> tuple[str, str] | None:
 
 
 def _inflects(vocab: dict[int, list[tuple[str, str, str]]], word: str) -> bool:
-    """Whether an English word is an inflection of a catalog word ("reported" of the table
-    `news_report`'s "report"): the catalog's own word, said as a verb or a plural."""
-    return any(
-        form == base for base in tx.english_bases(word) for form, _n, _k in vocab.get(len(base), ())
-    )
+    """Whether an English word is a form of a catalog word: an inflection ("reported" of the
+    table `news_report`'s "report"), or a word of the same root ("director" beside the column
+    `Directed_by`: both start with "direct", the base of "directed")."""
+    bases = tx.english_bases(word)
+    for forms in vocab.values():
+        for form, _n, _k in forms:
+            if form[0] != word[0]:
+                continue
+            if form in bases:
+                return True
+            if any(len(b) >= 5 and word.startswith(b) for b in tx.english_bases(form) - {form}):
+                return True
+    return False
 
 
 def _dropped_letter(model: SemanticModel, token: Token) -> tuple[str, str] | None:
