@@ -433,7 +433,7 @@ def _extreme_of_row(model: SemanticModel, tokens: list[lx.Token]) -> list[lx.Tok
 def _extreme_of_each_group(model: SemanticModel, tokens: list[lx.Token]) -> list[lx.Token] | None:
     """ "the title and highest price for each film", "the lowest price per film", "el mayor
     precio de cada película": an order word right before a measure that is said "for each" /
-    "per" row of a table asks for each group's extreme, the aggregate word ("maximum price for
+    "per" row of a table (or value of a column: "for each location") asks for each group's extreme, the aggregate word ("maximum price for
     each film", which the parser groups), never the one row with the extreme. "The film with the
     highest price for each director" (a row singled out by "with/has the") is left alone."""
     at = [
@@ -461,8 +461,10 @@ def _extreme_of_each_group(model: SemanticModel, tokens: list[lx.Token]) -> list
         if not each:
             continue
         rows = _mention_at(mentions, k + 1 if tokens[k].norm in _PER else k + 2)
-        if rows is None or rows.kind != "schema" or not rows.has("table") or rows.has("value"):
+        if rows is None or rows.kind != "schema" or rows.has("value"):
             continue
+        if not rows.has("table") and not _names_column(rows):
+            continue  # a table's rows or a column's values ("for each location") are grouped
         out[i] = _word(tokens[i], _EXTREME_OF_EACH[tokens[i].norm])
         changed = True
     return out if changed else None
