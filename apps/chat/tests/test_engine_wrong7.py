@@ -146,7 +146,9 @@ def test_the_row_with_an_extreme_per_group_is_not_an_aggregate(farm):
         "What is the average number of milking goats of herds with more than 500 total goats?",
     ],
 )
-def test_a_number_compared_before_a_column_conditions_that_column(farm, farm_layer, layer, question):
+def test_a_number_compared_before_a_column_conditions_that_column(
+    farm, farm_layer, layer, question
+):
     database = farm_layer if layer else farm
     result = engine_reads(database[0], question)
     assert "total_goats > 500" in result.sql

@@ -20,7 +20,16 @@ from . import lexicon as lx
 from . import measures as ms
 from .lexicon import Token
 from .scan import HEAD, Mention
-from .semantic import EXACT, GLOSS, PARTIAL, SYNONYM, Entry, SemanticModel, grammar_word, linked_label
+from .semantic import (
+    EXACT,
+    GLOSS,
+    PARTIAL,
+    SYNONYM,
+    Entry,
+    SemanticModel,
+    grammar_word,
+    linked_label,
+)
 
 SOFT_TOTAL = frozenset({"total", "totales", "totals", "overall"})
 
@@ -1681,9 +1690,7 @@ def _words_just_before(ctx: Context, i: int) -> set[str]:
     """The folded words of the (up to three) tokens right before mention i that no schema
     mention takes ("total number of" before "horses")."""
     start = ctx.mentions[i].start
-    taken = {
-        n for m in ctx.mentions if m.kind == "schema" for n in range(m.start, m.end)
-    }
+    taken = {n for m in ctx.mentions if m.kind == "schema" for n in range(m.start, m.end)}
     return {
         lx.fold(t.norm)
         for n, t in enumerate(ctx.tokens[max(0, start - 3) : start], start=max(0, start - 3))

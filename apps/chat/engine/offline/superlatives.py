@@ -432,10 +432,11 @@ def _extreme_of_row(model: SemanticModel, tokens: list[lx.Token]) -> list[lx.Tok
 
 def _extreme_of_each_group(model: SemanticModel, tokens: list[lx.Token]) -> list[lx.Token] | None:
     """ "the title and highest price for each film", "the lowest price per film", "el mayor
-    precio de cada película": an order word right before a measure that is said "for each" /
-    "per" row of a table (or value of a column: "for each location") asks for each group's extreme, the aggregate word ("maximum price for
-    each film", which the parser groups), never the one row with the extreme. "The film with the
-    highest price for each director" (a row singled out by "with/has the") is left alone."""
+    precio de cada película": an order word right before a measure said "for each" / "per" row
+    of a table (or value of a column: "for each location") asks for each group's extreme, the
+    aggregate word ("maximum price for each film", which the parser groups), never the one row
+    with the extreme. "The film with the highest price for each director" (a row singled out
+    by "with/has the") is left alone."""
     at = [
         i
         for i in range(len(tokens) - 2)
