@@ -218,3 +218,10 @@ def test_a_count_said_for_each_row_is_still_a_count(farm_layer):
 def test_an_extreme_said_for_each_value_of_a_column_is_each_values_aggregate(farm):
     rows = engine_rows(farm, "What is the lowest price for each director?")
     assert sorted(rows) == [("Ann Roe", 7.5), ("Bo Li", 9.0)]
+
+
+@pytest.mark.parametrize("layer", [False, True])
+def test_the_year_of_the_rows_a_value_picks_is_still_answered(farm, farm_layer, layer):
+    database = farm_layer if layer else farm
+    rows = engine_rows(database, 'What is the year of the fair competition with theme "Robots"?')
+    assert rows == [(2011,)]

@@ -1424,6 +1424,8 @@ def _check_summed_key_number(plan: QueryPlan, model: SemanticModel, mentions: li
     farm": a year, rank, code or id is shown, never added up or averaged unless an aggregate word
     says so ("the average year", "the total rank"). A SUM or AVG of such a column, by a catalog
     metric or the column's natural aggregate, with no aggregate word said, is asked back."""
+    if not plan.dimensions and (plan.filters or plan.numeric_filters):
+        return  # "the weekly rank of the episode X": the figure of the rows a value picks
     said = {str(m.value) for m in mentions if m.kind == "agg"}
     for metric in plan.metrics:
         column = ms.metric_column(model, metric.key)
