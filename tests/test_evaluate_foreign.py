@@ -309,9 +309,12 @@ FRESH_DEV = ("battle_death", "employee_hire_evaluation", "orchestra", "poker_pla
 FRESH_FLOORS = {True: (85, 0), False: (76, 0)}
 # Four more fresh Spider dev databases, added later (docs/evaluation-foreign.md, "More fresh Spider
 # dev databases"): first measured 59 and 45 right with 24 and 11
-# confidently wrong (with and without the semantic layer); now 113 and 77 with 1 and 1.
+# confidently wrong (with and without the semantic layer); then 113 and 77 with 1 and 1; now 101
+# and 66 with 1 and 1: a high schooler's first name and the names credited in a cartoon's
+# `Directed_by` / `Written_by` are personal data (h-pii), never value-indexed, so "What grade is
+# Kyle in?" or "cartoons written by Joseph Kuhr" are asked back (docs/offline-engine.md).
 MORE_FRESH_DEV = ("concert_singer", "network_1", "singer", "tvshow")
-MORE_FRESH_FLOORS = {True: (112, 1), False: (76, 1)}
+MORE_FRESH_FLOORS = {True: (100, 1), False: (65, 1)}
 MAX_WRONG_SHARE = 0.03  # the issue's target, per database
 # The second group of fresh Spider dev databases, first measured (base 7f3402c) 24 and 19 right
 # with 10 and 7 confidently wrong, now 71 and 60 with 0 and 1: the ceiling only records the

@@ -34,3 +34,16 @@ def test_a_role_without_the_personal_column_learns_nothing_of_its_values(member)
     assert known["type"] == unknown["type"] == "REFUSED", (known["answer"], unknown["answer"])
     assert known["error"]["code"] == unknown["error"]["code"]
     assert email not in known["answer"] and not known["rows"]
+
+
+def test_two_personal_values_of_one_column_are_asked_back_never_an_empty_answer(member):
+    # Both e-mails exist, but one row holds one: ANDed they would find nothing, stated as a fact.
+    admin = member("acme", "admin")
+    rows = run_query(membership=admin, sql="SELECT email FROM clientes LIMIT 2")["rows"]
+    first, second = rows[0][0], rows[1][0]
+    question = (
+        f"¿Cuántas ventas tienen el cliente con el email '{first}' y el cliente con el email "
+        f"'{second}'?"
+    )
+    answer = ask(membership=admin, question=question)
+    assert answer["type"] == "CLARIFY", (answer["answer"], answer.get("sql"))

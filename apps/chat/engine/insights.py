@@ -97,6 +97,14 @@ def _clean(text: str) -> str:
     return " ".join(text.replace(".", " ").split())
 
 
+def _counts_a_noun(words: list[str]) -> bool:
+    """'how many friends …', 'cuántos amigos …': a count of a noun is the data asked, not a
+    'show me' to drop ('how many were there' is one)."""
+    if words[:2] in (["how", "many"], ["how", "much"]):
+        return len(words) > 2 and words[2] not in _DATA_FILLER
+    return words[0] in ("cuantos", "cuantas") and len(words) > 1 and words[1] not in _DATA_FILLER
+
+
 def hybrid_request(question: str, lang: str) -> HybridRequest | None:
     """The definition's term and the data part, when the question asks for both."""
     text = _clean(question)
@@ -114,7 +122,7 @@ def hybrid_request(question: str, lang: str) -> HybridRequest | None:
             return None
         term = " ".join(words)
         rest = match.group("rest").split()
-        while rest and rest[0] in _DATA_FILLER:
+        while rest and rest[0] in _DATA_FILLER and not _counts_a_noun(rest):
             rest = rest[1:]
         data = " ".join([term, *rest]).strip()
         return HybridRequest(term=term, data_question=data, lang=language)

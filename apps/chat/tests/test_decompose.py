@@ -255,6 +255,12 @@ def test_stored_decomposition_and_its_waterfall():
         ("explícame qué es el margen bruto y muéstramelo por categoría", "margen bruto", None),
         ("What is the average discount and how much was it by channel?", "average discount", None),
         ("What does revenue mean and how much was it in 2024?", "revenue", None),
+        (  # a count of a noun is the data asked, never a "show me" to drop
+            "What are the names of the high schoolers and how many friends does each have?",
+            "names of the high schoolers",
+            "names of the high schoolers how many friends does each have",
+        ),
+        ("What is revenue and how much was it in March?", "revenue", "revenue in march"),
     ],
 )
 def test_hybrid_requests(question, term, data):

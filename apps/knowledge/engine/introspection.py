@@ -48,7 +48,8 @@ def introspect(
     adapter's `catalog_reader` (a read-only connection; `UnknownDialect` for an unknown kind).
 
     A text column that is not a key and not personal by name is sampled for personal values
-    (e-mails, phones, …); a text column that is not personal gets its distinct values when it
+    (e-mails, phones, …, and people's names in a column named after a person's role or deed:
+    `Player`, `Directed_by`); a text column that is not personal gets its distinct values when it
     has at most MAX_INDEXED_VALUES of them and none is free text (see `indexable`). With
     `timeout_s`, reading stops at that deadline with the driver's error: a view is its author's
     SQL, and one in an uploaded file can be made never to finish.
@@ -71,7 +72,7 @@ def introspect(
                 text = _is_text(declared)
                 if text and not personal and not pk:
                     sample = reader.values(name, col, PII_SAMPLE_ROWS, distinct=False)
-                    personal = bool(pii.values_pii_kind(sample))
+                    personal = bool(pii.values_pii_kind(sample)) or pii.names_people(col, sample)
                 if text and not personal:
                     found = reader.values(name, col, MAX_INDEXED_VALUES + 1, distinct=True)
                     values = indexable([str(v) for v in found])

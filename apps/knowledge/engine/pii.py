@@ -27,7 +27,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 # The project's one splitter of identifiers (any naming style, accents folded).
-from datachat.text import identifier_words
+from datachat.text import (
+    common_word,
+    compound_nouns,
+    english_adjective,
+    identifier_words,
+    person_noun,
+)
 
 # --- names -------------------------------------------------------------------------------------
 
@@ -68,27 +74,21 @@ _PII_PHRASES = _phrases(
 )
 # A person's name: only personal in a table about people.
 _NAME_WORDS = frozenset({"name", "names", "nombre", "nombres", "fullname"})
-_PERSON_TABLE_WORDS = frozenset(
+# Words for people: any English noun WordNet reads as a kind of person (`person_noun`:
+# customer, employee, singer, journalist, player, highschooler, …), and these, which it does not:
+# Spanish, and English nouns with a frequent other sense (a conductor is also a material, a
+# patient a grammatical role) or for a group of people (staff, people).
+_PERSON_WORDS = frozenset(
     _wordlist(
         """
-        customer customers client clients cliente clientes employee employees empleado empleados
-        staff person persons people persona personas user users usuario usuarios contact
-        contacts contacto contactos owner owners propietario propietarios professional
-        professionals student students alumno alumnos patient patients paciente pacientes member
-        members socio socios worker workers trabajador trabajadores driver drivers teacher
-        teachers profesor profesores author authors autor autores actor actors guest guests
-        passenger passengers candidate candidates applicant applicants seller sellers vendedor
-        vendedores buyer buyers subscriber subscribers representative representatives pilot
-        pilots singer singers player players manager managers visitor visitors visitante
-        visitantes conductor conductors director directors musician musicians artist artists
-        athlete athletes referee referees doctor doctors physician physicians
-        nurse nurses medico medicos vet vets agent agents participant participants
-        attendee attendees volunteer volunteers voluntario voluntarios citizen citizens
-        ciudadano ciudadanos resident residents residente residentes tenant tenants inquilino
-        inquilinos borrower borrowers lender lenders instructor instructors lecturer lecturers
-        advisor advisors supervisor supervisors pupil pupils estudiante estudiantes reviewer
-        reviewers technician technicians tecnico tecnicos officer officers captain captains
-        judge judges lawyer lawyers abogado abogados
+        cliente clientes empleado empleados staff person persons people persona personas
+        representative representatives
+        usuario usuarios contact contacts contacto contactos propietario propietarios alumno
+        alumnos patient patients paciente pacientes member members socio socios trabajador
+        trabajadores driver drivers teacher teachers profesor profesores autor autores vendedor
+        vendedores conductor conductors visitante visitantes agent agents voluntario voluntarios
+        ciudadano ciudadanos residente residentes inquilino inquilinos supervisor supervisors
+        pupil pupils estudiante estudiantes tecnico tecnicos abogado abogados
         """
     )
 )
@@ -125,9 +125,26 @@ def _has_phrase(words: Sequence[str], phrases: Iterable[tuple[str, ...]]) -> boo
     return False
 
 
+def person_word(word: str, *, head: bool = True) -> bool:
+    """Whether a folded word (or a compound noun, "roller coaster") names people: one of
+    `_PERSON_WORDS`, or an English noun whose frequent senses are all kinds of person in WordNet
+    (`datachat.text.person_noun`). Before the head of a name, a word that is also an adjective
+    qualifies it ("Official_Name", "senior_discount"), it names nobody."""
+    if word in _PERSON_WORDS:
+        return True
+    return person_noun(word) and (head or not english_adjective(word))
+
+
+def _people_words(name: str) -> list[bool]:
+    words = compound_nouns(identifier_words(name))
+    return [person_word(w, head=i == len(words) - 1) for i, w in enumerate(words)]
+
+
 def person_table(table: str) -> bool:
-    """Whether a table's name says its rows are people (customers, employees, owners, …)."""
-    return any(word in _PERSON_TABLE_WORDS for word in identifier_words(table))
+    """Whether a table's name says its rows are people (customers, employees, journalists,
+    high schoolers, …): one of its words is a word for people (a compound WordNet holds read
+    whole: a roller coaster is no coaster)."""
+    return any(_people_words(table))
 
 
 def name_is_pii(table: str, column: str) -> bool:
@@ -158,7 +175,7 @@ def name_is_pii(table: str, column: str) -> bool:
         if business & set(words):
             return False
         # "manager_name", "nombre_cliente": a person's name in any table.
-        return person_table(table) or any(word in _PERSON_TABLE_WORDS for word in words)
+        return person_table(table) or any(_people_words(column))
     return False
 
 
@@ -175,6 +192,10 @@ _PHONE = re.compile(r"^\+?[\d\s().\-/]{7,24}(\s*(x|ext\.?)\s*\d{1,6})?$", re.IGN
 _DATE_LIKE = re.compile(r"^\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}([ T].*)?$")
 _DECIMAL_LIKE = re.compile(r"^-?\d{1,3}([.,]\d{3})*([.,]\d{1,2})?$")
 _IBAN = re.compile(r"^[A-Z]{2}\d{2}[A-Z0-9]{11,30}$")
+# A span of years ('2010-2011'), alone or after a count ('2 (2010-2011)'): no phone number.
+_YEAR_SPAN = re.compile(
+    r"^(\d{1,3}\s*)?\(?\s*(?P<first>(1[89]|20)\d\d)\s*[-/]\s*(?P<last>(1[89]|20)\d\d)\s*\)?$"
+)
 # A column is personal by its values when this share of the sampled values matches one kind.
 VALUE_SHARE = 0.6
 
@@ -211,12 +232,24 @@ def value_kind(value: str) -> str:
     card_like = text != compact or len(compact) in (15, 16)
     if compact.isdigit() and 13 <= len(compact) <= 19 and card_like and _luhn(compact):
         return "card"
+    if _year_span(text):
+        return ""
     if _PHONE.match(text) and not _DATE_LIKE.match(text) and not _DECIMAL_LIKE.match(text):
         digits = re.sub(r"\D", "", text.split("x")[0].split("X")[0])
         has_separator = text.startswith("+") or any(ch in text for ch in " ()-./")
         if 7 <= len(digits) <= 15 and has_separator:
             return "phone"
     return ""
+
+
+def _year_span(text: str) -> bool:
+    """A span of years, alone or after a count: '2010-2011', '2 (2010-2011)' (seasons played),
+    never a phone number."""
+    match = _YEAR_SPAN.match(text)
+    if match is None:
+        return False
+    first, last = int(match["first"]), int(match["last"])
+    return first <= last <= first + 100
 
 
 def values_pii_kind(values: Iterable[object]) -> str:
@@ -233,6 +266,88 @@ def values_pii_kind(values: Iterable[object]) -> str:
         return ""
     kind, hits = max(counts.items(), key=lambda item: item[1])
     return kind if hits >= VALUE_SHARE * len(texts) else ""
+
+
+# --- people's names in a column named after what a person is or did ------------------------
+
+# Particles inside a person's name ("Thierry de Termond", "Ludwig van Beethoven").
+_NAME_PARTICLES = frozenset(
+    _wordlist("de del della der di da das dos du la le van von den bin ibn al y e")
+)
+# A word of a firm's or a group's name: a value holding one is no person's name.
+_ORGANISATION_WORDS = frozenset(
+    _wordlist(
+        """
+        co company companies corp corporation inc incorporated ltd limited llc plc gmbh
+        ag sa sl bv group holdings bros brothers sons partners associates shipyard shipyards
+        shipbuilding yard yards works industries studio studios productions pictures films
+        records entertainment media university college school institute club fc team united
+        council department ministry government
+        """
+    )
+)
+# One word of a person's name: capitalised ("Jelenic", "DeMatteis", "O'Brien", "Kyu-tae",
+# "García"), all capitals ("GUINESS"), or an initial ("J.").
+_NAME_TOKEN = re.compile(r"^(?:[^\W\d_][^\W\d_'’-]*(?:['’-][^\W\d_]+)*|[^\W\d_]\.)$")
+
+
+def _name_token(token: str) -> bool:
+    return (
+        bool(_NAME_TOKEN.match(token))
+        and token[0].isupper()
+        and (len(token) > 1 or token.endswith("."))
+    )
+
+
+# A column holds people's names by its values when this share of the sampled values is one.
+NAME_VALUE_SHARE = 0.6
+
+
+def person_role_column(column: str) -> bool:
+    """Whether a column's name says a person did something to the row or is the person in a
+    role: `<verb>_by` (`Directed_by`, `Written_by`, `Reported_by`; Spanish `escrito_por`) or a
+    word for people as its last word (`Player`, `Author`, `Manager`, `bulgarian_commander`).
+    Its values decide whether it holds their names (`names_people`)."""
+    words = identifier_words(column)
+    if len(words) >= 2 and words[-1] in ("by", "por"):
+        return True
+    return bool(words) and words[-1] not in _KEY_WORDS and person_word(words[-1])
+
+
+def value_is_person_name(value: str) -> bool:
+    """Whether a value begins like a person's name: two to four capitalised words, particles
+    between them ("Ben Jones", "J. M. DeMatteis", "Cho Soong-Jae (630)"), not all of them
+    common English words (a position, "Point Guard", is not a name; nor, alone, "Tom Hardy":
+    the column is decided by most of its values) and none a firm's word ("Cammell Laird & Co";
+    "Harland and Wolff" has one capitalised word before "and")."""
+    tokens = value.strip().split()
+    if any(token.lower().strip(".,") in _ORGANISATION_WORDS for token in tokens):
+        return False
+    run: list[str] = []
+    for token in tokens[:6]:
+        if _name_token(token):
+            run.append(token)
+        elif token in _NAME_PARTICLES and run:
+            continue
+        else:
+            break
+        if len(run) == 4:
+            break
+    if len(run) < 2:
+        return False
+    return not all(common_word(token.lower().rstrip(".")) for token in run)
+
+
+def names_people(column: str, values: Iterable[object]) -> bool:
+    """Whether a column named after a person's role or deed (`person_role_column`) holds
+    people's names: most of its sampled values (NAME_VALUE_SHARE, at least 3) look like one."""
+    if not person_role_column(column):
+        return False
+    texts = [str(v) for v in values if v is not None and str(v).strip()]
+    if len(texts) < 3:
+        return False
+    hits = sum(value_is_person_name(text) for text in texts)
+    return hits >= NAME_VALUE_SHARE * len(texts)
 
 
 # --- tables ------------------------------------------------------------------------------------

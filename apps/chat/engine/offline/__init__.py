@@ -35,7 +35,7 @@ from ..plan import (
 )
 from . import lexicon as lx
 from . import measures as ms
-from .alternatives import alternatives_on_one_column, superlative_read
+from .alternatives import alternatives_on_one_column, one_said_value_per_column, superlative_read
 from .coverage import unused_mention
 from .labels import full_names, people_shown_whole, shared_head_nouns
 from .links import check_link_side
@@ -298,6 +298,7 @@ def _interpret(
             plan = apply_literals(plan, literals, model)
             if plan is None:
                 raise Unclear(Clarify.UNKNOWN_VALUE, literals[0].value)
+            one_said_value_per_column(plan, question)  # never two of one column ANDed
         plan = plan.with_changes(hidden_metrics=())
         if previous is None:  # a follow-up ("solo Online") keeps the grouping it had
             plan = drop_constant_dimensions(plan)

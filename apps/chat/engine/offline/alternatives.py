@@ -38,6 +38,18 @@ def alternatives_on_one_column(plan: QueryPlan, tokens) -> QueryPlan:  # noqa: A
     return plan.with_changes(numeric_filters=filters)
 
 
+def one_said_value_per_column(plan: QueryPlan, question: str) -> None:
+    """Ask back two different values said of one column the index does not hold ("cartoons
+    directed by Ben Jones and cartoons directed by Michael Chang", a personal column): ANDed,
+    as `said` filters are, no row holds both, and the empty answer would be stated as a fact."""
+    said: dict[tuple[str, str], set[str]] = {}
+    for f in plan.filters:
+        if f.op == "said":
+            said.setdefault((f.table, f.column), set()).update(v.lower() for v in f.values)
+    if any(len(values) > 1 for values in said.values()):
+        raise Unclear(Clarify.GENERIC, question.strip())
+
+
 # English superlatives of a row ("the youngest singer", "the stadium with the highest average"):
 # a plan that orders, limits, keeps or compares nothing has not read them.
 _SUPERLATIVES = lx.words(

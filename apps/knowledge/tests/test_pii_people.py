@@ -1,0 +1,168 @@
+"""People's names on invented schemas: a table whose name is a word for people (by WordNet), a
+column named after a person's role or deed holding names, and spans of years that are no phone.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from apps.knowledge.engine.introspection import introspect_sqlite
+from apps.knowledge.engine.pii import (
+    name_is_pii,
+    names_people,
+    person_table,
+    value_is_person_name,
+    value_kind,
+)
+from datachat.text import person_noun
+
+NAMES = ["Ana Ruiz", "Peter O'Brien", "J. K. Lamb", "Kim Soo-Min (12)", "Lucas de Vries"]
+
+
+@pytest.mark.parametrize(
+    "table",
+    [
+        "Highschooler",  # a compound "-er" word: one at a high school
+        "middle_schoolers",
+        "Journalist",
+        "football_player",
+        "Referees",
+        "Songwriter",
+        "BoardMember",  # the list's word (WordNet's "member" is also a limb)
+        "Conductor",
+    ],
+)
+def test_a_table_named_for_people(table):
+    assert person_table(table)
+    assert name_is_pii(table, "Name")
+
+
+@pytest.mark.parametrize(
+    "table",
+    [
+        "company", "shop", "stadium", "orchestra", "museum", "country", "breed", "team",
+        "car_makers",  # a maker is a person, or God, or a manufacturer: not only people
+        "dogs",  # a dog is an animal before it is "a dull unattractive girl"
+        "printer", "Footer",  # "-er" words for things (WordNet holds them)
+        "event", "ship", "storm", "season",
+        "roller_coaster",  # a compound read whole: a coaster is a person of the coast
+        "general_settings",  # an adjective before the head names nobody
+    ],
+)  # fmt: skip
+def test_a_table_of_things_keeps_its_names(table):
+    assert not person_table(table)
+    assert not name_is_pii(table, "Name")
+
+
+def test_a_things_name_in_a_table_of_people_stays_readable_by_its_own_word():
+    assert name_is_pii("shop", "Manager_name")  # a person's word in the column, any table
+    assert not name_is_pii("Journalist", "company_name")
+    assert not name_is_pii("city", "Official_Name")  # an official name, not an official's
+    assert name_is_pii("gas_station", "Representative_Name")
+
+
+@pytest.mark.parametrize(
+    "column",
+    ["Directed_by", "Written_by", "CreatedBy", "reported_by", "Player", "Author", "Director",
+     "Representative", "home_Manager", "escrito_por"],
+)  # fmt: skip
+def test_a_role_column_holding_names_is_personal(column):
+    assert names_people(column, NAMES)
+
+
+@pytest.mark.parametrize(
+    ("column", "values"),
+    [
+        ("Player", ["Forward", "Goalkeeper", "Defender", "Midfielder"]),  # positions
+        ("Player", ["Point Guard", "Small Forward", "Shooting Guard", "Center"]),
+        ("Player", ["12", "7", "23", "9"]),  # shirt numbers
+        ("Player", ["P-001", "P-002", "P-017"]),  # codes
+        # a ship built by shipyards (firms' names): a deed of a firm, not of a person
+        ("Built_by", ["Harland and Wolff", "Blohm & Voss", "Cammell Laird & Co",
+                      "Newport News Shipbuilding", "Kockums"]),
+        ("Title", NAMES),  # names in a column that says nothing of people: not by this rule
+        ("player_id", NAMES),  # keys never are
+        ("Manufacturer", ["Ford Motor", "Tata Motors", "General Motors"]),  # not a person word
+    ],
+)  # fmt: skip
+def test_other_role_columns_stay_readable(column, values):
+    assert not names_people(column, values)
+
+
+def test_a_built_by_column_holding_peoples_names_is_personal():
+    # the rule reads the values, not the verb: a cabinet maker's name is a person's
+    assert names_people("Built_by", ["Ewa Nowak", "Luis García", "Tom Hardy", "Ian Kerr", "Ai Lee"])
+
+
+@pytest.mark.parametrize(
+    ("value", "name"),
+    [
+        ("Ben Jones", True),
+        ("J. M. DeMatteis", True),
+        ("Steve Ralston Category:Articles with hCards", True),  # a name, then scraped residue
+        ("PENELOPE GUINESS", True),
+        ("Luis García", True),
+        ("Kaloyan", False),  # one word: a position, a nickname or a first name alone
+        ("Point Guard", False),  # common English words (so is "Tom Hardy", alone)
+        ("Tom Hardy", False),
+        ("Cammell Laird & Co", False),
+        ("Harland and Wolff", False),
+        ("2 (2010-2011)", False),
+    ],
+)
+def test_what_looks_like_a_persons_name(value, name):
+    assert value_is_person_name(value) is name
+
+
+@pytest.mark.parametrize(
+    "value", ["2 (2010-2011)", "2010-2011", "12 (1995 - 2006)", "3 (1999/2001)"]
+)
+def test_a_span_of_years_is_no_phone_number(value):
+    assert value_kind(value) == ""
+
+
+@pytest.mark.parametrize("value", ["(555) 123-4567", "+34 600 123 456", "555-2011 x12"])
+def test_phone_numbers_still_are(value):
+    assert value_kind(value) == "phone"
+
+
+def test_person_nouns_by_wordnet():
+    assert person_noun("journalists") and person_noun("judges") and person_noun("highschooler")
+    assert not person_noun("company") and not person_noun("maker") and not person_noun("people")
+
+
+def test_introspection_flags_the_names_on_an_invented_database(tmp_path):
+    path = tmp_path / "shows.db"
+    with sqlite3.connect(path) as db:
+        db.executescript(
+            """
+            CREATE TABLE episode (id INTEGER PRIMARY KEY, Title TEXT, Directed_by TEXT,
+                                  Built_by TEXT, Seasons TEXT);
+            CREATE TABLE Highschooler (ID INTEGER PRIMARY KEY, name TEXT, grade INTEGER);
+            CREATE TABLE squad (id INTEGER PRIMARY KEY, Player TEXT, Position_name TEXT);
+            CREATE TABLE stadium (id INTEGER PRIMARY KEY, Name TEXT);
+            """
+        )
+        db.executemany(
+            "INSERT INTO episode VALUES (?, ?, ?, ?, ?)",
+            [(1, "Pilot", "Ben Jones", "Studio Nine", "2 (2010-2011)"),
+             (2, "Return", "Ana Ruiz", "Studio Nine", "1 (2011-2011)"),
+             (3, "Finale", "Michael Chang", "Blue Sky Studios", "3 (2009-2011)")],
+        )  # fmt: skip
+        db.executemany(
+            "INSERT INTO Highschooler VALUES (?, ?, ?)",
+            [(1, "Jordan", 9), (2, "Gabriel", 10), (3, "Tiffany", 11)],
+        )
+        db.executemany(
+            "INSERT INTO squad VALUES (?, ?, ?)",
+            [(1, "Forward", "Striker"), (2, "Goalkeeper", "Keeper"), (3, "Defender", "Back")],
+        )
+        db.executemany(
+            "INSERT INTO stadium VALUES (?, ?)",
+            [(1, "Anfield"), (2, "Camp Nou"), (3, "San Siro")],
+        )
+    tables, _, _ = introspect_sqlite(path)
+    personal = {(t.name, c.name) for t in tables for c in t.columns if c.pii}
+    assert personal == {("episode", "Directed_by"), ("Highschooler", "name")}
