@@ -475,6 +475,63 @@ def pertainym_nouns(adjective: str) -> tuple[str, ...]:
     return tuple(nouns)
 
 
+def _adjective_bases(word: str, root: Path) -> tuple[str, ...]:
+    """The base forms WordNet's morphology gives a graded English adjective: its exception list
+    (``biggest`` -> ``big``), else the -er/-est endings off (``older`` -> ``old``, ``later`` ->
+    ``late``, ``earliest`` -> ``early``); the word itself when it is a base form."""
+    line = _sorted_line(root / "adj.exc", word.encode()) if (root / "adj.exc").is_file() else None
+    if line is not None:
+        return tuple(w.decode("ascii", "replace") for w in line.split()[1:])
+    bases = [word]
+    for end in ("est", "er"):
+        if word.endswith(end) and len(word) > len(end) + 2:
+            stem = word[: -len(end)]
+            bases += [stem, stem + "e"]
+            if stem.endswith("i"):
+                bases.append(stem[:-1] + "y")
+    return tuple(bases)
+
+
+@functools.lru_cache(maxsize=4096)
+def adjective_attributes(word: str) -> tuple[str, tuple[str, ...]] | None:
+    """The attribute a graded English adjective measures, by WordNet 3.0's attribute pointers
+    of its most frequent sense: ``adjective_attributes("oldest")`` -> ``("old", ("age",))``,
+    ``"heavier"`` -> ``("heavy", ("weight",))``, ``"earliest"`` -> ``("early", ("timing",))``,
+    ``"longer"`` -> ``("long", ("duration", "length"))``. None for a word that is no such
+    adjective, a sense without an attribute, or no WordNet data installed."""
+    root = _wordnet_dir()
+    if root is None or not word.isascii() or not word.isalpha():
+        return None
+    for base in _adjective_bases(word.lower(), root):
+        entry = _sorted_line(root / "index.adj", base.encode())
+        if entry is None:
+            continue
+        fields = entry.split()
+        pointers = int(fields[3])
+        offsets = fields[6 + pointers :]
+        line = _sorted_line(root / "data.adj", offsets[0]) if offsets else None
+        if line is None:
+            continue
+        data = line.split()
+        at = 4 + 2 * int(data[3], 16)
+        nouns: list[str] = []
+        for n in range(int(data[at])):
+            symbol, target, pos = data[at + 1 + 4 * n : at + 4 + 4 * n]
+            if symbol != b"=" or pos != b"n":
+                continue
+            noun = _sorted_line(root / "data.noun", target)
+            if noun is None:
+                continue
+            parts = noun.split()
+            for raw in parts[4 : 4 + 2 * int(parts[3], 16) : 2]:
+                lemma = raw.decode("ascii", "replace").split("(")[0].replace("_", " ")
+                if lemma not in nouns:
+                    nouns.append(lemma)
+        if nouns:
+            return base, tuple(nouns)
+    return None
+
+
 @functools.lru_cache(maxsize=4096)
 def verb_lemma(word: str) -> str | None:
     """The base form of an irregular English verb form, from WordNet 3.0's exception list for

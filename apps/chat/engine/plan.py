@@ -67,6 +67,9 @@ class NumericFilter:
     # "born in 1948 or 1949": one of the values of this column, OR-ed with the other equalities
     # of the same column marked so (offline/alternatives.py)
     alternative: bool = False
+    # "whose permanent address is different from his or her current address": compared with
+    # this other column of the same row, not with `value` (offline/than.py: SameRow)
+    other: str = ""
 
 
 @dataclass(frozen=True)

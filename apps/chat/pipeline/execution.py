@@ -181,11 +181,10 @@ def _said_value_missing(turn: Turn, plan: QueryPlan | None, result) -> Answer | 
     would not."""
     if plan is None or not _nothing_found(result):
         return None
-    for f in plan.filters:
-        if f.op != "said":
-            continue
+    said = [(f, value) for f in plan.filters if f.op == "said" for value in f.values]
+    for f, value in said:  # "directed by Ben Jones or Brandon Vietti": each value in turn
         column = sqlglot.exp.Lower(this=sqlglot.exp.column(f.column, table=f.table))
-        wanted = sqlglot.exp.Literal.string(str(f.values[0]).lower())
+        wanted = sqlglot.exp.Literal.string(str(value).lower())
         probe = (
             sqlglot.exp.select(sqlglot.exp.Literal.number(1))
             .from_(sqlglot.exp.to_table(f.table))
@@ -197,14 +196,11 @@ def _said_value_missing(turn: Turn, plan: QueryPlan | None, result) -> Answer | 
             return None
         if not rows:
             word = _column_word(turn.catalog, f.table, f.column, turn.lang)
-            message = text(
-                "said_value_missing", turn.lang, value=f.values[0], column=word, table=f.table
-            )
-            said = str(f.values[0])
+            message = text("said_value_missing", turn.lang, value=value, column=word, table=f.table)
             words = {"table": f.table, "column": word}
             offered = [
-                text("said_value_starts", turn.lang, start=said[:2], **words),
-                text("said_value_contains", turn.lang, part=max(said.split(), key=len), **words),
+                text("said_value_starts", turn.lang, start=value[:2], **words),
+                text("said_value_contains", turn.lang, part=max(value.split(), key=len), **words),
             ]
             return Answer(type="CLARIFY", answer=message, suggestions=offered)
     return None

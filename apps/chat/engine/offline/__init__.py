@@ -35,11 +35,16 @@ from ..plan import (
 )
 from . import lexicon as lx
 from . import measures as ms
-from .alternatives import alternatives_on_one_column, one_said_value_per_column, superlative_read
+from .alternatives import (
+    alternatives_on_one_column,
+    impossible_range,
+    one_said_value_per_column,
+    superlative_read,
+)
 from .coverage import unused_mention
-from .labels import full_names, people_shown_whole, shared_head_nouns
+from .labels import full_names, people_shown_whole, row_pronouns, shared_head_nouns
 from .links import check_link_side
-from .literals import apply_literals, code_word_before_value, take_literals
+from .literals import apply_literals, code_word_before_value, name_rows, said_rows, take_literals
 from .parser import Clarify, Context, Unclear, schema_request
 from .parts import NeedsFact, Parts
 from .patterns import apply_patterns, take_patterns
@@ -62,14 +67,16 @@ from .sqlgen import PlanError, compile_sql
 from .suggest import clarify_message, meant_dimensions, suggestions
 from .superlatives import read_superlatives
 from .synonyms import demonym_values, read_synonyms
-from .than import take_than
+from .than import take_same_row, take_than
 from .typos import correct as correct_typos
 from .units import measure_verbs, units_said
 from .verbs import (
     YearVerb,
     check_year_verbs,
     column_verbs,
+    existence_verbs,
     frequency_verbs,
+    link_verbs,
     predominant_rows,
     year_verbs,
 )
@@ -115,16 +122,46 @@ def interpret(
         )
 
 
+class _NotPresent(Exception):
+    """The second reading of `_interpret` (rows that have some related row) does not apply."""
+
+
 def _interpret(
     question: str, model: SemanticModel, *, previous: QueryPlan | None, with_suggestions: bool
+) -> Interpretation:
+    """The question's reading; one that asks back is read again with "rows that have (some)
+    related rows" as the rows that have at least one (`rows_without(present=True)`: "students
+    who have friends", "courses that have some students enrolled"), kept only if that reading
+    answers. Only a question asked back can change, never a reading that answered."""
+    first = _read(question, model, previous=previous, with_suggestions=with_suggestions)
+    if first.route != "CLARIFY" or previous is not None:
+        return first
+    try:
+        again = _read(
+            question, model, previous=None, with_suggestions=with_suggestions, present=True
+        )
+    except _NotPresent:
+        return first
+    return again if again.route == "SQL" else first
+
+
+def _read(
+    question: str,
+    model: SemanticModel,
+    *,
+    previous: QueryPlan | None,
+    with_suggestions: bool,
+    present: bool = False,
 ) -> Interpretation:
     lang = lx.detect_language(question)
     tokens = full_names(model, lx.tokenize(question, lang))  # -> "first name and last name"
     tokens = shared_head_nouns(model, tokens)  # "first and last name" -> "first name and …"
     tokens = read_superlatives(model, tokens)  # "the shortest life expectancy" -> "lowest"
-    tokens = _numeric_between(_average_first(_distinct_first(_rewrite_phrases(tokens))))
+    tokens = _rewrite_phrases(_as_well_as_both(tokens))
+    tokens = _numeric_between(_average_first(_distinct_first(tokens)))
     tokens, shape = _analytic_shape(tokens)
     tokens, than = take_than(tokens)  # "greater than any country in Europe": read apart
+    tokens, same_row = take_same_row(tokens)  # "whose address is different from …": apart
     tokens, patterns = take_patterns(question, tokens, model)
     if previous is not None:
         tokens = _same_for(tokens)
@@ -153,6 +190,9 @@ def _interpret(
         if rewritten is not None:
             tokens = rewritten
             mentions, unmapped = scan(model, tokens)
+    model, named_rows = name_rows(question, model, tokens, mentions)
+    if named_rows:  # "What grade is Kyle in?": a name the index cannot hold (a personal column)
+        mentions, unmapped = scan(model, tokens)
     year_read: tuple[YearVerb, ...] = ()
     before_verbs = mentions  # the words around the relation verb, as the question put them
     related = relation_verbs(model, tokens, mentions, unmapped)
@@ -189,6 +229,12 @@ def _interpret(
             or rows_without(model, tokens, mentions)
             or _rows_except(model, tokens, mentions)
         )
+        if present:  # the second reading: rows that have some related row, or nothing new
+            if having_rows is not None:
+                raise _NotPresent
+            having_rows = rows_without(model, tokens, mentions, present=True)
+            if having_rows is None:
+                raise _NotPresent
         if having_rows is not None:  # "clientes que nunca compraron en Online" -> "ventas … Online"
             tokens = having_rows.tokens
             mentions, unmapped = scan(model, tokens)
@@ -197,12 +243,12 @@ def _interpret(
     if verb_count is not None:  # "makers that designed more than 3 models" -> "makers with …"
         tokens = verb_count
         mentions, unmapped = scan(model, tokens)
-    counted_per = _entities_with_count(tokens, mentions)
+    counted_per = _entities_with_count(tokens, mentions, model)
     groups_counted = False
     if counted_per is None:  # "how many countries have more than 2 makers": count those
         uncounted = _without_count_word(tokens, mentions)
         if uncounted is not None:
-            counted_per = _entities_with_count(uncounted, scan(model, uncounted)[0])
+            counted_per = _entities_with_count(uncounted, scan(model, uncounted)[0], model)
             groups_counted = counted_per is not None
     if counted_per is not None:  # "customers with more than 5 orders" -> "orders by customers …"
         tokens = counted_per
@@ -267,6 +313,8 @@ def _interpret(
         plan = shape.apply(plan)
         if than is not None:
             plan = than.apply(plan, model)
+        if same_row is not None:
+            plan = same_row.apply(plan, model)
         if having_rows is not None:
             if literals:  # "no address with line 1 'X'": a condition on the rows looked for
                 plan = apply_literals(plan, literals, model)
@@ -299,6 +347,7 @@ def _interpret(
             if plan is None:
                 raise Unclear(Clarify.UNKNOWN_VALUE, literals[0].value)
             one_said_value_per_column(plan, question)  # never two of one column ANDed
+        plan = said_rows(plan, named_rows)
         plan = plan.with_changes(hidden_metrics=())
         if previous is None:  # a follow-up ("solo Online") keeps the grouping it had
             plan = drop_constant_dimensions(plan)
@@ -310,6 +359,7 @@ def _interpret(
         # two keys to one table: the question (or a verb's adverb) says which
         check_link_side(sql, model, tokens, plan.joins)
         superlative_read(plan, question, model)  # "the youngest X": ordered, or asked back
+        impossible_range(plan)  # "above 40 and below 30" on one column: two sets, asked back
         skip = read.qualifiers | (read.rejected - read.unread) | read.consumed
         left = unused_mention(read.mentions, skip, plan, sql, model)
         if left is not None:  # the SQL would answer another question: ask, naming the word
@@ -364,7 +414,18 @@ def _every_as_all(model, tokens, mentions, unmapped):  # noqa: ANN001, ANN202
 # (model, tokens, mentions, unmapped) and returns the new tokens or None.
 _WORD_REWRITES = (
     _every_as_all,  # "of every course" -> "of all course"
+    # "documents that have between one and two paragraphs", "with 1 to 2 paragraphs" ->
+    # "with at least 1 paragraphs and at most 2 paragraphs"
+    lambda model, tokens, mentions, _unmapped: _count_range(tokens, mentions),
+    # "used in more than a single document" -> "more than one document"
+    lambda model, tokens, mentions, _unmapped: _a_single(tokens, mentions),
+    # "the record formats of orchestras in ascending order of count" -> "the number of
+    # orchestras by record formats in ascending order"
+    lambda model, tokens, mentions, _unmapped: _ordered_by_count(model, tokens, mentions),
     column_verbs,  # "cars weighing more than 3000": the verb is the weight column
+    existence_verbs,  # "how many transcripts are released?" -> "… are there?"
+    link_verbs,  # "journalists who have not reported any event": the link table's join
+    row_pronouns,  # "List his or her first name": the one table of people the question names
     measure_verbs,  # "how many people live in X", "how much area do they cover"
     units_said,  # "longer than 100 minutes": the length column is in minutes
     # "the number of car models": not "number of car" + "models"
@@ -544,6 +605,36 @@ def _rewrite_phrases(tokens: list[lx.Token]) -> list[lx.Token]:
             out.append(tokens[i])
             i += 1
     return out
+
+
+_AS_WELL_AS = ("as", "well", "as")
+_AS_WELL_LEAD = lx.words("the a an some those")
+_AS_WELL_HAVE = lx.words("have has had with")
+
+
+def _as_well_as_both(tokens: list[lx.Token]) -> list[lx.Token]:
+    """ "countries that have players who play Forward, as well as players who play Defender":
+    the noun said again after "as well as" makes two sets of the same rows, each of which the
+    rows must have, as "both … and …" says ("have both players who … and players who …"; read
+    by `_both_halves`, or asked back naming "both"). Elsewhere "as well as" is "and"."""
+    norms = [t.norm for t in tokens]
+    for i in range(1, len(norms) - 3):
+        if tuple(norms[i : i + 3]) != _AS_WELL_AS:
+            continue
+        k = i + 3
+        while k < len(norms) and norms[k] in _AS_WELL_LEAD:
+            k += 1
+        if k >= len(norms) or tokens[k].kind != "word" or norms[k] in lx.STOPWORDS:
+            return tokens
+        first = next((j for j in range(1, i) if norms[j] == norms[k]), None)
+        if first is None or any(n in _BOTH_WORDS for n in norms):
+            return tokens
+        if norms[first - 1] not in _AS_WELL_HAVE:
+            return tokens  # "the names of singers as well as the names of songs": "and"
+        said = tokens[first]
+        both = replace(said, text="both", norm="both", key=lx.word_key("both", said.lang))
+        return [*tokens[:first], both, *tokens[first:]]
+    return tokens
 
 
 def _is_year(token: lx.Token) -> bool:
@@ -1160,13 +1251,19 @@ def _both_halves(
         return None
     if a.metrics or b.metrics or a.dimensions or b.dimensions or a.limit or b.limit:
         return None
-    if a.rows_plan or b.rows_plan or a.having or b.having or a.listing_order or b.listing_order:
+    if a.having or b.having or a.listing_order or b.listing_order:
         return None
     ref = a.listing[0]
     info = model.tables.get(ref.table)
     if info is None:
         return None
-    if len(a.listing) > 1 or ref.column == info.display or ref.column in info.key:
+    if a.rows_plan or b.rows_plan:
+        # "students who both have friends and are liked": the rows that have related rows of
+        # each kind, each half its own EXISTS; the second kept as the rows' keys
+        b = _rows_with_both(a, b, model)
+        if b is None:
+            return None
+    elif len(a.listing) > 1 or ref.column == info.display or ref.column in info.key:
         # the rows themselves: "stadiums that had concerts in both 2014 and 2015" keeps the
         # rows that have related rows of each half; "both A and B" of one row's own columns is
         # each condition (not this)
@@ -1174,7 +1271,9 @@ def _both_halves(
         if b is None:
             return None
     conditions = (a.filters, a.numeric_filters, a.time_range)
-    if conditions == (b.filters, b.numeric_filters, b.time_range) or not any(conditions):
+    if not a.rows_plan and (
+        conditions == (b.filters, b.numeric_filters, b.time_range) or not any(conditions)
+    ):
         return None
     if _said_conditions(a) != _said_conditions(b):
         return None  # "both A and B in 2014": what ends the second half is said of both
@@ -1235,6 +1334,25 @@ def _rows_of_both(a: QueryPlan, b: QueryPlan, model: SemanticModel) -> QueryPlan
     return b.with_changes(listing=(ColumnRef(a.table, info.key[0]),))
 
 
+def _rows_with_both(a: QueryPlan, b: QueryPlan, model: SemanticModel) -> QueryPlan | None:
+    """The second half as the keys of its rows, when each half lists the same rows (their label,
+    key or columns, of a table with a one-column key) by related rows only, the rows present
+    (EXISTS) in both, and the two related readings differ; else None."""
+    info = model.tables.get(a.table)
+    if info is None or len(info.key) != 1 or b.table != a.table:
+        return None
+    if not (a.rows_plan and b.rows_plan) or a.rows_absent or b.rows_absent:
+        return None
+    if (a.rows_plan, a.rows_key) == (b.rows_plan, b.rows_key):
+        return None
+    if any(c.table != a.table for c in a.listing):
+        return None
+    for plan in (a, b):
+        if plan.filters or plan.numeric_filters or plan.time_range or plan.date_parts:
+            return None  # a condition on the rows' own columns: each half's, or both?
+    return b.with_changes(listing=(ColumnRef(a.table, info.key[0]),))
+
+
 def _said_conditions(plan: QueryPlan) -> tuple[int, int, int, int]:
     """How many conditions of each kind a plan keeps its rows by."""
     return (
@@ -1264,6 +1382,14 @@ def _verb_before_count(
         if cmp.kind != "cmp" or k < 1 or k + 2 >= len(mentions):
             continue
         number, counted, entity = mentions[k + 1], mentions[k + 2], mentions[k - 1]
+        linked = _said_through_link(model, tokens, mentions, k)
+        if linked is not None:  # "journalists that have reported more than one event"
+            first = tokens[linked.end]
+            with_word = "con" if first.lang == "es" else "with"
+            said = replace(
+                first, text=with_word, norm=with_word, key=lx.word_key(with_word, first.lang)
+            )
+            return [*tokens[: linked.end], said, *tokens[cmp.start :]]
         verb = None
         if entity.kind in _VERB_KINDS and k >= 2:
             verb, entity = entity, mentions[k - 2]
@@ -1295,6 +1421,34 @@ def _verb_before_count(
         )
         return [*tokens[: entity.end], said, *tokens[cmp.start :]]
     return None
+
+
+def _said_through_link(model: SemanticModel, tokens: list[lx.Token], mentions: list, k: int):  # noqa: ANN202
+    """ "journalists that have reported more than one event": the word between "have" and the
+    count names only a table that references both the entity's table and the counted one (the
+    reports of each journalist's events): that link is what "with" says. The entity, else None."""
+    if k < 3 or mentions[k - 2].kind != "exist":
+        return None
+    entity, verb, counted = mentions[k - 3], mentions[k - 1], mentions[k + 2]
+    if verb.kind != "schema" or verb.has("value") or verb.has("metric"):
+        return None
+    if not _table_rows(entity) or not _table_rows(counted):
+        return None
+    if verb.start != mentions[k - 2].end or verb.end - verb.start != 1:
+        return None
+    if any(tokens[n].norm not in _COUNT_GAP for n in range(entity.end, mentions[k - 2].start)):
+        return None
+    mine = {e.ref[0] for e in entity.of("table")}
+    theirs = {e.ref[0] for e in counted.of("table")}
+    links = {e.ref[0] for e in verb.entries} - mine - theirs
+
+    def references(link: str, tables: set[str]) -> bool:
+        return any(
+            (path := model.path(link, t)) and len(path) == 1 and path[0][0] == link for t in tables
+        )
+
+    found = [link for link in links if references(link, mine) and references(link, theirs)]
+    return entity if len(found) == 1 else None
 
 
 def _without_count_word(tokens: list[lx.Token], mentions: list) -> list[lx.Token] | None:
@@ -1512,7 +1666,9 @@ def _one_link(model: SemanticModel, entity, counted) -> bool:  # noqa: ANN001
     return len(links) == 1
 
 
-def _entities_with_count(tokens: list[lx.Token], mentions: list) -> list[lx.Token] | None:
+def _entities_with_count(
+    tokens: list[lx.Token], mentions: list, model: SemanticModel
+) -> list[lx.Token] | None:
     """ "customers with more than 5 orders", "países con al menos 3 ciudades": the rows of one
     table counted per row of another, kept where the count passes: read as "orders by
     customers with more than 5 orders" (a HAVING on the count, grouped by the entity)."""
@@ -1533,10 +1689,18 @@ def _entities_with_count(tokens: list[lx.Token], mentions: list) -> list[lx.Toke
         while e > 0 and mentions[e].kind == "schema" and mentions[e].has("value"):
             e -= 1
         entity = mentions[e]
-        if entity.kind != "schema" or counted.kind != "schema" or not counted.has("table"):
+        if entity.kind != "schema" or counted.kind != "schema":
             continue
         if entity.has("value") or counted.has("value") or entity.has("metric"):
             continue
+        if not counted.has("table"):
+            # "the transcript with at least 2 course results": a column of the one table that
+            # references the entity's: that table's rows, said by its own words
+            referencing = _rows_referencing(model, tokens, entity, counted)
+            if referencing is None:
+                continue
+            said = [*tokens[: counted.start], *referencing, *tokens[counted.end :]]
+            return _entities_with_count(said, scan(model, said)[0], model) or said
         after = mentions[k + 4] if k + 4 < len(mentions) else None
         prefix = range(0)
         if after is not None and after.kind == "schema" and after.start == counted.end:
@@ -1548,6 +1712,13 @@ def _entities_with_count(tokens: list[lx.Token], mentions: list) -> list[lx.Toke
         by_column = not entity.has("table") and any(
             e.ref[0] in theirs and e.kind == "column" for e in entity.entries
         )
+        counted_words = tokens[counted.start : counted.end]
+        if not entity.has("table") and not by_column:
+            # "colleges that have at least two players": "players" names another table and a
+            # column of the column's own table (each row's player): those rows are counted,
+            # said by their table's own words so that no other table is read
+            counted_words = _rows_of_column(model, tokens, entity, counted)
+            by_column = counted_words is not None
         if not entity.has("table") and not by_column:
             continue
         mine = {e.ref[0] for e in entity.of("table")}
@@ -1562,15 +1733,227 @@ def _entities_with_count(tokens: list[lx.Token], mentions: list) -> list[lx.Toke
         es = lang == "es"
         # "how many", not "number of": a catalog phrase ("number of cars") would swallow
         # the first word of what is counted ("number of car manufacturers")
+        start = _name_of_column(tokens, mentions, e) if by_column else entity.start
         return [
-            *tokens[: entity.start],
+            *tokens[:start],
             *([word("cuantos")] if es else [word("how"), word("many")]),
-            *tokens[counted.start : counted.end],
-            word("por" if es else "by"),
+            *counted_words,
+            # a column of the counted rows groups by its values, a number too ("grades that
+            # have at least 4 students"): "for each", where "by" a number would rank by it
+            *(
+                ([word("para"), word("cada")] if es else [word("for"), word("each")])
+                if by_column
+                else [word("por" if es else "by")]
+            ),
             *tokens[entity.start : entity.end],
-            *[t for n, t in enumerate(tokens[entity.end :], start=entity.end) if n not in prefix],
+            *[
+                t
+                for n, t in enumerate(tokens[entity.end : counted.start], start=entity.end)
+                if n not in prefix
+            ],
+            *counted_words,
+            *tokens[counted.end :],
         ]
     return None
+
+
+def _as_named_as_its_table(mention) -> list:  # noqa: ANN001
+    """The column entries of a mention read as well as its best table entry ("players": each
+    row's `Player` as well as the `player` table), not a column that only shares a word."""
+    best = max((e.quality for e in mention.of("table")), default=0)
+    return [e for e in mention.of("column") if e.quality >= best]
+
+
+def _rows_referencing(model: SemanticModel, tokens: list[lx.Token], entity, counted):  # noqa: ANN001, ANN202
+    """The words of the one table whose columns the counted word names, when it references the
+    entity's one table by a foreign key ("course results" of each transcript); else None."""
+    mine = {e.ref[0] for e in entity.of("table")}
+    named = {e.ref[0] for e in counted.of("column")}
+    if len(mine) != 1 or len(named) != 1 or mine & named:
+        return None
+    (table,) = named
+    if not model.tables[next(iter(mine))].named:
+        return None  # rows with no name of their own would be grouped by a text that repeats
+    path = model.path(table, next(iter(mine)))
+    if not path or len(path) != 1 or path[0][0] != table:
+        return None
+    return _table_words(model, tokens[counted.start], table)
+
+
+def _rows_of_column(model: SemanticModel, tokens: list[lx.Token], entity, counted):  # noqa: ANN001, ANN202
+    """The words of the one table that holds the grouped column and a column the counted word
+    names too, when they name that table alone; else None (asked back)."""
+    own = {e.ref[0] for e in entity.of("column")}
+    named = {e.ref[0] for e in _as_named_as_its_table(counted)} & own
+    if len(own) != 1 or len(named) != 1:
+        return None
+    (table,) = named
+    return _table_words(model, tokens[counted.start], table)
+
+
+def _table_words(model: SemanticModel, first: lx.Token, table: str) -> list[lx.Token] | None:
+    """A table's label as words that the catalog reads as that table alone; else None."""
+    words = [
+        replace(first, text=t.text, norm=t.norm, key=t.key)
+        for t in lx.tokenize(model.tables[table].label, first.lang)
+        if t.kind == "word"
+    ]
+    said, _unmapped = scan(model, words)
+    if len(said) != 1 or said[0].start != 0 or said[0].end != len(words):
+        return None
+    if {e.ref[0] for e in said[0].of("table")} != {table} or said[0].has("value"):
+        return None
+    return words
+
+
+_A_SINGLE = ("than", "a", "single")
+
+
+def _a_single(tokens: list[lx.Token], mentions: list) -> list[lx.Token] | None:  # noqa: ARG001
+    """ "more than a single document": "a single" after "more/fewer than" is the number one."""
+    for at in range(1, len(tokens) - 3):
+        if tuple(t.norm for t in tokens[at : at + 3]) != _A_SINGLE:
+            continue
+        one = replace(tokens[at + 2], text="one", norm="one", key=lx.word_key("one", "en"))
+        return [*tokens[: at + 1], one, *tokens[at + 3 :]]
+    return None
+
+
+_BETWEEN = lx.words("between entre")
+_RANGE_AND = lx.words("and y")
+_RANGE_TO = lx.words("to a")
+
+
+def _count_range(tokens: list[lx.Token], mentions: list) -> list[lx.Token] | None:
+    """ "documents that have between one and two paragraphs", "the document with 1 to 2
+    paragraphs": a range of a count of rows, said right after "with"/"have" and right before a
+    table's word, is the two bounds of the count: "with at least 1 paragraphs and at most 2
+    paragraphs" (one HAVING per bound). A range before a column ("ages between 20 and 30") is
+    left to the value rules."""
+    said = [m for m in mentions if m.kind != "conj"]  # "between one and two"
+    for k in range(1, len(said) - 2):
+        low, high, rows = said[k], said[k + 1], said[k + 2]
+        if low.kind != "number" or high.kind != "number" or rows.kind != "schema":
+            continue
+        if not rows.has("table") or rows.has("value") or rows.start != high.end:
+            continue
+        between = tokens[low.start - 1].norm in _BETWEEN if low.start else False
+        joint = [t.norm for t in tokens[low.end : high.start]]
+        if not (between and joint in (["and"], ["y"]) or not between and joint in (["to"], ["a"])):
+            continue
+        opening = low.start - 1 if between else low.start
+        before = [m for m in mentions if m.end <= opening]
+        said_with = bool(before) and before[-1].kind in ("with", "exist")
+        if not (
+            said_with and before[-1].end == opening or opening and tokens[opening - 1].norm in _HAVE
+        ):
+            continue  # "with"/"have"/"has" right before the range
+        es = tokens[0].lang == "es"
+        first = tokens[low.start]
+
+        def word(w: str, first: lx.Token = first) -> lx.Token:
+            return replace(first, text=w, norm=w, key=lx.word_key(w, first.lang))
+
+        counted = tokens[rows.start : rows.end]
+        least = ["al", "menos"] if es else ["at", "least"]
+        most = ["como", "mucho"] if es else ["at", "most"]
+        return [
+            *tokens[:opening],
+            *map(word, least),
+            *tokens[low.start : low.end],
+            *counted,
+            word("y" if es else "and"),
+            *map(word, most),
+            *tokens[high.start : high.end],
+            *tokens[rows.start :],
+        ]
+    return None
+
+
+# A count said bare as the sort key: "in ascending order of count", "sorted by their frequency".
+_BARE_COUNT = lx.words("count frequency")
+_ORDER_OF = lx.words("of by the their its")
+
+
+def _ordered_by_count(
+    model: SemanticModel, tokens: list[lx.Token], mentions: list
+) -> list[lx.Token] | None:
+    """ "Show the record formats of orchestras in ascending order of count", "the major record
+    formats of orchestras, sorted by their frequency": the listed column's values sorted by how
+    many rows hold each, read as "the number of orchestras by record formats in ascending
+    order". Only when the question ends with the bare count word after an order word, lists
+    one column (of the table said after it, or of its one table) and nothing else."""
+    end = len(tokens)
+    while end and tokens[end - 1].kind != "word":
+        end -= 1
+    if not end or tokens[end - 1].norm not in _BARE_COUNT or tokens[0].lang != "en":
+        return None
+    order = [m for m in mentions if m.kind in ("order", "dir") and m.end < end]
+    k = order[-1].end if order else end
+    if (
+        not order
+        or any(t.norm not in _ORDER_OF for t in tokens[k : end - 1])
+        or any(m.start >= k for m in mentions if m.kind not in ("count", "group"))
+    ):
+        return None
+    schema = [m for m in mentions if m.kind == "schema"]
+    if not schema or schema[0].has("value") or schema[0].has("table") or len(schema) > 2:
+        return None
+    column = schema[0]
+    tables = {e.ref[0] for e in column.of("column")}
+    rows = None
+    if len(schema) == 2:
+        rows = schema[1]
+        gap = tokens[column.end : rows.start]
+        if [t.norm for t in gap] != ["of"] or rows.has("value") or not rows.has("table"):
+            return None
+        tables &= {e.ref[0] for e in rows.of("table")}
+    if len(tables) != 1 or any(
+        m.kind not in ("schema", "order", "dir", "count", "list", "group") for m in mentions
+    ):
+        return None
+    first = tokens[column.start]
+
+    def word(w: str) -> lx.Token:
+        return replace(first, text=w, norm=w, key=lx.word_key(w, first.lang))
+
+    if rows is not None:
+        counted = tokens[rows.start : rows.end]
+    else:
+        (table,) = tables
+        counted = [word(t.norm) for t in lx.tokenize(model.tables[table].label, "en")]
+        said, _unmapped = scan(model, counted)
+        if len(said) != 1 or {e.ref[0] for e in said[0].of("table")} != tables:
+            return None
+    return [
+        *tokens[: column.start],
+        word("number"),
+        word("of"),
+        *counted,
+        word("by"),
+        *tokens[column.start : column.end],
+        *tokens[order[-1].start : order[-1].end],
+        # "sorted by count" with no direction: ascending, as a sort is
+        *([] if any(m.kind == "dir" for m in order) else [word("ascending")]),
+    ]
+
+
+_NAME_OF_FILLER = lx.words("of the all de del el la los las todos todas")
+
+
+def _name_of_column(tokens: list[lx.Token], mentions: list, e: int) -> int:
+    """Where the grouped column's words start, with a name word said of it before: "the names
+    of colleges" are the colleges themselves (a column's values name themselves), never the
+    name column of another table."""
+    entity = mentions[e]
+    if e == 0 or mentions[e - 1].kind != "schema":
+        return entity.start
+    said = mentions[e - 1]
+    if not all(t.norm in lx.LABEL_NAME_WORDS for t in tokens[said.start : said.end]):
+        return entity.start
+    if not all(t.norm in _NAME_OF_FILLER for t in tokens[said.end : entity.start]):
+        return entity.start
+    return said.start
 
 
 def _count_of_compound(
@@ -1922,7 +2305,7 @@ def _reasoning(plan: QueryPlan, lang: str) -> str:
         bits.append(f"{'periodo' if es else 'grain'}: {plan.grain}")
     conditions = [f"{f.column} {f.op} {', '.join(f.values)}" for f in plan.filters]
     conditions += [
-        f"{f.column} {f.op} " + (f"AVG({f.column})" if f.average else f"{f.value:g}")
+        f"{f.column} {f.op} " + (f.other or (f"AVG({f.column})" if f.average else f"{f.value:g}"))
         for f in plan.numeric_filters
     ]
     if plan.time_range:

@@ -22,7 +22,7 @@ def alternatives_on_one_column(plan: QueryPlan, tokens) -> QueryPlan:  # noqa: A
     """OR the equalities of one numeric column said as alternatives; ask back the others."""
     counts: dict[tuple[str, str], int] = {}
     for f in plan.numeric_filters:
-        if f.op == "=" and not (f.average or f.than):
+        if f.op == "=" and not (f.average or f.than or f.other):
             counts[(f.table, f.column)] = counts.get((f.table, f.column), 0) + 1
     repeated = {key for key, n in counts.items() if n > 1}
     if not repeated:
@@ -31,7 +31,7 @@ def alternatives_on_one_column(plan: QueryPlan, tokens) -> QueryPlan:  # noqa: A
         raise Unclear(Clarify.NUMERIC_FILTER)
     filters = tuple(
         replace(f, alternative=True)
-        if f.op == "=" and not (f.average or f.than) and (f.table, f.column) in repeated
+        if f.op == "=" and not (f.average or f.than or f.other) and (f.table, f.column) in repeated
         else f
         for f in plan.numeric_filters
     )
@@ -42,10 +42,11 @@ def one_said_value_per_column(plan: QueryPlan, question: str) -> None:
     """Ask back two different values said of one column the index does not hold ("cartoons
     directed by Ben Jones and cartoons directed by Michael Chang", a personal column): ANDed,
     as `said` filters are, no row holds both, and the empty answer would be stated as a fact."""
-    said: dict[tuple[str, str], set[str]] = {}
-    for f in plan.filters:
+    said: dict[tuple[str, str], set[tuple[str, ...]]] = {}
+    for f in plan.filters:  # one filter may say several values ("A or B": any of them)
         if f.op == "said":
-            said.setdefault((f.table, f.column), set()).update(v.lower() for v in f.values)
+            key = tuple(sorted(v.lower() for v in f.values))
+            said.setdefault((f.table, f.column), set()).add(key)
     if any(len(values) > 1 for values in said.values()):
         raise Unclear(Clarify.GENERIC, question.strip())
 
@@ -75,3 +76,22 @@ def superlative_read(plan: QueryPlan, question: str, model) -> None:  # noqa: AN
     ):
         return
     raise Unclear(Clarify.UNUSED_WORD, word)
+
+
+def impossible_range(plan: QueryPlan) -> None:
+    """Ask back two bounds of one column that no row can meet together ("a singer above 40 and
+    a singer below 30" read as `age > 40 AND age < 30`): the question asked for two sets of
+    rows, which an AND of both conditions answers with none (branch `h-adjs`)."""
+    plain = [
+        f
+        for f in plan.numeric_filters
+        if not (f.average or f.than or f.alternative) and f.op in (">", ">=", "<", "<=")
+    ]
+    for low in plain:
+        for high in plain:
+            if (low.table, low.column) != (high.table, high.column):
+                continue
+            if low.op in (">", ">=") and high.op in ("<", "<="):
+                strict = low.op == ">" or high.op == "<"
+                if low.value > high.value or (strict and low.value == high.value):
+                    raise Unclear(Clarify.NUMERIC_FILTER)

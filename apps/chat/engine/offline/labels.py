@@ -190,3 +190,148 @@ def _column_table(model: SemanticModel, phrase: str, lang: str) -> str | None:
     if len(tables) != 1 or any(e.kind != "column" for e in entries):
         return None
     return tables.pop()
+
+
+# --- "List *his or her* first name": a pronoun for the one person the question is about -------
+
+_PRONOUNS = lx.words("his her")
+_OR = lx.words("or")
+_LIST_GLUE = lx.words("and the")
+
+
+def _people_said(model: SemanticModel, mentions: list) -> set[str]:
+    """The tables of people (a first and a last name) the question names as tables."""
+    found = set()
+    for m in mentions:
+        if m.kind != "schema" or not m.entries:
+            continue
+        best = max(e.quality for e in m.entries)
+        for e in m.entries:
+            if e.kind == "table" and e.quality == best and name_columns(model, e.ref[0]):
+                found.add(e.ref[0])
+    return found
+
+
+_WHOSE = frozenset({"whose", "who"})
+
+
+def _people_of_columns(model: SemanticModel, mentions: list) -> set[str]:
+    """The tables of people whose columns a question that names no table says ("Whose home
+    town …"): every column said must be one table's, and that table one of people (a first
+    and a last name, or a personal column)."""
+    owners = set()
+    for m in mentions:
+        if m.kind != "schema" or not m.entries:
+            continue
+        best = max(e.quality for e in m.entries)
+        owners |= {e.ref[0] for e in m.entries if e.quality == best and e.kind == "column"}
+    if len(owners) != 1:
+        return set()
+    table = next(iter(owners))
+    personal = any(model.column(table, c).pii for c in model.tables[table].columns)
+    return owners if name_columns(model, table) or personal else set()
+
+
+def _pronoun_end(tokens: list[Token], i: int) -> int:
+    """The end of "his or her" / "her or his" / "his" / "her" at i."""
+    if (
+        i + 2 < len(tokens)
+        and tokens[i + 1].norm in _OR
+        and tokens[i + 2].norm in _PRONOUNS
+        and tokens[i + 2].norm != tokens[i].norm
+    ):
+        return i + 3
+    return i + 1
+
+
+def _columns_listed(tokens: list[Token], at: dict, start: int, person: str) -> list | None:
+    """The column mentions listed from `start` to the end of the sentence ("first name, last
+    name, and the id"), each a column of the person's table; None when anything else is said."""
+    listed = []
+    j = start
+    while j < len(tokens):
+        if listed and tokens[j].start - tokens[j - 1].end > 1 and tokens[j].text[:1].isupper():
+            break  # a new sentence
+        m = at.get(j)
+        if m is not None and m.kind == "conj" and lx.fold(m.text) in _LIST_GLUE:
+            j = m.end
+            continue
+        if m is not None:
+            if m.kind != "schema" or not any(
+                e.kind == "column" and e.ref[0] == person for e in m.entries
+            ):
+                return None
+            listed.append(m)
+            j = m.end
+            continue
+        if tokens[j].kind == "symbol" or tokens[j].norm in _LIST_GLUE:
+            j += 1
+            continue
+        return None
+    return listed or None
+
+
+_WH = lx.words("which who what")
+
+
+def _asked_about(tokens: list[Token], mentions: list, person: str) -> bool:
+    """The question opens by asking for a row of the person's table ("Which customer …",
+    "Which film actor …"): the row a later "his or her" refers back to."""
+    if not tokens or tokens[0].norm not in _WH:
+        return False
+    first = min((m for m in mentions if m.kind == "schema"), key=lambda m: m.start, default=None)
+    if first is None or first.start > 2:
+        return False
+    return any(e.kind == "table" and e.ref[0] == person for e in first.entries)
+
+
+def row_pronouns(
+    model: SemanticModel, tokens: list[Token], mentions: list, unmapped: list[str]
+) -> list[Token] | None:
+    """ "Which customer … has spent the least money? List *his or her* first name, last name
+    and id": "his or her", "his", "her" before a list of columns that ends the sentence stand
+    for the row asked about, when the question opens by asking for a row of a table of people
+    (a first and a last name: "Which customer …"), names no other such table, and every column
+    listed is one of that table's. The pronoun is read as that
+    table ("customer first name, customer last name, customer id"), which also says whose
+    first name it is when other tables have one. Two tables of people, a column of another
+    table, or anything else after the pronoun ("her dogs"): the pronoun stays unknown and is
+    asked back (read as filler it gave wrong answers)."""
+    from .scan import mentions_by_token
+
+    unknown = set(unmapped)
+    spots = [i for i, t in enumerate(tokens) if t.norm in _PRONOUNS and t.text in unknown]
+    if not spots:
+        return None
+    people = _people_said(model, mentions)
+    whose = not people and tokens[0].norm in _WHOSE
+    if whose:  # "Whose home town is different from his or her work town?": no table said
+        people = _people_of_columns(model, mentions)
+    if len(people) != 1:
+        return None
+    person = next(iter(people))
+    if not whose and not _asked_about(tokens, mentions, person):
+        return None
+    at = mentions_by_token(mentions)
+    said = tx.identifier_words(person)
+    drop: set[int] = set()
+    before: dict[int, list[str]] = {}
+    for i in spots:
+        if i in drop:
+            continue
+        end = _pronoun_end(tokens, i)
+        listed = _columns_listed(tokens, at, end, person)
+        if listed is None:
+            return None
+        drop |= set(range(i, end))
+        for m in listed:
+            if any(e.ref[0] != person for e in m.entries if e.kind == "column"):
+                before[m.start] = said
+    out: list[Token] = []
+    for i, tok in enumerate(tokens):
+        if i in drop:
+            continue
+        if i in before:
+            out += [replace(tok, text=w, norm=w, key=lx.word_key(w, tok.lang)) for w in before[i]]
+        out.append(tok)
+    return out

@@ -914,8 +914,24 @@ WHOLE_WORLD: dict[tuple[str, ...], tuple[str, ...]] = {
         ("worldwide",), ("en", "el", "mundo"), ("en", "todo", "el", "mundo"),
     )
 }  # fmt: skip
+# "the ids and names of each document, as well as the number of paragraphs" is "and"; "show
+# the shop name as well" adds nothing; "así como" is "y". ("his or her" is read by
+# `labels.row_pronouns`, only where it can mean one row's person.)
+AS_WELL: dict[tuple[str, ...], tuple[str, ...]] = {
+    ("as", "well", "as"): ("and",),
+    ("as", "well"): (),
+    ("asi", "como"): ("y",),
+}
+# "How many ships ended up being 'Captured'?": what the rows became is what they are.
+ENDED_UP: dict[tuple[str, ...], tuple[str, ...]] = {
+    (end, "up", *being): ("were",)
+    for end in ("end", "ends", "ended")
+    for being in (("being",), ("as",))
+}
 REWRITES: dict[tuple[str, ...], tuple[str, ...]] = {
+    **AS_WELL,
     **WHOLE_WORLD,
+    **ENDED_UP,
     **COUNT_REQUESTS,
     **PRICE_ADJECTIVES,
     **NEGATED_WITH,

@@ -27,7 +27,7 @@ from datachat import text as tx
 from ..plan import Filter, QueryPlan
 from . import lexicon as lx
 from .scan import Mention
-from .semantic import SemanticModel
+from .semantic import EXACT, Entry, SemanticModel
 
 # Between the column's name and its value: "whose first name is Linda", "named", "=".
 _LEADS = lx.words("is es was era = named called llamado llamada llamados llamadas")
@@ -42,11 +42,24 @@ _INSIDE = ("", " ", "-", ".", ",", "@", "_", "+", "/", "#", "&")  # between a qu
 _QUOTES = "'\"“”‘’«»"
 
 
+# Between two values of one column: "directed by Ben Jones or Brandon Vietti" (any of them).
+_OR = lx.words("or o u")
+# The last word of a column that says who or what did something to the row: `Directed_by`,
+# `Written_by`, `Creado_por`. The name said after it ("written by Joseph Kuhr") is read as a
+# value of that column (`name_rows`), as an indexed value would be.
+_AGENT = lx.words("by por")
+_ALSO = _OR | lx.words("and y")
+
+
 @dataclass(frozen=True)
 class Literal:
     table: str
     column: str
-    value: str  # as written (without its quotes)
+    values: tuple[str, ...]  # as written (without their quotes); several: any of them
+
+    @property
+    def value(self) -> str:
+        return self.values[0]
 
 
 def take_literals(
@@ -63,6 +76,8 @@ def take_literals(
         columns = _open_columns(model, m)
         if not columns or any(i in cut for i in range(m.start, m.end)):
             continue
+        if tokens[m.end - 1].norm in _AGENT:
+            continue  # "directed by Ben Jones": a name of the column, read as a value (name_rows)
         start = m.end
         if start < len(tokens) and tokens[start].norm in _LEADS:
             start += 1
@@ -76,19 +91,154 @@ def take_literals(
         ref = _column_of(model, columns, tables or (_tables(m) if m.has("table") else set()))
         if ref is None:
             continue
-        value = clean[tokens[start].start : tokens[end - 1].end]
+        values = [clean[tokens[start].start : tokens[end - 1].end]]
         if ref[0] in tables:
             pass  # "with the first name Linda" goes; "the customer" stays
         elif m.has("table"):
             first = start  # "the address 1031 …": the word names the table too, it stays
         else:
             continue  # the column alone would be read as a column to show
+        while end + 1 < len(tokens) and tokens[end].norm in _OR:
+            more = _value_end(clean, tokens, end + 1)  # "… Ben Jones or Brandon Vietti"
+            if more is None:
+                break
+            values.append(clean[tokens[end + 1].start : tokens[more - 1].end])
+            end = more
         cut.update(range(first, end))
-        found.append(Literal(ref[0], ref[1], value))
+        found.append(Literal(ref[0], ref[1], tuple(values)))
         last = (ref[0], end)
     if not found:
         return tokens, []
     return [t for i, t in enumerate(tokens) if i not in cut], found
+
+
+def name_rows(
+    question: str, model: SemanticModel, tokens: list[lx.Token], mentions: list[Mention]
+) -> tuple[SemanticModel, frozenset[tuple[str, str, str]]]:
+    """A name said alone ("What grade is Kyle in?", "Kyle's friends") that nothing in the
+    question maps, read as the name of a row of the one table whose naming column the index
+    does not hold (a personal column: a person's first name). That table is the one among the
+    tables the question names, else the only such table of the source with a personal naming
+    column; two candidates, none, a quoted word or the question's first word (a capital that
+    says nothing) give nothing.
+
+    The name becomes a value of that column for this question only (a model whose phrase
+    index has it), so it is read as any value is ("Kyle's id", "the grade of Kyle"); the
+    filters it makes are then turned into `said` ones (`said_rows`), so the pipeline asks back
+    naming it when no row has it."""
+    if _title_case(tokens):
+        return model, frozenset()
+    clean = tx.plain_quotes(question)
+    covered = {i for m in mentions for i in range(m.start, m.end)}
+    runs: list[tuple[int, int]] = []
+    k = 1  # the first word is capitalised anyway
+    while k < len(tokens):
+        # after "<verb> by" (or "by A or"), capitalised words are a name even where one of
+        # them means something else ("hosted by Max Hu"); elsewhere only unread words are
+        agent = tokens[k - 1].norm in _AGENT or (
+            tokens[k - 1].norm in _ALSO and bool(runs) and runs[-1][1] == k - 1
+        )
+        quoted = clean[: tokens[k].start].rstrip()[-1:] in tuple(_QUOTES)
+        if (k in covered and not agent) or (quoted and not agent) or not _name_word(tokens[k]):
+            k += 1
+            continue
+        end = k
+        while end < len(tokens) and (end not in covered or agent) and _name_word(tokens[end]):
+            end += 1
+        runs.append((k, end))
+        k = end
+    if not runs:
+        return model, frozenset()
+    named = {e.ref[0] for m in mentions if m.kind == "schema" for e in m.entries if e.ref}
+    default = _open_name_column(model, named) or (
+        None if any(_open_display(model, t) for t in named) else _open_name_column(model, None)
+    )
+    phrases = {lang: dict(index) for lang, index in model.phrases.items()}
+    said = set()
+    last: tuple[int, tuple[str, str]] | None = None  # where the last name ended, its column
+    for start, end in runs:
+        column = _agent_column(model, tokens, start)
+        if column is None and last is not None and last[0] == start - 1:
+            column = last[1] if tokens[start - 1].norm in _ALSO else None  # "by A or B"
+        column = column or default
+        if column is None:
+            continue
+        last = (end, column)
+        text = clean[tokens[start].start : tokens[end - 1].end]
+        text = text[:-2] if text.endswith(("'s", "’s")) else text  # "Kyle's id"
+        entry = Entry("value", (column[0], column[1], text), EXACT)
+        key = " ".join(t.key for t in tokens[start:end])
+        lang = tokens[start].lang if tokens[start].lang in phrases else "es"
+        phrases[lang][key] = (entry,)
+        said.add((column[0], column[1], text))
+    if not said:
+        return model, frozenset()
+    return replace(model, phrases=phrases), frozenset(said)
+
+
+def _agent_column(
+    model: SemanticModel, tokens: list[lx.Token], start: int
+) -> tuple[str, str] | None:
+    """The one column a name after "<verb> by" is a value of ("shows produced by Ann Roe",
+    "shops managed by 'Ben Orr'"): a text column the index does not hold whose name shares the
+    verb's stem (`producer`, `Directed_by`), or the naming column of the table a foreign key
+    named like the verb points to (`manager_id` → the clerks' names). None unless exactly one."""
+    if start < 2 or tokens[start - 1].norm not in _AGENT or tokens[start - 2].kind != "word":
+        return None
+    verb = tx.stem(tokens[start - 2].norm, "en")
+    if len(verb) < 3:
+        return None
+
+    def says_verb(name: str) -> bool:
+        return any(tx.stem(w, "en").startswith(verb) for w in tx.identifier_words(name))
+
+    found = {
+        ref
+        for ref, col in model.columns.items()
+        if col.kind == "text" and not col.values and says_verb(ref[1])
+    }
+    for fk in model.catalog.foreign_keys:
+        display = _open_display(model, fk.ref_table)
+        if display is not None and says_verb(fk.column):
+            found.add((fk.ref_table, display))
+    return found.pop() if len(found) == 1 else None
+
+
+def said_rows(plan: QueryPlan, named: frozenset[tuple[str, str, str]]) -> QueryPlan:
+    """The plan with the filters on names read by `name_rows` made `said` (any case; the
+    pipeline asks back a name no row has)."""
+    if not named:
+        return plan
+    filters = tuple(
+        replace(f, op="said")
+        if f.op in ("=", "in") and all((f.table, f.column, v) in named for v in f.values)
+        else f
+        for f in plan.filters
+    )
+    return plan.with_changes(filters=filters)
+
+
+def _open_display(model: SemanticModel, table: str) -> str | None:
+    """The column that names the rows of `table` when the index does not hold its values."""
+    info = model.tables.get(table)
+    if info is None or not info.named or info.display is None:
+        return None
+    col = model.column(table, info.display)
+    return info.display if col is not None and col.kind == "text" and not col.values else None
+
+
+def _open_name_column(model: SemanticModel, tables: set[str] | None) -> tuple[str, str] | None:
+    """The one (table, naming column) with no indexed values among `tables` (all when None;
+    then only a personal one: a person's name)."""
+    found = []
+    for table in sorted(model.tables if tables is None else tables):
+        display = _open_display(model, table)
+        if display is None:
+            continue
+        if tables is None and not model.column(table, display).pii:
+            continue
+        found.append((table, display))
+    return found[0] if len(found) == 1 else None
 
 
 def apply_literals(plan: QueryPlan, literals: list[Literal], model: SemanticModel) -> QueryPlan:
@@ -97,7 +247,7 @@ def apply_literals(plan: QueryPlan, literals: list[Literal], model: SemanticMode
     for lit in literals:
         if model.path(plan.table, lit.table) is None:
             return None
-        filters.append(Filter(lit.table, lit.column, "said", (lit.value,)))
+        filters.append(Filter(lit.table, lit.column, "said", lit.values))
     return plan.with_changes(filters=tuple(filters))
 
 

@@ -415,6 +415,10 @@ def read_parts(ctx: Context, *, base_hint: str | None = None, force_fact: bool =
         if link is not None:  # "films by actor": the films of each actor, through the cast
             parts.metrics, parts.base = [link], ms.metric_table(model, link)
             return parts
+        own = _counted_in_own_column(ctx, parts)
+        if own is not None:  # "colleges with at least two players": the rows of each college
+            parts.metrics, parts.base = [ms.count_key(model, own)], own
+            return parts
         raise Unclear(Clarify.GENERIC, " ".join(t.text for t in ctx.tokens))
     return parts
 
@@ -1119,6 +1123,59 @@ def _count_via_link(model, parts: Parts) -> str | None:  # noqa: ANN001
     return found[0] if len(found) == 1 else None
 
 
+def _counted_in_own_column(ctx: Context, parts: Parts) -> str | None:
+    """ "colleges that have at least two players", "players by college": the counted word names
+    a table the grouped rows reach only one-to-many (a count of it would be inflated) and also a
+    column of the one table everything else is on (each season's player): the rows of that table
+    are what is counted, one per player named. Two tables, or a word naming no such column: None."""
+    model = ctx.model
+    if len(parts.metrics) != 1 or not _counts_rows_of(model, parts.metrics[0], parts.base):
+        return None
+    tables = {d.table for d in parts.dims} | {f.table for f in parts.filters}
+    tables |= {f.table for f in parts.numeric}
+    if len(tables) != 1 or parts.grain or parts.time_range or parts.time_periods:
+        return None
+    (own,) = tables
+    if own == parts.base:
+        return None
+    if not any(
+        _names_both(entries, parts.base, own)
+        for entries in model.phrases.get(ctx.lang, {}).values()
+    ):
+        return None  # no word names both the counted table and a column of the rows
+    for i, m in enumerate(ctx.mentions):  # the count's words: read as the rows', no table's own
+        if m.kind == "schema" and any(
+            e.ref[0] == parts.base or (e.kind == "metric" and e.ref[0] == parts.metrics[0])
+            for e in m.entries
+        ):
+            ctx.consumed.add(i)
+    return own
+
+
+def _names_both(entries, table: str, own: str) -> bool:  # noqa: ANN001
+    """One phrase names `table` and, as well as it, a column of `own` ("players": the player
+    table and each season row's `Player`)."""
+    best = max((e.quality for e in entries if e.kind == "table" and e.ref[0] == table), default=0)
+    return best > 0 and any(
+        e.kind == "column" and e.ref[0] == own and e.quality >= best for e in entries
+    )
+
+
+def _counts_rows_of(model, key: str, table: str) -> bool:  # noqa: ANN001
+    """Whether a metric is a plain COUNT(*) of `table`'s rows (generic, or a catalog metric with
+    no filter of its own)."""
+    if key == ms.count_key(model, table):
+        return True
+    metric = model.metrics.get(key)
+    return (
+        metric is not None
+        and metric.agg == "count"
+        and metric.column is None
+        and metric.table == table
+        and not metric.filtered
+    )
+
+
 def _fans_out(model, parts: Parts) -> bool:  # noqa: ANN001
     """Whether reaching a dimension, filter or date from the base table goes from a row to many
     rows (an entity table joined to the fact table): counts and averages would be inflated."""
@@ -1427,8 +1484,9 @@ def _read_dimensions(ctx: Context, parts: Parts, slots: list[MetricSlot]) -> Non
                 parts.grain = target.time.grain
                 parts.period_position = len(parts.dims)  # "por región y año": region first
                 ctx.used.add(j)
-            elif target.kind == "schema" and each and _measure_only(ctx, j):
-                # "for each number of cylinders": every value of a numeric column is a group
+            elif target.kind == "schema" and (each or each_group(ctx, i)) and _measure_only(ctx, j):
+                # "for each number of cylinders", "how many students are in each grade": after
+                # an each-word every value of a numeric column is a group (after "by" it ranks)
                 numeric = [e for e in target.of("column") if column_kind(ctx, e) == "number"]
                 ref = ColumnRef(*pick_numeric(ctx, j, numeric))
                 if ref not in parts.dims:
@@ -1645,7 +1703,9 @@ def _read_order(
     if not ranked:
         return
     alphabetical = any(m.kind == "dir" and m.value in ("alpha", "alpha_desc") for m in ctx.mentions)
-    if alphabetical and parts.implied and parts.metrics and not followup:
+    if alphabetical and parts.metrics and (parts.implied or parts.dims) and not followup:
+        # "colleges that have two or more players in descending alphabetical order": the
+        # groups by their text, which no plan orders by; never the count sorted instead
         # "what details about students in alphabetical order": rows in the order of their
         # text, never a count nobody asked for sorted
         raise Unclear(Clarify.GENERIC, " ".join(t.text for t in ctx.tokens))

@@ -120,7 +120,9 @@ def describe(plan: QueryPlan | None, model: SemanticModel, lang: str) -> str:
         else:
             bits.append(f"{f.column} = {values}")
     for n in plan.numeric_filters:
-        if n.than:
+        if n.other:
+            bits.append(f"{n.column} {n.op} {n.other}")
+        elif n.than:
             bits.append(f"{n.column} {n.op} {_other_rows(n, lang)}")
         elif n.average:
             mean = "AVG" if lang != "es" else "promedio"

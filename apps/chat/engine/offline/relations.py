@@ -271,6 +271,11 @@ def relation_verbs(
         elif counted_rows is not None and _last_word(tokens, i):
             left, right = _grouped_entity(tokens, at), counted_rows  # "how many models it makes"
             kinds = {"count"}
+            if left is None and _repeats(found, tok) and tokens[i - 1].norm in _PRONOUNS:
+                # "countries that speak more than 2 languages, and how many languages they
+                # speak": the relation already read, said again of the same rows
+                as_with[i] = _HAVE.get(tok.lang, _HAVE["en"])
+                continue
         elif right is None and left is not None and _last_word(tokens, i):
             asked = _asked_of(tokens, at, left)  # "which X does Y use?"
             if asked is None and _passive_after(tokens, left, i):
@@ -288,10 +293,22 @@ def relation_verbs(
             found.append(Relation(tok.text, own, frozenset(), False, False, False))
             drop.add(i)
             continue
+        each = _each_column_after(model, at, left, right, kinds)
+        if each is not None:  # "how many documents use each type": the count per that column
+            found.append(
+                Relation(tok.text, frozenset(_tables(model, left)), each, False, False, False)
+            )
+            drop.add(i)
+            continue
         if not (_names_rows(right) or counted_rows is not None):
             continue  # "clientes perdidos por región": a column after it groups, no entity
         if _needs_evidence(right, tokens):
             continue  # "produced in the usa": a weak value the parser may not take as one
+        own = _own_value(left, right, kinds)
+        if own is not None:  # "channels that do not use English": their own language
+            found.append(Relation(tok.text, own, own, False, negated, True, negated))
+            drop.add(i)
+            continue
         mine, theirs = _tables(model, left), _tables(model, right)
         if not _linked(model, mine, theirs):
             continue
@@ -372,6 +389,20 @@ def _back_reference(
     return referent, set(range(i + 1, j + 1))
 
 
+def _own_value(left: Mention, right: Mention, kinds: set[str]) -> frozenset[str] | None:
+    """The table the entity before the verb names, when every reading of the value after it
+    is a value of that same table ("tv channels that do not use English", a channel's own
+    `Language`): the verb says only that the row has (or has not) that value, no join. None
+    when the value is (also) another table's, or a count or comparison comes between."""
+    named = {e.ref[0] for e in left.of("table")}
+    values = right.of("value")
+    if len(named) != 1 or kinds or not values or len(values) != len(right.entries):
+        return None
+    if {e.ref[0] for e in values} != named:
+        return None
+    return frozenset(named)
+
+
 def _counted(at: dict[int, Mention], rows: Mention) -> bool:
     """A count right before the rows: "how many concerts", "the number of channels"."""
     count = at.get(rows.start - 1)
@@ -443,6 +474,25 @@ def _each_own_column(
         return False
     own = {e.ref[0] for e in left.of("table")}
     return bool(own) and {e.ref[0] for e in right.entries} <= own
+
+
+def _each_column_after(
+    model: SemanticModel, at: dict[int, Mention], left: Mention, right: Mention, kinds: set[str]
+) -> frozenset[str] | None:
+    """ "how many documents *use* each type", "how many players played each position": a verb
+    between counted rows and "each <column>" says the rows each value of the column has, when
+    the column is of the rows' own table or of the one row each of them reaches through
+    foreign keys (a document's template's type). None otherwise (two tables the column could
+    be of, a value, rows that are not counted)."""
+    if kinds != {"group"} or not _counted(at, left) or not _names_table(left):
+        return None
+    if any(e.kind != "column" for e in right.entries) or right.has("value"):
+        return None
+    rows = {e.ref[0] for e in left.of("table")}
+    theirs = {e.ref[0] for e in right.entries}
+    if len(rows) != 1 or (theirs - rows and not _one_each(model, rows, theirs - rows)):
+        return None  # a key and the keys that refer to it are one column (`template_type_code`)
+    return frozenset(theirs)
 
 
 def _main_tables(model: SemanticModel, mention: Mention) -> set[str]:
@@ -571,6 +621,12 @@ def _last_word(tokens: list[lx.Token], i: int) -> bool:
 
 _AUXILIARIES = lx.words("do does did")
 _PRONOUNS = lx.words("it they he she")
+
+
+def _repeats(found: list[Relation], tok: lx.Token) -> bool:
+    """The verb is one already read as a relation of this question (the same stem)."""
+    stem = tx.stem(tok.norm, tok.lang)
+    return any(tx.stem(lx.fold(r.verb), tok.lang) == stem for r in found)
 
 
 def _counted_before(tokens: list[lx.Token], at: dict[int, Mention], i: int) -> Mention | None:
@@ -1234,6 +1290,19 @@ def _entity_of(model: SemanticModel, mention: Mention) -> tuple[str, tuple[str, 
     return table, (column,)
 
 
+def _listed_column(mention: Mention, table: str) -> tuple[str, tuple[str, ...]] | None:
+    """(table, (column,)) when the mention's one best reading is a column of `table`, the rows
+    whose label was listed right before it ("company name and main industry without …")."""
+    if mention.kind != "schema" or mention.has("value") or mention.has("metric"):
+        return None
+    best = max(e.quality for e in mention.entries)
+    columns = {e.ref[:2] for e in mention.entries if e.quality == best}
+    if len(columns) != 1 or any(e.kind != "column" for e in mention.entries if e.quality == best):
+        return None
+    owner, column = columns.pop()
+    return (table, (column,)) if owner == table else None
+
+
 def _name_like(column: str | None, table: str) -> bool:
     """A label column called a name ("CountryName", "nombre") or as its table ("Orchestra")."""
     if not column:
@@ -1292,8 +1361,36 @@ def _held_by(
     return (link, own[0].column, own[0].ref_column) if len(own) == 1 else None
 
 
+_NONE_KINDS = ("neg", "with", "without", "exist")
+_PASSIVE_BE = lx.words("is are was were been")
+
+
+def _named_key(
+    model: SemanticModel, entity: str, named: str, said: frozenset[str]
+) -> tuple[str, str, str] | None:
+    """(named, its key to the entity, the entity's key) for the one foreign key of `named` to
+    the entity whose name the participle says ("students who are liked": `Likes.liked_id`)."""
+    keys = [
+        fk
+        for fk in model.catalog.foreign_keys
+        if fk.table == named
+        and fk.ref_table == entity
+        and said & {lx.word_key(w, "en") for w in tx.identifier_words(fk.column)}
+    ]
+    return (named, keys[0].column, keys[0].ref_column) if len(keys) == 1 else None
+
+
+# "students who have some friends", "courses that have students enrolled", "con algún pedido":
+# rows that have at least one related row (the second reading, `offline._interpret`)
+_SOME = lx.words("some algun alguna algunos algunas")
+_SOME_SAID = _SOME | lx.words("have has had with tiene tienen tenia tenian tuvo tuvieron con")
+_NOT_SOME = lx.words("never nunca jamas ni neither nor dont doesnt didnt")
+# between the columns listed of the rows and the rows ("the name and industry of companies")
+_LISTED_GAP = lx.words("of and the de del y e el la los las")
+
+
 def rows_without(
-    model: SemanticModel, tokens: list[lx.Token], mentions: list[Mention]
+    model: SemanticModel, tokens: list[lx.Token], mentions: list[Mention], *, present: bool = False
 ) -> RelatedRows | None:
     """ "countries with no car makers", "orchestras that do not have any performances",
     "employees who never received any evaluation", "people who are not poker players",
@@ -1312,9 +1409,14 @@ def rows_without(
         return None
     schema = [n for n, m in enumerate(mentions) if m.kind == "schema"]
     counts = [m for m in mentions if m.kind == "count"]
+    listed: str | None = None  # the rows whose columns were listed so far ("name and …")
     for pos, n in enumerate(schema):
         found = _entity_of(model, mentions[n])
+        last_listed = found is None and listed is not None
+        if last_listed:
+            found = _listed_column(mentions[n], listed)  # "name and industry without …"
         if found is None or pos + 1 >= len(schema):
+            listed = None
             continue
         entity, own = found
         nxt = schema[pos + 1]
@@ -1325,24 +1427,43 @@ def rows_without(
         used = {j + 1 for j, w in enumerate(norms) if w in _USED and j + 1 < len(norms)}
         used = {j for j in used if norms[j] in _USED_BY}
         start = mentions[n].end
+        if gap and all(
+            w in _LISTED_GAP or t.kind == "symbol" for w, t in zip(norms, gap, strict=True)
+        ):
+            listed = entity
+            continue  # "the name and industry of companies without …": columns said before
+        listed = None
         if any(
-            mentions[k].kind not in ("neg", "with", "without", "exist")
+            mentions[k].kind not in (("with", "exist") if present else _NONE_KINDS)
             and not (mentions[k].kind == "group" and mentions[k].start - start in used)
             for k in range(n + 1, nxt)
         ):
             return None
         if not gap or not all(
-            w in _NONE_GAP or w in _USED or j in used or t.kind == "symbol"
+            w in _NONE_GAP
+            or w in _USED
+            or j in used
+            or t.kind == "symbol"
+            or (present and w in _SOME)
             for j, (w, t) in enumerate(zip(norms, gap, strict=True))
         ):
             return None
-        if not any(w in _NONE_SAID for w in norms):
+        passive = present and norms[-1] in _PASSIVE_BE  # "students who are liked"
+        if present and (
+            any(w in _NONE_SAID or w in _NOT_SOME for w in norms)
+            or not (passive or any(w in _SOME_SAID for w in norms))
+        ):
+            return None  # "students who have (some) friends": have, with, some; no negation
+        if not present and not any(w in _NONE_SAID for w in norms):
             return None
         named = _entity_of(model, related_at)
         if named is None or named[1] or named[0] == entity:
             return None
         words = {lx.word_key(t.norm, "en") for t in tokens[related_at.start : related_at.end]}
-        held = _held_by(model, entity, named[0], frozenset(words))
+        if passive:  # the key the participle names is the rows' own ("liked": `liked_id`)
+            held = _named_key(model, entity, named[0], frozenset(words))
+        else:
+            held = _held_by(model, entity, named[0], frozenset(words))
         if held is None:
             return None
         look_in, fk, key = held
@@ -1370,7 +1491,7 @@ def rows_without(
                 and not {e.ref[0] for e in m.entries if e.quality == best} <= reachable
             ):
                 return None  # a condition on the entity itself or a third table
-        columns = list(own)
+        columns = [] if last_listed else list(own)
         for m in mentions[schema[0] : n] if schema[0] < n else ():
             if m.kind != "schema":
                 continue
@@ -1383,6 +1504,8 @@ def rows_without(
             if m.has("value") or m.has("metric") or not mine:
                 return None  # before the entity: only the columns listed of it
             columns.append(mine[0])
+        if last_listed:
+            columns += own  # the last column listed, said right before "without"
         info = model.tables[entity]
         if not columns and not _name_like(info.display, entity):
             return None  # listed by a column that is no name (a description): ask
@@ -1411,13 +1534,13 @@ def rows_without(
             look_in,
             fk,
             key,
-            absent=True,
+            absent=not present,
             each=False,
             tokens=rewritten,
             columns=tuple(dict.fromkeys(columns)),
             counted=bool(counts),
             lang=tokens[0].lang,
-            none_at_all=True,
+            none_at_all=not present,
             named=named[0],
             joined=tuple(sorted(reachable)),
         )

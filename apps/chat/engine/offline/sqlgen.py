@@ -387,9 +387,13 @@ class _Builder:
             elif f.op in ("in", "=", "not in", "!="):
                 node = exp.In(this=column, expressions=literals)
                 conditions.append(node if f.op in ("in", "=") else exp.Not(this=node))
-            elif f.op == "said":  # a value the index does not hold, said as written: any case
-                value = exp.Literal.string(str(f.values[0]).lower())
-                conditions.append(exp.EQ(this=exp.Lower(this=column), expression=value))
+            elif f.op == "said":  # values the index does not hold, said as written: any case
+                said = [exp.Literal.string(str(v).lower()) for v in f.values]
+                lowered = exp.Lower(this=column)
+                if len(said) == 1:
+                    conditions.append(exp.EQ(this=lowered, expression=said[0]))
+                else:  # "directed by Ben Jones or Brandon Vietti"
+                    conditions.append(exp.In(this=lowered, expressions=said))
             elif f.op in ("like", "not like"):  # text patterns: "names that contain 'a'"
                 likes = [exp.Like(this=column.copy(), expression=lit) for lit in literals]
                 node = exp.or_(*likes) if len(likes) > 1 else likes[0]
@@ -403,6 +407,11 @@ class _Builder:
                 if not same:
                     conditions.append(exp.Paren(this=exp.false()))  # replaced below
                 same.append(_compare(self.num(f.table, f.column), f.op, f.value))
+                continue
+            if f.other:  # "different from his or her current address": the row's own column
+                node = {"=": exp.EQ, "!=": exp.NEQ}[f.op]
+                other = self.col(f.table, f.other)
+                conditions.append(node(this=self.col(f.table, f.column), expression=other))
                 continue
             if f.average:  # "above the average": the mean of the whole column
                 own = self._as_number(exp.column(f.column), f.table)

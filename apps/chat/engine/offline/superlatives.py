@@ -58,6 +58,11 @@ _LESS_ES = lx.words("menos")
 # "most common", "más frecuente": how often a value occurs.
 _OFTEN = lx.words("common popular frequent comun frecuente popular repetido repetida habitual")
 _OFTEN_EN_MOST = {"most": "most", "least": "fewest"}
+# "the template type that is most commonly used in documents": how often, said of a verb.
+_OFTEN_ADVERBS = lx.words("commonly frequently")
+_USED = lx.words("used")
+_THAT = lx.words("that which")
+_BE = lx.words("is are was were")
 # Between the column and the rows counted: "of the actors", "among all actors", "entre los…".
 _AND = lx.words("and y e")
 _OF_ROWS = lx.words("of among in for across de del entre en")
@@ -120,6 +125,7 @@ _TRIGGERS = (
     | _MORE_ES
     | _LESS_ES
     | _OFTEN
+    | _OFTEN_ADVERBS
     | _AMOUNT
     | frozenset(_EXTREME)
     | frozenset(_WHEN_EN)
@@ -134,6 +140,11 @@ _TRIGGERS = (
 
 def read_superlatives(model: SemanticModel, tokens: list[lx.Token]) -> list[lx.Token]:
     """The question's tokens with its superlative phrases said as the parser reads them."""
+    if any(t.norm in _CMP_BY_FIRST for t in tokens):
+        tokens = _comparison_before_column(model, tokens) or tokens
+    if any(_graded(t) is not None for t in tokens):
+        for graded in (_graded_order, _graded_before_table, _graded_than):
+            tokens = graded(model, tokens) or tokens
     if not any(t.norm in _TRIGGERS for t in tokens):
         return tokens
     rules = (
@@ -296,38 +307,131 @@ def _rows_after(mentions: list[Mention], tokens: list[lx.Token], i: int) -> Ment
 def _mode_of_column(model: SemanticModel, tokens: list[lx.Token]) -> list[lx.Token] | None:
     """ "the most common first name of the actors" -> "the first name with the most actors";
     "el nombre más común entre los actores" -> "el nombre con más actores". The column must be
-    one of the table named after it; without such a table the words stay (asked back)."""
-    if not any(t.norm in _OFTEN for t in tokens):
+    one of the table named after it (or that table's word must also name a column of the
+    column's table: "the most common position of players" where each season row has a player);
+    without such a table the words stay (asked back). Said after the column ("the position that
+    is most common among players", "the template type that is most commonly used in
+    documents") it reads the same; with no rows said at all ("the most common singer
+    citizenship", "the most common nationality") the rows are the column's own table's."""
+    if not any(t.norm in _OFTEN | _OFTEN_ADVERBS for t in tokens):
         return None
     mentions, _ = scan(model, tokens)
-    for i, token in enumerate(tokens[:-1]):
-        if token.norm not in _OFTEN:
+    for i, token in enumerate(tokens[:-1] if tokens[-1].norm in _OFTEN else tokens):
+        if token.norm not in _OFTEN | _OFTEN_ADVERBS:
             continue
         before = tokens[i - 1].norm if i else ""
-        if before in _OFTEN_EN_MOST:  # English: "most common <column> of <table>"
-            columns = _columns_from(mentions, tokens, i + 1)
+        own = None  # the table said before the column ("the most common singer citizenship")
+        columns = []
+        if before in _OFTEN_EN_MOST and token.norm in _OFTEN and i + 1 < len(tokens):
+            start = i + 1
+            table = _mention_at(mentions, start)
+            if _names_table(table) and not _names_column(table):
+                own, start = table, table.end
+            columns = _columns_from(mentions, tokens, start)
+            if own is not None and not all(_owns(c, own) for c in columns):
+                continue
+        if columns:  # English: "most common <column> of <table>"
+            after, opening = columns[-1].end, i - 1
+            rows = _rows_after(mentions, tokens, after)
+            words = ["with", "the", _OFTEN_EN_MOST[before]]
+        elif before in _OFTEN_EN_MOST and tokens[0].lang == "en":
+            # "<column> that is most common among <table>", "… most commonly used in <table>"
+            columns = _columns_said_before(mentions, tokens, i - 1)
             if not columns:
                 continue
-            rows = _rows_after(mentions, tokens, columns[-1].end)
-            opening, words = i - 1, ["with", "the", _OFTEN_EN_MOST[before]]
-        elif before in _MORE_ES | _LESS_ES and i >= 2:  # Spanish: "<column> más común de <tabla>"
+            after = i + 1
+            if after < len(tokens) and tokens[after].norm in _USED:
+                after += 1
+            elif token.norm in _OFTEN_ADVERBS:
+                continue  # "most frequently <verb>": what the verb says is not read here
+            opening = columns[-1].end
+            rows = _rows_after(mentions, tokens, after)
+            words = ["with", "the", _OFTEN_EN_MOST[before]]
+            columns_end = columns[-1].end
+            tail = [*tokens[:columns_end], *(_word(token, w) for w in words)]
+            if rows is None and not all(_names_column(c) for c in columns):
+                continue  # "the template that is most common": the rows of what?
+            rows_tokens = _rows_words(model, tokens, columns, own, rows)
+            if rows_tokens is None:
+                continue
+            rest = tokens[rows.end :] if rows is not None else tokens[after:]
+            return [*tail, *rows_tokens, *rest]
+        elif before in _MORE_ES | _LESS_ES and i >= 2 and token.norm in _OFTEN:
+            # Spanish: "<column> más común de <tabla>"
             columns = _columns_to(mentions, tokens, i - 1)
             if not columns:
                 continue
             rows = _rows_after(mentions, tokens, i + 1)
-            opening, words = columns[0].start, ["con", "mas" if before in _MORE_ES else "menos"]
+            after, opening = i + 1, columns[0].start
+            words = ["con", "mas" if before in _MORE_ES else "menos"]
         else:
             continue
-        if rows is None or not all(_owns(column, rows) for column in columns):
+        rows_tokens = _rows_words(model, tokens, columns, own, rows)
+        if rows_tokens is None:
             continue
+        rest = tokens[rows.end :] if rows is not None else tokens[after:]
         return [
             *tokens[:opening],
             *tokens[columns[0].start : columns[-1].end],
             *(_word(token, w) for w in words),
-            *tokens[rows.start : rows.end],
-            *tokens[rows.end :],
+            *rows_tokens,
+            *rest,
         ]
     return None
+
+
+def _columns_said_before(mentions: list[Mention], tokens: list[lx.Token], i: int) -> list:
+    """The columns (or the one table) said before "that is"/"which are" ending before token `i`
+    ("the position that is most …", "the template type that is most …"); empty if none."""
+    end = i
+    while end > 0 and tokens[end - 1].norm in _BE:
+        end -= 1
+    if end == i or end == 0 or tokens[end - 1].norm not in _THAT:
+        return []
+    end -= 1
+    columns = _columns_to(mentions, tokens, end)
+    if columns:
+        return columns
+    table = _mention_ending(mentions, end)
+    return [table] if _names_table(table) else []
+
+
+def _rows_words(model, tokens, columns, own, rows) -> list[lx.Token] | None:  # noqa: ANN001
+    """The words of the rows counted per value: the table said after the column when it owns
+    the column (or its word names a column of the column's table too: each row's player); the
+    table said before it; else, with no table said, the column's own one table, by its label.
+    None when the rows cannot be told."""
+    if rows is not None:
+        if not all(
+            _owns(c, rows) or _names_column_of(rows, c) or _names_table(c) for c in columns
+        ):  # a table's rows said before: "the template type … with the most documents"
+            return None
+        return tokens[rows.start : rows.end]
+    if own is not None:
+        return tokens[own.start : own.end]
+    if not all(_names_column(c) for c in columns):
+        return None
+    tables = {e.ref[0] for c in columns for e in c.of("column")}
+    if len(tables) != 1:
+        return None
+    (table,) = tables
+    label = model.tables[table].label
+    like = tokens[columns[0].start]
+    words = [_word(like, t.norm) for t in lx.tokenize(label, like.lang) if t.kind == "word"]
+    said, _ = scan(model, words)
+    if len(said) != 1 or not _names_table(said[0]) or said[0].of("table")[0].ref[0] != table:
+        return None
+    if said[0].start != 0 or said[0].end != len(words):
+        return None
+    return words
+
+
+def _names_column_of(rows: Mention, column: Mention) -> bool:
+    """The rows' word also names a column of the column's table ("players" where each season
+    row names its player): the rows counted are that table's."""
+    tables = {e.ref[0] for e in column.of("column")}
+    best = max((e.quality for e in rows.of("table")), default=0)
+    return any(e.ref[0] in tables and e.quality >= best for e in rows.of("column"))
 
 
 def _columns_from(mentions: list[Mention], tokens: list[lx.Token], i: int) -> list[Mention]:
@@ -762,3 +866,273 @@ def _how_long_is_column(model: SemanticModel, tokens: list[lx.Token]) -> list[lx
 # says whose the column is (a word a catalog may give to a population column).
 _BEFORE_COLUMN = lx.words("the a an its their average mean typical")
 _WHOSE = lx.words("people persons")
+
+
+# --- graded adjectives of an attribute (branch `h-adjs`) ------------------------------------------
+
+# The endings of English comparatives and superlatives ("older", "youngest").
+_GRADED = ("er", "est")
+# Which end of its attribute's scale an adjective is at (WordNet gives the attribute, not the
+# direction): True for the high end ("older" is more age, "younger" less).
+_POLE = {
+    **dict.fromkeys(lx.words("old heavy long large big tall wide deep fast"), True),
+    **dict.fromkeys(lx.words("young light short small little narrow shallow slow"), False),
+}
+# Graded words the engine already reads another way: order words ("largest", "higher"), size
+# words before a column (`_SIZE_EN`), and the fixed comparatives of `lexicon.DIMENSION_ADJECTIVES`
+# ("heavier than" -> "weight above"), which stay where they are.
+_READ_ELSEWHERE = (
+    lx.MOST_WORDS
+    | lx.LEAST_WORDS
+    | frozenset(_SIZE_EN)
+    | frozenset(_SIZE_THAN_EN)
+    | frozenset(_WHEN_EN)
+    | frozenset(phrase[0] for phrase in lx.REWRITES)
+    | frozenset(phrase.split()[0] for phrase in lx.CMP_PHRASES)
+)
+_FROM = lx.words("from")
+_PER_GROUP = lx.EACH_WORDS | lx.words("per")
+_AVERAGE = lx.words("average mean")
+_TO = lx.words("to")
+_THE = lx.words("the")
+
+
+def _graded(token: lx.Token, ending: str | None = None) -> tuple[bool, tuple[str, ...]] | None:
+    """(high end?, the attribute's nouns) of an English comparative or superlative that
+    measures an attribute WordNet names ("older" -> (True, ("age",))); None for any other word,
+    and for the graded words read elsewhere."""
+    word = token.norm
+    if token.lang != "en" or token.kind != "word" or word in _READ_ELSEWHERE:
+        return None
+    if not word.endswith(ending or _GRADED):
+        return None
+    found = tx.adjective_attributes(word)
+    if found is None or found[0] not in _POLE:
+        return None
+    return _POLE[found[0]], found[1]
+
+
+def _attribute_columns(
+    model: SemanticModel, tables: set[str], nouns: tuple[str, ...]
+) -> list[tuple[str, str]]:
+    """The numeric columns of `tables` whose name says one of the attribute's nouns ("Age" for
+    age, "weight_kg" for weight)."""
+    said = {tx.stem(n, "en") for n in nouns if " " not in n}
+    found = []
+    for table in sorted(tables):
+        info = model.tables.get(table)
+        for column in info.columns if info is not None else ():
+            sem = model.column(table, column)
+            if sem is None or sem.kind != "number":
+                continue
+            if said & {tx.stem(w, "en") for w in tx.identifier_words(column)}:
+                found.append((table, column))
+    return found
+
+
+def _graded_after_copula(
+    model: SemanticModel, tokens: list[lx.Token], mentions: list[Mention], i: int
+) -> list[lx.Token] | None:
+    """ "Which singer is the oldest?" -> "Which singer has the highest age?": the superlative
+    ends the question, after "<table> is the"."""
+    rest = [t for t in tokens[i + 1 :] if t.kind != "symbol"]
+    if rest or i < 3 or tokens[i - 1].norm not in _THE or tokens[i - 2].norm not in _COPULA:
+        return None
+    rows = _mention_ending(mentions, i - 2)
+    if not _names_table(rows):
+        return None
+    ranking = _ranking(model, rows.of("table")[0].ref[0], *_graded(tokens[i], "est"))
+    if ranking is None:
+        return None
+    column, high = ranking
+    order = "highest" if high else "lowest"
+    said = [_word(tokens[i], w) for w in ("has", "the", order)]
+    return [*tokens[: i - 2], *said, *_column_words(tokens[i], column), *tokens[i + 1 :]]
+
+
+def _ranking(
+    model: SemanticModel, table: str, high: bool, nouns: tuple[str, ...]
+) -> tuple[str, bool] | None:
+    """(the column, highest first?) a superlative of an attribute orders `table`'s rows by: the
+    one numeric column the attribute names, or for age the one birth date (backwards)."""
+    columns = [c for _t, c in _attribute_columns(model, {table}, nouns)]
+    if not columns and _AGE in nouns:
+        # "the youngest member" of a table that keeps birth dates: the latest one
+        columns, high = _birth_dates(model, table), not high
+    return (columns[0], high) if len(columns) == 1 else None
+
+
+_AGE = "age"
+# The words of a date column that holds when a row's person (or thing) was born.
+_BIRTH = frozenset({"birth", "born", "dob", "birthday", "birthdate"})
+
+
+def _birth_dates(model: SemanticModel, table: str) -> list[str]:
+    """The date columns of `table` named as birth dates ("birth_date", "date_of_birth")."""
+    info = model.tables.get(table)
+    return [
+        c for c in (info.dates if info is not None else ()) if _BIRTH & set(tx.identifier_words(c))
+    ]
+
+
+def _column_words(like: lx.Token, column: str) -> list[lx.Token]:
+    return [_word(like, w) for w in tx.identifier_words(column)]
+
+
+def _graded_before_table(model: SemanticModel, tokens: list[lx.Token]) -> list[lx.Token] | None:
+    """ "the youngest singer" -> "the lowest age singer": a superlative of an attribute right
+    before a table orders its rows by the one numeric column of that table the attribute
+    names. No such column, or two, and the word is left (asked back)."""
+    at = [i for i, t in enumerate(tokens) if _graded(t, "est") is not None]
+    if not at:
+        return None
+    if any(t.norm in _PER_GROUP for t in tokens):
+        return None  # "the youngest singer in each country": an extreme per group, not read
+    mentions, _ = scan(model, tokens)
+    for i in at:
+        said = _graded_after_copula(model, tokens, mentions, i)
+        if said is not None:
+            return said
+        rows = _mention_at(mentions, i + 1)
+        if not _names_table(rows):
+            continue
+        table = rows.of("table")[0].ref[0]
+        ranking = _ranking(model, table, *_graded(tokens[i], "est"))
+        if ranking is None:
+            continue
+        column, high = ranking
+        order = _word(tokens[i], "highest" if high else "lowest")
+        ranked = [order, *_column_words(tokens[i], column)]
+        shown = any(
+            m.end <= i and _names_column(m) and any(e.ref[0] == table for e in m.of("column"))
+            for m in mentions
+        )
+        if shown:  # "the name of the youngest singer": what to show of the row is said
+            return [*tokens[:i], *ranked, *tokens[i + 1 :]]
+        # "who is the youngest singer": the row itself, named by its label
+        said = [_word(tokens[i], "with"), _word(tokens[i], "the"), *ranked]
+        return [*tokens[:i], *tokens[rows.start : rows.end], *said, *tokens[rows.end :]]
+    return None
+
+
+def _graded_than(model: SemanticModel, tokens: list[lx.Token]) -> list[lx.Token] | None:
+    """ "singers who are older than 30", "older than average" -> "age above 30/average": a
+    comparative of an attribute before "than" compares the one numeric column the attribute
+    names, of the nearest table said before it (or of the whole schema when none is said)."""
+    at = [
+        i
+        for i in range(1, len(tokens) - 1)
+        if tokens[i + 1].norm in _THAN_EN and _graded(tokens[i], "er") is not None
+    ]
+    if not at:
+        return None
+    mentions, _ = scan(model, tokens)
+    for i in at:
+        if not _plain_than(tokens, i + 2):
+            continue
+        high, nouns = _graded(tokens[i], "er")
+        before = [m for m in mentions if m.end <= i and _names_table(m)]
+        if before and _two_sets(tokens, mentions, before[-1]):
+            continue
+        tables = {before[-1].of("table")[0].ref[0]} if before else set(model.tables)
+        columns = _attribute_columns(model, tables, nouns)
+        if len(columns) != 1:
+            continue
+        way = _word(tokens[i], "above" if high else "below")
+        said = _column_words(tokens[i], columns[0][1])
+        return [*tokens[:i], *said, way, *tokens[i + 2 :]]
+    return None
+
+
+_AND_OR = lx.words("and or")
+# The comparison phrases by their first word, the longest first ("no more than" before "no").
+_CMP_BY_FIRST: dict[str, tuple[tuple[str, ...], ...]] = {}
+for _phrase in sorted(lx.CMP_PHRASES, key=len, reverse=True):
+    _words = tuple(_phrase.split())
+    _CMP_BY_FIRST[_words[0]] = (*_CMP_BY_FIRST.get(_words[0], ()), _words)
+
+
+def _two_sets(tokens: list[lx.Token], mentions: list[Mention], rows: Mention) -> bool:
+    """The table `rows` names is said again across "and"/"or" ("drivers from Hartford and
+    drivers older than 40", "a singer above age 40 and a singer below 30"): two sets of rows,
+    which the AND of both conditions on one row does not answer."""
+    table = rows.of("table")[0].ref[0]
+    for other in mentions:
+        if other is rows or not _names_table(other) or other.of("table")[0].ref[0] != table:
+            continue
+        low, high = sorted((other.end, rows.end))
+        if any(t.norm in _AND_OR for t in tokens[low:high]):
+            return True
+    return False
+
+
+def _plain_than(tokens: list[lx.Token], i: int) -> bool:
+    """What follows "than" from token `i` is a number or the whole column's average ("than 30",
+    "than (the) average (age)"), not an average over other rows ("than the average age of
+    French singers": the parser would keep the French singers, not average them)."""
+    rest = [t for t in tokens[i:] if t.kind != "symbol"]
+    if rest and rest[0].kind == "number":
+        return True
+    while rest and rest[0].norm in _THE:
+        rest = rest[1:]
+    if not rest or rest[0].norm not in _AVERAGE:
+        return False
+    return not any(t.norm in _OF_ROWS or t.norm in _WHO for t in rest[1:])
+
+
+def _graded_order(model: SemanticModel, tokens: list[lx.Token]) -> list[lx.Token] | None:
+    """ "ordered by age from the oldest to the youngest" -> "ordered by age descending": two
+    superlatives of one attribute at its two ends, after "from" and "to", say the direction of
+    the order (the column is said by "by")."""
+    for i in range(len(tokens) - 3):
+        if tokens[i].norm not in _FROM:
+            continue
+        k = i + 1 + (tokens[i + 1].norm in _THE)
+        first = _graded(tokens[k], "est") if k < len(tokens) else None
+        if first is None or k + 2 >= len(tokens) or tokens[k + 1].norm not in _TO:
+            continue
+        j = k + 2 + (tokens[k + 2].norm in _THE)
+        last = _graded(tokens[j], "est") if j < len(tokens) else None
+        if last is None or last[1] != first[1] or last[0] == first[0]:
+            continue
+        if not any(t.norm in lx.ORDER_WORDS or t.norm in ("order", "by") for t in tokens[:i]):
+            continue
+        way = _word(tokens[i], "descending" if first[0] else "ascending")
+        return [*tokens[:i], way, *tokens[j + 1 :]]
+    return None
+
+
+def _comparison_before_column(
+    model: SemanticModel, tokens: list[lx.Token]
+) -> list[lx.Token] | None:
+    """ "singers above age 20", "employees under age 30" -> "singers age above 20": a comparison
+    said before a numeric column and its number compares that column (the parser reads the
+    column before the comparison)."""
+    mentions = None
+    for i in range(len(tokens) - 2):
+        phrase = next(
+            (
+                p
+                for p in _CMP_BY_FIRST.get(tokens[i].norm, ())
+                if tuple(t.norm for t in tokens[i : i + len(p)]) == p
+            ),
+            None,
+        )
+        if phrase is None:
+            continue
+        end = i + len(phrase)
+        if mentions is None:
+            mentions, _ = scan(model, tokens)
+        column = _mention_at(mentions, end)
+        if column is None or not _names_measure(model, column) or column.end >= len(tokens):
+            continue
+        if tokens[column.end].kind != "number":
+            continue
+        # "employees under age 30" -> "employees with age under 30": the rows that have it
+        rows = _mention_ending(mentions, i)
+        if any(_names_table(m) and _two_sets(tokens, mentions, m) for m in mentions):
+            return None
+        said = [_word(tokens[i], "with")] if _names_table(rows) else []
+        moved = [*said, *tokens[end : column.end], *tokens[i:end]]
+        return [*tokens[:i], *moved, *tokens[column.end :]]
+    return None

@@ -171,3 +171,98 @@ def _other_rows(tokens: list[lx.Token], k: int) -> tuple[bool, list[int]] | None
         clause = [j for j in range(k, len(tokens)) if tokens[j].kind != "symbol"]
         return (False, clause) if clause else None
     return None
+
+
+# --- another column of the same row -------------------------------------------------------------
+
+# "whose permanent address is different from his or her current address", "con una dirección
+# actual distinta de la permanente": the row's own two columns compared, never other rows.
+_DIFFERENT = lx.words("different differs differ distinto distinta distintos distintas diferente")
+_DIFFERENT_ES = lx.words("diferentes")
+_FROM = lx.words("from than to de del a al")
+_SAME = {("the", "same", "as"): "="}
+_BE = lx.words("is are was were es son era eran sea sean")
+# Words between "from" and the other column: "his or her", "its", "their", "the", "la", "su".
+_OWN_LEAD = lx.words("his or her its their the su sus el la los las lo de del")
+_ONE_WORDS = lx.words("one ones")
+_MAX_OWN_WORDS = 4
+
+
+@dataclass(frozen=True)
+class SameRow:
+    """ "<column> is different from <other column>" of one row, taken out of the question."""
+
+    op: str  # "!=" or "="
+    left: tuple[lx.Token, ...]
+    right: tuple[lx.Token, ...]
+    text: str  # as written, to name it when asking back
+
+    def apply(self, plan: QueryPlan, model: SemanticModel) -> QueryPlan:
+        """The plan with its rows kept by the comparison of their two columns; asked back unless
+        both words name a column of the plan's own table (the rows listed or counted)."""
+        left, right = self._columns(model, self.left), self._columns(model, self.right)
+        tables = {t for t, _ in left} & {t for t, _ in right}
+        if plan.table not in tables:
+            raise Unclear(Clarify.UNUSED_WORD, self.text)
+        one = [c for t, c in left if t == plan.table]
+        other = [c for t, c in right if t == plan.table and c not in one]
+        if len(one) != 1 or len(other) != 1:
+            raise Unclear(Clarify.UNUSED_WORD, self.text)
+        kept = NumericFilter(plan.table, one[0], self.op, 0.0, other=other[0])
+        return plan.with_changes(numeric_filters=(*plan.numeric_filters, kept))
+
+    def _columns(self, model: SemanticModel, words: tuple[lx.Token, ...]) -> set:
+        mentions, unmapped = scan(model, list(words))
+        if unmapped or len(mentions) != 1 or mentions[0].kind != "schema":
+            raise Unclear(Clarify.UNUSED_WORD, self.text)
+        return {e.ref[:2] for e in mentions[0].of("column")}
+
+
+def take_same_row(tokens: list[lx.Token]) -> tuple[list[lx.Token], SameRow | None]:
+    """The question without "<column> (is) different from (its) <column>" and that comparison;
+    the tokens as they were otherwise. "one" after the second column's words is the first's
+    noun ("different from his or her current one"). Nothing is taken when a number or a quoted
+    value follows (a value, not a column: "a rating different from 'PG'")."""
+    norms = [t.norm for t in tokens]
+    for i, word in enumerate(norms):
+        op, after = None, i + 1
+        different = word in _DIFFERENT or word in _DIFFERENT_ES
+        if different and after < len(norms) and norms[after] in _FROM:
+            op, after = "!=", after + 1
+        for phrase, same in _SAME.items():
+            if tuple(norms[i : i + len(phrase)]) == phrase:
+                op, after = same, i + len(phrase)
+        if op is None:
+            continue
+        end = i - 1
+        if op == "=" and end >= 0 and norms[end] == "not":
+            op, end = "!=", end - 1  # "is not the same as"
+        if end >= 0 and norms[end] in _BE:
+            end -= 1
+        start = end + 1
+        while start > 0 and end - start < _MAX_OWN_WORDS - 1 and _own_word(tokens[start - 1]):
+            start -= 1
+        left = tokens[start : end + 1]
+        k = after
+        while k < len(norms) and norms[k] in _OWN_LEAD:
+            k += 1
+        stop = k
+        while (
+            stop < len(norms)
+            and stop - k < _MAX_OWN_WORDS
+            and (_own_word(tokens[stop]) or norms[stop] in _ONE_WORDS)
+        ):
+            stop += 1
+        right = list(tokens[k:stop])
+        if not left or not right or not all(_own_word(t) for t in left):
+            return tokens, None
+        if right[-1].norm in _ONE_WORDS:
+            right = [*right[:-1], left[-1]]  # "his or her current one": the same noun
+        text = " ".join(t.text for t in tokens[start:stop])
+        return [*tokens[:start], *tokens[stop:]], SameRow(op, tuple(left), tuple(right), text)
+    return tokens, None
+
+
+def _own_word(token: lx.Token) -> bool:
+    """A word of a column's name: a word token that is no grammar word."""
+    return token.kind == "word" and token.norm not in lx.STOPWORDS and token.norm not in _BE

@@ -130,10 +130,15 @@ def year_verbs(
     at = mentions_by_token(mentions)
     unknown = set(unmapped)
     found: dict[int, YearVerb] = {}
+    taken: set[int] = set()
     for i, tok in enumerate(tokens):
         if i in at or tok.text not in unknown or not verb_shaped(tok, i, tokens):
             continue
-        if not _inflected(tok.norm, tok.lang) or not _time_after(tokens, at, i):
+        if not _inflected(tok.norm, tok.lang):
+            continue
+        # "became independent after 1950": a word between that names a time column
+        complement = not _time_after(tokens, at, i)
+        if complement and not (_one_word_at(tokens, at, i + 1) and _time_after(tokens, at, i + 1)):
             continue
         subject, negated = entity_before(tokens, at, i)
         if subject is None or negated or _said_after_or(tokens, subject, i):
@@ -143,14 +148,44 @@ def year_verbs(
             model.metrics[e.ref[0]].table for e in subject.of("metric") if e.ref[0] in model.metrics
         }
         columns = _reachable_time_columns(model, tables & set(model.tables))
+        if complement:
+            columns = _named_by(tokens[i + 1], columns)
         if len(columns) != 1:
             continue  # none, or several the verb could mean: asked back
         (table, column) = next(iter(columns))
-        found[i] = YearVerb(tok.text, table, column)
+        said = f"{tok.text} {tokens[i + 1].text}" if complement else tok.text
+        found[i] = YearVerb(said, table, column)
+        if complement:
+            taken.add(i + 1)
     if not found:
         return None
-    kept = [tok for i, tok in enumerate(tokens) if i not in found]
+    kept: list[lx.Token] = []
+    for i, tok in enumerate(tokens):
+        if i in taken:  # "became independent" -> the column's words: the time stage reads
+            words = tx.identifier_words(found[i - 1].column)  # them when two columns fit
+            kept += [replace(tok, text=w, norm=w, key=lx.word_key(w, tok.lang)) for w in words]
+        elif i not in found:
+            kept.append(tok)
     return kept, tuple(found.values())
+
+
+def _one_word_at(tokens: list[lx.Token], at: dict[int, Mention], j: int) -> bool:
+    """A lower-case word at j that no catalog phrase reads beyond itself."""
+    if j >= len(tokens) or tokens[j].kind != "word" or not tokens[j].norm.isalpha():
+        return False
+    m = at.get(j)
+    return (m is None or (m.start, m.end) == (j, j + 1)) and not tokens[j].text[:1].isupper()
+
+
+def _named_by(word: lx.Token, columns: set[tuple[str, str]]) -> set[tuple[str, str]]:
+    """The time columns a word after the verb names by a word of theirs it begins with
+    ("independent", "independence" ~ `IndepYear`'s "indep"; never a year word itself)."""
+    found = set()
+    for ref in columns:
+        words = [w for w in tx.identifier_words(ref[1]) if w.isalpha() and len(w) >= 4]
+        if any(word.norm.startswith(w) for w in words if w not in lx.YEAR_COLUMN_WORDS):
+            found.add(ref)
+    return found
 
 
 def check_year_verbs(plan: QueryPlan, verbs: tuple[YearVerb, ...]) -> None:
@@ -434,4 +469,167 @@ def frequency_verbs(
             replace(tok, text=w, norm=lx.fold(w), key=lx.word_key(lx.fold(w), lang)) for w in words
         ]
         return [*tokens[:i], *said, *tokens[end:]]
+    return None
+
+
+# --- "How many transcripts are *released*?": a participle that only says the rows exist ------
+
+_BE = lx.words("is are was were")
+_THERE = "there"
+
+
+def _schema_says_verb(model: SemanticModel, word: str) -> bool:
+    """Whether a table or column of the schema is named by the verb: a word of its name with
+    the verb's stem or its base form's ("hired" ~ `hiring`, "shipped" ~ `shipped_date`)."""
+    stems = {tx.stem(word, "en")}
+    lemma = tx.verb_lemma(word)
+    if lemma:
+        stems.add(tx.stem(lemma, "en"))
+    for table, info in model.tables.items():
+        for name in (table, *info.columns):
+            if stems & {tx.stem(w, "en") for w in tx.identifier_words(name) if w.isalpha()}:
+                return True
+    return False
+
+
+def _names_column(mention: Mention) -> bool:
+    """A column said by its own name ("different languages" of a `Language` column, "degree
+    names" of the one column the phrase names): distinct values, not distinct rows."""
+    said = {tx.stem(w, "en") for w in tx.identifier_words(mention.text) if w.isalpha()}
+    columns = mention.of("column")
+    if len(columns) == 1 and not mention.has("table"):
+        return True
+    own = [
+        e for e in columns
+        if {tx.stem(w, "en") for w in tx.identifier_words(e.ref[1]) if w.isalpha()} == said
+    ]  # fmt: skip
+    return len(own) == 1
+
+
+def _counted_subject(tokens: list[lx.Token], at: dict[int, Mention], end: int) -> Mention | None:
+    """The table or column counted right before "are" ("how many [different] transcripts"):
+    a count word, then an optional distinct word, then the catalog mention ending at `end`."""
+    subject = next((m for m in at.values() if m.end == end and m.kind == "schema"), None)
+    if subject is None or not subject.entries:
+        return None
+    if any(e.kind not in ("table", "column") for e in subject.entries):
+        return None
+    before = at.get(subject.start - 1)
+    distinct = before is not None and before.kind == "distinct"
+    if distinct:
+        if not _names_column(subject):  # "how many different degrees": rows or names?
+            return None
+        before = at.get(before.start - 1)
+    if before is None or before.kind != "count":
+        return None
+    if any(j in at or tokens[j].norm not in lx.STOPWORDS for j in range(before.start)):
+        return None  # only "how many …" opens the question
+    return subject
+
+
+def existence_verbs(
+    model: SemanticModel, tokens: list[lx.Token], mentions: list[Mention], unmapped: list[str]
+) -> list[lx.Token] | None:
+    """ "How many transcripts are *released*?", "How many different degree names are
+    *offered*?", "How many unique languages are *spoken* (in the world)?": a past participle
+    that ends the question right after "is/are/was/were", said of the rows a count opens with,
+    says no more than that those rows exist ("are there"), as "listed" does. Only when no
+    table or column of the schema is named by the verb (a `release_date`, a `hiring` table
+    would be what it means); negated, followed by an agent or a place, or of a table counted
+    as "different" rows (its rows or its names?), it stays unknown and is asked back."""
+    if not unmapped:
+        return None
+    from .relations import _last_word
+
+    at = mentions_by_token(mentions)
+    unknown = set(unmapped)
+    for i, tok in enumerate(tokens):
+        if i < 3 or i in at or tok.text not in unknown or tok.lang != "en":
+            continue
+        if not verb_shaped(tok, i, tokens) or not _last_word(tokens, i):
+            continue
+        if not (tok.norm.endswith(("ed", "en")) or tx.verb_lemma(tok.norm) is not None):
+            continue
+        if tokens[i - 1].norm not in _BE or i - 1 in at:
+            continue
+        if _counted_subject(tokens, at, i - 1) is None or _schema_says_verb(model, tok.norm):
+            continue
+        there = replace(tok, text=_THERE, norm=_THERE, key=lx.word_key(_THERE, "en"))
+        return [*tokens[:i], there, *tokens[i + 1 :]]
+    return None
+
+
+# --- "journalists who have not *reported* any event": a verb that names the link table -------
+
+_PERFECT = lx.words("have has had")
+_DETERMINERS = lx.words("any a an the")
+
+
+def _references(model: SemanticModel, table: str) -> set[str]:
+    return {fk.ref_table for fk in model.catalog.foreign_keys if fk.table == table}
+
+
+def _link_between(model: SemanticModel, left: str, right: str) -> str | None:
+    """The one table with a foreign key to each of two tables (a `news_report` of journalists
+    and events), or None."""
+    links = [
+        t for t in model.tables
+        if t not in (left, right) and {left, right} <= _references(model, t)
+    ]  # fmt: skip
+    return links[0] if len(links) == 1 else None
+
+
+def _one_table(mention: Mention | None) -> str | None:
+    if mention is None or mention.kind != "schema":
+        return None
+    tables = {e.ref[0] for e in mention.of("table")}
+    best = max((e.quality for e in mention.entries), default=0)
+    if len(tables) != 1 or not any(
+        e.kind == "table" and e.quality == best for e in mention.entries
+    ):
+        return None
+    return next(iter(tables))
+
+
+def link_verbs(
+    model: SemanticModel, tokens: list[lx.Token], mentions: list[Mention], unmapped: list[str]
+) -> list[lx.Token] | None:
+    """ "journalists who have not *reported* any event": a participle after "have/has/had"
+    that the catalog reads as the link table between the entity before it and the one after it
+    (`news_report`, with a key to `journalist` and one to `event`) says that join and no more:
+    it is taken out ("journalists who have not any event"), and the rows with (or without)
+    related rows are read as they are without it. Only when exactly one table links the two
+    and the word names no other table."""
+    at = mentions_by_token(mentions)
+    for i, tok in enumerate(tokens):
+        verb = at.get(i)
+        if verb is None or verb.kind != "schema" or (verb.start, verb.end) != (i, i + 1):
+            continue
+        if tok.lang != "en" or not tok.norm.endswith("ed") or tok.text[:1].isupper():
+            continue
+        j = i - 1
+        while j >= 0 and j not in at and tokens[j].norm in lx.STOPWORDS | {"not", "never"}:
+            j -= 1
+        neg = at.get(j)
+        if neg is not None and neg.kind == "neg":
+            j = neg.start - 1
+        have = at.get(j)
+        if have is None or have.kind != "exist" or lx.fold(have.text) not in _PERFECT:
+            continue
+        k = j - 1
+        while k >= 0 and k not in at and tokens[k].norm in lx.STOPWORDS:
+            k -= 1
+        left = _one_table(at.get(k))
+        n = i + 1
+        while n < len(tokens) and n not in at and tokens[n].norm in _DETERMINERS:
+            n += 1
+        right = _one_table(at.get(n))
+        if left is None or right is None or left == right:
+            continue
+        link = _link_between(model, left, right)
+        if link is None or {e.ref[0] for e in verb.entries} - {left, right, link}:
+            continue
+        if link not in {e.ref[0] for e in verb.of("table")}:
+            continue
+        return [*tokens[:i], *tokens[i + 1 :]]
     return None
