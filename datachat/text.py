@@ -663,3 +663,54 @@ def english_adjective(word: str) -> bool:
     if root is None or not word.isascii() or not word.isalpha():
         return False
     return _sorted_line(root / "index.adj", word.encode()) is not None
+
+
+def noun_known(word: str) -> bool:
+    """Whether WordNet 3.0 holds the folded English word (or its singular) as a noun."""
+    root = _wordnet_dir()
+    if root is None or not word.isascii() or not word.isalpha():
+        return False
+    return any(
+        _sorted_line(root / "index.noun", form.encode()) is not None
+        for form in dict.fromkeys((word, _singular_en(word)))
+    )
+
+
+_SIBILANTS = ("s", "x", "z", "ch", "sh", "o")
+_INFLECTIONS = (
+    ("ies", "y"),
+    ("es", ""),
+    ("s", ""),
+    ("ed", ""),
+    ("ed", "e"),
+    ("ing", ""),
+    ("ing", "e"),
+)
+
+
+def english_bases(word: str) -> frozenset[str]:
+    """The folded word and the forms it may be a regular or listed inflection of ("reported"
+    -> "report", "reporte"; "companies" -> "company"; "taught" -> "teach")."""
+    forms = {word}
+    forms |= {word[: -len(end)] + base for end, base in _INFLECTIONS if word.endswith(end)}
+    if word.endswith("es") and not word[:-2].endswith(_SIBILANTS):
+        forms.discard(word[:-2])  # "shipes" is no plural of "ship" ("boxes", "churches" are)
+    lemma = verb_lemma(word)
+    if lemma:
+        forms.add(lemma)
+    return frozenset(f for f in forms if len(f) > 1)
+
+
+@functools.lru_cache(maxsize=8192)
+def english_word(word: str) -> bool:
+    """Whether the folded word is an English word WordNet 3.0 holds (any part of speech), as
+    written or as a regular or listed inflection ("companies", "conducted", "taught")."""
+    root = _wordnet_dir()
+    if root is None or not word.isascii() or not word.isalpha():
+        return False
+    forms = english_bases(word)
+    for pos in ("noun", "verb", "adj", "adv"):
+        if any(_sorted_line(root / f"index.{pos}", f.encode()) for f in forms):
+            return True
+    found = (root / "noun.exc").is_file() and _sorted_line(root / "noun.exc", word.encode())
+    return bool(found)

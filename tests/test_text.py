@@ -321,3 +321,12 @@ def test_no_other_module_folds_accents_or_stems():
 def test_the_stemmer_is_pinned():
     requirements = (ROOT / "requirements.txt").read_text(encoding="utf-8")
     assert "snowballstemmer==3.1.1" in requirements.splitlines()
+
+
+def test_nouns_of_people_and_english_words_by_wordnet():
+    assert tx.person_noun("students") and tx.person_noun("singer")
+    assert not tx.person_noun("school") and not tx.person_noun("series")
+    assert tx.english_word("populace") and tx.english_word("conducted")
+    assert tx.english_word("boxes") and not tx.english_word("shipes")
+    assert not tx.english_word("comapny") and not tx.english_word("highschooler")
+    assert "report" in tx.english_bases("reported")

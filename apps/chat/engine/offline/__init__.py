@@ -2087,8 +2087,8 @@ def _rows_named_elsewhere(model: SemanticModel, mentions: list) -> list:
     out = list(mentions)
     for i, m in enumerate(mentions):
         tables = {e.ref[0] for e in m.of("table")} if m.kind == "schema" else set()
-        if len(tables) != 1 or any(o.kind == "schema" for o in mentions[:i]):
-            continue  # only the noun the question opens with: what it lists
+        if len(tables) != 1:
+            continue
         (table,) = tables
         owners = {
             e.ref[0]
@@ -2111,6 +2111,10 @@ def _rows_named_elsewhere(model: SemanticModel, mentions: list) -> list:
 
         if all(near(o, owner) and not near(o, table) for o in others):
             kept = tuple(e for e in m.entries if e.kind == "column" and e.ref[0] == owner)
+            if any(o.kind == "schema" for o in mentions[:i]):
+                # said after what is asked of it ("the positions of players from college X"):
+                # the rows of that other table, not one more column to show
+                kept = tuple(replace(e, kind="table", ref=(owner,)) for e in kept[:1])
             out[i] = replace(m, entries=kept)
     return out
 

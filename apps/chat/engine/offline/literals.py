@@ -139,8 +139,12 @@ def name_rows(
             tokens[k - 1].norm in _ALSO and bool(runs) and runs[-1][1] == k - 1
         )
         quoted = clean[: tokens[k].start].rstrip()[-1:] in tuple(_QUOTES)
-        if (k in covered and not agent) or (quoted and not agent) or not _name_word(tokens[k]):
+        quoted = quoted and not agent
+        if (k in covered and not agent) or quoted or not _name_word(tokens[k]):
             k += 1
+            continue
+        if not agent and tx.pertainym_nouns(tokens[k].norm):
+            k += 1  # "How many Dutch painters": a nationality no value says is asked back
             continue
         end = k
         while end < len(tokens) and (end not in covered or agent) and _name_word(tokens[end]):

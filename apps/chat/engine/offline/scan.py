@@ -216,7 +216,10 @@ def _schema_at(model: SemanticModel, tokens: list[Token], i: int) -> tuple[int, 
         keys.append(tok.key)
         ends.append(j)
     lang = tokens[i].lang
+    glued, glued_entries = glued_name_at(model, tokens, i)
     for n in range(len(keys), 0, -1):
+        if glued and ends[n - 1] - i < glued:
+            return glued, glued_entries
         entries = model.lookup(" ".join(keys[:n]), lang)
         if n == 1:
             entries = _name_gloss(model, tokens[i]) or entries
@@ -231,10 +234,123 @@ def _schema_at(model: SemanticModel, tokens: list[Token], i: int) -> tuple[int, 
             continue
         if entries:
             return ends[n - 1] - i, entries
+    if glued:
+        return glued, glued_entries
     partial = model.lookup(f"~{keys[0]}", lang) if keys else None
     if partial:
         return 1, partial
     return 0, ()
+
+
+def _glued_names(model: SemanticModel) -> dict[str, tuple[str, tuple[Entry, ...]]]:
+    """The tables and columns whose name is one word that English writes as two or more
+    (`Highschooler`, `Playlist`), none a WordNet noun: folded singular name -> (name, entries)."""
+    cached = _GLUED.get(id(model))
+    if cached is not None and cached[0] is model:
+        return cached[1]
+    out: dict[str, tuple[str, tuple[Entry, ...]]] = {}
+    names = [(t, (t,)) for t in model.tables] + [(c, (t, c)) for t, c in model.columns]
+    for name, ref in names:
+        words = tx.identifier_words(name)
+        if len(words) != 1 or not words[0].isalpha() or len(words[0]) < 7:
+            continue
+        word = tx.singular(words[0], "en")
+        if tx.noun_known(word):
+            continue
+        kind = "table" if len(ref) == 1 else "column"
+        found = model.lookup(lx.word_key(word, "en"), "en") or ()
+        entries = tuple(e for e in found if e.kind == kind and e.ref == ref)
+        if entries:
+            old = out.get(word)
+            out[word] = (name, (old[1] if old else ()) + entries)
+    if len(_GLUED) > 16:
+        _GLUED.clear()
+    _GLUED[id(model)] = (model, out)
+    return out
+
+
+_GLUED: dict[int, tuple[SemanticModel, dict]] = {}
+_AGENT_ENDING = "er"  # "high schooler": one who is at a high school
+
+
+def glued_name_at(
+    model: SemanticModel, tokens: list[Token], i: int
+) -> tuple[int, tuple[Entry, ...]]:
+    """A table or column whose one-word name the question writes apart: (tokens, entries).
+
+    "high schoolers" is `Highschooler` (the words glued give the name); and when the name is
+    an agent noun in "-er" ("highschooler"), the words of the rest followed by a noun of people
+    say it too ("high school students"). Only names WordNet does not know as one word, so an
+    ordinary word ("classroom") is never read out of two ("class room" is said so anyway)."""
+    if tokens[i].lang != "en":
+        return 0, ()
+    glued = _glued_names(model)
+    if not glued:
+        return 0, ()
+    words: list[str] = []
+    for j in range(i, min(i + 3, len(tokens))):
+        tok = tokens[j]
+        if tok.kind != "word" or not tok.norm.isalpha() or tok.norm in lx.FILLER:
+            break
+        words.append(tok.norm)
+    for n in range(len(words), 1, -1):
+        found = glued.get(tx.singular("".join(words[:n]), "en"))
+        if found is not None:
+            return n, found[1]
+    for n in range(len(words) - 1, 1, -1):
+        found = glued.get("".join(words[:n]) + _AGENT_ENDING)
+        if found is not None and tx.person_noun(words[n]):
+            return n + 1, found[1]
+    people = _people_table(model)
+    if (
+        words
+        and people is not None
+        and words[0] not in _PRONOUNS
+        and words[0] not in lx.STOPWORDS
+        and not tx.stopword(words[0])
+        and _marker_at(tokens, i) is None  # "have", "more": grammar, not the rare noun
+        and not (i and tokens[i - 1].norm in _EACH)  # groups of inferred rows: asked back
+        and tx.person_noun(words[0])
+    ):
+        return 1, people
+    return 0, ()
+
+
+# "each student": groups named by an inferred table are asked back (which of their columns
+# labels a group is a guess)
+_EACH = lx.words("each every per")
+# Pronouns WordNet files under person ("liked by someone else" is another row, not the table)
+_PRONOUNS = lx.words("someone somebody anyone anybody everyone everybody nobody")
+
+
+def _people_table(model: SemanticModel) -> tuple[Entry, ...] | None:
+    """The table entries of a database's one table of people when that table's name is an
+    agent noun glued from other words (`Highschooler`): what kind of person its rows are, no
+    dictionary says, so any noun of people the catalog does not know ("students") is said of
+    it. Only when no other table with a name column is named by a noun of people (`singer`,
+    `employee`): two tables of people and the noun could mean either."""
+    glued = [
+        (name, entries)
+        for word, (name, entries) in _glued_names(model).items()
+        if word.endswith(_AGENT_ENDING)
+        and all(e.kind == "table" for e in entries)
+        and (info := model.tables.get(name)) is not None
+        and info.named
+        and info.display  # rows with names, as people's are
+    ]
+    if len(glued) != 1:
+        return None
+    ((own, entries),) = glued
+    others = [
+        t
+        for t, info in model.tables.items()
+        if t != own
+        and info.named
+        and info.display
+        and (words := tx.identifier_words(t))
+        and tx.person_noun(words[-1])
+    ]
+    return None if others else entries
 
 
 _RANKED = frozenset({"most", "least", "cmp"})

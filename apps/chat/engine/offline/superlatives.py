@@ -362,6 +362,8 @@ def _mode_of_column(model: SemanticModel, tokens: list[lx.Token]) -> list[lx.Tok
             if not columns:
                 continue
             rows = _rows_after(mentions, tokens, i + 1)
+            if rows is None:  # "la lengua más popular en Freedonia": the predominant one
+                continue
             after, opening = i + 1, columns[0].start
             words = ["con", "mas" if before in _MORE_ES else "menos"]
         else:

@@ -163,15 +163,25 @@ def _best(model: SemanticModel, token: Token) -> tuple[str, str] | None:
     if word in KNOWN_WORDS or tx.singular(word, token.lang) in KNOWN_WORDS:
         return None
     limit = _max_distance(word)
-    vocab = _vocabulary(model, token.lang if token.lang in model.phrases else "es")
+    lang = token.lang if token.lang in model.phrases else "es"
+    vocab = _vocabulary(model, lang)
+    if token.lang == "en" and tx.english_word(word) and not _inflects(vocab, word):
+        return None  # a word of the language ("populace") is what it says, never a typo
+    one = tx.singular(word, lang)
     best: dict[tuple[str, str], int] = {}
     # Words against words: a stem is shorter than its word ("mayorista" -> "mayor"), so
     # comparing stems would find far more neighbours than the distance limit means to allow.
-    for length in range(len(word) - limit, len(word) + limit + 1):
+    # Singulars against singulars too: the catalog may hold one number only ("comapny" is
+    # "company" where the vocabulary says "companies", "indstries" "industry").
+    for length in range(len(one) - limit, len(word) + limit + 3):  # "ies" plurals
         for form, norm, key in vocab.get(length, ()):
             if form[0] != word[0]:
                 continue  # typos rarely hit the first letter; "iphone" is not "phone"
             d = distance(word, form, limit)
+            single = tx.singular(form, lang)
+            if d > limit and (one != word or single != form):
+                d = distance(one, single, limit)
+                norm = single if one == word else norm
             if d <= limit and d < best.get((norm, key), limit + 1):
                 best[(norm, key)] = d
     if not best:
@@ -181,6 +191,22 @@ def _best(model: SemanticModel, token: Token) -> tuple[str, str] | None:
     if len({key for _norm, key in winners}) != 1:
         return None  # a tie: guessing would pick a meaning the user may not have meant
     return next(iter(winners))
+
+
+def _inflects(vocab: dict[int, list[tuple[str, str, str]]], word: str) -> bool:
+    """Whether an English word is a form of a catalog word: an inflection ("reported" of the
+    table `news_report`'s "report"), or a word of the same root ("director" beside the column
+    `Directed_by`: both start with "direct", the base of "directed")."""
+    bases = tx.english_bases(word)
+    for forms in vocab.values():
+        for form, _n, _k in forms:
+            if form[0] != word[0]:
+                continue
+            if form in bases:
+                return True
+            if any(len(b) >= 5 and word.startswith(b) for b in tx.english_bases(form) - {form}):
+                return True
+    return False
 
 
 def _dropped_letter(model: SemanticModel, token: Token) -> tuple[str, str] | None:
@@ -257,8 +283,8 @@ def correct(
     if not unmapped:
         return tokens, []
     wanted = set(unmapped)
+    tokens, made = _split_slips(model, tokens, wanted)
     fixed: list[Token] = []
-    made: list[tuple[str, str]] = []
     for n, token in enumerate(tokens):
         found = None
         if token.text in wanted:
@@ -267,7 +293,8 @@ def correct(
                 or (_proper_name(model, token) if n else None)
                 or _table_noun(model, tokens, n)
             )
-        if found is None:
+        if found is None or _other_number(token, found):
+            # the same word in the other number ("companies" -> "company"): no typo
             fixed.append(token)
             continue
         norm, key = found
@@ -313,3 +340,55 @@ def _table_noun(model: SemanticModel, tokens: list[Token], n: int) -> tuple[str,
     if len(tables) != 1:
         return None  # no table word that close, or several tables: guessing is not safe
     return min(close, key=lambda k: (close[k], k))
+
+
+def _other_number(token: Token, found: tuple[str, str]) -> bool:
+    """Whether a correction only changes the number of the word written."""
+    lang = token.lang if token.lang in ("en", "es") else "es"
+    return found[1] == token.key and tx.singular(found[0], lang) == tx.singular(token.norm, lang)
+
+
+def _whole_word(model: SemanticModel, word: str, lang: str) -> bool:
+    """A word the question could have meant as written: a grammar word, a catalog word, or
+    (English) a word WordNet holds."""
+    if not word.isalpha():
+        return False
+    if word in lx.STOPWORDS or word in lx.FILLER or tx.stopword(word):
+        return True
+    if model.lookup(lx.word_key(word, lang), lang):
+        return True
+    return lang == "en" and len(word) > 2 and tx.english_word(word)
+
+
+def _split_slips(
+    model: SemanticModel, tokens: list[Token], wanted: set[str]
+) -> tuple[list[Token], list[tuple[str, str]]]:
+    """Two unknown words next to each other whose space slipped one letter ("carsw ith" ->
+    "cars with", "ca rswith"): read as the two words they make when one letter crosses back,
+    if exactly one way of moving it gives two known words. Written names (capitalised) and
+    values are never split."""
+    out = list(tokens)
+    made: list[tuple[str, str]] = []
+    for n in range(len(out) - 1):
+        a, b = out[n], out[n + 1]
+        if a.text not in wanted or b.text not in wanted or a.kind != "word" or b.kind != "word":
+            continue
+        if not (a.norm.isalpha() and b.norm.isalpha()) or a.text[:1].isupper() and n:
+            continue
+        if b.text[:1].isupper() or b.start != a.end + 1:
+            continue
+        lang = a.lang if a.lang in model.phrases else "es"
+        ways = {
+            (x, y)
+            for x, y in ((a.norm[:-1], a.norm[-1] + b.norm), (a.norm + b.norm[0], b.norm[1:]))
+            if x and y and _whole_word(model, x, lang) and _whole_word(model, y, lang)
+        }
+        if len(ways) != 1:
+            continue
+        x, y = ways.pop()
+        out[n] = replace(a, text=x, norm=x, key=lx.word_key(x, lang), end=a.start + len(x))
+        out[n + 1] = replace(
+            b, text=y, norm=y, key=lx.word_key(y, lang), start=a.start + len(x) + 1
+        )
+        made.append((f"{a.text} {b.text}", f"{x} {y}"))
+    return out, made
