@@ -331,6 +331,9 @@ def _read(
         _check_largest_of_rows(plan, mentions, model)
         _check_size_of_one_row(plan, mentions)
         _check_summed_attribute(plan, model)
+        _check_summed_key_number(plan, model, read.mentions)
+        if not said_metric:
+            _check_each_row_counted(plan, model, read.mentions)
         if groups_counted:
             if not plan.having or not plan.dimensions:
                 raise Unclear(Clarify.NUMERIC_FILTER)
@@ -1565,6 +1568,51 @@ def _check_summed_attribute(plan: QueryPlan, model: SemanticModel) -> None:
         held = {(fk.table, fk.column, fk.ref_table) for fk in model.catalog.foreign_keys}
         if path and all((a, a_col, b) in held for a, a_col, b, _b_col in path):
             raise Unclear(Clarify.SUMMED_ATTRIBUTE, column)
+
+
+# Numbers that name or place a row, never an amount: a year, a rank, a code, an identifier.
+_KEY_NUMBER_WORDS = lx.words("year yr anio ano rank ranking position id code zip postcode")
+
+
+def _check_summed_key_number(plan: QueryPlan, model: SemanticModel, mentions: list) -> None:
+    """ "the years and official names of the cities of each competition", "the rank of each
+    farm": a year, rank, code or id is shown, never added up or averaged unless an aggregate word
+    says so ("the average year", "the total rank"). A SUM or AVG of such a column, by a catalog
+    metric or the column's natural aggregate, with no aggregate word said, is asked back."""
+    if not plan.dimensions and (plan.filters or plan.numeric_filters):
+        return  # "the weekly rank of the episode X": the figure of the rows a value picks
+    said = {str(m.value) for m in mentions if m.kind == "agg"}
+    for metric in plan.metrics:
+        column = ms.metric_column(model, metric.key)
+        agg = ms.metric_agg(model, metric.key)
+        if column is None or agg not in ("sum", "avg") or agg in said:
+            continue
+        sem = model.column(*column)
+        words = set(tx.identifier_words(column[1]))
+        if (sem is not None and sem.kind == "id") or words & _KEY_NUMBER_WORDS:
+            raise Unclear(Clarify.SUMMED_ATTRIBUTE, column[1])
+
+
+def _check_each_row_counted(plan: QueryPlan, model: SemanticModel, mentions: list) -> None:
+    """ "the theme of each competition": the rows named after "each" are listed with their
+    columns, never counted per value of those columns (a count no word asked for). A count of
+    the table named right after "each"/"every"/"cada", when the question named no metric, is
+    asked back naming the words."""
+    counted = {
+        ms.metric_table(model, m.key)
+        for m in plan.metrics
+        if ms.metric_agg(model, m.key) in ("count", "countd")
+    }
+    if not counted:
+        return
+    for group, rows in itertools.pairwise(mentions):
+        if group.kind != "group" or rows.kind != "schema" or rows.has("value"):
+            continue
+        if not any(lx.fold(w) in lx.EACH_WORDS for w in group.text.split()):
+            continue
+        tables = rows.of("table")
+        if tables and max(tables, key=lambda e: e.quality).ref[0] in counted:
+            raise Unclear(Clarify.UNUSED_WORD, f"{group.text} {rows.text}")
 
 
 def _check_size_of_one_row(plan: QueryPlan, mentions: list) -> None:

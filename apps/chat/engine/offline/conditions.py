@@ -326,9 +326,10 @@ def read_numeric(
         value, percent = number
         op = str(m.value)
         target = None
-        if k + 2 in slot_at:  # "con más de 500 pedidos": the metric follows the number
-            target = ("having", slot_at[k + 2])
-            said = {t.norm for t in ctx.tokens[ctx.mentions[k + 2].start : ctx.mentions[k + 2].end]}
+        after = _measure_after_number(ctx, k + 2, slot_at)
+        if after is not None:  # "con más de 500 pedidos": the metric follows the number
+            target = ("having", slot_at[after])
+            said = {t.norm for t in ctx.tokens[ctx.mentions[after].start : ctx.mentions[after].end]}
             if said <= lx.ROW_NOUNS and parts.metrics:
                 # "at least 400 sales": a number of rows, whatever "sales" alone would measure
                 n, count = slot_at[k + 2], ms.fact_count_key(ctx.model)
@@ -397,6 +398,26 @@ def read_numeric(
         else:
             apply_numeric(ctx, parts, target, op, value, percent)
     return pending, row_nouns
+
+
+def _measure_after_number(ctx: Context, j: int, slot_at: dict[int, int]) -> int | None:
+    """The metric slot said right after a compared number: "more than 500 orders" (j itself),
+    or after the words "total" / "number of" that only say it is an amount ("more than 5000
+    total number of horses": the horses' total, the column named there, never the measure said
+    before the comparison)."""
+    k = j
+    while (
+        k < len(ctx.mentions)
+        and k not in slot_at
+        and (
+            (ctx.mentions[k].kind == "agg" and ctx.mentions[k].value == "sum")
+            or ctx.mentions[k].kind == "count"
+        )
+        and k + 1 < len(ctx.mentions)
+        and ctx.mentions[k + 1].start == ctx.mentions[k].end
+    ):
+        k += 1
+    return k if k in slot_at else None
 
 
 def _counts_a_table(m: Mention, numeric: list[Entry]) -> bool:

@@ -20,7 +20,16 @@ from . import lexicon as lx
 from . import measures as ms
 from .lexicon import Token
 from .scan import HEAD, Mention
-from .semantic import EXACT, GLOSS, SYNONYM, Entry, SemanticModel, grammar_word, linked_label
+from .semantic import (
+    EXACT,
+    GLOSS,
+    PARTIAL,
+    SYNONYM,
+    Entry,
+    SemanticModel,
+    grammar_word,
+    linked_label,
+)
 
 SOFT_TOTAL = frozenset({"total", "totales", "totals", "overall"})
 
@@ -1643,6 +1652,7 @@ def pick_numeric(ctx: Context, i: int, entries) -> tuple[str, str]:  # noqa: ANN
     """Among numeric column candidates: the qualified table's, a mentioned table's, the fact's."""
     prefer = ctx.column_table.get(i)
     mentioned = _said_tables(ctx, skip=i)
+    before = _words_just_before(ctx, i)
 
     def rank(e: Entry) -> tuple:
         # a column's name said in the other language (GLOSS) is as good as a synonym: the
@@ -1652,6 +1662,8 @@ def pick_numeric(ctx: Context, i: int, entries) -> tuple[str, str]:  # noqa: ANN
         return (
             e.ref[0] != prefer,
             -said_as,
+            # "total number of horses": `Total_Horses`, whose other word is said just before
+            -len(before & set(tx.identifier_words(e.ref[1]))),
             e.ref[0] not in mentioned,
             e.ref[0] != ctx.model.fact,
             -e.quality,
@@ -1662,7 +1674,28 @@ def pick_numeric(ctx: Context, i: int, entries) -> tuple[str, str]:  # noqa: ANN
     if len(ranked) > 1 and rank(ranked[0]) == rank(ranked[1]) and tables[0] != tables[1]:
         # "population" of cities or of countries, and the question says neither: ask
         raise Unclear(Clarify.AMBIGUOUS_COLUMN, ctx.mentions[i].text)
+    if (
+        len(ranked) > 1
+        and rank(ranked[0]) == rank(ranked[1])
+        and ranked[0].quality == ranked[1].quality == PARTIAL
+        and ranked[0].ref != ranked[1].ref
+    ):
+        # "horses" of `Total_Horses` and `Working_Horses`, one word of each name and nothing
+        # else said to choose: either column would be a guess
+        raise Unclear(Clarify.AMBIGUOUS_COLUMN, ctx.mentions[i].text)
     return ranked[0].ref
+
+
+def _words_just_before(ctx: Context, i: int) -> set[str]:
+    """The folded words of the (up to three) tokens right before mention i that no schema
+    mention takes ("total number of" before "horses")."""
+    start = ctx.mentions[i].start
+    taken = {n for m in ctx.mentions if m.kind == "schema" for n in range(m.start, m.end)}
+    return {
+        lx.fold(t.norm)
+        for n, t in enumerate(ctx.tokens[max(0, start - 3) : start], start=max(0, start - 3))
+        if n not in taken
+    }
 
 
 def _said_tables(ctx: Context, skip: int) -> set[str]:

@@ -79,6 +79,16 @@ _EXTREME = {
     **dict.fromkeys(lx.words("minimum min minimo minima"), ("lowest", "menor")),
 }
 _HAVING_THE = lx.words("with has have had con tiene tienen tenga the el la")
+# "the highest price for each film", "el mayor precio de cada película": an order word before
+# a measure said of each row of a group is that group's extreme (MAX/MIN), not one row.
+_EXTREME_OF_EACH = {
+    **dict.fromkeys(lx.words("highest largest greatest biggest"), "maximum"),
+    **dict.fromkeys(lx.words("lowest smallest"), "minimum"),
+    **dict.fromkeys(lx.words("mayor"), "máximo"),
+    **dict.fromkeys(lx.words("menor"), "mínimo"),
+}
+_FOR_EACH = lx.words("for of in across by para de en por")
+_PER = lx.words("per")
 # Time extremes before a date column: True for the latest ("most recent" is read in two words).
 _WHEN_EN = {
     **dict.fromkeys(lx.words("earliest first"), False),
@@ -124,6 +134,7 @@ _TRIGGERS = (
     | _LAST_ES
     | frozenset(_SIZE_THAN_EN)
     | _HOW_SIZE
+    | frozenset(_EXTREME_OF_EACH)
 )
 
 
@@ -144,6 +155,7 @@ def read_superlatives(model: SemanticModel, tokens: list[lx.Token]) -> list[lx.T
         _related_extreme_row,
         _time_extreme,
         _extreme_of_row,
+        _extreme_of_each_group,
         _date_of_extreme_row,
         _size_than_after_column,
         _how_long_is_column,
@@ -521,6 +533,47 @@ def _extreme_of_row(model: SemanticModel, tokens: list[lx.Token]) -> list[lx.Tok
             english, spanish = _EXTREME[tokens[i].norm]
             out[i] = _word(tokens[i], spanish if tokens[i].lang == "es" else english)
             changed = True
+    return out if changed else None
+
+
+def _extreme_of_each_group(model: SemanticModel, tokens: list[lx.Token]) -> list[lx.Token] | None:
+    """ "the title and highest price for each film", "the lowest price per film", "el mayor
+    precio de cada película": an order word right before a measure said "for each" / "per" row
+    of a table (or value of a column: "for each location") asks for each group's extreme, the
+    aggregate word ("maximum price for each film", which the parser groups), never the one row
+    with the extreme. "The film with the highest price for each director" (a row singled out
+    by "with/has the") is left alone."""
+    at = [
+        i
+        for i in range(len(tokens) - 2)
+        if tokens[i].norm in _EXTREME_OF_EACH
+        and not (i >= 2 and tokens[i - 2].norm in _HAVING_THE - _ALL_THE)
+        and not (i >= 1 and tokens[i - 1].norm in _HAVING_THE - _ALL_THE)
+    ]
+    if not at:
+        return None
+    mentions, _ = scan(model, tokens)
+    out = list(tokens)
+    changed = False
+    for i in at:
+        measure = _mention_at(mentions, i + 1)
+        if not _names_measure(model, measure):
+            continue
+        k = measure.end
+        each = (
+            k + 2 < len(tokens)
+            and tokens[k].norm in _FOR_EACH
+            and tokens[k + 1].norm in lx.EACH_WORDS
+        ) or (k + 1 < len(tokens) and tokens[k].norm in _PER)
+        if not each:
+            continue
+        rows = _mention_at(mentions, k + 1 if tokens[k].norm in _PER else k + 2)
+        if rows is None or rows.kind != "schema" or rows.has("value"):
+            continue
+        if not rows.has("table") and not _names_column(rows):
+            continue  # a table's rows or a column's values ("for each location") are grouped
+        out[i] = _word(tokens[i], _EXTREME_OF_EACH[tokens[i].norm])
+        changed = True
     return out if changed else None
 
 
