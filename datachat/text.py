@@ -454,25 +454,34 @@ def pertainym_nouns(adjective: str) -> tuple[str, ...]:
     offsets = fields[6 + pointers :]
     nouns: list[str] = []
     for offset in offsets:
-        line = _sorted_line(root / "data.adj", offset)
-        if line is None:
-            continue
-        data = line.split()
-        at = 4 + 2 * int(data[3], 16)
-        count = int(data[at])
-        for n in range(count):
-            symbol, target, pos = data[at + 1 + 4 * n : at + 4 + 4 * n]
-            if symbol != b"\\" or pos != b"n":
-                continue
-            noun = _sorted_line(root / "data.noun", target)
-            if noun is None:
-                continue
-            parts = noun.split()
-            for raw in parts[4 : 4 + 2 * int(parts[3], 16) : 2]:
-                word = raw.decode("ascii", "replace").split("(")[0].replace("_", " ")
-                if word not in nouns:
-                    nouns.append(word)
+        for word in _pointed_nouns(root, offset, b"\\"):
+            if word not in nouns:
+                nouns.append(word)
     return tuple(nouns)
+
+
+def _pointed_nouns(root: Path, offset: bytes, symbol: bytes) -> list[str]:
+    """The noun lemmas the adjective synset at `offset` of data.adj points to with `symbol`
+    (WordNet 3.0's ``\\`` pertainym, ``=`` attribute), as written there, in order."""
+    line = _sorted_line(root / "data.adj", offset)
+    if line is None:
+        return []
+    data = line.split()
+    at = 4 + 2 * int(data[3], 16)
+    nouns: list[str] = []
+    for n in range(int(data[at])):
+        pointer, target, pos = data[at + 1 + 4 * n : at + 4 + 4 * n]
+        if pointer != symbol or pos != b"n":
+            continue
+        noun = _sorted_line(root / "data.noun", target)
+        if noun is None:
+            continue
+        parts = noun.split()
+        for raw in parts[4 : 4 + 2 * int(parts[3], 16) : 2]:
+            lemma = raw.decode("ascii", "replace").split("(")[0].replace("_", " ")
+            if lemma not in nouns:
+                nouns.append(lemma)
+    return nouns
 
 
 def _adjective_bases(word: str, root: Path) -> tuple[str, ...]:
@@ -509,24 +518,7 @@ def adjective_attributes(word: str) -> tuple[str, tuple[str, ...]] | None:
         fields = entry.split()
         pointers = int(fields[3])
         offsets = fields[6 + pointers :]
-        line = _sorted_line(root / "data.adj", offsets[0]) if offsets else None
-        if line is None:
-            continue
-        data = line.split()
-        at = 4 + 2 * int(data[3], 16)
-        nouns: list[str] = []
-        for n in range(int(data[at])):
-            symbol, target, pos = data[at + 1 + 4 * n : at + 4 + 4 * n]
-            if symbol != b"=" or pos != b"n":
-                continue
-            noun = _sorted_line(root / "data.noun", target)
-            if noun is None:
-                continue
-            parts = noun.split()
-            for raw in parts[4 : 4 + 2 * int(parts[3], 16) : 2]:
-                lemma = raw.decode("ascii", "replace").split("(")[0].replace("_", " ")
-                if lemma not in nouns:
-                    nouns.append(lemma)
+        nouns = _pointed_nouns(root, offsets[0], b"=") if offsets else []
         if nouns:
             return base, tuple(nouns)
     return None

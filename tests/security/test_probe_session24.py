@@ -20,6 +20,8 @@ from apps.chat.pipeline import ask
 from apps.governance.models import AccessPolicy, Membership, Role
 from apps.knowledge import selectors
 from apps.knowledge.models import DataSource
+from tests.support.probe_orgs import answer_shape as _shape
+from tests.support.probe_orgs import answer_text as _said
 from tests.support.probe_orgs import sqlite_org
 
 pytestmark = pytest.mark.django_db
@@ -93,21 +95,6 @@ def _ask(source: DataSource, question: str, who: str = "analyst") -> dict:
         organization=source.organization, user__username=f"{source.organization.slug}-{who}"
     )
     return ask(membership=member, question=question, channel="cli")
-
-
-def _shape(answer: dict) -> tuple:
-    return (
-        answer["type"],
-        (answer.get("error") or {}).get("code"),
-        len(answer.get("suggestions") or []),
-        [tuple(r) for r in answer.get("rows") or []],
-    )
-
-
-def _said(answer: dict) -> str:
-    return " ".join(
-        str(answer.get(k) or "") for k in ("answer", "rows", "intent", "suggestions", "sql")
-    )
 
 
 def _filtered(source: DataSource, *filters: tuple[str, str, object]) -> None:

@@ -18,6 +18,8 @@ from apps.governance.models import AccessPolicy, Membership, Role
 from apps.knowledge import selectors
 from apps.knowledge.engine.pii import name_is_pii, names_people, person_role_column
 from apps.knowledge.models import DataSource
+from tests.support.probe_orgs import answer_shape as _shape
+from tests.support.probe_orgs import answer_text as _said
 from tests.support.probe_orgs import sqlite_org
 
 pytestmark = pytest.mark.django_db
@@ -83,21 +85,6 @@ def _ask(source: DataSource, question: str, who: str = "analyst") -> dict:
 def _policy(source: DataSource, **fields) -> None:
     AccessPolicy.all_tenants.filter(organization=source.organization, role=Role.ANALYST).update(
         **fields
-    )
-
-
-def _shape(answer: dict) -> tuple:
-    return (
-        answer["type"],
-        (answer.get("error") or {}).get("code"),
-        len(answer.get("suggestions") or []),
-        [tuple(r) for r in answer.get("rows") or []],
-    )
-
-
-def _said(answer: dict) -> str:
-    return " ".join(
-        str(answer.get(k) or "") for k in ("answer", "rows", "intent", "suggestions", "sql")
     )
 
 

@@ -13,6 +13,7 @@ from apps.chat.pipeline import ask
 from apps.governance.models import Membership
 from apps.knowledge import selectors
 from apps.knowledge.models import DataSource
+from tests.support.probe_orgs import answer_shape as _shape
 from tests.support.probe_orgs import sqlite_org
 
 pytestmark = pytest.mark.django_db
@@ -47,15 +48,6 @@ def _ask(source: DataSource, question: str) -> dict:
         user__username=f"{source.organization.slug}-analyst",
     )
     return ask(membership=member, question=question, channel="cli")
-
-
-def _shape(answer: dict) -> tuple:
-    return (
-        answer["type"],
-        (answer.get("error") or {}).get("code"),
-        len(answer.get("suggestions") or []),
-        [tuple(r) for r in answer.get("rows") or []],
-    )
 
 
 @pytest.mark.parametrize(

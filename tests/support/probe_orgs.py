@@ -47,3 +47,21 @@ def sqlite_org(
     if admin:
         membership_create(org=org, username=f"{slug}-admin", password="x" * 20, role=Role.ADMIN)
     return source
+
+
+def answer_shape(answer: dict) -> tuple:
+    """What an answer lets its reader tell apart (type, error code, number of suggestions,
+    rows): two answers with one shape say the same, so a probe compares them for an oracle."""
+    return (
+        answer["type"],
+        (answer.get("error") or {}).get("code"),
+        len(answer.get("suggestions") or []),
+        [tuple(r) for r in answer.get("rows") or []],
+    )
+
+
+def answer_text(answer: dict) -> str:
+    """Everything an answer says, as one text to look for a secret in."""
+    return " ".join(
+        str(answer.get(k) or "") for k in ("answer", "rows", "intent", "suggestions", "sql")
+    )
