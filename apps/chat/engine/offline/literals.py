@@ -138,8 +138,7 @@ def name_rows(
         agent = tokens[k - 1].norm in _AGENT or (
             tokens[k - 1].norm in _ALSO and bool(runs) and runs[-1][1] == k - 1
         )
-        quoted = clean[: tokens[k].start].rstrip()[-1:] in tuple(_QUOTES)
-        quoted = quoted and not agent
+        quoted = _inside_quotes(clean, tokens[k].start) and not agent
         if (k in covered and not agent) or quoted or not _name_word(tokens[k]):
             k += 1
             continue
@@ -206,6 +205,19 @@ def _agent_column(
         if display is not None and says_verb(fk.column):
             found.add((fk.ref_table, display))
     return found.pop() if len(found) == 1 else None
+
+
+def _inside_quotes(clean: str, at: int) -> bool:
+    """Whether position `at` of the question is inside a quoted text ("the first line '1
+    Secret Lane'"): an odd number of quotes before it, not counting an apostrophe between two
+    letters ("Kyle's")."""
+    marks = 0
+    for i, ch in enumerate(clean[:at]):
+        if ch not in _QUOTES:
+            continue
+        inner = 0 < i < len(clean) - 1 and clean[i - 1].isalnum() and clean[i + 1].isalnum()
+        marks += not inner
+    return marks % 2 == 1
 
 
 def said_rows(plan: QueryPlan, named: frozenset[tuple[str, str, str]]) -> QueryPlan:
