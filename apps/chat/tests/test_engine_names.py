@@ -76,3 +76,16 @@ def test_two_tables_with_open_naming_columns_give_no_reading_of_a_bare_name(tmp_
     model, _conn = engine_database(tmp_path / "two.db", script, rows)
     assert model.column("tutor", "name").pii
     engine_asks(model, "Who is Mara?")
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "How many pupils are in Tromso?",  # a place, not a pupil called Tromso
+        "How many Dutch pupils are there?",  # a nationality no value says
+        "How many pupils have the note 'late at Mara Street'?",  # inside a quoted text
+    ],
+)
+def test_a_place_a_nationality_or_a_quoted_word_is_no_persons_name(school, question):
+    result = engine_asks(school[0], question)
+    assert not any(f.op == "said" for f in (result.plan.filters if result.plan else ()))

@@ -49,6 +49,8 @@ _OR = lx.words("or o u")
 # value of that column (`name_rows`), as an indexed value would be.
 _AGENT = lx.words("by por")
 _ALSO = _OR | lx.words("and y")
+# Before a place, not a person: "customers in Sevilla", "ventas de clientes de Sevilla".
+_PLACE = lx.words("in at from en de desde")
 
 
 @dataclass(frozen=True)
@@ -142,8 +144,8 @@ def name_rows(
         if (k in covered and not agent) or quoted or not _name_word(tokens[k]):
             k += 1
             continue
-        if not agent and tx.pertainym_nouns(tokens[k].norm):
-            k += 1  # "How many Dutch painters": a nationality no value says is asked back
+        if not agent and (tx.pertainym_nouns(tokens[k].norm) or tokens[k - 1].norm in _PLACE):
+            k += 1  # "How many Dutch painters", "clientes de Sevilla": no person's name
             continue
         end = k
         while end < len(tokens) and (end not in covered or agent) and _name_word(tokens[end]):
