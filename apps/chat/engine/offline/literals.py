@@ -20,6 +20,7 @@ gets the same refusal whether a row has the value or not: no existence oracle.
 
 from __future__ import annotations
 
+from collections import ChainMap
 from dataclasses import dataclass, replace
 
 from datachat import text as tx
@@ -158,7 +159,7 @@ def name_rows(
     default = _open_name_column(model, named) or (
         None if any(_open_display(model, t) for t in named) else _open_name_column(model, None)
     )
-    phrases = {lang: dict(index) for lang, index in model.phrases.items()}
+    added: dict[str, dict[str, tuple[Entry, ...]]] = {}  # language -> names read here
     said = set()
     last: tuple[int, tuple[str, str]] | None = None  # where the last name ended, its column
     for start, end in runs:
@@ -173,11 +174,16 @@ def name_rows(
         text = text[:-2] if text.endswith(("'s", "’s")) else text  # "Kyle's id"
         entry = Entry("value", (column[0], column[1], text), EXACT)
         key = " ".join(t.key for t in tokens[start:end])
-        lang = tokens[start].lang if tokens[start].lang in phrases else "es"
-        phrases[lang][key] = (entry,)
+        lang = tokens[start].lang if tokens[start].lang in model.phrases else "es"
+        added.setdefault(lang, {})[key] = (entry,)
         said.add((column[0], column[1], text))
     if not said:
         return model, frozenset()
+    # the names over the model's own index, for this question only (no copy of the index)
+    phrases = {
+        lang: ChainMap(added[lang], index) if lang in added else index
+        for lang, index in model.phrases.items()
+    }
     return replace(model, phrases=phrases), frozenset(said)
 
 
