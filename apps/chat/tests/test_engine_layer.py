@@ -26,7 +26,7 @@ from dataclasses import replace
 import pytest
 
 from apps.chat.engine.offline import build_semantic_model
-from apps.chat.tests.support import engine_database, engine_reads
+from apps.chat.tests.support import engine_asks, engine_database, engine_reads
 from apps.knowledge.engine import introspection
 from apps.knowledge.engine.catalog import CatalogSnapshot, MetricDef
 
@@ -376,3 +376,24 @@ def test_a_fact_noun_after_its_value_counts_nothing(stations) -> None:  # noqa: 
     question = "What are the names of the managers for stations operated by the Acme company?"
     assert _rows(laid, conn, question) == [("Ana Ruiz",), ("Bo Kim",)]
     assert _rows(laid, conn, question) == _rows(plain, conn, question)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "How many cinemas have a capacity over 100 or an opening year before 2011?",
+        "¿Cuántos cines tienen una capacidad mayor que 100 o un año de apertura anterior a 2011?",
+    ],
+)
+def test_conditions_on_two_columns_said_with_or_are_asked(cinemas, question) -> None:  # noqa: ANN001
+    """Either condition, not both: the plan ANDs its conditions, so the question is asked back
+    (before: the cinemas meeting both were counted, with or without the layer)."""
+    plain, laid, _conn = cinemas
+    engine_asks(laid, question)
+    engine_asks(plain, question)
+
+
+def test_alternatives_of_one_column_still_answer(cinemas) -> None:  # noqa: ANN001
+    _plain, laid, conn = cinemas
+    question = "How many cinemas have an opening year of 2010 or 2015?"
+    assert _rows(laid, conn, question) == [(2,)]
