@@ -31,7 +31,7 @@ from . import lexicon as lx
 from . import measures as ms
 from .parser import Clarify, Unclear, named_after_article
 from .scan import Mention, mentions_by_token
-from .semantic import PARTIAL, SemanticModel, flag_true
+from .semantic import PARTIAL, SemanticModel, flag_true, plain_key
 
 _BEFORE = lx.RELATION_BEFORE
 _AFTER = lx.RELATION_AFTER
@@ -538,16 +538,6 @@ def _says_verb(column: str, stems: set[str], lang: str) -> bool:
     return False
 
 
-def _plain_key(model: SemanticModel, step: Step) -> bool:
-    """A foreign key named only after what it references (`language_id`, `store_id`), not a
-    role of it (`original_language_id`, `manager_staff_id`)."""
-    table, column, ref_table, ref_column = step
-    words = [w for w in tx.identifier_words(column) if w not in ("id", "fk", "key", "code")]
-    named = set(tx.identifier_words(ref_table)) | set(tx.identifier_words(ref_column))
-    named = {tx.stem(w, "en") for w in named if w.isalpha()}
-    return bool(words) and all(tx.stem(w, "en") in named for w in words)
-
-
 def _link_of_verb(
     model: SemanticModel, tok: lx.Token, left: set[str], right: set[str]
 ) -> tuple[Step, bool] | tuple | None:
@@ -569,7 +559,7 @@ def _link_of_verb(
         return said[0], True
     if said:
         return _UNDECIDED
-    plain = [k for k in keys if _plain_key(model, k)]
+    plain = [k for k in keys if plain_key(k[1], k[2], k[3])]
     if len(plain) == 1:
         return plain[0], True
     return _UNDECIDED
