@@ -60,7 +60,7 @@ from .relations import (
     rows_without,
 )
 from .relations import said as said_relations
-from .scan import scan
+from .scan import compound_heads, scan
 from .semantic import SemanticModel, build_semantic_model
 from .shown import drop_constant_dimensions, hide_qualifier_measures
 from .sqlgen import PlanError, compile_sql
@@ -2075,7 +2075,7 @@ def _is_followup(tokens: list[lx.Token], previous: QueryPlan | None) -> bool:
 
 def _fresh_ctx(model: SemanticModel, tokens: list[lx.Token], lang: str) -> Context:
     mentions, _unmapped = scan(model, tokens)
-    return Context(model, tokens, _rows_named_elsewhere(model, _compound_heads(mentions)), lang)
+    return Context(model, tokens, _rows_named_elsewhere(model, compound_heads(mentions)), lang)
 
 
 def _rows_named_elsewhere(model: SemanticModel, mentions: list) -> list:
@@ -2116,30 +2116,6 @@ def _rows_named_elsewhere(model: SemanticModel, mentions: list) -> list:
                 # the rows of that other table, not one more column to show
                 kept = tuple(replace(e, kind="table", ref=(owner,)) for e in kept[:1])
             out[i] = replace(m, entries=kept)
-    return out
-
-
-def _compound_heads(mentions: list) -> list:
-    """ "car manufacturers", "customer orders": a singular table noun right before another
-    table's noun only says which kind of the second it is (English puts the head last). One
-    mention of the head, never two tables (which counted the modifier's rows and took "its id"
-    from it)."""
-    out: list = []
-    for m in mentions:
-        a = out[-1] if out else None
-        if (
-            a is not None
-            and a.kind == m.kind == "schema"
-            and a.end == m.start
-            and not a.plural
-            and a.entries
-            and all(e.kind == "table" for e in a.entries)
-            and m.has("table")
-            and not {e.ref[0] for e in a.entries} & {e.ref[0] for e in m.of("table")}
-        ):
-            out[-1] = replace(m, start=a.start, text=f"{a.text} {m.text}")
-            continue
-        out.append(m)
     return out
 
 
