@@ -267,22 +267,7 @@ def _read(
         request = None  # "the channel that has high definition TV": a name, asked back
     if request is not None:
         # Data questions to offer if the documents do not answer (the pipeline then clarifies).
-        offered = ()
-        if with_suggestions:
-            offered = suggestions(
-                model,
-                lang,
-                metric_keys=_said_metrics(ctx),
-                dimension_words=list(
-                    dict.fromkeys(meant_dimensions(model, unmapped, lang) + _said_dimensions(ctx))
-                ),
-                values=_said_values(ctx),
-                period=None,
-                reason="schema",
-                accepts=lambda text: (
-                    _interpret(text, model, previous=None, with_suggestions=False).route == "SQL"
-                ),
-            )
+        offered = _offered(model, ctx, lang, unmapped, None, "schema") if with_suggestions else ()
         return Interpretation(
             route="RAG",
             intent=Intent(
@@ -2165,20 +2150,7 @@ def _clarify(
     )
     offered: tuple[str, ...] = ()
     if with_suggestions:
-        offered = suggestions(
-            model,
-            lang,
-            metric_keys=_said_metrics(ctx),
-            dimension_words=list(
-                dict.fromkeys(meant_dimensions(model, unmapped, lang) + _said_dimensions(ctx))
-            ),
-            values=_said_values(ctx),
-            period=_said_period(ctx),
-            reason=unclear.reason,
-            accepts=lambda text: (
-                _interpret(text, model, previous=None, with_suggestions=False).route == "SQL"
-            ),
-        )
+        offered = _offered(model, ctx, lang, unmapped, _said_period(ctx), unclear.reason)
     reasoning = (
         f"No se pudo interpretar por completo ({unclear.reason})."
         if lang == "es"
@@ -2271,6 +2243,32 @@ def _says_weekday(tokens: list[lx.Token]) -> bool:
         tuple(words[i : i + len(phrase)]) == phrase
         for phrase in lx.WEEKDAY_PHRASES
         for i in range(len(words) - len(phrase) + 1)
+    )
+
+
+def _offered(
+    model: SemanticModel,
+    ctx: Context,
+    lang: str,
+    unmapped: list[str],
+    period: str | None,
+    reason: str,
+) -> tuple[str, ...]:
+    """The data questions offered back, built of what the question said (its metrics, its
+    dimensions and the words the model could mean, its values), each one the engine reads."""
+    return suggestions(
+        model,
+        lang,
+        metric_keys=_said_metrics(ctx),
+        dimension_words=list(
+            dict.fromkeys(meant_dimensions(model, unmapped, lang) + _said_dimensions(ctx))
+        ),
+        values=_said_values(ctx),
+        period=period,
+        reason=reason,
+        accepts=lambda text: (
+            _interpret(text, model, previous=None, with_suggestions=False).route == "SQL"
+        ),
     )
 
 
