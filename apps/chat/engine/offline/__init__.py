@@ -52,6 +52,7 @@ from .planner import _to_parent, followup_plan, fresh_plan, read_parts, row_with
 from .reading import describe
 from .relations import (
     check_relations,
+    conditions_of_related_rows,
     negate_flag_pairs,
     only_one,
     read_as,
@@ -703,15 +704,9 @@ class _EntityRows:
     each: bool = False  # "both X and Y"
 
     def listing(self, plan: QueryPlan, model: SemanticModel) -> QueryPlan:
-        # values listed ("Laptop Pro and Monitor") group by their column: not here
-        filtered = {(f.table, f.column) for f in plan.filters}
-        grouped = [d for d in plan.dimensions if (d.table, d.column) not in filtered]
-        if grouped or plan.grain or plan.limit or plan.having or plan.comparison:
-            raise Unclear(Clarify.GENERIC)
-        said = plan.filters or plan.numeric_filters or plan.time_range or plan.date_parts
+        said, inner = conditions_of_related_rows(plan)
         if not said and not self.absent:
             raise Unclear(Clarify.GENERIC)
-        inner = plan.with_changes(metrics=(), listing=(), order=None, share=False, dimensions=())
         label = model.tables[self.table].display
         if label is None:
             raise Unclear(Clarify.GENERIC)

@@ -996,6 +996,21 @@ _OR = lx.words("or o u")
 _NEGATION_KINDS = frozenset({"neg"})
 
 
+def conditions_of_related_rows(plan: QueryPlan) -> tuple[bool, QueryPlan]:
+    """A listing of rows kept by their related rows (EXISTS, NOT EXISTS): whether the question
+    said conditions of the related rows (`plan`, read on their table), and the plan that reads
+    them (no measures, listing, order nor grouping). Asked back when the plan groups (values
+    listed, "Laptop Pro and Monitor", group by their filtered column: not that), has a grain, a
+    limit, a HAVING or a comparison."""
+    filtered = {(f.table, f.column) for f in plan.filters}
+    grouped = [d for d in plan.dimensions if (d.table, d.column) not in filtered]
+    if grouped or plan.grain or plan.limit or plan.having or plan.comparison:
+        raise Unclear(Clarify.GENERIC)
+    said = plan.filters or plan.numeric_filters or plan.time_range or plan.date_parts
+    inner = plan.with_changes(metrics=(), listing=(), order=None, share=False, dimensions=())
+    return bool(said), inner
+
+
 @dataclass(frozen=True)
 class RelatedRows:
     """A listing of `table`'s rows that have (or, `absent`, have no) row of `related` meeting
@@ -1020,12 +1035,7 @@ class RelatedRows:
     joined: tuple[str, ...] = ()  # the tables the related rows point at ("hire no employee")
 
     def listing(self, plan: QueryPlan, model: SemanticModel) -> QueryPlan:
-        filtered = {(f.table, f.column) for f in plan.filters}
-        grouped = [d for d in plan.dimensions if (d.table, d.column) not in filtered]
-        if grouped or plan.grain or plan.limit or plan.having or plan.comparison:
-            raise Unclear(Clarify.GENERIC)
-        said = plan.filters or plan.numeric_filters or plan.time_range or plan.date_parts
-        inner = plan.with_changes(metrics=(), listing=(), order=None, share=False, dimensions=())
+        said, inner = conditions_of_related_rows(plan)
         if self.named:  # "countries with no car makers": any row of that table, or those said
             if plan.table not in (self.named, self.related, *self.joined) or plan.distinct:
                 raise Unclear(Clarify.GENERIC)
