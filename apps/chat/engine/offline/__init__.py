@@ -45,7 +45,7 @@ from .coverage import unused_mention
 from .labels import full_names, people_shown_whole, row_pronouns, shared_head_nouns
 from .links import check_link_side
 from .literals import apply_literals, code_word_before_value, name_rows, said_rows, take_literals
-from .parser import Clarify, Context, Unclear, schema_request
+from .parser import Clarify, Context, Unclear, every_column_asked, schema_request
 from .parts import NeedsFact, Parts
 from .patterns import apply_patterns, take_patterns
 from .planner import _to_parent, followup_plan, fresh_plan, read_parts, row_with_extreme
@@ -159,6 +159,7 @@ def _read(
     tokens = read_superlatives(model, tokens)  # "the shortest life expectancy" -> "lowest"
     tokens = _rewrite_phrases(_as_well_as_both(tokens))
     tokens = _numeric_between(_average_first(_distinct_first(tokens)))
+    tokens = _about_each(tokens)
     tokens, shape = _analytic_shape(tokens)
     tokens, than = take_than(tokens)  # "greater than any country in Europe": read apart
     tokens, same_row = take_same_row(tokens)  # "whose address is different from …": apart
@@ -698,6 +699,17 @@ def _agrees(first: lx.Token, second: lx.Token, word: lx.Token) -> bool:
     if any(t.kind != "word" or not t.norm.endswith("s") for t in plural):
         return False
     return not any(t.norm in lx.STOPWORDS or t.norm in lx.FILLER for t in (first, second))
+
+
+_EACH = lx.words("each every cada")
+
+
+def _about_each(tokens: list[lx.Token]) -> list[lx.Token]:
+    """ "Show all information about each body builder", "toda la información de cada
+    culturista": every column of every row, not a count per row: the "each" is dropped."""
+    if not every_column_asked(tokens):
+        return tokens
+    return [t for t in tokens if t.norm not in _EACH]
 
 
 def _numeric_between(tokens: list[lx.Token]) -> list[lx.Token]:
