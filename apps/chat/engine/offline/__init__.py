@@ -60,7 +60,7 @@ from .relations import (
     rows_without,
 )
 from .relations import said as said_relations
-from .scan import scan
+from .scan import Mention, scan
 from .semantic import SemanticModel, build_semantic_model
 from .shown import drop_constant_dimensions, hide_qualifier_measures
 from .sqlgen import PlanError, compile_sql
@@ -237,8 +237,10 @@ def _read(
             if having_rows is None:
                 raise _NotPresent
         if having_rows is not None:  # "clientes que nunca compraron en Online" -> "ventas … Online"
+            unknown_before = _unknown_before_relation(tokens, mentions, unmapped)
             tokens = having_rows.tokens
             mentions, unmapped = scan(model, tokens)
+            unmapped += [w for w in unknown_before if w not in unmapped]
     said = tokens, mentions  # as the question put them, before a rewrite adds words of its own
     verb_count = _verb_before_count(model, tokens, mentions)
     if verb_count is not None:  # "makers that designed more than 3 models" -> "makers with …"
@@ -699,6 +701,19 @@ def _agrees(first: lx.Token, second: lx.Token, word: lx.Token) -> bool:
     if any(t.kind != "word" or not t.norm.endswith("s") for t in plural):
         return False
     return not any(t.norm in lx.STOPWORDS or t.norm in lx.FILLER for t in (first, second))
+
+
+def _unknown_before_relation(
+    tokens: list[lx.Token], mentions: list[Mention], unmapped: list[str]
+) -> list[str]:
+    """ "the names and origins of people who are not body builders": a word nothing reads,
+    said before the relation (its negation, "with", "without"), is an unknown column of the
+    rows listed; the rewrite that names the related rows must not drop it (asked back)."""
+    edge = next((m.start for m in mentions if m.kind in ("neg", "without", "with", "exist")), None)
+    if edge is None or not unmapped:
+        return []
+    unknown = set(unmapped)
+    return [t.text for t in tokens[:edge] if t.text in unknown]
 
 
 _EACH = lx.words("each every cada")

@@ -739,8 +739,8 @@ def _join_word_column(
     """ "the artist who joined latest", "sorted by the year they joined", "the latest join
     year": a word of relating tables ("join") that is a word of a column's own name
     (`year_join`), where the question names that column's table (or a column of it) and no
-    other table (nor a word of the schema: "table"), is that column: a question about the rows, not about how tables
-    join."""
+    other table (nor a word of the schema: "table"), is that column: a question about the
+    rows, not about how tables join."""
     if marker is None or marker[1] != "join" or not entries:
         return False
     if any(e.kind != "column" for e in entries):
