@@ -17,6 +17,8 @@ CREATE TABLE fair (fair_id INTEGER PRIMARY KEY, year INTEGER, theme TEXT, price 
 CREATE TABLE fair_day (fair_id INTEGER REFERENCES fair(fair_id), day TEXT, attendance INTEGER);
 CREATE TABLE painter (painter_id INTEGER PRIMARY KEY, name TEXT, country TEXT,
     year_join INTEGER, age INTEGER);
+CREATE TABLE institute (institute_id TEXT PRIMARY KEY, institute TEXT, location TEXT,
+    type TEXT, enrollment INTEGER);
 CREATE TABLE painting (painting_id INTEGER PRIMARY KEY,
     painter_id INTEGER REFERENCES painter(painter_id), title TEXT);
 """
@@ -36,6 +38,11 @@ _ROWS = {
         (3, "Ka", "Iran", 1995, 50),
     ],
     "painting": [(1, 1, "A"), (2, 2, "B")],
+    "institute": [
+        ("0", "Ave U", "Ave", "Private", 100),
+        ("1", "Dak U", "Mad", "Public", 200),
+        ("2", "Oak U", "Oak", "Private", 300),
+    ],
 }
 
 
@@ -118,3 +125,16 @@ def test_an_unknown_word_before_a_negated_relation_is_asked_back(db):
     assert engine_rows(db, "List the names and birth places of people who are not lifters.") == [
         ("Di", "Lima")
     ]
+
+
+# "the distinct institute types": a column of the listed table said right after the table's
+# name (an `institute` column too) is what is listed, not every column of the rows.
+@pytest.mark.parametrize(
+    ("question", "rows"),
+    [
+        ("Show all the distinct institute types.", [("Private",), ("Public",)]),
+        ("Show all the distinct painter countries.", [("Chad",), ("Iran",), ("Peru",)]),
+    ],
+)
+def test_a_column_said_right_after_its_table_is_listed(db, question, rows):
+    assert sorted(engine_rows(db, question)) == rows
