@@ -138,3 +138,34 @@ def test_an_unknown_word_before_a_negated_relation_is_asked_back(db):
 )
 def test_a_column_said_right_after_its_table_is_listed(db, question, rows):
     assert sorted(engine_rows(db, question)) == rows
+
+
+# "What are the heights of body builders with total score smaller than 315?" (with a layer)
+# was the SUM of the people's heights: a column said in the plural after a listing opener asks
+# for each row's value, so its unsaid natural SUM is asked back. The rule is checked on the
+# plan of the singular question (summed on this schema) and the words of the plural one.
+@pytest.mark.parametrize(
+    ("said", "asked"),
+    [
+        ("What are the heights of lifters with snatch smaller than 145?", True),
+        ("List the heights of lifters with snatch smaller than 145.", True),
+        ("What are the total heights of lifters with snatch smaller than 145?", False),
+        ("What is the height of lifters with snatch smaller than 145?", False),
+    ],
+)
+def test_a_plural_column_listed_is_never_summed_unsaid(db, said, asked):
+    from apps.chat.engine.offline import _check_listed_plural_summed
+    from apps.chat.engine.offline import lexicon as lx
+    from apps.chat.engine.offline.parser import Unclear
+    from apps.chat.engine.offline.scan import scan
+
+    model = db[0]
+    plan = engine_reads(model, "What is the height of lifters with snatch smaller than 145?").plan
+    assert [m.key for m in plan.metrics] == ["agg:sum:person.height"]
+    tokens = lx.tokenize(said, "en")
+    mentions, _unmapped = scan(model, tokens)
+    if asked:
+        with pytest.raises(Unclear):
+            _check_listed_plural_summed(plan, tokens, mentions)
+    else:
+        _check_listed_plural_summed(plan, tokens, mentions)

@@ -335,6 +335,7 @@ def _read(
         _check_size_of_one_row(plan, mentions)
         _check_summed_attribute(plan, model)
         _check_summed_key_number(plan, model, read.mentions)
+        _check_listed_plural_summed(plan, read.tokens, read.mentions)
         if not said_metric:
             _check_each_row_counted(plan, model, read.mentions)
         if groups_counted:
@@ -1650,6 +1651,32 @@ def _check_summed_attribute(plan: QueryPlan, model: SemanticModel) -> None:
         path = model.path(plan.table, table) or ()
         held = {(fk.table, fk.column, fk.ref_table) for fk in model.catalog.foreign_keys}
         if path and all((a, a_col, b) in held for a, a_col, b, _b_col in path):
+            raise Unclear(Clarify.SUMMED_ATTRIBUTE, column)
+
+
+def _check_listed_plural_summed(plan: QueryPlan, tokens: list, mentions: list) -> None:
+    """ "What are the heights of body builders with total score smaller than 315?", "list
+    the weights of …": a column said in the plural after a listing opener asks for each row's
+    value; its natural SUM (no aggregate word said, no group) answers another question.
+    Asked back, naming the column."""
+    if plan.dimensions or plan.listing:
+        return
+    if any(m.kind == "agg" for m in mentions):
+        return  # "what are the total heights": the sum was asked
+    norms = tuple(t.norm for t in tokens[:3])
+    opener = any(norms[: len(o)] == o for o in lx.LIST_OPENERS)
+    if not (opener or any(m.kind == "list" and m.start == 0 for m in mentions)):
+        return
+    for metric in plan.metrics:
+        if not metric.key.startswith("agg:sum:"):
+            continue
+        table, _, column = metric.key.removeprefix("agg:sum:").partition(".")
+        if any(
+            m.kind == "schema"
+            and m.plural
+            and any(e.kind == "column" and e.ref[:2] == (table, column) for e in m.entries)
+            for m in mentions
+        ):
             raise Unclear(Clarify.SUMMED_ATTRIBUTE, column)
 
 
