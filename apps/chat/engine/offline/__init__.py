@@ -46,7 +46,7 @@ from .coverage import unused_mention
 from .labels import full_names, people_shown_whole, row_pronouns, shared_head_nouns
 from .links import check_link_side
 from .literals import apply_literals, code_word_before_value, name_rows, said_rows, take_literals
-from .parser import Clarify, Context, Unclear, schema_request
+from .parser import Clarify, Context, Unclear, every_column_asked, schema_request
 from .parts import NeedsFact, Parts
 from .patterns import apply_patterns, take_patterns
 from .planner import _to_parent, followup_plan, fresh_plan, read_parts, row_with_extreme
@@ -64,7 +64,7 @@ from .relations import (
 from .relations import said as said_relations
 from .rewrite import BOTH_WORDS as _BOTH_WORDS
 from .rewrite import rewrite_words
-from .scan import compound_heads, scan
+from .scan import Mention, compound_heads, scan
 from .semantic import SemanticModel, build_semantic_model
 from .shown import drop_constant_dimensions, hide_qualifier_measures
 from .sqlgen import PlanError, compile_sql
@@ -162,6 +162,7 @@ def _read(
     tokens = shared_head_nouns(model, tokens)  # "first and last name" -> "first name and …"
     tokens = read_superlatives(model, tokens)  # "the shortest life expectancy" -> "lowest"
     tokens = rewrite_words(tokens)  # "cheapest" -> "lowest price", "as well as" -> "both", …
+    tokens = _about_each(tokens)  # "all the information about each X": every column
     tokens, shape = take_analytic_shape(tokens)  # "growth", "running total", "each year"
     tokens, than = take_than(tokens)  # "greater than any country in Europe": read apart
     tokens, same_row = take_same_row(tokens)  # "whose address is different from …": apart
@@ -239,8 +240,10 @@ def _read(
             if having_rows is None:
                 raise _NotPresent
         if having_rows is not None:  # "clientes que nunca compraron en Online" -> "ventas … Online"
+            unknown_before = _unknown_before_relation(tokens, mentions, unmapped)
             tokens = having_rows.tokens
             mentions, unmapped = scan(model, tokens)
+            unmapped += [w for w in unknown_before if w not in unmapped]
     said = tokens, mentions  # as the question put them, before a rewrite adds words of its own
     verb_count = _verb_before_count(model, tokens, mentions)
     if verb_count is not None:  # "makers that designed more than 3 models" -> "makers with …"
@@ -321,6 +324,7 @@ def _read(
         _check_size_of_one_row(plan, mentions)
         _check_summed_attribute(plan, model)
         _check_summed_key_number(plan, model, read.mentions)
+        _check_listed_plural_summed(plan, read.tokens, read.mentions)
         if not said_metric:
             _check_each_row_counted(plan, model, read.mentions)
         if groups_counted:
@@ -569,6 +573,30 @@ def _synonyms_said(read: list[tuple[str, str]], lang: str) -> str:
 def _synonyms_reading(read: list[tuple[str, str]]) -> str:
     """ "automobiles → car": the schema word each synonym was read as, in the interpretation."""
     return ", ".join(f"{written} → {name}" for written, name in read)
+
+
+def _unknown_before_relation(
+    tokens: list[lx.Token], mentions: list[Mention], unmapped: list[str]
+) -> list[str]:
+    """ "the names and origins of people who are not body builders": a word nothing reads,
+    said before the relation (its negation, "with", "without"), is an unknown column of the
+    rows listed; the rewrite that names the related rows must not drop it (asked back)."""
+    edge = next((m.start for m in mentions if m.kind in ("neg", "without", "with", "exist")), None)
+    if edge is None or not unmapped:
+        return []
+    unknown = set(unmapped)
+    return [t.text for t in tokens[:edge] if t.text in unknown]
+
+
+_EACH = lx.words("each every cada")
+
+
+def _about_each(tokens: list[lx.Token]) -> list[lx.Token]:
+    """ "Show all information about each body builder", "toda la información de cada
+    culturista": every column of every row, not a count per row: the "each" is dropped."""
+    if not every_column_asked(tokens):
+        return tokens
+    return [t for t in tokens if t.norm not in _EACH]
 
 
 _PLACE_COLUMNS = ("region", "ciudad", "city", "zona", "zone", "pais", "country")
@@ -1202,6 +1230,32 @@ def _check_summed_attribute(plan: QueryPlan, model: SemanticModel) -> None:
         path = model.path(plan.table, table) or ()
         held = {(fk.table, fk.column, fk.ref_table) for fk in model.catalog.foreign_keys}
         if path and all((a, a_col, b) in held for a, a_col, b, _b_col in path):
+            raise Unclear(Clarify.SUMMED_ATTRIBUTE, column)
+
+
+def _check_listed_plural_summed(plan: QueryPlan, tokens: list, mentions: list) -> None:
+    """ "What are the heights of body builders with total score smaller than 315?", "list
+    the weights of …": a column said in the plural after a listing opener asks for each row's
+    value; its natural SUM (no aggregate word said, no group) answers another question.
+    Asked back, naming the column."""
+    if plan.dimensions or plan.listing:
+        return
+    if any(m.kind == "agg" for m in mentions):
+        return  # "what are the total heights": the sum was asked
+    norms = tuple(t.norm for t in tokens[:3])
+    opener = any(norms[: len(o)] == o for o in lx.LIST_OPENERS)
+    if not (opener or any(m.kind == "list" and m.start == 0 for m in mentions)):
+        return
+    for metric in plan.metrics:
+        if not metric.key.startswith("agg:sum:"):
+            continue
+        table, _, column = metric.key.removeprefix("agg:sum:").partition(".")
+        if any(
+            m.kind == "schema"
+            and m.plural
+            and any(e.kind == "column" and e.ref[:2] == (table, column) for e in m.entries)
+            for m in mentions
+        ):
             raise Unclear(Clarify.SUMMED_ATTRIBUTE, column)
 
 

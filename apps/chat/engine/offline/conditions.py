@@ -431,13 +431,17 @@ def _or_before(ctx: Context, k: int) -> str | None:
     """The "or"/"o" that joins the comparison at k to another condition ("General Motors o
     pesan más de 3500", "or weighing more than 3500"), or None. Filters are ANDed: reading it
     as one more condition answers another question. "3 o más" is one number's range."""
-    for j in (k - 1, k - 2):
+    for j in (k - 1, k - 2, k - 3):
         if j < 1:
             return None
         m = ctx.mentions[j]
         if m.kind == "conj" and lx.fold(m.text) in lx.OR_WORDS:
-            return None if ctx.mentions[j - 1].kind == "number" else m.text
-        if m.kind != "schema":
+            if j == k - 1 and ctx.mentions[j - 1].kind == "number":
+                return None
+            # "snatch higher than 140 or (have) the height greater than 200": a column said
+            # after the "or" is a second condition, whatever stood before it
+            return m.text
+        if m.kind not in ("schema", "exist", "with"):  # "or have a price below 10"
             return None
     return None
 

@@ -1241,7 +1241,11 @@ def _read_listing(ctx: Context, parts: Parts) -> None:
             # "the names of the players": the name of the person each player is
             parts.listing = parts.subject_columns = [ColumnRef(*linked)]
             return
-        if every_column_asked(ctx.tokens):  # "all the information about hiring"
+        after = _own_column_right_after(ctx, table_i, table)
+        if after is not None:  # "the distinct institution types": that column of the rows
+            ctx.used.add(after[0])
+            cols = [after[1]]
+        elif every_column_asked(ctx.tokens):  # "all the information about hiring"
             cols = list(info.columns)
         elif info.named and info.display and names_its_columns(ctx.tokens):
             # "the names (and ids) of the nations that…": those columns, not every column
@@ -1312,6 +1316,24 @@ def _listed_linked(ctx: Context, table_i: int, linked: tuple[str, str]) -> bool:
         said.append(i)
     ctx.used.update(said)
     return bool(said)
+
+
+def _own_column_right_after(ctx: Context, table_i: int, table: str) -> tuple[int, str] | None:
+    """(mention, column) of "the institution types", "the painter countries": a column of
+    the listed table said right after the table's name, the last word said, is what is
+    listed (it listed every column, or the label and the column)."""
+    k = table_i + 1
+    if k != len(ctx.mentions) - 1:
+        return None
+    m, named = ctx.mentions[k], ctx.mentions[table_i]
+    if m.kind != "schema" or m.start != named.end or k in ctx.used or is_value(ctx, k):
+        return None
+    if m.has("table") or m.has("metric") or not m.has("column"):
+        return None
+    own = [e for e in m.of("column") if e.ref[0] == table]
+    if not own or max(e.quality for e in own) < max(e.quality for e in m.entries):
+        return None
+    return k, max(own, key=lambda e: e.quality).ref[1]
 
 
 def _columns_said_before(ctx: Context, table_i: int, table: str) -> list[tuple[int, str]]:

@@ -1,8 +1,9 @@
 """The word rewrites of the rewrite stage that need no model: phrases said in words the
 engine reads another way ("cheapest" -> "lowest price"), "as well as" as "both … and", a
 distinct word moved before its noun, a Spanish average said after its noun, a number range said
-in words ("between 5 and 10", "two or more"). `rewrite_words` applies them in turn, before the
-scan; the rewrites that read the model's names are in `offline/__init__.py` and `relations.py`."""
+in words ("between 5 and 10", "two or more", "2005 or after"). `rewrite_words` applies them in
+turn, before the scan; the rewrites that read the model's names are in `offline/__init__.py`
+and `relations.py`."""
 
 from __future__ import annotations
 
@@ -171,6 +172,11 @@ def _numeric_between(tokens: list[lx.Token]) -> list[lx.Token]:
             out += more
             i += 3
             continue
+        bound = _in_or_after(tokens, i)
+        if bound is not None:  # "in or after 2005" -> "since 2005"
+            out += bound[1]
+            i += bound[0]
+            continue
         out.append(tokens[i])
         i += 1
     return out
@@ -184,6 +190,55 @@ def _number_said(token: lx.Token) -> bool:
     return token.norm in lx.NUMBER_WORDS and token.norm not in lx.STOPWORDS and token.norm != "once"
 
 
+# "2005 or after", "2005 o después": the bound itself included, as "or more" is (the words
+# after "or" were dropped as grammar, leaving "= 2005").
+_OR_AFTER = frozenset(
+    {("or", "after"), ("or", "later"), ("o", "despues"), ("o", "posterior"), ("o", "posteriores")}
+)
+_OR_BEFORE = frozenset(
+    {("or", "before"), ("or", "earlier"), ("o", "antes"), ("o", "anterior"), ("o", "anteriores")}
+)
+# "in or after 2005", "on or before 2010", "en o después de 2005": the same bound said first.
+_IN_OR = {
+    ("in", "or", "after"): "at least",
+    ("on", "or", "after"): "at least",
+    ("in", "or", "before"): "at most",
+    ("on", "or", "before"): "at most",
+    ("en", "o", "despues", "de"): "al menos",
+    ("en", "o", "antes", "de"): "como maximo",
+}
+
+
+def _bound_words(number: lx.Token, *, after: bool) -> str:
+    """The words of a bound that includes `number`: a year is a period ("since 2005", "until
+    2005", read on the year or date column by the time reader), any other number a comparison
+    ("at least 7", "at most 7")."""
+    es = number.lang == "es"
+    if _is_year(number):
+        return ("desde" if es else "since") if after else ("hasta" if es else "until")
+    if after:
+        return "al menos" if es else "at least"
+    return "como maximo" if es else "at most"
+
+
+def _in_or_after(tokens: list[lx.Token], i: int) -> tuple[int, list[lx.Token]] | None:
+    """(tokens used, the bound's words) for "in or after 2005", "on or before 2010", "en o
+    después de 2005": "since 2005", "until 2010" (the number is kept, after them)."""
+    for words, said in _IN_OR.items():
+        n = len(words)
+        if i + n >= len(tokens) or tuple(t.norm for t in tokens[i : i + n]) != words:
+            continue
+        if tokens[i + n].kind != "number":
+            continue
+        said = _bound_words(tokens[i + n], after=said in ("at least", "al menos"))
+        first = tokens[i]
+        return n, [
+            replace(first, text=w, norm=w, key=lx.word_key(w, first.lang), kind="word")
+            for w in said.split()
+        ]
+    return None
+
+
 def _or_more(tokens: list[lx.Token], i: int) -> list[lx.Token] | None:
     """ "3 or more", "3 o más", "5 or fewer", "5 o menos", "two or more": the comparison before
     the number (a number word stays a word: the scan reads it after "at least")."""
@@ -194,6 +249,8 @@ def _or_more(tokens: list[lx.Token], i: int) -> list[lx.Token] | None:
         said = "at least" if words[0] == "or" else "al menos"
     elif words in (("or", "fewer"), ("or", "less"), ("o", "menos")):
         said = "at most" if words[0] == "or" else "como maximo"
+    elif words in _OR_AFTER or words in _OR_BEFORE:
+        said = _bound_words(tokens[i], after=words in _OR_AFTER)
     else:
         return None
     first = tokens[i]

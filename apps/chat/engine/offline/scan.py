@@ -770,6 +770,36 @@ def _column_after_article(
     )
 
 
+def _join_word_column(
+    model: SemanticModel,
+    tokens: list[Token],
+    i: int,
+    marker: tuple | None,
+    entries: tuple[Entry, ...],
+) -> bool:
+    """ "the artist who joined latest", "sorted by the year they joined", "the latest join
+    year": a word of relating tables ("join") that is a word of a column's own name
+    (`year_join`), where the question names that column's table (or a column of it) and no
+    other table (nor a word of the schema: "table"), is that column: a question about the
+    rows, not about how tables join."""
+    if marker is None or marker[1] != "join" or not entries:
+        return False
+    if any(e.kind != "column" for e in entries):
+        return False
+    if any(t.norm in lx.SCHEMA_WORDS for t in tokens):
+        return False  # "how is the artist table joined?"
+    owners = {e.ref[0] for e in entries}
+    named: set[str] = set()  # tables said as themselves
+    reached: set[str] = set()  # and the tables of the columns said
+    for j in range(len(tokens)):
+        if j != i and _marker_at(tokens, j) is None:  # "Show …": the command, not `show`
+            _n, found = _schema_at(model, tokens, j)
+            named |= {e.ref[0] for e in found if e.kind == "table"}
+            reached |= {e.ref[0] for e in found if e.kind in ("table", "column")}
+    # "how does painter join painting?": another table named, a question about how they join
+    return bool(reached & owners) and named <= owners
+
+
 def _skip_articles(tokens: list[Token], i: int, step: int) -> int:
     while 0 <= i < len(tokens) and tokens[i].norm in _ARTICLES:
         i += step
@@ -977,6 +1007,7 @@ def scan(model: SemanticModel, tokens: list[Token]) -> tuple[list[Mention], list
             or (schema_len == marker_len and max(e.quality for e in entries) >= SYNONYM)
             or (schema_len == marker_len and _column_after_article(tokens, i, marker, entries))
             or (schema_len == marker_len and _order_noun(tokens, i, marker))
+            or (schema_len == marker_len and _join_word_column(model, tokens, i, marker, entries))
         ):
             plural = _is_plural(tokens, i, i + schema_len) and not any(
                 lx.fold(str(e.ref[-1])).replace("_", " ") == tokens[i].norm for e in entries
