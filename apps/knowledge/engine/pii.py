@@ -104,7 +104,7 @@ _PERSON_WORDS = frozenset(
         anfitrion anfitriones anfitriona anfitrionas presentador presentadores presentadora
         presentadoras tripulante tripulantes orador oradores oradora oradoras conferenciante
         conferenciantes ganador ganadores ganadora ganadoras capitan capitanes dueno duenos
-        duena duenas conductora conductoras escaladores escalador alpinista alpinistas
+        duena duenas conductores conductora conductoras escaladores escalador alpinista alpinistas
         """
     )
 )
@@ -335,7 +335,10 @@ _ORGANISATION_WORDS = frozenset(
         ag sa sl bv group holdings bros brothers sons partners associates shipyard shipyards
         shipbuilding yard yards works industries studio studios productions pictures films
         records entertainment media university college school institute club fc team united
-        council department ministry government
+        council department ministry government motor motors systems logistics foods solutions
+        services technologies labs airlines airways insurance pharma energy automotive
+        electric electronics software consulting ventures enterprises trading international
+        global network foundation association society
         """
     )
 )
