@@ -172,8 +172,17 @@ def _people_words(name: str) -> list[bool]:
 def person_table(table: str) -> bool:
     """Whether a table's name says its rows are people (customers, employees, journalists,
     high schoolers, …): one of its words is a word for people (a compound WordNet holds read
-    whole: a roller coaster is no coaster)."""
-    return any(_people_words(table))
+    whole: a roller coaster is no coaster). A word for people before a head WordNet holds as a
+    thing names the things, not people ("Web_client_accelerator", "customer_orders"); their
+    `name` is judged by its values (`names_people`). Generic last words ("employee_data",
+    "staff_list") are no head."""
+    words = compound_nouns(identifier_words(table))
+    while len(words) > 1 and words[-1] in _GENERIC_TABLE_WORDS:
+        words = words[:-1]
+    people = [person_word(w, head=i == len(words) - 1) for i, w in enumerate(words)]
+    if not any(people):
+        return False
+    return people[-1] or noun_kind(words[-1]) != "thing"
 
 
 def name_is_pii(table: str, column: str) -> bool:
@@ -459,9 +468,10 @@ def _bare_name(words: Sequence[str]) -> bool:
 
 def _role_table(table: str) -> bool:
     """A table named after people in a role, its values deciding: `climber`, `hosts`,
-    `speakers`, `crew` (the head word, `role_word`)."""
+    `speakers`, `crew` (the head word, `role_word`), or with a word for people before its head
+    ("Web_client_accelerator": a client's tool, or a client)."""
     words = compound_nouns(identifier_words(table))
-    return bool(words) and role_word(words[-1])
+    return bool(words) and (role_word(words[-1]) or any(person_word(w) for w in words))
 
 
 # Words of a table's name that say nothing of what its rows are: a spreadsheet's sheet or file

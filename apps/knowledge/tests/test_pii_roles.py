@@ -198,3 +198,14 @@ def test_introspection_flags_and_never_indexes_the_names(tmp_path):
     for key in personal:
         assert columns[key].values is None, key  # a personal column is never value-indexed
     assert columns[("sheet1", "city")].values  # a city stays a value of the index
+
+
+def test_a_word_for_people_before_a_things_head_names_the_things():
+    # browser_web: a web client accelerator is software ("CACHEbox", "Fasterfox")
+    assert not name_is_pii("Web_client_accelerator", "name")
+    assert not names_people("name", ["CACHEbox", "CProxy", "Fasterfox", "Opera Turbo"],
+                            table="Web_client_accelerator")  # fmt: skip
+    assert not name_is_pii("customer_orders", "name")
+    assert names_people("name", PEOPLE, table="customer_orders")  # its values still decide
+    for table in ("football_player", "employee_data", "staff_list", "BoardMember"):
+        assert name_is_pii(table, "name"), table
