@@ -435,10 +435,11 @@ def names_people(column: str, values: Iterable[object], table: str = "") -> bool
     """Whether a text column holds people's names, judged on a sample of its values (at least
     3, NAME_VALUE_SHARE of them):
 
-    - a column named after a person's role or deed (`person_role_column`: `Player`, `Hosts`,
-      `Directed_by`), or a bare `name` of a table named after people in a role (`climber`,
-      `hosts`: `role_word`), when its values are people's names (`value_is_person_name`, a first
-      name alone or in lower case);
+    - a column named after a person's deed or with a word for people last (`Player`, `Hosts`,
+      `Directed_by`), when its values are people's names (`value_is_person_name`, a first name
+      alone or in lower case); a column or a bare `name` of a table named by a word one of
+      whose senses is a person (`speaker`, `climber.Name`, `makers.full_name`: `role_word`),
+      when they pass the strict test below (a maker is mostly a firm: "Zeta Carriages");
     - a column of a table whose name says nothing of its rows (`Sheet1`, `hoja1`, `datos`,
       `export`: a spreadsheet's), or a bare `name` of a table that names no thing WordNet holds
       (`jugadoras`, `ventas`), unless the column names a thing (`City`, `Title`, `Producto`
@@ -453,12 +454,25 @@ def names_people(column: str, values: Iterable[object], table: str = "") -> bool
         return False
     needed = NAME_VALUE_SHARE * len(texts)
     bare = _bare_name(words)
-    role = person_role_column(column) or (bare and _role_table(table))
-    if role and sum(_role_value_is_name(text) for text in texts) >= needed:
+    if _people_column(words):
+        test = _role_value_is_name
+    elif person_role_column(column) or (bare and _role_table(table)):
+        test = value_is_full_name  # a word whose first sense may be no person ("maker")
+    else:
+        test = None
+    if test is not None and sum(test(text) for text in texts) >= needed:
         return True
     if not table or not _judged_by_values(table, words, bare=bare):
         return False
     return sum(value_is_full_name(text) for text in texts) >= needed
+
+
+def _people_column(words: Sequence[str]) -> bool:
+    """A column named after what a person did (`Directed_by`, `escrito_por`) or with a word
+    for people as its last word (`Player`, `gerente`, `Hosts`): judged by the role test."""
+    if len(words) >= 2 and words[-1] in ("by", "por"):
+        return True
+    return words[-1] not in _KEY_WORDS and (person_word(words[-1]) or words[-1] in _ROLE_WORDS)
 
 
 def _bare_name(words: Sequence[str]) -> bool:

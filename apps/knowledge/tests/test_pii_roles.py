@@ -209,3 +209,11 @@ def test_a_word_for_people_before_a_things_head_names_the_things():
     assert names_people("name", PEOPLE, table="customer_orders")  # its values still decide
     for table in ("football_player", "employee_data", "staff_list", "BoardMember"):
         assert name_is_pii(table, "name"), table
+
+
+def test_a_table_of_makers_keeps_its_firms_names():
+    # a maker is mostly a firm: a role table's names pass only the strict test
+    firms = ["Acme Motor Works", "Zeta Carriages", "Omega Engines"]
+    assert not names_people("full_name", firms, table="makers")
+    assert not names_people("Manufacturer", ["Tata Motors", "Zeta Carriages", "Omega Engines"])
+    assert names_people("full_name", PEOPLE, table="makers")
