@@ -617,6 +617,25 @@ def person_noun(word: str) -> bool:
     return any(_noun_offsets(f"{stem_[:cut]} {stem_[cut:]}") for cut in range(3, len(stem_) - 2))
 
 
+@functools.lru_cache(maxsize=4096)
+def noun_kind(word: str) -> str:
+    """What a folded English noun (or its plural) names by its two most frequent WordNet 3.0
+    senses: "person" when both are kinds of person (`person_noun`), "role" when one is
+    ("climber": a person, then a plant; "host": a multitude, then one who receives guests;
+    "speaker", "editor", "founder"), "thing" when neither is ("song", "team", "city"), "" when
+    WordNet does not hold it as a noun (or no WordNet data is installed)."""
+    if person_noun(word):
+        return "person"
+    if not word.isascii() or not word.replace(" ", "").isalpha() or len(word) < 3:
+        return ""
+    base = _singular_en(word)
+    for lemma in dict.fromkeys((base, word)):
+        offsets = _noun_offsets(lemma)
+        if offsets:
+            return "role" if any(_sense_is_person(o) for o in offsets[:2]) else "thing"
+    return ""
+
+
 @functools.lru_cache(maxsize=8192)
 def common_word(word: str) -> bool:
     """Whether a folded English word is a common noun in its frequent senses (written in lower

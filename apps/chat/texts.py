@@ -115,6 +115,12 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "I can't find “{value}” as the {column} of any {table}. Is it spelt right? Try "
         "another value or ask without that filter.",
     },
+    "said_name_missing": {
+        "es": "No encuentro «{value}» en los datos. ¿Está bien escrito? Prueba con otro valor, "
+        "di en qué columna buscarlo o pregunta sin él.",
+        "en": "I can't find “{value}” in the data. Is it spelt right? Try another value, say "
+        "which column to look in, or ask without it.",
+    },
     "said_value_starts": {
         "es": "{table} cuyo {column} empieza por '{start}'",
         "en": "{table} whose {column} starts with '{start}'",

@@ -48,6 +48,10 @@ class Filter:
     op: str  # "=", "!=", "in", "not in", "like", "not like"; "said": a value the index does
     # not hold, said in the question (offline/literals.py): equal in any case, checked to exist
     values: tuple[str, ...]
+    # A "said" name whose column the engine chose (a capitalised word said alone, read as a
+    # person's name: `literals.name_rows`): asked back without naming that column when no row
+    # has it ("I can't find “X” in the data"), the candidate columns offered.
+    guessed: bool = False
 
 
 @dataclass(frozen=True)

@@ -195,6 +195,8 @@ def _said_value_missing(turn: Turn, plan: QueryPlan | None, result) -> Answer | 
         if rows is None:
             return None
         if not rows:
+            if f.guessed:
+                return _guessed_name_missing(turn, f, value)
             word = _column_word(turn.catalog, f.table, f.column, turn.lang)
             message = text("said_value_missing", turn.lang, value=value, column=word, table=f.table)
             words = {"table": f.table, "column": word}
@@ -204,6 +206,38 @@ def _said_value_missing(turn: Turn, plan: QueryPlan | None, result) -> Answer | 
             ]
             return Answer(type="CLARIFY", answer=message, suggestions=offered)
     return None
+
+
+def _guessed_name_missing(turn: Turn, f, value: str) -> Answer:  # noqa: ANN001 - a plan Filter
+    """A capitalised word the engine read as a name of a column it chose (`literals.name_rows`:
+    "What grade is Klingonish in?") that no row has: asked back without saying whose name it
+    was taken for (it may be no name at all), the table's text columns the index does not hold
+    offered as the places to look ("Highschooler whose name contains 'Klingonish'")."""
+    message = text("said_name_missing", turn.lang, value=value)
+    info = turn.catalog.table(f.table) if turn.catalog is not None else None
+    names = [f.column] + [
+        c.name
+        for c in (info.columns if info is not None else ())
+        if c.name != f.column and c.values is None and not c.primary_key and _text_column(c)
+    ]
+    part = max(value.split(), key=len)
+    offered = [
+        text(
+            "said_value_contains",
+            turn.lang,
+            part=part,
+            table=f.table,
+            column=_column_word(turn.catalog, f.table, name, turn.lang),
+        )
+        for name in names[:3]
+    ]
+    return Answer(type="CLARIFY", answer=message, suggestions=offered)
+
+
+def _text_column(column) -> bool:  # noqa: ANN001 - a catalog ColumnInfo
+    """Whether a catalog column is declared as text (TEXT, VARCHAR, STRING, CLOB)."""
+    declared = (column.type or "TEXT").upper()
+    return any(t in declared for t in ("TEXT", "CHAR", "STRING", "CLOB"))
 
 
 _YEAR = re.compile(r"\b(?:19|20)\d{2}\b")

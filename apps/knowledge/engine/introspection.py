@@ -72,7 +72,9 @@ def introspect(
                 text = _is_text(declared)
                 if text and not personal and not pk:
                     sample = reader.values(name, col, PII_SAMPLE_ROWS, distinct=False)
-                    personal = bool(pii.values_pii_kind(sample)) or pii.names_people(col, sample)
+                    personal = bool(pii.values_pii_kind(sample)) or pii.names_people(
+                        col, sample, table=name
+                    )
                 if text and not personal:
                     found = reader.values(name, col, MAX_INDEXED_VALUES + 1, distinct=True)
                     values = indexable([str(v) for v in found])

@@ -22,16 +22,20 @@ non-key columns are personal.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 # The project's one splitter of identifiers (any naming style, accents folded).
 from datachat.text import (
     common_word,
     compound_nouns,
     english_adjective,
+    fold,
     identifier_words,
+    noun_kind,
     person_noun,
 )
 
@@ -97,6 +101,23 @@ _PERSON_WORDS = frozenset(
         periodista periodistas comprador compradores arbitro arbitros atleta atletas
         deportista deportistas musico musicos escritor escritores candidato candidatos
         solicitante solicitantes invitado invitados participante participantes ponente ponentes
+        anfitrion anfitriones anfitriona anfitrionas presentador presentadores presentadora
+        presentadoras tripulante tripulantes orador oradores oradora oradoras conferenciante
+        conferenciantes ganador ganadores ganadora ganadoras capitan capitanes dueno duenos
+        duena duenas conductores conductora conductoras escaladores escalador alpinista alpinistas
+        """
+    )
+)
+# Words for a person in a role that WordNet reads first as something else, or for a group of
+# people (a host is first a multitude, a crew a unit): a column named so, or a bare `name` of a
+# table named so, holds people's names when its values say so (`names_people`). WordNet's own
+# nouns with one of their two frequent senses a person (climber, speaker, editor, founder:
+# `datachat.text.noun_kind` "role") count too.
+_ROLE_WORDS = frozenset(
+    _wordlist(
+        """
+        host hosts crew crews cast panel jury presenter presenters anchor anchors responsable
+        responsables titular titulares tripulacion
         """
     )
 )
@@ -151,8 +172,17 @@ def _people_words(name: str) -> list[bool]:
 def person_table(table: str) -> bool:
     """Whether a table's name says its rows are people (customers, employees, journalists,
     high schoolers, …): one of its words is a word for people (a compound WordNet holds read
-    whole: a roller coaster is no coaster)."""
-    return any(_people_words(table))
+    whole: a roller coaster is no coaster). A word for people before a head WordNet holds as a
+    thing names the things, not people ("Web_client_accelerator", "customer_orders"); their
+    `name` is judged by its values (`names_people`). Generic last words ("employee_data",
+    "staff_list") are no head."""
+    words = compound_nouns(identifier_words(table))
+    while len(words) > 1 and words[-1] in _GENERIC_TABLE_WORDS:
+        words = words[:-1]
+    people = [person_word(w, head=i == len(words) - 1) for i, w in enumerate(words)]
+    if not any(people):
+        return False
+    return people[-1] or noun_kind(words[-1]) != "thing"
 
 
 def name_is_pii(table: str, column: str) -> bool:
@@ -183,8 +213,32 @@ def name_is_pii(table: str, column: str) -> bool:
         if business & set(words):
             return False
         # "manager_name", "nombre_cliente": a person's name in any table.
-        return person_table(table) or any(_people_words(column))
+        if any(_people_words(column)):
+            return True
+        # "Song_Name" of a singer: the name of a thing WordNet holds, no person's.
+        if _names_a_thing(words):
+            return False
+        return person_table(table)
     return False
+
+
+# Words before "name" that say which of a person's names it is, never whose.
+_NAME_QUALIFIERS = frozenset(
+    _wordlist(
+        """
+        first last full given middle family maiden nick display legal real birth stage pen
+        screen christian second sur preferred official common short long complete proper
+        """
+    )
+)
+
+
+def _names_a_thing(words: Sequence[str]) -> bool:
+    """Whether a name column's own words name the thing whose name it is ("Song_Name",
+    "pet_name", "team_name"): a word besides "name" that WordNet holds as a noun for things
+    only (`noun_kind`), not one saying which of a person's names it is ("stage_name")."""
+    others = [w for w in words if w not in _NAME_WORDS and w not in _NAME_QUALIFIERS]
+    return any(noun_kind(w) == "thing" for w in others if w.isalpha())
 
 
 def name_is_sensitive(name: str) -> bool:
@@ -290,7 +344,10 @@ _ORGANISATION_WORDS = frozenset(
         ag sa sl bv group holdings bros brothers sons partners associates shipyard shipyards
         shipbuilding yard yards works industries studio studios productions pictures films
         records entertainment media university college school institute club fc team united
-        council department ministry government
+        council department ministry government motor motors systems logistics foods solutions
+        services technologies labs airlines airways insurance pharma energy automotive
+        electric electronics software consulting ventures enterprises trading international
+        global network foundation association society
         """
     )
 )
@@ -314,12 +371,20 @@ NAME_VALUE_SHARE = 0.6
 def person_role_column(column: str) -> bool:
     """Whether a column's name says a person did something to the row or is the person in a
     role: `<verb>_by` (`Directed_by`, `Written_by`, `Reported_by`; Spanish `escrito_por`) or a
-    word for people as its last word (`Player`, `Author`, `Manager`, `bulgarian_commander`).
-    Its values decide whether it holds their names (`names_people`)."""
+    word for people or for people in a role as its last word (`Player`, `Author`, `Manager`,
+    `bulgarian_commander`, `Hosts`, `crew`, `speaker`). Its values decide whether it holds their
+    names (`names_people`)."""
     words = identifier_words(column)
     if len(words) >= 2 and words[-1] in ("by", "por"):
         return True
-    return bool(words) and words[-1] not in _KEY_WORDS and person_word(words[-1])
+    return bool(words) and words[-1] not in _KEY_WORDS and role_word(words[-1])
+
+
+def role_word(word: str) -> bool:
+    """Whether a folded word may name people in a role, their values deciding: a word for
+    people (`person_word`), one of `_ROLE_WORDS` (host, crew, anchor), or an English noun one of
+    whose two frequent senses is a person in WordNet ("climber", "speaker", "editor")."""
+    return person_word(word) or word in _ROLE_WORDS or noun_kind(word) == "role"
 
 
 def value_is_person_name(value: str) -> bool:
@@ -336,6 +401,9 @@ def value_is_person_name(value: str) -> bool:
     for i, token in enumerate(tokens[:6]):
         if i == 0 and token.endswith(",") and len(tokens) > 1:
             token = token[:-1]  # "SMITH, John", "Jones, Ben": surname first
+        if i > 0 and token[-1:] in (",", ";") and _name_token(token[:-1]):
+            run.append(token[:-1])  # "John Smith, Jane Doe": a list of names, the first one
+            break
         if _name_token(token):
             run.append(token)
         elif token in _NAME_PARTICLES and run:
@@ -349,16 +417,177 @@ def value_is_person_name(value: str) -> bool:
     return not all(common_word(token.lower().rstrip(".")) for token in run)
 
 
-def names_people(column: str, values: Iterable[object]) -> bool:
-    """Whether a column named after a person's role or deed (`person_role_column`) holds
-    people's names: most of its sampled values (NAME_VALUE_SHARE, at least 3) look like one."""
-    if not person_role_column(column):
+def _role_value_is_name(value: str) -> bool:
+    """A value of a column named for people that is a person's name: one by
+    `value_is_person_name`, or a first name alone ("Kyle") or a name in lower case ("steve
+    ralston"), beginning with a first name of `first_names.txt`."""
+    if value_is_person_name(value):
+        return True
+    tokens = value.strip().split()
+    if not 1 <= len(tokens) <= 4 or not first_name(tokens[0]):
         return False
-    texts = [str(v) for v in values if v is not None and str(v).strip()]
+    if not all(t.replace("-", "").replace("'", "").replace(".", "").isalpha() for t in tokens):
+        return False
+    return len(tokens) == 1 or value.strip() == value.strip().lower() or value_is_full_name(value)
+
+
+def names_people(column: str, values: Iterable[object], table: str = "") -> bool:
+    """Whether a text column holds people's names, judged on a sample of its values (at least
+    3, NAME_VALUE_SHARE of them):
+
+    - a column named after a person's deed or with a word for people last (`Player`, `Hosts`,
+      `Directed_by`), when its values are people's names (`value_is_person_name`, a first name
+      alone or in lower case); a column or a bare `name` of a table named by a word one of
+      whose senses is a person (`speaker`, `climber.Name`, `makers.full_name`: `role_word`),
+      when they pass the strict test below (a maker is mostly a firm: "Zeta Carriages");
+    - a column of a table whose name says nothing of its rows (`Sheet1`, `hoja1`, `datos`,
+      `export`: a spreadsheet's), or a bare `name` of a table that names no thing WordNet holds
+      (`jugadoras`, `ventas`), unless the column names a thing (`City`, `Title`, `Producto`
+      counts as unknown and is judged), when its values look like "Firstname Lastname"
+      (`value_is_full_name`: a known first name first, no place's or firm's word).
+    """
+    words = identifier_words(column)
+    if not words or words[-1] in _KEY_WORDS:
+        return False
+    texts = [str(v).strip() for v in values if v is not None and str(v).strip()]
     if len(texts) < 3:
         return False
-    hits = sum(value_is_person_name(text) for text in texts)
-    return hits >= NAME_VALUE_SHARE * len(texts)
+    needed = NAME_VALUE_SHARE * len(texts)
+    bare = _bare_name(words)
+    if _people_column(words):
+        test = _role_value_is_name
+    elif person_role_column(column) or (bare and _role_table(table)):
+        test = value_is_full_name  # a word whose first sense may be no person ("maker")
+    else:
+        test = None
+    if test is not None and sum(test(text) for text in texts) >= needed:
+        return True
+    if not table or not _judged_by_values(table, words, bare=bare):
+        return False
+    return sum(value_is_full_name(text) for text in texts) >= needed
+
+
+def _people_column(words: Sequence[str]) -> bool:
+    """A column named after what a person did (`Directed_by`, `escrito_por`) or with a word
+    for people as its last word (`Player`, `gerente`, `Hosts`): judged by the role test."""
+    if len(words) >= 2 and words[-1] in ("by", "por"):
+        return True
+    return words[-1] not in _KEY_WORDS and (person_word(words[-1]) or words[-1] in _ROLE_WORDS)
+
+
+def _bare_name(words: Sequence[str]) -> bool:
+    """`name`, `Name`, `full_name`, `nombre`, `nombre_completo`: a name, nobody's said."""
+    return bool(words) and all(w in _NAME_WORDS or w in ("full", "completo") for w in words)
+
+
+def _role_table(table: str) -> bool:
+    """A table named after people in a role, its values deciding: `climber`, `hosts`,
+    `speakers`, `crew` (the head word, `role_word`), or with a word for people before its head
+    ("Web_client_accelerator": a client's tool, or a client)."""
+    words = compound_nouns(identifier_words(table))
+    return bool(words) and (role_word(words[-1]) or any(person_word(w) for w in words))
+
+
+# Words of a table's name that say nothing of what its rows are: a spreadsheet's sheet or file
+# ("Sheet1", "Hoja 1", "export_2024", "datos_finales", "Form Responses 1").
+_GENERIC_TABLE_WORDS = frozenset(
+    _wordlist(
+        """
+        sheet sheets hoja hojas data datos dataset table tabla tablas list lista listado
+        listados export exports exportacion import importacion upload uploads file files archivo
+        fichero record records registro registros entry entries row rows book libro workbook
+        report informe result results resultado resultados query consulta output input tmp
+        temp test prueba copy copia final finales new nuevo nueva old viejo main master raw
+        clean sample muestra untitled sin titulo page pagina tab summary resumen base db dump
+        backup csv xlsx xls info information informacion detail details detalle detalles form
+        forms formulario formularios response responses respuesta respuestas survey surveys
+        encuesta encuestas signup signups inscripcion inscripciones attendance asistencia
+        registration registrations de del of the la el los las v version
+        """
+    )
+)
+# Words of a column's name that say nothing of what it holds ("col_3", "Field 2", "Valor").
+_GENERIC_COLUMN_WORDS = frozenset(
+    _wordlist("col column columna field campo value valor text texto data dato info")
+)
+
+
+def _judged_by_values(table: str, words: Sequence[str], *, bare: bool) -> bool:
+    """Whether a column is judged by its values alone: its own words name no thing WordNet
+    holds (not `City`, `Title`, `Product`), and its table's name says nothing of its rows
+    (generic words and numbers only), or, for a bare `name`, names no thing either."""
+    if not bare and any(
+        w not in _GENERIC_COLUMN_WORDS and noun_kind(w) in ("thing", "role") for w in words
+    ):
+        return False
+    table_words = [w for w in identifier_words(table) if w.isalpha()]
+    if all(w in _GENERIC_TABLE_WORDS for w in table_words):
+        return True
+    return bare and not any(
+        noun_kind(w) == "thing"
+        for w in compound_nouns(table_words)
+        if w not in _GENERIC_TABLE_WORDS
+    )
+
+
+# Words of a place's, a building's or an event's name: a value holding one is nobody's name
+# ("Victoria Falls", "Grace Church", "Jackson Heights").
+_PLACE_WORDS = frozenset(
+    _wordlist(
+        """
+        city county park hill hills lake lakes river bay beach falls springs spring valley
+        island islands isle mount mountain mountains port fort saint san santa st ste north
+        south east west new street road avenue ave lane drive square heights ville town village
+        district province state republic kingdom grand royal museum hotel hall church cathedral
+        chapel centre center stadium arena airport station bridge tower castle palace garden
+        gardens harbour harbor point creek forest wood woods field fields cove cape coast
+        peninsula desert canyon glen dale ridge plaza calle avenida plaza parque rio puerto
+        ciudad provincia estado reino villa cup trophy award prize festival show series season
+        league championship open tour games
+        """
+    )
+)
+_LIST_SPLIT = re.compile(r"\s*(?:[;/&|+]|\band\b|\by\b)\s*")
+
+
+def value_is_full_name(value: str) -> bool:
+    """Whether a value is a person's full name by a strict test, for a column whose name says
+    nothing of people: two to five words, the first a known first name (`first_names.txt`),
+    each capitalised or a particle ("María del Carmen Ruiz"), none a place's or a firm's word
+    ("Victoria Falls", "Austin Motor Co"); or "SURNAME, Firstname". The first of a list
+    ("Ana Ruiz and Leo Sanz") is read."""
+    text = _LIST_SPLIT.split(value.strip())[0]
+    if text.count(",") == 1:
+        surname, given = (part.strip() for part in text.split(","))
+        if given and surname and " " not in surname:
+            text = f"{given} {surname}"  # "SMITH, John" / "Ruiz, Ana"
+    tokens = text.split(",")[0].split()
+    if not 2 <= len(tokens) <= 5 or not first_name(tokens[0]) or not _name_token(tokens[0]):
+        return False
+    for token in tokens[1:]:
+        word = fold(token).lower().rstrip(".")
+        if word in _PLACE_WORDS or word in _ORGANISATION_WORDS:
+            return False
+        if token in _NAME_PARTICLES:
+            continue
+        if not _name_token(token):
+            return False
+    return tokens[-1] not in _NAME_PARTICLES
+
+
+_FIRST_NAMES_FILE = Path(__file__).with_name("first_names.txt")
+
+
+@functools.cache
+def _first_names() -> frozenset[str]:
+    lines = _FIRST_NAMES_FILE.read_text(encoding="utf-8").splitlines()
+    return frozenset(line.strip() for line in lines if line.strip() and not line.startswith("#"))
+
+
+def first_name(word: str) -> bool:
+    """Whether a word (any case, accents folded) is a first name of `first_names.txt`: English,
+    Spanish, German, French, Italian, Portuguese and Dutch given names, from Faker's lists."""
+    return fold(word).lower().strip(".,;'") in _first_names()
 
 
 # --- tables ------------------------------------------------------------------------------------

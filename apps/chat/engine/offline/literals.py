@@ -117,7 +117,7 @@ def take_literals(
 
 def name_rows(
     question: str, model: SemanticModel, tokens: list[lx.Token], mentions: list[Mention]
-) -> tuple[SemanticModel, frozenset[tuple[str, str, str]]]:
+) -> tuple[SemanticModel, frozenset[tuple[str, str, str, bool]]]:
     """A name said alone ("What grade is Kyle in?", "Kyle's friends") that nothing in the
     question maps, read as the name of a row of the one table whose naming column the index
     does not hold (a personal column: a person's first name). That table is the one among the
@@ -128,7 +128,8 @@ def name_rows(
     The name becomes a value of that column for this question only (a model whose phrase
     index has it), so it is read as any value is ("Kyle's id", "the grade of Kyle"); the
     filters it makes are then turned into `said` ones (`said_rows`), so the pipeline asks back
-    naming it when no row has it."""
+    naming it when no row has it. Each name comes as (table, column, text, guessed): guessed
+    when its column is the default one, not the column a verb said ("directed by X")."""
     if _title_case(tokens):
         return model, frozenset()
     clean = tx.plain_quotes(question)
@@ -166,6 +167,7 @@ def name_rows(
         column = _agent_column(model, tokens, start)
         if column is None and last is not None and last[0] == start - 1:
             column = last[1] if tokens[start - 1].norm in _ALSO else None  # "by A or B"
+        guessed = column is None
         column = column or default
         if column is None:
             continue
@@ -176,7 +178,7 @@ def name_rows(
         key = " ".join(t.key for t in tokens[start:end])
         lang = tokens[start].lang if tokens[start].lang in model.phrases else "es"
         added.setdefault(lang, {})[key] = (entry,)
-        said.add((column[0], column[1], text))
+        said.add((column[0], column[1], text, guessed))
     if not said:
         return model, frozenset()
     # the names over the model's own index, for this question only (no copy of the index)
@@ -228,14 +230,19 @@ def _inside_quotes(clean: str, at: int) -> bool:
     return marks % 2 == 1
 
 
-def said_rows(plan: QueryPlan, named: frozenset[tuple[str, str, str]]) -> QueryPlan:
+def said_rows(plan: QueryPlan, named: frozenset[tuple[str, str, str, bool]]) -> QueryPlan:
     """The plan with the filters on names read by `name_rows` made `said` (any case; the
-    pipeline asks back a name no row has)."""
+    pipeline asks back a name no row has), `guessed` when the engine chose a name's column."""
     if not named:
         return plan
+    read = {(table, column, text): guessed for table, column, text, guessed in named}
     filters = tuple(
-        replace(f, op="said")
-        if f.op in ("=", "in") and all((f.table, f.column, v) in named for v in f.values)
+        replace(
+            f,
+            op="said",
+            guessed=any(read[(f.table, f.column, v)] for v in f.values),
+        )
+        if f.op in ("=", "in") and all((f.table, f.column, v) in read for v in f.values)
         else f
         for f in plan.filters
     )
