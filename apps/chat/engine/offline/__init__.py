@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from datachat import text as tx
@@ -60,8 +61,8 @@ from .relations import (
     rows_without,
 )
 from .relations import said as said_relations
-from .scan import scan
-from .semantic import SemanticModel, build_semantic_model
+from .scan import HEAD, scan
+from .semantic import GLOSS, PARTIAL, SemanticModel, build_semantic_model
 from .shown import drop_constant_dimensions, hide_qualifier_measures
 from .sqlgen import PlanError, compile_sql
 from .suggest import clarify_message, meant_dimensions, suggestions
@@ -370,6 +371,8 @@ def _read(
         unclear = Unclear(Clarify.GENERIC, question.strip())
         result = _clarify(question, model, ctx, lang, unclear, unmapped, with_suggestions)
         return Interpretation(**{**result.__dict__, "notes": (str(error),)})
+    weak = weak_rules(read, skip, plan, fixes, synonyms_read, named_rows, said_metric)
+    ctx.notes += [f"weak: {kind} {word}" for kind, word in weak]
     intent = _intent(plan, parts, lang, ctx, said_metric)
     if fixes or synonyms_read:  # say what was corrected or read as, and be a little less sure
         confidence = round(max(0.5, intent.confidence - 0.04), 2)
@@ -394,6 +397,58 @@ def _read(
             )
         ),
     )
+
+
+WEAK_RULES = frozenset(
+    {
+        "typo",  # a word corrected to a catalog name by spelling
+        "synonym",  # a thesaurus synonym read as a catalog name
+        "person_name",  # a capitalised word read as a person's name
+        "value_column",  # a value some column holds only by a partial match
+        "metric_partial",  # a metric named by part of its name
+        "value_prefix",  # a value matched by the word's prefix
+        "head_word",  # a word read as the last word of column names
+        "partial_name",  # a column or table named by one word of its name
+        "gloss",  # a word read through a translation gloss
+        "implied_metric",  # a figure no word named (the table's count or default measure)
+        "unsaid_aggregate",  # SUM/AVG/MIN/MAX with no aggregate word said
+    }
+)
+
+
+def weak_rules(  # noqa: PLR0913 - what the reading took from each stage
+    read: Context,
+    skip: set[int],
+    plan: QueryPlan,
+    fixes: Sequence[tuple[str, str]],
+    synonyms_read: Sequence[tuple[str, str]],
+    named_rows: frozenset[tuple[str, str, str]],
+    said_metric: bool,
+) -> list[tuple[str, str]]:
+    """The weak rules (`WEAK_RULES`) a reading took a part from, each with the word it read."""
+    found: list[tuple[str, str]] = [("typo", written) for written, _ in fixes]
+    found += [("synonym", written) for written, _ in synonyms_read]
+    found += [("person_name", value) for _, _, value in sorted(named_rows)]
+    found += [(kind, "") for kind in sorted(read.weak)]
+    for i, m in enumerate(read.mentions):
+        if m.kind != "schema" or i in skip or not m.entries:
+            continue
+        best = max(e.quality for e in m.entries)
+        if m.value == HEAD:
+            found.append(("head_word", m.text))
+        elif best == PARTIAL and all(e.kind == "value" for e in m.entries):
+            found.append(("value_prefix", m.text))
+        elif best == PARTIAL:
+            found.append(("partial_name", m.text))
+        elif best == GLOSS:
+            found.append(("gloss", m.text))
+    figure_words = ("count", "agg", "howmuch", "most", "least", "rank", "percent")
+    if plan.metrics and not said_metric and not plan.listing and not read.has(*figure_words):
+        found.append(("implied_metric", plan.metrics[0].label))
+    aggregates = ("agg:sum:", "agg:avg:", "agg:min:", "agg:max:")
+    if any(m.key.startswith(aggregates) for m in plan.metrics) and not read.has("agg"):
+        found.append(("unsaid_aggregate", plan.metrics[0].label))
+    return found
 
 
 def _every_as_all(model, tokens, mentions, unmapped):  # noqa: ANN001, ANN202

@@ -97,6 +97,7 @@ class Context:
     flags: dict[int, list[tuple[str, str]]] = field(default_factory=dict)  # yes/no adjectives
     notes: list[str] = field(default_factory=list)
     guesses: int = 0  # partial matches and defaults taken: lowers confidence
+    weak: set[str] = field(default_factory=set)  # the weak rules that read a part (WEAK_RULES)
     noun_key: str | None = None  # what the fact table's noun measures ("ventas" -> revenue)
     average_over: bool = False  # "promedio mensual de ventas": average the per-period totals
     dropped: list[str] = field(default_factory=list)  # meaning words no slot could take
@@ -801,6 +802,7 @@ def pick_value(ctx: Context, i: int, base: str) -> tuple[str, str, str] | None:
         raise Unclear(Clarify.AMBIGUOUS_COLUMN, ctx.mentions[i].text)
     if any(e.quality < EXACT for e in entries):
         ctx.guesses += 1
+        ctx.weak.add("value_column")
     return top[1], top[2], top[3]
 
 
@@ -1351,6 +1353,7 @@ def collect_metrics(ctx: Context) -> tuple[list[MetricSlot], int | None, int | N
         ctx.used.add(i)
         if best.quality < SYNONYM:
             ctx.guesses += 1
+            ctx.weak.add("metric_partial")
     _apply_aggregates(ctx, slots)
     slots.sort(key=lambda s: (s.mention is None, s.mention or 0))
     return slots, counted_table, counted_column
