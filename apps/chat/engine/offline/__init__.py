@@ -365,13 +365,14 @@ def _read(
         left = unused_mention(read.mentions, skip, plan, sql, model)
         if left is not None:  # the SQL would answer another question: ask, naming the word
             raise Unclear(Clarify.UNUSED_WORD, left)
+        weak = weak_rules(read, skip, plan, fixes, synonyms_read, named_rows, said_metric, model)
+        gate_weak_readings(weak)  # a decisive part only a guess read: ask back
     except Unclear as unclear:
         return _clarify(question, model, ctx, lang, unclear, unmapped, with_suggestions)
     except (PlanError, ms.UnknownMetric) as error:
         unclear = Unclear(Clarify.GENERIC, question.strip())
         result = _clarify(question, model, ctx, lang, unclear, unmapped, with_suggestions)
         return Interpretation(**{**result.__dict__, "notes": (str(error),)})
-    weak = weak_rules(read, skip, plan, fixes, synonyms_read, named_rows, said_metric)
     ctx.notes += [f"weak: {kind} {word}" for kind, word in weak]
     intent = _intent(plan, parts, lang, ctx, said_metric)
     if fixes or synonyms_read:  # say what was corrected or read as, and be a little less sure
@@ -411,9 +412,20 @@ WEAK_RULES = frozenset(
         "partial_name",  # a column or table named by one word of its name
         "gloss",  # a word read through a translation gloss
         "implied_metric",  # a figure no word named (the table's count or default measure)
-        "unsaid_aggregate",  # SUM/AVG/MIN/MAX with no aggregate word said
+        "unsaid_aggregate",  # a sum or average of many rows no word asked for (gated)
+        "or_conditions",  # "or" between two conditions the plan ANDs (gated)
     }
 )
+# The weak rules whose readings are asked back (measured in docs/offline-engine.md, "h-gate"):
+# each with the kind of question back, naming the word.
+GATED = {"unsaid_aggregate": Clarify.AGGREGATE_UNSAID, "or_conditions": Clarify.OR_CONDITIONS}
+
+
+def gate_weak_readings(weak: list[tuple[str, str]]) -> None:
+    """Ask back a reading a gated weak rule decided (`GATED`), naming the word it read."""
+    for kind, word in weak:
+        if kind in GATED:
+            raise Unclear(GATED[kind], word)
 
 
 def weak_rules(  # noqa: PLR0913 - what the reading took from each stage
@@ -424,6 +436,7 @@ def weak_rules(  # noqa: PLR0913 - what the reading took from each stage
     synonyms_read: Sequence[tuple[str, str]],
     named_rows: frozenset[tuple[str, str, str]],
     said_metric: bool,
+    model: SemanticModel,
 ) -> list[tuple[str, str]]:
     """The weak rules (`WEAK_RULES`) a reading took a part from, each with the word it read."""
     found: list[tuple[str, str]] = [("typo", written) for written, _ in fixes]
@@ -445,10 +458,69 @@ def weak_rules(  # noqa: PLR0913 - what the reading took from each stage
     figure_words = ("count", "agg", "howmuch", "most", "least", "rank", "percent")
     if plan.metrics and not said_metric and not plan.listing and not read.has(*figure_words):
         found.append(("implied_metric", plan.metrics[0].label))
-    aggregates = ("agg:sum:", "agg:avg:", "agg:min:", "agg:max:")
-    if any(m.key.startswith(aggregates) for m in plan.metrics) and not read.has("agg"):
-        found.append(("unsaid_aggregate", plan.metrics[0].label))
+    word = _unsaid_aggregate(read, skip, plan, model)
+    if word:
+        found.append(("unsaid_aggregate", word))
+    word = _or_between_conditions(plan, read)
+    if word:
+        found.append(("or_conditions", word))
     return found
+
+
+# Words that say a figure of many rows, or one row picked by an order: with one of them said,
+# an aggregate is no guess ("how many people live in …", "the largest payment", "top 3").
+_FIGURE_KINDS = ("agg", "count", "howmuch", "most", "least", "rank", "percent", "order")
+
+
+def _unsaid_aggregate(read: Context, skip: set[int], plan: QueryPlan, model: SemanticModel) -> str:
+    """ "What are the heights of body builders with a total below 315?", "the weight of the
+    players who …": a sum or average no word asked for, over rows no value said singles out
+    (no equality filter), is a guess; the question most likely lists each row's number.
+    Returns the words said for the column added up, or "" when the reading is not such a
+    guess. The column's own words ("total", "average") and a layer metric named by its name
+    are words for it (`said_metric`)."""
+    if plan.listing or plan.filters or plan.rows_plan is not None or read.has(*_FIGURE_KINDS):
+        return ""
+    if plan.order or plan.limit or plan.having or plan.comparison is not None:
+        return ""
+    for ref in plan.metrics:
+        metric = model.metrics.get(ref.key)
+        if metric is None or metric.agg not in ("sum", "avg"):
+            continue
+        if ref.key.startswith("metric:"):
+            continue  # a steward's metric: its name is its word
+        column = ref.key.split(":", 2)[-1].partition(".")[2]
+        for i, m in enumerate(read.mentions):
+            if i in skip or m.kind != "schema":
+                continue
+            if any(e.ref[1:2] == (column,) for e in m.of("column")):
+                return m.text
+    return ""
+
+
+_OR_WORDS = lx.words("or o u")
+
+
+def _or_between_conditions(plan: QueryPlan, read: Context) -> str:
+    """ "exhibitions with an attendance above 100 *or* a ticket price below 10": an "or"
+    between two comparisons, where the plan ANDs every condition (a row must meet both), reads
+    another question. Returns the "or" said, or ""."""
+    conditions = (
+        len([f for f in plan.numeric_filters if not f.alternative])
+        + len(plan.filters)
+        + len(plan.having)
+    )
+    if conditions < 2:  # noqa: PLR2004 - two conditions the "or" could join
+        return ""
+    kinds = [(m.start, m.kind) for m in read.mentions]
+    for n, token in enumerate(read.tokens):
+        if token.norm not in _OR_WORDS:
+            continue
+        before = any(k == "cmp" and start < n for start, k in kinds)
+        after = any(k == "cmp" and start > n for start, k in kinds)
+        if before and after:
+            return token.text
+    return ""
 
 
 def _every_as_all(model, tokens, mentions, unmapped):  # noqa: ANN001, ANN202
@@ -2445,6 +2517,8 @@ _WORD_REASONS = frozenset(
         Clarify.AMBIGUOUS_COLUMN,
         Clarify.LINK_SIDE,
         Clarify.UNMAPPED,
+        Clarify.AGGREGATE_UNSAID,
+        Clarify.OR_CONDITIONS,
     }
 )
 _METRIC_REASONS = frozenset({Clarify.NO_METRIC, Clarify.MIXED_TABLES})

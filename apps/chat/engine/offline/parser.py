@@ -59,6 +59,8 @@ class Clarify(StrEnum):
     SIZE_OF_ROW = "size_of_row"  # "the largest order": by which column, or the most orders?
     SET_OR_EACH = "set_or_each"  # a shared column of rows with none: each row's, or the set?
     SUMMED_ATTRIBUTE = "summed_attribute"  # a grouped row's own number added up per row
+    AGGREGATE_UNSAID = "aggregate_unsaid"  # rows' numbers added up though no word asked to
+    OR_CONDITIONS = "or_conditions"  # "or" between two conditions, which the plan ANDs
     ECHOED_VALUE = "echoed_value"  # the rows' only column shown is the one value said
     SHARE = "share"  # a share of an unclear whole
     FORECAST = "forecast"  # a forecast the engine does not make
