@@ -365,7 +365,7 @@ def _read(
         left = unused_mention(read.mentions, skip, plan, sql, model)
         if left is not None:  # the SQL would answer another question: ask, naming the word
             raise Unclear(Clarify.UNUSED_WORD, left)
-        weak = weak_rules(read, skip, plan, fixes, synonyms_read, named_rows, said_metric, model)
+        weak = weak_rules(read, skip, plan, fixes, synonyms_read, named_rows, said_metric)
         gate_weak_readings(weak)  # a decisive part only a guess read: ask back
     except Unclear as unclear:
         return _clarify(question, model, ctx, lang, unclear, unmapped, with_suggestions)
@@ -436,7 +436,6 @@ def weak_rules(  # noqa: PLR0913 - what the reading took from each stage
     synonyms_read: Sequence[tuple[str, str]],
     named_rows: frozenset[tuple[str, str, str]],
     said_metric: bool,
-    model: SemanticModel,
 ) -> list[tuple[str, str]]:
     """The weak rules (`WEAK_RULES`) a reading took a part from, each with the word it read."""
     found: list[tuple[str, str]] = [("typo", written) for written, _ in fixes]
@@ -458,7 +457,7 @@ def weak_rules(  # noqa: PLR0913 - what the reading took from each stage
     figure_words = ("count", "agg", "howmuch", "most", "least", "rank", "percent")
     if plan.metrics and not said_metric and not plan.listing and not read.has(*figure_words):
         found.append(("implied_metric", plan.metrics[0].label))
-    word = _unsaid_aggregate(read, skip, plan, model)
+    word = _unsaid_aggregate(read, skip, plan)
     if word:
         found.append(("unsaid_aggregate", word))
     word = _or_between_conditions(plan, read)
@@ -472,7 +471,7 @@ def weak_rules(  # noqa: PLR0913 - what the reading took from each stage
 _FIGURE_KINDS = ("agg", "count", "howmuch", "most", "least", "rank", "percent", "order")
 
 
-def _unsaid_aggregate(read: Context, skip: set[int], plan: QueryPlan, model: SemanticModel) -> str:
+def _unsaid_aggregate(read: Context, skip: set[int], plan: QueryPlan) -> str:
     """ "What are the heights of body builders with a total below 315?", "the weight of the
     players who …": a sum or average no word asked for, over rows no value said singles out
     (no equality filter), is a guess; the question most likely lists each row's number.
@@ -484,11 +483,8 @@ def _unsaid_aggregate(read: Context, skip: set[int], plan: QueryPlan, model: Sem
     if plan.order or plan.limit or plan.having or plan.comparison is not None:
         return ""
     for ref in plan.metrics:
-        metric = model.metrics.get(ref.key)
-        if metric is None or metric.agg not in ("sum", "avg"):
-            continue
-        if ref.key.startswith("metric:"):
-            continue  # a steward's metric: its name is its word
+        if not ref.key.startswith(("agg:sum:", "agg:avg:")):
+            continue  # a count, an extreme, a steward's metric (its name is its word)
         column = ref.key.split(":", 2)[-1].partition(".")[2]
         for i, m in enumerate(read.mentions):
             if i in skip or m.kind != "schema":
