@@ -414,11 +414,18 @@ WEAK_RULES = frozenset(
         "implied_metric",  # a figure no word named (the table's count or default measure)
         "unsaid_aggregate",  # a sum or average of many rows no word asked for (gated)
         "or_conditions",  # "or" between two conditions the plan ANDs (gated)
+        "or_comparative",  # "2005 or after" read as an equality (gated)
+        "implied_extreme",  # a MIN/MAX no word asked for (gated)
     }
 )
 # The weak rules whose readings are asked back (measured in docs/offline-engine.md, "h-gate"):
 # each with the kind of question back, naming the word.
-GATED = {"unsaid_aggregate": Clarify.AGGREGATE_UNSAID, "or_conditions": Clarify.OR_CONDITIONS}
+GATED = {
+    "unsaid_aggregate": Clarify.AGGREGATE_UNSAID,
+    "or_conditions": Clarify.OR_CONDITIONS,
+    "or_comparative": Clarify.UNUSED_WORD,
+    "implied_extreme": Clarify.EXTREME_UNSAID,
+}
 
 
 def gate_weak_readings(weak: list[tuple[str, str]]) -> None:
@@ -463,7 +470,37 @@ def weak_rules(  # noqa: PLR0913 - what the reading took from each stage
     word = _or_between_conditions(plan, read)
     if word:
         found.append(("or_conditions", word))
+    word = _or_comparative_unread(plan, read)
+    if word:
+        found.append(("or_comparative", word))
+    if any(kind == "implied_metric" for kind, _ in found):
+        extremes = [m for m in plan.metrics if m.key.startswith(("agg:max:", "agg:min:"))]
+        if extremes:  # "Show all information about each X" read as MAX(total): no word for it
+            found.append(("implied_extreme", extremes[0].label))
     return found
+
+
+_COMPARATIVES = lx.words(
+    """
+    after before later earlier more less fewer above below over under greater higher lower
+    larger smaller bigger despues antes mas menos mayor menor superior inferior
+    """
+)
+
+
+def _or_comparative_unread(plan: QueryPlan, read: Context) -> str:
+    """ "exhibitions in 2005 or after", "in or after 2005", "10 or more": "or" with a
+    comparative says a range that holds its bound (>=, <=); a plan with no such comparison
+    has read only half of it (`= 2005`, `> 2005`). Returns the words said ("or after"), or ""."""
+    if any(f.op in (">=", "<=") and not f.alternative for f in plan.numeric_filters):
+        return ""
+    if plan.time_range is not None or plan.time_periods:
+        return ""  # a period's bounds say it their own way
+    tokens = read.tokens
+    for n, token in enumerate(tokens[:-1]):
+        if token.norm in _OR_WORDS and tx.fold(tokens[n + 1].norm) in _COMPARATIVES:
+            return f"{token.text} {tokens[n + 1].text}"
+    return ""
 
 
 # Words that say a figure of many rows, or one row picked by an order: with one of them said,
@@ -2517,7 +2554,7 @@ _WORD_REASONS = frozenset(
         Clarify.OR_CONDITIONS,
     }
 )
-_METRIC_REASONS = frozenset({Clarify.NO_METRIC, Clarify.MIXED_TABLES})
+_METRIC_REASONS = frozenset({Clarify.NO_METRIC, Clarify.MIXED_TABLES, Clarify.EXTREME_UNSAID})
 _VALUE_REASONS = frozenset({Clarify.UNKNOWN_VALUE})
 
 

@@ -61,6 +61,7 @@ class Clarify(StrEnum):
     SUMMED_ATTRIBUTE = "summed_attribute"  # a grouped row's own number added up per row
     AGGREGATE_UNSAID = "aggregate_unsaid"  # rows' numbers added up though no word asked to
     OR_CONDITIONS = "or_conditions"  # "or" between two conditions, which the plan ANDs
+    EXTREME_UNSAID = "extreme_unsaid"  # a maximum or minimum no word asked for
     ECHOED_VALUE = "echoed_value"  # the rows' only column shown is the one value said
     SHARE = "share"  # a share of an unclear whole
     FORECAST = "forecast"  # a forecast the engine does not make

@@ -94,6 +94,10 @@ _MESSAGES = {
         "“{detail}” joins two conditions: the rows that meet either one, or those that meet "
         "both? Could you ask about each one separately?",
     ),
+    "extreme_unsaid": (
+        "Nada en la pregunta pide «{detail}»: ¿qué columnas de cada fila quieres ver?",
+        "Nothing in the question asks for the “{detail}”: which columns of each row should I show?",
+    ),
     "echoed_value": (
         "«{detail}» ya está en la pregunta: ¿qué columna de esas filas quieres ver?",
         "“{detail}” is already in the question: which column of those rows should I show?",
