@@ -59,7 +59,7 @@ def rowers(tmp_path_factory):  # noqa: ANN001, ANN201
     ("question", "word"),
     [
         ("What is the weight of the rowers with a sprint above 110?", "weight"),
-        ("What is the height of rowers with a total above 260?", "height"),
+        ("What is the height of rowers with an endurance above 155?", "height"),
     ],
 )
 def test_an_aggregate_no_word_asked_for_is_asked_back(rowers, question, word) -> None:  # noqa: ANN001

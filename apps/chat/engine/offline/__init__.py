@@ -519,6 +519,10 @@ def _unsaid_aggregate(read: Context, skip: set[int], plan: QueryPlan) -> str:
         return ""
     if plan.order or plan.limit or plan.having or plan.comparison is not None:
         return ""
+    if plan.dimensions or plan.grain or plan.date_parts:
+        return ""  # one figure per group a word asked for ("of each employee", "mensual")
+    if any(tx.fold(t.norm) in lx.AGG_WORDS or t.norm in lx.TOGETHER_WORDS for t in read.tokens):
+        return ""  # "total discount given in 2024": "total" is a word for the sum
     for ref in plan.metrics:
         if not ref.key.startswith(("agg:sum:", "agg:avg:")):
             continue  # a count, an extreme, a steward's metric (its name is its word)
