@@ -72,7 +72,26 @@ def _fact_nouns(ctx: Context) -> list[int]:
         and i not in ctx.used
         and any(e.ref[0] == fact for e in m.of("table"))
         and not is_value(ctx, i)
+        and not _names_value_before(ctx, i, fact)
     ]
+
+
+def _names_value_before(ctx: Context, i: int, table: str) -> bool:
+    """ "operated by the ExxonMobil company": the table's noun right after one of its values
+    says what the value is; it names no rows to count."""
+    before = ctx.mentions[i - 1] if i > 0 else None
+    return (
+        before is not None
+        and before.end == ctx.mentions[i].start
+        and is_value(ctx, i - 1)
+        and any(e.ref[0] == table for e in before.of("value"))
+    )
+
+
+def _each_row(ctx: Context, k: int, nouns: list[int]) -> bool:
+    """ "show the name and capacity *for each cinema*" where cinemas are the fact rows: "each"
+    before the rows' own noun lists every row; it groups nothing, so it implies no count."""
+    return k + 1 in nouns and ctx.mentions[k + 1].start == ctx.mentions[k].end
 
 
 def _implied_metrics(ctx: Context, slots: list[MetricSlot]) -> None:
@@ -89,7 +108,8 @@ def _implied_metrics(ctx: Context, slots: list[MetricSlot]) -> None:
         (ctx.has("list") or _opens_a_listing(ctx))
         and not ctx.has("count", "most", "least", "rank", "howmuch", "sell", "sold", "agg", "share")
         and not any(
-            m.kind == "group" and not _sorted_by_value(ctx, k) for k, m in enumerate(ctx.mentions)
+            m.kind == "group" and not _sorted_by_value(ctx, k) and not _each_row(ctx, k, nouns)
+            for k, m in enumerate(ctx.mentions)
         )  # "ordered descending by value" groups nothing
     )
     if listed and nouns and not slots and not any(_names_revenue(ctx, i) for i in nouns):
@@ -302,18 +322,20 @@ def read_parts(ctx: Context, *, base_hint: str | None = None, force_fact: bool =
     claim_year_columns(ctx)
     take_flags(ctx)
     slots, counted_table, counted_column = collect_metrics(ctx)
-    _implied_metrics(ctx, slots)
+    if counted_column is None:  # "the number of distinct languages" is the metric said
+        _implied_metrics(ctx, slots)
     model = ctx.model
     keys = [s.key for s in slots]
     if counted_column is not None:
         keys.append(_countd_key(ctx, counted_column))
         slots.append(MetricSlot(keys[-1], counted_column))
-    if force_fact and any(k.startswith("count:") and k != f"count:{model.fact}" for k in keys):
+    counted = [_plain_count_table(model, k) for k in keys]
+    if force_fact and any(t is not None and t != model.fact for t in counted):
         slots = [
-            MetricSlot(_count_via_fact(model, s.key[6:]) or s.key, s.mention)
-            if s.key.startswith("count:")
+            MetricSlot(_count_via_fact(model, t) or s.key, s.mention)
+            if t is not None and t != model.fact
             else s
-            for s in slots
+            for s, t in zip(slots, counted, strict=True)
         ]
         keys = [s.key for s in slots]
     elif force_fact and not keys:  # "clientes por canal": the listed entity, counted via sales
@@ -408,7 +430,8 @@ def read_parts(ctx: Context, *, base_hint: str | None = None, force_fact: bool =
         # a negation that filters nothing we can express
         raise Unclear(Clarify.GENERIC, " ".join(t.text for t in ctx.tokens))
     if parts.metrics and parts.base != model.fact and _fans_out(model, parts):
-        counts = parts.metrics == [ms.count_key(model, parts.base)]
+        # a steward's COUNT(*) metric of the table counts its rows as the generic count does
+        counts = len(parts.metrics) == 1 and _counts_rows_of(model, parts.metrics[0], parts.base)
         if counts and not force_fact and _count_via_fact(model, parts.base):
             raise NeedsFact
         link = _count_via_link(model, parts) if counts else None
@@ -1159,6 +1182,17 @@ def _names_both(entries, table: str, own: str) -> bool:  # noqa: ANN001
     return best > 0 and any(
         e.kind == "column" and e.ref[0] == own and e.quality >= best for e in entries
     )
+
+
+def _plain_count_table(model, key: str) -> str | None:  # noqa: ANN001
+    """The table whose rows a metric plainly counts (`count:<table>`, or a catalog COUNT(*)
+    metric with no filter of its own), else None."""
+    if key.startswith("count:"):
+        return key[6:]
+    metric = model.metrics.get(key)
+    if metric is not None and _counts_rows_of(model, key, metric.table):
+        return metric.table
+    return None
 
 
 def _counts_rows_of(model, key: str, table: str) -> bool:  # noqa: ANN001
