@@ -131,8 +131,11 @@ def test_or_with_a_comparative_read_as_a_range_still_answers(rowers, question) -
     engine_reads(rowers, question)
 
 
-def test_an_extreme_no_word_asked_for_is_asked_back(rowers) -> None:  # noqa: ANN001
+def test_an_extreme_no_word_asked_for_is_never_answered(rowers) -> None:  # noqa: ANN001
     """ "Show all information about each rower" had been `MAX(rower.total)` (a column called
-    total read as the figure): no word asks for a maximum."""
-    result = engine_asks(rowers, "Show all information about each rower.")
-    assert "maximum total" in result.clarify
+    total read as the figure): no word asks for a maximum. The gate asks such a reading back;
+    since main's merge (h-layer) the question lists every column, which is right too."""
+    from apps.chat.engine.offline import interpret
+
+    result = interpret("Show all information about each rower.", rowers)
+    assert result.route == "CLARIFY" or "MAX(" not in (result.sql or "").upper()
