@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from datachat import text as tx
@@ -64,8 +65,8 @@ from .relations import (
 from .relations import said as said_relations
 from .rewrite import BOTH_WORDS as _BOTH_WORDS
 from .rewrite import rewrite_words
-from .scan import Mention, compound_heads, scan
-from .semantic import SemanticModel, build_semantic_model
+from .scan import HEAD, Mention, compound_heads, scan
+from .semantic import GLOSS, PARTIAL, SemanticModel, build_semantic_model
 from .shown import drop_constant_dimensions, hide_qualifier_measures
 from .sqlgen import PlanError, compile_sql
 from .suggest import clarify_message, meant_dimensions, suggestions
@@ -357,12 +358,15 @@ def _read(
         left = unused_mention(read.mentions, skip, plan, sql, model)
         if left is not None:  # the SQL would answer another question: ask, naming the word
             raise Unclear(Clarify.UNUSED_WORD, left)
+        weak = weak_rules(read, skip, plan, fixes, synonyms_read, named_rows, said_metric)
+        gate_weak_readings(weak)  # a decisive part only a guess read: ask back
     except Unclear as unclear:
         return _clarify(question, model, ctx, lang, unclear, unmapped, with_suggestions)
     except (PlanError, ms.UnknownMetric) as error:
         unclear = Unclear(Clarify.GENERIC, question.strip())
         result = _clarify(question, model, ctx, lang, unclear, unmapped, with_suggestions)
         return Interpretation(**{**result.__dict__, "notes": (str(error),)})
+    ctx.notes += [f"weak: {kind} {word}" for kind, word in weak]
     intent = _intent(plan, parts, lang, ctx, said_metric)
     if fixes or synonyms_read:  # say what was corrected or read as, and be a little less sure
         confidence = round(max(0.5, intent.confidence - 0.04), 2)
@@ -387,6 +391,166 @@ def _read(
             )
         ),
     )
+
+
+WEAK_RULES = frozenset(
+    {
+        "typo",  # a word corrected to a catalog name by spelling
+        "synonym",  # a thesaurus synonym read as a catalog name
+        "person_name",  # a capitalised word read as a person's name
+        "value_column",  # a value some column holds only by a partial match
+        "metric_partial",  # a metric named by part of its name
+        "value_prefix",  # a value matched by the word's prefix
+        "head_word",  # a word read as the last word of column names
+        "partial_name",  # a column or table named by one word of its name
+        "gloss",  # a word read through a translation gloss
+        "implied_metric",  # a figure no word named (the table's count or default measure)
+        "unsaid_aggregate",  # a sum or average of many rows no word asked for (gated)
+        "or_conditions",  # "or" between two conditions the plan ANDs (gated)
+        "or_comparative",  # "2005 or after" read as an equality (gated)
+        "implied_extreme",  # a MIN/MAX no word asked for (gated)
+    }
+)
+# The weak rules whose readings are asked back (measured in docs/offline-engine.md, "h-gate"):
+# each with the kind of question back, naming the word.
+GATED = {
+    "unsaid_aggregate": Clarify.AGGREGATE_UNSAID,
+    "or_conditions": Clarify.OR_CONDITIONS,
+    "or_comparative": Clarify.UNUSED_WORD,
+    "implied_extreme": Clarify.EXTREME_UNSAID,
+}
+
+
+def gate_weak_readings(weak: list[tuple[str, str]]) -> None:
+    """Ask back a reading a gated weak rule decided (`GATED`), naming the word it read."""
+    for kind, word in weak:
+        if kind in GATED:
+            raise Unclear(GATED[kind], word)
+
+
+def weak_rules(  # noqa: PLR0913 - what the reading took from each stage
+    read: Context,
+    skip: set[int],
+    plan: QueryPlan,
+    fixes: Sequence[tuple[str, str]],
+    synonyms_read: Sequence[tuple[str, str]],
+    named_rows: frozenset[tuple[str, str, str]],
+    said_metric: bool,
+) -> list[tuple[str, str]]:
+    """The weak rules (`WEAK_RULES`) a reading took a part from, each with the word it read."""
+    found: list[tuple[str, str]] = [("typo", written) for written, _ in fixes]
+    found += [("synonym", written) for written, _ in synonyms_read]
+    found += [("person_name", value) for _, _, value in sorted(named_rows)]
+    found += [(kind, "") for kind in sorted(read.weak)]
+    for i, m in enumerate(read.mentions):
+        if m.kind != "schema" or i in skip or not m.entries:
+            continue
+        best = max(e.quality for e in m.entries)
+        if m.value == HEAD:
+            found.append(("head_word", m.text))
+        elif best == PARTIAL and all(e.kind == "value" for e in m.entries):
+            found.append(("value_prefix", m.text))
+        elif best == PARTIAL:
+            found.append(("partial_name", m.text))
+        elif best == GLOSS:
+            found.append(("gloss", m.text))
+    figure_words = ("count", "agg", "howmuch", "most", "least", "rank", "percent")
+    if plan.metrics and not said_metric and not plan.listing and not read.has(*figure_words):
+        found.append(("implied_metric", plan.metrics[0].label))
+    word = _unsaid_aggregate(read, skip, plan)
+    if word:
+        found.append(("unsaid_aggregate", word))
+    word = _or_between_conditions(plan, read)
+    if word:
+        found.append(("or_conditions", word))
+    word = _or_comparative_unread(plan, read)
+    if word:
+        found.append(("or_comparative", word))
+    if any(kind == "implied_metric" for kind, _ in found):
+        extremes = [m for m in plan.metrics if m.key.startswith(("agg:max:", "agg:min:"))]
+        if extremes:  # "Show all information about each X" read as MAX(total): no word for it
+            found.append(("implied_extreme", extremes[0].label))
+    return found
+
+
+_COMPARATIVES = lx.words(
+    """
+    after before later earlier more less fewer above below over under greater higher lower
+    larger smaller bigger despues antes mas menos mayor menor superior inferior
+    """
+)
+
+
+def _or_comparative_unread(plan: QueryPlan, read: Context) -> str:
+    """ "exhibitions in 2005 or after", "in or after 2005", "10 or more": "or" with a
+    comparative says a range that holds its bound (>=, <=); a plan with no such comparison
+    has read only half of it (`= 2005`, `> 2005`). Returns the words said ("or after"), or ""."""
+    if any(f.op in (">=", "<=") and not f.alternative for f in plan.numeric_filters):
+        return ""
+    if plan.time_range is not None or plan.time_periods:
+        return ""  # a period's bounds say it their own way
+    tokens = read.tokens
+    for n, token in enumerate(tokens[:-1]):
+        if token.norm in _OR_WORDS and tx.fold(tokens[n + 1].norm) in _COMPARATIVES:
+            return f"{token.text} {tokens[n + 1].text}"
+    return ""
+
+
+# Words that say a figure of many rows, or one row picked by an order: with one of them said,
+# an aggregate is no guess ("how many people live in …", "the largest payment", "top 3").
+_FIGURE_KINDS = ("agg", "count", "howmuch", "most", "least", "rank", "percent", "order")
+
+
+def _unsaid_aggregate(read: Context, skip: set[int], plan: QueryPlan) -> str:
+    """ "What are the heights of body builders with a total below 315?", "the weight of the
+    players who …": a sum or average no word asked for, over rows no value said singles out
+    (no equality filter), is a guess; the question most likely lists each row's number.
+    Returns the words said for the column added up, or "" when the reading is not such a
+    guess. The column's own words ("total", "average") and a layer metric named by its name
+    are words for it (`said_metric`)."""
+    if plan.listing or plan.filters or plan.rows_plan is not None or read.has(*_FIGURE_KINDS):
+        return ""
+    if plan.order or plan.limit or plan.having or plan.comparison is not None:
+        return ""
+    if plan.dimensions or plan.grain or plan.date_parts:
+        return ""  # one figure per group a word asked for ("of each employee", "mensual")
+    if any(tx.fold(t.norm) in lx.AGG_WORDS or t.norm in lx.TOGETHER_WORDS for t in read.tokens):
+        return ""  # "total discount given in 2024": "total" is a word for the sum
+    for ref in plan.metrics:
+        if not ref.key.startswith(("agg:sum:", "agg:avg:")):
+            continue  # a count, an extreme, a steward's metric (its name is its word)
+        column = ref.key.split(":", 2)[-1].partition(".")[2]
+        for i, m in enumerate(read.mentions):
+            if i in skip or m.kind != "schema":
+                continue
+            if any(e.ref[1:2] == (column,) for e in m.of("column")):
+                return m.text
+    return ""
+
+
+_OR_WORDS = lx.words("or o u")
+
+
+def _or_between_conditions(plan: QueryPlan, read: Context) -> str:
+    """ "exhibitions with an attendance above 100 *or* a ticket price below 10": an "or"
+    between two comparisons, where the plan ANDs every condition (a row must meet both), reads
+    another question. Returns the "or" said, or ""."""
+    conditions = (
+        len([f for f in plan.numeric_filters if not f.alternative])
+        + len(plan.filters)
+        + len(plan.having)
+    )
+    if conditions < 2:  # noqa: PLR2004 - two conditions the "or" could join
+        return ""
+    kinds = [(m.start, m.kind) for m in read.mentions]
+    for n, token in enumerate(read.tokens):
+        if token.norm not in _OR_WORDS:
+            continue
+        before = any(k == "cmp" and start < n for start, k in kinds)
+        after = any(k == "cmp" and start > n for start, k in kinds)
+        if before and after:
+            return token.text
+    return ""
 
 
 def _every_as_all(model, tokens, mentions, unmapped):  # noqa: ANN001, ANN202
@@ -2042,9 +2206,11 @@ _WORD_REASONS = frozenset(
         Clarify.AMBIGUOUS_COLUMN,
         Clarify.LINK_SIDE,
         Clarify.UNMAPPED,
+        Clarify.AGGREGATE_UNSAID,
+        Clarify.OR_CONDITIONS,
     }
 )
-_METRIC_REASONS = frozenset({Clarify.NO_METRIC, Clarify.MIXED_TABLES})
+_METRIC_REASONS = frozenset({Clarify.NO_METRIC, Clarify.MIXED_TABLES, Clarify.EXTREME_UNSAID})
 _VALUE_REASONS = frozenset({Clarify.UNKNOWN_VALUE})
 
 

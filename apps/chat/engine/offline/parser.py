@@ -59,6 +59,9 @@ class Clarify(StrEnum):
     SIZE_OF_ROW = "size_of_row"  # "the largest order": by which column, or the most orders?
     SET_OR_EACH = "set_or_each"  # a shared column of rows with none: each row's, or the set?
     SUMMED_ATTRIBUTE = "summed_attribute"  # a grouped row's own number added up per row
+    AGGREGATE_UNSAID = "aggregate_unsaid"  # rows' numbers added up though no word asked to
+    OR_CONDITIONS = "or_conditions"  # "or" between two conditions, which the plan ANDs
+    EXTREME_UNSAID = "extreme_unsaid"  # a maximum or minimum no word asked for
     ECHOED_VALUE = "echoed_value"  # the rows' only column shown is the one value said
     SHARE = "share"  # a share of an unclear whole
     FORECAST = "forecast"  # a forecast the engine does not make
@@ -97,6 +100,7 @@ class Context:
     flags: dict[int, list[tuple[str, str]]] = field(default_factory=dict)  # yes/no adjectives
     notes: list[str] = field(default_factory=list)
     guesses: int = 0  # partial matches and defaults taken: lowers confidence
+    weak: set[str] = field(default_factory=set)  # the weak rules that read a part (WEAK_RULES)
     noun_key: str | None = None  # what the fact table's noun measures ("ventas" -> revenue)
     average_over: bool = False  # "promedio mensual de ventas": average the per-period totals
     dropped: list[str] = field(default_factory=list)  # meaning words no slot could take
@@ -801,6 +805,7 @@ def pick_value(ctx: Context, i: int, base: str) -> tuple[str, str, str] | None:
         raise Unclear(Clarify.AMBIGUOUS_COLUMN, ctx.mentions[i].text)
     if any(e.quality < EXACT for e in entries):
         ctx.guesses += 1
+        ctx.weak.add("value_column")
     return top[1], top[2], top[3]
 
 
@@ -1358,6 +1363,7 @@ def collect_metrics(ctx: Context) -> tuple[list[MetricSlot], int | None, int | N
         ctx.used.add(i)
         if best.quality < SYNONYM:
             ctx.guesses += 1
+            ctx.weak.add("metric_partial")
     _apply_aggregates(ctx, slots)
     slots.sort(key=lambda s: (s.mention is None, s.mention or 0))
     return slots, counted_table, counted_column

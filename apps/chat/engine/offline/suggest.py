@@ -83,6 +83,21 @@ _MESSAGES = {
         "“{detail}” is a property of each grouped row: should I show it with each one, or add "
         "it up over other rows? Could you say which?",
     ),
+    "aggregate_unsaid": (
+        "¿Quieres «{detail}» de cada fila, o un total (o una media) de todas? ¿Puedes indicarlo?",
+        "Do you want the “{detail}” of each row, or one total (or average) over them? Could you "
+        "say which?",
+    ),
+    "or_conditions": (
+        "«{detail}» une dos condiciones: ¿las filas que cumplen cualquiera de ellas, o las que "
+        "cumplen ambas? ¿Puedes preguntar por cada una por separado?",
+        "“{detail}” joins two conditions: the rows that meet either one, or those that meet "
+        "both? Could you ask about each one separately?",
+    ),
+    "extreme_unsaid": (
+        "Nada en la pregunta pide «{detail}»: ¿qué columnas de cada fila quieres ver?",
+        "Nothing in the question asks for the “{detail}”: which columns of each row should I show?",
+    ),
     "echoed_value": (
         "«{detail}» ya está en la pregunta: ¿qué columna de esas filas quieres ver?",
         "“{detail}” is already in the question: which column of those rows should I show?",
