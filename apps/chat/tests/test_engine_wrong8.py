@@ -160,7 +160,9 @@ def test_a_plural_column_listed_is_never_summed_unsaid(db, said, asked):
     from apps.chat.engine.offline.scan import scan
 
     model = db[0]
-    plan = engine_reads(model, "What is the height of lifters with snatch smaller than 145?").plan
+    plan = engine_reads(
+        model, "What is the combined height of lifters with snatch smaller than 145?"
+    ).plan
     assert [m.key for m in plan.metrics] == ["agg:sum:person.height"]
     tokens = lx.tokenize(said, "en")
     mentions, _unmapped = scan(model, tokens)

@@ -434,13 +434,13 @@ def weak_rules(  # noqa: PLR0913 - what the reading took from each stage
     plan: QueryPlan,
     fixes: Sequence[tuple[str, str]],
     synonyms_read: Sequence[tuple[str, str]],
-    named_rows: frozenset[tuple[str, str, str]],
+    named_rows: frozenset[tuple[str, str, str, bool]],
     said_metric: bool,
 ) -> list[tuple[str, str]]:
     """The weak rules (`WEAK_RULES`) a reading took a part from, each with the word it read."""
     found: list[tuple[str, str]] = [("typo", written) for written, _ in fixes]
     found += [("synonym", written) for written, _ in synonyms_read]
-    found += [("person_name", value) for _, _, value in sorted(named_rows)]
+    found += [("person_name", value) for _, _, value, _ in sorted(named_rows)]
     found += [(kind, "") for kind in sorted(read.weak)]
     for i, m in enumerate(read.mentions):
         if m.kind != "schema" or i in skip or not m.entries:

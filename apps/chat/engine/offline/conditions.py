@@ -322,7 +322,7 @@ def read_numeric(
             raise Unclear(Clarify.NUMERIC_FILTER, m.text)
         either = _or_before(ctx, k)
         if either is not None:  # "made by GM or weighing more than 3500": no OR of filters
-            raise Unclear(Clarify.NUMERIC_FILTER, either)
+            raise Unclear(Clarify.OR_CONDITIONS, either)
         value, percent = number
         op = str(m.value)
         target = None
