@@ -410,10 +410,40 @@ def _every_as_all(model, tokens, mentions, unmapped):  # noqa: ANN001, ANN202
     return out
 
 
+def _verb_before_each(model, tokens, mentions, unmapped):  # noqa: ANN001, ANN202
+    """ "…, and how many documents use each type?", "¿cuántos documentos usan cada tipo?": a
+    verb no catalog name reads, between the rows a count counts and an each-word, says only
+    that the rows belong to each: "how many documents for each type". A pronoun ("how many
+    channels use it") is not an each-word (one group only), and "how many stations does each
+    one operate" is left as it is (what "each one" is, said before, is not always what is
+    grouped)."""
+    if not unmapped:
+        return None
+    for n, m in enumerate(mentions[:-1]):
+        rows = mentions[n + 1]
+        if m.kind != "count" or rows.kind != "schema" or not rows.has("table"):
+            continue
+        if rows.start != m.end:
+            continue
+        i = rows.end
+        if i + 1 >= len(tokens) or tokens[i].text not in unmapped:
+            continue
+        if tokens[i + 1].norm not in lx.EACH_WORDS:
+            continue
+        word = "para" if tokens[i].lang == "es" else "for"
+        return [*tokens[:i], _as_word(tokens[i], word), *tokens[i + 1 :]]
+    return None
+
+
+def _as_word(token: lx.Token, word: str) -> lx.Token:
+    return replace(token, text=word, norm=word, key=lx.word_key(word, token.lang))
+
+
 # Rewrites of words the catalog does not name into words it does, in this order; each takes
 # (model, tokens, mentions, unmapped) and returns the new tokens or None.
 _WORD_REWRITES = (
     _every_as_all,  # "of every course" -> "of all course"
+    _verb_before_each,  # "how many documents use each type" -> "… documents for each type"
     # "documents that have between one and two paragraphs", "with 1 to 2 paragraphs" ->
     # "with at least 1 paragraphs and at most 2 paragraphs"
     lambda model, tokens, mentions, _unmapped: _count_range(tokens, mentions),

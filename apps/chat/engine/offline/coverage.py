@@ -121,6 +121,11 @@ def _found(m: Mention, columns, tables, literals, plan: QueryPlan, model) -> boo
             metric = model.metrics.get(e.ref[0])
             if e.ref[0] in keys or (metric is not None and lx.fold(metric.table) in tables):
                 return True
+            if metric is not None and metric.agg == "count" and metric.column is None:
+                # "number of concerts for each singer": counted through the link table's key
+                path = model.path(plan.table, metric.table) or ()
+                if len(path) == 1 and lx.fold(path[0][1]) in columns:
+                    return True
         elif e.kind == "table":
             if lx.fold(e.ref[0]) in tables:
                 return True
