@@ -58,17 +58,17 @@ _ROWS = {
 _ESQUEMA = """
     CREATE TABLE salas (sala_id INTEGER PRIMARY KEY, nombre TEXT, aforo INTEGER);
     CREATE TABLE funciones (funcion_id INTEGER PRIMARY KEY, titulo TEXT,
-        sala_id INTEGER REFERENCES salas(sala_id), temporada INTEGER);
+        sala_id INTEGER REFERENCES salas(sala_id), temporada INTEGER, anio INTEGER);
     CREATE TABLE alumnos (alumno_id INTEGER PRIMARY KEY, nombre TEXT, curso INTEGER);
 """
 _FILAS = {
     "salas": [(1, "Norte", 900), (2, "Sur", 1500), (3, "Este", 300)],
     "funciones": [
-        (1, "Hamlet", 1, 2014),
-        (2, "Otelo", 2, 2014),
-        (3, "Fausto", 2, 2015),
-        (4, "Medea", 3, 2014),
-        (5, "Electra", 2, 2016),
+        (1, "Hamlet", 1, 2014, 2014),
+        (2, "Otelo", 2, 2014, 2014),
+        (3, "Fausto", 2, 2015, 2015),
+        (4, "Medea", 3, 2014, 2014),
+        (5, "Electra", 2, 2016, 2016),
     ],
     "alumnos": [(1, "Ana", 9), (2, "Ben", 9), (3, "Cai", 10), (4, "Dee", 11), (5, "Eli", 11)],
 }
@@ -281,3 +281,77 @@ def test_period_with_the_most_rows_is_of_the_tables_own_date(
     result = engine_reads(lending[0], question)
     assert own in result.sql and edited not in result.sql, result.sql
     assert [row[1] for row in lending[1].execute(result.sql)] == [2]
+
+
+_LEAGUE = """
+    CREATE TABLE clubs (club_id INTEGER PRIMARY KEY, name TEXT, members INTEGER);
+    CREATE TABLE fans (fan_id INTEGER PRIMARY KEY, name TEXT);
+    CREATE TABLE fixtures (fixture_id INTEGER PRIMARY KEY, rival TEXT,
+        club_id INTEGER REFERENCES clubs(club_id));
+    CREATE TABLE tickets (ticket_id INTEGER PRIMARY KEY,
+        fixture_id INTEGER REFERENCES fixtures(fixture_id), fan_id INTEGER REFERENCES fans(fan_id));
+    CREATE TABLE clubes (club_id INTEGER PRIMARY KEY, nombre TEXT, socios INTEGER);
+    CREATE TABLE hinchas (hincha_id INTEGER PRIMARY KEY, nombre TEXT);
+    CREATE TABLE partidos (partido_id INTEGER PRIMARY KEY, rival TEXT,
+        club_id INTEGER REFERENCES clubes(club_id));
+    CREATE TABLE entradas (entrada_id INTEGER PRIMARY KEY,
+        partido_id INTEGER REFERENCES partidos(partido_id),
+        hincha_id INTEGER REFERENCES hinchas(hincha_id));
+"""
+_LEAGUE_ROWS = {
+    "clubs": [(1, "Lions", 900), (2, "Hawks", 1500), (3, "Owls", 300)],
+    "fans": [(1, "Ann"), (2, "Bo")],
+    "fixtures": [(1, "Reds", 1), (2, "Blues", 2), (3, "Greens", 2), (4, "Golds", 3)],
+    "tickets": [(1, 1, 1), (2, 2, 2), (3, 3, 1)],
+    "clubes": [(1, "Leones", 900), (2, "Halcones", 1500), (3, "Buhos", 300)],
+    "hinchas": [(1, "Ana"), (2, "Bea")],
+    "partidos": [(1, "Rojos", 1), (2, "Azules", 2), (3, "Verdes", 2), (4, "Oros", 3)],
+    "entradas": [(1, 1, 1), (2, 2, 2), (3, 3, 1)],
+}
+
+
+@pytest.fixture(scope="module")
+def league(tmp_path_factory):  # noqa: ANN001, ANN201
+    made = engine_database(tmp_path_factory.mktemp("groupcount") / "l.db", _LEAGUE, _LEAGUE_ROWS)
+    yield made
+    made[1].close()
+
+
+@pytest.mark.parametrize(
+    ("question", "want"),
+    [
+        ("What is the name and members of the club with the most fixtures?", [("Hawks", 1500)]),
+        ("Show the club name and members with the most fixtures.", [("Hawks", 1500)]),
+        ("¿Cuál es el nombre y los socios del club con más partidos?", [("Halcones", 1500)]),
+    ],
+)
+def test_own_number_of_the_top_row_is_shown(league, question: str, want: list) -> None:  # noqa: ANN001
+    """The top club's own members, shown (one value per club), never added up over its
+    fixtures (that would be members times fixtures)."""
+    result = engine_reads(league[0], question)
+    assert "SUM(" not in result.sql and "LIMIT 1" in result.sql, result.sql
+    assert league[1].execute(result.sql).fetchall() == want
+
+
+def test_own_number_summed_when_said(league) -> None:  # noqa: ANN001
+    """An aggregate word said: the sum, as said (or asked back), never shown silently."""
+    from apps.chat.engine.offline import interpret
+
+    result = interpret("What is the total members of the club with the most fixtures?", league[0])
+    assert result.route == "CLARIFY" or "SUM(" in result.sql or "LIMIT 1" not in result.sql
+
+
+@pytest.mark.parametrize(
+    ("question", "db", "want"),
+    [
+        ("How many gigs are there in 2015 or after?", "venue", 2),
+        ("How many gigs were there in year 2015 or later?", "venue", 2),
+        ("How many gigs are there in 2014 or before?", "venue", 3),
+        ("¿Cuántas funciones hubo en 2015 o después?", "teatro", 2),
+        ("¿Cuántas funciones hubo en 2014 o antes?", "teatro", 3),
+    ],
+)
+def test_a_year_or_after(request, question: str, db: str, want: int) -> None:  # noqa: ANN001
+    """ "in 2015 or after": from 2015 on, never 2015 alone (the two words were filler)."""
+    model, conn = request.getfixturevalue(db)
+    assert conn.execute(engine_reads(model, question).sql).fetchall() == [(want,)]
