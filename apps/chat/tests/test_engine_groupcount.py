@@ -355,3 +355,34 @@ def test_a_year_or_after(request, question: str, db: str, want: int) -> None:  #
     """ "in 2015 or after": from 2015 on, never 2015 alone (the two words were filler)."""
     model, conn = request.getfixturevalue(db)
     assert conn.execute(engine_reads(model, question).sql).fetchall() == [(want,)]
+
+
+@pytest.mark.parametrize(
+    ("question", "db"),
+    [
+        ("How many pupils have a grade above 10 or an age under 15?", "venue"),
+        (
+            "¿Cuántas funciones tienen una temporada mayor que 2014 o un aforo menor que 1000?",
+            "teatro",
+        ),
+    ],
+)
+def test_two_comparisons_said_with_or_asked_back(request, question: str, db: str) -> None:  # noqa: ANN001
+    """Either condition keeps a row; ANDed they counted the rows meeting both: asked back."""
+    engine_asks(request.getfixturevalue(db)[0], question)
+
+
+@pytest.mark.parametrize(
+    ("question", "db", "want"),
+    [
+        ("How many pupils have a grade above 10 and an age under 17?", "venue", 2),
+        (
+            "¿Cuántas funciones tienen una temporada mayor que 2014 y un aforo menor que 2000?",
+            "teatro",
+            2,
+        ),
+    ],
+)
+def test_two_comparisons_said_with_and(request, question: str, db: str, want: int) -> None:  # noqa: ANN001
+    model, conn = request.getfixturevalue(db)
+    assert conn.execute(engine_reads(model, question).sql).fetchall() == [(want,)]

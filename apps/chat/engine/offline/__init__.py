@@ -37,6 +37,7 @@ from . import lexicon as lx
 from . import measures as ms
 from .alternatives import (
     alternatives_on_one_column,
+    conditions_said_with_or,
     impossible_range,
     one_said_value_per_column,
     superlative_read,
@@ -327,6 +328,7 @@ def _read(
             plan = read_as(plan, related)  # joined through the foreign key the verb chose
         plan = negate_flag_pairs(plan, model)
         plan = alternatives_on_one_column(plan, said[0])  # "in 2014 or 2015": either value
+        conditions_said_with_or(plan, said[1], said[0], question)  # "over 100 or under 10"
         check_year_verbs(plan, year_read)
         _check_largest_of_rows(plan, mentions, model)
         _check_size_of_one_row(plan, mentions)

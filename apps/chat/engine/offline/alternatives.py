@@ -38,6 +38,26 @@ def alternatives_on_one_column(plan: QueryPlan, tokens) -> QueryPlan:  # noqa: A
     return plan.with_changes(numeric_filters=filters)
 
 
+def conditions_said_with_or(plan: QueryPlan, mentions, tokens, question: str) -> None:  # noqa: ANN001
+    """Ask back two comparisons of different columns said with "or" ("an attendance over 100
+    or a ticket price under 10", "una altura mayor que 200 o un peso menor que 90"): either
+    one keeps a row, but a plan ANDs its conditions, and the rows meeting both were answered
+    as if they were what was asked (confidently wrong; branch `h-groupcount`)."""
+    cmps = [m for m in mentions if m.kind == "cmp"]
+    if len(cmps) < 2:
+        return
+    between = range(cmps[0].end, cmps[-1].start)
+    if not any(tokens[i].norm in _OR_WORDS for i in between if i < len(tokens)):
+        return
+    compared = {
+        (f.table, f.column)
+        for f in plan.numeric_filters
+        if not f.alternative and f.op in (">", ">=", "<", "<=")
+    }
+    if len(compared) >= 2:
+        raise Unclear(Clarify.GENERIC, question.strip())
+
+
 def one_said_value_per_column(plan: QueryPlan, question: str) -> None:
     """Ask back two different values said of one column the index does not hold ("cartoons
     directed by Ben Jones and cartoons directed by Michael Chang", a personal column): ANDed,
