@@ -180,8 +180,11 @@ def test_a_name_asked_is_never_answered_by_a_count_alone(radio_layer):
 
 def test_a_grouped_rows_own_number_is_never_summed_over_joined_rows(events):
     # the seats of the arena with the most festivals: shown with the arena, not added up per
-    # festival (and ranked by that sum)
-    engine_asks(events[0], "What is the name and seats of the arena with the most festivals?")
+    # festival (and ranked by that sum); shown since branch `h-groupcount` (asked back before)
+    question = "What is the name and seats of the arena with the most festivals?"
+    result = engine_reads(events[0], question)
+    assert "SUM(" not in result.sql, result.sql
+    assert events[1].execute(result.sql).fetchall() == [("South Hall", 3000)]
 
 
 _PEOPLE = """

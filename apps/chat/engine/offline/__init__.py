@@ -323,6 +323,7 @@ def _read(
         check_year_verbs(plan, year_read)
         _check_largest_of_rows(plan, mentions, model)
         _check_size_of_one_row(plan, mentions)
+        plan = _attribute_of_the_top_row(plan, model, read.mentions)
         _check_summed_attribute(plan, model)
         _check_summed_key_number(plan, model, read.mentions)
         _check_listed_plural_summed(plan, read.tokens, read.mentions)
@@ -567,10 +568,52 @@ def _every_as_all(model, tokens, mentions, unmapped):  # noqa: ANN001, ANN202
     return out
 
 
+def _verb_before_each(model, tokens, mentions, unmapped):  # noqa: ANN001, ANN202
+    """ "…, and how many documents use each type?", "¿cuántos documentos usan cada tipo?": a
+    verb no catalog name reads, between the rows a count counts and an each-word, says only
+    that the rows belong to each: "how many documents for each type". A pronoun ("how many
+    channels use it") is not an each-word (one group only), and "how many stations does each
+    one operate" is left as it is (what "each one" is, said before, is not always what is
+    grouped)."""
+    if not unmapped:
+        return None
+    for n, m in enumerate(mentions[:-1]):
+        rows = mentions[n + 1]
+        if m.kind != "count" or rows.kind != "schema" or not rows.has("table"):
+            continue
+        if rows.start != m.end:
+            continue
+        i = rows.end
+        if i + 1 >= len(tokens) or tokens[i].text not in unmapped:
+            continue
+        if tokens[i + 1].norm not in lx.EACH_WORDS:
+            continue
+        each = next((x for x in mentions if x.start == i + 2), None)
+        if each is None or each.kind != "schema":
+            continue
+        said = {
+            tx.stem(t.norm, t.lang)
+            for x in mentions[:n]
+            if x.kind == "schema"
+            for t in tokens[x.start : x.end]
+        }
+        again = tx.stem(tokens[i + 2].norm, tokens[i + 2].lang) in said
+        if not each.has("table") and not again:
+            continue  # "each title", a column: `relations._each_column_after` reads the verb
+        word = "para" if tokens[i].lang == "es" else "for"
+        return [*tokens[:i], _as_word(tokens[i], word), *tokens[i + 1 :]]
+    return None
+
+
+def _as_word(token: lx.Token, word: str) -> lx.Token:
+    return replace(token, text=word, norm=word, key=lx.word_key(word, token.lang))
+
+
 # Rewrites of words the catalog does not name into words it does, in this order; each takes
 # (model, tokens, mentions, unmapped) and returns the new tokens or None.
 _WORD_REWRITES = (
     _every_as_all,  # "of every course" -> "of all course"
+    _verb_before_each,  # "how many documents use each type" -> "… documents for each type"
     # "documents that have between one and two paragraphs", "with 1 to 2 paragraphs" ->
     # "with at least 1 paragraphs and at most 2 paragraphs"
     lambda model, tokens, mentions, _unmapped: _count_range(tokens, mentions),
@@ -1367,6 +1410,61 @@ def _check_name_asked(plan: QueryPlan, tokens: list) -> None:
 
 _HOW_MANY = lx.words("many number numero cuantos cuantas count")
 _THE = lx.words("the el la los las")
+
+
+def _attribute_of_the_top_row(plan: QueryPlan, model: SemanticModel, mentions: list) -> QueryPlan:
+    """ "the name and capacity of the stadium with the most concerts", "el nombre y el aforo de
+    la sala con más funciones": a number of the grouped rows' own table, said with no aggregate
+    word, beside the count that ranks them and keeps the top rows, is shown with each row (it
+    is the row's own: one value per group), never added up over the rows joined to it. Ranked
+    by that number itself, or with an aggregate word said, nothing changes (asked back by
+    `_check_summed_attribute`, or summed as said)."""
+    if plan.listing or not plan.dimensions or plan.order is None or plan.limit is None:
+        return plan
+    if plan.having or plan.hidden_metrics or any(m.kind == "agg" for m in mentions):
+        return plan
+    counts = [
+        n for n, m in enumerate(plan.metrics) if ms.metric_agg(model, m.key) in ("count", "countd")
+    ]
+    if len(counts) != 1 or len(plan.metrics) != 2:
+        return plan
+    ranked = counts[0]
+    if plan.order.metric != ranked and not _superlative_before(model, mentions, plan, ranked):
+        return plan
+    held = {(fk.table, fk.column, fk.ref_table) for fk in model.catalog.foreign_keys}
+    for n, metric in enumerate(plan.metrics):
+        if n == ranked or not metric.key.startswith("agg:sum:"):
+            continue
+        table, _, column = metric.key.removeprefix("agg:sum:").partition(".")
+        info = model.tables.get(table)
+        grouped = {d.column for d in plan.dimensions if d.table == table}
+        if table == plan.table or info is None or not {*info.key, info.display} & grouped:
+            continue
+        path = model.path(plan.table, table) or ()
+        if not path or not all((a, a_col, b) in held for a, a_col, b, _b_col in path):
+            continue
+        metrics = tuple(m for k, m in enumerate(plan.metrics) if k != n)
+        order = Order(ranked - (1 if n < ranked else 0), plan.order.desc)
+        dims = (*plan.dimensions, ColumnRef(table, column))
+        return plan.with_changes(metrics=metrics, order=order, dimensions=dims)
+    return plan
+
+
+def _superlative_before(model: SemanticModel, mentions: list, plan: QueryPlan, n: int) -> bool:
+    """Whether "most/least" is said right before the rows metric `n` counts ("with the most
+    concerts"): that count is what ranks, whichever metric the plan ordered by."""
+    table = ms.metric_table(model, plan.metrics[n].key)
+    for k, m in enumerate(mentions[:-1]):
+        after = mentions[k + 1]
+        if m.kind not in ("most", "least") or after.kind != "schema":
+            continue
+        named = {e.ref[0] for e in after.of("table")}
+        named |= {
+            model.metrics[e.ref[0]].table for e in after.of("metric") if e.ref[0] in model.metrics
+        }
+        if table in named:
+            return True
+    return False
 
 
 def _check_summed_attribute(plan: QueryPlan, model: SemanticModel) -> None:

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from sqlglot import exp
+
 from ..plan import (
     ColumnRef,
     Comparison,
     Filter,
     HavingFilter,
+    NumericFilter,
     Order,
     QueryPlan,
 )
@@ -356,6 +359,8 @@ def read_parts(ctx: Context, *, base_hint: str | None = None, force_fact: bool =
         parts.base = tables.pop()
     elif base_hint is None:
         _read_listing(ctx, parts)
+    if keys and base_hint is None:
+        _of_the_extreme_row(ctx, parts)
     _read_dimensions(ctx, parts, slots)
     read_with(ctx, parts)
     read_number_of(ctx, parts)
@@ -435,6 +440,13 @@ def read_parts(ctx: Context, *, base_hint: str | None = None, force_fact: bool =
         if counts and not force_fact and _count_via_fact(model, parts.base):
             raise NeedsFact
         link = _count_via_link(model, parts) if counts else None
+        steward = parts.metrics != [ms.count_key(model, parts.base)]
+        if (
+            link is not None
+            and steward
+            and any(d.table == ms.metric_table(model, link) for d in parts.dims)
+        ):
+            link = None  # a steward's count grouped by a column of the link table: asked back
         if link is not None:  # "films by actor": the films of each actor, through the cast
             parts.metrics, parts.base = [link], ms.metric_table(model, link)
             return parts
@@ -444,6 +456,57 @@ def read_parts(ctx: Context, *, base_hint: str | None = None, force_fact: bool =
             return parts
         raise Unclear(Clarify.GENERIC, " ".join(t.text for t in ctx.tokens))
     return parts
+
+
+def _of_the_extreme_row(ctx: Context, parts: Parts) -> None:
+    """ "the number of concerts in the stadium with the highest capacity", "¿cuántos partidos
+    hubo en el estadio con la mayor capacidad?": a measure of rows kept to those of the one row,
+    of a table they reach many to one, that a superlative before one of that table's numeric
+    columns picks: WHERE key = (SELECT key … ORDER BY the column LIMIT 1), not the measure of
+    each row ranked by it. Only a singular table word right before "with / that has the
+    <superlative> <column>", the measure over another table, and nothing said after the column
+    (a condition there could be the picked row's or the measured rows')."""
+    tables = {ms.metric_table(ctx.model, k) for k in parts.metrics}
+    if len(tables) != 1 or parts.implied:
+        return  # a count no word said may be replaced later by what was said
+    rows = tables.pop()
+    for k, m in enumerate(ctx.mentions):
+        if m.kind not in ("most", "least") or k < 2 or k + 2 != len(ctx.mentions):
+            continue
+        owner = ctx.mentions[k - 2]
+        if ctx.mentions[k - 1].kind != "with" or owner.kind != "schema" or owner.plural:
+            continue
+        if k - 2 in ctx.used or not _measure_only(ctx, k + 1):
+            continue
+        if ctx.tokens[owner.end - 1].norm.endswith("s") or owner.start == 0:
+            continue  # "in the arenas with …": rows, not the one row
+        if ctx.tokens[owner.start - 1].norm not in ("the", "el", "la"):
+            continue  # "in each stadium with …", "in a stadium with …"
+        best = max((e.quality for e in owner.entries), default=0)
+        named = {e.ref[0] for e in owner.of("table") if e.quality == best}
+        if len(named) != 1:
+            continue
+        table = named.pop()
+        key = ctx.model.tables[table].key
+        if table == rows or len(key) != 1 or not _to_parent(ctx.model, rows, table):
+            continue
+        columns = [
+            e
+            for e in ctx.mentions[k + 1].of("column")
+            if e.ref[0] == table and column_kind(ctx, e) == "number"
+        ]
+        if not columns:
+            continue
+        column = pick_numeric(ctx, k + 1, columns)[1]
+        parts.numeric.append(
+            NumericFilter(
+                table, key[0], "=", 0.0, than="row", than_rank=column, than_desc=m.kind == "most"
+            )
+        )
+        ctx.used.update({k - 2, k - 1, k, k + 1})
+        # the superlative is the picked row's: no ranking of the measured rows
+        ctx.mentions[k] = replace(m, kind="picked")
+        return
 
 
 def _same_name_on_the_rows(ctx: Context, parts: Parts) -> None:
@@ -1745,6 +1808,8 @@ def _read_order(
                 parts.order = Order(slot_at[j], direction)
         if subject is None:
             subject = _rank_subject(ctx, k)
+        if subject is None and limit is None:
+            subject = _numeric_group_ranked(ctx, parts, k)
     for k, m in enumerate(ctx.mentions):
         if m.kind in ("dir", "order"):
             if m.kind == "dir" and m.value == "alpha":
@@ -1792,6 +1857,61 @@ def _read_order(
     else:
         parts.order = Order(parts.order.metric, direction if direction is not None else True)
     parts.limit = limit
+
+
+def _numeric_group_ranked(ctx: Context, parts: Parts, k: int) -> int | None:
+    """ "which grade has the most students", "the year that had the most concerts", "¿qué
+    curso tiene más alumnos?": a numeric column said (singular) right before a plain "most" /
+    "least" that ranks a count of rows is a group, each of its values (as after an each-word),
+    not a measure: GROUP BY the column, ordered by the count. Only when every metric is a count
+    of the rows that hold the column (or of rows that reach its table many to one), and nothing
+    but an opening word ("which", "what is the") is said before the column."""
+    if ctx.mentions[k].kind not in ("most", "least") or not parts.metrics or parts.dims:
+        return None
+    if not _counting_superlative(ctx, k):
+        return None  # "the amount of the largest payment": the payment with the largest amount
+    if any(ms.metric_agg(ctx.model, key) != "count" for key in parts.metrics):
+        return None
+    j = k - 2 if k > 1 and ctx.mentions[k - 1].kind == "with" else k - 1  # "that had", "with"
+    if j < 0 or not _measure_only(ctx, j) or ctx.mentions[j].plural:
+        return None
+    if any(ctx.mentions[x].kind not in ("list", "which") for x in range(j)):
+        return None
+    counted = {ms.metric_table(ctx.model, key) for key in parts.metrics}
+    if len(counted) != 1:
+        return None
+    rows = counted.pop()
+    numeric = [
+        e
+        for e in ctx.mentions[j].of("column")
+        if column_kind(ctx, e) == "number"
+        and (e.ref[0] == rows or _to_parent(ctx.model, rows, e.ref[0]))
+    ]
+    if not numeric:
+        return None
+    ref = ColumnRef(*pick_numeric(ctx, j, numeric))
+    parts.dims.append(ref)
+    parts.dims_said = True
+    ctx.used.add(j)
+    return j
+
+
+def _counting_superlative(ctx: Context, k: int) -> bool:
+    """ "the most / fewest students", "the greatest number of students", "más / menos alumnos",
+    "el mayor número de alumnos": a superlative that ranks by how many rows, not a size word
+    before a table ("the largest payment" is the payment with the largest amount)."""
+    word = lx.fold(ctx.mentions[k].text)
+    if word in _PLAIN_MOST:
+        return True
+    after = ctx.mentions[k + 1] if k + 1 < len(ctx.mentions) else None
+    said = after is not None and after.kind == "count"
+    counted = after is not None and any(
+        t.norm in ("number", "numero") for t in ctx.tokens[ctx.mentions[k].end : after.start + 1]
+    )
+    return said or counted
+
+
+_PLAIN_MOST = frozenset({"most", "fewest", "least", "mas", "menos", "the most", "the fewest"})
 
 
 def _grouped_rows_said_singular(ctx: Context) -> str | None:

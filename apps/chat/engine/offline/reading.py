@@ -122,6 +122,12 @@ def describe(plan: QueryPlan | None, model: SemanticModel, lang: str) -> str:
     for n in plan.numeric_filters:
         if n.other:
             bits.append(f"{n.column} {n.op} {n.other}")
+        elif n.than == "row" and n.op == "=":  # the one row a nested superlative picks
+            if lang == "es":
+                bits.append(f"{n.table} con {'mayor' if n.than_desc else 'menor'} {n.than_rank}")
+            else:
+                most = "largest" if n.than_desc else "smallest"
+                bits.append(f"the {n.table} with the {most} {n.than_rank}")
         elif n.than:
             bits.append(f"{n.column} {n.op} {_other_rows(n, lang)}")
         elif n.average:

@@ -433,12 +433,27 @@ def _table_sem(table: TableInfo, columns: Mapping[tuple[str, str], ColumnSem]) -
     if display is None:
         display = next((c.name for c in cols if c.kind == "text" and not c.pii), None)
     dates = sorted(
-        (c.name for c in cols if c.kind == "date"),
-        key=lambda n: (lx.fold(n) not in ("fecha", "date"), n),
+        (c.name for c in cols if c.kind == "date"), key=lambda n: _date_rank(table.name, n)
     )
     key = tuple(c.name for c in table.columns if c.primary_key)
     columns = tuple(c.name for c in cols)
     return TableSem(table.name, columns, display, tuple(dates), table.name, key, named)
+
+
+# Words of a column that records when a row was last edited, not when what it records happened.
+_BOOKKEEPING_DATE_WORDS = frozenset(
+    {"update", "updated", "modified", "changed", "edited", "actualizacion", "modificacion"}
+)
+
+
+def _date_rank(table: str, column: str) -> tuple:
+    """The order a table's date columns are its main date in: one called just "date"/"fecha",
+    then one that says the table's name (`rental_date` of `rental`, `OrderDate` of `Orders`),
+    then any but a bookkeeping time (`last_update`: when the row was edited), by name."""
+    words = [tx.stem(w, "en") for w in tx.identifier_words(column)]
+    own = {tx.stem(w, "en") for w in tx.identifier_words(table)}
+    bookkeeping = bool({lx.fold(w) for w in tx.identifier_words(column)} & _BOOKKEEPING_DATE_WORDS)
+    return (lx.fold(column) not in ("fecha", "date"), not own & set(words), bookkeeping, column)
 
 
 def _named_column(table: str, cols: list[ColumnSem]) -> str | None:

@@ -421,6 +421,10 @@ class _Builder:
                     node(this=self.num(f.table, f.column), expression=exp.Subquery(this=mean))
                 )
                 continue
+            if f.than == "row" and f.op == "=":  # "in the stadium with the highest capacity"
+                other = exp.Subquery(this=self._ranked_row(f))
+                conditions.append(exp.EQ(this=self.col(f.table, f.column), expression=other))
+                continue
             if f.than:  # "greater than any country in Europe", "than the car with the most…"
                 node = {">": exp.GT, "<": exp.LT}[f.op]
                 other = exp.Subquery(this=self._other_rows(f))
@@ -462,6 +466,19 @@ class _Builder:
         if self.model.column(table, column) is None:
             raise PlanError(f"unknown column {table}.{column}")
         return exp.column(column)
+
+    def _ranked_row(self, f) -> exp.Select:  # noqa: ANN001
+        """The key of the one row of `f.table` its column `f.than_rank` ranks first (rows with
+        no value left out): the row a nested superlative picks."""
+        ranked = self._as_number(self._own(f.table, f.than_rank), f.table)
+        known = exp.Not(this=exp.Is(this=ranked.copy(), expression=exp.Null()))
+        return (
+            exp.select(self._own(f.table, f.column))
+            .from_(f.table)
+            .where(known)
+            .order_by(exp.Ordered(this=ranked, desc=f.than_desc))
+            .limit(1)
+        )
 
     def _other_rows(self, f) -> exp.Select:  # noqa: ANN001
         """The value a row is compared with (`NumericFilter.than`), from its own table: the
