@@ -410,10 +410,54 @@ def _every_as_all(model, tokens, mentions, unmapped):  # noqa: ANN001, ANN202
     return out
 
 
+_EACH_AS_ALL = lx.words("each every cada")
+_OF_FOR = lx.words("of for de del para")
+# The kinds a plain listing of columns is said with ("What are the names and capitals of ...").
+_LISTING_KINDS = frozenset({"list", "schema", "conj"})
+
+
+def _each_as_all(model, tokens, mentions, _unmapped):  # noqa: ANN001, ANN202
+    """ "What are the names and capitals *of each* country?", "Show name and capacity *for
+    each* cinema.", "los nombres y las capitales de cada país": "each" before the table whose
+    own columns are listed, ending the question, with nothing to measure (no aggregate, count,
+    rank or condition said), is "all": one row per row of that table, not a group of them."""
+    groups = [n for n, m in enumerate(mentions) if m.kind == "group"]
+    if len(groups) != 1:
+        return None
+    g = groups[0]
+    each = mentions[g]
+    if lx.fold(each.text) not in _EACH_AS_ALL or g + 1 != len(mentions) - 1 or g < 1:
+        return None
+    if each.start < 1 or tokens[each.start - 1].norm not in _OF_FOR:
+        return None
+    rows = mentions[g + 1]
+    if rows.kind != "schema" or any(t.kind == "word" for t in tokens[rows.end :]):
+        return None
+    tables = {e.ref[0] for e in rows.of("table")}
+    if len(tables) != 1 or rows.has("value"):
+        return None
+    table = next(iter(tables))
+    listed = [m for m in mentions[:g] if m.kind == "schema"]
+    if not listed or any(m.kind not in _LISTING_KINDS for m in mentions[:g]):
+        return None
+    own = [m for m in listed if any(e.ref[0] == table for e in m.of("column"))]
+    named = [m for m in listed if lx.fold(m.text) in lx.LABEL_NAME_WORDS]  # what a row is called
+    if not own or any(m.has("value") or m.has("metric") for m in listed):
+        return None
+    if any(m not in own and m not in named for m in listed):
+        return None
+    word = "todos" if tokens[each.start].lang == "es" else "all"
+    return [
+        replace(t, text=word, norm=word, key=lx.word_key(word, t.lang)) if n == each.start else t
+        for n, t in enumerate(tokens)
+    ]
+
+
 # Rewrites of words the catalog does not name into words it does, in this order; each takes
 # (model, tokens, mentions, unmapped) and returns the new tokens or None.
 _WORD_REWRITES = (
     _every_as_all,  # "of every course" -> "of all course"
+    _each_as_all,  # "the names and capitals of each country" -> "… of all country"
     # "documents that have between one and two paragraphs", "with 1 to 2 paragraphs" ->
     # "with at least 1 paragraphs and at most 2 paragraphs"
     lambda model, tokens, mentions, _unmapped: _count_range(tokens, mentions),
@@ -746,12 +790,17 @@ def _number_said(token: lx.Token) -> bool:
     return token.norm in lx.NUMBER_WORDS and token.norm not in lx.STOPWORDS and token.norm != "once"
 
 
+_THAN_AFTER = lx.words("than que de")
+
+
 def _or_more(tokens: list[lx.Token], i: int) -> list[lx.Token] | None:
     """ "3 or more", "3 o más", "5 or fewer", "5 o menos", "two or more": the comparison before
     the number (a number word stays a word: the scan reads it after "at least")."""
     if i + 2 >= len(tokens) or not _number_said(tokens[i]):
         return None
     words = tuple(t.norm for t in tokens[i + 1 : i + 3])
+    if i + 3 < len(tokens) and tokens[i + 3].norm in _THAN_AFTER:
+        return None  # "over 1500 or less than 500": a second comparison, not "at most 1500"
     if words in (("or", "more"), ("o", "mas")):
         said = "at least" if words[0] == "or" else "al menos"
     elif words in (("or", "fewer"), ("or", "less"), ("o", "menos")):
