@@ -77,7 +77,10 @@ from .verbs import (
     existence_verbs,
     frequency_verbs,
     link_verbs,
+    one_link_table,
+    participle_column,
     predominant_rows,
+    role_words,
     year_verbs,
 )
 from .verbs import said as said_verbs
@@ -1416,6 +1419,7 @@ _NEGATIONS = lx.words("not no dont doesnt didnt never nunca jamas ni neither nor
 _COUNT_GAP = lx.RELATION_BEFORE - _NEGATIONS
 _VERB_KINDS = frozenset({"info", "meaning", "exist"})
 _HAVE = lx.words("have has had tiene tienen tenia tenian")
+_COUNT_PREPOSITIONS = lx.words("in on at for")  # Spanish "en" is a relation word already
 
 
 def _verb_before_count(
@@ -1440,8 +1444,16 @@ def _verb_before_count(
             )
             return [*tokens[: linked.end], said, *tokens[cmp.start :]]
         verb = None
+        had = entity.kind == "with"
         if entity.kind in _VERB_KINDS and k >= 2:
             verb, entity = entity, mentions[k - 2]
+        elif entity.kind == "with" and k >= 2:
+            entity = mentions[k - 2]  # "actors who had roles in more than 30 films"
+        elif k >= 2 and participle_column(tokens, entity, tokens[entity.start].lang):
+            # "cities that have hosted more than one competition": a verb, not `Hosts`
+            verb, entity = entity, mentions[k - 2]
+            if entity.kind == "exist" and k >= 3:
+                entity = mentions[k - 3]
         if number.kind != "number" or not _table_rows(entity) or not _table_rows(counted):
             continue
         gap = [
@@ -1449,20 +1461,27 @@ def _verb_before_count(
             for n in range(entity.end, cmp.start)
             if verb is None or n not in range(verb.start, verb.end)
         ]
-        unknown = [n for n in gap if tokens[n].norm not in _COUNT_GAP]
-        had = [n for n in gap if tokens[n].norm in _HAVE]
+        roles = role_words(tokens, gap)  # "played a role in": the verb says it all
+        if had and not roles:
+            continue  # "customers with more than 5 orders": read as it is
+        if gap and gap[-1] == cmp.start - 1 and tokens[gap[-1]].norm in _COUNT_PREPOSITIONS:
+            roles.add(gap[-1])  # "starred in more than 30 films": the verb's preposition
+        unknown = [n for n in gap if tokens[n].norm not in _COUNT_GAP and n not in roles]
+        have = [n for n in gap if tokens[n].norm in _HAVE]
         if verb is None and len(unknown) == 1:
             verb_at = unknown
-        elif verb is None and not unknown and len(had) == 1:
-            verb_at = had  # "countries has more than 2 makers": a "have" the scan passed
+        elif verb is None and not unknown and len(have) == 1:
+            verb_at = have  # "countries has more than 2 makers": a "have" the scan passed
         elif verb is not None and not unknown and verb.end - verb.start == 1:
             verb_at = [verb.start]
         else:
             continue
         if any(tokens[n].norm in _NEGATIONS for n in range(entity.end, cmp.start)):
             continue
-        if not _one_link(model, entity, counted):
-            continue
+        if not _one_link(model, entity, counted) and not one_link_table(
+            model, {e.ref[0] for e in entity.of("table")}, {e.ref[0] for e in counted.of("table")}
+        ):
+            continue  # "actors who starred in more than 30 films": through `film_actor`
         first = tokens[verb_at[0]]
         with_word = "con" if first.lang == "es" else "with"
         said = replace(
