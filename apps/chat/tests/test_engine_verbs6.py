@@ -189,3 +189,11 @@ def test_participation_verb_before_a_count_through_a_link_table(shire, question)
 def test_negated_participation_verb_before_a_count_is_asked_back(shire) -> None:  # noqa: ANN001
     model, _conn = shire
     engine_asks(model, "Which performers have not starred in more than 2 shows?")
+
+
+def test_or_have_before_a_comparison_is_asked_back(shire) -> None:  # noqa: ANN001
+    # a value and a range across "or ... have": the plan ANDs its filters, so it asks back
+    model, _conn = shire
+    engine_asks(model, "How many hamlets are Village or have a population below 500?")
+    rows = engine_rows(shire, "How many hamlets are Village and have a population below 500?")
+    assert rows == [(2,)]

@@ -444,7 +444,7 @@ def _or_before(ctx: Context, k: int) -> str | None:
     """The "or"/"o" that joins the comparison at k to another condition ("General Motors o
     pesan más de 3500", "or weighing more than 3500"), or None. Filters are ANDed: reading it
     as one more condition answers another question. "3 o más" is one number's range."""
-    for j in (k - 1, k - 2):
+    for j in (k - 1, k - 2, k - 3):
         if j < 1:
             return None
         m = ctx.mentions[j]
@@ -452,7 +452,7 @@ def _or_before(ctx: Context, k: int) -> str | None:
             # "above 1500 or below 500": either range of one column (read_numeric); "above
             # 1500 or a rank below 3" would AND two columns' conditions
             return None if ctx.mentions[j - 1].kind == "number" and j == k - 1 else m.text
-        if m.kind != "schema":
+        if m.kind not in ("schema", "exist", "with"):  # "or have an age below 40"
             return None
     return None
 
