@@ -437,12 +437,18 @@ def _each_as_all(model, tokens, mentions, _unmapped):  # noqa: ANN001, ANN202
     if rows.kind != "schema" or any(t.kind == "word" for t in tokens[rows.end :]):
         return None
     tables = {e.ref[0] for e in rows.of("table")}
-    if len(tables) != 1 or rows.has("value"):
+    if len(tables) != 1 or rows.has("value") or rows.has("metric"):
         return None
     table = next(iter(tables))
     listed = [m for m in mentions[:g] if m.kind == "schema"]
     if not listed or any(m.kind not in _LISTING_KINDS for m in mentions[:g]):
         return None
+    if (
+        len(listed) < 2
+        and not listed[0].plural
+        and any(metric.table == table for metric in model.metrics.values())
+    ):
+        return None  # "the theme of each competition": "of all" would reach a layer's count
     own = [m for m in listed if any(e.ref[0] == table for e in m.of("column"))]
     named = [m for m in listed if lx.fold(m.text) in lx.LABEL_NAME_WORDS]  # what a row is called
     if not own or any(m.has("value") or m.has("metric") for m in listed):
