@@ -38,6 +38,19 @@ def alternatives_on_one_column(plan: QueryPlan, tokens) -> QueryPlan:  # noqa: A
     return plan.with_changes(numeric_filters=filters)
 
 
+def conditions_said_with_or(plan: QueryPlan, tokens) -> None:  # noqa: ANN001
+    """ "exhibitions with an attendance over 100 or a ticket price under 10": numeric
+    conditions on two columns said with "or" are either of them; the plan ANDs its
+    conditions, so it is asked back rather than answered with the rows that meet both."""
+    columns = {
+        (f.table, f.column)
+        for f in plan.numeric_filters
+        if not (f.alternative or f.average or f.than or f.other)
+    }
+    if len(columns) > 1 and any(t.norm in _OR_WORDS - {"either"} for t in tokens):
+        raise Unclear(Clarify.UNUSED_WORD, next(t.text for t in tokens if t.norm in _OR_WORDS))
+
+
 def one_said_value_per_column(plan: QueryPlan, question: str) -> None:
     """Ask back two different values said of one column the index does not hold ("cartoons
     directed by Ben Jones and cartoons directed by Michael Chang", a personal column): ANDed,

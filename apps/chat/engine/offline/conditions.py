@@ -449,10 +449,12 @@ def _or_before(ctx: Context, k: int) -> str | None:
             return None
         m = ctx.mentions[j]
         if m.kind == "conj" and lx.fold(m.text) in lx.OR_WORDS:
-            # "above 1500 or below 500": either range of one column (read_numeric); "above
-            # 1500 or a rank below 3" would AND two columns' conditions
-            return None if ctx.mentions[j - 1].kind == "number" and j == k - 1 else m.text
-        if m.kind not in ("schema", "exist", "with"):  # "or have an age below 40"
+            if j == k - 1 and ctx.mentions[j - 1].kind == "number":
+                return None
+            # "snatch higher than 140 or (have) the height greater than 200": a column said
+            # after the "or" is a second condition, whatever stood before it
+            return m.text
+        if m.kind not in ("schema", "exist", "with"):  # "or have a price below 10"
             return None
     return None
 

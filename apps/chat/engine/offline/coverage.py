@@ -121,12 +121,13 @@ def _found(m: Mention, columns, tables, literals, plan: QueryPlan, model) -> boo
             metric = model.metrics.get(e.ref[0])
             if e.ref[0] in keys or (metric is not None and lx.fold(metric.table) in tables):
                 return True
+            if _plain_count(metric) and _through_key(model, plan, metric.table, columns):
+                return True  # a steward's COUNT(*) of a table counted by the key to it
         elif e.kind == "table":
             if lx.fold(e.ref[0]) in tables:
                 return True
             # "how many customers bought": counted through the key that references them
-            path = model.path(plan.table, e.ref[0]) or ()
-            if len(path) == 1 and lx.fold(path[0][1]) in columns:
+            if _through_key(model, plan, e.ref[0], columns):
                 return True
         elif e.kind == "column":
             if lx.fold(e.ref[1]) in columns:
@@ -134,6 +135,21 @@ def _found(m: Mention, columns, tables, literals, plan: QueryPlan, model) -> boo
         elif e.kind == "value" and lx.fold(str(e.ref[2])) in literals:
             return True
     return False
+
+
+def _plain_count(metric) -> bool:  # noqa: ANN001
+    return (
+        metric is not None
+        and metric.agg == "count"
+        and metric.column is None
+        and not metric.filtered
+    )
+
+
+def _through_key(model, plan: QueryPlan, table: str, columns) -> bool:  # noqa: ANN001
+    """Whether the SQL uses the one foreign key by which the plan's table references `table`."""
+    path = model.path(plan.table, table) or ()
+    return len(path) == 1 and lx.fold(path[0][1]) in columns
 
 
 def _time_used(m: Mention, plan: QueryPlan) -> bool:

@@ -1297,7 +1297,14 @@ def collect_metrics(ctx: Context) -> tuple[list[MetricSlot], int | None, int | N
             slots.append(MetricSlot(f"countd:{used_key[0]}.{used_key[1]}", j))
             ctx.used.add(j)
             continue
-        if target.has("table") and (not target.has("metric") or _count_prefers_table(target)):
+        # "the number of distinct languages", where a steward also gave the table of languages
+        # spoken the word: the column named as well (or better) has the distinct values
+        column_first = distinct and _column_named_better(target)
+        if (
+            target.has("table")
+            and not column_first
+            and (not target.has("metric") or _count_prefers_table(target))
+        ):
             table = max(target.of("table"), key=lambda e: e.quality).ref[0]
             used_by = _referencing_said(ctx, j, table) if distinct else None
             if used_by is None and distinct:  # "the number of distinct languages": the value
@@ -1354,6 +1361,16 @@ def collect_metrics(ctx: Context) -> tuple[list[MetricSlot], int | None, int | N
     _apply_aggregates(ctx, slots)
     slots.sort(key=lambda s: (s.mention is None, s.mention or 0))
     return slots, counted_table, counted_column
+
+
+def _column_named_better(m) -> bool:  # noqa: ANN001
+    """Whether a mention names a column of one of its tables at least as well as the table."""
+    tables = m.of("table")
+    if not tables:
+        return False
+    best = max(e.quality for e in tables)
+    names = {e.ref[0] for e in tables}
+    return any(e.ref[0] in names and e.quality >= best for e in m.of("column"))
 
 
 def _identifier_number(ctx: Context, i: int, j: int) -> bool:

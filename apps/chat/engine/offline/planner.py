@@ -72,7 +72,26 @@ def _fact_nouns(ctx: Context) -> list[int]:
         and i not in ctx.used
         and any(e.ref[0] == fact for e in m.of("table"))
         and not is_value(ctx, i)
+        and not _names_value_before(ctx, i, fact)
     ]
+
+
+def _names_value_before(ctx: Context, i: int, table: str) -> bool:
+    """ "operated by the ExxonMobil company": the table's noun right after one of its values
+    says what the value is; it names no rows to count."""
+    before = ctx.mentions[i - 1] if i > 0 else None
+    return (
+        before is not None
+        and before.end == ctx.mentions[i].start
+        and is_value(ctx, i - 1)
+        and any(e.ref[0] == table for e in before.of("value"))
+    )
+
+
+def _each_row(ctx: Context, k: int, nouns: list[int]) -> bool:
+    """ "show the name and capacity *for each cinema*" where cinemas are the fact rows: "each"
+    before the rows' own noun lists every row; it groups nothing, so it implies no count."""
+    return k + 1 in nouns and ctx.mentions[k + 1].start == ctx.mentions[k].end
 
 
 def _implied_metrics(ctx: Context, slots: list[MetricSlot]) -> None:
@@ -89,7 +108,8 @@ def _implied_metrics(ctx: Context, slots: list[MetricSlot]) -> None:
         (ctx.has("list") or _opens_a_listing(ctx))
         and not ctx.has("count", "most", "least", "rank", "howmuch", "sell", "sold", "agg", "share")
         and not any(
-            m.kind == "group" and not _sorted_by_value(ctx, k) for k, m in enumerate(ctx.mentions)
+            m.kind == "group" and not _sorted_by_value(ctx, k) and not _each_row(ctx, k, nouns)
+            for k, m in enumerate(ctx.mentions)
         )  # "ordered descending by value" groups nothing
     )
     if listed and nouns and not slots and not any(_names_revenue(ctx, i) for i in nouns):
@@ -302,18 +322,20 @@ def read_parts(ctx: Context, *, base_hint: str | None = None, force_fact: bool =
     claim_year_columns(ctx)
     take_flags(ctx)
     slots, counted_table, counted_column = collect_metrics(ctx)
-    _implied_metrics(ctx, slots)
+    if counted_column is None:  # "the number of distinct languages" is the metric said
+        _implied_metrics(ctx, slots)
     model = ctx.model
     keys = [s.key for s in slots]
     if counted_column is not None:
         keys.append(_countd_key(ctx, counted_column))
         slots.append(MetricSlot(keys[-1], counted_column))
-    if force_fact and any(k.startswith("count:") and k != f"count:{model.fact}" for k in keys):
+    counted = [_plain_count_table(model, k) for k in keys]
+    if force_fact and any(t is not None and t != model.fact for t in counted):
         slots = [
-            MetricSlot(_count_via_fact(model, s.key[6:]) or s.key, s.mention)
-            if s.key.startswith("count:")
+            MetricSlot(_count_via_fact(model, t) or s.key, s.mention)
+            if t is not None and t != model.fact
             else s
-            for s in slots
+            for s, t in zip(slots, counted, strict=True)
         ]
         keys = [s.key for s in slots]
     elif force_fact and not keys:  # "clientes por canal": the listed entity, counted via sales
@@ -408,7 +430,8 @@ def read_parts(ctx: Context, *, base_hint: str | None = None, force_fact: bool =
         # a negation that filters nothing we can express
         raise Unclear(Clarify.GENERIC, " ".join(t.text for t in ctx.tokens))
     if parts.metrics and parts.base != model.fact and _fans_out(model, parts):
-        counts = parts.metrics == [ms.count_key(model, parts.base)]
+        # a steward's COUNT(*) metric of the table counts its rows as the generic count does
+        counts = len(parts.metrics) == 1 and _counts_rows_of(model, parts.metrics[0], parts.base)
         if counts and not force_fact and _count_via_fact(model, parts.base):
             raise NeedsFact
         link = _count_via_link(model, parts) if counts else None
@@ -1161,6 +1184,17 @@ def _names_both(entries, table: str, own: str) -> bool:  # noqa: ANN001
     )
 
 
+def _plain_count_table(model, key: str) -> str | None:  # noqa: ANN001
+    """The table whose rows a metric plainly counts (`count:<table>`, or a catalog COUNT(*)
+    metric with no filter of its own), else None."""
+    if key.startswith("count:"):
+        return key[6:]
+    metric = model.metrics.get(key)
+    if metric is not None and _counts_rows_of(model, key, metric.table):
+        return metric.table
+    return None
+
+
 def _counts_rows_of(model, key: str, table: str) -> bool:  # noqa: ANN001
     """Whether a metric is a plain COUNT(*) of `table`'s rows (generic, or a catalog metric with
     no filter of its own)."""
@@ -1207,7 +1241,11 @@ def _read_listing(ctx: Context, parts: Parts) -> None:
             # "the names of the players": the name of the person each player is
             parts.listing = parts.subject_columns = [ColumnRef(*linked)]
             return
-        if every_column_asked(ctx.tokens):  # "all the information about hiring"
+        after = _own_column_right_after(ctx, table_i, table)
+        if after is not None:  # "the distinct institution types": that column of the rows
+            ctx.used.add(after[0])
+            cols = [after[1]]
+        elif every_column_asked(ctx.tokens):  # "all the information about hiring"
             cols = list(info.columns)
         elif info.named and info.display and names_its_columns(ctx.tokens):
             # "the names (and ids) of the nations that…": those columns, not every column
@@ -1278,6 +1316,24 @@ def _listed_linked(ctx: Context, table_i: int, linked: tuple[str, str]) -> bool:
         said.append(i)
     ctx.used.update(said)
     return bool(said)
+
+
+def _own_column_right_after(ctx: Context, table_i: int, table: str) -> tuple[int, str] | None:
+    """(mention, column) of "the institution types", "the painter countries": a column of
+    the listed table said right after the table's name, the last word said, is what is
+    listed (it listed every column, or the label and the column)."""
+    k = table_i + 1
+    if k != len(ctx.mentions) - 1:
+        return None
+    m, named = ctx.mentions[k], ctx.mentions[table_i]
+    if m.kind != "schema" or m.start != named.end or k in ctx.used or is_value(ctx, k):
+        return None
+    if m.has("table") or m.has("metric") or not m.has("column"):
+        return None
+    own = [e for e in m.of("column") if e.ref[0] == table]
+    if not own or max(e.quality for e in own) < max(e.quality for e in m.entries):
+        return None
+    return k, max(own, key=lambda e: e.quality).ref[1]
 
 
 def _columns_said_before(ctx: Context, table_i: int, table: str) -> list[tuple[int, str]]:

@@ -232,6 +232,10 @@ def _schema_at(model: SemanticModel, tokens: list[Token], i: int) -> tuple[int, 
             continue
         if entries and n > 1 and _article_inside(tokens, i, ends[n - 1], entries):
             continue
+        if entries and n > 1 and _participle(model, tokens[ends[n - 1] - 1], entries):
+            # "the ship named 'Lettice'": a participle ends no name of several words (`ship
+            # name`); its words are read one by one ("ship", then "named" before its value)
+            continue
         if entries:
             return ends[n - 1] - i, entries
     if glued:
@@ -395,6 +399,43 @@ def _opening(tokens: list[Token], i: int) -> bool:
 
 
 _AGENT = {"en": ("by", ("ed",)), "es": ("por", ("ado", "ada", "ados", "adas", "ido", "ida"))}
+
+
+def _count_of_its_table(
+    model: SemanticModel,
+    tokens: list[Token],
+    i: int,
+    n: int,
+    marker: tuple | None,
+    entries: tuple[Entry, ...],
+) -> bool:
+    """A steward's plain COUNT(*) metric said as its count word and its table's word ("number
+    of players" for `COUNT(*) FROM player`) is read as those two words: the count of the rows
+    the word names, as without the metric. The metric's phrase would hide every other
+    meaning of the word (the `player` column of the seasons table, the rows a link table
+    counts) and the engine would answer, or ask, less well than the schema alone does."""
+    if not n or marker is None or marker[1] != "count" or marker[0] >= n:
+        return False
+    if not entries or any(e.kind != "metric" for e in entries):
+        return False
+    metrics = [model.metrics.get(e.ref[0]) for e in entries]
+    if any(m is None or m.agg != "count" or m.column is not None or m.filtered for m in metrics):
+        return False
+    rest, rest_entries = _schema_at(model, tokens, i + marker[0])
+    if i + marker[0] + rest != i + n:
+        return False  # the rest of the phrase is not one name of its own
+    return any(e.kind == "table" and e.ref[0] in {m.table for m in metrics} for e in rest_entries)
+
+
+_NAMED = lx.words("named called titled llamado llamada llamados llamadas titulado titulada")
+
+
+def _participle(model: SemanticModel, tok: Token, entries: tuple[Entry, ...]) -> bool:
+    """ "named", "called", "llamado" (a verb before the name it gives) that would end a
+    steward's synonym of several words (`ship name`): it shares only its stem with the name."""
+    if tok.norm not in _NAMED or any(e.quality > SYNONYM for e in entries):
+        return False
+    return model.surfaces.get(tok.lang, {}).get(tok.key, tok.norm) != tok.norm
 
 
 def _participle_before_agent(model: SemanticModel, tokens: list[Token], i: int) -> bool:
@@ -729,6 +770,36 @@ def _column_after_article(
     )
 
 
+def _join_word_column(
+    model: SemanticModel,
+    tokens: list[Token],
+    i: int,
+    marker: tuple | None,
+    entries: tuple[Entry, ...],
+) -> bool:
+    """ "the artist who joined latest", "sorted by the year they joined", "the latest join
+    year": a word of relating tables ("join") that is a word of a column's own name
+    (`year_join`), where the question names that column's table (or a column of it) and no
+    other table (nor a word of the schema: "table"), is that column: a question about the
+    rows, not about how tables join."""
+    if marker is None or marker[1] != "join" or not entries:
+        return False
+    if any(e.kind != "column" for e in entries):
+        return False
+    if any(t.norm in lx.SCHEMA_WORDS for t in tokens):
+        return False  # "how is the artist table joined?"
+    owners = {e.ref[0] for e in entries}
+    named: set[str] = set()  # tables said as themselves
+    reached: set[str] = set()  # and the tables of the columns said
+    for j in range(len(tokens)):
+        if j != i and _marker_at(tokens, j) is None:  # "Show …": the command, not `show`
+            _n, found = _schema_at(model, tokens, j)
+            named |= {e.ref[0] for e in found if e.kind == "table"}
+            reached |= {e.ref[0] for e in found if e.kind in ("table", "column")}
+    # "how does painter join painting?": another table named, a question about how they join
+    return bool(reached & owners) and named <= owners
+
+
 def _skip_articles(tokens: list[Token], i: int, step: int) -> int:
     while 0 <= i < len(tokens) and tokens[i].norm in _ARTICLES:
         i += step
@@ -771,6 +842,40 @@ def _text(tokens: list[Token], i: int, n: int) -> str:
     return " ".join(t.text for t in tokens[i : i + n])
 
 
+def _table_modifier(before: Mention, tables: set[str]) -> bool:
+    """Whether a mention said right before a noun of `tables` only says which kind of them it
+    is: it names tables alone, none of those ("car manufacturers", "customer orders")."""
+    return (
+        before.kind == "schema"
+        and bool(before.entries)
+        and all(e.kind == "table" for e in before.entries)
+        and not {e.ref[0] for e in before.entries} & tables
+    )
+
+
+def compound_heads(mentions: list[Mention]) -> list[Mention]:
+    """ "car manufacturers", "customer orders": a singular table noun right before another
+    table's noun only says which kind of the second it is (English puts the head last). One
+    mention of the head, never two tables (which counted the modifier's rows and took "its id"
+    from it). Run on a whole scan (`_fresh_ctx`): modifiers of several words, heads of any
+    quality or with columns too, which the scan's own test (`_name_word_before`) leaves."""
+    out: list[Mention] = []
+    for m in mentions:
+        a = out[-1] if out else None
+        if (
+            a is not None
+            and m.kind == "schema"
+            and a.end == m.start
+            and not a.plural
+            and m.has("table")
+            and _table_modifier(a, {e.ref[0] for e in m.of("table")})
+        ):
+            out[-1] = replace(m, start=a.start, text=f"{a.text} {m.text}")
+            continue
+        out.append(m)
+    return out
+
+
 def _name_word_before(
     model: SemanticModel,
     mentions: list[Mention],
@@ -781,16 +886,16 @@ def _name_word_before(
     """Whether the one word right before a table word only modifies it: a word of that
     table's own name ("car manufacturers", the table `car_makers` called "manufacturers"), or
     in English, whose compounds end in their head, any other table's word ("the most vehicle
-    manufacturers" counts makers, not vehicles). Either way one table is said, not two."""
-    if not mentions or mentions[-1].kind != "schema" or mentions[-1].end != i:
+    manufacturers" counts makers, not vehicles). Either way one table is said, not two. (The
+    scan's own test, so that the rules after it see one mention; `compound_heads` applies the
+    same test, `_table_modifier`, to the whole scan.)"""
+    if not mentions or mentions[-1].end != i or mentions[-1].end - mentions[-1].start != 1:
         return False
     before = mentions[-1]
-    if before.end - before.start != 1 or any(e.kind != "table" for e in before.entries):
-        return False
     tables = {e.ref[0] for e in entries if e.kind == "table" and e.quality >= SYNONYM}
     if not tables or any(e.kind != "table" for e in entries):
         return False
-    if {e.ref[0] for e in before.entries} & tables:
+    if not _table_modifier(before, tables):
         return False
     word = tokens[before.start]
     if word.lang == "en":
@@ -881,6 +986,8 @@ def scan(model: SemanticModel, tokens: list[Token]) -> tuple[list[Mention], list
         if schema_len and schema_len == marker_len and _coordinated_aggregate(tokens, i, marker):
             schema_len = 0  # "the average and the maximum capacity", "the average, minimum and
             # maximum age": aggregates, not a column `average`
+        if _count_of_its_table(model, tokens, i, schema_len, marker, entries):
+            schema_len = 0  # "number of players": the count word, then the players' words
         described = False
         glossed = all(e.kind == "column" and e.quality == GLOSS for e in entries)
         if (not schema_len or glossed) and _description_column_said(model, tokens, i):
@@ -900,6 +1007,7 @@ def scan(model: SemanticModel, tokens: list[Token]) -> tuple[list[Mention], list
             or (schema_len == marker_len and max(e.quality for e in entries) >= SYNONYM)
             or (schema_len == marker_len and _column_after_article(tokens, i, marker, entries))
             or (schema_len == marker_len and _order_noun(tokens, i, marker))
+            or (schema_len == marker_len and _join_word_column(model, tokens, i, marker, entries))
         ):
             plural = _is_plural(tokens, i, i + schema_len) and not any(
                 lx.fold(str(e.ref[-1])).replace("_", " ") == tokens[i].norm for e in entries
