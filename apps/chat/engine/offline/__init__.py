@@ -82,7 +82,10 @@ from .verbs import (
     existence_verbs,
     frequency_verbs,
     link_verbs,
+    one_link_table,
+    participle_column,
     predominant_rows,
+    role_words,
     year_verbs,
 )
 from .verbs import said as said_verbs
@@ -609,11 +612,61 @@ def _as_word(token: lx.Token, word: str) -> lx.Token:
     return replace(token, text=word, norm=word, key=lx.word_key(word, token.lang))
 
 
+_EACH_AS_ALL = lx.words("each every cada")
+_OF_FOR = lx.words("of for de del para")
+# The kinds a plain listing of columns is said with ("What are the names and capitals of ...").
+_LISTING_KINDS = frozenset({"list", "schema", "conj"})
+
+
+def _each_as_all(model, tokens, mentions, _unmapped):  # noqa: ANN001, ANN202
+    """ "What are the names and capitals *of each* country?", "Show name and capacity *for
+    each* cinema.", "los nombres y las capitales de cada país": "each" before the table whose
+    own columns are listed, ending the question, with nothing to measure (no aggregate, count,
+    rank or condition said), is "all": one row per row of that table, not a group of them."""
+    groups = [n for n, m in enumerate(mentions) if m.kind == "group"]
+    if len(groups) != 1:
+        return None
+    g = groups[0]
+    each = mentions[g]
+    if lx.fold(each.text) not in _EACH_AS_ALL or g + 1 != len(mentions) - 1 or g < 1:
+        return None
+    if each.start < 1 or tokens[each.start - 1].norm not in _OF_FOR:
+        return None
+    rows = mentions[g + 1]
+    if rows.kind != "schema" or any(t.kind == "word" for t in tokens[rows.end :]):
+        return None
+    tables = {e.ref[0] for e in rows.of("table")}
+    if len(tables) != 1 or rows.has("value") or rows.has("metric"):
+        return None
+    table = next(iter(tables))
+    listed = [m for m in mentions[:g] if m.kind == "schema"]
+    if not listed or any(m.kind not in _LISTING_KINDS for m in mentions[:g]):
+        return None
+    if (
+        len(listed) < 2
+        and not listed[0].plural
+        and any(metric.table == table for metric in model.metrics.values())
+    ):
+        return None  # "the theme of each competition": "of all" would reach a layer's count
+    own = [m for m in listed if any(e.ref[0] == table for e in m.of("column"))]
+    named = [m for m in listed if lx.fold(m.text) in lx.LABEL_NAME_WORDS]  # what a row is called
+    if not own or any(m.has("value") or m.has("metric") for m in listed):
+        return None
+    if any(m not in own and m not in named for m in listed):
+        return None
+    word = "todos" if tokens[each.start].lang == "es" else "all"
+    return [
+        replace(t, text=word, norm=word, key=lx.word_key(word, t.lang)) if n == each.start else t
+        for n, t in enumerate(tokens)
+    ]
+
+
 # Rewrites of words the catalog does not name into words it does, in this order; each takes
 # (model, tokens, mentions, unmapped) and returns the new tokens or None.
 _WORD_REWRITES = (
     _every_as_all,  # "of every course" -> "of all course"
     _verb_before_each,  # "how many documents use each type" -> "… documents for each type"
+    _each_as_all,  # "the names and capitals of each country" -> "… of all country"
     # "documents that have between one and two paragraphs", "with 1 to 2 paragraphs" ->
     # "with at least 1 paragraphs and at most 2 paragraphs"
     lambda model, tokens, mentions, _unmapped: _count_range(tokens, mentions),
@@ -1237,6 +1290,7 @@ _NEGATIONS = lx.words("not no dont doesnt didnt never nunca jamas ni neither nor
 _COUNT_GAP = lx.RELATION_BEFORE - _NEGATIONS
 _VERB_KINDS = frozenset({"info", "meaning", "exist"})
 _HAVE = lx.words("have has had tiene tienen tenia tenian")
+_COUNT_PREPOSITIONS = lx.words("in on at for")  # Spanish "en" is a relation word already
 
 
 def _verb_before_count(
@@ -1261,8 +1315,16 @@ def _verb_before_count(
             )
             return [*tokens[: linked.end], said, *tokens[cmp.start :]]
         verb = None
+        had = entity.kind == "with"
         if entity.kind in _VERB_KINDS and k >= 2:
             verb, entity = entity, mentions[k - 2]
+        elif entity.kind == "with" and k >= 2:
+            entity = mentions[k - 2]  # "actors who had roles in more than 30 films"
+        elif k >= 2 and participle_column(tokens, entity, tokens[entity.start].lang):
+            # "cities that have hosted more than one competition": a verb, not `Hosts`
+            verb, entity = entity, mentions[k - 2]
+            if entity.kind == "exist" and k >= 3:
+                entity = mentions[k - 3]
         if number.kind != "number" or not _table_rows(entity) or not _table_rows(counted):
             continue
         gap = [
@@ -1270,20 +1332,27 @@ def _verb_before_count(
             for n in range(entity.end, cmp.start)
             if verb is None or n not in range(verb.start, verb.end)
         ]
-        unknown = [n for n in gap if tokens[n].norm not in _COUNT_GAP]
-        had = [n for n in gap if tokens[n].norm in _HAVE]
+        roles = role_words(tokens, gap)  # "played a role in": the verb says it all
+        if had and not roles:
+            continue  # "customers with more than 5 orders": read as it is
+        if gap and gap[-1] == cmp.start - 1 and tokens[gap[-1]].norm in _COUNT_PREPOSITIONS:
+            roles.add(gap[-1])  # "starred in more than 30 films": the verb's preposition
+        unknown = [n for n in gap if tokens[n].norm not in _COUNT_GAP and n not in roles]
+        have = [n for n in gap if tokens[n].norm in _HAVE]
         if verb is None and len(unknown) == 1:
             verb_at = unknown
-        elif verb is None and not unknown and len(had) == 1:
-            verb_at = had  # "countries has more than 2 makers": a "have" the scan passed
+        elif verb is None and not unknown and len(have) == 1:
+            verb_at = have  # "countries has more than 2 makers": a "have" the scan passed
         elif verb is not None and not unknown and verb.end - verb.start == 1:
             verb_at = [verb.start]
         else:
             continue
         if any(tokens[n].norm in _NEGATIONS for n in range(entity.end, cmp.start)):
             continue
-        if not _one_link(model, entity, counted):
-            continue
+        if not _one_link(model, entity, counted) and not one_link_table(
+            model, {e.ref[0] for e in entity.of("table")}, {e.ref[0] for e in counted.of("table")}
+        ):
+            continue  # "actors who starred in more than 30 films": through `film_actor`
         first = tokens[verb_at[0]]
         with_word = "con" if first.lang == "es" else "with"
         said = replace(

@@ -4,6 +4,7 @@ flag filters, time ranges and grains, and percentages of a total."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import date, timedelta
 
 from datachat import text as tx
@@ -339,6 +340,12 @@ def read_numeric(
                         slot.key = parts.metrics[other] = count
         if target is None and last is not None and _joined(ctx, last[0], k):
             target = last[1]  # "at least 3000 and at most 4000": the same column twice
+        either_of = None
+        if target is None and last is not None and _joined(ctx, last[0], k, lx.OR_WORDS):
+            # "population bigger than 1500 or smaller than 500": either range of one column
+            if last[1][0] != "column" or not parts.numeric or parts.numeric[-1].alternative:
+                raise Unclear(Clarify.NUMERIC_FILTER, m.text)
+            target, either_of = last[1], len(parts.numeric) - 1
         ahead = schema_mention(ctx, k + 2)
         if target is None and ahead is not None and k + 2 not in ctx.used:
             numeric = [e for e in ahead.of("column") if column_kind(ctx, e) == "number"]
@@ -397,6 +404,12 @@ def read_numeric(
             pending.append((target, op, value, percent))
         else:
             apply_numeric(ctx, parts, target, op, value, percent)
+        if either_of is not None:
+            first, second = parts.numeric[either_of], parts.numeric[-1]
+            if (first.table, first.column) != (second.table, second.column) or first.op == "=":
+                raise Unclear(Clarify.NUMERIC_FILTER, m.text)
+            parts.numeric[either_of] = replace(first, alternative=True)
+            parts.numeric[-1] = replace(second, alternative=True)
     return pending, row_nouns
 
 
@@ -446,18 +459,13 @@ def _or_before(ctx: Context, k: int) -> str | None:
     return None
 
 
-def _joined(ctx: Context, number: int, k: int) -> bool:
-    """Whether only "and"/"y" stands between a comparison's number and the comparison at k."""
+def _joined(
+    ctx: Context, number: int, k: int, words: frozenset[str] = frozenset({"and", "y"})
+) -> bool:
+    """Whether only "and"/"y" (or the `words` given) stands between a comparison's number and
+    the comparison at k."""
     between = ctx.mentions[number + 1 : k]
-    return (
-        len(between) == 1
-        and between[0].kind == "conj"
-        and between[0].text.lower()
-        in (
-            "and",
-            "y",
-        )
-    )
+    return len(between) == 1 and between[0].kind == "conj" and lx.fold(between[0].text) in words
 
 
 _COPULA = lx.words("is are was were es son era eran")

@@ -28,7 +28,8 @@ for _phrase, _shape in (
         "lleva | llevan | the letter | the letters | the word | la letra | las letras | "
         "la palabra | the substring | la subcadena | with the letter | with the letters | "
         "with the word | with the substring | con la letra | con las letras | "
-        "con la palabra | con la subcadena",
+        "con la palabra | con la subcadena | substring | a substring | the string | a string | "
+        "the text | una subcadena | subcadena | la cadena | una cadena | el texto",
         "%{}%",
     ),
     (
@@ -52,9 +53,23 @@ _NOUN_PHRASES = {
     tuple(w.split())
     for w in lx.phrases(
         "the letter | the letters | the word | the substring | la letra | las letras | "
-        "la palabra | la subcadena"
+        "la palabra | la subcadena | substring | a substring | the string | a string | "
+        "the text | una subcadena | subcadena | la cadena | una cadena | el texto"
     )
 }
+# The nouns after which one unquoted word is the pattern ("whose name has the word computer",
+# "cuyo nombre tiene la palabra ciencia"): a letter or a word, never a phrase.
+_BARE_NOUNS = {
+    tuple(w.split())
+    for w in lx.phrases(
+        "the word | the substring | a substring | substring | the string | la palabra | "
+        "la subcadena | una subcadena | subcadena | la cadena"
+    )
+}
+_BARE_MAX = max(len(k) for k in _BARE_NOUNS)
+_ARTICLES = lx.words("the a an el la los las un una")
+# What may follow the unquoted word: the end of the question, or "in <column>".
+_BARE_AFTER = lx.words("in en")
 # Relative words between the noun a pattern is said of and the pattern ("names that contain").
 _RELATIVES = lx.words("that which who whose where que cuyo cuya cuyos cuyas donde")
 _IN_THE_NAME = {
@@ -104,6 +119,7 @@ def take_patterns(
     the model, a text column named after the pattern ("'x' in the notes") is its column."""
     clean = tx.plain_quotes(question)
     spans = [(m.start(), m.end(), m.group(1)) for m in _QUOTED.finditer(clean)]
+    spans = sorted(spans + _unquoted(clean, tokens, spans))
     if not spans:
         return tokens, []
     out: list[lx.Token] = []
@@ -139,6 +155,38 @@ def take_patterns(
         found.append(Pattern(shape.format(_escape(literal)), after, literal, columns))
     out += tokens[i:]
     return out, found
+
+
+def _unquoted(
+    clean: str, tokens: list[lx.Token], quoted: list[tuple[int, int, str]]
+) -> list[tuple[int, int, str]]:
+    """Spans of one unquoted word said after a pattern noun ("has the word computer", "has the
+    substring the computer": an article before the word is passed) that ends the question or
+    its clause (a punctuation mark, "in <column>"); the word must be a word, not a number."""
+    found = []
+    for n in range(len(tokens)):
+        for size in range(_BARE_MAX, 0, -1):
+            if tuple(t.norm for t in tokens[n : n + size]) in _BARE_NOUNS:
+                break
+        else:
+            continue
+        j = n + size
+        if j + 1 < len(tokens) and tokens[j].norm in _ARTICLES:
+            j += 1
+        if j >= len(tokens) or tokens[j].kind != "word":
+            continue
+        word = tokens[j]
+        if any(start <= word.start < end for start, end, _ in quoted):
+            continue
+        if clean[tokens[j - 1].end : word.start].strip():  # a quote or mark between: not bare
+            continue
+        last = j + 1 >= len(tokens)
+        gap = "" if last else clean[word.end : tokens[j + 1].start]
+        if not (last or gap.strip() or tokens[j + 1].norm in _BARE_AFTER):
+            continue
+        begin = tokens[n + size].start
+        found.append((begin, word.end, word.text))
+    return found
 
 
 def _verb_before_noun(

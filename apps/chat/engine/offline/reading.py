@@ -119,8 +119,16 @@ def describe(plan: QueryPlan | None, model: SemanticModel, lang: str) -> str:
             bits.append(f"{f.column} LIKE {values}")
         else:
             bits.append(f"{f.column} = {values}")
+    either: dict[tuple[str, str], int] = {}  # "Population > 1500 or Population < 500"
     for n in plan.numeric_filters:
-        if n.other:
+        if n.alternative and not (n.other or n.than or n.average):
+            said = f"{n.column} {n.op} {n.value:g}"
+            at = either.setdefault((n.table, n.column), len(bits))
+            if at < len(bits):
+                bits[at] += f" {'o' if lang == 'es' else 'or'} {said}"
+            else:
+                bits.append(said)
+        elif n.other:
             bits.append(f"{n.column} {n.op} {n.other}")
         elif n.than == "row" and n.op == "=":  # the one row a nested superlative picks
             if lang == "es":

@@ -239,12 +239,17 @@ def _in_or_after(tokens: list[lx.Token], i: int) -> tuple[int, list[lx.Token]] |
     return None
 
 
+_THAN_AFTER = lx.words("than que de")
+
+
 def _or_more(tokens: list[lx.Token], i: int) -> list[lx.Token] | None:
     """ "3 or more", "3 o más", "5 or fewer", "5 o menos", "two or more": the comparison before
     the number (a number word stays a word: the scan reads it after "at least")."""
     if i + 2 >= len(tokens) or not _number_said(tokens[i]):
         return None
     words = tuple(t.norm for t in tokens[i + 1 : i + 3])
+    if i + 3 < len(tokens) and tokens[i + 3].norm in _THAN_AFTER:
+        return None  # "over 1500 or less than 500": a second comparison, not "at most 1500"
     if words in (("or", "more"), ("o", "mas")):
         said = "at least" if words[0] == "or" else "al menos"
     elif words in (("or", "fewer"), ("or", "less"), ("o", "menos")):

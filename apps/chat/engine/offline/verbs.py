@@ -633,3 +633,46 @@ def link_verbs(
             continue
         return [*tokens[:i], *tokens[i + 1 :]]
     return None
+
+
+# The nouns of a participation phrase said between a verb and a count ("played *a role* in more
+# than 30 films", "had *roles* in", "took *part* in", "tuvieron *papeles* en").
+_ROLE_NOUNS = lx.words("role roles part parts papel papeles parte")
+_ROLE_WORDS = _ROLE_NOUNS | lx.words("a an un una")
+
+
+def role_words(tokens: list[lx.Token], gap: list[int]) -> set[int]:
+    """The positions in `gap` of a participation phrase's noun and its article, when one
+    other word of the gap is said before them ("played a role in"): they say no more than the
+    verb does."""
+    nouns = [n for n in gap if tokens[n].norm in _ROLE_WORDS]
+    if not nouns or not any(tokens[n].norm not in _ROLE_WORDS for n in gap if n < nouns[0]):
+        return set()
+    if not any(tokens[n].norm in _ROLE_NOUNS for n in nouns):
+        return set()
+    return set(nouns)
+
+
+def participle_column(tokens: list[lx.Token], mention: Mention, lang: str) -> bool:
+    """ "cities that have *hosted* more than one competition": one inflected word the catalog
+    reads as a column word (`Hosts`, `Host_city_ID`), right after "have/has/had" or a relative
+    pronoun, is a verb, not the column."""
+    if mention.kind != "schema" or mention.end - mention.start != 1 or mention.has("table"):
+        return False
+    if mention.has("value") or mention.has("metric") or mention.start < 1:
+        return False
+    word = tokens[mention.start]
+    if not verb_shaped(word, mention.start, tokens) or not _inflected(word.norm, lang):
+        return False
+    return tokens[mention.start - 1].norm in _PERFECT | lx.words("that who which")
+
+
+def one_link_table(model: SemanticModel, entity: set[str], counted: set[str]) -> bool:
+    """The entity's rows and the counted rows are joined by exactly one table with a key to
+    each (an actor's films through `film_actor`), and by no key of their own."""
+    if len(entity) != 1 or len(counted) != 1:
+        return False
+    left, right = next(iter(entity)), next(iter(counted))
+    if left == right or right in _references(model, left) or left in _references(model, right):
+        return False
+    return _link_between(model, left, right) is not None
