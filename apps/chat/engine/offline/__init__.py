@@ -491,6 +491,8 @@ def _or_comparative_unread(plan: QueryPlan, read: Context) -> str:
     has read only half of it (`= 2005`, `> 2005`). Returns the words said ("or after"), or ""."""
     if any(f.op in (">=", "<=") and not f.alternative for f in plan.numeric_filters):
         return ""
+    if any(f.alternative for f in plan.numeric_filters):
+        return ""  # "bigger than 1500 or smaller than 500": the "or" was read as either range
     if plan.time_range is not None or plan.time_periods:
         return ""  # a period's bounds say it their own way
     tokens = read.tokens
