@@ -353,7 +353,7 @@ def _read(
             plan = drop_constant_dimensions(plan)
             _check_name_asked(plan, lx.tokenize(question, lang))
         _check_echoed_value(plan)
-        plan = hide_qualifier_measures(plan, model, *said)
+        plan = hide_qualifier_measures(plan, model, *said, lx.tokenize(question, lang))
         plan = people_shown_whole(plan, model, read.mentions)
         sql = compile_sql(plan, model)
         # two keys to one table: the question (or a verb's adverb) says which

@@ -70,6 +70,11 @@ def said_only_as_qualifier(model: SemanticModel, mentions: Sequence[Mention], ke
     return bool(places) and ranked == set(places)
 
 
+# "the template type code with…", "los códigos de…": a code names a row as its id does; said as
+# what to show, the measure that ranks or keeps the rows is not asked for.
+_CODE_WORDS = lx.words("code codes codigo codigos")
+
+
 def names_its_columns(tokens: Sequence[lx.Token]) -> bool:
     """Whether the question says what to show with a name or id word ("the name of the
     country with…", "list name and id", "los nombres de…"). Without one ("¿qué región tiene más
@@ -78,11 +83,41 @@ def names_its_columns(tokens: Sequence[lx.Token]) -> bool:
     return any(t.norm in lx.LABEL_NAME_WORDS | lx.LABEL_ID_WORDS for t in tokens)
 
 
-# "Find/Return/List the employees who …" may want the count as well (a gold shows it): the
-# openers that only ask which rows they are.
+# The openers that ask which rows they are ("Which …", "Show all the locations with at least two
+# cinemas", "Find the cities that have more than one employee …", "Return the nationalities
+# for which there are two or more people", "Muestra los países con…"): the count a HAVING
+# keeps them by is said by the reading. A count asked for is named ("and the number of …").
 _ROWS_OPENERS = tuple(
-    tuple(p.split()) for p in lx.phrases("which | what are | what were | give | que | cuales")
+    tuple(p.split())
+    for p in lx.phrases(
+        "which | what are | what were | give | show | please show | find | return | list | "
+        "in which | que | cuales | muestra | muestrame | devuelve | encuentra | halla | lista | "
+        "en que"
+    )
 )
+
+# How often a value occurs, said as the superlative ("the most common nationality", "la
+# ciudadanía más frecuente") or as the sort key ("sorted by their frequency", "in ascending
+# order of count"): the count is how the values are picked, not a figure asked for.
+_OFTEN = lx.words("common popular frequent comun frecuente repetido repetida habitual")
+_MOST = lx.words("most least mas menos")
+_BARE_COUNT = lx.words("count frequency frecuencia")
+_ORDER_WORDS = lx.words("order ordered sorted sort by of their its ascending descending orden")
+# a count said as a figure of the answer: "how many", "the number of", "cuántas veces"
+_COUNT_ASKED = lx.words("many number numero numbers numeros count cuantos cuantas times veces")
+
+
+def frequency_only(asked: Sequence[lx.Token]) -> bool:
+    """Whether the question (as written) picks or sorts values by how often they occur ("the
+    most common status across all cities", "the major record formats of orchestras, sorted
+    by their frequency") without asking how often ("how many", "the number of")."""
+    norms = [t.norm for t in asked if t.kind == "word"]
+    often = any(a in _MOST and b in _OFTEN for a, b in zip(norms, norms[1:], strict=False))
+    bare = bool(norms) and norms[-1] in _BARE_COUNT and len(norms) > 1 and norms[-2] in _ORDER_WORDS
+    if not (often or bare):
+        return False
+    counted = [w for w in (norms[:-1] if bare else norms) if w in _COUNT_ASKED]
+    return not counted
 
 
 def asks_for_rows(tokens: Sequence[lx.Token]) -> bool:
@@ -110,16 +145,41 @@ def plain_groups(plan: QueryPlan) -> bool:
     )
 
 
+def _counts_rows(model: SemanticModel, key: str) -> bool:
+    """Whether the measure `key` counts rows (a count of a table, a count metric)."""
+    return key.startswith("count:") or (
+        ms.metric_column(model, key) is None and ms.metric_agg(model, key) == "count"
+    )
+
+
 def hide_qualifier_measures(
-    plan: QueryPlan, model: SemanticModel, tokens: Sequence[lx.Token], said: Sequence[Mention]
+    plan: QueryPlan,
+    model: SemanticModel,
+    tokens: Sequence[lx.Token],
+    said: Sequence[Mention],
+    asked: Sequence[lx.Token] = (),
 ) -> QueryPlan:
     """The plan with the metrics said only to rank (a superlative or top N) or to keep the
     groups (a HAVING) marked hidden, when the question names what to show (a name or id word,
     or another measure): ORDER BY and HAVING use them, the columns do not. `tokens` and `said`
     are the question's words and mentions before any rewrite added words of its own (the
-    "how many" of "countries with at least 3 cities")."""
+    "how many" of "countries with at least 3 cities"); `asked`, the question's words as written
+    (before "the most common X" is read as "the X with the most rows")."""
     if not plain_groups(plan):
         return plan
+    if asked and frequency_only(asked):
+        often = {h.metric for h in plan.having}
+        if plan.order is not None:
+            often.add(plan.order.metric)
+        counts = tuple(
+            sorted(
+                n
+                for n in often
+                if n < len(plan.metrics) and _counts_rows(model, plan.metrics[n].key)
+            )
+        )
+        if counts and len(counts) == len(plan.metrics):
+            return plan.with_changes(hidden_metrics=counts)
     candidates = {h.metric for h in plan.having}
     if plan.order is not None and plan.limit:
         candidates.add(plan.order.metric)
@@ -136,6 +196,7 @@ def hide_qualifier_measures(
     if not hidden or (
         len(hidden) == len(plan.metrics)
         and not names_its_columns(tokens)
+        and not any(t.norm in _CODE_WORDS for t in tokens)
         and not (kept_only and asks_for_rows(tokens))
     ):
         return plan
