@@ -62,7 +62,7 @@ from .relations import (
 from .relations import said as said_relations
 from .scan import scan
 from .semantic import SemanticModel, build_semantic_model
-from .shown import drop_constant_dimensions, hide_qualifier_measures
+from .shown import drop_condition_columns, drop_constant_dimensions, hide_qualifier_measures
 from .sqlgen import PlanError, compile_sql
 from .suggest import clarify_message, meant_dimensions, suggestions
 from .superlatives import read_superlatives
@@ -354,6 +354,8 @@ def _read(
             _check_name_asked(plan, lx.tokenize(question, lang))
         _check_echoed_value(plan)
         plan = hide_qualifier_measures(plan, model, *said, lx.tokenize(question, lang))
+        if previous is None:  # a follow-up keeps the columns it showed
+            plan = drop_condition_columns(plan, *said)
         plan = people_shown_whole(plan, model, read.mentions)
         sql = compile_sql(plan, model)
         # two keys to one table: the question (or a verb's adverb) says which

@@ -218,3 +218,50 @@ def drop_constant_dimensions(plan: QueryPlan) -> QueryPlan:
     if len(kept) == len(plan.dimensions) or set(plan.rank_within) - set(kept):
         return plan
     return plan.with_changes(dimensions=kept, period_position=min(plan.period_position, len(kept)))
+
+
+# Words that open what the rows must satisfy ("the names of conductors whose nationality is
+# not USA", "the grade for the high schooler named Kyle", "los productos cuyo nombre …"): the
+# question's words before the first of them say what to show.
+_CONDITION_WORDS = lx.words(
+    "whose where when with who that which named called having without if "
+    "cuyo cuya cuyos cuyas donde cuando con que quien quienes llamado llamada llamados llamadas sin"
+)
+
+
+def _asked_head(tokens: Sequence[lx.Token]) -> int:
+    """The index of the first condition word after the question's first word (the end of
+    what it asks to show), or len(tokens) when it says none."""
+    for i, t in enumerate(tokens):
+        if i > 0 and t.kind == "word" and t.norm in _CONDITION_WORDS:
+            return i
+    return len(tokens)
+
+
+def drop_condition_columns(
+    plan: QueryPlan, tokens: Sequence[lx.Token], said: Sequence[Mention]
+) -> QueryPlan:
+    """ "What are the names of conductors whose nationalities are not 'USA'?", "Return the
+    document id, template id, and description for the document with the name Robbin CV", "the
+    name of the conductor who has worked the greatest number of years": a listing that names
+    its columns before its conditions shows those; a column said only in a condition (a
+    filter's, or the one ranking the rows) is not one of them. The reading says the condition.
+    Kept when the question names no listed column before its conditions ("Productos con
+    precio de lista por encima del promedio", "Which model has the largest horsepower?")."""
+    if not plan.listing or plan.metrics:
+        return plan
+    end = _asked_head(tokens)
+    if end >= len(tokens):
+        return plan
+    head = {
+        tuple(e.ref) for m in said if m.kind == "schema" and m.end <= end for e in m.of("column")
+    }
+    conditions = {(f.table, f.column) for f in plan.filters}
+    conditions |= {(f.table, f.column) for f in plan.numeric_filters}
+    if plan.listing_order is not None and not plan.distinct:  # DISTINCT rows show their order
+        conditions.add((plan.listing_order.table, plan.listing_order.column))
+    asked = [c for c in plan.listing if (c.table, c.column) in head]
+    dropped = [c for c in plan.listing if (c.table, c.column) in conditions and c not in asked]
+    if not asked or not dropped:
+        return plan
+    return plan.with_changes(listing=tuple(c for c in plan.listing if c not in dropped))
