@@ -62,7 +62,12 @@ from .relations import (
 from .relations import said as said_relations
 from .scan import scan
 from .semantic import SemanticModel, build_semantic_model
-from .shown import drop_condition_columns, drop_constant_dimensions, hide_qualifier_measures
+from .shown import (
+    drop_condition_columns,
+    drop_constant_dimensions,
+    drop_unasked_labels,
+    hide_qualifier_measures,
+)
 from .sqlgen import PlanError, compile_sql
 from .suggest import clarify_message, meant_dimensions, suggestions
 from .superlatives import read_superlatives
@@ -356,6 +361,7 @@ def _read(
         plan = hide_qualifier_measures(plan, model, *said, lx.tokenize(question, lang))
         if previous is None:  # a follow-up keeps the columns it showed
             plan = drop_condition_columns(plan, *said)
+            plan = drop_unasked_labels(plan, model, *said)
         plan = people_shown_whole(plan, model, read.mentions)
         sql = compile_sql(plan, model)
         # two keys to one table: the question (or a verb's adverb) says which

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ..plan import QueryPlan
+from ..plan import ColumnRef, QueryPlan
 from . import lexicon as lx
 from . import measures as ms
 from .scan import Mention
@@ -265,3 +265,66 @@ def drop_condition_columns(
     if not asked or not dropped:
         return plan
     return plan.with_changes(listing=tuple(c for c in plan.listing if c not in dropped))
+
+
+def _said_columns(said: Sequence[Mention]) -> set[tuple]:
+    """The columns the question's words name best ("template ids": the id columns; "documents"
+    names the table, not its name column, though its words are in that column's name)."""
+    found = set()
+    for m in said:
+        if m.kind != "schema" or not m.entries:
+            continue
+        best = max(e.quality for e in m.entries)
+        found |= {tuple(e.ref) for e in m.of("column") if e.quality == best}
+    return found
+
+
+def _key_said(model: SemanticModel, said_cols: set[tuple], key: ColumnRef) -> bool:
+    """Whether the question names the key `key`, or the column of another table that refers to
+    it ("the template type codes" said of the templates' `template_type_code`)."""
+    if (key.table, key.column) in said_cols:
+        return True
+    return any(
+        model.path(t, key.table) == ((t, col, key.table, key.column),)
+        for t, col in (c[:2] for c in said_cols)
+        if t != key.table
+    )
+
+
+def drop_unasked_labels(
+    plan: QueryPlan, model: SemanticModel, tokens: Sequence[lx.Token], said: Sequence[Mention]
+) -> QueryPlan:
+    """ "Show all template ids and the number of documents using each template", "What are the
+    ids of documents that have 2 or more paragraphs?", "the type code of the template type
+    that the most templates belong to": the rows are named by the key the question says (an id
+    or code word, or the key column's name), not by their label as well. The label is shown
+    next to a key only when the question names neither (or names the label: "name", its
+    column's words). The key is unique, so the groups and rows are the same."""
+    if any(t.norm in lx.LABEL_NAME_WORDS for t in tokens):
+        return plan  # "the film name, film id and description": the label is asked
+    said_cols = _said_columns(said)
+
+    def unasked(columns: Sequence[ColumnRef]) -> set[ColumnRef]:
+        found = set()
+        for c in columns:
+            info = model.tables.get(c.table)
+            if info is None or c.column != info.display or len(info.key) != 1:
+                continue
+            key = ColumnRef(c.table, info.key[0])
+            said_key = key in columns and _key_said(model, said_cols, key)
+            if said_key and (c.table, c.column) not in said_cols:
+                found.add(c)
+        return found
+
+    if plan.listing and not plan.metrics:
+        dropped = unasked(plan.listing)
+        if dropped and len(dropped) < len(plan.listing):
+            return plan.with_changes(listing=tuple(c for c in plan.listing if c not in dropped))
+        return plan
+    if not plain_groups(plan) or plan.time_column is not None:
+        return plan
+    dropped = unasked(plan.dimensions)
+    if not dropped or len(dropped) == len(plan.dimensions):
+        return plan
+    kept = tuple(d for d in plan.dimensions if d not in dropped)
+    return plan.with_changes(dimensions=kept, period_position=min(plan.period_position, len(kept)))
