@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from datachat import text as tx
+
 from ..plan import ColumnRef, QueryPlan
 from . import lexicon as lx
 from . import measures as ms
@@ -220,6 +222,18 @@ def drop_constant_dimensions(plan: QueryPlan) -> QueryPlan:
     return plan.with_changes(dimensions=kept, period_position=min(plan.period_position, len(kept)))
 
 
+def _said_columns(said: Sequence[Mention]) -> set[tuple]:
+    """The columns the question's words name best ("template ids": the id columns; "documents"
+    names the table, not its name column, though its words are in that column's name)."""
+    found = set()
+    for m in said:
+        if m.kind != "schema" or not m.entries:
+            continue
+        best = max(e.quality for e in m.entries)
+        found |= {tuple(e.ref) for e in m.of("column") if e.quality == best}
+    return found
+
+
 # Words that open what the rows must satisfy ("the names of conductors whose nationality is
 # not USA", "the grade for the high schooler named Kyle", "los productos cuyo nombre …"): the
 # question's words before the first of them say what to show.
@@ -248,14 +262,13 @@ def drop_condition_columns(
     filter's, or the one ranking the rows) is not one of them. The reading says the condition.
     Kept when the question names no listed column before its conditions ("Productos con
     precio de lista por encima del promedio", "Which model has the largest horsepower?")."""
+
     if not plan.listing or plan.metrics:
         return plan
     end = _asked_head(tokens)
     if end >= len(tokens):
         return plan
-    head = {
-        tuple(e.ref) for m in said if m.kind == "schema" and m.end <= end for e in m.of("column")
-    }
+    head = _said_columns([m for m in said if m.end <= end])
     conditions = {(f.table, f.column) for f in plan.filters}
     conditions |= {(f.table, f.column) for f in plan.numeric_filters}
     if plan.listing_order is not None and not plan.distinct:  # DISTINCT rows show their order
@@ -267,16 +280,16 @@ def drop_condition_columns(
     return plan.with_changes(listing=tuple(c for c in plan.listing if c not in dropped))
 
 
-def _said_columns(said: Sequence[Mention]) -> set[tuple]:
-    """The columns the question's words name best ("template ids": the id columns; "documents"
-    names the table, not its name column, though its words are in that column's name)."""
-    found = set()
-    for m in said:
-        if m.kind != "schema" or not m.entries:
-            continue
-        best = max(e.quality for e in m.entries)
-        found |= {tuple(e.ref) for e in m.of("column") if e.quality == best}
-    return found
+def _own_words_said(column: ColumnRef, tokens: Sequence[lx.Token]) -> bool:
+    """Whether a word of the column's name that is not a word of its table's name is said
+    ("the program id and the summary of the degree": `degree_summary_name`), or the column's
+    name has no such word (nothing tells it from its table's): the column may be asked."""
+    if not tokens:
+        return True
+    lang = tokens[0].lang
+    table = {lx.stem(w, lang) for w in tx.identifier_words(column.table)}
+    own = {lx.stem(w, lang) for w in tx.identifier_words(column.column)} - table
+    return not own or bool(own & {t.key for t in tokens})
 
 
 def _key_said(model: SemanticModel, said_cols: set[tuple], key: ColumnRef) -> bool:
@@ -312,7 +325,7 @@ def drop_unasked_labels(
                 continue
             key = ColumnRef(c.table, info.key[0])
             said_key = key in columns and _key_said(model, said_cols, key)
-            if said_key and (c.table, c.column) not in said_cols:
+            if said_key and (c.table, c.column) not in said_cols and not _own_words_said(c, tokens):
                 found.add(c)
         return found
 
