@@ -304,6 +304,39 @@ def _key_said(model: SemanticModel, said_cols: set[tuple], key: ColumnRef) -> bo
     )
 
 
+def _label_of_listed_attributes(
+    plan: QueryPlan, model: SemanticModel, tokens: Sequence[lx.Token], said: Sequence[Mention]
+) -> set[ColumnRef]:
+    """ "What are the birth year and citizenship of singers?", "Show all the grades of the high
+    schoolers": a question that opens with the columns it lists (before the rows they are of)
+    asks for those; the rows' label is not added. Said the other way round ("Lista de los
+    productos de la categoría Accesorios con su precio de lista") the rows are asked for, each
+    named by its label."""
+    schema = sorted((m for m in said if m.kind == "schema" and m.entries), key=lambda m: m.start)
+    if not schema:
+        return set()
+    first = schema[0]
+    best = max(e.quality for e in first.entries)
+    tops = [e for e in first.entries if e.quality == best]
+    if any(e.kind != "column" for e in tops):
+        return set()
+    said_cols = _said_columns(said)
+    opened = {ColumnRef(*e.ref[:2]) for e in tops} & set(plan.listing)
+    found: set[ColumnRef] = set()
+    for c in plan.listing:
+        info = model.tables.get(c.table)
+        if info is None or c.column != info.display or c in opened:
+            continue
+        if (c.table, c.column) in said_cols or _own_words_said(c, tokens):
+            continue
+        if opened:
+            found.add(c)
+    others = [c for c in plan.listing if c not in found]
+    if any((c.table, c.column) not in said_cols and c not in opened for c in others):
+        return set()  # every column of the rows, not the ones said: listed with their label
+    return found
+
+
 def drop_unasked_labels(
     plan: QueryPlan, model: SemanticModel, tokens: Sequence[lx.Token], said: Sequence[Mention]
 ) -> QueryPlan:
@@ -330,7 +363,7 @@ def drop_unasked_labels(
         return found
 
     if plan.listing and not plan.metrics:
-        dropped = unasked(plan.listing)
+        dropped = unasked(plan.listing) or _label_of_listed_attributes(plan, model, tokens, said)
         if dropped and len(dropped) < len(plan.listing):
             return plan.with_changes(listing=tuple(c for c in plan.listing if c not in dropped))
         return plan
