@@ -311,7 +311,10 @@ def _label_of_listed_attributes(
     schoolers": a question that opens with the columns it lists (before the rows they are of)
     asks for those; the rows' label is not added. Said the other way round ("Lista de los
     productos de la categoría Accesorios con su precio de lista") the rows are asked for, each
-    named by its label."""
+    named by its label. Filtered ("the email of the customers in the Empresa segment") the
+    label stays: it says which of the rows each is."""
+    if plan.filters or plan.numeric_filters:
+        return set()
     schema = sorted((m for m in said if m.kind == "schema" and m.entries), key=lambda m: m.start)
     if not schema:
         return set()
