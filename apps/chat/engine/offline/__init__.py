@@ -358,9 +358,10 @@ def _read(
             plan = drop_constant_dimensions(plan)
             _check_name_asked(plan, lx.tokenize(question, lang))
         _check_echoed_value(plan)
-        plan = hide_qualifier_measures(plan, model, *said, lx.tokenize(question, lang))
+        asked = lx.tokenize(question, lang)  # as written, before any rewrite
+        plan = hide_qualifier_measures(plan, model, *said, asked)
         if previous is None:  # a follow-up keeps the columns it showed
-            plan = drop_condition_columns(plan, *said)
+            plan = drop_condition_columns(plan, *said, asked)
             plan = drop_unasked_labels(plan, model, *said)
         plan = people_shown_whole(plan, model, read.mentions)
         sql = compile_sql(plan, model)

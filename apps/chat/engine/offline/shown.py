@@ -253,7 +253,10 @@ def _asked_head(tokens: Sequence[lx.Token]) -> int:
 
 
 def drop_condition_columns(
-    plan: QueryPlan, tokens: Sequence[lx.Token], said: Sequence[Mention]
+    plan: QueryPlan,
+    tokens: Sequence[lx.Token],
+    said: Sequence[Mention],
+    asked: Sequence[lx.Token] = (),
 ) -> QueryPlan:
     """ "What are the names of conductors whose nationalities are not 'USA'?", "Return the
     document id, template id, and description for the document with the name Robbin CV", "the
@@ -261,13 +264,15 @@ def drop_condition_columns(
     its columns before its conditions shows those; a column said only in a condition (a
     filter's, or the one ranking the rows) is not one of them. The reading says the condition.
     Kept when the question names no listed column before its conditions ("Productos con
-    precio de lista por encima del promedio", "Which model has the largest horsepower?")."""
+    precio de lista por encima del promedio", "Which model has the largest horsepower?").
+    `asked` is the question as written: a condition read apart ("the grade for the high
+    schooler named Kyle": a value the index cannot hold) leaves no condition word in `tokens`."""
 
     if not plan.listing or plan.metrics:
         return plan
     end = _asked_head(tokens)
-    if end >= len(tokens):
-        return plan
+    if end >= len(tokens) and _asked_head(asked) >= len(asked):
+        return plan  # no condition said (one read apart, "named Kyle", is no longer a word)
     head = _said_columns([m for m in said if m.end <= end])
     conditions = {(f.table, f.column) for f in plan.filters}
     conditions |= {(f.table, f.column) for f in plan.numeric_filters}
