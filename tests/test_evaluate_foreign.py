@@ -333,6 +333,12 @@ TRAIN_FLOORS = {True: (63, 0), False: (60, 1)}
 # with none.
 TRAIN_DEV_2 = ("cinema", "farm", "perpetrator", "school_bus")
 TRAIN_FLOORS_2 = {True: (55, 0), False: (53, 0)}
+# A fifth group of Spider train databases (docs/evaluation-foreign.md, "Fifth group"); the held-out
+# five (browser_web, game_injury, phone_market, school_finance, wedding) are never run here. The
+# dev five were first measured (base 9dd4eb1) 67 and 62 right with 4 and 7 confidently wrong (with
+# and without the semantic layer): the ceiling only records the measurement, the target is 0.
+TRAIN_DEV_3 = ("body_builder", "debate", "gymnast", "protein_institute", "theme_gallery")
+TRAIN_FLOORS_3 = {True: (66, 4), False: (61, 7)}
 
 
 @pytest.mark.parametrize(("lang", "semantic"), sorted(FOREIGN_FLOORS))
@@ -366,6 +372,7 @@ def test_the_foreign_dev_databases_hold_their_floors(lang, semantic, tmp_path):
         (MORE_FRESH_DEV, MORE_FRESH_FLOORS),
         (TRAIN_DEV, TRAIN_FLOORS),
         (TRAIN_DEV_2, TRAIN_FLOORS_2),
+        (TRAIN_DEV_3, TRAIN_FLOORS_3),
     ],
 )
 def test_the_fresh_dev_databases_hold_their_floors(databases, floors, semantic, tmp_path):

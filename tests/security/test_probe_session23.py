@@ -10,16 +10,15 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 
-from apps.chat import semantic_cache as chat_semantic
-from apps.chat.pipeline import ask
-from apps.governance.models import AccessPolicy, Membership, Role
-from apps.knowledge import selectors
+from apps.governance.models import AccessPolicy, Role
 from apps.knowledge.models import CatalogColumn, DataSource
 from tests.support.probe_orgs import answer_shape as _shape
 from tests.support.probe_orgs import answer_text as _said
-from tests.support.probe_orgs import sqlite_org
+from tests.support.probe_orgs import ask_as as _ask
+from tests.support.probe_orgs import filter_rows as _filtered
+from tests.support.probe_orgs import fresh_memos as _fresh_memos  # noqa: F401 (autouse)
+from tests.support.probe_orgs import injection_is_data, no_secret, sqlite_org
 
 pytestmark = pytest.mark.django_db
 
@@ -72,15 +71,6 @@ SECRETS = (
 )
 
 
-@pytest.fixture(autouse=True)
-def _fresh_memos():
-    selectors._snapshot_cache.clear()
-    chat_semantic._models.clear()
-    yield
-    selectors._snapshot_cache.clear()
-    chat_semantic._models.clear()
-
-
 def _org(slug: str, script: str = SCRIPT, rows: dict | None = None) -> DataSource:
     """An org of its own with one SQLite source and an analyst whose policy masks every personal
     column (`@pii`): the org's admin would set it so."""
@@ -92,16 +82,6 @@ def _org(slug: str, script: str = SCRIPT, rows: dict | None = None) -> DataSourc
             "orders": ORDERS,
         }
     return sqlite_org(slug, script, rows)
-
-
-def _member(source: DataSource, who: str = "analyst") -> Membership:
-    return Membership.all_tenants.get(
-        organization=source.organization, user__username=f"{source.organization.slug}-{who}"
-    )
-
-
-def _ask(source: DataSource, question: str, who: str = "analyst") -> dict:
-    return ask(membership=_member(source, who), question=question, channel="cli")
 
 
 @pytest.fixture
@@ -200,9 +180,7 @@ def test_no_reading_returns_a_masked_value(source: DataSource, question: str) ->
     """Superlatives over related rows, NOT EXISTS, both-and, ORDER BY, synonyms and modifier
     words: whatever is asked back, refused or answered, no street line nor name in clear."""
     answer = _ask(source, question)
-    said = _said(answer)
-    for secret in SECRETS:
-        assert secret not in said, (secret, answer["sql"], answer["answer"])
+    no_secret(answer, SECRETS)
 
 
 SET_SHAPES = [
@@ -229,20 +207,12 @@ def test_set_shapes_return_no_masked_value(source: DataSource, question: str) ->
     """NOT EXISTS, both … and … (`listed IN (SELECT …)`) and a measure of rows kept by related
     rows: a masked column listed, or compared in the subquery, is masked or refused."""
     answer = _ask(source, question)
-    said = _said(answer)
-    for secret in SECRETS:
-        assert secret not in said, (secret, answer["sql"], answer["answer"])
+    no_secret(answer, SECRETS)
     if "line 1" in question or "first name" in question:
         assert not answer["rows"] or all("***" in map(str, r) for r in answer["rows"])
 
 
 # --- 2. row filters inside the new subqueries --------------------------------------------------
-
-
-def _filtered(source: DataSource, *filters: tuple[str, str, str]) -> None:
-    AccessPolicy.all_tenants.filter(organization=source.organization, role=Role.ANALYST).update(
-        row_filters=[{"table": t, "column": c, "value": v} for t, c, v in filters]
-    )
 
 
 @pytest.mark.parametrize(
@@ -337,9 +307,7 @@ def test_a_two_word_synonym_lists_a_masked_column_masked(source: DataSource, que
     _synonyms(source, "addresses", "line_1", "street address")
     _synonyms(source, "people", "first_name", "given name")
     answer = _ask(source, question)
-    said = _said(answer)
-    for secret in SECRETS:
-        assert secret not in said, (secret, answer["sql"], answer["answer"])
+    no_secret(answer, SECRETS)
 
 
 # --- 3. quoted values, "EE. UU." and synonyms are data, never SQL -------------------------------
@@ -357,22 +325,16 @@ INJECTIONS = [
 ]
 
 
+def _no_injected_words(answer: dict, sql: str) -> None:
+    assert answer["type"] in ("SQL", "CLARIFY", "REFUSED"), answer["answer"]
+    for word in ("DROP", "ATTACH", "UNION", "group_concat"):
+        assert word.lower() not in sql.lower().replace("'", "") or f"'{word}" in sql, sql
+    assert " OR 1=1" not in sql.upper().replace("'1'='1'", ""), sql
+
+
 @pytest.mark.parametrize("question", INJECTIONS)
 def test_quoted_values_and_country_names_are_data(source: DataSource, question: str) -> None:
-    path = Path(settings.DATA_DIR) / "sources" / source.organization.slug / "data.db"
-    before = path.read_bytes()
-    for who in ("analyst", "admin"):
-        answer = _ask(source, question, who)
-        assert answer["type"] in ("SQL", "CLARIFY", "REFUSED"), answer["answer"]
-        sql = answer.get("sql") or ""
-        assert sql.rstrip().rstrip(";").count(";") == 0, sql
-        for word in ("DROP", "ATTACH", "UNION", "group_concat"):
-            assert word.lower() not in sql.lower().replace("'", "") or f"'{word}" in sql, sql
-        assert " OR 1=1" not in sql.upper().replace("'1'='1'", ""), sql
-        if who == "analyst":
-            for secret in SECRETS:
-                assert secret not in _said(answer), (secret, sql)
-    assert path.read_bytes() == before
+    injection_is_data(source, question, SECRETS, _no_injected_words)
     assert not Path("/tmp/ev-probe/x.db").exists()
 
 
@@ -428,8 +390,7 @@ def test_the_admins_answer_to_a_new_shape_is_not_served_to_the_analyst(
     first = _ask(source, question, "admin")
     _filtered(source, ("orders", "status", "open"))
     again = _ask(source, question)
-    for secret in SECRETS:
-        assert secret not in _said(again), (secret, again["sql"])
+    no_secret(again, SECRETS)
     if "above 100" in question and again["type"] == "SQL":
         assert [r[0] for r in again["rows"]] == [1, 2, 3, 4, 5], again["sql"]
     if "both" in question and again["type"] == "SQL":
@@ -450,8 +411,7 @@ def test_an_order_by_a_masked_column_returns_no_masked_value(
     source: DataSource, question: str
 ) -> None:
     answer = _ask(source, question)
-    for secret in SECRETS:
-        assert secret not in _said(answer), (secret, answer["sql"])
+    no_secret(answer, SECRETS)
     sql = (answer.get("sql") or "").lower()
     assert "order by people.first_name" not in sql and "order by addresses.line_1" not in sql
 

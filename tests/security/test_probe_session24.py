@@ -10,19 +10,17 @@ inputs get an answer or an ask-back, never an exception."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from django.conf import settings
 
-from apps.chat import semantic_cache as chat_semantic
-from apps.chat.pipeline import ask
-from apps.governance.models import AccessPolicy, Membership, Role
-from apps.knowledge import selectors
+from apps.governance.models import AccessPolicy, Role
 from apps.knowledge.models import DataSource
 from tests.support.probe_orgs import answer_shape as _shape
 from tests.support.probe_orgs import answer_text as _said
-from tests.support.probe_orgs import sqlite_org
+from tests.support.probe_orgs import ask_as as _ask
+from tests.support.probe_orgs import filter_rows as _filtered
+from tests.support.probe_orgs import fresh_memos as _fresh_memos  # noqa: F401 (autouse)
+from tests.support.probe_orgs import injection_is_data, no_secret, sqlite_org
+from tests.support.probe_orgs import never_crashes as _never_crashes
 
 pytestmark = pytest.mark.django_db
 
@@ -73,34 +71,12 @@ SECRETS = (
 )
 
 
-@pytest.fixture(autouse=True)
-def _fresh_memos():
-    selectors._snapshot_cache.clear()
-    chat_semantic._models.clear()
-    yield
-    selectors._snapshot_cache.clear()
-    chat_semantic._models.clear()
-
-
 def _org(
     slug: str, rows: dict | None = None, masked: tuple[str, ...] = (), script: str = SCRIPT
 ) -> DataSource:
     """An org of its own with one SQLite source, an analyst whose policy masks every personal
     column (`@pii`) and the columns given, and an admin."""
     return sqlite_org(slug, script, rows if rows is not None else ROWS, tuple(masked))
-
-
-def _ask(source: DataSource, question: str, who: str = "analyst") -> dict:
-    member = Membership.all_tenants.get(
-        organization=source.organization, user__username=f"{source.organization.slug}-{who}"
-    )
-    return ask(membership=member, question=question, channel="cli")
-
-
-def _filtered(source: DataSource, *filters: tuple[str, str, object]) -> None:
-    AccessPolicy.all_tenants.filter(organization=source.organization, role=Role.ANALYST).update(
-        row_filters=[{"table": t, "column": c, "value": v} for t, c, v in filters]
-    )
 
 
 @pytest.fixture
@@ -114,16 +90,7 @@ def _twin(slug: str, masked: tuple[str, ...], **changes: list) -> DataSource:
 
 
 def _no_secret(answer: dict, *more: str) -> None:
-    said = _said(answer)
-    for secret in (*SECRETS, *more):
-        assert secret not in said, (secret, answer.get("sql"), answer.get("answer"))
-
-
-def _never_crashes(answer: dict) -> None:
-    assert answer["type"] in ("SQL", "CLARIFY", "REFUSED", "RAG"), (answer["type"], answer)
-    assert (answer.get("error") or {}).get("code") != "internal_error", answer
-    # the engine turns its own exception into a generic ask-back: a crash all the same
-    assert "internal error" not in str(answer.get("intent") or ""), answer["intent"]
+    no_secret(answer, (*SECRETS, *more))
 
 
 # --- 1. a guessed masked value reads the same whether the data holds it -------------------------
@@ -487,21 +454,16 @@ INJECTIONS = [
 ]
 
 
+def _nothing_injected_outside_literals(answer: dict, sql: str) -> None:
+    _never_crashes(answer)
+    outside = "".join(sql.split("'")[::2]).lower()  # the SQL outside its string literals
+    for word in ("drop", "delete", "union", "group_concat", "1 = 1", "1=1"):
+        assert word not in outside, sql
+
+
 @pytest.mark.parametrize("question", INJECTIONS)
 def test_quoted_codes_possessives_and_letters_are_data(source: DataSource, question: str) -> None:
-    path = Path(settings.DATA_DIR) / "sources" / source.organization.slug / "data.db"
-    before = path.read_bytes()
-    for who in ("analyst", "admin"):
-        answer = _ask(source, question, who)
-        _never_crashes(answer)
-        sql = answer.get("sql") or ""
-        assert sql.rstrip().rstrip(";").count(";") == 0, sql
-        outside = "".join(sql.split("'")[::2]).lower()  # the SQL outside its string literals
-        for word in ("drop", "delete", "union", "group_concat", "1 = 1", "1=1"):
-            assert word not in outside, sql
-        if who == "analyst":
-            _no_secret(answer)
-    assert path.read_bytes() == before
+    injection_is_data(source, question, SECRETS, _nothing_injected_outside_literals)
 
 
 # --- 6. odd inputs around the new phrases: an answer or an ask-back, never a crash -------------

@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import pytest
 
-from apps.chat import semantic_cache as chat_semantic
-from apps.chat.pipeline import ask
-from apps.governance.models import AccessPolicy, Membership, Role
-from apps.knowledge import selectors
+from apps.governance.models import AccessPolicy, Role
 from apps.knowledge.engine.pii import name_is_pii, names_people, person_role_column
 from apps.knowledge.models import DataSource
 from tests.support.probe_orgs import answer_shape as _shape
 from tests.support.probe_orgs import answer_text as _said
+from tests.support.probe_orgs import ask_as as _ask
+from tests.support.probe_orgs import fresh_memos as _fresh_memos  # noqa: F401 (autouse)
+from tests.support.probe_orgs import never_crashes as _never_crashes
 from tests.support.probe_orgs import sqlite_org
 
 pytestmark = pytest.mark.django_db
@@ -62,36 +62,14 @@ ROWS = {
 }
 
 
-@pytest.fixture(autouse=True)
-def _fresh_memos():
-    selectors._snapshot_cache.clear()
-    chat_semantic._models.clear()
-    yield
-    selectors._snapshot_cache.clear()
-    chat_semantic._models.clear()
-
-
 def _org(slug: str, rows: dict | None = None, masked: tuple[str, ...] = ()) -> DataSource:
     return sqlite_org(slug, SCRIPT, {**ROWS, **(rows or {})}, tuple(masked))
-
-
-def _ask(source: DataSource, question: str, who: str = "analyst") -> dict:
-    member = Membership.all_tenants.get(
-        organization=source.organization, user__username=f"{source.organization.slug}-{who}"
-    )
-    return ask(membership=member, question=question, channel="cli")
 
 
 def _policy(source: DataSource, **fields) -> None:
     AccessPolicy.all_tenants.filter(organization=source.organization, role=Role.ANALYST).update(
         **fields
     )
-
-
-def _never_crashes(answer: dict) -> None:
-    assert answer["type"] in ("SQL", "CLARIFY", "REFUSED", "RAG"), (answer["type"], answer)
-    assert (answer.get("error") or {}).get("code") != "internal_error", answer
-    assert "internal error" not in str(answer.get("intent") or ""), answer["intent"]
 
 
 # --- 1. a guessed name reads the same whether the data holds it ---------------------------------

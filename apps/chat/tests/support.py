@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import sqlglot
@@ -194,6 +196,41 @@ def engine_database(path: Path, script: str, rows: dict[str, list[tuple]]):  # n
     conn.commit()
     conn.close()
     return engine_model(path), sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+
+
+@contextmanager
+def engine_databases(
+    folders,  # noqa: ANN001
+    name: str,
+    schemas: dict[str, str],
+    rows: dict[str, dict[str, list[tuple]]],
+) -> Iterator[dict]:
+    """One test database per language (`engine_database` of `schemas[lang]` and `rows[lang]`,
+    in a folder of `folders`, pytest's `tmp_path_factory`): lang -> (model, connection), the
+    connections closed at the end. A module fixture yields it from within the `with`."""
+    made = {
+        lang: engine_database(folders.mktemp(lang) / name, schemas[lang], tables)
+        for lang, tables in rows.items()
+    }
+    try:
+        yield made
+    finally:
+        for _model, conn in made.values():
+            conn.close()
+
+
+def engine_answer(databases: dict, lang: str, question: str):  # noqa: ANN201
+    """The engine's reading of `question` on the language's database (`engine_databases`), and
+    the rows its SQL returns, sorted."""
+    model, conn = databases[lang]
+    result = engine_reads(model, question)
+    return result, sorted(conn.execute(result.sql).fetchall())
+
+
+def engine_clarify(databases: dict, lang: str, question: str) -> str:
+    """What the engine asks back on the language's database (`engine_databases`)."""
+    model, _conn = databases[lang]
+    return engine_asks(model, question).clarify
 
 
 def engine_reads(model, question: str):  # noqa: ANN001, ANN201

@@ -14,7 +14,7 @@ from __future__ import annotations
 import pytest
 
 from apps.chat.engine.offline import interpret
-from apps.chat.tests.support import engine_database, engine_reads
+from apps.chat.tests.support import engine_databases, engine_reads
 
 _SCHEMAS = {
     "en": """
@@ -42,13 +42,8 @@ _ROWS = {
 
 @pytest.fixture(scope="module")
 def post(tmp_path_factory):  # noqa: ANN001, ANN201
-    made = {
-        lang: engine_database(tmp_path_factory.mktemp(lang) / "post.db", _SCHEMAS[lang], rows)
-        for lang, rows in _ROWS.items()
-    }
-    yield made
-    for _model, conn in made.values():
-        conn.close()
+    with engine_databases(tmp_path_factory, "post.db", _SCHEMAS, _ROWS) as made:
+        yield made
 
 
 def _rows(post, lang: str, question: str) -> list:  # noqa: ANN001

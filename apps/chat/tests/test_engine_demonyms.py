@@ -13,7 +13,7 @@ from __future__ import annotations
 import pytest
 
 from apps.chat.engine.offline import interpret
-from apps.chat.tests.support import engine_database, engine_reads
+from apps.chat.tests.support import engine_databases, engine_reads
 
 _SCHEMAS = {
     "en": "CREATE TABLE painter (painter_id INTEGER PRIMARY KEY, name TEXT, country TEXT, "
@@ -35,13 +35,8 @@ _ROWS = {"en": {"painter": _PAINTERS}, "es": {"pintores": _PAINTERS}}
 
 @pytest.fixture(scope="module")
 def gallery(tmp_path_factory):  # noqa: ANN001, ANN201
-    made = {
-        lang: engine_database(tmp_path_factory.mktemp(lang) / "art.db", _SCHEMAS[lang], rows)
-        for lang, rows in _ROWS.items()
-    }
-    yield made
-    for _model, conn in made.values():
-        conn.close()
+    with engine_databases(tmp_path_factory, "art.db", _SCHEMAS, _ROWS) as made:
+        yield made
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import pytest
 
-from apps.chat.tests.support import engine_database, engine_reads
+from apps.chat.tests.support import engine_databases, engine_reads
 
 _SCHEMAS = {
     "en": """
@@ -41,13 +41,8 @@ _ROWS = {
 
 @pytest.fixture(scope="module")
 def school(tmp_path_factory):  # noqa: ANN001, ANN201
-    made = {
-        lang: engine_database(tmp_path_factory.mktemp(lang) / "school.db", _SCHEMAS[lang], rows)
-        for lang, rows in _ROWS.items()
-    }
-    yield made
-    for _model, conn in made.values():
-        conn.close()
+    with engine_databases(tmp_path_factory, "school.db", _SCHEMAS, _ROWS) as made:
+        yield made
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,7 @@ import pytest
 
 from apps.chat.engine.offline import interpret
 from apps.chat.engine.offline import lexicon as lx
-from apps.chat.tests.support import engine_asks, engine_database, engine_reads
+from apps.chat.tests.support import engine_asks, engine_databases, engine_reads
 
 _COUNTRIES = [
     (1, "Ruritania", "People'sRepublic", 900),
@@ -46,17 +46,16 @@ _SCHEMAS = {
 _TABLES = {"en": ("countries", "car_makers", "models"), "es": ("paises", "fabricantes", "modelos")}
 
 
-def _build(path, lang: str):  # noqa: ANN001, ANN202
-    rows = dict(zip(_TABLES[lang], (_COUNTRIES, _MAKERS, _MODELS), strict=True))
-    return engine_database(path, _SCHEMAS[lang], rows)
+_ROWS = {
+    lang: dict(zip(tables, (_COUNTRIES, _MAKERS, _MODELS), strict=True))
+    for lang, tables in _TABLES.items()
+}
 
 
 @pytest.fixture(scope="module")
 def atlas(tmp_path_factory):  # noqa: ANN001, ANN201
-    made = {lang: _build(tmp_path_factory.mktemp(lang) / "atlas.db", lang) for lang in _SCHEMAS}
-    yield made
-    for _model, conn in made.values():
-        conn.close()
+    with engine_databases(tmp_path_factory, "atlas.db", _SCHEMAS, _ROWS) as made:
+        yield made
 
 
 def _rows(atlas, lang: str, question: str) -> list:  # noqa: ANN001

@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import pytest
 
-from apps.chat.tests.support import engine_asks, engine_database, engine_reads
+from apps.chat.tests.support import engine_answer as _answer
+from apps.chat.tests.support import engine_clarify as _asks
+from apps.chat.tests.support import engine_databases
 
 _COUNTRIES = [(1, "Ruritania", 1920), (2, "Freedonia", 1960), (3, "Elbonia", 1975)]
 _MAKERS = [(1, "acme", "Acme Motor Works", 1), (2, "zeta", "Zeta Cars", 2)]
@@ -58,31 +60,18 @@ _TABLES = {
 }
 
 
-def _build(path, lang: str):  # noqa: ANN001, ANN202
-    rows = dict(
-        zip(_TABLES[lang], (_COUNTRIES, _MAKERS, _MODELS, _CARS, _DELIVERIES, _STORES), strict=True)
+_ROWS = {
+    lang: dict(
+        zip(tables, (_COUNTRIES, _MAKERS, _MODELS, _CARS, _DELIVERIES, _STORES), strict=True)
     )
-    return engine_database(path, _SCHEMAS[lang], rows)
+    for lang, tables in _TABLES.items()
+}
 
 
 @pytest.fixture(scope="module")
 def garage(tmp_path_factory):  # noqa: ANN001, ANN201
-    made = {lang: _build(tmp_path_factory.mktemp(lang) / "cars.db", lang) for lang in _SCHEMAS}
-    yield made
-    for _model, conn in made.values():
-        conn.close()
-
-
-def _answer(garage, lang: str, question: str):  # noqa: ANN001, ANN202
-    model, conn = garage[lang]
-    result = engine_reads(model, question)
-    return result, sorted(conn.execute(result.sql).fetchall())
-
-
-def _asks(garage, lang: str, question: str) -> str:  # noqa: ANN001
-    model, _conn = garage[lang]
-    result = engine_asks(model, question)
-    return result.clarify
+    with engine_databases(tmp_path_factory, "cars.db", _SCHEMAS, _ROWS) as made:
+        yield made
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,9 @@ import sqlite3
 import pytest
 
 from apps.chat.engine.offline import build_semantic_model
-from apps.chat.tests.support import engine_asks, engine_database, engine_reads
+from apps.chat.tests.support import engine_answer as _answer
+from apps.chat.tests.support import engine_clarify as _asks
+from apps.chat.tests.support import engine_databases
 from apps.knowledge.engine import introspection
 from apps.knowledge.engine.catalog import CatalogSnapshot, MetricDef
 
@@ -43,29 +45,16 @@ _SCHEMAS = {
 _TABLES = {"en": ("makers", "cars", "crates"), "es": ("fabricantes", "coches", "cajas")}
 
 
-def _build(path, lang: str):  # noqa: ANN001, ANN202
-    rows = dict(zip(_TABLES[lang], (_MAKERS, _CARS, _CRATES), strict=True))
-    return engine_database(path, _SCHEMAS[lang], rows)
+_ROWS = {
+    lang: dict(zip(tables, (_MAKERS, _CARS, _CRATES), strict=True))
+    for lang, tables in _TABLES.items()
+}
 
 
 @pytest.fixture(scope="module")
 def garage(tmp_path_factory):  # noqa: ANN001, ANN201
-    made = {lang: _build(tmp_path_factory.mktemp(lang) / "cars.db", lang) for lang in _SCHEMAS}
-    yield made
-    for _model, conn in made.values():
-        conn.close()
-
-
-def _answer(garage, lang: str, question: str):  # noqa: ANN001, ANN202
-    model, conn = garage[lang]
-    result = engine_reads(model, question)
-    return result, sorted(conn.execute(result.sql).fetchall())
-
-
-def _asks(garage, lang: str, question: str) -> str:  # noqa: ANN001
-    model, _conn = garage[lang]
-    result = engine_asks(model, question)
-    return result.clarify
+    with engine_databases(tmp_path_factory, "cars.db", _SCHEMAS, _ROWS) as made:
+        yield made
 
 
 @pytest.mark.parametrize(

@@ -22,7 +22,6 @@ from dataclasses import dataclass, replace
 from datachat import text as tx
 
 from ..plan import (
-    GRAINS,
     ColumnRef,
     Intent,
     Interpretation,
@@ -41,6 +40,7 @@ from .alternatives import (
     one_said_value_per_column,
     superlative_read,
 )
+from .analytic import take_analytic_shape
 from .coverage import unused_mention
 from .labels import full_names, people_shown_whole, row_pronouns, shared_head_nouns
 from .links import check_link_side
@@ -52,6 +52,7 @@ from .planner import _to_parent, followup_plan, fresh_plan, read_parts, row_with
 from .reading import describe
 from .relations import (
     check_relations,
+    conditions_of_related_rows,
     negate_flag_pairs,
     only_one,
     read_as,
@@ -60,7 +61,9 @@ from .relations import (
     rows_without,
 )
 from .relations import said as said_relations
-from .scan import scan
+from .rewrite import BOTH_WORDS as _BOTH_WORDS
+from .rewrite import rewrite_words
+from .scan import compound_heads, scan
 from .semantic import SemanticModel, build_semantic_model
 from .shown import (
     drop_condition_columns,
@@ -162,9 +165,8 @@ def _read(
     tokens = full_names(model, lx.tokenize(question, lang))  # -> "first name and last name"
     tokens = shared_head_nouns(model, tokens)  # "first and last name" -> "first name and …"
     tokens = read_superlatives(model, tokens)  # "the shortest life expectancy" -> "lowest"
-    tokens = _rewrite_phrases(_as_well_as_both(tokens))
-    tokens = _numeric_between(_average_first(_distinct_first(tokens)))
-    tokens, shape = _analytic_shape(tokens)
+    tokens = rewrite_words(tokens)  # "cheapest" -> "lowest price", "as well as" -> "both", …
+    tokens, shape = take_analytic_shape(tokens)  # "growth", "running total", "each year"
     tokens, than = take_than(tokens)  # "greater than any country in Europe": read apart
     tokens, same_row = take_same_row(tokens)  # "whose address is different from …": apart
     tokens, patterns = take_patterns(question, tokens, model)
@@ -272,22 +274,7 @@ def _read(
         request = None  # "the channel that has high definition TV": a name, asked back
     if request is not None:
         # Data questions to offer if the documents do not answer (the pipeline then clarifies).
-        offered = ()
-        if with_suggestions:
-            offered = suggestions(
-                model,
-                lang,
-                metric_keys=_said_metrics(ctx),
-                dimension_words=list(
-                    dict.fromkeys(meant_dimensions(model, unmapped, lang) + _said_dimensions(ctx))
-                ),
-                values=_said_values(ctx),
-                period=None,
-                reason="schema",
-                accepts=lambda text: (
-                    _interpret(text, model, previous=None, with_suggestions=False).route == "SQL"
-                ),
-            )
+        offered = _offered(model, ctx, lang, unmapped, None, "schema") if with_suggestions else ()
         return Interpretation(
             route="RAG",
             intent=Intent(
@@ -591,353 +578,6 @@ def _synonyms_reading(read: list[tuple[str, str]]) -> str:
     return ", ".join(f"{written} → {name}" for written, name in read)
 
 
-_REWRITE_FIRSTS = frozenset(phrase[0] for phrase in lx.REWRITES)
-
-
-def _rewrite_phrases(tokens: list[lx.Token]) -> list[lx.Token]:
-    """Phrases said in words the engine reads another way: "el producto más caro" -> "mayor
-    precio", "cheapest" -> "lowest price", "had no discount" -> "without discount"."""
-    if not any(t.norm in _REWRITE_FIRSTS for t in tokens):
-        return tokens
-    out: list[lx.Token] = []
-    i = 0
-    while i < len(tokens):
-        for phrase, words in lx.REWRITES.items():
-            if tuple(t.norm for t in tokens[i : i + len(phrase)]) == phrase:
-                first = tokens[i]
-                out += [
-                    replace(first, text=w, norm=w, key=lx.word_key(w, first.lang)) for w in words
-                ]
-                i += len(phrase)
-                break
-        else:
-            out.append(tokens[i])
-            i += 1
-    return out
-
-
-_AS_WELL_AS = ("as", "well", "as")
-_AS_WELL_LEAD = lx.words("the a an some those")
-_AS_WELL_HAVE = lx.words("have has had with")
-
-
-def _as_well_as_both(tokens: list[lx.Token]) -> list[lx.Token]:
-    """ "countries that have players who play Forward, as well as players who play Defender":
-    the noun said again after "as well as" makes two sets of the same rows, each of which the
-    rows must have, as "both … and …" says ("have both players who … and players who …"; read
-    by `_both_halves`, or asked back naming "both"). Elsewhere "as well as" is "and"."""
-    norms = [t.norm for t in tokens]
-    for i in range(1, len(norms) - 3):
-        if tuple(norms[i : i + 3]) != _AS_WELL_AS:
-            continue
-        k = i + 3
-        while k < len(norms) and norms[k] in _AS_WELL_LEAD:
-            k += 1
-        if k >= len(norms) or tokens[k].kind != "word" or norms[k] in lx.STOPWORDS:
-            return tokens
-        first = next((j for j in range(1, i) if norms[j] == norms[k]), None)
-        if first is None or any(n in _BOTH_WORDS for n in norms):
-            return tokens
-        if norms[first - 1] not in _AS_WELL_HAVE:
-            return tokens  # "the names of singers as well as the names of songs": "and"
-        said = tokens[first]
-        both = replace(said, text="both", norm="both", key=lx.word_key("both", said.lang))
-        return [*tokens[:first], both, *tokens[first:]]
-    return tokens
-
-
-def _is_year(token: lx.Token) -> bool:
-    value = lx.parse_number(token.norm) if token.kind == "number" else None
-    return value is not None and value == int(value) and 1000 <= value <= 2999
-
-
-def _distinct_first(tokens: list[lx.Token]) -> list[lx.Token]:
-    """ "ciudades distintas", "idiomas diferentes": a Spanish adjective follows its noun; the
-    distinct word is moved before it, where the parser reads it ("distintas ciudades", as
-    "unique cities"), instead of qualifying the noun after it ("… distintas están en países")."""
-    out = list(tokens)
-    for i in range(1, len(out)):
-        word, noun = out[i], out[i - 1]
-        if word.lang != "es" or word.norm not in lx.DISTINCT_WORDS:
-            continue
-        if noun.kind != "word" or noun.norm in lx.STOPWORDS or noun.norm in lx.FILLER:
-            continue
-        if noun.norm in lx.COUNT_WORDS or noun.norm in lx.DISTINCT_WORDS:
-            continue
-        start = i - 1
-        if i >= 2 and _agrees(out[i - 2], noun, word):
-            start = i - 2  # "idiomas oficiales distintos": before the noun, not its adjective
-        out[start : i + 1] = [word, *out[start:i]]
-    return out
-
-
-# "mayor que la población media": a comparative, then "than" (or a preposition) and an article
-_COMPARATIVE_ES = lx.words(
-    "mayor mayores menor menores superior superiores inferior inferiores mas menos encima debajo"
-)
-_AVERAGE_ES = lx.words("media medio medias medios promedio promedios")
-_ARTICLES_ES = lx.words("el la los las del al")
-
-
-def _average_first(tokens: list[lx.Token]) -> list[lx.Token]:
-    """ "mayor que la población media", "por encima del salario medio": a Spanish adjective
-    follows its noun; after a comparison the average word is moved before the noun ("mayor que
-    la media población"), where the comparison with the column's own mean is read, as
-    "greater than the average population" is. Elsewhere "la población media" is left as said."""
-    out = list(tokens)
-    for j in range(4, len(out)):
-        word, noun, article = out[j], out[j - 1], out[j - 2]
-        if word.lang != "es" or word.norm not in _AVERAGE_ES or article.norm not in _ARTICLES_ES:
-            continue
-        if noun.kind != "word" or noun.norm in lx.STOPWORDS or noun.norm in lx.FILLER:
-            continue
-        link = j - 2 if article.norm in ("del", "al") else j - 3
-        if out[link].norm not in ("que", "a", "al", "de", "del"):
-            continue
-        if not any(t.norm in _COMPARATIVE_ES for t in out[max(0, link - 2) : link]):
-            continue
-        out[j - 1 : j + 1] = [word, noun]
-    return out
-
-
-def _agrees(first: lx.Token, second: lx.Token, word: lx.Token) -> bool:
-    """Whether two words before a plural distinct word are a plural noun and its plural
-    adjective (Spanish agreement: "idiomas oficiales distintos"), not a verb or a preposition."""
-    plural = (first, second, word)
-    if any(t.kind != "word" or not t.norm.endswith("s") for t in plural):
-        return False
-    return not any(t.norm in lx.STOPWORDS or t.norm in lx.FILLER for t in (first, second))
-
-
-def _numeric_between(tokens: list[lx.Token]) -> list[lx.Token]:
-    """ "population between 160000 and 900000", "peso entre 3000 y 4000": a closed range of
-    numbers, read as two comparisons ("at least 160000 and at most 900000"). Two years stay as
-    they are: a time range (on a date, or on a year column, conditions.read_time)."""
-    out: list[lx.Token] = []
-    i = 0
-    while i < len(tokens):
-        window = tokens[i : i + 4]
-        if (
-            len(window) == 4
-            and window[0].norm in ("between", "entre")
-            and window[1].kind == "number"
-            and window[2].norm in ("and", "y")
-            and window[3].kind == "number"
-            and not (_is_year(window[1]) and _is_year(window[3]))
-        ):
-            first, es = window[0], window[0].lang == "es"
-            low, high = ("al menos", "como maximo") if es else ("at least", "at most")
-
-            def said(text: str, first: lx.Token = first) -> list[lx.Token]:
-                return [
-                    replace(first, text=w, norm=w, key=lx.word_key(w, first.lang), kind="word")
-                    for w in text.split()
-                ]
-
-            out += [*said(low), window[1], window[2], *said(high), window[3]]
-            i += 4
-            continue
-        more = _or_more(tokens, i)
-        if more is not None:  # "3 or more cities" -> "at least 3 cities"
-            out += more
-            i += 3
-            continue
-        out.append(tokens[i])
-        i += 1
-    return out
-
-
-def _number_said(token: lx.Token) -> bool:
-    """A number in digits or a number word ("two", "tres"; not "once", Spanish eleven and
-    English one time, nor a grammar word like "una")."""
-    if token.kind == "number":
-        return True
-    return token.norm in lx.NUMBER_WORDS and token.norm not in lx.STOPWORDS and token.norm != "once"
-
-
-def _or_more(tokens: list[lx.Token], i: int) -> list[lx.Token] | None:
-    """ "3 or more", "3 o más", "5 or fewer", "5 o menos", "two or more": the comparison before
-    the number (a number word stays a word: the scan reads it after "at least")."""
-    if i + 2 >= len(tokens) or not _number_said(tokens[i]):
-        return None
-    words = tuple(t.norm for t in tokens[i + 1 : i + 3])
-    if words in (("or", "more"), ("o", "mas")):
-        said = "at least" if words[0] == "or" else "al menos"
-    elif words in (("or", "fewer"), ("or", "less"), ("o", "menos")):
-        said = "at most" if words[0] == "or" else "como maximo"
-    else:
-        return None
-    first = tokens[i]
-    return [
-        *(
-            replace(first, text=w, norm=w, key=lx.word_key(w, first.lang), kind="word")
-            for w in said.split()
-        ),
-        first,
-    ]
-
-
-@dataclass
-class _Shape:
-    """The analytic shape a question asks for beyond its plan (issue 13 §6): a change between
-    periods, a running total, the best period within each larger one. The words that said it
-    are taken out of the tokens (a change word is kept as "growth", which reads two periods as
-    a comparison); `apply` sets the plan's window, or asks back naming the words."""
-
-    change: str = ""  # the words that asked for a change ("variación porcentual")
-    running: str = ""  # "acumuladas", "running total"
-    within: str | None = None  # a grain: "cada año" -> "year"
-    within_text: str = ""
-    previous: tuple[int, str] | None = None  # "vs last year": (where it was said, its grain)
-
-    def apply(self, plan: QueryPlan) -> QueryPlan:
-        if self.within:
-            coarser = (
-                plan.grain in GRAINS
-                and GRAINS.index(self.within) > GRAINS.index(plan.grain)
-                and plan.limit is not None
-                and plan.order is not None
-                and not plan.comparison
-                and not plan.listing
-            )
-            if not coarser:
-                raise Unclear(Clarify.UNUSED_WORD, self.within_text)
-            plan = plan.with_changes(rank_period=self.within)
-        for said, kind in ((self.change, "change"), (self.running, "running")):
-            if not said:
-                continue
-            if (
-                plan.window
-                or len(plan.metrics) != 1
-                or not plan.grain
-                or plan.limit is not None
-                or plan.listing
-                or plan.share
-                or plan.rank_period
-            ):
-                raise Unclear(Clarify.UNUSED_WORD, said)
-            periods = plan.comparison is not None and plan.comparison.dimension.startswith(
-                "period:"
-            )
-            if kind == "change" and (
-                (periods and len(plan.time_periods) == 2) or self.previous is not None
-            ):
-                kind = "change_pair"  # "de 2024 a 2025": A, B, B - A, %
-            if plan.comparison is not None and not periods:
-                raise Unclear(Clarify.UNUSED_WORD, said)
-            plan = plan.with_changes(window=kind, comparison=None, order=None)
-        return plan
-
-
-_ACCENTED = {"ano": "año", "anos": "años", "ultimos": "últimos", "dia": "día", "dias": "días"}
-
-
-def _against_previous(norms: list[str]) -> tuple[int, int, str] | None:
-    """(start, end, grain) of "vs last year" / "frente al año anterior" / "over the previous
-    month": a versus word, then within a few words a unit with last/previous/pasado/anterior."""
-    for i, n in enumerate(norms):
-        if n not in lx.VERSUS_WORDS:
-            continue
-        for j in range(i + 1, min(i + 5, len(norms))):
-            unit = lx.UNIT_WORDS.get(norms[j])
-            if unit not in GRAINS:
-                continue
-            before = norms[j - 1] in lx.PREVIOUS_UNIT_WORDS
-            after = j + 1 < len(norms) and norms[j + 1] in lx.PREVIOUS_UNIT_WORDS
-            if before or after:
-                return i, j + (2 if after else 1), unit
-            break
-    return None
-
-
-def _analytic_shape(tokens: list[lx.Token]) -> tuple[list[lx.Token], _Shape]:
-    """Take the words of a change, a running total or "each <period>" out of the tokens."""
-    shape = _Shape()
-    norms = [t.norm for t in tokens]
-    drop: set[int] = set()
-    growth = [i for i, n in enumerate(norms) if n.startswith(lx.GROWTH_PREFIXES)]
-    percent = {i for i, n in enumerate(norms) if n in lx.PERCENT_WORDS}
-    joined = f" {' '.join(norms)} "
-    over_periods = any(f" {phrase} " in joined for phrase in lx.GRAIN_PHRASES)
-    change = [  # "cambio"/"change" alone may be a column ("tipo de cambio"): with % or "X over X"
-        i
-        for i, n in enumerate(norms)
-        if n in lx.CHANGE_WORDS or (n in lx.CHANGE_IF_PERCENT and (percent or over_periods))
-    ]
-    if growth or change:
-        said = [tokens[i].text for i in sorted(growth + change)]
-        for phrase in lx.PERCENT_PHRASES:  # "en porcentaje": the change is in percent
-            words = phrase.split()
-            for i in range(len(norms) - len(words) + 1):
-                if norms[i : i + len(words)] == words:
-                    drop |= set(range(i, i + len(words)))
-        near = {j for i in growth + change for j in (i - 2, i - 1, i + 1, i + 2)}
-        drop |= percent & near
-        # "de" in "porcentaje de cambio" / "percentage of change"
-        drop |= {
-            i + 1 for i in percent & near if i + 1 < len(norms) and norms[i + 1] in ("de", "of")
-        }
-        shape.change = " ".join(said)
-        against = _against_previous(norms)
-        if against is not None:  # "vs last year" -> "by year last 2 years", the last one kept
-            start, end, unit = against
-            drop |= set(range(start, end))
-            shape.previous = (start, unit)
-    running = [i for i, n in enumerate(norms) if n in lx.RUNNING_WORDS]
-    running += [
-        i
-        for i, n in enumerate(norms)
-        if n in lx.RUNNING_NEEDS_TOTAL
-        and i + 1 < len(norms)
-        and norms[i + 1] in lx.RUNNING_TOTAL_WORDS
-    ]
-    if running:
-        totals = {j for i in running for j in (i - 1, i + 1) if 0 <= j < len(norms)}
-        totals = {j for j in totals if norms[j] in lx.RUNNING_TOTAL_WORDS}
-        taken = sorted(set(running) | totals)
-        shape.running = " ".join(tokens[i].text for i in taken)
-        drop |= set(taken)
-    units = [lx.UNIT_WORDS.get(n) for n in norms]
-    for i, n in enumerate(norms[:-1]):
-        unit = units[i + 1]
-        finer = [u for j, u in enumerate(units) if j != i + 1 and u in GRAINS]
-        if n in lx.EACH_WORDS and unit in GRAINS and finer:  # "el mejor mes de cada año"
-            shape.within = unit
-            shape.within_text = f"{tokens[i].text} {tokens[i + 1].text}"
-            drop |= {i, i + 1}
-            if i > 0 and norms[i - 1] in ("de", "del", "of", "in", "en", "for", "para", "por"):
-                drop.add(i - 1)
-            break
-    out = []
-    for i, token in enumerate(tokens):
-        if shape.previous is not None and i == shape.previous[0]:
-            one, many = lx.UNIT_SPELLING[token.lang if token.lang == "es" else "en"][
-                shape.previous[1]
-            ]
-            said = (
-                ("por", one, "ultimos", "2", many)
-                if token.lang == "es"
-                else ("by", one, "last", "2", many)
-            )
-            out += [
-                replace(
-                    token,
-                    text=_ACCENTED.get(w, w),
-                    norm=w,
-                    key=lx.word_key(w, token.lang),
-                    kind="number" if w.isdigit() else "word",
-                )
-                for w in said
-            ]
-        if i in drop:
-            continue
-        if i in change:  # "variación" -> "crecimiento": reads "de 2024 a 2025" as two periods
-            word = "crecimiento" if token.lang == "es" else "growth"
-            token = replace(token, text=word, norm=word, key=lx.word_key(word, token.lang))
-        out.append(token)
-    return out, shape
-
-
 _PLACE_COLUMNS = ("region", "ciudad", "city", "zona", "zone", "pais", "country")
 
 
@@ -1073,15 +713,9 @@ class _EntityRows:
     each: bool = False  # "both X and Y"
 
     def listing(self, plan: QueryPlan, model: SemanticModel) -> QueryPlan:
-        # values listed ("Laptop Pro and Monitor") group by their column: not here
-        filtered = {(f.table, f.column) for f in plan.filters}
-        grouped = [d for d in plan.dimensions if (d.table, d.column) not in filtered]
-        if grouped or plan.grain or plan.limit or plan.having or plan.comparison:
-            raise Unclear(Clarify.GENERIC)
-        said = plan.filters or plan.numeric_filters or plan.time_range or plan.date_parts
+        said, inner = conditions_of_related_rows(plan)
         if not said and not self.absent:
             raise Unclear(Clarify.GENERIC)
-        inner = plan.with_changes(metrics=(), listing=(), order=None, share=False, dimensions=())
         label = model.tables[self.table].display
         if label is None:
             raise Unclear(Clarify.GENERIC)
@@ -1202,7 +836,6 @@ def _measured_rows(
     return None
 
 
-_BOTH_WORDS = {"both": "and", "ambos": "y", "ambas": "y", "tanto": "como"}
 _THOSE = lx.words("those ones these aquellos aquellas estos estas")
 
 
@@ -2084,7 +1717,7 @@ def _is_followup(tokens: list[lx.Token], previous: QueryPlan | None) -> bool:
 
 def _fresh_ctx(model: SemanticModel, tokens: list[lx.Token], lang: str) -> Context:
     mentions, _unmapped = scan(model, tokens)
-    return Context(model, tokens, _rows_named_elsewhere(model, _compound_heads(mentions)), lang)
+    return Context(model, tokens, _rows_named_elsewhere(model, compound_heads(mentions)), lang)
 
 
 def _rows_named_elsewhere(model: SemanticModel, mentions: list) -> list:
@@ -2125,30 +1758,6 @@ def _rows_named_elsewhere(model: SemanticModel, mentions: list) -> list:
                 # the rows of that other table, not one more column to show
                 kept = tuple(replace(e, kind="table", ref=(owner,)) for e in kept[:1])
             out[i] = replace(m, entries=kept)
-    return out
-
-
-def _compound_heads(mentions: list) -> list:
-    """ "car manufacturers", "customer orders": a singular table noun right before another
-    table's noun only says which kind of the second it is (English puts the head last). One
-    mention of the head, never two tables (which counted the modifier's rows and took "its id"
-    from it)."""
-    out: list = []
-    for m in mentions:
-        a = out[-1] if out else None
-        if (
-            a is not None
-            and a.kind == m.kind == "schema"
-            and a.end == m.start
-            and not a.plural
-            and a.entries
-            and all(e.kind == "table" for e in a.entries)
-            and m.has("table")
-            and not {e.ref[0] for e in a.entries} & {e.ref[0] for e in m.of("table")}
-        ):
-            out[-1] = replace(m, start=a.start, text=f"{a.text} {m.text}")
-            continue
-        out.append(m)
     return out
 
 
@@ -2359,20 +1968,7 @@ def _clarify(
     )
     offered: tuple[str, ...] = ()
     if with_suggestions:
-        offered = suggestions(
-            model,
-            lang,
-            metric_keys=_said_metrics(ctx),
-            dimension_words=list(
-                dict.fromkeys(meant_dimensions(model, unmapped, lang) + _said_dimensions(ctx))
-            ),
-            values=_said_values(ctx),
-            period=_said_period(ctx),
-            reason=unclear.reason,
-            accepts=lambda text: (
-                _interpret(text, model, previous=None, with_suggestions=False).route == "SQL"
-            ),
-        )
+        offered = _offered(model, ctx, lang, unmapped, _said_period(ctx), unclear.reason)
     reasoning = (
         f"No se pudo interpretar por completo ({unclear.reason})."
         if lang == "es"
@@ -2465,6 +2061,32 @@ def _says_weekday(tokens: list[lx.Token]) -> bool:
         tuple(words[i : i + len(phrase)]) == phrase
         for phrase in lx.WEEKDAY_PHRASES
         for i in range(len(words) - len(phrase) + 1)
+    )
+
+
+def _offered(
+    model: SemanticModel,
+    ctx: Context,
+    lang: str,
+    unmapped: list[str],
+    period: str | None,
+    reason: str,
+) -> tuple[str, ...]:
+    """The data questions offered back, built of what the question said (its metrics, its
+    dimensions and the words the model could mean, its values), each one the engine reads."""
+    return suggestions(
+        model,
+        lang,
+        metric_keys=_said_metrics(ctx),
+        dimension_words=list(
+            dict.fromkeys(meant_dimensions(model, unmapped, lang) + _said_dimensions(ctx))
+        ),
+        values=_said_values(ctx),
+        period=period,
+        reason=reason,
+        accepts=lambda text: (
+            _interpret(text, model, previous=None, with_suggestions=False).route == "SQL"
+        ),
     )
 
 

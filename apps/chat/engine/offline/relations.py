@@ -31,7 +31,7 @@ from . import lexicon as lx
 from . import measures as ms
 from .parser import Clarify, Unclear, named_after_article
 from .scan import Mention, mentions_by_token
-from .semantic import PARTIAL, SemanticModel, flag_true
+from .semantic import PARTIAL, SemanticModel, flag_true, plain_key
 
 _BEFORE = lx.RELATION_BEFORE
 _AFTER = lx.RELATION_AFTER
@@ -538,16 +538,6 @@ def _says_verb(column: str, stems: set[str], lang: str) -> bool:
     return False
 
 
-def _plain_key(model: SemanticModel, step: Step) -> bool:
-    """A foreign key named only after what it references (`language_id`, `store_id`), not a
-    role of it (`original_language_id`, `manager_staff_id`)."""
-    table, column, ref_table, ref_column = step
-    words = [w for w in tx.identifier_words(column) if w not in ("id", "fk", "key", "code")]
-    named = set(tx.identifier_words(ref_table)) | set(tx.identifier_words(ref_column))
-    named = {tx.stem(w, "en") for w in named if w.isalpha()}
-    return bool(words) and all(tx.stem(w, "en") in named for w in words)
-
-
 def _link_of_verb(
     model: SemanticModel, tok: lx.Token, left: set[str], right: set[str]
 ) -> tuple[Step, bool] | tuple | None:
@@ -569,7 +559,7 @@ def _link_of_verb(
         return said[0], True
     if said:
         return _UNDECIDED
-    plain = [k for k in keys if _plain_key(model, k)]
+    plain = [k for k in keys if plain_key(k[1], k[2], k[3])]
     if len(plain) == 1:
         return plain[0], True
     return _UNDECIDED
@@ -1006,6 +996,21 @@ _OR = lx.words("or o u")
 _NEGATION_KINDS = frozenset({"neg"})
 
 
+def conditions_of_related_rows(plan: QueryPlan) -> tuple[bool, QueryPlan]:
+    """A listing of rows kept by their related rows (EXISTS, NOT EXISTS): whether the question
+    said conditions of the related rows (`plan`, read on their table), and the plan that reads
+    them (no measures, listing, order nor grouping). Asked back when the plan groups (values
+    listed, "Laptop Pro and Monitor", group by their filtered column: not that), has a grain, a
+    limit, a HAVING or a comparison."""
+    filtered = {(f.table, f.column) for f in plan.filters}
+    grouped = [d for d in plan.dimensions if (d.table, d.column) not in filtered]
+    if grouped or plan.grain or plan.limit or plan.having or plan.comparison:
+        raise Unclear(Clarify.GENERIC)
+    said = plan.filters or plan.numeric_filters or plan.time_range or plan.date_parts
+    inner = plan.with_changes(metrics=(), listing=(), order=None, share=False, dimensions=())
+    return bool(said), inner
+
+
 @dataclass(frozen=True)
 class RelatedRows:
     """A listing of `table`'s rows that have (or, `absent`, have no) row of `related` meeting
@@ -1030,12 +1035,7 @@ class RelatedRows:
     joined: tuple[str, ...] = ()  # the tables the related rows point at ("hire no employee")
 
     def listing(self, plan: QueryPlan, model: SemanticModel) -> QueryPlan:
-        filtered = {(f.table, f.column) for f in plan.filters}
-        grouped = [d for d in plan.dimensions if (d.table, d.column) not in filtered]
-        if grouped or plan.grain or plan.limit or plan.having or plan.comparison:
-            raise Unclear(Clarify.GENERIC)
-        said = plan.filters or plan.numeric_filters or plan.time_range or plan.date_parts
-        inner = plan.with_changes(metrics=(), listing=(), order=None, share=False, dimensions=())
+        said, inner = conditions_of_related_rows(plan)
         if self.named:  # "countries with no car makers": any row of that table, or those said
             if plan.table not in (self.named, self.related, *self.joined) or plan.distinct:
                 raise Unclear(Clarify.GENERIC)

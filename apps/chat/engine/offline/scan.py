@@ -771,6 +771,40 @@ def _text(tokens: list[Token], i: int, n: int) -> str:
     return " ".join(t.text for t in tokens[i : i + n])
 
 
+def _table_modifier(before: Mention, tables: set[str]) -> bool:
+    """Whether a mention said right before a noun of `tables` only says which kind of them it
+    is: it names tables alone, none of those ("car manufacturers", "customer orders")."""
+    return (
+        before.kind == "schema"
+        and bool(before.entries)
+        and all(e.kind == "table" for e in before.entries)
+        and not {e.ref[0] for e in before.entries} & tables
+    )
+
+
+def compound_heads(mentions: list[Mention]) -> list[Mention]:
+    """ "car manufacturers", "customer orders": a singular table noun right before another
+    table's noun only says which kind of the second it is (English puts the head last). One
+    mention of the head, never two tables (which counted the modifier's rows and took "its id"
+    from it). Run on a whole scan (`_fresh_ctx`): modifiers of several words, heads of any
+    quality or with columns too, which the scan's own test (`_name_word_before`) leaves."""
+    out: list[Mention] = []
+    for m in mentions:
+        a = out[-1] if out else None
+        if (
+            a is not None
+            and m.kind == "schema"
+            and a.end == m.start
+            and not a.plural
+            and m.has("table")
+            and _table_modifier(a, {e.ref[0] for e in m.of("table")})
+        ):
+            out[-1] = replace(m, start=a.start, text=f"{a.text} {m.text}")
+            continue
+        out.append(m)
+    return out
+
+
 def _name_word_before(
     model: SemanticModel,
     mentions: list[Mention],
@@ -781,16 +815,16 @@ def _name_word_before(
     """Whether the one word right before a table word only modifies it: a word of that
     table's own name ("car manufacturers", the table `car_makers` called "manufacturers"), or
     in English, whose compounds end in their head, any other table's word ("the most vehicle
-    manufacturers" counts makers, not vehicles). Either way one table is said, not two."""
-    if not mentions or mentions[-1].kind != "schema" or mentions[-1].end != i:
+    manufacturers" counts makers, not vehicles). Either way one table is said, not two. (The
+    scan's own test, so that the rules after it see one mention; `compound_heads` applies the
+    same test, `_table_modifier`, to the whole scan.)"""
+    if not mentions or mentions[-1].end != i or mentions[-1].end - mentions[-1].start != 1:
         return False
     before = mentions[-1]
-    if before.end - before.start != 1 or any(e.kind != "table" for e in before.entries):
-        return False
     tables = {e.ref[0] for e in entries if e.kind == "table" and e.quality >= SYNONYM}
     if not tables or any(e.kind != "table" for e in entries):
         return False
-    if {e.ref[0] for e in before.entries} & tables:
+    if not _table_modifier(before, tables):
         return False
     word = tokens[before.start]
     if word.lang == "en":

@@ -655,19 +655,30 @@ def _side_stems(name: str) -> frozenset[str]:
     )
 
 
+def plain_key(column: str, ref_table: str, ref_column: str) -> bool:
+    """A foreign key named only after what it references (`language_id`, `store_id`), not a
+    role of it (`original_language_id`, `manager_staff_id`): every word of the column but a key
+    word is a word of the referenced table or column. The one test of a link's key side, for
+    the default join (`link_sides`) and for a relation verb (`relations._link_of_verb`)."""
+    words = [w for w in tx.identifier_words(column) if w not in ("id", "fk", "key", "code")]
+    named = set(tx.identifier_words(ref_table)) | set(tx.identifier_words(ref_column))
+    named = {tx.stem(w, "en") for w in named if w.isalpha()}
+    return bool(words) and all(tx.stem(w, "en") in named for w in words)
+
+
 def link_sides(
     catalog: CatalogSnapshot,
 ) -> tuple[dict[tuple[str, str], str], dict[tuple[str, str], tuple[str, ...]]]:
     """The side a table with several foreign keys to one table joins on by default.
 
     `Friend(student_id, friend_id)`, `film(language_id, original_language_id)`: two columns
-    of one table reference the same table. The subject side is the column named like the
-    referenced table (`language_id` of `language`) or its key column; else the one column whose
-    name does not repeat the link table's own word (`friend_id` of `Friend`, `liked_id` of
-    `Likes` name the other end's role, so `student_id` is the subject). Returns the chosen
-    column per (table, referenced table), and the columns of the pairs nothing decides
-    (`current_address_id`, `permanent_address_id`): a question joining those says which, or is
-    asked back.
+    of one table reference the same table. The subject side is the column named only after
+    the referenced table or its key column (`plain_key`: `language_id` of `language`); else
+    the one column whose name does not repeat the link table's own word (`friend_id` of
+    `Friend`, `liked_id` of `Likes` name the other end's role, so `student_id` is the subject).
+    Returns the chosen column per (table, referenced table), and the columns of the pairs
+    nothing decides (`current_address_id`, `permanent_address_id`): a question joining those
+    says which, or is asked back.
     """
     sides: dict[tuple[str, str], list[tuple[str, str]]] = {}
     for fk in catalog.foreign_keys:
@@ -679,8 +690,7 @@ def link_sides(
     for (table, ref), columns in sides.items():
         if len(columns) < 2:
             continue
-        own = _side_stems(ref)
-        named = [c for c, rc in columns if _side_stems(c) == own or c.lower() == rc.lower() != "id"]
+        named = [c for c, rc in columns if plain_key(c, ref, rc)]
         link = _side_stems(table)
         plain = [c for c, _ in columns if not _side_stems(c) & link]
         if len(named) == 1:
