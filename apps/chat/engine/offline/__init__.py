@@ -67,7 +67,12 @@ from .rewrite import BOTH_WORDS as _BOTH_WORDS
 from .rewrite import rewrite_words
 from .scan import HEAD, Mention, compound_heads, scan
 from .semantic import GLOSS, PARTIAL, SemanticModel, build_semantic_model
-from .shown import drop_constant_dimensions, hide_qualifier_measures
+from .shown import (
+    drop_condition_columns,
+    drop_constant_dimensions,
+    drop_unasked_labels,
+    hide_qualifier_measures,
+)
 from .sqlgen import PlanError, compile_sql
 from .suggest import clarify_message, meant_dimensions, suggestions
 from .superlatives import read_superlatives
@@ -351,7 +356,11 @@ def _read(
             plan = drop_constant_dimensions(plan)
             _check_name_asked(plan, lx.tokenize(question, lang))
         _check_echoed_value(plan)
-        plan = hide_qualifier_measures(plan, model, *said)
+        asked = lx.tokenize(question, lang)  # as written, before any rewrite
+        plan = hide_qualifier_measures(plan, model, *said, asked)
+        if previous is None:  # a follow-up keeps the columns it showed
+            plan = drop_condition_columns(plan, *said, asked)
+            plan = drop_unasked_labels(plan, model, *said)
         plan = people_shown_whole(plan, model, read.mentions)
         sql = compile_sql(plan, model)
         # two keys to one table: the question (or a verb's adverb) says which

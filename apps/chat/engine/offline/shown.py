@@ -14,7 +14,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ..plan import QueryPlan
+from datachat import text as tx
+
+from ..plan import ColumnRef, QueryPlan
 from . import lexicon as lx
 from . import measures as ms
 from .scan import Mention
@@ -70,6 +72,11 @@ def said_only_as_qualifier(model: SemanticModel, mentions: Sequence[Mention], ke
     return bool(places) and ranked == set(places)
 
 
+# "the template type code with…", "los códigos de…": a code names a row as its id does; said as
+# what to show, the measure that ranks or keeps the rows is not asked for.
+_CODE_WORDS = lx.words("code codes codigo codigos")
+
+
 def names_its_columns(tokens: Sequence[lx.Token]) -> bool:
     """Whether the question says what to show with a name or id word ("the name of the
     country with…", "list name and id", "los nombres de…"). Without one ("¿qué región tiene más
@@ -78,11 +85,41 @@ def names_its_columns(tokens: Sequence[lx.Token]) -> bool:
     return any(t.norm in lx.LABEL_NAME_WORDS | lx.LABEL_ID_WORDS for t in tokens)
 
 
-# "Find/Return/List the employees who …" may want the count as well (a gold shows it): the
-# openers that only ask which rows they are.
+# The openers that ask which rows they are ("Which …", "Show all the locations with at least two
+# cinemas", "Find the cities that have more than one employee …", "Return the nationalities
+# for which there are two or more people", "Muestra los países con…"): the count a HAVING
+# keeps them by is said by the reading. A count asked for is named ("and the number of …").
 _ROWS_OPENERS = tuple(
-    tuple(p.split()) for p in lx.phrases("which | what are | what were | give | que | cuales")
+    tuple(p.split())
+    for p in lx.phrases(
+        "which | what are | what were | give | show | please show | find | return | list | "
+        "in which | que | cuales | muestra | muestrame | devuelve | encuentra | halla | lista | "
+        "en que"
+    )
 )
+
+# How often a value occurs, said as the superlative ("the most common nationality", "la
+# ciudadanía más frecuente") or as the sort key ("sorted by their frequency", "in ascending
+# order of count"): the count is how the values are picked, not a figure asked for.
+_OFTEN = lx.words("common popular frequent comun frecuente repetido repetida habitual")
+_MOST = lx.words("most least mas menos")
+_BARE_COUNT = lx.words("count frequency frecuencia")
+_ORDER_WORDS = lx.words("order ordered sorted sort by of their its ascending descending orden")
+# a count said as a figure of the answer: "how many", "the number of", "cuántas veces"
+_COUNT_ASKED = lx.words("many number numero numbers numeros count cuantos cuantas times veces")
+
+
+def frequency_only(asked: Sequence[lx.Token]) -> bool:
+    """Whether the question (as written) picks or sorts values by how often they occur ("the
+    most common status across all cities", "the major record formats of orchestras, sorted
+    by their frequency") without asking how often ("how many", "the number of")."""
+    norms = [t.norm for t in asked if t.kind == "word"]
+    often = any(a in _MOST and b in _OFTEN for a, b in zip(norms, norms[1:], strict=False))
+    bare = bool(norms) and norms[-1] in _BARE_COUNT and len(norms) > 1 and norms[-2] in _ORDER_WORDS
+    if not (often or bare):
+        return False
+    counted = [w for w in (norms[:-1] if bare else norms) if w in _COUNT_ASKED]
+    return not counted
 
 
 def asks_for_rows(tokens: Sequence[lx.Token]) -> bool:
@@ -110,16 +147,41 @@ def plain_groups(plan: QueryPlan) -> bool:
     )
 
 
+def _counts_rows(model: SemanticModel, key: str) -> bool:
+    """Whether the measure `key` counts rows (a count of a table, a count metric)."""
+    return key.startswith("count:") or (
+        ms.metric_column(model, key) is None and ms.metric_agg(model, key) == "count"
+    )
+
+
 def hide_qualifier_measures(
-    plan: QueryPlan, model: SemanticModel, tokens: Sequence[lx.Token], said: Sequence[Mention]
+    plan: QueryPlan,
+    model: SemanticModel,
+    tokens: Sequence[lx.Token],
+    said: Sequence[Mention],
+    asked: Sequence[lx.Token] = (),
 ) -> QueryPlan:
     """The plan with the metrics said only to rank (a superlative or top N) or to keep the
     groups (a HAVING) marked hidden, when the question names what to show (a name or id word,
     or another measure): ORDER BY and HAVING use them, the columns do not. `tokens` and `said`
     are the question's words and mentions before any rewrite added words of its own (the
-    "how many" of "countries with at least 3 cities")."""
+    "how many" of "countries with at least 3 cities"); `asked`, the question's words as written
+    (before "the most common X" is read as "the X with the most rows")."""
     if not plain_groups(plan):
         return plan
+    if asked and frequency_only(asked):
+        often = {h.metric for h in plan.having}
+        if plan.order is not None:
+            often.add(plan.order.metric)
+        counts = tuple(
+            sorted(
+                n
+                for n in often
+                if n < len(plan.metrics) and _counts_rows(model, plan.metrics[n].key)
+            )
+        )
+        if counts and len(counts) == len(plan.metrics):
+            return plan.with_changes(hidden_metrics=counts)
     candidates = {h.metric for h in plan.having}
     if plan.order is not None and plan.limit:
         candidates.add(plan.order.metric)
@@ -136,6 +198,7 @@ def hide_qualifier_measures(
     if not hidden or (
         len(hidden) == len(plan.metrics)
         and not names_its_columns(tokens)
+        and not any(t.norm in _CODE_WORDS for t in tokens)
         and not (kept_only and asks_for_rows(tokens))
     ):
         return plan
@@ -156,4 +219,166 @@ def drop_constant_dimensions(plan: QueryPlan) -> QueryPlan:
     kept = tuple(d for d in plan.dimensions if (d.table, d.column) not in fixed)
     if len(kept) == len(plan.dimensions) or set(plan.rank_within) - set(kept):
         return plan
+    return plan.with_changes(dimensions=kept, period_position=min(plan.period_position, len(kept)))
+
+
+def _said_columns(said: Sequence[Mention]) -> set[tuple]:
+    """The columns the question's words name best ("template ids": the id columns; "documents"
+    names the table, not its name column, though its words are in that column's name)."""
+    found = set()
+    for m in said:
+        if m.kind != "schema" or not m.entries:
+            continue
+        best = max(e.quality for e in m.entries)
+        found |= {tuple(e.ref) for e in m.of("column") if e.quality == best}
+    return found
+
+
+# Words that open what the rows must satisfy ("the names of conductors whose nationality is
+# not USA", "the grade for the high schooler named Kyle", "los productos cuyo nombre …"): the
+# question's words before the first of them say what to show.
+_CONDITION_WORDS = lx.words(
+    "whose where when with who that which named called having without if "
+    "cuyo cuya cuyos cuyas donde cuando con que quien quienes llamado llamada llamados llamadas sin"
+)
+
+
+def _asked_head(tokens: Sequence[lx.Token]) -> int:
+    """The index of the first condition word after the question's first word (the end of
+    what it asks to show), or len(tokens) when it says none."""
+    for i, t in enumerate(tokens):
+        if i > 0 and t.kind == "word" and t.norm in _CONDITION_WORDS:
+            return i
+    return len(tokens)
+
+
+def drop_condition_columns(
+    plan: QueryPlan,
+    tokens: Sequence[lx.Token],
+    said: Sequence[Mention],
+    asked: Sequence[lx.Token] = (),
+) -> QueryPlan:
+    """ "What are the names of conductors whose nationalities are not 'USA'?", "Return the
+    document id, template id, and description for the document with the name Robbin CV", "the
+    name of the conductor who has worked the greatest number of years": a listing that names
+    its columns before its conditions shows those; a column said only in a condition (a
+    filter's, or the one ranking the rows) is not one of them. The reading says the condition.
+    Kept when the question names no listed column before its conditions ("Productos con
+    precio de lista por encima del promedio", "Which model has the largest horsepower?").
+    `asked` is the question as written: a condition read apart ("the grade for the high
+    schooler named Kyle": a value the index cannot hold) leaves no condition word in `tokens`."""
+
+    if not plan.listing or plan.metrics:
+        return plan
+    end = _asked_head(tokens)
+    if end >= len(tokens) and _asked_head(asked) >= len(asked):
+        return plan  # no condition said (one read apart, "named Kyle", is no longer a word)
+    head = _said_columns([m for m in said if m.end <= end])
+    conditions = {(f.table, f.column) for f in plan.filters}
+    conditions |= {(f.table, f.column) for f in plan.numeric_filters}
+    if plan.listing_order is not None and not plan.distinct:  # DISTINCT rows show their order
+        conditions.add((plan.listing_order.table, plan.listing_order.column))
+    asked = [c for c in plan.listing if (c.table, c.column) in head]
+    dropped = [c for c in plan.listing if (c.table, c.column) in conditions and c not in asked]
+    if not asked or not dropped:
+        return plan
+    return plan.with_changes(listing=tuple(c for c in plan.listing if c not in dropped))
+
+
+def _own_words_said(column: ColumnRef, tokens: Sequence[lx.Token]) -> bool:
+    """Whether a word of the column's name that is not a word of its table's name is said
+    ("the program id and the summary of the degree": `degree_summary_name`), or the column's
+    name has no such word (nothing tells it from its table's): the column may be asked."""
+    if not tokens:
+        return True
+    lang = tokens[0].lang
+    table = {lx.stem(w, lang) for w in tx.identifier_words(column.table)}
+    own = {lx.stem(w, lang) for w in tx.identifier_words(column.column)} - table
+    return not own or bool(own & {t.key for t in tokens})
+
+
+def _key_said(model: SemanticModel, said_cols: set[tuple], key: ColumnRef) -> bool:
+    """Whether the question names the key `key`, or the column of another table that refers to
+    it ("the template type codes" said of the templates' `template_type_code`)."""
+    if (key.table, key.column) in said_cols:
+        return True
+    return any(
+        model.path(t, key.table) == ((t, col, key.table, key.column),)
+        for t, col in (c[:2] for c in said_cols)
+        if t != key.table
+    )
+
+
+def _label_of_listed_attributes(
+    plan: QueryPlan, model: SemanticModel, tokens: Sequence[lx.Token], said: Sequence[Mention]
+) -> set[ColumnRef]:
+    """ "What are the birth year and citizenship of singers?", "Show all the grades of the high
+    schoolers": a question that opens with the columns it lists (before the rows they are of)
+    asks for those; the rows' label is not added. Said the other way round ("Lista de los
+    productos de la categoría Accesorios con su precio de lista") the rows are asked for, each
+    named by its label. Filtered ("the email of the customers in the Empresa segment") the
+    label stays: it says which of the rows each is."""
+    if plan.filters or plan.numeric_filters:
+        return set()
+    schema = sorted((m for m in said if m.kind == "schema" and m.entries), key=lambda m: m.start)
+    if not schema:
+        return set()
+    first = schema[0]
+    best = max(e.quality for e in first.entries)
+    tops = [e for e in first.entries if e.quality == best]
+    if any(e.kind != "column" for e in tops):
+        return set()
+    said_cols = _said_columns(said)
+    opened = {ColumnRef(*e.ref[:2]) for e in tops} & set(plan.listing)
+    found: set[ColumnRef] = set()
+    for c in plan.listing:
+        info = model.tables.get(c.table)
+        if info is None or c.column != info.display or c in opened:
+            continue
+        if (c.table, c.column) in said_cols or _own_words_said(c, tokens):
+            continue
+        if opened:
+            found.add(c)
+    others = [c for c in plan.listing if c not in found]
+    if any((c.table, c.column) not in said_cols and c not in opened for c in others):
+        return set()  # every column of the rows, not the ones said: listed with their label
+    return found
+
+
+def drop_unasked_labels(
+    plan: QueryPlan, model: SemanticModel, tokens: Sequence[lx.Token], said: Sequence[Mention]
+) -> QueryPlan:
+    """ "Show all template ids and the number of documents using each template", "What are the
+    ids of documents that have 2 or more paragraphs?", "the type code of the template type
+    that the most templates belong to": the rows are named by the key the question says (an id
+    or code word, or the key column's name), not by their label as well. The label is shown
+    next to a key only when the question names neither (or names the label: "name", its
+    column's words). The key is unique, so the groups and rows are the same."""
+    if any(t.norm in lx.LABEL_NAME_WORDS for t in tokens):
+        return plan  # "the film name, film id and description": the label is asked
+    said_cols = _said_columns(said)
+
+    def unasked(columns: Sequence[ColumnRef]) -> set[ColumnRef]:
+        found = set()
+        for c in columns:
+            info = model.tables.get(c.table)
+            if info is None or c.column != info.display or len(info.key) != 1:
+                continue
+            key = ColumnRef(c.table, info.key[0])
+            said_key = key in columns and _key_said(model, said_cols, key)
+            if said_key and (c.table, c.column) not in said_cols and not _own_words_said(c, tokens):
+                found.add(c)
+        return found
+
+    if plan.listing and not plan.metrics:
+        dropped = unasked(plan.listing) or _label_of_listed_attributes(plan, model, tokens, said)
+        if dropped and len(dropped) < len(plan.listing):
+            return plan.with_changes(listing=tuple(c for c in plan.listing if c not in dropped))
+        return plan
+    if not plain_groups(plan) or plan.time_column is not None:
+        return plan
+    dropped = unasked(plan.dimensions)
+    if not dropped or len(dropped) == len(plan.dimensions):
+        return plan
+    kept = tuple(d for d in plan.dimensions if d not in dropped)
     return plan.with_changes(dimensions=kept, period_position=min(plan.period_position, len(kept)))
