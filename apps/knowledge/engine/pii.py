@@ -462,9 +462,22 @@ def names_people(column: str, values: Iterable[object], table: str = "") -> bool
         test = None
     if test is not None and sum(test(text) for text in texts) >= needed:
         return True
+    if table and _things_name_of_people(table, words):
+        # "billing_name", "card_name" of a customer: a thing's name (`name_is_pii` lets it
+        # pass, as "Song_Name" of a singer), but often the person's own name on it: the
+        # lenient test (a rare first name, "Zelda Quixote", is still a name).
+        hits = sum(value_is_person_name(t) or value_is_full_name(t) for t in texts)
+        return hits >= needed
     if not table or not _judged_by_values(table, words, bare=bare):
         return False
     return sum(value_is_full_name(text) for text in texts) >= needed
+
+
+def _things_name_of_people(table: str, words: Sequence[str]) -> bool:
+    """A name column of a table of people whose words name a thing (`_names_a_thing`:
+    "Song_Name", "billing_name", "name_on_card"), which `name_is_pii` reads as no person's:
+    its values decide."""
+    return any(w in _NAME_WORDS for w in words) and _names_a_thing(words) and person_table(table)
 
 
 def _people_column(words: Sequence[str]) -> bool:
