@@ -111,3 +111,172 @@ def test_customers_billing_names_are_masked_for_the_analyst() -> None:
         answer = _ask(source, question)
         _never_crashes(answer)
         _no_secret(answer, SECRETS)
+
+
+# --- 2. the new shapes under row filters, masks and other orgs ---------------------------------
+
+VENUE = """
+CREATE TABLE halls (hall_id INTEGER PRIMARY KEY, name TEXT, town TEXT, seats INTEGER);
+CREATE TABLE gigs (gig_id INTEGER PRIMARY KEY, title TEXT,
+    hall_id INTEGER REFERENCES halls(hall_id), year INTEGER);
+CREATE TABLE pupils (pupil_id INTEGER PRIMARY KEY, name TEXT, email TEXT, grade INTEGER,
+    age INTEGER);
+"""
+HALLS = [(1, "Zenit", "Oslo", 900), (2, "Dome", "Lima", 1500), (3, "Barn", "Oslo", 300)]
+GIGS = [
+    (1, "Spring", 1, 2014),
+    (2, "Summer", 2, 2014),
+    (3, "Autumn", 2, 2015),
+    (4, "Winter", 3, 2014),
+    (5, "Dawn", 2, 2016),
+]
+PUPILS = [
+    (1, "Ana Ruiz", "ana@x.org", 9, 14),
+    (2, "Ben Orr", "ben@x.org", 9, 15),
+    (3, "Cai Lux", "cai@x.org", 10, 15),
+    (4, "Dee Fox", "dee@x.org", 11, 16),
+]
+VENUE_ROWS = {"halls": HALLS, "gigs": GIGS, "pupils": PUPILS}
+
+
+def _venue(slug: str, rows: dict | None = None, masked: tuple[str, ...] = ()) -> DataSource:
+    return sqlite_org(slug, VENUE, {**VENUE_ROWS, **(rows or {})}, masked)
+
+
+@pytest.mark.parametrize(
+    ("question", "want"),
+    [
+        # the nested superlative's subquery picks among the rows the analyst may see (Zenit,
+        # not Dome with 1,500 seats and three gigs)
+        ("How many gigs were held in the hall with the largest seats?", [(1,)]),
+        ("What is the average year of gigs in the hall with the smallest seats?", [(2014.0,)]),
+        ("the name of the hall with the most gigs", [("Zenit",)]),
+        ("Which seats has the most gigs?", [(900, 1)]),
+        # either range of one column stays one parenthesised OR beside the row filter
+        ("the number of halls with seats over 1000 or under 400", [(1,)]),
+        ("halls with seats over 1000 or under 400", [("Barn",)]),
+        # a pattern after "the word" / "substring" reads only visible rows
+        ("What is the town of the hall whose name has the word Dome?", []),
+        ("Which halls have substring 'Dome'?", []),
+        ("Which halls contain the string 'o'?", []),
+    ],
+)
+def test_row_filters_hold_inside_the_new_shapes(question: str, want: list) -> None:
+    source = _venue("probe26b")
+    _filter(source, ("halls", "town", "Oslo"))
+    answer = _ask(source, question)
+    assert answer["type"] == "SQL", (answer["answer"], answer.get("sql"))
+    assert [tuple(r) for r in answer["rows"]] == want, answer["sql"]
+    # every read of halls, the subquery's too, is of the filtered rows
+    sql = answer["sql"]
+    assert sql.count("FROM halls") == sql.count("WHERE town IN ('Oslo')"), sql
+    shown = str(answer["rows"]) + str(answer["answer"])
+    assert "Lima" not in shown and "Dome," not in shown and "1500" not in shown, shown
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "How many gigs were held in the hall with the largest seats?",
+        "What is the average year of gigs in the hall with the smallest seats?",
+        "halls with seats over 1000 or under 400",
+        "¿Cuántos gigs hubo en el hall con más seats?",
+    ],
+)
+def test_a_masked_column_ranking_a_nested_superlative_is_refused_whatever_its_values(
+    question: str,
+) -> None:
+    """A masked number that picks the one row of a nested superlative (or bounds an 'or'
+    range) would order the rows by a value the analyst may not see: refused, alike in a twin
+    org whose halls rank the other way."""
+    reversed_halls = [(i, n, t, 2000 - s) for i, n, t, s in HALLS]
+    here = _venue("probe26c", masked=("halls.seats",))
+    there = _venue("probe26d", {"halls": reversed_halls}, masked=("halls.seats",))
+    a, b = _ask(here, question), _ask(there, question)
+    assert a["type"] == "REFUSED" and a["error"]["code"] == "column_masked", a
+    assert _shape(a) == _shape(b) and a["answer"] == b["answer"]
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What grade is Cai Lux in?",  # a row the analyst cannot see (grade 10)
+        "What grade is Cai in?",
+        "What grade is Zorb Blat in?",  # no row at all
+    ],
+)
+def test_the_neutral_ask_back_is_no_oracle_of_rows_filtered_away(question: str) -> None:
+    """Names unmasked, e-mails masked, rows filtered to grade 9: a name only a hidden row has
+    reads like a made-up one, in the ask-back's text and in the columns it offers (the twin
+    org's data lacks it)."""
+    no_cai = [(i, "Cyd Vane" if n == "Cai Lux" else n, e, g, a) for i, n, e, g, a in PUPILS]
+    here, there = _venue("probe26e"), _venue("probe26f", {"pupils": no_cai})
+    for source in (here, there):
+        AccessPolicy.all_tenants.filter(
+            organization=source.organization, role=Role.ANALYST
+        ).update(masked_columns=["pupils.email"])
+        _filter(source, ("pupils", "grade", 9))
+    a, b = _ask(here, question), _ask(there, question)
+    _never_crashes(a)
+    assert a["type"] != "REFUSED", a["answer"]
+    assert _shape(a) == _shape(b), (a["answer"], b["answer"])
+    assert a["answer"] == b["answer"] and a.get("suggestions") == b.get("suggestions")
+    assert "cai@x.org" not in _said(a)
+
+
+def test_the_ask_back_of_a_masked_name_is_one_refusal() -> None:
+    """Names masked (`@pii`): a name a row has and a made-up one get the same refusal, never
+    the ask-back that would say the second one is missing."""
+    source = _venue("probe26g")
+    known, unknown = _ask(source, "What grade is Ana Ruiz in?"), _ask(source, "What grade is Zorb Blat in?")
+    assert _shape(known) == _shape(unknown), (known["answer"], unknown["answer"])
+    assert known["type"] == "REFUSED" and known["error"]["code"] == "column_masked"
+    for question in [
+        "What is the email of the pupil whose name has the word Ana?",
+        "Which pupils have substring 'Ana'?",
+        "the email of the pupil with the highest age",
+    ]:
+        answer = _ask(source, question)
+        _never_crashes(answer)
+        _no_secret(answer, ("ana@x.org", "dee@x.org", "Ana Ruiz", "Dee Fox"))
+
+
+def test_another_orgs_hall_reads_as_no_row() -> None:
+    """Org A holds the hall "Zenit"; org B's admin looks for it by the new pattern shapes."""
+    _venue("probe26h")
+    other = _venue("probe26i", {"halls": [(1, "Aula", "Rome", 900), (2, "Dome", "Lima", 1500)]})
+    for question in [
+        "What is the town of the hall whose name has the word Zenit?",
+        "Which halls have substring 'Zenit'?",
+    ]:
+        answer = _ask(other, question, "admin")
+        _never_crashes(answer)
+        assert not answer.get("rows"), (answer["sql"], answer["rows"])
+
+
+# --- 3. a pattern's text is data ----------------------------------------------------------------
+
+
+def _no_injection(answer: dict, sql: str) -> None:
+    _never_crashes(answer)
+    lowered = sql.lower()
+    for word in ("drop ", "union", "delete", "insert", "update ", "attach", "pragma", "1=1"):
+        assert word not in lowered.replace("'%", "").split("like")[0], sql
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Which halls have substring 'Dome'' OR ''1''=''1'?",
+        "Which halls have substring 'x'') UNION SELECT email FROM pupils --'?",
+        "What is the town of the hall whose name has the word Dome'); DROP TABLE gigs; --",
+        "What is the town of the hall whose name has the word x' UNION SELECT email FROM pupils",
+        "Which halls contain the string \"%'; DELETE FROM halls; --\"?",
+        "¿Qué halls contienen la cadena 'x'' OR 1=1 --'?",
+        "What grade is Robert'); DROP TABLE pupils;-- in?",
+        "What grade is O'Brien in?",
+    ],
+)
+def test_patterns_and_names_stay_data(question: str) -> None:
+    source = _venue("probe26j")
+    _injection_is_data(source, question, ("ana@x.org", "ben@x.org"), _no_injection)
