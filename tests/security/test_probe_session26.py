@@ -280,3 +280,30 @@ def _no_injection(answer: dict, sql: str) -> None:
 def test_patterns_and_names_stay_data(question: str) -> None:
     source = _venue("probe26j")
     _injection_is_data(source, question, ("ana@x.org", "ben@x.org"), _no_injection)
+
+
+@pytest.mark.parametrize(
+    "table",
+    ["user_accounts", "customer_accounts", "passenger_bookings", "guest_reservations",
+     "staff_accounts", "driver_licenses", "customer_orders"],
+)  # fmt: skip
+def test_the_name_of_a_table_of_peoples_things_holding_rare_names_is_personal(table: str) -> None:
+    """Session 26 reads a word for people before a thing's head as naming things
+    ("Web_client_accelerator"); the `name` of a user's account or a passenger's booking is
+    then judged by its values, and the strict test (a first name of the list) let rare first
+    names through: the lenient test decides."""
+    assert not name_is_pii(table, "name")
+    assert names_people("name", NAMES[:4], table=table)
+    assert names_people("full_name", NAMES[:4], table=table)
+    software = ["CACHEbox", "CProxy", "Fasterfox", "Opera Turbo", "Polipo", "Squid", "Nitro"]
+    assert not names_people("name", software, table=table)
+
+
+def test_user_accounts_names_are_masked_for_the_analyst() -> None:
+    script = "CREATE TABLE user_accounts (account_id INTEGER PRIMARY KEY, name TEXT, plan TEXT);"
+    rows = {"user_accounts": [(i, n, "gold") for i, n in enumerate(NAMES[:4], 1)]}
+    source = sqlite_org("probe26k", script, rows)
+    for question in ["list all user accounts", "the names of the user accounts"]:
+        answer = _ask(source, question)
+        _never_crashes(answer)
+        _no_secret(answer, SECRETS)

@@ -462,7 +462,7 @@ def names_people(column: str, values: Iterable[object], table: str = "") -> bool
         test = None
     if test is not None and sum(test(text) for text in texts) >= needed:
         return True
-    if table and _things_name_of_people(table, words):
+    if table and (_things_name_of_people(table, words) or (bare and _people_things(table))):
         # "billing_name", "card_name" of a customer: a thing's name (`name_is_pii` lets it
         # pass, as "Song_Name" of a singer), but often the person's own name on it: the
         # lenient test (a rare first name, "Zelda Quixote", is still a name).
@@ -471,6 +471,14 @@ def names_people(column: str, values: Iterable[object], table: str = "") -> bool
     if not table or not _judged_by_values(table, words, bare=bare):
         return False
     return sum(value_is_full_name(text) for text in texts) >= needed
+
+
+def _people_things(table: str) -> bool:
+    """A table named by a word for people before a thing's head ("user_accounts",
+    "passenger_bookings", "Web_client_accelerator"), which `person_table` reads as things: its
+    bare `name` is often the person's (an account holder's), so the lenient test decides."""
+    words = compound_nouns(identifier_words(table))
+    return any(person_word(w) for w in words) and not person_table(table)
 
 
 def _things_name_of_people(table: str, words: Sequence[str]) -> bool:
