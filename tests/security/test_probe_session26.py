@@ -93,6 +93,9 @@ def test_a_songs_name_stays_readable() -> None:
     songs = ["You", "Dangerous", "Hey Oh", "Sun", "Love Story"]
     assert not name_is_pii("singer", "Song_Name")
     assert not names_people("Song_Name", songs, table="singer")
+    # a firm's name stays a firm's, whatever its values look like (northwind's suppliers)
+    firms = ["Exotic Liquids", "New Orleans Cajun Delights", "Grandma Kelly's Homestead"]
+    assert not names_people("CompanyName", firms, table="Suppliers")
 
 
 def test_customers_billing_names_are_masked_for_the_analyst() -> None:
@@ -212,9 +215,9 @@ def test_the_neutral_ask_back_is_no_oracle_of_rows_filtered_away(question: str) 
     no_cai = [(i, "Cyd Vane" if n == "Cai Lux" else n, e, g, a) for i, n, e, g, a in PUPILS]
     here, there = _venue("probe26e"), _venue("probe26f", {"pupils": no_cai})
     for source in (here, there):
-        AccessPolicy.all_tenants.filter(
-            organization=source.organization, role=Role.ANALYST
-        ).update(masked_columns=["pupils.email"])
+        AccessPolicy.all_tenants.filter(organization=source.organization, role=Role.ANALYST).update(
+            masked_columns=["pupils.email"]
+        )
         _filter(source, ("pupils", "grade", 9))
     a, b = _ask(here, question), _ask(there, question)
     _never_crashes(a)
@@ -228,7 +231,10 @@ def test_the_ask_back_of_a_masked_name_is_one_refusal() -> None:
     """Names masked (`@pii`): a name a row has and a made-up one get the same refusal, never
     the ask-back that would say the second one is missing."""
     source = _venue("probe26g")
-    known, unknown = _ask(source, "What grade is Ana Ruiz in?"), _ask(source, "What grade is Zorb Blat in?")
+    known, unknown = (
+        _ask(source, "What grade is Ana Ruiz in?"),
+        _ask(source, "What grade is Zorb Blat in?"),
+    )
     assert _shape(known) == _shape(unknown), (known["answer"], unknown["answer"])
     assert known["type"] == "REFUSED" and known["error"]["code"] == "column_masked"
     for question in [
@@ -271,7 +277,7 @@ def _no_injection(answer: dict, sql: str) -> None:
         "Which halls have substring 'x'') UNION SELECT email FROM pupils --'?",
         "What is the town of the hall whose name has the word Dome'); DROP TABLE gigs; --",
         "What is the town of the hall whose name has the word x' UNION SELECT email FROM pupils",
-        "Which halls contain the string \"%'; DELETE FROM halls; --\"?",
+        'Which halls contain the string "%\'; DELETE FROM halls; --"?',
         "¿Qué halls contienen la cadena 'x'' OR 1=1 --'?",
         "What grade is Robert'); DROP TABLE pupils;-- in?",
         "What grade is O'Brien in?",
@@ -307,3 +313,49 @@ def test_user_accounts_names_are_masked_for_the_analyst() -> None:
         answer = _ask(source, question)
         _never_crashes(answer)
         _no_secret(answer, SECRETS)
+
+
+# --- 4. odd inputs on the new shapes ------------------------------------------------------------
+
+ODD = [
+    "the word",
+    "has the word",
+    "halls whose name has the word",
+    "halls whose name has the substring the",
+    "halls whose name has the word the the the",
+    "Which halls have substring ''?",
+    "Which halls have substring '''?",
+    "halls that have the string “Dome” in in in",
+    "gigs in 2015 or after or before or",
+    "gigs in or after or 2015",
+    "or or or seats over 1000 or under",
+    "halls with seats over or under 400",
+    "halls with seats over 1000 or under 400 or over 5000 or under -3",
+    "How many gigs were held in the hall with the largest largest seats?",
+    "the hall with the most gigs with the most gigs with the most seats",
+    "gigs in the hall with the largest seats of the hall with the smallest seats",
+    "What grade is in?",
+    "What grade is “” in?",
+    "What grade is \u200bAna\u200b in?",
+    "What grade is ANA RUIZ RUIZ RUIZ RUIZ RUIZ RUIZ in?",
+    "What grade is " + "Zorb " * 60 + "in?",
+    "¿En qué curso está Zorblat?",
+    "¿Cuántos gigs hubo en la sala con más o menos asientos?",
+    "salas cuyo nombre tiene la palabra",
+    "salas cuyo nombre tiene la subcadena la la",
+    "gigs 2015 o después o antes",
+    "seats seats seats most most gigs halls halls",
+    "the word Dome in in",
+    "%_%'\\",
+]
+
+
+@pytest.mark.parametrize("question", ODD)
+def test_odd_inputs_on_the_new_shapes_never_crash(question: str) -> None:
+    source = _venue("probe26l")
+    _filter(source, ("halls", "town", "Oslo"))
+    for who in ("analyst", "admin"):
+        answer = _ask(source, question, who)
+        _never_crashes(answer)
+        if who == "analyst":
+            _no_secret(answer, ("ana@x.org", "Ana Ruiz", "Lima"))

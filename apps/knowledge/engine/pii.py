@@ -185,6 +185,10 @@ def person_table(table: str) -> bool:
     return people[-1] or noun_kind(words[-1]) != "thing"
 
 
+# Words before "name" that make it a firm's ("company name"), whatever the table.
+_BUSINESS_WORDS = frozenset({"company", "compania", "empresa", "business", "firm", "store", "shop"})
+
+
 def name_is_pii(table: str, column: str) -> bool:
     """Whether a column's name says it holds personal data (see the module docstring)."""
     words = identifier_words(column)
@@ -209,8 +213,7 @@ def name_is_pii(table: str, column: str) -> bool:
         return True
     if any(word in _NAME_WORDS for word in words) or words[-2:] == ["full", "name"]:
         # "name", "customer name", "full name" of a person; "company name" is a firm's.
-        business = {"company", "compania", "empresa", "business", "firm", "store", "shop"}
-        if business & set(words):
+        if _BUSINESS_WORDS & set(words):
             return False
         # "manager_name", "nombre_cliente": a person's name in any table.
         if any(_people_words(column)):
@@ -485,7 +488,12 @@ def _things_name_of_people(table: str, words: Sequence[str]) -> bool:
     """A name column of a table of people whose words name a thing (`_names_a_thing`:
     "Song_Name", "billing_name", "name_on_card"), which `name_is_pii` reads as no person's:
     its values decide."""
-    return any(w in _NAME_WORDS for w in words) and _names_a_thing(words) and person_table(table)
+    return (
+        any(w in _NAME_WORDS for w in words)
+        and not _BUSINESS_WORDS & set(words)
+        and _names_a_thing(words)
+        and person_table(table)
+    )
 
 
 def _people_column(words: Sequence[str]) -> bool:
