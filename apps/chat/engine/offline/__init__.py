@@ -506,7 +506,7 @@ def _or_comparative_unread(plan: QueryPlan, read: Context) -> str:
         return ""  # a period's bounds say it their own way
     tokens = read.tokens
     for n, token in enumerate(tokens[:-1]):
-        if token.norm in _OR_WORDS and tx.fold(tokens[n + 1].norm) in _COMPARATIVES:
+        if token.norm in lx.OR_WORDS and tx.fold(tokens[n + 1].norm) in _COMPARATIVES:
             return f"{token.text} {tokens[n + 1].text}"
     return ""
 
@@ -543,9 +543,6 @@ def _unsaid_aggregate(read: Context, skip: set[int], plan: QueryPlan) -> str:
     return ""
 
 
-_OR_WORDS = lx.words("or o u")
-
-
 def _or_between_conditions(plan: QueryPlan, read: Context) -> str:
     """ "exhibitions with an attendance above 100 *or* a ticket price below 10": an "or"
     between two comparisons, where the plan ANDs every condition (a row must meet both), reads
@@ -559,7 +556,7 @@ def _or_between_conditions(plan: QueryPlan, read: Context) -> str:
         return ""
     kinds = [(m.start, m.kind) for m in read.mentions]
     for n, token in enumerate(read.tokens):
-        if token.norm not in _OR_WORDS:
+        if token.norm not in lx.OR_WORDS:
             continue
         before = any(k == "cmp" and start < n for start, k in kinds)
         after = any(k == "cmp" and start > n for start, k in kinds)
@@ -1851,8 +1848,6 @@ def _a_single(tokens: list[lx.Token], mentions: list) -> list[lx.Token] | None: 
 
 
 _BETWEEN = lx.words("between entre")
-_RANGE_AND = lx.words("and y")
-_RANGE_TO = lx.words("to a")
 
 
 def _count_range(tokens: list[lx.Token], mentions: list) -> list[lx.Token] | None:
