@@ -107,10 +107,6 @@ def _same(got: list[tuple], gold: list[tuple]) -> bool:
         # the count that picks a value by how often it occurs is no column
         ("What is the most common nationality of mechanics?", [("England",)]),
         ("Show the grades of mechanics sorted by their frequency.", None),
-        # a HAVING count behind an opener that asks for the rows
-        ("Show all the towns with at least two workshops.", [("Leeds",)]),
-        ("Find the nationalities that have more than one mechanic.", [("England",), ("Sweden",)]),
-        ("Return the grades for which there are two or more mechanics.", None),
         # a code word says what to show, as an id word does
         ("Which kind code has the most tools?", [("WR",)]),
         ("What are the kind codes with fewer than 2 tools?", [("JK",)]),
@@ -150,8 +146,6 @@ def test_only_the_columns_asked(garage, question: str, gold: list[tuple] | None)
     [
         ("¿Cuál es la nacionalidad más común de los mecánicos?", [("Inglaterra",)]),
         ("¿Cuál es la nacionalidad más frecuente entre los mecánicos?", [("Inglaterra",)]),
-        ("Muestra las ciudades con al menos dos talleres.", [("Sevilla",)]),
-        ("Devuelve las nacionalidades con más de un mecánico.", [("Inglaterra",), ("Suecia",)]),
         (
             "¿Cuáles son los nombres de los mecánicos cuya nacionalidad no es Inglaterra?",
             [("Ana Ruiz",), ("Lia Berg",), ("Eva Lund",)],
@@ -162,6 +156,34 @@ def test_only_the_columns_asked(garage, question: str, gold: list[tuple] | None)
 )
 def test_only_the_columns_asked_es(talleres, question: str, gold: list[tuple]) -> None:  # noqa: ANN001
     assert _same(_rows(talleres, question), gold)
+
+
+@pytest.mark.parametrize(
+    ("fixture", "question", "first_column"),
+    [
+        ("garage", "Show all the towns with at least two workshops.", [("Leeds",)]),
+        (
+            "garage",
+            "Find the nationalities that have more than one mechanic.",
+            [("England",), ("Sweden",)],
+        ),
+        ("talleres", "Muestra las ciudades con al menos dos talleres.", [("Sevilla",)]),
+        (
+            "talleres",
+            "Devuelve las nacionalidades con más de un mecánico.",
+            [("Inglaterra",), ("Suecia",)],
+        ),
+    ],
+)
+def test_an_imperative_keeps_the_count_a_having_kept_the_rows_by(
+    request, fixture: str, question: str, first_column: list[tuple]
+) -> None:
+    """ "Find the employees who have processed more than 100 orders": third-party golds differ
+    on showing the count (Spider drops it, Northwind's keeps it); a column dropped that was
+    wanted is a wrong answer, one kept only extra. "Which …" / "¿Cuáles …" drop it."""
+    got = _rows(request.getfixturevalue(fixture), question)
+    assert sorted((row[0],) for row in got) == first_column
+    assert all(len(row) == 2 and isinstance(row[1], int) for row in got), got
 
 
 def test_measure_kept_without_words_that_say_what_to_show(garage, talleres) -> None:  # noqa: ANN001
