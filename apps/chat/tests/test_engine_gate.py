@@ -9,9 +9,11 @@ supplied is asked back, naming the word, instead of answered. On a small invente
   aggregate word, an order word, a count or a value said ("the height of Ann
   Lee") still answers;
 - "or" between two conditions, which the plan would AND ("rowers with a sprint above 110 or an
-  endurance below 170"): asked back naming "or"/"o"; "and"/"y" still answers;
-- "or" with a comparative ("in 2005 or after", "in or after 2005") read as one bound (`= 2005`,
-  `> 2005`): asked back naming "or after"; "250 or more" read as `>= 250` still answers;
+  endurance below 170"): asked back naming "or"/"o"; "and"/"y" still answers (the gate's own
+  rule was removed by h-review: `conditions._or_before` and
+  `alternatives.conditions_said_with_or` ask these back first);
+- "or" with a comparative ("in 2005 or after", "in or after 2005"): now read as one bound by
+  `rewrite._or_more`/`_in_or_after` (the gate's rule for it was removed by h-review);
 - a maximum or minimum no word asked for ("Show all information about each rower" read as
   `MAX(total)`): asked back naming the figure.
 

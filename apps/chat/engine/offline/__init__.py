@@ -419,8 +419,6 @@ WEAK_RULES = frozenset(
         "gloss",  # a word read through a translation gloss
         "implied_metric",  # a figure no word named (the table's count or default measure)
         "unsaid_aggregate",  # a sum or average of many rows no word asked for (gated)
-        "or_conditions",  # "or" between two conditions the plan ANDs (gated)
-        "or_comparative",  # "2005 or after" read as an equality (gated)
         "implied_extreme",  # a MIN/MAX no word asked for (gated)
     }
 )
@@ -428,8 +426,6 @@ WEAK_RULES = frozenset(
 # each with the kind of question back, naming the word.
 GATED = {
     "unsaid_aggregate": Clarify.AGGREGATE_UNSAID,
-    "or_conditions": Clarify.OR_CONDITIONS,
-    "or_comparative": Clarify.UNUSED_WORD,
     "implied_extreme": Clarify.EXTREME_UNSAID,
 }
 
@@ -473,42 +469,11 @@ def weak_rules(  # noqa: PLR0913 - what the reading took from each stage
     word = _unsaid_aggregate(read, skip, plan)
     if word:
         found.append(("unsaid_aggregate", word))
-    word = _or_between_conditions(plan, read)
-    if word:
-        found.append(("or_conditions", word))
-    word = _or_comparative_unread(plan, read)
-    if word:
-        found.append(("or_comparative", word))
     if any(kind == "implied_metric" for kind, _ in found):
         extremes = [m for m in plan.metrics if m.key.startswith(("agg:max:", "agg:min:"))]
         if extremes:  # "Show all information about each X" read as MAX(total): no word for it
             found.append(("implied_extreme", extremes[0].label))
     return found
-
-
-_COMPARATIVES = lx.words(
-    """
-    after before later earlier more less fewer above below over under greater higher lower
-    larger smaller bigger despues antes mas menos mayor menor superior inferior
-    """
-)
-
-
-def _or_comparative_unread(plan: QueryPlan, read: Context) -> str:
-    """ "exhibitions in 2005 or after", "in or after 2005", "10 or more": "or" with a
-    comparative says a range that holds its bound (>=, <=); a plan with no such comparison
-    has read only half of it (`= 2005`, `> 2005`). Returns the words said ("or after"), or ""."""
-    if any(f.op in (">=", "<=") and not f.alternative for f in plan.numeric_filters):
-        return ""
-    if any(f.alternative for f in plan.numeric_filters):
-        return ""  # "bigger than 1500 or smaller than 500": the "or" was read as either range
-    if plan.time_range is not None or plan.time_periods:
-        return ""  # a period's bounds say it their own way
-    tokens = read.tokens
-    for n, token in enumerate(tokens[:-1]):
-        if token.norm in _OR_WORDS and tx.fold(tokens[n + 1].norm) in _COMPARATIVES:
-            return f"{token.text} {tokens[n + 1].text}"
-    return ""
 
 
 # Words that say a figure of many rows, or one row picked by an order: with one of them said,
@@ -540,31 +505,6 @@ def _unsaid_aggregate(read: Context, skip: set[int], plan: QueryPlan) -> str:
                 continue
             if any(e.ref[1:2] == (column,) for e in m.of("column")):
                 return m.text
-    return ""
-
-
-_OR_WORDS = lx.words("or o u")
-
-
-def _or_between_conditions(plan: QueryPlan, read: Context) -> str:
-    """ "exhibitions with an attendance above 100 *or* a ticket price below 10": an "or"
-    between two comparisons, where the plan ANDs every condition (a row must meet both), reads
-    another question. Returns the "or" said, or ""."""
-    conditions = (
-        len([f for f in plan.numeric_filters if not f.alternative])
-        + len(plan.filters)
-        + len(plan.having)
-    )
-    if conditions < 2:  # noqa: PLR2004 - two conditions the "or" could join
-        return ""
-    kinds = [(m.start, m.kind) for m in read.mentions]
-    for n, token in enumerate(read.tokens):
-        if token.norm not in _OR_WORDS:
-            continue
-        before = any(k == "cmp" and start < n for start, k in kinds)
-        after = any(k == "cmp" and start > n for start, k in kinds)
-        if before and after:
-            return token.text
     return ""
 
 
@@ -1851,8 +1791,6 @@ def _a_single(tokens: list[lx.Token], mentions: list) -> list[lx.Token] | None: 
 
 
 _BETWEEN = lx.words("between entre")
-_RANGE_AND = lx.words("and y")
-_RANGE_TO = lx.words("to a")
 
 
 def _count_range(tokens: list[lx.Token], mentions: list) -> list[lx.Token] | None:

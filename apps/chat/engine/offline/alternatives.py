@@ -15,7 +15,7 @@ from ..plan import QueryPlan
 from . import lexicon as lx
 from .parser import Clarify, Unclear
 
-_OR_WORDS = frozenset({"or", "either", "o", "u"})
+_OR_WORDS = lx.OR_WORDS | {"either"}
 
 
 def alternatives_on_one_column(plan: QueryPlan, tokens) -> QueryPlan:  # noqa: ANN001

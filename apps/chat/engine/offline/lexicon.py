@@ -247,8 +247,6 @@ LIST_JOINERS = frozenset(["y", "e", "and", ",", "&", "plus"])
 COUNT_LEADS = words("cuantos cuantas count numero number many conteo recuento cantidad")
 COUNT_WORDS = words("cuantos cuantas cuanto count numero number conteo recuento")
 COUNT_PHRASES = phrases("how many | numero de | number of | numbers of | count of | cantidad de")
-# "cuánto facturó" / "how much": money, not a count.
-HOW_MUCH = ("how much", "cuanto", "cuanta")
 
 DISTINCT_WORDS = words(
     "distinto distintos distintas diferentes diferente unique distinct unicos different"
@@ -531,13 +529,6 @@ FOLLOWUP_LEADS = words(
     y e and also tambien ahora now solo solamente only just pero but then luego entonces
     """
 )
-FOLLOWUP_PHRASES = phrases(
-    """
-    what about | how about | and for | y para | y en | and in | y por | and by | y de | y del |
-    y el | y la | y los | y las | now by | ahora por | lo mismo | the same | same for | igual
-    para
-    """
-)
 ADD_WORDS = words("tambien also ademas too additionally")
 
 # Schema questions.
@@ -719,8 +710,6 @@ GRAIN_PHRASES: dict[str, str] = {
 }
 # fmt: on
 
-RANGE_START_WORDS = words("entre between desde from since")
-RANGE_END_WORDS = words("y and hasta until till to through a al")
 SINCE_PHRASES = phrases(
     """
     a partir de | desde | since | after | despues de | posterior a | posteriores a | starting

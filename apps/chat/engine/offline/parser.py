@@ -1214,13 +1214,6 @@ class MetricSlot:
     implied: bool = False  # from a verb or the fact table's noun, not a metric's name
 
 
-def _next_schema(ctx: Context, i: int, skip: tuple[str, ...] = ()) -> int | None:
-    j = i + 1
-    while j < len(ctx.mentions) and ctx.mentions[j].kind in skip:
-        j += 1
-    return j if schema_mention(ctx, j) is not None else None
-
-
 def _two_counted_columns(ctx: Context, j: int) -> list[tuple[int, tuple[str, str]]] | None:
     """ "the number of different A and B": two text columns of one table joined by "and",
     each counted on its own (never the first counted per value of the second); None unless
