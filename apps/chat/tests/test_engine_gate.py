@@ -89,6 +89,11 @@ def test_an_aggregate_a_word_asks_for_still_answers(rowers, question) -> None:  
         ("How many rowers have a sprint above 110 or an endurance below 170?", "or"),
         ("List the names of rowers with a sprint above 110 or an endurance below 170.", "or"),
         ("¿Cuántos remeros tienen sprint mayor que 110 o resistencia menor que 170?", "o"),
+        # the second column said after its number (h-review found it read as `sprint > 150`)
+        ("List the names of rowers with a sprint above 110 or more than 150 endurance.", "or"),
+        ("¿Cuántos remeros tienen sprint mayor que 110 o más de 150 de resistencia?", "o"),
+        # "or" before a value of another column (h-review found it ANDed)
+        ("List the names of rowers that have a sprint above 110 or are from Oakville.", "or"),
     ],
 )
 def test_or_between_two_conditions_is_asked_back(rowers, question, word) -> None:  # noqa: ANN001

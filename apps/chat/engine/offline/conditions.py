@@ -321,7 +321,7 @@ def read_numeric(
         number = _cmp_number(ctx, k)
         if number is None:
             raise Unclear(Clarify.NUMERIC_FILTER, m.text)
-        either = _or_before(ctx, k)
+        either = _or_before(ctx, k) or _or_value_after(ctx, k)
         if either is not None:  # "made by GM or weighing more than 3500": no OR of filters
             raise Unclear(Clarify.OR_CONDITIONS, either)
         value, percent = number
@@ -345,6 +345,11 @@ def read_numeric(
             # "population bigger than 1500 or smaller than 500": either range of one column
             if last[1][0] != "column" or not parts.numeric or parts.numeric[-1].alternative:
                 raise Unclear(Clarify.NUMERIC_FILTER, m.text)
+            second = schema_mention(ctx, k + 2)
+            if second is not None and second.has("column"):
+                # "a sprint above 110 or more than 150 endurance": the second range is another
+                # column's, said after its number; the plan cannot OR two columns
+                raise Unclear(Clarify.OR_CONDITIONS, ctx.mentions[last[0] + 1].text)
             target, either_of = last[1], len(parts.numeric) - 1
         ahead = schema_mention(ctx, k + 2)
         if target is None and ahead is not None and k + 2 not in ctx.used:
@@ -455,6 +460,26 @@ def _or_before(ctx: Context, k: int) -> str | None:
             # after the "or" is a second condition, whatever stood before it
             return m.text
         if m.kind not in ("schema", "exist", "with"):  # "or have a price below 10"
+            return None
+    return None
+
+
+def _or_value_after(ctx: Context, k: int) -> str | None:
+    """The "or"/"o" after the comparison at k's number that joins it to a value of a column
+    ("a sprint above 110 or are from Oakville", "… o son de Oakville"), or None: the plan ANDs
+    its filters, so either condition would be read as both."""
+    n = k + 1
+    if n >= len(ctx.mentions) or ctx.mentions[n].kind != "number":
+        return None
+    for j in range(n + 1, min(n + 4, len(ctx.mentions) - 1)):
+        m = ctx.mentions[j]
+        if m.kind == "conj" and lx.fold(m.text) in lx.OR_WORDS:
+            after = ctx.mentions[j + 1 :]
+            step = next((x for x in after if x.kind not in ("exist", "with")), None)
+            if step is not None and step.kind == "schema" and step.has("value"):
+                return m.text
+            return None
+        if m.kind not in ("schema",):  # "above 110 points or …": the number's unit
             return None
     return None
 
