@@ -296,49 +296,49 @@ def test_a_semantic_layer_is_applied_in_its_own_org_and_only_while_given(tmp_pat
 # run here), measured with the offline engine: right answers may only rise and confidently wrong
 # ones only fall, per run. Raise them when the engine gets better (docs/evaluation-foreign.md).
 FOREIGN_FLOORS = {
-    # (lang, semantic layer): (min right strict, max confidently wrong); measured 193, 130, 81,
+    # (lang, semantic layer): (min right strict, max confidently wrong); measured 197, 132, 83,
     # 54 (two below: a query near the 5 s limit on a loaded machine is an error, not right)
-    ("en", True): (191, 0),
-    ("en", False): (128, 0),
-    ("es", True): (79, 0),
+    ("en", True): (195, 0),
+    ("en", False): (130, 0),
+    ("es", True): (81, 0),
     ("es", False): (52, 0),
 }
 # The fresh Spider dev databases (docs/evaluation-foreign.md): first measured 32 and 31 right
-# with 4 and 9 confidently wrong; now 87 and 80 with none (one below each, for a slow query).
+# with 4 and 9 confidently wrong; now 100 and 88 with none (one below each, for a slow query).
 FRESH_DEV = ("battle_death", "employee_hire_evaluation", "orchestra", "poker_player")
-FRESH_FLOORS = {True: (86, 0), False: (79, 0)}
+FRESH_FLOORS = {True: (99, 0), False: (87, 0)}
 # Four more fresh Spider dev databases, added later (docs/evaluation-foreign.md, "More fresh Spider
 # dev databases"): first measured 59 and 45 right with 24 and 11
-# confidently wrong (with and without the semantic layer); then 113 and 77 with 1 and 1; now 128
-# and 115 with 1 and 1. A high schooler's first name and the names credited in a cartoon's
+# confidently wrong (with and without the semantic layer); then 113 and 77 with 1 and 1; now 140
+# and 127 with 1 and 1. A high schooler's first name and the names credited in a cartoon's
 # `Directed_by` / `Written_by` are personal data (h-pii), never value-indexed: "What grade is
 # Kyle in?" and "cartoons written by Joseph Kuhr" read them as said values (literals.name_rows).
 MORE_FRESH_DEV = ("concert_singer", "network_1", "singer", "tvshow")
-MORE_FRESH_FLOORS = {True: (127, 1), False: (114, 1)}
+MORE_FRESH_FLOORS = {True: (139, 1), False: (126, 1)}
 MAX_WRONG_SHARE = 0.03  # the issue's target, per database
 # The second group of fresh Spider dev databases, first measured (base 7f3402c) 24 and 19 right
-# with 10 and 7 confidently wrong, now 78 and 64 with 0 and 1: the ceiling only records the
+# with 10 and 7 confidently wrong, now 98 and 78 with 0 and 1: the ceiling only records the
 # measurement, the target is 0.
 FRESH_DEV_2 = ("cre_Doc_Template_Mgt", "student_transcripts_tracking")
-FRESH_FLOORS_2 = {True: (77, 0), False: (63, 1)}
+FRESH_FLOORS_2 = {True: (97, 0), False: (77, 1)}
 # Six Spider train databases (docs/evaluation-foreign.md, "Third group: Spider train databases");
 # the held-out three (loan_1, medicine_enzyme_interaction, storm_record) are never run here. The
 # dev three were first measured (base 332f51b) 36 and 37 right with 9 and 13 confidently wrong,
-# now 64 and 61 with 0 and 1: the ceiling only records the measurement, the target is 0.
+# now 74 and 67 with 0 and 1: the ceiling only records the measurement, the target is 0.
 TRAIN_DEV = ("gas_company", "match_season", "news_report")
-TRAIN_FLOORS = {True: (63, 0), False: (60, 1)}
+TRAIN_FLOORS = {True: (73, 0), False: (66, 1)}
 # Eight more Spider train databases (docs/evaluation-foreign.md, "Fourth group"); the held-out four
 # (climbing, machine_repair, roller_coaster, ship_mission) are never run here. The dev four were
-# first measured (base 1b0f166) 52 and 48 right with 3 and 2 confidently wrong; now 56 and 54
+# first measured (base 1b0f166) 52 and 48 right with 3 and 2 confidently wrong; now 69 and 62
 # with none.
 TRAIN_DEV_2 = ("cinema", "farm", "perpetrator", "school_bus")
-TRAIN_FLOORS_2 = {True: (55, 0), False: (53, 0)}
+TRAIN_FLOORS_2 = {True: (68, 0), False: (61, 0)}
 # A fifth group of Spider train databases (docs/evaluation-foreign.md, "Fifth group"); the held-out
 # five (browser_web, game_injury, phone_market, school_finance, wedding) are never run here. The
 # dev five were first measured (base 9dd4eb1) 67 and 62 right with 4 and 7 confidently wrong (with
-# and without the semantic layer): the ceiling only records the measurement, the target is 0.
+# and without the semantic layer); now 73 and 67 with none.
 TRAIN_DEV_3 = ("body_builder", "debate", "gymnast", "protein_institute", "theme_gallery")
-TRAIN_FLOORS_3 = {True: (67, 0), False: (66, 0)}
+TRAIN_FLOORS_3 = {True: (72, 0), False: (66, 0)}
 
 
 @pytest.mark.parametrize(("lang", "semantic"), sorted(FOREIGN_FLOORS))
