@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from datachat import text as tx
+
 from ..plan import (
     ColumnRef,
     Comparison,
@@ -1622,6 +1624,10 @@ def _read_dimensions(ctx: Context, parts: Parts, slots: list[MetricSlot]) -> Non
                     parts.metrics_said = True
                 parts.order = Order(parts.metrics.index(key), True)
                 ctx.used.add(j)
+            elif target.kind == "schema" and _participle_agent(ctx, i, j, parts.base):
+                # "the total money requested by entrepreneurs": after a participle "by" names
+                # who did it, the measured rows themselves: neither a group nor "per row"
+                ctx.used.add(j)
             elif target.kind == "schema" and _names_base_rows(ctx, j, parts.base):
                 # "ingresos medios por venta", "unidades por pedido": per row is an average;
                 # a minimum, maximum or average said "for every <row>" is over all the rows
@@ -1759,6 +1765,21 @@ def _names_base_rows(ctx: Context, i: int, base: str) -> bool:
         and base in {e.ref[0] for e in m.of("table")}
         and (base == ctx.model.fact)
     )
+
+
+_AGENT_BY = lx.words("by")
+
+
+def _participle_agent(ctx: Context, i: int, j: int, base: str) -> bool:
+    """English "by" right after a past participle ("requested by", "made by") and right before
+    the measured rows' own noun: the doer of the verb, not a grouping."""
+    by, target = ctx.mentions[i], ctx.mentions[j]
+    if j != i + 1 or by.end != target.start or by.start < 1 or each_group(ctx, i):
+        return False
+    if ctx.tokens[by.start].norm not in _AGENT_BY or not _names_base_rows(ctx, j, base):
+        return False
+    word = ctx.tokens[by.start - 1].norm
+    return (word.endswith("ed") and tx.stem(word, "en") != word) or tx.verb_lemma(word) is not None
 
 
 def _has_dim_entry(ctx: Context, i: int) -> bool:
