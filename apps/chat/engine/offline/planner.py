@@ -1262,13 +1262,7 @@ def _counts_rows_of(model, key: str, table: str) -> bool:  # noqa: ANN001
     if key == ms.count_key(model, table):
         return True
     metric = model.metrics.get(key)
-    return (
-        metric is not None
-        and metric.agg == "count"
-        and metric.column is None
-        and metric.table == table
-        and not metric.filtered
-    )
+    return ms.plain_count(metric) and metric.table == table
 
 
 def _fans_out(model, parts: Parts) -> bool:  # noqa: ANN001
