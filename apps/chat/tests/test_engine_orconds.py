@@ -131,3 +131,11 @@ def test_values_of_one_column_stay_one_filter(school, question, want) -> None:  
     result = engine_reads(model, question)
     assert " IN (" in result.sql and " OR " not in result.sql
     assert sorted(conn.execute(result.sql).fetchall()) == want
+
+
+def test_the_answer_names_no_side_of_an_or_as_its_context(school) -> None:  # noqa: ANN001
+    """ "How many students are from Paris or younger than 20?": the figure is not "of Paris"."""
+    from apps.chat.engine.narrate import _context
+
+    plan = engine_reads(school[0], "How many students are from Paris or younger than 20?").plan
+    assert "Paris" not in _context(plan)
