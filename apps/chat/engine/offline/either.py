@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
-from ..plan import Filter, Interpretation, NumericFilter, QueryPlan
+from ..plan import Interpretation, NumericFilter, QueryPlan
 from . import lexicon as lx
 from .reading import describe
 from .semantic import SemanticModel
@@ -112,15 +112,11 @@ def _either(a: QueryPlan, b: QueryPlan, both: QueryPlan, model: SemanticModel) -
             return None
         if not _same_rows(model, a.table, f.table):
             return None  # "students who take Math or …": one row per related row
-    filters = tuple(_marked(f, 1 if f in own_a else 2) for f in (*a.filters, *b.filters))
+    filters = tuple(replace(f, either=1 if f in own_a else 2) for f in (*a.filters, *b.filters))
     numeric = tuple(
-        _marked(f, 1 if f in own_a else 2) for f in (*a.numeric_filters, *b.numeric_filters)
+        replace(f, either=1 if f in own_a else 2) for f in (*a.numeric_filters, *b.numeric_filters)
     )
     return a.with_changes(filters=filters, numeric_filters=numeric)
-
-
-def _marked(f: Filter | NumericFilter, side: int):  # noqa: ANN202
-    return replace(f, either=side)
 
 
 def _same_rows(model: SemanticModel, base: str, table: str) -> bool:
