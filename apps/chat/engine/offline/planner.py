@@ -35,6 +35,8 @@ from .conditions import (
     take_flags,
 )
 from .parser import (
+    LABEL_BETWEEN,
+    LABEL_LINKS,
     Clarify,
     Context,
     MetricSlot,
@@ -299,6 +301,8 @@ def _listing_subject(ctx: Context) -> tuple[int | None, int | None]:
     )  # a column of names (hundreds of values) lists its rows, not its distinct values; a
     # number of each row ("the best finishes of the players") is listed row by row
     listed = {e.ref[0] for e in ctx.mentions[table_i].of("table")} if table_i is not None else set()
+    # "the ages of the gymnasts": the numbers of the person each row stands for
+    listed |= {(linked_label(ctx.model, t) or (t,))[0] for t in listed}
     numbers = (
         column_i is not None
         and not ctx.has("group")  # "the salary of each employee": a measure per group
@@ -357,6 +361,8 @@ def read_parts(ctx: Context, *, base_hint: str | None = None, force_fact: bool =
         if len(tables) > 1:
             raise Unclear(Clarify.MIXED_TABLES)
         parts.base = tables.pop()
+        if base_hint is None:
+            parts.base = _rows_standing_for(ctx, parts.base) or parts.base
     elif base_hint is None:
         _read_listing(ctx, parts)
     if keys and base_hint is None:
@@ -1317,11 +1323,14 @@ def _read_listing(ctx: Context, parts: Parts) -> None:
             cols += [c for c in info.columns if model.column(table, c).kind != "id"]
         else:
             cols = [info.display] if info.display else list(info.columns[:1])
-        said = _columns_said_before(ctx, table_i, table)
-        if said and not info.named:  # "the final tables made and best finishes of players"
-            cols = [column for _i, column in said]
-            ctx.used.update(i for i, _column in said)
-        parts.listing = parts.subject_columns = [ColumnRef(table, c) for c in cols]
+        refs = [ColumnRef(table, c) for c in cols]
+        if not info.named:  # "the final tables made and best finishes of players"
+            # "the ages of the gymnasts": a column of the person each row stands for
+            stands_for = (linked_label(model, table) or (table,))[0]
+            said = _columns_said_before(ctx, table_i, {table, stands_for})
+            refs = [ref for _i, ref in said] or refs
+            ctx.used.update(i for i, _ref in said)
+        parts.listing = parts.subject_columns = refs
         return
     if column_i is not None:
         m = ctx.mentions[column_i]
@@ -1359,6 +1368,39 @@ def _read_listing(ctx: Context, parts: Parts) -> None:
     raise Unclear(Clarify.NO_METRIC)
 
 
+# "the average age *across* all gymnasts", "*among* the players"
+_ROWS_OF = LABEL_LINKS | lx.words("across among entre")
+
+
+def _rows_standing_for(ctx: Context, table: str) -> str | None:
+    """ "the average age of the gymnasts", "la edad media de los gimnastas": a column of `table`
+    said "of" a table whose rows each stand for a row of `table` (`semantic.linked_label`: no
+    name of its own, one foreign key to `table`) is that column of those rows, through the
+    key; that table is the base. Marks the table word used."""
+    found = set()
+    for i in range(1, len(ctx.mentions)):
+        m, before = ctx.mentions[i], ctx.mentions[i - 1]
+        if m.kind != "schema" or before.kind != "schema" or is_value(ctx, i):
+            continue
+        if not any(e.ref[0] == table for e in before.of("column")):
+            continue
+        if before.plural and not ctx.has("agg"):
+            continue  # "the ages of the gymnasts": each one's, a listing
+        between = {t.norm for t in ctx.tokens[before.end : m.start]}
+        if not between & _ROWS_OF or not between <= _ROWS_OF | LABEL_BETWEEN:
+            continue
+        found |= {
+            (i, e.ref[0])
+            for e in m.of("table")
+            if e.ref[0] != table and (linked_label(ctx.model, e.ref[0]) or ("",))[0] == table
+        }
+    if len(found) != 1:
+        return None
+    ((i, rows),) = found
+    ctx.used.add(i)
+    return rows
+
+
 def _listed_linked(ctx: Context, table_i: int, linked: tuple[str, str]) -> bool:
     """Whether the name words said before the listed table (mention `table_i`) are all read
     as `linked`, the name of the row each of its rows stands for (`semantic.linked_label`);
@@ -1393,22 +1435,25 @@ def _own_column_right_after(ctx: Context, table_i: int, table: str) -> tuple[int
     return k, max(own, key=lambda e: e.quality).ref[1]
 
 
-def _columns_said_before(ctx: Context, table_i: int, table: str) -> list[tuple[int, str]]:
-    """The listed table's columns named before it, each said as a column only ("the X and
-    the Y of the players"): a table with no name column is listed by those, not by all."""
-    said: list[tuple[int, str]] = []
+def _columns_said_before(
+    ctx: Context, table_i: int, tables: set[str]
+) -> list[tuple[int, ColumnRef]]:
+    """The listed table's columns (or those of `tables`, the rows its rows stand for) named
+    before it, each said as a column only ("the X and the Y of the players"): a table with no
+    name column is listed by those, not by all."""
+    said: list[tuple[int, ColumnRef]] = []
     for i in range(table_i):
         m = ctx.mentions[i]
         if m.kind in ("list", "conj", "distinct") or (m.kind == "schema" and i in ctx.used):
             continue
         if m.kind != "schema" or is_value(ctx, i) or m.has("table") or m.has("metric"):
             return []
-        own = [e for e in m.of("column") if e.ref[0] == table]
+        own = [e for e in m.of("column") if e.ref[0] in tables]
         # another table's column of the same name ("type code" of a reference table too) is
         # no better a reading than the listed table's own
         if not own or max(e.quality for e in own) < max(e.quality for e in m.entries):
             return []
-        said.append((i, max(own, key=lambda e: e.quality).ref[1]))
+        said.append((i, ColumnRef(*max(own, key=lambda e: e.quality).ref)))
     return said
 
 
@@ -1961,6 +2006,10 @@ def _listing_sorted(ctx: Context, parts: Parts, direction: bool | None) -> bool:
         return False
     if any(m.kind == "dir" and m.value in ("alpha", "alpha_desc") for m in ctx.mentions):
         return _listing_alphabetical(ctx, parts, direction)
+    # "the names of the gymnasts in order of height": the person each row stands for
+    rows = {parts.listing_table}
+    if not ctx.model.tables[parts.listing_table].named:
+        rows.add((linked_label(ctx.model, parts.listing_table) or (parts.listing_table,))[0])
     candidates = [
         i
         for i, m in enumerate(ctx.mentions)
@@ -1969,7 +2018,7 @@ def _listing_sorted(ctx: Context, parts: Parts, direction: bool | None) -> bool:
         and not is_value(ctx, i)
         and not m.has("table")
         and m.of("column")
-        and (own := _best_columns(m, parts.listing_table))
+        and (own := _best_columns(m, *rows))
         and all(_sortable(ctx, e) for e in own)
     ]
     if not candidates:
@@ -1977,7 +2026,7 @@ def _listing_sorted(ctx: Context, parts: Parts, direction: bool | None) -> bool:
     if len(candidates) != 1:
         return False
     i = candidates[0]
-    table, column = pick_numeric(ctx, i, _best_columns(ctx.mentions[i], parts.listing_table))
+    table, column = pick_numeric(ctx, i, _best_columns(ctx.mentions[i], *rows))
     ctx.used.add(i)
     parts.listing_order = ColumnRef(table, column)
     if parts.distinct and not ctx.has("distinct"):
@@ -1999,11 +2048,12 @@ def _sortable(ctx: Context, e: Entry) -> bool:
     return column_kind(ctx, e) == "date" and ("DATE" in kind or "TIME" in kind)
 
 
-def _best_columns(m: Mention, table: str | None = None) -> list[Entry]:
+def _best_columns(m: Mention, *tables: str | None) -> list[Entry]:
     """The column entries of a mention read best ("ratings": the `Rating` column by its name,
-    not a `18_49_Rating_Share` that only shares a word with it); with `table`, only that
-    table's ("ordered by their last update": the listed rows' own)."""
-    columns = [e for e in m.of("column") if table is None or e.ref[0] == table]
+    not a `18_49_Rating_Share` that only shares a word with it); with `tables`, only those
+    tables' ("ordered by their last update": the listed rows' own)."""
+    wanted = {t for t in tables if t}
+    columns = [e for e in m.of("column") if not wanted or e.ref[0] in wanted]
     best = max((e.quality for e in columns), default=0)
     return [e for e in columns if e.quality == best]
 
