@@ -333,7 +333,7 @@ def _read(
         _check_size_of_one_row(plan, mentions)
         plan = _attribute_of_the_top_row(plan, model, read.mentions)
         _check_summed_attribute(plan, model)
-        _check_groups_of_one_row(plan, model)
+        _check_groups_of_one_row(plan, model, read.mentions)
         _check_summed_key_number(plan, model, read.mentions)
         _check_listed_plural_summed(plan, read.tokens, read.mentions)
         if not said_metric:
@@ -1516,13 +1516,16 @@ def _check_summed_attribute(plan: QueryPlan, model: SemanticModel) -> None:
             raise Unclear(Clarify.SUMMED_ATTRIBUTE, column)
 
 
-def _check_groups_of_one_row(plan: QueryPlan, model: SemanticModel) -> None:
+def _check_groups_of_one_row(plan: QueryPlan, model: SemanticModel, mentions: list) -> None:
     """ "What is the minimum, maximum, and average market value for every company?", "the
     average age of each employee": an aggregate of a column of the grouped rows' own table,
     grouped by what names one row of it (its key, or the label of a table of named rows), is
     each row's own value, never a figure over several rows: the question means one figure over
-    all of them or the value of each one. Asked back, naming the column."""
+    all of them or the value of each one. Asked back, naming the column. Only when an aggregate
+    word is said: "the salary of each employee" (a column's natural sum) is each one's value."""
     if plan.table is None or plan.listing or not plan.dimensions or plan.grain or plan.date_parts:
+        return
+    if not any(m.kind == "agg" for m in mentions):
         return
     if plan.limit:  # "the 5 largest countries": the top rows ranked by their own value
         return
