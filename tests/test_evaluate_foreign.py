@@ -310,23 +310,27 @@ FRESH_FLOORS = {True: (99, 0), False: (87, 0)}
 # Four more fresh Spider dev databases, added later (docs/evaluation-foreign.md, "More fresh Spider
 # dev databases"): first measured 59 and 45 right with 24 and 11
 # confidently wrong (with and without the semantic layer); then 113 and 77 with 1 and 1; now 140
-# and 127 with 1 and 1. A high schooler's first name and the names credited in a cartoon's
-# `Directed_by` / `Written_by` are personal data (h-pii), never value-indexed: "What grade is
-# Kyle in?" and "cartoons written by Joseph Kuhr" read them as said values (literals.name_rows).
+# and 127 with 1 and 1; h-risk: 137 and 123 (a listing that opens with its columns lists the
+# rows' label too: right -> lenient, none wrong). A high schooler's first name and the names
+# credited in a cartoon's `Directed_by` / `Written_by` are personal data (h-pii), never
+# value-indexed: "What grade is Kyle in?" and "cartoons written by Joseph Kuhr" read them as said
+# values (literals.name_rows).
 MORE_FRESH_DEV = ("concert_singer", "network_1", "singer", "tvshow")
-MORE_FRESH_FLOORS = {True: (139, 1), False: (126, 1)}
+MORE_FRESH_FLOORS = {True: (136, 1), False: (122, 1)}
 MAX_WRONG_SHARE = 0.03  # the issue's target, per database
 # The second group of fresh Spider dev databases, first measured (base 7f3402c) 24 and 19 right
-# with 10 and 7 confidently wrong, now 98 and 78 with 0 and 1: the ceiling only records the
-# measurement, the target is 0.
+# with 10 and 7 confidently wrong, then 98 and 78 with 0 and 1; h-risk: 93 and 75 (code words
+# and a key said by another table's column keep the count or the label beside them: right ->
+# lenient, none wrong). The ceiling only records the measurement, the target is 0.
 FRESH_DEV_2 = ("cre_Doc_Template_Mgt", "student_transcripts_tracking")
-FRESH_FLOORS_2 = {True: (97, 0), False: (77, 1)}
+FRESH_FLOORS_2 = {True: (92, 0), False: (74, 1)}
 # Six Spider train databases (docs/evaluation-foreign.md, "Third group: Spider train databases");
 # the held-out three (loan_1, medicine_enzyme_interaction, storm_record) are never run here. The
 # dev three were first measured (base 332f51b) 36 and 37 right with 9 and 13 confidently wrong,
-# now 74 and 67 with 0 and 1: the ceiling only records the measurement, the target is 0.
+# then 74 and 67 with 0 and 1; h-risk: the one wrong (gas_company-009, an aggregate over groups
+# of one row) is asked back.
 TRAIN_DEV = ("gas_company", "match_season", "news_report")
-TRAIN_FLOORS = {True: (73, 0), False: (66, 1)}
+TRAIN_FLOORS = {True: (73, 0), False: (66, 0)}
 # Eight more Spider train databases (docs/evaluation-foreign.md, "Fourth group"); the held-out four
 # (climbing, machine_repair, roller_coaster, ship_mission) are never run here. The dev four were
 # first measured (base 1b0f166) 52 and 48 right with 3 and 2 confidently wrong; now 69 and 62

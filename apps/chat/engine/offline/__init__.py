@@ -343,6 +343,7 @@ def _read(
         _check_size_of_one_row(plan, mentions)
         plan = _attribute_of_the_top_row(plan, model, read.mentions)
         _check_summed_attribute(plan, model)
+        _check_groups_of_one_row(plan, model, read.mentions)
         _check_summed_key_number(plan, model, read.mentions)
         _check_listed_plural_summed(plan, read.tokens, read.mentions)
         if not said_metric:
@@ -1523,6 +1524,42 @@ def _check_summed_attribute(plan: QueryPlan, model: SemanticModel) -> None:
         held = {(fk.table, fk.column, fk.ref_table) for fk in model.catalog.foreign_keys}
         if path and all((a, a_col, b) in held for a, a_col, b, _b_col in path):
             raise Unclear(Clarify.SUMMED_ATTRIBUTE, column)
+
+
+def _check_groups_of_one_row(plan: QueryPlan, model: SemanticModel, mentions: list) -> None:
+    """ "What is the minimum, maximum, and average market value for every company?", "the
+    average age of each employee": an aggregate of a column of the grouped rows' own table,
+    grouped by what names one row of it (its key, or the label of a table of named rows), is
+    each row's own value, never a figure over several rows: the question means one figure over
+    all of them or the value of each one. Asked back, naming the column. Only when an aggregate
+    word is said: "the salary of each employee" (a column's natural sum) is each one's value."""
+    if plan.table is None or plan.listing or not plan.dimensions or plan.grain or plan.date_parts:
+        return
+    if not any(m.kind == "agg" for m in mentions):
+        return
+    if plan.limit:  # "the 5 largest countries": the top rows ranked by their own value
+        return
+    info = model.tables.get(plan.table)
+    if info is None or any(d.table != plan.table for d in plan.dimensions):
+        return
+    one_row = {*info.key} if len(info.key) == 1 else set()
+    if info.display and (
+        info.named  # a name column, or one called as its table ("company" of `company`)
+        or {lx.stem(w, "en") for w in tx.identifier_words(info.display)}
+        == {lx.stem(w, "en") for w in tx.identifier_words(plan.table)}
+    ):
+        one_row.add(info.display)
+    if not one_row & {d.column for d in plan.dimensions}:
+        return
+    for metric in plan.metrics:
+        column = ms.metric_column(model, metric.key)
+        if ms.metric_agg(model, metric.key) not in ("sum", "avg", "min", "max"):
+            return  # a count per row, a steward's formula: another question
+        if column is None or column[0] != plan.table:
+            return
+    column = ms.metric_column(model, plan.metrics[0].key) if plan.metrics else None
+    if column is not None:
+        raise Unclear(Clarify.SUMMED_ATTRIBUTE, column[1])
 
 
 def _check_listed_plural_summed(plan: QueryPlan, tokens: list, mentions: list) -> None:

@@ -72,11 +72,6 @@ def said_only_as_qualifier(model: SemanticModel, mentions: Sequence[Mention], ke
     return bool(places) and ranked == set(places)
 
 
-# "the template type code with…", "los códigos de…": a code names a row as its id does; said as
-# what to show, the measure that ranks or keeps the rows is not asked for.
-_CODE_WORDS = lx.words("code codes codigo codigos")
-
-
 def names_its_columns(tokens: Sequence[lx.Token]) -> bool:
     """Whether the question says what to show with a name or id word ("the name of the
     country with…", "list name and id", "los nombres de…"). Without one ("¿qué región tiene más
@@ -195,7 +190,6 @@ def hide_qualifier_measures(
     if not hidden or (
         len(hidden) == len(plan.metrics)
         and not names_its_columns(tokens)
-        and not any(t.norm in _CODE_WORDS for t in tokens)
         and not (kept_only and asks_for_rows(tokens))
     ):
         return plan
@@ -294,63 +288,16 @@ def _own_words_said(column: ColumnRef, tokens: Sequence[lx.Token]) -> bool:
     return not own or bool(own & {t.key for t in tokens})
 
 
-def _key_said(model: SemanticModel, said_cols: set[tuple], key: ColumnRef) -> bool:
-    """Whether the question names the key `key`, or the column of another table that refers to
-    it ("the template type codes" said of the templates' `template_type_code`)."""
-    if (key.table, key.column) in said_cols:
-        return True
-    return any(
-        model.path(t, key.table) == ((t, col, key.table, key.column),)
-        for t, col in (c[:2] for c in said_cols)
-        if t != key.table
-    )
-
-
-def _label_of_listed_attributes(
-    plan: QueryPlan, model: SemanticModel, tokens: Sequence[lx.Token], said: Sequence[Mention]
-) -> set[ColumnRef]:
-    """ "What are the birth year and citizenship of singers?", "Show all the grades of the high
-    schoolers": a question that opens with the columns it lists (before the rows they are of)
-    asks for those; the rows' label is not added. Said the other way round ("Lista de los
-    productos de la categoría Accesorios con su precio de lista") the rows are asked for, each
-    named by its label. Filtered ("the email of the customers in the Empresa segment") the
-    label stays: it says which of the rows each is."""
-    if plan.filters or plan.numeric_filters:
-        return set()
-    schema = sorted((m for m in said if m.kind == "schema" and m.entries), key=lambda m: m.start)
-    if not schema:
-        return set()
-    first = schema[0]
-    best = max(e.quality for e in first.entries)
-    tops = [e for e in first.entries if e.quality == best]
-    if any(e.kind != "column" for e in tops):
-        return set()
-    said_cols = _said_columns(said)
-    opened = {ColumnRef(*e.ref[:2]) for e in tops} & set(plan.listing)
-    found: set[ColumnRef] = set()
-    for c in plan.listing:
-        info = model.tables.get(c.table)
-        if info is None or c.column != info.display or c in opened:
-            continue
-        if (c.table, c.column) in said_cols or _own_words_said(c, tokens):
-            continue
-        if opened:
-            found.add(c)
-    others = [c for c in plan.listing if c not in found]
-    if any((c.table, c.column) not in said_cols and c not in opened for c in others):
-        return set()  # every column of the rows, not the ones said: listed with their label
-    return found
-
-
 def drop_unasked_labels(
     plan: QueryPlan, model: SemanticModel, tokens: Sequence[lx.Token], said: Sequence[Mention]
 ) -> QueryPlan:
     """ "Show all template ids and the number of documents using each template", "What are the
-    ids of documents that have 2 or more paragraphs?", "the type code of the template type
-    that the most templates belong to": the rows are named by the key the question says (an id
-    or code word, or the key column's name), not by their label as well. The label is shown
-    next to a key only when the question names neither (or names the label: "name", its
-    column's words). The key is unique, so the groups and rows are the same."""
+    ids of documents that have 2 or more paragraphs?": the rows are named by the key column the
+    question says, not by their label as well. The label is shown next to a key when the
+    question does not name that key column itself (a column of another table referring to it,
+    "the template type codes" of templates, is not it) or names the label ("name", its
+    column's words): a label shown that was not wanted is only extra, one dropped that was is a
+    wrong answer. The key is unique, so the groups and rows are the same."""
     if any(t.norm in lx.LABEL_NAME_WORDS for t in tokens):
         return plan  # "the film name, film id and description": the label is asked
     said_cols = _said_columns(said)
@@ -362,13 +309,13 @@ def drop_unasked_labels(
             if info is None or c.column != info.display or len(info.key) != 1:
                 continue
             key = ColumnRef(c.table, info.key[0])
-            said_key = key in columns and _key_said(model, said_cols, key)
+            said_key = key in columns and (key.table, key.column) in said_cols
             if said_key and (c.table, c.column) not in said_cols and not _own_words_said(c, tokens):
                 found.add(c)
         return found
 
     if plan.listing and not plan.metrics:
-        dropped = unasked(plan.listing) or _label_of_listed_attributes(plan, model, tokens, said)
+        dropped = unasked(plan.listing)
         if dropped and len(dropped) < len(plan.listing):
             return plan.with_changes(listing=tuple(c for c in plan.listing if c not in dropped))
         return plan
