@@ -4,7 +4,8 @@
   word (type, kind, sort, variety; tipo, clase, variedad) no schema name explains, between a
   count and "of <column>", counts the column's different values; elsewhere ("the most common
   kind of hull", "¿qué tipo de casco tiene el Ada?") it is the column itself. Before a table
-  ("how many kinds of boats") it stays unknown and is asked back.
+  ("how many kinds of boats"), or with a value of that column also said ("the most common kind
+  of hull across steel boats"), it stays unknown and is asked back.
 
     .venv/bin/python -m pytest -p no:django -q apps/chat/tests/test_engine_asked3.py
 """
@@ -75,3 +76,8 @@ def test_kind_of_a_column_is_the_column(harbour, puerto):  # noqa: ANN001
 
 def test_kinds_of_a_table_asked_back(harbour):  # noqa: ANN001
     engine_asks(harbour[0], "How many kinds of boats are in Oslo?")
+
+
+def test_kind_of_a_column_with_its_value_asked_back(harbour):  # noqa: ANN001
+    # a value of the column said too: its values, or a filter on one of them?
+    engine_asks(harbour[0], "List the most common kind of hull across steel boats.")

@@ -527,7 +527,8 @@ def _kinds_of_column(model, tokens, mentions, unmapped):  # noqa: ANN001, ANN202
     "the most common type of Status": a kind word no schema name explains, before "of
     <column>", names the column's values: after a count it counts the different ones ("how many
     different governments"), elsewhere it is the column ("the most common Status"). Before a
-    table ("how many kinds of films") it is left unknown (asked back)."""
+    table ("how many kinds of films"), or with a value of that column said too ("the most
+    common type of status across towns": the values or a filter?), it is left unknown."""
     at = mentions_by_token(mentions)
     for i in range(len(tokens) - 2):
         if tokens[i].norm not in lx.KIND_NOUNS or tokens[i].text not in unmapped or i in at:
@@ -539,6 +540,9 @@ def _kinds_of_column(model, tokens, mentions, unmapped):  # noqa: ANN001, ANN202
         noun = at.get(j + 1 if said_distinct else j)
         if noun is None or noun.kind != "schema" or not noun.has("column") or noun.has("table"):
             continue
+        columns = {e.ref[:2] for e in noun.of("column")}
+        if any(e.ref[:2] in columns for m in mentions for e in m.of("value")):
+            continue  # "the most common type of Status across towns" (a Status value): asked
         counted = i in at or (at.get(i - 1) is not None and at[i - 1].kind == "count")
         if not counted or said_distinct:  # the superlatives are read again ("most common")
             return read_superlatives(model, [*tokens[:i], *tokens[j:]])
