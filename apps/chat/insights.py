@@ -430,6 +430,8 @@ def _read_why(turn: Turn, model, rest: str):  # noqa: ANN001, ANN202
     for question in candidates:
         reading = interpret(question, model)
         if reading.route == "SQL" and reading.plan is not None and reading.plan.metrics:
+            if any(f.either for f in (*reading.plan.filters, *reading.plan.numeric_filters)):
+                return None  # "from Paris or older than 30": no one segment to decompose
             return reading
     return None
 

@@ -287,10 +287,9 @@ def _shown_metrics(plan: QueryPlan) -> QueryPlan:
 
 def _context(plan: QueryPlan) -> str:
     equal = ("=", "in", "said")
-    bits = [", ".join(str(v) for v in f.values) for f in plan.filters if f.op in equal]
-    bits += [
-        f"≠ {', '.join(str(v) for v in f.values)}" for f in plan.filters if f.op in ("!=", "not in")
-    ]
+    said = [f for f in plan.filters if not f.either]  # "Paris or older than 30": the reading's
+    bits = [", ".join(str(v) for v in f.values) for f in said if f.op in equal]
+    bits += [f"≠ {', '.join(str(v) for v in f.values)}" for f in said if f.op in ("!=", "not in")]
     if plan.time_range is not None and plan.time_range.label:
         bits.append(plan.time_range.label)
     return f" ({'; '.join(bits)})" if bits else ""

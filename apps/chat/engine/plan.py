@@ -52,6 +52,9 @@ class Filter:
     # person's name: `literals.name_rows`): asked back without naming that column when no row
     # has it ("I can't find “X” in the data"), the candidate columns offered.
     guessed: bool = False
+    # "older than 30 or from Paris": 1 or 2, the side of an "or" between two conditions; the
+    # conditions of side 1 (ANDed) OR those of side 2, the unmarked (0) ANDed with that
+    either: int = 0
 
 
 @dataclass(frozen=True)
@@ -74,6 +77,7 @@ class NumericFilter:
     # "whose permanent address is different from his or her current address": compared with
     # this other column of the same row, not with `value` (offline/than.py: SameRow)
     other: str = ""
+    either: int = 0  # the side of an "or" between two conditions (as `Filter.either`)
 
 
 @dataclass(frozen=True)
@@ -190,10 +194,6 @@ class QueryPlan:
     # relation verb chose where several link the same two tables; joins between those tables
     # go through them instead of the schema's first (`semantic.with_joins`)
     joins: tuple[tuple[str, str, str, str], ...] = ()
-
-    @property
-    def is_listing(self) -> bool:
-        return bool(self.listing)
 
     def with_changes(self, **changes: Any) -> QueryPlan:
         return replace(self, **changes)

@@ -9,7 +9,8 @@ supplied is asked back, naming the word, instead of answered. On a small invente
   aggregate word, an order word, a count or a value said ("the height of Ann
   Lee") still answers;
 - "or" between two conditions, which the plan would AND ("rowers with a sprint above 110 or an
-  endurance below 170"): asked back naming "or"/"o"; "and"/"y" still answers (the gate's own
+  endurance below 170"): asked back naming "or"/"o" (since branch h-orconds read as WHERE (A OR
+  B) when each half reads alone: `either.py`); "and"/"y" still answers (the gate's own
   rule was removed by h-review: `conditions._or_before` and
   `alternatives.conditions_said_with_or` ask these back first);
 - "or" with a comparative ("in 2005 or after", "in or after 2005"): now read as one bound by
@@ -86,20 +87,31 @@ def test_an_aggregate_a_word_asks_for_still_answers(rowers, question) -> None:  
 @pytest.mark.parametrize(
     ("question", "word"),
     [
-        ("How many rowers have a sprint above 110 or an endurance below 170?", "or"),
-        ("List the names of rowers with a sprint above 110 or an endurance below 170.", "or"),
         ("¿Cuántos remeros tienen sprint mayor que 110 o resistencia menor que 170?", "o"),
         # the second column said after its number (h-review found it read as `sprint > 150`)
         ("List the names of rowers with a sprint above 110 or more than 150 endurance.", "or"),
         ("¿Cuántos remeros tienen sprint mayor que 110 o más de 150 de resistencia?", "o"),
-        # "or" before a value of another column (h-review found it ANDed)
-        ("List the names of rowers that have a sprint above 110 or are from Oakville.", "or"),
     ],
 )
 def test_or_between_two_conditions_is_asked_back(rowers, question, word) -> None:  # noqa: ANN001
     result = engine_asks(rowers, question)
     assert f"“{word}”" in result.clarify or f"«{word}»" in result.clarify
     assert any(u.text == word for u in result.unresolved)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "How many rowers have a sprint above 110 or an endurance below 170?",
+        "List the names of rowers with a sprint above 110 or an endurance below 170.",
+        # "or" before a value of another column (h-review found it ANDed)
+        "List the names of rowers that have a sprint above 110 or are from Oakville.",
+    ],
+)
+def test_or_between_two_conditions_read_whole_is_either(rowers, question) -> None:  # noqa: ANN001
+    """Asked back until branch h-orconds, which reads both halves and ORs them."""
+    result = engine_reads(rowers, question)
+    assert " OR " in result.sql and " OR " in result.reading
 
 
 @pytest.mark.parametrize(

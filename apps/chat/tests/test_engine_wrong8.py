@@ -92,13 +92,22 @@ def test_or_after_includes_the_bound(db, question, rows):
     assert sorted(engine_rows(db, question)) == sorted(rows)
 
 
-# "A greater than x or (have) B less than y": filters are ANDed, so an "or" between two
-# comparisons, whatever words stand after it, is asked back.
+# "A greater than x or (have) B less than y" on the same rows (a to-one join) is one OR
+# (`either.py`); it was ANDed before.
+def test_or_between_two_comparisons_on_the_same_rows_is_one_or(db):
+    read = engine_reads(
+        db[0],
+        "List the weight of the lifters who have snatch higher than 140 or have the height "
+        "greater than 200.",
+    )
+    assert "(lifter.snatch > 140 OR person.height > 200)" in read.sql
+
+
+# An "or" between two comparisons that the OR reading does not take is asked back, never
+# ANDed.
 @pytest.mark.parametrize(
     "question",
     [
-        "List the weight of the lifters who have snatch higher than 140 or have the height "
-        "greater than 200.",
         "How many fairs have an attendance more than 100 or have a price below 10?",
         "How many fairs have an attendance more than 100 or a price below 10?",
     ],

@@ -44,6 +44,7 @@ from .alternatives import (
 )
 from .analytic import take_analytic_shape
 from .coverage import unused_mention
+from .either import asks_about_or, either_condition
 from .labels import full_names, people_shown_whole, row_pronouns, shared_head_nouns
 from .links import check_link_side
 from .literals import apply_literals, code_word_before_value, name_rows, said_rows, take_literals
@@ -145,10 +146,19 @@ def _interpret(
     """The question's reading; one that asks back is read again with "rows that have (some)
     related rows" as the rows that have at least one (`rows_without(present=True)`: "students
     who have friends", "courses that have some students enrolled"), kept only if that reading
-    answers. Only a question asked back can change, never a reading that answered."""
+    answers; one asked back naming its "or" is read as either condition (`either.py`). Only a
+    question asked back can change, never a reading that answered."""
     first = _read(question, model, previous=previous, with_suggestions=with_suggestions)
     if first.route != "CLARIFY" or previous is not None:
         return first
+    if asks_about_or(first):  # "older than 30 or from Paris": either condition, or ask
+
+        def fresh(text: str) -> Interpretation:
+            return _interpret(text, model, previous=None, with_suggestions=False)
+
+        either = either_condition(question, model, fresh)
+        if either is not None:
+            return either
     try:
         again = _read(
             question, model, previous=None, with_suggestions=with_suggestions, present=True

@@ -39,13 +39,14 @@ def alternatives_on_one_column(plan: QueryPlan, tokens) -> QueryPlan:  # noqa: A
 
 
 def conditions_said_with_or(plan: QueryPlan, tokens) -> None:  # noqa: ANN001
-    """ "exhibitions with an attendance over 100 or a ticket price under 10": numeric
-    conditions on two columns said with "or" are either of them; the plan ANDs its
-    conditions, so it is asked back rather than answered with the rows that meet both."""
+    """ "exhibitions with an attendance over 100 or a ticket price under 10", "a height above
+    the average or a number of floors above the average": numeric conditions on two columns
+    said with "or" are either of them; the plan ANDs its conditions, so it is asked back
+    rather than answered with the rows that meet both (`either.py` reads it again)."""
     columns = {
         (f.table, f.column)
         for f in plan.numeric_filters
-        if not (f.alternative or f.average or f.than or f.other)
+        if not (f.alternative or f.than or f.other)
     }
     if len(columns) > 1 and any(t.norm in _OR_WORDS - {"either"} for t in tokens):
         raise Unclear(Clarify.UNUSED_WORD, next(t.text for t in tokens if t.norm in _OR_WORDS))

@@ -272,6 +272,7 @@ def _not_having_own(ctx: Context, j: int, i: int) -> bool:
 def read_values(ctx: Context, parts: Parts) -> None:
     grouped: dict[tuple[str, str, bool], list[str]] = {}
     order: list[tuple[str, str, bool]] = []
+    said: list[tuple[int, tuple[str, str]]] = []  # (mention, its column)
     for i, m in enumerate(ctx.mentions):
         if m.kind != "schema" or i in ctx.used or not is_value(ctx, i):
             continue
@@ -288,11 +289,28 @@ def read_values(ctx: Context, parts: Parts) -> None:
         if value not in grouped[key]:
             grouped[key].append(value)
         ctx.used.add(i)
+        said.append((i, (table, column)))
+    either = _or_between_columns(ctx, said)
+    if either is not None:  # "students from Lyon or in the Physics department": no OR of filters
+        raise Unclear(Clarify.OR_CONDITIONS, either)
     for table, column, negated in order:
         values = tuple(grouped[(table, column, negated)])
         ops = ("!=", "not in") if negated else ("=", "in")
         op = ops[0] if len(values) == 1 else ops[1]
         parts.filters.append(Filter(table, column, op, values))
+
+
+def _or_between_columns(ctx: Context, said: list[tuple[int, tuple[str, str]]]) -> str | None:
+    """The "or"/"o" between two values of different columns ("from Lyon or in the Physics
+    department"), or None. Values of one column joined by "or" are one filter (IN); of two
+    columns the plan would AND them."""
+    for (i, column), (j, other) in zip(said, said[1:], strict=False):
+        if column == other:
+            continue
+        for m in ctx.mentions[i + 1 : j]:
+            if m.kind == "conj" and lx.fold(m.text) in lx.OR_WORDS:
+                return m.text
+    return None
 
 
 def _cmp_number(ctx: Context, k: int) -> tuple[float, bool] | None:
@@ -466,18 +484,20 @@ def _or_before(ctx: Context, k: int) -> str | None:
 
 def _or_value_after(ctx: Context, k: int) -> str | None:
     """The "or"/"o" after the comparison at k's number that joins it to a value of a column
-    ("a sprint above 110 or are from Oakville", "… o son de Oakville"), or None: the plan ANDs
-    its filters, so either condition would be read as both."""
+    ("a sprint above 110 or are from Oakville", "… o son de Oakville", "older than 23 or whose
+    advisor's department is Physics": other columns' words may come first), or None: the plan
+    ANDs its filters, so either condition would be read as both."""
     n = k + 1
     if n >= len(ctx.mentions) or ctx.mentions[n].kind != "number":
         return None
     for j in range(n + 1, min(n + 4, len(ctx.mentions) - 1)):
         m = ctx.mentions[j]
         if m.kind == "conj" and lx.fold(m.text) in lx.OR_WORDS:
-            after = ctx.mentions[j + 1 :]
-            step = next((x for x in after if x.kind not in ("exist", "with")), None)
-            if step is not None and step.kind == "schema" and step.has("value"):
-                return m.text
+            for x in ctx.mentions[j + 1 :]:  # "… or whose advisor's department is Physics"
+                if x.kind == "schema" and x.has("value"):
+                    return m.text
+                if x.kind not in ("exist", "with", "schema"):
+                    return None
             return None
         if m.kind not in ("schema",):  # "above 110 points or …": the number's unit
             return None

@@ -223,9 +223,9 @@ def _described(e: Entry) -> bool:
 
 # Words between a label word and the table it is said of: "the names and ids of all countries",
 # "el nombre de cada continente". One of the linking words must be there.
-_LABEL_LINKS = lx.words("of de del for para")
-_LABEL_BETWEEN = (
-    _LABEL_LINKS
+LABEL_LINKS = lx.words("of de del for para")
+LABEL_BETWEEN = (
+    LABEL_LINKS
     | lx.FILLER
     | lx.words("all each every cada todos todas these those estos estas sus su their")
 )
@@ -315,7 +315,7 @@ def _resolve_description(ctx: Context, i: int) -> None:
     j = i + 1
     if owner is None and j < len(ctx.mentions):
         words = {t.norm for t in ctx.tokens[m.end : ctx.mentions[j].start]}
-        if words & _LABEL_LINKS and words <= _LABEL_BETWEEN:
+        if words & LABEL_LINKS and words <= LABEL_BETWEEN:
             owner = _table_of(ctx, j) or _column_owner(ctx, j)
             values = {e.ref[0] for e in ctx.mentions[j].of("value")}
             if owner is None and len(values) == 1 and ctx.mentions[j].kind == "schema":
@@ -372,9 +372,9 @@ def _label_owner(ctx: Context, i: int) -> tuple[str | None, int | None, bool]:
     after = _table_of(ctx, j) if j < len(ctx.mentions) else None
     if after is not None:
         words = {t.norm for t in ctx.tokens[last : ctx.mentions[first].start]}
-        if words & _LABEL_LINKS and words <= _LABEL_BETWEEN:
+        if words & LABEL_LINKS and words <= LABEL_BETWEEN:
             return after, j, True
-    if last < len(ctx.tokens) and ctx.tokens[last].norm in _LABEL_LINKS:
+    if last < len(ctx.tokens) and ctx.tokens[last].norm in LABEL_LINKS:
         unnamed = first >= len(ctx.mentions) or ctx.mentions[first].kind != "schema"
         owner = _only_owner(ctx, i) if unnamed else None
         if owner is not None:  # said of a word no table has: the table the rest is about
@@ -568,7 +568,7 @@ def _named_column(ctx: Context, i: int) -> tuple[str, str] | None:
 def _said_of(ctx: Context, start: int, end: int) -> bool:
     """Whether the words from token `start` to `end` are "of (the)"/"de (la)"/"del"."""
     words = [t.norm for t in ctx.tokens[start:end]]
-    return bool(words) and words[0] in _LABEL_LINKS and set(words[1:]) <= lx.FILLER
+    return bool(words) and words[0] in LABEL_LINKS and set(words[1:]) <= lx.FILLER
 
 
 def resolve_column_of_rows(ctx: Context) -> None:
@@ -585,7 +585,7 @@ def resolve_column_of_rows(ctx: Context) -> None:
             continue
         rows = _table_of(ctx, i + 1)
         between = {t.norm for t in ctx.tokens[m.end : ctx.mentions[i + 1].start]}
-        if rows is None or not between & _LABEL_LINKS or not between <= _LABEL_BETWEEN:
+        if rows is None or not between & LABEL_LINKS or not between <= LABEL_BETWEEN:
             continue
         own = {e.ref for e in m.of("column") if _one_to_one(model, rows, e.ref[0])}
         if len(own) != 1:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from datachat import text as tx
+
 from ..plan import (
     ColumnRef,
     Comparison,
@@ -33,6 +35,8 @@ from .conditions import (
     take_flags,
 )
 from .parser import (
+    LABEL_BETWEEN,
+    LABEL_LINKS,
     Clarify,
     Context,
     MetricSlot,
@@ -297,6 +301,8 @@ def _listing_subject(ctx: Context) -> tuple[int | None, int | None]:
     )  # a column of names (hundreds of values) lists its rows, not its distinct values; a
     # number of each row ("the best finishes of the players") is listed row by row
     listed = {e.ref[0] for e in ctx.mentions[table_i].of("table")} if table_i is not None else set()
+    # "the ages of the gymnasts": the numbers of the person each row stands for
+    listed |= {(linked_label(ctx.model, t) or (t,))[0] for t in listed}
     numbers = (
         column_i is not None
         and not ctx.has("group")  # "the salary of each employee": a measure per group
@@ -355,6 +361,8 @@ def read_parts(ctx: Context, *, base_hint: str | None = None, force_fact: bool =
         if len(tables) > 1:
             raise Unclear(Clarify.MIXED_TABLES)
         parts.base = tables.pop()
+        if base_hint is None:
+            parts.base = _rows_standing_for(ctx, parts.base) or parts.base
     elif base_hint is None:
         _read_listing(ctx, parts)
     if keys and base_hint is None:
@@ -1262,13 +1270,7 @@ def _counts_rows_of(model, key: str, table: str) -> bool:  # noqa: ANN001
     if key == ms.count_key(model, table):
         return True
     metric = model.metrics.get(key)
-    return (
-        metric is not None
-        and metric.agg == "count"
-        and metric.column is None
-        and metric.table == table
-        and not metric.filtered
-    )
+    return ms.plain_count(metric) and metric.table == table
 
 
 def _fans_out(model, parts: Parts) -> bool:  # noqa: ANN001
@@ -1321,11 +1323,14 @@ def _read_listing(ctx: Context, parts: Parts) -> None:
             cols += [c for c in info.columns if model.column(table, c).kind != "id"]
         else:
             cols = [info.display] if info.display else list(info.columns[:1])
-        said = _columns_said_before(ctx, table_i, table)
-        if said and not info.named:  # "the final tables made and best finishes of players"
-            cols = [column for _i, column in said]
-            ctx.used.update(i for i, _column in said)
-        parts.listing = parts.subject_columns = [ColumnRef(table, c) for c in cols]
+        refs = [ColumnRef(table, c) for c in cols]
+        if not info.named:  # "the final tables made and best finishes of players"
+            # "the ages of the gymnasts": a column of the person each row stands for
+            stands_for = (linked_label(model, table) or (table,))[0]
+            said = _columns_said_before(ctx, table_i, {table, stands_for})
+            refs = [ref for _i, ref in said] or refs
+            ctx.used.update(i for i, _ref in said)
+        parts.listing = parts.subject_columns = refs
         return
     if column_i is not None:
         m = ctx.mentions[column_i]
@@ -1363,6 +1368,39 @@ def _read_listing(ctx: Context, parts: Parts) -> None:
     raise Unclear(Clarify.NO_METRIC)
 
 
+# "the average age *across* all gymnasts", "*among* the players"
+_ROWS_OF = LABEL_LINKS | lx.words("across among entre")
+
+
+def _rows_standing_for(ctx: Context, table: str) -> str | None:
+    """ "the average age of the gymnasts", "la edad media de los gimnastas": a column of `table`
+    said "of" a table whose rows each stand for a row of `table` (`semantic.linked_label`: no
+    name of its own, one foreign key to `table`) is that column of those rows, through the
+    key; that table is the base. Marks the table word used."""
+    found = set()
+    for i in range(1, len(ctx.mentions)):
+        m, before = ctx.mentions[i], ctx.mentions[i - 1]
+        if m.kind != "schema" or before.kind != "schema" or is_value(ctx, i):
+            continue
+        if not any(e.ref[0] == table for e in before.of("column")):
+            continue
+        if before.plural and not ctx.has("agg"):
+            continue  # "the ages of the gymnasts": each one's, a listing
+        between = {t.norm for t in ctx.tokens[before.end : m.start]}
+        if not between & _ROWS_OF or not between <= _ROWS_OF | LABEL_BETWEEN:
+            continue
+        found |= {
+            (i, e.ref[0])
+            for e in m.of("table")
+            if e.ref[0] != table and (linked_label(ctx.model, e.ref[0]) or ("",))[0] == table
+        }
+    if len(found) != 1:
+        return None
+    ((i, rows),) = found
+    ctx.used.add(i)
+    return rows
+
+
 def _listed_linked(ctx: Context, table_i: int, linked: tuple[str, str]) -> bool:
     """Whether the name words said before the listed table (mention `table_i`) are all read
     as `linked`, the name of the row each of its rows stands for (`semantic.linked_label`);
@@ -1397,22 +1435,25 @@ def _own_column_right_after(ctx: Context, table_i: int, table: str) -> tuple[int
     return k, max(own, key=lambda e: e.quality).ref[1]
 
 
-def _columns_said_before(ctx: Context, table_i: int, table: str) -> list[tuple[int, str]]:
-    """The listed table's columns named before it, each said as a column only ("the X and
-    the Y of the players"): a table with no name column is listed by those, not by all."""
-    said: list[tuple[int, str]] = []
+def _columns_said_before(
+    ctx: Context, table_i: int, tables: set[str]
+) -> list[tuple[int, ColumnRef]]:
+    """The listed table's columns (or those of `tables`, the rows its rows stand for) named
+    before it, each said as a column only ("the X and the Y of the players"): a table with no
+    name column is listed by those, not by all."""
+    said: list[tuple[int, ColumnRef]] = []
     for i in range(table_i):
         m = ctx.mentions[i]
         if m.kind in ("list", "conj", "distinct") or (m.kind == "schema" and i in ctx.used):
             continue
         if m.kind != "schema" or is_value(ctx, i) or m.has("table") or m.has("metric"):
             return []
-        own = [e for e in m.of("column") if e.ref[0] == table]
+        own = [e for e in m.of("column") if e.ref[0] in tables]
         # another table's column of the same name ("type code" of a reference table too) is
         # no better a reading than the listed table's own
         if not own or max(e.quality for e in own) < max(e.quality for e in m.entries):
             return []
-        said.append((i, max(own, key=lambda e: e.quality).ref[1]))
+        said.append((i, ColumnRef(*max(own, key=lambda e: e.quality).ref)))
     return said
 
 
@@ -1541,6 +1582,16 @@ def _numeric_only(ctx: Context, i: int) -> bool:
     return kinds == {"number"}
 
 
+def _grouped_by_numbers(ctx: Context, parts: Parts, i: int) -> None:
+    """The numeric column of mention i (after "distinct", "each number of"): each of its values
+    a group; both mentions used."""
+    ref = ColumnRef(*pick_numeric(ctx, i, list(ctx.mentions[i].of("column"))))
+    if ref not in parts.dims:
+        parts.dims.append(ref)
+    parts.dims_said = True
+    ctx.used.update({i - 1, i})
+
+
 def _read_dimensions(ctx: Context, parts: Parts, slots: list[MetricSlot]) -> None:
     """ "por región y canal", "by customer segment", "cada mes"; "por ingresos" orders."""
     slot_at = {s.mention: n for n, s in enumerate(slots) if s.mention is not None}
@@ -1549,12 +1600,7 @@ def _read_dimensions(ctx: Context, parts: Parts, slots: list[MetricSlot]) -> Non
             pass  # "for different number of cylinders": grouped by them
         elif m.kind == "distinct" and _for_each_number(ctx, parts, i):
             # "the maximum accelerate for all the different cylinders": each value a group
-            numeric = list(ctx.mentions[i + 1].of("column"))
-            ref = ColumnRef(*pick_numeric(ctx, i + 1, numeric))
-            if ref not in parts.dims:
-                parts.dims.append(ref)
-            parts.dims_said = True
-            ctx.used.update({i, i + 1})
+            _grouped_by_numbers(ctx, parts, i + 1)
             continue
         elif m.kind != "group":
             continue
@@ -1590,12 +1636,7 @@ def _read_dimensions(ctx: Context, parts: Parts, slots: list[MetricSlot]) -> Non
             elif target.kind == "count" and _numeric_only(ctx, j + 1):
                 # "para cada número de cilindros", "for each number of doors": the numbers
                 # themselves are the groups
-                numeric = [e for e in ctx.mentions[j + 1].of("column")]
-                ref = ColumnRef(*pick_numeric(ctx, j + 1, numeric))
-                if ref not in parts.dims:
-                    parts.dims.append(ref)
-                parts.dims_said = True
-                ctx.used.update({j, j + 1})
+                _grouped_by_numbers(ctx, parts, j + 1)
                 j += 1
             elif target.kind == "time" and target.time.kind in ("unit", "grain"):
                 parts.grain = target.time.grain
@@ -1621,6 +1662,10 @@ def _read_dimensions(ctx: Context, parts: Parts, slots: list[MetricSlot]) -> Non
                     parts.metrics.append(key)
                     parts.metrics_said = True
                 parts.order = Order(parts.metrics.index(key), True)
+                ctx.used.add(j)
+            elif target.kind == "schema" and _participle_agent(ctx, i, j, parts.base):
+                # "the total money requested by entrepreneurs": after a participle "by" names
+                # who did it, the measured rows themselves: neither a group nor "per row"
                 ctx.used.add(j)
             elif target.kind == "schema" and _names_base_rows(ctx, j, parts.base):
                 # "ingresos medios por venta", "unidades por pedido": per row is an average;
@@ -1759,6 +1804,21 @@ def _names_base_rows(ctx: Context, i: int, base: str) -> bool:
         and base in {e.ref[0] for e in m.of("table")}
         and (base == ctx.model.fact)
     )
+
+
+_AGENT_BY = lx.words("by")
+
+
+def _participle_agent(ctx: Context, i: int, j: int, base: str) -> bool:
+    """English "by" right after a past participle ("requested by", "made by") and right before
+    the measured rows' own noun: the doer of the verb, not a grouping."""
+    by, target = ctx.mentions[i], ctx.mentions[j]
+    if j != i + 1 or by.end != target.start or by.start < 1 or each_group(ctx, i):
+        return False
+    if ctx.tokens[by.start].norm not in _AGENT_BY or not _names_base_rows(ctx, j, base):
+        return False
+    word = ctx.tokens[by.start - 1].norm
+    return (word.endswith("ed") and tx.stem(word, "en") != word) or tx.verb_lemma(word) is not None
 
 
 def _has_dim_entry(ctx: Context, i: int) -> bool:
@@ -1946,6 +2006,10 @@ def _listing_sorted(ctx: Context, parts: Parts, direction: bool | None) -> bool:
         return False
     if any(m.kind == "dir" and m.value in ("alpha", "alpha_desc") for m in ctx.mentions):
         return _listing_alphabetical(ctx, parts, direction)
+    # "the names of the gymnasts in order of height": the person each row stands for
+    rows = {parts.listing_table}
+    if not ctx.model.tables[parts.listing_table].named:
+        rows.add((linked_label(ctx.model, parts.listing_table) or (parts.listing_table,))[0])
     candidates = [
         i
         for i, m in enumerate(ctx.mentions)
@@ -1954,7 +2018,7 @@ def _listing_sorted(ctx: Context, parts: Parts, direction: bool | None) -> bool:
         and not is_value(ctx, i)
         and not m.has("table")
         and m.of("column")
-        and (own := _best_columns(m, parts.listing_table))
+        and (own := _best_columns(m, *rows))
         and all(_sortable(ctx, e) for e in own)
     ]
     if not candidates:
@@ -1962,7 +2026,7 @@ def _listing_sorted(ctx: Context, parts: Parts, direction: bool | None) -> bool:
     if len(candidates) != 1:
         return False
     i = candidates[0]
-    table, column = pick_numeric(ctx, i, _best_columns(ctx.mentions[i], parts.listing_table))
+    table, column = pick_numeric(ctx, i, _best_columns(ctx.mentions[i], *rows))
     ctx.used.add(i)
     parts.listing_order = ColumnRef(table, column)
     if parts.distinct and not ctx.has("distinct"):
@@ -1984,11 +2048,12 @@ def _sortable(ctx: Context, e: Entry) -> bool:
     return column_kind(ctx, e) == "date" and ("DATE" in kind or "TIME" in kind)
 
 
-def _best_columns(m: Mention, table: str | None = None) -> list[Entry]:
+def _best_columns(m: Mention, *tables: str | None) -> list[Entry]:
     """The column entries of a mention read best ("ratings": the `Rating` column by its name,
-    not a `18_49_Rating_Share` that only shares a word with it); with `table`, only that
-    table's ("ordered by their last update": the listed rows' own)."""
-    columns = [e for e in m.of("column") if table is None or e.ref[0] == table]
+    not a `18_49_Rating_Share` that only shares a word with it); with `tables`, only those
+    tables' ("ordered by their last update": the listed rows' own)."""
+    wanted = {t for t in tables if t}
+    columns = [e for e in m.of("column") if not wanted or e.ref[0] in wanted]
     best = max((e.quality for e in columns), default=0)
     return [e for e in columns if e.quality == best]
 

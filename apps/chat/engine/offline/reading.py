@@ -109,40 +109,26 @@ def describe(plan: QueryPlan | None, model: SemanticModel, lang: str) -> str:
         bits.append(f"{plan.table}: {names}" + (f" ({w['distinct']})" if plan.distinct else ""))
     for m in plan.metrics:
         bits.append(f"{m.label} = {formula(model, m.key)}")
+    sides: dict[int, list[str]] = {}  # "older than 30 or from Paris": said where it starts
     for f in plan.filters:
-        values = ", ".join(f.values)
-        if f.op in ("!=", "not in"):
-            bits.append(f"{f.column} {w['not']} {values}")
-        elif f.op == "said":
-            bits.append(f"{f.column} = “{values}”")
-        elif f.op == "like":
-            bits.append(f"{f.column} LIKE {values}")
-        else:
-            bits.append(f"{f.column} = {values}")
+        _condition(bits, sides, f.either, _said_filter(f, w))
     either: dict[tuple[str, str], int] = {}  # "Population > 1500 or Population < 500"
     for n in plan.numeric_filters:
-        if n.alternative and not (n.other or n.than or n.average):
+        if n.alternative and not (n.other or n.than or n.average or n.either):
             said = f"{n.column} {n.op} {n.value:g}"
             at = either.setdefault((n.table, n.column), len(bits))
             if at < len(bits):
                 bits[at] += f" {'o' if lang == 'es' else 'or'} {said}"
             else:
                 bits.append(said)
-        elif n.other:
-            bits.append(f"{n.column} {n.op} {n.other}")
-        elif n.than == "row" and n.op == "=":  # the one row a nested superlative picks
-            if lang == "es":
-                bits.append(f"{n.table} con {'mayor' if n.than_desc else 'menor'} {n.than_rank}")
-            else:
-                most = "largest" if n.than_desc else "smallest"
-                bits.append(f"the {n.table} with the {most} {n.than_rank}")
-        elif n.than:
-            bits.append(f"{n.column} {n.op} {_other_rows(n, lang)}")
-        elif n.average:
-            mean = "AVG" if lang != "es" else "promedio"
-            bits.append(f"{n.column} {n.op} {mean}({n.column})")
         else:
-            bits.append(f"{n.column} {n.op} {n.value:g}")
+            _condition(bits, sides, n.either, _said_numeric(n, lang))
+    if sides:  # "Age > 30 OR city = Paris", "(a y b) O c"
+        both, either_word = (" y ", " O ") if lang == "es" else (" and ", " OR ")
+        bits[bits.index(_EITHER)] = either_word.join(
+            f"({both.join(side)})" if len(side) > 1 else side[0]
+            for _, side in sorted(sides.items())
+        )
     if plan.time_range is not None:
         t = plan.time_range
         bits.append(t.label or f"{t.start or '…'} – {t.end or '…'}")
@@ -191,6 +177,46 @@ def describe(plan: QueryPlan | None, model: SemanticModel, lang: str) -> str:
     if plan.window:
         bits.append(w.get(plan.window, plan.window))
     return " · ".join(bits)
+
+
+_EITHER = "\0either"  # where the conditions said with "or" go in the reading
+
+
+def _condition(bits: list[str], sides: dict[int, list[str]], side: int, said: str) -> None:
+    """A condition said in the reading, or kept with its side of an "or" (`Filter.either`)."""
+    if not side:
+        bits.append(said)
+        return
+    if not sides:
+        bits.append(_EITHER)
+    sides.setdefault(side, []).append(said)
+
+
+def _said_filter(f, w: dict) -> str:  # noqa: ANN001
+    values = ", ".join(f.values)
+    if f.op in ("!=", "not in"):
+        return f"{f.column} {w['not']} {values}"
+    if f.op == "said":
+        return f"{f.column} = “{values}”"
+    if f.op == "like":
+        return f"{f.column} LIKE {values}"
+    return f"{f.column} = {values}"
+
+
+def _said_numeric(n, lang: str) -> str:  # noqa: ANN001
+    if n.other:
+        return f"{n.column} {n.op} {n.other}"
+    if n.than == "row" and n.op == "=":  # the one row a nested superlative picks
+        if lang == "es":
+            return f"{n.table} con {'mayor' if n.than_desc else 'menor'} {n.than_rank}"
+        most = "largest" if n.than_desc else "smallest"
+        return f"the {n.table} with the {most} {n.than_rank}"
+    if n.than:
+        return f"{n.column} {n.op} {_other_rows(n, lang)}"
+    if n.average:
+        mean = "AVG" if lang != "es" else "promedio"
+        return f"{n.column} {n.op} {mean}({n.column})"
+    return f"{n.column} {n.op} {n.value:g}"
 
 
 def _other_rows(n, lang: str) -> str:  # noqa: ANN001

@@ -16,7 +16,7 @@ from sqlglot import exp
 
 from apps.governance.engine.dialects import Dialect, get_dialect
 
-from ..plan import ColumnRef, QueryPlan, TimeRange
+from ..plan import ColumnRef, Filter, NumericFilter, QueryPlan, TimeRange
 from . import lexicon as lx
 from .labels import person_name
 from .measures import metric_expression
@@ -378,71 +378,32 @@ class _Builder:
     def where(self) -> list[exp.Expression]:
         p = self.plan
         conditions: list[exp.Expression] = []
+        sides: dict[int, list[exp.Expression]] = {}  # "older than 30 or from Paris"
         for f in p.filters:
-            column = self.col(f.table, f.column)
-            literals = [exp.Literal.string(str(v)) for v in f.values]
-            if f.op in ("=", "!=") and len(literals) == 1:
-                node = exp.EQ if f.op == "=" else exp.NEQ
-                conditions.append(node(this=column, expression=literals[0]))
-            elif f.op in ("in", "=", "not in", "!="):
-                node = exp.In(this=column, expressions=literals)
-                conditions.append(node if f.op in ("in", "=") else exp.Not(this=node))
-            elif f.op == "said":  # values the index does not hold, said as written: any case
-                said = [exp.Literal.string(str(v).lower()) for v in f.values]
-                lowered = exp.Lower(this=column)
-                if len(said) == 1:
-                    conditions.append(exp.EQ(this=lowered, expression=said[0]))
-                else:  # "directed by Ben Jones or Brandon Vietti"
-                    conditions.append(exp.In(this=lowered, expressions=said))
-            elif f.op in ("like", "not like"):  # text patterns: "names that contain 'a'"
-                likes = [exp.Like(this=column.copy(), expression=lit) for lit in literals]
-                node = exp.or_(*likes) if len(likes) > 1 else likes[0]
-                conditions.append(node if f.op == "like" else exp.Not(this=node))
-            else:
-                raise PlanError(f"unknown filter op {f.op}")
+            before = len(conditions)
+            self._filter(f, conditions)
+            if f.either:
+                sides.setdefault(f.either, []).extend(conditions[before:])
+                del conditions[before:]
         alternatives: dict[tuple[str, str], list[exp.Expression]] = {}
         for f in p.numeric_filters:
-            if f.alternative:  # "in 2014 or 2015": any of the values of one column
-                same = alternatives.setdefault((f.table, f.column), [])
-                if not same:
-                    conditions.append(exp.Paren(this=exp.false()))  # replaced below
-                same.append(_compare(self.num(f.table, f.column), f.op, f.value))
-                continue
-            if f.other:  # "different from his or her current address": the row's own column
-                node = {"=": exp.EQ, "!=": exp.NEQ}[f.op]
-                other = self.col(f.table, f.other)
-                conditions.append(node(this=self.col(f.table, f.column), expression=other))
-                continue
-            if f.average:  # "above the average": the mean of the whole column
-                own = self._as_number(exp.column(f.column), f.table)
-                mean = exp.select(exp.Avg(this=own)).from_(f.table)
-                node = {">": exp.GT, "<": exp.LT}[f.op]
-                conditions.append(
-                    node(this=self.num(f.table, f.column), expression=exp.Subquery(this=mean))
-                )
-                continue
-            if f.than == "row" and f.op == "=":  # "in the stadium with the highest capacity"
-                other = exp.Subquery(this=self._ranked_row(f))
-                conditions.append(exp.EQ(this=self.col(f.table, f.column), expression=other))
-                continue
-            if f.than:  # "greater than any country in Europe", "than the car with the most…"
-                node = {">": exp.GT, "<": exp.LT}[f.op]
-                other = exp.Subquery(this=self._other_rows(f))
-                conditions.append(node(this=self.num(f.table, f.column), expression=other))
-                continue
-            sem = self.model.column(f.table, f.column)
-            if sem is not None and sem.flag == "bool" and f.op in ("=", "!=") and f.value in (0, 1):
-                yes = (f.value == 1) == (f.op == "=")  # a boolean type: TRUE/FALSE in any dialect
-                node = exp.EQ(this=self.col(f.table, f.column), expression=exp.Boolean(this=yes))
-                conditions.append(node)
-                continue
-            conditions.append(_compare(self.num(f.table, f.column), f.op, f.value))
+            before = len(conditions)
+            self._numeric_filter(f, conditions, alternatives)
+            if f.either:
+                sides.setdefault(f.either, []).extend(conditions[before:])
+                del conditions[before:]
         if alternatives:
             ors = iter(exp.paren(exp.or_(*same)) for same in alternatives.values())
             conditions = [
                 next(ors) if isinstance(c, exp.Paren) and isinstance(c.this, exp.Boolean) else c
                 for c in conditions
             ]
+        if sides:
+            either = [
+                exp.paren(exp.and_(*side)) if len(side) > 1 else side[0]
+                for _, side in sorted(sides.items())
+            ]
+            conditions.append(exp.paren(exp.or_(*either)))
         if p.time_range:
             condition = self._range_condition(p.time_range)
             if condition is not None:
@@ -460,6 +421,74 @@ class _Builder:
                 else exp.In(this=expr, expressions=values)
             )
         return conditions
+
+    def _filter(self, f: Filter, conditions: list[exp.Expression]) -> None:
+        """A value filter's condition, appended to `conditions`."""
+        column = self.col(f.table, f.column)
+        literals = [exp.Literal.string(str(v)) for v in f.values]
+        if f.op in ("=", "!=") and len(literals) == 1:
+            node = exp.EQ if f.op == "=" else exp.NEQ
+            conditions.append(node(this=column, expression=literals[0]))
+        elif f.op in ("in", "=", "not in", "!="):
+            node = exp.In(this=column, expressions=literals)
+            conditions.append(node if f.op in ("in", "=") else exp.Not(this=node))
+        elif f.op == "said":  # values the index does not hold, said as written: any case
+            said = [exp.Literal.string(str(v).lower()) for v in f.values]
+            lowered = exp.Lower(this=column)
+            if len(said) == 1:
+                conditions.append(exp.EQ(this=lowered, expression=said[0]))
+            else:  # "directed by Ben Jones or Brandon Vietti"
+                conditions.append(exp.In(this=lowered, expressions=said))
+        elif f.op in ("like", "not like"):  # text patterns: "names that contain 'a'"
+            likes = [exp.Like(this=column.copy(), expression=lit) for lit in literals]
+            node = exp.or_(*likes) if len(likes) > 1 else likes[0]
+            conditions.append(node if f.op == "like" else exp.Not(this=node))
+        else:
+            raise PlanError(f"unknown filter op {f.op}")
+
+    def _numeric_filter(
+        self,
+        f: NumericFilter,
+        conditions: list[exp.Expression],
+        alternatives: dict[tuple[str, str], list[exp.Expression]],
+    ) -> None:
+        """A numeric filter's condition, appended to `conditions` (an alternative of one
+        column: a placeholder, its comparison kept in `alternatives`)."""
+        if f.alternative:  # "in 2014 or 2015": any of the values of one column
+            same = alternatives.setdefault((f.table, f.column), [])
+            if not same:
+                conditions.append(exp.Paren(this=exp.false()))  # replaced below
+            same.append(_compare(self.num(f.table, f.column), f.op, f.value))
+            return
+        if f.other:  # "different from his or her current address": the row's own column
+            node = {"=": exp.EQ, "!=": exp.NEQ}[f.op]
+            other = self.col(f.table, f.other)
+            conditions.append(node(this=self.col(f.table, f.column), expression=other))
+            return
+        if f.average:  # "above the average": the mean of the whole column
+            own = self._as_number(exp.column(f.column), f.table)
+            mean = exp.select(exp.Avg(this=own)).from_(f.table)
+            node = {">": exp.GT, "<": exp.LT}[f.op]
+            conditions.append(
+                node(this=self.num(f.table, f.column), expression=exp.Subquery(this=mean))
+            )
+            return
+        if f.than == "row" and f.op == "=":  # "in the stadium with the highest capacity"
+            other = exp.Subquery(this=self._ranked_row(f))
+            conditions.append(exp.EQ(this=self.col(f.table, f.column), expression=other))
+            return
+        if f.than:  # "greater than any country in Europe", "than the car with the most…"
+            node = {">": exp.GT, "<": exp.LT}[f.op]
+            other = exp.Subquery(this=self._other_rows(f))
+            conditions.append(node(this=self.num(f.table, f.column), expression=other))
+            return
+        sem = self.model.column(f.table, f.column)
+        if sem is not None and sem.flag == "bool" and f.op in ("=", "!=") and f.value in (0, 1):
+            yes = (f.value == 1) == (f.op == "=")  # a boolean type: TRUE/FALSE in any dialect
+            node = exp.EQ(this=self.col(f.table, f.column), expression=exp.Boolean(this=yes))
+            conditions.append(node)
+            return
+        conditions.append(_compare(self.num(f.table, f.column), f.op, f.value))
 
     def _own(self, table: str, column: str) -> exp.Column:
         """A column of a subquery's own table, unqualified (it reads that table alone)."""
