@@ -66,7 +66,7 @@ from .relations import (
 from .relations import said as said_relations
 from .rewrite import BOTH_WORDS as _BOTH_WORDS
 from .rewrite import rewrite_words
-from .scan import HEAD, Mention, compound_heads, scan
+from .scan import HEAD, Mention, compound_heads, mentions_by_token, scan
 from .semantic import GLOSS, PARTIAL, SemanticModel, build_semantic_model
 from .shown import (
     drop_condition_columns,
@@ -533,6 +533,38 @@ def _every_as_all(model, tokens, mentions, unmapped):  # noqa: ANN001, ANN202
     return out
 
 
+def _kinds_of_column(model, tokens, mentions, unmapped):  # noqa: ANN001, ANN202
+    """ "How many types of governments are in Africa?", "¿Cuántos tipos de gobierno hay?",
+    "the most common type of Status": a kind word no schema name explains, before "of
+    <column>", names the column's values: after a count it counts the different ones ("how many
+    different governments"), elsewhere it is the column ("the most common Status"). Before a
+    table ("how many kinds of films"), or with a value of that column said too ("the most
+    common type of status across towns": the values or a filter?), it is left unknown."""
+    at = mentions_by_token(mentions)
+    for i in range(len(tokens) - 2):
+        if tokens[i].norm not in lx.KIND_NOUNS or tokens[i].text not in unmapped or i in at:
+            continue
+        if tokens[i + 1].norm not in ("of", "de"):
+            continue
+        j = i + 2
+        said_distinct = tokens[j].norm in lx.DISTINCT_WORDS
+        noun = at.get(j + 1 if said_distinct else j)
+        if noun is None or noun.kind != "schema" or not noun.has("column") or noun.has("table"):
+            continue
+        columns = {e.ref[:2] for e in noun.of("column")}
+        if any(e.ref[:2] in columns for m in mentions for e in m.of("value")):
+            continue  # "the most common type of Status across towns" (a Status value): asked
+        counted = i in at or (at.get(i - 1) is not None and at[i - 1].kind == "count")
+        if not counted or said_distinct:  # the superlatives are read again ("most common")
+            return read_superlatives(model, [*tokens[:i], *tokens[j:]])
+        different = "distintos" if tokens[i].lang == "es" else "different"
+        word = replace(
+            tokens[i], text=different, norm=different, key=lx.word_key(different, tokens[i].lang)
+        )
+        return [*tokens[:i], word, *tokens[j:]]
+    return None
+
+
 def _verb_before_each(model, tokens, mentions, unmapped):  # noqa: ANN001, ANN202
     """ "…, and how many documents use each type?", "¿cuántos documentos usan cada tipo?": a
     verb no catalog name reads, between the rows a count counts and an each-word, says only
@@ -627,6 +659,7 @@ def _each_as_all(model, tokens, mentions, _unmapped):  # noqa: ANN001, ANN202
 # (model, tokens, mentions, unmapped) and returns the new tokens or None.
 _WORD_REWRITES = (
     _every_as_all,  # "of every course" -> "of all course"
+    _kinds_of_column,  # "how many types of governments" -> "how many different governments"
     _verb_before_each,  # "how many documents use each type" -> "… documents for each type"
     _each_as_all,  # "the names and capitals of each country" -> "… of all country"
     # "documents that have between one and two paragraphs", "with 1 to 2 paragraphs" ->

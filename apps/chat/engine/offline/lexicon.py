@@ -868,6 +868,11 @@ EACH_AND_EVERY: dict[tuple[str, ...], tuple[str, ...]] = {
 }
 # "the names of every course with …" is "of all courses" (`__init__._every_as_all`)
 EVERY_WORDS = words("every")
+# "how many types of governments", "¿cuántos tipos de gobierno?": the kinds of a column's values
+# are its different values (read only where the word names no schema name).
+KIND_NOUNS = words(
+    "type types kind kinds sort sorts variety varieties tipo tipos clase clases variedad variedades"
+)
 # "the average earnings across all players", "the maximum height among players with …": the
 # rows an aggregate is over, said as "of" them. "across" only before "all"/"the" ("across
 # time" is a trend).
