@@ -80,12 +80,14 @@ def test_modifiers_listed_before_one_head_noun_each_name_a_column(library, quest
 @pytest.mark.parametrize(
     "question",
     [
-        "What is the first, middle, and last name of the first member to visit?",
-        "Who is the first member to visit? List the first name and last name.",
+        "What is the first, middle, and last name of the first member?",
+        "Who is the first member to pay? List the first name and last name.",
         "the last name of the last member",
     ],
 )
 def test_an_ordinal_before_a_table_name_is_asked_back(library, question):
+    """ "the first member" names no order; "the first member to visit" does (the date column
+    the verb names, `date_first_visited`: `test_engine_asked.py`)."""
     model, _conn = library
     engine_asks(model, question)
 

@@ -157,6 +157,7 @@ def read_superlatives(model: SemanticModel, tokens: list[lx.Token]) -> list[lx.T
         _extreme_of_row,
         _extreme_of_each_group,
         _date_of_extreme_row,
+        _first_row_by_date,
         _size_than_after_column,
         _how_long_is_column,
         _participle_of_column,
@@ -749,14 +750,19 @@ def _event_date(model: SemanticModel, table: str, verb: lx.Token) -> str | None:
     ("aired" -> `air_date`), else the table's only date column; None when that is not one."""
     info = model.tables.get(table)
     dates = list(info.dates) if info is not None else []
+    said = _dates_said_by(dates, verb)
+    if len(said) == 1:
+        return said[0]
+    return dates[0] if not said and len(dates) == 1 else None
+
+
+def _dates_said_by(dates: list[str], verb: lx.Token) -> list[str]:
+    """The date columns whose names say the verb ("aired" -> `air_date`)."""
     stems = {tx.stem(verb.norm, "en")}
     lemma = tx.verb_lemma(verb.norm)
     if lemma:
         stems.add(tx.stem(lemma, "en"))
-    said = [c for c in dates if stems & {tx.stem(w, "en") for w in tx.identifier_words(c)}]
-    if len(said) == 1:
-        return said[0]
-    return dates[0] if not said and len(dates) == 1 else None
+    return [c for c in dates if stems & {tx.stem(w, "en") for w in tx.identifier_words(c)}]
 
 
 def _date_of_extreme_row(model: SemanticModel, tokens: list[lx.Token]) -> list[lx.Token] | None:
@@ -801,6 +807,61 @@ def _date_of_extreme_row(model: SemanticModel, tokens: list[lx.Token]) -> list[l
         table_words = tokens[rows.start : rows.end]
         return [*tokens[:start], *made, *table_words, *rest]
     return None
+
+
+# "the first student to register", "the first film to be released": the verb after "to".
+_TO = lx.words("to")
+_TO_BE = lx.words("be")
+# Said of a table alone they name no order ("the first student": by its key? its date?).
+_ORDINAL_ONLY = lx.words("first last") | _FIRST_ES | _LAST_ES
+
+
+def _first_row_by_date(model: SemanticModel, tokens: list[lx.Token]) -> list[lx.Token] | None:
+    """ "the first student to register", "the earliest transcript", "el pedido más reciente":
+    the row whose date comes first (last), said "the <table> with the lowest (highest) <date
+    column>" as the planner ranks rows. "to <verb>" picks the date column the verb names
+    (`date_first_registered`); without a verb only a time word ("earliest", "latest", "most
+    recent", "más antiguo") orders by the table's own date: "the first student" names no
+    order and is asked back (`offline._first_row_said`)."""
+    mentions, _ = scan(model, tokens)
+    for i in range(1, len(tokens)):
+        found = _extreme_table(model, tokens, mentions, i)
+        if found is None:
+            continue
+        latest, rows = found
+        first = min(i, rows.start)
+        if first < 1 or tokens[first - 1].norm not in _ALL_THE:
+            continue
+        table = rows.of("table")[0].ref[0]
+        end = rows.end + 2 if rows.start < i else rows.end  # "más reciente" after the table
+        verb = end + 1
+        if verb < len(tokens) and tokens[verb].norm in _TO_BE:
+            verb += 1
+        if end < len(tokens) and tokens[end].norm in _TO and verb < len(tokens):
+            column = _verb_date(model, table, tokens[verb])
+            end = verb + 1
+        elif tokens[i].norm in _ORDINAL_ONLY:
+            continue
+        else:
+            column = _own_date(model, table)
+        if column is None:
+            continue
+        en = tokens[0].lang == "en"
+        order = ("highest" if latest else "lowest") if en else ("mayor" if latest else "menor")
+        words = " ".join(tx.identifier_words(column))
+        made = lx.tokenize(
+            f"with the {order} {words}" if en else f"con la {order} {words}", tokens[0].lang
+        )
+        return [*tokens[:first], *tokens[rows.start : rows.end], *made, *tokens[end:]]
+    return None
+
+
+def _verb_date(model: SemanticModel, table: str, verb: lx.Token) -> str | None:
+    """The one date column of a table whose name says the verb ("register" ->
+    `date_first_registered`); None when no column or several say it."""
+    info = model.tables.get(table)
+    said = _dates_said_by(list(info.dates) if info is not None else [], verb)
+    return said[0] if len(said) == 1 else None
 
 
 def _size_than_after_column(model: SemanticModel, tokens: list[lx.Token]) -> list[lx.Token] | None:
