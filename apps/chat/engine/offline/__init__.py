@@ -345,6 +345,8 @@ def _read(
         _check_summed_attribute(plan, model)
         _check_summed_key_number(plan, model, read.mentions)
         _check_listed_plural_summed(plan, read.tokens, read.mentions)
+        _check_grouped_by_second_question(plan, read.tokens, read.mentions)
+        _check_bare_number_had(model, read.tokens, read.mentions)
         if not said_metric:
             _check_each_row_counted(plan, model, read.mentions)
         if groups_counted:
@@ -429,6 +431,7 @@ WEAK_RULES = frozenset(
         "gloss",  # a word read through a translation gloss
         "implied_metric",  # a figure no word named (the table's count or default measure)
         "unsaid_aggregate",  # a sum or average of many rows no word asked for (gated)
+        "unsaid_average",  # an average per group ranked by a bare superlative (gated)
         "implied_extreme",  # a MIN/MAX no word asked for (gated)
     }
 )
@@ -436,6 +439,7 @@ WEAK_RULES = frozenset(
 # each with the kind of question back, naming the word.
 GATED = {
     "unsaid_aggregate": Clarify.AGGREGATE_UNSAID,
+    "unsaid_average": Clarify.AGGREGATE_UNSAID,
     "implied_extreme": Clarify.EXTREME_UNSAID,
 }
 
@@ -479,6 +483,9 @@ def weak_rules(  # noqa: PLR0913 - what the reading took from each stage
     word = _unsaid_aggregate(read, skip, plan)
     if word:
         found.append(("unsaid_aggregate", word))
+    word = _unsaid_average(read, skip, plan)
+    if word:
+        found.append(("unsaid_average", word))
     if any(kind == "implied_metric" for kind, _ in found):
         extremes = [m for m in plan.metrics if m.key.startswith(("agg:max:", "agg:min:"))]
         if extremes:  # "Show all information about each X" read as MAX(total): no word for it
@@ -512,6 +519,33 @@ def _unsaid_aggregate(read: Context, skip: set[int], plan: QueryPlan) -> str:
         column = ref.key.split(":", 2)[-1].partition(".")[2]
         for i, m in enumerate(read.mentions):
             if i in skip or m.kind != "schema":
+                continue
+            if any(e.ref[1:2] == (column,) for e in m.of("column")):
+                return m.text
+    return ""
+
+
+def _unsaid_average(read: Context, skip: set[int], plan: QueryPlan) -> str:
+    """ "Which survey source has the highest reject rate?": a rate ranked per value of another
+    column of the same rows (not their label), with no aggregate word ("average", "total"), may
+    be the one row with the highest rate or the source whose rates average highest; the AVG
+    per group is a guess. Returns the column's
+    words when the reading is such a guess, else ""."""
+    if not plan.dimensions or not plan.order or plan.limit is None or plan.having:
+        return ""
+    if any(tx.fold(t.norm) in lx.AGG_WORDS or t.norm in lx.TOGETHER_WORDS for t in read.tokens):
+        return ""
+    for ref in plan.metrics:
+        if not ref.key.startswith("agg:avg:"):
+            continue  # a sum per category is its total ("which continent has the most people")
+        table, _, column = ref.key.split(":", 2)[-1].partition(".")
+        info = read.model.tables.get(table)
+        if info is None or any(
+            d.table != table or d.column == info.display for d in plan.dimensions
+        ):
+            continue  # "the most expensive product": each product's price, a thing of its own
+        for i, m in enumerate(read.mentions):
+            if i in skip or m.kind != "schema" or m.has("metric"):
                 continue
             if any(e.ref[1:2] == (column,) for e in m.of("column")):
                 return m.text
@@ -1549,6 +1583,59 @@ def _check_listed_plural_summed(plan: QueryPlan, tokens: list, mentions: list) -
             for m in mentions
         ):
             raise Unclear(Clarify.SUMMED_ATTRIBUTE, column)
+
+
+_SECOND_QUESTION = lx.words("what which who whom cual cuales quien quienes que")
+
+
+def _check_grouped_by_second_question(plan: QueryPlan, tokens: list, mentions: list) -> None:
+    """ "What is the maximum length of the bridges and what are the architects' names?": a
+    figure, then a second question asking for a listing (the "and what …" after it), read as
+    the figure per listed row; no group word ("each", "per", "by") says so, and the two
+    questions may be one figure and a list. Asked back, naming the grouped words."""
+    if not plan.dimensions or not plan.metrics or any(m.kind == "group" for m in mentions):
+        return
+    norms = [t.norm for t in tokens]
+    second = next(
+        (
+            k
+            for k in range(1, len(norms) - 1)
+            if norms[k] in _AND and norms[k + 1] in _SECOND_QUESTION
+        ),
+        None,
+    )
+    if second is None:
+        return
+    first = [m for m in mentions if m.end <= second]
+    if not any(m.kind in ("agg", "count", "most", "least") for m in first):
+        return
+    grouped = [m for m in mentions if m.start > second and m.kind == "schema"]
+    if grouped:
+        raise Unclear(Clarify.PER_GROUP_UNSAID, grouped[0].text)
+
+
+_WHO_HAS = lx.words("who that which has have had")
+_THE = lx.words("the")
+_SAYS_WHICH = frozenset({"cmp", "number", "most", "least", "rank", "agg", "count", "order"})
+
+
+def _check_bare_number_had(model: SemanticModel, tokens: list, mentions: list) -> None:
+    """ "the poll source of the candidate who has the oppose rate": a numeric column said
+    after "who has the" with nothing after it that picks rows (no value, no comparison, no
+    "highest"): every row has one, so which rows are meant is not said (the highest rate was
+    likely dropped). Asked back, naming the column."""
+    for k, m in enumerate(mentions):
+        if m.kind != "schema" or m.start < 3 or not m.has("column") or m.has("value"):
+            continue
+        before = [t.norm for t in tokens[m.start - 3 : m.start]]
+        if before[0] not in _WHO_HAS or before[1] not in _WHO_HAS or before[2] not in _THE:
+            continue
+        columns = [model.column(*e.ref[:2]) for e in m.of("column")]
+        if not all(c is not None and c.kind == "number" for c in columns):
+            continue
+        if any(n.kind in _SAYS_WHICH or n.has("value") for n in mentions[k + 1 :]):
+            continue
+        raise Unclear(Clarify.BARE_NUMBER, m.text)
 
 
 # Numbers that name or place a row, never an amount: a year, a rank, a code, an identifier.
