@@ -8,6 +8,8 @@
   every column of the rows, never the metric no word named;
 - a comparison with the average joined by "or" to another condition ("an age above the average
   or a mentor in the Physics department"): one OR, never both ANDed;
+- "shared by / both … X and Y" of one column not read as two halves: never the rows of either
+  value (IN), asked back (`_check_values_shared`, checked on a plan);
 - a figure followed by a second question asking for a listing ("what is the maximum height of
   the lighthouses and what are the keepers' names?"): one figure and a list, or the figure per
   keeper.
@@ -21,7 +23,10 @@ from dataclasses import replace
 
 import pytest
 
-from apps.chat.engine.offline import build_semantic_model
+from apps.chat.engine.offline import _check_values_shared, build_semantic_model
+from apps.chat.engine.offline import lexicon as lx
+from apps.chat.engine.offline.parser import Clarify, Unclear
+from apps.chat.engine.plan import Filter, QueryPlan
 from apps.chat.tests.support import engine_asks, engine_database, engine_reads
 from apps.knowledge.engine.catalog import MetricDef
 
@@ -128,3 +133,25 @@ def test_above_the_average_or_another_condition_is_one_or(coast, question):
     model, conn = coast
     result = engine_reads(model, question)
     assert sorted(conn.execute(result.sql).fetchall()) == [("Sal",), ("Tia",)]
+
+
+@pytest.mark.parametrize(
+    ("question", "asks"),
+    [
+        ("Show the fire brigade shared by districts with side East and West.", True),
+        ("Show the fire brigade of districts in both East and West.", True),
+        ("Show the fire brigade of districts with side East or West.", False),
+    ],
+)
+def test_values_shared_are_never_the_rows_of_either_value(question, asks):
+    """The reading that is left when the question is not split into two halves: one filter
+    of both values, which means either of them."""
+
+    plan = QueryPlan("districts", filters=(Filter("districts", "side", "in", ("East", "West")),))
+    tokens = lx.tokenize(question, "en")
+    if not asks:
+        _check_values_shared(plan, question, tokens)
+        return
+    with pytest.raises(Unclear) as asked:
+        _check_values_shared(plan, question, tokens)
+    assert asked.value.reason == Clarify.SHARED_VALUES

@@ -340,6 +340,7 @@ def _read(
         conditions_said_with_or(plan, said[0])  # "over 100 or under 10" on two columns
         check_year_verbs(plan, year_read)
         _check_largest_of_rows(plan, mentions, model)
+        _check_values_shared(plan, question, read.tokens)
         _check_size_of_one_row(plan, mentions)
         plan = _attribute_of_the_top_row(plan, model, read.mentions)
         _check_summed_attribute(plan, model)
@@ -1233,6 +1234,18 @@ def _shared_by(question: str, tokens: list[lx.Token]) -> tuple[int, int] | None:
             start -= 1
         return start, i
     return None
+
+
+def _check_values_shared(plan: QueryPlan, question: str, tokens: list[lx.Token]) -> None:
+    """ "the police force shared by counties with location East and West", "both East and
+    West": the values the rows of each value have in common (`_both_halves`), never the rows
+    of either value (IN). Not so split, a filter of several values of one column is asked back,
+    naming the values."""
+    if _shared_by(question, tokens) is None and not any(t.norm in _BOTH_WORDS for t in tokens):
+        return
+    for f in plan.filters:
+        if f.op in ("=", "in") and len(f.values) > 1:
+            raise Unclear(Clarify.SHARED_VALUES, " / ".join(f.values))
 
 
 def _rows_of_both(a: QueryPlan, b: QueryPlan, model: SemanticModel) -> QueryPlan | None:

@@ -94,6 +94,12 @@ _MESSAGES = {
         "The figure for each “{detail}”, or one figure and, apart, the list of “{detail}”? "
         "Could you say which?",
     ),
+    "shared_values": (
+        "«{detail}»: ¿lo que tienen en común las filas de cada valor, o las filas de cualquiera "
+        "de ellos? ¿Puedes indicarlo?",
+        "“{detail}”: what the rows of each value have in common, or the rows of either value? "
+        "Could you say which?",
+    ),
     "bare_number": (
         "Cada fila tiene un «{detail}»: ¿cuáles quieres (por ejemplo el «{detail}» más alto, o "
         "mayor que un número)? ¿Puedes indicarlo?",
