@@ -67,7 +67,7 @@ from .relations import said as said_relations
 from .rewrite import BOTH_WORDS as _BOTH_WORDS
 from .rewrite import rewrite_words
 from .scan import HEAD, Mention, compound_heads, scan
-from .semantic import GLOSS, PARTIAL, SemanticModel, build_semantic_model
+from .semantic import CATEGORY_VALUES, GLOSS, PARTIAL, SemanticModel, build_semantic_model
 from .shown import (
     drop_condition_columns,
     drop_constant_dimensions,
@@ -527,8 +527,8 @@ def _unsaid_aggregate(read: Context, skip: set[int], plan: QueryPlan) -> str:
 
 
 def _unsaid_average(read: Context, skip: set[int], plan: QueryPlan) -> str:
-    """ "Which survey source has the highest reject rate?": a rate ranked per value of another
-    column of the same rows (not their label), with no aggregate word ("average", "total"), may
+    """ "Which survey source has the highest reject rate?": a rate ranked per value of a
+    category of the same rows (`_category`), with no aggregate word ("average", "total"), may
     be the one row with the highest rate or the source whose rates average highest; the AVG
     per group is a guess. Returns the column's
     words when the reading is such a guess, else ""."""
@@ -540,10 +540,7 @@ def _unsaid_average(read: Context, skip: set[int], plan: QueryPlan) -> str:
         if not ref.key.startswith("agg:avg:"):
             continue  # a sum per category is its total ("which continent has the most people")
         table, _, column = ref.key.split(":", 2)[-1].partition(".")
-        info = read.model.tables.get(table)
-        if info is None or any(
-            d.table != table or d.column == info.display for d in plan.dimensions
-        ):
+        if any(d.table != table or not _category(read.model, d) for d in plan.dimensions):
             continue  # "the most expensive product": each product's price, a thing of its own
         for i, m in enumerate(read.mentions):
             if i in skip or m.kind != "schema" or m.has("metric"):
@@ -551,6 +548,17 @@ def _unsaid_average(read: Context, skip: set[int], plan: QueryPlan) -> str:
             if any(e.ref[1:2] == (column,) for e in m.of("column")):
                 return m.text
     return ""
+
+
+def _category(model: SemanticModel, ref: ColumnRef) -> bool:
+    """Whether a column is a category of its rows: not their label, or a label few values
+    repeat (a poll source)."""
+    column = model.column(ref.table, ref.column)
+    if column is None:
+        return False
+    if ref.column != model.tables[ref.table].display:
+        return True
+    return 0 < len(column.values) <= CATEGORY_VALUES
 
 
 def _every_as_all(model, tokens, mentions, unmapped):  # noqa: ANN001, ANN202
