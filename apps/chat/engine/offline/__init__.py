@@ -67,7 +67,7 @@ from .relations import said as said_relations
 from .rewrite import BOTH_WORDS as _BOTH_WORDS
 from .rewrite import rewrite_words
 from .scan import HEAD, Mention, compound_heads, mentions_by_token, scan
-from .semantic import GLOSS, PARTIAL, SemanticModel, build_semantic_model
+from .semantic import CATEGORY_VALUES, GLOSS, PARTIAL, SemanticModel, build_semantic_model
 from .shown import (
     drop_condition_columns,
     drop_constant_dimensions,
@@ -340,12 +340,15 @@ def _read(
         conditions_said_with_or(plan, said[0])  # "over 100 or under 10" on two columns
         check_year_verbs(plan, year_read)
         _check_largest_of_rows(plan, mentions, model)
+        _check_values_shared(plan, question, read.tokens)
         _check_size_of_one_row(plan, mentions)
         plan = _attribute_of_the_top_row(plan, model, read.mentions)
         _check_summed_attribute(plan, model)
         _check_groups_of_one_row(plan, model, read.mentions)
         _check_summed_key_number(plan, model, read.mentions)
         _check_listed_plural_summed(plan, read.tokens, read.mentions)
+        _check_grouped_by_second_question(plan, read.tokens, read.mentions)
+        _check_bare_number_had(model, read.tokens, read.mentions)
         if not said_metric:
             _check_each_row_counted(plan, model, read.mentions)
         if groups_counted:
@@ -430,6 +433,7 @@ WEAK_RULES = frozenset(
         "gloss",  # a word read through a translation gloss
         "implied_metric",  # a figure no word named (the table's count or default measure)
         "unsaid_aggregate",  # a sum or average of many rows no word asked for (gated)
+        "unsaid_average",  # an average per group ranked by a bare superlative (gated)
         "implied_extreme",  # a MIN/MAX no word asked for (gated)
     }
 )
@@ -437,6 +441,7 @@ WEAK_RULES = frozenset(
 # each with the kind of question back, naming the word.
 GATED = {
     "unsaid_aggregate": Clarify.AGGREGATE_UNSAID,
+    "unsaid_average": Clarify.AGGREGATE_UNSAID,
     "implied_extreme": Clarify.EXTREME_UNSAID,
 }
 
@@ -480,6 +485,9 @@ def weak_rules(  # noqa: PLR0913 - what the reading took from each stage
     word = _unsaid_aggregate(read, skip, plan)
     if word:
         found.append(("unsaid_aggregate", word))
+    word = _unsaid_average(read, skip, plan)
+    if word:
+        found.append(("unsaid_average", word))
     if any(kind == "implied_metric" for kind, _ in found):
         extremes = [m for m in plan.metrics if m.key.startswith(("agg:max:", "agg:min:"))]
         if extremes:  # "Show all information about each X" read as MAX(total): no word for it
@@ -517,6 +525,41 @@ def _unsaid_aggregate(read: Context, skip: set[int], plan: QueryPlan) -> str:
             if any(e.ref[1:2] == (column,) for e in m.of("column")):
                 return m.text
     return ""
+
+
+def _unsaid_average(read: Context, skip: set[int], plan: QueryPlan) -> str:
+    """ "Which survey source has the highest reject rate?": a rate ranked per value of a
+    category of the same rows (`_category`), with no aggregate word ("average", "total"), may
+    be the one row with the highest rate or the source whose rates average highest; the AVG
+    per group is a guess. Returns the column's
+    words when the reading is such a guess, else ""."""
+    if not plan.dimensions or not plan.order or plan.limit is None or plan.having:
+        return ""
+    if any(tx.fold(t.norm) in lx.AGG_WORDS or t.norm in lx.TOGETHER_WORDS for t in read.tokens):
+        return ""
+    for ref in plan.metrics:
+        if not ref.key.startswith("agg:avg:"):
+            continue  # a sum per category is its total ("which continent has the most people")
+        table, _, column = ref.key.split(":", 2)[-1].partition(".")
+        if any(d.table != table or not _category(read.model, d) for d in plan.dimensions):
+            continue  # "the most expensive product": each product's price, a thing of its own
+        for i, m in enumerate(read.mentions):
+            if i in skip or m.kind != "schema" or m.has("metric"):
+                continue
+            if any(e.ref[1:2] == (column,) for e in m.of("column")):
+                return m.text
+    return ""
+
+
+def _category(model: SemanticModel, ref: ColumnRef) -> bool:
+    """Whether a column is a category of its rows: not their label, or a label few values
+    repeat (a poll source)."""
+    column = model.column(ref.table, ref.column)
+    if column is None:
+        return False
+    if ref.column != model.tables[ref.table].display:
+        return True
+    return 0 < len(column.values) <= CATEGORY_VALUES
 
 
 def _every_as_all(model, tokens, mentions, unmapped):  # noqa: ANN001, ANN202
@@ -1235,6 +1278,18 @@ def _shared_by(question: str, tokens: list[lx.Token]) -> tuple[int, int] | None:
     return None
 
 
+def _check_values_shared(plan: QueryPlan, question: str, tokens: list[lx.Token]) -> None:
+    """ "the police force shared by counties with location East and West", "both East and
+    West": the values the rows of each value have in common (`_both_halves`), never the rows
+    of either value (IN). Not so split, a filter of several values of one column is asked back,
+    naming the values."""
+    if _shared_by(question, tokens) is None and not any(t.norm in _BOTH_WORDS for t in tokens):
+        return
+    for f in plan.filters:
+        if f.op in ("=", "in") and len(f.values) > 1:
+            raise Unclear(Clarify.SHARED_VALUES, " / ".join(f.values))
+
+
 def _rows_of_both(a: QueryPlan, b: QueryPlan, model: SemanticModel) -> QueryPlan | None:
     """The second half as the keys of the rows it keeps, when both halves list the rows of
     one table (by their label, key or several columns) by conditions on other tables only (its
@@ -1619,6 +1674,59 @@ def _check_listed_plural_summed(plan: QueryPlan, tokens: list, mentions: list) -
             for m in mentions
         ):
             raise Unclear(Clarify.SUMMED_ATTRIBUTE, column)
+
+
+_SECOND_QUESTION = lx.words("what which who whom cual cuales quien quienes que")
+
+
+def _check_grouped_by_second_question(plan: QueryPlan, tokens: list, mentions: list) -> None:
+    """ "What is the maximum length of the bridges and what are the architects' names?": a
+    figure, then a second question asking for a listing (the "and what …" after it), read as
+    the figure per listed row; no group word ("each", "per", "by") says so, and the two
+    questions may be one figure and a list. Asked back, naming the grouped words."""
+    if not plan.dimensions or not plan.metrics or any(m.kind == "group" for m in mentions):
+        return
+    norms = [t.norm for t in tokens]
+    second = next(
+        (
+            k
+            for k in range(1, len(norms) - 1)
+            if norms[k] in _AND and norms[k + 1] in _SECOND_QUESTION
+        ),
+        None,
+    )
+    if second is None:
+        return
+    first = [m for m in mentions if m.end <= second]
+    if not any(m.kind in ("agg", "count", "most", "least") for m in first):
+        return
+    grouped = [m for m in mentions if m.start > second and m.kind == "schema"]
+    if grouped:
+        raise Unclear(Clarify.PER_GROUP_UNSAID, grouped[0].text)
+
+
+_WHO_HAS = lx.words("who that which has have had")
+_THE = lx.words("the")
+_SAYS_WHICH = frozenset({"cmp", "number", "most", "least", "rank", "agg", "count", "order"})
+
+
+def _check_bare_number_had(model: SemanticModel, tokens: list, mentions: list) -> None:
+    """ "the poll source of the candidate who has the oppose rate": a numeric column said
+    after "who has the" with nothing after it that picks rows (no value, no comparison, no
+    "highest"): every row has one, so which rows are meant is not said (the highest rate was
+    likely dropped). Asked back, naming the column."""
+    for k, m in enumerate(mentions):
+        if m.kind != "schema" or m.start < 3 or not m.has("column") or m.has("value"):
+            continue
+        before = [t.norm for t in tokens[m.start - 3 : m.start]]
+        if before[0] not in _WHO_HAS or before[1] not in _WHO_HAS or before[2] not in _THE:
+            continue
+        columns = [model.column(*e.ref[:2]) for e in m.of("column")]
+        if not all(c is not None and c.kind == "number" for c in columns):
+            continue
+        if any(n.kind in _SAYS_WHICH or n.has("value") for n in mentions[k + 1 :]):
+            continue
+        raise Unclear(Clarify.BARE_NUMBER, m.text)
 
 
 # Numbers that name or place a row, never an amount: a year, a rank, a code, an identifier.

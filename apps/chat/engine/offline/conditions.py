@@ -332,6 +332,10 @@ def read_numeric(
     last: tuple[int, tuple] | None = None  # the number of the previous comparison, its target
     for k, m in enumerate(ctx.mentions):
         if m.kind == "cmpavg":
+            # "an age above the average or an advisor in Physics": no OR of filters either
+            either = _or_before(ctx, k) or _or_value_after(ctx, k)
+            if either is not None:
+                raise Unclear(Clarify.OR_CONDITIONS, either)
             _above_average(ctx, parts, k, str(m.value))
             continue
         if m.kind != "cmp" or k in ctx.used:  # used: a flag's yes (_said_equal)
@@ -485,10 +489,11 @@ def _or_before(ctx: Context, k: int) -> str | None:
 def _or_value_after(ctx: Context, k: int) -> str | None:
     """The "or"/"o" after the comparison at k's number that joins it to a value of a column
     ("a sprint above 110 or are from Oakville", "… o son de Oakville", "older than 23 or whose
-    advisor's department is Physics": other columns' words may come first), or None: the plan
-    ANDs its filters, so either condition would be read as both."""
-    n = k + 1
-    if n >= len(ctx.mentions) or ctx.mentions[n].kind != "number":
+    advisor's department is Physics": other columns' words may come first; "an age above the
+    average or …", the comparison with the average at k its own end), or None: the plan ANDs
+    its filters, so either condition would be read as both."""
+    n = k if ctx.mentions[k].kind == "cmpavg" else k + 1
+    if n >= len(ctx.mentions) or ctx.mentions[n].kind not in ("number", "cmpavg"):
         return None
     for j in range(n + 1, min(n + 4, len(ctx.mentions) - 1)):
         m = ctx.mentions[j]

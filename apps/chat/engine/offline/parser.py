@@ -60,6 +60,9 @@ class Clarify(StrEnum):
     SET_OR_EACH = "set_or_each"  # a shared column of rows with none: each row's, or the set?
     SUMMED_ATTRIBUTE = "summed_attribute"  # a grouped row's own number added up per row
     AGGREGATE_UNSAID = "aggregate_unsaid"  # rows' numbers added up though no word asked to
+    PER_GROUP_UNSAID = "per_group_unsaid"  # a figure per row of a second question's listing
+    SHARED_VALUES = "shared_values"  # "shared by / both X and Y" of one column: which rows?
+    BARE_NUMBER = "bare_number"  # "who has the <number column>": which rows is not said
     OR_CONDITIONS = "or_conditions"  # "or" between two conditions, which the plan ANDs
     EXTREME_UNSAID = "extreme_unsaid"  # a maximum or minimum no word asked for
     ECHOED_VALUE = "echoed_value"  # the rows' only column shown is the one value said

@@ -110,7 +110,8 @@ def _implied_metrics(ctx: Context, slots: list[MetricSlot]) -> None:
         money = any(_names_revenue(ctx, i) for i in nouns)
         ctx.noun_key = ms.revenue_key(model) if money else ms.fact_count_key(model)
     listed = (
-        (ctx.has("list") or _opens_a_listing(ctx))
+        # "what is all the information about all people?": every column, not a count
+        (ctx.has("list") or _opens_a_listing(ctx) or every_column_asked(ctx.tokens))
         and not ctx.has("count", "most", "least", "rank", "howmuch", "sell", "sold", "agg", "share")
         and not any(
             m.kind == "group" and not _sorted_by_value(ctx, k) and not _each_row(ctx, k, nouns)

@@ -88,6 +88,24 @@ _MESSAGES = {
         "Do you want the “{detail}” of each row, or one total (or average) over them? Could you "
         "say which?",
     ),
+    "per_group_unsaid": (
+        "¿La cifra para cada «{detail}», o una sola cifra y aparte la lista de «{detail}»? "
+        "¿Puedes indicarlo?",
+        "The figure for each “{detail}”, or one figure and, apart, the list of “{detail}”? "
+        "Could you say which?",
+    ),
+    "shared_values": (
+        "«{detail}»: ¿lo que tienen en común las filas de cada valor, o las filas de cualquiera "
+        "de ellos? ¿Puedes indicarlo?",
+        "“{detail}”: what the rows of each value have in common, or the rows of either value? "
+        "Could you say which?",
+    ),
+    "bare_number": (
+        "Cada fila tiene un «{detail}»: ¿cuáles quieres (por ejemplo el «{detail}» más alto, o "
+        "mayor que un número)? ¿Puedes indicarlo?",
+        "Every row has a “{detail}”: which ones do you mean (for example the highest "
+        "“{detail}”, or above a number)? Could you say which?",
+    ),
     "or_conditions": (
         "«{detail}» une dos condiciones: ¿las filas que cumplen cualquiera de ellas, o las que "
         "cumplen ambas? ¿Puedes preguntar por cada una por separado?",
