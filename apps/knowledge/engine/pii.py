@@ -10,9 +10,12 @@ with the flags it found. Two signals, either one flags a column:
   `full name` is a person's name only in a person-like table (customers, employees, staff,
   owners, visitors, conductors, …) or when the column's own words name a person
   (`manager_name`, `nombre_cliente`): a product's, a shop's or a country's name is not
-  personal. Keys (`address_id`, `customer_key`) never are.
+  personal. Keys (`address_id`, `customer_key`) never are, nor the address of a building or
+  an organisation (`building.Street_address`, `schools.zip_code`: `place_table`).
 - **the values**, on a sample of a text column: most values look like an e-mail address, a
-  phone number, an IBAN (mod-97 checked) or a payment card number (Luhn checked).
+  phone number, an IBAN (mod-97 checked) or a payment card number (Luhn checked); or, in a
+  column named for people or a `name` whose table's name or other columns say its rows are
+  people, people's names (`names_people`).
 
 A table is **sensitive** (kept from viewers and analysts by the default policies) when its name
 or one of its personal columns is about pay, banking or identity documents (salary, salario,
@@ -489,7 +492,7 @@ def _brand_like(tokens: Sequence[str], run: Sequence[str]) -> bool:
     words is a model number or has a brand's inner capital (`_MODEL_TOKEN`, `_INNER_CAPITAL`),
     or, after a first word that is no known first name, its last name word is an English
     common noun for a thing ("Google Cloud", "Samsung Galaxy", "Philips Hue"; "Bill Gates",
-    "Tom Hardy" begin with a first name)."""
+    "Hiram Page" begin with a first name)."""
     if any(_MODEL_TOKEN.match(t) for t in tokens) or any(_INNER_CAPITAL.search(t) for t in run):
         return True
     last = fold(run[-1]).lower().rstrip(".")
