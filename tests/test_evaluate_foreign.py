@@ -339,6 +339,18 @@ TRAIN_FLOORS_2 = {True: (68, 0), False: (61, 0)}
 # and without the semantic layer); now 73 and 67 with none.
 TRAIN_DEV_3 = ("body_builder", "debate", "gymnast", "protein_institute", "theme_gallery")
 TRAIN_FLOORS_3 = {True: (72, 0), False: (66, 0)}
+# A sixth group of Spider train databases (docs/evaluation-foreign.md, "Sixth group"); the held-out
+# four (book_2, company_employee, journal_committee, party_host) are never run here. The dev five
+# were first measured (base b735794) 68 and 51 right with 7 and 5 confidently wrong (with and
+# without the semantic layer): the ceiling only records the measurement, the target is 0.
+TRAIN_DEV_4 = (
+    "architecture",
+    "candidate_poll",
+    "county_public_safety",
+    "entrepreneur",
+    "manufacturer",
+)
+TRAIN_FLOORS_4 = {True: (68, 7), False: (51, 5)}
 
 
 @pytest.mark.parametrize(("lang", "semantic"), sorted(FOREIGN_FLOORS))
@@ -373,6 +385,7 @@ def test_the_foreign_dev_databases_hold_their_floors(lang, semantic, tmp_path):
         (TRAIN_DEV, TRAIN_FLOORS),
         (TRAIN_DEV_2, TRAIN_FLOORS_2),
         (TRAIN_DEV_3, TRAIN_FLOORS_3),
+        (TRAIN_DEV_4, TRAIN_FLOORS_4),
     ],
 )
 def test_the_fresh_dev_databases_hold_their_floors(databases, floors, semantic, tmp_path):

@@ -17,9 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import sqlglot
-
-from apps.chat.engine.offline.result_match import results_match
+from apps.chat.engine.offline.result_match import gold_is_ordered, results_match
 from apps.chat.pipeline import ask
 from apps.governance.engine.errors import SqlRefusal
 from apps.governance.engine.executor import execute
@@ -205,7 +203,7 @@ def _judge(case: Case, answer: dict[str, Any], membership) -> tuple[bool, str]: 
         gold_rows = run_gold(case.gold_sql, membership)
     except SqlRefusal as exc:
         return False, f"gold SQL failed: {exc.code}"
-    ordered = _has_order_by(case.gold_sql)
+    ordered = gold_is_ordered(case.gold_sql)
     if results_match(gold_rows, answer.get("rows") or [], ordered=ordered):
         return True, ""
     return False, "result differs from the gold SQL"
@@ -271,14 +269,6 @@ def run_gold(sql: str, membership) -> list[list[Any]]:  # noqa: ANN001
     guarded = guard_sql(sql, dialect=source.dialect, schema=catalog.schema_mapping(), policy=policy)
     result = execute(guarded, source=context.connection)
     return [list(row) for row in result.rows]
-
-
-def _has_order_by(sql: str) -> bool:
-    try:
-        tree = sqlglot.parse_one(sql, read="sqlite")
-    except sqlglot.errors.ParseError:
-        return "order by" in sql.lower()
-    return tree.args.get("order") is not None
 
 
 def summary_table(summary: Summary) -> str:

@@ -191,10 +191,6 @@ class QueryPlan:
     # go through them instead of the schema's first (`semantic.with_joins`)
     joins: tuple[tuple[str, str, str, str], ...] = ()
 
-    @property
-    def is_listing(self) -> bool:
-        return bool(self.listing)
-
     def with_changes(self, **changes: Any) -> QueryPlan:
         return replace(self, **changes)
 

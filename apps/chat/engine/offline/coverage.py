@@ -18,6 +18,7 @@ from datachat import text as tx
 
 from ..plan import QueryPlan, plan_from_dict
 from . import lexicon as lx
+from . import measures as ms
 from .parser import SOFT_TOTAL
 from .scan import Mention
 from .semantic import SemanticModel
@@ -121,7 +122,7 @@ def _found(m: Mention, columns, tables, literals, plan: QueryPlan, model) -> boo
             metric = model.metrics.get(e.ref[0])
             if e.ref[0] in keys or (metric is not None and lx.fold(metric.table) in tables):
                 return True
-            if _plain_count(metric) and _through_key(model, plan, metric.table, columns):
+            if ms.plain_count(metric) and _through_key(model, plan, metric.table, columns):
                 return True  # a steward's COUNT(*) of a table counted by the key to it
         elif e.kind == "table":
             if lx.fold(e.ref[0]) in tables:
@@ -135,15 +136,6 @@ def _found(m: Mention, columns, tables, literals, plan: QueryPlan, model) -> boo
         elif e.kind == "value" and lx.fold(str(e.ref[2])) in literals:
             return True
     return False
-
-
-def _plain_count(metric) -> bool:  # noqa: ANN001
-    return (
-        metric is not None
-        and metric.agg == "count"
-        and metric.column is None
-        and not metric.filtered
-    )
 
 
 def _through_key(model, plan: QueryPlan, table: str, columns) -> bool:  # noqa: ANN001

@@ -717,6 +717,14 @@ SINCE_PHRASES = phrases(
 )
 UNTIL_PHRASES = phrases("antes de | before | previo a | anterior a | anteriores a | prior to")
 UPTO_PHRASES = ("hasta", "until", "up to", "through")
+# "2005 or after", "March 2015 o después": the bound itself included (`timeparse._or_later` for
+# a period, `rewrite._or_more` for another number).
+OR_AFTER = frozenset(
+    {("or", "after"), ("or", "later"), ("o", "despues"), ("o", "posterior"), ("o", "posteriores")}
+)
+OR_BEFORE = frozenset(
+    {("or", "before"), ("or", "earlier"), ("o", "antes"), ("o", "anterior"), ("o", "anteriores")}
+)
 # A plain integer column holding a year ("Year", "IndepYear", "anio_fabricacion"): one of its
 # name's words. Time conditions and "each year" apply to it when its table has no date.
 YEAR_COLUMN_WORDS = words("year yr anio ano")

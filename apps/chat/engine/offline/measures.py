@@ -13,7 +13,7 @@ from datachat import text as tx
 from ..plan import MetricRef
 from . import lexicon as lx
 from .lexicon import words
-from .semantic import SemanticModel
+from .semantic import MetricSem, SemanticModel
 
 _AGG_NODES = {"sum": exp.Sum, "avg": exp.Avg, "min": exp.Min, "max": exp.Max}
 _AGG_LABELS = {
@@ -266,6 +266,17 @@ def fact_count_key(model: SemanticModel) -> str:
 def count_key(model: SemanticModel, table: str) -> str:
     """Rows of `table`: the catalog's COUNT(*) metric for the fact table, a generic count else."""
     return fact_count_key(model) if table == model.fact else f"count:{table}"
+
+
+def plain_count(metric: MetricSem | None) -> bool:
+    """Whether a catalog metric is a plain COUNT(*) of its table's rows: no column, no filter of
+    its own (a steward's "number of orders")."""
+    return (
+        metric is not None
+        and metric.agg == "count"
+        and metric.column is None
+        and not metric.filtered
+    )
 
 
 def column_metric_key(model: SemanticModel, table: str, column: str, agg: str | None) -> str:

@@ -1262,13 +1262,7 @@ def _counts_rows_of(model, key: str, table: str) -> bool:  # noqa: ANN001
     if key == ms.count_key(model, table):
         return True
     metric = model.metrics.get(key)
-    return (
-        metric is not None
-        and metric.agg == "count"
-        and metric.column is None
-        and metric.table == table
-        and not metric.filtered
-    )
+    return ms.plain_count(metric) and metric.table == table
 
 
 def _fans_out(model, parts: Parts) -> bool:  # noqa: ANN001
@@ -1541,6 +1535,16 @@ def _numeric_only(ctx: Context, i: int) -> bool:
     return kinds == {"number"}
 
 
+def _grouped_by_numbers(ctx: Context, parts: Parts, i: int) -> None:
+    """The numeric column of mention i (after "distinct", "each number of"): each of its values
+    a group; both mentions used."""
+    ref = ColumnRef(*pick_numeric(ctx, i, list(ctx.mentions[i].of("column"))))
+    if ref not in parts.dims:
+        parts.dims.append(ref)
+    parts.dims_said = True
+    ctx.used.update({i - 1, i})
+
+
 def _read_dimensions(ctx: Context, parts: Parts, slots: list[MetricSlot]) -> None:
     """ "por región y canal", "by customer segment", "cada mes"; "por ingresos" orders."""
     slot_at = {s.mention: n for n, s in enumerate(slots) if s.mention is not None}
@@ -1549,12 +1553,7 @@ def _read_dimensions(ctx: Context, parts: Parts, slots: list[MetricSlot]) -> Non
             pass  # "for different number of cylinders": grouped by them
         elif m.kind == "distinct" and _for_each_number(ctx, parts, i):
             # "the maximum accelerate for all the different cylinders": each value a group
-            numeric = list(ctx.mentions[i + 1].of("column"))
-            ref = ColumnRef(*pick_numeric(ctx, i + 1, numeric))
-            if ref not in parts.dims:
-                parts.dims.append(ref)
-            parts.dims_said = True
-            ctx.used.update({i, i + 1})
+            _grouped_by_numbers(ctx, parts, i + 1)
             continue
         elif m.kind != "group":
             continue
@@ -1590,12 +1589,7 @@ def _read_dimensions(ctx: Context, parts: Parts, slots: list[MetricSlot]) -> Non
             elif target.kind == "count" and _numeric_only(ctx, j + 1):
                 # "para cada número de cilindros", "for each number of doors": the numbers
                 # themselves are the groups
-                numeric = [e for e in ctx.mentions[j + 1].of("column")]
-                ref = ColumnRef(*pick_numeric(ctx, j + 1, numeric))
-                if ref not in parts.dims:
-                    parts.dims.append(ref)
-                parts.dims_said = True
-                ctx.used.update({j, j + 1})
+                _grouped_by_numbers(ctx, parts, j + 1)
                 j += 1
             elif target.kind == "time" and target.time.kind in ("unit", "grain"):
                 parts.grain = target.time.grain

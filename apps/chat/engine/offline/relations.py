@@ -122,16 +122,12 @@ _PASSIVE_BE = lx.words("is are was were se son fueron")
 _PERFECT_ALL = lx.words("have has had")
 
 
-def _passive_words(tokens: list[lx.Token], at: dict[int, Mention], i: int) -> set[int]:
+def _passive_words(tokens: list[lx.Token], i: int) -> set[int]:
     """The auxiliary before a passive or perfect verb and the prepositions after it ("are
     spoken by", "se hablan en", "have conducted at"), which a count read as *have* or *with*
     does not take."""
     found = {i - 1} if i > 0 and tokens[i - 1].norm in _PASSIVE_BE | _PERFECT_ALL else set()
-    j = i + 1
-    while j < len(tokens) and tokens[j].norm in _ONE_AFTER:
-        found.add(j)
-        j += 1
-    return found
+    return found | _agent_words(tokens, i)
 
 
 def _agent_words(tokens: list[lx.Token], i: int) -> set[int]:
@@ -342,7 +338,7 @@ def relation_verbs(
         if with_count:  # "languages have …": a column's values are grouped by the parser
             words = _WITH if _names_table(left) else _HAVE
             as_with[i] = words.get(tok.lang, words["en"])
-            drop |= _passive_words(tokens, at, i)  # "are spoken by more than 3" -> "have more"
+            drop |= _passive_words(tokens, i)  # "are spoken by more than 3" -> "have more"
         else:
             drop.add(i)
             if i > 0 and i - 1 in at and at[i - 1].kind == "exist":

@@ -190,14 +190,6 @@ def _number_said(token: lx.Token) -> bool:
     return token.norm in lx.NUMBER_WORDS and token.norm not in lx.STOPWORDS and token.norm != "once"
 
 
-# "2005 or after", "2005 o después": the bound itself included, as "or more" is (the words
-# after "or" were dropped as grammar, leaving "= 2005").
-_OR_AFTER = frozenset(
-    {("or", "after"), ("or", "later"), ("o", "despues"), ("o", "posterior"), ("o", "posteriores")}
-)
-_OR_BEFORE = frozenset(
-    {("or", "before"), ("or", "earlier"), ("o", "antes"), ("o", "anterior"), ("o", "anteriores")}
-)
 # "in or after 2005", "on or before 2010", "en o después de 2005": the same bound said first.
 _IN_OR = {
     ("in", "or", "after"): "at least",
@@ -254,8 +246,9 @@ def _or_more(tokens: list[lx.Token], i: int) -> list[lx.Token] | None:
         said = "at least" if words[0] == "or" else "al menos"
     elif words in (("or", "fewer"), ("or", "less"), ("o", "menos")):
         said = "at most" if words[0] == "or" else "como maximo"
-    elif words in _OR_AFTER or words in _OR_BEFORE:
-        said = _bound_words(tokens[i], after=words in _OR_AFTER)
+    elif (words in lx.OR_AFTER or words in lx.OR_BEFORE) and not _is_year(tokens[i]):
+        # a year is a period: the time reader takes "2005 or after" (and "March 2005 or after")
+        said = _bound_words(tokens[i], after=words in lx.OR_AFTER)
     else:
         return None
     first = tokens[i]

@@ -505,10 +505,6 @@ def scan_time(tokens: list[Token], i: int, *, after_comparator: bool = False) ->
     return _grain_at(cur, i)
 
 
-_OR_LATER = {("or", "after"), ("or", "later"), ("o", "despues"), ("o", "posterior")}
-_OR_EARLIER = {("or", "before"), ("or", "earlier"), ("o", "antes"), ("o", "anterior")}
-
-
 def _or_later(cur: _Cursor, i: int, period: TimeSpan) -> TimeSpan:
     """ "in 2014 or after", "in year 2011 or later", "en 2014 o después": from the period on
     (its start included); "or before / or earlier", "o antes": up to its end. Before, the two
@@ -517,8 +513,8 @@ def _or_later(cur: _Cursor, i: int, period: TimeSpan) -> TimeSpan:
         return period
     j = i + period.length
     pair = (cur.norm(j), cur.norm(j + 1))
-    if pair in _OR_LATER:
+    if pair in lx.OR_AFTER:
         return TimeSpan("range", period.length + 2, period.start, None, "day", f"≥ {period.start}")
-    if pair in _OR_EARLIER:
+    if pair in lx.OR_BEFORE:
         return TimeSpan("range", period.length + 2, None, period.end, "day", f"≤ {period.end}")
     return period
