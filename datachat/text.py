@@ -49,6 +49,7 @@ __all__ = [
     "compound_nouns",
     "english_adjective",
     "person_noun",
+    "place_noun",
     "plain_quotes",
     "singular",
     "stem",
@@ -545,6 +546,11 @@ def verb_lemma(word: str) -> str | None:
 # person.n.01 ("a human being"), and how far up the hypernyms of a sense are followed.
 _PERSON_SYNSET = b"00007846"
 _HYPERNYM_DEPTH = 20
+# What a building, a facility, a place or an organisation is a kind of: structure.n.01,
+# facility.n.01, location.n.01, organization.n.01. Where people live (housing.n.01: a house,
+# an apartment; address.n.02 and its kinds: a home, a residence) is no such place here.
+_PLACE_SYNSETS = frozenset({b"04341686", b"03315023", b"00027167", b"08008335"})
+_HOME_SYNSETS = frozenset({b"03546340", b"08491027"})
 
 
 def _noun_offsets(lemma: str) -> tuple[bytes, ...]:
@@ -560,17 +566,15 @@ def _noun_offsets(lemma: str) -> tuple[bytes, ...]:
 
 
 @functools.lru_cache(maxsize=4096)
-def _sense_is_person(offset: bytes) -> bool:
-    """Whether a noun synset has person.n.01 among its hypernyms (instance hypernyms too)."""
+def _ancestors(offset: bytes) -> frozenset[bytes]:
+    """A noun synset and all its hypernyms (instance hypernyms too), up to _HYPERNYM_DEPTH."""
     root = _wordnet_dir()
     if root is None:
-        return False
+        return frozenset()
     frontier, seen = [offset], set()
     for _ in range(_HYPERNYM_DEPTH):
         following = []
         for synset in frontier:
-            if synset == _PERSON_SYNSET:
-                return True
             if synset in seen:
                 continue
             seen.add(synset)
@@ -584,9 +588,14 @@ def _sense_is_person(offset: bytes) -> bool:
                 if symbol in (b"@", b"@i") and pos == b"n":
                     following.append(target)
         if not following:
-            return False
+            break
         frontier = following
-    return False
+    return frozenset(seen)
+
+
+def _sense_is_person(offset: bytes) -> bool:
+    """Whether a noun synset has person.n.01 among its hypernyms (instance hypernyms too)."""
+    return _PERSON_SYNSET in _ancestors(offset)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -634,6 +643,26 @@ def noun_kind(word: str) -> str:
         if offsets:
             return "role" if any(_sense_is_person(o) for o in offsets[:2]) else "thing"
     return ""
+
+
+@functools.lru_cache(maxsize=4096)
+def place_noun(word: str) -> bool:
+    """Whether a folded English noun (or its plural) names a building, a facility, a place or an
+    organisation by its two most frequent WordNet 3.0 senses: one of them is a kind of
+    structure, facility, location or organization ("building", "institution", "school", "shop",
+    "hotel", "venue", "company"; "bank" in its second sense) and neither is a person ("supplier",
+    "shipper": a businessperson first) nor where people live ("house", "apartment", "home",
+    "residence"). False with no WordNet data installed."""
+    if not word.isascii() or not word.replace(" ", "").isalpha() or len(word) < 3:
+        return False
+    base = _singular_en(word)
+    for lemma in dict.fromkeys((base, word)):
+        senses = [_ancestors(o) for o in _noun_offsets(lemma)[:2]]
+        if senses:
+            if any(_PERSON_SYNSET in s or _HOME_SYNSETS & s for s in senses):
+                return False
+            return any(_PLACE_SYNSETS & s for s in senses)
+    return False
 
 
 @functools.lru_cache(maxsize=8192)

@@ -170,9 +170,9 @@ NOT_PERSONAL = {
     "roller_coaster": {"roller_coaster": {"Name", "Park"}, "country": {"Name"}},
     "school_bus": {"school": {"School", "Location"}, "driver": {"Home_city", "Party"}},
     "ship_mission": {"ship": {"Name", "Nationality"}, "mission": {"Code", "Location", "Fate"}},
-    # Flagged though not a person's (kept out of both lists, a known false positive): a
-    # building's `Street_address` in protein_institute. (The `name` of `Web_client_accelerator`
-    # is readable since h-pii2: "client" before a thing's head names the things, not people.)
+    # A building's `Street_address` in protein_institute is readable since h-pii3 (an address
+    # of a building or an organisation is no person's). The `name` of `Web_client_accelerator`
+    # is readable since h-pii2: "client" before a thing's head names the things, not people.
     "body_builder": {"body_builder": {"Snatch", "Clean_Jerk", "Total"}},
     "browser_web": {"browser": {"name"}, "Web_client_accelerator": {"name"}},
     "debate": {"debate": {"Venue", "Date"}, "people": {"District", "Party"}},
@@ -180,7 +180,8 @@ NOT_PERSONAL = {
     "gymnast": {"people": {"Hometown"}},
     "phone_market": {"phone": {"Name", "Carrier"}, "market": {"District"}},
     "protein_institute": {
-        "building": {"Name"}, "Institution": {"Institution", "Location", "Team"},
+        "building": {"Name", "Street_address"},
+        "Institution": {"Institution", "Location", "Team"},
         "protein": {"common_name", "protein_name"},
     },
     "school_finance": {"School": {"School_name", "Location", "Mascot", "County"}},

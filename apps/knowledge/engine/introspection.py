@@ -73,7 +73,7 @@ def introspect(
                 if text and not personal and not pk:
                     sample = reader.values(name, col, PII_SAMPLE_ROWS, distinct=False)
                     personal = bool(pii.values_pii_kind(sample)) or pii.names_people(
-                        col, sample, table=name
+                        col, sample, table=name, columns=[c for c, *_ in described]
                     )
                 if text and not personal:
                     found = reader.values(name, col, MAX_INDEXED_VALUES + 1, distinct=True)

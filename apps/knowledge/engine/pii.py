@@ -10,9 +10,12 @@ with the flags it found. Two signals, either one flags a column:
   `full name` is a person's name only in a person-like table (customers, employees, staff,
   owners, visitors, conductors, …) or when the column's own words name a person
   (`manager_name`, `nombre_cliente`): a product's, a shop's or a country's name is not
-  personal. Keys (`address_id`, `customer_key`) never are.
+  personal. Keys (`address_id`, `customer_key`) never are, nor the address of a building or
+  an organisation (`building.Street_address`, `schools.zip_code`: `place_table`).
 - **the values**, on a sample of a text column: most values look like an e-mail address, a
-  phone number, an IBAN (mod-97 checked) or a payment card number (Luhn checked).
+  phone number, an IBAN (mod-97 checked) or a payment card number (Luhn checked); or, in a
+  column named for people or a `name` whose table's name or other columns say its rows are
+  people, people's names (`names_people`).
 
 A table is **sensitive** (kept from viewers and analysts by the default policies) when its name
 or one of its personal columns is about pay, banking or identity documents (salary, salario,
@@ -37,6 +40,7 @@ from datachat.text import (
     identifier_words,
     noun_kind,
     person_noun,
+    place_noun,
 )
 
 # --- names -------------------------------------------------------------------------------------
@@ -57,8 +61,8 @@ _PII_WORDS = frozenset(
         email emails mail correo correos phone phones telephone telefono telefonos tel movil
         mobile cellphone cell celular fax address addresses direccion direcciones domicilio
         street calle zip zipcode postcode postalcode surname surnames apellido apellidos
-        firstname lastname fname lname mname username usernames nickname birthdate birthday dob
-        nacimiento dni nie nif ssn
+        firstname forename forenames lastname fname lname mname username usernames nickname
+        birthdate birthday dob nacimiento dni nie nif ssn
         passport pasaporte
         password passwd contrasena iban salary salaries salario salarios sueldo sueldos nomina
         nominas payroll wage wages
@@ -185,6 +189,59 @@ def person_table(table: str) -> bool:
     return people[-1] or noun_kind(words[-1]) != "thing"
 
 
+# The words of an address (a street, a postal code): a person's where they live or work, a
+# building's or an organisation's where it stands (`place_table`).
+_ADDRESS_WORDS = frozenset(
+    _wordlist(
+        """
+        address addresses direccion direcciones domicilio street calle zip zipcode postcode
+        postalcode
+        """
+    )
+)
+_ADDRESS_PHRASES = _phrases("postal code, codigo postal, cod postal, zip code")
+_NOT_ADDRESS_PHRASES = tuple(p for p in _PII_PHRASES if p not in _ADDRESS_PHRASES)
+# Spanish words for buildings, places and organisations (WordNet's are English: `place_noun`).
+_PLACE_WORDS_ES = frozenset(
+    _wordlist(
+        """
+        edificio edificios empresa empresas compania companias tienda tiendas sucursal
+        sucursales oficina oficinas sede sedes colegio colegios escuela escuelas universidad
+        universidades hospital hospitales hotel hoteles museo museos estadio estadios iglesia
+        iglesias almacen almacenes fabrica fabricas restaurante restaurantes institucion
+        instituciones organizacion organizaciones local locales centro centros
+        """
+    )
+)
+
+
+def place_table(table: str) -> bool:
+    """Whether a table's name says its rows are buildings, places or organisations (`building`,
+    `Institution`, `schools`, `store_locations`, `sucursales`): its head word (generic last words
+    such as `data` skipped) is one for WordNet (`datachat.text.place_noun`: not where people live,
+    a house or a home) and no word of it names people (`customer_sites`, `Suppliers`). A table of
+    addresses is not one: its rows are the addresses of whatever points to them."""
+    words = compound_nouns(identifier_words(table))
+    while len(words) > 1 and words[-1] in _GENERIC_TABLE_WORDS:
+        words = words[:-1]
+    if not words or words[-1] in _ADDRESS_TABLE or any(role_word(w) for w in words):
+        return False
+    return words[-1] in _PLACE_WORDS_ES or place_noun(words[-1])
+
+
+def _address_column(words: Sequence[str]) -> bool:
+    """Whether every personal word of a column's name is an address's (`Street_address`,
+    `zip_code`, `codigo_postal`), none a phone's, an e-mail's or a person's."""
+    personal = {w for w in words if w in _PII_WORDS}
+    if _has_phrase(words, _ADDRESS_PHRASES):
+        personal.add("address")
+    return (
+        bool(personal)
+        and personal <= _ADDRESS_WORDS
+        and not _has_phrase(words, _NOT_ADDRESS_PHRASES)
+    )
+
+
 # Words before "name" that make it a firm's ("company name"), whatever the table.
 _BUSINESS_WORDS = frozenset({"company", "compania", "empresa", "business", "firm", "store", "shop"})
 
@@ -193,6 +250,9 @@ def name_is_pii(table: str, column: str) -> bool:
     """Whether a column's name says it holds personal data (see the module docstring)."""
     words = identifier_words(column)
     if not words:
+        return False
+    if _address_column(words) and place_table(table) and not any(_people_words(column)):
+        # a building's `Street_address`, a school's `zip_code`: where it stands, no one's home
         return False
     if words[-1] in _KEY_WORDS:
         # address_id, customer_key, country_code: keys and codes (but a postal code is personal)
@@ -415,9 +475,28 @@ def value_is_person_name(value: str) -> bool:
             break
         if len(run) == 4:
             break
-    if len(run) < 2:
+    if len(run) < 2 or _brand_like(tokens[:6], run):
         return False
     return not all(common_word(token.lower().rstrip(".")) for token in run)
+
+
+# A word of a product's or a brand's name: a model number ("Flip 5", "SRS-XB43"; a number in
+# brackets, "Cho Soong-Jae (630)", is a person's count or rank), or a capital inside a word after
+# three small letters ("SoundLink", "HomePod", "DigitalOcean"; not "McDonald", "DeMatteis").
+_MODEL_TOKEN = re.compile(r"^[^\W_]*\d[\w.-]*$")
+_INNER_CAPITAL = re.compile(r"[a-z]{3}[A-Z]")
+
+
+def _brand_like(tokens: Sequence[str], run: Sequence[str]) -> bool:
+    """Whether a value that begins like a person's name is a product's or a brand's: one of its
+    words is a model number or has a brand's inner capital (`_MODEL_TOKEN`, `_INNER_CAPITAL`),
+    or, after a first word that is no known first name, its last name word is an English
+    common noun for a thing ("Google Cloud", "Samsung Galaxy", "Philips Hue"; "Bill Gates",
+    "Hiram Page" begin with a first name)."""
+    if any(_MODEL_TOKEN.match(t) for t in tokens) or any(_INNER_CAPITAL.search(t) for t in run):
+        return True
+    last = fold(run[-1]).lower().rstrip(".")
+    return not first_name(run[0]) and common_word(last) and noun_kind(last) == "thing"
 
 
 def _role_value_is_name(value: str) -> bool:
@@ -434,10 +513,17 @@ def _role_value_is_name(value: str) -> bool:
     return len(tokens) == 1 or value.strip() == value.strip().lower() or value_is_full_name(value)
 
 
-def names_people(column: str, values: Iterable[object], table: str = "") -> bool:
+def names_people(
+    column: str, values: Iterable[object], table: str = "", columns: Sequence[str] = ()
+) -> bool:
     """Whether a text column holds people's names, judged on a sample of its values (at least
-    3, NAME_VALUE_SHARE of them):
+    3, NAME_VALUE_SHARE of them) and on the names of its table's `columns`:
 
+    - a bare `name` or a column named for people in a role (`person_role_column`) of a table
+      whose rows are people (`_people_rows`: by its name, or by its other columns, a
+      nationality, a hometown, an age and a birth date, when its name is a role's or names no
+      thing), when its values are people's names, one word alone included (a surname,
+      "Hamilton", or a given name not on the list, "Kaloyan": `_one_word_name`);
     - a column named after a person's deed or with a word for people last (`Player`, `Hosts`,
       `Directed_by`), when its values are people's names (`value_is_person_name`, a first name
       alone or in lower case); a column or a bare `name` of a table named by a word one of
@@ -457,6 +543,12 @@ def names_people(column: str, values: Iterable[object], table: str = "") -> bool
         return False
     needed = NAME_VALUE_SHARE * len(texts)
     bare = _bare_name(words)
+    if (bare or person_role_column(column)) and table and _people_rows(table, columns):
+        # a table's naming column holds distinct values: one word repeated is a category's
+        alone = not bare or len(set(texts)) >= NAME_DISTINCT_SHARE * len(texts)
+        hits = sum(_role_value_is_name(t) or (alone and _one_word_name(t)) for t in texts)
+        if hits >= needed:
+            return True
     if _people_column(words):
         test = _role_value_is_name
     elif person_role_column(column) or (bare and _role_table(table)):
@@ -474,6 +566,54 @@ def names_people(column: str, values: Iterable[object], table: str = "") -> bool
     if not table or not _judged_by_values(table, words, bare=bare):
         return False
     return sum(value_is_full_name(text) for text in texts) >= needed
+
+
+# Of a table's naming column, at least this share of the sampled values differ.
+NAME_DISTINCT_SHARE = 0.8
+# Columns only a table of people has (`nationality`, `Home_Town`, `Birth_Place`), and those a
+# table of animals has too (a dog's `age`, `date_of_birth`, `gender`): one of the first or two
+# of the second say a table's rows are people. Height and weight are things' as well.
+_PERSON_ATTRIBUTES = _phrases(
+    """
+    nationality, citizenship, nacionalidad, ciudadania, hometown, home town, birthplace,
+    birth place, place of birth, lugar nacimiento, occupation, profession, ocupacion,
+    profesion, marital, estado civil, spouse, conyuge, religion, ethnicity,
+    """
+)
+_LIVING_ATTRIBUTES = _phrases(
+    """
+    age, edad, birth, born, birthday, birthdate, dob, nacimiento, gender, genero, sex, sexo,
+    male, female,
+    """
+)
+
+
+def _people_rows(table: str, columns: Sequence[str]) -> bool:
+    """Whether a table's rows are people: its name says so (`person_table`), or its other
+    columns do while its name does not say otherwise: a column only people have for a table
+    named by a role (`rider`, `speaker`, and `Dogs`, a dog being also "a dull unattractive
+    girl": `_role_table`), that or two of a living being's for a table whose name names no
+    thing WordNet holds (`f1_2024`, `Sheet1`). A `ship` or a `team` with a nationality is no
+    one."""
+    if person_table(table):
+        return True
+    column_words = [identifier_words(c) for c in columns]
+    if any(_has_phrase(w, _PERSON_ATTRIBUTES) for w in column_words):
+        return _role_table(table) or not _table_names_a_thing(table)
+    living = sum(_has_phrase(w, _LIVING_ATTRIBUTES) for w in column_words)
+    return living >= 2 and not _role_table(table) and not _table_names_a_thing(table)
+
+
+def _one_word_name(value: str) -> bool:
+    """A surname or a given name alone ("Hamilton", "Verstappen", "Pelé", "O'Neill"): one
+    capitalised word of letters, not an English common word ("Forward", "Unknown"), not a code
+    in capitals ("NYY", "ESK") nor with a brand's inner capital ("SoundLink")."""
+    token = value.strip()
+    if " " in token or token.endswith(".") or not _name_token(token):
+        return False
+    if (token.isupper() and len(token) <= 4) or _INNER_CAPITAL.search(token):
+        return False
+    return not common_word(fold(token).lower())
 
 
 def _people_things(table: str) -> bool:
@@ -552,11 +692,13 @@ def _judged_by_values(table: str, words: Sequence[str], *, bare: bool) -> bool:
     table_words = [w for w in identifier_words(table) if w.isalpha()]
     if all(w in _GENERIC_TABLE_WORDS for w in table_words):
         return True
-    return bare and not any(
-        noun_kind(w) == "thing"
-        for w in compound_nouns(table_words)
-        if w not in _GENERIC_TABLE_WORDS
-    )
+    return bare and not _table_names_a_thing(table)
+
+
+def _table_names_a_thing(table: str) -> bool:
+    """Whether a word of a table's name (generic words aside) is a thing WordNet holds."""
+    words = compound_nouns([w for w in identifier_words(table) if w.isalpha()])
+    return any(noun_kind(w) == "thing" for w in words if w not in _GENERIC_TABLE_WORDS)
 
 
 # Words of a place's, a building's or an event's name: a value holding one is nobody's name

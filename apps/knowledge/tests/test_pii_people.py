@@ -166,3 +166,107 @@ def test_introspection_flags_the_names_on_an_invented_database(tmp_path):
     tables, _, _ = introspect_sqlite(path)
     personal = {(t.name, c.name) for t in tables for c in t.columns if c.pii}
     assert personal == {("episode", "Directed_by"), ("Highschooler", "name")}
+
+
+# --- one-word names in a table whose columns say its rows are people -------------------------
+
+SURNAMES = ["Hamilton", "Verstappen", "Leclerc", "Norris", "Piastri", "Alonso", "Bottas"]
+
+
+@pytest.mark.parametrize(
+    ("table", "columns"),
+    [
+        ("rider", ["id", "name", "nationality", "team"]),  # a role table: a person's column
+        ("f1_2024", ["name", "Nationality", "points"]),  # a name that says nothing of things
+        ("Sheet1", ["Name", "Age", "Gender"]),  # two of a living being's columns
+        ("monarch", ["name", "Birth_Place", "reign"]),
+        ("Hosts", ["name", "Home_Town"]),
+    ],
+)
+def test_surnames_alone_are_names_in_a_table_of_people_by_its_columns(table, columns):
+    assert names_people("name", SURNAMES, table=table, columns=columns)
+    assert names_people("name", ["Kaloyan", "Boril", "Pelé", "O'Neill", "HAMILTON"],
+                        table=table, columns=columns)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("table", "columns", "values"),
+    [
+        # the columns say nothing of people: the strict test, as before
+        ("rider", ["id", "name", "team"], SURNAMES),
+        ("f1_2024", ["name", "points"], SURNAMES),
+        # a role table with a living being's columns only: a dog is also "a dull girl"
+        ("Dogs", ["name", "age", "gender", "date_of_birth"], ["Kacey", "Hipolito", "Mavis"]),
+        # things with a people's column: ships, teams, loudspeakers
+        ("ship", ["Name", "Nationality", "Tonnage"], ["Corbridge", "Farringford", "Dromonby"]),
+        ("team", ["name", "hometown"], ["Ferrari", "McLaren", "Williams", "Sauber"]),
+        ("speaker", ["name", "weight", "height"], ["Bose", "Sonos", "Klipsch", "Marshall"]),
+        # a table of people whose `name` repeats a few words: a category's, not a naming column
+        ("Sheet1", ["name", "age", "sex"], ["Gold", "Silver", "Gold", "Bronze", "Gold"] * 3),
+        ("Sheet1", ["name", "age", "sex"], ["Kaloyan", "Boril", "Kaloyan", "Boril"] * 3),
+        # codes in capitals and common words are no names
+        ("f1_2024", ["name", "nationality"], ["NYY", "CLE", "CHC", "CWS", "PHA"]),
+        ("f1_2024", ["name", "nationality"], ["Forward", "Unknown", "Guard", "Centre"]),
+    ],
+)
+def test_one_word_values_stay_readable_without_people(table, columns, values):
+    assert not names_people("name", values, table=table, columns=columns)
+
+
+def test_a_role_column_of_a_table_of_people_takes_surnames_alone():
+    columns = ["id", "name", "nationality", "coach"]
+    assert names_people("coach", ["Wolff", "Horner", "Vasseur", "Brown", "Stella"],
+                        table="f1_2024", columns=columns)  # fmt: skip
+    # the same column without the people's columns: a one-word value is not yet a name
+    assert not names_people("coach", ["Wolff", "Horner", "Vasseur", "Brown", "Stella"])
+
+
+# --- brands and products in a column named for people in a role ----------------------------
+
+BRANDS = ["Bose SoundLink", "JBL Flip 5", "Sony SRS-XB43", "Apple HomePod", "Sonos One"]
+CLOUDS = ["Google Cloud", "Microsoft Azure", "Alibaba Cloud", "IBM Cloud", "Tencent Cloud"]
+
+
+@pytest.mark.parametrize("column", ["host", "hosted_by", "Hosts", "sponsor", "presenter"])
+@pytest.mark.parametrize("values", [BRANDS, CLOUDS])
+def test_brands_in_a_role_column_stay_readable(column, values):
+    assert not names_people(column, values, table="events")
+
+
+@pytest.mark.parametrize(
+    ("value", "name"),
+    [("Bose SoundLink", False), ("JBL Flip 5", False), ("Google Cloud", False),
+     ("Samsung Galaxy", False), ("DigitalOcean Droplet", False),
+     ("Cho Soong-Jae (630)", True), ("Dejan Stanković (2)", True), ("Bill Gates", True),
+     ("Kobe Bryant", True), ("J. M. DeMatteis", True), ("Ronald McDonald", True),
+     ("Satya Nadella", True), ("LaVonne DeShawn", True)],
+)  # fmt: skip
+def test_a_brands_shape_is_no_persons_name(value, name):
+    assert value_is_person_name(value) is name
+
+
+def test_introspection_reads_a_tables_other_columns(tmp_path):
+    path = tmp_path / "f1.db"
+    with sqlite3.connect(path) as db:
+        db.executescript(
+            """
+            CREATE TABLE rider (id INTEGER PRIMARY KEY, name TEXT, nationality TEXT);
+            CREATE TABLE racer (id INTEGER PRIMARY KEY, name TEXT, team TEXT);
+            CREATE TABLE building (id INTEGER PRIMARY KEY, Name TEXT, Street_address TEXT);
+            """
+        )
+        db.executemany(
+            "INSERT INTO rider VALUES (?, ?, ?)",
+            [(i, n, "British") for i, n in enumerate(SURNAMES, 1)],
+        )
+        db.executemany(
+            "INSERT INTO racer VALUES (?, ?, ?)",
+            [(i, n, "Ferrari") for i, n in enumerate(SURNAMES, 1)],
+        )
+        db.executemany(
+            "INSERT INTO building VALUES (?, ?, ?)",
+            [(1, "Park Tower", "400 N Tampa St"), (2, "Floridan Hotel", "905 N Florida Ave")],
+        )
+    tables, _, _ = introspect_sqlite(path)
+    personal = {(t.name, c.name) for t in tables for c in t.columns if c.pii}
+    assert personal == {("rider", "name")}
