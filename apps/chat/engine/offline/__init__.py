@@ -67,7 +67,14 @@ from .relations import said as said_relations
 from .rewrite import BOTH_WORDS as _BOTH_WORDS
 from .rewrite import rewrite_words
 from .scan import HEAD, Mention, compound_heads, mentions_by_token, scan
-from .semantic import CATEGORY_VALUES, GLOSS, PARTIAL, SemanticModel, build_semantic_model
+from .semantic import (
+    CATEGORY_VALUES,
+    GLOSS,
+    PARTIAL,
+    SemanticModel,
+    TableSem,
+    build_semantic_model,
+)
 from .shown import (
     drop_condition_columns,
     drop_constant_dimensions,
@@ -553,13 +560,24 @@ def _unsaid_average(read: Context, skip: set[int], plan: QueryPlan) -> str:
 
 def _category(model: SemanticModel, ref: ColumnRef) -> bool:
     """Whether a column is a category of its rows: not their label, or a label few values
-    repeat (a poll source)."""
+    repeat (a poll source) that does not name the rows (a firm's name is one row each, however
+    few firms there are)."""
     column = model.column(ref.table, ref.column)
     if column is None:
         return False
-    if ref.column != model.tables[ref.table].display:
+    table = model.tables[ref.table]
+    if ref.column != table.display:
         return True
-    return 0 < len(column.values) <= CATEGORY_VALUES
+    return not _display_names_rows(table) and 0 < len(column.values) <= CATEGORY_VALUES
+
+
+def _display_names_rows(info: TableSem) -> bool:
+    """Whether a table's label column names one row each: a name column, or one called as its
+    table ("company" of `company`, "Firm" of `firm`)."""
+    if not info.display:
+        return False
+    words = {lx.stem(w, "en") for w in tx.identifier_words(info.display)}
+    return info.named or words == {lx.stem(w, "en") for w in tx.identifier_words(info.name)}
 
 
 def _every_as_all(model, tokens, mentions, unmapped):  # noqa: ANN001, ANN202
@@ -1631,11 +1649,7 @@ def _check_groups_of_one_row(plan: QueryPlan, model: SemanticModel, mentions: li
     if info is None or any(d.table != plan.table for d in plan.dimensions):
         return
     one_row = {*info.key} if len(info.key) == 1 else set()
-    if info.display and (
-        info.named  # a name column, or one called as its table ("company" of `company`)
-        or {lx.stem(w, "en") for w in tx.identifier_words(info.display)}
-        == {lx.stem(w, "en") for w in tx.identifier_words(plan.table)}
-    ):
+    if _display_names_rows(info):
         one_row.add(info.display)
     if not one_row & {d.column for d in plan.dimensions}:
         return
