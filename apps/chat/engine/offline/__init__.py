@@ -44,7 +44,7 @@ from .alternatives import (
 )
 from .analytic import take_analytic_shape
 from .coverage import unused_mention
-from .either import asks_about_or, either_condition
+from .either import asks_about_or, either_condition, joined_reading
 from .labels import full_names, people_shown_whole, row_pronouns, shared_head_nouns
 from .links import check_link_side
 from .literals import apply_literals, code_word_before_value, name_rows, said_rows, take_literals
@@ -1256,18 +1256,7 @@ def _both_halves(
         return None
     if _said_conditions(a) != _said_conditions(b):
         return None  # "both A and B in 2014": what ends the second half is said of both
-    plan = a.with_changes(also_in=plan_to_dict(b))
-    try:
-        sql = compile_sql(plan, model)
-    except PlanError:
-        return None
-    return replace(
-        one,
-        plan=plan,
-        sql=sql,
-        notes=(*one.notes, *two.notes),
-        reading=describe(plan, model, one.lang),
-    )
+    return joined_reading(one, two, a.with_changes(also_in=plan_to_dict(b)), model)
 
 
 _SHARED = lx.words("shared compartido compartida compartidos compartidas")

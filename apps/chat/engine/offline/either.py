@@ -72,18 +72,26 @@ def either_condition(question: str, model: SemanticModel, read: Read) -> Interpr
         plan = _either(one.plan, two.plan, both.plan, model)
         if plan is None:
             return None  # the first reading of the same answer decides
-        try:
-            sql = compile_sql(plan, model)
-        except PlanError:
-            return None
-        return replace(
-            one,
-            plan=plan,
-            sql=sql,
-            notes=(*one.notes, *two.notes),
-            reading=describe(plan, model, one.lang),
-        )
+        return joined_reading(one, two, plan, model)
     return None
+
+
+def joined_reading(
+    one: Interpretation, two: Interpretation, plan: QueryPlan, model: SemanticModel
+) -> Interpretation | None:
+    """The reading of two halves' joined plan (either condition, both halves), said as one:
+    None when the plan cannot be written as SQL."""
+    try:
+        sql = compile_sql(plan, model)
+    except PlanError:
+        return None
+    return replace(
+        one,
+        plan=plan,
+        sql=sql,
+        notes=(*one.notes, *two.notes),
+        reading=describe(plan, model, one.lang),
+    )
 
 
 def _conditions(plan: QueryPlan) -> set:
