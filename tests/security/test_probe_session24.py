@@ -274,10 +274,10 @@ def test_a_personal_value_by_possessive_is_no_oracle(source: DataSource, questio
 def test_no_new_reading_lists_a_personal_value(source: DataSource, question: str) -> None:
     answer = _ask(source, question)
     _no_secret(answer)
-    if answer["type"] == "SQL" and "information" in question and "customers" in question:
-        # the customers' own columns, when the reading lists them, are masked
-        if "customers." in answer["sql"]:
-            assert all("***" in map(str, row) for row in answer["rows"]), answer["sql"]
+    # the customers' own columns, when the reading lists them, are masked
+    listed = answer["type"] == "SQL" and "customers." in answer["sql"]
+    if listed and "information" in question and "customers" in question:
+        assert all("***" in map(str, row) for row in answer["rows"]), answer["sql"]
 
 
 @pytest.mark.parametrize(
