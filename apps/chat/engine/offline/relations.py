@@ -1299,6 +1299,16 @@ def _listed_column(mention: Mention, table: str) -> tuple[str, tuple[str, ...]] 
     return (table, (column,)) if owner == table else None
 
 
+def _own_column_said(model: SemanticModel, table: str, mention: Mention) -> str | None:
+    """The column of `table` a mention said right after the table's noun stands for ("artist
+    names": the artists' label; "stadium capacity"), or None."""
+    said = _label_said(model, table, mention)
+    if said is not None:
+        return said
+    found = _listed_column(mention, table)
+    return found[1][0] if found is not None else None
+
+
 def _name_like(column: str | None, table: str) -> bool:
     """A label column called a name ("CountryName", "nombre") or as its table ("Orchestra")."""
     if not column:
@@ -1406,11 +1416,29 @@ def rows_without(
     schema = [n for n, m in enumerate(mentions) if m.kind == "schema"]
     counts = [m for m in mentions if m.kind == "count"]
     listed: str | None = None  # the rows whose columns were listed so far ("name and …")
+    modifier: str | None = None  # the table said right before its own column ("artist names")
+    modifiers: set[int] = set()
     for pos, n in enumerate(schema):
         found = _entity_of(model, mentions[n])
+        if modifier is not None:
+            column = _own_column_said(model, modifier, mentions[n])
+            if column is None:
+                return None  # "artist names" where "names" is no column of the artists
+            found, listed = (modifier, (column,)), None
         last_listed = found is None and listed is not None
         if last_listed:
             found = _listed_column(mentions[n], listed)  # "name and industry without …"
+        modifier = None
+        if (
+            found is not None
+            and not found[1]
+            and pos + 1 < len(schema)
+            and mentions[schema[pos + 1]].start == mentions[n].end
+            and _own_column_said(model, found[0], mentions[schema[pos + 1]]) is not None
+        ):
+            modifier = found[0]  # "the stadium names without …": the stadium's names
+            modifiers.add(n)
+            continue
         if found is None or pos + 1 >= len(schema):
             listed = None
             continue
@@ -1488,8 +1516,8 @@ def rows_without(
             ):
                 return None  # a condition on the entity itself or a third table
         columns = [] if last_listed else list(own)
-        for m in mentions[schema[0] : n] if schema[0] < n else ():
-            if m.kind != "schema":
+        for k, m in enumerate(mentions[schema[0] : n] if schema[0] < n else (), schema[0]):
+            if m.kind != "schema" or k in modifiers:
                 continue
             mine = [e.ref[1] for e in m.of("column") if e.ref[0] == entity]
             said = _label_said(model, entity, m)
