@@ -58,6 +58,7 @@ from .relations import (
     conditions_of_related_rows,
     negate_flag_pairs,
     only_one,
+    own_column_said,
     read_as,
     related_rows,
     relation_verbs,
@@ -1089,6 +1090,9 @@ def _entity_rows(
     path = model.path(model.fact, table)
     if not path or len(path) != 1 or path[0][0] != model.fact:
         return None
+    after = mentions[first + 1] if first + 1 < len(mentions) else None
+    if after is not None and after.start == entity.end and own_column_said(model, table, after):
+        return None  # "the painter names without …": the painters' names (`rows_without`)
     norms = [t.norm for t in tokens]
     never = any(w in _NEVER for w in norms)
     both = any(w in _BOTH for w in norms)

@@ -266,6 +266,10 @@ def relation_verbs(
             drop |= pronouns
         elif counted_rows is not None and _last_word(tokens, i):
             left, right = _grouped_entity(tokens, at), counted_rows  # "how many models it makes"
+            if left is None and tokens[i - 1].norm in _PRONOUNS:
+                # "the names of journalists and the number of events they reported": the
+                # entity listed before the count
+                left = _listed_before(model, tokens, at, counted_rows)
             kinds = {"count"}
             if left is None and _repeats(found, tok) and tokens[i - 1].norm in _PRONOUNS:
                 # "countries that speak more than 2 languages, and how many languages they
@@ -628,6 +632,31 @@ def _counted_before(tokens: list[lx.Token], at: dict[int, Mention], i: int) -> M
     return rows if count is not None and count.kind == "count" else None
 
 
+def _listed_before(
+    model: SemanticModel, tokens: list[lx.Token], at: dict[int, Mention], rows: Mention
+) -> Mention | None:
+    """The one entity named before "and the number of <rows>" ("the names of journalists and
+    the number of events they reported"), another table linked to the rows counted, or None."""
+    count = at.get(rows.start - 1)
+    if count is None or count.kind != "count":
+        return None
+    j = count.start - 1
+    while j >= 0 and j not in at and tokens[j].norm in lx.FILLER:
+        j -= 1
+    if j < 0 or tokens[j].norm not in _CLAUSE_END:
+        return None  # only "… and the number of …"
+    counted = _tables(model, rows)
+    found = [
+        m
+        for m in {id(m): m for k, m in at.items() if k < j}.values()
+        if m.kind == "schema" and _names_table(m)
+    ]
+    if len(found) != 1:
+        return None
+    mine = _tables(model, found[0])
+    return found[0] if not mine & counted and _linked(model, mine, counted) else None
+
+
 def _grouped_entity(tokens: list[lx.Token], at: dict[int, Mention]) -> Mention | None:
     """The entity said after "each"/"cada" ("the full name of each car maker"): what the
     pronoun of a counted relation stands for, or None."""
@@ -848,6 +877,22 @@ def _counted_table(model: SemanticModel, key: str) -> str | None:
     return None
 
 
+def _referenced_count(model: SemanticModel, key: str) -> str | None:
+    """The table a count of distinct foreign-key values counts the rows of ("the number of
+    events they reported": the distinct `Event_ID` of the link table are events), or None."""
+    if key.startswith("countd:"):
+        ref = key.split(":", 1)[1]
+    elif key.startswith("agg:countd:"):
+        ref = key.split(":", 2)[2]
+    else:
+        return None
+    table, _, column = ref.partition(".")
+    for fk in model.catalog.foreign_keys:
+        if fk.table == table and fk.column == column:
+            return fk.ref_table
+    return None
+
+
 def _subject_tables(plan: QueryPlan, model: SemanticModel) -> set[str]:
     """The tables whose rows the plan counts, groups or lists."""
     found = {d.table for d in plan.dimensions} | {c.table for c in plan.listing}
@@ -961,6 +1006,7 @@ def check_relations(
             )  # the entity that does it is not asked
         counts = [_counted_table(model, m.key) for m in plan.metrics]
         counted = {t for t in counts if t is not None}
+        counted |= {t for t in (_referenced_count(model, m.key) for m in plan.metrics) if t}
         if counted and not counted & (relation.left | relation.right):
             raise Unclear(Clarify.UNUSED_WORD, relation.verb)
         if relation.counted and not relation.values:
@@ -1299,7 +1345,7 @@ def _listed_column(mention: Mention, table: str) -> tuple[str, tuple[str, ...]] 
     return (table, (column,)) if owner == table else None
 
 
-def _own_column_said(model: SemanticModel, table: str, mention: Mention) -> str | None:
+def own_column_said(model: SemanticModel, table: str, mention: Mention) -> str | None:
     """The column of `table` a mention said right after the table's noun stands for ("artist
     names": the artists' label; "stadium capacity"), or None."""
     said = _label_said(model, table, mention)
@@ -1421,7 +1467,7 @@ def rows_without(
     for pos, n in enumerate(schema):
         found = _entity_of(model, mentions[n])
         if modifier is not None:
-            column = _own_column_said(model, modifier, mentions[n])
+            column = own_column_said(model, modifier, mentions[n])
             if column is None:
                 return None  # "artist names" where "names" is no column of the artists
             found, listed = (modifier, (column,)), None
@@ -1434,7 +1480,7 @@ def rows_without(
             and not found[1]
             and pos + 1 < len(schema)
             and mentions[schema[pos + 1]].start == mentions[n].end
-            and _own_column_said(model, found[0], mentions[schema[pos + 1]]) is not None
+            and own_column_said(model, found[0], mentions[schema[pos + 1]]) is not None
         ):
             modifier = found[0]  # "the stadium names without …": the stadium's names
             modifiers.add(n)

@@ -1,0 +1,107 @@
+"""Issue 13, branch `h-asked5`: negations the engine asked back that a general rule reads.
+
+- Negative contractions ("didn't", "haven't", "don't", "can't") are the auxiliary and "not",
+  as if written apart: the apostrophe's tail left "didn", a word nothing reads.
+- A table's noun right before its own column ("the painter names without any exhibition", "hall
+  name and city without an exhibition") lists that column of the rows with no related row, as "the
+  names of the painters without any exhibition" does.
+- A verb is no typo of a word the scanner skips: "reported" was corrected to "report" (one
+  word of a link table's name, and a word the scanner ignores), so the verb vanished and the
+  whole question was asked back; kept as written, "writers who have not reported any
+  incident" is the writers with no row in the link table.
+
+    .venv/bin/python -m pytest -p no:django -q apps/chat/tests/test_engine_asked5.py
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from apps.chat.engine.offline import lexicon as lx
+from apps.chat.tests.support import engine_asks, engine_database, engine_reads, engine_rows
+
+_SCHEMA = """
+    CREATE TABLE painter (painter_id INTEGER PRIMARY KEY, name TEXT, style TEXT);
+    CREATE TABLE hall (hall_id INTEGER PRIMARY KEY, hall_name TEXT, city TEXT);
+    CREATE TABLE exhibition (exhibition_id INTEGER PRIMARY KEY, painter_id INTEGER, hall_id INTEGER,
+        year INTEGER, title TEXT,
+        FOREIGN KEY (painter_id) REFERENCES painter(painter_id),
+        FOREIGN KEY (hall_id) REFERENCES hall(hall_id));
+    CREATE TABLE writer (writer_id INTEGER PRIMARY KEY, name TEXT, age INTEGER);
+    CREATE TABLE incident (incident_id INTEGER PRIMARY KEY, name TEXT, place TEXT);
+    CREATE TABLE field_report (writer_id INTEGER, incident_id INTEGER, kind TEXT,
+        PRIMARY KEY (writer_id, incident_id),
+        FOREIGN KEY (writer_id) REFERENCES writer(writer_id),
+        FOREIGN KEY (incident_id) REFERENCES incident(incident_id));
+"""
+_ROWS = {
+    "painter": [(1, "Ana", "Cubist"), (2, "Bo", "Abstract"), (3, "Cy", "Cubist")],
+    "hall": [(1, "North Hall", "Oslo"), (2, "South Hall", "Bergen"), (3, "East Hall", "Oslo")],
+    "exhibition": [(1, 1, 1, 2004, "Lines"), (2, 2, 2, 2005, "Dots"), (3, 1, 2, 2005, "Planes")],
+    "writer": [(1, "Dee", 30), (2, "Eli", 41), (3, "Fay", 25)],
+    "incident": [(1, "Flood", "Oslo"), (2, "Fire", "Bergen")],
+    "field_report": [(1, 1, "photo"), (1, 2, "text"), (3, 2, "text")],
+}
+
+
+@pytest.fixture(scope="module")
+def gallery(tmp_path_factory):  # noqa: ANN001, ANN201
+    model, conn = engine_database(tmp_path_factory.mktemp("asked5") / "gallery.db", _SCHEMA, _ROWS)
+    yield model, conn
+    conn.close()
+
+
+def test_negative_contractions_are_the_auxiliary_and_not():
+    norms = [t.norm for t in lx.tokenize("painters who didn't have an exhibition", "en")]
+    assert norms == ["painters", "who", "did", "not", "have", "an", "exhibition"]
+    assert [t.norm for t in lx.tokenize("they can't, won't", "en")][:5] == [
+        "they", "can", "not", "will", "not",
+    ]  # fmt: skip
+    assert [t.norm for t in lx.tokenize("the painter's shows", "en")][1] == "painter"
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Show the names of painters who didn't have an exhibition in 2005.",
+        "Show the names of painters who haven't had an exhibition in 2005.",
+        "Show the names of painters who did not have an exhibition in 2005.",
+    ],
+)
+def test_a_contracted_negation_reads_as_not(gallery, question):  # noqa: ANN001
+    assert engine_rows(gallery, question) == [("Cy",)]
+
+
+def test_a_contracted_negation_counts(gallery):  # noqa: ANN001
+    assert engine_rows(gallery, "How many painters don't have an exhibition?") == [(1,)]
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Show the painter names without any exhibition.",
+        "Show all painter names who didn't have an exhibition in 2004.",
+    ],
+)
+def test_a_table_noun_before_its_column(gallery, question):  # noqa: ANN001
+    rows = sorted(engine_rows(gallery, question))
+    assert rows == ([("Cy",)] if "2004" not in question else [("Bo",), ("Cy",)])
+
+
+def test_a_table_noun_before_a_listed_column(gallery):  # noqa: ANN001
+    rows = engine_rows(gallery, "Show hall name and city without an exhibition.")
+    assert rows == [("East Hall", "Oslo")]
+
+
+def test_a_table_noun_before_another_tables_column_is_not_read(gallery):  # noqa: ANN001
+    """ "painter titles": the titles are the exhibitions', no column of the painters."""
+    sql = None
+    result = engine_asks(gallery[0], "Show the painter titles without any exhibition.")
+    assert result.sql == sql
+
+
+def test_a_verb_is_no_typo_of_a_skipped_word(gallery):  # noqa: ANN001
+    question = "List the names of writers who have not reported any incident."
+    sql = engine_reads(gallery[0], question).sql
+    assert "NOT EXISTS" in sql, sql
+    assert engine_rows(gallery, question) == [("Eli",)]
