@@ -105,3 +105,56 @@ def test_a_verb_is_no_typo_of_a_skipped_word(gallery):  # noqa: ANN001
     sql = engine_reads(gallery[0], question).sql
     assert "NOT EXISTS" in sql, sql
     assert engine_rows(gallery, question) == [("Eli",)]
+
+
+def test_the_number_of_related_rows_they_verb(gallery):  # noqa: ANN001
+    """ "… and the number of incidents they reported": the entity listed before the count is
+    the verb's subject; the link table's distinct incident ids count incidents."""
+    question = "Show the names of writers and the number of incidents they reported."
+    assert sorted(engine_rows(gallery, question)) == [("Dee", 2), ("Fay", 1)]
+
+
+def test_the_number_they_verb_of_one_named_row_is_asked_back(gallery):  # noqa: ANN001
+    """A named row listed before it: its column and the count are two answers; asked back."""
+    engine_asks(
+        gallery[0], "What is the age of the writer Dee and the number of incidents they reported?"
+    )
+
+
+_AUTHORS = """
+    CREATE TABLE author (author_id INTEGER PRIMARY KEY, name TEXT, age INTEGER);
+    CREATE TABLE book (book_id INTEGER PRIMARY KEY, author_id INTEGER, title TEXT,
+        FOREIGN KEY (author_id) REFERENCES author(author_id));
+"""
+_AUTORES = """
+    CREATE TABLE autor (autor_id INTEGER PRIMARY KEY, nombre TEXT, edad INTEGER);
+    CREATE TABLE libro (libro_id INTEGER PRIMARY KEY, autor_id INTEGER, titulo TEXT,
+        FOREIGN KEY (autor_id) REFERENCES autor(autor_id));
+"""
+_PEOPLE = [(1, "Gil", 52), (2, "Hal", 35), (3, "Ida", 61), (4, "Jo", 44)]
+_BOOKS = [(1, 1, "A"), (2, 1, "B"), (3, 2, "C"), (4, 2, "D"), (5, 3, "E"), (6, 4, "F")]
+
+
+@pytest.fixture(scope="module")
+def authors(tmp_path_factory):  # noqa: ANN001, ANN201
+    folder = tmp_path_factory.mktemp("asked5")
+    en = engine_database(folder / "authors.db", _AUTHORS, {"author": _PEOPLE, "book": _BOOKS})
+    es = engine_database(folder / "autores.db", _AUTORES, {"autor": _PEOPLE, "libro": _BOOKS})
+    yield {"en": en, "es": es}
+    en[1].close()
+    es[1].close()
+
+
+@pytest.mark.parametrize(
+    ("lang", "question"),
+    [
+        ("en", "Show the names of authors who have an age above 40 and have at least 2 books."),
+        ("en", "Show the names of authors with an age above 40 and with at least 2 books."),
+        ("en", "Show the names of authors who have at least 2 books and have an age above 40."),
+        ("es", "Los nombres de los autores con una edad mayor que 40 y con al menos 2 libros."),
+        ("es", "Nombres de autores que tienen una edad mayor que 40 y tienen al menos 2 libros."),
+    ],
+)  # fmt: skip
+def test_a_condition_and_a_count_of_related_rows(authors, lang, question):  # noqa: ANN001
+    """The count clause said after "and" is read as if said first: both conditions hold."""
+    assert engine_rows(authors[lang], question) == [("Gil",)]

@@ -277,6 +277,10 @@ def _read(
         tokens = verb_count
         mentions, unmapped = scan(model, tokens)
     counted_per = _entities_with_count(tokens, mentions, model)
+    if counted_per is None:  # "students who have a grade above 5 and have at least 2 friends"
+        first = _count_clause_first(tokens, mentions)
+        if first is not None:
+            counted_per = _entities_with_count(first, scan(model, first)[0], model)
     groups_counted = False
     if counted_per is None:  # "how many countries have more than 2 makers": count those
         uncounted = _without_count_word(tokens, mentions)
@@ -1832,6 +1836,52 @@ def _one_link(model: SemanticModel, entity, counted) -> bool:  # noqa: ANN001
     return len(links) == 1
 
 
+_COUNT_CLAUSE = (("with", "cmp", "number"), ("exist", "cmp", "number"))
+
+
+def _count_clause_first(tokens: list[lx.Token], mentions: list) -> list[lx.Token] | None:
+    """ "students who have a grade higher than 5 and have at least 2 friends", "alumnos con
+    una nota mayor que 5 y con al menos 2 amigos": two conditions of the same rows joined by
+    "and", the second a count of related rows. The count clause is said first ("students who
+    have at least 2 friends and have a grade higher than 5"), the order `_entities_with_count`
+    reads; the condition it moved after the "and" stays a condition of the rows."""
+    kinds = [m.kind for m in mentions]
+    found = [
+        k
+        for k in range(2, len(mentions) - 3)
+        if tuple(kinds[k : k + 3]) in _COUNT_CLAUSE
+        and kinds[k - 1] == "conj"
+        and tokens[mentions[k - 1].start].norm in _AND_WORDS
+        and mentions[k + 3].kind == "schema"
+        and mentions[k + 3].has("table")
+    ]
+    if len(found) != 1 or kinds.count("cmp") > 2:
+        return None
+    k = found[0]
+    conj = mentions[k - 1]
+    # the rows the two conditions are said of, then the clause's own opener: "who have", "with"
+    e = next((n for n in range(k - 1) if kinds[n] == "schema" and mentions[n].has("table")), None)
+    if e is None or kinds[e + 1] not in ("with", "exist", "list"):
+        return None
+    if kinds[e + 1] == "list" and tokens[mentions[e + 1].start].norm not in _RELATIVE:
+        return None
+    opener = mentions[e + 1].end if kinds[e + 1] == "list" else mentions[e + 1].start
+    if kinds[e + 1] == "list" and kinds[e + 2] == "exist":  # "who have …"
+        opener = mentions[e + 2].start
+    if tokens[mentions[k].start].norm != tokens[opener].norm:
+        return None  # "… and have at least 2 friends" after "who have": the same opener
+    end = mentions[k + 3].end
+    if any(m.kind != "schema" and m.start >= end for m in mentions):
+        return None  # only the two clauses: nothing said after the count
+    return [
+        *tokens[:opener],
+        *tokens[mentions[k].start : end],
+        tokens[conj.start],
+        *tokens[opener : conj.start],
+        *tokens[end:],
+    ]
+
+
 def _entities_with_count(
     tokens: list[lx.Token], mentions: list, model: SemanticModel
 ) -> list[lx.Token] | None:
@@ -2159,6 +2209,7 @@ def _counted_rows_table(model: SemanticModel, key: str) -> str | None:
 
 
 _RELATIVE = lx.words("which that who que cuales")
+_AND_WORDS = lx.words("and y e")
 
 
 def _names_head(tokens: list[lx.Token], modifier, head) -> bool:  # noqa: ANN001

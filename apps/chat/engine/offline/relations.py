@@ -646,11 +646,10 @@ def _listed_before(
     if j < 0 or tokens[j].norm not in _CLAUSE_END:
         return None  # only "… and the number of …"
     counted = _tables(model, rows)
-    found = [
-        m
-        for m in {id(m): m for k, m in at.items() if k < j}.values()
-        if m.kind == "schema" and _names_table(m)
-    ]
+    before = {id(m): m for k, m in at.items() if k < j}.values()
+    if any(m.kind == "schema" and m.has("value") for m in before):
+        return None  # "the full name of the maker Zeta Cars and how many cars it produces"
+    found = [m for m in before if m.kind == "schema" and _names_table(m)]
     if len(found) != 1:
         return None
     mine = _tables(model, found[0])
