@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import pytest
 
+from apps.chat.engine.offline import interpret
 from apps.chat.engine.offline import lexicon as lx
 from apps.chat.tests.support import engine_asks, engine_database, engine_reads, engine_rows
 
@@ -158,3 +159,57 @@ def authors(tmp_path_factory):  # noqa: ANN001, ANN201
 def test_a_condition_and_a_count_of_related_rows(authors, lang, question):  # noqa: ANN001
     """The count clause said after "and" is read as if said first: both conditions hold."""
     assert engine_rows(authors[lang], question) == [("Gil",)]
+
+
+_MUSEUMS = """
+    CREATE TABLE museum (museum_id INTEGER PRIMARY KEY, name TEXT, location TEXT,
+        staff INTEGER);
+    CREATE TABLE painter (painter_id INTEGER PRIMARY KEY, name TEXT, city TEXT, country TEXT);
+"""
+_MUSEOS = """
+    CREATE TABLE museo (museo_id INTEGER PRIMARY KEY, nombre TEXT, ubicacion TEXT,
+        plantilla INTEGER);
+    CREATE TABLE pintor (pintor_id INTEGER PRIMARY KEY, nombre TEXT, ciudad TEXT, pais TEXT);
+"""
+_HALLS = [(1, "Nordic Hall", "Oslo", 40), (2, "Fjord House", "Bergen", 12)]
+_PAINTERS = [(1, "Ana", "Lyon", "France"), (2, "Bo", "Malmo", "Sweden")]
+
+
+@pytest.fixture(scope="module")
+def museums(tmp_path_factory):  # noqa: ANN001, ANN201
+    folder = tmp_path_factory.mktemp("asked5")
+    en = engine_database(folder / "museums.db", _MUSEUMS, {"museum": _HALLS, "painter": _PAINTERS})
+    es = engine_database(folder / "museos.db", _MUSEOS, {"museo": _HALLS, "pintor": _PAINTERS})
+    yield {"en": en, "es": es}
+    en[1].close()
+    es[1].close()
+
+
+@pytest.mark.parametrize(
+    ("lang", "question", "expected"),
+    [
+        ("en", "Where is the museum Nordic Hall located?", [("Oslo",)]),
+        ("en", "Where is Fjord House?", [("Bergen",)]),
+        ("en", "Where are the museums with more than 20 staff?", [("Oslo",)]),
+        ("es", "¿Dónde está el museo Nordic Hall?", [("Oslo",)]),
+        ("es", "¿Dónde se encuentra Fjord House?", [("Bergen",)]),
+        ("es", "¿Dónde está ubicado el museo Fjord House?", [("Bergen",)]),
+    ],
+)
+def test_where_is_the_place_column(museums, lang, question, expected):  # noqa: ANN001
+    assert engine_rows(museums[lang], question) == expected
+
+
+@pytest.mark.parametrize(
+    ("lang", "question"),
+    [("en", "Where is the painter Ana?"), ("es", "¿Dónde está el pintor Ana?")],
+)
+def test_where_with_two_place_columns_is_not_guessed(museums, lang, question):  # noqa: ANN001
+    """A city and a country: which one "where" asks for is not said; never one of them
+    silently, nor the painter's name alone."""
+    result = interpret(question, museums[lang][0])
+    assert (
+        result.route == "CLARIFY"
+        or ("city" in result.sql and "country" in result.sql)
+        or ("ciudad" in result.sql and "pais" in result.sql)
+    ), result.sql

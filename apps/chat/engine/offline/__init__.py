@@ -200,6 +200,10 @@ def _read(
     tokens, literals = take_literals(question, model, tokens, mentions)
     if literals:  # "the customer with the first name Linda": a value the index cannot hold
         mentions, unmapped = scan(model, tokens)
+    located = _where_located(model, tokens, mentions)
+    if located is not None:  # "Where is the cinema Codling located?" -> "location of …"
+        tokens = located
+        mentions, unmapped = scan(model, tokens)
     if previous is not None and previous.metrics:
         resorted = _resort(previous, mentions, lang, model)
         if resorted is not None:  # "ordénalo de menor a mayor", "sort it descending"
@@ -921,6 +925,68 @@ def _about_each(tokens: list[lx.Token]) -> list[lx.Token]:
 
 
 _PLACE_COLUMNS = ("region", "ciudad", "city", "zona", "zone", "pais", "country")
+# "where is X", "¿dónde está X?": the verb after "where" that asks for a place
+_WHERE_BE = lx.words("is are was were esta estan estaba estaban queda quedan")
+_WHERE_SE = lx.words("encuentra encuentran ubica ubican situa situan halla hallan")
+# the participle (or preposition) that closes the question: "located", "ubicado", "from"
+_WHERE_END = lx.words(
+    """
+    located situated based found from ubicado ubicada ubicados ubicadas situado situada
+    situados situadas localizado localizada localizados localizadas
+    """
+)
+# the words a place column is called by
+_PLACE_WORDS = lx.words(
+    """
+    location locations place address city town country region site venue hometown
+    lugar ubicacion localizacion direccion ciudad pais sitio sede localidad region
+    """
+)
+
+
+def _where_located(
+    model: SemanticModel, tokens: list[lx.Token], mentions: list
+) -> list[lx.Token] | None:
+    """ "Where is the cinema Codling located?", "where are the cinemas with capacity above
+    300?", "¿Dónde está el cine Codling?", "¿dónde se encuentran los cines …?": the place of
+    the rows asked about is their table's one place column (called location, place, address,
+    city, country, …; lugar, ubicación, dirección, ciudad, país, …): read as "show the
+    location of the cinema Codling". A table with no such column or with several is left as
+    it was (the question is then asked back, or read without the place)."""
+    if len(tokens) < 3 or tokens[0].norm not in ("where", "donde"):
+        return None
+    at = 2 if tokens[1].norm in _WHERE_BE else None
+    if tokens[1].norm == "se" and tokens[2].norm in _WHERE_SE:
+        at = 3
+    if at is None:
+        return None
+    if tokens[at].norm in _WHERE_END:  # "¿dónde está ubicado el museo …?"
+        at += 1
+    subject = next((m for m in mentions if m.start >= at and m.kind == "schema"), None)
+    if subject is None or subject.has("metric"):
+        return None
+    best = max(e.quality for e in subject.entries)
+    tables = {e.ref[0] for e in subject.entries if e.quality == best and e.kind != "column"}
+    if len(tables) != 1:
+        return None
+    table = tables.pop()
+    info = model.tables.get(table)
+    places = [
+        c for c in (info.columns if info else ()) if set(tx.identifier_words(c)) & _PLACE_WORDS
+    ]
+    if len(places) != 1:
+        return None  # no place column, or several ("city" and "country"): not said which
+    lang = tokens[0].lang
+    seed = tokens[0]
+    # a listing ("show the location of …"): "the location of the museums" alone reads as a
+    # count of the museums by location
+    show = ("muestra",) if lang == "es" else ("show", "the")
+    words = [*show, *tx.identifier_words(places[0]), "de" if lang == "es" else "of"]
+    said = [replace(seed, text=w, norm=w, key=lx.word_key(w, lang)) for w in words]
+    rest = list(tokens[at:])
+    if rest and rest[-1].norm in _WHERE_END:
+        rest = rest[:-1]
+    return [*said, *rest]
 
 
 def _where_as_place(
