@@ -165,21 +165,37 @@ _MUSEUMS = """
     CREATE TABLE museum (museum_id INTEGER PRIMARY KEY, name TEXT, location TEXT,
         staff INTEGER);
     CREATE TABLE painter (painter_id INTEGER PRIMARY KEY, name TEXT, city TEXT, country TEXT);
+    CREATE TABLE address (address_id INTEGER PRIMARY KEY, street TEXT, postcode TEXT);
+    CREATE TABLE shop (shop_id INTEGER PRIMARY KEY, title TEXT, address_id INTEGER,
+        FOREIGN KEY (address_id) REFERENCES address(address_id));
 """
 _MUSEOS = """
     CREATE TABLE museo (museo_id INTEGER PRIMARY KEY, nombre TEXT, ubicacion TEXT,
         plantilla INTEGER);
     CREATE TABLE pintor (pintor_id INTEGER PRIMARY KEY, nombre TEXT, ciudad TEXT, pais TEXT);
+    CREATE TABLE direccion (direccion_id INTEGER PRIMARY KEY, calle TEXT, codigo TEXT);
+    CREATE TABLE tienda (tienda_id INTEGER PRIMARY KEY, titulo TEXT, direccion_id INTEGER,
+        FOREIGN KEY (direccion_id) REFERENCES direccion(direccion_id));
 """
 _HALLS = [(1, "Nordic Hall", "Oslo", 40), (2, "Fjord House", "Bergen", 12)]
 _PAINTERS = [(1, "Ana", "Lyon", "France"), (2, "Bo", "Malmo", "Sweden")]
+_ADDRESSES = [(1, "Main Street 4", "0150"), (2, "Dock Road 9", "5003")]
+_SHOPS = [(1, "Kiosk Blue", 2), (2, "Kiosk Red", 1)]
 
 
 @pytest.fixture(scope="module")
 def museums(tmp_path_factory):  # noqa: ANN001, ANN201
     folder = tmp_path_factory.mktemp("asked5")
-    en = engine_database(folder / "museums.db", _MUSEUMS, {"museum": _HALLS, "painter": _PAINTERS})
-    es = engine_database(folder / "museos.db", _MUSEOS, {"museo": _HALLS, "pintor": _PAINTERS})
+    en = engine_database(
+        folder / "museums.db",
+        _MUSEUMS,
+        {"museum": _HALLS, "painter": _PAINTERS, "address": _ADDRESSES, "shop": _SHOPS},
+    )
+    es = engine_database(
+        folder / "museos.db",
+        _MUSEOS,
+        {"museo": _HALLS, "pintor": _PAINTERS, "direccion": _ADDRESSES, "tienda": _SHOPS},
+    )
     yield {"en": en, "es": es}
     en[1].close()
     es[1].close()
@@ -213,3 +229,14 @@ def test_where_with_two_place_columns_is_not_guessed(museums, lang, question):  
         or ("city" in result.sql and "country" in result.sql)
         or ("ciudad" in result.sql and "pais" in result.sql)
     ), result.sql
+
+
+@pytest.mark.parametrize(
+    ("lang", "question"),
+    [("en", "Where is the shop Kiosk Blue located?"), ("es", "¿Dónde está la tienda Kiosk Blue?")],
+)
+def test_where_through_a_key_of_a_table_of_places(museums, lang, question):  # noqa: ANN001
+    """The one place column is a key of a table of addresses: that table's row, never the
+    key's number alone."""
+    rows = engine_rows(museums[lang], question)
+    assert len(rows) == 1 and "Dock Road 9" in rows[0], rows

@@ -974,14 +974,21 @@ def _where_located(
     places = [
         c for c in (info.columns if info else ()) if set(tx.identifier_words(c)) & _PLACE_WORDS
     ]
-    if len(places) != 1:
+    if len(places) != 1 or places[0] in info.key:
         return None  # no place column, or several ("city" and "country"): not said which
+    refs = [
+        fk.ref_table
+        for fk in model.catalog.foreign_keys
+        if fk.table == table and fk.column == places[0]
+    ]
+    # a key of a table of places (a store's `address_id`): that table's rows, by its name
+    place = refs[0] if refs else places[0]
     lang = tokens[0].lang
     seed = tokens[0]
     # a listing ("show the location of …"): "the location of the museums" alone reads as a
     # count of the museums by location
     show = ("muestra",) if lang == "es" else ("show", "the")
-    words = [*show, *tx.identifier_words(places[0]), "de" if lang == "es" else "of"]
+    words = [*show, *tx.identifier_words(place), "de" if lang == "es" else "of"]
     said = [replace(seed, text=w, norm=w, key=lx.word_key(w, lang)) for w in words]
     rest = list(tokens[at:])
     if rest and rest[-1].norm in _WHERE_END:
