@@ -59,3 +59,47 @@ def test_an_or_that_sets_no_condition_is_asked_back(shops, question: str, words:
 def test_other_ors_read_as_before(shops, question: str, want: list) -> None:  # noqa: ANN001
     model, conn = shops
     assert conn.execute(engine_reads(model, question).sql).fetchall() == want
+
+
+# --- a quoted value right after an unindexed column (a personal one) --------------------------
+
+_GAMES = """
+    CREATE TABLE builder (builder_id INTEGER PRIMARY KEY, name TEXT, nationality TEXT);
+    CREATE TABLE pier (pier_id INTEGER PRIMARY KEY, name TEXT, town TEXT,
+        builder_id INTEGER REFERENCES builder(builder_id));
+    CREATE TABLE game (game_id INTEGER PRIMARY KEY, title TEXT, venue TEXT, referee TEXT);
+"""
+_GAME_ROWS = {
+    "builder": [(1, "Ada Brunel", "British"), (2, "Gus Eiffel", "French"),
+                (3, "Rosa Telford", "Scottish")],
+    "pier": [(1, "Old Pier", "Brighton", 1), (2, "New Pier", "Hastings", 2),
+             (3, "Long Pier", "Southend", 3)],
+    "game": [(1, "Opener", "North", "Okafor"), (2, "Derby", "South", "Baker"),
+             (3, "Final", "North", "Baker"), (4, "Replay", "South", "Lindqvist"),
+             (5, "Friendly", "North", "Smith")],
+}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def games(tmp_path_factory):  # noqa: ANN001, ANN201
+    model, conn = engine_database(tmp_path_factory.mktemp("games") / "g.db", _GAMES, _GAME_ROWS)
+    yield model, conn
+    conn.close()
+
+
+def test_a_quoted_value_after_a_personal_column_is_a_condition(games) -> None:  # noqa: ANN001
+    model, conn = games
+    referee = model.column("game", "referee")
+    assert referee is not None and not referee.values  # a referee's name: not indexed
+    result = engine_reads(model, "Which game titles are between referee 'Baker' and venue 'North'?")
+    assert "LOWER(game.referee) = 'baker'" in result.sql.replace(
+        "LOWER(referee)", "LOWER(game.referee)"
+    )
+    assert conn.execute(result.sql).fetchall() == [("Final",)]
+
+
+def test_a_quoted_value_after_another_tables_column_stays_that_tables(games) -> None:  # noqa: ANN001
+    model, conn = games
+    result = engine_reads(model, "What is the town of the pier named 'Old Pier' or 'New Pier'?")
+    assert "builder" not in result.sql, result.sql
+    assert sorted(r[0] for r in conn.execute(result.sql).fetchall()) == ["Brighton", "Hastings"]

@@ -99,8 +99,10 @@ def take_literals(
             pass  # "with the first name Linda" goes; "the customer" stays
         elif m.has("table"):
             first = start  # "the address 1031 …": the word names the table too, it stays
-        elif _quoted(clean, tokens[start]) and start == m.end:
-            first = m.start  # "between bulgarian commander 'Kaloyan' and …": a condition
+        elif before is None and _quoted(clean, tokens[start]) and start == m.end:
+            # "between bulgarian commander 'Kaloyan' and …": a condition (never "the bridge
+            # named 'X'", another table's column after a table named)
+            first = m.start
         else:
             continue  # the column alone would be read as a column to show
         while end + 1 < len(tokens) and tokens[end].norm in _OR:
