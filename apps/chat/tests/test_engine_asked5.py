@@ -240,3 +240,44 @@ def test_where_through_a_key_of_a_table_of_places(museums, lang, question):  # n
     key's number alone."""
     rows = engine_rows(museums[lang], question)
     assert len(rows) == 1 and "Dock Road 9" in rows[0], rows
+
+
+_GALERIA = """
+    CREATE TABLE pintor (pintor_id INTEGER PRIMARY KEY, nombre TEXT, estilo TEXT);
+    CREATE TABLE exposicion (exposicion_id INTEGER PRIMARY KEY, pintor_id INTEGER,
+        anio INTEGER, titulo TEXT, FOREIGN KEY (pintor_id) REFERENCES pintor(pintor_id));
+"""
+
+
+@pytest.fixture(scope="module")
+def galeria(tmp_path_factory):  # noqa: ANN001, ANN201
+    rows = {"pintor": _ROWS["painter"], "exposicion": [r[:2] + r[3:] for r in _ROWS["exhibition"]]}
+    model, conn = engine_database(tmp_path_factory.mktemp("asked5") / "galeria.db", _GALERIA, rows)
+    yield model, conn
+    conn.close()
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("Names of painters who never had an exhibition.", [("Cy",)]),
+        ("How many painters never had an exhibition?", [(1,)]),
+    ],
+)
+def test_never_is_the_relations_own_negation(gallery, question, expected):  # noqa: ANN001
+    """ "never" before the verb was taken for an unknown column of the painters: asked back."""
+    assert engine_rows(gallery, question) == expected
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("Nombres de los pintores que nunca tuvieron una exposición.", [("Cy",)]),
+        ("¿Cuántos pintores nunca tuvieron una exposición?", [(1,)]),
+        ("Pintores que no han tenido exposiciones en 2005", [("Cy",)]),
+        ("Nombres de los pintores que no han tenido ninguna exposición.", [("Cy",)]),
+    ],
+)
+def test_never_and_the_perfect_in_spanish(galeria, question, expected):  # noqa: ANN001
+    """ "nunca", and "no han tenido" (the perfect: "tenido" between the rows and the table)."""
+    assert engine_rows(galeria, question) == expected

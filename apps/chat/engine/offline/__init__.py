@@ -912,7 +912,8 @@ def _unknown_before_relation(
     if edge is None or not unmapped:
         return []
     unknown = set(unmapped)
-    return [t.text for t in tokens[:edge] if t.text in unknown]
+    # "painters who never had an exhibition": "never" is the relation's own negation
+    return [t.text for t in tokens[:edge] if t.text in unknown and t.norm not in _NEVER]
 
 
 _EACH = lx.words("each every cada")

@@ -1294,6 +1294,7 @@ _NONE_GAP = lx.words(
     with that which who whom where there is are was were be been have has had do does did
     dont doesnt didnt not no any never without a an single one the of in
     con que quienes cuales donde hay habia hubo tiene tienen tenia tenian tuvo tuvieron ha han
+    tenido
     es son fue fueron
     no ni un una uno solo sola ningun ninguna ninguno nunca jamas sin el la los las de en
     """
