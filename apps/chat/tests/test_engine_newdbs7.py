@@ -163,3 +163,8 @@ def test_a_count_of_records_the_sql_does_not_count_is_asked_back(db):
 
 def test_how_many_records_a_table_has_is_still_counted(db):
     assert engine_rows(db, "How many records are in senator?") == [(3,)]
+
+
+def test_m_after_higher_than_an_amount_is_still_a_million(db):
+    sql = engine_reads(db[0], "How many cables have a price higher than 2 m?").sql
+    assert "2000000" in sql, sql

@@ -600,9 +600,9 @@ def _number_at(tokens: list[Token], i: int) -> tuple[int, float, bool] | None:
 # "longer than 15 mm", "taller than 2 m": after a word of length "m" and "mm" are metres and
 # millimetres, not millions (the multipliers "5m", "$2MM" of an amount).
 _LENGTH_WORDS = lx.words(
-    "length long longer longest short shorter shortest tall taller tallest height high higher "
+    "length long longer longest short shorter shortest tall taller tallest height "
     "wide wider width deep deeper depth distance far farther focal largo larga longitud altura "
-    "alto alta ancho anchura profundidad distancia"
+    "ancho anchura profundidad distancia"
 )
 
 
