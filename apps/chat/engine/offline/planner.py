@@ -1066,10 +1066,13 @@ def _unasked_label(ctx: Context, parts: Parts) -> None:
     "¿cuánto acelera el coche…?": a column said of a table whose rows the question singles out
     (a value, a top N) is a property of those rows; the columns listed because the table was
     named (its label, or every column of a table with no name) are not asked for, unless a
-    name or id word asks for them."""
+    name or id word asks for them. "The distinct nominees of the shows with …": the different
+    values of a column said of a table are that column alone (the table's label beside it
+    would list a value once per row, not once)."""
     if len(parts.listing) < 2 or names_its_columns(ctx.tokens):
         return
-    if not (parts.limit or any(_names_an_entity(ctx, f) for f in parts.filters)):
+    distinct = ctx.has("distinct")
+    if not (distinct or parts.limit or any(_names_an_entity(ctx, f) for f in parts.filters)):
         return  # "the email of the customers in a segment": whose email is part of the answer
     for i, table, properties in _properties_said(ctx):
         if not properties & set(parts.listing):
