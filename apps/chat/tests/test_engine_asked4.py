@@ -6,6 +6,8 @@
 - "ordered by the amount of money pledged", "the total amount of money pledged", "the gift
   amounts": an amount word no schema name explains, beside a numeric column, says only that
   column (`offline._amount_of_column`). Beside a table or a text column it is asked back.
+- "sorted by the year they joined", "by the years in which they joined": "year" followed by a
+  pronoun and a verb is the year column whose name says the verb (`verbs.year_of_verb`).
 - "the clubs that are shared by at least two rowers": the values that many rows have, a count
   of rows per value (`lexicon.SHARED_BY_COUNT`).
 
@@ -20,17 +22,19 @@ from apps.chat.tests.support import engine_asks, engine_database, engine_reads, 
 
 _SCHEMA = """
     CREATE TABLE rower (rower_id INTEGER PRIMARY KEY, name TEXT, club TEXT, age INTEGER,
-        weight REAL);
+        weight REAL, joined_year INTEGER);
+    CREATE TABLE regatta (regatta_id INTEGER PRIMARY KEY, title TEXT, year INTEGER);
     CREATE TABLE donor (donor_id INTEGER PRIMARY KEY, name TEXT, city TEXT,
         money_pledged REAL, num_of_gifts INTEGER);
 """
 _ROWS = {
     "rower": [
-        (1, "Ada Lind", "Oslo RK", 24, 71.5),
-        (2, "Bo Ek", "Bergen RK", 31, 80.0),
-        (3, "Cy Ho", "Oslo RK", 28, 76.2),
-        (4, "Di Yu", "Molde RK", 22, 68.0),
+        (1, "Ada Lind", "Oslo RK", 24, 71.5, 2015),
+        (2, "Bo Ek", "Bergen RK", 31, 80.0, 2010),
+        (3, "Cy Ho", "Oslo RK", 28, 76.2, 2018),
+        (4, "Di Yu", "Molde RK", 22, 68.0, 2020),
     ],
+    "regatta": [(1, "Spring Cup", 2019), (2, "Fjord Race", 2020)],
     "donor": [
         (1, "Eli Park", "York", 5000.0, 3),
         (2, "Fay Lund", "Leeds", 12000.0, 7),
@@ -127,3 +131,24 @@ def test_an_amount_of_no_numeric_column_is_asked(club, question) -> None:  # noq
 )
 def test_values_shared_by_a_number_of_rows(club, question, rows) -> None:  # noqa: ANN001
     assert [row[:1] for row in engine_rows(club, question)] == rows
+
+
+@pytest.mark.parametrize(
+    ("question", "rows"),
+    [
+        (
+            "What are the names of rowers, sorted by the year they joined?",
+            [("Bo Ek",), ("Ada Lind",), ("Cy Ho",), ("Di Yu",)],
+        ),
+        (
+            "What are the names of rowers, sorted by the years in which they joined?",
+            [("Bo Ek",), ("Ada Lind",), ("Cy Ho",), ("Di Yu",)],
+        ),
+    ],
+)
+def test_the_year_they_did_a_verb_is_the_year_column_of_that_verb(club, question, rows) -> None:  # noqa: ANN001
+    assert engine_rows(club, question) == rows
+
+
+def test_the_year_of_a_verb_no_column_says_is_asked(club) -> None:  # noqa: ANN001
+    engine_asks(club[0], "What are the names of rowers, sorted by the year they retired?")

@@ -99,6 +99,7 @@ from .verbs import (
     participle_column,
     predominant_rows,
     role_words,
+    year_of_verb,
     year_verbs,
 )
 from .verbs import said as said_verbs
@@ -751,6 +752,7 @@ _WORD_REWRITES = (
     _every_as_all,  # "of every course" -> "of all course"
     _kinds_of_column,  # "how many types of governments" -> "how many different governments"
     _amount_of_column,  # "by the amount of money requested" -> "by the money requested"
+    year_of_verb,  # "sorted by the year they joined" -> "sorted by the year join"
     _verb_before_each,  # "how many documents use each type" -> "… documents for each type"
     _each_as_all,  # "the names and capitals of each country" -> "… of all country"
     # "documents that have between one and two paragraphs", "with 1 to 2 paragraphs" ->
