@@ -3,6 +3,9 @@
 - "Show the name, club and age of the rowers ordered by age": the column that sorts is also
   listed; the one said after the order words sorts, every column said is listed
   (`planner._said_after_order`).
+- "ordered alphabetically", "in the decreasing (increasing) order of": said as "in alphabetical
+  order", "in descending (ascending) order of" (`lexicon.ALPHA_PHRASES`, `DESC_PHRASES`,
+  `ASC_PHRASES`).
 - "ordered by the amount of money pledged", "the total amount of money pledged", "the gift
   amounts": an amount word no schema name explains, beside a numeric column, says only that
   column (`offline._amount_of_column`). Beside a table or a text column it is asked back.
@@ -152,3 +155,24 @@ def test_the_year_they_did_a_verb_is_the_year_column_of_that_verb(club, question
 
 def test_the_year_of_a_verb_no_column_says_is_asked(club) -> None:  # noqa: ANN001
     engine_asks(club[0], "What are the names of rowers, sorted by the year they retired?")
+
+
+@pytest.mark.parametrize(
+    ("question", "rows"),
+    [
+        (
+            "Return the names of rowers, ordered alphabetically.",
+            [("Ada Lind",), ("Bo Ek",), ("Cy Ho",), ("Di Yu",)],
+        ),
+        (
+            "List the names of rowers in the decreasing order of their weights.",
+            [("Bo Ek",), ("Cy Ho",), ("Ada Lind",), ("Di Yu",)],
+        ),
+        (
+            "List the names of rowers in increasing order of age.",
+            [("Di Yu",), ("Ada Lind",), ("Cy Ho",), ("Bo Ek",)],
+        ),
+    ],
+)
+def test_orders_said_another_way(club, question, rows) -> None:  # noqa: ANN001
+    assert engine_rows(club, question) == rows

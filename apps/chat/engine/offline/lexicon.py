@@ -292,7 +292,7 @@ ASC_PHRASES = phrases(
     de menor a mayor | ascendente | ascending | asc | lowest to highest | smallest to largest |
     least to most | ascending order | in ascending order | orden ascendente | en orden ascendente
     | de forma ascendente | de manera ascendente | en forma ascendente | ordered ascending
-    | ordered in ascending order
+    | ordered in ascending order | increasing order | in increasing order
     """
 )
 # The rows' own text in the order of the alphabet: a sort of a text column, ascending unless
@@ -303,6 +303,7 @@ ALPHA_PHRASES = phrases(
     | orden alfabetico | en orden alfabetico | alfabeticamente | por orden alfabetico
     | lexicographical order | in lexicographical order | lexicographic order | lexicographically
     | orden lexicografico | en orden lexicografico | de forma alfabetica | de manera alfabetica
+    | ordered alphabetically | sorted alphabetically | listed alphabetically
     """
 )
 # The same order backwards ("in reverse alphabetical order"): the text column descending.
@@ -321,7 +322,7 @@ DESC_PHRASES = phrases(
     de mayor a menor | descendente | descending | desc | highest to lowest | largest to smallest
     | most to least | descending order | in descending order | orden descendente |
     en orden descendente | de forma descendente | de manera descendente | en forma descendente
-    | ordered descending | ordered in descending order
+    | ordered descending | ordered in descending order | decreasing order | in decreasing order
     """
 )
 
