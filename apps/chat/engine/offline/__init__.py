@@ -40,6 +40,7 @@ from .alternatives import (
     conditions_said_with_or,
     impossible_range,
     one_said_value_per_column,
+    or_every_row,
     superlative_read,
 )
 from .analytic import take_analytic_shape
@@ -346,6 +347,7 @@ def _read(
         plan = negate_flag_pairs(plan, model)
         plan = alternatives_on_one_column(plan, said[0])  # "in 2014 or 2015": either value
         conditions_said_with_or(plan, said[0])  # "over 100 or under 10" on two columns
+        or_every_row(plan, question, model)  # "over 1000 or every row": no condition
         check_year_verbs(plan, year_read)
         _check_largest_of_rows(plan, mentions, model)
         _check_values_shared(plan, question, read.tokens)
@@ -2547,6 +2549,7 @@ _WORD_REASONS = frozenset(
         Clarify.UNMAPPED,
         Clarify.AGGREGATE_UNSAID,
         Clarify.OR_CONDITIONS,
+        Clarify.OR_EVERY_ROW,
     }
 )
 _METRIC_REASONS = frozenset({Clarify.NO_METRIC, Clarify.MIXED_TABLES, Clarify.EXTREME_UNSAID})
