@@ -102,6 +102,7 @@ from .verbs import (
     participle_column,
     predominant_rows,
     role_words,
+    year_of_verb,
     year_verbs,
 )
 from .verbs import said as said_verbs
@@ -644,6 +645,35 @@ def _kinds_of_column(model, tokens, mentions, unmapped):  # noqa: ANN001, ANN202
     return None
 
 
+def _amount_of_column(model, tokens, mentions, unmapped):  # noqa: ANN001, ANN202
+    """ "ordered by the amount of money requested", "the 3 largest amounts of assets", "the
+    companies with the top 3 asset amounts": an amount word no schema name explains, before
+    "of <column>" or right after a column, says only the quantity that numeric column holds,
+    so it is dropped ("the money requested", "the top 3 asset"). Beside a table or a text
+    column ("the amount of orders", "the name amount") it stays unknown and is asked back."""
+    at = mentions_by_token(mentions)
+    for i, token in enumerate(tokens):
+        if token.norm not in lx.AMOUNT_NOUNS or token.text not in unmapped or i in at:
+            continue
+        if i + 1 < len(tokens) and tokens[i + 1].norm == "of":
+            j = i + 3 if i + 2 < len(tokens) and tokens[i + 2].norm == "the" else i + 2
+            if _numeric_column_at(model, at.get(j), j):
+                return [*tokens[:i], *tokens[j:]]
+        if i > 0 and _numeric_column_at(model, at.get(i - 1), None):
+            return [*tokens[:i], *tokens[i + 1 :]]
+    return None
+
+
+def _numeric_column_at(model, mention, start: int | None) -> bool:  # noqa: ANN001
+    """A mention (beginning at `start`, when given) that names numeric columns and no table."""
+    if mention is None or mention.kind != "schema" or mention.has("table"):
+        return False
+    if start is not None and mention.start != start:
+        return False
+    columns = [model.column(*e.ref[:2]) for e in mention.of("column")]
+    return bool(columns) and all(c is not None and c.kind == "number" for c in columns)
+
+
 def _verb_before_each(model, tokens, mentions, unmapped):  # noqa: ANN001, ANN202
     """ "…, and how many documents use each type?", "¿cuántos documentos usan cada tipo?": a
     verb no catalog name reads, between the rows a count counts and an each-word, says only
@@ -739,6 +769,8 @@ def _each_as_all(model, tokens, mentions, _unmapped):  # noqa: ANN001, ANN202
 _WORD_REWRITES = (
     _every_as_all,  # "of every course" -> "of all course"
     _kinds_of_column,  # "how many types of governments" -> "how many different governments"
+    _amount_of_column,  # "by the amount of money requested" -> "by the money requested"
+    year_of_verb,  # "sorted by the year they joined" -> "sorted by the year join"
     _verb_before_each,  # "how many documents use each type" -> "… documents for each type"
     _each_as_all,  # "the names and capitals of each country" -> "… of all country"
     # "documents that have between one and two paragraphs", "with 1 to 2 paragraphs" ->

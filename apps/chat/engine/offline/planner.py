@@ -2028,6 +2028,8 @@ def _listing_sorted(ctx: Context, parts: Parts, direction: bool | None) -> bool:
     if not candidates:
         return _sorted_by_itself(ctx, parts, direction)
     if len(candidates) != 1:
+        candidates = _said_after_order(ctx, candidates)
+    if len(candidates) != 1:
         return False
     i = candidates[0]
     table, column = pick_numeric(ctx, i, _best_columns(ctx.mentions[i], *rows))
@@ -2039,6 +2041,19 @@ def _listing_sorted(ctx: Context, parts: Parts, direction: bool | None) -> bool:
         parts.distinct = False
     parts.order = Order(0, direction if direction is not None else False)
     return True
+
+
+def _said_after_order(ctx: Context, candidates: list[int]) -> list[int]:
+    """ "the name and age of the rowers ordered by age", "the heights and weights of people in
+    descending order of height": several sortable columns are said, some listed before the
+    order words and one right after them; the one after the order words sorts, the others
+    are listed. Order words said first ("sort the rowers by age and show …") or several
+    columns after them decide nothing (all the candidates are returned)."""
+    orders = [k for k, m in enumerate(ctx.mentions) if m.kind in ("order", "dir")]
+    if not orders or orders[0] < candidates[0]:
+        return candidates
+    after = [i for i in candidates if i > orders[0]]
+    return after if len(after) == 1 else candidates
 
 
 def _sortable(ctx: Context, e: Entry) -> bool:
