@@ -59,6 +59,7 @@ from .relations import (
     conditions_of_related_rows,
     negate_flag_pairs,
     only_one,
+    own_column_said,
     read_as,
     related_rows,
     relation_verbs,
@@ -70,6 +71,7 @@ from .rewrite import rewrite_words
 from .scan import HEAD, Mention, compound_heads, mentions_by_token, scan
 from .semantic import (
     CATEGORY_VALUES,
+    EXACT,
     GLOSS,
     PARTIAL,
     SemanticModel,
@@ -100,6 +102,7 @@ from .verbs import (
     participle_column,
     predominant_rows,
     role_words,
+    year_of_verb,
     year_verbs,
 )
 from .verbs import said as said_verbs
@@ -200,6 +203,10 @@ def _read(
     tokens, literals = take_literals(question, model, tokens, mentions)
     if literals:  # "the customer with the first name Linda": a value the index cannot hold
         mentions, unmapped = scan(model, tokens)
+    located = _where_located(model, tokens, mentions)
+    if located is not None:  # "Where is the cinema Codling located?" -> "location of …"
+        tokens = located
+        mentions, unmapped = scan(model, tokens)
     if previous is not None and previous.metrics:
         resorted = _resort(previous, mentions, lang, model)
         if resorted is not None:  # "ordénalo de menor a mayor", "sort it descending"
@@ -277,6 +284,10 @@ def _read(
         tokens = verb_count
         mentions, unmapped = scan(model, tokens)
     counted_per = _entities_with_count(tokens, mentions, model)
+    if counted_per is None:  # "students who have a grade above 5 and have at least 2 friends"
+        first = _count_clause_first(tokens, mentions)
+        if first is not None:
+            counted_per = _entities_with_count(first, scan(model, first)[0], model)
     groups_counted = False
     if counted_per is None:  # "how many countries have more than 2 makers": count those
         uncounted = _without_count_word(tokens, mentions)
@@ -318,6 +329,9 @@ def _read(
             raise Unclear(Clarify.WHY)
         if _says_weekday(tokens):
             raise Unclear(Clarify.WEEKDAY)
+        rank_word = _rank_superlative(model, mentions)
+        if rank_word:  # "the pilot of the highest rank": rank 1, or the largest number?
+            raise Unclear(Clarify.RANK_DIRECTION, rank_word)
         first_row = _first_row_said(tokens, mentions)
         if first_row:  # "the first student to register": which order makes a row the first?
             raise Unclear(Clarify.UNUSED_WORD, first_row)
@@ -394,6 +408,9 @@ def _read(
         left = unused_mention(read.mentions, skip, plan, sql, model)
         if left is not None:  # the SQL would answer another question: ask, naming the word
             raise Unclear(Clarify.UNUSED_WORD, left)
+        uncounted = _row_count_unanswered(tokens, read.mentions, sql)
+        if uncounted:  # "the names of pilots and the number of records they have": which rows?
+            raise Unclear(Clarify.COUNT_WHAT, uncounted)
         weak = weak_rules(read, skip, plan, fixes, synonyms_read, named_rows, said_metric)
         gate_weak_readings(weak)  # a decisive part only a guess read: ask back
     except Unclear as unclear:
@@ -628,6 +645,35 @@ def _kinds_of_column(model, tokens, mentions, unmapped):  # noqa: ANN001, ANN202
     return None
 
 
+def _amount_of_column(model, tokens, mentions, unmapped):  # noqa: ANN001, ANN202
+    """ "ordered by the amount of money requested", "the 3 largest amounts of assets", "the
+    companies with the top 3 asset amounts": an amount word no schema name explains, before
+    "of <column>" or right after a column, says only the quantity that numeric column holds,
+    so it is dropped ("the money requested", "the top 3 asset"). Beside a table or a text
+    column ("the amount of orders", "the name amount") it stays unknown and is asked back."""
+    at = mentions_by_token(mentions)
+    for i, token in enumerate(tokens):
+        if token.norm not in lx.AMOUNT_NOUNS or token.text not in unmapped or i in at:
+            continue
+        if i + 1 < len(tokens) and tokens[i + 1].norm == "of":
+            j = i + 3 if i + 2 < len(tokens) and tokens[i + 2].norm == "the" else i + 2
+            if _numeric_column_at(model, at.get(j), j):
+                return [*tokens[:i], *tokens[j:]]
+        if i > 0 and _numeric_column_at(model, at.get(i - 1), None):
+            return [*tokens[:i], *tokens[i + 1 :]]
+    return None
+
+
+def _numeric_column_at(model, mention, start: int | None) -> bool:  # noqa: ANN001
+    """A mention (beginning at `start`, when given) that names numeric columns and no table."""
+    if mention is None or mention.kind != "schema" or mention.has("table"):
+        return False
+    if start is not None and mention.start != start:
+        return False
+    columns = [model.column(*e.ref[:2]) for e in mention.of("column")]
+    return bool(columns) and all(c is not None and c.kind == "number" for c in columns)
+
+
 def _verb_before_each(model, tokens, mentions, unmapped):  # noqa: ANN001, ANN202
     """ "…, and how many documents use each type?", "¿cuántos documentos usan cada tipo?": a
     verb no catalog name reads, between the rows a count counts and an each-word, says only
@@ -723,6 +769,8 @@ def _each_as_all(model, tokens, mentions, _unmapped):  # noqa: ANN001, ANN202
 _WORD_REWRITES = (
     _every_as_all,  # "of every course" -> "of all course"
     _kinds_of_column,  # "how many types of governments" -> "how many different governments"
+    _amount_of_column,  # "by the amount of money requested" -> "by the money requested"
+    year_of_verb,  # "sorted by the year they joined" -> "sorted by the year join"
     _verb_before_each,  # "how many documents use each type" -> "… documents for each type"
     _each_as_all,  # "the names and capitals of each country" -> "… of all country"
     # "documents that have between one and two paragraphs", "with 1 to 2 paragraphs" ->
@@ -903,7 +951,8 @@ def _unknown_before_relation(
     if edge is None or not unmapped:
         return []
     unknown = set(unmapped)
-    return [t.text for t in tokens[:edge] if t.text in unknown]
+    # "painters who never had an exhibition": "never" is the relation's own negation
+    return [t.text for t in tokens[:edge] if t.text in unknown and t.norm not in _NEVER]
 
 
 _EACH = lx.words("each every cada")
@@ -918,6 +967,75 @@ def _about_each(tokens: list[lx.Token]) -> list[lx.Token]:
 
 
 _PLACE_COLUMNS = ("region", "ciudad", "city", "zona", "zone", "pais", "country")
+# "where is X", "¿dónde está X?": the verb after "where" that asks for a place
+_WHERE_BE = lx.words("is are was were esta estan estaba estaban queda quedan")
+_WHERE_SE = lx.words("encuentra encuentran ubica ubican situa situan halla hallan")
+# the participle (or preposition) that closes the question: "located", "ubicado", "from"
+_WHERE_END = lx.words(
+    """
+    located situated based found from ubicado ubicada ubicados ubicadas situado situada
+    situados situadas localizado localizada localizados localizadas
+    """
+)
+# the words a place column is called by
+_PLACE_WORDS = lx.words(
+    """
+    location locations place address city town country region site venue hometown
+    lugar ubicacion localizacion direccion ciudad pais sitio sede localidad region
+    """
+)
+
+
+def _where_located(
+    model: SemanticModel, tokens: list[lx.Token], mentions: list
+) -> list[lx.Token] | None:
+    """ "Where is the cinema Codling located?", "where are the cinemas with capacity above
+    300?", "¿Dónde está el cine Codling?", "¿dónde se encuentran los cines …?": the place of
+    the rows asked about is their table's one place column (called location, place, address,
+    city, country, …; lugar, ubicación, dirección, ciudad, país, …): read as "show the
+    location of the cinema Codling". A table with no such column or with several is left as
+    it was (the question is then asked back, or read without the place)."""
+    if len(tokens) < 3 or tokens[0].norm not in ("where", "donde"):
+        return None
+    at = 2 if tokens[1].norm in _WHERE_BE else None
+    if tokens[1].norm == "se" and tokens[2].norm in _WHERE_SE:
+        at = 3
+    if at is None:
+        return None
+    if tokens[at].norm in _WHERE_END:  # "¿dónde está ubicado el museo …?"
+        at += 1
+    subject = next((m for m in mentions if m.start >= at and m.kind == "schema"), None)
+    if subject is None or subject.has("metric"):
+        return None
+    best = max(e.quality for e in subject.entries)
+    tables = {e.ref[0] for e in subject.entries if e.quality == best and e.kind != "column"}
+    if len(tables) != 1:
+        return None
+    table = tables.pop()
+    info = model.tables.get(table)
+    places = [
+        c for c in (info.columns if info else ()) if set(tx.identifier_words(c)) & _PLACE_WORDS
+    ]
+    if len(places) != 1 or places[0] in info.key:
+        return None  # no place column, or several ("city" and "country"): not said which
+    refs = [
+        fk.ref_table
+        for fk in model.catalog.foreign_keys
+        if fk.table == table and fk.column == places[0]
+    ]
+    # a key of a table of places (a store's `address_id`): that table's rows, by its name
+    place = refs[0] if refs else places[0]
+    lang = tokens[0].lang
+    seed = tokens[0]
+    # a listing ("show the location of …"): "the location of the museums" alone reads as a
+    # count of the museums by location
+    show = ("muestra",) if lang == "es" else ("show", "the")
+    words = [*show, *tx.identifier_words(place), "de" if lang == "es" else "of"]
+    said = [replace(seed, text=w, norm=w, key=lx.word_key(w, lang)) for w in words]
+    rest = list(tokens[at:])
+    if rest and rest[-1].norm in _WHERE_END:
+        rest = rest[:-1]
+    return [*said, *rest]
 
 
 def _where_as_place(
@@ -1091,6 +1209,9 @@ def _entity_rows(
     path = model.path(model.fact, table)
     if not path or len(path) != 1 or path[0][0] != model.fact:
         return None
+    after = mentions[first + 1] if first + 1 < len(mentions) else None
+    if after is not None and after.start == entity.end and own_column_said(model, table, after):
+        return None  # "the painter names without …": the painters' names (`rows_without`)
     norms = [t.norm for t in tokens]
     never = any(w in _NEVER for w in norms)
     both = any(w in _BOTH for w in norms)
@@ -1830,6 +1951,52 @@ def _one_link(model: SemanticModel, entity, counted) -> bool:  # noqa: ANN001
     return len(links) == 1
 
 
+_COUNT_CLAUSE = (("with", "cmp", "number"), ("exist", "cmp", "number"))
+
+
+def _count_clause_first(tokens: list[lx.Token], mentions: list) -> list[lx.Token] | None:
+    """ "students who have a grade higher than 5 and have at least 2 friends", "alumnos con
+    una nota mayor que 5 y con al menos 2 amigos": two conditions of the same rows joined by
+    "and", the second a count of related rows. The count clause is said first ("students who
+    have at least 2 friends and have a grade higher than 5"), the order `_entities_with_count`
+    reads; the condition it moved after the "and" stays a condition of the rows."""
+    kinds = [m.kind for m in mentions]
+    found = [
+        k
+        for k in range(2, len(mentions) - 3)
+        if tuple(kinds[k : k + 3]) in _COUNT_CLAUSE
+        and kinds[k - 1] == "conj"
+        and tokens[mentions[k - 1].start].norm in _AND_WORDS
+        and mentions[k + 3].kind == "schema"
+        and mentions[k + 3].has("table")
+    ]
+    if len(found) != 1 or kinds.count("cmp") > 2:
+        return None
+    k = found[0]
+    conj = mentions[k - 1]
+    # the rows the two conditions are said of, then the clause's own opener: "who have", "with"
+    e = next((n for n in range(k - 1) if kinds[n] == "schema" and mentions[n].has("table")), None)
+    if e is None or kinds[e + 1] not in ("with", "exist", "list"):
+        return None
+    if kinds[e + 1] == "list" and tokens[mentions[e + 1].start].norm not in _RELATIVE:
+        return None
+    opener = mentions[e + 1].end if kinds[e + 1] == "list" else mentions[e + 1].start
+    if kinds[e + 1] == "list" and kinds[e + 2] == "exist":  # "who have …"
+        opener = mentions[e + 2].start
+    if tokens[mentions[k].start].norm != tokens[opener].norm:
+        return None  # "… and have at least 2 friends" after "who have": the same opener
+    end = mentions[k + 3].end
+    if any(m.kind != "schema" and m.start >= end for m in mentions):
+        return None  # only the two clauses: nothing said after the count
+    return [
+        *tokens[:opener],
+        *tokens[mentions[k].start : end],
+        tokens[conj.start],
+        *tokens[opener : conj.start],
+        *tokens[end:],
+    ]
+
+
 def _entities_with_count(
     tokens: list[lx.Token], mentions: list, model: SemanticModel
 ) -> list[lx.Token] | None:
@@ -1858,6 +2025,10 @@ def _entities_with_count(
         if entity.has("value") or counted.has("value") or entity.has("metric"):
             continue
         if not counted.has("table"):
+            if _measure_columns_only(model, counted):
+                # "representatives with more than 10000 votes": a number column's own word
+                # after the number compares its values, it counts no rows
+                continue
             # "the transcript with at least 2 course results": a column of the one table that
             # references the entity's: that table's rows, said by its own words
             referencing = _rows_referencing(model, tokens, entity, counted)
@@ -1919,6 +2090,16 @@ def _entities_with_count(
             *tokens[counted.end :],
         ]
     return None
+
+
+def _measure_columns_only(model: SemanticModel, mention) -> bool:  # noqa: ANN001
+    """Whether a word names only number columns (measures, not keys) said by their whole name."""
+    columns = [model.column(*e.ref) for e in mention.of("column") if e.quality == EXACT]
+    return (
+        bool(columns)
+        and len(columns) == len(mention.of("column"))
+        and all(c is not None and c.kind == "number" for c in columns)
+    )
 
 
 def _as_named_as_its_table(mention) -> list:  # noqa: ANN001
@@ -2157,6 +2338,7 @@ def _counted_rows_table(model: SemanticModel, key: str) -> str | None:
 
 
 _RELATIVE = lx.words("which that who que cuales")
+_AND_WORDS = lx.words("and y e")
 
 
 def _names_head(tokens: list[lx.Token], modifier, head) -> bool:  # noqa: ANN001
@@ -2554,6 +2736,46 @@ def unresolved_of(
 
 _ROW_ORDINALS = lx.words("first last earliest latest newest oldest primer primera ultimo ultima")
 _ROW_ARTICLES = lx.words("the el la")
+
+
+def _row_count_unanswered(tokens: list[lx.Token], mentions: list, sql: str) -> str:
+    """ "the number of records they have": a count of rows said by a row word alone ("records",
+    "rows", "entries"), which names no table, that the SQL does not count: the words, to ask
+    back which rows (the count was dropped, and the answer would list without it)."""
+    if "COUNT(" in sql.upper():
+        return ""
+    named = {n for m in mentions if m.kind == "schema" for n in range(m.start, m.end)}
+    for m in mentions:
+        if m.kind != "count" or m.end >= len(tokens):
+            continue
+        j = m.end
+        while j < len(tokens) and tokens[j].norm in _COLUMN_ARTICLES:
+            j += 1
+        if j < len(tokens) and tokens[j].norm in lx.ROW_WORDS and j not in named:
+            return " ".join(t.text for t in tokens[m.start : j + 1])
+    return ""
+
+
+_RANK_WORDS = frozenset({"rank", "ranking"})
+
+
+def _rank_superlative(model: SemanticModel, mentions: list) -> str:
+    """ "the pilot of the highest rank", "the lowest ranking": a superlative said right before
+    a number column that is a rank, where rank 1 is the best and also the lowest number; which
+    one is meant is asked back. "in ascending order of rank" says it and is read as said.
+    Returns the words to ask back, or ""."""
+    for before, m in zip(mentions, mentions[1:], strict=False):
+        if before.kind not in ("most", "least") or m.kind != "schema" or m.start != before.end:
+            continue
+        columns = [model.column(*e.ref) for e in m.of("column")]
+        if not columns or m.has("table") or m.has("metric"):
+            continue
+        if all(
+            c is not None and c.kind == "number" and _RANK_WORDS & set(tx.identifier_words(c.name))
+            for c in columns
+        ):
+            return f"{before.text} {m.text}"
+    return ""
 
 
 def _first_row_said(tokens: list[lx.Token], mentions: list) -> str:
