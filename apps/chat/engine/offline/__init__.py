@@ -62,6 +62,7 @@ from .relations import (
     own_column_said,
     read_as,
     related_rows,
+    pair_verb,
     relation_verbs,
     rows_without,
 )
@@ -233,6 +234,10 @@ def _read(
         mentions, unmapped = scan(model, tokens)
     year_read: tuple[YearVerb, ...] = ()
     before_verbs = mentions  # the words around the relation verb, as the question put them
+    paired = pair_verb(model, tokens, mentions, unmapped)
+    if paired is not None:  # "the names of pilots and the models of planes they flew": the join
+        tokens = paired
+        mentions, unmapped = scan(model, tokens)
     related = relation_verbs(model, tokens, mentions, unmapped)
     if related is not None:  # "countries that speak English": the verb is the join
         tokens = related.tokens

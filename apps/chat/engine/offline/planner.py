@@ -61,6 +61,7 @@ from .parser import (
     soft_total,
 )
 from .parts import NeedsFact, Parts
+from .relations import one_path
 from .scan import Mention
 from .semantic import CATEGORY_VALUES, SYNONYM, Entry, linked_label
 from .shown import names_its_columns, said_only_as_qualifier
@@ -2298,6 +2299,30 @@ def _property_of_nameless_rows(ctx: Context, parts: Parts, i: int, same: set[str
     )
 
 
+def _column_of_one_linked(ctx: Context, parts: Parts, i: int) -> list[Entry]:
+    """The entries of the column mention `i` ("the models of planes") whose table another
+    mention of the question names as a table ("planes") and exactly one foreign-key path joins
+    to the listed table (one key, or one link table with a key to each: `relations.one_path`).
+    The listing then has one row per joined row (per link row), no aggregate. Two paths, or a
+    table not named: nothing (asked back as before)."""
+    model = ctx.model
+    named = {
+        e.ref[0]
+        for j, other in enumerate(ctx.mentions)
+        if j != i and other.kind == "schema"
+        for e in other.of("table")
+    }
+    tables = {e.ref[0] for e in ctx.mentions[i].of("column")} & named
+    tables.discard(parts.listing_table)
+    linked = {t for t in tables if one_path(model, {parts.listing_table}, {t})}
+    if len(linked) != 1:
+        return []
+    filtered = {(f.table, f.column) for f in parts.filters}
+    return [
+        e for e in ctx.mentions[i].of("column") if e.ref[0] in linked and e.ref not in filtered
+    ]
+
+
 def _list_column(parts: Parts, word: str, extra: list[Entry]) -> None:
     """A word left over in a listing names one more column of the listed table. A word that
     is only part of several column names ("shipped" of `ShipCountry`, `ShipCity`, …) says
@@ -2362,6 +2387,10 @@ def _read_leftovers(ctx: Context, parts: Parts) -> None:
                 parents = _parent_tables(model, parts.listing_table)
                 filtered = {(f.table, f.column) for f in parts.filters}
                 extra = [e for e in m.of("column") if e.ref[0] in parents and e.ref not in filtered]
+            if not extra and _plain_columns(m):
+                # "the names of pilots and the models of planes (they flew)": a column of a
+                # table the question names, joined to the listed rows by one path only
+                extra = _column_of_one_linked(ctx, parts, i)
             if extra:
                 _list_column(parts, m.text, extra)
                 ctx.used.add(i)

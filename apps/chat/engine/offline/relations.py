@@ -315,7 +315,7 @@ def relation_verbs(
         if not _linked(model, mine, theirs):
             continue
         if with_after and (
-            negated or not _one_path(model, _main_tables(model, left), _main_tables(model, right))
+            negated or not one_path(model, _main_tables(model, left), _main_tables(model, right))
         ):
             continue  # two ways the rows may be linked, or "not … with": asked back
         link = _link_of_verb(model, tok, _main_tables(model, left), _main_tables(model, right))
@@ -848,7 +848,7 @@ def _with_after(tokens: list[lx.Token], at: dict[int, Mention], i: int) -> bool:
     return inflected(tokens[i].norm, tokens[i].lang)
 
 
-def _one_path(model: SemanticModel, left: set[str], right: set[str]) -> bool:
+def one_path(model: SemanticModel, left: set[str], right: set[str]) -> bool:
     """Exactly one foreign-key path joins the two entities' tables: one key between them, or
     one table with a key to each (a link table), and not both."""
     pairs = [(a, b) for a in left for b in right if a != b]
@@ -1669,3 +1669,58 @@ def rows_without(
             joined=tuple(sorted(reachable)),
         )
     return None
+
+
+_PAIR_SUBJECT = {"en": lx.words("they"), "es": lx.words("que")}
+_PAIR_BEFORE = lx.words("that who which")  # "… planes that they flew"
+_PAIR_HAVE = lx.words("have had han habian")
+_PAIR_AFTER = lx.words("with in on at for to con en")
+
+
+def pair_verb(
+    model: SemanticModel, tokens: list[lx.Token], mentions: list[Mention], unmapped: list[str]
+) -> list[lx.Token] | None:
+    """ "the names of pilots and the models of planes they have flown with", "los nombres de
+    los pilotos y los modelos de los aviones que volaron": a listing of columns of two tables,
+    "and" between them, ended by a clause whose unknown verb says how the rows of the two are
+    paired. When exactly one foreign-key path joins the two tables (one key, or one link table
+    with a key to each: `one_path`), that join is the verb's and the clause is taken out (the
+    listing then has one row per joined row); two paths: None, asked back as before."""
+    if not unmapped:
+        return None
+    at = mentions_by_token(mentions)
+    words = [k for k, t in enumerate(tokens) if t.kind != "symbol"]
+    if len(words) < 4:
+        return None
+    end = words[-1]
+    k = end - 1 if tokens[end].norm in _PAIR_AFTER and _plain(at, end, "with") else end
+    tok = tokens[k]
+    if k in at or tok.text not in set(unmapped) or not verb_shaped(tok, k, tokens):
+        return None
+    j = k - 1
+    if j >= 0 and tokens[j].norm in _PAIR_HAVE and _plain(at, j, "exist"):
+        j -= 1
+    if j < 0 or j in at or tokens[j].norm not in _PAIR_SUBJECT.get(tok.lang, frozenset()):
+        return None
+    j -= 1
+    if j >= 0 and j not in at and tokens[j].norm in _PAIR_BEFORE:
+        j -= 1
+    right = at.get(j)
+    if right is None or right.kind != "schema" or not _names_table(right):
+        return None
+    conj = [n for n in range(right.start) if tokens[n].norm in _CLAUSE_END and _plain(at, n, "conj")]
+    if len(conj) != 1:
+        return None  # only "<columns of X> and <columns of Y>"
+    before = {id(m): m for n, m in at.items() if n < conj[0]}.values()
+    lefts = [m for m in before if m.kind == "schema" and _names_table(m)]
+    if len(lefts) != 1:
+        return None
+    mine, theirs = _main_tables(model, lefts[0]), _main_tables(model, right)
+    if mine & theirs or not one_path(model, mine, theirs):
+        return None
+    return [t for n, t in enumerate(tokens) if not j < n <= end]
+
+
+def _plain(at: dict[int, Mention], n: int, kind: str) -> bool:
+    """The token is no catalog word: unread, or read only as the grammar word `kind`."""
+    return n not in at or at[n].kind == kind

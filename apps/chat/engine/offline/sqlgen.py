@@ -569,8 +569,10 @@ class _Builder:
             select = self._group_order(select)
             if self.upstream and self._inflated():
                 select = self._at_grain(select)
-        elif self.upstream:
-            select = select.distinct()  # one row per listed row, however many it joins
+        elif self.upstream and all(c.table in self.upstream for c in p.listing):
+            # one row per listed row, however many it joins; a column of the joined many side
+            # ("the names of pilots and the models of planes") lists one row per joined row
+            select = select.distinct()
         if p.listing and p.listing_order is not None:
             ranked = self.num(p.listing_order.table, p.listing_order.column)
             desc = p.order.desc if p.order is not None else True
