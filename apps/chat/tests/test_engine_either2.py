@@ -5,7 +5,9 @@ now asked back, as are an order, a top N or a group said after the "or"; a secon
 is kept. (2) A question with no hint word of either language ("teams whose manager contains
 Smith") was read as Spanish (the tie's default), so asked back in Spanish: the relative and
 pattern words (whose, contains, starts, named…; cuyo, contiene, empieza, llamado…) now vote.
-On an invented schema (theatres; salas in Spanish).
+(3) Values of one column joined by "or" with the column grouped ("the number of theatres per
+city in Lima or in Oslo") made one figure, dropping "per city": now each value its group
+(`planner._grouped_by_the_column`). On an invented schema (theatres; salas in Spanish).
 
     .venv/bin/python -m pytest -p no:cacheprovider -q apps/chat/tests/test_engine_either2.py
 """
@@ -109,3 +111,21 @@ def test_an_ask_back_follows_the_question_language(
     result = engine_asks(model, question)
     assert result.lang == lang
     assert word in result.clarify, result.clarify
+
+
+@pytest.mark.parametrize(
+    ("question", "want"),
+    [
+        ("the number of theatres per city in Lima or in Oslo", [("Lima", 2), ("Oslo", 2)]),
+        ("the number of theatres per city for Lima or Oslo", [("Lima", 2), ("Oslo", 2)]),
+        ("el número de salas por ciudad en Lima o en Oslo", [("Lima", 2), ("Oslo", 2)]),
+        ("the number of theatres in Lima or Oslo", [(4,)]),  # no group said: one figure
+    ],
+)
+def test_values_of_a_grouped_column_joined_by_or_keep_the_group(
+    stage, question: str, want: list
+) -> None:  # noqa: ANN001, E501
+    """ "per city in Lima or in Oslo": one value list (IN), each value its group, as "per city"
+    says; before, the "or" made it one figure and "per city" was dropped."""
+    model, conn = stage
+    assert sorted(conn.execute(engine_reads(model, question).sql).fetchall()) == want

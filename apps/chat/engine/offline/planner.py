@@ -2240,11 +2240,25 @@ def _one_figure(ctx: Context, parts: Parts, f: Filter) -> bool:
     ]
     if len(said) < 2:
         return False
+    if _grouped_by_the_column(ctx, f):
+        return False  # "halls per town in Lima or Oslo": each town its row, as "per town" says
     between = ctx.mentions[said[0] + 1 : said[-1]]
     if any(m.kind == "conj" and lx.fold(m.text) in lx.OR_WORDS for m in between):
         return True
     together = any(t.norm in lx.TOGETHER_WORDS for t in ctx.tokens)
     return together and not parts.dims and not parts.grain
+
+
+def _grouped_by_the_column(ctx: Context, f: Filter) -> bool:
+    """Whether a group word ("per", "por", "for each") is said right before a mention of the
+    filtered column itself: the values are each a group, whatever joins them."""
+    for k in range(len(ctx.mentions) - 1):
+        if ctx.mentions[k].kind != "group":
+            continue
+        following = ctx.mentions[k + 1]
+        if any(e.ref[:2] == (f.table, f.column) for e in following.of("column")):
+            return True
+    return False
 
 
 def _is_context_table(ctx: Context, m: Mention, base: str) -> bool:
