@@ -920,12 +920,19 @@ def _year_columns(model: SemanticModel, table: str) -> list[str]:
 
 
 def _time_said_by(model: SemanticModel, table: str, verb: lx.Token) -> str | None:
-    """The one date or year column of `table` whose name says the verb ("joined" ->
-    `year_join`, "opened" -> `Year_Opened`); None when no column or several say it."""
+    """The one date (stored as a date) or year column of `table` whose name says the verb
+    ("joined" -> `year_join`, "opened" -> `Year_Opened`); None when no column or several say
+    it, or a date stored as text."""
     info = model.tables.get(table)
     dates = list(info.dates) if info is not None else []
     said = _dates_said_by([*dates, *_year_columns(model, table)], verb)
-    return said[0] if len(said) == 1 else None
+    if len(said) != 1:
+        return None
+    column = model.catalog.table(table).column(said[0]) if said[0] in dates else None
+    kind = column.type.upper() if column is not None else ""
+    if column is not None and "DATE" not in kind and "TIME" not in kind:
+        return None  # a date written as text ("November 14, 2008") does not sort in time
+    return said[0]
 
 
 def _time_extreme_of_verb(model: SemanticModel, tokens: list[lx.Token]) -> list[lx.Token] | None:
