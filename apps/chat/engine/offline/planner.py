@@ -1612,6 +1612,8 @@ def _read_dimensions(ctx: Context, parts: Parts, slots: list[MetricSlot]) -> Non
             continue  # "ordered descending by value": the listing sorts by itself
         if _each_refers_back(ctx, parts, i) or _each_listed_row(ctx, parts, i):
             continue
+        if not slots and i and ctx.mentions[i - 1].kind == "order":
+            continue  # "los remeros ordenados por nombre": the sort key, not a group
         if i + 1 >= len(ctx.mentions):
             raise Unclear(Clarify.UNKNOWN_DIMENSION, m.text)  # "ventas por" and nothing after
         j = i + 1
@@ -2025,11 +2027,19 @@ def _listing_sorted(ctx: Context, parts: Parts, direction: bool | None) -> bool:
         and (own := _best_columns(m, *rows))
         and all(_sortable(ctx, e) for e in own)
     ]
+    text_key = _text_key_after_order(ctx, parts, rows, candidates)
+    if text_key is not None:
+        ctx.used.add(text_key[0])
+        parts.listing_order = text_key[1]
+        if parts.distinct and not ctx.has("distinct"):
+            parts.distinct = False  # each row in that order
+        parts.order = Order(0, direction if direction is not None else False)
+        return True
     if not candidates:
         return _sorted_by_itself(ctx, parts, direction)
     if len(candidates) != 1:
         candidates = _said_after_order(ctx, candidates)
-    if len(candidates) != 1:
+    if len(candidates) != 1 or _other_key_after_order(ctx, candidates[0]):
         return False
     i = candidates[0]
     table, column = pick_numeric(ctx, i, _best_columns(ctx.mentions[i], *rows))
@@ -2041,6 +2051,53 @@ def _listing_sorted(ctx: Context, parts: Parts, direction: bool | None) -> bool:
         parts.distinct = False
     parts.order = Order(0, direction if direction is not None else False)
     return True
+
+
+def _text_key_after_order(
+    ctx: Context, parts: Parts, rows: set[str], candidates: list[int]
+) -> tuple[int, ColumnRef] | None:
+    """ "Show the age of the rowers ordered by name", "la edad de los remeros ordenados por
+    nombre": the one column said after the order words is a text column of the listed rows
+    (sorted as text), and every sortable column said comes before the order words (it is
+    listed): that text column sorts. (mention, column), or None when the words after the
+    order words say anything else, or several columns, or a sortable one."""
+    orders = [k for k, m in enumerate(ctx.mentions) if m.kind in ("order", "dir")]
+    if not orders or any(i > orders[0] for i in candidates):
+        return None
+    after = [
+        k
+        for k in range(orders[0] + 1, len(ctx.mentions))
+        if ctx.mentions[k].kind not in ("order", "dir")
+        and not (ctx.mentions[k].kind == "group" and k - 1 in orders)  # "ordenados por"
+    ]
+    if len(after) != 1:
+        return None
+    k = after[0]
+    m = ctx.mentions[k]
+    if m.kind != "schema" or m.has("table") or is_value(ctx, k):
+        return None
+    own = _best_columns(m, *rows)
+    listed = set(parts.listing)
+    if len(own) != 1 or (k in ctx.used and ColumnRef(*own[0].ref) not in listed):
+        return None
+    sem = ctx.model.column(*own[0].ref)
+    if sem is None or sem.kind != "text" or sem.numeric_text or column_kind(ctx, own[0]) != "text":
+        return None
+    return k, ColumnRef(*own[0].ref)
+
+
+def _other_key_after_order(ctx: Context, i: int) -> bool:
+    """ "the age of the rowers ordered by name and club": the one sortable column (mention
+    `i`) is said before the order words and other columns after them: those sort, not it
+    (not read here)."""
+    orders = [k for k, m in enumerate(ctx.mentions) if m.kind in ("order", "dir")]
+    if not orders or i > orders[0]:
+        return False
+    return any(
+        m.kind == "schema" and m.of("column") and not m.has("table") and not is_value(ctx, k)
+        for k, m in enumerate(ctx.mentions)
+        if k > orders[0]
+    )
 
 
 def _said_after_order(ctx: Context, candidates: list[int]) -> list[int]:
