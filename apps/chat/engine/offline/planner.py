@@ -1292,6 +1292,35 @@ def _fans_out(model, parts: Parts) -> bool:  # noqa: ANN001
     return False
 
 
+_ALONG = lx.words("and with y con together along")
+
+
+def _tables_listed_with(ctx: Context, table_i: int, table: str) -> list[tuple[int, str]]:
+    """ "all the information about orders and their customers", "… with their stores": the
+    tables said after the listed one, each after "and"/"with" and ending the question. A table
+    each row refers to once (its one foreign key to it) is listed beside the rows; any other
+    (the customers' orders, many per row; a table farther away) is asked back, naming it, never
+    left out of the answer."""
+    found: list[tuple[int, str]] = []
+    k = table_i + 1
+    while k < len(ctx.mentions):
+        linker, said = ctx.mentions[k], ctx.mentions[k + 1] if k + 1 < len(ctx.mentions) else None
+        if linker.kind not in ("conj", "with") or ctx.tokens[linker.start].norm not in _ALONG:
+            return []
+        if said is None or said.kind != "schema" or not said.has("table") or is_value(ctx, k + 1):
+            return []
+        best_table = max(said.of("table"), key=lambda e: e.quality)
+        if best_table.quality < max((e.quality for e in said.of("column")), default=0):
+            return []  # "orders and their amounts": a column of the rows, not a table
+        found.append((k + 1, best_table.ref[0]))
+        k += 2
+    parents = _parent_tables(ctx.model, table)
+    for j, other in found:
+        if other not in parents:
+            raise Unclear(Clarify.UNUSED_WORD, ctx.mentions[j].text)
+    return found
+
+
 def _read_listing(ctx: Context, parts: Parts) -> None:
     model = ctx.model
     table_i, column_i = _listing_subject(ctx)
@@ -1306,11 +1335,16 @@ def _read_listing(ctx: Context, parts: Parts) -> None:
             parts.listing = parts.subject_columns = [ColumnRef(*linked)]
             return
         after = _own_column_right_after(ctx, table_i, table)
+        joined: list[ColumnRef] = []
         if after is not None:  # "the distinct institution types": that column of the rows
             ctx.used.add(after[0])
             cols = [after[1]]
         elif every_column_asked(ctx.tokens):  # "all the information about hiring"
             cols = list(info.columns)
+            # "… about orders and their customers": each order's customer's columns too
+            for j, other in _tables_listed_with(ctx, table_i, table):
+                ctx.used.add(j)
+                joined += [ColumnRef(other, c) for c in model.tables[other].columns]
         elif info.named and info.display and names_its_columns(ctx.tokens):
             # "the names (and ids) of the nations that…": those columns, not every column
             ids = any(t.norm in lx.LABEL_ID_WORDS for t in ctx.tokens) and len(info.key) == 1
@@ -1325,6 +1359,9 @@ def _read_listing(ctx: Context, parts: Parts) -> None:
         else:
             cols = [info.display] if info.display else list(info.columns[:1])
         refs = [ColumnRef(table, c) for c in cols]
+        if joined:
+            parts.listing = parts.subject_columns = [*refs, *joined]
+            return
         if not info.named:  # "the final tables made and best finishes of players"
             # "the ages of the gymnasts": a column of the person each row stands for
             stands_for = (linked_label(model, table) or (table,))[0]
