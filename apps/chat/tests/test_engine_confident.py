@@ -4,7 +4,10 @@ tests, made-up schema).
 - "all the information about boats and their sailors": the boats' columns and each boat's
   sailor's, never the boats alone with "and their sailors" dropped (the key each boat holds is
   no answer for the sailors); a table many rows of which belong to each listed row ("sailors and
-  their boats") is asked back, naming it;
+  their boats") is asked back, naming it; so is any table said beside a listing whose only
+  trace in the SQL is a key the SELECT shows ("list the sailors and their boats": `coverage`
+  counts a table through a key only when the key is counted, grouped, joined or filtered on,
+  and only a key the plan's rows hold);
 - "the kind of the boat with the length": a numeric column after "with the" and nothing that
   picks rows is asked back (as "who has the length" is), never read as "length > 0";
 - a definition's term read as a ranking ("what is the most common boat kind, and how many are
@@ -80,6 +83,22 @@ def test_the_rows_many_of_which_belong_to_each_listed_row_are_asked_back(marina)
     model, _conn = marina
     asked = engine_asks(model, "all the information about sailors and their boats")
     assert asked.clarify and "boats" in asked.clarify
+
+
+@pytest.mark.parametrize(
+    "question", ["list the sailors and their boats", "list the boats and their sailors"]
+)
+def test_a_table_said_beside_a_listing_is_not_covered_by_a_key_only_shown(marina, question):
+    # the listed rows' key (or the key they hold) shown is no answer for the other table
+    model, _conn = marina
+    asked = engine_asks(model, question)
+    assert Clarify.UNUSED_WORD in asked.notes, asked.notes
+
+
+def test_a_count_through_the_key_the_rows_hold_still_answers(marina):
+    model, conn = marina
+    reading = engine_reads(model, "how many sailors have boats")
+    assert conn.execute(reading.sql).fetchall() == [(3,)]
 
 
 def test_every_column_of_one_table_stays_as_it_was(marina):
