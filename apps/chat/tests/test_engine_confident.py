@@ -10,6 +10,8 @@ tests, made-up schema).
   and only a key the plan's rows hold);
 - "the kind of the boat with the length": a numeric column after "with the" and nothing that
   picks rows is asked back (as "who has the length" is), never read as "length > 0";
+- "the kind of the boat whose length is the largest" (columns said of one row, the table in the
+  singular): the row with the largest length, never the kind whose lengths add up the most;
 - a definition's term read as a ranking ("what is the most common boat kind, and how many are
   there?"): a data question, not a measure to define (`insights.names_a_measure`).
 
@@ -18,11 +20,15 @@ tests, made-up schema).
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
+from apps.chat.engine.offline import build_semantic_model
 from apps.chat.engine.offline.parser import Clarify
 from apps.chat.insights import names_a_measure
 from apps.chat.tests.support import engine_asks, engine_database, engine_reads
+from apps.knowledge.engine.catalog import MetricDef
 
 _SCRIPT = """
     CREATE TABLE sailors (sailor_id INTEGER PRIMARY KEY, name TEXT, rank_title TEXT);
@@ -145,3 +151,32 @@ def test_a_ranking_is_no_measure_to_define(marina):
     assert not names_a_measure(ranked)
     measure = engine_reads(model, "the average length of the boats").plan
     assert names_a_measure(measure)
+
+
+# --- columns said of one row of the table ranked ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "the kind of the boat whose length is the largest",
+        "the kind and name of the boat whose length is the largest",
+    ],
+)
+def test_columns_said_of_one_row_rank_the_rows_not_groups_of_them(marina, question):
+    # with a steward's count of the boats, the table ranked is the fact table: "the kind of the
+    # boat whose length is the largest" was SUM(length) per kind (two sloops add up)
+    model, conn = marina
+    metrics = (MetricDef("Number of boats", "COUNT(*)", "boats", synonyms=("number of boats",)),)
+    layer = build_semantic_model(replace(model.catalog, metrics=metrics))
+    reading = engine_reads(layer, question)
+    assert "SUM(" not in reading.sql, reading.sql
+    assert "ketch" in conn.execute(reading.sql).fetchall()[0]
+
+
+def test_a_column_asked_as_the_subject_still_ranks_its_groups(marina):
+    model, conn = marina
+    metrics = (MetricDef("Number of boats", "COUNT(*)", "boats", synonyms=("number of boats",)),)
+    layer = build_semantic_model(replace(model.catalog, metrics=metrics))
+    reading = engine_reads(layer, "which kind has the largest total length")
+    assert conn.execute(reading.sql).fetchall()[0][0] == "sloop"  # 8.5 + 9 + 7

@@ -732,10 +732,13 @@ def _superlative_row(ctx: Context, parts: Parts) -> None:
     else:
         if info is None or not info.display or any(d.table != table for d in parts.dims):
             return
-        if ColumnRef(table, info.display) not in parts.dims:
+        # "the district of the shop whose number of products is the largest": columns said of
+        # one row of the table ranked, not groups of those columns whose numbers add up
+        of_one_row = limit == 1 and _said_of_one_row(ctx, parts, table)
+        if ColumnRef(table, info.display) not in parts.dims and not of_one_row:
             return
         labels = len(model.column(table, info.display).values)
-        if table == model.fact and 0 < labels <= CATEGORY_VALUES:
+        if table == model.fact and 0 < labels <= CATEGORY_VALUES and not of_one_row:
             return  # "the product with the most revenue" on a sales table: a total per product
     if any(f.table != table and model.path(table, f.table) is None for f in parts.filters):
         return
@@ -1092,6 +1095,26 @@ def _names_an_entity(ctx: Context, f: Filter) -> bool:
         return False
     info = ctx.model.tables.get(f.table)
     return (info is not None and info.display == f.column) or len(column.values) > CATEGORY_VALUES
+
+
+def _said_of_one_row(ctx: Context, parts: Parts, table: str) -> bool:
+    """Whether every grouping column was said of the table in the singular ("the manager name
+    and district of the shop whose …"): a list of its columns right before its name, with only
+    "of the" between, names properties of one row."""
+    mentions = ctx.mentions
+    for i, m in enumerate(mentions):
+        if i == 0 or m.kind != "schema" or m.plural or {e.ref[0] for e in m.of("table")} != {table}:
+            continue
+        if not {t.norm for t in ctx.tokens[mentions[i - 1].end : m.start]} <= lx.FILLER:
+            continue
+        said: set[ColumnRef] = set()
+        k = i - 1
+        while k >= 0 and (mentions[k].kind == "conj" or mentions[k].has("column")):
+            said |= {ColumnRef(*e.ref) for e in mentions[k].of("column") if e.ref[0] == table}
+            k -= 1
+        if parts.dims and all(d in said for d in parts.dims):
+            return True
+    return False
 
 
 def _properties_said(
