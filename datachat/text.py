@@ -665,6 +665,67 @@ def place_noun(word: str) -> bool:
     return False
 
 
+@functools.lru_cache(maxsize=1)
+def _last_words() -> dict[bytes, tuple[bytes, ...]]:
+    """The synsets of WordNet's nouns of two or three words by their last word ("adam_smith",
+    "pete_rose", "josephine_baker" under "smith", "rose", "baker"): one pass over the index."""
+    root = _wordnet_dir()
+    found: dict[bytes, list[bytes]] = {}
+    if root is None:
+        return {}
+    with (root / "index.noun").open("rb") as index:
+        for line in index:
+            lemma, _, rest = line.partition(b" ")
+            if line.startswith(b" ") or lemma.count(b"_") not in (1, 2):
+                continue
+            fields = line.split()
+            found.setdefault(lemma.rsplit(b"_", 1)[1], []).extend(fields[6 + int(fields[3]) :])
+    return {k: tuple(v) for k, v in found.items()}
+
+
+def _written_person(offset: bytes, written: str, root: Path) -> bool:
+    """Whether a noun synset is a person and one of its lemmas, as WordNet writes it, is
+    `written` or ends with it as its last word ("Smith", "Adam_Smith")."""
+    line = _sorted_line(root / "data.noun", offset)
+    if line is None:
+        return False
+    data = line.split()
+    lemmas = [
+        raw.decode("ascii", "replace").split("(")[0]
+        for raw in data[4 : 4 + 2 * int(data[3], 16) : 2]
+    ]
+    said = any(lemma == written or lemma.endswith("_" + written) for lemma in lemmas)
+    return said and _sense_is_person(offset)
+
+
+@functools.lru_cache(maxsize=8192)
+def surname_noun(word: str) -> bool:
+    """Whether WordNet 3.0 holds a folded word, capitalised, as a person's surname: alone or as
+    the last word of a person's name in one of its noun senses, a surname that is also a common
+    noun ("smith": Adam Smith; "baker": Josephine Baker; "rose": Pete Rose), not a thing's
+    word ("cloud": only kinds of cloud, "galaxy"). False with no WordNet data installed."""
+    root = _wordnet_dir()
+    if root is None or not word.isascii() or not word.isalpha():
+        return False
+    written = word[:1].upper() + word[1:]
+    entry = _sorted_line(root / "index.noun", word.encode())
+    own = entry.split()[6 + int(entry.split()[3]) :] if entry is not None else []
+    offsets = (*own, *_last_words().get(word.encode(), ()))
+    return any(_written_person(offset, written, root) for offset in offsets)
+
+
+@functools.lru_cache(maxsize=4096)
+def place_first(word: str) -> bool:
+    """Whether a folded word's most frequent WordNet 3.0 noun sense is a place, a building or an
+    organisation ("london", "paris", "beijing": capitals first; "unknown": a region), not a
+    person. False with no WordNet data installed."""
+    offsets = _noun_offsets(word) if word.isalpha() else ()
+    if not offsets:
+        return False
+    first = _ancestors(offsets[0])
+    return _PERSON_SYNSET not in first and bool(_PLACE_SYNSETS & first)
+
+
 @functools.lru_cache(maxsize=8192)
 def common_word(word: str) -> bool:
     """Whether a folded English word is a common noun in its frequent senses (written in lower

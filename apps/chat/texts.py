@@ -103,6 +103,12 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "You can only see data for {filters}: {asked} is outside your access, so there is "
         "nothing to show. Ask an administrator for access if you need it.",
     },
+    "outside_scope_either": {
+        "es": "_({asked} queda fuera de tu acceso: solo se muestran las filas que puedes ver y "
+        "que cumplen alguna de las condiciones; no se dice nada de las demás.)_",
+        "en": "_({asked} is outside your access: only the rows you may see that meet either "
+        "condition are shown; nothing is said of any other rows.)_",
+    },
     "period_outside_data": {
         "es": "No hay datos de {asked}: los datos van del {first} al {last}. ¿Qué periodo "
         "quieres ver?",

@@ -300,6 +300,11 @@ def _formatted(  # noqa: PLR0913
             result = dataclasses.replace(result, row_count=0, truncated=False)
         else:
             body += " " + text("scope_note", turn.lang, filters=phrase)
+            either = _outside_scope(turn.policy, plan, either=True)
+            if either:
+                # "in Lima or with seats under 400": the OR is read inside the visible rows;
+                # the note comes from the policy alone, never from the data (no oracle)
+                body += " " + text("outside_scope_either", turn.lang, asked=either)
     turn.timer.lap("format")
     return Answer(
         type="SQL",
@@ -553,15 +558,20 @@ def _unknown_names(code: str, sql: str, catalog: CatalogSnapshot | None) -> bool
     return bool(used - columns - aliases)
 
 
-def _outside_scope(policy: DataPolicy | None, plan: QueryPlan | None) -> str:
+def _outside_scope(
+    policy: DataPolicy | None, plan: QueryPlan | None, *, either: bool = False
+) -> str:
     """The values a plan filters on that the caller's row filter on the same column hides
-    ("«Sur»"), or "" when every asked value is visible (or nothing was asked)."""
+    ("«Sur»"), or "" when every asked value is visible (or nothing was asked). A filter on one
+    side of an "or" between two conditions (`Filter.either`: "in Lima or with seats under 400")
+    hides no answer, the other side may hold visible rows: it counts only with `either`, which
+    names its hidden values. Decided from the policy alone, whatever rows exist."""
     if policy is None or plan is None:
         return ""
     hidden: list[str] = []
     asked = 0
     for wanted in plan.filters:
-        if wanted.op not in ("=", "in"):
+        if wanted.op not in ("=", "in") or bool(wanted.either) != either:
             continue
         for row_filter in policy.row_filters:
             if (row_filter.table, row_filter.column) != (wanted.table, wanted.column):
@@ -569,6 +579,6 @@ def _outside_scope(policy: DataPolicy | None, plan: QueryPlan | None) -> str:
             allowed = {fold(str(v)) for v in row_filter.values}
             asked += len(wanted.values)
             hidden += [str(v) for v in wanted.values if fold(str(v)) not in allowed]
-    if not hidden or len(hidden) < asked:
+    if not hidden or (len(hidden) < asked and not either):
         return ""  # some asked value is visible: the rows shown are the visible part
     return ", ".join(f"«{v}»" for v in dict.fromkeys(hidden))

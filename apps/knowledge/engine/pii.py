@@ -40,7 +40,9 @@ from datachat.text import (
     identifier_words,
     noun_kind,
     person_noun,
+    place_first,
     place_noun,
+    surname_noun,
 )
 
 # --- names -------------------------------------------------------------------------------------
@@ -485,18 +487,30 @@ def value_is_person_name(value: str) -> bool:
 # three small letters ("SoundLink", "HomePod", "DigitalOcean"; not "McDonald", "DeMatteis").
 _MODEL_TOKEN = re.compile(r"^[^\W_]*\d[\w.-]*$")
 _INNER_CAPITAL = re.compile(r"[a-z]{3}[A-Z]")
+# Last words of a product line's or a service's name ("Google Cloud", "Samsung Galaxy", "Sonos
+# One", "Apple Music"): a brand's known suffix. A surname that is a common noun ("Baker",
+# "Smith", "Rose") is none: only such a suffix, a model number or an inner capital is a brand's.
+_BRAND_SUFFIXES = frozenset(
+    _wordlist(
+        """
+        cloud galaxy pixel one plus pro max mini lite air online mobile pay tv music play store
+        drive maps mail watch pod pad phone tab echo office express prime web net app apps hub
+        box cam smart home assistant
+        """
+    )
+)
 
 
 def _brand_like(tokens: Sequence[str], run: Sequence[str]) -> bool:
-    """Whether a value that begins like a person's name is a product's or a brand's: one of its
-    words is a model number or has a brand's inner capital (`_MODEL_TOKEN`, `_INNER_CAPITAL`),
-    or, after a first word that is no known first name, its last name word is an English
-    common noun for a thing ("Google Cloud", "Samsung Galaxy", "Philips Hue"; "Bill Gates",
-    "Hiram Page" begin with a first name)."""
+    """Whether a value that begins like a person's name is a product's or a brand's, by real
+    brand evidence: one of its words is a model number or has a brand's inner capital
+    (`_MODEL_TOKEN`, `_INNER_CAPITAL`), or, after a first word that is no known first name, its
+    last name word is a product line's or a service's known suffix ("Google Cloud", "Samsung
+    Galaxy"; "Bill Gates", "Ximena Rose", "Elon Baker" are people's names)."""
     if any(_MODEL_TOKEN.match(t) for t in tokens) or any(_INNER_CAPITAL.search(t) for t in run):
         return True
     last = fold(run[-1]).lower().rstrip(".")
-    return not first_name(run[0]) and common_word(last) and noun_kind(last) == "thing"
+    return not first_name(run[0]) and last in _BRAND_SUFFIXES
 
 
 def _role_value_is_name(value: str) -> bool:
@@ -549,6 +563,8 @@ def names_people(
         hits = sum(_role_value_is_name(t) or (alone and _one_word_name(t)) for t in texts)
         if hits >= needed:
             return True
+    if _named_role(words) and sum(_name_in_role(t) for t in texts) >= needed:
+        return True  # "manager", "coach", "captain" holding "Smith", "Rose Baker"
     if _people_column(words):
         test = _role_value_is_name
     elif person_role_column(column) or (bare and _role_table(table)):
@@ -633,6 +649,65 @@ def _things_name_of_people(table: str, words: Sequence[str]) -> bool:
         and not _BUSINESS_WORDS & set(words)
         and _names_a_thing(words)
         and person_table(table)
+    )
+
+
+# Names of a column that hold a person in a role whatever the table's rows are (a shop's
+# `manager`, a team's `coach`, a ship's `captain`): one- or two-word capitalised names there are
+# people's, a surname alone included (`_name_in_role`).
+_ROLE_COLUMNS = frozenset(
+    _wordlist(
+        """
+        manager managers coach coaches captain captains director directors owner owners contact
+        contacts host hosts author authors editor editors founder founders president presidents
+        chairman chairwoman chairperson leader leaders boss supervisor supervisors teacher
+        teachers instructor instructors trainer trainers referee referees umpire umpires pilot
+        pilots skipper skippers commander commanders presenter presenters chef chefs landlord
+        landlords tenant tenants ceo
+        gerente gerentes entrenador entrenadora entrenadores capitan capitana capitanes
+        directora directoras dueno duena duenos duenas propietario propietaria propietarios
+        contacto contactos anfitrion anfitriona anfitriones autor autora autores editora
+        fundador fundadora fundadores presidente presidenta presidentes jefe jefa jefes
+        encargado encargada encargados responsable responsables profesor profesora piloto
+        arbitro arbitra comandante presentador presentadora inquilino inquilina casero casera
+        """
+    )
+)
+
+
+def _named_role(words: Sequence[str]) -> bool:
+    """A column named by a person's role (`_ROLE_COLUMNS`), alone or before a name word
+    (`manager`, `Head_Coach`, `captain_name`, `nombre_del_entrenador` is not: its last word is
+    the name, its role said before it)."""
+    if not words or words[-1] in _KEY_WORDS:
+        return False
+    if words[-1] in _NAME_WORDS and len(words) >= 2:
+        return words[-2] in _ROLE_COLUMNS
+    return words[-1] in _ROLE_COLUMNS
+
+
+def _name_in_role(value: str) -> bool:
+    """A value of a column named by a person's role that is a person's name: one by
+    `_role_value_is_name`, or one to three capitalised words (particles between them), none a
+    firm's, a place's or a product's, each a known first name, a surname WordNet holds
+    ("Smith", "Baker") or no English common word ("Wenger"), the first no place
+    first ("London", "Beijing": a city hosts too), no code in capitals ("NYY", "COSCO")."""
+    if _role_value_is_name(value):
+        return True
+    tokens = value.strip().split()
+    run = [t for t in tokens if t not in _NAME_PARTICLES]
+    if not 1 <= len(run) <= 3 or not all(_name_token(t) and not t.endswith(".") for t in run):
+        return False
+    folded = [fold(t).lower() for t in run]
+    if any(w in _ORGANISATION_WORDS or w in _PLACE_WORDS for w in folded):
+        return False
+    if _brand_like(tokens, run) or any(t.isupper() and (len(t) <= 4 or len(run) == 1) for t in run):
+        return False  # "NYY", "COSCO": a code or a firm's initials
+    if place_first(folded[0]):
+        return False
+    return all(
+        first_name(t) or surname_noun(w) or not common_word(w)
+        for t, w in zip(run, folded, strict=True)
     )
 
 

@@ -217,8 +217,10 @@ def test_a_role_column_of_a_table_of_people_takes_surnames_alone():
     columns = ["id", "name", "nationality", "coach"]
     assert names_people("coach", ["Wolff", "Horner", "Vasseur", "Brown", "Stella"],
                         table="f1_2024", columns=columns)  # fmt: skip
-    # the same column without the people's columns: a one-word value is not yet a name
-    assert not names_people("coach", ["Wolff", "Horner", "Vasseur", "Brown", "Stella"])
+    # a coach is a person whatever the table's rows (branch h-quality: `_ROLE_COLUMNS`)
+    assert names_people("coach", ["Wolff", "Horner", "Vasseur", "Brown", "Stella"])
+    # a word for people that names no role of a row's own: a one-word value is not yet a name
+    assert not names_people("player", ["Wolff", "Horner", "Vasseur", "Brown", "Stella"])
 
 
 # --- brands and products in a column named for people in a role ----------------------------

@@ -40,6 +40,7 @@ from .alternatives import (
     conditions_said_with_or,
     impossible_range,
     one_said_value_per_column,
+    or_every_row,
     superlative_read,
 )
 from .analytic import take_analytic_shape
@@ -58,6 +59,7 @@ from .relations import (
     conditions_of_related_rows,
     negate_flag_pairs,
     only_one,
+    own_column_said,
     read_as,
     related_rows,
     relation_verbs,
@@ -199,6 +201,10 @@ def _read(
     tokens, literals = take_literals(question, model, tokens, mentions)
     if literals:  # "the customer with the first name Linda": a value the index cannot hold
         mentions, unmapped = scan(model, tokens)
+    located = _where_located(model, tokens, mentions)
+    if located is not None:  # "Where is the cinema Codling located?" -> "location of …"
+        tokens = located
+        mentions, unmapped = scan(model, tokens)
     if previous is not None and previous.metrics:
         resorted = _resort(previous, mentions, lang, model)
         if resorted is not None:  # "ordénalo de menor a mayor", "sort it descending"
@@ -276,6 +282,10 @@ def _read(
         tokens = verb_count
         mentions, unmapped = scan(model, tokens)
     counted_per = _entities_with_count(tokens, mentions, model)
+    if counted_per is None:  # "students who have a grade above 5 and have at least 2 friends"
+        first = _count_clause_first(tokens, mentions)
+        if first is not None:
+            counted_per = _entities_with_count(first, scan(model, first)[0], model)
     groups_counted = False
     if counted_per is None:  # "how many countries have more than 2 makers": count those
         uncounted = _without_count_word(tokens, mentions)
@@ -345,6 +355,7 @@ def _read(
         plan = negate_flag_pairs(plan, model)
         plan = alternatives_on_one_column(plan, said[0])  # "in 2014 or 2015": either value
         conditions_said_with_or(plan, said[0])  # "over 100 or under 10" on two columns
+        or_every_row(plan, question, model)  # "over 1000 or every row": no condition
         check_year_verbs(plan, year_read)
         _check_largest_of_rows(plan, mentions, model)
         _check_values_shared(plan, question, read.tokens)
@@ -901,7 +912,8 @@ def _unknown_before_relation(
     if edge is None or not unmapped:
         return []
     unknown = set(unmapped)
-    return [t.text for t in tokens[:edge] if t.text in unknown]
+    # "painters who never had an exhibition": "never" is the relation's own negation
+    return [t.text for t in tokens[:edge] if t.text in unknown and t.norm not in _NEVER]
 
 
 _EACH = lx.words("each every cada")
@@ -916,6 +928,75 @@ def _about_each(tokens: list[lx.Token]) -> list[lx.Token]:
 
 
 _PLACE_COLUMNS = ("region", "ciudad", "city", "zona", "zone", "pais", "country")
+# "where is X", "¿dónde está X?": the verb after "where" that asks for a place
+_WHERE_BE = lx.words("is are was were esta estan estaba estaban queda quedan")
+_WHERE_SE = lx.words("encuentra encuentran ubica ubican situa situan halla hallan")
+# the participle (or preposition) that closes the question: "located", "ubicado", "from"
+_WHERE_END = lx.words(
+    """
+    located situated based found from ubicado ubicada ubicados ubicadas situado situada
+    situados situadas localizado localizada localizados localizadas
+    """
+)
+# the words a place column is called by
+_PLACE_WORDS = lx.words(
+    """
+    location locations place address city town country region site venue hometown
+    lugar ubicacion localizacion direccion ciudad pais sitio sede localidad region
+    """
+)
+
+
+def _where_located(
+    model: SemanticModel, tokens: list[lx.Token], mentions: list
+) -> list[lx.Token] | None:
+    """ "Where is the cinema Codling located?", "where are the cinemas with capacity above
+    300?", "¿Dónde está el cine Codling?", "¿dónde se encuentran los cines …?": the place of
+    the rows asked about is their table's one place column (called location, place, address,
+    city, country, …; lugar, ubicación, dirección, ciudad, país, …): read as "show the
+    location of the cinema Codling". A table with no such column or with several is left as
+    it was (the question is then asked back, or read without the place)."""
+    if len(tokens) < 3 or tokens[0].norm not in ("where", "donde"):
+        return None
+    at = 2 if tokens[1].norm in _WHERE_BE else None
+    if tokens[1].norm == "se" and tokens[2].norm in _WHERE_SE:
+        at = 3
+    if at is None:
+        return None
+    if tokens[at].norm in _WHERE_END:  # "¿dónde está ubicado el museo …?"
+        at += 1
+    subject = next((m for m in mentions if m.start >= at and m.kind == "schema"), None)
+    if subject is None or subject.has("metric"):
+        return None
+    best = max(e.quality for e in subject.entries)
+    tables = {e.ref[0] for e in subject.entries if e.quality == best and e.kind != "column"}
+    if len(tables) != 1:
+        return None
+    table = tables.pop()
+    info = model.tables.get(table)
+    places = [
+        c for c in (info.columns if info else ()) if set(tx.identifier_words(c)) & _PLACE_WORDS
+    ]
+    if len(places) != 1 or places[0] in info.key:
+        return None  # no place column, or several ("city" and "country"): not said which
+    refs = [
+        fk.ref_table
+        for fk in model.catalog.foreign_keys
+        if fk.table == table and fk.column == places[0]
+    ]
+    # a key of a table of places (a store's `address_id`): that table's rows, by its name
+    place = refs[0] if refs else places[0]
+    lang = tokens[0].lang
+    seed = tokens[0]
+    # a listing ("show the location of …"): "the location of the museums" alone reads as a
+    # count of the museums by location
+    show = ("muestra",) if lang == "es" else ("show", "the")
+    words = [*show, *tx.identifier_words(place), "de" if lang == "es" else "of"]
+    said = [replace(seed, text=w, norm=w, key=lx.word_key(w, lang)) for w in words]
+    rest = list(tokens[at:])
+    if rest and rest[-1].norm in _WHERE_END:
+        rest = rest[:-1]
+    return [*said, *rest]
 
 
 def _where_as_place(
@@ -1089,6 +1170,9 @@ def _entity_rows(
     path = model.path(model.fact, table)
     if not path or len(path) != 1 or path[0][0] != model.fact:
         return None
+    after = mentions[first + 1] if first + 1 < len(mentions) else None
+    if after is not None and after.start == entity.end and own_column_said(model, table, after):
+        return None  # "the painter names without …": the painters' names (`rows_without`)
     norms = [t.norm for t in tokens]
     never = any(w in _NEVER for w in norms)
     both = any(w in _BOTH for w in norms)
@@ -1833,6 +1917,52 @@ def _one_link(model: SemanticModel, entity, counted) -> bool:  # noqa: ANN001
     return len(links) == 1
 
 
+_COUNT_CLAUSE = (("with", "cmp", "number"), ("exist", "cmp", "number"))
+
+
+def _count_clause_first(tokens: list[lx.Token], mentions: list) -> list[lx.Token] | None:
+    """ "students who have a grade higher than 5 and have at least 2 friends", "alumnos con
+    una nota mayor que 5 y con al menos 2 amigos": two conditions of the same rows joined by
+    "and", the second a count of related rows. The count clause is said first ("students who
+    have at least 2 friends and have a grade higher than 5"), the order `_entities_with_count`
+    reads; the condition it moved after the "and" stays a condition of the rows."""
+    kinds = [m.kind for m in mentions]
+    found = [
+        k
+        for k in range(2, len(mentions) - 3)
+        if tuple(kinds[k : k + 3]) in _COUNT_CLAUSE
+        and kinds[k - 1] == "conj"
+        and tokens[mentions[k - 1].start].norm in _AND_WORDS
+        and mentions[k + 3].kind == "schema"
+        and mentions[k + 3].has("table")
+    ]
+    if len(found) != 1 or kinds.count("cmp") > 2:
+        return None
+    k = found[0]
+    conj = mentions[k - 1]
+    # the rows the two conditions are said of, then the clause's own opener: "who have", "with"
+    e = next((n for n in range(k - 1) if kinds[n] == "schema" and mentions[n].has("table")), None)
+    if e is None or kinds[e + 1] not in ("with", "exist", "list"):
+        return None
+    if kinds[e + 1] == "list" and tokens[mentions[e + 1].start].norm not in _RELATIVE:
+        return None
+    opener = mentions[e + 1].end if kinds[e + 1] == "list" else mentions[e + 1].start
+    if kinds[e + 1] == "list" and kinds[e + 2] == "exist":  # "who have …"
+        opener = mentions[e + 2].start
+    if tokens[mentions[k].start].norm != tokens[opener].norm:
+        return None  # "… and have at least 2 friends" after "who have": the same opener
+    end = mentions[k + 3].end
+    if any(m.kind != "schema" and m.start >= end for m in mentions):
+        return None  # only the two clauses: nothing said after the count
+    return [
+        *tokens[:opener],
+        *tokens[mentions[k].start : end],
+        tokens[conj.start],
+        *tokens[opener : conj.start],
+        *tokens[end:],
+    ]
+
+
 def _entities_with_count(
     tokens: list[lx.Token], mentions: list, model: SemanticModel
 ) -> list[lx.Token] | None:
@@ -2160,6 +2290,7 @@ def _counted_rows_table(model: SemanticModel, key: str) -> str | None:
 
 
 _RELATIVE = lx.words("which that who que cuales")
+_AND_WORDS = lx.words("and y e")
 
 
 def _names_head(tokens: list[lx.Token], modifier, head) -> bool:  # noqa: ANN001
@@ -2520,6 +2651,7 @@ _WORD_REASONS = frozenset(
         Clarify.UNMAPPED,
         Clarify.AGGREGATE_UNSAID,
         Clarify.OR_CONDITIONS,
+        Clarify.OR_EVERY_ROW,
     }
 )
 _METRIC_REASONS = frozenset({Clarify.NO_METRIC, Clarify.MIXED_TABLES, Clarify.EXTREME_UNSAID})

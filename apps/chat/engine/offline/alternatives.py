@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+from datachat import text as tx
+
 from ..plan import QueryPlan
 from . import lexicon as lx
 from .parser import Clarify, Unclear
@@ -50,6 +52,51 @@ def conditions_said_with_or(plan: QueryPlan, tokens) -> None:  # noqa: ANN001
     }
     if len(columns) > 1 and any(t.norm in _OR_WORDS - {"either"} for t in tokens):
         raise Unclear(Clarify.UNUSED_WORD, next(t.text for t in tokens if t.norm in _OR_WORDS))
+
+
+# Words that say no condition after an "or": "or every row", "or all of them", "o todas".
+_EVERY = lx.words(
+    """
+    every all any each whole entire everything anything everyone everybody rest
+    todos todas todo toda cualquier cualquiera cada resto demas
+    """
+)
+_NO_CONDITION = _EVERY | lx.words(
+    """
+    of the them those these it its row rows record records entry entries one ones other others
+    else just simply at
+    de del el la los las ellos ellas ello fila filas registro registros otro otros otra otras
+    uno una unos unas sin
+    """
+)
+
+
+def or_every_row(plan: QueryPlan, question: str, model) -> None:  # noqa: ANN001
+    """Ask back an "or" whose other half sets no condition ("halls with seats over 1000 or
+    every row", "… or all of them", "… o todas", a trailing "or"): read alone it would be
+    dropped and the answer narrower than asked. Only words of `_NO_CONDITION`, a quantifier
+    among them, and the tables' own nouns follow the "or" (or none does); the question back
+    names those words."""
+    if not (plan.filters or plan.numeric_filters or plan.having):
+        return
+    lang = lx.detect_language(question)
+    tokens = [t for t in lx.tokenize(question, lang) if t.kind != "symbol"]
+    ors = [i for i, t in enumerate(tokens) if t.norm in lx.OR_WORDS]
+    if not ors or ors[-1] == 0:
+        return
+    at = ors[-1]
+    rest = tokens[at + 1 :]
+    nouns = {
+        tx.singular(w, lang)
+        for table in model.catalog.tables
+        for w in tx.identifier_words(table.name)
+    }
+    if rest and not any(t.norm in _EVERY for t in rest):
+        return
+    if any(t.norm not in _NO_CONDITION and tx.singular(t.norm, lang) not in nouns for t in rest):
+        return
+    end = rest[-1].end if rest else tokens[at].end
+    raise Unclear(Clarify.OR_EVERY_ROW, question[tokens[at].start : end])
 
 
 def one_said_value_per_column(plan: QueryPlan, question: str) -> None:

@@ -87,11 +87,38 @@ def tokenize(text: str, lang: str | None = None) -> list[Token]:
         norm = fold(raw)
         if kind in ("abbr", "initials"):  # one word, its letters joined: "EE. UU." -> "eeuu"
             kind, norm = "word", "".join(ch for ch in norm if ch.isalpha())
+        if kind == "word" and norm.endswith("n't") and len(norm) > 4:
+            tokens += _negative_contraction(raw, norm, match.start(), lang)
+            continue
         if kind == "word" and "'" in norm:
             norm = _without_apostrophe(norm)
         key = word_key(norm, lang) if kind == "word" else norm
         tokens.append(Token(raw, norm, key, match.start(), match.end(), kind, lang))
     return tokens
+
+
+# The auxiliaries whose negative contraction is not the auxiliary and "n't".
+_CONTRACTED = {"ca": "can", "wo": "will", "sha": "shall", "ai": "is"}
+
+
+def _negative_contraction(raw: str, norm: str, start: int, lang: str) -> list[Token]:
+    """ "didn't", "haven't", "don't", "can't": the auxiliary and "not", two words as if written
+    apart (the apostrophe's tail would otherwise leave "didn", a word nothing reads)."""
+    head = norm[:-3]
+    aux = _CONTRACTED.get(head, head)
+    cut = start + len(head)
+    return [
+        Token(
+            raw[: len(head)] if aux == head else aux,
+            aux,
+            word_key(aux, lang),
+            start,
+            cut,
+            "word",
+            lang,
+        ),
+        Token("not", "not", word_key("not", lang), cut, start + len(raw), "word", lang),
+    ]
 
 
 def _without_apostrophe(word: str) -> str:

@@ -99,6 +99,10 @@ def take_literals(
             pass  # "with the first name Linda" goes; "the customer" stays
         elif m.has("table"):
             first = start  # "the address 1031 …": the word names the table too, it stays
+        elif before is None and _quoted(clean, tokens[start]) and start == m.end:
+            # "between bulgarian commander 'Kaloyan' and …": a condition (never "the bridge
+            # named 'X'", another table's column after a table named)
+            first = m.start
         else:
             continue  # the column alone would be read as a column to show
         while end + 1 < len(tokens) and tokens[end].norm in _OR:
@@ -317,6 +321,12 @@ def _value_end(clean: str, tokens: list[lx.Token], start: int) -> int | None:
     if k == start or (head.kind == "number" and k == start + 1):
         return None
     return k
+
+
+def _quoted(clean: str, head: lx.Token) -> bool:
+    """Whether a value's first token opens a quotation ("commander 'Kaloyan'")."""
+    opening = clean[: head.start].rstrip()
+    return bool(opening) and opening[-1] in _QUOTES
 
 
 def _name_word(token: lx.Token) -> bool:

@@ -64,6 +64,7 @@ class Clarify(StrEnum):
     SHARED_VALUES = "shared_values"  # "shared by / both X and Y" of one column: which rows?
     BARE_NUMBER = "bare_number"  # "who has the <number column>": which rows is not said
     OR_CONDITIONS = "or_conditions"  # "or" between two conditions, which the plan ANDs
+    OR_EVERY_ROW = "or_every_row"  # "A or every row": a half that sets no condition
     EXTREME_UNSAID = "extreme_unsaid"  # a maximum or minimum no word asked for
     ECHOED_VALUE = "echoed_value"  # the rows' only column shown is the one value said
     SHARE = "share"  # a share of an unclear whole

@@ -266,6 +266,10 @@ def relation_verbs(
             drop |= pronouns
         elif counted_rows is not None and _last_word(tokens, i):
             left, right = _grouped_entity(tokens, at), counted_rows  # "how many models it makes"
+            if left is None and tokens[i - 1].norm in _PRONOUNS:
+                # "the names of journalists and the number of events they reported": the
+                # entity listed before the count
+                left = _listed_before(model, tokens, at, counted_rows)
             kinds = {"count"}
             if left is None and _repeats(found, tok) and tokens[i - 1].norm in _PRONOUNS:
                 # "countries that speak more than 2 languages, and how many languages they
@@ -628,6 +632,30 @@ def _counted_before(tokens: list[lx.Token], at: dict[int, Mention], i: int) -> M
     return rows if count is not None and count.kind == "count" else None
 
 
+def _listed_before(
+    model: SemanticModel, tokens: list[lx.Token], at: dict[int, Mention], rows: Mention
+) -> Mention | None:
+    """The one entity named before "and the number of <rows>" ("the names of journalists and
+    the number of events they reported"), another table linked to the rows counted, or None."""
+    count = at.get(rows.start - 1)
+    if count is None or count.kind != "count":
+        return None
+    j = count.start - 1
+    while j >= 0 and j not in at and tokens[j].norm in lx.FILLER:
+        j -= 1
+    if j < 0 or tokens[j].norm not in _CLAUSE_END:
+        return None  # only "… and the number of …"
+    counted = _tables(model, rows)
+    before = {id(m): m for k, m in at.items() if k < j}.values()
+    if any(m.kind == "schema" and m.has("value") for m in before):
+        return None  # "the full name of the maker Zeta Cars and how many cars it produces"
+    found = [m for m in before if m.kind == "schema" and _names_table(m)]
+    if len(found) != 1:
+        return None
+    mine = _tables(model, found[0])
+    return found[0] if not mine & counted and _linked(model, mine, counted) else None
+
+
 def _grouped_entity(tokens: list[lx.Token], at: dict[int, Mention]) -> Mention | None:
     """The entity said after "each"/"cada" ("the full name of each car maker"): what the
     pronoun of a counted relation stands for, or None."""
@@ -848,6 +876,22 @@ def _counted_table(model: SemanticModel, key: str) -> str | None:
     return None
 
 
+def _referenced_count(model: SemanticModel, key: str) -> str | None:
+    """The table a count of distinct foreign-key values counts the rows of ("the number of
+    events they reported": the distinct `Event_ID` of the link table are events), or None."""
+    if key.startswith("countd:"):
+        ref = key.split(":", 1)[1]
+    elif key.startswith("agg:countd:"):
+        ref = key.split(":", 2)[2]
+    else:
+        return None
+    table, _, column = ref.partition(".")
+    for fk in model.catalog.foreign_keys:
+        if fk.table == table and fk.column == column:
+            return fk.ref_table
+    return None
+
+
 def _subject_tables(plan: QueryPlan, model: SemanticModel) -> set[str]:
     """The tables whose rows the plan counts, groups or lists."""
     found = {d.table for d in plan.dimensions} | {c.table for c in plan.listing}
@@ -961,6 +1005,7 @@ def check_relations(
             )  # the entity that does it is not asked
         counts = [_counted_table(model, m.key) for m in plan.metrics]
         counted = {t for t in counts if t is not None}
+        counted |= {t for t in (_referenced_count(model, m.key) for m in plan.metrics) if t}
         if counted and not counted & (relation.left | relation.right):
             raise Unclear(Clarify.UNUSED_WORD, relation.verb)
         if relation.counted and not relation.values:
@@ -1249,6 +1294,7 @@ _NONE_GAP = lx.words(
     with that which who whom where there is are was were be been have has had do does did
     dont doesnt didnt not no any never without a an single one the of in
     con que quienes cuales donde hay habia hubo tiene tienen tenia tenian tuvo tuvieron ha han
+    tenido
     es son fue fueron
     no ni un una uno solo sola ningun ninguna ninguno nunca jamas sin el la los las de en
     """
@@ -1297,6 +1343,16 @@ def _listed_column(mention: Mention, table: str) -> tuple[str, tuple[str, ...]] 
         return None
     owner, column = columns.pop()
     return (table, (column,)) if owner == table else None
+
+
+def own_column_said(model: SemanticModel, table: str, mention: Mention) -> str | None:
+    """The column of `table` a mention said right after the table's noun stands for ("artist
+    names": the artists' label; "stadium capacity"), or None."""
+    said = _label_said(model, table, mention)
+    if said is not None:
+        return said
+    found = _listed_column(mention, table)
+    return found[1][0] if found is not None else None
 
 
 def _name_like(column: str | None, table: str) -> bool:
@@ -1406,11 +1462,29 @@ def rows_without(
     schema = [n for n, m in enumerate(mentions) if m.kind == "schema"]
     counts = [m for m in mentions if m.kind == "count"]
     listed: str | None = None  # the rows whose columns were listed so far ("name and …")
+    modifier: str | None = None  # the table said right before its own column ("artist names")
+    modifiers: set[int] = set()
     for pos, n in enumerate(schema):
         found = _entity_of(model, mentions[n])
+        if modifier is not None:
+            column = own_column_said(model, modifier, mentions[n])
+            if column is None:
+                return None  # "artist names" where "names" is no column of the artists
+            found, listed = (modifier, (column,)), None
         last_listed = found is None and listed is not None
         if last_listed:
             found = _listed_column(mentions[n], listed)  # "name and industry without …"
+        modifier = None
+        if (
+            found is not None
+            and not found[1]
+            and pos + 1 < len(schema)
+            and mentions[schema[pos + 1]].start == mentions[n].end
+            and own_column_said(model, found[0], mentions[schema[pos + 1]]) is not None
+        ):
+            modifier = found[0]  # "the stadium names without …": the stadium's names
+            modifiers.add(n)
+            continue
         if found is None or pos + 1 >= len(schema):
             listed = None
             continue
@@ -1488,8 +1562,8 @@ def rows_without(
             ):
                 return None  # a condition on the entity itself or a third table
         columns = [] if last_listed else list(own)
-        for m in mentions[schema[0] : n] if schema[0] < n else ():
-            if m.kind != "schema":
+        for k, m in enumerate(mentions[schema[0] : n] if schema[0] < n else (), schema[0]):
+            if m.kind != "schema" or k in modifiers:
                 continue
             mine = [e.ref[1] for e in m.of("column") if e.ref[0] == entity]
             said = _label_said(model, entity, m)

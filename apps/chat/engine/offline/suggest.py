@@ -112,6 +112,12 @@ _MESSAGES = {
         "“{detail}” joins two conditions: the rows that meet either one, or those that meet "
         "both? Could you ask about each one separately?",
     ),
+    "or_every_row": (
+        "«{detail}» no pone ninguna condición: ¿quieres todas las filas (sin filtro) o solo las "
+        "que cumplen la otra condición? ¿Puedes indicarlo?",
+        "“{detail}” sets no condition: do you want every row (no filter), or only the rows "
+        "that meet the other condition? Could you say which?",
+    ),
     "extreme_unsaid": (
         "Nada en la pregunta pide «{detail}»: ¿qué columnas de cada fila quieres ver?",
         "Nothing in the question asks for the “{detail}”: which columns of each row should I show?",

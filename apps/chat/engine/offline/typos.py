@@ -190,7 +190,10 @@ def _best(model: SemanticModel, token: Token) -> tuple[str, str] | None:
     winners = {k for k, d in best.items() if d == low}
     if len({key for _norm, key in winners}) != 1:
         return None  # a tie: guessing would pick a meaning the user may not have meant
-    return next(iter(winners))
+    norm, key = next(iter(winners))
+    if norm in lx.STOPWORDS:
+        return None  # "reported" -> "report", a word the scanner skips: the verb would vanish
+    return norm, key
 
 
 def _inflects(vocab: dict[int, list[tuple[str, str, str]]], word: str) -> bool:
