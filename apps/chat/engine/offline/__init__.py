@@ -71,6 +71,7 @@ from .rewrite import rewrite_words
 from .scan import HEAD, Mention, compound_heads, mentions_by_token, scan
 from .semantic import (
     CATEGORY_VALUES,
+    EXACT,
     GLOSS,
     PARTIAL,
     SemanticModel,
@@ -101,6 +102,7 @@ from .verbs import (
     participle_column,
     predominant_rows,
     role_words,
+    year_of_verb,
     year_verbs,
 )
 from .verbs import said as said_verbs
@@ -327,6 +329,9 @@ def _read(
             raise Unclear(Clarify.WHY)
         if _says_weekday(tokens):
             raise Unclear(Clarify.WEEKDAY)
+        rank_word = _rank_superlative(model, mentions)
+        if rank_word:  # "the pilot of the highest rank": rank 1, or the largest number?
+            raise Unclear(Clarify.RANK_DIRECTION, rank_word)
         first_row = _first_row_said(tokens, mentions)
         if first_row:  # "the first student to register": which order makes a row the first?
             raise Unclear(Clarify.UNUSED_WORD, first_row)
@@ -403,6 +408,9 @@ def _read(
         left = unused_mention(read.mentions, skip, plan, sql, model)
         if left is not None:  # the SQL would answer another question: ask, naming the word
             raise Unclear(Clarify.UNUSED_WORD, left)
+        uncounted = _row_count_unanswered(tokens, read.mentions, sql)
+        if uncounted:  # "the names of pilots and the number of records they have": which rows?
+            raise Unclear(Clarify.COUNT_WHAT, uncounted)
         weak = weak_rules(read, skip, plan, fixes, synonyms_read, named_rows, said_metric)
         gate_weak_readings(weak)  # a decisive part only a guess read: ask back
     except Unclear as unclear:
@@ -637,6 +645,35 @@ def _kinds_of_column(model, tokens, mentions, unmapped):  # noqa: ANN001, ANN202
     return None
 
 
+def _amount_of_column(model, tokens, mentions, unmapped):  # noqa: ANN001, ANN202
+    """ "ordered by the amount of money requested", "the 3 largest amounts of assets", "the
+    companies with the top 3 asset amounts": an amount word no schema name explains, before
+    "of <column>" or right after a column, says only the quantity that numeric column holds,
+    so it is dropped ("the money requested", "the top 3 asset"). Beside a table or a text
+    column ("the amount of orders", "the name amount") it stays unknown and is asked back."""
+    at = mentions_by_token(mentions)
+    for i, token in enumerate(tokens):
+        if token.norm not in lx.AMOUNT_NOUNS or token.text not in unmapped or i in at:
+            continue
+        if i + 1 < len(tokens) and tokens[i + 1].norm == "of":
+            j = i + 3 if i + 2 < len(tokens) and tokens[i + 2].norm == "the" else i + 2
+            if _numeric_column_at(model, at.get(j), j):
+                return [*tokens[:i], *tokens[j:]]
+        if i > 0 and _numeric_column_at(model, at.get(i - 1), None):
+            return [*tokens[:i], *tokens[i + 1 :]]
+    return None
+
+
+def _numeric_column_at(model, mention, start: int | None) -> bool:  # noqa: ANN001
+    """A mention (beginning at `start`, when given) that names numeric columns and no table."""
+    if mention is None or mention.kind != "schema" or mention.has("table"):
+        return False
+    if start is not None and mention.start != start:
+        return False
+    columns = [model.column(*e.ref[:2]) for e in mention.of("column")]
+    return bool(columns) and all(c is not None and c.kind == "number" for c in columns)
+
+
 def _verb_before_each(model, tokens, mentions, unmapped):  # noqa: ANN001, ANN202
     """ "…, and how many documents use each type?", "¿cuántos documentos usan cada tipo?": a
     verb no catalog name reads, between the rows a count counts and an each-word, says only
@@ -732,6 +769,8 @@ def _each_as_all(model, tokens, mentions, _unmapped):  # noqa: ANN001, ANN202
 _WORD_REWRITES = (
     _every_as_all,  # "of every course" -> "of all course"
     _kinds_of_column,  # "how many types of governments" -> "how many different governments"
+    _amount_of_column,  # "by the amount of money requested" -> "by the money requested"
+    year_of_verb,  # "sorted by the year they joined" -> "sorted by the year join"
     _verb_before_each,  # "how many documents use each type" -> "… documents for each type"
     _each_as_all,  # "the names and capitals of each country" -> "… of all country"
     # "documents that have between one and two paragraphs", "with 1 to 2 paragraphs" ->
@@ -1991,6 +2030,10 @@ def _entities_with_count(
         if entity.has("value") or counted.has("value") or entity.has("metric"):
             continue
         if not counted.has("table"):
+            if _measure_columns_only(model, counted):
+                # "representatives with more than 10000 votes": a number column's own word
+                # after the number compares its values, it counts no rows
+                continue
             # "the transcript with at least 2 course results": a column of the one table that
             # references the entity's: that table's rows, said by its own words
             referencing = _rows_referencing(model, tokens, entity, counted)
@@ -2052,6 +2095,16 @@ def _entities_with_count(
             *tokens[counted.end :],
         ]
     return None
+
+
+def _measure_columns_only(model: SemanticModel, mention) -> bool:  # noqa: ANN001
+    """Whether a word names only number columns (measures, not keys) said by their whole name."""
+    columns = [model.column(*e.ref) for e in mention.of("column") if e.quality == EXACT]
+    return (
+        bool(columns)
+        and len(columns) == len(mention.of("column"))
+        and all(c is not None and c.kind == "number" for c in columns)
+    )
 
 
 def _as_named_as_its_table(mention) -> list:  # noqa: ANN001
@@ -2688,6 +2741,46 @@ def unresolved_of(
 
 _ROW_ORDINALS = lx.words("first last earliest latest newest oldest primer primera ultimo ultima")
 _ROW_ARTICLES = lx.words("the el la")
+
+
+def _row_count_unanswered(tokens: list[lx.Token], mentions: list, sql: str) -> str:
+    """ "the number of records they have": a count of rows said by a row word alone ("records",
+    "rows", "entries"), which names no table, that the SQL does not count: the words, to ask
+    back which rows (the count was dropped, and the answer would list without it)."""
+    if "COUNT(" in sql.upper():
+        return ""
+    named = {n for m in mentions if m.kind == "schema" for n in range(m.start, m.end)}
+    for m in mentions:
+        if m.kind != "count" or m.end >= len(tokens):
+            continue
+        j = m.end
+        while j < len(tokens) and tokens[j].norm in _COLUMN_ARTICLES:
+            j += 1
+        if j < len(tokens) and tokens[j].norm in lx.ROW_WORDS and j not in named:
+            return " ".join(t.text for t in tokens[m.start : j + 1])
+    return ""
+
+
+_RANK_WORDS = frozenset({"rank", "ranking"})
+
+
+def _rank_superlative(model: SemanticModel, mentions: list) -> str:
+    """ "the pilot of the highest rank", "the lowest ranking": a superlative said right before
+    a number column that is a rank, where rank 1 is the best and also the lowest number; which
+    one is meant is asked back. "in ascending order of rank" says it and is read as said.
+    Returns the words to ask back, or ""."""
+    for before, m in zip(mentions, mentions[1:], strict=False):
+        if before.kind not in ("most", "least") or m.kind != "schema" or m.start != before.end:
+            continue
+        columns = [model.column(*e.ref) for e in m.of("column")]
+        if not columns or m.has("table") or m.has("metric"):
+            continue
+        if all(
+            c is not None and c.kind == "number" and _RANK_WORDS & set(tx.identifier_words(c.name))
+            for c in columns
+        ):
+            return f"{before.text} {m.text}"
+    return ""
 
 
 def _first_row_said(tokens: list[lx.Token], mentions: list) -> str:

@@ -319,7 +319,7 @@ ASC_PHRASES = phrases(
     de menor a mayor | ascendente | ascending | asc | lowest to highest | smallest to largest |
     least to most | ascending order | in ascending order | orden ascendente | en orden ascendente
     | de forma ascendente | de manera ascendente | en forma ascendente | ordered ascending
-    | ordered in ascending order
+    | ordered in ascending order | increasing order | in increasing order
     """
 )
 # The rows' own text in the order of the alphabet: a sort of a text column, ascending unless
@@ -330,6 +330,7 @@ ALPHA_PHRASES = phrases(
     | orden alfabetico | en orden alfabetico | alfabeticamente | por orden alfabetico
     | lexicographical order | in lexicographical order | lexicographic order | lexicographically
     | orden lexicografico | en orden lexicografico | de forma alfabetica | de manera alfabetica
+    | ordered alphabetically | sorted alphabetically | listed alphabetically
     """
 )
 # The same order backwards ("in reverse alphabetical order"): the text column descending.
@@ -348,7 +349,7 @@ DESC_PHRASES = phrases(
     de mayor a menor | descendente | descending | desc | highest to lowest | largest to smallest
     | most to least | descending order | in descending order | orden descendente |
     en orden descendente | de forma descendente | de manera descendente | en forma descendente
-    | ordered descending | ordered in descending order
+    | ordered descending | ordered in descending order | decreasing order | in decreasing order
     """
 )
 
@@ -900,6 +901,9 @@ EVERY_WORDS = words("every")
 KIND_NOUNS = words(
     "type types kind kinds sort sorts variety varieties tipo tipos clase clases variedad variedades"
 )
+# "the amount of money requested", "the top 3 asset amounts": a word that only says a quantity
+# of the numeric column said beside it (read only where the word names no schema name).
+AMOUNT_NOUNS = words("amount amounts")
 # "the average earnings across all players", "the maximum height among players with …": the
 # rows an aggregate is over, said as "of" them. "across" only before "all"/"the" ("across
 # time" is a trend).
@@ -934,6 +938,14 @@ USED_BY: dict[tuple[str, ...], tuple[str, ...]] = {
     (rel, be, "used", "by"): ("of",)
     for rel in ("that", "which")
     for be in ("is", "are", "was", "were")
+}
+# "the nationalities that are shared by at least two people": values that that many rows have,
+# a count of rows per value ("that have at least two people"); "shared by" two sets of rows
+# ("… by singers born before 1945 and after 1955") is `__init__._shared_by`, not this.
+SHARED_BY_COUNT: dict[tuple[str, ...], tuple[str, ...]] = {
+    (*be, "shared", "by", *bound): ("have", *bound)
+    for be in (("are",), ("is",), ("were",), ("was",), ())
+    for bound in (("at", "least"), ("more", "than"))
 }
 # "How many languages are spoken in the world?": the whole data, no filter (a place named
 # "world" would be a value said as such, "the region World").
@@ -971,6 +983,7 @@ REWRITES: dict[tuple[str, ...], tuple[str, ...]] = {
     **EACH_AND_EVERY,
     **EVENT_IN,
     **USED_BY,
+    **SHARED_BY_COUNT,
 }
 
 # "¿Cuánto sumaron los pedidos?": an amount added up, so money even when rows are named.

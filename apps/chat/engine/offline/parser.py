@@ -66,6 +66,7 @@ class Clarify(StrEnum):
     OR_CONDITIONS = "or_conditions"  # "or" between two conditions, which the plan ANDs
     OR_EVERY_ROW = "or_every_row"  # "A or every row": a half that sets no condition
     EXTREME_UNSAID = "extreme_unsaid"  # a maximum or minimum no word asked for
+    RANK_DIRECTION = "rank_direction"  # "the highest rank": rank 1, or the largest number?
     ECHOED_VALUE = "echoed_value"  # the rows' only column shown is the one value said
     SHARE = "share"  # a share of an unclear whole
     FORECAST = "forecast"  # a forecast the engine does not make
@@ -178,6 +179,7 @@ def named_after_article(tokens: list[lx.Token], m: Mention) -> bool:
 def resolve_weak_values(ctx: Context) -> None:
     """A value that is also a common word ("Este", "este año") needs evidence to be a value:
     capitalised mid-sentence, next to its column's name, or listed with a sibling value."""
+    _reject_role_verbs(ctx)
     columns_of = {}
     for i, m in enumerate(ctx.mentions):
         if m.kind == "schema":
@@ -217,6 +219,43 @@ def resolve_weak_values(ctx: Context) -> None:
             key = lx.phrase_key(m.text, token.lang)
             if not m.has("column") and not m.has("table") and not grammar_word(key, token.lang):
                 ctx.unread.add(i)  # a name read as nothing: the check after the SQL asks it back
+
+
+_PASSIVE_AUXILIARIES = lx.words("been be being was were is are get got gets sido fue fueron")
+
+
+def _reject_role_verbs(ctx: Context) -> None:
+    """ "How many shows has each nominee been nominated for?": a verb after an auxiliary that
+    says what a column named in the question is ("nominated" of `Nominee`, "reviewed" of
+    `Reviewer`) restates that column; it is no filter on a stored value of the same word
+    ('Nominated' in a result column). Only lower case, only when such a column is said."""
+    said = [
+        lx.fold(str(e.ref[1])).replace("_", " ")
+        for m in ctx.mentions
+        if m.kind == "schema"
+        for e in m.of("column")
+    ]
+    for i, m in enumerate(ctx.mentions):
+        if m.kind != "schema" or not m.has("value") or m.has("column") or m.has("table"):
+            continue
+        if m.end - m.start != 1 or m.start == 0 or not m.text.islower():
+            continue
+        if ctx.tokens[m.start - 1].norm not in _PASSIVE_AUXILIARIES:
+            continue
+        verb = lx.fold(m.text)
+        if len(verb) >= 6 and any(
+            word != verb and _shared_prefix(word, verb) >= max(5, len(word) - 3)
+            for name in said
+            for word in name.split()
+        ):
+            ctx.rejected.add(i)
+
+
+def _shared_prefix(a: str, b: str) -> int:
+    n = 0
+    while n < min(len(a), len(b)) and a[n] == b[n]:
+        n += 1
+    return n
 
 
 def _described(e: Entry) -> bool:

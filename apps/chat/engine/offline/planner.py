@@ -1069,10 +1069,13 @@ def _unasked_label(ctx: Context, parts: Parts) -> None:
     "¿cuánto acelera el coche…?": a column said of a table whose rows the question singles out
     (a value, a top N) is a property of those rows; the columns listed because the table was
     named (its label, or every column of a table with no name) are not asked for, unless a
-    name or id word asks for them."""
+    name or id word asks for them. "The distinct nominees of the shows with …": the different
+    values of a column said of a table are that column alone (the table's label beside it
+    would list a value once per row, not once)."""
     if len(parts.listing) < 2 or names_its_columns(ctx.tokens):
         return
-    if not (parts.limit or any(_names_an_entity(ctx, f) for f in parts.filters)):
+    distinct = ctx.has("distinct")
+    if not (distinct or parts.limit or any(_names_an_entity(ctx, f) for f in parts.filters)):
         return  # "the email of the customers in a segment": whose email is part of the answer
     for i, table, properties in _properties_said(ctx):
         if not properties & set(parts.listing):
@@ -2085,6 +2088,8 @@ def _listing_sorted(ctx: Context, parts: Parts, direction: bool | None) -> bool:
     if not candidates:
         return _sorted_by_itself(ctx, parts, direction)
     if len(candidates) != 1:
+        candidates = _said_after_order(ctx, candidates)
+    if len(candidates) != 1:
         return False
     i = candidates[0]
     table, column = pick_numeric(ctx, i, _best_columns(ctx.mentions[i], *rows))
@@ -2096,6 +2101,19 @@ def _listing_sorted(ctx: Context, parts: Parts, direction: bool | None) -> bool:
         parts.distinct = False
     parts.order = Order(0, direction if direction is not None else False)
     return True
+
+
+def _said_after_order(ctx: Context, candidates: list[int]) -> list[int]:
+    """ "the name and age of the rowers ordered by age", "the heights and weights of people in
+    descending order of height": several sortable columns are said, some listed before the
+    order words and one right after them; the one after the order words sorts, the others
+    are listed. Order words said first ("sort the rowers by age and show …") or several
+    columns after them decide nothing (all the candidates are returned)."""
+    orders = [k for k, m in enumerate(ctx.mentions) if m.kind in ("order", "dir")]
+    if not orders or orders[0] < candidates[0]:
+        return candidates
+    after = [i for i in candidates if i > orders[0]]
+    return after if len(after) == 1 else candidates
 
 
 def _sortable(ctx: Context, e: Entry) -> bool:

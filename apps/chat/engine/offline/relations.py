@@ -1243,7 +1243,20 @@ def related_rows(
         tuple(columns),
         counted=bool(counts) or counted_by_metric is not None,
         lang=lang,
-        none_at_all=negated and any(w in _ANY for w in norms[start:first_value]),
+        none_at_all=negated
+        and (any(w in _ANY for w in norms[start:first_value]) or _have_a(norms[start:first_value])),
+    )
+
+
+_HAVE_WORDS = lx.words("have has had")
+_INDEFINITE = lx.words("a an")
+
+
+def _have_a(norms: list[str]) -> bool:
+    """ "tracks that do not have a race in the class 'GT'": "have" and an indefinite article
+    say "any" (no such row at all, rows with no related row kept too)."""
+    return any(
+        w in _HAVE_WORDS and n in _INDEFINITE for w, n in zip(norms, norms[1:], strict=False)
     )
 
 

@@ -576,7 +576,11 @@ def _number_at(tokens: list[Token], i: int) -> tuple[int, float, bool] | None:
     if value is None:
         return None
     n = 1
-    if i + n < len(tokens) and tokens[i + n].norm in lx.MULTIPLIERS:
+    if (
+        i + n < len(tokens)
+        and tokens[i + n].norm in lx.MULTIPLIERS
+        and not _length_unit(tokens, i, tokens[i + n].norm)
+    ):
         value *= lx.MULTIPLIERS[tokens[i + n].norm]
         n += 1
         if not math.isfinite(value):  # "9…9 million" past a float's range: no number
@@ -591,6 +595,21 @@ def _number_at(tokens: list[Token], i: int) -> tuple[int, float, bool] | None:
         if marker and marker[1] == "percent":
             percent, n = True, n + marker[0]
     return n, value, percent
+
+
+# "longer than 15 mm", "taller than 2 m": after a word of length "m" and "mm" are metres and
+# millimetres, not millions (the multipliers "5m", "$2MM" of an amount).
+_LENGTH_WORDS = lx.words(
+    "length long longer longest short shorter shortest tall taller tallest height "
+    "wide wider width deep deeper depth distance far farther focal largo larga longitud altura "
+    "ancho anchura profundidad distancia"
+)
+
+
+def _length_unit(tokens: list[Token], i: int, word: str) -> bool:
+    """Whether the "m"/"mm" after the number at i is a unit of length (a length word shortly
+    before the number)."""
+    return word in ("m", "mm") and any(t.norm in _LENGTH_WORDS for t in tokens[max(0, i - 4) : i])
 
 
 def _is_plural(tokens: list[Token], start: int, end: int) -> bool:

@@ -959,6 +959,14 @@ def _index_values(
     phrases: _Phrases, columns: Mapping[tuple[str, str], ColumnSem], lang: str
 ) -> None:
     reserved = _RESERVED[lang]
+    # A stored value that only says a table's name ('the mountain' in a photo's name, beside
+    # the table `mountain`) is that table when a question says the word: the value needs
+    # evidence (capitalised, quoted, after "the" as stored, next to its column's name).
+    table_keys = {
+        key
+        for key, entries in phrases.items()
+        if any(e.kind == "table" and e.quality == EXACT for e in entries)
+    }
     token_owners: dict[str, set[str]] = {}
     for sem in columns.values():
         many = len(sem.values) > CATEGORY_VALUES
@@ -968,7 +976,7 @@ def _index_values(
                 continue
             # An entity's name (one of hundreds: people, titles, cities) is a filter only
             # with evidence: capitalised, quoted, or next to its column's name.
-            weak = key in reserved or many
+            weak = key in reserved or many or key in table_keys
             phrases.setdefault(key, []).append(
                 Entry("value", (sem.table, sem.name, value), EXACT, weak)
             )

@@ -122,6 +122,10 @@ _MESSAGES = {
         "Nada en la pregunta pide «{detail}»: ¿qué columnas de cada fila quieres ver?",
         "Nothing in the question asks for the “{detail}”: which columns of each row should I show?",
     ),
+    "rank_direction": (
+        "«{detail}»: ¿el puesto 1 (el número más bajo) o el número de puesto más alto?",
+        "“{detail}”: rank 1 (the lowest number), or the largest rank number?",
+    ),
     "echoed_value": (
         "«{detail}» ya está en la pregunta: ¿qué columna de esas filas quieres ver?",
         "“{detail}” is already in the question: which column of those rows should I show?",

@@ -289,6 +289,67 @@ def column_verbs(
     return out
 
 
+_YEAR_WORDS = lx.words("year years")
+_YEAR_LINKS = (("in", "which"), ("when",), ("that",), ("which",))
+_YEAR_PRONOUNS = lx.words("they it he she")
+_YEAR_AUX = lx.words("have has had were was are is been be did do does first")
+
+
+def year_of_verb(
+    model: SemanticModel, tokens: list[lx.Token], mentions: list[Mention], unmapped: list[str]
+) -> list[lx.Token] | None:
+    """ "sorted by the year they joined", "by the years in which they were founded": "year"
+    followed by a pronoun and a verb is the year column whose name says that verb
+    (`Year_Join`, `Year_of_Founded`), of the tables the question names (else of the tables
+    joined to them): the column's words replace the phrase. No such column, or several: left
+    as it is (asked back)."""
+    named = _named_tables(model, mentions)
+    for i, tok in enumerate(tokens):
+        if tok.norm not in _YEAR_WORDS:
+            continue
+        j = i + 1
+        for link in _YEAR_LINKS:
+            if tuple(t.norm for t in tokens[j : j + len(link)]) == link:
+                j += len(link)
+                break
+        if j >= len(tokens) or tokens[j].norm not in _YEAR_PRONOUNS:
+            continue
+        j += 1
+        while j < len(tokens) and tokens[j].norm in _YEAR_AUX:
+            j += 1
+        if j >= len(tokens) or tokens[j].kind != "word":
+            continue
+        verb = tokens[j]
+        columns = _year_columns_of_verb(model, named, verb)
+        if not columns:
+            columns = _year_columns_of_verb(model, _joined_tables(model, named) - named, verb)
+        if len(columns) != 1:
+            continue
+        (_table, name) = columns.pop()
+        words = [
+            replace(tok, text=w, norm=w, key=lx.word_key(w, tok.lang))
+            for w in tx.identifier_words(name)
+        ]
+        return [*tokens[:i], *words, *tokens[j + 1 :]]
+    return None
+
+
+def _year_columns_of_verb(model: SemanticModel, tables: set[str], verb: lx.Token) -> set:
+    """The columns of `tables` whose names hold "year" and the verb's stem (or its lemma's)."""
+    stems = {tx.stem(verb.norm, "en")}
+    lemma = tx.verb_lemma(verb.norm)
+    if lemma:
+        stems.add(tx.stem(lemma, "en"))
+    found = set()
+    for table in tables:
+        info = model.tables.get(table)
+        for column in info.columns if info is not None else ():
+            words = {tx.stem(w, "en") for w in tx.identifier_words(column)}
+            if "year" in words and stems & (words - {"year"}):
+                found.add((table, column))
+    return found
+
+
 # --- "the language *predominantly* spoken in Aruba": the top row by a link table's measure ----
 
 _PREDOMINANT = lx.words(
