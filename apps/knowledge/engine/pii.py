@@ -401,6 +401,10 @@ def values_pii_kind(values: Iterable[object]) -> str:
 _NAME_PARTICLES = frozenset(
     _wordlist("de del della der di da das dos du la le van von den bin ibn al y e")
 )
+# A title before a person's name ("Dr. John Smith", "Sra. Ruiz"): dropped in a role column.
+_NAME_TITLES = frozenset(
+    _wordlist("mr mrs ms miss mx dr prof sir dame rev fr capt sr sra srta dra don doña")
+)
 # A word of a firm's or a group's name: a value holding one is no person's name.
 _ORGANISATION_WORDS = frozenset(
     _wordlist(
@@ -695,6 +699,9 @@ def _name_in_role(value: str) -> bool:
     if _role_value_is_name(value):
         return True
     tokens = value.strip().split()
+    bare = _without_titles(tokens)
+    if bare != tokens:  # "Dr. John Smith", "J. Smith": the name after them is judged
+        return _name_in_role(" ".join(bare))
     run = [t for t in tokens if t not in _NAME_PARTICLES]
     if not 1 <= len(run) <= 3 or not all(_name_token(t) and not t.endswith(".") for t in run):
         return False
@@ -709,6 +716,17 @@ def _name_in_role(value: str) -> bool:
         first_name(t) or surname_noun(w) or not common_word(w)
         for t, w in zip(run, folded, strict=True)
     )
+
+
+def _without_titles(tokens: list[str]) -> list[str]:
+    """A name's tokens without a leading title ("Dr.", "Mrs", "Sra.") or initials ("J.", "J.
+    R."), as long as a word stays after them."""
+    while len(tokens) > 1 and (
+        fold(tokens[0].rstrip(".")).lower() in _NAME_TITLES
+        or (len(tokens[0]) == 2 and tokens[0][0].isupper() and tokens[0][1] == ".")
+    ):
+        tokens = tokens[1:]
+    return tokens
 
 
 def _people_column(words: Sequence[str]) -> bool:
