@@ -245,7 +245,9 @@ def relation_verbs(
             continue  # words that change the meaning, read elsewhere or asked back
         adverbs = _adverbs_near(tokens, at, unknown, i)
         left, negated = entity_before(tokens, at, i - 1 if i - 1 in adverbs else i)
-        right, kinds = _entity_after(tokens, at, i + 1 if i + 1 in adverbs else i)
+        # "photos taken with the lens …": "with" right after a participle is the verb's own
+        with_after = not adverbs and _with_after(tokens, at, i)
+        right, kinds = _entity_after(tokens, at, i + 1 if i + 1 in adverbs or with_after else i)
         if right is not None:
             adverbs |= _adverbs_near(tokens, at, unknown, right.end - 1)
         back = _back_reference(tokens, at, i) if right is None and not negated else None
@@ -312,6 +314,10 @@ def relation_verbs(
         mine, theirs = _tables(model, left), _tables(model, right)
         if not _linked(model, mine, theirs):
             continue
+        if with_after and (
+            negated or not _one_path(model, _main_tables(model, left), _main_tables(model, right))
+        ):
+            continue  # two ways the rows may be linked, or "not … with": asked back
         link = _link_of_verb(model, tok, _main_tables(model, left), _main_tables(model, right))
         if link is _UNDECIDED:  # "students who *currently* live in …": the adverb names one
             step, adverb = _link_of_adverb(model, tokens, adverbs, left, right)
@@ -339,7 +345,9 @@ def relation_verbs(
         )
         if one_each:  # "not built by Ford" -> "not Ford": the value negated row by row
             drop |= _agent_words(tokens, i)
-        if with_count:  # "languages have …": a column's values are grouped by the parser
+        if with_count and with_after:  # "pilots who flew with more than 3 aircraft"
+            drop.add(i)  # the "with" that follows reads the count
+        elif with_count:  # "languages have …": a column's values are grouped by the parser
             words = _WITH if _names_table(left) else _HAVE
             as_with[i] = words.get(tok.lang, words["en"])
             drop |= _passive_words(tokens, i)  # "are spoken by more than 3" -> "have more"
@@ -822,6 +830,39 @@ def _coordinated_subject(tokens: list[lx.Token], at: dict[int, Mention], j: int)
     if m is None or m.kind != "schema" or not m.has("table") or not _names_entity(m):
         return None
     return m
+
+
+_WITH_AFTER = lx.words("with con")
+
+
+def _with_after(tokens: list[lx.Token], at: dict[int, Mention], i: int) -> bool:
+    """A participle or past form followed by "with"/"con" ("taken with", "flew with",
+    "tomadas con"): the preposition is the verb's, not the "with" of a count or a filter."""
+    from .verbs import inflected  # verbs reads relations' helpers
+
+    if i + 1 >= len(tokens) or tokens[i + 1].norm not in _WITH_AFTER:
+        return False
+    m = at.get(i + 1)
+    if m is not None and (m.kind != "with" or m.end != i + 2):
+        return False
+    return inflected(tokens[i].norm, tokens[i].lang)
+
+
+def _one_path(model: SemanticModel, left: set[str], right: set[str]) -> bool:
+    """Exactly one foreign-key path joins the two entities' tables: one key between them, or
+    one table with a key to each (a link table), and not both."""
+    pairs = [(a, b) for a in left for b in right if a != b]
+    if len(pairs) != 1:
+        return False
+    a, b = pairs[0]
+    paths = len(_direct_keys(model, a, b))
+    for table in model.tables:
+        if table in (a, b):
+            continue
+        to_a = [k for k in _direct_keys(model, table, a) if k[0] == table]
+        to_b = [k for k in _direct_keys(model, table, b) if k[0] == table]
+        paths += len(to_a) * len(to_b)
+    return paths == 1
 
 
 def _entity_after(

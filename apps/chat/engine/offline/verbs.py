@@ -43,7 +43,7 @@ class YearVerb:
     column: str  # the one date or year column reachable from the entity
 
 
-def _inflected(word: str, lang: str) -> bool:
+def inflected(word: str, lang: str) -> bool:
     """A participle or a conjugated verb, by its ending (English or Spanish)."""
     if word in _EN_IRREGULAR:
         return True
@@ -134,7 +134,7 @@ def year_verbs(
     for i, tok in enumerate(tokens):
         if i in at or tok.text not in unknown or not verb_shaped(tok, i, tokens):
             continue
-        if not _inflected(tok.norm, tok.lang):
+        if not inflected(tok.norm, tok.lang):
             continue
         # "became independent after 1950": a word between that names a time column
         complement = not _time_after(tokens, at, i)
@@ -506,7 +506,7 @@ def frequency_verbs(
     for i, tok in enumerate(tokens):
         if i in at or tok.text not in unknown or not verb_shaped(tok, i, tokens):
             continue
-        if not _inflected(tok.norm, tok.lang):
+        if not inflected(tok.norm, tok.lang):
             continue
         end = _rank_after(tokens, at, i)
         if end is None:
@@ -723,7 +723,7 @@ def participle_column(tokens: list[lx.Token], mention: Mention, lang: str) -> bo
     if mention.has("value") or mention.has("metric") or mention.start < 1:
         return False
     word = tokens[mention.start]
-    if not verb_shaped(word, mention.start, tokens) or not _inflected(word.norm, lang):
+    if not verb_shaped(word, mention.start, tokens) or not inflected(word.norm, lang):
         return False
     return tokens[mention.start - 1].norm in _PERFECT | lx.words("that who which")
 
