@@ -271,6 +271,8 @@ _ES_HINTS = _wordset(
     compara lista muestra dame como se donde cuando entre hasta desde promedio total
     tiene tienen tenemos producto productos clientes cliente categoria canal segmento
     facturacion margen mayor menor mas menos mejores peores
+    cuyo cuya cuyos cuyas contiene contienen empieza empiezan comienza comienzan termina
+    terminan llamado llamada llamados llamadas cada todos todas
     """
 )
 _EN_HINTS = _wordset(
@@ -280,6 +282,8 @@ _EN_HINTS = _wordset(
     most least highest lowest between and or do does did have has there customers customer
     products product category channel segment orders order predict next weather tell who when
     where why over under than trend evolve evolved
+    whose contain contains containing start starts starting begin begins ends ending named
+    called each every all
     """
 )
 _LANG_WORD_RE = re.compile(r"[^\W\d_]+")

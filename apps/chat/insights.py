@@ -145,6 +145,14 @@ class Definition:
     metric: str | None  # the metric key defined, when the term is a metric
 
 
+def names_a_measure(plan: QueryPlan) -> bool:
+    """Whether a term read as data is a measure to define ("the average ticket"), not a data
+    question of its own: "what is the most common mill type, and how many are there?" reads
+    "most common mill type" as the groups ranked by a count, and defining that count would
+    answer the type without the count asked for. Groups, rows, a ranking or a limit: data."""
+    return not (plan.dimensions or plan.listing or plan.order is not None or plan.limit)
+
+
 def definition_for(turn: Turn, model, term: str) -> Definition | None:  # noqa: ANN001
     """The knowledge base's answer to "what does <term> mean?" with its sources (one retrieval),
     or None when nothing documents it."""
@@ -164,7 +172,7 @@ def definition_for(turn: Turn, model, term: str) -> Definition | None:  # noqa: 
             metric_key = next(
                 (k for k, m in model.metrics.items() if m.name == request.metric), None
             )
-    elif reading.plan is not None and reading.plan.metrics:
+    elif reading.plan is not None and reading.plan.metrics and names_a_measure(reading.plan):
         key = reading.plan.metrics[0].key
         if key in model.metrics:
             metric_key = key

@@ -280,6 +280,18 @@ def test_no_new_reading_lists_a_personal_value(source: DataSource, question: str
         assert all("***" in map(str, row) for row in answer["rows"]), answer["sql"]
 
 
+def test_orders_and_their_customers_lists_both_with_the_personal_columns_masked(
+    source: DataSource,
+) -> None:
+    # "and their customers" was dropped (the orders' columns alone); now each order's customer's
+    # columns are listed beside it, the personal ones masked, never left out silently
+    answer = _ask(source, "all the information about orders and their customers")
+    assert answer["type"] == "SQL" and "customers." in answer["sql"], answer
+    assert len(answer["rows"]) == len(ORDERS)
+    assert all("***" in map(str, row) for row in answer["rows"]), answer["sql"]
+    _no_secret(answer)
+
+
 @pytest.mark.parametrize(
     "question",
     [

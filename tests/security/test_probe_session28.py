@@ -247,6 +247,24 @@ def test_a_masked_manager_leaks_through_no_question(question: str) -> None:
                 assert secret not in said, (secret, answer.get("sql"), answer["answer"])
 
 
+@pytest.mark.parametrize(
+    ("question", "word"),
+    [
+        ("teams whose manager contains Smith", "find"),
+        ("teams whose manager starts with J", "find"),
+        ("equipos cuyo manager contiene Smith", "encuentro"),
+        ("equipos cuyo manager empieza con J", "encuentro"),
+    ],
+)
+def test_a_masked_pattern_is_asked_back_in_the_question_language(question: str, word: str) -> None:
+    """Branch h-either2: a question with no hint word of either language was read as Spanish
+    (the tie's default), so "teams whose manager contains Smith" was asked back in Spanish;
+    the relative and pattern words now vote (`datachat.text.detect_language`)."""
+    answer = _ask(_teams("p28lang", MANAGERS), question)
+    _never_crashes(answer)
+    assert word in answer["answer"], answer["answer"]
+
+
 TIENDAS_SQL = (
     "CREATE TABLE tienda (id INTEGER PRIMARY KEY, nombre TEXT, ciudad TEXT, gerente TEXT);"
 )

@@ -1838,19 +1838,24 @@ def _check_grouped_by_second_question(plan: QueryPlan, tokens: list, mentions: l
 
 _WHO_HAS = lx.words("who that which has have had")
 _THE = lx.words("the")
+_WITH = lx.words("with con")
+_THE_WITH = lx.words("the el la")
 _SAYS_WHICH = frozenset({"cmp", "number", "most", "least", "rank", "agg", "count", "order"})
 
 
 def _check_bare_number_had(model: SemanticModel, tokens: list, mentions: list) -> None:
-    """ "the poll source of the candidate who has the oppose rate": a numeric column said
-    after "who has the" with nothing after it that picks rows (no value, no comparison, no
+    """ "the poll source of the candidate who has the oppose rate", "the name of the candidate
+    with the oppose rate": a numeric column said after "who has the" or "with the" (a definite
+    one, not "with a discount") with nothing after it that picks rows (no value, no comparison, no
     "highest"): every row has one, so which rows are meant is not said (the highest rate was
     likely dropped). Asked back, naming the column."""
     for k, m in enumerate(mentions):
         if m.kind != "schema" or m.start < 3 or not m.has("column") or m.has("value"):
             continue
         before = [t.norm for t in tokens[m.start - 3 : m.start]]
-        if before[0] not in _WHO_HAS or before[1] not in _WHO_HAS or before[2] not in _THE:
+        who_has = before[0] in _WHO_HAS and before[1] in _WHO_HAS and before[2] in _THE
+        # "the name of the candidate with the oppose rate": "with the" is "who has the"
+        if not (who_has or before[1] in _WITH and before[2] in _THE_WITH):
             continue
         columns = [model.column(*e.ref[:2]) for e in m.of("column")]
         if not all(c is not None and c.kind == "number" for c in columns):

@@ -24,16 +24,27 @@ from .scan import Mention
 from .semantic import SemanticModel
 
 
-def _sql_parts(sql: str, dialect: str) -> tuple[set[str], set[str], set[str]]:
-    """(column names, table names, literal strings) of a SQL text, folded."""
+def _sql_parts(sql: str, dialect: str) -> tuple[set[str], set[str], set[str], set[str]]:
+    """(column names, table names, literal strings, the column names used beyond being shown)
+    of a SQL text, folded."""
     try:
         tree = sqlglot.parse_one(sql, read=dialect)
     except sqlglot.errors.ParseError:
-        return set(), set(), set()
+        return set(), set(), set(), set()
     columns = {lx.fold(c.name) for c in tree.find_all(exp.Column)}
     tables = {lx.fold(t.name) for t in tree.find_all(exp.Table)}
     literals = {lx.fold(str(v.this)).strip("%") for v in tree.find_all(exp.Literal)}
-    return columns, tables, literals
+    used = {lx.fold(c.name) for c in tree.find_all(exp.Column) if not _only_shown(c)}
+    return columns, tables, literals, used
+
+
+def _only_shown(column: exp.Column) -> bool:
+    """Whether a column is one the SELECT list shows as it is (not counted, grouped, joined on
+    or filtered by)."""
+    node: exp.Expression = column
+    while isinstance(node.parent, (exp.Alias, exp.Paren)):
+        node = node.parent
+    return isinstance(node.parent, exp.Select) and node.arg_key == "expressions"
 
 
 def _with_rows(plan: QueryPlan) -> list[QueryPlan]:
@@ -92,7 +103,7 @@ def unused_mention(
 
     `skip` holds mentions another one stands for (a table that only qualifies a column, a
     weak value read as a common word)."""
-    columns, tables, literals = _sql_parts(sql, model.dialect)
+    columns, tables, literals, used = _sql_parts(sql, model.dialect)
     if not columns and not tables:
         return None
     numbers = _numbers(plan)
@@ -109,26 +120,29 @@ def unused_mention(
             return m.text
         if m.kind != "schema" or lx.fold(m.text) in SOFT_TOTAL:
             continue  # "total" next to a measure is a soft word, not the column `total`
-        if _found(m, columns, tables, literals, plan, model):
+        if _found(m, (columns, used), tables, literals, plan, model):
             continue
         return m.text
     return None
 
 
-def _found(m: Mention, columns, tables, literals, plan: QueryPlan, model) -> bool:  # noqa: ANN001
+def _found(m: Mention, said, tables, literals, plan: QueryPlan, model) -> bool:  # noqa: ANN001
+    columns, used = said  # every column of the SQL, and those it does more with than show
     keys = {ref.key for ref in plan.metrics}
     for e in m.entries:
         if e.kind == "metric":
             metric = model.metrics.get(e.ref[0])
             if e.ref[0] in keys or (metric is not None and lx.fold(metric.table) in tables):
                 return True
-            if ms.plain_count(metric) and _through_key(model, plan, metric.table, columns):
+            if ms.plain_count(metric) and _through_key(model, plan, metric.table, used):
                 return True  # a steward's COUNT(*) of a table counted by the key to it
         elif e.kind == "table":
             if lx.fold(e.ref[0]) in tables:
                 return True
-            # "how many customers bought": counted through the key that references them
-            if _through_key(model, plan, e.ref[0], columns):
+            # "how many customers bought": counted through the key that references them; a
+            # key only shown ("all the information about orders and their customers" as the
+            # orders' columns, `customer_id` among them) stands for no customer's data
+            if _through_key(model, plan, e.ref[0], used):
                 return True
         elif e.kind == "column":
             if lx.fold(e.ref[1]) in columns:
@@ -139,9 +153,10 @@ def _found(m: Mention, columns, tables, literals, plan: QueryPlan, model) -> boo
 
 
 def _through_key(model, plan: QueryPlan, table: str, columns) -> bool:  # noqa: ANN001
-    """Whether the SQL uses the one foreign key by which the plan's table references `table`."""
+    """Whether the SQL uses the one foreign key by which the plan's table references `table`
+    (held by the plan's rows: a key of `table` itself, the same name, is no reference)."""
     path = model.path(plan.table, table) or ()
-    return len(path) == 1 and lx.fold(path[0][1]) in columns
+    return len(path) == 1 and path[0][0] == plan.table and lx.fold(path[0][1]) in columns
 
 
 def _time_used(m: Mention, plan: QueryPlan) -> bool:

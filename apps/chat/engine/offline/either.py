@@ -30,6 +30,10 @@ from .sqlgen import PlanError, compile_sql
 
 _EITHER = lx.words("either")
 _AND = lx.words("and y e")
+# words that say a slot of the answer (a group, an order), not a condition: said in A's half
+# and kept by fewer of its words than A's reading ("per town in Lima" reads as one count, the
+# town said; "per town" + B groups by town), what they say would be lost
+_SLOT_WORDS = lx.GROUP_WORDS | lx.EACH_WORDS | lx.ORDER_WORDS
 
 Read = Callable[[str], Interpretation]
 
@@ -63,12 +67,19 @@ def either_condition(question: str, model: SemanticModel, read: Read) -> Interpr
     both = read(f"{first} {'y' if lang == 'es' else 'and'} {rest}")
     if both.route != "SQL" or both.plan is None:
         return None
+    said_more = False  # words removed with A's condition said more than A's reading keeps
     for head in range(at - 1, 0, -1):  # the words before A's condition, fewest removed first
         two = read(f"{said[: tokens[head].start].rstrip()} {rest}")
-        if two.route != "SQL" or two.plan is None or _rest(one.plan) != _rest(two.plan):
+        if two.route != "SQL" or two.plan is None:
+            continue
+        if _rest(one.plan) != _rest(two.plan):
+            gone = not _conditions(one.plan) <= _conditions(two.plan)
+            said_more = said_more or (gone and _says_more(two.plan, one.plan))
             continue
         if _conditions(one.plan) <= _conditions(two.plan):
             continue  # A's condition is still said: more of its words go
+        if said_more and any(t.norm in _SLOT_WORDS for t in tokens[:at]):
+            return None  # "halls per town in Lima or …": "per town" is more than A's reading
         plan = _either(one.plan, two.plan, both.plan, model)
         if plan is None:
             return None  # the first reading of the same answer decides
@@ -91,6 +102,20 @@ def joined_reading(
         sql=sql,
         notes=(*one.notes, *two.notes),
         reading=describe(plan, model, one.lang),
+    )
+
+
+def _says_more(plan: QueryPlan, than: QueryPlan) -> bool:
+    """Whether `plan` answers with a slot `than` lacks: a group, a measure, an order, a number
+    of rows (a column listed is not one: "people whose country is" + B lists the country the
+    words left behind name). "the number of halls per town in Lima" reads as one count (the
+    town is said: one group), "… per town with seats under 400" groups by town; under "or"
+    the town is no longer one, and the group must not be lost."""
+    return (
+        not set(plan.dimensions) <= set(than.dimensions)
+        or not set(plan.metrics) <= set(than.metrics)
+        or (plan.order is not None and than.order is None)
+        or (plan.limit is not None and than.limit is None)
     )
 
 

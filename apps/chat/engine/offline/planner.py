@@ -733,10 +733,13 @@ def _superlative_row(ctx: Context, parts: Parts) -> None:
     else:
         if info is None or not info.display or any(d.table != table for d in parts.dims):
             return
-        if ColumnRef(table, info.display) not in parts.dims:
+        # "the district of the shop whose number of products is the largest": columns said of
+        # one row of the table ranked, not groups of those columns whose numbers add up
+        of_one_row = limit == 1 and _said_of_one_row(ctx, parts, table)
+        if ColumnRef(table, info.display) not in parts.dims and not of_one_row:
             return
         labels = len(model.column(table, info.display).values)
-        if table == model.fact and 0 < labels <= CATEGORY_VALUES:
+        if table == model.fact and 0 < labels <= CATEGORY_VALUES and not of_one_row:
             return  # "the product with the most revenue" on a sales table: a total per product
     if any(f.table != table and model.path(table, f.table) is None for f in parts.filters):
         return
@@ -1098,6 +1101,26 @@ def _names_an_entity(ctx: Context, f: Filter) -> bool:
     return (info is not None and info.display == f.column) or len(column.values) > CATEGORY_VALUES
 
 
+def _said_of_one_row(ctx: Context, parts: Parts, table: str) -> bool:
+    """Whether every grouping column was said of the table in the singular ("the manager name
+    and district of the shop whose …"): a list of its columns right before its name, with only
+    "of the" between, names properties of one row."""
+    mentions = ctx.mentions
+    for i, m in enumerate(mentions):
+        if i == 0 or m.kind != "schema" or m.plural or {e.ref[0] for e in m.of("table")} != {table}:
+            continue
+        if not {t.norm for t in ctx.tokens[mentions[i - 1].end : m.start]} <= lx.FILLER:
+            continue
+        said: set[ColumnRef] = set()
+        k = i - 1
+        while k >= 0 and (mentions[k].kind == "conj" or mentions[k].has("column")):
+            said |= {ColumnRef(*e.ref) for e in mentions[k].of("column") if e.ref[0] == table}
+            k -= 1
+        if parts.dims and all(d in said for d in parts.dims):
+            return True
+    return False
+
+
 def _properties_said(
     ctx: Context, same: set[str] | frozenset[str] = frozenset()
 ) -> list[tuple[int, str, set[ColumnRef]]]:
@@ -1296,6 +1319,35 @@ def _fans_out(model, parts: Parts) -> bool:  # noqa: ANN001
     return False
 
 
+_ALONG = lx.words("and with y con together along")
+
+
+def _tables_listed_with(ctx: Context, table_i: int, table: str) -> list[tuple[int, str]]:
+    """ "all the information about orders and their customers", "… with their stores": the
+    tables said after the listed one, each after "and"/"with" and ending the question. A table
+    each row refers to once (its one foreign key to it) is listed beside the rows; any other
+    (the customers' orders, many per row; a table farther away) is asked back, naming it, never
+    left out of the answer."""
+    found: list[tuple[int, str]] = []
+    k = table_i + 1
+    while k < len(ctx.mentions):
+        linker, said = ctx.mentions[k], ctx.mentions[k + 1] if k + 1 < len(ctx.mentions) else None
+        if linker.kind not in ("conj", "with") or ctx.tokens[linker.start].norm not in _ALONG:
+            return []
+        if said is None or said.kind != "schema" or not said.has("table") or is_value(ctx, k + 1):
+            return []
+        best_table = max(said.of("table"), key=lambda e: e.quality)
+        if best_table.quality < max((e.quality for e in said.of("column")), default=0):
+            return []  # "orders and their amounts": a column of the rows, not a table
+        found.append((k + 1, best_table.ref[0]))
+        k += 2
+    parents = _parent_tables(ctx.model, table)
+    for j, other in found:
+        if other not in parents:
+            raise Unclear(Clarify.UNUSED_WORD, ctx.mentions[j].text)
+    return found
+
+
 def _read_listing(ctx: Context, parts: Parts) -> None:
     model = ctx.model
     table_i, column_i = _listing_subject(ctx)
@@ -1310,11 +1362,16 @@ def _read_listing(ctx: Context, parts: Parts) -> None:
             parts.listing = parts.subject_columns = [ColumnRef(*linked)]
             return
         after = _own_column_right_after(ctx, table_i, table)
+        joined: list[ColumnRef] = []
         if after is not None:  # "the distinct institution types": that column of the rows
             ctx.used.add(after[0])
             cols = [after[1]]
         elif every_column_asked(ctx.tokens):  # "all the information about hiring"
             cols = list(info.columns)
+            # "… about orders and their customers": each order's customer's columns too
+            for j, other in _tables_listed_with(ctx, table_i, table):
+                ctx.used.add(j)
+                joined += [ColumnRef(other, c) for c in model.tables[other].columns]
         elif info.named and info.display and names_its_columns(ctx.tokens):
             # "the names (and ids) of the nations that…": those columns, not every column
             ids = any(t.norm in lx.LABEL_ID_WORDS for t in ctx.tokens) and len(info.key) == 1
@@ -1329,6 +1386,9 @@ def _read_listing(ctx: Context, parts: Parts) -> None:
         else:
             cols = [info.display] if info.display else list(info.columns[:1])
         refs = [ColumnRef(table, c) for c in cols]
+        if joined:
+            parts.listing = parts.subject_columns = [*refs, *joined]
+            return
         if not info.named:  # "the final tables made and best finishes of players"
             # "the ages of the gymnasts": a column of the person each row stands for
             stands_for = (linked_label(model, table) or (table,))[0]
@@ -1613,6 +1673,8 @@ def _read_dimensions(ctx: Context, parts: Parts, slots: list[MetricSlot]) -> Non
             continue  # "ordered descending by value": the listing sorts by itself
         if _each_refers_back(ctx, parts, i) or _each_listed_row(ctx, parts, i):
             continue
+        if not slots and i and ctx.mentions[i - 1].kind == "order":
+            continue  # "los remeros ordenados por nombre": the sort key, not a group
         if i + 1 >= len(ctx.mentions):
             raise Unclear(Clarify.UNKNOWN_DIMENSION, m.text)  # "ventas por" and nothing after
         j = i + 1
@@ -2026,11 +2088,19 @@ def _listing_sorted(ctx: Context, parts: Parts, direction: bool | None) -> bool:
         and (own := _best_columns(m, *rows))
         and all(_sortable(ctx, e) for e in own)
     ]
+    text_key = _text_key_after_order(ctx, parts, rows, candidates)
+    if text_key is not None:
+        ctx.used.add(text_key[0])
+        parts.listing_order = text_key[1]
+        if parts.distinct and not ctx.has("distinct"):
+            parts.distinct = False  # each row in that order
+        parts.order = Order(0, direction if direction is not None else False)
+        return True
     if not candidates:
         return _sorted_by_itself(ctx, parts, direction)
     if len(candidates) != 1:
         candidates = _said_after_order(ctx, candidates)
-    if len(candidates) != 1:
+    if len(candidates) != 1 or _other_key_after_order(ctx, candidates[0]):
         return False
     i = candidates[0]
     table, column = pick_numeric(ctx, i, _best_columns(ctx.mentions[i], *rows))
@@ -2042,6 +2112,53 @@ def _listing_sorted(ctx: Context, parts: Parts, direction: bool | None) -> bool:
         parts.distinct = False
     parts.order = Order(0, direction if direction is not None else False)
     return True
+
+
+def _text_key_after_order(
+    ctx: Context, parts: Parts, rows: set[str], candidates: list[int]
+) -> tuple[int, ColumnRef] | None:
+    """ "Show the age of the rowers ordered by name", "la edad de los remeros ordenados por
+    nombre": the one column said after the order words is a text column of the listed rows
+    (sorted as text), and every sortable column said comes before the order words (it is
+    listed): that text column sorts. (mention, column), or None when the words after the
+    order words say anything else, or several columns, or a sortable one."""
+    orders = [k for k, m in enumerate(ctx.mentions) if m.kind in ("order", "dir")]
+    if not orders or any(i > orders[0] for i in candidates):
+        return None
+    after = [
+        k
+        for k in range(orders[0] + 1, len(ctx.mentions))
+        if ctx.mentions[k].kind not in ("order", "dir")
+        and not (ctx.mentions[k].kind == "group" and k - 1 in orders)  # "ordenados por"
+    ]
+    if len(after) != 1:
+        return None
+    k = after[0]
+    m = ctx.mentions[k]
+    if m.kind != "schema" or m.has("table") or is_value(ctx, k):
+        return None
+    own = _best_columns(m, *rows)
+    listed = set(parts.listing)
+    if len(own) != 1 or (k in ctx.used and ColumnRef(*own[0].ref) not in listed):
+        return None
+    sem = ctx.model.column(*own[0].ref)
+    if sem is None or sem.kind != "text" or sem.numeric_text or column_kind(ctx, own[0]) != "text":
+        return None
+    return k, ColumnRef(*own[0].ref)
+
+
+def _other_key_after_order(ctx: Context, i: int) -> bool:
+    """ "the age of the rowers ordered by name and club": the one sortable column (mention
+    `i`) is said before the order words and other columns after them: those sort, not it
+    (not read here)."""
+    orders = [k for k, m in enumerate(ctx.mentions) if m.kind in ("order", "dir")]
+    if not orders or i > orders[0]:
+        return False
+    return any(
+        m.kind == "schema" and m.of("column") and not m.has("table") and not is_value(ctx, k)
+        for k, m in enumerate(ctx.mentions)
+        if k > orders[0]
+    )
 
 
 def _said_after_order(ctx: Context, candidates: list[int]) -> list[int]:
@@ -2241,11 +2358,25 @@ def _one_figure(ctx: Context, parts: Parts, f: Filter) -> bool:
     ]
     if len(said) < 2:
         return False
+    if _grouped_by_the_column(ctx, f):
+        return False  # "halls per town in Lima or Oslo": each town its row, as "per town" says
     between = ctx.mentions[said[0] + 1 : said[-1]]
     if any(m.kind == "conj" and lx.fold(m.text) in lx.OR_WORDS for m in between):
         return True
     together = any(t.norm in lx.TOGETHER_WORDS for t in ctx.tokens)
     return together and not parts.dims and not parts.grain
+
+
+def _grouped_by_the_column(ctx: Context, f: Filter) -> bool:
+    """Whether a group word ("per", "por", "for each") is said right before a mention of the
+    filtered column itself: the values are each a group, whatever joins them."""
+    for k in range(len(ctx.mentions) - 1):
+        if ctx.mentions[k].kind != "group":
+            continue
+        following = ctx.mentions[k + 1]
+        if any(e.ref[:2] == (f.table, f.column) for e in following.of("column")):
+            return True
+    return False
 
 
 def _is_context_table(ctx: Context, m: Mention, base: str) -> bool:

@@ -32,7 +32,7 @@ from datachat import text as tx
 
 from . import lexicon as lx
 from .scan import Mention, scan
-from .semantic import SemanticModel
+from .semantic import SemanticModel, linked_label
 
 # English size superlatives and the order word they mean before a column.
 _SIZE_EN = {
@@ -154,6 +154,7 @@ def read_superlatives(model: SemanticModel, tokens: list[lx.Token]) -> list[lx.T
         _amount_of,
         _related_extreme_row,
         _time_extreme,
+        _time_extreme_of_verb,
         _extreme_of_row,
         _extreme_of_each_group,
         _date_of_extreme_row,
@@ -317,6 +318,19 @@ def _mode_of_column(model: SemanticModel, tokens: list[lx.Token]) -> list[lx.Tok
     if not any(t.norm in _OFTEN | _OFTEN_ADVERBS for t in tokens):
         return None
     mentions, _ = scan(model, tokens)
+    last = len(tokens) - 1
+    if last >= 3 and tokens[last].norm in _OFTEN and tokens[last - 1].norm in _OFTEN_EN_MOST:
+        # "Give the class of races that is most common": "the class with the most races"
+        whose = _column_of_rows(mentions, tokens, _columns_said_before(mentions, tokens, last - 1))
+        if whose is not None and tokens[0].lang == "en":
+            column, rows = whose
+            if _rows_words(model, tokens, [column], None, rows) is not None:
+                words = ["with", "the", _OFTEN_EN_MOST[tokens[last - 1].norm]]
+                return [
+                    *tokens[: column.end],
+                    *(_word(tokens[last], w) for w in words),
+                    *tokens[rows.start : rows.end],
+                ]
     for i, token in enumerate(tokens[:-1] if tokens[-1].norm in _OFTEN else tokens):
         if token.norm not in _OFTEN | _OFTEN_ADVERBS:
             continue
@@ -383,6 +397,22 @@ def _mode_of_column(model: SemanticModel, tokens: list[lx.Token]) -> list[lx.Tok
     return None
 
 
+def _column_of_rows(
+    mentions: list[Mention], tokens: list[lx.Token], said: list[Mention]
+) -> tuple[Mention, Mention] | None:
+    """(column, rows) when what `_columns_said_before` found is one table said as "<column> of
+    (the) <table>" ("the class of races that is most common"); else None."""
+    if len(said) != 1 or not _names_table(said[0]) or _names_column(said[0]):
+        return None
+    k = said[0].start
+    while k > 0 and tokens[k - 1].norm in _THE:
+        k -= 1
+    if k < 2 or tokens[k - 1].norm != "of":
+        return None
+    column = _mention_ending(mentions, k - 1)
+    return (column, said[0]) if _names_column(column) else None
+
+
 def _columns_said_before(mentions: list[Mention], tokens: list[lx.Token], i: int) -> list:
     """The columns (or the one table) said before "that is"/"which are" ending before token `i`
     ("the position that is most …", "the template type that is most …"); empty if none."""
@@ -406,7 +436,11 @@ def _rows_words(model, tokens, columns, own, rows) -> list[lx.Token] | None:  # 
     None when the rows cannot be told."""
     if rows is not None:
         if not all(
-            _owns(c, rows) or _names_column_of(rows, c) or _names_table(c) for c in columns
+            _owns(c, rows)
+            or _names_column_of(rows, c)
+            or _names_table(c)
+            or _person_owns(model, c, rows)
+            for c in columns
         ):  # a table's rows said before: "the template type … with the most documents"
             return None
         return tokens[rows.start : rows.end]
@@ -458,6 +492,15 @@ def _columns_to(mentions: list[Mention], tokens: list[lx.Token], end: int) -> li
             break
         end = column.start - 1
     return columns
+
+
+def _person_owns(model: SemanticModel, column: Mention, rows: Mention) -> bool:
+    """The column is one of the person's the named rows stand for ("the most common hometown
+    of gymnasts": a gymnast row has no hometown, its person has; `semantic.linked_label`)."""
+    people = {
+        person[0] for e in rows.of("table") if (person := linked_label(model, e.ref[0])) is not None
+    }
+    return any(e.ref[0] in people for e in column.of("column"))
 
 
 def _owns(column: Mention, rows: Mention) -> bool:
@@ -856,6 +899,119 @@ def _first_row_by_date(model: SemanticModel, tokens: list[lx.Token]) -> list[lx.
     return None
 
 
+# "the most recently opened track": the adverb of a time extreme before a participle.
+_RECENTLY = lx.words("recently")
+_LINK_VERB = lx.words("was were is are has have had been")
+# "the track that was opened in the most recent year": the extreme said of the year.
+_IN_THE = lx.words("in the")
+_YEAR = lx.words("year")
+
+
+def _year_columns(model: SemanticModel, table: str) -> list[str]:
+    """The numeric columns of `table` that hold a year (`year_join`, `Year_Opened`)."""
+    info = model.tables.get(table)
+    return [
+        c
+        for c in (info.columns if info is not None else ())
+        if (sem := model.column(table, c)) is not None
+        and sem.kind == "number"
+        and "year" in {w.lower() for w in tx.identifier_words(c)}
+    ]
+
+
+def _time_said_by(model: SemanticModel, table: str, verb: lx.Token) -> str | None:
+    """The one date (stored as a date) or year column of `table` whose name says the verb
+    ("joined" -> `year_join`, "opened" -> `Year_Opened`); None when no column or several say
+    it, or a date stored as text."""
+    info = model.tables.get(table)
+    dates = list(info.dates) if info is not None else []
+    said = _dates_said_by([*dates, *_year_columns(model, table)], verb)
+    if len(said) != 1:
+        return None
+    column = model.catalog.table(table).column(said[0]) if said[0] in dates else None
+    kind = column.type.upper() if column is not None else ""
+    if column is not None and "DATE" not in kind and "TIME" not in kind:
+        return None  # a date written as text ("November 14, 2008") does not sort in time
+    return said[0]
+
+
+def _time_extreme_of_verb(model: SemanticModel, tokens: list[lx.Token]) -> list[lx.Token] | None:
+    """ "the artist who joined latest", "the track that was opened in the most recent year",
+    "the most recently opened track": the row whose date or year column the verb names
+    (`_time_said_by`) is the latest (earliest), said "the <table> with the highest (lowest)
+    <column>" as the planner ranks rows. "the latest join year" (a year column, a number)
+    is its highest. No column the verb names, or several: left alone (asked back)."""
+    if tokens[0].lang != "en":
+        return None
+    mentions, _ = scan(model, tokens)
+    n = len(tokens)
+
+    def extreme(i: int) -> tuple[bool, int] | None:  # (latest?, tokens taken) at token i
+        if tokens[i].norm in ("latest", "earliest"):
+            return tokens[i].norm == "latest", 1
+        if tokens[i].norm == "most" and i + 1 < n and tokens[i + 1].norm in _RECENT | _RECENTLY:
+            return True, 2
+        return None
+
+    def ranked(rows: Mention, column: str, latest: bool) -> list[lx.Token]:
+        words = (
+            f"with the {'highest' if latest else 'lowest'} {' '.join(tx.identifier_words(column))}"
+        )
+        return [*tokens[rows.start : rows.end], *lx.tokenize(words, "en")]
+
+    for i in range(n):
+        found = extreme(i)
+        if found is None:
+            continue
+        latest, skip = found
+        if skip == 2 and tokens[i + 1].norm in _RECENTLY and i + 3 < n:
+            # "the most recently opened track"
+            rows = _mention_at(mentions, i + 3)
+            if _names_table(rows):
+                column = _time_said_by(model, rows.of("table")[0].ref[0], tokens[i + 2])
+                if column is not None:
+                    return [*tokens[:i], *ranked(rows, column, latest), *tokens[rows.end :]]
+        after = _mention_at(mentions, i + skip)
+        if after is not None and _names_column(after) and not after.has("metric"):
+            years = [e for e in after.of("column") if e.ref[1] in _year_columns(model, e.ref[0])]
+            if len({e.ref for e in years}) == 1 and len(years) == len(after.of("column")):
+                # "the latest join year": the highest, said with the column's own words
+                end = after.end + (after.end < n and tokens[after.end].norm in _YEAR)
+                word = [
+                    _word(tokens[i], "highest" if latest else "lowest"),
+                    *_column_words(tokens[i], years[0].ref[1]),
+                ]
+                lead = i - 1 if i and tokens[i - 1].norm in _THE else i
+                k = lead - 1
+                if k > 0 and tokens[k].norm in _HAVING and tokens[k - 1].norm in _WHO:
+                    # "the artist who has the latest join year": "with the highest join year"
+                    said = lx.tokenize("with the", "en")
+                    return [*tokens[: k - 1], *said, *word, *tokens[end:]]
+                return [*tokens[:i], *word, *tokens[end:]]
+        # "the artist who joined latest", "the track that was opened in the most recent year"
+        end = i + skip
+        if end < n and tokens[end].norm in _YEAR:
+            end += 1
+        if any(t.kind == "word" for t in tokens[end:]):
+            continue
+        j = i
+        while j > 0 and tokens[j - 1].norm in _IN_THE:
+            j -= 1
+        verb = j - 1
+        k = verb - 1
+        while k > 0 and tokens[k].norm in _LINK_VERB:
+            k -= 1
+        if verb < 2 or tokens[k].norm not in _WHO or tokens[verb].kind != "word":
+            continue
+        rows = _mention_ending(mentions, k)
+        if not _names_table(rows):
+            continue
+        column = _time_said_by(model, rows.of("table")[0].ref[0], tokens[verb])
+        if column is not None:
+            return [*tokens[: rows.start], *ranked(rows, column, latest), *tokens[end:]]
+    return None
+
+
 def _verb_date(model: SemanticModel, table: str, verb: lx.Token) -> str | None:
     """The one date column of a table whose name says the verb ("register" ->
     `date_first_registered`); None when no column or several say it."""
@@ -953,6 +1109,11 @@ _READ_ELSEWHERE = (
     | frozenset(phrase[0] for phrase in lx.REWRITES)
     | frozenset(phrase.split()[0] for phrase in lx.CMP_PHRASES)
 )
+# A size superlative before a row whose measure the word does not settle: "the shortest
+# person" is the lowest height, "the shortest boat" the lowest length; a row with both
+# columns (or neither) is asked back (`_ranking` finds one column or none). Before a column
+# ("the shortest life expectancy") it stays `_SIZE_EN`'s order word.
+_SIZE_OF_ROW = {"shortest": (False, ("length", "height"))}
 _FROM = lx.words("from")
 _PER_GROUP = lx.EACH_WORDS | lx.words("per")
 _AVERAGE = lx.words("average mean")
@@ -965,6 +1126,8 @@ def _graded(token: lx.Token, ending: str | None = None) -> tuple[bool, tuple[str
     measures an attribute WordNet names ("older" -> (True, ("age",))); None for any other word,
     and for the graded words read elsewhere."""
     word = token.norm
+    if token.lang == "en" and token.kind == "word" and word in _SIZE_OF_ROW and ending != "er":
+        return _SIZE_OF_ROW[word]
     if token.lang != "en" or token.kind != "word" or word in _READ_ELSEWHERE:
         return None
     if not word.endswith(ending or _GRADED):
@@ -1019,9 +1182,14 @@ def _ranking(
     """(the column, highest first?) a superlative of an attribute orders `table`'s rows by: the
     one numeric column the attribute names, or for age the one birth date (backwards)."""
     columns = [c for _t, c in _attribute_columns(model, {table}, nouns)]
-    if not columns and _AGE in nouns:
+    if not columns and _AGE in nouns and _birth_dates(model, table):
         # "the youngest member" of a table that keeps birth dates: the latest one
         columns, high = _birth_dates(model, table), not high
+    person = linked_label(model, table)
+    if not columns and person is not None:
+        # "the youngest gymnast": a row with no name of its own is ranked by a column of the
+        # person it stands for (the parser joins it, as for "the tallest gymnast")
+        return _ranking(model, person[0], high, nouns)
     return (columns[0], high) if len(columns) == 1 else None
 
 
