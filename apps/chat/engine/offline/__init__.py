@@ -60,9 +60,9 @@ from .relations import (
     negate_flag_pairs,
     only_one,
     own_column_said,
+    pair_verb,
     read_as,
     related_rows,
-    pair_verb,
     relation_verbs,
     rows_without,
 )

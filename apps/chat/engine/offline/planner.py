@@ -2449,9 +2449,7 @@ def _column_of_one_linked(ctx: Context, parts: Parts, i: int) -> list[Entry]:
     if len(linked) != 1:
         return []
     filtered = {(f.table, f.column) for f in parts.filters}
-    return [
-        e for e in ctx.mentions[i].of("column") if e.ref[0] in linked and e.ref not in filtered
-    ]
+    return [e for e in ctx.mentions[i].of("column") if e.ref[0] in linked and e.ref not in filtered]
 
 
 def _list_column(parts: Parts, word: str, extra: list[Entry]) -> None:

@@ -1708,7 +1708,9 @@ def pair_verb(
     right = at.get(j)
     if right is None or right.kind != "schema" or not _names_table(right):
         return None
-    conj = [n for n in range(right.start) if tokens[n].norm in _CLAUSE_END and _plain(at, n, "conj")]
+    conj = [
+        n for n in range(right.start) if tokens[n].norm in _CLAUSE_END and _plain(at, n, "conj")
+    ]
     if len(conj) != 1:
         return None  # only "<columns of X> and <columns of Y>"
     before = {id(m): m for n, m in at.items() if n < conj[0]}.values()
