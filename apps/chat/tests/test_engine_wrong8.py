@@ -163,8 +163,8 @@ def test_a_column_said_right_after_its_table_is_listed(db, question, rows):
     ],
 )
 def test_a_plural_column_listed_is_never_summed_unsaid(db, said, asked):
-    from apps.chat.engine.offline import _check_listed_plural_summed
     from apps.chat.engine.offline import lexicon as lx
+    from apps.chat.engine.offline.checks import _check_listed_plural_summed
     from apps.chat.engine.offline.parser import Unclear
     from apps.chat.engine.offline.scan import scan
 

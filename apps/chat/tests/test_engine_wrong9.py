@@ -23,8 +23,9 @@ from dataclasses import replace
 
 import pytest
 
-from apps.chat.engine.offline import _check_values_shared, build_semantic_model
+from apps.chat.engine.offline import build_semantic_model
 from apps.chat.engine.offline import lexicon as lx
+from apps.chat.engine.offline.checks import _check_values_shared
 from apps.chat.engine.offline.parser import Clarify, Unclear
 from apps.chat.engine.plan import Filter, QueryPlan
 from apps.chat.tests.support import engine_asks, engine_database, engine_reads

@@ -15,6 +15,7 @@ from datachat import text as tx
 
 from ..plan import Filter, QueryPlan
 from . import lexicon as lx
+from .parser import Context
 from .scan import scan
 from .semantic import SemanticModel
 
@@ -264,3 +265,27 @@ def apply_patterns(
             ref = (table, label)
         filters.append(Filter(ref[0], ref[1], "like", (p.like,)))
     return plan.with_changes(filters=tuple(filters))
+
+
+def _columns_before(read: Context, plan: QueryPlan, model: SemanticModel) -> dict:
+    """{character offset where a mention ends: (table, text column) it names}, the columns
+    reachable from the plan's table, for a pattern said right after them."""
+    found = {}
+    for m in read.mentions:
+        if m.kind != "schema":
+            continue
+        texts = [
+            e.ref
+            for e in m.of("column")
+            if (col := model.column(*e.ref)) is not None
+            and col.kind == "text"
+            and model.path(plan.table, e.ref[0]) is not None
+            or e.ref[0] == plan.table
+        ]
+        if not texts and m.has("table"):  # "countries that contain 'ia'": the table's label
+            tables = [e.ref[0] for e in m.of("table") if model.tables[e.ref[0]].display]
+            texts = [(t, model.tables[t].display) for t in tables]
+        if texts:
+            best = sorted(texts, key=lambda r: (r[0] != plan.table, r))[0]
+            found[read.tokens[m.end - 1].end] = best
+    return found

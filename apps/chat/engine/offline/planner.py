@@ -34,6 +34,7 @@ from .conditions import (
     read_with,
     take_flags,
 )
+from .followups import _is_followup, _relabel
 from .parser import (
     LABEL_BETWEEN,
     LABEL_LINKS,
@@ -62,8 +63,8 @@ from .parser import (
 )
 from .parts import NeedsFact, Parts
 from .relations import one_path
-from .scan import Mention
-from .semantic import CATEGORY_VALUES, SYNONYM, Entry, linked_label
+from .scan import Mention, compound_heads, scan
+from .semantic import CATEGORY_VALUES, SYNONYM, Entry, SemanticModel, linked_label
 from .shown import names_its_columns, said_only_as_qualifier
 
 # --- metrics and subject --------------------------------------------------------------------
@@ -2675,3 +2676,157 @@ def followup_plan(previous: QueryPlan, parts: Parts) -> QueryPlan:
     if plan.order and not (plan.dimensions or plan.grain):
         raise Unclear(Clarify.RANK_WITHOUT_DIMENSION)
     return plan
+
+
+def _fresh_ctx(model: SemanticModel, tokens: list[lx.Token], lang: str) -> Context:
+    mentions, _unmapped = scan(model, tokens)
+    return Context(model, tokens, _rows_named_elsewhere(model, compound_heads(mentions)), lang)
+
+
+def _rows_named_elsewhere(model: SemanticModel, mentions: list) -> list:
+    """ "the players from college X" (the first noun said) where `players` is a table and also a
+    text column of the table `college` is on: the rest of the question is said of that other
+    table's rows (its columns, its values or those of a table next to it) and of none next to
+    the noun's table, so the noun is that column, not the table's rows reached through a third
+    table."""
+    out = list(mentions)
+    for i, m in enumerate(mentions):
+        tables = {e.ref[0] for e in m.of("table")} if m.kind == "schema" else set()
+        if len(tables) != 1:
+            continue
+        (table,) = tables
+        owners = {
+            e.ref[0]
+            for e in m.of("column")
+            if e.ref[0] != table
+            and (col := model.column(*e.ref)) is not None
+            and col.kind == "text"
+        }
+        others = [
+            {e.ref[0] for e in o.entries if e.kind != "metric"}
+            for j, o in enumerate(mentions)
+            if j != i and o.kind == "schema"
+        ]
+        if len(owners) != 1 or not others or not all(others):
+            continue
+        (owner,) = owners
+
+        def near(of: set[str], to: str) -> bool:
+            return any(t == to or len(model.path(to, t) or ()) == 1 for t in of)
+
+        if all(near(o, owner) and not near(o, table) for o in others):
+            kept = tuple(e for e in m.entries if e.kind == "column" and e.ref[0] == owner)
+            if any(o.kind == "schema" for o in mentions[:i]):
+                # said after what is asked of it ("the positions of players from college X"):
+                # the rows of that other table, not one more column to show
+                kept = tuple(replace(e, kind="table", ref=(owner,)) for e in kept[:1])
+            out[i] = replace(m, entries=kept)
+    return out
+
+
+def _plan(
+    question: str,
+    model: SemanticModel,
+    tokens: list[lx.Token],
+    lang: str,
+    previous: QueryPlan | None,
+) -> tuple[QueryPlan, Parts, bool, Context]:
+    """(plan, what the question said, whether it named its metric, the parse's context)."""
+    if previous is not None:
+        ctx = _fresh_ctx(model, tokens, lang)
+        try:
+            parts = read_parts(ctx, base_hint=previous.table)
+        except (NeedsFact, Unclear):
+            parts = None  # not readable as a follow-up: read it as a new question
+        self_contained = parts is not None and (
+            parts.metrics_said and any(s.kind == "schema" for s in ctx.mentions)
+        )
+        followup = parts is not None and (_is_followup(tokens, previous) or not self_contained)
+        if followup and (not parts.metrics or _same_table(model, parts, previous)):
+            plan = followup_plan(previous, parts)
+            if parts.metrics_said:
+                plan = _as_shares(
+                    plan.with_changes(metrics=_refs(model, parts.metrics, lang)), lang
+                )
+            elif not plan.metrics and not plan.listing:
+                raise Unclear(Clarify.NO_METRIC)
+            else:
+                plan = _relabel(model, plan, lang)
+            return _finish(plan), parts, True, ctx
+    ctx = _fresh_ctx(model, tokens, lang)
+    # "the birth date of the player with the lowest earnings": one row's columns
+    parts = row_with_extreme(ctx)
+    try:
+        if parts is None:
+            ctx = _fresh_ctx(model, tokens, lang)
+            parts = read_parts(ctx)
+    except NeedsFact:
+        ctx = _fresh_ctx(model, tokens, lang)
+        try:
+            parts = read_parts(ctx, force_fact=True)
+        except NeedsFact:
+            raise Unclear(Clarify.GENERIC, question.strip()) from None
+    if not parts.metrics and ctx.has("buy") and parts.listing_table:
+        raise Unclear(Clarify.GENERIC, question.strip())
+    if parts.metrics and ctx.has("buy") and parts.base != model.fact:
+        ctx = _fresh_ctx(model, tokens, lang)
+        try:
+            parts = read_parts(ctx, force_fact=True)
+        except NeedsFact:
+            raise Unclear(Clarify.GENERIC, question.strip()) from None
+    plan = fresh_plan(parts)
+    plan = _as_shares(plan.with_changes(metrics=_refs(model, parts.metrics, lang)), lang)
+    said = any(m.kind == "schema" and m.has("metric") for m in ctx.mentions)
+    return _finish(plan), parts, said, ctx
+
+
+def _same_table(model: SemanticModel, parts: Parts, previous: QueryPlan) -> bool:
+    return {ms.metric_table(model, k) for k in parts.metrics} == {previous.table}
+
+
+def _finish(plan: QueryPlan) -> QueryPlan:
+    if plan.order is not None and plan.metrics and plan.order.metric >= len(plan.metrics):
+        plan = plan.with_changes(order=plan.order.__class__(0, plan.order.desc))
+    return plan
+
+
+def _refs(model: SemanticModel, keys: list[str], lang: str) -> tuple:
+    refs = []
+    for key in dict.fromkeys(keys):
+        refs.append(ms.metric_ref(model, key, lang))
+    return tuple(refs)
+
+
+_GRAIN_WORDS = {
+    "es": {"day": "día", "week": "semana", "month": "mes", "quarter": "trimestre", "year": "año"},
+    "en": {"day": "day", "week": "week", "month": "month", "quarter": "quarter", "year": "year"},
+}
+
+
+def _as_shares(plan: QueryPlan, lang: str) -> QueryPlan:
+    """Percent metrics read and print as percentages of their metric; averages over periods
+    say so ("promedio por mes de ingresos")."""
+    if plan.average_per:  # "promedio por cliente de ventas totales"
+        word = ", ".join(c.table for c in plan.average_per)
+        label = "promedio por {} de {}" if lang == "es" else "average per {} of {}"
+        refs = tuple(
+            m.__class__(m.key, label.format(word, m.label), m.unit, m.alias) for m in plan.metrics
+        )
+        return plan.with_changes(metrics=refs)
+    if plan.average_over:
+        word = _GRAIN_WORDS["es" if lang == "es" else "en"][plan.average_over]
+        label = "promedio por {} de {}" if lang == "es" else "average per {} of {}"
+        refs = tuple(
+            m.__class__(m.key, label.format(word, m.label), m.unit, m.alias) for m in plan.metrics
+        )
+        return plan.with_changes(metrics=refs)
+    if not plan.share:
+        return plan
+    label = "% de {}" if lang == "es" else "% of {}"
+    refs = tuple(
+        m
+        if m.unit == "percent"
+        else m.__class__(m.key, label.format(m.label), "percent", f"pct_{m.alias}")
+        for m in plan.metrics
+    )
+    return plan.with_changes(metrics=refs)
