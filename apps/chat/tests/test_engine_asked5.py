@@ -281,3 +281,13 @@ def test_never_is_the_relations_own_negation(gallery, question, expected):  # no
 def test_never_and_the_perfect_in_spanish(galeria, question, expected):  # noqa: ANN001
     """ "nunca", and "no han tenido" (the perfect: "tenido" between the rows and the table)."""
     assert engine_rows(galeria, question) == expected
+
+
+@pytest.mark.parametrize("question", ["¿Dónde se encuentra?", "dónde se ubican", "where is"])
+def test_where_that_names_nothing_is_no_reading(museums, question):  # noqa: ANN001
+    """Review of session 28: "¿dónde se encuentra?" with nothing after the verb ran past the
+    last word (an IndexError the engine's catch-all hid); it is simply no place reading."""
+    from apps.chat.engine.offline import lexicon as lx
+    from apps.chat.engine.offline.rereads import _where_located
+
+    assert _where_located(museums["es"][0], lx.tokenize(question, "es"), []) is None

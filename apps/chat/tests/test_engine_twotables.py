@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import pytest
 
-from apps.chat.tests.support import engine_asks, engine_databases, engine_reads
+from apps.chat.tests.support import engine_asks, engine_database, engine_databases, engine_reads
 
 _SCHEMAS = {
     "en": """
@@ -102,3 +102,30 @@ def test_spanish_the_verb_after_que_is_the_join(hangar):  # noqa: ANN001
 def test_two_paths_still_ask_back(hangar):  # noqa: ANN001
     model, _conn = hangar["en"]
     engine_asks(model, "Show the titles of teams and the arenas of duels they played")
+
+
+_CLUB = """
+CREATE TABLE country (country_id INTEGER PRIMARY KEY, country_name TEXT);
+CREATE TABLE member (member_id INTEGER PRIMARY KEY, name TEXT, country_id INTEGER,
+    FOREIGN KEY (country_id) REFERENCES country(country_id));
+CREATE TABLE payment (payment_id INTEGER PRIMARY KEY, member_id INTEGER, amount INTEGER,
+    FOREIGN KEY (member_id) REFERENCES member(member_id));
+"""
+_CLUB_ROWS = {
+    "country": [(1, "Peru"), (2, "Chile")],
+    "member": [(1, "Ana", 1), (2, "Bo", 2)],
+    "payment": [(1, 1, 150), (2, 1, 200), (3, 1, 300), (4, 2, 50)],
+}
+
+
+def test_a_parent_listed_beside_a_filter_on_the_many_side_shows_each_row_once(tmp_path):
+    """Review of session 28: a table joined to the listed rows' parent (the member's country)
+    is no many side; a condition on the many side (payments above 100) must not repeat each
+    member once per payment."""
+    model, conn = engine_database(tmp_path / "club.db", _CLUB, _CLUB_ROWS)
+    question = (
+        "Show the names of members with a payment amount above 100 and the country names of "
+        "countries"
+    )
+    rows = [tuple(r) for r in conn.execute(engine_reads(model, question).sql).fetchall()]
+    assert rows == [("Ana", "Peru")]

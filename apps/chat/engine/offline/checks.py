@@ -122,7 +122,8 @@ def _check_name_asked(plan: QueryPlan, tokens: list) -> None:
 
 
 _HOW_MANY = lx.words("many number numero cuantos cuantas count")
-_THE = lx.words("the el la los las")
+# English only: its first definition also held "el la los las" and was shadowed by this one
+# (found in the session-28 review); "el nombre de …" asked back alike is left untested.
 _THE = lx.words("the")
 
 

@@ -313,7 +313,7 @@ def _where_located(
     at = 2 if tokens[1].norm in _WHERE_BE else None
     if tokens[1].norm == "se" and tokens[2].norm in _WHERE_SE:
         at = 3
-    if at is None:
+    if at is None or at >= len(tokens):  # "¿dónde se encuentra?" names nothing
         return None
     if tokens[at].norm in _WHERE_END:  # "¿dónde está ubicado el museo …?"
         at += 1

@@ -213,6 +213,10 @@ class _Builder:
         # Tables a one-to-many join multiplies: every table already joined when a join fans
         # out, so a second branch (staff → payments and staff → rentals) multiplies the first.
         self.upstream: frozenset[str] = frozenset()
+        # Tables on the many side of such a join, and those reached through them: one row of
+        # theirs per joined row ("the models of the planes each pilot flew").
+        self.many_side: set[str] = set()
+        self.fanouts = 0
         for table in self._needed():
             if table not in self.model.tables:
                 raise PlanError(f"unknown table {table}")
@@ -223,15 +227,31 @@ class _Builder:
                 raise PlanError(f"no join path from {base} to {table}")
             for left, left_col, right, right_col in path:
                 if left in present and right not in present:
+                    if left in self.many_side:
+                        self.many_side.add(right)
                     joins.append((right, right_col, left, left_col))
                     present.add(right)
                 elif right in present and left not in present:
                     # `left` holds the foreign key: one row of `right` meets many of `left`
                     if not self._one_to_one(left, left_col):
                         self.upstream = self.upstream | present
+                        self.many_side.add(left)
+                        self.fanouts += 1
+                    elif right in self.many_side:
+                        self.many_side.add(left)
                     joins.append((left, left_col, right, right_col))
                     present.add(left)
         return joins
+
+    def _one_each(self) -> bool:
+        """A listing joined to a many side shows one row per listed row (DISTINCT), unless it
+        lists a column of its one many side ("the names of pilots and the models of the planes
+        they flew": one row per joined row). Two fan-outs keep DISTINCT: the second would
+        repeat each pair once per row of the other."""
+        if not self.upstream:
+            return False
+        listed = self.plan.listing
+        return self.fanouts > 1 or not any(c.table in self.many_side for c in listed)
 
     def _one_to_one(self, table: str, column: str) -> bool:
         info = self.model.tables.get(table)
@@ -541,7 +561,11 @@ class _Builder:
         if p.listing:
             shown = list(p.listing)
             ranked_by = p.listing_order
-            if ranked_by is not None and ranked_by not in shown and (p.distinct or self.upstream):
+            if (
+                ranked_by is not None
+                and ranked_by not in shown
+                and (p.distinct or self._one_each())
+            ):
                 shown.append(ranked_by)  # DISTINCT rows are ordered by a column they show
             select = exp.select(*[self._listed(c) for c in shown])
             if p.distinct:
@@ -569,9 +593,7 @@ class _Builder:
             select = self._group_order(select)
             if self.upstream and self._inflated():
                 select = self._at_grain(select)
-        elif self.upstream and all(c.table in self.upstream for c in p.listing):
-            # one row per listed row, however many it joins; a column of the joined many side
-            # ("the names of pilots and the models of planes") lists one row per joined row
+        elif self._one_each():
             select = select.distinct()
         if p.listing and p.listing_order is not None:
             ranked = self.num(p.listing_order.table, p.listing_order.column)
