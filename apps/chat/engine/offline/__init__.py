@@ -378,7 +378,7 @@ def _read(
         plan = negate_flag_pairs(plan, model)
         plan = alternatives_on_one_column(plan, said[0])  # "in 2014 or 2015": either value
         conditions_said_with_or(plan, said[0])  # "over 100 or under 10" on two columns
-        or_every_row(plan, question, model)  # "over 1000 or every row": no condition
+        or_every_row(plan, question, lang, model)  # "over 1000 or every row": no condition
         check_year_verbs(plan, year_read)
         _check_largest_of_rows(plan, mentions, model)
         _check_values_shared(plan, question, read.tokens)

@@ -71,7 +71,7 @@ _NO_CONDITION = _EVERY | lx.words(
 )
 
 
-def or_every_row(plan: QueryPlan, question: str, model) -> None:  # noqa: ANN001
+def or_every_row(plan: QueryPlan, question: str, lang: str, model) -> None:  # noqa: ANN001
     """Ask back an "or" whose other half sets no condition ("halls with seats over 1000 or
     every row", "… or all of them", "… o todas", a trailing "or"): read alone it would be
     dropped and the answer narrower than asked. Only words of `_NO_CONDITION`, a quantifier
@@ -79,7 +79,6 @@ def or_every_row(plan: QueryPlan, question: str, model) -> None:  # noqa: ANN001
     names those words."""
     if not (plan.filters or plan.numeric_filters or plan.having):
         return
-    lang = lx.detect_language(question)
     tokens = [t for t in lx.tokenize(question, lang) if t.kind != "symbol"]
     ors = [i for i, t in enumerate(tokens) if t.norm in lx.OR_WORDS]
     if not ors or ors[-1] == 0:

@@ -14,7 +14,7 @@ from . import lexicon as lx
 from . import measures as ms
 from .parser import Clarify, Context, Unclear
 from .planner import _to_parent
-from .rereads import _AND, _COLUMN_ARTICLES
+from .rereads import _COLUMN_ARTICLES
 from .rewrite import BOTH_WORDS as _BOTH_WORDS
 from .rowsets import _shared_by
 from .semantic import SemanticModel
@@ -283,7 +283,7 @@ def _check_grouped_by_second_question(plan: QueryPlan, tokens: list, mentions: l
         (
             k
             for k in range(1, len(norms) - 1)
-            if norms[k] in _AND and norms[k + 1] in _SECOND_QUESTION
+            if norms[k] in lx.AND_WORDS and norms[k + 1] in _SECOND_QUESTION
         ),
         None,
     )
@@ -299,7 +299,7 @@ def _check_grouped_by_second_question(plan: QueryPlan, tokens: list, mentions: l
 
 _WHO_HAS = lx.words("who that which has have had")
 _WITH = lx.words("with con")
-_THE_WITH = lx.words("the el la")
+_ROW_ARTICLES = lx.words("the el la")
 _SAYS_WHICH = frozenset({"cmp", "number", "most", "least", "rank", "agg", "count", "order"})
 
 
@@ -315,7 +315,7 @@ def _check_bare_number_had(model: SemanticModel, tokens: list, mentions: list) -
         before = [t.norm for t in tokens[m.start - 3 : m.start]]
         who_has = before[0] in _WHO_HAS and before[1] in _WHO_HAS and before[2] in _THE
         # "the name of the candidate with the oppose rate": "with the" is "who has the"
-        if not (who_has or before[1] in _WITH and before[2] in _THE_WITH):
+        if not (who_has or before[1] in _WITH and before[2] in _ROW_ARTICLES):
             continue
         columns = [model.column(*e.ref[:2]) for e in m.of("column")]
         if not all(c is not None and c.kind == "number" for c in columns):
@@ -399,7 +399,6 @@ def _check_size_of_one_row(plan: QueryPlan, mentions: list) -> None:
 
 
 _ROW_ORDINALS = lx.words("first last earliest latest newest oldest primer primera ultimo ultima")
-_ROW_ARTICLES = lx.words("the el la")
 
 
 def _row_count_unanswered(tokens: list[lx.Token], mentions: list, sql: str) -> str:

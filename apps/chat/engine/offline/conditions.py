@@ -113,7 +113,6 @@ _OF = lx.words("of de del")
 # Before a column said as a place its values are ("in grade 10", "en el curso 3").
 _IN = lx.words("in en")
 _THE = lx.words("the el la los las")
-_OR = lx.words("or o u")
 
 
 def _numbers_from(ctx: Context, k: int) -> list[int] | None:
@@ -123,7 +122,7 @@ def _numbers_from(ctx: Context, k: int) -> list[int] | None:
     while (
         found[-1] + 2 < len(ctx.mentions)
         and ctx.mentions[found[-1] + 1].kind == "conj"
-        and ctx.tokens[ctx.mentions[found[-1] + 1].start].norm in _OR
+        and ctx.tokens[ctx.mentions[found[-1] + 1].start].norm in lx.OR_WORDS
         and ctx.mentions[found[-1] + 2].kind == "number"
     ):
         found.append(found[-1] + 2)

@@ -29,7 +29,6 @@ from .semantic import SemanticModel
 from .sqlgen import PlanError, compile_sql
 
 _EITHER = lx.words("either")
-_AND = lx.words("and y e")
 # words that say a slot of the answer (a group, an order), not a condition: said in A's half
 # and kept by fewer of its words than A's reading ("per town in Lima" reads as one count, the
 # town said; "per town" + B groups by town), what they say would be lost
@@ -57,7 +56,7 @@ def either_condition(question: str, model: SemanticModel, read: Read) -> Interpr
     if len(ors) != 1 or ors[0] < 2 or ors[0] + 1 >= len(tokens):
         return None
     at = ors[0]
-    if any(t.norm in _AND for t in tokens[at + 1 :]):
+    if any(t.norm in lx.AND_WORDS for t in tokens[at + 1 :]):
         return None  # "A or B and C": which is said of both?
     first = said[: tokens[at].start].rstrip()
     rest = said[tokens[at + 1].start :]

@@ -262,6 +262,8 @@ TOGETHER_WORDS = words(
 EACH_WORDS = words("cada each every")
 # "A or B", "A o B": either value, one figure over both.
 OR_WORDS = words("or o u")
+# "A and B", "A y B", "A e B": both.
+AND_WORDS = words("and y e")
 # Nouns that name the fact rows themselves: next to another metric they say which rows are
 # measured ("profit from Laptop Pro sales"), not a second measure (see planner).
 ROW_NOUNS = words(
@@ -476,7 +478,6 @@ RUNNING_NEEDS_TOTAL = words("running")
 RUNNING_TOTAL_WORDS = words("total totals suma sum")
 # The best period within each larger one: "el mejor mes de cada año", "the best month of each
 # year" (a word of EACH_WORDS then a time unit).
-EACH_WORDS = words("cada each every")
 TREND_PHRASES = phrases(
     """
     over time | a lo largo del tiempo | en el tiempo | through time | across time | como ha

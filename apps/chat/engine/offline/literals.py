@@ -44,12 +44,11 @@ _QUOTES = "'\"“”‘’«»"
 
 
 # Between two values of one column: "directed by Ben Jones or Brandon Vietti" (any of them).
-_OR = lx.words("or o u")
 # The last word of a column that says who or what did something to the row: `Directed_by`,
 # `Written_by`, `Creado_por`. The name said after it ("written by Joseph Kuhr") is read as a
 # value of that column (`name_rows`), as an indexed value would be.
 _AGENT = lx.words("by por")
-_ALSO = _OR | lx.words("and y")
+_ALSO = lx.OR_WORDS | lx.words("and y")
 # Before a place, not a person: "customers in Sevilla", "ventas de clientes de Sevilla".
 _PLACE = lx.words("in at from en de desde")
 
@@ -105,7 +104,7 @@ def take_literals(
             first = m.start
         else:
             continue  # the column alone would be read as a column to show
-        while end + 1 < len(tokens) and tokens[end].norm in _OR:
+        while end + 1 < len(tokens) and tokens[end].norm in lx.OR_WORDS:
             more = _value_end(clean, tokens, end + 1)  # "… Ben Jones or Brandon Vietti"
             if more is None:
                 break

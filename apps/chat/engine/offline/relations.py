@@ -1073,8 +1073,6 @@ def check_relations(
 _ROWS_BLOCKERS = frozenset(
     {"count", "agg", "group", "most", "least", "rank", "share", "howmuch", "compare", "trend"}
 )
-_AND = lx.words("and y e")
-_OR = lx.words("or o u")
 _NEGATION_KINDS = frozenset({"neg"})
 
 
@@ -1249,9 +1247,9 @@ def related_rows(
         return None  # a negation of something else ("… and not French"): not this shape
     negated = bool(negations or nevers)
     both = any(w in _BOTH for w in norms[start:])
-    anded = _values_joined(mentions, values, _AND)
+    anded = _values_joined(mentions, values, lx.AND_WORDS)
     verb = relations is not None and any(table in r.left for r in relations.found)
-    ored = _values_joined(mentions, values, _OR)
+    ored = _values_joined(mentions, values, lx.OR_WORDS)
     if not (negated or both or anded or ored or verb):
         return None
     if negated and (both or anded):

@@ -146,7 +146,6 @@ def _as_word(token: lx.Token, word: str) -> lx.Token:
     return replace(token, text=word, norm=word, key=lx.word_key(word, token.lang))
 
 
-_EACH_AS_ALL = lx.words("each every cada")
 _OF_FOR = lx.words("of for de del para")
 # The kinds a plain listing of columns is said with ("What are the names and capitals of ...").
 _LISTING_KINDS = frozenset({"list", "schema", "conj"})
@@ -162,7 +161,7 @@ def _each_as_all(model, tokens, mentions, _unmapped):  # noqa: ANN001, ANN202
         return None
     g = groups[0]
     each = mentions[g]
-    if lx.fold(each.text) not in _EACH_AS_ALL or g + 1 != len(mentions) - 1 or g < 1:
+    if lx.fold(each.text) not in lx.EACH_WORDS or g + 1 != len(mentions) - 1 or g < 1:
         return None
     if each.start < 1 or tokens[each.start - 1].norm not in _OF_FOR:
         return None
@@ -268,15 +267,12 @@ def _verb_before_own_column(
     return None
 
 
-_EACH = lx.words("each every cada")
-
-
 def _about_each(tokens: list[lx.Token]) -> list[lx.Token]:
     """ "Show all information about each body builder", "toda la información de cada
     culturista": every column of every row, not a count per row: the "each" is dropped."""
     if not every_column_asked(tokens):
         return tokens
-    return [t for t in tokens if t.norm not in _EACH]
+    return [t for t in tokens if t.norm not in lx.EACH_WORDS]
 
 
 _PLACE_COLUMNS = ("region", "ciudad", "city", "zona", "zone", "pais", "country")
@@ -391,7 +387,7 @@ def _both_columns(tokens: list[lx.Token], mentions: list) -> list[lx.Token] | No
         said = next((m for m in mentions if m.start == at), None)
         if said is None or said.kind != "schema" or not said.has("column") or said.has("value"):
             return None
-        if said.end >= len(tokens) or tokens[said.end].norm not in _AND:
+        if said.end >= len(tokens) or tokens[said.end].norm not in lx.AND_WORDS:
             return None
         return [*tokens[:i], *tokens[i + 1 :]]
     return None
@@ -414,7 +410,6 @@ def _rows_of_a_table(tokens: list[lx.Token], mentions: list) -> list[lx.Token] |
 
 
 _COLUMN_ARTICLES = lx.words("the el la los las")
-_AND = lx.words("and y e")
 
 
 _COUNT_CLAUSE = (("with", "cmp", "number"), ("exist", "cmp", "number"))
@@ -432,7 +427,7 @@ def _count_clause_first(tokens: list[lx.Token], mentions: list) -> list[lx.Token
         for k in range(2, len(mentions) - 3)
         if tuple(kinds[k : k + 3]) in _COUNT_CLAUSE
         and kinds[k - 1] == "conj"
-        and tokens[mentions[k - 1].start].norm in _AND_WORDS
+        and tokens[mentions[k - 1].start].norm in lx.AND_WORDS
         and mentions[k + 3].kind == "schema"
         and mentions[k + 3].has("table")
     ]
@@ -629,9 +624,6 @@ def _counted_rows_table(model: SemanticModel, key: str) -> str | None:
     if metric is not None and metric.agg in ("count", "countd"):
         return metric.table
     return None
-
-
-_AND_WORDS = lx.words("and y e")
 
 
 _WHICH = lx.words("que what which cuales")

@@ -64,7 +64,6 @@ _USED = lx.words("used")
 _THAT = lx.words("that which")
 _BE = lx.words("is are was were")
 # Between the column and the rows counted: "of the actors", "among all actors", "entre los…".
-_AND = lx.words("and y e")
 _OF_ROWS = lx.words("of among in for across de del entre en")
 _ALL_THE = lx.words("all the todos todas los las el la")
 # Filler nouns of quantity before a measure: "the smallest amount of horsepower".
@@ -477,7 +476,7 @@ def _columns_from(mentions: list[Mention], tokens: list[lx.Token], i: int) -> li
     while _names_column(column := _mention_at(mentions, i)):
         columns.append(column)
         i = column.end
-        if i + 1 >= len(tokens) or tokens[i].norm not in _AND:
+        if i + 1 >= len(tokens) or tokens[i].norm not in lx.AND_WORDS:
             break
         i += 1
     return columns
@@ -488,7 +487,7 @@ def _columns_to(mentions: list[Mention], tokens: list[lx.Token], end: int) -> li
     columns: list[Mention] = []
     while _names_column(column := _mention_ending(mentions, end)):
         columns.insert(0, column)
-        if column.start < 2 or tokens[column.start - 1].norm not in _AND:
+        if column.start < 2 or tokens[column.start - 1].norm not in lx.AND_WORDS:
             break
         end = column.start - 1
     return columns

@@ -30,7 +30,6 @@ _ES_ENDINGS = (
     "ado", "ada", "ados", "adas", "ido", "ida", "idos", "idas", "aron", "eron", "an", "en",
 )  # fmt: skip
 _EN_IRREGULAR = lx.words("built made sold born held bought grown")
-_OR = lx.words("or o u")
 _WITH = lx.words("with con")
 # Between the verb and the year: prepositions, and the year column itself ("in the year of").
 _BETWEEN = lx.words("in on at during since from after before until del de en el la the of year")
@@ -118,7 +117,7 @@ def _with_phrase(tokens: list[lx.Token], at: dict[int, Mention], j: int) -> int 
 
 
 def _said_after_or(tokens: list[lx.Token], subject: Mention, i: int) -> bool:
-    return any(t.norm in _OR for t in tokens[subject.end : i])
+    return any(t.norm in lx.OR_WORDS for t in tokens[subject.end : i])
 
 
 def year_verbs(
@@ -249,7 +248,7 @@ def _comparison_after(tokens: list[lx.Token], at: dict[int, Mention], i: int) ->
 
 
 def _after_or(tokens: list[lx.Token], i: int) -> bool:
-    return any(t.norm in _OR for t in tokens[:i])
+    return any(t.norm in lx.OR_WORDS for t in tokens[:i])
 
 
 def column_verbs(
