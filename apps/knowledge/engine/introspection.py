@@ -75,7 +75,9 @@ def introspect(
                     personal = bool(pii.values_pii_kind(sample)) or pii.names_people(
                         col, sample, table=name, columns=[c for c, *_ in described]
                     )
-                if text and not personal:
+                # A column declared BOOL holds what was written in it where the engine does not
+                # check (SQLite: 'T'/'F', 'Y'/'N'): its values say how its yes is written.
+                if (text or "BOOL" in (declared or "").upper()) and not personal:
                     found = reader.values(name, col, MAX_INDEXED_VALUES + 1, distinct=True)
                     values = indexable([str(v) for v in found])
                 columns.append(

@@ -40,6 +40,7 @@ from .analytic import take_analytic_shape
 from .checks import (
     _attribute_of_the_top_row,
     _check_bare_number_had,
+    _check_closing_extreme,
     _check_each_row_counted,
     _check_echoed_value,
     _check_grouped_by_second_question,
@@ -47,6 +48,7 @@ from .checks import (
     _check_largest_of_rows,
     _check_listed_plural_summed,
     _check_name_asked,
+    _check_ranked_one_group,
     _check_size_of_one_row,
     _check_summed_attribute,
     _check_summed_key_number,
@@ -56,6 +58,7 @@ from .checks import (
     _rank_superlative,
     _row_count_unanswered,
     _says_weekday,
+    _the_ranked_rows_named,
 )
 from .clarify import _said_dimensions, _said_metrics, _said_period, _said_values, unresolved_of
 from .coverage import unused_mention
@@ -112,6 +115,8 @@ from .shown import (
     drop_constant_dimensions,
     drop_unasked_labels,
     hide_qualifier_measures,
+    the_person_of_key_groups,
+    the_person_of_whole_rows,
 )
 from .sqlgen import PlanError, compile_sql
 from .suggest import clarify_message, meant_dimensions, suggestions
@@ -384,12 +389,17 @@ def _read(
         _check_values_shared(plan, question, read.tokens)
         _check_size_of_one_row(plan, mentions)
         plan = _attribute_of_the_top_row(plan, model, read.mentions)
+        plan = _the_ranked_rows_named(plan, model, read.mentions)
+        plan = the_person_of_whole_rows(plan, model, lx.tokenize(question, lang))
+        plan = the_person_of_key_groups(plan, model)
         _check_summed_attribute(plan, model)
         _check_groups_of_one_row(plan, model, read.mentions)
         _check_summed_key_number(plan, model, read.mentions)
         _check_listed_plural_summed(plan, read.tokens, read.mentions)
         _check_grouped_by_second_question(plan, read.tokens, read.mentions)
         _check_bare_number_had(model, read.tokens, read.mentions)
+        _check_closing_extreme(plan, read.tokens)
+        _check_ranked_one_group(plan)
         if not said_metric:
             _check_each_row_counted(plan, model, read.mentions)
         if groups_counted:

@@ -325,6 +325,76 @@ def _check_bare_number_had(model: SemanticModel, tokens: list, mentions: list) -
         raise Unclear(Clarify.BARE_NUMBER, m.text)
 
 
+def _the_ranked_rows_named(plan: QueryPlan, model: SemanticModel, mentions: list) -> QueryPlan:
+    """ "What is the most populous town?": a column said as an adjective right before its own
+    table's word ("populous town") ranks that table's rows; the answer is the town, so its name
+    is shown beside the number, never the number alone (which says no town). Only a listing of
+    that one column, cut to the top rows, of a table whose rows have a name."""
+    ranked = plan.listing_order
+    if ranked is None or plan.limit is None or plan.dimensions or plan.metrics:
+        return plan
+    if set(plan.listing) != {ranked}:
+        return plan
+    table = model.tables.get(ranked.table)
+    if table is None or not table.display or not table.named:
+        return plan
+    for k, m in enumerate(mentions[:-1]):
+        if m.kind != "schema" or not any(
+            e.ref[:2] == (ranked.table, ranked.column) for e in m.of("column")
+        ):
+            continue
+        after = mentions[k + 1]
+        if (
+            after.kind == "schema"
+            and after.start == m.end
+            and any(e.kind == "table" and e.ref[0] == ranked.table for e in after.entries)
+            and max(e.quality for e in after.entries)
+            == max((e.quality for e in after.entries if e.kind == "table"), default=-1)
+        ):
+            return plan.with_changes(listing=(ColumnRef(ranked.table, table.display), ranked))
+    return plan
+
+
+def _check_ranked_one_group(plan: QueryPlan) -> None:
+    """ "What is the highest price of a film directed by Bill?" (a layer's "directed by" names
+    the director column): groups by a column that a filter fixes to one value, ranked and cut to
+    the top one, rank a single group, its average or sum: "highest" was said of the rows
+    (their largest price), not of groups. Asked back rather than the one group's figure."""
+    if not plan.dimensions or plan.limit is None or not plan.order or not plan.metrics:
+        return
+    if plan.listing or plan.having or plan.rank_within:
+        return
+    fixed = {
+        (f.table, f.column)
+        for f in plan.filters
+        if f.op in ("=", "in", "said") and len(f.values) == 1 and not f.either
+    }
+    if all((d.table, d.column) in fixed for d in plan.dimensions):
+        raise Unclear(Clarify.LARGEST_OF_ROWS, plan.metrics[0].label)
+
+
+# Words that close a clause and pick the row earliest or latest in time ("the student who
+# registered first", "el que llegó último").
+_CLOSING_EXTREMES = lx.words("first last primero primera ultimo ultima")
+
+
+def _check_closing_extreme(plan: QueryPlan, tokens: list) -> None:
+    """ "What is the first name of the student who registered first?": "first" (or "last")
+    said after a verb, closing the question, picks one row by a time; a reading with no order,
+    no limit and no extreme answered every row (the word was taken as part of a column's name,
+    `date_first_registered`). Asked back, naming the word."""
+    words = [t for t in tokens if t.kind == "word"]
+    if len(words) < 3 or tx.fold(words[-1].norm) not in _CLOSING_EXTREMES:
+        return
+    if words[-2].norm in _THE or words[-2].norm in _ROW_ARTICLES:
+        return  # "the first", "el primero": a row said by its place, read elsewhere
+    if plan.order or plan.limit is not None:
+        return
+    if any(m.key.startswith(("agg:min:", "agg:max:")) for m in plan.metrics):
+        return
+    raise Unclear(Clarify.UNUSED_WORD, words[-1].text)
+
+
 # Numbers that name or place a row, never an amount: a year, a rank, a code, an identifier.
 _KEY_NUMBER_WORDS = lx.words("year yr anio ano rank ranking position id code zip postcode")
 

@@ -180,6 +180,7 @@ def resolve_weak_values(ctx: Context) -> None:
     """A value that is also a common word ("Este", "este año") needs evidence to be a value:
     capitalised mid-sentence, next to its column's name, or listed with a sibling value."""
     _reject_role_verbs(ctx)
+    _reject_verb_after_each(ctx)
     columns_of = {}
     for i, m in enumerate(ctx.mentions):
         if m.kind == "schema":
@@ -247,6 +248,41 @@ def _reject_role_verbs(ctx: Context) -> None:
             word != verb and _shared_prefix(word, verb) >= max(5, len(word) - 3)
             for name in said
             for word in name.split()
+        ):
+            ctx.rejected.add(i)
+
+
+# An auxiliary before "each <thing>" whose main verb closes the question: "how many races has
+# each track hosted?", "cuántas carreras ha albergado cada pista".
+_EACH_AUXILIARIES = lx.words("has have had did do does ha han habia")
+_CLOSING_PREPOSITIONS = lx.words("in at for with on by en con para por")
+
+
+def _reject_verb_after_each(ctx: Context) -> None:
+    """ "How many competitions has each city hosted?": the word that closes a question of the
+    shape "<auxiliary> each <thing> <word>" is the verb relating the thing to what is counted;
+    a column it shares its stem with ("hosted", "host" of `Hosts`) is no second group. Only a
+    lower-case word that is not the column's own name, right after the thing's table word."""
+    words = [k for k, t in enumerate(ctx.tokens) if t.kind == "word"]
+    if not words:
+        return
+    last = words[-1]
+    while last > 0 and ctx.tokens[last].norm in _CLOSING_PREPOSITIONS:
+        last = max((k for k in words if k < last), default=0)
+    for i, m in enumerate(ctx.mentions):
+        if m.kind != "schema" or not m.has("column") or m.has("table") or m.has("value"):
+            continue
+        if m.end - m.start != 1 or m.start != last or not m.text.islower():
+            continue
+        if any(lx.fold(m.text) == lx.fold(str(e.ref[1])) for e in m.of("column")):
+            continue
+        thing = schema_mention(ctx, i - 1)
+        if thing is None or not thing.has("table") or thing.end != m.start:
+            continue
+        before = [k for k in words if k < thing.start][-2:]
+        if len(before) == 2 and (
+            ctx.tokens[before[1]].norm in lx.EACH_WORDS
+            and ctx.tokens[before[0]].norm in _EACH_AUXILIARIES
         ):
             ctx.rejected.add(i)
 

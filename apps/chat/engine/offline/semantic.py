@@ -300,6 +300,11 @@ def _column_sem(table: TableInfo, col: ColumnInfo, catalog: CatalogSnapshot) -> 
         and (col.unit.strip() == "%" or bool(_PERCENT_HINTS.search(col.description)))
     )
     values = tuple(col.values or ()) if kind == "text" or _code_key(declared, col) else ()
+    flag = _flag(declared, kind, col.name, values)
+    if "BOOL" in declared:
+        # a BOOL column's values only say how its yes is written (`flag`); they are no words of
+        # their own ("one time" is not the flag `Is_full_time`): read as before, by its name
+        values = ()
     return ColumnSem(
         table.name,
         col.name,
@@ -310,7 +315,7 @@ def _column_sem(table: TableInfo, col: ColumnInfo, catalog: CatalogSnapshot) -> 
         col.pii,
         col.description,
         percent,
-        _flag(declared, kind, col.name, values),
+        flag,
         numeric_text,
         col.unit if kind == "number" else "",
     )
@@ -390,7 +395,10 @@ def _flag(declared: str, kind: str, name: str, values: tuple[str, ...]) -> str:
     if kind == "id":
         return ""
     if "BOOL" in declared or declared.strip() == "BIT":
-        return "bool"
+        # A BOOL column whose values are a written pair other than true/false or 1/0 (SQLite
+        # keeps 'T'/'F' as written): its yes as written, never TRUE (which no 'T' equals).
+        written = _flag("", "text", name, values) if kind == "text" else ""
+        return written if written and lx.fold(written).strip() not in ("true", "1") else "bool"
     folded = lx.fold(name)
     if kind == "number" and (
         folded in lx.ACTIVE_WORDS or folded.startswith(("is_", "es_", "has_", "tiene_"))

@@ -19,8 +19,9 @@ from datachat import text as tx
 from ..plan import ColumnRef, QueryPlan
 from . import lexicon as lx
 from . import measures as ms
+from .parser import every_column_asked
 from .scan import Mention
-from .semantic import SemanticModel
+from .semantic import SemanticModel, linked_label
 
 _RANKS = frozenset({"most", "least", "rank"})
 _COPULA = frozenset({"is", "are", "was", "were", "es", "son", "era", "eran"})
@@ -194,6 +195,70 @@ def hide_qualifier_measures(
     ):
         return plan
     return plan.with_changes(hidden_metrics=hidden)
+
+
+def _person_of(model: SemanticModel, table: str) -> tuple[str, str] | None:
+    """The named row a table's row stands for (`linked_label`) when the table's rows are people
+    by their own noun (`gymnast`, `poker_player`; WordNet) and that row's label is a person's
+    name: a template's type, a paragraph's document or a player's team is a row it refers to,
+    not what it is."""
+    words = tx.identifier_words(table)
+    if not words or not tx.person_noun(lx.fold(words[-1])):
+        return None
+    linked = linked_label(model, table)
+    label = model.column(*linked) if linked is not None else None
+    # the row it stands for is a person's (a personal name), not a team a player plays for
+    return linked if label is not None and label.pii else None
+
+
+def the_person_of_whole_rows(
+    plan: QueryPlan, model: SemanticModel, tokens: Sequence[lx.Token]
+) -> QueryPlan:
+    """ "Which poker players earned more than 500000?": the whole rows of a table with no name
+    of its own whose rows each stand for a named row of another table (`linked_label`: a
+    player is a person) say no one; the person's name is shown first, joined, beside them.
+    Only a listing of every column of the table that no column was asked for (nor "all the
+    information", which is the table's columns as stored), nothing counted."""
+    if every_column_asked(list(tokens)):
+        return plan
+    if not plan.listing or plan.metrics or plan.dimensions or plan.rows_plan is not None:
+        return plan
+    if any(c.table != plan.table for c in plan.listing):
+        return plan
+    linked = _person_of(model, plan.table)
+    info = model.tables.get(plan.table)
+    if linked is None or info is None:
+        return plan
+    own = {
+        c
+        for c in info.columns
+        if (sem := model.column(plan.table, c)) is not None and sem.kind != "id" and not sem.pii
+    }
+    if len(own) < 2 or not own <= {c.column for c in plan.listing}:
+        return plan
+    return plan.with_changes(listing=(ColumnRef(*linked), *plan.listing))
+
+
+def the_person_of_key_groups(plan: QueryPlan, model: SemanticModel) -> QueryPlan:
+    """ "Which gymnast has the highest vault points?" where a layer names the gymnasts' key
+    "gymnast": groups by the key of a table with no name of its own whose rows each stand for a
+    named row of another table (`linked_label`) say which number, not who; the person's name is
+    grouped beside the key (the key kept, two people may share a name)."""
+    if not plan.dimensions or plan.listing or plan.grain or plan.date_parts or plan.rank_within:
+        return plan
+    added = []
+    for d in plan.dimensions:
+        info = model.tables.get(d.table)
+        linked = _person_of(model, d.table)
+        if info is None or linked is None or info.key != (d.column,):
+            added.append(d)
+            continue
+        if any(o.table == linked[0] for o in plan.dimensions):
+            return plan
+        added += [ColumnRef(*linked), d]
+    if len(added) == len(plan.dimensions):
+        return plan
+    return plan.with_changes(dimensions=tuple(added))
 
 
 def drop_constant_dimensions(plan: QueryPlan) -> QueryPlan:
