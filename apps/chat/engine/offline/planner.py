@@ -341,6 +341,9 @@ def read_parts(ctx: Context, *, base_hint: str | None = None, force_fact: bool =
         slots.append(MetricSlot(keys[-1], counted_column))
     counted = [_plain_count_table(model, k) for k in keys]
     if force_fact and any(t is not None and t != model.fact for t in counted):
+        for slot, table in zip(slots, counted, strict=True):
+            if table is not None:
+                _items_or_units(ctx, table, model.fact, slot.mention)
         slots = [
             MetricSlot(_count_via_fact(model, t) or s.key, s.mention)
             if t is not None and t != model.fact
@@ -457,6 +460,8 @@ def read_parts(ctx: Context, *, base_hint: str | None = None, force_fact: bool =
         ):
             link = None  # a steward's count grouped by a column of the link table: asked back
         if link is not None:  # "films by actor": the films of each actor, through the cast
+            said = parts.metric_mentions[0] if parts.metric_mentions else None
+            _items_or_units(ctx, parts.base, ms.metric_table(model, link), said)
             parts.metrics, parts.base = [link], ms.metric_table(model, link)
             return parts
         own = _counted_in_own_column(ctx, parts)
@@ -1213,6 +1218,19 @@ def _countd_key(ctx: Context, i: int) -> str:
         raise Unclear(Clarify.COUNT_WHAT, m.text)
     table, column = entries[0].ref
     return f"countd:{table}.{column}"
+
+
+def _items_or_units(ctx: Context, table: str, through: str, mention: int | None) -> None:
+    """ "the customers who have ordered the most products": items (a table with a price of its
+    own) counted through a table that also says how many units of each its rows took (a
+    quantity column: order lines). Their distinct rows (COUNT(DISTINCT line.item)) or the
+    units (SUM(quantity)) both answer it: asked back, unless "distinct"/"different" is said."""
+    model = ctx.model
+    if ctx.has("distinct") or table == through or not ms.units_columns(model, through):
+        return
+    if ms.priced(model, table):
+        said = ctx.mentions[mention].text if mention is not None else table
+        raise Unclear(Clarify.ITEMS_OR_UNITS, said)
 
 
 def _count_via_fact(model, table: str) -> str | None:  # noqa: ANN001
