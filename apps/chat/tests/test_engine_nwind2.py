@@ -60,3 +60,11 @@ def test_taken_is_a_filler_verb_like_take(shop) -> None:  # noqa: ANN001
     rows = conn.execute(result.sql).fetchall()
     assert sorted(row[-1] for row in rows) == [1, 2]
     assert any("Ada Moss" in map(str, row) for row in rows)
+
+
+def test_the_most_of_an_item_named_through_lines_with_a_quantity_is_asked_back(shop) -> None:  # noqa: ANN001
+    """ "the buyer who has ordered the most 'Basil'": ROOT has as many tickets of it as GRN
+    (one each) but GRN took 40 units: the most tickets, or the most units?"""
+    model, _conn = shop
+    result = engine_asks(model, "Find the buyer who has ordered the most 'Basil' seed")
+    assert Clarify.ORDERS_OR_UNITS in result.notes

@@ -148,6 +148,8 @@ def _implied_metrics(ctx: Context, slots: list[MetricSlot]) -> None:
         if key is None and ranked and ranks_column:  # the column ranked takes its place
             key = ms.fact_count_key(model)  # (`_read_leftovers`)
         if key is not None:
+            if key == ms.fact_count_key(model):
+                _most_of_an_item(ctx)
             slots.append(MetricSlot(key, nouns[0] if nouns else None, implied=True))
     for i in nouns:
         ctx.used.add(i)
@@ -155,6 +157,24 @@ def _implied_metrics(ctx: Context, slots: list[MetricSlot]) -> None:
         for i in range(len(ctx.mentions)):
             if soft_total(ctx, i) and i not in ctx.used:
                 ctx.used.add(i)  # "total revenue", "en total": no extra column
+
+
+def _most_of_an_item(ctx: Context) -> None:
+    """ "the customer who has ordered the most 'Chai'": a superlative right before a value of
+    items (a table with a price of its own) that lines hold with a quantity. The most orders of
+    it, or the most units? Asked back rather than counting the orders."""
+    model = ctx.model
+    for k, m in enumerate(ctx.mentions[:-1]):
+        if m.kind not in ("most", "least") or not is_value(ctx, k + 1):
+            continue
+        tables = {e.ref[0] for e in ctx.mentions[k + 1].of("value")}
+        for table in tables:
+            if ms.priced(model, table) and any(
+                ms.units_columns(model, lines)
+                for lines in model.tables
+                if lines != table and len(model.path(lines, table) or ()) == 1
+            ):
+                raise Unclear(Clarify.ORDERS_OR_UNITS, ctx.mentions[k + 1].text)
 
 
 def _ranks_a_column(ctx: Context) -> bool:
