@@ -80,9 +80,23 @@ def _amount_of_column(model, tokens, mentions, unmapped):  # noqa: ANN001, ANN20
     """ "ordered by the amount of money requested", "the 3 largest amounts of assets", "the
     companies with the top 3 asset amounts": an amount word no schema name explains, before
     "of <column>" or right after a column, says only the quantity that numeric column holds,
-    so it is dropped ("the money requested", "the top 3 asset"). Beside a table or a text
-    column ("the amount of orders", "the name amount") it stays unknown and is asked back."""
+    so it is dropped ("the money requested", "the top 3 asset"). A score, value or figure
+    word does so right after the column only ("the snatch score", "the total score"). Beside
+    a table or a text column ("the amount of orders", "the name amount") it stays unknown
+    and is asked back."""
     at = mentions_by_token(mentions)
+    # "the snatch score and the clean jerk score": a measure noun after each column, all dropped
+    after = [
+        i
+        for i, token in enumerate(tokens)
+        if token.norm in lx.MEASURE_NOUNS - lx.AMOUNT_NOUNS
+        and token.text in unmapped
+        and i not in at
+        and i > 0
+        and _numeric_column_at(model, at.get(i - 1), None)
+    ]
+    if after:
+        return [t for i, t in enumerate(tokens) if i not in after]
     for i, token in enumerate(tokens):
         if token.norm not in lx.AMOUNT_NOUNS or token.text not in unmapped or i in at:
             continue
