@@ -7,6 +7,11 @@
 - "the style score", "the total score", "the distance scores": a score, value or figure word
   right after a numeric column says only the number it holds (`rereads._amount_of_column`,
   `lexicon.MEASURE_NOUNS`); after a text column it is still asked back.
+- "the years spent working": a word between the words of one column's name
+  (`years_working`) says only more of it (`rereads._word_inside_column`).
+- "the net tonnage", "the focal length": the first words of one column's name
+  (`net_tonnage_tons`) name it when they begin no other column's name
+  (`semantic._index_column_heads`).
 - "lenses", "buses": the plural of a noun that ends in "s" (`datachat.text._s_noun_plural`),
   so "telescope lenses" names `telescope_lens` as "telescope lens" does.
 
@@ -34,6 +39,11 @@ _SCHEMA = """
     CREATE TABLE telescope_lens (id INTEGER PRIMARY KEY, brand TEXT, name TEXT,
         aperture REAL);
     CREATE TABLE tour_bus (id INTEGER PRIMARY KEY, plate TEXT, seats INTEGER);
+    CREATE TABLE ferry (ferry_id INTEGER PRIMARY KEY, name TEXT, years_working INTEGER,
+        crew_size INTEGER, net_tonnage_tons REAL, deck_length_m REAL, deck_length_ft REAL);
+    CREATE TABLE berth_kind (berth_kind_code TEXT PRIMARY KEY, berth_kind_description TEXT);
+    CREATE TABLE mooring (mooring_id INTEGER PRIMARY KEY,
+        berth_kind_code TEXT REFERENCES berth_kind(berth_kind_code), depth REAL);
 """
 _ROWS = {
     "harbour_safety_office": [
@@ -52,6 +62,13 @@ _ROWS = {
     ],
     "telescope_lens": [(1, "Zeiss", "Apo", 80.0), (2, "Leica", "Tele", 60.0)],
     "tour_bus": [(1, "AB 123", 50), (2, "CD 456", 30)],
+    "ferry": [
+        (1, "Fram", 12, 8, 410.0, 40.0, 131.2),
+        (2, "Skarv", 4, 5, 220.5, 25.0, 82.0),
+        (3, "Tind", 20, 9, 515.0, 52.0, 170.6),
+    ],
+    "berth_kind": [("D", "Deep"), ("S", "Shallow")],
+    "mooring": [(1, "D", 9.0), (2, "D", 11.0), (3, "S", 3.0)],
 }
 
 
@@ -130,3 +147,42 @@ def test_the_plural_of_a_noun_in_s(plural, singular) -> None:  # noqa: ANN001
 def test_a_plural_in_ses_names_its_table(port, question, rows) -> None:  # noqa: ANN001
     model, conn = port
     assert sorted(conn.execute(engine_reads(model, question).sql).fetchall()) == rows
+
+
+@pytest.mark.parametrize(
+    ("question", "rows"),
+    [
+        ("What is the average number of years spent working on a ferry?", [(12.0,)]),
+        ("What are the maximum and minimum years spent working of ferries?", [(20, 4)]),
+    ],
+)  # fmt: skip
+def test_a_word_between_the_words_of_a_column_name(port, question, rows) -> None:  # noqa: ANN001
+    assert engine_rows(port, question) == rows
+
+
+def test_a_word_beside_part_of_a_column_name_is_asked_back(port) -> None:  # noqa: ANN001
+    model, _conn = port
+    assert "spent" in engine_asks(model, "What are the years spent of the ferries?").clarify
+
+
+@pytest.mark.parametrize(
+    ("question", "rows"),
+    [
+        ("What is the maximum net tonnage of the ferries?", [(515.0,)]),
+        ("List the names of ferries in descending order of net tonnage.",
+         [("Tind",), ("Fram",), ("Skarv",)]),
+        ("How many ferries have a net tonnage above 300?", [(2,)]),
+    ],
+)  # fmt: skip
+def test_the_first_words_of_a_column_name_name_it(port, question, rows) -> None:  # noqa: ANN001
+    assert engine_rows(port, question) == rows
+
+
+def test_first_words_that_begin_two_column_names_are_asked_back(port) -> None:  # noqa: ANN001
+    model, _conn = port
+    engine_asks(model, "What is the average deck length of the ferries?")
+
+
+def test_first_words_that_also_begin_a_key_column_name_nothing(port) -> None:  # noqa: ANN001
+    # "berth kind" begins `berth_kind_code` (a key) and `berth_kind_description`: neither
+    assert engine_rows(port, "Count the number of moorings of the berth kind Deep.") == [(2,)]

@@ -16,7 +16,7 @@ from .parser import every_column_asked
 from .relations import only_one
 from .rowsets import _BOTH, _HAVE, _RELATIVE
 from .scan import mentions_by_token, scan
-from .semantic import SemanticModel
+from .semantic import EXACT, SemanticModel
 from .superlatives import read_superlatives
 from .synonyms import demonym_values
 from .units import measure_verbs, units_said
@@ -106,6 +106,31 @@ def _amount_of_column(model, tokens, mentions, unmapped):  # noqa: ANN001, ANN20
                 return [*tokens[:i], *tokens[j:]]
         if i > 0 and _numeric_column_at(model, at.get(i - 1), None):
             return [*tokens[:i], *tokens[i + 1 :]]
+    return None
+
+
+def _word_inside_column(model, tokens, mentions, unmapped):  # noqa: ANN001, ANN202
+    """ "the average number of years spent working", "the years spent working on a bus": a
+    word no schema name explains, between the words of one column's name (`Years_Working`),
+    only says more of what the column holds, so it is dropped. Only when the words on either
+    side, read together, are exactly that column's name (of two words or more) and nothing
+    else."""
+    at = mentions_by_token(mentions)
+    for i in range(1, len(tokens) - 1):
+        if tokens[i].text not in unmapped or i in at:
+            continue
+        rest = [*tokens[:i], *tokens[i + 1 :]]
+        joined = [
+            m
+            for m in scan(model, rest)[0]
+            if m.kind == "schema" and m.start < i <= m.end - 1 and m.end - m.start >= 2
+        ]
+        if len(joined) != 1 or not joined[0].entries:
+            continue
+        entries = joined[0].entries
+        one_column = len({e.ref for e in entries}) == 1 and entries[0].kind == "column"
+        if one_column and any(e.quality == EXACT for e in entries):
+            return rest
     return None
 
 
@@ -214,6 +239,7 @@ _WORD_REWRITES = (
     _every_as_all,  # "of every course" -> "of all course"
     _kinds_of_column,  # "how many types of governments" -> "how many different governments"
     _amount_of_column,  # "by the amount of money requested" -> "by the money requested"
+    _word_inside_column,  # "the years spent working" -> "the years working" (`Years_Working`)
     year_of_verb,  # "sorted by the year they joined" -> "sorted by the year join"
     _verb_before_each,  # "how many documents use each type" -> "… documents for each type"
     _each_as_all,  # "the names and capitals of each country" -> "… of all country"

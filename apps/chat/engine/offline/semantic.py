@@ -189,6 +189,7 @@ def build_semantic_model(
         _index_metrics(phrases, metrics, lang)
         _index_tables(phrases, catalog, lang)
         _index_columns(phrases, catalog, columns, lang)
+        _index_column_heads(phrases, catalog, columns, lang)
         _index_values(phrases, columns, lang)
         _index_value_names(phrases, columns, lang)
         _index_flags(phrases, columns, lang)
@@ -954,6 +955,33 @@ def _index_columns(phrases, catalog: CatalogSnapshot, columns, lang: str) -> Non
                     for es in lx.spanish_words(w):
                         if lx.stem(es, lang) not in time_words:
                             _add(phrases, es, Entry("column", ref, PARTIAL), lang)
+
+
+def _index_column_heads(phrases, catalog: CatalogSnapshot, columns, lang: str) -> None:  # noqa: ANN001
+    """The first words of a column's name, two or more, name it when they begin no other
+    column's name (a key column's too) and name nothing else: "net worth" is
+    `Net_Worth_Millions`, "focal length" `focal_length_mm` (the words after them, a unit, need
+    not be said). A word of the name
+    alone is already indexed (PARTIAL, `_index_columns`); two leading words are that and the
+    order of the name."""
+    found: dict[str, list[tuple[str, tuple[str, str]]]] = {}
+    for t in catalog.tables:
+        for c in t.columns:
+            words = tx.identifier_words(c.name)
+            for n in range(2, len(words)):
+                head = words[:n]
+                if head[-1] in lx.STOPWORDS or len([w for w in head if len(w) > 2]) < 2:
+                    continue
+                key = lx.phrase_key(" ".join(head), lang)
+                if key:
+                    found.setdefault(key, []).append((" ".join(head), (t.name, c.name)))
+    for key, named in found.items():
+        # a key column counts as a column the words begin (`Template_Type_Code` beside
+        # `Template_Type_Description`: "template type" is neither), but is never read so
+        if key in phrases or len({ref for _, ref in named}) != 1:
+            continue
+        if columns[named[0][1]].kind != "id":
+            _add(phrases, named[0][0], Entry("column", named[0][1], PARTIAL), lang)
 
 
 _RESERVED_GROUPS = (
