@@ -59,6 +59,17 @@ def test_negative_contractions_are_the_auxiliary_and_not():
         "they", "can", "not", "will", "not",
     ]  # fmt: skip
     assert [t.norm for t in lx.tokenize("the painter's shows", "en")][1] == "painter"
+    assert [t.norm for t in lx.tokenize("PAINTERS WHO DIDN'T EXHIBIT", "en")] == [
+        "painters", "who", "did", "not", "exhibit",
+    ]  # fmt: skip
+    assert [t.norm for t in lx.tokenize("THE PAINTER'S SHOWS", "en")][1] == "painter"
+    assert [t.norm for t in lx.tokenize("O'NEIL and O'Neil", "en")] == [
+        "o",
+        "neil",
+        "and",
+        "o",
+        "neil",
+    ]
 
 
 @pytest.mark.parametrize(

@@ -54,7 +54,9 @@ _TOKEN_RE = re.compile(
     r"|(?P<initials>\b[A-Z]\.(?:[A-Z]\.)+(?!\w))"
     r"|(?P<date>\d{4}-\d{1,2}-\d{1,2}|\d{1,2}/\d{1,2}/\d{4})"
     r"|(?P<number>\d+(?:[.,]\d+)*(?![\w]))"
-    r"|(?P<word>[^\W_](?:[\w]|'(?=[a-z]))*)"
+    # an apostrophe inside a word: "don't", "month's"; in capitals only a contraction's or a
+    # possessive's tail ("DON'T", "CUSTOMER'S"), so "O'NEIL" stays two words as "O'Neil" does
+    r"|(?P<word>[^\W_](?:[\w]|'(?=[a-z]|[TS]\b))*)"
     r"|(?P<symbol>>=|<=|<>|!=|[<>=%$€])"
 )
 
