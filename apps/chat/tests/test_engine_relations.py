@@ -164,20 +164,21 @@ def test_a_verb_with_a_year_on_its_other_side_is_no_relation(library, lang, ques
 
 
 @pytest.mark.parametrize(
-    ("lang", "question"),
+    ("lang", "question", "expected"),
     [
-        ("en", "Which books are not printed in Paris?"),
-        ("en", "Which books are never printed in Paris?"),
-        ("es", "¿Qué libros no se imprimen en Paris?"),
-        ("es", "¿Qué libros nunca se imprimen en Paris?"),
+        ("en", "Which books are not printed in Paris?", [("Lolita",), ("Solaris",)]),
+        ("en", "Which books are never printed in Paris?", [("Emma",), ("Lolita",), ("Solaris",)]),
+        ("es", "¿Qué libros no se imprimen en Paris?", [("Lolita",), ("Solaris",)]),
+        ("es", "¿Qué libros nunca se imprimen en Paris?", [("Emma",), ("Lolita",), ("Solaris",)]),
     ],
 )
-def test_a_negated_relation_is_not_exists_among_related_rows(library, lang, question):
-    """Not a `city <> 'Paris'` (Dune, printed in Paris and Madrid, would be kept); book 5,
-    with no printing at all, says nothing about Paris."""
+def test_a_negated_relation_is_not_exists_among_related_rows(library, lang, question, expected):
+    """Not a `city <> 'Paris'` (Dune, printed in Paris and Madrid, would be kept); book 5
+    (Emma), with no printing at all, says nothing about Paris when "not" is said, but is never
+    printed in Paris when "never" is (branch h-newdbs8: "never" says "at all")."""
     sql, got = _answer(library, lang, question)
     assert "NOT EXISTS" in sql.upper()
-    assert got == [("Lolita",), ("Solaris",)]
+    assert sorted(got) == expected
 
 
 @pytest.mark.parametrize(

@@ -47,6 +47,7 @@ from .checks import (
     _check_largest_of_rows,
     _check_listed_plural_summed,
     _check_name_asked,
+    _check_name_of_a_reference,
     _check_size_of_one_row,
     _check_summed_attribute,
     _check_summed_key_number,
@@ -410,6 +411,7 @@ def _read(
         if previous is None:  # a follow-up ("solo Online") keeps the grouping it had
             plan = drop_constant_dimensions(plan)
             _check_name_asked(plan, lx.tokenize(question, lang))
+            _check_name_of_a_reference(plan, model, read.tokens, read.mentions)
         _check_echoed_value(plan)
         asked = lx.tokenize(question, lang)  # as written, before any rewrite
         plan = hide_qualifier_measures(plan, model, *said, asked)

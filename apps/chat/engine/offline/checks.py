@@ -470,3 +470,33 @@ def _says_weekday(tokens: list[lx.Token]) -> bool:
         for phrase in lx.WEEKDAY_PHRASES
         for i in range(len(words) - len(phrase) + 1)
     )
+
+
+def _check_name_of_a_reference(
+    plan: QueryPlan, model: SemanticModel, tokens: list, mentions: list
+) -> None:
+    """ "What is the name of member in charge of the most events?": "the name of" said of a
+    column that refers to the rows of another table (`Member_in_charge_ID` → `member`) asks
+    for that table's label; a plan that shows the reference itself and some other "name" (the
+    event's) answers another question. Asked back, naming the word."""
+    shown = {(c.table, c.column) for c in (*plan.listing, *plan.dimensions)}
+    if not shown:
+        return
+    refs = {(fk.table, fk.column): fk.ref_table for fk in model.catalog.foreign_keys}
+    starts = {m.start: m for m in mentions if m.kind == "schema"}
+    for k, token in enumerate(tokens[:-2]):
+        if token.norm not in lx.LABEL_NAME_WORDS or tokens[k + 1].norm != "of":
+            continue
+        at = k + 2
+        while at < len(tokens) and tokens[at].norm in _THE | lx.words("a an"):
+            at += 1
+        said = starts.get(at)
+        if said is None or said.has("table"):
+            continue  # "the name of the member who …": the table's own label
+        for entry in said.of("column"):
+            ref = refs.get(tuple(entry.ref[:2]))
+            label = model.tables[ref].display if ref in model.tables else None
+            if ref is None or label is None or tuple(entry.ref[:2]) not in shown:
+                continue
+            if (ref, label) not in shown:
+                raise Unclear(Clarify.UNUSED_WORD, token.text)

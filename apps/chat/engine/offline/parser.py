@@ -207,18 +207,43 @@ def resolve_weak_values(ctx: Context) -> None:
                 ctx.unread.add(i)
             continue
         mine = columns_of.get(i, set())
+        # A word that also names a table ("participants", beside a type 'Participant') is the
+        # value only right next to its column's name ("the type Participant") or listed with
+        # another value of it ("Participant or Organizer"), not as the subject of
+        # "participants belong to the type 'Organizer'".
+        table_word = m.has("table")
         for j in (i - 1, i + 1):
             other = schema_mention(ctx, j)
-            if other is not None and _column_names(other) & {c for _, c in mine}:
+            if (
+                other is not None
+                and _column_names(other) & {c for _, c in mine}
+                and (not table_word or _listed_together(ctx, m, other))
+            ):
                 evidence = True
         for j, cols in columns_of.items():
-            if j != i and cols & mine and not all(e.weak for e in ctx.mentions[j].of("value")):
+            if (
+                j != i
+                and cols & mine
+                and not all(e.weak for e in ctx.mentions[j].of("value"))
+                and (not table_word or _listed_together(ctx, m, ctx.mentions[j]))
+            ):
                 evidence = True
         if not evidence:
             ctx.rejected.add(i)
             key = lx.phrase_key(m.text, token.lang)
             if not m.has("column") and not m.has("table") and not grammar_word(key, token.lang):
                 ctx.unread.add(i)  # a name read as nothing: the check after the SQL asks it back
+
+
+_LIST_JOINS = lx.AND_WORDS | lx.OR_WORDS | lx.words("the a an el la los las")
+
+
+def _listed_together(ctx: Context, a: Mention, b: Mention) -> bool:
+    """Whether two mentions are said as one list: only "and"/"or", commas, quotes and
+    articles stand between them ("Participant or Organizer", "'Won', 'Nominated'")."""
+    first, second = (a, b) if a.start < b.start else (b, a)
+    between = ctx.tokens[first.end : second.start]
+    return all(t.kind == "symbol" or t.norm in _LIST_JOINS for t in between)
 
 
 _PASSIVE_AUXILIARIES = lx.words("been be being was were is are get got gets sido fue fueron")

@@ -1283,7 +1283,11 @@ def related_rows(
         counted=bool(counts) or counted_by_metric is not None,
         lang=lang,
         none_at_all=negated
-        and (any(w in _ANY for w in norms[start:first_value]) or _have_a(norms[start:first_value])),
+        and (
+            bool(nevers)  # "programs never shown in the morning": never shown at all too
+            or any(w in _ANY for w in norms[start:first_value])
+            or _have_a(norms[start:first_value])
+        ),
     )
 
 
