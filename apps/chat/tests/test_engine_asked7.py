@@ -165,6 +165,13 @@ def test_a_word_beside_part_of_a_column_name_is_asked_back(port) -> None:  # noq
     assert "spent" in engine_asks(model, "What are the years spent of the ferries?").clarify
 
 
+def test_a_noun_between_the_words_of_a_column_name_is_asked_back(port) -> None:  # noqa: ANN001
+    # "years of service working" may be another thing than `years_working`
+    model, _conn = port
+    question = "What is the average years service working of the ferries?"
+    assert "service" in engine_asks(model, question).clarify
+
+
 @pytest.mark.parametrize(
     ("question", "rows"),
     [

@@ -111,13 +111,14 @@ def _amount_of_column(model, tokens, mentions, unmapped):  # noqa: ANN001, ANN20
 
 def _word_inside_column(model, tokens, mentions, unmapped):  # noqa: ANN001, ANN202
     """ "the average number of years spent working", "the years spent working on a bus": a
-    word no schema name explains, between the words of one column's name (`Years_Working`),
-    only says more of what the column holds, so it is dropped. Only when the words on either
+    participle no schema name explains, between the words of one column's name
+    (`Years_Working`), only says more of what the column holds, so it is dropped (a noun, "the
+    time section of the day", may say another thing: asked back). Only when the words on either
     side, read together, are exactly that column's name (of two words or more) and nothing
     else."""
     at = mentions_by_token(mentions)
     for i in range(1, len(tokens) - 1):
-        if tokens[i].text not in unmapped or i in at:
+        if tokens[i].text not in unmapped or i in at or not _participle(tokens[i]):
             continue
         rest = [*tokens[:i], *tokens[i + 1 :]]
         joined = [
@@ -132,6 +133,15 @@ def _word_inside_column(model, tokens, mentions, unmapped):  # noqa: ANN001, ANN
         if one_column and any(e.quality == EXACT for e in entries):
             return rest
     return None
+
+
+def _participle(token: lx.Token) -> bool:
+    """Whether an English word is a past participle ("spent", "worked"): a word that only says
+    more of a column. A noun ("the time section of the day") may say another thing."""
+    word = token.norm
+    if token.lang != "en" or not word.isalpha():
+        return False
+    return tx.verb_lemma(word) is not None or (word.endswith("ed") and tx.english_word(word))
 
 
 def _numeric_column_at(model, mention, start: int | None) -> bool:  # noqa: ANN001
