@@ -861,10 +861,16 @@ def read_time(ctx: Context, parts: Parts) -> None:
 
 
 def _no_date(ctx: Context, parts: Parts) -> bool:
-    """Whether the base table has no date of its own nor the fact table one to lend."""
+    """Whether the base table has no date of its own nor the fact table one to lend. Rows with
+    a year column of their own (`artist.year_join`, `exhibition.year`) take a year said of them
+    ("joined after 1990", "before 2009") on that column, never on the fact table's date: which
+    table is the fact depends on what else the catalog holds (a semantic layer's metrics choose
+    it), and a question about the artists says nothing of the fact rows' dates."""
     model = ctx.model
     if model.main_date(parts.base) is not None:
         return False
+    if _year_columns(ctx, parts.base):
+        return True
     return model.main_date(model.fact) is None or model.path(model.fact, parts.base) is None
 
 

@@ -203,7 +203,7 @@ STOPWORDS = (tx.STOPWORDS["es"] | tx.STOPWORDS["en"]) - _READ_FUNCTION_WORDS | w
     place recorded registered generated generadas generados generado generada hechas hechos
     efectuadas efectuados efectuado realizado realizada registrado registrada processed
     procesadas procesados completed completadas completados registraron generaron efectuaron
-    procesaron completaron realizo genero efectuo monto now ahora tomar toma take takes came
+    procesaron completaron realizo genero efectuo monto now ahora tomar toma take takes taken came
     come comes coming belong belongs belonging given gave granted otorgado otorgados dado
     dados concedido break down van va going goes distribucion distribution breakdown reparto
     luego entonces podria podes quieres deseo gustaria saberlo necesitaria pasame pasamelo

@@ -223,7 +223,7 @@ def units_key(model: SemanticModel) -> str | None:
     fact = model.tables.get(model.fact)
     if fact is None:
         return None
-    own = _units_columns(model, model.fact)
+    own = units_columns(model, model.fact)
     if own:
         return f"agg:sum:{model.fact}.{own[0]}"
     # The fact table is an order header: its lines (a table joined to it) hold the quantity.
@@ -232,14 +232,15 @@ def units_key(model: SemanticModel) -> str | None:
         (table, name)
         for table in model.tables
         if table != model.fact and model.path(model.fact, table) is not None
-        for name in _units_columns(model, table)
+        for name in units_columns(model, table)
     ]
     if len(found) == 1:
         return f"agg:sum:{found[0][0]}.{found[0][1]}"
     return None
 
 
-def _units_columns(model: SemanticModel, table: str) -> list[str]:
+def units_columns(model: SemanticModel, table: str) -> list[str]:
+    """The number columns of `table` whose name says units ("Quantity", "units_sold")."""
     names = model.tables[table].columns
     return [
         name
@@ -251,6 +252,17 @@ def _units_columns(model: SemanticModel, table: str) -> list[str]:
 
 
 _UNITS_STEMS = frozenset(s for w in lx.UNITS_CONCEPT for s in lx.stems(w))
+
+
+def priced(model: SemanticModel, table: str) -> bool:
+    """Whether `table` has a number column named a price ("UnitPrice", "precio"): its rows are
+    items that are sold by the unit."""
+    return any(
+        (col := model.column(table, name))
+        and col.kind == "number"
+        and set(tx.identifier_words(name)) & set(lx.PRICE_NAMES)
+        for name in model.tables[table].columns
+    )
 
 
 def has_money(model: SemanticModel) -> bool:

@@ -67,6 +67,8 @@ class Clarify(StrEnum):
     OR_EVERY_ROW = "or_every_row"  # "A or every row": a half that sets no condition
     EXTREME_UNSAID = "extreme_unsaid"  # a maximum or minimum no word asked for
     RANK_DIRECTION = "rank_direction"  # "the highest rank": rank 1, or the largest number?
+    ITEMS_OR_UNITS = "items_or_units"  # "the most products" through lines: distinct, or units?
+    ORDERS_OR_UNITS = "orders_or_units"  # "ordered the most 'Tea'": more orders, or units?
     ECHOED_VALUE = "echoed_value"  # the rows' only column shown is the one value said
     SHARE = "share"  # a share of an unclear whole
     FORECAST = "forecast"  # a forecast the engine does not make

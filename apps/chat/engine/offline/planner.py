@@ -148,6 +148,8 @@ def _implied_metrics(ctx: Context, slots: list[MetricSlot]) -> None:
         if key is None and ranked and ranks_column:  # the column ranked takes its place
             key = ms.fact_count_key(model)  # (`_read_leftovers`)
         if key is not None:
+            if key == ms.fact_count_key(model):
+                _most_of_an_item(ctx)
             slots.append(MetricSlot(key, nouns[0] if nouns else None, implied=True))
     for i in nouns:
         ctx.used.add(i)
@@ -155,6 +157,24 @@ def _implied_metrics(ctx: Context, slots: list[MetricSlot]) -> None:
         for i in range(len(ctx.mentions)):
             if soft_total(ctx, i) and i not in ctx.used:
                 ctx.used.add(i)  # "total revenue", "en total": no extra column
+
+
+def _most_of_an_item(ctx: Context) -> None:
+    """ "the customer who has ordered the most 'Chai'": a superlative right before a value of
+    items (a table with a price of its own) that lines hold with a quantity. The most orders of
+    it, or the most units? Asked back rather than counting the orders."""
+    model = ctx.model
+    for k, m in enumerate(ctx.mentions[:-1]):
+        if m.kind not in ("most", "least") or not is_value(ctx, k + 1):
+            continue
+        tables = {e.ref[0] for e in ctx.mentions[k + 1].of("value")}
+        for table in tables:
+            if ms.priced(model, table) and any(
+                ms.units_columns(model, lines)
+                for lines in model.tables
+                if lines != table and len(model.path(lines, table) or ()) == 1
+            ):
+                raise Unclear(Clarify.ORDERS_OR_UNITS, ctx.mentions[k + 1].text)
 
 
 def _ranks_a_column(ctx: Context) -> bool:
@@ -341,6 +361,9 @@ def read_parts(ctx: Context, *, base_hint: str | None = None, force_fact: bool =
         slots.append(MetricSlot(keys[-1], counted_column))
     counted = [_plain_count_table(model, k) for k in keys]
     if force_fact and any(t is not None and t != model.fact for t in counted):
+        for slot, table in zip(slots, counted, strict=True):
+            if table is not None:
+                _items_or_units(ctx, table, model.fact, slot.mention)
         slots = [
             MetricSlot(_count_via_fact(model, t) or s.key, s.mention)
             if t is not None and t != model.fact
@@ -457,6 +480,8 @@ def read_parts(ctx: Context, *, base_hint: str | None = None, force_fact: bool =
         ):
             link = None  # a steward's count grouped by a column of the link table: asked back
         if link is not None:  # "films by actor": the films of each actor, through the cast
+            said = parts.metric_mentions[0] if parts.metric_mentions else None
+            _items_or_units(ctx, parts.base, ms.metric_table(model, link), said)
             parts.metrics, parts.base = [link], ms.metric_table(model, link)
             return parts
         own = _counted_in_own_column(ctx, parts)
@@ -1213,6 +1238,19 @@ def _countd_key(ctx: Context, i: int) -> str:
         raise Unclear(Clarify.COUNT_WHAT, m.text)
     table, column = entries[0].ref
     return f"countd:{table}.{column}"
+
+
+def _items_or_units(ctx: Context, table: str, through: str, mention: int | None) -> None:
+    """ "the customers who have ordered the most products": items (a table with a price of its
+    own) counted through a table that also says how many units of each its rows took (a
+    quantity column: order lines). Their distinct rows (COUNT(DISTINCT line.item)) or the
+    units (SUM(quantity)) both answer it: asked back, unless "distinct"/"different" is said."""
+    model = ctx.model
+    if ctx.has("distinct") or table == through or not ms.units_columns(model, through):
+        return
+    if ms.priced(model, table):
+        said = ctx.mentions[mention].text if mention is not None else table
+        raise Unclear(Clarify.ITEMS_OR_UNITS, said)
 
 
 def _count_via_fact(model, table: str) -> str | None:  # noqa: ANN001

@@ -126,6 +126,14 @@ _MESSAGES = {
         "«{detail}»: ¿el puesto 1 (el número más bajo) o el número de puesto más alto?",
         "“{detail}”: rank 1 (the lowest number), or the largest rank number?",
     ),
+    "items_or_units": (
+        "«{detail}»: ¿cuántos distintos, o cuántas unidades en total?",
+        "“{detail}”: how many different ones, or how many units in all?",
+    ),
+    "orders_or_units": (
+        "«{detail}»: ¿el que más veces aparece en las filas, o el de más unidades?",
+        "“{detail}”: the most rows (orders) of it, or the most units?",
+    ),
     "echoed_value": (
         "«{detail}» ya está en la pregunta: ¿qué columna de esas filas quieres ver?",
         "“{detail}” is already in the question: which column of those rows should I show?",
