@@ -189,9 +189,22 @@ def _singular_en(word: str) -> str:
         return word[:-3] + "y"
     if word.endswith(("ss", "us", "is")):
         return word
-    if word.endswith(("sses", "shes", "ches", "xes", "zes")):
+    if word.endswith(("sses", "shes", "ches", "xes", "zes")) or _s_noun_plural(word):
         return word[:-2]
     return word[:-1]
+
+
+@functools.lru_cache(maxsize=8192)
+def _s_noun_plural(word: str) -> bool:
+    """Whether a folded English word in "-ses" is the plural of a noun that ends in "s"
+    ("lenses" of lens, "buses" of bus, "statuses" of status): WordNet 3.0 holds the form
+    without "-es" as a noun and not the one without "-s" ("houses", "cases" and "uses" keep
+    their "e"; "lense" is a spelling of lens, the same noun). False with no WordNet data
+    installed."""
+    if not word.endswith("ses") or word.endswith("sses") or len(word) < 5:
+        return False
+    short, long = set(_noun_offsets(word[:-2])), set(_noun_offsets(word[:-1]))
+    return bool(short) and (not long or long <= short)
 
 
 @functools.lru_cache(maxsize=131_072)
@@ -206,6 +219,8 @@ def stem(word: str, lang: str) -> str:
     if not word.isalpha():
         return word
     if lang == "en":
+        if _s_noun_plural(word):
+            word = word[:-2]  # "lenses" -> "lens": the stem of its singular
         for single, plural in _EN_SUFFIXES:
             if word.endswith(single) and len(word) > len(single) + 1:
                 word = word[: -len(single)] + plural

@@ -907,6 +907,9 @@ KIND_NOUNS = words(
 # "the amount of money requested", "the top 3 asset amounts": a word that only says a quantity
 # of the numeric column said beside it (read only where the word names no schema name).
 AMOUNT_NOUNS = words("amount amounts")
+# Nouns that, right after a numeric column, say only the number it holds: "the snatch score",
+# "the total score", "the market value figure" (`rereads._amount_of_column`).
+MEASURE_NOUNS = AMOUNT_NOUNS | words("score scores value values figure figures")
 # "the average earnings across all players", "the maximum height among players with …": the
 # rows an aggregate is over, said as "of" them. "across" only before "all"/"the" ("across
 # time" is a trend).

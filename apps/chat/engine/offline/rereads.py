@@ -16,7 +16,7 @@ from .parser import every_column_asked
 from .relations import only_one
 from .rowsets import _BOTH, _HAVE, _RELATIVE
 from .scan import mentions_by_token, scan
-from .semantic import SemanticModel
+from .semantic import EXACT, SemanticModel
 from .superlatives import read_superlatives
 from .synonyms import demonym_values
 from .units import measure_verbs, units_said
@@ -80,9 +80,23 @@ def _amount_of_column(model, tokens, mentions, unmapped):  # noqa: ANN001, ANN20
     """ "ordered by the amount of money requested", "the 3 largest amounts of assets", "the
     companies with the top 3 asset amounts": an amount word no schema name explains, before
     "of <column>" or right after a column, says only the quantity that numeric column holds,
-    so it is dropped ("the money requested", "the top 3 asset"). Beside a table or a text
-    column ("the amount of orders", "the name amount") it stays unknown and is asked back."""
+    so it is dropped ("the money requested", "the top 3 asset"). A score, value or figure
+    word does so right after the column only ("the snatch score", "the total score"). Beside
+    a table or a text column ("the amount of orders", "the name amount") it stays unknown
+    and is asked back."""
     at = mentions_by_token(mentions)
+    # "the snatch score and the clean jerk score": a measure noun after each column, all dropped
+    after = [
+        i
+        for i, token in enumerate(tokens)
+        if token.norm in lx.MEASURE_NOUNS - lx.AMOUNT_NOUNS
+        and token.text in unmapped
+        and i not in at
+        and i > 0
+        and _numeric_column_at(model, at.get(i - 1), None)
+    ]
+    if after:
+        return [t for i, t in enumerate(tokens) if i not in after]
     for i, token in enumerate(tokens):
         if token.norm not in lx.AMOUNT_NOUNS or token.text not in unmapped or i in at:
             continue
@@ -93,6 +107,41 @@ def _amount_of_column(model, tokens, mentions, unmapped):  # noqa: ANN001, ANN20
         if i > 0 and _numeric_column_at(model, at.get(i - 1), None):
             return [*tokens[:i], *tokens[i + 1 :]]
     return None
+
+
+def _word_inside_column(model, tokens, mentions, unmapped):  # noqa: ANN001, ANN202
+    """ "the average number of years spent working", "the years spent working on a bus": a
+    participle no schema name explains, between the words of one column's name
+    (`Years_Working`), only says more of what the column holds, so it is dropped (a noun, "the
+    time section of the day", may say another thing: asked back). Only when the words on either
+    side, read together, are exactly that column's name (of two words or more) and nothing
+    else."""
+    at = mentions_by_token(mentions)
+    for i in range(1, len(tokens) - 1):
+        if tokens[i].text not in unmapped or i in at or not _participle(tokens[i]):
+            continue
+        rest = [*tokens[:i], *tokens[i + 1 :]]
+        joined = [
+            m
+            for m in scan(model, rest)[0]
+            if m.kind == "schema" and m.start < i <= m.end - 1 and m.end - m.start >= 2
+        ]
+        if len(joined) != 1 or not joined[0].entries:
+            continue
+        entries = joined[0].entries
+        one_column = len({e.ref for e in entries}) == 1 and entries[0].kind == "column"
+        if one_column and any(e.quality == EXACT for e in entries):
+            return rest
+    return None
+
+
+def _participle(token: lx.Token) -> bool:
+    """Whether an English word is a past participle ("spent", "worked"): a word that only says
+    more of a column. A noun ("the time section of the day") may say another thing."""
+    word = token.norm
+    if token.lang != "en" or not word.isalpha():
+        return False
+    return tx.verb_lemma(word) is not None or (word.endswith("ed") and tx.english_word(word))
 
 
 def _numeric_column_at(model, mention, start: int | None) -> bool:  # noqa: ANN001
@@ -200,6 +249,7 @@ _WORD_REWRITES = (
     _every_as_all,  # "of every course" -> "of all course"
     _kinds_of_column,  # "how many types of governments" -> "how many different governments"
     _amount_of_column,  # "by the amount of money requested" -> "by the money requested"
+    _word_inside_column,  # "the years spent working" -> "the years working" (`Years_Working`)
     year_of_verb,  # "sorted by the year they joined" -> "sorted by the year join"
     _verb_before_each,  # "how many documents use each type" -> "… documents for each type"
     _each_as_all,  # "the names and capitals of each country" -> "… of all country"

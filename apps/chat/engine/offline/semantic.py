@@ -189,12 +189,14 @@ def build_semantic_model(
         _index_metrics(phrases, metrics, lang)
         _index_tables(phrases, catalog, lang)
         _index_columns(phrases, catalog, columns, lang)
+        _index_column_heads(phrases, catalog, columns, lang)
         _index_values(phrases, columns, lang)
         _index_value_names(phrases, columns, lang)
         _index_flags(phrases, columns, lang)
         _index_value_synonyms(phrases, catalog, columns, lang)
         _index_metric_words(phrases, metrics, lang)
         _index_synonym_glosses(phrases, catalog, lang)
+        _index_row_nouns(phrases, catalog, lang)
         by_lang[lang] = {k: _best_entries(v) for k, v in phrases.items()}
         surfaces[lang] = phrases.surfaces
     revenue, units, count = _concept_metrics(metrics, fact)
@@ -833,6 +835,29 @@ def container_head(name: str) -> str | None:
     return None
 
 
+def key_row_noun(table: TableInfo, catalog: CatalogSnapshot) -> str | None:
+    """What one row of a table with a compound name is, said by its own key: the words before
+    "id" of its one primary-key column, when they are words of the table's name but not all of
+    them (`county_public_safety(County_ID)` -> "county", `farm_competition(Competition_ID)` ->
+    "competition"). A key that is a foreign key (the row of another table), a composite key, or
+    words the name does not hold (`people(Person_ID)`) say nothing; None then."""
+    keys = [c for c in table.columns if c.primary_key]
+    if len(keys) != 1:
+        return None
+    words = tx.identifier_words(keys[0].name)
+    if len(words) < 2 or words[-1] != "id":
+        return None
+    if any(f.table == table.name and f.column == keys[0].name for f in catalog.foreign_keys):
+        return None
+    row = words[:-1]
+    name = [tx.singular(w, "en") for w in tx.identifier_words(table.name)]
+    if [tx.singular(w, "en") for w in row] == name:
+        return None  # the table's own name: nothing more to say
+    if not all(tx.singular(w, "en") in name for w in row):
+        return None
+    return " ".join(row)
+
+
 def _index_tables(phrases: _Phrases, catalog: CatalogSnapshot, lang: str) -> None:
     own = {lx.identifier_key(t.name, lang) for t in catalog.tables} | {
         lx.identifier_key(c.name, lang) for t in catalog.tables for c in t.columns
@@ -861,6 +886,23 @@ def _index_tables(phrases: _Phrases, catalog: CatalogSnapshot, lang: str) -> Non
         for variant, variant_lang in lx.gloss_variants(t.name):
             # keyed in its own language: the English "date" is not the Spanish "datos"
             _add(phrases, variant, Entry("table", (t.name,), GLOSS), variant_lang)
+
+
+def _index_row_nouns(phrases: _Phrases, catalog: CatalogSnapshot, lang: str) -> None:
+    """What one row of a table is, said by its key (`key_row_noun`), names the table when it
+    names nothing else (indexed last: a name, a synonym, a word of a column's name or a value
+    of the data comes first: "invited" is a status 'Invited', not the rows of `invite(invite_id)`)
+    and no other table's key says the same."""
+    rows: dict[str, list[tuple[str, str]]] = {}
+    for t in catalog.tables:
+        row = key_row_noun(t, catalog)
+        key = lx.phrase_key(row, lang) if row else ""
+        if key:
+            rows.setdefault(key, []).append((row, t.name))
+    for key, found in rows.items():
+        if key not in phrases and len(found) == 1:
+            row, table = found[0]
+            _add(phrases, row, Entry("table", (table,), SYNONYM), lang)
 
 
 def _index_synonym_glosses(phrases: _Phrases, catalog: CatalogSnapshot, lang: str) -> None:
@@ -921,6 +963,33 @@ def _index_columns(phrases, catalog: CatalogSnapshot, columns, lang: str) -> Non
                     for es in lx.spanish_words(w):
                         if lx.stem(es, lang) not in time_words:
                             _add(phrases, es, Entry("column", ref, PARTIAL), lang)
+
+
+def _index_column_heads(phrases, catalog: CatalogSnapshot, columns, lang: str) -> None:  # noqa: ANN001
+    """The first words of a column's name, two or more, name it when they begin no other
+    column's name (a key column's too) and name nothing else: "net worth" is
+    `Net_Worth_Millions`, "focal length" `focal_length_mm` (the words after them, a unit, need
+    not be said). A word of the name
+    alone is already indexed (PARTIAL, `_index_columns`); two leading words are that and the
+    order of the name."""
+    found: dict[str, list[tuple[str, tuple[str, str]]]] = {}
+    for t in catalog.tables:
+        for c in t.columns:
+            words = tx.identifier_words(c.name)
+            for n in range(2, len(words)):
+                head = words[:n]
+                if head[-1] in lx.STOPWORDS or len([w for w in head if len(w) > 2]) < 2:
+                    continue
+                key = lx.phrase_key(" ".join(head), lang)
+                if key:
+                    found.setdefault(key, []).append((" ".join(head), (t.name, c.name)))
+    for key, named in found.items():
+        # a key column counts as a column the words begin (`Template_Type_Code` beside
+        # `Template_Type_Description`: "template type" is neither), but is never read so
+        if key in phrases or len({ref for _, ref in named}) != 1:
+            continue
+        if columns[named[0][1]].kind != "id":
+            _add(phrases, named[0][0], Entry("column", named[0][1], PARTIAL), lang)
 
 
 _RESERVED_GROUPS = (
