@@ -20,6 +20,7 @@ from dataclasses import replace
 import pytest
 
 from apps.chat.engine.offline import build_semantic_model
+from apps.chat.engine.offline.parser import Clarify
 from apps.chat.tests.support import engine_asks, engine_database, engine_reads, engine_rows
 from apps.knowledge.engine import introspection
 from apps.knowledge.engine.catalog import CatalogSnapshot
@@ -106,4 +107,4 @@ def test_the_value_listed_with_another_value_of_its_column_is_still_the_value(db
 
 def test_the_name_of_a_reference_to_other_rows_is_asked_back(db):
     asked = engine_asks(db[2], "What is the name of crew lead of the most shifts?")
-    assert "name" in asked.clarify.lower()
+    assert "name" in asked.clarify.lower() and Clarify.UNUSED_WORD in asked.notes, asked.notes

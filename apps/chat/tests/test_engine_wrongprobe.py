@@ -28,7 +28,8 @@ from dataclasses import replace
 import pytest
 
 from apps.chat.engine.offline import build_semantic_model
-from apps.chat.engine.offline.checks import _check_ranked_one_group
+from apps.chat.engine.offline import lexicon as lx
+from apps.chat.engine.offline.checks import _check_closing_extreme, _check_ranked_one_group
 from apps.chat.engine.offline.parser import Clarify, Unclear
 from apps.chat.engine.plan import ColumnRef, Filter, MetricRef, Order, QueryPlan
 from apps.chat.tests.support import engine_asks, engine_database, engine_reads
@@ -136,7 +137,12 @@ def test_a_bool_column_is_no_word_of_its_values(club):
 
 @pytest.mark.parametrize(
     "question",
-    ["How many races has each place hosted?", "How many races did each place host?"],
+    [
+        "How many races has each place hosted?",
+        "How many races did each place host?",
+        "HOW MANY RACES HAS EACH PLACE HOSTED?",
+        "How many races has each Place Hosted?",
+    ],
 )
 def test_the_verb_after_each_thing_is_no_second_group(club, question):
     model, _conn, _db = club
@@ -156,8 +162,18 @@ def test_the_column_said_by_its_own_name_after_each_is_still_read(club):
 
 def test_first_closing_the_question_is_never_dropped(club):
     model, _conn, _db = club
-    assert "first" in engine_asks(model, "Which rider signed first?").clarify
-    engine_asks(model, "What is the name of the rider who signed first?")
+    asked = engine_asks(model, "Which rider signed first?")
+    assert "first" in asked.clarify and Clarify.UNUSED_WORD in asked.notes, asked.notes
+    engine_asks(model, "What is the name of the rider who signed first?")  # "signed": unmapped
+
+
+def test_first_and_last_closing_a_list_are_no_extreme():
+    """ "their names, first and last": two words of a list, no row picked by a time (the
+    check itself: the club has no first and last name columns)."""
+    plan = QueryPlan(table="clerks", listing=(ColumnRef("clerks", "first_name"),))
+    _check_closing_extreme(plan, lx.tokenize("List the clerks' names, first and last", "en"))
+    with pytest.raises(Unclear):
+        _check_closing_extreme(plan, lx.tokenize("List the clerks who signed last", "en"))
 
 
 # --- a ranked group that a filter fixes ----------------------------------------------------------

@@ -388,6 +388,8 @@ def _check_closing_extreme(plan: QueryPlan, tokens: list) -> None:
         return
     if words[-2].norm in _THE or words[-2].norm in _ROW_ARTICLES:
         return  # "the first", "el primero": a row said by its place, read elsewhere
+    if words[-2].norm in lx.AND_WORDS or words[-2].norm in lx.OR_WORDS:
+        return  # "their names, first and last": two words of a list, no row picked
     if plan.order or plan.limit is not None:
         return
     if any(m.key.startswith(("agg:min:", "agg:max:")) for m in plan.metrics):

@@ -289,7 +289,8 @@ def _reject_verb_after_each(ctx: Context) -> None:
     """ "How many competitions has each city hosted?": the word that closes a question of the
     shape "<auxiliary> each <thing> <word>" is the verb relating the thing to what is counted;
     a column it shares its stem with ("hosted", "host" of `Hosts`) is no second group. Only a
-    lower-case word that is not the column's own name, right after the thing's table word."""
+    word that is not the column's own name (in any case: "EACH PLACE HOSTED"), right after the
+    thing's table word."""
     words = [k for k, t in enumerate(ctx.tokens) if t.kind == "word"]
     if not words:
         return
@@ -299,7 +300,7 @@ def _reject_verb_after_each(ctx: Context) -> None:
     for i, m in enumerate(ctx.mentions):
         if m.kind != "schema" or not m.has("column") or m.has("table") or m.has("value"):
             continue
-        if m.end - m.start != 1 or m.start != last or not m.text.islower():
+        if m.end - m.start != 1 or m.start != last:
             continue
         if any(lx.fold(m.text) == lx.fold(str(e.ref[1])) for e in m.of("column")):
             continue
