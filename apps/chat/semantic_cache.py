@@ -77,7 +77,7 @@ def _hidden_columns(catalog: CatalogSnapshot, policy: DataPolicy) -> set[tuple[s
     hidden = {(t, c) for t, c in policy.masked_columns}
     for table in catalog.tables:
         if table.name not in policy.allowed_tables:
-            hidden.update((table.name, column.name) for column in table.columns if column.values)
+            hidden.update((table.name, column.name) for column in table.columns)
     return hidden
 
 
@@ -148,14 +148,15 @@ def _without_values(
     masked: set[tuple[str, str]],
     visible: dict[tuple[str, str], frozenset[str]] | None = None,
 ) -> CatalogSnapshot:
-    """The catalog without the values of `masked` columns, and with only the `visible` values
-    of the columns it names (their steward's synonyms for hidden values go too)."""
+    """The catalog without the values of `masked` columns (marked `hidden`: no rule adds them
+    unasked), and with only the `visible` values of the columns it names (their steward's
+    synonyms for hidden values go too)."""
     visible = visible or {}
 
     def trimmed(table_name: str, column):  # noqa: ANN001, ANN202
         key = (table_name, column.name)
         if key in masked:
-            return dataclasses.replace(column, values=None, value_synonyms=())
+            return dataclasses.replace(column, values=None, value_synonyms=(), hidden=True)
         if key in visible and column.values:
             seen = visible[key]
             return dataclasses.replace(

@@ -32,6 +32,7 @@ from apps.chat.engine.offline import lexicon as lx
 from apps.chat.engine.offline.checks import _check_closing_extreme, _check_ranked_one_group
 from apps.chat.engine.offline.parser import Clarify, Unclear
 from apps.chat.engine.plan import ColumnRef, Filter, MetricRef, Order, QueryPlan
+from apps.chat.semantic_cache import _without_values
 from apps.chat.tests.support import engine_asks, engine_database, engine_reads
 from apps.knowledge.engine import introspection
 from apps.knowledge.engine.catalog import CatalogSnapshot
@@ -236,3 +237,37 @@ def test_groups_by_a_person_table_key_show_the_person(club):
     layered = _layered(db, {"athletes": {"athlete_id": ("athlete",)}})
     sql = engine_reads(layered, "Which athlete has the highest climb points?").sql
     assert "Bo" in conn.execute(sql).fetchall()[0]
+
+
+@pytest.mark.parametrize(
+    ("hidden", "why"),
+    [
+        ({("riders", "name")}, "the caller's policy masks the name"),
+        ({("riders", c) for c in ("rider_id", "name", "age", "is_pro", "hometown")}, "no riders"),
+    ],
+)
+def test_a_person_the_caller_may_not_see_is_never_added(club, hidden, why):
+    """A masked name grouped beside the key would be refused (`column_masked`), a table the
+    policy does not allow joined would be (`table_not_allowed`): for such a caller the rows and
+    groups are answered as before, without the person."""
+    _model, conn, db = club
+    infos, fks, _counts = introspection.introspect_sqlite(db)
+    laid = tuple(
+        replace(
+            info,
+            columns=tuple(
+                replace(c, synonyms=("athlete",) if c.name == "athlete_id" else ())
+                for c in info.columns
+            ),
+        )
+        for info in infos
+    )
+    caller = _without_values(CatalogSnapshot("sqlite", laid, tuple(fks)), hidden)
+    model = build_semantic_model(caller)
+    for question in (
+        "Which athletes have a prize above 500?",
+        "Which athlete has the highest climb points?",
+    ):
+        sql = engine_reads(model, question).sql
+        assert "riders" not in sql, (why, question, sql)
+        assert conn.execute(sql).fetchall()

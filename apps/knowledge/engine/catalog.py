@@ -26,6 +26,9 @@ class ColumnInfo:
     unit: str = ""  # the unit of a measure ("km²", "kg"), as documented
     # Other words for some of the values: ((value, (synonym, …)), …), a steward's.
     value_synonyms: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # Set only in a caller's catalog (`apps.chat.semantic_cache.caller_catalog`): their policy
+    # masks the column or does not allow its table, so a reading must not add it unasked.
+    hidden: bool = False
 
     @property
     def unit_label(self) -> str:

@@ -69,6 +69,8 @@ class ColumnSem:
     # compares, ranks and aggregates through a safe cast (`sqlgen._NUMBER_SQL`).
     numeric_text: bool = False
     unit: str = ""  # the documented unit of a measure ("min", "kg"); "" when none
+    # the caller's policy masks it or does not allow its table (`ColumnInfo.hidden`)
+    hidden: bool = False
 
 
 @dataclass(frozen=True)
@@ -320,6 +322,7 @@ def _column_sem(table: TableInfo, col: ColumnInfo, catalog: CatalogSnapshot) -> 
         flag,
         numeric_text,
         col.unit if kind == "number" else "",
+        col.hidden,
     )
 
 

@@ -207,8 +207,9 @@ def _person_of(model: SemanticModel, table: str) -> tuple[str, str] | None:
         return None
     linked = linked_label(model, table)
     label = model.column(*linked) if linked is not None else None
-    # the row it stands for is a person's (a personal name), not a team a player plays for
-    return linked if label is not None and label.pii else None
+    # the row it stands for is a person's (a personal name), not a team a player plays for;
+    # never added for a caller who may not see that name (grouping by it would be refused)
+    return linked if label is not None and label.pii and not label.hidden else None
 
 
 def the_person_of_whole_rows(
