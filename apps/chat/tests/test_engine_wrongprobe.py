@@ -271,3 +271,27 @@ def test_a_person_the_caller_may_not_see_is_never_added(club, hidden, why):
         sql = engine_reads(model, question).sql
         assert "riders" not in sql, (why, question, sql)
         assert conn.execute(sql).fetchall()
+
+
+@pytest.mark.parametrize("seen", ["T", "F"])
+def test_a_bool_column_of_which_a_caller_sees_one_letter_filters_on_the_letter(club, seen):
+    """A row filter can leave a caller only 'T' rows (or only 'F' ones) in the value index: yes
+    is still the letter 'T', never TRUE (no 'T' equals it: 0 pro riders)."""
+    _model, conn, db = club
+    infos, fks, _counts = introspection.introspect_sqlite(db)
+    laid = tuple(
+        replace(
+            info,
+            columns=tuple(
+                replace(c, synonyms=("pro",) if c.name == "is_pro" else ()) for c in info.columns
+            ),
+        )
+        for info in infos
+    )
+    caller = _without_values(
+        CatalogSnapshot("sqlite", laid, tuple(fks)), set(), {("riders", "is_pro"): {seen}}
+    )
+    model = build_semantic_model(caller)
+    assert model.column("riders", "is_pro").flag == "T"
+    sql = engine_reads(model, "How many pro riders are there?").sql
+    assert conn.execute(sql).fetchall() == [(2,)]

@@ -36,6 +36,13 @@ def _table(name: str, columns: list[ColumnInfo]) -> TableInfo:
     return TableInfo(name=name, columns=tuple(columns), sensitive=pii.table_sensitive(name, flags))
 
 
+def _written_flag(found: list) -> bool:
+    """A BOOL column's values are a written yes/no ('T'/'F', 'Y', 'true', 1): at most two
+    short ones. Anything else SQLite let in (e-mails, names) is not sampled for personal data
+    as text is, so it is not indexed."""
+    return len(found) <= 2 and all(v is None or len(str(v)) <= 5 for v in found)
+
+
 def _is_text(declared: str) -> bool:
     upper = (declared or "TEXT").upper()
     return any(t in upper for t in TEXT_TYPES)
@@ -80,6 +87,8 @@ def introspect(
                 if (text or "BOOL" in (declared or "").upper()) and not personal:
                     found = reader.values(name, col, MAX_INDEXED_VALUES + 1, distinct=True)
                     values = indexable([str(v) for v in found])
+                    if not text and not _written_flag(found):
+                        values = None  # a BOOL column holding other text: never indexed
                 columns.append(
                     ColumnInfo(
                         name=col,

@@ -272,3 +272,23 @@ def test_introspection_reads_a_tables_other_columns(tmp_path):
     tables, _, _ = introspect_sqlite(path)
     personal = {(t.name, c.name) for t in tables for c in t.columns if c.pii}
     assert personal == {("rider", "name")}
+
+
+# --- a column declared BOOL that holds other text ----------------------------------------------
+
+
+def test_a_bool_column_holding_other_text_is_never_indexed(tmp_path):
+    """SQLite keeps any text in a column declared BOOL. Its values are indexed only when they
+    are a written yes/no ('T'/'F'): e-mails or names there are not sampled for personal data as
+    a text column's are, so they must never reach the value index (or the LLM's VALUES)."""
+    path = tmp_path / "flags.db"
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE member (id INTEGER PRIMARY KEY, is_pro bool, contact bool)")
+        db.executemany(
+            "INSERT INTO member VALUES (?, ?, ?)",
+            [(1, "T", "ann@example.org"), (2, "F", "bo@example.org"), (3, "T", "cy@example.org")],
+        )
+    tables, _, _ = introspect_sqlite(path)
+    values = {c.name: c.values for c in tables[0].columns}
+    assert values["is_pro"] == ("F", "T")
+    assert values["contact"] is None

@@ -403,6 +403,8 @@ def _flag(declared: str, kind: str, name: str, values: tuple[str, ...]) -> str:
         # A BOOL column whose values are a written pair other than true/false or 1/0 (SQLite
         # keeps 'T'/'F' as written): its yes as written, never TRUE (which no 'T' equals).
         written = _flag("", "text", name, values) if kind == "text" else ""
+        if kind == "text" and len(values) == 1:
+            written = _yes_of_one(values[0])  # a caller who sees only 'T' rows (or only 'F')
         return written if written and lx.fold(written).strip() not in ("true", "1") else "bool"
     folded = lx.fold(name)
     if kind == "number" and (
@@ -414,6 +416,19 @@ def _flag(declared: str, kind: str, name: str, values: tuple[str, ...]) -> str:
         for yes, no in _YES_NO:
             if set(by_fold) == {yes, no}:
                 return by_fold[yes]
+    return ""
+
+
+def _yes_of_one(value: str) -> str:
+    """How yes is written in a BOOL column whose one value seen is one side of a written pair
+    ('T', or 'F' whose yes is 'T' in the same case); "" when the value is no such side. A row
+    filter can leave a caller only one of the two values (`caller_catalog`)."""
+    folded = lx.fold(value).strip()
+    for yes, no in _YES_NO:
+        if folded == yes:
+            return value
+        if folded == no and no != "no":  # "no" has two yeses (yes, si)
+            return yes.upper() if value.isupper() else yes
     return ""
 
 
