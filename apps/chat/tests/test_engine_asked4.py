@@ -2,7 +2,7 @@
 
 - "Show the name, club and age of the rowers ordered by age": the column that sorts is also
   listed; the one said after the order words sorts, every column said is listed
-  (`planner._said_after_order`).
+  (`plan_order._said_after_order`).
 - "ordered alphabetically", "in the decreasing (increasing) order of": said as "in alphabetical
   order", "in descending (ascending) order of" (`lexicon.ALPHA_PHRASES`, `DESC_PHRASES`,
   `ASC_PHRASES`).

@@ -2,9 +2,9 @@
 
 - "Show the age of the rowers ordered by name", "la edad de los remeros ordenados por nombre":
   the column said before the order words is listed, the text column said after them sorts
-  (`planner._text_key_after_order`); "ordenados por <columna>" is no grouping. Several columns
+  (`plan_order._text_key_after_order`); "ordenados por <columna>" is no grouping. Several columns
   after the order words and a sortable one before them: asked back
-  (`planner._other_key_after_order`), it listed the others sorted by the one before.
+  (`plan_order._other_key_after_order`), it listed the others sorted by the one before.
 - "the youngest rower" where the rower row has no age but its person has
   (`superlatives._ranking` through `semantic.linked_label`); "the shortest person" is the
   lowest height when the row has a height and no length (`_SIZE_OF_ROW`); with both, the

@@ -7,7 +7,7 @@ Smith") was read as Spanish (the tie's default), so asked back in Spanish: the r
 pattern words (whose, contains, starts, named…; cuyo, contiene, empieza, llamado…) now vote.
 (3) Values of one column joined by "or" with the column grouped ("the number of theatres per
 city in Lima or in Oslo") made one figure, dropping "per city": now each value its group
-(`planner._grouped_by_the_column`). On an invented schema (theatres; salas in Spanish).
+(`plan_groups._grouped_by_the_column`). On an invented schema (theatres; salas in Spanish).
 
     .venv/bin/python -m pytest -p no:cacheprovider -q apps/chat/tests/test_engine_either2.py
 """

@@ -217,7 +217,8 @@ def test_a_negated_flag_of_another_table_than_the_one_asked_is_asked_back(librar
     """ "books whose Madrid printing is not licensed" negates the pair (Madrid, licensed) for
     a book: a `<> 'T'` next to the city would answer another question. (Asked back until "the
     average number of pages" was read as the average of `pages` (branch `h-related`): now the
-    pair is negated as `relations.negate_flag_pairs` reads it, as for "the average pages".)"""
+    pair is negated as `relations_checks.negate_flag_pairs` reads it, as for "the average
+    pages".)"""
     question = "What is the average number of pages of books where Madrid is not licensed?"
     sql, _got = _answer(library, "en", question)
     assert "<> 'T'" not in sql and "NOT EXISTS" in sql

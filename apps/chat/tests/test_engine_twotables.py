@@ -3,7 +3,7 @@
 "Show the names of pilots and the models of planes", "the names of singers and the dates of
 gigs": a column of a table the question names, joined to the listed rows by exactly one
 foreign-key path (one key, or one link table with a key to each), is listed with them
-(`planner._column_of_one_linked`); one row per joined row (per link row), no DISTINCT, no
+(`plan_leftovers._column_of_one_linked`); one row per joined row (per link row), no DISTINCT, no
 aggregate. A clause ending the listing ("… they have flown with", "… que volaron") whose unknown
 verb says how the two are paired is that join (`relations.pair_verb`). Two paths (a match's home
 and away pilot) still ask back.

@@ -68,20 +68,16 @@ from .followups import _resort, _same_for
 from .labels import full_names, people_shown_whole, shared_head_nouns
 from .links import check_link_side
 from .literals import apply_literals, name_rows, said_rows, take_literals
-from .parser import Clarify, Context, Unclear, schema_request
+from .parser import Clarify, Context, Unclear
+from .parser_schema import schema_request
 from .patterns import _columns_before, apply_patterns, take_patterns
 from .planner import _plan
 from .reading import describe
-from .relations import (
-    check_relations,
-    negate_flag_pairs,
-    pair_verb,
-    read_as,
-    related_rows,
-    relation_verbs,
-    rows_without,
-)
+from .relations import pair_verb, read_as, relation_verbs
 from .relations import said as said_relations
+from .relations_checks import check_relations, negate_flag_pairs
+from .relations_exist import related_rows
+from .relations_none import rows_without
 from .rereads import (
     _WORD_REWRITES,
     _about_each,

@@ -13,7 +13,7 @@ from ..plan import ColumnRef, Order, QueryPlan
 from . import lexicon as lx
 from . import measures as ms
 from .parser import Clarify, Context, Unclear
-from .planner import _to_parent
+from .plan_common import _to_parent
 from .rereads import _COLUMN_ARTICLES
 from .rewrite import BOTH_WORDS as _BOTH_WORDS
 from .rowsets import _shared_by

@@ -23,7 +23,6 @@ from . import measures as ms
 from .parser import (
     Clarify,
     Context,
-    MetricSlot,
     Unclear,
     column_kind,
     is_value,
@@ -31,6 +30,7 @@ from .parser import (
     pick_value,
     schema_mention,
 )
+from .parser_metrics import MetricSlot
 from .parts import POSSESSIVES, NeedsFact, Parts
 from .scan import Mention
 from .semantic import PARTIAL, ColumnSem, Entry

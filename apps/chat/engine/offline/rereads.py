@@ -12,7 +12,7 @@ from datachat import text as tx
 from . import lexicon as lx
 from .labels import row_pronouns
 from .literals import code_word_before_value
-from .parser import every_column_asked
+from .parser_schema import every_column_asked
 from .relations import only_one
 from .rowsets import _BOTH, _HAVE, _RELATIVE
 from .scan import mentions_by_token, scan

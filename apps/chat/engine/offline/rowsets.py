@@ -14,7 +14,8 @@ from datachat import text as tx
 from ..plan import ColumnRef, QueryPlan, plan_to_dict
 from . import lexicon as lx
 from .parser import Clarify, Unclear
-from .relations import conditions_of_related_rows, own_column_said, rows_without
+from .relations_exist import conditions_of_related_rows
+from .relations_none import own_column_said, rows_without
 from .scan import Mention, scan
 from .semantic import EXACT, SemanticModel
 from .verbs import one_link_table, participle_column, role_words

@@ -19,7 +19,7 @@ from datachat import text as tx
 from ..plan import ColumnRef, QueryPlan
 from . import lexicon as lx
 from . import measures as ms
-from .parser import every_column_asked
+from .parser_schema import every_column_asked
 from .scan import Mention
 from .semantic import SemanticModel, linked_label
 

@@ -718,7 +718,7 @@ def _related_extreme_row(model: SemanticModel, tokens: list[lx.Token]) -> list[l
     """ "the customer who made the earliest rental", "the member with the latest session", "el
     cliente que hizo el primer alquiler": the row of another table whose related row is the
     first (last) by its own date column, said "with the lowest (highest) <date column>" (the
-    planner ranks the related rows by it, `planner._owner_of_the_row`). Only after "who/that
+    planner ranks the related rows by it, `plan_extremes._owner_of_the_row`). Only after "who/that
     <verb>" or "with/has", and with a table before them; "the date of the earliest payment" is
     `_date_of_extreme_row`."""
     mentions, _ = scan(model, tokens)
