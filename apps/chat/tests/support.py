@@ -185,6 +185,30 @@ def engine_model(path: Path):  # noqa: ANN201
     return build_semantic_model(CatalogSnapshot("sqlite", tuple(tables), tuple(fks)))
 
 
+def layered_catalog(path: Path, tables: dict, metrics: tuple = ()) -> CatalogSnapshot:
+    """A test database's catalog as introspected, with a steward's semantic layer on it:
+    `tables` maps a table to {"synonyms": (...), "columns": {column: (synonyms...)}}."""
+    from dataclasses import replace
+
+    from apps.knowledge.engine import introspection
+
+    infos, fks, _counts = introspection.introspect_sqlite(path)
+    laid = []
+    for info in infos:
+        spec = tables.get(info.name, {})
+        columns = spec.get("columns", {})
+        laid.append(
+            replace(
+                info,
+                synonyms=tuple(spec.get("synonyms", ())),
+                columns=tuple(
+                    replace(c, synonyms=tuple(columns.get(c.name, ()))) for c in info.columns
+                ),
+            )
+        )
+    return CatalogSnapshot("sqlite", tuple(laid), tuple(fks), metrics=metrics)
+
+
 def engine_database(path: Path, script: str, rows: dict[str, list[tuple]]):  # noqa: ANN201
     """A test's own small SQLite database (its DDL, then each table's rows) → the engine's model
     of it and a read-only connection to check answers against."""

@@ -15,36 +15,18 @@ question does not ask them for:
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pytest
 
 from apps.chat.engine.offline import build_semantic_model
-from apps.chat.tests.support import engine_database, engine_reads
-from apps.knowledge.engine import introspection
-from apps.knowledge.engine.catalog import CatalogSnapshot, MetricDef
+from apps.chat.tests.support import engine_database, engine_reads, layered_catalog
+from apps.knowledge.engine.catalog import MetricDef
 
 
 def _layered(path, script: str, rows: dict, tables: dict, metrics: tuple):  # noqa: ANN001, ANN202
     """(schema-only model, model with the steward's layer, read-only connection). `tables` maps
     a table to {"synonyms": (...), "columns": {column: (synonyms...)}}."""
     plain, conn = engine_database(path, script, rows)
-    infos, fks, _counts = introspection.introspect_sqlite(path)
-    laid = []
-    for info in infos:
-        spec = tables.get(info.name, {})
-        columns = spec.get("columns", {})
-        laid.append(
-            replace(
-                info,
-                synonyms=tuple(spec.get("synonyms", ())),
-                columns=tuple(
-                    replace(c, synonyms=tuple(columns.get(c.name, ()))) for c in info.columns
-                ),
-            )
-        )
-    catalog = CatalogSnapshot("sqlite", tuple(laid), tuple(fks), metrics=metrics)
-    return plain, build_semantic_model(catalog), conn
+    return plain, build_semantic_model(layered_catalog(path, tables, metrics)), conn
 
 
 def _rows(model, conn, question: str) -> list:  # noqa: ANN001

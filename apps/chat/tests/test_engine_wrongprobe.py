@@ -23,8 +23,6 @@ dev databases (`tests/eval/foreign/probes/`), each a kind, tested on an invented
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pytest
 
 from apps.chat.engine.offline import build_semantic_model
@@ -33,9 +31,7 @@ from apps.chat.engine.offline.checks import _check_closing_extreme, _check_ranke
 from apps.chat.engine.offline.parser import Clarify, Unclear
 from apps.chat.engine.plan import ColumnRef, Filter, MetricRef, Order, QueryPlan
 from apps.chat.semantic_cache import _without_values
-from apps.chat.tests.support import engine_asks, engine_database, engine_reads
-from apps.knowledge.engine import introspection
-from apps.knowledge.engine.catalog import CatalogSnapshot
+from apps.chat.tests.support import engine_asks, engine_database, engine_reads, layered_catalog
 
 _SCRIPT = """
     CREATE TABLE riders (rider_id INTEGER PRIMARY KEY, name TEXT, age INTEGER, is_pro bool,
@@ -94,19 +90,14 @@ def _rows(club, question: str) -> list:  # noqa: ANN001
 def _layered(path, columns: dict, tables: dict | None = None) -> object:  # noqa: ANN001
     """The club's model with a steward's column synonyms ({table: {column: (words...)}}) and
     table synonyms ({table: (words...)})."""
-    infos, fks, _counts = introspection.introspect_sqlite(path)
-    laid = [
-        replace(
-            info,
-            synonyms=tuple((tables or {}).get(info.name, ())),
-            columns=tuple(
-                replace(c, synonyms=tuple(columns.get(info.name, {}).get(c.name, ())))
-                for c in info.columns
-            ),
-        )
-        for info in infos
-    ]
-    return build_semantic_model(CatalogSnapshot("sqlite", tuple(laid), tuple(fks)))
+    return build_semantic_model(layered_catalog(path, _layer(columns, tables)))
+
+
+def _layer(columns: dict, tables: dict | None = None) -> dict:
+    names = set(columns) | set(tables or {})
+    return {
+        n: {"synonyms": (tables or {}).get(n, ()), "columns": columns.get(n, {})} for n in names
+    }
 
 
 # --- a BOOL column that holds 'T'/'F' ------------------------------------------------------------
@@ -251,18 +242,8 @@ def test_a_person_the_caller_may_not_see_is_never_added(club, hidden, why):
     policy does not allow joined would be (`table_not_allowed`): for such a caller the rows and
     groups are answered as before, without the person."""
     _model, conn, db = club
-    infos, fks, _counts = introspection.introspect_sqlite(db)
-    laid = tuple(
-        replace(
-            info,
-            columns=tuple(
-                replace(c, synonyms=("athlete",) if c.name == "athlete_id" else ())
-                for c in info.columns
-            ),
-        )
-        for info in infos
-    )
-    caller = _without_values(CatalogSnapshot("sqlite", laid, tuple(fks)), hidden)
+    layered = layered_catalog(db, _layer({"athletes": {"athlete_id": ("athlete",)}}))
+    caller = _without_values(layered, hidden)
     model = build_semantic_model(caller)
     for question in (
         "Which athletes have a prize above 500?",
@@ -278,19 +259,8 @@ def test_a_bool_column_of_which_a_caller_sees_one_letter_filters_on_the_letter(c
     """A row filter can leave a caller only 'T' rows (or only 'F' ones) in the value index: yes
     is still the letter 'T', never TRUE (no 'T' equals it: 0 pro riders)."""
     _model, conn, db = club
-    infos, fks, _counts = introspection.introspect_sqlite(db)
-    laid = tuple(
-        replace(
-            info,
-            columns=tuple(
-                replace(c, synonyms=("pro",) if c.name == "is_pro" else ()) for c in info.columns
-            ),
-        )
-        for info in infos
-    )
-    caller = _without_values(
-        CatalogSnapshot("sqlite", laid, tuple(fks)), set(), {("riders", "is_pro"): {seen}}
-    )
+    layered = layered_catalog(db, _layer({"riders": {"is_pro": ("pro",)}}))
+    caller = _without_values(layered, set(), {("riders", "is_pro"): {seen}})
     model = build_semantic_model(caller)
     assert model.column("riders", "is_pro").flag == "T"
     sql = engine_reads(model, "How many pro riders are there?").sql
