@@ -306,7 +306,7 @@ FOREIGN_FLOORS = {
 # The fresh Spider dev databases (docs/evaluation-foreign.md): first measured 32 and 31 right
 # with 4 and 9 confidently wrong; now 100 and 88 with none (one below each, for a slow query).
 FRESH_DEV = ("battle_death", "employee_hire_evaluation", "orchestra", "poker_player")
-FRESH_FLOORS = {True: (103, 0), False: (90, 0)}  # session 28: 104 and 91
+FRESH_FLOORS = {True: (103, 0), False: (94, 0)}  # session 29: 104 and 95
 # Four more fresh Spider dev databases, added later (docs/evaluation-foreign.md, "More fresh Spider
 # dev databases"): first measured 59 and 45 right with 24 and 11
 # confidently wrong (with and without the semantic layer); then 113 and 77 with 1 and 1; now 140
@@ -316,33 +316,33 @@ FRESH_FLOORS = {True: (103, 0), False: (90, 0)}  # session 28: 104 and 91
 # value-indexed: "What grade is Kyle in?" and "cartoons written by Joseph Kuhr" read them as said
 # values (literals.name_rows).
 MORE_FRESH_DEV = ("concert_singer", "network_1", "singer", "tvshow")
-MORE_FRESH_FLOORS = {True: (140, 1), False: (127, 1)}  # session 28: 141 and 128
+MORE_FRESH_FLOORS = {True: (140, 1), False: (133, 1)}  # session 29: 141 and 134
 MAX_WRONG_SHARE = 0.03  # the issue's target, per database
 # The second group of fresh Spider dev databases, first measured (base 7f3402c) 24 and 19 right
 # with 10 and 7 confidently wrong, then 98 and 78 with 0 and 1; h-risk: 93 and 75 (code words
 # and a key said by another table's column keep the count or the label beside them: right ->
 # lenient, none wrong). The ceiling only records the measurement, the target is 0.
 FRESH_DEV_2 = ("cre_Doc_Template_Mgt", "student_transcripts_tracking")
-FRESH_FLOORS_2 = {True: (94, 0), False: (74, 1)}  # session 28: 95 and 75
+FRESH_FLOORS_2 = {True: (94, 0), False: (74, 1)}  # session 29: 95 and 75
 # Six Spider train databases (docs/evaluation-foreign.md, "Third group: Spider train databases");
 # the held-out three (loan_1, medicine_enzyme_interaction, storm_record) are never run here. The
 # dev three were first measured (base 332f51b) 36 and 37 right with 9 and 13 confidently wrong,
 # then 74 and 67 with 0 and 1; h-risk: the one wrong (gas_company-009, an aggregate over groups
 # of one row) is asked back.
 TRAIN_DEV = ("gas_company", "match_season", "news_report")
-TRAIN_FLOORS = {True: (78, 0), False: (69, 0)}  # session 28: 79 and 70
+TRAIN_FLOORS = {True: (79, 0), False: (70, 0)}  # session 29: 80 and 71
 # Eight more Spider train databases (docs/evaluation-foreign.md, "Fourth group"); the held-out four
 # (climbing, machine_repair, roller_coaster, ship_mission) are never run here. The dev four were
 # first measured (base 1b0f166) 52 and 48 right with 3 and 2 confidently wrong; now 72 and 64
 # with none (floors one below, for a slow query).
 TRAIN_DEV_2 = ("cinema", "farm", "perpetrator", "school_bus")
-TRAIN_FLOORS_2 = {True: (72, 0), False: (64, 0)}  # session 28: 73 and 65
+TRAIN_FLOORS_2 = {True: (73, 0), False: (72, 0)}  # session 29: 74 and 73
 # A fifth group of Spider train databases (docs/evaluation-foreign.md, "Fifth group"); the held-out
 # five (browser_web, game_injury, phone_market, school_finance, wedding) are never run here. The
 # dev five were first measured (base 9dd4eb1) 67 and 62 right with 4 and 7 confidently wrong (with
 # and without the semantic layer); now 79 and 71 with none (floors one below).
 TRAIN_DEV_3 = ("body_builder", "debate", "gymnast", "protein_institute", "theme_gallery")
-TRAIN_FLOORS_3 = {True: (90, 0), False: (82, 0)}  # session 28: 91 and 83
+TRAIN_FLOORS_3 = {True: (98, 0), False: (93, 0)}  # session 29: 99 and 94
 # A sixth group of Spider train databases (docs/evaluation-foreign.md, "Sixth group"); the held-out
 # four (book_2, company_employee, journal_committee, party_host) are never run here. The dev five
 # were first measured (base b735794) 68 and 51 right with 7 and 5 confidently wrong (with and
@@ -354,7 +354,7 @@ TRAIN_DEV_4 = (
     "entrepreneur",
     "manufacturer",
 )
-TRAIN_FLOORS_4 = {True: (77, 0), False: (58, 0)}  # session 28: 78 and 59, none wrong
+TRAIN_FLOORS_4 = {True: (77, 0), False: (75, 0)}  # session 29: 78 and 76, none wrong
 # The seventh group (tests/eval/foreign/README.md, "Seventh group"): five Spider train databases,
 # all dev, first measured (base aab5711) 75 and 62 right with 11 and 10 confidently wrong (with
 # and without the semantic layer); after branch h-newdbs7's engine rules 87 and 72 right with
@@ -366,14 +366,14 @@ TRAIN_DEV_5 = (
     "pilot_record",
     "race_track",
 )
-TRAIN_FLOORS_5 = {True: (95, 0), False: (78, 0)}  # session 28 (all branches): 96 and 79
+TRAIN_FLOORS_5 = {True: (95, 0), False: (81, 0)}  # session 29 (all branches): 96 and 82
 # The eighth group (tests/eval/foreign/README.md, "Eighth group"): four Spider train databases,
 # all dev, first measured (base 0591c55) 55 and 43 right with 6 and 5 confidently wrong (with
 # and without the semantic layer); after branch h-newdbs8's engine rules and one gold fix 58 and
 # 46 right with 2 and 2 wrong (party_people-010/011: a minister listed once, the gold once per
 # party; left as a known disagreement).
 TRAIN_DEV_6 = ("coffee_shop", "local_govt_in_alabama", "party_people", "program_share")
-TRAIN_FLOORS_6 = {True: (58, 2), False: (46, 2)}  # h-newdbs8: 58 and 46, 2 and 2 wrong
+TRAIN_FLOORS_6 = {True: (57, 2), False: (45, 2)}  # session 29: 58 and 46, 2 and 2 wrong
 
 
 @pytest.mark.parametrize(("lang", "semantic"), sorted(FOREIGN_FLOORS))
@@ -441,3 +441,31 @@ def test_paraphrases_ask_each_cases_spider_syn_question_and_skip_the_rest(tmp_pa
     assert [c.id for c in load_foreign_cases(path)] == ["a", "b"]
     [case] = load_foreign_cases(path, paraphrases=True)
     assert (case.id, case.question) == ("a-syn", "How many landmasses are there?")
+
+
+# Questions written for the project on the dev databases to find confidently wrong answers
+# (tests/eval/foreign/probes/README.md, branch h-wrongprobe), one file per database: main after
+# session 29's merges, 69 and 62 right, 1 and 0 confidently wrong (probe-singer-005, with the
+# layer: "songs that sold more than the average" counted).
+PROBES = ROOT / "tests/eval/foreign/probes"
+PROBE_FLOORS = {True: (68, 1), False: (61, 0)}
+
+
+@pytest.mark.parametrize("semantic", [True, False])
+def test_the_wrong_answer_probe_holds_its_floors(semantic, tmp_path):
+    results = []
+    for cases in sorted(PROBES.glob("*.jsonl")):
+        db = cases.stem
+        out = tmp_path / f"{db}.jsonl"
+        args = ["--database", str(ROOT / f"tests/eval/foreign/{db}/{db}.sql.gz")]
+        args += ["--cases", str(cases), "--output", str(out)]
+        if semantic:
+            args += ["--semantic", str(ROOT / f"tests/eval/foreign/semantic/{db}.yaml")]
+        _evaluate(*args)
+        results += [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert len(results) == 150
+    right = sum(r["outcome"] == "right" for r in results)
+    wrong = [r["id"] for r in results if r["outcome"] == "confidently_wrong"]
+    min_right, max_wrong = PROBE_FLOORS[semantic]
+    assert right >= min_right, f"{right} right, floor {min_right}"
+    assert len(wrong) <= max_wrong, wrong
