@@ -387,7 +387,8 @@ def _read(
         _check_size_of_one_row(plan, mentions)
         plan = _attribute_of_the_top_row(plan, model, read.mentions)
         plan = _the_ranked_rows_named(plan, model, read.mentions)
-        plan = the_person_of_whole_rows(plan, model, lx.tokenize(question, lang))
+        asked = lx.tokenize(question, lang)  # as written, before any rewrite
+        plan = the_person_of_whole_rows(plan, model, asked)
         plan = the_person_of_key_groups(plan, model)
         _check_summed_attribute(plan, model)
         _check_groups_of_one_row(plan, model, read.mentions)
@@ -416,10 +417,9 @@ def _read(
         plan = plan.with_changes(hidden_metrics=())
         if previous is None:  # a follow-up ("solo Online") keeps the grouping it had
             plan = drop_constant_dimensions(plan)
-            _check_name_asked(plan, lx.tokenize(question, lang))
+            _check_name_asked(plan, asked)
             _check_name_of_a_reference(plan, model, read.tokens, read.mentions)
         _check_echoed_value(plan)
-        asked = lx.tokenize(question, lang)  # as written, before any rewrite
         plan = hide_qualifier_measures(plan, model, *said, asked)
         if previous is None:  # a follow-up keeps the columns it showed
             plan = drop_condition_columns(plan, *said, asked)
